@@ -1,0 +1,1 @@
+//! haplat-constructs (work in progress).
