@@ -1,4 +1,57 @@
-//! The construct tree.
+//! The construct tree: an [`App`] owns stacks; a stack is a tree of [`Scope`]s holding
+//! resources, parameters and outputs, each addressed by a path of ids
+//! (`Platform/Api/Service/TaskRole`).
+//!
+//! The tree is shared (`Rc<RefCell<…>>`): scopes and stacks are cheap handles that constructs
+//! pass around, and resource [`Handle`]s are plain copyable ids.
+//!
+//! ```
+//! use haplat_core::app::App;
+//! use haplat_core::resource::{Attribute, Resource, TagStyle};
+//! use haplat_core::value::{Expr, PropMap, Value};
+//! use std::collections::BTreeMap;
+//!
+//! // A hand-written resource type (the generated ones under `resources` look the same).
+//! #[derive(Clone, Default)]
+//! struct Topic { name: Option<Value<String>> }
+//! impl Resource for Topic {
+//!     const TYPE_NAME: &'static str = "AWS::SNS::Topic";
+//!     const ATTRIBUTES: &'static [Attribute] = &[];
+//!     const REF_RETURNS: &'static str = "TopicArn";
+//!     const CREATE_ONLY: &'static [&'static str] = &["TopicName"];
+//!     const STATEFUL: bool = false;
+//!     const TAGS: TagStyle = TagStyle::List("Tags");
+//!     fn properties(&self) -> BTreeMap<String, Expr> {
+//!         let mut m = PropMap::new();
+//!         m.opt("TopicName", &self.name);
+//!         m.build()
+//!     }
+//! }
+//!
+//! let app = App::new("demo");
+//! let stack = app.stack("Alerts", "us-east-1");
+//! let ops = stack.child("Ops");
+//! ops.tag("team", "sre");
+//! let topic = ops.add("Topic", Topic { name: Some("alerts".into()) });
+//! stack.add_output("TopicArn", topic.ref_(), "Where alarms go");
+//!
+//! let assembly = app.synth().unwrap();
+//! let template = &assembly.templates["demo-Alerts.template.json"];
+//! let json: serde_json::Value = serde_json::from_str(template).unwrap();
+//! let id = assembly.manifest.stacks[0].resources.keys().next().unwrap().clone();
+//! assert_eq!(json["Resources"][&id]["Properties"]["Tags"], serde_json::json!([{"Key": "team", "Value": "sre"}]));
+//! assert_eq!(json["Outputs"]["TopicArn"]["Value"], serde_json::json!({"Ref": id}));
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::error::{Error, Errors};
+use crate::manifest::OperationPreferences;
+use crate::resource::{AnyResource, Handle, Resource};
+use crate::synth::Assembly;
+use crate::value::{Cond, Expr, NodeRef, RefTarget, Value};
 
 /// A node of the construct tree: a stack, a scope, a resource or a parameter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -8,5 +61,601 @@ impl NodeId {
     /// The node's index in its app (stable for one run of one program).
     pub fn index(self) -> usize {
         self.0 as usize
+    }
+}
+
+impl<R> From<Handle<R>> for NodeId {
+    fn from(h: Handle<R>) -> Self {
+        h.node()
+    }
+}
+
+/// What CloudFormation does with a resource when it is deleted from the stack or replaced.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Policy {
+    /// Delete it (CloudFormation's default).
+    Delete,
+    /// Keep it (haplat's default for stateful resources).
+    Retain,
+    /// Keep a snapshot, then delete it (for types that support snapshots).
+    Snapshot,
+    /// Keep it when the stack is deleted, but delete it on a rollback of its creation.
+    RetainExceptOnCreate,
+}
+
+impl Policy {
+    /// The name CloudFormation uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Policy::Delete => "Delete",
+            Policy::Retain => "Retain",
+            Policy::Snapshot => "Snapshot",
+            Policy::RetainExceptOnCreate => "RetainExceptOnCreate",
+        }
+    }
+}
+
+/// A template parameter, with CloudFormation's constraints.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Parameter {
+    /// `String` (default), `Number`, `CommaDelimitedList`, `List<Number>`, an AWS-specific type
+    /// (`AWS::EC2::VPC::Id`) or an SSM parameter type.
+    pub type_: Option<String>,
+    /// The default value.
+    pub default: Option<String>,
+    /// What the parameter is for.
+    pub description: Option<String>,
+    /// The only values allowed.
+    pub allowed_values: Vec<String>,
+    /// A regular expression the value must match.
+    pub allowed_pattern: Option<String>,
+    /// What to say when a constraint is not met.
+    pub constraint_description: Option<String>,
+    /// Minimum length of a string value.
+    pub min_length: Option<u32>,
+    /// Maximum length of a string value.
+    pub max_length: Option<u32>,
+    /// Minimum of a number value.
+    pub min_value: Option<f64>,
+    /// Maximum of a number value.
+    pub max_value: Option<f64>,
+    /// Hide the value in the console and API answers.
+    pub no_echo: bool,
+    /// Known values per region, passed as parameter overrides at deploy (`*` for every region).
+    pub values: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ResourceOptions {
+    pub depends_on: Vec<NodeId>,
+    pub condition: Option<String>,
+    pub deletion_policy: Option<Policy>,
+    pub update_replace_policy: Option<Policy>,
+    pub update_policy: Option<Expr>,
+    pub creation_policy: Option<Expr>,
+    pub metadata: BTreeMap<String, Expr>,
+    pub logical_id: Option<String>,
+}
+
+pub(crate) enum NodeKind {
+    Stack(StackData),
+    Scope,
+    Resource(Box<dyn AnyResource>, ResourceOptions),
+    Parameter(Parameter),
+}
+
+pub(crate) struct StackData {
+    pub name: String,
+    pub regions: Vec<String>,
+    pub stack_set: bool,
+    pub description: Option<String>,
+    pub transforms: Vec<String>,
+    pub conditions: BTreeMap<String, Expr>,
+    pub mappings: BTreeMap<String, BTreeMap<String, BTreeMap<String, Expr>>>,
+    pub outputs: BTreeMap<String, (Expr, Option<String>, Option<String>)>,
+    pub preferences: OperationPreferences,
+}
+
+pub(crate) struct Node {
+    pub id: String,
+    pub parent: Option<NodeId>,
+    pub children: BTreeMap<String, NodeId>,
+    pub kind: NodeKind,
+    pub tags: BTreeMap<String, String>,
+}
+
+pub(crate) struct Tree {
+    pub name: String,
+    pub nodes: Vec<Node>,
+    /// Top-level stacks in the order they were added.
+    pub stacks: Vec<NodeId>,
+    pub app_tags: BTreeMap<String, String>,
+    pub errors: Vec<Error>,
+}
+
+impl Tree {
+    pub(crate) fn path(&self, mut id: NodeId) -> String {
+        let mut parts = Vec::new();
+        loop {
+            let n = &self.nodes[id.index()];
+            parts.push(n.id.as_str());
+            match n.parent {
+                Some(p) => id = p,
+                None => break,
+            }
+        }
+        parts.reverse();
+        parts.join("/")
+    }
+
+    /// The stack a node belongs to.
+    pub(crate) fn stack_of(&self, mut id: NodeId) -> NodeId {
+        while let Some(p) = self.nodes[id.index()].parent {
+            id = p;
+        }
+        id
+    }
+
+    pub(crate) fn stack(&self, id: NodeId) -> &StackData {
+        match &self.nodes[id.index()].kind {
+            NodeKind::Stack(s) => s,
+            _ => unreachable!("node {} is not a stack", id.index()),
+        }
+    }
+
+    fn stack_mut(&mut self, id: NodeId) -> &mut StackData {
+        match &mut self.nodes[id.index()].kind {
+            NodeKind::Stack(s) => s,
+            _ => unreachable!("node {} is not a stack", id.index()),
+        }
+    }
+
+    fn add_node(&mut self, parent: Option<NodeId>, id: &str, kind: NodeKind) -> NodeId {
+        let node = NodeId(u32::try_from(self.nodes.len()).expect("fewer than 2^32 constructs"));
+        let mut key = id.to_owned();
+        if let Some(p) = parent {
+            if let Err(why) = check_id(id) {
+                self.errors.push(Error::InvalidId { path: format!("{}/{id}", self.path(p)), why });
+            }
+            if self.nodes[p.index()].children.contains_key(id) {
+                self.errors.push(Error::DuplicateId { path: format!("{}/{id}", self.path(p)) });
+                // Keep the tree usable so that every other problem is reported in the same run.
+                key = format!("{id}\u{0}{}", node.0);
+            }
+            if matches!(self.nodes[p.index()].kind, NodeKind::Resource(..) | NodeKind::Parameter(_)) {
+                self.errors.push(Error::ChildOfLeaf { path: format!("{}/{id}", self.path(p)) });
+            }
+            self.nodes[p.index()].children.insert(key, node);
+        }
+        self.nodes.push(Node { id: id.to_owned(), parent, children: BTreeMap::new(), kind, tags: BTreeMap::new() });
+        node
+    }
+}
+
+/// Construct ids: not empty, no `/`, printable, at most 128 characters.
+fn check_id(id: &str) -> Result<(), String> {
+    if id.is_empty() {
+        return Err("an id cannot be empty".into());
+    }
+    if id.contains('/') {
+        return Err("an id cannot contain '/', which separates the parts of a path".into());
+    }
+    if id.chars().any(|c| c.is_control()) {
+        return Err("an id cannot contain control characters".into());
+    }
+    if !id.chars().any(|c| c.is_ascii_alphanumeric()) {
+        return Err("an id needs at least one ASCII letter or digit to make a logical id from".into());
+    }
+    if id.chars().count() > 128 {
+        return Err("an id is at most 128 characters".into());
+    }
+    Ok(())
+}
+
+/// The root of a haplat program: a named set of stacks.
+#[derive(Clone)]
+pub struct App {
+    tree: Rc<RefCell<Tree>>,
+}
+
+impl App {
+    /// A new app. Its name prefixes every stack name (`<app>-<stack id>`), so put the
+    /// environment in it (`shop-prod`).
+    pub fn new(name: impl Into<String>) -> App {
+        let name = name.into();
+        let tree = Tree { name: name.clone(), nodes: Vec::new(), stacks: Vec::new(), app_tags: BTreeMap::new(), errors: Vec::new() };
+        let app = App { tree: Rc::new(RefCell::new(tree)) };
+        if let Err(why) = crate::validate::check_stack_name(&name) {
+            app.tree.borrow_mut().errors.push(Error::InvalidAppName { name, why });
+        }
+        app
+    }
+
+    /// The app's name.
+    pub fn name(&self) -> String {
+        self.tree.borrow().name.clone()
+    }
+
+    /// A stack deployed to one region (as a stack set with one instance).
+    pub fn stack(&self, id: &str, region: &str) -> Stack {
+        self.add_stack(id, vec![region.to_owned()], false)
+    }
+
+    /// A stack deployed to every region given: one template, one stack set, one instance per
+    /// region. What differs per region comes from [`Stack::region_value`].
+    pub fn stack_set<S: AsRef<str>>(&self, id: &str, regions: &[S]) -> Stack {
+        self.add_stack(id, regions.iter().map(|r| r.as_ref().to_owned()).collect(), true)
+    }
+
+    fn add_stack(&self, id: &str, regions: Vec<String>, stack_set: bool) -> Stack {
+        let mut t = self.tree.borrow_mut();
+        let name = format!("{}-{id}", t.name);
+        let data = StackData {
+            name,
+            regions,
+            stack_set,
+            description: None,
+            transforms: Vec::new(),
+            conditions: BTreeMap::new(),
+            mappings: BTreeMap::new(),
+            outputs: BTreeMap::new(),
+            preferences: OperationPreferences::default(),
+        };
+        if let Err(why) = check_id(id) {
+            t.errors.push(Error::InvalidId { path: id.to_owned(), why });
+        }
+        let duplicate = t.stacks.iter().any(|s| t.nodes[s.index()].id == id);
+        if duplicate {
+            t.errors.push(Error::DuplicateId { path: id.to_owned() });
+        }
+        let node = t.add_node(None, id, NodeKind::Stack(data));
+        t.stacks.push(node);
+        drop(t);
+        Stack { scope: Scope { tree: self.tree.clone(), node } }
+    }
+
+    /// Sets a tag on every taggable resource of every stack (closer tags win, see
+    /// [`Scope::tag`]).
+    pub fn tag(&self, key: impl Into<String>, value: impl Into<String>) {
+        self.tree.borrow_mut().app_tags.insert(key.into(), value.into());
+    }
+
+    /// Every stack, in the order added.
+    pub fn stacks(&self) -> Vec<Stack> {
+        let t = self.tree.borrow();
+        t.stacks.iter().map(|&node| Stack { scope: Scope { tree: self.tree.clone(), node } }).collect()
+    }
+
+    /// Synthesizes the assembly in memory, checking everything DESIGN.md lists; all problems
+    /// are reported together.
+    pub fn synth(&self) -> Result<Assembly, Errors> {
+        crate::synth::synthesize(&self.tree.borrow())
+    }
+
+    /// Synthesizes and writes the assembly into `dir` (created if missing). Files of an earlier
+    /// assembly that this one does not contain are removed.
+    pub fn synth_to(&self, dir: &std::path::Path) -> Result<Assembly, Errors> {
+        let assembly = self.synth()?;
+        assembly.write_to(dir).map_err(|e| Errors(vec![e]))?;
+        Ok(assembly)
+    }
+
+    /// The entry point of an app's `main`: synthesizes into `$HAPLAT_OUTDIR` (default
+    /// `haplat.out`), prints a one-line summary or every error on stderr, and returns the exit
+    /// code (`0` written, `1` invalid app, `2` could not write).
+    pub fn run(&self) -> std::process::ExitCode {
+        let dir = std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
+        match self.synth_to(&dir) {
+            Ok(a) => {
+                let resources: usize = a.manifest.stacks.iter().map(|s| s.resources.len()).sum();
+                eprintln!(
+                    "haplat: {} stacks, {} resources, {} waves written to {}",
+                    a.manifest.stacks.len(),
+                    resources,
+                    a.manifest.waves.len(),
+                    dir.display()
+                );
+                std::process::ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                let io = errors.0.iter().any(|e| matches!(e, Error::Io { .. }));
+                std::process::ExitCode::from(if io { 2 } else { 1 })
+            }
+        }
+    }
+}
+
+/// A scope of the construct tree: the place where constructs add children.
+#[derive(Clone)]
+pub struct Scope {
+    tree: Rc<RefCell<Tree>>,
+    node: NodeId,
+}
+
+impl Scope {
+    /// A child scope (a construct) with this id.
+    pub fn child(&self, id: &str) -> Scope {
+        let node = self.tree.borrow_mut().add_node(Some(self.node), id, NodeKind::Scope);
+        Scope { tree: self.tree.clone(), node }
+    }
+
+    /// Adds a resource with this id; its logical id comes from its path.
+    pub fn add<R: Resource>(&self, id: &str, props: R) -> Handle<R> {
+        let kind = NodeKind::Resource(Box::new(props), ResourceOptions::default());
+        Handle::new(self.tree.borrow_mut().add_node(Some(self.node), id, kind))
+    }
+
+    /// Changes the properties of a resource already added (a construct adding a statement to a
+    /// policy, say).
+    pub fn update<R: Resource>(&self, handle: Handle<R>, f: impl FnOnce(&mut R)) {
+        let mut t = self.tree.borrow_mut();
+        if let NodeKind::Resource(r, _) = &mut t.nodes[handle.node().index()].kind {
+            if let Some(r) = r.as_any_mut().downcast_mut::<R>() {
+                f(r);
+            }
+        }
+    }
+
+    /// Reads the properties of a resource already added.
+    pub fn read<R: Resource, T>(&self, handle: Handle<R>, f: impl FnOnce(&R) -> T) -> T {
+        let t = self.tree.borrow();
+        match &t.nodes[handle.node().index()].kind {
+            NodeKind::Resource(r, _) => f(r.as_any().downcast_ref::<R>().expect("handle type matches its node")),
+            _ => unreachable!("a handle always points at a resource"),
+        }
+    }
+
+    /// The options of a resource (`DependsOn`, `Condition`, policies, metadata).
+    pub fn options(&self, resource: impl Into<NodeId>) -> Options {
+        Options { tree: self.tree.clone(), node: resource.into() }
+    }
+
+    /// Sets a tag on every taggable resource below this scope. A tag set on a closer scope wins
+    /// over one set further up; a tag written in a resource's own `Tags` wins over all.
+    pub fn tag(&self, key: impl Into<String>, value: impl Into<String>) {
+        self.tree.borrow_mut().nodes[self.node.index()].tags.insert(key.into(), value.into());
+    }
+
+    /// Adds a parameter to the stack of this scope; its logical id comes from its path.
+    pub fn add_parameter(&self, id: &str, parameter: Parameter) -> Value<String> {
+        let node = self.tree.borrow_mut().add_node(Some(self.node), id, NodeKind::Parameter(parameter));
+        Value::from_expr(Expr::Ref(RefTarget::Node(NodeRef { node, region: None })))
+    }
+
+    /// Reports a problem of the construct at this scope: synthesis fails and names the path.
+    /// Constructs use it to check their inputs without panicking, so that every problem of a
+    /// program is reported in one run.
+    pub fn error(&self, message: impl Into<String>) {
+        let path = self.path();
+        self.tree.borrow_mut().errors.push(Error::Construct { path, message: message.into() });
+    }
+
+    /// The construct path of this scope (`Stack/Api/Service`).
+    pub fn path(&self) -> String {
+        self.tree.borrow().path(self.node)
+    }
+
+    /// The path of any node.
+    pub fn path_of(&self, node: impl Into<NodeId>) -> String {
+        self.tree.borrow().path(node.into())
+    }
+
+    /// The node of this scope.
+    pub fn node(&self) -> NodeId {
+        self.node
+    }
+
+    /// The stack this scope belongs to.
+    pub fn stack(&self) -> Stack {
+        let node = self.tree.borrow().stack_of(self.node);
+        Stack { scope: Scope { tree: self.tree.clone(), node } }
+    }
+
+    /// The app.
+    pub fn app(&self) -> App {
+        App { tree: self.tree.clone() }
+    }
+}
+
+/// A stack: a scope at the top of the tree, deployed as one stack set.
+#[derive(Clone)]
+pub struct Stack {
+    scope: Scope,
+}
+
+impl std::ops::Deref for Stack {
+    type Target = Scope;
+    fn deref(&self) -> &Scope {
+        &self.scope
+    }
+}
+
+impl Stack {
+    /// The stack's construct id.
+    pub fn id(&self) -> String {
+        self.scope.tree.borrow().nodes[self.scope.node.index()].id.clone()
+    }
+
+    /// The CloudFormation stack set name (`<app>-<id>` unless set).
+    pub fn name(&self) -> String {
+        self.data(|s| s.name.clone())
+    }
+
+    /// Names the stack set.
+    pub fn set_name(&self, name: impl Into<String>) {
+        self.data_mut(|s| s.name = name.into());
+    }
+
+    /// The regions the stack is deployed to.
+    pub fn regions(&self) -> Vec<String> {
+        self.data(|s| s.regions.clone())
+    }
+
+    /// Whether this is a multi-region stack set (as opposed to a single-region stack).
+    pub fn is_stack_set(&self) -> bool {
+        self.data(|s| s.stack_set)
+    }
+
+    /// The template's description.
+    pub fn set_description(&self, description: impl Into<String>) {
+        self.data_mut(|s| s.description = Some(description.into()));
+    }
+
+    /// Adds a transform (`AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`).
+    pub fn add_transform(&self, name: impl Into<String>) {
+        let name = name.into();
+        self.data_mut(|s| {
+            if !s.transforms.contains(&name) {
+                s.transforms.push(name)
+            }
+        });
+    }
+
+    /// Stack set operation preferences for deploys of this stack.
+    pub fn set_operation_preferences(&self, p: OperationPreferences) {
+        self.data_mut(|s| s.preferences = p);
+    }
+
+    /// Adds a named condition to the template; returns its name for [`Value::if_`] and
+    /// [`Options::condition`].
+    pub fn add_condition(&self, name: &str, condition: Cond) -> String {
+        self.data_mut(|s| s.conditions.insert(name.to_owned(), condition.0));
+        name.to_owned()
+    }
+
+    /// Adds a mapping (`top key → second key → value`) to the template; returns its name for
+    /// [`Value::find_in_map`].
+    pub fn add_mapping(&self, name: &str, map: BTreeMap<String, BTreeMap<String, Expr>>) -> String {
+        self.data_mut(|s| s.mappings.insert(name.to_owned(), map));
+        name.to_owned()
+    }
+
+    /// A value that differs per region of the stack set, looked up at deploy from the
+    /// `RegionConfig` mapping by `AWS::Region`. Every region of the stack needs a value; a missing
+    /// one is a synthesis error naming the path.
+    ///
+    /// ```
+    /// use haplat_core::app::App;
+    /// use serde_json::json;
+    /// let app = App::new("demo");
+    /// let api = app.stack_set("Api", &["us-east-1", "eu-west-1"]);
+    /// let cidr = api.region_value("VpcCidr", [("us-east-1", "10.0.0.0/16"), ("eu-west-1", "10.1.0.0/16")]);
+    /// assert_eq!(cidr.to_json(), json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]}));
+    /// ```
+    pub fn region_value<K: AsRef<str>, V: Into<Expr>>(
+        &self,
+        key: &str,
+        values: impl IntoIterator<Item = (K, V)>,
+    ) -> Value<String> {
+        let values: BTreeMap<String, Expr> = values.into_iter().map(|(r, v)| (r.as_ref().to_owned(), v.into())).collect();
+        let regions = self.regions();
+        let missing: Vec<&String> = regions.iter().filter(|r| !values.contains_key(*r)).collect();
+        if !missing.is_empty() {
+            self.error(format!(
+                "region value {key:?} has no value for {}",
+                missing.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let extra: Vec<&String> = values.keys().filter(|r| !regions.contains(r)).collect();
+        if !extra.is_empty() {
+            self.error(format!(
+                "region value {key:?} names regions the stack is not deployed to: {}",
+                extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        self.data_mut(|s| {
+            let map = s.mappings.entry(crate::REGION_MAPPING.to_owned()).or_default();
+            for (region, v) in values {
+                map.entry(region).or_default().insert(key.to_owned(), v);
+            }
+        });
+        Value::find_in_map(crate::REGION_MAPPING, crate::value::Pseudo::Region.value(), key.into())
+    }
+
+    /// Adds an output to the template.
+    pub fn add_output(&self, id: &str, value: impl Into<Expr>, description: &str) {
+        let value = value.into();
+        let description = (!description.is_empty()).then(|| description.to_owned());
+        self.data_mut(|s| s.outputs.insert(id.to_owned(), (value, description, None)));
+    }
+
+    fn data<T>(&self, f: impl FnOnce(&StackData) -> T) -> T {
+        f(self.scope.tree.borrow().stack(self.scope.node))
+    }
+
+    fn data_mut<T>(&self, f: impl FnOnce(&mut StackData) -> T) -> T {
+        f(self.scope.tree.borrow_mut().stack_mut(self.scope.node))
+    }
+}
+
+/// The options of one resource, set in place.
+pub struct Options {
+    tree: Rc<RefCell<Tree>>,
+    node: NodeId,
+}
+
+impl Options {
+    fn with(&self, f: impl FnOnce(&mut ResourceOptions)) -> &Self {
+        let mut t = self.tree.borrow_mut();
+        let path = t.path(self.node);
+        match &mut t.nodes[self.node.index()].kind {
+            NodeKind::Resource(_, o) => f(o),
+            _ => t.errors.push(Error::Construct { path, message: "resource options set on a node that is not a resource".into() }),
+        }
+        self
+    }
+
+    /// `DependsOn`: create this resource after `other` (same stack only).
+    pub fn depends_on(&self, other: impl Into<NodeId>) -> &Self {
+        let other = other.into();
+        self.with(|o| {
+            if !o.depends_on.contains(&other) {
+                o.depends_on.push(other)
+            }
+        })
+    }
+
+    /// `Condition`: create the resource only when the named condition holds.
+    pub fn condition(&self, name: impl Into<String>) -> &Self {
+        let name = name.into();
+        self.with(|o| o.condition = Some(name))
+    }
+
+    /// `DeletionPolicy` (stateful resources default to `Retain`).
+    pub fn deletion_policy(&self, p: Policy) -> &Self {
+        self.with(|o| o.deletion_policy = Some(p))
+    }
+
+    /// `UpdateReplacePolicy` (stateful resources default to `Retain`).
+    pub fn update_replace_policy(&self, p: Policy) -> &Self {
+        self.with(|o| o.update_replace_policy = Some(p))
+    }
+
+    /// `UpdatePolicy`.
+    pub fn update_policy(&self, p: impl Into<Expr>) -> &Self {
+        let p = p.into();
+        self.with(|o| o.update_policy = Some(p))
+    }
+
+    /// `CreationPolicy`.
+    pub fn creation_policy(&self, p: impl Into<Expr>) -> &Self {
+        let p = p.into();
+        self.with(|o| o.creation_policy = Some(p))
+    }
+
+    /// A `Metadata` entry (`haplat:path` is always written).
+    pub fn metadata(&self, key: impl Into<String>, value: impl Into<Expr>) -> &Self {
+        let (key, value) = (key.into(), value.into());
+        self.with(|o| {
+            o.metadata.insert(key, value);
+        })
+    }
+
+    /// Fixes the logical id instead of deriving it from the path (to adopt a resource of a
+    /// stack written by hand). Must be unique in the stack and alphanumeric.
+    pub fn logical_id(&self, id: impl Into<String>) -> &Self {
+        let id = id.into();
+        self.with(|o| o.logical_id = Some(id))
     }
 }

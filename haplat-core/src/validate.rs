@@ -1,0 +1,137 @@
+//! Checks CloudFormation makes at deploy time, made at synth instead.
+
+/// Regions CloudFormation StackSets can deploy to (commercial, GovCloud, China).
+pub const KNOWN_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// CloudFormation's template limits.
+pub mod limits {
+    /// Resources in one template.
+    pub const RESOURCES: usize = 500;
+    /// Parameters in one template.
+    pub const PARAMETERS: usize = 200;
+    /// Outputs in one template.
+    pub const OUTPUTS: usize = 200;
+    /// Mappings in one template.
+    pub const MAPPINGS: usize = 200;
+    /// Bytes of a template uploaded to S3.
+    pub const TEMPLATE_BYTES: usize = 1_000_000;
+    /// Characters of a logical id.
+    pub const LOGICAL_ID: usize = 255;
+}
+
+/// Whether `region` is a region StackSets deploys to; the error says which are.
+pub fn check_region(region: &str) -> Result<(), String> {
+    if KNOWN_REGIONS.contains(&region) {
+        return Ok(());
+    }
+    let close: Vec<&str> = KNOWN_REGIONS
+        .iter()
+        .copied()
+        .filter(|r| r.split('-').take(2).eq(region.split('-').take(2)))
+        .collect();
+    let hint = if close.is_empty() { "e.g. us-east-1, eu-west-1".to_owned() } else { close.join(", ") };
+    Err(format!("unknown region {region:?} (known regions like it: {hint})"))
+}
+
+/// CloudFormation stack and stack set names: a letter, then letters, digits and hyphens, at
+/// most 128 characters.
+pub fn check_stack_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+    if !first_ok {
+        return Err("must start with an ASCII letter".into());
+    }
+    if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        return Err(format!("contains {c:?}; only ASCII letters, digits and '-' are allowed"));
+    }
+    if name.len() > 128 {
+        return Err(format!("is {} characters; at most 128 are allowed", name.len()));
+    }
+    Ok(())
+}
+
+/// Whether a logical id is one CloudFormation accepts.
+pub fn is_valid_logical_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= limits::LOGICAL_ID && id.chars().all(|c| c.is_ascii_alphanumeric())
+}
+
+/// A tag key and value CloudFormation accepts.
+pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
+    if key.is_empty() || key.chars().count() > 128 {
+        return Err("keys are 1 to 128 characters".into());
+    }
+    if key.to_ascii_lowercase().starts_with("aws:") {
+        return Err("keys starting with \"aws:\" are reserved by AWS".into());
+    }
+    if value.chars().count() > 256 {
+        return Err("values are at most 256 characters".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regions() {
+        assert!(check_region("eu-west-1").is_ok());
+        let e = check_region("eu-west-9").unwrap_err();
+        assert!(e.contains("eu-west-1, eu-west-2, eu-west-3"), "{e}");
+        assert!(check_region("mars-1").unwrap_err().contains("e.g. us-east-1"));
+    }
+
+    #[test]
+    fn stack_names() {
+        assert!(check_stack_name("shop-prod-Api").is_ok());
+        assert!(check_stack_name("1shop").is_err());
+        assert!(check_stack_name("shop_prod").unwrap_err().contains("'_'"));
+        assert!(check_stack_name(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn tags() {
+        assert!(check_tag("team", "sre").is_ok());
+        assert!(check_tag("aws:x", "y").is_err());
+        assert!(check_tag("", "y").is_err());
+        assert!(check_tag("k", &"v".repeat(257)).is_err());
+    }
+}
