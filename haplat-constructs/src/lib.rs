@@ -1,1 +1,6 @@
-//! haplat-constructs (work in progress).
+//! haplat-constructs: the highly available, multi-region platform as typed constructs, secure by
+//! default, built only from the generated L1 types of haplat-core.
+
+pub mod platform;
+
+pub use platform::{DrMode, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

@@ -1,0 +1,96 @@
+//! The vocabulary the constructs share: regions and their roles, the disaster-recovery mode,
+//! and what a regional API exposes to the global constructs (CloudFront, Route 53, monitoring).
+
+use haplat_core::Value;
+
+/// The role of a region in the platform.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RegionRole {
+    /// Serves traffic; the home of global tables and the failover target of nobody.
+    Primary,
+    /// Serves traffic too (active-active), or stands by scaled down (active-passive).
+    Secondary,
+}
+
+impl RegionRole {
+    /// `primary` or `secondary`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RegionRole::Primary => "primary",
+            RegionRole::Secondary => "secondary",
+        }
+    }
+}
+
+/// How the regions share traffic.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum DrMode {
+    /// Every region serves; Route 53 latency records and a latency-routed origin.
+    #[default]
+    ActiveActive,
+    /// The primary serves; secondaries stand by scaled down; Route 53 failover records and a
+    /// CloudFront origin group that fails over on 5xx. Cheaper.
+    ActivePassive,
+}
+
+/// One region of the platform.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionSpec {
+    /// The AWS region (`us-east-1`).
+    pub region: String,
+    /// Its role.
+    pub role: RegionRole,
+    /// The VPC CIDR; allocated automatically without overlap when `None`.
+    pub cidr: Option<String>,
+}
+
+impl RegionSpec {
+    /// The primary region.
+    pub fn primary(region: &str) -> Self {
+        RegionSpec { region: region.to_owned(), role: RegionRole::Primary, cidr: None }
+    }
+
+    /// A secondary region.
+    pub fn secondary(region: &str) -> Self {
+        RegionSpec { region: region.to_owned(), role: RegionRole::Secondary, cidr: None }
+    }
+
+    /// With an explicit VPC CIDR.
+    #[must_use]
+    pub fn with_cidr(mut self, cidr: &str) -> Self {
+        self.cidr = Some(cidr.to_owned());
+        self
+    }
+}
+
+/// What one region's public entry point looks like to the global constructs. Values are
+/// pinned to their region (`Value::in_region`), so a us-east-1 stack can read them.
+#[derive(Clone, Debug)]
+pub struct RegionalEndpoint {
+    /// The region.
+    pub region: String,
+    /// Its role.
+    pub role: RegionRole,
+    /// The load balancer's DNS name.
+    pub dns_name: Value<String>,
+    /// The load balancer's canonical hosted zone id (for Route 53 alias records).
+    pub hosted_zone_id: Value<String>,
+    /// The path health checks request.
+    pub health_check_path: String,
+}
+
+/// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each
+/// value is the stack set's own region's, read inside the same stack).
+#[derive(Clone, Debug)]
+pub struct ServiceMetrics {
+    /// The service's construct id.
+    pub name: String,
+    /// `AWS/ECS` `ClusterName`.
+    pub cluster_name: Value<String>,
+    /// `AWS/ECS` `ServiceName`.
+    pub service_name: Value<String>,
+    /// `AWS/ApplicationELB` `LoadBalancer` (the `LoadBalancerFullName` attribute).
+    pub load_balancer_full_name: Value<String>,
+    /// `AWS/ApplicationELB` `TargetGroup` (the `TargetGroupFullName` attribute).
+    pub target_group_full_name: Value<String>,
+}
