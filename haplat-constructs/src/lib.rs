@@ -2,5 +2,6 @@
 //! default, built only from the generated L1 types of haplat-core.
 
 pub mod platform;
+pub mod security;
 
 pub use platform::{DrMode, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

@@ -1,0 +1,165 @@
+//! Least privilege, one mechanism for all constructs: a [`Permission`] is a set of IAM actions
+//! on concrete resource ARNs; a [`Grantable`] (a table, a secret, a key, a topic …) says which
+//! permissions its access levels need; a [`Grantee`] (a service's task role) receives them as
+//! statements of its own policy.
+//!
+//! ```
+//! use haplat_constructs::security::{Grantable, Permission, SecretRef};
+//!
+//! let secret = SecretRef::new("prod/db-password");
+//! let p: Permission = secret.read();
+//! assert_eq!(p.actions, vec!["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]);
+//! assert!(p.problems().is_empty());
+//! assert_eq!(
+//!     p.statement().to_json(),
+//!     serde_json::json!({
+//!         "Effect": "Allow",
+//!         "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+//!         "Resource": [{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:prod/db-password-??????"}],
+//!     })
+//! );
+//! ```
+
+use haplat_core::value::{Expr, Value};
+
+/// IAM actions allowed on concrete resources: one `Allow` statement of a policy.
+///
+/// `resources` are ARNs (values: usually `Fn::GetAtt`/`Fn::Sub` of the resource granted on),
+/// never `*` for data actions: [`Permission::problems`] says what is wrong with one.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Permission {
+    /// IAM actions, `service:Action` (no wildcards).
+    pub actions: Vec<String>,
+    /// The ARNs the actions apply to.
+    pub resources: Vec<Value<String>>,
+}
+
+impl Permission {
+    /// A permission of these actions on these resources (actions are sorted and deduplicated).
+    pub fn new<A: Into<String>>(actions: impl IntoIterator<Item = A>, resources: impl IntoIterator<Item = Value<String>>) -> Self {
+        let mut actions: Vec<String> = actions.into_iter().map(Into::into).collect();
+        actions.sort();
+        actions.dedup();
+        Permission { actions, resources: resources.into_iter().collect() }
+    }
+
+    /// Adds the actions and resources of `other` (for an access level that is a superset of
+    /// another: read-write = read + write).
+    #[must_use]
+    pub fn and(mut self, other: Permission) -> Self {
+        self.actions.extend(other.actions);
+        self.actions.sort();
+        self.actions.dedup();
+        for r in other.resources {
+            if !self.resources.contains(&r) {
+                self.resources.push(r);
+            }
+        }
+        self
+    }
+
+    /// What makes this permission unfit for least privilege: no actions, no resources, a
+    /// wildcard action, or a `*` resource. Grantees report these as construct errors.
+    pub fn problems(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.actions.is_empty() {
+            out.push("a permission needs at least one action".to_owned());
+        }
+        if self.resources.is_empty() {
+            out.push(format!("permission {} names no resource", self.actions.join(", ")));
+        }
+        for a in &self.actions {
+            if a.contains('*') || a.contains('?') {
+                out.push(format!("action {a:?} is a wildcard; name the actions needed"));
+            } else if a.split_once(':').is_none_or(|(s, n)| s.is_empty() || n.is_empty()) {
+                out.push(format!("action {a:?} is not of the form service:Action"));
+            }
+        }
+        for r in &self.resources {
+            if matches!(r.expr(), Expr::String(s) if s == "*") {
+                out.push(format!("permission {} is on every resource (\"*\"); name the resources", self.actions.join(", ")));
+            }
+        }
+        out
+    }
+
+    /// The IAM policy statement (`Effect: Allow`, `Action`, `Resource`).
+    pub fn statement(&self) -> Expr {
+        haplat_core::expr_map! {
+            "Effect" => "Allow",
+            "Action" => Expr::List(self.actions.iter().map(|a| Expr::from(a.as_str())).collect()),
+            "Resource" => Expr::List(self.resources.iter().map(Expr::from).collect()),
+        }
+    }
+}
+
+/// Something access can be granted on: it knows its ARNs and which actions each access level
+/// needs. Implemented by [`SecretRef`], the KMS key helper, and the data constructs (a global table
+/// grants on the table, its indexes and its stream in each region).
+pub trait Grantable {
+    /// Read-only access.
+    fn read(&self) -> Permission;
+    /// Read and write access (a superset of [`Grantable::read`]).
+    fn read_write(&self) -> Permission;
+}
+
+/// Something that can receive permissions: a service's task role.
+pub trait Grantee {
+    /// Adds an `Allow` statement for `permission` to this grantee's policy. A permission with
+    /// [`Permission::problems`] is reported as a construct error naming the grantee's path.
+    fn grant(&self, permission: &Permission);
+}
+
+/// A Secrets Manager secret of the same account and region, by name: what a service's
+/// `secrets` read, and a [`Grantable`].
+///
+/// The ARN of a secret ends with a six-character random suffix, so the ARN is matched as
+/// `secret:<name>-??????`, which names exactly this secret (not `<name>-other`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretRef {
+    /// The secret's name (`prod/db-password`).
+    pub name: String,
+}
+
+impl SecretRef {
+    /// The secret of this name.
+    pub fn new(name: impl Into<String>) -> Self {
+        SecretRef { name: name.into() }
+    }
+
+    /// The secret's ARN pattern in the stack's own region and account.
+    pub fn arn(&self) -> Value<String> {
+        Value::sub(format!(
+            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}-??????",
+            self.name
+        ))
+    }
+
+    /// The ARN to give ECS for a secret environment variable: the partial ARN (no suffix), which
+    /// ECS resolves; the execution role is granted on [`SecretRef::arn`].
+    pub fn partial_arn(&self) -> Value<String> {
+        Value::sub(format!(
+            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}",
+            self.name
+        ))
+    }
+
+    /// Whether the name is one Secrets Manager accepts (1–512 of `A-Za-z0-9/_+=.@-`).
+    pub fn name_problem(&self) -> Option<String> {
+        let ok = !self.name.is_empty()
+            && self.name.len() <= 512
+            && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
+        (!ok).then(|| {
+            format!("secret name {:?} is invalid: use 1 to 512 of the characters A-Z a-z 0-9 / _ + = . @ -", self.name)
+        })
+    }
+}
+
+impl Grantable for SecretRef {
+    fn read(&self) -> Permission {
+        Permission::new(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [self.arn()])
+    }
+    fn read_write(&self) -> Permission {
+        self.read().and(Permission::new(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], [self.arn()]))
+    }
+}
