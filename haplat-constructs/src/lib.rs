@@ -4,4 +4,4 @@
 pub mod platform;
 pub mod security;
 
-pub use platform::{DrMode, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
+pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

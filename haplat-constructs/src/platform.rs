@@ -94,3 +94,40 @@ pub struct ServiceMetrics {
     /// `AWS/ApplicationELB` `TargetGroup` (the `TargetGroupFullName` attribute).
     pub target_group_full_name: Value<String>,
 }
+
+/// The secret header CloudFront adds to every origin request and the regional load balancers
+/// require: the second lock (after the CloudFront origin-facing prefix list) that keeps a
+/// fronted API closed to everyone but the distribution.
+///
+/// The edge constructs create the secret (a random string, replicated to every region of the
+/// API) and send its value as the `header_name` header; the load balancers forward only
+/// requests whose header equals the secret, read at deploy time through a Secrets Manager
+/// dynamic reference (`{{resolve:secretsmanager:<secret_name>}}`) so the value never appears
+/// in a template.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OriginVerify {
+    /// The header CloudFront sends (`X-Origin-Verify`).
+    pub header_name: String,
+    /// The name of the Secrets Manager secret holding the header's value, the same in every
+    /// region (replicas keep the name).
+    pub secret_name: String,
+}
+
+impl OriginVerify {
+    /// The header `X-Origin-Verify` with the value of the named secret.
+    pub fn new(secret_name: impl Into<String>) -> Self {
+        OriginVerify { header_name: "X-Origin-Verify".to_owned(), secret_name: secret_name.into() }
+    }
+
+    /// The dynamic reference that resolves to the secret's value at deploy time.
+    ///
+    /// ```
+    /// use haplat_constructs::platform::OriginVerify;
+    /// let ov = OriginVerify::new("shop/origin-verify");
+    /// assert_eq!(ov.header_name, "X-Origin-Verify");
+    /// assert_eq!(ov.dynamic_reference(), "{{resolve:secretsmanager:shop/origin-verify}}");
+    /// ```
+    pub fn dynamic_reference(&self) -> String {
+        format!("{{{{resolve:secretsmanager:{}}}}}", self.secret_name)
+    }
+}
