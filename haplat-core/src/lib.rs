@@ -17,6 +17,7 @@ pub mod error;
 pub mod logical_id;
 pub mod manifest;
 pub mod resource;
+pub mod resources;
 pub mod synth;
 pub mod validate;
 pub mod value;

@@ -76,6 +76,15 @@ pub trait Resource: Any + Clone {
     }
 }
 
+/// Validation of a nested property type (generated for every one; the default checks nothing).
+/// [`Resource::validate`] calls it for the nested values it holds directly.
+pub trait Validate {
+    /// Reports every problem of this value to `v`, at `v`'s current property path.
+    fn validate(&self, v: &mut Validator<'_>) {
+        let _ = v;
+    }
+}
+
 /// A resource type behind a trait object, as the construct tree stores it.
 pub trait AnyResource: Any {
     /// [`Resource::TYPE_NAME`].
@@ -214,6 +223,13 @@ impl<'a> Validator<'a> {
             _ => false,
         };
         if empty {
+            self.at(name, |v| v.problem("is required but was left empty"));
+        }
+    }
+
+    /// A required free-form JSON property left `null`.
+    pub fn required_expr(&mut self, name: &str, e: &Expr) {
+        if matches!(e, Expr::Null) {
             self.at(name, |v| v.problem("is required but was left empty"));
         }
     }

@@ -515,6 +515,20 @@ impl<T> Value<T> {
         Self::from_expr(Expr::If(condition.into(), Box::new(then.expr), Box::new(otherwise.expr)))
     }
 
+    /// Reinterprets the value as another type, keeping its expression: the escape hatch for
+    /// feeding a `Value<String>` (a parameter, a `Fn::Sub`) to a field of an enum type.
+    ///
+    /// ```
+    /// use haplat_core::value::Value;
+    /// use serde_json::json;
+    /// let mode: Value<String> = Value::ref_name("Mode");
+    /// let as_other: Value<bool> = mode.cast();
+    /// assert_eq!(as_other.to_json(), json!({"Ref": "Mode"}));
+    /// ```
+    pub fn cast<U>(self) -> Value<U> {
+        Value::from_expr(self.expr)
+    }
+
     /// `{"Ref": "AWS::NoValue"}`: the property is left out (use inside [`Value::if_`]).
     pub fn no_value() -> Self {
         Self::from_expr(Pseudo::NoValue.expr())
@@ -812,6 +826,14 @@ default_value!(String => Expr::String(String::new()), bool => Expr::Bool(false),
 impl<T> Default for Value<Vec<T>> {
     fn default() -> Self {
         Value::from_expr(Expr::List(Vec::new()))
+    }
+}
+
+/// `Expr::Null`: the default of a required free-form JSON field, reported by
+/// [`Validator::required_expr`](crate::resource::Validator::required_expr) when left so.
+impl Default for Expr {
+    fn default() -> Self {
+        Expr::Null
     }
 }
 
