@@ -1,0 +1,8 @@
+//! haplat-core's integration tests: one binary, a module per area.
+
+mod support;
+
+mod assembly;
+mod model;
+mod references;
+mod validation;
