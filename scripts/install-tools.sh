@@ -16,9 +16,16 @@ venv="$dir/venv"
 stamp="$venv/.haplat-pins"
 want="cfn-lint==$CFN_LINT_VERSION moto[server,cloudformation]==$MOTO_VERSION"
 
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/cfn-lint" && -x "$venv/bin/moto_server" ]]; then
-  exit 0
-fi
+installed() {
+  [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/cfn-lint" && -x "$venv/bin/moto_server" ]]
+}
+installed && exit 0
+
+# Test binaries may call this at the same time: one installs, the others wait for it.
+mkdir -p "$dir"
+exec 9>"$dir/.install.lock"
+flock 9
+installed && exit 0
 
 python="${PYTHON:-python3}"
 if ! command -v "$python" >/dev/null 2>&1; then

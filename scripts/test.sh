@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace, as CI does: installs the pinned Python tools the tests use
+# (cfn-lint, moto's server) into .tools/, then `cargo test` over every crate, doc tests included.
+# Extra arguments go to cargo test (e.g. scripts/test.sh -p haplat-core).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+scripts/install-tools.sh
+cargo test --workspace --locked "$@"
