@@ -1,0 +1,49 @@
+//! Every app in `apps/`, for every environment of it: synthesized as `haplat synth` would,
+//! every template and the manifest snapshotted under `snapshots/apps/<app>/<env>/`, and every
+//! template linted by cfn-lint over every region of its stack set with zero errors and zero
+//! warnings.
+//!
+//! Reviewing an infrastructure change means reading these snapshot diffs:
+//! `cargo insta test -p haplat-tests --review` (or `cargo insta review` after a failing run).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use haplat_tests::{apps, build, lint, synth};
+
+#[test]
+fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
+    let apps = apps();
+    assert!(!apps.is_empty(), "no apps under apps/");
+    let exes = build(&apps.iter().map(|a| a.package.as_str()).collect::<Vec<_>>());
+    let work = tempfile::tempdir().unwrap();
+    let mut lint_failures = Vec::new();
+    for app in &apps {
+        let exe = exes.get(&app.package).unwrap_or_else(|| panic!("no binary named {} was built", app.package));
+        for env in &app.environments {
+            let out = work.path().join(&app.dir).join(env);
+            let manifest = synth(exe, env, &out).unwrap_or_else(|e| panic!("{e}"));
+            let mut settings = insta::Settings::clone_current();
+            settings.set_snapshot_path(haplat_tests::root().join("snapshots/apps").join(&app.dir).join(env));
+            settings.set_prepend_module_to_snapshot(false);
+            settings.set_omit_expression(true);
+            settings.set_input_file(haplat_tests::root().join("apps").join(&app.dir).join("src/main.rs"));
+            let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
+            settings.bind(|| insta::assert_snapshot!("manifest.json", text));
+            // Lint the templates that share a region set in one cfn-lint run.
+            let mut by_regions: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
+            for stack in &manifest.stacks {
+                let path = out.join(&stack.template);
+                let text = std::fs::read_to_string(&path).unwrap();
+                settings.bind(|| insta::assert_snapshot!(stack.template.clone(), text));
+                by_regions.entry(stack.target.regions()).or_default().push(path);
+            }
+            for (regions, templates) in by_regions {
+                if let Err(e) = lint(&templates, &regions) {
+                    lint_failures.push(format!("{} ({env}): {e}", app.dir));
+                }
+            }
+        }
+    }
+    assert!(lint_failures.is_empty(), "cfn-lint found problems:\n{}", lint_failures.join("\n"));
+}
