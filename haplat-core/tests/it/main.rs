@@ -5,4 +5,5 @@ mod support;
 mod assembly;
 mod model;
 mod references;
+mod resources;
 mod validation;

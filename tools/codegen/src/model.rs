@@ -122,7 +122,7 @@ const KEYWORDS: &[&str] = &[
 
 /// A snake_case identifier: heck, then keywords and leading digits escaped.
 pub fn snake_ident(name: &str) -> String {
-    let mut s = name.to_snake_case();
+    let mut s = plural_acronyms(name).to_snake_case();
     s.retain(|c| c.is_ascii_alphanumeric() || c == '_');
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         s = format!("n{s}");
@@ -131,6 +131,15 @@ pub fn snake_ident(name: &str) -> String {
         s.push('_');
     }
     s
+}
+
+/// `VPCs` → `Vpcs`, `NotificationARNs` → `NotificationArns`: heck would split the plural `s`
+/// off an acronym (`vp_cs`).
+fn plural_acronyms(name: &str) -> String {
+    static RE: std::sync::LazyLock<regex::Regex> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r"([A-Z])([A-Z]+)s([A-Z]|$)").expect("regex"));
+    RE.replace_all(name, |c: &regex::Captures<'_>| format!("{}{}s{}", &c[1], c[2].to_lowercase(), &c[3]))
+        .into_owned()
 }
 
 /// An UpperCamelCase type name.
@@ -144,7 +153,6 @@ pub fn camel_ident(name: &str) -> String {
 }
 
 struct Resolver<'a> {
-    schema: &'a Json,
     defs: &'a serde_json::Map<String, Json>,
     used: BTreeSet<String>,
     /// Definition name → its reserved Rust name.
@@ -152,6 +160,7 @@ struct Resolver<'a> {
     /// Definition name → resolved type (filled before a struct's fields, for recursion).
     def_types: BTreeMap<String, Ty>,
     enums: BTreeMap<String, Vec<String>>,
+    inline_structs: BTreeMap<String, String>,
     pending: VecDeque<(String, Json)>,
     items: Vec<Item>,
     dropped_patterns: usize,
@@ -257,18 +266,27 @@ impl<'a> Resolver<'a> {
             Some("number") => Ty::Num,
             Some("boolean") => Ty::Bool,
             Some("array") => match node.get("items") {
-                Some(items) if items.is_object() => {
-                    let h = def_name.clone().unwrap_or_else(|| hint.to_owned());
-                    Ty::List(Box::new(self.resolve(items, &h, parent)))
-                }
+                Some(items) if items.is_object() => match def_name {
+                    // A list definition with inline items: the items take the definition's name.
+                    Some(n) if items.get("$ref").is_none() => {
+                        Ty::List(Box::new(self.resolve_with_name(items, Some(n), hint, parent)))
+                    }
+                    _ => Ty::List(Box::new(self.resolve(items, hint, parent))),
+                },
                 _ => Ty::List(Box::new(Ty::Json)),
             },
             Some("object") => {
                 if is_struct(node) {
+                    // The same inline object in several places is one type.
+                    let key = node.to_string();
+                    if let Some(n) = self.inline_structs.get(&key) {
+                        return Ty::Struct(n.clone());
+                    }
                     let name = match def_name {
                         Some(n) => n,
                         None => self.alloc(&[camel_ident(hint), format!("{parent}{}", camel_ident(hint))]),
                     };
+                    self.inline_structs.insert(key, name.clone());
                     self.pending.push_back((name.clone(), node.clone()));
                     Ty::Struct(name)
                 } else if let Some(pp) = node.get("patternProperties").and_then(Json::as_object) {
@@ -287,6 +305,12 @@ impl<'a> Resolver<'a> {
                 // No type: a `oneOf`/`anyOf` of one primitive type, or anything.
                 let branches = node.get("oneOf").or_else(|| node.get("anyOf")).and_then(Json::as_array);
                 if let Some(b) = branches {
+                    // A typed form next to a legacy "JSON as string or object" form: the typed
+                    // one is what users write (DynamoDB `KeySchema`).
+                    let typed: Vec<&Json> = b.iter().filter(|x| x.get("format").is_none_or(|f| f != "json")).collect();
+                    if typed.len() == 1 && b.len() == 2 {
+                        return self.resolve(typed[0], hint, parent);
+                    }
                     let types: BTreeSet<&str> = b.iter().filter_map(|x| x.get("type").and_then(Json::as_str)).collect();
                     if types.len() == 1 && b.iter().all(|x| x.get("type").is_some()) {
                         match types.first().copied() {
@@ -387,6 +411,9 @@ impl<'a> Resolver<'a> {
                         c.pattern = Some(p.to_owned());
                     } else {
                         self.dropped_patterns += 1;
+                        if std::env::var_os("HAPLAT_CODEGEN_SHOW_DROPPED").is_some() {
+                            eprintln!("dropped pattern: {p}");
+                        }
                     }
                 }
             }
@@ -456,12 +483,12 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
     let empty = serde_json::Map::new();
     let defs = schema.get("definitions").and_then(Json::as_object).unwrap_or(&empty);
     let mut r = Resolver {
-        schema,
         defs,
         used: RESERVED.iter().map(|s| (*s).to_owned()).collect(),
         def_names: BTreeMap::new(),
         def_types: BTreeMap::new(),
         enums: BTreeMap::new(),
+        inline_structs: BTreeMap::new(),
         pending: VecDeque::new(),
         items: Vec::new(),
         dropped_patterns: 0,
@@ -495,7 +522,6 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
     let mut resource = r.build_struct(&struct_name, schema, &exclude, &top_create_only);
     resource.doc = schema.get("description").and_then(Json::as_str).map(str::to_owned);
     let mut structs = vec![resource];
-    let mut item_order: Vec<(bool, String)> = Vec::new();
     let none = BTreeSet::new();
     while let Some((name, node)) = r.pending.pop_front() {
         if structs.iter().any(|s| s.name == name) {
@@ -503,11 +529,9 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
         }
         let s = r.build_struct(&name, &node, &none, &none);
         structs.push(s);
-        item_order.push((true, name));
     }
     // Order: resource struct, then nested structs and enums by name (stable across schema
     // reorderings).
-    let _ = item_order;
     let mut items: Vec<Item> = Vec::new();
     let mut rest: Vec<Item> = structs.drain(1..).map(Item::Struct).collect();
     rest.extend(r.items.drain(..));
@@ -524,7 +548,7 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
     let ref_returns = paths(schema, "primaryIdentifier").iter().map(|p| p.join(".")).collect::<Vec<_>>().join("|");
     let create_only = create_only_paths.iter().map(|p| p.join("/")).collect();
     let tags = match props.get("Tags") {
-        Some(p) if !exclude.contains("Tags") => {
+        Some(_) if !exclude.contains("Tags") => {
             match items.iter().find_map(|i| match i {
                 Item::Struct(s) if s.name == struct_name => s.fields.iter().find(|f| f.key == "Tags").map(|f| f.ty.clone()),
                 _ => None,
@@ -534,10 +558,7 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
                     _ => TagsKind::None,
                 },
                 Some(Ty::Map(inner)) if *inner == Ty::Str => TagsKind::Map,
-                _ => {
-                    let _ = p;
-                    TagsKind::None
-                }
+                _ => TagsKind::None,
             }
         }
         _ => TagsKind::None,
@@ -587,7 +608,6 @@ fn attr_kind(r: &Resolver<'_>, props: &serde_json::Map<String, Json>, path: &[St
             None => return AttrKind::String,
         };
     }
-    let _ = r.schema;
     match node.get("type") {
         Some(Json::String(t)) => match t.as_str() {
             "string" => AttrKind::String,

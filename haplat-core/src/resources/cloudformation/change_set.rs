@@ -42,7 +42,7 @@ pub struct ChangeSet {
     /// The ARNs of Amazon SNS topics that CloudFormation associates with the stack.
     ///
     /// Changing it replaces the resource.
-    pub notification_ar_ns: Option<List<Value<String>>>,
+    pub notification_arns: Option<List<Value<String>>>,
     /// Determines what action will be taken if stack creation fails.
     ///
     /// Changing it replaces the resource.
@@ -94,7 +94,7 @@ impl Resource for ChangeSet {
         m.opt("Description", &self.description);
         m.opt("ImportExistingResources", &self.import_existing_resources);
         m.opt("IncludeNestedStacks", &self.include_nested_stacks);
-        m.opt("NotificationARNs", &self.notification_ar_ns);
+        m.opt("NotificationARNs", &self.notification_arns);
         m.opt("OnStackFailure", &self.on_stack_failure);
         m.opt("RoleARN", &self.role_arn);
         m.req("StackName", &self.stack_name);
@@ -115,7 +115,7 @@ impl Resource for ChangeSet {
         if let Some(x) = &self.description {
             v.at("Description", |v| v.length(x, Some(1), Some(1024)));
         }
-        if let Some(x) = &self.notification_ar_ns {
+        if let Some(x) = &self.notification_arns {
             v.at("NotificationARNs", |v| v.items(x, None, Some(5)));
         }
         if let Some(x) = &self.role_arn {

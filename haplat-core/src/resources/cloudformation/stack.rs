@@ -11,7 +11,7 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudFormation::Stack`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stack {
-    pub notification_ar_ns: Option<List<Value<String>>>,
+    pub notification_arns: Option<List<Value<String>>>,
     pub parameters: Option<BTreeMap<String, JsonValue>>,
     pub tags: Option<List<Tag>>,
     pub template_url: Value<String>,
@@ -30,7 +30,7 @@ impl Resource for Stack {
 
     fn properties(&self) -> BTreeMap<String, Expr> {
         let mut m = PropMap::new();
-        m.opt("NotificationARNs", &self.notification_ar_ns);
+        m.opt("NotificationARNs", &self.notification_arns);
         m.opt("Parameters", &self.parameters);
         m.opt("Tags", &self.tags);
         m.req("TemplateURL", &self.template_url);
@@ -39,7 +39,7 @@ impl Resource for Stack {
     }
 
     fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.notification_ar_ns {
+        if let Some(x) = &self.notification_arns {
             v.at("NotificationARNs", |v| v.items(x, None, Some(5)));
         }
         if let Some(x) = &self.tags {

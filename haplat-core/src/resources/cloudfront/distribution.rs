@@ -537,7 +537,7 @@ pub struct DistributionConfig {
     pub anycast_ip_list_id: Option<Value<String>>,
     /// An alias for the CF distribution's domain name.
     /// This property is legacy. We recommend that you use \[Aliases\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-cloudfront-distribution-distributionconfig.html#cfn-cloudfront-distribution-distributionconfig-aliases>) instead.
-    pub cnam_es: Option<List<Value<String>>>,
+    pub cnames: Option<List<Value<String>>>,
     /// A complex type that contains zero or more `CacheBehavior` elements.
     pub cache_behaviors: Option<List<CacheBehavior>>,
     /// Configuration for cache tag extraction from origin responses. When specified, CloudFront reads the header named in `HeaderName` from origin responses and stores the comma-separated values as cache tags on the object.
@@ -627,7 +627,7 @@ impl ToExpr for DistributionConfig {
         let mut m = PropMap::new();
         m.opt("Aliases", &self.aliases);
         m.opt("AnycastIpListId", &self.anycast_ip_list_id);
-        m.opt("CNAMEs", &self.cnam_es);
+        m.opt("CNAMEs", &self.cnames);
         m.opt("CacheBehaviors", &self.cache_behaviors);
         m.opt("CacheTagConfig", &self.cache_tag_config);
         m.opt("Comment", &self.comment);

@@ -17,7 +17,7 @@ pub struct GlobalTable {
     pub global_secondary_indexes: Option<List<GlobalSecondaryIndex>>,
     pub global_table_source_arn: Option<Value<String>>,
     pub global_table_witnesses: Option<List<GlobalTableWitness>>,
-    pub key_schema: Option<List<GlobalTableKeySchema>>,
+    pub key_schema: Option<List<KeySchema>>,
     pub local_secondary_indexes: Option<List<LocalSecondaryIndex>>,
     pub multi_region_consistency: Option<Value<MultiRegionConsistency>>,
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
@@ -382,7 +382,7 @@ impl Validate for GlobalReadProvisionedThroughputSettings {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalSecondaryIndex {
     pub index_name: Value<String>,
-    pub key_schema: List<GlobalSecondaryIndexKeySchema>,
+    pub key_schema: List<KeySchema>,
     pub projection: Projection,
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
@@ -437,54 +437,6 @@ impl Validate for GlobalSecondaryIndex {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GlobalSecondaryIndexKeySchema {
-    pub attribute_name: Value<String>,
-    pub key_type: Value<KeyType>,
-}
-
-impl ToExpr for GlobalSecondaryIndexKeySchema {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("KeyType", &self.key_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for GlobalSecondaryIndexKeySchema {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
-        v.required("KeyType", &self.key_type);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GlobalTableKeySchema {
-    pub attribute_name: Value<String>,
-    pub key_type: Value<KeyType>,
-}
-
-impl ToExpr for GlobalTableKeySchema {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("KeyType", &self.key_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for GlobalTableKeySchema {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
-        v.required("KeyType", &self.key_type);
-    }
-}
-
 /// Values AWS adds later arrive as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum GlobalTableSettingsReplicationMode {
@@ -536,6 +488,30 @@ impl ToExpr for GlobalTableWitness {
 }
 
 impl Validate for GlobalTableWitness {}
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeySchema {
+    pub attribute_name: Value<String>,
+    pub key_type: Value<KeyType>,
+}
+
+impl ToExpr for KeySchema {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.req("AttributeName", &self.attribute_name);
+        m.req("KeyType", &self.key_type);
+        m.into_expr()
+    }
+}
+
+impl Validate for KeySchema {
+    fn validate(&self, v: &mut Validator<'_>) {
+        v.required("AttributeName", &self.attribute_name);
+        let x = &self.attribute_name;
+        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
+        v.required("KeyType", &self.key_type);
+    }
+}
 
 /// Values AWS adds later arrive as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -598,7 +574,7 @@ impl Validate for KinesisStreamSpecification {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalSecondaryIndex {
     pub index_name: Value<String>,
-    pub key_schema: List<GlobalTableKeySchema>,
+    pub key_schema: List<KeySchema>,
     pub projection: Projection,
 }
 

@@ -44,7 +44,7 @@ pub struct Table {
     /// Changing it replaces the resource.
     pub import_source_specification: Option<ImportSourceSpecification>,
     /// Specifies the attributes that make up the primary key for the table. The attributes in the `KeySchema` property must also be defined in the `AttributeDefinitions` property.
-    pub key_schema: JsonValue,
+    pub key_schema: List<KeySchema>,
     /// The Kinesis Data Streams configuration for the specified table.
     pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
     /// Local secondary indexes to be created on the table. You can create up to 5 local secondary indexes. Each index is scoped to a given hash key value. The size of each hash key can be up to 10 gigabytes.
@@ -124,7 +124,9 @@ impl Resource for Table {
         if let Some(x) = &self.import_source_specification {
             v.at("ImportSourceSpecification", |v| x.validate(v));
         }
-        v.required_expr("KeySchema", &self.key_schema);
+        v.required("KeySchema", &self.key_schema);
+        let x = &self.key_schema;
+        v.at("KeySchema", |v| v.items(x, Some(1), None));
         if let Some(x) = &self.kinesis_stream_specification {
             v.at("KinesisStreamSpecification", |v| x.validate(v));
         }
@@ -411,7 +413,7 @@ pub struct GlobalSecondaryIndex {
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     /// The name of the global secondary index. The name must be unique among all other indexes on this table.
     pub index_name: Value<String>,
-    pub key_schema: List<GlobalSecondaryIndexKeySchema>,
+    pub key_schema: List<KeySchema>,
     /// The maximum number of read and write units for the specified global secondary index. If you use this parameter, you must specify `MaxReadRequestUnits`, `MaxWriteRequestUnits`, or both. You must use either `OnDemandThroughput` or `ProvisionedThroughput` based on your table's capacity mode.
     pub on_demand_throughput: Option<OnDemandThroughput>,
     /// Represents attributes that are copied (projected) from the table into the global secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
@@ -457,28 +459,6 @@ impl Validate for GlobalSecondaryIndex {
         if let Some(x) = &self.warm_throughput {
             v.at("WarmThroughput", |v| x.validate(v));
         }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GlobalSecondaryIndexKeySchema {
-    pub attribute_name: Value<String>,
-    pub key_type: Value<String>,
-}
-
-impl ToExpr for GlobalSecondaryIndexKeySchema {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("KeyType", &self.key_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for GlobalSecondaryIndexKeySchema {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        v.required("KeyType", &self.key_type);
     }
 }
 
@@ -531,6 +511,28 @@ impl ToExpr for InputFormatOptions {
 
 impl Validate for InputFormatOptions {}
 
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeySchema {
+    pub attribute_name: Value<String>,
+    pub key_type: Value<String>,
+}
+
+impl ToExpr for KeySchema {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.req("AttributeName", &self.attribute_name);
+        m.req("KeyType", &self.key_type);
+        m.into_expr()
+    }
+}
+
+impl Validate for KeySchema {
+    fn validate(&self, v: &mut Validator<'_>) {
+        v.required("AttributeName", &self.attribute_name);
+        v.required("KeyType", &self.key_type);
+    }
+}
+
 /// The Kinesis Data Streams configuration for the specified table.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KinesisStreamSpecification {
@@ -561,7 +563,7 @@ impl Validate for KinesisStreamSpecification {
 pub struct LocalSecondaryIndex {
     /// The name of the local secondary index. The name must be unique among all other indexes on this table.
     pub index_name: Value<String>,
-    pub key_schema: List<LocalSecondaryIndexKeySchema>,
+    pub key_schema: List<KeySchema>,
     /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
     pub projection: Projection,
 }
@@ -587,28 +589,6 @@ impl Validate for LocalSecondaryIndex {
         v.required("KeySchema", &self.key_schema);
         let x = &self.key_schema;
         v.at("KeySchema", |v| v.items(x, Some(2), Some(2)));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LocalSecondaryIndexKeySchema {
-    pub attribute_name: Value<String>,
-    pub key_type: Value<String>,
-}
-
-impl ToExpr for LocalSecondaryIndexKeySchema {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("KeyType", &self.key_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for LocalSecondaryIndexKeySchema {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        v.required("KeyType", &self.key_type);
     }
 }
 

@@ -70,6 +70,58 @@ impl Handle<Url> {
     }
 }
 
+/// Values AWS adds later arrive as `Unknown`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum AllowMethods {
+    /// `GET`
+    Get,
+    /// `PUT`
+    Put,
+    /// `HEAD`
+    Head,
+    /// `POST`
+    Post,
+    /// `PATCH`
+    Patch,
+    /// `DELETE`
+    Delete,
+    /// `*`
+    Star,
+    /// A value this version does not know.
+    Unknown(String),
+}
+
+impl AllowMethods {
+    /// Every value the schema lists.
+    pub const VALUES: &'static [&'static str] = &["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];
+
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Get => "GET",
+            Self::Put => "PUT",
+            Self::Head => "HEAD",
+            Self::Post => "POST",
+            Self::Patch => "PATCH",
+            Self::Delete => "DELETE",
+            Self::Star => "*",
+            Self::Unknown(s) => s,
+        }
+    }
+}
+
+impl From<AllowMethods> for Value<AllowMethods> {
+    fn from(v: AllowMethods) -> Self {
+        Value::from_expr(Expr::String(v.as_str().to_owned()))
+    }
+}
+
+impl Default for Value<AllowMethods> {
+    fn default() -> Self {
+        Value::from_expr(Expr::String(String::new()))
+    }
+}
+
 /// Can be either AWS\_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
 ///
 /// Values AWS adds later arrive as `Unknown`.
@@ -116,7 +168,7 @@ pub struct Cors {
     /// Represents a collection of allowed headers.
     pub allow_headers: Option<List<Value<String>>>,
     /// Represents a collection of allowed HTTP methods.
-    pub allow_methods: Option<List<Value<CorsAllowMethods>>>,
+    pub allow_methods: Option<List<Value<AllowMethods>>>,
     /// Represents a collection of allowed origins.
     pub allow_origins: Option<List<Value<String>>>,
     /// Represents a collection of exposed headers.
@@ -154,58 +206,6 @@ impl Validate for Cors {
         if let Some(x) = &self.max_age {
             v.at("MaxAge", |v| v.range(x, Some(0.0), Some(86400.0)));
         }
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CorsAllowMethods {
-    /// `GET`
-    Get,
-    /// `PUT`
-    Put,
-    /// `HEAD`
-    Head,
-    /// `POST`
-    Post,
-    /// `PATCH`
-    Patch,
-    /// `DELETE`
-    Delete,
-    /// `*`
-    Star,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CorsAllowMethods {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Get => "GET",
-            Self::Put => "PUT",
-            Self::Head => "HEAD",
-            Self::Post => "POST",
-            Self::Patch => "PATCH",
-            Self::Delete => "DELETE",
-            Self::Star => "*",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CorsAllowMethods> for Value<CorsAllowMethods> {
-    fn from(v: CorsAllowMethods) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CorsAllowMethods> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 

@@ -77,10 +77,16 @@ impl Resource for LogGroup {
 
     fn validate(&self, v: &mut Validator<'_>) {
         if let Some(x) = &self.kms_key_id {
-            v.at("KmsKeyId", |v| v.length(x, None, Some(256)));
+            v.at("KmsKeyId", |v| {
+                v.length(x, None, Some(256));
+                v.pattern(x, r#"^arn:[a-z0-9-]+:kms:[a-z0-9-]+:\d{12}:(key|alias)/.+\z"#);
+            });
         }
         if let Some(x) = &self.log_group_name {
-            v.at("LogGroupName", |v| v.length(x, Some(1), Some(512)));
+            v.at("LogGroupName", |v| {
+                v.length(x, Some(1), Some(512));
+                v.pattern(x, r#"^[.\-_/#A-Za-z0-9]{1,512}\z"#);
+            });
         }
     }
 }

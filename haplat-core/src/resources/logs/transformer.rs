@@ -815,9 +815,9 @@ pub struct Processor {
     pub rename_keys: Option<RenameKeys>,
     pub split_string: Option<SplitString>,
     pub substitute_string: Option<SubstituteString>,
-    pub trim_string: Option<TrimString>,
+    pub trim_string: Option<LowerCaseString>,
     pub type_converter: Option<TypeConverter>,
-    pub upper_case_string: Option<UpperCaseString>,
+    pub upper_case_string: Option<LowerCaseString>,
 }
 
 impl ToExpr for Processor {
@@ -1084,27 +1084,6 @@ impl Validate for SubstituteStringEntry {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TrimString {
-    pub with_keys: List<Value<String>>,
-}
-
-impl ToExpr for TrimString {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("WithKeys", &self.with_keys);
-        m.into_expr()
-    }
-}
-
-impl Validate for TrimString {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("WithKeys", &self.with_keys);
-        let x = &self.with_keys;
-        v.at("WithKeys", |v| v.items(x, Some(1), Some(10)));
-    }
-}
-
 /// Values AWS adds later arrive as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Type {
@@ -1193,26 +1172,5 @@ impl Validate for TypeConverterEntry {
             v.pattern(x, r#"^.*[a-zA-Z0-9]+.*$"#);
         });
         v.required("Type", &self.type_);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct UpperCaseString {
-    pub with_keys: List<Value<String>>,
-}
-
-impl ToExpr for UpperCaseString {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("WithKeys", &self.with_keys);
-        m.into_expr()
-    }
-}
-
-impl Validate for UpperCaseString {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("WithKeys", &self.with_keys);
-        let x = &self.with_keys;
-        v.at("WithKeys", |v| v.items(x, Some(1), Some(10)));
     }
 }

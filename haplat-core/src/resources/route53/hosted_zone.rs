@@ -53,7 +53,7 @@ pub struct HostedZone {
     pub query_logging_config: Option<QueryLoggingConfig>,
     /// \*Private hosted zones:\* A complex type that contains information about the VPCs that are associated with the specified hosted zone.
     /// For public hosted zones, omit `VPCs`, `VPCId`, and `VPCRegion`.
-    pub vp_cs: Option<List<Vpc>>,
+    pub vpcs: Option<List<Vpc>>,
 }
 
 impl Resource for HostedZone {
@@ -75,7 +75,7 @@ impl Resource for HostedZone {
         m.opt("HostedZoneTags", &self.hosted_zone_tags);
         m.opt("Name", &self.name);
         m.opt("QueryLoggingConfig", &self.query_logging_config);
-        m.opt("VPCs", &self.vp_cs);
+        m.opt("VPCs", &self.vpcs);
         m.build()
     }
 

@@ -585,33 +585,9 @@ impl Validate for AnnotationTableConfiguration {
     }
 }
 
-/// A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block `PutObject`, `CopyObject`, `PostObject`, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see \[Blocking or unblocking SSE-C for a general purpose bucket\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html>).
-/// This data type is used with the following actions:
-/// \+   \[PutBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html>)
-/// \+   \[GetBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html>)
-/// \+   \[DeleteBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketEncryption.html>)
-///
-/// \+ Permissions You must have the s3:PutEncryptionConfiguration permission to block or unblock an encryption type for a bucket. You must have the s3:GetEncryptionConfiguration permission to view a bucket's encryption type.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BlockedEncryptionTypes {
-    /// The object encryption type that you want to block or unblock for an Amazon S3 general purpose bucket.
-    /// Currently, this parameter only supports blocking or unblocking server side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see \[Using server-side encryption with customer-provided keys (SSE-C)\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html>).
-    pub encryption_type: Option<List<Value<BlockedEncryptionTypesBlockedEncryptionTypeList>>>,
-}
-
-impl ToExpr for BlockedEncryptionTypes {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EncryptionType", &self.encryption_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for BlockedEncryptionTypes {}
-
 /// Values AWS adds later arrive as `Unknown`.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BlockedEncryptionTypesBlockedEncryptionTypeList {
+pub enum BlockedEncryptionTypeList {
     /// `NONE`
     None,
     /// `SSE-C`
@@ -620,7 +596,7 @@ pub enum BlockedEncryptionTypesBlockedEncryptionTypeList {
     Unknown(String),
 }
 
-impl BlockedEncryptionTypesBlockedEncryptionTypeList {
+impl BlockedEncryptionTypeList {
     /// Every value the schema lists.
     pub const VALUES: &'static [&'static str] = &["NONE", "SSE-C"];
 
@@ -634,17 +610,41 @@ impl BlockedEncryptionTypesBlockedEncryptionTypeList {
     }
 }
 
-impl From<BlockedEncryptionTypesBlockedEncryptionTypeList> for Value<BlockedEncryptionTypesBlockedEncryptionTypeList> {
-    fn from(v: BlockedEncryptionTypesBlockedEncryptionTypeList) -> Self {
+impl From<BlockedEncryptionTypeList> for Value<BlockedEncryptionTypeList> {
+    fn from(v: BlockedEncryptionTypeList) -> Self {
         Value::from_expr(Expr::String(v.as_str().to_owned()))
     }
 }
 
-impl Default for Value<BlockedEncryptionTypesBlockedEncryptionTypeList> {
+impl Default for Value<BlockedEncryptionTypeList> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }
 }
+
+/// A bucket-level setting for Amazon S3 general purpose buckets used to prevent the upload of new objects encrypted with the specified server-side encryption type. For example, blocking an encryption type will block `PutObject`, `CopyObject`, `PostObject`, multipart upload, and replication requests to the bucket for objects with the specified encryption type. However, you can continue to read and list any pre-existing objects already encrypted with the specified encryption type. For more information, see \[Blocking or unblocking SSE-C for a general purpose bucket\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html>).
+/// This data type is used with the following actions:
+/// \+   \[PutBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html>)
+/// \+   \[GetBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html>)
+/// \+   \[DeleteBucketEncryption\](<https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketEncryption.html>)
+///
+/// \+ Permissions You must have the s3:PutEncryptionConfiguration permission to block or unblock an encryption type for a bucket. You must have the s3:GetEncryptionConfiguration permission to view a bucket's encryption type.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct BlockedEncryptionTypes {
+    /// The object encryption type that you want to block or unblock for an Amazon S3 general purpose bucket.
+    /// Currently, this parameter only supports blocking or unblocking server side encryption with customer-provided keys (SSE-C). For more information about SSE-C, see \[Using server-side encryption with customer-provided keys (SSE-C)\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/ServerSideEncryptionCustomerKeys.html>).
+    pub encryption_type: Option<List<Value<BlockedEncryptionTypeList>>>,
+}
+
+impl ToExpr for BlockedEncryptionTypes {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.opt("EncryptionType", &self.encryption_type);
+        m.into_expr()
+    }
+}
+
+impl Validate for BlockedEncryptionTypes {}
 
 /// Specifies default encryption for a bucket using server-side encryption with Amazon S3-managed keys (SSE-S3), AWS KMS-managed keys (SSE-KMS), or dual-layer server-side encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon S3 default encryption feature, see \[Amazon S3 Default Encryption for S3 Buckets\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html>) in the \*Amazon S3 User Guide\*.
 #[derive(Clone, Debug, Default, PartialEq)]
