@@ -1,6 +1,8 @@
 //! haplat-constructs: the highly available, multi-region platform as typed constructs, secure by
 //! default, built only from the generated L1 types of haplat-core.
 
+pub mod cidr;
+pub mod network;
 pub mod platform;
 pub mod security;
 

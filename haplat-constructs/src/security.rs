@@ -20,7 +20,9 @@
 //! );
 //! ```
 
-use haplat_core::value::{Expr, Value};
+use haplat_core::resources::kms;
+use haplat_core::value::{Expr, Pseudo, Value};
+use haplat_core::{Handle, Scope};
 
 /// IAM actions allowed on concrete resources: one `Allow` statement of a policy.
 ///
@@ -94,7 +96,7 @@ impl Permission {
 }
 
 /// Something access can be granted on: it knows its ARNs and which actions each access level
-/// needs. Implemented by [`SecretRef`], the KMS key helper, and the data constructs (a global table
+/// needs. Implemented by [`SecretRef`], [`KmsKey`], and the data constructs (a global table
 /// grants on the table, its indexes and its stream in each region).
 pub trait Grantable {
     /// Read-only access.
@@ -161,5 +163,153 @@ impl Grantable for SecretRef {
     }
     fn read_write(&self) -> Permission {
         self.read().and(Permission::new(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], [self.arn()]))
+    }
+}
+
+/// An IAM policy document of these statements.
+pub fn policy_document(statements: Vec<Expr>) -> Expr {
+    haplat_core::expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) }
+}
+
+/// The trust policy of a role that `service` (`ecs-tasks.amazonaws.com`) may assume, limited to
+/// this account with `aws:SourceAccount` (the confused-deputy guard).
+pub fn trust_policy(service: &str) -> Expr {
+    policy_document(vec![haplat_core::expr_map! {
+        "Effect" => "Allow",
+        "Principal" => haplat_core::expr_map! { "Service" => service },
+        "Action" => "sts:AssumeRole",
+        "Condition" => haplat_core::expr_map! {
+            "StringEquals" => haplat_core::expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+        },
+    }])
+}
+
+/// An `Allow` statement for actions that IAM cannot scope to a resource (`xray:PutTraceSegments`,
+/// `ecr:GetAuthorizationToken`, `elasticloadbalancing:Describe…`): the only place haplat writes
+/// `"Resource": "*"`. Each action must be in [`UNSCOPED_ACTIONS`].
+pub fn unscoped_statement(actions: &[&str]) -> Expr {
+    debug_assert!(actions.iter().all(|a| UNSCOPED_ACTIONS.contains(a)), "{actions:?}");
+    haplat_core::expr_map! {
+        "Effect" => "Allow",
+        "Action" => Expr::List(actions.iter().map(|a| Expr::from(*a)).collect()),
+        "Resource" => "*",
+    }
+}
+
+/// The actions that support no resource-level permission, which haplat may grant on `*`
+/// (none of them reads or writes data).
+pub const UNSCOPED_ACTIONS: &[&str] = &[
+    "ecr:GetAuthorizationToken",
+    "elasticloadbalancing:DescribeListeners",
+    "elasticloadbalancing:DescribeRules",
+    "elasticloadbalancing:DescribeTargetGroups",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingStatisticSummaries",
+    "xray:GetSamplingTargets",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
+/// An AWS service that encrypts with a [`KmsKey`] on behalf of the account.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum KeyUser {
+    /// CloudWatch Logs of the stack's region (`logs.<region>.amazonaws.com`), only for log
+    /// groups of this account and region (the `kms:EncryptionContext:aws:logs:arn` condition).
+    CloudWatchLogs,
+    /// Another service principal (`sns.amazonaws.com`), only through calls of this account
+    /// (`kms:CallerAccount`).
+    Service(String),
+}
+
+/// A customer-managed KMS key with yearly rotation, `Retain`ed, whose policy lets the account
+/// administer it (and delegate use through IAM policies: the account root statement is what
+/// makes IAM grants such as [`Grantable::read`] effective) and lets the named services use it.
+///
+/// ```
+/// use haplat_core::App;
+/// use haplat_constructs::security::{Grantable, KeyUser, KmsKey};
+///
+/// let app = App::new("demo");
+/// let stack = app.stack("Keys", "us-east-1");
+/// let key = KmsKey::new(&stack, "LogsKey", "encrypts the logs", &[KeyUser::CloudWatchLogs]);
+/// assert_eq!(key.read().actions, vec!["kms:Decrypt", "kms:DescribeKey"]);
+/// let assembly = app.synth().unwrap();
+/// let t = assembly.template("demo-Keys").unwrap();
+/// let (_, k) = t["Resources"].as_object().unwrap().iter().next().unwrap();
+/// assert_eq!(k["Properties"]["EnableKeyRotation"], true);
+/// assert_eq!(k["DeletionPolicy"], "Retain");
+/// ```
+#[derive(Clone, Debug)]
+pub struct KmsKey {
+    /// The key.
+    pub key: Handle<kms::Key>,
+}
+
+impl KmsKey {
+    /// A key in `scope` used by `users`.
+    pub fn new(scope: &Scope, id: &str, description: &str, users: &[KeyUser]) -> KmsKey {
+        use haplat_core::expr_map;
+        let mut statements = vec![expr_map! {
+            "Sid" => "AccountAdministers",
+            "Effect" => "Allow",
+            "Principal" => expr_map! { "AWS" => Value::<String>::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+            "Action" => "kms:*",
+            "Resource" => "*",
+        }];
+        let use_actions =
+            || haplat_core::expr_list!["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
+        for u in users {
+            statements.push(match u {
+                KeyUser::CloudWatchLogs => expr_map! {
+                    "Sid" => "CloudWatchLogsUse",
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => Value::<String>::sub("logs.${AWS::Region}.amazonaws.com") },
+                    "Action" => use_actions(),
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "ArnLike" => expr_map! {
+                            "kms:EncryptionContext:aws:logs:arn" =>
+                                Value::<String>::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+                        },
+                    },
+                },
+                KeyUser::Service(principal) => expr_map! {
+                    "Sid" => format!("{}Use", principal.split('.').next().unwrap_or("Service").replace('-', "")),
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => principal.as_str() },
+                    "Action" => use_actions(),
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "StringEquals" => expr_map! { "kms:CallerAccount" => Pseudo::AccountId.expr() },
+                    },
+                },
+            });
+        }
+        let key = scope.add(
+            id,
+            kms::Key {
+                description: Some(description.into()),
+                enable_key_rotation: Some(true.into()),
+                key_policy: Some(policy_document(statements)),
+                pending_window_in_days: Some(30.into()),
+                ..Default::default()
+            },
+        );
+        KmsKey { key }
+    }
+
+    /// The key's ARN.
+    pub fn arn(&self) -> Value<String> {
+        self.key.attr_arn()
+    }
+}
+
+impl Grantable for KmsKey {
+    fn read(&self) -> Permission {
+        Permission::new(["kms:Decrypt", "kms:DescribeKey"], [self.arn()])
+    }
+    fn read_write(&self) -> Permission {
+        self.read().and(Permission::new(["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], [self.arn()]))
     }
 }

@@ -1,0 +1,348 @@
+//! The network of one region: a VPC over 2 to 6 availability zones with public subnets (load
+//! balancers and NAT gateways only) and private subnets (everything else), NAT, flow logs to an
+//! encrypted log group, gateway endpoints for S3 and DynamoDB, and optionally interface endpoints
+//! so tasks reach ECR, CloudWatch Logs and Secrets Manager without NAT.
+//!
+//! Subnets are carved from the VPC CIDR with `Fn::Cidr` and placed with
+//! `Fn::Select [i, Fn::GetAZs ""]`, so one template serves every region of a stack set: the
+//! VPC CIDR itself comes from the stack set's `RegionConfig` mapping.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::network::{NatMode, Network, NetworkProps};
+//! use haplat_constructs::security::{KeyUser, KmsKey};
+//!
+//! let app = App::new("demo");
+//! let stack = app.stack("Net", "eu-west-1");
+//! let key = KmsKey::new(&stack, "Key", "logs", &[KeyUser::CloudWatchLogs]);
+//! let net = Network::new(&stack, "Network", NetworkProps {
+//!     cidr: "10.0.0.0/16".into(),
+//!     subnet_bits: 12.into(),
+//!     azs: 2,
+//!     nat: NatMode::Single,
+//!     ..NetworkProps::new(&key)
+//! });
+//! assert_eq!(net.private_subnets.len(), 2);
+//! let t = app.synth().unwrap().template("demo-Net").unwrap();
+//! let nats = t["Resources"].as_object().unwrap().values()
+//!     .filter(|r| r["Type"] == "AWS::EC2::NatGateway").count();
+//! assert_eq!(nats, 1);
+//! ```
+
+use haplat_core::resources::{ec2, iam, logs};
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope, expr_map};
+
+use crate::security::{KmsKey, policy_document, trust_policy};
+
+/// How private subnets reach the internet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NatMode {
+    /// One NAT gateway per availability zone: losing a zone loses no egress (production).
+    #[default]
+    PerAz,
+    /// One NAT gateway shared by every zone: cheaper, one zone's failure cuts egress (dev).
+    Single,
+}
+
+/// The interface endpoints [`NetworkProps::interface_endpoints`] creates (service name suffixes).
+pub const INTERFACE_ENDPOINTS: &[&str] = &["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
+
+/// What a [`Network`] is made of.
+#[derive(Clone, Debug)]
+pub struct NetworkProps {
+    /// The VPC CIDR (a literal, or the stack set's per-region value).
+    pub cidr: Value<String>,
+    /// Host bits of each subnet for `Fn::Cidr` (see [`crate::cidr::subnet_bits`]).
+    pub subnet_bits: Value<i64>,
+    /// Number of availability zones, 2 to 6.
+    pub azs: usize,
+    /// NAT gateways per zone or one shared.
+    pub nat: NatMode,
+    /// Interface endpoints for ECR, Logs and Secrets Manager.
+    pub interface_endpoints: bool,
+    /// Days flow logs are kept.
+    pub flow_log_retention_days: i64,
+    /// The key that encrypts the flow log group (its policy must allow CloudWatch Logs).
+    pub key: KmsKey,
+}
+
+impl NetworkProps {
+    /// Defaults: a literal 10.0.0.0/16 in 3 zones with a NAT per zone, no interface endpoints,
+    /// flow logs kept a year.
+    pub fn new(key: &KmsKey) -> Self {
+        NetworkProps {
+            cidr: "10.0.0.0/16".into(),
+            subnet_bits: 13.into(),
+            azs: 3,
+            nat: NatMode::PerAz,
+            interface_endpoints: false,
+            flow_log_retention_days: 365,
+            key: key.clone(),
+        }
+    }
+}
+
+/// One region's network.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// The VPC.
+    pub vpc: Handle<ec2::Vpc>,
+    /// The VPC CIDR (for security group rules that admit the VPC).
+    pub cidr: Value<String>,
+    /// Public subnets, one per zone: only load balancers and NAT gateways live there.
+    pub public_subnets: Vec<Handle<ec2::Subnet>>,
+    /// Private subnets, one per zone: tasks and interface endpoints.
+    pub private_subnets: Vec<Handle<ec2::Subnet>>,
+    /// Route tables of the private subnets (one per zone).
+    pub private_route_tables: Vec<Handle<ec2::RouteTable>>,
+    /// NAT gateways.
+    pub nat_gateways: Vec<Handle<ec2::NatGateway>>,
+    /// The flow log group.
+    pub flow_log_group: Handle<logs::LogGroup>,
+    /// The security group of the interface endpoints, when there are any.
+    pub endpoint_security_group: Option<Handle<ec2::SecurityGroup>>,
+    /// The gateway attachment (public routes depend on it).
+    pub gateway_attachment: Handle<ec2::VpcGatewayAttachment>,
+}
+
+/// The egress rule CloudFormation cannot express otherwise: setting one rule that matches no
+/// traffic removes the default allow-all egress of a security group.
+pub(crate) fn no_egress() -> ec2::security_group::Egress {
+    ec2::security_group::Egress {
+        cidr_ip: Some("255.255.255.255/32".into()),
+        description: Some("Disallow all traffic".into()),
+        from_port: Some(252.into()),
+        to_port: Some(86.into()),
+        ip_protocol: "icmp".into(),
+        ..Default::default()
+    }
+}
+
+impl Network {
+    /// The network in `scope`. An AZ count outside 2..=6 is a construct error.
+    pub fn new(parent: &Scope, id: &str, props: NetworkProps) -> Network {
+        let scope = parent.child(id);
+        if !(2..=6).contains(&props.azs) {
+            scope.error(format!("{} availability zones asked; use 2 to 6", props.azs));
+        }
+        let azs = props.azs.clamp(2, 6);
+        let vpc = scope.add(
+            "Vpc",
+            ec2::Vpc {
+                cidr_block: Some(props.cidr.clone()),
+                enable_dns_hostnames: Some(true.into()),
+                enable_dns_support: Some(true.into()),
+                ..Default::default()
+            },
+        );
+        let igw = scope.add("InternetGateway", ec2::InternetGateway::default());
+        let attachment = scope.add(
+            "GatewayAttachment",
+            ec2::VpcGatewayAttachment {
+                internet_gateway_id: Some(igw.ref_()),
+                vpc_id: vpc.ref_(),
+                ..Default::default()
+            },
+        );
+
+        let blocks: List<Value<String>> = List::cidr(props.cidr.clone(), ((2 * azs) as i64).into(), props.subnet_bits.clone());
+        let az = |i: usize| Value::<String>::select(i as i64, List::get_azs(""));
+        let block = |i: usize| Value::<String>::select(i as i64, blocks.clone());
+
+        let public_rt = scope.add("PublicRouteTable", ec2::RouteTable { vpc_id: vpc.ref_(), ..Default::default() });
+        let default_route = scope.add(
+            "PublicDefaultRoute",
+            ec2::Route {
+                route_table_id: public_rt.ref_(),
+                destination_cidr_block: Some("0.0.0.0/0".into()),
+                gateway_id: Some(igw.ref_()),
+                ..Default::default()
+            },
+        );
+        scope.options(default_route).depends_on(attachment);
+
+        let mut public_subnets = Vec::new();
+        let mut private_subnets = Vec::new();
+        let mut private_route_tables = Vec::new();
+        let mut nat_gateways = Vec::new();
+        for i in 0..azs {
+            let n = i + 1;
+            let public = scope.add(
+                &format!("PublicSubnet{n}"),
+                ec2::Subnet {
+                    vpc_id: vpc.ref_(),
+                    availability_zone: Some(az(i)),
+                    cidr_block: Some(block(i)),
+                    map_public_ip_on_launch: Some(false.into()),
+                    ..Default::default()
+                },
+            );
+            scope.add(
+                &format!("PublicSubnet{n}RouteTableAssociation"),
+                ec2::SubnetRouteTableAssociation { route_table_id: public_rt.ref_(), subnet_id: public.ref_() },
+            );
+            let private = scope.add(
+                &format!("PrivateSubnet{n}"),
+                ec2::Subnet {
+                    vpc_id: vpc.ref_(),
+                    availability_zone: Some(az(i)),
+                    cidr_block: Some(block(azs + i)),
+                    map_public_ip_on_launch: Some(false.into()),
+                    ..Default::default()
+                },
+            );
+            if i == 0 || props.nat == NatMode::PerAz {
+                let eip = scope.add(&format!("NatEip{n}"), ec2::Eip { domain: Some("vpc".into()), ..Default::default() });
+                scope.options(eip).depends_on(attachment);
+                let nat = scope.add(
+                    &format!("NatGateway{n}"),
+                    ec2::NatGateway {
+                        allocation_id: Some(eip.attr_allocation_id()),
+                        subnet_id: Some(public.ref_()),
+                        ..Default::default()
+                    },
+                );
+                nat_gateways.push(nat);
+            }
+            let rt = scope.add(&format!("PrivateRouteTable{n}"), ec2::RouteTable { vpc_id: vpc.ref_(), ..Default::default() });
+            let nat = nat_gateways[if props.nat == NatMode::PerAz { i } else { 0 }];
+            scope.add(
+                &format!("PrivateDefaultRoute{n}"),
+                ec2::Route {
+                    route_table_id: rt.ref_(),
+                    destination_cidr_block: Some("0.0.0.0/0".into()),
+                    nat_gateway_id: Some(nat.ref_()),
+                    ..Default::default()
+                },
+            );
+            scope.add(
+                &format!("PrivateSubnet{n}RouteTableAssociation"),
+                ec2::SubnetRouteTableAssociation { route_table_id: rt.ref_(), subnet_id: private.ref_() },
+            );
+            public_subnets.push(public);
+            private_subnets.push(private);
+            private_route_tables.push(rt);
+        }
+
+        // Flow logs: every accepted and rejected flow, to an encrypted, retained log group, written
+        // by a role that may only write to that group.
+        let flow_log_group = scope.add(
+            "FlowLogGroup",
+            logs::LogGroup {
+                kms_key_id: Some(props.key.arn()),
+                retention_in_days: Some(props.flow_log_retention_days.into()),
+                ..Default::default()
+            },
+        );
+        let flow_role = scope.add(
+            "FlowLogRole",
+            iam::Role {
+                assume_role_policy_document: trust_policy("vpc-flow-logs.amazonaws.com"),
+                description: Some("Delivers this VPC's flow logs to its log group".into()),
+                policies: Some(List::items(vec![iam::role::Policy {
+                    policy_name: "deliver-flow-logs".into(),
+                    policy_document: policy_document(vec![expr_map! {
+                        "Effect" => "Allow",
+                        "Action" => haplat_core::expr_list!["logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+                        "Resource" => haplat_core::expr_list![flow_log_group.attr_arn()],
+                    }]),
+                }])),
+                ..Default::default()
+            },
+        );
+        scope.add(
+            "FlowLog",
+            ec2::FlowLog {
+                resource_id: vpc.ref_(),
+                resource_type: ec2::flow_log::ResourceType::Vpc.into(),
+                traffic_type: Some(ec2::flow_log::TrafficType::All.into()),
+                log_destination_type: Some(ec2::flow_log::LogDestinationType::CloudWatchLogs.into()),
+                log_group_name: Some(flow_log_group.ref_()),
+                deliver_logs_permission_arn: Some(flow_role.attr_arn()),
+                max_aggregation_interval: Some(60.into()),
+                ..Default::default()
+            },
+        );
+
+        // Gateway endpoints: S3 (ECR layers live there) and DynamoDB, free and off the NAT.
+        for (name, service) in [("S3Endpoint", "s3"), ("DynamoDbEndpoint", "dynamodb")] {
+            scope.add(
+                name,
+                ec2::VpcEndpoint {
+                    vpc_id: vpc.ref_(),
+                    service_name: Some(Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}"))),
+                    vpc_endpoint_type: Some(ec2::vpc_endpoint::VpcEndpointType::Gateway.into()),
+                    route_table_ids: Some(List::items(private_route_tables.iter().map(|r| r.ref_()).collect())),
+                    ..Default::default()
+                },
+            );
+        }
+
+        let endpoint_security_group = props.interface_endpoints.then(|| {
+            let sg = scope.add(
+                "EndpointSecurityGroup",
+                ec2::SecurityGroup {
+                    group_description: "Interface endpoints: HTTPS from the VPC only".into(),
+                    vpc_id: Some(vpc.ref_()),
+                    security_group_ingress: Some(List::items(vec![ec2::security_group::Ingress {
+                        cidr_ip: Some(props.cidr.clone()),
+                        description: Some("HTTPS from the VPC".into()),
+                        from_port: Some(443.into()),
+                        to_port: Some(443.into()),
+                        ip_protocol: "tcp".into(),
+                        ..Default::default()
+                    }])),
+                    security_group_egress: Some(List::items(vec![no_egress()])),
+                    ..Default::default()
+                },
+            );
+            for service in INTERFACE_ENDPOINTS {
+                let id = format!("{}Endpoint", service.split('.').map(heck_upper).collect::<String>());
+                scope.add(
+                    &id,
+                    ec2::VpcEndpoint {
+                        vpc_id: vpc.ref_(),
+                        service_name: Some(Value::sub(format!("com.amazonaws.${{AWS::Region}}.{service}"))),
+                        vpc_endpoint_type: Some(ec2::vpc_endpoint::VpcEndpointType::Interface.into()),
+                        private_dns_enabled: Some(true.into()),
+                        subnet_ids: Some(List::items(private_subnets.iter().map(|s| s.ref_()).collect())),
+                        security_group_ids: Some(List::items(vec![sg.attr_group_id()])),
+                        ..Default::default()
+                    },
+                );
+            }
+            sg
+        });
+
+        Network {
+            vpc,
+            cidr: props.cidr,
+            public_subnets,
+            private_subnets,
+            private_route_tables,
+            nat_gateways,
+            flow_log_group,
+            endpoint_security_group,
+            gateway_attachment: attachment,
+        }
+    }
+
+    /// The private subnet ids.
+    pub fn private_subnet_ids(&self) -> List<Value<String>> {
+        List::items(self.private_subnets.iter().map(|s| s.ref_()).collect())
+    }
+
+    /// The public subnet ids.
+    pub fn public_subnet_ids(&self) -> List<Value<String>> {
+        List::items(self.public_subnets.iter().map(|s| s.ref_()).collect())
+    }
+}
+
+fn heck_upper(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
+        None => String::new(),
+    }
+}
