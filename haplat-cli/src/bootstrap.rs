@@ -1,0 +1,268 @@
+//! `haplat bootstrap`: one CloudFormation stack, `HaplatBootstrap`, in the administration
+//! region, holding what StackSets need in a self-managed account: the administration role
+//! `AWSCloudFormationStackSetAdministrationRole`, the execution role
+//! `AWSCloudFormationStackSetExecutionRole`, and an encrypted, versioned, public-access-blocked
+//! S3 bucket for templates over the inline limit. Creating or updating the stack is
+//! idempotent; the regions it covers are recorded in its `Regions` output.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::cfn::{CloudFormation, StackInput};
+use crate::error::Error;
+use crate::executor::Bootstrap;
+
+/// The bootstrap stack's name.
+pub const STACK_NAME: &str = "HaplatBootstrap";
+/// The administration role's name.
+pub const ADMIN_ROLE: &str = "AWSCloudFormationStackSetAdministrationRole";
+/// The execution role's name.
+pub const EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
+/// The bootstrap template's version (its `Version` output).
+pub const VERSION: &str = "1";
+
+/// The bootstrap template.
+pub fn template() -> Value {
+    let assume = |principal: Value| {
+        json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole"}]
+        })
+    };
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": "haplat bootstrap: StackSet administration and execution roles, and the bucket for large templates",
+        "Parameters": {
+            "Regions": {
+                "Type": "String",
+                "Description": "The regions haplat deploys stack instances to, comma-separated"
+            }
+        },
+        "Resources": {
+            "AdministrationRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": ADMIN_ROLE,
+                    "AssumeRolePolicyDocument": assume(json!({"Service": "cloudformation.amazonaws.com"})),
+                    "Policies": [{
+                        "PolicyName": "AssumeStackSetExecutionRole",
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [{
+                                "Effect": "Allow",
+                                "Action": "sts:AssumeRole",
+                                "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::*:role/{EXECUTION_ROLE}")}
+                            }]
+                        }
+                    }]
+                }
+            },
+            "ExecutionRole": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": EXECUTION_ROLE,
+                    "AssumeRolePolicyDocument": assume(json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}})),
+                    "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}]
+                }
+            },
+            "TemplateBucket": {
+                "Type": "AWS::S3::Bucket",
+                "DeletionPolicy": "Retain",
+                "UpdateReplacePolicy": "Retain",
+                "Properties": {
+                    "BucketEncryption": {
+                        "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                    },
+                    "VersioningConfiguration": {"Status": "Enabled"},
+                    "PublicAccessBlockConfiguration": {
+                        "BlockPublicAcls": true,
+                        "BlockPublicPolicy": true,
+                        "IgnorePublicAcls": true,
+                        "RestrictPublicBuckets": true
+                    },
+                    "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+                    "LifecycleConfiguration": {
+                        "Rules": [{"Id": "ExpireOldTemplates", "Status": "Enabled", "NoncurrentVersionExpiration": {"NoncurrentDays": 30}}]
+                    }
+                }
+            },
+            "TemplateBucketPolicy": {
+                "Type": "AWS::S3::BucketPolicy",
+                "Properties": {
+                    "Bucket": {"Ref": "TemplateBucket"},
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Sid": "DenyInsecureTransport",
+                            "Effect": "Deny",
+                            "Principal": "*",
+                            "Action": "s3:*",
+                            "Resource": [
+                                {"Fn::GetAtt": ["TemplateBucket", "Arn"]},
+                                {"Fn::Sub": "${TemplateBucket.Arn}/*"}
+                            ],
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}}
+                        }]
+                    }
+                }
+            }
+        },
+        "Outputs": {
+            "BucketName": {"Value": {"Ref": "TemplateBucket"}},
+            "AdministrationRoleArn": {"Value": {"Fn::GetAtt": ["AdministrationRole", "Arn"]}},
+            "ExecutionRoleName": {"Value": {"Ref": "ExecutionRole"}},
+            "Regions": {"Value": {"Ref": "Regions"}},
+            "AccountId": {"Value": {"Ref": "AWS::AccountId"}},
+            "Version": {"Value": VERSION}
+        }
+    })
+}
+
+/// Reads the bootstrap stack; `Ok(None)` when the account is not bootstrapped there.
+pub async fn read<C: CloudFormation>(cfn: &C, region: &str) -> Result<Option<Bootstrap>, Error> {
+    let stack = cfn
+        .describe_stack(region, STACK_NAME)
+        .await
+        .map_err(|e| Error::cloud(format!("reading the bootstrap stack {STACK_NAME} in {region}"), e))?;
+    let Some(stack) = stack else { return Ok(None) };
+    if !stack.status.ends_with("_COMPLETE") || stack.status.starts_with("DELETE") || stack.status.contains("ROLLBACK") {
+        return Err(Error::NotBootstrapped(format!(
+            "the bootstrap stack {STACK_NAME} in {region} is {}{}; fix it and run `haplat bootstrap` again",
+            stack.status,
+            stack.status_reason.map(|r| format!(" ({r})")).unwrap_or_default()
+        )));
+    }
+    let o = &stack.outputs;
+    let get = |k: &str| o.get(k).cloned().unwrap_or_default();
+    Ok(Some(Bootstrap {
+        account: get("AccountId"),
+        region: region.to_owned(),
+        admin_role_arn: get("AdministrationRoleArn"),
+        execution_role_name: o.get("ExecutionRoleName").cloned().unwrap_or_else(|| EXECUTION_ROLE.to_owned()),
+        bucket: get("BucketName"),
+        regions: get("Regions").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+    }))
+}
+
+/// Reads the bootstrap stack and checks it covers `regions`: the error deploy shows otherwise.
+pub async fn require<C: CloudFormation>(cfn: &C, region: &str, regions: &BTreeSet<String>) -> Result<Bootstrap, Error> {
+    let all: Vec<&str> = regions.iter().map(String::as_str).collect();
+    let Some(b) = read(cfn, region).await? else {
+        return Err(Error::NotBootstrapped(format!(
+            "this account is not bootstrapped in {region} (no stack {STACK_NAME}): run `haplat bootstrap --region {region} --regions {}`",
+            all.join(",")
+        )));
+    };
+    let missing: Vec<&str> = regions.iter().filter(|r| !b.regions.contains(r)).map(String::as_str).collect();
+    if !missing.is_empty() {
+        let mut want: BTreeSet<&str> = b.regions.iter().map(String::as_str).collect();
+        want.extend(all);
+        return Err(Error::NotBootstrapped(format!(
+            "region(s) {} are not bootstrapped (bootstrapped: {}): run `haplat bootstrap --region {region} --regions {}`",
+            missing.join(", "),
+            if b.regions.is_empty() { "none".to_owned() } else { b.regions.join(", ") },
+            want.into_iter().collect::<Vec<_>>().join(",")
+        )));
+    }
+    if b.account.is_empty() || b.admin_role_arn.is_empty() {
+        return Err(Error::NotBootstrapped(format!(
+            "the bootstrap stack {STACK_NAME} in {region} lacks outputs (AccountId, AdministrationRoleArn): run `haplat bootstrap` again"
+        )));
+    }
+    Ok(b)
+}
+
+/// What `bootstrap` did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Created the stack.
+    Created,
+    /// Updated it.
+    Updated,
+    /// Nothing to do.
+    Unchanged,
+}
+
+/// Creates or updates the bootstrap stack so that it covers `regions` (added to those already
+/// covered), and waits for it.
+pub async fn bootstrap<C: CloudFormation>(
+    cfn: &C,
+    region: &str,
+    regions: &BTreeSet<String>,
+    poll: Duration,
+) -> Result<(Outcome, Bootstrap), Error> {
+    let existing = cfn
+        .describe_stack(region, STACK_NAME)
+        .await
+        .map_err(|e| Error::cloud(format!("reading the bootstrap stack in {region}"), e))?;
+    let mut all: BTreeSet<String> = regions.clone();
+    if let Some(s) = &existing
+        && let Some(r) = s.outputs.get("Regions")
+    {
+        all.extend(r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned));
+    }
+    let input = StackInput {
+        name: STACK_NAME.into(),
+        body: serde_json::to_string_pretty(&template()).expect("template serializes"),
+        parameters: BTreeMap::from([("Regions".to_owned(), all.iter().cloned().collect::<Vec<_>>().join(","))]),
+        capabilities: vec!["CAPABILITY_NAMED_IAM".into()],
+    };
+    let outcome = match existing {
+        None => {
+            cfn.create_stack(region, &input)
+                .await
+                .map_err(|e| Error::cloud(format!("creating the bootstrap stack in {region}"), e))?;
+            Outcome::Created
+        }
+        Some(s) if s.status == "ROLLBACK_COMPLETE" => {
+            return Err(Error::Failed(format!(
+                "the bootstrap stack {STACK_NAME} in {region} failed to create earlier (ROLLBACK_COMPLETE); delete it and run `haplat bootstrap` again"
+            )));
+        }
+        Some(_) => {
+            match cfn.update_stack(region, &input).await {
+                Ok(true) => Outcome::Updated,
+                Ok(false) => Outcome::Unchanged,
+                Err(e) => return Err(Error::cloud(format!("updating the bootstrap stack in {region}"), e)),
+            }
+        }
+    };
+    if outcome != Outcome::Unchanged {
+        wait_stack(cfn, region, STACK_NAME, poll).await?;
+    }
+    let b = read(cfn, region).await?.ok_or_else(|| Error::Failed(format!("the bootstrap stack vanished from {region}")))?;
+    Ok((outcome, b))
+}
+
+async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: Duration) -> Result<(), Error> {
+    let mut delay = poll;
+    loop {
+        let s = cfn
+            .describe_stack(region, name)
+            .await
+            .map_err(|e| Error::cloud(format!("waiting for stack {name} in {region}"), e))?
+            .ok_or_else(|| Error::Failed(format!("stack {name} in {region} disappeared")))?;
+        if !s.status.ends_with("_IN_PROGRESS") {
+            if s.status == "CREATE_COMPLETE" || s.status == "UPDATE_COMPLETE" {
+                return Ok(());
+            }
+            let events = cfn.stack_events(region, &s.id).await.unwrap_or_default();
+            let failed: Vec<String> = events
+                .iter()
+                .filter(|e| e.is_failure())
+                .take(10)
+                .map(|e| format!("\n  {} {} {}: {}", e.logical_id, e.resource_type, e.status, e.reason.clone().unwrap_or_default()))
+                .collect();
+            return Err(Error::Failed(format!(
+                "stack {name} in {region} ended {}{}{}",
+                s.status,
+                s.status_reason.map(|r| format!(": {r}")).unwrap_or_default(),
+                failed.concat()
+            )));
+        }
+        tokio::time::sleep(delay).await;
+        delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}

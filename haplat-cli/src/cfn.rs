@@ -1,0 +1,374 @@
+//! What haplat needs from CloudFormation (and S3), as a trait over plain types, so that the
+//! executor runs against the AWS SDK ([`crate::sdk::Aws`]) or a fake in tests.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+/// A stack set as deployed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StackSetInfo {
+    /// Its name.
+    pub name: String,
+    /// `ACTIVE` or `DELETED`.
+    pub status: String,
+    /// The template it holds.
+    pub template_body: String,
+    /// Stack-set-level parameter values.
+    pub parameters: BTreeMap<String, String>,
+    /// Its capabilities.
+    pub capabilities: Vec<String>,
+    /// Its tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// A stack instance (one region of a stack set).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct InstanceInfo {
+    /// The region.
+    pub region: String,
+    /// The account.
+    pub account: String,
+    /// `CURRENT`, `OUTDATED` or `INOPERABLE`.
+    pub status: String,
+    /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELLED`, `INOPERABLE`…
+    pub detailed_status: Option<String>,
+    /// Why it is not current.
+    pub status_reason: Option<String>,
+    /// The id of its stack in `region`, when it has one.
+    pub stack_id: Option<String>,
+    /// Its parameter overrides (only filled by `describe_stack_instance`).
+    pub overrides: BTreeMap<String, String>,
+}
+
+/// The status of a stack set operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OperationStatus {
+    /// Waiting for another operation or capacity.
+    Queued,
+    /// Running.
+    Running,
+    /// A stop was asked for; still running.
+    Stopping,
+    /// Done.
+    Succeeded,
+    /// Failed (more regions failed than tolerated).
+    Failed,
+    /// Stopped before the end.
+    Stopped,
+    /// A status this haplat does not know.
+    Unknown(String),
+}
+
+impl OperationStatus {
+    /// From the API's spelling.
+    pub fn parse(s: &str) -> OperationStatus {
+        match s {
+            "QUEUED" => OperationStatus::Queued,
+            "RUNNING" => OperationStatus::Running,
+            "STOPPING" => OperationStatus::Stopping,
+            "SUCCEEDED" => OperationStatus::Succeeded,
+            "FAILED" => OperationStatus::Failed,
+            "STOPPED" => OperationStatus::Stopped,
+            other => OperationStatus::Unknown(other.to_owned()),
+        }
+    }
+
+    /// The API's spelling.
+    pub fn as_str(&self) -> &str {
+        match self {
+            OperationStatus::Queued => "QUEUED",
+            OperationStatus::Running => "RUNNING",
+            OperationStatus::Stopping => "STOPPING",
+            OperationStatus::Succeeded => "SUCCEEDED",
+            OperationStatus::Failed => "FAILED",
+            OperationStatus::Stopped => "STOPPED",
+            OperationStatus::Unknown(s) => s,
+        }
+    }
+
+    /// Whether the operation is over.
+    pub fn is_terminal(&self) -> bool {
+        matches!(
+            self,
+            OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Stopped
+        )
+    }
+}
+
+impl std::fmt::Display for OperationStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A stack set operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OperationInfo {
+    /// Its id.
+    pub id: String,
+    /// `CREATE`, `UPDATE`, `DELETE`, `DETECT_DRIFT`.
+    pub action: String,
+    /// Its status.
+    pub status: OperationStatus,
+    /// Why it ended as it did.
+    pub status_reason: Option<String>,
+    /// When it started (RFC 3339), if known.
+    pub created: Option<String>,
+}
+
+/// What one region did in an operation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RegionResult {
+    /// The region.
+    pub region: String,
+    /// The account.
+    pub account: String,
+    /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELLED`.
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// A stack, as `DescribeStacks` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StackInfo {
+    /// Its id (ARN).
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// `CREATE_COMPLETE`…
+    pub status: String,
+    /// Why.
+    pub status_reason: Option<String>,
+    /// Its outputs.
+    pub outputs: BTreeMap<String, String>,
+}
+
+/// An event of a stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackEvent {
+    /// The resource's logical id (the stack's name for stack events).
+    pub logical_id: String,
+    /// The resource type.
+    pub resource_type: String,
+    /// `CREATE_FAILED`…
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+impl StackEvent {
+    /// Whether this event is a failure.
+    pub fn is_failure(&self) -> bool {
+        self.status.ends_with("_FAILED")
+    }
+}
+
+/// Where a template comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TemplateSource {
+    /// Sent in the request (`TemplateBody`).
+    Body(String),
+    /// Uploaded; the URL (`TemplateURL`).
+    Url(String),
+}
+
+/// What a stack set is created or updated with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackSetInput {
+    /// The name.
+    pub name: String,
+    /// The template.
+    pub template: TemplateSource,
+    /// Stack-set-level parameter values.
+    pub parameters: BTreeMap<String, String>,
+    /// Capabilities.
+    pub capabilities: Vec<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// The administration role's ARN.
+    pub admin_role_arn: String,
+    /// The execution role's name.
+    pub execution_role_name: String,
+}
+
+/// `OperationPreferences`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Preferences {
+    /// `PARALLEL` or `SEQUENTIAL`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region_concurrency: Option<String>,
+    /// Regions at once.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_count: Option<u32>,
+    /// Regions that may fail.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_tolerance_count: Option<u32>,
+    /// The order of regions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub region_order: Vec<String>,
+}
+
+/// A plain stack (the bootstrap stack).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackInput {
+    /// The name.
+    pub name: String,
+    /// The template body.
+    pub body: String,
+    /// Parameter values.
+    pub parameters: BTreeMap<String, String>,
+    /// Capabilities.
+    pub capabilities: Vec<String>,
+}
+
+/// A failed call, sorted by what the caller does about it.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CfnError {
+    /// The stack set does not exist.
+    #[error("stack set {0} does not exist")]
+    StackSetNotFound(String),
+    /// Another operation runs on the stack set.
+    #[error("another operation is in progress on stack set {0}")]
+    OperationInProgress(String),
+    /// The service asked us to slow down.
+    #[error("throttled: {0}")]
+    Throttled(String),
+    /// No credentials were found.
+    #[error("no AWS credentials found ({0}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`")]
+    NoCredentials(String),
+    /// The credentials were refused (expired token, unknown key).
+    #[error("AWS refused the credentials ({code}: {message}); refresh them (e.g. `aws sso login`)")]
+    BadCredentials {
+        /// The error code.
+        code: String,
+        /// The message.
+        message: String,
+    },
+    /// The endpoint did not answer.
+    #[error("cannot reach {endpoint}: {message}")]
+    Unreachable {
+        /// The endpoint (or the service and region).
+        endpoint: String,
+        /// What happened.
+        message: String,
+    },
+    /// Any other error the service returned.
+    #[error("{code}: {message}")]
+    Service {
+        /// The error code.
+        code: String,
+        /// The message.
+        message: String,
+    },
+}
+
+impl CfnError {
+    /// Whether AWS could not be used at all (credentials, network): exit code 4.
+    pub fn is_access(&self) -> bool {
+        matches!(
+            self,
+            CfnError::NoCredentials(_) | CfnError::BadCredentials { .. } | CfnError::Unreachable { .. }
+        )
+    }
+
+    /// A service error with that code and message.
+    pub fn service(code: &str, message: &str) -> CfnError {
+        CfnError::Service { code: code.to_owned(), message: message.to_owned() }
+    }
+
+    /// Whether this is CloudFormation's "No updates are to be performed".
+    pub fn is_no_updates(&self) -> bool {
+        matches!(self, CfnError::Service { message, .. } if message.contains("No updates are to be performed"))
+    }
+}
+
+/// Result of a CloudFormation call.
+pub type CfnResult<T> = Result<T, CfnError>;
+
+/// The calls haplat makes. Stack-set calls go to the administration region; calls that take a
+/// `region` go to that region.
+pub trait CloudFormation: Sync {
+    /// The stack set, or `None` if it does not exist (or was deleted).
+    fn describe_stack_set(&self, name: &str) -> impl Future<Output = CfnResult<Option<StackSetInfo>>> + Send;
+    /// The names of the active stack sets.
+    fn list_stack_sets(&self) -> impl Future<Output = CfnResult<Vec<String>>> + Send;
+    /// Creates a stack set (no instances; no operation).
+    fn create_stack_set(&self, input: &StackSetInput) -> impl Future<Output = CfnResult<()>> + Send;
+    /// Updates a stack set and all its instances; returns the operation id.
+    fn update_stack_set(
+        &self,
+        input: &StackSetInput,
+        prefs: &Preferences,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Deletes an empty stack set.
+    fn delete_stack_set(&self, name: &str) -> impl Future<Output = CfnResult<()>> + Send;
+    /// The instances of a stack set (without overrides).
+    fn list_stack_instances(&self, name: &str) -> impl Future<Output = CfnResult<Vec<InstanceInfo>>> + Send;
+    /// One instance, with its overrides.
+    fn describe_stack_instance(
+        &self,
+        name: &str,
+        account: &str,
+        region: &str,
+    ) -> impl Future<Output = CfnResult<InstanceInfo>> + Send;
+    /// Creates instances; returns the operation id.
+    fn create_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        prefs: &Preferences,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Sets instances' overrides; returns the operation id.
+    fn update_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        prefs: &Preferences,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Deletes instances (and their stacks); returns the operation id.
+    fn delete_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        prefs: &Preferences,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// An operation.
+    fn describe_operation(&self, name: &str, id: &str) -> impl Future<Output = CfnResult<OperationInfo>> + Send;
+    /// The stack set's operations, newest first.
+    fn list_operations(&self, name: &str) -> impl Future<Output = CfnResult<Vec<OperationInfo>>> + Send;
+    /// What each region did in an operation.
+    fn list_operation_results(
+        &self,
+        name: &str,
+        id: &str,
+    ) -> impl Future<Output = CfnResult<Vec<RegionResult>>> + Send;
+    /// The stack of a stack instance, found from the instance's `StackId`.
+    fn instance_stack(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+    ) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
+    /// A stack in a region, or `None`.
+    fn describe_stack(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
+    /// A stack's events, newest first.
+    fn stack_events(&self, region: &str, stack_id: &str) -> impl Future<Output = CfnResult<Vec<StackEvent>>> + Send;
+    /// Creates a plain stack in `region`.
+    fn create_stack(&self, region: &str, input: &StackInput) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Updates a plain stack; `Ok(false)` when there was nothing to update.
+    fn update_stack(&self, region: &str, input: &StackInput) -> impl Future<Output = CfnResult<bool>> + Send;
+    /// Uploads a template to the bucket (in `region`); returns its URL.
+    fn upload_template(
+        &self,
+        region: &str,
+        bucket: &str,
+        key: &str,
+        body: &str,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+}

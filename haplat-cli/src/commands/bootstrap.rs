@@ -1,0 +1,54 @@
+//! `haplat bootstrap`.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use clap::Args;
+
+use super::{AssemblyArgs, AwsArgs};
+use crate::bootstrap::{ADMIN_ROLE, Outcome, STACK_NAME, bootstrap};
+use crate::error::{Error, exit};
+
+/// `haplat bootstrap [--regions a,b]`
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// The regions stack instances will go to (comma-separated or repeated; default: the
+    /// assembly's regions, else the administration region). Added to those already
+    /// bootstrapped.
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Where the assembly comes from (only to default --regions; never synthesized here).
+    #[command(flatten)]
+    pub assembly: AssemblyArgs,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Runs `bootstrap`.
+pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
+    let aws = args.aws.connect().await?;
+    let mut regions: BTreeSet<String> = args.regions.iter().cloned().collect();
+    if regions.is_empty() {
+        let (project, _) = args.assembly.synth_options(false)?;
+        if let Ok(a) = crate::assembly::Assembly::load(&project.out_dir(args.assembly.out.as_deref())) {
+            regions = a.regions();
+        }
+    }
+    if regions.is_empty() {
+        regions.insert(aws.region().to_owned());
+    }
+    let (outcome, b) = bootstrap(&aws, aws.region(), &regions, Duration::from_secs(2)).await?;
+    let what = match outcome {
+        Outcome::Created => "created",
+        Outcome::Updated => "updated",
+        Outcome::Unchanged => "already up to date",
+    };
+    println!("bootstrap stack {STACK_NAME} in {}: {what}", aws.region());
+    println!("  account:              {}", b.account);
+    println!("  regions:              {}", b.regions.join(", "));
+    println!("  administration role:  {} ({})", ADMIN_ROLE, b.admin_role_arn);
+    println!("  execution role:       {}", b.execution_role_name);
+    println!("  template bucket:      {}", b.bucket);
+    Ok(exit::OK)
+}

@@ -1,0 +1,129 @@
+//! `haplat deploy`.
+
+use clap::Args;
+
+use super::{AssemblyArgs, AwsArgs, confirm};
+use crate::cfn::CloudFormation;
+use crate::error::{Error, exit};
+use crate::events::Collect;
+use crate::executor::{ExecError, Executor, Waits};
+use crate::plan::{PlanOptions, plan_deploy};
+use crate::progress::Progress;
+use crate::state::{diff_deployed, refuse_data_loss};
+
+/// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
+#[derive(Debug, Args)]
+pub struct DeployArgs {
+    /// Only these stacks (all when none). Producers they read from must be deployed.
+    pub stacks: Vec<String>,
+    /// Only these regions (comma-separated or repeated). Instances elsewhere are left alone.
+    #[arg(long, value_delimiter = ',', value_name = "REGION")]
+    pub regions: Vec<String>,
+    /// Do not ask for confirmation.
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Print the plan (waves, operations, parameters) and stop, without calling AWS.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Accept replacing or deleting this stateful resource (construct path, a prefix of one,
+    /// or logical id; repeatable).
+    #[arg(long, value_name = "PATH")]
+    pub allow_replace: Vec<String>,
+    /// Deploy regions in parallel (RegionConcurrencyType PARALLEL).
+    #[arg(long)]
+    pub parallel: bool,
+    /// At most this many regions at once (MaxConcurrentCount).
+    #[arg(long, value_name = "N")]
+    pub max_concurrent: Option<u32>,
+    /// Tolerate this many failed regions (FailureToleranceCount).
+    #[arg(long, value_name = "N")]
+    pub failure_tolerance: Option<u32>,
+    /// Plain progress lines even on a terminal.
+    #[arg(long)]
+    pub plain: bool,
+    /// Where the assembly comes from.
+    #[command(flatten)]
+    pub assembly: AssemblyArgs,
+    /// How to reach AWS.
+    #[command(flatten)]
+    pub aws: AwsArgs,
+}
+
+/// Turns an executor error into the CLI's, with what was done before it and what was not
+/// started.
+pub fn exec_error<C: CloudFormation>(verb: &str, e: ExecError, exec: &Executor<'_, C>, all: &[String]) -> Error {
+    if let ExecError::Call { source, what, stack } = &e
+        && source.is_access()
+    {
+        return Error::cloud(format!("{stack}: {what}"), source.clone());
+    }
+    let done = exec.done();
+    let mut msg = format!("{verb} failed: {e}");
+    if done.is_empty() {
+        msg.push_str("\nnothing was changed before the failure");
+    } else {
+        msg.push_str("\ndone before the failure:");
+        for d in &done {
+            msg.push_str(&format!("\n  {d}"));
+        }
+    }
+    let touched: Vec<&str> = done.iter().filter_map(|d| d.split(':').next()).collect();
+    let failed = match &e {
+        ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => Some(stack.as_str()),
+        ExecError::Operation(f) => Some(f.stack.as_str()),
+    };
+    let not_started: Vec<&str> = all
+        .iter()
+        .map(String::as_str)
+        .filter(|s| !touched.contains(s) && Some(*s) != failed)
+        .collect();
+    if !not_started.is_empty() {
+        msg.push_str(&format!("\nnot started: {}", not_started.join(", ")));
+    }
+    msg.push_str("\nrun `haplat status` to see every instance");
+    Error::Failed(msg)
+}
+
+/// Runs `deploy`.
+pub async fn run(args: DeployArgs) -> Result<u8, Error> {
+    let assembly = args.assembly.load()?;
+    let plan = plan_deploy(
+        &assembly,
+        &PlanOptions {
+            stacks: args.stacks.clone(),
+            regions: args.regions.clone(),
+            parallel: args.parallel,
+            max_concurrent: args.max_concurrent,
+            failure_tolerance: args.failure_tolerance,
+        },
+    )?;
+    if args.dry_run {
+        print!("{}", plan.render());
+        return Ok(exit::OK);
+    }
+    let aws = args.aws.connect().await?;
+    let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
+    // What changes, and whether it loses data: decided before anything is touched.
+    let quiet = Collect::default();
+    let probe = Executor::new(&aws, &quiet, Waits::default());
+    let diffs = diff_deployed(&probe, &assembly, &plan, Some(&bootstrap))
+        .await
+        .map_err(|e| exec_error("deploy", e, &probe, &[]))?;
+    if let Some(refusal) = refuse_data_loss(&diffs, &args.allow_replace) {
+        return Err(Error::Refused(refusal));
+    }
+    let (text, differ) = super::diff::render(&diffs);
+    print!("{text}");
+    if differ && !args.yes {
+        confirm("deploy these changes", "--yes")?;
+    }
+    let progress = Progress::new(args.plain);
+    let exec = Executor::new(&aws, &progress, Waits::default());
+    let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
+    let result = exec.deploy(&assembly, &plan, &bootstrap).await;
+    result.map_err(|e| exec_error("deploy", e, &exec, &names))?;
+    drop(exec);
+    drop(progress);
+    println!("deployed {} stack set(s) to {}", names.len(), plan.regions().into_iter().collect::<Vec<_>>().join(", "));
+    Ok(exit::OK)
+}

@@ -1,0 +1,21 @@
+//! `haplat list`.
+
+use clap::Args;
+
+use super::AssemblyArgs;
+use crate::error::{Error, exit};
+
+/// `haplat list`
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Where the assembly comes from.
+    #[command(flatten)]
+    pub assembly: AssemblyArgs,
+}
+
+/// Runs `list`.
+pub fn run(args: ListArgs) -> Result<u8, Error> {
+    let assembly = args.assembly.load()?;
+    print!("{}", assembly.summary());
+    Ok(exit::OK)
+}

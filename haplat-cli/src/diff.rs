@@ -1,0 +1,547 @@
+//! Differences between two versions of a stack: its template (resources with property paths,
+//! replacements from create-only properties, IAM and security-group changes) and, when
+//! deployed, its regions and per-region parameters. Pure: no AWS.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use haplat_core::manifest::ResourceManifest;
+use serde::Serialize;
+use serde_json::Value;
+
+/// Resource types that hold data, used when the manifest does not say (a resource that only
+/// exists in the deployed template).
+pub const STATEFUL_TYPES: &[&str] = &[
+    "AWS::Backup::BackupVault",
+    "AWS::DocDB::DBCluster",
+    "AWS::DynamoDB::GlobalTable",
+    "AWS::DynamoDB::Table",
+    "AWS::EC2::Volume",
+    "AWS::EFS::FileSystem",
+    "AWS::ElastiCache::ReplicationGroup",
+    "AWS::Kinesis::Stream",
+    "AWS::KMS::Key",
+    "AWS::Logs::LogGroup",
+    "AWS::Neptune::DBCluster",
+    "AWS::RDS::DBCluster",
+    "AWS::RDS::DBInstance",
+    "AWS::Route53::HostedZone",
+    "AWS::S3::Bucket",
+    "AWS::SecretsManager::Secret",
+    "AWS::SQS::Queue",
+];
+
+/// What the diff knows about a resource: from the manifest, or guessed from the template.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceFacts {
+    /// The CloudFormation type.
+    pub type_name: String,
+    /// The construct path, when known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    /// Whether it holds data.
+    pub stateful: bool,
+    /// Create-only properties (dotted paths below `Properties`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub create_only: Vec<String>,
+    /// Its deletion policy (`Delete` when the template says nothing).
+    pub deletion_policy: String,
+}
+
+impl ResourceFacts {
+    fn from_manifest(r: &ResourceManifest) -> ResourceFacts {
+        ResourceFacts {
+            type_name: r.type_name.clone(),
+            path: Some(r.path.clone()),
+            stateful: r.stateful,
+            create_only: r.create_only.iter().map(|p| normalize_property_path(p)).collect(),
+            deletion_policy: r.deletion_policy.clone(),
+        }
+    }
+
+    fn from_template(resource: &Value) -> ResourceFacts {
+        let type_name = resource.get("Type").and_then(Value::as_str).unwrap_or("").to_owned();
+        ResourceFacts {
+            stateful: STATEFUL_TYPES.contains(&type_name.as_str()),
+            type_name,
+            path: resource
+                .pointer("/Metadata/haplat:path")
+                .or_else(|| resource.pointer("/Metadata/aws:cdk:path"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            create_only: Vec::new(),
+            deletion_policy: resource
+                .get("DeletionPolicy")
+                .and_then(Value::as_str)
+                .unwrap_or("Delete")
+                .to_owned(),
+        }
+    }
+
+    /// Whether deleting it keeps the physical resource.
+    pub fn is_retained(&self) -> bool {
+        matches!(self.deletion_policy.as_str(), "Retain" | "RetainExceptOnCreate" | "Snapshot")
+    }
+
+    /// The construct path, or `logical id` when unknown.
+    pub fn display_path(&self, logical_id: &str) -> String {
+        self.path.clone().unwrap_or_else(|| logical_id.to_owned())
+    }
+}
+
+/// `/properties/A/B`, `A/B`, `A.B` → `A.B`.
+fn normalize_property_path(p: &str) -> String {
+    let p = p.strip_prefix("/properties/").unwrap_or(p);
+    p.trim_start_matches('/').replace('/', ".")
+}
+
+/// One change to a value, at a dotted path.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PropertyChange {
+    /// `Properties.KeySchema[0].AttributeName`, `DeletionPolicy`…
+    pub path: String,
+    /// The old value (JSON), `None` when added.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub old: Option<Value>,
+    /// The new value (JSON), `None` when removed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub new: Option<Value>,
+    /// The create-only property this change touches, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub create_only: Option<String>,
+}
+
+/// How a resource changes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ChangeKind {
+    /// New.
+    Added,
+    /// Gone (deleted unless its deletion policy retains it).
+    Removed,
+    /// Updated in place.
+    Modified,
+    /// Replaced: a new physical resource, the old one deleted.
+    Replaced,
+}
+
+/// Why a resource is called out for security review.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Security {
+    /// IAM roles, policies, resource policies, key policies.
+    Iam,
+    /// Security groups and their rules.
+    SecurityGroup,
+}
+
+/// One resource that changes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ResourceChange {
+    /// The logical id.
+    pub logical_id: String,
+    /// What is known about it (the new version's facts when it has one).
+    pub facts: ResourceFacts,
+    /// How it changes.
+    pub kind: ChangeKind,
+    /// Why it is replaced (create-only properties, or a type change).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub replaced_because: Vec<String>,
+    /// Changed values.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<PropertyChange>,
+    /// Security call-out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security: Option<Security>,
+}
+
+impl ResourceChange {
+    /// Whether this change destroys the resource's data: replacing or deleting a stateful
+    /// resource whose deletion policy does not keep it. Replacement counts even when retained,
+    /// since the stack then points at a new, empty resource.
+    pub fn loses_data(&self) -> bool {
+        self.facts.stateful
+            && match self.kind {
+                ChangeKind::Replaced => true,
+                ChangeKind::Removed => !self.facts.is_retained(),
+                _ => false,
+            }
+    }
+
+    /// Whether `name` (a construct path, a prefix of one at a `/`, or the logical id) names
+    /// this resource.
+    pub fn is_named_by(&self, name: &str) -> bool {
+        let name = name.trim_end_matches('/');
+        name == self.logical_id
+            || self.facts.path.as_deref().is_some_and(|p| {
+                p == name || (p.starts_with(name) && p[name.len()..].starts_with('/'))
+            })
+    }
+}
+
+/// A change to a named entry of another template section.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EntryChange {
+    /// `Outputs`, `Parameters`, `Mappings`, `Conditions`, `Description`…
+    pub section: String,
+    /// The entry's name (empty for scalar sections).
+    pub name: String,
+    /// How it changes.
+    pub kind: ChangeKind,
+}
+
+/// The differences between two templates of a stack.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TemplateDiff {
+    /// Resources, by logical id.
+    pub resources: Vec<ResourceChange>,
+    /// Other sections.
+    pub other: Vec<EntryChange>,
+}
+
+impl TemplateDiff {
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.resources.is_empty() && self.other.is_empty()
+    }
+}
+
+/// Facts about the resources of one side, from its manifest when there is one.
+pub type FactsSource<'a> = Option<&'a BTreeMap<String, ResourceManifest>>;
+
+/// Compares two templates. `None` is a stack that does not exist on that side.
+pub fn diff_templates(
+    old: Option<&Value>,
+    old_facts: FactsSource<'_>,
+    new: Option<&Value>,
+    new_facts: FactsSource<'_>,
+) -> TemplateDiff {
+    let empty = Value::Object(Default::default());
+    let old = old.unwrap_or(&empty);
+    let new = new.unwrap_or(&empty);
+    let section = |t: &Value, name: &str| t.get(name).and_then(Value::as_object).cloned().unwrap_or_default();
+    let old_res = section(old, "Resources");
+    let new_res = section(new, "Resources");
+    let facts = |id: &str, side: FactsSource<'_>, r: &Value| {
+        side.and_then(|m| m.get(id)).map(ResourceFacts::from_manifest).unwrap_or_else(|| ResourceFacts::from_template(r))
+    };
+    let ids: BTreeSet<&String> = old_res.keys().chain(new_res.keys()).collect();
+    let mut resources = Vec::new();
+    for id in ids {
+        match (old_res.get(id), new_res.get(id)) {
+            (None, Some(n)) => resources.push(ResourceChange {
+                logical_id: id.clone(),
+                security: security_of(&type_of(n), &[]),
+                facts: facts(id, new_facts, n),
+                kind: ChangeKind::Added,
+                replaced_because: vec![],
+                changes: vec![],
+            }),
+            (Some(o), None) => resources.push(ResourceChange {
+                logical_id: id.clone(),
+                security: security_of(&type_of(o), &[]),
+                facts: facts(id, old_facts, o),
+                kind: ChangeKind::Removed,
+                replaced_because: vec![],
+                changes: vec![],
+            }),
+            (Some(o), Some(n)) if o != n => {
+                let f = facts(id, new_facts, n);
+                let mut changes = Vec::new();
+                diff_values("", o, n, &mut changes);
+                let mut because = Vec::new();
+                if type_of(o) != type_of(n) {
+                    because.push(format!("its type changes from {}", type_of(o)));
+                }
+                for c in &mut changes {
+                    if let Some(prop) = c.path.strip_prefix("Properties.")
+                        && let Some(co) = f.create_only.iter().find(|co| touches(prop, co))
+                    {
+                        c.create_only = Some(co.clone());
+                        let why = format!("{co} is create-only");
+                        if !because.contains(&why) {
+                            because.push(why);
+                        }
+                    }
+                }
+                let paths: Vec<&str> = changes.iter().map(|c| c.path.as_str()).collect();
+                resources.push(ResourceChange {
+                    logical_id: id.clone(),
+                    security: security_of(&f.type_name, &paths),
+                    kind: if because.is_empty() { ChangeKind::Modified } else { ChangeKind::Replaced },
+                    facts: f,
+                    replaced_because: because,
+                    changes,
+                });
+            }
+            _ => {}
+        }
+    }
+    let mut other = Vec::new();
+    for name in ["Parameters", "Mappings", "Conditions", "Outputs", "Rules"] {
+        let (o, n) = (section(old, name), section(new, name));
+        let keys: BTreeSet<&String> = o.keys().chain(n.keys()).collect();
+        for k in keys {
+            let kind = match (o.get(k), n.get(k)) {
+                (None, Some(_)) => ChangeKind::Added,
+                (Some(_), None) => ChangeKind::Removed,
+                (Some(a), Some(b)) if a != b => ChangeKind::Modified,
+                _ => continue,
+            };
+            other.push(EntryChange { section: name.to_owned(), name: k.clone(), kind });
+        }
+    }
+    for name in ["Description", "Transform", "Metadata"] {
+        let kind = match (old.get(name), new.get(name)) {
+            (None, Some(_)) => ChangeKind::Added,
+            (Some(_), None) => ChangeKind::Removed,
+            (Some(a), Some(b)) if a != b => ChangeKind::Modified,
+            _ => continue,
+        };
+        other.push(EntryChange { section: name.to_owned(), name: String::new(), kind });
+    }
+    TemplateDiff { resources, other }
+}
+
+fn type_of(r: &Value) -> String {
+    r.get("Type").and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+/// Whether a change at `prop` (below `Properties`) touches the create-only property `co`.
+fn touches(prop: &str, co: &str) -> bool {
+    let base = |p: &str| p.split('[').next().unwrap_or(p).to_owned();
+    let prop_plain = strip_indices(prop);
+    let co = strip_indices(co);
+    prop_plain == co
+        || prop_plain.starts_with(&format!("{co}."))
+        || co.starts_with(&format!("{prop_plain}."))
+        || base(&prop_plain) == co
+}
+
+fn strip_indices(p: &str) -> String {
+    let mut out = String::with_capacity(p.len());
+    let mut depth = 0;
+    for ch in p.chars() {
+        match ch {
+            '[' => depth += 1,
+            ']' => depth -= 1,
+            '*' => {}
+            _ if depth == 0 => out.push(ch),
+            _ => {}
+        }
+    }
+    out.replace("..", ".").trim_end_matches('.').to_owned()
+}
+
+fn join(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
+}
+
+/// Every leaf difference between `a` and `b`, as dotted paths.
+pub fn diff_values(prefix: &str, a: &Value, b: &Value, out: &mut Vec<PropertyChange>) {
+    match (a, b) {
+        (Value::Object(x), Value::Object(y)) => {
+            let keys: BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            for k in keys {
+                let path = join(prefix, k);
+                match (x.get(k), y.get(k)) {
+                    (Some(va), Some(vb)) => diff_values(&path, va, vb, out),
+                    (va, vb) => out.push(PropertyChange {
+                        path,
+                        old: va.cloned(),
+                        new: vb.cloned(),
+                        create_only: None,
+                    }),
+                }
+            }
+        }
+        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
+                diff_values(&format!("{prefix}[{i}]"), va, vb, out);
+            }
+        }
+        _ if a != b => out.push(PropertyChange {
+            path: prefix.to_owned(),
+            old: Some(a.clone()),
+            new: Some(b.clone()),
+            create_only: None,
+        }),
+        _ => {}
+    }
+}
+
+fn security_of(type_name: &str, paths: &[&str]) -> Option<Security> {
+    let iam_props = ["PolicyDocument", "Policies", "ManagedPolicyArns", "AssumeRolePolicyDocument", "KeyPolicy", "PermissionsBoundary"];
+    let sg_props = ["SecurityGroupIngress", "SecurityGroupEgress", "SecurityGroupIds", "SecurityGroups"];
+    if type_name.starts_with("AWS::IAM::")
+        || type_name.ends_with("Policy")
+        || type_name == "AWS::Lambda::Permission"
+        || paths.iter().any(|p| iam_props.iter().any(|k| p.contains(k)))
+    {
+        Some(Security::Iam)
+    } else if type_name.starts_with("AWS::EC2::SecurityGroup")
+        || paths.iter().any(|p| sg_props.iter().any(|k| p.contains(k)))
+    {
+        Some(Security::SecurityGroup)
+    } else {
+        None
+    }
+}
+
+/// A compact, bounded rendering of a JSON value.
+pub fn short(v: &Option<Value>) -> String {
+    match v {
+        None => "(none)".to_owned(),
+        Some(v) => {
+            let s = v.to_string();
+            if s.chars().count() > 80 {
+                let cut: String = s.chars().take(77).collect();
+                format!("{cut}...")
+            } else {
+                s
+            }
+        }
+    }
+}
+
+/// Renders a template diff, indented by `indent` spaces.
+pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
+    let pad = " ".repeat(indent);
+    for r in &d.resources {
+        let sign = match r.kind {
+            ChangeKind::Added => "+",
+            ChangeKind::Removed => "-",
+            ChangeKind::Modified => "~",
+            ChangeKind::Replaced => "!",
+        };
+        let mut notes = Vec::new();
+        if r.kind == ChangeKind::Replaced {
+            notes.push(format!("REPLACE: {}", r.replaced_because.join(", ")));
+        }
+        if r.kind == ChangeKind::Removed {
+            notes.push(if r.facts.is_retained() {
+                format!("kept in the account (DeletionPolicy {})", r.facts.deletion_policy)
+            } else {
+                "DELETED".to_owned()
+            });
+        }
+        if r.facts.stateful {
+            notes.push("stateful".to_owned());
+        }
+        match r.security {
+            Some(Security::Iam) => notes.push("IAM".to_owned()),
+            Some(Security::SecurityGroup) => notes.push("security group".to_owned()),
+            None => {}
+        }
+        let path = r.facts.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
+        let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
+        let _ = writeln!(out, "{pad}{sign} {} {}{path}{notes}", r.logical_id, r.facts.type_name);
+        for c in &r.changes {
+            let co = if c.create_only.is_some() { "  (create-only: forces replacement)" } else { "" };
+            let _ = writeln!(out, "{pad}    {}: {} -> {}{co}", c.path, short(&c.old), short(&c.new));
+        }
+    }
+    for e in &d.other {
+        let sign = match e.kind {
+            ChangeKind::Added => "+",
+            ChangeKind::Removed => "-",
+            _ => "~",
+        };
+        if e.name.is_empty() {
+            let _ = writeln!(out, "{pad}{sign} {}", e.section);
+        } else {
+            let _ = writeln!(out, "{pad}{sign} {} {}", e.section, e.name);
+        }
+    }
+    let iam: Vec<&str> = d.resources.iter().filter(|r| r.security == Some(Security::Iam)).map(|r| r.logical_id.as_str()).collect();
+    let sg: Vec<&str> = d.resources.iter().filter(|r| r.security == Some(Security::SecurityGroup)).map(|r| r.logical_id.as_str()).collect();
+    if !iam.is_empty() {
+        let _ = writeln!(out, "{pad}IAM changes (review): {}", iam.join(", "));
+    }
+    if !sg.is_empty() {
+        let _ = writeln!(out, "{pad}security group changes (review): {}", sg.join(", "));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn facts(type_name: &str, stateful: bool, create_only: &[&str]) -> ResourceManifest {
+        ResourceManifest {
+            type_name: type_name.into(),
+            path: "Data/Table".into(),
+            stateful,
+            create_only: create_only.iter().map(|s| s.to_string()).collect(),
+            deletion_policy: "Retain".into(),
+        }
+    }
+
+    #[test]
+    fn create_only_change_is_a_replacement_with_its_path() {
+        let old = json!({"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "a", "BillingMode": "PAY_PER_REQUEST"}}}});
+        let new = json!({"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "b", "BillingMode": "PAY_PER_REQUEST"}}}});
+        let m = BTreeMap::from([("T".to_string(), facts("AWS::DynamoDB::Table", true, &["TableName", "/properties/KeySchema"]))]);
+        let d = diff_templates(Some(&old), None, Some(&new), Some(&m));
+        assert_eq!(d.resources.len(), 1);
+        let r = &d.resources[0];
+        assert_eq!(r.kind, ChangeKind::Replaced);
+        assert_eq!(r.replaced_because, vec!["TableName is create-only"]);
+        assert_eq!(r.changes[0].path, "Properties.TableName");
+        assert!(r.loses_data());
+        assert!(r.is_named_by("Data/Table"));
+        assert!(r.is_named_by("Data"));
+        assert!(r.is_named_by("T"));
+        assert!(!r.is_named_by("Dat"));
+    }
+
+    #[test]
+    fn nested_create_only_and_in_place_changes() {
+        let old = json!({"Resources": {"T": {"Type": "X::Y::Z", "Properties": {"KeySchema": [{"AttributeName": "pk"}], "Tags": [{"Key": "a", "Value": "1"}]}}}});
+        let new = json!({"Resources": {"T": {"Type": "X::Y::Z", "Properties": {"KeySchema": [{"AttributeName": "id"}], "Tags": [{"Key": "a", "Value": "2"}]}}}});
+        let m = BTreeMap::from([("T".to_string(), facts("X::Y::Z", false, &["KeySchema"]))]);
+        let d = diff_templates(Some(&old), None, Some(&new), Some(&m));
+        let r = &d.resources[0];
+        assert_eq!(r.kind, ChangeKind::Replaced);
+        let paths: Vec<_> = r.changes.iter().map(|c| (c.path.as_str(), c.create_only.is_some())).collect();
+        assert_eq!(paths, vec![("Properties.KeySchema[0].AttributeName", true), ("Properties.Tags[0].Value", false)]);
+        assert!(!r.loses_data(), "not stateful");
+    }
+
+    #[test]
+    fn removed_stateful_without_retain_loses_data_and_iam_is_called_out() {
+        let old = json!({"Resources": {
+            "B": {"Type": "AWS::S3::Bucket"},
+            "K": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Retain"},
+            "R": {"Type": "AWS::IAM::Role", "Properties": {"Path": "/"}},
+            "S": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": []}}
+        }, "Outputs": {"O": {"Value": "x"}}});
+        let new = json!({"Resources": {
+            "R": {"Type": "AWS::IAM::Role", "Properties": {"Path": "/x/"}},
+            "S": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"SecurityGroupIngress": [{"CidrIp": "0.0.0.0/0"}]}}
+        }});
+        let d = diff_templates(Some(&old), None, Some(&new), None);
+        let by: BTreeMap<_, _> = d.resources.iter().map(|r| (r.logical_id.as_str(), r)).collect();
+        assert!(by["B"].loses_data());
+        assert!(!by["K"].loses_data());
+        assert_eq!(by["R"].security, Some(Security::Iam));
+        assert_eq!(by["S"].security, Some(Security::SecurityGroup));
+        assert_eq!(d.other, vec![EntryChange { section: "Outputs".into(), name: "O".into(), kind: ChangeKind::Removed }]);
+        let mut s = String::new();
+        render_template_diff(&d, 2, &mut s);
+        assert!(s.contains("- B AWS::S3::Bucket  [DELETED; stateful]"), "{s}");
+        assert!(s.contains("IAM changes (review): R"), "{s}");
+    }
+
+    #[test]
+    fn same_templates_have_no_diff() {
+        let t = json!({"Resources": {"A": {"Type": "AWS::SNS::Topic"}}});
+        assert!(diff_templates(Some(&t), None, Some(&t), None).is_empty());
+    }
+}

@@ -1,0 +1,111 @@
+//! The CLI's errors and the exit codes they map to.
+
+use std::path::PathBuf;
+
+use crate::cfn::CfnError;
+
+/// Exit codes of the `haplat` binary (also in `haplat --help` and docs/cli.md).
+pub mod exit {
+    /// Success (`diff`: no differences, or differences without `--fail`).
+    pub const OK: u8 = 0;
+    /// Something failed: the app, the assembly, a CloudFormation operation, a rejected request.
+    pub const FAILED: u8 = 1;
+    /// The command line is wrong (unknown flag, unknown stack, bad `-c` pair…).
+    pub const USAGE: u8 = 2;
+    /// `diff --fail` found differences.
+    pub const DIFFERENCES: u8 = 3;
+    /// AWS cannot be used: no credentials, expired or rejected credentials, endpoint unreachable.
+    pub const ACCESS: u8 = 4;
+    /// Refused before changing anything: data safety (`--allow-replace`), or not confirmed.
+    pub const REFUSED: u8 = 5;
+    /// The account or region is not bootstrapped (`haplat bootstrap`).
+    pub const NOT_BOOTSTRAPPED: u8 = 6;
+}
+
+/// Text for `--help`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit codes:
+  0  success (diff: nothing differs, or --fail not given)
+  1  failed: app, assembly, a CloudFormation operation or request
+  2  usage: bad flags or arguments
+  3  diff --fail: differences found
+  4  AWS unusable: no or expired credentials, endpoint unreachable
+  5  refused: would replace/delete stateful data, or not confirmed
+  6  not bootstrapped: run `haplat bootstrap`";
+
+/// Everything that ends a `haplat` command early.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad command-line input that clap could not catch.
+    #[error("{0}")]
+    Usage(String),
+    /// A project file (`haplat.toml`) is unreadable or wrong.
+    #[error("{path}: {message}")]
+    Project {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+    /// The app command failed or could not run.
+    #[error("the app `{command}` {message}")]
+    App {
+        /// The command line.
+        command: String,
+        /// How it failed.
+        message: String,
+    },
+    /// The assembly is missing or inconsistent.
+    #[error("invalid assembly in {}:\n  {}", dir.display(), problems.join("\n  "))]
+    Assembly {
+        /// The assembly directory.
+        dir: PathBuf,
+        /// One line per problem.
+        problems: Vec<String>,
+    },
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A CloudFormation/S3 call failed.
+    #[error("{context}: {source}")]
+    Cloud {
+        /// What haplat was doing.
+        context: String,
+        /// The service's answer.
+        #[source]
+        source: CfnError,
+    },
+    /// The bootstrap stack is missing or does not cover a region.
+    #[error("{0}")]
+    NotBootstrapped(String),
+    /// Refused before changing anything.
+    #[error("{0}")]
+    Refused(String),
+    /// A deploy or destroy failed part-way; the message says what was done and what failed.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl Error {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::Usage(_) => exit::USAGE,
+            Error::Cloud { source, .. } if source.is_access() => exit::ACCESS,
+            Error::NotBootstrapped(_) => exit::NOT_BOOTSTRAPPED,
+            Error::Refused(_) => exit::REFUSED,
+            _ => exit::FAILED,
+        }
+    }
+
+    /// Wraps a service error with what haplat was doing.
+    pub fn cloud(context: impl Into<String>, source: CfnError) -> Error {
+        Error::Cloud { context: context.into(), source }
+    }
+}

@@ -1,0 +1,610 @@
+//! Runs a [`DeployPlan`] (or a destroy) against a [`CloudFormation`]: stack sets created or
+//! updated, instances created, updated or deleted with per-region parameters, every operation
+//! waited for with backoff until QUEUED/RUNNING/STOPPING give way to SUCCEEDED, FAILED or
+//! STOPPED. Throttling is retried; an operation already in progress is waited out. Every step
+//! is reported as an [`Event`]; a failure says which region, why, the failed resources, and
+//! what had been done before it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt::Write as _;
+use std::future::Future;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::assembly::Assembly;
+use crate::cfn::{
+    CfnError, CloudFormation, InstanceInfo, OperationStatus, Preferences, RegionResult, StackEvent,
+    StackSetInput, TemplateSource,
+};
+use crate::events::{Event, Sink};
+use crate::plan::{DeployPlan, ParamValue, StackPlan};
+
+/// How long to wait and how often to retry.
+#[derive(Clone, Debug)]
+pub struct Waits {
+    /// The first pause between two polls of an operation.
+    pub first_poll: Duration,
+    /// The longest pause between two polls (the pause doubles up to this).
+    pub max_poll: Duration,
+    /// How long one operation may take before haplat gives up waiting.
+    pub timeout: Duration,
+    /// How many times a throttled call or one refused because another operation runs is retried.
+    pub retries: u32,
+}
+
+impl Default for Waits {
+    fn default() -> Waits {
+        Waits {
+            first_poll: Duration::from_secs(2),
+            max_poll: Duration::from_secs(30),
+            timeout: Duration::from_secs(3 * 3600),
+            retries: 10,
+        }
+    }
+}
+
+/// What the bootstrap stack provides.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bootstrap {
+    /// The account the instances go to.
+    pub account: String,
+    /// The administration region (where the stack sets live).
+    pub region: String,
+    /// The administration role's ARN.
+    pub admin_role_arn: String,
+    /// The execution role's name.
+    pub execution_role_name: String,
+    /// The template bucket.
+    pub bucket: String,
+    /// The regions bootstrapped.
+    pub regions: Vec<String>,
+}
+
+/// Why execution stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum ExecError {
+    /// A call failed for good.
+    #[error("{stack}: {what}: {source}")]
+    Call {
+        /// The stack set.
+        stack: String,
+        /// The call.
+        what: String,
+        /// The error.
+        #[source]
+        source: CfnError,
+    },
+    /// An operation ended FAILED or STOPPED.
+    #[error("{}", render_failure(.0))]
+    Operation(Box<OperationFailure>),
+    /// An operation did not end in time.
+    #[error("{stack}: operation {id} ({action}) is still {status} after {waited:?}; it keeps running in CloudFormation: check `haplat status`")]
+    Timeout {
+        /// The stack set.
+        stack: String,
+        /// The operation.
+        id: String,
+        /// What it does.
+        action: String,
+        /// Its last status.
+        status: OperationStatus,
+        /// How long haplat waited.
+        waited: Duration,
+    },
+    /// A parameter bound to another stack's output cannot be read.
+    #[error("{stack}: parameter {parameter} in {region} takes output {output} of stack set {producer} in {producer_region} (from {source_path}), but {problem}")]
+    Binding {
+        /// The consumer.
+        stack: String,
+        /// Its parameter.
+        parameter: String,
+        /// The consumer's region.
+        region: String,
+        /// The producer.
+        producer: String,
+        /// Its output.
+        output: String,
+        /// The producer's region.
+        producer_region: String,
+        /// The construct path of the value.
+        source_path: String,
+        /// What is wrong.
+        problem: String,
+    },
+}
+
+impl ExecError {
+    /// Whether AWS could not be used at all.
+    pub fn is_access(&self) -> bool {
+        matches!(self, ExecError::Call { source, .. } if source.is_access())
+    }
+}
+
+/// A failed operation, with what each failed region says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperationFailure {
+    /// The stack set.
+    pub stack: String,
+    /// The operation.
+    pub id: String,
+    /// What it did.
+    pub action: String,
+    /// FAILED or STOPPED.
+    pub status: OperationStatus,
+    /// The operation's status reason.
+    pub reason: Option<String>,
+    /// The regions that failed.
+    pub regions: Vec<RegionFailure>,
+}
+
+/// One failed region.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RegionFailure {
+    /// The region.
+    pub region: String,
+    /// Its status in the operation.
+    pub status: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// The failed events of its stack, newest first.
+    pub events: Vec<StackEvent>,
+}
+
+fn render_failure(f: &OperationFailure) -> String {
+    let mut s = format!("{}: {} (operation {}) {}", f.stack, f.action, f.id, f.status);
+    if let Some(r) = &f.reason {
+        let _ = write!(s, ": {r}");
+    }
+    for r in &f.regions {
+        let _ = write!(s, "\n  {} {}", r.region, r.status);
+        if let Some(reason) = &r.reason {
+            let _ = write!(s, ": {reason}");
+        }
+        for e in &r.events {
+            let _ = write!(s, "\n    {} {} {}", e.logical_id, e.resource_type, e.status);
+            if let Some(reason) = &e.reason {
+                let _ = write!(s, ": {reason}");
+            }
+        }
+        if r.events.is_empty() && r.status == "FAILED" {
+            s.push_str("\n    (the region's stack reports no failed resource events)");
+        }
+    }
+    s
+}
+
+/// Runs plans against `cfn`, reporting to `sink`.
+pub struct Executor<'a, C> {
+    /// The service.
+    pub cfn: &'a C,
+    /// Where events go.
+    pub sink: &'a dyn Sink,
+    /// Timing.
+    pub waits: Waits,
+    /// What has been done so far, for the failure report.
+    done: Mutex<Vec<String>>,
+    /// Producer outputs read so far: (stack set, region) → outputs.
+    outputs: Mutex<HashMap<(String, String), BTreeMap<String, String>>>,
+}
+
+/// How a stack set differs from the plan, for the executor's decisions.
+struct Current {
+    exists: bool,
+    needs_update: bool,
+    /// Region → instance (with overrides).
+    instances: BTreeMap<String, InstanceInfo>,
+}
+
+impl<'a, C: CloudFormation> Executor<'a, C> {
+    /// A new executor.
+    pub fn new(cfn: &'a C, sink: &'a dyn Sink, waits: Waits) -> Self {
+        Executor { cfn, sink, waits, done: Mutex::new(Vec::new()), outputs: Mutex::new(HashMap::new()) }
+    }
+
+    /// What has been completed so far.
+    pub fn done(&self) -> Vec<String> {
+        self.done.lock().expect("lock").clone()
+    }
+
+    fn record(&self, line: String) {
+        self.done.lock().expect("lock").push(line);
+    }
+
+    /// Calls `f`, retrying throttling only (for reads, which never meet another operation).
+    async fn read<T, F, Fut>(&self, stack: &str, what: &str, f: F) -> Result<T, ExecError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, CfnError>>,
+    {
+        let mut delay = self.waits.first_poll;
+        let mut attempt = 0;
+        loop {
+            match f().await {
+                Ok(v) => return Ok(v),
+                Err(CfnError::Throttled(reason)) if attempt < self.waits.retries => {
+                    attempt += 1;
+                    self.sink.emit(Event::Retry { stack: stack.into(), what: what.into(), reason, delay });
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.waits.max_poll);
+                }
+                Err(source) => return Err(ExecError::Call { stack: stack.into(), what: what.into(), source }),
+            }
+        }
+    }
+
+    /// Calls `f`, retrying throttling and waiting out another operation in progress.
+    pub async fn call<T, F, Fut>(&self, stack: &str, what: &str, f: F) -> Result<T, ExecError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, CfnError>>,
+    {
+        let mut delay = self.waits.first_poll;
+        let mut attempt = 0;
+        loop {
+            let err = match f().await {
+                Ok(v) => return Ok(v),
+                Err(e) => e,
+            };
+            if attempt >= self.waits.retries {
+                return Err(ExecError::Call { stack: stack.into(), what: what.into(), source: err });
+            }
+            attempt += 1;
+            match err {
+                CfnError::Throttled(reason) => {
+                    self.sink.emit(Event::Retry { stack: stack.into(), what: what.into(), reason, delay });
+                    tokio::time::sleep(delay).await;
+                    delay = (delay * 2).min(self.waits.max_poll);
+                }
+                CfnError::OperationInProgress(_) => {
+                    self.wait_for_others(stack).await?;
+                }
+                other => return Err(ExecError::Call { stack: stack.into(), what: what.into(), source: other }),
+            }
+        }
+    }
+
+    /// Waits until no operation of the stack set is QUEUED, RUNNING or STOPPING.
+    async fn wait_for_others(&self, stack: &str) -> Result<(), ExecError> {
+        let ops = self.read(stack, "list operations", || self.cfn.list_operations(stack)).await?;
+        match ops.into_iter().find(|o| !o.status.is_terminal()) {
+            Some(op) => {
+                self.sink.emit(Event::WaitingForOther { stack: stack.into(), id: op.id.clone() });
+                // Its outcome is not ours: wait for the end, whatever it is.
+                let _ = self.wait(stack, &op.id, &op.action.to_lowercase(), false).await?;
+            }
+            None => tokio::time::sleep(self.waits.first_poll).await,
+        }
+        Ok(())
+    }
+
+    /// Polls an operation with backoff until it ends. With `ours`, FAILED and STOPPED are errors
+    /// that carry each failed region's reason and failed resource events.
+    pub async fn wait(&self, stack: &str, id: &str, action: &str, ours: bool) -> Result<OperationStatus, ExecError> {
+        let start = tokio::time::Instant::now();
+        let mut delay = self.waits.first_poll;
+        let mut last: Option<OperationStatus> = None;
+        let mut regions: BTreeMap<String, String> = BTreeMap::new();
+        loop {
+            let op = self.read(stack, "describe operation", || self.cfn.describe_operation(stack, id)).await?;
+            if last.as_ref() != Some(&op.status) {
+                self.sink.emit(Event::OperationStatus { stack: stack.into(), id: id.into(), status: op.status.clone() });
+                last = Some(op.status.clone());
+            }
+            let results = if ours {
+                self.read(stack, "list operation results", || self.cfn.list_operation_results(stack, id)).await?
+            } else {
+                Vec::new()
+            };
+            for r in &results {
+                if regions.get(&r.region) != Some(&r.status) {
+                    regions.insert(r.region.clone(), r.status.clone());
+                    self.sink.emit(Event::Region {
+                        stack: stack.into(),
+                        region: r.region.clone(),
+                        status: r.status.clone(),
+                        reason: r.reason.clone(),
+                    });
+                }
+            }
+            if op.status.is_terminal() {
+                if ours && op.status != OperationStatus::Succeeded {
+                    return Err(self.failure(stack, id, action, op.status, op.status_reason, &results).await);
+                }
+                return Ok(op.status);
+            }
+            let waited = start.elapsed();
+            if waited >= self.waits.timeout {
+                return Err(ExecError::Timeout {
+                    stack: stack.into(),
+                    id: id.into(),
+                    action: action.into(),
+                    status: op.status,
+                    waited,
+                });
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(self.waits.max_poll);
+        }
+    }
+
+    async fn failure(
+        &self,
+        stack: &str,
+        id: &str,
+        action: &str,
+        status: OperationStatus,
+        reason: Option<String>,
+        results: &[RegionResult],
+    ) -> ExecError {
+        let mut regions = Vec::new();
+        for r in results.iter().filter(|r| r.status != "SUCCEEDED") {
+            let mut events = Vec::new();
+            // Best effort: the failure is reported even if its details cannot be read.
+            if let Ok(instance) = self.cfn.describe_stack_instance(stack, &r.account, &r.region).await
+                && let Ok(Some(s)) = self.cfn.instance_stack(stack, &instance).await
+                && let Ok(evs) = self.cfn.stack_events(&r.region, &s.id).await
+            {
+                events = evs.into_iter().filter(StackEvent::is_failure).take(10).collect();
+            }
+            regions.push(RegionFailure { region: r.region.clone(), status: r.status.clone(), reason: r.reason.clone(), events });
+        }
+        ExecError::Operation(Box::new(OperationFailure {
+            stack: stack.into(),
+            id: id.into(),
+            action: action.into(),
+            status,
+            reason,
+            regions,
+        }))
+    }
+
+    /// Reads an output of a stack set's instance in a region.
+    pub async fn output(&self, bootstrap: &Bootstrap, producer: &str, region: &str) -> Result<BTreeMap<String, String>, String> {
+        let key = (producer.to_owned(), region.to_owned());
+        if let Some(o) = self.outputs.lock().expect("lock").get(&key) {
+            return Ok(o.clone());
+        }
+        let instance = match self.cfn.describe_stack_instance(producer, &bootstrap.account, region).await {
+            Ok(i) => i,
+            Err(CfnError::StackSetNotFound(_)) => return Err(format!("stack set {producer} is not deployed")),
+            Err(e) => return Err(format!("its instance cannot be read: {e}")),
+        };
+        let stack = match self.cfn.instance_stack(producer, &instance).await {
+            Ok(Some(s)) => s,
+            Ok(None) => return Err(format!("its instance in {region} has no stack (status {})", instance.status)),
+            Err(e) => return Err(format!("its stack cannot be read: {e}")),
+        };
+        self.outputs.lock().expect("lock").insert(key, stack.outputs.clone());
+        Ok(stack.outputs)
+    }
+
+    /// Resolves every parameter of a stack plan, per region.
+    pub async fn resolve(&self, bootstrap: &Bootstrap, s: &StackPlan) -> Result<BTreeMap<String, BTreeMap<String, String>>, ExecError> {
+        let mut out = BTreeMap::new();
+        for (region, params) in &s.parameters {
+            let mut values = BTreeMap::new();
+            for (name, v) in params {
+                let value = match v {
+                    ParamValue::Literal(v) => v.clone(),
+                    ParamValue::Output { stack, output, region: pr, source } => {
+                        let err = |problem: String| ExecError::Binding {
+                            stack: s.name.clone(),
+                            parameter: name.clone(),
+                            region: region.clone(),
+                            producer: stack.clone(),
+                            output: output.clone(),
+                            producer_region: pr.clone(),
+                            source_path: source.clone(),
+                            problem,
+                        };
+                        let outputs = self.output(bootstrap, stack, pr).await.map_err(err)?;
+                        match outputs.get(output) {
+                            Some(v) => v.clone(),
+                            None => {
+                                let have: Vec<&str> = outputs.keys().map(String::as_str).collect();
+                                return Err(err(format!(
+                                    "its stack in {pr} has no such output (outputs: {})",
+                                    if have.is_empty() { "none".to_owned() } else { have.join(", ") }
+                                )));
+                            }
+                        }
+                    }
+                };
+                values.insert(name.clone(), value);
+            }
+            out.insert(region.clone(), values);
+        }
+        Ok(out)
+    }
+
+    /// Runs the plan, wave after wave.
+    pub async fn deploy(&self, assembly: &Assembly, plan: &DeployPlan, bootstrap: &Bootstrap) -> Result<(), ExecError> {
+        for wave in &plan.waves {
+            self.sink.emit(Event::Wave { wave: wave.wave, stacks: wave.stacks.iter().map(|s| s.name.clone()).collect() });
+            for s in &wave.stacks {
+                let all_regions = assembly
+                    .manifest
+                    .stack(&s.name)
+                    .map(|m| m.target.regions())
+                    .unwrap_or_else(|| s.regions.clone());
+                let template = assembly.template(&s.name);
+                self.deploy_stack(s, &template.body, &template.json, &all_regions, bootstrap).await?;
+                self.outputs.lock().expect("lock").retain(|(stack, _), _| stack != &s.name);
+            }
+        }
+        Ok(())
+    }
+
+    async fn current(&self, s: &StackPlan, template: &Value, params: &BTreeMap<String, String>) -> Result<Current, ExecError> {
+        let name = s.name.as_str();
+        let Some(set) = self.call(name, "describe stack set", || self.cfn.describe_stack_set(name)).await? else {
+            return Ok(Current { exists: false, needs_update: false, instances: BTreeMap::new() });
+        };
+        let deployed: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+        let caps = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+        let needs_update = &deployed != template
+            || caps(&set.capabilities) != caps(&s.capabilities)
+            || set.tags != s.tags
+            || set.parameters.keys().collect::<BTreeSet<_>>() != params.keys().collect::<BTreeSet<_>>();
+        let mut instances = BTreeMap::new();
+        for i in self.call(name, "list stack instances", || self.cfn.list_stack_instances(name)).await? {
+            let full = self
+                .call(name, "describe stack instance", || self.cfn.describe_stack_instance(name, &i.account, &i.region))
+                .await?;
+            instances.insert(i.region.clone(), full);
+        }
+        Ok(Current { exists: true, needs_update, instances })
+    }
+
+    async fn deploy_stack(
+        &self,
+        s: &StackPlan,
+        body: &str,
+        template: &Value,
+        all_regions: &[String],
+        bootstrap: &Bootstrap,
+    ) -> Result<(), ExecError> {
+        let name = s.name.as_str();
+        self.sink.emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
+        let values = self.resolve(bootstrap, s).await?;
+        // Stack-set-level values (CloudFormation wants one for every parameter without a
+        // default): the first region's; every instance then overrides all of them.
+        let set_params = values.values().next().cloned().unwrap_or_default();
+        let current = self.current(s, template, &set_params).await?;
+        let mut did = Vec::new();
+        let source = if s.upload && (!current.exists || current.needs_update) {
+            let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
+            self.sink.emit(Event::Step { stack: name.into(), what: format!("upload template to s3://{}/{key}", bootstrap.bucket) });
+            let url = self
+                .call(name, "upload template", || self.cfn.upload_template(&bootstrap.region, &bootstrap.bucket, &key, body))
+                .await?;
+            TemplateSource::Url(url)
+        } else {
+            TemplateSource::Body(body.to_owned())
+        };
+        let input = StackSetInput {
+            name: name.into(),
+            template: source,
+            parameters: set_params,
+            capabilities: s.capabilities.clone(),
+            tags: s.tags.clone(),
+            admin_role_arn: bootstrap.admin_role_arn.clone(),
+            execution_role_name: bootstrap.execution_role_name.clone(),
+        };
+        let accounts = vec![bootstrap.account.clone()];
+        if !current.exists {
+            self.sink.emit(Event::Step { stack: name.into(), what: "create stack set".into() });
+            self.call(name, "create stack set", || self.cfn.create_stack_set(&input)).await?;
+            self.record(format!("{name}: stack set created"));
+            did.push("stack set created".to_owned());
+        } else if current.needs_update && !current.instances.is_empty() {
+            let regions: Vec<String> = current.instances.keys().cloned().collect();
+            let prefs = Preferences { region_order: order(&regions, all_regions), ..s.preferences.clone() };
+            let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &prefs)).await?;
+            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack set".into(), regions: regions.clone() });
+            self.wait(name, &id, "update stack set", true).await?;
+            self.record(format!("{name}: stack set updated in {}", regions.join(", ")));
+            did.push(format!("template updated in {}", regions.join(", ")));
+        } else if current.needs_update {
+            let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &s.preferences)).await?;
+            self.wait(name, &id, "update stack set", true).await?;
+            did.push("stack set updated".to_owned());
+        }
+        // New regions, and regions whose parameters changed or that are not CURRENT, grouped
+        // by identical overrides (one operation each: an operation takes one override list).
+        let mut create: BTreeMap<&BTreeMap<String, String>, Vec<String>> = BTreeMap::new();
+        let mut update: BTreeMap<&BTreeMap<String, String>, Vec<String>> = BTreeMap::new();
+        for region in &s.regions {
+            let want = &values[region];
+            match current.instances.get(region) {
+                None => create.entry(want).or_default().push(region.clone()),
+                Some(i) if &i.overrides != want || i.status != "CURRENT" => update.entry(want).or_default().push(region.clone()),
+                Some(_) => {}
+            }
+        }
+        for (overrides, regions) in create {
+            let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
+            let id = self
+                .call(name, "create stack instances", || self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs))
+                .await?;
+            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "create stack instances".into(), regions: regions.clone() });
+            self.wait(name, &id, "create stack instances", true).await?;
+            self.record(format!("{name}: instances created in {}", regions.join(", ")));
+            did.push(format!("instances created in {}", regions.join(", ")));
+        }
+        for (overrides, regions) in update {
+            let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
+            let id = self
+                .call(name, "update stack instances", || self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs))
+                .await?;
+            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack instances".into(), regions: regions.clone() });
+            self.wait(name, &id, "update stack instances", true).await?;
+            self.record(format!("{name}: instances updated in {}", regions.join(", ")));
+            did.push(format!("parameters updated in {}", regions.join(", ")));
+        }
+        if s.prune {
+            let gone: Vec<String> = current.instances.keys().filter(|r| !all_regions.contains(r)).cloned().collect();
+            if !gone.is_empty() {
+                let prefs = Preferences { region_order: gone.clone(), ..s.preferences.clone() };
+                let id = self
+                    .call(name, "delete stack instances", || self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs))
+                    .await?;
+                self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "delete stack instances".into(), regions: gone.clone() });
+                self.wait(name, &id, "delete stack instances", true).await?;
+                self.record(format!("{name}: instances deleted in {}", gone.join(", ")));
+                did.push(format!("instances deleted in {}", gone.join(", ")));
+            }
+        }
+        let summary = if did.is_empty() { "unchanged".to_owned() } else { did.join("; ") };
+        if did.is_empty() {
+            self.record(format!("{name}: unchanged"));
+        }
+        self.sink.emit(Event::StackDone { stack: name.into(), summary });
+        Ok(())
+    }
+
+    /// Deletes the stack sets named, in the order given: instances first, then the stack set.
+    /// Returns the stack sets that were not deployed.
+    pub async fn destroy(&self, stacks: &[String]) -> Result<Vec<String>, ExecError> {
+        let mut absent = Vec::new();
+        for name in stacks {
+            let name = name.as_str();
+            let Some(_) = self.call(name, "describe stack set", || self.cfn.describe_stack_set(name)).await? else {
+                self.sink.emit(Event::StackDone { stack: name.into(), summary: "not deployed".into() });
+                absent.push(name.to_owned());
+                continue;
+            };
+            self.sink.emit(Event::StackStarted { stack: name.into(), regions: vec![] });
+            let instances = self.call(name, "list stack instances", || self.cfn.list_stack_instances(name)).await?;
+            if !instances.is_empty() {
+                let regions: Vec<String> = instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let accounts: Vec<String> = instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
+                let id = self
+                    .call(name, "delete stack instances", || self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs))
+                    .await?;
+                self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "delete stack instances".into(), regions: regions.clone() });
+                self.wait(name, &id, "delete stack instances", true).await?;
+                self.record(format!("{name}: instances deleted in {}", regions.join(", ")));
+            }
+            self.call(name, "delete stack set", || self.cfn.delete_stack_set(name)).await?;
+            self.record(format!("{name}: stack set deleted"));
+            self.sink.emit(Event::StackDone { stack: name.into(), summary: "deleted".into() });
+        }
+        Ok(absent)
+    }
+}
+
+/// `regions` in the order of `all`.
+fn order(regions: &[String], all: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = all.iter().filter(|r| regions.contains(r)).cloned().collect();
+    out.extend(regions.iter().filter(|r| !all.contains(r)).cloned());
+    out
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

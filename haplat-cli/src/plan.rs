@@ -1,0 +1,253 @@
+//! The deploy plan, as data: waves of stack sets, each with its regions, template, capabilities,
+//! operation preferences and per-region parameters (literal or bound to another stack's
+//! output). Computed from the assembly and the command line only; `haplat deploy --dry-run`
+//! prints it and the executor ([`crate::executor`]) runs it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use haplat_core::manifest::{BindingRegion, StackManifest};
+use serde::Serialize;
+
+use crate::assembly::Assembly;
+use crate::cfn::Preferences;
+use crate::error::Error;
+
+/// Flags that shape the plan.
+#[derive(Clone, Debug, Default)]
+pub struct PlanOptions {
+    /// Only these stacks (by name or id); all when empty.
+    pub stacks: Vec<String>,
+    /// Only these regions; all of each stack's regions when empty.
+    pub regions: Vec<String>,
+    /// Run regions in parallel (`RegionConcurrencyType` `PARALLEL`).
+    pub parallel: bool,
+    /// `MaxConcurrentCount`.
+    pub max_concurrent: Option<u32>,
+    /// `FailureToleranceCount`.
+    pub failure_tolerance: Option<u32>,
+}
+
+/// A parameter's value for one region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase", untagged)]
+pub enum ParamValue {
+    /// Known at synth.
+    Literal(String),
+    /// Read at deploy time from the producer's stack instance in `region`.
+    Output {
+        /// The producer stack (set).
+        stack: String,
+        /// Its output.
+        output: String,
+        /// The producer instance's region.
+        region: String,
+        /// The construct path the value comes from.
+        source: String,
+    },
+}
+
+impl std::fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ParamValue::Literal(v) => write!(f, "{v:?}"),
+            ParamValue::Output { stack, output, region, .. } => write!(f, "<{stack}.{output} in {region}>"),
+        }
+    }
+}
+
+/// One stack set of the plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackPlan {
+    /// The stack set's name.
+    pub name: String,
+    /// The template file in the assembly.
+    pub template: String,
+    /// Its size.
+    pub template_bytes: usize,
+    /// Whether it goes through the bootstrap bucket.
+    pub upload: bool,
+    /// Capabilities.
+    pub capabilities: Vec<String>,
+    /// Tags.
+    pub tags: BTreeMap<String, String>,
+    /// The regions this deploy touches, in the manifest's order.
+    pub regions: Vec<String>,
+    /// Whether instances in regions the manifest no longer lists are deleted (not when
+    /// `--regions` narrows the deploy).
+    pub prune: bool,
+    /// Operation preferences.
+    pub preferences: Preferences,
+    /// Parameters per region.
+    pub parameters: BTreeMap<String, BTreeMap<String, ParamValue>>,
+}
+
+/// One wave.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WavePlan {
+    /// Its index in the manifest.
+    pub wave: usize,
+    /// Its stack sets, by name.
+    pub stacks: Vec<StackPlan>,
+}
+
+/// The whole plan.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeployPlan {
+    /// The app.
+    pub app: String,
+    /// The waves, in order; empty waves are left out.
+    pub waves: Vec<WavePlan>,
+}
+
+impl DeployPlan {
+    /// Every stack of the plan, in order.
+    pub fn stacks(&self) -> impl Iterator<Item = &StackPlan> {
+        self.waves.iter().flat_map(|w| &w.stacks)
+    }
+
+    /// Every region the plan touches.
+    pub fn regions(&self) -> BTreeSet<String> {
+        self.stacks().flat_map(|s| s.regions.iter().cloned()).collect()
+    }
+
+    /// The text `--dry-run` prints.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let stacks = self.stacks().count();
+        let instances: usize = self.stacks().map(|s| s.regions.len()).sum();
+        let _ = writeln!(
+            out,
+            "deploy plan for app {}: {} wave(s), {stacks} stack set(s), {instances} stack instance(s)",
+            self.app,
+            self.waves.len()
+        );
+        for w in &self.waves {
+            let _ = writeln!(out, "wave {}", w.wave);
+            for s in &w.stacks {
+                let how = if s.upload { "uploaded to the bootstrap bucket" } else { "inline" };
+                let _ = writeln!(out, "  stack set {}", s.name);
+                let _ = writeln!(out, "    1. create or update stack set from {} ({} bytes, {how})", s.template, s.template_bytes);
+                if !s.capabilities.is_empty() {
+                    let _ = writeln!(out, "       capabilities: {}", s.capabilities.join(", "));
+                }
+                let _ = writeln!(out, "    2. create or update stack instances in {}", s.regions.join(", "));
+                let _ = writeln!(out, "       preferences: {}", render_prefs(&s.preferences));
+                if s.prune {
+                    let _ = writeln!(out, "    3. delete stack instances in regions no longer listed");
+                }
+                for (region, params) in &s.parameters {
+                    if params.is_empty() {
+                        continue;
+                    }
+                    let _ = writeln!(out, "       {region}:");
+                    for (k, v) in params {
+                        let _ = writeln!(out, "         {k} = {v}");
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Operation preferences as one line.
+pub fn render_prefs(p: &Preferences) -> String {
+    let mut parts = vec![p.region_concurrency.clone().unwrap_or_else(|| "SEQUENTIAL".to_owned())];
+    if let Some(n) = p.max_concurrent_count {
+        parts.push(format!("max {n} concurrent"));
+    }
+    if let Some(n) = p.failure_tolerance_count {
+        parts.push(format!("tolerate {n} failure(s)"));
+    }
+    parts.join(", ")
+}
+
+/// Computes the plan.
+pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan, Error> {
+    let selected = assembly.select(&opts.stacks)?;
+    let known = assembly.regions();
+    for r in &opts.regions {
+        if !known.contains(r) {
+            return Err(Error::Usage(format!(
+                "--regions {r}: no stack of the assembly is deployed there (regions: {})",
+                known.into_iter().collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    let mut waves: BTreeMap<usize, Vec<StackPlan>> = BTreeMap::new();
+    for s in selected {
+        let regions: Vec<String> = s
+            .target
+            .regions()
+            .into_iter()
+            .filter(|r| opts.regions.is_empty() || opts.regions.contains(r))
+            .collect();
+        if regions.is_empty() {
+            continue;
+        }
+        let plan = StackPlan {
+            name: s.name.clone(),
+            template: s.template.clone(),
+            template_bytes: s.template_bytes,
+            upload: s.requires_upload,
+            capabilities: s.capabilities.clone(),
+            tags: s.tags.clone(),
+            prune: opts.regions.is_empty(),
+            preferences: preferences(s, opts, &regions),
+            parameters: regions.iter().map(|r| (r.clone(), parameters_for(s, r))).collect(),
+            regions,
+        };
+        waves.entry(s.wave).or_default().push(plan);
+    }
+    Ok(DeployPlan {
+        app: assembly.manifest.app.clone(),
+        waves: waves.into_iter().map(|(wave, stacks)| WavePlan { wave, stacks }).collect(),
+    })
+}
+
+fn preferences(s: &StackManifest, opts: &PlanOptions, regions: &[String]) -> Preferences {
+    let m = &s.operation_preferences;
+    Preferences {
+        region_concurrency: if opts.parallel { Some("PARALLEL".to_owned()) } else { m.region_concurrency.clone() },
+        max_concurrent_count: opts.max_concurrent.or(m.max_concurrent_count),
+        failure_tolerance_count: opts.failure_tolerance.or(m.failure_tolerance_count),
+        region_order: regions.to_vec(),
+    }
+}
+
+/// A stack's parameters in one region: literals from the manifest, then bindings.
+pub fn parameters_for(s: &StackManifest, region: &str) -> BTreeMap<String, ParamValue> {
+    let mut out = BTreeMap::new();
+    for (name, by_region) in &s.parameters {
+        if let Some(v) = by_region.get(region).or_else(|| by_region.get("*")) {
+            out.insert(name.clone(), ParamValue::Literal(v.clone()));
+        }
+    }
+    for b in &s.bindings {
+        let producer_region = match &b.region {
+            BindingRegion::Fixed { region } => region.clone(),
+            BindingRegion::SameRegion => region.to_owned(),
+        };
+        out.insert(
+            b.parameter.clone(),
+            ParamValue::Output {
+                stack: b.producer.clone(),
+                output: b.output.clone(),
+                region: producer_region,
+                source: b.source.clone(),
+            },
+        );
+    }
+    out
+}
+
+/// The destroy plan: stack names in reverse wave order.
+pub fn plan_destroy(assembly: &Assembly, stacks: &[String]) -> Result<Vec<String>, Error> {
+    let mut selected = assembly.select(stacks)?;
+    selected.reverse();
+    Ok(selected.into_iter().map(|s| s.name.clone()).collect())
+}

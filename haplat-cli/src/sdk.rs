@@ -1,0 +1,562 @@
+//! [`CloudFormation`] over the AWS SDK for Rust. Credentials, region and profile come from the
+//! standard chain (environment, profiles, SSO…); the endpoint from `AWS_ENDPOINT_URL` like
+//! every AWS SDK. Errors are sorted into [`CfnError`] so that a missing credential, an expired
+//! token or an endpoint that does not answer end in one clear line.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt::Debug;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_cloudformation as cf;
+use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use cf::types::{Capability, Parameter, RegionConcurrencyType, StackSetOperationPreferences, Tag};
+
+use crate::cfn::*;
+
+/// How to reach AWS.
+#[derive(Clone, Debug, Default)]
+pub struct AwsOptions {
+    /// A named profile (`--profile`).
+    pub profile: Option<String>,
+    /// The administration region (`--region`); else the chain's.
+    pub region: Option<String>,
+    /// Per-attempt timeout (`HAPLAT_HTTP_TIMEOUT` seconds; 60 by default).
+    pub attempt_timeout: Option<Duration>,
+}
+
+/// The SDK-backed service.
+pub struct Aws {
+    config: SdkConfig,
+    region: String,
+    endpoint: Option<String>,
+    clients: Mutex<HashMap<String, cf::Client>>,
+}
+
+impl Aws {
+    /// Loads the configuration. Fails (usage) when no administration region is known.
+    pub async fn connect(opts: &AwsOptions) -> Result<Aws, String> {
+        let timeout = opts.attempt_timeout.unwrap_or_else(|| {
+            std::env::var("HAPLAT_HTTP_TIMEOUT")
+                .ok()
+                .and_then(|s| s.parse::<f64>().ok())
+                .map(Duration::from_secs_f64)
+                .unwrap_or(Duration::from_secs(60))
+        });
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .connect_timeout(timeout.min(Duration::from_secs(5)))
+                .read_timeout(timeout)
+                .operation_attempt_timeout(timeout)
+                .build(),
+        );
+        if let Some(p) = &opts.profile {
+            loader = loader.profile_name(p);
+        }
+        if let Some(r) = &opts.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        let config = loader.load().await;
+        let Some(region) = config.region().map(|r| r.to_string()) else {
+            return Err("no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)".into());
+        };
+        let endpoint = config.endpoint_url().map(str::to_owned);
+        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()) })
+    }
+
+    /// The administration region.
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    fn client(&self, region: &str) -> cf::Client {
+        let mut clients = self.clients.lock().expect("clients lock");
+        clients
+            .entry(region.to_owned())
+            .or_insert_with(|| {
+                cf::Client::from_conf(cf::config::Builder::from(&self.config).region(Region::new(region.to_owned())).build())
+            })
+            .clone()
+    }
+
+    fn admin(&self) -> cf::Client {
+        self.client(&self.region.clone())
+    }
+
+    fn err<E, R>(&self, region: &str, e: SdkError<E, R>) -> CfnError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+        R: Debug,
+    {
+        let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
+        classify(&endpoint, e)
+    }
+}
+
+/// Sorts an SDK error.
+pub fn classify<E, R>(endpoint: &str, e: SdkError<E, R>) -> CfnError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    R: Debug,
+{
+    let text = DisplayErrorContext(&e).to_string();
+    let about_credentials = {
+        let t = text.to_lowercase();
+        t.contains("credential") || t.contains("no token") || t.contains("sso")
+    };
+    match &e {
+        SdkError::ServiceError(se) => {
+            let err = se.err();
+            let code = err.code().unwrap_or("Unknown").to_owned();
+            let message = err.message().unwrap_or("").to_owned();
+            match code.as_str() {
+                "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound(message),
+                "OperationInProgressException" | "OperationInProgress" => CfnError::OperationInProgress(message),
+                "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+                | "SlowDown" => CfnError::Throttled(message),
+                "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
+                | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "AuthFailure" => {
+                    CfnError::BadCredentials { code, message }
+                }
+                _ if message.is_empty() => CfnError::Service { code, message: text },
+                _ => CfnError::Service { code, message },
+            }
+        }
+        SdkError::TimeoutError(_) => CfnError::Unreachable {
+            endpoint: endpoint.to_owned(),
+            message: "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into(),
+        },
+        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => CfnError::NoCredentials(first_line(&text)),
+        SdkError::DispatchFailure(d) => CfnError::Unreachable {
+            endpoint: endpoint.to_owned(),
+            message: if d.is_timeout() { "no answer in time".into() } else { first_line(&text) },
+        },
+        _ if about_credentials => CfnError::NoCredentials(first_line(&text)),
+        _ => CfnError::Service { code: "ClientError".into(), message: first_line(&text) },
+    }
+}
+
+fn first_line(s: &str) -> String {
+    // DisplayErrorContext gives "a: b: c (Cause…)"; keep it on one line, bounded.
+    let one: String = s.lines().next().unwrap_or("").chars().take(300).collect();
+    one
+}
+
+fn params(m: &BTreeMap<String, String>) -> Vec<Parameter> {
+    m.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect()
+}
+
+fn tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
+    m.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+}
+
+fn prefs(p: &Preferences) -> StackSetOperationPreferences {
+    StackSetOperationPreferences::builder()
+        .set_region_concurrency_type(p.region_concurrency.as_deref().map(RegionConcurrencyType::from))
+        .set_max_concurrent_count(p.max_concurrent_count.map(|n| n as i32))
+        .set_failure_tolerance_count(p.failure_tolerance_count.map(|n| n as i32))
+        .set_region_order(if p.region_order.is_empty() { None } else { Some(p.region_order.clone()) })
+        .build()
+}
+
+fn instance(i: &cf::types::StackInstanceSummary) -> InstanceInfo {
+    InstanceInfo {
+        region: i.region().unwrap_or_default().to_owned(),
+        account: i.account().unwrap_or_default().to_owned(),
+        status: i.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        detailed_status: i.stack_instance_status().and_then(|s| s.detailed_status()).map(|s| s.as_str().to_owned()),
+        status_reason: i.status_reason().map(str::to_owned),
+        stack_id: i.stack_id().map(str::to_owned),
+        overrides: BTreeMap::new(),
+    }
+}
+
+fn stack_info(s: &cf::types::Stack) -> StackInfo {
+    StackInfo {
+        id: s.stack_id().unwrap_or_default().to_owned(),
+        name: s.stack_name().unwrap_or_default().to_owned(),
+        status: s.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status_reason: s.stack_status_reason().map(str::to_owned),
+        outputs: s
+            .outputs()
+            .iter()
+            .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value().unwrap_or_default().to_owned())))
+            .collect(),
+    }
+}
+
+fn operation(
+    id: Option<&str>,
+    action: Option<&cf::types::StackSetOperationAction>,
+    status: Option<&cf::types::StackSetOperationStatus>,
+    reason: Option<&str>,
+    created: Option<&aws_sdk_cloudformation::primitives::DateTime>,
+) -> OperationInfo {
+    OperationInfo {
+        id: id.unwrap_or_default().to_owned(),
+        action: action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
+        status: OperationStatus::parse(status.map(|s| s.as_str()).unwrap_or("UNKNOWN")),
+        status_reason: reason.map(str::to_owned),
+        created: created.map(|d| d.to_string()),
+    }
+}
+
+impl CloudFormation for Aws {
+    async fn describe_stack_set(&self, name: &str) -> CfnResult<Option<StackSetInfo>> {
+        match self.admin().describe_stack_set().stack_set_name(name).send().await {
+            Ok(out) => {
+                let Some(s) = out.stack_set() else { return Ok(None) };
+                let status = s.status().map(|s| s.as_str().to_owned()).unwrap_or_default();
+                if status == "DELETED" {
+                    return Ok(None);
+                }
+                Ok(Some(StackSetInfo {
+                    name: s.stack_set_name().unwrap_or(name).to_owned(),
+                    status,
+                    template_body: s.template_body().unwrap_or_default().to_owned(),
+                    parameters: s
+                        .parameters()
+                        .iter()
+                        .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+                        .collect(),
+                    capabilities: s.capabilities().iter().map(|c| c.as_str().to_owned()).collect(),
+                    tags: s.tags().iter().filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned()))).collect(),
+                }))
+            }
+            Err(e) => match self.err(&self.region, e) {
+                CfnError::StackSetNotFound(_) => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn list_stack_sets(&self) -> CfnResult<Vec<String>> {
+        let items: Result<Vec<_>, _> = self
+            .admin()
+            .list_stack_sets()
+            .status(cf::types::StackSetStatus::Active)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
+        let mut names: Vec<String> = items
+            .map_err(|e| self.err(&self.region, e))?
+            .iter()
+            .filter(|s| s.status().map(|s| s.as_str()) != Some("DELETED"))
+            .filter_map(|s| s.stack_set_name().map(str::to_owned))
+            .collect();
+        names.sort();
+        names.dedup();
+        Ok(names)
+    }
+
+    async fn create_stack_set(&self, input: &StackSetInput) -> CfnResult<()> {
+        let mut req = self
+            .admin()
+            .create_stack_set()
+            .stack_set_name(&input.name)
+            .set_parameters(Some(params(&input.parameters)))
+            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
+            .set_tags(Some(tags(&input.tags)))
+            .administration_role_arn(&input.admin_role_arn)
+            .execution_role_name(&input.execution_role_name)
+            .permission_model(cf::types::PermissionModels::SelfManaged);
+        req = match &input.template {
+            TemplateSource::Body(b) => req.template_body(b),
+            TemplateSource::Url(u) => req.template_url(u),
+        };
+        req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e))
+    }
+
+    async fn update_stack_set(&self, input: &StackSetInput, p: &Preferences) -> CfnResult<String> {
+        let mut req = self
+            .admin()
+            .update_stack_set()
+            .stack_set_name(&input.name)
+            .set_parameters(Some(params(&input.parameters)))
+            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
+            .set_tags(Some(tags(&input.tags)))
+            .administration_role_arn(&input.admin_role_arn)
+            .execution_role_name(&input.execution_role_name)
+            .operation_preferences(prefs(p));
+        req = match &input.template {
+            TemplateSource::Body(b) => req.template_body(b),
+            TemplateSource::Url(u) => req.template_url(u),
+        };
+        let out = req.send().await.map_err(|e| self.err(&self.region, e))?;
+        Ok(out.operation_id().unwrap_or_default().to_owned())
+    }
+
+    async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
+        self.admin()
+            .delete_stack_set()
+            .stack_set_name(name)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(&self.region, e))
+    }
+
+    async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
+        let items: Result<Vec<_>, _> = self
+            .admin()
+            .list_stack_instances()
+            .stack_set_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
+        let mut out: Vec<InstanceInfo> = items.map_err(|e| self.err(&self.region, e))?.iter().map(instance).collect();
+        out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
+        Ok(out)
+    }
+
+    async fn describe_stack_instance(&self, name: &str, account: &str, region: &str) -> CfnResult<InstanceInfo> {
+        let out = self
+            .admin()
+            .describe_stack_instance()
+            .stack_set_name(name)
+            .stack_instance_account(account)
+            .stack_instance_region(region)
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        let Some(i) = out.stack_instance() else {
+            return Err(CfnError::service("StackInstanceNotFoundException", &format!("no instance of {name} in {region}")));
+        };
+        Ok(InstanceInfo {
+            region: i.region().unwrap_or(region).to_owned(),
+            account: i.account().unwrap_or(account).to_owned(),
+            status: i.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+            detailed_status: i.stack_instance_status().and_then(|s| s.detailed_status()).map(|s| s.as_str().to_owned()),
+            status_reason: i.status_reason().map(str::to_owned),
+            stack_id: i.stack_id().map(str::to_owned),
+            overrides: i
+                .parameter_overrides()
+                .iter()
+                .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+                .collect(),
+        })
+    }
+
+    async fn create_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        p: &Preferences,
+    ) -> CfnResult<String> {
+        let out = self
+            .admin()
+            .create_stack_instances()
+            .stack_set_name(name)
+            .set_accounts(Some(accounts.to_vec()))
+            .set_regions(Some(regions.to_vec()))
+            .set_parameter_overrides(if overrides.is_empty() { None } else { Some(params(overrides)) })
+            .operation_preferences(prefs(p))
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        Ok(out.operation_id().unwrap_or_default().to_owned())
+    }
+
+    async fn update_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        p: &Preferences,
+    ) -> CfnResult<String> {
+        let out = self
+            .admin()
+            .update_stack_instances()
+            .stack_set_name(name)
+            .set_accounts(Some(accounts.to_vec()))
+            .set_regions(Some(regions.to_vec()))
+            .set_parameter_overrides(Some(params(overrides)))
+            .operation_preferences(prefs(p))
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        Ok(out.operation_id().unwrap_or_default().to_owned())
+    }
+
+    async fn delete_stack_instances(&self, name: &str, accounts: &[String], regions: &[String], p: &Preferences) -> CfnResult<String> {
+        let out = self
+            .admin()
+            .delete_stack_instances()
+            .stack_set_name(name)
+            .set_accounts(Some(accounts.to_vec()))
+            .set_regions(Some(regions.to_vec()))
+            .retain_stacks(false)
+            .operation_preferences(prefs(p))
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        Ok(out.operation_id().unwrap_or_default().to_owned())
+    }
+
+    async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {
+        let out = self
+            .admin()
+            .describe_stack_set_operation()
+            .stack_set_name(name)
+            .operation_id(id)
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        let Some(o) = out.stack_set_operation() else {
+            return Err(CfnError::service("OperationNotFoundException", &format!("no operation {id} on {name}")));
+        };
+        Ok(operation(o.operation_id(), o.action(), o.status(), o.status_reason(), o.creation_timestamp()))
+    }
+
+    async fn list_operations(&self, name: &str) -> CfnResult<Vec<OperationInfo>> {
+        let items: Result<Vec<_>, _> = self
+            .admin()
+            .list_stack_set_operations()
+            .stack_set_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
+        let mut ops: Vec<(Option<aws_sdk_cloudformation::primitives::DateTime>, OperationInfo)> = items
+            .map_err(|e| self.err(&self.region, e))?
+            .iter()
+            .map(|o| {
+                (
+                    o.creation_timestamp().cloned(),
+                    operation(o.operation_id(), o.action(), o.status(), o.status_reason(), o.creation_timestamp()),
+                )
+            })
+            .collect();
+        // Newest first, whatever order the service used.
+        ops.sort_by(|a, b| b.0.map(|d| (d.secs(), d.subsec_nanos())).cmp(&a.0.map(|d| (d.secs(), d.subsec_nanos()))));
+        Ok(ops.into_iter().map(|(_, o)| o).collect())
+    }
+
+    async fn list_operation_results(&self, name: &str, id: &str) -> CfnResult<Vec<RegionResult>> {
+        let items: Result<Vec<_>, _> = self
+            .admin()
+            .list_stack_set_operation_results()
+            .stack_set_name(name)
+            .operation_id(id)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
+        Ok(items
+            .map_err(|e| self.err(&self.region, e))?
+            .iter()
+            .map(|r| RegionResult {
+                region: r.region().unwrap_or_default().to_owned(),
+                account: r.account().unwrap_or_default().to_owned(),
+                status: r.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                reason: r.status_reason().map(str::to_owned),
+            })
+            .collect())
+    }
+
+    async fn instance_stack(&self, stack_set: &str, instance: &InstanceInfo) -> CfnResult<Option<StackInfo>> {
+        if let Some(id) = &instance.stack_id
+            && let Some(s) = self.describe_stack(&instance.region, id).await?
+        {
+            return Ok(Some(s));
+        }
+        // Emulator compatibility: moto answers a `StackId` that names no stack and calls the
+        // instance's stack `StackSet:<name>` (AWS: `StackSet-<name>-<uuid>`, found above by id).
+        Ok(self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await.ok().flatten())
+    }
+
+    async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
+        match self.client(region).describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out
+                .stacks()
+                .iter()
+                .find(|s| s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE"))
+                .map(stack_info)),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, message } if code == "ValidationError" && message.contains("does not exist") => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn stack_events(&self, region: &str, stack_id: &str) -> CfnResult<Vec<StackEvent>> {
+        let out = self
+            .client(region)
+            .describe_stack_events()
+            .stack_name(stack_id)
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(out
+            .stack_events()
+            .iter()
+            .map(|e| StackEvent {
+                logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
+                resource_type: e.resource_type().unwrap_or_default().to_owned(),
+                status: e.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                reason: e.resource_status_reason().map(str::to_owned),
+            })
+            .collect())
+    }
+
+    async fn create_stack(&self, region: &str, input: &StackInput) -> CfnResult<String> {
+        let out = self
+            .client(region)
+            .create_stack()
+            .stack_name(&input.name)
+            .template_body(&input.body)
+            .set_parameters(Some(params(&input.parameters)))
+            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(out.stack_id().unwrap_or_default().to_owned())
+    }
+
+    async fn update_stack(&self, region: &str, input: &StackInput) -> CfnResult<bool> {
+        match self
+            .client(region)
+            .update_stack()
+            .stack_name(&input.name)
+            .template_body(&input.body)
+            .set_parameters(Some(params(&input.parameters)))
+            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) => match self.err(region, e) {
+                e if e.is_no_updates() => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn upload_template(&self, region: &str, bucket: &str, key: &str, body: &str) -> CfnResult<String> {
+        let mut conf = aws_sdk_s3::config::Builder::from(&self.config).region(Region::new(region.to_owned()));
+        if self.endpoint.is_some() {
+            // Emulators (and most S3-compatible endpoints) answer path-style requests only.
+            conf = conf.force_path_style(true);
+        }
+        let s3 = aws_sdk_s3::Client::from_conf(conf.build());
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type("application/json")
+            .body(aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec()))
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(format!("https://{bucket}.s3.{region}.amazonaws.com/{key}"))
+    }
+}

@@ -1,0 +1,320 @@
+//! The assembly against what is deployed, per stack set and region (`haplat diff`, and the
+//! check `haplat deploy` makes before changing anything), or against another assembly
+//! (`haplat diff --against`).
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::assembly::Assembly;
+use crate::cfn::CloudFormation;
+use crate::diff::{ChangeKind, ResourceChange, TemplateDiff, diff_templates, render_template_diff};
+use crate::executor::{Bootstrap, ExecError, Executor};
+use crate::plan::{DeployPlan, ParamValue};
+
+/// A parameter whose value changes in a region.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ParamChange {
+    /// The region.
+    pub region: String,
+    /// The parameter.
+    pub name: String,
+    /// The deployed value.
+    pub old: Option<String>,
+    /// The new value (`None`: only known at deploy time).
+    pub new: Option<String>,
+}
+
+/// How one stack set differs.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StackDiff {
+    /// The stack set.
+    pub name: String,
+    /// The regions of the assembly (as far as the command touches them).
+    pub regions: Vec<String>,
+    /// Whether it exists on the other side.
+    pub deployed: bool,
+    /// Its template.
+    pub template: TemplateDiff,
+    /// Regions that get a new instance.
+    pub regions_added: Vec<String>,
+    /// Regions whose instance is deleted.
+    pub regions_removed: Vec<String>,
+    /// Stateful resources deleted with the removed regions' stacks.
+    pub removed_with_regions: Vec<ResourceChange>,
+    /// Parameter values that change.
+    pub parameters: Vec<ParamChange>,
+    /// Instances that are not CURRENT: (region, status, reason).
+    pub not_current: Vec<(String, String, Option<String>)>,
+}
+
+impl StackDiff {
+    /// Whether nothing differs.
+    pub fn is_empty(&self) -> bool {
+        self.deployed
+            && self.template.is_empty()
+            && self.regions_added.is_empty()
+            && self.regions_removed.is_empty()
+            && self.parameters.is_empty()
+            && self.not_current.is_empty()
+    }
+
+    /// The text `haplat diff` prints for it.
+    pub fn render(&self, out: &mut String) {
+        if self.is_empty() {
+            let _ = writeln!(out, "stack set {}: no differences", self.name);
+            return;
+        }
+        let what = if self.deployed { "" } else { " (new)" };
+        let _ = writeln!(out, "stack set {}{what}  [{}]", self.name, self.regions.join(", "));
+        if !self.template.is_empty() {
+            let scope = if self.deployed { "every region" } else { "template" };
+            let _ = writeln!(out, "  {scope}:");
+            render_template_diff(&self.template, 4, out);
+        }
+        for r in &self.regions_added {
+            let _ = writeln!(out, "  + region {r}: new stack instance");
+        }
+        for r in &self.regions_removed {
+            let _ = writeln!(out, "  - region {r}: stack instance and its stack deleted");
+        }
+        for r in &self.removed_with_regions {
+            let _ = writeln!(
+                out,
+                "      {} {} {} would be DELETED with it [stateful]",
+                r.logical_id,
+                r.facts.type_name,
+                r.facts.display_path(&r.logical_id)
+            );
+        }
+        for p in &self.parameters {
+            let _ = writeln!(
+                out,
+                "  ~ {} parameter {}: {} -> {}",
+                p.region,
+                p.name,
+                p.old.as_deref().map(|s| format!("{s:?}")).unwrap_or_else(|| "(none)".into()),
+                p.new.as_deref().map(|s| format!("{s:?}")).unwrap_or_else(|| "(read at deploy)".into()),
+            );
+        }
+        for (region, status, reason) in &self.not_current {
+            let _ = writeln!(
+                out,
+                "  ! {region}: instance is {status}{}; deploy brings it up to date",
+                reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            );
+        }
+    }
+
+    /// Every change that loses data: stateful resources replaced or deleted.
+    pub fn data_losses(&self) -> Vec<(String, &ResourceChange)> {
+        let mut out: Vec<(String, &ResourceChange)> = Vec::new();
+        if !self.regions.is_empty() {
+            for r in self.template.resources.iter().filter(|r| r.loses_data()) {
+                out.push((format!("in {}", self.regions.join(", ")), r));
+            }
+        }
+        for r in &self.removed_with_regions {
+            out.push((format!("in {} (instance deleted)", self.regions_removed.join(", ")), r));
+        }
+        out
+    }
+}
+
+/// The message deploy refuses with, or `None` when every loss is allowed.
+pub fn refuse_data_loss(diffs: &[StackDiff], allow: &[String]) -> Option<String> {
+    let mut lines = Vec::new();
+    for d in diffs {
+        for (where_, r) in d.data_losses() {
+            if allow.iter().any(|a| r.is_named_by(a)) {
+                continue;
+            }
+            let path = r.facts.display_path(&r.logical_id);
+            let what = match r.kind {
+                ChangeKind::Replaced => {
+                    let props: Vec<String> = r
+                        .changes
+                        .iter()
+                        .filter(|c| c.create_only.is_some())
+                        .map(|c| format!("{}: {} -> {}", c.path, crate::diff::short(&c.old), crate::diff::short(&c.new)))
+                        .collect();
+                    format!(
+                        "would be replaced because {}{}",
+                        r.replaced_because.join(" and "),
+                        if props.is_empty() { String::new() } else { format!(" ({})", props.join("; ")) }
+                    )
+                }
+                _ => format!("would be deleted (DeletionPolicy {})", r.facts.deletion_policy),
+            };
+            lines.push(format!("  {path} ({}, logical id {}) in stack set {} {where_} {what}", r.facts.type_name, r.logical_id, d.name));
+        }
+    }
+    if lines.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "refusing to deploy: it would lose the data of stateful resources:\n{}\nnothing was changed; to accept, name each one: --allow-replace <construct path>",
+        lines.join("\n")
+    ))
+}
+
+/// Compares the plan's stacks with what is deployed.
+pub async fn diff_deployed<C: CloudFormation>(
+    exec: &Executor<'_, C>,
+    assembly: &Assembly,
+    plan: &DeployPlan,
+    bootstrap: Option<&Bootstrap>,
+) -> Result<Vec<StackDiff>, ExecError> {
+    let mut out = Vec::new();
+    for s in plan.stacks() {
+        let name = s.name.as_str();
+        let m = assembly.manifest.stack(name).expect("planned stacks are in the manifest");
+        let new = &assembly.template(name).json;
+        let set = exec.call(name, "describe stack set", || exec.cfn.describe_stack_set(name)).await?;
+        let Some(set) = set else {
+            out.push(StackDiff {
+                name: name.to_owned(),
+                regions: s.regions.clone(),
+                deployed: false,
+                template: diff_templates(None, None, Some(new), Some(&m.resources)),
+                regions_added: s.regions.clone(),
+                ..Default::default()
+            });
+            continue;
+        };
+        let old: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+        let template = diff_templates(Some(&old), None, Some(new), Some(&m.resources));
+        let instances = exec.call(name, "list stack instances", || exec.cfn.list_stack_instances(name)).await?;
+        let deployed_regions: BTreeSet<&str> = instances.iter().map(|i| i.region.as_str()).collect();
+        let all = m.target.regions();
+        let regions_added: Vec<String> = s.regions.iter().filter(|r| !deployed_regions.contains(r.as_str())).cloned().collect();
+        let regions_removed: Vec<String> = if s.prune {
+            deployed_regions.iter().filter(|r| !all.iter().any(|a| a == *r)).map(|r| r.to_string()).collect()
+        } else {
+            Vec::new()
+        };
+        let removed_with_regions = if regions_removed.is_empty() {
+            Vec::new()
+        } else {
+            diff_templates(Some(&old), Some(&m.resources), None, None)
+                .resources
+                .into_iter()
+                .filter(|r| r.loses_data())
+                .collect()
+        };
+        // Bound values are read from the producers; one that cannot be read is "read at deploy".
+        let mut parameters = Vec::new();
+        let mut not_current = Vec::new();
+        let account = bootstrap.map(|b| b.account.clone()).or_else(|| instances.first().map(|i| i.account.clone()));
+        for i in instances.iter().filter(|i| s.regions.contains(&i.region)) {
+            if i.status != "CURRENT" {
+                not_current.push((i.region.clone(), i.status.clone(), i.status_reason.clone()));
+            }
+            let full = exec
+                .call(name, "describe stack instance", || exec.cfn.describe_stack_instance(name, &i.account, &i.region))
+                .await?;
+            let mut effective = set.parameters.clone();
+            effective.extend(full.overrides.clone());
+            let want = &s.parameters[&i.region];
+            let keys: BTreeSet<&String> = effective.keys().chain(want.keys()).collect();
+            for k in keys {
+                let old_v = effective.get(k).cloned();
+                let new_v = match want.get(k) {
+                    None => None,
+                    Some(ParamValue::Literal(v)) => Some(v.clone()),
+                    Some(ParamValue::Output { stack, output, region, .. }) => {
+                        let b = Bootstrap { account: account.clone().unwrap_or_default(), ..Default::default() };
+                        match exec.output(&b, stack, region).await {
+                            Ok(o) => o.get(output).cloned(),
+                            Err(_) => None,
+                        }
+                    }
+                };
+                let bound = matches!(want.get(k), Some(ParamValue::Output { .. }));
+                // A bound value that cannot be read yet is not a difference we can show.
+                if old_v != new_v && !(bound && new_v.is_none()) {
+                    parameters.push(ParamChange { region: i.region.clone(), name: k.clone(), old: old_v, new: new_v });
+                }
+            }
+        }
+        out.push(StackDiff {
+            name: name.to_owned(),
+            regions: s.regions.clone(),
+            deployed: true,
+            template,
+            regions_added,
+            regions_removed,
+            removed_with_regions,
+            parameters,
+            not_current,
+        });
+    }
+    Ok(out)
+}
+
+/// Compares two assemblies offline: `old` (e.g. the last release's) against `new`.
+pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec<StackDiff> {
+    let names: BTreeSet<&str> = old
+        .manifest
+        .stacks
+        .iter()
+        .chain(&new.manifest.stacks)
+        .map(|s| s.name.as_str())
+        .filter(|n| stacks.is_empty() || stacks.iter().any(|s| s == n))
+        .collect();
+    let mut out = Vec::new();
+    for name in names {
+        let (o, n) = (old.manifest.stack(name), new.manifest.stack(name));
+        let old_regions = o.map(|s| s.target.regions()).unwrap_or_default();
+        let new_regions = n.map(|s| s.target.regions()).unwrap_or_default();
+        let template = diff_templates(
+            o.map(|_| &old.template(name).json),
+            o.map(|s| &s.resources),
+            n.map(|_| &new.template(name).json),
+            n.map(|s| &s.resources),
+        );
+        let regions_removed: Vec<String> = old_regions.iter().filter(|r| !new_regions.contains(r)).cloned().collect();
+        let removed_with_regions = match (o, regions_removed.is_empty()) {
+            (Some(os), false) => diff_templates(Some(&old.template(name).json), Some(&os.resources), None, None)
+                .resources
+                .into_iter()
+                .filter(|r| r.loses_data())
+                .collect(),
+            _ => Vec::new(),
+        };
+        let mut parameters = Vec::new();
+        if let (Some(os), Some(ns)) = (o, n) {
+            for region in new_regions.iter().filter(|r| old_regions.contains(r)) {
+                let a = crate::plan::parameters_for(os, region);
+                let b = crate::plan::parameters_for(ns, region);
+                let keys: BTreeSet<&String> = a.keys().chain(b.keys()).collect();
+                for k in keys {
+                    if a.get(k) != b.get(k) {
+                        parameters.push(ParamChange {
+                            region: region.clone(),
+                            name: k.clone(),
+                            old: a.get(k).map(|v| v.to_string()),
+                            new: b.get(k).map(|v| v.to_string()),
+                        });
+                    }
+                }
+            }
+        }
+        out.push(StackDiff {
+            name: name.to_owned(),
+            regions: new_regions.clone(),
+            deployed: o.is_some(),
+            template,
+            regions_added: new_regions.iter().filter(|r| !old_regions.contains(r)).cloned().collect(),
+            regions_removed,
+            removed_with_regions,
+            parameters,
+            not_current: Vec::new(),
+        });
+    }
+    out
+}

@@ -1,0 +1,128 @@
+//! `haplat synth`: runs the app with `HAPLAT_OUTDIR`, `HAPLAT_ENV` and `HAPLAT_CONTEXT` set,
+//! then loads and checks the assembly it wrote; optionally writes YAML beside the JSON.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::assembly::Assembly;
+use crate::error::Error;
+
+/// The environment variable that names the assembly directory (read by `App::synth`).
+pub const OUTDIR_ENV: &str = "HAPLAT_OUTDIR";
+/// The environment variable with `--env`.
+pub const ENV_ENV: &str = "HAPLAT_ENV";
+/// The environment variable with the context, a JSON object of strings.
+pub const CONTEXT_ENV: &str = "HAPLAT_CONTEXT";
+
+/// What `synth` runs.
+#[derive(Clone, Debug, Default)]
+pub struct SynthOptions {
+    /// The app command (run with `sh -c`).
+    pub app: String,
+    /// The directory it runs in.
+    pub root: PathBuf,
+    /// The assembly directory.
+    pub out: PathBuf,
+    /// `--env`.
+    pub env: Option<String>,
+    /// `-c key=value` pairs.
+    pub context: BTreeMap<String, String>,
+    /// Also write `<stack>.template.yaml`.
+    pub yaml: bool,
+}
+
+/// Runs the app and loads what it wrote.
+pub fn synth(opts: &SynthOptions) -> Result<Assembly, Error> {
+    let out = if opts.out.is_absolute() { opts.out.clone() } else { opts.root.join(&opts.out) };
+    std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
+    clean(&out)?;
+    let context = serde_json::to_string(&opts.context).expect("context serializes");
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(&opts.app)
+        .current_dir(&opts.root)
+        .env(OUTDIR_ENV, &out)
+        .env(CONTEXT_ENV, context)
+        .stdin(Stdio::null())
+        // The app's output goes to stderr: stdout is haplat's (summaries, plans, diffs).
+        .stdout(Stdio::from(std::io::stderr()));
+    match &opts.env {
+        Some(e) => cmd.env(ENV_ENV, e),
+        None => cmd.env_remove(ENV_ENV),
+    };
+    let status = cmd.status().map_err(|e| Error::App { command: opts.app.clone(), message: format!("could not start: {e}") })?;
+    if !status.success() {
+        let how = match status.code() {
+            Some(c) => format!("exited with status {c}"),
+            None => "was killed by a signal".to_owned(),
+        };
+        return Err(Error::App { command: opts.app.clone(), message: format!("{how} (its output is above)") });
+    }
+    let assembly = Assembly::load(&out)?;
+    if opts.yaml {
+        write_yaml(&assembly)?;
+    }
+    Ok(assembly)
+}
+
+/// Removes what a previous synth wrote, so that a stack the app dropped leaves no template.
+fn clean(out: &Path) -> Result<(), Error> {
+    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if name == haplat_core::manifest::MANIFEST_FILE || name.ends_with(".template.json") || name.ends_with(".template.yaml") {
+            std::fs::remove_file(e.path()).map_err(|source| Error::Write { path: e.path(), source })?;
+        }
+    }
+    Ok(())
+}
+
+/// A template as YAML that YAML 1.1 readers (the AWS CLI, cfn-lint, PyYAML) read back as the
+/// same JSON: serde-saphyr quotes `yes`, `NO`, `2010-09-09`, `1:20`, `~`… Long-form `Fn::`
+/// keys, as in the JSON.
+pub fn to_yaml(template: &Value) -> Result<String, String> {
+    let yaml = serde_saphyr::to_string(template).map_err(|e| e.to_string())?;
+    let back: Value = serde_saphyr::from_str(&yaml).map_err(|e| format!("YAML does not read back: {e}"))?;
+    if &back != template {
+        return Err("YAML does not read back as the same template".into());
+    }
+    Ok(yaml)
+}
+
+/// Writes `<stack>.template.yaml` beside each JSON template.
+pub fn write_yaml(assembly: &Assembly) -> Result<Vec<PathBuf>, Error> {
+    let mut written = Vec::new();
+    for s in &assembly.manifest.stacks {
+        let t = assembly.template(&s.name);
+        let name = s.template.strip_suffix(".json").unwrap_or(&s.template);
+        let path = assembly.dir.join(format!("{name}.yaml"));
+        let yaml = to_yaml(&t.json).map_err(|e| Error::Failed(format!("stack {}: {e}", s.name)))?;
+        std::fs::write(&path, yaml).map_err(|source| Error::Write { path: path.clone(), source })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn yaml_11_lookalikes_stay_strings() {
+        let t = json!({
+            "AWSTemplateFormatVersion": "2010-09-09",
+            "Mappings": {"M": {"us-east-1": {"a": "yes", "b": "NO", "c": "on", "d": "1:20", "e": "~", "f": "null",
+                "g": "0x1F", "h": "1e3", "i": "012", "j": "", "k": "Off", "l": "y", "m": ".inf", "n": "- x", "o": "a: b", "p": "#c"}}},
+            "Resources": {"T": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Fn::Sub": "${AWS::StackName}-t"}, "N": 3, "B": true}}}
+        });
+        let y = to_yaml(&t).unwrap();
+        for plain in ["a: yes", "b: NO", "c: on", "AWSTemplateFormatVersion: 2010-09-09", "e: ~", "l: y"] {
+            assert!(!y.contains(&format!("{plain}\n")), "{plain} must be quoted:\n{y}");
+        }
+        assert!(y.contains("Fn::Sub"));
+    }
+}
