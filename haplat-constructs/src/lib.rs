@@ -2,8 +2,13 @@
 //! default, built only from the generated L1 types of haplat-core.
 
 pub mod cidr;
+pub mod dns;
+pub mod edge;
+pub mod global_table;
+pub mod monitoring;
 pub mod network;
 pub mod platform;
 pub mod security;
+pub mod slo;
 
 pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

@@ -1,0 +1,349 @@
+//! Route 53 for a multi-region API: a hosted zone (new and retained, or an existing one), a
+//! health check per region on the regional endpoint's health path, the routed origin name with
+//! latency records (active-active), failover PRIMARY/SECONDARY records (active-passive) or
+//! weighted records (for shifting traffic between regions), a per-region name for each endpoint,
+//! the apex and `www` aliased to the CloudFront distribution when there is one, and a CloudWatch
+//! alarm on each health check.
+//!
+//! Route 53 publishes health-check metrics in us-east-1 only, so a [`FailoverDns`] lives in a
+//! us-east-1 stack (anything else is a synth error). Health checkers connect to each load
+//! balancer over HTTPS without a CloudFront origin header: the regional API must answer its
+//! health path to the Route 53 health checkers (the `com.amazonaws.route53-healthchecks` prefix
+//! list) without it.
+//!
+//! The names it serves, for a zone `example.com` and the default `origin` label:
+//!
+//! | name | records |
+//! | --- | --- |
+//! | `origin.example.com` | one per region: latency, failover or weighted, health-checked |
+//! | `<region>.origin.example.com` | an alias of that region's load balancer (CloudFront's origin group uses them) |
+//! | `example.com`, `www.example.com` | `A`/`AAAA` aliases of the distribution |
+//!
+//! The regional load balancers' certificates must therefore cover `origin.example.com` and
+//! `*.origin.example.com`.
+//!
+//! ```
+//! use haplat_core::{App, Value};
+//! use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+//! use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint};
+//!
+//! let app = App::new("shop");
+//! let edge = app.stack("Edge", "us-east-1");
+//! let endpoint = |region: &str, role| RegionalEndpoint {
+//!     region: region.into(), role,
+//!     dns_name: Value::from(format!("alb.{region}.elb.amazonaws.com")),
+//!     hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
+//!     health_check_path: "/health".into(),
+//! };
+//! let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
+//! let mut props = FailoverDnsProps::new(zone, vec![
+//!     endpoint("us-east-1", RegionRole::Primary),
+//!     endpoint("us-west-2", RegionRole::Secondary),
+//! ]);
+//! props.mode = DrMode::ActivePassive;
+//! let dns = FailoverDns::new(&edge, "Dns", props);
+//! assert_eq!(dns.health_checks.len(), 2);
+//! let t = app.synth().unwrap().template("shop-Edge").unwrap();
+//! let failover: Vec<&str> = t["Resources"].as_object().unwrap().values()
+//!     .filter_map(|r| r["Properties"]["Failover"].as_str()).collect();
+//! assert_eq!(failover, ["PRIMARY", "SECONDARY"]);
+//! ```
+
+use std::collections::BTreeMap;
+
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Dimension, Statistic, TreatMissingData};
+use haplat_core::resources::route53::health_check::{HealthCheck, HealthCheckConfig, Type as HealthCheckType};
+use haplat_core::resources::route53::hosted_zone::{HostedZone, HostedZoneConfig};
+use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope};
+
+use crate::monitoring::pascal;
+use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
+
+/// The hosted zone id of every CloudFront distribution, for alias records.
+pub const CLOUDFRONT_HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
+
+/// A Route 53 hosted zone: its id and domain name.
+#[derive(Clone, Debug, PartialEq)]
+pub struct HostedZoneRef {
+    /// The zone id.
+    pub id: Value<String>,
+    /// The domain (`example.com`, no trailing dot).
+    pub name: String,
+    /// The zone resource when haplat created it.
+    pub zone: Option<Handle<HostedZone>>,
+}
+
+impl HostedZoneRef {
+    /// A new public hosted zone at `scope/id` (retained when removed from the stack). Its name
+    /// servers must be delegated to from the parent domain.
+    pub fn create(scope: &Scope, id: &str, domain: &str) -> HostedZoneRef {
+        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
+        if let Some(why) = domain_problem(&domain) {
+            scope.error(format!("hosted zone {id}: {why}"));
+        }
+        let zone = scope.add(
+            id,
+            HostedZone {
+                name: Some(format!("{domain}.").into()),
+                hosted_zone_config: Some(HostedZoneConfig { comment: Some(format!("{domain}, managed by haplat").into()) }),
+                ..Default::default()
+            },
+        );
+        HostedZoneRef { id: zone.ref_(), name: domain, zone: Some(zone) }
+    }
+
+    /// A zone that exists already.
+    pub fn existing(id: impl Into<Value<String>>, domain: &str) -> HostedZoneRef {
+        HostedZoneRef { id: id.into(), name: domain.trim_end_matches('.').to_ascii_lowercase(), zone: None }
+    }
+}
+
+/// What is wrong with a domain name, if anything.
+pub(crate) fn domain_problem(domain: &str) -> Option<String> {
+    let labels: Vec<&str> = domain.split('.').collect();
+    let ok = domain.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        });
+    (!ok).then(|| format!("{domain:?} is not a domain name (labels of letters, digits and hyphens, separated by dots)"))
+}
+
+/// How Route 53 spreads the routed name over the regions.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Routing {
+    /// Follow the mode: latency for active-active, failover for active-passive.
+    ByMode,
+    /// Weighted: region → weight (0–255); a region left out gets 0.
+    Weighted(BTreeMap<String, i64>),
+}
+
+/// What [`FailoverDns`] serves.
+#[derive(Clone, Debug)]
+pub struct FailoverDnsProps {
+    /// The zone.
+    pub zone: HostedZoneRef,
+    /// The regional endpoints (exactly one primary).
+    pub endpoints: Vec<RegionalEndpoint>,
+    /// Active-active (latency) or active-passive (failover).
+    pub mode: DrMode,
+    /// Override of the routing (weighted records).
+    pub routing: Routing,
+    /// The label of the routed name under the zone (`origin` → `origin.example.com`).
+    pub origin_label: String,
+    /// The CloudFront distribution's domain name, to alias `aliased_names` to.
+    pub distribution_domain: Option<Value<String>>,
+    /// The names aliased to the distribution (the apex and `www` by default).
+    pub aliased_names: Vec<String>,
+    /// Topics the health-check alarms notify (in us-east-1).
+    pub alarm_actions: Vec<Value<String>>,
+}
+
+impl FailoverDnsProps {
+    /// Active-active over these endpoints, `origin.<zone>`, apex and `www` aliased when a
+    /// distribution is given.
+    pub fn new(zone: HostedZoneRef, endpoints: Vec<RegionalEndpoint>) -> Self {
+        let aliased_names = vec![zone.name.clone(), format!("www.{}", zone.name)];
+        FailoverDnsProps {
+            zone,
+            endpoints,
+            mode: DrMode::ActiveActive,
+            routing: Routing::ByMode,
+            origin_label: "origin".into(),
+            distribution_domain: None,
+            aliased_names,
+            alarm_actions: Vec::new(),
+        }
+    }
+}
+
+/// The routed origin name of a zone and label (`origin.example.com`).
+pub fn origin_name(zone: &str, label: &str) -> String {
+    format!("{label}.{zone}")
+}
+
+/// The per-region name of an endpoint (`us-west-2.origin.example.com`).
+pub fn regional_origin_name(region: &str, origin_name: &str) -> String {
+    format!("{region}.{origin_name}")
+}
+
+/// Route 53 records, health checks and alarms (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct FailoverDns {
+    /// The routed name (`origin.example.com`).
+    pub origin_name: String,
+    /// Region → its health check.
+    pub health_checks: BTreeMap<String, Handle<HealthCheck>>,
+    /// Region → the alarm on its health check.
+    pub alarms: BTreeMap<String, Handle<Alarm>>,
+    /// Every record set, in the order added.
+    pub records: Vec<Handle<RecordSet>>,
+}
+
+impl FailoverDns {
+    /// Adds the records, health checks and alarms under `scope.child(id)`.
+    pub fn new(scope: &Scope, id: &str, props: FailoverDnsProps) -> FailoverDns {
+        let stack = scope.stack();
+        let scope = scope.child(id);
+        if stack.regions() != ["us-east-1"] {
+            scope.error(format!(
+                "Route 53 health-check metrics exist only in us-east-1, but stack {} is deployed to {}; put FailoverDns in a us-east-1 stack",
+                stack.id(),
+                stack.regions().join(", ")
+            ));
+        }
+        let primaries: Vec<&RegionalEndpoint> = props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
+        match primaries.len() {
+            0 => scope.error(format!(
+                "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
+                props.endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+            1 => {}
+            _ => scope.error(format!(
+                "more than one primary region ({}); mark exactly one RegionRole::Primary",
+                primaries.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for e in &props.endpoints {
+            if seen.contains(&e.region.as_str()) {
+                scope.error(format!("region {} has two endpoints", e.region));
+            }
+            seen.push(&e.region);
+            if !e.health_check_path.starts_with('/') {
+                scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
+            }
+        }
+        if let Routing::Weighted(w) = &props.routing {
+            for (r, weight) in w {
+                if !props.endpoints.iter().any(|e| &e.region == r) {
+                    scope.error(format!("weight given for {r}, which has no endpoint"));
+                }
+                if !(0..=255).contains(weight) {
+                    scope.error(format!("weight {weight} of {r}: use 0 to 255"));
+                }
+            }
+        }
+        if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode) {
+            scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
+        }
+        let origin = origin_name(&props.zone.name, &props.origin_label);
+        if let Some(why) = domain_problem(&origin) {
+            scope.error(why);
+        }
+
+        let mut health_checks = BTreeMap::new();
+        let mut alarms = BTreeMap::new();
+        let mut records = Vec::new();
+        for e in &props.endpoints {
+            let rid = pascal(&e.region);
+            let r = scope.child(&rid);
+            let hc = r.add(
+                "HealthCheck",
+                HealthCheck {
+                    health_check_config: HealthCheckConfig {
+                        type_: HealthCheckType::Https.into(),
+                        fully_qualified_domain_name: Some(e.dns_name.clone()),
+                        resource_path: Some(e.health_check_path.clone().into()),
+                        port: Some(443.into()),
+                        enable_sni: Some(true.into()),
+                        request_interval: Some(30.into()),
+                        failure_threshold: Some(3.into()),
+                        ..Default::default()
+                    },
+                    health_check_tags: None,
+                },
+            );
+            let alarm = r.add(
+                "HealthAlarm",
+                Alarm {
+                    alarm_description: Some(format!("[critical] the API in {} fails its Route 53 health check", e.region).into()),
+                    namespace: Some("AWS/Route53".into()),
+                    metric_name: Some("HealthCheckStatus".into()),
+                    dimensions: Some(List::items(vec![Dimension { name: "HealthCheckId".into(), value: hc.ref_() }])),
+                    statistic: Some(Statistic::Minimum.into()),
+                    period: Some(60.into()),
+                    evaluation_periods: Some(2.into()),
+                    threshold: Some(1.into()),
+                    comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
+                    treat_missing_data: Some(TreatMissingData::Breaching.into()),
+                    alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+                    ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+                    ..Default::default()
+                },
+            );
+            let alias = AliasTarget {
+                dns_name: e.dns_name.clone(),
+                hosted_zone_id: e.hosted_zone_id.clone(),
+                evaluate_target_health: Some(true.into()),
+            };
+            let mut routed = RecordSet {
+                hosted_zone_id: Some(props.zone.id.clone()),
+                name: format!("{origin}.").into(),
+                type_: "A".into(),
+                alias_target: Some(alias.clone()),
+                set_identifier: Some(e.region.clone().into()),
+                health_check_id: Some(hc.ref_()),
+                ..Default::default()
+            };
+            match (&props.routing, props.mode) {
+                (Routing::Weighted(w), _) => routed.weight = Some(w.get(&e.region).copied().unwrap_or(0).into()),
+                (Routing::ByMode, DrMode::ActiveActive) => routed.region = Some(e.region.clone().into()),
+                (Routing::ByMode, DrMode::ActivePassive) => {
+                    // The primary first; only one secondary can stand behind it.
+                    let failover = if e.role == RegionRole::Primary { Failover::Primary } else { Failover::Secondary };
+                    routed.failover = Some(failover.into());
+                }
+            }
+            let is_extra_secondary = matches!((&props.routing, props.mode), (Routing::ByMode, DrMode::ActivePassive))
+                && e.role == RegionRole::Secondary
+                && props.endpoints.iter().find(|x| x.role == RegionRole::Secondary).map(|x| &x.region) != Some(&e.region);
+            if !is_extra_secondary {
+                records.push(r.add("Routed", routed));
+            }
+            records.push(r.add(
+                "Regional",
+                RecordSet {
+                    hosted_zone_id: Some(props.zone.id.clone()),
+                    name: format!("{}.", regional_origin_name(&e.region, &origin)).into(),
+                    type_: "A".into(),
+                    alias_target: Some(alias),
+                    ..Default::default()
+                },
+            ));
+            health_checks.insert(e.region.clone(), hc);
+            alarms.insert(e.region.clone(), alarm);
+        }
+        if let Some(domain) = &props.distribution_domain {
+            for name in &props.aliased_names {
+                if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
+                    scope.error(format!("{name} is not in the zone {}", props.zone.name));
+                }
+                let label = if name == &props.zone.name { "Apex".to_owned() } else { pascal(name.trim_end_matches(&props.zone.name)) };
+                for ty in ["A", "AAAA"] {
+                    records.push(scope.add(
+                        &format!("{label}{ty}"),
+                        RecordSet {
+                            hosted_zone_id: Some(props.zone.id.clone()),
+                            name: format!("{name}.").into(),
+                            type_: ty.into(),
+                            alias_target: Some(AliasTarget {
+                                dns_name: domain.clone(),
+                                hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.into(),
+                                evaluate_target_health: Some(false.into()),
+                            }),
+                            ..Default::default()
+                        },
+                    ));
+                }
+            }
+        }
+        FailoverDns { origin_name: origin, health_checks, alarms, records }
+    }
+}

@@ -1,0 +1,583 @@
+//! Monitoring of one region: an encrypted SNS topic for the alarm contacts, the platform's alarms
+//! (ALB 5xx error rate over 5 % critical, CPU or memory over 80 % warning, unhealthy hosts,
+//! DynamoDB throttles and replication latency) and a CloudWatch dashboard of the region.
+//!
+//! [`RegionalMonitoring`] goes into the API's stack set (one instance per region, the same
+//! template), next to the services it watches; each [`ServiceMetrics`] value is read inside the
+//! same stack. It also holds the small helpers the other constructs of this crate share: a KMS
+//! key with rotation and a policy for the services that use it, and a KMS-encrypted log group.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TableMetrics};
+//!
+//! let app = App::new("shop");
+//! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
+//! let mut props = RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]);
+//! props.alarm_emails = vec!["oncall@example.com".into()];
+//! props.tables = vec![TableMetrics { name: "Orders".into(), table_name: "orders".into() }];
+//! let mon = RegionalMonitoring::new(&api, "Monitoring", props);
+//! assert_eq!(mon.critical_alarms.len(), 1); // the replication latency alarm of the table
+//! let assembly = app.synth().unwrap();
+//! let t = assembly.template("shop-Api").unwrap();
+//! let types: Vec<&str> = t["Resources"].as_object().unwrap().values()
+//!     .map(|r| r["Type"].as_str().unwrap()).collect();
+//! assert!(types.contains(&"AWS::CloudWatch::Dashboard"));
+//! assert!(types.contains(&"AWS::SNS::Topic"));
+//! ```
+
+use haplat_core::resources::cloudwatch::alarm::{
+    Alarm, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, TreatMissingData,
+};
+use haplat_core::resources::cloudwatch::dashboard::Dashboard;
+use haplat_core::resources::kms::key::Key;
+use haplat_core::resources::logs::log_group::LogGroup;
+use haplat_core::resources::sns::subscription::Subscription;
+use haplat_core::resources::sns::topic::Topic;
+use haplat_core::value::{Cond, Expr, List, Pseudo, Value};
+use haplat_core::{Handle, Scope, expr_list, expr_map};
+
+use crate::platform::ServiceMetrics;
+
+/// Who may use a KMS key besides the account's own IAM principals (which reach it through the
+/// account root statement of the key policy).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum KeyUser {
+    /// CloudWatch Logs of this region, for log groups of this account and region.
+    Logs,
+    /// CloudWatch alarms publishing to an encrypted SNS topic.
+    CloudWatchAlarms,
+    /// Log delivery (`delivery.logs.amazonaws.com`), for vended logs.
+    LogDelivery,
+}
+
+/// A customer managed KMS key with yearly rotation, retained when deleted from the stack.
+pub(crate) fn kms_key(scope: &Scope, id: &str, description: &str, users: &[KeyUser]) -> Handle<Key> {
+    let mut statements = vec![expr_map! {
+        "Sid" => "AccountAdministers",
+        "Effect" => "Allow",
+        "Principal" => expr_map! { "AWS" => Value::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
+        "Action" => "kms:*",
+        "Resource" => "*",
+    }];
+    let crypto = || {
+        expr_list![
+            "kms:Decrypt",
+            "kms:DescribeKey",
+            "kms:Encrypt",
+            "kms:GenerateDataKey",
+            "kms:GenerateDataKeyWithoutPlaintext",
+            "kms:ReEncryptFrom",
+            "kms:ReEncryptTo"
+        ]
+    };
+    for user in users {
+        statements.push(match user {
+            KeyUser::Logs => expr_map! {
+                "Sid" => "CloudWatchLogsOfThisAccount",
+                "Effect" => "Allow",
+                "Principal" => expr_map! { "Service" => Value::sub("logs.${AWS::Region}.amazonaws.com") },
+                "Action" => crypto(),
+                "Resource" => "*",
+                "Condition" => expr_map! { "ArnLike" => expr_map! {
+                    "kms:EncryptionContext:aws:logs:arn" =>
+                        Value::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
+                } },
+            },
+            KeyUser::CloudWatchAlarms => expr_map! {
+                "Sid" => "CloudWatchAlarmsPublish",
+                "Effect" => "Allow",
+                "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
+                "Action" => expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource" => "*",
+                "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.value() } },
+            },
+            KeyUser::LogDelivery => expr_map! {
+                "Sid" => "LogDelivery",
+                "Effect" => "Allow",
+                "Principal" => expr_map! { "Service" => "delivery.logs.amazonaws.com" },
+                "Action" => expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
+                "Resource" => "*",
+                "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.value() } },
+            },
+        });
+    }
+    scope.add(
+        id,
+        Key {
+            description: Some(description.into()),
+            enable_key_rotation: Some(true.into()),
+            key_policy: Some(expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) }),
+            ..Default::default()
+        },
+    )
+}
+
+/// A log group encrypted with `key` (whose policy must allow [`KeyUser::Logs`]).
+pub(crate) fn log_group(
+    scope: &Scope,
+    id: &str,
+    name: Option<Value<String>>,
+    retention_days: i64,
+    key: Handle<Key>,
+) -> Handle<LogGroup> {
+    let group = scope.add(
+        id,
+        LogGroup {
+            log_group_name: name,
+            retention_in_days: Some(retention_days.into()),
+            kms_key_id: Some(key.attr_arn()),
+            ..Default::default()
+        },
+    );
+    // The key policy must exist before CloudWatch Logs checks it.
+    scope.options(group).depends_on(key);
+    group
+}
+
+/// The retention periods CloudWatch Logs accepts, in days.
+pub(crate) const LOG_RETENTION_DAYS: &[i64] =
+    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+/// Checks a log retention against [`LOG_RETENTION_DAYS`], reporting misuse at `scope`.
+pub(crate) fn check_retention(scope: &Scope, days: i64) {
+    if !LOG_RETENTION_DAYS.contains(&days) {
+        scope.error(format!(
+            "log retention of {days} days is not one CloudWatch Logs accepts; use one of {}",
+            LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
+        ));
+    }
+}
+
+/// A CloudWatch metric by namespace, name and dimensions (a value of the same stack each).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRef {
+    /// `AWS/ApplicationELB`.
+    pub namespace: String,
+    /// `HTTPCode_Target_5XX_Count`.
+    pub name: String,
+    /// Dimension name and value.
+    pub dimensions: Vec<(String, Value<String>)>,
+}
+
+impl MetricRef {
+    /// A metric with these dimensions.
+    pub fn new<N: Into<String>>(namespace: &str, name: &str, dimensions: impl IntoIterator<Item = (N, Value<String>)>) -> Self {
+        MetricRef {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            dimensions: dimensions.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+        }
+    }
+
+    pub(crate) fn dims(&self) -> List<Dimension> {
+        List::items(self.dimensions.iter().map(|(n, v)| Dimension { name: n.into(), value: v.clone() }).collect())
+    }
+
+    /// A metric query (`ReturnData: false`) of this metric with a statistic and period.
+    pub(crate) fn query(&self, id: &str, stat: &str, period: i64) -> MetricDataQuery {
+        MetricDataQuery {
+            id: id.into(),
+            metric_stat: Some(MetricStat {
+                metric: Metric {
+                    namespace: Some(self.namespace.clone().into()),
+                    metric_name: Some(self.name.clone().into()),
+                    dimensions: Some(self.dims()),
+                },
+                period: period.into(),
+                stat: stat.into(),
+                unit: None,
+            }),
+            return_data: Some(false.into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// A metric-math expression query that returns the alarm's data.
+pub(crate) fn expression(id: &str, expression: &str, label: &str) -> MetricDataQuery {
+    MetricDataQuery {
+        id: id.into(),
+        expression: Some(expression.into()),
+        label: Some(label.into()),
+        return_data: Some(true.into()),
+        ..Default::default()
+    }
+}
+
+/// How urgent an alarm is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Wake somebody up.
+    Critical,
+    /// Look at it during working hours.
+    Warning,
+}
+
+impl Severity {
+    /// `critical` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The CloudWatch name of a DynamoDB table to watch (global tables: its replica in each region
+/// has the same name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableMetrics {
+    /// An id for the alarms' construct paths (`Orders`).
+    pub name: String,
+    /// `AWS/DynamoDB` `TableName`.
+    pub table_name: Value<String>,
+}
+
+/// The thresholds of the platform's alarms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Percentage of target responses that are 5xx, over which the critical alarm fires (5).
+    pub error_rate_percent: f64,
+    /// Average CPU utilization of a service, percent (80).
+    pub cpu_percent: f64,
+    /// Average memory utilization of a service, percent (80).
+    pub memory_percent: f64,
+    /// Throttled read and write events of a table per minute (10).
+    pub throttled_events_per_minute: f64,
+    /// Average replication latency of a global table replica, milliseconds (60000).
+    pub replication_latency_ms: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            error_rate_percent: 5.0,
+            cpu_percent: 80.0,
+            memory_percent: 80.0,
+            throttled_events_per_minute: 10.0,
+            replication_latency_ms: 60_000.0,
+        }
+    }
+}
+
+/// What [`RegionalMonitoring`] watches and whom it tells.
+#[derive(Clone, Debug)]
+pub struct RegionalMonitoringProps {
+    /// Every region of the platform (replication latency is watched towards each other one).
+    pub platform_regions: Vec<String>,
+    /// Email addresses subscribed to the alarm topic (each confirms by mail).
+    pub alarm_emails: Vec<String>,
+    /// The services of the region.
+    pub services: Vec<ServiceMetrics>,
+    /// The tables whose replicas live in the region.
+    pub tables: Vec<TableMetrics>,
+    /// The thresholds.
+    pub thresholds: Thresholds,
+}
+
+impl RegionalMonitoringProps {
+    /// Nothing watched yet, over these platform regions, with the platform's thresholds.
+    pub fn new<S: AsRef<str>>(platform_regions: &[S]) -> Self {
+        RegionalMonitoringProps {
+            platform_regions: platform_regions.iter().map(|r| r.as_ref().to_owned()).collect(),
+            alarm_emails: Vec::new(),
+            services: Vec::new(),
+            tables: Vec::new(),
+            thresholds: Thresholds::default(),
+        }
+    }
+}
+
+/// The alarms, topic and dashboard of one region (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct RegionalMonitoring {
+    /// The KMS key of the topic.
+    pub key: Handle<Key>,
+    /// The alarm topic.
+    pub topic: Handle<Topic>,
+    /// Alarms that page (5xx error rate, replication latency), e.g. stop conditions of chaos
+    /// experiments.
+    pub critical_alarms: Vec<Handle<Alarm>>,
+    /// Alarms for working hours.
+    pub warning_alarms: Vec<Handle<Alarm>>,
+    /// The dashboard.
+    pub dashboard: Handle<Dashboard>,
+}
+
+struct AlarmSpec<'a> {
+    id: String,
+    description: String,
+    severity: Severity,
+    metrics: Vec<MetricDataQuery>,
+    single: Option<(&'a MetricRef, Statistic)>,
+    threshold: f64,
+    periods: i64,
+    datapoints: i64,
+}
+
+impl RegionalMonitoring {
+    /// Adds the topic, alarms and dashboard under `scope.child(id)`.
+    pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
+        let scope = scope.child(id);
+        for email in &props.alarm_emails {
+            if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+                scope.error(format!("alarm contact {email:?} is not an email address"));
+            }
+        }
+        let key = kms_key(&scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
+        let topic = scope.add(
+            "Topic",
+            Topic { display_name: Some("Platform alarms".into()), kms_master_key_id: Some(key.attr_arn()), ..Default::default() },
+        );
+        for (i, email) in props.alarm_emails.iter().enumerate() {
+            scope.add(
+                &format!("Contact{i}"),
+                Subscription {
+                    protocol: "email".into(),
+                    endpoint: Some(email.into()),
+                    topic_arn: topic.ref_(),
+                    ..Default::default()
+                },
+            );
+        }
+        let th = &props.thresholds;
+        let mut critical = Vec::new();
+        let mut warning = Vec::new();
+        let stack = scope.stack();
+        let mut add = |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| {
+            let mut a = Alarm {
+                alarm_description: Some(format!("[{}] {}", spec.severity.as_str(), spec.description).into()),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                threshold: Some(spec.threshold.into()),
+                evaluation_periods: Some(spec.periods.into()),
+                datapoints_to_alarm: Some(spec.datapoints.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                alarm_actions: Some(List::items(vec![topic.ref_()])),
+                ok_actions: Some(List::items(vec![topic.ref_()])),
+                ..Default::default()
+            };
+            match spec.single {
+                Some((m, stat)) => {
+                    a.namespace = Some(m.namespace.clone().into());
+                    a.metric_name = Some(m.name.clone().into());
+                    a.dimensions = Some(m.dims());
+                    a.statistic = Some(stat.into());
+                    a.period = Some(60.into());
+                }
+                None => a.metrics = Some(List::items(spec.metrics)),
+            }
+            let h = scope.add(&spec.id, a);
+            if let Some(c) = condition {
+                scope.options(h).condition(c);
+            }
+            match spec.severity {
+                Severity::Critical => critical.push(h),
+                Severity::Warning => warning.push(h),
+            }
+            h
+        };
+
+        let mut widgets = Vec::new();
+        let mut vars: Vec<(String, Value<String>)> = Vec::new();
+        for (i, s) in props.services.iter().enumerate() {
+            let svc = scope.child(&s.name);
+            let lb = ("LoadBalancer", s.load_balancer_full_name.clone());
+            let tg = ("TargetGroup", s.target_group_full_name.clone());
+            let errors = MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]);
+            let requests = MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg.clone(), lb.clone()]);
+            add(
+                &svc,
+                AlarmSpec {
+                    id: "ErrorRate".into(),
+                    description: format!(
+                        "{}: more than {}% of responses are 5xx",
+                        s.name, th.error_rate_percent
+                    ),
+                    severity: Severity::Critical,
+                    metrics: vec![
+                        errors.query("errors", "Sum", 60),
+                        requests.query("requests", "Sum", 60),
+                        expression("rate", "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)", "5xx error rate (%)"),
+                    ],
+                    single: None,
+                    threshold: th.error_rate_percent,
+                    periods: 5,
+                    datapoints: 3,
+                },
+                None,
+            );
+            let ecs = [("ClusterName", s.cluster_name.clone()), ("ServiceName", s.service_name.clone())];
+            let cpu = MetricRef::new("AWS/ECS", "CPUUtilization", ecs.clone());
+            let mem = MetricRef::new("AWS/ECS", "MemoryUtilization", ecs.clone());
+            let unhealthy = MetricRef::new("AWS/ApplicationELB", "UnHealthyHostCount", [tg.clone(), lb.clone()]);
+            for (aid, m, what, t) in [("Cpu", &cpu, "CPU", th.cpu_percent), ("Memory", &mem, "memory", th.memory_percent)] {
+                add(
+                    &svc,
+                    AlarmSpec {
+                        id: aid.into(),
+                        description: format!("{}: average {what} utilization above {t}%", s.name),
+                        severity: Severity::Warning,
+                        metrics: vec![],
+                        single: Some((m, Statistic::Average)),
+                        threshold: t,
+                        periods: 5,
+                        datapoints: 5,
+                    },
+                    None,
+                );
+            }
+            add(
+                &svc,
+                AlarmSpec {
+                    id: "UnhealthyHosts".into(),
+                    description: format!("{}: targets failing their health check", s.name),
+                    severity: Severity::Warning,
+                    metrics: vec![],
+                    single: Some((&unhealthy, Statistic::Maximum)),
+                    threshold: 0.0,
+                    periods: 3,
+                    datapoints: 3,
+                },
+                None,
+            );
+            let (c, sv, l, t) = (format!("Cluster{i}"), format!("Service{i}"), format!("Lb{i}"), format!("Tg{i}"));
+            vars.push((c.clone(), s.cluster_name.clone()));
+            vars.push((sv.clone(), s.service_name.clone()));
+            vars.push((l.clone(), s.load_balancer_full_name.clone()));
+            vars.push((t.clone(), s.target_group_full_name.clone()));
+            let (c, sv, l, t) = (format!("${{{c}}}"), format!("${{{sv}}}"), format!("${{{l}}}"), format!("${{{t}}}"));
+            widgets.push(widget(
+                &format!("{}: requests and 5xx", s.name),
+                serde_json::json!([
+                    ["AWS/ApplicationELB", "RequestCount", "TargetGroup", t, "LoadBalancer", l, {"stat": "Sum"}],
+                    [".", "HTTPCode_Target_5XX_Count", ".", ".", ".", ".", {"stat": "Sum"}],
+                ]),
+            ));
+            widgets.push(widget(
+                &format!("{}: CPU and memory", s.name),
+                serde_json::json!([
+                    ["AWS/ECS", "CPUUtilization", "ClusterName", c, "ServiceName", sv],
+                    [".", "MemoryUtilization", ".", ".", ".", "."],
+                ]),
+            ));
+        }
+        for (i, table) in props.tables.iter().enumerate() {
+            let tscope = scope.child(&table.name);
+            let name = ("TableName", table.table_name.clone());
+            let reads = MetricRef::new("AWS/DynamoDB", "ReadThrottleEvents", [name.clone()]);
+            let writes = MetricRef::new("AWS/DynamoDB", "WriteThrottleEvents", [name.clone()]);
+            add(
+                &tscope,
+                AlarmSpec {
+                    id: "Throttles".into(),
+                    description: format!("{}: requests throttled", table.name),
+                    severity: Severity::Warning,
+                    metrics: vec![
+                        reads.query("reads", "Sum", 60),
+                        writes.query("writes", "Sum", 60),
+                        expression("throttled", "FILL(reads, 0) + FILL(writes, 0)", "Throttled events"),
+                    ],
+                    single: None,
+                    threshold: th.throttled_events_per_minute,
+                    periods: 5,
+                    datapoints: 3,
+                },
+                None,
+            );
+            let tv = format!("Table{i}");
+            vars.push((tv.clone(), table.table_name.clone()));
+            let tv = format!("${{{tv}}}");
+            let mut lines = vec![];
+            for peer in &props.platform_regions {
+                let latency = MetricRef::new(
+                    "AWS/DynamoDB",
+                    "ReplicationLatency",
+                    [name.clone(), ("ReceivingRegion", peer.into())],
+                );
+                // The template is the same in every region: the alarm towards a region exists
+                // only in the other regions' instances.
+                let cond = stack.add_condition(
+                    &format!("IsNot{}", pascal(peer)),
+                    Cond::not(Cond::equals(Pseudo::Region.value(), peer.into())),
+                );
+                add(
+                    &tscope,
+                    AlarmSpec {
+                        id: format!("ReplicationLatencyTo{}", pascal(peer)),
+                        description: format!(
+                            "{}: replication to {peer} is more than {} ms behind",
+                            table.name, th.replication_latency_ms
+                        ),
+                        severity: Severity::Critical,
+                        metrics: vec![],
+                        single: Some((&latency, Statistic::Average)),
+                        threshold: th.replication_latency_ms,
+                        periods: 5,
+                        datapoints: 5,
+                    },
+                    Some(cond),
+                );
+                lines.push(serde_json::json!(["AWS/DynamoDB", "ReplicationLatency", "TableName", tv, "ReceivingRegion", peer]));
+            }
+            widgets.push(widget(
+                &format!("{}: throttled events", table.name),
+                serde_json::json!([
+                    ["AWS/DynamoDB", "ReadThrottleEvents", "TableName", tv, {"stat": "Sum"}],
+                    [".", "WriteThrottleEvents", ".", ".", {"stat": "Sum"}],
+                ]),
+            ));
+            widgets.push(widget(&format!("{}: replication latency (ms)", table.name), serde_json::Value::Array(lines)));
+        }
+        if widgets.is_empty() {
+            widgets.push(serde_json::json!({
+                "type": "text", "x": 0, "y": 0, "width": 24, "height": 2,
+                "properties": {"markdown": "Nothing is monitored in this region yet."}
+            }));
+        }
+        for (n, w) in widgets.iter_mut().enumerate() {
+            w["x"] = serde_json::json!((n % 2) * 12);
+            w["y"] = serde_json::json!((n / 2) * 6);
+        }
+        let body = serde_json::json!({ "widgets": widgets }).to_string();
+        let dashboard = scope.add(
+            "Dashboard",
+            Dashboard {
+                dashboard_body: Value::sub_with(body, vars),
+                ..Default::default()
+            },
+        );
+        RegionalMonitoring { key, topic, critical_alarms: critical, warning_alarms: warning, dashboard }
+    }
+
+    /// The topic's ARN, for other alarms of the same stack.
+    pub fn topic_arn(&self) -> Value<String> {
+        self.topic.ref_()
+    }
+
+    /// The ARNs of the critical alarms (stop conditions of chaos experiments).
+    pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
+        self.critical_alarms.iter().map(|a| a.attr_arn()).collect()
+    }
+}
+
+fn widget(title: &str, metrics: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({
+        "type": "metric", "width": 12, "height": 6,
+        "properties": {
+            "title": title, "region": "${AWS::Region}", "view": "timeSeries", "stacked": false,
+            "period": 60, "metrics": metrics,
+        }
+    })
+}
+
+/// `us-east-1` → `UsEast1`: a region as a part of a construct id or condition name.
+pub(crate) fn pascal(s: &str) -> String {
+    s.split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            let mut c = p.chars();
+            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
+        })
+        .collect()
+}

@@ -1,0 +1,241 @@
+//! Service level objectives with error-budget burn-rate alarms, after the Google SRE workbook's
+//! "multiwindow, multi-burn-rate alerts": for each window pair, one alarm on the long window
+//! (is the budget really burning?) and one on the short window (is it still burning now?),
+//! joined by a composite alarm that fires only when both do.
+//!
+//! The SLI is general: a ratio of bad to total events of any two metrics
+//! ([`Sli::ErrorRatio`]), or the share of requests slower than a threshold of any latency metric
+//! ([`Sli::Latency`], from CloudWatch's percentile rank statistic `PR(:t)`).
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::monitoring::MetricRef;
+//! use haplat_constructs::slo::{Slo, SloProps, Sli};
+//!
+//! let app = App::new("shop");
+//! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
+//! let lb = ("LoadBalancer", haplat_core::Value::from("app/api/123"));
+//! let sli = Sli::ErrorRatio {
+//!     bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()]),
+//!     total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb]),
+//! };
+//! let slo = Slo::new(&api, "Availability", SloProps::new(99.9, sli));
+//! assert_eq!(slo.windows.len(), 2);
+//! // 1h window at 14.4x burn: 14.4 * 0.1% of requests failing.
+//! assert!((slo.windows[0].threshold - 0.0144).abs() < 1e-9);
+//! app.synth().unwrap();
+//! ```
+
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
+use haplat_core::resources::cloudwatch::composite_alarm::CompositeAlarm;
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope};
+
+use crate::monitoring::{MetricRef, Severity, expression};
+
+/// What counts as a bad event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sli {
+    /// `bad / total` events (5xx responses over requests; failed over all invocations).
+    ErrorRatio {
+        /// The bad events (summed).
+        bad: MetricRef,
+        /// All events (summed).
+        total: MetricRef,
+    },
+    /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
+    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`.
+    Latency {
+        /// The latency metric.
+        metric: MetricRef,
+        /// The slowest acceptable response.
+        threshold: f64,
+    },
+}
+
+/// One window pair of the multi-window alerts.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BurnWindow {
+    /// The long window, in seconds (a multiple of 60, at most a day).
+    pub long_seconds: i64,
+    /// The short window, in seconds (a multiple of 60), usually a twelfth of the long one.
+    pub short_seconds: i64,
+    /// How many times faster than sustainable the budget burns (14.4 spends 2% of a 30-day
+    /// budget in an hour).
+    pub burn_rate: f64,
+    /// Page or ticket.
+    pub severity: Severity,
+}
+
+impl BurnWindow {
+    /// The workbook's page windows: 1h/5m at 14.4× and 6h/30m at 6×.
+    pub fn page_defaults() -> Vec<BurnWindow> {
+        vec![
+            BurnWindow { long_seconds: 3600, short_seconds: 300, burn_rate: 14.4, severity: Severity::Critical },
+            BurnWindow { long_seconds: 21600, short_seconds: 1800, burn_rate: 6.0, severity: Severity::Critical },
+        ]
+    }
+
+    /// The workbook's ticket window: 1d/2h at 3×.
+    pub fn ticket_default() -> BurnWindow {
+        BurnWindow { long_seconds: 86400, short_seconds: 7200, burn_rate: 3.0, severity: Severity::Warning }
+    }
+}
+
+/// An objective and how to alert on it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloProps {
+    /// The objective, percent of good events (99.9).
+    pub objective_percent: f64,
+    /// The indicator.
+    pub sli: Sli,
+    /// The window pairs ([`BurnWindow::page_defaults`] unless set).
+    pub windows: Vec<BurnWindow>,
+    /// Where each window's composite alarm notifies (topic ARNs).
+    pub alarm_actions: Vec<Value<String>>,
+}
+
+impl SloProps {
+    /// An objective over an indicator with the page windows and no actions.
+    pub fn new(objective_percent: f64, sli: Sli) -> Self {
+        SloProps { objective_percent, sli, windows: BurnWindow::page_defaults(), alarm_actions: Vec::new() }
+    }
+
+    /// Notifies these topics.
+    #[must_use]
+    pub fn with_actions(mut self, actions: Vec<Value<String>>) -> Self {
+        self.alarm_actions = actions;
+        self
+    }
+}
+
+/// The alarms of one window pair.
+#[derive(Clone, Debug)]
+pub struct WindowAlarms {
+    /// The bad-event ratio over which both alarms fire (`burn rate × (1 − objective)`).
+    pub threshold: f64,
+    /// The long-window alarm.
+    pub long: Handle<Alarm>,
+    /// The short-window alarm.
+    pub short: Handle<Alarm>,
+    /// Both together: the alarm that notifies.
+    pub composite: Handle<CompositeAlarm>,
+    /// Its severity.
+    pub severity: Severity,
+}
+
+/// An SLO's burn-rate alarms (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct Slo {
+    /// One entry per window pair, in the order given.
+    pub windows: Vec<WindowAlarms>,
+}
+
+impl Slo {
+    /// Adds the alarms under `scope.child(id)`. An objective outside (0, 100) or a window that
+    /// CloudWatch cannot evaluate is an error naming the path.
+    pub fn new(scope: &Scope, id: &str, props: SloProps) -> Slo {
+        let scope = scope.child(id);
+        if !(props.objective_percent > 0.0 && props.objective_percent < 100.0) {
+            scope.error(format!("objective {}% must be between 0 and 100 (exclusive)", props.objective_percent));
+        }
+        if props.windows.is_empty() {
+            scope.error("an SLO needs at least one burn-rate window");
+        }
+        let budget = 1.0 - props.objective_percent / 100.0;
+        let mut windows = Vec::new();
+        for w in &props.windows {
+            for s in [w.long_seconds, w.short_seconds] {
+                if s <= 0 || s % 60 != 0 || s > 86400 {
+                    scope.error(format!("window of {s} s: use a multiple of 60 seconds, at most a day"));
+                }
+            }
+            if w.short_seconds >= w.long_seconds {
+                scope.error(format!(
+                    "the short window ({} s) must be shorter than the long one ({} s)",
+                    w.short_seconds, w.long_seconds
+                ));
+            }
+            let threshold = w.burn_rate * budget;
+            let name = format!("{}h", fmt_num(w.long_seconds as f64 / 3600.0));
+            let alarm = |wid: &str, period: i64| {
+                let (metrics, label) = queries(&props.sli, period);
+                scope.add(
+                    wid,
+                    Alarm {
+                        alarm_description: Some(
+                            format!(
+                                "[{}] {id}: {label} over {} min above {} ({}x the budget of {}%)",
+                                w.severity.as_str(),
+                                period / 60,
+                                fmt_num(threshold),
+                                fmt_num(w.burn_rate),
+                                fmt_num(props.objective_percent)
+                            )
+                            .into(),
+                        ),
+                        metrics: Some(List::items(metrics)),
+                        comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                        threshold: Some(threshold.into()),
+                        evaluation_periods: Some(1.into()),
+                        treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                        ..Default::default()
+                    },
+                )
+            };
+            let long = alarm(&format!("Burn{name}Long"), w.long_seconds);
+            let short = alarm(&format!("Burn{name}Short"), w.short_seconds);
+            let composite = scope.add(
+                &format!("Burn{name}"),
+                CompositeAlarm {
+                    alarm_description: Some(
+                        format!(
+                            "[{}] {id}: the error budget of {}% burns {}x too fast",
+                            w.severity.as_str(),
+                            fmt_num(props.objective_percent),
+                            fmt_num(w.burn_rate)
+                        )
+                        .into(),
+                    ),
+                    alarm_rule: Value::sub_with(
+                        "ALARM(\"${Long}\") AND ALARM(\"${Short}\")",
+                        [("Long", long.ref_()), ("Short", short.ref_())],
+                    ),
+                    alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+                    ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+                    ..Default::default()
+                },
+            );
+            windows.push(WindowAlarms { threshold, long, short, composite, severity: w.severity });
+        }
+        Slo { windows }
+    }
+}
+
+/// The metric queries of an SLI over one period, returning the bad-event ratio.
+fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
+    match sli {
+        Sli::ErrorRatio { bad, total } => (
+            vec![
+                bad.query("bad", "Sum", period),
+                total.query("total", "Sum", period),
+                expression("ratio", "IF(total > 0, FILL(bad, 0) / total, 0)", "Bad event ratio"),
+            ],
+            "the bad event ratio",
+        ),
+        Sli::Latency { metric, threshold } => (
+            vec![
+                metric.query("fast", &format!("PR(:{})", fmt_num(*threshold)), period),
+                expression("ratio", "(100 - FILL(fast, 100)) / 100", "Slow request ratio"),
+            ],
+            "the slow request ratio",
+        ),
+    }
+}
+
+/// A number without a trailing `.0`.
+fn fmt_num(x: f64) -> String {
+    let s = format!("{x:.6}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_owned()
+}
