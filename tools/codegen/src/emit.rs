@@ -116,15 +116,11 @@ fn checks(s: &StructDef, needs: &BTreeSet<String>) -> String {
                     inner.push(format!("v.pattern(x, {})", raw(p)));
                 }
             }
-            Ty::Int | Ty::Num => {
-                if c.minimum.is_some() || c.maximum.is_some() {
-                    inner.push(format!("v.range(x, {}, {})", opt_f64(c.minimum), opt_f64(c.maximum)));
-                }
+            Ty::Int | Ty::Num if c.minimum.is_some() || c.maximum.is_some() => {
+                inner.push(format!("v.range(x, {}, {})", opt_f64(c.minimum), opt_f64(c.maximum)));
             }
-            Ty::List(_) => {
-                if c.min_items.is_some() || c.max_items.is_some() {
-                    inner.push(format!("v.items(x, {}, {})", opt_usize(c.min_items), opt_usize(c.max_items)));
-                }
+            Ty::List(_) if c.min_items.is_some() || c.max_items.is_some() => {
+                inner.push(format!("v.items(x, {}, {})", opt_usize(c.min_items), opt_usize(c.max_items)));
             }
             Ty::Struct(n) if needs.contains(n) => inner.push("x.validate(v)".into()),
             Ty::Map(t) if matches!(&**t, Ty::Struct(n) if needs.contains(n)) => {

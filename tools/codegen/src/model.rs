@@ -241,9 +241,9 @@ impl<'a> Resolver<'a> {
                 Some("object")
             } else if node.get("items").is_some() {
                 Some("array")
-            } else if node.get("enum").and_then(Json::as_array).is_some_and(|e| e.iter().all(Json::is_string)) {
-                Some("string")
-            } else if ["pattern", "minLength", "maxLength"].iter().any(|k| node.get(*k).is_some()) {
+            } else if node.get("enum").and_then(Json::as_array).is_some_and(|e| e.iter().all(Json::is_string))
+                || ["pattern", "minLength", "maxLength"].iter().any(|k| node.get(*k).is_some())
+            {
                 Some("string")
             } else {
                 None
@@ -534,7 +534,7 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
     // reorderings).
     let mut items: Vec<Item> = Vec::new();
     let mut rest: Vec<Item> = structs.drain(1..).map(Item::Struct).collect();
-    rest.extend(r.items.drain(..));
+    rest.append(&mut r.items);
     rest.sort_by(|a, b| item_name(a).cmp(item_name(b)));
     items.push(Item::Struct(structs.pop().expect("resource struct")));
     items.extend(rest);
