@@ -1,14 +1,18 @@
 //! haplat-constructs: the highly available, multi-region platform as typed constructs, secure by
 //! default, built only from the generated L1 types of haplat-core.
 
+pub mod api;
 pub mod cidr;
 pub mod dns;
 pub mod edge;
 pub mod global_table;
+pub mod load_balancer;
 pub mod monitoring;
 pub mod network;
 pub mod platform;
+pub mod scaling;
 pub mod security;
+pub mod service;
 pub mod slo;
 
 pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

@@ -137,15 +137,6 @@ impl SecretRef {
         ))
     }
 
-    /// The ARN to give ECS for a secret environment variable: the partial ARN (no suffix), which
-    /// ECS resolves; the execution role is granted on [`SecretRef::arn`].
-    pub fn partial_arn(&self) -> Value<String> {
-        Value::sub(format!(
-            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}",
-            self.name
-        ))
-    }
-
     /// Whether the name is one Secrets Manager accepts (1–512 of `A-Za-z0-9/_+=.@-`).
     pub fn name_problem(&self) -> Option<String> {
         let ok = !self.name.is_empty()

@@ -1,0 +1,405 @@
+//! [`MultiRegionApi`]: the regional half of the platform. One stack set, one template, deployed
+//! to every region: a network, an ECS cluster, an ALB and the services, the same everywhere;
+//! what differs per region (VPC CIDR, role, certificate, CloudFront prefix list, task counts of
+//! a standby region) is looked up from the template's `RegionConfig` mapping by `AWS::Region`.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+//! use haplat_constructs::service::ServiceProps;
+//! use haplat_constructs::{DrMode, RegionSpec};
+//!
+//! let app = App::new("shop");
+//! let api = MultiRegionApi::new(&app, "Api", ApiProps {
+//!     mode: DrMode::ActivePassive,
+//!     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+//!     ..ApiProps::new(
+//!         vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+//!         "api.example.com",
+//!         ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+//!     )
+//! });
+//! assert_eq!(api.endpoints().len(), 2);
+//! assert_eq!(api.metrics().len(), 1);
+//!
+//! let assembly = app.synth().unwrap();
+//! let t = assembly.template("shop-Api").unwrap();
+//! let config = &t["Mappings"]["RegionConfig"];
+//! assert_eq!(config["us-east-1"]["VpcCidr"], "10.0.0.0/16");
+//! assert_eq!(config["eu-west-1"]["VpcCidr"], "10.1.0.0/16");
+//! // The standby region runs one task, the primary two.
+//! assert_eq!(config["us-east-1"]["OrdersDesiredCount"], 2);
+//! assert_eq!(config["eu-west-1"]["OrdersDesiredCount"], 1);
+//! ```
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use haplat_core::resources::{certificatemanager as acm, ecs, servicediscovery as sd};
+use haplat_core::value::{Expr, List, Value};
+use haplat_core::{App, Handle, Stack};
+
+use crate::cidr;
+use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
+use crate::network::{NatMode, Network, NetworkProps};
+use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
+use crate::security::{KeyUser, KmsKey};
+use crate::service::{Service, ServiceEnv, ServiceProps};
+
+/// The TLS certificate of the regional ALBs.
+///
+/// Choice: both are offered. An existing certificate per region suits domains managed outside
+/// the platform; a certificate created in each region with DNS validation in a Route 53 hosted
+/// zone needs nothing by hand (CloudFormation writes the validation records). A created
+/// certificate covers the API's domain and `<region>.<domain>`, so each region can also be
+/// addressed alone (health checks, CloudFront origins).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiCertificate {
+    /// The ARN of an issued ACM certificate in each region (`region → arn`).
+    Arns(BTreeMap<String, String>),
+    /// Created in each region, validated by DNS records in this hosted zone.
+    DnsValidated {
+        /// The Route 53 hosted zone of the domain.
+        hosted_zone_id: String,
+    },
+}
+
+/// What a [`MultiRegionApi`] is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiProps {
+    /// The regions, exactly one primary.
+    pub regions: Vec<RegionSpec>,
+    /// How regions share traffic; in active-passive, secondaries run `standby_count` tasks.
+    pub mode: DrMode,
+    /// The API's domain name (`api.example.com`).
+    pub domain_name: String,
+    /// The certificate of the ALBs.
+    pub certificate: ApiCertificate,
+    /// The services.
+    pub services: Vec<ServiceProps>,
+    /// NAT per zone (default) or one shared.
+    pub nat: NatMode,
+    /// Availability zones per region, 2 to 6.
+    pub azs: usize,
+    /// Interface endpoints for ECR, Logs and Secrets Manager.
+    pub interface_endpoints: bool,
+    /// Fronted by CloudFront: the ALBs accept only CloudFront with this secret header.
+    pub fronted_by_cloudfront: Option<OriginVerify>,
+    /// CloudFront origin-facing prefix list ids for regions missing from
+    /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`).
+    pub cloudfront_prefix_lists: BTreeMap<String, String>,
+    /// The Cloud Map private DNS namespace (`<service>.<namespace>` resolves to its tasks).
+    pub namespace: String,
+    /// Days VPC flow logs are kept.
+    pub flow_log_retention_days: i64,
+}
+
+impl ApiProps {
+    /// Props with defaults: active-active, a NAT per zone in 3 zones, no interface endpoints, not
+    /// fronted, namespace `internal.local`, flow logs kept a year, no services yet.
+    pub fn new(regions: Vec<RegionSpec>, domain_name: &str, certificate: ApiCertificate) -> Self {
+        ApiProps {
+            regions,
+            mode: DrMode::ActiveActive,
+            domain_name: domain_name.to_owned(),
+            certificate,
+            services: Vec::new(),
+            nat: NatMode::PerAz,
+            azs: 3,
+            interface_endpoints: false,
+            fronted_by_cloudfront: None,
+            cloudfront_prefix_lists: BTreeMap::new(),
+            namespace: "internal.local".to_owned(),
+            flow_log_retention_days: 365,
+        }
+    }
+}
+
+/// The regional API: one stack set over every region.
+#[derive(Clone)]
+pub struct MultiRegionApi {
+    stack: Stack,
+    regions: Vec<RegionSpec>,
+    /// The region's network.
+    pub network: Network,
+    /// The key of the log groups.
+    pub key: KmsKey,
+    /// The ECS cluster.
+    pub cluster: Handle<ecs::Cluster>,
+    /// The internet-facing ALB (when any service is public).
+    pub public_alb: Option<Alb>,
+    /// The internal ALB (when any service is internal).
+    pub internal_alb: Option<Alb>,
+    /// The Cloud Map namespace.
+    pub namespace: Handle<sd::PrivateDnsNamespace>,
+    /// The services, in the order given.
+    pub services: Vec<Service>,
+    health_check_path: String,
+}
+
+impl std::fmt::Debug for MultiRegionApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiRegionApi").field("stack", &self.stack.name()).field("regions", &self.regions).finish()
+    }
+}
+
+fn int_region_value(stack: &Stack, key: &str, values: Vec<(String, i64)>) -> Value<i64> {
+    Value::from_expr(stack.region_value(key, values.into_iter().map(|(r, v)| (r, Expr::from(v)))).into_expr())
+}
+
+impl MultiRegionApi {
+    /// The API as the stack set `id` of `app`. Misuse (no region, no or two primaries, a
+    /// repeated region, bad or overlapping CIDRs, an AZ count outside 2..=6, bad Fargate sizes,
+    /// port clashes …) is reported as construct errors naming the path; synthesis fails with all
+    /// of them.
+    pub fn new(app: &App, id: &str, props: ApiProps) -> MultiRegionApi {
+        let names: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
+        let stack = app.stack_set(id, &names);
+        stack.set_description(format!("haplat MultiRegionApi {id}: the regional stack set ({})", names.join(", ")));
+
+        // Regions.
+        if props.regions.is_empty() {
+            stack.error("a MultiRegionApi needs at least one region");
+        }
+        let primaries = props.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
+        if !props.regions.is_empty() && primaries != 1 {
+            stack.error(format!(
+                "exactly one region must be primary; {} are ({})",
+                primaries,
+                props.regions.iter().filter(|r| r.role == RegionRole::Primary).map(|r| r.region.as_str()).collect::<Vec<_>>().join(", ")
+            ));
+        }
+        let mut seen = BTreeSet::new();
+        for r in &props.regions {
+            if !seen.insert(r.region.as_str()) {
+                stack.error(format!("region {} is listed more than once", r.region));
+            }
+        }
+        if props.services.is_empty() {
+            stack.error("a MultiRegionApi needs at least one service");
+        }
+        let mut service_names = BTreeSet::new();
+        for s in &props.services {
+            if !service_names.insert(s.name.to_lowercase()) {
+                stack.error(format!("service name {} is used twice (names are compared without case for Cloud Map)", s.name));
+            }
+        }
+
+        // CIDRs: explicit ones checked, the others allocated around them.
+        let explicit: Vec<Option<&str>> = props.regions.iter().map(|r| r.cidr.as_deref()).collect();
+        let cidrs = match cidr::allocate(&explicit) {
+            Ok(c) => c,
+            Err(problems) => {
+                for (i, why) in &problems {
+                    stack.error(format!("region {}: {why}", props.regions[*i].region));
+                }
+                (0..props.regions.len())
+                    .map(|i| format!("10.{}.0.0/16", i.min(255)).parse().expect("a valid CIDR"))
+                    .collect()
+            }
+        };
+        let azs = props.azs;
+        let subnet_count = 2 * azs.clamp(2, 6);
+        let cidr = stack.region_value("VpcCidr", props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), c.to_string())));
+        let subnet_bits = int_region_value(
+            &stack,
+            "SubnetBits",
+            props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), i64::from(cidr::subnet_bits(c, subnet_count)))).collect(),
+        );
+        stack.region_value("Role", props.regions.iter().map(|r| (r.region.clone(), r.role.as_str())));
+
+        let key = KmsKey::new(&stack, "Key", &format!("Encrypts the logs of {id}"), &[KeyUser::CloudWatchLogs]);
+        let network = Network::new(
+            &stack,
+            "Network",
+            NetworkProps {
+                cidr,
+                subnet_bits,
+                azs,
+                nat: props.nat,
+                interface_endpoints: props.interface_endpoints,
+                flow_log_retention_days: props.flow_log_retention_days,
+                key: key.clone(),
+            },
+        );
+
+        let cluster = stack.add(
+            "Cluster",
+            ecs::Cluster {
+                cluster_settings: Some(List::items(vec![ecs::cluster::ClusterSettings {
+                    name: Some("containerInsights".into()),
+                    value: Some("enabled".into()),
+                }])),
+                ..Default::default()
+            },
+        );
+        let namespace = stack.add(
+            "Namespace",
+            sd::PrivateDnsNamespace {
+                name: props.namespace.clone().into(),
+                vpc: Some(network.vpc.ref_()),
+                description: Some(format!("Service discovery of {id}").into()),
+                ..Default::default()
+            },
+        );
+
+        // Certificate.
+        let certificate_arn: Value<String> = match &props.certificate {
+            ApiCertificate::Arns(arns) => {
+                for (region, arn) in arns {
+                    if !arn.starts_with("arn:") || !arn.contains(":acm:") || !arn.contains(&format!(":{region}:")) {
+                        stack.error(format!("certificate {arn:?} of {region} is not an ACM certificate ARN of that region"));
+                    }
+                }
+                stack.region_value("CertificateArn", arns.iter().map(|(r, a)| (r.clone(), a.clone())))
+            }
+            ApiCertificate::DnsValidated { hosted_zone_id } => {
+                let regional = Value::sub(format!("${{AWS::Region}}.{}", props.domain_name));
+                let cert = stack.add(
+                    "Certificate",
+                    acm::Certificate {
+                        domain_name: props.domain_name.clone().into(),
+                        subject_alternative_names: Some(List::items(vec![regional.clone()])),
+                        validation_method: Some("DNS".into()),
+                        domain_validation_options: Some(List::items(vec![
+                            acm::certificate::DomainValidationOption {
+                                domain_name: Some(props.domain_name.clone().into()),
+                                hosted_zone_id: Some(hosted_zone_id.clone().into()),
+                                ..Default::default()
+                            },
+                            acm::certificate::DomainValidationOption {
+                                domain_name: Some(regional),
+                                hosted_zone_id: Some(hosted_zone_id.clone().into()),
+                                ..Default::default()
+                            },
+                        ])),
+                        ..Default::default()
+                    },
+                );
+                cert.ref_()
+            }
+        };
+
+        // CloudFront fronting: the origin-facing prefix list of each region.
+        let fronting = props.fronted_by_cloudfront.as_ref().map(|ov| {
+            let mut ids = Vec::new();
+            for r in &props.regions {
+                match props.cloudfront_prefix_lists.get(&r.region).map(String::as_str).or_else(|| cloudfront_prefix_list(&r.region)) {
+                    Some(id) => ids.push((r.region.clone(), id.to_owned())),
+                    None => stack.error(format!(
+                        "no CloudFront origin-facing prefix list id known for {}; give it in ApiProps::cloudfront_prefix_lists",
+                        r.region
+                    )),
+                }
+            }
+            if ov.header_name.is_empty() || ov.secret_name.is_empty() {
+                stack.error("the origin verify header name and secret name cannot be empty");
+            }
+            Fronting { origin_verify: ov.clone(), prefix_list_id: stack.region_value("CloudFrontPrefixList", ids) }
+        });
+
+        let make_alb = |id: &str, internal: bool| {
+            let subnets = if internal { &network.private_subnets } else { &network.public_subnets };
+            Alb::new(
+                &stack,
+                id,
+                AlbProps {
+                    vpc_id: network.vpc.ref_(),
+                    vpc_cidr: network.cidr.clone(),
+                    subnets: subnets.iter().map(|s| s.ref_()).collect(),
+                    certificate_arn: certificate_arn.clone(),
+                    internal,
+                    fronting: if internal { None } else { fronting.clone() },
+                },
+            )
+        };
+        let public_alb = props.services.iter().any(|s| !s.internal).then(|| make_alb("PublicAlb", false));
+        let internal_alb = props.services.iter().any(|s| s.internal).then(|| make_alb("InternalAlb", true));
+
+        let mut services = Vec::new();
+        for s in &props.services {
+            let counts = |serving: u32, standby: u32| -> Vec<(String, i64)> {
+                props
+                    .regions
+                    .iter()
+                    .map(|r| {
+                        let standby_region = props.mode == DrMode::ActivePassive && r.role == RegionRole::Secondary;
+                        (r.region.clone(), i64::from(if standby_region { standby } else { serving }))
+                    })
+                    .collect()
+            };
+            let desired = int_region_value(&stack, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
+            let min = int_region_value(&stack, &format!("{}MinCount", s.name), counts(s.min_count, s.standby_count));
+            let alb = if s.internal { internal_alb.as_ref() } else { public_alb.as_ref() }.expect("an ALB exists for every kind of service");
+            services.push(Service::new(
+                &stack,
+                s,
+                &ServiceEnv { network: &network, cluster, alb, namespace_id: namespace.attr_id(), key: &key, desired, min },
+            ));
+        }
+        let public: Vec<&ServiceProps> = props.services.iter().filter(|s| !s.internal).collect();
+        let health_check_path = public
+            .iter()
+            .find(|s| s.path_patterns.is_empty())
+            .or(public.first())
+            .map(|s| s.health_check_path.clone())
+            .unwrap_or_else(|| "/health".to_owned());
+
+        MultiRegionApi {
+            stack,
+            regions: props.regions,
+            network,
+            key,
+            cluster,
+            public_alb,
+            internal_alb,
+            namespace,
+            services,
+            health_check_path,
+        }
+    }
+
+    /// The stack set.
+    pub fn stack(&self) -> &Stack {
+        &self.stack
+    }
+
+    /// The regions, as given.
+    pub fn regions(&self) -> &[RegionSpec] {
+        &self.regions
+    }
+
+    /// A service by name.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The public entry point of each region, pinned to its region so that a global stack
+    /// (CloudFront, Route 53) can read it. Empty when no service is public.
+    pub fn endpoints(&self) -> Vec<RegionalEndpoint> {
+        let Some(alb) = &self.public_alb else { return Vec::new() };
+        self.regions
+            .iter()
+            .map(|r| RegionalEndpoint {
+                region: r.region.clone(),
+                role: r.role,
+                dns_name: alb.load_balancer.attr_dns_name().in_region(&r.region),
+                hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id().in_region(&r.region),
+                health_check_path: self.health_check_path.clone(),
+            })
+            .collect()
+    }
+
+    /// The CloudWatch dimensions of every service (values of the stack set's own region).
+    pub fn metrics(&self) -> Vec<ServiceMetrics> {
+        self.services
+            .iter()
+            .map(|s| ServiceMetrics {
+                name: s.name.clone(),
+                cluster_name: s.cluster.ref_(),
+                service_name: s.service.attr_name(),
+                load_balancer_full_name: s.load_balancer_full_name.clone(),
+                target_group_full_name: s.target_group.attr_target_group_full_name(),
+            })
+            .collect()
+    }
+}

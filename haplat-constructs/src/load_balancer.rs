@@ -1,0 +1,380 @@
+//! The regional Application Load Balancer: HTTPS only (TLS 1.3/1.2 policy, HTTP redirected),
+//! invalid headers dropped, deletion protection on, and one listener rule per service route.
+//!
+//! The default action of every HTTPS listener answers a fixed response (404, or 403 when the
+//! ALB is fronted by CloudFront): traffic reaches a service only through its own listener rule,
+//! which is also what ECS native blue/green deployments shift weights on.
+//!
+//! When fronted by CloudFront ([`Fronting`]) the ALB is closed twice: its security group admits
+//! only the CloudFront origin-facing managed prefix list, and each rule also requires the secret
+//! origin header ([`OriginVerify`]), read at deploy time from Secrets Manager.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::load_balancer::{Alb, AlbProps, RouteProps};
+//!
+//! let app = App::new("demo");
+//! let stack = app.stack("Lb", "us-east-1");
+//! let alb = Alb::new(&stack, "Alb", AlbProps {
+//!     vpc_id: "vpc-1234".into(),
+//!     vpc_cidr: "10.0.0.0/16".into(),
+//!     subnets: vec!["subnet-1".into(), "subnet-2".into()],
+//!     certificate_arn: "arn:aws:acm:us-east-1:111111111111:certificate/abc".into(),
+//!     internal: false,
+//!     fronting: None,
+//! });
+//! let tg: haplat_core::Value<String> = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/a/1".into();
+//! alb.add_route("Orders", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg.clone(), 100)] });
+//! // Two services claiming the same path on one listener: an error naming the ALB's path.
+//! alb.add_route("Payments", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg, 100)] });
+//! let err = app.synth().unwrap_err().to_string();
+//! assert!(err.contains("Lb/Alb") && err.contains("port clash"), "{err}");
+//! ```
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use haplat_core::resources::{ec2, elasticloadbalancingv2 as elb};
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope};
+
+use crate::network::no_egress;
+use crate::platform::OriginVerify;
+
+/// The TLS policy of every HTTPS listener: TLS 1.3 and 1.2 with forward secrecy only.
+pub const SSL_POLICY: &str = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+/// Where the ids of the CloudFront origin-facing managed prefix list
+/// (`com.amazonaws.global.cloudfront.origin-facing`) come from: the id differs per region and
+/// CloudFormation cannot look a managed prefix list up by name, so haplat keeps this table.
+/// Each id is what `aws ec2 describe-managed-prefix-lists --filters
+/// Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing --region <r>`
+/// answers. A region missing here must be given in `ApiProps::cloudfront_prefix_lists`.
+pub const CLOUDFRONT_PREFIX_LISTS: &[(&str, &str)] = &[
+    ("ap-northeast-1", "pl-58a04531"),
+    ("ap-southeast-1", "pl-31a34658"),
+    ("ap-southeast-2", "pl-b8a742d1"),
+    ("eu-central-1", "pl-a3a144ca"),
+    ("eu-west-1", "pl-4fa04526"),
+    ("eu-west-2", "pl-93a247fa"),
+    ("us-east-1", "pl-3b927c52"),
+    ("us-east-2", "pl-b6a144df"),
+    ("us-west-1", "pl-4ea04527"),
+    ("us-west-2", "pl-82a045eb"),
+];
+
+/// The CloudFront origin-facing prefix list id of a region, from [`CLOUDFRONT_PREFIX_LISTS`].
+pub fn cloudfront_prefix_list(region: &str) -> Option<&'static str> {
+    CLOUDFRONT_PREFIX_LISTS.iter().find(|(r, _)| *r == region).map(|(_, id)| *id)
+}
+
+/// How a CloudFront distribution fronts the ALB.
+#[derive(Clone, Debug)]
+pub struct Fronting {
+    /// The secret header CloudFront sends.
+    pub origin_verify: OriginVerify,
+    /// The CloudFront origin-facing prefix list id of the stack's region (usually a per-region
+    /// value of the stack set).
+    pub prefix_list_id: Value<String>,
+}
+
+/// What an [`Alb`] is made of.
+#[derive(Clone, Debug)]
+pub struct AlbProps {
+    /// The VPC.
+    pub vpc_id: Value<String>,
+    /// The VPC CIDR (an internal ALB admits only the VPC).
+    pub vpc_cidr: Value<String>,
+    /// The subnets (public for an internet-facing ALB, private for an internal one).
+    pub subnets: Vec<Value<String>>,
+    /// The ACM certificate of the HTTPS listeners (of the stack's region).
+    pub certificate_arn: Value<String>,
+    /// An internal ALB (for services other services call), not reachable from the internet.
+    pub internal: bool,
+    /// Fronted by CloudFront: closed to everything else.
+    pub fronting: Option<Fronting>,
+}
+
+/// One route of a service on the ALB.
+#[derive(Clone, Debug)]
+pub struct RouteProps {
+    /// The HTTPS listener port (443 unless a service has its own).
+    pub listener_port: u16,
+    /// Path patterns (`/orders/*`); none means the listener's catch-all (`/*`).
+    pub path_patterns: Vec<String>,
+    /// Target group ARNs with their weights (blue/green has two: production 100, alternate 0).
+    pub target_groups: Vec<(Value<String>, i64)>,
+}
+
+#[derive(Default)]
+struct Routes {
+    /// (listener port, path) → the service that claimed it.
+    claimed: BTreeMap<(u16, String), String>,
+    /// Next priority per listener port.
+    next_priority: BTreeMap<u16, i64>,
+    listeners: BTreeMap<u16, Handle<elb::Listener>>,
+}
+
+/// An Application Load Balancer of one region.
+#[derive(Clone)]
+pub struct Alb {
+    scope: Scope,
+    props: AlbProps,
+    /// The load balancer.
+    pub load_balancer: Handle<elb::LoadBalancer>,
+    /// Its security group.
+    pub security_group: Handle<ec2::SecurityGroup>,
+    routes: Rc<RefCell<Routes>>,
+}
+
+impl std::fmt::Debug for Alb {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Alb").field("path", &self.scope.path()).finish()
+    }
+}
+
+impl Alb {
+    /// The ALB with its security group and the HTTP redirect listener (when reachable on 80).
+    /// HTTPS listeners are created by the first route on their port.
+    pub fn new(parent: &Scope, id: &str, props: AlbProps) -> Alb {
+        let scope = parent.child(id);
+        if props.internal && props.fronting.is_some() {
+            scope.error("an internal ALB cannot be fronted by CloudFront; front the internet-facing one");
+        }
+        let description = match (&props.fronting, props.internal) {
+            (Some(_), _) => "ALB: HTTPS from CloudFront origin-facing addresses only",
+            (None, true) => "Internal ALB: HTTP(S) from the VPC only",
+            (None, false) => "ALB: HTTP(S) from the internet",
+        };
+        let security_group = scope.add(
+            "SecurityGroup",
+            ec2::SecurityGroup {
+                group_description: description.into(),
+                vpc_id: Some(props.vpc_id.clone()),
+                security_group_egress: Some(List::items(vec![no_egress()])),
+                ..Default::default()
+            },
+        );
+        let scheme = if props.internal { elb::load_balancer::Scheme::Internal } else { elb::load_balancer::Scheme::InternetFacing };
+        let attr = |k: &str, v: &str| elb::load_balancer::LoadBalancerAttribute { key: Some(k.into()), value: Some(v.into()) };
+        let load_balancer = scope.add(
+            "LoadBalancer",
+            elb::LoadBalancer {
+                type_: Some(elb::load_balancer::Type::Application.into()),
+                scheme: Some(scheme.into()),
+                subnets: Some(List::items(props.subnets.clone())),
+                security_groups: Some(List::items(vec![security_group.attr_group_id()])),
+                load_balancer_attributes: Some(List::items(vec![
+                    attr("deletion_protection.enabled", "true"),
+                    attr("routing.http.drop_invalid_header_fields.enabled", "true"),
+                ])),
+                ..Default::default()
+            },
+        );
+        let alb = Alb { scope, props, load_balancer, security_group, routes: Rc::default() };
+        if alb.props.fronting.is_none() {
+            alb.ingress(80, "HTTP, redirected to HTTPS");
+            alb.scope.add(
+                "HttpListener",
+                elb::Listener {
+                    load_balancer_arn: alb.load_balancer.ref_(),
+                    port: Some(80.into()),
+                    protocol: Some(elb::listener::Protocol::Http.into()),
+                    default_actions: List::items(vec![elb::listener::Action {
+                        type_: elb::listener::Type::Redirect.into(),
+                        redirect_config: Some(elb::listener::RedirectConfig {
+                            protocol: Some("HTTPS".into()),
+                            port: Some("443".into()),
+                            status_code: elb::listener::StatusCode::Http301.into(),
+                            ..Default::default()
+                        }),
+                        ..Default::default()
+                    }]),
+                    ..Default::default()
+                },
+            );
+        }
+        alb
+    }
+
+    /// The construct scope of the ALB.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// Whether a CloudFront distribution fronts it.
+    pub fn is_fronted(&self) -> bool {
+        self.props.fronting.is_some()
+    }
+
+    fn ingress(&self, port: u16, what: &str) {
+        let mut rule = ec2::SecurityGroupIngress {
+            group_id: Some(self.security_group.attr_group_id()),
+            ip_protocol: "tcp".into(),
+            from_port: Some(i64::from(port).into()),
+            to_port: Some(i64::from(port).into()),
+            ..Default::default()
+        };
+        match (&self.props.fronting, self.props.internal) {
+            (Some(f), _) => {
+                rule.source_prefix_list_id = Some(f.prefix_list_id.clone());
+                rule.description = Some(format!("{what} from CloudFront").into());
+            }
+            (None, true) => {
+                rule.cidr_ip = Some(self.props.vpc_cidr.clone());
+                rule.description = Some(format!("{what} from the VPC").into());
+            }
+            (None, false) => {
+                rule.cidr_ip = Some("0.0.0.0/0".into());
+                rule.description = Some(format!("{what} from the internet").into());
+            }
+        }
+        self.scope.add(&format!("Ingress{port}"), rule);
+    }
+
+    /// The HTTPS listener on `port`, created (with its security group ingress) on first use.
+    pub fn listener(&self, port: u16) -> Handle<elb::Listener> {
+        if let Some(l) = self.routes.borrow().listeners.get(&port) {
+            return *l;
+        }
+        if port == 80 || port == 0 {
+            self.scope.error(format!("listener port {port} cannot serve HTTPS; 80 redirects to HTTPS"));
+        }
+        self.ingress(port, "HTTPS");
+        let (status, body) = if self.is_fronted() { ("403", "Forbidden") } else { ("404", "Not Found") };
+        let listener = self.scope.add(
+            &format!("HttpsListener{port}"),
+            elb::Listener {
+                load_balancer_arn: self.load_balancer.ref_(),
+                port: Some(i64::from(port).into()),
+                protocol: Some(elb::listener::Protocol::Https.into()),
+                ssl_policy: Some(SSL_POLICY.into()),
+                certificates: Some(List::items(vec![elb::listener::Certificate {
+                    certificate_arn: Some(self.props.certificate_arn.clone()),
+                }])),
+                default_actions: List::items(vec![elb::listener::Action {
+                    type_: elb::listener::Type::FixedResponse.into(),
+                    fixed_response_config: Some(elb::listener::FixedResponseConfig {
+                        status_code: status.into(),
+                        content_type: Some("text/plain".into()),
+                        message_body: Some(body.into()),
+                    }),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+        );
+        self.routes.borrow_mut().listeners.insert(port, listener);
+        listener
+    }
+
+    /// Routes a service's traffic: a listener rule on `route.listener_port` matching its path
+    /// patterns (and the origin header when fronted). A listener port and path already claimed
+    /// by another service is a port clash, reported on the ALB's path.
+    pub fn add_route(&self, service: &str, route: RouteProps) -> Handle<elb::ListenerRule> {
+        let listener = self.listener(route.listener_port);
+        let catch_all = route.path_patterns.is_empty();
+        let paths: Vec<String> = if catch_all { vec!["/*".to_owned()] } else { route.path_patterns.clone() };
+        let max_paths = if self.is_fronted() { 4 } else { 5 };
+        if paths.len() > max_paths {
+            self.scope.error(format!(
+                "service {service}: {} path patterns; a listener rule takes at most {max_paths} here (5 condition values, one used by the origin header when fronted)",
+                paths.len()
+            ));
+        }
+        {
+            let mut routes = self.routes.borrow_mut();
+            for p in &paths {
+                if let Some(other) = routes.claimed.get(&(route.listener_port, p.clone())) {
+                    let msg = format!(
+                        "port clash on listener port {}: services {other} and {service} both route {p}; give one a path pattern or its own listener port",
+                        route.listener_port
+                    );
+                    drop(routes);
+                    self.scope.error(msg);
+                    routes = self.routes.borrow_mut();
+                } else {
+                    routes.claimed.insert((route.listener_port, p.clone()), service.to_owned());
+                }
+            }
+        }
+        let priority = if catch_all {
+            50_000
+        } else {
+            let mut routes = self.routes.borrow_mut();
+            let next = routes.next_priority.entry(route.listener_port).or_insert(10);
+            let p = *next;
+            *next += 10;
+            p
+        };
+        let mut conditions = vec![elb::listener_rule::RuleCondition {
+            field: Some("path-pattern".into()),
+            path_pattern_config: Some(elb::listener_rule::PathPatternConfig {
+                values: Some(List::items(paths.iter().map(|p| Value::from(p.as_str())).collect())),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }];
+        if let Some(f) = &self.props.fronting {
+            conditions.push(elb::listener_rule::RuleCondition {
+                field: Some("http-header".into()),
+                http_header_config: Some(elb::listener_rule::HttpHeaderConfig {
+                    http_header_name: Some(f.origin_verify.header_name.clone().into()),
+                    values: Some(List::items(vec![f.origin_verify.dynamic_reference().into()])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+        let forward = elb::listener_rule::Action {
+            type_: elb::listener_rule::Type::Forward.into(),
+            forward_config: Some(elb::listener_rule::ForwardConfig {
+                target_groups: Some(List::items(
+                    route
+                        .target_groups
+                        .iter()
+                        .map(|(arn, w)| elb::listener_rule::TargetGroupTuple {
+                            target_group_arn: Some(arn.clone()),
+                            weight: Some((*w).into()),
+                        })
+                        .collect(),
+                )),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        self.scope.add(
+            &format!("{service}Rule{}", route.listener_port),
+            elb::ListenerRule {
+                listener_arn: Some(listener.ref_()),
+                priority: priority.into(),
+                conditions: List::items(conditions),
+                actions: List::items(vec![forward]),
+                ..Default::default()
+            },
+        )
+    }
+
+    /// Lets the ALB reach a service's tasks: an egress rule to the tasks' security group on the
+    /// container port (the ALB has no other egress).
+    pub fn allow_to(&self, service: &str, target_security_group: Value<String>, port: u16) {
+        self.scope.add(
+            &format!("EgressTo{service}"),
+            ec2::SecurityGroupEgress {
+                group_id: self.security_group.attr_group_id(),
+                ip_protocol: "tcp".into(),
+                from_port: Some(i64::from(port).into()),
+                to_port: Some(i64::from(port).into()),
+                destination_security_group_id: Some(target_security_group),
+                description: Some(format!("to the {service} tasks").into()),
+                ..Default::default()
+            },
+        );
+    }
+
+    /// `AWS/ApplicationELB` `LoadBalancer` dimension.
+    pub fn full_name(&self) -> Value<String> {
+        self.load_balancer.attr_load_balancer_full_name()
+    }
+}
