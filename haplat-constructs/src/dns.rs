@@ -44,8 +44,9 @@
 //! let dns = FailoverDns::new(&edge, "Dns", props);
 //! assert_eq!(dns.health_checks.len(), 2);
 //! let t = app.synth().unwrap().template("shop-Edge").unwrap();
-//! let failover: Vec<&str> = t["Resources"].as_object().unwrap().values()
+//! let mut failover: Vec<&str> = t["Resources"].as_object().unwrap().values()
 //!     .filter_map(|r| r["Properties"]["Failover"].as_str()).collect();
+//! failover.sort();
 //! assert_eq!(failover, ["PRIMARY", "SECONDARY"]);
 //! ```
 

@@ -2,6 +2,8 @@
 //! default, built only from the generated L1 types of haplat-core.
 
 pub mod api;
+pub mod backup;
+pub mod chaos;
 pub mod cidr;
 pub mod dns;
 pub mod edge;
@@ -14,5 +16,6 @@ pub mod scaling;
 pub mod security;
 pub mod service;
 pub mod slo;
+pub mod websocket;
 
 pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};

@@ -17,7 +17,8 @@
 //! props.alarm_emails = vec!["oncall@example.com".into()];
 //! props.tables = vec![TableMetrics { name: "Orders".into(), table_name: "orders".into() }];
 //! let mon = RegionalMonitoring::new(&api, "Monitoring", props);
-//! assert_eq!(mon.critical_alarms.len(), 1); // the replication latency alarm of the table
+//! // Replication latency towards each region (each alarm exists in the other region's instance).
+//! assert_eq!(mon.critical_alarms.len(), 2);
 //! let assembly = app.synth().unwrap();
 //! let t = assembly.template("shop-Api").unwrap();
 //! let types: Vec<&str> = t["Resources"].as_object().unwrap().values()
@@ -47,8 +48,6 @@ pub(crate) enum KeyUser {
     Logs,
     /// CloudWatch alarms publishing to an encrypted SNS topic.
     CloudWatchAlarms,
-    /// Log delivery (`delivery.logs.amazonaws.com`), for vended logs.
-    LogDelivery,
 }
 
 /// A customer managed KMS key with yearly rotation, retained when deleted from the stack.
@@ -92,14 +91,6 @@ pub(crate) fn kms_key(scope: &Scope, id: &str, description: &str, users: &[KeyUs
                 "Resource" => "*",
                 "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.value() } },
             },
-            KeyUser::LogDelivery => expr_map! {
-                "Sid" => "LogDelivery",
-                "Effect" => "Allow",
-                "Principal" => expr_map! { "Service" => "delivery.logs.amazonaws.com" },
-                "Action" => expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource" => "*",
-                "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.value() } },
-            },
         });
     }
     scope.add(
@@ -121,7 +112,7 @@ pub(crate) fn log_group(
     retention_days: i64,
     key: Handle<Key>,
 ) -> Handle<LogGroup> {
-    let group = scope.add(
+    scope.add(
         id,
         LogGroup {
             log_group_name: name,
@@ -129,10 +120,7 @@ pub(crate) fn log_group(
             kms_key_id: Some(key.attr_arn()),
             ..Default::default()
         },
-    );
-    // The key policy must exist before CloudWatch Logs checks it.
-    scope.options(group).depends_on(key);
-    group
+    )
 }
 
 /// The retention periods CloudWatch Logs accepts, in days.

@@ -1,0 +1,327 @@
+//! AWS FIS experiment templates that test the platform's resilience in one region: stop a share
+//! of a service's ECS tasks, and cut the network of the private subnets of one availability
+//! zone. Every experiment stops when a critical alarm fires, logs to an encrypted log group, and
+//! runs with a role that may touch only its targets.
+//!
+//! The role is granted what FIS needs for these actions: `ecs:StopTask`/`ecs:DescribeTasks` on
+//! the tasks of the named clusters and `ecs:ListTasks` on their container instances; for the
+//! network disruption the network ACL actions FIS documents, scoped to the VPC's subnets and to
+//! network ACLs FIS creates (tagged `managedByFIS`). EC2 `Describe*` and
+//! `GetManagedPrefixListEntries` are the only actions on `*`: IAM has no resource for them.
+//! Whoever starts an experiment needs `logs:CreateLogDelivery` for its log configuration.
+//!
+//! ```
+//! use haplat_core::{App, Value};
+//! use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+//!
+//! let app = App::new("shop");
+//! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
+//! let mut props = ChaosProps::new(vec![Value::from("arn:aws:cloudwatch:us-east-1:1:alarm:5xx")]);
+//! props.services = vec![ChaosService { name: "Web".into(), cluster_name: "web".into(), service_name: "web".into() }];
+//! props.private_subnet_ids = vec!["subnet-1".into(), "subnet-2".into()];
+//! let chaos = ChaosExperiments::new(&api, "Chaos", props);
+//! assert_eq!(chaos.experiments.len(), 2);
+//! app.synth().unwrap();
+//! ```
+
+use std::collections::BTreeMap;
+
+use haplat_core::resources::fis::experiment_template::{
+    CloudWatchLogsConfiguration, ExperimentTemplate, ExperimentTemplateAction, ExperimentTemplateLogConfiguration,
+    ExperimentTemplateStopCondition, ExperimentTemplateTarget, ExperimentTemplateTargetFilter,
+};
+use haplat_core::resources::iam::role::{Policy, Role};
+use haplat_core::resources::logs::log_group::LogGroup;
+use haplat_core::value::{Expr, List, Value};
+use haplat_core::{Handle, Scope, expr_list, expr_map};
+
+use crate::monitoring::{KeyUser, check_retention, kms_key, log_group};
+
+/// An ECS service whose tasks an experiment stops.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosService {
+    /// An id for the experiment's construct path.
+    pub name: String,
+    /// The cluster's name.
+    pub cluster_name: Value<String>,
+    /// The service's name.
+    pub service_name: Value<String>,
+}
+
+/// The experiments of one region.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ChaosProps {
+    /// Alarms that stop every experiment (the region's critical alarms). At least one.
+    pub stop_alarm_arns: Vec<Value<String>>,
+    /// Services whose tasks to stop.
+    pub services: Vec<ChaosService>,
+    /// Percent of a service's tasks stopped (25).
+    pub stop_task_percent: u8,
+    /// The private subnets whose network the AZ experiment cuts (those of the first AZ of
+    /// the region are selected); none, no network experiment.
+    pub private_subnet_ids: Vec<Value<String>>,
+    /// How long the network stays cut (ISO 8601, `PT5M`).
+    pub disruption_duration: String,
+    /// Days experiment logs are kept (90).
+    pub log_retention_days: i64,
+}
+
+impl ChaosProps {
+    /// Stops at these alarms; 25 % of tasks; 5 minutes of network loss.
+    pub fn new(stop_alarm_arns: Vec<Value<String>>) -> Self {
+        ChaosProps {
+            stop_alarm_arns,
+            services: Vec::new(),
+            stop_task_percent: 25,
+            private_subnet_ids: Vec::new(),
+            disruption_duration: "PT5M".into(),
+            log_retention_days: 90,
+        }
+    }
+}
+
+/// FIS experiment templates, their role and log group (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct ChaosExperiments {
+    /// The role FIS assumes.
+    pub role: Handle<Role>,
+    /// The experiment log group.
+    pub logs: Handle<LogGroup>,
+    /// Every experiment template.
+    pub experiments: Vec<Handle<ExperimentTemplate>>,
+}
+
+impl ChaosExperiments {
+    /// Adds the experiments under `scope.child(id)`.
+    pub fn new(scope: &Scope, id: &str, props: ChaosProps) -> ChaosExperiments {
+        let scope = scope.child(id);
+        if props.stop_alarm_arns.is_empty() {
+            scope.error("an experiment needs at least one stop alarm; pass the region's critical alarms");
+        }
+        if props.stop_alarm_arns.len() > 5 {
+            scope.error(format!("FIS takes at most 5 stop conditions, {} given", props.stop_alarm_arns.len()));
+        }
+        if !(1..=100).contains(&props.stop_task_percent) {
+            scope.error(format!("stop_task_percent {}: use 1 to 100", props.stop_task_percent));
+        }
+        if props.services.is_empty() && props.private_subnet_ids.is_empty() {
+            scope.error("no services and no subnets: nothing to experiment on");
+        }
+        if !props.disruption_duration.starts_with("PT") {
+            scope.error(format!("duration {:?}: use ISO 8601 like PT5M", props.disruption_duration));
+        }
+        check_retention(&scope, props.log_retention_days);
+        let key = kms_key(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::Logs]);
+        let logs = log_group(&scope, "Logs", None, props.log_retention_days, key);
+        let log_arn = Value::sub_with(
+            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
+            [("Group", logs.ref_())],
+        );
+
+        let mut statements: Vec<Expr> = Vec::new();
+        if !props.services.is_empty() {
+            let tasks: Vec<Expr> = props
+                .services
+                .iter()
+                .map(|s| {
+                    Value::sub_with(
+                        "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:task/${Cluster}/*",
+                        [("Cluster", s.cluster_name.clone())],
+                    )
+                    .into()
+                })
+                .collect();
+            let instances: Vec<Expr> = props
+                .services
+                .iter()
+                .map(|s| {
+                    Value::sub_with(
+                        "arn:${AWS::Partition}:ecs:${AWS::Region}:${AWS::AccountId}:container-instance/${Cluster}/*",
+                        [("Cluster", s.cluster_name.clone())],
+                    )
+                    .into()
+                })
+                .collect();
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ecs:DescribeTasks", "ecs:StopTask"],
+                "Resource" => Expr::List(tasks),
+            });
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ecs:ListTasks"],
+                "Resource" => Expr::List(instances),
+            });
+        }
+        if !props.private_subnet_ids.is_empty() {
+            let ec2 = |what: &str| Value::sub(format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{what}"));
+            let subnets: Vec<Expr> = props
+                .private_subnet_ids
+                .iter()
+                .map(|s| {
+                    Value::sub_with(
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
+                        [("Subnet", s.clone())],
+                    )
+                    .into()
+                })
+                .collect();
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ec2:CreateNetworkAcl"],
+                "Resource" => expr_list![ec2("network-acl/*"), ec2("vpc/*")],
+                "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:RequestTag/managedByFIS" => "true" } },
+            });
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ec2:CreateTags"],
+                "Resource" => expr_list![ec2("network-acl/*")],
+                "Condition" => expr_map! { "StringEquals" => expr_map! { "ec2:CreateAction" => "CreateNetworkAcl" } },
+            });
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ec2:CreateNetworkAclEntry", "ec2:DeleteNetworkAcl", "ec2:DeleteNetworkAclEntry"],
+                "Resource" => expr_list![ec2("network-acl/*")],
+                "Condition" => expr_map! { "StringEquals" => expr_map! { "ec2:ResourceTag/managedByFIS" => "true" } },
+            });
+            let mut assoc = subnets.clone();
+            assoc.push(ec2("network-acl/*").into());
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list!["ec2:ReplaceNetworkAclAssociation"],
+                "Resource" => Expr::List(assoc),
+            });
+            statements.push(expr_map! {
+                "Effect" => "Allow",
+                "Action" => expr_list![
+                    "ec2:DescribeManagedPrefixLists",
+                    "ec2:DescribeNetworkAcls",
+                    "ec2:DescribeSubnets",
+                    "ec2:DescribeVpcs",
+                    "ec2:GetManagedPrefixListEntries"
+                ],
+                "Resource" => "*",
+            });
+        }
+        statements.push(expr_map! {
+            "Effect" => "Allow",
+            "Action" => expr_list!["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource" => expr_list![log_arn],
+        });
+        let role = scope.add(
+            "Role",
+            Role {
+                description: Some("Lets AWS FIS run the platform's chaos experiments on their targets only".into()),
+                assume_role_policy_document: expr_map! {
+                    "Version" => "2012-10-17",
+                    "Statement" => expr_list![expr_map! {
+                        "Effect" => "Allow",
+                        "Principal" => expr_map! { "Service" => "fis.amazonaws.com" },
+                        "Action" => "sts:AssumeRole",
+                        "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Value::sub("${AWS::AccountId}") } },
+                    }],
+                },
+                policies: Some(List::items(vec![Policy {
+                    policy_name: "Experiments".into(),
+                    policy_document: expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) },
+                }])),
+                ..Default::default()
+            },
+        );
+        let stop_conditions = List::items(
+            props
+                .stop_alarm_arns
+                .iter()
+                .map(|a| ExperimentTemplateStopCondition { source: "aws:cloudwatch:alarm".into(), value: Some(a.clone()) })
+                .collect(),
+        );
+        let log_configuration = ExperimentTemplateLogConfiguration {
+            log_schema_version: 2.into(),
+            cloud_watch_logs_configuration: Some(CloudWatchLogsConfiguration {
+                log_group_arn: Value::sub_with(
+                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
+                    [("Group", logs.ref_())],
+                ),
+            }),
+            s3_configuration: None,
+        };
+        let mut experiments = Vec::new();
+        for s in &props.services {
+            let target = ExperimentTemplateTarget {
+                resource_type: "aws:ecs:task".into(),
+                selection_mode: format!("PERCENT({})", props.stop_task_percent).into(),
+                parameters: Some(BTreeMap::from([
+                    ("cluster".to_owned(), s.cluster_name.clone()),
+                    ("service".to_owned(), s.service_name.clone()),
+                ])),
+                ..Default::default()
+            };
+            experiments.push(scope.add(
+                &format!("StopTasks{}", s.name),
+                ExperimentTemplate {
+                    description: format!("Stop {}% of the tasks of {}", props.stop_task_percent, s.name).into(),
+                    role_arn: role.attr_arn(),
+                    stop_conditions: stop_conditions.clone(),
+                    targets: BTreeMap::from([("Tasks".to_owned(), target)]),
+                    actions: Some(BTreeMap::from([(
+                        "StopTasks".to_owned(),
+                        ExperimentTemplateAction {
+                            action_id: "aws:ecs:stop-task".into(),
+                            targets: Some(BTreeMap::from([("Tasks".to_owned(), Value::from("Tasks"))])),
+                            ..Default::default()
+                        },
+                    )])),
+                    log_configuration: Some(log_configuration.clone()),
+                    tags: Some(BTreeMap::from([("Name".to_owned(), Value::from(format!("stop-tasks-{}", s.name.to_lowercase())))])),
+                    ..Default::default()
+                },
+            ));
+        }
+        if !props.private_subnet_ids.is_empty() {
+            let subnets: Vec<Value<String>> = props
+                .private_subnet_ids
+                .iter()
+                .map(|s| Value::sub_with("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}", [("Subnet", s.clone())]))
+                .collect();
+            let target = ExperimentTemplateTarget {
+                resource_type: "aws:ec2:subnet".into(),
+                selection_mode: "ALL".into(),
+                resource_arns: Some(List::items(subnets)),
+                filters: Some(List::items(vec![ExperimentTemplateTargetFilter {
+                    path: "AvailabilityZone".into(),
+                    values: List::items(vec![Value::select(0, List::get_azs(""))]),
+                }])),
+                ..Default::default()
+            };
+            experiments.push(scope.add(
+                "AzNetworkDisruption",
+                ExperimentTemplate {
+                    description: format!(
+                        "Cut all traffic of the private subnets of the first availability zone for {}",
+                        props.disruption_duration
+                    )
+                    .into(),
+                    role_arn: role.attr_arn(),
+                    stop_conditions: stop_conditions.clone(),
+                    targets: BTreeMap::from([("Subnets".to_owned(), target)]),
+                    actions: Some(BTreeMap::from([(
+                        "DisruptConnectivity".to_owned(),
+                        ExperimentTemplateAction {
+                            action_id: "aws:network:disrupt-connectivity".into(),
+                            parameters: Some(BTreeMap::from([
+                                ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
+                                ("scope".to_owned(), Value::from("all")),
+                            ])),
+                            targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
+                            ..Default::default()
+                        },
+                    )])),
+                    log_configuration: Some(log_configuration.clone()),
+                    tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("az-network-disruption"))])),
+                    ..Default::default()
+                },
+            ));
+        }
+        ChaosExperiments { role, logs, experiments }
+    }
+}

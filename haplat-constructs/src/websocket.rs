@@ -1,0 +1,316 @@
+//! A WebSocket API: API Gateway v2 (`WEBSOCKET`) with `$connect`, `$disconnect` and `$default`
+//! routes to one Lambda function (inline code or a zip in S3), a stage with throttling and JSON
+//! access logs in a KMS-encrypted log group, the function's own encrypted log group, X-Ray
+//! tracing, a least-privilege execution role (its log group, replying on this API's
+//! connections, X-Ray) and the permission for this API alone to invoke the function.
+//!
+//! API Gateway writes WebSocket access logs with the account's API Gateway CloudWatch role
+//! (`AWS::ApiGateway::Account`, one per account and region): set it once per region outside
+//! this construct.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::websocket::{WebSocketApi, WebSocketApiProps, LambdaCode};
+//!
+//! let app = App::new("chat");
+//! let api = app.stack_set("Realtime", &["us-east-1", "eu-west-1"]);
+//! let ws = WebSocketApi::new(&api, "Chat", WebSocketApiProps::new(LambdaCode::inline_echo()));
+//! let t = app.synth().unwrap().template("chat-Realtime").unwrap();
+//! let routes: Vec<&str> = t["Resources"].as_object().unwrap().values()
+//!     .filter(|r| r["Type"] == "AWS::ApiGatewayV2::Route")
+//!     .map(|r| r["Properties"]["RouteKey"].as_str().unwrap()).collect();
+//! assert_eq!(routes.len(), 3);
+//! # let _ = ws;
+//! ```
+
+use std::collections::BTreeMap;
+
+use haplat_core::resources::apigatewayv2::api::Api;
+use haplat_core::resources::apigatewayv2::integration::Integration;
+use haplat_core::resources::apigatewayv2::route::Route;
+use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
+use haplat_core::resources::iam::role::{Policy, Role};
+use haplat_core::resources::lambda::function::{Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig};
+use haplat_core::resources::lambda::permission::Permission as LambdaPermission;
+use haplat_core::resources::logs::log_group::LogGroup;
+use haplat_core::value::{Expr, List, Value};
+use haplat_core::{Handle, Scope, expr_list, expr_map};
+
+use crate::monitoring::{KeyUser, check_retention, kms_key, log_group};
+
+/// Where the function's code comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LambdaCode {
+    /// Source inline in the template (at most 4 KB), Python.
+    Inline(String),
+    /// A zip in S3.
+    S3 {
+        /// The bucket.
+        bucket: Value<String>,
+        /// The key.
+        key: Value<String>,
+    },
+}
+
+impl LambdaCode {
+    /// A Python handler that accepts connections and echoes every message back to its sender.
+    pub fn inline_echo() -> Self {
+        LambdaCode::Inline(
+            r#"import json, os, boto3
+
+def handler(event, context):
+    ctx = event["requestContext"]
+    if ctx["routeKey"] in ("$connect", "$disconnect"):
+        return {"statusCode": 200}
+    api = boto3.client("apigatewaymanagementapi", endpoint_url=os.environ["CALLBACK_URL"])
+    api.post_to_connection(ConnectionId=ctx["connectionId"], Data=(event.get("body") or "").encode())
+    return {"statusCode": 200}
+"#
+            .to_owned(),
+        )
+    }
+}
+
+/// What a [`WebSocketApi`] runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct WebSocketApiProps {
+    /// The function's code.
+    pub code: LambdaCode,
+    /// The handler (`index.handler` for inline code).
+    pub handler: String,
+    /// Memory, MB (256).
+    pub memory_mb: i64,
+    /// Timeout, seconds (29, API Gateway's own limit).
+    pub timeout_seconds: i64,
+    /// Extra environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// Steady-state requests per second of the stage (500).
+    pub throttling_rate: f64,
+    /// Burst of the stage (1000).
+    pub throttling_burst: i64,
+    /// The stage name (`live`).
+    pub stage_name: String,
+    /// Days logs are kept (90).
+    pub log_retention_days: i64,
+}
+
+impl WebSocketApiProps {
+    /// Python 3.12, 256 MB, 29 s, 500 rps / 1000 burst, stage `live`.
+    pub fn new(code: LambdaCode) -> Self {
+        WebSocketApiProps {
+            code,
+            handler: "index.handler".into(),
+            memory_mb: 256,
+            timeout_seconds: 29,
+            environment: BTreeMap::new(),
+            throttling_rate: 500.0,
+            throttling_burst: 1000,
+            stage_name: "live".into(),
+            log_retention_days: 90,
+        }
+    }
+}
+
+/// The API, its function and logs (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct WebSocketApi {
+    /// The API.
+    pub api: Handle<Api>,
+    /// The stage.
+    pub stage: Handle<Stage>,
+    /// The function.
+    pub function: Handle<Function>,
+    /// Its execution role.
+    pub role: Handle<Role>,
+    /// The access log group.
+    pub access_logs: Handle<LogGroup>,
+    /// The function's log group.
+    pub function_logs: Handle<LogGroup>,
+}
+
+impl WebSocketApi {
+    /// Adds the API under `scope.child(id)`.
+    pub fn new(scope: &Scope, id: &str, props: WebSocketApiProps) -> WebSocketApi {
+        let scope = scope.child(id);
+        if let LambdaCode::Inline(src) = &props.code {
+            if src.len() > 4096 {
+                scope.error(format!("inline code is {} bytes; Lambda takes at most 4096 inline: use LambdaCode::S3", src.len()));
+            }
+        }
+        if !(128..=10240).contains(&props.memory_mb) {
+            scope.error(format!("memory {} MB: use 128 to 10240", props.memory_mb));
+        }
+        if !(1..=29).contains(&props.timeout_seconds) {
+            scope.error(format!("timeout {} s: API Gateway waits at most 29 s", props.timeout_seconds));
+        }
+        if props.stage_name.is_empty() || !props.stage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
+        }
+        check_retention(&scope, props.log_retention_days);
+        let key = kms_key(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::Logs]);
+        let access_logs = log_group(&scope, "AccessLogs", None, props.log_retention_days, key);
+        let function_logs = log_group(&scope, "FunctionLogs", None, props.log_retention_days, key);
+
+        let api = scope.add(
+            "Api",
+            Api {
+                name: Some(Value::sub(format!("${{AWS::StackName}}-{id}"))),
+                protocol_type: Some("WEBSOCKET".into()),
+                route_selection_expression: Some("$request.body.action".into()),
+                ..Default::default()
+            },
+        );
+        let role = scope.add(
+            "FunctionRole",
+            Role {
+                description: Some("Runs the WebSocket handler: its logs, replies on this API's connections, X-Ray".into()),
+                assume_role_policy_document: expr_map! {
+                    "Version" => "2012-10-17",
+                    "Statement" => expr_list![expr_map! {
+                        "Effect" => "Allow",
+                        "Principal" => expr_map! { "Service" => "lambda.amazonaws.com" },
+                        "Action" => "sts:AssumeRole",
+                    }],
+                },
+                policies: Some(List::items(vec![Policy {
+                    policy_name: "Handler".into(),
+                    policy_document: expr_map! {
+                        "Version" => "2012-10-17",
+                        "Statement" => expr_list![
+                            expr_map! {
+                                "Effect" => "Allow",
+                                "Action" => expr_list!["logs:CreateLogStream", "logs:PutLogEvents"],
+                                "Resource" => expr_list![Value::sub_with(
+                                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
+                                    [("Group", function_logs.ref_())],
+                                )],
+                            },
+                            expr_map! {
+                                "Effect" => "Allow",
+                                "Action" => expr_list!["execute-api:ManageConnections"],
+                                "Resource" => expr_list![Value::sub_with(
+                                    format!("arn:${{AWS::Partition}}:execute-api:${{AWS::Region}}:${{AWS::AccountId}}:${{Api}}/{}/POST/@connections/*", props.stage_name),
+                                    [("Api", api.ref_())],
+                                )],
+                            },
+                            expr_map! {
+                                "Effect" => "Allow",
+                                "Action" => expr_list!["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
+                                "Resource" => "*",
+                            },
+                        ],
+                    },
+                }])),
+                ..Default::default()
+            },
+        );
+        let mut variables: BTreeMap<String, Expr> =
+            props.environment.iter().map(|(k, v)| (k.clone(), Expr::from(v.as_str()))).collect();
+        variables.insert(
+            "CALLBACK_URL".into(),
+            Value::sub_with(
+                format!("https://${{Api}}.execute-api.${{AWS::Region}}.${{AWS::URLSuffix}}/{}", props.stage_name),
+                [("Api", api.ref_())],
+            )
+            .into(),
+        );
+        let function = scope.add(
+            "Function",
+            Function {
+                description: Some(format!("Handles the {id} WebSocket routes").into()),
+                runtime: Some(Runtime::Python312.into()),
+                handler: Some(props.handler.clone().into()),
+                code: match &props.code {
+                    LambdaCode::Inline(src) => Code { zip_file: Some(src.clone().into()), ..Default::default() },
+                    LambdaCode::S3 { bucket, key } => {
+                        Code { s3_bucket: Some(bucket.clone()), s3_key: Some(key.clone()), ..Default::default() }
+                    }
+                },
+                role: role.attr_arn(),
+                memory_size: Some(props.memory_mb.into()),
+                timeout: Some(props.timeout_seconds.into()),
+                tracing_config: Some(TracingConfig { mode: Some(Mode::Active.into()) }),
+                logging_config: Some(LoggingConfig {
+                    log_group: Some(function_logs.ref_()),
+                    log_format: Some(LogFormat::Json.into()),
+                    ..Default::default()
+                }),
+                environment: Some(Environment { variables: Some(variables) }),
+                ..Default::default()
+            },
+        );
+        let integration = scope.add(
+            "Integration",
+            Integration {
+                api_id: api.ref_(),
+                integration_type: "AWS_PROXY".into(),
+                integration_uri: Some(Value::sub_with(
+                    "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
+                    [("Function", function.attr_arn())],
+                )),
+                ..Default::default()
+            },
+        );
+        let mut routes = Vec::new();
+        for (rid, key) in [("ConnectRoute", "$connect"), ("DisconnectRoute", "$disconnect"), ("DefaultRoute", "$default")] {
+            routes.push(scope.add(
+                rid,
+                Route {
+                    api_id: api.ref_(),
+                    route_key: key.into(),
+                    operation_name: Some(rid.trim_end_matches("Route").into()),
+                    target: Some(Value::sub_with("integrations/${Integration}", [("Integration", integration.ref_())])),
+                    ..Default::default()
+                },
+            ));
+        }
+        let stage = scope.add(
+            "Stage",
+            Stage {
+                api_id: api.ref_(),
+                stage_name: props.stage_name.clone().into(),
+                auto_deploy: Some(true.into()),
+                default_route_settings: Some(RouteSettings {
+                    throttling_rate_limit: Some(props.throttling_rate.into()),
+                    throttling_burst_limit: Some(props.throttling_burst.into()),
+                    detailed_metrics_enabled: Some(true.into()),
+                    data_trace_enabled: Some(false.into()),
+                    ..Default::default()
+                }),
+                access_log_settings: Some(AccessLogSettings {
+                    destination_arn: Some(access_logs.attr_arn()),
+                    format: Some(
+                        r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","eventType":"$context.eventType","routeKey":"$context.routeKey","status":"$context.status","connectionId":"$context.connectionId","integrationError":"$context.integrationErrorMessage"}"#
+                            .into(),
+                    ),
+                }),
+                ..Default::default()
+            },
+        );
+        for r in &routes {
+            scope.options(stage).depends_on(*r);
+        }
+        scope.add(
+            "InvokePermission",
+            LambdaPermission {
+                action: "lambda:InvokeFunction".into(),
+                function_name: function.ref_(),
+                principal: "apigateway.amazonaws.com".into(),
+                source_arn: Some(Value::sub_with(
+                    "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*",
+                    [("Api", api.ref_())],
+                )),
+                ..Default::default()
+            },
+        );
+        WebSocketApi { api, stage, function, role, access_logs, function_logs }
+    }
+
+    /// The `wss://` URL of the stage.
+    pub fn url(&self) -> Value<String> {
+        Value::sub_with(
+            "wss://${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}/${Stage}",
+            [("Api", self.api.ref_()), ("Stage", self.stage.ref_())],
+        )
+    }
+}

@@ -1,0 +1,599 @@
+//! The global, data and operations constructs: GlobalTable, EdgeDistribution, FailoverDns,
+//! backup, monitoring, SLOs, chaos experiments and the WebSocket API, asserted on their
+//! synthesized templates and linted by cfn-lint.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef, Routing};
+use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, MANAGED_RULE_GROUPS, OriginSecret, OriginSecretProps};
+use haplat_constructs::global_table::{
+    Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
+};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::security::{Grantee, Permission};
+use haplat_constructs::slo::{BurnWindow, Sli, Slo, SloProps};
+use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint, ServiceMetrics};
+use haplat_core::{App, Assembly, Value};
+use serde_json::Value as Json;
+
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
+    RegionalEndpoint {
+        region: region.into(),
+        role,
+        dns_name: format!("api-123.{region}.elb.amazonaws.com").into(),
+        hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
+        health_check_path: "/health".into(),
+    }
+}
+
+fn endpoints() -> Vec<RegionalEndpoint> {
+    vec![endpoint("us-east-1", RegionRole::Primary), endpoint("eu-west-1", RegionRole::Secondary)]
+}
+
+/// Every global construct over two regions, in the stacks and waves an app would use.
+fn platform(mode: DrMode) -> App {
+    let app = App::new("globaltest");
+    // Wave 1: per-region keys and backups.
+    let keys_stack = app.stack_set("Data", &REGIONS);
+    let keys = RegionalKeys::new(&keys_stack, "Keys");
+    BackupPlan::new(
+        &keys_stack,
+        "Backup",
+        BackupPlanProps::new("globaltest-backups", BackupSelection::Tag("backup".into(), "daily".into())),
+    );
+    // Wave 2: the global table and the origin secret in the primary region.
+    let global = app.stack("Global", "us-east-1");
+    let mut props = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
+    props.sort_key = Some(KeyAttr::string("sk"));
+    props.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customer"), Some(KeyAttr::number("createdAt")))];
+    props.ttl_attribute = Some("expiresAt".into());
+    props.encryption = TableEncryption::CustomerManaged(keys.arns());
+    props.tags = vec![("backup".into(), "daily".into())];
+    let table = GlobalTable::new(&global, "Orders", props);
+    let mut sp = OriginSecretProps::new("globaltest/origin-verify", &REGIONS);
+    sp.keys = keys.arns();
+    let secret = OriginSecret::new(&global, "OriginVerify", sp);
+    // Wave 3: what runs in every region next to the API.
+    let api = app.stack_set("Ops", &REGIONS);
+    secret.bind(&api);
+    let svc = ServiceMetrics {
+        name: "Web".into(),
+        cluster_name: "web-cluster".into(),
+        service_name: "web".into(),
+        load_balancer_full_name: "app/api/0123456789abcdef".into(),
+        target_group_full_name: "targetgroup/web/0123456789abcdef".into(),
+    };
+    let mut mp = RegionalMonitoringProps::new(&REGIONS);
+    mp.alarm_emails = vec!["oncall@example.com".into()];
+    mp.services = vec![svc.clone()];
+    mp.tables = vec![table.metrics()];
+    let mon = RegionalMonitoring::new(&api, "Monitoring", mp);
+    let lb = ("LoadBalancer", svc.load_balancer_full_name.clone());
+    let mut windows = BurnWindow::page_defaults();
+    windows.push(BurnWindow::ticket_default());
+    let mut slo = SloProps::new(
+        99.9,
+        Sli::ErrorRatio {
+            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()]),
+            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb.clone()]),
+        },
+    )
+    .with_actions(vec![mon.topic_arn()]);
+    slo.windows = windows;
+    Slo::new(&api, "Availability", slo);
+    Slo::new(
+        &api,
+        "Latency",
+        SloProps::new(
+            99.0,
+            Sli::Latency { metric: MetricRef::new("AWS/ApplicationELB", "TargetResponseTime", [lb]), threshold: 0.3 },
+        ),
+    );
+    let mut cp = ChaosProps::new(mon.critical_alarm_arns().into_iter().take(1).collect());
+    cp.services = vec![ChaosService { name: "Web".into(), cluster_name: svc.cluster_name.clone(), service_name: svc.service_name.clone() }];
+    cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into()];
+    ChaosExperiments::new(&api, "Chaos", cp);
+    WebSocketApi::new(&api, "Chat", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    // Wave 4: the edge in us-east-1.
+    let edge = app.stack("Edge", "us-east-1");
+    let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
+    let mut ep = EdgeDistributionProps::new(zone.clone(), endpoints());
+    ep.mode = mode;
+    if mode == DrMode::ActivePassive {
+        ep.read_only_paths = vec!["/catalog/*".into()];
+    }
+    ep.origin_secret = Some(secret);
+    let cdn = EdgeDistribution::new(&edge, "Cdn", ep);
+    let mut dp = FailoverDnsProps::new(zone, endpoints());
+    dp.mode = mode;
+    dp.distribution_domain = Some(cdn.domain_name());
+    FailoverDns::new(&edge, "Dns", dp);
+    app
+}
+
+fn synth(app: &App) -> Assembly {
+    app.synth().unwrap_or_else(|e| panic!("synth failed:\n{e}"))
+}
+
+/// Every resource of a type in every template: (stack, logical id, resource).
+fn resources<'a>(templates: &'a [(String, Json)], ty: &str) -> Vec<(&'a str, &'a str, &'a Json)> {
+    let mut out = Vec::new();
+    for (stack, t) in templates {
+        for (id, r) in t["Resources"].as_object().unwrap() {
+            if r["Type"] == ty {
+                out.push((stack.as_str(), id.as_str(), r));
+            }
+        }
+    }
+    out
+}
+
+fn templates(a: &Assembly) -> Vec<(String, Json)> {
+    a.manifest.stacks.iter().map(|s| (s.name.clone(), a.template(&s.name).unwrap())).collect()
+}
+
+#[test]
+fn stateful_resources_are_retained() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    for ty in [
+        "AWS::DynamoDB::GlobalTable",
+        "AWS::KMS::Key",
+        "AWS::Logs::LogGroup",
+        "AWS::Backup::BackupVault",
+        "AWS::S3::Bucket",
+        "AWS::Route53::HostedZone",
+    ] {
+        let found = resources(&t, ty);
+        assert!(!found.is_empty(), "no {ty} in the templates");
+        for (stack, id, r) in found {
+            assert_eq!(r["DeletionPolicy"], "Retain", "{stack}/{id} ({ty})");
+            assert_eq!(r["UpdateReplacePolicy"], "Retain", "{stack}/{id} ({ty})");
+        }
+    }
+}
+
+#[test]
+fn every_log_group_and_table_is_kms_encrypted_and_tables_recover_to_a_point_in_time() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    for (stack, id, r) in resources(&t, "AWS::Logs::LogGroup") {
+        assert!(r["Properties"]["KmsKeyId"].is_object(), "{stack}/{id} has no KMS key");
+    }
+    let tables = resources(&t, "AWS::DynamoDB::GlobalTable");
+    assert_eq!(tables.len(), 1);
+    let p = &tables[0].2["Properties"];
+    assert_eq!(p["SSESpecification"], serde_json::json!({"SSEEnabled": true, "SSEType": "KMS"}));
+    assert_eq!(p["StreamSpecification"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
+    assert_eq!(p["TimeToLiveSpecification"], serde_json::json!({"AttributeName": "expiresAt", "Enabled": true}));
+    let replicas = p["Replicas"].as_array().unwrap();
+    let regions: Vec<&str> = replicas.iter().map(|r| r["Region"].as_str().unwrap()).collect();
+    assert_eq!(regions, ["us-east-1", "eu-west-1"], "home replica first");
+    for r in replicas {
+        assert_eq!(r["PointInTimeRecoverySpecification"]["PointInTimeRecoveryEnabled"], true);
+        assert_eq!(r["DeletionProtectionEnabled"], true);
+        // The customer managed key of the replica's own region, read from the keys' stack set.
+        assert!(r["SSESpecification"]["KMSMasterKeyId"]["Ref"].is_string(), "{r}");
+    }
+    // The keys' stack set deploys before the table's stack.
+    let wave = |name: &str| a.manifest.waves.iter().position(|w| w.iter().any(|s| s == name)).unwrap();
+    assert!(wave("globaltest-Data") < wave("globaltest-Global"));
+    assert!(wave("globaltest-Global") < wave("globaltest-Ops"));
+    assert!(wave("globaltest-Global") < wave("globaltest-Edge"));
+}
+
+#[test]
+fn provisioned_tables_autoscale_reads_per_replica_and_writes_per_table() {
+    let app = App::new("prov");
+    let s = app.stack("Data", "us-east-1");
+    let mut props = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
+    props.indexes = vec![TableIndex::new("byKind", KeyAttr::string("kind"), None)];
+    props.billing = Billing::Provisioned { read: Capacity::new(5, 100), write: Capacity::new(5, 50) };
+    GlobalTable::new(&s, "T", props);
+    let t = synth(&app).template("prov-Data").unwrap();
+    let one = [("prov-Data".to_owned(), t)];
+    let p = &resources(&one, "AWS::DynamoDB::GlobalTable")[0].2["Properties"];
+    assert_eq!(p["BillingMode"], "PROVISIONED");
+    assert_eq!(p["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MaxCapacity"], 50);
+    assert_eq!(p["GlobalSecondaryIndexes"][0]["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MinCapacity"], 5);
+    for r in p["Replicas"].as_array().unwrap() {
+        assert_eq!(r["ReadProvisionedThroughputSettings"]["ReadCapacityAutoScalingSettings"]["MaxCapacity"], 100);
+        assert_eq!(r["GlobalSecondaryIndexes"][0]["IndexName"], "byKind");
+    }
+}
+
+/// A grantee that records what it is granted.
+struct Recorder(std::cell::RefCell<Vec<Permission>>);
+impl Grantee for Recorder {
+    fn grant(&self, p: &Permission) {
+        self.0.borrow_mut().push(p.clone());
+    }
+}
+
+#[test]
+fn table_grants_name_the_table_and_its_indexes_in_the_grantees_region() {
+    let app = App::new("grants");
+    let s = app.stack("Data", "us-east-1");
+    let mut props = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
+    props.indexes = vec![TableIndex::new("byKind", KeyAttr::string("kind"), None)];
+    let table = GlobalTable::new(&s, "T", props);
+    let r = Recorder(Default::default());
+    table.grant_read(&r);
+    table.grant_read_write(&r);
+    let granted = r.0.borrow();
+    assert!(granted[0].problems().is_empty());
+    assert!(!granted[0].actions.contains(&"dynamodb:PutItem".to_owned()));
+    assert!(granted[1].actions.contains(&"dynamodb:PutItem".to_owned()));
+    let arns: Vec<Json> = granted[1].resources.iter().map(|v| v.to_json()).collect();
+    assert_eq!(arns.len(), 2);
+    let tmpl = |j: &Json| j["Fn::Sub"][0].as_str().unwrap().to_owned();
+    assert_eq!(tmpl(&arns[0]), "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}");
+    assert_eq!(tmpl(&arns[1]), "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}/index/byKind");
+    for p in granted.iter() {
+        assert!(p.actions.iter().all(|a| !a.contains('*')));
+    }
+}
+
+#[test]
+fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let acls = resources(&t, "AWS::WAFv2::WebACL");
+    assert_eq!(acls.len(), 1);
+    let p = &acls[0].2["Properties"];
+    assert_eq!(p["Scope"], "CLOUDFRONT");
+    let rules = p["Rules"].as_array().unwrap();
+    for g in MANAGED_RULE_GROUPS {
+        assert!(
+            rules.iter().any(|r| r["Statement"]["ManagedRuleGroupStatement"]["Name"] == g
+                && r["Statement"]["ManagedRuleGroupStatement"]["VendorName"] == "AWS"),
+            "no rule for {g}"
+        );
+    }
+    let rate = rules.iter().find(|r| r["Statement"]["RateBasedStatement"].is_object()).expect("a rate limit rule");
+    assert_eq!(rate["Statement"]["RateBasedStatement"]["AggregateKeyType"], "IP");
+    assert_eq!(rate["Statement"]["RateBasedStatement"]["Limit"], 2000);
+    assert!(rate["Action"]["Block"].is_object());
+    assert_eq!(resources(&t, "AWS::WAFv2::LoggingConfiguration").len(), 1);
+    let groups = resources(&t, "AWS::Logs::LogGroup");
+    assert!(groups.iter().any(|(_, _, g)| g["Properties"]["LogGroupName"]["Fn::Sub"]
+        .as_str()
+        .is_some_and(|n| n.starts_with("aws-waf-logs-"))));
+}
+
+#[test]
+fn cloudfront_is_https_only_with_modern_tls_and_api_policies() {
+    for mode in [DrMode::ActiveActive, DrMode::ActivePassive] {
+        let a = synth(&platform(mode));
+        let t = templates(&a);
+        let d = resources(&t, "AWS::CloudFront::Distribution");
+        assert_eq!(d.len(), 1);
+        let c = &d[0].2["Properties"]["DistributionConfig"];
+        assert_eq!(c["ViewerCertificate"]["MinimumProtocolVersion"], "TLSv1.2_2021");
+        assert_eq!(c["ViewerCertificate"]["SslSupportMethod"], "sni-only");
+        assert_eq!(c["HttpVersion"], "http2and3");
+        let mut behaviors = vec![c["DefaultCacheBehavior"].clone()];
+        behaviors.extend(c["CacheBehaviors"].as_array().cloned().unwrap_or_default());
+        for b in &behaviors {
+            assert_eq!(b["ViewerProtocolPolicy"], "https-only");
+            assert_eq!(b["CachePolicyId"], "4135ea2d-6df8-44a3-9df3-4b5a84be39ad");
+            assert_eq!(b["OriginRequestPolicyId"], "b689b0a8-53d0-40ab-baf2-68738e2966ac");
+        }
+        for o in c["Origins"].as_array().unwrap() {
+            assert_eq!(o["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
+            assert_eq!(o["OriginCustomHeaders"][0]["HeaderName"], "X-Origin-Verify");
+            assert_eq!(o["OriginCustomHeaders"][0]["HeaderValue"], "{{resolve:secretsmanager:globaltest/origin-verify}}");
+        }
+        match mode {
+            DrMode::ActiveActive => {
+                assert!(c["OriginGroups"].is_null());
+                assert_eq!(c["Origins"][0]["DomainName"], "origin.example.com");
+            }
+            DrMode::ActivePassive => {
+                let g = &c["OriginGroups"]["Items"][0];
+                assert_eq!(g["FailoverCriteria"]["StatusCodes"]["Items"], serde_json::json!([500, 502, 503, 504]));
+                let members: Vec<&str> =
+                    g["Members"]["Items"].as_array().unwrap().iter().map(|m| m["OriginId"].as_str().unwrap()).collect();
+                assert_eq!(members, ["primary-us-east-1", "secondary-eu-west-1"]);
+                assert_eq!(c["CacheBehaviors"][0]["TargetOriginId"], "failover");
+                assert_eq!(c["CacheBehaviors"][0]["AllowedMethods"], serde_json::json!(["GET", "HEAD", "OPTIONS"]));
+            }
+        }
+        let bucket = resources(&t, "AWS::S3::Bucket");
+        let bp = &bucket[0].2["Properties"];
+        assert_eq!(bp["PublicAccessBlockConfiguration"]["BlockPublicAcls"], true);
+        assert_eq!(bp["OwnershipControls"]["Rules"][0]["ObjectOwnership"], "BucketOwnerPreferred");
+        assert!(bp["BucketEncryption"].is_object());
+    }
+}
+
+#[test]
+fn records_follow_the_mode_with_a_health_check_and_alarm_per_region() {
+    for (mode, routing_key) in [(DrMode::ActiveActive, "Region"), (DrMode::ActivePassive, "Failover")] {
+        let a = synth(&platform(mode));
+        let t = templates(&a);
+        let records = resources(&t, "AWS::Route53::RecordSet");
+        let routed: Vec<&Json> =
+            records.iter().map(|r| &r.2["Properties"]).filter(|p| p["Name"] == "origin.example.com.").collect();
+        assert_eq!(routed.len(), 2, "{mode:?}");
+        for p in &routed {
+            assert!(p[routing_key].is_string(), "{mode:?}: {p}");
+            assert!(p["HealthCheckId"]["Ref"].is_string());
+            assert!(p.get(if routing_key == "Region" { "Failover" } else { "Region" }).is_none());
+        }
+        if mode == DrMode::ActivePassive {
+            let mut f: Vec<(&str, &str)> =
+                routed.iter().map(|p| (p["SetIdentifier"].as_str().unwrap(), p["Failover"].as_str().unwrap())).collect();
+            f.sort();
+            assert_eq!(f, [("eu-west-1", "SECONDARY"), ("us-east-1", "PRIMARY")]);
+        }
+        for name in ["example.com.", "www.example.com."] {
+            let aliases: Vec<&Json> = records.iter().map(|r| &r.2["Properties"]).filter(|p| p["Name"] == name).collect();
+            assert_eq!(aliases.len(), 2, "A and AAAA for {name}");
+            for p in aliases {
+                assert_eq!(p["AliasTarget"]["HostedZoneId"], "Z2FDTNDATAQYW2");
+            }
+        }
+        let checks = resources(&t, "AWS::Route53::HealthCheck");
+        assert_eq!(checks.len(), 2);
+        for (_, _, c) in &checks {
+            let cfg = &c["Properties"]["HealthCheckConfig"];
+            assert_eq!(cfg["Type"], "HTTPS");
+            assert_eq!(cfg["ResourcePath"], "/health");
+        }
+        let hc_alarms: Vec<_> = resources(&t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .filter(|(_, _, a)| a["Properties"]["Namespace"] == "AWS/Route53")
+            .collect();
+        assert_eq!(hc_alarms.len(), 2);
+        for (stack, _, _) in hc_alarms {
+            assert_eq!(stack, "globaltest-Edge");
+        }
+    }
+}
+
+#[test]
+fn weighted_records_carry_the_weights() {
+    let app = App::new("weights");
+    let edge = app.stack("Edge", "us-east-1");
+    let mut p = FailoverDnsProps::new(HostedZoneRef::existing("Z123", "example.com"), endpoints());
+    p.routing = Routing::Weighted(BTreeMap::from([("us-east-1".into(), 90), ("eu-west-1".into(), 10)]));
+    FailoverDns::new(&edge, "Dns", p);
+    let t = synth(&app).template("weights-Edge").unwrap();
+    let mut weights: Vec<i64> = t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter_map(|r| r["Properties"]["Weight"].as_i64())
+        .collect();
+    weights.sort();
+    assert_eq!(weights, [10, 90]);
+}
+
+/// Actions IAM offers on no resource but `*` (read-only discovery and X-Ray telemetry).
+const UNSCOPABLE: &[&str] = &[
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
+    "ec2:GetManagedPrefixListEntries",
+    "xray:PutTelemetryRecords",
+    "xray:PutTraceSegments",
+];
+
+#[test]
+fn iam_policies_name_concrete_resources_and_actions() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let roles = resources(&t, "AWS::IAM::Role");
+    assert!(roles.len() >= 3);
+    for (stack, id, role) in roles {
+        for policy in role["Properties"]["Policies"].as_array().into_iter().flatten() {
+            for st in policy["PolicyDocument"]["Statement"].as_array().unwrap() {
+                let actions: Vec<&str> = st["Action"].as_array().unwrap().iter().map(|a| a.as_str().unwrap()).collect();
+                for a in &actions {
+                    assert!(!a.contains('*'), "{stack}/{id}: wildcard action {a}");
+                }
+                if st["Resource"] == "*" {
+                    for a in &actions {
+                        assert!(UNSCOPABLE.contains(a), "{stack}/{id}: {a} on every resource");
+                    }
+                } else {
+                    for r in st["Resource"].as_array().unwrap() {
+                        assert_ne!(r, "*", "{stack}/{id}");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn monitoring_alarms_on_the_platform_thresholds_to_an_encrypted_topic() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = a.template("globaltest-Ops").unwrap();
+    let one = [("globaltest-Ops".to_owned(), t.clone())];
+    let topic = &resources(&one, "AWS::SNS::Topic")[0].2;
+    assert!(topic["Properties"]["KmsMasterKeyId"].is_object());
+    assert_eq!(resources(&one, "AWS::SNS::Subscription")[0].2["Properties"]["Protocol"], "email");
+    let alarms = resources(&one, "AWS::CloudWatch::Alarm");
+    let described = |needle: &str| {
+        alarms
+            .iter()
+            .filter(|(_, _, a)| a["Properties"]["AlarmDescription"].as_str().is_some_and(|d| d.contains(needle)))
+            .map(|(_, _, a)| &a["Properties"])
+            .collect::<Vec<_>>()
+    };
+    let rate = described("5xx");
+    assert_eq!(rate[0]["Threshold"], 5.0);
+    assert!(rate[0]["AlarmDescription"].as_str().unwrap().starts_with("[critical]"));
+    assert!(rate[0]["Metrics"].as_array().unwrap().iter().any(|m| m["Expression"].is_string()));
+    for what in ["CPU", "memory"] {
+        let a = described(what);
+        assert_eq!(a[0]["Threshold"], 80.0, "{what}");
+        assert!(a[0]["AlarmDescription"].as_str().unwrap().starts_with("[warning]"));
+    }
+    assert_eq!(described("targets failing").len(), 1);
+    assert_eq!(described("throttled").len(), 1);
+    let replication = described("replication to");
+    assert_eq!(replication.len(), 2);
+    // Each replication alarm exists only in the region it does not point at.
+    for (_, _, a) in &alarms {
+        if a["Properties"]["MetricName"] == "ReplicationLatency" {
+            let cond = a["Condition"].as_str().unwrap();
+            assert!(t["Conditions"][cond]["Fn::Not"].is_array());
+        }
+    }
+    assert_eq!(resources(&one, "AWS::CloudWatch::Dashboard").len(), 1);
+    // Burn-rate alarms: two per window, joined by a composite.
+    let composites = resources(&one, "AWS::CloudWatch::CompositeAlarm");
+    assert_eq!(composites.len(), 3 + 2);
+    assert!(composites.iter().any(|(_, _, c)| c["Properties"]["AlarmRule"]["Fn::Sub"][0]
+        .as_str()
+        .is_some_and(|r| r.contains(" AND "))));
+}
+
+#[test]
+fn chaos_experiments_stop_on_the_critical_alarm_and_log() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let ex = resources(&t, "AWS::FIS::ExperimentTemplate");
+    assert_eq!(ex.len(), 2);
+    for (_, _, e) in ex {
+        let p = &e["Properties"];
+        assert_eq!(p["StopConditions"][0]["Source"], "aws:cloudwatch:alarm");
+        assert!(p["StopConditions"][0]["Value"]["Fn::GetAtt"].is_array());
+        assert_eq!(p["LogConfiguration"]["LogSchemaVersion"], 2);
+    }
+}
+
+#[test]
+fn websocket_api_traces_logs_and_is_invoked_by_its_api_only() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let f = &resources(&t, "AWS::Lambda::Function")[0].2["Properties"];
+    assert_eq!(f["TracingConfig"]["Mode"], "Active");
+    assert!(f["LoggingConfig"]["LogGroup"]["Ref"].is_string());
+    let perm = &resources(&t, "AWS::Lambda::Permission")[0].2["Properties"];
+    assert_eq!(perm["Principal"], "apigateway.amazonaws.com");
+    assert!(perm["SourceArn"]["Fn::Sub"].is_array());
+    let stage = &resources(&t, "AWS::ApiGatewayV2::Stage")[0].2["Properties"];
+    assert!(stage["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"].is_array());
+    assert_eq!(stage["DefaultRouteSettings"]["ThrottlingBurstLimit"], 1000);
+}
+
+fn errors_of(app: &App) -> String {
+    match app.synth() {
+        Ok(_) => panic!("synth should fail"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn misuse_is_an_error_naming_the_construct_path() {
+    // Failover asked over an API with one region.
+    let app = App::new("misuse");
+    let edge = app.stack("Edge", "us-east-1");
+    let mut p = EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), vec![endpoint("us-east-1", RegionRole::Primary)]);
+    p.mode = DrMode::ActivePassive;
+    EdgeDistribution::new(&edge, "Cdn", p);
+    let e = errors_of(&app);
+    assert!(e.contains("Edge/Cdn") && e.contains("failover"), "{e}");
+
+    // A FailoverDns with no primary.
+    let app = App::new("misuse");
+    let edge = app.stack("Edge", "us-east-1");
+    let p = FailoverDnsProps::new(
+        HostedZoneRef::existing("Z1", "example.com"),
+        vec![endpoint("us-east-1", RegionRole::Secondary), endpoint("eu-west-1", RegionRole::Secondary)],
+    );
+    FailoverDns::new(&edge, "Dns", p);
+    let e = errors_of(&app);
+    assert!(e.contains("Edge/Dns") && e.contains("no primary"), "{e}");
+
+    // Edge and DNS outside us-east-1.
+    let app = App::new("misuse");
+    let s = app.stack("Edge", "eu-west-1");
+    EdgeDistribution::new(&s, "Cdn", EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()));
+    FailoverDns::new(&s, "Dns", FailoverDnsProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()));
+    let e = errors_of(&app);
+    assert!(e.contains("Edge/Cdn") && e.contains("Edge/Dns") && e.contains("us-east-1"), "{e}");
+
+    // A global table in a stack set, or away from its replicas.
+    let app = App::new("misuse");
+    let s = app.stack_set("Data", &REGIONS);
+    GlobalTable::new(&s, "Orders", GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS));
+    let s2 = app.stack("Other", "ap-southeast-2");
+    let mut p = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
+    p.encryption = TableEncryption::CustomerManaged(BTreeMap::from([("us-east-1".into(), Value::from("k"))]));
+    GlobalTable::new(&s2, "Orders", p);
+    let e = errors_of(&app);
+    assert!(e.contains("Data/Orders") && e.contains("stack set"), "{e}");
+    assert!(e.contains("Other/Orders") && e.contains("home region needs a replica"), "{e}");
+    assert!(e.contains("no customer managed key given for the replica in eu-west-1"), "{e}");
+
+    // Backups copied to the next region of a one-region stack; an SLO of 100%.
+    let app = App::new("misuse");
+    let s = app.stack("Data", "us-east-1");
+    BackupPlan::new(&s, "Backup", BackupPlanProps::new("vault", BackupSelection::Tag("backup".into(), "daily".into())));
+    let mut bp = BackupPlanProps::new("vault2", BackupSelection::Resources(vec![]));
+    bp.copy_to = CopyTo::Nowhere;
+    BackupPlan::new(&s, "Backup2", bp);
+    let lb = ("LoadBalancer", Value::from("x"));
+    let m = MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb]);
+    Slo::new(&s, "Slo", SloProps::new(100.0, Sli::ErrorRatio { bad: m.clone(), total: m }));
+    let e = errors_of(&app);
+    assert!(e.contains("Data/Backup") && e.contains("no next region"), "{e}");
+    assert!(e.contains("Data/Backup2") && e.contains("names no resources"), "{e}");
+    assert!(e.contains("Data/Slo") && e.contains("between 0 and 100"), "{e}");
+}
+
+/// The pinned cfn-lint, installed by `scripts/install-tools.sh`.
+fn cfn_lint() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
+    let dir = std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join(".tools"));
+    let exe = dir.join("venv/bin/cfn-lint");
+    if !exe.exists() {
+        let status = Command::new(root.join("scripts/install-tools.sh")).status();
+        assert!(
+            status.is_ok_and(|s| s.success()) && exe.exists(),
+            "cfn-lint is not installed at {} and scripts/install-tools.sh could not install it (needs python3 and PyPI)",
+            exe.display()
+        );
+    }
+    exe
+}
+
+#[test]
+fn global_templates_pass_cfn_lint_in_every_region() {
+    let dir = std::env::temp_dir().join(format!("haplat-global-lint-{}", std::process::id()));
+    let mut failures = Vec::new();
+    for mode in [DrMode::ActiveActive, DrMode::ActivePassive] {
+        let out = dir.join(format!("{mode:?}"));
+        let a = platform(mode).synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
+        for stack in &a.manifest.stacks {
+            let regions = stack.target.regions();
+            let file = out.join(&stack.template);
+            let o = Command::new(cfn_lint())
+                .arg("--regions")
+                .args(&regions)
+                .args(["--format", "parseable", "--"])
+                .arg(&file)
+                .output()
+                .expect("cfn-lint runs");
+            // Exit code bits: 2 errors, 4 warnings, 8 informational.
+            if o.status.code().unwrap_or(1) & !8 != 0 {
+                failures.push(format!("{} ({mode:?}, {}):\n{}{}", stack.name, regions.join(","), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
+            }
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(failures.is_empty(), "cfn-lint found problems:\n{}", failures.join("\n"));
+}
