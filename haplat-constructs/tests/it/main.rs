@@ -2,3 +2,4 @@
 //! and linted.
 
 mod global;
+mod regional;

@@ -1,0 +1,682 @@
+//! The regional half (MultiRegionApi and its parts): behaviours asserted on synthesized
+//! templates, misuse reported with construct paths, and cfn-lint over every region.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+use std::process::Command;
+
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::cidr::Ipv4Cidr;
+use haplat_constructs::scaling::StepScaling;
+use haplat_constructs::security::{Grantable, Grantee, Permission, SecretRef, UNSCOPED_ACTIONS};
+use haplat_constructs::service::{Deployment, ServiceProps};
+use haplat_constructs::{DrMode, OriginVerify, RegionSpec};
+use haplat_core::App;
+use serde_json::{Value as Json, json};
+
+const ZONE: &str = "Z0123456789ABCDEFGHIJ";
+
+fn services() -> Vec<ServiceProps> {
+    let mut orders = ServiceProps::new("Orders", "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.2.0", 8080);
+    orders.path_patterns = vec!["/orders/*".into()];
+    orders.xray = true;
+    orders.cpu = 512;
+    orders.memory = 2048;
+    orders.secrets.insert("DB_PASSWORD".into(), SecretRef::new("shop/db-password"));
+    orders.environment.insert("MODE".into(), "prod".into());
+    orders.scaling.step = Some(StepScaling {
+        namespace: "Shop".into(),
+        metric_name: "QueueDepth".into(),
+        dimensions: [("Queue".to_owned(), "orders".to_owned())].into(),
+        statistic: "Average".into(),
+        threshold: 100.0,
+        steps: vec![(0.0, Some(100.0), 1), (100.0, None, 3)],
+    });
+    let mut web = ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8081);
+    web.deployment = Deployment::Linear { step_percent: 20.0, step_minutes: 2 };
+    let mut admin = ServiceProps::new("Admin", "public.ecr.aws/nginx/nginx:1.27", 9000);
+    admin.internal = true;
+    admin.deployment = Deployment::Rolling;
+    vec![orders, web, admin]
+}
+
+fn props(regions: Vec<RegionSpec>) -> ApiProps {
+    ApiProps {
+        services: services(),
+        interface_endpoints: true,
+        ..ApiProps::new(regions, "api.example.com", ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+    }
+}
+
+fn two_regions() -> Vec<RegionSpec> {
+    vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-west-2")]
+}
+
+fn fronted(mut p: ApiProps) -> ApiProps {
+    p.fronted_by_cloudfront = Some(OriginVerify::new("shop/origin-verify"));
+    p
+}
+
+fn synth(p: ApiProps) -> Json {
+    let app = App::new("shop");
+    MultiRegionApi::new(&app, "Api", p);
+    let assembly = app.synth().unwrap_or_else(|e| panic!("synth failed:\n{e}"));
+    assembly.template("shop-Api").expect("the Api template")
+}
+
+fn synth_err(p: ApiProps) -> String {
+    let app = App::new("shop");
+    MultiRegionApi::new(&app, "Api", p);
+    match app.synth() {
+        Ok(_) => panic!("synth should have failed"),
+        Err(e) => e.to_string(),
+    }
+}
+
+fn resources<'a>(t: &'a Json, type_: &str) -> Vec<(&'a String, &'a Json)> {
+    t["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == type_).collect()
+}
+
+fn reference(v: &Json) -> Option<&str> {
+    v.get("Ref").and_then(Json::as_str).or_else(|| v.get("Fn::GetAtt").and_then(|a| a[0].as_str()))
+}
+
+// ---------------------------------------------------------------- regions and CIDRs
+
+#[test]
+fn cidrs_never_overlap_whether_allocated_or_given() {
+    let regions = vec![
+        RegionSpec::primary("us-east-1"),
+        RegionSpec::secondary("us-west-2").with_cidr("10.0.0.0/16"),
+        RegionSpec::secondary("eu-west-1"),
+        RegionSpec::secondary("eu-central-1").with_cidr("10.2.0.0/20"),
+    ];
+    let t = synth(props(regions));
+    let config = t["Mappings"]["RegionConfig"].as_object().unwrap();
+    let cidrs: Vec<(String, Ipv4Cidr)> =
+        config.iter().map(|(r, c)| (r.clone(), c["VpcCidr"].as_str().unwrap().parse().unwrap())).collect();
+    assert_eq!(cidrs.len(), 4);
+    assert_eq!(config["us-west-2"]["VpcCidr"], "10.0.0.0/16");
+    assert_eq!(config["eu-central-1"]["VpcCidr"], "10.2.0.0/20");
+    for (i, (ra, a)) in cidrs.iter().enumerate() {
+        for (rb, b) in &cidrs[i + 1..] {
+            assert!(!a.overlaps(b), "{ra} {a} overlaps {rb} {b}");
+        }
+    }
+    // The smaller VPC gets smaller subnets: 6 subnets of a /20 are /23s (9 host bits).
+    assert_eq!(config["eu-central-1"]["SubnetBits"], 9);
+    assert_eq!(config["us-east-1"]["SubnetBits"], 13);
+    // The VPC takes its CIDR from the mapping; subnets are carved with Fn::Cidr in Fn::GetAZs zones.
+    let (_, vpc) = resources(&t, "AWS::EC2::VPC")[0];
+    assert_eq!(vpc["Properties"]["CidrBlock"], json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]}));
+    for (_, s) in resources(&t, "AWS::EC2::Subnet") {
+        assert_eq!(s["Properties"]["CidrBlock"]["Fn::Select"][1]["Fn::Cidr"][0], vpc["Properties"]["CidrBlock"]);
+        assert_eq!(s["Properties"]["AvailabilityZone"]["Fn::Select"][1], json!({"Fn::GetAZs": ""}));
+    }
+}
+
+#[test]
+fn overlapping_or_invalid_cidrs_are_errors_naming_the_path() {
+    let err = synth_err(props(vec![
+        RegionSpec::primary("us-east-1").with_cidr("10.0.0.0/16"),
+        RegionSpec::secondary("us-west-2").with_cidr("10.0.128.0/17"),
+    ]));
+    assert!(err.contains("Api: region us-west-2: VPC CIDR 10.0.128.0/17 overlaps 10.0.0.0/16"), "{err}");
+    let err = synth_err(props(vec![RegionSpec::primary("us-east-1").with_cidr("10.0.0.1/16")]));
+    assert!(err.contains("Api: region us-east-1: \"10.0.0.1/16\" is not an IPv4 CIDR block"), "{err}");
+    let err = synth_err(props(vec![RegionSpec::primary("us-east-1").with_cidr("8.8.0.0/16")]));
+    assert!(err.contains("not a private range"), "{err}");
+}
+
+#[test]
+fn region_misuse_is_reported_with_the_path() {
+    let err = synth_err(props(vec![RegionSpec::secondary("us-east-1"), RegionSpec::secondary("us-west-2")]));
+    assert!(err.contains("Api: exactly one region must be primary; 0 are"), "{err}");
+    let err = synth_err(props(vec![RegionSpec::primary("us-east-1"), RegionSpec::primary("us-west-2")]));
+    assert!(err.contains("Api: exactly one region must be primary; 2 are (us-east-1, us-west-2)"), "{err}");
+    let err = synth_err(props(vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-east-1")]));
+    assert!(err.contains("Api: region us-east-1 is listed more than once"), "{err}");
+    let err = synth_err(props(vec![]));
+    assert!(err.contains("Api: a MultiRegionApi needs at least one region"), "{err}");
+    for azs in [1, 7] {
+        let err = synth_err(ApiProps { azs, ..props(two_regions()) });
+        assert!(err.contains(&format!("Api/Network: {azs} availability zones asked; use 2 to 6")), "{err}");
+    }
+}
+
+#[test]
+fn azs_and_nat_mode_shape_the_network() {
+    use haplat_constructs::network::NatMode;
+    let t = synth(ApiProps { azs: 2, nat: NatMode::Single, ..props(two_regions()) });
+    assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 4);
+    assert_eq!(resources(&t, "AWS::EC2::NatGateway").len(), 1);
+    let t = synth(ApiProps { azs: 6, ..props(two_regions()) });
+    assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 12);
+    assert_eq!(resources(&t, "AWS::EC2::NatGateway").len(), 6);
+    let t = synth(props(two_regions()));
+    let endpoints: BTreeSet<String> = resources(&t, "AWS::EC2::VPCEndpoint")
+        .iter()
+        .map(|(_, e)| e["Properties"]["ServiceName"]["Fn::Sub"].as_str().unwrap().replace("com.amazonaws.${AWS::Region}.", ""))
+        .collect();
+    assert_eq!(endpoints, ["dynamodb", "ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"].map(String::from).into());
+    let (_, vpc) = resources(&t, "AWS::EC2::VPC")[0];
+    assert_eq!(vpc["Properties"]["EnableDnsHostnames"], true);
+    assert_eq!(vpc["Properties"]["EnableDnsSupport"], true);
+    assert_eq!(resources(&t, "AWS::EC2::FlowLog").len(), 1);
+}
+
+// ---------------------------------------------------------------- placement
+
+/// Subnets whose default route goes to the internet gateway.
+fn public_subnets(t: &Json) -> BTreeSet<String> {
+    let igw_tables: BTreeSet<&str> = resources(t, "AWS::EC2::Route")
+        .iter()
+        .filter(|(_, r)| r["Properties"].get("GatewayId").is_some())
+        .map(|(_, r)| reference(&r["Properties"]["RouteTableId"]).unwrap())
+        .collect();
+    resources(t, "AWS::EC2::SubnetRouteTableAssociation")
+        .iter()
+        .filter(|(_, a)| igw_tables.contains(reference(&a["Properties"]["RouteTableId"]).unwrap()))
+        .map(|(_, a)| reference(&a["Properties"]["SubnetId"]).unwrap().to_owned())
+        .collect()
+}
+
+fn refs_in(v: &Json, out: &mut Vec<String>) {
+    match v {
+        Json::Object(m) => {
+            if let Some(r) = reference(v) {
+                out.push(r.to_owned());
+            }
+            m.values().for_each(|x| refs_in(x, out));
+        }
+        Json::Array(a) => a.iter().for_each(|x| refs_in(x, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn tasks_run_only_in_private_subnets_and_only_albs_and_nat_in_public_ones() {
+    let t = synth(props(two_regions()));
+    let public = public_subnets(&t);
+    assert_eq!(public.len(), 3);
+    let all: BTreeSet<String> = resources(&t, "AWS::EC2::Subnet").iter().map(|(id, _)| (*id).clone()).collect();
+    assert_eq!(all.len(), 6);
+    for (_, s) in resources(&t, "AWS::EC2::Subnet") {
+        assert_eq!(s["Properties"]["MapPublicIpOnLaunch"], false);
+    }
+    let services = resources(&t, "AWS::ECS::Service");
+    assert_eq!(services.len(), 3);
+    for (id, s) in services {
+        let vpc = &s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"];
+        assert_eq!(vpc["AssignPublicIp"], "DISABLED", "{id}");
+        let subnets: Vec<&str> = vpc["Subnets"].as_array().unwrap().iter().map(|s| reference(s).unwrap()).collect();
+        assert_eq!(subnets.len(), 3);
+        for sn in subnets {
+            assert!(all.contains(sn) && !public.contains(sn), "{id} runs in {sn}, a public subnet");
+        }
+        assert_eq!(s["Properties"]["LaunchType"], "FARGATE");
+    }
+    // Whatever refers to a public subnet is a NAT gateway, an internet-facing ALB or a route table association.
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let mut refs = Vec::new();
+        refs_in(&r["Properties"], &mut refs);
+        if refs.iter().any(|x| public.contains(x)) {
+            let ty = r["Type"].as_str().unwrap();
+            let ok = match ty {
+                "AWS::EC2::NatGateway" | "AWS::EC2::SubnetRouteTableAssociation" => true,
+                "AWS::ElasticLoadBalancingV2::LoadBalancer" => r["Properties"]["Scheme"] == "internet-facing",
+                _ => false,
+            };
+            assert!(ok, "{id} ({ty}) is placed in a public subnet");
+        }
+    }
+    // The internal ALB lives in the private subnets.
+    let internal: Vec<_> = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .into_iter()
+        .filter(|(_, l)| l["Properties"]["Scheme"] == "internal")
+        .collect();
+    assert_eq!(internal.len(), 1);
+}
+
+// ---------------------------------------------------------------- security groups
+
+/// Every ingress rule of the template: (security group logical id, rule).
+fn ingress_rules(t: &Json) -> Vec<(String, Json)> {
+    let mut out = Vec::new();
+    for (id, sg) in resources(t, "AWS::EC2::SecurityGroup") {
+        for r in sg["Properties"]["SecurityGroupIngress"].as_array().into_iter().flatten() {
+            out.push((id.clone(), r.clone()));
+        }
+    }
+    for (_, r) in resources(t, "AWS::EC2::SecurityGroupIngress") {
+        out.push((reference(&r["Properties"]["GroupId"]).unwrap().to_owned(), r["Properties"].clone()));
+    }
+    out
+}
+
+#[test]
+fn security_groups_open_only_the_ports_in_use() {
+    let t = synth(props(two_regions()));
+    let container_ports: BTreeSet<i64> = [8080, 8081, 9000].into();
+    let task_sgs: BTreeSet<String> = resources(&t, "AWS::ECS::Service")
+        .iter()
+        .map(|(_, s)| reference(&s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"][0]).unwrap().to_owned())
+        .collect();
+    let alb_sgs: BTreeSet<String> = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .iter()
+        .map(|(_, l)| reference(&l["Properties"]["SecurityGroups"][0]).unwrap().to_owned())
+        .collect();
+    let rules = ingress_rules(&t);
+    assert!(!rules.is_empty());
+    for (sg, r) in &rules {
+        let (from, to) = (r["FromPort"].as_i64().unwrap(), r["ToPort"].as_i64().unwrap());
+        assert_eq!(from, to, "{sg}: port ranges are never opened");
+        assert_eq!(r["IpProtocol"], "tcp");
+        if task_sgs.contains(sg) {
+            assert!(container_ports.contains(&from), "{sg} opens {from}");
+            let src = reference(&r["SourceSecurityGroupId"]).expect("tasks admit a security group, not addresses");
+            assert!(alb_sgs.contains(src), "{sg} admits {src}, not an ALB");
+        } else if alb_sgs.contains(sg) {
+            assert!(from == 443 || from == 80, "{sg} opens {from}");
+        } else {
+            assert_eq!(from, 443, "{sg} (endpoints) opens {from}");
+            assert!(r.get("CidrIp").is_some_and(|c| c.get("Fn::FindInMap").is_some()), "endpoints admit the VPC only: {r}");
+        }
+    }
+    // Every task port is open to exactly its ALB, and the ALBs reach tasks only on those ports.
+    for (_, e) in resources(&t, "AWS::EC2::SecurityGroupEgress") {
+        assert!(container_ports.contains(&e["Properties"]["FromPort"].as_i64().unwrap()));
+        assert!(task_sgs.contains(reference(&e["Properties"]["DestinationSecurityGroupId"]).unwrap()));
+    }
+    // Tasks only call out on HTTPS.
+    for sg in &task_sgs {
+        let egress = &t["Resources"][sg]["Properties"]["SecurityGroupEgress"];
+        assert_eq!(egress.as_array().unwrap().len(), 1);
+        assert_eq!(egress[0]["FromPort"], 443);
+    }
+}
+
+#[test]
+fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
+    let t = synth(fronted(props(two_regions())));
+    for (sg, r) in ingress_rules(&t) {
+        assert_ne!(r.get("CidrIp"), Some(&json!("0.0.0.0/0")), "{sg} is open to the internet");
+        if r["FromPort"] == 80 {
+            let vpc = json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]});
+            assert_eq!(r["CidrIp"], vpc, "{sg} opens port 80 beyond the VPC (only the internal ALB may, to the VPC)");
+        }
+    }
+    let public_alb = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .into_iter()
+        .find(|(_, l)| l["Properties"]["Scheme"] == "internet-facing")
+        .unwrap();
+    let alb_sg = reference(&public_alb.1["Properties"]["SecurityGroups"][0]).unwrap();
+    let from_cloudfront: Vec<Json> = ingress_rules(&t).into_iter().filter(|(sg, _)| sg == alb_sg).map(|(_, r)| r).collect();
+    assert_eq!(from_cloudfront.len(), 1);
+    assert_eq!(
+        from_cloudfront[0]["SourcePrefixListId"],
+        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "CloudFrontPrefixList"]})
+    );
+    let config = &t["Mappings"]["RegionConfig"];
+    assert_eq!(config["us-east-1"]["CloudFrontPrefixList"], "pl-3b927c52");
+    assert_eq!(config["us-west-2"]["CloudFrontPrefixList"], "pl-82a045eb");
+    // No plain-HTTP listener on the public ALB; its HTTPS listener answers 403 unless a rule
+    // matches, and every rule of the public ALB requires the secret origin header.
+    let listeners = resources(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let on_public: Vec<_> = listeners.iter().filter(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0)).collect();
+    assert!(on_public.iter().all(|(_, l)| l["Properties"]["Protocol"] == "HTTPS"));
+    let public_listener = listeners.iter().find(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0)).unwrap();
+    assert_eq!(public_listener.1["Properties"]["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"], "403");
+    let rules: Vec<_> = resources(&t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+        .into_iter()
+        .filter(|(_, r)| reference(&r["Properties"]["ListenerArn"]) == Some(public_listener.0.as_str()))
+        .collect();
+    assert_eq!(rules.len(), 2);
+    for (id, r) in rules {
+        let header = r["Properties"]["Conditions"].as_array().unwrap().iter().find(|c| c["Field"] == "http-header");
+        let header = header.unwrap_or_else(|| panic!("{id} does not check the origin header"));
+        assert_eq!(header["HttpHeaderConfig"]["HttpHeaderName"], "X-Origin-Verify");
+        assert_eq!(header["HttpHeaderConfig"]["Values"], json!(["{{resolve:secretsmanager:shop/origin-verify}}"]));
+    }
+}
+
+#[test]
+fn an_unfronted_alb_redirects_http_and_speaks_tls_1_2_and_1_3_only() {
+    let t = synth(props(two_regions()));
+    let listeners = resources(&t, "AWS::ElasticLoadBalancingV2::Listener");
+    let http: Vec<_> = listeners.iter().filter(|(_, l)| l["Properties"]["Protocol"] == "HTTP").collect();
+    assert_eq!(http.len(), 2, "one redirect per ALB");
+    for (_, l) in http {
+        assert_eq!(l["Properties"]["DefaultActions"][0]["RedirectConfig"]["Protocol"], "HTTPS");
+        assert_eq!(l["Properties"]["DefaultActions"][0]["RedirectConfig"]["StatusCode"], "HTTP_301");
+    }
+    for (_, l) in listeners.iter().filter(|(_, l)| l["Properties"]["Protocol"] == "HTTPS") {
+        assert_eq!(l["Properties"]["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
+        assert_eq!(reference(&l["Properties"]["Certificates"][0]["CertificateArn"]).is_some(), true);
+    }
+    for (_, lb) in resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
+        let attrs: BTreeMap<&str, &str> = lb["Properties"]["LoadBalancerAttributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| (a["Key"].as_str().unwrap(), a["Value"].as_str().unwrap()))
+            .collect();
+        assert_eq!(attrs["deletion_protection.enabled"], "true");
+        assert_eq!(attrs["routing.http.drop_invalid_header_fields.enabled"], "true");
+    }
+    // A created certificate is DNS-validated in the zone, for the domain and its regional name.
+    let (_, cert) = resources(&t, "AWS::CertificateManager::Certificate")[0];
+    assert_eq!(cert["Properties"]["ValidationMethod"], "DNS");
+    assert_eq!(cert["Properties"]["DomainValidationOptions"][0]["HostedZoneId"], ZONE);
+}
+
+#[test]
+fn given_certificates_are_looked_up_per_region() {
+    let arns: BTreeMap<String, String> = [
+        ("us-east-1".to_owned(), "arn:aws:acm:us-east-1:111111111111:certificate/a".to_owned()),
+        ("us-west-2".to_owned(), "arn:aws:acm:us-west-2:111111111111:certificate/b".to_owned()),
+    ]
+    .into();
+    let t = synth(ApiProps { certificate: ApiCertificate::Arns(arns.clone()), ..props(two_regions()) });
+    assert!(resources(&t, "AWS::CertificateManager::Certificate").is_empty());
+    assert_eq!(t["Mappings"]["RegionConfig"]["us-west-2"]["CertificateArn"], arns["us-west-2"].as_str());
+    let mut wrong = arns.clone();
+    wrong.insert("us-west-2".into(), "arn:aws:acm:us-east-1:111111111111:certificate/b".into());
+    let err = synth_err(ApiProps { certificate: ApiCertificate::Arns(wrong), ..props(two_regions()) });
+    assert!(err.contains("Api: certificate") && err.contains("is not an ACM certificate ARN of that region"), "{err}");
+    let mut missing = arns;
+    missing.remove("us-west-2");
+    let err = synth_err(ApiProps { certificate: ApiCertificate::Arns(missing), ..props(two_regions()) });
+    assert!(err.contains("Api: region value \"CertificateArn\" has no value for us-west-2"), "{err}");
+}
+
+// ---------------------------------------------------------------- IAM and encryption
+
+fn statements(t: &Json) -> Vec<(String, Json)> {
+    let mut out = Vec::new();
+    for (id, role) in resources(t, "AWS::IAM::Role") {
+        for p in role["Properties"]["Policies"].as_array().into_iter().flatten() {
+            for s in p["PolicyDocument"]["Statement"].as_array().unwrap() {
+                out.push((id.clone(), s.clone()));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn iam_policies_name_concrete_resources() {
+    let t = synth(fronted(props(two_regions())));
+    let st = statements(&t);
+    assert!(st.len() > 8);
+    for (role, s) in &st {
+        assert_eq!(s["Effect"], "Allow");
+        let actions: Vec<&str> = match &s["Action"] {
+            Json::String(a) => vec![a.as_str()],
+            Json::Array(a) => a.iter().map(|x| x.as_str().unwrap()).collect(),
+            other => panic!("{role}: odd Action {other}"),
+        };
+        for a in &actions {
+            assert!(!a.contains('*'), "{role}: wildcard action {a}");
+        }
+        if s["Resource"] == "*" {
+            for a in &actions {
+                assert!(UNSCOPED_ACTIONS.contains(a), "{role}: {a} on every resource");
+            }
+        } else {
+            for r in s["Resource"].as_array().unwrap() {
+                assert_ne!(r, "*", "{role}");
+            }
+        }
+    }
+    // Trust policies are limited to the account.
+    for (id, role) in resources(&t, "AWS::IAM::Role") {
+        let trust = &role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(trust["Condition"]["StringEquals"]["aws:SourceAccount"], json!({"Ref": "AWS::AccountId"}), "{id}");
+    }
+}
+
+#[test]
+fn the_execution_role_reads_exactly_the_service_secrets_and_image() {
+    let t = synth(props(two_regions()));
+    let st = statements(&t);
+    let orders_exec: Vec<&Json> = st.iter().filter(|(r, _)| r.starts_with("OrdersExecutionRole")).map(|(_, s)| s).collect();
+    let secrets = orders_exec.iter().find(|s| s["Action"] == json!(["secretsmanager:GetSecretValue"])).unwrap();
+    assert_eq!(
+        secrets["Resource"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/db-password-??????"}])
+    );
+    let pull = orders_exec.iter().find(|s| s["Action"][0] == "ecr:BatchCheckLayerAvailability").unwrap();
+    assert_eq!(pull["Resource"], json!([{"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/orders"}]));
+    // A public image needs no ECR permission at all.
+    assert!(!st.iter().any(|(r, s)| r.starts_with("WebExecutionRole") && s.to_string().contains("ecr:")));
+    // The X-Ray daemon runs beside Orders only, and only Orders' task role may send traces.
+    let (_, td) = resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    let names: Vec<&str> = td["Properties"]["ContainerDefinitions"].as_array().unwrap().iter().map(|c| c["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["app", "xray-daemon"]);
+    assert_eq!(td["Properties"]["Cpu"], "512");
+    assert_eq!(td["Properties"]["Memory"], "2048");
+    let tracing: Vec<&String> = st.iter().filter(|(_, s)| s.to_string().contains("xray:PutTraceSegments")).map(|(r, _)| r).collect();
+    assert_eq!(tracing.len(), 1);
+    assert!(tracing[0].starts_with("OrdersTaskRole"));
+    assert_eq!(td["Properties"]["ContainerDefinitions"][0]["Secrets"], json!([{"Name": "DB_PASSWORD", "ValueFrom": "shop/db-password"}]));
+}
+
+#[test]
+fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    let web = api.service("Web").unwrap();
+    web.grant(&SecretRef::new("shop/api-key").read());
+    web.grant_read_write(&api.key);
+    web.grant(&SecretRef::new("shop/api-key").read()); // twice is once
+    let t = app.synth().unwrap().template("shop-Api").unwrap();
+    let st: Vec<Json> = statements(&t).into_iter().filter(|(r, _)| r.starts_with("WebTaskRole")).map(|(_, s)| s).collect();
+    assert_eq!(st.len(), 2);
+    assert_eq!(st[0]["Action"], json!(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]));
+    assert_eq!(st[1]["Resource"][0]["Fn::GetAtt"][1], "Arn");
+
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    api.service("Orders").unwrap().grant(&Permission::new(["dynamodb:*"], ["*".into()]));
+    let err = app.synth().unwrap_err().to_string();
+    assert!(err.contains("Api/Orders: grant refused: action \"dynamodb:*\" is a wildcard"), "{err}");
+    assert!(err.contains("Api/Orders: grant refused: permission dynamodb:* is on every resource"), "{err}");
+}
+
+#[test]
+fn every_log_group_is_encrypted_and_retained() {
+    let t = synth(props(two_regions()));
+    let groups = resources(&t, "AWS::Logs::LogGroup");
+    assert_eq!(groups.len(), 4, "flow logs and one per service");
+    let (key_id, key) = resources(&t, "AWS::KMS::Key")[0];
+    assert_eq!(key["Properties"]["EnableKeyRotation"], true);
+    assert_eq!(key["DeletionPolicy"], "Retain");
+    let logs_use = key["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchLogsUse").unwrap();
+    assert_eq!(logs_use["Principal"]["Service"], json!({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}));
+    assert!(logs_use["Condition"]["ArnLike"].get("kms:EncryptionContext:aws:logs:arn").is_some());
+    for (id, g) in groups {
+        assert_eq!(g["Properties"]["KmsKeyId"], json!({"Fn::GetAtt": [key_id, "Arn"]}), "{id}");
+        assert!(g["Properties"]["RetentionInDays"].as_i64().unwrap() > 0, "{id}");
+        assert_eq!(g["DeletionPolicy"], "Retain", "{id}");
+        assert_eq!(g["UpdateReplacePolicy"], "Retain", "{id}");
+    }
+}
+
+// ---------------------------------------------------------------- services
+
+#[test]
+fn invalid_fargate_sizes_are_errors_listing_the_allowed_ones() {
+    let mut p = props(two_regions());
+    p.services[1].cpu = 1024;
+    p.services[1].memory = 1024;
+    let err = synth_err(p);
+    assert!(err.contains("Api/Web: 1024 CPU units with 1024 MiB is not a Fargate size; allowed: 256 CPU units take 512, 1024 or 2048 MiB; 512 take 1024 to 4096 MiB in steps of 1024; 1024 take 2048 to 8192"), "{err}");
+    let mut p = props(two_regions());
+    p.services[0].cpu = 300;
+    let err = synth_err(p);
+    assert!(err.contains("Api/Orders: 300 CPU units is not a Fargate size"), "{err}");
+}
+
+#[test]
+fn a_port_clash_on_one_alb_is_an_error_naming_it() {
+    let mut p = props(two_regions());
+    p.services[1].path_patterns = vec!["/orders/*".into()];
+    let err = synth_err(p);
+    assert!(err.contains("Api/PublicAlb: port clash on listener port 443: services Orders and Web both route /orders/*"), "{err}");
+    // Two catch-all services on one listener clash too; on different listener ports they do not.
+    let mut p = props(two_regions());
+    p.services[0].path_patterns.clear();
+    let err = synth_err(p.clone());
+    assert!(err.contains("services Orders and Web both route /*"), "{err}");
+    p.services[1].listener_port = 8443;
+    let t = synth(p);
+    let ports: BTreeSet<i64> =
+        resources(&t, "AWS::ElasticLoadBalancingV2::Listener").iter().map(|(_, l)| l["Properties"]["Port"].as_i64().unwrap()).collect();
+    assert_eq!(ports, [80, 443, 8443].into());
+}
+
+#[test]
+fn deployments_roll_back_and_shift_traffic_gradually() {
+    let t = synth(props(two_regions()));
+    let svc = |name: &str| resources(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with(name)).unwrap().1.clone();
+    let orders = svc("Orders");
+    let dc = &orders["Properties"]["DeploymentConfiguration"];
+    assert_eq!(dc["Strategy"], "CANARY");
+    assert_eq!(dc["DeploymentCircuitBreaker"], json!({"Enable": true, "Rollback": true}));
+    assert_eq!(dc["Alarms"]["Rollback"], true);
+    assert_eq!(dc["Alarms"]["AlarmNames"].as_array().unwrap().len(), 2);
+    assert_eq!(orders["Properties"]["DeploymentController"]["Type"], "ECS");
+    let lb = &orders["Properties"]["LoadBalancers"][0];
+    assert!(reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]).unwrap().starts_with("OrdersAlternateTargetGroup"));
+    assert!(reference(&lb["AdvancedConfiguration"]["ProductionListenerRule"]).is_some());
+    assert_eq!(svc("Web")["Properties"]["DeploymentConfiguration"]["Strategy"], "LINEAR");
+    let admin = svc("Admin");
+    assert_eq!(admin["Properties"]["DeploymentConfiguration"]["Strategy"], "ROLLING");
+    assert!(admin["Properties"]["LoadBalancers"][0].get("AdvancedConfiguration").is_none());
+    // Service discovery.
+    assert_eq!(orders["Properties"]["ServiceRegistries"][0]["RegistryArn"]["Fn::GetAtt"][1], "Arn");
+    assert_eq!(resources(&t, "AWS::ServiceDiscovery::PrivateDnsNamespace").len(), 1);
+    // Container Insights.
+    let (_, cluster) = resources(&t, "AWS::ECS::Cluster")[0];
+    assert_eq!(cluster["Properties"]["ClusterSettings"], json!([{"Name": "containerInsights", "Value": "enabled"}]));
+}
+
+#[test]
+fn autoscaling_tracks_cpu_memory_and_requests_and_steps_on_custom_metrics() {
+    let t = synth(props(two_regions()));
+    let policies = resources(&t, "AWS::ApplicationAutoScaling::ScalingPolicy");
+    let kinds: Vec<String> = policies
+        .iter()
+        .map(|(_, p)| {
+            let c = &p["Properties"]["TargetTrackingScalingPolicyConfiguration"];
+            c["PredefinedMetricSpecification"]["PredefinedMetricType"].as_str().unwrap_or("step").to_owned()
+        })
+        .collect();
+    assert_eq!(kinds.iter().filter(|k| *k == "ECSServiceAverageCPUUtilization").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| *k == "ECSServiceAverageMemoryUtilization").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| *k == "ALBRequestCountPerTarget").count(), 3);
+    assert_eq!(kinds.iter().filter(|k| *k == "step").count(), 1);
+    let label = policies
+        .iter()
+        .find(|(_, p)| p["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ALBRequestCountPerTarget")
+        .unwrap()
+        .1["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["ResourceLabel"]
+        .clone();
+    let vars = &label["Fn::Sub"][1];
+    assert_eq!(label["Fn::Sub"][0], "${Lb}/${Tg}");
+    assert_eq!(vars["Lb"]["Fn::GetAtt"][1], "LoadBalancerFullName");
+    assert_eq!(vars["Tg"]["Fn::GetAtt"][1], "TargetGroupFullName");
+    let step_alarm = resources(&t, "AWS::CloudWatch::Alarm").into_iter().find(|(_, a)| a["Properties"]["MetricName"] == "QueueDepth").unwrap();
+    assert_eq!(reference(&step_alarm.1["Properties"]["AlarmActions"][0]).map(|r| r.starts_with("OrdersScalingStep")), Some(true));
+}
+
+#[test]
+fn a_standby_region_runs_fewer_tasks_in_active_passive_only() {
+    let passive = synth(ApiProps { mode: DrMode::ActivePassive, ..props(two_regions()) });
+    let c = &passive["Mappings"]["RegionConfig"];
+    assert_eq!((c["us-east-1"]["OrdersDesiredCount"].as_i64(), c["us-west-2"]["OrdersDesiredCount"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(c["us-west-2"]["OrdersMinCount"], 1);
+    assert_eq!(c["us-west-2"]["Role"], "secondary");
+    let active = synth(props(two_regions()));
+    let c = &active["Mappings"]["RegionConfig"];
+    assert_eq!(c["us-west-2"]["OrdersDesiredCount"], 2);
+    // One template: the counts are looked up, not written per region.
+    let (_, s) = resources(&active, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    assert_eq!(s["Properties"]["DesiredCount"], json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "OrdersDesiredCount"]}));
+}
+
+#[test]
+fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", fronted(props(two_regions())));
+    let endpoints = api.endpoints();
+    assert_eq!(endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>(), ["us-east-1", "us-west-2"]);
+    assert_eq!(endpoints[0].health_check_path, "/health");
+    let global = app.stack("Edge", "us-east-1");
+    for e in &endpoints {
+        global.add_output(&format!("Origin{}", e.region.replace('-', "")), e.dns_name.clone(), "");
+        global.add_output(&format!("Zone{}", e.region.replace('-', "")), e.hosted_zone_id.clone(), "");
+    }
+    let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
+    let edge = assembly.template("shop-Edge").unwrap();
+    assert_eq!(edge["Parameters"].as_object().unwrap().len(), 4, "one parameter per region and value");
+    let metrics = api.metrics();
+    assert_eq!(metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["Orders", "Web", "Admin"]);
+}
+
+// ---------------------------------------------------------------- cfn-lint
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
+}
+
+fn cfn_lint() -> PathBuf {
+    let root = workspace_root();
+    let bin = root.join(".tools/venv/bin/cfn-lint");
+    if !bin.exists() {
+        let status = Command::new("bash").arg(root.join("scripts/install-tools.sh")).status();
+        assert!(
+            status.is_ok_and(|s| s.success()) && bin.exists(),
+            "cfn-lint is not installed at {} and scripts/install-tools.sh could not install it (it needs python3 and PyPI)",
+            bin.display()
+        );
+    }
+    bin
+}
+
+#[test]
+fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
+    let regions = vec![
+        RegionSpec::primary("us-east-1"),
+        RegionSpec::secondary("us-west-2"),
+        RegionSpec::secondary("eu-west-1").with_cidr("172.16.0.0/16"),
+    ];
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("regional-cfn-lint");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut files = Vec::new();
+    for (name, p) in [
+        ("plain", props(regions.clone())),
+        ("fronted-passive", ApiProps { mode: DrMode::ActivePassive, ..fronted(props(regions.clone())) }),
+        ("single-nat-2az", ApiProps { azs: 2, nat: haplat_constructs::network::NatMode::Single, interface_endpoints: false, ..props(regions.clone()) }),
+    ] {
+        let t = synth(p);
+        let file = dir.join(format!("{name}.template.json"));
+        std::fs::write(&file, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+        files.push(file);
+    }
+    let out = Command::new(cfn_lint())
+        .arg("--regions")
+        .args(regions.iter().map(|r| r.region.as_str()))
+        .arg("--")
+        .args(&files)
+        .output()
+        .expect("cfn-lint runs");
+    assert!(
+        out.status.success(),
+        "cfn-lint found problems (exit {:?}):\n{}{}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
