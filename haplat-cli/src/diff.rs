@@ -19,7 +19,6 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::EC2::Volume",
     "AWS::EFS::FileSystem",
     "AWS::ElastiCache::ReplicationGroup",
-    "AWS::Kinesis::Stream",
     "AWS::KMS::Key",
     "AWS::Logs::LogGroup",
     "AWS::Neptune::DBCluster",
@@ -28,7 +27,6 @@ pub const STATEFUL_TYPES: &[&str] = &[
     "AWS::Route53::HostedZone",
     "AWS::S3::Bucket",
     "AWS::SecretsManager::Secret",
-    "AWS::SQS::Queue",
 ];
 
 /// What the diff knows about a resource: from the manifest, or guessed from the template.

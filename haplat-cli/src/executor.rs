@@ -384,7 +384,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// Resolves every parameter of a stack plan, per region.
     pub async fn resolve(&self, bootstrap: &Bootstrap, s: &StackPlan) -> Result<BTreeMap<String, BTreeMap<String, String>>, ExecError> {
         let mut out = BTreeMap::new();
-        for (region, params) in &s.parameters {
+        for region in &s.regions {
+            let params = &s.parameters[region];
             let mut values = BTreeMap::new();
             for (name, v) in params {
                 let value = match v {
@@ -472,7 +473,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let values = self.resolve(bootstrap, s).await?;
         // Stack-set-level values (CloudFormation wants one for every parameter without a
         // default): the first region's; every instance then overrides all of them.
-        let set_params = values.values().next().cloned().unwrap_or_default();
+        let set_params = s.regions.first().map(|r| values[r].clone()).unwrap_or_default();
         let current = self.current(s, template, &set_params).await?;
         let mut did = Vec::new();
         let source = if s.upload && (!current.exists || current.needs_update) {
@@ -501,7 +502,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             self.record(format!("{name}: stack set created"));
             did.push("stack set created".to_owned());
         } else if current.needs_update && !current.instances.is_empty() {
-            let regions: Vec<String> = current.instances.keys().cloned().collect();
+            let regions: Vec<String> = order(&current.instances.keys().cloned().collect::<Vec<_>>(), all_regions);
             let prefs = Preferences { region_order: order(&regions, all_regions), ..s.preferences.clone() };
             let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &prefs)).await?;
             self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack set".into(), regions: regions.clone() });
@@ -515,20 +516,26 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
         // New regions, and regions whose parameters changed or that are not CURRENT, grouped
         // by identical overrides (one operation each: an operation takes one override list).
-        let mut create: BTreeMap<&BTreeMap<String, String>, Vec<String>> = BTreeMap::new();
-        let mut update: BTreeMap<&BTreeMap<String, String>, Vec<String>> = BTreeMap::new();
+        let mut create: Vec<(&BTreeMap<String, String>, Vec<String>)> = Vec::new();
+        let mut update: Vec<(&BTreeMap<String, String>, Vec<String>)> = Vec::new();
         for region in &s.regions {
             let want = &values[region];
-            match current.instances.get(region) {
-                None => create.entry(want).or_default().push(region.clone()),
-                Some(i) if &i.overrides != want || i.status != "CURRENT" => update.entry(want).or_default().push(region.clone()),
-                Some(_) => {}
+            let group = match current.instances.get(region) {
+                None => &mut create,
+                Some(i) if &i.overrides != want || i.status != "CURRENT" => &mut update,
+                Some(_) => continue,
+            };
+            match group.iter_mut().find(|(o, _)| *o == want) {
+                Some((_, regions)) => regions.push(region.clone()),
+                None => group.push((want, vec![region.clone()])),
             }
         }
         for (overrides, regions) in create {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
             let id = self
-                .call(name, "create stack instances", || self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs))
+                .call(name, &format!("create stack instances in {}", regions.join(", ")), || {
+                    self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs)
+                })
                 .await?;
             self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "create stack instances".into(), regions: regions.clone() });
             self.wait(name, &id, "create stack instances", true).await?;
@@ -538,7 +545,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         for (overrides, regions) in update {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
             let id = self
-                .call(name, "update stack instances", || self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs))
+                .call(name, &format!("update stack instances in {}", regions.join(", ")), || {
+                    self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs)
+                })
                 .await?;
             self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack instances".into(), regions: regions.clone() });
             self.wait(name, &id, "update stack instances", true).await?;
@@ -550,7 +559,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             if !gone.is_empty() {
                 let prefs = Preferences { region_order: gone.clone(), ..s.preferences.clone() };
                 let id = self
-                    .call(name, "delete stack instances", || self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs))
+                    .call(name, &format!("delete stack instances in {}", gone.join(", ")), || {
+                        self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs)
+                    })
                     .await?;
                 self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "delete stack instances".into(), regions: gone.clone() });
                 self.wait(name, &id, "delete stack instances", true).await?;
@@ -577,10 +588,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 absent.push(name.to_owned());
                 continue;
             };
-            self.sink.emit(Event::StackStarted { stack: name.into(), regions: vec![] });
             let instances = self.call(name, "list stack instances", || self.cfn.list_stack_instances(name)).await?;
+            let regions: Vec<String> = instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            self.sink.emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
             if !instances.is_empty() {
-                let regions: Vec<String> = instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
                 let accounts: Vec<String> = instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
                 let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
                 let id = self

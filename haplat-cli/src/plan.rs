@@ -139,7 +139,8 @@ impl DeployPlan {
                 if s.prune {
                     let _ = writeln!(out, "    3. delete stack instances in regions no longer listed");
                 }
-                for (region, params) in &s.parameters {
+                for region in &s.regions {
+                    let params = &s.parameters[region];
                     if params.is_empty() {
                         continue;
                     }

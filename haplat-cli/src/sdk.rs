@@ -24,6 +24,10 @@ pub struct AwsOptions {
     pub region: Option<String>,
     /// Per-attempt timeout (`HAPLAT_HTTP_TIMEOUT` seconds; 60 by default).
     pub attempt_timeout: Option<Duration>,
+    /// An endpoint instead of `AWS_ENDPOINT_URL` (tests, emulators).
+    pub endpoint_url: Option<String>,
+    /// Static credentials (access key id, secret) instead of the chain (tests, emulators).
+    pub static_credentials: Option<(String, String)>,
 }
 
 /// The SDK-backed service.
@@ -56,6 +60,12 @@ impl Aws {
         }
         if let Some(r) = &opts.region {
             loader = loader.region(Region::new(r.clone()));
+        }
+        if let Some(e) = &opts.endpoint_url {
+            loader = loader.endpoint_url(e);
+        }
+        if let Some((id, secret)) = &opts.static_credentials {
+            loader = loader.credentials_provider(cf::config::Credentials::new(id, secret, None, None, "haplat-static"));
         }
         let config = loader.load().await;
         let Some(region) = config.region().map(|r| r.to_string()) else {
@@ -127,13 +137,30 @@ where
             endpoint: endpoint.to_owned(),
             message: "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into(),
         },
-        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => CfnError::NoCredentials(first_line(&text)),
+        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => CfnError::NoCredentials(credentials_detail(&text)),
         SdkError::DispatchFailure(d) => CfnError::Unreachable {
             endpoint: endpoint.to_owned(),
-            message: if d.is_timeout() { "no answer in time".into() } else { first_line(&text) },
+            message: if d.is_timeout() {
+                "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into()
+            } else if text.contains("Connection refused") {
+                "connection refused".into()
+            } else if text.contains("dns error") || text.contains("failed to lookup") {
+                "unknown host".into()
+            } else {
+                first_line(&text)
+            },
         },
-        _ if about_credentials => CfnError::NoCredentials(first_line(&text)),
+        _ if about_credentials => CfnError::NoCredentials(credentials_detail(&text)),
         _ => CfnError::Service { code: "ClientError".into(), message: first_line(&text) },
+    }
+}
+
+/// What to say about missing credentials beyond the standard advice.
+fn credentials_detail(text: &str) -> String {
+    if text.contains("no credentials found in chain") || text.contains("provider was not enabled") {
+        "none in the environment, the profiles or SSO".to_owned()
+    } else {
+        first_line(text)
     }
 }
 

@@ -258,14 +258,13 @@ pub async fn diff_deployed<C: CloudFormation>(
 
 /// Compares two assemblies offline: `old` (e.g. the last release's) against `new`.
 pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec<StackDiff> {
-    let names: BTreeSet<&str> = old
-        .manifest
-        .stacks
-        .iter()
-        .chain(&new.manifest.stacks)
-        .map(|s| s.name.as_str())
-        .filter(|n| stacks.is_empty() || stacks.iter().any(|s| s == n))
-        .collect();
+    // The new assembly's wave order, then stacks only the old one has.
+    let mut names: Vec<&str> = Vec::new();
+    for s in new.manifest.waves.iter().flatten().chain(old.manifest.waves.iter().flatten()) {
+        if !names.contains(&s.as_str()) && (stacks.is_empty() || stacks.iter().any(|x| x == s)) {
+            names.push(s.as_str());
+        }
+    }
     let mut out = Vec::new();
     for name in names {
         let (o, n) = (old.manifest.stack(name), new.manifest.stack(name));

@@ -17,7 +17,7 @@ pub struct BootstrapArgs {
     /// bootstrapped.
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     pub regions: Vec<String>,
-    /// Where the assembly comes from (only to default --regions; never synthesized here).
+    /// Where the assembly comes from (only to default --regions).
     #[command(flatten)]
     pub assembly: AssemblyArgs,
     /// How to reach AWS.
@@ -30,9 +30,10 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
     let aws = args.aws.connect().await?;
     let mut regions: BTreeSet<String> = args.regions.iter().cloned().collect();
     if regions.is_empty() {
-        let (project, _) = args.assembly.synth_options(false)?;
-        if let Ok(a) = crate::assembly::Assembly::load(&project.out_dir(args.assembly.out.as_deref())) {
-            regions = a.regions();
+        // Default: every region of the app (synthesized if there is an app).
+        match args.assembly.load() {
+            Ok(a) => regions = a.regions(),
+            Err(e) => eprintln!("note: no assembly to take regions from ({}); bootstrapping {} only", e.to_string().lines().next().unwrap_or(""), aws.region()),
         }
     }
     if regions.is_empty() {

@@ -133,7 +133,7 @@ impl AssemblyArgs {
 impl AwsArgs {
     /// Connects (loads the configuration; no call yet).
     pub async fn connect(&self) -> Result<Aws, Error> {
-        Aws::connect(&AwsOptions { profile: self.profile.clone(), region: self.region.clone(), attempt_timeout: None })
+        Aws::connect(&AwsOptions { profile: self.profile.clone(), region: self.region.clone(), ..Default::default() })
             .await
             .map_err(Error::Usage)
     }

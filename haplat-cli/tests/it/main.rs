@@ -1,0 +1,13 @@
+//! haplat-cli's integration tests: one binary, a shared harness.
+//!
+//! - `cli`: the binary offline (synth, list, diff --against, deploy --dry-run, usage errors).
+//! - `executor`: the plan executor against a fake CloudFormation with real StackSet semantics.
+//! - `e2e` and `faults`: the binary against moto's CloudFormation on 127.0.0.1.
+
+mod harness;
+
+mod cli;
+mod e2e;
+mod executor;
+mod fake;
+mod faults;

@@ -1,0 +1,106 @@
+//! The binary offline: no AWS is configured, none is needed.
+
+use std::process::Command;
+
+use crate::harness::{Project, Source, fixture, install_tools, run};
+use crate::snap;
+
+#[test]
+fn synth_summarizes_and_writes_yaml_that_yaml_11_readers_read_back() {
+    let p = Project::new(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["synth", "--format", "yaml"]));
+    snap!("synth_yaml", r.snapshot(p.path()));
+    let out = p.path().join("haplat.out");
+    // PyYAML (YAML 1.1, what the AWS CLI uses) reads every YAML template back as its JSON.
+    let bin = install_tools();
+    for stack in ["Network", "Data", "App"] {
+        let check = Command::new(bin.join("python"))
+            .args([
+                "-c",
+                "import json,sys,yaml; y=yaml.safe_load(open(sys.argv[1])); j=json.load(open(sys.argv[2])); sys.exit(0 if y==j else 'differ')",
+            ])
+            .arg(out.join(format!("{stack}.template.yaml")))
+            .arg(out.join(format!("{stack}.template.json")))
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{stack}: {}", String::from_utf8_lossy(&check.stderr));
+    }
+    // And cfn-lint accepts them.
+    let lint = Command::new(bin.join("cfn-lint")).arg(out.join("App.template.yaml")).output().unwrap();
+    assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
+}
+
+#[test]
+fn synth_passes_env_and_context_to_the_app() {
+    let p = Project::new(Source::App(format!(
+        "cp '{}'/* \"$HAPLAT_OUTDIR\"/ && printf '%s|%s' \"$HAPLAT_ENV\" \"$HAPLAT_CONTEXT\" > seen",
+        fixture("basic").display()
+    )));
+    let r = run(&mut p.haplat(&["synth", "--env", "prod", "-c", "stage=blue", "-c", "x=1=2"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(p.path().join("seen")).unwrap(), r#"prod|{"stage":"blue","x":"1=2"}"#);
+}
+
+#[test]
+fn synth_failures_are_one_clear_error() {
+    let p = Project::new(Source::App("echo boom >&2; exit 7".into()));
+    snap!("synth_app_fails", run(&mut p.haplat(&["synth"])).snapshot(p.path()));
+    let p = Project::new(Source::App("echo '{\"version\": \"1\"}' > \"$HAPLAT_OUTDIR/manifest.json\"".into()));
+    snap!("synth_bad_manifest", run(&mut p.haplat(&["synth"])).snapshot(p.path()));
+    std::fs::remove_file(p.path().join("haplat.toml")).unwrap();
+    snap!("synth_no_app", run(&mut p.haplat(&["synth"])).snapshot(p.path()));
+}
+
+#[test]
+fn a_stale_assembly_is_reported_with_every_problem() {
+    let p = Project::new(Source::Fixture("basic"));
+    let dir = p.path().join("broken");
+    std::fs::create_dir(&dir).unwrap();
+    for f in std::fs::read_dir(fixture("basic")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
+    }
+    std::fs::write(dir.join("Data.template.json"), "{\"Resources\": {}}").unwrap();
+    snap!("list_stale", run(&mut p.haplat(&["list", "--no-synth", "--out", "broken"])).snapshot(p.path()));
+}
+
+#[test]
+fn list_shows_stacks_regions_and_waves() {
+    let p = Project::new(Source::Fixture("basic"));
+    snap!("list", run(&mut p.haplat(&["list"])).snapshot(p.path()));
+}
+
+#[test]
+fn deploy_dry_run_prints_the_plan_without_aws() {
+    let p = Project::new(Source::Fixture("basic"));
+    snap!("deploy_dry_run", run(&mut p.haplat(&["deploy", "--dry-run"])).snapshot(p.path()));
+    snap!(
+        "deploy_dry_run_filtered",
+        run(&mut p.haplat(&["deploy", "--dry-run", "App", "--regions", "us-west-2", "--regions", "eu-west-1", "--parallel", "--max-concurrent", "2", "--failure-tolerance", "1"]))
+            .snapshot(p.path())
+    );
+    snap!("deploy_unknown_stack", run(&mut p.haplat(&["deploy", "--dry-run", "Nope"])).snapshot(p.path()));
+    snap!("deploy_unknown_region", run(&mut p.haplat(&["deploy", "--dry-run", "--regions", "ap-south-1"])).snapshot(p.path()));
+}
+
+#[test]
+fn diff_against_another_assembly_offline() {
+    let p = Project::new(Source::Fixture("changed"));
+    let basic = fixture("basic").display().to_string();
+    snap!("diff_against_changed", run(&mut p.haplat(&["diff", "--against", &basic, "--fail"])).snapshot(p.path()));
+    p.switch(Source::Fixture("renamed"));
+    snap!("diff_against_renamed", run(&mut p.haplat(&["diff", "--against", &basic])).snapshot(p.path()));
+    p.switch(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["diff", "--against", &basic, "--fail"]));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "stack set Data: no differences\nstack set Network: no differences\nstack set App: no differences\nno differences\n"));
+}
+
+#[test]
+fn help_documents_exit_codes_and_commands() {
+    let p = Project::new(Source::Fixture("basic"));
+    snap!("help", run(&mut p.haplat(&["--help"])).snapshot(p.path()));
+    let r = run(&mut p.haplat(&["deploy", "--help"]));
+    assert!(r.stdout.contains("--allow-replace <PATH>") && r.stdout.contains("5  refused"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["deploy", "--bogus"]));
+    assert_eq!(r.code, 2);
+}

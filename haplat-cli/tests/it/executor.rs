@@ -1,0 +1,243 @@
+//! The executor against a fake with real StackSet semantics: QUEUED, RUNNING, STOPPING,
+//! SUCCEEDED, FAILED, STOPPED, throttling, an operation already in progress. Time is paused,
+//! so backoff costs nothing.
+
+use std::time::Duration;
+
+use haplat_cli::assembly::Assembly;
+use haplat_cli::cfn::{CfnError, OperationStatus::*, StackEvent};
+use haplat_cli::events::{Collect, Event};
+use haplat_cli::executor::{Bootstrap, ExecError, Executor, Waits};
+use haplat_cli::plan::{PlanOptions, plan_deploy};
+
+use crate::fake::Fake;
+use crate::harness::fixture;
+
+fn bootstrap() -> Bootstrap {
+    Bootstrap {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
+        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
+        bucket: "bucket".into(),
+        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+    }
+}
+
+fn waits() -> Waits {
+    Waits { first_poll: Duration::from_secs(1), max_poll: Duration::from_secs(8), timeout: Duration::from_secs(600), retries: 5 }
+}
+
+async fn deploy(fake: &Fake, name: &str, stacks: &[&str]) -> (Result<(), ExecError>, Vec<Event>, Vec<String>) {
+    let assembly = Assembly::load(&fixture(name)).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions { stacks: stacks.iter().map(|s| s.to_string()).collect(), ..Default::default() }).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(fake, &sink, waits());
+    let r = exec.deploy(&assembly, &plan, &bootstrap()).await;
+    (r, sink.events(), exec.done())
+}
+
+fn statuses(events: &[Event], stack: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::OperationStatus { stack: s, status, .. } if s == stack => Some(status.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn operations_walk_queued_running_succeeded_in_waves_with_bound_parameters() {
+    let fake = Fake::default();
+    let (r, events, _) = deploy(&fake, "basic", &[]).await;
+    r.unwrap();
+    assert_eq!(
+        fake.calls(),
+        vec![
+            "create_stack_set Data",
+            "create_stack_instances Data us-east-1,us-west-2,eu-west-1",
+            "create_stack_set Network",
+            // Per-region parameters: one operation per distinct override set.
+            "create_stack_instances Network us-east-1",
+            "create_stack_instances Network us-west-2",
+            "create_stack_instances Network eu-west-1",
+            "create_stack_set App",
+            "create_stack_instances App us-east-1",
+            "create_stack_instances App us-west-2",
+            "create_stack_instances App eu-west-1",
+        ]
+    );
+    assert_eq!(statuses(&events, "Data"), vec!["QUEUED", "RUNNING", "SUCCEEDED"]);
+    // App's parameters: VpcId from Network in the same region, TopicArn from us-east-1.
+    let app = fake.with(|s| s.instances[&("App".to_string(), "eu-west-1".to_string())].overrides.clone());
+    assert_eq!(app["VpcId"], "Network.VpcId@eu-west-1");
+    assert_eq!(app["TopicArn"], "Network.TopicArn@us-east-1");
+    assert_eq!(app["Stage"], "prod");
+    // Region lines for the display.
+    assert!(events.contains(&Event::Region { stack: "Data".into(), region: "us-west-2".into(), status: "SUCCEEDED".into(), reason: None }));
+
+    // Deploying again changes nothing.
+    let before = fake.calls().len();
+    let (r, events, _) = deploy(&fake, "basic", &[]).await;
+    r.unwrap();
+    assert_eq!(fake.calls().len(), before);
+    assert!(events.contains(&Event::StackDone { stack: "App".into(), summary: "unchanged".into() }));
+
+    // A changed template: the stack set is updated, once.
+    let (r, _, done) = deploy(&fake, "changed", &[]).await;
+    r.unwrap();
+    assert_eq!(fake.calls()[before..], ["update_stack_set Network", "update_stack_set App"]);
+    assert!(done.contains(&"Network: stack set updated in us-east-1, us-west-2, eu-west-1".to_string()), "{done:?}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn failed_operation_names_region_reason_and_failed_resources() {
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.scripts.extend([vec![Queued, Running, Succeeded], vec![Running, Running, Failed]]);
+        s.events = vec![
+            StackEvent { logical_id: "Vpc".into(), resource_type: "AWS::EC2::VPC".into(), status: "CREATE_FAILED".into(), reason: Some("The CIDR '10.1.0.0/16' conflicts".into()) },
+            StackEvent { logical_id: "AlertsTopic".into(), resource_type: "AWS::SNS::Topic".into(), status: "CREATE_COMPLETE".into(), reason: None },
+        ];
+    });
+    // Fail Network's first instance operation (us-east-1).
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits());
+    // Data's create succeeds (script 1); Network's first operation, in us-east-1, fails (script 2).
+    let data_only = plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    exec.deploy(&assembly, &data_only, &bootstrap()).await.unwrap();
+    fake.with(|s| {
+        s.fail_next.insert("us-east-1".into(), "ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:conflict".into());
+    });
+    let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, ExecError::Operation(_)));
+    assert!(text.starts_with("Network: create stack instances (operation op-"), "{text}");
+    assert!(text.contains(") FAILED: too many regions failed"), "{text}");
+    assert!(text.contains("\n  us-east-1 FAILED: ResourceLogicalId:Vpc"), "{text}");
+    assert!(text.contains("\n    Vpc AWS::EC2::VPC CREATE_FAILED: The CIDR '10.1.0.0/16' conflicts"), "{text}");
+    assert!(!text.contains("AlertsTopic"), "only failed events: {text}");
+    assert_eq!(exec.done(), vec!["Data: stack set created", "Data: instances created in us-east-1, us-west-2, eu-west-1", "Data: unchanged", "Network: stack set created"]);
+    // App was never started.
+    assert!(!fake.calls().iter().any(|c| c.contains("App")));
+}
+
+#[tokio::test(start_paused = true)]
+async fn stopping_then_stopped_is_a_failure() {
+    let fake = Fake::default();
+    fake.with(|s| s.scripts.push_back(vec![Running, Stopping, Stopping, Stopped]));
+    let (r, events, _) = deploy(&fake, "basic", &["Data"]).await;
+    let err = r.unwrap_err().to_string();
+    assert!(err.contains("create stack instances") && err.contains("STOPPED"), "{err}");
+    assert_eq!(statuses(&events, "Data"), vec!["RUNNING", "STOPPING", "STOPPED"]);
+    assert!(err.contains("us-east-1 CANCELLED"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_is_retried_with_backoff() {
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.errors.insert("create_stack_instances", [CfnError::Throttled("Rate exceeded".into()), CfnError::Throttled("Rate exceeded".into())].into());
+        s.errors.insert("describe_operation", [CfnError::Throttled("Rate exceeded".into())].into());
+    });
+    let start = tokio::time::Instant::now();
+    let (r, events, _) = deploy(&fake, "basic", &["Data"]).await;
+    r.unwrap();
+    let retries: Vec<Duration> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Retry { delay, .. } => Some(*delay),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(retries, vec![Duration::from_secs(1), Duration::from_secs(2), Duration::from_secs(1)]);
+    assert!(start.elapsed() >= Duration::from_secs(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttling_gives_up_after_the_retries() {
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.errors.insert("create_stack_set", std::iter::repeat_n(CfnError::Throttled("Rate exceeded".into()), 10).collect());
+    });
+    let (r, _, _) = deploy(&fake, "basic", &["Data"]).await;
+    let err = r.unwrap_err().to_string();
+    assert_eq!(err, "Data: create stack set: throttled: Rate exceeded");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_in_progress_is_waited_out() {
+    let fake = Fake::default();
+    let (r, _, _) = deploy(&fake, "basic", &["Data"]).await;
+    r.unwrap();
+    // Someone else's operation runs on Data; our update is refused once.
+    fake.running_op("Data", "theirs", &[Running, Running, Running, Succeeded]);
+    fake.with(|s| s.errors.insert("update_stack_instances", [CfnError::OperationInProgress("Data".into())].into()));
+    fake.with(|s| {
+        // Make the instance OUTDATED so that deploy updates it.
+        s.instances.get_mut(&("Data".to_string(), "us-west-2".to_string())).unwrap().status = "OUTDATED".into();
+    });
+    let (r, events, _) = deploy(&fake, "basic", &["Data"]).await;
+    r.unwrap();
+    assert!(events.contains(&Event::WaitingForOther { stack: "Data".into(), id: "theirs".into() }), "{events:#?}");
+    let theirs: Vec<_> = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::OperationStatus { id, status, .. } if id == "theirs" => Some(status.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(theirs, vec!["RUNNING", "SUCCEEDED"]);
+    assert_eq!(fake.calls().last().unwrap(), "update_stack_instances Data us-west-2");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_that_never_ends_times_out_with_advice() {
+    let fake = Fake::default();
+    fake.with(|s| s.scripts.push_back(vec![Queued, Running]));
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, Waits { timeout: Duration::from_secs(120), ..waits() });
+    let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
+    assert!(matches!(err, ExecError::Timeout { .. }));
+    assert!(err.to_string().contains("is still RUNNING after"), "{err}");
+    assert!(err.to_string().contains("haplat status"), "{err}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_missing_producer_is_a_clear_binding_error() {
+    let fake = Fake::default();
+    let (r, _, done) = deploy(&fake, "basic", &["App"]).await;
+    let err = r.unwrap_err().to_string();
+    assert!(done.is_empty());
+    assert!(
+        err.starts_with("App: parameter TopicArn in us-east-1 takes output TopicArn of stack set Network in us-east-1 (from Network/Alerts.TopicArn), but stack set Network is not deployed"),
+        "{err}"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn destroy_deletes_instances_then_the_stack_set() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &[]).await.0.unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits());
+    let absent = exec.destroy(&["App".into(), "Network".into(), "Data".into(), "Nope".into()]).await.unwrap();
+    assert_eq!(absent, vec!["Nope"]);
+    let calls = fake.calls();
+    assert_eq!(
+        calls[calls.len() - 6..],
+        [
+            "delete_stack_instances App eu-west-1,us-east-1,us-west-2",
+            "delete_stack_set App",
+            "delete_stack_instances Network eu-west-1,us-east-1,us-west-2",
+            "delete_stack_set Network",
+            "delete_stack_instances Data eu-west-1,us-east-1,us-west-2",
+            "delete_stack_set Data",
+        ]
+    );
+}

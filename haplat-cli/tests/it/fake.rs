@@ -1,0 +1,318 @@
+//! A fake CloudFormation with real StackSet semantics: every operation walks through a script
+//! of statuses (QUEUED → RUNNING → SUCCEEDED by default; FAILED, STOPPING → STOPPED on
+//! demand), regions can fail with a reason and resource events, and errors (throttling,
+//! OperationInProgress) can be injected per call.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+
+use haplat_cli::cfn::*;
+
+/// One operation.
+#[derive(Clone, Debug)]
+pub struct FakeOp {
+    pub set: String,
+    pub action: String,
+    pub statuses: VecDeque<OperationStatus>,
+    pub current: OperationStatus,
+    pub regions: Vec<String>,
+    pub failed: BTreeMap<String, String>,
+    pub seq: u32,
+}
+
+/// The fake's state.
+#[derive(Default, Debug)]
+pub struct State {
+    pub sets: BTreeMap<String, StackSetInfo>,
+    pub instances: BTreeMap<(String, String), InstanceInfo>,
+    pub ops: BTreeMap<String, FakeOp>,
+    pub seq: u32,
+    /// Status scripts for the next operations, in order.
+    pub scripts: VecDeque<Vec<OperationStatus>>,
+    /// Regions that fail in the next operation (with a reason).
+    pub fail_next: BTreeMap<String, String>,
+    /// Errors to answer, per call name, before answering normally.
+    pub errors: BTreeMap<&'static str, VecDeque<CfnError>>,
+    /// Every mutating call, in order.
+    pub calls: Vec<String>,
+    /// Failure events of the stacks.
+    pub events: Vec<StackEvent>,
+}
+
+/// The fake.
+#[derive(Default, Debug)]
+pub struct Fake {
+    pub state: Mutex<State>,
+}
+
+impl Fake {
+    pub fn with<R>(&self, f: impl FnOnce(&mut State) -> R) -> R {
+        f(&mut self.state.lock().unwrap())
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.with(|s| s.calls.clone())
+    }
+
+    fn inject(&self, call: &'static str) -> CfnResult<()> {
+        self.with(|s| match s.errors.get_mut(call).and_then(VecDeque::pop_front) {
+            Some(e) => Err(e),
+            None => Ok(()),
+        })
+    }
+
+    /// Adds an operation already running on a stack set (another user's deploy).
+    pub fn running_op(&self, set: &str, id: &str, statuses: &[OperationStatus]) {
+        self.with(|s| {
+            s.seq += 1;
+            let seq = s.seq;
+            s.ops.insert(
+                id.into(),
+                FakeOp {
+                    set: set.into(),
+                    action: "UPDATE".into(),
+                    statuses: statuses.iter().cloned().collect(),
+                    current: OperationStatus::Queued,
+                    regions: vec![],
+                    failed: BTreeMap::new(),
+                    seq,
+                },
+            );
+        });
+    }
+}
+
+fn new_op(s: &mut State, set: &str, action: &str, regions: &[String]) -> String {
+    s.seq += 1;
+    let id = format!("op-{}", s.seq);
+    let statuses: VecDeque<OperationStatus> = s
+        .scripts
+        .pop_front()
+        .unwrap_or_else(|| vec![OperationStatus::Queued, OperationStatus::Running, OperationStatus::Succeeded])
+        .into_iter()
+        .collect();
+    let failed = std::mem::take(&mut s.fail_next);
+    s.ops.insert(
+        id.clone(),
+        FakeOp {
+            set: set.into(),
+            action: action.into(),
+            statuses,
+            current: OperationStatus::Queued,
+            regions: regions.to_vec(),
+            failed,
+            seq: s.seq,
+        },
+    );
+    id
+}
+
+fn outputs_of(s: &State, set: &str, region: &str) -> BTreeMap<String, String> {
+    let Some(info) = s.sets.get(set) else { return BTreeMap::new() };
+    let t: serde_json::Value = serde_json::from_str(&info.template_body).unwrap_or_default();
+    t.get("Outputs")
+        .and_then(|o| o.as_object())
+        .map(|o| o.keys().map(|k| (k.clone(), format!("{set}.{k}@{region}"))).collect())
+        .unwrap_or_default()
+}
+
+impl CloudFormation for Fake {
+    async fn describe_stack_set(&self, name: &str) -> CfnResult<Option<StackSetInfo>> {
+        self.inject("describe_stack_set")?;
+        Ok(self.with(|s| s.sets.get(name).cloned()))
+    }
+    async fn list_stack_sets(&self) -> CfnResult<Vec<String>> {
+        Ok(self.with(|s| s.sets.keys().cloned().collect()))
+    }
+    async fn create_stack_set(&self, input: &StackSetInput) -> CfnResult<()> {
+        self.inject("create_stack_set")?;
+        self.with(|s| {
+            s.calls.push(format!("create_stack_set {}", input.name));
+            let TemplateSource::Body(body) = &input.template else { panic!("inline expected") };
+            s.sets.insert(
+                input.name.clone(),
+                StackSetInfo {
+                    name: input.name.clone(),
+                    status: "ACTIVE".into(),
+                    template_body: body.clone(),
+                    parameters: input.parameters.clone(),
+                    capabilities: input.capabilities.clone(),
+                    tags: input.tags.clone(),
+                },
+            );
+        });
+        Ok(())
+    }
+    async fn update_stack_set(&self, input: &StackSetInput, _: &Preferences) -> CfnResult<String> {
+        self.inject("update_stack_set")?;
+        Ok(self.with(|s| {
+            s.calls.push(format!("update_stack_set {}", input.name));
+            let set = s.sets.get_mut(&input.name).expect("exists");
+            if let TemplateSource::Body(b) = &input.template {
+                set.template_body = b.clone();
+            }
+            set.parameters = input.parameters.clone();
+            new_op(s, &input.name, "UPDATE", &[])
+        }))
+    }
+    async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
+        self.inject("delete_stack_set")?;
+        self.with(|s| {
+            s.calls.push(format!("delete_stack_set {name}"));
+            s.sets.remove(name);
+        });
+        Ok(())
+    }
+    async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
+        Ok(self.with(|s| {
+            s.instances
+                .iter()
+                .filter(|((set, _), _)| set == name)
+                .map(|(_, i)| InstanceInfo { overrides: BTreeMap::new(), ..i.clone() })
+                .collect()
+        }))
+    }
+    async fn describe_stack_instance(&self, name: &str, _: &str, region: &str) -> CfnResult<InstanceInfo> {
+        self.with(|s| {
+            if !s.sets.contains_key(name) {
+                return Err(CfnError::StackSetNotFound(name.into()));
+            }
+            s.instances
+                .get(&(name.to_owned(), region.to_owned()))
+                .cloned()
+                .ok_or_else(|| CfnError::service("StackInstanceNotFoundException", "no such instance"))
+        })
+    }
+    async fn create_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        _: &Preferences,
+    ) -> CfnResult<String> {
+        self.inject("create_stack_instances")?;
+        Ok(self.with(|s| {
+            s.calls.push(format!("create_stack_instances {name} {}", regions.join(",")));
+            let id = new_op(s, name, "CREATE", regions);
+            let failed = s.ops[&id].failed.clone();
+            for r in regions {
+                s.instances.insert(
+                    (name.into(), r.clone()),
+                    InstanceInfo {
+                        region: r.clone(),
+                        account: accounts[0].clone(),
+                        status: if failed.contains_key(r) { "OUTDATED".into() } else { "CURRENT".into() },
+                        detailed_status: None,
+                        status_reason: failed.get(r).cloned(),
+                        stack_id: Some(format!("arn:stack/{name}/{r}")),
+                        overrides: overrides.clone(),
+                    },
+                );
+            }
+            id
+        }))
+    }
+    async fn update_stack_instances(
+        &self,
+        name: &str,
+        _: &[String],
+        regions: &[String],
+        overrides: &BTreeMap<String, String>,
+        _: &Preferences,
+    ) -> CfnResult<String> {
+        self.inject("update_stack_instances")?;
+        Ok(self.with(|s| {
+            s.calls.push(format!("update_stack_instances {name} {}", regions.join(",")));
+            for r in regions {
+                if let Some(i) = s.instances.get_mut(&(name.to_owned(), r.clone())) {
+                    i.overrides = overrides.clone();
+                }
+            }
+            new_op(s, name, "UPDATE", regions)
+        }))
+    }
+    async fn delete_stack_instances(&self, name: &str, _: &[String], regions: &[String], _: &Preferences) -> CfnResult<String> {
+        self.inject("delete_stack_instances")?;
+        Ok(self.with(|s| {
+            s.calls.push(format!("delete_stack_instances {name} {}", regions.join(",")));
+            for r in regions {
+                s.instances.remove(&(name.to_owned(), r.clone()));
+            }
+            new_op(s, name, "DELETE", regions)
+        }))
+    }
+    async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {
+        self.inject("describe_operation")?;
+        self.with(|s| {
+            let op = s.ops.get_mut(id).ok_or_else(|| CfnError::service("OperationNotFoundException", id))?;
+            assert_eq!(op.set, name);
+            if let Some(next) = op.statuses.pop_front() {
+                op.current = next;
+            }
+            let reason = (!op.failed.is_empty() && op.current.is_terminal()).then(|| "too many regions failed".to_owned());
+            Ok(OperationInfo { id: id.into(), action: op.action.clone(), status: op.current.clone(), status_reason: reason, created: None })
+        })
+    }
+    async fn list_operations(&self, name: &str) -> CfnResult<Vec<OperationInfo>> {
+        Ok(self.with(|s| {
+            let mut ops: Vec<&FakeOp> = s.ops.values().filter(|o| o.set == name).collect();
+            ops.sort_by_key(|o| std::cmp::Reverse(o.seq));
+            ops.iter()
+                .map(|o| OperationInfo {
+                    id: s.ops.iter().find(|(_, v)| v.seq == o.seq).unwrap().0.clone(),
+                    action: o.action.clone(),
+                    status: if o.statuses.is_empty() { o.current.clone() } else { OperationStatus::Running },
+                    status_reason: None,
+                    created: None,
+                })
+                .collect()
+        }))
+    }
+    async fn list_operation_results(&self, _: &str, id: &str) -> CfnResult<Vec<RegionResult>> {
+        Ok(self.with(|s| {
+            let op = &s.ops[id];
+            op.regions
+                .iter()
+                .map(|r| RegionResult {
+                    region: r.clone(),
+                    account: "111111111111".into(),
+                    status: match (&op.current, op.failed.get(r)) {
+                        (OperationStatus::Queued, _) => "PENDING".into(),
+                        (st, Some(_)) if st.is_terminal() => "FAILED".into(),
+                        (OperationStatus::Stopped, None) => "CANCELLED".into(),
+                        (st, None) if st.is_terminal() => "SUCCEEDED".into(),
+                        _ => "RUNNING".into(),
+                    },
+                    reason: op.failed.get(r).filter(|_| op.current.is_terminal()).cloned(),
+                })
+                .collect()
+        }))
+    }
+    async fn instance_stack(&self, stack_set: &str, instance: &InstanceInfo) -> CfnResult<Option<StackInfo>> {
+        Ok(self.with(|s| {
+            Some(StackInfo {
+                id: instance.stack_id.clone().unwrap_or_default(),
+                name: format!("StackSet-{stack_set}"),
+                status: "CREATE_COMPLETE".into(),
+                status_reason: None,
+                outputs: outputs_of(s, stack_set, &instance.region),
+            })
+        }))
+    }
+    async fn describe_stack(&self, _: &str, _: &str) -> CfnResult<Option<StackInfo>> {
+        Ok(None)
+    }
+    async fn stack_events(&self, _: &str, _: &str) -> CfnResult<Vec<StackEvent>> {
+        Ok(self.with(|s| s.events.clone()))
+    }
+    async fn create_stack(&self, _: &str, _: &StackInput) -> CfnResult<String> {
+        unimplemented!()
+    }
+    async fn update_stack(&self, _: &str, _: &StackInput) -> CfnResult<bool> {
+        unimplemented!()
+    }
+    async fn upload_template(&self, _: &str, bucket: &str, key: &str, _: &str) -> CfnResult<String> {
+        Ok(format!("https://{bucket}.s3.amazonaws.com/{key}"))
+    }
+}

@@ -1,0 +1,290 @@
+//! The shared harness: moto's server on 127.0.0.1 (installed by the repo's own script, started
+//! on a free port with a bounded lifetime, reset, killed on drop), a project directory whose
+//! assembly source can be switched, and a runner for the `haplat` binary whose output is
+//! snapshotted with what varies redacted.
+
+use std::io::Read;
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use haplat_cli::sdk::{Aws, AwsOptions};
+
+/// The repository root.
+pub fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("crate is in the repo").to_owned()
+}
+
+/// The fixture assembly directory of that name.
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+fn tools_dir() -> PathBuf {
+    std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".tools"))
+}
+
+/// Runs `scripts/install-tools.sh` once per test binary; panics with its output if it fails.
+pub fn install_tools() -> PathBuf {
+    static DONE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let script = repo_root().join("scripts/install-tools.sh");
+        let out = Command::new("bash")
+            .arg(&script)
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} failed ({}):\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(tools_dir().join("venv/bin"))
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("the Python tools the tests need are not installed: {e}"))
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()
+}
+
+/// A moto server, stopped on drop. It also dies by itself after `LIFETIME` (coreutils
+/// `timeout`), so a test binary killed mid-run leaves nothing behind for long.
+pub struct Moto {
+    child: Child,
+    /// `http://127.0.0.1:PORT`.
+    pub endpoint: String,
+    log: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+const LIFETIME: &str = "300";
+
+impl Moto {
+    /// Starts a server and waits until it answers; panics saying why when it cannot.
+    pub fn start() -> Moto {
+        let bin = install_tools();
+        let port = free_port();
+        let dir = tempfile::tempdir().expect("tempdir");
+        let log = dir.path().join("moto.log");
+        let logf = std::fs::File::create(&log).expect("log file");
+        let child = Command::new("timeout")
+            .args(["--signal=TERM", "--kill-after=5", LIFETIME])
+            .arg(bin.join("moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(logf.try_clone().expect("log"))
+            .stderr(logf)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start moto_server from {}: {e}", bin.display()));
+        let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Ok(Some(status)) = moto.child.try_wait() {
+                panic!("moto_server exited ({status}) before answering:\n{}", moto.log_text());
+            }
+            if moto.post("/moto-api/reset").is_ok() {
+                return moto;
+            }
+            if Instant::now() > deadline {
+                panic!("moto_server did not answer on {} within 30 s:\n{}", moto.endpoint, moto.log_text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn log_text(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    fn post(&self, path: &str) -> std::io::Result<String> {
+        use std::io::Write;
+        let addr = self.endpoint.trim_start_matches("http://");
+        let mut s = TcpStream::connect(addr)?;
+        s.set_read_timeout(Some(Duration::from_secs(10)))?;
+        write!(s, "POST {path} HTTP/1.0\r\nHost: {addr}\r\nContent-Length: 0\r\n\r\n")?;
+        let mut out = String::new();
+        s.read_to_string(&mut out)?;
+        if out.starts_with("HTTP/1.1 200") || out.starts_with("HTTP/1.0 200") {
+            Ok(out)
+        } else {
+            Err(std::io::Error::other(out))
+        }
+    }
+
+    /// Wipes every resource (`POST /moto-api/reset`).
+    pub fn reset(&self) {
+        self.post("/moto-api/reset").unwrap_or_else(|e| panic!("moto reset failed: {e}"));
+    }
+
+    /// Environment for the binary to talk to this server.
+    pub fn env(&self, cmd: &mut Command) {
+        cmd.env("AWS_ENDPOINT_URL", &self.endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_REGION", "us-east-1");
+    }
+
+    /// The SDK-backed service, in-process, for checks.
+    pub async fn aws(&self) -> Aws {
+        Aws::connect(&AwsOptions {
+            region: Some("us-east-1".into()),
+            endpoint_url: Some(self.endpoint.clone()),
+            static_credentials: Some(("testing".into(), "testing".into())),
+            ..Default::default()
+        })
+        .await
+        .expect("connect")
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        // TERM to `timeout` is passed on to moto_server; then reap both.
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.child.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Where a project's assembly comes from.
+#[derive(Clone, Debug)]
+pub enum Source {
+    /// A fixture assembly copied by a one-line shell app.
+    Fixture(&'static str),
+    /// A directory copied the same way (e.g. a fixture changed by a test).
+    Dir(PathBuf),
+    /// A real app command (e.g. `cargo run -q -p reference-platform`).
+    #[allow(dead_code)]
+    App(String),
+}
+
+impl Source {
+    fn command(&self) -> String {
+        let copy = |d: &Path| format!("cp '{}'/* \"$HAPLAT_OUTDIR\"/", d.display());
+        match self {
+            Source::Fixture(name) => copy(&fixture(name)),
+            Source::Dir(d) => copy(d),
+            Source::App(cmd) => cmd.clone(),
+        }
+    }
+}
+
+/// A project directory with a `haplat.toml`.
+pub struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    /// A project whose app produces `source`.
+    pub fn new(source: Source) -> Project {
+        let p = Project { dir: tempfile::tempdir().expect("tempdir") };
+        p.switch(source);
+        p
+    }
+
+    /// Its directory.
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Changes the app (the user changed their code).
+    pub fn switch(&self, source: Source) {
+        let toml = format!("app = {}\n", toml_string(&source.command()));
+        std::fs::write(self.path().join("haplat.toml"), toml).expect("write haplat.toml");
+    }
+
+    /// `haplat ARGS` in the project, with no AWS configuration at all.
+    pub fn haplat(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_haplat"));
+        cmd.args(args).current_dir(self.path());
+        isolate(&mut cmd, self.path());
+        cmd
+    }
+}
+
+fn toml_string(s: &str) -> String {
+    format!("\"{}\"", s.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Removes every AWS setting the developer's environment may have, so that tests never reach
+/// a real account and never leave 127.0.0.1.
+pub fn isolate(cmd: &mut Command, home: &Path) {
+    for (k, _) in std::env::vars() {
+        if k.starts_with("AWS_") || k.starts_with("HAPLAT_") {
+            cmd.env_remove(k);
+        }
+    }
+    cmd.env("HOME", home)
+        .env("AWS_CONFIG_FILE", home.join("no-aws-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.join("no-aws-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null());
+}
+
+/// What a run of the binary gave.
+#[derive(Debug)]
+pub struct Run {
+    /// The exit code.
+    pub code: i32,
+    /// Stdout.
+    pub stdout: String,
+    /// Stderr.
+    pub stderr: String,
+}
+
+impl Run {
+    /// Exit code, stdout and stderr in one text, with what varies redacted.
+    pub fn snapshot(&self, root: &Path) -> String {
+        redact(&format!("exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}", self.code, self.stdout, self.stderr), root)
+    }
+}
+
+/// Runs a command, bounded in time.
+pub fn run(cmd: &mut Command) -> Run {
+    let out = cmd.output().expect("run haplat");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// Replaces paths, operation ids, ports and bucket names by placeholders.
+pub fn redact(s: &str, root: &Path) -> String {
+    let mut s = s.replace(&root.display().to_string(), "[PROJECT]");
+    s = s.replace(&fixture("").display().to_string(), "[FIXTURES]/");
+    for (pat, rep) in [
+        (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[ID]"),
+        (r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[PORT]"),
+        (r"haplatbootstrap-templatebucket-[a-z0-9]+", "[BUCKET]"),
+    ] {
+        s = regex::Regex::new(pat).expect("pattern").replace_all(&s, rep).into_owned();
+    }
+    s
+}
+
+/// Settings for insta: snapshots under `<repo>/snapshots/cli`.
+#[macro_export]
+macro_rules! snap {
+    ($name:expr, $value:expr) => {
+        insta::with_settings!({snapshot_path => $crate::harness::repo_root().join("snapshots/cli"), prepend_module_to_snapshot => false, omit_expression => true}, {
+            insta::assert_snapshot!($name, $value);
+        });
+    };
+}
