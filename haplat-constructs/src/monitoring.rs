@@ -369,7 +369,7 @@ impl RegionalMonitoring {
         let mut widgets = Vec::new();
         let mut vars: Vec<(String, Value<String>)> = Vec::new();
         for (i, s) in props.services.iter().enumerate() {
-            let svc = scope.child(&s.name);
+            let svc = scope.child(&format!("{}Service", s.name));
             let lb = ("LoadBalancer", s.load_balancer_full_name.clone());
             let tg = ("TargetGroup", s.target_group_full_name.clone());
             let errors = MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]);
@@ -451,7 +451,7 @@ impl RegionalMonitoring {
             ));
         }
         for (i, table) in props.tables.iter().enumerate() {
-            let tscope = scope.child(&table.name);
+            let tscope = scope.child(&format!("{}Table", table.name));
             let name = ("TableName", table.table_name.clone());
             let reads = MetricRef::new("AWS/DynamoDB", "ReadThrottleEvents", [name.clone()]);
             let writes = MetricRef::new("AWS/DynamoDB", "WriteThrottleEvents", [name.clone()]);

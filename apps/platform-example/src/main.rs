@@ -1,0 +1,113 @@
+//! An example platform over two regions, active-passive: the API on ECS Fargate in us-east-1
+//! (primary) and eu-west-1 (standby), a DynamoDB global table, CloudFront with WAF in front,
+//! Route 53 failover, backups copied across regions, alarms, SLOs, chaos experiments and a
+//! WebSocket API. `haplat synth` runs it.
+//!
+//! Stacks and the waves their references put them in:
+//! 1. `Data` (stack set): a KMS key per region and the backup plans;
+//! 2. `Global` (us-east-1): the global table (encrypted with each region's key) and the
+//!    CloudFront origin secret, replicated to every region;
+//! 3. `Api` (stack set): the regional API, its monitoring, SLOs, chaos experiments, WebSockets;
+//! 4. `Edge` (us-east-1): CloudFront, WAF and the Route 53 records and health checks.
+
+use std::process::ExitCode;
+
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
+use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
+use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::service::ServiceProps;
+use haplat_constructs::slo::{Sli, Slo, SloProps};
+use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::{DrMode, RegionSpec};
+use haplat_core::App;
+
+const DOMAIN: &str = "example.com";
+/// The hosted zone of `example.com` (it exists already: the ALB certificates validate in it).
+const ZONE_ID: &str = "Z0123456789ABCDEFGHIJ";
+const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
+
+fn main() -> ExitCode {
+    let app = App::new("shop");
+    app.tag("app", "shop");
+    let mode = DrMode::ActivePassive;
+
+    // 1. Keys and backups in every region.
+    let data = app.stack_set("Data", &REGIONS);
+    let keys = RegionalKeys::new(&data, "Keys");
+    BackupPlan::new(&data, "Backup", BackupPlanProps::new("shop-backups", BackupSelection::Tag("backup".into(), "daily".into())));
+
+    // 2. The global table and the origin secret, in the primary region.
+    let global = app.stack("Global", "us-east-1");
+    let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
+    table.sort_key = Some(KeyAttr::string("sk"));
+    table.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
+    table.ttl_attribute = Some("expiresAt".into());
+    table.encryption = TableEncryption::CustomerManaged(keys.arns());
+    table.tags = vec![("backup".into(), "daily".into())];
+    let orders = GlobalTable::new(&global, "Orders", table);
+    let mut secret = OriginSecretProps::new("shop/origin-verify", &REGIONS);
+    secret.keys = keys.arns();
+    let secret = OriginSecret::new(&global, "OriginVerify", secret);
+
+    // 3. The API in every region, answering as origin.example.com and <region>.origin.example.com.
+    let zone = HostedZoneRef::existing(ZONE_ID, DOMAIN);
+    let api = MultiRegionApi::new(
+        &app,
+        "Api",
+        ApiProps {
+            mode,
+            services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+            fronted_by_cloudfront: Some(secret.verify.clone()),
+            ..ApiProps::new(
+                vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+                &format!("origin.{DOMAIN}"),
+                ApiCertificate::DnsValidated { hosted_zone_id: ZONE_ID.into() },
+            )
+        },
+    );
+    secret.bind(api.stack());
+    if let Some(service) = api.service("Orders") {
+        service.grant_read_write(&orders);
+    }
+    let mut monitoring = RegionalMonitoringProps::new(&REGIONS);
+    monitoring.alarm_emails = vec!["oncall@example.com".into()];
+    monitoring.services = api.metrics();
+    monitoring.tables = vec![orders.metrics()];
+    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
+    for m in api.metrics() {
+        let lb = ("LoadBalancer", m.load_balancer_full_name.clone());
+        let tg = ("TargetGroup", m.target_group_full_name.clone());
+        let sli = Sli::ErrorRatio {
+            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]),
+            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
+        };
+        Slo::new(api.stack(), &format!("{}Availability", m.name), SloProps::new(99.9, sli).with_actions(vec![monitoring.topic_arn()]));
+    }
+    let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
+    chaos.services = api
+        .metrics()
+        .into_iter()
+        .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
+        .collect();
+    chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+    ChaosExperiments::new(api.stack(), "Chaos", chaos);
+    WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+
+    // 4. The edge: CloudFront, WAF, Route 53.
+    let edge = app.stack("Edge", "us-east-1");
+    let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
+    cdn.mode = mode;
+    cdn.read_only_paths = vec!["/catalog/*".into()];
+    cdn.origin_secret = Some(secret);
+    let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
+    let mut dns = FailoverDnsProps::new(zone, api.endpoints());
+    dns.mode = mode;
+    dns.distribution_domain = Some(cdn.domain_name());
+    FailoverDns::new(&edge, "Dns", dns);
+
+    app.run()
+}
