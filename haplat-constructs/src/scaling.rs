@@ -140,6 +140,9 @@ pub fn autoscale(parent: &Scope, id: &str, target: &ScalingTarget, scaling: &Sca
         tracking("Requests", scaling_policy::PredefinedMetricType::AlbRequestCountPerTarget, rpt, Some(label.clone()));
     }
     if let Some(step) = &scaling.step {
+        if !["Average", "Maximum", "Minimum", "SampleCount", "Sum"].contains(&step.statistic.as_str()) {
+            scope.error(format!("statistic {:?} of step scaling; use Average, Maximum, Minimum, SampleCount or Sum", step.statistic));
+        }
         if step.steps.is_empty() {
             scope.error(format!("step scaling on {}/{} has no steps", step.namespace, step.metric_name));
         }

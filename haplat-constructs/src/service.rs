@@ -201,7 +201,30 @@ pub struct ServiceEnv<'a> {
     pub min: Value<i64>,
 }
 
-/// A service in one region's stack (the same in every region of the stack set).
+/// A service in one region's stack (the same in every region of the stack set), built by
+/// [`crate::api::MultiRegionApi`]; a [`Grantee`] whose task role receives grants.
+///
+/// ```
+/// use haplat_core::App;
+/// use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+/// use haplat_constructs::security::{Grantee, SecretRef};
+/// use haplat_constructs::service::ServiceProps;
+/// use haplat_constructs::RegionSpec;
+///
+/// let app = App::new("shop");
+/// let api = MultiRegionApi::new(&app, "Api", ApiProps {
+///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+///     ..ApiProps::new(vec![RegionSpec::primary("us-east-1")], "api.example.com",
+///         ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() })
+/// });
+/// let orders = api.service("Orders").unwrap();
+/// orders.grant_read(&SecretRef::new("shop/stripe-key"));
+/// let t = app.synth().unwrap().template("shop-Api").unwrap();
+/// let role = t["Resources"].as_object().unwrap().iter()
+///     .find(|(id, _)| id.starts_with("OrdersTaskRole")).unwrap().1;
+/// let statement = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+/// assert_eq!(statement["Action"][1], "secretsmanager:GetSecretValue");
+/// ```
 #[derive(Clone)]
 pub struct Service {
     scope: Scope,

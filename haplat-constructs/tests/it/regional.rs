@@ -352,7 +352,7 @@ fn an_unfronted_alb_redirects_http_and_speaks_tls_1_2_and_1_3_only() {
     }
     for (_, l) in listeners.iter().filter(|(_, l)| l["Properties"]["Protocol"] == "HTTPS") {
         assert_eq!(l["Properties"]["SslPolicy"], "ELBSecurityPolicy-TLS13-1-2-2021-06");
-        assert_eq!(reference(&l["Properties"]["Certificates"][0]["CertificateArn"]).is_some(), true);
+        assert!(reference(&l["Properties"]["Certificates"][0]["CertificateArn"]).is_some());
     }
     for (_, lb) in resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
         let attrs: BTreeMap<&str, &str> = lb["Properties"]["LoadBalancerAttributes"]
