@@ -446,6 +446,48 @@ fn typed_attributes_render_get_att() {
 }
 
 #[test]
+fn pre_registry_types_return_their_properties_through_get_att() {
+    use haplat_core::resources::{ec2::SecurityGroup, ec2::Vpc, elasticloadbalancingv2::LoadBalancer};
+    // CloudFormation (and cfn-lint) accept these though the schemas do not list them as
+    // read-only: tools/codegen/src/fixups.rs, GET_ATT_FIXUPS.
+    assert!(Vpc::ATTRIBUTES.contains(&Attribute { name: "CidrBlock", ty: AttrType::String }));
+    assert!(Vpc::ATTRIBUTES.contains(&Attribute { name: "EnableDnsSupport", ty: AttrType::Boolean }));
+    assert!(SecurityGroup::ATTRIBUTES.contains(&Attribute { name: "VpcId", ty: AttrType::String }));
+    assert!(LoadBalancer::ATTRIBUTES.contains(&Attribute { name: "SecurityGroups", ty: AttrType::ListOfString }));
+
+    let app = App::new("legacy");
+    let stack = app.stack("Main", "us-east-1");
+    let vpc = stack.add("Vpc", ec2::Vpc { cidr_block: Some("10.0.0.0/16".into()), ..Default::default() });
+    let subnet = ec2::Subnet {
+        vpc_id: vpc.attr_vpc_id(),
+        cidr_block: Some(Value::select(0, List::cidr(vpc.attr_cidr_block(), 4.into(), 8.into()))),
+        ..Default::default()
+    };
+    stack.add("Subnet", subnet);
+    let sg = stack.add(
+        "Sg",
+        ec2::SecurityGroup { group_description: "web".into(), vpc_id: Some(vpc.attr_vpc_id()), ..Default::default() },
+    );
+    let rule = ec2::SecurityGroupIngress {
+        group_id: Some(sg.attr_group_id()),
+        ip_protocol: "tcp".into(),
+        cidr_ip: Some(vpc.attr_cidr_block()),
+        from_port: Some(443.into()),
+        to_port: Some(443.into()),
+        ..Default::default()
+    };
+    stack.add("Rule", rule);
+    let assembly = app.synth().expect("GetAtt CidrBlock of a VPC synthesizes");
+    let t = assembly.template("legacy-Main").expect("template");
+    let of_type = |ty: &str| t["Resources"].as_object().unwrap().values().find(|r| r["Type"] == ty).unwrap().clone();
+    let subnet = of_type("AWS::EC2::Subnet");
+    assert_eq!(subnet["Properties"]["CidrBlock"]["Fn::Select"][1]["Fn::Cidr"][0]["Fn::GetAtt"][1], "CidrBlock");
+    let rule = of_type("AWS::EC2::SecurityGroupIngress");
+    assert_eq!(rule["Properties"]["CidrIp"]["Fn::GetAtt"][1], "CidrBlock");
+    assert_eq!(rule["Properties"]["GroupId"]["Fn::GetAtt"][1], "GroupId");
+}
+
+#[test]
 fn validation_names_the_property() {
     let role = iam::Role::default();
     assert_eq!(problems(&role), vec![("AssumeRolePolicyDocument".to_owned(), "is required but was left empty".to_owned())]);

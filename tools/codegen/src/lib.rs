@@ -74,6 +74,7 @@ pub fn generate(schemas: &Path, core_manifest: &str) -> anyhow::Result<Output> {
         .collect();
     entries.sort();
     let mut seen_stateful = Vec::new();
+    let mut seen_types = Vec::new();
     for path in entries {
         let text = fs::read_to_string(&path).with_context(|| format!("reading {}", path.display()))?;
         let mut schema: Json = serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))?;
@@ -87,12 +88,19 @@ pub fn generate(schemas: &Path, core_manifest: &str) -> anyhow::Result<Output> {
         if stateful {
             seen_stateful.push(type_name.clone());
         }
-        let m = model::build(&schema, service, &file, stateful)?;
+        let extra_get_atts = fixups::extra_get_atts(&type_name, &schema)?;
+        seen_types.push(type_name.clone());
+        let m = model::build(&schema, service, &file, stateful, &extra_get_atts)?;
         modules.entry(service.to_owned()).or_default().push(m);
     }
     for s in services::STATEFUL {
         if !seen_stateful.iter().any(|x| x == s) {
             bail!("services::STATEFUL names {s}, which has no schema");
+        }
+    }
+    for f in fixups::GET_ATT_FIXUPS {
+        if !seen_types.iter().any(|x| x == f.type_name) {
+            bail!("fixup {} names {}, which has no schema", f.name, f.type_name);
         }
     }
     let mut files = BTreeMap::new();

@@ -471,7 +471,10 @@ fn paths(schema: &Json, key: &str) -> Vec<Vec<String>> {
 }
 
 /// Builds the module of one resource type from its (fixed-up) schema.
-pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) -> anyhow::Result<Module> {
+/// `extra_get_atts`: property paths `Fn::GetAtt` accepts besides the `readOnlyProperties`
+/// ([`crate::fixups::GET_ATT_FIXUPS`]); they follow them in `Module::attributes`, so that the
+/// accessors of the read-only ones keep their names.
+pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool, extra_get_atts: &[Vec<String>]) -> anyhow::Result<Module> {
     let type_name = schema
         .get("typeName")
         .and_then(Json::as_str)
@@ -540,11 +543,17 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool) ->
     items.extend(rest);
     box_recursion(&mut items);
 
-    let attributes = read_only
+    let mut attributes: Vec<(String, AttrKind)> = read_only
         .iter()
         .filter(|p| !p.iter().any(|s| s == "*"))
         .map(|p| (p.join("."), attr_kind(&r, props, p)))
         .collect();
+    for p in extra_get_atts {
+        let name = p.join(".");
+        if !attributes.iter().any(|(n, _)| *n == name) {
+            attributes.push((name, attr_kind(&r, props, p)));
+        }
+    }
     let ref_returns = paths(schema, "primaryIdentifier").iter().map(|p| p.join(".")).collect::<Vec<_>>().join("|");
     let create_only = create_only_paths.iter().map(|p| p.join("/")).collect();
     let tags = match props.get("Tags") {

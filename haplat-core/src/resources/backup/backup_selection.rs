@@ -22,6 +22,16 @@ impl Resource for BackupSelection {
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "SelectionId", ty: AttrType::String },
         Attribute { name: "Id", ty: AttrType::String },
+        Attribute { name: "BackupPlanId", ty: AttrType::String },
+        Attribute { name: "BackupSelection.Conditions.StringEquals", ty: AttrType::Other },
+        Attribute { name: "BackupSelection.Conditions.StringLike", ty: AttrType::Other },
+        Attribute { name: "BackupSelection.Conditions.StringNotEquals", ty: AttrType::Other },
+        Attribute { name: "BackupSelection.Conditions.StringNotLike", ty: AttrType::Other },
+        Attribute { name: "BackupSelection.IamRoleArn", ty: AttrType::String },
+        Attribute { name: "BackupSelection.ListOfTags", ty: AttrType::Other },
+        Attribute { name: "BackupSelection.NotResources", ty: AttrType::ListOfString },
+        Attribute { name: "BackupSelection.Resources", ty: AttrType::ListOfString },
+        Attribute { name: "BackupSelection.SelectionName", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Id";
     const CREATE_ONLY: &'static [&'static str] = &["BackupSelection", "BackupPlanId"];
@@ -50,6 +60,26 @@ impl Handle<BackupSelection> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value<String> {
         self.get_att("Id")
+    }
+    /// `Fn::GetAtt` `BackupPlanId`.
+    pub fn attr_backup_plan_id(&self) -> Value<String> {
+        self.get_att("BackupPlanId")
+    }
+    /// `Fn::GetAtt` `BackupSelection.IamRoleArn`.
+    pub fn attr_backup_selection_iam_role_arn(&self) -> Value<String> {
+        self.get_att("BackupSelection.IamRoleArn")
+    }
+    /// `Fn::GetAtt` `BackupSelection.NotResources`.
+    pub fn attr_backup_selection_not_resources(&self) -> List<Value<String>> {
+        self.get_att("BackupSelection.NotResources")
+    }
+    /// `Fn::GetAtt` `BackupSelection.Resources`.
+    pub fn attr_backup_selection_resources(&self) -> List<Value<String>> {
+        self.get_att("BackupSelection.Resources")
+    }
+    /// `Fn::GetAtt` `BackupSelection.SelectionName`.
+    pub fn attr_backup_selection_selection_name(&self) -> Value<String> {
+        self.get_att("BackupSelection.SelectionName")
     }
 }
 

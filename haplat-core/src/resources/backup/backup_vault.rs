@@ -26,6 +26,13 @@ impl Resource for BackupVault {
     const TYPE_NAME: &'static str = "AWS::Backup::BackupVault";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "BackupVaultArn", ty: AttrType::String },
+        Attribute { name: "BackupVaultName", ty: AttrType::String },
+        Attribute { name: "EncryptionKeyArn", ty: AttrType::String },
+        Attribute { name: "LockConfiguration.ChangeableForDays", ty: AttrType::Number },
+        Attribute { name: "LockConfiguration.MaxRetentionDays", ty: AttrType::Number },
+        Attribute { name: "LockConfiguration.MinRetentionDays", ty: AttrType::Number },
+        Attribute { name: "Notifications.BackupVaultEvents", ty: AttrType::ListOfString },
+        Attribute { name: "Notifications.SNSTopicArn", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "BackupVaultName";
     const CREATE_ONLY: &'static [&'static str] = &["BackupVaultName", "EncryptionKeyArn"];
@@ -57,6 +64,34 @@ impl Handle<BackupVault> {
     /// `Fn::GetAtt` `BackupVaultArn`.
     pub fn attr_backup_vault_arn(&self) -> Value<String> {
         self.get_att("BackupVaultArn")
+    }
+    /// `Fn::GetAtt` `BackupVaultName`.
+    pub fn attr_backup_vault_name(&self) -> Value<String> {
+        self.get_att("BackupVaultName")
+    }
+    /// `Fn::GetAtt` `EncryptionKeyArn`.
+    pub fn attr_encryption_key_arn(&self) -> Value<String> {
+        self.get_att("EncryptionKeyArn")
+    }
+    /// `Fn::GetAtt` `LockConfiguration.ChangeableForDays`.
+    pub fn attr_lock_configuration_changeable_for_days(&self) -> Value<i64> {
+        self.get_att("LockConfiguration.ChangeableForDays")
+    }
+    /// `Fn::GetAtt` `LockConfiguration.MaxRetentionDays`.
+    pub fn attr_lock_configuration_max_retention_days(&self) -> Value<i64> {
+        self.get_att("LockConfiguration.MaxRetentionDays")
+    }
+    /// `Fn::GetAtt` `LockConfiguration.MinRetentionDays`.
+    pub fn attr_lock_configuration_min_retention_days(&self) -> Value<i64> {
+        self.get_att("LockConfiguration.MinRetentionDays")
+    }
+    /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
+    pub fn attr_notifications_backup_vault_events(&self) -> List<Value<String>> {
+        self.get_att("Notifications.BackupVaultEvents")
+    }
+    /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
+    pub fn attr_notifications_sns_topic_arn(&self) -> Value<String> {
+        self.get_att("Notifications.SNSTopicArn")
     }
 }
 

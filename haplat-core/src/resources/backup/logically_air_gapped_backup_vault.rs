@@ -32,6 +32,13 @@ impl Resource for LogicallyAirGappedBackupVault {
         Attribute { name: "BackupVaultArn", ty: AttrType::String },
         Attribute { name: "VaultState", ty: AttrType::String },
         Attribute { name: "VaultType", ty: AttrType::String },
+        Attribute { name: "BackupVaultName", ty: AttrType::String },
+        Attribute { name: "EncryptionKeyArn", ty: AttrType::String },
+        Attribute { name: "MaxRetentionDays", ty: AttrType::Number },
+        Attribute { name: "MinRetentionDays", ty: AttrType::Number },
+        Attribute { name: "MpaApprovalTeamArn", ty: AttrType::String },
+        Attribute { name: "Notifications.BackupVaultEvents", ty: AttrType::ListOfString },
+        Attribute { name: "Notifications.SNSTopicArn", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "BackupVaultName";
     const CREATE_ONLY: &'static [&'static str] = &["BackupVaultName", "MinRetentionDays", "MaxRetentionDays", "EncryptionKeyArn"];
@@ -73,6 +80,34 @@ impl Handle<LogicallyAirGappedBackupVault> {
     /// `Fn::GetAtt` `VaultType`.
     pub fn attr_vault_type(&self) -> Value<String> {
         self.get_att("VaultType")
+    }
+    /// `Fn::GetAtt` `BackupVaultName`.
+    pub fn attr_backup_vault_name(&self) -> Value<String> {
+        self.get_att("BackupVaultName")
+    }
+    /// `Fn::GetAtt` `EncryptionKeyArn`.
+    pub fn attr_encryption_key_arn(&self) -> Value<String> {
+        self.get_att("EncryptionKeyArn")
+    }
+    /// `Fn::GetAtt` `MaxRetentionDays`.
+    pub fn attr_max_retention_days(&self) -> Value<i64> {
+        self.get_att("MaxRetentionDays")
+    }
+    /// `Fn::GetAtt` `MinRetentionDays`.
+    pub fn attr_min_retention_days(&self) -> Value<i64> {
+        self.get_att("MinRetentionDays")
+    }
+    /// `Fn::GetAtt` `MpaApprovalTeamArn`.
+    pub fn attr_mpa_approval_team_arn(&self) -> Value<String> {
+        self.get_att("MpaApprovalTeamArn")
+    }
+    /// `Fn::GetAtt` `Notifications.BackupVaultEvents`.
+    pub fn attr_notifications_backup_vault_events(&self) -> List<Value<String>> {
+        self.get_att("Notifications.BackupVaultEvents")
+    }
+    /// `Fn::GetAtt` `Notifications.SNSTopicArn`.
+    pub fn attr_notifications_sns_topic_arn(&self) -> Value<String> {
+        self.get_att("Notifications.SNSTopicArn")
     }
 }
 

@@ -23,6 +23,7 @@ impl Resource for InsightRule {
     const TYPE_NAME: &'static str = "AWS::CloudWatch::InsightRule";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "RuleName", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Arn";
     const CREATE_ONLY: &'static [&'static str] = &["RuleName"];
@@ -55,6 +56,10 @@ impl Handle<InsightRule> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `RuleName`.
+    pub fn attr_rule_name(&self) -> Value<String> {
+        self.get_att("RuleName")
     }
 }
 

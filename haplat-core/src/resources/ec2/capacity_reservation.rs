@@ -53,6 +53,23 @@ impl Resource for CapacityReservation {
         Attribute { name: "CommitmentInfo", ty: AttrType::Other },
         Attribute { name: "DeliveryPreference", ty: AttrType::String },
         Attribute { name: "CapacityReservationFleetId", ty: AttrType::String },
+        Attribute { name: "AvailabilityZone", ty: AttrType::String },
+        Attribute { name: "AvailabilityZoneId", ty: AttrType::String },
+        Attribute { name: "CommitmentInfo.CommitmentEndDate", ty: AttrType::String },
+        Attribute { name: "CommitmentInfo.CommittedInstanceCount", ty: AttrType::Number },
+        Attribute { name: "EbsOptimized", ty: AttrType::Boolean },
+        Attribute { name: "EndDate", ty: AttrType::String },
+        Attribute { name: "EndDateType", ty: AttrType::String },
+        Attribute { name: "EphemeralStorage", ty: AttrType::Boolean },
+        Attribute { name: "InstanceCount", ty: AttrType::Number },
+        Attribute { name: "InstanceMatchCriteria", ty: AttrType::String },
+        Attribute { name: "InstancePlatform", ty: AttrType::String },
+        Attribute { name: "InstanceType", ty: AttrType::String },
+        Attribute { name: "OutPostArn", ty: AttrType::String },
+        Attribute { name: "PlacementGroupArn", ty: AttrType::String },
+        Attribute { name: "TagSpecifications", ty: AttrType::Other },
+        Attribute { name: "Tenancy", ty: AttrType::String },
+        Attribute { name: "UnusedReservationBillingOwnerId", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Id";
     const CREATE_ONLY: &'static [&'static str] = &["Tenancy", "InstancePlatform", "InstanceType", "AvailabilityZone", "OutPostArn", "EphemeralStorage", "EbsOptimized", "PlacementGroupArn", "AvailabilityZoneId"];
@@ -135,6 +152,70 @@ impl Handle<CapacityReservation> {
     /// `Fn::GetAtt` `CapacityReservationFleetId`.
     pub fn attr_capacity_reservation_fleet_id(&self) -> Value<String> {
         self.get_att("CapacityReservationFleetId")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value<String> {
+        self.get_att("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `AvailabilityZoneId`.
+    pub fn attr_availability_zone_id(&self) -> Value<String> {
+        self.get_att("AvailabilityZoneId")
+    }
+    /// `Fn::GetAtt` `CommitmentInfo.CommitmentEndDate`.
+    pub fn attr_commitment_info_commitment_end_date(&self) -> Value<String> {
+        self.get_att("CommitmentInfo.CommitmentEndDate")
+    }
+    /// `Fn::GetAtt` `CommitmentInfo.CommittedInstanceCount`.
+    pub fn attr_commitment_info_committed_instance_count(&self) -> Value<i64> {
+        self.get_att("CommitmentInfo.CommittedInstanceCount")
+    }
+    /// `Fn::GetAtt` `EbsOptimized`.
+    pub fn attr_ebs_optimized(&self) -> Value<bool> {
+        self.get_att("EbsOptimized")
+    }
+    /// `Fn::GetAtt` `EndDate`.
+    pub fn attr_end_date(&self) -> Value<String> {
+        self.get_att("EndDate")
+    }
+    /// `Fn::GetAtt` `EndDateType`.
+    pub fn attr_end_date_type(&self) -> Value<String> {
+        self.get_att("EndDateType")
+    }
+    /// `Fn::GetAtt` `EphemeralStorage`.
+    pub fn attr_ephemeral_storage(&self) -> Value<bool> {
+        self.get_att("EphemeralStorage")
+    }
+    /// `Fn::GetAtt` `InstanceCount`.
+    pub fn attr_instance_count(&self) -> Value<i64> {
+        self.get_att("InstanceCount")
+    }
+    /// `Fn::GetAtt` `InstanceMatchCriteria`.
+    pub fn attr_instance_match_criteria(&self) -> Value<String> {
+        self.get_att("InstanceMatchCriteria")
+    }
+    /// `Fn::GetAtt` `InstancePlatform`.
+    pub fn attr_instance_platform(&self) -> Value<String> {
+        self.get_att("InstancePlatform")
+    }
+    /// `Fn::GetAtt` `InstanceType`.
+    pub fn attr_instance_type(&self) -> Value<String> {
+        self.get_att("InstanceType")
+    }
+    /// `Fn::GetAtt` `OutPostArn`.
+    pub fn attr_out_post_arn(&self) -> Value<String> {
+        self.get_att("OutPostArn")
+    }
+    /// `Fn::GetAtt` `PlacementGroupArn`.
+    pub fn attr_placement_group_arn(&self) -> Value<String> {
+        self.get_att("PlacementGroupArn")
+    }
+    /// `Fn::GetAtt` `Tenancy`.
+    pub fn attr_tenancy(&self) -> Value<String> {
+        self.get_att("Tenancy")
+    }
+    /// `Fn::GetAtt` `UnusedReservationBillingOwnerId`.
+    pub fn attr_unused_reservation_billing_owner_id(&self) -> Value<String> {
+        self.get_att("UnusedReservationBillingOwnerId")
     }
 }
 

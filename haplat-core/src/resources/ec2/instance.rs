@@ -141,6 +141,45 @@ impl Resource for Instance {
         Attribute { name: "PrivateDnsName", ty: AttrType::String },
         Attribute { name: "VpcId", ty: AttrType::String },
         Attribute { name: "State", ty: AttrType::Other },
+        Attribute { name: "AdditionalInfo", ty: AttrType::String },
+        Attribute { name: "Affinity", ty: AttrType::String },
+        Attribute { name: "AvailabilityZone", ty: AttrType::String },
+        Attribute { name: "BlockDeviceMappings", ty: AttrType::Other },
+        Attribute { name: "CpuOptions.CoreCount", ty: AttrType::Number },
+        Attribute { name: "CpuOptions.ThreadsPerCore", ty: AttrType::Number },
+        Attribute { name: "CreditSpecification.CPUCredits", ty: AttrType::String },
+        Attribute { name: "DisableApiTermination", ty: AttrType::Boolean },
+        Attribute { name: "EbsOptimized", ty: AttrType::Boolean },
+        Attribute { name: "ElasticGpuSpecifications", ty: AttrType::Other },
+        Attribute { name: "ElasticInferenceAccelerators", ty: AttrType::Other },
+        Attribute { name: "EnclaveOptions.Enabled", ty: AttrType::Boolean },
+        Attribute { name: "HibernationOptions.Configured", ty: AttrType::Boolean },
+        Attribute { name: "HostId", ty: AttrType::String },
+        Attribute { name: "HostResourceGroupArn", ty: AttrType::String },
+        Attribute { name: "IamInstanceProfile", ty: AttrType::String },
+        Attribute { name: "ImageId", ty: AttrType::String },
+        Attribute { name: "InstanceInitiatedShutdownBehavior", ty: AttrType::String },
+        Attribute { name: "InstanceType", ty: AttrType::String },
+        Attribute { name: "Ipv6AddressCount", ty: AttrType::Number },
+        Attribute { name: "Ipv6Addresses", ty: AttrType::Other },
+        Attribute { name: "KernelId", ty: AttrType::String },
+        Attribute { name: "KeyName", ty: AttrType::String },
+        Attribute { name: "LicenseSpecifications", ty: AttrType::Other },
+        Attribute { name: "Monitoring", ty: AttrType::Boolean },
+        Attribute { name: "NetworkInterfaces", ty: AttrType::Other },
+        Attribute { name: "PlacementGroupName", ty: AttrType::String },
+        Attribute { name: "PrivateIpAddress", ty: AttrType::String },
+        Attribute { name: "PropagateTagsToVolumeOnCreation", ty: AttrType::Boolean },
+        Attribute { name: "RamdiskId", ty: AttrType::String },
+        Attribute { name: "SecurityGroupIds", ty: AttrType::ListOfString },
+        Attribute { name: "SecurityGroups", ty: AttrType::ListOfString },
+        Attribute { name: "SourceDestCheck", ty: AttrType::Boolean },
+        Attribute { name: "SsmAssociations", ty: AttrType::Other },
+        Attribute { name: "SubnetId", ty: AttrType::String },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "Tenancy", ty: AttrType::String },
+        Attribute { name: "UserData", ty: AttrType::String },
+        Attribute { name: "Volumes", ty: AttrType::Other },
     ];
     const REF_RETURNS: &'static str = "InstanceId";
     const CREATE_ONLY: &'static [&'static str] = &["AvailabilityZone", "CpuOptions", "ElasticGpuSpecifications", "ElasticInferenceAccelerators", "EnclaveOptions", "HibernationOptions", "HostResourceGroupArn", "ImageId", "Ipv6AddressCount", "Ipv6Addresses", "KeyName", "LaunchTemplate", "LicenseSpecifications", "NetworkInterfaces", "PlacementGroupName", "PrivateIpAddress", "SecurityGroups", "SubnetId"];
@@ -224,6 +263,126 @@ impl Handle<Instance> {
     /// `Fn::GetAtt` `VpcId`.
     pub fn attr_vpc_id(&self) -> Value<String> {
         self.get_att("VpcId")
+    }
+    /// `Fn::GetAtt` `AdditionalInfo`.
+    pub fn attr_additional_info(&self) -> Value<String> {
+        self.get_att("AdditionalInfo")
+    }
+    /// `Fn::GetAtt` `Affinity`.
+    pub fn attr_affinity(&self) -> Value<String> {
+        self.get_att("Affinity")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value<String> {
+        self.get_att("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `CpuOptions.CoreCount`.
+    pub fn attr_cpu_options_core_count(&self) -> Value<i64> {
+        self.get_att("CpuOptions.CoreCount")
+    }
+    /// `Fn::GetAtt` `CpuOptions.ThreadsPerCore`.
+    pub fn attr_cpu_options_threads_per_core(&self) -> Value<i64> {
+        self.get_att("CpuOptions.ThreadsPerCore")
+    }
+    /// `Fn::GetAtt` `CreditSpecification.CPUCredits`.
+    pub fn attr_credit_specification_cpu_credits(&self) -> Value<String> {
+        self.get_att("CreditSpecification.CPUCredits")
+    }
+    /// `Fn::GetAtt` `DisableApiTermination`.
+    pub fn attr_disable_api_termination(&self) -> Value<bool> {
+        self.get_att("DisableApiTermination")
+    }
+    /// `Fn::GetAtt` `EbsOptimized`.
+    pub fn attr_ebs_optimized(&self) -> Value<bool> {
+        self.get_att("EbsOptimized")
+    }
+    /// `Fn::GetAtt` `EnclaveOptions.Enabled`.
+    pub fn attr_enclave_options_enabled(&self) -> Value<bool> {
+        self.get_att("EnclaveOptions.Enabled")
+    }
+    /// `Fn::GetAtt` `HibernationOptions.Configured`.
+    pub fn attr_hibernation_options_configured(&self) -> Value<bool> {
+        self.get_att("HibernationOptions.Configured")
+    }
+    /// `Fn::GetAtt` `HostId`.
+    pub fn attr_host_id(&self) -> Value<String> {
+        self.get_att("HostId")
+    }
+    /// `Fn::GetAtt` `HostResourceGroupArn`.
+    pub fn attr_host_resource_group_arn(&self) -> Value<String> {
+        self.get_att("HostResourceGroupArn")
+    }
+    /// `Fn::GetAtt` `IamInstanceProfile`.
+    pub fn attr_iam_instance_profile(&self) -> Value<String> {
+        self.get_att("IamInstanceProfile")
+    }
+    /// `Fn::GetAtt` `ImageId`.
+    pub fn attr_image_id(&self) -> Value<String> {
+        self.get_att("ImageId")
+    }
+    /// `Fn::GetAtt` `InstanceInitiatedShutdownBehavior`.
+    pub fn attr_instance_initiated_shutdown_behavior(&self) -> Value<String> {
+        self.get_att("InstanceInitiatedShutdownBehavior")
+    }
+    /// `Fn::GetAtt` `InstanceType`.
+    pub fn attr_instance_type(&self) -> Value<String> {
+        self.get_att("InstanceType")
+    }
+    /// `Fn::GetAtt` `Ipv6AddressCount`.
+    pub fn attr_ipv6_address_count(&self) -> Value<i64> {
+        self.get_att("Ipv6AddressCount")
+    }
+    /// `Fn::GetAtt` `KernelId`.
+    pub fn attr_kernel_id(&self) -> Value<String> {
+        self.get_att("KernelId")
+    }
+    /// `Fn::GetAtt` `KeyName`.
+    pub fn attr_key_name(&self) -> Value<String> {
+        self.get_att("KeyName")
+    }
+    /// `Fn::GetAtt` `Monitoring`.
+    pub fn attr_monitoring(&self) -> Value<bool> {
+        self.get_att("Monitoring")
+    }
+    /// `Fn::GetAtt` `PlacementGroupName`.
+    pub fn attr_placement_group_name(&self) -> Value<String> {
+        self.get_att("PlacementGroupName")
+    }
+    /// `Fn::GetAtt` `PrivateIpAddress`.
+    pub fn attr_private_ip_address(&self) -> Value<String> {
+        self.get_att("PrivateIpAddress")
+    }
+    /// `Fn::GetAtt` `PropagateTagsToVolumeOnCreation`.
+    pub fn attr_propagate_tags_to_volume_on_creation(&self) -> Value<bool> {
+        self.get_att("PropagateTagsToVolumeOnCreation")
+    }
+    /// `Fn::GetAtt` `RamdiskId`.
+    pub fn attr_ramdisk_id(&self) -> Value<String> {
+        self.get_att("RamdiskId")
+    }
+    /// `Fn::GetAtt` `SecurityGroupIds`.
+    pub fn attr_security_group_ids(&self) -> List<Value<String>> {
+        self.get_att("SecurityGroupIds")
+    }
+    /// `Fn::GetAtt` `SecurityGroups`.
+    pub fn attr_security_groups(&self) -> List<Value<String>> {
+        self.get_att("SecurityGroups")
+    }
+    /// `Fn::GetAtt` `SourceDestCheck`.
+    pub fn attr_source_dest_check(&self) -> Value<bool> {
+        self.get_att("SourceDestCheck")
+    }
+    /// `Fn::GetAtt` `SubnetId`.
+    pub fn attr_subnet_id(&self) -> Value<String> {
+        self.get_att("SubnetId")
+    }
+    /// `Fn::GetAtt` `Tenancy`.
+    pub fn attr_tenancy(&self) -> Value<String> {
+        self.get_att("Tenancy")
+    }
+    /// `Fn::GetAtt` `UserData`.
+    pub fn attr_user_data(&self) -> Value<String> {
+        self.get_att("UserData")
     }
 }
 

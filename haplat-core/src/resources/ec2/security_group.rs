@@ -36,6 +36,12 @@ impl Resource for SecurityGroup {
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "Id", ty: AttrType::String },
         Attribute { name: "GroupId", ty: AttrType::String },
+        Attribute { name: "GroupDescription", ty: AttrType::String },
+        Attribute { name: "GroupName", ty: AttrType::String },
+        Attribute { name: "SecurityGroupEgress", ty: AttrType::Other },
+        Attribute { name: "SecurityGroupIngress", ty: AttrType::Other },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "VpcId", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Id";
     const CREATE_ONLY: &'static [&'static str] = &["GroupDescription", "GroupName", "VpcId"];
@@ -68,6 +74,18 @@ impl Handle<SecurityGroup> {
     /// `Fn::GetAtt` `GroupId`.
     pub fn attr_group_id(&self) -> Value<String> {
         self.get_att("GroupId")
+    }
+    /// `Fn::GetAtt` `GroupDescription`.
+    pub fn attr_group_description(&self) -> Value<String> {
+        self.get_att("GroupDescription")
+    }
+    /// `Fn::GetAtt` `GroupName`.
+    pub fn attr_group_name(&self) -> Value<String> {
+        self.get_att("GroupName")
+    }
+    /// `Fn::GetAtt` `VpcId`.
+    pub fn attr_vpc_id(&self) -> Value<String> {
+        self.get_att("VpcId")
     }
 }
 

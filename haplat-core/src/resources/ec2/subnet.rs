@@ -87,6 +87,26 @@ impl Resource for Subnet {
         Attribute { name: "SubnetId", ty: AttrType::String },
         Attribute { name: "Ipv6CidrBlocks", ty: AttrType::ListOfString },
         Attribute { name: "BlockPublicAccessStates", ty: AttrType::Other },
+        Attribute { name: "AssignIpv6AddressOnCreation", ty: AttrType::Boolean },
+        Attribute { name: "AvailabilityZone", ty: AttrType::String },
+        Attribute { name: "AvailabilityZoneId", ty: AttrType::String },
+        Attribute { name: "BlockPublicAccessStates.InternetGatewayBlockMode", ty: AttrType::String },
+        Attribute { name: "CidrBlock", ty: AttrType::String },
+        Attribute { name: "EnableDns64", ty: AttrType::Boolean },
+        Attribute { name: "EnableLniAtDeviceIndex", ty: AttrType::Number },
+        Attribute { name: "Ipv4IpamPoolId", ty: AttrType::String },
+        Attribute { name: "Ipv4NetmaskLength", ty: AttrType::Number },
+        Attribute { name: "Ipv6CidrBlock", ty: AttrType::String },
+        Attribute { name: "Ipv6IpamPoolId", ty: AttrType::String },
+        Attribute { name: "Ipv6Native", ty: AttrType::Boolean },
+        Attribute { name: "Ipv6NetmaskLength", ty: AttrType::Number },
+        Attribute { name: "MapPublicIpOnLaunch", ty: AttrType::Boolean },
+        Attribute { name: "OutpostArn", ty: AttrType::String },
+        Attribute { name: "PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord", ty: AttrType::Boolean },
+        Attribute { name: "PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord", ty: AttrType::Boolean },
+        Attribute { name: "PrivateDnsNameOptionsOnLaunch.HostnameType", ty: AttrType::String },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "VpcId", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "SubnetId";
     const CREATE_ONLY: &'static [&'static str] = &["VpcId", "AvailabilityZone", "AvailabilityZoneId", "CidrBlock", "OutpostArn", "Ipv6Native", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "Ipv6IpamPoolId", "Ipv6NetmaskLength"];
@@ -132,6 +152,82 @@ impl Handle<Subnet> {
     /// `Fn::GetAtt` `Ipv6CidrBlocks`.
     pub fn attr_ipv6_cidr_blocks(&self) -> List<Value<String>> {
         self.get_att("Ipv6CidrBlocks")
+    }
+    /// `Fn::GetAtt` `AssignIpv6AddressOnCreation`.
+    pub fn attr_assign_ipv6_address_on_creation(&self) -> Value<bool> {
+        self.get_att("AssignIpv6AddressOnCreation")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value<String> {
+        self.get_att("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `AvailabilityZoneId`.
+    pub fn attr_availability_zone_id(&self) -> Value<String> {
+        self.get_att("AvailabilityZoneId")
+    }
+    /// `Fn::GetAtt` `BlockPublicAccessStates.InternetGatewayBlockMode`.
+    pub fn attr_block_public_access_states_internet_gateway_block_mode(&self) -> Value<String> {
+        self.get_att("BlockPublicAccessStates.InternetGatewayBlockMode")
+    }
+    /// `Fn::GetAtt` `CidrBlock`.
+    pub fn attr_cidr_block(&self) -> Value<String> {
+        self.get_att("CidrBlock")
+    }
+    /// `Fn::GetAtt` `EnableDns64`.
+    pub fn attr_enable_dns64(&self) -> Value<bool> {
+        self.get_att("EnableDns64")
+    }
+    /// `Fn::GetAtt` `EnableLniAtDeviceIndex`.
+    pub fn attr_enable_lni_at_device_index(&self) -> Value<i64> {
+        self.get_att("EnableLniAtDeviceIndex")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value<String> {
+        self.get_att("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+    pub fn attr_ipv4_netmask_length(&self) -> Value<i64> {
+        self.get_att("Ipv4NetmaskLength")
+    }
+    /// `Fn::GetAtt` `Ipv6CidrBlock`.
+    pub fn attr_ipv6_cidr_block(&self) -> Value<String> {
+        self.get_att("Ipv6CidrBlock")
+    }
+    /// `Fn::GetAtt` `Ipv6IpamPoolId`.
+    pub fn attr_ipv6_ipam_pool_id(&self) -> Value<String> {
+        self.get_att("Ipv6IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv6Native`.
+    pub fn attr_ipv6_native(&self) -> Value<bool> {
+        self.get_att("Ipv6Native")
+    }
+    /// `Fn::GetAtt` `Ipv6NetmaskLength`.
+    pub fn attr_ipv6_netmask_length(&self) -> Value<i64> {
+        self.get_att("Ipv6NetmaskLength")
+    }
+    /// `Fn::GetAtt` `MapPublicIpOnLaunch`.
+    pub fn attr_map_public_ip_on_launch(&self) -> Value<bool> {
+        self.get_att("MapPublicIpOnLaunch")
+    }
+    /// `Fn::GetAtt` `OutpostArn`.
+    pub fn attr_outpost_arn(&self) -> Value<String> {
+        self.get_att("OutpostArn")
+    }
+    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord`.
+    pub fn attr_private_dns_name_options_on_launch_enable_resource_name_dns_aaaa_record(&self) -> Value<bool> {
+        self.get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsAAAARecord")
+    }
+    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord`.
+    pub fn attr_private_dns_name_options_on_launch_enable_resource_name_dns_a_record(&self) -> Value<bool> {
+        self.get_att("PrivateDnsNameOptionsOnLaunch.EnableResourceNameDnsARecord")
+    }
+    /// `Fn::GetAtt` `PrivateDnsNameOptionsOnLaunch.HostnameType`.
+    pub fn attr_private_dns_name_options_on_launch_hostname_type(&self) -> Value<String> {
+        self.get_att("PrivateDnsNameOptionsOnLaunch.HostnameType")
+    }
+    /// `Fn::GetAtt` `VpcId`.
+    pub fn attr_vpc_id(&self) -> Value<String> {
+        self.get_att("VpcId")
     }
 }
 

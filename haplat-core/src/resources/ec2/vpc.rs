@@ -84,6 +84,22 @@ impl Resource for Vpc {
         Attribute { name: "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem", ty: AttrType::Other },
         Attribute { name: "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.State", ty: AttrType::String },
         Attribute { name: "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage", ty: AttrType::String },
+        Attribute { name: "CidrBlock", ty: AttrType::String },
+        Attribute { name: "EnableDnsHostnames", ty: AttrType::Boolean },
+        Attribute { name: "EnableDnsSupport", ty: AttrType::Boolean },
+        Attribute { name: "InstanceTenancy", ty: AttrType::String },
+        Attribute { name: "Ipv4IpamPoolId", ty: AttrType::String },
+        Attribute { name: "Ipv4NetmaskLength", ty: AttrType::Number },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "VpcEncryptionControl.EgressOnlyInternetGatewayExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.ElasticFileSystemExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.InternetGatewayExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.LambdaExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.Mode", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.NatGatewayExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.VirtualPrivateGatewayExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.VpcLatticeExclusion", ty: AttrType::String },
+        Attribute { name: "VpcEncryptionControl.VpcPeeringExclusion", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "VpcId";
     const CREATE_ONLY: &'static [&'static str] = &["CidrBlock", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "VpcEncryptionControl"];
@@ -204,6 +220,66 @@ impl Handle<Vpc> {
     /// `Fn::GetAtt` `VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage`.
     pub fn attr_vpc_encryption_control_resource_exclusions_elastic_file_system_state_message(&self) -> Value<String> {
         self.get_att("VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage")
+    }
+    /// `Fn::GetAtt` `CidrBlock`.
+    pub fn attr_cidr_block(&self) -> Value<String> {
+        self.get_att("CidrBlock")
+    }
+    /// `Fn::GetAtt` `EnableDnsHostnames`.
+    pub fn attr_enable_dns_hostnames(&self) -> Value<bool> {
+        self.get_att("EnableDnsHostnames")
+    }
+    /// `Fn::GetAtt` `EnableDnsSupport`.
+    pub fn attr_enable_dns_support(&self) -> Value<bool> {
+        self.get_att("EnableDnsSupport")
+    }
+    /// `Fn::GetAtt` `InstanceTenancy`.
+    pub fn attr_instance_tenancy(&self) -> Value<String> {
+        self.get_att("InstanceTenancy")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value<String> {
+        self.get_att("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Ipv4NetmaskLength`.
+    pub fn attr_ipv4_netmask_length(&self) -> Value<i64> {
+        self.get_att("Ipv4NetmaskLength")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.EgressOnlyInternetGatewayExclusion`.
+    pub fn attr_vpc_encryption_control_egress_only_internet_gateway_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.EgressOnlyInternetGatewayExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.ElasticFileSystemExclusion`.
+    pub fn attr_vpc_encryption_control_elastic_file_system_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.ElasticFileSystemExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.InternetGatewayExclusion`.
+    pub fn attr_vpc_encryption_control_internet_gateway_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.InternetGatewayExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.LambdaExclusion`.
+    pub fn attr_vpc_encryption_control_lambda_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.LambdaExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.Mode`.
+    pub fn attr_vpc_encryption_control_mode(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.Mode")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.NatGatewayExclusion`.
+    pub fn attr_vpc_encryption_control_nat_gateway_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.NatGatewayExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.VirtualPrivateGatewayExclusion`.
+    pub fn attr_vpc_encryption_control_virtual_private_gateway_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.VirtualPrivateGatewayExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.VpcLatticeExclusion`.
+    pub fn attr_vpc_encryption_control_vpc_lattice_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.VpcLatticeExclusion")
+    }
+    /// `Fn::GetAtt` `VpcEncryptionControl.VpcPeeringExclusion`.
+    pub fn attr_vpc_encryption_control_vpc_peering_exclusion(&self) -> Value<String> {
+        self.get_att("VpcEncryptionControl.VpcPeeringExclusion")
     }
 }
 

@@ -72,6 +72,19 @@ impl Resource for LoadBalancer {
         Attribute { name: "CanonicalHostedZoneID", ty: AttrType::String },
         Attribute { name: "LoadBalancerArn", ty: AttrType::String },
         Attribute { name: "DNSName", ty: AttrType::String },
+        Attribute { name: "EnableCapacityReservationProvisionStabilize", ty: AttrType::Boolean },
+        Attribute { name: "EnablePrefixForIpv6SourceNat", ty: AttrType::String },
+        Attribute { name: "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", ty: AttrType::String },
+        Attribute { name: "IpAddressType", ty: AttrType::String },
+        Attribute { name: "Ipv4IpamPoolId", ty: AttrType::String },
+        Attribute { name: "LoadBalancerAttributes", ty: AttrType::Other },
+        Attribute { name: "Name", ty: AttrType::String },
+        Attribute { name: "Scheme", ty: AttrType::String },
+        Attribute { name: "SecurityGroups", ty: AttrType::ListOfString },
+        Attribute { name: "SubnetMappings", ty: AttrType::Other },
+        Attribute { name: "Subnets", ty: AttrType::ListOfString },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "Type", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "LoadBalancerArn";
     const CREATE_ONLY: &'static [&'static str] = &["Name", "Type", "Scheme"];
@@ -118,6 +131,46 @@ impl Handle<LoadBalancer> {
     /// `Fn::GetAtt` `DNSName`.
     pub fn attr_dns_name(&self) -> Value<String> {
         self.get_att("DNSName")
+    }
+    /// `Fn::GetAtt` `EnableCapacityReservationProvisionStabilize`.
+    pub fn attr_enable_capacity_reservation_provision_stabilize(&self) -> Value<bool> {
+        self.get_att("EnableCapacityReservationProvisionStabilize")
+    }
+    /// `Fn::GetAtt` `EnablePrefixForIpv6SourceNat`.
+    pub fn attr_enable_prefix_for_ipv6_source_nat(&self) -> Value<String> {
+        self.get_att("EnablePrefixForIpv6SourceNat")
+    }
+    /// `Fn::GetAtt` `EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic`.
+    pub fn attr_enforce_security_group_inbound_rules_on_private_link_traffic(&self) -> Value<String> {
+        self.get_att("EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic")
+    }
+    /// `Fn::GetAtt` `IpAddressType`.
+    pub fn attr_ip_address_type(&self) -> Value<String> {
+        self.get_att("IpAddressType")
+    }
+    /// `Fn::GetAtt` `Ipv4IpamPoolId`.
+    pub fn attr_ipv4_ipam_pool_id(&self) -> Value<String> {
+        self.get_att("Ipv4IpamPoolId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value<String> {
+        self.get_att("Name")
+    }
+    /// `Fn::GetAtt` `Scheme`.
+    pub fn attr_scheme(&self) -> Value<String> {
+        self.get_att("Scheme")
+    }
+    /// `Fn::GetAtt` `SecurityGroups`.
+    pub fn attr_security_groups(&self) -> List<Value<String>> {
+        self.get_att("SecurityGroups")
+    }
+    /// `Fn::GetAtt` `Subnets`.
+    pub fn attr_subnets(&self) -> List<Value<String>> {
+        self.get_att("Subnets")
+    }
+    /// `Fn::GetAtt` `Type`.
+    pub fn attr_type(&self) -> Value<String> {
+        self.get_att("Type")
     }
 }
 

@@ -35,6 +35,14 @@ impl Resource for EventBus {
     const TYPE_NAME: &'static str = "AWS::Events::EventBus";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "DeadLetterConfig.Arn", ty: AttrType::String },
+        Attribute { name: "Description", ty: AttrType::String },
+        Attribute { name: "EventSourceName", ty: AttrType::String },
+        Attribute { name: "KmsKeyIdentifier", ty: AttrType::String },
+        Attribute { name: "LogConfig.IncludeDetail", ty: AttrType::String },
+        Attribute { name: "LogConfig.Level", ty: AttrType::String },
+        Attribute { name: "Name", ty: AttrType::String },
+        Attribute { name: "Tags", ty: AttrType::Other },
     ];
     const REF_RETURNS: &'static str = "Name";
     const CREATE_ONLY: &'static [&'static str] = &["Name"];
@@ -74,6 +82,34 @@ impl Handle<EventBus> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `DeadLetterConfig.Arn`.
+    pub fn attr_dead_letter_config_arn(&self) -> Value<String> {
+        self.get_att("DeadLetterConfig.Arn")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value<String> {
+        self.get_att("Description")
+    }
+    /// `Fn::GetAtt` `EventSourceName`.
+    pub fn attr_event_source_name(&self) -> Value<String> {
+        self.get_att("EventSourceName")
+    }
+    /// `Fn::GetAtt` `KmsKeyIdentifier`.
+    pub fn attr_kms_key_identifier(&self) -> Value<String> {
+        self.get_att("KmsKeyIdentifier")
+    }
+    /// `Fn::GetAtt` `LogConfig.IncludeDetail`.
+    pub fn attr_log_config_include_detail(&self) -> Value<String> {
+        self.get_att("LogConfig.IncludeDetail")
+    }
+    /// `Fn::GetAtt` `LogConfig.Level`.
+    pub fn attr_log_config_level(&self) -> Value<String> {
+        self.get_att("LogConfig.Level")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value<String> {
+        self.get_att("Name")
     }
 }
 

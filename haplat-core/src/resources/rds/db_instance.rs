@@ -725,6 +725,89 @@ impl Resource for DbInstance {
         Attribute { name: "StatusInfos", ty: AttrType::Other },
         Attribute { name: "StorageOperationStatus", ty: AttrType::String },
         Attribute { name: "StorageOperationPercentProgress", ty: AttrType::Number },
+        Attribute { name: "AdditionalStorageVolumes", ty: AttrType::Other },
+        Attribute { name: "AllocatedStorage", ty: AttrType::String },
+        Attribute { name: "AllowMajorVersionUpgrade", ty: AttrType::Boolean },
+        Attribute { name: "ApplyImmediately", ty: AttrType::Boolean },
+        Attribute { name: "AssociatedRoles", ty: AttrType::Other },
+        Attribute { name: "AutoMinorVersionUpgrade", ty: AttrType::Boolean },
+        Attribute { name: "AutomaticBackupReplicationKmsKeyId", ty: AttrType::String },
+        Attribute { name: "AutomaticBackupReplicationRegion", ty: AttrType::String },
+        Attribute { name: "AutomaticBackupReplicationRetentionPeriod", ty: AttrType::Number },
+        Attribute { name: "AvailabilityZone", ty: AttrType::String },
+        Attribute { name: "BackupRetentionPeriod", ty: AttrType::Number },
+        Attribute { name: "BackupTarget", ty: AttrType::String },
+        Attribute { name: "CACertificateIdentifier", ty: AttrType::String },
+        Attribute { name: "CertificateRotationRestart", ty: AttrType::Boolean },
+        Attribute { name: "CharacterSetName", ty: AttrType::String },
+        Attribute { name: "CopyTagsToSnapshot", ty: AttrType::Boolean },
+        Attribute { name: "CustomIAMInstanceProfile", ty: AttrType::String },
+        Attribute { name: "DBClusterIdentifier", ty: AttrType::String },
+        Attribute { name: "DBClusterSnapshotIdentifier", ty: AttrType::String },
+        Attribute { name: "DBInstanceClass", ty: AttrType::String },
+        Attribute { name: "DBInstanceIdentifier", ty: AttrType::String },
+        Attribute { name: "DBName", ty: AttrType::String },
+        Attribute { name: "DBParameterGroupName", ty: AttrType::String },
+        Attribute { name: "DBSecurityGroups", ty: AttrType::ListOfString },
+        Attribute { name: "DBSnapshotIdentifier", ty: AttrType::String },
+        Attribute { name: "DBSubnetGroupName", ty: AttrType::String },
+        Attribute { name: "DBSystemId", ty: AttrType::String },
+        Attribute { name: "DatabaseInsightsMode", ty: AttrType::String },
+        Attribute { name: "DedicatedLogVolume", ty: AttrType::Boolean },
+        Attribute { name: "DeleteAutomatedBackups", ty: AttrType::Boolean },
+        Attribute { name: "DeletionProtection", ty: AttrType::Boolean },
+        Attribute { name: "Domain", ty: AttrType::String },
+        Attribute { name: "DomainAuthSecretArn", ty: AttrType::String },
+        Attribute { name: "DomainDnsIps", ty: AttrType::ListOfString },
+        Attribute { name: "DomainFqdn", ty: AttrType::String },
+        Attribute { name: "DomainIAMRoleName", ty: AttrType::String },
+        Attribute { name: "DomainOu", ty: AttrType::String },
+        Attribute { name: "EnableCloudwatchLogsExports", ty: AttrType::ListOfString },
+        Attribute { name: "EnableIAMDatabaseAuthentication", ty: AttrType::Boolean },
+        Attribute { name: "EnablePerformanceInsights", ty: AttrType::Boolean },
+        Attribute { name: "Engine", ty: AttrType::String },
+        Attribute { name: "EngineLifecycleSupport", ty: AttrType::String },
+        Attribute { name: "EngineVersion", ty: AttrType::String },
+        Attribute { name: "Iops", ty: AttrType::Number },
+        Attribute { name: "KmsKeyId", ty: AttrType::String },
+        Attribute { name: "LicenseModel", ty: AttrType::String },
+        Attribute { name: "ManageMasterUserPassword", ty: AttrType::Boolean },
+        Attribute { name: "MasterUserAuthenticationType", ty: AttrType::String },
+        Attribute { name: "MasterUserPassword", ty: AttrType::String },
+        Attribute { name: "MasterUserSecret.KmsKeyId", ty: AttrType::String },
+        Attribute { name: "MasterUsername", ty: AttrType::String },
+        Attribute { name: "MaxAllocatedStorage", ty: AttrType::Number },
+        Attribute { name: "MonitoringInterval", ty: AttrType::Number },
+        Attribute { name: "MonitoringRoleArn", ty: AttrType::String },
+        Attribute { name: "MultiAZ", ty: AttrType::Boolean },
+        Attribute { name: "NcharCharacterSetName", ty: AttrType::String },
+        Attribute { name: "NetworkType", ty: AttrType::String },
+        Attribute { name: "OptionGroupName", ty: AttrType::String },
+        Attribute { name: "PerformanceInsightsKMSKeyId", ty: AttrType::String },
+        Attribute { name: "PerformanceInsightsRetentionPeriod", ty: AttrType::Number },
+        Attribute { name: "Port", ty: AttrType::String },
+        Attribute { name: "PreferredBackupWindow", ty: AttrType::String },
+        Attribute { name: "PreferredMaintenanceWindow", ty: AttrType::String },
+        Attribute { name: "ProcessorFeatures", ty: AttrType::Other },
+        Attribute { name: "PromotionTier", ty: AttrType::Number },
+        Attribute { name: "PubliclyAccessible", ty: AttrType::Boolean },
+        Attribute { name: "ReplicaMode", ty: AttrType::String },
+        Attribute { name: "RestoreTime", ty: AttrType::String },
+        Attribute { name: "SourceDBClusterIdentifier", ty: AttrType::String },
+        Attribute { name: "SourceDBInstanceAutomatedBackupsArn", ty: AttrType::String },
+        Attribute { name: "SourceDBInstanceIdentifier", ty: AttrType::String },
+        Attribute { name: "SourceDbiResourceId", ty: AttrType::String },
+        Attribute { name: "SourceRegion", ty: AttrType::String },
+        Attribute { name: "StorageEncrypted", ty: AttrType::Boolean },
+        Attribute { name: "StorageThroughput", ty: AttrType::Number },
+        Attribute { name: "StorageType", ty: AttrType::String },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "TdeCredentialArn", ty: AttrType::String },
+        Attribute { name: "TdeCredentialPassword", ty: AttrType::String },
+        Attribute { name: "Timezone", ty: AttrType::String },
+        Attribute { name: "UseDefaultProcessorFeatures", ty: AttrType::Boolean },
+        Attribute { name: "UseLatestRestorableTime", ty: AttrType::Boolean },
+        Attribute { name: "VPCSecurityGroups", ty: AttrType::ListOfString },
     ];
     const REF_RETURNS: &'static str = "DBInstanceIdentifier";
     const CREATE_ONLY: &'static [&'static str] = &["BackupTarget", "CharacterSetName", "CustomIAMInstanceProfile", "DBClusterIdentifier", "DBInstanceIdentifier", "DBName", "DBSubnetGroupName", "DBSystemId", "KmsKeyId", "MasterUsername", "NcharCharacterSetName", "SourceRegion", "StorageEncrypted", "Timezone"];
@@ -942,6 +1025,322 @@ impl Handle<DbInstance> {
     /// `Fn::GetAtt` `StorageOperationPercentProgress`.
     pub fn attr_storage_operation_percent_progress(&self) -> Value<i64> {
         self.get_att("StorageOperationPercentProgress")
+    }
+    /// `Fn::GetAtt` `AllocatedStorage`.
+    pub fn attr_allocated_storage(&self) -> Value<String> {
+        self.get_att("AllocatedStorage")
+    }
+    /// `Fn::GetAtt` `AllowMajorVersionUpgrade`.
+    pub fn attr_allow_major_version_upgrade(&self) -> Value<bool> {
+        self.get_att("AllowMajorVersionUpgrade")
+    }
+    /// `Fn::GetAtt` `ApplyImmediately`.
+    pub fn attr_apply_immediately(&self) -> Value<bool> {
+        self.get_att("ApplyImmediately")
+    }
+    /// `Fn::GetAtt` `AutoMinorVersionUpgrade`.
+    pub fn attr_auto_minor_version_upgrade(&self) -> Value<bool> {
+        self.get_att("AutoMinorVersionUpgrade")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationKmsKeyId`.
+    pub fn attr_automatic_backup_replication_kms_key_id(&self) -> Value<String> {
+        self.get_att("AutomaticBackupReplicationKmsKeyId")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationRegion`.
+    pub fn attr_automatic_backup_replication_region(&self) -> Value<String> {
+        self.get_att("AutomaticBackupReplicationRegion")
+    }
+    /// `Fn::GetAtt` `AutomaticBackupReplicationRetentionPeriod`.
+    pub fn attr_automatic_backup_replication_retention_period(&self) -> Value<i64> {
+        self.get_att("AutomaticBackupReplicationRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `AvailabilityZone`.
+    pub fn attr_availability_zone(&self) -> Value<String> {
+        self.get_att("AvailabilityZone")
+    }
+    /// `Fn::GetAtt` `BackupRetentionPeriod`.
+    pub fn attr_backup_retention_period(&self) -> Value<i64> {
+        self.get_att("BackupRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `BackupTarget`.
+    pub fn attr_backup_target(&self) -> Value<String> {
+        self.get_att("BackupTarget")
+    }
+    /// `Fn::GetAtt` `CACertificateIdentifier`.
+    pub fn attr_ca_certificate_identifier(&self) -> Value<String> {
+        self.get_att("CACertificateIdentifier")
+    }
+    /// `Fn::GetAtt` `CertificateRotationRestart`.
+    pub fn attr_certificate_rotation_restart(&self) -> Value<bool> {
+        self.get_att("CertificateRotationRestart")
+    }
+    /// `Fn::GetAtt` `CharacterSetName`.
+    pub fn attr_character_set_name(&self) -> Value<String> {
+        self.get_att("CharacterSetName")
+    }
+    /// `Fn::GetAtt` `CopyTagsToSnapshot`.
+    pub fn attr_copy_tags_to_snapshot(&self) -> Value<bool> {
+        self.get_att("CopyTagsToSnapshot")
+    }
+    /// `Fn::GetAtt` `CustomIAMInstanceProfile`.
+    pub fn attr_custom_iam_instance_profile(&self) -> Value<String> {
+        self.get_att("CustomIAMInstanceProfile")
+    }
+    /// `Fn::GetAtt` `DBClusterIdentifier`.
+    pub fn attr_db_cluster_identifier(&self) -> Value<String> {
+        self.get_att("DBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `DBClusterSnapshotIdentifier`.
+    pub fn attr_db_cluster_snapshot_identifier(&self) -> Value<String> {
+        self.get_att("DBClusterSnapshotIdentifier")
+    }
+    /// `Fn::GetAtt` `DBInstanceClass`.
+    pub fn attr_db_instance_class(&self) -> Value<String> {
+        self.get_att("DBInstanceClass")
+    }
+    /// `Fn::GetAtt` `DBInstanceIdentifier`.
+    pub fn attr_db_instance_identifier(&self) -> Value<String> {
+        self.get_att("DBInstanceIdentifier")
+    }
+    /// `Fn::GetAtt` `DBName`.
+    pub fn attr_db_name(&self) -> Value<String> {
+        self.get_att("DBName")
+    }
+    /// `Fn::GetAtt` `DBParameterGroupName`.
+    pub fn attr_db_parameter_group_name(&self) -> Value<String> {
+        self.get_att("DBParameterGroupName")
+    }
+    /// `Fn::GetAtt` `DBSecurityGroups`.
+    pub fn attr_db_security_groups(&self) -> List<Value<String>> {
+        self.get_att("DBSecurityGroups")
+    }
+    /// `Fn::GetAtt` `DBSnapshotIdentifier`.
+    pub fn attr_db_snapshot_identifier(&self) -> Value<String> {
+        self.get_att("DBSnapshotIdentifier")
+    }
+    /// `Fn::GetAtt` `DBSubnetGroupName`.
+    pub fn attr_db_subnet_group_name(&self) -> Value<String> {
+        self.get_att("DBSubnetGroupName")
+    }
+    /// `Fn::GetAtt` `DBSystemId`.
+    pub fn attr_db_system_id(&self) -> Value<String> {
+        self.get_att("DBSystemId")
+    }
+    /// `Fn::GetAtt` `DatabaseInsightsMode`.
+    pub fn attr_database_insights_mode(&self) -> Value<String> {
+        self.get_att("DatabaseInsightsMode")
+    }
+    /// `Fn::GetAtt` `DedicatedLogVolume`.
+    pub fn attr_dedicated_log_volume(&self) -> Value<bool> {
+        self.get_att("DedicatedLogVolume")
+    }
+    /// `Fn::GetAtt` `DeleteAutomatedBackups`.
+    pub fn attr_delete_automated_backups(&self) -> Value<bool> {
+        self.get_att("DeleteAutomatedBackups")
+    }
+    /// `Fn::GetAtt` `DeletionProtection`.
+    pub fn attr_deletion_protection(&self) -> Value<bool> {
+        self.get_att("DeletionProtection")
+    }
+    /// `Fn::GetAtt` `Domain`.
+    pub fn attr_domain(&self) -> Value<String> {
+        self.get_att("Domain")
+    }
+    /// `Fn::GetAtt` `DomainAuthSecretArn`.
+    pub fn attr_domain_auth_secret_arn(&self) -> Value<String> {
+        self.get_att("DomainAuthSecretArn")
+    }
+    /// `Fn::GetAtt` `DomainDnsIps`.
+    pub fn attr_domain_dns_ips(&self) -> List<Value<String>> {
+        self.get_att("DomainDnsIps")
+    }
+    /// `Fn::GetAtt` `DomainFqdn`.
+    pub fn attr_domain_fqdn(&self) -> Value<String> {
+        self.get_att("DomainFqdn")
+    }
+    /// `Fn::GetAtt` `DomainIAMRoleName`.
+    pub fn attr_domain_iam_role_name(&self) -> Value<String> {
+        self.get_att("DomainIAMRoleName")
+    }
+    /// `Fn::GetAtt` `DomainOu`.
+    pub fn attr_domain_ou(&self) -> Value<String> {
+        self.get_att("DomainOu")
+    }
+    /// `Fn::GetAtt` `EnableCloudwatchLogsExports`.
+    pub fn attr_enable_cloudwatch_logs_exports(&self) -> List<Value<String>> {
+        self.get_att("EnableCloudwatchLogsExports")
+    }
+    /// `Fn::GetAtt` `EnableIAMDatabaseAuthentication`.
+    pub fn attr_enable_iam_database_authentication(&self) -> Value<bool> {
+        self.get_att("EnableIAMDatabaseAuthentication")
+    }
+    /// `Fn::GetAtt` `EnablePerformanceInsights`.
+    pub fn attr_enable_performance_insights(&self) -> Value<bool> {
+        self.get_att("EnablePerformanceInsights")
+    }
+    /// `Fn::GetAtt` `Engine`.
+    pub fn attr_engine(&self) -> Value<String> {
+        self.get_att("Engine")
+    }
+    /// `Fn::GetAtt` `EngineLifecycleSupport`.
+    pub fn attr_engine_lifecycle_support(&self) -> Value<String> {
+        self.get_att("EngineLifecycleSupport")
+    }
+    /// `Fn::GetAtt` `EngineVersion`.
+    pub fn attr_engine_version(&self) -> Value<String> {
+        self.get_att("EngineVersion")
+    }
+    /// `Fn::GetAtt` `Iops`.
+    pub fn attr_iops(&self) -> Value<i64> {
+        self.get_att("Iops")
+    }
+    /// `Fn::GetAtt` `KmsKeyId`.
+    pub fn attr_kms_key_id(&self) -> Value<String> {
+        self.get_att("KmsKeyId")
+    }
+    /// `Fn::GetAtt` `LicenseModel`.
+    pub fn attr_license_model(&self) -> Value<String> {
+        self.get_att("LicenseModel")
+    }
+    /// `Fn::GetAtt` `ManageMasterUserPassword`.
+    pub fn attr_manage_master_user_password(&self) -> Value<bool> {
+        self.get_att("ManageMasterUserPassword")
+    }
+    /// `Fn::GetAtt` `MasterUserAuthenticationType`.
+    pub fn attr_master_user_authentication_type(&self) -> Value<String> {
+        self.get_att("MasterUserAuthenticationType")
+    }
+    /// `Fn::GetAtt` `MasterUserPassword`.
+    pub fn attr_master_user_password(&self) -> Value<String> {
+        self.get_att("MasterUserPassword")
+    }
+    /// `Fn::GetAtt` `MasterUserSecret.KmsKeyId`.
+    pub fn attr_master_user_secret_kms_key_id(&self) -> Value<String> {
+        self.get_att("MasterUserSecret.KmsKeyId")
+    }
+    /// `Fn::GetAtt` `MasterUsername`.
+    pub fn attr_master_username(&self) -> Value<String> {
+        self.get_att("MasterUsername")
+    }
+    /// `Fn::GetAtt` `MaxAllocatedStorage`.
+    pub fn attr_max_allocated_storage(&self) -> Value<i64> {
+        self.get_att("MaxAllocatedStorage")
+    }
+    /// `Fn::GetAtt` `MonitoringInterval`.
+    pub fn attr_monitoring_interval(&self) -> Value<i64> {
+        self.get_att("MonitoringInterval")
+    }
+    /// `Fn::GetAtt` `MonitoringRoleArn`.
+    pub fn attr_monitoring_role_arn(&self) -> Value<String> {
+        self.get_att("MonitoringRoleArn")
+    }
+    /// `Fn::GetAtt` `MultiAZ`.
+    pub fn attr_multi_az(&self) -> Value<bool> {
+        self.get_att("MultiAZ")
+    }
+    /// `Fn::GetAtt` `NcharCharacterSetName`.
+    pub fn attr_nchar_character_set_name(&self) -> Value<String> {
+        self.get_att("NcharCharacterSetName")
+    }
+    /// `Fn::GetAtt` `NetworkType`.
+    pub fn attr_network_type(&self) -> Value<String> {
+        self.get_att("NetworkType")
+    }
+    /// `Fn::GetAtt` `OptionGroupName`.
+    pub fn attr_option_group_name(&self) -> Value<String> {
+        self.get_att("OptionGroupName")
+    }
+    /// `Fn::GetAtt` `PerformanceInsightsKMSKeyId`.
+    pub fn attr_performance_insights_kms_key_id(&self) -> Value<String> {
+        self.get_att("PerformanceInsightsKMSKeyId")
+    }
+    /// `Fn::GetAtt` `PerformanceInsightsRetentionPeriod`.
+    pub fn attr_performance_insights_retention_period(&self) -> Value<i64> {
+        self.get_att("PerformanceInsightsRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `Port`.
+    pub fn attr_port(&self) -> Value<String> {
+        self.get_att("Port")
+    }
+    /// `Fn::GetAtt` `PreferredBackupWindow`.
+    pub fn attr_preferred_backup_window(&self) -> Value<String> {
+        self.get_att("PreferredBackupWindow")
+    }
+    /// `Fn::GetAtt` `PreferredMaintenanceWindow`.
+    pub fn attr_preferred_maintenance_window(&self) -> Value<String> {
+        self.get_att("PreferredMaintenanceWindow")
+    }
+    /// `Fn::GetAtt` `PromotionTier`.
+    pub fn attr_promotion_tier(&self) -> Value<i64> {
+        self.get_att("PromotionTier")
+    }
+    /// `Fn::GetAtt` `PubliclyAccessible`.
+    pub fn attr_publicly_accessible(&self) -> Value<bool> {
+        self.get_att("PubliclyAccessible")
+    }
+    /// `Fn::GetAtt` `ReplicaMode`.
+    pub fn attr_replica_mode(&self) -> Value<String> {
+        self.get_att("ReplicaMode")
+    }
+    /// `Fn::GetAtt` `RestoreTime`.
+    pub fn attr_restore_time(&self) -> Value<String> {
+        self.get_att("RestoreTime")
+    }
+    /// `Fn::GetAtt` `SourceDBClusterIdentifier`.
+    pub fn attr_source_db_cluster_identifier(&self) -> Value<String> {
+        self.get_att("SourceDBClusterIdentifier")
+    }
+    /// `Fn::GetAtt` `SourceDBInstanceAutomatedBackupsArn`.
+    pub fn attr_source_db_instance_automated_backups_arn(&self) -> Value<String> {
+        self.get_att("SourceDBInstanceAutomatedBackupsArn")
+    }
+    /// `Fn::GetAtt` `SourceDBInstanceIdentifier`.
+    pub fn attr_source_db_instance_identifier(&self) -> Value<String> {
+        self.get_att("SourceDBInstanceIdentifier")
+    }
+    /// `Fn::GetAtt` `SourceDbiResourceId`.
+    pub fn attr_source_dbi_resource_id(&self) -> Value<String> {
+        self.get_att("SourceDbiResourceId")
+    }
+    /// `Fn::GetAtt` `SourceRegion`.
+    pub fn attr_source_region(&self) -> Value<String> {
+        self.get_att("SourceRegion")
+    }
+    /// `Fn::GetAtt` `StorageEncrypted`.
+    pub fn attr_storage_encrypted(&self) -> Value<bool> {
+        self.get_att("StorageEncrypted")
+    }
+    /// `Fn::GetAtt` `StorageThroughput`.
+    pub fn attr_storage_throughput(&self) -> Value<i64> {
+        self.get_att("StorageThroughput")
+    }
+    /// `Fn::GetAtt` `StorageType`.
+    pub fn attr_storage_type(&self) -> Value<String> {
+        self.get_att("StorageType")
+    }
+    /// `Fn::GetAtt` `TdeCredentialArn`.
+    pub fn attr_tde_credential_arn(&self) -> Value<String> {
+        self.get_att("TdeCredentialArn")
+    }
+    /// `Fn::GetAtt` `TdeCredentialPassword`.
+    pub fn attr_tde_credential_password(&self) -> Value<String> {
+        self.get_att("TdeCredentialPassword")
+    }
+    /// `Fn::GetAtt` `Timezone`.
+    pub fn attr_timezone(&self) -> Value<String> {
+        self.get_att("Timezone")
+    }
+    /// `Fn::GetAtt` `UseDefaultProcessorFeatures`.
+    pub fn attr_use_default_processor_features(&self) -> Value<bool> {
+        self.get_att("UseDefaultProcessorFeatures")
+    }
+    /// `Fn::GetAtt` `UseLatestRestorableTime`.
+    pub fn attr_use_latest_restorable_time(&self) -> Value<bool> {
+        self.get_att("UseLatestRestorableTime")
+    }
+    /// `Fn::GetAtt` `VPCSecurityGroups`.
+    pub fn attr_vpc_security_groups(&self) -> List<Value<String>> {
+        self.get_att("VPCSecurityGroups")
     }
 }
 

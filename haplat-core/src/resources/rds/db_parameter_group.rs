@@ -64,6 +64,10 @@ impl Resource for DbParameterGroup {
     const TYPE_NAME: &'static str = "AWS::RDS::DBParameterGroup";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "DBParameterGroupArn", ty: AttrType::String },
+        Attribute { name: "DBParameterGroupName", ty: AttrType::String },
+        Attribute { name: "Description", ty: AttrType::String },
+        Attribute { name: "Family", ty: AttrType::String },
+        Attribute { name: "Tags", ty: AttrType::Other },
     ];
     const REF_RETURNS: &'static str = "DBParameterGroupName";
     const CREATE_ONLY: &'static [&'static str] = &["DBParameterGroupName", "Description", "Family"];
@@ -96,6 +100,18 @@ impl Handle<DbParameterGroup> {
     /// `Fn::GetAtt` `DBParameterGroupArn`.
     pub fn attr_db_parameter_group_arn(&self) -> Value<String> {
         self.get_att("DBParameterGroupArn")
+    }
+    /// `Fn::GetAtt` `DBParameterGroupName`.
+    pub fn attr_db_parameter_group_name(&self) -> Value<String> {
+        self.get_att("DBParameterGroupName")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value<String> {
+        self.get_att("Description")
+    }
+    /// `Fn::GetAtt` `Family`.
+    pub fn attr_family(&self) -> Value<String> {
+        self.get_att("Family")
     }
 }
 

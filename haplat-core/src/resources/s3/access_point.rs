@@ -40,6 +40,15 @@ impl Resource for AccessPoint {
         Attribute { name: "Alias", ty: AttrType::String },
         Attribute { name: "NetworkOrigin", ty: AttrType::String },
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "Bucket", ty: AttrType::String },
+        Attribute { name: "BucketAccountId", ty: AttrType::String },
+        Attribute { name: "Name", ty: AttrType::String },
+        Attribute { name: "PublicAccessBlockConfiguration.BlockPublicAcls", ty: AttrType::Boolean },
+        Attribute { name: "PublicAccessBlockConfiguration.BlockPublicPolicy", ty: AttrType::Boolean },
+        Attribute { name: "PublicAccessBlockConfiguration.IgnorePublicAcls", ty: AttrType::Boolean },
+        Attribute { name: "PublicAccessBlockConfiguration.RestrictPublicBuckets", ty: AttrType::Boolean },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "VpcConfiguration.VpcId", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Name";
     const CREATE_ONLY: &'static [&'static str] = &["Name", "Bucket", "BucketAccountId", "VpcConfiguration"];
@@ -92,6 +101,38 @@ impl Handle<AccessPoint> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `Bucket`.
+    pub fn attr_bucket(&self) -> Value<String> {
+        self.get_att("Bucket")
+    }
+    /// `Fn::GetAtt` `BucketAccountId`.
+    pub fn attr_bucket_account_id(&self) -> Value<String> {
+        self.get_att("BucketAccountId")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value<String> {
+        self.get_att("Name")
+    }
+    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicAcls`.
+    pub fn attr_public_access_block_configuration_block_public_acls(&self) -> Value<bool> {
+        self.get_att("PublicAccessBlockConfiguration.BlockPublicAcls")
+    }
+    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.BlockPublicPolicy`.
+    pub fn attr_public_access_block_configuration_block_public_policy(&self) -> Value<bool> {
+        self.get_att("PublicAccessBlockConfiguration.BlockPublicPolicy")
+    }
+    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.IgnorePublicAcls`.
+    pub fn attr_public_access_block_configuration_ignore_public_acls(&self) -> Value<bool> {
+        self.get_att("PublicAccessBlockConfiguration.IgnorePublicAcls")
+    }
+    /// `Fn::GetAtt` `PublicAccessBlockConfiguration.RestrictPublicBuckets`.
+    pub fn attr_public_access_block_configuration_restrict_public_buckets(&self) -> Value<bool> {
+        self.get_att("PublicAccessBlockConfiguration.RestrictPublicBuckets")
+    }
+    /// `Fn::GetAtt` `VpcConfiguration.VpcId`.
+    pub fn attr_vpc_configuration_vpc_id(&self) -> Value<String> {
+        self.get_att("VpcConfiguration.VpcId")
     }
 }
 

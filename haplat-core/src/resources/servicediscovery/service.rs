@@ -44,6 +44,7 @@ impl Resource for Service {
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "Id", ty: AttrType::String },
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "Name", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Id";
     const CREATE_ONLY: &'static [&'static str] = &["HealthCheckCustomConfig", "Name", "Type", "NamespaceId"];
@@ -94,6 +95,10 @@ impl Handle<Service> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value<String> {
+        self.get_att("Name")
     }
 }
 

@@ -60,6 +60,18 @@ impl Resource for Topic {
     const TYPE_NAME: &'static str = "AWS::SNS::Topic";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "TopicArn", ty: AttrType::String },
+        Attribute { name: "ContentBasedDeduplication", ty: AttrType::Boolean },
+        Attribute { name: "DeliveryStatusLogging", ty: AttrType::Other },
+        Attribute { name: "DisplayName", ty: AttrType::String },
+        Attribute { name: "FifoThroughputScope", ty: AttrType::String },
+        Attribute { name: "FifoTopic", ty: AttrType::Boolean },
+        Attribute { name: "KmsMasterKeyId", ty: AttrType::String },
+        Attribute { name: "MaximumMessageSize", ty: AttrType::Number },
+        Attribute { name: "SignatureVersion", ty: AttrType::String },
+        Attribute { name: "Subscription", ty: AttrType::Other },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "TopicName", ty: AttrType::String },
+        Attribute { name: "TracingConfig", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "TopicArn";
     const CREATE_ONLY: &'static [&'static str] = &["TopicName", "FifoTopic"];
@@ -99,6 +111,42 @@ impl Handle<Topic> {
     /// `Fn::GetAtt` `TopicArn`.
     pub fn attr_topic_arn(&self) -> Value<String> {
         self.get_att("TopicArn")
+    }
+    /// `Fn::GetAtt` `ContentBasedDeduplication`.
+    pub fn attr_content_based_deduplication(&self) -> Value<bool> {
+        self.get_att("ContentBasedDeduplication")
+    }
+    /// `Fn::GetAtt` `DisplayName`.
+    pub fn attr_display_name(&self) -> Value<String> {
+        self.get_att("DisplayName")
+    }
+    /// `Fn::GetAtt` `FifoThroughputScope`.
+    pub fn attr_fifo_throughput_scope(&self) -> Value<String> {
+        self.get_att("FifoThroughputScope")
+    }
+    /// `Fn::GetAtt` `FifoTopic`.
+    pub fn attr_fifo_topic(&self) -> Value<bool> {
+        self.get_att("FifoTopic")
+    }
+    /// `Fn::GetAtt` `KmsMasterKeyId`.
+    pub fn attr_kms_master_key_id(&self) -> Value<String> {
+        self.get_att("KmsMasterKeyId")
+    }
+    /// `Fn::GetAtt` `MaximumMessageSize`.
+    pub fn attr_maximum_message_size(&self) -> Value<i64> {
+        self.get_att("MaximumMessageSize")
+    }
+    /// `Fn::GetAtt` `SignatureVersion`.
+    pub fn attr_signature_version(&self) -> Value<String> {
+        self.get_att("SignatureVersion")
+    }
+    /// `Fn::GetAtt` `TopicName`.
+    pub fn attr_topic_name(&self) -> Value<String> {
+        self.get_att("TopicName")
+    }
+    /// `Fn::GetAtt` `TracingConfig`.
+    pub fn attr_tracing_config(&self) -> Value<String> {
+        self.get_att("TracingConfig")
     }
 }
 

@@ -89,6 +89,22 @@ impl Resource for Queue {
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "QueueUrl", ty: AttrType::String },
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "ContentBasedDeduplication", ty: AttrType::Boolean },
+        Attribute { name: "DeduplicationScope", ty: AttrType::String },
+        Attribute { name: "DelaySeconds", ty: AttrType::Number },
+        Attribute { name: "FifoQueue", ty: AttrType::Boolean },
+        Attribute { name: "FifoThroughputLimit", ty: AttrType::String },
+        Attribute { name: "KmsDataKeyReusePeriodSeconds", ty: AttrType::Number },
+        Attribute { name: "KmsMasterKeyId", ty: AttrType::String },
+        Attribute { name: "MaximumMessageSize", ty: AttrType::Number },
+        Attribute { name: "MessageRetentionPeriod", ty: AttrType::Number },
+        Attribute { name: "QueueName", ty: AttrType::String },
+        Attribute { name: "ReceiveMessageWaitTimeSeconds", ty: AttrType::Number },
+        Attribute { name: "RedrivePolicy.deadLetterTargetArn", ty: AttrType::String },
+        Attribute { name: "RedrivePolicy.maxReceiveCount", ty: AttrType::Number },
+        Attribute { name: "SqsManagedSseEnabled", ty: AttrType::Boolean },
+        Attribute { name: "Tags", ty: AttrType::Other },
+        Attribute { name: "VisibilityTimeout", ty: AttrType::Number },
     ];
     const REF_RETURNS: &'static str = "QueueUrl";
     const CREATE_ONLY: &'static [&'static str] = &["FifoQueue", "QueueName"];
@@ -146,6 +162,66 @@ impl Handle<Queue> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `ContentBasedDeduplication`.
+    pub fn attr_content_based_deduplication(&self) -> Value<bool> {
+        self.get_att("ContentBasedDeduplication")
+    }
+    /// `Fn::GetAtt` `DeduplicationScope`.
+    pub fn attr_deduplication_scope(&self) -> Value<String> {
+        self.get_att("DeduplicationScope")
+    }
+    /// `Fn::GetAtt` `DelaySeconds`.
+    pub fn attr_delay_seconds(&self) -> Value<i64> {
+        self.get_att("DelaySeconds")
+    }
+    /// `Fn::GetAtt` `FifoQueue`.
+    pub fn attr_fifo_queue(&self) -> Value<bool> {
+        self.get_att("FifoQueue")
+    }
+    /// `Fn::GetAtt` `FifoThroughputLimit`.
+    pub fn attr_fifo_throughput_limit(&self) -> Value<String> {
+        self.get_att("FifoThroughputLimit")
+    }
+    /// `Fn::GetAtt` `KmsDataKeyReusePeriodSeconds`.
+    pub fn attr_kms_data_key_reuse_period_seconds(&self) -> Value<i64> {
+        self.get_att("KmsDataKeyReusePeriodSeconds")
+    }
+    /// `Fn::GetAtt` `KmsMasterKeyId`.
+    pub fn attr_kms_master_key_id(&self) -> Value<String> {
+        self.get_att("KmsMasterKeyId")
+    }
+    /// `Fn::GetAtt` `MaximumMessageSize`.
+    pub fn attr_maximum_message_size(&self) -> Value<i64> {
+        self.get_att("MaximumMessageSize")
+    }
+    /// `Fn::GetAtt` `MessageRetentionPeriod`.
+    pub fn attr_message_retention_period(&self) -> Value<i64> {
+        self.get_att("MessageRetentionPeriod")
+    }
+    /// `Fn::GetAtt` `QueueName`.
+    pub fn attr_queue_name(&self) -> Value<String> {
+        self.get_att("QueueName")
+    }
+    /// `Fn::GetAtt` `ReceiveMessageWaitTimeSeconds`.
+    pub fn attr_receive_message_wait_time_seconds(&self) -> Value<i64> {
+        self.get_att("ReceiveMessageWaitTimeSeconds")
+    }
+    /// `Fn::GetAtt` `RedrivePolicy.deadLetterTargetArn`.
+    pub fn attr_redrive_policy_dead_letter_target_arn(&self) -> Value<String> {
+        self.get_att("RedrivePolicy.deadLetterTargetArn")
+    }
+    /// `Fn::GetAtt` `RedrivePolicy.maxReceiveCount`.
+    pub fn attr_redrive_policy_max_receive_count(&self) -> Value<i64> {
+        self.get_att("RedrivePolicy.maxReceiveCount")
+    }
+    /// `Fn::GetAtt` `SqsManagedSseEnabled`.
+    pub fn attr_sqs_managed_sse_enabled(&self) -> Value<bool> {
+        self.get_att("SqsManagedSseEnabled")
+    }
+    /// `Fn::GetAtt` `VisibilityTimeout`.
+    pub fn attr_visibility_timeout(&self) -> Value<i64> {
+        self.get_att("VisibilityTimeout")
     }
 }
 

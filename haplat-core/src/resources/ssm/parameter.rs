@@ -46,6 +46,14 @@ impl Resource for Parameter {
     const TYPE_NAME: &'static str = "AWS::SSM::Parameter";
     const ATTRIBUTES: &'static [Attribute] = &[
         Attribute { name: "Arn", ty: AttrType::String },
+        Attribute { name: "AllowedPattern", ty: AttrType::String },
+        Attribute { name: "DataType", ty: AttrType::String },
+        Attribute { name: "Description", ty: AttrType::String },
+        Attribute { name: "Name", ty: AttrType::String },
+        Attribute { name: "Policies", ty: AttrType::String },
+        Attribute { name: "Tier", ty: AttrType::String },
+        Attribute { name: "Type", ty: AttrType::String },
+        Attribute { name: "Value", ty: AttrType::String },
     ];
     const REF_RETURNS: &'static str = "Name";
     const CREATE_ONLY: &'static [&'static str] = &["Name"];
@@ -88,6 +96,38 @@ impl Handle<Parameter> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
+    }
+    /// `Fn::GetAtt` `AllowedPattern`.
+    pub fn attr_allowed_pattern(&self) -> Value<String> {
+        self.get_att("AllowedPattern")
+    }
+    /// `Fn::GetAtt` `DataType`.
+    pub fn attr_data_type(&self) -> Value<String> {
+        self.get_att("DataType")
+    }
+    /// `Fn::GetAtt` `Description`.
+    pub fn attr_description(&self) -> Value<String> {
+        self.get_att("Description")
+    }
+    /// `Fn::GetAtt` `Name`.
+    pub fn attr_name(&self) -> Value<String> {
+        self.get_att("Name")
+    }
+    /// `Fn::GetAtt` `Policies`.
+    pub fn attr_policies(&self) -> Value<String> {
+        self.get_att("Policies")
+    }
+    /// `Fn::GetAtt` `Tier`.
+    pub fn attr_tier(&self) -> Value<String> {
+        self.get_att("Tier")
+    }
+    /// `Fn::GetAtt` `Type`.
+    pub fn attr_type(&self) -> Value<String> {
+        self.get_att("Type")
+    }
+    /// `Fn::GetAtt` `Value`.
+    pub fn attr_value(&self) -> Value<String> {
+        self.get_att("Value")
     }
 }
 
