@@ -19,8 +19,23 @@ static LIST_MARK: LazyLock<Regex> =
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).expect("url regex"));
 
+/// Placeholders some schemas put where a description starts, left over from the registry's
+/// resource template: not documentation, dropped (`Version: None.` opens the description of
+/// `AWS::DynamoDB::GlobalTable`).
+const NOISE_PREFIXES: &[&str] = &["Version: None."];
+
+/// `text` without the [`NOISE_PREFIXES`] it starts with.
+fn drop_noise(text: &str) -> &str {
+    let mut text = text.trim_start();
+    while let Some(rest) = NOISE_PREFIXES.iter().find_map(|p| text.strip_prefix(p)) {
+        text = rest.trim_start();
+    }
+    text
+}
+
 /// Sanitized doc lines (without the `///`), at most one blank line in a row, none at the ends.
 pub fn doc_lines(text: &str) -> Vec<String> {
+    let text = drop_noise(text);
     let text = text.replace("\r\n", "\n").replace('\r', "\n").replace("\\n", "\n");
     // Fences and double backticks become plain text or single code spans.
     let mut text = text.replace("```", "").replace("``", "`").replace("~~~", "");
@@ -115,6 +130,13 @@ mod tests {
                 "Use x a\\<b then <https://a.b/c>.",
             ]
         );
+    }
+
+    #[test]
+    fn placeholder_prefixes_are_dropped() {
+        assert_eq!(doc_lines("Version: None. Resource Type definition for X"), vec!["Resource Type definition for X"]);
+        assert!(doc_lines("Version: None.").is_empty());
+        assert_eq!(doc_lines("The Version: None. field"), vec!["The Version: None. field"]);
     }
 
     #[test]

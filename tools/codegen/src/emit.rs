@@ -181,8 +181,20 @@ fn emit_struct(out: &mut String, s: &StructDef, m: &Module, is_resource: bool, n
     doc(out, "", s.doc.as_deref(), &extra);
     let _ = writeln!(out, "#[derive(Clone, Debug, Default, PartialEq)]\npub struct {} {{", s.name);
     for f in &s.fields {
-        let extra = if f.create_only { vec!["Changing it replaces the resource.".to_owned()] } else { Vec::new() };
-        doc(out, "    ", f.doc.as_deref(), &extra);
+        let mut extra = if f.create_only { vec!["Changing it replaces the resource.".to_owned()] } else { Vec::new() };
+        for at in &f.create_only_at {
+            extra.push(format!("Changing it (as `{at}`) replaces the resource."));
+        }
+        // Every field is documented: without a description, at least its CloudFormation name.
+        let fallback;
+        let text = match f.doc.as_deref() {
+            Some(d) if !doc_lines(d).is_empty() => Some(d),
+            _ => {
+                fallback = format!("CloudFormation property `{}`; the schema does not describe it.", f.key);
+                Some(fallback.as_str())
+            }
+        };
+        doc(out, "    ", text, &extra);
         let _ = writeln!(out, "    pub {}: {},", f.rust, full_ty(f));
     }
     out.push_str("}\n\n");

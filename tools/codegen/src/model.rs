@@ -41,6 +41,9 @@ pub struct Field {
     pub boxed: bool,
     pub checks: Checks,
     pub create_only: bool,
+    /// Nested `createOnlyProperties` that end at this field, as `A.B` paths from the resource
+    /// (the struct may be used elsewhere too, so the doc names the path).
+    pub create_only_at: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -369,11 +372,7 @@ impl<'a> Resolver<'a> {
                 for n in [target, p] {
                     self.collect_checks(n, &ty, &mut checks);
                 }
-                let doc = p
-                    .get("description")
-                    .or_else(|| target.get("description"))
-                    .and_then(Json::as_str)
-                    .map(str::to_owned);
+                let doc = self.description(p);
                 let mut rust = snake_ident(key);
                 while !rust_names.insert(rust.clone()) {
                     rust.push('_');
@@ -387,6 +386,7 @@ impl<'a> Resolver<'a> {
                     boxed: false,
                     checks,
                     create_only: create_only.contains(key),
+                    create_only_at: Vec::new(),
                 });
             }
         }
@@ -397,6 +397,21 @@ impl<'a> Resolver<'a> {
             fields,
             one_of,
         }
+    }
+
+    /// A property's description: its own, else that of the definition it refers to, else that
+    /// of the one `oneOf`/`anyOf` branch that has one. Blank ones do not count.
+    fn description(&self, p: &Json) -> Option<String> {
+        let text = |n: &Json| n.get("description").and_then(Json::as_str).filter(|d| !d.trim().is_empty()).map(str::to_owned);
+        let (target, _) = self.deref(p);
+        text(p).or_else(|| text(target)).or_else(|| {
+            let branches = target.get("oneOf").or_else(|| target.get("anyOf")).and_then(Json::as_array)?;
+            let found: Vec<String> = branches.iter().filter_map(|b| text(self.deref(b).0)).collect();
+            match found.as_slice() {
+                [one] => Some(one.clone()),
+                _ => None,
+            }
+        })
     }
 
     fn collect_checks(&mut self, n: &Json, ty: &Ty, c: &mut Checks) {
@@ -542,6 +557,9 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool, ex
     items.push(Item::Struct(structs.pop().expect("resource struct")));
     items.extend(rest);
     box_recursion(&mut items);
+    for path in create_only_paths.iter().filter(|p| p.len() > 1) {
+        mark_nested_create_only(&mut items, path);
+    }
 
     let mut attributes: Vec<(String, AttrKind)> = read_only
         .iter()
@@ -636,6 +654,41 @@ fn attr_kind(r: &Resolver<'_>, props: &serde_json::Map<String, Json>, path: &[St
         Some(_) => AttrKind::Other,
         None if node.get("properties").is_some() => AttrKind::Other,
         None => AttrKind::String,
+    }
+}
+
+/// Notes a nested create-only path (`A/B`, `A/*/B`) on the field it ends at, when the path
+/// goes through struct fields only (lists and maps of structs by `*`).
+fn mark_nested_create_only(items: &mut [Item], path: &[String]) {
+    let Some(Item::Struct(resource)) = items.first() else { return };
+    let mut current = resource.name.clone();
+    let mut segments = path.iter().peekable();
+    while let Some(seg) = segments.next() {
+        let Some(s) = items.iter_mut().find_map(|i| match i {
+            Item::Struct(s) if s.name == current => Some(s),
+            _ => None,
+        }) else {
+            return;
+        };
+        let Some(f) = s.fields.iter_mut().find(|f| &f.key == seg) else { return };
+        if segments.peek().is_none() {
+            let at = path.join(".");
+            if !f.create_only_at.contains(&at) {
+                f.create_only_at.push(at);
+            }
+            return;
+        }
+        current = match &f.ty {
+            Ty::Struct(n) => n.clone(),
+            Ty::List(t) | Ty::Map(t) if segments.peek().is_some_and(|s| *s == "*") => {
+                segments.next();
+                match &**t {
+                    Ty::Struct(n) => n.clone(),
+                    _ => return,
+                }
+            }
+            _ => return,
+        };
     }
 }
 

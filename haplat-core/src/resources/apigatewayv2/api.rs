@@ -15,6 +15,7 @@ pub struct Api {
     pub api_key_selection_expression: Option<Value<String>>,
     /// Specifies how to interpret the base path of the API during import. Valid values are `ignore`, `prepend`, and `split`. The default value is `ignore`. To learn more, see \[Set the OpenAPI basePath Property\](<https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-import-api-basePath.html>). Supported only for HTTP APIs.
     pub base_path: Option<Value<String>>,
+    /// CloudFormation property `Body`; the schema does not describe it.
     pub body: Option<JsonValue>,
     /// The S3 location of an OpenAPI definition. Supported only for HTTP APIs. To import an HTTP API, you must specify a `Body` or `BodyS3Location`. If you specify a `Body` or `BodyS3Location`, don't specify CloudFormation resources such as `AWS::ApiGatewayV2::Authorizer` or `AWS::ApiGatewayV2::Route`. API Gateway doesn't support the combination of OpenAPI and CloudFormation resources.
     pub body_s3_location: Option<BodyS3Location>,
@@ -43,6 +44,7 @@ pub struct Api {
     pub route_key: Option<Value<String>>,
     /// The route selection expression for the API. For HTTP APIs, the `routeSelectionExpression` must be `${request.method} ${request.path}`. If not provided, this will be the default for HTTP APIs. This property is required for WebSocket APIs.
     pub route_selection_expression: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<BTreeMap<String, Value<String>>>,
     /// This property is part of quick create. Quick create produces an API with an integration, a default catch-all route, and a default stage which is configured to automatically deploy changes. For HTTP integrations, specify a fully qualified URL. For Lambda integrations, specify a function ARN. The type of the integration will be HTTP\_PROXY or AWS\_PROXY, respectively. Supported only for HTTP APIs.
     pub target: Option<Value<String>>,

@@ -158,7 +158,9 @@ pub struct StageOverrides {
     pub default_route_settings: Option<RouteSettings>,
     /// The description for the API stage.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `RouteSettings`; the schema does not describe it.
     pub route_settings: Option<JsonValue>,
+    /// CloudFormation property `StageVariables`; the schema does not describe it.
     pub stage_variables: Option<JsonValue>,
 }
 

@@ -22,6 +22,7 @@ pub struct DomainName {
     pub mutual_tls_authentication: Option<MutualTlsAuthentication>,
     /// The routing mode API Gateway uses to route traffic to your APIs.
     pub routing_mode: Option<Value<RoutingMode>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
 

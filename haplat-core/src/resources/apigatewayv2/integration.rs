@@ -103,7 +103,9 @@ impl Handle<Integration> {
 /// response parameter
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseParameter {
+    /// CloudFormation property `Destination`; the schema does not describe it.
     pub destination: Option<Value<String>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -138,6 +140,7 @@ impl Validate for ResponseParameterMap {}
 /// The TlsConfig property specifies the TLS configuration for a private integration. Supported only for HTTP APIs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TlsConfig {
+    /// CloudFormation property `ServerNameToVerify`; the schema does not describe it.
     pub server_name_to_verify: Option<Value<String>>,
 }
 

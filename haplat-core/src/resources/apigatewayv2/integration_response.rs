@@ -26,7 +26,9 @@ pub struct IntegrationResponse {
     pub integration_id: Value<String>,
     /// The integration response key.
     pub integration_response_key: Value<String>,
+    /// CloudFormation property `ResponseParameters`; the schema does not describe it.
     pub response_parameters: Option<JsonValue>,
+    /// CloudFormation property `ResponseTemplates`; the schema does not describe it.
     pub response_templates: Option<JsonValue>,
     /// The template selection expression for the integration response. Supported only for WebSocket APIs.
     pub template_selection_expression: Option<Value<String>>,

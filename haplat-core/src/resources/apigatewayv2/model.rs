@@ -21,6 +21,7 @@ pub struct Model {
     pub description: Option<Value<String>>,
     /// The name of the model.
     pub name: Value<String>,
+    /// CloudFormation property `Schema`; the schema does not describe it.
     pub schema: JsonValue,
 }
 

@@ -27,6 +27,7 @@ pub struct Route {
     pub model_selection_expression: Option<Value<String>>,
     /// The operation name for the route.
     pub operation_name: Option<Value<String>>,
+    /// CloudFormation property `RequestModels`; the schema does not describe it.
     pub request_models: Option<JsonValue>,
     /// The request parameters for the route. Supported only for WebSocket APIs.
     pub request_parameters: Option<JsonValue>,

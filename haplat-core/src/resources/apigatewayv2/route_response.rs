@@ -17,6 +17,7 @@ pub struct RouteResponse {
     pub api_id: Value<String>,
     /// The model selection expression for the route response. Supported only for WebSocket APIs.
     pub model_selection_expression: Option<Value<String>>,
+    /// CloudFormation property `ResponseModels`; the schema does not describe it.
     pub response_models: Option<JsonValue>,
     /// The route response parameters.
     pub response_parameters: Option<JsonValue>,

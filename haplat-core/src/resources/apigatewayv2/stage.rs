@@ -27,12 +27,15 @@ pub struct Stage {
     pub deployment_id: Option<Value<String>>,
     /// The description for the API stage.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `RouteSettings`; the schema does not describe it.
     pub route_settings: Option<JsonValue>,
     /// The stage name. Stage names can contain only alphanumeric characters, hyphens, and underscores, or be $default. Maximum length is 128 characters.
     ///
     /// Changing it replaces the resource.
     pub stage_name: Value<String>,
+    /// CloudFormation property `StageVariables`; the schema does not describe it.
     pub stage_variables: Option<JsonValue>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
 
@@ -68,7 +71,9 @@ impl Resource for Stage {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessLogSettings {
+    /// CloudFormation property `DestinationArn`; the schema does not describe it.
     pub destination_arn: Option<Value<String>>,
+    /// CloudFormation property `Format`; the schema does not describe it.
     pub format: Option<Value<String>>,
 }
 
@@ -85,10 +90,15 @@ impl Validate for AccessLogSettings {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteSettings {
+    /// CloudFormation property `DataTraceEnabled`; the schema does not describe it.
     pub data_trace_enabled: Option<Value<bool>>,
+    /// CloudFormation property `DetailedMetricsEnabled`; the schema does not describe it.
     pub detailed_metrics_enabled: Option<Value<bool>>,
+    /// CloudFormation property `LoggingLevel`; the schema does not describe it.
     pub logging_level: Option<Value<String>>,
+    /// CloudFormation property `ThrottlingBurstLimit`; the schema does not describe it.
     pub throttling_burst_limit: Option<Value<i64>>,
+    /// CloudFormation property `ThrottlingRateLimit`; the schema does not describe it.
     pub throttling_rate_limit: Option<Value<f64>>,
 }
 

@@ -21,6 +21,7 @@ pub struct VpcLink {
     ///
     /// Changing it replaces the resource.
     pub subnet_ids: List<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<BTreeMap<String, Value<String>>>,
 }
 

@@ -599,6 +599,7 @@ impl Validate for PredictiveScalingCustomizedCapacityMetric {
 /// The customized load metric specification.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PredictiveScalingCustomizedLoadMetric {
+    /// CloudFormation property `MetricDataQueries`; the schema does not describe it.
     pub metric_data_queries: List<PredictiveScalingMetricDataQuery>,
 }
 

@@ -11,7 +11,9 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Backup::BackupPlan`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupPlan {
+    /// CloudFormation property `BackupPlan`; the schema does not describe it.
     pub backup_plan: BackupPlanResourceType,
+    /// CloudFormation property `BackupPlanTags`; the schema does not describe it.
     pub backup_plan_tags: Option<BTreeMap<String, Value<String>>>,
 }
 
@@ -57,7 +59,9 @@ impl Handle<BackupPlan> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdvancedBackupSettingResourceType {
+    /// CloudFormation property `BackupOptions`; the schema does not describe it.
     pub backup_options: JsonValue,
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Value<String>,
 }
 
@@ -81,9 +85,13 @@ impl Validate for AdvancedBackupSettingResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupPlanResourceType {
+    /// CloudFormation property `AdvancedBackupSettings`; the schema does not describe it.
     pub advanced_backup_settings: Option<List<AdvancedBackupSettingResourceType>>,
+    /// CloudFormation property `BackupPlanName`; the schema does not describe it.
     pub backup_plan_name: Value<String>,
+    /// CloudFormation property `BackupPlanRule`; the schema does not describe it.
     pub backup_plan_rule: List<BackupRuleResourceType>,
+    /// CloudFormation property `ScanSettings`; the schema does not describe it.
     pub scan_settings: Option<List<ScanSettingResourceType>>,
 }
 
@@ -107,18 +115,31 @@ impl Validate for BackupPlanResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupRuleResourceType {
+    /// CloudFormation property `CompletionWindowMinutes`; the schema does not describe it.
     pub completion_window_minutes: Option<Value<f64>>,
+    /// CloudFormation property `CopyActions`; the schema does not describe it.
     pub copy_actions: Option<List<CopyActionResourceType>>,
+    /// CloudFormation property `EnableContinuousBackup`; the schema does not describe it.
     pub enable_continuous_backup: Option<Value<bool>>,
+    /// CloudFormation property `IndexActions`; the schema does not describe it.
     pub index_actions: Option<List<IndexActionsResourceType>>,
+    /// CloudFormation property `Lifecycle`; the schema does not describe it.
     pub lifecycle: Option<LifecycleResourceType>,
+    /// CloudFormation property `RecoveryPointTags`; the schema does not describe it.
     pub recovery_point_tags: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `RuleName`; the schema does not describe it.
     pub rule_name: Value<String>,
+    /// CloudFormation property `ScanActions`; the schema does not describe it.
     pub scan_actions: Option<List<ScanActionResourceType>>,
+    /// CloudFormation property `ScheduleExpression`; the schema does not describe it.
     pub schedule_expression: Option<Value<String>>,
+    /// CloudFormation property `ScheduleExpressionTimezone`; the schema does not describe it.
     pub schedule_expression_timezone: Option<Value<String>>,
+    /// CloudFormation property `StartWindowMinutes`; the schema does not describe it.
     pub start_window_minutes: Option<Value<f64>>,
+    /// CloudFormation property `TargetBackupVault`; the schema does not describe it.
     pub target_backup_vault: Value<String>,
+    /// CloudFormation property `TargetLogicallyAirGappedBackupVaultArn`; the schema does not describe it.
     pub target_logically_air_gapped_backup_vault_arn: Option<Value<String>>,
 }
 
@@ -151,7 +172,9 @@ impl Validate for BackupRuleResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyActionResourceType {
+    /// CloudFormation property `DestinationBackupVaultArn`; the schema does not describe it.
     pub destination_backup_vault_arn: Value<String>,
+    /// CloudFormation property `Lifecycle`; the schema does not describe it.
     pub lifecycle: Option<LifecycleResourceType>,
 }
 
@@ -172,6 +195,7 @@ impl Validate for CopyActionResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IndexActionsResourceType {
+    /// CloudFormation property `ResourceTypes`; the schema does not describe it.
     pub resource_types: Option<List<Value<String>>>,
 }
 
@@ -187,8 +211,11 @@ impl Validate for IndexActionsResourceType {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LifecycleResourceType {
+    /// CloudFormation property `DeleteAfterDays`; the schema does not describe it.
     pub delete_after_days: Option<Value<f64>>,
+    /// CloudFormation property `MoveToColdStorageAfterDays`; the schema does not describe it.
     pub move_to_cold_storage_after_days: Option<Value<f64>>,
+    /// CloudFormation property `OptInToArchiveForSupportedResources`; the schema does not describe it.
     pub opt_in_to_archive_for_supported_resources: Option<Value<bool>>,
 }
 
@@ -240,7 +267,9 @@ impl Default for Value<MalwareScanner> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanActionResourceType {
+    /// CloudFormation property `MalwareScanner`; the schema does not describe it.
     pub malware_scanner: Option<Value<MalwareScanner>>,
+    /// CloudFormation property `ScanMode`; the schema does not describe it.
     pub scan_mode: Option<Value<ScanMode>>,
 }
 
@@ -294,8 +323,11 @@ impl Default for Value<ScanMode> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanSettingResourceType {
+    /// CloudFormation property `MalwareScanner`; the schema does not describe it.
     pub malware_scanner: Option<Value<MalwareScanner>>,
+    /// CloudFormation property `ResourceTypes`; the schema does not describe it.
     pub resource_types: Option<List<Value<String>>>,
+    /// CloudFormation property `ScannerRoleArn`; the schema does not describe it.
     pub scanner_role_arn: Option<Value<String>>,
 }
 

@@ -11,8 +11,12 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Backup::BackupSelection`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupSelection {
+    /// CloudFormation property `BackupPlanId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub backup_plan_id: Value<String>,
+    /// CloudFormation property `BackupSelection`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub backup_selection: BackupSelectionResourceType,
 }
@@ -85,11 +89,17 @@ impl Handle<BackupSelection> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupSelectionResourceType {
+    /// CloudFormation property `Conditions`; the schema does not describe it.
     pub conditions: Option<Conditions>,
+    /// CloudFormation property `IamRoleArn`; the schema does not describe it.
     pub iam_role_arn: Value<String>,
+    /// CloudFormation property `ListOfTags`; the schema does not describe it.
     pub list_of_tags: Option<List<ConditionResourceType>>,
+    /// CloudFormation property `NotResources`; the schema does not describe it.
     pub not_resources: Option<List<Value<String>>>,
+    /// CloudFormation property `Resources`; the schema does not describe it.
     pub resources: Option<List<Value<String>>>,
+    /// CloudFormation property `SelectionName`; the schema does not describe it.
     pub selection_name: Value<String>,
 }
 
@@ -117,7 +127,9 @@ impl Validate for BackupSelectionResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConditionParameter {
+    /// CloudFormation property `ConditionKey`; the schema does not describe it.
     pub condition_key: Option<Value<String>>,
+    /// CloudFormation property `ConditionValue`; the schema does not describe it.
     pub condition_value: Option<Value<String>>,
 }
 
@@ -134,8 +146,11 @@ impl Validate for ConditionParameter {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConditionResourceType {
+    /// CloudFormation property `ConditionKey`; the schema does not describe it.
     pub condition_key: Value<String>,
+    /// CloudFormation property `ConditionType`; the schema does not describe it.
     pub condition_type: Value<String>,
+    /// CloudFormation property `ConditionValue`; the schema does not describe it.
     pub condition_value: Value<String>,
 }
 
@@ -159,9 +174,13 @@ impl Validate for ConditionResourceType {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conditions {
+    /// CloudFormation property `StringEquals`; the schema does not describe it.
     pub string_equals: Option<List<ConditionParameter>>,
+    /// CloudFormation property `StringLike`; the schema does not describe it.
     pub string_like: Option<List<ConditionParameter>>,
+    /// CloudFormation property `StringNotEquals`; the schema does not describe it.
     pub string_not_equals: Option<List<ConditionParameter>>,
+    /// CloudFormation property `StringNotLike`; the schema does not describe it.
     pub string_not_like: Option<List<ConditionParameter>>,
 }
 

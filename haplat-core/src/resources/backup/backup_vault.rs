@@ -12,13 +12,21 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// Holds data: defaults to `DeletionPolicy` and `UpdateReplacePolicy` `Retain`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupVault {
+    /// CloudFormation property `AccessPolicy`; the schema does not describe it.
     pub access_policy: Option<JsonValue>,
+    /// CloudFormation property `BackupVaultName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub backup_vault_name: Value<String>,
+    /// CloudFormation property `BackupVaultTags`; the schema does not describe it.
     pub backup_vault_tags: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `EncryptionKeyArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub encryption_key_arn: Option<Value<String>>,
+    /// CloudFormation property `LockConfiguration`; the schema does not describe it.
     pub lock_configuration: Option<LockConfigurationType>,
+    /// CloudFormation property `Notifications`; the schema does not describe it.
     pub notifications: Option<NotificationObjectType>,
 }
 
@@ -97,8 +105,11 @@ impl Handle<BackupVault> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LockConfigurationType {
+    /// CloudFormation property `ChangeableForDays`; the schema does not describe it.
     pub changeable_for_days: Option<Value<i64>>,
+    /// CloudFormation property `MaxRetentionDays`; the schema does not describe it.
     pub max_retention_days: Option<Value<i64>>,
+    /// CloudFormation property `MinRetentionDays`; the schema does not describe it.
     pub min_retention_days: Value<i64>,
 }
 
@@ -116,7 +127,9 @@ impl Validate for LockConfigurationType {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotificationObjectType {
+    /// CloudFormation property `BackupVaultEvents`; the schema does not describe it.
     pub backup_vault_events: List<Value<String>>,
+    /// CloudFormation property `SNSTopicArn`; the schema does not describe it.
     pub sns_topic_arn: Value<String>,
 }
 

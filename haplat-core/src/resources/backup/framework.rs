@@ -83,7 +83,9 @@ impl Handle<Framework> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ControlInputParameter {
+    /// CloudFormation property `ParameterName`; the schema does not describe it.
     pub parameter_name: Value<String>,
+    /// CloudFormation property `ParameterValue`; the schema does not describe it.
     pub parameter_value: Value<String>,
 }
 

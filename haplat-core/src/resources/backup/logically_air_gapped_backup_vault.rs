@@ -12,17 +12,29 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// Holds data: defaults to `DeletionPolicy` and `UpdateReplacePolicy` `Retain`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LogicallyAirGappedBackupVault {
+    /// CloudFormation property `AccessPolicy`; the schema does not describe it.
     pub access_policy: Option<JsonValue>,
+    /// CloudFormation property `BackupVaultName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub backup_vault_name: Value<String>,
+    /// CloudFormation property `BackupVaultTags`; the schema does not describe it.
     pub backup_vault_tags: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `EncryptionKeyArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub encryption_key_arn: Option<Value<String>>,
+    /// CloudFormation property `MaxRetentionDays`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub max_retention_days: Value<i64>,
+    /// CloudFormation property `MinRetentionDays`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub min_retention_days: Value<i64>,
+    /// CloudFormation property `MpaApprovalTeamArn`; the schema does not describe it.
     pub mpa_approval_team_arn: Option<Value<String>>,
+    /// CloudFormation property `Notifications`; the schema does not describe it.
     pub notifications: Option<NotificationObjectType>,
 }
 
@@ -113,7 +125,9 @@ impl Handle<LogicallyAirGappedBackupVault> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotificationObjectType {
+    /// CloudFormation property `BackupVaultEvents`; the schema does not describe it.
     pub backup_vault_events: List<Value<String>>,
+    /// CloudFormation property `SNSTopicArn`; the schema does not describe it.
     pub sns_topic_arn: Value<String>,
 }
 

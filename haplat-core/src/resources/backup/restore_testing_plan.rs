@@ -11,12 +11,19 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Backup::RestoreTestingPlan`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreTestingPlan {
+    /// CloudFormation property `RecoveryPointSelection`; the schema does not describe it.
     pub recovery_point_selection: RestoreTestingRecoveryPointSelection,
+    /// CloudFormation property `RestoreTestingPlanName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub restore_testing_plan_name: Value<String>,
+    /// CloudFormation property `ScheduleExpression`; the schema does not describe it.
     pub schedule_expression: Value<String>,
+    /// CloudFormation property `ScheduleExpressionTimezone`; the schema does not describe it.
     pub schedule_expression_timezone: Option<Value<String>>,
+    /// CloudFormation property `StartWindowHours`; the schema does not describe it.
     pub start_window_hours: Option<Value<i64>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -58,10 +65,15 @@ impl Handle<RestoreTestingPlan> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreTestingRecoveryPointSelection {
+    /// CloudFormation property `Algorithm`; the schema does not describe it.
     pub algorithm: Value<RestoreTestingRecoveryPointSelectionAlgorithm>,
+    /// CloudFormation property `ExcludeVaults`; the schema does not describe it.
     pub exclude_vaults: Option<List<Value<String>>>,
+    /// CloudFormation property `IncludeVaults`; the schema does not describe it.
     pub include_vaults: List<Value<String>>,
+    /// CloudFormation property `RecoveryPointTypes`; the schema does not describe it.
     pub recovery_point_types: List<Value<RestoreTestingRecoveryPointType>>,
+    /// CloudFormation property `SelectionWindowDays`; the schema does not describe it.
     pub selection_window_days: Option<Value<i64>>,
 }
 

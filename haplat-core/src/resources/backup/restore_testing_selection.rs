@@ -11,16 +11,27 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Backup::RestoreTestingSelection`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreTestingSelection {
+    /// CloudFormation property `IamRoleArn`; the schema does not describe it.
     pub iam_role_arn: Value<String>,
+    /// CloudFormation property `ProtectedResourceArns`; the schema does not describe it.
     pub protected_resource_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `ProtectedResourceConditions`; the schema does not describe it.
     pub protected_resource_conditions: Option<ProtectedResourceConditions>,
+    /// CloudFormation property `ProtectedResourceType`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub protected_resource_type: Value<String>,
+    /// CloudFormation property `RestoreMetadataOverrides`; the schema does not describe it.
     pub restore_metadata_overrides: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `RestoreTestingPlanName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub restore_testing_plan_name: Value<String>,
+    /// CloudFormation property `RestoreTestingSelectionName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub restore_testing_selection_name: Value<String>,
+    /// CloudFormation property `ValidationWindowHours`; the schema does not describe it.
     pub validation_window_hours: Option<Value<i64>>,
 }
 
@@ -55,7 +66,9 @@ impl Resource for RestoreTestingSelection {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyValue {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -77,7 +90,9 @@ impl Validate for KeyValue {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProtectedResourceConditions {
+    /// CloudFormation property `StringEquals`; the schema does not describe it.
     pub string_equals: Option<List<KeyValue>>,
+    /// CloudFormation property `StringNotEquals`; the schema does not describe it.
     pub string_not_equals: Option<List<KeyValue>>,
 }
 

@@ -11,10 +11,15 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Backup::TieringConfiguration`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TieringConfiguration {
+    /// CloudFormation property `BackupVaultName`; the schema does not describe it.
     pub backup_vault_name: Value<String>,
+    /// CloudFormation property `ResourceSelection`; the schema does not describe it.
     pub resource_selection: List<ResourceSelection>,
+    /// CloudFormation property `TieringConfigurationName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tiering_configuration_name: Value<String>,
+    /// CloudFormation property `TieringConfigurationTags`; the schema does not describe it.
     pub tiering_configuration_tags: Option<BTreeMap<String, Value<String>>>,
 }
 
@@ -63,8 +68,11 @@ impl Handle<TieringConfiguration> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceSelection {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Value<String>,
+    /// CloudFormation property `Resources`; the schema does not describe it.
     pub resources: List<Value<String>>,
+    /// CloudFormation property `TieringDownSettingsInDays`; the schema does not describe it.
     pub tiering_down_settings_in_days: Value<i64>,
 }
 

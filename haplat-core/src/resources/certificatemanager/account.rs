@@ -11,6 +11,7 @@ use crate::value::{Expr, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CertificateManager::Account`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Account {
+    /// CloudFormation property `ExpiryEventsConfiguration`; the schema does not describe it.
     pub expiry_events_configuration: ExpiryEventsConfiguration,
 }
 
@@ -45,6 +46,7 @@ impl Handle<Account> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpiryEventsConfiguration {
+    /// CloudFormation property `DaysBeforeExpiry`; the schema does not describe it.
     pub days_before_expiry: Option<Value<i64>>,
 }
 

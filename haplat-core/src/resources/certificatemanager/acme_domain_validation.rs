@@ -76,6 +76,8 @@ pub struct DnsPrevalidationOptions {
     /// Controls which certificate types are authorized to be issued for the domain via the ACME endpoint.
     pub domain_scope: Option<DomainScope>,
     /// The Route 53 hosted zone ID for automatic DNS record management. When provided, the service creates the validation DNS record on the customer's behalf.
+    ///
+    /// Changing it (as `PrevalidationOptions.DnsPrevalidation.HostedZoneId`) replaces the resource.
     pub hosted_zone_id: Option<Value<String>>,
 }
 

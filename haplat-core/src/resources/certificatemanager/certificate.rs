@@ -29,6 +29,7 @@ pub struct Certificate {
     ///
     /// Changing it replaces the resource.
     pub domain_validation_options: Option<List<DomainValidationOption>>,
+    /// CloudFormation property `Id`; the schema does not describe it.
     pub id: Option<JsonValue>,
     /// Specifies the algorithm of the public and private key pair that your certificate uses to encrypt data.
     ///
@@ -164,8 +165,11 @@ impl Default for Value<CertificateTransparencyLoggingPreference> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainValidationOption {
+    /// CloudFormation property `DomainName`; the schema does not describe it.
     pub domain_name: Option<Value<String>>,
+    /// CloudFormation property `HostedZoneId`; the schema does not describe it.
     pub hosted_zone_id: Option<Value<String>>,
+    /// CloudFormation property `ValidationDomain`; the schema does not describe it.
     pub validation_domain: Option<Value<String>>,
 }
 

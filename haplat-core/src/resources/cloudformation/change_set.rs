@@ -316,7 +316,9 @@ impl Default for Value<OnStackFailure> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,7 +11,10 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::CloudFormation::CustomResource`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomResource {
+    /// CloudFormation property `ServiceTimeout`; the schema does not describe it.
     pub service_timeout: Option<Value<i64>>,
+    /// CloudFormation property `ServiceToken`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub service_token: Value<String>,
 }

@@ -25,6 +25,7 @@ pub struct GuardHook {
     pub hook_status: Value<HookStatus>,
     /// S3 Bucket where the guard validate report will be uploaded to
     pub log_bucket: Option<Value<String>>,
+    /// CloudFormation property `Options`; the schema does not describe it.
     pub options: Option<Options>,
     /// S3 Source Location for the Guard files.
     pub rule_location: S3Location,

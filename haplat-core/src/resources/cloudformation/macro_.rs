@@ -11,10 +11,16 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::CloudFormation::Macro`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Macro {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `FunctionName`; the schema does not describe it.
     pub function_name: Value<String>,
+    /// CloudFormation property `LogGroupName`; the schema does not describe it.
     pub log_group_name: Option<Value<String>>,
+    /// CloudFormation property `LogRoleARN`; the schema does not describe it.
     pub log_role_arn: Option<Value<String>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub name: Value<String>,
 }

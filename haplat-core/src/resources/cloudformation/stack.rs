@@ -11,10 +11,15 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudFormation::Stack`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Stack {
+    /// CloudFormation property `NotificationARNs`; the schema does not describe it.
     pub notification_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: Option<BTreeMap<String, JsonValue>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TemplateURL`; the schema does not describe it.
     pub template_url: Value<String>,
+    /// CloudFormation property `TimeoutInMinutes`; the schema does not describe it.
     pub timeout_in_minutes: Option<Value<i64>>,
 }
 
@@ -63,7 +68,9 @@ impl Handle<Stack> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -368,12 +368,17 @@ impl Validate for ManagedExecution {}
 pub struct OperationPreferences {
     /// Specifies how the concurrency level behaves during the operation execution.
     pub concurrency_mode: Option<Value<ConcurrencyMode>>,
+    /// CloudFormation property `FailureToleranceCount`; the schema does not describe it.
     pub failure_tolerance_count: Option<Value<i64>>,
+    /// CloudFormation property `FailureTolerancePercentage`; the schema does not describe it.
     pub failure_tolerance_percentage: Option<Value<i64>>,
+    /// CloudFormation property `MaxConcurrentCount`; the schema does not describe it.
     pub max_concurrent_count: Option<Value<i64>>,
+    /// CloudFormation property `MaxConcurrentPercentage`; the schema does not describe it.
     pub max_concurrent_percentage: Option<Value<i64>>,
     /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
     pub region_concurrency_type: Option<Value<RegionConcurrencyType>>,
+    /// CloudFormation property `RegionOrder`; the schema does not describe it.
     pub region_order: Option<List<Value<String>>>,
 }
 

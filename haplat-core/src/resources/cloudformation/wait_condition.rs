@@ -11,8 +11,11 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::CloudFormation::WaitCondition`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WaitCondition {
+    /// CloudFormation property `Count`; the schema does not describe it.
     pub count: Option<Value<i64>>,
+    /// CloudFormation property `Handle`; the schema does not describe it.
     pub handle: Option<Value<String>>,
+    /// CloudFormation property `Timeout`; the schema does not describe it.
     pub timeout: Option<Value<String>>,
 }
 

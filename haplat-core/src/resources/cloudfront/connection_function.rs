@@ -103,6 +103,8 @@ pub struct ConnectionFunctionConfig {
     /// The configuration for the key value store associations.
     pub key_value_store_associations: Option<List<KeyValueStoreAssociation>>,
     /// The function's runtime environment version.
+    ///
+    /// Changing it (as `ConnectionFunctionConfig.Runtime`) replaces the resource.
     pub runtime: Value<Runtime>,
 }
 

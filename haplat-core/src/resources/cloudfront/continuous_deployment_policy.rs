@@ -157,7 +157,9 @@ impl Validate for SingleHeaderConfig {
 /// This configuration determines which HTTP requests are sent to the staging distribution. If the HTTP request contains a header and value that matches what you specify here, the request is sent to the staging distribution. Otherwise the request is sent to the primary distribution.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleHeaderPolicyConfig {
+    /// CloudFormation property `Header`; the schema does not describe it.
     pub header: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -214,6 +216,7 @@ impl Validate for SingleWeightConfig {
 pub struct SingleWeightPolicyConfig {
     /// Session stickiness provides the ability to define multiple requests from a single viewer as a single session. This prevents the potentially inconsistent experience of sending some of a given user's requests to your staging distribution, while others are sent to your primary distribution. Define the session duration using TTL values.
     pub session_stickiness_config: Option<SessionStickinessConfig>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Value<f64>,
 }
 

@@ -507,6 +507,7 @@ impl Validate for DefaultCacheBehavior {
 /// The value that you assigned to the parameter.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Definition {
+    /// CloudFormation property `StringSchema`; the schema does not describe it.
     pub string_schema: Option<StringSchema>,
 }
 
@@ -2418,8 +2419,11 @@ impl Validate for StatusCodes {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StringSchema {
+    /// CloudFormation property `Comment`; the schema does not describe it.
     pub comment: Option<Value<String>>,
+    /// CloudFormation property `DefaultValue`; the schema does not describe it.
     pub default_value: Option<Value<String>>,
+    /// CloudFormation property `Required`; the schema does not describe it.
     pub required: Value<bool>,
 }
 
@@ -2472,6 +2476,7 @@ impl Validate for Tag {
 /// A distribution tenant configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TenantConfig {
+    /// CloudFormation property `ParameterDefinitions`; the schema does not describe it.
     pub parameter_definitions: Option<List<ParameterDefinition>>,
 }
 

@@ -89,6 +89,8 @@ impl Validate for EncryptionEntity {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldLevelEncryptionProfileConfig {
     /// A unique value that identifies the creation request. Caller references are unique within an AWS account and cannot be changed after creation.
+    ///
+    /// Changing it (as `FieldLevelEncryptionProfileConfig.CallerReference`) replaces the resource.
     pub caller_reference: Value<String>,
     /// An optional comment describing the field-level encryption profile.
     pub comment: Option<Value<String>>,

@@ -11,7 +11,9 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudFront::StreamingDistribution`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamingDistribution {
+    /// CloudFormation property `StreamingDistributionConfig`; the schema does not describe it.
     pub streaming_distribution_config: StreamingDistributionConfig,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: List<Tag>,
 }
 
@@ -53,8 +55,11 @@ impl Handle<StreamingDistribution> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Logging {
+    /// CloudFormation property `Bucket`; the schema does not describe it.
     pub bucket: Value<String>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `Prefix`; the schema does not describe it.
     pub prefix: Value<String>,
 }
 
@@ -77,7 +82,9 @@ impl Validate for Logging {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Origin {
+    /// CloudFormation property `DomainName`; the schema does not describe it.
     pub domain_name: Value<String>,
+    /// CloudFormation property `OriginAccessIdentity`; the schema does not describe it.
     pub origin_access_identity: Value<String>,
 }
 
@@ -99,12 +106,19 @@ impl Validate for S3Origin {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamingDistributionConfig {
+    /// CloudFormation property `Aliases`; the schema does not describe it.
     pub aliases: Option<List<Value<String>>>,
+    /// CloudFormation property `Comment`; the schema does not describe it.
     pub comment: Value<String>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `Logging`; the schema does not describe it.
     pub logging: Option<Logging>,
+    /// CloudFormation property `PriceClass`; the schema does not describe it.
     pub price_class: Option<Value<String>>,
+    /// CloudFormation property `S3Origin`; the schema does not describe it.
     pub s3_origin: S3Origin,
+    /// CloudFormation property `TrustedSigners`; the schema does not describe it.
     pub trusted_signers: TrustedSigners,
 }
 
@@ -135,7 +149,9 @@ impl Validate for StreamingDistributionConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -157,7 +173,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrustedSigners {
+    /// CloudFormation property `AwsAccountNumbers`; the schema does not describe it.
     pub aws_account_numbers: Option<List<Value<String>>>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
 }
 

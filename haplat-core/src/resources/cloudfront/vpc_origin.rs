@@ -187,6 +187,7 @@ pub struct VpcOriginEndpointConfig {
     pub http_port: Option<Value<i64>>,
     /// The HTTPS port of the CloudFront VPC origin endpoint configuration. The default value is `443`.
     pub https_port: Option<Value<i64>>,
+    /// CloudFormation property `IpAddressType`; the schema does not describe it.
     pub ip_address_type: Option<Value<IpAddressType>>,
     /// The name of the CloudFront VPC origin endpoint configuration.
     pub name: Value<String>,

@@ -15,6 +15,7 @@ pub struct Dashboard {
     pub name: Option<Value<String>>,
     /// Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
     pub refresh_schedule: Option<RefreshSchedule>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// Indicates whether the dashboard is protected from termination.
     pub termination_protection_enabled: Option<Value<bool>>,
@@ -108,6 +109,7 @@ impl Validate for Frequency {
 /// Configures the automatic refresh schedule for the dashboard. Includes the frequency unit (DAYS or HOURS) and value, as well as the status (ENABLED or DISABLED) of the refresh schedule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RefreshSchedule {
+    /// CloudFormation property `Frequency`; the schema does not describe it.
     pub frequency: Option<Frequency>,
     /// The status of the schedule. Supported values are ENABLED and DISABLED.
     pub status: Option<Value<Status>>,

@@ -39,6 +39,7 @@ pub struct EventDataStore {
     pub organization_enabled: Option<Value<bool>>,
     /// The retention period, in days.
     pub retention_period: Option<Value<i64>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// Indicates whether the event data store is protected from termination.
     pub termination_protection_enabled: Option<Value<bool>>,

@@ -41,7 +41,10 @@ pub struct Trail {
     pub s3_key_prefix: Option<Value<String>>,
     /// Specifies the name of the Amazon SNS topic defined for notification of log file delivery. The maximum length is 256 characters.
     pub sns_topic_name: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TrailName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub trail_name: Option<Value<String>>,
 }
@@ -294,6 +297,7 @@ impl Default for Value<EventCategory> {
 /// The type of email sending events to publish to the event destination.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EventSelector {
+    /// CloudFormation property `DataResources`; the schema does not describe it.
     pub data_resources: Option<List<DataResource>>,
     /// An optional list of service event sources from which you do not want management events to be logged on your trail. In this release, the list can be empty (disables the filter), or it can filter out AWS Key Management Service events by containing "kms.amazonaws.com". By default, ExcludeManagementEventSources is empty, and AWS KMS events are included in events that are logged to your trail.
     pub exclude_management_event_sources: Option<List<Value<String>>>,

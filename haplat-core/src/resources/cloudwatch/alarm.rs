@@ -13,6 +13,7 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudWatch::Alarm`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Alarm {
+    /// CloudFormation property `ActionConfiguration`; the schema does not describe it.
     pub action_configuration: Option<ActionConfiguration>,
     /// Indicates whether actions should be executed during any changes to the alarm state. The default is TRUE.
     pub actions_enabled: Option<Value<bool>>,

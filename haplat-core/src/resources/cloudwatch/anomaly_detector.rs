@@ -11,19 +11,34 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudWatch::AnomalyDetector`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AnomalyDetector {
+    /// CloudFormation property `Configuration`; the schema does not describe it.
     pub configuration: Option<Configuration>,
+    /// CloudFormation property `Dimensions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub dimensions: Option<List<Dimension>>,
+    /// CloudFormation property `MetricCharacteristics`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub metric_characteristics: Option<MetricCharacteristics>,
+    /// CloudFormation property `MetricMathAnomalyDetector`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub metric_math_anomaly_detector: Option<MetricMathAnomalyDetector>,
+    /// CloudFormation property `MetricName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub metric_name: Option<Value<String>>,
+    /// CloudFormation property `Namespace`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub namespace: Option<Value<String>>,
+    /// CloudFormation property `SingleMetricAnomalyDetector`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub single_metric_anomaly_detector: Option<SingleMetricAnomalyDetector>,
+    /// CloudFormation property `Stat`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub stat: Option<Value<String>>,
 }
@@ -61,7 +76,9 @@ impl Handle<AnomalyDetector> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Configuration {
+    /// CloudFormation property `ExcludedTimeRanges`; the schema does not describe it.
     pub excluded_time_ranges: Option<List<Range>>,
+    /// CloudFormation property `MetricTimeZone`; the schema does not describe it.
     pub metric_time_zone: Option<Value<String>>,
 }
 
@@ -78,7 +95,9 @@ impl Validate for Configuration {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dimension {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -100,8 +119,11 @@ impl Validate for Dimension {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metric {
+    /// CloudFormation property `Dimensions`; the schema does not describe it.
     pub dimensions: Option<List<Dimension>>,
+    /// CloudFormation property `MetricName`; the schema does not describe it.
     pub metric_name: Value<String>,
+    /// CloudFormation property `Namespace`; the schema does not describe it.
     pub namespace: Value<String>,
 }
 
@@ -124,6 +146,7 @@ impl Validate for Metric {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricCharacteristics {
+    /// CloudFormation property `PeriodicSpikes`; the schema does not describe it.
     pub periodic_spikes: Option<Value<bool>>,
 }
 
@@ -139,12 +162,19 @@ impl Validate for MetricCharacteristics {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricDataQuery {
+    /// CloudFormation property `AccountId`; the schema does not describe it.
     pub account_id: Option<Value<String>>,
+    /// CloudFormation property `Expression`; the schema does not describe it.
     pub expression: Option<Value<String>>,
+    /// CloudFormation property `Id`; the schema does not describe it.
     pub id: Value<String>,
+    /// CloudFormation property `Label`; the schema does not describe it.
     pub label: Option<Value<String>>,
+    /// CloudFormation property `MetricStat`; the schema does not describe it.
     pub metric_stat: Option<MetricStat>,
+    /// CloudFormation property `Period`; the schema does not describe it.
     pub period: Option<Value<i64>>,
+    /// CloudFormation property `ReturnData`; the schema does not describe it.
     pub return_data: Option<Value<bool>>,
 }
 
@@ -173,6 +203,7 @@ impl Validate for MetricDataQuery {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricMathAnomalyDetector {
+    /// CloudFormation property `MetricDataQueries`; the schema does not describe it.
     pub metric_data_queries: Option<List<MetricDataQuery>>,
 }
 
@@ -188,9 +219,13 @@ impl Validate for MetricMathAnomalyDetector {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricStat {
+    /// CloudFormation property `Metric`; the schema does not describe it.
     pub metric: Metric,
+    /// CloudFormation property `Period`; the schema does not describe it.
     pub period: Value<i64>,
+    /// CloudFormation property `Stat`; the schema does not describe it.
     pub stat: Value<String>,
+    /// CloudFormation property `Unit`; the schema does not describe it.
     pub unit: Option<Value<String>>,
 }
 
@@ -215,7 +250,9 @@ impl Validate for MetricStat {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Range {
+    /// CloudFormation property `EndTime`; the schema does not describe it.
     pub end_time: Value<String>,
+    /// CloudFormation property `StartTime`; the schema does not describe it.
     pub start_time: Value<String>,
 }
 
@@ -237,10 +274,15 @@ impl Validate for Range {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleMetricAnomalyDetector {
+    /// CloudFormation property `AccountId`; the schema does not describe it.
     pub account_id: Option<Value<String>>,
+    /// CloudFormation property `Dimensions`; the schema does not describe it.
     pub dimensions: Option<List<Dimension>>,
+    /// CloudFormation property `MetricName`; the schema does not describe it.
     pub metric_name: Option<Value<String>>,
+    /// CloudFormation property `Namespace`; the schema does not describe it.
     pub namespace: Option<Value<String>>,
+    /// CloudFormation property `Stat`; the schema does not describe it.
     pub stat: Option<Value<String>>,
 }
 

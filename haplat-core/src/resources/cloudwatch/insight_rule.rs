@@ -11,11 +11,17 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::CloudWatch::InsightRule`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InsightRule {
+    /// CloudFormation property `ApplyOnTransformedLogs`; the schema does not describe it.
     pub apply_on_transformed_logs: Option<Value<bool>>,
+    /// CloudFormation property `RuleBody`; the schema does not describe it.
     pub rule_body: Value<String>,
+    /// CloudFormation property `RuleName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub rule_name: Value<String>,
+    /// CloudFormation property `RuleState`; the schema does not describe it.
     pub rule_state: Value<RuleState>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -102,7 +108,9 @@ impl Default for Value<RuleState> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -97,6 +97,7 @@ impl Handle<Integration> {
 /// API-key credential material that can be rotated in place on update.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiKeyCredential {
+    /// CloudFormation property `ApiKeyValue`; the schema does not describe it.
     pub api_key_value: Value<String>,
 }
 
@@ -182,7 +183,9 @@ impl Default for Value<IntegrationType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

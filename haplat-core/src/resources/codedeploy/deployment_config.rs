@@ -114,7 +114,9 @@ impl Default for Value<ComputePlatform> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MinimumHealthyHosts {
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<Type>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<i64>,
 }
 
@@ -135,7 +137,9 @@ impl Validate for MinimumHealthyHosts {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MinimumHealthyHostsPerZone {
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<Type>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<i64>,
 }
 
@@ -156,7 +160,9 @@ impl Validate for MinimumHealthyHostsPerZone {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeBasedCanary {
+    /// CloudFormation property `CanaryInterval`; the schema does not describe it.
     pub canary_interval: Value<i64>,
+    /// CloudFormation property `CanaryPercentage`; the schema does not describe it.
     pub canary_percentage: Value<i64>,
 }
 
@@ -173,7 +179,9 @@ impl Validate for TimeBasedCanary {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeBasedLinear {
+    /// CloudFormation property `LinearInterval`; the schema does not describe it.
     pub linear_interval: Value<i64>,
+    /// CloudFormation property `LinearPercentage`; the schema does not describe it.
     pub linear_percentage: Value<i64>,
 }
 
@@ -190,8 +198,11 @@ impl Validate for TimeBasedLinear {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrafficRoutingConfig {
+    /// CloudFormation property `TimeBasedCanary`; the schema does not describe it.
     pub time_based_canary: Option<TimeBasedCanary>,
+    /// CloudFormation property `TimeBasedLinear`; the schema does not describe it.
     pub time_based_linear: Option<TimeBasedLinear>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<TrafficRoutingConfigType>,
 }
 
@@ -290,8 +301,11 @@ impl Default for Value<Type> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZonalConfig {
+    /// CloudFormation property `FirstZoneMonitorDurationInSeconds`; the schema does not describe it.
     pub first_zone_monitor_duration_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `MinimumHealthyHostsPerZone`; the schema does not describe it.
     pub minimum_healthy_hosts_per_zone: Option<MinimumHealthyHostsPerZone>,
+    /// CloudFormation property `MonitorDurationInSeconds`; the schema does not describe it.
     pub monitor_duration_in_seconds: Option<Value<i64>>,
 }
 

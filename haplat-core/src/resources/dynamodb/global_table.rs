@@ -6,32 +6,53 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
-/// Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
+/// Resource Type definition for AWS::DynamoDB::GlobalTable
 ///
 /// CloudFormation type `AWS::DynamoDB::GlobalTable`.
 /// Holds data: defaults to `DeletionPolicy` and `UpdateReplacePolicy` `Retain`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalTable {
+    /// CloudFormation property `AttributeDefinitions`; the schema does not describe it.
     pub attribute_definitions: Option<List<AttributeDefinition>>,
+    /// CloudFormation property `BillingMode`; the schema does not describe it.
     pub billing_mode: Option<Value<BillingMode>>,
+    /// CloudFormation property `GlobalSecondaryIndexes`; the schema does not describe it.
     pub global_secondary_indexes: Option<List<GlobalSecondaryIndex>>,
+    /// CloudFormation property `GlobalTableSourceArn`; the schema does not describe it.
     pub global_table_source_arn: Option<Value<String>>,
+    /// CloudFormation property `GlobalTableWitnesses`; the schema does not describe it.
     pub global_table_witnesses: Option<List<GlobalTableWitness>>,
+    /// CloudFormation property `KeySchema`; the schema does not describe it.
     pub key_schema: Option<List<KeySchema>>,
+    /// CloudFormation property `LocalSecondaryIndexes`; the schema does not describe it.
     pub local_secondary_indexes: Option<List<LocalSecondaryIndex>>,
+    /// CloudFormation property `MultiRegionConsistency`; the schema does not describe it.
     pub multi_region_consistency: Option<Value<MultiRegionConsistency>>,
+    /// CloudFormation property `ReadOnDemandThroughputSettings`; the schema does not describe it.
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
+    /// CloudFormation property `ReadProvisionedThroughputSettings`; the schema does not describe it.
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
+    /// CloudFormation property `Replicas`; the schema does not describe it.
     pub replicas: List<ReplicaSpecification>,
+    /// CloudFormation property `SSESpecification`; the schema does not describe it.
     pub sse_specification: Option<SseSpecification>,
+    /// CloudFormation property `StreamSpecification`; the schema does not describe it.
     pub stream_specification: Option<StreamSpecification>,
+    /// CloudFormation property `TableName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub table_name: Option<Value<String>>,
+    /// CloudFormation property `TableType`; the schema does not describe it.
     pub table_type: Option<Value<TableType>>,
+    /// CloudFormation property `TimeToLiveSpecification`; the schema does not describe it.
     pub time_to_live_specification: Option<TimeToLiveSpecification>,
+    /// CloudFormation property `VectorIndexes`; the schema does not describe it.
     pub vector_indexes: Option<List<VectorIndex>>,
+    /// CloudFormation property `WarmThroughput`; the schema does not describe it.
     pub warm_throughput: Option<WarmThroughput>,
+    /// CloudFormation property `WriteOnDemandThroughputSettings`; the schema does not describe it.
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
+    /// CloudFormation property `WriteProvisionedThroughputSettings`; the schema does not describe it.
     pub write_provisioned_throughput_settings: Option<WriteProvisionedThroughputSettings>,
 }
 
@@ -169,7 +190,9 @@ impl Default for Value<ApproximateCreationDateTimePrecision> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeDefinition {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
+    /// CloudFormation property `AttributeType`; the schema does not describe it.
     pub attribute_type: Value<AttributeType>,
 }
 
@@ -270,9 +293,13 @@ impl Default for Value<BillingMode> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityAutoScalingSettings {
+    /// CloudFormation property `MaxCapacity`; the schema does not describe it.
     pub max_capacity: Value<i64>,
+    /// CloudFormation property `MinCapacity`; the schema does not describe it.
     pub min_capacity: Value<i64>,
+    /// CloudFormation property `SeedCapacity`; the schema does not describe it.
     pub seed_capacity: Option<Value<i64>>,
+    /// CloudFormation property `TargetTrackingScalingPolicyConfiguration`; the schema does not describe it.
     pub target_tracking_scaling_policy_configuration: TargetTrackingScalingPolicyConfiguration,
 }
 
@@ -303,7 +330,9 @@ impl Validate for CapacityAutoScalingSettings {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContributorInsightsSpecification {
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `Mode`; the schema does not describe it.
     pub mode: Option<Value<Mode>>,
 }
 
@@ -360,6 +389,7 @@ impl Default for Value<DistanceFunction> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalReadProvisionedThroughputSettings {
+    /// CloudFormation property `ReadCapacityUnits`; the schema does not describe it.
     pub read_capacity_units: Option<Value<i64>>,
 }
 
@@ -381,13 +411,21 @@ impl Validate for GlobalReadProvisionedThroughputSettings {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalSecondaryIndex {
+    /// CloudFormation property `IndexName`; the schema does not describe it.
     pub index_name: Value<String>,
+    /// CloudFormation property `KeySchema`; the schema does not describe it.
     pub key_schema: List<KeySchema>,
+    /// CloudFormation property `Projection`; the schema does not describe it.
     pub projection: Projection,
+    /// CloudFormation property `ReadOnDemandThroughputSettings`; the schema does not describe it.
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
+    /// CloudFormation property `ReadProvisionedThroughputSettings`; the schema does not describe it.
     pub read_provisioned_throughput_settings: Option<GlobalReadProvisionedThroughputSettings>,
+    /// CloudFormation property `WarmThroughput`; the schema does not describe it.
     pub warm_throughput: Option<WarmThroughput>,
+    /// CloudFormation property `WriteOnDemandThroughputSettings`; the schema does not describe it.
     pub write_on_demand_throughput_settings: Option<WriteOnDemandThroughputSettings>,
+    /// CloudFormation property `WriteProvisionedThroughputSettings`; the schema does not describe it.
     pub write_provisioned_throughput_settings: Option<WriteProvisionedThroughputSettings>,
 }
 
@@ -476,6 +514,7 @@ impl Default for Value<GlobalTableSettingsReplicationMode> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalTableWitness {
+    /// CloudFormation property `Region`; the schema does not describe it.
     pub region: Option<Value<String>>,
 }
 
@@ -491,7 +530,9 @@ impl Validate for GlobalTableWitness {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeySchema {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
+    /// CloudFormation property `KeyType`; the schema does not describe it.
     pub key_type: Value<KeyType>,
 }
 
@@ -552,7 +593,9 @@ impl Default for Value<KeyType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KinesisStreamSpecification {
+    /// CloudFormation property `ApproximateCreationDateTimePrecision`; the schema does not describe it.
     pub approximate_creation_date_time_precision: Option<Value<ApproximateCreationDateTimePrecision>>,
+    /// CloudFormation property `StreamArn`; the schema does not describe it.
     pub stream_arn: Value<String>,
 }
 
@@ -573,8 +616,11 @@ impl Validate for KinesisStreamSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalSecondaryIndex {
+    /// CloudFormation property `IndexName`; the schema does not describe it.
     pub index_name: Value<String>,
+    /// CloudFormation property `KeySchema`; the schema does not describe it.
     pub key_schema: List<KeySchema>,
+    /// CloudFormation property `Projection`; the schema does not describe it.
     pub projection: Projection,
 }
 
@@ -680,7 +726,9 @@ impl Default for Value<MultiRegionConsistency> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PointInTimeRecoverySpecification {
+    /// CloudFormation property `PointInTimeRecoveryEnabled`; the schema does not describe it.
     pub point_in_time_recovery_enabled: Option<Value<bool>>,
+    /// CloudFormation property `RecoveryPeriodInDays`; the schema does not describe it.
     pub recovery_period_in_days: Option<Value<i64>>,
 }
 
@@ -703,7 +751,9 @@ impl Validate for PointInTimeRecoverySpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
+    /// CloudFormation property `NonKeyAttributes`; the schema does not describe it.
     pub non_key_attributes: Option<List<Value<String>>>,
+    /// CloudFormation property `ProjectionType`; the schema does not describe it.
     pub projection_type: Option<Value<ProjectionType>>,
 }
 
@@ -766,6 +816,7 @@ impl Default for Value<ProjectionType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadOnDemandThroughputSettings {
+    /// CloudFormation property `MaxReadRequestUnits`; the schema does not describe it.
     pub max_read_request_units: Option<Value<i64>>,
 }
 
@@ -787,7 +838,9 @@ impl Validate for ReadOnDemandThroughputSettings {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadProvisionedThroughputSettings {
+    /// CloudFormation property `ReadCapacityAutoScalingSettings`; the schema does not describe it.
     pub read_capacity_auto_scaling_settings: Option<CapacityAutoScalingSettings>,
+    /// CloudFormation property `ReadCapacityUnits`; the schema does not describe it.
     pub read_capacity_units: Option<Value<i64>>,
 }
 
@@ -813,9 +866,13 @@ impl Validate for ReadProvisionedThroughputSettings {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaGlobalSecondaryIndexSpecification {
+    /// CloudFormation property `ContributorInsightsSpecification`; the schema does not describe it.
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
+    /// CloudFormation property `IndexName`; the schema does not describe it.
     pub index_name: Value<String>,
+    /// CloudFormation property `ReadOnDemandThroughputSettings`; the schema does not describe it.
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
+    /// CloudFormation property `ReadProvisionedThroughputSettings`; the schema does not describe it.
     pub read_provisioned_throughput_settings: Option<ReadProvisionedThroughputSettings>,
 }
 
@@ -846,20 +903,35 @@ impl Validate for ReplicaGlobalSecondaryIndexSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSpecification {
+    /// CloudFormation property `ContributorInsightsSpecification`; the schema does not describe it.
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
+    /// CloudFormation property `DeletionProtectionEnabled`; the schema does not describe it.
     pub deletion_protection_enabled: Option<Value<bool>>,
+    /// CloudFormation property `DisassociationProtectionEnabled`; the schema does not describe it.
     pub disassociation_protection_enabled: Option<Value<bool>>,
+    /// CloudFormation property `GlobalSecondaryIndexes`; the schema does not describe it.
     pub global_secondary_indexes: Option<List<ReplicaGlobalSecondaryIndexSpecification>>,
+    /// CloudFormation property `GlobalTableSettingsReplicationMode`; the schema does not describe it.
     pub global_table_settings_replication_mode: Option<Value<GlobalTableSettingsReplicationMode>>,
+    /// CloudFormation property `KinesisStreamSpecification`; the schema does not describe it.
     pub kinesis_stream_specification: Option<KinesisStreamSpecification>,
+    /// CloudFormation property `PointInTimeRecoverySpecification`; the schema does not describe it.
     pub point_in_time_recovery_specification: Option<PointInTimeRecoverySpecification>,
+    /// CloudFormation property `ReadOnDemandThroughputSettings`; the schema does not describe it.
     pub read_on_demand_throughput_settings: Option<ReadOnDemandThroughputSettings>,
+    /// CloudFormation property `ReadProvisionedThroughputSettings`; the schema does not describe it.
     pub read_provisioned_throughput_settings: Option<ReadProvisionedThroughputSettings>,
+    /// CloudFormation property `Region`; the schema does not describe it.
     pub region: Value<String>,
+    /// CloudFormation property `ReplicaStreamSpecification`; the schema does not describe it.
     pub replica_stream_specification: Option<ReplicaStreamSpecification>,
+    /// CloudFormation property `ResourcePolicy`; the schema does not describe it.
     pub resource_policy: Option<ResourcePolicy>,
+    /// CloudFormation property `SSESpecification`; the schema does not describe it.
     pub sse_specification: Option<ReplicaSseSpecification>,
+    /// CloudFormation property `TableClass`; the schema does not describe it.
     pub table_class: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -914,6 +986,7 @@ impl Validate for ReplicaSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSseSpecification {
+    /// CloudFormation property `KMSMasterKeyId`; the schema does not describe it.
     pub kms_master_key_id: Value<String>,
 }
 
@@ -933,7 +1006,9 @@ impl Validate for ReplicaSseSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaStreamSpecification {
+    /// CloudFormation property `ResourcePolicy`; the schema does not describe it.
     pub resource_policy: Option<ResourcePolicy>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -956,6 +1031,7 @@ impl Validate for ReplicaStreamSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourcePolicy {
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: JsonValue,
 }
 
@@ -975,7 +1051,9 @@ impl Validate for ResourcePolicy {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchSchemaElement {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
+    /// CloudFormation property `SearchSchemaElementType`; the schema does not describe it.
     pub search_schema_element_type: Value<SearchSchemaElementType>,
 }
 
@@ -1036,7 +1114,9 @@ impl Default for Value<SearchSchemaElementType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SseSpecification {
+    /// CloudFormation property `SSEEnabled`; the schema does not describe it.
     pub sse_enabled: Value<bool>,
+    /// CloudFormation property `SSEType`; the schema does not describe it.
     pub sse_type: Option<Value<SseType>>,
 }
 
@@ -1087,6 +1167,7 @@ impl Default for Value<SseType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamSpecification {
+    /// CloudFormation property `StreamViewType`; the schema does not describe it.
     pub stream_view_type: Value<StreamViewType>,
 }
 
@@ -1186,7 +1267,9 @@ impl Default for Value<TableType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -1208,9 +1291,13 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetTrackingScalingPolicyConfiguration {
+    /// CloudFormation property `DisableScaleIn`; the schema does not describe it.
     pub disable_scale_in: Option<Value<bool>>,
+    /// CloudFormation property `ScaleInCooldown`; the schema does not describe it.
     pub scale_in_cooldown: Option<Value<i64>>,
+    /// CloudFormation property `ScaleOutCooldown`; the schema does not describe it.
     pub scale_out_cooldown: Option<Value<i64>>,
+    /// CloudFormation property `TargetValue`; the schema does not describe it.
     pub target_value: Value<f64>,
 }
 
@@ -1238,7 +1325,9 @@ impl Validate for TargetTrackingScalingPolicyConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeToLiveSpecification {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Option<Value<String>>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
 }
 
@@ -1255,6 +1344,7 @@ impl Validate for TimeToLiveSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorAttribute {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
 }
 
@@ -1276,11 +1366,17 @@ impl Validate for VectorAttribute {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorIndex {
+    /// CloudFormation property `Dimensions`; the schema does not describe it.
     pub dimensions: Value<i64>,
+    /// CloudFormation property `DistanceFunction`; the schema does not describe it.
     pub distance_function: Value<DistanceFunction>,
+    /// CloudFormation property `IndexName`; the schema does not describe it.
     pub index_name: Value<String>,
+    /// CloudFormation property `Projection`; the schema does not describe it.
     pub projection: Projection,
+    /// CloudFormation property `SearchSchema`; the schema does not describe it.
     pub search_schema: Option<List<SearchSchemaElement>>,
+    /// CloudFormation property `VectorAttribute`; the schema does not describe it.
     pub vector_attribute: VectorAttribute,
 }
 
@@ -1320,7 +1416,9 @@ impl Validate for VectorIndex {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WarmThroughput {
+    /// CloudFormation property `ReadUnitsPerSecond`; the schema does not describe it.
     pub read_units_per_second: Option<Value<i64>>,
+    /// CloudFormation property `WriteUnitsPerSecond`; the schema does not describe it.
     pub write_units_per_second: Option<Value<i64>>,
 }
 
@@ -1346,6 +1444,7 @@ impl Validate for WarmThroughput {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteOnDemandThroughputSettings {
+    /// CloudFormation property `MaxWriteRequestUnits`; the schema does not describe it.
     pub max_write_request_units: Option<Value<i64>>,
 }
 
@@ -1367,6 +1466,7 @@ impl Validate for WriteOnDemandThroughputSettings {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteProvisionedThroughputSettings {
+    /// CloudFormation property `WriteCapacityAutoScalingSettings`; the schema does not describe it.
     pub write_capacity_auto_scaling_settings: Option<CapacityAutoScalingSettings>,
 }
 

@@ -78,6 +78,7 @@ pub struct Table {
     /// Specifies the Time to Live (TTL) settings for the table.
     /// For detailed information about the limits in DynamoDB, see \[Limits in Amazon DynamoDB\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html>) in the Amazon DynamoDB Developer Guide.
     pub time_to_live_specification: Option<TimeToLiveSpecification>,
+    /// CloudFormation property `VectorIndexes`; the schema does not describe it.
     pub vector_indexes: Option<List<VectorIndex>>,
     /// Represents the warm throughput (in read units per second and write units per second) for creating a table.
     pub warm_throughput: Option<WarmThroughput>,
@@ -413,6 +414,7 @@ pub struct GlobalSecondaryIndex {
     pub contributor_insights_specification: Option<ContributorInsightsSpecification>,
     /// The name of the global secondary index. The name must be unique among all other indexes on this table.
     pub index_name: Value<String>,
+    /// CloudFormation property `KeySchema`; the schema does not describe it.
     pub key_schema: List<KeySchema>,
     /// The maximum number of read and write units for the specified global secondary index. If you use this parameter, you must specify `MaxReadRequestUnits`, `MaxWriteRequestUnits`, or both. You must use either `OnDemandThroughput` or `ProvisionedThroughput` based on your table's capacity mode.
     pub on_demand_throughput: Option<OnDemandThroughput>,
@@ -513,7 +515,9 @@ impl Validate for InputFormatOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeySchema {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
+    /// CloudFormation property `KeyType`; the schema does not describe it.
     pub key_type: Value<String>,
 }
 
@@ -563,6 +567,7 @@ impl Validate for KinesisStreamSpecification {
 pub struct LocalSecondaryIndex {
     /// The name of the local secondary index. The name must be unique among all other indexes on this table.
     pub index_name: Value<String>,
+    /// CloudFormation property `KeySchema`; the schema does not describe it.
     pub key_schema: List<KeySchema>,
     /// Represents attributes that are copied (projected) from the table into the local secondary index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
     pub projection: Projection,
@@ -804,6 +809,7 @@ impl Validate for ProvisionedThroughput {
 /// For a full list of all considerations, see \[Resource-based policy considerations\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html>).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourcePolicy {
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: JsonValue,
 }
 
@@ -850,7 +856,9 @@ impl Validate for S3BucketSource {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchSchemaElement {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
+    /// CloudFormation property `SearchSchemaElementType`; the schema does not describe it.
     pub search_schema_element_type: Value<SearchSchemaElementType>,
 }
 
@@ -1150,6 +1158,7 @@ impl Validate for TimeToLiveSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorAttribute {
+    /// CloudFormation property `AttributeName`; the schema does not describe it.
     pub attribute_name: Value<String>,
 }
 
@@ -1171,12 +1180,17 @@ impl Validate for VectorAttribute {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorIndex {
+    /// CloudFormation property `Dimensions`; the schema does not describe it.
     pub dimensions: Value<i64>,
+    /// CloudFormation property `DistanceFunction`; the schema does not describe it.
     pub distance_function: Value<DistanceFunction>,
+    /// CloudFormation property `IndexName`; the schema does not describe it.
     pub index_name: Value<String>,
     /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
     pub projection: Projection,
+    /// CloudFormation property `SearchSchema`; the schema does not describe it.
     pub search_schema: Option<List<SearchSchemaElement>>,
+    /// CloudFormation property `VectorAttribute`; the schema does not describe it.
     pub vector_attribute: VectorAttribute,
 }
 

@@ -145,7 +145,9 @@ impl Default for Value<Aggregation> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPath {
+    /// CloudFormation property `Destinations`; the schema does not describe it.
     pub destinations: Option<List<HealthCheckPathDestination>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<HealthCheckPathSource>,
 }
 
@@ -162,7 +164,9 @@ impl Validate for HealthCheckPath {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPathDestination {
+    /// CloudFormation property `SecurityGroupId`; the schema does not describe it.
     pub security_group_id: Option<Value<String>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
 }
 
@@ -179,7 +183,9 @@ impl Validate for HealthCheckPathDestination {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPathSource {
+    /// CloudFormation property `SecurityGroupId`; the schema does not describe it.
     pub security_group_id: Option<Value<String>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
 }
 
@@ -310,7 +316,9 @@ impl Default for Value<Protocol> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,29 +11,53 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::CapacityReservation`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservation {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `EbsOptimized`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub ebs_optimized: Option<Value<bool>>,
+    /// CloudFormation property `EndDate`; the schema does not describe it.
     pub end_date: Option<Value<String>>,
+    /// CloudFormation property `EndDateType`; the schema does not describe it.
     pub end_date_type: Option<Value<EndDateType>>,
+    /// CloudFormation property `EphemeralStorage`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub ephemeral_storage: Option<Value<bool>>,
+    /// CloudFormation property `InstanceCount`; the schema does not describe it.
     pub instance_count: Value<i64>,
+    /// CloudFormation property `InstanceMatchCriteria`; the schema does not describe it.
     pub instance_match_criteria: Option<Value<InstanceMatchCriteria>>,
+    /// CloudFormation property `InstancePlatform`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub instance_platform: Value<InstancePlatform>,
+    /// CloudFormation property `InstanceType`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub instance_type: Value<String>,
+    /// CloudFormation property `OutPostArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub out_post_arn: Option<Value<String>>,
+    /// CloudFormation property `PlacementGroupArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub placement_group_arn: Option<Value<String>>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
     pub tag_specifications: Option<List<TagSpecification>>,
+    /// CloudFormation property `Tenancy`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tenancy: Option<Value<Tenancy>>,
+    /// CloudFormation property `UnusedReservationBillingOwnerId`; the schema does not describe it.
     pub unused_reservation_billing_owner_id: Option<Value<String>>,
 }
 
@@ -747,7 +771,9 @@ impl Default for Value<ResourceType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -769,7 +795,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Option<Value<ResourceType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 

@@ -11,19 +11,33 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::CapacityReservationFleet`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationFleet {
+    /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub allocation_strategy: Option<Value<String>>,
+    /// CloudFormation property `EndDate`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub end_date: Option<Value<String>>,
+    /// CloudFormation property `InstanceMatchCriteria`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub instance_match_criteria: Option<Value<InstanceMatchCriteria>>,
+    /// CloudFormation property `InstanceTypeSpecifications`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub instance_type_specifications: Option<List<InstanceTypeSpecification>>,
+    /// CloudFormation property `NoRemoveEndDate`; the schema does not describe it.
     pub no_remove_end_date: Option<Value<bool>>,
+    /// CloudFormation property `RemoveEndDate`; the schema does not describe it.
     pub remove_end_date: Option<Value<bool>>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
     pub tag_specifications: Option<List<TagSpecification>>,
+    /// CloudFormation property `Tenancy`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tenancy: Option<Value<Tenancy>>,
+    /// CloudFormation property `TotalTargetCapacity`; the schema does not describe it.
     pub total_target_capacity: Option<Value<i64>>,
 }
 
@@ -189,12 +203,19 @@ impl Default for Value<InstancePlatform> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceTypeSpecification {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `EbsOptimized`; the schema does not describe it.
     pub ebs_optimized: Option<Value<bool>>,
+    /// CloudFormation property `InstancePlatform`; the schema does not describe it.
     pub instance_platform: Option<Value<InstancePlatform>>,
+    /// CloudFormation property `InstanceType`; the schema does not describe it.
     pub instance_type: Option<Value<String>>,
+    /// CloudFormation property `Priority`; the schema does not describe it.
     pub priority: Option<Value<i64>>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Option<Value<f64>>,
 }
 
@@ -592,7 +613,9 @@ impl Default for Value<ResourceType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -614,7 +637,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Option<Value<ResourceType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 

@@ -11,35 +11,65 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::ClientVpnEndpoint`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientVpnEndpoint {
+    /// CloudFormation property `AuthenticationOptions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub authentication_options: List<ClientAuthenticationRequest>,
+    /// CloudFormation property `AuthorizationPolicy`; the schema does not describe it.
     pub authorization_policy: Option<AuthorizationPolicy>,
+    /// CloudFormation property `ClientCidrBlock`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub client_cidr_block: Option<Value<String>>,
+    /// CloudFormation property `ClientConnectOptions`; the schema does not describe it.
     pub client_connect_options: Option<ClientConnectOptions>,
+    /// CloudFormation property `ClientLoginBannerOptions`; the schema does not describe it.
     pub client_login_banner_options: Option<ClientLoginBannerOptions>,
+    /// CloudFormation property `ClientRouteEnforcementOptions`; the schema does not describe it.
     pub client_route_enforcement_options: Option<ClientRouteEnforcementOptions>,
+    /// CloudFormation property `ConnectionLogOptions`; the schema does not describe it.
     pub connection_log_options: ConnectionLogOptions,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DevicePostureOptions`; the schema does not describe it.
     pub device_posture_options: Option<DevicePostureOptions>,
+    /// CloudFormation property `DisconnectOnSessionTimeout`; the schema does not describe it.
     pub disconnect_on_session_timeout: Option<Value<bool>>,
+    /// CloudFormation property `DnsServers`; the schema does not describe it.
     pub dns_servers: Option<List<Value<String>>>,
+    /// CloudFormation property `EndpointIpAddressType`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub endpoint_ip_address_type: Option<Value<String>>,
+    /// CloudFormation property `SecurityGroupIds`; the schema does not describe it.
     pub security_group_ids: Option<List<Value<String>>>,
+    /// CloudFormation property `SelfServicePortal`; the schema does not describe it.
     pub self_service_portal: Option<Value<String>>,
+    /// CloudFormation property `ServerCertificateArn`; the schema does not describe it.
     pub server_certificate_arn: Value<String>,
+    /// CloudFormation property `SessionTimeoutHours`; the schema does not describe it.
     pub session_timeout_hours: Option<Value<i64>>,
+    /// CloudFormation property `SplitTunnel`; the schema does not describe it.
     pub split_tunnel: Option<Value<bool>>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tag_specifications: Option<List<TagSpecification>>,
+    /// CloudFormation property `TrafficIpAddressType`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub traffic_ip_address_type: Option<Value<String>>,
+    /// CloudFormation property `TransitGatewayConfiguration`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub transit_gateway_configuration: Option<TransitGatewayConfiguration>,
+    /// CloudFormation property `TransportProtocol`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub transport_protocol: Option<Value<String>>,
+    /// CloudFormation property `VpcId`; the schema does not describe it.
     pub vpc_id: Option<Value<String>>,
+    /// CloudFormation property `VpnPort`; the schema does not describe it.
     pub vpn_port: Option<Value<i64>>,
 }
 
@@ -105,8 +135,11 @@ impl Handle<ClientVpnEndpoint> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorizationPolicy {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: Value<String>,
+    /// CloudFormation property `ShadowMode`; the schema does not describe it.
     pub shadow_mode: Option<Value<String>>,
 }
 
@@ -128,6 +161,7 @@ impl Validate for AuthorizationPolicy {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateAuthenticationRequest {
+    /// CloudFormation property `ClientRootCertificateChainArn`; the schema does not describe it.
     pub client_root_certificate_chain_arn: Value<String>,
 }
 
@@ -147,9 +181,13 @@ impl Validate for CertificateAuthenticationRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientAuthenticationRequest {
+    /// CloudFormation property `ActiveDirectory`; the schema does not describe it.
     pub active_directory: Option<DirectoryServiceAuthenticationRequest>,
+    /// CloudFormation property `FederatedAuthentication`; the schema does not describe it.
     pub federated_authentication: Option<FederatedAuthenticationRequest>,
+    /// CloudFormation property `MutualAuthentication`; the schema does not describe it.
     pub mutual_authentication: Option<CertificateAuthenticationRequest>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<String>,
 }
 
@@ -181,7 +219,9 @@ impl Validate for ClientAuthenticationRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientConnectOptions {
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `LambdaFunctionArn`; the schema does not describe it.
     pub lambda_function_arn: Option<Value<String>>,
 }
 
@@ -198,7 +238,9 @@ impl Validate for ClientConnectOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientLoginBannerOptions {
+    /// CloudFormation property `BannerText`; the schema does not describe it.
     pub banner_text: Option<Value<String>>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
 }
 
@@ -215,6 +257,7 @@ impl Validate for ClientLoginBannerOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientRouteEnforcementOptions {
+    /// CloudFormation property `Enforced`; the schema does not describe it.
     pub enforced: Option<Value<bool>>,
 }
 
@@ -230,9 +273,13 @@ impl Validate for ClientRouteEnforcementOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionLogOptions {
+    /// CloudFormation property `CloudwatchLogGroup`; the schema does not describe it.
     pub cloudwatch_log_group: Option<Value<String>>,
+    /// CloudFormation property `CloudwatchLogStream`; the schema does not describe it.
     pub cloudwatch_log_stream: Option<Value<String>>,
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `IncludeAuthorizationPolicyContext`; the schema does not describe it.
     pub include_authorization_policy_context: Option<Value<bool>>,
 }
 
@@ -251,7 +298,9 @@ impl Validate for ConnectionLogOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DevicePostureOptions {
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Value<bool>,
+    /// CloudFormation property `TrustProviders`; the schema does not describe it.
     pub trust_providers: List<DevicePostureTrustProvider>,
 }
 
@@ -272,8 +321,11 @@ impl Validate for DevicePostureOptions {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DevicePostureTrustProvider {
+    /// CloudFormation property `PublicSigningKeyUrl`; the schema does not describe it.
     pub public_signing_key_url: Option<Value<String>>,
+    /// CloudFormation property `TenantId`; the schema does not describe it.
     pub tenant_id: Value<String>,
+    /// CloudFormation property `TrustProviderType`; the schema does not describe it.
     pub trust_provider_type: Value<String>,
 }
 
@@ -296,6 +348,7 @@ impl Validate for DevicePostureTrustProvider {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DirectoryServiceAuthenticationRequest {
+    /// CloudFormation property `DirectoryId`; the schema does not describe it.
     pub directory_id: Value<String>,
 }
 
@@ -315,7 +368,9 @@ impl Validate for DirectoryServiceAuthenticationRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FederatedAuthenticationRequest {
+    /// CloudFormation property `SAMLProviderArn`; the schema does not describe it.
     pub saml_provider_arn: Value<String>,
+    /// CloudFormation property `SelfServiceSAMLProviderArn`; the schema does not describe it.
     pub self_service_saml_provider_arn: Option<Value<String>>,
 }
 
@@ -336,7 +391,9 @@ impl Validate for FederatedAuthenticationRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -358,7 +415,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: List<Tag>,
 }
 
@@ -380,8 +439,11 @@ impl Validate for TagSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayConfiguration {
+    /// CloudFormation property `AvailabilityZoneIds`; the schema does not describe it.
     pub availability_zone_ids: Option<List<Value<String>>>,
+    /// CloudFormation property `AvailabilityZones`; the schema does not describe it.
     pub availability_zones: Option<List<Value<String>>>,
+    /// CloudFormation property `TransitGatewayId`; the schema does not describe it.
     pub transit_gateway_id: Value<String>,
 }
 

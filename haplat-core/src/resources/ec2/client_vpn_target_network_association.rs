@@ -11,12 +11,20 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::EC2::ClientVpnTargetNetworkAssociation`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientVpnTargetNetworkAssociation {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `ClientVpnEndpointId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub client_vpn_endpoint_id: Value<String>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub subnet_id: Option<Value<String>>,
 }

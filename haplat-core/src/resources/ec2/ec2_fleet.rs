@@ -11,27 +11,50 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::EC2Fleet`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ec2Fleet {
+    /// CloudFormation property `Context`; the schema does not describe it.
     pub context: Option<Value<String>>,
+    /// CloudFormation property `ExcessCapacityTerminationPolicy`; the schema does not describe it.
     pub excess_capacity_termination_policy: Option<Value<ExcessCapacityTerminationPolicy>>,
+    /// CloudFormation property `LaunchTemplateConfigs`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub launch_template_configs: List<FleetLaunchTemplateConfigRequest>,
+    /// CloudFormation property `OnDemandOptions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub on_demand_options: Option<OnDemandOptionsRequest>,
+    /// CloudFormation property `ReplaceUnhealthyInstances`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub replace_unhealthy_instances: Option<Value<bool>>,
+    /// CloudFormation property `ReservedCapacityOptions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub reserved_capacity_options: Option<ReservedCapacityOptionsRequest>,
+    /// CloudFormation property `SpotOptions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub spot_options: Option<SpotOptionsRequest>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tag_specifications: Option<List<TagSpecification>>,
+    /// CloudFormation property `TargetCapacitySpecification`; the schema does not describe it.
     pub target_capacity_specification: TargetCapacitySpecificationRequest,
+    /// CloudFormation property `TerminateInstancesWithExpiration`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub terminate_instances_with_expiration: Option<Value<bool>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub type_: Option<Value<Type>>,
+    /// CloudFormation property `ValidFrom`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub valid_from: Option<Value<String>>,
+    /// CloudFormation property `ValidUntil`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub valid_until: Option<Value<String>>,
 }
@@ -80,7 +103,9 @@ impl Handle<Ec2Fleet> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -231,7 +256,9 @@ impl Default for Value<AcceleratorNames> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorTotalMemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -368,7 +395,9 @@ impl Default for Value<BareMetal> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselineEbsBandwidthMbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -385,6 +414,7 @@ impl Validate for BaselineEbsBandwidthMbpsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselinePerformanceFactorsRequest {
+    /// CloudFormation property `Cpu`; the schema does not describe it.
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
 
@@ -400,9 +430,13 @@ impl Validate for BaselinePerformanceFactorsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
+    /// CloudFormation property `DeviceName`; the schema does not describe it.
     pub device_name: Option<Value<String>>,
+    /// CloudFormation property `Ebs`; the schema does not describe it.
     pub ebs: Option<EbsBlockDevice>,
+    /// CloudFormation property `NoDevice`; the schema does not describe it.
     pub no_device: Option<Value<String>>,
+    /// CloudFormation property `VirtualName`; the schema does not describe it.
     pub virtual_name: Option<Value<String>>,
 }
 
@@ -461,7 +495,9 @@ impl Default for Value<BurstablePerformance> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRebalance {
+    /// CloudFormation property `ReplacementStrategy`; the schema does not describe it.
     pub replacement_strategy: Option<Value<ReplacementStrategy>>,
+    /// CloudFormation property `TerminationDelay`; the schema does not describe it.
     pub termination_delay: Option<Value<i64>>,
 }
 
@@ -478,6 +514,7 @@ impl Validate for CapacityRebalance {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationOptionsRequest {
+    /// CloudFormation property `UsageStrategy`; the schema does not describe it.
     pub usage_strategy: Option<Value<UsageStrategy>>,
 }
 
@@ -493,7 +530,9 @@ impl Validate for CapacityReservationOptionsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationTargetRequest {
+    /// CloudFormation property `CapacityReservationIds`; the schema does not describe it.
     pub capacity_reservation_ids: Option<List<Value<String>>>,
+    /// CloudFormation property `CapacityReservationResourceGroupArns`; the schema does not describe it.
     pub capacity_reservation_resource_group_arns: Option<List<Value<String>>>,
 }
 
@@ -553,6 +592,7 @@ impl Default for Value<CpuManufacturers> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuPerformanceFactorRequest {
+    /// CloudFormation property `References`; the schema does not describe it.
     pub references: Option<List<PerformanceFactorReferenceRequest>>,
 }
 
@@ -611,13 +651,21 @@ impl Default for Value<DefaultTargetCapacityType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsBlockDevice {
+    /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
     pub delete_on_termination: Option<Value<bool>>,
+    /// CloudFormation property `Encrypted`; the schema does not describe it.
     pub encrypted: Option<Value<bool>>,
+    /// CloudFormation property `Iops`; the schema does not describe it.
     pub iops: Option<Value<i64>>,
+    /// CloudFormation property `KmsKeyId`; the schema does not describe it.
     pub kms_key_id: Option<Value<String>>,
+    /// CloudFormation property `MultiAvailabilityZoneConfiguration`; the schema does not describe it.
     pub multi_availability_zone_configuration: Option<MultiAvailabilityZoneConfiguration>,
+    /// CloudFormation property `SnapshotId`; the schema does not describe it.
     pub snapshot_id: Option<Value<String>>,
+    /// CloudFormation property `VolumeSize`; the schema does not describe it.
     pub volume_size: Option<Value<i64>>,
+    /// CloudFormation property `VolumeType`; the schema does not describe it.
     pub volume_type: Option<Value<VolumeType>>,
 }
 
@@ -677,7 +725,9 @@ impl Default for Value<ExcessCapacityTerminationPolicy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateConfigRequest {
+    /// CloudFormation property `LaunchTemplateSpecification`; the schema does not describe it.
     pub launch_template_specification: Option<FleetLaunchTemplateSpecificationRequest>,
+    /// CloudFormation property `Overrides`; the schema does not describe it.
     pub overrides: Option<List<FleetLaunchTemplateOverridesRequest>>,
 }
 
@@ -700,19 +750,33 @@ impl Validate for FleetLaunchTemplateConfigRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateOverridesRequest {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `BlockDeviceMappings`; the schema does not describe it.
     pub block_device_mappings: Option<List<BlockDeviceMapping>>,
+    /// CloudFormation property `IamInstanceProfile`; the schema does not describe it.
     pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
+    /// CloudFormation property `InstanceRequirements`; the schema does not describe it.
     pub instance_requirements: Option<InstanceRequirementsRequest>,
+    /// CloudFormation property `InstanceType`; the schema does not describe it.
     pub instance_type: Option<Value<String>>,
+    /// CloudFormation property `KeyName`; the schema does not describe it.
     pub key_name: Option<Value<String>>,
+    /// CloudFormation property `MaxPrice`; the schema does not describe it.
     pub max_price: Option<Value<String>>,
+    /// CloudFormation property `MetadataOptions`; the schema does not describe it.
     pub metadata_options: Option<InstanceMetadataOptionsRequest>,
+    /// CloudFormation property `NetworkInterfaces`; the schema does not describe it.
     pub network_interfaces: Option<List<NetworkInterfaceSpecificationRequest>>,
+    /// CloudFormation property `Placement`; the schema does not describe it.
     pub placement: Option<Placement>,
+    /// CloudFormation property `Priority`; the schema does not describe it.
     pub priority: Option<Value<f64>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
+    /// CloudFormation property `WeightedCapacity`; the schema does not describe it.
     pub weighted_capacity: Option<Value<f64>>,
 }
 
@@ -747,9 +811,13 @@ impl Validate for FleetLaunchTemplateOverridesRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateSpecificationRequest {
+    /// CloudFormation property `LaunchTemplateId`; the schema does not describe it.
     pub launch_template_id: Option<Value<String>>,
+    /// CloudFormation property `LaunchTemplateName`; the schema does not describe it.
     pub launch_template_name: Option<Value<String>>,
+    /// CloudFormation property `LaunchTemplateSpecificationUserData`; the schema does not describe it.
     pub launch_template_specification_user_data: Option<Value<String>>,
+    /// CloudFormation property `Version`; the schema does not describe it.
     pub version: Value<String>,
 }
 
@@ -852,7 +920,9 @@ impl Default for Value<HttpTokens> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IamInstanceProfileSpecification {
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Option<Value<String>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Option<Value<String>>,
 }
 
@@ -946,8 +1016,11 @@ impl Default for Value<InstanceInterruptionBehavior> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceMetadataOptionsRequest {
+    /// CloudFormation property `HttpEndpoint`; the schema does not describe it.
     pub http_endpoint: Option<Value<HttpEndpoint>>,
+    /// CloudFormation property `HttpPutResponseHopLimit`; the schema does not describe it.
     pub http_put_response_hop_limit: Option<Value<i64>>,
+    /// CloudFormation property `HttpTokens`; the schema does not describe it.
     pub http_tokens: Option<Value<HttpTokens>>,
 }
 
@@ -965,31 +1038,57 @@ impl Validate for InstanceMetadataOptionsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
+    /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
     pub accelerator_count: Option<AcceleratorCountRequest>,
+    /// CloudFormation property `AcceleratorManufacturers`; the schema does not describe it.
     pub accelerator_manufacturers: Option<List<Value<AcceleratorManufacturers>>>,
+    /// CloudFormation property `AcceleratorNames`; the schema does not describe it.
     pub accelerator_names: Option<List<Value<AcceleratorNames>>>,
+    /// CloudFormation property `AcceleratorTotalMemoryMiB`; the schema does not describe it.
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    /// CloudFormation property `AcceleratorTypes`; the schema does not describe it.
     pub accelerator_types: Option<List<Value<AcceleratorTypes>>>,
+    /// CloudFormation property `AllowedInstanceTypes`; the schema does not describe it.
     pub allowed_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `BareMetal`; the schema does not describe it.
     pub bare_metal: Option<Value<BareMetal>>,
+    /// CloudFormation property `BaselineEbsBandwidthMbps`; the schema does not describe it.
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    /// CloudFormation property `BaselinePerformanceFactors`; the schema does not describe it.
     pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
+    /// CloudFormation property `BurstablePerformance`; the schema does not describe it.
     pub burstable_performance: Option<Value<BurstablePerformance>>,
+    /// CloudFormation property `CpuManufacturers`; the schema does not describe it.
     pub cpu_manufacturers: Option<List<Value<CpuManufacturers>>>,
+    /// CloudFormation property `ExcludedInstanceTypes`; the schema does not describe it.
     pub excluded_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `InstanceGenerations`; the schema does not describe it.
     pub instance_generations: Option<List<Value<InstanceGenerations>>>,
+    /// CloudFormation property `LocalStorage`; the schema does not describe it.
     pub local_storage: Option<Value<LocalStorage>>,
+    /// CloudFormation property `LocalStorageTypes`; the schema does not describe it.
     pub local_storage_types: Option<List<Value<LocalStorageTypes>>>,
+    /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`; the schema does not describe it.
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value<i64>>,
+    /// CloudFormation property `MemoryGiBPerVCpu`; the schema does not describe it.
     pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    /// CloudFormation property `MemoryMiB`; the schema does not describe it.
     pub memory_mi_b: Option<MemoryMiBRequest>,
+    /// CloudFormation property `NetworkBandwidthGbps`; the schema does not describe it.
     pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    /// CloudFormation property `NetworkInterfaceCount`; the schema does not describe it.
     pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub on_demand_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `RequireEncryptionInTransit`; the schema does not describe it.
     pub require_encryption_in_transit: Option<Value<bool>>,
+    /// CloudFormation property `RequireHibernateSupport`; the schema does not describe it.
     pub require_hibernate_support: Option<Value<bool>>,
+    /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub spot_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `TotalLocalStorageGB`; the schema does not describe it.
     pub total_local_storage_gb: Option<TotalLocalStorageGbRequest>,
+    /// CloudFormation property `VCpuCount`; the schema does not describe it.
     pub v_cpu_count: Option<VCpuCountRangeRequest>,
 }
 
@@ -1039,6 +1138,7 @@ impl Validate for InstanceRequirementsRequest {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6AddressRequest {
+    /// CloudFormation property `Ipv6Address`; the schema does not describe it.
     pub ipv6_address: Option<Value<String>>,
 }
 
@@ -1131,6 +1231,7 @@ impl Default for Value<LocalStorageTypes> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceStrategies {
+    /// CloudFormation property `CapacityRebalance`; the schema does not describe it.
     pub capacity_rebalance: Option<CapacityRebalance>,
 }
 
@@ -1180,7 +1281,9 @@ impl Default for Value<MarketTypes> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryGiBPerVCpuRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1197,7 +1300,9 @@ impl Validate for MemoryGiBPerVCpuRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -1214,7 +1319,9 @@ impl Validate for MemoryMiBRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultiAvailabilityZoneConfiguration {
+    /// CloudFormation property `ConfigurationType`; the schema does not describe it.
     pub configuration_type: Option<Value<String>>,
+    /// CloudFormation property `StandbyAvailabilityZones`; the schema does not describe it.
     pub standby_availability_zones: Option<List<StandbyAvailabilityZone>>,
 }
 
@@ -1231,7 +1338,9 @@ impl Validate for MultiAvailabilityZoneConfiguration {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkBandwidthGbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1248,7 +1357,9 @@ impl Validate for NetworkBandwidthGbpsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -1265,19 +1376,33 @@ impl Validate for NetworkInterfaceCountRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceSpecificationRequest {
+    /// CloudFormation property `AssociatePublicIpAddress`; the schema does not describe it.
     pub associate_public_ip_address: Option<Value<bool>>,
+    /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
     pub delete_on_termination: Option<Value<bool>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DeviceIndex`; the schema does not describe it.
     pub device_index: Option<Value<i64>>,
+    /// CloudFormation property `Groups`; the schema does not describe it.
     pub groups: Option<List<Value<String>>>,
+    /// CloudFormation property `InterfaceType`; the schema does not describe it.
     pub interface_type: Option<Value<String>>,
+    /// CloudFormation property `Ipv6AddressCount`; the schema does not describe it.
     pub ipv6_address_count: Option<Value<i64>>,
+    /// CloudFormation property `Ipv6Addresses`; the schema does not describe it.
     pub ipv6_addresses: Option<List<Ipv6AddressRequest>>,
+    /// CloudFormation property `NetworkCardIndex`; the schema does not describe it.
     pub network_card_index: Option<Value<i64>>,
+    /// CloudFormation property `NetworkInterfaceId`; the schema does not describe it.
     pub network_interface_id: Option<Value<String>>,
+    /// CloudFormation property `PrivateIpAddress`; the schema does not describe it.
     pub private_ip_address: Option<Value<String>>,
+    /// CloudFormation property `PrivateIpAddresses`; the schema does not describe it.
     pub private_ip_addresses: Option<List<PrivateIpAddressSpecificationRequest>>,
+    /// CloudFormation property `SecondaryPrivateIpAddressCount`; the schema does not describe it.
     pub secondary_private_ip_address_count: Option<Value<i64>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
 }
 
@@ -1306,11 +1431,17 @@ impl Validate for NetworkInterfaceSpecificationRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnDemandOptionsRequest {
+    /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
     pub allocation_strategy: Option<Value<AllocationStrategy>>,
+    /// CloudFormation property `CapacityReservationOptions`; the schema does not describe it.
     pub capacity_reservation_options: Option<CapacityReservationOptionsRequest>,
+    /// CloudFormation property `MaxTotalPrice`; the schema does not describe it.
     pub max_total_price: Option<Value<String>>,
+    /// CloudFormation property `MinTargetCapacity`; the schema does not describe it.
     pub min_target_capacity: Option<Value<i64>>,
+    /// CloudFormation property `SingleAvailabilityZone`; the schema does not describe it.
     pub single_availability_zone: Option<Value<bool>>,
+    /// CloudFormation property `SingleInstanceType`; the schema does not describe it.
     pub single_instance_type: Option<Value<bool>>,
 }
 
@@ -1331,6 +1462,7 @@ impl Validate for OnDemandOptionsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PerformanceFactorReferenceRequest {
+    /// CloudFormation property `InstanceFamily`; the schema does not describe it.
     pub instance_family: Option<Value<String>>,
 }
 
@@ -1346,13 +1478,21 @@ impl Validate for PerformanceFactorReferenceRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Placement {
+    /// CloudFormation property `Affinity`; the schema does not describe it.
     pub affinity: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `GroupName`; the schema does not describe it.
     pub group_name: Option<Value<String>>,
+    /// CloudFormation property `HostId`; the schema does not describe it.
     pub host_id: Option<Value<String>>,
+    /// CloudFormation property `HostResourceGroupArn`; the schema does not describe it.
     pub host_resource_group_arn: Option<Value<String>>,
+    /// CloudFormation property `PartitionNumber`; the schema does not describe it.
     pub partition_number: Option<Value<i64>>,
+    /// CloudFormation property `SpreadDomain`; the schema does not describe it.
     pub spread_domain: Option<Value<String>>,
+    /// CloudFormation property `Tenancy`; the schema does not describe it.
     pub tenancy: Option<Value<Tenancy>>,
 }
 
@@ -1375,7 +1515,9 @@ impl Validate for Placement {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecificationRequest {
+    /// CloudFormation property `Primary`; the schema does not describe it.
     pub primary: Option<Value<bool>>,
+    /// CloudFormation property `PrivateIpAddress`; the schema does not describe it.
     pub private_ip_address: Option<Value<String>>,
 }
 
@@ -1469,6 +1611,7 @@ impl Default for Value<ReservationTypes> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReservedCapacityFallbackOptionsRequest {
+    /// CloudFormation property `MarketTypes`; the schema does not describe it.
     pub market_types: Option<List<Value<MarketTypes>>>,
 }
 
@@ -1484,9 +1627,13 @@ impl Validate for ReservedCapacityFallbackOptionsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReservedCapacityOptionsRequest {
+    /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
     pub allocation_strategy: Option<Value<ReservedCapacityOptionsRequestAllocationStrategy>>,
+    /// CloudFormation property `CapacityReservationTarget`; the schema does not describe it.
     pub capacity_reservation_target: Option<CapacityReservationTargetRequest>,
+    /// CloudFormation property `ReservationTypes`; the schema does not describe it.
     pub reservation_types: Option<List<Value<ReservationTypes>>>,
+    /// CloudFormation property `ReservedCapacityFallbackOptions`; the schema does not describe it.
     pub reserved_capacity_fallback_options: Option<ReservedCapacityFallbackOptionsRequest>,
 }
 
@@ -1711,13 +1858,21 @@ impl Default for Value<ResourceType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotOptionsRequest {
+    /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
     pub allocation_strategy: Option<Value<SpotOptionsRequestAllocationStrategy>>,
+    /// CloudFormation property `InstanceInterruptionBehavior`; the schema does not describe it.
     pub instance_interruption_behavior: Option<Value<InstanceInterruptionBehavior>>,
+    /// CloudFormation property `InstancePoolsToUseCount`; the schema does not describe it.
     pub instance_pools_to_use_count: Option<Value<i64>>,
+    /// CloudFormation property `MaintenanceStrategies`; the schema does not describe it.
     pub maintenance_strategies: Option<MaintenanceStrategies>,
+    /// CloudFormation property `MaxTotalPrice`; the schema does not describe it.
     pub max_total_price: Option<Value<String>>,
+    /// CloudFormation property `MinTargetCapacity`; the schema does not describe it.
     pub min_target_capacity: Option<Value<i64>>,
+    /// CloudFormation property `SingleAvailabilityZone`; the schema does not describe it.
     pub single_availability_zone: Option<Value<bool>>,
+    /// CloudFormation property `SingleInstanceType`; the schema does not describe it.
     pub single_instance_type: Option<Value<bool>>,
 }
 
@@ -1798,7 +1953,9 @@ impl Default for Value<SpotOptionsRequestAllocationStrategy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StandbyAvailabilityZone {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
     pub availability_zone_id: Option<Value<String>>,
 }
 
@@ -1815,7 +1972,9 @@ impl Validate for StandbyAvailabilityZone {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -1837,7 +1996,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Option<Value<ResourceType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -1854,10 +2015,19 @@ impl Validate for TagSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetCapacitySpecificationRequest {
+    /// CloudFormation property `DefaultTargetCapacityType`; the schema does not describe it.
+    ///
+    /// Changing it (as `TargetCapacitySpecification.DefaultTargetCapacityType`) replaces the resource.
     pub default_target_capacity_type: Option<Value<DefaultTargetCapacityType>>,
+    /// CloudFormation property `OnDemandTargetCapacity`; the schema does not describe it.
     pub on_demand_target_capacity: Option<Value<i64>>,
+    /// CloudFormation property `SpotTargetCapacity`; the schema does not describe it.
     pub spot_target_capacity: Option<Value<i64>>,
+    /// CloudFormation property `TargetCapacityUnitType`; the schema does not describe it.
+    ///
+    /// Changing it (as `TargetCapacitySpecification.TargetCapacityUnitType`) replaces the resource.
     pub target_capacity_unit_type: Option<Value<TargetCapacityUnitType>>,
+    /// CloudFormation property `TotalTargetCapacity`; the schema does not describe it.
     pub total_target_capacity: Value<i64>,
 }
 
@@ -1957,7 +2127,9 @@ impl Default for Value<Tenancy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGbRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -2048,7 +2220,9 @@ impl Default for Value<UsageStrategy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuCountRangeRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 

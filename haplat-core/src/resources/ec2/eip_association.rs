@@ -16,6 +16,8 @@ pub struct EipAssociation {
     ///
     /// Changing it replaces the resource.
     pub allocation_id: Option<Value<String>>,
+    /// CloudFormation property `EIP`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub eip: Option<Value<String>>,
     /// The ID of the instance. The instance must have exactly one attached network interface. You can specify either the instance ID or the network interface ID, but not both.

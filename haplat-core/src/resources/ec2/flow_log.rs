@@ -19,6 +19,8 @@ pub struct FlowLog {
     ///
     /// Changing it replaces the resource.
     pub deliver_logs_permission_arn: Option<Value<String>>,
+    /// CloudFormation property `DestinationOptions`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub destination_options: Option<DestinationOptions>,
     /// Specifies the destination to which the flow log data is to be published. Flow log data can be published to a CloudWatch Logs log group, an Amazon S3 bucket, or a Kinesis Firehose stream. The value specified for this parameter depends on the value specified for LogDestinationType.
@@ -110,8 +112,11 @@ impl Handle<FlowLog> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationOptions {
+    /// CloudFormation property `FileFormat`; the schema does not describe it.
     pub file_format: Value<FileFormat>,
+    /// CloudFormation property `HiveCompatiblePartitions`; the schema does not describe it.
     pub hive_compatible_partitions: Value<bool>,
+    /// CloudFormation property `PerHourPartition`; the schema does not describe it.
     pub per_hour_partition: Value<bool>,
 }
 
@@ -263,7 +268,9 @@ impl Default for Value<ResourceType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -285,7 +292,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagFieldSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Value<TagFieldSpecificationResourceType>,
+    /// CloudFormation property `TagKeys`; the schema does not describe it.
     pub tag_keys: List<Value<String>>,
 }
 

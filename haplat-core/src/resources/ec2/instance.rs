@@ -455,7 +455,9 @@ pub struct BlockDeviceMapping {
     pub device_name: Value<String>,
     /// Parameters used to automatically set up EBS volumes when the instance is launched.
     pub ebs: Option<Ebs>,
+    /// CloudFormation property `NoDevice`; the schema does not describe it.
     pub no_device: Option<JsonValue>,
+    /// CloudFormation property `VirtualName`; the schema does not describe it.
     pub virtual_name: Option<Value<String>>,
 }
 
@@ -479,7 +481,9 @@ impl Validate for BlockDeviceMapping {
 /// The CPU options for the instance.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuOptions {
+    /// CloudFormation property `CoreCount`; the schema does not describe it.
     pub core_count: Option<Value<i64>>,
+    /// CloudFormation property `ThreadsPerCore`; the schema does not describe it.
     pub threads_per_core: Option<Value<i64>>,
 }
 
@@ -497,6 +501,7 @@ impl Validate for CpuOptions {}
 /// The credit option for CPU usage of the burstable performance instance. Valid values are standard and unlimited.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CreditSpecification {
+    /// CloudFormation property `CPUCredits`; the schema does not describe it.
     pub cpu_credits: Option<Value<String>>,
 }
 
@@ -1120,7 +1125,9 @@ impl Validate for SsmAssociation {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -115,7 +115,9 @@ impl Handle<InstanceConnectEndpoint> {
 /// A key-value pair to associate with a resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

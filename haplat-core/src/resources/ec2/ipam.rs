@@ -13,6 +13,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct Ipam {
     /// A set of organizational unit (OU) exclusions for the default resource discovery, created with this IPAM.
     pub default_resource_discovery_organizational_unit_exclusions: Option<List<IpamOrganizationalUnitExclusion>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
     /// Enable provisioning of GUA space in private pools.
     pub enable_private_gua: Option<Value<bool>>,

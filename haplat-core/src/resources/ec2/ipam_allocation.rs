@@ -15,6 +15,8 @@ pub struct IpamAllocation {
     ///
     /// Changing it replaces the resource.
     pub cidr: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub description: Option<Value<String>>,
     /// Id of the IPAM Pool.

@@ -29,6 +29,7 @@ pub struct IpamPool {
     ///
     /// Changing it replaces the resource.
     pub aws_service: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
     /// The Id of the scope this pool is a part of.
     ///
@@ -175,9 +176,13 @@ impl Validate for ProvisionedCidr {
 /// The resource associated with this pool's space. Depending on the ResourceType, setting a SourceResource changes which space can be provisioned in this pool and which types of resources can receive allocations
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SourceResource {
+    /// CloudFormation property `ResourceId`; the schema does not describe it.
     pub resource_id: Value<String>,
+    /// CloudFormation property `ResourceOwner`; the schema does not describe it.
     pub resource_owner: Value<String>,
+    /// CloudFormation property `ResourceRegion`; the schema does not describe it.
     pub resource_region: Value<String>,
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Value<String>,
 }
 

@@ -15,6 +15,7 @@ pub struct IpamPrefixListResolver {
     ///
     /// Changing it replaces the resource.
     pub address_family: Value<AddressFamily>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
     /// The Id of the IPAM this Prefix List Resolver is a part of.
     ///

@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::IPAMResourceDiscovery`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpamResourceDiscovery {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
     /// The regions Resource Discovery is enabled for. Allows resource discoveries to be created in these regions, as well as enabling monitoring
     pub operating_regions: Option<List<IpamOperatingRegion>>,

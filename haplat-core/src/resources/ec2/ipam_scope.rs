@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::IPAMScope`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpamScope {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
     /// External service configuration to connect your AWS IPAM scope.
     pub external_authority_configuration: Option<IpamScopeExternalAuthorityConfiguration>,

@@ -797,6 +797,7 @@ impl Validate for CreditSpecification {}
 pub struct Ebs {
     /// Indicates whether the EBS volume is deleted on instance termination.
     pub delete_on_termination: Option<Value<bool>>,
+    /// CloudFormation property `EbsCardIndex`; the schema does not describe it.
     pub ebs_card_index: Option<Value<i64>>,
     /// Indicates whether the EBS volume is encrypted. Encrypted volumes can only be attached to instances that support Amazon EBS encryption. If you are creating a volume from a snapshot, you can't specify an encryption value.
     pub encrypted: Option<Value<bool>>,

@@ -76,7 +76,9 @@ impl Handle<NetworkAclEntry> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Icmp {
+    /// CloudFormation property `Code`; the schema does not describe it.
     pub code: Option<Value<i64>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Option<Value<i64>>,
 }
 
@@ -93,7 +95,9 @@ impl Validate for Icmp {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PortRange {
+    /// CloudFormation property `From`; the schema does not describe it.
     pub from: Option<Value<i64>>,
+    /// CloudFormation property `To`; the schema does not describe it.
     pub to: Option<Value<i64>>,
 }
 

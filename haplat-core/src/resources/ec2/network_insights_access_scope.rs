@@ -11,10 +11,15 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::NetworkInsightsAccessScope`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInsightsAccessScope {
+    /// CloudFormation property `ExcludePaths`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub exclude_paths: Option<List<AccessScopePathRequest>>,
+    /// CloudFormation property `MatchPaths`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub match_paths: Option<List<AccessScopePathRequest>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -61,8 +66,11 @@ impl Handle<NetworkInsightsAccessScope> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessScopePathRequest {
+    /// CloudFormation property `Destination`; the schema does not describe it.
     pub destination: Option<PathStatementRequest>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<PathStatementRequest>,
+    /// CloudFormation property `ThroughResources`; the schema does not describe it.
     pub through_resources: Option<List<ThroughResourcesStatementRequest>>,
 }
 
@@ -80,12 +88,19 @@ impl Validate for AccessScopePathRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PacketHeaderStatementRequest {
+    /// CloudFormation property `DestinationAddresses`; the schema does not describe it.
     pub destination_addresses: Option<List<Value<String>>>,
+    /// CloudFormation property `DestinationPorts`; the schema does not describe it.
     pub destination_ports: Option<List<Value<String>>>,
+    /// CloudFormation property `DestinationPrefixLists`; the schema does not describe it.
     pub destination_prefix_lists: Option<List<Value<String>>>,
+    /// CloudFormation property `Protocols`; the schema does not describe it.
     pub protocols: Option<List<Value<Protocol>>>,
+    /// CloudFormation property `SourceAddresses`; the schema does not describe it.
     pub source_addresses: Option<List<Value<String>>>,
+    /// CloudFormation property `SourcePorts`; the schema does not describe it.
     pub source_ports: Option<List<Value<String>>>,
+    /// CloudFormation property `SourcePrefixLists`; the schema does not describe it.
     pub source_prefix_lists: Option<List<Value<String>>>,
 }
 
@@ -107,7 +122,9 @@ impl Validate for PacketHeaderStatementRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathStatementRequest {
+    /// CloudFormation property `PacketHeaderStatement`; the schema does not describe it.
     pub packet_header_statement: Option<PacketHeaderStatementRequest>,
+    /// CloudFormation property `ResourceStatement`; the schema does not describe it.
     pub resource_statement: Option<ResourceStatementRequest>,
 }
 
@@ -161,7 +178,9 @@ impl Default for Value<Protocol> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceStatementRequest {
+    /// CloudFormation property `ResourceTypes`; the schema does not describe it.
     pub resource_types: Option<List<Value<String>>>,
+    /// CloudFormation property `Resources`; the schema does not describe it.
     pub resources: Option<List<Value<String>>>,
 }
 
@@ -178,7 +197,9 @@ impl Validate for ResourceStatementRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -199,6 +220,7 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThroughResourcesStatementRequest {
+    /// CloudFormation property `ResourceStatement`; the schema does not describe it.
     pub resource_statement: Option<ResourceStatementRequest>,
 }
 

@@ -11,8 +11,11 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::NetworkInsightsAccessScopeAnalysis`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInsightsAccessScopeAnalysis {
+    /// CloudFormation property `NetworkInsightsAccessScopeId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub network_insights_access_scope_id: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -82,7 +85,9 @@ impl Handle<NetworkInsightsAccessScopeAnalysis> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

@@ -11,13 +11,21 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::NetworkInsightsAnalysis`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInsightsAnalysis {
+    /// CloudFormation property `AdditionalAccounts`; the schema does not describe it.
     pub additional_accounts: Option<List<Value<String>>>,
+    /// CloudFormation property `FilterInArns`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub filter_in_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `FilterOutArns`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub filter_out_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `NetworkInsightsPathId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub network_insights_path_id: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -89,7 +97,9 @@ impl Handle<NetworkInsightsAnalysis> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

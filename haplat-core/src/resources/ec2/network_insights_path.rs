@@ -11,22 +11,39 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::NetworkInsightsPath`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInsightsPath {
+    /// CloudFormation property `Destination`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub destination: Option<Value<String>>,
+    /// CloudFormation property `DestinationIp`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub destination_ip: Option<Value<String>>,
+    /// CloudFormation property `DestinationPort`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub destination_port: Option<Value<i64>>,
+    /// CloudFormation property `FilterAtDestination`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub filter_at_destination: Option<PathFilter>,
+    /// CloudFormation property `FilterAtSource`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub filter_at_source: Option<PathFilter>,
+    /// CloudFormation property `Protocol`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub protocol: Value<Protocol>,
+    /// CloudFormation property `Source`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub source: Value<String>,
+    /// CloudFormation property `SourceIp`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub source_ip: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -110,7 +127,9 @@ impl Handle<NetworkInsightsPath> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FilterPortRange {
+    /// CloudFormation property `FromPort`; the schema does not describe it.
     pub from_port: Option<Value<i64>>,
+    /// CloudFormation property `ToPort`; the schema does not describe it.
     pub to_port: Option<Value<i64>>,
 }
 
@@ -136,9 +155,13 @@ impl Validate for FilterPortRange {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathFilter {
+    /// CloudFormation property `DestinationAddress`; the schema does not describe it.
     pub destination_address: Option<Value<String>>,
+    /// CloudFormation property `DestinationPortRange`; the schema does not describe it.
     pub destination_port_range: Option<FilterPortRange>,
+    /// CloudFormation property `SourceAddress`; the schema does not describe it.
     pub source_address: Option<Value<String>>,
+    /// CloudFormation property `SourcePortRange`; the schema does not describe it.
     pub source_port_range: Option<FilterPortRange>,
 }
 
@@ -215,7 +238,9 @@ impl Default for Value<Protocol> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

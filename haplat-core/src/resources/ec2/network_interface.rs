@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::NetworkInterface`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterface {
+    /// CloudFormation property `ConnectionTrackingSpecification`; the schema does not describe it.
     pub connection_tracking_specification: Option<ConnectionTrackingSpecification>,
     /// A description for the network interface.
     pub description: Option<Value<String>>,
@@ -122,8 +123,11 @@ impl Handle<NetworkInterface> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionTrackingSpecification {
+    /// CloudFormation property `TcpEstablishedTimeout`; the schema does not describe it.
     pub tcp_established_timeout: Option<Value<i64>>,
+    /// CloudFormation property `UdpStreamTimeout`; the schema does not describe it.
     pub udp_stream_timeout: Option<Value<i64>>,
+    /// CloudFormation property `UdpTimeout`; the schema does not describe it.
     pub udp_timeout: Option<Value<i64>>,
 }
 
@@ -141,6 +145,7 @@ impl Validate for ConnectionTrackingSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceIpv6Address {
+    /// CloudFormation property `Ipv6Address`; the schema does not describe it.
     pub ipv6_address: Value<String>,
 }
 
@@ -160,6 +165,7 @@ impl Validate for InstanceIpv6Address {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv4PrefixSpecification {
+    /// CloudFormation property `Ipv4Prefix`; the schema does not describe it.
     pub ipv4_prefix: Value<String>,
 }
 
@@ -179,6 +185,7 @@ impl Validate for Ipv4PrefixSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6PrefixSpecification {
+    /// CloudFormation property `Ipv6Prefix`; the schema does not describe it.
     pub ipv6_prefix: Value<String>,
 }
 
@@ -198,7 +205,9 @@ impl Validate for Ipv6PrefixSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
+    /// CloudFormation property `Primary`; the schema does not describe it.
     pub primary: Value<bool>,
+    /// CloudFormation property `PrivateIpAddress`; the schema does not describe it.
     pub private_ip_address: Value<String>,
 }
 
@@ -261,7 +270,9 @@ impl Default for Value<PublicIpDnsHostnameTypeSpecification> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

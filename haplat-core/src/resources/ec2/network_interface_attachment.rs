@@ -90,6 +90,7 @@ impl Validate for EnaSrdSpecification {}
 /// Configures ENA Express for UDP network traffic.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnaSrdUdpSpecification {
+    /// CloudFormation property `EnaSrdUdpEnabled`; the schema does not describe it.
     pub ena_srd_udp_enabled: Option<Value<bool>>,
 }
 

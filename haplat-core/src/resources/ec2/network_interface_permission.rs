@@ -11,10 +11,16 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::EC2::NetworkInterfacePermission`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfacePermission {
+    /// CloudFormation property `AwsAccountId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub aws_account_id: Value<String>,
+    /// CloudFormation property `NetworkInterfaceId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub network_interface_id: Value<String>,
+    /// CloudFormation property `Permission`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub permission: Value<String>,
 }

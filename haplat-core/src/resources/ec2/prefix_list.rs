@@ -120,7 +120,9 @@ impl Default for Value<AddressFamily> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entry {
+    /// CloudFormation property `Cidr`; the schema does not describe it.
     pub cidr: Value<String>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
 }
 
@@ -146,7 +148,9 @@ impl Validate for Entry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

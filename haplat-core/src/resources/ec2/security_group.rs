@@ -91,13 +91,21 @@ impl Handle<SecurityGroup> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Egress {
+    /// CloudFormation property `CidrIp`; the schema does not describe it.
     pub cidr_ip: Option<Value<String>>,
+    /// CloudFormation property `CidrIpv6`; the schema does not describe it.
     pub cidr_ipv6: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DestinationPrefixListId`; the schema does not describe it.
     pub destination_prefix_list_id: Option<Value<String>>,
+    /// CloudFormation property `DestinationSecurityGroupId`; the schema does not describe it.
     pub destination_security_group_id: Option<Value<String>>,
+    /// CloudFormation property `FromPort`; the schema does not describe it.
     pub from_port: Option<Value<i64>>,
+    /// CloudFormation property `IpProtocol`; the schema does not describe it.
     pub ip_protocol: Value<String>,
+    /// CloudFormation property `ToPort`; the schema does not describe it.
     pub to_port: Option<Value<i64>>,
 }
 
@@ -130,15 +138,25 @@ impl Validate for Egress {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ingress {
+    /// CloudFormation property `CidrIp`; the schema does not describe it.
     pub cidr_ip: Option<Value<String>>,
+    /// CloudFormation property `CidrIpv6`; the schema does not describe it.
     pub cidr_ipv6: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `FromPort`; the schema does not describe it.
     pub from_port: Option<Value<i64>>,
+    /// CloudFormation property `IpProtocol`; the schema does not describe it.
     pub ip_protocol: Value<String>,
+    /// CloudFormation property `SourcePrefixListId`; the schema does not describe it.
     pub source_prefix_list_id: Option<Value<String>>,
+    /// CloudFormation property `SourceSecurityGroupId`; the schema does not describe it.
     pub source_security_group_id: Option<Value<String>>,
+    /// CloudFormation property `SourceSecurityGroupName`; the schema does not describe it.
     pub source_security_group_name: Option<Value<String>>,
+    /// CloudFormation property `SourceSecurityGroupOwnerId`; the schema does not describe it.
     pub source_security_group_owner_id: Option<Value<String>>,
+    /// CloudFormation property `ToPort`; the schema does not describe it.
     pub to_port: Option<Value<i64>>,
 }
 
@@ -173,7 +191,9 @@ impl Validate for Ingress {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::SpotFleet`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleet {
+    /// CloudFormation property `SpotFleetRequestConfigData`; the schema does not describe it.
     pub spot_fleet_request_config_data: SpotFleetRequestConfigData,
     /// The tags to specify in SpotFleetRequestConfigData
     pub tags: Option<List<Tag>>,
@@ -48,7 +49,9 @@ impl Handle<SpotFleet> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -199,7 +202,9 @@ impl Default for Value<AcceleratorNames> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorTotalMemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -345,7 +350,9 @@ impl Default for Value<BareMetal> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselineEbsBandwidthMbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -362,6 +369,7 @@ impl Validate for BaselineEbsBandwidthMbpsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselinePerformanceFactorsRequest {
+    /// CloudFormation property `Cpu`; the schema does not describe it.
     pub cpu: Option<CpuPerformanceFactorRequest>,
 }
 
@@ -377,9 +385,13 @@ impl Validate for BaselinePerformanceFactorsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
+    /// CloudFormation property `DeviceName`; the schema does not describe it.
     pub device_name: Value<String>,
+    /// CloudFormation property `Ebs`; the schema does not describe it.
     pub ebs: Option<EbsBlockDevice>,
+    /// CloudFormation property `NoDevice`; the schema does not describe it.
     pub no_device: Option<Value<String>>,
+    /// CloudFormation property `VirtualName`; the schema does not describe it.
     pub virtual_name: Option<Value<String>>,
 }
 
@@ -442,6 +454,7 @@ impl Default for Value<BurstablePerformance> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClassicLoadBalancer {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
 }
 
@@ -461,6 +474,7 @@ impl Validate for ClassicLoadBalancer {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClassicLoadBalancersConfig {
+    /// CloudFormation property `ClassicLoadBalancers`; the schema does not describe it.
     pub classic_load_balancers: List<ClassicLoadBalancer>,
 }
 
@@ -523,6 +537,7 @@ impl Default for Value<CpuManufacturers> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuPerformanceFactorRequest {
+    /// CloudFormation property `References`; the schema does not describe it.
     pub references: Option<List<PerformanceFactorReferenceRequest>>,
 }
 
@@ -538,11 +553,17 @@ impl Validate for CpuPerformanceFactorRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsBlockDevice {
+    /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
     pub delete_on_termination: Option<Value<bool>>,
+    /// CloudFormation property `Encrypted`; the schema does not describe it.
     pub encrypted: Option<Value<bool>>,
+    /// CloudFormation property `Iops`; the schema does not describe it.
     pub iops: Option<Value<i64>>,
+    /// CloudFormation property `SnapshotId`; the schema does not describe it.
     pub snapshot_id: Option<Value<String>>,
+    /// CloudFormation property `VolumeSize`; the schema does not describe it.
     pub volume_size: Option<Value<i64>>,
+    /// CloudFormation property `VolumeType`; the schema does not describe it.
     pub volume_type: Option<Value<String>>,
 }
 
@@ -606,8 +627,11 @@ impl Default for Value<ExcessCapacityTerminationPolicy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateSpecification {
+    /// CloudFormation property `LaunchTemplateId`; the schema does not describe it.
     pub launch_template_id: Option<Value<String>>,
+    /// CloudFormation property `LaunchTemplateName`; the schema does not describe it.
     pub launch_template_name: Option<Value<String>>,
+    /// CloudFormation property `Version`; the schema does not describe it.
     pub version: Value<String>,
 }
 
@@ -635,6 +659,7 @@ impl Validate for FleetLaunchTemplateSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupIdentifier {
+    /// CloudFormation property `GroupId`; the schema does not describe it.
     pub group_id: Value<String>,
 }
 
@@ -654,6 +679,7 @@ impl Validate for GroupIdentifier {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IamInstanceProfileSpecification {
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Option<Value<String>>,
 }
 
@@ -746,6 +772,7 @@ impl Default for Value<InstanceInterruptionBehavior> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceIpv6Address {
+    /// CloudFormation property `Ipv6Address`; the schema does not describe it.
     pub ipv6_address: Value<String>,
 }
 
@@ -765,16 +792,27 @@ impl Validate for InstanceIpv6Address {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceNetworkInterfaceSpecification {
+    /// CloudFormation property `AssociatePublicIpAddress`; the schema does not describe it.
     pub associate_public_ip_address: Option<Value<bool>>,
+    /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
     pub delete_on_termination: Option<Value<bool>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DeviceIndex`; the schema does not describe it.
     pub device_index: Option<Value<i64>>,
+    /// CloudFormation property `Groups`; the schema does not describe it.
     pub groups: Option<List<Value<String>>>,
+    /// CloudFormation property `Ipv6AddressCount`; the schema does not describe it.
     pub ipv6_address_count: Option<Value<i64>>,
+    /// CloudFormation property `Ipv6Addresses`; the schema does not describe it.
     pub ipv6_addresses: Option<List<InstanceIpv6Address>>,
+    /// CloudFormation property `NetworkInterfaceId`; the schema does not describe it.
     pub network_interface_id: Option<Value<String>>,
+    /// CloudFormation property `PrivateIpAddresses`; the schema does not describe it.
     pub private_ip_addresses: Option<List<PrivateIpAddressSpecification>>,
+    /// CloudFormation property `SecondaryPrivateIpAddressCount`; the schema does not describe it.
     pub secondary_private_ip_address_count: Option<Value<i64>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
 }
 
@@ -800,31 +838,57 @@ impl Validate for InstanceNetworkInterfaceSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
+    /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
     pub accelerator_count: Option<AcceleratorCountRequest>,
+    /// CloudFormation property `AcceleratorManufacturers`; the schema does not describe it.
     pub accelerator_manufacturers: Option<List<Value<AcceleratorManufacturers>>>,
+    /// CloudFormation property `AcceleratorNames`; the schema does not describe it.
     pub accelerator_names: Option<List<Value<AcceleratorNames>>>,
+    /// CloudFormation property `AcceleratorTotalMemoryMiB`; the schema does not describe it.
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    /// CloudFormation property `AcceleratorTypes`; the schema does not describe it.
     pub accelerator_types: Option<List<Value<AcceleratorTypes>>>,
+    /// CloudFormation property `AllowedInstanceTypes`; the schema does not describe it.
     pub allowed_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `BareMetal`; the schema does not describe it.
     pub bare_metal: Option<Value<BareMetal>>,
+    /// CloudFormation property `BaselineEbsBandwidthMbps`; the schema does not describe it.
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    /// CloudFormation property `BaselinePerformanceFactors`; the schema does not describe it.
     pub baseline_performance_factors: Option<BaselinePerformanceFactorsRequest>,
+    /// CloudFormation property `BurstablePerformance`; the schema does not describe it.
     pub burstable_performance: Option<Value<BurstablePerformance>>,
+    /// CloudFormation property `CpuManufacturers`; the schema does not describe it.
     pub cpu_manufacturers: Option<List<Value<CpuManufacturers>>>,
+    /// CloudFormation property `ExcludedInstanceTypes`; the schema does not describe it.
     pub excluded_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `InstanceGenerations`; the schema does not describe it.
     pub instance_generations: Option<List<Value<InstanceGenerations>>>,
+    /// CloudFormation property `LocalStorage`; the schema does not describe it.
     pub local_storage: Option<Value<LocalStorage>>,
+    /// CloudFormation property `LocalStorageTypes`; the schema does not describe it.
     pub local_storage_types: Option<List<Value<LocalStorageTypes>>>,
+    /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`; the schema does not describe it.
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value<i64>>,
+    /// CloudFormation property `MemoryGiBPerVCpu`; the schema does not describe it.
     pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    /// CloudFormation property `MemoryMiB`; the schema does not describe it.
     pub memory_mi_b: Option<MemoryMiBRequest>,
+    /// CloudFormation property `NetworkBandwidthGbps`; the schema does not describe it.
     pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    /// CloudFormation property `NetworkInterfaceCount`; the schema does not describe it.
     pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub on_demand_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `RequireEncryptionInTransit`; the schema does not describe it.
     pub require_encryption_in_transit: Option<Value<bool>>,
+    /// CloudFormation property `RequireHibernateSupport`; the schema does not describe it.
     pub require_hibernate_support: Option<Value<bool>>,
+    /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub spot_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `TotalLocalStorageGB`; the schema does not describe it.
     pub total_local_storage_gb: Option<TotalLocalStorageGbRequest>,
+    /// CloudFormation property `VCpuCount`; the schema does not describe it.
     pub v_cpu_count: Option<VCpuCountRangeRequest>,
 }
 
@@ -865,7 +929,9 @@ impl Validate for InstanceRequirementsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateConfig {
+    /// CloudFormation property `LaunchTemplateSpecification`; the schema does not describe it.
     pub launch_template_specification: Option<FleetLaunchTemplateSpecification>,
+    /// CloudFormation property `Overrides`; the schema does not describe it.
     pub overrides: Option<List<LaunchTemplateOverrides>>,
 }
 
@@ -888,13 +954,21 @@ impl Validate for LaunchTemplateConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateOverrides {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `InstanceRequirements`; the schema does not describe it.
     pub instance_requirements: Option<InstanceRequirementsRequest>,
+    /// CloudFormation property `InstanceType`; the schema does not describe it.
     pub instance_type: Option<Value<String>>,
+    /// CloudFormation property `Priority`; the schema does not describe it.
     pub priority: Option<Value<f64>>,
+    /// CloudFormation property `SpotPrice`; the schema does not describe it.
     pub spot_price: Option<Value<String>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
+    /// CloudFormation property `WeightedCapacity`; the schema does not describe it.
     pub weighted_capacity: Option<Value<f64>>,
 }
 
@@ -917,7 +991,9 @@ impl Validate for LaunchTemplateOverrides {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancersConfig {
+    /// CloudFormation property `ClassicLoadBalancersConfig`; the schema does not describe it.
     pub classic_load_balancers_config: Option<ClassicLoadBalancersConfig>,
+    /// CloudFormation property `TargetGroupsConfig`; the schema does not describe it.
     pub target_groups_config: Option<TargetGroupsConfig>,
 }
 
@@ -1020,7 +1096,9 @@ impl Default for Value<LocalStorageTypes> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryGiBPerVCpuRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1037,7 +1115,9 @@ impl Validate for MemoryGiBPerVCpuRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -1054,7 +1134,9 @@ impl Validate for MemoryMiBRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkBandwidthGbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1071,7 +1153,9 @@ impl Validate for NetworkBandwidthGbpsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -1088,6 +1172,7 @@ impl Validate for NetworkInterfaceCountRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PerformanceFactorReferenceRequest {
+    /// CloudFormation property `InstanceFamily`; the schema does not describe it.
     pub instance_family: Option<Value<String>>,
 }
 
@@ -1103,7 +1188,9 @@ impl Validate for PerformanceFactorReferenceRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
+    /// CloudFormation property `Primary`; the schema does not describe it.
     pub primary: Option<Value<bool>>,
+    /// CloudFormation property `PrivateIpAddress`; the schema does not describe it.
     pub private_ip_address: Value<String>,
 }
 
@@ -1333,7 +1420,9 @@ impl Default for Value<ResourceType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotCapacityRebalance {
+    /// CloudFormation property `ReplacementStrategy`; the schema does not describe it.
     pub replacement_strategy: Option<Value<ReplacementStrategy>>,
+    /// CloudFormation property `TerminationDelay`; the schema does not describe it.
     pub termination_delay: Option<Value<i64>>,
 }
 
@@ -1350,23 +1439,41 @@ impl Validate for SpotCapacityRebalance {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetLaunchSpecification {
+    /// CloudFormation property `BlockDeviceMappings`; the schema does not describe it.
     pub block_device_mappings: Option<List<BlockDeviceMapping>>,
+    /// CloudFormation property `EbsOptimized`; the schema does not describe it.
     pub ebs_optimized: Option<Value<bool>>,
+    /// CloudFormation property `IamInstanceProfile`; the schema does not describe it.
     pub iam_instance_profile: Option<IamInstanceProfileSpecification>,
+    /// CloudFormation property `ImageId`; the schema does not describe it.
     pub image_id: Value<String>,
+    /// CloudFormation property `InstanceRequirements`; the schema does not describe it.
     pub instance_requirements: Option<InstanceRequirementsRequest>,
+    /// CloudFormation property `InstanceType`; the schema does not describe it.
     pub instance_type: Option<Value<String>>,
+    /// CloudFormation property `KernelId`; the schema does not describe it.
     pub kernel_id: Option<Value<String>>,
+    /// CloudFormation property `KeyName`; the schema does not describe it.
     pub key_name: Option<Value<String>>,
+    /// CloudFormation property `Monitoring`; the schema does not describe it.
     pub monitoring: Option<SpotFleetMonitoring>,
+    /// CloudFormation property `NetworkInterfaces`; the schema does not describe it.
     pub network_interfaces: Option<List<InstanceNetworkInterfaceSpecification>>,
+    /// CloudFormation property `Placement`; the schema does not describe it.
     pub placement: Option<SpotPlacement>,
+    /// CloudFormation property `RamdiskId`; the schema does not describe it.
     pub ramdisk_id: Option<Value<String>>,
+    /// CloudFormation property `SecurityGroups`; the schema does not describe it.
     pub security_groups: Option<List<GroupIdentifier>>,
+    /// CloudFormation property `SpotPrice`; the schema does not describe it.
     pub spot_price: Option<Value<String>>,
+    /// CloudFormation property `SubnetId`; the schema does not describe it.
     pub subnet_id: Option<Value<String>>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
     pub tag_specifications: Option<List<SpotFleetTagSpecification>>,
+    /// CloudFormation property `UserData`; the schema does not describe it.
     pub user_data: Option<Value<String>>,
+    /// CloudFormation property `WeightedCapacity`; the schema does not describe it.
     pub weighted_capacity: Option<Value<f64>>,
 }
 
@@ -1403,6 +1510,7 @@ impl Validate for SpotFleetLaunchSpecification {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetMonitoring {
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Option<Value<bool>>,
 }
 
@@ -1418,28 +1526,85 @@ impl Validate for SpotFleetMonitoring {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetRequestConfigData {
+    /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.AllocationStrategy`) replaces the resource.
     pub allocation_strategy: Option<Value<AllocationStrategy>>,
+    /// CloudFormation property `Context`; the schema does not describe it.
     pub context: Option<Value<String>>,
+    /// CloudFormation property `ExcessCapacityTerminationPolicy`; the schema does not describe it.
     pub excess_capacity_termination_policy: Option<Value<ExcessCapacityTerminationPolicy>>,
+    /// CloudFormation property `IamFleetRole`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.IamFleetRole`) replaces the resource.
     pub iam_fleet_role: Value<String>,
+    /// CloudFormation property `InstanceInterruptionBehavior`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.InstanceInterruptionBehavior`) replaces the resource.
     pub instance_interruption_behavior: Option<Value<InstanceInterruptionBehavior>>,
+    /// CloudFormation property `InstancePoolsToUseCount`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.InstancePoolsToUseCount`) replaces the resource.
     pub instance_pools_to_use_count: Option<Value<i64>>,
+    /// CloudFormation property `LaunchSpecifications`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.LaunchSpecifications`) replaces the resource.
     pub launch_specifications: Option<List<SpotFleetLaunchSpecification>>,
+    /// CloudFormation property `LaunchTemplateConfigs`; the schema does not describe it.
     pub launch_template_configs: Option<List<LaunchTemplateConfig>>,
+    /// CloudFormation property `LoadBalancersConfig`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.LoadBalancersConfig`) replaces the resource.
     pub load_balancers_config: Option<LoadBalancersConfig>,
+    /// CloudFormation property `OnDemandAllocationStrategy`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.OnDemandAllocationStrategy`) replaces the resource.
     pub on_demand_allocation_strategy: Option<Value<String>>,
+    /// CloudFormation property `OnDemandMaxTotalPrice`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.OnDemandMaxTotalPrice`) replaces the resource.
     pub on_demand_max_total_price: Option<Value<String>>,
+    /// CloudFormation property `OnDemandTargetCapacity`; the schema does not describe it.
     pub on_demand_target_capacity: Option<Value<i64>>,
+    /// CloudFormation property `ReplaceUnhealthyInstances`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.ReplaceUnhealthyInstances`) replaces the resource.
     pub replace_unhealthy_instances: Option<Value<bool>>,
+    /// CloudFormation property `SpotMaintenanceStrategies`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.SpotMaintenanceStrategies`) replaces the resource.
     pub spot_maintenance_strategies: Option<SpotMaintenanceStrategies>,
+    /// CloudFormation property `SpotMaxTotalPrice`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.SpotMaxTotalPrice`) replaces the resource.
     pub spot_max_total_price: Option<Value<String>>,
+    /// CloudFormation property `SpotPrice`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.SpotPrice`) replaces the resource.
     pub spot_price: Option<Value<String>>,
+    /// CloudFormation property `TagSpecifications`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.TagSpecifications`) replaces the resource.
     pub tag_specifications: Option<List<SpotFleetTagSpecification>>,
+    /// CloudFormation property `TargetCapacity`; the schema does not describe it.
     pub target_capacity: Value<i64>,
+    /// CloudFormation property `TargetCapacityUnitType`; the schema does not describe it.
     pub target_capacity_unit_type: Option<Value<TargetCapacityUnitType>>,
+    /// CloudFormation property `TerminateInstancesWithExpiration`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.TerminateInstancesWithExpiration`) replaces the resource.
     pub terminate_instances_with_expiration: Option<Value<bool>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.Type`) replaces the resource.
     pub type_: Option<Value<Type>>,
+    /// CloudFormation property `ValidFrom`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.ValidFrom`) replaces the resource.
     pub valid_from: Option<Value<String>>,
+    /// CloudFormation property `ValidUntil`; the schema does not describe it.
+    ///
+    /// Changing it (as `SpotFleetRequestConfigData.ValidUntil`) replaces the resource.
     pub valid_until: Option<Value<String>>,
 }
 
@@ -1484,7 +1649,9 @@ impl Validate for SpotFleetRequestConfigData {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetTagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
     pub resource_type: Option<Value<ResourceType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -1501,6 +1668,7 @@ impl Validate for SpotFleetTagSpecification {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotMaintenanceStrategies {
+    /// CloudFormation property `CapacityRebalance`; the schema does not describe it.
     pub capacity_rebalance: Option<SpotCapacityRebalance>,
 }
 
@@ -1516,9 +1684,13 @@ impl Validate for SpotMaintenanceStrategies {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotPlacement {
+    /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
     pub availability_zone: Option<Value<String>>,
+    /// CloudFormation property `AvailabilityZoneId`; the schema does not describe it.
     pub availability_zone_id: Option<Value<String>>,
+    /// CloudFormation property `GroupName`; the schema does not describe it.
     pub group_name: Option<Value<String>>,
+    /// CloudFormation property `Tenancy`; the schema does not describe it.
     pub tenancy: Option<Value<Tenancy>>,
 }
 
@@ -1537,7 +1709,9 @@ impl Validate for SpotPlacement {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -1599,6 +1773,7 @@ impl Default for Value<TargetCapacityUnitType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroup {
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Value<String>,
 }
 
@@ -1618,6 +1793,7 @@ impl Validate for TargetGroup {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroupsConfig {
+    /// CloudFormation property `TargetGroups`; the schema does not describe it.
     pub target_groups: List<TargetGroup>,
 }
 
@@ -1677,7 +1853,9 @@ impl Default for Value<Tenancy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGbRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1731,7 +1909,9 @@ impl Default for Value<Type> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuCountRangeRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 

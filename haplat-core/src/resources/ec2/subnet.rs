@@ -238,8 +238,11 @@ impl Handle<Subnet> {
 /// \+  HostnameType (ip-name \| resource-name)
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateDnsNameOptionsOnLaunch {
+    /// CloudFormation property `EnableResourceNameDnsAAAARecord`; the schema does not describe it.
     pub enable_resource_name_dns_aaaa_record: Option<Value<bool>>,
+    /// CloudFormation property `EnableResourceNameDnsARecord`; the schema does not describe it.
     pub enable_resource_name_dns_a_record: Option<Value<bool>>,
+    /// CloudFormation property `HostnameType`; the schema does not describe it.
     pub hostname_type: Option<Value<String>>,
 }
 

@@ -72,7 +72,9 @@ impl Handle<TrafficMirrorSession> {
 /// A key-value pair to associate with a traffic mirror session resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,21 +11,37 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::TransitGateway`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGateway {
+    /// CloudFormation property `AmazonSideAsn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub amazon_side_asn: Option<Value<i64>>,
+    /// CloudFormation property `AssociationDefaultRouteTableId`; the schema does not describe it.
     pub association_default_route_table_id: Option<Value<String>>,
+    /// CloudFormation property `AutoAcceptSharedAttachments`; the schema does not describe it.
     pub auto_accept_shared_attachments: Option<Value<String>>,
+    /// CloudFormation property `DefaultRouteTableAssociation`; the schema does not describe it.
     pub default_route_table_association: Option<Value<String>>,
+    /// CloudFormation property `DefaultRouteTablePropagation`; the schema does not describe it.
     pub default_route_table_propagation: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DnsSupport`; the schema does not describe it.
     pub dns_support: Option<Value<String>>,
+    /// CloudFormation property `EncryptionSupport`; the schema does not describe it.
     pub encryption_support: Option<Value<EncryptionSupport>>,
+    /// CloudFormation property `MulticastSupport`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub multicast_support: Option<Value<String>>,
+    /// CloudFormation property `PropagationDefaultRouteTableId`; the schema does not describe it.
     pub propagation_default_route_table_id: Option<Value<String>>,
+    /// CloudFormation property `SecurityGroupReferencingSupport`; the schema does not describe it.
     pub security_group_referencing_support: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TransitGatewayCidrBlocks`; the schema does not describe it.
     pub transit_gateway_cidr_blocks: Option<List<Value<String>>>,
+    /// CloudFormation property `VpnEcmpSupport`; the schema does not describe it.
     pub vpn_ecmp_support: Option<Value<String>>,
 }
 
@@ -115,7 +131,9 @@ impl Default for Value<EncryptionSupport> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

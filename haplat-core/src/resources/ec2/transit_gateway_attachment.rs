@@ -13,10 +13,16 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct TransitGatewayAttachment {
     /// The options for the transit gateway vpc attachment.
     pub options: Option<Options>,
+    /// CloudFormation property `SubnetIds`; the schema does not describe it.
     pub subnet_ids: List<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TransitGatewayId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub transit_gateway_id: Value<String>,
+    /// CloudFormation property `VpcId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub vpc_id: Value<String>,
 }
@@ -239,7 +245,9 @@ impl Default for Value<SecurityGroupReferencingSupport> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

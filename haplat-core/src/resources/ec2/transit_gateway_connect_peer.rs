@@ -97,6 +97,8 @@ pub struct TransitGatewayAttachmentBgpConfiguration {
     /// The interior BGP peer IP address for the appliance.
     pub peer_address: Option<Value<String>>,
     /// The peer Autonomous System Number (ASN).
+    ///
+    /// Changing it (as `ConnectPeerConfiguration.BgpConfigurations.*.PeerAsn`) replaces the resource.
     pub peer_asn: Option<Value<f64>>,
     /// The interior BGP peer IP address for the transit gateway.
     pub transit_gateway_address: Option<Value<String>>,
@@ -123,12 +125,18 @@ pub struct TransitGatewayConnectPeerConfiguration {
     /// The BGP configuration details.
     pub bgp_configurations: Option<List<TransitGatewayAttachmentBgpConfiguration>>,
     /// The range of interior BGP peer IP addresses.
+    ///
+    /// Changing it (as `ConnectPeerConfiguration.InsideCidrBlocks`) replaces the resource.
     pub inside_cidr_blocks: List<Value<String>>,
     /// The peer IP address (GRE outer IP address) on the appliance side of the Connect peer.
+    ///
+    /// Changing it (as `ConnectPeerConfiguration.PeerAddress`) replaces the resource.
     pub peer_address: Value<String>,
     /// The tunnel protocol.
     pub protocol: Option<Value<String>>,
     /// The Connect peer IP address on the transit gateway side of the tunnel.
+    ///
+    /// Changing it (as `ConnectPeerConfiguration.TransitGatewayAddress`) replaces the resource.
     pub transit_gateway_address: Option<Value<String>>,
 }
 

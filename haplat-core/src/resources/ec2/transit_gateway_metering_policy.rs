@@ -13,6 +13,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct TransitGatewayMeteringPolicy {
     /// Middle box attachment Ids
     pub middlebox_attachment_ids: Option<List<Value<String>>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// The Id of transit gateway
     ///
@@ -62,7 +63,9 @@ impl Handle<TransitGatewayMeteringPolicy> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

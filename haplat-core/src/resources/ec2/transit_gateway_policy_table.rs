@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::TransitGatewayPolicyTable`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayPolicyTable {
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// The Id of transit gateway
     ///
@@ -59,7 +60,9 @@ impl Handle<TransitGatewayPolicyTable> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

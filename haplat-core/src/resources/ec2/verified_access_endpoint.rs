@@ -181,12 +181,18 @@ impl Default for Value<AttachmentType> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CidrOptions {
     /// The IP address range, in CIDR notation.
+    ///
+    /// Changing it (as `CidrOptions.Cidr`) replaces the resource.
     pub cidr: Option<Value<String>>,
     /// The list of port range.
     pub port_ranges: Option<List<PortRange>>,
     /// The IP protocol.
+    ///
+    /// Changing it (as `CidrOptions.Protocol`) replaces the resource.
     pub protocol: Option<Value<Protocol>>,
     /// The IDs of the subnets.
+    ///
+    /// Changing it (as `CidrOptions.SubnetIds`) replaces the resource.
     pub subnet_ids: Option<List<Value<String>>>,
 }
 
@@ -252,6 +258,8 @@ impl Default for Value<EndpointType> {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancerOptions {
     /// The ARN of the load balancer.
+    ///
+    /// Changing it (as `LoadBalancerOptions.LoadBalancerArn`) replaces the resource.
     pub load_balancer_arn: Option<Value<String>>,
     /// The IP port number.
     pub port: Option<Value<i64>>,
@@ -287,6 +295,8 @@ impl Validate for LoadBalancerOptions {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceOptions {
     /// The ID of the network interface.
+    ///
+    /// Changing it (as `NetworkInterfaceOptions.NetworkInterfaceId`) replaces the resource.
     pub network_interface_id: Option<Value<String>>,
     /// The IP port number.
     pub port: Option<Value<i64>>,
@@ -392,12 +402,20 @@ pub struct RdsOptions {
     /// The IP port number.
     pub port: Option<Value<i64>>,
     /// The IP protocol.
+    ///
+    /// Changing it (as `RdsOptions.Protocol`) replaces the resource.
     pub protocol: Option<Value<Protocol>>,
     /// The ARN of the RDS DB cluster.
+    ///
+    /// Changing it (as `RdsOptions.RdsDbClusterArn`) replaces the resource.
     pub rds_db_cluster_arn: Option<Value<String>>,
     /// The ARN of the RDS DB instance.
+    ///
+    /// Changing it (as `RdsOptions.RdsDbInstanceArn`) replaces the resource.
     pub rds_db_instance_arn: Option<Value<String>>,
     /// The ARN of the RDS DB proxy.
+    ///
+    /// Changing it (as `RdsOptions.RdsDbProxyArn`) replaces the resource.
     pub rds_db_proxy_arn: Option<Value<String>>,
     /// The RDS endpoint.
     pub rds_endpoint: Option<Value<String>>,

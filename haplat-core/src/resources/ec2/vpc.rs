@@ -619,12 +619,17 @@ impl Default for Value<VirtualPrivateGatewayExclusion> {
 /// For more information, see \[Enforce VPC encryption in transit\](<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-encryption-controls.html>) in the \*Amazon VPC User Guide\*.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcEncryptionControl {
+    /// CloudFormation property `EgressOnlyInternetGatewayExclusion`; the schema does not describe it.
     pub egress_only_internet_gateway_exclusion: Option<Value<EgressOnlyInternetGatewayExclusion>>,
+    /// CloudFormation property `ElasticFileSystemExclusion`; the schema does not describe it.
     pub elastic_file_system_exclusion: Option<Value<ElasticFileSystemExclusion>>,
+    /// CloudFormation property `InternetGatewayExclusion`; the schema does not describe it.
     pub internet_gateway_exclusion: Option<Value<InternetGatewayExclusion>>,
+    /// CloudFormation property `LambdaExclusion`; the schema does not describe it.
     pub lambda_exclusion: Option<Value<LambdaExclusion>>,
     /// The encryption mode for the VPC Encryption Control configuration.
     pub mode: Option<Value<Mode>>,
+    /// CloudFormation property `NatGatewayExclusion`; the schema does not describe it.
     pub nat_gateway_exclusion: Option<Value<NatGatewayExclusion>>,
     /// Information about resource exclusions for the VPC Encryption Control configuration.
     pub resource_exclusions: Option<VpcEncryptionControlExclusions>,
@@ -632,12 +637,15 @@ pub struct VpcEncryptionControl {
     pub state: Option<Value<String>>,
     /// A message providing additional information about the encryption control state.
     pub state_message: Option<Value<String>>,
+    /// CloudFormation property `VirtualPrivateGatewayExclusion`; the schema does not describe it.
     pub virtual_private_gateway_exclusion: Option<Value<VirtualPrivateGatewayExclusion>>,
     /// The ID of the VPC Encryption Control configuration.
     pub vpc_encryption_control_id: Option<Value<String>>,
     /// The ID of the VPC associated with the encryption control configuration.
     pub vpc_id: Option<Value<String>>,
+    /// CloudFormation property `VpcLatticeExclusion`; the schema does not describe it.
     pub vpc_lattice_exclusion: Option<Value<VpcLatticeExclusion>>,
+    /// CloudFormation property `VpcPeeringExclusion`; the schema does not describe it.
     pub vpc_peering_exclusion: Option<Value<VpcPeeringExclusion>>,
 }
 

@@ -11,11 +11,17 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::EC2::VPCEndpointService`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcEndpointService {
+    /// CloudFormation property `AcceptanceRequired`; the schema does not describe it.
     pub acceptance_required: Option<Value<bool>>,
+    /// CloudFormation property `ContributorInsightsEnabled`; the schema does not describe it.
     pub contributor_insights_enabled: Option<Value<bool>>,
+    /// CloudFormation property `GatewayLoadBalancerArns`; the schema does not describe it.
     pub gateway_load_balancer_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `NetworkLoadBalancerArns`; the schema does not describe it.
     pub network_load_balancer_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `PayerResponsibility`; the schema does not describe it.
     pub payer_responsibility: Option<Value<String>>,
+    /// CloudFormation property `PrivateDnsName`; the schema does not describe it.
     pub private_dns_name: Option<Value<String>>,
     /// Specify which Ip Address types are supported for VPC endpoint service.
     pub supported_ip_address_types: Option<List<Value<IpAddressType>>>,
@@ -116,7 +122,9 @@ impl Default for Value<IpAddressType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,7 +11,10 @@ use crate::value::{Expr, List, PropMap, Value};
 /// CloudFormation type `AWS::EC2::VPCEndpointServicePermissions`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcEndpointServicePermissions {
+    /// CloudFormation property `AllowedPrincipals`; the schema does not describe it.
     pub allowed_principals: Option<List<Value<String>>>,
+    /// CloudFormation property `ServiceId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub service_id: Value<String>,
 }

@@ -27,6 +27,7 @@ pub struct VpcPeeringConnection {
     ///
     /// Changing it replaces the resource.
     pub peer_vpc_id: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// The ID of the VPC.
     ///

@@ -12,6 +12,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::ECR::RegistryPolicy`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegistryPolicy {
+    /// CloudFormation property `PolicyText`; the schema does not describe it.
     pub policy_text: JsonValue,
 }
 

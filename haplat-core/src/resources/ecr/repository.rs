@@ -104,8 +104,12 @@ pub struct EncryptionConfiguration {
     /// If you use the `KMS_DSSE` encryption type, the contents of the repository will be encrypted with two layers of encryption using server-side encryption with the KMS Management Service key stored in KMS. Similar to the `KMS` encryption type, you can either use the default AWS managed KMS key for Amazon ECR, or specify your own KMS key, which you've already created.
     /// If you use the `AES256` encryption type, Amazon ECR uses server-side encryption with Amazon S3-managed encryption keys which encrypts the images in the repository using an AES256 encryption algorithm.
     /// For more information, see \[Amazon ECR encryption at rest\](<https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html>) in the \*Amazon Elastic Container Registry User Guide\*.
+    ///
+    /// Changing it (as `EncryptionConfiguration.EncryptionType`) replaces the resource.
     pub encryption_type: Value<EncryptionType>,
     /// If you use the `KMS` encryption type, specify the KMS key to use for encryption. The alias, key ID, or full ARN of the KMS key can be specified. The key must exist in the same Region as the repository. If no key is specified, the default AWS managed KMS key for Amazon ECR will be used.
+    ///
+    /// Changing it (as `EncryptionConfiguration.KmsKey`) replaces the resource.
     pub kms_key: Option<Value<String>>,
 }
 
@@ -234,7 +238,9 @@ impl Default for Value<ImageTagMutability> {
 /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageTagMutabilityExclusionFilter {
+    /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
     pub image_tag_mutability_exclusion_filter_type: Value<ImageTagMutabilityExclusionFilterType>,
+    /// The value to use when filtering image tags.
     pub image_tag_mutability_exclusion_filter_value: Value<String>,
 }
 

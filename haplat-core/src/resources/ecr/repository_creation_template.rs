@@ -272,7 +272,9 @@ impl Default for Value<ImageTagMutability> {
 /// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageTagMutabilityExclusionFilter {
+    /// CloudFormation property `ImageTagMutabilityExclusionFilterType`; the schema does not describe it.
     pub image_tag_mutability_exclusion_filter_type: Value<ImageTagMutabilityExclusionFilterType>,
+    /// CloudFormation property `ImageTagMutabilityExclusionFilterValue`; the schema does not describe it.
     pub image_tag_mutability_exclusion_filter_value: Value<String>,
 }
 

@@ -11,12 +11,19 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::ECS::CapacityProvider`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProvider {
+    /// CloudFormation property `AutoScalingGroupProvider`; the schema does not describe it.
     pub auto_scaling_group_provider: Option<AutoScalingGroupProvider>,
+    /// CloudFormation property `ClusterName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub cluster_name: Option<Value<String>>,
+    /// CloudFormation property `ManagedInstancesProvider`; the schema does not describe it.
     pub managed_instances_provider: Option<ManagedInstancesProvider>,
+    /// CloudFormation property `Name`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -53,7 +60,9 @@ impl Resource for CapacityProvider {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -204,7 +213,9 @@ impl Default for Value<AcceleratorNames> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorTotalMemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -298,6 +309,7 @@ impl Default for Value<ActionsStatus> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutoRepairConfiguration {
+    /// CloudFormation property `ActionsStatus`; the schema does not describe it.
     pub actions_status: Option<Value<ActionsStatus>>,
 }
 
@@ -313,10 +325,15 @@ impl Validate for AutoRepairConfiguration {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutoScalingGroupProvider {
+    /// CloudFormation property `AutoScalingGroupArn`; the schema does not describe it.
+    ///
+    /// Changing it (as `AutoScalingGroupProvider.AutoScalingGroupArn`) replaces the resource.
     pub auto_scaling_group_arn: Value<String>,
+    /// CloudFormation property `ManagedDraining`; the schema does not describe it.
     pub managed_draining: Option<Value<ManagedDraining>>,
     /// The managed scaling settings for the Auto Scaling group capacity provider.
     pub managed_scaling: Option<ManagedScaling>,
+    /// CloudFormation property `ManagedTerminationProtection`; the schema does not describe it.
     pub managed_termination_protection: Option<Value<ManagedTerminationProtection>>,
 }
 
@@ -382,7 +399,9 @@ impl Default for Value<BareMetal> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselineEbsBandwidthMbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -479,7 +498,9 @@ impl Default for Value<CapacityOptionType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationRequest {
+    /// CloudFormation property `ReservationGroupArn`; the schema does not describe it.
     pub reservation_group_arn: Option<Value<String>>,
+    /// CloudFormation property `ReservationPreference`; the schema does not describe it.
     pub reservation_preference: Option<Value<ReservationPreference>>,
 }
 
@@ -596,15 +617,25 @@ impl Default for Value<InstanceGenerations> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceLaunchTemplate {
+    /// CloudFormation property `CapacityOptionType`; the schema does not describe it.
     pub capacity_option_type: Option<Value<CapacityOptionType>>,
+    /// CloudFormation property `CapacityReservations`; the schema does not describe it.
     pub capacity_reservations: Option<CapacityReservationRequest>,
+    /// CloudFormation property `Ec2InstanceProfileArn`; the schema does not describe it.
     pub ec2_instance_profile_arn: Value<String>,
+    /// CloudFormation property `FipsEnabled`; the schema does not describe it.
     pub fips_enabled: Option<Value<bool>>,
+    /// CloudFormation property `InstanceMetadataTagsPropagation`; the schema does not describe it.
     pub instance_metadata_tags_propagation: Option<Value<bool>>,
+    /// CloudFormation property `InstanceRequirements`; the schema does not describe it.
     pub instance_requirements: Option<InstanceRequirementsRequest>,
+    /// CloudFormation property `LocalStorageConfiguration`; the schema does not describe it.
     pub local_storage_configuration: Option<ManagedInstancesLocalStorageConfiguration>,
+    /// CloudFormation property `Monitoring`; the schema does not describe it.
     pub monitoring: Option<Value<ManagedInstancesMonitoringOptions>>,
+    /// CloudFormation property `NetworkConfiguration`; the schema does not describe it.
     pub network_configuration: ManagedInstancesNetworkConfiguration,
+    /// CloudFormation property `StorageConfiguration`; the schema does not describe it.
     pub storage_configuration: Option<ManagedInstancesStorageConfiguration>,
 }
 
@@ -641,29 +672,53 @@ impl Validate for InstanceLaunchTemplate {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
+    /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
     pub accelerator_count: Option<AcceleratorCountRequest>,
+    /// CloudFormation property `AcceleratorManufacturers`; the schema does not describe it.
     pub accelerator_manufacturers: Option<List<Value<AcceleratorManufacturers>>>,
+    /// CloudFormation property `AcceleratorNames`; the schema does not describe it.
     pub accelerator_names: Option<List<Value<AcceleratorNames>>>,
+    /// CloudFormation property `AcceleratorTotalMemoryMiB`; the schema does not describe it.
     pub accelerator_total_memory_mi_b: Option<AcceleratorTotalMemoryMiBRequest>,
+    /// CloudFormation property `AcceleratorTypes`; the schema does not describe it.
     pub accelerator_types: Option<List<Value<AcceleratorTypes>>>,
+    /// CloudFormation property `AllowedInstanceTypes`; the schema does not describe it.
     pub allowed_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `BareMetal`; the schema does not describe it.
     pub bare_metal: Option<Value<BareMetal>>,
+    /// CloudFormation property `BaselineEbsBandwidthMbps`; the schema does not describe it.
     pub baseline_ebs_bandwidth_mbps: Option<BaselineEbsBandwidthMbpsRequest>,
+    /// CloudFormation property `BurstablePerformance`; the schema does not describe it.
     pub burstable_performance: Option<Value<BurstablePerformance>>,
+    /// CloudFormation property `CpuManufacturers`; the schema does not describe it.
     pub cpu_manufacturers: Option<List<Value<CpuManufacturers>>>,
+    /// CloudFormation property `ExcludedInstanceTypes`; the schema does not describe it.
     pub excluded_instance_types: Option<List<Value<String>>>,
+    /// CloudFormation property `InstanceGenerations`; the schema does not describe it.
     pub instance_generations: Option<List<Value<InstanceGenerations>>>,
+    /// CloudFormation property `LocalStorage`; the schema does not describe it.
     pub local_storage: Option<Value<LocalStorage>>,
+    /// CloudFormation property `LocalStorageTypes`; the schema does not describe it.
     pub local_storage_types: Option<List<Value<LocalStorageTypes>>>,
+    /// CloudFormation property `MaxSpotPriceAsPercentageOfOptimalOnDemandPrice`; the schema does not describe it.
     pub max_spot_price_as_percentage_of_optimal_on_demand_price: Option<Value<i64>>,
+    /// CloudFormation property `MemoryGiBPerVCpu`; the schema does not describe it.
     pub memory_gi_b_per_v_cpu: Option<MemoryGiBPerVCpuRequest>,
+    /// CloudFormation property `MemoryMiB`; the schema does not describe it.
     pub memory_mi_b: MemoryMiBRequest,
+    /// CloudFormation property `NetworkBandwidthGbps`; the schema does not describe it.
     pub network_bandwidth_gbps: Option<NetworkBandwidthGbpsRequest>,
+    /// CloudFormation property `NetworkInterfaceCount`; the schema does not describe it.
     pub network_interface_count: Option<NetworkInterfaceCountRequest>,
+    /// CloudFormation property `OnDemandMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub on_demand_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `RequireHibernateSupport`; the schema does not describe it.
     pub require_hibernate_support: Option<Value<bool>>,
+    /// CloudFormation property `SpotMaxPricePercentageOverLowestPrice`; the schema does not describe it.
     pub spot_max_price_percentage_over_lowest_price: Option<Value<i64>>,
+    /// CloudFormation property `TotalLocalStorageGB`; the schema does not describe it.
     pub total_local_storage_gb: Option<TotalLocalStorageGbRequest>,
+    /// CloudFormation property `VCpuCount`; the schema does not describe it.
     pub v_cpu_count: VCpuCountRangeRequest,
 }
 
@@ -825,6 +880,7 @@ impl Default for Value<ManagedDraining> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesLocalStorageConfiguration {
+    /// CloudFormation property `UseLocalStorage`; the schema does not describe it.
     pub use_local_storage: Option<Value<bool>>,
 }
 
@@ -877,7 +933,9 @@ impl Default for Value<ManagedInstancesMonitoringOptions> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesNetworkConfiguration {
+    /// CloudFormation property `SecurityGroups`; the schema does not describe it.
     pub security_groups: List<Value<String>>,
+    /// CloudFormation property `Subnets`; the schema does not describe it.
     pub subnets: List<Value<String>>,
 }
 
@@ -899,11 +957,15 @@ impl Validate for ManagedInstancesNetworkConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesProvider {
+    /// CloudFormation property `AutoRepairConfiguration`; the schema does not describe it.
     pub auto_repair_configuration: Option<AutoRepairConfiguration>,
     /// Defines how Amazon ECS Managed Instances optimizes the infrastructure in your capacity provider. Configure it to turn on or off the infrastructure optimization in your capacity provider, and to control the idle EC2 instances optimization delay.
     pub infrastructure_optimization: Option<InfrastructureOptimization>,
+    /// CloudFormation property `InfrastructureRoleArn`; the schema does not describe it.
     pub infrastructure_role_arn: Value<String>,
+    /// CloudFormation property `InstanceLaunchTemplate`; the schema does not describe it.
     pub instance_launch_template: InstanceLaunchTemplate,
+    /// CloudFormation property `PropagateTags`; the schema does not describe it.
     pub propagate_tags: Option<Value<PropagateTags>>,
 }
 
@@ -932,6 +994,7 @@ impl Validate for ManagedInstancesProvider {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesStorageConfiguration {
+    /// CloudFormation property `StorageSizeGiB`; the schema does not describe it.
     pub storage_size_gi_b: Value<i64>,
 }
 
@@ -953,10 +1016,15 @@ impl Validate for ManagedInstancesStorageConfiguration {
 /// The managed scaling settings for the Auto Scaling group capacity provider.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedScaling {
+    /// CloudFormation property `InstanceWarmupPeriod`; the schema does not describe it.
     pub instance_warmup_period: Option<Value<i64>>,
+    /// CloudFormation property `MaximumScalingStepSize`; the schema does not describe it.
     pub maximum_scaling_step_size: Option<Value<i64>>,
+    /// CloudFormation property `MinimumScalingStepSize`; the schema does not describe it.
     pub minimum_scaling_step_size: Option<Value<i64>>,
+    /// CloudFormation property `Status`; the schema does not describe it.
     pub status: Option<Value<Status>>,
+    /// CloudFormation property `TargetCapacity`; the schema does not describe it.
     pub target_capacity: Option<Value<i64>>,
 }
 
@@ -1028,7 +1096,9 @@ impl Default for Value<ManagedTerminationProtection> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryGiBPerVCpuRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1045,7 +1115,9 @@ impl Validate for MemoryGiBPerVCpuRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryMiBRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Value<i64>,
 }
 
@@ -1062,7 +1134,9 @@ impl Validate for MemoryMiBRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkBandwidthGbpsRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1079,7 +1153,9 @@ impl Validate for NetworkBandwidthGbpsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceCountRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<i64>>,
 }
 
@@ -1210,7 +1286,9 @@ impl Default for Value<Status> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -1242,7 +1320,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGbRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<f64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Option<Value<f64>>,
 }
 
@@ -1259,7 +1339,9 @@ impl Validate for TotalLocalStorageGbRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuCountRangeRequest {
+    /// CloudFormation property `Max`; the schema does not describe it.
     pub max: Option<Value<i64>>,
+    /// CloudFormation property `Min`; the schema does not describe it.
     pub min: Value<i64>,
 }
 

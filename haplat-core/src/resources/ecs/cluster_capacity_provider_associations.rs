@@ -47,9 +47,11 @@ impl Resource for ClusterCapacityProviderAssociations {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProviderStrategy {
+    /// CloudFormation property `Base`; the schema does not describe it.
     pub base: Option<Value<i64>>,
     /// If using ec2 auto-scaling, the name of the associated capacity provider. Otherwise FARGATE, FARGATE\_SPOT.
     pub capacity_provider: Value<String>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Option<Value<i64>>,
 }
 

@@ -17,7 +17,10 @@ pub struct Daemon {
     ///
     /// Changing it replaces the resource.
     pub cluster_arn: Option<Value<String>>,
+    /// CloudFormation property `Critical`; the schema does not describe it.
     pub critical: Option<Value<bool>>,
+    /// CloudFormation property `DaemonName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub daemon_name: Option<Value<String>>,
     /// The Amazon Resource Name (ARN) of the daemon task definition used by this revision.
@@ -30,6 +33,7 @@ pub struct Daemon {
     pub enable_execute_command: Option<Value<bool>>,
     /// Specifies whether tags are propagated from the daemon to the daemon tasks.
     pub propagate_tags: Option<Value<PropagateTags>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 

@@ -41,6 +41,7 @@ pub struct DaemonTaskDefinition {
     ///
     /// Changing it replaces the resource.
     pub pid_mode: Option<Value<PidMode>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// The short name or full Amazon Resource Name (ARN) of the IAM role that grants containers in the daemon task permission to call Amazon Web Services APIs on your behalf.
     ///
@@ -865,8 +866,11 @@ impl Validate for RepositoryCredentials {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestartPolicy {
+    /// CloudFormation property `Enabled`; the schema does not describe it.
     pub enabled: Option<Value<bool>>,
+    /// CloudFormation property `IgnoredExitCodes`; the schema does not describe it.
     pub ignored_exit_codes: Option<List<Value<i64>>>,
+    /// CloudFormation property `RestartAttemptPeriod`; the schema does not describe it.
     pub restart_attempt_period: Option<Value<i64>>,
 }
 

@@ -11,22 +11,39 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::ECS::ExpressGatewayService`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayService {
+    /// CloudFormation property `Cluster`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub cluster: Option<Value<String>>,
+    /// CloudFormation property `Cpu`; the schema does not describe it.
     pub cpu: Option<Value<String>>,
+    /// CloudFormation property `ExecutionRoleArn`; the schema does not describe it.
     pub execution_role_arn: Option<Value<String>>,
+    /// CloudFormation property `HealthCheckPath`; the schema does not describe it.
     pub health_check_path: Option<Value<String>>,
+    /// CloudFormation property `InfrastructureRoleArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub infrastructure_role_arn: Value<String>,
+    /// CloudFormation property `Memory`; the schema does not describe it.
     pub memory: Option<Value<String>>,
+    /// CloudFormation property `NetworkConfiguration`; the schema does not describe it.
     pub network_configuration: Option<ExpressGatewayServiceNetworkConfiguration>,
+    /// CloudFormation property `PrimaryContainer`; the schema does not describe it.
     pub primary_container: Option<ExpressGatewayContainer>,
+    /// CloudFormation property `ScalingTarget`; the schema does not describe it.
     pub scaling_target: Option<ExpressGatewayScalingTarget>,
+    /// CloudFormation property `ServiceName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub service_name: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TaskDefinitionArn`; the schema does not describe it.
     pub task_definition_arn: Option<Value<String>>,
+    /// CloudFormation property `TaskRoleArn`; the schema does not describe it.
     pub task_role_arn: Option<Value<String>>,
 }
 
@@ -153,12 +170,19 @@ impl Handle<ExpressGatewayService> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayContainer {
+    /// CloudFormation property `AwsLogsConfiguration`; the schema does not describe it.
     pub aws_logs_configuration: Option<ExpressGatewayServiceAwsLogsConfiguration>,
+    /// CloudFormation property `Command`; the schema does not describe it.
     pub command: Option<List<Value<String>>>,
+    /// CloudFormation property `ContainerPort`; the schema does not describe it.
     pub container_port: Option<Value<i64>>,
+    /// CloudFormation property `Environment`; the schema does not describe it.
     pub environment: Option<List<KeyValuePair>>,
+    /// CloudFormation property `Image`; the schema does not describe it.
     pub image: Value<String>,
+    /// CloudFormation property `RepositoryCredentials`; the schema does not describe it.
     pub repository_credentials: Option<ExpressGatewayRepositoryCredentials>,
+    /// CloudFormation property `Secrets`; the schema does not describe it.
     pub secrets: Option<List<Secret>>,
 }
 
@@ -190,6 +214,7 @@ impl Validate for ExpressGatewayContainer {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayRepositoryCredentials {
+    /// CloudFormation property `CredentialsParameter`; the schema does not describe it.
     pub credentials_parameter: Value<String>,
 }
 
@@ -209,9 +234,13 @@ impl Validate for ExpressGatewayRepositoryCredentials {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayScalingTarget {
+    /// CloudFormation property `AutoScalingMetric`; the schema does not describe it.
     pub auto_scaling_metric: Option<Value<ExpressGatewayServiceScalingMetric>>,
+    /// CloudFormation property `AutoScalingTargetValue`; the schema does not describe it.
     pub auto_scaling_target_value: Option<Value<i64>>,
+    /// CloudFormation property `MaxTaskCount`; the schema does not describe it.
     pub max_task_count: Option<Value<i64>>,
+    /// CloudFormation property `MinTaskCount`; the schema does not describe it.
     pub min_task_count: Option<Value<i64>>,
 }
 
@@ -230,7 +259,9 @@ impl Validate for ExpressGatewayScalingTarget {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayServiceAwsLogsConfiguration {
+    /// CloudFormation property `LogGroup`; the schema does not describe it.
     pub log_group: Value<String>,
+    /// CloudFormation property `LogStreamPrefix`; the schema does not describe it.
     pub log_stream_prefix: Value<String>,
 }
 
@@ -252,7 +283,9 @@ impl Validate for ExpressGatewayServiceAwsLogsConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayServiceNetworkConfiguration {
+    /// CloudFormation property `SecurityGroups`; the schema does not describe it.
     pub security_groups: Option<List<Value<String>>>,
+    /// CloudFormation property `Subnets`; the schema does not describe it.
     pub subnets: Option<List<Value<String>>>,
 }
 
@@ -309,7 +342,9 @@ impl Default for Value<ExpressGatewayServiceScalingMetric> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyValuePair {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -331,7 +366,9 @@ impl Validate for KeyValuePair {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Secret {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `ValueFrom`; the schema does not describe it.
     pub value_from: Value<String>,
 }
 
@@ -353,7 +390,9 @@ impl Validate for Secret {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -340,8 +340,12 @@ pub struct GatewayElbNetworkConfiguration {
     /// The inbound security group for the ALB.
     pub inbound_security_group: Option<Value<String>>,
     /// The IP address type for the ALB.
+    ///
+    /// Changing it (as `Configuration.HostSharedAlb.NetworkConfiguration.IpAddressType`) replaces the resource.
     pub ip_address_type: Option<Value<GatewayElbIpAddressType>>,
     /// The subnets for the ALB.
+    ///
+    /// Changing it (as `Configuration.HostSharedAlb.NetworkConfiguration.Subnets`) replaces the resource.
     pub subnets: Option<List<Value<String>>>,
 }
 
@@ -441,10 +445,16 @@ pub struct HostSharedAlbConfiguration {
     /// The network configuration for the gateway ALB.
     pub network_configuration: Option<GatewayElbNetworkConfiguration>,
     /// The port on which the ALB listens.
+    ///
+    /// Changing it (as `Configuration.HostSharedAlb.Port`) replaces the resource.
     pub port: Option<Value<i64>>,
     /// The protocol for the ALB listener.
+    ///
+    /// Changing it (as `Configuration.HostSharedAlb.Protocol`) replaces the resource.
     pub protocol: Option<Value<GatewayAlbProtocol>>,
     /// The scheme for the ALB.
+    ///
+    /// Changing it (as `Configuration.HostSharedAlb.Scheme`) replaces the resource.
     pub scheme: Option<Value<GatewayElbScheme>>,
     /// The test traffic rules for the gateway ALB.
     pub test_traffic_rules: Option<GatewayAlbTestTrafficRules>,
@@ -527,7 +537,9 @@ impl Default for Value<PropagateGatewayTags> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

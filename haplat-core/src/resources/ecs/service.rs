@@ -65,6 +65,7 @@ pub struct Service {
     pub enable_execute_command: Option<Value<bool>>,
     /// Determines whether to force a new deployment of the service. By default, deployments aren't forced. You can use this option to start a new deployment with no service definition changes. For example, you can update a service's tasks to use a newer Docker image with the same image/tag combination (`my_image:latest`) or to roll Fargate tasks onto a newer platform version.
     pub force_new_deployment: Option<ForceNewDeployment>,
+    /// CloudFormation property `GatewayConnectors`; the schema does not describe it.
     pub gateway_connectors: Option<List<GatewayConnector>>,
     /// The period of time, in seconds, that the Amazon ECS service scheduler ignores unhealthy Elastic Load Balancing, VPC Lattice, and container health checks after a task has first started. If you do not specify a health check grace period value, the default value of 0 is used. If you do not use any of the health checks, then `healthCheckGracePeriodSeconds` is unused.
     /// If your service has more running tasks than desired, unhealthy tasks in the grace period might be stopped to reach the desired count.
@@ -981,8 +982,11 @@ impl Default for Value<Format> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnector {
+    /// CloudFormation property `Filters`; the schema does not describe it.
     pub filters: Option<GatewayConnectorFilters>,
+    /// CloudFormation property `HealthCheck`; the schema does not describe it.
     pub health_check: Option<GatewayConnectorHealthCheck>,
+    /// CloudFormation property `PortName`; the schema does not describe it.
     pub port_name: Value<String>,
 }
 
@@ -1007,6 +1011,7 @@ impl Validate for GatewayConnector {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorFilters {
+    /// CloudFormation property `AccessTypes`; the schema does not describe it.
     pub access_types: Option<List<Value<AccessTypes>>>,
 }
 
@@ -1028,13 +1033,21 @@ impl Validate for GatewayConnectorFilters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorHealthCheck {
+    /// CloudFormation property `HealthCheckIntervalSeconds`; the schema does not describe it.
     pub health_check_interval_seconds: Option<Value<i64>>,
+    /// CloudFormation property `HealthCheckPath`; the schema does not describe it.
     pub health_check_path: Option<Value<String>>,
+    /// CloudFormation property `HealthCheckPort`; the schema does not describe it.
     pub health_check_port: Option<Value<i64>>,
+    /// CloudFormation property `HealthCheckProtocol`; the schema does not describe it.
     pub health_check_protocol: Option<Value<HealthCheckProtocol>>,
+    /// CloudFormation property `HealthCheckTimeoutSeconds`; the schema does not describe it.
     pub health_check_timeout_seconds: Option<Value<i64>>,
+    /// CloudFormation property `HealthyThresholdCount`; the schema does not describe it.
     pub healthy_threshold_count: Option<Value<i64>>,
+    /// CloudFormation property `Matcher`; the schema does not describe it.
     pub matcher: Option<GatewayConnectorHealthCheckMatcher>,
+    /// CloudFormation property `UnhealthyThresholdCount`; the schema does not describe it.
     pub unhealthy_threshold_count: Option<Value<i64>>,
 }
 
@@ -1057,7 +1070,9 @@ impl Validate for GatewayConnectorHealthCheck {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorHealthCheckMatcher {
+    /// CloudFormation property `GrpcCode`; the schema does not describe it.
     pub grpc_code: Option<Value<String>>,
+    /// CloudFormation property `HttpCode`; the schema does not describe it.
     pub http_code: Option<Value<String>>,
 }
 
@@ -1111,7 +1126,9 @@ impl Default for Value<HealthCheckProtocol> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HookTimeoutConfig {
+    /// CloudFormation property `Action`; the schema does not describe it.
     pub action: Option<Value<Action>>,
+    /// CloudFormation property `TimeoutInMinutes`; the schema does not describe it.
     pub timeout_in_minutes: Option<Value<i64>>,
 }
 
@@ -1890,6 +1907,7 @@ pub struct ServiceConnectConfiguration {
     /// The configuration for Service Connect access logging. Access logs capture detailed information about requests made to your service, including request patterns, response codes, and timing data. They can be useful for debugging connectivity issues, monitoring service performance, and auditing service-to-service communication for security and compliance purposes.
     /// To enable access logs, you must also specify a `logConfiguration` in the `serviceConnectConfiguration`.
     pub access_log_configuration: Option<ServiceConnectAccessLogConfiguration>,
+    /// CloudFormation property `ContainerConfigurations`; the schema does not describe it.
     pub container_configurations: Option<List<ServiceConnectContainerConfiguration>>,
     /// Specifies whether to use Service Connect with this service.
     pub enabled: Value<bool>,
@@ -1937,6 +1955,7 @@ impl Validate for ServiceConnectConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectContainerConfiguration {
+    /// CloudFormation property `LogLevel`; the schema does not describe it.
     pub log_level: Option<Value<LogLevel>>,
 }
 
@@ -2023,7 +2042,9 @@ impl Validate for ServiceConnectTestTrafficRules {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectTestTrafficRulesHeader {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<ServiceConnectTestTrafficRulesHeaderValue>,
 }
 
@@ -2047,6 +2068,7 @@ impl Validate for ServiceConnectTestTrafficRulesHeader {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectTestTrafficRulesHeaderValue {
+    /// CloudFormation property `Exact`; the schema does not describe it.
     pub exact: Value<String>,
 }
 
@@ -2616,6 +2638,7 @@ impl Validate for VpcLatticeAdvancedConfiguration {}
 /// The VPC Lattice configuration for your service that holds the information for the target group(s) Amazon ECS tasks will be registered to.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VpcLatticeConfiguration {
+    /// The advanced settings for VPC Lattice used in blue/green deployments. Specify the alternate target group and listener rules required for traffic shifting during blue/green deployments. For more information, see \[Required resources for Amazon ECS blue/green deployments\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
     pub advanced_configuration: Option<VpcLatticeAdvancedConfiguration>,
     /// The name of the port mapping to register in the VPC Lattice target group. This is the name of the `portMapping` you defined in your task definition.
     pub port_name: Value<String>,

@@ -43,6 +43,8 @@ pub struct TaskDefinition {
     ///
     /// Changing it replaces the resource.
     pub family: Option<Value<String>>,
+    /// CloudFormation property `InferenceAccelerators`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub inference_accelerators: Option<List<InferenceAccelerator>>,
     /// The IPC resource namespace to use for the containers in the task. The valid values are `host`, `task`, or `none`. If `host` is specified, then all containers within the tasks that specified the `host` IPC mode on the same container instance share the same IPC resources with the host Amazon EC2 instance. If `task` is specified, all containers within the specified task share the same IPC resources. If `none` is specified, then IPC resources within the containers of a task are private and not shared with other containers in a task or on the container instance. If no value is specified, then the IPC resource namespace sharing depends on the Docker daemon setting on the container instance.
@@ -1009,7 +1011,9 @@ impl Default for Value<Iam> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InferenceAccelerator {
+    /// CloudFormation property `DeviceName`; the schema does not describe it.
     pub device_name: Option<Value<String>>,
+    /// CloudFormation property `DeviceType`; the schema does not describe it.
     pub device_type: Option<Value<String>>,
 }
 
@@ -1773,6 +1777,7 @@ impl Default for Value<RequiresCompatibilities> {
 /// The type and amount of a resource to assign to a container. The supported resource types are GPUs, Neuron devices, and Elastic Inference accelerators. For more information, see \[Working with GPUs on Amazon ECS\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-gpu.html>) or \[Working with Amazon Elastic Inference on Amazon ECS\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-inference.html>) in the \*Amazon Elastic Container Service Developer Guide\*
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceRequirement {
+    /// CloudFormation property `SharingStrategy`; the schema does not describe it.
     pub sharing_strategy: Option<SharingStrategy>,
     /// The type of resource to assign to a container.
     pub type_: Value<ResourceRequirementType>,
@@ -1993,6 +1998,7 @@ impl Validate for Secret {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SharingStrategy {
+    /// CloudFormation property `NvidiaMps`; the schema does not describe it.
     pub nvidia_mps: NvidiaMpsAllocation,
 }
 

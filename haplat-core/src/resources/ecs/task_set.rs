@@ -11,6 +11,8 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::ECS::TaskSet`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskSet {
+    /// CloudFormation property `CapacityProviderStrategy`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub capacity_provider_strategy: Option<List<CapacityProviderStrategyItem>>,
     /// The short name or full Amazon Resource Name (ARN) of the cluster that hosts the service to create the task set in.
@@ -25,6 +27,8 @@ pub struct TaskSet {
     ///
     /// Changing it replaces the resource.
     pub launch_type: Option<Value<LaunchType>>,
+    /// CloudFormation property `LoadBalancers`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub load_balancers: Option<List<LoadBalancer>>,
     /// An object representing the network configuration for a task or service.
@@ -45,6 +49,7 @@ pub struct TaskSet {
     ///
     /// Changing it replaces the resource.
     pub service_registries: Option<List<ServiceRegistry>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// The short name or full Amazon Resource Name (ARN) of the task definition for the tasks in the task set to use.
     ///
@@ -175,8 +180,11 @@ impl Validate for AwsVpcConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProviderStrategyItem {
+    /// CloudFormation property `Base`; the schema does not describe it.
     pub base: Option<Value<i64>>,
+    /// CloudFormation property `CapacityProvider`; the schema does not describe it.
     pub capacity_provider: Option<Value<String>>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Option<Value<i64>>,
 }
 
@@ -338,7 +346,9 @@ impl Validate for ServiceRegistry {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

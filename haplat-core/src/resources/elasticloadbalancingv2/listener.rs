@@ -35,6 +35,7 @@ pub struct Listener {
     /// \[HTTPS and TLS listeners\] The security policy that defines which protocols and ciphers are supported. For more information, see \[Security policies\](<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html>) in the \*Application Load Balancers Guide\* and \[Security policies\](<https://docs.aws.amazon.com/elasticloadbalancing/latest/network/describe-ssl-policies.html>) in the \*Network Load Balancers Guide\*.
     /// \[HTTPS listeners\] Updating the security policy can result in interruptions if the load balancer is handling a high volume of traffic. To decrease the possibility of an interruption if your load balancer is handling a high volume of traffic, create an additional load balancer or request an LCU reservation.
     pub ssl_policy: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -442,8 +443,11 @@ impl Validate for JwtValidationActionAdditionalClaim {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JwtValidationConfig {
+    /// CloudFormation property `AdditionalClaims`; the schema does not describe it.
     pub additional_claims: Option<List<JwtValidationActionAdditionalClaim>>,
+    /// CloudFormation property `Issuer`; the schema does not describe it.
     pub issuer: Value<String>,
+    /// CloudFormation property `JwksEndpoint`; the schema does not describe it.
     pub jwks_endpoint: Value<String>,
 }
 

@@ -11,7 +11,10 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::ElasticLoadBalancingV2::ListenerCertificate`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListenerCertificate {
+    /// CloudFormation property `Certificates`; the schema does not describe it.
     pub certificates: List<Certificate>,
+    /// CloudFormation property `ListenerArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub listener_arn: Value<String>,
 }
@@ -48,6 +51,7 @@ impl Handle<ListenerCertificate> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Certificate {
+    /// CloudFormation property `CertificateArn`; the schema does not describe it.
     pub certificate_arn: Option<Value<String>>,
 }
 

@@ -25,7 +25,9 @@ pub struct ListenerRule {
     /// The rule priority. A listener can't have multiple rules with the same priority.
     /// If you try to reorder rules by updating their priorities, do not specify a new priority if an existing rule already uses this priority, as this can cause an error. If you need to reuse a priority with a different rule, you must remove it as a priority first, and then specify it in a subsequent update.
     pub priority: Value<i64>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `Transforms`; the schema does not describe it.
     pub transforms: Option<List<Transform>>,
 }
 
@@ -349,6 +351,7 @@ impl Validate for ForwardConfig {}
 /// Information about a host header condition.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostHeaderConfig {
+    /// CloudFormation property `RegexValues`; the schema does not describe it.
     pub regex_values: Option<List<Value<String>>>,
     /// The host names. The maximum length of each string is 128 characters. The comparison is case insensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character). You must include at least one "." character. You can include only alphabetical characters after the final "." character.
     /// If you specify multiple strings, the condition is satisfied if one of the strings matches the host name.
@@ -372,6 +375,7 @@ impl Validate for HostHeaderConfig {}
 pub struct HttpHeaderConfig {
     /// The name of the HTTP header field. The maximum size is 40 characters. The header name is case insensitive. The allowed characters are specified by RFC 7230. Wildcards are not supported.
     pub http_header_name: Option<Value<String>>,
+    /// CloudFormation property `RegexValues`; the schema does not describe it.
     pub regex_values: Option<List<Value<String>>>,
     /// The strings to compare against the value of the HTTP header. The maximum length of each string is 128 characters. The comparison strings are case insensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character).
     /// If the same header appears multiple times in the request, we search them in order until a match is found.
@@ -478,8 +482,11 @@ impl Validate for JwtValidationActionAdditionalClaim {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JwtValidationConfig {
+    /// CloudFormation property `AdditionalClaims`; the schema does not describe it.
     pub additional_claims: Option<List<JwtValidationActionAdditionalClaim>>,
+    /// CloudFormation property `Issuer`; the schema does not describe it.
     pub issuer: Value<String>,
+    /// CloudFormation property `JwksEndpoint`; the schema does not describe it.
     pub jwks_endpoint: Value<String>,
 }
 
@@ -548,6 +555,7 @@ impl Default for Value<OnUnauthenticatedRequest> {
 /// Information about a path pattern condition.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathPatternConfig {
+    /// CloudFormation property `RegexValues`; the schema does not describe it.
     pub regex_values: Option<List<Value<String>>>,
     /// The path patterns to compare against the request URL. The maximum size of each string is 128 characters. The comparison is case sensitive. The following wildcard characters are supported: \* (matches 0 or more characters) and ? (matches exactly 1 character).
     /// If you specify multiple strings, the condition is satisfied if one of them matches the request URL. The path pattern is compared only to the path of the URL, not to its query string.
@@ -694,6 +702,7 @@ impl Validate for RewriteConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RewriteConfigObject {
+    /// CloudFormation property `Rewrites`; the schema does not describe it.
     pub rewrites: List<RewriteConfig>,
 }
 
@@ -784,6 +793,7 @@ impl Validate for RuleCondition {
 /// For Application Load Balancers, use `Values` to specify CIDR ranges. For Network Load Balancers, use `IpAddressType` to match on the IP address type of the source traffic.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SourceIpConfig {
+    /// CloudFormation property `IpAddressType`; the schema does not describe it.
     pub ip_address_type: Option<Value<IpAddressType>>,
     /// The source IP addresses, in CIDR format. You can use both IPv4 and IPv6 addresses. Wildcards are not supported.
     /// If you specify multiple addresses, the condition is satisfied if the source IP address of the request matches one of the CIDR blocks. This condition is not satisfied by the addresses in the X-Forwarded-For header.
@@ -917,8 +927,11 @@ impl Validate for TargetGroupTuple {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transform {
+    /// CloudFormation property `HostHeaderRewriteConfig`; the schema does not describe it.
     pub host_header_rewrite_config: Option<RewriteConfigObject>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<TransformType>,
+    /// CloudFormation property `UrlRewriteConfig`; the schema does not describe it.
     pub url_rewrite_config: Option<RewriteConfigObject>,
 }
 

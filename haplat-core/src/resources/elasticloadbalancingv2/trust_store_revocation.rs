@@ -49,9 +49,13 @@ impl Handle<TrustStoreRevocation> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RevocationContent {
+    /// CloudFormation property `RevocationType`; the schema does not describe it.
     pub revocation_type: Option<Value<RevocationType>>,
+    /// CloudFormation property `S3Bucket`; the schema does not describe it.
     pub s3_bucket: Option<Value<String>>,
+    /// CloudFormation property `S3Key`; the schema does not describe it.
     pub s3_key: Option<Value<String>>,
+    /// CloudFormation property `S3ObjectVersion`; the schema does not describe it.
     pub s3_object_version: Option<Value<String>>,
 }
 

@@ -13,10 +13,13 @@ use crate::value::{Expr, PropMap, Value};
 pub struct ApiDestination {
     /// The arn of the connection.
     pub connection_arn: Value<String>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `HttpMethod`; the schema does not describe it.
     pub http_method: Value<HttpMethod>,
     /// Url endpoint to invoke.
     pub invocation_endpoint: Value<String>,
+    /// CloudFormation property `InvocationRateLimitPerSecond`; the schema does not describe it.
     pub invocation_rate_limit_per_second: Option<Value<i64>>,
     /// Name of the apiDestination.
     ///

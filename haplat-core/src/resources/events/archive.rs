@@ -11,12 +11,20 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::Events::Archive`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Archive {
+    /// CloudFormation property `ArchiveName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub archive_name: Option<Value<String>>,
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `EventPattern`; the schema does not describe it.
     pub event_pattern: Option<JsonValue>,
+    /// CloudFormation property `KmsKeyIdentifier`; the schema does not describe it.
     pub kms_key_identifier: Option<Value<String>>,
+    /// CloudFormation property `RetentionDays`; the schema does not describe it.
     pub retention_days: Option<Value<i64>>,
+    /// CloudFormation property `SourceArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub source_arn: Value<String>,
 }

@@ -11,12 +11,15 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Events::Connection`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Connection {
+    /// CloudFormation property `AuthParameters`; the schema does not describe it.
     pub auth_parameters: Option<AuthParameters>,
+    /// CloudFormation property `AuthorizationType`; the schema does not describe it.
     pub authorization_type: Option<Value<AuthorizationType>>,
     /// Description of the connection.
     pub description: Option<Value<String>>,
     /// The private resource the HTTP request will be sent to.
     pub invocation_connectivity_parameters: Option<InvocationConnectivityParameters>,
+    /// CloudFormation property `KmsKeyIdentifier`; the schema does not describe it.
     pub kms_key_identifier: Option<Value<String>>,
     /// Name of the connection.
     ///
@@ -99,7 +102,9 @@ impl Handle<Connection> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiKeyAuthParameters {
+    /// CloudFormation property `ApiKeyName`; the schema does not describe it.
     pub api_key_name: Value<String>,
+    /// CloudFormation property `ApiKeyValue`; the schema does not describe it.
     pub api_key_value: Value<String>,
 }
 
@@ -131,10 +136,15 @@ impl Validate for ApiKeyAuthParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthParameters {
+    /// CloudFormation property `ApiKeyAuthParameters`; the schema does not describe it.
     pub api_key_auth_parameters: Option<ApiKeyAuthParameters>,
+    /// CloudFormation property `BasicAuthParameters`; the schema does not describe it.
     pub basic_auth_parameters: Option<BasicAuthParameters>,
+    /// CloudFormation property `ConnectivityParameters`; the schema does not describe it.
     pub connectivity_parameters: Option<ConnectivityParameters>,
+    /// CloudFormation property `InvocationHttpParameters`; the schema does not describe it.
     pub invocation_http_parameters: Option<ConnectionHttpParameters>,
+    /// CloudFormation property `OAuthParameters`; the schema does not describe it.
     pub o_auth_parameters: Option<OAuthParameters>,
 }
 
@@ -213,7 +223,9 @@ impl Default for Value<AuthorizationType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicAuthParameters {
+    /// CloudFormation property `Password`; the schema does not describe it.
     pub password: Value<String>,
+    /// CloudFormation property `Username`; the schema does not describe it.
     pub username: Value<String>,
 }
 
@@ -245,7 +257,9 @@ impl Validate for BasicAuthParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientParameters {
+    /// CloudFormation property `ClientID`; the schema does not describe it.
     pub client_id: Value<String>,
+    /// CloudFormation property `ClientSecret`; the schema does not describe it.
     pub client_secret: Value<String>,
 }
 
@@ -277,8 +291,11 @@ impl Validate for ClientParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionHttpParameters {
+    /// CloudFormation property `BodyParameters`; the schema does not describe it.
     pub body_parameters: Option<List<Parameter>>,
+    /// CloudFormation property `HeaderParameters`; the schema does not describe it.
     pub header_parameters: Option<List<Parameter>>,
+    /// CloudFormation property `QueryStringParameters`; the schema does not describe it.
     pub query_string_parameters: Option<List<Parameter>>,
 }
 
@@ -308,6 +325,7 @@ impl Validate for ConnectionHttpParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectivityParameters {
+    /// CloudFormation property `ResourceParameters`; the schema does not describe it.
     pub resource_parameters: ResourceParameters,
 }
 
@@ -369,6 +387,7 @@ impl Default for Value<HttpMethod> {
 /// The private resource the HTTP request will be sent to.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InvocationConnectivityParameters {
+    /// CloudFormation property `ResourceParameters`; the schema does not describe it.
     pub resource_parameters: ResourceParameters,
 }
 
@@ -389,9 +408,13 @@ impl Validate for InvocationConnectivityParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OAuthParameters {
+    /// CloudFormation property `AuthorizationEndpoint`; the schema does not describe it.
     pub authorization_endpoint: Value<String>,
+    /// CloudFormation property `ClientParameters`; the schema does not describe it.
     pub client_parameters: ClientParameters,
+    /// CloudFormation property `HttpMethod`; the schema does not describe it.
     pub http_method: Value<HttpMethod>,
+    /// CloudFormation property `OAuthHttpParameters`; the schema does not describe it.
     pub o_auth_http_parameters: Option<ConnectionHttpParameters>,
 }
 
@@ -425,8 +448,11 @@ impl Validate for OAuthParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameter {
+    /// CloudFormation property `IsValueSecret`; the schema does not describe it.
     pub is_value_secret: Option<Value<bool>>,
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -459,7 +485,9 @@ impl Validate for Parameter {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceParameters {
+    /// CloudFormation property `ResourceAssociationArn`; the schema does not describe it.
     pub resource_association_arn: Option<Value<String>>,
+    /// CloudFormation property `ResourceConfigurationArn`; the schema does not describe it.
     pub resource_configuration_arn: Value<String>,
 }
 

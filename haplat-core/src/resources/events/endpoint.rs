@@ -11,12 +11,19 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Events::Endpoint`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Endpoint {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `EventBuses`; the schema does not describe it.
     pub event_buses: List<EndpointEventBus>,
+    /// CloudFormation property `Name`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `ReplicationConfig`; the schema does not describe it.
     pub replication_config: Option<ReplicationConfig>,
+    /// CloudFormation property `RoleArn`; the schema does not describe it.
     pub role_arn: Option<Value<String>>,
+    /// CloudFormation property `RoutingConfig`; the schema does not describe it.
     pub routing_config: RoutingConfig,
 }
 
@@ -100,6 +107,7 @@ impl Handle<Endpoint> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointEventBus {
+    /// CloudFormation property `EventBusArn`; the schema does not describe it.
     pub event_bus_arn: Value<String>,
 }
 
@@ -124,7 +132,9 @@ impl Validate for EndpointEventBus {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FailoverConfig {
+    /// CloudFormation property `Primary`; the schema does not describe it.
     pub primary: Primary,
+    /// CloudFormation property `Secondary`; the schema does not describe it.
     pub secondary: Secondary,
 }
 
@@ -148,6 +158,7 @@ impl Validate for FailoverConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Primary {
+    /// CloudFormation property `HealthCheck`; the schema does not describe it.
     pub health_check: Value<String>,
 }
 
@@ -172,6 +183,7 @@ impl Validate for Primary {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationConfig {
+    /// CloudFormation property `State`; the schema does not describe it.
     pub state: Value<ReplicationState>,
 }
 
@@ -228,6 +240,7 @@ impl Default for Value<ReplicationState> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoutingConfig {
+    /// CloudFormation property `FailoverConfig`; the schema does not describe it.
     pub failover_config: FailoverConfig,
 }
 
@@ -248,6 +261,7 @@ impl Validate for RoutingConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Secondary {
+    /// CloudFormation property `Route`; the schema does not describe it.
     pub route: Value<String>,
 }
 

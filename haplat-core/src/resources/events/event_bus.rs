@@ -116,6 +116,7 @@ impl Handle<EventBus> {
 /// Dead Letter Queue for the event bus.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeadLetterConfig {
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Option<Value<String>>,
 }
 
@@ -235,7 +236,9 @@ impl Validate for LogConfig {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -21,6 +21,7 @@ pub struct EventBusPolicy {
     pub event_bus_name: Option<Value<String>>,
     /// The 12-digit AWS account ID that you are permitting to put events to your default event bus. Specify "\*" to permit any account to put events to your default event bus.
     pub principal: Option<Value<String>>,
+    /// CloudFormation property `Statement`; the schema does not describe it.
     pub statement: Option<JsonValue>,
     /// An identifier string for the external account that you are granting permissions to
     ///

@@ -103,6 +103,7 @@ impl Handle<Rule> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppSyncParameters {
+    /// CloudFormation property `GraphQLOperation`; the schema does not describe it.
     pub graph_ql_operation: Value<String>,
 }
 
@@ -159,8 +160,11 @@ impl Default for Value<AssignPublicIp> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsVpcConfiguration {
+    /// CloudFormation property `AssignPublicIp`; the schema does not describe it.
     pub assign_public_ip: Option<Value<AssignPublicIp>>,
+    /// CloudFormation property `SecurityGroups`; the schema does not describe it.
     pub security_groups: Option<List<Value<String>>>,
+    /// CloudFormation property `Subnets`; the schema does not describe it.
     pub subnets: List<Value<String>>,
 }
 
@@ -182,6 +186,7 @@ impl Validate for AwsVpcConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchArrayProperties {
+    /// CloudFormation property `Size`; the schema does not describe it.
     pub size: Option<Value<i64>>,
 }
 
@@ -197,9 +202,13 @@ impl Validate for BatchArrayProperties {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchParameters {
+    /// CloudFormation property `ArrayProperties`; the schema does not describe it.
     pub array_properties: Option<BatchArrayProperties>,
+    /// CloudFormation property `JobDefinition`; the schema does not describe it.
     pub job_definition: Value<String>,
+    /// CloudFormation property `JobName`; the schema does not describe it.
     pub job_name: Value<String>,
+    /// CloudFormation property `RetryStrategy`; the schema does not describe it.
     pub retry_strategy: Option<BatchRetryStrategy>,
 }
 
@@ -223,6 +232,7 @@ impl Validate for BatchParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchRetryStrategy {
+    /// CloudFormation property `Attempts`; the schema does not describe it.
     pub attempts: Option<Value<i64>>,
 }
 
@@ -238,8 +248,11 @@ impl Validate for BatchRetryStrategy {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProviderStrategyItem {
+    /// CloudFormation property `Base`; the schema does not describe it.
     pub base: Option<Value<i64>>,
+    /// CloudFormation property `CapacityProvider`; the schema does not describe it.
     pub capacity_provider: Value<String>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Option<Value<i64>>,
 }
 
@@ -269,6 +282,7 @@ impl Validate for CapacityProviderStrategyItem {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeadLetterConfig {
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Option<Value<String>>,
 }
 
@@ -290,19 +304,33 @@ impl Validate for DeadLetterConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsParameters {
+    /// CloudFormation property `CapacityProviderStrategy`; the schema does not describe it.
     pub capacity_provider_strategy: Option<List<CapacityProviderStrategyItem>>,
+    /// CloudFormation property `EnableECSManagedTags`; the schema does not describe it.
     pub enable_ecs_managed_tags: Option<Value<bool>>,
+    /// CloudFormation property `EnableExecuteCommand`; the schema does not describe it.
     pub enable_execute_command: Option<Value<bool>>,
+    /// CloudFormation property `Group`; the schema does not describe it.
     pub group: Option<Value<String>>,
+    /// CloudFormation property `LaunchType`; the schema does not describe it.
     pub launch_type: Option<Value<LaunchType>>,
+    /// CloudFormation property `NetworkConfiguration`; the schema does not describe it.
     pub network_configuration: Option<NetworkConfiguration>,
+    /// CloudFormation property `PlacementConstraints`; the schema does not describe it.
     pub placement_constraints: Option<List<PlacementConstraint>>,
+    /// CloudFormation property `PlacementStrategies`; the schema does not describe it.
     pub placement_strategies: Option<List<PlacementStrategy>>,
+    /// CloudFormation property `PlatformVersion`; the schema does not describe it.
     pub platform_version: Option<Value<String>>,
+    /// CloudFormation property `PropagateTags`; the schema does not describe it.
     pub propagate_tags: Option<Value<PropagateTags>>,
+    /// CloudFormation property `ReferenceId`; the schema does not describe it.
     pub reference_id: Option<Value<String>>,
+    /// CloudFormation property `TagList`; the schema does not describe it.
     pub tag_list: Option<List<Tag>>,
+    /// CloudFormation property `TaskCount`; the schema does not describe it.
     pub task_count: Option<Value<i64>>,
+    /// CloudFormation property `TaskDefinitionArn`; the schema does not describe it.
     pub task_definition_arn: Value<String>,
 }
 
@@ -352,8 +380,11 @@ impl Validate for EcsParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HttpParameters {
+    /// CloudFormation property `HeaderParameters`; the schema does not describe it.
     pub header_parameters: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `PathParameterValues`; the schema does not describe it.
     pub path_parameter_values: Option<List<Value<String>>>,
+    /// CloudFormation property `QueryStringParameters`; the schema does not describe it.
     pub query_string_parameters: Option<BTreeMap<String, Value<String>>>,
 }
 
@@ -371,7 +402,9 @@ impl Validate for HttpParameters {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputTransformer {
+    /// CloudFormation property `InputPathsMap`; the schema does not describe it.
     pub input_paths_map: Option<BTreeMap<String, Value<String>>>,
+    /// CloudFormation property `InputTemplate`; the schema does not describe it.
     pub input_template: Value<String>,
 }
 
@@ -394,6 +427,7 @@ impl Validate for InputTransformer {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KinesisParameters {
+    /// CloudFormation property `PartitionKeyPath`; the schema does not describe it.
     pub partition_key_path: Value<String>,
 }
 
@@ -455,6 +489,7 @@ impl Default for Value<LaunchType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkConfiguration {
+    /// CloudFormation property `AwsVpcConfiguration`; the schema does not describe it.
     pub aws_vpc_configuration: Option<AwsVpcConfiguration>,
 }
 
@@ -476,7 +511,9 @@ impl Validate for NetworkConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementConstraint {
+    /// CloudFormation property `Expression`; the schema does not describe it.
     pub expression: Option<Value<String>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Option<Value<Type>>,
 }
 
@@ -499,7 +536,9 @@ impl Validate for PlacementConstraint {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementStrategy {
+    /// CloudFormation property `Field`; the schema does not describe it.
     pub field: Option<Value<String>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Option<Value<String>>,
 }
 
@@ -550,12 +589,19 @@ impl Default for Value<PropagateTags> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RedshiftDataParameters {
+    /// CloudFormation property `Database`; the schema does not describe it.
     pub database: Value<String>,
+    /// CloudFormation property `DbUser`; the schema does not describe it.
     pub db_user: Option<Value<String>>,
+    /// CloudFormation property `SecretManagerArn`; the schema does not describe it.
     pub secret_manager_arn: Option<Value<String>>,
+    /// CloudFormation property `Sql`; the schema does not describe it.
     pub sql: Option<Value<String>>,
+    /// CloudFormation property `Sqls`; the schema does not describe it.
     pub sqls: Option<List<Value<String>>>,
+    /// CloudFormation property `StatementName`; the schema does not describe it.
     pub statement_name: Option<Value<String>>,
+    /// CloudFormation property `WithEvent`; the schema does not describe it.
     pub with_event: Option<Value<bool>>,
 }
 
@@ -598,7 +644,9 @@ impl Validate for RedshiftDataParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RetryPolicy {
+    /// CloudFormation property `MaximumEventAgeInSeconds`; the schema does not describe it.
     pub maximum_event_age_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `MaximumRetryAttempts`; the schema does not describe it.
     pub maximum_retry_attempts: Option<Value<i64>>,
 }
 
@@ -624,6 +672,7 @@ impl Validate for RetryPolicy {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCommandParameters {
+    /// CloudFormation property `RunCommandTargets`; the schema does not describe it.
     pub run_command_targets: List<RunCommandTarget>,
 }
 
@@ -645,7 +694,9 @@ impl Validate for RunCommandParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCommandTarget {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Values`; the schema does not describe it.
     pub values: List<Value<String>>,
 }
 
@@ -674,7 +725,9 @@ impl Validate for RunCommandTarget {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SageMakerPipelineParameter {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -703,6 +756,7 @@ impl Validate for SageMakerPipelineParameter {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SageMakerPipelineParameters {
+    /// CloudFormation property `PipelineParameterList`; the schema does not describe it.
     pub pipeline_parameter_list: Option<List<SageMakerPipelineParameter>>,
 }
 
@@ -724,6 +778,7 @@ impl Validate for SageMakerPipelineParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SqsParameters {
+    /// CloudFormation property `MessageGroupId`; the schema does not describe it.
     pub message_group_id: Value<String>,
 }
 
@@ -785,7 +840,9 @@ impl Default for Value<State> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -811,22 +868,39 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
+    /// CloudFormation property `AppSyncParameters`; the schema does not describe it.
     pub app_sync_parameters: Option<AppSyncParameters>,
+    /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Value<String>,
+    /// CloudFormation property `BatchParameters`; the schema does not describe it.
     pub batch_parameters: Option<BatchParameters>,
+    /// CloudFormation property `DeadLetterConfig`; the schema does not describe it.
     pub dead_letter_config: Option<DeadLetterConfig>,
+    /// CloudFormation property `EcsParameters`; the schema does not describe it.
     pub ecs_parameters: Option<EcsParameters>,
+    /// CloudFormation property `HttpParameters`; the schema does not describe it.
     pub http_parameters: Option<HttpParameters>,
+    /// CloudFormation property `Id`; the schema does not describe it.
     pub id: Value<String>,
+    /// CloudFormation property `Input`; the schema does not describe it.
     pub input: Option<Value<String>>,
+    /// CloudFormation property `InputPath`; the schema does not describe it.
     pub input_path: Option<Value<String>>,
+    /// CloudFormation property `InputTransformer`; the schema does not describe it.
     pub input_transformer: Option<InputTransformer>,
+    /// CloudFormation property `KinesisParameters`; the schema does not describe it.
     pub kinesis_parameters: Option<KinesisParameters>,
+    /// CloudFormation property `RedshiftDataParameters`; the schema does not describe it.
     pub redshift_data_parameters: Option<RedshiftDataParameters>,
+    /// CloudFormation property `RetryPolicy`; the schema does not describe it.
     pub retry_policy: Option<RetryPolicy>,
+    /// CloudFormation property `RoleArn`; the schema does not describe it.
     pub role_arn: Option<Value<String>>,
+    /// CloudFormation property `RunCommandParameters`; the schema does not describe it.
     pub run_command_parameters: Option<RunCommandParameters>,
+    /// CloudFormation property `SageMakerPipelineParameters`; the schema does not describe it.
     pub sage_maker_pipeline_parameters: Option<SageMakerPipelineParameters>,
+    /// CloudFormation property `SqsParameters`; the schema does not describe it.
     pub sqs_parameters: Option<SqsParameters>,
 }
 

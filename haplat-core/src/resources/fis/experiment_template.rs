@@ -15,13 +15,17 @@ pub struct ExperimentTemplate {
     pub actions: Option<BTreeMap<String, ExperimentTemplateAction>>,
     /// A description for the experiment template.
     pub description: Value<String>,
+    /// CloudFormation property `ExperimentOptions`; the schema does not describe it.
     pub experiment_options: Option<ExperimentTemplateExperimentOptions>,
+    /// CloudFormation property `ExperimentReportConfiguration`; the schema does not describe it.
     pub experiment_report_configuration: Option<ExperimentTemplateExperimentReportConfiguration>,
+    /// CloudFormation property `LogConfiguration`; the schema does not describe it.
     pub log_configuration: Option<ExperimentTemplateLogConfiguration>,
     /// The Amazon Resource Name (ARN) of an IAM role that grants the AWS FIS service permission to perform service actions on your behalf.
     pub role_arn: Value<String>,
     /// One or more stop conditions.
     pub stop_conditions: List<ExperimentTemplateStopCondition>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<BTreeMap<String, Value<String>>>,
     /// The targets for the experiment.
     pub targets: BTreeMap<String, ExperimentTemplateTarget>,
@@ -135,6 +139,7 @@ impl Default for Value<AccountTargeting> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchDashboard {
+    /// CloudFormation property `DashboardIdentifier`; the schema does not describe it.
     pub dashboard_identifier: Value<String>,
 }
 
@@ -159,6 +164,7 @@ impl Validate for CloudWatchDashboard {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchLogsConfiguration {
+    /// CloudFormation property `LogGroupArn`; the schema does not describe it.
     pub log_group_arn: Value<String>,
 }
 
@@ -183,6 +189,7 @@ impl Validate for CloudWatchLogsConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataSources {
+    /// CloudFormation property `CloudWatchDashboards`; the schema does not describe it.
     pub cloud_watch_dashboards: Option<List<CloudWatchDashboard>>,
 }
 
@@ -237,7 +244,9 @@ impl Default for Value<EmptyTargetResolutionMode> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentReportS3Configuration {
+    /// CloudFormation property `BucketName`; the schema does not describe it.
     pub bucket_name: Value<String>,
+    /// CloudFormation property `Prefix`; the schema does not describe it.
     pub prefix: Option<Value<String>>,
 }
 
@@ -302,6 +311,8 @@ impl Validate for ExperimentTemplateAction {
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateExperimentOptions {
     /// The account targeting setting for the experiment template.
+    ///
+    /// Changing it (as `ExperimentOptions.AccountTargeting`) replaces the resource.
     pub account_targeting: Option<Value<AccountTargeting>>,
     /// The target resolution failure mode for the experiment template.
     pub empty_target_resolution_mode: Option<Value<EmptyTargetResolutionMode>>,
@@ -320,9 +331,13 @@ impl Validate for ExperimentTemplateExperimentOptions {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateExperimentReportConfiguration {
+    /// CloudFormation property `DataSources`; the schema does not describe it.
     pub data_sources: Option<DataSources>,
+    /// CloudFormation property `Outputs`; the schema does not describe it.
     pub outputs: Outputs,
+    /// CloudFormation property `PostExperimentDuration`; the schema does not describe it.
     pub post_experiment_duration: Option<Value<String>>,
+    /// CloudFormation property `PreExperimentDuration`; the schema does not describe it.
     pub pre_experiment_duration: Option<Value<String>>,
 }
 
@@ -358,8 +373,11 @@ impl Validate for ExperimentTemplateExperimentReportConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateLogConfiguration {
+    /// CloudFormation property `CloudWatchLogsConfiguration`; the schema does not describe it.
     pub cloud_watch_logs_configuration: Option<CloudWatchLogsConfiguration>,
+    /// CloudFormation property `LogSchemaVersion`; the schema does not describe it.
     pub log_schema_version: Value<i64>,
+    /// CloudFormation property `S3Configuration`; the schema does not describe it.
     pub s3_configuration: Option<S3Configuration>,
 }
 
@@ -388,7 +406,9 @@ impl Validate for ExperimentTemplateLogConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateStopCondition {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -421,10 +441,13 @@ impl Validate for ExperimentTemplateStopCondition {
 /// Specifies a target for an experiment.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateTarget {
+    /// CloudFormation property `Filters`; the schema does not describe it.
     pub filters: Option<List<ExperimentTemplateTargetFilter>>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: Option<BTreeMap<String, Value<String>>>,
     /// The Amazon Resource Names (ARNs) of the target resources.
     pub resource_arns: Option<List<Value<String>>>,
+    /// CloudFormation property `ResourceTags`; the schema does not describe it.
     pub resource_tags: Option<BTreeMap<String, Value<String>>>,
     /// The AWS resource type. The resource type must be supported for the specified action.
     pub resource_type: Value<String>,
@@ -485,6 +508,7 @@ impl Validate for ExperimentTemplateTargetFilter {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outputs {
+    /// CloudFormation property `ExperimentReportS3Configuration`; the schema does not describe it.
     pub experiment_report_s3_configuration: ExperimentReportS3Configuration,
 }
 
@@ -505,7 +529,9 @@ impl Validate for Outputs {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Configuration {
+    /// CloudFormation property `BucketName`; the schema does not describe it.
     pub bucket_name: Value<String>,
+    /// CloudFormation property `Prefix`; the schema does not describe it.
     pub prefix: Option<Value<String>>,
 }
 

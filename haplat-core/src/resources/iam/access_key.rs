@@ -11,9 +11,14 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::IAM::AccessKey`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessKey {
+    /// CloudFormation property `Serial`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub serial: Option<Value<i64>>,
+    /// CloudFormation property `Status`; the schema does not describe it.
     pub status: Option<Value<String>>,
+    /// CloudFormation property `UserName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub user_name: Value<String>,
 }

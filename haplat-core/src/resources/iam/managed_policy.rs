@@ -38,6 +38,7 @@ pub struct ManagedPolicy {
     ///
     /// Changing it replaces the resource.
     pub path: Option<Value<String>>,
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: Value<String>,
     /// The name (friendly name, not ARN) of the role to attach the policy to.
     /// This parameter allows (per its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-

@@ -11,9 +11,14 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::IAM::OIDCProvider`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OidcProvider {
+    /// CloudFormation property `ClientIdList`; the schema does not describe it.
     pub client_id_list: Option<List<Value<String>>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `ThumbprintList`; the schema does not describe it.
     pub thumbprint_list: Option<List<Value<String>>>,
+    /// CloudFormation property `Url`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub url: Option<Value<String>>,
 }

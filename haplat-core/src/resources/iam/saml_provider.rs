@@ -17,14 +17,19 @@ pub struct SamlProvider {
     pub add_private_key: Option<Value<String>>,
     /// The encryption setting for the SAML provider
     pub assertion_encryption_mode: Option<Value<AssertionEncryptionMode>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `PrivateKeyList`; the schema does not describe it.
     pub private_key_list: Option<List<SamlPrivateKey>>,
     /// The Key ID of the private key to remove
     ///
     /// Changing it replaces the resource.
     pub remove_private_key: Option<Value<String>>,
+    /// CloudFormation property `SamlMetadataDocument`; the schema does not describe it.
     pub saml_metadata_document: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 

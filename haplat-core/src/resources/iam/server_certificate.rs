@@ -11,15 +11,25 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::IAM::ServerCertificate`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServerCertificate {
+    /// CloudFormation property `CertificateBody`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub certificate_body: Option<Value<String>>,
+    /// CloudFormation property `CertificateChain`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub certificate_chain: Option<Value<String>>,
+    /// CloudFormation property `Path`; the schema does not describe it.
     pub path: Option<Value<String>>,
+    /// CloudFormation property `PrivateKey`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub private_key: Option<Value<String>>,
+    /// CloudFormation property `ServerCertificateName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub server_certificate_name: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 

@@ -13,6 +13,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::IAM::UserPolicy`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserPolicy {
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: Option<JsonValue>,
     /// The name of the policy document.
     /// This parameter allows (through its \[regex pattern\](<https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex>)) a string of characters consisting of upper and lowercase alphanumeric characters with no spaces. You can also include any of the following characters: \_+=,.@-

@@ -11,7 +11,9 @@ use crate::value::{Expr, List, PropMap, Value};
 /// CloudFormation type `AWS::IAM::UserToGroupAddition`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UserToGroupAddition {
+    /// CloudFormation property `GroupName`; the schema does not describe it.
     pub group_name: Value<String>,
+    /// CloudFormation property `Users`; the schema does not describe it.
     pub users: List<Value<String>>,
 }
 

@@ -11,10 +11,16 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::IAM::VirtualMFADevice`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VirtualMfaDevice {
+    /// CloudFormation property `Path`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub path: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `Users`; the schema does not describe it.
     pub users: List<Value<String>>,
+    /// CloudFormation property `VirtualMfaDeviceName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub virtual_mfa_device_name: Option<Value<String>>,
 }

@@ -11,6 +11,8 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Lambda::CapacityProvider`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProvider {
+    /// CloudFormation property `CapacityProviderName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub capacity_provider_name: Option<Value<String>>,
     /// The scaling configuration for the capacity provider.

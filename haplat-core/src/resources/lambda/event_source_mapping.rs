@@ -951,6 +951,7 @@ impl Validate for SelfManagedEventSource {
 pub struct SelfManagedKafkaEventSourceConfig {
     /// The identifier for the Kafka consumer group to join. The consumer group ID must be unique among all your Kafka event sources. After creating a Kafka event source mapping with the consumer group ID specified, you cannot update this value. For more information, see \[Customizable consumer group ID\](<https://docs.aws.amazon.com/lambda/latest/dg/with-kafka-process.html#services-smaa-topic-add>).
     pub consumer_group_id: Option<Value<String>>,
+    /// The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered processing or Queue for higher throughput when ordering is not required.
     pub consumption_mode: Option<Value<ConsumptionMode>>,
     /// Specific configuration settings for a Kafka schema registry.
     pub schema_registry_config: Option<SchemaRegistryConfig>,

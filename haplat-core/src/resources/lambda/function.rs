@@ -70,6 +70,7 @@ pub struct Function {
     ///
     /// Changing it replaces the resource.
     pub package_type: Option<Value<PackageType>>,
+    /// CloudFormation property `PublishToLatestPublished`; the schema does not describe it.
     pub publish_to_latest_published: Option<Value<bool>>,
     /// The status of your function's recursive loop detection configuration.
     /// When this value is set to `Allow`and Lambda detects your function being invoked as part of a recursive loop, it doesn't take any action.

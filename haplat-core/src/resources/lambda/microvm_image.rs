@@ -11,6 +11,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Lambda::MicrovmImage`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MicrovmImage {
+    /// CloudFormation property `AdditionalOsCapabilities`; the schema does not describe it.
     pub additional_os_capabilities: List<Value<AdditionalOsCapabilities>>,
     /// ARN of the base MicroVM image.
     pub base_image_arn: Value<String>,
@@ -20,12 +21,15 @@ pub struct MicrovmImage {
     pub build_role_arn: Value<String>,
     /// Code artifact for the active MicroVM image.
     pub code_artifact: CodeArtifact,
+    /// CloudFormation property `CpuConfigurations`; the schema does not describe it.
     pub cpu_configurations: List<CpuConfiguration>,
     /// Human-readable description of the MicroVM image and its purpose.
     pub description: Value<String>,
+    /// CloudFormation property `EgressNetworkConnectors`; the schema does not describe it.
     pub egress_network_connectors: List<Value<String>>,
     /// Environment variables to set in the container during the snapshot build.
     pub environment_variables: List<EnvironmentVariable>,
+    /// CloudFormation property `Hooks`; the schema does not describe it.
     pub hooks: Hooks,
     /// Configuration for MicroVM image logging.
     pub logging: Logging,
@@ -33,6 +37,7 @@ pub struct MicrovmImage {
     ///
     /// Changing it replaces the resource.
     pub name: Value<String>,
+    /// CloudFormation property `Resources`; the schema does not describe it.
     pub resources: List<Resources>,
     /// Key-value pairs to associate with the MicroVM image for organization and management.
     pub tags: Option<List<Tag>>,
@@ -212,7 +217,9 @@ impl Default for Value<Architecture> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchLogging {
+    /// CloudFormation property `LogGroup`; the schema does not describe it.
     pub log_group: Option<Value<String>>,
+    /// CloudFormation property `LogStream`; the schema does not describe it.
     pub log_stream: Option<Value<String>>,
 }
 
@@ -244,6 +251,7 @@ impl Validate for CloudWatchLogging {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CodeArtifact {
+    /// CloudFormation property `Uri`; the schema does not describe it.
     pub uri: Value<String>,
 }
 
@@ -268,6 +276,7 @@ impl Validate for CodeArtifact {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuConfiguration {
+    /// CloudFormation property `Architecture`; the schema does not describe it.
     pub architecture: Value<Architecture>,
 }
 
@@ -287,7 +296,9 @@ impl Validate for CpuConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvironmentVariable {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -353,8 +364,11 @@ impl Default for Value<HookState> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Hooks {
+    /// CloudFormation property `MicrovmHooks`; the schema does not describe it.
     pub microvm_hooks: Option<MicrovmHooks>,
+    /// CloudFormation property `MicrovmImageHooks`; the schema does not describe it.
     pub microvm_image_hooks: Option<MicrovmImageHooks>,
+    /// CloudFormation property `Port`; the schema does not describe it.
     pub port: Option<Value<i64>>,
 }
 
@@ -384,7 +398,9 @@ impl Validate for Hooks {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Logging {
+    /// CloudFormation property `CloudWatch`; the schema does not describe it.
     pub cloud_watch: Option<CloudWatchLogging>,
+    /// CloudFormation property `Disabled`; the schema does not describe it.
     pub disabled: Option<Value<bool>>,
 }
 
@@ -407,13 +423,21 @@ impl Validate for Logging {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MicrovmHooks {
+    /// CloudFormation property `Resume`; the schema does not describe it.
     pub resume: Option<Value<HookState>>,
+    /// CloudFormation property `ResumeTimeoutInSeconds`; the schema does not describe it.
     pub resume_timeout_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `Run`; the schema does not describe it.
     pub run: Option<Value<HookState>>,
+    /// CloudFormation property `RunTimeoutInSeconds`; the schema does not describe it.
     pub run_timeout_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `Suspend`; the schema does not describe it.
     pub suspend: Option<Value<HookState>>,
+    /// CloudFormation property `SuspendTimeoutInSeconds`; the schema does not describe it.
     pub suspend_timeout_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `Terminate`; the schema does not describe it.
     pub terminate: Option<Value<HookState>>,
+    /// CloudFormation property `TerminateTimeoutInSeconds`; the schema does not describe it.
     pub terminate_timeout_in_seconds: Option<Value<i64>>,
 }
 
@@ -451,9 +475,13 @@ impl Validate for MicrovmHooks {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MicrovmImageHooks {
+    /// CloudFormation property `Ready`; the schema does not describe it.
     pub ready: Option<Value<HookState>>,
+    /// CloudFormation property `ReadyTimeoutInSeconds`; the schema does not describe it.
     pub ready_timeout_in_seconds: Option<Value<i64>>,
+    /// CloudFormation property `Validate`; the schema does not describe it.
     pub validate: Option<Value<HookState>>,
+    /// CloudFormation property `ValidateTimeoutInSeconds`; the schema does not describe it.
     pub validate_timeout_in_seconds: Option<Value<i64>>,
 }
 
@@ -481,6 +509,7 @@ impl Validate for MicrovmImageHooks {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resources {
+    /// CloudFormation property `MinimumMemoryInMiB`; the schema does not describe it.
     pub minimum_memory_in_mi_b: Value<i64>,
 }
 

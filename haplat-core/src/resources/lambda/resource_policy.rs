@@ -26,6 +26,8 @@ pub struct ResourcePolicy {
     /// The policy document you want to add to your LAM resource. This is formatted as a JSON string.
     /// For more information, see \[Working with resource-based policies in\](<https://docs.aws.amazon.com/lambda/latest/dg/access-control-resource-based.html>) in the \*Developer Guide\*.
     pub policy_document: JsonValue,
+    /// CloudFormation property `ResourceArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub resource_arn: Value<String>,
 }

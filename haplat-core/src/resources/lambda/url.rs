@@ -13,6 +13,7 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct Url {
     /// Can be either AWS\_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
     pub auth_type: Value<AuthType>,
+    /// CloudFormation property `Cors`; the schema does not describe it.
     pub cors: Option<Cors>,
     /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE\_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
     pub invoke_mode: Option<Value<InvokeMode>>,
@@ -173,6 +174,7 @@ pub struct Cors {
     pub allow_origins: Option<List<Value<String>>>,
     /// Represents a collection of exposed headers.
     pub expose_headers: Option<List<Value<String>>>,
+    /// CloudFormation property `MaxAge`; the schema does not describe it.
     pub max_age: Option<Value<i64>>,
 }
 

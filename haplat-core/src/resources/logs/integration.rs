@@ -101,10 +101,15 @@ impl Default for Value<IntegrationType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpenSearchResourceConfig {
+    /// CloudFormation property `ApplicationARN`; the schema does not describe it.
     pub application_arn: Option<Value<String>>,
+    /// CloudFormation property `DashboardViewerPrincipals`; the schema does not describe it.
     pub dashboard_viewer_principals: List<Value<String>>,
+    /// CloudFormation property `DataSourceRoleArn`; the schema does not describe it.
     pub data_source_role_arn: Value<String>,
+    /// CloudFormation property `KmsKeyArn`; the schema does not describe it.
     pub kms_key_arn: Option<Value<String>>,
+    /// CloudFormation property `RetentionDays`; the schema does not describe it.
     pub retention_days: Option<Value<i64>>,
 }
 
@@ -150,6 +155,7 @@ impl Validate for OpenSearchResourceConfig {
 /// OpenSearchResourceConfig for the given Integration
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceConfig {
+    /// CloudFormation property `OpenSearchResourceConfig`; the schema does not describe it.
     pub open_search_resource_config: Option<OpenSearchResourceConfig>,
 }
 

@@ -13,11 +13,13 @@ use crate::value::{Expr, List, PropMap, Value};
 pub struct LogAnomalyDetector {
     /// Account ID for owner of detector
     pub account_id: Option<Value<String>>,
+    /// CloudFormation property `AnomalyVisibilityTime`; the schema does not describe it.
     pub anomaly_visibility_time: Option<Value<f64>>,
     /// Name of detector
     pub detector_name: Option<Value<String>>,
     /// How often log group is evaluated
     pub evaluation_frequency: Option<Value<EvaluationFrequency>>,
+    /// CloudFormation property `FilterPattern`; the schema does not describe it.
     pub filter_pattern: Option<Value<String>>,
     /// The Amazon Resource Name (ARN) of the CMK to use when encrypting log data.
     pub kms_key_id: Option<Value<String>>,

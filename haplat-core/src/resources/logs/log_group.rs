@@ -18,6 +18,7 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 pub struct LogGroup {
     /// Indicates whether bearer token authentication is enabled for this log group. When enabled, bearer token authentication is allowed on operations until it is explicitly disabled.
     pub bearer_token_authentication_enabled: Option<Value<bool>>,
+    /// CloudFormation property `DataProtectionPolicy`; the schema does not describe it.
     pub data_protection_policy: Option<JsonValue>,
     /// Indicates whether deletion protection is enabled for this log group. When enabled, deletion protection blocks all deletion operations until it is explicitly disabled.
     pub deletion_protection_enabled: Option<Value<bool>>,
@@ -147,6 +148,7 @@ impl Default for Value<LogGroupClass> {
 /// The value of this key-value pair.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
     /// The value of this key-value pair.
     pub value: Value<String>,

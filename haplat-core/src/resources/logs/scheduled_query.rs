@@ -11,20 +11,35 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Logs::ScheduledQuery`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScheduledQuery {
+    /// CloudFormation property `Description`; the schema does not describe it.
     pub description: Option<Value<String>>,
+    /// CloudFormation property `DestinationConfiguration`; the schema does not describe it.
     pub destination_configuration: Option<DestinationConfiguration>,
+    /// CloudFormation property `ExecutionRoleArn`; the schema does not describe it.
     pub execution_role_arn: Value<String>,
+    /// CloudFormation property `LogGroupIdentifiers`; the schema does not describe it.
     pub log_group_identifiers: Option<List<Value<String>>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub name: Value<String>,
+    /// CloudFormation property `QueryLanguage`; the schema does not describe it.
     pub query_language: Value<QueryLanguage>,
+    /// CloudFormation property `QueryString`; the schema does not describe it.
     pub query_string: Value<String>,
+    /// CloudFormation property `ScheduleEndTime`; the schema does not describe it.
     pub schedule_end_time: Option<Value<f64>>,
+    /// CloudFormation property `ScheduleExpression`; the schema does not describe it.
     pub schedule_expression: Value<String>,
+    /// CloudFormation property `ScheduleStartTime`; the schema does not describe it.
     pub schedule_start_time: Option<Value<f64>>,
+    /// CloudFormation property `StartTimeOffset`; the schema does not describe it.
     pub start_time_offset: Option<Value<i64>>,
+    /// CloudFormation property `State`; the schema does not describe it.
     pub state: Option<Value<ScheduledQueryState>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tags>>,
+    /// CloudFormation property `Timezone`; the schema does not describe it.
     pub timezone: Option<Value<String>>,
 }
 
@@ -124,6 +139,7 @@ impl Handle<ScheduledQuery> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationConfiguration {
+    /// CloudFormation property `S3Configuration`; the schema does not describe it.
     pub s3_configuration: Option<S3Configuration>,
 }
 
@@ -185,7 +201,9 @@ impl Default for Value<QueryLanguage> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Configuration {
+    /// CloudFormation property `DestinationIdentifier`; the schema does not describe it.
     pub destination_identifier: Value<String>,
+    /// CloudFormation property `RoleArn`; the schema does not describe it.
     pub role_arn: Value<String>,
 }
 
@@ -251,7 +269,9 @@ impl Default for Value<ScheduledQueryState> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -49,8 +49,11 @@ impl Resource for Transformer {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddKeyEntry {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
     pub overwrite_if_exists: Option<Value<bool>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 
@@ -80,6 +83,7 @@ impl Validate for AddKeyEntry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddKeys {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<AddKeyEntry>,
 }
 
@@ -101,6 +105,7 @@ impl Validate for AddKeys {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyValue {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<CopyValueEntry>,
 }
 
@@ -122,8 +127,11 @@ impl Validate for CopyValue {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyValueEntry {
+    /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
     pub overwrite_if_exists: Option<Value<bool>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `Target`; the schema does not describe it.
     pub target: Value<String>,
 }
 
@@ -156,9 +164,13 @@ impl Validate for CopyValueEntry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Csv {
+    /// CloudFormation property `Columns`; the schema does not describe it.
     pub columns: Option<List<JsonValue>>,
+    /// CloudFormation property `Delimiter`; the schema does not describe it.
     pub delimiter: Option<Value<String>>,
+    /// CloudFormation property `QuoteCharacter`; the schema does not describe it.
     pub quote_character: Option<Value<String>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -192,12 +204,19 @@ impl Validate for Csv {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DateTimeConverter {
+    /// CloudFormation property `Locale`; the schema does not describe it.
     pub locale: Option<Value<String>>,
+    /// CloudFormation property `MatchPatterns`; the schema does not describe it.
     pub match_patterns: List<JsonValue>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `SourceTimezone`; the schema does not describe it.
     pub source_timezone: Option<Value<String>>,
+    /// CloudFormation property `Target`; the schema does not describe it.
     pub target: Value<String>,
+    /// CloudFormation property `TargetFormat`; the schema does not describe it.
     pub target_format: Option<Value<String>>,
+    /// CloudFormation property `TargetTimezone`; the schema does not describe it.
     pub target_timezone: Option<Value<String>>,
 }
 
@@ -249,6 +268,7 @@ impl Validate for DateTimeConverter {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteKeys {
+    /// CloudFormation property `WithKeys`; the schema does not describe it.
     pub with_keys: List<Value<String>>,
 }
 
@@ -353,7 +373,9 @@ impl Default for Value<FlattenedElement> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Grok {
+    /// CloudFormation property `Match`; the schema does not describe it.
     pub match_: Value<String>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -382,11 +404,17 @@ impl Validate for Grok {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListToMap {
+    /// CloudFormation property `Flatten`; the schema does not describe it.
     pub flatten: Option<Value<bool>>,
+    /// CloudFormation property `FlattenedElement`; the schema does not describe it.
     pub flattened_element: Option<Value<FlattenedElement>>,
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `Target`; the schema does not describe it.
     pub target: Option<Value<String>>,
+    /// CloudFormation property `ValueKey`; the schema does not describe it.
     pub value_key: Option<Value<String>>,
 }
 
@@ -434,6 +462,7 @@ impl Validate for ListToMap {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LowerCaseString {
+    /// CloudFormation property `WithKeys`; the schema does not describe it.
     pub with_keys: List<Value<String>>,
 }
 
@@ -455,8 +484,11 @@ impl Validate for LowerCaseString {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MoveKeyEntry {
+    /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
     pub overwrite_if_exists: Option<Value<bool>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `Target`; the schema does not describe it.
     pub target: Value<String>,
 }
 
@@ -489,6 +521,7 @@ impl Validate for MoveKeyEntry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MoveKeys {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<MoveKeyEntry>,
 }
 
@@ -547,6 +580,7 @@ impl Default for Value<OcsfVersion> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseCloudfront {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -571,7 +605,9 @@ impl Validate for ParseCloudfront {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseJson {
+    /// CloudFormation property `Destination`; the schema does not describe it.
     pub destination: Option<Value<String>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -600,12 +636,19 @@ impl Validate for ParseJson {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseKeyValue {
+    /// CloudFormation property `Destination`; the schema does not describe it.
     pub destination: Option<Value<String>>,
+    /// CloudFormation property `FieldDelimiter`; the schema does not describe it.
     pub field_delimiter: Option<Value<String>>,
+    /// CloudFormation property `KeyPrefix`; the schema does not describe it.
     pub key_prefix: Option<Value<String>>,
+    /// CloudFormation property `KeyValueDelimiter`; the schema does not describe it.
     pub key_value_delimiter: Option<Value<String>>,
+    /// CloudFormation property `NonMatchValue`; the schema does not describe it.
     pub non_match_value: Option<Value<String>>,
+    /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
     pub overwrite_if_exists: Option<Value<bool>>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -660,6 +703,7 @@ impl Validate for ParseKeyValue {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParsePostgres {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -684,6 +728,7 @@ impl Validate for ParsePostgres {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseRoute53 {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -708,9 +753,13 @@ impl Validate for ParseRoute53 {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseToOcsf {
+    /// CloudFormation property `EventSource`; the schema does not describe it.
     pub event_source: Value<EventSource>,
+    /// CloudFormation property `MappingVersion`; the schema does not describe it.
     pub mapping_version: Option<Value<String>>,
+    /// CloudFormation property `OcsfVersion`; the schema does not describe it.
     pub ocsf_version: Value<OcsfVersion>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -746,6 +795,7 @@ impl Validate for ParseToOcsf {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseVpc {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -770,6 +820,7 @@ impl Validate for ParseVpc {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseWaf {
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Option<Value<String>>,
 }
 
@@ -795,28 +846,51 @@ impl Validate for ParseWaf {
 /// Individual processor configuration
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Processor {
+    /// CloudFormation property `AddKeys`; the schema does not describe it.
     pub add_keys: Option<AddKeys>,
+    /// CloudFormation property `CopyValue`; the schema does not describe it.
     pub copy_value: Option<CopyValue>,
+    /// CloudFormation property `Csv`; the schema does not describe it.
     pub csv: Option<Csv>,
+    /// CloudFormation property `DateTimeConverter`; the schema does not describe it.
     pub date_time_converter: Option<DateTimeConverter>,
+    /// CloudFormation property `DeleteKeys`; the schema does not describe it.
     pub delete_keys: Option<DeleteKeys>,
+    /// CloudFormation property `Grok`; the schema does not describe it.
     pub grok: Option<Grok>,
+    /// CloudFormation property `ListToMap`; the schema does not describe it.
     pub list_to_map: Option<ListToMap>,
+    /// CloudFormation property `LowerCaseString`; the schema does not describe it.
     pub lower_case_string: Option<LowerCaseString>,
+    /// CloudFormation property `MoveKeys`; the schema does not describe it.
     pub move_keys: Option<MoveKeys>,
+    /// CloudFormation property `ParseCloudfront`; the schema does not describe it.
     pub parse_cloudfront: Option<ParseCloudfront>,
+    /// CloudFormation property `ParseJSON`; the schema does not describe it.
     pub parse_json: Option<ParseJson>,
+    /// CloudFormation property `ParseKeyValue`; the schema does not describe it.
     pub parse_key_value: Option<ParseKeyValue>,
+    /// CloudFormation property `ParsePostgres`; the schema does not describe it.
     pub parse_postgres: Option<ParsePostgres>,
+    /// CloudFormation property `ParseRoute53`; the schema does not describe it.
     pub parse_route53: Option<ParseRoute53>,
+    /// CloudFormation property `ParseToOCSF`; the schema does not describe it.
     pub parse_to_ocsf: Option<ParseToOcsf>,
+    /// CloudFormation property `ParseVPC`; the schema does not describe it.
     pub parse_vpc: Option<ParseVpc>,
+    /// CloudFormation property `ParseWAF`; the schema does not describe it.
     pub parse_waf: Option<ParseWaf>,
+    /// CloudFormation property `RenameKeys`; the schema does not describe it.
     pub rename_keys: Option<RenameKeys>,
+    /// CloudFormation property `SplitString`; the schema does not describe it.
     pub split_string: Option<SplitString>,
+    /// CloudFormation property `SubstituteString`; the schema does not describe it.
     pub substitute_string: Option<SubstituteString>,
+    /// CloudFormation property `TrimString`; the schema does not describe it.
     pub trim_string: Option<LowerCaseString>,
+    /// CloudFormation property `TypeConverter`; the schema does not describe it.
     pub type_converter: Option<TypeConverter>,
+    /// CloudFormation property `UpperCaseString`; the schema does not describe it.
     pub upper_case_string: Option<LowerCaseString>,
 }
 
@@ -926,8 +1000,11 @@ impl Validate for Processor {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RenameKeyEntry {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
     pub overwrite_if_exists: Option<Value<bool>>,
+    /// CloudFormation property `RenameTo`; the schema does not describe it.
     pub rename_to: Value<String>,
 }
 
@@ -960,6 +1037,7 @@ impl Validate for RenameKeyEntry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RenameKeys {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<RenameKeyEntry>,
 }
 
@@ -981,6 +1059,7 @@ impl Validate for RenameKeys {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitString {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<SplitStringEntry>,
 }
 
@@ -1002,7 +1081,9 @@ impl Validate for SplitString {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitStringEntry {
+    /// CloudFormation property `Delimiter`; the schema does not describe it.
     pub delimiter: Value<String>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
 }
 
@@ -1031,6 +1112,7 @@ impl Validate for SplitStringEntry {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubstituteString {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<SubstituteStringEntry>,
 }
 
@@ -1052,8 +1134,11 @@ impl Validate for SubstituteString {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubstituteStringEntry {
+    /// CloudFormation property `From`; the schema does not describe it.
     pub from: Value<String>,
+    /// CloudFormation property `Source`; the schema does not describe it.
     pub source: Value<String>,
+    /// CloudFormation property `To`; the schema does not describe it.
     pub to: Value<String>,
 }
 
@@ -1129,6 +1214,7 @@ impl Default for Value<Type> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeConverter {
+    /// CloudFormation property `Entries`; the schema does not describe it.
     pub entries: List<TypeConverterEntry>,
 }
 
@@ -1150,7 +1236,9 @@ impl Validate for TypeConverter {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeConverterEntry {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<Type>,
 }
 

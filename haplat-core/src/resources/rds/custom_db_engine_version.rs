@@ -11,6 +11,8 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::RDS::CustomDBEngineVersion`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CustomDbEngineVersion {
+    /// CloudFormation property `DatabaseInstallationFiles`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub database_installation_files: Option<List<Value<String>>>,
     /// The name of an Amazon S3 bucket that contains database installation files for your CEV. For example, a valid bucket name is `my-custom-installation-files`.

@@ -48,6 +48,7 @@ pub struct DbClusterParameterGroup {
     ///
     /// Changing it replaces the resource.
     pub family: Value<String>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: JsonValue,
     /// Tags to assign to the DB cluster parameter group.
     pub tags: Option<List<Tag>>,

@@ -668,7 +668,9 @@ pub struct DbInstance {
     pub storage_type: Option<Value<String>>,
     /// Tags to assign to the DB instance.
     pub tags: Option<List<Tag>>,
+    /// CloudFormation property `TdeCredentialArn`; the schema does not describe it.
     pub tde_credential_arn: Option<Value<String>>,
+    /// CloudFormation property `TdeCredentialPassword`; the schema does not describe it.
     pub tde_credential_password: Option<Value<String>>,
     /// The time zone of the DB instance. The time zone parameter is currently supported only by \[RDS for Db2\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/db2-time-zone>) and \[RDS for SQL Server\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/CHAP_SQLServer.html#SQLServer.Concepts.General.TimeZone>).
     ///
@@ -1353,7 +1355,9 @@ pub struct AdditionalStorageVolume {
     pub iops: Option<Value<i64>>,
     /// The upper limit in gibibytes (GiB) to which RDS can automatically scale the storage of the additional storage volume.
     pub max_allocated_storage: Option<Value<i64>>,
+    /// CloudFormation property `StorageOperationPercentProgress`; the schema does not describe it.
     pub storage_operation_percent_progress: Option<Value<i64>>,
+    /// CloudFormation property `StorageOperationStatus`; the schema does not describe it.
     pub storage_operation_status: Option<Value<String>>,
     /// The storage throughput value for the additional storage volume, in mebibytes per second (MiBps). This setting applies only to the General Purpose SSD (`gp3`) storage type.
     pub storage_throughput: Option<Value<i64>>,

@@ -55,6 +55,7 @@ pub struct DbParameterGroup {
     ///
     /// Changing it replaces the resource.
     pub family: Value<String>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: Option<JsonValue>,
     /// Tags to assign to the DB parameter group.
     pub tags: Option<List<Tag>>,

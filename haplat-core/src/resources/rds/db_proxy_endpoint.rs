@@ -145,7 +145,9 @@ impl Default for Value<EndpointNetworkType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagFormat {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

@@ -11,8 +11,11 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::RDS::DBProxyTargetGroup`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DbProxyTargetGroup {
+    /// CloudFormation property `ConnectionPoolConfigurationInfo`; the schema does not describe it.
     pub connection_pool_configuration_info: Option<ConnectionPoolConfigurationInfoFormat>,
+    /// CloudFormation property `DBClusterIdentifiers`; the schema does not describe it.
     pub db_cluster_identifiers: Option<List<Value<String>>>,
+    /// CloudFormation property `DBInstanceIdentifiers`; the schema does not describe it.
     pub db_instance_identifiers: Option<List<Value<String>>>,
     /// The identifier for the proxy.
     ///

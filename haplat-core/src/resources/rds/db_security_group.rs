@@ -11,11 +11,17 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::RDS::DBSecurityGroup`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DbSecurityGroup {
+    /// CloudFormation property `DBSecurityGroupIngress`; the schema does not describe it.
     pub db_security_group_ingress: List<Ingress>,
+    /// CloudFormation property `EC2VpcId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub ec2_vpc_id: Option<Value<String>>,
+    /// CloudFormation property `GroupDescription`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub group_description: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -53,9 +59,13 @@ impl Handle<DbSecurityGroup> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ingress {
+    /// CloudFormation property `CIDRIP`; the schema does not describe it.
     pub cidrip: Option<Value<String>>,
+    /// CloudFormation property `EC2SecurityGroupId`; the schema does not describe it.
     pub ec2_security_group_id: Option<Value<String>>,
+    /// CloudFormation property `EC2SecurityGroupName`; the schema does not describe it.
     pub ec2_security_group_name: Option<Value<String>>,
+    /// CloudFormation property `EC2SecurityGroupOwnerId`; the schema does not describe it.
     pub ec2_security_group_owner_id: Option<Value<String>>,
 }
 
@@ -74,7 +84,9 @@ impl Validate for Ingress {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

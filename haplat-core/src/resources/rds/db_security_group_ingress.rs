@@ -11,10 +11,15 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::RDS::DBSecurityGroupIngress`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DbSecurityGroupIngress {
+    /// CloudFormation property `CIDRIP`; the schema does not describe it.
     pub cidrip: Option<Value<String>>,
+    /// CloudFormation property `DBSecurityGroupName`; the schema does not describe it.
     pub db_security_group_name: Value<String>,
+    /// CloudFormation property `EC2SecurityGroupId`; the schema does not describe it.
     pub ec2_security_group_id: Option<Value<String>>,
+    /// CloudFormation property `EC2SecurityGroupName`; the schema does not describe it.
     pub ec2_security_group_name: Option<Value<String>>,
+    /// CloudFormation property `EC2SecurityGroupOwnerId`; the schema does not describe it.
     pub ec2_security_group_owner_id: Option<Value<String>>,
 }
 

@@ -79,21 +79,43 @@ impl Validate for AlarmIdentifier {
 pub struct HealthCheckConfig {
     /// A complex type that identifies the CloudWatch alarm that you want Amazon Route 53 health checkers to use to determine whether the specified health check is healthy.
     pub alarm_identifier: Option<AlarmIdentifier>,
+    /// CloudFormation property `ChildHealthChecks`; the schema does not describe it.
     pub child_health_checks: Option<List<Value<String>>>,
+    /// CloudFormation property `EnableSNI`; the schema does not describe it.
     pub enable_sni: Option<Value<bool>>,
+    /// CloudFormation property `FailureThreshold`; the schema does not describe it.
     pub failure_threshold: Option<Value<i64>>,
+    /// CloudFormation property `FullyQualifiedDomainName`; the schema does not describe it.
     pub fully_qualified_domain_name: Option<Value<String>>,
+    /// CloudFormation property `HealthThreshold`; the schema does not describe it.
     pub health_threshold: Option<Value<i64>>,
+    /// CloudFormation property `IPAddress`; the schema does not describe it.
     pub ip_address: Option<Value<String>>,
+    /// CloudFormation property `InsufficientDataHealthStatus`; the schema does not describe it.
     pub insufficient_data_health_status: Option<Value<InsufficientDataHealthStatus>>,
+    /// CloudFormation property `Inverted`; the schema does not describe it.
     pub inverted: Option<Value<bool>>,
+    /// CloudFormation property `MeasureLatency`; the schema does not describe it.
+    ///
+    /// Changing it (as `HealthCheckConfig.MeasureLatency`) replaces the resource.
     pub measure_latency: Option<Value<bool>>,
+    /// CloudFormation property `Port`; the schema does not describe it.
     pub port: Option<Value<i64>>,
+    /// CloudFormation property `Regions`; the schema does not describe it.
     pub regions: Option<List<Value<Regions>>>,
+    /// CloudFormation property `RequestInterval`; the schema does not describe it.
+    ///
+    /// Changing it (as `HealthCheckConfig.RequestInterval`) replaces the resource.
     pub request_interval: Option<Value<i64>>,
+    /// CloudFormation property `ResourcePath`; the schema does not describe it.
     pub resource_path: Option<Value<String>>,
+    /// CloudFormation property `RoutingControlArn`; the schema does not describe it.
     pub routing_control_arn: Option<Value<String>>,
+    /// CloudFormation property `SearchString`; the schema does not describe it.
     pub search_string: Option<Value<String>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
+    ///
+    /// Changing it (as `HealthCheckConfig.Type`) replaces the resource.
     pub type_: Value<Type>,
 }
 

@@ -27,6 +27,8 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// Holds data: defaults to `DeletionPolicy` and `UpdateReplacePolicy` `Retain`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedZone {
+    /// CloudFormation property `DelegationSetId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub delegation_set_id: Option<Value<String>>,
     /// A complex type that contains an optional comment.
@@ -132,6 +134,7 @@ impl Validate for HostedZoneConfig {
 /// Represents the features configuration for a hosted zone, including the status of various features and any associated failure reasons.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedZoneFeatures {
+    /// CloudFormation property `EnableAcceleratedRecovery`; the schema does not describe it.
     pub enable_accelerated_recovery: Option<Value<bool>>,
 }
 

@@ -11,11 +11,17 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::Route53::RecordSetGroup`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordSetGroup {
+    /// CloudFormation property `Comment`; the schema does not describe it.
     pub comment: Option<Value<String>>,
+    /// CloudFormation property `HostedZoneId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub hosted_zone_id: Option<Value<String>>,
+    /// CloudFormation property `HostedZoneName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub hosted_zone_name: Option<Value<String>>,
+    /// CloudFormation property `RecordSets`; the schema does not describe it.
     pub record_sets: Option<List<RecordSet>>,
 }
 
@@ -48,8 +54,11 @@ impl Handle<RecordSetGroup> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AliasTarget {
+    /// CloudFormation property `DNSName`; the schema does not describe it.
     pub dns_name: Value<String>,
+    /// CloudFormation property `EvaluateTargetHealth`; the schema does not describe it.
     pub evaluate_target_health: Option<Value<bool>>,
+    /// CloudFormation property `HostedZoneId`; the schema does not describe it.
     pub hosted_zone_id: Value<String>,
 }
 
@@ -72,7 +81,9 @@ impl Validate for AliasTarget {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CidrRoutingConfig {
+    /// CloudFormation property `CollectionId`; the schema does not describe it.
     pub collection_id: Value<String>,
+    /// CloudFormation property `LocationName`; the schema does not describe it.
     pub location_name: Value<String>,
 }
 
@@ -94,7 +105,9 @@ impl Validate for CidrRoutingConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coordinates {
+    /// CloudFormation property `Latitude`; the schema does not describe it.
     pub latitude: Value<String>,
+    /// CloudFormation property `Longitude`; the schema does not describe it.
     pub longitude: Value<String>,
 }
 
@@ -116,8 +129,11 @@ impl Validate for Coordinates {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoLocation {
+    /// CloudFormation property `ContinentCode`; the schema does not describe it.
     pub continent_code: Option<Value<String>>,
+    /// CloudFormation property `CountryCode`; the schema does not describe it.
     pub country_code: Option<Value<String>>,
+    /// CloudFormation property `SubdivisionCode`; the schema does not describe it.
     pub subdivision_code: Option<Value<String>>,
 }
 
@@ -135,9 +151,13 @@ impl Validate for GeoLocation {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoProximityLocation {
+    /// CloudFormation property `AWSRegion`; the schema does not describe it.
     pub aws_region: Option<Value<String>>,
+    /// CloudFormation property `Bias`; the schema does not describe it.
     pub bias: Option<Value<i64>>,
+    /// CloudFormation property `Coordinates`; the schema does not describe it.
     pub coordinates: Option<Coordinates>,
+    /// CloudFormation property `LocalZoneGroup`; the schema does not describe it.
     pub local_zone_group: Option<Value<String>>,
 }
 
@@ -162,21 +182,37 @@ impl Validate for GeoProximityLocation {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordSet {
+    /// CloudFormation property `AliasTarget`; the schema does not describe it.
     pub alias_target: Option<AliasTarget>,
+    /// CloudFormation property `CidrRoutingConfig`; the schema does not describe it.
     pub cidr_routing_config: Option<CidrRoutingConfig>,
+    /// CloudFormation property `Failover`; the schema does not describe it.
     pub failover: Option<Value<String>>,
+    /// CloudFormation property `GeoLocation`; the schema does not describe it.
     pub geo_location: Option<GeoLocation>,
+    /// CloudFormation property `GeoProximityLocation`; the schema does not describe it.
     pub geo_proximity_location: Option<GeoProximityLocation>,
+    /// CloudFormation property `HealthCheckId`; the schema does not describe it.
     pub health_check_id: Option<Value<String>>,
+    /// CloudFormation property `HostedZoneId`; the schema does not describe it.
     pub hosted_zone_id: Option<Value<String>>,
+    /// CloudFormation property `HostedZoneName`; the schema does not describe it.
     pub hosted_zone_name: Option<Value<String>>,
+    /// CloudFormation property `MultiValueAnswer`; the schema does not describe it.
     pub multi_value_answer: Option<Value<bool>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `Region`; the schema does not describe it.
     pub region: Option<Value<String>>,
+    /// CloudFormation property `ResourceRecords`; the schema does not describe it.
     pub resource_records: Option<List<Value<String>>>,
+    /// CloudFormation property `SetIdentifier`; the schema does not describe it.
     pub set_identifier: Option<Value<String>>,
+    /// CloudFormation property `TTL`; the schema does not describe it.
     pub ttl: Option<Value<String>>,
+    /// CloudFormation property `Type`; the schema does not describe it.
     pub type_: Value<String>,
+    /// CloudFormation property `Weight`; the schema does not describe it.
     pub weight: Option<Value<i64>>,
 }
 

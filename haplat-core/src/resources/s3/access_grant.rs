@@ -25,6 +25,8 @@ pub struct AccessGrant {
     ///
     /// Changing it replaces the resource.
     pub s3_prefix_type: Option<Value<S3PrefixType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tags: Option<List<Tag>>,
 }
@@ -245,7 +247,9 @@ impl Default for Value<S3PrefixType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

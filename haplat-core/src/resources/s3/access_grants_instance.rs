@@ -13,6 +13,8 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct AccessGrantsInstance {
     /// The Amazon Resource Name (ARN) of the specified AWS Identity Center.
     pub identity_center_arn: Option<Value<String>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tags: Option<List<Tag>>,
 }
@@ -49,7 +51,9 @@ impl Handle<AccessGrantsInstance> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -15,6 +15,8 @@ pub struct AccessGrantsLocation {
     pub iam_role_arn: Value<String>,
     /// Descriptor for where the location actually points
     pub location_scope: Value<String>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub tags: Option<List<Tag>>,
 }
@@ -57,7 +59,9 @@ impl Handle<AccessGrantsLocation> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -23,6 +23,7 @@ pub struct AccessPoint {
     ///
     /// Changing it replaces the resource.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `Policy`; the schema does not describe it.
     pub policy: Option<JsonValue>,
     /// The PublicAccessBlock configuration that you want to apply to this Access Point. You can enable the configuration options in any combination. For more information about when Amazon S3 considers a bucket or object public, see <https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status> 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
     pub public_access_block_configuration: Option<PublicAccessBlockConfiguration>,
@@ -168,7 +169,9 @@ impl Validate for PublicAccessBlockConfiguration {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

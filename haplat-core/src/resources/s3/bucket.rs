@@ -32,8 +32,12 @@ pub struct Bucket {
     ///
     /// Changing it replaces the resource.
     pub bucket_name: Option<Value<String>>,
+    /// CloudFormation property `BucketNamePrefix`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub bucket_name_prefix: Option<Value<String>>,
+    /// CloudFormation property `BucketNamespace`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub bucket_namespace: Option<Value<BucketNamespace>>,
     /// Describes the cross-origin access configuration for objects in an Amazon S3 bucket. For more information, see \[Enabling Cross-Origin Resource Sharing\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/cors.html>) in the \*Amazon S3 User Guide\*.

@@ -100,7 +100,9 @@ impl Validate for PublicAccessBlockConfiguration {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Region {
+    /// CloudFormation property `Bucket`; the schema does not describe it.
     pub bucket: Value<String>,
+    /// CloudFormation property `BucketAccountId`; the schema does not describe it.
     pub bucket_account_id: Option<Value<String>>,
 }
 

@@ -15,6 +15,7 @@ pub struct MultiRegionAccessPointPolicy {
     ///
     /// Changing it replaces the resource.
     pub mrap_name: Value<String>,
+    /// CloudFormation property `Policy`; the schema does not describe it.
     pub policy: JsonValue,
 }
 

@@ -209,7 +209,9 @@ impl Validate for BucketLevel {}
 /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BucketsAndRegions {
+    /// CloudFormation property `Buckets`; the schema does not describe it.
     pub buckets: Option<List<Value<String>>>,
+    /// CloudFormation property `Regions`; the schema does not describe it.
     pub regions: Option<List<Value<String>>>,
 }
 
@@ -365,6 +367,7 @@ impl Default for Value<OutputSchemaVersion> {
 /// Prefix-level metrics configurations.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixLevel {
+    /// CloudFormation property `StorageMetrics`; the schema does not describe it.
     pub storage_metrics: PrefixLevelStorageMetrics,
 }
 
@@ -473,6 +476,8 @@ pub struct StorageLensConfiguration {
     /// Expanded Prefixes Data Export.
     pub expanded_prefixes_data_export: Option<StorageLensExpandedPrefixesDataExport>,
     /// The ID that identifies the Amazon S3 Storage Lens configuration.
+    ///
+    /// Changing it (as `StorageLensConfiguration.Id`) replaces the resource.
     pub id: Value<String>,
     /// S3 buckets and Regions to include/exclude in the Amazon S3 Storage Lens configuration.
     pub include: Option<BucketsAndRegions>,
@@ -567,7 +572,9 @@ impl Validate for StorageLensGroupLevel {}
 /// Selection criteria for Storage Lens Group level metrics
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StorageLensGroupSelectionCriteria {
+    /// CloudFormation property `Exclude`; the schema does not describe it.
     pub exclude: Option<List<Value<String>>>,
+    /// CloudFormation property `Include`; the schema does not describe it.
     pub include: Option<List<Value<String>>>,
 }
 
@@ -604,7 +611,9 @@ impl Validate for StorageLensTableDestination {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -13,6 +13,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 pub struct ResourcePolicy {
     /// Specifies whether to block resource-based policies that allow broad access to the secret.
     pub block_public_policy: Option<Value<bool>>,
+    /// CloudFormation property `ResourcePolicy`; the schema does not describe it.
     pub resource_policy: JsonValue,
     /// The ARN or name of the secret to attach the resource-based policy.
     ///

@@ -11,9 +11,13 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::SecretsManager::SecretTargetAttachment`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SecretTargetAttachment {
+    /// CloudFormation property `SecretId`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub secret_id: Value<String>,
+    /// CloudFormation property `TargetId`; the schema does not describe it.
     pub target_id: Value<String>,
+    /// CloudFormation property `TargetType`; the schema does not describe it.
     pub target_type: Value<String>,
 }
 

@@ -11,6 +11,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::ServiceDiscovery::Instance`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Instance {
+    /// CloudFormation property `InstanceAttributes`; the schema does not describe it.
     pub instance_attributes: JsonValue,
     /// An identifier that you want to associate with the instance.
     ///

@@ -85,6 +85,7 @@ impl Handle<PrivateDnsNamespace> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateDnsPropertiesMutable {
+    /// CloudFormation property `SOA`; the schema does not describe it.
     pub soa: Option<Soa>,
 }
 
@@ -106,6 +107,7 @@ impl Validate for PrivateDnsPropertiesMutable {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Properties {
+    /// CloudFormation property `DnsProperties`; the schema does not describe it.
     pub dns_properties: Option<PrivateDnsPropertiesMutable>,
 }
 
@@ -127,6 +129,7 @@ impl Validate for Properties {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Soa {
+    /// CloudFormation property `TTL`; the schema does not describe it.
     pub ttl: Option<Value<f64>>,
 }
 
@@ -148,7 +151,9 @@ impl Validate for Soa {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -80,6 +80,7 @@ impl Handle<PublicDnsNamespace> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Properties {
+    /// CloudFormation property `DnsProperties`; the schema does not describe it.
     pub dns_properties: Option<PublicDnsPropertiesMutable>,
 }
 
@@ -101,6 +102,7 @@ impl Validate for Properties {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicDnsPropertiesMutable {
+    /// CloudFormation property `SOA`; the schema does not describe it.
     pub soa: Option<Soa>,
 }
 
@@ -122,6 +124,7 @@ impl Validate for PublicDnsPropertiesMutable {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Soa {
+    /// CloudFormation property `TTL`; the schema does not describe it.
     pub ttl: Option<Value<f64>>,
 }
 
@@ -143,7 +146,9 @@ impl Validate for Soa {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

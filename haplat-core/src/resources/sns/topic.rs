@@ -13,9 +13,11 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::SNS::Topic`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Topic {
+    /// CloudFormation property `ArchivePolicy`; the schema does not describe it.
     pub archive_policy: Option<JsonValue>,
     /// `ContentBasedDeduplication` enables deduplication of messages based on their content for FIFO topics. By default, this property is set to false. If you create a FIFO topic with `ContentBasedDeduplication` set to false, you must provide a `MessageDeduplicationId` for each `Publish` action. When set to true, SNS automatically generates a `MessageDeduplicationId` using a SHA-256 hash of the message body (excluding message attributes). You can optionally override this generated value by specifying a `MessageDeduplicationId` in the `Publish` action. Note that this property only applies to FIFO topics; using it with standard topics will cause the creation to fail.
     pub content_based_deduplication: Option<Value<bool>>,
+    /// CloudFormation property `DataProtectionPolicy`; the schema does not describe it.
     pub data_protection_policy: Option<JsonValue>,
     /// The `DeliveryStatusLogging` configuration enables you to log the delivery status of messages sent from your Amazon SNS topic to subscribed endpoints with the following supported delivery protocols:
     /// \+  HTTP
@@ -37,6 +39,7 @@ pub struct Topic {
     /// The ID of an AWS managed customer master key (CMK) for SNS or a custom CMK. For more information, see \[Key terms\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html#sse-key-terms>). For more examples, see `KeyId` in the \*API Reference\*.
     /// This property applies only to \[server-side-encryption\](<https://docs.aws.amazon.com/sns/latest/dg/sns-server-side-encryption.html>).
     pub kms_master_key_id: Option<Value<String>>,
+    /// CloudFormation property `MaximumMessageSize`; the schema does not describe it.
     pub maximum_message_size: Option<Value<i64>>,
     /// The signature version corresponds to the hashing algorithm used while creating the signature of the notifications, subscription confirmations, or unsubscribe confirmation messages sent by Amazon SNS. By default, `SignatureVersion` is set to `1`.
     pub signature_version: Option<Value<String>>,

@@ -11,6 +11,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::SNS::TopicInlinePolicy`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TopicInlinePolicy {
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: JsonValue,
     /// The Amazon Resource Name (ARN) of the topic to which you want to add the policy.
     ///

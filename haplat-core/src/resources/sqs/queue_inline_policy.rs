@@ -11,6 +11,7 @@ use crate::value::{Expr, JsonValue, PropMap, Value};
 /// CloudFormation type `AWS::SQS::QueueInlinePolicy`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct QueueInlinePolicy {
+    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
     pub policy_document: JsonValue,
     /// The URL of the SQS queue.
     ///

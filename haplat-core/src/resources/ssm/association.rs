@@ -11,13 +11,17 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::SSM::Association`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Association {
+    /// CloudFormation property `ApplyOnlyAtCronInterval`; the schema does not describe it.
     pub apply_only_at_cron_interval: Option<Value<bool>>,
     /// A role used by association to take actions on your behalf.
     pub association_dispatch_assume_role: Option<Value<String>>,
     /// The name of the association.
     pub association_name: Option<Value<String>>,
+    /// CloudFormation property `AutomationTargetParameterName`; the schema does not describe it.
     pub automation_target_parameter_name: Option<Value<String>>,
+    /// CloudFormation property `CalendarNames`; the schema does not describe it.
     pub calendar_names: Option<List<Value<String>>>,
+    /// CloudFormation property `ComplianceSeverity`; the schema does not describe it.
     pub compliance_severity: Option<Value<ComplianceSeverity>>,
     /// The version of the SSM document to associate with the target.
     pub document_version: Option<Value<String>>,
@@ -25,21 +29,27 @@ pub struct Association {
     ///
     /// Changing it replaces the resource.
     pub instance_id: Option<Value<String>>,
+    /// CloudFormation property `MaxConcurrency`; the schema does not describe it.
     pub max_concurrency: Option<Value<String>>,
+    /// CloudFormation property `MaxErrors`; the schema does not describe it.
     pub max_errors: Option<Value<String>>,
     /// The name of the SSM document.
     pub name: Value<String>,
+    /// CloudFormation property `OutputLocation`; the schema does not describe it.
     pub output_location: Option<InstanceAssociationOutputLocation>,
     /// Parameter values that the SSM document uses at runtime.
     pub parameters: Option<BTreeMap<String, List<Value<String>>>>,
     /// A Cron or Rate expression that specifies when the association is applied to the target.
     pub schedule_expression: Option<Value<String>>,
+    /// CloudFormation property `ScheduleOffset`; the schema does not describe it.
     pub schedule_offset: Option<Value<i64>>,
+    /// CloudFormation property `SyncCompliance`; the schema does not describe it.
     pub sync_compliance: Option<Value<SyncCompliance>>,
     /// A key-value pair to associate with a resource.
     pub tags: Option<List<Tag>>,
     /// The targets that the SSM document sends commands to.
     pub targets: Option<List<Target>>,
+    /// CloudFormation property `WaitForSuccessTimeoutSeconds`; the schema does not describe it.
     pub wait_for_success_timeout_seconds: Option<Value<i64>>,
 }
 
@@ -187,6 +197,7 @@ impl Default for Value<ComplianceSeverity> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceAssociationOutputLocation {
+    /// CloudFormation property `S3Location`; the schema does not describe it.
     pub s3_location: Option<S3OutputLocation>,
 }
 
@@ -208,8 +219,11 @@ impl Validate for InstanceAssociationOutputLocation {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3OutputLocation {
+    /// CloudFormation property `OutputS3BucketName`; the schema does not describe it.
     pub output_s3_bucket_name: Option<Value<String>>,
+    /// CloudFormation property `OutputS3KeyPrefix`; the schema does not describe it.
     pub output_s3_key_prefix: Option<Value<String>>,
+    /// CloudFormation property `OutputS3Region`; the schema does not describe it.
     pub output_s3_region: Option<Value<String>>,
 }
 
@@ -311,7 +325,9 @@ impl Validate for Tag {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Values`; the schema does not describe it.
     pub values: List<Value<String>>,
 }
 

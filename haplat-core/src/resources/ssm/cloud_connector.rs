@@ -114,6 +114,8 @@ pub struct AzureConfiguration {
     /// The display name of the Azure AD tenant.
     pub tenant_display_name: Option<Value<String>>,
     /// The Azure AD tenant ID. Cannot be changed after creation.
+    ///
+    /// Changing it (as `Configuration.AzureConfiguration.TenantId`) replaces the resource.
     pub tenant_id: Value<String>,
 }
 
@@ -237,7 +239,9 @@ impl Validate for ConfigurationTargets {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

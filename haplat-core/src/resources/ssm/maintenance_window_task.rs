@@ -33,6 +33,7 @@ pub struct MaintenanceWindowTask {
     pub task_arn: Value<String>,
     /// The parameters to pass to the task when it runs. Populate only the fields that match the task type. All other fields should be empty.
     pub task_invocation_parameters: Option<TaskInvocationParameters>,
+    /// CloudFormation property `TaskParameters`; the schema does not describe it.
     pub task_parameters: Option<JsonValue>,
     /// The type of task.
     ///
@@ -186,8 +187,11 @@ impl Default for Value<CutoffBehavior> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoggingInfo {
+    /// CloudFormation property `Region`; the schema does not describe it.
     pub region: Value<String>,
+    /// CloudFormation property `S3Bucket`; the schema does not describe it.
     pub s3_bucket: Value<String>,
+    /// CloudFormation property `S3Prefix`; the schema does not describe it.
     pub s3_prefix: Option<Value<String>>,
 }
 
@@ -210,7 +214,9 @@ impl Validate for LoggingInfo {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowAutomationParameters {
+    /// CloudFormation property `DocumentVersion`; the schema does not describe it.
     pub document_version: Option<Value<String>>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: Option<JsonValue>,
 }
 
@@ -227,8 +233,11 @@ impl Validate for MaintenanceWindowAutomationParameters {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowLambdaParameters {
+    /// CloudFormation property `ClientContext`; the schema does not describe it.
     pub client_context: Option<Value<String>>,
+    /// CloudFormation property `Payload`; the schema does not describe it.
     pub payload: Option<Value<String>>,
+    /// CloudFormation property `Qualifier`; the schema does not describe it.
     pub qualifier: Option<Value<String>>,
 }
 
@@ -246,16 +255,27 @@ impl Validate for MaintenanceWindowLambdaParameters {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowRunCommandParameters {
+    /// CloudFormation property `CloudWatchOutputConfig`; the schema does not describe it.
     pub cloud_watch_output_config: Option<CloudWatchOutputConfig>,
+    /// CloudFormation property `Comment`; the schema does not describe it.
     pub comment: Option<Value<String>>,
+    /// CloudFormation property `DocumentHash`; the schema does not describe it.
     pub document_hash: Option<Value<String>>,
+    /// CloudFormation property `DocumentHashType`; the schema does not describe it.
     pub document_hash_type: Option<Value<String>>,
+    /// CloudFormation property `DocumentVersion`; the schema does not describe it.
     pub document_version: Option<Value<String>>,
+    /// CloudFormation property `NotificationConfig`; the schema does not describe it.
     pub notification_config: Option<NotificationConfig>,
+    /// CloudFormation property `OutputS3BucketName`; the schema does not describe it.
     pub output_s3_bucket_name: Option<Value<String>>,
+    /// CloudFormation property `OutputS3KeyPrefix`; the schema does not describe it.
     pub output_s3_key_prefix: Option<Value<String>>,
+    /// CloudFormation property `Parameters`; the schema does not describe it.
     pub parameters: Option<JsonValue>,
+    /// CloudFormation property `ServiceRoleArn`; the schema does not describe it.
     pub service_role_arn: Option<Value<String>>,
+    /// CloudFormation property `TimeoutSeconds`; the schema does not describe it.
     pub timeout_seconds: Option<Value<i64>>,
 }
 
@@ -287,7 +307,9 @@ impl Validate for MaintenanceWindowRunCommandParameters {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowStepFunctionsParameters {
+    /// CloudFormation property `Input`; the schema does not describe it.
     pub input: Option<Value<String>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Option<Value<String>>,
 }
 
@@ -304,8 +326,11 @@ impl Validate for MaintenanceWindowStepFunctionsParameters {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotificationConfig {
+    /// CloudFormation property `NotificationArn`; the schema does not describe it.
     pub notification_arn: Value<String>,
+    /// CloudFormation property `NotificationEvents`; the schema does not describe it.
     pub notification_events: Option<List<Value<String>>>,
+    /// CloudFormation property `NotificationType`; the schema does not describe it.
     pub notification_type: Option<Value<String>>,
 }
 
@@ -327,7 +352,9 @@ impl Validate for NotificationConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Values`; the schema does not describe it.
     pub values: List<Value<String>>,
 }
 
@@ -356,9 +383,13 @@ impl Validate for Target {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskInvocationParameters {
+    /// CloudFormation property `MaintenanceWindowAutomationParameters`; the schema does not describe it.
     pub maintenance_window_automation_parameters: Option<MaintenanceWindowAutomationParameters>,
+    /// CloudFormation property `MaintenanceWindowLambdaParameters`; the schema does not describe it.
     pub maintenance_window_lambda_parameters: Option<MaintenanceWindowLambdaParameters>,
+    /// CloudFormation property `MaintenanceWindowRunCommandParameters`; the schema does not describe it.
     pub maintenance_window_run_command_parameters: Option<MaintenanceWindowRunCommandParameters>,
+    /// CloudFormation property `MaintenanceWindowStepFunctionsParameters`; the schema does not describe it.
     pub maintenance_window_step_functions_parameters: Option<MaintenanceWindowStepFunctionsParameters>,
 }
 

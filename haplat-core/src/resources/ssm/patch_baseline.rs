@@ -421,7 +421,9 @@ impl Default for Value<OperatingSystem> {
 /// Defines which patches should be included in a patch baseline.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PatchFilter {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<Key>>,
+    /// CloudFormation property `Values`; the schema does not describe it.
     pub values: Option<List<Value<String>>>,
 }
 
@@ -445,6 +447,7 @@ impl Validate for PatchFilter {
 /// The patch filter group that defines the criteria for the rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PatchFilterGroup {
+    /// CloudFormation property `PatchFilters`; the schema does not describe it.
     pub patch_filters: Option<List<PatchFilter>>,
 }
 
@@ -467,8 +470,11 @@ impl Validate for PatchFilterGroup {
 /// Information about the patches to use to update the instances, including target operating systems and source repository. Applies to Linux instances only.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PatchSource {
+    /// CloudFormation property `Configuration`; the schema does not describe it.
     pub configuration: Option<Value<String>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `Products`; the schema does not describe it.
     pub products: Option<List<Value<String>>>,
 }
 
@@ -538,9 +544,13 @@ impl Default for Value<RejectedPatchesAction> {
 /// Defines an approval rule for a patch baseline.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rule {
+    /// CloudFormation property `ApproveAfterDays`; the schema does not describe it.
     pub approve_after_days: Option<Value<i64>>,
+    /// CloudFormation property `ApproveUntilDate`; the schema does not describe it.
     pub approve_until_date: Option<Value<String>>,
+    /// CloudFormation property `ComplianceLevel`; the schema does not describe it.
     pub compliance_level: Option<Value<ComplianceLevel>>,
+    /// CloudFormation property `EnableNonSecurity`; the schema does not describe it.
     pub enable_non_security: Option<Value<bool>>,
     /// The patch filter group that defines the criteria for the rule.
     pub patch_filter_group: Option<PatchFilterGroup>,
@@ -575,6 +585,7 @@ impl Validate for Rule {
 /// A set of rules defining the approval rules for a patch baseline.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleGroup {
+    /// CloudFormation property `PatchRules`; the schema does not describe it.
     pub patch_rules: Option<List<Rule>>,
 }
 
@@ -597,7 +608,9 @@ impl Validate for RuleGroup {
 /// Metadata that you assign to your AWS resources.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Value<String>,
 }
 

@@ -11,21 +11,38 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 /// CloudFormation type `AWS::SSM::ResourceDataSync`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceDataSync {
+    /// CloudFormation property `BucketName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub bucket_name: Option<Value<String>>,
+    /// CloudFormation property `BucketPrefix`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub bucket_prefix: Option<Value<String>>,
+    /// CloudFormation property `BucketRegion`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub bucket_region: Option<Value<String>>,
+    /// CloudFormation property `KMSKeyArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub kms_key_arn: Option<Value<String>>,
+    /// CloudFormation property `S3Destination`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub s3_destination: Option<S3Destination>,
+    /// CloudFormation property `SyncFormat`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub sync_format: Option<Value<String>>,
+    /// CloudFormation property `SyncName`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub sync_name: Value<String>,
+    /// CloudFormation property `SyncSource`; the schema does not describe it.
     pub sync_source: Option<SyncSource>,
+    /// CloudFormation property `SyncType`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub sync_type: Option<Value<String>>,
 }
@@ -85,7 +102,9 @@ impl Resource for ResourceDataSync {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsOrganizationsSource {
+    /// CloudFormation property `OrganizationSourceType`; the schema does not describe it.
     pub organization_source_type: Value<String>,
+    /// CloudFormation property `OrganizationalUnits`; the schema does not describe it.
     pub organizational_units: Option<List<Value<String>>>,
 }
 
@@ -111,10 +130,15 @@ impl Validate for AwsOrganizationsSource {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Destination {
+    /// CloudFormation property `BucketName`; the schema does not describe it.
     pub bucket_name: Value<String>,
+    /// CloudFormation property `BucketPrefix`; the schema does not describe it.
     pub bucket_prefix: Option<Value<String>>,
+    /// CloudFormation property `BucketRegion`; the schema does not describe it.
     pub bucket_region: Value<String>,
+    /// CloudFormation property `KMSKeyArn`; the schema does not describe it.
     pub kms_key_arn: Option<Value<String>>,
+    /// CloudFormation property `SyncFormat`; the schema does not describe it.
     pub sync_format: Value<SyncFormat>,
 }
 
@@ -184,9 +208,13 @@ impl Default for Value<SyncFormat> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SyncSource {
+    /// CloudFormation property `AwsOrganizationsSource`; the schema does not describe it.
     pub aws_organizations_source: Option<AwsOrganizationsSource>,
+    /// CloudFormation property `IncludeFutureRegions`; the schema does not describe it.
     pub include_future_regions: Option<Value<bool>>,
+    /// CloudFormation property `SourceRegions`; the schema does not describe it.
     pub source_regions: List<Value<String>>,
+    /// CloudFormation property `SourceType`; the schema does not describe it.
     pub source_type: Value<String>,
 }
 

@@ -25,6 +25,7 @@ pub struct IpSet {
     ///
     /// Changing it replaces the resource.
     pub scope: Value<Scope>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -157,7 +158,9 @@ impl Default for Value<Scope> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

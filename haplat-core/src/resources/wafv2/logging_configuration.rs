@@ -242,10 +242,13 @@ impl Default for Value<DefaultBehavior> {
 /// A key-value pair to associate with a resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatch {
+    /// CloudFormation property `Method`; the schema does not describe it.
     pub method: Option<JsonValue>,
+    /// CloudFormation property `QueryString`; the schema does not describe it.
     pub query_string: Option<JsonValue>,
     /// Inspect a single header. Provide the name of the header to inspect, for example, User-Agent or Referer. This setting isn't case sensitive.
     pub single_header: Option<SingleHeader>,
+    /// CloudFormation property `UriPath`; the schema does not describe it.
     pub uri_path: Option<JsonValue>,
 }
 

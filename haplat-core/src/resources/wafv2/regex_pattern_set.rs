@@ -17,11 +17,13 @@ pub struct RegexPatternSet {
     ///
     /// Changing it replaces the resource.
     pub name: Option<Value<String>>,
+    /// CloudFormation property `RegularExpressionList`; the schema does not describe it.
     pub regular_expression_list: List<Value<String>>,
     /// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
     ///
     /// Changing it replaces the resource.
     pub scope: Value<Scope>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
 }
 
@@ -113,7 +115,9 @@ impl Default for Value<Scope> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 

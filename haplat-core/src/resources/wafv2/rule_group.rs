@@ -13,6 +13,7 @@ use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 pub struct RuleGroup {
     /// Collection of Available Labels.
     pub available_labels: Option<List<LabelSummary>>,
+    /// CloudFormation property `Capacity`; the schema does not describe it.
     pub capacity: Value<i64>,
     /// Collection of Consumed Labels.
     pub consumed_labels: Option<List<LabelSummary>>,
@@ -32,6 +33,7 @@ pub struct RuleGroup {
     ///
     /// Changing it replaces the resource.
     pub scope: Value<Scope>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// Visibility Metric of the RuleGroup.
     pub visibility_config: VisibilityConfig,
@@ -176,6 +178,7 @@ impl Validate for AllowAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AndStatement {
+    /// CloudFormation property `Statements`; the schema does not describe it.
     pub statements: List<Statement>,
 }
 
@@ -195,7 +198,9 @@ impl Validate for AndStatement {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AsnMatchStatement {
+    /// CloudFormation property `AsnList`; the schema does not describe it.
     pub asn_list: Option<List<Value<i64>>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
@@ -353,11 +358,13 @@ pub struct ByteMatchStatement {
     pub field_to_match: FieldToMatch,
     /// Position of the evaluation in the FieldToMatch of request.
     pub positional_constraint: Value<PositionalConstraint>,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
     /// String that is searched to find a match.
     pub search_string: Option<Value<String>>,
     /// Base64 encoded string that is searched to find a match.
     pub search_string_base64: Option<Value<String>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -410,6 +417,7 @@ impl Validate for CaptchaAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaptchaConfig {
+    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
@@ -454,6 +462,7 @@ impl Validate for ChallengeAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChallengeConfig {
+    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
@@ -525,8 +534,11 @@ impl Default for Value<ComparisonOperator> {
 /// The pattern to look for in the request cookies.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CookieMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `ExcludedCookies`; the schema does not describe it.
     pub excluded_cookies: Option<List<Value<String>>>,
+    /// CloudFormation property `IncludedCookies`; the schema does not describe it.
     pub included_cookies: Option<List<Value<String>>>,
 }
 
@@ -1642,6 +1654,7 @@ impl Default for Value<FallbackBehavior> {
 /// Field of the request to match.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatch {
+    /// CloudFormation property `AllQueryArguments`; the schema does not describe it.
     pub all_query_arguments: Option<JsonValue>,
     /// The body of a web request. This immediately follows the request headers.
     pub body: Option<Body>,
@@ -1657,13 +1670,17 @@ pub struct FieldToMatch {
     pub ja4_fingerprint: Option<Ja4Fingerprint>,
     /// Inspect the request body as JSON. The request body immediately follows the request headers.
     pub json_body: Option<JsonBody>,
+    /// CloudFormation property `Method`; the schema does not describe it.
     pub method: Option<JsonValue>,
+    /// CloudFormation property `QueryString`; the schema does not describe it.
     pub query_string: Option<JsonValue>,
+    /// CloudFormation property `SingleHeader`; the schema does not describe it.
     pub single_header: Option<SingleHeader>,
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     pub single_query_argument: Option<SingleQueryArgument>,
     /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
     pub uri_fragment: Option<UriFragment>,
+    /// CloudFormation property `UriPath`; the schema does not describe it.
     pub uri_path: Option<JsonValue>,
 }
 
@@ -1719,7 +1736,9 @@ impl Validate for FieldToMatch {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ForwardedIpConfiguration {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
+    /// CloudFormation property `HeaderName`; the schema does not describe it.
     pub header_name: Value<String>,
 }
 
@@ -1743,7 +1762,9 @@ impl Validate for ForwardedIpConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoMatchStatement {
+    /// CloudFormation property `CountryCodes`; the schema does not describe it.
     pub country_codes: Option<List<Value<CountryCodes>>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
@@ -1770,8 +1791,11 @@ impl Validate for GeoMatchStatement {
 /// The pattern to look for in the request headers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeaderMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `ExcludedHeaders`; the schema does not describe it.
     pub excluded_headers: Option<List<Value<String>>>,
+    /// CloudFormation property `IncludedHeaders`; the schema does not describe it.
     pub included_headers: Option<List<Value<String>>>,
 }
 
@@ -1849,6 +1873,7 @@ impl Validate for Headers {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImmunityTimeProperty {
+    /// CloudFormation property `ImmunityTime`; the schema does not describe it.
     pub immunity_time: Value<i64>,
 }
 
@@ -1869,8 +1894,11 @@ impl Validate for ImmunityTimeProperty {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpSetForwardedIpConfiguration {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
+    /// CloudFormation property `HeaderName`; the schema does not describe it.
     pub header_name: Value<String>,
+    /// CloudFormation property `Position`; the schema does not describe it.
     pub position: Value<Position>,
 }
 
@@ -1898,6 +1926,7 @@ impl Validate for IpSetForwardedIpConfiguration {
 pub struct IpSetReferenceStatement {
     /// ARN of the WAF entity.
     pub arn: Value<String>,
+    /// CloudFormation property `IPSetForwardedIPConfig`; the schema does not describe it.
     pub ip_set_forwarded_ip_config: Option<IpSetForwardedIpConfiguration>,
 }
 
@@ -1927,6 +1956,7 @@ impl Validate for IpSetReferenceStatement {
 /// Includes the JA3 fingerprint of a web request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ja3Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -1947,6 +1977,7 @@ impl Validate for Ja3Fingerprint {
 /// Includes the JA4 fingerprint of a web request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ja4Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -1999,7 +2030,9 @@ impl Validate for JsonBody {
 /// The pattern to look for in the JSON body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JsonMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `IncludedPaths`; the schema does not describe it.
     pub included_paths: Option<List<Value<String>>>,
 }
 
@@ -2123,7 +2156,9 @@ impl Default for Value<LabelMatchScope> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelMatchStatement {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Scope`; the schema does not describe it.
     pub scope: Value<LabelMatchScope>,
 }
 
@@ -2284,6 +2319,7 @@ impl Validate for NotStatement {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrStatement {
+    /// CloudFormation property `Statements`; the schema does not describe it.
     pub statements: List<Statement>,
 }
 
@@ -2573,11 +2609,15 @@ impl Validate for Price {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateBasedStatement {
+    /// CloudFormation property `AggregateKeyType`; the schema does not describe it.
     pub aggregate_key_type: Value<AggregateKeyType>,
     /// Specifies the aggregate keys to use in a rate-base rule.
     pub custom_keys: Option<List<RateBasedStatementCustomKey>>,
+    /// CloudFormation property `EvaluationWindowSec`; the schema does not describe it.
     pub evaluation_window_sec: Option<Value<i64>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
+    /// CloudFormation property `Limit`; the schema does not describe it.
     pub limit: Value<i64>,
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     pub scope_down_statement: Option<Box<Statement>>,
@@ -2620,10 +2660,13 @@ pub struct RateBasedStatementCustomKey {
     pub asn: Option<JsonValue>,
     /// Specifies a cookie as an aggregate key for a rate-based rule.
     pub cookie: Option<RateLimitCookie>,
+    /// CloudFormation property `ForwardedIP`; the schema does not describe it.
     pub forwarded_ip: Option<JsonValue>,
+    /// CloudFormation property `HTTPMethod`; the schema does not describe it.
     pub http_method: Option<JsonValue>,
     /// Specifies a header as an aggregate key for a rate-based rule.
     pub header: Option<RateLimitHeader>,
+    /// CloudFormation property `IP`; the schema does not describe it.
     pub ip: Option<JsonValue>,
     /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
     pub ja3_fingerprint: Option<RateLimitJa3Fingerprint>,
@@ -2692,6 +2735,7 @@ impl Validate for RateBasedStatementCustomKey {
 pub struct RateLimitCookie {
     /// The name of the cookie to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2723,6 +2767,7 @@ impl Validate for RateLimitCookie {
 pub struct RateLimitHeader {
     /// The name of the header to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2752,6 +2797,7 @@ impl Validate for RateLimitHeader {
 /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitJa3Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -2772,6 +2818,7 @@ impl Validate for RateLimitJa3Fingerprint {
 /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitJa4Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -2817,6 +2864,7 @@ impl Validate for RateLimitLabelNamespace {
 pub struct RateLimitQueryArgument {
     /// The name of the query argument to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2846,6 +2894,7 @@ impl Validate for RateLimitQueryArgument {
 /// Specifies the request's query string as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitQueryString {
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2868,6 +2917,7 @@ impl Validate for RateLimitQueryString {
 /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitUriPath {
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2891,8 +2941,11 @@ impl Validate for RateLimitUriPath {
 pub struct RegexMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `RegexString`; the schema does not describe it.
     pub regex_string: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -2926,7 +2979,9 @@ pub struct RegexPatternSetReferenceStatement {
     pub arn: Value<String>,
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3004,7 +3059,9 @@ impl Default for Value<ResponseContentType> {
 pub struct Rule {
     /// Action taken when Rule matches its condition.
     pub action: Option<RuleAction>,
+    /// CloudFormation property `CaptchaConfig`; the schema does not describe it.
     pub captcha_config: Option<CaptchaConfig>,
+    /// CloudFormation property `ChallengeConfig`; the schema does not describe it.
     pub challenge_config: Option<ChallengeConfig>,
     /// Name of the RuleGroup.
     pub name: Value<String>,
@@ -3189,6 +3246,7 @@ impl Default for Value<SensitivityLevel> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleHeader {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
 }
 
@@ -3214,6 +3272,7 @@ impl Validate for SingleHeader {
 /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleQueryArgument {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
 }
 
@@ -3239,11 +3298,15 @@ impl Validate for SingleQueryArgument {
 /// Size Constraint statement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SizeConstraintStatement {
+    /// CloudFormation property `ComparisonOperator`; the schema does not describe it.
     pub comparison_operator: Value<ComparisonOperator>,
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `Size`; the schema does not describe it.
     pub size: Value<f64>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3277,9 +3340,11 @@ impl Validate for SizeConstraintStatement {
 pub struct SqliMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
     /// Sensitivity Level current only used for sqli match statements.
     pub sensitivity_level: Option<Value<SensitivityLevel>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3307,17 +3372,27 @@ impl Validate for SqliMatchStatement {
 /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Statement {
+    /// CloudFormation property `AndStatement`; the schema does not describe it.
     pub and_statement: Option<AndStatement>,
+    /// CloudFormation property `AsnMatchStatement`; the schema does not describe it.
     pub asn_match_statement: Option<AsnMatchStatement>,
     /// Byte Match statement.
     pub byte_match_statement: Option<ByteMatchStatement>,
+    /// CloudFormation property `GeoMatchStatement`; the schema does not describe it.
     pub geo_match_statement: Option<GeoMatchStatement>,
+    /// CloudFormation property `IPSetReferenceStatement`; the schema does not describe it.
     pub ip_set_reference_statement: Option<IpSetReferenceStatement>,
+    /// CloudFormation property `LabelMatchStatement`; the schema does not describe it.
     pub label_match_statement: Option<LabelMatchStatement>,
+    /// CloudFormation property `NotStatement`; the schema does not describe it.
     pub not_statement: Option<Box<NotStatement>>,
+    /// CloudFormation property `OrStatement`; the schema does not describe it.
     pub or_statement: Option<OrStatement>,
+    /// CloudFormation property `RateBasedStatement`; the schema does not describe it.
     pub rate_based_statement: Option<Box<RateBasedStatement>>,
+    /// CloudFormation property `RegexMatchStatement`; the schema does not describe it.
     pub regex_match_statement: Option<RegexMatchStatement>,
+    /// CloudFormation property `RegexPatternSetReferenceStatement`; the schema does not describe it.
     pub regex_pattern_set_reference_statement: Option<RegexPatternSetReferenceStatement>,
     /// Size Constraint statement.
     pub size_constraint_statement: Option<SizeConstraintStatement>,
@@ -3397,7 +3472,9 @@ impl Validate for Statement {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -3582,6 +3659,7 @@ impl Default for Value<TextTransformationType> {
 /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UriFragment {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Option<Value<FallbackBehavior>>,
 }
 
@@ -3598,8 +3676,11 @@ impl Validate for UriFragment {}
 /// Visibility Metric of the RuleGroup.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VisibilityConfig {
+    /// CloudFormation property `CloudWatchMetricsEnabled`; the schema does not describe it.
     pub cloud_watch_metrics_enabled: Value<bool>,
+    /// CloudFormation property `MetricName`; the schema does not describe it.
     pub metric_name: Value<String>,
+    /// CloudFormation property `SampledRequestsEnabled`; the schema does not describe it.
     pub sampled_requests_enabled: Value<bool>,
 }
 
@@ -3629,7 +3710,9 @@ impl Validate for VisibilityConfig {
 pub struct XssMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 

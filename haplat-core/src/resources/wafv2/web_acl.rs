@@ -15,7 +15,9 @@ pub struct WebAcl {
     pub application_config: Option<ApplicationConfig>,
     /// AssociationConfig for body inspection
     pub association_config: Option<AssociationConfig>,
+    /// CloudFormation property `CaptchaConfig`; the schema does not describe it.
     pub captcha_config: Option<CaptchaConfig>,
+    /// CloudFormation property `ChallengeConfig`; the schema does not describe it.
     pub challenge_config: Option<ChallengeConfig>,
     /// Custom response key and body map.
     pub custom_response_bodies: Option<BTreeMap<String, CustomResponseBody>>,
@@ -39,6 +41,7 @@ pub struct WebAcl {
     ///
     /// Changing it replaces the resource.
     pub scope: Value<Scope>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
     pub tags: Option<List<Tag>>,
     /// List of domains to accept in web request tokens, in addition to the domain of the protected resource.
     pub token_domains: Option<List<Value<String>>>,
@@ -250,6 +253,7 @@ impl Validate for AllowAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AndStatement {
+    /// CloudFormation property `Statements`; the schema does not describe it.
     pub statements: List<Statement>,
 }
 
@@ -324,7 +328,9 @@ impl Validate for ApplicationConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AsnMatchStatement {
+    /// CloudFormation property `AsnList`; the schema does not describe it.
     pub asn_list: Option<List<Value<i64>>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
@@ -378,8 +384,11 @@ impl Validate for AssociationConfig {
 /// Configures how to use the Account creation fraud prevention managed rule group in the web ACL
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsManagedRulesAcfpRuleSet {
+    /// CloudFormation property `CreationPath`; the schema does not describe it.
     pub creation_path: Value<String>,
+    /// CloudFormation property `EnableRegexInPath`; the schema does not describe it.
     pub enable_regex_in_path: Option<Value<bool>>,
+    /// CloudFormation property `RegistrationPagePath`; the schema does not describe it.
     pub registration_page_path: Value<String>,
     /// Configures the inspection of sign-up requests
     pub request_inspection: RequestInspectionAcfp,
@@ -426,6 +435,7 @@ impl Validate for AwsManagedRulesAcfpRuleSet {
 pub struct AwsManagedRulesAntiDDoSRuleSet {
     /// Client side action config for AntiDDOS AMR.
     pub client_side_action_config: ClientSideActionConfig,
+    /// CloudFormation property `SensitivityToBlock`; the schema does not describe it.
     pub sensitivity_to_block: Option<Value<SensitivityToAct>>,
 }
 
@@ -448,7 +458,9 @@ impl Validate for AwsManagedRulesAntiDDoSRuleSet {
 /// Configures how to use the Account Takeover Prevention managed rule group in the web ACL
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsManagedRulesAtpRuleSet {
+    /// CloudFormation property `EnableRegexInPath`; the schema does not describe it.
     pub enable_regex_in_path: Option<Value<bool>>,
+    /// CloudFormation property `LoginPath`; the schema does not describe it.
     pub login_path: Value<String>,
     /// Configures the inspection of login requests
     pub request_inspection: Option<RequestInspection>,
@@ -482,7 +494,9 @@ impl Validate for AwsManagedRulesAtpRuleSet {
 /// Configures how to use the Bot Control managed rule group in the web ACL
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsManagedRulesBotControlRuleSet {
+    /// CloudFormation property `EnableMachineLearning`; the schema does not describe it.
     pub enable_machine_learning: Option<Value<bool>>,
+    /// CloudFormation property `InspectionLevel`; the schema does not describe it.
     pub inspection_level: Value<InspectionLevel>,
 }
 
@@ -635,11 +649,13 @@ pub struct ByteMatchStatement {
     pub field_to_match: FieldToMatch,
     /// Position of the evaluation in the FieldToMatch of request.
     pub positional_constraint: Value<PositionalConstraint>,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
     /// String that is searched to find a match.
     pub search_string: Option<Value<String>>,
     /// Base64 encoded string that is searched to find a match.
     pub search_string_base64: Option<Value<String>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -692,6 +708,7 @@ impl Validate for CaptchaAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaptchaConfig {
+    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
@@ -736,6 +753,7 @@ impl Validate for ChallengeAction {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChallengeConfig {
+    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
     pub immunity_time_property: Option<ImmunityTimeProperty>,
 }
 
@@ -758,8 +776,11 @@ impl Validate for ChallengeConfig {
 /// Client side action config for AntiDDOS AMR.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientSideAction {
+    /// CloudFormation property `ExemptUriRegularExpressions`; the schema does not describe it.
     pub exempt_uri_regular_expressions: Option<List<Regex>>,
+    /// CloudFormation property `Sensitivity`; the schema does not describe it.
     pub sensitivity: Option<Value<SensitivityToAct>>,
+    /// CloudFormation property `UsageOfAction`; the schema does not describe it.
     pub usage_of_action: Value<UsageOfAction>,
 }
 
@@ -853,8 +874,11 @@ impl Default for Value<ComparisonOperator> {
 /// The pattern to look for in the request cookies.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CookieMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `ExcludedCookies`; the schema does not describe it.
     pub excluded_cookies: Option<List<Value<String>>>,
+    /// CloudFormation property `IncludedCookies`; the schema does not describe it.
     pub included_cookies: Option<List<Value<String>>>,
 }
 
@@ -1932,8 +1956,11 @@ impl Validate for CustomResponseBody {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataProtect {
+    /// CloudFormation property `Action`; the schema does not describe it.
     pub action: Value<DataProtectionAction>,
+    /// CloudFormation property `ExcludeRateBasedDetails`; the schema does not describe it.
     pub exclude_rate_based_details: Option<Value<bool>>,
+    /// CloudFormation property `ExcludeRuleMatchDetails`; the schema does not describe it.
     pub exclude_rule_match_details: Option<Value<bool>>,
     /// Field in log to protect.
     pub field: FieldToProtect,
@@ -1997,6 +2024,7 @@ impl Default for Value<DataProtectionAction> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataProtectionConfig {
+    /// CloudFormation property `DataProtections`; the schema does not describe it.
     pub data_protections: List<DataProtect>,
 }
 
@@ -2107,6 +2135,7 @@ impl Default for Value<FallbackBehavior> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldIdentifier {
+    /// CloudFormation property `Identifier`; the schema does not describe it.
     pub identifier: Value<String>,
 }
 
@@ -2132,6 +2161,7 @@ impl Validate for FieldIdentifier {
 /// Field of the request to match.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatch {
+    /// CloudFormation property `AllQueryArguments`; the schema does not describe it.
     pub all_query_arguments: Option<JsonValue>,
     /// The body of a web request. This immediately follows the request headers.
     pub body: Option<Body>,
@@ -2147,13 +2177,17 @@ pub struct FieldToMatch {
     pub ja4_fingerprint: Option<Ja4Fingerprint>,
     /// Inspect the request body as JSON. The request body immediately follows the request headers.
     pub json_body: Option<JsonBody>,
+    /// CloudFormation property `Method`; the schema does not describe it.
     pub method: Option<JsonValue>,
+    /// CloudFormation property `QueryString`; the schema does not describe it.
     pub query_string: Option<JsonValue>,
+    /// CloudFormation property `SingleHeader`; the schema does not describe it.
     pub single_header: Option<FieldToMatchSingleHeader>,
     /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
     pub single_query_argument: Option<FieldToMatchSingleQueryArgument>,
     /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
     pub uri_fragment: Option<UriFragment>,
+    /// CloudFormation property `UriPath`; the schema does not describe it.
     pub uri_path: Option<JsonValue>,
 }
 
@@ -2209,6 +2243,7 @@ impl Validate for FieldToMatch {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatchSingleHeader {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
 }
 
@@ -2234,6 +2269,7 @@ impl Validate for FieldToMatchSingleHeader {
 /// One query argument in a web request, identified by name, for example UserName or SalesRegion. The name can be up to 30 characters long and isn't case sensitive.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatchSingleQueryArgument {
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
 }
 
@@ -2333,7 +2369,9 @@ impl Default for Value<FieldType> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ForwardedIpConfiguration {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
+    /// CloudFormation property `HeaderName`; the schema does not describe it.
     pub header_name: Value<String>,
 }
 
@@ -2357,7 +2395,9 @@ impl Validate for ForwardedIpConfiguration {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoMatchStatement {
+    /// CloudFormation property `CountryCodes`; the schema does not describe it.
     pub country_codes: Option<List<Value<CountryCodes>>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
 }
 
@@ -2384,8 +2424,11 @@ impl Validate for GeoMatchStatement {
 /// The pattern to look for in the request headers.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HeaderMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `ExcludedHeaders`; the schema does not describe it.
     pub excluded_headers: Option<List<Value<String>>>,
+    /// CloudFormation property `IncludedHeaders`; the schema does not describe it.
     pub included_headers: Option<List<Value<String>>>,
 }
 
@@ -2463,6 +2506,7 @@ impl Validate for Headers {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImmunityTimeProperty {
+    /// CloudFormation property `ImmunityTime`; the schema does not describe it.
     pub immunity_time: Value<i64>,
 }
 
@@ -2520,8 +2564,11 @@ impl Default for Value<InspectionLevel> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpSetForwardedIpConfiguration {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
+    /// CloudFormation property `HeaderName`; the schema does not describe it.
     pub header_name: Value<String>,
+    /// CloudFormation property `Position`; the schema does not describe it.
     pub position: Value<Position>,
 }
 
@@ -2549,6 +2596,7 @@ impl Validate for IpSetForwardedIpConfiguration {
 pub struct IpSetReferenceStatement {
     /// ARN of the WAF entity.
     pub arn: Value<String>,
+    /// CloudFormation property `IPSetForwardedIPConfig`; the schema does not describe it.
     pub ip_set_forwarded_ip_config: Option<IpSetForwardedIpConfiguration>,
 }
 
@@ -2578,6 +2626,7 @@ impl Validate for IpSetReferenceStatement {
 /// Includes the JA3 fingerprint of a web request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ja3Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -2598,6 +2647,7 @@ impl Validate for Ja3Fingerprint {
 /// Includes the JA4 fingerprint of a web request.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ja4Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -2650,7 +2700,9 @@ impl Validate for JsonBody {
 /// The pattern to look for in the JSON body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JsonMatchPattern {
+    /// CloudFormation property `All`; the schema does not describe it.
     pub all: Option<JsonValue>,
+    /// CloudFormation property `IncludedPaths`; the schema does not describe it.
     pub included_paths: Option<List<Value<String>>>,
 }
 
@@ -2774,7 +2826,9 @@ impl Default for Value<LabelMatchScope> {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelMatchStatement {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Value<String>,
+    /// CloudFormation property `Scope`; the schema does not describe it.
     pub scope: Value<LabelMatchScope>,
 }
 
@@ -2807,9 +2861,13 @@ pub struct ManagedRuleGroupConfig {
     pub aws_managed_rules_anti_d_do_s_rule_set: Option<AwsManagedRulesAntiDDoSRuleSet>,
     /// Configures how to use the Bot Control managed rule group in the web ACL
     pub aws_managed_rules_bot_control_rule_set: Option<AwsManagedRulesBotControlRuleSet>,
+    /// CloudFormation property `LoginPath`; the schema does not describe it.
     pub login_path: Option<Value<String>>,
+    /// CloudFormation property `PasswordField`; the schema does not describe it.
     pub password_field: Option<FieldIdentifier>,
+    /// CloudFormation property `PayloadType`; the schema does not describe it.
     pub payload_type: Option<Value<PayloadType>>,
+    /// CloudFormation property `UsernameField`; the schema does not describe it.
     pub username_field: Option<FieldIdentifier>,
 }
 
@@ -2859,6 +2917,7 @@ impl Validate for ManagedRuleGroupConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedRuleGroupStatement {
+    /// CloudFormation property `ExcludedRules`; the schema does not describe it.
     pub excluded_rules: Option<List<ExcludedRule>>,
     /// Collection of ManagedRuleGroupConfig.
     pub managed_rule_group_configs: Option<List<ManagedRuleGroupConfig>>,
@@ -2868,7 +2927,9 @@ pub struct ManagedRuleGroupStatement {
     pub rule_action_overrides: Option<List<RuleActionOverride>>,
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     pub scope_down_statement: Option<Box<Statement>>,
+    /// CloudFormation property `VendorName`; the schema does not describe it.
     pub vendor_name: Value<String>,
+    /// CloudFormation property `Version`; the schema does not describe it.
     pub version: Option<Value<String>>,
 }
 
@@ -3033,6 +3094,7 @@ impl Validate for NotStatement {
 /// Configures the options for on-source DDoS protection provided by supported resource type.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnSourceDDoSProtectionConfig {
+    /// CloudFormation property `ALBLowReputationMode`; the schema does not describe it.
     pub alb_low_reputation_mode: Value<AlbLowReputationMode>,
 }
 
@@ -3052,6 +3114,7 @@ impl Validate for OnSourceDDoSProtectionConfig {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrStatement {
+    /// CloudFormation property `Statements`; the schema does not describe it.
     pub statements: List<Statement>,
 }
 
@@ -3072,7 +3135,9 @@ impl Validate for OrStatement {
 /// Override a RuleGroup or ManagedRuleGroup behavior. This can only be applied to Rule that has RuleGroupReferenceStatement or ManagedRuleGroupReferenceStatement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OverrideAction {
+    /// CloudFormation property `Count`; the schema does not describe it.
     pub count: Option<JsonValue>,
+    /// CloudFormation property `None`; the schema does not describe it.
     pub none: Option<JsonValue>,
 }
 
@@ -3396,11 +3461,15 @@ impl Validate for Price {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateBasedStatement {
+    /// CloudFormation property `AggregateKeyType`; the schema does not describe it.
     pub aggregate_key_type: Value<AggregateKeyType>,
     /// Specifies the aggregate keys to use in a rate-base rule.
     pub custom_keys: Option<List<RateBasedStatementCustomKey>>,
+    /// CloudFormation property `EvaluationWindowSec`; the schema does not describe it.
     pub evaluation_window_sec: Option<Value<i64>>,
+    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
     pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
+    /// CloudFormation property `Limit`; the schema does not describe it.
     pub limit: Value<i64>,
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
     pub scope_down_statement: Option<Box<Statement>>,
@@ -3443,10 +3512,13 @@ pub struct RateBasedStatementCustomKey {
     pub asn: Option<JsonValue>,
     /// Specifies a cookie as an aggregate key for a rate-based rule.
     pub cookie: Option<RateLimitCookie>,
+    /// CloudFormation property `ForwardedIP`; the schema does not describe it.
     pub forwarded_ip: Option<JsonValue>,
+    /// CloudFormation property `HTTPMethod`; the schema does not describe it.
     pub http_method: Option<JsonValue>,
     /// Specifies a header as an aggregate key for a rate-based rule.
     pub header: Option<RateLimitHeader>,
+    /// CloudFormation property `IP`; the schema does not describe it.
     pub ip: Option<JsonValue>,
     /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
     pub ja3_fingerprint: Option<RateLimitJa3Fingerprint>,
@@ -3515,6 +3587,7 @@ impl Validate for RateBasedStatementCustomKey {
 pub struct RateLimitCookie {
     /// The name of the cookie to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3546,6 +3619,7 @@ impl Validate for RateLimitCookie {
 pub struct RateLimitHeader {
     /// The name of the header to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3575,6 +3649,7 @@ impl Validate for RateLimitHeader {
 /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitJa3Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -3595,6 +3670,7 @@ impl Validate for RateLimitJa3Fingerprint {
 /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitJa4Fingerprint {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Value<FallbackBehavior>,
 }
 
@@ -3640,6 +3716,7 @@ impl Validate for RateLimitLabelNamespace {
 pub struct RateLimitQueryArgument {
     /// The name of the query argument to use.
     pub name: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3669,6 +3746,7 @@ impl Validate for RateLimitQueryArgument {
 /// Specifies the request's query string as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitQueryString {
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3691,6 +3769,7 @@ impl Validate for RateLimitQueryString {
 /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateLimitUriPath {
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3713,6 +3792,7 @@ impl Validate for RateLimitUriPath {
 /// Regex
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Regex {
+    /// CloudFormation property `RegexString`; the schema does not describe it.
     pub regex_string: Option<Value<String>>,
 }
 
@@ -3736,8 +3816,11 @@ impl Validate for Regex {
 pub struct RegexMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `RegexString`; the schema does not describe it.
     pub regex_string: Value<String>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3771,7 +3854,9 @@ pub struct RegexPatternSetReferenceStatement {
     pub arn: Value<String>,
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -3805,6 +3890,7 @@ impl Validate for RegexPatternSetReferenceStatement {
 /// Configures the inspection size in the request body.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestBodyAssociatedResourceTypeConfig {
+    /// CloudFormation property `DefaultSizeInspectionLimit`; the schema does not describe it.
     pub default_size_inspection_limit: Value<SizeInspectionLimit>,
 }
 
@@ -3825,8 +3911,11 @@ impl Validate for RequestBodyAssociatedResourceTypeConfig {
 /// Configures the inspection of login requests
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestInspection {
+    /// CloudFormation property `PasswordField`; the schema does not describe it.
     pub password_field: FieldIdentifier,
+    /// CloudFormation property `PayloadType`; the schema does not describe it.
     pub payload_type: Value<PayloadType>,
+    /// CloudFormation property `UsernameField`; the schema does not describe it.
     pub username_field: FieldIdentifier,
 }
 
@@ -3853,11 +3942,17 @@ impl Validate for RequestInspection {
 /// Configures the inspection of sign-up requests
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RequestInspectionAcfp {
+    /// CloudFormation property `AddressFields`; the schema does not describe it.
     pub address_fields: Option<List<JsonValue>>,
+    /// CloudFormation property `EmailField`; the schema does not describe it.
     pub email_field: Option<FieldIdentifier>,
+    /// CloudFormation property `PasswordField`; the schema does not describe it.
     pub password_field: Option<FieldIdentifier>,
+    /// CloudFormation property `PayloadType`; the schema does not describe it.
     pub payload_type: Value<PayloadType>,
+    /// CloudFormation property `PhoneNumberFields`; the schema does not describe it.
     pub phone_number_fields: Option<List<JsonValue>>,
+    /// CloudFormation property `UsernameField`; the schema does not describe it.
     pub username_field: Option<FieldIdentifier>,
 }
 
@@ -3975,7 +4070,9 @@ impl Validate for ResponseInspection {
 /// Response body contents that indicate success or failure of a login request
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseInspectionBodyContains {
+    /// CloudFormation property `FailureStrings`; the schema does not describe it.
     pub failure_strings: List<Value<String>>,
+    /// CloudFormation property `SuccessStrings`; the schema does not describe it.
     pub success_strings: List<Value<String>>,
 }
 
@@ -4002,8 +4099,11 @@ impl Validate for ResponseInspectionBodyContains {
 /// Response headers that indicate success or failure of a login request
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseInspectionHeader {
+    /// CloudFormation property `FailureValues`; the schema does not describe it.
     pub failure_values: List<Value<String>>,
+    /// CloudFormation property `Name`; the schema does not describe it.
     pub name: Value<String>,
+    /// CloudFormation property `SuccessValues`; the schema does not describe it.
     pub success_values: List<Value<String>>,
 }
 
@@ -4037,8 +4137,11 @@ impl Validate for ResponseInspectionHeader {
 /// Response JSON that indicate success or failure of a login request
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseInspectionJson {
+    /// CloudFormation property `FailureValues`; the schema does not describe it.
     pub failure_values: List<Value<String>>,
+    /// CloudFormation property `Identifier`; the schema does not describe it.
     pub identifier: Value<String>,
+    /// CloudFormation property `SuccessValues`; the schema does not describe it.
     pub success_values: List<Value<String>>,
 }
 
@@ -4072,7 +4175,9 @@ impl Validate for ResponseInspectionJson {
 /// Response status codes that indicate success or failure of a login request
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResponseInspectionStatusCode {
+    /// CloudFormation property `FailureCodes`; the schema does not describe it.
     pub failure_codes: List<Value<i64>>,
+    /// CloudFormation property `SuccessCodes`; the schema does not describe it.
     pub success_codes: List<Value<i64>>,
 }
 
@@ -4101,7 +4206,9 @@ impl Validate for ResponseInspectionStatusCode {
 pub struct Rule {
     /// Action taken when Rule matches its condition.
     pub action: Option<RuleAction>,
+    /// CloudFormation property `CaptchaConfig`; the schema does not describe it.
     pub captcha_config: Option<CaptchaConfig>,
+    /// CloudFormation property `ChallengeConfig`; the schema does not describe it.
     pub challenge_config: Option<ChallengeConfig>,
     /// Name of the WebACL.
     pub name: Value<String>,
@@ -4241,6 +4348,7 @@ impl Validate for RuleActionOverride {
 pub struct RuleGroupReferenceStatement {
     /// ARN of the WAF entity.
     pub arn: Value<String>,
+    /// CloudFormation property `ExcludedRules`; the schema does not describe it.
     pub excluded_rules: Option<List<ExcludedRule>>,
     /// Action overrides for rules in the rule group.
     pub rule_action_overrides: Option<List<RuleActionOverride>>,
@@ -4394,11 +4502,15 @@ impl Default for Value<SensitivityToAct> {
 /// Size Constraint statement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SizeConstraintStatement {
+    /// CloudFormation property `ComparisonOperator`; the schema does not describe it.
     pub comparison_operator: Value<ComparisonOperator>,
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `Size`; the schema does not describe it.
     pub size: Value<f64>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -4475,9 +4587,11 @@ impl Default for Value<SizeInspectionLimit> {
 pub struct SqliMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
     /// Sensitivity Level current only used for sqli match statements.
     pub sensitivity_level: Option<Value<SensitivityLevel>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 
@@ -4505,19 +4619,31 @@ impl Validate for SqliMatchStatement {
 /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Statement {
+    /// CloudFormation property `AndStatement`; the schema does not describe it.
     pub and_statement: Option<AndStatement>,
+    /// CloudFormation property `AsnMatchStatement`; the schema does not describe it.
     pub asn_match_statement: Option<AsnMatchStatement>,
     /// Byte Match statement.
     pub byte_match_statement: Option<ByteMatchStatement>,
+    /// CloudFormation property `GeoMatchStatement`; the schema does not describe it.
     pub geo_match_statement: Option<GeoMatchStatement>,
+    /// CloudFormation property `IPSetReferenceStatement`; the schema does not describe it.
     pub ip_set_reference_statement: Option<IpSetReferenceStatement>,
+    /// CloudFormation property `LabelMatchStatement`; the schema does not describe it.
     pub label_match_statement: Option<LabelMatchStatement>,
+    /// CloudFormation property `ManagedRuleGroupStatement`; the schema does not describe it.
     pub managed_rule_group_statement: Option<Box<ManagedRuleGroupStatement>>,
+    /// CloudFormation property `NotStatement`; the schema does not describe it.
     pub not_statement: Option<Box<NotStatement>>,
+    /// CloudFormation property `OrStatement`; the schema does not describe it.
     pub or_statement: Option<OrStatement>,
+    /// CloudFormation property `RateBasedStatement`; the schema does not describe it.
     pub rate_based_statement: Option<Box<RateBasedStatement>>,
+    /// CloudFormation property `RegexMatchStatement`; the schema does not describe it.
     pub regex_match_statement: Option<RegexMatchStatement>,
+    /// CloudFormation property `RegexPatternSetReferenceStatement`; the schema does not describe it.
     pub regex_pattern_set_reference_statement: Option<RegexPatternSetReferenceStatement>,
+    /// CloudFormation property `RuleGroupReferenceStatement`; the schema does not describe it.
     pub rule_group_reference_statement: Option<RuleGroupReferenceStatement>,
     /// Size Constraint statement.
     pub size_constraint_statement: Option<SizeConstraintStatement>,
@@ -4605,7 +4731,9 @@ impl Validate for Statement {
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
+    /// CloudFormation property `Key`; the schema does not describe it.
     pub key: Option<Value<String>>,
+    /// CloudFormation property `Value`; the schema does not describe it.
     pub value: Option<Value<String>>,
 }
 
@@ -4790,6 +4918,7 @@ impl Default for Value<TextTransformationType> {
 /// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct UriFragment {
+    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
     pub fallback_behavior: Option<Value<FallbackBehavior>>,
 }
 
@@ -4843,8 +4972,11 @@ impl Default for Value<UsageOfAction> {
 /// Visibility Metric of the WebACL.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VisibilityConfig {
+    /// CloudFormation property `CloudWatchMetricsEnabled`; the schema does not describe it.
     pub cloud_watch_metrics_enabled: Value<bool>,
+    /// CloudFormation property `MetricName`; the schema does not describe it.
     pub metric_name: Value<String>,
+    /// CloudFormation property `SampledRequestsEnabled`; the schema does not describe it.
     pub sampled_requests_enabled: Value<bool>,
 }
 
@@ -4874,7 +5006,9 @@ impl Validate for VisibilityConfig {
 pub struct XssMatchStatement {
     /// Field of the request to match.
     pub field_to_match: FieldToMatch,
+    /// CloudFormation property `PreParseTextTransformations`; the schema does not describe it.
     pub pre_parse_text_transformations: Option<List<PreParseTextTransformation>>,
+    /// CloudFormation property `TextTransformations`; the schema does not describe it.
     pub text_transformations: List<TextTransformation>,
 }
 

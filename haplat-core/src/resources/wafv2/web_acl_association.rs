@@ -11,8 +11,12 @@ use crate::value::{Expr, PropMap, Value};
 /// CloudFormation type `AWS::WAFv2::WebACLAssociation`.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WebAclAssociation {
+    /// CloudFormation property `ResourceArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub resource_arn: Value<String>,
+    /// CloudFormation property `WebACLArn`; the schema does not describe it.
+    ///
     /// Changing it replaces the resource.
     pub web_acl_arn: Value<String>,
 }

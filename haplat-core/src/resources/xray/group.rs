@@ -15,6 +15,7 @@ pub struct Group {
     pub filter_expression: Option<Value<String>>,
     /// The case-sensitive name of the new group. Names must be unique.
     pub group_name: Value<String>,
+    /// CloudFormation property `InsightsConfiguration`; the schema does not describe it.
     pub insights_configuration: Option<InsightsConfiguration>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<List<Tag>>,

@@ -13,8 +13,11 @@ use crate::value::{Expr, List, PropMap, ToExpr, Value};
 pub struct SamplingRule {
     /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
     pub rule_name: Option<Value<String>>,
+    /// CloudFormation property `SamplingRule`; the schema does not describe it.
     pub sampling_rule: Option<SamplingRuleProperty>,
+    /// CloudFormation property `SamplingRuleRecord`; the schema does not describe it.
     pub sampling_rule_record: Option<SamplingRuleRecord>,
+    /// CloudFormation property `SamplingRuleUpdate`; the schema does not describe it.
     pub sampling_rule_update: Option<SamplingRuleUpdate>,
     /// An array of key-value pairs to apply to this resource.
     pub tags: Option<List<Tag>>,
@@ -112,6 +115,7 @@ pub struct SamplingRuleProperty {
     pub rule_arn: Option<Value<String>>,
     /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
     pub rule_name: Option<Value<String>>,
+    /// CloudFormation property `SamplingRateBoost`; the schema does not describe it.
     pub sampling_rate_boost: Option<SamplingRateBoost>,
     /// Matches the name that the service uses to identify itself in segments.
     pub service_name: Value<String>,
@@ -120,6 +124,8 @@ pub struct SamplingRuleProperty {
     /// Matches the path from a request URL.
     pub url_path: Value<String>,
     /// The version of the sampling rule format (1)
+    ///
+    /// Changing it (as `SamplingRule.Version`) replaces the resource.
     pub version: Option<Value<i64>>,
 }
 
@@ -188,6 +194,7 @@ pub struct SamplingRuleRecord {
     pub created_at: Option<Value<String>>,
     /// When the rule was modified, in Unix time seconds.
     pub modified_at: Option<Value<String>>,
+    /// CloudFormation property `SamplingRule`; the schema does not describe it.
     pub sampling_rule: Option<SamplingRuleProperty>,
 }
 
@@ -229,6 +236,7 @@ pub struct SamplingRuleUpdate {
     pub rule_arn: Option<Value<String>>,
     /// The ARN of the sampling rule. Specify a rule by either name or ARN, but not both.
     pub rule_name: Option<Value<String>>,
+    /// CloudFormation property `SamplingRateBoost`; the schema does not describe it.
     pub sampling_rate_boost: Option<SamplingRateBoost>,
     /// Matches the name that the service uses to identify itself in segments.
     pub service_name: Option<Value<String>>,
