@@ -14,6 +14,7 @@ pub mod diff;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod project;

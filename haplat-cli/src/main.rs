@@ -10,14 +10,14 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
+            haplat_cli::errln!("error: cannot start the async runtime: {e}");
             return ExitCode::from(haplat_cli::exit::FAILED);
         }
     };
     match runtime.block_on(run(cli)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            haplat_cli::errln!("error: {e}");
             ExitCode::from(e.exit_code())
         }
     }

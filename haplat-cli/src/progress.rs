@@ -48,7 +48,7 @@ impl Progress {
 impl Sink for Progress {
     fn emit(&self, event: Event) {
         let Some(multi) = &self.multi else {
-            eprintln!("{}", event.line());
+            crate::errln!("{}", event.line());
             return;
         };
         match &event {

@@ -27,13 +27,15 @@ pub struct BootstrapArgs {
 
 /// Runs `bootstrap`.
 pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
+    // A closed stdout must not stop the bootstrap half-way.
+    crate::output::finish_on_broken_pipe();
     let aws = args.aws.connect().await?;
     let mut regions: BTreeSet<String> = args.regions.iter().cloned().collect();
     if regions.is_empty() {
         // Default: every region of the app (synthesized if there is an app).
         match args.assembly.load() {
             Ok(a) => regions = a.regions(),
-            Err(e) => eprintln!("note: no assembly to take regions from ({}); bootstrapping {} only", e.to_string().lines().next().unwrap_or(""), aws.region()),
+            Err(e) => crate::errln!("note: no assembly to take regions from ({}); bootstrapping {} only", e.to_string().lines().next().unwrap_or(""), aws.region()),
         }
     }
     if regions.is_empty() {
@@ -45,11 +47,11 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
         Outcome::Updated => "updated",
         Outcome::Unchanged => "already up to date",
     };
-    println!("bootstrap stack {STACK_NAME} in {}: {what}", aws.region());
-    println!("  account:              {}", b.account);
-    println!("  regions:              {}", b.regions.join(", "));
-    println!("  administration role:  {} ({})", ADMIN_ROLE, b.admin_role_arn);
-    println!("  execution role:       {}", b.execution_role_name);
-    println!("  template bucket:      {}", b.bucket);
+    crate::outln!("bootstrap stack {STACK_NAME} in {}: {what}", aws.region());
+    crate::outln!("  account:              {}", b.account);
+    crate::outln!("  regions:              {}", b.regions.join(", "));
+    crate::outln!("  administration role:  {} ({})", ADMIN_ROLE, b.admin_role_arn);
+    crate::outln!("  execution role:       {}", b.execution_role_name);
+    crate::outln!("  template bucket:      {}", b.bucket);
     Ok(exit::OK)
 }

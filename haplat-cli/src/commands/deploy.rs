@@ -98,9 +98,11 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         },
     )?;
     if args.dry_run {
-        print!("{}", plan.render());
+        crate::out!("{}", plan.render());
         return Ok(exit::OK);
     }
+    // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
+    crate::output::finish_on_broken_pipe();
     let aws = args.aws.connect().await?;
     let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
     // What changes, and whether it loses data: decided before anything is touched.
@@ -113,7 +115,7 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         return Err(Error::Refused(refusal));
     }
     let (text, differ) = super::diff::render(&diffs);
-    print!("{text}");
+    crate::out!("{text}");
     if differ && !args.yes {
         confirm("deploy these changes", "--yes")?;
     }
@@ -124,6 +126,6 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
     result.map_err(|e| exec_error("deploy", e, &exec, &names))?;
     drop(exec);
     drop(progress);
-    println!("deployed {} stack set(s) to {}", names.len(), plan.regions().into_iter().collect::<Vec<_>>().join(", "));
+    crate::outln!("deployed {} stack set(s) to {}", names.len(), plan.regions().into_iter().collect::<Vec<_>>().join(", "));
     Ok(exit::OK)
 }

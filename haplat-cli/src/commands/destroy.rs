@@ -30,6 +30,8 @@ pub struct DestroyArgs {
 
 /// Runs `destroy`.
 pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
+    // A closed stdout must not stop the destroy half-way.
+    crate::output::finish_on_broken_pipe();
     let assembly = args.assembly.load()?;
     let order = plan_destroy(&assembly, &args.stacks)?;
     let aws = args.aws.connect().await?;
@@ -58,9 +60,9 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     }
     drop(progress);
     let deleted = order.len() - absent.len();
-    println!("destroyed {deleted} stack set(s){}", if absent.is_empty() { String::new() } else { format!("; not deployed: {}", absent.join(", ")) });
+    crate::outln!("destroyed {deleted} stack set(s){}", if absent.is_empty() { String::new() } else { format!("; not deployed: {}", absent.join(", ")) });
     if kept > 0 {
-        println!("{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed");
+        crate::outln!("{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed");
     }
     Ok(exit::OK)
 }

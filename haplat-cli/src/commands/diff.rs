@@ -68,6 +68,6 @@ pub async fn run(args: DiffArgs) -> Result<u8, Error> {
         }
     };
     let (text, differ) = render(&diffs);
-    print!("{text}");
+    crate::out!("{text}");
     Ok(if differ && args.fail { exit::DIFFERENCES } else { exit::OK })
 }

@@ -16,6 +16,6 @@ pub struct ListArgs {
 /// Runs `list`.
 pub fn run(args: ListArgs) -> Result<u8, Error> {
     let assembly = args.assembly.load()?;
-    print!("{}", assembly.summary());
+    crate::out!("{}", assembly.summary());
     Ok(exit::OK)
 }

@@ -122,7 +122,7 @@ impl AssemblyArgs {
         let (project, opts) = self.synth_options(false)?;
         match opts {
             Some(o) if !self.no_synth => {
-                eprintln!("synthesizing: {}", o.app);
+                crate::errln!("synthesizing: {}", o.app);
                 crate::synth::synth(&o)
             }
             _ => Assembly::load(&project.out_dir(self.out.as_deref())),
@@ -144,7 +144,7 @@ pub fn confirm(question: &str, flag: &str) -> Result<(), Error> {
     if !std::io::stdin().is_terminal() {
         return Err(Error::Refused(format!("{question}: not confirmed (no terminal to ask on); pass {flag}")));
     }
-    eprint!("{question} [y/N] ");
+    crate::err!("{question} [y/N] ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
     let _ = std::io::stdin().lock().read_line(&mut line);

@@ -31,7 +31,7 @@ pub async fn run(args: StatusArgs) -> Result<u8, Error> {
             Err(_) => names = aws.list_stack_sets().await.map_err(|e| Error::cloud("listing stack sets", e))?,
         }
     }
-    print!("{}", status(&aws, &names).await?);
+    crate::out!("{}", status(&aws, &names).await?);
     Ok(exit::OK)
 }
 

@@ -35,7 +35,7 @@ pub fn run(args: SynthArgs) -> Result<u8, Error> {
         ));
     };
     let assembly = crate::synth::synth(&opts)?;
-    print!("{}", assembly.summary());
-    println!("assembly written to {}", assembly.dir.display());
+    crate::out!("{}", assembly.summary());
+    crate::outln!("assembly written to {}", assembly.dir.display());
     Ok(exit::OK)
 }

@@ -104,3 +104,35 @@ fn help_documents_exit_codes_and_commands() {
     let r = run(&mut p.haplat(&["deploy", "--bogus"]));
     assert_eq!(r.code, 2);
 }
+
+/// `haplat list | head -1` and the like: a reader that has gone (stdout's pipe closed before
+/// haplat writes, so the write always fails with EPIPE) ends the command quietly with code 0.
+#[test]
+fn a_closed_stdout_ends_read_only_commands_quietly() {
+    let p = Project::new(Source::Fixture("basic"));
+    let basic = fixture("basic").display().to_string();
+    for args in [
+        &["list"][..],
+        &["synth"],
+        &["deploy", "--dry-run"],
+        &["diff", "--against", &basic],
+        &["--help"],
+        &["list", "--help"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let mut cmd = p.haplat(args);
+        let out = cmd.stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+    // Through a shell, as a user types it, with pipefail so that haplat's own status counts.
+    let bin = env!("CARGO_BIN_EXE_haplat");
+    let mut cmd = Command::new("bash");
+    cmd.args(["-c", &format!("set -o pipefail; for i in 1 2 3; do '{bin}' list; done | head -1")]);
+    crate::harness::isolate(&mut cmd, p.path());
+    let r = run(cmd.current_dir(p.path()));
+    assert_eq!((r.code, r.stdout.as_str()), (0, "app fixture: 3 stacks, 3 regions, 4 resources, 2 waves\n"), "{}", r.stderr);
+    assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
+}

@@ -265,6 +265,15 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
+/// Runs a command whose stdout reader has gone (the pipe's read end closed before it starts,
+/// so every write to stdout fails with EPIPE), bounded in time.
+pub fn run_without_reader(cmd: &mut Command) -> Run {
+    let (reader, writer) = std::io::pipe().expect("pipe");
+    drop(reader);
+    let out = cmd.stdout(writer).stderr(Stdio::piped()).output().expect("run haplat");
+    Run { code: out.status.code().unwrap_or(-1), stdout: String::new(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+}
+
 /// Replaces paths, operation ids, ports and bucket names by placeholders.
 pub fn redact(s: &str, root: &Path) -> String {
     let mut s = s.replace(&root.display().to_string(), "[PROJECT]");
