@@ -2,6 +2,7 @@
 //! default, built only from the generated L1 types of haplat-core.
 
 pub mod api;
+pub mod aurora;
 pub mod backup;
 pub mod chaos;
 pub mod cidr;

@@ -1,5 +1,6 @@
 //! Integration tests of haplat-constructs: constructs synthesized into templates, asserted on
 //! and linted.
 
+mod aurora;
 mod global;
 mod regional;
