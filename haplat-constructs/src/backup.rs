@@ -35,11 +35,10 @@ use haplat_core::resources::backup::backup_selection::{
 };
 use haplat_core::resources::backup::backup_vault::BackupVault;
 use haplat_core::resources::iam::role::Role;
-use haplat_core::resources::kms::key::Key;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::monitoring::kms_key;
+use crate::security::KmsKey;
 
 /// Which resources the plan backs up.
 #[derive(Clone, Debug, PartialEq)]
@@ -97,7 +96,7 @@ impl BackupPlanProps {
 #[derive(Clone, Debug)]
 pub struct BackupPlan {
     /// The vault's key.
-    pub key: Handle<Key>,
+    pub key: KmsKey,
     /// The vault.
     pub vault: Handle<BackupVault>,
     /// The plan.
@@ -158,10 +157,10 @@ impl BackupPlan {
             }
         };
 
-        let key = kms_key(&scope, "Key", "Encrypts the backup vault", &[]);
+        let key = KmsKey::new(&scope, "Key", "Encrypts the backup vault", &[]);
         let vault = scope.add(
             "Vault",
-            BackupVault { backup_vault_name: n.into(), encryption_key_arn: Some(key.attr_arn()), ..Default::default() },
+            BackupVault { backup_vault_name: n.into(), encryption_key_arn: Some(key.arn()), ..Default::default() },
         );
         let copy_action = |days: i64| {
             copy.as_ref().map(|dest| {

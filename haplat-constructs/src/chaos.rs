@@ -35,7 +35,8 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::monitoring::{KeyUser, check_retention, kms_key, log_group};
+use crate::monitoring::{check_retention, log_group};
+use crate::security::{KeyUser, KmsKey};
 
 /// An ECS service whose tasks an experiment stops.
 #[derive(Clone, Debug, PartialEq)]
@@ -111,8 +112,8 @@ impl ChaosExperiments {
             scope.error(format!("duration {:?}: use ISO 8601 like PT5M", props.disruption_duration));
         }
         check_retention(&scope, props.log_retention_days);
-        let key = kms_key(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::Logs]);
-        let logs = log_group(&scope, "Logs", None, props.log_retention_days, key);
+        let key = KmsKey::new(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::CloudWatchLogs]);
+        let logs = log_group(&scope, "Logs", None, props.log_retention_days, &key);
         let log_arn = Value::sub_with(
             "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
             [("Group", logs.ref_())],

@@ -70,7 +70,6 @@ use haplat_core::resources::cloudfront::distribution::{
     MinimumProtocolVersion, Origin, OriginCustomHeader, OriginGroup, OriginGroupFailoverCriteria, OriginGroupMember,
     OriginGroupMembers, OriginGroups, PriceClass, SslSupportMethod, StatusCodes, ViewerCertificate, ViewerProtocolPolicy,
 };
-use haplat_core::resources::kms::key::Key;
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::s3::bucket::{
     Bucket, BucketEncryption, LifecycleConfiguration, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
@@ -89,9 +88,9 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
 
 use crate::dns::{HostedZoneRef, domain_problem, origin_name, regional_origin_name};
-use crate::monitoring::{KeyUser, check_retention, kms_key, log_group, pascal};
+use crate::monitoring::{check_retention, log_group, pascal};
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint};
-use crate::security::SecretRef;
+use crate::security::{KeyUser, KmsKey, SecretRef};
 
 /// The managed cache policy `CachingDisabled`.
 pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -143,7 +142,7 @@ pub struct OriginSecret {
     /// Header name and secret name, for the load balancers and CloudFront.
     pub verify: OriginVerify,
     /// The key of the primary when the construct made one.
-    pub key: Option<Handle<Key>>,
+    pub key: Option<KmsKey>,
     id: String,
 }
 
@@ -166,9 +165,10 @@ impl OriginSecret {
         let kms_key_id = match props.keys.get(&home) {
             Some(k) => k.clone(),
             None => {
-                let k = kms_key(&scope, "Key", "Encrypts the CloudFront origin secret", &[]);
+                let k = KmsKey::new(&scope, "Key", "Encrypts the CloudFront origin secret", &[]);
+                let arn = k.arn();
                 key = Some(k);
-                k.attr_arn()
+                arn
             }
         };
         let mut replicas: Vec<String> = props.replica_regions.iter().filter(|r| **r != home).cloned().collect();
@@ -408,13 +408,13 @@ impl EdgeDistribution {
                 ..Default::default()
             },
         );
-        let log_key = kms_key(&scope, "LogKey", "Encrypts the WAF logs of the distribution", &[KeyUser::Logs]);
+        let log_key = KmsKey::new(&scope, "LogKey", "Encrypts the WAF logs of the distribution", &[KeyUser::CloudWatchLogs]);
         let waf_logs = log_group(
             &scope,
             "WafLogs",
             Some(Value::sub(format!("aws-waf-logs-${{AWS::StackName}}-{}", id.to_ascii_lowercase()))),
             props.waf_log_retention_days,
-            log_key,
+            &log_key,
         );
         scope.add(
             "WafLogging",

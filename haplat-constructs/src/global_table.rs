@@ -54,12 +54,11 @@ use haplat_core::resources::dynamodb::global_table::{
     StreamSpecification, StreamViewType, Tag, TargetTrackingScalingPolicyConfiguration, TimeToLiveSpecification,
     WriteProvisionedThroughputSettings,
 };
-use haplat_core::resources::kms::key::Key;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::monitoring::{TableMetrics, kms_key};
-use crate::security::{Grantable, Grantee, Permission};
+use crate::monitoring::TableMetrics;
+use crate::security::{Grantable, Grantee, KmsKey, Permission};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -499,7 +498,7 @@ impl Grantable for GlobalTable {
 #[derive(Clone, Debug)]
 pub struct RegionalKeys {
     /// The key (one per stack instance).
-    pub key: Handle<Key>,
+    pub key: KmsKey,
     /// The regions of the stack set.
     pub regions: Vec<String>,
 }
@@ -509,13 +508,13 @@ impl RegionalKeys {
     pub fn new(scope: &Scope, id: &str) -> RegionalKeys {
         let regions = scope.stack().regions();
         let scope = scope.child(id);
-        let key = kms_key(&scope, "Key", "Encrypts the platform's regional data (tables, secrets)", &[]);
+        let key = KmsKey::new(&scope, "Key", "Encrypts the platform's regional data (tables, secrets)", &[]);
         RegionalKeys { key, regions }
     }
 
     /// The key ARN of one region, readable from any other stack.
     pub fn arn(&self, region: &str) -> Value<String> {
-        self.key.attr_arn().in_region(region)
+        self.key.arn().in_region(region)
     }
 
     /// Every region's key ARN (for [`TableEncryption::CustomerManaged`]).

@@ -4,8 +4,8 @@
 //!
 //! [`RegionalMonitoring`] goes into the API's stack set (one instance per region, the same
 //! template), next to the services it watches; each [`ServiceMetrics`] value is read inside the
-//! same stack. It also holds the small helpers the other constructs of this crate share: a KMS
-//! key with rotation and a policy for the services that use it, and a KMS-encrypted log group.
+//! same stack. It also holds a small helper the other constructs of this crate share: a log group
+//! encrypted with a [`KmsKey`] (the crate's one KMS key helper, in [`crate::security`]).
 //!
 //! ```
 //! use haplat_core::App;
@@ -31,93 +31,29 @@ use haplat_core::resources::cloudwatch::alarm::{
     Alarm, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, TreatMissingData,
 };
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
-use haplat_core::resources::kms::key::Key;
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::sns::subscription::Subscription;
 use haplat_core::resources::sns::topic::Topic;
-use haplat_core::value::{Cond, Expr, List, Pseudo, Value};
-use haplat_core::{Handle, Scope, expr_list, expr_map};
+use haplat_core::value::{Cond, List, Pseudo, Value};
+use haplat_core::{Handle, Scope};
 
 use crate::platform::ServiceMetrics;
+use crate::security::{KeyUser, KmsKey};
 
-/// Who may use a KMS key besides the account's own IAM principals (which reach it through the
-/// account root statement of the key policy).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) enum KeyUser {
-    /// CloudWatch Logs of this region, for log groups of this account and region.
-    Logs,
-    /// CloudWatch alarms publishing to an encrypted SNS topic.
-    CloudWatchAlarms,
-}
-
-/// A customer managed KMS key with yearly rotation, retained when deleted from the stack.
-pub(crate) fn kms_key(scope: &Scope, id: &str, description: &str, users: &[KeyUser]) -> Handle<Key> {
-    let mut statements = vec![expr_map! {
-        "Sid" => "AccountAdministers",
-        "Effect" => "Allow",
-        "Principal" => expr_map! { "AWS" => Value::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-        "Action" => "kms:*",
-        "Resource" => "*",
-    }];
-    let crypto = || {
-        expr_list![
-            "kms:Decrypt",
-            "kms:DescribeKey",
-            "kms:Encrypt",
-            "kms:GenerateDataKey",
-            "kms:GenerateDataKeyWithoutPlaintext",
-            "kms:ReEncryptFrom",
-            "kms:ReEncryptTo"
-        ]
-    };
-    for user in users {
-        statements.push(match user {
-            KeyUser::Logs => expr_map! {
-                "Sid" => "CloudWatchLogsOfThisAccount",
-                "Effect" => "Allow",
-                "Principal" => expr_map! { "Service" => Value::sub("logs.${AWS::Region}.amazonaws.com") },
-                "Action" => crypto(),
-                "Resource" => "*",
-                "Condition" => expr_map! { "ArnLike" => expr_map! {
-                    "kms:EncryptionContext:aws:logs:arn" =>
-                        Value::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
-                } },
-            },
-            KeyUser::CloudWatchAlarms => expr_map! {
-                "Sid" => "CloudWatchAlarmsPublish",
-                "Effect" => "Allow",
-                "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
-                "Action" => expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
-                "Resource" => "*",
-                "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.value() } },
-            },
-        });
-    }
-    scope.add(
-        id,
-        Key {
-            description: Some(description.into()),
-            enable_key_rotation: Some(true.into()),
-            key_policy: Some(expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) }),
-            ..Default::default()
-        },
-    )
-}
-
-/// A log group encrypted with `key` (whose policy must allow [`KeyUser::Logs`]).
+/// A log group encrypted with `key` (whose policy must allow [`KeyUser::CloudWatchLogs`]).
 pub(crate) fn log_group(
     scope: &Scope,
     id: &str,
     name: Option<Value<String>>,
     retention_days: i64,
-    key: Handle<Key>,
+    key: &KmsKey,
 ) -> Handle<LogGroup> {
     scope.add(
         id,
         LogGroup {
             log_group_name: name,
             retention_in_days: Some(retention_days.into()),
-            kms_key_id: Some(key.attr_arn()),
+            kms_key_id: Some(key.arn()),
             ..Default::default()
         },
     )
@@ -281,7 +217,7 @@ impl RegionalMonitoringProps {
 #[derive(Clone, Debug)]
 pub struct RegionalMonitoring {
     /// The KMS key of the topic.
-    pub key: Handle<Key>,
+    pub key: KmsKey,
     /// The alarm topic.
     pub topic: Handle<Topic>,
     /// Alarms that page (5xx error rate, replication latency), e.g. stop conditions of chaos
@@ -313,10 +249,10 @@ impl RegionalMonitoring {
                 scope.error(format!("alarm contact {email:?} is not an email address"));
             }
         }
-        let key = kms_key(&scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
+        let key = KmsKey::new(&scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
         let topic = scope.add(
             "Topic",
-            Topic { display_name: Some("Platform alarms".into()), kms_master_key_id: Some(key.attr_arn()), ..Default::default() },
+            Topic { display_name: Some("Platform alarms".into()), kms_master_key_id: Some(key.arn()), ..Default::default() },
         );
         for (i, email) in props.alarm_emails.iter().enumerate() {
             scope.add(

@@ -208,14 +208,22 @@ pub enum KeyUser {
     /// CloudWatch Logs of the stack's region (`logs.<region>.amazonaws.com`), only for log
     /// groups of this account and region (the `kms:EncryptionContext:aws:logs:arn` condition).
     CloudWatchLogs,
-    /// Another service principal (`sns.amazonaws.com`), only through calls of this account
-    /// (`kms:CallerAccount`).
+    /// CloudWatch alarms publishing to an SNS topic encrypted with the key
+    /// (`cloudwatch.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else),
+    /// only for alarms of this account (`aws:SourceAccount`).
+    CloudWatchAlarms,
+    /// Another service principal (`sns.amazonaws.com`) calling KMS as itself, only for
+    /// resources of this account (`aws:SourceAccount`, the confused-deputy guard KMS recommends
+    /// for service principals).
     Service(String),
 }
 
-/// A customer-managed KMS key with yearly rotation, `Retain`ed, whose policy lets the account
-/// administer it (and delegate use through IAM policies: the account root statement is what
+/// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
+/// policy lets the account administer it (and delegate use through IAM policies: the account root statement is what
 /// makes IAM grants such as [`Grantable::read`] effective) and lets the named services use it.
+///
+/// The one KMS key helper of the crate: every construct that encrypts with a key of its own (log
+/// groups, the alarm topic, backup vaults, regional data keys, the origin secret) makes it here.
 ///
 /// ```
 /// use haplat_core::App;
@@ -248,12 +256,23 @@ impl KmsKey {
             "Action" => "kms:*",
             "Resource" => "*",
         }];
-        let use_actions =
-            || haplat_core::expr_list!["kms:Decrypt", "kms:DescribeKey", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"];
+        // The cryptographic operations a service needs to encrypt with the key, named one by
+        // one: no wildcard that would also allow GenerateDataKeyPair and the like.
+        let use_actions = || {
+            haplat_core::expr_list![
+                "kms:Decrypt",
+                "kms:DescribeKey",
+                "kms:Encrypt",
+                "kms:GenerateDataKey",
+                "kms:GenerateDataKeyWithoutPlaintext",
+                "kms:ReEncryptFrom",
+                "kms:ReEncryptTo"
+            ]
+        };
         for u in users {
             statements.push(match u {
                 KeyUser::CloudWatchLogs => expr_map! {
-                    "Sid" => "CloudWatchLogsUse",
+                    "Sid" => "CloudWatchLogsOfThisAccount",
                     "Effect" => "Allow",
                     "Principal" => expr_map! { "Service" => Value::<String>::sub("logs.${AWS::Region}.amazonaws.com") },
                     "Action" => use_actions(),
@@ -272,7 +291,17 @@ impl KmsKey {
                     "Action" => use_actions(),
                     "Resource" => "*",
                     "Condition" => expr_map! {
-                        "StringEquals" => expr_map! { "kms:CallerAccount" => Pseudo::AccountId.expr() },
+                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+                    },
+                },
+                KeyUser::CloudWatchAlarms => expr_map! {
+                    "Sid" => "CloudWatchAlarmsPublish",
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
+                    "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
                     },
                 },
             });

@@ -36,7 +36,8 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::monitoring::{KeyUser, check_retention, kms_key, log_group};
+use crate::monitoring::{check_retention, log_group};
+use crate::security::{KeyUser, KmsKey};
 
 /// Where the function's code comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -147,9 +148,9 @@ impl WebSocketApi {
             scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
         }
         check_retention(&scope, props.log_retention_days);
-        let key = kms_key(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::Logs]);
-        let access_logs = log_group(&scope, "AccessLogs", None, props.log_retention_days, key);
-        let function_logs = log_group(&scope, "FunctionLogs", None, props.log_retention_days, key);
+        let key = KmsKey::new(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::CloudWatchLogs]);
+        let access_logs = log_group(&scope, "AccessLogs", None, props.log_retention_days, &key);
+        let function_logs = log_group(&scope, "FunctionLogs", None, props.log_retention_days, &key);
 
         let api = scope.add(
             "Api",

@@ -161,6 +161,38 @@ fn stateful_resources_are_retained() {
 }
 
 #[test]
+fn every_kms_key_comes_from_the_one_helper_rotating_and_used_only_by_named_services() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let keys = resources(&t, "AWS::KMS::Key");
+    // Regional data, backup vault, alarm topic, chaos and WebSocket logs, WAF logs.
+    assert_eq!(keys.len(), 6, "{:?}", keys.iter().map(|k| k.1).collect::<Vec<_>>());
+    let mut sids = Vec::new();
+    for (stack, id, k) in &keys {
+        let p = &k["Properties"];
+        assert_eq!(p["EnableKeyRotation"], true, "{stack}/{id}");
+        assert_eq!(p["PendingWindowInDays"], 30, "{stack}/{id}");
+        let statements = p["KeyPolicy"]["Statement"].as_array().unwrap();
+        assert_eq!(statements[0]["Sid"], "AccountAdministers", "{stack}/{id}");
+        for st in &statements[1..] {
+            assert!(st["Principal"]["Service"].is_string() || st["Principal"]["Service"].is_object(), "{stack}/{id}: {st}");
+            assert!(st["Condition"].is_object(), "{stack}/{id}: a service uses the key only for this account: {st}");
+            for action in st["Action"].as_array().unwrap() {
+                assert!(!action.as_str().unwrap().contains('*'), "{stack}/{id}: {action}");
+            }
+            sids.push(st["Sid"].as_str().unwrap().to_owned());
+        }
+    }
+    sids.sort();
+    assert_eq!(sids, ["CloudWatchAlarmsPublish", "CloudWatchLogsOfThisAccount", "CloudWatchLogsOfThisAccount", "CloudWatchLogsOfThisAccount"]);
+    let (_, _, topic_key) = keys.iter().find(|(_, id, _)| id.starts_with("Monitoring")).unwrap();
+    let publish = &topic_key["Properties"]["KeyPolicy"]["Statement"][1];
+    assert_eq!(publish["Principal"]["Service"], "cloudwatch.amazonaws.com");
+    assert_eq!(publish["Action"], serde_json::json!(["kms:Decrypt", "kms:GenerateDataKey"]));
+    assert_eq!(publish["Condition"]["StringEquals"]["aws:SourceAccount"], serde_json::json!({"Ref": "AWS::AccountId"}));
+}
+
+#[test]
 fn every_log_group_and_table_is_kms_encrypted_and_tables_recover_to_a_point_in_time() {
     let a = synth(&platform(DrMode::ActiveActive));
     let t = templates(&a);

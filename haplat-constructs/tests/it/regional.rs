@@ -492,8 +492,9 @@ fn every_log_group_is_encrypted_and_retained() {
     let (key_id, key) = resources(&t, "AWS::KMS::Key")[0];
     assert_eq!(key["Properties"]["EnableKeyRotation"], true);
     assert_eq!(key["DeletionPolicy"], "Retain");
-    let logs_use = key["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchLogsUse").unwrap();
+    let logs_use = key["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchLogsOfThisAccount").unwrap();
     assert_eq!(logs_use["Principal"]["Service"], json!({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}));
+    assert!(logs_use["Action"].as_array().unwrap().iter().all(|a| !a.as_str().unwrap().contains('*')), "{logs_use}");
     assert!(logs_use["Condition"]["ArnLike"].get("kms:EncryptionContext:aws:logs:arn").is_some());
     for (id, g) in groups {
         assert_eq!(g["Properties"]["KmsKeyId"], json!({"Fn::GetAtt": [key_id, "Arn"]}), "{id}");
