@@ -4,13 +4,21 @@
 //! `AWSCloudFormationStackSetExecutionRole`, and an encrypted, versioned, public-access-blocked
 //! S3 bucket for templates over the inline limit. Creating or updating the stack is
 //! idempotent; the regions it covers are recorded in its `Regions` output.
+//!
+//! Many accounts have the two roles already (made by hand, by the console's StackSets page or by
+//! another tool). Creating them again would fail (`EntityAlreadyExists`), so each role is a
+//! resource under a condition (`CreateAdministrationRole`, `CreateExecutionRole`): before
+//! creating or updating the stack, haplat asks IAM whether the role exists and, if it does and
+//! the bootstrap stack does not own it, **adopts** it: the stack leaves it alone (never updates
+//! or deletes it) and its outputs name it all the same. A role the stack created stays the
+//! stack's, whatever IAM says.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cfn::{CloudFormation, StackInput};
+use crate::cfn::{CloudFormation, StackInfo, StackInput};
 use crate::error::Error;
 use crate::executor::Bootstrap;
 
@@ -20,8 +28,13 @@ pub const STACK_NAME: &str = "HaplatBootstrap";
 pub const ADMIN_ROLE: &str = "AWSCloudFormationStackSetAdministrationRole";
 /// The execution role's name.
 pub const EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
+/// The parameter that says whether the stack creates the administration role (`true`) or
+/// adopts the one already in the account (`false`).
+pub const CREATE_ADMIN_PARAM: &str = "CreateAdministrationRole";
+/// The same for the execution role.
+pub const CREATE_EXECUTION_PARAM: &str = "CreateExecutionRole";
 /// The bootstrap template's version (its `Version` output).
-pub const VERSION: &str = "1";
+pub const VERSION: &str = "2";
 
 /// The bootstrap template.
 pub fn template() -> Value {
@@ -38,11 +51,28 @@ pub fn template() -> Value {
             "Regions": {
                 "Type": "String",
                 "Description": "The regions haplat deploys stack instances to, comma-separated"
+            },
+            CREATE_ADMIN_PARAM: {
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": "true",
+                "Description": format!("false: {ADMIN_ROLE} existed before haplat and is adopted, not managed")
+            },
+            CREATE_EXECUTION_PARAM: {
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": "true",
+                "Description": format!("false: {EXECUTION_ROLE} existed before haplat and is adopted, not managed")
             }
+        },
+        "Conditions": {
+            "MakeAdministrationRole": {"Fn::Equals": [{"Ref": CREATE_ADMIN_PARAM}, "true"]},
+            "MakeExecutionRole": {"Fn::Equals": [{"Ref": CREATE_EXECUTION_PARAM}, "true"]}
         },
         "Resources": {
             "AdministrationRole": {
                 "Type": "AWS::IAM::Role",
+                "Condition": "MakeAdministrationRole",
                 "Properties": {
                     "RoleName": ADMIN_ROLE,
                     "AssumeRolePolicyDocument": assume(json!({"Service": "cloudformation.amazonaws.com"})),
@@ -61,6 +91,7 @@ pub fn template() -> Value {
             },
             "ExecutionRole": {
                 "Type": "AWS::IAM::Role",
+                "Condition": "MakeExecutionRole",
                 "Properties": {
                     "RoleName": EXECUTION_ROLE,
                     "AssumeRolePolicyDocument": assume(json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}})),
@@ -111,8 +142,12 @@ pub fn template() -> Value {
         },
         "Outputs": {
             "BucketName": {"Value": {"Ref": "TemplateBucket"}},
-            "AdministrationRoleArn": {"Value": {"Fn::GetAtt": ["AdministrationRole", "Arn"]}},
-            "ExecutionRoleName": {"Value": {"Ref": "ExecutionRole"}},
+            "AdministrationRoleArn": {"Value": {"Fn::If": [
+                "MakeAdministrationRole",
+                {"Fn::GetAtt": ["AdministrationRole", "Arn"]},
+                {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{ADMIN_ROLE}")}
+            ]}},
+            "ExecutionRoleName": {"Value": {"Fn::If": ["MakeExecutionRole", {"Ref": "ExecutionRole"}, EXECUTION_ROLE]}},
             "Regions": {"Value": {"Ref": "Regions"}},
             "AccountId": {"Value": {"Ref": "AWS::AccountId"}},
             "Version": {"Value": VERSION}
@@ -174,6 +209,62 @@ pub async fn require<C: CloudFormation>(cfn: &C, region: &str, regions: &BTreeSe
     Ok(b)
 }
 
+/// Where a StackSet role comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RoleOrigin {
+    /// The bootstrap stack created it and manages it.
+    Created,
+    /// It was in the account before; the bootstrap stack uses it and leaves it alone.
+    Adopted,
+}
+
+impl RoleOrigin {
+    fn from_param(v: Option<&String>) -> RoleOrigin {
+        // Stacks of template version 1 have no such parameter: they created both roles.
+        if v.is_some_and(|v| v == "false") { RoleOrigin::Adopted } else { RoleOrigin::Created }
+    }
+
+    fn param(self) -> &'static str {
+        match self {
+            RoleOrigin::Created => "true",
+            RoleOrigin::Adopted => "false",
+        }
+    }
+}
+
+/// Where the two roles come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Roles {
+    /// `AWSCloudFormationStackSetAdministrationRole`.
+    pub administration: RoleOrigin,
+    /// `AWSCloudFormationStackSetExecutionRole`.
+    pub execution: RoleOrigin,
+}
+
+/// Decides whether the stack creates `role` or adopts it. A role the existing stack created stays
+/// its own (asking IAM would find it and wrongly "adopt" it, and the update would delete it);
+/// otherwise the role is adopted exactly when IAM has it.
+async fn role_origin<C: CloudFormation>(cfn: &C, existing: Option<&StackInfo>, param: &str, role: &str) -> Result<RoleOrigin, Error> {
+    if let Some(s) = existing
+        && RoleOrigin::from_param(s.parameters.get(param)) == RoleOrigin::Created
+    {
+        return Ok(RoleOrigin::Created);
+    }
+    let exists = cfn
+        .role_exists(role)
+        .await
+        .map_err(|e| Error::cloud(format!("checking whether the IAM role {role} already exists (iam:GetRole)"), e))?;
+    Ok(if exists { RoleOrigin::Adopted } else { RoleOrigin::Created })
+}
+
+/// Where the roles of an existing bootstrap stack come from.
+pub fn roles_of(stack: &StackInfo) -> Roles {
+    Roles {
+        administration: RoleOrigin::from_param(stack.parameters.get(CREATE_ADMIN_PARAM)),
+        execution: RoleOrigin::from_param(stack.parameters.get(CREATE_EXECUTION_PARAM)),
+    }
+}
+
 /// What `bootstrap` did.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -186,13 +277,13 @@ pub enum Outcome {
 }
 
 /// Creates or updates the bootstrap stack so that it covers `regions` (added to those already
-/// covered), and waits for it.
+/// covered), adopting StackSet roles that exist already, and waits for it.
 pub async fn bootstrap<C: CloudFormation>(
     cfn: &C,
     region: &str,
     regions: &BTreeSet<String>,
     poll: Duration,
-) -> Result<(Outcome, Bootstrap), Error> {
+) -> Result<(Outcome, Bootstrap, Roles), Error> {
     let existing = cfn
         .describe_stack(region, STACK_NAME)
         .await
@@ -203,10 +294,25 @@ pub async fn bootstrap<C: CloudFormation>(
     {
         all.extend(r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned));
     }
+    if let Some(s) = &existing
+        && s.status == "ROLLBACK_COMPLETE"
+    {
+        return Err(Error::Failed(format!(
+            "the bootstrap stack {STACK_NAME} in {region} failed to create earlier (ROLLBACK_COMPLETE); delete it and run `haplat bootstrap` again"
+        )));
+    }
+    let roles = Roles {
+        administration: role_origin(cfn, existing.as_ref(), CREATE_ADMIN_PARAM, ADMIN_ROLE).await?,
+        execution: role_origin(cfn, existing.as_ref(), CREATE_EXECUTION_PARAM, EXECUTION_ROLE).await?,
+    };
     let input = StackInput {
         name: STACK_NAME.into(),
         body: serde_json::to_string_pretty(&template()).expect("template serializes"),
-        parameters: BTreeMap::from([("Regions".to_owned(), all.iter().cloned().collect::<Vec<_>>().join(","))]),
+        parameters: BTreeMap::from([
+            ("Regions".to_owned(), all.iter().cloned().collect::<Vec<_>>().join(",")),
+            (CREATE_ADMIN_PARAM.to_owned(), roles.administration.param().to_owned()),
+            (CREATE_EXECUTION_PARAM.to_owned(), roles.execution.param().to_owned()),
+        ]),
         capabilities: vec!["CAPABILITY_NAMED_IAM".into()],
     };
     let outcome = match existing {
@@ -215,11 +321,6 @@ pub async fn bootstrap<C: CloudFormation>(
                 .await
                 .map_err(|e| Error::cloud(format!("creating the bootstrap stack in {region}"), e))?;
             Outcome::Created
-        }
-        Some(s) if s.status == "ROLLBACK_COMPLETE" => {
-            return Err(Error::Failed(format!(
-                "the bootstrap stack {STACK_NAME} in {region} failed to create earlier (ROLLBACK_COMPLETE); delete it and run `haplat bootstrap` again"
-            )));
         }
         Some(_) => {
             match cfn.update_stack(region, &input).await {
@@ -233,7 +334,7 @@ pub async fn bootstrap<C: CloudFormation>(
         wait_stack(cfn, region, STACK_NAME, poll).await?;
     }
     let b = read(cfn, region).await?.ok_or_else(|| Error::Failed(format!("the bootstrap stack vanished from {region}")))?;
-    Ok((outcome, b))
+    Ok((outcome, b, roles))
 }
 
 async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: Duration) -> Result<(), Error> {

@@ -1,4 +1,4 @@
-//! What haplat needs from CloudFormation (and S3), as a trait over plain types, so that the
+//! What haplat needs from CloudFormation (and S3 and IAM), as a trait over plain types, so that the
 //! executor runs against the AWS SDK ([`crate::sdk::Aws`]) or a fake in tests.
 
 use std::collections::BTreeMap;
@@ -142,6 +142,8 @@ pub struct StackInfo {
     pub status_reason: Option<String>,
     /// Its outputs.
     pub outputs: BTreeMap<String, String>,
+    /// Its parameter values.
+    pub parameters: BTreeMap<String, String>,
 }
 
 /// An event of a stack.
@@ -363,6 +365,8 @@ pub trait CloudFormation: Sync {
     fn create_stack(&self, region: &str, input: &StackInput) -> impl Future<Output = CfnResult<String>> + Send;
     /// Updates a plain stack; `Ok(false)` when there was nothing to update.
     fn update_stack(&self, region: &str, input: &StackInput) -> impl Future<Output = CfnResult<bool>> + Send;
+    /// Whether an IAM role of that name exists in the account (`iam:GetRole`).
+    fn role_exists(&self, name: &str) -> impl Future<Output = CfnResult<bool>> + Send;
     /// Uploads a template to the bucket (in `region`); returns its URL.
     fn upload_template(
         &self,

@@ -210,6 +210,11 @@ fn stack_info(s: &cf::types::Stack) -> StackInfo {
             .iter()
             .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value().unwrap_or_default().to_owned())))
             .collect(),
+        parameters: s
+            .parameters()
+            .iter()
+            .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+            .collect(),
     }
 }
 
@@ -564,6 +569,18 @@ impl CloudFormation for Aws {
             Ok(_) => Ok(true),
             Err(e) => match self.err(region, e) {
                 e if e.is_no_updates() => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn role_exists(&self, name: &str) -> CfnResult<bool> {
+        // IAM is global: any region's endpoint answers (AWS_ENDPOINT_URL applies as everywhere).
+        let iam = aws_sdk_iam::Client::new(&self.config);
+        match iam.get_role().role_name(name).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match self.err(&self.region, e) {
+                CfnError::Service { code, .. } if code == "NoSuchEntity" || code == "NoSuchEntityException" => Ok(false),
                 other => Err(other),
             },
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::{AssemblyArgs, AwsArgs};
-use crate::bootstrap::{ADMIN_ROLE, Outcome, STACK_NAME, bootstrap};
+use crate::bootstrap::{ADMIN_ROLE, Outcome, RoleOrigin, STACK_NAME, bootstrap};
 use crate::error::{Error, exit};
 
 /// `haplat bootstrap [--regions a,b]`
@@ -41,7 +41,11 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
     if regions.is_empty() {
         regions.insert(aws.region().to_owned());
     }
-    let (outcome, b) = bootstrap(&aws, aws.region(), &regions, Duration::from_secs(2)).await?;
+    let (outcome, b, roles) = bootstrap(&aws, aws.region(), &regions, Duration::from_secs(2)).await?;
+    let origin = |o: RoleOrigin| match o {
+        RoleOrigin::Created => "",
+        RoleOrigin::Adopted => ", adopted: it was there before; haplat uses it and leaves it alone",
+    };
     let what = match outcome {
         Outcome::Created => "created",
         Outcome::Updated => "updated",
@@ -50,8 +54,11 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
     crate::outln!("bootstrap stack {STACK_NAME} in {}: {what}", aws.region());
     crate::outln!("  account:              {}", b.account);
     crate::outln!("  regions:              {}", b.regions.join(", "));
-    crate::outln!("  administration role:  {} ({})", ADMIN_ROLE, b.admin_role_arn);
-    crate::outln!("  execution role:       {}", b.execution_role_name);
+    crate::outln!("  administration role:  {} ({}{})", ADMIN_ROLE, b.admin_role_arn, origin(roles.administration));
+    crate::outln!("  execution role:       {}{}", b.execution_role_name, match roles.execution {
+        RoleOrigin::Created => String::new(),
+        RoleOrigin::Adopted => format!(" ({})", origin(roles.execution).trim_start_matches(", ")),
+    });
     crate::outln!("  template bucket:      {}", b.bucket);
     Ok(exit::OK)
 }

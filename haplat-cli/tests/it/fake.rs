@@ -37,6 +37,8 @@ pub struct State {
     pub calls: Vec<String>,
     /// Failure events of the stacks.
     pub events: Vec<StackEvent>,
+    /// IAM roles that exist.
+    pub roles: std::collections::BTreeSet<String>,
 }
 
 /// The fake.
@@ -297,6 +299,7 @@ impl CloudFormation for Fake {
                 status: "CREATE_COMPLETE".into(),
                 status_reason: None,
                 outputs: outputs_of(s, stack_set, &instance.region),
+                parameters: BTreeMap::new(),
             })
         }))
     }
@@ -311,6 +314,9 @@ impl CloudFormation for Fake {
     }
     async fn update_stack(&self, _: &str, _: &StackInput) -> CfnResult<bool> {
         unimplemented!()
+    }
+    async fn role_exists(&self, name: &str) -> CfnResult<bool> {
+        Ok(self.with(|s| s.roles.contains(name)))
     }
     async fn upload_template(&self, _: &str, bucket: &str, key: &str, _: &str) -> CfnResult<String> {
         Ok(format!("https://{bucket}.s3.amazonaws.com/{key}"))

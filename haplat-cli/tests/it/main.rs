@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod bootstrap;
 mod cli;
 mod e2e;
 mod executor;

@@ -1,0 +1,89 @@
+//! Bootstrap in an account that already has the StackSet roles (made by hand, by the console or
+//! by another tool): they are adopted, not created again, and stay untouched.
+
+use std::process::Command;
+
+use haplat_cli::bootstrap::{ADMIN_ROLE, EXECUTION_ROLE, template};
+use haplat_cli::cfn::CloudFormation;
+
+use crate::harness::{Moto, Project, Source, install_tools, run};
+use crate::snap;
+
+/// An IAM client on moto, to make the roles as an account admin would.
+async fn iam(moto: &Moto) -> aws_sdk_iam::Client {
+    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(&moto.endpoint)
+        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "test"))
+        .load()
+        .await;
+    aws_sdk_iam::Client::new(&conf)
+}
+
+const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn existing_stackset_roles_are_adopted_and_left_alone() {
+    let moto = Moto::start();
+    let iam = iam(&moto).await;
+    for role in [ADMIN_ROLE, EXECUTION_ROLE] {
+        iam.create_role().role_name(role).assume_role_policy_document(TRUST).description("made by hand").send().await.unwrap();
+    }
+    let p = Project::new(Source::Fixture("basic"));
+    let haplat = |args: &[&str]| {
+        let mut cmd = p.haplat(args);
+        moto.env(&mut cmd);
+        run(&mut cmd)
+    };
+    let r = haplat(&["bootstrap"]);
+    snap!("bootstrap_adopts_roles", r.snapshot(p.path()));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // The stack holds the bucket only; the roles are the ones made by hand.
+    let aws = moto.aws().await;
+    let stack = aws.describe_stack("us-east-1", "HaplatBootstrap").await.unwrap().unwrap();
+    assert_eq!(stack.parameters["CreateAdministrationRole"], "false");
+    assert_eq!(stack.parameters["CreateExecutionRole"], "false");
+    assert_eq!(stack.outputs["AdministrationRoleArn"], format!("arn:aws:iam::123456789012:role/{ADMIN_ROLE}"));
+    for role in [ADMIN_ROLE, EXECUTION_ROLE] {
+        let r = iam.get_role().role_name(role).send().await.unwrap();
+        assert_eq!(r.role().and_then(|r| r.description()), Some("made by hand"), "{role}");
+    }
+    // Again: nothing to do, still adopted (the roles are not "ours" because IAM has them).
+    let again = haplat(&["bootstrap"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    assert!(again.stdout.contains("already up to date") && again.stdout.contains("adopted"), "{}", again.stdout);
+    // Stack sets are made with the adopted roles.
+    let deploy = haplat(&["deploy", "--yes", "--plain", "Data"]);
+    assert_eq!(deploy.code, 0, "{}", deploy.stderr);
+    assert_eq!(aws.list_stack_instances("Data").await.unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn roles_the_bootstrap_stack_made_stay_its_own() {
+    let moto = Moto::start();
+    let p = Project::new(Source::Fixture("basic"));
+    let haplat = |args: &[&str]| {
+        let mut cmd = p.haplat(args);
+        moto.env(&mut cmd);
+        run(&mut cmd)
+    };
+    assert_eq!(haplat(&["bootstrap", "--regions", "us-east-1"]).code, 0);
+    // IAM now has the roles, because the stack made them: a second bootstrap (here adding a
+    // region) must keep creating them, not "adopt" them (which would delete them).
+    let r = haplat(&["bootstrap", "--regions", "eu-west-1"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(": updated") && !r.stdout.contains("adopted"), "{}", r.stdout);
+    let stack = moto.aws().await.describe_stack("us-east-1", "HaplatBootstrap").await.unwrap().unwrap();
+    assert_eq!(stack.parameters["CreateAdministrationRole"], "true");
+    assert_eq!(stack.parameters["CreateExecutionRole"], "true");
+    iam(&moto).await.get_role().role_name(ADMIN_ROLE).send().await.unwrap();
+}
+
+#[test]
+fn the_bootstrap_template_lints_clean() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bootstrap.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&template()).unwrap()).unwrap();
+    let lint = Command::new(install_tools().join("cfn-lint")).arg(&path).output().unwrap();
+    assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
+}
