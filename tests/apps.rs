@@ -7,6 +7,7 @@
 //! `cargo insta test -p haplat-tests --review` (or `cargo insta review` after a failing run).
 
 use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::PathBuf;
 
 use haplat_tests::{apps, build, lint, synth};
@@ -18,6 +19,13 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
     let exes = build(&apps.iter().map(|a| a.package.as_str()).collect::<Vec<_>>());
     let work = tempfile::tempdir().unwrap();
     let mut lint_failures = Vec::new();
+    let mut snapshot_failures = Vec::new();
+    // Every snapshot is checked, so one run writes every `.snap.new` to review.
+    let mut check = |what: String, f: &dyn Fn()| {
+        if catch_unwind(AssertUnwindSafe(f)).is_err() {
+            snapshot_failures.push(what);
+        }
+    };
     for app in &apps {
         let exe = exes.get(&app.package).unwrap_or_else(|| panic!("no binary named {} was built", app.package));
         for env in &app.environments {
@@ -29,13 +37,15 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
             settings.set_omit_expression(true);
             settings.set_input_file(haplat_tests::root().join("apps").join(&app.dir).join("src/main.rs"));
             let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
-            settings.bind(|| insta::assert_snapshot!("manifest.json", text));
+            check(format!("{}/{env}/manifest.json", app.dir), &|| settings.bind(|| insta::assert_snapshot!("manifest.json", text)));
             // Lint the templates that share a region set in one cfn-lint run.
             let mut by_regions: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
             for stack in &manifest.stacks {
                 let path = out.join(&stack.template);
                 let text = std::fs::read_to_string(&path).unwrap();
-                settings.bind(|| insta::assert_snapshot!(stack.template.clone(), text));
+                check(format!("{}/{env}/{}", app.dir, stack.template), &|| {
+                    settings.bind(|| insta::assert_snapshot!(stack.template.clone(), text))
+                });
                 by_regions.entry(stack.target.regions()).or_default().push(path);
             }
             for (regions, templates) in by_regions {
@@ -45,5 +55,11 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
             }
         }
     }
+    assert!(
+        snapshot_failures.is_empty(),
+        "these templates changed; review the .snap.new files under snapshots/apps (`cargo insta review`), \
+         accept what you meant:\n  {}",
+        snapshot_failures.join("\n  ")
+    );
     assert!(lint_failures.is_empty(), "cfn-lint found problems:\n{}", lint_failures.join("\n"));
 }

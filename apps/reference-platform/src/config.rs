@@ -1,0 +1,347 @@
+//! The typed configuration of one environment (`environments/<name>.yaml`).
+//!
+//! The files deserialize into [`Environment`]; an unknown field, a wrong type or a value outside
+//! the allowed set is an error naming the file, the line and the field. Their JSON Schema
+//! (`environments/schema.json`, for editors) is generated from these types and committed; a test
+//! fails when it is stale.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// One environment of the platform.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Environment {
+    /// The environment's name; it is part of every stack name (`shop-<name>-Api`).
+    pub name: String,
+    /// The product's name, the first part of every stack name.
+    pub product: String,
+    /// How the regions share traffic.
+    pub mode: Mode,
+    /// The regions, exactly one of them primary.
+    pub regions: Vec<Region>,
+    /// The public domain: CloudFront answers on it, and each region's load balancer has a
+    /// certificate for `<region>.<domain>`.
+    pub domain: Domain,
+    /// The services of the API, each behind the regional load balancers.
+    pub services: Vec<Service>,
+    /// Who is told when an alarm fires.
+    pub alarms: Alarms,
+    /// Choices that trade resilience for cost.
+    #[serde(default)]
+    pub cost: Cost,
+    /// The global entry point.
+    #[serde(default)]
+    pub edge: Edge,
+    /// The data layer.
+    #[serde(default)]
+    pub data: Data,
+    /// Operations: SLOs, chaos experiments, the WebSocket API.
+    #[serde(default)]
+    pub operations: Operations,
+    /// Tags on every resource.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// How the regions share traffic.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Mode {
+    /// Every region serves (Route 53 latency records).
+    ActiveActive,
+    /// The primary serves; the others stand by scaled down (Route 53 failover records). Cheaper.
+    ActivePassive,
+}
+
+/// The role of a region.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// The primary region: home of the global table, first to fail over from.
+    Primary,
+    /// Another serving (active-active) or standby (active-passive) region.
+    Secondary,
+}
+
+/// One region.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// The AWS region (`us-east-1`).
+    pub region: String,
+    /// Its role.
+    pub role: Role,
+    /// The VPC CIDR; allocated without overlap when left out.
+    #[serde(default)]
+    pub cidr: Option<String>,
+}
+
+/// The public domain.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Domain {
+    /// The domain name (`shop.example.com`).
+    pub name: String,
+    /// The Route 53 hosted zone of the domain. It must exist and be delegated: the regional
+    /// certificates and the CloudFront certificate are validated by DNS records in it.
+    pub hosted_zone_id: String,
+}
+
+/// One service of the API.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The service's name (a construct id: letters, digits and `-`).
+    pub name: String,
+    /// The container image.
+    pub image: String,
+    /// The container port.
+    #[serde(default = "default_port")]
+    pub port: u16,
+    /// Fargate CPU units (256, 512, 1024, 2048, 4096, 8192, 16384).
+    pub cpu: u32,
+    /// Fargate memory in MiB (must fit the CPU: see the Fargate task sizes).
+    pub memory: u32,
+    /// Tasks per serving region.
+    pub desired: u32,
+    /// The autoscaling floor.
+    pub min: u32,
+    /// The autoscaling ceiling.
+    pub max: u32,
+    /// The path the load balancer and Route 53 check.
+    #[serde(default = "default_health")]
+    pub health_check_path: String,
+    /// The paths routed to this service (`/orders/*`); the first service also takes the rest.
+    #[serde(default)]
+    pub path_patterns: Vec<String>,
+    /// Environment variables.
+    #[serde(default)]
+    pub environment: BTreeMap<String, String>,
+    /// Environment variables read from Secrets Manager: variable → secret name. The task's
+    /// execution role may read exactly these secrets.
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Run the X-Ray daemon beside the container.
+    #[serde(default)]
+    pub xray: bool,
+}
+
+fn default_port() -> u16 {
+    8080
+}
+
+fn default_health() -> String {
+    "/health".into()
+}
+
+/// Who is told when an alarm fires.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Alarms {
+    /// E-mail addresses subscribed to the alarm topic of every region.
+    pub emails: Vec<String>,
+}
+
+/// Choices that trade resilience for cost.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Cost {
+    /// One NAT gateway per region instead of one per availability zone.
+    #[serde(default)]
+    pub single_nat_gateway: bool,
+    /// Interface endpoints (ECR, Logs, Secrets Manager) so tasks reach AWS without NAT.
+    #[serde(default)]
+    pub interface_endpoints: bool,
+    /// Availability zones per region (2 to 6).
+    #[serde(default = "default_azs")]
+    pub availability_zones: u8,
+}
+
+fn default_azs() -> u8 {
+    3
+}
+
+impl Default for Cost {
+    fn default() -> Self {
+        Cost { single_nat_gateway: false, interface_endpoints: false, availability_zones: default_azs() }
+    }
+}
+
+/// The global entry point.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Edge {
+    /// Requests per 5 minutes one IP may make before WAF blocks it.
+    #[serde(default = "default_rate_limit")]
+    pub rate_limit: u32,
+    /// Protect the distribution with Shield Advanced (a subscription is needed).
+    #[serde(default)]
+    pub shield_advanced: bool,
+    /// CloudFront's origin-facing prefix list id (`pl-…`) for regions haplat does not know
+    /// (`aws ec2 describe-managed-prefix-lists --filters
+    /// Name=prefix-list-name,Values=com.amazonaws.global.cloudfront.origin-facing` in the region).
+    #[serde(default)]
+    pub cloudfront_prefix_lists: BTreeMap<String, String>,
+}
+
+fn default_rate_limit() -> u32 {
+    2000
+}
+
+impl Default for Edge {
+    fn default() -> Self {
+        Edge { rate_limit: default_rate_limit(), shield_advanced: false, cloudfront_prefix_lists: BTreeMap::new() }
+    }
+}
+
+/// The data layer.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Data {
+    /// Add an Aurora global database beside the DynamoDB global table.
+    #[serde(default)]
+    pub aurora: bool,
+    /// The region AWS Backup copies each region's recovery points to; the next region of the
+    /// list when left out.
+    #[serde(default)]
+    pub backup_copy_region: Option<String>,
+}
+
+/// Operations.
+#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Operations {
+    /// The availability objective, in percent (99.9).
+    #[serde(default = "default_slo")]
+    pub availability_slo: f64,
+    /// Add AWS FIS experiment templates.
+    #[serde(default)]
+    pub chaos_experiments: bool,
+    /// Add the WebSocket API (API Gateway + Lambda).
+    #[serde(default)]
+    pub websocket: bool,
+}
+
+fn default_slo() -> f64 {
+    99.9
+}
+
+impl Default for Operations {
+    fn default() -> Self {
+        Operations { availability_slo: default_slo(), chaos_experiments: false, websocket: false }
+    }
+}
+
+/// Where the environment files live.
+pub fn environments_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("environments")
+}
+
+/// Reads `environments/<name>.yaml` and checks it.
+pub fn load(name: &str) -> Result<Environment, String> {
+    let dir = environments_dir();
+    let path = dir.join(format!("{name}.yaml"));
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        let known = known_environments(&dir);
+        format!("environment {name:?}: cannot read {}: {e} (environments: {})", path.display(), known.join(", "))
+    })?;
+    parse(&text, &path)
+}
+
+/// Parses and checks one environment file's text; `path` names it in errors.
+pub fn parse(text: &str, path: &Path) -> Result<Environment, String> {
+    let env: Environment = serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let problems = env.check();
+    if !problems.is_empty() {
+        return Err(format!("{}:\n  - {}", path.display(), problems.join("\n  - ")));
+    }
+    Ok(env)
+}
+
+fn known_environments(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter_map(|e| e.file_name().to_str().and_then(|n| n.strip_suffix(".yaml")).map(str::to_owned))
+        .collect();
+    v.sort();
+    v
+}
+
+impl Environment {
+    /// What the types cannot say: every problem, each naming its field.
+    pub fn check(&self) -> Vec<String> {
+        let mut p = Vec::new();
+        for (field, value) in [("name", &self.name), ("product", &self.product)] {
+            if haplat_core::validate::check_stack_name(value).is_err() || value.len() > 40 {
+                p.push(format!("{field}: {value:?} must be 1 to 40 letters, digits or '-', starting with a letter"));
+            }
+        }
+        if self.regions.is_empty() {
+            p.push("regions: at least one region is needed".into());
+        }
+        let primaries = self.regions.iter().filter(|r| r.role == Role::Primary).count();
+        if !self.regions.is_empty() && primaries != 1 {
+            p.push(format!("regions: exactly one region must have role primary ({primaries} do)"));
+        }
+        for (i, r) in self.regions.iter().enumerate() {
+            if let Err(e) = haplat_core::validate::check_region(&r.region) {
+                p.push(format!("regions[{i}].region: {e}"));
+            }
+            if self.regions[..i].iter().any(|o| o.region == r.region) {
+                p.push(format!("regions[{i}].region: {} is listed twice", r.region));
+            }
+        }
+        if self.mode == Mode::ActivePassive && self.regions.len() < 2 {
+            p.push("mode: active-passive needs a second region to fail over to".into());
+        }
+        if self.services.is_empty() {
+            p.push("services: at least one service is needed".into());
+        }
+        for (i, s) in self.services.iter().enumerate() {
+            if !(s.min <= s.desired && s.desired <= s.max) {
+                p.push(format!("services[{i}] ({}): min {} <= desired {} <= max {} must hold", s.name, s.min, s.desired, s.max));
+            }
+            if !s.health_check_path.starts_with('/') {
+                p.push(format!("services[{i}].health_check_path: {:?} must start with '/'", s.health_check_path));
+            }
+            if self.services[..i].iter().any(|o| o.name == s.name) {
+                p.push(format!("services[{i}].name: {} is used twice", s.name));
+            }
+        }
+        if !self.domain.hosted_zone_id.starts_with('Z') || !self.domain.hosted_zone_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+            p.push(format!("domain.hosted_zone_id: {:?} is not a Route 53 zone id (Z…)", self.domain.hosted_zone_id));
+        }
+        if self.alarms.emails.iter().any(|e| !e.contains('@')) {
+            p.push("alarms.emails: every entry must be an e-mail address".into());
+        }
+        if !(2..=6).contains(&self.cost.availability_zones) {
+            p.push(format!("cost.availability_zones: {} is not between 2 and 6", self.cost.availability_zones));
+        }
+        if !(100..=2_000_000_000).contains(&self.edge.rate_limit) {
+            p.push(format!("edge.rate_limit: {} is not between 100 and 2000000000 (WAF's limits)", self.edge.rate_limit));
+        }
+        if !(50.0..100.0).contains(&self.operations.availability_slo) {
+            p.push(format!("operations.availability_slo: {} must be at least 50 and below 100", self.operations.availability_slo));
+        }
+        if let Some(r) = &self.data.backup_copy_region {
+            if !self.regions.iter().any(|x| &x.region == r) {
+                p.push(format!("data.backup_copy_region: {r} is not one of the platform's regions"));
+            }
+        }
+        p
+    }
+
+    /// The JSON Schema of the environment files, pretty-printed (what is committed).
+    pub fn json_schema() -> String {
+        let schema = schemars::schema_for!(Environment);
+        let mut s = serde_json::to_string_pretty(&schema).expect("schema serializes");
+        s.push('\n');
+        s
+    }
+}

@@ -1,0 +1,264 @@
+//! The reference platform: the same API in every region of an environment, a DynamoDB global
+//! table, CloudFront + WAF with origin failover, Route 53 health-checked records, backups copied
+//! across regions, alarms, SLOs, chaos experiments and a WebSocket API — built from a typed
+//! environment file (`environments/<name>.yaml`, see [`config`]).
+//!
+//! The stacks, in the waves their references put them in:
+//!
+//! 1. `Data` (stack set over every region): a KMS key per region, AWS Backup vaults and plans
+//!    with cross-region copies;
+//! 2. `Global` (the primary region): the DynamoDB global table, encrypted with each region's
+//!    key, and the CloudFront origin secret replicated to every region;
+//! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB, autoscaling, blue/green
+//!    deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
+//!    the WebSocket API;
+//! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
+//!
+//! ```
+//! let env = reference_platform::config::load("prod").unwrap();
+//! let assembly = reference_platform::platform(&env).synth().unwrap();
+//! assert_eq!(assembly.manifest.waves.len(), 4);
+//! assert_eq!(assembly.manifest.stack("shop-prod-Api").unwrap().target.regions(), ["us-east-1", "us-west-2", "eu-west-1"]);
+//! ```
+
+pub mod config;
+
+use std::collections::BTreeMap;
+
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
+use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
+use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::network::NatMode;
+use haplat_constructs::security::SecretRef;
+use haplat_constructs::service::ServiceProps;
+use haplat_constructs::slo::{Sli, Slo, SloProps};
+use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::{DrMode, RegionSpec};
+use haplat_core::App;
+
+use config::{Environment, Mode, Role};
+
+/// CloudFront, its certificate and WAF must be in us-east-1.
+const EDGE_REGION: &str = "us-east-1";
+
+/// The platform of one environment. Problems of the environment that only the constructs can
+/// see (an invalid Fargate size, say) are synthesis errors naming the construct path.
+pub fn platform(env: &Environment) -> App {
+    let app = App::new(format!("{}-{}", env.product, env.name));
+    app.tag("product", &env.product);
+    app.tag("environment", &env.name);
+    for (k, v) in &env.tags {
+        app.tag(k, v);
+    }
+    let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
+    let primary = env.regions.iter().find(|r| r.role == Role::Primary).map_or(regions[0], |r| r.region.as_str());
+    let mode = match env.mode {
+        Mode::ActiveActive => DrMode::ActiveActive,
+        Mode::ActivePassive => DrMode::ActivePassive,
+    };
+    let zone = HostedZoneRef::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
+
+    // 1. A key per region, backups copied to another region.
+    let data = app.stack_set("Data", &regions);
+    let keys = RegionalKeys::new(&data, "Keys");
+    let mut backup = BackupPlanProps::new(&format!("{}-{}", env.product, env.name), BackupSelection::Tag("backup".into(), "daily".into()));
+    backup.copy_to = backup_copies(env);
+    BackupPlan::new(&data, "Backup", backup);
+
+    // 2. The global table and the origin secret, in the primary region.
+    let global = app.stack("Global", primary);
+    let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &regions);
+    table.sort_key = Some(KeyAttr::string("sk"));
+    table.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
+    table.ttl_attribute = Some("expiresAt".into());
+    table.encryption = TableEncryption::CustomerManaged(keys.arns());
+    table.tags = vec![("backup".into(), "daily".into())];
+    let orders = GlobalTable::new(&global, "Orders", table);
+    let mut secret = OriginSecretProps::new(&format!("{}/{}/origin-verify", env.product, env.name), &regions);
+    secret.keys = keys.arns();
+    let secret = OriginSecret::new(&global, "OriginVerify", secret);
+
+    // 3. The API in every region, answering as origin.<domain> and <region>.origin.<domain>.
+    let mut api = ApiProps::new(
+        env.regions.iter().map(region_spec).collect(),
+        &format!("origin.{}", env.domain.name),
+        ApiCertificate::DnsValidated { hosted_zone_id: env.domain.hosted_zone_id.clone() },
+    );
+    api.mode = mode;
+    api.services = env.services.iter().map(service_props).collect();
+    api.nat = if env.cost.single_nat_gateway { NatMode::Single } else { NatMode::PerAz };
+    api.azs = usize::from(env.cost.availability_zones);
+    api.interface_endpoints = env.cost.interface_endpoints;
+    api.fronted_by_cloudfront = Some(secret.verify.clone());
+    api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
+    let api = MultiRegionApi::new(&app, "Api", api);
+    secret.bind(api.stack());
+    for service in &api.services {
+        service.grant_read_write(&orders);
+    }
+    if env.data.aurora {
+        let mut db = AuroraGlobalProps::for_api(&api);
+        db.tags = vec![("backup".into(), "daily".into())];
+        let db = AuroraGlobal::new(api.stack(), "Db", db);
+        for service in &api.services {
+            db.grant_connect(service, "app");
+        }
+    }
+
+    let mut monitoring = RegionalMonitoringProps::new(&regions);
+    monitoring.alarm_emails = env.alarms.emails.clone();
+    monitoring.services = api.metrics();
+    monitoring.tables = vec![orders.metrics()];
+    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
+    for m in api.metrics() {
+        let lb = ("LoadBalancer", m.load_balancer_full_name.clone());
+        let tg = ("TargetGroup", m.target_group_full_name.clone());
+        let sli = Sli::ErrorRatio {
+            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]),
+            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
+        };
+        let slo = SloProps::new(env.operations.availability_slo, sli).with_actions(vec![monitoring.topic_arn()]);
+        Slo::new(api.stack(), &format!("{}Availability", m.name), slo);
+    }
+    if env.operations.chaos_experiments {
+        let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
+        chaos.services = api
+            .metrics()
+            .into_iter()
+            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
+            .collect();
+        chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        ChaosExperiments::new(api.stack(), "Chaos", chaos);
+    }
+    if env.operations.websocket {
+        WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    }
+
+    // 4. The edge: CloudFront with WAF, and Route 53.
+    let edge = app.stack("Edge", EDGE_REGION);
+    let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
+    cdn.mode = mode;
+    if mode == DrMode::ActivePassive {
+        // CloudFront fails over only reads; these paths go through the origin group.
+        cdn.read_only_paths = env
+            .services
+            .iter()
+            .flat_map(|s| s.path_patterns.iter().cloned())
+            .collect();
+    }
+    cdn.origin_secret = Some(secret);
+    cdn.rate_limit = i64::from(env.edge.rate_limit);
+    cdn.shield_advanced = env.edge.shield_advanced;
+    let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
+    let mut dns = FailoverDnsProps::new(zone, api.endpoints());
+    dns.mode = mode;
+    dns.distribution_domain = Some(cdn.domain_name());
+    FailoverDns::new(&edge, "Dns", dns);
+
+    app
+}
+
+fn region_spec(r: &config::Region) -> RegionSpec {
+    let spec = match r.role {
+        Role::Primary => RegionSpec::primary(&r.region),
+        Role::Secondary => RegionSpec::secondary(&r.region),
+    };
+    match &r.cidr {
+        Some(cidr) => spec.with_cidr(cidr),
+        None => spec,
+    }
+}
+
+fn service_props(s: &config::Service) -> ServiceProps {
+    let mut p = ServiceProps::new(&s.name, &s.image, s.port);
+    p.cpu = s.cpu;
+    p.memory = s.memory;
+    p.desired_count = s.desired;
+    p.min_count = s.min;
+    p.max_count = s.max;
+    p.standby_count = s.min.min(1);
+    p.health_check_path = s.health_check_path.clone();
+    p.path_patterns = s.path_patterns.clone();
+    p.environment = s.environment.clone();
+    p.secrets = s.secrets.iter().map(|(var, name)| (var.clone(), SecretRef::new(name))).collect();
+    p.xray = s.xray;
+    p
+}
+
+/// Every region copies its backups to `backup_copy_region`, which copies to the next region of
+/// the list; without it, each region copies to the next. A single-region platform has nowhere
+/// to copy to.
+fn backup_copies(env: &Environment) -> CopyTo {
+    let regions: Vec<&String> = env.regions.iter().map(|r| &r.region).collect();
+    if regions.len() < 2 {
+        return CopyTo::Nowhere;
+    }
+    let Some(target) = &env.data.backup_copy_region else { return CopyTo::NextRegion };
+    let next = |r: &String| {
+        let i = regions.iter().position(|x| *x == r).unwrap_or(0);
+        regions[(i + 1) % regions.len()].clone()
+    };
+    let map: BTreeMap<String, String> =
+        regions.iter().map(|r| ((*r).clone(), if *r == target { next(r) } else { target.clone() })).collect();
+    CopyTo::Regions(map)
+}
+
+/// The regions generated platforms use, in order (CloudFront's prefix list is known for the
+/// first ten; the benchmark gives placeholders for the others).
+const SYNTHETIC_REGIONS: [&str; 16] = [
+    "us-east-1",
+    "us-west-2",
+    "eu-west-1",
+    "eu-central-1",
+    "ap-northeast-1",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "us-east-2",
+    "us-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eu-north-1",
+    "ca-central-1",
+    "sa-east-1",
+    "ap-south-1",
+    "ap-northeast-2",
+];
+
+/// A generated environment of `regions` regions (1 to 16) and `services` services, for the
+/// benchmark: the prod environment's shape, scaled. Regions whose CloudFront prefix list haplat
+/// does not know get a placeholder id (fine for synthesis, not for a deploy).
+pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
+    let mut env = config::load("prod").expect("environments/prod.yaml loads");
+    env.name = format!("r{regions}s{services}");
+    env.mode = if regions > 1 { Mode::ActiveActive } else { Mode::ActivePassive };
+    env.regions = SYNTHETIC_REGIONS
+        .iter()
+        .take(regions.clamp(1, SYNTHETIC_REGIONS.len()))
+        .enumerate()
+        .map(|(i, r)| config::Region { region: (*r).into(), role: if i == 0 { Role::Primary } else { Role::Secondary }, cidr: None })
+        .collect();
+    if regions == 1 {
+        env.mode = Mode::ActiveActive;
+    }
+    env.data.backup_copy_region = None;
+    for r in &env.regions {
+        if haplat_constructs::load_balancer::cloudfront_prefix_list(&r.region).is_none() {
+            env.edge.cloudfront_prefix_lists.insert(r.region.clone(), "pl-00000000".into());
+        }
+    }
+    let template = env.services[0].clone();
+    env.services = (0..services)
+        .map(|i| config::Service {
+            name: format!("svc{i}"),
+            port: 8080 + i as u16,
+            path_patterns: vec![format!("/svc{i}/*")],
+            ..template.clone()
+        })
+        .collect();
+    env
+}

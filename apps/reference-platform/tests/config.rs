@@ -1,0 +1,81 @@
+//! The environment files: every one parses and checks, the committed JSON Schema is fresh, and
+//! bad files are clear errors naming the file and the field.
+
+use std::path::Path;
+
+use reference_platform::config::{self, Environment, Mode};
+
+#[test]
+fn every_environment_file_loads() {
+    let dev = config::load("dev").unwrap();
+    assert_eq!((dev.mode, dev.regions.len()), (Mode::ActiveActive, 2));
+    assert!(dev.cost.single_nat_gateway);
+    let staging = config::load("staging").unwrap();
+    assert_eq!(staging.mode, Mode::ActivePassive);
+    let prod = config::load("prod").unwrap();
+    assert_eq!(prod.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(), ["us-east-1", "us-west-2", "eu-west-1"]);
+}
+
+/// Regenerate with `UPDATE_SCHEMAS=1 cargo test -p reference-platform --test config`.
+#[test]
+fn the_committed_schema_is_fresh() {
+    let path = config::environments_dir().join("schema.json");
+    let fresh = Environment::json_schema();
+    if std::env::var_os("UPDATE_SCHEMAS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "apps/reference-platform/environments/schema.json is stale: run `UPDATE_SCHEMAS=1 cargo test -p reference-platform --test config` and commit it"
+    );
+}
+
+fn parse_err(text: &str) -> String {
+    config::parse(text, Path::new("environments/bad.yaml")).unwrap_err()
+}
+
+fn dev_with(from: &str, to: &str) -> String {
+    let text = std::fs::read_to_string(config::environments_dir().join("dev.yaml")).unwrap();
+    assert!(text.contains(from), "dev.yaml has no {from:?}");
+    text.replacen(from, to, 1)
+}
+
+#[test]
+fn an_unknown_field_is_an_error_naming_file_line_and_field() {
+    let e = parse_err(&dev_with("    port: 8080\n", "    port: 8080\n    prot: 1\n"));
+    assert!(e.starts_with("environments/bad.yaml: "), "{e}");
+    assert!(e.contains("unknown field `prot`, expected one of"), "{e}");
+    assert!(e.contains("line 18"), "{e}");
+}
+
+#[test]
+fn a_value_outside_the_allowed_set_names_them() {
+    let e = parse_err(&dev_with("mode: active-active", "mode: sideways"));
+    assert!(e.contains("unknown variant `sideways`, expected one of active-active, active-passive"), "{e}");
+    let e = parse_err(&dev_with("    cpu: 256", "    cpu: lots"));
+    assert!(e.contains("environments/bad.yaml") && e.contains("cpu: lots"), "{e}");
+}
+
+#[test]
+fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
+    let text = dev_with("role: secondary", "role: primary")
+        .replacen("region: us-west-2", "region: us-west-9", 1)
+        .replacen("    min: 1\n", "    min: 3\n", 1)
+        .replacen("availability_zones: 2", "availability_zones: 7", 1);
+    let e = parse_err(&text);
+    for want in [
+        "regions: exactly one region must have role primary (2 do)",
+        "regions[1].region: unknown region \"us-west-9\"",
+        "services[0] (orders): min 3 <= desired 1 <= max 2 must hold",
+        "cost.availability_zones: 7 is not between 2 and 6",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in {e}");
+    }
+}
+
+#[test]
+fn an_unknown_environment_lists_the_known_ones() {
+    let e = config::load("qa").unwrap_err();
+    assert!(e.contains("environment \"qa\": cannot read") && e.contains("(environments: dev, prod, staging)"), "{e}");
+}

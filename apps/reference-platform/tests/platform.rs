@@ -1,0 +1,126 @@
+//! The reference platform per environment, asserted on its assembly, and the binary's contract
+//! with `haplat synth` (`HAPLAT_ENV`, `HAPLAT_OUTDIR`, exit codes).
+
+use std::process::Command;
+
+use haplat_core::manifest::Target;
+use reference_platform::config;
+use serde_json::Value as Json;
+
+fn synth(env: &str) -> haplat_core::Assembly {
+    let env = config::load(env).unwrap();
+    reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn resources_of<'a>(t: &'a Json, ty: &str) -> Vec<&'a Json> {
+    t["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == ty).collect()
+}
+
+#[test]
+fn stacks_carry_the_environment_and_deploy_in_four_waves() {
+    for (env, regions) in [
+        ("dev", vec!["us-east-1", "us-west-2"]),
+        ("staging", vec!["us-east-1", "eu-west-1"]),
+        ("prod", vec!["us-east-1", "us-west-2", "eu-west-1"]),
+    ] {
+        let a = synth(env);
+        let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, [format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api"), format!("shop-{env}-Edge")]);
+        let api = a.manifest.stack(&format!("shop-{env}-Api")).unwrap();
+        assert_eq!(api.target, Target::StackSet { regions: regions.iter().map(|r| r.to_string()).collect() });
+        assert_eq!(a.manifest.stack(&format!("shop-{env}-Edge")).unwrap().target, Target::Region { region: "us-east-1".into() });
+        assert_eq!(a.manifest.waves.len(), 4, "{env}");
+    }
+}
+
+#[test]
+fn dev_saves_on_nat_and_prod_has_one_per_zone() {
+    let nats = |env: &str| {
+        let a = synth(env);
+        let t = a.template(&format!("shop-{env}-Api")).unwrap();
+        resources_of(&t, "AWS::EC2::NatGateway").len()
+    };
+    assert_eq!(nats("dev"), 1);
+    assert_eq!(nats("prod"), 3);
+}
+
+#[test]
+fn active_active_uses_latency_records_and_active_passive_failover() {
+    let records = |env: &str| {
+        let a = synth(env);
+        let t = a.template(&format!("shop-{env}-Edge")).unwrap();
+        resources_of(&t, "AWS::Route53::RecordSet")
+            .into_iter()
+            .map(|r| (r["Properties"]["Region"].is_string(), r["Properties"]["Failover"].as_str().map(str::to_owned)))
+            .collect::<Vec<_>>()
+    };
+    let prod = records("prod");
+    assert_eq!(prod.iter().filter(|(latency, _)| *latency).count(), 3, "{prod:?}");
+    let staging = records("staging");
+    let failover: Vec<_> = staging.iter().filter_map(|(_, f)| f.clone()).collect();
+    assert!(failover.contains(&"PRIMARY".to_owned()) && failover.contains(&"SECONDARY".to_owned()), "{staging:?}");
+}
+
+#[test]
+fn the_table_is_global_over_every_region_and_retained() {
+    let a = synth("prod");
+    let t = a.template("shop-prod-Global").unwrap();
+    let tables = resources_of(&t, "AWS::DynamoDB::GlobalTable");
+    assert_eq!(tables.len(), 1);
+    let replicas: Vec<&str> = tables[0]["Properties"]["Replicas"].as_array().unwrap().iter().map(|r| r["Region"].as_str().unwrap()).collect();
+    assert_eq!(replicas.len(), 3);
+    assert_eq!(tables[0]["DeletionPolicy"], "Retain");
+}
+
+#[test]
+fn every_environment_option_reaches_the_templates() {
+    let prod = synth("prod");
+    let edge = prod.template("shop-prod-Edge").unwrap();
+    assert_eq!(resources_of(&edge, "AWS::Shield::Protection").len(), 1, "shield_advanced: true");
+    let dev = synth("dev");
+    assert!(resources_of(&dev.template("shop-dev-Edge").unwrap(), "AWS::Shield::Protection").is_empty());
+    let prod_api = prod.template("shop-prod-Api").unwrap();
+    assert_eq!(resources_of(&prod_api, "AWS::RDS::GlobalCluster").len(), 1, "data.aurora: true");
+    let dev_api = dev.template("shop-dev-Api").unwrap();
+    assert!(resources_of(&dev_api, "AWS::RDS::GlobalCluster").is_empty());
+    assert!(resources_of(&dev_api, "AWS::FIS::ExperimentTemplate").is_empty(), "chaos off in dev");
+    assert!(resources_of(&dev_api, "AWS::ApiGatewayV2::Api").is_empty(), "websocket off in dev");
+    let staging_api = synth("staging").template("shop-staging-Api").unwrap();
+    assert!(!resources_of(&staging_api, "AWS::FIS::ExperimentTemplate").is_empty());
+    assert!(!resources_of(&staging_api, "AWS::ApiGatewayV2::Api").is_empty());
+    let tags = &prod.manifest.stack("shop-prod-Api").unwrap().tags;
+    assert_eq!(tags.get("environment").map(String::as_str), Some("prod"));
+    assert_eq!(tags.get("cost-center").map(String::as_str), Some("shop-prod"));
+}
+
+#[test]
+fn generated_environments_scale_regions_and_services() {
+    let env = reference_platform::synthetic_environment(4, 4);
+    assert_eq!((env.regions.len(), env.services.len()), (4, 4));
+    let a = reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(a.manifest.stack("shop-r4s4-Api").unwrap().target.regions().len(), 4);
+}
+
+#[test]
+fn the_binary_writes_the_environment_named_by_haplat_env() {
+    let out = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_reference-platform"))
+        .env("HAPLAT_ENV", "prod")
+        .env("HAPLAT_OUTDIR", out.path())
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
+    let m = haplat_core::manifest::Manifest::from_json(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(m.app, "shop-prod");
+    assert!(out.path().join("shop-prod-Api.template.json").exists());
+}
+
+#[test]
+fn an_unknown_environment_is_exit_1_and_writes_nothing() {
+    let out = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_reference-platform")).env("HAPLAT_ENV", "qa").env("HAPLAT_OUTDIR", out.path()).output().unwrap();
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("haplat: environment \"qa\": cannot read") && err.contains("(environments: dev, prod, staging)"), "{err}");
+    assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
+}
