@@ -119,10 +119,8 @@ fn a_closed_stdout_ends_read_only_commands_quietly() {
         &["--help"],
         &["list", "--help"],
     ] {
-        let (reader, writer) = std::io::pipe().unwrap();
-        drop(reader);
         let mut cmd = p.haplat(args);
-        let out = cmd.stdout(writer).stderr(std::process::Stdio::piped()).output().unwrap();
+        let out = cmd.stdout(crate::harness::closed_pipe()).stderr(std::process::Stdio::piped()).output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
         assert!(!stderr.contains("panicked") && !stderr.contains("Broken pipe"), "{args:?}: {stderr}");

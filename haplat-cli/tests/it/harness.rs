@@ -265,12 +265,18 @@ pub fn run(cmd: &mut Command) -> Run {
     }
 }
 
+/// The write end of a pipe whose reader has gone: `true` held the read end and has exited.
+pub fn closed_pipe() -> Stdio {
+    let mut reader = Command::new("true").stdin(Stdio::piped()).spawn().expect("run true");
+    let writer = reader.stdin.take().expect("piped stdin");
+    reader.wait().expect("true exits");
+    writer.into()
+}
+
 /// Runs a command whose stdout reader has gone (the pipe's read end closed before it starts,
 /// so every write to stdout fails with EPIPE), bounded in time.
 pub fn run_without_reader(cmd: &mut Command) -> Run {
-    let (reader, writer) = std::io::pipe().expect("pipe");
-    drop(reader);
-    let out = cmd.stdout(writer).stderr(Stdio::piped()).output().expect("run haplat");
+    let out = cmd.stdout(closed_pipe()).stderr(Stdio::piped()).output().expect("run haplat");
     Run { code: out.status.code().unwrap_or(-1), stdout: String::new(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
 }
 
