@@ -94,6 +94,9 @@ pub enum ExecError {
         /// How long haplat waited.
         waited: Duration,
     },
+    /// More than one stack set of a wave failed.
+    #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
+    Several(Vec<ExecError>),
     /// A parameter bound to another stack's output cannot be read.
     #[error("{stack}: parameter {parameter} in {region} takes output {output} of stack set {producer} in {producer_region} (from {source_path}), but {problem}")]
     Binding {
@@ -119,7 +122,20 @@ pub enum ExecError {
 impl ExecError {
     /// Whether AWS could not be used at all.
     pub fn is_access(&self) -> bool {
-        matches!(self, ExecError::Call { source, .. } if source.is_access())
+        match self {
+            ExecError::Call { source, .. } => source.is_access(),
+            ExecError::Several(all) => all.iter().any(ExecError::is_access),
+            _ => false,
+        }
+    }
+
+    /// The stack sets that failed.
+    pub fn stacks(&self) -> Vec<&str> {
+        match self {
+            ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => vec![stack.as_str()],
+            ExecError::Operation(f) => vec![f.stack.as_str()],
+            ExecError::Several(all) => all.iter().flat_map(ExecError::stacks).collect(),
+        }
     }
 }
 
@@ -184,6 +200,8 @@ pub struct Executor<'a, C> {
     pub sink: &'a dyn Sink,
     /// Timing.
     pub waits: Waits,
+    /// How many stack sets of one wave run at once.
+    concurrency: usize,
     /// What has been done so far, for the failure report.
     done: Mutex<Vec<String>>,
     /// Producer outputs read so far: (stack set, region) → outputs.
@@ -201,7 +219,7 @@ struct Current {
 impl<'a, C: CloudFormation> Executor<'a, C> {
     /// A new executor.
     pub fn new(cfn: &'a C, sink: &'a dyn Sink, waits: Waits) -> Self {
-        Executor { cfn, sink, waits, done: Mutex::new(Vec::new()), outputs: Mutex::new(HashMap::new()) }
+        Executor { cfn, sink, waits, concurrency: 1, done: Mutex::new(Vec::new()), outputs: Mutex::new(HashMap::new()) }
     }
 
     /// What has been completed so far.
@@ -421,19 +439,44 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(out)
     }
 
-    /// Runs the plan, wave after wave.
+    /// At most this many stack sets of one wave are deployed at once (at least 1).
+    pub fn with_concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n.max(1);
+        self
+    }
+
+    /// Runs the plan, wave after wave. The stack sets of a wave do not depend on each other, so
+    /// up to [`Executor::with_concurrency`] of them run at once; a wave starts when the one
+    /// before it has finished. When a stack set fails, the others of its wave still run to their
+    /// end (their outcome is reported) and no later wave starts.
     pub async fn deploy(&self, assembly: &Assembly, plan: &DeployPlan, bootstrap: &Bootstrap) -> Result<(), ExecError> {
         for wave in &plan.waves {
             self.sink.emit(Event::Wave { wave: wave.wave, stacks: wave.stacks.iter().map(|s| s.name.clone()).collect() });
-            for s in &wave.stacks {
-                let all_regions = assembly
-                    .manifest
-                    .stack(&s.name)
-                    .map(|m| m.target.regions())
-                    .unwrap_or_else(|| s.regions.clone());
-                let template = assembly.template(&s.name);
-                self.deploy_stack(s, &template.body, &template.json, &all_regions, bootstrap).await?;
-                self.outputs.lock().expect("lock").retain(|(stack, _), _| stack != &s.name);
+            let permits = tokio::sync::Semaphore::new(self.concurrency);
+            let permits = &permits;
+            let jobs: Vec<Job<'_>> = wave
+                .stacks
+                .iter()
+                .map(|s| {
+                    Box::pin(async move {
+                        let _permit = permits.acquire().await.expect("the semaphore is never closed");
+                        let all_regions = assembly
+                            .manifest
+                            .stack(&s.name)
+                            .map(|m| m.target.regions())
+                            .unwrap_or_else(|| s.regions.clone());
+                        let template = assembly.template(&s.name);
+                        let r = self.deploy_stack(s, &template.body, &template.json, &all_regions, bootstrap).await;
+                        self.outputs.lock().expect("lock").retain(|(stack, _), _| stack != &s.name);
+                        r
+                    }) as Job<'_>
+                })
+                .collect();
+            let mut failures: Vec<ExecError> = join_all(jobs).await.into_iter().filter_map(Result::err).collect();
+            match failures.len() {
+                0 => {}
+                1 => return Err(failures.remove(0)),
+                _ => return Err(ExecError::Several(failures)),
             }
         }
         Ok(())
@@ -607,6 +650,28 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
         Ok(absent)
     }
+}
+
+/// One stack set's deploy within a wave.
+type Job<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(), ExecError>> + Send + 'a>>;
+
+/// Runs futures concurrently on the current task; their outputs in the order given.
+async fn join_all<T>(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {
+    let mut out: Vec<Option<T>> = futures.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (i, f) in futures.iter_mut().enumerate() {
+            if out[i].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[i] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(|v| v.expect("every future finished")).collect()
 }
 
 /// `regions` in the order of `all`.

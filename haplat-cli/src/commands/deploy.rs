@@ -38,6 +38,10 @@ pub struct DeployArgs {
     /// Tolerate this many failed regions (FailureToleranceCount).
     #[arg(long, value_name = "N")]
     pub failure_tolerance: Option<u32>,
+    /// At most this many stack sets of one wave deploy at once (they do not depend on each
+    /// other); waves still run one after the other.
+    #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
+    pub concurrency: u16,
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub plain: bool,
@@ -68,14 +72,11 @@ pub fn exec_error<C: CloudFormation>(verb: &str, e: ExecError, exec: &Executor<'
         }
     }
     let touched: Vec<&str> = done.iter().filter_map(|d| d.split(':').next()).collect();
-    let failed = match &e {
-        ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => Some(stack.as_str()),
-        ExecError::Operation(f) => Some(f.stack.as_str()),
-    };
+    let failed = e.stacks();
     let not_started: Vec<&str> = all
         .iter()
         .map(String::as_str)
-        .filter(|s| !touched.contains(s) && Some(*s) != failed)
+        .filter(|s| !touched.contains(s) && !failed.contains(s))
         .collect();
     if !not_started.is_empty() {
         msg.push_str(&format!("\nnot started: {}", not_started.join(", ")));
@@ -120,7 +121,7 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         confirm("deploy these changes", "--yes")?;
     }
     let progress = Progress::new(args.plain);
-    let exec = Executor::new(&aws, &progress, Waits::default());
+    let exec = Executor::new(&aws, &progress, Waits::default()).with_concurrency(args.concurrency.into());
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
     let result = exec.deploy(&assembly, &plan, &bootstrap).await;
     result.map_err(|e| exec_error("deploy", e, &exec, &names))?;

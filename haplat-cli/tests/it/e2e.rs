@@ -44,8 +44,9 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("already up to date"), "{}", again.stdout);
 
-    // Deploy to three regions.
-    snap!("e2e_2_deploy", haplat(&["deploy", "--yes"]).snapshot(p.path()));
+    // Deploy to three regions, one stack set at a time so that the snapshot's lines have one
+    // order (by default the stack sets of a wave deploy concurrently: tests/it/executor.rs).
+    snap!("e2e_2_deploy", haplat(&["deploy", "--yes", "--concurrency", "1"]).snapshot(p.path()));
     let network = outputs(&aws, "Network").await;
     let app = outputs(&aws, "App").await;
     assert_eq!(network.keys().collect::<Vec<_>>(), ["eu-west-1", "us-east-1", "us-west-2"]);
@@ -70,7 +71,7 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     // The app changes: diff shows it and --fail says so.
     p.switch(Source::Fixture("changed"));
     snap!("e2e_4_diff_changed", haplat(&["diff", "--fail"]).snapshot(p.path()));
-    snap!("e2e_5_deploy_changed", haplat(&["deploy", "--yes"]).snapshot(p.path()));
+    snap!("e2e_5_deploy_changed", haplat(&["deploy", "--yes", "--concurrency", "1"]).snapshot(p.path()));
     let set = aws.describe_stack_set("App").await.unwrap().unwrap();
     assert!(set.template_body.contains("DeadLetters"));
     assert_eq!(haplat(&["diff", "--fail"]).code, 0);

@@ -241,3 +241,94 @@ async fn destroy_deletes_instances_then_the_stack_set() {
         ]
     );
 }
+
+/// The stack sets of one wave deploy at once, each one's events in its own order.
+#[tokio::test(start_paused = true)]
+async fn stack_sets_of_one_wave_deploy_concurrently() {
+    let fake = Fake::default();
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits()).with_concurrency(4);
+    let start = tokio::time::Instant::now();
+    exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap();
+    let concurrent = start.elapsed();
+    let events = sink.events();
+    let at = |e: &Event| events.iter().position(|x| x == e).unwrap_or_else(|| panic!("{e:?} in {events:#?}"));
+    let started = |s: &str| at(&Event::StackStarted { stack: s.into(), regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()] });
+    let done = |s: &str| events.iter().position(|e| matches!(e, Event::StackDone { stack, .. } if stack == s)).unwrap();
+    // Wave 0 (Data, Network) overlaps; App (wave 1) starts after both are done.
+    assert!(started("Network") < done("Data") && started("Data") < done("Network"), "{events:#?}");
+    assert!(started("App") > done("Data").max(done("Network")), "{events:#?}");
+    assert!(fake.with(|s| s.running.1) >= 2, "two operations ran at the same time");
+    // Each stack set's own operation statuses stay in order, whatever the interleaving.
+    assert_eq!(statuses(&events, "Data"), vec!["QUEUED", "RUNNING", "SUCCEEDED"]);
+    for s in ["Data", "Network", "App"] {
+        let own: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::StackStarted { stack, .. } | Event::StackDone { stack, .. } if stack == s)).collect();
+        assert!(matches!(own[..], [Event::StackStarted { .. }, Event::StackDone { .. }]), "{s}: {own:#?}");
+    }
+    // Same result as one at a time, in less (paused) time.
+    let app = fake.with(|s| s.instances[&("App".to_string(), "eu-west-1".to_string())].overrides.clone());
+    assert_eq!(app["VpcId"], "Network.VpcId@eu-west-1");
+    let fake1 = Fake::default();
+    let sink1 = Collect::default();
+    let exec1 = Executor::new(&fake1, &sink1, waits());
+    let start = tokio::time::Instant::now();
+    exec1.deploy(&assembly, &plan, &bootstrap()).await.unwrap();
+    assert!(concurrent < start.elapsed(), "{concurrent:?} vs {:?}", start.elapsed());
+    assert_eq!(fake1.with(|s| s.running.1), 1);
+}
+
+/// A failure in one stack set of a wave lets the others finish and be reported; the next wave
+/// does not start.
+#[tokio::test(start_paused = true)]
+async fn a_failure_in_one_stack_set_still_reports_the_others_of_its_wave() {
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.fail_next_of.insert("Data".into(), [("us-west-2".to_string(), "ResourceLogicalId:Orders, ResourceStatusReason:limit exceeded".to_string())].into());
+    });
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits()).with_concurrency(4);
+    let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
+    assert_eq!(err.stacks(), vec!["Data"]);
+    let text = err.to_string();
+    assert!(text.starts_with("Data: create stack instances (operation op-"), "{text}");
+    assert!(text.contains("\n  us-west-2 FAILED: ResourceLogicalId:Orders"), "{text}");
+    // Network, in the same wave, finished and says so.
+    let events = sink.events();
+    assert!(events.iter().any(|e| matches!(e, Event::StackDone { stack, summary } if stack == "Network" && summary.contains("instances created in eu-west-1"))), "{events:#?}");
+    let done = exec.done();
+    assert!(done.contains(&"Network: instances created in eu-west-1".to_string()), "{done:?}");
+    assert!(!done.iter().any(|d| d.starts_with("Data: instances")), "{done:?}");
+    // App (wave 1) never started.
+    assert!(!fake.calls().iter().any(|c| c.contains("App")));
+    assert!(!events.iter().any(|e| matches!(e, Event::StackStarted { stack, .. } if stack == "App")));
+    // The CLI's report: what was done, and what was not started.
+    let msg = haplat_cli::commands::deploy::exec_error("deploy", err, &exec, &["Data".into(), "Network".into(), "App".into()]).to_string();
+    assert!(msg.contains("\n  Network: instances created in us-east-1") && msg.ends_with("not started: App\nrun `haplat status` to see every instance"), "{msg}");
+}
+
+/// Two failures in one wave are both reported.
+#[tokio::test(start_paused = true)]
+async fn two_failures_in_one_wave_are_both_reported() {
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.fail_next_of.insert("Data".into(), [("us-east-1".to_string(), "boom".to_string())].into());
+        s.fail_next_of.insert("Network".into(), [("us-east-1".to_string(), "bang".to_string())].into());
+    });
+    let (r, _, _) = {
+        let assembly = Assembly::load(&fixture("basic")).unwrap();
+        let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+        let sink = Collect::default();
+        let exec = Executor::new(&fake, &sink, waits()).with_concurrency(2);
+        let r = exec.deploy(&assembly, &plan, &bootstrap()).await;
+        (r, sink.events(), exec.done())
+    };
+    let err = r.unwrap_err();
+    assert!(matches!(err, ExecError::Several(_)));
+    assert_eq!(err.stacks(), vec!["Data", "Network"]);
+    let text = err.to_string();
+    assert!(text.contains("us-east-1 FAILED: boom") && text.contains("us-east-1 FAILED: bang"), "{text}");
+}

@@ -31,6 +31,10 @@ pub struct State {
     pub scripts: VecDeque<Vec<OperationStatus>>,
     /// Regions that fail in the next operation (with a reason).
     pub fail_next: BTreeMap<String, String>,
+    /// Regions that fail in the next operation of a given stack set (with a reason).
+    pub fail_next_of: BTreeMap<String, BTreeMap<String, String>>,
+    /// Operations not yet ended, now and at most.
+    pub running: (usize, usize),
     /// Errors to answer, per call name, before answering normally.
     pub errors: BTreeMap<&'static str, VecDeque<CfnError>>,
     /// Every mutating call, in order.
@@ -87,13 +91,20 @@ impl Fake {
 fn new_op(s: &mut State, set: &str, action: &str, regions: &[String]) -> String {
     s.seq += 1;
     let id = format!("op-{}", s.seq);
+    let failed = match s.fail_next_of.remove(set) {
+        Some(f) => f,
+        None => std::mem::take(&mut s.fail_next),
+    };
+    // By default an operation succeeds, or fails when a region fails (no failure tolerance).
+    let end = if failed.is_empty() { OperationStatus::Succeeded } else { OperationStatus::Failed };
     let statuses: VecDeque<OperationStatus> = s
         .scripts
         .pop_front()
-        .unwrap_or_else(|| vec![OperationStatus::Queued, OperationStatus::Running, OperationStatus::Succeeded])
+        .unwrap_or_else(|| vec![OperationStatus::Queued, OperationStatus::Running, end])
         .into_iter()
         .collect();
-    let failed = std::mem::take(&mut s.fail_next);
+    s.running.0 += 1;
+    s.running.1 = s.running.1.max(s.running.0);
     s.ops.insert(
         id.clone(),
         FakeOp {
@@ -249,11 +260,17 @@ impl CloudFormation for Fake {
         self.with(|s| {
             let op = s.ops.get_mut(id).ok_or_else(|| CfnError::service("OperationNotFoundException", id))?;
             assert_eq!(op.set, name);
+            let was_running = !op.current.is_terminal();
             if let Some(next) = op.statuses.pop_front() {
                 op.current = next;
             }
+            let ended = was_running && op.current.is_terminal();
             let reason = (!op.failed.is_empty() && op.current.is_terminal()).then(|| "too many regions failed".to_owned());
-            Ok(OperationInfo { id: id.into(), action: op.action.clone(), status: op.current.clone(), status_reason: reason, created: None })
+            let info = OperationInfo { id: id.into(), action: op.action.clone(), status: op.current.clone(), status_reason: reason, created: None };
+            if ended {
+                s.running.0 = s.running.0.saturating_sub(1);
+            }
+            Ok(info)
         })
     }
     async fn list_operations(&self, name: &str) -> CfnResult<Vec<OperationInfo>> {

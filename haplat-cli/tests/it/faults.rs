@@ -47,7 +47,8 @@ async fn a_rejected_template_says_where_and_what_was_done() {
         run(&mut cmd)
     };
     assert_eq!(haplat(&["bootstrap"]).code, 0);
-    let r = haplat(&["deploy", "--yes", "--plain"]);
+    // One stack set at a time: the snapshot's lines keep one order.
+    let r = haplat(&["deploy", "--yes", "--plain", "--concurrency", "1"]);
     snap!("fault_rejected_template", r.snapshot(p.path()));
     assert_eq!(r.code, 1);
     // Data was deployed and is said to be; App was not started.
