@@ -34,7 +34,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use haplat_core::resources::{certificatemanager as acm, ecs, servicediscovery as sd};
+use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, servicediscovery as sd};
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{App, Handle, Stack};
 
@@ -133,6 +133,10 @@ pub struct MultiRegionApi {
     pub namespace: Handle<sd::PrivateDnsNamespace>,
     /// The services, in the order given.
     pub services: Vec<Service>,
+    /// When fronted by CloudFront: the alarms that say this region cannot serve (no healthy
+    /// target in the default public service's target group, one alarm per target group), which
+    /// Route 53 health checks watch (see [`RegionalEndpoint::health_alarm_names`]).
+    pub health_alarms: Vec<Handle<cloudwatch::Alarm>>,
     health_check_path: String,
 }
 
@@ -336,13 +340,55 @@ impl MultiRegionApi {
                 &ServiceEnv { network: &network, cluster, alb, namespace_id: namespace.attr_id(), key: &key, desired, min },
             ));
         }
-        let public: Vec<&ServiceProps> = props.services.iter().filter(|s| !s.internal).collect();
-        let health_check_path = public
-            .iter()
-            .find(|s| s.path_patterns.is_empty())
-            .or(public.first())
-            .map(|s| s.health_check_path.clone())
-            .unwrap_or_else(|| "/health".to_owned());
+        // The default public service (the one without path patterns, else the first public one)
+        // answers the health checks.
+        let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
+        let default_public = public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
+        let health_check_path =
+            default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
+
+        // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
+        // so Route 53's checkers cannot request the health path: they watch these alarms
+        // instead. A plain metric alarm per target group (Route 53 accepts neither metric math
+        // nor composite alarms), because blue/green deployments move the live tasks from one
+        // target group to the other and back; the region is healthy while either has a target.
+        let mut health_alarms = Vec::new();
+        if props.fronted_by_cloudfront.is_some() {
+            if let Some(s) = default_public.map(|i| &services[i]) {
+                let scope = stack.child("RegionHealth");
+                let groups = std::iter::once(("Targets", "", s.target_group))
+                    .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
+                for (aid, suffix, tg) in groups {
+                    health_alarms.push(scope.add(
+                        aid,
+                        cloudwatch::Alarm {
+                            alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", stack.name(), s.name).into()),
+                            alarm_description: Some(
+                                format!(
+                                    "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the region out of DNS while no target group of it has one",
+                                    s.name,
+                                    if suffix.is_empty() { "" } else { " alternate" }
+                                )
+                                .into(),
+                            ),
+                            namespace: Some("AWS/ApplicationELB".into()),
+                            metric_name: Some("HealthyHostCount".into()),
+                            dimensions: Some(List::items(vec![
+                                cloudwatch::alarm::Dimension { name: "LoadBalancer".into(), value: s.load_balancer_full_name.clone() },
+                                cloudwatch::alarm::Dimension { name: "TargetGroup".into(), value: tg.attr_target_group_full_name() },
+                            ])),
+                            statistic: Some(cloudwatch::alarm::Statistic::Minimum.into()),
+                            period: Some(60.into()),
+                            evaluation_periods: Some(2.into()),
+                            threshold: Some(1.into()),
+                            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
+                            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
+                            ..Default::default()
+                        },
+                    ));
+                }
+            }
+        }
 
         MultiRegionApi {
             stack,
@@ -354,6 +400,7 @@ impl MultiRegionApi {
             internal_alb,
             namespace,
             services,
+            health_alarms,
             health_check_path,
         }
     }
@@ -374,7 +421,8 @@ impl MultiRegionApi {
     }
 
     /// The public entry point of each region, pinned to its region so that a global stack
-    /// (CloudFront, Route 53) can read it. Empty when no service is public.
+    /// (CloudFront, Route 53) can read it, with the region's [`MultiRegionApi::health_alarms`]
+    /// when fronted by CloudFront. Empty when no service is public.
     pub fn endpoints(&self) -> Vec<RegionalEndpoint> {
         let Some(alb) = &self.public_alb else { return Vec::new() };
         self.regions
@@ -385,6 +433,7 @@ impl MultiRegionApi {
                 dns_name: alb.load_balancer.attr_dns_name().in_region(&r.region),
                 hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id().in_region(&r.region),
                 health_check_path: self.health_check_path.clone(),
+                health_alarm_names: self.health_alarms.iter().map(|a| a.ref_().in_region(&r.region)).collect(),
             })
             .collect()
     }

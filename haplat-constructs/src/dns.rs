@@ -1,15 +1,33 @@
 //! Route 53 for a multi-region API: a hosted zone (new and retained, or an existing one), a
-//! health check per region on the regional endpoint's health path, the routed origin name with
+//! health check per region, the routed origin name with
 //! latency records (active-active), failover PRIMARY/SECONDARY records (active-passive) or
 //! weighted records (for shifting traffic between regions), a per-region name for each endpoint,
 //! the apex and `www` aliased to the CloudFront distribution when there is one, and a CloudWatch
 //! alarm on each health check.
 //!
 //! Route 53 publishes health-check metrics in us-east-1 only, so a [`FailoverDns`] lives in a
-//! us-east-1 stack (anything else is a synth error). Health checkers connect to each load
-//! balancer over HTTPS without a CloudFront origin header: the regional API must answer its
-//! health path to the Route 53 health checkers (the `com.amazonaws.route53-healthchecks` prefix
-//! list) without it.
+//! us-east-1 stack (anything else is a synth error).
+//!
+//! ## Health checks
+//!
+//! How a region's health is checked depends on what its [`RegionalEndpoint`] offers:
+//!
+//! - **Alarms** (`health_alarm_names`, set by a CloudFront-fronted
+//!   [`MultiRegionApi`](crate::api::MultiRegionApi)): such a load balancer admits only
+//!   CloudFront's origin-facing addresses with the secret origin header, so Route 53's checkers
+//!   could never reach it. Instead a `CLOUDWATCH_METRIC` health check watches each alarm in its
+//!   region (`AlarmIdentifier`), and with several alarms (blue/green: one per target group) a
+//!   `CALCULATED` check is healthy while at least one of them is. The alarm names are read from
+//!   the API's stack set through ordinary bindings, which also put this stack in a later wave.
+//!   `InsufficientDataHealthStatus` is `Unhealthy`: the alarms treat missing data as breaching,
+//!   so they lack data only before their first evaluation (a region just deployed gets traffic
+//!   once proven healthy) or when the alarm cannot be evaluated, and then failing closed is the
+//!   safe side — Route 53 answers with every record anyway when all of them are unhealthy, while
+//!   `LastKnownStatus` could keep a region in DNS on a stale status indefinitely.
+//! - **No alarm** (an API not fronted by CloudFront): an `HTTPS` health check requests the
+//!   endpoint's health path on the load balancer, every 30 s, unhealthy after 3 failures.
+//!
+//! Either way a CloudWatch alarm on the check's `HealthCheckStatus` tells the alarm actions.
 //!
 //! The names it serves, for a zone `example.com` and the default `origin` label:
 //!
@@ -34,6 +52,7 @@
 //!     dns_name: Value::from(format!("alb.{region}.elb.amazonaws.com")),
 //!     hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
 //!     health_check_path: "/health".into(),
+//!     health_alarm_names: vec![],
 //! };
 //! let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
 //! let mut props = FailoverDnsProps::new(zone, vec![
@@ -53,7 +72,9 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Dimension, Statistic, TreatMissingData};
-use haplat_core::resources::route53::health_check::{HealthCheck, HealthCheckConfig, Type as HealthCheckType};
+use haplat_core::resources::route53::health_check::{
+    AlarmIdentifier, HealthCheck, HealthCheckConfig, InsufficientDataHealthStatus, Type as HealthCheckType,
+};
 use haplat_core::resources::route53::hosted_zone::{HostedZone, HostedZoneConfig};
 use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
 use haplat_core::value::{List, Value};
@@ -179,7 +200,8 @@ pub fn regional_origin_name(region: &str, origin_name: &str) -> String {
 pub struct FailoverDns {
     /// The routed name (`origin.example.com`).
     pub origin_name: String,
-    /// Region → its health check.
+    /// Region → its health check (the one its records use: `HTTPS`, `CLOUDWATCH_METRIC` on its
+    /// one alarm, or `CALCULATED` over one `CLOUDWATCH_METRIC` check per alarm).
     pub health_checks: BTreeMap<String, Handle<HealthCheck>>,
     /// Region → the alarm on its health check.
     pub alarms: BTreeMap<String, Handle<Alarm>>,
@@ -245,22 +267,56 @@ impl FailoverDns {
         for e in &props.endpoints {
             let rid = pascal(&e.region);
             let r = scope.child(&rid);
-            let hc = r.add(
-                "HealthCheck",
-                HealthCheck {
-                    health_check_config: HealthCheckConfig {
-                        type_: HealthCheckType::Https.into(),
-                        fully_qualified_domain_name: Some(e.dns_name.clone()),
-                        resource_path: Some(e.health_check_path.clone().into()),
-                        port: Some(443.into()),
-                        enable_sni: Some(true.into()),
-                        request_interval: Some(30.into()),
-                        failure_threshold: Some(3.into()),
-                        ..Default::default()
-                    },
-                    health_check_tags: None,
+            let alarm_check = |name: &Value<String>| HealthCheck {
+                health_check_config: HealthCheckConfig {
+                    type_: HealthCheckType::CloudwatchMetric.into(),
+                    alarm_identifier: Some(AlarmIdentifier {
+                        name: name.clone(),
+                        region: Value::<String>::from(e.region.clone()).cast(),
+                    }),
+                    insufficient_data_health_status: Some(InsufficientDataHealthStatus::Unhealthy.into()),
+                    ..Default::default()
                 },
-            );
+                health_check_tags: None,
+            };
+            let hc = match e.health_alarm_names.as_slice() {
+                [] => r.add(
+                    "HealthCheck",
+                    HealthCheck {
+                        health_check_config: HealthCheckConfig {
+                            type_: HealthCheckType::Https.into(),
+                            fully_qualified_domain_name: Some(e.dns_name.clone()),
+                            resource_path: Some(e.health_check_path.clone().into()),
+                            port: Some(443.into()),
+                            enable_sni: Some(true.into()),
+                            request_interval: Some(30.into()),
+                            failure_threshold: Some(3.into()),
+                            ..Default::default()
+                        },
+                        health_check_tags: None,
+                    },
+                ),
+                [one] => r.add("HealthCheck", alarm_check(one)),
+                several => {
+                    let children: Vec<Value<String>> = several
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| r.add(&format!("AlarmCheck{i}"), alarm_check(name)).ref_())
+                        .collect();
+                    r.add(
+                        "HealthCheck",
+                        HealthCheck {
+                            health_check_config: HealthCheckConfig {
+                                type_: HealthCheckType::Calculated.into(),
+                                child_health_checks: Some(List::items(children)),
+                                health_threshold: Some(1.into()),
+                                ..Default::default()
+                            },
+                            health_check_tags: None,
+                        },
+                    )
+                }
+            };
             let alarm = r.add(
                 "HealthAlarm",
                 Alarm {

@@ -40,7 +40,7 @@
 //! let edge = app.stack("Edge", "us-east-1");
 //! let endpoint = |region: &str, role| RegionalEndpoint {
 //!     region: region.into(), role, dns_name: "alb.example".into(), hosted_zone_id: "Z1".into(),
-//!     health_check_path: "/health".into(),
+//!     health_check_path: "/health".into(), health_alarm_names: vec![],
 //! };
 //! let mut props = EdgeDistributionProps::new(
 //!     HostedZoneRef::existing("Z0123456789", "example.com"),

@@ -77,6 +77,13 @@ pub struct RegionalEndpoint {
     pub hosted_zone_id: Value<String>,
     /// The path health checks request.
     pub health_check_path: String,
+    /// Names of plain CloudWatch metric alarms in the endpoint's region that say the region
+    /// cannot serve (each in `ALARM` when its target group has no healthy target), pinned to the
+    /// region like the other values. The region is healthy while at least one of them is not in
+    /// `ALARM` (two with blue/green deployments: the live target group alternates between them).
+    /// Route 53 then watches these alarms instead of requesting `health_check_path`, which a
+    /// CloudFront-fronted load balancer refuses to its checkers. Empty: an HTTPS health check.
+    pub health_alarm_names: Vec<Value<String>>,
 }
 
 /// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef, Routing};
@@ -15,9 +16,10 @@ use haplat_constructs::global_table::{
 };
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
 use haplat_constructs::security::{Grantee, Permission};
+use haplat_constructs::service::{Deployment, ServiceProps};
 use haplat_constructs::slo::{BurnWindow, Sli, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
-use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint, ServiceMetrics};
+use haplat_constructs::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
 use haplat_core::{App, Assembly, Value};
 use serde_json::Value as Json;
 
@@ -30,6 +32,7 @@ fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
         dns_name: format!("api-123.{region}.elb.amazonaws.com").into(),
         hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
         health_check_path: "/health".into(),
+        health_alarm_names: vec![],
     }
 }
 
@@ -391,6 +394,135 @@ fn records_follow_the_mode_with_a_health_check_and_alarm_per_region() {
     }
 }
 
+/// A real API over [`REGIONS`], fronted by CloudFront or not, its services deployed blue/green
+/// (the default) or rolling, and FailoverDns over its endpoints in us-east-1.
+fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
+    let app = App::new("dnstest");
+    let mut svc = ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8080);
+    svc.deployment = deployment;
+    let api = MultiRegionApi::new(
+        &app,
+        "Api",
+        ApiProps {
+            mode: DrMode::ActivePassive,
+            services: vec![svc],
+            fronted_by_cloudfront: fronted.then(|| OriginVerify::new("dnstest/origin-verify")),
+            ..ApiProps::new(
+                vec![RegionSpec::primary(REGIONS[0]), RegionSpec::secondary(REGIONS[1])],
+                "origin.example.com",
+                ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+            )
+        },
+    );
+    let edge = app.stack("Edge", "us-east-1");
+    let mut dp = FailoverDnsProps::new(HostedZoneRef::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
+    dp.mode = DrMode::ActivePassive;
+    FailoverDns::new(&edge, "Dns", dp);
+    app
+}
+
+#[test]
+fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_one_over_https() {
+    // Fronted, blue/green: per region a CLOUDWATCH_METRIC check per target group's alarm, and
+    // a CALCULATED check (healthy while either is) that the records use.
+    let a = synth(&dns_over_api(true, Deployment::default()));
+    let api = a.template("dnstest-Api").unwrap();
+    let alarms: BTreeMap<&str, &Json> = api["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(id, r)| r["Type"] == "AWS::CloudWatch::Alarm" && id.starts_with("RegionHealth"))
+        .map(|(id, r)| (id.as_str(), r))
+        .collect();
+    assert_eq!(alarms.len(), 2, "one per target group: {:?}", alarms.keys());
+    let mut names: Vec<&str> = alarms.values().map(|r| r["Properties"]["AlarmName"].as_str().unwrap()).collect();
+    names.sort();
+    assert_eq!(names, ["dnstest-Api-Web-no-healthy-targets", "dnstest-Api-Web-no-healthy-targets-alternate"]);
+    for r in alarms.values() {
+        let p = &r["Properties"];
+        assert_eq!(p["Namespace"], "AWS/ApplicationELB");
+        assert_eq!(p["MetricName"], "HealthyHostCount");
+        assert_eq!(p["Statistic"], "Minimum");
+        assert_eq!((p["Period"].as_i64(), p["EvaluationPeriods"].as_i64()), (Some(60), Some(2)));
+        assert_eq!(p["ComparisonOperator"], "LessThanThreshold");
+        assert_eq!(p["Threshold"], 1.0);
+        assert_eq!(p["TreatMissingData"], "breaching");
+        // A plain metric alarm: Route 53 accepts neither metric math nor M out of N.
+        assert!(p.get("Metrics").is_none() && p.get("DatapointsToAlarm").is_none(), "{p}");
+    }
+
+    let edge = a.template("dnstest-Edge").unwrap();
+    let edge_stack = a.manifest.stacks.iter().find(|s| s.name == "dnstest-Edge").unwrap();
+    let checks: Vec<(&String, &Json)> =
+        edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::HealthCheck").collect();
+    assert_eq!(checks.len(), 6, "per region two alarm checks and one calculated");
+    let mut watched = Vec::new();
+    for (id, c) in &checks {
+        let cfg = &c["Properties"]["HealthCheckConfig"];
+        match cfg["Type"].as_str().unwrap() {
+            "CLOUDWATCH_METRIC" => {
+                assert_eq!(cfg["InsufficientDataHealthStatus"], "Unhealthy", "{id}");
+                assert!(cfg.get("FullyQualifiedDomainName").is_none() && cfg.get("ResourcePath").is_none(), "{id}");
+                let region = cfg["AlarmIdentifier"]["Region"].as_str().unwrap();
+                // The alarm's name is a parameter bound to the API's output in that region.
+                let param = cfg["AlarmIdentifier"]["Name"]["Ref"].as_str().unwrap();
+                let b = edge_stack.bindings.iter().find(|b| b.parameter == param).unwrap_or_else(|| panic!("{param} is not bound"));
+                assert_eq!(b.producer, "dnstest-Api");
+                assert_eq!(b.region, haplat_core::manifest::BindingRegion::Fixed { region: region.to_owned() });
+                assert!(b.source.starts_with("Api/RegionHealth/"), "{}", b.source);
+                watched.push((region.to_owned(), b.source.clone()));
+            }
+            "CALCULATED" => {
+                assert_eq!(cfg["HealthThreshold"], 1, "{id}");
+                assert_eq!(cfg["ChildHealthChecks"].as_array().unwrap().len(), 2, "{id}");
+            }
+            other => panic!("{id}: a fronted API gets no {other} health check"),
+        }
+    }
+    watched.sort();
+    let mut expected: Vec<(String, String)> = REGIONS
+        .iter()
+        .flat_map(|r| ["Api/RegionHealth/AlternateTargets", "Api/RegionHealth/Targets"].map(|s| (r.to_string(), s.to_owned())))
+        .collect();
+    expected.sort();
+    assert_eq!(watched, expected, "each region's check watches that region's alarms");
+    // The records use the calculated checks; the API deploys before the edge.
+    for (_, r) in edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::RecordSet") {
+        if let Some(id) = r["Properties"]["HealthCheckId"]["Ref"].as_str() {
+            assert_eq!(edge["Resources"][id]["Properties"]["HealthCheckConfig"]["Type"], "CALCULATED");
+        }
+    }
+    let wave = |name: &str| a.manifest.waves.iter().position(|w| w.iter().any(|s| s == name)).unwrap();
+    assert!(wave("dnstest-Api") < wave("dnstest-Edge"));
+
+    // Fronted, rolling: one target group, one alarm, the records use its check directly.
+    let a = synth(&dns_over_api(true, Deployment::Rolling));
+    let edge = a.template("dnstest-Edge").unwrap();
+    let types: Vec<&str> = edge["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::Route53::HealthCheck")
+        .map(|r| r["Properties"]["HealthCheckConfig"]["Type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types, ["CLOUDWATCH_METRIC", "CLOUDWATCH_METRIC"]);
+
+    // Not fronted: Route 53 requests the health path over HTTPS, and the API has no health alarms.
+    let a = synth(&dns_over_api(false, Deployment::default()));
+    let api = a.template("dnstest-Api").unwrap();
+    assert!(!api["Resources"].as_object().unwrap().keys().any(|id| id.starts_with("RegionHealth")));
+    let edge = a.template("dnstest-Edge").unwrap();
+    let checks: Vec<&Json> =
+        edge["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Route53::HealthCheck").collect();
+    assert_eq!(checks.len(), 2);
+    for c in checks {
+        let cfg = &c["Properties"]["HealthCheckConfig"];
+        assert_eq!(cfg["Type"], "HTTPS");
+        assert_eq!(cfg["ResourcePath"], "/health");
+        assert!(cfg.get("AlarmIdentifier").is_none());
+    }
+}
+
 #[test]
 fn weighted_records_carry_the_weights() {
     let app = App::new("weights");
@@ -607,9 +739,15 @@ fn cfn_lint() -> PathBuf {
 fn global_templates_pass_cfn_lint_in_every_region() {
     let dir = std::env::temp_dir().join(format!("haplat-global-lint-{}", std::process::id()));
     let mut failures = Vec::new();
-    for mode in [DrMode::ActiveActive, DrMode::ActivePassive] {
-        let out = dir.join(format!("{mode:?}"));
-        let a = platform(mode).synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
+    let apps = [
+        ("ActiveActive", platform(DrMode::ActiveActive)),
+        ("ActivePassive", platform(DrMode::ActivePassive)),
+        // Alarm-based (CLOUDWATCH_METRIC and CALCULATED) health checks over a fronted API.
+        ("FrontedApiDns", dns_over_api(true, Deployment::default())),
+    ];
+    for (mode, app) in apps {
+        let out = dir.join(mode);
+        let a = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
         for stack in &a.manifest.stacks {
             let regions = stack.target.regions();
             let file = out.join(&stack.template);
@@ -622,7 +760,7 @@ fn global_templates_pass_cfn_lint_in_every_region() {
                 .expect("cfn-lint runs");
             // Exit code bits: 2 errors, 4 warnings, 8 informational.
             if o.status.code().unwrap_or(1) & !8 != 0 {
-                failures.push(format!("{} ({mode:?}, {}):\n{}{}", stack.name, regions.join(","), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
+                failures.push(format!("{} ({mode}, {}):\n{}{}", stack.name, regions.join(","), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
             }
         }
     }
