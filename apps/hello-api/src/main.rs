@@ -1,0 +1,22 @@
+//! The smallest useful platform: one service on ECS Fargate in two regions behind TLS load
+//! balancers, sharing a DynamoDB global table. `HAPLAT_OUTDIR=out cargo run -p hello-api`.
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr};
+use haplat_constructs::{RegionSpec, service::ServiceProps};
+use haplat_core::App;
+
+fn main() -> std::process::ExitCode {
+    let app = App::new("hello");
+    let regions = vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-west-2")];
+    let data = app.stack("Data", "us-east-1");
+    let table = GlobalTable::new(&data, "Greetings", GlobalTableProps::new(KeyAttr::string("id"), &["us-east-1", "us-west-2"]));
+    let cert = ApiCertificate::DnsValidated { hosted_zone_id: "Z0HELLO0000000000001".into() };
+    let api = MultiRegionApi::new(&app, "Api", ApiProps {
+        services: vec![ServiceProps::new("hello", "public.ecr.aws/docker/library/nginx:1.27", 8080)],
+        ..ApiProps::new(regions, "api.hello.example.com", cert)
+    });
+    for service in &api.services {
+        service.grant_read_write(&table);
+    }
+    app.run()
+}
