@@ -77,6 +77,18 @@ impl ResourceFacts {
         }
     }
 
+    /// A deployed resource: its policies from the deployed template (what CloudFormation will
+    /// apply), its construct path from the template's `haplat:path` metadata or else the
+    /// manifest (which may no longer know it).
+    pub fn of_deployed(logical_id: &str, deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> ResourceFacts {
+        let mut f = ResourceFacts::from_template(deployed);
+        if let Some(m) = manifest.and_then(|m| m.get(logical_id)).filter(|m| m.type_name == f.type_name) {
+            f.path = f.path.or_else(|| Some(m.path.clone()));
+            f.stateful |= m.stateful;
+        }
+        f
+    }
+
     /// Whether deleting it keeps the physical resource.
     pub fn is_retained(&self) -> bool {
         matches!(self.deletion_policy.as_str(), "Retain" | "RetainExceptOnCreate" | "Snapshot")
@@ -535,6 +547,34 @@ mod tests {
         render_template_diff(&d, 2, &mut s);
         assert!(s.contains("- B AWS::S3::Bucket  [DELETED; stateful]"), "{s}");
         assert!(s.contains("IAM changes (review): R"), "{s}");
+    }
+
+    #[test]
+    fn resources_the_manifest_no_longer_knows_are_named_by_their_deployed_construct_path() {
+        let deployed = json!({"Resources": {
+            "OrdersTable1A2B3C4D": {"Type": "AWS::DynamoDB::Table", "Metadata": {"haplat:path": "Data/Orders/Table"}},
+            "AuditBucket9F8E7D6C": {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Retain", "Metadata": {"haplat:path": "Data/Audit/Bucket"}},
+            "Legacy": {"Type": "AWS::SNS::Topic"}
+        }});
+        let new = json!({"Resources": {}});
+        let m = BTreeMap::new();
+        let d = diff_templates(Some(&deployed), None, Some(&new), Some(&m));
+        let mut s = String::new();
+        render_template_diff(&d, 0, &mut s);
+        assert_eq!(
+            s,
+            "- AuditBucket9F8E7D6C AWS::S3::Bucket Data/Audit/Bucket  [kept in the account (DeletionPolicy Retain); stateful]\n\
+             - Legacy AWS::SNS::Topic  [DELETED]\n\
+             - OrdersTable1A2B3C4D AWS::DynamoDB::Table Data/Orders/Table  [DELETED; stateful]\n"
+        );
+        let table = d.resources.iter().find(|r| r.logical_id == "OrdersTable1A2B3C4D").unwrap();
+        assert!(table.loses_data() && table.is_named_by("Data/Orders"));
+        // What destroy lists as kept: the deployed policy, the deployed path, else the manifest's.
+        let m = BTreeMap::from([("Legacy".to_string(), ResourceManifest { deletion_policy: "Delete".into(), ..facts("AWS::SNS::Topic", false, &[]) })]);
+        let f = ResourceFacts::of_deployed("Legacy", &deployed["Resources"]["Legacy"], Some(&m));
+        assert_eq!((f.path.as_deref(), f.is_retained()), (Some("Data/Table"), false));
+        let f = ResourceFacts::of_deployed("AuditBucket9F8E7D6C", &deployed["Resources"]["AuditBucket9F8E7D6C"], Some(&m));
+        assert_eq!((f.display_path("AuditBucket9F8E7D6C").as_str(), f.is_retained()), ("Data/Audit/Bucket", true));
     }
 
     #[test]

@@ -1,8 +1,15 @@
 //! `haplat destroy`.
 
+use std::collections::BTreeMap;
+
 use clap::Args;
 
 use super::{AssemblyArgs, AwsArgs, confirm};
+use haplat_core::manifest::ResourceManifest;
+use serde_json::Value;
+
+use crate::cfn::CloudFormation;
+use crate::diff::ResourceFacts;
 use crate::error::{Error, exit};
 use crate::events::{Event, Sink};
 use crate::executor::{Executor, Waits};
@@ -38,22 +45,44 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     if !args.yes {
         confirm(&format!("delete stack sets {} and every instance", order.join(", ")), "--yes")?;
     }
+    // What stays in the account is what is deployed with a retaining DeletionPolicy, in the
+    // regions that have an instance: read before deleting (the app may have changed since the
+    // last deploy, so the assembly is not the authority). Construct paths come from the deployed
+    // template's `haplat:path` metadata, else the manifest.
+    let mut retained: Vec<(String, Vec<String>, Retained)> = Vec::new();
+    for name in &order {
+        let Some(set) = aws.describe_stack_set(name).await.map_err(|e| Error::cloud(format!("reading stack set {name}"), e))? else {
+            continue;
+        };
+        let mut regions: Vec<String> = aws
+            .list_stack_instances(name)
+            .await
+            .map_err(|e| Error::cloud(format!("listing the instances of stack set {name}"), e))?
+            .into_iter()
+            .map(|i| i.region)
+            .collect();
+        // The app's order of regions, then any others.
+        let known = assembly.manifest.stack(name).map(|s| s.target.regions()).unwrap_or_default();
+        regions.sort_by_key(|r| (known.iter().position(|k| k == r).unwrap_or(usize::MAX), r.clone()));
+        let deployed: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+        let manifest = assembly.manifest.stack(name).map(|s| &s.resources);
+        retained.push((name.clone(), regions, retained_resources(&deployed, manifest)));
+    }
     let progress = Progress::new(args.plain);
     let exec = Executor::new(&aws, &progress, Waits::default());
     let absent = exec.destroy(&order).await.map_err(|e| super::deploy::exec_error("destroy", e, &exec, &[]))?;
     // Retained resources stay in the account: say so, per region.
     let mut kept = 0;
-    for name in order.iter().filter(|n| !absent.contains(n)) {
-        let s = assembly.manifest.stack(name).expect("planned");
-        for (id, r) in s.resources.iter().filter(|(_, r)| matches!(r.deletion_policy.as_str(), "Retain" | "RetainExceptOnCreate" | "Snapshot")) {
-            for region in s.target.regions() {
+    for (name, regions, resources) in retained.iter().filter(|(n, _, _)| !absent.contains(n)) {
+        for (id, r) in resources {
+            for region in regions {
                 kept += 1;
                 progress.emit(Event::Kept {
                     stack: name.clone(),
-                    region,
+                    region: region.clone(),
                     logical_id: id.clone(),
                     type_name: r.type_name.clone(),
-                    path: r.path.clone(),
+                    path: r.display_path(id),
                 });
             }
         }
@@ -65,4 +94,17 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
         crate::outln!("{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed");
     }
     Ok(exit::OK)
+}
+
+/// Resources that stay in the account, by logical id.
+pub type Retained = Vec<(String, ResourceFacts)>;
+
+/// The resources of a deployed template that its DeletionPolicy keeps, by logical id.
+pub fn retained_resources(deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> Retained {
+    let Some(resources) = deployed.get("Resources").and_then(Value::as_object) else { return Vec::new() };
+    resources
+        .iter()
+        .map(|(id, r)| (id.clone(), ResourceFacts::of_deployed(id, r, manifest)))
+        .filter(|(_, f)| f.is_retained())
+        .collect()
 }
