@@ -438,6 +438,12 @@ impl MultiRegionApi {
             .collect()
     }
 
+    /// The X-Ray names of the services that send traces, for
+    /// [`TracingProps`](crate::monitoring::TracingProps) (empty when none does).
+    pub fn traced_services(&self) -> Vec<String> {
+        self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
+    }
+
     /// The CloudWatch dimensions of every service (values of the stack set's own region).
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
         self.services

@@ -144,7 +144,9 @@ pub struct ServiceProps {
     pub listener_port: u16,
     /// Serve on the internal ALB (reachable from the VPC only) instead of the public one.
     pub internal: bool,
-    /// Run the X-Ray daemon as a sidecar and let the task send traces.
+    /// Run the X-Ray daemon as a sidecar and let the task send traces, named after the service
+    /// (`AWS_XRAY_TRACING_NAME`, unless `environment` sets it), so that the sampling rule and
+    /// group of [`TracingProps`](crate::monitoring::TracingProps) match them.
     pub xray: bool,
     /// Days the service's logs are kept.
     pub log_retention_days: i64,
@@ -254,6 +256,8 @@ pub struct Service {
     pub cluster: Handle<ecs::Cluster>,
     /// The ALB's `LoadBalancerFullName`.
     pub load_balancer_full_name: Value<String>,
+    /// Whether its tasks send X-Ray traces (under the service's name).
+    pub xray: bool,
     statements: Rc<RefCell<Vec<Expr>>>,
 }
 
@@ -395,11 +399,12 @@ impl Service {
             .iter()
             .map(|(k, v)| ecs::task_definition::KeyValuePair { name: Some(k.clone().into()), value: Some(v.clone().into()) })
             .collect();
-        if props.xray && !props.environment.contains_key("AWS_XRAY_DAEMON_ADDRESS") {
-            environment.push(ecs::task_definition::KeyValuePair {
-                name: Some("AWS_XRAY_DAEMON_ADDRESS".into()),
-                value: Some("localhost:2000".into()),
-            });
+        if props.xray {
+            for (k, v) in [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())] {
+                if !props.environment.contains_key(k) {
+                    environment.push(ecs::task_definition::KeyValuePair { name: Some(k.into()), value: Some(v.into()) });
+                }
+            }
             environment.sort_by_key(|kv| format!("{:?}", kv.name));
         }
         let mut containers = vec![ecs::task_definition::ContainerDefinition {
@@ -721,6 +726,7 @@ impl Service {
             deployment_alarms,
             cluster: env.cluster,
             load_balancer_full_name: alb_full_name,
+            xray: props.xray,
             statements,
         };
         s.write_policy();

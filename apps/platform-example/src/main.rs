@@ -18,7 +18,7 @@ use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::slo::{Sli, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
@@ -77,6 +77,8 @@ fn main() -> ExitCode {
     monitoring.alarm_emails = vec!["oncall@example.com".into()];
     monitoring.services = api.metrics();
     monitoring.tables = vec![orders.metrics()];
+    // X-Ray groups and sampling rules for the services that trace (none turns xray on yet).
+    monitoring.tracing = TracingProps::new(&api.traced_services());
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
     for m in api.metrics() {
         let lb = ("LoadBalancer", m.load_balancer_full_name.clone());

@@ -14,7 +14,7 @@ use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, MANAGED_R
 use haplat_constructs::global_table::{
     Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
 };
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
 use haplat_constructs::security::{Grantee, Permission};
 use haplat_constructs::service::{Deployment, ServiceProps};
 use haplat_constructs::slo::{BurnWindow, Sli, Slo, SloProps};
@@ -77,6 +77,7 @@ fn platform(mode: DrMode) -> App {
     mp.alarm_emails = vec!["oncall@example.com".into()];
     mp.services = vec![svc.clone()];
     mp.tables = vec![table.metrics()];
+    mp.tracing = TracingProps::new(&["Web"]);
     let mon = RegionalMonitoring::new(&api, "Monitoring", mp);
     let lb = ("LoadBalancer", svc.load_balancer_full_name.clone());
     let mut windows = BurnWindow::page_defaults();
@@ -622,6 +623,81 @@ fn monitoring_alarms_on_the_platform_thresholds_to_an_encrypted_topic() {
     assert!(composites.iter().any(|(_, _, c)| c["Properties"]["AlarmRule"]["Fn::Sub"][0]
         .as_str()
         .is_some_and(|r| r.contains(" AND "))));
+}
+
+#[test]
+fn traced_services_get_an_xray_group_and_sampling_rule_each() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let groups = resources(&t, "AWS::XRay::Group");
+    assert_eq!(groups.len(), 1);
+    let (stack, _, g) = groups[0];
+    assert_eq!(stack, "globaltest-Ops", "in the stack set, next to the services");
+    assert_eq!(g["Properties"]["GroupName"], "globaltest-Ops-Web");
+    assert_eq!(g["Properties"]["FilterExpression"], r#"service("Web")"#);
+    assert_eq!(g["Properties"]["InsightsConfiguration"]["InsightsEnabled"], false);
+    let rules = resources(&t, "AWS::XRay::SamplingRule");
+    assert_eq!(rules.len(), 1);
+    let rule = &rules[0].2["Properties"]["SamplingRule"];
+    assert_eq!(rule["RuleName"], "globaltest-Ops-Web");
+    assert_eq!(rule["ServiceName"], "Web");
+    assert_eq!((rule["ReservoirSize"].as_i64(), rule["FixedRate"].as_f64()), (Some(1), Some(0.05)));
+    assert!(rule["Priority"].as_i64().unwrap() < 10000, "before X-Ray's default rule");
+    for any in ["Host", "HTTPMethod", "URLPath", "ServiceType", "ResourceARN"] {
+        assert_eq!(rule[any], "*", "{any}");
+    }
+
+    // Custom rates, insights, names shortened to X-Ray's 32 characters; no sampling rule when
+    // X-Ray's default should apply; nothing at all without a traced service.
+    let app = App::new("tracing-with-a-long-application-name");
+    let s = app.stack_set("Ops", &REGIONS);
+    let mut p = RegionalMonitoringProps::new(&REGIONS);
+    p.tracing = TracingProps::new(&["Orders", "Payments"]);
+    p.tracing.sampling = Some(Sampling { reservoir_size: 5, fixed_rate: 0.1 });
+    p.tracing.insights = true;
+    let m = RegionalMonitoring::new(&s, "Monitoring", p);
+    assert_eq!((m.trace_groups.len(), m.sampling_rules.len()), (2, 2));
+    let s2 = app.stack_set("Other", &REGIONS);
+    let mut p = RegionalMonitoringProps::new(&REGIONS);
+    p.tracing = TracingProps { sampling: None, ..TracingProps::new(&["Orders"]) };
+    let m = RegionalMonitoring::new(&s2, "Monitoring", p);
+    assert_eq!((m.trace_groups.len(), m.sampling_rules.len()), (1, 0));
+    let s3 = app.stack_set("Untraced", &REGIONS);
+    let m = RegionalMonitoring::new(&s3, "Monitoring", RegionalMonitoringProps::new(&REGIONS));
+    assert!(m.trace_groups.is_empty() && m.sampling_rules.is_empty());
+    let a = synth(&app);
+    let t = a.template("tracing-with-a-long-application-name-Ops").unwrap();
+    let mut names = Vec::new();
+    for r in t["Resources"].as_object().unwrap().values() {
+        let name = match r["Type"].as_str().unwrap() {
+            "AWS::XRay::Group" => r["Properties"]["GroupName"].as_str().unwrap(),
+            "AWS::XRay::SamplingRule" => {
+                assert_eq!(r["Properties"]["SamplingRule"]["ReservoirSize"], 5);
+                assert_eq!(r["Properties"]["SamplingRule"]["FixedRate"], 0.1);
+                r["Properties"]["SamplingRule"]["RuleName"].as_str().unwrap()
+            }
+            _ => continue,
+        };
+        assert!(name.len() <= 32 && name.starts_with("tracing-with-a-long-app"), "{name}");
+        names.push(name.to_owned());
+    }
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 2, "one name per service, shared by its group and rule: {names:?}");
+    let untraced = a.template("tracing-with-a-long-application-name-Untraced").unwrap();
+    assert!(!untraced["Resources"].as_object().unwrap().values().any(|r| r["Type"].as_str().unwrap().starts_with("AWS::XRay")));
+
+    // Misuse: a rate that is no share, a reservoir below zero, a name given twice.
+    let app = App::new("misuse");
+    let s = app.stack_set("Ops", &REGIONS);
+    let mut p = RegionalMonitoringProps::new(&REGIONS);
+    p.tracing = TracingProps::new(&["Orders", "Orders"]);
+    p.tracing.sampling = Some(Sampling { reservoir_size: -1, fixed_rate: 5.0 });
+    RegionalMonitoring::new(&s, "Monitoring", p);
+    let e = errors_of(&app);
+    assert!(e.contains("Ops/Monitoring/Tracing") && e.contains("sampling rate 5"), "{e}");
+    assert!(e.contains("reservoir of -1"), "{e}");
+    assert!(e.contains("\"Orders\" is empty or given twice"), "{e}");
 }
 
 #[test]

@@ -657,6 +657,18 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     assert!(api.health_alarms.is_empty());
 }
 
+#[test]
+fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    assert_eq!(api.traced_services(), ["Orders"]);
+    let t = app.synth().unwrap().template("shop-Api").unwrap();
+    let (_, task) = resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    let env = &task["Properties"]["ContainerDefinitions"][0]["Environment"];
+    assert!(env.as_array().unwrap().contains(&json!({"Name": "AWS_XRAY_TRACING_NAME", "Value": "Orders"})), "{env}");
+    assert!(env.as_array().unwrap().contains(&json!({"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "localhost:2000"})), "{env}");
+}
+
 // ---------------------------------------------------------------- cfn-lint
 
 fn workspace_root() -> PathBuf {
