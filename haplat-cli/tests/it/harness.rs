@@ -50,6 +50,49 @@ pub fn install_tools() -> PathBuf {
     .unwrap_or_else(|e| panic!("the Python tools the tests need are not installed: {e}"))
 }
 
+/// A real app of the workspace, built once per test binary.
+#[derive(Clone, Debug)]
+pub struct RealApp {
+    /// Its package.
+    pub package: &'static str,
+    /// The environment passed with `--env` (the app may ignore it).
+    pub env: &'static str,
+    /// Its executable (honours HAPLAT_OUTDIR and HAPLAT_ENV).
+    pub exe: PathBuf,
+}
+
+/// The reference platform's prod environment (three regions) once
+/// `apps/reference-platform/src/lib.rs` has `pub fn platform`; the construct example app (two
+/// regions) until then. Built with the cargo running the tests; panics saying why it cannot.
+pub fn real_app() -> RealApp {
+    static APP: OnceLock<Result<RealApp, String>> = OnceLock::new();
+    APP.get_or_init(|| {
+        let lib = std::fs::read_to_string(repo_root().join("apps/reference-platform/src/lib.rs")).unwrap_or_default();
+        let (package, env) = if lib.contains("pub fn platform") { ("reference-platform", "prod") } else { ("platform-example", "prod") };
+        // Bounded: another engineer's build may hold the target directory's lock for a while.
+        let out = Command::new("timeout")
+            .arg("600")
+            .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args(["build", "-q", "-p", package, "--message-format=json"])
+            .current_dir(repo_root())
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run cargo: {e}"))?;
+        if !out.status.success() {
+            return Err(format!("cargo build -p {package} failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
+        }
+        let exe = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
+            .find_map(|m| m["executable"].as_str().map(PathBuf::from))
+            .ok_or_else(|| format!("cargo build -p {package} named no executable"))?;
+        Ok(RealApp { package, env, exe })
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("the real app cannot be built: {e}"))
+}
+
 /// A free TCP port on 127.0.0.1.
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()

@@ -12,3 +12,4 @@ mod e2e;
 mod executor;
 mod fake;
 mod faults;
+mod real_app;
