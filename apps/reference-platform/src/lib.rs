@@ -32,7 +32,7 @@ use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps};
+use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::SecretRef;
 use haplat_constructs::service::ServiceProps;
@@ -114,6 +114,7 @@ pub fn platform(env: &Environment) -> App {
     monitoring.alarm_emails = env.alarms.emails.clone();
     monitoring.services = api.metrics();
     monitoring.tables = vec![orders.metrics()];
+    monitoring.tracing = TracingProps::new(&api.traced_services());
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
     for m in api.metrics() {
         let lb = ("LoadBalancer", m.load_balancer_full_name.clone());

@@ -85,6 +85,8 @@ fn every_environment_option_reaches_the_templates() {
     assert!(resources_of(&dev_api, "AWS::RDS::GlobalCluster").is_empty());
     assert!(resources_of(&dev_api, "AWS::FIS::ExperimentTemplate").is_empty(), "chaos off in dev");
     assert!(resources_of(&dev_api, "AWS::ApiGatewayV2::Api").is_empty(), "websocket off in dev");
+    assert!(resources_of(&dev_api, "AWS::XRay::SamplingRule").is_empty(), "no service traces in dev");
+    assert_eq!(resources_of(&prod_api, "AWS::XRay::SamplingRule").len(), 2, "both prod services trace");
     let staging_api = synth("staging").template("shop-staging-Api").unwrap();
     assert!(!resources_of(&staging_api, "AWS::FIS::ExperimentTemplate").is_empty());
     assert!(!resources_of(&staging_api, "AWS::ApiGatewayV2::Api").is_empty());
