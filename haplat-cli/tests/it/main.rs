@@ -3,6 +3,9 @@
 //! - `cli`: the binary offline (synth, list, diff --against, deploy --dry-run, usage errors).
 //! - `executor`: the plan executor against a fake CloudFormation with real StackSet semantics.
 //! - `e2e` and `faults`: the binary against moto's CloudFormation on 127.0.0.1.
+//! - `real_app`: the reference platform (prod, three regions) through the binary on moto, as far
+//!   as moto goes, and its dry-run plan.
+//! - `bootstrap`: StackSet roles that already exist are adopted.
 
 mod harness;
 

@@ -2,7 +2,7 @@
 //! three regions, four stacks in four waves) through the `haplat` binary against moto.
 //!
 //! moto cannot run this app all the way, and the test shows what a user sees at each limit
-//! (moto 5.2.5, see /work/shared/EMULATOR.md):
+//! (moto 5.2.5; the emulator notes in docs/cli.md):
 //!
 //! 1. `AWS::KMS::Key` with `Tags` (every haplat key is tagged): moto's KMS model reads CloudFormation
 //!    tags as `TagKey`/`TagValue` and fails with `KeyError: 'TagKey'`, an HTTP 500 in the middle of
