@@ -1,9 +1,9 @@
 //! haplat-core: the model layer of haplat.
 //!
 //! - [`value`]: typed values, literals or intrinsic functions, never string tokens;
-//! - [`resource`]: the [`Resource`](resource::Resource) trait every L1 type implements, and
-//!   typed [`Handle`](resource::Handle)s;
-//! - [`app`]: the construct tree — an [`App`](app::App) of stacks, each a tree of scopes and
+//! - [`resource`]: the [`Resource`] trait every L1 type implements, and
+//!   typed [`Handle`]s;
+//! - [`app`]: the construct tree — an [`App`] of stacks, each a tree of scopes and
 //!   resources addressed by a path of ids;
 //! - [`synth`]: deterministic synthesis of templates and the cloud assembly, with cross-stack
 //!   references turned into outputs, parameters and deploy-time bindings;

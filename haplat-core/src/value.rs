@@ -735,7 +735,8 @@ impl Cond {
     pub fn or(conds: impl IntoIterator<Item = Cond>) -> Self {
         Cond(Expr::Or(conds.into_iter().map(|c| c.0).collect()))
     }
-    /// `Fn::Not`.
+    /// `Fn::Not` (named after the intrinsic; `!cond` works too).
+    #[allow(clippy::should_implement_trait)]
     pub fn not(cond: Cond) -> Self {
         Cond(Expr::Not(Box::new(cond.0)))
     }
@@ -750,6 +751,13 @@ impl Cond {
     /// Renders without a construct tree.
     pub fn to_json(&self) -> Json {
         self.0.to_json()
+    }
+}
+
+impl std::ops::Not for Cond {
+    type Output = Cond;
+    fn not(self) -> Cond {
+        Cond::not(self)
     }
 }
 

@@ -329,10 +329,10 @@ impl Environment {
         if !(50.0..100.0).contains(&self.operations.availability_slo) {
             p.push(format!("operations.availability_slo: {} must be at least 50 and below 100", self.operations.availability_slo));
         }
-        if let Some(r) = &self.data.backup_copy_region {
-            if !self.regions.iter().any(|x| &x.region == r) {
-                p.push(format!("data.backup_copy_region: {r} is not one of the platform's regions"));
-            }
+        if let Some(r) = &self.data.backup_copy_region
+            && !self.regions.iter().any(|x| &x.region == r)
+        {
+            p.push(format!("data.backup_copy_region: {r} is not one of the platform's regions"));
         }
         p
     }

@@ -411,8 +411,8 @@ fn type_facts_come_from_the_schemas() {
     assert!(Vpc::CREATE_ONLY.contains(&"CidrBlock"));
     assert!(Vpc::ATTRIBUTES.contains(&Attribute { name: "CidrBlockAssociations", ty: AttrType::ListOfString }));
     assert_eq!(Vpc::TAGS, TagStyle::List("Tags"));
-    assert!(!Vpc::STATEFUL);
-    assert!(Table::STATEFUL && Bucket::STATEFUL && Queue::STATEFUL && DbCluster::STATEFUL);
+    let stateful = [Vpc::STATEFUL, Table::STATEFUL, Bucket::STATEFUL, Queue::STATEFUL, DbCluster::STATEFUL];
+    assert_eq!(stateful, [false, true, true, true, true]);
     assert!(Table::CREATE_ONLY.contains(&"TableName"));
     assert!(DbCluster::ATTRIBUTES.iter().any(|a| a.name == "Endpoint.Address"));
     assert!(LoadBalancer::ATTRIBUTES.contains(&Attribute { name: "DNSName", ty: AttrType::String }));
