@@ -222,9 +222,6 @@ impl Tree {
                 // Keep the tree usable so that every other problem is reported in the same run.
                 key = format!("{id}\u{0}{}", node.0);
             }
-            if matches!(self.nodes[p.index()].kind, NodeKind::Resource(..) | NodeKind::Parameter(_)) {
-                self.errors.push(Error::ChildOfLeaf { path: format!("{}/{id}", self.path(p)) });
-            }
             self.nodes[p.index()].children.insert(key, node);
         }
         self.nodes.push(Node { id: id.to_owned(), parent, children: BTreeMap::new(), kind, tags: BTreeMap::new() });

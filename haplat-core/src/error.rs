@@ -28,12 +28,6 @@ pub enum Error {
         /// The duplicated path.
         path: String,
     },
-    /// A child added under a resource or parameter.
-    #[error("{path}: a resource or parameter cannot have children; add it to a scope instead")]
-    ChildOfLeaf {
-        /// The path of the child.
-        path: String,
-    },
     /// A stack's name is not one CloudFormation accepts.
     #[error("stack {stack}: name {name:?} is invalid: {why}")]
     InvalidStackName {
@@ -167,6 +161,9 @@ pub struct Errors(pub Vec<Error>);
 impl fmt::Display for Errors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let n = self.0.len();
+        if let [e @ Error::Io { .. }] = &self.0[..] {
+            return writeln!(f, "haplat: {e}");
+        }
         writeln!(f, "haplat: the app has {n} problem{}; nothing was written:", if n == 1 { "" } else { "s" })?;
         for e in &self.0 {
             writeln!(f, "  - {e}")?;

@@ -173,7 +173,22 @@ impl<R> Handle<R> {
     }
 
     /// `Ref` of the resource (what it returns depends on the type: see
-    /// [`Resource::REF_RETURNS`]).
+    /// [`Resource::REF_RETURNS`]). Inside its own stack it renders as `Ref` of the logical id;
+    /// from another stack it becomes a binding parameter (see [`crate::synth`]).
+    ///
+    /// ```
+    /// use haplat_core::App;
+    /// use haplat_core::resources::sqs::Queue;
+    /// use serde_json::json;
+    /// let app = App::new("demo");
+    /// let s = app.stack("Jobs", "us-east-1");
+    /// let q = s.add("Queue", Queue::default());
+    /// s.add_output("Url", q.ref_(), "");
+    /// s.add_output("Arn", q.get_att::<String>("Arn"), "");
+    /// let t = app.synth().unwrap().template("demo-Jobs").unwrap();
+    /// assert_eq!(t["Outputs"]["Url"]["Value"], json!({"Ref": "Queue"}));
+    /// assert_eq!(t["Outputs"]["Arn"]["Value"], json!({"Fn::GetAtt": ["Queue", "Arn"]}));
+    /// ```
     pub fn ref_(&self) -> Value<String> {
         Value::from_expr(Expr::Ref(RefTarget::Node(NodeRef { node: self.node, region: None })))
     }

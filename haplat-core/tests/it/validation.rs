@@ -14,9 +14,6 @@ fn ids_and_names() {
     s.add("Jobs", queue("jobs2"));
     s.child("a/b");
     s.child("");
-    let q = s.add("Q", queue("q"));
-    // A child under a resource.
-    let _ = q;
     app.stack("Data", "us-east-1");
     let bad = app.stack("Bad_Name", "us-east-1");
     bad.add("X", queue("x"));
@@ -147,4 +144,39 @@ fn constructs_report_their_own_problems_and_all_problems_come_together() {
     let text = e.to_string();
     assert!(text.starts_with("haplat: the app has 3 problems; nothing was written:\n"), "{text}");
     assert!(text.contains("  - Api/Service: cpu 300 is not a Fargate size"), "{text}");
+}
+
+#[test]
+fn two_stacks_may_not_share_a_name() {
+    let app = App::new("demo");
+    app.stack("A", "us-east-1").add("Q", queue("q"));
+    let b = app.stack("B", "us-east-1");
+    b.set_name("demo-a");
+    let errs = errors(&app).join("\n");
+    assert!(errs.contains("stack B: name \"demo-a\" is invalid: stack A has the same name"), "{errs}");
+}
+
+#[test]
+fn an_undefined_mapping_names_the_path() {
+    let app = App::new("demo");
+    let s = app.stack("Data", "us-east-1");
+    s.add(
+        "Q",
+        crate::support::Queue {
+            name: Value::find_in_map("Nowhere", haplat_core::Pseudo::Region.value(), "Key".into()),
+            ..Default::default()
+        },
+    );
+    let errs = errors(&app).join("\n");
+    assert!(errs.contains("Data/Q: mapping \"Nowhere\" is not defined in stack Data"), "{errs}");
+}
+
+#[test]
+fn an_assembly_that_cannot_be_written_is_an_io_error_naming_the_directory() {
+    let app = App::new("demo");
+    app.stack("Data", "us-east-1").add("Q", queue("q"));
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let e = app.synth_to(file.path()).unwrap_err();
+    assert!(matches!(&e.0[..], [haplat_core::Error::Io { .. }]), "{e}");
+    assert!(e.to_string().contains(&format!("cannot write the assembly to {}", file.path().display())), "{e}");
 }
