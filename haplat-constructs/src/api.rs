@@ -454,6 +454,7 @@ impl MultiRegionApi {
                 service_name: s.service.attr_name(),
                 load_balancer_full_name: s.load_balancer_full_name.clone(),
                 target_group_full_name: s.target_group.attr_target_group_full_name(),
+                alternate_target_group_full_name: s.alternate_target_group.map(|a| a.attr_target_group_full_name()),
             })
             .collect()
     }

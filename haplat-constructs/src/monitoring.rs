@@ -419,14 +419,30 @@ impl RegionalMonitoring {
                     None,
                 );
             }
+            // Blue/green deployments move the live tasks to the alternate target group and back
+            // with every deployment: watch both, or the alarm is blind after every other deploy.
+            let (metrics, single) = match &s.alternate_target_group_full_name {
+                Some(alt) => {
+                    let alternate = MetricRef::new("AWS/ApplicationELB", "UnHealthyHostCount", [("TargetGroup", alt.clone()), lb.clone()]);
+                    (
+                        vec![
+                            unhealthy.query("live", "Maximum", 60),
+                            alternate.query("alternate", "Maximum", 60),
+                            expression("unhealthy", "FILL(live, 0) + FILL(alternate, 0)", "Unhealthy targets (both target groups)"),
+                        ],
+                        None,
+                    )
+                }
+                None => (vec![], Some((&unhealthy, Statistic::Maximum))),
+            };
             add(
                 &svc,
                 AlarmSpec {
                     id: "UnhealthyHosts".into(),
                     description: format!("{}: targets failing their health check", s.name),
                     severity: Severity::Warning,
-                    metrics: vec![],
-                    single: Some((&unhealthy, Statistic::Maximum)),
+                    metrics,
+                    single,
                     threshold: 0.0,
                     periods: 3,
                     datapoints: 3,

@@ -100,6 +100,9 @@ pub struct ServiceMetrics {
     pub load_balancer_full_name: Value<String>,
     /// `AWS/ApplicationELB` `TargetGroup` (the `TargetGroupFullName` attribute).
     pub target_group_full_name: Value<String>,
+    /// The alternate target group of a blue/green service, which holds the live tasks after
+    /// every other deployment (`None` for rolling deployments).
+    pub alternate_target_group_full_name: Option<Value<String>>,
 }
 
 /// The secret header CloudFront adds to every origin request and the regional load balancers

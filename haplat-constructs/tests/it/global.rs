@@ -72,6 +72,7 @@ fn platform(mode: DrMode) -> App {
         service_name: "web".into(),
         load_balancer_full_name: "app/api/0123456789abcdef".into(),
         target_group_full_name: "targetgroup/web/0123456789abcdef".into(),
+        alternate_target_group_full_name: None,
     };
     let mut mp = RegionalMonitoringProps::new(&REGIONS);
     mp.alarm_emails = vec!["oncall@example.com".into()];
