@@ -91,6 +91,19 @@ pub struct ApiProps {
     pub namespace: String,
     /// Days VPC flow logs are kept.
     pub flow_log_retention_days: i64,
+    /// `None` (default): every service in the API's own stack set. `Some(n)`: the services in
+    /// groups of `n`, in the order given, each group in a stack set of its own over the same
+    /// regions, `<id>Services1`, `<id>Services2` …; the shared parts (network, cluster, ALBs and
+    /// listeners, key, namespace) stay in `<id>`. A service costs about 30 resources, and a
+    /// template takes at most 500, so a dozen services or more need this.
+    ///
+    /// The group of a service is its position: service `i` (from 0) is in group `i / n + 1`.
+    /// Adding services at the end never moves one that is deployed; removing or inserting one
+    /// before the end moves every later one to another stack, which replaces it (a new ECS
+    /// service, target groups, listener rule; its log group is retained and a new one made).
+    /// To retire a service from the middle without moving the others, keep its place (scale it
+    /// to zero) or change `n` knowingly. Changing `n` moves services the same way.
+    pub services_per_stack: Option<usize>,
 }
 
 impl ApiProps {
@@ -110,6 +123,7 @@ impl ApiProps {
             cloudfront_prefix_lists: BTreeMap::new(),
             namespace: "internal.local".to_owned(),
             flow_log_retention_days: 365,
+            services_per_stack: None,
         }
     }
 }
@@ -133,9 +147,13 @@ pub struct MultiRegionApi {
     pub namespace: Handle<sd::PrivateDnsNamespace>,
     /// The services, in the order given.
     pub services: Vec<Service>,
+    /// The stack sets of the service groups (`<id>Services1` …), empty unless
+    /// [`ApiProps::services_per_stack`] is set.
+    service_stacks: Vec<Stack>,
     /// When fronted by CloudFront: the alarms that say this region cannot serve (no healthy
     /// target in the default public service's target group, one alarm per target group), which
-    /// Route 53 health checks watch (see [`RegionalEndpoint::health_alarm_names`]).
+    /// Route 53 health checks watch (see [`RegionalEndpoint::health_alarm_names`]). They are in
+    /// that service's stack ([`Service::stack`]).
     pub health_alarms: Vec<Handle<cloudwatch::Alarm>>,
     health_check_path: String,
 }
@@ -319,8 +337,32 @@ impl MultiRegionApi {
         let public_alb = props.services.iter().any(|s| !s.internal).then(|| make_alb("PublicAlb", false));
         let internal_alb = props.services.iter().any(|s| s.internal).then(|| make_alb("InternalAlb", true));
 
+        // Service groups: stack sets of their own over the same regions, which read the shared
+        // parts of this stack (same-region bindings, a later wave) and are read by nothing here.
+        let service_stacks: Vec<Stack> = match props.services_per_stack {
+            None => Vec::new(),
+            Some(0) => {
+                stack.error("services_per_stack must be at least 1 (None keeps every service in this stack)");
+                Vec::new()
+            }
+            Some(n) => (1..=props.services.len().div_ceil(n))
+                .map(|k| {
+                    let group = app.stack_set(&format!("{id}Services{k}"), &names);
+                    let first = (k - 1) * n;
+                    let members: Vec<&str> = props.services[first..(first + n).min(props.services.len())].iter().map(|s| s.name.as_str()).collect();
+                    group.set_description(format!("haplat MultiRegionApi {id}: services group {k} ({})", members.join(", ")));
+                    group
+                })
+                .collect(),
+        };
+        let stack_of = |i: usize| match props.services_per_stack {
+            Some(n) if n > 0 => &service_stacks[i / n],
+            _ => &stack,
+        };
+
         let mut services = Vec::new();
-        for s in &props.services {
+        for (i, s) in props.services.iter().enumerate() {
+            let target = stack_of(i);
             let counts = |serving: u32, standby: u32| -> Vec<(String, i64)> {
                 props
                     .regions
@@ -331,11 +373,11 @@ impl MultiRegionApi {
                     })
                     .collect()
             };
-            let desired = int_region_value(&stack, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
-            let min = int_region_value(&stack, &format!("{}MinCount", s.name), counts(s.min_count, s.standby_count));
+            let desired = int_region_value(target, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
+            let min = int_region_value(target, &format!("{}MinCount", s.name), counts(s.min_count, s.standby_count));
             let alb = if s.internal { internal_alb.as_ref() } else { public_alb.as_ref() }.expect("an ALB exists for every kind of service");
             services.push(Service::new(
-                &stack,
+                target,
                 s,
                 &ServiceEnv { network: &network, cluster, alb, namespace_id: namespace.attr_id(), key: &key, desired, min },
             ));
@@ -355,14 +397,16 @@ impl MultiRegionApi {
         let mut health_alarms = Vec::new();
         if props.fronted_by_cloudfront.is_some() {
             if let Some(s) = default_public.map(|i| &services[i]) {
-                let scope = stack.child("RegionHealth");
+                // Beside the service whose target groups they watch (its own stack, if split).
+                let home = s.stack();
+                let scope = home.child("RegionHealth");
                 let groups = std::iter::once(("Targets", "", s.target_group))
                     .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
                 for (aid, suffix, tg) in groups {
                     health_alarms.push(scope.add(
                         aid,
                         cloudwatch::Alarm {
-                            alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", stack.name(), s.name).into()),
+                            alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
                             alarm_description: Some(
                                 format!(
                                     "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the region out of DNS while no target group of it has one",
@@ -400,6 +444,7 @@ impl MultiRegionApi {
             internal_alb,
             namespace,
             services,
+            service_stacks,
             health_alarms,
             health_check_path,
         }
@@ -408,6 +453,18 @@ impl MultiRegionApi {
     /// The stack set.
     pub fn stack(&self) -> &Stack {
         &self.stack
+    }
+
+    /// The stack sets of the service groups (`<id>Services1` …, see
+    /// [`ApiProps::services_per_stack`]); empty when every service is in [`MultiRegionApi::stack`].
+    pub fn service_stacks(&self) -> &[Stack] {
+        &self.service_stacks
+    }
+
+    /// The stack the named service is in (its group's, or the API's own). Put what reads the
+    /// service's values there: its alarms, SLOs, dashboards.
+    pub fn service_stack(&self, name: &str) -> Option<Stack> {
+        self.service(name).map(Service::stack)
     }
 
     /// The regions, as given.
@@ -444,18 +501,11 @@ impl MultiRegionApi {
         self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
     }
 
-    /// The CloudWatch dimensions of every service (values of the stack set's own region).
+    /// The CloudWatch dimensions of every service (values of the stack set's own region). With
+    /// service groups, each service's values live in its group's stack
+    /// ([`MultiRegionApi::service_stack`]): read them there, since the group's stack already
+    /// reads this one and a reference back would be a cycle.
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
-        self.services
-            .iter()
-            .map(|s| ServiceMetrics {
-                name: s.name.clone(),
-                cluster_name: s.cluster.ref_(),
-                service_name: s.service.attr_name(),
-                load_balancer_full_name: s.load_balancer_full_name.clone(),
-                target_group_full_name: s.target_group.attr_target_group_full_name(),
-                alternate_target_group_full_name: s.alternate_target_group.map(|a| a.attr_target_group_full_name()),
-            })
-            .collect()
+        self.services.iter().map(Service::metrics).collect()
     }
 }

@@ -66,6 +66,7 @@ use haplat_core::resources::rds::global_cluster::{Engine, GlobalCluster};
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, Secret};
 use haplat_core::resources::secretsmanager::secret_target_attachment::SecretTargetAttachment;
 use haplat_core::resources::ec2;
+use haplat_core::resources::ssm::parameter as ssm;
 use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Scope};
 
@@ -251,6 +252,9 @@ pub struct AuroraGlobal {
     stack_id: String,
     /// Ingress rules of the security group and the services given egress so far.
     admitted: Rc<RefCell<(Vec<ec2::security_group::Ingress>, BTreeSet<String>)>>,
+    /// The SSM parameter holding the region's cluster resource id, made on the first grant to a
+    /// service of another stack.
+    shared_resource_id: Rc<RefCell<Option<Handle<ssm::Parameter>>>>,
 }
 
 impl std::fmt::Debug for AuroraGlobal {
@@ -570,6 +574,7 @@ impl AuroraGlobal {
             secondary,
             stack_id: stack.id(),
             admitted: Rc::default(),
+            shared_resource_id: Rc::default(),
         };
         for (i, sg) in props.client_security_groups.iter().enumerate() {
             db.admit(sg.clone(), &format!("client security group {}", i + 1));
@@ -596,6 +601,61 @@ impl AuroraGlobal {
             a.0.clone()
         };
         self.scope.update(self.security_group, |sg| sg.security_group_ingress = Some(List::items(rules)));
+    }
+
+    /// [`AuroraGlobal::grant_connect`] for a service in a service stack of the database's API.
+    fn grant_connect_across(&self, service: &Service, db_user: &str) {
+        let id = self.scope.path().rsplit('/').next().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect::<String>();
+        let resource_id = {
+            let mut shared = self.shared_resource_id.borrow_mut();
+            *shared.get_or_insert_with(|| {
+                self.scope.add(
+                    "LocalClusterResourceId",
+                    ssm::Parameter {
+                        type_: ssm::Type::String.into(),
+                        value: self.cluster_resource_id(),
+                        description: Some(
+                            format!("The resource id of the Aurora cluster of {} in this region, for the service stacks", self.global_cluster_identifier)
+                                .into(),
+                        ),
+                        ..Default::default()
+                    },
+                )
+            })
+        };
+        let arn = Value::sub_with(
+            format!("arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"),
+            [("ClusterResourceId", resource_id.attr_value())],
+        );
+        service.grant(&Permission::new(["rds-db:connect"], [arn]));
+        let scope = service.scope();
+        let description = format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier);
+        if self.admitted.borrow_mut().1.insert(format!("{}/{id}", scope.path())) {
+            scope.add(
+                &format!("{id}Ingress"),
+                ec2::SecurityGroupIngress {
+                    group_id: Some(self.security_group.attr_group_id()),
+                    source_security_group_id: Some(service.security_group.attr_group_id()),
+                    description: Some(format!("PostgreSQL from the {} tasks", service.name).into()),
+                    from_port: Some(i64::from(PORT).into()),
+                    to_port: Some(i64::from(PORT).into()),
+                    ip_protocol: "tcp".into(),
+                    ..Default::default()
+                },
+            );
+            scope.add(
+                &format!("{id}Egress"),
+                ec2::SecurityGroupEgress {
+                    group_id: service.security_group.attr_group_id(),
+                    destination_security_group_id: Some(self.security_group.attr_group_id()),
+                    description: Some(description.into()),
+                    from_port: Some(i64::from(PORT).into()),
+                    to_port: Some(i64::from(PORT).into()),
+                    ip_protocol: "tcp".into(),
+                    ..Default::default()
+                },
+            );
+        }
     }
 
     /// The name of the condition that holds in the primary region.
@@ -657,10 +717,20 @@ impl AuroraGlobal {
     /// Lets `service` connect as `db_user`, in every region: `rds-db:connect` on its task role
     /// (through [`Grantee`]), ingress on 5432 from its tasks' security group to the database's,
     /// and the matching egress rule on the tasks' security group (which otherwise allows only
-    /// HTTPS out). The service must be in the database's stack.
+    /// HTTPS out). The service must be in the database's stack, or in a service stack of the
+    /// API whose stack holds the database
+    /// ([`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)): then the
+    /// two rules are in the service's stack, which reads the database's security group, and the
+    /// cluster resource id comes from an SSM parameter of the database's stack holding this
+    /// region's (a value chosen by the primary/secondary condition cannot cross stacks, the
+    /// cluster it names existing in some regions only).
     pub fn grant_connect(&self, service: &Service, db_user: &str) {
         if !pg_name_ok(db_user) {
             self.scope.error(format!("database user {db_user:?}: use 1 to 63 letters, digits or underscores starting with a letter"));
+            return;
+        }
+        if service.scope().stack().id() != self.stack_id && service.shared_stack().id() == self.stack_id {
+            self.grant_connect_across(service, db_user);
             return;
         }
         if service.scope().stack().id() != self.stack_id {

@@ -273,6 +273,17 @@ impl Alb {
     /// patterns (and the origin header when fronted). A listener port and path already claimed
     /// by another service is a port clash, reported on the ALB's path.
     pub fn add_route(&self, service: &str, route: RouteProps) -> Handle<elb::ListenerRule> {
+        let id = format!("{service}Rule{}", route.listener_port);
+        let scope = self.scope.clone();
+        self.add_route_at(&scope, &id, service, route)
+    }
+
+    /// [`Alb::add_route`] with the listener rule as `scope/id`, in any stack over the ALB's
+    /// regions (a service in a stack set of its own keeps its rule beside its target groups, so
+    /// that its stack reads the ALB's and the ALB's stack reads nothing of the service's).
+    /// Priorities and path claims stay unique across all the stacks, since this ALB hands them
+    /// out.
+    pub fn add_route_at(&self, scope: &Scope, id: &str, service: &str, route: RouteProps) -> Handle<elb::ListenerRule> {
         let listener = self.listener(route.listener_port);
         let catch_all = route.path_patterns.is_empty();
         let paths: Vec<String> = if catch_all { vec!["/*".to_owned()] } else { route.path_patterns.clone() };
@@ -344,8 +355,8 @@ impl Alb {
             }),
             ..Default::default()
         };
-        self.scope.add(
-            &format!("{service}Rule{}", route.listener_port),
+        scope.add(
+            id,
             elb::ListenerRule {
                 listener_arn: Some(listener.ref_()),
                 priority: priority.into(),
@@ -359,8 +370,15 @@ impl Alb {
     /// Lets the ALB reach a service's tasks: an egress rule to the tasks' security group on the
     /// container port (the ALB has no other egress).
     pub fn allow_to(&self, service: &str, target_security_group: Value<String>, port: u16) {
-        self.scope.add(
-            &format!("EgressTo{service}"),
+        let scope = self.scope.clone();
+        self.allow_to_at(&scope, &format!("EgressTo{service}"), service, target_security_group, port);
+    }
+
+    /// [`Alb::allow_to`] with the egress rule as `scope/id` (the stack of the service, when it
+    /// has its own: the rule then reads the ALB's security group, never the other way round).
+    pub fn allow_to_at(&self, scope: &Scope, id: &str, service: &str, target_security_group: Value<String>, port: u16) {
+        scope.add(
+            id,
             ec2::SecurityGroupEgress {
                 group_id: self.security_group.attr_group_id(),
                 ip_protocol: "tcp".into(),

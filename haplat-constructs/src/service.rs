@@ -32,10 +32,11 @@ use std::rc::Rc;
 
 use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb, iam, logs, servicediscovery as sd};
 use haplat_core::value::{Expr, List, Value};
-use haplat_core::{Handle, Scope};
+use haplat_core::{Handle, Scope, Stack};
 
 use crate::load_balancer::{Alb, RouteProps};
 use crate::network::Network;
+use crate::platform::ServiceMetrics;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
 use crate::security::{Grantable, Grantee, KmsKey, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
 
@@ -258,6 +259,7 @@ pub struct Service {
     pub load_balancer_full_name: Value<String>,
     /// Whether its tasks send X-Ray traces (under the service's name).
     pub xray: bool,
+    shared_stack: Stack,
     statements: Rc<RefCell<Vec<Expr>>>,
 }
 
@@ -499,7 +501,15 @@ impl Service {
                 ..Default::default()
             },
         );
-        env.alb.allow_to(&props.name, security_group.attr_group_id(), props.port);
+        // The ALB's own rules (egress to the tasks, the listener rule) live with the ALB when the
+        // service shares its stack; a service in a stack of its own keeps them beside it, so that
+        // only the service's stack reads the ALB's, never the other way round (no cycle).
+        let own_stack = scope.stack().node() != env.alb.scope().stack().node();
+        if own_stack {
+            env.alb.allow_to_at(&scope, "AlbEgress", &props.name, security_group.attr_group_id(), props.port);
+        } else {
+            env.alb.allow_to(&props.name, security_group.attr_group_id(), props.port);
+        }
 
         let target_group = |id: &str| {
             scope.add(
@@ -531,10 +541,13 @@ impl Service {
         if let Some(a) = alt {
             weighted.push((a.ref_(), 0));
         }
-        let rule = env.alb.add_route(
-            &props.name,
-            RouteProps { listener_port: props.listener_port, path_patterns: props.path_patterns.clone(), target_groups: weighted },
-        );
+        let route =
+            RouteProps { listener_port: props.listener_port, path_patterns: props.path_patterns.clone(), target_groups: weighted };
+        let rule = if own_stack {
+            env.alb.add_route_at(&scope, &format!("AlbRule{}", props.listener_port), &props.name, route)
+        } else {
+            env.alb.add_route(&props.name, route)
+        };
 
         let discovery = scope.add(
             "Discovery",
@@ -727,6 +740,7 @@ impl Service {
             cluster: env.cluster,
             load_balancer_full_name: alb_full_name,
             xray: props.xray,
+            shared_stack: env.alb.scope().stack(),
             statements,
         };
         s.write_policy();
@@ -736,6 +750,33 @@ impl Service {
     /// The construct scope of the service.
     pub fn scope(&self) -> &Scope {
         &self.scope
+    }
+
+    /// The stack the service is in: the API's own, or one of its service stacks (see
+    /// [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)). Whatever
+    /// reads the service's values (its alarms, SLOs) belongs in this stack: the service's stack
+    /// reads the API's, so the API's stack cannot read the service's.
+    pub fn stack(&self) -> Stack {
+        self.scope.stack()
+    }
+
+    /// The stack of the parts the service shares with the others (network, cluster, ALB, key,
+    /// namespace): the API's own stack.
+    pub fn shared_stack(&self) -> &Stack {
+        &self.shared_stack
+    }
+
+    /// The CloudWatch dimensions of the service (values of its own stack, see
+    /// [`Service::stack`]).
+    pub fn metrics(&self) -> ServiceMetrics {
+        ServiceMetrics {
+            name: self.name.clone(),
+            cluster_name: self.cluster.ref_(),
+            service_name: self.service.attr_name(),
+            load_balancer_full_name: self.load_balancer_full_name.clone(),
+            target_group_full_name: self.target_group.attr_target_group_full_name(),
+            alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
+        }
     }
 
     /// Grants read access on `target` (shorthand for `grant(&target.read())`).

@@ -4,3 +4,4 @@
 mod aurora;
 mod global;
 mod regional;
+mod split;

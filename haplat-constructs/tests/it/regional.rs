@@ -16,7 +16,7 @@ use serde_json::{Value as Json, json};
 
 const ZONE: &str = "Z0123456789ABCDEFGHIJ";
 
-fn services() -> Vec<ServiceProps> {
+pub(crate) fn services() -> Vec<ServiceProps> {
     let mut orders = ServiceProps::new("Orders", "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.2.0", 8080);
     orders.path_patterns = vec!["/orders/*".into()];
     orders.xray = true;
@@ -40,7 +40,7 @@ fn services() -> Vec<ServiceProps> {
     vec![orders, web, admin]
 }
 
-fn props(regions: Vec<RegionSpec>) -> ApiProps {
+pub(crate) fn props(regions: Vec<RegionSpec>) -> ApiProps {
     ApiProps {
         services: services(),
         interface_endpoints: true,
@@ -52,7 +52,7 @@ fn two_regions() -> Vec<RegionSpec> {
     vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-west-2")]
 }
 
-fn fronted(mut p: ApiProps) -> ApiProps {
+pub(crate) fn fronted(mut p: ApiProps) -> ApiProps {
     p.fronted_by_cloudfront = Some(OriginVerify::new("shop/origin-verify"));
     p
 }
@@ -73,7 +73,7 @@ fn synth_err(p: ApiProps) -> String {
     }
 }
 
-fn resources<'a>(t: &'a Json, type_: &str) -> Vec<(&'a String, &'a Json)> {
+pub(crate) fn resources<'a>(t: &'a Json, type_: &str) -> Vec<(&'a String, &'a Json)> {
     t["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == type_).collect()
 }
 
@@ -675,7 +675,7 @@ fn workspace_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
 }
 
-fn cfn_lint() -> PathBuf {
+pub(crate) fn cfn_lint() -> PathBuf {
     let root = workspace_root();
     let bin = root.join(".tools/venv/bin/cfn-lint");
     if !bin.exists() {
