@@ -28,6 +28,13 @@ pub struct Environment {
     pub domain: Domain,
     /// The services of the API, each behind the regional load balancers.
     pub services: Vec<Service>,
+    /// Put the services in groups of this many, each group in a stack set of its own
+    /// (`ApiServices1`, `ApiServices2` …, by position), instead of all in the `Api` stack: needed from about
+    /// a dozen services (CloudFormation's 500 resources per stack). Add new services at the end
+    /// of the list: removing or inserting one before the end, or changing this number, moves
+    /// services to another stack, which replaces them.
+    #[serde(default)]
+    pub services_per_stack: Option<u8>,
     /// Who is told when an alarm fires.
     pub alarms: Alarms,
     /// Choices that trade resilience for cost.

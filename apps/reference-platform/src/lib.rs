@@ -14,6 +14,10 @@
 //!    the WebSocket API;
 //! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
 //!
+//! With `services_per_stack` set in the environment, the services go in groups into stack sets
+//! of their own (`ApiServices1` …, with each service's alarms, SLO and X-Ray rules), deployed
+//! after `Api`, and the chaos experiments into `ApiChaos` after them.
+//!
 //! ```
 //! let env = reference_platform::config::load("prod").unwrap();
 //! let assembly = reference_platform::platform(&env).synth().unwrap();
@@ -35,11 +39,12 @@ use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, Re
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::SecretRef;
-use haplat_constructs::service::ServiceProps;
+use haplat_constructs::platform::ServiceMetrics;
+use haplat_constructs::service::{Service, ServiceProps};
 use haplat_constructs::slo::{Sli, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, RegionSpec};
-use haplat_core::App;
+use haplat_core::{App, Stack};
 
 use config::{Environment, Mode, Role};
 
@@ -96,6 +101,7 @@ pub fn platform(env: &Environment) -> App {
     api.interface_endpoints = env.cost.interface_endpoints;
     api.fronted_by_cloudfront = Some(secret.verify.clone());
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
+    api.services_per_stack = env.services_per_stack.map(usize::from);
     let api = MultiRegionApi::new(&app, "Api", api);
     secret.bind(api.stack());
     for service in &api.services {
@@ -110,12 +116,25 @@ pub fn platform(env: &Environment) -> App {
         }
     }
 
+    // What watches a service lives in the service's stack: with service groups
+    // (`services_per_stack`) a group's stack reads the API's, so the API's cannot read the group's.
+    let in_stack = |stack: &Stack| -> Vec<&Service> { api.services.iter().filter(|s| s.stack().id() == stack.id()).collect() };
+    let metrics = |services: &[&Service]| -> Vec<ServiceMetrics> { services.iter().map(|s| s.metrics()).collect() };
+    let traced = |services: &[&Service]| {
+        TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
+    };
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.services = api.metrics();
+    monitoring.services = metrics(&in_stack(api.stack()));
     monitoring.tables = vec![orders.metrics()];
-    monitoring.tracing = TracingProps::new(&api.traced_services());
+    monitoring.tracing = traced(&in_stack(api.stack()));
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
+    let mut critical_alarms = Vec::new();
+    for stack in api.service_stacks() {
+        let services = in_stack(stack);
+        critical_alarms.extend(monitoring.watch_services(stack, "Monitoring", &metrics(&services), &traced(&services)).critical_alarm_arns());
+    }
+    critical_alarms.extend(monitoring.critical_alarm_arns());
     for m in api.metrics() {
         let lb = ("LoadBalancer", m.load_balancer_full_name.clone());
         let tg = ("TargetGroup", m.target_group_full_name.clone());
@@ -124,17 +143,20 @@ pub fn platform(env: &Environment) -> App {
             total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
         };
         let slo = SloProps::new(env.operations.availability_slo, sli).with_actions(vec![monitoring.topic_arn()]);
-        Slo::new(api.stack(), &format!("{}Availability", m.name), slo);
+        let home = api.service_stack(&m.name).expect("a service of the API");
+        Slo::new(&home, &format!("{}Availability", m.name), slo);
     }
     if env.operations.chaos_experiments {
-        let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
+        let mut chaos = ChaosProps::new(critical_alarms.into_iter().take(1).collect());
         chaos.services = api
             .metrics()
             .into_iter()
             .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
             .collect();
         chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
-        ChaosExperiments::new(api.stack(), "Chaos", chaos);
+        // The experiments read every service: with service groups, a stack set after them all.
+        let home = if api.service_stacks().is_empty() { api.stack().clone() } else { app.stack_set("ApiChaos", &regions) };
+        ChaosExperiments::new(&home, "Chaos", chaos);
     }
     if env.operations.websocket {
         WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
@@ -231,7 +253,8 @@ const SYNTHETIC_REGIONS: [&str; 16] = [
 ];
 
 /// A generated environment of `regions` regions (1 to 16) and `services` services, for the
-/// benchmark: the prod environment's shape, scaled. Regions whose CloudFront prefix list haplat
+/// benchmark: the prod environment's shape, scaled, with the services in stacks of 4 when there
+/// are more than 8. Regions whose CloudFront prefix list haplat
 /// does not know get a placeholder id (fine for synthesis, not for a deploy).
 pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
     let mut env = config::load("prod").expect("environments/prod.yaml loads");
@@ -261,5 +284,7 @@ pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
             ..template.clone()
         })
         .collect();
+    // About 30 resources a service: past 8, groups of 4 keep every stack far from 500.
+    env.services_per_stack = (services > 8).then_some(4);
     env
 }

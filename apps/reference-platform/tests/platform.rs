@@ -126,3 +126,26 @@ fn an_unknown_environment_is_exit_1_and_writes_nothing() {
     assert!(err.contains("haplat: environment \"qa\": cannot read") && err.contains("(environments: dev, prod, staging)"), "{err}");
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn sixteen_regions_of_sixteen_services_fit_cloudformation_limits_in_service_stacks() {
+    let env = reference_platform::synthetic_environment(16, 16);
+    assert_eq!(env.services_per_stack, Some(4));
+    let a = reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"));
+    let ids: Vec<&str> = a.manifest.stacks.iter().map(|s| s.id.as_str()).collect();
+    for k in 1..=4 {
+        assert!(ids.contains(&format!("ApiServices{k}").as_str()), "{ids:?}");
+    }
+    assert!(ids.contains(&"ApiChaos"), "{ids:?}");
+    for s in &a.manifest.stacks {
+        let t = a.template(&s.name).unwrap();
+        let count = |k: &str| t[k].as_object().map_or(0, |m| m.len());
+        eprintln!("{:<14} wave {} resources {:>3} parameters {:>3} outputs {:>3} bytes {:>7}", s.id, s.wave, s.resources.len(), count("Parameters"), count("Outputs"), s.template_bytes);
+        assert!(s.resources.len() <= 500 && count("Parameters") <= 200 && count("Outputs") <= 200 && s.template_bytes <= 1_000_000, "{}", s.id);
+    }
+    let wave = |id: &str| a.manifest.stacks.iter().find(|s| s.id == id).unwrap().wave;
+    for k in 1..=4 {
+        assert!(wave(&format!("ApiServices{k}")) > wave("Api"));
+        assert!(wave("ApiChaos") > wave(&format!("ApiServices{k}")));
+    }
+}
