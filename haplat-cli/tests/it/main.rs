@@ -5,12 +5,14 @@
 //! - `e2e` and `faults`: the binary against moto's CloudFormation on 127.0.0.1.
 //! - `real_app`: the reference platform (prod, three regions) through the binary on moto, as far
 //!   as moto goes, and its dry-run plan.
+//! - `demo_app`: the README's emulator deploy (`apps/emulator-demo`), every wave, on moto.
 //! - `bootstrap`: StackSet roles that already exist are adopted.
 
 mod harness;
 
 mod bootstrap;
 mod cli;
+mod demo_app;
 mod e2e;
 mod executor;
 mod fake;
