@@ -338,6 +338,12 @@ pub fn run_without_reader(cmd: &mut Command) -> Run {
 pub fn redact(s: &str, root: &Path) -> String {
     let mut s = s.replace(&root.display().to_string(), "[PROJECT]");
     s = s.replace(&fixture("").display().to_string(), "[FIXTURES]/");
+    // Where cargo put the app binaries differs per machine and clone.
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        s = s.replace(&Path::new(&target).display().to_string(), "[TARGET]");
+    }
+    s = s.replace(&repo_root().join("target").display().to_string(), "[TARGET]");
+    s = s.replace(&repo_root().display().to_string(), "[REPO]");
     for (pat, rep) in [
         (r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", "[ID]"),
         (r"127\.0\.0\.1:[0-9]+", "127.0.0.1:[PORT]"),
