@@ -1,14 +1,120 @@
-//! The shared harness of the workspace tests: finding the apps, building and running them as
-//! `haplat synth` would, and linting templates with the pinned cfn-lint.
+//! The shared harness of haplat's tests: the pinned Python tools (cfn-lint, moto's server)
+//! installed by `scripts/install-tools.sh`, cfn-lint over templates with its findings by
+//! severity, and finding, building and running the apps of `apps/` as `haplat synth` would.
+//!
+//! Every crate's tests use it (as a dev-dependency), so there is one way to install the tools
+//! and one reading of cfn-lint's exit code. It does not depend on haplat-core, so haplat-core's
+//! own tests can use it without building the generated resources twice.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
 
-use haplat_core::manifest::{MANIFEST_FILE, Manifest};
+use serde_json::Value as Json;
 
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("tests/ is inside the workspace").to_path_buf()
+}
+
+/// Where the tools are installed: `HAPLAT_TOOLS_DIR`, or `.tools` in the workspace.
+pub fn tools_dir() -> PathBuf {
+    std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root().join(".tools"))
+}
+
+/// Runs `scripts/install-tools.sh` once per test binary (it does nothing when the pinned
+/// versions are there) and returns the folder of the tools' executables. Panics with the
+/// script's output when it cannot install them.
+pub fn tools_bin() -> PathBuf {
+    static DONE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    DONE.get_or_init(|| {
+        let script = root().join("scripts/install-tools.sh");
+        let out = Command::new("bash").arg(&script).output().map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "{} failed ({}); it needs python3 and PyPI:\n{}{}",
+                script.display(),
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(tools_dir().join("venv/bin"))
+    })
+    .clone()
+    .unwrap_or_else(|e| panic!("the Python tools the tests need are not installed: {e}"))
+}
+
+/// The pinned cfn-lint.
+pub fn cfn_lint() -> PathBuf {
+    tools_bin().join("cfn-lint")
+}
+
+/// What cfn-lint said about some templates.
+#[derive(Clone, Debug)]
+pub struct Lint {
+    /// cfn-lint's exit code: a bit mask of 2 (errors), 4 (warnings), 8 (informational); 1 when
+    /// it failed to run.
+    pub code: i32,
+    /// Its findings, one per line (`--format parseable`), and anything it wrote on stderr.
+    pub report: String,
+}
+
+impl Lint {
+    /// Errors, or cfn-lint failing to run.
+    pub fn has_errors(&self) -> bool {
+        self.code & 3 != 0 || self.code < 0
+    }
+
+    /// Neither errors nor warnings (informational findings pass).
+    pub fn is_clean(&self) -> bool {
+        !self.has_errors() && self.code & 4 == 0
+    }
+}
+
+impl std::fmt::Display for Lint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "cfn-lint exit {}:\n{}", self.code, self.report)
+    }
+}
+
+/// Lints template files for every region given.
+pub fn lint<R: AsRef<str>>(templates: &[PathBuf], regions: &[R]) -> Lint {
+    let out = Command::new(cfn_lint())
+        .arg("--regions")
+        .args(regions.iter().map(AsRef::as_ref))
+        .args(["--format", "parseable", "--"])
+        .args(templates)
+        .output()
+        .unwrap_or_else(|e| panic!("cfn-lint did not run: {e}"));
+    Lint {
+        code: out.status.code().unwrap_or(-1),
+        report: format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)),
+    }
+}
+
+/// Lints templates held in memory (name → template), written to a temporary folder first.
+pub fn lint_templates<R: AsRef<str>>(templates: &[(String, Json)], regions: &[R]) -> Lint {
+    let dir = std::env::temp_dir().join(format!("haplat-lint-{}-{}", std::process::id(), unique()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let files: Vec<PathBuf> = templates
+        .iter()
+        .map(|(name, t)| {
+            let file = dir.join(format!("{name}.template.json"));
+            std::fs::write(&file, serde_json::to_string_pretty(t).expect("templates serialize")).expect("write a template");
+            file
+        })
+        .collect();
+    let lint = lint(&files, regions);
+    let _ = std::fs::remove_dir_all(&dir);
+    lint
+}
+
+fn unique() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
 }
 
 /// An app under `apps/`.
@@ -51,7 +157,7 @@ pub fn apps() -> Vec<AppDir> {
 }
 
 /// Builds the binaries of these packages and returns package → executable.
-pub fn build(packages: &[&str]) -> std::collections::BTreeMap<String, PathBuf> {
+pub fn build(packages: &[&str]) -> BTreeMap<String, PathBuf> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.current_dir(root()).args(["build", "--quiet", "--message-format=json-render-diagnostics"]);
@@ -60,9 +166,9 @@ pub fn build(packages: &[&str]) -> std::collections::BTreeMap<String, PathBuf> {
     }
     let out = cmd.output().expect("cargo runs");
     assert!(out.status.success(), "building the apps failed:\n{}", String::from_utf8_lossy(&out.stderr));
-    let mut exes = std::collections::BTreeMap::new();
+    let mut exes = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else { continue };
+        let Ok(msg) = serde_json::from_str::<Json>(line) else { continue };
         if let (Some(exe), Some(name)) = (msg["executable"].as_str(), msg["target"]["name"].as_str()) {
             exes.insert(name.to_owned(), PathBuf::from(exe));
         }
@@ -70,59 +176,43 @@ pub fn build(packages: &[&str]) -> std::collections::BTreeMap<String, PathBuf> {
     exes
 }
 
-/// Runs an app as `haplat synth` does (`HAPLAT_OUTDIR`, `HAPLAT_ENV`) and reads its manifest.
-pub fn synth(exe: &Path, env: &str, out: &Path) -> Result<Manifest, String> {
+/// One stack of an assembly, as its manifest lists it.
+#[derive(Clone, Debug)]
+pub struct StackFile {
+    /// The stack set name.
+    pub name: String,
+    /// The template file, relative to the assembly.
+    pub template: String,
+    /// Every region it is deployed to.
+    pub regions: Vec<String>,
+}
+
+/// Runs an app as `haplat synth` does (`HAPLAT_OUTDIR`, `HAPLAT_ENV`) and lists its stacks from
+/// the manifest it wrote.
+pub fn synth(exe: &Path, env: &str, out: &Path) -> Result<Vec<StackFile>, String> {
     let mut cmd = Command::new(exe);
-    cmd.env(haplat_core::OUTDIR_ENV, out).env_remove(haplat_core::CONTEXT_ENV);
+    cmd.env("HAPLAT_OUTDIR", out).env_remove("HAPLAT_CONTEXT");
     if env == "default" {
-        cmd.env_remove(haplat_core::ENV_ENV);
+        cmd.env_remove("HAPLAT_ENV");
     } else {
-        cmd.env(haplat_core::ENV_ENV, env);
+        cmd.env("HAPLAT_ENV", env);
     }
     let o = cmd.output().map_err(|e| format!("{} did not start: {e}", exe.display()))?;
     if !o.status.success() {
         return Err(format!("{} ({env}) failed:\n{}", exe.display(), String::from_utf8_lossy(&o.stderr)));
     }
-    let text = std::fs::read_to_string(out.join(MANIFEST_FILE)).map_err(|e| format!("no manifest: {e}"))?;
-    Manifest::from_json(&text)
-}
-
-/// The pinned cfn-lint, installed by `scripts/install-tools.sh` when missing.
-pub fn cfn_lint() -> PathBuf {
-    let exe = root().join(".tools/venv/bin/cfn-lint");
-    if !exe.exists() {
-        let status = Command::new(root().join("scripts/install-tools.sh")).status();
-        assert!(
-            matches!(status, Ok(s) if s.success()),
-            "cfn-lint is not installed and scripts/install-tools.sh could not install it ({status:?}); \
-             it needs python3 and access to PyPI"
-        );
-    }
-    exe
-}
-
-/// Lints templates with cfn-lint for every region given. Returns its report when it finds an
-/// error or a warning (informational findings pass).
-pub fn lint(templates: &[PathBuf], regions: &[String]) -> Result<(), String> {
-    let out = Command::new(cfn_lint())
-        .arg("--regions")
-        .args(regions)
-        .arg("--format")
-        .arg("parseable")
-        .arg("--")
-        .args(templates)
-        .output()
-        .map_err(|e| format!("cfn-lint did not run: {e}"))?;
-    // cfn-lint's exit code is a bit mask: 2 errors, 4 warnings, 8 informational.
-    let code = out.status.code().unwrap_or(1);
-    if code & !8 != 0 {
-        return Err(format!(
-            "cfn-lint (exit {code}) over {} for {}:\n{}{}",
-            templates.iter().map(|t| t.display().to_string()).collect::<Vec<_>>().join(", "),
-            regions.join(","),
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    Ok(())
+    let text = std::fs::read_to_string(out.join("manifest.json")).map_err(|e| format!("no manifest: {e}"))?;
+    let manifest: Json = serde_json::from_str(&text).map_err(|e| format!("manifest.json: {e}"))?;
+    let stacks = manifest["stacks"].as_array().ok_or("manifest.json has no stacks")?;
+    Ok(stacks
+        .iter()
+        .map(|s| {
+            let target = &s["target"];
+            let regions = match target["regions"].as_array() {
+                Some(list) => list.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect(),
+                None => target["region"].as_str().map(|r| vec![r.to_owned()]).unwrap_or_default(),
+            };
+            StackFile { name: s["name"].as_str().unwrap_or_default().to_owned(), template: s["template"].as_str().unwrap_or_default().to_owned(), regions }
+        })
+        .collect())
 }

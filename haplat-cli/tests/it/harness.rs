@@ -22,32 +22,10 @@ pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
 }
 
-fn tools_dir() -> PathBuf {
-    std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| repo_root().join(".tools"))
-}
-
-/// Runs `scripts/install-tools.sh` once per test binary; panics with its output if it fails.
+/// The folder of the pinned Python tools' executables (`scripts/install-tools.sh`, once per
+/// test binary; panics with its output if it fails).
 pub fn install_tools() -> PathBuf {
-    static DONE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let script = repo_root().join("scripts/install-tools.sh");
-        let out = Command::new("bash")
-            .arg(&script)
-            .output()
-            .map_err(|e| format!("cannot run {}: {e}", script.display()))?;
-        if !out.status.success() {
-            return Err(format!(
-                "{} failed ({}):\n{}{}",
-                script.display(),
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            ));
-        }
-        Ok(tools_dir().join("venv/bin"))
-    })
-    .clone()
-    .unwrap_or_else(|e| panic!("the Python tools the tests need are not installed: {e}"))
+    haplat_tests::tools_bin()
 }
 
 /// A real app of the workspace, built once per test binary.

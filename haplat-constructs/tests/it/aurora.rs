@@ -2,8 +2,6 @@
 //! region's key, protection and backups, the network lock, IAM database authentication, the
 //! deploy order, misuse errors, and cfn-lint over every region.
 
-use std::path::PathBuf;
-use std::process::Command;
 
 use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
@@ -351,26 +349,10 @@ fn misuse_is_reported_with_the_construct_path() {
 
 // ---------------------------------------------------------------- cfn-lint
 
-fn cfn_lint() -> PathBuf {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned();
-    let dir = std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join(".tools"));
-    let bin = dir.join("venv/bin/cfn-lint");
-    if !bin.exists() {
-        let status = Command::new("bash").arg(root.join("scripts/install-tools.sh")).status();
-        assert!(
-            status.is_ok_and(|s| s.success()) && bin.exists(),
-            "cfn-lint is not installed at {} and scripts/install-tools.sh could not install it (it needs python3 and PyPI)",
-            bin.display()
-        );
-    }
-    bin
-}
 
 #[test]
 fn cfn_lint_passes_over_every_region_with_no_warning() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("aurora-cfn-lint");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
+    let mut templates = Vec::new();
     type Tweak = Box<dyn FnOnce(&mut AuroraGlobalProps)>;
     let variants: [(&str, Tweak); 2] = [
         ("serverless", Box::new(|p: &mut AuroraGlobalProps| p.client_security_groups = vec!["sg-0123456789abcdef0".into()])),
@@ -385,22 +367,9 @@ fn cfn_lint_passes_over_every_region_with_no_warning() {
     ];
     for (name, tweak) in variants {
         let (app, _, _) = platform(tweak);
-        let file = dir.join(format!("{name}.template.json"));
-        std::fs::write(&file, serde_json::to_string_pretty(&template(&app)).unwrap()).unwrap();
-        files.push(file);
+        templates.push((name.to_owned(), template(&app)));
     }
-    let out = Command::new(cfn_lint())
-        .arg("--regions")
-        .args(regions().iter().map(|r| r.region.clone()))
-        .arg("--")
-        .args(&files)
-        .output()
-        .expect("cfn-lint runs");
-    assert!(
-        out.status.success(),
-        "cfn-lint found problems (exit {:?}):\n{}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let regions: Vec<String> = regions().iter().map(|r| r.region.clone()).collect();
+    let lint = haplat_tests::lint_templates(&templates, &regions);
+    assert!(lint.is_clean(), "{lint}");
 }

@@ -3,8 +3,6 @@
 //! synthesized templates and linted by cfn-lint.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
@@ -796,21 +794,6 @@ fn misuse_is_an_error_naming_the_construct_path() {
     assert!(e.contains("Data/Slo") && e.contains("between 0 and 100"), "{e}");
 }
 
-/// The pinned cfn-lint, installed by `scripts/install-tools.sh`.
-fn cfn_lint() -> PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf();
-    let dir = std::env::var_os("HAPLAT_TOOLS_DIR").map(PathBuf::from).unwrap_or_else(|| root.join(".tools"));
-    let exe = dir.join("venv/bin/cfn-lint");
-    if !exe.exists() {
-        let status = Command::new(root.join("scripts/install-tools.sh")).status();
-        assert!(
-            status.is_ok_and(|s| s.success()) && exe.exists(),
-            "cfn-lint is not installed at {} and scripts/install-tools.sh could not install it (needs python3 and PyPI)",
-            exe.display()
-        );
-    }
-    exe
-}
 
 #[test]
 fn global_templates_pass_cfn_lint_in_every_region() {
@@ -827,17 +810,9 @@ fn global_templates_pass_cfn_lint_in_every_region() {
         let a = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
         for stack in &a.manifest.stacks {
             let regions = stack.target.regions();
-            let file = out.join(&stack.template);
-            let o = Command::new(cfn_lint())
-                .arg("--regions")
-                .args(&regions)
-                .args(["--format", "parseable", "--"])
-                .arg(&file)
-                .output()
-                .expect("cfn-lint runs");
-            // Exit code bits: 2 errors, 4 warnings, 8 informational.
-            if o.status.code().unwrap_or(1) & !8 != 0 {
-                failures.push(format!("{} ({mode}, {}):\n{}{}", stack.name, regions.join(","), String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)));
+            let lint = haplat_tests::lint(&[out.join(&stack.template)], &regions);
+            if !lint.is_clean() {
+                failures.push(format!("{} ({mode}, {}): {lint}", stack.name, regions.join(",")));
             }
         }
     }

@@ -2,8 +2,6 @@
 //! templates, misuse reported with construct paths, and cfn-lint over every region.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::Command;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::cidr::Ipv4Cidr;
@@ -671,24 +669,6 @@ fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
 
 // ---------------------------------------------------------------- cfn-lint
 
-fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_owned()
-}
-
-pub(crate) fn cfn_lint() -> PathBuf {
-    let root = workspace_root();
-    let bin = root.join(".tools/venv/bin/cfn-lint");
-    if !bin.exists() {
-        let status = Command::new("bash").arg(root.join("scripts/install-tools.sh")).status();
-        assert!(
-            status.is_ok_and(|s| s.success()) && bin.exists(),
-            "cfn-lint is not installed at {} and scripts/install-tools.sh could not install it (it needs python3 and PyPI)",
-            bin.display()
-        );
-    }
-    bin
-}
-
 #[test]
 fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
     let regions = vec![
@@ -696,31 +676,15 @@ fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
         RegionSpec::secondary("us-west-2"),
         RegionSpec::secondary("eu-west-1").with_cidr("172.16.0.0/16"),
     ];
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("regional-cfn-lint");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
+    let mut templates = Vec::new();
     for (name, p) in [
         ("plain", props(regions.clone())),
         ("fronted-passive", ApiProps { mode: DrMode::ActivePassive, ..fronted(props(regions.clone())) }),
         ("single-nat-2az", ApiProps { azs: 2, nat: haplat_constructs::network::NatMode::Single, interface_endpoints: false, ..props(regions.clone()) }),
     ] {
-        let t = synth(p);
-        let file = dir.join(format!("{name}.template.json"));
-        std::fs::write(&file, serde_json::to_string_pretty(&t).unwrap()).unwrap();
-        files.push(file);
+        templates.push((name.to_owned(), synth(p)));
     }
-    let out = Command::new(cfn_lint())
-        .arg("--regions")
-        .args(regions.iter().map(|r| r.region.as_str()))
-        .arg("--")
-        .args(&files)
-        .output()
-        .expect("cfn-lint runs");
-    assert!(
-        out.status.success(),
-        "cfn-lint found problems (exit {:?}):\n{}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let regions: Vec<&str> = regions.iter().map(|r| r.region.as_str()).collect();
+    let lint = haplat_tests::lint_templates(&templates, &regions);
+    assert!(lint.is_clean(), "{lint}");
 }

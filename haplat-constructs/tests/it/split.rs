@@ -4,8 +4,6 @@
 //! monitoring and database grants in the service's stack, and cfn-lint over every template.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-use std::process::Command;
 
 use haplat_constructs::api::{ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
@@ -16,7 +14,7 @@ use haplat_core::manifest::BindingRegion;
 use haplat_core::{App, Assembly};
 use serde_json::{Value as Json, json};
 
-use super::regional::{cfn_lint, fronted, props, resources};
+use super::regional::{fronted, props, resources};
 
 const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 
@@ -282,22 +280,9 @@ fn blue_green_services_alarm_on_unhealthy_hosts_in_both_target_groups() {
 fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
     let (app, _api) = monitored();
     let a = synth(&app);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("split-cfn-lint");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut files = Vec::new();
-    for s in a.manifest.stacks.iter().filter(|s| s.id.starts_with("Api")) {
-        let t: Json = a.template(&s.name).unwrap();
-        let file = dir.join(format!("{}.template.json", s.id));
-        std::fs::write(&file, serde_json::to_string_pretty(&t).unwrap()).unwrap();
-        files.push(file);
-    }
-    assert_eq!(files.len(), 3);
-    let out = Command::new(cfn_lint()).arg("--regions").args(REGIONS).arg("--").args(&files).output().expect("cfn-lint runs");
-    assert!(
-        out.status.success(),
-        "cfn-lint found problems (exit {:?}):\n{}{}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let templates: Vec<(String, Json)> =
+        a.manifest.stacks.iter().filter(|s| s.id.starts_with("Api")).map(|s| (s.id.clone(), a.template(&s.name).unwrap())).collect();
+    assert_eq!(templates.len(), 3);
+    let lint = haplat_tests::lint_templates(&templates, &REGIONS);
+    assert!(lint.is_clean(), "{lint}");
 }
