@@ -37,7 +37,9 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
             settings.set_omit_expression(true);
             settings.set_input_file(haplat_tests::root().join("apps").join(&app.dir).join("src/main.rs"));
             let text = std::fs::read_to_string(out.join("manifest.json")).unwrap();
-            check(format!("{}/{env}/manifest.json", app.dir), &|| settings.bind(|| insta::assert_snapshot!("manifest.json", text)));
+            check(format!("{}/{env}/manifest.json", app.dir), &|| {
+                settings.bind(|| insta::assert_snapshot!("manifest.json", text))
+            });
             // Lint the templates that share a region set in one cfn-lint run.
             let mut by_regions: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
             for stack in &stacks {

@@ -30,7 +30,8 @@ pub fn tools_bin() -> PathBuf {
     static DONE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     DONE.get_or_init(|| {
         let script = root().join("scripts/install-tools.sh");
-        let out = Command::new("bash").arg(&script).output().map_err(|e| format!("cannot run {}: {e}", script.display()))?;
+        let out =
+            Command::new("bash").arg(&script).output().map_err(|e| format!("cannot run {}: {e}", script.display()))?;
         if !out.status.success() {
             return Err(format!(
                 "{} failed ({}); it needs python3 and PyPI:\n{}{}",
@@ -102,7 +103,8 @@ pub fn lint_templates<R: AsRef<str>>(templates: &[(String, Json)], regions: &[R]
         .iter()
         .map(|(name, t)| {
             let file = dir.join(format!("{name}.template.json"));
-            std::fs::write(&file, serde_json::to_string_pretty(t).expect("templates serialize")).expect("write a template");
+            std::fs::write(&file, serde_json::to_string_pretty(t).expect("templates serialize"))
+                .expect("write a template");
             file
         })
         .collect();
@@ -138,7 +140,11 @@ pub fn apps() -> Vec<AppDir> {
         let Ok(text) = std::fs::read_to_string(&manifest) else { continue };
         let package = text
             .lines()
-            .find_map(|l| l.trim().strip_prefix("name").map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches('"').to_owned()))
+            .find_map(|l| {
+                l.trim()
+                    .strip_prefix("name")
+                    .map(|r| r.trim_start_matches([' ', '=']).trim().trim_matches('"').to_owned())
+            })
             .unwrap_or_else(|| panic!("{}: no package name", manifest.display()));
         let mut environments: Vec<String> = std::fs::read_dir(entry.path().join("environments"))
             .into_iter()
@@ -212,7 +218,11 @@ pub fn synth(exe: &Path, env: &str, out: &Path) -> Result<Vec<StackFile>, String
                 Some(list) => list.iter().filter_map(|r| r.as_str().map(str::to_owned)).collect(),
                 None => target["region"].as_str().map(|r| vec![r.to_owned()]).unwrap_or_default(),
             };
-            StackFile { name: s["name"].as_str().unwrap_or_default().to_owned(), template: s["template"].as_str().unwrap_or_default().to_owned(), regions }
+            StackFile {
+                name: s["name"].as_str().unwrap_or_default().to_owned(),
+                template: s["template"].as_str().unwrap_or_default().to_owned(),
+                regions,
+            }
         })
         .collect())
 }

@@ -43,17 +43,12 @@ impl Template {
 
     /// Whether the parameter has a `Default`.
     pub fn parameter_has_default(&self, name: &str) -> bool {
-        self.json
-            .pointer(&format!("/Parameters/{name}/Default"))
-            .is_some()
+        self.json.pointer(&format!("/Parameters/{name}/Default")).is_some()
     }
 }
 
 fn keys(v: &Value, section: &str) -> BTreeSet<String> {
-    v.get(section)
-        .and_then(Value::as_object)
-        .map(|m| m.keys().cloned().collect())
-        .unwrap_or_default()
+    v.get(section).and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
 }
 
 impl Assembly {
@@ -76,16 +71,11 @@ impl Assembly {
         for stack in &manifest.stacks {
             let path = dir.join(&stack.template);
             match std::fs::read_to_string(&path) {
-                Err(e) => problems.push(format!(
-                    "stack {}: cannot read template {}: {e}",
-                    stack.name,
-                    path.display()
-                )),
+                Err(e) => problems.push(format!("stack {}: cannot read template {}: {e}", stack.name, path.display())),
                 Ok(body) => match serde_json::from_str::<Value>(&body) {
-                    Err(e) => problems.push(format!(
-                        "stack {}: template {} is not JSON: {e}",
-                        stack.name, stack.template
-                    )),
+                    Err(e) => {
+                        problems.push(format!("stack {}: template {} is not JSON: {e}", stack.name, stack.template))
+                    }
                     Ok(json) => {
                         templates.insert(stack.name.clone(), Template { body, json });
                     }
@@ -96,11 +86,7 @@ impl Assembly {
         if problems.is_empty() {
             problems = assembly.check();
         }
-        if problems.is_empty() {
-            Ok(assembly)
-        } else {
-            Err(Error::Assembly { dir: dir.to_owned(), problems })
-        }
+        if problems.is_empty() { Ok(assembly) } else { Err(Error::Assembly { dir: dir.to_owned(), problems }) }
     }
 
     /// The template of a stack of the manifest.
@@ -134,10 +120,9 @@ impl Assembly {
             let t = &self.templates[&stack.name];
             match in_wave.get(stack.name.as_str()) {
                 None => problems.push(format!("stack {} is in no wave", stack.name)),
-                Some(&w) if w != stack.wave => problems.push(format!(
-                    "stack {} says wave {} but is listed in wave {w}",
-                    stack.name, stack.wave
-                )),
+                Some(&w) if w != stack.wave => {
+                    problems.push(format!("stack {} says wave {} but is listed in wave {w}", stack.name, stack.wave))
+                }
                 _ => {}
             }
             if stack.template_bytes != t.body.len() {
@@ -166,10 +151,8 @@ impl Assembly {
                 ));
             }
             for extra in declared.difference(&resources) {
-                problems.push(format!(
-                    "stack {}: resource {extra} is in the manifest but not in the template",
-                    stack.name
-                ));
+                problems
+                    .push(format!("stack {}: resource {extra} is in the manifest but not in the template", stack.name));
             }
             let params = t.parameter_names();
             for p in stack.parameters.keys() {
@@ -184,8 +167,7 @@ impl Assembly {
             for p in &params {
                 let has_value = bound.contains(p.as_str())
                     || stack.parameters.get(p).is_some_and(|by_region| {
-                        by_region.contains_key("*")
-                            || regions.iter().all(|r| by_region.contains_key(r))
+                        by_region.contains_key("*") || regions.iter().all(|r| by_region.contains_key(r))
                     })
                     || t.parameter_has_default(p);
                 if !has_value {
@@ -219,19 +201,13 @@ impl Assembly {
                 match &b.region {
                     BindingRegion::Fixed { region } => {
                         if !producer_regions.contains(region) {
-                            problems.push(format!(
-                                "{what}: producer {} is not deployed in {region}",
-                                b.producer
-                            ));
+                            problems.push(format!("{what}: producer {} is not deployed in {region}", b.producer));
                         }
                     }
                     BindingRegion::SameRegion => {
                         for r in &regions {
                             if !producer_regions.contains(r) {
-                                problems.push(format!(
-                                    "{what}: producer {} is not deployed in {r}",
-                                    b.producer
-                                ));
+                                problems.push(format!("{what}: producer {} is not deployed in {r}", b.producer));
                             }
                         }
                     }
@@ -251,10 +227,7 @@ impl Assembly {
         for n in names {
             if self.manifest.stack(n).is_none() && !self.manifest.stacks.iter().any(|s| &s.id == n) {
                 let known: Vec<&str> = self.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
-                return Err(Error::Usage(format!(
-                    "no stack named {n} in the assembly (stacks: {})",
-                    known.join(", ")
-                )));
+                return Err(Error::Usage(format!("no stack named {n} in the assembly (stacks: {})", known.join(", "))));
             }
         }
         let mut out: Vec<&StackManifest> = self

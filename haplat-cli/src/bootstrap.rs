@@ -244,7 +244,12 @@ pub struct Roles {
 /// Decides whether the stack creates `role` or adopts it. A role the existing stack created stays
 /// its own (asking IAM would find it and wrongly "adopt" it, and the update would delete it);
 /// otherwise the role is adopted exactly when IAM has it.
-async fn role_origin<C: CloudFormation>(cfn: &C, existing: Option<&StackInfo>, param: &str, role: &str) -> Result<RoleOrigin, Error> {
+async fn role_origin<C: CloudFormation>(
+    cfn: &C,
+    existing: Option<&StackInfo>,
+    param: &str,
+    role: &str,
+) -> Result<RoleOrigin, Error> {
     if let Some(s) = existing
         && RoleOrigin::from_param(s.parameters.get(param)) == RoleOrigin::Created
     {
@@ -322,18 +327,17 @@ pub async fn bootstrap<C: CloudFormation>(
                 .map_err(|e| Error::cloud(format!("creating the bootstrap stack in {region}"), e))?;
             Outcome::Created
         }
-        Some(_) => {
-            match cfn.update_stack(region, &input).await {
-                Ok(true) => Outcome::Updated,
-                Ok(false) => Outcome::Unchanged,
-                Err(e) => return Err(Error::cloud(format!("updating the bootstrap stack in {region}"), e)),
-            }
-        }
+        Some(_) => match cfn.update_stack(region, &input).await {
+            Ok(true) => Outcome::Updated,
+            Ok(false) => Outcome::Unchanged,
+            Err(e) => return Err(Error::cloud(format!("updating the bootstrap stack in {region}"), e)),
+        },
     };
     if outcome != Outcome::Unchanged {
         wait_stack(cfn, region, STACK_NAME, poll).await?;
     }
-    let b = read(cfn, region).await?.ok_or_else(|| Error::Failed(format!("the bootstrap stack vanished from {region}")))?;
+    let b =
+        read(cfn, region).await?.ok_or_else(|| Error::Failed(format!("the bootstrap stack vanished from {region}")))?;
     Ok((outcome, b, roles))
 }
 
@@ -354,7 +358,15 @@ async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: 
                 .iter()
                 .filter(|e| e.is_failure())
                 .take(10)
-                .map(|e| format!("\n  {} {} {}: {}", e.logical_id, e.resource_type, e.status, e.reason.clone().unwrap_or_default()))
+                .map(|e| {
+                    format!(
+                        "\n  {} {} {}: {}",
+                        e.logical_id,
+                        e.resource_type,
+                        e.status,
+                        e.reason.clone().unwrap_or_default()
+                    )
+                })
                 .collect();
             return Err(Error::Failed(format!(
                 "stack {name} in {region} ended {}{}{}",

@@ -88,10 +88,7 @@ impl OperationStatus {
 
     /// Whether the operation is over.
     pub fn is_terminal(&self) -> bool {
-        matches!(
-            self,
-            OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Stopped
-        )
+        matches!(self, OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Stopped)
     }
 }
 
@@ -238,7 +235,9 @@ pub enum CfnError {
     #[error("throttled: {0}")]
     Throttled(String),
     /// No credentials were found.
-    #[error("no AWS credentials found ({0}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`")]
+    #[error(
+        "no AWS credentials found ({0}); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`"
+    )]
     NoCredentials(String),
     /// The credentials were refused (expired token, unknown key).
     #[error("AWS refused the credentials ({code}: {message}); refresh them (e.g. `aws sso login`)")]
@@ -269,10 +268,7 @@ pub enum CfnError {
 impl CfnError {
     /// Whether AWS could not be used at all (credentials, network): exit code 4.
     pub fn is_access(&self) -> bool {
-        matches!(
-            self,
-            CfnError::NoCredentials(_) | CfnError::BadCredentials { .. } | CfnError::Unreachable { .. }
-        )
+        matches!(self, CfnError::NoCredentials(_) | CfnError::BadCredentials { .. } | CfnError::Unreachable { .. })
     }
 
     /// A service error with that code and message.
@@ -346,11 +342,8 @@ pub trait CloudFormation: Sync {
     /// The stack set's operations, newest first.
     fn list_operations(&self, name: &str) -> impl Future<Output = CfnResult<Vec<OperationInfo>>> + Send;
     /// What each region did in an operation.
-    fn list_operation_results(
-        &self,
-        name: &str,
-        id: &str,
-    ) -> impl Future<Output = CfnResult<Vec<RegionResult>>> + Send;
+    fn list_operation_results(&self, name: &str, id: &str)
+    -> impl Future<Output = CfnResult<Vec<RegionResult>>> + Send;
     /// The stack of a stack instance, found from the instance's `StackId`.
     fn instance_stack(
         &self,

@@ -69,18 +69,18 @@ impl ResourceFacts {
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             create_only: Vec::new(),
-            deletion_policy: resource
-                .get("DeletionPolicy")
-                .and_then(Value::as_str)
-                .unwrap_or("Delete")
-                .to_owned(),
+            deletion_policy: resource.get("DeletionPolicy").and_then(Value::as_str).unwrap_or("Delete").to_owned(),
         }
     }
 
     /// A deployed resource: its policies from the deployed template (what CloudFormation will
     /// apply), its construct path from the template's `haplat:path` metadata or else the
     /// manifest (which may no longer know it).
-    pub fn of_deployed(logical_id: &str, deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> ResourceFacts {
+    pub fn of_deployed(
+        logical_id: &str,
+        deployed: &Value,
+        manifest: Option<&BTreeMap<String, ResourceManifest>>,
+    ) -> ResourceFacts {
         let mut f = ResourceFacts::from_template(deployed);
         if let Some(m) = manifest.and_then(|m| m.get(logical_id)).filter(|m| m.type_name == f.type_name) {
             f.path = f.path.or_else(|| Some(m.path.clone()));
@@ -186,9 +186,11 @@ impl ResourceChange {
     pub fn is_named_by(&self, name: &str) -> bool {
         let name = name.trim_end_matches('/');
         name == self.logical_id
-            || self.facts.path.as_deref().is_some_and(|p| {
-                p == name || (p.starts_with(name) && p[name.len()..].starts_with('/'))
-            })
+            || self
+                .facts
+                .path
+                .as_deref()
+                .is_some_and(|p| p == name || (p.starts_with(name) && p[name.len()..].starts_with('/')))
     }
 }
 
@@ -238,7 +240,9 @@ pub fn diff_templates(
     let old_res = section(old, "Resources");
     let new_res = section(new, "Resources");
     let facts = |id: &str, side: FactsSource<'_>, r: &Value| {
-        side.and_then(|m| m.get(id)).map(ResourceFacts::from_manifest).unwrap_or_else(|| ResourceFacts::from_template(r))
+        side.and_then(|m| m.get(id))
+            .map(ResourceFacts::from_manifest)
+            .unwrap_or_else(|| ResourceFacts::from_template(r))
     };
     let ids: BTreeSet<&String> = old_res.keys().chain(new_res.keys()).collect();
     let mut resources = Vec::new();
@@ -361,12 +365,9 @@ pub fn diff_values(prefix: &str, a: &Value, b: &Value, out: &mut Vec<PropertyCha
                 let path = join(prefix, k);
                 match (x.get(k), y.get(k)) {
                     (Some(va), Some(vb)) => diff_values(&path, va, vb, out),
-                    (va, vb) => out.push(PropertyChange {
-                        path,
-                        old: va.cloned(),
-                        new: vb.cloned(),
-                        create_only: None,
-                    }),
+                    (va, vb) => {
+                        out.push(PropertyChange { path, old: va.cloned(), new: vb.cloned(), create_only: None })
+                    }
                 }
             }
         }
@@ -386,7 +387,14 @@ pub fn diff_values(prefix: &str, a: &Value, b: &Value, out: &mut Vec<PropertyCha
 }
 
 fn security_of(type_name: &str, paths: &[&str]) -> Option<Security> {
-    let iam_props = ["PolicyDocument", "Policies", "ManagedPolicyArns", "AssumeRolePolicyDocument", "KeyPolicy", "PermissionsBoundary"];
+    let iam_props = [
+        "PolicyDocument",
+        "Policies",
+        "ManagedPolicyArns",
+        "AssumeRolePolicyDocument",
+        "KeyPolicy",
+        "PermissionsBoundary",
+    ];
     let sg_props = ["SecurityGroupIngress", "SecurityGroupEgress", "SecurityGroupIds", "SecurityGroups"];
     if type_name.starts_with("AWS::IAM::")
         || type_name.ends_with("Policy")
@@ -468,8 +476,14 @@ pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
             let _ = writeln!(out, "{pad}{sign} {} {}", e.section, e.name);
         }
     }
-    let iam: Vec<&str> = d.resources.iter().filter(|r| r.security == Some(Security::Iam)).map(|r| r.logical_id.as_str()).collect();
-    let sg: Vec<&str> = d.resources.iter().filter(|r| r.security == Some(Security::SecurityGroup)).map(|r| r.logical_id.as_str()).collect();
+    let iam: Vec<&str> =
+        d.resources.iter().filter(|r| r.security == Some(Security::Iam)).map(|r| r.logical_id.as_str()).collect();
+    let sg: Vec<&str> = d
+        .resources
+        .iter()
+        .filter(|r| r.security == Some(Security::SecurityGroup))
+        .map(|r| r.logical_id.as_str())
+        .collect();
     if !iam.is_empty() {
         let _ = writeln!(out, "{pad}IAM changes (review): {}", iam.join(", "));
     }
@@ -497,7 +511,10 @@ mod tests {
     fn create_only_change_is_a_replacement_with_its_path() {
         let old = json!({"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "a", "BillingMode": "PAY_PER_REQUEST"}}}});
         let new = json!({"Resources": {"T": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": "b", "BillingMode": "PAY_PER_REQUEST"}}}});
-        let m = BTreeMap::from([("T".to_string(), facts("AWS::DynamoDB::Table", true, &["TableName", "/properties/KeySchema"]))]);
+        let m = BTreeMap::from([(
+            "T".to_string(),
+            facts("AWS::DynamoDB::Table", true, &["TableName", "/properties/KeySchema"]),
+        )]);
         let d = diff_templates(Some(&old), None, Some(&new), Some(&m));
         assert_eq!(d.resources.len(), 1);
         let r = &d.resources[0];
@@ -542,7 +559,10 @@ mod tests {
         assert!(!by["K"].loses_data());
         assert_eq!(by["R"].security, Some(Security::Iam));
         assert_eq!(by["S"].security, Some(Security::SecurityGroup));
-        assert_eq!(d.other, vec![EntryChange { section: "Outputs".into(), name: "O".into(), kind: ChangeKind::Removed }]);
+        assert_eq!(
+            d.other,
+            vec![EntryChange { section: "Outputs".into(), name: "O".into(), kind: ChangeKind::Removed }]
+        );
         let mut s = String::new();
         render_template_diff(&d, 2, &mut s);
         assert!(s.contains("- B AWS::S3::Bucket  [DELETED; stateful]"), "{s}");
@@ -570,10 +590,14 @@ mod tests {
         let table = d.resources.iter().find(|r| r.logical_id == "OrdersTable1A2B3C4D").unwrap();
         assert!(table.loses_data() && table.is_named_by("Data/Orders"));
         // What destroy lists as kept: the deployed policy, the deployed path, else the manifest's.
-        let m = BTreeMap::from([("Legacy".to_string(), ResourceManifest { deletion_policy: "Delete".into(), ..facts("AWS::SNS::Topic", false, &[]) })]);
+        let m = BTreeMap::from([(
+            "Legacy".to_string(),
+            ResourceManifest { deletion_policy: "Delete".into(), ..facts("AWS::SNS::Topic", false, &[]) },
+        )]);
         let f = ResourceFacts::of_deployed("Legacy", &deployed["Resources"]["Legacy"], Some(&m));
         assert_eq!((f.path.as_deref(), f.is_retained()), (Some("Data/Table"), false));
-        let f = ResourceFacts::of_deployed("AuditBucket9F8E7D6C", &deployed["Resources"]["AuditBucket9F8E7D6C"], Some(&m));
+        let f =
+            ResourceFacts::of_deployed("AuditBucket9F8E7D6C", &deployed["Resources"]["AuditBucket9F8E7D6C"], Some(&m));
         assert_eq!((f.display_path("AuditBucket9F8E7D6C").as_str(), f.is_retained()), ("Data/Audit/Bucket", true));
     }
 

@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::assembly::Assembly;
 use crate::cfn::{
-    CfnError, CloudFormation, InstanceInfo, OperationStatus, Preferences, RegionResult, StackEvent,
-    StackSetInput, TemplateSource,
+    CfnError, CloudFormation, InstanceInfo, OperationStatus, Preferences, RegionResult, StackEvent, StackSetInput,
+    TemplateSource,
 };
 use crate::events::{Event, Sink};
 use crate::plan::{DeployPlan, ParamValue, StackPlan};
@@ -81,7 +81,9 @@ pub enum ExecError {
     #[error("{}", render_failure(.0))]
     Operation(Box<OperationFailure>),
     /// An operation did not end in time.
-    #[error("{stack}: operation {id} ({action}) is still {status} after {waited:?}; it keeps running in CloudFormation: check `haplat status`")]
+    #[error(
+        "{stack}: operation {id} ({action}) is still {status} after {waited:?}; it keeps running in CloudFormation: check `haplat status`"
+    )]
     Timeout {
         /// The stack set.
         stack: String,
@@ -98,7 +100,9 @@ pub enum ExecError {
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ExecError>),
     /// A parameter bound to another stack's output cannot be read.
-    #[error("{stack}: parameter {parameter} in {region} takes output {output} of stack set {producer} in {producer_region} (from {source_path}), but {problem}")]
+    #[error(
+        "{stack}: parameter {parameter} in {region} takes output {output} of stack set {producer} in {producer_region} (from {source_path}), but {problem}"
+    )]
     Binding {
         /// The consumer.
         stack: String,
@@ -132,7 +136,9 @@ impl ExecError {
     /// The stack sets that failed.
     pub fn stacks(&self) -> Vec<&str> {
         match self {
-            ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => vec![stack.as_str()],
+            ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => {
+                vec![stack.as_str()]
+            }
             ExecError::Operation(f) => vec![f.stack.as_str()],
             ExecError::Several(all) => all.iter().flat_map(ExecError::stacks).collect(),
         }
@@ -308,7 +314,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         loop {
             let op = self.read(stack, "describe operation", || self.cfn.describe_operation(stack, id)).await?;
             if last.as_ref() != Some(&op.status) {
-                self.sink.emit(Event::OperationStatus { stack: stack.into(), id: id.into(), status: op.status.clone() });
+                self.sink.emit(Event::OperationStatus {
+                    stack: stack.into(),
+                    id: id.into(),
+                    status: op.status.clone(),
+                });
                 last = Some(op.status.clone());
             }
             let results = if ours {
@@ -367,7 +377,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             {
                 events = evs.into_iter().filter(StackEvent::is_failure).take(10).collect();
             }
-            regions.push(RegionFailure { region: r.region.clone(), status: r.status.clone(), reason: r.reason.clone(), events });
+            regions.push(RegionFailure {
+                region: r.region.clone(),
+                status: r.status.clone(),
+                reason: r.reason.clone(),
+                events,
+            });
         }
         ExecError::Operation(Box::new(OperationFailure {
             stack: stack.into(),
@@ -380,7 +395,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     }
 
     /// Reads an output of a stack set's instance in a region.
-    pub async fn output(&self, bootstrap: &Bootstrap, producer: &str, region: &str) -> Result<BTreeMap<String, String>, String> {
+    pub async fn output(
+        &self,
+        bootstrap: &Bootstrap,
+        producer: &str,
+        region: &str,
+    ) -> Result<BTreeMap<String, String>, String> {
         let key = (producer.to_owned(), region.to_owned());
         if let Some(o) = self.outputs.lock().expect("lock").get(&key) {
             return Ok(o.clone());
@@ -400,7 +420,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     }
 
     /// Resolves every parameter of a stack plan, per region.
-    pub async fn resolve(&self, bootstrap: &Bootstrap, s: &StackPlan) -> Result<BTreeMap<String, BTreeMap<String, String>>, ExecError> {
+    pub async fn resolve(
+        &self,
+        bootstrap: &Bootstrap,
+        s: &StackPlan,
+    ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ExecError> {
         let mut out = BTreeMap::new();
         for region in &s.regions {
             let params = &s.parameters[region];
@@ -451,7 +475,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// end (their outcome is reported) and no later wave starts.
     pub async fn deploy(&self, assembly: &Assembly, plan: &DeployPlan, bootstrap: &Bootstrap) -> Result<(), ExecError> {
         for wave in &plan.waves {
-            self.sink.emit(Event::Wave { wave: wave.wave, stacks: wave.stacks.iter().map(|s| s.name.clone()).collect() });
+            self.sink
+                .emit(Event::Wave { wave: wave.wave, stacks: wave.stacks.iter().map(|s| s.name.clone()).collect() });
             let permits = tokio::sync::Semaphore::new(self.concurrency);
             let permits = &permits;
             let jobs: Vec<Job<'_>> = wave
@@ -482,7 +507,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(())
     }
 
-    async fn current(&self, s: &StackPlan, template: &Value, params: &BTreeMap<String, String>) -> Result<Current, ExecError> {
+    async fn current(
+        &self,
+        s: &StackPlan,
+        template: &Value,
+        params: &BTreeMap<String, String>,
+    ) -> Result<Current, ExecError> {
         let name = s.name.as_str();
         let Some(set) = self.call(name, "describe stack set", || self.cfn.describe_stack_set(name)).await? else {
             return Ok(Current { exists: false, needs_update: false, instances: BTreeMap::new() });
@@ -521,9 +551,14 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let mut did = Vec::new();
         let source = if s.upload && (!current.exists || current.needs_update) {
             let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
-            self.sink.emit(Event::Step { stack: name.into(), what: format!("upload template to s3://{}/{key}", bootstrap.bucket) });
+            self.sink.emit(Event::Step {
+                stack: name.into(),
+                what: format!("upload template to s3://{}/{key}", bootstrap.bucket),
+            });
             let url = self
-                .call(name, "upload template", || self.cfn.upload_template(&bootstrap.region, &bootstrap.bucket, &key, body))
+                .call(name, "upload template", || {
+                    self.cfn.upload_template(&bootstrap.region, &bootstrap.bucket, &key, body)
+                })
                 .await?;
             TemplateSource::Url(url)
         } else {
@@ -548,7 +583,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let regions: Vec<String> = order(&current.instances.keys().cloned().collect::<Vec<_>>(), all_regions);
             let prefs = Preferences { region_order: order(&regions, all_regions), ..s.preferences.clone() };
             let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &prefs)).await?;
-            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack set".into(), regions: regions.clone() });
+            self.sink.emit(Event::Operation {
+                stack: name.into(),
+                id: id.clone(),
+                action: "update stack set".into(),
+                regions: regions.clone(),
+            });
             self.wait(name, &id, "update stack set", true).await?;
             self.record(format!("{name}: stack set updated in {}", regions.join(", ")));
             did.push(format!("template updated in {}", regions.join(", ")));
@@ -580,7 +620,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs)
                 })
                 .await?;
-            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "create stack instances".into(), regions: regions.clone() });
+            self.sink.emit(Event::Operation {
+                stack: name.into(),
+                id: id.clone(),
+                action: "create stack instances".into(),
+                regions: regions.clone(),
+            });
             self.wait(name, &id, "create stack instances", true).await?;
             self.record(format!("{name}: instances created in {}", regions.join(", ")));
             did.push(format!("instances created in {}", regions.join(", ")));
@@ -592,7 +637,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs)
                 })
                 .await?;
-            self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "update stack instances".into(), regions: regions.clone() });
+            self.sink.emit(Event::Operation {
+                stack: name.into(),
+                id: id.clone(),
+                action: "update stack instances".into(),
+                regions: regions.clone(),
+            });
             self.wait(name, &id, "update stack instances", true).await?;
             self.record(format!("{name}: instances updated in {}", regions.join(", ")));
             did.push(format!("parameters updated in {}", regions.join(", ")));
@@ -606,7 +656,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                         self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs)
                     })
                     .await?;
-                self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "delete stack instances".into(), regions: gone.clone() });
+                self.sink.emit(Event::Operation {
+                    stack: name.into(),
+                    id: id.clone(),
+                    action: "delete stack instances".into(),
+                    regions: gone.clone(),
+                });
                 self.wait(name, &id, "delete stack instances", true).await?;
                 self.record(format!("{name}: instances deleted in {}", gone.join(", ")));
                 did.push(format!("instances deleted in {}", gone.join(", ")));
@@ -632,15 +687,24 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 continue;
             };
             let instances = self.call(name, "list stack instances", || self.cfn.list_stack_instances(name)).await?;
-            let regions: Vec<String> = instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            let regions: Vec<String> =
+                instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
             self.sink.emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
             if !instances.is_empty() {
-                let accounts: Vec<String> = instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let accounts: Vec<String> =
+                    instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
                 let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
                 let id = self
-                    .call(name, "delete stack instances", || self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs))
+                    .call(name, "delete stack instances", || {
+                        self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs)
+                    })
                     .await?;
-                self.sink.emit(Event::Operation { stack: name.into(), id: id.clone(), action: "delete stack instances".into(), regions: regions.clone() });
+                self.sink.emit(Event::Operation {
+                    stack: name.into(),
+                    id: id.clone(),
+                    action: "delete stack instances".into(),
+                    regions: regions.clone(),
+                });
                 self.wait(name, &id, "delete stack instances", true).await?;
                 self.record(format!("{name}: instances deleted in {}", regions.join(", ")));
             }

@@ -130,7 +130,11 @@ impl DeployPlan {
             for s in &w.stacks {
                 let how = if s.upload { "uploaded to the bootstrap bucket" } else { "inline" };
                 let _ = writeln!(out, "  stack set {}", s.name);
-                let _ = writeln!(out, "    1. create or update stack set from {} ({} bytes, {how})", s.template, s.template_bytes);
+                let _ = writeln!(
+                    out,
+                    "    1. create or update stack set from {} ({} bytes, {how})",
+                    s.template, s.template_bytes
+                );
                 if !s.capabilities.is_empty() {
                     let _ = writeln!(out, "       capabilities: {}", s.capabilities.join(", "));
                 }
@@ -181,12 +185,8 @@ pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan
     }
     let mut waves: BTreeMap<usize, Vec<StackPlan>> = BTreeMap::new();
     for s in selected {
-        let regions: Vec<String> = s
-            .target
-            .regions()
-            .into_iter()
-            .filter(|r| opts.regions.is_empty() || opts.regions.contains(r))
-            .collect();
+        let regions: Vec<String> =
+            s.target.regions().into_iter().filter(|r| opts.regions.is_empty() || opts.regions.contains(r)).collect();
         if regions.is_empty() {
             continue;
         }

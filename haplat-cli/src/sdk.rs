@@ -69,7 +69,9 @@ impl Aws {
         }
         let config = loader.load().await;
         let Some(region) = config.region().map(|r| r.to_string()) else {
-            return Err("no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)".into());
+            return Err(
+                "no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)".into()
+            );
         };
         let endpoint = config.endpoint_url().map(str::to_owned);
         Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()) })
@@ -85,7 +87,9 @@ impl Aws {
         clients
             .entry(region.to_owned())
             .or_insert_with(|| {
-                cf::Client::from_conf(cf::config::Builder::from(&self.config).region(Region::new(region.to_owned())).build())
+                cf::Client::from_conf(
+                    cf::config::Builder::from(&self.config).region(Region::new(region.to_owned())).build(),
+                )
             })
             .clone()
     }
@@ -123,12 +127,18 @@ where
             match code.as_str() {
                 "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound(message),
                 "OperationInProgressException" | "OperationInProgress" => CfnError::OperationInProgress(message),
-                "Throttling" | "ThrottlingException" | "TooManyRequestsException" | "RequestLimitExceeded"
+                "Throttling"
+                | "ThrottlingException"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
                 | "SlowDown" => CfnError::Throttled(message),
-                "ExpiredToken" | "ExpiredTokenException" | "InvalidClientTokenId" | "UnrecognizedClientException"
-                | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "AuthFailure" => {
-                    CfnError::BadCredentials { code, message }
-                }
+                "ExpiredToken"
+                | "ExpiredTokenException"
+                | "InvalidClientTokenId"
+                | "UnrecognizedClientException"
+                | "SignatureDoesNotMatch"
+                | "InvalidAccessKeyId"
+                | "AuthFailure" => CfnError::BadCredentials { code, message },
                 _ if message.is_empty() => CfnError::Service { code, message: text },
                 _ => CfnError::Service { code, message },
             }
@@ -137,7 +147,9 @@ where
             endpoint: endpoint.to_owned(),
             message: "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into(),
         },
-        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => CfnError::NoCredentials(credentials_detail(&text)),
+        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => {
+            CfnError::NoCredentials(credentials_detail(&text))
+        }
         SdkError::DispatchFailure(d) => CfnError::Unreachable {
             endpoint: endpoint.to_owned(),
             message: if d.is_timeout() {
@@ -250,7 +262,9 @@ impl CloudFormation for Aws {
                     parameters: s
                         .parameters()
                         .iter()
-                        .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+                        .filter_map(|p| {
+                            Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))
+                        })
                         .collect(),
                     capabilities: s.capabilities().iter().map(|c| c.as_str().to_owned()).collect(),
                     tags: s.tags().iter().filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned()))).collect(),
@@ -332,15 +346,8 @@ impl CloudFormation for Aws {
     }
 
     async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
-        let items: Result<Vec<_>, _> = self
-            .admin()
-            .list_stack_instances()
-            .stack_set_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
+        let items: Result<Vec<_>, _> =
+            self.admin().list_stack_instances().stack_set_name(name).into_paginator().items().send().collect().await;
         let mut out: Vec<InstanceInfo> = items.map_err(|e| self.err(&self.region, e))?.iter().map(instance).collect();
         out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         Ok(out)
@@ -357,7 +364,10 @@ impl CloudFormation for Aws {
             .await
             .map_err(|e| self.err(&self.region, e))?;
         let Some(i) = out.stack_instance() else {
-            return Err(CfnError::service("StackInstanceNotFoundException", &format!("no instance of {name} in {region}")));
+            return Err(CfnError::service(
+                "StackInstanceNotFoundException",
+                &format!("no instance of {name} in {region}"),
+            ));
         };
         Ok(InstanceInfo {
             region: i.region().unwrap_or(region).to_owned(),
@@ -369,7 +379,9 @@ impl CloudFormation for Aws {
             overrides: i
                 .parameter_overrides()
                 .iter()
-                .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
+                .filter_map(|p| {
+                    Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))
+                })
                 .collect(),
         })
     }
@@ -418,7 +430,13 @@ impl CloudFormation for Aws {
         Ok(out.operation_id().unwrap_or_default().to_owned())
     }
 
-    async fn delete_stack_instances(&self, name: &str, accounts: &[String], regions: &[String], p: &Preferences) -> CfnResult<String> {
+    async fn delete_stack_instances(
+        &self,
+        name: &str,
+        accounts: &[String],
+        regions: &[String],
+        p: &Preferences,
+    ) -> CfnResult<String> {
         let out = self
             .admin()
             .delete_stack_instances()
@@ -515,7 +533,11 @@ impl CloudFormation for Aws {
                 .find(|s| s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE"))
                 .map(stack_info)),
             Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message } if code == "ValidationError" && message.contains("does not exist") => Ok(None),
+                CfnError::Service { code, message }
+                    if code == "ValidationError" && message.contains("does not exist") =>
+                {
+                    Ok(None)
+                }
                 other => Err(other),
             },
         }
@@ -580,7 +602,9 @@ impl CloudFormation for Aws {
         match iam.get_role().role_name(name).send().await {
             Ok(_) => Ok(true),
             Err(e) => match self.err(&self.region, e) {
-                CfnError::Service { code, .. } if code == "NoSuchEntity" || code == "NoSuchEntityException" => Ok(false),
+                CfnError::Service { code, .. } if code == "NoSuchEntity" || code == "NoSuchEntityException" => {
+                    Ok(false)
+                }
                 other => Err(other),
             },
         }

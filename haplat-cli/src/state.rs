@@ -140,7 +140,9 @@ pub fn refuse_data_loss(diffs: &[StackDiff], allow: &[String]) -> Option<String>
                         .changes
                         .iter()
                         .filter(|c| c.create_only.is_some())
-                        .map(|c| format!("{}: {} -> {}", c.path, crate::diff::short(&c.old), crate::diff::short(&c.new)))
+                        .map(|c| {
+                            format!("{}: {} -> {}", c.path, crate::diff::short(&c.old), crate::diff::short(&c.new))
+                        })
                         .collect();
                     format!(
                         "would be replaced because {}{}",
@@ -150,7 +152,10 @@ pub fn refuse_data_loss(diffs: &[StackDiff], allow: &[String]) -> Option<String>
                 }
                 _ => format!("would be deleted (DeletionPolicy {})", r.facts.deletion_policy),
             };
-            lines.push(format!("  {path} ({}, logical id {}) in stack set {} {where_} {what}", r.facts.type_name, r.logical_id, d.name));
+            lines.push(format!(
+                "  {path} ({}, logical id {}) in stack set {} {where_} {what}",
+                r.facts.type_name, r.logical_id, d.name
+            ));
         }
     }
     if lines.is_empty() {
@@ -191,7 +196,8 @@ pub async fn diff_deployed<C: CloudFormation>(
         let instances = exec.call(name, "list stack instances", || exec.cfn.list_stack_instances(name)).await?;
         let deployed_regions: BTreeSet<&str> = instances.iter().map(|i| i.region.as_str()).collect();
         let all = m.target.regions();
-        let regions_added: Vec<String> = s.regions.iter().filter(|r| !deployed_regions.contains(r.as_str())).cloned().collect();
+        let regions_added: Vec<String> =
+            s.regions.iter().filter(|r| !deployed_regions.contains(r.as_str())).cloned().collect();
         let regions_removed: Vec<String> = if s.prune {
             deployed_regions.iter().filter(|r| !all.iter().any(|a| a == *r)).map(|r| r.to_string()).collect()
         } else {

@@ -53,7 +53,8 @@ pub fn synth(opts: &SynthOptions) -> Result<Assembly, Error> {
         Some(e) => cmd.env(ENV_ENV, e),
         None => cmd.env_remove(ENV_ENV),
     };
-    let status = cmd.status().map_err(|e| Error::App { command: opts.app.clone(), message: format!("could not start: {e}") })?;
+    let status =
+        cmd.status().map_err(|e| Error::App { command: opts.app.clone(), message: format!("could not start: {e}") })?;
     if !status.success() {
         let how = match status.code() {
             Some(c) => format!("exited with status {c}"),
@@ -73,7 +74,10 @@ fn clean(out: &Path) -> Result<(), Error> {
     let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
     for e in entries.flatten() {
         let name = e.file_name().to_string_lossy().into_owned();
-        if name == haplat_core::manifest::MANIFEST_FILE || name.ends_with(".template.json") || name.ends_with(".template.yaml") {
+        if name == haplat_core::manifest::MANIFEST_FILE
+            || name.ends_with(".template.json")
+            || name.ends_with(".template.yaml")
+        {
             std::fs::remove_file(e.path()).map_err(|source| Error::Write { path: e.path(), source })?;
         }
     }

@@ -187,7 +187,13 @@ impl MultiRegionApi {
             stack.error(format!(
                 "exactly one region must be primary; {} are ({})",
                 primaries,
-                props.regions.iter().filter(|r| r.role == RegionRole::Primary).map(|r| r.region.as_str()).collect::<Vec<_>>().join(", ")
+                props
+                    .regions
+                    .iter()
+                    .filter(|r| r.role == RegionRole::Primary)
+                    .map(|r| r.region.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ));
         }
         let mut seen = BTreeSet::new();
@@ -202,7 +208,10 @@ impl MultiRegionApi {
         let mut service_names = BTreeSet::new();
         for s in &props.services {
             if !service_names.insert(s.name.to_lowercase()) {
-                stack.error(format!("service name {} is used twice (names are compared without case for Cloud Map)", s.name));
+                stack.error(format!(
+                    "service name {} is used twice (names are compared without case for Cloud Map)",
+                    s.name
+                ));
             }
         }
 
@@ -221,11 +230,17 @@ impl MultiRegionApi {
         };
         let azs = props.azs;
         let subnet_count = 2 * azs.clamp(2, 6);
-        let cidr = stack.region_value("VpcCidr", props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), c.to_string())));
+        let cidr = stack
+            .region_value("VpcCidr", props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), c.to_string())));
         let subnet_bits = int_region_value(
             &stack,
             "SubnetBits",
-            props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), i64::from(cidr::subnet_bits(c, subnet_count)))).collect(),
+            props
+                .regions
+                .iter()
+                .zip(&cidrs)
+                .map(|(r, c)| (r.region.clone(), i64::from(cidr::subnet_bits(c, subnet_count))))
+                .collect(),
         );
         stack.region_value("Role", props.regions.iter().map(|r| (r.region.clone(), r.role.as_str())));
 
@@ -269,7 +284,9 @@ impl MultiRegionApi {
             ApiCertificate::Arns(arns) => {
                 for (region, arn) in arns {
                     if !arn.starts_with("arn:") || !arn.contains(":acm:") || !arn.contains(&format!(":{region}:")) {
-                        stack.error(format!("certificate {arn:?} of {region} is not an ACM certificate ARN of that region"));
+                        stack.error(format!(
+                            "certificate {arn:?} of {region} is not an ACM certificate ARN of that region"
+                        ));
                     }
                 }
                 stack.region_value("CertificateArn", arns.iter().map(|(r, a)| (r.clone(), a.clone())))
@@ -349,8 +366,14 @@ impl MultiRegionApi {
                 .map(|k| {
                     let group = app.stack_set(&format!("{id}Services{k}"), &names);
                     let first = (k - 1) * n;
-                    let members: Vec<&str> = props.services[first..(first + n).min(props.services.len())].iter().map(|s| s.name.as_str()).collect();
-                    group.set_description(format!("haplat MultiRegionApi {id}: services group {k} ({})", members.join(", ")));
+                    let members: Vec<&str> = props.services[first..(first + n).min(props.services.len())]
+                        .iter()
+                        .map(|s| s.name.as_str())
+                        .collect();
+                    group.set_description(format!(
+                        "haplat MultiRegionApi {id}: services group {k} ({})",
+                        members.join(", ")
+                    ));
                     group
                 })
                 .collect(),
@@ -373,19 +396,30 @@ impl MultiRegionApi {
                     })
                     .collect()
             };
-            let desired = int_region_value(target, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
+            let desired =
+                int_region_value(target, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
             let min = int_region_value(target, &format!("{}MinCount", s.name), counts(s.min_count, s.standby_count));
-            let alb = if s.internal { internal_alb.as_ref() } else { public_alb.as_ref() }.expect("an ALB exists for every kind of service");
+            let alb = if s.internal { internal_alb.as_ref() } else { public_alb.as_ref() }
+                .expect("an ALB exists for every kind of service");
             services.push(Service::new(
                 target,
                 s,
-                &ServiceEnv { network: &network, cluster, alb, namespace_id: namespace.attr_id(), key: &key, desired, min },
+                &ServiceEnv {
+                    network: &network,
+                    cluster,
+                    alb,
+                    namespace_id: namespace.attr_id(),
+                    key: &key,
+                    desired,
+                    min,
+                },
             ));
         }
         // The default public service (the one without path patterns, else the first public one)
         // answers the health checks.
         let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
-        let default_public = public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
+        let default_public =
+            public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
         let health_check_path =
             default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
 

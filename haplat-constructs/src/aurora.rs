@@ -59,13 +59,13 @@ use std::collections::BTreeSet;
 use std::rc::Rc;
 
 use haplat_core::manifest::OperationPreferences;
+use haplat_core::resources::ec2;
 use haplat_core::resources::rds::db_cluster::{DbCluster, ServerlessV2ScalingConfiguration};
 use haplat_core::resources::rds::db_instance::DbInstance;
 use haplat_core::resources::rds::db_subnet_group::DbSubnetGroup;
 use haplat_core::resources::rds::global_cluster::{Engine, GlobalCluster};
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, Secret};
 use haplat_core::resources::secretsmanager::secret_target_attachment::SecretTargetAttachment;
-use haplat_core::resources::ec2;
 use haplat_core::resources::ssm::parameter as ssm;
 use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Scope};
@@ -335,14 +335,26 @@ impl AuroraGlobal {
                 scope.error(format!("region {} is listed more than once", r.region));
             }
             if !stack_regions.contains(&r.region) {
-                scope.error(format!("region {} is not a region of the stack {} ({})", r.region, stack.id(), stack_regions.join(", ")));
+                scope.error(format!(
+                    "region {} is not a region of the stack {} ({})",
+                    r.region,
+                    stack.id(),
+                    stack_regions.join(", ")
+                ));
             }
         }
-        let missing: Vec<&str> = stack_regions.iter().filter(|r| !seen.contains(r.as_str())).map(String::as_str).collect();
+        let missing: Vec<&str> =
+            stack_regions.iter().filter(|r| !seen.contains(r.as_str())).map(String::as_str).collect();
         if !missing.is_empty() {
-            scope.error(format!("no role given for the stack's region(s) {}: give every region of the stack set", missing.join(", ")));
+            scope.error(format!(
+                "no role given for the stack's region(s) {}: give every region of the stack set",
+                missing.join(", ")
+            ));
         }
-        if primaries.len() == 1 && stack_regions.first().is_some_and(|first| *first != primary_region) && stack_regions.contains(&primary_region) {
+        if primaries.len() == 1
+            && stack_regions.first().is_some_and(|first| *first != primary_region)
+            && stack_regions.contains(&primary_region)
+        {
             scope.error(format!(
                 "the primary region {primary_region} must be the first region of the stack set (it is {}): stack set instances deploy in that order, and secondary clusters can only join after the primary exists",
                 stack_regions[0]
@@ -354,7 +366,9 @@ impl AuroraGlobal {
             scope.error(format!("unknown engine {:?}: AuroraGlobal supports {ENGINE}", props.engine));
         }
         let version_ok = props.engine_version.split_once('.').is_some_and(|(major, minor)| {
-            major.parse::<u32>().is_ok_and(|m| m >= OLDEST_MAJOR_VERSION) && !minor.is_empty() && minor.chars().all(|c| c.is_ascii_digit())
+            major.parse::<u32>().is_ok_and(|m| m >= OLDEST_MAJOR_VERSION)
+                && !minor.is_empty()
+                && minor.chars().all(|c| c.is_ascii_digit())
         });
         if !version_ok {
             scope.error(format!(
@@ -365,8 +379,14 @@ impl AuroraGlobal {
         let instance_class = match &props.capacity {
             Capacity::ServerlessV2 { min_acu, max_acu } => {
                 let step = |v: f64| (v * 2.0).fract() == 0.0;
-                if !(0.5..=256.0).contains(min_acu) || !(0.5..=256.0).contains(max_acu) || !step(*min_acu) || !step(*max_acu) {
-                    scope.error(format!("ACU range {min_acu}..{max_acu}: each bound must be 0.5 to 256 in steps of 0.5"));
+                if !(0.5..=256.0).contains(min_acu)
+                    || !(0.5..=256.0).contains(max_acu)
+                    || !step(*min_acu)
+                    || !step(*max_acu)
+                {
+                    scope.error(format!(
+                        "ACU range {min_acu}..{max_acu}: each bound must be 0.5 to 256 in steps of 0.5"
+                    ));
                 } else if min_acu > max_acu {
                     scope.error(format!("ACU range {min_acu}..{max_acu}: the minimum is above the maximum"));
                 }
@@ -385,14 +405,21 @@ impl AuroraGlobal {
             scope.error(format!("{} readers asked; an Aurora cluster has at most 15", props.readers));
         }
         if !(1..=35).contains(&props.backup_retention_days) {
-            scope.error(format!("backup retention of {} days: use 1 to 35 (7 or more for point-in-time recovery worth having)", props.backup_retention_days));
+            scope.error(format!(
+                "backup retention of {} days: use 1 to 35 (7 or more for point-in-time recovery worth having)",
+                props.backup_retention_days
+            ));
         }
         let pi = props.performance_insights_retention_days;
         if !(pi == 7 || pi == 731 || (pi % 31 == 0 && (31..=713).contains(&pi))) {
-            scope.error(format!("Performance Insights retention of {pi} days: use 7, a multiple of 31 up to 713, or 731"));
+            scope.error(format!(
+                "Performance Insights retention of {pi} days: use 7, a multiple of 31 up to 713, or 731"
+            ));
         }
         if props.subnet_ids.is_empty() {
-            scope.error("no subnets: give the private subnets of the network (at least 2, in different availability zones)");
+            scope.error(
+                "no subnets: give the private subnets of the network (at least 2, in different availability zones)",
+            );
         } else if props.subnet_ids.len() < 2 {
             scope.error("one subnet given: a DB subnet group needs at least 2, in different availability zones");
         }
@@ -405,7 +432,9 @@ impl AuroraGlobal {
             }
             None => derive_identifier(&stack.name(), id),
         };
-        if !pg_name_ok(&props.master_username) || ["rdsadmin", "postgres", "admin"].contains(&props.master_username.as_str()) {
+        if !pg_name_ok(&props.master_username)
+            || ["rdsadmin", "postgres", "admin"].contains(&props.master_username.as_str())
+        {
             scope.error(format!(
                 "master username {:?}: use 1 to 63 letters, digits or underscores starting with a letter, and not a reserved name (rdsadmin, postgres, admin)",
                 props.master_username
@@ -413,15 +442,22 @@ impl AuroraGlobal {
         }
         if let Some(db) = &props.database_name {
             if !pg_name_ok(db) {
-                scope.error(format!("database name {db:?}: use 1 to 63 letters, digits or underscores starting with a letter"));
+                scope.error(format!(
+                    "database name {db:?}: use 1 to 63 letters, digits or underscores starting with a letter"
+                ));
             }
         }
 
         // Conditions: the region's role, from RegionConfig.
-        let prefix: String = scope.path().split('/').skip(1).flat_map(|s| s.chars()).filter(char::is_ascii_alphanumeric).collect();
+        let prefix: String =
+            scope.path().split('/').skip(1).flat_map(|s| s.chars()).filter(char::is_ascii_alphanumeric).collect();
         let role = stack.region_value(
             &format!("{prefix}Role"),
-            props.regions.iter().filter(|r| stack_regions.contains(&r.region)).map(|r| (r.region.clone(), r.role.as_str())),
+            props
+                .regions
+                .iter()
+                .filter(|r| stack_regions.contains(&r.region))
+                .map(|r| (r.region.clone(), r.role.as_str())),
         );
         let primary = stack.add_condition(&format!("{prefix}IsPrimary"), Cond::equals(role, "primary".into()));
         let secondary = stack.add_condition(&format!("{prefix}IsSecondary"), Cond::not(Cond::named(&primary)));
@@ -434,11 +470,19 @@ impl AuroraGlobal {
         });
 
         // Every region: key, network.
-        let key = KmsKey::new(&scope, "Key", &format!("Encrypts the Aurora global database {global_cluster_identifier} in this region"), &[]);
+        let key = KmsKey::new(
+            &scope,
+            "Key",
+            &format!("Encrypts the Aurora global database {global_cluster_identifier} in this region"),
+            &[],
+        );
         let subnet_group = scope.add(
             "SubnetGroup",
             DbSubnetGroup {
-                db_subnet_group_description: format!("Private subnets of the Aurora global database {global_cluster_identifier}").into(),
+                db_subnet_group_description: format!(
+                    "Private subnets of the Aurora global database {global_cluster_identifier}"
+                )
+                .into(),
                 subnet_ids: List::items(props.subnet_ids.clone()),
                 ..Default::default()
             },
@@ -446,7 +490,8 @@ impl AuroraGlobal {
         let security_group = scope.add(
             "SecurityGroup",
             ec2::SecurityGroup {
-                group_description: format!("Aurora {global_cluster_identifier}: PostgreSQL from its clients only").into(),
+                group_description: format!("Aurora {global_cluster_identifier}: PostgreSQL from its clients only")
+                    .into(),
                 vpc_id: Some(props.vpc_id.clone()),
                 security_group_ingress: None,
                 security_group_egress: Some(List::items(vec![no_egress()])),
@@ -458,7 +503,9 @@ impl AuroraGlobal {
         let master_secret = scope.add(
             "MasterSecret",
             Secret {
-                description: Some(format!("Master user of the Aurora global database {global_cluster_identifier}").into()),
+                description: Some(
+                    format!("Master user of the Aurora global database {global_cluster_identifier}").into(),
+                ),
                 kms_key_id: Some(key.arn()),
                 generate_secret_string: Some(GenerateSecretString {
                     secret_string_template: Some(format!("{{\"username\":\"{}\"}}", props.master_username).into()),
@@ -605,7 +652,15 @@ impl AuroraGlobal {
 
     /// [`AuroraGlobal::grant_connect`] for a service in a service stack of the database's API.
     fn grant_connect_across(&self, service: &Service, db_user: &str) {
-        let id = self.scope.path().rsplit('/').next().unwrap_or_default().chars().filter(char::is_ascii_alphanumeric).collect::<String>();
+        let id = self
+            .scope
+            .path()
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>();
         let resource_id = {
             let mut shared = self.shared_resource_id.borrow_mut();
             *shared.get_or_insert_with(|| {
@@ -615,8 +670,11 @@ impl AuroraGlobal {
                         type_: ssm::Type::String.into(),
                         value: self.cluster_resource_id(),
                         description: Some(
-                            format!("The resource id of the Aurora cluster of {} in this region, for the service stacks", self.global_cluster_identifier)
-                                .into(),
+                            format!(
+                                "The resource id of the Aurora cluster of {} in this region, for the service stacks",
+                                self.global_cluster_identifier
+                            )
+                            .into(),
                         ),
                         ..Default::default()
                     },
@@ -624,7 +682,9 @@ impl AuroraGlobal {
             })
         };
         let arn = Value::sub_with(
-            format!("arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"),
+            format!(
+                "arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"
+            ),
             [("ClusterResourceId", resource_id.attr_value())],
         );
         service.grant(&Permission::new(["rds-db:connect"], [arn]));
@@ -685,7 +745,10 @@ impl AuroraGlobal {
     /// The region's cluster resource id (`cluster-ABC…`), which IAM database authentication
     /// ARNs name.
     pub fn cluster_resource_id(&self) -> Value<String> {
-        self.local(self.primary_cluster.attr_db_cluster_resource_id(), self.secondary_cluster.attr_db_cluster_resource_id())
+        self.local(
+            self.primary_cluster.attr_db_cluster_resource_id(),
+            self.secondary_cluster.attr_db_cluster_resource_id(),
+        )
     }
 
     /// The region's cluster ARN.
@@ -701,14 +764,19 @@ impl AuroraGlobal {
 
     /// The region's reader endpoint (local reads in every region).
     pub fn reader_endpoint(&self) -> Value<String> {
-        self.local(self.primary_cluster.attr_read_endpoint_address(), self.secondary_cluster.attr_read_endpoint_address())
+        self.local(
+            self.primary_cluster.attr_read_endpoint_address(),
+            self.secondary_cluster.attr_read_endpoint_address(),
+        )
     }
 
     /// `rds-db:connect` as `db_user` on the cluster of the grantee's region (IAM database
     /// authentication; the user must exist in the database with `GRANT rds_iam`).
     pub fn connect_permission(&self, db_user: &str) -> Permission {
         let arn = Value::sub_with(
-            format!("arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"),
+            format!(
+                "arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"
+            ),
             [("ClusterResourceId", self.cluster_resource_id())],
         );
         Permission::new(["rds-db:connect"], [arn])
@@ -726,7 +794,9 @@ impl AuroraGlobal {
     /// cluster it names existing in some regions only).
     pub fn grant_connect(&self, service: &Service, db_user: &str) {
         if !pg_name_ok(db_user) {
-            self.scope.error(format!("database user {db_user:?}: use 1 to 63 letters, digits or underscores starting with a letter"));
+            self.scope.error(format!(
+                "database user {db_user:?}: use 1 to 63 letters, digits or underscores starting with a letter"
+            ));
             return;
         }
         if service.scope().stack().id() != self.stack_id && service.shared_stack().id() == self.stack_id {
@@ -744,14 +814,17 @@ impl AuroraGlobal {
         }
         service.grant(&self.connect_permission(db_user));
         self.admit(service.security_group.attr_group_id(), &format!("the {} tasks", service.name));
-        let egress_id = format!("{}Egress", service.name.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
+        let egress_id =
+            format!("{}Egress", service.name.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
         if self.admitted.borrow_mut().1.insert(egress_id.clone()) {
             self.scope.add(
                 &egress_id,
                 ec2::SecurityGroupEgress {
                     group_id: service.security_group.attr_group_id(),
                     destination_security_group_id: Some(self.security_group.attr_group_id()),
-                    description: Some(format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier).into()),
+                    description: Some(
+                        format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier).into(),
+                    ),
                     from_port: Some(i64::from(PORT).into()),
                     to_port: Some(i64::from(PORT).into()),
                     ip_protocol: "tcp".into(),

@@ -28,7 +28,8 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::backup::backup_plan::{
-    BackupPlan as CfnBackupPlan, BackupPlanResourceType, BackupRuleResourceType, CopyActionResourceType, LifecycleResourceType,
+    BackupPlan as CfnBackupPlan, BackupPlanResourceType, BackupRuleResourceType, CopyActionResourceType,
+    LifecycleResourceType,
 };
 use haplat_core::resources::backup::backup_selection::{
     BackupSelection as CfnBackupSelection, BackupSelectionResourceType, ConditionResourceType,
@@ -143,8 +144,11 @@ impl BackupPlan {
                 None
             }
             CopyTo::NextRegion => {
-                let pairs: Vec<(String, String)> =
-                    regions.iter().enumerate().map(|(i, r)| (r.clone(), regions[(i + 1) % regions.len()].clone())).collect();
+                let pairs: Vec<(String, String)> = regions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.clone(), regions[(i + 1) % regions.len()].clone()))
+                    .collect();
                 Some(stack.region_value("BackupCopyRegion", pairs.iter().map(|(a, b)| (a.as_str(), b.as_str()))))
             }
             CopyTo::Regions(map) => {
@@ -169,7 +173,10 @@ impl BackupPlan {
                         format!("arn:${{AWS::Partition}}:backup:${{Dest}}:${{AWS::AccountId}}:backup-vault:{n}"),
                         [("Dest", dest.clone())],
                     ),
-                    lifecycle: Some(LifecycleResourceType { delete_after_days: Some(days.into()), ..Default::default() }),
+                    lifecycle: Some(LifecycleResourceType {
+                        delete_after_days: Some(days.into()),
+                        ..Default::default()
+                    }),
                 }])
             })
         };
@@ -225,8 +232,12 @@ impl BackupPlan {
                     }],
                 },
                 managed_policy_arns: Some(List::items(vec![
-                    Value::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup"),
-                    Value::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores"),
+                    Value::sub(
+                        "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",
+                    ),
+                    Value::sub(
+                        "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores",
+                    ),
                 ])),
                 ..Default::default()
             },

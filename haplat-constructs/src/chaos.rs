@@ -155,7 +155,9 @@ impl ChaosExperiments {
             });
         }
         if !props.private_subnet_ids.is_empty() {
-            let ec2 = |what: &str| Value::sub(format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{what}"));
+            let ec2 = |what: &str| {
+                Value::sub(format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{what}"))
+            };
             let subnets: Vec<Expr> = props
                 .private_subnet_ids
                 .iter()
@@ -233,7 +235,10 @@ impl ChaosExperiments {
             props
                 .stop_alarm_arns
                 .iter()
-                .map(|a| ExperimentTemplateStopCondition { source: "aws:cloudwatch:alarm".into(), value: Some(a.clone()) })
+                .map(|a| ExperimentTemplateStopCondition {
+                    source: "aws:cloudwatch:alarm".into(),
+                    value: Some(a.clone()),
+                })
                 .collect(),
         );
         let log_configuration = ExperimentTemplateLogConfiguration {
@@ -273,7 +278,10 @@ impl ChaosExperiments {
                         },
                     )])),
                     log_configuration: Some(log_configuration.clone()),
-                    tags: Some(BTreeMap::from([("Name".to_owned(), Value::from(format!("stop-tasks-{}", s.name.to_lowercase())))])),
+                    tags: Some(BTreeMap::from([(
+                        "Name".to_owned(),
+                        Value::from(format!("stop-tasks-{}", s.name.to_lowercase())),
+                    )])),
                     ..Default::default()
                 },
             ));
@@ -282,7 +290,12 @@ impl ChaosExperiments {
             let subnets: Vec<Value<String>> = props
                 .private_subnet_ids
                 .iter()
-                .map(|s| Value::sub_with("arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}", [("Subnet", s.clone())]))
+                .map(|s| {
+                    Value::sub_with(
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
+                        [("Subnet", s.clone())],
+                    )
+                })
                 .collect();
             let target = ExperimentTemplateTarget {
                 resource_type: "aws:ec2:subnet".into(),
@@ -294,34 +307,36 @@ impl ChaosExperiments {
                 }])),
                 ..Default::default()
             };
-            experiments.push(scope.add(
-                "AzNetworkDisruption",
-                ExperimentTemplate {
-                    description: format!(
-                        "Cut all traffic of the private subnets of the first availability zone for {}",
-                        props.disruption_duration
-                    )
-                    .into(),
-                    role_arn: role.attr_arn(),
-                    stop_conditions: stop_conditions.clone(),
-                    targets: BTreeMap::from([("Subnets".to_owned(), target)]),
-                    actions: Some(BTreeMap::from([(
-                        "DisruptConnectivity".to_owned(),
-                        ExperimentTemplateAction {
-                            action_id: "aws:network:disrupt-connectivity".into(),
-                            parameters: Some(BTreeMap::from([
-                                ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
-                                ("scope".to_owned(), Value::from("all")),
-                            ])),
-                            targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
-                            ..Default::default()
-                        },
-                    )])),
-                    log_configuration: Some(log_configuration.clone()),
-                    tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("az-network-disruption"))])),
-                    ..Default::default()
-                },
-            ));
+            experiments.push(
+                scope.add(
+                    "AzNetworkDisruption",
+                    ExperimentTemplate {
+                        description: format!(
+                            "Cut all traffic of the private subnets of the first availability zone for {}",
+                            props.disruption_duration
+                        )
+                        .into(),
+                        role_arn: role.attr_arn(),
+                        stop_conditions: stop_conditions.clone(),
+                        targets: BTreeMap::from([("Subnets".to_owned(), target)]),
+                        actions: Some(BTreeMap::from([(
+                            "DisruptConnectivity".to_owned(),
+                            ExperimentTemplateAction {
+                                action_id: "aws:network:disrupt-connectivity".into(),
+                                parameters: Some(BTreeMap::from([
+                                    ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
+                                    ("scope".to_owned(), Value::from("all")),
+                                ])),
+                                targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
+                                ..Default::default()
+                            },
+                        )])),
+                        log_configuration: Some(log_configuration.clone()),
+                        tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("az-network-disruption"))])),
+                        ..Default::default()
+                    },
+                ),
+            );
         }
         ChaosExperiments { role, logs, experiments }
     }

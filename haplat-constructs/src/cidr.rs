@@ -146,7 +146,10 @@ pub fn allocate(explicit: &[Option<&str>]) -> Result<Vec<Ipv4Cidr>, CidrProblems
         for j in 0..i {
             if let (Some(a), Some(b)) = (parsed[i], parsed[j]) {
                 if a.overlaps(&b) {
-                    problems.push((i, format!("VPC CIDR {a} overlaps {b} of another region; regional VPCs must be disjoint")));
+                    problems.push((
+                        i,
+                        format!("VPC CIDR {a} overlaps {b} of another region; regional VPCs must be disjoint"),
+                    ));
                 }
             }
         }

@@ -109,7 +109,9 @@ impl HostedZoneRef {
             id,
             HostedZone {
                 name: Some(format!("{domain}.").into()),
-                hosted_zone_config: Some(HostedZoneConfig { comment: Some(format!("{domain}, managed by haplat").into()) }),
+                hosted_zone_config: Some(HostedZoneConfig {
+                    comment: Some(format!("{domain}, managed by haplat").into()),
+                }),
                 ..Default::default()
             },
         );
@@ -221,7 +223,8 @@ impl FailoverDns {
                 stack.regions().join(", ")
             ));
         }
-        let primaries: Vec<&RegionalEndpoint> = props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
+        let primaries: Vec<&RegionalEndpoint> =
+            props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
         match primaries.len() {
             0 => scope.error(format!(
                 "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
@@ -253,7 +256,8 @@ impl FailoverDns {
                 }
             }
         }
-        if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode) {
+        if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode)
+        {
             scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
         }
         let origin = origin_name(&props.zone.name, &props.origin_label);
@@ -320,7 +324,9 @@ impl FailoverDns {
             let alarm = r.add(
                 "HealthAlarm",
                 Alarm {
-                    alarm_description: Some(format!("[critical] the API in {} fails its Route 53 health check", e.region).into()),
+                    alarm_description: Some(
+                        format!("[critical] the API in {} fails its Route 53 health check", e.region).into(),
+                    ),
                     namespace: Some("AWS/Route53".into()),
                     metric_name: Some("HealthCheckStatus".into()),
                     dimensions: Some(List::items(vec![Dimension { name: "HealthCheckId".into(), value: hc.ref_() }])),
@@ -360,7 +366,8 @@ impl FailoverDns {
             }
             let is_extra_secondary = matches!((&props.routing, props.mode), (Routing::ByMode, DrMode::ActivePassive))
                 && e.role == RegionRole::Secondary
-                && props.endpoints.iter().find(|x| x.role == RegionRole::Secondary).map(|x| &x.region) != Some(&e.region);
+                && props.endpoints.iter().find(|x| x.role == RegionRole::Secondary).map(|x| &x.region)
+                    != Some(&e.region);
             if !is_extra_secondary {
                 records.push(r.add("Routed", routed));
             }
@@ -382,7 +389,11 @@ impl FailoverDns {
                 if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
                     scope.error(format!("{name} is not in the zone {}", props.zone.name));
                 }
-                let label = if name == &props.zone.name { "Apex".to_owned() } else { pascal(name.trim_end_matches(&props.zone.name)) };
+                let label = if name == &props.zone.name {
+                    "Apex".to_owned()
+                } else {
+                    pascal(name.trim_end_matches(&props.zone.name))
+                };
                 for ty in ["A", "AAAA"] {
                     records.push(scope.add(
                         &format!("{label}{ty}"),

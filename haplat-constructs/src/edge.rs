@@ -68,21 +68,22 @@ use haplat_core::resources::certificatemanager::certificate::{Certificate, Domai
 use haplat_core::resources::cloudfront::distribution::{
     CacheBehavior, CustomOriginConfig, DefaultCacheBehavior, Distribution, DistributionConfig, HttpVersion, Logging,
     MinimumProtocolVersion, Origin, OriginCustomHeader, OriginGroup, OriginGroupFailoverCriteria, OriginGroupMember,
-    OriginGroupMembers, OriginGroups, PriceClass, SslSupportMethod, StatusCodes, ViewerCertificate, ViewerProtocolPolicy,
+    OriginGroupMembers, OriginGroups, PriceClass, SslSupportMethod, StatusCodes, ViewerCertificate,
+    ViewerProtocolPolicy,
 };
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::s3::bucket::{
-    Bucket, BucketEncryption, LifecycleConfiguration, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
-    Rule as LifecycleRule, RuleStatus, ServerSideEncryptionByDefault, ServerSideEncryptionRule, SseAlgorithm, ObjectOwnership,
-    VersioningConfiguration, VersioningConfigurationStatus,
+    Bucket, BucketEncryption, LifecycleConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
+    PublicAccessBlockConfiguration, Rule as LifecycleRule, RuleStatus, ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule, SseAlgorithm, VersioningConfiguration, VersioningConfigurationStatus,
 };
 use haplat_core::resources::s3::bucket_policy::BucketPolicy;
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, ReplicaRegion, Secret};
 use haplat_core::resources::shield::protection::Protection;
 use haplat_core::resources::wafv2::logging_configuration::LoggingConfiguration;
 use haplat_core::resources::wafv2::web_acl::{
-    AggregateKeyType, AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, OverrideAction, RateBasedStatement,
-    Rule, RuleAction, Scope as WafScope, Statement, VisibilityConfig, WebAcl,
+    AggregateKeyType, AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, OverrideAction,
+    RateBasedStatement, Rule, RuleAction, Scope as WafScope, Statement, VisibilityConfig, WebAcl,
 };
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
@@ -152,7 +153,9 @@ impl OriginSecret {
         let stack = scope.stack();
         let scope = scope.child(id);
         if stack.regions().len() != 1 {
-            scope.error("the origin secret is replicated by Secrets Manager; put it in a single-region stack, not a stack set");
+            scope.error(
+                "the origin secret is replicated by Secrets Manager; put it in a single-region stack, not a stack set",
+            );
         }
         let home = stack.regions().first().cloned().unwrap_or_default();
         if let Some(why) = SecretRef::new(&props.name).name_problem() {
@@ -325,7 +328,10 @@ impl EdgeDistribution {
             if let Some(why) = domain_problem(name) {
                 scope.error(why);
             } else if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
-                scope.error(format!("{name} is not in the zone {}, so its certificate cannot be validated there", props.zone.name));
+                scope.error(format!(
+                    "{name} is not in the zone {}, so its certificate cannot be validated there",
+                    props.zone.name
+                ));
             }
         }
         if !(100..=2_000_000_000).contains(&props.rate_limit) {
@@ -408,7 +414,8 @@ impl EdgeDistribution {
                 ..Default::default()
             },
         );
-        let log_key = KmsKey::new(&scope, "LogKey", "Encrypts the WAF logs of the distribution", &[KeyUser::CloudWatchLogs]);
+        let log_key =
+            KmsKey::new(&scope, "LogKey", "Encrypts the WAF logs of the distribution", &[KeyUser::CloudWatchLogs]);
         let waf_logs = log_group(
             &scope,
             "WafLogs",
@@ -442,7 +449,9 @@ impl EdgeDistribution {
                     }]),
                 }),
                 ownership_controls: Some(OwnershipControls {
-                    rules: List::items(vec![OwnershipControlsRule { object_ownership: Some(ObjectOwnership::BucketOwnerPreferred.into()) }]),
+                    rules: List::items(vec![OwnershipControlsRule {
+                        object_ownership: Some(ObjectOwnership::BucketOwnerPreferred.into()),
+                    }]),
                 }),
                 public_access_block_configuration: Some(PublicAccessBlockConfiguration {
                     block_public_acls: Some(true.into()),
@@ -450,7 +459,9 @@ impl EdgeDistribution {
                     ignore_public_acls: Some(true.into()),
                     restrict_public_buckets: Some(true.into()),
                 }),
-                versioning_configuration: Some(VersioningConfiguration { status: VersioningConfigurationStatus::Enabled.into() }),
+                versioning_configuration: Some(VersioningConfiguration {
+                    status: VersioningConfigurationStatus::Enabled.into(),
+                }),
                 lifecycle_configuration: Some(LifecycleConfiguration {
                     rules: List::items(vec![LifecycleRule {
                         id: Some("ExpireAccessLogs".into()),

@@ -48,11 +48,10 @@ use std::collections::BTreeMap;
 
 use haplat_core::resources::dynamodb::global_table::{
     AttributeDefinition, AttributeType, BillingMode, CapacityAutoScalingSettings, GlobalSecondaryIndex,
-    GlobalTable as CfnGlobalTable, KeySchema, KeyType,
-    PointInTimeRecoverySpecification, Projection, ProjectionType, ReadProvisionedThroughputSettings,
-    ReplicaGlobalSecondaryIndexSpecification, ReplicaSpecification, ReplicaSseSpecification, SseSpecification, SseType,
-    StreamSpecification, StreamViewType, Tag, TargetTrackingScalingPolicyConfiguration, TimeToLiveSpecification,
-    WriteProvisionedThroughputSettings,
+    GlobalTable as CfnGlobalTable, KeySchema, KeyType, PointInTimeRecoverySpecification, Projection, ProjectionType,
+    ReadProvisionedThroughputSettings, ReplicaGlobalSecondaryIndexSpecification, ReplicaSpecification,
+    ReplicaSseSpecification, SseSpecification, SseType, StreamSpecification, StreamViewType, Tag,
+    TargetTrackingScalingPolicyConfiguration, TimeToLiveSpecification, WriteProvisionedThroughputSettings,
 };
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
@@ -270,7 +269,8 @@ impl GlobalTable {
             seen.push(r.clone());
         }
         if let Some(name) = &props.table_name {
-            let ok = (3..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            let ok =
+                (3..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
             if !ok {
                 scope.error(format!("table name {name:?}: use 3 to 255 of A-Z a-z 0-9 _ . -"));
             }
@@ -324,11 +324,16 @@ impl GlobalTable {
             Billing::OnDemand => None,
             Billing::Provisioned { read, write } => Some((read.clone(), write.clone())),
         };
-        let write_settings = |w: &Capacity| WriteProvisionedThroughputSettings { write_capacity_auto_scaling_settings: Some(w.settings()) };
-        let read_settings =
-            |r: &Capacity| ReadProvisionedThroughputSettings { read_capacity_auto_scaling_settings: Some(r.settings()), ..Default::default() };
+        let write_settings = |w: &Capacity| WriteProvisionedThroughputSettings {
+            write_capacity_auto_scaling_settings: Some(w.settings()),
+        };
+        let read_settings = |r: &Capacity| ReadProvisionedThroughputSettings {
+            read_capacity_auto_scaling_settings: Some(r.settings()),
+            ..Default::default()
+        };
 
-        let mut key_schema = vec![KeySchema { attribute_name: props.partition_key.name.clone().into(), key_type: KeyType::Hash.into() }];
+        let mut key_schema =
+            vec![KeySchema { attribute_name: props.partition_key.name.clone().into(), key_type: KeyType::Hash.into() }];
         if let Some(s) = &props.sort_key {
             key_schema.push(KeySchema { attribute_name: s.name.clone().into(), key_type: KeyType::Range.into() });
         }
@@ -345,7 +350,9 @@ impl GlobalTable {
                 }
                 let projection = match &ix.projection {
                     None => Projection { projection_type: Some(ProjectionType::All.into()), non_key_attributes: None },
-                    Some(a) if a.is_empty() => Projection { projection_type: Some(ProjectionType::KeysOnly.into()), non_key_attributes: None },
+                    Some(a) if a.is_empty() => {
+                        Projection { projection_type: Some(ProjectionType::KeysOnly.into()), non_key_attributes: None }
+                    }
                     Some(a) => Projection {
                         projection_type: Some(ProjectionType::Include.into()),
                         non_key_attributes: Some(List::items(a.iter().map(|s| Value::from(s.as_str())).collect())),
@@ -373,9 +380,9 @@ impl GlobalTable {
                 deletion_protection_enabled: Some(props.deletion_protection.into()),
                 sse_specification: match &props.encryption {
                     TableEncryption::AwsManagedKey => None,
-                    TableEncryption::CustomerManaged(keys) => keys
-                        .get(region)
-                        .map(|k| ReplicaSseSpecification { kms_master_key_id: k.clone() }),
+                    TableEncryption::CustomerManaged(keys) => {
+                        keys.get(region).map(|k| ReplicaSseSpecification { kms_master_key_id: k.clone() })
+                    }
                 },
                 read_provisioned_throughput_settings: provisioned.as_ref().map(|(r, _)| read_settings(r)),
                 global_secondary_indexes: match &provisioned {
@@ -404,7 +411,10 @@ impl GlobalTable {
                 attribute_definitions: Some(List::items(
                     attrs
                         .iter()
-                        .map(|a| AttributeDefinition { attribute_name: a.name.clone().into(), attribute_type: a.attribute_type().into() })
+                        .map(|a| AttributeDefinition {
+                            attribute_name: a.name.clone().into(),
+                            attribute_type: a.attribute_type().into(),
+                        })
                         .collect(),
                 )),
                 key_schema: Some(List::items(key_schema)),
@@ -414,12 +424,17 @@ impl GlobalTable {
                     Some(_) => BillingMode::Provisioned.into(),
                 }),
                 write_provisioned_throughput_settings: provisioned.as_ref().map(|(_, w)| write_settings(w)),
-                stream_specification: Some(StreamSpecification { stream_view_type: StreamViewType::NewAndOldImages.into() }),
-                sse_specification: Some(SseSpecification { sse_enabled: true.into(), sse_type: Some(SseType::Kms.into()) }),
-                time_to_live_specification: props.ttl_attribute.as_ref().map(|a| TimeToLiveSpecification {
-                    attribute_name: Some(a.into()),
-                    enabled: true.into(),
+                stream_specification: Some(StreamSpecification {
+                    stream_view_type: StreamViewType::NewAndOldImages.into(),
                 }),
+                sse_specification: Some(SseSpecification {
+                    sse_enabled: true.into(),
+                    sse_type: Some(SseType::Kms.into()),
+                }),
+                time_to_live_specification: props
+                    .ttl_attribute
+                    .as_ref()
+                    .map(|a| TimeToLiveSpecification { attribute_name: Some(a.into()), enabled: true.into() }),
                 replicas: List::items(replicas),
                 ..Default::default()
             },
@@ -443,7 +458,9 @@ impl GlobalTable {
     /// The ARN of one index in the region of the stack that uses it.
     pub fn index_arn(&self, index: &str) -> Value<String> {
         Value::sub_with(
-            format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{Table}}/index/{index}"),
+            format!(
+                "arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{Table}}/index/{index}"
+            ),
             [("Table", self.table_name())],
         )
     }

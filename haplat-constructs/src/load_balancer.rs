@@ -156,8 +156,13 @@ impl Alb {
                 ..Default::default()
             },
         );
-        let scheme = if props.internal { elb::load_balancer::Scheme::Internal } else { elb::load_balancer::Scheme::InternetFacing };
-        let attr = |k: &str, v: &str| elb::load_balancer::LoadBalancerAttribute { key: Some(k.into()), value: Some(v.into()) };
+        let scheme = if props.internal {
+            elb::load_balancer::Scheme::Internal
+        } else {
+            elb::load_balancer::Scheme::InternetFacing
+        };
+        let attr =
+            |k: &str, v: &str| elb::load_balancer::LoadBalancerAttribute { key: Some(k.into()), value: Some(v.into()) };
         let load_balancer = scope.add(
             "LoadBalancer",
             elb::LoadBalancer {

@@ -91,7 +91,11 @@ pub struct MetricRef {
 
 impl MetricRef {
     /// A metric with these dimensions.
-    pub fn new<N: Into<String>>(namespace: &str, name: &str, dimensions: impl IntoIterator<Item = (N, Value<String>)>) -> Self {
+    pub fn new<N: Into<String>>(
+        namespace: &str,
+        name: &str,
+        dimensions: impl IntoIterator<Item = (N, Value<String>)>,
+    ) -> Self {
         MetricRef {
             namespace: namespace.to_owned(),
             name: name.to_owned(),
@@ -225,7 +229,11 @@ pub struct TracingProps {
 impl TracingProps {
     /// Groups and sampling rules (1 a second, then 5 %) for these services, no insights.
     pub fn new<S: AsRef<str>>(services: &[S]) -> Self {
-        TracingProps { services: services.iter().map(|s| s.as_ref().to_owned()).collect(), sampling: Some(Sampling::default()), insights: false }
+        TracingProps {
+            services: services.iter().map(|s| s.as_ref().to_owned()).collect(),
+            sampling: Some(Sampling::default()),
+            insights: false,
+        }
     }
 }
 
@@ -396,10 +404,7 @@ fn service_alarms(
             &svc,
             AlarmSpec {
                 id: "ErrorRate".into(),
-                description: format!(
-                    "{}: more than {}% of responses are 5xx",
-                    s.name, th.error_rate_percent
-                ),
+                description: format!("{}: more than {}% of responses are 5xx", s.name, th.error_rate_percent),
                 severity: Severity::Critical,
                 metrics: vec![
                     errors.query("errors", "Sum", 60),
@@ -437,12 +442,20 @@ fn service_alarms(
         // with every deployment: watch both, or the alarm is blind after every other deploy.
         let (metrics, single) = match &s.alternate_target_group_full_name {
             Some(alt) => {
-                let alternate = MetricRef::new("AWS/ApplicationELB", "UnHealthyHostCount", [("TargetGroup", alt.clone()), lb.clone()]);
+                let alternate = MetricRef::new(
+                    "AWS/ApplicationELB",
+                    "UnHealthyHostCount",
+                    [("TargetGroup", alt.clone()), lb.clone()],
+                );
                 (
                     vec![
                         unhealthy.query("live", "Maximum", 60),
                         alternate.query("alternate", "Maximum", 60),
-                        expression("unhealthy", "FILL(live, 0) + FILL(alternate, 0)", "Unhealthy targets (both target groups)"),
+                        expression(
+                            "unhealthy",
+                            "FILL(live, 0) + FILL(alternate, 0)",
+                            "Unhealthy targets (both target groups)",
+                        ),
                     ],
                     None,
                 )
@@ -498,7 +511,11 @@ impl RegionalMonitoring {
         let key = KmsKey::new(&scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
         let topic = scope.add(
             "Topic",
-            Topic { display_name: Some("Platform alarms".into()), kms_master_key_id: Some(key.arn()), ..Default::default() },
+            Topic {
+                display_name: Some("Platform alarms".into()),
+                kms_master_key_id: Some(key.arn()),
+                ..Default::default()
+            },
         );
         for (i, email) in props.alarm_emails.iter().enumerate() {
             scope.add(
@@ -514,7 +531,8 @@ impl RegionalMonitoring {
         let th = &props.thresholds;
         let stack = scope.stack();
         let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
-        let mut add = |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| alarms.add(scope, spec, condition);
+        let mut add =
+            |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| alarms.add(scope, spec, condition);
 
         let mut widgets = Vec::new();
         let mut vars: Vec<(String, Value<String>)> = Vec::new();
@@ -575,7 +593,14 @@ impl RegionalMonitoring {
                     },
                     Some(cond),
                 );
-                lines.push(serde_json::json!(["AWS/DynamoDB", "ReplicationLatency", "TableName", tv, "ReceivingRegion", peer]));
+                lines.push(serde_json::json!([
+                    "AWS/DynamoDB",
+                    "ReplicationLatency",
+                    "TableName",
+                    tv,
+                    "ReceivingRegion",
+                    peer
+                ]));
             }
             widgets.push(widget(
                 &format!("{}: throttled events", table.name),
@@ -609,15 +634,34 @@ impl RegionalMonitoring {
     /// the monitoring stack is the API's, which the service stacks read (network, cluster, load
     /// balancer), so the service stacks read the topic and hold their own alarms, never the
     /// other way round (which would be a reference cycle).
-    pub fn watch_services(&self, scope: &Scope, id: &str, services: &[ServiceMetrics], tracing_props: &TracingProps) -> ServiceMonitoring {
+    pub fn watch_services(
+        &self,
+        scope: &Scope,
+        id: &str,
+        services: &[ServiceMetrics],
+        tracing_props: &TracingProps,
+    ) -> ServiceMonitoring {
         let scope = scope.child(id);
         let mut alarms = Alarms { topic: self.topic.ref_(), critical: Vec::new(), warning: Vec::new() };
         let mut widgets = Vec::new();
         let mut vars = Vec::new();
-        service_alarms(&scope, &self.thresholds, services, &mut |sc: &Scope, spec: AlarmSpec<'_>, c: Option<String>| alarms.add(sc, spec, c), &mut widgets, &mut vars);
+        service_alarms(
+            &scope,
+            &self.thresholds,
+            services,
+            &mut |sc: &Scope, spec: AlarmSpec<'_>, c: Option<String>| alarms.add(sc, spec, c),
+            &mut widgets,
+            &mut vars,
+        );
         let dashboard = dashboard(&scope, widgets, vars);
         let (trace_groups, sampling_rules) = tracing(&scope, tracing_props);
-        ServiceMonitoring { critical_alarms: alarms.critical, warning_alarms: alarms.warning, dashboard, trace_groups, sampling_rules }
+        ServiceMonitoring {
+            critical_alarms: alarms.critical,
+            warning_alarms: alarms.warning,
+            dashboard,
+            trace_groups,
+            sampling_rules,
+        }
     }
 
     /// The topic's ARN, for other alarms of the same stack.
@@ -632,7 +676,11 @@ impl RegionalMonitoring {
 }
 
 /// The dashboard of `widgets` (laid out two a row) as `scope/Dashboard`.
-fn dashboard(scope: &Scope, mut widgets: Vec<serde_json::Value>, vars: Vec<(String, Value<String>)>) -> Handle<Dashboard> {
+fn dashboard(
+    scope: &Scope,
+    mut widgets: Vec<serde_json::Value>,
+    vars: Vec<(String, Value<String>)>,
+) -> Handle<Dashboard> {
     if widgets.is_empty() {
         widgets.push(serde_json::json!({
             "type": "text", "x": 0, "y": 0, "width": 24, "height": 2,
@@ -646,13 +694,7 @@ fn dashboard(scope: &Scope, mut widgets: Vec<serde_json::Value>, vars: Vec<(Stri
     let body = serde_json::json!({ "widgets": widgets }).to_string();
     // Nothing to substitute (only the placeholder text widget): a plain string, as cfn-lint asks.
     let body = if vars.is_empty() && !body.contains("${") { Value::from(body) } else { Value::sub_with(body, vars) };
-    scope.add(
-        "Dashboard",
-        Dashboard {
-            dashboard_body: body,
-            ..Default::default()
-        },
-    )
+    scope.add("Dashboard", Dashboard { dashboard_body: body, ..Default::default() })
 }
 
 /// The X-Ray groups and sampling rules of [`TracingProps`], under `scope/Tracing`.
@@ -679,7 +721,9 @@ fn tracing(scope: &Scope, props: &TracingProps) -> (Vec<Handle<Group>>, Vec<Hand
         }
         seen.push(service.clone());
         if service.contains('"') {
-            scope.error(format!("traced service name {service:?} cannot contain a double quote (it goes into an X-Ray filter)"));
+            scope.error(format!(
+                "traced service name {service:?} cannot contain a double quote (it goes into an X-Ray filter)"
+            ));
         }
         let name = xray_name(&stack, service);
         let id = pascal(service);

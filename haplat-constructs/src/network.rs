@@ -146,7 +146,8 @@ impl Network {
             },
         );
 
-        let blocks: List<Value<String>> = List::cidr(props.cidr.clone(), ((2 * azs) as i64).into(), props.subnet_bits.clone());
+        let blocks: List<Value<String>> =
+            List::cidr(props.cidr.clone(), ((2 * azs) as i64).into(), props.subnet_bits.clone());
         let az = |i: usize| Value::<String>::select(i as i64, List::get_azs(""));
         let block = |i: usize| Value::<String>::select(i as i64, blocks.clone());
 
@@ -193,7 +194,8 @@ impl Network {
                 },
             );
             if i == 0 || props.nat == NatMode::PerAz {
-                let eip = scope.add(&format!("NatEip{n}"), ec2::Eip { domain: Some("vpc".into()), ..Default::default() });
+                let eip =
+                    scope.add(&format!("NatEip{n}"), ec2::Eip { domain: Some("vpc".into()), ..Default::default() });
                 scope.options(eip).depends_on(attachment);
                 let nat = scope.add(
                     &format!("NatGateway{n}"),
@@ -205,7 +207,8 @@ impl Network {
                 );
                 nat_gateways.push(nat);
             }
-            let rt = scope.add(&format!("PrivateRouteTable{n}"), ec2::RouteTable { vpc_id: vpc.ref_(), ..Default::default() });
+            let rt = scope
+                .add(&format!("PrivateRouteTable{n}"), ec2::RouteTable { vpc_id: vpc.ref_(), ..Default::default() });
             let nat = nat_gateways[if props.nat == NatMode::PerAz { i } else { 0 }];
             scope.add(
                 &format!("PrivateDefaultRoute{n}"),

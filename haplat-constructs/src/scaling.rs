@@ -92,7 +92,12 @@ pub struct ScalingTarget {
 }
 
 /// The scalable target of an ECS service and its policies, under `parent/id`.
-pub fn autoscale(parent: &Scope, id: &str, target: &ScalingTarget, scaling: &Scaling) -> Handle<scalable_target::ScalableTarget> {
+pub fn autoscale(
+    parent: &Scope,
+    id: &str,
+    target: &ScalingTarget,
+    scaling: &Scaling,
+) -> Handle<scalable_target::ScalableTarget> {
     let scope = parent.child(id);
     for (what, v) in [("cpu_target", scaling.cpu_target), ("memory_target", scaling.memory_target)] {
         if !(1.0..=100.0).contains(&v) {
@@ -113,35 +118,46 @@ pub fn autoscale(parent: &Scope, id: &str, target: &ScalingTarget, scaling: &Sca
             ..Default::default()
         },
     );
-    let tracking = |name: &str, metric: scaling_policy::PredefinedMetricType, value: f64, label: Option<Value<String>>| {
-        scope.add(
-            name,
-            scaling_policy::ScalingPolicy {
-                policy_name: Value::sub(format!("${{AWS::StackName}}-{}-{name}", scope.path().replace('/', "-"))),
-                policy_type: scaling_policy::PolicyType::TargetTrackingScaling.into(),
-                scaling_target_id: Some(st.ref_()),
-                target_tracking_scaling_policy_configuration: Some(scaling_policy::TargetTrackingScalingPolicyConfiguration {
-                    target_value: value.into(),
-                    scale_in_cooldown: Some(scaling.scale_in_cooldown.into()),
-                    scale_out_cooldown: Some(scaling.scale_out_cooldown.into()),
-                    predefined_metric_specification: Some(scaling_policy::PredefinedMetricSpecification {
-                        predefined_metric_type: metric.into(),
-                        resource_label: label,
-                    }),
+    let tracking =
+        |name: &str, metric: scaling_policy::PredefinedMetricType, value: f64, label: Option<Value<String>>| {
+            scope.add(
+                name,
+                scaling_policy::ScalingPolicy {
+                    policy_name: Value::sub(format!("${{AWS::StackName}}-{}-{name}", scope.path().replace('/', "-"))),
+                    policy_type: scaling_policy::PolicyType::TargetTrackingScaling.into(),
+                    scaling_target_id: Some(st.ref_()),
+                    target_tracking_scaling_policy_configuration: Some(
+                        scaling_policy::TargetTrackingScalingPolicyConfiguration {
+                            target_value: value.into(),
+                            scale_in_cooldown: Some(scaling.scale_in_cooldown.into()),
+                            scale_out_cooldown: Some(scaling.scale_out_cooldown.into()),
+                            predefined_metric_specification: Some(scaling_policy::PredefinedMetricSpecification {
+                                predefined_metric_type: metric.into(),
+                                resource_label: label,
+                            }),
+                            ..Default::default()
+                        },
+                    ),
                     ..Default::default()
-                }),
-                ..Default::default()
-            },
-        );
-    };
+                },
+            );
+        };
     tracking("Cpu", scaling_policy::PredefinedMetricType::EcsServiceAverageCpuUtilization, scaling.cpu_target, None);
-    tracking("Memory", scaling_policy::PredefinedMetricType::EcsServiceAverageMemoryUtilization, scaling.memory_target, None);
+    tracking(
+        "Memory",
+        scaling_policy::PredefinedMetricType::EcsServiceAverageMemoryUtilization,
+        scaling.memory_target,
+        None,
+    );
     if let (Some(rpt), Some(label)) = (scaling.requests_per_target, &target.request_label) {
         tracking("Requests", scaling_policy::PredefinedMetricType::AlbRequestCountPerTarget, rpt, Some(label.clone()));
     }
     if let Some(step) = &scaling.step {
         if !["Average", "Maximum", "Minimum", "SampleCount", "Sum"].contains(&step.statistic.as_str()) {
-            scope.error(format!("statistic {:?} of step scaling; use Average, Maximum, Minimum, SampleCount or Sum", step.statistic));
+            scope.error(format!(
+                "statistic {:?} of step scaling; use Average, Maximum, Minimum, SampleCount or Sum",
+                step.statistic
+            ));
         }
         if step.steps.is_empty() {
             scope.error(format!("step scaling on {}/{} has no steps", step.namespace, step.metric_name));
@@ -174,7 +190,9 @@ pub fn autoscale(parent: &Scope, id: &str, target: &ScalingTarget, scaling: &Sca
         scope.add(
             "StepAlarm",
             cloudwatch::Alarm {
-                alarm_description: Some(format!("Scales {} out on {}/{}", parent.path(), step.namespace, step.metric_name).into()),
+                alarm_description: Some(
+                    format!("Scales {} out on {}/{}", parent.path(), step.namespace, step.metric_name).into(),
+                ),
                 namespace: Some(step.namespace.clone().into()),
                 metric_name: Some(step.metric_name.clone().into()),
                 dimensions: Some(List::items(

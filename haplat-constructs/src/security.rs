@@ -38,7 +38,10 @@ pub struct Permission {
 
 impl Permission {
     /// A permission of these actions on these resources (actions are sorted and deduplicated).
-    pub fn new<A: Into<String>>(actions: impl IntoIterator<Item = A>, resources: impl IntoIterator<Item = Value<String>>) -> Self {
+    pub fn new<A: Into<String>>(
+        actions: impl IntoIterator<Item = A>,
+        resources: impl IntoIterator<Item = Value<String>>,
+    ) -> Self {
         let mut actions: Vec<String> = actions.into_iter().map(Into::into).collect();
         actions.sort();
         actions.dedup();
@@ -79,7 +82,10 @@ impl Permission {
         }
         for r in &self.resources {
             if matches!(r.expr(), Expr::String(s) if s == "*") {
-                out.push(format!("permission {} is on every resource (\"*\"); name the resources", self.actions.join(", ")));
+                out.push(format!(
+                    "permission {} is on every resource (\"*\"); name the resources",
+                    self.actions.join(", ")
+                ));
             }
         }
         out
@@ -153,7 +159,10 @@ impl Grantable for SecretRef {
         Permission::new(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [self.arn()])
     }
     fn read_write(&self) -> Permission {
-        self.read().and(Permission::new(["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"], [self.arn()]))
+        self.read().and(Permission::new(
+            ["secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"],
+            [self.arn()],
+        ))
     }
 }
 
@@ -330,6 +339,9 @@ impl Grantable for KmsKey {
         Permission::new(["kms:Decrypt", "kms:DescribeKey"], [self.arn()])
     }
     fn read_write(&self) -> Permission {
-        self.read().and(Permission::new(["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"], [self.arn()]))
+        self.read().and(Permission::new(
+            ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
+            [self.arn()],
+        ))
     }
 }

@@ -38,7 +38,9 @@ use crate::load_balancer::{Alb, RouteProps};
 use crate::network::Network;
 use crate::platform::ServiceMetrics;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
-use crate::security::{Grantable, Grantee, KmsKey, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
+use crate::security::{
+    Grantable, Grantee, KmsKey, Permission, SecretRef, policy_document, trust_policy, unscoped_statement,
+};
 
 /// The Fargate task sizes: CPU units and the memory (MiB) each allows, as
 /// `(cpu, first, last, step)`.
@@ -323,12 +325,16 @@ impl Service {
         match props.deployment {
             Deployment::Canary { percent, bake_minutes } => {
                 if !(0.1..=100.0).contains(&percent) || !(0..=1440).contains(&bake_minutes) {
-                    scope.error(format!("canary of {percent} % for {bake_minutes} min; use 0.1 to 100 % and 0 to 1440 min"));
+                    scope.error(format!(
+                        "canary of {percent} % for {bake_minutes} min; use 0.1 to 100 % and 0 to 1440 min"
+                    ));
                 }
             }
             Deployment::Linear { step_percent, step_minutes } => {
                 if !(3.0..=100.0).contains(&step_percent) || !(0..=1440).contains(&step_minutes) {
-                    scope.error(format!("linear steps of {step_percent} % every {step_minutes} min; use 3 to 100 % and 0 to 1440 min"));
+                    scope.error(format!(
+                        "linear steps of {step_percent} % every {step_minutes} min; use 3 to 100 % and 0 to 1440 min"
+                    ));
                 }
             }
             Deployment::Rolling => {}
@@ -348,7 +354,8 @@ impl Service {
 
         // Execution role: pull exactly this image's repository, write to exactly this log group,
         // read exactly these secrets.
-        let mut exec_statements = vec![statement(&["logs:CreateLogStream", "logs:PutLogEvents"], vec![log_group.attr_arn()])];
+        let mut exec_statements =
+            vec![statement(&["logs:CreateLogStream", "logs:PutLogEvents"], vec![log_group.attr_arn()])];
         if let Some(repo) = ecr_repository_arn(&props.image) {
             exec_statements.push(unscoped_statement(&["ecr:GetAuthorizationToken"]));
             exec_statements.push(statement(
@@ -394,17 +401,27 @@ impl Service {
             o.insert("awslogs-group".to_owned(), log_group.ref_());
             o.insert("awslogs-region".to_owned(), haplat_core::Pseudo::Region.value());
             o.insert("awslogs-stream-prefix".to_owned(), Value::from(prefix));
-            ecs::task_definition::LogConfiguration { log_driver: "awslogs".into(), options: Some(o), ..Default::default() }
+            ecs::task_definition::LogConfiguration {
+                log_driver: "awslogs".into(),
+                options: Some(o),
+                ..Default::default()
+            }
         };
         let mut environment: Vec<ecs::task_definition::KeyValuePair> = props
             .environment
             .iter()
-            .map(|(k, v)| ecs::task_definition::KeyValuePair { name: Some(k.clone().into()), value: Some(v.clone().into()) })
+            .map(|(k, v)| ecs::task_definition::KeyValuePair {
+                name: Some(k.clone().into()),
+                value: Some(v.clone().into()),
+            })
             .collect();
         if props.xray {
-            for (k, v) in [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())] {
+            for (k, v) in
+                [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())]
+            {
                 if !props.environment.contains_key(k) {
-                    environment.push(ecs::task_definition::KeyValuePair { name: Some(k.into()), value: Some(v.into()) });
+                    environment
+                        .push(ecs::task_definition::KeyValuePair { name: Some(k.into()), value: Some(v.into()) });
                 }
             }
             environment.sort_by_key(|kv| format!("{:?}", kv.name));
@@ -424,7 +441,10 @@ impl Service {
                     props
                         .secrets
                         .iter()
-                        .map(|(k, s)| ecs::task_definition::Secret { name: k.clone().into(), value_from: s.name.clone().into() })
+                        .map(|(k, s)| ecs::task_definition::Secret {
+                            name: k.clone().into(),
+                            value_from: s.name.clone().into(),
+                        })
                         .collect(),
                 )
             }),
@@ -460,7 +480,9 @@ impl Service {
                 cpu: Some(props.cpu.to_string().into()),
                 memory: Some(props.memory.to_string().into()),
                 network_mode: Some(ecs::task_definition::NetworkMode::Awsvpc.into()),
-                requires_compatibilities: Some(List::items(vec![ecs::task_definition::RequiresCompatibilities::Fargate.into()])),
+                requires_compatibilities: Some(List::items(vec![
+                    ecs::task_definition::RequiresCompatibilities::Fargate.into(),
+                ])),
                 runtime_platform: Some(ecs::task_definition::RuntimePlatform {
                     cpu_architecture: Some(ecs::task_definition::CpuArchitecture::X8664.into()),
                     operating_system_family: Some(ecs::task_definition::OperatingSystemFamily::Linux.into()),
@@ -526,7 +548,10 @@ impl Service {
                     health_check_timeout_seconds: Some(5.into()),
                     healthy_threshold_count: Some(2.into()),
                     unhealthy_threshold_count: Some(3.into()),
-                    matcher: Some(elb::target_group::Matcher { http_code: Some("200-399".into()), ..Default::default() }),
+                    matcher: Some(elb::target_group::Matcher {
+                        http_code: Some("200-399".into()),
+                        ..Default::default()
+                    }),
                     target_group_attributes: Some(List::items(vec![elb::target_group::TargetGroupAttribute {
                         key: Some("deregistration_delay.timeout_seconds".into()),
                         value: Some("30".into()),
@@ -541,8 +566,11 @@ impl Service {
         if let Some(a) = alt {
             weighted.push((a.ref_(), 0));
         }
-        let route =
-            RouteProps { listener_port: props.listener_port, path_patterns: props.path_patterns.clone(), target_groups: weighted };
+        let route = RouteProps {
+            listener_port: props.listener_port,
+            path_patterns: props.path_patterns.clone(),
+            target_groups: weighted,
+        };
         let rule = if own_stack {
             env.alb.add_route_at(&scope, &format!("AlbRule{}", props.listener_port), &props.name, route)
         } else {
@@ -562,7 +590,9 @@ impl Service {
                         type_: sd::service::DnsRecordType::A.into(),
                     }]),
                 }),
-                health_check_custom_config: Some(sd::service::HealthCheckCustomConfig { failure_threshold: Some(1.into()) }),
+                health_check_custom_config: Some(sd::service::HealthCheckCustomConfig {
+                    failure_threshold: Some(1.into()),
+                }),
                 ..Default::default()
             },
         );
@@ -572,19 +602,26 @@ impl Service {
             scope.add(
                 id,
                 cloudwatch::Alarm {
-                    alarm_description: Some(format!("{}: target 5xx during a deployment rolls it back", props.name).into()),
+                    alarm_description: Some(
+                        format!("{}: target 5xx during a deployment rolls it back", props.name).into(),
+                    ),
                     namespace: Some("AWS/ApplicationELB".into()),
                     metric_name: Some("HTTPCode_Target_5XX_Count".into()),
                     dimensions: Some(List::items(vec![
                         cloudwatch::alarm::Dimension { name: "LoadBalancer".into(), value: alb_full_name.clone() },
-                        cloudwatch::alarm::Dimension { name: "TargetGroup".into(), value: tg.attr_target_group_full_name() },
+                        cloudwatch::alarm::Dimension {
+                            name: "TargetGroup".into(),
+                            value: tg.attr_target_group_full_name(),
+                        },
                     ])),
                     statistic: Some(cloudwatch::alarm::Statistic::Sum.into()),
                     period: Some(60.into()),
                     evaluation_periods: Some(2.into()),
                     datapoints_to_alarm: Some(2.into()),
                     threshold: Some(5.into()),
-                    comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into()),
+                    comparison_operator: Some(
+                        cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into(),
+                    ),
                     treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching.into()),
                     ..Default::default()
                 },
@@ -675,7 +712,9 @@ impl Service {
                 launch_type: Some(ecs::service::LaunchType::Fargate.into()),
                 platform_version: Some("LATEST".into()),
                 desired_count: Some(env.desired.clone()),
-                deployment_controller: Some(ecs::service::DeploymentController { type_: Some(ecs::service::Type::Ecs.into()) }),
+                deployment_controller: Some(ecs::service::DeploymentController {
+                    type_: Some(ecs::service::Type::Ecs.into()),
+                }),
                 deployment_configuration: Some(deployment),
                 health_check_grace_period_seconds: Some(60.into()),
                 enable_ecs_managed_tags: Some(true.into()),
@@ -707,10 +746,8 @@ impl Service {
             scope.options(service).depends_on(rule);
         }
 
-        let request_label = Value::sub_with(
-            "${Lb}/${Tg}",
-            [("Lb", alb_full_name.clone()), ("Tg", tg.attr_target_group_full_name())],
-        );
+        let request_label =
+            Value::sub_with("${Lb}/${Tg}", [("Lb", alb_full_name.clone()), ("Tg", tg.attr_target_group_full_name())]);
         autoscale(
             &scope,
             "Scaling",
@@ -793,7 +830,10 @@ impl Service {
         let statements = self.statements.borrow().clone();
         self.scope.update(self.task_role, |r| {
             r.policies = (!statements.is_empty()).then(|| {
-                List::items(vec![iam::role::Policy { policy_name: "task".into(), policy_document: policy_document(statements) }])
+                List::items(vec![iam::role::Policy {
+                    policy_name: "task".into(),
+                    policy_document: policy_document(statements),
+                }])
             });
         });
     }

@@ -30,7 +30,9 @@ use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
 use haplat_core::resources::iam::role::{Policy, Role};
-use haplat_core::resources::lambda::function::{Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig};
+use haplat_core::resources::lambda::function::{
+    Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
+};
 use haplat_core::resources::lambda::permission::Permission as LambdaPermission;
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
@@ -135,7 +137,10 @@ impl WebSocketApi {
         let scope = scope.child(id);
         if let LambdaCode::Inline(src) = &props.code {
             if src.len() > 4096 {
-                scope.error(format!("inline code is {} bytes; Lambda takes at most 4096 inline: use LambdaCode::S3", src.len()));
+                scope.error(format!(
+                    "inline code is {} bytes; Lambda takes at most 4096 inline: use LambdaCode::S3",
+                    src.len()
+                ));
             }
         }
         if !(128..=10240).contains(&props.memory_mb) {
@@ -144,7 +149,9 @@ impl WebSocketApi {
         if !(1..=29).contains(&props.timeout_seconds) {
             scope.error(format!("timeout {} s: API Gateway waits at most 29 s", props.timeout_seconds));
         }
-        if props.stage_name.is_empty() || !props.stage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+        if props.stage_name.is_empty()
+            || !props.stage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+        {
             scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
         }
         check_retention(&scope, props.log_retention_days);
@@ -253,7 +260,9 @@ impl WebSocketApi {
             },
         );
         let mut routes = Vec::new();
-        for (rid, key) in [("ConnectRoute", "$connect"), ("DisconnectRoute", "$disconnect"), ("DefaultRoute", "$default")] {
+        for (rid, key) in
+            [("ConnectRoute", "$connect"), ("DisconnectRoute", "$disconnect"), ("DefaultRoute", "$default")]
+        {
             routes.push(scope.add(
                 rid,
                 Route {

@@ -260,7 +260,13 @@ impl App {
     /// environment in it (`shop-prod`).
     pub fn new(name: impl Into<String>) -> App {
         let name = name.into();
-        let tree = Tree { name: name.clone(), nodes: Vec::new(), stacks: Vec::new(), app_tags: BTreeMap::new(), errors: Vec::new() };
+        let tree = Tree {
+            name: name.clone(),
+            nodes: Vec::new(),
+            stacks: Vec::new(),
+            app_tags: BTreeMap::new(),
+            errors: Vec::new(),
+        };
         let app = App { tree: Rc::new(RefCell::new(tree)) };
         if let Err(why) = crate::validate::check_stack_name(&name) {
             app.tree.borrow_mut().errors.push(Error::InvalidAppName { name, why });
@@ -341,7 +347,8 @@ impl App {
     /// `haplat.out`), prints a one-line summary or every error on stderr, and returns the exit
     /// code (`0` written, `1` invalid app, `2` could not write).
     pub fn run(&self) -> std::process::ExitCode {
-        let dir = std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
+        let dir =
+            std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
         match self.synth_to(&dir) {
             Ok(a) => {
                 let resources: usize = a.manifest.stacks.iter().map(|s| s.resources.len()).sum();
@@ -545,7 +552,8 @@ impl Stack {
         key: &str,
         values: impl IntoIterator<Item = (K, V)>,
     ) -> Value<String> {
-        let values: BTreeMap<String, Expr> = values.into_iter().map(|(r, v)| (r.as_ref().to_owned(), v.into())).collect();
+        let values: BTreeMap<String, Expr> =
+            values.into_iter().map(|(r, v)| (r.as_ref().to_owned(), v.into())).collect();
         let regions = self.regions();
         let missing: Vec<&String> = regions.iter().filter(|r| !values.contains_key(*r)).collect();
         if !missing.is_empty() {
@@ -598,7 +606,10 @@ impl Options {
         let path = t.path(self.node);
         match &mut t.nodes[self.node.index()].kind {
             NodeKind::Resource(_, o) => f(o),
-            _ => t.errors.push(Error::Construct { path, message: "resource options set on a node that is not a resource".into() }),
+            _ => t.errors.push(Error::Construct {
+                path,
+                message: "resource options set on a node that is not a resource".into(),
+            }),
         }
         self
     }

@@ -302,10 +302,7 @@ impl<'a> Validator<'a> {
     pub fn one_of(&mut self, names: &[&str], set: &[bool], optional: bool) {
         let n = set.iter().filter(|s| **s).count();
         if n > 1 || (n == 0 && !optional) {
-            self.problem(format!(
-                "exactly one of {} must be set ({n} are)",
-                names.join(", ")
-            ));
+            self.problem(format!("exactly one of {} must be set ({n} are)", names.join(", ")));
         }
     }
 }

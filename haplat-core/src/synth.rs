@@ -118,11 +118,14 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
                 if out.outputs.contains_key(&name) {
                     errors.push(Error::Reference {
                         path: e.source,
-                        message: format!("the output {name} it needs clashes with an output of the same name in the stack"),
+                        message: format!(
+                            "the output {name} it needs clashes with an output of the same name in the stack"
+                        ),
                     });
                     continue;
                 }
-                out.outputs.insert(name, json!({ "Value": e.value, "Description": format!("haplat binding: {}", e.source) }));
+                out.outputs
+                    .insert(name, json!({ "Value": e.value, "Description": format!("haplat binding: {}", e.source) }));
             }
         }
         check_internal_cycles(out, &mut errors);
@@ -149,7 +152,12 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         ];
         for (name, section, limit) in sections {
             if section.len() > limit {
-                errors.push(Error::Limit { stack: out.id.clone(), what: section_what(name), actual: section.len(), limit });
+                errors.push(Error::Limit {
+                    stack: out.id.clone(),
+                    what: section_what(name),
+                    actual: section.len(),
+                    limit,
+                });
             }
             if !section.is_empty() {
                 doc.insert(name.into(), Json::Object(section));
@@ -158,7 +166,12 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         let mut text = serde_json::to_string_pretty(&Json::Object(doc)).expect("templates serialize");
         text.push('\n');
         if text.len() > limits::TEMPLATE_BYTES {
-            errors.push(Error::Limit { stack: out.id.clone(), what: "the template's size in bytes", actual: text.len(), limit: limits::TEMPLATE_BYTES });
+            errors.push(Error::Limit {
+                stack: out.id.clone(),
+                what: "the template's size in bytes",
+                actual: text.len(),
+                limit: limits::TEMPLATE_BYTES,
+            });
         }
         let file = format!("{}.template.json", out.name);
         let mut capabilities = BTreeSet::new();
@@ -242,7 +255,10 @@ fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
             });
         }
         if data.regions.is_empty() {
-            errors.push(Error::Region { stack: id.clone(), message: "no regions: a stack set needs at least one".into() });
+            errors.push(Error::Region {
+                stack: id.clone(),
+                message: "no regions: a stack set needs at least one".into(),
+            });
         }
         let mut seen = BTreeSet::new();
         for r in &data.regions {
@@ -255,7 +271,8 @@ fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
         }
     }
     for (i, n) in t.nodes.iter().enumerate() {
-        let keys = if i == 0 || n.parent.is_some() || t.stacks.contains(&NodeId(i as u32)) { &n.tags } else { continue };
+        let keys =
+            if i == 0 || n.parent.is_some() || t.stacks.contains(&NodeId(i as u32)) { &n.tags } else { continue };
         for (k, v) in keys {
             if let Err(why) = validate::check_tag(k, v) {
                 errors.push(Error::Tag { path: t.path(NodeId(i as u32)), key: k.clone(), why });
@@ -338,7 +355,8 @@ fn render_stack(
     let mut nodes = Vec::new();
     collect(t, stack, &mut nodes);
     // Names a hand-written Ref may use in this stack.
-    let local_names: BTreeSet<&str> = nodes.iter().filter_map(|n| placed.get(n)).map(|p| p.logical_id.as_str()).collect();
+    let local_names: BTreeSet<&str> =
+        nodes.iter().filter_map(|n| placed.get(n)).map(|p| p.logical_id.as_str()).collect();
     let ctx = Ctx { t, stack, placed, local_names: &local_names };
 
     for &node in &nodes {
@@ -357,7 +375,12 @@ fn render_stack(
                 let mut problems = Vec::new();
                 r.validate(&mut Validator::new(&mut problems));
                 for (property, message) in problems {
-                    errors.push(Error::Property { path: p.path.clone(), type_name: r.type_name().into(), property, message });
+                    errors.push(Error::Property {
+                        path: p.path.clone(),
+                        type_name: r.type_name().into(),
+                        property,
+                        message,
+                    });
                 }
                 let mut needs = BTreeSet::new();
                 let props_json = ctx.render(&Expr::Map(props), &p.path, &mut out, exports, &mut needs, errors);
@@ -365,7 +388,12 @@ fn render_stack(
                 res.insert("Type".into(), json!(r.type_name()));
                 if let Some(c) = &opts.condition {
                     if !data.conditions.contains_key(c) {
-                        errors.push(Error::UndefinedName { path: p.path.clone(), stack: id.clone(), kind: "condition", name: c.clone() });
+                        errors.push(Error::UndefinedName {
+                            path: p.path.clone(),
+                            stack: id.clone(),
+                            kind: "condition",
+                            name: c.clone(),
+                        });
                     }
                     res.insert("Condition".into(), json!(c));
                 }
@@ -576,7 +604,9 @@ impl Ctx<'_> {
                 return None;
             }
             None if producer.regions.len() == 1 => BindingRegion::Fixed { region: producer.regions[0].clone() },
-            None if consumer.stack_set && consumer.regions.iter().all(|c| producer.regions.contains(c)) => BindingRegion::SameRegion,
+            None if consumer.stack_set && consumer.regions.iter().all(|c| producer.regions.contains(c)) => {
+                BindingRegion::SameRegion
+            }
             None => {
                 errors.push(Error::Reference {
                     path: path.into(),
@@ -666,7 +696,9 @@ fn render_mappings(t: &Tree, stack: NodeId) -> Map<String, Json> {
         .map(|(name, top)| {
             let top: Map<String, Json> = top
                 .iter()
-                .map(|(k, second)| (k.clone(), Json::Object(second.iter().map(|(k2, v)| (k2.clone(), v.to_json())).collect())))
+                .map(|(k, second)| {
+                    (k.clone(), Json::Object(second.iter().map(|(k2, v)| (k2.clone(), v.to_json())).collect()))
+                })
                 .collect();
             (name.clone(), Json::Object(top))
         })
@@ -739,9 +771,8 @@ fn check_internal_cycles(out: &StackOut, errors: &mut Vec<Error>) {
         .map(|(k, v)| (k.as_str(), v.iter().map(String::as_str).filter(|d| out.deps.contains_key(*d)).collect()))
         .collect();
     if let Some(cycle) = find_cycle(&graph) {
-        let path_of = |id: &str| {
-            out.manifest_resources.get(id).map(|r| r.path.clone()).unwrap_or_else(|| id.to_owned())
-        };
+        let path_of =
+            |id: &str| out.manifest_resources.get(id).map(|r| r.path.clone()).unwrap_or_else(|| id.to_owned());
         let text: Vec<String> = cycle.iter().map(|id| path_of(id)).collect();
         errors.push(Error::Cycle { cycle: text.join(" -> ") });
     }
@@ -826,10 +857,7 @@ fn waves(t: &Tree, outs: &[StackOut], errors: &mut Vec<Error>) -> BTreeMap<Strin
         if let Some(&d) = memo.get(n) {
             return d;
         }
-        let d = graph
-            .get(n)
-            .map(|ps| ps.iter().map(|p| depth(p, graph, memo) + 1).max().unwrap_or(0))
-            .unwrap_or(0);
+        let d = graph.get(n).map(|ps| ps.iter().map(|p| depth(p, graph, memo) + 1).max().unwrap_or(0)).unwrap_or(0);
         memo.insert(n.to_owned(), d);
         d
     }

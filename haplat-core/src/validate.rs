@@ -62,11 +62,8 @@ pub fn check_region(region: &str) -> Result<(), String> {
     if KNOWN_REGIONS.contains(&region) {
         return Ok(());
     }
-    let close: Vec<&str> = KNOWN_REGIONS
-        .iter()
-        .copied()
-        .filter(|r| r.split('-').next() == region.split('-').next())
-        .collect();
+    let close: Vec<&str> =
+        KNOWN_REGIONS.iter().copied().filter(|r| r.split('-').next() == region.split('-').next()).collect();
     let hint = if close.is_empty() { "e.g. us-east-1, eu-west-1".to_owned() } else { close.join(", ") };
     Err(format!("unknown region {region:?} (known regions like it: {hint})"))
 }

@@ -793,9 +793,7 @@ macro_rules! int_value {
 int_value!(i64, i32, u32, u16, u8, usize);
 impl From<f64> for Value<f64> {
     fn from(n: f64) -> Self {
-        Value::from_expr(
-            serde_json::Number::from_f64(n).map(Expr::Number).unwrap_or(Expr::Null),
-        )
+        Value::from_expr(serde_json::Number::from_f64(n).map(Expr::Number).unwrap_or(Expr::Null))
     }
 }
 impl From<i64> for Value<f64> {

@@ -12,7 +12,14 @@
 //! `Fn::Cidr`, global tables and secrets (skipped, their outputs dropped), and so the
 //! haplat-constructs built on them. Names are explicit: moto derives default ones from its stack
 //! names (`StackSet:…`), which SQS refuses.
-use haplat_core::resources::{dynamodb::table::*, ec2::{SecurityGroup, Subnet, Vpc}, logs::LogGroup, s3::bucket::*, sqs::Queue, ssm::parameter::{Parameter, Type}};
+use haplat_core::resources::{
+    dynamodb::table::*,
+    ec2::{SecurityGroup, Subnet, Vpc},
+    logs::LogGroup,
+    s3::bucket::*,
+    sqs::Queue,
+    ssm::parameter::{Parameter, Type},
+};
 use haplat_core::{App, List, Value, expr_map};
 use std::process::ExitCode;
 
@@ -26,42 +33,96 @@ fn main() -> ExitCode {
 
     let regional = app.stack_set("Regional", &REGIONS);
     regional.tag("app", "demo");
-    let vpc_cidr = regional.region_value("VpcCidr", [("us-east-1", "10.10.0.0/16"), ("us-west-2", "10.11.0.0/16"), ("eu-west-1", "10.12.0.0/16")]);
-    let subnet_cidr = regional.region_value("SubnetCidr", [("us-east-1", "10.10.0.0/24"), ("us-west-2", "10.11.0.0/24"), ("eu-west-1", "10.12.0.0/24")]);
+    let vpc_cidr = regional.region_value(
+        "VpcCidr",
+        [("us-east-1", "10.10.0.0/16"), ("us-west-2", "10.11.0.0/16"), ("eu-west-1", "10.12.0.0/16")],
+    );
+    let subnet_cidr = regional.region_value(
+        "SubnetCidr",
+        [("us-east-1", "10.10.0.0/24"), ("us-west-2", "10.11.0.0/24"), ("eu-west-1", "10.12.0.0/24")],
+    );
     let vpc = regional.add("Vpc", Vpc { cidr_block: Some(vpc_cidr), ..Default::default() });
-    let subnet = regional.add("Subnet", Subnet { vpc_id: vpc.ref_(), cidr_block: Some(subnet_cidr), ..Default::default() });
-    let orders = regional.add("Orders", Table {
-        table_name: Some("demo-orders".into()),
-        attribute_definitions: Some(List::items(vec![AttributeDefinition { attribute_name: "id".into(), attribute_type: AttributeType::S.into() }])),
-        key_schema: List::items(vec![KeySchema { attribute_name: "id".into(), key_type: "HASH".into() }]),
-        billing_mode: Some(BillingMode::PayPerRequest.into()),
-        ..Default::default()
-    });
+    let subnet =
+        regional.add("Subnet", Subnet { vpc_id: vpc.ref_(), cidr_block: Some(subnet_cidr), ..Default::default() });
+    let orders = regional.add(
+        "Orders",
+        Table {
+            table_name: Some("demo-orders".into()),
+            attribute_definitions: Some(List::items(vec![AttributeDefinition {
+                attribute_name: "id".into(),
+                attribute_type: AttributeType::S.into(),
+            }])),
+            key_schema: List::items(vec![KeySchema { attribute_name: "id".into(), key_type: "HASH".into() }]),
+            billing_mode: Some(BillingMode::PayPerRequest.into()),
+            ..Default::default()
+        },
+    );
     let sse = ServerSideEncryptionByDefault { sse_algorithm: SseAlgorithm::Aes256.into(), kms_master_key_id: None };
-    let encryption = BucketEncryption { server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule { server_side_encryption_by_default: Some(sse), ..Default::default() }]) };
-    regional.add("Uploads", Bucket { bucket_name: Some(Value::sub("demo-uploads-${AWS::AccountId}-${AWS::Region}")), bucket_encryption: Some(encryption), ..Default::default() });
-    regional.add("Logs", LogGroup { log_group_name: Some("/demo/app".into()), retention_in_days: Some(30.into()), ..Default::default() });
-    let dead_letters = regional.add("DeadLetters", Queue { queue_name: Some("demo-dead-letters".into()), sqs_managed_sse_enabled: Some(true.into()), ..Default::default() });
+    let encryption = BucketEncryption {
+        server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule {
+            server_side_encryption_by_default: Some(sse),
+            ..Default::default()
+        }]),
+    };
+    regional.add(
+        "Uploads",
+        Bucket {
+            bucket_name: Some(Value::sub("demo-uploads-${AWS::AccountId}-${AWS::Region}")),
+            bucket_encryption: Some(encryption),
+            ..Default::default()
+        },
+    );
+    regional.add(
+        "Logs",
+        LogGroup { log_group_name: Some("/demo/app".into()), retention_in_days: Some(30.into()), ..Default::default() },
+    );
+    let dead_letters = regional.add(
+        "DeadLetters",
+        Queue {
+            queue_name: Some("demo-dead-letters".into()),
+            sqs_managed_sse_enabled: Some(true.into()),
+            ..Default::default()
+        },
+    );
     regional.add_output("SubnetId", subnet.ref_(), "The region's subnet");
     regional.add_output("TableName", orders.ref_(), "The region's orders table");
 
     let workers = app.stack_set("Workers", &REGIONS);
     workers.tag("app", "demo");
-    let jobs = workers.add("Jobs", Queue {
-        queue_name: Some("demo-jobs".into()),
-        visibility_timeout: Some(timeout.into()),
-        redrive_policy: Some(expr_map! { "deadLetterTargetArn" => dead_letters.attr_arn(), "maxReceiveCount" => 5 }),
-        sqs_managed_sse_enabled: Some(true.into()),
-        ..Default::default()
-    });
-    workers.add("SecurityGroup", SecurityGroup { group_description: "Workers (no ingress)".into(), vpc_id: Some(vpc.ref_()), ..Default::default() });
+    let jobs = workers.add(
+        "Jobs",
+        Queue {
+            queue_name: Some("demo-jobs".into()),
+            visibility_timeout: Some(timeout.into()),
+            redrive_policy: Some(
+                expr_map! { "deadLetterTargetArn" => dead_letters.attr_arn(), "maxReceiveCount" => 5 },
+            ),
+            sqs_managed_sse_enabled: Some(true.into()),
+            ..Default::default()
+        },
+    );
+    workers.add(
+        "SecurityGroup",
+        SecurityGroup {
+            group_description: "Workers (no ingress)".into(),
+            vpc_id: Some(vpc.ref_()),
+            ..Default::default()
+        },
+    );
 
     let global = app.stack("Global", "us-east-1");
     for region in REGIONS {
         let name = format!("/demo/jobs-queue/{region}");
         let value = jobs.attr_arn().in_region(region);
-        let param = global.add(&format!("JobsQueue-{region}"), Parameter { name: Some(name.into()), type_: Type::String.into(), value, ..Default::default() });
-        global.add_output(&format!("JobsQueue{}", region.replace('-', "")), param.ref_(), "The SSM parameter naming this region's jobs queue");
+        let param = global.add(
+            &format!("JobsQueue-{region}"),
+            Parameter { name: Some(name.into()), type_: Type::String.into(), value, ..Default::default() },
+        );
+        global.add_output(
+            &format!("JobsQueue{}", region.replace('-', "")),
+            param.ref_(),
+            "The SSM parameter naming this region's jobs queue",
+        );
     }
     app.run()
 }

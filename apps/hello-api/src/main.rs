@@ -9,12 +9,17 @@ fn main() -> std::process::ExitCode {
     let app = App::new("hello");
     let regions = vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-west-2")];
     let data = app.stack("Data", "us-east-1");
-    let table = GlobalTable::new(&data, "Greetings", GlobalTableProps::new(KeyAttr::string("id"), &["us-east-1", "us-west-2"]));
+    let table =
+        GlobalTable::new(&data, "Greetings", GlobalTableProps::new(KeyAttr::string("id"), &["us-east-1", "us-west-2"]));
     let cert = ApiCertificate::DnsValidated { hosted_zone_id: "Z0HELLO0000000000001".into() };
-    let api = MultiRegionApi::new(&app, "Api", ApiProps {
-        services: vec![ServiceProps::new("hello", "public.ecr.aws/docker/library/nginx:1.27", 8080)],
-        ..ApiProps::new(regions, "api.hello.example.com", cert)
-    });
+    let api = MultiRegionApi::new(
+        &app,
+        "Api",
+        ApiProps {
+            services: vec![ServiceProps::new("hello", "public.ecr.aws/docker/library/nginx:1.27", 8080)],
+            ..ApiProps::new(regions, "api.hello.example.com", cert)
+        },
+    );
     for service in &api.services {
         service.grant_read_write(&table);
     }

@@ -17,7 +17,9 @@ use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
-use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
+use haplat_constructs::global_table::{
+    GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
+};
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::slo::{Sli, Slo, SloProps};
@@ -38,13 +40,18 @@ fn main() -> ExitCode {
     // 1. Keys and backups in every region.
     let data = app.stack_set("Data", &REGIONS);
     let keys = RegionalKeys::new(&data, "Keys");
-    BackupPlan::new(&data, "Backup", BackupPlanProps::new("shop-backups", BackupSelection::Tag("backup".into(), "daily".into())));
+    BackupPlan::new(
+        &data,
+        "Backup",
+        BackupPlanProps::new("shop-backups", BackupSelection::Tag("backup".into(), "daily".into())),
+    );
 
     // 2. The global table and the origin secret, in the primary region.
     let global = app.stack("Global", "us-east-1");
     let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
     table.sort_key = Some(KeyAttr::string("sk"));
-    table.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
+    table.indexes =
+        vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
     table.ttl_attribute = Some("expiresAt".into());
     table.encryption = TableEncryption::CustomerManaged(keys.arns());
     table.tags = vec![("backup".into(), "daily".into())];
@@ -87,7 +94,11 @@ fn main() -> ExitCode {
             bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]),
             total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
         };
-        Slo::new(api.stack(), &format!("{}Availability", m.name), SloProps::new(99.9, sli).with_actions(vec![monitoring.topic_arn()]));
+        Slo::new(
+            api.stack(),
+            &format!("{}Availability", m.name),
+            SloProps::new(99.9, sli).with_actions(vec![monitoring.topic_arn()]),
+        );
     }
     let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
     chaos.services = api

@@ -88,8 +88,12 @@ fn main() {
     let runs: usize = std::env::var("HAPLAT_BENCH_RUNS").ok().and_then(|r| r.parse().ok()).unwrap_or(15);
     println!("synthesis incl. validation and writing the assembly; median and min of {runs} runs");
     println!();
-    println!("| case                         | stacks | resources | median ms |    min ms | peak MiB   | KiB out  | µs/resource |");
-    println!("|------------------------------|--------|-----------|-----------|-----------|------------|----------|-------------|");
+    println!(
+        "| case                         | stacks | resources | median ms |    min ms | peak MiB   | KiB out  | µs/resource |"
+    );
+    println!(
+        "|------------------------------|--------|-----------|-----------|-----------|------------|----------|-------------|"
+    );
     for name in ["dev", "staging", "prod"] {
         let label = format!("reference platform ({name})");
         if filter.as_ref().is_some_and(|f| !label.contains(f.as_str())) {

@@ -312,7 +312,10 @@ impl Environment {
         }
         for (i, s) in self.services.iter().enumerate() {
             if !(s.min <= s.desired && s.desired <= s.max) {
-                p.push(format!("services[{i}] ({}): min {} <= desired {} <= max {} must hold", s.name, s.min, s.desired, s.max));
+                p.push(format!(
+                    "services[{i}] ({}): min {} <= desired {} <= max {} must hold",
+                    s.name, s.min, s.desired, s.max
+                ));
             }
             if !s.health_check_path.starts_with('/') {
                 p.push(format!("services[{i}].health_check_path: {:?} must start with '/'", s.health_check_path));
@@ -321,7 +324,9 @@ impl Environment {
                 p.push(format!("services[{i}].name: {} is used twice", s.name));
             }
         }
-        if !self.domain.hosted_zone_id.starts_with('Z') || !self.domain.hosted_zone_id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        if !self.domain.hosted_zone_id.starts_with('Z')
+            || !self.domain.hosted_zone_id.chars().all(|c| c.is_ascii_alphanumeric())
+        {
             p.push(format!("domain.hosted_zone_id: {:?} is not a Route 53 zone id (Z…)", self.domain.hosted_zone_id));
         }
         if self.alarms.emails.iter().any(|e| !e.contains('@')) {
@@ -331,10 +336,16 @@ impl Environment {
             p.push(format!("cost.availability_zones: {} is not between 2 and 6", self.cost.availability_zones));
         }
         if !(100..=2_000_000_000).contains(&self.edge.rate_limit) {
-            p.push(format!("edge.rate_limit: {} is not between 100 and 2000000000 (WAF's limits)", self.edge.rate_limit));
+            p.push(format!(
+                "edge.rate_limit: {} is not between 100 and 2000000000 (WAF's limits)",
+                self.edge.rate_limit
+            ));
         }
         if !(50.0..100.0).contains(&self.operations.availability_slo) {
-            p.push(format!("operations.availability_slo: {} must be at least 50 and below 100", self.operations.availability_slo));
+            p.push(format!(
+                "operations.availability_slo: {} must be at least 50 and below 100",
+                self.operations.availability_slo
+            ));
         }
         if let Some(r) = &self.data.backup_copy_region
             && !self.regions.iter().any(|x| &x.region == r)

@@ -35,11 +35,13 @@ use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, Co
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
-use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex};
+use haplat_constructs::global_table::{
+    GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
+};
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
-use haplat_constructs::security::SecretRef;
 use haplat_constructs::platform::ServiceMetrics;
+use haplat_constructs::security::SecretRef;
 use haplat_constructs::service::{Service, ServiceProps};
 use haplat_constructs::slo::{Sli, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
@@ -71,7 +73,10 @@ pub fn platform(env: &Environment) -> App {
     // 1. A key per region, backups copied to another region.
     let data = app.stack_set("Data", &regions);
     let keys = RegionalKeys::new(&data, "Keys");
-    let mut backup = BackupPlanProps::new(&format!("{}-{}", env.product, env.name), BackupSelection::Tag("backup".into(), "daily".into()));
+    let mut backup = BackupPlanProps::new(
+        &format!("{}-{}", env.product, env.name),
+        BackupSelection::Tag("backup".into(), "daily".into()),
+    );
     backup.copy_to = backup_copies(env);
     BackupPlan::new(&data, "Backup", backup);
 
@@ -79,7 +84,8 @@ pub fn platform(env: &Environment) -> App {
     let global = app.stack("Global", primary);
     let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &regions);
     table.sort_key = Some(KeyAttr::string("sk"));
-    table.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
+    table.indexes =
+        vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
     table.ttl_attribute = Some("expiresAt".into());
     table.encryption = TableEncryption::CustomerManaged(keys.arns());
     table.tags = vec![("backup".into(), "daily".into())];
@@ -118,7 +124,8 @@ pub fn platform(env: &Environment) -> App {
 
     // What watches a service lives in the service's stack: with service groups
     // (`services_per_stack`) a group's stack reads the API's, so the API's cannot read the group's.
-    let in_stack = |stack: &Stack| -> Vec<&Service> { api.services.iter().filter(|s| s.stack().id() == stack.id()).collect() };
+    let in_stack =
+        |stack: &Stack| -> Vec<&Service> { api.services.iter().filter(|s| s.stack().id() == stack.id()).collect() };
     let metrics = |services: &[&Service]| -> Vec<ServiceMetrics> { services.iter().map(|s| s.metrics()).collect() };
     let traced = |services: &[&Service]| {
         TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
@@ -132,7 +139,11 @@ pub fn platform(env: &Environment) -> App {
     let mut critical_alarms = Vec::new();
     for stack in api.service_stacks() {
         let services = in_stack(stack);
-        critical_alarms.extend(monitoring.watch_services(stack, "Monitoring", &metrics(&services), &traced(&services)).critical_alarm_arns());
+        critical_alarms.extend(
+            monitoring
+                .watch_services(stack, "Monitoring", &metrics(&services), &traced(&services))
+                .critical_alarm_arns(),
+        );
     }
     critical_alarms.extend(monitoring.critical_alarm_arns());
     for m in api.metrics() {
@@ -155,7 +166,8 @@ pub fn platform(env: &Environment) -> App {
             .collect();
         chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
         // The experiments read every service: with service groups, a stack set after them all.
-        let home = if api.service_stacks().is_empty() { api.stack().clone() } else { app.stack_set("ApiChaos", &regions) };
+        let home =
+            if api.service_stacks().is_empty() { api.stack().clone() } else { app.stack_set("ApiChaos", &regions) };
         ChaosExperiments::new(&home, "Chaos", chaos);
     }
     if env.operations.websocket {
@@ -168,11 +180,7 @@ pub fn platform(env: &Environment) -> App {
     cdn.mode = mode;
     if mode == DrMode::ActivePassive {
         // CloudFront fails over only reads; these paths go through the origin group.
-        cdn.read_only_paths = env
-            .services
-            .iter()
-            .flat_map(|s| s.path_patterns.iter().cloned())
-            .collect();
+        cdn.read_only_paths = env.services.iter().flat_map(|s| s.path_patterns.iter().cloned()).collect();
     }
     cdn.origin_secret = Some(secret);
     cdn.rate_limit = i64::from(env.edge.rate_limit);
@@ -264,7 +272,11 @@ pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
         .iter()
         .take(regions.clamp(1, SYNTHETIC_REGIONS.len()))
         .enumerate()
-        .map(|(i, r)| config::Region { region: (*r).into(), role: if i == 0 { Role::Primary } else { Role::Secondary }, cidr: None })
+        .map(|(i, r)| config::Region {
+            region: (*r).into(),
+            role: if i == 0 { Role::Primary } else { Role::Secondary },
+            cidr: None,
+        })
         .collect();
     if regions == 1 {
         env.mode = Mode::ActiveActive;

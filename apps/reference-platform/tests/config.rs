@@ -13,7 +13,10 @@ fn every_environment_file_loads() {
     let staging = config::load("staging").unwrap();
     assert_eq!(staging.mode, Mode::ActivePassive);
     let prod = config::load("prod").unwrap();
-    assert_eq!(prod.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(), ["us-east-1", "us-west-2", "eu-west-1"]);
+    assert_eq!(
+        prod.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),
+        ["us-east-1", "us-west-2", "eu-west-1"]
+    );
 }
 
 /// Regenerate with `UPDATE_SCHEMAS=1 cargo test -p reference-platform --test config`.

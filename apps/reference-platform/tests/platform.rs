@@ -25,10 +25,21 @@ fn stacks_carry_the_environment_and_deploy_in_four_waves() {
     ] {
         let a = synth(env);
         let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(names, [format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api"), format!("shop-{env}-Edge")]);
+        assert_eq!(
+            names,
+            [
+                format!("shop-{env}-Data"),
+                format!("shop-{env}-Global"),
+                format!("shop-{env}-Api"),
+                format!("shop-{env}-Edge")
+            ]
+        );
         let api = a.manifest.stack(&format!("shop-{env}-Api")).unwrap();
         assert_eq!(api.target, Target::StackSet { regions: regions.iter().map(|r| r.to_string()).collect() });
-        assert_eq!(a.manifest.stack(&format!("shop-{env}-Edge")).unwrap().target, Target::Region { region: "us-east-1".into() });
+        assert_eq!(
+            a.manifest.stack(&format!("shop-{env}-Edge")).unwrap().target,
+            Target::Region { region: "us-east-1".into() }
+        );
         assert_eq!(a.manifest.waves.len(), 4, "{env}");
     }
 }
@@ -67,7 +78,8 @@ fn the_table_is_global_over_every_region_and_retained() {
     let t = a.template("shop-prod-Global").unwrap();
     let tables = resources_of(&t, "AWS::DynamoDB::GlobalTable");
     assert_eq!(tables.len(), 1);
-    let replicas: Vec<&str> = tables[0]["Properties"]["Replicas"].as_array().unwrap().iter().map(|r| r["Region"].as_str().unwrap()).collect();
+    let replicas: Vec<&str> =
+        tables[0]["Properties"]["Replicas"].as_array().unwrap().iter().map(|r| r["Region"].as_str().unwrap()).collect();
     assert_eq!(replicas.len(), 3);
     assert_eq!(tables[0]["DeletionPolicy"], "Retain");
 }
@@ -112,7 +124,9 @@ fn the_binary_writes_the_environment_named_by_haplat_env() {
         .output()
         .unwrap();
     assert!(status.status.success(), "{}", String::from_utf8_lossy(&status.stderr));
-    let m = haplat_core::manifest::Manifest::from_json(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap()).unwrap();
+    let m =
+        haplat_core::manifest::Manifest::from_json(&std::fs::read_to_string(out.path().join("manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(m.app, "shop-prod");
     assert!(out.path().join("shop-prod-Api.template.json").exists());
 }
@@ -120,10 +134,17 @@ fn the_binary_writes_the_environment_named_by_haplat_env() {
 #[test]
 fn an_unknown_environment_is_exit_1_and_writes_nothing() {
     let out = tempfile::tempdir().unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_reference-platform")).env("HAPLAT_ENV", "qa").env("HAPLAT_OUTDIR", out.path()).output().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_reference-platform"))
+        .env("HAPLAT_ENV", "qa")
+        .env("HAPLAT_OUTDIR", out.path())
+        .output()
+        .unwrap();
     assert_eq!(o.status.code(), Some(1));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("haplat: environment \"qa\": cannot read") && err.contains("(environments: dev, prod, staging)"), "{err}");
+    assert!(
+        err.contains("haplat: environment \"qa\": cannot read") && err.contains("(environments: dev, prod, staging)"),
+        "{err}"
+    );
     assert_eq!(std::fs::read_dir(out.path()).unwrap().count(), 0);
 }
 
@@ -140,8 +161,23 @@ fn sixteen_regions_of_sixteen_services_fit_cloudformation_limits_in_service_stac
     for s in &a.manifest.stacks {
         let t = a.template(&s.name).unwrap();
         let count = |k: &str| t[k].as_object().map_or(0, |m| m.len());
-        eprintln!("{:<14} wave {} resources {:>3} parameters {:>3} outputs {:>3} bytes {:>7}", s.id, s.wave, s.resources.len(), count("Parameters"), count("Outputs"), s.template_bytes);
-        assert!(s.resources.len() <= 500 && count("Parameters") <= 200 && count("Outputs") <= 200 && s.template_bytes <= 1_000_000, "{}", s.id);
+        eprintln!(
+            "{:<14} wave {} resources {:>3} parameters {:>3} outputs {:>3} bytes {:>7}",
+            s.id,
+            s.wave,
+            s.resources.len(),
+            count("Parameters"),
+            count("Outputs"),
+            s.template_bytes
+        );
+        assert!(
+            s.resources.len() <= 500
+                && count("Parameters") <= 200
+                && count("Outputs") <= 200
+                && s.template_bytes <= 1_000_000,
+            "{}",
+            s.id
+        );
     }
     let wave = |id: &str| a.manifest.stacks.iter().find(|s| s.id == id).unwrap().wave;
     for k in 1..=4 {

@@ -35,7 +35,11 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
         // Default: every region of the app (synthesized if there is an app).
         match args.assembly.load() {
             Ok(a) => regions = a.regions(),
-            Err(e) => crate::errln!("note: no assembly to take regions from ({}); bootstrapping {} only", e.to_string().lines().next().unwrap_or(""), aws.region()),
+            Err(e) => crate::errln!(
+                "note: no assembly to take regions from ({}); bootstrapping {} only",
+                e.to_string().lines().next().unwrap_or(""),
+                aws.region()
+            ),
         }
     }
     if regions.is_empty() {
@@ -55,10 +59,14 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
     crate::outln!("  account:              {}", b.account);
     crate::outln!("  regions:              {}", b.regions.join(", "));
     crate::outln!("  administration role:  {} ({}{})", ADMIN_ROLE, b.admin_role_arn, origin(roles.administration));
-    crate::outln!("  execution role:       {}{}", b.execution_role_name, match roles.execution {
-        RoleOrigin::Created => String::new(),
-        RoleOrigin::Adopted => format!(" ({})", origin(roles.execution).trim_start_matches(", ")),
-    });
+    crate::outln!(
+        "  execution role:       {}{}",
+        b.execution_role_name,
+        match roles.execution {
+            RoleOrigin::Created => String::new(),
+            RoleOrigin::Adopted => format!(" ({})", origin(roles.execution).trim_start_matches(", ")),
+        }
+    );
     crate::outln!("  template bucket:      {}", b.bucket);
     Ok(exit::OK)
 }

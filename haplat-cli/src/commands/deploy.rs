@@ -73,11 +73,8 @@ pub fn exec_error<C: CloudFormation>(verb: &str, e: ExecError, exec: &Executor<'
     }
     let touched: Vec<&str> = done.iter().filter_map(|d| d.split(':').next()).collect();
     let failed = e.stacks();
-    let not_started: Vec<&str> = all
-        .iter()
-        .map(String::as_str)
-        .filter(|s| !touched.contains(s) && !failed.contains(s))
-        .collect();
+    let not_started: Vec<&str> =
+        all.iter().map(String::as_str).filter(|s| !touched.contains(s) && !failed.contains(s)).collect();
     if !not_started.is_empty() {
         msg.push_str(&format!("\nnot started: {}", not_started.join(", ")));
     }
@@ -127,6 +124,10 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
     result.map_err(|e| exec_error("deploy", e, &exec, &names))?;
     drop(exec);
     drop(progress);
-    crate::outln!("deployed {} stack set(s) to {}", names.len(), plan.regions().into_iter().collect::<Vec<_>>().join(", "));
+    crate::outln!(
+        "deployed {} stack set(s) to {}",
+        names.len(),
+        plan.regions().into_iter().collect::<Vec<_>>().join(", ")
+    );
     Ok(exit::OK)
 }

@@ -51,7 +51,9 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     // template's `haplat:path` metadata, else the manifest.
     let mut retained: Vec<(String, Vec<String>, Retained)> = Vec::new();
     for name in &order {
-        let Some(set) = aws.describe_stack_set(name).await.map_err(|e| Error::cloud(format!("reading stack set {name}"), e))? else {
+        let Some(set) =
+            aws.describe_stack_set(name).await.map_err(|e| Error::cloud(format!("reading stack set {name}"), e))?
+        else {
             continue;
         };
         let mut regions: Vec<String> = aws
@@ -89,9 +91,14 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     }
     drop(progress);
     let deleted = order.len() - absent.len();
-    crate::outln!("destroyed {deleted} stack set(s){}", if absent.is_empty() { String::new() } else { format!("; not deployed: {}", absent.join(", ")) });
+    crate::outln!(
+        "destroyed {deleted} stack set(s){}",
+        if absent.is_empty() { String::new() } else { format!("; not deployed: {}", absent.join(", ")) }
+    );
     if kept > 0 {
-        crate::outln!("{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed");
+        crate::outln!(
+            "{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed"
+        );
     }
     Ok(exit::OK)
 }

@@ -59,12 +59,17 @@ pub async fn run(args: DiffArgs) -> Result<u8, Error> {
             diff_assemblies(&old, &assembly, &args.stacks)
         }
         None => {
-            let plan = plan_deploy(&assembly, &PlanOptions { stacks: args.stacks.clone(), regions: args.regions.clone(), ..Default::default() })?;
+            let plan = plan_deploy(
+                &assembly,
+                &PlanOptions { stacks: args.stacks.clone(), regions: args.regions.clone(), ..Default::default() },
+            )?;
             let aws = args.aws.connect().await?;
             let bootstrap = crate::bootstrap::read(&aws, aws.region()).await?;
             let sink = Collect::default();
             let exec = Executor::new(&aws, &sink, Waits::default());
-            diff_deployed(&exec, &assembly, &plan, bootstrap.as_ref()).await.map_err(|e| super::deploy::exec_error("diff", e, &exec, &[]))?
+            diff_deployed(&exec, &assembly, &plan, bootstrap.as_ref())
+                .await
+                .map_err(|e| super::deploy::exec_error("diff", e, &exec, &[]))?
         }
     };
     let (text, differ) = render(&diffs);

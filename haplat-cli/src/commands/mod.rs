@@ -105,14 +105,8 @@ impl AssemblyArgs {
         let app = self.app.clone().or_else(|| project.file.app.clone());
         let mut context: BTreeMap<String, String> = project.file.context.clone();
         context.extend(self.context.iter().cloned());
-        let opts = app.map(|app| SynthOptions {
-            app,
-            root: project.root.clone(),
-            out,
-            env: self.env.clone(),
-            context,
-            yaml,
-        });
+        let opts =
+            app.map(|app| SynthOptions { app, root: project.root.clone(), out, env: self.env.clone(), context, yaml });
         Ok((project, opts))
     }
 

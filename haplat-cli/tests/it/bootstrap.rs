@@ -27,7 +27,13 @@ async fn existing_stackset_roles_are_adopted_and_left_alone() {
     let moto = Moto::start();
     let iam = iam(&moto).await;
     for role in [ADMIN_ROLE, EXECUTION_ROLE] {
-        iam.create_role().role_name(role).assume_role_policy_document(TRUST).description("made by hand").send().await.unwrap();
+        iam.create_role()
+            .role_name(role)
+            .assume_role_policy_document(TRUST)
+            .description("made by hand")
+            .send()
+            .await
+            .unwrap();
     }
     let p = Project::new(Source::Fixture("basic"));
     let haplat = |args: &[&str]| {

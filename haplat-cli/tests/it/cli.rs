@@ -76,11 +76,27 @@ fn deploy_dry_run_prints_the_plan_without_aws() {
     snap!("deploy_dry_run", run(&mut p.haplat(&["deploy", "--dry-run"])).snapshot(p.path()));
     snap!(
         "deploy_dry_run_filtered",
-        run(&mut p.haplat(&["deploy", "--dry-run", "App", "--regions", "us-west-2", "--regions", "eu-west-1", "--parallel", "--max-concurrent", "2", "--failure-tolerance", "1"]))
-            .snapshot(p.path())
+        run(&mut p.haplat(&[
+            "deploy",
+            "--dry-run",
+            "App",
+            "--regions",
+            "us-west-2",
+            "--regions",
+            "eu-west-1",
+            "--parallel",
+            "--max-concurrent",
+            "2",
+            "--failure-tolerance",
+            "1"
+        ]))
+        .snapshot(p.path())
     );
     snap!("deploy_unknown_stack", run(&mut p.haplat(&["deploy", "--dry-run", "Nope"])).snapshot(p.path()));
-    snap!("deploy_unknown_region", run(&mut p.haplat(&["deploy", "--dry-run", "--regions", "ap-south-1"])).snapshot(p.path()));
+    snap!(
+        "deploy_unknown_region",
+        run(&mut p.haplat(&["deploy", "--dry-run", "--regions", "ap-south-1"])).snapshot(p.path())
+    );
 }
 
 #[test]
@@ -92,7 +108,13 @@ fn diff_against_another_assembly_offline() {
     snap!("diff_against_renamed", run(&mut p.haplat(&["diff", "--against", &basic])).snapshot(p.path()));
     p.switch(Source::Fixture("basic"));
     let r = run(&mut p.haplat(&["diff", "--against", &basic, "--fail"]));
-    assert_eq!((r.code, r.stdout.as_str()), (0, "stack set Data: no differences\nstack set Network: no differences\nstack set App: no differences\nno differences\n"));
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (
+            0,
+            "stack set Data: no differences\nstack set Network: no differences\nstack set App: no differences\nno differences\n"
+        )
+    );
 }
 
 #[test]
@@ -131,6 +153,11 @@ fn a_closed_stdout_ends_read_only_commands_quietly() {
     cmd.args(["-c", &format!("set -o pipefail; for i in 1 2 3; do '{bin}' list; done | head -1")]);
     crate::harness::isolate(&mut cmd, p.path());
     let r = run(cmd.current_dir(p.path()));
-    assert_eq!((r.code, r.stdout.as_str()), (0, "app fixture: 3 stacks, 3 regions, 4 resources, 2 waves\n"), "{}", r.stderr);
+    assert_eq!(
+        (r.code, r.stdout.as_str()),
+        (0, "app fixture: 3 stacks, 3 regions, 4 resources, 2 waves\n"),
+        "{}",
+        r.stderr
+    );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }

@@ -23,7 +23,11 @@ async fn stacks(aws: &Aws, set: &str) -> BTreeMap<String, StackInfo> {
     for i in aws.list_stack_instances(set).await.unwrap() {
         assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
-        let stack = aws.instance_stack(set, &full).await.unwrap().unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
+        let stack = aws
+            .instance_stack(set, &full)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
         assert_eq!(stack.status, "CREATE_COMPLETE", "{set} in {}", i.region);
         out.insert(i.region.clone(), stack);
     }
@@ -63,7 +67,11 @@ async fn demo_app_deploys_every_wave_on_moto() {
     ] {
         assert!(r.stderr.contains(line), "no {line:?} in:\n{}", r.stderr);
     }
-    assert!(r.stdout.ends_with("3 of 3 stack set(s) differ\ndeployed 3 stack set(s) to eu-west-1, us-east-1, us-west-2\n"), "{}", r.stdout);
+    assert!(
+        r.stdout.ends_with("3 of 3 stack set(s) differ\ndeployed 3 stack set(s) to eu-west-1, us-east-1, us-west-2\n"),
+        "{}",
+        r.stdout
+    );
 
     // Every instance in every region, with its outputs; per-region values from the mapping.
     let regional = stacks(&aws, "demo-Regional").await;
@@ -83,20 +91,44 @@ async fn demo_app_deploys_every_wave_on_moto() {
         // Same-region bindings: Workers got its own region's dead-letter queue and VPC.
         let w = &workers[region];
         assert_eq!(w.outputs, map(&[("JobsArn", format!("arn:aws:sqs:{region}:{ACCOUNT}:demo-jobs"))]), "{region}");
-        assert_eq!(w.parameters, map(&[("RegionalDeadLettersArn", out["DeadLettersArn"].clone()), ("RegionalVpcRef", out["VpcRef"].clone())]), "{region}");
+        assert_eq!(
+            w.parameters,
+            map(&[
+                ("RegionalDeadLettersArn", out["DeadLettersArn"].clone()),
+                ("RegionalVpcRef", out["VpcRef"].clone())
+            ]),
+            "{region}"
+        );
     }
     assert_eq!(vpcs.len(), 3, "every region has its own VPC");
     // The single-region Global stack got every region's jobs queue, and made an SSM parameter of each.
     let g = &global["us-east-1"];
     let arn = |r: &str| workers[r].outputs["JobsArn"].clone();
-    assert_eq!(g.parameters, map(&[("WorkersJobsArnEuWest1", arn("eu-west-1")), ("WorkersJobsArnUsEast1", arn("us-east-1")), ("WorkersJobsArnUsWest2", arn("us-west-2"))]));
+    assert_eq!(
+        g.parameters,
+        map(&[
+            ("WorkersJobsArnEuWest1", arn("eu-west-1")),
+            ("WorkersJobsArnUsEast1", arn("us-east-1")),
+            ("WorkersJobsArnUsWest2", arn("us-west-2"))
+        ])
+    );
     let names = |r: &str| format!("/demo/jobs-queue/{r}");
-    assert_eq!(g.outputs, map(&[("JobsQueueeuwest1", names("eu-west-1")), ("JobsQueueuseast1", names("us-east-1")), ("JobsQueueuswest2", names("us-west-2"))]));
+    assert_eq!(
+        g.outputs,
+        map(&[
+            ("JobsQueueeuwest1", names("eu-west-1")),
+            ("JobsQueueuseast1", names("us-east-1")),
+            ("JobsQueueuswest2", names("us-west-2"))
+        ])
+    );
 
     let clean = haplat(&["diff", "--fail"]);
     assert_eq!(
         (clean.code, clean.stdout.as_str()),
-        (0, "stack set demo-Regional: no differences\nstack set demo-Workers: no differences\nstack set demo-Global: no differences\nno differences\n"),
+        (
+            0,
+            "stack set demo-Regional: no differences\nstack set demo-Workers: no differences\nstack set demo-Global: no differences\nno differences\n"
+        ),
         "{}",
         clean.stderr
     );
@@ -110,8 +142,19 @@ async fn demo_app_deploys_every_wave_on_moto() {
     let r = haplat(&["deploy", "--yes", "--plain", changed[0], changed[1]]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("demo-Workers: template updated in us-east-1, us-west-2, eu-west-1\n"), "{}", r.stderr);
-    assert!(r.stderr.contains("demo-Regional: unchanged\n") && r.stderr.contains("demo-Global: unchanged\n"), "{}", r.stderr);
-    assert!(aws.describe_stack_set("demo-Workers").await.unwrap().unwrap().template_body.contains("\"VisibilityTimeout\": 45"));
+    assert!(
+        r.stderr.contains("demo-Regional: unchanged\n") && r.stderr.contains("demo-Global: unchanged\n"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        aws.describe_stack_set("demo-Workers")
+            .await
+            .unwrap()
+            .unwrap()
+            .template_body
+            .contains("\"VisibilityTimeout\": 45")
+    );
     assert_eq!(haplat(&["diff", "--fail", changed[0], changed[1]]).code, 0);
 
     let status = haplat(&["status"]);
@@ -136,7 +179,10 @@ async fn demo_app_deploys_every_wave_on_moto() {
         assert!(r.stderr.contains(&format!("(AWS::SSM::Parameter, Global/JobsQueue-{region})")), "{}", r.stderr);
     }
     assert!(!r.stderr.contains("kept Vpc") && !r.stderr.contains("kept Subnet"), "{}", r.stderr);
-    assert_eq!(r.stdout, "destroyed 3 stack set(s)\n18 retained resource(s) kept in the account (listed above); delete them by hand when no longer needed\n");
+    assert_eq!(
+        r.stdout,
+        "destroyed 3 stack set(s)\n18 retained resource(s) kept in the account (listed above); delete them by hand when no longer needed\n"
+    );
     assert!(aws.list_stack_sets().await.unwrap().is_empty());
     for region in REGIONS {
         assert!(aws.describe_stack(region, "StackSet:demo-Regional").await.unwrap().is_none(), "{region}");

@@ -17,7 +17,11 @@ async fn outputs(aws: &Aws, set: &str) -> BTreeMap<String, BTreeMap<String, Stri
     for i in aws.list_stack_instances(set).await.unwrap() {
         assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
-        let stack = aws.instance_stack(set, &full).await.unwrap().unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
+        let stack = aws
+            .instance_stack(set, &full)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
         out.insert(i.region.clone(), stack.outputs);
     }
     out
@@ -39,7 +43,10 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     assert!(aws.list_stack_sets().await.unwrap().is_empty());
 
     // Bootstrap, twice: the second run changes nothing.
-    snap!("e2e_1_bootstrap", haplat(&["bootstrap", "--regions", "us-east-1,us-west-2", "--regions", "eu-west-1"]).snapshot(p.path()));
+    snap!(
+        "e2e_1_bootstrap",
+        haplat(&["bootstrap", "--regions", "us-east-1,us-west-2", "--regions", "eu-west-1"]).snapshot(p.path())
+    );
     let again = haplat(&["bootstrap"]);
     assert_eq!(again.code, 0, "{}", again.stderr);
     assert!(again.stdout.contains("already up to date"), "{}", again.stdout);
@@ -66,7 +73,15 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
 
     // Nothing differs.
     let clean = haplat(&["diff", "--fail"]);
-    assert_eq!((clean.code, clean.stdout.as_str()), (0, "stack set Data: no differences\nstack set Network: no differences\nstack set App: no differences\nno differences\n"), "{}", clean.stderr);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str()),
+        (
+            0,
+            "stack set Data: no differences\nstack set Network: no differences\nstack set App: no differences\nno differences\n"
+        ),
+        "{}",
+        clean.stderr
+    );
 
     // The app changes: diff shows it and --fail says so.
     p.switch(Source::Fixture("changed"));
@@ -86,7 +101,12 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     moto.env(&mut cmd);
     let allowed = run_without_reader(&mut cmd);
     assert_eq!(allowed.code, 0, "{}", allowed.stderr);
-    assert!(allowed.stderr.contains("Data: stack set updated in us-east-1, us-west-2, eu-west-1") || allowed.stderr.contains("Data: template updated"), "{}", allowed.stderr);
+    assert!(
+        allowed.stderr.contains("Data: stack set updated in us-east-1, us-west-2, eu-west-1")
+            || allowed.stderr.contains("Data: template updated"),
+        "{}",
+        allowed.stderr
+    );
     assert!(!allowed.stderr.contains("panicked"), "{}", allowed.stderr);
     assert!(aws.describe_stack_set("Data").await.unwrap().unwrap().template_body.contains("orders-v2"));
 
@@ -97,5 +117,8 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
         assert!(aws.describe_stack(region, "StackSet:App").await.unwrap().is_none(), "{region}");
     }
     let status = haplat(&["status"]);
-    assert_eq!(status.stdout, "stack set Data: not deployed\nstack set Network: not deployed\nstack set App: not deployed\n");
+    assert_eq!(
+        status.stdout,
+        "stack set Data: not deployed\nstack set Network: not deployed\nstack set App: not deployed\n"
+    );
 }

@@ -25,12 +25,21 @@ fn bootstrap() -> Bootstrap {
 }
 
 fn waits() -> Waits {
-    Waits { first_poll: Duration::from_secs(1), max_poll: Duration::from_secs(8), timeout: Duration::from_secs(600), retries: 5 }
+    Waits {
+        first_poll: Duration::from_secs(1),
+        max_poll: Duration::from_secs(8),
+        timeout: Duration::from_secs(600),
+        retries: 5,
+    }
 }
 
 async fn deploy(fake: &Fake, name: &str, stacks: &[&str]) -> (Result<(), ExecError>, Vec<Event>, Vec<String>) {
     let assembly = Assembly::load(&fixture(name)).unwrap();
-    let plan = plan_deploy(&assembly, &PlanOptions { stacks: stacks.iter().map(|s| s.to_string()).collect(), ..Default::default() }).unwrap();
+    let plan = plan_deploy(
+        &assembly,
+        &PlanOptions { stacks: stacks.iter().map(|s| s.to_string()).collect(), ..Default::default() },
+    )
+    .unwrap();
     let sink = Collect::default();
     let exec = Executor::new(fake, &sink, waits());
     let r = exec.deploy(&assembly, &plan, &bootstrap()).await;
@@ -75,7 +84,12 @@ async fn operations_walk_queued_running_succeeded_in_waves_with_bound_parameters
     assert_eq!(app["TopicArn"], "Network.TopicArn@us-east-1");
     assert_eq!(app["Stage"], "prod");
     // Region lines for the display.
-    assert!(events.contains(&Event::Region { stack: "Data".into(), region: "us-west-2".into(), status: "SUCCEEDED".into(), reason: None }));
+    assert!(events.contains(&Event::Region {
+        stack: "Data".into(),
+        region: "us-west-2".into(),
+        status: "SUCCEEDED".into(),
+        reason: None
+    }));
 
     // Deploying again changes nothing.
     let before = fake.calls().len();
@@ -97,8 +111,18 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
     fake.with(|s| {
         s.scripts.extend([vec![Queued, Running, Succeeded], vec![Running, Running, Failed]]);
         s.events = vec![
-            StackEvent { logical_id: "Vpc".into(), resource_type: "AWS::EC2::VPC".into(), status: "CREATE_FAILED".into(), reason: Some("The CIDR '10.1.0.0/16' conflicts".into()) },
-            StackEvent { logical_id: "AlertsTopic".into(), resource_type: "AWS::SNS::Topic".into(), status: "CREATE_COMPLETE".into(), reason: None },
+            StackEvent {
+                logical_id: "Vpc".into(),
+                resource_type: "AWS::EC2::VPC".into(),
+                status: "CREATE_FAILED".into(),
+                reason: Some("The CIDR '10.1.0.0/16' conflicts".into()),
+            },
+            StackEvent {
+                logical_id: "AlertsTopic".into(),
+                resource_type: "AWS::SNS::Topic".into(),
+                status: "CREATE_COMPLETE".into(),
+                reason: None,
+            },
         ];
     });
     // Fail Network's first instance operation (us-east-1).
@@ -110,7 +134,10 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
     let data_only = plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
     exec.deploy(&assembly, &data_only, &bootstrap()).await.unwrap();
     fake.with(|s| {
-        s.fail_next.insert("us-east-1".into(), "ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:conflict".into());
+        s.fail_next.insert(
+            "us-east-1".into(),
+            "ResourceLogicalId:Vpc, ResourceType:AWS::EC2::VPC, ResourceStatusReason:conflict".into(),
+        );
     });
     let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
     let text = err.to_string();
@@ -120,7 +147,15 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
     assert!(text.contains("\n  us-east-1 FAILED: ResourceLogicalId:Vpc"), "{text}");
     assert!(text.contains("\n    Vpc AWS::EC2::VPC CREATE_FAILED: The CIDR '10.1.0.0/16' conflicts"), "{text}");
     assert!(!text.contains("AlertsTopic"), "only failed events: {text}");
-    assert_eq!(exec.done(), vec!["Data: stack set created", "Data: instances created in us-east-1, us-west-2, eu-west-1", "Data: unchanged", "Network: stack set created"]);
+    assert_eq!(
+        exec.done(),
+        vec![
+            "Data: stack set created",
+            "Data: instances created in us-east-1, us-west-2, eu-west-1",
+            "Data: unchanged",
+            "Network: stack set created"
+        ]
+    );
     // App was never started.
     assert!(!fake.calls().iter().any(|c| c.contains("App")));
 }
@@ -140,7 +175,10 @@ async fn stopping_then_stopped_is_a_failure() {
 async fn throttling_is_retried_with_backoff() {
     let fake = Fake::default();
     fake.with(|s| {
-        s.errors.insert("create_stack_instances", [CfnError::Throttled("Rate exceeded".into()), CfnError::Throttled("Rate exceeded".into())].into());
+        s.errors.insert(
+            "create_stack_instances",
+            [CfnError::Throttled("Rate exceeded".into()), CfnError::Throttled("Rate exceeded".into())].into(),
+        );
         s.errors.insert("describe_operation", [CfnError::Throttled("Rate exceeded".into())].into());
     });
     let start = tokio::time::Instant::now();
@@ -161,7 +199,8 @@ async fn throttling_is_retried_with_backoff() {
 async fn throttling_gives_up_after_the_retries() {
     let fake = Fake::default();
     fake.with(|s| {
-        s.errors.insert("create_stack_set", std::iter::repeat_n(CfnError::Throttled("Rate exceeded".into()), 10).collect());
+        s.errors
+            .insert("create_stack_set", std::iter::repeat_n(CfnError::Throttled("Rate exceeded".into()), 10).collect());
     });
     let (r, _, _) = deploy(&fake, "basic", &["Data"]).await;
     let err = r.unwrap_err().to_string();
@@ -255,7 +294,12 @@ async fn stack_sets_of_one_wave_deploy_concurrently() {
     let concurrent = start.elapsed();
     let events = sink.events();
     let at = |e: &Event| events.iter().position(|x| x == e).unwrap_or_else(|| panic!("{e:?} in {events:#?}"));
-    let started = |s: &str| at(&Event::StackStarted { stack: s.into(), regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()] });
+    let started = |s: &str| {
+        at(&Event::StackStarted {
+            stack: s.into(),
+            regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+        })
+    };
     let done = |s: &str| events.iter().position(|e| matches!(e, Event::StackDone { stack, .. } if stack == s)).unwrap();
     // Wave 0 (Data, Network) overlaps; App (wave 1) starts after both are done.
     assert!(started("Network") < done("Data") && started("Data") < done("Network"), "{events:#?}");
@@ -264,7 +308,10 @@ async fn stack_sets_of_one_wave_deploy_concurrently() {
     // Each stack set's own operation statuses stay in order, whatever the interleaving.
     assert_eq!(statuses(&events, "Data"), vec!["QUEUED", "RUNNING", "SUCCEEDED"]);
     for s in ["Data", "Network", "App"] {
-        let own: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::StackStarted { stack, .. } | Event::StackDone { stack, .. } if stack == s)).collect();
+        let own: Vec<&Event> = events
+            .iter()
+            .filter(|e| matches!(e, Event::StackStarted { stack, .. } | Event::StackDone { stack, .. } if stack == s))
+            .collect();
         assert!(matches!(own[..], [Event::StackStarted { .. }, Event::StackDone { .. }]), "{s}: {own:#?}");
     }
     // Same result as one at a time, in less (paused) time.
@@ -285,7 +332,11 @@ async fn stack_sets_of_one_wave_deploy_concurrently() {
 async fn a_failure_in_one_stack_set_still_reports_the_others_of_its_wave() {
     let fake = Fake::default();
     fake.with(|s| {
-        s.fail_next_of.insert("Data".into(), [("us-west-2".to_string(), "ResourceLogicalId:Orders, ResourceStatusReason:limit exceeded".to_string())].into());
+        s.fail_next_of.insert(
+            "Data".into(),
+            [("us-west-2".to_string(), "ResourceLogicalId:Orders, ResourceStatusReason:limit exceeded".to_string())]
+                .into(),
+        );
     });
     let assembly = Assembly::load(&fixture("basic")).unwrap();
     let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
@@ -306,8 +357,18 @@ async fn a_failure_in_one_stack_set_still_reports_the_others_of_its_wave() {
     assert!(!fake.calls().iter().any(|c| c.contains("App")));
     assert!(!events.iter().any(|e| matches!(e, Event::StackStarted { stack, .. } if stack == "App")));
     // The CLI's report: what was done, and what was not started.
-    let msg = haplat_cli::commands::deploy::exec_error("deploy", err, &exec, &["Data".into(), "Network".into(), "App".into()]).to_string();
-    assert!(msg.contains("\n  Network: instances created in us-east-1") && msg.ends_with("not started: App\nrun `haplat status` to see every instance"), "{msg}");
+    let msg = haplat_cli::commands::deploy::exec_error(
+        "deploy",
+        err,
+        &exec,
+        &["Data".into(), "Network".into(), "App".into()],
+    )
+    .to_string();
+    assert!(
+        msg.contains("\n  Network: instances created in us-east-1")
+            && msg.ends_with("not started: App\nrun `haplat status` to see every instance"),
+        "{msg}"
+    );
 }
 
 /// Two failures in one wave are both reported.

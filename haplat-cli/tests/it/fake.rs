@@ -245,7 +245,13 @@ impl CloudFormation for Fake {
             new_op(s, name, "UPDATE", regions)
         }))
     }
-    async fn delete_stack_instances(&self, name: &str, _: &[String], regions: &[String], _: &Preferences) -> CfnResult<String> {
+    async fn delete_stack_instances(
+        &self,
+        name: &str,
+        _: &[String],
+        regions: &[String],
+        _: &Preferences,
+    ) -> CfnResult<String> {
         self.inject("delete_stack_instances")?;
         Ok(self.with(|s| {
             s.calls.push(format!("delete_stack_instances {name} {}", regions.join(",")));
@@ -265,8 +271,15 @@ impl CloudFormation for Fake {
                 op.current = next;
             }
             let ended = was_running && op.current.is_terminal();
-            let reason = (!op.failed.is_empty() && op.current.is_terminal()).then(|| "too many regions failed".to_owned());
-            let info = OperationInfo { id: id.into(), action: op.action.clone(), status: op.current.clone(), status_reason: reason, created: None };
+            let reason =
+                (!op.failed.is_empty() && op.current.is_terminal()).then(|| "too many regions failed".to_owned());
+            let info = OperationInfo {
+                id: id.into(),
+                action: op.action.clone(),
+                status: op.current.clone(),
+                status_reason: reason,
+                created: None,
+            };
             if ended {
                 s.running.0 = s.running.0.saturating_sub(1);
             }

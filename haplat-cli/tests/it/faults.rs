@@ -9,7 +9,12 @@ use crate::harness::{Moto, Project, Source, fixture, free_port, run};
 use crate::snap;
 
 /// A copy of a fixture with one template changed (sizes in the manifest kept right).
-fn changed_fixture(dir: &std::path::Path, name: &str, stack: &str, change: impl FnOnce(&mut Value)) -> std::path::PathBuf {
+fn changed_fixture(
+    dir: &std::path::Path,
+    name: &str,
+    stack: &str,
+    change: impl FnOnce(&mut Value),
+) -> std::path::PathBuf {
     let out = dir.join("assembly-src");
     std::fs::create_dir_all(&out).unwrap();
     for f in std::fs::read_dir(fixture(name)).unwrap() {
@@ -102,7 +107,10 @@ fn no_credentials_is_one_line_and_exit_4() {
 fn no_region_is_a_usage_error() {
     let p = Project::new(Source::Fixture("basic"));
     let r = run(&mut p.haplat(&["status"]));
-    assert_eq!((r.code, r.stderr.as_str()), (2, "error: no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)\n"));
+    assert_eq!(
+        (r.code, r.stderr.as_str()),
+        (2, "error: no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)\n")
+    );
 }
 
 #[test]
@@ -121,7 +129,13 @@ fn an_endpoint_that_refuses_or_does_not_answer_is_one_line_and_exit_4() {
     let r = with(format!("http://127.0.0.1:{}", free_port()));
     assert_eq!(r.code, 4, "{}", r.stderr);
     let last = r.stderr.lines().last().unwrap();
-    assert!(last.starts_with("error: reading the bootstrap stack HaplatBootstrap in us-east-1: cannot reach http://127.0.0.1:"), "{}", r.stderr);
+    assert!(
+        last.starts_with(
+            "error: reading the bootstrap stack HaplatBootstrap in us-east-1: cannot reach http://127.0.0.1:"
+        ),
+        "{}",
+        r.stderr
+    );
     assert!(last.ends_with(": connection refused"), "{}", r.stderr);
     assert_eq!(r.stderr.lines().filter(|l| l.starts_with("error")).count(), 1, "{}", r.stderr);
     // Someone listens and never answers.

@@ -46,7 +46,8 @@ pub fn real_app() -> RealApp {
     static APP: OnceLock<Result<RealApp, String>> = OnceLock::new();
     APP.get_or_init(|| {
         let lib = std::fs::read_to_string(repo_root().join("apps/reference-platform/src/lib.rs")).unwrap_or_default();
-        let (package, env) = if lib.contains("pub fn platform") { ("reference-platform", "prod") } else { ("platform-example", "prod") };
+        let (package, env) =
+            if lib.contains("pub fn platform") { ("reference-platform", "prod") } else { ("platform-example", "prod") };
         let exe = cargo_build(package)?;
         Ok(RealApp { package, env, exe })
     })
@@ -57,7 +58,9 @@ pub fn real_app() -> RealApp {
 /// `apps/emulator-demo`'s executable (the README's emulator deploy), built once per test binary.
 pub fn demo_app() -> PathBuf {
     static EXE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    EXE.get_or_init(|| cargo_build("emulator-demo")).clone().unwrap_or_else(|e| panic!("the demo app cannot be built: {e}"))
+    EXE.get_or_init(|| cargo_build("emulator-demo"))
+        .clone()
+        .unwrap_or_else(|e| panic!("the demo app cannot be built: {e}"))
 }
 
 /// Builds a binary package of the workspace with the cargo running the tests; its executable.
@@ -72,7 +75,11 @@ fn cargo_build(package: &str) -> Result<PathBuf, String> {
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("cargo build -p {package} failed ({}):\n{}", out.status, String::from_utf8_lossy(&out.stderr)));
+        return Err(format!(
+            "cargo build -p {package} failed ({}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        ));
     }
     String::from_utf8_lossy(&out.stdout)
         .lines()
@@ -283,7 +290,13 @@ pub struct Run {
 impl Run {
     /// Exit code, stdout and stderr in one text, with what varies redacted.
     pub fn snapshot(&self, root: &Path) -> String {
-        redact(&format!("exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}", self.code, self.stdout, self.stderr), root)
+        redact(
+            &format!(
+                "exit code: {}\n----- stdout -----\n{}----- stderr -----\n{}",
+                self.code, self.stdout, self.stderr
+            ),
+            root,
+        )
     }
 }
 
@@ -309,7 +322,11 @@ pub fn closed_pipe() -> Stdio {
 /// so every write to stdout fails with EPIPE), bounded in time.
 pub fn run_without_reader(cmd: &mut Command) -> Run {
     let out = cmd.stdout(closed_pipe()).stderr(Stdio::piped()).output().expect("run haplat");
-    Run { code: out.status.code().unwrap_or(-1), stdout: String::new(), stderr: String::from_utf8_lossy(&out.stderr).into_owned() }
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::new(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
 }
 
 /// Replaces paths, operation ids, ports and bucket names by placeholders.

@@ -83,7 +83,11 @@ async fn outputs(aws: &Aws, set: &str) -> BTreeMap<String, BTreeMap<String, Stri
     for i in aws.list_stack_instances(set).await.unwrap() {
         assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
-        let stack = aws.instance_stack(set, &full).await.unwrap().unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
+        let stack = aws
+            .instance_stack(set, &full)
+            .await
+            .unwrap()
+            .unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
         assert_eq!(stack.status, "CREATE_COMPLETE", "{set} in {}", i.region);
         out.insert(i.region.clone(), stack.outputs);
     }
@@ -122,16 +126,31 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
         run(&mut cmd)
     };
     let assembly = synth(&p, &app, "as-written");
-    let manifest: Value = serde_json::from_str(&std::fs::read_to_string(assembly.join("manifest.json")).unwrap()).unwrap();
-    let name = |id: &str| manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["name"].as_str().unwrap().to_owned();
+    let manifest: Value =
+        serde_json::from_str(&std::fs::read_to_string(assembly.join("manifest.json")).unwrap()).unwrap();
+    let name = |id: &str| {
+        manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == id).unwrap()["name"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
     let (data, global, api, edge) = (name("Data"), name("Global"), name("Api"), name("Edge"));
     let regions: Vec<String> =
-        manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == "Data").unwrap()["target"]["regions"].as_array().unwrap().iter().map(|r| r.as_str().unwrap().to_owned()).collect();
+        manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == "Data").unwrap()["target"]["regions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_str().unwrap().to_owned())
+            .collect();
     let regions: Vec<&str> = regions.iter().map(String::as_str).collect();
     if app.package == "reference-platform" {
         assert_eq!(regions, ["us-east-1", "us-west-2", "eu-west-1"]);
     }
-    let primary = manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == "Global").unwrap()["target"]["region"].as_str().unwrap().to_owned();
+    let primary =
+        manifest["stacks"].as_array().unwrap().iter().find(|s| s["id"] == "Global").unwrap()["target"]["region"]
+            .as_str()
+            .unwrap()
+            .to_owned();
 
     // Bootstrap covers every region of the app.
     let b = haplat(&["bootstrap"]);
@@ -161,7 +180,11 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     snap!(format!("real_app_{}_deploy_on_moto", app.package), shape(progress.snapshot(p.path())));
     let r = progress;
     assert_eq!(r.code, 1, "{}", r.stderr);
-    let table = logical_id(&serde_json::from_str(&std::fs::read_to_string(compat.join(format!("{global}.template.json"))).unwrap()).unwrap(), "Global/Orders/Table");
+    let table = logical_id(
+        &serde_json::from_str(&std::fs::read_to_string(compat.join(format!("{global}.template.json"))).unwrap())
+            .unwrap(),
+        "Global/Orders/Table",
+    );
     assert!(
         r.stderr.contains(&format!("takes output {table}Ref of stack set {global} in {primary} (from Global/Orders/Table), but its stack in {primary} has no such output (outputs: none)")),
         "{}",
@@ -171,8 +194,15 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
 
     // Every instance exists in every region, and its stack has the outputs the bindings need.
     let data_out = outputs(&aws, &data).await;
-    assert_eq!(data_out.keys().map(String::as_str).collect::<Vec<_>>(), { let mut r = regions.clone(); r.sort(); r });
-    let key = logical_id(&serde_json::from_str(&std::fs::read_to_string(compat.join(format!("{data}.template.json"))).unwrap()).unwrap(), "Data/Keys/Key");
+    assert_eq!(data_out.keys().map(String::as_str).collect::<Vec<_>>(), {
+        let mut r = regions.clone();
+        r.sort();
+        r
+    });
+    let key = logical_id(
+        &serde_json::from_str(&std::fs::read_to_string(compat.join(format!("{data}.template.json"))).unwrap()).unwrap(),
+        "Data/Keys/Key",
+    );
     let mut arns = Vec::new();
     for region in &regions {
         let arn = &data_out[*region][&format!("{key}Arn")];
@@ -194,7 +224,12 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
 
     // What is deployed does not differ.
     let clean = haplat(&["diff", "--fail", &data, &global]);
-    assert_eq!((clean.code, clean.stdout.as_str()), (0, format!("stack set {data}: no differences\nstack set {global}: no differences\nno differences\n").as_str()), "{}", clean.stderr);
+    assert_eq!(
+        (clean.code, clean.stdout.as_str()),
+        (0, format!("stack set {data}: no differences\nstack set {global}: no differences\nno differences\n").as_str()),
+        "{}",
+        clean.stderr
+    );
 
     // The app changes: the backup selection goes (the new manifest no longer knows it: diff
     // names it by the deployed template's haplat:path) and the key's description changes.
@@ -218,7 +253,9 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains(&format!("{data}: template updated in {}", regions.join(", "))), "{}", r.stderr);
     let set = aws.describe_stack_set(&data).await.unwrap().unwrap();
-    assert!(set.template_body.contains("data key (rotated yearly)") && !set.template_body.contains("Data/Backup/Selection"));
+    assert!(
+        set.template_body.contains("data key (rotated yearly)") && !set.template_body.contains("Data/Backup/Selection")
+    );
     assert_eq!(haplat(&["diff", "--fail", &data, &global]).code, 0);
 
     // Destroy: waves in reverse, what was never deployed said so, retained resources kept.
@@ -227,8 +264,19 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.starts_with(&format!("destroyed 2 stack set(s); not deployed: {edge}, {api}\n")), "{}", r.stdout);
     for region in &regions {
-        assert!(r.stderr.contains(&format!("{data} {region}: kept {key} (AWS::KMS::Key, Data/Keys/Key): its DeletionPolicy retains it")), "{}", r.stderr);
+        assert!(
+            r.stderr.contains(&format!(
+                "{data} {region}: kept {key} (AWS::KMS::Key, Data/Keys/Key): its DeletionPolicy retains it"
+            )),
+            "{}",
+            r.stderr
+        );
     }
-    assert!(r.stderr.contains(&format!("{global} {primary}: kept {table} (AWS::DynamoDB::GlobalTable, Global/Orders/Table)")), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains(&format!("{global} {primary}: kept {table} (AWS::DynamoDB::GlobalTable, Global/Orders/Table)")),
+        "{}",
+        r.stderr
+    );
     assert!(aws.list_stack_sets().await.unwrap().is_empty());
 }

@@ -2,7 +2,6 @@
 //! region's key, protection and backups, the network lock, IAM database authentication, the
 //! deploy order, misuse errors, and cfn-lint over every region.
 
-
 use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity};
@@ -19,9 +18,16 @@ fn api(app: &App, regions: Vec<RegionSpec>) -> MultiRegionApi {
     let props = ApiProps {
         services: vec![
             ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080),
-            ServiceProps { path_patterns: vec!["/web/*".into()], ..ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8081) },
+            ServiceProps {
+                path_patterns: vec!["/web/*".into()],
+                ..ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8081)
+            },
         ],
-        ..ApiProps::new(regions, "api.example.com", ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() })
+        ..ApiProps::new(
+            regions,
+            "api.example.com",
+            ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+        )
     };
     MultiRegionApi::new(app, "Api", props)
 }
@@ -108,7 +114,10 @@ fn primary_and_secondary_clusters_are_split_by_the_region_role() {
     assert_eq!(instances.len(), 2, "a writer and one reader");
     for (_, i) in &instances {
         assert!(i.get("Condition").is_none());
-        assert_eq!(i["Properties"]["DBClusterIdentifier"], json!({"Fn::If": ["DbIsPrimary", {"Ref": primary_id}, {"Ref": secondary_id}]}));
+        assert_eq!(
+            i["Properties"]["DBClusterIdentifier"],
+            json!({"Fn::If": ["DbIsPrimary", {"Ref": primary_id}, {"Ref": secondary_id}]})
+        );
         assert_eq!(i["Properties"]["PubliclyAccessible"], false);
         assert_eq!(i["Properties"]["DBInstanceClass"], "db.serverless");
         assert_eq!(i["DeletionPolicy"], "Retain");
@@ -210,7 +219,10 @@ fn instances_live_in_the_private_subnets_behind_a_group_open_only_to_the_clients
     let sources: Vec<&Json> = ingress.iter().map(|r| &r["SourceSecurityGroupId"]).collect();
     assert_eq!(sources, [&json!("sg-0123456789abcdef0"), &json!({"Fn::GetAtt": [orders_sg, "GroupId"]})]);
     for r in ingress {
-        assert_eq!((r["IpProtocol"].as_str(), r["FromPort"].as_i64(), r["ToPort"].as_i64()), (Some("tcp"), Some(5432), Some(5432)));
+        assert_eq!(
+            (r["IpProtocol"].as_str(), r["FromPort"].as_i64(), r["ToPort"].as_i64()),
+            (Some("tcp"), Some(5432), Some(5432))
+        );
         assert!(r.get("CidrIp").is_none() && r.get("CidrIpv6").is_none());
     }
     assert_eq!(sg["Properties"]["SecurityGroupEgress"][0]["CidrIp"], "255.255.255.255/32", "no egress");
@@ -265,7 +277,8 @@ fn provisioned_instances_and_readers_follow_the_props() {
     let instances = of_type(&t, "AWS::RDS::DBInstance");
     assert_eq!(instances.len(), 3);
     let tiers: Vec<i64> = {
-        let mut v: Vec<i64> = instances.iter().map(|(_, i)| i["Properties"]["PromotionTier"].as_i64().unwrap()).collect();
+        let mut v: Vec<i64> =
+            instances.iter().map(|(_, i)| i["Properties"]["PromotionTier"].as_i64().unwrap()).collect();
         v.sort();
         v
     };
@@ -297,7 +310,10 @@ fn misuse_is_reported_with_the_construct_path() {
     let e = case(vec![RegionSpec::primary("us-east-1"), RegionSpec::primary("eu-west-1")], &|_| {});
     assert!(e.contains("exactly one region must be primary; 2 are (us-east-1, eu-west-1)"), "{e}");
     let e = case(vec![RegionSpec::secondary("eu-west-1"), RegionSpec::primary("us-east-1")], &|_| {});
-    assert!(e.contains("the primary region us-east-1 must be the first region of the stack set (it is eu-west-1)"), "{e}");
+    assert!(
+        e.contains("the primary region us-east-1 must be the first region of the stack set (it is eu-west-1)"),
+        "{e}"
+    );
 
     for (min, max, why) in [
         (0.0, 8.0, "must be 0.5 to 256"),
@@ -339,23 +355,32 @@ fn misuse_is_reported_with_the_construct_path() {
     let app = App::new("shop");
     let api = api(&app, two());
     let data = app.stack_set("Data", &["us-east-1", "eu-west-1"]);
-    let db = AuroraGlobal::new(&data, "Db", AuroraGlobalProps::new(&two(), "vpc-1".into(), vec!["subnet-1".into(), "subnet-2".into()]));
+    let db = AuroraGlobal::new(
+        &data,
+        "Db",
+        AuroraGlobalProps::new(&two(), "vpc-1".into(), vec!["subnet-1".into(), "subnet-2".into()]),
+    );
     db.grant_connect(api.service("Orders").unwrap(), "orders");
     db.grant_connect(api.service("Orders").unwrap(), "bad-user");
     let e = errors(&app);
-    assert!(e.contains("Data/Db") && e.contains("service Orders is in the stack Api, not in the database's stack Data"), "{e}");
+    assert!(
+        e.contains("Data/Db") && e.contains("service Orders is in the stack Api, not in the database's stack Data"),
+        "{e}"
+    );
     assert!(e.contains("database user \"bad-user\""), "{e}");
 }
 
 // ---------------------------------------------------------------- cfn-lint
-
 
 #[test]
 fn cfn_lint_passes_over_every_region_with_no_warning() {
     let mut templates = Vec::new();
     type Tweak = Box<dyn FnOnce(&mut AuroraGlobalProps)>;
     let variants: [(&str, Tweak); 2] = [
-        ("serverless", Box::new(|p: &mut AuroraGlobalProps| p.client_security_groups = vec!["sg-0123456789abcdef0".into()])),
+        (
+            "serverless",
+            Box::new(|p: &mut AuroraGlobalProps| p.client_security_groups = vec!["sg-0123456789abcdef0".into()]),
+        ),
         (
             "provisioned",
             Box::new(|p: &mut AuroraGlobalProps| {

@@ -8,7 +8,9 @@ use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef, Routing};
-use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, MANAGED_RULE_GROUPS, OriginSecret, OriginSecretProps};
+use haplat_constructs::edge::{
+    EdgeDistribution, EdgeDistributionProps, MANAGED_RULE_GROUPS, OriginSecret, OriginSecretProps,
+};
 use haplat_constructs::global_table::{
     Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
 };
@@ -53,7 +55,8 @@ fn platform(mode: DrMode) -> App {
     let global = app.stack("Global", "us-east-1");
     let mut props = GlobalTableProps::new(KeyAttr::string("pk"), &REGIONS);
     props.sort_key = Some(KeyAttr::string("sk"));
-    props.indexes = vec![TableIndex::new("byCustomer", KeyAttr::string("customer"), Some(KeyAttr::number("createdAt")))];
+    props.indexes =
+        vec![TableIndex::new("byCustomer", KeyAttr::string("customer"), Some(KeyAttr::number("createdAt")))];
     props.ttl_attribute = Some("expiresAt".into());
     props.encryption = TableEncryption::CustomerManaged(keys.arns());
     props.tags = vec![("backup".into(), "daily".into())];
@@ -100,7 +103,11 @@ fn platform(mode: DrMode) -> App {
         ),
     );
     let mut cp = ChaosProps::new(mon.critical_alarm_arns().into_iter().take(1).collect());
-    cp.services = vec![ChaosService { name: "Web".into(), cluster_name: svc.cluster_name.clone(), service_name: svc.service_name.clone() }];
+    cp.services = vec![ChaosService {
+        name: "Web".into(),
+        cluster_name: svc.cluster_name.clone(),
+        service_name: svc.service_name.clone(),
+    }];
     cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into()];
     ChaosExperiments::new(&api, "Chaos", cp);
     WebSocketApi::new(&api, "Chat", WebSocketApiProps::new(LambdaCode::inline_echo()));
@@ -178,7 +185,10 @@ fn every_kms_key_comes_from_the_one_helper_rotating_and_used_only_by_named_servi
         let statements = p["KeyPolicy"]["Statement"].as_array().unwrap();
         assert_eq!(statements[0]["Sid"], "AccountAdministers", "{stack}/{id}");
         for st in &statements[1..] {
-            assert!(st["Principal"]["Service"].is_string() || st["Principal"]["Service"].is_object(), "{stack}/{id}: {st}");
+            assert!(
+                st["Principal"]["Service"].is_string() || st["Principal"]["Service"].is_object(),
+                "{stack}/{id}: {st}"
+            );
             assert!(st["Condition"].is_object(), "{stack}/{id}: a service uses the key only for this account: {st}");
             for action in st["Action"].as_array().unwrap() {
                 assert!(!action.as_str().unwrap().contains('*'), "{stack}/{id}: {action}");
@@ -187,7 +197,15 @@ fn every_kms_key_comes_from_the_one_helper_rotating_and_used_only_by_named_servi
         }
     }
     sids.sort();
-    assert_eq!(sids, ["CloudWatchAlarmsPublish", "CloudWatchLogsOfThisAccount", "CloudWatchLogsOfThisAccount", "CloudWatchLogsOfThisAccount"]);
+    assert_eq!(
+        sids,
+        [
+            "CloudWatchAlarmsPublish",
+            "CloudWatchLogsOfThisAccount",
+            "CloudWatchLogsOfThisAccount",
+            "CloudWatchLogsOfThisAccount"
+        ]
+    );
     let (_, _, topic_key) = keys.iter().find(|(_, id, _)| id.starts_with("Monitoring")).unwrap();
     let publish = &topic_key["Properties"]["KeyPolicy"]["Statement"][1];
     assert_eq!(publish["Principal"]["Service"], "cloudwatch.amazonaws.com");
@@ -237,7 +255,10 @@ fn provisioned_tables_autoscale_reads_per_replica_and_writes_per_table() {
     let p = &resources(&one, "AWS::DynamoDB::GlobalTable")[0].2["Properties"];
     assert_eq!(p["BillingMode"], "PROVISIONED");
     assert_eq!(p["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MaxCapacity"], 50);
-    assert_eq!(p["GlobalSecondaryIndexes"][0]["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MinCapacity"], 5);
+    assert_eq!(
+        p["GlobalSecondaryIndexes"][0]["WriteProvisionedThroughputSettings"]["WriteCapacityAutoScalingSettings"]["MinCapacity"],
+        5
+    );
     for r in p["Replicas"].as_array().unwrap() {
         assert_eq!(r["ReadProvisionedThroughputSettings"]["ReadCapacityAutoScalingSettings"]["MaxCapacity"], 100);
         assert_eq!(r["GlobalSecondaryIndexes"][0]["IndexName"], "byKind");
@@ -270,7 +291,10 @@ fn table_grants_name_the_table_and_its_indexes_in_the_grantees_region() {
     assert_eq!(arns.len(), 2);
     let tmpl = |j: &Json| j["Fn::Sub"][0].as_str().unwrap().to_owned();
     assert_eq!(tmpl(&arns[0]), "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}");
-    assert_eq!(tmpl(&arns[1]), "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}/index/byKind");
+    assert_eq!(
+        tmpl(&arns[1]),
+        "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}/index/byKind"
+    );
     for p in granted.iter() {
         assert!(p.actions.iter().all(|a| !a.contains('*')));
     }
@@ -298,9 +322,9 @@ fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
     assert!(rate["Action"]["Block"].is_object());
     assert_eq!(resources(&t, "AWS::WAFv2::LoggingConfiguration").len(), 1);
     let groups = resources(&t, "AWS::Logs::LogGroup");
-    assert!(groups.iter().any(|(_, _, g)| g["Properties"]["LogGroupName"]["Fn::Sub"]
-        .as_str()
-        .is_some_and(|n| n.starts_with("aws-waf-logs-"))));
+    assert!(groups.iter().any(|(_, _, g)| {
+        g["Properties"]["LogGroupName"]["Fn::Sub"].as_str().is_some_and(|n| n.starts_with("aws-waf-logs-"))
+    }));
 }
 
 #[test]
@@ -324,7 +348,10 @@ fn cloudfront_is_https_only_with_modern_tls_and_api_policies() {
         for o in c["Origins"].as_array().unwrap() {
             assert_eq!(o["CustomOriginConfig"]["OriginProtocolPolicy"], "https-only");
             assert_eq!(o["OriginCustomHeaders"][0]["HeaderName"], "X-Origin-Verify");
-            assert_eq!(o["OriginCustomHeaders"][0]["HeaderValue"], "{{resolve:secretsmanager:globaltest/origin-verify}}");
+            assert_eq!(
+                o["OriginCustomHeaders"][0]["HeaderValue"],
+                "{{resolve:secretsmanager:globaltest/origin-verify}}"
+            );
         }
         match mode {
             DrMode::ActiveActive => {
@@ -364,13 +391,16 @@ fn records_follow_the_mode_with_a_health_check_and_alarm_per_region() {
             assert!(p.get(if routing_key == "Region" { "Failover" } else { "Region" }).is_none());
         }
         if mode == DrMode::ActivePassive {
-            let mut f: Vec<(&str, &str)> =
-                routed.iter().map(|p| (p["SetIdentifier"].as_str().unwrap(), p["Failover"].as_str().unwrap())).collect();
+            let mut f: Vec<(&str, &str)> = routed
+                .iter()
+                .map(|p| (p["SetIdentifier"].as_str().unwrap(), p["Failover"].as_str().unwrap()))
+                .collect();
             f.sort();
             assert_eq!(f, [("eu-west-1", "SECONDARY"), ("us-east-1", "PRIMARY")]);
         }
         for name in ["example.com.", "www.example.com."] {
-            let aliases: Vec<&Json> = records.iter().map(|r| &r.2["Properties"]).filter(|p| p["Name"] == name).collect();
+            let aliases: Vec<&Json> =
+                records.iter().map(|r| &r.2["Properties"]).filter(|p| p["Name"] == name).collect();
             assert_eq!(aliases.len(), 2, "A and AAAA for {name}");
             for p in aliases {
                 assert_eq!(p["AliasTarget"]["HostedZoneId"], "Z2FDTNDATAQYW2");
@@ -415,7 +445,8 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
         },
     );
     let edge = app.stack("Edge", "us-east-1");
-    let mut dp = FailoverDnsProps::new(HostedZoneRef::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
+    let mut dp =
+        FailoverDnsProps::new(HostedZoneRef::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
     dp.mode = DrMode::ActivePassive;
     FailoverDns::new(&edge, "Dns", dp);
     app
@@ -453,8 +484,12 @@ fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_
 
     let edge = a.template("dnstest-Edge").unwrap();
     let edge_stack = a.manifest.stacks.iter().find(|s| s.name == "dnstest-Edge").unwrap();
-    let checks: Vec<(&String, &Json)> =
-        edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::HealthCheck").collect();
+    let checks: Vec<(&String, &Json)> = edge["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::Route53::HealthCheck")
+        .collect();
     assert_eq!(checks.len(), 6, "per region two alarm checks and one calculated");
     let mut watched = Vec::new();
     for (id, c) in &checks {
@@ -466,7 +501,11 @@ fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_
                 let region = cfg["AlarmIdentifier"]["Region"].as_str().unwrap();
                 // The alarm's name is a parameter bound to the API's output in that region.
                 let param = cfg["AlarmIdentifier"]["Name"]["Ref"].as_str().unwrap();
-                let b = edge_stack.bindings.iter().find(|b| b.parameter == param).unwrap_or_else(|| panic!("{param} is not bound"));
+                let b = edge_stack
+                    .bindings
+                    .iter()
+                    .find(|b| b.parameter == param)
+                    .unwrap_or_else(|| panic!("{param} is not bound"));
                 assert_eq!(b.producer, "dnstest-Api");
                 assert_eq!(b.region, haplat_core::manifest::BindingRegion::Fixed { region: region.to_owned() });
                 assert!(b.source.starts_with("Api/RegionHealth/"), "{}", b.source);
@@ -482,12 +521,15 @@ fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_
     watched.sort();
     let mut expected: Vec<(String, String)> = REGIONS
         .iter()
-        .flat_map(|r| ["Api/RegionHealth/AlternateTargets", "Api/RegionHealth/Targets"].map(|s| (r.to_string(), s.to_owned())))
+        .flat_map(|r| {
+            ["Api/RegionHealth/AlternateTargets", "Api/RegionHealth/Targets"].map(|s| (r.to_string(), s.to_owned()))
+        })
         .collect();
     expected.sort();
     assert_eq!(watched, expected, "each region's check watches that region's alarms");
     // The records use the calculated checks; the API deploys before the edge.
-    for (_, r) in edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::RecordSet") {
+    for (_, r) in edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::RecordSet")
+    {
         if let Some(id) = r["Properties"]["HealthCheckId"]["Ref"].as_str() {
             assert_eq!(edge["Resources"][id]["Properties"]["HealthCheckConfig"]["Type"], "CALCULATED");
         }
@@ -531,12 +573,8 @@ fn weighted_records_carry_the_weights() {
     p.routing = Routing::Weighted(BTreeMap::from([("us-east-1".into(), 90), ("eu-west-1".into(), 10)]));
     FailoverDns::new(&edge, "Dns", p);
     let t = synth(&app).template("weights-Edge").unwrap();
-    let mut weights: Vec<i64> = t["Resources"]
-        .as_object()
-        .unwrap()
-        .values()
-        .filter_map(|r| r["Properties"]["Weight"].as_i64())
-        .collect();
+    let mut weights: Vec<i64> =
+        t["Resources"].as_object().unwrap().values().filter_map(|r| r["Properties"]["Weight"].as_i64()).collect();
     weights.sort();
     assert_eq!(weights, [10, 90]);
 }
@@ -619,9 +657,11 @@ fn monitoring_alarms_on_the_platform_thresholds_to_an_encrypted_topic() {
     // Burn-rate alarms: two per window, joined by a composite.
     let composites = resources(&one, "AWS::CloudWatch::CompositeAlarm");
     assert_eq!(composites.len(), 3 + 2);
-    assert!(composites.iter().any(|(_, _, c)| c["Properties"]["AlarmRule"]["Fn::Sub"][0]
-        .as_str()
-        .is_some_and(|r| r.contains(" AND "))));
+    assert!(
+        composites
+            .iter()
+            .any(|(_, _, c)| c["Properties"]["AlarmRule"]["Fn::Sub"][0].as_str().is_some_and(|r| r.contains(" AND ")))
+    );
 }
 
 #[test]
@@ -684,7 +724,13 @@ fn traced_services_get_an_xray_group_and_sampling_rule_each() {
     names.dedup();
     assert_eq!(names.len(), 2, "one name per service, shared by its group and rule: {names:?}");
     let untraced = a.template("tracing-with-a-long-application-name-Untraced").unwrap();
-    assert!(!untraced["Resources"].as_object().unwrap().values().any(|r| r["Type"].as_str().unwrap().starts_with("AWS::XRay")));
+    assert!(
+        !untraced["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .any(|r| r["Type"].as_str().unwrap().starts_with("AWS::XRay"))
+    );
 
     // Misuse: a rate that is no share, a reservoir below zero, a name given twice.
     let app = App::new("misuse");
@@ -740,7 +786,10 @@ fn misuse_is_an_error_naming_the_construct_path() {
     // Failover asked over an API with one region.
     let app = App::new("misuse");
     let edge = app.stack("Edge", "us-east-1");
-    let mut p = EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), vec![endpoint("us-east-1", RegionRole::Primary)]);
+    let mut p = EdgeDistributionProps::new(
+        HostedZoneRef::existing("Z1", "example.com"),
+        vec![endpoint("us-east-1", RegionRole::Primary)],
+    );
     p.mode = DrMode::ActivePassive;
     EdgeDistribution::new(&edge, "Cdn", p);
     let e = errors_of(&app);
@@ -760,7 +809,11 @@ fn misuse_is_an_error_naming_the_construct_path() {
     // Edge and DNS outside us-east-1.
     let app = App::new("misuse");
     let s = app.stack("Edge", "eu-west-1");
-    EdgeDistribution::new(&s, "Cdn", EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()));
+    EdgeDistribution::new(
+        &s,
+        "Cdn",
+        EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()),
+    );
     FailoverDns::new(&s, "Dns", FailoverDnsProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()));
     let e = errors_of(&app);
     assert!(e.contains("Edge/Cdn") && e.contains("Edge/Dns") && e.contains("us-east-1"), "{e}");
@@ -793,7 +846,6 @@ fn misuse_is_an_error_naming_the_construct_path() {
     assert!(e.contains("Data/Backup2") && e.contains("names no resources"), "{e}");
     assert!(e.contains("Data/Slo") && e.contains("between 0 and 100"), "{e}");
 }
-
 
 #[test]
 fn global_templates_pass_cfn_lint_in_every_region() {

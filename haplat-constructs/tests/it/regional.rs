@@ -106,7 +106,10 @@ fn cidrs_never_overlap_whether_allocated_or_given() {
     assert_eq!(config["us-east-1"]["SubnetBits"], 13);
     // The VPC takes its CIDR from the mapping; subnets are carved with Fn::Cidr in Fn::GetAZs zones.
     let (_, vpc) = resources(&t, "AWS::EC2::VPC")[0];
-    assert_eq!(vpc["Properties"]["CidrBlock"], json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]}));
+    assert_eq!(
+        vpc["Properties"]["CidrBlock"],
+        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]})
+    );
     for (_, s) in resources(&t, "AWS::EC2::Subnet") {
         assert_eq!(s["Properties"]["CidrBlock"]["Fn::Select"][1]["Fn::Cidr"][0], vpc["Properties"]["CidrBlock"]);
         assert_eq!(s["Properties"]["AvailabilityZone"]["Fn::Select"][1], json!({"Fn::GetAZs": ""}));
@@ -154,7 +157,9 @@ fn azs_and_nat_mode_shape_the_network() {
     let t = synth(props(two_regions()));
     let endpoints: BTreeSet<String> = resources(&t, "AWS::EC2::VPCEndpoint")
         .iter()
-        .map(|(_, e)| e["Properties"]["ServiceName"]["Fn::Sub"].as_str().unwrap().replace("com.amazonaws.${AWS::Region}.", ""))
+        .map(|(_, e)| {
+            e["Properties"]["ServiceName"]["Fn::Sub"].as_str().unwrap().replace("com.amazonaws.${AWS::Region}.", "")
+        })
         .collect();
     assert_eq!(endpoints, ["dynamodb", "ecr.api", "ecr.dkr", "logs", "s3", "secretsmanager"].map(String::from).into());
     let (_, vpc) = resources(&t, "AWS::EC2::VPC")[0];
@@ -258,7 +263,11 @@ fn security_groups_open_only_the_ports_in_use() {
     let container_ports: BTreeSet<i64> = [8080, 8081, 9000].into();
     let task_sgs: BTreeSet<String> = resources(&t, "AWS::ECS::Service")
         .iter()
-        .map(|(_, s)| reference(&s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"][0]).unwrap().to_owned())
+        .map(|(_, s)| {
+            reference(&s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"][0])
+                .unwrap()
+                .to_owned()
+        })
         .collect();
     let alb_sgs: BTreeSet<String> = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
         .iter()
@@ -278,7 +287,10 @@ fn security_groups_open_only_the_ports_in_use() {
             assert!(from == 443 || from == 80, "{sg} opens {from}");
         } else {
             assert_eq!(from, 443, "{sg} (endpoints) opens {from}");
-            assert!(r.get("CidrIp").is_some_and(|c| c.get("Fn::FindInMap").is_some()), "endpoints admit the VPC only: {r}");
+            assert!(
+                r.get("CidrIp").is_some_and(|c| c.get("Fn::FindInMap").is_some()),
+                "endpoints admit the VPC only: {r}"
+            );
         }
     }
     // Every task port is open to exactly its ALB, and the ALBs reach tasks only on those ports.
@@ -309,7 +321,8 @@ fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
         .find(|(_, l)| l["Properties"]["Scheme"] == "internet-facing")
         .unwrap();
     let alb_sg = reference(&public_alb.1["Properties"]["SecurityGroups"][0]).unwrap();
-    let from_cloudfront: Vec<Json> = ingress_rules(&t).into_iter().filter(|(sg, _)| sg == alb_sg).map(|(_, r)| r).collect();
+    let from_cloudfront: Vec<Json> =
+        ingress_rules(&t).into_iter().filter(|(sg, _)| sg == alb_sg).map(|(_, r)| r).collect();
     assert_eq!(from_cloudfront.len(), 1);
     assert_eq!(
         from_cloudfront[0]["SourcePrefixListId"],
@@ -321,9 +334,13 @@ fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
     // No plain-HTTP listener on the public ALB; its HTTPS listener answers 403 unless a rule
     // matches, and every rule of the public ALB requires the secret origin header.
     let listeners = resources(&t, "AWS::ElasticLoadBalancingV2::Listener");
-    let on_public: Vec<_> = listeners.iter().filter(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0)).collect();
+    let on_public: Vec<_> = listeners
+        .iter()
+        .filter(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0))
+        .collect();
     assert!(on_public.iter().all(|(_, l)| l["Properties"]["Protocol"] == "HTTPS"));
-    let public_listener = listeners.iter().find(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0)).unwrap();
+    let public_listener =
+        listeners.iter().find(|(_, l)| reference(&l["Properties"]["LoadBalancerArn"]) == Some(public_alb.0)).unwrap();
     assert_eq!(public_listener.1["Properties"]["DefaultActions"][0]["FixedResponseConfig"]["StatusCode"], "403");
     let rules: Vec<_> = resources(&t, "AWS::ElasticLoadBalancingV2::ListenerRule")
         .into_iter()
@@ -438,26 +455,40 @@ fn iam_policies_name_concrete_resources() {
 fn the_execution_role_reads_exactly_the_service_secrets_and_image() {
     let t = synth(props(two_regions()));
     let st = statements(&t);
-    let orders_exec: Vec<&Json> = st.iter().filter(|(r, _)| r.starts_with("OrdersExecutionRole")).map(|(_, s)| s).collect();
+    let orders_exec: Vec<&Json> =
+        st.iter().filter(|(r, _)| r.starts_with("OrdersExecutionRole")).map(|(_, s)| s).collect();
     let secrets = orders_exec.iter().find(|s| s["Action"] == json!(["secretsmanager:GetSecretValue"])).unwrap();
     assert_eq!(
         secrets["Resource"],
         json!([{"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/db-password-??????"}])
     );
     let pull = orders_exec.iter().find(|s| s["Action"][0] == "ecr:BatchCheckLayerAvailability").unwrap();
-    assert_eq!(pull["Resource"], json!([{"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/orders"}]));
+    assert_eq!(
+        pull["Resource"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:ecr:us-east-1:123456789012:repository/orders"}])
+    );
     // A public image needs no ECR permission at all.
     assert!(!st.iter().any(|(r, s)| r.starts_with("WebExecutionRole") && s.to_string().contains("ecr:")));
     // The X-Ray daemon runs beside Orders only, and only Orders' task role may send traces.
-    let (_, td) = resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
-    let names: Vec<&str> = td["Properties"]["ContainerDefinitions"].as_array().unwrap().iter().map(|c| c["Name"].as_str().unwrap()).collect();
+    let (_, td) =
+        resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    let names: Vec<&str> = td["Properties"]["ContainerDefinitions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["Name"].as_str().unwrap())
+        .collect();
     assert_eq!(names, ["app", "xray-daemon"]);
     assert_eq!(td["Properties"]["Cpu"], "512");
     assert_eq!(td["Properties"]["Memory"], "2048");
-    let tracing: Vec<&String> = st.iter().filter(|(_, s)| s.to_string().contains("xray:PutTraceSegments")).map(|(r, _)| r).collect();
+    let tracing: Vec<&String> =
+        st.iter().filter(|(_, s)| s.to_string().contains("xray:PutTraceSegments")).map(|(r, _)| r).collect();
     assert_eq!(tracing.len(), 1);
     assert!(tracing[0].starts_with("OrdersTaskRole"));
-    assert_eq!(td["Properties"]["ContainerDefinitions"][0]["Secrets"], json!([{"Name": "DB_PASSWORD", "ValueFrom": "shop/db-password"}]));
+    assert_eq!(
+        td["Properties"]["ContainerDefinitions"][0]["Secrets"],
+        json!([{"Name": "DB_PASSWORD", "ValueFrom": "shop/db-password"}])
+    );
 }
 
 #[test]
@@ -469,7 +500,8 @@ fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
     web.grant_read_write(&api.key);
     web.grant(&SecretRef::new("shop/api-key").read()); // twice is once
     let t = app.synth().unwrap().template("shop-Api").unwrap();
-    let st: Vec<Json> = statements(&t).into_iter().filter(|(r, _)| r.starts_with("WebTaskRole")).map(|(_, s)| s).collect();
+    let st: Vec<Json> =
+        statements(&t).into_iter().filter(|(r, _)| r.starts_with("WebTaskRole")).map(|(_, s)| s).collect();
     assert_eq!(st.len(), 2);
     assert_eq!(st[0]["Action"], json!(["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"]));
     assert_eq!(st[1]["Resource"][0]["Fn::GetAtt"][1], "Arn");
@@ -490,7 +522,12 @@ fn every_log_group_is_encrypted_and_retained() {
     let (key_id, key) = resources(&t, "AWS::KMS::Key")[0];
     assert_eq!(key["Properties"]["EnableKeyRotation"], true);
     assert_eq!(key["DeletionPolicy"], "Retain");
-    let logs_use = key["Properties"]["KeyPolicy"]["Statement"].as_array().unwrap().iter().find(|s| s["Sid"] == "CloudWatchLogsOfThisAccount").unwrap();
+    let logs_use = key["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "CloudWatchLogsOfThisAccount")
+        .unwrap();
     assert_eq!(logs_use["Principal"]["Service"], json!({"Fn::Sub": "logs.${AWS::Region}.amazonaws.com"}));
     assert!(logs_use["Action"].as_array().unwrap().iter().all(|a| !a.as_str().unwrap().contains('*')), "{logs_use}");
     assert!(logs_use["Condition"]["ArnLike"].get("kms:EncryptionContext:aws:logs:arn").is_some());
@@ -522,7 +559,10 @@ fn a_port_clash_on_one_alb_is_an_error_naming_it() {
     let mut p = props(two_regions());
     p.services[1].path_patterns = vec!["/orders/*".into()];
     let err = synth_err(p);
-    assert!(err.contains("Api/PublicAlb: port clash on listener port 443: services Orders and Web both route /orders/*"), "{err}");
+    assert!(
+        err.contains("Api/PublicAlb: port clash on listener port 443: services Orders and Web both route /orders/*"),
+        "{err}"
+    );
     // Two catch-all services on one listener clash too; on different listener ports they do not.
     let mut p = props(two_regions());
     p.services[0].path_patterns.clear();
@@ -530,15 +570,19 @@ fn a_port_clash_on_one_alb_is_an_error_naming_it() {
     assert!(err.contains("services Orders and Web both route /*"), "{err}");
     p.services[1].listener_port = 8443;
     let t = synth(p);
-    let ports: BTreeSet<i64> =
-        resources(&t, "AWS::ElasticLoadBalancingV2::Listener").iter().map(|(_, l)| l["Properties"]["Port"].as_i64().unwrap()).collect();
+    let ports: BTreeSet<i64> = resources(&t, "AWS::ElasticLoadBalancingV2::Listener")
+        .iter()
+        .map(|(_, l)| l["Properties"]["Port"].as_i64().unwrap())
+        .collect();
     assert_eq!(ports, [80, 443, 8443].into());
 }
 
 #[test]
 fn deployments_roll_back_and_shift_traffic_gradually() {
     let t = synth(props(two_regions()));
-    let svc = |name: &str| resources(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with(name)).unwrap().1.clone();
+    let svc = |name: &str| {
+        resources(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with(name)).unwrap().1.clone()
+    };
     let orders = svc("Orders");
     let dc = &orders["Properties"]["DeploymentConfiguration"];
     assert_eq!(dc["Strategy"], "CANARY");
@@ -547,7 +591,11 @@ fn deployments_roll_back_and_shift_traffic_gradually() {
     assert_eq!(dc["Alarms"]["AlarmNames"].as_array().unwrap().len(), 2);
     assert_eq!(orders["Properties"]["DeploymentController"]["Type"], "ECS");
     let lb = &orders["Properties"]["LoadBalancers"][0];
-    assert!(reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]).unwrap().starts_with("OrdersAlternateTargetGroup"));
+    assert!(
+        reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"])
+            .unwrap()
+            .starts_with("OrdersAlternateTargetGroup")
+    );
     assert!(reference(&lb["AdvancedConfiguration"]["ProductionListenerRule"]).is_some());
     assert_eq!(svc("Web")["Properties"]["DeploymentConfiguration"]["Strategy"], "LINEAR");
     let admin = svc("Admin");
@@ -586,15 +634,24 @@ fn autoscaling_tracks_cpu_memory_and_requests_and_steps_on_custom_metrics() {
     assert_eq!(label["Fn::Sub"][0], "${Lb}/${Tg}");
     assert_eq!(vars["Lb"]["Fn::GetAtt"][1], "LoadBalancerFullName");
     assert_eq!(vars["Tg"]["Fn::GetAtt"][1], "TargetGroupFullName");
-    let step_alarm = resources(&t, "AWS::CloudWatch::Alarm").into_iter().find(|(_, a)| a["Properties"]["MetricName"] == "QueueDepth").unwrap();
-    assert_eq!(reference(&step_alarm.1["Properties"]["AlarmActions"][0]).map(|r| r.starts_with("OrdersScalingStep")), Some(true));
+    let step_alarm = resources(&t, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .find(|(_, a)| a["Properties"]["MetricName"] == "QueueDepth")
+        .unwrap();
+    assert_eq!(
+        reference(&step_alarm.1["Properties"]["AlarmActions"][0]).map(|r| r.starts_with("OrdersScalingStep")),
+        Some(true)
+    );
 }
 
 #[test]
 fn a_standby_region_runs_fewer_tasks_in_active_passive_only() {
     let passive = synth(ApiProps { mode: DrMode::ActivePassive, ..props(two_regions()) });
     let c = &passive["Mappings"]["RegionConfig"];
-    assert_eq!((c["us-east-1"]["OrdersDesiredCount"].as_i64(), c["us-west-2"]["OrdersDesiredCount"].as_i64()), (Some(2), Some(1)));
+    assert_eq!(
+        (c["us-east-1"]["OrdersDesiredCount"].as_i64(), c["us-west-2"]["OrdersDesiredCount"].as_i64()),
+        (Some(2), Some(1))
+    );
     assert_eq!(c["us-west-2"]["OrdersMinCount"], 1);
     assert_eq!(c["us-west-2"]["Role"], "secondary");
     let active = synth(props(two_regions()));
@@ -602,7 +659,10 @@ fn a_standby_region_runs_fewer_tasks_in_active_passive_only() {
     assert_eq!(c["us-west-2"]["OrdersDesiredCount"], 2);
     // One template: the counts are looked up, not written per region.
     let (_, s) = resources(&active, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
-    assert_eq!(s["Properties"]["DesiredCount"], json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "OrdersDesiredCount"]}));
+    assert_eq!(
+        s["Properties"]["DesiredCount"],
+        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "OrdersDesiredCount"]})
+    );
 }
 
 #[test]
@@ -632,7 +692,8 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     // The alarms: HealthyHostCount of Web (the default route) in each of its target groups.
     let t = assembly.template("shop-Api").unwrap();
     let mut groups = Vec::new();
-    for (id, a) in resources(&t, "AWS::CloudWatch::Alarm").into_iter().filter(|(id, _)| id.starts_with("RegionHealth")) {
+    for (id, a) in resources(&t, "AWS::CloudWatch::Alarm").into_iter().filter(|(id, _)| id.starts_with("RegionHealth"))
+    {
         let p = &a["Properties"];
         assert_eq!(p["MetricName"], "HealthyHostCount", "{id}");
         assert_eq!(p["TreatMissingData"], "breaching", "{id}");
@@ -643,8 +704,10 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     groups.sort();
     let (_, web) = resources(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with("Web")).unwrap();
     let lb = &web["Properties"]["LoadBalancers"][0];
-    let mut expected =
-        vec![reference(&lb["TargetGroupArn"]).unwrap().to_owned(), reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]).unwrap().to_owned()];
+    let mut expected = vec![
+        reference(&lb["TargetGroupArn"]).unwrap().to_owned(),
+        reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]).unwrap().to_owned(),
+    ];
     expected.sort();
     assert_eq!(groups, expected);
 
@@ -661,10 +724,14 @@ fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
     let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
     assert_eq!(api.traced_services(), ["Orders"]);
     let t = app.synth().unwrap().template("shop-Api").unwrap();
-    let (_, task) = resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    let (_, task) =
+        resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
     let env = &task["Properties"]["ContainerDefinitions"][0]["Environment"];
     assert!(env.as_array().unwrap().contains(&json!({"Name": "AWS_XRAY_TRACING_NAME", "Value": "Orders"})), "{env}");
-    assert!(env.as_array().unwrap().contains(&json!({"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "localhost:2000"})), "{env}");
+    assert!(
+        env.as_array().unwrap().contains(&json!({"Name": "AWS_XRAY_DAEMON_ADDRESS", "Value": "localhost:2000"})),
+        "{env}"
+    );
 }
 
 // ---------------------------------------------------------------- cfn-lint
@@ -680,7 +747,15 @@ fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
     for (name, p) in [
         ("plain", props(regions.clone())),
         ("fronted-passive", ApiProps { mode: DrMode::ActivePassive, ..fronted(props(regions.clone())) }),
-        ("single-nat-2az", ApiProps { azs: 2, nat: haplat_constructs::network::NatMode::Single, interface_endpoints: false, ..props(regions.clone()) }),
+        (
+            "single-nat-2az",
+            ApiProps {
+                azs: 2,
+                nat: haplat_constructs::network::NatMode::Single,
+                interface_endpoints: false,
+                ..props(regions.clone())
+            },
+        ),
     ] {
         templates.push((name.to_owned(), synth(p)));
     }

@@ -48,7 +48,11 @@ fn stack_of_services(a: &Assembly, names: &[&str]) -> BTreeMap<String, String> {
             let (Some(stack), Some(construct)) = (parts.next(), parts.next()) else { continue };
             if names.contains(&construct) {
                 let previous = out.insert(construct.to_owned(), stack.to_owned());
-                assert!(previous.as_deref().is_none_or(|p| p == stack), "{construct} is in {p:?} and {stack}", p = previous);
+                assert!(
+                    previous.as_deref().is_none_or(|p| p == stack),
+                    "{construct} is in {p:?} and {stack}",
+                    p = previous
+                );
             }
         }
     }
@@ -66,11 +70,8 @@ fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
     assert_eq!(api.service("Svc3").unwrap().stack().id(), "ApiServices3");
     let a = synth(&app);
     let names = ["Orders", "Web", "Admin", "Svc0", "Svc1", "Svc2", "Svc3"];
-    let expected: BTreeMap<String, String> = names
-        .iter()
-        .enumerate()
-        .map(|(i, n)| ((*n).to_owned(), format!("ApiServices{}", i / 3 + 1)))
-        .collect();
+    let expected: BTreeMap<String, String> =
+        names.iter().enumerate().map(|(i, n)| ((*n).to_owned(), format!("ApiServices{}", i / 3 + 1))).collect();
     assert_eq!(stack_of_services(&a, &names), expected);
     for id in &ids {
         let s = a.manifest.stacks.iter().find(|s| &s.id == id).unwrap();
@@ -78,7 +79,13 @@ fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
     }
     // The shared parts stay in the API's stack; the per-region task counts move with the service.
     let main = a.template("shop-Api").unwrap();
-    for ty in ["AWS::EC2::VPC", "AWS::ECS::Cluster", "AWS::ElasticLoadBalancingV2::LoadBalancer", "AWS::KMS::Key", "AWS::ServiceDiscovery::PrivateDnsNamespace"] {
+    for ty in [
+        "AWS::EC2::VPC",
+        "AWS::ECS::Cluster",
+        "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "AWS::KMS::Key",
+        "AWS::ServiceDiscovery::PrivateDnsNamespace",
+    ] {
         assert!(!resources(&main, ty).is_empty(), "{ty} in Api");
     }
     assert!(resources(&main, "AWS::ECS::Service").is_empty());
@@ -209,7 +216,10 @@ fn monitoring_health_alarms_and_database_access_of_a_service_live_in_its_stack()
         let alarms: Vec<&str> = m
             .resources
             .values()
-            .filter(|r| r.type_name == "AWS::CloudWatch::Alarm" && r.path.starts_with(&format!("{stack}/Monitoring/{}Service/", s.name)))
+            .filter(|r| {
+                r.type_name == "AWS::CloudWatch::Alarm"
+                    && r.path.starts_with(&format!("{stack}/Monitoring/{}Service/", s.name))
+            })
             .map(|r| r.path.as_str())
             .collect();
         assert_eq!(alarms.len(), 4, "{}: {alarms:?}", s.name);
@@ -228,7 +238,10 @@ fn monitoring_health_alarms_and_database_access_of_a_service_live_in_its_stack()
     assert_eq!(web.id(), "ApiServices1");
     assert_eq!(api.health_alarms.len(), 2);
     let t = a.template(&web.name()).unwrap();
-    assert_eq!(resources(&t, "AWS::CloudWatch::Alarm").iter().filter(|(id, _)| id.starts_with("RegionHealth")).count(), 2);
+    assert_eq!(
+        resources(&t, "AWS::CloudWatch::Alarm").iter().filter(|(id, _)| id.starts_with("RegionHealth")).count(),
+        2
+    );
     let edge = a.manifest.stack("shop-Edge").unwrap();
     assert_eq!(edge.bindings.len(), 6);
     assert!(edge.bindings.iter().all(|b| b.producer == web.name() && matches!(b.region, BindingRegion::Fixed { .. })));
@@ -237,8 +250,15 @@ fn monitoring_health_alarms_and_database_access_of_a_service_live_in_its_stack()
     // Database access: the rules and the grant are in the service's stack.
     for s in &api.services {
         let t = a.template(&s.stack().name()).unwrap();
-        let ingress: Vec<_> = resources(&t, "AWS::EC2::SecurityGroupIngress").into_iter().filter(|(id, _)| id.contains("DbIngress")).collect();
-        assert!(ingress.iter().any(|(id, r)| id.starts_with(&s.name) && r["Properties"]["FromPort"] == 5432), "{}", s.name);
+        let ingress: Vec<_> = resources(&t, "AWS::EC2::SecurityGroupIngress")
+            .into_iter()
+            .filter(|(id, _)| id.contains("DbIngress"))
+            .collect();
+        assert!(
+            ingress.iter().any(|(id, r)| id.starts_with(&s.name) && r["Properties"]["FromPort"] == 5432),
+            "{}",
+            s.name
+        );
     }
     let main = a.template("shop-Api").unwrap();
     assert_eq!(resources(&main, "AWS::SSM::Parameter").len(), 1);
@@ -280,8 +300,13 @@ fn blue_green_services_alarm_on_unhealthy_hosts_in_both_target_groups() {
 fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
     let (app, _api) = monitored();
     let a = synth(&app);
-    let templates: Vec<(String, Json)> =
-        a.manifest.stacks.iter().filter(|s| s.id.starts_with("Api")).map(|s| (s.id.clone(), a.template(&s.name).unwrap())).collect();
+    let templates: Vec<(String, Json)> = a
+        .manifest
+        .stacks
+        .iter()
+        .filter(|s| s.id.starts_with("Api"))
+        .map(|s| (s.id.clone(), a.template(&s.name).unwrap()))
+        .collect();
     assert_eq!(templates.len(), 3);
     let lint = haplat_tests::lint_templates(&templates, &REGIONS);
     assert!(lint.is_clean(), "{lint}");

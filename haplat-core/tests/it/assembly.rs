@@ -25,7 +25,10 @@ fn small_app() -> App {
     );
     let edge = app.stack("Edge", "us-east-1");
     for region in ["us-east-1", "eu-west-1"] {
-        edge.add(&format!("Origin-{region}"), crate::support::Queue { name: lb.get_att::<String>("Arn").in_region(region), ..Default::default() });
+        edge.add(
+            &format!("Origin-{region}"),
+            crate::support::Queue { name: lb.get_att::<String>("Arn").in_region(region), ..Default::default() },
+        );
     }
     edge.add_output("Primary", lb.ref_().in_region("us-east-1"), "the primary load balancer");
     app
@@ -75,7 +78,10 @@ fn writing_replaces_an_older_assembly() {
     let text = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
     let m = Manifest::from_json(&text).unwrap();
     assert_eq!(m.stacks.len(), 3);
-    assert_eq!(m.stack("shop-dev-Api").unwrap().target, Target::StackSet { regions: vec!["us-east-1".into(), "eu-west-1".into()] });
+    assert_eq!(
+        m.stack("shop-dev-Api").unwrap().target,
+        Target::StackSet { regions: vec!["us-east-1".into(), "eu-west-1".into()] }
+    );
     assert_eq!(m.stack("shop-dev-Edge").unwrap().target, Target::Region { region: "us-east-1".into() });
 }
 
@@ -97,7 +103,14 @@ fn the_manifest_records_what_the_cli_needs() {
 fn large_templates_are_marked_for_upload() {
     let app = App::new("demo");
     let s = app.stack("Big", "us-east-1");
-    s.add("Q", crate::support::Queue { name: "q".into(), policy: Some("x".repeat(INLINE_TEMPLATE_LIMIT).into()), ..Default::default() });
+    s.add(
+        "Q",
+        crate::support::Queue {
+            name: "q".into(),
+            policy: Some("x".repeat(INLINE_TEMPLATE_LIMIT).into()),
+            ..Default::default()
+        },
+    );
     let m = app.synth().unwrap().manifest;
     assert!(m.stacks[0].requires_upload);
     assert!(m.stacks[0].template_bytes > INLINE_TEMPLATE_LIMIT);

@@ -90,7 +90,10 @@ fn every_template_section() {
         },
     );
     let is_prod = s.add_condition("IsProd", Cond::equals(env.clone(), "prod".into()));
-    s.add_condition("IsUsProd", Cond::and([Cond::named(&is_prod), Cond::equals(Pseudo::Region.value(), "us-east-1".into())]));
+    s.add_condition(
+        "IsUsProd",
+        Cond::and([Cond::named(&is_prod), Cond::equals(Pseudo::Region.value(), "us-east-1".into())]),
+    );
     let cidr = s.region_value("VpcCidr", [("us-east-1", "10.0.0.0/16"), ("eu-west-1", "10.1.0.0/16")]);
     let q = s.add(
         "Jobs",
@@ -112,20 +115,32 @@ fn every_template_section() {
     assert_eq!(t["AWSTemplateFormatVersion"], "2010-09-09");
     assert_eq!(t["Description"], "the API");
     assert_eq!(t["Transform"], json!(["AWS::LanguageExtensions"]));
-    assert_eq!(t["Parameters"]["Size"], json!({"Type": "Number", "Default": "2", "Description": "tasks", "MinValue": 1.0, "MaxValue": 10.0}));
+    assert_eq!(
+        t["Parameters"]["Size"],
+        json!({"Type": "Number", "Default": "2", "Description": "tasks", "MinValue": 1.0, "MaxValue": 10.0})
+    );
     assert_eq!(
         t["Parameters"]["Env"],
         json!({"Type": "String", "AllowedValues": ["dev", "prod"], "AllowedPattern": "^[a-z]+$",
                "ConstraintDescription": "lower case", "MinLength": 2, "MaxLength": 8, "NoEcho": true})
     );
-    assert_eq!(t["Mappings"]["RegionConfig"], json!({"eu-west-1": {"VpcCidr": "10.1.0.0/16"}, "us-east-1": {"VpcCidr": "10.0.0.0/16"}}));
+    assert_eq!(
+        t["Mappings"]["RegionConfig"],
+        json!({"eu-west-1": {"VpcCidr": "10.1.0.0/16"}, "us-east-1": {"VpcCidr": "10.0.0.0/16"}})
+    );
     assert_eq!(t["Conditions"]["IsProd"], json!({"Fn::Equals": [{"Ref": "Env"}, "prod"]}));
-    assert_eq!(t["Conditions"]["IsUsProd"], json!({"Fn::And": [{"Condition": "IsProd"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}]}));
+    assert_eq!(
+        t["Conditions"]["IsUsProd"],
+        json!({"Fn::And": [{"Condition": "IsProd"}, {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}]})
+    );
     let jobs = &t["Resources"]["Jobs"];
     assert_eq!(jobs["Condition"], "IsProd");
     assert_eq!(jobs["Properties"]["DelaySeconds"], json!({"Fn::If": ["IsProd", 5, {"Ref": "AWS::NoValue"}]}));
     assert_eq!(jobs["Properties"]["Policy"]["Size"], json!({"Ref": "Size"}));
-    assert_eq!(jobs["Properties"]["Policy"]["Cidr"], json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]}));
+    assert_eq!(
+        jobs["Properties"]["Policy"]["Cidr"],
+        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]})
+    );
     assert_eq!(jobs["UpdatePolicy"], json!({"AutoScalingReplacingUpdate": {"WillReplace": true}}));
     assert_eq!(jobs["CreationPolicy"], json!({"ResourceSignal": {"Count": 1}}));
     assert_eq!(jobs["Metadata"], json!({"haplat:path": "Api/Jobs", "owner": "sre"}));
@@ -135,7 +150,19 @@ fn every_template_section() {
     assert!(m.capabilities.contains(&"CAPABILITY_AUTO_EXPAND".to_owned()));
     // Section order is CloudFormation's documented order.
     let keys: Vec<&String> = t.as_object().unwrap().keys().collect();
-    assert_eq!(keys, ["AWSTemplateFormatVersion", "Description", "Transform", "Parameters", "Mappings", "Conditions", "Resources", "Outputs"]);
+    assert_eq!(
+        keys,
+        [
+            "AWSTemplateFormatVersion",
+            "Description",
+            "Transform",
+            "Parameters",
+            "Mappings",
+            "Conditions",
+            "Resources",
+            "Outputs"
+        ]
+    );
 }
 
 #[test]
@@ -162,9 +189,15 @@ fn tags_reach_resources_below_with_closer_tags_winning() {
     );
     let jobs = logical_id_of(&t, "Data/Api/Jobs");
     // Map-style tags; the resource's own tag wins over the propagated one.
-    assert_eq!(t["Resources"][&jobs]["Properties"]["Tags"], json!({"env": "prod", "owner": "platform", "team": "jobs-team"}));
+    assert_eq!(
+        t["Resources"][&jobs]["Properties"]["Tags"],
+        json!({"env": "prod", "owner": "platform", "team": "jobs-team"})
+    );
     let m = app.synth().unwrap().manifest;
-    assert_eq!(m.stacks[0].tags, [("env".to_owned(), "prod".to_owned()), ("owner".to_owned(), "platform".to_owned())].into());
+    assert_eq!(
+        m.stacks[0].tags,
+        [("env".to_owned(), "prod".to_owned()), ("owner".to_owned(), "platform".to_owned())].into()
+    );
 }
 
 #[test]
@@ -185,10 +218,16 @@ fn hand_written_names_and_fixed_logical_ids() {
     let s = app.stack("Data", "us-east-1");
     let t = s.add("Orders", Table::default());
     s.options(t).logical_id("LegacyOrdersTable");
-    s.add("Jobs", crate::support::Queue { name: Value::get_att_name("LegacyOrdersTable", "Arn"), ..Default::default() });
+    s.add(
+        "Jobs",
+        crate::support::Queue { name: Value::get_att_name("LegacyOrdersTable", "Arn"), ..Default::default() },
+    );
     let tpl = template(&app, "demo-Data");
     assert!(tpl["Resources"].get("LegacyOrdersTable").is_some());
-    assert_eq!(tpl["Resources"]["Jobs"]["Properties"]["QueueName"], json!({"Fn::GetAtt": ["LegacyOrdersTable", "Arn"]}));
+    assert_eq!(
+        tpl["Resources"]["Jobs"]["Properties"]["QueueName"],
+        json!({"Fn::GetAtt": ["LegacyOrdersTable", "Arn"]})
+    );
 }
 
 #[test]

@@ -12,7 +12,14 @@ fn same_stack_references_are_ref_and_getatt() {
     let app = App::new("demo");
     let s = app.stack("Data", "us-east-1");
     let t = s.add("Orders", Table::default());
-    s.add("Jobs", crate::support::Queue { name: t.ref_(), policy: Some(expr_map! { "Arn" => t.get_att::<String>("Arn") }), ..Default::default() });
+    s.add(
+        "Jobs",
+        crate::support::Queue {
+            name: t.ref_(),
+            policy: Some(expr_map! { "Arn" => t.get_att::<String>("Arn") }),
+            ..Default::default()
+        },
+    );
     let tpl = template(&app, "demo-Data");
     assert_eq!(tpl["Resources"]["Jobs"]["Properties"]["QueueName"], json!({"Ref": "Orders"}));
     assert_eq!(tpl["Resources"]["Jobs"]["Properties"]["Policy"], json!({"Arn": {"Fn::GetAtt": ["Orders", "Arn"]}}));
@@ -30,9 +37,15 @@ fn a_cross_stack_reference_becomes_output_parameter_and_binding() {
     let producer = a.template("demo-Data").unwrap();
     let consumer = a.template("demo-Api").unwrap();
     assert_eq!(producer["Outputs"]["OrdersArn"]["Value"], json!({"Fn::GetAtt": ["Orders", "Arn"]}));
-    assert_eq!(consumer["Parameters"]["DataOrdersArnUsEast1"], json!({"Type": "String", "Description": "haplat binding: Data/Orders.Arn"}));
+    assert_eq!(
+        consumer["Parameters"]["DataOrdersArnUsEast1"],
+        json!({"Type": "String", "Description": "haplat binding: Data/Orders.Arn"})
+    );
     assert_eq!(consumer["Resources"]["Jobs"]["Properties"]["QueueName"], json!({"Ref": "DataOrdersArnUsEast1"}));
-    assert!(producer.get("Outputs").unwrap().as_object().unwrap().values().all(|o| o.get("Export").is_none()), "no exports");
+    assert!(
+        producer.get("Outputs").unwrap().as_object().unwrap().values().all(|o| o.get("Export").is_none()),
+        "no exports"
+    );
     let api_m = a.manifest.stack("demo-Api").unwrap();
     assert_eq!(
         api_m.bindings,
@@ -55,7 +68,14 @@ fn a_global_stack_gathers_one_value_per_region_of_a_stack_set() {
     let lb = api.add("Lb", queue("lb"));
     let edge = app.stack("Edge", "us-east-1");
     let origins: Vec<Value<String>> = regions.iter().map(|r| lb.get_att::<String>("Arn").in_region(*r)).collect();
-    edge.add("Dist", crate::support::Queue { name: "dist".into(), policy: Some(haplat_core::value::List::items(origins).into()), ..Default::default() });
+    edge.add(
+        "Dist",
+        crate::support::Queue {
+            name: "dist".into(),
+            policy: Some(haplat_core::value::List::items(origins).into()),
+            ..Default::default()
+        },
+    );
     let a = app.synth().unwrap();
     let m = a.manifest.stack("demo-Edge").unwrap();
     let regions_read: Vec<_> = m.bindings.iter().map(|b| b.region.clone()).collect();
@@ -96,9 +116,19 @@ fn list_attributes_cross_stacks_as_comma_delimited_lists() {
     let a1 = app.stack("A", "us-east-1");
     let q = a1.add("Q", queue("q"));
     let b = app.stack("B", "us-east-1");
-    b.add("R", crate::support::Queue { name: "r".into(), policy: Some(q.get_att::<Vec<String>>("Endpoints").into()), ..Default::default() });
+    b.add(
+        "R",
+        crate::support::Queue {
+            name: "r".into(),
+            policy: Some(q.get_att::<Vec<String>>("Endpoints").into()),
+            ..Default::default()
+        },
+    );
     let a = app.synth().unwrap();
-    assert_eq!(a.template("demo-A").unwrap()["Outputs"]["QEndpoints"]["Value"], json!({"Fn::Join": [",", {"Fn::GetAtt": ["Q", "Endpoints"]}]}));
+    assert_eq!(
+        a.template("demo-A").unwrap()["Outputs"]["QEndpoints"]["Value"],
+        json!({"Fn::Join": [",", {"Fn::GetAtt": ["Q", "Endpoints"]}]})
+    );
     assert_eq!(a.template("demo-B").unwrap()["Parameters"]["AQEndpointsUsEast1"]["Type"], "CommaDelimitedList");
 }
 
@@ -167,10 +197,23 @@ fn bad_references_are_errors_naming_the_path() {
     // Another region's instance of the same stack set.
     api.add("Peer", crate::support::Queue { name: lb.ref_().in_region("us-west-2"), ..Default::default() });
     // An attribute of a non-scalar type across stacks, and an unknown attribute.
-    edge.add("Obj", crate::support::Queue { name: lb.get_att::<String>("Config").in_region("us-east-1"), ..Default::default() });
-    edge.add("Unknown", crate::support::Queue { name: lb.get_att::<String>("Nope").in_region("us-east-1"), ..Default::default() });
+    edge.add(
+        "Obj",
+        crate::support::Queue { name: lb.get_att::<String>("Config").in_region("us-east-1"), ..Default::default() },
+    );
+    edge.add(
+        "Unknown",
+        crate::support::Queue { name: lb.get_att::<String>("Nope").in_region("us-east-1"), ..Default::default() },
+    );
     // A hand-written name that does not exist, and a condition that does not.
-    edge.add("Ghost", crate::support::Queue { name: Value::ref_name("Phantom"), delay: Some(Value::if_("Nope", 1.into(), 2.into())), ..Default::default() });
+    edge.add(
+        "Ghost",
+        crate::support::Queue {
+            name: Value::ref_name("Phantom"),
+            delay: Some(Value::if_("Nope", 1.into(), 2.into())),
+            ..Default::default()
+        },
+    );
     // DependsOn across stacks.
     let d = edge.add("Dep", queue("dep"));
     edge.options(d).depends_on(lb);

@@ -58,7 +58,8 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
                 max_capacity: 4.into(),
                 min_capacity: 1.into(),
                 resource_id: "service/cluster/web".into(),
-                scalable_dimension: r::applicationautoscaling::scalable_target::ScalableDimension::EcsServiceDesiredCount.into(),
+                scalable_dimension:
+                    r::applicationautoscaling::scalable_target::ScalableDimension::EcsServiceDesiredCount.into(),
                 service_namespace: r::applicationautoscaling::scalable_target::ServiceNamespace::Ecs.into(),
                 ..Default::default()
             }),
@@ -84,11 +85,7 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
             }),
             json!({"DomainName": "example.com", "SubjectAlternativeNames": ["*.example.com"], "ValidationMethod": "DNS"}),
         ),
-        (
-            "cloudformation",
-            Box::new(r::cloudformation::WaitConditionHandle::default()),
-            json!({}),
-        ),
+        ("cloudformation", Box::new(r::cloudformation::WaitConditionHandle::default()), json!({})),
         (
             "cloudfront",
             Box::new(r::cloudfront::OriginAccessControl {
@@ -146,7 +143,11 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
                     }]
                     .into(),
                 ),
-                key_schema: vec![r::dynamodb::table::KeySchema { attribute_name: "pk".into(), key_type: "HASH".into() }].into(),
+                key_schema: vec![r::dynamodb::table::KeySchema {
+                    attribute_name: "pk".into(),
+                    key_type: "HASH".into(),
+                }]
+                .into(),
                 billing_mode: Some(r::dynamodb::table::BillingMode::PayPerRequest.into()),
                 ..Default::default()
             }),
@@ -167,7 +168,9 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
         (
             "ecr",
             Box::new(r::ecr::Repository {
-                image_scanning_configuration: Some(r::ecr::repository::ImageScanningConfiguration { scan_on_push: Some(true.into()) }),
+                image_scanning_configuration: Some(r::ecr::repository::ImageScanningConfiguration {
+                    scan_on_push: Some(true.into()),
+                }),
                 image_tag_mutability: Some(r::ecr::repository::ImageTagMutability::Immutable.into()),
                 ..Default::default()
             }),
@@ -177,7 +180,11 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
             "ecs",
             Box::new(r::ecs::Cluster {
                 cluster_settings: Some(
-                    vec![r::ecs::cluster::ClusterSettings { name: Some("containerInsights".into()), value: Some("enabled".into()) }].into(),
+                    vec![r::ecs::cluster::ClusterSettings {
+                        name: Some("containerInsights".into()),
+                        value: Some("enabled".into()),
+                    }]
+                    .into(),
                 ),
                 ..Default::default()
             }),
@@ -195,11 +202,7 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
             }),
             json!({"HealthCheckPath": "/health", "Port": 8080, "Protocol": "HTTP", "TargetType": "ip", "VpcId": {"Ref": "Vpc"}}),
         ),
-        (
-            "events",
-            Box::new(r::events::EventBus { name: "bus".into(), ..Default::default() }),
-            json!({"Name": "bus"}),
-        ),
+        ("events", Box::new(r::events::EventBus { name: "bus".into(), ..Default::default() }), json!({"Name": "bus"})),
         (
             "fis",
             Box::new(r::fis::ExperimentTemplate {
@@ -239,7 +242,10 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
             "iam",
             Box::new(r::iam::Role {
                 assume_role_policy_document: json_expr(role_policy.clone()),
-                managed_policy_arns: Some(vec![Value::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")].into()),
+                managed_policy_arns: Some(
+                    vec![Value::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")]
+                        .into(),
+                ),
                 ..Default::default()
             }),
             json!({"AssumeRolePolicyDocument": role_policy,
@@ -253,7 +259,10 @@ fn samples() -> Vec<(&'static str, Box<dyn haplat_core::resource::AnyResource>, 
         (
             "lambda",
             Box::new(r::lambda::Function {
-                code: r::lambda::function::Code { zip_file: Some("def handler(e, c): return 1".into()), ..Default::default() },
+                code: r::lambda::function::Code {
+                    zip_file: Some("def handler(e, c): return 1".into()),
+                    ..Default::default()
+                },
                 handler: Some("index.handler".into()),
                 role: Value::get_att_name("Role", "Arn"),
                 runtime: Some(r::lambda::function::Runtime::Python312.into()),
@@ -403,7 +412,9 @@ fn every_service_renders_the_properties_cloudformation_expects() {
 
 #[test]
 fn type_facts_come_from_the_schemas() {
-    use haplat_core::resources::{dynamodb::Table, ec2::Vpc, elasticloadbalancingv2::LoadBalancer, rds::DbCluster, s3::Bucket, sqs::Queue};
+    use haplat_core::resources::{
+        dynamodb::Table, ec2::Vpc, elasticloadbalancingv2::LoadBalancer, rds::DbCluster, s3::Bucket, sqs::Queue,
+    };
     assert_eq!(Vpc::TYPE_NAME, "AWS::EC2::VPC");
     assert_eq!(Vpc::REF_RETURNS, "VpcId");
     assert!(Vpc::CREATE_ONLY.contains(&"CidrBlock"));
@@ -433,7 +444,11 @@ fn typed_attributes_render_get_att() {
     let app = App::new("attrs");
     let stack = app.stack("Main", "us-east-1");
     let vpc = stack.add("Vpc", ec2::Vpc { cidr_block: Some("10.0.0.0/16".into()), ..Default::default() });
-    let subnet = ec2::Subnet { vpc_id: vpc.attr_vpc_id(), cidr_block: Some(Value::select(0, List::cidr("10.0.0.0/16".into(), 4.into(), 8.into()))), ..Default::default() };
+    let subnet = ec2::Subnet {
+        vpc_id: vpc.attr_vpc_id(),
+        cidr_block: Some(Value::select(0, List::cidr("10.0.0.0/16".into(), 4.into(), 8.into()))),
+        ..Default::default()
+    };
     let subnet = stack.add("Subnet", subnet);
     let ids: List<Value<String>> = vpc.attr_ipv6_cidr_blocks();
     let _ = (subnet, ids);
@@ -488,18 +503,17 @@ fn pre_registry_types_return_their_properties_through_get_att() {
 #[test]
 fn validation_names_the_property() {
     let role = iam::Role::default();
-    assert_eq!(problems(&role), vec![("AssumeRolePolicyDocument".to_owned(), "is required but was left empty".to_owned())]);
+    assert_eq!(
+        problems(&role),
+        vec![("AssumeRolePolicyDocument".to_owned(), "is required but was left empty".to_owned())]
+    );
     let group = logs::LogGroup { log_group_name: Some("bad name!".into()), ..Default::default() };
     let found = problems(&group);
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].0, "LogGroupName");
-    let bucket = s3::Bucket {
-        bucket_encryption: Some(s3::bucket::BucketEncryption::default()),
-        ..Default::default()
-    };
+    let bucket = s3::Bucket { bucket_encryption: Some(s3::bucket::BucketEncryption::default()), ..Default::default() };
     assert_eq!(problems(&bucket)[0].0, "BucketEncryption.ServerSideEncryptionConfiguration");
 }
-
 
 #[test]
 fn a_template_with_a_sample_of_every_service_passes_cfn_lint() {

@@ -15,10 +15,8 @@ pub struct Table {
 
 impl Resource for Table {
     const TYPE_NAME: &'static str = "AWS::DynamoDB::Table";
-    const ATTRIBUTES: &'static [Attribute] = &[
-        Attribute { name: "Arn", ty: AttrType::String },
-        Attribute { name: "StreamArn", ty: AttrType::String },
-    ];
+    const ATTRIBUTES: &'static [Attribute] =
+        &[Attribute { name: "Arn", ty: AttrType::String }, Attribute { name: "StreamArn", ty: AttrType::String }];
     const REF_RETURNS: &'static str = "TableName";
     const CREATE_ONLY: &'static [&'static str] = &["TableName", "KeySchema"];
     const STATEFUL: bool = true;
@@ -52,7 +50,10 @@ impl Resource for Queue {
     const TAGS: TagStyle = TagStyle::Map("Tags");
     fn properties(&self) -> BTreeMap<String, Expr> {
         let mut m = PropMap::new();
-        m.req("QueueName", &self.name).opt("DelaySeconds", &self.delay).opt("Tags", &self.tags).opt("Policy", &self.policy);
+        m.req("QueueName", &self.name)
+            .opt("DelaySeconds", &self.delay)
+            .opt("Tags", &self.tags)
+            .opt("Policy", &self.policy);
         m.build()
     }
     fn validate(&self, v: &mut Validator<'_>) {

@@ -53,14 +53,18 @@ fn region_values_must_cover_exactly_the_stack_regions() {
     s.region_value("Cidr", [("us-east-1", "10.0.0.0/16"), ("eu-west-1", "10.2.0.0/16")]);
     let errs = errors(&app).join("\n");
     assert!(errs.contains("Api: region value \"Cidr\" has no value for us-west-2"), "{errs}");
-    assert!(errs.contains("Api: region value \"Cidr\" names regions the stack is not deployed to: eu-west-1"), "{errs}");
+    assert!(
+        errs.contains("Api: region value \"Cidr\" names regions the stack is not deployed to: eu-west-1"),
+        "{errs}"
+    );
 }
 
 #[test]
 fn properties_are_checked_with_the_path_of_the_resource_and_property() {
     let app = App::new("demo");
     let s = app.stack("Data", "us-east-1");
-    s.child("Api").add("Jobs", crate::support::Queue { name: "".into(), delay: Some(901.into()), ..Default::default() });
+    s.child("Api")
+        .add("Jobs", crate::support::Queue { name: "".into(), delay: Some(901.into()), ..Default::default() });
     s.add("Named", queue("Not_Valid"));
     // An intrinsic is not checked against a pattern: its value is only known at deploy.
     s.add("Sub", crate::support::Queue { name: Value::sub("${AWS::StackName}-q"), ..Default::default() });
@@ -108,7 +112,10 @@ fn cloudformation_limits() {
         m.add_mapping(&format!("M{i}"), [("k".to_owned(), [("v".to_owned(), "x".into())].into())].into());
     }
     let huge = app.stack("Huge", "us-east-1");
-    huge.add("Q", crate::support::Queue { name: "q".into(), policy: Some("x".repeat(1_000_001).into()), ..Default::default() });
+    huge.add(
+        "Q",
+        crate::support::Queue { name: "q".into(), policy: Some("x".repeat(1_000_001).into()), ..Default::default() },
+    );
     let errs = errors(&app).join("\n");
     for want in [
         "stack Big: the number of resources is 501, over CloudFormation's limit of 500",

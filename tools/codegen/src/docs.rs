@@ -14,10 +14,8 @@ static TAG: LazyLock<Regex> = LazyLock::new(|| {
         .expect("tag regex")
 });
 static LIST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+[.)]").expect("list regex"));
-static LIST_MARK: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"^(\d*)([-+=.)])").expect("list mark regex"));
-static URL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).expect("url regex"));
+static LIST_MARK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d*)([-+=.)])").expect("list mark regex"));
+static URL: LazyLock<Regex> = LazyLock::new(|| Regex::new(r#"https?://[^\s<>()\[\]"'`]+"#).expect("url regex"));
 
 /// Placeholders some schemas put where a description starts, left over from the registry's
 /// resource template: not documentation, dropped (`Version: None.` opens the description of

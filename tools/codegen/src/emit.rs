@@ -6,7 +6,7 @@ use std::fmt::Write;
 use heck::ToUpperCamelCase;
 
 use crate::docs::doc_lines;
-use crate::model::{AttrKind, EnumDef, Field, Item, Module, StructDef, Ty, TagsKind, snake_ident};
+use crate::model::{AttrKind, EnumDef, Field, Item, Module, StructDef, TagsKind, Ty, snake_ident};
 
 /// The first line of every generated file.
 pub fn header(schema_file: Option<&str>) -> String {
@@ -252,8 +252,7 @@ fn emit_struct(out: &mut String, s: &StructDef, m: &Module, is_resource: bool, n
         }
         out.push_str("}\n\n");
 
-        let accessors: Vec<&(String, AttrKind)> =
-            m.attributes.iter().filter(|(_, k)| *k != AttrKind::Other).collect();
+        let accessors: Vec<&(String, AttrKind)> = m.attributes.iter().filter(|(_, k)| *k != AttrKind::Other).collect();
         if !accessors.is_empty() {
             let _ = writeln!(out, "impl Handle<{}> {{", s.name);
             let mut seen = BTreeSet::new();
@@ -338,8 +337,14 @@ fn emit_enum(out: &mut String, e: &EnumDef) {
     out.push_str("    /// A value this version does not know.\n    Unknown(String),\n}\n\n");
     let _ = writeln!(out, "impl {} {{", e.name);
     let vals: Vec<String> = e.values.iter().map(|v| format!("{v:?}")).collect();
-    let _ = writeln!(out, "    /// Every value the schema lists.\n    pub const VALUES: &'static [&'static str] = &[{}];", vals.join(", "));
-    out.push_str("\n    /// The value as CloudFormation spells it.\n    pub fn as_str(&self) -> &str {\n        match self {\n");
+    let _ = writeln!(
+        out,
+        "    /// Every value the schema lists.\n    pub const VALUES: &'static [&'static str] = &[{}];",
+        vals.join(", ")
+    );
+    out.push_str(
+        "\n    /// The value as CloudFormation spells it.\n    pub fn as_str(&self) -> &str {\n        match self {\n",
+    );
     for (n, v) in names.iter().zip(&e.values) {
         let _ = writeln!(out, "            Self::{n} => {v:?},");
     }
@@ -369,11 +374,7 @@ pub fn module_file(m: &Module) -> String {
     while body.ends_with("\n\n") {
         body.pop();
     }
-    let code: String = body
-        .lines()
-        .filter(|l| !l.trim_start().starts_with("///"))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let code: String = body.lines().filter(|l| !l.trim_start().starts_with("///")).collect::<Vec<_>>().join("\n");
     let uses_word = |w: &str| {
         code.match_indices(w).any(|(i, _)| {
             let before = code[..i].chars().next_back();
@@ -387,14 +388,13 @@ pub fn module_file(m: &Module) -> String {
     if uses_word("BTreeMap") {
         out.push_str("use std::collections::BTreeMap;\n\n");
     }
-    let resource_names: Vec<&str> = ["AttrType", "Attribute", "Handle", "Resource", "TagStyle", "Validate", "Validator"]
-        .into_iter()
-        .filter(|w| uses_word(w))
-        .collect();
-    let value_names: Vec<&str> = ["Expr", "JsonValue", "List", "PropMap", "ToExpr", "Value"]
-        .into_iter()
-        .filter(|w| uses_word(w))
-        .collect();
+    let resource_names: Vec<&str> =
+        ["AttrType", "Attribute", "Handle", "Resource", "TagStyle", "Validate", "Validator"]
+            .into_iter()
+            .filter(|w| uses_word(w))
+            .collect();
+    let value_names: Vec<&str> =
+        ["Expr", "JsonValue", "List", "PropMap", "ToExpr", "Value"].into_iter().filter(|w| uses_word(w)).collect();
     if !resource_names.is_empty() {
         let _ = writeln!(out, "use crate::resource::{{{}}};", resource_names.join(", "));
     }

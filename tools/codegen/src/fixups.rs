@@ -16,17 +16,25 @@ pub struct Fixup {
 
 /// Every fixup, applied in this order.
 pub const FIXUPS: &[Fixup] = &[
-    Fixup { name: "logs_log_group_python_end_anchors", type_name: "AWS::Logs::LogGroup", apply: logs_log_group_python_end_anchors },
-    Fixup { name: "ssm_cloud_connector_role_arn_class", type_name: "AWS::SSM::CloudConnector", apply: ssm_cloud_connector_role_arn_class },
+    Fixup {
+        name: "logs_log_group_python_end_anchors",
+        type_name: "AWS::Logs::LogGroup",
+        apply: logs_log_group_python_end_anchors,
+    },
+    Fixup {
+        name: "ssm_cloud_connector_role_arn_class",
+        type_name: "AWS::SSM::CloudConnector",
+        apply: ssm_cloud_connector_role_arn_class,
+    },
 ];
 
 /// `AWS::Logs::LogGroup`: `LogGroupName` and `KmsKeyId` end their patterns with `\Z`, Python's
 /// "end of text", which JSON Schema (ECMA-262) does not have and the `regex` crate rejects, so
 /// both checks were dropped. Rust spells it `\z`.
 fn logs_log_group_python_end_anchors(schema: &mut Json) -> bool {
-    ["/properties/LogGroupName/pattern", "/properties/KmsKeyId/pattern"].iter().all(|p| {
-        replace_in(schema, p, "\\Z", "\\z")
-    })
+    ["/properties/LogGroupName/pattern", "/properties/KmsKeyId/pattern"]
+        .iter()
+        .all(|p| replace_in(schema, p, "\\Z", "\\z"))
 }
 
 /// `AWS::SSM::CloudConnector`: the `RoleArn` pattern has the class `[\w-/.@+=,]`, where `-`
@@ -80,13 +88,21 @@ const LEGACY_SOME: &str = "legacy_type_get_att_exception";
 pub const GET_ATT_FIXUPS: &[GetAttFixup] = &[
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::Backup::BackupSelection", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::Backup::BackupVault", extra: ExtraGetAtts::AllProperties },
-    GetAttFixup { name: LEGACY_ALL, type_name: "AWS::Backup::LogicallyAirGappedBackupVault", extra: ExtraGetAtts::AllProperties },
+    GetAttFixup {
+        name: LEGACY_ALL,
+        type_name: "AWS::Backup::LogicallyAirGappedBackupVault",
+        extra: ExtraGetAtts::AllProperties,
+    },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::EC2::CapacityReservation", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::EC2::Instance", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::EC2::SecurityGroup", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::EC2::Subnet", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::EC2::VPC", extra: ExtraGetAtts::AllProperties },
-    GetAttFixup { name: LEGACY_ALL, type_name: "AWS::ElasticLoadBalancingV2::LoadBalancer", extra: ExtraGetAtts::AllProperties },
+    GetAttFixup {
+        name: LEGACY_ALL,
+        type_name: "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        extra: ExtraGetAtts::AllProperties,
+    },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::Events::EventBus", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::RDS::DBInstance", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::RDS::DBParameterGroup", extra: ExtraGetAtts::AllProperties },
@@ -94,8 +110,16 @@ pub const GET_ATT_FIXUPS: &[GetAttFixup] = &[
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::SNS::Topic", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::SQS::Queue", extra: ExtraGetAtts::AllProperties },
     GetAttFixup { name: LEGACY_ALL, type_name: "AWS::SSM::Parameter", extra: ExtraGetAtts::AllProperties },
-    GetAttFixup { name: LEGACY_SOME, type_name: "AWS::CloudWatch::InsightRule", extra: ExtraGetAtts::Only(&["RuleName"]) },
-    GetAttFixup { name: LEGACY_SOME, type_name: "AWS::ServiceDiscovery::Service", extra: ExtraGetAtts::Only(&["Name"]) },
+    GetAttFixup {
+        name: LEGACY_SOME,
+        type_name: "AWS::CloudWatch::InsightRule",
+        extra: ExtraGetAtts::Only(&["RuleName"]),
+    },
+    GetAttFixup {
+        name: LEGACY_SOME,
+        type_name: "AWS::ServiceDiscovery::Service",
+        extra: ExtraGetAtts::Only(&["Name"]),
+    },
 ];
 
 /// The `Fn::GetAtt` names [`GET_ATT_FIXUPS`] adds to `type_name`, as property paths, in schema
@@ -114,7 +138,10 @@ pub fn extra_get_atts(type_name: &str, schema: &Json) -> anyhow::Result<Vec<Vec<
             ExtraGetAtts::Only(names) => {
                 for n in names {
                     if !props.contains_key(*n) {
-                        anyhow::bail!("fixup {} no longer matches the schema of {type_name}: it has no property {n}", f.name);
+                        anyhow::bail!(
+                            "fixup {} no longer matches the schema of {type_name}: it has no property {n}",
+                            f.name
+                        );
                     }
                     out.push(vec![(*n).to_owned()]);
                 }

@@ -49,7 +49,9 @@ fn main() -> anyhow::Result<()> {
                 _ => bail!("usage: haplat-codegen refresh-schemas --from <site-packages/cfnlint/data/schemas>"),
             };
             let n = codegen::refresh_schemas(&from, &codegen::schemas_dir())?;
-            eprintln!("vendored {n} schemas into tools/codegen/schemas; now run `cargo run -p haplat-codegen -- generate`");
+            eprintln!(
+                "vendored {n} schemas into tools/codegen/schemas; now run `cargo run -p haplat-codegen -- generate`"
+            );
         }
         _ => bail!("usage: haplat-codegen generate | stats | refresh-schemas --from <dir>"),
     }

@@ -109,18 +109,45 @@ pub enum TagsKind {
 /// Names the generated files import or use unqualified: a schema definition of that name gets
 /// a suffix.
 const RESERVED: &[&str] = &[
-    "AttrType", "Attribute", "BTreeMap", "Box", "Clone", "Debug", "Default", "Eq", "Err", "Expr",
-    "From", "Handle", "Hash", "Into", "JsonValue", "List", "None", "Ok", "Option", "PartialEq",
-    "PropMap", "Resource", "Result", "Self", "Some", "String", "TagStyle", "ToExpr", "Validate",
-    "Validator", "Value", "Vec",
+    "AttrType",
+    "Attribute",
+    "BTreeMap",
+    "Box",
+    "Clone",
+    "Debug",
+    "Default",
+    "Eq",
+    "Err",
+    "Expr",
+    "From",
+    "Handle",
+    "Hash",
+    "Into",
+    "JsonValue",
+    "List",
+    "None",
+    "Ok",
+    "Option",
+    "PartialEq",
+    "PropMap",
+    "Resource",
+    "Result",
+    "Self",
+    "Some",
+    "String",
+    "TagStyle",
+    "ToExpr",
+    "Validate",
+    "Validator",
+    "Value",
+    "Vec",
 ];
 
 const KEYWORDS: &[&str] = &[
-    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum",
-    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match",
-    "mod", "move", "mut", "priv", "pub", "ref", "return", "self", "static", "struct", "super",
-    "trait", "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where",
-    "while", "yield", "abstract", "become", "do", "final", "override",
+    "as", "async", "await", "box", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern", "false",
+    "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod", "move", "mut", "priv", "pub",
+    "ref", "return", "self", "static", "struct", "super", "trait", "true", "try", "type", "typeof", "unsafe",
+    "unsized", "use", "virtual", "where", "while", "yield", "abstract", "become", "do", "final", "override",
 ];
 
 /// A snake_case identifier: heck, then keywords and leading digits escaped.
@@ -141,8 +168,7 @@ pub fn snake_ident(name: &str) -> String {
 fn plural_acronyms(name: &str) -> String {
     static RE: std::sync::LazyLock<regex::Regex> =
         std::sync::LazyLock::new(|| regex::Regex::new(r"([A-Z])([A-Z]+)s([A-Z]|$)").expect("regex"));
-    RE.replace_all(name, |c: &regex::Captures<'_>| format!("{}{}s{}", &c[1], c[2].to_lowercase(), &c[3]))
-        .into_owned()
+    RE.replace_all(name, |c: &regex::Captures<'_>| format!("{}{}s{}", &c[1], c[2].to_lowercase(), &c[3])).into_owned()
 }
 
 /// An UpperCamelCase type name.
@@ -254,9 +280,10 @@ impl<'a> Resolver<'a> {
         });
         match ty {
             Some("string") => {
-                let values: Option<Vec<String>> = node.get("enum").and_then(Json::as_array).and_then(|e| {
-                    e.iter().map(|v| v.as_str().map(str::to_owned)).collect()
-                });
+                let values: Option<Vec<String>> = node
+                    .get("enum")
+                    .and_then(Json::as_array)
+                    .and_then(|e| e.iter().map(|v| v.as_str().map(str::to_owned)).collect());
                 match values {
                     Some(values) if !values.is_empty() => {
                         let doc = node.get("description").and_then(Json::as_str).map(str::to_owned);
@@ -330,7 +357,14 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn enum_type(&mut self, def_name: Option<String>, hint: &str, parent: &str, values: Vec<String>, doc: Option<String>) -> String {
+    fn enum_type(
+        &mut self,
+        def_name: Option<String>,
+        hint: &str,
+        parent: &str,
+        values: Vec<String>,
+        doc: Option<String>,
+    ) -> String {
         let name = match def_name {
             Some(n) => n,
             None => {
@@ -352,7 +386,13 @@ impl<'a> Resolver<'a> {
         name
     }
 
-    fn build_struct(&mut self, name: &str, node: &Json, exclude: &BTreeSet<String>, create_only: &BTreeSet<String>) -> StructDef {
+    fn build_struct(
+        &mut self,
+        name: &str,
+        node: &Json,
+        exclude: &BTreeSet<String>,
+        create_only: &BTreeSet<String>,
+    ) -> StructDef {
         let required: BTreeSet<&str> = node
             .get("required")
             .and_then(Json::as_array)
@@ -402,7 +442,8 @@ impl<'a> Resolver<'a> {
     /// A property's description: its own, else that of the definition it refers to, else that
     /// of the one `oneOf`/`anyOf` branch that has one. Blank ones do not count.
     fn description(&self, p: &Json) -> Option<String> {
-        let text = |n: &Json| n.get("description").and_then(Json::as_str).filter(|d| !d.trim().is_empty()).map(str::to_owned);
+        let text =
+            |n: &Json| n.get("description").and_then(Json::as_str).filter(|d| !d.trim().is_empty()).map(str::to_owned);
         let (target, _) = self.deref(p);
         text(p).or_else(|| text(target)).or_else(|| {
             let branches = target.get("oneOf").or_else(|| target.get("anyOf")).and_then(Json::as_array)?;
@@ -489,7 +530,13 @@ fn paths(schema: &Json, key: &str) -> Vec<Vec<String>> {
 /// `extra_get_atts`: property paths `Fn::GetAtt` accepts besides the `readOnlyProperties`
 /// ([`crate::fixups::GET_ATT_FIXUPS`]); they follow them in `Module::attributes`, so that the
 /// accessors of the read-only ones keep their names.
-pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool, extra_get_atts: &[Vec<String>]) -> anyhow::Result<Module> {
+pub fn build(
+    schema: &Json,
+    service: &str,
+    schema_file: &str,
+    stateful: bool,
+    extra_get_atts: &[Vec<String>],
+) -> anyhow::Result<Module> {
     let type_name = schema
         .get("typeName")
         .and_then(Json::as_str)
@@ -577,7 +624,9 @@ pub fn build(schema: &Json, service: &str, schema_file: &str, stateful: bool, ex
     let tags = match props.get("Tags") {
         Some(_) if !exclude.contains("Tags") => {
             match items.iter().find_map(|i| match i {
-                Item::Struct(s) if s.name == struct_name => s.fields.iter().find(|f| f.key == "Tags").map(|f| f.ty.clone()),
+                Item::Struct(s) if s.name == struct_name => {
+                    s.fields.iter().find(|f| f.key == "Tags").map(|f| f.ty.clone())
+                }
                 _ => None,
             }) {
                 Some(Ty::List(inner)) => match *inner {

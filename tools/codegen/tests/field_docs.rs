@@ -31,7 +31,9 @@ fn every_field_is_documented() {
         assert_eq!(undocumented_fields(&text), Vec::<String>::new(), "{t}");
     }
     let vpc = module_file("AWS::EC2::VPC");
-    assert!(vpc.contains("    /// CloudFormation property `LambdaExclusion`; the schema does not describe it.\n    pub lambda_exclusion:"));
+    assert!(vpc.contains(
+        "    /// CloudFormation property `LambdaExclusion`; the schema does not describe it.\n    pub lambda_exclusion:"
+    ));
 }
 
 #[test]

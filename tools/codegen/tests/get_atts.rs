@@ -29,7 +29,16 @@ fn kind(m: &Module, name: &str) -> AttrKind {
 #[test]
 fn security_group_and_load_balancer_match_cfn_lint() {
     let sg = module("AWS::EC2::SecurityGroup");
-    let cfn_lint = ["GroupDescription", "GroupId", "GroupName", "Id", "SecurityGroupEgress", "SecurityGroupIngress", "Tags", "VpcId"];
+    let cfn_lint = [
+        "GroupDescription",
+        "GroupId",
+        "GroupName",
+        "Id",
+        "SecurityGroupEgress",
+        "SecurityGroupIngress",
+        "Tags",
+        "VpcId",
+    ];
     assert_eq!(names(&sg), cfn_lint.into_iter().collect());
     assert_eq!(kind(&sg, "GroupId"), AttrKind::String);
     // A list of objects: accepted by `Fn::GetAtt`, but no typed accessor.
@@ -37,10 +46,24 @@ fn security_group_and_load_balancer_match_cfn_lint() {
 
     let lb = module("AWS::ElasticLoadBalancingV2::LoadBalancer");
     let cfn_lint = [
-        "CanonicalHostedZoneID", "DNSName", "EnableCapacityReservationProvisionStabilize", "EnablePrefixForIpv6SourceNat",
-        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic", "IpAddressType", "Ipv4IpamPoolId", "LoadBalancerArn",
-        "LoadBalancerAttributes", "LoadBalancerFullName", "LoadBalancerName", "Name", "Scheme", "SecurityGroups",
-        "SubnetMappings", "Subnets", "Tags", "Type",
+        "CanonicalHostedZoneID",
+        "DNSName",
+        "EnableCapacityReservationProvisionStabilize",
+        "EnablePrefixForIpv6SourceNat",
+        "EnforceSecurityGroupInboundRulesOnPrivateLinkTraffic",
+        "IpAddressType",
+        "Ipv4IpamPoolId",
+        "LoadBalancerArn",
+        "LoadBalancerAttributes",
+        "LoadBalancerFullName",
+        "LoadBalancerName",
+        "Name",
+        "Scheme",
+        "SecurityGroups",
+        "SubnetMappings",
+        "Subnets",
+        "Tags",
+        "Type",
     ];
     assert_eq!(names(&lb), cfn_lint.into_iter().collect());
     assert_eq!(kind(&lb, "SecurityGroups"), AttrKind::ListOfString);
@@ -50,10 +73,22 @@ fn security_group_and_load_balancer_match_cfn_lint() {
 fn vpc_matches_cfn_lint_plus_its_read_only_objects() {
     let vpc = module("AWS::EC2::VPC");
     let cfn_lint = [
-        "CidrBlock", "CidrBlockAssociations", "DefaultNetworkAcl", "DefaultSecurityGroup", "EnableDnsHostnames",
-        "EnableDnsSupport", "InstanceTenancy", "Ipv4IpamPoolId", "Ipv4NetmaskLength", "Ipv6CidrBlocks", "Tags",
-        "VpcEncryptionControl.EgressOnlyInternetGatewayExclusion", "VpcEncryptionControl.ElasticFileSystemExclusion",
-        "VpcEncryptionControl.InternetGatewayExclusion", "VpcEncryptionControl.LambdaExclusion", "VpcEncryptionControl.Mode",
+        "CidrBlock",
+        "CidrBlockAssociations",
+        "DefaultNetworkAcl",
+        "DefaultSecurityGroup",
+        "EnableDnsHostnames",
+        "EnableDnsSupport",
+        "InstanceTenancy",
+        "Ipv4IpamPoolId",
+        "Ipv4NetmaskLength",
+        "Ipv6CidrBlocks",
+        "Tags",
+        "VpcEncryptionControl.EgressOnlyInternetGatewayExclusion",
+        "VpcEncryptionControl.ElasticFileSystemExclusion",
+        "VpcEncryptionControl.InternetGatewayExclusion",
+        "VpcEncryptionControl.LambdaExclusion",
+        "VpcEncryptionControl.Mode",
         "VpcEncryptionControl.NatGatewayExclusion",
         "VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.State",
         "VpcEncryptionControl.ResourceExclusions.EgressOnlyInternetGateway.StateMessage",
@@ -61,7 +96,8 @@ fn vpc_matches_cfn_lint_plus_its_read_only_objects() {
         "VpcEncryptionControl.ResourceExclusions.ElasticFileSystem.StateMessage",
         "VpcEncryptionControl.ResourceExclusions.InternetGateway.State",
         "VpcEncryptionControl.ResourceExclusions.InternetGateway.StateMessage",
-        "VpcEncryptionControl.ResourceExclusions.Lambda.State", "VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage",
+        "VpcEncryptionControl.ResourceExclusions.Lambda.State",
+        "VpcEncryptionControl.ResourceExclusions.Lambda.StateMessage",
         "VpcEncryptionControl.ResourceExclusions.NatGateway.State",
         "VpcEncryptionControl.ResourceExclusions.NatGateway.StateMessage",
         "VpcEncryptionControl.ResourceExclusions.VirtualPrivateGateway.State",
@@ -69,10 +105,15 @@ fn vpc_matches_cfn_lint_plus_its_read_only_objects() {
         "VpcEncryptionControl.ResourceExclusions.VpcLattice.State",
         "VpcEncryptionControl.ResourceExclusions.VpcLattice.StateMessage",
         "VpcEncryptionControl.ResourceExclusions.VpcPeering.State",
-        "VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage", "VpcEncryptionControl.State",
-        "VpcEncryptionControl.StateMessage", "VpcEncryptionControl.VirtualPrivateGatewayExclusion",
-        "VpcEncryptionControl.VpcEncryptionControlId", "VpcEncryptionControl.VpcId", "VpcEncryptionControl.VpcLatticeExclusion",
-        "VpcEncryptionControl.VpcPeeringExclusion", "VpcId",
+        "VpcEncryptionControl.ResourceExclusions.VpcPeering.StateMessage",
+        "VpcEncryptionControl.State",
+        "VpcEncryptionControl.StateMessage",
+        "VpcEncryptionControl.VirtualPrivateGatewayExclusion",
+        "VpcEncryptionControl.VpcEncryptionControlId",
+        "VpcEncryptionControl.VpcId",
+        "VpcEncryptionControl.VpcLatticeExclusion",
+        "VpcEncryptionControl.VpcPeeringExclusion",
+        "VpcId",
     ];
     let ours = names(&vpc);
     let cfn_lint: BTreeSet<&str> = cfn_lint.into_iter().collect();
