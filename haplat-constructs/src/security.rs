@@ -123,16 +123,56 @@ pub trait Grantee {
 ///
 /// The ARN of a secret ends with a six-character random suffix, so the ARN is matched as
 /// `secret:<name>-??????`, which names exactly this secret (not `<name>-other`).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct SecretRef {
     /// The secret's name (`prod/db-password`).
     pub name: String,
+    /// The customer-managed KMS key the secret is encrypted with (its ARN), when not the
+    /// account's `aws/secretsmanager` key: whoever reads the secret also needs `kms:Decrypt` on
+    /// it (a service's execution role gets it for its `secrets`).
+    pub kms_key: Option<Value<String>>,
 }
 
 impl SecretRef {
-    /// The secret of this name.
+    /// The secret of this name (encrypted with the AWS managed key).
     pub fn new(name: impl Into<String>) -> Self {
-        SecretRef { name: name.into() }
+        SecretRef { name: name.into(), kms_key: None }
+    }
+
+    /// The same secret, encrypted with this customer-managed KMS key (its ARN).
+    ///
+    /// ```
+    /// use haplat_constructs::security::SecretRef;
+    /// let s = SecretRef::new("shop/db").with_key("arn:aws:kms:us-east-1:111111111111:key/abc".into());
+    /// assert!(s.kms_key.is_some());
+    /// ```
+    #[must_use]
+    pub fn with_key(mut self, key_arn: Value<String>) -> Self {
+        self.kms_key = Some(key_arn);
+        self
+    }
+
+    /// The secret's partial ARN in the stack's own region and account, without the random
+    /// suffix (`arn:…:secret:<name>`): what ECS `ValueFrom` takes for a secret known by name
+    /// (a bare name would be read as an SSM parameter). Secrets Manager resolves it unless the
+    /// name itself ends with a hyphen and six characters (see [`SecretRef::partial_arn_problem`]).
+    pub fn partial_arn(&self) -> Value<String> {
+        Value::sub(format!(
+            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}",
+            self.name
+        ))
+    }
+
+    /// Why [`SecretRef::partial_arn`] may not find the secret: a name ending with a hyphen and
+    /// six characters (`db-secret`) looks like a full ARN's suffix to Secrets Manager.
+    pub fn partial_arn_problem(&self) -> Option<String> {
+        let tail = self.name.rsplit_once('-').map(|(_, t)| t);
+        tail.filter(|t| t.len() == 6 && t.chars().all(|c| c.is_ascii_alphanumeric())).map(|t| {
+            format!(
+                "secret name {:?} ends with a hyphen and six characters (-{t}), which Secrets Manager takes for the random suffix of a full ARN, so it cannot be found by name; rename it",
+                self.name
+            )
+        })
     }
 
     /// The secret's ARN pattern in the stack's own region and account.

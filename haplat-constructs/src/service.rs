@@ -136,8 +136,9 @@ pub struct ServiceProps {
     pub standby_count: u32,
     /// Environment variables.
     pub environment: BTreeMap<String, String>,
-    /// Secret environment variables from Secrets Manager (variable → secret); the execution
-    /// role may read exactly these secrets.
+    /// Secret environment variables from Secrets Manager (variable → secret), passed to ECS by
+    /// their partial ARN; the execution role may read exactly these secrets (and decrypt with
+    /// the customer-managed key of those that have one, [`SecretRef::with_key`]).
     pub secrets: BTreeMap<String, SecretRef>,
     /// The path target group health checks request.
     pub health_check_path: String,
@@ -315,7 +316,7 @@ impl Service {
             scope.error(format!("health check path {:?} must start with /", props.health_check_path));
         }
         for (var, secret) in &props.secrets {
-            if let Some(why) = secret.name_problem() {
+            if let Some(why) = secret.name_problem().or_else(|| secret.partial_arn_problem()) {
                 scope.error(format!("secret of {var}: {why}"));
             }
             if props.environment.contains_key(var) {
@@ -372,6 +373,16 @@ impl Service {
                 }
             }
             exec_statements.push(statement(&["secretsmanager:GetSecretValue"], arns));
+            // A secret under a customer-managed key is only readable with kms:Decrypt on it.
+            let mut keys: Vec<Value<String>> = Vec::new();
+            for k in props.secrets.values().filter_map(|s| s.kms_key.clone()) {
+                if !keys.contains(&k) {
+                    keys.push(k);
+                }
+            }
+            if !keys.is_empty() {
+                exec_statements.push(statement(&["kms:Decrypt"], keys));
+            }
         }
         let execution_role = scope.add(
             "ExecutionRole",
@@ -443,7 +454,8 @@ impl Service {
                         .iter()
                         .map(|(k, s)| ecs::task_definition::Secret {
                             name: k.clone().into(),
-                            value_from: s.name.clone().into(),
+                            // An ARN: ECS reads a bare name as an SSM parameter.
+                            value_from: s.partial_arn(),
                         })
                         .collect(),
                 )

@@ -485,9 +485,53 @@ fn the_execution_role_reads_exactly_the_service_secrets_and_image() {
         st.iter().filter(|(_, s)| s.to_string().contains("xray:PutTraceSegments")).map(|(r, _)| r).collect();
     assert_eq!(tracing.len(), 1);
     assert!(tracing[0].starts_with("OrdersTaskRole"));
+    // ECS takes the secret's (partial) ARN: a bare name would be read as an SSM parameter.
     assert_eq!(
         td["Properties"]["ContainerDefinitions"][0]["Secrets"],
-        json!([{"Name": "DB_PASSWORD", "ValueFrom": "shop/db-password"}])
+        json!([{"Name": "DB_PASSWORD", "ValueFrom": {"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:${AWS::AccountId}:secret:shop/db-password"}}])
+    );
+    // No customer key, no KMS permission.
+    assert!(!orders_exec.iter().any(|s| s.to_string().contains("kms:")));
+}
+
+#[test]
+fn a_secret_under_a_customer_key_lets_the_execution_role_decrypt_with_exactly_that_key() {
+    let key = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    let mut p = props(two_regions());
+    let orders = &mut p.services[0];
+    orders.secrets.insert("API_KEY".into(), SecretRef::new("shop/api-key").with_key(key.into()));
+    orders.secrets.insert("TOKEN".into(), SecretRef::new("shop/token").with_key(key.into()));
+    let t = synth(p);
+    let st = statements(&t);
+    let kms: Vec<&Json> = st
+        .iter()
+        .filter(|(_, s)| s.to_string().contains("kms:"))
+        .map(|(r, s)| {
+            assert!(r.starts_with("OrdersExecutionRole"), "{r}");
+            s
+        })
+        .collect();
+    assert_eq!(kms.len(), 1);
+    assert_eq!(kms[0]["Action"], json!(["kms:Decrypt"]));
+    assert_eq!(kms[0]["Resource"], json!([key]), "the key once");
+    let (_, exec) =
+        resources(&t, "AWS::IAM::Role").into_iter().find(|(id, _)| id.starts_with("OrdersExecutionRole")).unwrap();
+    let read = exec["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Action"] == json!(["secretsmanager:GetSecretValue"]))
+        .unwrap()
+        .clone();
+    assert_eq!(read["Resource"].as_array().unwrap().len(), 3, "{read}");
+
+    // A name ending in a hyphen and six characters cannot be found by partial ARN.
+    let mut p = props(two_regions());
+    p.services[1].secrets.insert("X".into(), SecretRef::new("shop/db-secret"));
+    let err = synth_err(p);
+    assert!(
+        err.contains("Api/Web: secret of X: secret name \"shop/db-secret\" ends with a hyphen and six characters"),
+        "{err}"
     );
 }
 
