@@ -44,6 +44,7 @@ use haplat_core::{Handle, Scope};
 
 use crate::platform::ServiceMetrics;
 use crate::security::{KeyUser, KmsKey};
+use crate::slo::Sli;
 
 /// A log group encrypted with `key` (whose policy must allow [`KeyUser::CloudWatchLogs`]).
 pub(crate) fn log_group(
@@ -123,6 +124,54 @@ impl MetricRef {
             }),
             return_data: Some(false.into()),
             ..Default::default()
+        }
+    }
+}
+
+/// Metrics summed in metric math: the query ids of the terms, as an alarm's expression uses
+/// them (see [`summed`]).
+pub(crate) struct Sum {
+    /// The sum where a missing datapoint may stay missing: the query id of a single metric.
+    pub plain: String,
+    /// The sum with missing datapoints as 0.
+    pub filled: String,
+}
+
+/// The queries (`ReturnData: false`) of `metrics` with a statistic and period, and their sum:
+/// one metric is the query `id` (as it always was, so single-metric alarms keep their queries);
+/// several are `id0`, `id1` … summed as `(FILL(id0, 0) + FILL(id1, 0))`, so a metric without
+/// data (the idle target group of a blue/green service) counts as 0 instead of blanking the sum.
+pub(crate) fn summed(id: &str, metrics: &[MetricRef], stat: &str, period: i64) -> (Vec<MetricDataQuery>, Sum) {
+    if let [single] = metrics {
+        let sum = Sum { plain: id.to_owned(), filled: format!("FILL({id}, 0)") };
+        return (vec![single.query(id, stat, period)], sum);
+    }
+    let ids: Vec<String> = (0..metrics.len()).map(|i| format!("{id}{i}")).collect();
+    let queries = metrics.iter().zip(&ids).map(|(m, q)| m.query(q, stat, period)).collect();
+    let terms: Vec<String> = ids.iter().map(|q| format!("FILL({q}, 0)")).collect();
+    let sum = format!("({})", terms.join(" + "));
+    (queries, Sum { plain: sum.clone(), filled: sum })
+}
+
+impl ServiceMetrics {
+    /// The `AWS/ApplicationELB` metric `name` of each target group that serves the service's
+    /// live traffic: the production one and, for blue/green deployments, the alternate one
+    /// (which holds the live tasks after every other deployment).
+    pub fn target_group_metrics(&self, name: &str) -> Vec<MetricRef> {
+        let lb = ("LoadBalancer", self.load_balancer_full_name.clone());
+        std::iter::once(&self.target_group_full_name)
+            .chain(self.alternate_target_group_full_name.as_ref())
+            .map(|tg| MetricRef::new("AWS/ApplicationELB", name, [("TargetGroup", tg.clone()), lb.clone()]))
+            .collect()
+    }
+
+    /// The service's availability indicator: target 5xx responses over requests, summed over
+    /// both target groups of a blue/green service (see [`ServiceMetrics::target_group_metrics`]),
+    /// for an [`Slo`](crate::slo::Slo).
+    pub fn availability_sli(&self) -> Sli {
+        Sli::ErrorRatio {
+            bad: self.target_group_metrics("HTTPCode_Target_5XX_Count"),
+            total: self.target_group_metrics("RequestCount"),
         }
     }
 }
@@ -396,21 +445,21 @@ fn service_alarms(
 ) {
     for (i, s) in services.iter().enumerate() {
         let svc = scope.child(&format!("{}Service", s.name));
-        let lb = ("LoadBalancer", s.load_balancer_full_name.clone());
-        let tg = ("TargetGroup", s.target_group_full_name.clone());
-        let errors = MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]);
-        let requests = MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg.clone(), lb.clone()]);
+        // Blue/green deployments move the live tasks to the alternate target group and back
+        // with every deployment: each metric sums both groups, or the alarms (and the chaos
+        // experiments they stop) are blind after every other deploy.
+        let (mut metrics, errors) = summed("errors", &s.target_group_metrics("HTTPCode_Target_5XX_Count"), "Sum", 60);
+        let (totals, requests) = summed("requests", &s.target_group_metrics("RequestCount"), "Sum", 60);
+        metrics.extend(totals);
+        let rate = format!("IF({} > 0, 100 * {} / {}, 0)", requests.plain, errors.filled, requests.plain);
+        metrics.push(expression("rate", &rate, "5xx error rate (%)"));
         add(
             &svc,
             AlarmSpec {
                 id: "ErrorRate".into(),
                 description: format!("{}: more than {}% of responses are 5xx", s.name, th.error_rate_percent),
                 severity: Severity::Critical,
-                metrics: vec![
-                    errors.query("errors", "Sum", 60),
-                    requests.query("requests", "Sum", 60),
-                    expression("rate", "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)", "5xx error rate (%)"),
-                ],
+                metrics,
                 single: None,
                 threshold: th.error_rate_percent,
                 periods: 5,
@@ -421,7 +470,6 @@ fn service_alarms(
         let ecs = [("ClusterName", s.cluster_name.clone()), ("ServiceName", s.service_name.clone())];
         let cpu = MetricRef::new("AWS/ECS", "CPUUtilization", ecs.clone());
         let mem = MetricRef::new("AWS/ECS", "MemoryUtilization", ecs.clone());
-        let unhealthy = MetricRef::new("AWS/ApplicationELB", "UnHealthyHostCount", [tg.clone(), lb.clone()]);
         for (aid, m, what, t) in [("Cpu", &cpu, "CPU", th.cpu_percent), ("Memory", &mem, "memory", th.memory_percent)] {
             add(
                 &svc,
@@ -438,29 +486,14 @@ fn service_alarms(
                 None,
             );
         }
-        // Blue/green deployments move the live tasks to the alternate target group and back
-        // with every deployment: watch both, or the alarm is blind after every other deploy.
-        let (metrics, single) = match &s.alternate_target_group_full_name {
-            Some(alt) => {
-                let alternate = MetricRef::new(
-                    "AWS/ApplicationELB",
-                    "UnHealthyHostCount",
-                    [("TargetGroup", alt.clone()), lb.clone()],
-                );
-                (
-                    vec![
-                        unhealthy.query("live", "Maximum", 60),
-                        alternate.query("alternate", "Maximum", 60),
-                        expression(
-                            "unhealthy",
-                            "FILL(live, 0) + FILL(alternate, 0)",
-                            "Unhealthy targets (both target groups)",
-                        ),
-                    ],
-                    None,
-                )
+        let unhealthy = s.target_group_metrics("UnHealthyHostCount");
+        let (metrics, single) = match unhealthy.as_slice() {
+            [live] => (vec![], Some((live, Statistic::Maximum))),
+            both => {
+                let (mut queries, sum) = summed("unhealthy", both, "Maximum", 60);
+                queries.push(expression("unhealthyTargets", &sum.filled, "Unhealthy targets (both target groups)"));
+                (queries, None)
             }
-            None => (vec![], Some((&unhealthy, Statistic::Maximum))),
         };
         add(
             &svc,
@@ -476,19 +509,44 @@ fn service_alarms(
             },
             None,
         );
-        let (c, sv, l, t) = (format!("Cluster{i}"), format!("Service{i}"), format!("Lb{i}"), format!("Tg{i}"));
+        let (c, sv, l) = (format!("Cluster{i}"), format!("Service{i}"), format!("Lb{i}"));
         vars.push((c.clone(), s.cluster_name.clone()));
         vars.push((sv.clone(), s.service_name.clone()));
         vars.push((l.clone(), s.load_balancer_full_name.clone()));
-        vars.push((t.clone(), s.target_group_full_name.clone()));
-        let (c, sv, l, t) = (format!("${{{c}}}"), format!("${{{sv}}}"), format!("${{{l}}}"), format!("${{{t}}}"));
-        widgets.push(widget(
-            &format!("{}: requests and 5xx", s.name),
-            serde_json::json!([
-                ["AWS/ApplicationELB", "RequestCount", "TargetGroup", t, "LoadBalancer", l, {"stat": "Sum"}],
-                [".", "HTTPCode_Target_5XX_Count", ".", ".", ".", ".", {"stat": "Sum"}],
-            ]),
-        ));
+        vars.push((format!("Tg{i}"), s.target_group_full_name.clone()));
+        let (c, sv, l, t) = (format!("${{{c}}}"), format!("${{{sv}}}"), format!("${{{l}}}"), format!("${{Tg{i}}}"));
+        widgets.push(match &s.alternate_target_group_full_name {
+            None => widget(
+                &format!("{}: requests and 5xx", s.name),
+                serde_json::json!([
+                    ["AWS/ApplicationELB", "RequestCount", "TargetGroup", t, "LoadBalancer", l, {"stat": "Sum"}],
+                    [".", "HTTPCode_Target_5XX_Count", ".", ".", ".", ".", {"stat": "Sum"}],
+                ]),
+            ),
+            // Blue/green: the sums over both target groups, as the alarm sees them.
+            Some(alt) => {
+                vars.push((format!("AltTg{i}"), alt.clone()));
+                let mut lines = Vec::new();
+                for (n, tg) in [t, format!("${{AltTg{i}}}")].into_iter().enumerate() {
+                    lines.push(serde_json::json!([
+                        "AWS/ApplicationELB", "RequestCount", "TargetGroup", tg, "LoadBalancer", l,
+                        {"stat": "Sum", "id": format!("requests{n}"), "visible": false}
+                    ]));
+                    lines.push(serde_json::json!([
+                        ".", "HTTPCode_Target_5XX_Count", ".", ".", ".", ".",
+                        {"stat": "Sum", "id": format!("errors{n}"), "visible": false}
+                    ]));
+                }
+                lines.push(serde_json::json!([
+                    {"expression": "FILL(requests0, 0) + FILL(requests1, 0)", "label": "RequestCount", "id": "requests"}
+                ]));
+                lines.push(serde_json::json!([
+                    {"expression": "FILL(errors0, 0) + FILL(errors1, 0)", "label": "HTTPCode_Target_5XX_Count",
+                     "id": "errors"}
+                ]));
+                widget(&format!("{}: requests and 5xx (both target groups)", s.name), serde_json::Value::Array(lines))
+            }
+        });
         widgets.push(widget(
             &format!("{}: CPU and memory", s.name),
             serde_json::json!([

@@ -3,8 +3,9 @@
 //! (is the budget really burning?) and one on the short window (is it still burning now?),
 //! joined by a composite alarm that fires only when both do.
 //!
-//! The SLI is general: a ratio of bad to total events of any two metrics
-//! ([`Sli::ErrorRatio`]), or the share of requests slower than a threshold of any latency metric
+//! The SLI is general: a ratio of bad to total events, each summed over any metrics
+//! ([`Sli::ErrorRatio`]; [`ServiceMetrics::availability_sli`] is a service's, over both target
+//! groups of a blue/green service), or the share of requests slower than a threshold of any latency metric
 //! ([`Sli::Latency`], from CloudWatch's percentile rank statistic `PR(:t)`).
 //!
 //! ```
@@ -16,8 +17,8 @@
 //! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
 //! let lb = ("LoadBalancer", haplat_core::Value::from("app/api/123"));
 //! let sli = Sli::ErrorRatio {
-//!     bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()]),
-//!     total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb]),
+//!     bad: vec![MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()])],
+//!     total: vec![MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb])],
 //! };
 //! let slo = Slo::new(&api, "Availability", SloProps::new(99.9, sli));
 //! assert_eq!(slo.windows.len(), 2);
@@ -25,23 +26,29 @@
 //! assert!((slo.windows[0].threshold - 0.0144).abs() < 1e-9);
 //! app.synth().unwrap();
 //! ```
+//!
+//! [`ServiceMetrics::availability_sli`]: crate::platform::ServiceMetrics::availability_sli
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
 use haplat_core::resources::cloudwatch::composite_alarm::CompositeAlarm;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::monitoring::{MetricRef, Severity, expression};
+use crate::monitoring::{MetricRef, Severity, expression, summed};
 
 /// What counts as a bad event.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Sli {
-    /// `bad / total` events (5xx responses over requests; failed over all invocations).
+    /// `bad / total` events (5xx responses over requests; failed over all invocations), each
+    /// the sum of its metrics: several when the events are counted in more than one place, like
+    /// the two target groups of a blue/green service, between which live traffic moves with
+    /// every deployment. At least one of each, at most 10 metrics in all (CloudWatch's limit
+    /// for an alarm).
     ErrorRatio {
-        /// The bad events (summed).
-        bad: MetricRef,
-        /// All events (summed).
-        total: MetricRef,
+        /// The bad events (summed over the metrics).
+        bad: Vec<MetricRef>,
+        /// All events (summed over the metrics).
+        total: Vec<MetricRef>,
     },
     /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
     /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`.
@@ -142,6 +149,17 @@ impl Slo {
         if props.windows.is_empty() {
             scope.error("an SLO needs at least one burn-rate window");
         }
+        if let Sli::ErrorRatio { bad, total } = &props.sli {
+            if bad.is_empty() || total.is_empty() {
+                scope.error("an error ratio needs at least one metric of bad events and one of all events");
+            }
+            if bad.len() + total.len() > 10 {
+                scope.error(format!(
+                    "an error ratio over {} metrics: a CloudWatch alarm reads at most 10",
+                    bad.len() + total.len()
+                ));
+            }
+        }
         let budget = 1.0 - props.objective_percent / 100.0;
         let mut windows = Vec::new();
         for w in &props.windows {
@@ -215,14 +233,14 @@ impl Slo {
 /// The metric queries of an SLI over one period, returning the bad-event ratio.
 fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
     match sli {
-        Sli::ErrorRatio { bad, total } => (
-            vec![
-                bad.query("bad", "Sum", period),
-                total.query("total", "Sum", period),
-                expression("ratio", "IF(total > 0, FILL(bad, 0) / total, 0)", "Bad event ratio"),
-            ],
-            "the bad event ratio",
-        ),
+        Sli::ErrorRatio { bad, total } => {
+            let (mut metrics, bad) = summed("bad", bad, "Sum", period);
+            let (totals, total) = summed("total", total, "Sum", period);
+            metrics.extend(totals);
+            let ratio = format!("IF({} > 0, {} / {}, 0)", total.plain, bad.filled, total.plain);
+            metrics.push(expression("ratio", &ratio, "Bad event ratio"));
+            (metrics, "the bad event ratio")
+        }
         Sli::Latency { metric, threshold } => (
             vec![
                 metric.query("fast", &format!("PR(:{})", fmt_num(*threshold)), period),

@@ -20,9 +20,9 @@ use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSec
 use haplat_constructs::global_table::{
     GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
 };
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
+use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
-use haplat_constructs::slo::{Sli, Slo, SloProps};
+use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::App;
@@ -88,12 +88,8 @@ fn main() -> ExitCode {
     monitoring.tracing = TracingProps::new(&api.traced_services());
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
     for m in api.metrics() {
-        let lb = ("LoadBalancer", m.load_balancer_full_name.clone());
-        let tg = ("TargetGroup", m.target_group_full_name.clone());
-        let sli = Sli::ErrorRatio {
-            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]),
-            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
-        };
+        // 5xx over requests, summed over both target groups of a blue/green service.
+        let sli = m.availability_sli();
         Slo::new(
             api.stack(),
             &format!("{}Availability", m.name),

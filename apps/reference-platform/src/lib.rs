@@ -38,12 +38,12 @@ use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSec
 use haplat_constructs::global_table::{
     GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
 };
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, TracingProps};
+use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::platform::ServiceMetrics;
 use haplat_constructs::security::SecretRef;
 use haplat_constructs::service::{Service, ServiceProps};
-use haplat_constructs::slo::{Sli, Slo, SloProps};
+use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::{App, Stack};
@@ -147,12 +147,8 @@ pub fn platform(env: &Environment) -> App {
     }
     critical_alarms.extend(monitoring.critical_alarm_arns());
     for m in api.metrics() {
-        let lb = ("LoadBalancer", m.load_balancer_full_name.clone());
-        let tg = ("TargetGroup", m.target_group_full_name.clone());
-        let sli = Sli::ErrorRatio {
-            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [tg.clone(), lb.clone()]),
-            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [tg, lb]),
-        };
+        // 5xx over requests, summed over both target groups of a blue/green service.
+        let sli = m.availability_sli();
         let slo = SloProps::new(env.operations.availability_slo, sli).with_actions(vec![monitoring.topic_arn()]);
         let home = api.service_stack(&m.name).expect("a service of the API");
         Slo::new(&home, &format!("{}Availability", m.name), slo);

@@ -84,14 +84,7 @@ fn platform(mode: DrMode) -> App {
     let lb = ("LoadBalancer", svc.load_balancer_full_name.clone());
     let mut windows = BurnWindow::page_defaults();
     windows.push(BurnWindow::ticket_default());
-    let mut slo = SloProps::new(
-        99.9,
-        Sli::ErrorRatio {
-            bad: MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()]),
-            total: MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb.clone()]),
-        },
-    )
-    .with_actions(vec![mon.topic_arn()]);
+    let mut slo = SloProps::new(99.9, svc.availability_sli()).with_actions(vec![mon.topic_arn()]);
     slo.windows = windows;
     Slo::new(&api, "Availability", slo);
     Slo::new(
@@ -664,6 +657,86 @@ fn monitoring_alarms_on_the_platform_thresholds_to_an_encrypted_topic() {
     );
 }
 
+/// Monitoring and an availability SLO of a blue/green service, whose live tasks move between
+/// its two target groups with every deployment.
+fn blue_green_monitoring() -> App {
+    let app = App::new("bluegreen");
+    let ops = app.stack_set("Ops", &REGIONS);
+    let svc = ServiceMetrics {
+        name: "Web".into(),
+        cluster_name: "web-cluster".into(),
+        service_name: "web".into(),
+        load_balancer_full_name: "app/api/0123456789abcdef".into(),
+        target_group_full_name: "targetgroup/web-blue/0123456789abcdef".into(),
+        alternate_target_group_full_name: Some("targetgroup/web-green/0123456789abcdef".into()),
+    };
+    let mut mp = RegionalMonitoringProps::new(&REGIONS);
+    mp.services = vec![svc.clone()];
+    let mon = RegionalMonitoring::new(&ops, "Monitoring", mp);
+    Slo::new(&ops, "Availability", SloProps::new(99.9, svc.availability_sli()).with_actions(vec![mon.topic_arn()]));
+    app
+}
+
+/// The target groups a list of metric queries reads.
+fn target_groups(metrics: &Json) -> Vec<String> {
+    let mut out: Vec<String> = metrics
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|q| q["MetricStat"]["Metric"]["Dimensions"].as_array().cloned().unwrap_or_default())
+        .filter(|d| d["Name"] == "TargetGroup")
+        .map(|d| d["Value"].as_str().unwrap().to_owned())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn a_blue_green_services_error_rate_alarm_dashboard_and_slo_sum_both_target_groups() {
+    let a = synth(&blue_green_monitoring());
+    let t = a.template("bluegreen-Ops").unwrap();
+    let one = [("bluegreen-Ops".to_owned(), t.clone())];
+    let both = ["targetgroup/web-blue/0123456789abcdef", "targetgroup/web-green/0123456789abcdef"];
+    let alarms = resources(&one, "AWS::CloudWatch::Alarm");
+    let rate = alarms
+        .iter()
+        .find(|(_, _, a)| a["Properties"]["AlarmDescription"].as_str().is_some_and(|d| d.contains("5xx")))
+        .map(|(_, _, a)| &a["Properties"]["Metrics"])
+        .unwrap();
+    assert_eq!(target_groups(rate), both);
+    let returned: Vec<&Json> = rate.as_array().unwrap().iter().filter(|q| q["ReturnData"] == true).collect();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        returned[0]["Expression"],
+        "IF((FILL(requests0, 0) + FILL(requests1, 0)) > 0, \
+         100 * (FILL(errors0, 0) + FILL(errors1, 0)) / (FILL(requests0, 0) + FILL(requests1, 0)), 0)"
+    );
+    // Every burn-rate alarm of the SLO reads both groups too.
+    let burn: Vec<_> = alarms.iter().filter(|(_, id, _)| id.contains("Availability")).collect();
+    assert_eq!(burn.len(), 4);
+    for (_, id, a) in burn {
+        assert_eq!(target_groups(&a["Properties"]["Metrics"]), both, "{id}");
+    }
+    // The dashboard plots the sums over both groups.
+    let dashboard = &resources(&one, "AWS::CloudWatch::Dashboard")[0].2["Properties"]["DashboardBody"]["Fn::Sub"];
+    let body = dashboard[0].as_str().unwrap();
+    assert!(body.contains("FILL(errors0, 0) + FILL(errors1, 0)"), "{body}");
+    assert!(body.contains("${AltTg0}"), "{body}");
+    assert_eq!(dashboard[1]["AltTg0"], both[1]);
+    // A rolling service's alarm reads its one target group, as before.
+    let rolling = synth(&platform(DrMode::ActiveActive));
+    let t = rolling.template("globaltest-Ops").unwrap();
+    let one = [("globaltest-Ops".to_owned(), t.clone())];
+    let rate = resources(&one, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .find(|(_, _, a)| a["Properties"]["AlarmDescription"].as_str().is_some_and(|d| d.contains("5xx")))
+        .map(|(_, _, a)| a["Properties"]["Metrics"].clone())
+        .unwrap();
+    assert_eq!(target_groups(&rate), ["targetgroup/web/0123456789abcdef"]);
+    assert_eq!(rate[2]["Expression"], "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)");
+}
+
 #[test]
 fn traced_services_get_an_xray_group_and_sampling_rule_each() {
     let a = synth(&platform(DrMode::ActiveActive));
@@ -840,8 +913,12 @@ fn misuse_is_an_error_naming_the_construct_path() {
     BackupPlan::new(&s, "Backup2", bp);
     let lb = ("LoadBalancer", Value::from("x"));
     let m = MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb]);
-    Slo::new(&s, "Slo", SloProps::new(100.0, Sli::ErrorRatio { bad: m.clone(), total: m }));
+    Slo::new(&s, "Slo", SloProps::new(100.0, Sli::ErrorRatio { bad: vec![m.clone()], total: vec![m.clone()] }));
+    Slo::new(&s, "NoBad", SloProps::new(99.9, Sli::ErrorRatio { bad: vec![], total: vec![m.clone()] }));
+    Slo::new(&s, "TooMany", SloProps::new(99.9, Sli::ErrorRatio { bad: vec![m.clone(); 6], total: vec![m; 5] }));
     let e = errors_of(&app);
+    assert!(e.contains("Data/NoBad") && e.contains("at least one metric of bad events"), "{e}");
+    assert!(e.contains("Data/TooMany") && e.contains("over 11 metrics"), "{e}");
     assert!(e.contains("Data/Backup") && e.contains("no next region"), "{e}");
     assert!(e.contains("Data/Backup2") && e.contains("names no resources"), "{e}");
     assert!(e.contains("Data/Slo") && e.contains("between 0 and 100"), "{e}");
@@ -856,6 +933,7 @@ fn global_templates_pass_cfn_lint_in_every_region() {
         ("ActivePassive", platform(DrMode::ActivePassive)),
         // Alarm-based (CLOUDWATCH_METRIC and CALCULATED) health checks over a fronted API.
         ("FrontedApiDns", dns_over_api(true, Deployment::default())),
+        ("BlueGreenMonitoring", blue_green_monitoring()),
     ];
     for (mode, app) in apps {
         let out = dir.join(mode);
