@@ -37,9 +37,9 @@ use haplat_core::resources::backup::backup_selection::{
 use haplat_core::resources::backup::backup_vault::BackupVault;
 use haplat_core::resources::iam::role::Role;
 use haplat_core::value::{List, Value};
-use haplat_core::{Handle, Scope, expr_list, expr_map};
+use haplat_core::{Handle, Scope};
 
-use crate::security::KmsKey;
+use crate::security::{KmsKey, trust_policy};
 
 /// Which resources the plan backs up.
 #[derive(Clone, Debug, PartialEq)]
@@ -223,14 +223,7 @@ impl BackupPlan {
             "Role",
             Role {
                 description: Some("Lets AWS Backup back up and restore the selected resources".into()),
-                assume_role_policy_document: expr_map! {
-                    "Version" => "2012-10-17",
-                    "Statement" => expr_list![expr_map! {
-                        "Effect" => "Allow",
-                        "Principal" => expr_map! { "Service" => "backup.amazonaws.com" },
-                        "Action" => "sts:AssumeRole",
-                    }],
-                },
+                assume_role_policy_document: trust_policy("backup.amazonaws.com"),
                 managed_policy_arns: Some(List::items(vec![
                     Value::sub(
                         "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup",

@@ -36,7 +36,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::monitoring::{check_retention, log_group};
-use crate::security::{KeyUser, KmsKey};
+use crate::security::{KeyUser, KmsKey, trust_policy};
 
 /// An ECS service whose tasks an experiment stops.
 #[derive(Clone, Debug, PartialEq)]
@@ -215,15 +215,7 @@ impl ChaosExperiments {
             "Role",
             Role {
                 description: Some("Lets AWS FIS run the platform's chaos experiments on their targets only".into()),
-                assume_role_policy_document: expr_map! {
-                    "Version" => "2012-10-17",
-                    "Statement" => expr_list![expr_map! {
-                        "Effect" => "Allow",
-                        "Principal" => expr_map! { "Service" => "fis.amazonaws.com" },
-                        "Action" => "sts:AssumeRole",
-                        "Condition" => expr_map! { "StringEquals" => expr_map! { "aws:SourceAccount" => Value::sub("${AWS::AccountId}") } },
-                    }],
-                },
+                assume_role_policy_document: trust_policy("fis.amazonaws.com"),
                 policies: Some(List::items(vec![Policy {
                     policy_name: "Experiments".into(),
                     policy_document: expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) },

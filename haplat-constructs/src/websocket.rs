@@ -39,7 +39,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::monitoring::{check_retention, log_group};
-use crate::security::{KeyUser, KmsKey};
+use crate::security::{KeyUser, KmsKey, trust_policy};
 
 /// Where the function's code comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -172,14 +172,7 @@ impl WebSocketApi {
             "FunctionRole",
             Role {
                 description: Some("Runs the WebSocket handler: its logs, replies on this API's connections, X-Ray".into()),
-                assume_role_policy_document: expr_map! {
-                    "Version" => "2012-10-17",
-                    "Statement" => expr_list![expr_map! {
-                        "Effect" => "Allow",
-                        "Principal" => expr_map! { "Service" => "lambda.amazonaws.com" },
-                        "Action" => "sts:AssumeRole",
-                    }],
-                },
+                assume_role_policy_document: trust_policy("lambda.amazonaws.com"),
                 policies: Some(List::items(vec![Policy {
                     policy_name: "Handler".into(),
                     policy_document: expr_map! {

@@ -611,6 +611,29 @@ fn iam_policies_name_concrete_resources_and_actions() {
 }
 
 #[test]
+fn every_role_trusts_its_service_only_for_this_account() {
+    let a = synth(&platform(DrMode::ActiveActive));
+    let t = templates(&a);
+    let roles = resources(&t, "AWS::IAM::Role");
+    let mut services: Vec<&str> = Vec::new();
+    for (stack, id, role) in roles {
+        for st in role["Properties"]["AssumeRolePolicyDocument"]["Statement"].as_array().unwrap() {
+            services.push(st["Principal"]["Service"].as_str().unwrap());
+            assert_eq!(
+                st["Condition"]["StringEquals"]["aws:SourceAccount"],
+                serde_json::json!({"Ref": "AWS::AccountId"}),
+                "{stack}/{id}: no confused-deputy guard"
+            );
+        }
+    }
+    services.sort();
+    services.dedup();
+    for s in ["backup.amazonaws.com", "fis.amazonaws.com", "lambda.amazonaws.com"] {
+        assert!(services.contains(&s), "{services:?}");
+    }
+}
+
+#[test]
 fn monitoring_alarms_on_the_platform_thresholds_to_an_encrypted_topic() {
     let a = synth(&platform(DrMode::ActiveActive));
     let t = a.template("globaltest-Ops").unwrap();
