@@ -87,7 +87,9 @@ pub struct ApiProps {
     /// CloudFront origin-facing prefix list ids for regions missing from
     /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`).
     pub cloudfront_prefix_lists: BTreeMap<String, String>,
-    /// The Cloud Map private DNS namespace (`<service>.<namespace>` resolves to its tasks).
+    /// The Cloud Map private DNS namespace: `<service>.<namespace>` resolves to the service's
+    /// tasks, which admit connections only from the services named in its
+    /// [`ServiceProps::callers`] (and their ALB), on the container port.
     pub namespace: String,
     /// Days VPC flow logs are kept.
     pub flow_log_retention_days: i64,
@@ -415,6 +417,19 @@ impl MultiRegionApi {
                 },
             ));
         }
+        // Service-to-service calls: each callee admits exactly its named callers.
+        for (i, s) in props.services.iter().enumerate() {
+            for caller in &s.callers {
+                match props.services.iter().position(|c| &c.name == caller) {
+                    Some(j) => services[i].allow_from(&services[j]),
+                    None => services[i].scope().error(format!(
+                        "caller {caller} is not a service of this API (services: {})",
+                        props.services.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                    )),
+                }
+            }
+        }
+
         // The default public service (the one without path patterns, else the first public one)
         // answers the health checks.
         let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();

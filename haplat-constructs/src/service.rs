@@ -158,6 +158,11 @@ pub struct ServiceProps {
     pub deployment: Deployment,
     /// Autoscaling.
     pub scaling: Scaling,
+    /// The services of the same API that call this one (their names): each may open
+    /// connections to this service's tasks on its container port (through Cloud Map,
+    /// `<name>.<namespace>`) and, when this service is `internal`, to the internal ALB on its
+    /// listener port. Nobody else may; see [`Service::allow_from`].
+    pub callers: Vec<String>,
 }
 
 impl ServiceProps {
@@ -184,6 +189,7 @@ impl ServiceProps {
             log_retention_days: 90,
             deployment: Deployment::default(),
             scaling: Scaling::default(),
+            callers: Vec::new(),
         }
     }
 }
@@ -264,6 +270,13 @@ pub struct Service {
     pub xray: bool,
     shared_stack: Stack,
     statements: Rc<RefCell<Vec<Expr>>>,
+    port: u16,
+    listener_port: u16,
+    internal: bool,
+    alb_security_group: Value<String>,
+    /// The rules already written for callers (`caller path -> callee path`, and
+    /// `caller path -> internal ALB port`), so that a pair is opened once.
+    calls: Rc<RefCell<std::collections::BTreeSet<String>>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -506,7 +519,8 @@ impl Service {
             },
         );
 
-        // Tasks admit only their ALB, on the container port; they may call out on HTTPS.
+        // Tasks admit only their ALB, on the container port; they may call out on HTTPS. Other
+        // services of the API reach them only when named as callers (`Service::allow_from`).
         let security_group = scope.add(
             "SecurityGroup",
             ec2::SecurityGroup {
@@ -791,6 +805,11 @@ impl Service {
             xray: props.xray,
             shared_stack: env.alb.scope().stack(),
             statements,
+            port: props.port,
+            listener_port: props.listener_port,
+            internal: props.internal,
+            alb_security_group: env.alb.security_group.attr_group_id(),
+            calls: Rc::default(),
         };
         s.write_policy();
         s
@@ -836,6 +855,92 @@ impl Service {
     /// Grants read-write access on `target`.
     pub fn grant_read_write(&self, target: &impl Grantable) {
         self.grant(&target.read_write());
+    }
+
+    /// Lets `caller`'s tasks open connections to this service's tasks on its container port:
+    /// an ingress rule on this service's security group from the caller's, and an egress rule
+    /// on the caller's to this one's, both on exactly that port (the tasks' security groups
+    /// otherwise admit only their ALB and call out only on HTTPS). When this service is served
+    /// by the internal ALB on a listener port other than 443, the caller also gets egress to
+    /// that ALB's security group on that port (the ALB admits the VPC on it already). Calling
+    /// twice opens the pair once. What [`ServiceProps::callers`] does.
+    ///
+    /// With services in stacks of their own, each rule refers to both security groups, so it
+    /// reads the other service's stack: both rules of a pair live in whichever of the two stacks
+    /// was created later (the callee's when it comes after the caller or shares its stack, the
+    /// caller's otherwise). Service stacks then only ever read earlier ones (and the API's), so
+    /// calls in both directions between two stacks make no reference cycle.
+    pub fn allow_from(&self, caller: &Service) {
+        if caller.scope.node() == self.scope.node() {
+            self.scope.error("a service cannot be its own caller (its tasks are one security group)");
+            return;
+        }
+        if caller.shared_stack.node() != self.shared_stack.node() {
+            self.scope.error(format!(
+                "caller {} belongs to another API ({}); services call each other only within one",
+                caller.name,
+                caller.shared_stack.id()
+            ));
+            return;
+        }
+        let (mine, theirs) = (self.scope.stack(), caller.scope.stack());
+        let at_callee = mine.node() == theirs.node() || {
+            let stacks = self.scope.app().stacks();
+            let position = |s: &Stack| stacks.iter().position(|x| x.node() == s.node());
+            position(&mine) >= position(&theirs)
+        };
+        let port = Some(i64::from(self.port).into());
+        if self.calls.borrow_mut().insert(caller.scope.path()) {
+            let (home, ingress, egress) = if at_callee {
+                (&self.scope, format!("IngressFrom{}", caller.name), format!("EgressFrom{}", caller.name))
+            } else {
+                (&caller.scope, format!("IngressTo{}", self.name), format!("EgressTo{}", self.name))
+            };
+            home.add(
+                &ingress,
+                ec2::SecurityGroupIngress {
+                    group_id: Some(self.security_group.attr_group_id()),
+                    ip_protocol: "tcp".into(),
+                    from_port: port.clone(),
+                    to_port: port.clone(),
+                    source_security_group_id: Some(caller.security_group.attr_group_id()),
+                    description: Some(format!("from the {} tasks", caller.name).into()),
+                    ..Default::default()
+                },
+            );
+            home.add(
+                &egress,
+                ec2::SecurityGroupEgress {
+                    group_id: caller.security_group.attr_group_id(),
+                    ip_protocol: "tcp".into(),
+                    from_port: port.clone(),
+                    to_port: port,
+                    destination_security_group_id: Some(self.security_group.attr_group_id()),
+                    description: Some(format!("to the {} tasks", self.name).into()),
+                    ..Default::default()
+                },
+            );
+        }
+        // Through the internal ALB: the caller's HTTPS egress covers 443; another listener port
+        // needs its own rule, beside the caller (it reads only the API's stack).
+        if self.internal
+            && self.listener_port != 443
+            && caller.calls.borrow_mut().insert(format!("internal ALB:{}", self.listener_port))
+        {
+            let port = Some(i64::from(self.listener_port).into());
+            caller.scope.add(
+                &format!("InternalAlbEgress{}", self.listener_port),
+                ec2::SecurityGroupEgress {
+                    group_id: caller.security_group.attr_group_id(),
+                    ip_protocol: "tcp".into(),
+                    from_port: port.clone(),
+                    to_port: port,
+                    destination_security_group_id: Some(self.alb_security_group.clone()),
+                    description: Some(format!("HTTPS to the internal ALB on {}", self.listener_port).into()),
+                    ..Default::default()
+                },
+            );
+        }
     }
 
     fn write_policy(&self) {

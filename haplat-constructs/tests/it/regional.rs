@@ -306,6 +306,81 @@ fn security_groups_open_only_the_ports_in_use() {
     }
 }
 
+/// The task security group of each service, by service name (from the ECS services).
+fn task_security_groups(t: &Json) -> BTreeMap<String, String> {
+    resources(t, "AWS::ECS::Service")
+        .iter()
+        .map(|(id, s)| {
+            let sg = &s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"][0];
+            (id.split("Service").next().unwrap().to_owned(), reference(sg).unwrap().to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn only_named_callers_reach_a_service_and_only_on_its_port() {
+    let mut p = props(two_regions());
+    p.services[0].callers = vec!["Web".into()]; // Web -> Orders (8080)
+    p.services[2].callers = vec!["Orders".into(), "Orders".into()]; // Orders -> Admin (9000), internal
+    p.services[2].listener_port = 8443;
+    let t = synth(p);
+    let sgs = task_security_groups(&t);
+    let name_of = |sg: &str| sgs.iter().find(|(_, g)| *g == sg).map(|(n, _)| n.clone());
+    let alb_sgs: BTreeSet<String> = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .iter()
+        .map(|(_, l)| reference(&l["Properties"]["SecurityGroups"][0]).unwrap().to_owned())
+        .collect();
+    // Task-to-task ingress: exactly the named pairs, on the callee's container port.
+    let mut ingress: Vec<(String, String, i64)> = Vec::new();
+    for (_, r) in resources(&t, "AWS::EC2::SecurityGroupIngress") {
+        let p = &r["Properties"];
+        let (Some(to), Some(from)) = (name_of(reference(&p["GroupId"]).unwrap()), p.get("SourceSecurityGroupId"))
+        else {
+            continue;
+        };
+        if let Some(from) = name_of(reference(from).unwrap()) {
+            assert_eq!(p["FromPort"], p["ToPort"]);
+            ingress.push((from, to, p["FromPort"].as_i64().unwrap()));
+        }
+    }
+    ingress.sort();
+    assert_eq!(ingress, [("Orders".into(), "Admin".into(), 9000), ("Web".into(), "Orders".into(), 8080)]);
+    // Egress beyond HTTPS: the matching pairs, and Orders to the internal ALB on its port 8443.
+    let mut egress: Vec<(String, String, i64)> = Vec::new();
+    for (_, r) in resources(&t, "AWS::EC2::SecurityGroupEgress") {
+        let p = &r["Properties"];
+        let Some(from) = name_of(reference(&p["GroupId"]).unwrap()) else { continue };
+        let dest = reference(&p["DestinationSecurityGroupId"]).unwrap();
+        let to = name_of(dest).unwrap_or_else(|| {
+            assert!(alb_sgs.contains(dest), "{from} egress to {dest}");
+            "InternalAlb".into()
+        });
+        egress.push((from, to, p["FromPort"].as_i64().unwrap()));
+    }
+    egress.sort();
+    assert_eq!(
+        egress,
+        [
+            ("Orders".into(), "Admin".into(), 9000),
+            ("Orders".into(), "InternalAlb".into(), 8443),
+            ("Web".into(), "Orders".into(), 8080)
+        ]
+    );
+    // The internal ALB admits the VPC on that port.
+    assert!(ingress_rules(&t).iter().any(|(sg, r)| alb_sgs.contains(sg) && r["FromPort"] == 8443));
+
+    // An unknown caller, or a service calling itself, is an error naming the callee.
+    let mut p = props(two_regions());
+    p.services[0].callers = vec!["Billing".into()];
+    p.services[1].callers = vec!["Web".into()];
+    let err = synth_err(p);
+    assert!(
+        err.contains("Api/Orders: caller Billing is not a service of this API (services: Orders, Web, Admin)"),
+        "{err}"
+    );
+    assert!(err.contains("Api/Web: a service cannot be its own caller"), "{err}");
+}
+
 #[test]
 fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
     let t = synth(fronted(props(two_regions())));

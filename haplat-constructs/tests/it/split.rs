@@ -175,6 +175,42 @@ fn adding_a_service_at_the_end_leaves_every_existing_resource_where_and_as_it_wa
     assert_eq!(stack_of_services(&after, &["Svc4"])["Svc4"], "ApiServices3");
 }
 
+#[test]
+fn calls_between_service_stacks_in_both_directions_make_no_cycle() {
+    // One service per stack: Orders (ApiServices1), Web (2), Admin (3, internal on 8443).
+    let mut p = split_props(0, 1);
+    p.services[0].callers = vec!["Web".into()];
+    p.services[1].callers = vec!["Orders".into()];
+    p.services[2].callers = vec!["Orders".into()];
+    p.services[2].listener_port = 8443;
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", p);
+    let a = synth(&app);
+    let stack = |k: usize| a.manifest.stack(&format!("shop-ApiServices{k}")).unwrap();
+    let producers = |k: usize| stack(k).bindings.iter().map(|b| b.producer.clone()).collect::<BTreeSet<_>>();
+    // Both pairs' rules live in the later stack, which reads the earlier one in its own region.
+    assert_eq!(producers(1), ["shop-Api".to_owned()].into());
+    assert_eq!(producers(2), ["shop-Api".to_owned(), "shop-ApiServices1".to_owned()].into());
+    assert_eq!(producers(3), ["shop-Api".to_owned(), "shop-ApiServices1".to_owned()].into());
+    assert!(stack(2).wave > stack(1).wave && stack(3).wave > stack(1).wave);
+    assert!(stack(2).bindings.iter().all(|b| b.region == BindingRegion::SameRegion));
+    let rules = |k: usize, ty: &str| {
+        let t = a.template(&format!("shop-ApiServices{k}")).unwrap();
+        resources(&t, ty).len()
+    };
+    // Web's stack: the ALB's egress to Web, Web <-> Orders both ways (2 egress, 2 ingress + ALB's).
+    assert_eq!(rules(2, "AWS::EC2::SecurityGroupEgress"), 3);
+    assert_eq!(rules(2, "AWS::EC2::SecurityGroupIngress"), 3);
+    // Orders' stack: its ALB rules, and its egress to the internal ALB on 8443.
+    assert_eq!(rules(1, "AWS::EC2::SecurityGroupEgress"), 2);
+    assert_eq!(rules(1, "AWS::EC2::SecurityGroupIngress"), 1);
+    assert_eq!(api.service("Admin").unwrap().stack().id(), "ApiServices3");
+    let templates: Vec<(String, Json)> =
+        a.manifest.stacks.iter().map(|s| (s.id.clone(), a.template(&s.name).unwrap())).collect();
+    let lint = haplat_tests::lint_templates(&templates, &REGIONS);
+    assert!(lint.is_clean(), "{lint}");
+}
+
 /// The API fronted by CloudFront, in groups of two, with monitoring per service stack, an
 /// Aurora database in the API's stack every service may connect to, and a global stack reading
 /// the endpoints.
