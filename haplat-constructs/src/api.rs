@@ -78,8 +78,12 @@ pub struct ApiProps {
     pub services: Vec<ServiceProps>,
     /// NAT per zone (default) or one shared.
     pub nat: NatMode,
-    /// Availability zones per region, 2 to 6.
+    /// Availability zones per region, 2 to 6, and at most the fewest any of the regions has
+    /// ([`crate::network::usable_azs`]: us-west-1 has 2).
     pub azs: usize,
+    /// Usable availability zones for regions where [`crate::network::REGION_AZS`] is wrong for
+    /// this account (`region → count`).
+    pub az_counts: BTreeMap<String, usize>,
     /// Interface endpoints for ECR, Logs and Secrets Manager.
     pub interface_endpoints: bool,
     /// Fronted by CloudFront: the ALBs accept only CloudFront with this secret header.
@@ -120,6 +124,7 @@ impl ApiProps {
             services: Vec::new(),
             nat: NatMode::PerAz,
             azs: 3,
+            az_counts: BTreeMap::new(),
             interface_endpoints: false,
             fronted_by_cloudfront: None,
             cloudfront_prefix_lists: BTreeMap::new(),
@@ -254,6 +259,7 @@ impl MultiRegionApi {
                 cidr,
                 subnet_bits,
                 azs,
+                az_counts: props.az_counts.clone(),
                 nat: props.nat,
                 interface_endpoints: props.interface_endpoints,
                 flow_log_retention_days: props.flow_log_retention_days,

@@ -29,6 +29,8 @@
 //! assert_eq!(nats, 1);
 //! ```
 
+use std::collections::BTreeMap;
+
 use haplat_core::resources::{ec2, iam, logs};
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, expr_map};
@@ -45,6 +47,61 @@ pub enum NatMode {
     Single,
 }
 
+/// Availability zones a new account can use per region: how many subnets
+/// `Fn::Select [i, Fn::GetAZs ""]` can place before the index runs past the list and the
+/// deployment fails.
+///
+/// Source: the AWS "Regions and Availability Zones" documentation and `aws ec2
+/// describe-availability-zones` in accounts created since 2020. Caveats: `Fn::GetAZs` lists what
+/// the *account* may use, which differs by account age: us-west-1 has three zones but gives
+/// accounts created since 2014 two of them; ap-northeast-1 has four but no longer offers
+/// ap-northeast-1b (the smaller, newer-account count is the one here). Regions missing here
+/// are assumed to have 3 (every region AWS has opened since 2014 launched with at least 3);
+/// [`NetworkProps::az_counts`] (or `ApiProps::az_counts`) corrects a count for an account.
+pub const REGION_AZS: &[(&str, usize)] = &[
+    ("af-south-1", 3),
+    ("ap-east-1", 3),
+    ("ap-northeast-1", 3),
+    ("ap-northeast-2", 4),
+    ("ap-northeast-3", 3),
+    ("ap-south-1", 3),
+    ("ap-south-2", 3),
+    ("ap-southeast-1", 3),
+    ("ap-southeast-2", 3),
+    ("ap-southeast-3", 3),
+    ("ap-southeast-4", 3),
+    ("ca-central-1", 3),
+    ("ca-west-1", 3),
+    ("eu-central-1", 3),
+    ("eu-central-2", 3),
+    ("eu-north-1", 3),
+    ("eu-south-1", 3),
+    ("eu-south-2", 3),
+    ("eu-west-1", 3),
+    ("eu-west-2", 3),
+    ("eu-west-3", 3),
+    ("il-central-1", 3),
+    ("me-central-1", 3),
+    ("me-south-1", 3),
+    ("sa-east-1", 3),
+    ("us-east-1", 6),
+    ("us-east-2", 3),
+    ("us-west-1", 2),
+    ("us-west-2", 4),
+];
+
+/// The availability zones assumed usable in `region`: [`REGION_AZS`], else 3.
+///
+/// ```
+/// use haplat_constructs::network::usable_azs;
+/// assert_eq!(usable_azs("us-west-1"), 2);
+/// assert_eq!(usable_azs("us-east-1"), 6);
+/// assert_eq!(usable_azs("xx-nowhere-1"), 3);
+/// ```
+pub fn usable_azs(region: &str) -> usize {
+    REGION_AZS.iter().find(|(r, _)| *r == region).map_or(3, |(_, n)| *n)
+}
+
 /// The interface endpoints [`NetworkProps::interface_endpoints`] creates (service name suffixes).
 pub const INTERFACE_ENDPOINTS: &[&str] = &["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
 
@@ -55,8 +112,12 @@ pub struct NetworkProps {
     pub cidr: Value<String>,
     /// Host bits of each subnet for `Fn::Cidr` (see [`crate::cidr::subnet_bits`]).
     pub subnet_bits: Value<i64>,
-    /// Number of availability zones, 2 to 6.
+    /// Number of availability zones, 2 to 6, and at most what every region of the stack has
+    /// ([`usable_azs`], corrected by `az_counts`).
     pub azs: usize,
+    /// Usable availability zones of regions where [`REGION_AZS`] is wrong for this account
+    /// (`region → count`).
+    pub az_counts: BTreeMap<String, usize>,
     /// NAT gateways per zone or one shared.
     pub nat: NatMode,
     /// Interface endpoints for ECR, Logs and Secrets Manager.
@@ -75,6 +136,7 @@ impl NetworkProps {
             cidr: "10.0.0.0/16".into(),
             subnet_bits: 13.into(),
             azs: 3,
+            az_counts: BTreeMap::new(),
             nat: NatMode::PerAz,
             interface_endpoints: false,
             flow_log_retention_days: 365,
@@ -125,6 +187,26 @@ impl Network {
         let scope = parent.child(id);
         if !(2..=6).contains(&props.azs) {
             scope.error(format!("{} availability zones asked; use 2 to 6", props.azs));
+        }
+        // Subnets take the i-th zone of Fn::GetAZs in every region of the stack: a region with
+        // fewer zones fails at deploy time, so say so now.
+        let counts: Vec<(String, usize)> = scope
+            .stack()
+            .regions()
+            .into_iter()
+            .map(|r| {
+                let n = props.az_counts.get(&r).copied().unwrap_or_else(|| usable_azs(&r));
+                (r, n)
+            })
+            .collect();
+        if let Some(fewest) = counts.iter().map(|(_, n)| *n).min().filter(|n| props.azs > *n) {
+            let short: Vec<String> =
+                counts.iter().filter(|(_, n)| *n < props.azs).map(|(r, n)| format!("{r} has {n}")).collect();
+            scope.error(format!(
+                "{} availability zones asked, but Fn::GetAZs has fewer in a region of the stack ({}, for most accounts); use at most {fewest}, or give the account's count in az_counts",
+                props.azs,
+                short.join(", ")
+            ));
         }
         let azs = props.azs.clamp(2, 6);
         let vpc = scope.add(

@@ -278,6 +278,9 @@ pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
         env.mode = Mode::ActiveActive;
     }
     env.data.backup_copy_region = None;
+    // No more zones than the smallest region offers (us-west-1 has 2).
+    let fewest = env.regions.iter().map(|r| haplat_constructs::network::usable_azs(&r.region)).min().unwrap_or(3);
+    env.cost.availability_zones = env.cost.availability_zones.min(u8::try_from(fewest).unwrap_or(u8::MAX));
     for r in &env.regions {
         if haplat_constructs::load_balancer::cloudfront_prefix_list(&r.region).is_none() {
             env.edge.cloudfront_prefix_lists.insert(r.region.clone(), "pl-00000000".into());

@@ -146,12 +146,32 @@ fn region_misuse_is_reported_with_the_path() {
 }
 
 #[test]
+fn more_zones_than_a_region_has_is_an_error_naming_the_region() {
+    let regions = vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("us-west-1")];
+    let err = synth_err(props(regions.clone()));
+    assert!(
+        err.contains("Api/Network: 3 availability zones asked, but Fn::GetAZs has fewer in a region of the stack (us-west-1 has 2, for most accounts); use at most 2"),
+        "{err}"
+    );
+    let t = synth(ApiProps { azs: 2, ..props(regions.clone()) });
+    assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 4);
+    // Unknown regions count as 3; us-west-2 has 4, us-east-1 6.
+    synth(ApiProps { azs: 3, ..props(vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("mx-central-1")]) });
+    synth(ApiProps { azs: 4, ..props(two_regions()) });
+    let err = synth_err(ApiProps { azs: 5, ..props(two_regions()) });
+    assert!(err.contains("(us-west-2 has 4, for most accounts); use at most 4"), "{err}");
+    // An account that sees a third zone in us-west-1 says so.
+    let az_counts = [("us-west-1".to_owned(), 3)].into();
+    synth(ApiProps { az_counts, ..props(regions) });
+}
+
+#[test]
 fn azs_and_nat_mode_shape_the_network() {
     use haplat_constructs::network::NatMode;
     let t = synth(ApiProps { azs: 2, nat: NatMode::Single, ..props(two_regions()) });
     assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 4);
     assert_eq!(resources(&t, "AWS::EC2::NatGateway").len(), 1);
-    let t = synth(ApiProps { azs: 6, ..props(two_regions()) });
+    let t = synth(ApiProps { azs: 6, ..props(vec![RegionSpec::primary("us-east-1")]) });
     assert_eq!(resources(&t, "AWS::EC2::Subnet").len(), 12);
     assert_eq!(resources(&t, "AWS::EC2::NatGateway").len(), 6);
     let t = synth(props(two_regions()));
