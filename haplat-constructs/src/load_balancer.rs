@@ -7,7 +7,9 @@
 //!
 //! When fronted by CloudFront ([`Fronting`]) the ALB is closed twice: its security group admits
 //! only the CloudFront origin-facing managed prefix list, and each rule also requires the secret
-//! origin header ([`OriginVerify`]), read at deploy time from Secrets Manager.
+//! origin header ([`OriginVerify`]), read at deploy time from Secrets Manager. It then listens on
+//! 443 only: CloudFront calls origins there, and the prefix list weighs about 55 of the security
+//! group's 60 rules, so a second port could not be opened to it.
 //!
 //! ```
 //! use haplat_core::App;
@@ -245,6 +247,13 @@ impl Alb {
         }
         if port == 80 || port == 0 {
             self.scope.error(format!("listener port {port} cannot serve HTTPS; 80 redirects to HTTPS"));
+        } else if self.is_fronted() && port != 443 {
+            // CloudFront reaches its origins on 443 (the origin's HTTPS port), and each port
+            // opened to the origin-facing prefix list counts its ~55 entries against the
+            // security group's 60 rules: a second port would fail at deploy time.
+            self.scope.error(format!(
+                "listener port {port}: an ALB fronted by CloudFront listens on 443 only (CloudFront calls its origins on 443, and a second port opened to the origin-facing prefix list overflows the security group's rule quota); route by path on 443, or make the service internal"
+            ));
         }
         self.ingress(port, "HTTPS");
         let (status, body) = if self.is_fronted() { ("403", "Forbidden") } else { ("404", "Not Found") };

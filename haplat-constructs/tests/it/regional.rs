@@ -451,6 +451,26 @@ fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
 }
 
 #[test]
+fn a_fronted_alb_listens_on_443_only() {
+    let mut p = fronted(props(two_regions()));
+    p.services[1].listener_port = 8443;
+    let err = synth_err(p);
+    assert!(
+        err.contains("Api/PublicAlb: listener port 8443: an ALB fronted by CloudFront listens on 443 only"),
+        "{err}"
+    );
+    // The internal ALB is not fronted: other ports stay fine there.
+    let mut p = fronted(props(two_regions()));
+    p.services[2].listener_port = 8443;
+    let t = synth(p);
+    let ports: BTreeSet<i64> = resources(&t, "AWS::ElasticLoadBalancingV2::Listener")
+        .iter()
+        .map(|(_, l)| l["Properties"]["Port"].as_i64().unwrap())
+        .collect();
+    assert_eq!(ports, [80, 443, 8443].into(), "public: 443; internal: 80 (redirect) and 8443");
+}
+
+#[test]
 fn an_unfronted_alb_redirects_http_and_speaks_tls_1_2_and_1_3_only() {
     let t = synth(props(two_regions()));
     let listeners = resources(&t, "AWS::ElasticLoadBalancingV2::Listener");
