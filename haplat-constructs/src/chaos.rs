@@ -6,8 +6,9 @@
 //! The role is granted what FIS needs for these actions: `ecs:StopTask`/`ecs:DescribeTasks` on
 //! the tasks of the named clusters and `ecs:ListTasks` on their container instances; for the
 //! network disruption the network ACL actions FIS documents, scoped to the VPC's subnets and to
-//! network ACLs FIS creates (tagged `managedByFIS`). EC2 `Describe*` and
-//! `GetManagedPrefixListEntries` are the only actions on `*`: IAM has no resource for them.
+//! network ACLs FIS creates (tagged `managedByFIS`), and `GetManagedPrefixListEntries` on the
+//! region's prefix lists. EC2 `Describe*` are the only actions on `*` (through
+//! [`unscoped_statement`](crate::security::unscoped_statement)): IAM has no resource for them.
 //! Whoever starts an experiment needs `logs:CreateLogDelivery` for its log configuration.
 //!
 //! ```
@@ -36,7 +37,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::monitoring::{check_retention, log_group};
-use crate::security::{KeyUser, KmsKey, trust_policy};
+use crate::security::{KeyUser, KmsKey, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,16 +195,17 @@ impl ChaosExperiments {
                 "Action" => expr_list!["ec2:ReplaceNetworkAclAssociation"],
                 "Resource" => Expr::List(assoc),
             });
+            statements.push(unscoped_statement(&[
+                "ec2:DescribeManagedPrefixLists",
+                "ec2:DescribeNetworkAcls",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+            ]));
+            // Prefix lists have an ARN: the region's, whoever owns them (AWS owns the managed ones).
             statements.push(expr_map! {
                 "Effect" => "Allow",
-                "Action" => expr_list![
-                    "ec2:DescribeManagedPrefixLists",
-                    "ec2:DescribeNetworkAcls",
-                    "ec2:DescribeSubnets",
-                    "ec2:DescribeVpcs",
-                    "ec2:GetManagedPrefixListEntries"
-                ],
-                "Resource" => "*",
+                "Action" => expr_list!["ec2:GetManagedPrefixListEntries"],
+                "Resource" => expr_list![Value::sub("arn:${AWS::Partition}:ec2:${AWS::Region}:*:prefix-list/*")],
             });
         }
         statements.push(expr_map! {

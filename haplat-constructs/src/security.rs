@@ -225,10 +225,22 @@ pub fn trust_policy(service: &str) -> Expr {
 }
 
 /// An `Allow` statement for actions that IAM cannot scope to a resource (`xray:PutTraceSegments`,
-/// `ecr:GetAuthorizationToken`, `elasticloadbalancing:Describe…`): the only place haplat writes
-/// `"Resource": "*"`. Each action must be in [`UNSCOPED_ACTIONS`].
+/// `ecr:GetAuthorizationToken`, `elasticloadbalancing:Describe…`, `ec2:Describe…`): the only
+/// place haplat writes `"Resource": "*"`.
+///
+/// # Panics
+///
+/// When an action is not in [`UNSCOPED_ACTIONS`], in release builds too: the actions are the
+/// crate's own constants, so one missing from the list is a bug of haplat (an action that has a
+/// resource should be granted on it with a [`Permission`]), never something a user's input
+/// causes; it stops synthesis before any template is written.
 pub fn unscoped_statement(actions: &[&str]) -> Expr {
-    debug_assert!(actions.iter().all(|a| UNSCOPED_ACTIONS.contains(a)), "{actions:?}");
+    if let Some(a) = actions.iter().find(|a| !UNSCOPED_ACTIONS.contains(a)) {
+        panic!(
+            "unscoped_statement: {a} is not in security::UNSCOPED_ACTIONS; grant it on its resources with a Permission, \
+             or add it to the list if IAM really has no resource for it"
+        );
+    }
     haplat_core::expr_map! {
         "Effect" => "Allow",
         "Action" => Expr::List(actions.iter().map(|a| Expr::from(*a)).collect()),
@@ -239,6 +251,13 @@ pub fn unscoped_statement(actions: &[&str]) -> Expr {
 /// The actions that support no resource-level permission, which haplat may grant on `*`
 /// (none of them reads or writes data).
 pub const UNSCOPED_ACTIONS: &[&str] = &[
+    // The FIS network disruption (`aws:network:disrupt-connectivity`) looks up the subnets, their
+    // VPC and network ACLs and the managed prefix lists before it swaps the ACLs: IAM's
+    // `Describe*` calls of EC2 take no resource.
+    "ec2:DescribeManagedPrefixLists",
+    "ec2:DescribeNetworkAcls",
+    "ec2:DescribeSubnets",
+    "ec2:DescribeVpcs",
     "ecr:GetAuthorizationToken",
     "elasticloadbalancing:DescribeListeners",
     "elasticloadbalancing:DescribeRules",
@@ -383,5 +402,23 @@ impl Grantable for KmsKey {
             ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
             [self.arn()],
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unscoped_statements_grant_only_listed_actions_on_every_resource() {
+        let st = unscoped_statement(&["ec2:DescribeSubnets", "xray:PutTraceSegments"]).to_json();
+        assert_eq!(st["Resource"], "*");
+        assert_eq!(st["Action"], serde_json::json!(["ec2:DescribeSubnets", "xray:PutTraceSegments"]));
+    }
+
+    #[test]
+    #[should_panic(expected = "dynamodb:GetItem is not in security::UNSCOPED_ACTIONS")]
+    fn an_action_with_a_resource_is_refused_on_every_resource_in_release_builds_too() {
+        unscoped_statement(&["xray:PutTraceSegments", "dynamodb:GetItem"]);
     }
 }

@@ -39,7 +39,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::monitoring::{check_retention, log_group};
-use crate::security::{KeyUser, KmsKey, trust_policy};
+use crate::security::{KeyUser, KmsKey, trust_policy, unscoped_statement};
 
 /// Where the function's code comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -194,11 +194,7 @@ impl WebSocketApi {
                                     [("Api", api.ref_())],
                                 )],
                             },
-                            expr_map! {
-                                "Effect" => "Allow",
-                                "Action" => expr_list!["xray:PutTelemetryRecords", "xray:PutTraceSegments"],
-                                "Resource" => "*",
-                            },
+                            unscoped_statement(&["xray:PutTelemetryRecords", "xray:PutTraceSegments"]),
                         ],
                     },
                 }])),

@@ -15,7 +15,7 @@ use haplat_constructs::global_table::{
     Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
 };
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
-use haplat_constructs::security::{Grantee, Permission};
+use haplat_constructs::security::{Grantee, Permission, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
 use haplat_constructs::slo::{BurnWindow, Sli, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
@@ -572,17 +572,6 @@ fn weighted_records_carry_the_weights() {
     assert_eq!(weights, [10, 90]);
 }
 
-/// Actions IAM offers on no resource but `*` (read-only discovery and X-Ray telemetry).
-const UNSCOPABLE: &[&str] = &[
-    "ec2:DescribeManagedPrefixLists",
-    "ec2:DescribeNetworkAcls",
-    "ec2:DescribeSubnets",
-    "ec2:DescribeVpcs",
-    "ec2:GetManagedPrefixListEntries",
-    "xray:PutTelemetryRecords",
-    "xray:PutTraceSegments",
-];
-
 #[test]
 fn iam_policies_name_concrete_resources_and_actions() {
     let a = synth(&platform(DrMode::ActiveActive));
@@ -598,7 +587,7 @@ fn iam_policies_name_concrete_resources_and_actions() {
                 }
                 if st["Resource"] == "*" {
                     for a in &actions {
-                        assert!(UNSCOPABLE.contains(a), "{stack}/{id}: {a} on every resource");
+                        assert!(UNSCOPED_ACTIONS.contains(a), "{stack}/{id}: {a} on every resource");
                     }
                 } else {
                     for r in st["Resource"].as_array().unwrap() {
