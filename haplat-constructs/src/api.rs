@@ -34,7 +34,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, servicediscovery as sd};
+use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, logs, servicediscovery as sd};
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{App, Handle, Stack};
 
@@ -97,6 +97,9 @@ pub struct ApiProps {
     pub namespace: String,
     /// Days VPC flow logs are kept.
     pub flow_log_retention_days: i64,
+    /// Days the Container Insights performance events of the cluster are kept (the log group
+    /// ECS would otherwise create unencrypted and never expiring; the metrics are kept apart).
+    pub container_insights_retention_days: i64,
     /// `None` (default): every service in the API's own stack set. `Some(n)`: the services in
     /// groups of `n`, in the order given, each group in a stack set of its own over the same
     /// regions, `<id>Services1`, `<id>Services2` …; the shared parts (network, cluster, ALBs and
@@ -114,7 +117,8 @@ pub struct ApiProps {
 
 impl ApiProps {
     /// Props with defaults: active-active, a NAT per zone in 3 zones, no interface endpoints, not
-    /// fronted, namespace `internal.local`, flow logs kept a year, no services yet.
+    /// fronted, namespace `internal.local`, flow logs kept a year, Container Insights events 30
+    /// days, no services yet.
     pub fn new(regions: Vec<RegionSpec>, domain_name: &str, certificate: ApiCertificate) -> Self {
         ApiProps {
             regions,
@@ -130,6 +134,7 @@ impl ApiProps {
             cloudfront_prefix_lists: BTreeMap::new(),
             namespace: "internal.local".to_owned(),
             flow_log_retention_days: 365,
+            container_insights_retention_days: 30,
             services_per_stack: None,
         }
     }
@@ -267,9 +272,25 @@ impl MultiRegionApi {
             },
         );
 
+        // Container Insights writes its performance events to
+        // /aws/ecs/containerinsights/<cluster>/performance, which ECS would create outside the
+        // template: unencrypted, never expiring, left behind. The template makes it first, with
+        // the logs key, a retention and Retain; so the cluster has a name known in advance, the
+        // stack's own (unique per account and region), and is created after its log group.
+        let cluster_name: Value<String> = Value::sub("${AWS::StackName}");
+        let insights_logs = stack.add(
+            "ContainerInsightsLogGroup",
+            logs::LogGroup {
+                log_group_name: Some(Value::sub("/aws/ecs/containerinsights/${AWS::StackName}/performance")),
+                kms_key_id: Some(key.arn()),
+                retention_in_days: Some(props.container_insights_retention_days.into()),
+                ..Default::default()
+            },
+        );
         let cluster = stack.add(
             "Cluster",
             ecs::Cluster {
+                cluster_name: Some(cluster_name),
                 cluster_settings: Some(List::items(vec![ecs::cluster::ClusterSettings {
                     name: Some("containerInsights".into()),
                     value: Some("enabled".into()),
@@ -277,6 +298,7 @@ impl MultiRegionApi {
                 ..Default::default()
             },
         );
+        stack.options(cluster).depends_on(insights_logs);
         let namespace = stack.add(
             "Namespace",
             sd::PrivateDnsNamespace {

@@ -677,7 +677,21 @@ fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
 fn every_log_group_is_encrypted_and_retained() {
     let t = synth(props(two_regions()));
     let groups = resources(&t, "AWS::Logs::LogGroup");
-    assert_eq!(groups.len(), 4, "flow logs and one per service");
+    assert_eq!(groups.len(), 5, "flow logs, Container Insights and one per service");
+    // The group Container Insights writes to is the template's, named after the cluster, which
+    // is created after it.
+    let (insights_id, insights) = groups
+        .iter()
+        .find(|(_, g)| g["Properties"].get("LogGroupName").is_some())
+        .expect("the Container Insights log group");
+    assert_eq!(
+        insights["Properties"]["LogGroupName"],
+        json!({"Fn::Sub": "/aws/ecs/containerinsights/${AWS::StackName}/performance"})
+    );
+    assert_eq!(insights["Properties"]["RetentionInDays"], 30);
+    let (_, cluster) = resources(&t, "AWS::ECS::Cluster")[0];
+    assert_eq!(cluster["Properties"]["ClusterName"], json!({"Fn::Sub": "${AWS::StackName}"}));
+    assert!(cluster["DependsOn"].to_string().contains(insights_id.as_str()), "{cluster}");
     let (key_id, key) = resources(&t, "AWS::KMS::Key")[0];
     assert_eq!(key["Properties"]["EnableKeyRotation"], true);
     assert_eq!(key["DeletionPolicy"], "Retain");

@@ -333,6 +333,33 @@ fn blue_green_services_alarm_on_unhealthy_hosts_in_both_target_groups() {
 }
 
 #[test]
+fn every_log_group_of_every_stack_is_encrypted_expires_and_is_retained() {
+    let (app, _api) = monitored();
+    let a = synth(&app);
+    let mut groups = 0;
+    for s in &a.manifest.stacks {
+        let t = a.template(&s.name).unwrap();
+        if t.get("Resources").is_none() {
+            continue;
+        }
+        for (id, g) in resources(&t, "AWS::Logs::LogGroup") {
+            groups += 1;
+            assert!(g["Properties"].get("KmsKeyId").is_some(), "{}/{id} is not encrypted", s.id);
+            assert!(g["Properties"]["RetentionInDays"].as_i64().is_some_and(|d| d > 0), "{}/{id} never expires", s.id);
+            assert_eq!(g["DeletionPolicy"], "Retain", "{}/{id}", s.id);
+        }
+    }
+    // Flow logs and Container Insights in Api, one per service in the service stacks.
+    assert!(groups >= 6, "{groups}");
+    let main = a.template("shop-Api").unwrap();
+    let insights = resources(&main, "AWS::Logs::LogGroup")
+        .into_iter()
+        .filter(|(_, g)| g["Properties"]["LogGroupName"].to_string().contains("containerinsights"))
+        .count();
+    assert_eq!(insights, 1);
+}
+
+#[test]
 fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
     let (app, _api) = monitored();
     let a = synth(&app);
