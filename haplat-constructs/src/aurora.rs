@@ -14,8 +14,9 @@
 //!   region's own KMS key) exists only under the opposite condition `<Id>IsSecondary`;
 //! - the conditions compare the region's `<Id>Role` entry of the `RegionConfig` mapping with
 //!   `primary`, so which region is primary is visible in the template;
-//! - everything else is in every region: a KMS key (each region's cluster, Performance Insights
-//!   and the secret are encrypted with that region's key), the subnet group over the private
+//! - everything else is in every region: a KMS key (each region's cluster, Performance Insights,
+//!   the secret and the log groups are encrypted with that region's key), the log groups of the
+//!   exported logs (see [Logs](#logs)), the subnet group over the private
 //!   subnets, the security group, and the writer and reader instances, whose
 //!   `DBClusterIdentifier` is an `Fn::If` over the two clusters.
 //!
@@ -40,6 +41,17 @@
 //! the primary region only (the secondaries' keys do not exist yet when it is created); the
 //! password itself is the same in every cluster, since it is replicated with the data.
 //!
+//! ## Logs
+//!
+//! The clusters export their PostgreSQL log to CloudWatch Logs, into
+//! `/aws/rds/cluster/<cluster identifier>/postgresql`. RDS would create that group on first use,
+//! outside the template: unencrypted, kept forever and never deleted with the stack. The
+//! construct creates it first instead, in every region, encrypted with the region's key, kept
+//! [`AuroraGlobalProps::log_retention_days`] and retained like every log group; the clusters
+//! depend on it. For that the clusters' identifier is fixed: the global cluster's identifier
+//! (in lower case, as RDS stores it), the same in every region, since a region holds one of the
+//! two clusters.
+//!
 //! ## Backups
 //!
 //! Automated backups keep [`AuroraGlobalProps::backup_retention_days`] of point-in-time
@@ -60,6 +72,7 @@ use std::rc::Rc;
 
 use haplat_core::manifest::OperationPreferences;
 use haplat_core::resources::ec2;
+use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::rds::db_cluster::{DbCluster, ServerlessV2ScalingConfiguration};
 use haplat_core::resources::rds::db_instance::DbInstance;
 use haplat_core::resources::rds::db_subnet_group::DbSubnetGroup;
@@ -70,9 +83,10 @@ use haplat_core::resources::ssm::parameter as ssm;
 use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::monitoring::{check_retention, log_group};
 use crate::network::no_egress;
 use crate::platform::{RegionRole, RegionSpec};
-use crate::security::{Grantee, KmsKey, Permission};
+use crate::security::{Grantee, KeyUser, KmsKey, Permission};
 use crate::service::Service;
 
 /// The only engine supported: Aurora PostgreSQL.
@@ -84,6 +98,10 @@ pub const DEFAULT_ENGINE_VERSION: &str = "17.7";
 
 /// The PostgreSQL port.
 pub const PORT: u16 = 5432;
+
+/// The logs each cluster exports to CloudWatch Logs, each into the log group
+/// `/aws/rds/cluster/<cluster identifier>/<log>` that the construct creates.
+pub const LOG_EXPORTS: &[&str] = &["postgresql"];
 
 /// The oldest Aurora PostgreSQL major version accepted (older ones are past standard support).
 pub const OLDEST_MAJOR_VERSION: u32 = 13;
@@ -139,6 +157,9 @@ pub struct AuroraGlobalProps {
     pub database_name: Option<String>,
     /// Days Performance Insights keeps data: 7 (free), a multiple of 31 up to 713, or 731.
     pub performance_insights_retention_days: i64,
+    /// Days the exported PostgreSQL logs are kept (365), one of the retentions CloudWatch Logs
+    /// accepts.
+    pub log_retention_days: i64,
     /// Tags of every resource of the construct (`backup` = `daily`, say, for a
     /// [`crate::backup::BackupPlan`] selecting by tag).
     pub tags: Vec<(String, String)>,
@@ -146,7 +167,8 @@ pub struct AuroraGlobalProps {
 
 impl AuroraGlobalProps {
     /// Aurora PostgreSQL 17 on Serverless v2 (0.5 to 16 ACUs), a writer and one reader per
-    /// region, backups kept 14 days, master user `dbadmin`, Performance Insights kept 7 days.
+    /// region, backups kept 14 days, master user `dbadmin`, Performance Insights kept 7 days,
+    /// logs kept a year.
     pub fn new(regions: &[RegionSpec], vpc_id: Value<String>, subnet_ids: Vec<Value<String>>) -> Self {
         AuroraGlobalProps {
             regions: regions.to_vec(),
@@ -162,6 +184,7 @@ impl AuroraGlobalProps {
             master_username: "dbadmin".to_owned(),
             database_name: None,
             performance_insights_retention_days: 7,
+            log_retention_days: 365,
             tags: Vec::new(),
         }
     }
@@ -243,6 +266,8 @@ pub struct AuroraGlobal {
     pub subnet_group: Handle<DbSubnetGroup>,
     /// The generated master credentials (primary region only).
     pub master_secret: Handle<Secret>,
+    /// The log group of each of [`LOG_EXPORTS`], in that order (every region).
+    pub log_groups: Vec<Handle<LogGroup>>,
     /// The global cluster's identifier.
     pub global_cluster_identifier: String,
     /// The primary region.
@@ -416,6 +441,7 @@ impl AuroraGlobal {
                 "Performance Insights retention of {pi} days: use 7, a multiple of 31 up to 713, or 731"
             ));
         }
+        check_retention(&scope, props.log_retention_days);
         if props.subnet_ids.is_empty() {
             scope.error(
                 "no subnets: give the private subnets of the network (at least 2, in different availability zones)",
@@ -469,13 +495,24 @@ impl AuroraGlobal {
             failure_tolerance_count: Some(0),
         });
 
-        // Every region: key, network.
+        // Every region: key, log groups, network.
         let key = KmsKey::new(
             &scope,
             "Key",
             &format!("Encrypts the Aurora global database {global_cluster_identifier} in this region"),
-            &[],
+            &[KeyUser::CloudWatchLogs],
         );
+        // The region's cluster (primary or secondary: one of them exists) has a fixed identifier,
+        // so the log groups RDS writes to can exist before it, encrypted and retained.
+        let cluster_identifier = global_cluster_identifier.to_ascii_lowercase();
+        let log_groups: Vec<Handle<LogGroup>> = LOG_EXPORTS
+            .iter()
+            .map(|log| {
+                let name = format!("/aws/rds/cluster/{cluster_identifier}/{log}");
+                let id = format!("{}Logs", crate::monitoring::pascal(log));
+                log_group(&scope, &id, Some(name.into()), props.log_retention_days, &key)
+            })
+            .collect();
         let subnet_group = scope.add(
             "SubnetGroup",
             DbSubnetGroup {
@@ -532,6 +569,7 @@ impl AuroraGlobal {
         scope.options(global_cluster).condition(&primary);
 
         let cluster = |global: Value<String>| DbCluster {
+            db_cluster_identifier: Some(cluster_identifier.clone().into()),
             engine: Some(props.engine.clone().into()),
             engine_version: Some(props.engine_version.clone().into()),
             global_cluster_identifier: Some(global),
@@ -544,7 +582,7 @@ impl AuroraGlobal {
             deletion_protection: Some(true.into()),
             copy_tags_to_snapshot: Some(true.into()),
             enable_iam_database_authentication: Some(true.into()),
-            enable_cloudwatch_logs_exports: Some(List::items(vec!["postgresql".into()])),
+            enable_cloudwatch_logs_exports: Some(List::items(LOG_EXPORTS.iter().map(|l| (*l).into()).collect())),
             serverless_v2_scaling_configuration: match &props.capacity {
                 Capacity::ServerlessV2 { min_acu, max_acu } => Some(ServerlessV2ScalingConfiguration {
                     min_capacity: Some((*min_acu).into()),
@@ -568,6 +606,9 @@ impl AuroraGlobal {
             },
         );
         scope.options(primary_cluster).condition(&primary);
+        for g in &log_groups {
+            scope.options(primary_cluster).depends_on(*g);
+        }
         let attachment = scope.add(
             "MasterSecretAttachment",
             SecretTargetAttachment {
@@ -581,6 +622,9 @@ impl AuroraGlobal {
         // Secondary regions: a cluster joining the global cluster by its identifier.
         let secondary_cluster = scope.add("SecondaryCluster", cluster(global_cluster_identifier.clone().into()));
         scope.options(secondary_cluster).condition(&secondary);
+        for g in &log_groups {
+            scope.options(secondary_cluster).depends_on(*g);
+        }
 
         // Every region: the writer and the readers of the region's cluster.
         let cluster_id = Value::if_(&primary, primary_cluster.ref_(), secondary_cluster.ref_());
@@ -615,6 +659,7 @@ impl AuroraGlobal {
             security_group,
             subnet_group,
             master_secret,
+            log_groups,
             global_cluster_identifier,
             primary_region,
             primary,

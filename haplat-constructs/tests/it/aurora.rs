@@ -164,6 +164,42 @@ fn storage_secret_and_insights_are_encrypted_with_the_regions_key() {
 }
 
 #[test]
+fn the_exported_log_is_written_to_a_log_group_of_the_template_encrypted_and_retained() {
+    let (app, _, db) = platform(|p| {
+        p.global_cluster_identifier = Some("Shop-Orders".into());
+        p.log_retention_days = 90;
+    });
+    let t = template(&app);
+    let key_arn = json!({"Fn::GetAtt": [id_of(&t, "AWS::KMS::Key", "Db/Key"), "Arn"]});
+    // Every log group of the stack is encrypted, not only the database's.
+    let groups = of_type(&t, "AWS::Logs::LogGroup");
+    assert!(!groups.is_empty());
+    for (id, g) in &groups {
+        assert!(g["Properties"]["KmsKeyId"].is_object(), "{id} is not encrypted");
+        assert_eq!(g["DeletionPolicy"], "Retain", "{id}");
+    }
+    // The one RDS writes the PostgreSQL log to, named after the cluster's fixed identifier
+    // (RDS keeps identifiers in lower case), in every region.
+    let (logs_id, logs) = one(&t, "AWS::Logs::LogGroup", "Db/PostgresqlLogs");
+    assert_eq!(db.log_groups.len(), 1);
+    assert!(logs.get("Condition").is_none());
+    assert_eq!(logs["Properties"]["LogGroupName"], "/aws/rds/cluster/shop-orders/postgresql");
+    assert_eq!(logs["Properties"]["KmsKeyId"], key_arn);
+    assert_eq!(logs["Properties"]["RetentionInDays"], 90);
+    assert_eq!(logs["UpdateReplacePolicy"], "Retain");
+    for (id, c) in of_type(&t, "AWS::RDS::DBCluster") {
+        assert_eq!(c["Properties"]["DBClusterIdentifier"], "shop-orders", "{id}");
+        assert_eq!(c["Properties"]["EnableCloudwatchLogsExports"], json!(["postgresql"]), "{id}");
+        let deps = c["DependsOn"].as_array().map(|d| d.to_vec()).unwrap_or_else(|| vec![c["DependsOn"].clone()]);
+        assert!(deps.contains(&json!(logs_id)), "{id} must wait for {logs_id}: {deps:?}");
+    }
+    // The key lets CloudWatch Logs of this account and region use it.
+    let (_, key) = one(&t, "AWS::KMS::Key", "Db/Key");
+    let policy = key["Properties"]["KeyPolicy"]["Statement"].to_string();
+    assert!(policy.contains("logs.${AWS::Region}.amazonaws.com"), "{policy}");
+}
+
+#[test]
 fn clusters_are_protected_backed_up_audited_and_authenticate_with_iam() {
     let (app, _, _) = platform(|p| {
         p.backup_retention_days = 21;
@@ -332,6 +368,8 @@ fn misuse_is_reported_with_the_construct_path() {
         let e = case(two(), &|p| p.backup_retention_days = days);
         assert!(e.contains("Data/Db") && e.contains(&format!("backup retention of {days} days: use 1 to 35")), "{e}");
     }
+    let e = case(two(), &|p| p.log_retention_days = 100);
+    assert!(e.contains("Data/Db") && e.contains("log retention of 100 days"), "{e}");
     let e = case(two(), &|p| p.subnet_ids.clear());
     assert!(e.contains("Data/Db") && e.contains("no subnets"), "{e}");
     let e = case(two(), &|p| p.subnet_ids.truncate(1));
