@@ -176,6 +176,30 @@ impl std::fmt::Debug for MultiRegionApi {
     }
 }
 
+/// Whether an ALB path pattern (`*` any characters, `?` one) matches `path`.
+fn path_pattern_matches(pattern: &str, path: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
+    // Classic glob matching with one backtracking point for the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < s.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(st) = star {
+            i = st + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
 fn int_region_value(stack: &Stack, key: &str, values: Vec<(String, i64)>) -> Value<i64> {
     Value::from_expr(stack.region_value(key, values.into_iter().map(|(r, v)| (r, Expr::from(v)))).into_expr())
 }
@@ -413,8 +437,35 @@ impl MultiRegionApi {
             _ => &stack,
         };
 
+        // The default public service (the one without path patterns, else the first public one)
+        // answers the health checks.
+        let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
+        let default_public =
+            public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
+        let health_check_path =
+            default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
+        // Not fronted, Route 53 requests that path over HTTPS from the public ALB itself: when the
+        // default service has path patterns that miss it, the listener would answer its 404, so
+        // the path joins the service's own listener rule (the rule blue/green deployments shift,
+        // so the check follows the live target group). Fronted, Route 53 watches alarms instead.
+        let mut routed = props.services.clone();
+        if let (Some(i), None) = (default_public, &props.fronted_by_cloudfront) {
+            let s = &mut routed[i];
+            let path = s.health_check_path.split('?').next().unwrap_or_default().to_owned();
+            if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
+                if s.path_patterns.len() >= 5 {
+                    stack.error(format!(
+                        "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path patterns covers it and its listener rule has no room for a sixth; cover it with a pattern or add a catch-all service",
+                        s.name
+                    ));
+                } else {
+                    s.path_patterns.push(path);
+                }
+            }
+        }
+
         let mut services = Vec::new();
-        for (i, s) in props.services.iter().enumerate() {
+        for (i, s) in routed.iter().enumerate() {
             let target = stack_of(i);
             let counts = |serving: u32, standby: u32| -> Vec<(String, i64)> {
                 props
@@ -457,14 +508,6 @@ impl MultiRegionApi {
                 }
             }
         }
-
-        // The default public service (the one without path patterns, else the first public one)
-        // answers the health checks.
-        let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
-        let default_public =
-            public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
-        let health_check_path =
-            default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
 
         // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
         // so Route 53's checkers cannot request the health path: they watch these alarms
@@ -584,5 +627,21 @@ impl MultiRegionApi {
     /// reads this one and a reference back would be a cycle.
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
         self.services.iter().map(Service::metrics).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_pattern_matches as m;
+
+    #[test]
+    fn alb_path_patterns_match_like_the_alb() {
+        assert!(m("/*", "/health"));
+        assert!(m("/health", "/health"));
+        assert!(m("/heal?h", "/health"));
+        assert!(m("*/health*", "/api/health/deep"));
+        assert!(!m("/orders/*", "/health"));
+        assert!(!m("/health/*", "/health"));
+        assert!(!m("/Health", "/health"));
     }
 }

@@ -891,6 +891,50 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     assert!(api.health_alarms.is_empty());
 }
 
+/// The path patterns of each listener rule, by the target group logical id it forwards to first.
+fn rule_paths(t: &Json) -> BTreeMap<String, Vec<String>> {
+    resources(t, "AWS::ElasticLoadBalancingV2::ListenerRule")
+        .iter()
+        .map(|(_, r)| {
+            let p = &r["Properties"];
+            let tg = reference(&p["Actions"][0]["ForwardConfig"]["TargetGroups"][0]["TargetGroupArn"]).unwrap();
+            let paths = p["Conditions"].as_array().unwrap().iter().find(|c| c["Field"] == "path-pattern").unwrap();
+            let paths = paths["PathPatternConfig"]["Values"].as_array().unwrap();
+            (tg.to_owned(), paths.iter().map(|v| v.as_str().unwrap().to_owned()).collect())
+        })
+        .collect()
+}
+
+#[test]
+fn the_health_check_path_reaches_the_default_service_when_no_catch_all_covers_it() {
+    // No catch-all: Orders (/orders/*, the first public service) answers the health checks, so
+    // its rule also routes /health; Web's and Admin's rules are unchanged.
+    let mut p = props(two_regions());
+    p.services[1].path_patterns = vec!["/web/*".into()];
+    let app = App::new("shop");
+    let api = MultiRegionApi::new(&app, "Api", p.clone());
+    assert_eq!(api.endpoints()[0].health_check_path, "/health");
+    let t = app.synth().unwrap().template("shop-Api").unwrap();
+    let paths: Vec<Vec<String>> = rule_paths(&t).into_values().collect();
+    assert!(paths.contains(&vec!["/orders/*".to_owned(), "/health".to_owned()]), "{paths:?}");
+    assert!(paths.contains(&vec!["/web/*".to_owned()]), "{paths:?}");
+    assert!(paths.contains(&vec!["/*".to_owned()]), "{paths:?}");
+    // A pattern that covers the path already: nothing added.
+    p.services[0].path_patterns = vec!["/orders/*".into(), "/heal*".into()];
+    let t = synth(p.clone());
+    assert!(rule_paths(&t).values().any(|v| *v == ["/orders/*", "/heal*"]));
+    // A catch-all default service: unchanged.
+    let t = synth(props(two_regions()));
+    assert!(rule_paths(&t).values().any(|v| *v == ["/orders/*"]));
+    // Fronted, Route 53 watches alarms, not the path: unchanged.
+    let t = synth(fronted(ApiProps { services: p.services.clone(), ..props(two_regions()) }));
+    assert!(!rule_paths(&t).values().flatten().any(|v| v == "/health"));
+    // No room left in the rule: an error that says what to do.
+    p.services[0].path_patterns = (1..=5).map(|i| format!("/o{i}/*")).collect();
+    let err = synth_err(p);
+    assert!(err.contains("Api: service Orders: Route 53 checks its health path /health on the public ALB, but none of its path patterns covers it"), "{err}");
+}
+
 #[test]
 fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
     let app = App::new("shop");
