@@ -18,6 +18,13 @@
 //! sees the origin name it has a certificate for. Viewers get TLS 1.2 at least
 //! (`TLSv1.2_2021`), HTTP/2 and HTTP/3.
 //!
+//! ## The web ACL
+//!
+//! A per-IP rate limit, then the AWS managed rule groups of [`MANAGED_RULE_GROUPS`], each in
+//! its own action. One rule is relaxed for APIs: `SizeRestrictions_BODY` of
+//! `AWSManagedRulesCommonRuleSet` blocks every body over 8 KB, which a JSON API's ordinary
+//! writes exceed; it counts instead unless [`EdgeDistributionProps::block_large_bodies`] is set.
+//!
 //! ## The origin header
 //!
 //! [`OriginSecret`] is a Secrets Manager secret holding a random value, replicated to every
@@ -82,8 +89,8 @@ use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, Repli
 use haplat_core::resources::shield::protection::Protection;
 use haplat_core::resources::wafv2::logging_configuration::LoggingConfiguration;
 use haplat_core::resources::wafv2::web_acl::{
-    AggregateKeyType, AllowAction, BlockAction, DefaultAction, ManagedRuleGroupStatement, OverrideAction,
-    RateBasedStatement, Rule, RuleAction, Scope as WafScope, Statement, VisibilityConfig, WebAcl,
+    AggregateKeyType, AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, OverrideAction,
+    RateBasedStatement, Rule, RuleAction, RuleActionOverride, Scope as WafScope, Statement, VisibilityConfig, WebAcl,
 };
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
@@ -243,6 +250,13 @@ pub struct EdgeDistributionProps {
     pub origin_secret: Option<OriginSecret>,
     /// Requests per IP per 5 minutes over which WAF blocks (2000).
     pub rate_limit: i64,
+    /// Let `AWSManagedRulesCommonRuleSet` block request bodies over 8 KB (its rule
+    /// `SizeRestrictions_BODY`); `false` by default, which overrides that one rule to Count, so
+    /// it is only counted and logged. The rule suits web forms, not a JSON API, whose
+    /// legitimate writes (a batch, a document) easily exceed 8 KB. CloudFront inspects only the
+    /// first 16 KB of a body anyway; the rest of the rule group (XSS, paths, bad inputs) still
+    /// blocks.
+    pub block_large_bodies: bool,
     /// Protect the distribution with Shield Advanced (needs a subscription).
     pub shield_advanced: bool,
     /// Edge locations used.
@@ -267,6 +281,7 @@ impl EdgeDistributionProps {
             read_only_paths: Vec::new(),
             origin_secret: None,
             rate_limit: 2000,
+            block_large_bodies: false,
             shield_advanced: false,
             price_class: PriceClass::PriceClass100,
             waf_log_retention_days: 365,
@@ -387,6 +402,13 @@ impl EdgeDistribution {
             ..Default::default()
         });
         for (i, group) in MANAGED_RULE_GROUPS.iter().enumerate() {
+            // Bodies over 8 KB are counted, not blocked, unless asked for (see the field's docs).
+            let overrides = (*group == "AWSManagedRulesCommonRuleSet" && !props.block_large_bodies).then(|| {
+                List::items(vec![RuleActionOverride {
+                    name: "SizeRestrictions_BODY".into(),
+                    action_to_use: RuleAction { count: Some(CountAction::default()), ..Default::default() },
+                }])
+            });
             rules.push(Rule {
                 name: (*group).into(),
                 priority: (i as i64 + 1).into(),
@@ -395,6 +417,7 @@ impl EdgeDistribution {
                     managed_rule_group_statement: Some(Box::new(ManagedRuleGroupStatement {
                         vendor_name: "AWS".into(),
                         name: (*group).into(),
+                        rule_action_overrides: overrides,
                         ..Default::default()
                     })),
                     ..Default::default()

@@ -313,11 +313,41 @@ fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
     assert_eq!(rate["Statement"]["RateBasedStatement"]["AggregateKeyType"], "IP");
     assert_eq!(rate["Statement"]["RateBasedStatement"]["Limit"], 2000);
     assert!(rate["Action"]["Block"].is_object());
+    // API bodies over 8 KB are counted, not blocked: only that rule of the common rule set.
+    let common = |rules: &[Json]| {
+        rules
+            .iter()
+            .find(|r| r["Name"] == "AWSManagedRulesCommonRuleSet")
+            .map(|r| r["Statement"]["ManagedRuleGroupStatement"].clone())
+            .unwrap()
+    };
+    assert_eq!(
+        common(rules)["RuleActionOverrides"],
+        serde_json::json!([{"Name": "SizeRestrictions_BODY", "ActionToUse": {"Count": {}}}])
+    );
+    for r in rules.iter().filter(|r| r["Name"] != "AWSManagedRulesCommonRuleSet") {
+        assert!(r["Statement"]["ManagedRuleGroupStatement"].get("RuleActionOverrides").is_none(), "{}", r["Name"]);
+    }
     assert_eq!(resources(&t, "AWS::WAFv2::LoggingConfiguration").len(), 1);
     let groups = resources(&t, "AWS::Logs::LogGroup");
     assert!(groups.iter().any(|(_, _, g)| {
         g["Properties"]["LogGroupName"]["Fn::Sub"].as_str().is_some_and(|n| n.starts_with("aws-waf-logs-"))
     }));
+}
+
+#[test]
+fn the_web_acl_blocks_large_bodies_only_when_asked() {
+    let app = App::new("bodies");
+    let edge = app.stack("Edge", "us-east-1");
+    let mut ep = EdgeDistributionProps::new(HostedZoneRef::existing("Z0123456789", "example.com"), endpoints());
+    ep.block_large_bodies = true;
+    EdgeDistribution::new(&edge, "Cdn", ep);
+    let a = synth(&app);
+    let t = templates(&a);
+    let acls = resources(&t, "AWS::WAFv2::WebACL");
+    for r in acls[0].2["Properties"]["Rules"].as_array().unwrap() {
+        assert!(r["Statement"]["ManagedRuleGroupStatement"].get("RuleActionOverrides").is_none(), "{}", r["Name"]);
+    }
 }
 
 #[test]
