@@ -294,10 +294,13 @@ pub trait CloudFormation: Sync {
     fn list_stack_sets(&self) -> impl Future<Output = CfnResult<Vec<String>>> + Send;
     /// Creates a stack set (no instances; no operation).
     fn create_stack_set(&self, input: &StackSetInput) -> impl Future<Output = CfnResult<()>> + Send;
-    /// Updates a stack set and all its instances; returns the operation id.
+    /// Updates a stack set; returns the operation id. With `regions` (and `accounts`), only
+    /// the instances there are updated (the others become OUTDATED); with none, every instance.
     fn update_stack_set(
         &self,
         input: &StackSetInput,
+        accounts: &[String],
+        regions: &[String],
         prefs: &Preferences,
     ) -> impl Future<Output = CfnResult<String>> + Send;
     /// Deletes an empty stack set.

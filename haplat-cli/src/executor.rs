@@ -99,6 +99,14 @@ pub enum ExecError {
     /// More than one stack set of a wave failed.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ExecError>),
+    /// haplat refuses to go on (nothing of this stack set was changed).
+    #[error("{stack}: {message}")]
+    Refused {
+        /// The stack set.
+        stack: String,
+        /// Why.
+        message: String,
+    },
     /// A parameter bound to another stack's output cannot be read.
     #[error(
         "{stack}: parameter {parameter} in {region} takes output {output} of stack set {producer} in {producer_region} (from {source_path}), but {problem}"
@@ -136,7 +144,10 @@ impl ExecError {
     /// The stack sets that failed.
     pub fn stacks(&self) -> Vec<&str> {
         match self {
-            ExecError::Call { stack, .. } | ExecError::Timeout { stack, .. } | ExecError::Binding { stack, .. } => {
+            ExecError::Call { stack, .. }
+            | ExecError::Timeout { stack, .. }
+            | ExecError::Binding { stack, .. }
+            | ExecError::Refused { stack, .. } => {
                 vec![stack.as_str()]
             }
             ExecError::Operation(f) => vec![f.stack.as_str()],
@@ -216,8 +227,8 @@ pub struct Executor<'a, C> {
 
 /// How a stack set differs from the plan, for the executor's decisions.
 struct Current {
-    exists: bool,
-    needs_update: bool,
+    /// The stack set and its template, when it exists.
+    set: Option<(crate::cfn::StackSetInfo, Value)>,
     /// Region → instance (with overrides).
     instances: BTreeMap<String, InstanceInfo>,
 }
@@ -507,22 +518,15 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(())
     }
 
-    async fn current(
-        &self,
-        s: &StackPlan,
-        template: &Value,
-        params: &BTreeMap<String, String>,
-    ) -> Result<Current, ExecError> {
+    async fn current(&self, s: &StackPlan) -> Result<Current, ExecError> {
         let name = s.name.as_str();
         let Some(set) = self.call(name, "describe stack set", || self.cfn.describe_stack_set(name)).await? else {
-            return Ok(Current { exists: false, needs_update: false, instances: BTreeMap::new() });
+            return Ok(Current { set: None, instances: BTreeMap::new() });
         };
-        let deployed: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
-        let caps = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
-        let needs_update = &deployed != template
-            || caps(&set.capabilities) != caps(&s.capabilities)
-            || set.tags != s.tags
-            || set.parameters.keys().collect::<BTreeSet<_>>() != params.keys().collect::<BTreeSet<_>>();
+        let template = crate::state::parse_template(&set.template_body).map_err(|e| ExecError::Refused {
+            stack: name.into(),
+            message: format!("the deployed template of stack set {name} cannot be read ({e}); nothing was changed"),
+        })?;
         let mut instances = BTreeMap::new();
         for i in self.call(name, "list stack instances", || self.cfn.list_stack_instances(name)).await? {
             let full = self
@@ -530,7 +534,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 .await?;
             instances.insert(i.region.clone(), full);
         }
-        Ok(Current { exists: true, needs_update, instances })
+        Ok(Current { set: Some((set, template)), instances })
     }
 
     async fn deploy_stack(
@@ -544,12 +548,40 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let name = s.name.as_str();
         self.sink.emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
         let values = self.resolve(bootstrap, s).await?;
-        // Stack-set-level values (CloudFormation wants one for every parameter without a
-        // default): the first region's; every instance then overrides all of them.
-        let set_params = s.regions.first().map(|r| values[r].clone()).unwrap_or_default();
-        let current = self.current(s, template, &set_params).await?;
+        let declared = crate::plan::template_parameters(template);
+        let current = self.current(s).await?;
+        // The existing instances this deploy may touch (with `--regions`, only those).
+        let touched: Vec<String> = s.regions.iter().filter(|r| current.instances.contains_key(*r)).cloned().collect();
+        // Stack-set-level values: a parameter's template Default when it has one (a region that
+        // gives it no value gets the Default, never another region's value); else the value of
+        // the first region the stack-set update reaches (every region has one: the assembly check).
+        let set_params: BTreeMap<String, String> = declared
+            .iter()
+            .filter_map(|(n, default)| {
+                let v = default
+                    .clone()
+                    .or_else(|| touched.iter().chain(&s.regions).find_map(|r| values[r].get(n).cloned()));
+                Some((n.clone(), v?))
+            })
+            .collect();
+        // What a region's stack gets: set-level values, overridden by the region's own.
+        let effective_on = |base: &BTreeMap<String, String>, overrides: &BTreeMap<String, String>| {
+            let mut e: BTreeMap<String, String> =
+                base.iter().filter(|(k, _)| declared.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())).collect();
+            e.extend(overrides.iter().filter(|(k, _)| declared.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())));
+            e
+        };
+        let effective = |overrides: &BTreeMap<String, String>| effective_on(&set_params, overrides);
+        let needs_update = current.set.as_ref().is_some_and(|(set, deployed)| {
+            let caps = |v: &[String]| v.iter().cloned().collect::<BTreeSet<_>>();
+            deployed != template
+                || caps(&set.capabilities) != caps(&s.capabilities)
+                || set.tags != s.tags
+                || set.parameters.keys().ne(set_params.keys())
+                || declared.iter().any(|(n, d)| d.is_some() && set.parameters.get(n) != set_params.get(n))
+        });
         let mut did = Vec::new();
-        let source = if s.upload && (!current.exists || current.needs_update) {
+        let source = if s.upload && (current.set.is_none() || needs_update) {
             let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
             self.sink.emit(Event::Step {
                 stack: name.into(),
@@ -567,36 +599,91 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let input = StackSetInput {
             name: name.into(),
             template: source,
-            parameters: set_params,
+            parameters: set_params.clone(),
             capabilities: s.capabilities.clone(),
             tags: s.tags.clone(),
             admin_role_arn: bootstrap.admin_role_arn.clone(),
             execution_role_name: bootstrap.execution_role_name.clone(),
         };
         let accounts = vec![bootstrap.account.clone()];
-        if !current.exists {
+        // Regions the stack-set update brought to their wanted values: nothing more to do there.
+        let mut settled: BTreeSet<String> = BTreeSet::new();
+        if current.set.is_none() {
             self.sink.emit(Event::Step { stack: name.into(), what: "create stack set".into() });
             self.call(name, "create stack set", || self.cfn.create_stack_set(&input)).await?;
             self.record(format!("{name}: stack set created"));
             did.push("stack set created".to_owned());
-        } else if current.needs_update && !current.instances.is_empty() {
-            let regions: Vec<String> = order(&current.instances.keys().cloned().collect::<Vec<_>>(), all_regions);
-            let prefs = Preferences { region_order: order(&regions, all_regions), ..s.preferences.clone() };
-            let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &prefs)).await?;
+        } else if needs_update {
+            // Scoped to the regions whose stacks get exactly their wanted values from it (their
+            // overrides with the new set-level values); every other instance becomes OUTDATED and
+            // is updated below with its own values. Without such a region, the first one (its
+            // overrides are its own previous values; new parameters get its values).
+            let safe: Vec<String> = touched
+                .iter()
+                .filter(|r| effective(&current.instances[*r].overrides) == effective(&values[*r]))
+                .cloned()
+                .collect();
+            let scope: Vec<String> = match (current.instances.is_empty(), safe.is_empty(), touched.first()) {
+                (true, _, _) => Vec::new(),
+                (false, false, _) => order(&safe, all_regions),
+                (false, true, Some(first)) => vec![first.clone()],
+                (false, true, None) => {
+                    return Err(ExecError::Refused {
+                        stack: name.into(),
+                        message: format!(
+                            "its template changed, and the regions deployed ({}) are outside --regions {}: the stack set's template cannot change without updating one of them; add one to --regions",
+                            current.instances.keys().cloned().collect::<Vec<_>>().join(", "),
+                            s.regions.join(",")
+                        ),
+                    });
+                }
+            };
+            let prefs = Preferences { region_order: scope.clone(), ..s.preferences.clone() };
+            let id = self
+                .call(name, "update stack set", || self.cfn.update_stack_set(&input, &accounts, &scope, &prefs))
+                .await?;
             self.sink.emit(Event::Operation {
                 stack: name.into(),
                 id: id.clone(),
                 action: "update stack set".into(),
-                regions: regions.clone(),
+                regions: scope.clone(),
             });
             self.wait(name, &id, "update stack set", true).await?;
-            self.record(format!("{name}: stack set updated in {}", regions.join(", ")));
-            did.push(format!("template updated in {}", regions.join(", ")));
-        } else if current.needs_update {
-            let id = self.call(name, "update stack set", || self.cfn.update_stack_set(&input, &s.preferences)).await?;
-            self.wait(name, &id, "update stack set", true).await?;
-            did.push("stack set updated".to_owned());
+            if scope.is_empty() {
+                self.record(format!("{name}: stack set updated"));
+                did.push("stack set updated".to_owned());
+            } else {
+                self.record(format!("{name}: stack set updated in {}", scope.join(", ")));
+                did.push(format!("template updated in {}", scope.join(", ")));
+            }
+            // A settled region is read again: its overrides must still be its own (moto, unlike
+            // CloudFormation, replaces them with the set-level values).
+            for r in scope.iter().filter(|r| safe.contains(r)) {
+                let after = self
+                    .call(name, "describe stack instance", || {
+                        self.cfn.describe_stack_instance(name, &bootstrap.account, r)
+                    })
+                    .await?;
+                if effective(&after.overrides) == effective(&values[r]) && after.status == "CURRENT" {
+                    settled.insert(r.clone());
+                }
+            }
+            let outdated: Vec<String> = current
+                .instances
+                .keys()
+                .filter(|r| !s.regions.contains(r) && all_regions.contains(r))
+                .cloned()
+                .collect();
+            if !outdated.is_empty() && !s.prune {
+                did.push(format!("left OUTDATED in {} (outside --regions)", outdated.join(", ")));
+            }
         }
+        let template_changed = needs_update;
+        // The set-level values the instances now see.
+        let base_now = match &current.set {
+            Some((set, _)) if !needs_update => &set.parameters,
+            _ => &set_params,
+        };
         // New regions, and regions whose parameters changed or that are not CURRENT, grouped
         // by identical overrides (one operation each: an operation takes one override list).
         let mut create: Vec<(&BTreeMap<String, String>, Vec<String>)> = Vec::new();
@@ -605,7 +692,14 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let want = &values[region];
             let group = match current.instances.get(region) {
                 None => &mut create,
-                Some(i) if &i.overrides != want || i.status != "CURRENT" => &mut update,
+                Some(_) if settled.contains(region) => continue,
+                Some(_) if template_changed => &mut update,
+                Some(i)
+                    if effective_on(base_now, &i.overrides) != effective_on(base_now, want)
+                        || i.status != "CURRENT" =>
+                {
+                    &mut update
+                }
                 Some(_) => continue,
             };
             match group.iter_mut().find(|(o, _)| *o == want) {

@@ -252,3 +252,26 @@ pub fn plan_destroy(assembly: &Assembly, stacks: &[String]) -> Result<Vec<String
     selected.reverse();
     Ok(selected.into_iter().map(|s| s.name.clone()).collect())
 }
+
+/// A template's parameters (names) with their `Default`, as CloudFormation passes it (a
+/// string; a list joined by commas), or `None` when there is none.
+pub fn template_parameters(template: &serde_json::Value) -> BTreeMap<String, Option<String>> {
+    let Some(params) = template.get("Parameters").and_then(serde_json::Value::as_object) else {
+        return BTreeMap::new();
+    };
+    params
+        .iter()
+        .map(|(name, p)| {
+            let default = p.get("Default").map(|d| match d {
+                serde_json::Value::String(s) => s.clone(),
+                serde_json::Value::Array(items) => items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
+                    .collect::<Vec<_>>()
+                    .join(","),
+                other => other.to_string(),
+            });
+            (name.clone(), default)
+        })
+        .collect()
+}

@@ -316,7 +316,13 @@ impl CloudFormation for Aws {
         req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e))
     }
 
-    async fn update_stack_set(&self, input: &StackSetInput, p: &Preferences) -> CfnResult<String> {
+    async fn update_stack_set(
+        &self,
+        input: &StackSetInput,
+        accounts: &[String],
+        regions: &[String],
+        p: &Preferences,
+    ) -> CfnResult<String> {
         let mut req = self
             .admin()
             .update_stack_set()
@@ -327,6 +333,10 @@ impl CloudFormation for Aws {
             .administration_role_arn(&input.admin_role_arn)
             .execution_role_name(&input.execution_role_name)
             .operation_preferences(prefs(p));
+        if !regions.is_empty() {
+            // Only these instances are updated; the others become OUTDATED.
+            req = req.set_accounts(Some(accounts.to_vec())).set_regions(Some(regions.to_vec()));
+        }
         req = match &input.template {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),

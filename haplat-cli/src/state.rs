@@ -113,9 +113,13 @@ impl StackDiff {
     /// Every change that loses data: stateful resources replaced or deleted.
     pub fn data_losses(&self) -> Vec<(String, &ResourceChange)> {
         let mut out: Vec<(String, &ResourceChange)> = Vec::new();
-        if !self.regions.is_empty() {
+        // A template change reaches the instances deployed in the regions of this deploy (with
+        // `--regions`, only those); a region whose instance is new loses nothing.
+        let affected: Vec<&str> =
+            self.regions.iter().filter(|r| !self.regions_added.contains(r)).map(String::as_str).collect();
+        if !affected.is_empty() {
             for r in self.template.resources.iter().filter(|r| r.loses_data()) {
-                out.push((format!("in {}", self.regions.join(", ")), r));
+                out.push((format!("in {}", affected.join(", ")), r));
             }
         }
         for r in &self.removed_with_regions {
@@ -191,7 +195,12 @@ pub async fn diff_deployed<C: CloudFormation>(
             });
             continue;
         };
-        let old: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+        let old = parse_template(&set.template_body).map_err(|e| ExecError::Refused {
+            stack: name.into(),
+            message: format!(
+                "the deployed template of stack set {name} cannot be read ({e}); no data-safety check is possible"
+            ),
+        })?;
         let template = diff_templates(Some(&old), None, Some(new), Some(&m.resources));
         let instances = exec.call(name, "list stack instances", || exec.cfn.list_stack_instances(name)).await?;
         let deployed_regions: BTreeSet<&str> = instances.iter().map(|i| i.region.as_str()).collect();
@@ -213,6 +222,7 @@ pub async fn diff_deployed<C: CloudFormation>(
                 .collect()
         };
         // Bound values are read from the producers; one that cannot be read is "read at deploy".
+        let declared = crate::plan::template_parameters(new);
         let mut parameters = Vec::new();
         let mut not_current = Vec::new();
         let account = bootstrap.map(|b| b.account.clone()).or_else(|| instances.first().map(|i| i.account.clone()));
@@ -230,7 +240,8 @@ pub async fn diff_deployed<C: CloudFormation>(
             for k in keys {
                 let old_v = effective.get(k).cloned();
                 let new_v = match want.get(k) {
-                    None => None,
+                    // No value in this region: the stack gets the template's Default.
+                    None => declared.get(k).cloned().flatten(),
                     Some(ParamValue::Literal(v)) => Some(v.clone()),
                     Some(ParamValue::Output { stack, output, region, .. }) => {
                         let b = Bootstrap { account: account.clone().unwrap_or_default(), ..Default::default() };
@@ -322,4 +333,17 @@ pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec
         });
     }
     out
+}
+
+/// A deployed template: JSON, or YAML (long-form intrinsic functions only). An error rather
+/// than an empty template: the data-safety checks depend on it.
+pub fn parse_template(body: &str) -> Result<Value, String> {
+    match serde_json::from_str::<Value>(body) {
+        Ok(v) => Ok(v),
+        Err(json) => match serde_saphyr::from_str::<Value>(body) {
+            Ok(v) if v.is_object() => Ok(v),
+            Ok(_) => Err(format!("neither a JSON object nor a YAML mapping: {json}")),
+            Err(yaml) => Err(format!("neither JSON ({json}) nor YAML ({yaml})")),
+        },
+    }
 }

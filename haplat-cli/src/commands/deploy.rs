@@ -53,13 +53,28 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
+/// The first call that failed for want of AWS access.
+fn first_access(e: &ExecError) -> Option<(&str, &str, &crate::cfn::CfnError)> {
+    match e {
+        ExecError::Call { stack, what, source } if source.is_access() => Some((stack, what, source)),
+        ExecError::Several(all) => all.iter().find_map(first_access),
+        _ => None,
+    }
+}
+
 /// Turns an executor error into the CLI's, with what was done before it and what was not
 /// started.
 pub fn exec_error<C: CloudFormation>(verb: &str, e: ExecError, exec: &Executor<'_, C>, all: &[String]) -> Error {
-    if let ExecError::Call { source, what, stack } = &e
-        && source.is_access()
+    // AWS unusable (credentials, endpoint), in any stack set of a wave: exit 4.
+    if e.is_access()
+        && let Some((stack, what, source)) = first_access(&e)
     {
         return Error::cloud(format!("{stack}: {what}"), source.clone());
+    }
+    if let ExecError::Refused { .. } = &e
+        && exec.done().is_empty()
+    {
+        return Error::Refused(format!("{verb} refused: {e}"));
     }
     let done = exec.done();
     let mut msg = format!("{verb} failed: {e}");

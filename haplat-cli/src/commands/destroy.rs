@@ -66,7 +66,11 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
         // The app's order of regions, then any others.
         let known = assembly.manifest.stack(name).map(|s| s.target.regions()).unwrap_or_default();
         regions.sort_by_key(|r| (known.iter().position(|k| k == r).unwrap_or(usize::MAX), r.clone()));
-        let deployed: Value = serde_json::from_str(&set.template_body).unwrap_or(Value::Null);
+        let deployed: Value = crate::state::parse_template(&set.template_body).map_err(|e| {
+            Error::Refused(format!(
+                "the deployed template of stack set {name} cannot be read ({e}): the resources it retains cannot be listed; nothing was deleted"
+            ))
+        })?;
         let manifest = assembly.manifest.stack(name).map(|s| &s.resources);
         retained.push((name.clone(), regions, retained_resources(&deployed, manifest)));
     }

@@ -101,7 +101,13 @@ async fn operations_walk_queued_running_succeeded_in_waves_with_bound_parameters
     // A changed template: the stack set is updated, once.
     let (r, _, done) = deploy(&fake, "changed", &[]).await;
     r.unwrap();
-    assert_eq!(fake.calls()[before..], ["update_stack_set Network", "update_stack_set App"]);
+    assert_eq!(
+        fake.calls()[before..],
+        [
+            "update_stack_set Network us-east-1,us-west-2,eu-west-1",
+            "update_stack_set App us-east-1,us-west-2,eu-west-1"
+        ]
+    );
     assert!(done.contains(&"Network: stack set updated in us-east-1, us-west-2, eu-west-1".to_string()), "{done:?}");
 }
 
@@ -392,4 +398,102 @@ async fn two_failures_in_one_wave_are_both_reported() {
     assert_eq!(err.stacks(), vec!["Data", "Network"]);
     let text = err.to_string();
     assert!(text.contains("us-east-1 FAILED: boom") && text.contains("us-east-1 FAILED: bang"), "{text}");
+}
+
+/// `basic` with two new parameters on Network: `Tier` (Default `small`, valued in us-west-2
+/// only) and `Zone` (no Default, a value per region), so that the stack-set update has no
+/// single right set of set-level values.
+fn with_new_parameters() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(fixture("basic")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.path().join("Network.template.json");
+    let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    t["Parameters"]["Tier"] = serde_json::json!({"Type": "String", "Default": "small"});
+    t["Parameters"]["Zone"] = serde_json::json!({"Type": "String"});
+    let body = serde_json::to_string_pretty(&t).unwrap();
+    std::fs::write(&path, &body).unwrap();
+    let mpath = dir.path().join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    let net = m["stacks"].as_array_mut().unwrap().iter_mut().find(|s| s["name"] == "Network").unwrap();
+    net["templateBytes"] = body.len().into();
+    net["parameters"]["Tier"] = serde_json::json!({"us-west-2": "large"});
+    net["parameters"]["Zone"] = serde_json::json!({"us-east-1": "a", "us-west-2": "b", "eu-west-1": "c"});
+    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    dir
+}
+
+async fn deploy_dir(fake: &Fake, dir: &std::path::Path, regions: &[&str]) -> (Result<(), ExecError>, Vec<String>) {
+    let assembly = Assembly::load(dir).unwrap();
+    let plan = plan_deploy(
+        &assembly,
+        &PlanOptions {
+            stacks: vec!["Network".into()],
+            regions: regions.iter().map(|s| s.to_string()).collect(),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(fake, &sink, waits());
+    let r = exec.deploy(&assembly, &plan, &bootstrap()).await;
+    (r, exec.done())
+}
+
+fn applied(fake: &Fake, region: &str) -> Vec<(String, String)> {
+    fake.with(|s| s.applied[&("Network".to_string(), region.to_string())].clone().into_iter().collect())
+}
+
+fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
+    p.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_template_update_gives_every_region_its_own_values_and_defaults() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &[]).await.0.unwrap();
+    let before = fake.calls().len();
+    let dir = with_new_parameters();
+    let (r, done) = deploy_dir(&fake, dir.path(), &[]).await;
+    r.unwrap();
+    // The stack-set update reaches only the region whose values it carries; the others get
+    // theirs from their own update (never us-east-1's Zone, never a Tier that is not theirs).
+    assert_eq!(
+        fake.calls()[before..],
+        [
+            "update_stack_set Network us-east-1",
+            "update_stack_instances Network us-west-2",
+            "update_stack_instances Network eu-west-1"
+        ],
+        "{done:?}"
+    );
+    assert_eq!(applied(&fake, "us-east-1"), pairs(&[("Cidr", "10.0.0.0/16"), ("Tier", "small"), ("Zone", "a")]));
+    assert_eq!(applied(&fake, "us-west-2"), pairs(&[("Cidr", "10.1.0.0/16"), ("Tier", "large"), ("Zone", "b")]));
+    assert_eq!(applied(&fake, "eu-west-1"), pairs(&[("Cidr", "10.2.0.0/16"), ("Tier", "small"), ("Zone", "c")]));
+    // Nothing left to do.
+    let before = fake.calls().len();
+    deploy_dir(&fake, dir.path(), &[]).await.0.unwrap();
+    assert_eq!(fake.calls()[before..], [] as [&str; 0]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn regions_limit_a_template_update() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &[]).await.0.unwrap();
+    let before = fake.calls().len();
+    let dir = with_new_parameters();
+    let (r, done) = deploy_dir(&fake, dir.path(), &["us-west-2"]).await;
+    r.unwrap();
+    assert_eq!(
+        fake.calls()[before..],
+        ["update_stack_set Network us-west-2", "update_stack_instances Network us-west-2"],
+        "{done:?}"
+    );
+    assert_eq!(applied(&fake, "us-west-2"), pairs(&[("Cidr", "10.1.0.0/16"), ("Tier", "large"), ("Zone", "b")]));
+    // The other regions keep what they had, OUTDATED until deployed.
+    assert_eq!(applied(&fake, "us-east-1"), pairs(&[("Cidr", "10.0.0.0/16")]));
+    let status = fake.with(|s| s.instances[&("Network".to_string(), "eu-west-1".to_string())].status.clone());
+    assert_eq!(status, "OUTDATED");
 }

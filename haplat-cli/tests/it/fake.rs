@@ -43,6 +43,31 @@ pub struct State {
     pub events: Vec<StackEvent>,
     /// IAM roles that exist.
     pub roles: std::collections::BTreeSet<String>,
+    /// The parameter values each instance's stack last received (set-level values, the
+    /// template's defaults where the set gives none, the instance's overrides on top), as
+    /// CloudFormation computes them.
+    pub applied: BTreeMap<(String, String), BTreeMap<String, String>>,
+}
+
+/// What an instance's stack receives: like CloudFormation, the template's defaults, the
+/// stack set's values, then the instance's overrides. An override of a parameter the stack
+/// set's template does not declare is refused, as CloudFormation does.
+fn apply(s: &mut State, set: &str, region: &str) -> CfnResult<()> {
+    let info = &s.sets[set];
+    let t: serde_json::Value = serde_json::from_str(&info.template_body).unwrap_or_default();
+    let declared = haplat_cli::plan::template_parameters(&t);
+    let overrides =
+        s.instances.get(&(set.to_owned(), region.to_owned())).map(|i| i.overrides.clone()).unwrap_or_default();
+    if let Some(k) = overrides.keys().find(|k| !declared.contains_key(*k)) {
+        return Err(CfnError::service("ValidationError", &format!("parameter {k} is not in the stack set")));
+    }
+    let mut values: BTreeMap<String, String> =
+        declared.iter().filter_map(|(k, d)| Some((k.clone(), d.clone()?))).collect();
+    values
+        .extend(info.parameters.iter().filter(|(k, _)| declared.contains_key(*k)).map(|(k, v)| (k.clone(), v.clone())));
+    values.extend(overrides);
+    s.applied.insert((set.to_owned(), region.to_owned()), values);
+    Ok(())
 }
 
 /// The fake.
@@ -156,17 +181,41 @@ impl CloudFormation for Fake {
         });
         Ok(())
     }
-    async fn update_stack_set(&self, input: &StackSetInput, _: &Preferences) -> CfnResult<String> {
+    async fn update_stack_set(
+        &self,
+        input: &StackSetInput,
+        _: &[String],
+        regions: &[String],
+        _: &Preferences,
+    ) -> CfnResult<String> {
         self.inject("update_stack_set")?;
-        Ok(self.with(|s| {
-            s.calls.push(format!("update_stack_set {}", input.name));
-            let set = s.sets.get_mut(&input.name).expect("exists");
+        self.with(|s| {
+            let name = input.name.clone();
+            s.calls.push(if regions.is_empty() {
+                format!("update_stack_set {name}")
+            } else {
+                format!("update_stack_set {name} {}", regions.join(","))
+            });
+            let set = s.sets.get_mut(&name).expect("exists");
             if let TemplateSource::Body(b) = &input.template {
                 set.template_body = b.clone();
             }
             set.parameters = input.parameters.clone();
-            new_op(s, &input.name, "UPDATE", &[])
-        }))
+            // Without regions every instance is updated; with regions only those, the others
+            // become OUTDATED.
+            let all: Vec<String> = s.instances.keys().filter(|(set, _)| set == &name).map(|(_, r)| r.clone()).collect();
+            let scope: Vec<String> = if regions.is_empty() { all.clone() } else { regions.to_vec() };
+            for r in &all {
+                if !scope.contains(r) {
+                    s.instances.get_mut(&(name.clone(), r.clone())).expect("listed").status = "OUTDATED".into();
+                }
+            }
+            for r in &scope {
+                apply(s, &name, r)?;
+                s.instances.get_mut(&(name.clone(), r.clone())).expect("instance in scope").status = "CURRENT".into();
+            }
+            Ok(new_op(s, &name, "UPDATE", &scope))
+        })
     }
     async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
         self.inject("delete_stack_set")?;
@@ -205,7 +254,7 @@ impl CloudFormation for Fake {
         _: &Preferences,
     ) -> CfnResult<String> {
         self.inject("create_stack_instances")?;
-        Ok(self.with(|s| {
+        self.with(|s| {
             s.calls.push(format!("create_stack_instances {name} {}", regions.join(",")));
             let id = new_op(s, name, "CREATE", regions);
             let failed = s.ops[&id].failed.clone();
@@ -222,9 +271,10 @@ impl CloudFormation for Fake {
                         overrides: overrides.clone(),
                     },
                 );
+                apply(s, name, r)?;
             }
-            id
-        }))
+            Ok(id)
+        })
     }
     async fn update_stack_instances(
         &self,
@@ -235,15 +285,17 @@ impl CloudFormation for Fake {
         _: &Preferences,
     ) -> CfnResult<String> {
         self.inject("update_stack_instances")?;
-        Ok(self.with(|s| {
+        self.with(|s| {
             s.calls.push(format!("update_stack_instances {name} {}", regions.join(",")));
             for r in regions {
                 if let Some(i) = s.instances.get_mut(&(name.to_owned(), r.clone())) {
                     i.overrides = overrides.clone();
+                    i.status = "CURRENT".into();
                 }
+                apply(s, name, r)?;
             }
-            new_op(s, name, "UPDATE", regions)
-        }))
+            Ok(new_op(s, name, "UPDATE", regions))
+        })
     }
     async fn delete_stack_instances(
         &self,
