@@ -168,6 +168,7 @@ pub struct MultiRegionApi {
     /// that service's stack ([`Service::stack`]).
     pub health_alarms: Vec<Handle<cloudwatch::Alarm>>,
     health_check_path: String,
+    domain_name: String,
 }
 
 impl std::fmt::Debug for MultiRegionApi {
@@ -567,6 +568,7 @@ impl MultiRegionApi {
             service_stacks,
             health_alarms,
             health_check_path,
+            domain_name: props.domain_name,
         }
     }
 
@@ -610,6 +612,7 @@ impl MultiRegionApi {
                 dns_name: alb.load_balancer.attr_dns_name().in_region(&r.region),
                 hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id().in_region(&r.region),
                 health_check_path: self.health_check_path.clone(),
+                domain_name: self.domain_name.clone(),
                 health_alarm_names: self.health_alarms.iter().map(|a| a.ref_().in_region(&r.region)).collect(),
             })
             .collect()

@@ -38,7 +38,8 @@
 //! | `example.com`, `www.example.com` | `A`/`AAAA` aliases of the distribution |
 //!
 //! The regional load balancers' certificates must therefore cover `origin.example.com` and
-//! `*.origin.example.com`.
+//! `<region>.origin.example.com`: the API's domain name must be the origin name (checked against
+//! [`RegionalEndpoint::domain_name`]).
 //!
 //! ```
 //! use haplat_core::{App, Value};
@@ -52,6 +53,7 @@
 //!     dns_name: Value::from(format!("alb.{region}.elb.amazonaws.com")),
 //!     hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
 //!     health_check_path: "/health".into(),
+//!     domain_name: "origin.example.com".into(),
 //!     health_alarm_names: vec![],
 //! };
 //! let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
@@ -263,6 +265,11 @@ impl FailoverDns {
         let origin = origin_name(&props.zone.name, &props.origin_label);
         if let Some(why) = domain_problem(&origin) {
             scope.error(why);
+        }
+        for e in &props.endpoints {
+            if let Some(why) = e.origin_problem(&origin) {
+                scope.error(why);
+            }
         }
 
         let mut health_checks = BTreeMap::new();

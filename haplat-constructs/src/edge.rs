@@ -47,7 +47,8 @@
 //! let edge = app.stack("Edge", "us-east-1");
 //! let endpoint = |region: &str, role| RegionalEndpoint {
 //!     region: region.into(), role, dns_name: "alb.example".into(), hosted_zone_id: "Z1".into(),
-//!     health_check_path: "/health".into(), health_alarm_names: vec![],
+//!     health_check_path: "/health".into(), domain_name: "origin.example.com".into(),
+//!     health_alarm_names: vec![],
 //! };
 //! let mut props = EdgeDistributionProps::new(
 //!     HostedZoneRef::existing("Z0123456789", "example.com"),
@@ -354,6 +355,11 @@ impl EdgeDistribution {
         }
         check_retention(&scope, props.waf_log_retention_days);
         let origin = origin_name(&props.zone.name, &props.origin_label);
+        for e in &props.endpoints {
+            if let Some(why) = e.origin_problem(&origin) {
+                scope.error(why);
+            }
+        }
 
         // Certificate, validated by DNS in the zone.
         let certificate = scope.add(

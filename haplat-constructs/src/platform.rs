@@ -77,6 +77,10 @@ pub struct RegionalEndpoint {
     pub hosted_zone_id: Value<String>,
     /// The path health checks request.
     pub health_check_path: String,
+    /// The API's domain name (`origin.example.com`): the load balancer's certificate covers it
+    /// and `<region>.<domain_name>`, so CloudFront and Route 53 must address the region by
+    /// these names (the edge constructs check it).
+    pub domain_name: String,
     /// Names of plain CloudWatch metric alarms in the endpoint's region that say the region
     /// cannot serve (each in `ALARM` when its target group has no healthy target), pinned to the
     /// region like the other values. The region is healthy while at least one of them is not in
@@ -84,6 +88,33 @@ pub struct RegionalEndpoint {
     /// Route 53 then watches these alarms instead of requesting `health_check_path`, which a
     /// CloudFront-fronted load balancer refuses to its checkers. Empty: an HTTPS health check.
     pub health_alarm_names: Vec<Value<String>>,
+}
+
+impl RegionalEndpoint {
+    /// Why CloudFront or Route 53 cannot call this endpoint as `origin` and
+    /// `<region>.<origin>`: its load balancer's certificate covers only
+    /// [`RegionalEndpoint::domain_name`] and `<region>.<domain_name>`, so TLS to any other
+    /// name fails (a 502 from CloudFront, a failing HTTPS health check).
+    ///
+    /// ```
+    /// use haplat_constructs::{RegionRole, RegionalEndpoint};
+    /// let e = RegionalEndpoint {
+    ///     region: "us-east-1".into(), role: RegionRole::Primary, dns_name: "alb".into(),
+    ///     hosted_zone_id: "Z1".into(), health_check_path: "/health".into(),
+    ///     domain_name: "api.example.com".into(), health_alarm_names: vec![],
+    /// };
+    /// assert!(e.origin_problem("api.example.com").is_none());
+    /// assert!(e.origin_problem("origin.example.com").unwrap().contains("api.example.com"));
+    /// ```
+    pub fn origin_problem(&self, origin: &str) -> Option<String> {
+        (origin != self.domain_name).then(|| {
+            format!(
+                "the load balancer of {r} has a certificate for {d} and {r}.{d}, but would be called as {origin} and {r}.{origin}; give the API the domain name {origin}, or choose the origin label that makes the origin {d}",
+                r = self.region,
+                d = self.domain_name
+            )
+        })
+    }
 }
 
 /// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each

@@ -32,6 +32,7 @@ fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
         dns_name: format!("api-123.{region}.elb.amazonaws.com").into(),
         hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
         health_check_path: "/health".into(),
+        domain_name: "origin.example.com".into(),
         health_alarm_names: vec![],
     }
 }

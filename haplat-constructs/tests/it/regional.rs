@@ -936,6 +936,38 @@ fn the_health_check_path_reaches_the_default_service_when_no_catch_all_covers_it
 }
 
 #[test]
+fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
+    use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+    use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps};
+    let build = |domain: &str| {
+        let app = App::new("shop");
+        let api = MultiRegionApi::new(
+            &app,
+            "Api",
+            ApiProps {
+                services: services(),
+                ..ApiProps::new(two_regions(), domain, ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+            },
+        );
+        assert!(api.endpoints().iter().all(|e| e.domain_name == domain));
+        let edge = app.stack("Edge", "us-east-1");
+        let zone = HostedZoneRef::existing(ZONE, "example.com");
+        EdgeDistribution::new(&edge, "Cdn", EdgeDistributionProps::new(zone.clone(), api.endpoints()));
+        FailoverDns::new(&edge, "Dns", FailoverDnsProps::new(zone, api.endpoints()));
+        app.synth().map(|_| ()).map_err(|e| e.to_string())
+    };
+    // The certificate covers origin.example.com and <region>.origin.example.com: what both call.
+    build("origin.example.com").unwrap_or_else(|e| panic!("{e}"));
+    let err = build("api.example.com").unwrap_err();
+    for path in ["Edge/Cdn", "Edge/Dns"] {
+        assert!(
+            err.contains(&format!("{path}: the load balancer of us-west-2 has a certificate for api.example.com and us-west-2.api.example.com, but would be called as origin.example.com and us-west-2.origin.example.com")),
+            "{err}"
+        );
+    }
+}
+
+#[test]
 fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
     let app = App::new("shop");
     let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
