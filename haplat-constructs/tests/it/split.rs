@@ -323,7 +323,7 @@ fn blue_green_services_alarm_on_unhealthy_hosts_in_both_target_groups() {
         })
         .collect();
     assert_eq!(groups.len(), 2, "two different target groups");
-    assert_eq!(queries[2]["Expression"], "FILL(live, 0) + FILL(alternate, 0)");
+    assert_eq!(queries[2]["Expression"], "(FILL(unhealthy0, 0) + FILL(unhealthy1, 0))");
     assert_eq!(queries[2]["ReturnData"], true);
     // Admin rolls in place: one target group, one plain metric.
     let admin = find("ApiServices2", "Admin");
