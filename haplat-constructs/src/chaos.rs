@@ -36,8 +36,8 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::monitoring::{check_retention, log_group};
-use crate::security::{KeyUser, KmsKey, trust_policy, unscoped_statement};
+use crate::monitoring::{check_retention, log_group, log_streams_arn};
+use crate::security::{KeyUser, KmsKey, policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,10 +115,18 @@ impl ChaosExperiments {
         check_retention(&scope, props.log_retention_days);
         let key = KmsKey::new(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::CloudWatchLogs]);
         let logs = log_group(&scope, "Logs", None, props.log_retention_days, &key);
-        let log_arn = Value::sub_with(
-            "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
-            [("Group", logs.ref_())],
-        );
+        let log_arn = log_streams_arn(logs);
+        // The subnets the network experiment targets, and its role may re-associate.
+        let subnet_arns: Vec<Value<String>> = props
+            .private_subnet_ids
+            .iter()
+            .map(|s| {
+                Value::sub_with(
+                    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
+                    [("Subnet", s.clone())],
+                )
+            })
+            .collect();
 
         let mut statements: Vec<Expr> = Vec::new();
         if !props.services.is_empty() {
@@ -159,17 +167,6 @@ impl ChaosExperiments {
             let ec2 = |what: &str| {
                 Value::sub(format!("arn:${{AWS::Partition}}:ec2:${{AWS::Region}}:${{AWS::AccountId}}:{what}"))
             };
-            let subnets: Vec<Expr> = props
-                .private_subnet_ids
-                .iter()
-                .map(|s| {
-                    Value::sub_with(
-                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
-                        [("Subnet", s.clone())],
-                    )
-                    .into()
-                })
-                .collect();
             statements.push(expr_map! {
                 "Effect" => "Allow",
                 "Action" => expr_list!["ec2:CreateNetworkAcl"],
@@ -188,7 +185,7 @@ impl ChaosExperiments {
                 "Resource" => expr_list![ec2("network-acl/*")],
                 "Condition" => expr_map! { "StringEquals" => expr_map! { "ec2:ResourceTag/managedByFIS" => "true" } },
             });
-            let mut assoc = subnets.clone();
+            let mut assoc: Vec<Expr> = subnet_arns.iter().map(Expr::from).collect();
             assoc.push(ec2("network-acl/*").into());
             statements.push(expr_map! {
                 "Effect" => "Allow",
@@ -211,7 +208,7 @@ impl ChaosExperiments {
         statements.push(expr_map! {
             "Effect" => "Allow",
             "Action" => expr_list!["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Resource" => expr_list![log_arn],
+            "Resource" => expr_list![log_arn.clone()],
         });
         let role = scope.add(
             "Role",
@@ -220,7 +217,7 @@ impl ChaosExperiments {
                 assume_role_policy_document: trust_policy("fis.amazonaws.com"),
                 policies: Some(List::items(vec![Policy {
                     policy_name: "Experiments".into(),
-                    policy_document: expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) },
+                    policy_document: policy_document(statements),
                 }])),
                 ..Default::default()
             },
@@ -237,12 +234,7 @@ impl ChaosExperiments {
         );
         let log_configuration = ExperimentTemplateLogConfiguration {
             log_schema_version: 2.into(),
-            cloud_watch_logs_configuration: Some(CloudWatchLogsConfiguration {
-                log_group_arn: Value::sub_with(
-                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
-                    [("Group", logs.ref_())],
-                ),
-            }),
+            cloud_watch_logs_configuration: Some(CloudWatchLogsConfiguration { log_group_arn: log_arn }),
             s3_configuration: None,
         };
         let mut experiments = Vec::new();
@@ -281,20 +273,10 @@ impl ChaosExperiments {
             ));
         }
         if !props.private_subnet_ids.is_empty() {
-            let subnets: Vec<Value<String>> = props
-                .private_subnet_ids
-                .iter()
-                .map(|s| {
-                    Value::sub_with(
-                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
-                        [("Subnet", s.clone())],
-                    )
-                })
-                .collect();
             let target = ExperimentTemplateTarget {
                 resource_type: "aws:ec2:subnet".into(),
                 selection_mode: "ALL".into(),
-                resource_arns: Some(List::items(subnets)),
+                resource_arns: Some(List::items(subnet_arns)),
                 filters: Some(List::items(vec![ExperimentTemplateTargetFilter {
                     path: "AvailabilityZone".into(),
                     values: List::items(vec![Value::select(0, List::get_azs(""))]),

@@ -65,6 +65,15 @@ pub(crate) fn log_group(
     )
 }
 
+/// The ARN of the streams of a log group of the same stack (`…:log-group:<name>:*`): what
+/// `logs:CreateLogStream` and `logs:PutLogEvents` are granted on, and FIS logs to.
+pub(crate) fn log_streams_arn(group: Handle<LogGroup>) -> Value<String> {
+    Value::sub_with(
+        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
+        [("Group", group.ref_())],
+    )
+}
+
 /// The retention periods CloudWatch Logs accepts, in days.
 pub(crate) const LOG_RETENTION_DAYS: &[i64] =
     &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];

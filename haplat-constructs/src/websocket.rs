@@ -38,7 +38,7 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::monitoring::{check_retention, log_group};
+use crate::monitoring::{check_retention, log_group, log_streams_arn};
 use crate::security::{KeyUser, KmsKey, trust_policy, unscoped_statement};
 
 /// Where the function's code comes from.
@@ -181,10 +181,7 @@ impl WebSocketApi {
                             expr_map! {
                                 "Effect" => "Allow",
                                 "Action" => expr_list!["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource" => expr_list![Value::sub_with(
-                                    "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
-                                    [("Group", function_logs.ref_())],
-                                )],
+                                "Resource" => expr_list![log_streams_arn(function_logs)],
                             },
                             expr_map! {
                                 "Effect" => "Allow",
