@@ -322,6 +322,29 @@ fn derive_identifier(stack_name: &str, id: &str) -> String {
     if out.is_empty() { "aurora".to_owned() } else { out }
 }
 
+/// The ingress rule on 5432 from the security group `source` (`PostgreSQL from <description>`).
+fn ingress(source: Value<String>, description: &str) -> ec2::security_group::Ingress {
+    ec2::security_group::Ingress {
+        source_security_group_id: Some(source),
+        description: Some(format!("PostgreSQL from {description}").into()),
+        from_port: Some(i64::from(PORT).into()),
+        to_port: Some(i64::from(PORT).into()),
+        ip_protocol: "tcp".into(),
+        ..Default::default()
+    }
+}
+
+/// `rds-db:connect` as `db_user` on the cluster of this resource id (`cluster-ABC…`).
+fn connect_permission(cluster_resource_id: Value<String>, db_user: &str) -> Permission {
+    let arn = Value::sub_with(
+        format!(
+            "arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"
+        ),
+        [("ClusterResourceId", cluster_resource_id)],
+    );
+    Permission::new(["rds-db:connect"], [arn])
+}
+
 fn pg_name_ok(name: &str) -> bool {
     (1..=63).contains(&name.len())
         && name.starts_with(|c: char| c.is_ascii_alphabetic())
@@ -676,14 +699,7 @@ impl AuroraGlobal {
 
     /// Adds an ingress rule on 5432 from `source` to the database's security group.
     fn admit(&self, source: Value<String>, description: &str) {
-        let rule = ec2::security_group::Ingress {
-            source_security_group_id: Some(source),
-            description: Some(format!("PostgreSQL from {description}").into()),
-            from_port: Some(i64::from(PORT).into()),
-            to_port: Some(i64::from(PORT).into()),
-            ip_protocol: "tcp".into(),
-            ..Default::default()
-        };
+        let rule = ingress(source, description);
         let rules = {
             let mut a = self.admitted.borrow_mut();
             if a.0.contains(&rule) {
@@ -726,41 +742,45 @@ impl AuroraGlobal {
                 )
             })
         };
-        let arn = Value::sub_with(
-            format!(
-                "arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"
-            ),
-            [("ClusterResourceId", resource_id.attr_value())],
-        );
-        service.grant(&Permission::new(["rds-db:connect"], [arn]));
+        service.grant(&connect_permission(resource_id.attr_value(), db_user));
         let scope = service.scope();
-        let description = format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier);
         if self.admitted.borrow_mut().1.insert(format!("{}/{id}", scope.path())) {
+            // The rule admit() would add, as a resource of the service's stack: the database's
+            // stack cannot name a security group of a stack deployed after it.
+            let rule = ingress(service.security_group.attr_group_id(), &format!("the {} tasks", service.name));
             scope.add(
                 &format!("{id}Ingress"),
                 ec2::SecurityGroupIngress {
                     group_id: Some(self.security_group.attr_group_id()),
-                    source_security_group_id: Some(service.security_group.attr_group_id()),
-                    description: Some(format!("PostgreSQL from the {} tasks", service.name).into()),
-                    from_port: Some(i64::from(PORT).into()),
-                    to_port: Some(i64::from(PORT).into()),
-                    ip_protocol: "tcp".into(),
+                    source_security_group_id: rule.source_security_group_id,
+                    description: rule.description,
+                    from_port: rule.from_port,
+                    to_port: rule.to_port,
+                    ip_protocol: rule.ip_protocol,
                     ..Default::default()
                 },
             );
-            scope.add(
-                &format!("{id}Egress"),
-                ec2::SecurityGroupEgress {
-                    group_id: service.security_group.attr_group_id(),
-                    destination_security_group_id: Some(self.security_group.attr_group_id()),
-                    description: Some(description.into()),
-                    from_port: Some(i64::from(PORT).into()),
-                    to_port: Some(i64::from(PORT).into()),
-                    ip_protocol: "tcp".into(),
-                    ..Default::default()
-                },
-            );
+            self.add_egress(scope, &format!("{id}Egress"), service);
         }
+    }
+
+    /// The rule on `service`'s tasks' security group that lets them reach the database on 5432,
+    /// as `scope/id` (they otherwise may send HTTPS only).
+    fn add_egress(&self, scope: &Scope, id: &str, service: &Service) {
+        scope.add(
+            id,
+            ec2::SecurityGroupEgress {
+                group_id: service.security_group.attr_group_id(),
+                destination_security_group_id: Some(self.security_group.attr_group_id()),
+                description: Some(
+                    format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier).into(),
+                ),
+                from_port: Some(i64::from(PORT).into()),
+                to_port: Some(i64::from(PORT).into()),
+                ip_protocol: "tcp".into(),
+                ..Default::default()
+            },
+        );
     }
 
     /// The name of the condition that holds in the primary region.
@@ -818,13 +838,7 @@ impl AuroraGlobal {
     /// `rds-db:connect` as `db_user` on the cluster of the grantee's region (IAM database
     /// authentication; the user must exist in the database with `GRANT rds_iam`).
     pub fn connect_permission(&self, db_user: &str) -> Permission {
-        let arn = Value::sub_with(
-            format!(
-                "arn:${{AWS::Partition}}:rds-db:${{AWS::Region}}:${{AWS::AccountId}}:dbuser:${{ClusterResourceId}}/{db_user}"
-            ),
-            [("ClusterResourceId", self.cluster_resource_id())],
-        );
-        Permission::new(["rds-db:connect"], [arn])
+        connect_permission(self.cluster_resource_id(), db_user)
     }
 
     /// Lets `service` connect as `db_user`, in every region: `rds-db:connect` on its task role
@@ -862,20 +876,7 @@ impl AuroraGlobal {
         let egress_id =
             format!("{}Egress", service.name.chars().filter(char::is_ascii_alphanumeric).collect::<String>());
         if self.admitted.borrow_mut().1.insert(egress_id.clone()) {
-            self.scope.add(
-                &egress_id,
-                ec2::SecurityGroupEgress {
-                    group_id: service.security_group.attr_group_id(),
-                    destination_security_group_id: Some(self.security_group.attr_group_id()),
-                    description: Some(
-                        format!("PostgreSQL to the Aurora global database {}", self.global_cluster_identifier).into(),
-                    ),
-                    from_port: Some(i64::from(PORT).into()),
-                    to_port: Some(i64::from(PORT).into()),
-                    ip_protocol: "tcp".into(),
-                    ..Default::default()
-                },
-            );
+            self.add_egress(&self.scope, &egress_id, service);
         }
     }
 }
