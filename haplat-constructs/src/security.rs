@@ -280,10 +280,6 @@ pub enum KeyUser {
     /// (`cloudwatch.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else),
     /// only for alarms of this account (`aws:SourceAccount`).
     CloudWatchAlarms,
-    /// Another service principal (`sns.amazonaws.com`) calling KMS as itself, only for
-    /// resources of this account (`aws:SourceAccount`, the confused-deputy guard KMS recommends
-    /// for service principals).
-    Service(String),
 }
 
 /// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
@@ -350,16 +346,6 @@ impl KmsKey {
                             "kms:EncryptionContext:aws:logs:arn" =>
                                 Value::<String>::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
                         },
-                    },
-                },
-                KeyUser::Service(principal) => expr_map! {
-                    "Sid" => format!("{}Use", principal.split('.').next().unwrap_or("Service").replace('-', "")),
-                    "Effect" => "Allow",
-                    "Principal" => expr_map! { "Service" => principal.as_str() },
-                    "Action" => use_actions(),
-                    "Resource" => "*",
-                    "Condition" => expr_map! {
-                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
                     },
                 },
                 KeyUser::CloudWatchAlarms => expr_map! {
