@@ -516,15 +516,16 @@ impl MultiRegionApi {
         // nor composite alarms), because blue/green deployments move the live tasks from one
         // target group to the other and back; the region is healthy while either has a target.
         let mut health_alarms = Vec::new();
-        if props.fronted_by_cloudfront.is_some() {
-            if let Some(s) = default_public.map(|i| &services[i]) {
-                // Beside the service whose target groups they watch (its own stack, if split).
-                let home = s.stack();
-                let scope = home.child("RegionHealth");
-                let groups = std::iter::once(("Targets", "", s.target_group))
-                    .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
-                for (aid, suffix, tg) in groups {
-                    health_alarms.push(scope.add(
+        if props.fronted_by_cloudfront.is_some()
+            && let Some(s) = default_public.map(|i| &services[i])
+        {
+            // Beside the service whose target groups they watch (its own stack, if split).
+            let home = s.stack();
+            let scope = home.child("RegionHealth");
+            let groups = std::iter::once(("Targets", "", s.target_group))
+                .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
+            for (aid, suffix, tg) in groups {
+                health_alarms.push(scope.add(
                         aid,
                         cloudwatch::Alarm {
                             alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
@@ -551,7 +552,6 @@ impl MultiRegionApi {
                             ..Default::default()
                         },
                     ));
-                }
             }
         }
 

@@ -144,13 +144,11 @@ pub fn allocate(explicit: &[Option<&str>]) -> Result<Vec<Ipv4Cidr>, CidrProblems
     }
     for i in 0..parsed.len() {
         for j in 0..i {
-            if let (Some(a), Some(b)) = (parsed[i], parsed[j]) {
-                if a.overlaps(&b) {
-                    problems.push((
-                        i,
-                        format!("VPC CIDR {a} overlaps {b} of another region; regional VPCs must be disjoint"),
-                    ));
-                }
+            if let (Some(a), Some(b)) = (parsed[i], parsed[j])
+                && a.overlaps(&b)
+            {
+                problems
+                    .push((i, format!("VPC CIDR {a} overlaps {b} of another region; regional VPCs must be disjoint")));
             }
         }
     }
