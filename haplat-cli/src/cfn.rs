@@ -209,6 +209,21 @@ pub struct Preferences {
     pub region_order: Vec<String>,
 }
 
+impl Preferences {
+    /// `SOFT_FAILURE_TOLERANCE` when `MaxConcurrentCount` exceeds `FailureToleranceCount + 1`,
+    /// which CloudFormation refuses under its default `STRICT_FAILURE_TOLERANCE`; else none.
+    pub fn concurrency_mode(&self) -> Option<&'static str> {
+        let max = self.max_concurrent_count?;
+        (max > self.failure_tolerance_count.unwrap_or(0) + 1).then_some("SOFT_FAILURE_TOLERANCE")
+    }
+
+    /// Whether failed regions are tolerated (an operation can then succeed with some of them
+    /// FAILED).
+    pub fn tolerates_failures(&self) -> bool {
+        self.failure_tolerance_count.unwrap_or(0) > 0
+    }
+}
+
 /// A plain stack (the bootstrap stack).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StackInput {

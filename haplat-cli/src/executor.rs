@@ -156,6 +156,15 @@ impl ExecError {
     }
 }
 
+/// Why a producer's outputs cannot be read.
+#[derive(Debug)]
+pub enum OutputError {
+    /// Not deployed there, not CURRENT, no stack: said in the binding error.
+    Problem(String),
+    /// A call failed (kept typed: an access error stays one).
+    Exec(ExecError),
+}
+
 /// A failed operation, with what each failed region says.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OperationFailure {
@@ -318,6 +327,17 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// Polls an operation with backoff until it ends. With `ours`, FAILED and STOPPED are errors
     /// that carry each failed region's reason and failed resource events.
     pub async fn wait(&self, stack: &str, id: &str, action: &str, ours: bool) -> Result<OperationStatus, ExecError> {
+        self.wait_results(stack, id, action, ours).await.map(|(status, _)| status)
+    }
+
+    /// [`Executor::wait`], with the last results per region (with `ours`).
+    async fn wait_results(
+        &self,
+        stack: &str,
+        id: &str,
+        action: &str,
+        ours: bool,
+    ) -> Result<(OperationStatus, Vec<RegionResult>), ExecError> {
         let start = tokio::time::Instant::now();
         let mut delay = self.waits.first_poll;
         let mut last: Option<OperationStatus> = None;
@@ -352,7 +372,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 if ours && op.status != OperationStatus::Succeeded {
                     return Err(self.failure(stack, id, action, op.status, op.status_reason, &results).await);
                 }
-                return Ok(op.status);
+                return Ok((op.status, results));
             }
             let waited = start.elapsed();
             if waited >= self.waits.timeout {
@@ -367,6 +387,52 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             tokio::time::sleep(delay).await;
             delay = (delay * 2).min(self.waits.max_poll);
         }
+    }
+
+    /// Starts an operation of ours (`start` answers its id), reports it, waits for its end and
+    /// records `done` when it succeeded. A SUCCEEDED operation can hold FAILED regions when
+    /// failures are tolerated: with `tolerated`, they come back (for the summary), else they are
+    /// an error like a failed operation.
+    async fn run_op<F, Fut>(
+        &self,
+        stack: &str,
+        action: &str,
+        regions: &[String],
+        tolerated: bool,
+        done: String,
+        start: F,
+    ) -> Result<Vec<String>, ExecError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<String, CfnError>>,
+    {
+        let what = if regions.is_empty() { action.to_owned() } else { format!("{action} in {}", regions.join(", ")) };
+        let id = self.call(stack, &what, start).await?;
+        self.sink.emit(Event::Operation {
+            stack: stack.into(),
+            id: id.clone(),
+            action: action.into(),
+            regions: regions.to_vec(),
+        });
+        let (status, results) = self.wait_results(stack, &id, action, true).await?;
+        let failed: Vec<&RegionResult> = results.iter().filter(|r| r.status != "SUCCEEDED").collect();
+        if !failed.is_empty() && !tolerated {
+            let reason = Some("the operation succeeded, but regions failed".to_owned());
+            return Err(self.failure(stack, &id, action, status, reason, &results).await);
+        }
+        self.record(done);
+        Ok(failed
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} {} in {} (tolerated){}",
+                    action,
+                    r.status,
+                    r.region,
+                    r.reason.as_deref().map(|x| format!(": {x}")).unwrap_or_default()
+                )
+            })
+            .collect())
     }
 
     async fn failure(
@@ -405,26 +471,51 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }))
     }
 
-    /// Reads an output of a stack set's instance in a region.
+    /// Reads an output of a stack set's instance in a region, through the retrying read path.
+    /// Only a CURRENT instance is read: another one's outputs may be stale or half-made.
     pub async fn output(
         &self,
         bootstrap: &Bootstrap,
         producer: &str,
         region: &str,
-    ) -> Result<BTreeMap<String, String>, String> {
+    ) -> Result<BTreeMap<String, String>, OutputError> {
         let key = (producer.to_owned(), region.to_owned());
         if let Some(o) = self.outputs.lock().expect("lock").get(&key) {
             return Ok(o.clone());
         }
-        let instance = match self.cfn.describe_stack_instance(producer, &bootstrap.account, region).await {
+        let instance = match self
+            .read(producer, "describe stack instance", || {
+                self.cfn.describe_stack_instance(producer, &bootstrap.account, region)
+            })
+            .await
+        {
             Ok(i) => i,
-            Err(CfnError::StackSetNotFound(_)) => return Err(format!("stack set {producer} is not deployed")),
-            Err(e) => return Err(format!("its instance cannot be read: {e}")),
+            Err(ExecError::Call { source: CfnError::StackSetNotFound(_), .. }) => {
+                return Err(OutputError::Problem(format!("stack set {producer} is not deployed")));
+            }
+            Err(ExecError::Call { source: CfnError::Service { code, .. }, .. })
+                if code == "StackInstanceNotFoundException" =>
+            {
+                return Err(OutputError::Problem(format!("stack set {producer} has no instance in {region}")));
+            }
+            Err(e) => return Err(OutputError::Exec(e)),
         };
-        let stack = match self.cfn.instance_stack(producer, &instance).await {
+        if instance.status != "CURRENT" {
+            return Err(OutputError::Problem(format!(
+                "its instance in {region} is {}{}: its outputs may be stale; deploy {producer} there first",
+                instance.status,
+                instance.status_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+            )));
+        }
+        let stack = match self.read(producer, "describe stack", || self.cfn.instance_stack(producer, &instance)).await {
             Ok(Some(s)) => s,
-            Ok(None) => return Err(format!("its instance in {region} has no stack (status {})", instance.status)),
-            Err(e) => return Err(format!("its stack cannot be read: {e}")),
+            Ok(None) => {
+                return Err(OutputError::Problem(format!(
+                    "its instance in {region} has no stack (status {})",
+                    instance.status
+                )));
+            }
+            Err(e) => return Err(OutputError::Exec(e)),
         };
         self.outputs.lock().expect("lock").insert(key, stack.outputs.clone());
         Ok(stack.outputs)
@@ -454,7 +545,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             source_path: source.clone(),
                             problem,
                         };
-                        let outputs = self.output(bootstrap, stack, pr).await.map_err(err)?;
+                        let outputs = match self.output(bootstrap, stack, pr).await {
+                            Ok(o) => o,
+                            Err(OutputError::Problem(p)) => return Err(err(p)),
+                            Err(OutputError::Exec(e)) => return Err(e),
+                        };
                         match outputs.get(output) {
                             Some(v) => v.clone(),
                             None => {
@@ -606,6 +701,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             execution_role_name: bootstrap.execution_role_name.clone(),
         };
         let accounts = vec![bootstrap.account.clone()];
+        let tolerated = s.preferences.tolerates_failures();
         // Regions the stack-set update brought to their wanted values: nothing more to do there.
         let mut settled: BTreeSet<String> = BTreeSet::new();
         if current.set.is_none() {
@@ -639,23 +735,22 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 }
             };
             let prefs = Preferences { region_order: scope.clone(), ..s.preferences.clone() };
-            let id = self
-                .call(name, "update stack set", || self.cfn.update_stack_set(&input, &accounts, &scope, &prefs))
+            let done = if scope.is_empty() {
+                format!("{name}: stack set updated")
+            } else {
+                format!("{name}: stack set updated in {}", scope.join(", "))
+            };
+            let warnings = self
+                .run_op(name, "update stack set", &scope, tolerated, done, || {
+                    self.cfn.update_stack_set(&input, &accounts, &scope, &prefs)
+                })
                 .await?;
-            self.sink.emit(Event::Operation {
-                stack: name.into(),
-                id: id.clone(),
-                action: "update stack set".into(),
-                regions: scope.clone(),
-            });
-            self.wait(name, &id, "update stack set", true).await?;
             if scope.is_empty() {
-                self.record(format!("{name}: stack set updated"));
                 did.push("stack set updated".to_owned());
             } else {
-                self.record(format!("{name}: stack set updated in {}", scope.join(", ")));
                 did.push(format!("template updated in {}", scope.join(", ")));
             }
+            did.extend(warnings);
             // A settled region is read again: its overrides must still be its own (moto, unlike
             // CloudFormation, replaces them with the set-level values).
             for r in scope.iter().filter(|r| safe.contains(r)) {
@@ -709,56 +804,38 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
         for (overrides, regions) in create {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
-            let id = self
-                .call(name, &format!("create stack instances in {}", regions.join(", ")), || {
+            let done = format!("{name}: instances created in {}", regions.join(", "));
+            let warnings = self
+                .run_op(name, "create stack instances", &regions, tolerated, done, || {
                     self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs)
                 })
                 .await?;
-            self.sink.emit(Event::Operation {
-                stack: name.into(),
-                id: id.clone(),
-                action: "create stack instances".into(),
-                regions: regions.clone(),
-            });
-            self.wait(name, &id, "create stack instances", true).await?;
-            self.record(format!("{name}: instances created in {}", regions.join(", ")));
             did.push(format!("instances created in {}", regions.join(", ")));
+            did.extend(warnings);
         }
         for (overrides, regions) in update {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
-            let id = self
-                .call(name, &format!("update stack instances in {}", regions.join(", ")), || {
+            let done = format!("{name}: instances updated in {}", regions.join(", "));
+            let warnings = self
+                .run_op(name, "update stack instances", &regions, tolerated, done, || {
                     self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs)
                 })
                 .await?;
-            self.sink.emit(Event::Operation {
-                stack: name.into(),
-                id: id.clone(),
-                action: "update stack instances".into(),
-                regions: regions.clone(),
-            });
-            self.wait(name, &id, "update stack instances", true).await?;
-            self.record(format!("{name}: instances updated in {}", regions.join(", ")));
             did.push(format!("parameters updated in {}", regions.join(", ")));
+            did.extend(warnings);
         }
         if s.prune {
             let gone: Vec<String> = current.instances.keys().filter(|r| !all_regions.contains(r)).cloned().collect();
             if !gone.is_empty() {
                 let prefs = Preferences { region_order: gone.clone(), ..s.preferences.clone() };
-                let id = self
-                    .call(name, &format!("delete stack instances in {}", gone.join(", ")), || {
+                let done = format!("{name}: instances deleted in {}", gone.join(", "));
+                let warnings = self
+                    .run_op(name, "delete stack instances", &gone, tolerated, done, || {
                         self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs)
                     })
                     .await?;
-                self.sink.emit(Event::Operation {
-                    stack: name.into(),
-                    id: id.clone(),
-                    action: "delete stack instances".into(),
-                    regions: gone.clone(),
-                });
-                self.wait(name, &id, "delete stack instances", true).await?;
-                self.record(format!("{name}: instances deleted in {}", gone.join(", ")));
                 did.push(format!("instances deleted in {}", gone.join(", ")));
+                did.extend(warnings);
             }
         }
         let summary = if did.is_empty() { "unchanged".to_owned() } else { did.join("; ") };
@@ -788,19 +865,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 let accounts: Vec<String> =
                     instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
                 let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
-                let id = self
-                    .call(name, "delete stack instances", || {
-                        self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs)
-                    })
-                    .await?;
-                self.sink.emit(Event::Operation {
-                    stack: name.into(),
-                    id: id.clone(),
-                    action: "delete stack instances".into(),
-                    regions: regions.clone(),
-                });
-                self.wait(name, &id, "delete stack instances", true).await?;
-                self.record(format!("{name}: instances deleted in {}", regions.join(", ")));
+                let done = format!("{name}: instances deleted in {}", regions.join(", "));
+                self.run_op(name, "delete stack instances", &regions, false, done, || {
+                    self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs)
+                })
+                .await?;
             }
             self.call(name, "delete stack set", || self.cfn.delete_stack_set(name)).await?;
             self.record(format!("{name}: stack set deleted"));

@@ -168,6 +168,9 @@ pub fn render_prefs(p: &Preferences) -> String {
     if let Some(n) = p.failure_tolerance_count {
         parts.push(format!("tolerate {n} failure(s)"));
     }
+    if let Some(mode) = p.concurrency_mode() {
+        parts.push(mode.to_owned());
+    }
     parts.join(", ")
 }
 

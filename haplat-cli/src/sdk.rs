@@ -196,6 +196,7 @@ fn prefs(p: &Preferences) -> StackSetOperationPreferences {
         .set_max_concurrent_count(p.max_concurrent_count.map(|n| n as i32))
         .set_failure_tolerance_count(p.failure_tolerance_count.map(|n| n as i32))
         .set_region_order(if p.region_order.is_empty() { None } else { Some(p.region_order.clone()) })
+        .set_concurrency_mode(p.concurrency_mode().map(cf::types::ConcurrencyMode::from))
         .build()
 }
 

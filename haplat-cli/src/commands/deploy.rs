@@ -32,10 +32,14 @@ pub struct DeployArgs {
     /// Deploy regions in parallel (RegionConcurrencyType PARALLEL).
     #[arg(long)]
     pub parallel: bool,
-    /// At most this many regions at once (MaxConcurrentCount).
+    /// MaxConcurrentCount: accounts at once per region (haplat deploys to one account). Above
+    /// the failure tolerance + 1, ConcurrencyMode SOFT_FAILURE_TOLERANCE is sent (CloudFormation
+    /// refuses it under STRICT_FAILURE_TOLERANCE).
     #[arg(long, value_name = "N")]
     pub max_concurrent: Option<u32>,
-    /// Tolerate this many failed regions (FailureToleranceCount).
+    /// FailureToleranceCount: with one account, how many failures a region may have before the
+    /// operation stops. With 1 or more, an operation can SUCCEED with regions FAILED: they are
+    /// reported as warnings (without it, as an error).
     #[arg(long, value_name = "N")]
     pub failure_tolerance: Option<u32>,
     /// At most this many stack sets of one wave deploy at once (they do not depend on each

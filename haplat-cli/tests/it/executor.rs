@@ -497,3 +497,62 @@ async fn regions_limit_a_template_update() {
     let status = fake.with(|s| s.instances[&("Network".to_string(), "eu-west-1".to_string())].status.clone());
     assert_eq!(status, "OUTDATED");
 }
+
+async fn deploy_data_with(fake: &Fake, tolerance: Option<u32>) -> (Result<(), ExecError>, Vec<Event>) {
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let opts = PlanOptions { stacks: vec!["Data".into()], failure_tolerance: tolerance, ..Default::default() };
+    let plan = plan_deploy(&assembly, &opts).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(fake, &sink, waits());
+    let r = exec.deploy(&assembly, &plan, &bootstrap()).await;
+    (r, sink.events())
+}
+
+/// With failures tolerated, CloudFormation ends an operation SUCCEEDED although a region FAILED.
+fn succeeded_with_a_failed_region(fake: &Fake) {
+    fake.with(|s| {
+        s.scripts.push_back(vec![Queued, Running, Succeeded]);
+        s.fail_next.insert("us-west-2".into(), "Resource limit exceeded".into());
+    });
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_region_in_a_succeeded_operation_is_an_error_without_tolerance() {
+    let fake = Fake::default();
+    succeeded_with_a_failed_region(&fake);
+    let (r, _) = deploy_data_with(&fake, None).await;
+    let e = r.unwrap_err().to_string();
+    assert!(e.contains("us-west-2 FAILED: Resource limit exceeded"), "{e}");
+    assert!(e.contains("regions failed"), "{e}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_tolerated_failed_region_is_reported_in_the_summary() {
+    let fake = Fake::default();
+    succeeded_with_a_failed_region(&fake);
+    let (r, events) = deploy_data_with(&fake, Some(1)).await;
+    r.unwrap();
+    let summary = events
+        .iter()
+        .find_map(|e| match e {
+            Event::StackDone { stack, summary } if stack == "Data" => Some(summary.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(summary.contains("FAILED in us-west-2 (tolerated): Resource limit exceeded"), "{summary}");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_binding_to_an_instance_not_current_is_refused() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &["Data", "Network"]).await.0.unwrap();
+    fake.with(|s| {
+        let i = s.instances.get_mut(&("Network".to_string(), "us-west-2".to_string())).unwrap();
+        i.status = "OUTDATED".into();
+        i.status_reason = Some("update failed".into());
+    });
+    let (r, _, _) = deploy(&fake, "basic", &["App"]).await;
+    let e = r.unwrap_err();
+    assert!(matches!(e, ExecError::Binding { .. }), "{e}");
+    assert!(e.to_string().contains("its instance in us-west-2 is OUTDATED (update failed)"), "{e}");
+}
