@@ -489,12 +489,12 @@ impl AuroraGlobal {
                 props.master_username
             ));
         }
-        if let Some(db) = &props.database_name {
-            if !pg_name_ok(db) {
-                scope.error(format!(
-                    "database name {db:?}: use 1 to 63 letters, digits or underscores starting with a letter"
-                ));
-            }
+        if let Some(db) = &props.database_name
+            && !pg_name_ok(db)
+        {
+            scope.error(format!(
+                "database name {db:?}: use 1 to 63 letters, digits or underscores starting with a letter"
+            ));
         }
 
         // Conditions: the region's role, from RegionConfig.

@@ -275,10 +275,10 @@ impl GlobalTable {
                 scope.error(format!("table name {name:?}: use 3 to 255 of A-Z a-z 0-9 _ . -"));
             }
         }
-        if let Some(ttl) = &props.ttl_attribute {
-            if ttl.is_empty() {
-                scope.error("the TTL attribute name is empty");
-            }
+        if let Some(ttl) = &props.ttl_attribute
+            && ttl.is_empty()
+        {
+            scope.error("the TTL attribute name is empty");
         }
         if let TableEncryption::CustomerManaged(keys) = &props.encryption {
             let missing: Vec<&str> = regions.iter().filter(|r| !keys.contains_key(*r)).map(String::as_str).collect();

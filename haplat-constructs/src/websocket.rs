@@ -135,13 +135,13 @@ impl WebSocketApi {
     /// Adds the API under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: WebSocketApiProps) -> WebSocketApi {
         let scope = scope.child(id);
-        if let LambdaCode::Inline(src) = &props.code {
-            if src.len() > 4096 {
-                scope.error(format!(
-                    "inline code is {} bytes; Lambda takes at most 4096 inline: use LambdaCode::S3",
-                    src.len()
-                ));
-            }
+        if let LambdaCode::Inline(src) = &props.code
+            && src.len() > 4096
+        {
+            scope.error(format!(
+                "inline code is {} bytes; Lambda takes at most 4096 inline: use LambdaCode::S3",
+                src.len()
+            ));
         }
         if !(128..=10240).contains(&props.memory_mb) {
             scope.error(format!("memory {} MB: use 128 to 10240", props.memory_mb));
