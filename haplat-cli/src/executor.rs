@@ -228,6 +228,8 @@ pub struct Executor<'a, C> {
     pub waits: Waits,
     /// How many stack sets of one wave run at once.
     concurrency: usize,
+    /// Deploy over stack sets without haplat's ownership tag (or another app's).
+    adopt: bool,
     /// What has been done so far, for the failure report.
     done: Mutex<Vec<String>>,
     /// Producer outputs read so far: (stack set, region) → outputs.
@@ -245,7 +247,15 @@ struct Current {
 impl<'a, C: CloudFormation> Executor<'a, C> {
     /// A new executor.
     pub fn new(cfn: &'a C, sink: &'a dyn Sink, waits: Waits) -> Self {
-        Executor { cfn, sink, waits, concurrency: 1, done: Mutex::new(Vec::new()), outputs: Mutex::new(HashMap::new()) }
+        Executor {
+            cfn,
+            sink,
+            waits,
+            concurrency: 1,
+            adopt: false,
+            done: Mutex::new(Vec::new()),
+            outputs: Mutex::new(HashMap::new()),
+        }
     }
 
     /// What has been completed so far.
@@ -569,6 +579,46 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(out)
     }
 
+    /// Refuses (unless adopting) a stack set that lacks haplat's ownership tag or carries
+    /// another app's.
+    fn owner_problem(&self, s: &StackPlan, set: &crate::cfn::StackSetInfo) -> Option<ExecError> {
+        let tag = crate::plan::OWNER_TAG;
+        let have = set.tags.get(tag);
+        if self.adopt || (have.is_some() && have == s.tags.get(tag)) {
+            return None;
+        }
+        let whose = match have {
+            Some(h) => format!("belongs to app {h:?} (tag {tag})"),
+            None => format!("lacks haplat's tag {tag}"),
+        };
+        Some(ExecError::Refused {
+            stack: s.name.clone(),
+            message: format!(
+                "stack set {} exists but {whose}: haplat does not deploy over a stack set it did not make; `--adopt` takes it over (and tags it)",
+                s.name
+            ),
+        })
+    }
+
+    /// Checks, before anything changes, that every existing stack set of the plan is haplat's
+    /// (see [`Executor::with_adopt`]).
+    pub async fn check_owners(&self, plan: &DeployPlan) -> Result<(), ExecError> {
+        for s in plan.stacks() {
+            let name = s.name.as_str();
+            let set = self.call(name, "describe stack set", || self.cfn.describe_stack_set(name)).await?;
+            if let Some(e) = set.and_then(|set| self.owner_problem(s, &set)) {
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Deploys over existing stack sets that lack haplat's ownership tag (`--adopt`).
+    pub fn with_adopt(mut self, adopt: bool) -> Self {
+        self.adopt = adopt;
+        self
+    }
+
     /// At most this many stack sets of one wave are deployed at once (at least 1).
     pub fn with_concurrency(mut self, n: usize) -> Self {
         self.concurrency = n.max(1);
@@ -645,6 +695,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let values = self.resolve(bootstrap, s).await?;
         let declared = crate::plan::template_parameters(template);
         let current = self.current(s).await?;
+        if let Some(e) = current.set.as_ref().and_then(|(set, _)| self.owner_problem(s, set)) {
+            return Err(e);
+        }
         // The existing instances this deploy may touch (with `--regions`, only those).
         let touched: Vec<String> = s.regions.iter().filter(|r| current.instances.contains_key(*r)).cloned().collect();
         // Stack-set-level values: a parameter's template Default when it has one (a region that

@@ -174,6 +174,9 @@ pub fn render_prefs(p: &Preferences) -> String {
     parts.join(", ")
 }
 
+/// The stack-set tag that marks a stack set as haplat's (its value: the app's name).
+pub const OWNER_TAG: &str = "haplat:app";
+
 /// Computes the plan.
 pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan, Error> {
     let selected = assembly.select(&opts.stacks)?;
@@ -199,7 +202,12 @@ pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan
             template_bytes: s.template_bytes,
             upload: s.requires_upload,
             capabilities: s.capabilities.clone(),
-            tags: s.tags.clone(),
+            tags: {
+                // haplat's ownership marker: deploy refuses a stack set without it (`--adopt`).
+                let mut t = s.tags.clone();
+                t.entry(OWNER_TAG.to_owned()).or_insert_with(|| assembly.manifest.app.clone());
+                t
+            },
             prune: opts.regions.is_empty(),
             preferences: preferences(s, opts, &regions),
             parameters: regions.iter().map(|r| (r.clone(), parameters_for(s, r))).collect(),

@@ -46,6 +46,10 @@ pub struct DeployArgs {
     /// other); waves still run one after the other.
     #[arg(long, value_name = "N", default_value_t = 4, value_parser = clap::value_parser!(u16).range(1..))]
     pub concurrency: u16,
+    /// Deploy over existing stack sets that lack haplat's ownership tag `haplat:app` (or carry
+    /// another app's): they are taken over and tagged.
+    #[arg(long)]
+    pub adopt: bool,
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub plain: bool,
@@ -124,7 +128,8 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
     let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();
-    let probe = Executor::new(&aws, &quiet, Waits::default());
+    let probe = Executor::new(&aws, &quiet, Waits::default()).with_adopt(args.adopt);
+    probe.check_owners(&plan).await.map_err(|e| exec_error("deploy", e, &probe, &[]))?;
     let diffs = diff_deployed(&probe, &assembly, &plan, Some(&bootstrap))
         .await
         .map_err(|e| exec_error("deploy", e, &probe, &[]))?;
@@ -137,7 +142,9 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         confirm("deploy these changes", "--yes")?;
     }
     let progress = Progress::new(args.plain);
-    let exec = Executor::new(&aws, &progress, Waits::default()).with_concurrency(args.concurrency.into());
+    let exec = Executor::new(&aws, &progress, Waits::default())
+        .with_concurrency(args.concurrency.into())
+        .with_adopt(args.adopt);
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
     let result = exec.deploy(&assembly, &plan, &bootstrap).await;
     result.map_err(|e| exec_error("deploy", e, &exec, &names))?;

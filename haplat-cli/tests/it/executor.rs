@@ -556,3 +556,23 @@ async fn a_binding_to_an_instance_not_current_is_refused() {
     assert!(matches!(e, ExecError::Binding { .. }), "{e}");
     assert!(e.to_string().contains("its instance in us-west-2 is OUTDATED (update failed)"), "{e}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_set_without_haplat_s_tag_is_refused_unless_adopted() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &["Data"]).await.0.unwrap();
+    fake.with(|s| s.sets.get_mut("Data").unwrap().tags.clear());
+    let before = fake.calls().len();
+    let e = deploy(&fake, "basic", &["Data"]).await.0.unwrap_err();
+    assert!(matches!(e, ExecError::Refused { .. }), "{e}");
+    assert!(e.to_string().contains("lacks haplat's tag haplat:app"), "{e}");
+    assert_eq!(fake.calls().len(), before);
+
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits()).with_adopt(true);
+    exec.check_owners(&plan).await.unwrap();
+    exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap();
+    assert_eq!(fake.with(|s| s.sets["Data"].tags["haplat:app"].clone()), "fixture");
+}

@@ -201,6 +201,8 @@ impl CloudFormation for Fake {
                 set.template_body = b.clone();
             }
             set.parameters = input.parameters.clone();
+            set.tags = input.tags.clone();
+            set.capabilities = input.capabilities.clone();
             // Without regions every instance is updated; with regions only those, the others
             // become OUTDATED.
             let all: Vec<String> = s.instances.keys().filter(|(set, _)| set == &name).map(|(_, r)| r.clone()).collect();
