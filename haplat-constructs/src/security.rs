@@ -211,17 +211,35 @@ pub fn policy_document(statements: Vec<Expr>) -> Expr {
     haplat_core::expr_map! { "Version" => "2012-10-17", "Statement" => Expr::List(statements) }
 }
 
+/// Service principals whose role assumptions carry `aws:SourceAccount`, so a trust policy can be
+/// limited to this account (the confused-deputy guard) without locking the service out. Each
+/// is in the service's own documentation of its role trust policy (ECS task roles, FIS
+/// experiment roles, VPC flow log roles) or AWS's published examples (Lambda). A service that is
+/// not listed (AWS Backup, whose documentation gives no such key) gets the plain trust policy:
+/// the condition would make the role impossible to assume, and the failure would only show when
+/// the first backup job runs.
+pub const SOURCE_ACCOUNT_SERVICES: &[&str] =
+    &["ecs-tasks.amazonaws.com", "fis.amazonaws.com", "lambda.amazonaws.com", "vpc-flow-logs.amazonaws.com"];
+
 /// The trust policy of a role that `service` (`ecs-tasks.amazonaws.com`) may assume, limited to
-/// this account with `aws:SourceAccount` (the confused-deputy guard).
+/// this account with `aws:SourceAccount` when the service sends it ([`SOURCE_ACCOUNT_SERVICES`]).
 pub fn trust_policy(service: &str) -> Expr {
-    policy_document(vec![haplat_core::expr_map! {
+    let mut statement = haplat_core::expr_map! {
         "Effect" => "Allow",
         "Principal" => haplat_core::expr_map! { "Service" => service },
         "Action" => "sts:AssumeRole",
-        "Condition" => haplat_core::expr_map! {
-            "StringEquals" => haplat_core::expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
-        },
-    }])
+    };
+    if SOURCE_ACCOUNT_SERVICES.contains(&service)
+        && let Expr::Map(m) = &mut statement
+    {
+        m.insert(
+            "Condition".into(),
+            haplat_core::expr_map! {
+                "StringEquals" => haplat_core::expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+            },
+        );
+    }
+    policy_document(vec![statement])
 }
 
 /// An `Allow` statement for actions that IAM cannot scope to a resource (`xray:PutTraceSegments`,
