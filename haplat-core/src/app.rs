@@ -394,10 +394,10 @@ impl Scope {
     /// policy, say).
     pub fn update<R: Resource>(&self, handle: Handle<R>, f: impl FnOnce(&mut R)) {
         let mut t = self.tree.borrow_mut();
-        if let NodeKind::Resource(r, _) = &mut t.nodes[handle.node().index()].kind {
-            if let Some(r) = r.as_any_mut().downcast_mut::<R>() {
-                f(r);
-            }
+        if let NodeKind::Resource(r, _) = &mut t.nodes[handle.node().index()].kind
+            && let Some(r) = r.as_any_mut().downcast_mut::<R>()
+        {
+            f(r);
         }
     }
 

@@ -277,23 +277,21 @@ impl<'a> Validator<'a> {
 
     /// A literal number's range.
     pub fn range<T>(&mut self, v: &Value<T>, min: Option<f64>, max: Option<f64>) {
-        if let Expr::Number(n) = v.expr() {
-            if let Some(x) = n.as_f64() {
-                if min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m) {
-                    self.problem(format!("is {n}; allowed: {}", range_text(min, max)));
-                }
-            }
+        if let Expr::Number(n) = v.expr()
+            && let Some(x) = n.as_f64()
+            && (min.is_some_and(|m| x < m) || max.is_some_and(|m| x > m))
+        {
+            self.problem(format!("is {n}; allowed: {}", range_text(min, max)));
         }
     }
 
     /// A literal string against the schema's pattern (compiled once per pattern).
     pub fn pattern(&mut self, v: &Value<String>, pattern: &'static str) {
-        if let Expr::String(s) = v.expr() {
-            if let Some(re) = compiled(pattern) {
-                if !re.is_match(s) {
-                    self.problem(format!("{s:?} does not match the pattern {pattern}"));
-                }
-            }
+        if let Expr::String(s) = v.expr()
+            && let Some(re) = compiled(pattern)
+            && !re.is_match(s)
+        {
+            self.problem(format!("{s:?} does not match the pattern {pattern}"));
         }
     }
 

@@ -573,16 +573,16 @@ impl Ctx<'_> {
         };
         let producer = t.stack(target.stack);
         if target.stack == self.stack {
-            if let Some(region) = &r.region {
-                if producer.regions.len() > 1 || !producer.regions.contains(region) {
-                    errors.push(Error::Reference {
+            if let Some(region) = &r.region
+                && (producer.regions.len() > 1 || !producer.regions.contains(region))
+            {
+                errors.push(Error::Reference {
                         path: path.into(),
                         message: format!(
                             "reads {} in {region}, but it is in the same stack set; a stack instance can only read its own region's resources",
                             target.path
                         ),
                     });
-                }
             }
             needs.insert(target.logical_id.clone());
             return Some(local);
@@ -817,10 +817,10 @@ fn find_cycle<'a>(graph: &BTreeMap<&'a str, Vec<&'a str>>) -> Option<Vec<&'a str
     }
     let mut marks = BTreeMap::new();
     for &n in graph.keys() {
-        if marks.get(n).copied().unwrap_or(Mark::New) == Mark::New {
-            if let Some(c) = visit(n, graph, &mut marks, &mut Vec::new()) {
-                return Some(c);
-            }
+        if marks.get(n).copied().unwrap_or(Mark::New) == Mark::New
+            && let Some(c) = visit(n, graph, &mut marks, &mut Vec::new())
+        {
+            return Some(c);
         }
     }
     None

@@ -88,15 +88,15 @@ fn escape_text(s: &str) -> String {
             rest = &rest[1..];
             continue;
         }
-        if rest.starts_with("http") {
-            if let Some(m) = URL.find(rest).filter(|m| m.start() == 0) {
-                let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
-                out.push('<');
-                out.push_str(url);
-                out.push('>');
-                rest = &rest[url.len()..];
-                continue;
-            }
+        if rest.starts_with("http")
+            && let Some(m) = URL.find(rest).filter(|m| m.start() == 0)
+        {
+            let url = m.as_str().trim_end_matches(['.', ',', ';', ':', '!', '?']);
+            out.push('<');
+            out.push_str(url);
+            out.push('>');
+            rest = &rest[url.len()..];
+            continue;
         }
         match c {
             '[' | ']' | '>' | '*' | '_' | '#' | '|' | '\\' | '&' => {
