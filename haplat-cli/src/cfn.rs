@@ -309,7 +309,8 @@ pub trait CloudFormation: Sync {
     fn list_stack_sets(&self) -> impl Future<Output = CfnResult<Vec<String>>> + Send;
     /// Creates a stack set (no instances; no operation).
     fn create_stack_set(&self, input: &StackSetInput) -> impl Future<Output = CfnResult<()>> + Send;
-    /// Updates a stack set; returns the operation id. With `regions` (and `accounts`), only
+    /// Updates a stack set as operation `operation_id` (haplat's, so that a retry after a
+    /// timeout is the same operation); returns the operation id. With `regions` (and `accounts`), only
     /// the instances there are updated (the others become OUTDATED); with none, every instance.
     fn update_stack_set(
         &self,
@@ -317,6 +318,7 @@ pub trait CloudFormation: Sync {
         accounts: &[String],
         regions: &[String],
         prefs: &Preferences,
+        operation_id: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
     /// Deletes an empty stack set.
     fn delete_stack_set(&self, name: &str) -> impl Future<Output = CfnResult<()>> + Send;
@@ -337,6 +339,7 @@ pub trait CloudFormation: Sync {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         prefs: &Preferences,
+        operation_id: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
     /// Sets instances' overrides; returns the operation id.
     fn update_stack_instances(
@@ -346,6 +349,7 @@ pub trait CloudFormation: Sync {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         prefs: &Preferences,
+        operation_id: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
     /// Deletes instances (and their stacks); returns the operation id.
     fn delete_stack_instances(
@@ -354,6 +358,7 @@ pub trait CloudFormation: Sync {
         accounts: &[String],
         regions: &[String],
         prefs: &Preferences,
+        operation_id: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
     /// An operation.
     fn describe_operation(&self, name: &str, id: &str) -> impl Future<Output = CfnResult<OperationInfo>> + Send;

@@ -323,7 +323,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// Waits until no operation of the stack set is QUEUED, RUNNING or STOPPING.
     async fn wait_for_others(&self, stack: &str) -> Result<(), ExecError> {
         let ops = self.read(stack, "list operations", || self.cfn.list_operations(stack)).await?;
-        match ops.into_iter().find(|o| !o.status.is_terminal()) {
+        match ops.into_iter().find(|o| !o.status.is_terminal() && !o.id.is_empty()) {
             Some(op) => {
                 self.sink.emit(Event::WaitingForOther { stack: stack.into(), id: op.id.clone() });
                 // Its outcome is not ours: wait for the end, whatever it is.
@@ -413,17 +413,36 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         start: F,
     ) -> Result<Vec<String>, ExecError>
     where
-        F: Fn() -> Fut,
+        F: Fn(String) -> Fut,
         Fut: Future<Output = Result<String, CfnError>>,
     {
         let what = if regions.is_empty() { action.to_owned() } else { format!("{action} in {}", regions.join(", ")) };
-        let id = self.call(stack, &what, start).await?;
+        // haplat names the operation, and says so before asking: every retry of the call is the
+        // same operation, and one whose answer was lost (a timeout) can still be waited for.
+        let id = uuid::Uuid::new_v4().to_string();
         self.sink.emit(Event::Operation {
             stack: stack.into(),
             id: id.clone(),
             action: action.into(),
             regions: regions.to_vec(),
         });
+        let mut id = id;
+        match self.call(stack, &what, || start(id.clone())).await {
+            Ok(answered) if answered.is_empty() || answered == id => {}
+            // An emulator that ignores OperationId (moto) names the operation itself: its
+            // status lines then carry that name.
+            Ok(answered) => id = answered,
+            Err(ExecError::Call { source, stack: st, what: w })
+                if matches!(&source, CfnError::Unreachable { .. })
+                    || matches!(&source, CfnError::Service { code, .. } if code == "OperationIdAlreadyExistsException") =>
+            {
+                // The request may have reached CloudFormation: if the operation exists, it is ours.
+                if self.read(stack, "describe operation", || self.cfn.describe_operation(stack, &id)).await.is_err() {
+                    return Err(ExecError::Call { stack: st, what: w, source });
+                }
+            }
+            Err(e) => return Err(e),
+        }
         let (status, results) = self.wait_results(stack, &id, action, true).await?;
         let failed: Vec<&RegionResult> = results.iter().filter(|r| r.status != "SUCCEEDED").collect();
         if !failed.is_empty() && !tolerated {
@@ -794,8 +813,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 format!("{name}: stack set updated in {}", scope.join(", "))
             };
             let warnings = self
-                .run_op(name, "update stack set", &scope, tolerated, done, || {
-                    self.cfn.update_stack_set(&input, &accounts, &scope, &prefs)
+                .run_op(name, "update stack set", &scope, tolerated, done, |op: String| {
+                    let (input, accounts, scope, prefs) = (&input, &accounts, &scope, &prefs);
+                    async move { self.cfn.update_stack_set(input, accounts, scope, prefs, &op).await }
                 })
                 .await?;
             if scope.is_empty() {
@@ -859,8 +879,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
             let done = format!("{name}: instances created in {}", regions.join(", "));
             let warnings = self
-                .run_op(name, "create stack instances", &regions, tolerated, done, || {
-                    self.cfn.create_stack_instances(name, &accounts, &regions, overrides, &prefs)
+                .run_op(name, "create stack instances", &regions, tolerated, done, |op: String| {
+                    let (name, accounts, regions, overrides, prefs) = (name, &accounts, &regions, overrides, &prefs);
+                    async move { self.cfn.create_stack_instances(name, accounts, regions, overrides, prefs, &op).await }
                 })
                 .await?;
             did.push(format!("instances created in {}", regions.join(", ")));
@@ -870,8 +891,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let prefs = Preferences { region_order: regions.clone(), ..s.preferences.clone() };
             let done = format!("{name}: instances updated in {}", regions.join(", "));
             let warnings = self
-                .run_op(name, "update stack instances", &regions, tolerated, done, || {
-                    self.cfn.update_stack_instances(name, &accounts, &regions, overrides, &prefs)
+                .run_op(name, "update stack instances", &regions, tolerated, done, |op: String| {
+                    let (name, accounts, regions, overrides, prefs) = (name, &accounts, &regions, overrides, &prefs);
+                    async move { self.cfn.update_stack_instances(name, accounts, regions, overrides, prefs, &op).await }
                 })
                 .await?;
             did.push(format!("parameters updated in {}", regions.join(", ")));
@@ -883,8 +905,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 let prefs = Preferences { region_order: gone.clone(), ..s.preferences.clone() };
                 let done = format!("{name}: instances deleted in {}", gone.join(", "));
                 let warnings = self
-                    .run_op(name, "delete stack instances", &gone, tolerated, done, || {
-                        self.cfn.delete_stack_instances(name, &accounts, &gone, &prefs)
+                    .run_op(name, "delete stack instances", &gone, tolerated, done, |op: String| {
+                        let (name, accounts, gone, prefs) = (name, &accounts, &gone, &prefs);
+                        async move { self.cfn.delete_stack_instances(name, accounts, gone, prefs, &op).await }
                     })
                     .await?;
                 did.push(format!("instances deleted in {}", gone.join(", ")));
@@ -919,8 +942,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
                 let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
                 let done = format!("{name}: instances deleted in {}", regions.join(", "));
-                self.run_op(name, "delete stack instances", &regions, false, done, || {
-                    self.cfn.delete_stack_instances(name, &accounts, &regions, &prefs)
+                self.run_op(name, "delete stack instances", &regions, false, done, |op: String| {
+                    let (name, accounts, regions, prefs) = (name, &accounts, &regions, &prefs);
+                    async move { self.cfn.delete_stack_instances(name, accounts, regions, prefs, &op).await }
                 })
                 .await?;
             }

@@ -126,7 +126,11 @@ where
             let message = err.message().unwrap_or("").to_owned();
             match code.as_str() {
                 "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound(message),
-                "OperationInProgressException" | "OperationInProgress" => CfnError::OperationInProgress(message),
+                // A stale request (the stack set changed since) is retried like one refused
+                // because another operation runs: re-read, then retry.
+                "OperationInProgressException" | "OperationInProgress" | "StaleRequestException" | "StaleRequest" => {
+                    CfnError::OperationInProgress(message)
+                }
                 "Throttling"
                 | "ThrottlingException"
                 | "TooManyRequestsException"
@@ -323,6 +327,7 @@ impl CloudFormation for Aws {
         accounts: &[String],
         regions: &[String],
         p: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         let mut req = self
             .admin()
@@ -333,7 +338,8 @@ impl CloudFormation for Aws {
             .set_tags(Some(tags(&input.tags)))
             .administration_role_arn(&input.admin_role_arn)
             .execution_role_name(&input.execution_role_name)
-            .operation_preferences(prefs(p));
+            .operation_preferences(prefs(p))
+            .operation_id(operation_id);
         if !regions.is_empty() {
             // Only these instances are updated; the others become OUTDATED.
             req = req.set_accounts(Some(accounts.to_vec())).set_regions(Some(regions.to_vec()));
@@ -343,7 +349,7 @@ impl CloudFormation for Aws {
             TemplateSource::Url(u) => req.template_url(u),
         };
         let out = req.send().await.map_err(|e| self.err(&self.region, e))?;
-        Ok(out.operation_id().unwrap_or_default().to_owned())
+        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
     async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
@@ -404,6 +410,7 @@ impl CloudFormation for Aws {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         p: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         let out = self
             .admin()
@@ -413,10 +420,11 @@ impl CloudFormation for Aws {
             .set_regions(Some(regions.to_vec()))
             .set_parameter_overrides(if overrides.is_empty() { None } else { Some(params(overrides)) })
             .operation_preferences(prefs(p))
+            .operation_id(operation_id)
             .send()
             .await
             .map_err(|e| self.err(&self.region, e))?;
-        Ok(out.operation_id().unwrap_or_default().to_owned())
+        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
     async fn update_stack_instances(
@@ -426,6 +434,7 @@ impl CloudFormation for Aws {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         p: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         let out = self
             .admin()
@@ -435,10 +444,11 @@ impl CloudFormation for Aws {
             .set_regions(Some(regions.to_vec()))
             .set_parameter_overrides(Some(params(overrides)))
             .operation_preferences(prefs(p))
+            .operation_id(operation_id)
             .send()
             .await
             .map_err(|e| self.err(&self.region, e))?;
-        Ok(out.operation_id().unwrap_or_default().to_owned())
+        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
     async fn delete_stack_instances(
@@ -447,6 +457,7 @@ impl CloudFormation for Aws {
         accounts: &[String],
         regions: &[String],
         p: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         let out = self
             .admin()
@@ -456,13 +467,17 @@ impl CloudFormation for Aws {
             .set_regions(Some(regions.to_vec()))
             .retain_stacks(false)
             .operation_preferences(prefs(p))
+            .operation_id(operation_id)
             .send()
             .await
             .map_err(|e| self.err(&self.region, e))?;
-        Ok(out.operation_id().unwrap_or_default().to_owned())
+        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
     async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {
+        if id.is_empty() {
+            return Err(CfnError::service("OperationNotFoundException", &format!("no operation id for {name}")));
+        }
         let out = self
             .admin()
             .describe_stack_set_operation()

@@ -148,7 +148,7 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
     let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
     let text = err.to_string();
     assert!(matches!(err, ExecError::Operation(_)));
-    assert!(text.starts_with("Network: create stack instances (operation op-"), "{text}");
+    assert!(text.starts_with("Network: create stack instances (operation "), "{text}");
     assert!(text.contains(") FAILED: too many regions failed"), "{text}");
     assert!(text.contains("\n  us-east-1 FAILED: ResourceLogicalId:Vpc"), "{text}");
     assert!(text.contains("\n    Vpc AWS::EC2::VPC CREATE_FAILED: The CIDR '10.1.0.0/16' conflicts"), "{text}");
@@ -351,7 +351,7 @@ async fn a_failure_in_one_stack_set_still_reports_the_others_of_its_wave() {
     let err = exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap_err();
     assert_eq!(err.stacks(), vec!["Data"]);
     let text = err.to_string();
-    assert!(text.starts_with("Data: create stack instances (operation op-"), "{text}");
+    assert!(text.starts_with("Data: create stack instances (operation "), "{text}");
     assert!(text.contains("\n  us-west-2 FAILED: ResourceLogicalId:Orders"), "{text}");
     // Network, in the same wave, finished and says so.
     let events = sink.events();
@@ -575,4 +575,32 @@ async fn a_stack_set_without_haplat_s_tag_is_refused_unless_adopted() {
     exec.check_owners(&plan).await.unwrap();
     exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap();
     assert_eq!(fake.with(|s| s.sets["Data"].tags["haplat:app"].clone()), "fixture");
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_operation_whose_answer_is_lost_is_waited_for_by_its_id() {
+    for lost in [
+        CfnError::Unreachable { endpoint: "AWS in us-east-1".into(), message: "no answer in time".into() },
+        CfnError::service("OperationIdAlreadyExistsException", "exists"),
+    ] {
+        let fake = Fake::default();
+        fake.with(|s| s.lost_answers.insert("create_stack_instances", [lost.clone()].into()));
+        let (r, events) = deploy_data_with(&fake, None).await;
+        r.unwrap();
+        // One operation, named by haplat before the call, and waited for.
+        assert_eq!(
+            fake.calls(),
+            ["create_stack_set Data", "create_stack_instances Data us-east-1,us-west-2,eu-west-1"]
+        );
+        let id = events
+            .iter()
+            .find_map(|e| match e {
+                Event::Operation { id, .. } => Some(id.clone()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(id.len(), 36, "{id}");
+        assert!(fake.with(|s| s.ops.contains_key(&id)));
+        assert_eq!(statuses(&events, "Data").last().map(String::as_str), Some("SUCCEEDED"));
+    }
 }

@@ -37,6 +37,10 @@ pub struct State {
     pub running: (usize, usize),
     /// Errors to answer, per call name, before answering normally.
     pub errors: BTreeMap<&'static str, VecDeque<CfnError>>,
+    /// Answers lost after the call did its work (a timeout, an SDK retry refused), per call.
+    pub lost_answers: BTreeMap<&'static str, VecDeque<CfnError>>,
+    /// The operation id the next operation takes (the caller's, as CloudFormation does).
+    pub next_id: Option<String>,
     /// Every mutating call, in order.
     pub calls: Vec<String>,
     /// Failure events of the stacks.
@@ -85,6 +89,15 @@ impl Fake {
         self.with(|s| s.calls.clone())
     }
 
+    /// An operation id already used is refused, as CloudFormation does.
+    fn check_id(&self, id: &str) -> CfnResult<()> {
+        assert!(!id.is_empty(), "an operation id is always given");
+        if self.with(|s| s.ops.contains_key(id)) {
+            return Err(CfnError::service("OperationIdAlreadyExistsException", &format!("operation {id} exists")));
+        }
+        Ok(())
+    }
+
     fn inject(&self, call: &'static str) -> CfnResult<()> {
         self.with(|s| match s.errors.get_mut(call).and_then(VecDeque::pop_front) {
             Some(e) => Err(e),
@@ -115,7 +128,7 @@ impl Fake {
 
 fn new_op(s: &mut State, set: &str, action: &str, regions: &[String]) -> String {
     s.seq += 1;
-    let id = format!("op-{}", s.seq);
+    let id = s.next_id.take().unwrap_or_else(|| format!("op-{}", s.seq));
     let failed = match s.fail_next_of.remove(set) {
         Some(f) => f,
         None => std::mem::take(&mut s.fail_next),
@@ -187,8 +200,11 @@ impl CloudFormation for Fake {
         _: &[String],
         regions: &[String],
         _: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("update_stack_set")?;
+        self.check_id(operation_id)?;
+        self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
             let name = input.name.clone();
             s.calls.push(if regions.is_empty() {
@@ -254,8 +270,11 @@ impl CloudFormation for Fake {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         _: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("create_stack_instances")?;
+        self.check_id(operation_id)?;
+        self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
             s.calls.push(format!("create_stack_instances {name} {}", regions.join(",")));
             let id = new_op(s, name, "CREATE", regions);
@@ -277,6 +296,12 @@ impl CloudFormation for Fake {
             }
             Ok(id)
         })
+        .and_then(|id| {
+            match self.with(|s| s.lost_answers.get_mut("create_stack_instances").and_then(VecDeque::pop_front)) {
+                Some(e) => Err(e),
+                None => Ok(id),
+            }
+        })
     }
     async fn update_stack_instances(
         &self,
@@ -285,8 +310,11 @@ impl CloudFormation for Fake {
         regions: &[String],
         overrides: &BTreeMap<String, String>,
         _: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("update_stack_instances")?;
+        self.check_id(operation_id)?;
+        self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
             s.calls.push(format!("update_stack_instances {name} {}", regions.join(",")));
             for r in regions {
@@ -305,8 +333,11 @@ impl CloudFormation for Fake {
         _: &[String],
         regions: &[String],
         _: &Preferences,
+        operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("delete_stack_instances")?;
+        self.check_id(operation_id)?;
+        self.with(|s| s.next_id = Some(operation_id.to_owned()));
         Ok(self.with(|s| {
             s.calls.push(format!("delete_stack_instances {name} {}", regions.join(",")));
             for r in regions {
