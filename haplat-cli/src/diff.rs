@@ -89,9 +89,19 @@ impl ResourceFacts {
         f
     }
 
-    /// Whether deleting it keeps the physical resource.
+    /// Whether deleting it keeps its data: the resource itself (`Retain`,
+    /// `RetainExceptOnCreate`) or a snapshot of it (`Snapshot`: the resource is deleted).
     pub fn is_retained(&self) -> bool {
         matches!(self.deletion_policy.as_str(), "Retain" | "RetainExceptOnCreate" | "Snapshot")
+    }
+
+    /// What deleting it does, in words: `kept`, `deleted, snapshot kept` or `deleted`.
+    pub fn on_delete(&self) -> &'static str {
+        match self.deletion_policy.as_str() {
+            "Retain" | "RetainExceptOnCreate" => "kept",
+            "Snapshot" => "deleted, snapshot kept",
+            _ => "deleted",
+        }
     }
 
     /// The construct path, or `logical id` when unknown.
@@ -442,7 +452,9 @@ pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
             notes.push(format!("REPLACE: {}", r.replaced_because.join(", ")));
         }
         if r.kind == ChangeKind::Removed {
-            notes.push(if r.facts.is_retained() {
+            notes.push(if r.facts.deletion_policy == "Snapshot" {
+                "deleted, snapshot kept (DeletionPolicy Snapshot)".to_owned()
+            } else if r.facts.is_retained() {
                 format!("kept in the account (DeletionPolicy {})", r.facts.deletion_policy)
             } else {
                 "DELETED".to_owned()
@@ -599,6 +611,21 @@ mod tests {
         let f =
             ResourceFacts::of_deployed("AuditBucket9F8E7D6C", &deployed["Resources"]["AuditBucket9F8E7D6C"], Some(&m));
         assert_eq!((f.display_path("AuditBucket9F8E7D6C").as_str(), f.is_retained()), ("Data/Audit/Bucket", true));
+    }
+
+    #[test]
+    fn a_snapshot_policy_deletes_the_resource_and_keeps_a_snapshot() {
+        let db = json!({"Type": "AWS::RDS::DBInstance", "DeletionPolicy": "Snapshot"});
+        let f = ResourceFacts::of_deployed("Db", &db, None);
+        assert_eq!(f.on_delete(), "deleted, snapshot kept");
+        assert!(f.is_retained(), "its data survives");
+        let kept = json!({"Type": "AWS::S3::Bucket", "DeletionPolicy": "RetainExceptOnCreate"});
+        assert_eq!(ResourceFacts::of_deployed("B", &kept, None).on_delete(), "kept");
+        let old = json!({"Resources": {"Db": db}});
+        let d = diff_templates(Some(&old), None, Some(&json!({"Resources": {}})), None);
+        let mut out = String::new();
+        render_template_diff(&d, 0, &mut out);
+        assert!(out.contains("[deleted, snapshot kept (DeletionPolicy Snapshot)"), "{out}");
     }
 
     #[test]

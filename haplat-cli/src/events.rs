@@ -97,6 +97,8 @@ pub enum Event {
         type_name: String,
         /// The construct path.
         path: String,
+        /// What its DeletionPolicy does: `kept` or `deleted, snapshot kept`.
+        outcome: String,
     },
 }
 
@@ -122,8 +124,11 @@ impl Event {
                 format!("{stack}: {what}: {reason}; retrying in {:.1}s", delay.as_secs_f32())
             }
             Event::StackDone { stack, summary } => format!("{stack}: {summary}"),
-            Event::Kept { stack, region, logical_id, type_name, path } => {
+            Event::Kept { stack, region, logical_id, type_name, path, outcome } if outcome == "kept" => {
                 format!("{stack} {region}: kept {logical_id} ({type_name}, {path}): its DeletionPolicy retains it")
+            }
+            Event::Kept { stack, region, logical_id, type_name, path, outcome } => {
+                format!("{stack} {region}: {outcome} {logical_id} ({type_name}, {path}): DeletionPolicy Snapshot")
             }
         }
     }

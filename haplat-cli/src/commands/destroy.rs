@@ -42,14 +42,12 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     let assembly = args.assembly.load()?;
     let order = plan_destroy(&assembly, &args.stacks)?;
     let aws = args.aws.connect().await?;
-    if !args.yes {
-        confirm(&format!("delete stack sets {} and every instance", order.join(", ")), "--yes")?;
-    }
     // What stays in the account is what is deployed with a retaining DeletionPolicy, in the
     // regions that have an instance: read before deleting (the app may have changed since the
     // last deploy, so the assembly is not the authority). Construct paths come from the deployed
     // template's `haplat:path` metadata, else the manifest.
     let mut retained: Vec<(String, Vec<String>, Retained)> = Vec::new();
+    let mut stateful_lost: BTreeMap<String, Retained> = BTreeMap::new();
     for name in &order {
         let Some(set) =
             aws.describe_stack_set(name).await.map_err(|e| Error::cloud(format!("reading stack set {name}"), e))?
@@ -72,27 +70,76 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
             ))
         })?;
         let manifest = assembly.manifest.stack(name).map(|s| &s.resources);
+        stateful_lost.insert(name.clone(), lost_resources(&deployed, manifest));
         retained.push((name.clone(), regions, retained_resources(&deployed, manifest)));
+    }
+    // Before asking: what stays (kept, or deleted with a snapshot kept) and which stateful
+    // resources are deleted with their data.
+    let mut lost = 0;
+    for (name, regions, _) in &retained {
+        for (id, r) in &stateful_lost.get(name.as_str()).cloned().unwrap_or_default() {
+            lost += 1;
+            crate::outln!(
+                "{name} [{}]: deleted with its data: {id} ({}, {})",
+                regions.join(", "),
+                r.type_name,
+                r.display_path(id)
+            );
+        }
+    }
+    for (name, regions, resources) in &retained {
+        for (id, r) in resources {
+            crate::outln!(
+                "{name} [{}]: {}: {id} ({}, {}; DeletionPolicy {})",
+                regions.join(", "),
+                r.on_delete(),
+                r.type_name,
+                r.display_path(id),
+                r.deletion_policy
+            );
+        }
+    }
+    if !args.yes {
+        let what = if lost > 0 {
+            format!(
+                "delete stack sets {} and every instance, with {lost} stateful resource(s) and their data",
+                order.join(", ")
+            )
+        } else {
+            format!("delete stack sets {} and every instance", order.join(", "))
+        };
+        confirm(&what, "--yes")?;
     }
     let progress = Progress::new(args.plain);
     let exec = Executor::new(&aws, &progress, Waits::default());
-    let absent = exec.destroy(&order).await.map_err(|e| super::deploy::exec_error("destroy", e, &exec, &[]))?;
-    // Retained resources stay in the account: say so, per region.
-    let mut kept = 0;
-    for (name, regions, resources) in retained.iter().filter(|(n, _, _)| !absent.contains(n)) {
+    let result = exec.destroy(&order).await;
+    // Retained resources stay in the account: say so, per region (also after a failure, for the
+    // stack sets whose instances were deleted).
+    let touched: Vec<String> = exec.done().iter().filter_map(|d| d.split(':').next().map(str::to_owned)).collect();
+    let absent = result.as_ref().cloned().unwrap_or_default();
+    let (mut kept, mut snapshots) = (0, 0);
+    for (name, regions, resources) in
+        retained.iter().filter(|(n, _, _)| !absent.contains(n) && (result.is_ok() || touched.contains(n)))
+    {
         for (id, r) in resources {
             for region in regions {
-                kept += 1;
+                if r.on_delete() == "kept" {
+                    kept += 1;
+                } else {
+                    snapshots += 1;
+                }
                 progress.emit(Event::Kept {
                     stack: name.clone(),
                     region: region.clone(),
                     logical_id: id.clone(),
                     type_name: r.type_name.clone(),
                     path: r.display_path(id),
+                    outcome: r.on_delete().to_owned(),
                 });
             }
         }
     }
+    let absent = result.map_err(|e| super::deploy::exec_error("destroy", e, &exec, &order))?;
     drop(progress);
     let deleted = order.len() - absent.len();
     crate::outln!(
@@ -103,6 +150,9 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
         crate::outln!(
             "{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed"
         );
+    }
+    if snapshots > 0 {
+        crate::outln!("{snapshots} resource(s) deleted with a snapshot kept (listed above)");
     }
     Ok(exit::OK)
 }
@@ -117,5 +167,16 @@ pub fn retained_resources(deployed: &Value, manifest: Option<&BTreeMap<String, R
         .iter()
         .map(|(id, r)| (id.clone(), ResourceFacts::of_deployed(id, r, manifest)))
         .filter(|(_, f)| f.is_retained())
+        .collect()
+}
+
+/// The stateful resources of a deployed template deleted with their data (no retaining
+/// DeletionPolicy), by logical id.
+pub fn lost_resources(deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> Retained {
+    let Some(resources) = deployed.get("Resources").and_then(Value::as_object) else { return Vec::new() };
+    resources
+        .iter()
+        .map(|(id, r)| (id.clone(), ResourceFacts::of_deployed(id, r, manifest)))
+        .filter(|(_, f)| f.stateful && !f.is_retained())
         .collect()
 }

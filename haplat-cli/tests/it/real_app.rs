@@ -262,7 +262,7 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     let r = haplat(&["destroy", "--yes", "--plain"]);
     snap!(format!("real_app_{}_destroy", app.package), shape(r.snapshot(p.path())));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with(&format!("destroyed 2 stack set(s); not deployed: {edge}, {api}\n")), "{}", r.stdout);
+    assert!(r.stdout.contains(&format!("\ndestroyed 2 stack set(s); not deployed: {edge}, {api}\n")), "{}", r.stdout);
     for region in &regions {
         assert!(
             r.stderr.contains(&format!(
