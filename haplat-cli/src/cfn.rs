@@ -241,11 +241,21 @@ pub struct StackInput {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum CfnError {
     /// The stack set does not exist.
-    #[error("stack set {0} does not exist")]
-    StackSetNotFound(String),
-    /// Another operation runs on the stack set.
-    #[error("another operation is in progress on stack set {0}")]
-    OperationInProgress(String),
+    #[error("stack set {}does not exist{}", name_of(.name), message_of(.message))]
+    StackSetNotFound {
+        /// The stack set, when the caller knows it.
+        name: Option<String>,
+        /// The service's message.
+        message: String,
+    },
+    /// Another operation runs on the stack set (or the request is stale: re-read, retry).
+    #[error("another operation is in progress{}{}", .name.as_ref().map(|n| format!(" on stack set {n}")).unwrap_or_default(), message_of(.message))]
+    OperationInProgress {
+        /// The stack set, when the caller knows it.
+        name: Option<String>,
+        /// The service's message.
+        message: String,
+    },
     /// The service asked us to slow down.
     #[error("throttled: {0}")]
     Throttled(String),
@@ -280,7 +290,28 @@ pub enum CfnError {
     },
 }
 
+fn name_of(name: &Option<String>) -> String {
+    name.as_ref().map(|n| format!("{n} ")).unwrap_or_default()
+}
+
+fn message_of(message: &str) -> String {
+    if message.is_empty() { String::new() } else { format!(" ({message})") }
+}
+
 impl CfnError {
+    /// Names the stack set in an error that concerns one.
+    pub fn with_stack(self, stack: &str) -> CfnError {
+        match self {
+            CfnError::StackSetNotFound { name: None, message } => {
+                CfnError::StackSetNotFound { name: Some(stack.to_owned()), message }
+            }
+            CfnError::OperationInProgress { name: None, message } => {
+                CfnError::OperationInProgress { name: Some(stack.to_owned()), message }
+            }
+            other => other,
+        }
+    }
+
     /// Whether AWS could not be used at all (credentials, network): exit code 4.
     pub fn is_access(&self) -> bool {
         matches!(self, CfnError::NoCredentials(_) | CfnError::BadCredentials { .. } | CfnError::Unreachable { .. })

@@ -312,7 +312,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.waits.max_poll);
                 }
-                CfnError::OperationInProgress(_) => {
+                CfnError::OperationInProgress { .. } => {
                     self.wait_for_others(stack).await?;
                 }
                 other => return Err(ExecError::Call { stack: stack.into(), what: what.into(), source: other }),
@@ -377,6 +377,17 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                         reason: r.reason.clone(),
                     });
                 }
+            }
+            if let OperationStatus::Unknown(status) = &op.status {
+                // Not a status haplat can wait through: say so now rather than poll for hours.
+                return Err(ExecError::Call {
+                    stack: stack.into(),
+                    what: format!("operation {id} ({action})"),
+                    source: CfnError::service(
+                        "UnknownOperationStatus",
+                        &format!("status {status:?} is not one haplat knows; check `haplat status`"),
+                    ),
+                });
             }
             if op.status.is_terminal() {
                 if ours && op.status != OperationStatus::Succeeded {
@@ -519,7 +530,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             .await
         {
             Ok(i) => i,
-            Err(ExecError::Call { source: CfnError::StackSetNotFound(_), .. }) => {
+            Err(ExecError::Call { source: CfnError::StackSetNotFound { .. }, .. }) => {
                 return Err(OutputError::Problem(format!("stack set {producer} is not deployed")));
             }
             Err(ExecError::Call { source: CfnError::Service { code, .. }, .. })

@@ -41,13 +41,16 @@ pub struct Aws {
 impl Aws {
     /// Loads the configuration. Fails (usage) when no administration region is known.
     pub async fn connect(opts: &AwsOptions) -> Result<Aws, String> {
-        let timeout = opts.attempt_timeout.unwrap_or_else(|| {
-            std::env::var("HAPLAT_HTTP_TIMEOUT")
-                .ok()
-                .and_then(|s| s.parse::<f64>().ok())
-                .map(Duration::from_secs_f64)
-                .unwrap_or(Duration::from_secs(60))
-        });
+        let timeout = match opts.attempt_timeout {
+            Some(t) => t,
+            None => match std::env::var("HAPLAT_HTTP_TIMEOUT") {
+                Ok(s) => http_timeout(&s)?,
+                Err(_) => Duration::from_secs(60),
+            },
+        };
+        if let Some(p) = &opts.profile {
+            check_profile(p)?;
+        }
         let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(timeout.min(Duration::from_secs(5)))
@@ -108,6 +111,67 @@ impl Aws {
     }
 }
 
+/// `HAPLAT_HTTP_TIMEOUT`: seconds, a finite number above zero.
+pub fn http_timeout(s: &str) -> Result<Duration, String> {
+    let bad = |why: &str| format!("HAPLAT_HTTP_TIMEOUT={s:?}: {why} (seconds, e.g. 60 or 2.5)");
+    let secs: f64 = s.trim().parse().map_err(|_| bad("not a number"))?;
+    if secs.is_nan() || secs <= 0.0 {
+        return Err(bad("must be above zero"));
+    }
+    Duration::try_from_secs_f64(secs).map_err(|_| bad("out of range"))
+}
+
+/// A `--profile` that no AWS config or credentials file defines is an error naming it (the SDK
+/// would fall back silently and fail later with a message about credentials).
+fn check_profile(profile: &str) -> Result<(), String> {
+    let home = std::env::var_os("HOME").map(std::path::PathBuf::from).unwrap_or_default();
+    let config = std::env::var_os("AWS_CONFIG_FILE").map(Into::into).unwrap_or_else(|| home.join(".aws/config"));
+    let creds = std::env::var_os("AWS_SHARED_CREDENTIALS_FILE")
+        .map(Into::into)
+        .unwrap_or_else(|| home.join(".aws/credentials"));
+    let sections = |path: &std::path::Path, prefixed: bool| -> Vec<String> {
+        std::fs::read_to_string(path)
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix('[')?.strip_suffix(']').map(str::trim).map(str::to_owned))
+            .filter_map(|n| {
+                if !prefixed || n == "default" {
+                    Some(n)
+                } else {
+                    n.strip_prefix("profile").map(|p| p.trim().to_owned())
+                }
+            })
+            .collect()
+    };
+    let known: Vec<String> = sections(&config, true).into_iter().chain(sections(&creds, false)).collect();
+    if known.iter().any(|k| k == profile) {
+        return Ok(());
+    }
+    Err(format!(
+        "--profile {profile}: no such profile in {} or {} (profiles: {})",
+        config.display(),
+        creds.display(),
+        if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+    ))
+}
+
+/// The DNS suffix of a region's partition (for S3 URLs).
+pub fn dns_suffix(region: &str) -> &'static str {
+    if region.starts_with("cn-") {
+        "amazonaws.com.cn"
+    } else if region.starts_with("us-isob-") {
+        "sc2s.sgov.gov"
+    } else if region.starts_with("us-isof-") {
+        "csp.hci.ic.gov"
+    } else if region.starts_with("us-iso-") {
+        "c2s.ic.gov"
+    } else if region.starts_with("eu-isoe-") {
+        "cloud.adc-e.uk"
+    } else {
+        "amazonaws.com"
+    }
+}
+
 /// Sorts an SDK error.
 pub fn classify<E, R>(endpoint: &str, e: SdkError<E, R>) -> CfnError
 where
@@ -125,11 +189,11 @@ where
             let code = err.code().unwrap_or("Unknown").to_owned();
             let message = err.message().unwrap_or("").to_owned();
             match code.as_str() {
-                "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound(message),
+                "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound { name: None, message },
                 // A stale request (the stack set changed since) is retried like one refused
                 // because another operation runs: re-read, then retry.
                 "OperationInProgressException" | "OperationInProgress" | "StaleRequestException" | "StaleRequest" => {
-                    CfnError::OperationInProgress(message)
+                    CfnError::OperationInProgress { name: None, message }
                 }
                 "Throttling"
                 | "ThrottlingException"
@@ -276,7 +340,7 @@ impl CloudFormation for Aws {
                 }))
             }
             Err(e) => match self.err(&self.region, e) {
-                CfnError::StackSetNotFound(_) => Ok(None),
+                CfnError::StackSetNotFound { .. } => Ok(None),
                 other => Err(other),
             },
         }
@@ -318,7 +382,7 @@ impl CloudFormation for Aws {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
         };
-        req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e))
+        req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e).with_stack(&input.name))
     }
 
     async fn update_stack_set(
@@ -348,7 +412,7 @@ impl CloudFormation for Aws {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
         };
-        let out = req.send().await.map_err(|e| self.err(&self.region, e))?;
+        let out = req.send().await.map_err(|e| self.err(&self.region, e).with_stack(&input.name))?;
         Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
@@ -359,13 +423,14 @@ impl CloudFormation for Aws {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| self.err(&self.region, e))
+            .map_err(|e| self.err(&self.region, e).with_stack(name))
     }
 
     async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
         let items: Result<Vec<_>, _> =
             self.admin().list_stack_instances().stack_set_name(name).into_paginator().items().send().collect().await;
-        let mut out: Vec<InstanceInfo> = items.map_err(|e| self.err(&self.region, e))?.iter().map(instance).collect();
+        let mut out: Vec<InstanceInfo> =
+            items.map_err(|e| self.err(&self.region, e).with_stack(name))?.iter().map(instance).collect();
         out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         Ok(out)
     }
@@ -379,7 +444,7 @@ impl CloudFormation for Aws {
             .stack_instance_region(region)
             .send()
             .await
-            .map_err(|e| self.err(&self.region, e))?;
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
         let Some(i) = out.stack_instance() else {
             return Err(CfnError::service(
                 "StackInstanceNotFoundException",
@@ -423,7 +488,7 @@ impl CloudFormation for Aws {
             .operation_id(operation_id)
             .send()
             .await
-            .map_err(|e| self.err(&self.region, e))?;
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
         Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
@@ -447,7 +512,7 @@ impl CloudFormation for Aws {
             .operation_id(operation_id)
             .send()
             .await
-            .map_err(|e| self.err(&self.region, e))?;
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
         Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
@@ -470,7 +535,7 @@ impl CloudFormation for Aws {
             .operation_id(operation_id)
             .send()
             .await
-            .map_err(|e| self.err(&self.region, e))?;
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
         Ok(out.operation_id().unwrap_or(operation_id).to_owned())
     }
 
@@ -485,7 +550,7 @@ impl CloudFormation for Aws {
             .operation_id(id)
             .send()
             .await
-            .map_err(|e| self.err(&self.region, e))?;
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
         let Some(o) = out.stack_set_operation() else {
             return Err(CfnError::service("OperationNotFoundException", &format!("no operation {id} on {name}")));
         };
@@ -503,7 +568,7 @@ impl CloudFormation for Aws {
             .collect()
             .await;
         let mut ops: Vec<(Option<aws_sdk_cloudformation::primitives::DateTime>, OperationInfo)> = items
-            .map_err(|e| self.err(&self.region, e))?
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?
             .iter()
             .map(|o| {
                 (
@@ -529,7 +594,7 @@ impl CloudFormation for Aws {
             .collect()
             .await;
         Ok(items
-            .map_err(|e| self.err(&self.region, e))?
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?
             .iter()
             .map(|r| RegionResult {
                 region: r.region().unwrap_or_default().to_owned(),
@@ -651,6 +716,35 @@ impl CloudFormation for Aws {
             .send()
             .await
             .map_err(|e| self.err(region, e))?;
-        Ok(format!("https://{bucket}.s3.{region}.amazonaws.com/{key}"))
+        Ok(format!("https://{bucket}.s3.{region}.{}/{key}", dns_suffix(region)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn http_timeout_is_a_positive_finite_number_of_seconds() {
+        assert_eq!(http_timeout("2.5"), Ok(Duration::from_millis(2500)));
+        for bad in ["0", "-1", "nan", "inf", "1e300", "soon"] {
+            let e = http_timeout(bad).unwrap_err();
+            assert!(e.starts_with(&format!("HAPLAT_HTTP_TIMEOUT={bad:?}")), "{e}");
+        }
+    }
+
+    #[test]
+    fn template_urls_use_the_partition_s_dns_suffix() {
+        assert_eq!(dns_suffix("cn-north-1"), "amazonaws.com.cn");
+        assert_eq!(dns_suffix("eu-west-1"), "amazonaws.com");
+        assert_eq!(dns_suffix("us-iso-east-1"), "c2s.ic.gov");
+    }
+
+    #[test]
+    fn errors_name_the_stack_set_and_keep_the_message() {
+        let e = CfnError::StackSetNotFound { name: None, message: "StackSet Data not found".into() }.with_stack("Data");
+        assert_eq!(e.to_string(), "stack set Data does not exist (StackSet Data not found)");
+        let e = CfnError::OperationInProgress { name: Some("App".into()), message: String::new() };
+        assert_eq!(e.to_string(), "another operation is in progress on stack set App");
     }
 }

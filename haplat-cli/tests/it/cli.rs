@@ -161,3 +161,20 @@ fn a_closed_stdout_ends_read_only_commands_quietly() {
     );
     assert!(!r.stderr.contains("panicked"), "{}", r.stderr);
 }
+
+#[test]
+fn an_unknown_profile_or_a_bad_timeout_is_a_usage_error_naming_it() {
+    let p = Project::new(Source::Fixture("basic"));
+    let config = p.path().join("aws-config");
+    std::fs::write(&config, "[default]\nregion = us-east-1\n[profile work]\nregion = eu-west-1\n").unwrap();
+    let r = run(p
+        .haplat(&["status", "--profile", "nosuch"])
+        .env("AWS_CONFIG_FILE", &config)
+        .env("AWS_SHARED_CREDENTIALS_FILE", p.path().join("none")));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("--profile nosuch: no such profile in"), "{}", r.stderr);
+    assert!(r.stderr.contains("(profiles: default, work)"), "{}", r.stderr);
+    let r = run(p.haplat(&["status", "--region", "us-east-1"]).env("HAPLAT_HTTP_TIMEOUT", "0"));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("HAPLAT_HTTP_TIMEOUT=\"0\": must be above zero"), "{}", r.stderr);
+}

@@ -220,7 +220,16 @@ async fn an_operation_in_progress_is_waited_out() {
     r.unwrap();
     // Someone else's operation runs on Data; our update is refused once.
     fake.running_op("Data", "theirs", &[Running, Running, Running, Succeeded]);
-    fake.with(|s| s.errors.insert("update_stack_instances", [CfnError::OperationInProgress("Data".into())].into()));
+    fake.with(|s| {
+        s.errors.insert(
+            "update_stack_instances",
+            [CfnError::OperationInProgress {
+                name: None,
+                message: "Another Operation on StackSet Data is in progress".into(),
+            }]
+            .into(),
+        )
+    });
     fake.with(|s| {
         // Make the instance OUTDATED so that deploy updates it.
         s.instances.get_mut(&("Data".to_string(), "us-west-2".to_string())).unwrap().status = "OUTDATED".into();
@@ -603,4 +612,15 @@ async fn an_operation_whose_answer_is_lost_is_waited_for_by_its_id() {
         assert!(fake.with(|s| s.ops.contains_key(&id)));
         assert_eq!(statuses(&events, "Data").last().map(String::as_str), Some("SUCCEEDED"));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_unknown_operation_status_fails_at_once() {
+    let fake = Fake::default();
+    fake.with(|s| s.scripts.push_back(vec![Queued, Unknown("PAUSED".into()), Running, Succeeded]));
+    let start = tokio::time::Instant::now();
+    let (r, _) = deploy_data_with(&fake, None).await;
+    let e = r.unwrap_err().to_string();
+    assert!(e.contains("status \"PAUSED\" is not one haplat knows"), "{e}");
+    assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
 }

@@ -255,7 +255,7 @@ impl CloudFormation for Fake {
     async fn describe_stack_instance(&self, name: &str, _: &str, region: &str) -> CfnResult<InstanceInfo> {
         self.with(|s| {
             if !s.sets.contains_key(name) {
-                return Err(CfnError::StackSetNotFound(name.into()));
+                return Err(CfnError::StackSetNotFound { name: Some(name.into()), message: String::new() });
             }
             s.instances
                 .get(&(name.to_owned(), region.to_owned()))
