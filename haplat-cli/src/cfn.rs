@@ -111,6 +111,8 @@ pub struct OperationInfo {
     pub status_reason: Option<String>,
     /// When it started (RFC 3339), if known.
     pub created: Option<String>,
+    /// When it started, in seconds since the epoch, if known.
+    pub created_secs: Option<i64>,
 }
 
 /// What one region did in an operation.
@@ -144,7 +146,7 @@ pub struct StackInfo {
 }
 
 /// An event of a stack.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StackEvent {
     /// The resource's logical id (the stack's name for stack events).
     pub logical_id: String,
@@ -154,6 +156,8 @@ pub struct StackEvent {
     pub status: String,
     /// Why.
     pub reason: Option<String>,
+    /// When, in seconds since the epoch, if known.
+    pub time: Option<i64>,
 }
 
 impl StackEvent {

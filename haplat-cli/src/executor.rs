@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 
 use crate::assembly::Assembly;
 use crate::cfn::{
-    CfnError, CloudFormation, InstanceInfo, OperationStatus, Preferences, RegionResult, StackEvent, StackSetInput,
-    TemplateSource,
+    CfnError, CloudFormation, InstanceInfo, OperationInfo, OperationStatus, Preferences, RegionResult, StackEvent,
+    StackSetInput, TemplateSource,
 };
 use crate::events::{Event, Sink};
 use crate::plan::{DeployPlan, ParamValue, StackPlan};
@@ -337,7 +337,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// Polls an operation with backoff until it ends. With `ours`, FAILED and STOPPED are errors
     /// that carry each failed region's reason and failed resource events.
     pub async fn wait(&self, stack: &str, id: &str, action: &str, ours: bool) -> Result<OperationStatus, ExecError> {
-        self.wait_results(stack, id, action, ours).await.map(|(status, _)| status)
+        self.wait_results(stack, id, action, ours).await.map(|(status, _, _)| status)
     }
 
     /// [`Executor::wait`], with the last results per region (with `ours`).
@@ -347,7 +347,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         id: &str,
         action: &str,
         ours: bool,
-    ) -> Result<(OperationStatus, Vec<RegionResult>), ExecError> {
+    ) -> Result<(OperationStatus, Vec<RegionResult>, Option<i64>), ExecError> {
         let start = tokio::time::Instant::now();
         let mut delay = self.waits.first_poll;
         let mut last: Option<OperationStatus> = None;
@@ -391,9 +391,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             }
             if op.status.is_terminal() {
                 if ours && op.status != OperationStatus::Succeeded {
-                    return Err(self.failure(stack, id, action, op.status, op.status_reason, &results).await);
+                    return Err(self.failure(stack, action, op, &results).await);
                 }
-                return Ok((op.status, results));
+                return Ok((op.status, results, op.created_secs));
             }
             let waited = start.elapsed();
             if waited >= self.waits.timeout {
@@ -454,11 +454,18 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             }
             Err(e) => return Err(e),
         }
-        let (status, results) = self.wait_results(stack, &id, action, true).await?;
+        let (status, results, created) = self.wait_results(stack, &id, action, true).await?;
         let failed: Vec<&RegionResult> = results.iter().filter(|r| r.status != "SUCCEEDED").collect();
         if !failed.is_empty() && !tolerated {
-            let reason = Some("the operation succeeded, but regions failed".to_owned());
-            return Err(self.failure(stack, &id, action, status, reason, &results).await);
+            let op = OperationInfo {
+                id,
+                action: action.to_owned(),
+                status,
+                status_reason: Some("the operation succeeded, but regions failed".to_owned()),
+                created: None,
+                created_secs: created,
+            };
+            return Err(self.failure(stack, action, op, &results).await);
         }
         self.record(done);
         Ok(failed
@@ -475,15 +482,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             .collect())
     }
 
-    async fn failure(
-        &self,
-        stack: &str,
-        id: &str,
-        action: &str,
-        status: OperationStatus,
-        reason: Option<String>,
-        results: &[RegionResult],
-    ) -> ExecError {
+    /// The error for operation `op` (ours) that ended with failed regions: each with its
+    /// reason and its stack's failure events since the operation started.
+    async fn failure(&self, stack: &str, action: &str, op: OperationInfo, results: &[RegionResult]) -> ExecError {
+        let since = op.created_secs;
         let mut regions = Vec::new();
         for r in results.iter().filter(|r| r.status != "SUCCEEDED") {
             let mut events = Vec::new();
@@ -492,7 +494,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 && let Ok(Some(s)) = self.cfn.instance_stack(stack, &instance).await
                 && let Ok(evs) = self.cfn.stack_events(&r.region, &s.id).await
             {
-                events = evs.into_iter().filter(StackEvent::is_failure).take(10).collect();
+                // Only this operation's failures: not those of an earlier update of the stack.
+                events = evs
+                    .into_iter()
+                    .filter(|e| e.is_failure() && !matches!((e.time, since), (Some(t), Some(s)) if t < s))
+                    .take(10)
+                    .collect();
             }
             regions.push(RegionFailure {
                 region: r.region.clone(),
@@ -503,10 +510,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
         ExecError::Operation(Box::new(OperationFailure {
             stack: stack.into(),
-            id: id.into(),
+            id: op.id,
             action: action.into(),
-            status,
-            reason,
+            status: op.status,
+            reason: op.status_reason,
             regions,
         }))
     }

@@ -312,6 +312,7 @@ fn operation(
         status: OperationStatus::parse(status.map(|s| s.as_str()).unwrap_or("UNKNOWN")),
         status_reason: reason.map(str::to_owned),
         created: created.map(|d| d.to_string()),
+        created_secs: created.map(|d| d.secs()),
     }
 }
 
@@ -650,6 +651,7 @@ impl CloudFormation for Aws {
                 resource_type: e.resource_type().unwrap_or_default().to_owned(),
                 status: e.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
                 reason: e.resource_status_reason().map(str::to_owned),
+                time: e.timestamp().map(|t| t.secs()),
             })
             .collect())
     }

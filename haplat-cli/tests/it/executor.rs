@@ -122,12 +122,22 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
                 resource_type: "AWS::EC2::VPC".into(),
                 status: "CREATE_FAILED".into(),
                 reason: Some("The CIDR '10.1.0.0/16' conflicts".into()),
+                time: Some(2500),
+            },
+            // A failure of an earlier operation on the stack (before this one's start): not shown.
+            StackEvent {
+                logical_id: "OldQueue".into(),
+                resource_type: "AWS::SQS::Queue".into(),
+                status: "UPDATE_FAILED".into(),
+                reason: Some("an earlier failure".into()),
+                time: Some(1500),
             },
             StackEvent {
                 logical_id: "AlertsTopic".into(),
                 resource_type: "AWS::SNS::Topic".into(),
                 status: "CREATE_COMPLETE".into(),
                 reason: None,
+                time: Some(2600),
             },
         ];
     });
@@ -153,6 +163,7 @@ async fn failed_operation_names_region_reason_and_failed_resources() {
     assert!(text.contains("\n  us-east-1 FAILED: ResourceLogicalId:Vpc"), "{text}");
     assert!(text.contains("\n    Vpc AWS::EC2::VPC CREATE_FAILED: The CIDR '10.1.0.0/16' conflicts"), "{text}");
     assert!(!text.contains("AlertsTopic"), "only failed events: {text}");
+    assert!(!text.contains("OldQueue"), "only this operation's events: {text}");
     assert_eq!(
         exec.done(),
         vec![

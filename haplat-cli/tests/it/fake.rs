@@ -364,6 +364,8 @@ impl CloudFormation for Fake {
                 status: op.current.clone(),
                 status_reason: reason,
                 created: None,
+                // Operation n starts at n × 1000 s: stack events can be older or newer.
+                created_secs: Some(i64::from(op.seq) * 1000),
             };
             if ended {
                 s.running.0 = s.running.0.saturating_sub(1);
@@ -382,6 +384,7 @@ impl CloudFormation for Fake {
                     status: if o.statuses.is_empty() { o.current.clone() } else { OperationStatus::Running },
                     status_reason: None,
                     created: None,
+                    created_secs: Some(i64::from(o.seq) * 1000),
                 })
                 .collect()
         }))
