@@ -282,10 +282,18 @@ pub fn diff_templates(
                 if type_of(o) != type_of(n) {
                     because.push(format!("its type changes from {}", type_of(o)));
                 }
+                // `Properties` added or removed as a whole: a create-only property whose value
+                // differs between the two (absent on one side) forces the replacement.
+                let at = |v: &Value, co: &str| {
+                    strip_indices(co).split('.').try_fold(v.get("Properties")?, |cur, seg| cur.get(seg)).cloned()
+                };
                 for c in &mut changes {
-                    if let Some(prop) = c.path.strip_prefix("Properties.")
-                        && let Some(co) = f.create_only.iter().find(|co| touches(prop, co))
-                    {
+                    let co = match c.path.strip_prefix("Properties.") {
+                        Some(prop) => f.create_only.iter().find(|co| touches(prop, co)),
+                        None if c.path == "Properties" => f.create_only.iter().find(|co| at(o, co) != at(n, co)),
+                        None => None,
+                    };
+                    if let Some(co) = co {
                         c.create_only = Some(co.clone());
                         let why = format!("{co} is create-only");
                         if !because.contains(&why) {
@@ -611,6 +619,22 @@ mod tests {
         let f =
             ResourceFacts::of_deployed("AuditBucket9F8E7D6C", &deployed["Resources"]["AuditBucket9F8E7D6C"], Some(&m));
         assert_eq!((f.display_path("AuditBucket9F8E7D6C").as_str(), f.is_retained()), ("Data/Audit/Bucket", true));
+    }
+
+    #[test]
+    fn adding_a_create_only_property_to_a_resource_without_properties_replaces_it() {
+        let old = json!({"Resources": {"B": {"Type": "AWS::S3::Bucket"}}});
+        let new = json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": "x"}}}});
+        let m = BTreeMap::from([("B".to_string(), facts("AWS::S3::Bucket", true, &["BucketName"]))]);
+        let d = diff_templates(Some(&old), Some(&m), Some(&new), Some(&m));
+        assert_eq!(d.resources[0].kind, ChangeKind::Replaced, "{:?}", d.resources[0]);
+        assert_eq!(d.resources[0].replaced_because, ["BucketName is create-only"]);
+        // And removing them; a non-create-only property alone does not.
+        let d = diff_templates(Some(&new), Some(&m), Some(&old), Some(&m));
+        assert_eq!(d.resources[0].kind, ChangeKind::Replaced);
+        let tags = json!({"Resources": {"B": {"Type": "AWS::S3::Bucket", "Properties": {"Tags": []}}}});
+        let d = diff_templates(Some(&old), Some(&m), Some(&tags), Some(&m));
+        assert_eq!(d.resources[0].kind, ChangeKind::Modified);
     }
 
     #[test]

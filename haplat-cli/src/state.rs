@@ -2,7 +2,7 @@
 //! check `haplat deploy` makes before changing anything), or against another assembly
 //! (`haplat diff --against`).
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use serde::Serialize;
@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::assembly::Assembly;
 use crate::cfn::CloudFormation;
-use crate::diff::{ChangeKind, ResourceChange, TemplateDiff, diff_templates, render_template_diff};
+use crate::diff::{ChangeKind, ResourceChange, ResourceFacts, TemplateDiff, diff_templates, render_template_diff};
 use crate::executor::{Bootstrap, ExecError, Executor};
 use crate::plan::{DeployPlan, ParamValue};
 
@@ -50,6 +50,9 @@ pub struct StackDiff {
     pub parameters: Vec<ParamChange>,
     /// Instances that are not CURRENT: (region, status, reason).
     pub not_current: Vec<(String, String, Option<String>)>,
+    /// Stateful resources replaced in one region because a parameter that a create-only
+    /// property takes changes value there: (region, change).
+    pub replaced_by_parameters: Vec<(String, ResourceChange)>,
 }
 
 impl StackDiff {
@@ -91,6 +94,16 @@ impl StackDiff {
                 r.facts.display_path(&r.logical_id)
             );
         }
+        for (region, r) in &self.replaced_by_parameters {
+            let _ = writeln!(
+                out,
+                "  ! {region} {} {} {}  [REPLACE: {}; stateful]",
+                r.logical_id,
+                r.facts.type_name,
+                r.facts.display_path(&r.logical_id),
+                r.replaced_because.join(", ")
+            );
+        }
         for p in &self.parameters {
             let _ = writeln!(
                 out,
@@ -124,6 +137,9 @@ impl StackDiff {
         }
         for r in &self.removed_with_regions {
             out.push((format!("in {} (instance deleted)", self.regions_removed.join(", ")), r));
+        }
+        for (region, r) in &self.replaced_by_parameters {
+            out.push((format!("in {region}"), r));
         }
         out
     }
@@ -258,10 +274,12 @@ pub async fn diff_deployed<C: CloudFormation>(
                 }
             }
         }
+        let replaced_by_parameters = replaced_by_parameters(new, &m.resources, &parameters);
         out.push(StackDiff {
             name: name.to_owned(),
             regions: s.regions.clone(),
             deployed: true,
+            replaced_by_parameters,
             template,
             regions_added,
             regions_removed,
@@ -320,10 +338,15 @@ pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec
                 }
             }
         }
+        let replaced_by_parameters = match n {
+            Some(ns) if o.is_some() => replaced_by_parameters(&new.template(name).json, &ns.resources, &parameters),
+            _ => Vec::new(),
+        };
         out.push(StackDiff {
             name: name.to_owned(),
             regions: new_regions.clone(),
             deployed: o.is_some(),
+            replaced_by_parameters,
             template,
             regions_added: new_regions.iter().filter(|r| !old_regions.contains(r)).cloned().collect(),
             regions_removed,
@@ -345,5 +368,110 @@ pub fn parse_template(body: &str) -> Result<Value, String> {
             Ok(_) => Err(format!("neither a JSON object nor a YAML mapping: {json}")),
             Err(yaml) => Err(format!("neither JSON ({json}) nor YAML ({yaml})")),
         },
+    }
+}
+
+/// Stateful resources whose create-only property takes a parameter (`Ref`, or `${Name}` in
+/// `Fn::Sub`) whose value changes in a region: CloudFormation replaces them there. (Values
+/// reached through `Fn::FindInMap` or conditions are not followed: see docs/cli.md, Limits.)
+fn replaced_by_parameters(
+    template: &Value,
+    manifest: &BTreeMap<String, haplat_core::manifest::ResourceManifest>,
+    changes: &[ParamChange],
+) -> Vec<(String, ResourceChange)> {
+    fn takes(v: &Value, param: &str) -> bool {
+        match v {
+            Value::Object(o) => {
+                o.get("Ref").and_then(Value::as_str) == Some(param)
+                    || o.get("Fn::Sub").is_some_and(|s| {
+                        let text = s.as_str().or_else(|| s.get(0).and_then(Value::as_str)).unwrap_or("");
+                        text.contains(&format!("${{{param}}}"))
+                    })
+                    || o.values().any(|x| takes(x, param))
+            }
+            Value::Array(a) => a.iter().any(|x| takes(x, param)),
+            _ => false,
+        }
+    }
+    let mut out = Vec::new();
+    let Some(resources) = template.get("Resources").and_then(Value::as_object) else { return out };
+    for c in changes.iter().filter(|c| c.old.is_some() && c.new.is_some()) {
+        for (id, r) in resources {
+            let Some(m) = manifest.get(id).filter(|m| m.stateful) else { continue };
+            let Some(props) = r.get("Properties") else { continue };
+            let forced: Vec<String> = m
+                .create_only
+                .iter()
+                .filter(|co| {
+                    let top = co.split(['.', '[', '/']).next().unwrap_or(co);
+                    props.get(top).is_some_and(|v| takes(v, &c.name))
+                })
+                .map(|co| format!("{co} is create-only and takes parameter {}, which changes", c.name))
+                .collect();
+            if !forced.is_empty() {
+                out.push((
+                    c.region.clone(),
+                    ResourceChange {
+                        logical_id: id.clone(),
+                        facts: ResourceFacts::of_deployed(id, r, Some(manifest)),
+                        kind: ChangeKind::Replaced,
+                        replaced_because: forced,
+                        changes: Vec::new(),
+                        security: None,
+                    },
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use haplat_core::manifest::ResourceManifest;
+    use serde_json::json;
+
+    #[test]
+    fn a_parameter_taken_by_a_create_only_property_replaces_the_resource_where_it_changes() {
+        let t = json!({"Resources": {
+            "Table": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": {"Fn::Sub": "orders-${Stage}"}}},
+            "Queue": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Stage"}}}
+        }});
+        let m = BTreeMap::from([
+            (
+                "Table".to_string(),
+                ResourceManifest {
+                    type_name: "AWS::DynamoDB::Table".into(),
+                    path: "Data/Orders".into(),
+                    stateful: true,
+                    create_only: vec!["TableName".into()],
+                    deletion_policy: "Retain".into(),
+                },
+            ),
+            (
+                "Queue".to_string(),
+                ResourceManifest {
+                    type_name: "AWS::SQS::Queue".into(),
+                    path: "Data/Queue".into(),
+                    stateful: false,
+                    create_only: vec!["QueueName".into()],
+                    deletion_policy: "Delete".into(),
+                },
+            ),
+        ]);
+        let change = |name: &str| ParamChange {
+            region: "eu-west-1".into(),
+            name: name.into(),
+            old: Some("a".into()),
+            new: Some("b".into()),
+        };
+        let r = replaced_by_parameters(&t, &m, &[change("Stage")]);
+        assert_eq!(r.len(), 1, "only the stateful one: {r:?}");
+        assert_eq!(r[0].0, "eu-west-1");
+        assert_eq!(r[0].1.logical_id, "Table");
+        assert!(r[0].1.loses_data());
+        assert_eq!(r[0].1.replaced_because, ["TableName is create-only and takes parameter Stage, which changes"]);
+        assert!(replaced_by_parameters(&t, &m, &[change("Other")]).is_empty());
     }
 }
