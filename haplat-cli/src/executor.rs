@@ -273,24 +273,22 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, CfnError>>,
     {
-        let mut delay = self.waits.first_poll;
-        let mut attempt = 0;
-        loop {
-            match f().await {
-                Ok(v) => return Ok(v),
-                Err(CfnError::Throttled(reason)) if attempt < self.waits.retries => {
-                    attempt += 1;
-                    self.sink.emit(Event::Retry { stack: stack.into(), what: what.into(), reason, delay });
-                    tokio::time::sleep(delay).await;
-                    delay = (delay * 2).min(self.waits.max_poll);
-                }
-                Err(source) => return Err(ExecError::Call { stack: stack.into(), what: what.into(), source }),
-            }
-        }
+        self.retrying(stack, what, false, f).await
     }
 
     /// Calls `f`, retrying throttling and waiting out another operation in progress.
     pub async fn call<T, F, Fut>(&self, stack: &str, what: &str, f: F) -> Result<T, ExecError>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T, CfnError>>,
+    {
+        self.retrying(stack, what, true, f).await
+    }
+
+    /// The one retry loop: throttling backs off (doubling up to `max_poll`); with `others`, a
+    /// call refused because another operation runs (or a stale request) waits for it, then
+    /// retries. At most `retries` retries.
+    async fn retrying<T, F, Fut>(&self, stack: &str, what: &str, others: bool, f: F) -> Result<T, ExecError>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<T, CfnError>>,
@@ -302,7 +300,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 Ok(v) => return Ok(v),
                 Err(e) => e,
             };
-            if attempt >= self.waits.retries {
+            let retryable = match &err {
+                CfnError::Throttled(_) => true,
+                CfnError::OperationInProgress { .. } => others,
+                _ => false,
+            };
+            if !retryable || attempt >= self.waits.retries {
                 return Err(ExecError::Call { stack: stack.into(), what: what.into(), source: err });
             }
             attempt += 1;
@@ -312,10 +315,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     tokio::time::sleep(delay).await;
                     delay = (delay * 2).min(self.waits.max_poll);
                 }
-                CfnError::OperationInProgress { .. } => {
-                    self.wait_for_others(stack).await?;
-                }
-                other => return Err(ExecError::Call { stack: stack.into(), what: what.into(), source: other }),
+                _ => Box::pin(self.wait_for_others(stack)).await?,
             }
         }
     }
