@@ -635,3 +635,16 @@ async fn an_unknown_operation_status_fails_at_once() {
     assert!(e.contains("status \"PAUSED\" is not one haplat knows"), "{e}");
     assert!(start.elapsed() < Duration::from_secs(60), "{:?}", start.elapsed());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_template_change_limited_to_regions_not_yet_deployed_is_refused() {
+    let fake = Fake::default();
+    deploy(&fake, "basic", &["Data"]).await.0.unwrap();
+    deploy_dir(&fake, &fixture("basic"), &["us-east-1"]).await.0.unwrap();
+    let before = fake.calls().len();
+    let dir = with_new_parameters();
+    let e = deploy_dir(&fake, dir.path(), &["us-west-2"]).await.0.unwrap_err();
+    assert!(matches!(e, ExecError::Refused { .. }), "{e}");
+    assert!(e.to_string().contains("the regions deployed (us-east-1) are outside --regions us-west-2"), "{e}");
+    assert_eq!(fake.calls().len(), before, "nothing changed");
+}
