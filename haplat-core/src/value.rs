@@ -258,8 +258,18 @@ impl Expr {
         }
     }
 
-    /// Calls `f` on every hand-written logical name (`Ref` or `Fn::GetAtt` by name) and on every
-    /// condition name used by `Fn::If` or `Condition`.
+    /// Calls `f` on every hand-written logical name (`Ref` or `Fn::GetAtt` by name, and the
+    /// `${Name}` or `${Name.Attribute}` of an `Fn::Sub` string that its variable map does not
+    /// define), on every condition name used by `Fn::If` or `Condition`, and on every mapping
+    /// name of `Fn::FindInMap`.
+    ///
+    /// ```
+    /// use haplat_core::value::{NameUse, Value};
+    /// let v = Value::sub_with("${Bucket.Arn}/${Key}-${AWS::Region}-${!Literal}", [("Key", "k".into())]);
+    /// let mut names = Vec::new();
+    /// v.expr().visit_names(&mut |n| if let NameUse::Logical(l) = n { names.push(l.to_owned()) });
+    /// assert_eq!(names, ["Bucket"]);
+    /// ```
     pub fn visit_names(&self, f: &mut dyn FnMut(NameUse<'_>)) {
         match self {
             Expr::Ref(RefTarget::Name(n)) => f(NameUse::Logical(n)),
@@ -278,7 +288,14 @@ impl Expr {
             Expr::Null | Expr::Bool(_) | Expr::Number(_) | Expr::String(_) | Expr::Ref(_) | Expr::GetAtt(..) => {}
             Expr::List(l) | Expr::And(l) | Expr::Or(l) => l.iter().for_each(|e| e.visit_names(f)),
             Expr::Map(m) => m.values().for_each(|e| e.visit_names(f)),
-            Expr::Sub(_, vars) => vars.values().for_each(|e| e.visit_names(f)),
+            Expr::Sub(template, vars) => {
+                for name in sub_names(template) {
+                    if !vars.contains_key(name) && !name.starts_with("AWS::") {
+                        f(NameUse::Logical(name.split('.').next().unwrap_or(name)));
+                    }
+                }
+                vars.values().for_each(|e| e.visit_names(f))
+            }
             Expr::Join(_, e)
             | Expr::Split(_, e)
             | Expr::GetAzs(e)
@@ -333,6 +350,15 @@ impl Expr {
             _ => false,
         }
     }
+}
+
+/// The names an `Fn::Sub` string refers to: the inside of every `${…}` that is not a literal
+/// `${!…}`.
+fn sub_names(template: &str) -> impl Iterator<Item = &str> {
+    template.split("${").skip(1).filter_map(|rest| {
+        let name = &rest[..rest.find('}')?];
+        (!name.starts_with('!')).then_some(name.trim())
+    })
 }
 
 /// A name an expression uses that must exist in its template.

@@ -214,6 +214,11 @@ fn bad_references_are_errors_naming_the_path() {
             ..Default::default()
         },
     );
+    // A name in an Fn::Sub string that the stack does not have.
+    edge.add(
+        "Subbed",
+        crate::support::Queue { name: Value::sub("${Missing.Arn}-${AWS::Region}"), ..Default::default() },
+    );
     // DependsOn across stacks.
     let d = edge.add("Dep", queue("dep"));
     edge.options(d).depends_on(lb);
@@ -227,6 +232,7 @@ fn bad_references_are_errors_naming_the_path() {
         "Edge/Ghost: logical name \"Phantom\" is not defined in stack Edge",
         "Edge/Ghost: condition \"Nope\" is not defined in stack Edge",
         "Edge/Dep: DependsOn Api/Lb is in another stack",
+        "Edge/Subbed: logical name \"Missing\" is not defined in stack Edge",
     ] {
         assert!(errs.contains(want), "missing {want:?} in:\n{errs}");
     }
