@@ -383,7 +383,7 @@ impl Network {
                 },
             );
             for service in INTERFACE_ENDPOINTS {
-                let id = format!("{}Endpoint", service.split('.').map(heck_upper).collect::<String>());
+                let id = format!("{}Endpoint", crate::monitoring::pascal(service));
                 scope.add(
                     &id,
                     ec2::VpcEndpoint {
@@ -421,13 +421,5 @@ impl Network {
     /// The public subnet ids.
     pub fn public_subnet_ids(&self) -> List<Value<String>> {
         List::items(self.public_subnets.iter().map(|s| s.ref_()).collect())
-    }
-}
-
-fn heck_upper(s: &str) -> String {
-    let mut c = s.chars();
-    match c.next() {
-        Some(f) => f.to_ascii_uppercase().to_string() + c.as_str(),
-        None => String::new(),
     }
 }
