@@ -6,6 +6,8 @@
 //! and one reading of cfn-lint's exit code. It does not depend on haplat-core, so haplat-core's
 //! own tests can use it without building the generated resources twice.
 
+pub mod layers_check;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;

@@ -47,28 +47,11 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::error::{Error, Errors};
+use crate::error::Error;
 use crate::manifest::OperationPreferences;
+pub use crate::node::NodeId;
 use crate::resource::{AnyResource, Handle, Resource};
-use crate::synth::Assembly;
 use crate::value::{Cond, Expr, NodeRef, RefTarget, Value};
-
-/// A node of the construct tree: a stack, a scope, a resource or a parameter.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct NodeId(pub(crate) u32);
-
-impl NodeId {
-    /// The node's index in its app (stable for one run of one program).
-    pub fn index(self) -> usize {
-        self.0 as usize
-    }
-}
-
-impl<R> From<Handle<R>> for NodeId {
-    fn from(h: Handle<R>) -> Self {
-        h.node()
-    }
-}
 
 /// What CloudFormation does with a resource when it is deleted from the stack or replaced.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,7 +235,7 @@ fn check_id(id: &str) -> Result<(), String> {
 /// The root of a haplat program: a named set of stacks.
 #[derive(Clone)]
 pub struct App {
-    tree: Rc<RefCell<Tree>>,
+    pub(crate) tree: Rc<RefCell<Tree>>,
 }
 
 impl App {
@@ -327,46 +310,6 @@ impl App {
     pub fn stacks(&self) -> Vec<Stack> {
         let t = self.tree.borrow();
         t.stacks.iter().map(|&node| Stack { scope: Scope { tree: self.tree.clone(), node } }).collect()
-    }
-
-    /// Synthesizes the assembly in memory, checking everything DESIGN.md lists; all problems
-    /// are reported together.
-    pub fn synth(&self) -> Result<Assembly, Errors> {
-        crate::synth::synthesize(&self.tree.borrow())
-    }
-
-    /// Synthesizes and writes the assembly into `dir` (created if missing). Files of an earlier
-    /// assembly that this one does not contain are removed.
-    pub fn synth_to(&self, dir: &std::path::Path) -> Result<Assembly, Errors> {
-        let assembly = self.synth()?;
-        assembly.write_to(dir).map_err(|e| Errors(vec![e]))?;
-        Ok(assembly)
-    }
-
-    /// The entry point of an app's `main`: synthesizes into `$HAPLAT_OUTDIR` (default
-    /// `haplat.out`), prints a one-line summary or every error on stderr, and returns the exit
-    /// code (`0` written, `1` invalid app, `2` could not write).
-    pub fn run(&self) -> std::process::ExitCode {
-        let dir =
-            std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
-        match self.synth_to(&dir) {
-            Ok(a) => {
-                let resources: usize = a.manifest.stacks.iter().map(|s| s.resources.len()).sum();
-                eprintln!(
-                    "haplat: {} stacks, {} resources, {} waves written to {}",
-                    a.manifest.stacks.len(),
-                    resources,
-                    a.manifest.waves.len(),
-                    dir.display()
-                );
-                std::process::ExitCode::SUCCESS
-            }
-            Err(errors) => {
-                eprintln!("{errors}");
-                let io = errors.0.iter().any(|e| matches!(e, Error::Io { .. }));
-                std::process::ExitCode::from(if io { 2 } else { 1 })
-            }
-        }
     }
 }
 

@@ -16,6 +16,7 @@ pub mod app;
 pub mod error;
 pub mod logical_id;
 pub mod manifest;
+mod node;
 pub mod resource;
 // Generated code is laid out by its generator; rustfmt would only make it differ from the
 // generator's output, which the staleness test compares byte for byte.

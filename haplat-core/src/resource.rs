@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::marker::PhantomData;
 use std::sync::{Mutex, OnceLock};
 
-use crate::app::NodeId;
+use crate::node::NodeId;
 use crate::value::{Expr, NodeRef, RefTarget, Value};
 
 /// The CloudFormation type of an attribute (`Fn::GetAtt`) or of what `Ref` returns.
@@ -318,4 +318,10 @@ fn compiled(pattern: &'static str) -> Option<regex::Regex> {
     static CACHE: OnceLock<Mutex<BTreeMap<&'static str, Option<regex::Regex>>>> = OnceLock::new();
     let mut cache = CACHE.get_or_init(Default::default).lock().unwrap_or_else(|e| e.into_inner());
     cache.entry(pattern).or_insert_with(|| regex::Regex::new(pattern).ok()).clone()
+}
+
+impl<R> From<Handle<R>> for NodeId {
+    fn from(h: Handle<R>) -> Self {
+        h.node()
+    }
 }

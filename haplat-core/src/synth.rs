@@ -10,13 +10,14 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::app::{NodeId, NodeKind, Parameter, Policy, Tree};
+use crate::app::{App, NodeKind, Parameter, Policy, Tree};
 use crate::error::{Error, Errors};
 use crate::logical_id::{logical_id, pascal};
 use crate::manifest::{
     Binding, BindingRegion, INLINE_TEMPLATE_LIMIT, MANIFEST_FILE, MANIFEST_VERSION, Manifest, ResourceManifest,
     StackManifest, Target,
 };
+use crate::node::NodeId;
 use crate::resource::{AttrType, TagStyle, Validator};
 use crate::validate::{self, limits};
 use crate::value::{Expr, NameUse, NodeRef};
@@ -865,4 +866,48 @@ fn waves(t: &Tree, outs: &[StackOut], errors: &mut Vec<Error>) -> BTreeMap<Strin
         depth(n, &graph, &mut wave);
     }
     wave
+}
+
+/// Synthesis, the entry points of an app: here rather than in [`crate::app`], so that the tree
+/// does not import its synthesizer.
+impl App {
+    /// Synthesizes the assembly in memory, checking everything DESIGN.md lists; all problems
+    /// are reported together.
+    pub fn synth(&self) -> Result<Assembly, Errors> {
+        synthesize(&self.tree.borrow())
+    }
+
+    /// Synthesizes and writes the assembly into `dir` (created if missing). Files of an earlier
+    /// assembly that this one does not contain are removed.
+    pub fn synth_to(&self, dir: &std::path::Path) -> Result<Assembly, Errors> {
+        let assembly = self.synth()?;
+        assembly.write_to(dir).map_err(|e| Errors(vec![e]))?;
+        Ok(assembly)
+    }
+
+    /// The entry point of an app's `main`: synthesizes into `$HAPLAT_OUTDIR` (default
+    /// `haplat.out`), prints a one-line summary or every error on stderr, and returns the exit
+    /// code (`0` written, `1` invalid app, `2` could not write).
+    pub fn run(&self) -> std::process::ExitCode {
+        let dir =
+            std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
+        match self.synth_to(&dir) {
+            Ok(a) => {
+                let resources: usize = a.manifest.stacks.iter().map(|s| s.resources.len()).sum();
+                eprintln!(
+                    "haplat: {} stacks, {} resources, {} waves written to {}",
+                    a.manifest.stacks.len(),
+                    resources,
+                    a.manifest.waves.len(),
+                    dir.display()
+                );
+                std::process::ExitCode::SUCCESS
+            }
+            Err(errors) => {
+                eprintln!("{errors}");
+                let io = errors.0.iter().any(|e| matches!(e, Error::Io { .. }));
+                std::process::ExitCode::from(if io { 2 } else { 1 })
+            }
+        }
+    }
 }

@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 
 use serde_json::Value as Json;
 
-use crate::app::NodeId;
+use crate::node::NodeId;
 
 /// A pseudo parameter CloudFormation defines in every template.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
