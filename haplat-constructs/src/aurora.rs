@@ -532,7 +532,7 @@ impl AuroraGlobal {
             .iter()
             .map(|log| {
                 let name = format!("/aws/rds/cluster/{cluster_identifier}/{log}");
-                let id = format!("{}Logs", crate::monitoring::pascal(log));
+                let id = format!("{}Logs", crate::naming::pascal(log));
                 log_group(&scope, &id, Some(name.into()), props.log_retention_days, &key)
             })
             .collect();

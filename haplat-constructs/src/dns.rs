@@ -82,7 +82,7 @@ use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordS
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::monitoring::pascal;
+use crate::naming::pascal;
 use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
 
 /// The hosted zone id of every CloudFront distribution, for alias records.

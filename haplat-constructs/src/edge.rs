@@ -97,7 +97,8 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
 
 use crate::dns::{HostedZoneRef, domain_problem, origin_name, regional_origin_name};
-use crate::monitoring::{check_retention, log_group, pascal};
+use crate::monitoring::{check_retention, log_group};
+use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint};
 use crate::security::{KeyUser, KmsKey, SecretRef};
 

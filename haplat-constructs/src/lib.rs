@@ -11,6 +11,7 @@ pub mod edge;
 pub mod global_table;
 pub mod load_balancer;
 pub mod monitoring;
+pub mod naming;
 pub mod network;
 pub mod platform;
 pub mod scaling;

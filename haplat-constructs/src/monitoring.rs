@@ -42,6 +42,7 @@ use haplat_core::resources::xray::sampling_rule::{SamplingRule, SamplingRuleProp
 use haplat_core::value::{Cond, List, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::naming::pascal;
 use crate::platform::ServiceMetrics;
 use crate::security::{KeyUser, KmsKey};
 use crate::slo::Sli;
@@ -841,15 +842,4 @@ fn widget(title: &str, metrics: serde_json::Value) -> serde_json::Value {
             "period": 60, "metrics": metrics,
         }
     })
-}
-
-/// `us-east-1` → `UsEast1`: a region as a part of a construct id or condition name.
-pub(crate) fn pascal(s: &str) -> String {
-    s.split(|c: char| !c.is_ascii_alphanumeric())
-        .filter(|p| !p.is_empty())
-        .map(|p| {
-            let mut c = p.chars();
-            c.next().map(|f| f.to_ascii_uppercase().to_string() + c.as_str()).unwrap_or_default()
-        })
-        .collect()
 }

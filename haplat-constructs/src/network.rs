@@ -383,7 +383,7 @@ impl Network {
                 },
             );
             for service in INTERFACE_ENDPOINTS {
-                let id = format!("{}Endpoint", crate::monitoring::pascal(service));
+                let id = format!("{}Endpoint", crate::naming::pascal(service));
                 scope.add(
                     &id,
                     ec2::VpcEndpoint {
