@@ -83,10 +83,11 @@ use haplat_core::resources::ssm::parameter as ssm;
 use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::kms::{KeyUser, KmsKey};
 use crate::monitoring::{check_retention, log_group};
 use crate::network::no_egress;
 use crate::platform::{RegionRole, RegionSpec};
-use crate::security::{Grantee, KeyUser, KmsKey, Permission};
+use crate::security::{Grantee, Permission};
 use crate::service::Service;
 
 /// The only engine supported: Aurora PostgreSQL.

@@ -39,7 +39,8 @@ use haplat_core::resources::iam::role::Role;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::security::{KmsKey, trust_policy};
+use crate::kms::KmsKey;
+use crate::security::trust_policy;
 
 /// Which resources the plan backs up.
 #[derive(Clone, Debug, PartialEq)]

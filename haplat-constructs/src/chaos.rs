@@ -8,7 +8,7 @@
 //! network disruption the network ACL actions FIS documents, scoped to the VPC's subnets and to
 //! network ACLs FIS creates (tagged `managedByFIS`), and `GetManagedPrefixListEntries` on the
 //! region's prefix lists. EC2 `Describe*` are the only actions on `*` (through
-//! [`unscoped_statement`](crate::security::unscoped_statement)): IAM has no resource for them.
+//! [`unscoped_statement`]): IAM has no resource for them.
 //! Whoever starts an experiment needs `logs:CreateLogDelivery` for its log configuration.
 //!
 //! ```
@@ -36,8 +36,9 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
+use crate::kms::{KeyUser, KmsKey};
 use crate::monitoring::{check_retention, log_group, log_streams_arn};
-use crate::security::{KeyUser, KmsKey, policy_document, trust_policy, unscoped_statement};
+use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
 #[derive(Clone, Debug, PartialEq)]

@@ -97,10 +97,11 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
 
 use crate::dns::{HostedZoneRef, domain_problem, origin_name, regional_origin_name};
+use crate::kms::{KeyUser, KmsKey};
 use crate::monitoring::{check_retention, log_group};
 use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint};
-use crate::security::{KeyUser, KmsKey, SecretRef};
+use crate::security::SecretRef;
 
 /// The managed cache policy `CachingDisabled`.
 pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -125,7 +126,7 @@ pub struct OriginSecretProps {
     /// region of the API and us-east-1 (CloudFront's).
     pub replica_regions: Vec<String>,
     /// Region → customer managed KMS key, for the primary and the replicas (see
-    /// [`RegionalKeys`](crate::global_table::RegionalKeys)). The primary gets a key of its own
+    /// [`RegionalKeys`](crate::kms::RegionalKeys)). The primary gets a key of its own
     /// when its region has none here; a replica without one uses `aws/secretsmanager`.
     pub keys: BTreeMap<String, Value<String>>,
     /// The header CloudFront sends (`X-Origin-Verify`).

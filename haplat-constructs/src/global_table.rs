@@ -9,7 +9,7 @@
 //! the AWS managed key `alias/aws/dynamodb` of each region: nothing to deploy first, but its
 //! policy cannot be changed and its use is not separately auditable. A customer managed key in
 //! each region ([`TableEncryption::CustomerManaged`]) needs the keys to exist before the table:
-//! [`RegionalKeys`] adds one rotating key to a stack set, and the table's stack reads each
+//! [`RegionalKeys`](crate::kms::RegionalKeys) adds one rotating key to a stack set, and the table's stack reads each
 //! region's key ARN from it through a cross-stack binding, so the keys' stack set deploys in an
 //! earlier wave.
 //!
@@ -21,7 +21,8 @@
 //!
 //! ```
 //! use haplat_core::App;
-//! use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption};
+//! use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption};
+//! use haplat_constructs::kms::RegionalKeys;
 //! use haplat_constructs::security::Grantable;
 //!
 //! let app = App::new("shop");
@@ -57,7 +58,7 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
 use crate::monitoring::TableMetrics;
-use crate::security::{Grantable, Grantee, KmsKey, Permission};
+use crate::security::{Grantable, Grantee, Permission};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -174,7 +175,7 @@ pub enum TableEncryption {
     #[default]
     AwsManagedKey,
     /// A customer managed key per region: region → key ARN (or id, or alias). Every replica
-    /// region needs one. See [`RegionalKeys`].
+    /// region needs one. See [`RegionalKeys`](crate::kms::RegionalKeys).
     CustomerManaged(BTreeMap<String, Value<String>>),
 }
 
@@ -507,35 +508,5 @@ impl Grantable for GlobalTable {
             ["dynamodb:BatchWriteItem", "dynamodb:DeleteItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
             self.resources(),
         ))
-    }
-}
-
-/// One customer managed KMS key (rotating, retained) in each region of a stack set, for data
-/// that lives in every region: global table replicas, secret replicas, backup vaults.
-#[derive(Clone, Debug)]
-pub struct RegionalKeys {
-    /// The key (one per stack instance).
-    pub key: KmsKey,
-    /// The regions of the stack set.
-    pub regions: Vec<String>,
-}
-
-impl RegionalKeys {
-    /// Adds the key under `scope.child(id)`, in every region of its stack.
-    pub fn new(scope: &Scope, id: &str) -> RegionalKeys {
-        let regions = scope.stack().regions();
-        let scope = scope.child(id);
-        let key = KmsKey::new(&scope, "Key", "Encrypts the platform's regional data (tables, secrets)", &[]);
-        RegionalKeys { key, regions }
-    }
-
-    /// The key ARN of one region, readable from any other stack.
-    pub fn arn(&self, region: &str) -> Value<String> {
-        self.key.arn().in_region(region)
-    }
-
-    /// Every region's key ARN (for [`TableEncryption::CustomerManaged`]).
-    pub fn arns(&self) -> BTreeMap<String, Value<String>> {
-        self.regions.iter().map(|r| (r.clone(), self.arn(r))).collect()
     }
 }

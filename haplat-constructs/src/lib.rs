@@ -9,6 +9,7 @@ pub mod cidr;
 pub mod dns;
 pub mod edge;
 pub mod global_table;
+pub mod kms;
 pub mod load_balancer;
 pub mod monitoring;
 pub mod naming;

@@ -8,7 +8,7 @@
 //! same stack. Services in stacks of their own (the service groups of
 //! [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)) get their alarms,
 //! dashboard and X-Ray rules in their stack from [`RegionalMonitoring::watch_services`]. It also holds a small helper the other constructs of this crate share: a log group
-//! encrypted with a [`KmsKey`] (the crate's one KMS key helper, in [`crate::security`]).
+//! encrypted with a [`KmsKey`] (the crate's one KMS key helper, in [`crate::kms`]).
 //!
 //! ```
 //! use haplat_core::App;
@@ -42,9 +42,9 @@ use haplat_core::resources::xray::sampling_rule::{SamplingRule, SamplingRuleProp
 use haplat_core::value::{Cond, List, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::kms::{KeyUser, KmsKey};
 use crate::naming::pascal;
 use crate::platform::ServiceMetrics;
-use crate::security::{KeyUser, KmsKey};
 use crate::slo::Sli;
 
 /// A log group encrypted with `key` (whose policy must allow [`KeyUser::CloudWatchLogs`]).

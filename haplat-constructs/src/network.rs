@@ -10,7 +10,7 @@
 //! ```
 //! use haplat_core::App;
 //! use haplat_constructs::network::{NatMode, Network, NetworkProps};
-//! use haplat_constructs::security::{KeyUser, KmsKey};
+//! use haplat_constructs::kms::{KeyUser, KmsKey};
 //!
 //! let app = App::new("demo");
 //! let stack = app.stack("Net", "eu-west-1");
@@ -35,7 +35,8 @@ use haplat_core::resources::{ec2, iam, logs};
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, expr_map};
 
-use crate::security::{KmsKey, policy_document, trust_policy};
+use crate::kms::KmsKey;
+use crate::security::{policy_document, trust_policy};
 
 /// How private subnets reach the internet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -20,9 +20,7 @@
 //! );
 //! ```
 
-use haplat_core::resources::kms;
 use haplat_core::value::{Expr, Pseudo, Value};
-use haplat_core::{Handle, Scope};
 
 /// IAM actions allowed on concrete resources: one `Allow` statement of a policy.
 ///
@@ -102,7 +100,7 @@ impl Permission {
 }
 
 /// Something access can be granted on: it knows its ARNs and which actions each access level
-/// needs. Implemented by [`SecretRef`], [`KmsKey`], and the data constructs (a global table
+/// needs. Implemented by [`SecretRef`], [`KmsKey`](crate::kms::KmsKey), and the data constructs (a global table
 /// grants on the table, its indexes and its stream in each region).
 pub trait Grantable {
     /// Read-only access.
@@ -287,127 +285,6 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
     "xray:PutTelemetryRecords",
     "xray:PutTraceSegments",
 ];
-
-/// An AWS service that encrypts with a [`KmsKey`] on behalf of the account.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum KeyUser {
-    /// CloudWatch Logs of the stack's region (`logs.<region>.amazonaws.com`), only for log
-    /// groups of this account and region (the `kms:EncryptionContext:aws:logs:arn` condition).
-    CloudWatchLogs,
-    /// CloudWatch alarms publishing to an SNS topic encrypted with the key
-    /// (`cloudwatch.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else),
-    /// only for alarms of this account (`aws:SourceAccount`).
-    CloudWatchAlarms,
-}
-
-/// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
-/// policy lets the account administer it (and delegate use through IAM policies: the account root statement is what
-/// makes IAM grants such as [`Grantable::read`] effective) and lets the named services use it.
-///
-/// The one KMS key helper of the crate: every construct that encrypts with a key of its own (log
-/// groups, the alarm topic, backup vaults, regional data keys, the origin secret) makes it here.
-///
-/// ```
-/// use haplat_core::App;
-/// use haplat_constructs::security::{Grantable, KeyUser, KmsKey};
-///
-/// let app = App::new("demo");
-/// let stack = app.stack("Keys", "us-east-1");
-/// let key = KmsKey::new(&stack, "LogsKey", "encrypts the logs", &[KeyUser::CloudWatchLogs]);
-/// assert_eq!(key.read().actions, vec!["kms:Decrypt", "kms:DescribeKey"]);
-/// let assembly = app.synth().unwrap();
-/// let t = assembly.template("demo-Keys").unwrap();
-/// let (_, k) = t["Resources"].as_object().unwrap().iter().next().unwrap();
-/// assert_eq!(k["Properties"]["EnableKeyRotation"], true);
-/// assert_eq!(k["DeletionPolicy"], "Retain");
-/// ```
-#[derive(Clone, Debug)]
-pub struct KmsKey {
-    /// The key.
-    pub key: Handle<kms::Key>,
-}
-
-impl KmsKey {
-    /// A key in `scope` used by `users`.
-    pub fn new(scope: &Scope, id: &str, description: &str, users: &[KeyUser]) -> KmsKey {
-        use haplat_core::expr_map;
-        let mut statements = vec![expr_map! {
-            "Sid" => "AccountAdministers",
-            "Effect" => "Allow",
-            "Principal" => expr_map! { "AWS" => Value::<String>::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:root") },
-            "Action" => "kms:*",
-            "Resource" => "*",
-        }];
-        // The cryptographic operations a service needs to encrypt with the key, named one by
-        // one: no wildcard that would also allow GenerateDataKeyPair and the like.
-        let use_actions = || {
-            haplat_core::expr_list![
-                "kms:Decrypt",
-                "kms:DescribeKey",
-                "kms:Encrypt",
-                "kms:GenerateDataKey",
-                "kms:GenerateDataKeyWithoutPlaintext",
-                "kms:ReEncryptFrom",
-                "kms:ReEncryptTo"
-            ]
-        };
-        for u in users {
-            statements.push(match u {
-                KeyUser::CloudWatchLogs => expr_map! {
-                    "Sid" => "CloudWatchLogsOfThisAccount",
-                    "Effect" => "Allow",
-                    "Principal" => expr_map! { "Service" => Value::<String>::sub("logs.${AWS::Region}.amazonaws.com") },
-                    "Action" => use_actions(),
-                    "Resource" => "*",
-                    "Condition" => expr_map! {
-                        "ArnLike" => expr_map! {
-                            "kms:EncryptionContext:aws:logs:arn" =>
-                                Value::<String>::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
-                        },
-                    },
-                },
-                KeyUser::CloudWatchAlarms => expr_map! {
-                    "Sid" => "CloudWatchAlarmsPublish",
-                    "Effect" => "Allow",
-                    "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
-                    "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource" => "*",
-                    "Condition" => expr_map! {
-                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
-                    },
-                },
-            });
-        }
-        let key = scope.add(
-            id,
-            kms::Key {
-                description: Some(description.into()),
-                enable_key_rotation: Some(true.into()),
-                key_policy: Some(policy_document(statements)),
-                pending_window_in_days: Some(30.into()),
-                ..Default::default()
-            },
-        );
-        KmsKey { key }
-    }
-
-    /// The key's ARN.
-    pub fn arn(&self) -> Value<String> {
-        self.key.attr_arn()
-    }
-}
-
-impl Grantable for KmsKey {
-    fn read(&self) -> Permission {
-        Permission::new(["kms:Decrypt", "kms:DescribeKey"], [self.arn()])
-    }
-    fn read_write(&self) -> Permission {
-        self.read().and(Permission::new(
-            ["kms:Encrypt", "kms:GenerateDataKey", "kms:ReEncryptFrom", "kms:ReEncryptTo"],
-            [self.arn()],
-        ))
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -34,13 +34,12 @@ use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, Stack};
 
+use crate::kms::KmsKey;
 use crate::load_balancer::{Alb, RouteProps};
 use crate::network::Network;
 use crate::platform::ServiceMetrics;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
-use crate::security::{
-    Grantable, Grantee, KmsKey, Permission, SecretRef, policy_document, trust_policy, unscoped_statement,
-};
+use crate::security::{Grantable, Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
 
 /// The Fargate task sizes: CPU units and the memory (MiB) each allows, as
 /// `(cpu, first, last, step)`.

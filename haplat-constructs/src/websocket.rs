@@ -38,8 +38,9 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
+use crate::kms::{KeyUser, KmsKey};
 use crate::monitoring::{check_retention, log_group, log_streams_arn};
-use crate::security::{KeyUser, KmsKey, trust_policy, unscoped_statement};
+use crate::security::{trust_policy, unscoped_statement};
 
 /// Where the function's code comes from.
 #[derive(Clone, Debug, PartialEq)]

@@ -17,9 +17,8 @@ use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
-use haplat_constructs::global_table::{
-    GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
-};
+use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
+use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::slo::{Slo, SloProps};

@@ -12,8 +12,9 @@ use haplat_constructs::edge::{
     EdgeDistribution, EdgeDistributionProps, MANAGED_RULE_GROUPS, OriginSecret, OriginSecretProps,
 };
 use haplat_constructs::global_table::{
-    Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, RegionalKeys, TableEncryption, TableIndex,
+    Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex,
 };
+use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
 use haplat_constructs::security::{Grantee, Permission, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
