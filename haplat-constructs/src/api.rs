@@ -41,8 +41,9 @@ use haplat_core::{App, Handle, Stack};
 use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
+use crate::metrics::ServiceMetrics;
 use crate::network::{NatMode, Network, NetworkProps};
-use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
+use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
 use crate::service::{Service, ServiceEnv, ServiceProps};
 
 /// The TLS certificate of the regional ALBs.

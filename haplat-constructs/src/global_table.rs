@@ -57,7 +57,7 @@ use haplat_core::resources::dynamodb::global_table::{
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::monitoring::TableMetrics;
+use crate::metrics::TableMetrics;
 use crate::security::{Grantable, Grantee, Permission};
 
 /// The type of a key attribute.

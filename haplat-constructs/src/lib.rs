@@ -1,6 +1,7 @@
 //! haplat-constructs: the highly available, multi-region platform as typed constructs, secure by
 //! default, built only from the generated L1 types of haplat-core.
 
+mod alarm;
 pub mod api;
 pub mod aurora;
 pub mod backup;
@@ -11,6 +12,7 @@ pub mod edge;
 pub mod global_table;
 pub mod kms;
 pub mod load_balancer;
+pub mod metrics;
 pub mod monitoring;
 pub mod naming;
 pub mod network;
@@ -21,4 +23,5 @@ pub mod service;
 pub mod slo;
 pub mod websocket;
 
-pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
+pub use metrics::ServiceMetrics;
+pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};

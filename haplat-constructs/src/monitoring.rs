@@ -10,9 +10,14 @@
 //! dashboard and X-Ray rules in their stack from [`RegionalMonitoring::watch_services`]. It also holds a small helper the other constructs of this crate share: a log group
 //! encrypted with a [`KmsKey`] (the crate's one KMS key helper, in [`crate::kms`]).
 //!
+//! What is measured ([`MetricRef`], [`ServiceMetrics`], [`TableMetrics`], [`Severity`]) is in
+//! [`crate::metrics`]; the alarm shape these alarms share is in the crate's private `alarm`
+//! module.
+//!
 //! ```
 //! use haplat_core::App;
-//! use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TableMetrics};
+//! use haplat_constructs::metrics::TableMetrics;
+//! use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps};
 //!
 //! let app = App::new("shop");
 //! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
@@ -30,22 +35,20 @@
 //! assert!(types.contains(&"AWS::SNS::Topic"));
 //! ```
 
-use haplat_core::resources::cloudwatch::alarm::{
-    Alarm, ComparisonOperator, Dimension, Metric, MetricDataQuery, MetricStat, Statistic, TreatMissingData,
-};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::sns::subscription::Subscription;
 use haplat_core::resources::sns::topic::Topic;
 use haplat_core::resources::xray::group::{Group, InsightsConfiguration};
 use haplat_core::resources::xray::sampling_rule::{SamplingRule, SamplingRuleProperty};
-use haplat_core::value::{Cond, List, Pseudo, Value};
+use haplat_core::value::{Cond, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::alarm::{AlarmSpec, Alarms};
 use crate::kms::{KeyUser, KmsKey};
+use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, summed};
 use crate::naming::pascal;
-use crate::platform::ServiceMetrics;
-use crate::slo::Sli;
 
 /// A log group encrypted with `key` (whose policy must allow [`KeyUser::CloudWatchLogs`]).
 pub(crate) fn log_group(
@@ -87,143 +90,6 @@ pub(crate) fn check_retention(scope: &Scope, days: i64) {
             LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
         ));
     }
-}
-
-/// A CloudWatch metric by namespace, name and dimensions (a value of the same stack each).
-#[derive(Clone, Debug, PartialEq)]
-pub struct MetricRef {
-    /// `AWS/ApplicationELB`.
-    pub namespace: String,
-    /// `HTTPCode_Target_5XX_Count`.
-    pub name: String,
-    /// Dimension name and value.
-    pub dimensions: Vec<(String, Value<String>)>,
-}
-
-impl MetricRef {
-    /// A metric with these dimensions.
-    pub fn new<N: Into<String>>(
-        namespace: &str,
-        name: &str,
-        dimensions: impl IntoIterator<Item = (N, Value<String>)>,
-    ) -> Self {
-        MetricRef {
-            namespace: namespace.to_owned(),
-            name: name.to_owned(),
-            dimensions: dimensions.into_iter().map(|(n, v)| (n.into(), v)).collect(),
-        }
-    }
-
-    pub(crate) fn dims(&self) -> List<Dimension> {
-        List::items(self.dimensions.iter().map(|(n, v)| Dimension { name: n.into(), value: v.clone() }).collect())
-    }
-
-    /// A metric query (`ReturnData: false`) of this metric with a statistic and period.
-    pub(crate) fn query(&self, id: &str, stat: &str, period: i64) -> MetricDataQuery {
-        MetricDataQuery {
-            id: id.into(),
-            metric_stat: Some(MetricStat {
-                metric: Metric {
-                    namespace: Some(self.namespace.clone().into()),
-                    metric_name: Some(self.name.clone().into()),
-                    dimensions: Some(self.dims()),
-                },
-                period: period.into(),
-                stat: stat.into(),
-                unit: None,
-            }),
-            return_data: Some(false.into()),
-            ..Default::default()
-        }
-    }
-}
-
-/// Metrics summed in metric math: the query ids of the terms, as an alarm's expression uses
-/// them (see [`summed`]).
-pub(crate) struct Sum {
-    /// The sum where a missing datapoint may stay missing: the query id of a single metric.
-    pub plain: String,
-    /// The sum with missing datapoints as 0.
-    pub filled: String,
-}
-
-/// The queries (`ReturnData: false`) of `metrics` with a statistic and period, and their sum:
-/// one metric is the query `id` (as it always was, so single-metric alarms keep their queries);
-/// several are `id0`, `id1` … summed as `(FILL(id0, 0) + FILL(id1, 0))`, so a metric without
-/// data (the idle target group of a blue/green service) counts as 0 instead of blanking the sum.
-pub(crate) fn summed(id: &str, metrics: &[MetricRef], stat: &str, period: i64) -> (Vec<MetricDataQuery>, Sum) {
-    if let [single] = metrics {
-        let sum = Sum { plain: id.to_owned(), filled: format!("FILL({id}, 0)") };
-        return (vec![single.query(id, stat, period)], sum);
-    }
-    let ids: Vec<String> = (0..metrics.len()).map(|i| format!("{id}{i}")).collect();
-    let queries = metrics.iter().zip(&ids).map(|(m, q)| m.query(q, stat, period)).collect();
-    let terms: Vec<String> = ids.iter().map(|q| format!("FILL({q}, 0)")).collect();
-    let sum = format!("({})", terms.join(" + "));
-    (queries, Sum { plain: sum.clone(), filled: sum })
-}
-
-impl ServiceMetrics {
-    /// The `AWS/ApplicationELB` metric `name` of each target group that serves the service's
-    /// live traffic: the production one and, for blue/green deployments, the alternate one
-    /// (which holds the live tasks after every other deployment).
-    pub fn target_group_metrics(&self, name: &str) -> Vec<MetricRef> {
-        let lb = ("LoadBalancer", self.load_balancer_full_name.clone());
-        std::iter::once(&self.target_group_full_name)
-            .chain(self.alternate_target_group_full_name.as_ref())
-            .map(|tg| MetricRef::new("AWS/ApplicationELB", name, [("TargetGroup", tg.clone()), lb.clone()]))
-            .collect()
-    }
-
-    /// The service's availability indicator: target 5xx responses over requests, summed over
-    /// both target groups of a blue/green service (see [`ServiceMetrics::target_group_metrics`]),
-    /// for an [`Slo`](crate::slo::Slo).
-    pub fn availability_sli(&self) -> Sli {
-        Sli::ErrorRatio {
-            bad: self.target_group_metrics("HTTPCode_Target_5XX_Count"),
-            total: self.target_group_metrics("RequestCount"),
-        }
-    }
-}
-
-/// A metric-math expression query that returns the alarm's data.
-pub(crate) fn expression(id: &str, expression: &str, label: &str) -> MetricDataQuery {
-    MetricDataQuery {
-        id: id.into(),
-        expression: Some(expression.into()),
-        label: Some(label.into()),
-        return_data: Some(true.into()),
-        ..Default::default()
-    }
-}
-
-/// How urgent an alarm is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    /// Wake somebody up.
-    Critical,
-    /// Look at it during working hours.
-    Warning,
-}
-
-impl Severity {
-    /// `critical` or `warning`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::Warning => "warning",
-        }
-    }
-}
-
-/// The CloudWatch name of a DynamoDB table to watch (global tables: its replica in each region
-/// has the same name).
-#[derive(Clone, Debug, PartialEq)]
-pub struct TableMetrics {
-    /// An id for the alarms' construct paths (`Orders`).
-    pub name: String,
-    /// `AWS/DynamoDB` `TableName`.
-    pub table_name: Value<String>,
 }
 
 /// The thresholds of the platform's alarms.
@@ -387,59 +253,6 @@ impl ServiceMonitoring {
     /// The ARNs of the critical alarms.
     pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
         self.critical_alarms.iter().map(|a| a.attr_arn()).collect()
-    }
-}
-
-struct AlarmSpec<'a> {
-    id: String,
-    description: String,
-    severity: Severity,
-    metrics: Vec<MetricDataQuery>,
-    single: Option<(&'a MetricRef, Statistic)>,
-    threshold: f64,
-    periods: i64,
-    datapoints: i64,
-}
-
-/// Adds alarms that notify one topic, and remembers them by severity.
-struct Alarms {
-    topic: Value<String>,
-    critical: Vec<Handle<Alarm>>,
-    warning: Vec<Handle<Alarm>>,
-}
-
-impl Alarms {
-    fn add(&mut self, scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>) -> Handle<Alarm> {
-        let mut a = Alarm {
-            alarm_description: Some(format!("[{}] {}", spec.severity.as_str(), spec.description).into()),
-            comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-            threshold: Some(spec.threshold.into()),
-            evaluation_periods: Some(spec.periods.into()),
-            datapoints_to_alarm: Some(spec.datapoints.into()),
-            treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-            alarm_actions: Some(List::items(vec![self.topic.clone()])),
-            ok_actions: Some(List::items(vec![self.topic.clone()])),
-            ..Default::default()
-        };
-        match spec.single {
-            Some((m, stat)) => {
-                a.namespace = Some(m.namespace.clone().into());
-                a.metric_name = Some(m.name.clone().into());
-                a.dimensions = Some(m.dims());
-                a.statistic = Some(stat.into());
-                a.period = Some(60.into());
-            }
-            None => a.metrics = Some(List::items(spec.metrics)),
-        }
-        let h = scope.add(&spec.id, a);
-        if let Some(c) = condition {
-            scope.options(h).condition(c);
-        }
-        match spec.severity {
-            Severity::Critical => self.critical.push(h),
-            Severity::Warning => self.warning.push(h),
-        }
-        h
     }
 }
 

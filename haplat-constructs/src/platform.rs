@@ -117,25 +117,6 @@ impl RegionalEndpoint {
     }
 }
 
-/// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each
-/// value is the stack set's own region's, read inside the same stack).
-#[derive(Clone, Debug)]
-pub struct ServiceMetrics {
-    /// The service's construct id.
-    pub name: String,
-    /// `AWS/ECS` `ClusterName`.
-    pub cluster_name: Value<String>,
-    /// `AWS/ECS` `ServiceName`.
-    pub service_name: Value<String>,
-    /// `AWS/ApplicationELB` `LoadBalancer` (the `LoadBalancerFullName` attribute).
-    pub load_balancer_full_name: Value<String>,
-    /// `AWS/ApplicationELB` `TargetGroup` (the `TargetGroupFullName` attribute).
-    pub target_group_full_name: Value<String>,
-    /// The alternate target group of a blue/green service, which holds the live tasks after
-    /// every other deployment (`None` for rolling deployments).
-    pub alternate_target_group_full_name: Option<Value<String>>,
-}
-
 /// The secret header CloudFront adds to every origin request and the regional load balancers
 /// require: the second lock (after the CloudFront origin-facing prefix list) that keeps a
 /// fronted API closed to everyone but the distribution.

@@ -36,8 +36,8 @@ use haplat_core::{Handle, Scope, Stack};
 
 use crate::kms::KmsKey;
 use crate::load_balancer::{Alb, RouteProps};
+use crate::metrics::ServiceMetrics;
 use crate::network::Network;
-use crate::platform::ServiceMetrics;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
 use crate::security::{Grantable, Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
 

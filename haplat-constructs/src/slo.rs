@@ -10,8 +10,8 @@
 //!
 //! ```
 //! use haplat_core::App;
-//! use haplat_constructs::monitoring::MetricRef;
-//! use haplat_constructs::slo::{Slo, SloProps, Sli};
+//! use haplat_constructs::metrics::{MetricRef, Sli};
+//! use haplat_constructs::slo::{Slo, SloProps};
 //!
 //! let app = App::new("shop");
 //! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
@@ -27,38 +27,16 @@
 //! app.synth().unwrap();
 //! ```
 //!
-//! [`ServiceMetrics::availability_sli`]: crate::platform::ServiceMetrics::availability_sli
+//! [`ServiceMetrics::availability_sli`]: crate::metrics::ServiceMetrics::availability_sli
+//! [`Sli::ErrorRatio`]: crate::metrics::Sli::ErrorRatio
+//! [`Sli::Latency`]: crate::metrics::Sli::Latency
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
 use haplat_core::resources::cloudwatch::composite_alarm::CompositeAlarm;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::monitoring::{MetricRef, Severity, expression, summed};
-
-/// What counts as a bad event.
-#[derive(Clone, Debug, PartialEq)]
-pub enum Sli {
-    /// `bad / total` events (5xx responses over requests; failed over all invocations), each
-    /// the sum of its metrics: several when the events are counted in more than one place, like
-    /// the two target groups of a blue/green service, between which live traffic moves with
-    /// every deployment. At least one of each, at most 10 metrics in all (CloudWatch's limit
-    /// for an alarm).
-    ErrorRatio {
-        /// The bad events (summed over the metrics).
-        bad: Vec<MetricRef>,
-        /// All events (summed over the metrics).
-        total: Vec<MetricRef>,
-    },
-    /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
-    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`.
-    Latency {
-        /// The latency metric.
-        metric: MetricRef,
-        /// The slowest acceptable response.
-        threshold: f64,
-    },
-}
+use crate::metrics::{Severity, Sli, expression, summed};
 
 /// One window pair of the multi-window alerts.
 #[derive(Clone, Debug, PartialEq)]

@@ -15,10 +15,11 @@ use haplat_constructs::global_table::{
     Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex,
 };
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::{MetricRef, RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
+use haplat_constructs::metrics::{MetricRef, Sli};
+use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
 use haplat_constructs::security::{Grantee, Permission, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
-use haplat_constructs::slo::{BurnWindow, Sli, Slo, SloProps};
+use haplat_constructs::slo::{BurnWindow, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
 use haplat_core::{App, Assembly, Value};

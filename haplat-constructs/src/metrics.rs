@@ -1,0 +1,199 @@
+//! What the platform measures, with no resource of its own: CloudWatch metric references
+//! ([`MetricRef`]) and the metric math the alarms share (`summed`, `expression`), the
+//! severities of alarms, the metric dimensions of a service ([`ServiceMetrics`]) and of a table
+//! ([`TableMetrics`]), and service level indicators ([`Sli`]). A leaf: it imports nothing of the
+//! crate; the alarm, monitoring and SLO modules read it.
+//!
+//! ```
+//! use haplat_constructs::metrics::{MetricRef, Sli};
+//!
+//! let lb = ("LoadBalancer", haplat_core::Value::from("app/api/123"));
+//! let sli = Sli::ErrorRatio {
+//!     bad: vec![MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()])],
+//!     total: vec![MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb])],
+//! };
+//! assert!(matches!(sli, Sli::ErrorRatio { .. }));
+//! ```
+
+use haplat_core::resources::cloudwatch::alarm::{Dimension, Metric, MetricDataQuery, MetricStat};
+use haplat_core::value::{List, Value};
+
+/// A CloudWatch metric by namespace, name and dimensions (a value of the same stack each).
+#[derive(Clone, Debug, PartialEq)]
+pub struct MetricRef {
+    /// `AWS/ApplicationELB`.
+    pub namespace: String,
+    /// `HTTPCode_Target_5XX_Count`.
+    pub name: String,
+    /// Dimension name and value.
+    pub dimensions: Vec<(String, Value<String>)>,
+}
+
+impl MetricRef {
+    /// A metric with these dimensions.
+    pub fn new<N: Into<String>>(
+        namespace: &str,
+        name: &str,
+        dimensions: impl IntoIterator<Item = (N, Value<String>)>,
+    ) -> Self {
+        MetricRef {
+            namespace: namespace.to_owned(),
+            name: name.to_owned(),
+            dimensions: dimensions.into_iter().map(|(n, v)| (n.into(), v)).collect(),
+        }
+    }
+
+    pub(crate) fn dims(&self) -> List<Dimension> {
+        List::items(self.dimensions.iter().map(|(n, v)| Dimension { name: n.into(), value: v.clone() }).collect())
+    }
+
+    /// A metric query (`ReturnData: false`) of this metric with a statistic and period.
+    pub(crate) fn query(&self, id: &str, stat: &str, period: i64) -> MetricDataQuery {
+        MetricDataQuery {
+            id: id.into(),
+            metric_stat: Some(MetricStat {
+                metric: Metric {
+                    namespace: Some(self.namespace.clone().into()),
+                    metric_name: Some(self.name.clone().into()),
+                    dimensions: Some(self.dims()),
+                },
+                period: period.into(),
+                stat: stat.into(),
+                unit: None,
+            }),
+            return_data: Some(false.into()),
+            ..Default::default()
+        }
+    }
+}
+
+/// Metrics summed in metric math: the query ids of the terms, as an alarm's expression uses
+/// them (see [`summed`]).
+pub(crate) struct Sum {
+    /// The sum where a missing datapoint may stay missing: the query id of a single metric.
+    pub plain: String,
+    /// The sum with missing datapoints as 0.
+    pub filled: String,
+}
+
+/// The queries (`ReturnData: false`) of `metrics` with a statistic and period, and their sum:
+/// one metric is the query `id` (as it always was, so single-metric alarms keep their queries);
+/// several are `id0`, `id1` … summed as `(FILL(id0, 0) + FILL(id1, 0))`, so a metric without
+/// data (the idle target group of a blue/green service) counts as 0 instead of blanking the sum.
+pub(crate) fn summed(id: &str, metrics: &[MetricRef], stat: &str, period: i64) -> (Vec<MetricDataQuery>, Sum) {
+    if let [single] = metrics {
+        let sum = Sum { plain: id.to_owned(), filled: format!("FILL({id}, 0)") };
+        return (vec![single.query(id, stat, period)], sum);
+    }
+    let ids: Vec<String> = (0..metrics.len()).map(|i| format!("{id}{i}")).collect();
+    let queries = metrics.iter().zip(&ids).map(|(m, q)| m.query(q, stat, period)).collect();
+    let terms: Vec<String> = ids.iter().map(|q| format!("FILL({q}, 0)")).collect();
+    let sum = format!("({})", terms.join(" + "));
+    (queries, Sum { plain: sum.clone(), filled: sum })
+}
+
+/// A metric-math expression query that returns the alarm's data.
+pub(crate) fn expression(id: &str, expression: &str, label: &str) -> MetricDataQuery {
+    MetricDataQuery {
+        id: id.into(),
+        expression: Some(expression.into()),
+        label: Some(label.into()),
+        return_data: Some(true.into()),
+        ..Default::default()
+    }
+}
+
+/// How urgent an alarm is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    /// Wake somebody up.
+    Critical,
+    /// Look at it during working hours.
+    Warning,
+}
+
+impl Severity {
+    /// `critical` or `warning`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::Warning => "warning",
+        }
+    }
+}
+
+/// The CloudWatch name of a DynamoDB table to watch (global tables: its replica in each region
+/// has the same name).
+#[derive(Clone, Debug, PartialEq)]
+pub struct TableMetrics {
+    /// An id for the alarms' construct paths (`Orders`).
+    pub name: String,
+    /// `AWS/DynamoDB` `TableName`.
+    pub table_name: Value<String>,
+}
+
+/// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each
+/// value is the stack set's own region's, read inside the same stack).
+#[derive(Clone, Debug)]
+pub struct ServiceMetrics {
+    /// The service's construct id.
+    pub name: String,
+    /// `AWS/ECS` `ClusterName`.
+    pub cluster_name: Value<String>,
+    /// `AWS/ECS` `ServiceName`.
+    pub service_name: Value<String>,
+    /// `AWS/ApplicationELB` `LoadBalancer` (the `LoadBalancerFullName` attribute).
+    pub load_balancer_full_name: Value<String>,
+    /// `AWS/ApplicationELB` `TargetGroup` (the `TargetGroupFullName` attribute).
+    pub target_group_full_name: Value<String>,
+    /// The alternate target group of a blue/green service, which holds the live tasks after
+    /// every other deployment (`None` for rolling deployments).
+    pub alternate_target_group_full_name: Option<Value<String>>,
+}
+
+impl ServiceMetrics {
+    /// The `AWS/ApplicationELB` metric `name` of each target group that serves the service's
+    /// live traffic: the production one and, for blue/green deployments, the alternate one
+    /// (which holds the live tasks after every other deployment).
+    pub fn target_group_metrics(&self, name: &str) -> Vec<MetricRef> {
+        let lb = ("LoadBalancer", self.load_balancer_full_name.clone());
+        std::iter::once(&self.target_group_full_name)
+            .chain(self.alternate_target_group_full_name.as_ref())
+            .map(|tg| MetricRef::new("AWS/ApplicationELB", name, [("TargetGroup", tg.clone()), lb.clone()]))
+            .collect()
+    }
+
+    /// The service's availability indicator: target 5xx responses over requests, summed over
+    /// both target groups of a blue/green service (see [`ServiceMetrics::target_group_metrics`]),
+    /// for an [`Slo`](crate::slo::Slo).
+    pub fn availability_sli(&self) -> Sli {
+        Sli::ErrorRatio {
+            bad: self.target_group_metrics("HTTPCode_Target_5XX_Count"),
+            total: self.target_group_metrics("RequestCount"),
+        }
+    }
+}
+
+/// What counts as a bad event.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Sli {
+    /// `bad / total` events (5xx responses over requests; failed over all invocations), each
+    /// the sum of its metrics: several when the events are counted in more than one place, like
+    /// the two target groups of a blue/green service, between which live traffic moves with
+    /// every deployment. At least one of each, at most 10 metrics in all (CloudWatch's limit
+    /// for an alarm).
+    ErrorRatio {
+        /// The bad events (summed over the metrics).
+        bad: Vec<MetricRef>,
+        /// All events (summed over the metrics).
+        total: Vec<MetricRef>,
+    },
+    /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
+    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`.
+    Latency {
+        /// The latency metric.
+        metric: MetricRef,
+        /// The slowest acceptable response.
+        threshold: f64,
+    },
+}
