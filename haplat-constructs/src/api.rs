@@ -34,13 +34,14 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, logs, servicediscovery as sd};
+use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, servicediscovery as sd};
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{App, Handle, Stack};
 
 use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
+use crate::logs::LogGroupProps;
 use crate::metrics::ServiceMetrics;
 use crate::network::{NatMode, Network, NetworkProps};
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
@@ -304,15 +305,16 @@ impl MultiRegionApi {
         // the logs key, a retention and Retain; so the cluster has a name known in advance, the
         // stack's own (unique per account and region), and is created after its log group.
         let cluster_name: Value<String> = Value::sub("${AWS::StackName}");
-        let insights_logs = stack.add(
+        let insights_logs = crate::logs::LogGroup::new(
+            &stack,
             "ContainerInsightsLogGroup",
-            logs::LogGroup {
-                log_group_name: Some(Value::sub("/aws/ecs/containerinsights/${AWS::StackName}/performance")),
-                kms_key_id: Some(key.arn()),
-                retention_in_days: Some(props.container_insights_retention_days.into()),
-                ..Default::default()
+            LogGroupProps {
+                name: Some(Value::sub("/aws/ecs/containerinsights/${AWS::StackName}/performance")),
+                retention_days: props.container_insights_retention_days,
+                key: &key,
             },
-        );
+        )
+        .handle;
         let cluster = stack.add(
             "Cluster",
             ecs::Cluster {

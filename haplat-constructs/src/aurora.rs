@@ -84,7 +84,8 @@ use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Scope};
 
 use crate::kms::{KeyUser, KmsKey};
-use crate::monitoring::{check_retention, log_group};
+use crate::logs::{LogGroupProps, check_retention};
+use crate::naming::pascal;
 use crate::network::no_egress;
 use crate::platform::{RegionRole, RegionSpec};
 use crate::security::{Grantee, Permission};
@@ -533,8 +534,10 @@ impl AuroraGlobal {
             .iter()
             .map(|log| {
                 let name = format!("/aws/rds/cluster/{cluster_identifier}/{log}");
-                let id = format!("{}Logs", crate::naming::pascal(log));
-                log_group(&scope, &id, Some(name.into()), props.log_retention_days, &key)
+                let id = format!("{}Logs", pascal(log));
+                let props =
+                    LogGroupProps { name: Some(name.into()), retention_days: props.log_retention_days, key: &key };
+                crate::logs::LogGroup::new(&scope, &id, props).handle
             })
             .collect();
         let subnet_group = scope.add(

@@ -37,7 +37,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
-use crate::monitoring::{check_retention, log_group, log_streams_arn};
+use crate::logs::{LogGroupProps, check_retention};
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
@@ -115,8 +115,13 @@ impl ChaosExperiments {
         }
         check_retention(&scope, props.log_retention_days);
         let key = KmsKey::new(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::CloudWatchLogs]);
-        let logs = log_group(&scope, "Logs", None, props.log_retention_days, &key);
-        let log_arn = log_streams_arn(logs);
+        let log_group = crate::logs::LogGroup::new(
+            &scope,
+            "Logs",
+            LogGroupProps { name: None, retention_days: props.log_retention_days, key: &key },
+        );
+        let logs = log_group.handle;
+        let log_arn = log_group.streams_arn();
         // The subnets the network experiment targets, and its role may re-associate.
         let subnet_arns: Vec<Value<String>> = props
             .private_subnet_ids

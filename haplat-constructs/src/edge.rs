@@ -98,7 +98,7 @@ use haplat_core::{Handle, Scope, Stack, expr_list, expr_map};
 
 use crate::dns::{HostedZoneRef, domain_problem, origin_name, regional_origin_name};
 use crate::kms::{KeyUser, KmsKey};
-use crate::monitoring::{check_retention, log_group};
+use crate::logs::{LogGroupProps, check_retention};
 use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint};
 use crate::security::SecretRef;
@@ -447,13 +447,16 @@ impl EdgeDistribution {
         );
         let log_key =
             KmsKey::new(&scope, "LogKey", "Encrypts the WAF logs of the distribution", &[KeyUser::CloudWatchLogs]);
-        let waf_logs = log_group(
+        let waf_logs = crate::logs::LogGroup::new(
             &scope,
             "WafLogs",
-            Some(Value::sub(format!("aws-waf-logs-${{AWS::StackName}}-{}", id.to_ascii_lowercase()))),
-            props.waf_log_retention_days,
-            &log_key,
-        );
+            LogGroupProps {
+                name: Some(Value::sub(format!("aws-waf-logs-${{AWS::StackName}}-{}", id.to_ascii_lowercase()))),
+                retention_days: props.waf_log_retention_days,
+                key: &log_key,
+            },
+        )
+        .handle;
         scope.add(
             "WafLogging",
             LoggingConfiguration {

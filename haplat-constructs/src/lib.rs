@@ -12,6 +12,7 @@ pub mod edge;
 pub mod global_table;
 pub mod kms;
 pub mod load_balancer;
+pub mod logs;
 pub mod metrics;
 pub mod monitoring;
 pub mod naming;

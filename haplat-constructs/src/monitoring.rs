@@ -7,12 +7,11 @@
 //! template), next to the services it watches; each [`ServiceMetrics`] value is read inside the
 //! same stack. Services in stacks of their own (the service groups of
 //! [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)) get their alarms,
-//! dashboard and X-Ray rules in their stack from [`RegionalMonitoring::watch_services`]. It also holds a small helper the other constructs of this crate share: a log group
-//! encrypted with a [`KmsKey`] (the crate's one KMS key helper, in [`crate::kms`]).
+//! dashboard and X-Ray rules in their stack from [`RegionalMonitoring::watch_services`].
 //!
 //! What is measured ([`MetricRef`], [`ServiceMetrics`], [`TableMetrics`], [`Severity`]) is in
 //! [`crate::metrics`]; the alarm shape these alarms share is in the crate's private `alarm`
-//! module.
+//! module; the topic's key is a [`KmsKey`] ([`crate::kms`]).
 //!
 //! ```
 //! use haplat_core::App;
@@ -37,7 +36,6 @@
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
-use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::sns::subscription::Subscription;
 use haplat_core::resources::sns::topic::Topic;
 use haplat_core::resources::xray::group::{Group, InsightsConfiguration};
@@ -49,48 +47,6 @@ use crate::alarm::{AlarmSpec, Alarms};
 use crate::kms::{KeyUser, KmsKey};
 use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, summed};
 use crate::naming::pascal;
-
-/// A log group encrypted with `key` (whose policy must allow [`KeyUser::CloudWatchLogs`]).
-pub(crate) fn log_group(
-    scope: &Scope,
-    id: &str,
-    name: Option<Value<String>>,
-    retention_days: i64,
-    key: &KmsKey,
-) -> Handle<LogGroup> {
-    scope.add(
-        id,
-        LogGroup {
-            log_group_name: name,
-            retention_in_days: Some(retention_days.into()),
-            kms_key_id: Some(key.arn()),
-            ..Default::default()
-        },
-    )
-}
-
-/// The ARN of the streams of a log group of the same stack (`…:log-group:<name>:*`): what
-/// `logs:CreateLogStream` and `logs:PutLogEvents` are granted on, and FIS logs to.
-pub(crate) fn log_streams_arn(group: Handle<LogGroup>) -> Value<String> {
-    Value::sub_with(
-        "arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:*",
-        [("Group", group.ref_())],
-    )
-}
-
-/// The retention periods CloudWatch Logs accepts, in days.
-pub(crate) const LOG_RETENTION_DAYS: &[i64] =
-    &[1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
-
-/// Checks a log retention against [`LOG_RETENTION_DAYS`], reporting misuse at `scope`.
-pub(crate) fn check_retention(scope: &Scope, days: i64) {
-    if !LOG_RETENTION_DAYS.contains(&days) {
-        scope.error(format!(
-            "log retention of {days} days is not one CloudWatch Logs accepts; use one of {}",
-            LOG_RETENTION_DAYS.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-        ));
-    }
-}
 
 /// The thresholds of the platform's alarms.
 #[derive(Clone, Debug, PartialEq)]

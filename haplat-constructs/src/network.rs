@@ -36,6 +36,7 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, expr_map};
 
 use crate::kms::KmsKey;
+use crate::logs::LogGroupProps;
 use crate::security::{policy_document, trust_policy};
 
 /// How private subnets reach the internet.
@@ -313,14 +314,12 @@ impl Network {
 
         // Flow logs: every accepted and rejected flow, to an encrypted, retained log group, written
         // by a role that may only write to that group.
-        let flow_log_group = scope.add(
+        let flow_log_group = crate::logs::LogGroup::new(
+            &scope,
             "FlowLogGroup",
-            logs::LogGroup {
-                kms_key_id: Some(props.key.arn()),
-                retention_in_days: Some(props.flow_log_retention_days.into()),
-                ..Default::default()
-            },
-        );
+            LogGroupProps { name: None, retention_days: props.flow_log_retention_days, key: &props.key },
+        )
+        .handle;
         let flow_role = scope.add(
             "FlowLogRole",
             iam::Role {

@@ -100,8 +100,8 @@ impl Permission {
 }
 
 /// Something access can be granted on: it knows its ARNs and which actions each access level
-/// needs. Implemented by [`SecretRef`], [`KmsKey`](crate::kms::KmsKey), and the data constructs (a global table
-/// grants on the table, its indexes and its stream in each region).
+/// needs. Implemented by [`SecretRef`], [`KmsKey`](crate::kms::KmsKey), and the data constructs
+/// (a global table grants on the table, its indexes and its stream in each region).
 pub trait Grantable {
     /// Read-only access.
     fn read(&self) -> Permission;

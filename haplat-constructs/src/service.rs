@@ -36,6 +36,7 @@ use haplat_core::{Handle, Scope, Stack};
 
 use crate::kms::KmsKey;
 use crate::load_balancer::{Alb, RouteProps};
+use crate::logs::LogGroupProps;
 use crate::metrics::ServiceMetrics;
 use crate::network::Network;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
@@ -356,14 +357,12 @@ impl Service {
         let container = "app".to_owned();
         let vpc_id = env.network.vpc.ref_();
 
-        let log_group = scope.add(
+        let log_group = crate::logs::LogGroup::new(
+            &scope,
             "LogGroup",
-            logs::LogGroup {
-                kms_key_id: Some(env.key.arn()),
-                retention_in_days: Some(props.log_retention_days.into()),
-                ..Default::default()
-            },
-        );
+            LogGroupProps { name: None, retention_days: props.log_retention_days, key: env.key },
+        )
+        .handle;
 
         // Execution role: pull exactly this image's repository, write to exactly this log group,
         // read exactly these secrets.

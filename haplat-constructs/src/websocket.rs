@@ -39,7 +39,7 @@ use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
-use crate::monitoring::{check_retention, log_group, log_streams_arn};
+use crate::logs::{LogGroupProps, check_retention};
 use crate::security::{trust_policy, unscoped_statement};
 
 /// Where the function's code comes from.
@@ -157,8 +157,13 @@ impl WebSocketApi {
         }
         check_retention(&scope, props.log_retention_days);
         let key = KmsKey::new(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::CloudWatchLogs]);
-        let access_logs = log_group(&scope, "AccessLogs", None, props.log_retention_days, &key);
-        let function_logs = log_group(&scope, "FunctionLogs", None, props.log_retention_days, &key);
+        let log_group = |id: &str| {
+            let props = LogGroupProps { name: None, retention_days: props.log_retention_days, key: &key };
+            crate::logs::LogGroup::new(&scope, id, props)
+        };
+        let access_logs = log_group("AccessLogs").handle;
+        let function_log_group = log_group("FunctionLogs");
+        let function_logs = function_log_group.handle;
 
         let api = scope.add(
             "Api",
@@ -182,7 +187,7 @@ impl WebSocketApi {
                             expr_map! {
                                 "Effect" => "Allow",
                                 "Action" => expr_list!["logs:CreateLogStream", "logs:PutLogEvents"],
-                                "Resource" => expr_list![log_streams_arn(function_logs)],
+                                "Resource" => expr_list![function_log_group.streams_arn()],
                             },
                             expr_map! {
                                 "Effect" => "Allow",
