@@ -3,5 +3,6 @@
 
 mod aurora;
 mod global;
+mod layers;
 mod regional;
 mod split;
