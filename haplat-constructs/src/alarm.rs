@@ -2,9 +2,12 @@
 //! (`GreaterThanThreshold`, missing data not breaching, the topic as alarm and OK action, the
 //! severity in the description), and a set that remembers them by severity.
 //!
-//! Used by the monitoring module. The alarms of the DNS, edge, Aurora, service and SLO modules
-//! are still written by hand (their shapes differ: other operators, no OK action, no severity
-//! prefix); moving them here is the next step of the middle layer, see `docs/architecture.md`.
+//! [`metric_alarm`] is the single-metric part every alarm on one metric shares (monitoring's,
+//! the services' deployment alarms, the regions' health alarms of `api`, the Route 53 health
+//! alarms of `dns`). Still written by hand: the SLO burn-rate alarms of `slo` (metric math, no
+//! severity set) and the step-scaling alarm of `scaling` (a leaf, with a free-form statistic).
+//! An `Alarm` construct with props and defaults is the next step of the middle layer (see
+//! `docs/architecture.md`).
 
 use haplat_core::resources::cloudwatch::alarm::{
     Alarm, ComparisonOperator, MetricDataQuery, Statistic, TreatMissingData,
@@ -13,6 +16,20 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
 use crate::metrics::{MetricRef, Severity};
+
+/// An alarm on one metric: the namespace, name and dimensions of `metric`, its `statistic` over
+/// periods of `period` seconds, nothing else; the caller adds threshold, operator, evaluation
+/// periods and actions with `Alarm { …, ..metric_alarm(…) }`.
+pub(crate) fn metric_alarm(metric: &MetricRef, statistic: Statistic, period: i64) -> Alarm {
+    Alarm {
+        namespace: Some(metric.namespace.clone().into()),
+        metric_name: Some(metric.name.clone().into()),
+        dimensions: Some(metric.dims()),
+        statistic: Some(statistic.into()),
+        period: Some(period.into()),
+        ..Default::default()
+    }
+}
 
 /// One alarm: over `threshold` for `datapoints` of `periods` minutes of either one metric
 /// (`single`, with a statistic, period 60) or metric math (`metrics`).
@@ -36,7 +53,11 @@ pub(crate) struct Alarms {
 
 impl Alarms {
     pub(crate) fn add(&mut self, scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>) -> Handle<Alarm> {
-        let mut a = Alarm {
+        let metric = match spec.single {
+            Some((m, stat)) => metric_alarm(m, stat, 60),
+            None => Alarm { metrics: Some(List::items(spec.metrics)), ..Default::default() },
+        };
+        let a = Alarm {
             alarm_description: Some(format!("[{}] {}", spec.severity.as_str(), spec.description).into()),
             comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
             threshold: Some(spec.threshold.into()),
@@ -45,18 +66,8 @@ impl Alarms {
             treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
             alarm_actions: Some(List::items(vec![self.topic.clone()])),
             ok_actions: Some(List::items(vec![self.topic.clone()])),
-            ..Default::default()
+            ..metric
         };
-        match spec.single {
-            Some((m, stat)) => {
-                a.namespace = Some(m.namespace.clone().into());
-                a.metric_name = Some(m.name.clone().into());
-                a.dimensions = Some(m.dims());
-                a.statistic = Some(stat.into());
-                a.period = Some(60.into());
-            }
-            None => a.metrics = Some(List::items(spec.metrics)),
-        }
         let h = scope.add(&spec.id, a);
         if let Some(c) = condition {
             scope.options(h).condition(c);

@@ -38,11 +38,12 @@ use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, service
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{App, Handle, Stack};
 
+use crate::alarm::metric_alarm;
 use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
 use crate::logs::LogGroupProps;
-use crate::metrics::ServiceMetrics;
+use crate::metrics::{MetricRef, ServiceMetrics};
 use crate::network::{NatMode, Network, NetworkProps};
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
 use crate::service::{Service, ServiceEnv, ServiceProps};
@@ -540,19 +541,22 @@ impl MultiRegionApi {
                                 )
                                 .into(),
                             ),
-                            namespace: Some("AWS/ApplicationELB".into()),
-                            metric_name: Some("HealthyHostCount".into()),
-                            dimensions: Some(List::items(vec![
-                                cloudwatch::alarm::Dimension { name: "LoadBalancer".into(), value: s.load_balancer_full_name.clone() },
-                                cloudwatch::alarm::Dimension { name: "TargetGroup".into(), value: tg.attr_target_group_full_name() },
-                            ])),
-                            statistic: Some(cloudwatch::alarm::Statistic::Minimum.into()),
-                            period: Some(60.into()),
                             evaluation_periods: Some(2.into()),
                             threshold: Some(1.into()),
                             comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
                             treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
-                            ..Default::default()
+                            ..metric_alarm(
+                                &MetricRef::new(
+                                    "AWS/ApplicationELB",
+                                    "HealthyHostCount",
+                                    [
+                                        ("LoadBalancer", s.load_balancer_full_name.clone()),
+                                        ("TargetGroup", tg.attr_target_group_full_name()),
+                                    ],
+                                ),
+                                cloudwatch::alarm::Statistic::Minimum,
+                                60,
+                            )
                         },
                     ));
             }

@@ -73,7 +73,7 @@
 
 use std::collections::BTreeMap;
 
-use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Dimension, Statistic, TreatMissingData};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Statistic, TreatMissingData};
 use haplat_core::resources::route53::health_check::{
     AlarmIdentifier, HealthCheck, HealthCheckConfig, InsufficientDataHealthStatus, Type as HealthCheckType,
 };
@@ -82,6 +82,8 @@ use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordS
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::alarm::metric_alarm;
+use crate::metrics::MetricRef;
 use crate::naming::pascal;
 use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
 
@@ -334,18 +336,17 @@ impl FailoverDns {
                     alarm_description: Some(
                         format!("[critical] the API in {} fails its Route 53 health check", e.region).into(),
                     ),
-                    namespace: Some("AWS/Route53".into()),
-                    metric_name: Some("HealthCheckStatus".into()),
-                    dimensions: Some(List::items(vec![Dimension { name: "HealthCheckId".into(), value: hc.ref_() }])),
-                    statistic: Some(Statistic::Minimum.into()),
-                    period: Some(60.into()),
                     evaluation_periods: Some(2.into()),
                     threshold: Some(1.into()),
                     comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
                     treat_missing_data: Some(TreatMissingData::Breaching.into()),
                     alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
                     ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
-                    ..Default::default()
+                    ..metric_alarm(
+                        &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", hc.ref_())]),
+                        Statistic::Minimum,
+                        60,
+                    )
                 },
             );
             let alias = AliasTarget {

@@ -34,10 +34,11 @@ use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, Stack};
 
+use crate::alarm::metric_alarm;
 use crate::kms::KmsKey;
 use crate::load_balancer::{Alb, RouteProps};
 use crate::logs::LogGroupProps;
-use crate::metrics::ServiceMetrics;
+use crate::metrics::{MetricRef, ServiceMetrics};
 use crate::network::Network;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
 use crate::security::{Grantable, Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
@@ -629,17 +630,6 @@ impl Service {
                     alarm_description: Some(
                         format!("{}: target 5xx during a deployment rolls it back", props.name).into(),
                     ),
-                    namespace: Some("AWS/ApplicationELB".into()),
-                    metric_name: Some("HTTPCode_Target_5XX_Count".into()),
-                    dimensions: Some(List::items(vec![
-                        cloudwatch::alarm::Dimension { name: "LoadBalancer".into(), value: alb_full_name.clone() },
-                        cloudwatch::alarm::Dimension {
-                            name: "TargetGroup".into(),
-                            value: tg.attr_target_group_full_name(),
-                        },
-                    ])),
-                    statistic: Some(cloudwatch::alarm::Statistic::Sum.into()),
-                    period: Some(60.into()),
                     evaluation_periods: Some(2.into()),
                     datapoints_to_alarm: Some(2.into()),
                     threshold: Some(5.into()),
@@ -647,7 +637,18 @@ impl Service {
                         cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into(),
                     ),
                     treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching.into()),
-                    ..Default::default()
+                    ..metric_alarm(
+                        &MetricRef::new(
+                            "AWS/ApplicationELB",
+                            "HTTPCode_Target_5XX_Count",
+                            [
+                                ("LoadBalancer", alb_full_name.clone()),
+                                ("TargetGroup", tg.attr_target_group_full_name()),
+                            ],
+                        ),
+                        cloudwatch::alarm::Statistic::Sum,
+                        60,
+                    )
                 },
             )
         };
