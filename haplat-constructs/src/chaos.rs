@@ -8,7 +8,7 @@
 //! network disruption the network ACL actions FIS documents, scoped to the VPC's subnets and to
 //! network ACLs FIS creates (tagged `managedByFIS`), and `GetManagedPrefixListEntries` on the
 //! region's prefix lists. EC2 `Describe*` are the only actions on `*` (through
-//! [`unscoped_statement`](crate::security::unscoped_statement)): IAM has no resource for them.
+//! [`unscoped_statement`]): IAM has no resource for them.
 //! Whoever starts an experiment needs `logs:CreateLogDelivery` for its log configuration.
 //!
 //! ```
