@@ -61,6 +61,8 @@ use crate::security::{Grantable, Grantee, KmsKey, Permission};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum KeyAttrType {
     /// `S`
     String,
@@ -72,10 +74,13 @@ pub enum KeyAttrType {
 
 /// A key attribute: name and type.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct KeyAttr {
     /// The attribute name.
     pub name: String,
     /// Its type.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub ty: KeyAttrType,
 }
 
@@ -103,6 +108,8 @@ impl KeyAttr {
 
 /// A global secondary index.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct TableIndex {
     /// The index name.
     pub name: String,
@@ -124,6 +131,8 @@ impl TableIndex {
 
 /// Autoscaled capacity of one kind (reads or writes).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Capacity {
     /// Fewest capacity units.
     pub min: i64,
@@ -153,6 +162,8 @@ impl Capacity {
 
 /// How the table pays for capacity.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Billing {
     /// On demand (`PAY_PER_REQUEST`).
     #[default]

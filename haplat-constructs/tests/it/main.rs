@@ -5,3 +5,5 @@ mod aurora;
 mod global;
 mod regional;
 mod split;
+#[cfg(feature = "serde")]
+mod vocabulary;
