@@ -110,6 +110,8 @@ pub const OLDEST_MAJOR_VERSION: u32 = 13;
 
 /// How the cluster's instances get their compute.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Capacity {
     /// Aurora Serverless v2 (`db.serverless` instances) scaling between `min_acu` and `max_acu`
     /// Aurora capacity units (0.5 to 256, in steps of 0.5).

@@ -62,6 +62,8 @@ use crate::security::{Grantable, Grantee, Permission};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum KeyAttrType {
     /// `S`
     String,
@@ -73,10 +75,13 @@ pub enum KeyAttrType {
 
 /// A key attribute: name and type.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct KeyAttr {
     /// The attribute name.
     pub name: String,
     /// Its type.
+    #[cfg_attr(feature = "serde", serde(rename = "type"))]
     pub ty: KeyAttrType,
 }
 
@@ -104,6 +109,8 @@ impl KeyAttr {
 
 /// A global secondary index.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct TableIndex {
     /// The index name.
     pub name: String,
@@ -125,6 +132,8 @@ impl TableIndex {
 
 /// Autoscaled capacity of one kind (reads or writes).
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct Capacity {
     /// Fewest capacity units.
     pub min: i64,
@@ -154,6 +163,8 @@ impl Capacity {
 
 /// How the table pays for capacity.
 #[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Billing {
     /// On demand (`PAY_PER_REQUEST`).
     #[default]

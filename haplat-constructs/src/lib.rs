@@ -1,5 +1,11 @@
 //! haplat-constructs: the highly available, multi-region platform as typed constructs, secure by
 //! default, built only from the generated L1 types of haplat-core.
+//!
+//! With the `serde` feature, the vocabulary an app writes in its configuration — [`RegionSpec`],
+//! [`RegionRole`], [`DrMode`], [`network::NatMode`], [`service::Deployment`],
+//! [`aurora::Capacity`], the key attributes, indexes and billing of [`global_table`] — is
+//! `Serialize`, `Deserialize` and `JsonSchema`, spelled as in YAML (`active-active`, `primary`,
+//! `per-az`); structs reject unknown fields.
 
 mod alarm;
 pub mod api;

@@ -41,6 +41,8 @@ use crate::security::{policy_document, trust_policy};
 
 /// How private subnets reach the internet.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum NatMode {
     /// One NAT gateway per availability zone: losing a zone loses no egress (production).
     #[default]

@@ -5,8 +5,10 @@ use haplat_core::Value;
 
 /// The role of a region in the platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum RegionRole {
-    /// Serves traffic; the home of global tables and the failover target of nobody.
+    /// Serves traffic; the home of global tables, and the region traffic fails over from.
     Primary,
     /// Serves traffic too (active-active), or stands by scaled down (active-passive).
     Secondary,
@@ -24,6 +26,8 @@ impl RegionRole {
 
 /// How the regions share traffic.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum DrMode {
     /// Every region serves; Route 53 latency records and a latency-routed origin.
     #[default]
@@ -35,12 +39,15 @@ pub enum DrMode {
 
 /// One region of the platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(deny_unknown_fields))]
 pub struct RegionSpec {
     /// The AWS region (`us-east-1`).
     pub region: String,
     /// Its role.
     pub role: RegionRole,
-    /// The VPC CIDR; allocated automatically without overlap when `None`.
+    /// The VPC CIDR (`10.1.0.0/16`); when left out (`None`), one is allocated without overlap.
+    #[cfg_attr(feature = "serde", serde(default))]
     pub cidr: Option<String>,
 }
 

@@ -86,6 +86,8 @@ pub fn fargate_size_problem(cpu: u32, memory: u32) -> Option<String> {
 
 /// How new versions of a service are rolled out.
 #[derive(Clone, Debug, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize, schemars::JsonSchema))]
+#[cfg_attr(feature = "serde", serde(rename_all = "kebab-case"))]
 pub enum Deployment {
     /// Replace tasks in place (circuit breaker with rollback on).
     Rolling,

@@ -3,11 +3,13 @@
 //! The files deserialize into [`Environment`]; an unknown field, a wrong type or a value outside
 //! the allowed set is an error naming the file, the line and the field. Their JSON Schema
 //! (`environments/schema.json`, for editors) is generated from these types and committed; a test
-//! fails when it is stale.
+//! fails when it is stale. The mode and the regions are haplat-constructs' own [`DrMode`] and
+//! [`RegionSpec`] (its `serde` feature), handed to the constructs as they are.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use haplat_constructs::{DrMode, RegionRole, RegionSpec};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -20,9 +22,9 @@ pub struct Environment {
     /// The product's name, the first part of every stack name.
     pub product: String,
     /// How the regions share traffic.
-    pub mode: Mode,
+    pub mode: DrMode,
     /// The regions, exactly one of them primary.
-    pub regions: Vec<Region>,
+    pub regions: Vec<RegionSpec>,
     /// The public domain: CloudFront answers on it, and each region's load balancer has a
     /// certificate for `<region>.<domain>`.
     pub domain: Domain,
@@ -52,39 +54,6 @@ pub struct Environment {
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-}
-
-/// How the regions share traffic.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Mode {
-    /// Every region serves (Route 53 latency records).
-    ActiveActive,
-    /// The primary serves; the others stand by scaled down (Route 53 failover records). Cheaper.
-    ActivePassive,
-}
-
-/// The role of a region.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Role {
-    /// The primary region: home of the global table, first to fail over from.
-    Primary,
-    /// Another serving (active-active) or standby (active-passive) region.
-    Secondary,
-}
-
-/// One region.
-#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Region {
-    /// The AWS region (`us-east-1`).
-    pub region: String,
-    /// Its role.
-    pub role: Role,
-    /// The VPC CIDR; allocated without overlap when left out.
-    #[serde(default)]
-    pub cidr: Option<String>,
 }
 
 /// The public domain.
@@ -292,7 +261,7 @@ impl Environment {
         if self.regions.is_empty() {
             p.push("regions: at least one region is needed".into());
         }
-        let primaries = self.regions.iter().filter(|r| r.role == Role::Primary).count();
+        let primaries = self.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
         if !self.regions.is_empty() && primaries != 1 {
             p.push(format!("regions: exactly one region must have role primary ({primaries} do)"));
         }
@@ -304,7 +273,7 @@ impl Environment {
                 p.push(format!("regions[{i}].region: {} is listed twice", r.region));
             }
         }
-        if self.mode == Mode::ActivePassive && self.regions.len() < 2 {
+        if self.mode == DrMode::ActivePassive && self.regions.len() < 2 {
             p.push("mode: active-passive needs a second region to fail over to".into());
         }
         if self.services.is_empty() {

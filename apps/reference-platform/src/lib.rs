@@ -44,10 +44,10 @@ use haplat_constructs::security::SecretRef;
 use haplat_constructs::service::{Service, ServiceProps};
 use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
-use haplat_constructs::{DrMode, RegionSpec};
+use haplat_constructs::{DrMode, RegionRole, RegionSpec};
 use haplat_core::{App, Stack};
 
-use config::{Environment, Mode, Role};
+use config::Environment;
 
 /// CloudFront, its certificate and WAF must be in us-east-1.
 const EDGE_REGION: &str = "us-east-1";
@@ -62,11 +62,7 @@ pub fn platform(env: &Environment) -> App {
         app.tag(k, v);
     }
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
-    let primary = env.regions.iter().find(|r| r.role == Role::Primary).map_or(regions[0], |r| r.region.as_str());
-    let mode = match env.mode {
-        Mode::ActiveActive => DrMode::ActiveActive,
-        Mode::ActivePassive => DrMode::ActivePassive,
-    };
+    let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());
     let zone = HostedZoneRef::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
 
     // 1. A key per region, backups copied to another region.
@@ -95,11 +91,11 @@ pub fn platform(env: &Environment) -> App {
 
     // 3. The API in every region, answering as origin.<domain> and <region>.origin.<domain>.
     let mut api = ApiProps::new(
-        env.regions.iter().map(region_spec).collect(),
+        env.regions.clone(),
         &format!("origin.{}", env.domain.name),
         ApiCertificate::DnsValidated { hosted_zone_id: env.domain.hosted_zone_id.clone() },
     );
-    api.mode = mode;
+    api.mode = env.mode;
     api.services = env.services.iter().map(service_props).collect();
     api.nat = if env.cost.single_nat_gateway { NatMode::Single } else { NatMode::PerAz };
     api.azs = usize::from(env.cost.availability_zones);
@@ -172,8 +168,8 @@ pub fn platform(env: &Environment) -> App {
     // 4. The edge: CloudFront with WAF, and Route 53.
     let edge = app.stack("Edge", EDGE_REGION);
     let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
-    cdn.mode = mode;
-    if mode == DrMode::ActivePassive {
+    cdn.mode = env.mode;
+    if env.mode == DrMode::ActivePassive {
         // CloudFront fails over only reads; these paths go through the origin group.
         cdn.read_only_paths = env.services.iter().flat_map(|s| s.path_patterns.iter().cloned()).collect();
     }
@@ -182,22 +178,11 @@ pub fn platform(env: &Environment) -> App {
     cdn.shield_advanced = env.edge.shield_advanced;
     let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
-    dns.mode = mode;
+    dns.mode = env.mode;
     dns.distribution_domain = Some(cdn.domain_name());
     FailoverDns::new(&edge, "Dns", dns);
 
     app
-}
-
-fn region_spec(r: &config::Region) -> RegionSpec {
-    let spec = match r.role {
-        Role::Primary => RegionSpec::primary(&r.region),
-        Role::Secondary => RegionSpec::secondary(&r.region),
-    };
-    match &r.cidr {
-        Some(cidr) => spec.with_cidr(cidr),
-        None => spec,
-    }
 }
 
 fn service_props(s: &config::Service) -> ServiceProps {
@@ -262,19 +247,15 @@ const SYNTHETIC_REGIONS: [&str; 16] = [
 pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
     let mut env = config::load("prod").expect("environments/prod.yaml loads");
     env.name = format!("r{regions}s{services}");
-    env.mode = if regions > 1 { Mode::ActiveActive } else { Mode::ActivePassive };
+    env.mode = if regions > 1 { DrMode::ActiveActive } else { DrMode::ActivePassive };
     env.regions = SYNTHETIC_REGIONS
         .iter()
         .take(regions.clamp(1, SYNTHETIC_REGIONS.len()))
         .enumerate()
-        .map(|(i, r)| config::Region {
-            region: (*r).into(),
-            role: if i == 0 { Role::Primary } else { Role::Secondary },
-            cidr: None,
-        })
+        .map(|(i, r)| if i == 0 { RegionSpec::primary(r) } else { RegionSpec::secondary(r) })
         .collect();
     if regions == 1 {
-        env.mode = Mode::ActiveActive;
+        env.mode = DrMode::ActiveActive;
     }
     env.data.backup_copy_region = None;
     // No more zones than the smallest region offers (us-west-1 has 2).

@@ -3,15 +3,16 @@
 
 use std::path::Path;
 
-use reference_platform::config::{self, Environment, Mode};
+use haplat_constructs::DrMode;
+use reference_platform::config::{self, Environment};
 
 #[test]
 fn every_environment_file_loads() {
     let dev = config::load("dev").unwrap();
-    assert_eq!((dev.mode, dev.regions.len()), (Mode::ActiveActive, 2));
+    assert_eq!((dev.mode, dev.regions.len()), (DrMode::ActiveActive, 2));
     assert!(dev.cost.single_nat_gateway);
     let staging = config::load("staging").unwrap();
-    assert_eq!(staging.mode, Mode::ActivePassive);
+    assert_eq!(staging.mode, DrMode::ActivePassive);
     let prod = config::load("prod").unwrap();
     assert_eq!(
         prod.regions.iter().map(|r| r.region.as_str()).collect::<Vec<_>>(),

@@ -6,3 +6,5 @@ mod global;
 mod layers;
 mod regional;
 mod split;
+#[cfg(feature = "serde")]
+mod vocabulary;
