@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
-pub use crate::status::{DetailedStatus, InstanceStatus, OperationStatus, RegionStatus, ResourceStatus, StackStatus};
+pub use crate::status::{
+    DetailedStatus, InstanceStatus, OperationStatus, RegionStatus, ResourceStatus, StackSetStatus, StackStatus,
+};
 
 /// A stack set as deployed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -12,7 +14,7 @@ pub struct StackSetInfo {
     /// Its name.
     pub name: String,
     /// `ACTIVE` or `DELETED`.
-    pub status: String,
+    pub status: StackSetStatus,
     /// The template it holds.
     pub template_body: String,
     /// Stack-set-level parameter values.

@@ -95,6 +95,16 @@ impl ExecError {
         }
     }
 
+    /// The failed operations, each with its failed regions, their reasons and their failed
+    /// resources.
+    pub fn operation_failures(&self) -> Vec<&OperationFailure> {
+        match self {
+            ExecError::Operation(f) => vec![f],
+            ExecError::Several(all) => all.iter().flat_map(ExecError::operation_failures).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The stack sets that failed.
     pub fn stacks(&self) -> Vec<&str> {
         match self {
@@ -304,6 +314,18 @@ mod tests {
         let all = ["Data".to_string(), "Network".into(), "App".into()];
         let f = DeployFailure::new("deploy", region_failure(), vec![Done::new("Data", "stack set created")], &all);
         assert_eq!(f.not_started, ["App"]);
+        let failed = f.failed.operation_failures();
+        let regions: Vec<(&str, &RegionStatus)> =
+            failed[0].regions.iter().map(|r| (r.region.as_str(), &r.status)).collect();
+        assert_eq!(
+            regions,
+            [
+                ("us-east-1", &RegionStatus::Failed),
+                ("eu-west-1", &RegionStatus::Failed),
+                ("us-west-2", &RegionStatus::Cancelled)
+            ]
+        );
+        assert_eq!(failed[0].regions[0].events[0].logical_id, "Vpc");
         let text = f.to_string();
         assert!(text.starts_with("deploy failed: Network: create stack instances (operation op-1) FAILED"), "{text}");
         assert!(

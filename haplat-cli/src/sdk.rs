@@ -324,8 +324,8 @@ impl CloudFormation for Aws {
         match self.admin().describe_stack_set().stack_set_name(name).send().await {
             Ok(out) => {
                 let Some(s) = out.stack_set() else { return Ok(None) };
-                let status = s.status().map(|s| s.as_str().to_owned()).unwrap_or_default();
-                if status == "DELETED" {
+                let status = StackSetStatus::parse(s.status().map(|s| s.as_str()).unwrap_or_default());
+                if status == StackSetStatus::Deleted {
                     return Ok(None);
                 }
                 Ok(Some(StackSetInfo {
@@ -363,7 +363,7 @@ impl CloudFormation for Aws {
         let mut names: Vec<String> = items
             .map_err(|e| self.err(&self.region, e))?
             .iter()
-            .filter(|s| s.status().map(|s| s.as_str()) != Some("DELETED"))
+            .filter(|s| s.status().map(|s| StackSetStatus::parse(s.as_str())) != Some(StackSetStatus::Deleted))
             .filter_map(|s| s.stack_set_name().map(str::to_owned))
             .collect();
         names.sort();
@@ -628,7 +628,7 @@ impl CloudFormation for Aws {
             Ok(out) => Ok(out
                 .stacks()
                 .iter()
-                .find(|s| s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE"))
+                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
                 .map(stack_info)),
             Err(e) => match self.err(region, e) {
                 CfnError::Service { code, message }

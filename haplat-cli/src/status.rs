@@ -91,6 +91,23 @@ impl OperationStatus {
 }
 
 status_enum! {
+    /// A stack set's status (`StackSetStatus`).
+    StackSetStatus {
+        /// In use.
+        Active = "ACTIVE",
+        /// Deleted: as good as absent.
+        Deleted = "DELETED",
+    }
+}
+
+impl Default for StackSetStatus {
+    /// A stack set that says nothing (an empty answer).
+    fn default() -> StackSetStatus {
+        StackSetStatus::Unknown(String::new())
+    }
+}
+
+status_enum! {
     /// What one region (account) did in an operation (`StackSetOperationResultStatus`).
     RegionStatus {
         /// Not started yet.

@@ -4,8 +4,7 @@ use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
-use crate::ops::{DeployOptions, deploy};
-use crate::plan::PlanOptions;
+use crate::ops::{DeployOptions, PlanOptions, deploy};
 
 /// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
 #[derive(Debug, Args)]

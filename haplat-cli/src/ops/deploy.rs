@@ -7,7 +7,8 @@ use crate::error::Error;
 use crate::events::Collect;
 use crate::executor::Executor;
 use crate::ops::input::{AssemblySource, AwsAccess, confirm};
-use crate::plan::{PlanOptions, plan_deploy};
+pub use crate::plan::PlanOptions;
+use crate::plan::plan_deploy;
 use crate::progress::Progress;
 use crate::stack_diff;
 

@@ -16,7 +16,7 @@ pub mod status;
 pub mod synth;
 
 pub use bootstrap::{BootstrapOptions, bootstrap};
-pub use deploy::{DeployOptions, deploy};
+pub use deploy::{DeployOptions, PlanOptions, deploy};
 pub use destroy::{DestroyOptions, destroy};
 pub use diff::{DiffOptions, diff};
 pub use input::{AssemblySource, AwsAccess, confirm};
