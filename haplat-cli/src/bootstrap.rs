@@ -18,8 +18,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cfn::{CloudFormation, StackInfo, StackInput, StackStatus};
+use crate::cfn::{CloudFormation, StackEvent, StackInfo, StackInput, StackStatus};
 use crate::error::Error;
+use crate::failure::StackFailure;
 
 /// What the bootstrap stack provides.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -370,26 +371,13 @@ async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: 
                 return Ok(());
             }
             let events = cfn.stack_events(region, &s.id).await.unwrap_or_default();
-            let failed: Vec<String> = events
-                .iter()
-                .filter(|e| e.is_failure())
-                .take(10)
-                .map(|e| {
-                    format!(
-                        "\n  {} {} {}: {}",
-                        e.logical_id,
-                        e.resource_type,
-                        e.status,
-                        e.reason.clone().unwrap_or_default()
-                    )
-                })
-                .collect();
-            return Err(Error::Failed(format!(
-                "stack {name} in {region} ended {}{}{}",
-                s.status,
-                s.status_reason.map(|r| format!(": {r}")).unwrap_or_default(),
-                failed.concat()
-            )));
+            return Err(Error::Stack(Box::new(StackFailure {
+                stack: name.to_owned(),
+                region: region.to_owned(),
+                status: s.status,
+                reason: s.status_reason,
+                events: events.into_iter().filter(StackEvent::is_failure).take(10).collect(),
+            })));
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(30));

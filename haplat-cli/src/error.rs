@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cfn::CfnError;
-use crate::failure::{DeployFailure, Done, ExecError};
+use crate::failure::{DeployFailure, Done, ExecError, StackFailure};
 
 /// Exit codes of the `haplat` binary (also in `haplat --help` and docs/cli.md).
 pub mod exit {
@@ -88,9 +88,12 @@ pub enum Error {
     /// Refused before changing anything.
     #[error("{0}")]
     Refused(String),
-    /// Something failed that is not a deploy's operation (the bootstrap stack, a file).
+    /// Something else failed (a YAML template that does not read back, a stack that vanished).
     #[error("{0}")]
     Failed(String),
+    /// A plain stack (the bootstrap stack) ended badly.
+    #[error("{0}")]
+    Stack(Box<StackFailure>),
     /// A deploy or destroy (or a diff's reads) failed part-way: what was done, what failed,
     /// what never started.
     #[error("{0}")]

@@ -1,12 +1,13 @@
 //! Why running a plan stopped, as data: [`ExecError`] (a call, an operation, a timeout, a
 //! refusal, a binding), [`OperationFailure`] with each failed region's reason and failed
 //! resources, and [`DeployFailure`]: what was done, what failed and what never started. Each
-//! has a `Display` that says it in words. Uses only the plain types of [`crate::cfn`].
+//! has a `Display` that says it in words. A plain stack (the bootstrap stack) that ends badly
+//! is a [`StackFailure`]. Uses only the plain types of [`crate::cfn`].
 
 use std::fmt;
 use std::time::Duration;
 
-use crate::cfn::{CfnError, OperationStatus, RegionStatus, StackEvent};
+use crate::cfn::{CfnError, OperationStatus, RegionStatus, StackEvent, StackStatus};
 
 /// Why execution stopped.
 #[derive(Debug, thiserror::Error)]
@@ -258,6 +259,37 @@ impl std::error::Error for DeployFailure {
     }
 }
 
+/// A plain stack (the bootstrap stack) whose create or update ended in another status than
+/// `CREATE_COMPLETE` or `UPDATE_COMPLETE`: the status, its reason and the failed resources.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StackFailure {
+    /// The stack.
+    pub stack: String,
+    /// Its region.
+    pub region: String,
+    /// The status it ended in.
+    pub status: StackStatus,
+    /// The stack's status reason.
+    pub reason: Option<String>,
+    /// Its failed resource events, newest first.
+    pub events: Vec<StackEvent>,
+}
+
+impl fmt::Display for StackFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "stack {} in {} ended {}", self.stack, self.region, self.status)?;
+        if let Some(r) = &self.reason {
+            write!(f, ": {r}")?;
+        }
+        for e in &self.events {
+            write!(f, "\n  {} {} {}: {}", e.logical_id, e.resource_type, e.status, e.reason.as_deref().unwrap_or(""))?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for StackFailure {}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +370,28 @@ mod tests {
         assert!(
             f.to_string()
                 .ends_with("\nnothing was changed before the failure\nrun `haplat status` to see every instance")
+        );
+    }
+
+    #[test]
+    fn a_stack_failure_names_its_status_reason_and_failed_resources() {
+        let f = StackFailure {
+            stack: "HaplatBootstrap".into(),
+            region: "eu-west-1".into(),
+            status: StackStatus::RollbackComplete,
+            reason: Some("The following resource(s) failed to create: [TemplateBucket]".into()),
+            events: vec![StackEvent {
+                logical_id: "TemplateBucket".into(),
+                resource_type: "AWS::S3::Bucket".into(),
+                status: "CREATE_FAILED".into(),
+                reason: None,
+                time: None,
+            }],
+        };
+        assert_eq!(
+            f.to_string(),
+            "stack HaplatBootstrap in eu-west-1 ended ROLLBACK_COMPLETE: The following resource(s) failed to create: \
+             [TemplateBucket]\n  TemplateBucket AWS::S3::Bucket CREATE_FAILED: "
         );
     }
 }
