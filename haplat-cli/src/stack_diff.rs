@@ -18,7 +18,7 @@ use crate::bindings::Outputs;
 use crate::cfn::{CloudFormation, InstanceStatus};
 use crate::client::Client;
 use crate::failure::ExecError;
-use crate::plan::{DeployPlan, ParamValue};
+use crate::plan::{DeployPlan, ParamValue, params};
 use crate::template_diff::{
     ChangeKind, ResourceChange, ResourceFacts, TemplateDiff, diff_templates, render_template_diff, short,
 };
@@ -276,29 +276,23 @@ pub async fn against_deployed<C: CloudFormation>(
             let full = client
                 .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &i.account, &i.region))
                 .await?;
-            let mut effective = set.parameters.clone();
-            effective.extend(full.overrides.clone());
-            let none = BTreeMap::new();
-            let want = s.parameters.get(&i.region).unwrap_or(&none);
-            let keys: BTreeSet<&String> = effective.keys().chain(want.keys()).collect();
-            for k in keys {
-                let old_v = effective.get(k).cloned();
-                let new_v = match want.get(k) {
-                    // No value in this region: the stack gets the template's Default.
-                    None => declared.get(k).cloned().flatten(),
-                    Some(ParamValue::Literal(v)) => Some(v.clone()),
-                    Some(ParamValue::Output { stack, output, region, .. }) => {
+            // The region's new values: literals, and bound values read from the producers
+            // (`None`: not readable yet, "read at deploy").
+            let mut wanted: BTreeMap<String, Option<String>> = BTreeMap::new();
+            for (k, v) in s.parameters.get(&i.region).into_iter().flatten() {
+                let value = match v {
+                    ParamValue::Literal(v) => Some(v.clone()),
+                    ParamValue::Output { stack, output, region, .. } => {
                         match outputs.output(client, account.as_deref().unwrap_or_default(), stack, region).await {
                             Ok(o) => o.get(output).cloned(),
                             Err(_) => None,
                         }
                     }
                 };
-                let bound = matches!(want.get(k), Some(ParamValue::Output { .. }));
-                // A bound value that cannot be read yet is not a difference we can show.
-                if old_v != new_v && !(bound && new_v.is_none()) {
-                    parameters.push(ParamChange { region: i.region.clone(), name: k.clone(), old: old_v, new: new_v });
-                }
+                wanted.insert(k.clone(), value);
+            }
+            for c in params::value_changes(&declared, &set.parameters, &full.overrides, &wanted) {
+                parameters.push(ParamChange { region: i.region.clone(), name: c.name, old: c.old, new: c.new });
             }
         }
         let replaced_by_parameters = replaced_by_parameters(new, &m.resources, &parameters);

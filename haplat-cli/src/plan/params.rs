@@ -150,6 +150,45 @@ impl StackSetParameters {
     }
 }
 
+/// A parameter whose value changes in a region's stack.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValueChange {
+    /// The parameter.
+    pub name: String,
+    /// The value the stack has (set-level, overridden by the instance's own).
+    pub old: Option<String>,
+    /// The value it gets (`None`: none, or only known at deploy time).
+    pub new: Option<String>,
+}
+
+/// The parameters whose value changes in a deployed region: what its stack has (the deployed
+/// set-level values `deployed`, overridden by the instance's `overrides`) against what it
+/// gets (`wanted`; a parameter the region gives no value gets its template `Default` from
+/// `declared`). A wanted value of `None` is a bound value that cannot be read yet: not a
+/// difference that can be shown.
+pub fn value_changes(
+    declared: &BTreeMap<String, Option<String>>,
+    deployed: &Values,
+    overrides: &Values,
+    wanted: &BTreeMap<String, Option<String>>,
+) -> Vec<ValueChange> {
+    let mut has = deployed.clone();
+    has.extend(overrides.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let names: BTreeSet<&String> = has.keys().chain(wanted.keys()).collect();
+    names
+        .into_iter()
+        .filter_map(|k| {
+            let old = has.get(k).cloned();
+            let new = match wanted.get(k) {
+                None => declared.get(k).cloned().flatten(),
+                Some(v) => v.clone(),
+            };
+            let unreadable = matches!(wanted.get(k), Some(None));
+            (old != new && !unreadable).then(|| ValueChange { name: k.clone(), old, new })
+        })
+        .collect()
+}
+
 /// Regions that take the same overrides: one operation.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct OverrideGroup {
@@ -347,5 +386,42 @@ mod tests {
         let all = strings(&["a", "b"]);
         assert_eq!(left_outdated(&instances, &strings(&["a"]), &all), ["b"]);
         assert_eq!(pruned(&instances, &all), ["gone"]);
+    }
+
+    #[test]
+    fn value_changes_compare_the_stack_s_values_with_the_wanted_ones() {
+        let declared = template_parameters(&json!({"Parameters": {
+            "Stage": {"Type": "String"},
+            "Tier": {"Type": "String", "Default": "small"},
+            "VpcId": {"Type": "String"},
+            "Gone": {"Type": "String"}
+        }}));
+        let deployed = values(&[("Stage", "dev"), ("Tier", "large"), ("Gone", "x")]);
+        let overrides = values(&[("Stage", "prod"), ("VpcId", "vpc-1")]);
+        let wanted = BTreeMap::from([
+            ("Stage".to_string(), Some("prod".to_string())),
+            ("VpcId".to_string(), None),
+            ("Gone".to_string(), Some("y".to_string())),
+        ]);
+        let change = |name: &str, old: Option<&str>, new: Option<&str>| ValueChange {
+            name: name.into(),
+            old: old.map(str::to_owned),
+            new: new.map(str::to_owned),
+        };
+        assert_eq!(
+            value_changes(&declared, &deployed, &overrides, &wanted),
+            [
+                change("Gone", Some("x"), Some("y")),
+                // No value in the region: the template's Default.
+                change("Tier", Some("large"), Some("small")),
+            ],
+            "Stage is overridden to its wanted value; VpcId is bound and not readable yet"
+        );
+        let read = BTreeMap::from([("VpcId".to_string(), Some("vpc-2".to_string()))]);
+        assert!(value_changes(&declared, &deployed, &overrides, &read).contains(&change(
+            "VpcId",
+            Some("vpc-1"),
+            Some("vpc-2")
+        )));
     }
 }
