@@ -18,9 +18,26 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::cfn::{CloudFormation, StackInfo, StackInput};
+use crate::cfn::{CloudFormation, StackEvent, StackInfo, StackInput, StackStatus};
 use crate::error::Error;
-use crate::executor::Bootstrap;
+use crate::failure::StackFailure;
+
+/// What the bootstrap stack provides.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Bootstrap {
+    /// The account the instances go to.
+    pub account: String,
+    /// The administration region (where the stack sets live).
+    pub region: String,
+    /// The administration role's ARN.
+    pub admin_role_arn: String,
+    /// The execution role's name.
+    pub execution_role_name: String,
+    /// The template bucket.
+    pub bucket: String,
+    /// The regions bootstrapped.
+    pub regions: Vec<String>,
+}
 
 /// The bootstrap stack's name.
 pub const STACK_NAME: &str = "HaplatBootstrap";
@@ -162,7 +179,7 @@ pub async fn read<C: CloudFormation>(cfn: &C, region: &str) -> Result<Option<Boo
         .await
         .map_err(|e| Error::cloud(format!("reading the bootstrap stack {STACK_NAME} in {region}"), e))?;
     let Some(stack) = stack else { return Ok(None) };
-    if !stack.status.ends_with("_COMPLETE") || stack.status.starts_with("DELETE") || stack.status.contains("ROLLBACK") {
+    if !stack.status.is_usable() {
         return Err(Error::NotBootstrapped(format!(
             "the bootstrap stack {STACK_NAME} in {region} is {}{}; fix it and run `haplat bootstrap` again",
             stack.status,
@@ -300,7 +317,7 @@ pub async fn bootstrap<C: CloudFormation>(
         all.extend(r.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned));
     }
     if let Some(s) = &existing
-        && s.status == "ROLLBACK_COMPLETE"
+        && s.status == StackStatus::RollbackComplete
     {
         return Err(Error::Failed(format!(
             "the bootstrap stack {STACK_NAME} in {region} failed to create earlier (ROLLBACK_COMPLETE); delete it and run `haplat bootstrap` again"
@@ -349,31 +366,18 @@ async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: 
             .await
             .map_err(|e| Error::cloud(format!("waiting for stack {name} in {region}"), e))?
             .ok_or_else(|| Error::Failed(format!("stack {name} in {region} disappeared")))?;
-        if !s.status.ends_with("_IN_PROGRESS") {
-            if s.status == "CREATE_COMPLETE" || s.status == "UPDATE_COMPLETE" {
+        if s.status.is_settled() {
+            if s.status.is_success() {
                 return Ok(());
             }
             let events = cfn.stack_events(region, &s.id).await.unwrap_or_default();
-            let failed: Vec<String> = events
-                .iter()
-                .filter(|e| e.is_failure())
-                .take(10)
-                .map(|e| {
-                    format!(
-                        "\n  {} {} {}: {}",
-                        e.logical_id,
-                        e.resource_type,
-                        e.status,
-                        e.reason.clone().unwrap_or_default()
-                    )
-                })
-                .collect();
-            return Err(Error::Failed(format!(
-                "stack {name} in {region} ended {}{}{}",
-                s.status,
-                s.status_reason.map(|r| format!(": {r}")).unwrap_or_default(),
-                failed.concat()
-            )));
+            return Err(Error::Stack(Box::new(StackFailure {
+                stack: name.to_owned(),
+                region: region.to_owned(),
+                status: s.status,
+                reason: s.status_reason,
+                events: events.into_iter().filter(StackEvent::is_failure).take(10).collect(),
+            })));
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(30));

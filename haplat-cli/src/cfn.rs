@@ -4,13 +4,17 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 
+pub use crate::status::{
+    DetailedStatus, InstanceStatus, OperationStatus, RegionStatus, ResourceStatus, StackSetStatus, StackStatus,
+};
+
 /// A stack set as deployed.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct StackSetInfo {
     /// Its name.
     pub name: String,
     /// `ACTIVE` or `DELETED`.
-    pub status: String,
+    pub status: StackSetStatus,
     /// The template it holds.
     pub template_body: String,
     /// Stack-set-level parameter values.
@@ -21,6 +25,26 @@ pub struct StackSetInfo {
     pub tags: BTreeMap<String, String>,
 }
 
+impl StackSetInfo {
+    /// The template it holds, parsed: JSON, or YAML (long-form intrinsic functions only). An
+    /// error rather than an empty template: the data-safety checks depend on it.
+    pub fn parsed_template(&self) -> Result<serde_json::Value, String> {
+        parse_template(&self.template_body)
+    }
+}
+
+/// A deployed template's text, parsed: JSON, or YAML (long-form intrinsic functions only).
+pub fn parse_template(body: &str) -> Result<serde_json::Value, String> {
+    match serde_json::from_str::<serde_json::Value>(body) {
+        Ok(v) => Ok(v),
+        Err(json) => match serde_saphyr::from_str::<serde_json::Value>(body) {
+            Ok(v) if v.is_object() => Ok(v),
+            Ok(_) => Err(format!("neither a JSON object nor a YAML mapping: {json}")),
+            Err(yaml) => Err(format!("neither JSON ({json}) nor YAML ({yaml})")),
+        },
+    }
+}
+
 /// A stack instance (one region of a stack set).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct InstanceInfo {
@@ -29,73 +53,15 @@ pub struct InstanceInfo {
     /// The account.
     pub account: String,
     /// `CURRENT`, `OUTDATED` or `INOPERABLE`.
-    pub status: String,
+    pub status: InstanceStatus,
     /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELLED`, `INOPERABLE`…
-    pub detailed_status: Option<String>,
+    pub detailed_status: Option<DetailedStatus>,
     /// Why it is not current.
     pub status_reason: Option<String>,
     /// The id of its stack in `region`, when it has one.
     pub stack_id: Option<String>,
     /// Its parameter overrides (only filled by `describe_stack_instance`).
     pub overrides: BTreeMap<String, String>,
-}
-
-/// The status of a stack set operation.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum OperationStatus {
-    /// Waiting for another operation or capacity.
-    Queued,
-    /// Running.
-    Running,
-    /// A stop was asked for; still running.
-    Stopping,
-    /// Done.
-    Succeeded,
-    /// Failed (more regions failed than tolerated).
-    Failed,
-    /// Stopped before the end.
-    Stopped,
-    /// A status this haplat does not know.
-    Unknown(String),
-}
-
-impl OperationStatus {
-    /// From the API's spelling.
-    pub fn parse(s: &str) -> OperationStatus {
-        match s {
-            "QUEUED" => OperationStatus::Queued,
-            "RUNNING" => OperationStatus::Running,
-            "STOPPING" => OperationStatus::Stopping,
-            "SUCCEEDED" => OperationStatus::Succeeded,
-            "FAILED" => OperationStatus::Failed,
-            "STOPPED" => OperationStatus::Stopped,
-            other => OperationStatus::Unknown(other.to_owned()),
-        }
-    }
-
-    /// The API's spelling.
-    pub fn as_str(&self) -> &str {
-        match self {
-            OperationStatus::Queued => "QUEUED",
-            OperationStatus::Running => "RUNNING",
-            OperationStatus::Stopping => "STOPPING",
-            OperationStatus::Succeeded => "SUCCEEDED",
-            OperationStatus::Failed => "FAILED",
-            OperationStatus::Stopped => "STOPPED",
-            OperationStatus::Unknown(s) => s,
-        }
-    }
-
-    /// Whether the operation is over.
-    pub fn is_terminal(&self) -> bool {
-        matches!(self, OperationStatus::Succeeded | OperationStatus::Failed | OperationStatus::Stopped)
-    }
-}
-
-impl std::fmt::Display for OperationStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
 }
 
 /// A stack set operation.
@@ -123,7 +89,7 @@ pub struct RegionResult {
     /// The account.
     pub account: String,
     /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELLED`.
-    pub status: String,
+    pub status: RegionStatus,
     /// Why.
     pub reason: Option<String>,
 }
@@ -136,7 +102,7 @@ pub struct StackInfo {
     /// Its name.
     pub name: String,
     /// `CREATE_COMPLETE`…
-    pub status: String,
+    pub status: StackStatus,
     /// Why.
     pub status_reason: Option<String>,
     /// Its outputs.
@@ -153,7 +119,7 @@ pub struct StackEvent {
     /// The resource type.
     pub resource_type: String,
     /// `CREATE_FAILED`…
-    pub status: String,
+    pub status: ResourceStatus,
     /// Why.
     pub reason: Option<String>,
     /// When, in seconds since the epoch, if known.
@@ -163,7 +129,7 @@ pub struct StackEvent {
 impl StackEvent {
     /// Whether this event is a failure.
     pub fn is_failure(&self) -> bool {
-        self.status.ends_with("_FAILED")
+        self.status.is_failure()
     }
 }
 

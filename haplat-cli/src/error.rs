@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use crate::cfn::CfnError;
+use crate::failure::{DeployFailure, Done, ExecError, StackFailure};
 
 /// Exit codes of the `haplat` binary (also in `haplat --help` and docs/cli.md).
 pub mod exit {
@@ -87,9 +88,16 @@ pub enum Error {
     /// Refused before changing anything.
     #[error("{0}")]
     Refused(String),
-    /// A deploy or destroy failed part-way; the message says what was done and what failed.
+    /// Something else failed (a YAML template that does not read back, a stack that vanished).
     #[error("{0}")]
     Failed(String),
+    /// A plain stack (the bootstrap stack) ended badly.
+    #[error("{0}")]
+    Stack(Box<StackFailure>),
+    /// A deploy or destroy (or a diff's reads) failed part-way: what was done, what failed,
+    /// what never started.
+    #[error("{0}")]
+    Deploy(Box<DeployFailure>),
 }
 
 impl Error {
@@ -102,6 +110,22 @@ impl Error {
             Error::Refused(_) => exit::REFUSED,
             _ => exit::FAILED,
         }
+    }
+
+    /// The error of `verb` (`deploy`, `destroy`, `diff`) over the stack sets `all` that
+    /// stopped with `e` after `done`: AWS unusable (credentials, endpoint) in any stack set is
+    /// an access error; a refusal before anything changed is a refusal; anything else a
+    /// [`DeployFailure`].
+    pub fn from_exec(verb: &str, e: ExecError, done: Vec<Done>, all: &[String]) -> Error {
+        if let Some((stack, what, source)) = e.first_access() {
+            return Error::cloud(format!("{stack}: {what}"), source.clone());
+        }
+        if let ExecError::Refused { .. } = &e
+            && done.is_empty()
+        {
+            return Error::Refused(format!("{verb} refused: {e}"));
+        }
+        Error::Deploy(Box::new(DeployFailure::new(verb, e, done, all)))
     }
 
     /// Wraps a service error with what haplat was doing.

@@ -3,7 +3,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::cfn::OperationStatus;
+use crate::status::{OperationStatus, RegionStatus};
 
 /// Something that happened while executing a plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -56,7 +56,7 @@ pub enum Event {
         /// The region.
         region: String,
         /// `PENDING`, `RUNNING`, `SUCCEEDED`, `FAILED`, `CANCELLED`.
-        status: String,
+        status: RegionStatus,
         /// Why.
         reason: Option<String>,
     },

@@ -1,25 +1,41 @@
-//! haplat's command-line tool as a library: the assembly, the deploy plan (data), the diff,
-//! the executor that runs a plan against CloudFormation StackSets, and the commands.
+//! haplat's command-line tool as a library, in layers that depend downward only:
+//!
+//! - [`commands`]: clap arguments → an options struct → one call into [`ops`];
+//! - [`ops`]: one operation per command (synth, list, diff, bootstrap, deploy, destroy, status);
+//! - below them: the deploy plan as data ([`plan`], with its pure parameter arithmetic in
+//!   [`plan::params`]), the stack-diff reader ([`stack_diff`]), the deploy executor
+//!   ([`executor`]) and bound-parameter reads ([`bindings`]) over the retry/wait client
+//!   ([`client`]), the bootstrap stack ([`bootstrap`]);
+//! - the service: the [`cfn::CloudFormation`] trait over plain types and typed [`status`]es,
+//!   implemented by the AWS SDK in [`sdk::Aws`] (and by a fake in tests).
 //!
 //! The plan is computed from the assembly alone ([`plan::plan_deploy`]) and printed by
-//! `haplat deploy --dry-run`; the [`executor::Executor`] runs it against anything that
-//! implements [`cfn::CloudFormation`] (the AWS SDK in [`sdk::Aws`], a fake in tests) and reports
-//! typed [`events::Event`]s that [`progress::Progress`] draws.
+//! `haplat deploy --dry-run`; the [`executor::Executor`] runs it and reports typed
+//! [`events::Event`]s that [`progress::Progress`] draws; a failure is a
+//! [`failure::DeployFailure`]. docs/architecture.md draws the layers.
 
 pub mod assembly;
+pub mod bindings;
 pub mod bootstrap;
 pub mod cfn;
+pub mod client;
 pub mod commands;
-pub mod diff;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod failure;
+pub mod ops;
 pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod project;
 pub mod sdk;
-pub mod state;
+pub mod stack_diff;
+pub mod status;
 pub mod synth;
+pub mod template_diff;
+
+#[cfg(test)]
+mod layers;
 
 pub use error::{Error, exit};

@@ -1,8 +1,8 @@
 //! Writing to stdout and stderr without panicking when the reader has gone.
 //!
 //! `haplat list | head -1` closes the pipe after one line; Rust ignores `SIGPIPE`, so the next
-//! write fails with `EPIPE` and `println!` would panic. Every command writes through [`out!`]
-//! and [`err!`] instead:
+//! write fails with `EPIPE` and `println!` would panic. Every command writes through
+//! [`out!`](crate::out!) and [`err!`](crate::err!) instead:
 //!
 //! - stdout gone, in a command that only reads or plans (`synth`, `list`, `diff`, `status`,
 //!   `deploy --dry-run`): there is nobody left to tell, so haplat exits at once, quietly, with
@@ -30,7 +30,7 @@ pub fn stdout_gone() -> bool {
     STDOUT_GONE.load(Ordering::SeqCst)
 }
 
-/// Writes to stdout (use [`out!`]).
+/// Writes to stdout (use [`out!`](crate::out!)).
 pub fn write_stdout(args: Arguments<'_>) {
     if stdout_gone() {
         return;
@@ -40,12 +40,12 @@ pub fn write_stdout(args: Arguments<'_>) {
     if let Err(e) = r {
         STDOUT_GONE.store(true, Ordering::SeqCst);
         if e.kind() == ErrorKind::BrokenPipe && !FINISH_ON_BROKEN_PIPE.load(Ordering::SeqCst) {
-            std::process::exit(crate::exit::OK.into());
+            std::process::exit(crate::error::exit::OK.into());
         }
     }
 }
 
-/// Writes to stderr, ignoring a closed or failing stderr (use [`err!`]).
+/// Writes to stderr, ignoring a closed or failing stderr (use [`err!`](crate::err!)).
 pub fn write_stderr(args: Arguments<'_>) {
     let mut stderr = std::io::stderr().lock();
     let _ = stderr.write_fmt(args).and_then(|()| stderr.flush());

@@ -61,9 +61,9 @@ impl Sink for Progress {
                 let b = self.bar(multi, stack, region);
                 let msg = match reason {
                     Some(r) if !r.is_empty() => format!("{status}: {r}"),
-                    _ => status.clone(),
+                    _ => status.to_string(),
                 };
-                if matches!(status.as_str(), "SUCCEEDED" | "FAILED" | "CANCELLED") {
+                if status.is_settled() {
                     b.finish_with_message(msg);
                 } else {
                     b.set_message(msg);

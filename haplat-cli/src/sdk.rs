@@ -272,8 +272,11 @@ fn instance(i: &cf::types::StackInstanceSummary) -> InstanceInfo {
     InstanceInfo {
         region: i.region().unwrap_or_default().to_owned(),
         account: i.account().unwrap_or_default().to_owned(),
-        status: i.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-        detailed_status: i.stack_instance_status().and_then(|s| s.detailed_status()).map(|s| s.as_str().to_owned()),
+        status: InstanceStatus::parse(i.status().map(|s| s.as_str()).unwrap_or_default()),
+        detailed_status: i
+            .stack_instance_status()
+            .and_then(|s| s.detailed_status())
+            .map(|s| DetailedStatus::parse(s.as_str())),
         status_reason: i.status_reason().map(str::to_owned),
         stack_id: i.stack_id().map(str::to_owned),
         overrides: BTreeMap::new(),
@@ -284,7 +287,7 @@ fn stack_info(s: &cf::types::Stack) -> StackInfo {
     StackInfo {
         id: s.stack_id().unwrap_or_default().to_owned(),
         name: s.stack_name().unwrap_or_default().to_owned(),
-        status: s.stack_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+        status: StackStatus::parse(s.stack_status().map(|s| s.as_str()).unwrap_or_default()),
         status_reason: s.stack_status_reason().map(str::to_owned),
         outputs: s
             .outputs()
@@ -321,8 +324,8 @@ impl CloudFormation for Aws {
         match self.admin().describe_stack_set().stack_set_name(name).send().await {
             Ok(out) => {
                 let Some(s) = out.stack_set() else { return Ok(None) };
-                let status = s.status().map(|s| s.as_str().to_owned()).unwrap_or_default();
-                if status == "DELETED" {
+                let status = StackSetStatus::parse(s.status().map(|s| s.as_str()).unwrap_or_default());
+                if status == StackSetStatus::Deleted {
                     return Ok(None);
                 }
                 Ok(Some(StackSetInfo {
@@ -360,7 +363,7 @@ impl CloudFormation for Aws {
         let mut names: Vec<String> = items
             .map_err(|e| self.err(&self.region, e))?
             .iter()
-            .filter(|s| s.status().map(|s| s.as_str()) != Some("DELETED"))
+            .filter(|s| s.status().map(|s| StackSetStatus::parse(s.as_str())) != Some(StackSetStatus::Deleted))
             .filter_map(|s| s.stack_set_name().map(str::to_owned))
             .collect();
         names.sort();
@@ -455,8 +458,11 @@ impl CloudFormation for Aws {
         Ok(InstanceInfo {
             region: i.region().unwrap_or(region).to_owned(),
             account: i.account().unwrap_or(account).to_owned(),
-            status: i.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-            detailed_status: i.stack_instance_status().and_then(|s| s.detailed_status()).map(|s| s.as_str().to_owned()),
+            status: InstanceStatus::parse(i.status().map(|s| s.as_str()).unwrap_or_default()),
+            detailed_status: i
+                .stack_instance_status()
+                .and_then(|s| s.detailed_status())
+                .map(|s| DetailedStatus::parse(s.as_str())),
             status_reason: i.status_reason().map(str::to_owned),
             stack_id: i.stack_id().map(str::to_owned),
             overrides: i
@@ -600,7 +606,7 @@ impl CloudFormation for Aws {
             .map(|r| RegionResult {
                 region: r.region().unwrap_or_default().to_owned(),
                 account: r.account().unwrap_or_default().to_owned(),
-                status: r.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                status: RegionStatus::parse(r.status().map(|s| s.as_str()).unwrap_or_default()),
                 reason: r.status_reason().map(str::to_owned),
             })
             .collect())
@@ -622,7 +628,7 @@ impl CloudFormation for Aws {
             Ok(out) => Ok(out
                 .stacks()
                 .iter()
-                .find(|s| s.stack_status().map(|s| s.as_str()) != Some("DELETE_COMPLETE"))
+                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
                 .map(stack_info)),
             Err(e) => match self.err(region, e) {
                 CfnError::Service { code, message }
@@ -649,7 +655,7 @@ impl CloudFormation for Aws {
             .map(|e| StackEvent {
                 logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
                 resource_type: e.resource_type().unwrap_or_default().to_owned(),
-                status: e.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                status: ResourceStatus::parse(e.resource_status().map(|s| s.as_str()).unwrap_or_default()),
                 reason: e.resource_status_reason().map(str::to_owned),
                 time: e.timestamp().map(|t| t.secs()),
             })

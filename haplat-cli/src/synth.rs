@@ -17,9 +17,9 @@ pub const ENV_ENV: &str = "HAPLAT_ENV";
 /// The environment variable with the context, a JSON object of strings.
 pub const CONTEXT_ENV: &str = "HAPLAT_CONTEXT";
 
-/// What `synth` runs.
+/// What `synth` runs: the app, where, and with what.
 #[derive(Clone, Debug, Default)]
-pub struct SynthOptions {
+pub struct AppRun {
     /// The app command (run with `sh -c`).
     pub app: String,
     /// The directory it runs in.
@@ -35,11 +35,12 @@ pub struct SynthOptions {
 }
 
 /// Runs the app and loads what it wrote.
-pub fn synth(opts: &SynthOptions) -> Result<Assembly, Error> {
+pub fn synth(opts: &AppRun) -> Result<Assembly, Error> {
     let out = if opts.out.is_absolute() { opts.out.clone() } else { opts.root.join(&opts.out) };
     std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
     clean(&out)?;
-    let context = serde_json::to_string(&opts.context).expect("context serializes");
+    let context = serde_json::to_string(&opts.context)
+        .map_err(|e| Error::App { command: opts.app.clone(), message: format!("context: {e}") })?;
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&opts.app)

@@ -2,14 +2,9 @@
 
 use clap::Args;
 
-use super::{AssemblyArgs, AwsArgs, confirm};
-use crate::cfn::CloudFormation;
+use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
-use crate::events::Collect;
-use crate::executor::{ExecError, Executor, Waits};
-use crate::plan::{PlanOptions, plan_deploy};
-use crate::progress::Progress;
-use crate::state::{diff_deployed, refuse_data_loss};
+use crate::ops::{DeployOptions, PlanOptions, deploy};
 
 /// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
 #[derive(Debug, Args)]
@@ -61,99 +56,25 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
-/// The first call that failed for want of AWS access.
-fn first_access(e: &ExecError) -> Option<(&str, &str, &crate::cfn::CfnError)> {
-    match e {
-        ExecError::Call { stack, what, source } if source.is_access() => Some((stack, what, source)),
-        ExecError::Several(all) => all.iter().find_map(first_access),
-        _ => None,
-    }
-}
-
-/// Turns an executor error into the CLI's, with what was done before it and what was not
-/// started.
-pub fn exec_error<C: CloudFormation>(verb: &str, e: ExecError, exec: &Executor<'_, C>, all: &[String]) -> Error {
-    // AWS unusable (credentials, endpoint), in any stack set of a wave: exit 4.
-    if e.is_access()
-        && let Some((stack, what, source)) = first_access(&e)
-    {
-        return Error::cloud(format!("{stack}: {what}"), source.clone());
-    }
-    if let ExecError::Refused { .. } = &e
-        && exec.done().is_empty()
-    {
-        return Error::Refused(format!("{verb} refused: {e}"));
-    }
-    let done = exec.done();
-    let mut msg = format!("{verb} failed: {e}");
-    if done.is_empty() {
-        msg.push_str("\nnothing was changed before the failure");
-    } else {
-        msg.push_str("\ndone before the failure:");
-        for d in &done {
-            msg.push_str(&format!("\n  {d}"));
-        }
-    }
-    let touched: Vec<&str> = done.iter().filter_map(|d| d.split(':').next()).collect();
-    let failed = e.stacks();
-    let not_started: Vec<&str> =
-        all.iter().map(String::as_str).filter(|s| !touched.contains(s) && !failed.contains(s)).collect();
-    if !not_started.is_empty() {
-        msg.push_str(&format!("\nnot started: {}", not_started.join(", ")));
-    }
-    msg.push_str("\nrun `haplat status` to see every instance");
-    Error::Failed(msg)
-}
-
 /// Runs `deploy`.
 pub async fn run(args: DeployArgs) -> Result<u8, Error> {
-    let assembly = args.assembly.load()?;
-    let plan = plan_deploy(
-        &assembly,
-        &PlanOptions {
-            stacks: args.stacks.clone(),
-            regions: args.regions.clone(),
+    deploy(&DeployOptions {
+        plan: PlanOptions {
+            stacks: args.stacks,
+            regions: args.regions,
             parallel: args.parallel,
             max_concurrent: args.max_concurrent,
             failure_tolerance: args.failure_tolerance,
         },
-    )?;
-    if args.dry_run {
-        crate::out!("{}", plan.render());
-        return Ok(exit::OK);
-    }
-    // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
-    crate::output::finish_on_broken_pipe();
-    let aws = args.aws.connect().await?;
-    let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
-    // What changes, and whether it loses data: decided before anything is touched.
-    let quiet = Collect::default();
-    let probe = Executor::new(&aws, &quiet, Waits::default()).with_adopt(args.adopt);
-    probe.check_owners(&plan).await.map_err(|e| exec_error("deploy", e, &probe, &[]))?;
-    let diffs = diff_deployed(&probe, &assembly, &plan, Some(&bootstrap))
-        .await
-        .map_err(|e| exec_error("deploy", e, &probe, &[]))?;
-    if let Some(refusal) = refuse_data_loss(&diffs, &args.allow_replace) {
-        return Err(Error::Refused(refusal));
-    }
-    let (text, differ) = super::diff::render(&diffs);
-    crate::out!("{text}");
-    if differ && !args.yes {
-        confirm("deploy these changes", "--yes")?;
-    }
-    let progress = Progress::new(args.plain);
-    let exec = Executor::new(&aws, &progress, Waits::default())
-        .with_concurrency(args.concurrency.into())
-        .with_adopt(args.adopt);
-    let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
-    let result = exec.deploy(&assembly, &plan, &bootstrap).await;
-    result.map_err(|e| exec_error("deploy", e, &exec, &names))?;
-    drop(exec);
-    drop(progress);
-    crate::outln!(
-        "deployed {} stack set(s) to {}",
-        names.len(),
-        plan.regions().into_iter().collect::<Vec<_>>().join(", ")
-    );
+        yes: args.yes,
+        dry_run: args.dry_run,
+        allow_replace: args.allow_replace,
+        concurrency: args.concurrency.into(),
+        adopt: args.adopt,
+        plain: args.plain,
+        source: args.assembly.source(),
+        aws: args.aws.access(),
+    })
+    .await?;
     Ok(exit::OK)
 }

@@ -4,13 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{AssemblyArgs, AwsArgs};
-use crate::assembly::Assembly;
+use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
-use crate::events::Collect;
-use crate::executor::{Executor, Waits};
-use crate::plan::{PlanOptions, plan_deploy};
-use crate::state::{StackDiff, diff_assemblies, diff_deployed};
+use crate::ops::{DiffOptions, diff};
 
 /// `haplat diff [STACK…] [--fail] [--against DIR]`
 #[derive(Debug, Args)]
@@ -34,45 +30,15 @@ pub struct DiffArgs {
     pub aws: AwsArgs,
 }
 
-/// The diff as text, and whether anything differs.
-pub fn render(diffs: &[StackDiff]) -> (String, bool) {
-    let mut out = String::new();
-    for d in diffs {
-        d.render(&mut out);
-    }
-    let differ = diffs.iter().filter(|d| !d.is_empty()).count();
-    if differ == 0 {
-        out.push_str("no differences\n");
-    } else {
-        out.push_str(&format!("{differ} of {} stack set(s) differ\n", diffs.len()));
-    }
-    (out, differ > 0)
-}
-
-/// Runs `diff`.
+/// Runs `diff`: exit code 3 when anything differs and `--fail` is given.
 pub async fn run(args: DiffArgs) -> Result<u8, Error> {
-    let assembly = args.assembly.load()?;
-    let diffs = match &args.against {
-        Some(dir) => {
-            let old = Assembly::load(dir)?;
-            assembly.select(&args.stacks)?;
-            diff_assemblies(&old, &assembly, &args.stacks)
-        }
-        None => {
-            let plan = plan_deploy(
-                &assembly,
-                &PlanOptions { stacks: args.stacks.clone(), regions: args.regions.clone(), ..Default::default() },
-            )?;
-            let aws = args.aws.connect().await?;
-            let bootstrap = crate::bootstrap::read(&aws, aws.region()).await?;
-            let sink = Collect::default();
-            let exec = Executor::new(&aws, &sink, Waits::default());
-            diff_deployed(&exec, &assembly, &plan, bootstrap.as_ref())
-                .await
-                .map_err(|e| super::deploy::exec_error("diff", e, &exec, &[]))?
-        }
-    };
-    let (text, differ) = render(&diffs);
-    crate::out!("{text}");
+    let differ = diff(&DiffOptions {
+        stacks: args.stacks,
+        against: args.against,
+        regions: args.regions,
+        source: args.assembly.source(),
+        aws: args.aws.access(),
+    })
+    .await?;
     Ok(if differ && args.fail { exit::DIFFERENCES } else { exit::OK })
 }

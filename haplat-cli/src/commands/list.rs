@@ -2,8 +2,9 @@
 
 use clap::Args;
 
-use super::AssemblyArgs;
+use super::args::AssemblyArgs;
 use crate::error::{Error, exit};
+use crate::ops::{ListOptions, list};
 
 /// `haplat list`
 #[derive(Debug, Args)]
@@ -15,7 +16,6 @@ pub struct ListArgs {
 
 /// Runs `list`.
 pub fn run(args: ListArgs) -> Result<u8, Error> {
-    let assembly = args.assembly.load()?;
-    crate::out!("{}", assembly.summary());
+    list(&ListOptions { source: args.assembly.source() })?;
     Ok(exit::OK)
 }

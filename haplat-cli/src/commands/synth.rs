@@ -2,8 +2,9 @@
 
 use clap::{Args, ValueEnum};
 
-use super::AssemblyArgs;
+use super::args::AssemblyArgs;
 use crate::error::{Error, exit};
+use crate::ops::{SynthOptions, synth};
 
 /// Template formats.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -28,14 +29,6 @@ pub struct SynthArgs {
 
 /// Runs `synth`.
 pub fn run(args: SynthArgs) -> Result<u8, Error> {
-    let (_, opts) = args.assembly.synth_options(args.format == Format::Yaml)?;
-    let Some(opts) = opts else {
-        return Err(Error::Usage(
-            "no app to run: pass --app \"<command>\" or add `app = \"<command>\"` to haplat.toml".into(),
-        ));
-    };
-    let assembly = crate::synth::synth(&opts)?;
-    crate::out!("{}", assembly.summary());
-    crate::outln!("assembly written to {}", assembly.dir.display());
+    synth(&SynthOptions { source: args.assembly.source(), yaml: args.format == Format::Yaml })?;
     Ok(exit::OK)
 }

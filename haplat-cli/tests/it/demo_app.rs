@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use haplat_cli::cfn::{CloudFormation, StackInfo};
+use haplat_cli::cfn::{CloudFormation, InstanceStatus, StackInfo, StackStatus};
 use haplat_cli::sdk::Aws;
 
 use crate::harness::{Moto, Project, Source, demo_app, run};
@@ -21,14 +21,14 @@ const ACCOUNT: &str = "123456789012";
 async fn stacks(aws: &Aws, set: &str) -> BTreeMap<String, StackInfo> {
     let mut out = BTreeMap::new();
     for i in aws.list_stack_instances(set).await.unwrap() {
-        assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
+        assert_eq!(i.status, InstanceStatus::Current, "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
         let stack = aws
             .instance_stack(set, &full)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
-        assert_eq!(stack.status, "CREATE_COMPLETE", "{set} in {}", i.region);
+        assert_eq!(stack.status, StackStatus::CreateComplete, "{set} in {}", i.region);
         out.insert(i.region.clone(), stack);
     }
     out

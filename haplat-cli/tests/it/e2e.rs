@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use haplat_cli::cfn::CloudFormation;
+use haplat_cli::cfn::{CloudFormation, InstanceStatus};
 use haplat_cli::sdk::Aws;
 
 use crate::harness::{Moto, Project, Source, run, run_without_reader};
@@ -15,7 +15,7 @@ const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 async fn outputs(aws: &Aws, set: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for i in aws.list_stack_instances(set).await.unwrap() {
-        assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
+        assert_eq!(i.status, InstanceStatus::Current, "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
         let stack = aws
             .instance_stack(set, &full)

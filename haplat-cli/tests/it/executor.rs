@@ -5,9 +5,13 @@
 use std::time::Duration;
 
 use haplat_cli::assembly::Assembly;
+use haplat_cli::bootstrap::Bootstrap;
+use haplat_cli::cfn::InstanceStatus;
 use haplat_cli::cfn::{CfnError, OperationStatus::*, StackEvent};
+use haplat_cli::client::Waits;
 use haplat_cli::events::{Collect, Event};
-use haplat_cli::executor::{Bootstrap, ExecError, Executor, Waits};
+use haplat_cli::executor::Executor;
+use haplat_cli::failure::ExecError;
 use haplat_cli::plan::{PlanOptions, plan_deploy};
 
 use crate::fake::Fake;
@@ -383,13 +387,10 @@ async fn a_failure_in_one_stack_set_still_reports_the_others_of_its_wave() {
     assert!(!fake.calls().iter().any(|c| c.contains("App")));
     assert!(!events.iter().any(|e| matches!(e, Event::StackStarted { stack, .. } if stack == "App")));
     // The CLI's report: what was done, and what was not started.
-    let msg = haplat_cli::commands::deploy::exec_error(
-        "deploy",
-        err,
-        &exec,
-        &["Data".into(), "Network".into(), "App".into()],
-    )
-    .to_string();
+    let msg =
+        haplat_cli::Error::from_exec("deploy", err, exec.completed(), &["Data".into(), "Network".into(), "App".into()]);
+    assert!(matches!(&msg, haplat_cli::Error::Deploy(f) if f.not_started == ["App"]), "{msg}");
+    let msg = msg.to_string();
     assert!(
         msg.contains("\n  Network: instances created in us-east-1")
             && msg.ends_with("not started: App\nrun `haplat status` to see every instance"),
@@ -515,7 +516,7 @@ async fn regions_limit_a_template_update() {
     // The other regions keep what they had, OUTDATED until deployed.
     assert_eq!(applied(&fake, "us-east-1"), pairs(&[("Cidr", "10.0.0.0/16")]));
     let status = fake.with(|s| s.instances[&("Network".to_string(), "eu-west-1".to_string())].status.clone());
-    assert_eq!(status, "OUTDATED");
+    assert_eq!(status, InstanceStatus::Outdated);
 }
 
 async fn deploy_data_with(fake: &Fake, tolerance: Option<u32>) -> (Result<(), ExecError>, Vec<Event>) {

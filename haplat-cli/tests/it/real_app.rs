@@ -23,7 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use haplat_cli::cfn::CloudFormation;
+use haplat_cli::cfn::{CloudFormation, InstanceStatus, StackStatus};
 use haplat_cli::sdk::Aws;
 use serde_json::Value;
 
@@ -81,14 +81,14 @@ fn logical_id(t: &Value, path: &str) -> String {
 async fn outputs(aws: &Aws, set: &str) -> BTreeMap<String, BTreeMap<String, String>> {
     let mut out = BTreeMap::new();
     for i in aws.list_stack_instances(set).await.unwrap() {
-        assert_eq!(i.status, "CURRENT", "{set} in {}", i.region);
+        assert_eq!(i.status, InstanceStatus::Current, "{set} in {}", i.region);
         let full = aws.describe_stack_instance(set, &i.account, &i.region).await.unwrap();
         let stack = aws
             .instance_stack(set, &full)
             .await
             .unwrap()
             .unwrap_or_else(|| panic!("{set} has no stack in {}", i.region));
-        assert_eq!(stack.status, "CREATE_COMPLETE", "{set} in {}", i.region);
+        assert_eq!(stack.status, StackStatus::CreateComplete, "{set} in {}", i.region);
         out.insert(i.region.clone(), stack.outputs);
     }
     out

@@ -1,7 +1,11 @@
 //! The deploy plan, as data: waves of stack sets, each with its regions, template, capabilities,
 //! operation preferences and per-region parameters (literal or bound to another stack's
 //! output). Computed from the assembly and the command line only; `haplat deploy --dry-run`
-//! prints it and the executor ([`crate::executor`]) runs it.
+//! prints it and the executor ([`crate::executor`]) runs it. The parameter arithmetic of a
+//! deploy (set-level values, overrides, which regions an operation reaches) is pure data too,
+//! in [`params`].
+//!
+//! Uses [`crate::assembly`], the plain types of [`crate::cfn`] and [`crate::error`]; no I/O.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -12,6 +16,10 @@ use serde::Serialize;
 use crate::assembly::Assembly;
 use crate::cfn::Preferences;
 use crate::error::Error;
+
+pub mod params;
+
+pub use params::template_parameters;
 
 /// Flags that shape the plan.
 #[derive(Clone, Debug, Default)]
@@ -264,25 +272,19 @@ pub fn plan_destroy(assembly: &Assembly, stacks: &[String]) -> Result<Vec<String
     Ok(selected.into_iter().map(|s| s.name.clone()).collect())
 }
 
-/// A template's parameters (names) with their `Default`, as CloudFormation passes it (a
-/// string; a list joined by commas), or `None` when there is none.
-pub fn template_parameters(template: &serde_json::Value) -> BTreeMap<String, Option<String>> {
-    let Some(params) = template.get("Parameters").and_then(serde_json::Value::as_object) else {
-        return BTreeMap::new();
+/// Why haplat will not deploy over an existing stack set of `s` whose tags are `tags`: it lacks
+/// haplat's ownership tag or carries another app's (`None` when it is ours, or when adopting).
+pub fn ownership_problem(s: &StackPlan, tags: &BTreeMap<String, String>, adopt: bool) -> Option<String> {
+    let have = tags.get(OWNER_TAG);
+    if adopt || (have.is_some() && have == s.tags.get(OWNER_TAG)) {
+        return None;
+    }
+    let whose = match have {
+        Some(h) => format!("belongs to app {h:?} (tag {OWNER_TAG})"),
+        None => format!("lacks haplat's tag {OWNER_TAG}"),
     };
-    params
-        .iter()
-        .map(|(name, p)| {
-            let default = p.get("Default").map(|d| match d {
-                serde_json::Value::String(s) => s.clone(),
-                serde_json::Value::Array(items) => items
-                    .iter()
-                    .map(|i| i.as_str().map(str::to_owned).unwrap_or_else(|| i.to_string()))
-                    .collect::<Vec<_>>()
-                    .join(","),
-                other => other.to_string(),
-            });
-            (name.clone(), default)
-        })
-        .collect()
+    Some(format!(
+        "stack set {} exists but {whose}: haplat does not deploy over a stack set it did not make; `--adopt` takes it over (and tags it)",
+        s.name
+    ))
 }

@@ -1,6 +1,7 @@
-//! Differences between two versions of a stack: its template (resources with property paths,
-//! replacements from create-only properties, IAM and security-group changes) and, when
-//! deployed, its regions and per-region parameters. Pure: no AWS.
+//! The template diff: the differences between two versions of a stack's template (resources
+//! with property paths, replacements from create-only properties, IAM and security-group
+//! changes, deletion policies), and their rendering. Pure: no AWS, nothing of the crate; the
+//! stack-diff reader ([`crate::stack_diff`]) adds regions and per-region parameters.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -510,6 +511,30 @@ pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
     if !sg.is_empty() {
         let _ = writeln!(out, "{pad}security group changes (review): {}", sg.join(", "));
     }
+}
+
+/// Resources that stay in the account, by logical id.
+pub type Retained = Vec<(String, ResourceFacts)>;
+
+/// The resources of a deployed template that its DeletionPolicy keeps, by logical id.
+pub fn retained_resources(deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> Retained {
+    let Some(resources) = deployed.get("Resources").and_then(Value::as_object) else { return Vec::new() };
+    resources
+        .iter()
+        .map(|(id, r)| (id.clone(), ResourceFacts::of_deployed(id, r, manifest)))
+        .filter(|(_, f)| f.is_retained())
+        .collect()
+}
+
+/// The stateful resources of a deployed template deleted with their data (no retaining
+/// DeletionPolicy), by logical id.
+pub fn lost_resources(deployed: &Value, manifest: Option<&BTreeMap<String, ResourceManifest>>) -> Retained {
+    let Some(resources) = deployed.get("Resources").and_then(Value::as_object) else { return Vec::new() };
+    resources
+        .iter()
+        .map(|(id, r)| (id.clone(), ResourceFacts::of_deployed(id, r, manifest)))
+        .filter(|(_, f)| f.stateful && !f.is_retained())
+        .collect()
 }
 
 #[cfg(test)]

@@ -1,6 +1,11 @@
-//! The assembly against what is deployed, per stack set and region (`haplat diff`, and the
-//! check `haplat deploy` makes before changing anything), or against another assembly
-//! (`haplat diff --against`).
+//! The stack-diff reader: how each stack set of the assembly differs, per region, from what
+//! is deployed (what `haplat diff` shows, and the data-safety check `haplat deploy` makes
+//! before changing anything), or from another assembly (`haplat diff --against`). It only
+//! reads: every call is a read through the retry/wait [`Client`]; bound parameters are read by
+//! [`Outputs`]. Template comparison itself is [`crate::template_diff`].
+//!
+//! Uses [`crate::client`], [`crate::bindings`], [`crate::template_diff`], [`crate::plan`],
+//! [`crate::assembly`] and [`crate::failure`].
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -9,10 +14,14 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::assembly::Assembly;
-use crate::cfn::CloudFormation;
-use crate::diff::{ChangeKind, ResourceChange, ResourceFacts, TemplateDiff, diff_templates, render_template_diff};
-use crate::executor::{Bootstrap, ExecError, Executor};
-use crate::plan::{DeployPlan, ParamValue};
+use crate::bindings::Outputs;
+use crate::cfn::{CloudFormation, InstanceStatus};
+use crate::client::Client;
+use crate::failure::ExecError;
+use crate::plan::{DeployPlan, ParamValue, params};
+use crate::template_diff::{
+    ChangeKind, ResourceChange, ResourceFacts, TemplateDiff, diff_templates, render_template_diff, short,
+};
 
 /// A parameter whose value changes in a region.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -49,7 +58,7 @@ pub struct StackDiff {
     /// Parameter values that change.
     pub parameters: Vec<ParamChange>,
     /// Instances that are not CURRENT: (region, status, reason).
-    pub not_current: Vec<(String, String, Option<String>)>,
+    pub not_current: Vec<(String, InstanceStatus, Option<String>)>,
     /// Stateful resources replaced in one region because a parameter that a create-only
     /// property takes changes value there: (region, change).
     pub replaced_by_parameters: Vec<(String, ResourceChange)>,
@@ -160,9 +169,7 @@ pub fn refuse_data_loss(diffs: &[StackDiff], allow: &[String]) -> Option<String>
                         .changes
                         .iter()
                         .filter(|c| c.create_only.is_some())
-                        .map(|c| {
-                            format!("{}: {} -> {}", c.path, crate::diff::short(&c.old), crate::diff::short(&c.new))
-                        })
+                        .map(|c| format!("{}: {} -> {}", c.path, short(&c.old), short(&c.new)))
                         .collect();
                     format!(
                         "would be replaced because {}{}",
@@ -187,19 +194,39 @@ pub fn refuse_data_loss(diffs: &[StackDiff], allow: &[String]) -> Option<String>
     ))
 }
 
-/// Compares the plan's stacks with what is deployed.
-pub async fn diff_deployed<C: CloudFormation>(
-    exec: &Executor<'_, C>,
+/// The text `haplat diff` (and `haplat deploy`, before asking) prints for the stack sets, and
+/// whether anything differs.
+pub fn report(diffs: &[StackDiff]) -> (String, bool) {
+    let mut out = String::new();
+    for d in diffs {
+        d.render(&mut out);
+    }
+    let differ = diffs.iter().filter(|d| !d.is_empty()).count();
+    if differ == 0 {
+        out.push_str("no differences\n");
+    } else {
+        out.push_str(&format!("{differ} of {} stack set(s) differ\n", diffs.len()));
+    }
+    (out, differ > 0)
+}
+
+/// Compares the plan's stacks with what is deployed, reading through `client`. `account` is
+/// the bootstrap stack's account (the account of the producers that bound parameters are read
+/// from); without it, that of the stack set's first instance.
+pub async fn against_deployed<C: CloudFormation>(
+    client: &Client<'_, C>,
     assembly: &Assembly,
     plan: &DeployPlan,
-    bootstrap: Option<&Bootstrap>,
+    account: Option<&str>,
 ) -> Result<Vec<StackDiff>, ExecError> {
+    let (cfn, outputs) = (client.cfn, Outputs::default());
     let mut out = Vec::new();
     for s in plan.stacks() {
         let name = s.name.as_str();
-        let m = assembly.manifest.stack(name).expect("planned stacks are in the manifest");
+        // Planned stacks come from the manifest; one that is not there has nothing to compare.
+        let Some(m) = assembly.manifest.stack(name) else { continue };
         let new = &assembly.template(name).json;
-        let set = exec.call(name, "describe stack set", || exec.cfn.describe_stack_set(name)).await?;
+        let set = client.call(name, "describe stack set", || cfn.describe_stack_set(name)).await?;
         let Some(set) = set else {
             out.push(StackDiff {
                 name: name.to_owned(),
@@ -211,14 +238,14 @@ pub async fn diff_deployed<C: CloudFormation>(
             });
             continue;
         };
-        let old = parse_template(&set.template_body).map_err(|e| ExecError::Refused {
+        let old = set.parsed_template().map_err(|e| ExecError::Refused {
             stack: name.into(),
             message: format!(
                 "the deployed template of stack set {name} cannot be read ({e}); no data-safety check is possible"
             ),
         })?;
         let template = diff_templates(Some(&old), None, Some(new), Some(&m.resources));
-        let instances = exec.call(name, "list stack instances", || exec.cfn.list_stack_instances(name)).await?;
+        let instances = client.call(name, "list stack instances", || cfn.list_stack_instances(name)).await?;
         let deployed_regions: BTreeSet<&str> = instances.iter().map(|i| i.region.as_str()).collect();
         let all = m.target.regions();
         let regions_added: Vec<String> =
@@ -241,37 +268,31 @@ pub async fn diff_deployed<C: CloudFormation>(
         let declared = crate::plan::template_parameters(new);
         let mut parameters = Vec::new();
         let mut not_current = Vec::new();
-        let account = bootstrap.map(|b| b.account.clone()).or_else(|| instances.first().map(|i| i.account.clone()));
+        let account = account.map(str::to_owned).or_else(|| instances.first().map(|i| i.account.clone()));
         for i in instances.iter().filter(|i| s.regions.contains(&i.region)) {
-            if i.status != "CURRENT" {
+            if !i.status.is_current() {
                 not_current.push((i.region.clone(), i.status.clone(), i.status_reason.clone()));
             }
-            let full = exec
-                .call(name, "describe stack instance", || exec.cfn.describe_stack_instance(name, &i.account, &i.region))
+            let full = client
+                .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &i.account, &i.region))
                 .await?;
-            let mut effective = set.parameters.clone();
-            effective.extend(full.overrides.clone());
-            let want = &s.parameters[&i.region];
-            let keys: BTreeSet<&String> = effective.keys().chain(want.keys()).collect();
-            for k in keys {
-                let old_v = effective.get(k).cloned();
-                let new_v = match want.get(k) {
-                    // No value in this region: the stack gets the template's Default.
-                    None => declared.get(k).cloned().flatten(),
-                    Some(ParamValue::Literal(v)) => Some(v.clone()),
-                    Some(ParamValue::Output { stack, output, region, .. }) => {
-                        let b = Bootstrap { account: account.clone().unwrap_or_default(), ..Default::default() };
-                        match exec.output(&b, stack, region).await {
+            // The region's new values: literals, and bound values read from the producers
+            // (`None`: not readable yet, "read at deploy").
+            let mut wanted: BTreeMap<String, Option<String>> = BTreeMap::new();
+            for (k, v) in s.parameters.get(&i.region).into_iter().flatten() {
+                let value = match v {
+                    ParamValue::Literal(v) => Some(v.clone()),
+                    ParamValue::Output { stack, output, region, .. } => {
+                        match outputs.output(client, account.as_deref().unwrap_or_default(), stack, region).await {
                             Ok(o) => o.get(output).cloned(),
                             Err(_) => None,
                         }
                     }
                 };
-                let bound = matches!(want.get(k), Some(ParamValue::Output { .. }));
-                // A bound value that cannot be read yet is not a difference we can show.
-                if old_v != new_v && !(bound && new_v.is_none()) {
-                    parameters.push(ParamChange { region: i.region.clone(), name: k.clone(), old: old_v, new: new_v });
-                }
+                wanted.insert(k.clone(), value);
+            }
+            for c in params::value_changes(&declared, &set.parameters, &full.overrides, &wanted) {
+                parameters.push(ParamChange { region: i.region.clone(), name: c.name, old: c.old, new: c.new });
             }
         }
         let replaced_by_parameters = replaced_by_parameters(new, &m.resources, &parameters);
@@ -292,7 +313,7 @@ pub async fn diff_deployed<C: CloudFormation>(
 }
 
 /// Compares two assemblies offline: `old` (e.g. the last release's) against `new`.
-pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec<StackDiff> {
+pub fn between_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec<StackDiff> {
     // The new assembly's wave order, then stacks only the old one has.
     let mut names: Vec<&str> = Vec::new();
     for s in new.manifest.waves.iter().flatten().chain(old.manifest.waves.iter().flatten()) {
@@ -356,19 +377,6 @@ pub fn diff_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> Vec
         });
     }
     out
-}
-
-/// A deployed template: JSON, or YAML (long-form intrinsic functions only). An error rather
-/// than an empty template: the data-safety checks depend on it.
-pub fn parse_template(body: &str) -> Result<Value, String> {
-    match serde_json::from_str::<Value>(body) {
-        Ok(v) => Ok(v),
-        Err(json) => match serde_saphyr::from_str::<Value>(body) {
-            Ok(v) if v.is_object() => Ok(v),
-            Ok(_) => Err(format!("neither a JSON object nor a YAML mapping: {json}")),
-            Err(yaml) => Err(format!("neither JSON ({json}) nor YAML ({yaml})")),
-        },
-    }
 }
 
 /// Stateful resources whose create-only property takes a parameter (`Ref`, or `${Name}` in

@@ -1,0 +1,68 @@
+//! The arguments several commands share: where the assembly comes from and how to reach AWS,
+//! each turned into the options of [`crate::ops`].
+
+use std::path::PathBuf;
+
+use clap::Args;
+
+use crate::ops::{AssemblySource, AwsAccess};
+
+/// Where the assembly comes from.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AssemblyArgs {
+    /// The app command (default: `app` in haplat.toml). When there is one, commands synthesize
+    /// first.
+    #[arg(long, value_name = "CMD")]
+    pub app: Option<String>,
+    /// The assembly directory (default: haplat.out at the project root).
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The environment name passed to the app (HAPLAT_ENV).
+    #[arg(long, value_name = "NAME")]
+    pub env: Option<String>,
+    /// Context for the app, `key=value` (repeatable; HAPLAT_CONTEXT).
+    #[arg(long = "context", short = 'c', value_name = "KEY=VALUE", value_parser = parse_pair)]
+    pub context: Vec<(String, String)>,
+    /// Use the assembly already in the directory; do not run the app.
+    #[arg(long)]
+    pub no_synth: bool,
+}
+
+/// How to reach AWS.
+#[derive(Debug, Clone, Args, Default)]
+pub struct AwsArgs {
+    /// The AWS profile (default: the standard chain: AWS_PROFILE, environment, SSO…).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// The administration region, where the stack sets live (default: AWS_REGION or the
+    /// profile's).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+}
+
+fn parse_pair(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_owned(), v.to_owned())),
+        _ => Err(format!("expected key=value, got {s:?}")),
+    }
+}
+
+impl AssemblyArgs {
+    /// As options.
+    pub fn source(&self) -> AssemblySource {
+        AssemblySource {
+            app: self.app.clone(),
+            out: self.out.clone(),
+            env: self.env.clone(),
+            context: self.context.clone(),
+            no_synth: self.no_synth,
+        }
+    }
+}
+
+impl AwsArgs {
+    /// As options.
+    pub fn access(&self) -> AwsAccess {
+        AwsAccess { profile: self.profile.clone(), region: self.region.clone() }
+    }
+}

@@ -1,0 +1,81 @@
+//! `haplat deploy`: the plan (printed and nothing more with `dry_run`); then, before anything
+//! changes, the ownership and data-safety checks on the stack diff read from what is deployed;
+//! the confirmation; and the executor running the plan with progress.
+
+use crate::client::{Client, Waits};
+use crate::error::Error;
+use crate::events::Collect;
+use crate::executor::Executor;
+use crate::ops::input::{AssemblySource, AwsAccess, confirm};
+pub use crate::plan::PlanOptions;
+use crate::plan::plan_deploy;
+use crate::progress::Progress;
+use crate::stack_diff;
+
+/// What `deploy` does.
+#[derive(Clone, Debug, Default)]
+pub struct DeployOptions {
+    /// The stacks, regions and operation preferences of the plan.
+    pub plan: PlanOptions,
+    /// Do not ask for confirmation.
+    pub yes: bool,
+    /// Print the plan and stop, without calling AWS.
+    pub dry_run: bool,
+    /// Stateful resources that may be replaced or deleted (construct paths, prefixes, logical
+    /// ids).
+    pub allow_replace: Vec<String>,
+    /// At most this many stack sets of one wave deploy at once.
+    pub concurrency: usize,
+    /// Deploy over stack sets that lack haplat's ownership tag.
+    pub adopt: bool,
+    /// Plain progress lines even on a terminal.
+    pub plain: bool,
+    /// Where the assembly comes from.
+    pub source: AssemblySource,
+    /// How to reach AWS.
+    pub aws: AwsAccess,
+}
+
+/// Deploys.
+pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
+    let assembly = opts.source.load()?;
+    let plan = plan_deploy(&assembly, &opts.plan)?;
+    if opts.dry_run {
+        crate::out!("{}", plan.render());
+        return Ok(());
+    }
+    // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
+    crate::output::finish_on_broken_pipe();
+    let aws = opts.aws.connect().await?;
+    let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
+    // What changes, and whether it loses data: decided before anything is touched.
+    let quiet = Collect::default();
+    let probe = Executor::new(&aws, &quiet, Waits::default()).with_adopt(opts.adopt);
+    probe.check_owners(&plan).await.map_err(|e| Error::from_exec("deploy", e, probe.completed(), &[]))?;
+    let reader = Client::new(&aws, &quiet, Waits::default());
+    let diffs = stack_diff::against_deployed(&reader, &assembly, &plan, Some(&bootstrap.account))
+        .await
+        .map_err(|e| Error::from_exec("deploy", e, Vec::new(), &[]))?;
+    if let Some(refusal) = stack_diff::refuse_data_loss(&diffs, &opts.allow_replace) {
+        return Err(Error::Refused(refusal));
+    }
+    let (text, differ) = stack_diff::report(&diffs);
+    crate::out!("{text}");
+    if differ && !opts.yes {
+        confirm("deploy these changes", "--yes")?;
+    }
+    let progress = Progress::new(opts.plain);
+    let exec =
+        Executor::new(&aws, &progress, Waits::default()).with_concurrency(opts.concurrency).with_adopt(opts.adopt);
+    let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
+    let result = exec.deploy(&assembly, &plan, &bootstrap).await;
+    result.map_err(|e| Error::from_exec("deploy", e, exec.completed(), &names))?;
+    drop(exec);
+    drop(progress);
+    crate::outln!(
+        "deployed {} stack set(s) to {}",
+        names.len(),
+        plan.regions().into_iter().collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}

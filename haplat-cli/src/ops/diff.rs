@@ -1,0 +1,55 @@
+//! `haplat diff`: the stack diff of the assembly against what is deployed (read through the
+//! stack-diff reader, [`crate::stack_diff`]) or against another assembly, printed.
+
+use std::path::PathBuf;
+
+use crate::assembly::Assembly;
+use crate::client::{Client, Waits};
+use crate::error::Error;
+use crate::events::Collect;
+use crate::ops::input::{AssemblySource, AwsAccess};
+use crate::plan::{PlanOptions, plan_deploy};
+use crate::stack_diff;
+
+/// What `diff` compares.
+#[derive(Clone, Debug, Default)]
+pub struct DiffOptions {
+    /// Only these stacks (all when none).
+    pub stacks: Vec<String>,
+    /// Compare with this assembly directory instead of what is deployed (offline).
+    pub against: Option<PathBuf>,
+    /// Only these regions.
+    pub regions: Vec<String>,
+    /// Where the assembly comes from.
+    pub source: AssemblySource,
+    /// How to reach AWS.
+    pub aws: AwsAccess,
+}
+
+/// Prints the differences; returns whether anything differs.
+pub async fn diff(opts: &DiffOptions) -> Result<bool, Error> {
+    let assembly = opts.source.load()?;
+    let diffs = match &opts.against {
+        Some(dir) => {
+            let old = Assembly::load(dir)?;
+            assembly.select(&opts.stacks)?;
+            stack_diff::between_assemblies(&old, &assembly, &opts.stacks)
+        }
+        None => {
+            let plan = plan_deploy(
+                &assembly,
+                &PlanOptions { stacks: opts.stacks.clone(), regions: opts.regions.clone(), ..Default::default() },
+            )?;
+            let aws = opts.aws.connect().await?;
+            let bootstrap = crate::bootstrap::read(&aws, aws.region()).await?;
+            let sink = Collect::default();
+            let client = Client::new(&aws, &sink, Waits::default());
+            stack_diff::against_deployed(&client, &assembly, &plan, bootstrap.as_ref().map(|b| b.account.as_str()))
+                .await
+                .map_err(|e| Error::from_exec("diff", e, Vec::new(), &[]))?
+        }
+    };
+    let (text, differ) = stack_diff::report(&diffs);
+    crate::out!("{text}");
+    Ok(differ)
+}

@@ -1,0 +1,25 @@
+//! The operations behind the commands, one module each (cargo's `ops/`): each takes an options
+//! struct, does the work and prints what the command prints. A command ([`crate::commands`])
+//! only turns its arguments into options and calls one of these. Operations do not call each
+//! other; what they share is in [`input`].
+//!
+//! Uses everything below: the assembly and synth, the plan, the stack-diff reader, the
+//! executor and its client, bootstrap, the SDK, progress and output.
+
+pub mod bootstrap;
+pub mod deploy;
+pub mod destroy;
+pub mod diff;
+pub mod input;
+pub mod list;
+pub mod status;
+pub mod synth;
+
+pub use bootstrap::{BootstrapOptions, bootstrap};
+pub use deploy::{DeployOptions, PlanOptions, deploy};
+pub use destroy::{DestroyOptions, destroy};
+pub use diff::{DiffOptions, diff};
+pub use input::{AssemblySource, AwsAccess, confirm};
+pub use list::{ListOptions, list};
+pub use status::{StatusOptions, status};
+pub use synth::{SynthOptions, synth};
