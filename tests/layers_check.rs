@@ -1,43 +1,102 @@
-//! The module graph of a crate, read from its sources: which top-level module names which other
-//! with a `crate::` path. The layering rules of `docs/architecture.md` (no two modules of a
-//! crate import each other, commands import no other command) are tested on it by
-//! `tests/layers.rs`.
+//! The module graph of a crate, read from its sources: which module names which other with a
+//! `crate::`, `super::` or child-module path. The layering rules of `docs/architecture.md` are
+//! tested on it: no two modules of a crate import each other (`tests/layers.rs`), and each
+//! crate's own layer rules (`haplat-constructs/tests/it/layers.rs`,
+//! `haplat-cli/tests/it/layers.rs`).
+//!
+//! Only code counts: comments (doc links included), string and char literals, and the
+//! `#[cfg(test)] mod tests` of a file are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Top-level module → the top-level modules its code names through `crate::…` (itself excluded).
+/// Module → the modules its code names (itself excluded).
 pub type ModuleGraph = BTreeMap<String, BTreeSet<String>>;
 
-/// The graph of the crate whose sources are in `src` (`lib.rs` and `main.rs` are the root, not
-/// modules). A folder module (`service/mod.rs`, `service/task.rs` …) counts as one module.
+/// The graph between the top-level modules of the crate whose sources are in `src`: a folder
+/// module (`service/mod.rs`, `service/task.rs` …) counts as one module, `service`.
 pub fn module_graph(src: &Path) -> ModuleGraph {
+    let (nested, _) = nested_graph(src, &[]);
+    let top = |m: &str| m.split("::").next().unwrap_or(m).to_owned();
     let mut graph = ModuleGraph::new();
-    for file in rust_files(src) {
-        let rel = file.strip_prefix(src).expect("a file below src");
-        let first = rel.components().next().expect("a relative path").as_os_str().to_string_lossy().into_owned();
-        let module = first.strip_suffix(".rs").unwrap_or(&first).to_owned();
-        if module == "lib" || module == "main" {
-            continue;
-        }
-        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-        let used = crate_paths(&code_only(&text));
-        let entry = graph.entry(module.clone()).or_default();
-        entry.extend(used.into_iter().filter(|m| *m != module));
+    for (module, uses) in nested {
+        let from = top(&module);
+        let entry = graph.entry(from.clone()).or_default();
+        entry.extend(uses.iter().map(|u| top(u)).filter(|u| *u != from));
     }
     graph
 }
 
-/// The modules that `file` names through `super::x` or `crate::<parent>::x` when it is a file of
-/// the folder module `parent` (e.g. `commands/deploy.rs` naming `commands::diff`).
-pub fn sibling_uses(file: &Path, parent: &str) -> BTreeSet<String> {
-    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
-    let code = code_only(&text);
-    let mut found = BTreeSet::new();
-    for prefix in ["super::".to_owned(), format!("crate::{parent}::")] {
-        found.extend(names_after(&code, &prefix));
+/// The graph between every module of the crate in `src`, by full path (`plan::params`; the
+/// crate root is no node), and the `crate::` paths that name no module. `aliases` maps a first
+/// path segment that is not a module (a macro or a re-export of the root) to the module it
+/// belongs to, e.g. `("out", "output")`.
+pub fn nested_graph(src: &Path, aliases: &[(&str, &str)]) -> (ModuleGraph, Vec<String>) {
+    let known = modules(src);
+    let mut graph = ModuleGraph::new();
+    let mut unresolved = Vec::new();
+    for (module, text) in &known {
+        let code = code_only(text.split("#[cfg(test)]\nmod tests").next().unwrap_or(text));
+        let segments: Vec<String> = module.split("::").map(str::to_owned).collect();
+        let parent = &segments[..segments.len() - 1];
+        let mut uses = BTreeSet::new();
+        for path in paths_after(&code, "crate::") {
+            let alias = aliases.iter().find(|(first, _)| Some(*first) == path.first().map(String::as_str));
+            match alias.map(|(_, m)| (*m).to_owned()).or_else(|| resolve(&known, &path)) {
+                Some(target) => {
+                    uses.insert(target);
+                }
+                None => unresolved.push(format!("{module}: crate::{}", path.join("::"))),
+            }
+        }
+        for path in paths_after(&code, "super::") {
+            let full: Vec<String> = parent.iter().cloned().chain(path).collect();
+            // `super::Item` is the parent module itself.
+            uses.insert(resolve(&known, &full).unwrap_or_else(|| parent.join("::")));
+        }
+        for line in code.lines() {
+            let line = line.trim();
+            let decl = line.strip_prefix("pub mod ").or_else(|| line.strip_prefix("mod "));
+            if let Some(child) = decl.and_then(|d| d.strip_suffix(';')) {
+                uses.insert(format!("{module}::{child}"));
+            }
+        }
+        uses.remove(module);
+        uses.remove("");
+        graph.insert(module.clone(), uses);
     }
-    found
+    (graph, unresolved)
+}
+
+/// Module path → source text of every module below `src` (`lib.rs` and `main.rs` are the root,
+/// not modules; `x/mod.rs` is `x`).
+fn modules(src: &Path) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for file in rust_files(src) {
+        let rel = file.strip_prefix(src).expect("a file below src");
+        let mut segments: Vec<String> =
+            rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
+        let last = segments.pop().expect("a file name");
+        let stem = last.strip_suffix(".rs").unwrap_or(&last);
+        match stem {
+            "lib" | "main" if segments.is_empty() => continue,
+            "mod" => {}
+            _ => segments.push(stem.to_owned()),
+        }
+        let text = std::fs::read_to_string(&file).unwrap_or_else(|e| panic!("cannot read {}: {e}", file.display()));
+        out.insert(segments.join("::"), text);
+    }
+    out
+}
+
+/// The longest known module that `segments` (from the root) starts with.
+fn resolve(known: &BTreeMap<String, String>, segments: &[String]) -> Option<String> {
+    (1..=segments.len()).rev().map(|n| segments[..n].join("::")).find(|m| known.contains_key(m))
+}
+
+/// Whether `module` is `layer` or inside it (`ops::deploy` is in `ops`).
+pub fn in_layer(module: &str, layer: &str) -> bool {
+    module == layer || module.strip_prefix(layer).is_some_and(|rest| rest.starts_with("::"))
 }
 
 /// A cycle of `graph` (`a → b → … → a`), if there is one.
@@ -100,62 +159,58 @@ pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// The top-level names after each `crate::` (including every name of a `crate::{a, b::c}` group),
-/// skipping `$crate::` of macros.
-fn crate_paths(code: &str) -> BTreeSet<String> {
-    names_after(code, "crate::")
-}
-
-fn names_after(code: &str, prefix: &str) -> BTreeSet<String> {
-    let mut names = BTreeSet::new();
+/// The paths after each `prefix` (`crate::`, `super::`) as segments, one per item of a
+/// `crate::{a::X, b}` group, skipping `$crate::` of macros and paths inside other paths.
+fn paths_after(code: &str, prefix: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
     let mut from = 0;
     while let Some(at) = code[from..].find(prefix) {
         let start = from + at;
         from = start + prefix.len();
         let before = code[..start].chars().next_back();
-        if before.is_some_and(|c| c == '$' || c == '_' || c.is_alphanumeric()) {
+        if before.is_some_and(|c| c == '$' || c == '_' || c == ':' || c.is_alphanumeric()) {
             continue;
         }
         let rest = &code[from..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let mut depth = 1;
-            let mut item_start = true;
-            let mut name = String::new();
-            for c in group.chars() {
-                match c {
-                    '{' => depth += 1,
-                    '}' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            break;
+        match rest.strip_prefix('{') {
+            Some(group) => {
+                let mut depth = 1;
+                let mut item = String::new();
+                let mut items = Vec::new();
+                for c in group.chars() {
+                    match c {
+                        '{' => depth += 1,
+                        '}' => {
+                            depth -= 1;
+                            if depth == 0 {
+                                break;
+                            }
                         }
+                        ',' if depth == 1 => items.push(std::mem::take(&mut item)),
+                        c if depth == 1 => item.push(c),
+                        _ => {}
                     }
-                    ',' if depth == 1 => {
-                        if !name.is_empty() {
-                            names.insert(std::mem::take(&mut name));
-                        }
-                        item_start = true;
-                    }
-                    c if depth == 1 && item_start && (c.is_alphanumeric() || c == '_') => name.push(c),
-                    _ if depth == 1 && item_start && !name.is_empty() => {
-                        names.insert(std::mem::take(&mut name));
-                        item_start = false;
-                    }
-                    _ => {}
                 }
+                items.push(item);
+                out.extend(items.iter().map(|i| segments(i.trim())).filter(|s| !s.is_empty()));
             }
-            if !name.is_empty() {
-                names.insert(name);
-            }
-        } else {
-            let name: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
-            if !name.is_empty() {
-                names.insert(name);
+            None => {
+                let path: String = rest.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+                let s = segments(&path);
+                if !s.is_empty() {
+                    out.push(s);
+                }
             }
         }
     }
-    names.retain(|n| n.chars().next().is_some_and(|c| c.is_lowercase()) && n != "self");
-    names
+    out
+}
+
+/// `a::b::C` → `["a", "b", "C"]`, stopping at a group or glob; `self` and empty items give none.
+fn segments(path: &str) -> Vec<String> {
+    let path: String = path.chars().take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':').collect();
+    let s: Vec<String> = path.split("::").filter(|s| !s.is_empty()).map(str::to_owned).collect();
+    if s.first().is_some_and(|f| f == "self") { Vec::new() } else { s }
 }
 
 /// `text` without comments, string and char literals (so doc links and messages do not count).
@@ -243,8 +298,9 @@ mod tests {
         let code = code_only(
             "use crate::{a::X, b, c::{d, e}};\nuse crate::f;\n// crate::g\n/// [`crate::h`]\nlet s = \"crate::i\";\n$crate::j::k\nlet x = crate::l::m(r#\"crate::n\"#, '\"', 'a');",
         );
-        let names: Vec<String> = crate_paths(&code).into_iter().collect();
-        assert_eq!(names, ["a", "b", "c", "f", "l"]);
+        let firsts: BTreeSet<String> = paths_after(&code, "crate::").into_iter().map(|p| p[0].clone()).collect();
+        assert_eq!(firsts.into_iter().collect::<Vec<_>>(), ["a", "b", "c", "f", "l"]);
+        assert_eq!(paths_after("use super::x::Y;", "super::"), vec![vec!["x".to_owned(), "Y".to_owned()]]);
     }
 
     #[test]
@@ -256,5 +312,11 @@ mod tests {
         assert_eq!(find_cycle(&g), Some(vec!["a".into(), "b".into(), "c".into(), "a".into()]));
         g.get_mut("c").unwrap().clear();
         assert_eq!(find_cycle(&g), None);
+    }
+
+    #[test]
+    fn layers_contain_their_submodules() {
+        assert!(in_layer("ops::deploy", "ops") && in_layer("ops", "ops"));
+        assert!(!in_layer("opsx", "ops"));
     }
 }

@@ -35,7 +35,4 @@ pub mod status;
 pub mod synth;
 pub mod template_diff;
 
-#[cfg(test)]
-mod layers;
-
 pub use error::{Error, exit};

@@ -17,4 +17,5 @@ mod e2e;
 mod executor;
 mod fake;
 mod faults;
+mod layers;
 mod real_app;
