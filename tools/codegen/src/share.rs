@@ -223,3 +223,94 @@ fn share_service(ms: &mut [Module]) -> Vec<Item> {
     }
     items
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Checks, TagsKind};
+
+    fn field(key: &str, ty: Ty, required: bool, doc: &str) -> Field {
+        Field {
+            rust: crate::model::snake_ident(key),
+            key: key.into(),
+            doc: Some(doc.into()),
+            ty,
+            required,
+            boxed: false,
+            checks: Checks::default(),
+            create_only: false,
+            create_only_at: Vec::new(),
+        }
+    }
+
+    fn st(name: &str, fields: Vec<Field>) -> Item {
+        Item::Struct(StructDef { name: name.into(), doc: Some(format!("{name} doc")), fields, one_of: Vec::new() })
+    }
+
+    fn module(stem: &str, nested: Vec<Item>) -> Module {
+        let mut items = vec![st("Res", Vec::new())];
+        items.extend(nested);
+        Module {
+            type_name: format!("AWS::X::{stem}"),
+            service: "X".into(),
+            struct_name: "Res".into(),
+            file_stem: stem.into(),
+            schema_file: format!("{stem}.json"),
+            doc: None,
+            items,
+            attributes: Vec::new(),
+            ref_returns: String::new(),
+            create_only: Vec::new(),
+            stateful: false,
+            tags: TagsKind::None,
+            dropped_patterns: 0,
+            shared: Vec::new(),
+            uses_tag: false,
+        }
+    }
+
+    fn tag(required: bool) -> Item {
+        st("Tag", vec![field("Key", Ty::Str, required, "k"), field("Value", Ty::Str, required, "v")])
+    }
+
+    #[test]
+    fn shares_identical_shapes_with_their_closure_and_keeps_the_rest() {
+        let inner = |ty: Ty| st("Inner", vec![field("A", ty, false, "a")]);
+        let outer = || st("Outer", vec![field("In", Ty::Struct("Inner".into()), false, "in")]);
+        let mut services = BTreeMap::from([
+            (
+                "X".to_owned(),
+                vec![
+                    module("a", vec![inner(Ty::Str), outer(), tag(true)]),
+                    module("b", vec![inner(Ty::Str), outer(), tag(true)]),
+                    // Same names, but its Inner differs: Outer must stay local too.
+                    module("c", vec![inner(Ty::Int), outer(), tag(false)]),
+                ],
+            ),
+            ("Y".to_owned(), vec![module("d", vec![tag(true)])]),
+        ]);
+        let plan = plan(&mut services);
+        let x = &services["X"];
+        assert_eq!(x[0].shared, ["Inner", "Outer"]);
+        assert_eq!(x[1].shared, ["Inner", "Outer"]);
+        assert!(x[2].shared.is_empty());
+        // The one Tag: the shape three modules have, with neutral docs.
+        assert!(x[0].uses_tag && x[1].uses_tag && !x[2].uses_tag && services["Y"][0].uses_tag);
+        assert_eq!(plan.tag.as_ref().and_then(|t| t.doc.as_deref()), Some(TAG_DOC[0]));
+        let names: Vec<&str> = plan.service_types["X"].iter().map(item_name).collect();
+        assert_eq!(names, ["Inner", "Outer"]);
+        assert!(!plan.service_types.contains_key("Y"));
+    }
+
+    #[test]
+    fn docs_do_not_count_and_come_from_the_first_module() {
+        let with_doc = |d: &str| st("Thing", vec![field("A", Ty::Str, false, d)]);
+        let mut services = BTreeMap::from([(
+            "X".to_owned(),
+            vec![module("a", vec![with_doc("first")]), module("b", vec![with_doc("second")])],
+        )]);
+        let plan = plan(&mut services);
+        let Item::Struct(s) = &plan.service_types["X"][0] else { panic!("a struct") };
+        assert_eq!(s.fields[0].doc.as_deref(), Some("first"));
+    }
+}
