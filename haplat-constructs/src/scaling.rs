@@ -201,7 +201,7 @@ pub fn autoscale(
                         .map(|(k, v)| alarm::Dimension { name: k.clone().into(), value: v.clone().into() })
                         .collect(),
                 )),
-                statistic: Some(alarm::Statistic::Unknown(step.statistic.clone()).into()),
+                statistic: Some(alarm::Statistic::from(step.statistic.as_str()).into()),
                 period: Some(60.into()),
                 evaluation_periods: Some(1.into()),
                 threshold: Some(step.threshold.into()),

@@ -5,10 +5,14 @@
 //!
 //! Each resource type is a struct of its properties (`Option` when optional), implements
 //! [`Resource`](crate::resource::Resource), and gives typed attribute accessors on its
-//! [`Handle`](crate::resource::Handle). Nested property types live in the resource's own
-//! module (`resources::ec2::vpc::Tag`).
+//! [`Handle`](crate::resource::Handle). Nested property types are reached through the
+//! resource's own module (`resources::ec2::vpc::Tag`); those of the same shape in several
+//! resource types of a service are written once in its `types` module and re-exported,
+//! the plain `Key`/`Value` tag once for all services in [`types`].
 
 #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::too_long_first_doc_paragraph)]
+
+pub mod types;
 
 #[cfg(feature = "apigatewayv2")]
 pub mod apigatewayv2;

@@ -433,10 +433,33 @@ fn enums_keep_an_escape_hatch_for_values_aws_adds_later() {
     use haplat_core::resources::elasticloadbalancingv2::target_group::Protocol;
     assert_eq!(Protocol::Https.as_str(), "HTTPS");
     assert!(Protocol::VALUES.contains(&"GENEVE"));
-    let later: Value<Protocol> = Protocol::Unknown("QUIC".into()).into();
-    assert_eq!(later.to_json(), json!("QUIC"));
+    // Any string builds a value: a known one its variant, another an opaque `Unknown`.
+    assert_eq!(Protocol::from("HTTPS"), Protocol::Https);
+    let next = Protocol::from(String::from("QUIC2"));
+    assert!(matches!(next, Protocol::Unknown(_)));
+    assert_eq!(next.as_str(), "QUIC2");
+    let later: Value<Protocol> = next.into();
+    assert_eq!(later.to_json(), json!("QUIC2"));
     let from_parameter: Value<Protocol> = Value::ref_name("Protocol").cast();
     assert_eq!(from_parameter.to_json(), json!({"Ref": "Protocol"}));
+}
+
+#[test]
+fn shared_shapes_are_one_type_under_every_path() {
+    use haplat_core::resources::{ec2, s3, types, wafv2};
+    // The one Tag, re-exported by every module whose tag has its shape.
+    let tag = types::Tag { key: "team".into(), value: "core".into() };
+    let bucket_tag: s3::bucket::Tag = tag.clone();
+    let key_pair_tag: ec2::key_pair::Tag = bucket_tag;
+    assert_eq!(key_pair_tag, tag);
+    // A shape several resource types of a service share, written once in its `types` module.
+    let visibility = wafv2::types::VisibilityConfig::default();
+    let acl: wafv2::web_acl::VisibilityConfig = visibility.clone();
+    let group: wafv2::rule_group::VisibilityConfig = acl;
+    assert_eq!(group, visibility);
+    // Shapes that differ keep their own type per resource module.
+    let _: wafv2::web_acl::Statement = wafv2::web_acl::Statement::default();
+    let _: wafv2::rule_group::Statement = wafv2::rule_group::Statement::default();
 }
 
 #[test]

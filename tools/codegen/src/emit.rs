@@ -6,7 +6,7 @@ use std::fmt::Write;
 use heck::ToUpperCamelCase;
 
 use crate::docs::doc_lines;
-use crate::model::{AttrKind, EnumDef, Field, Item, Module, StructDef, TagsKind, Ty, snake_ident};
+use crate::model::{AttrKind, EnumDef, Field, Item, Module, StructDef, TagsKind, Ty, item_name, snake_ident};
 
 /// The first line of every generated file.
 pub fn header(schema_file: Option<&str>) -> String {
@@ -168,8 +168,9 @@ fn opt_f64(v: Option<f64>) -> String {
     v.map_or("None".into(), |n| format!("Some({n:?})"))
 }
 
-fn emit_struct(out: &mut String, s: &StructDef, m: &Module, is_resource: bool, needs: &BTreeSet<String>) {
-    let extra = if is_resource {
+/// A struct; `resource` is the module when `s` is its resource struct.
+fn emit_struct(out: &mut String, s: &StructDef, resource: Option<&Module>, needs: &BTreeSet<String>) {
+    let extra = if let Some(m) = resource {
         let mut e = vec![format!("CloudFormation type `{}`.", m.type_name)];
         if m.stateful {
             e.push("Holds data: defaults to `DeletionPolicy` and `UpdateReplacePolicy` `Retain`.".into());
@@ -204,7 +205,7 @@ fn emit_struct(out: &mut String, s: &StructDef, m: &Module, is_resource: bool, n
         let _ = writeln!(props, "        m.{}({:?}, &self.{});", if f.required { "req" } else { "opt" }, f.key, f.rust);
     }
     let body = checks(s, needs);
-    if is_resource {
+    if let Some(m) = resource {
         let _ = writeln!(out, "impl Resource for {} {{", s.name);
         let _ = writeln!(out, "    const TYPE_NAME: &'static str = {:?};", m.type_name);
         if m.attributes.is_empty() {
@@ -326,15 +327,27 @@ fn variant_names(values: &[String]) -> Vec<String> {
         .collect()
 }
 
+// `Unknown` is opaque, the way smithy-rs's generated enums are: it holds an `UnknownValue`
+// (`resources/types.rs`) whose text is private to haplat-core, and the enum is
+// `#[non_exhaustive]`. A value AWS adds later is `Unknown` today and a named variant after the
+// next schema refresh; code that matched on the text inside `Unknown` would silently stop
+// matching then. So code outside the crate can neither build `Unknown` by hand nor match on
+// its text: it builds any value with `From<&str>`/`From<String>` (known strings become their
+// variant) and reads it back with `as_str()`.
 fn emit_enum(out: &mut String, e: &EnumDef) {
-    let extra = vec!["Values AWS adds later arrive as `Unknown`.".to_owned()];
+    let extra = vec![
+        "Values AWS adds later arrive as an opaque `Unknown`; `from(\"…\")` builds any value, known".to_owned(),
+        "or not, and `as_str()` reads it.".to_owned(),
+    ];
     doc(out, "", e.doc.as_deref(), &extra);
     let names = variant_names(&e.values);
-    let _ = writeln!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash)]\npub enum {} {{", e.name);
+    let _ = writeln!(out, "#[derive(Clone, Debug, PartialEq, Eq, Hash)]\n#[non_exhaustive]\npub enum {} {{", e.name);
     for (n, v) in names.iter().zip(&e.values) {
         let _ = writeln!(out, "    /// `{}`\n    {n},", v.replace('`', "'"));
     }
-    out.push_str("    /// A value this version does not know.\n    Unknown(String),\n}\n\n");
+    out.push_str(
+        "    /// A value this version does not know (opaque: see `as_str()`).\n    Unknown(UnknownValue),\n}\n\n",
+    );
     let _ = writeln!(out, "impl {} {{", e.name);
     let vals: Vec<String> = e.values.iter().map(|v| format!("{v:?}")).collect();
     let _ = writeln!(
@@ -348,7 +361,20 @@ fn emit_enum(out: &mut String, e: &EnumDef) {
     for (n, v) in names.iter().zip(&e.values) {
         let _ = writeln!(out, "            Self::{n} => {v:?},");
     }
-    out.push_str("            Self::Unknown(s) => s,\n        }\n    }\n}\n\n");
+    out.push_str("            Self::Unknown(v) => v.as_str(),\n        }\n    }\n}\n\n");
+    let _ = writeln!(out, "impl From<&str> for {} {{\n    fn from(s: &str) -> Self {{\n        match s {{", e.name);
+    let mut seen = BTreeSet::new();
+    for (n, v) in names.iter().zip(&e.values) {
+        if seen.insert(v) {
+            let _ = writeln!(out, "            {v:?} => Self::{n},");
+        }
+    }
+    out.push_str("            _ => Self::Unknown(UnknownValue(s.to_owned())),\n        }\n    }\n}\n\n");
+    let _ = writeln!(
+        out,
+        "impl From<String> for {0} {{\n    fn from(s: String) -> Self {{\n        Self::from(s.as_str())\n    }}\n}}\n",
+        e.name
+    );
     let _ = writeln!(
         out,
         "impl From<{0}> for Value<{0}> {{\n    fn from(v: {0}) -> Self {{\n        Value::from_expr(Expr::String(v.as_str().to_owned()))\n    }}\n}}\n",
@@ -361,20 +387,10 @@ fn emit_enum(out: &mut String, e: &EnumDef) {
     );
 }
 
-/// The file of one resource type.
-pub fn module_file(m: &Module) -> String {
-    let mut body = String::new();
-    let needs = needs_validation(&m.items);
-    for (i, item) in m.items.iter().enumerate() {
-        match item {
-            Item::Struct(s) => emit_struct(&mut body, s, m, i == 0, &needs),
-            Item::Enum(e) => emit_enum(&mut body, e),
-        }
-    }
-    while body.ends_with("\n\n") {
-        body.pop();
-    }
+/// The `use` lines for the names `body` uses.
+fn imports(body: &str) -> String {
     let code: String = body.lines().filter(|l| !l.trim_start().starts_with("///")).collect::<Vec<_>>().join("\n");
+    let code = without_strings(&code);
     let uses_word = |w: &str| {
         code.match_indices(w).any(|(i, _)| {
             let before = code[..i].chars().next_back();
@@ -383,33 +399,200 @@ pub fn module_file(m: &Module) -> String {
                 && !after.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_')
         })
     };
-    let mut out = header(Some(&m.schema_file));
-    let _ = writeln!(out, "//! `{}`: the [`{}`] resource and its property types.\n", m.type_name, m.struct_name);
+    let mut out = String::new();
     if uses_word("BTreeMap") {
         out.push_str("use std::collections::BTreeMap;\n\n");
     }
+    // The names of the resource struct's impls only in those impls (an enum may have a variant
+    // `Resource`); a nested type's `validate` is a method of the `Validate` trait, also when
+    // the type is defined elsewhere (`types.rs`).
     let resource_names: Vec<&str> =
         ["AttrType", "Attribute", "Handle", "Resource", "TagStyle", "Validate", "Validator"]
             .into_iter()
-            .filter(|w| uses_word(w))
+            .filter(|w| match *w {
+                "Resource" => code.contains("impl Resource for "),
+                "Handle" => code.contains("impl Handle<"),
+                "Validate" => uses_word(w) || code.contains(".validate(v)"),
+                _ => uses_word(w),
+            })
             .collect();
     let value_names: Vec<&str> =
         ["Expr", "JsonValue", "List", "PropMap", "ToExpr", "Value"].into_iter().filter(|w| uses_word(w)).collect();
     if !resource_names.is_empty() {
         let _ = writeln!(out, "use crate::resource::{{{}}};", resource_names.join(", "));
     }
+    if uses_word("UnknownValue") {
+        out.push_str("use crate::resources::types::UnknownValue;\n");
+    }
     if !value_names.is_empty() {
         let _ = writeln!(out, "use crate::value::{{{}}};", value_names.join(", "));
+    }
+    out
+}
+
+/// `code` with the text of its string literals (plain and raw) left out, so that a property
+/// named `Resource` does not look like a use of the trait.
+fn without_strings(code: &str) -> String {
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(q) = rest.find('"') {
+        let before = &rest[..q];
+        let hashes = before.len() - before.trim_end_matches('#').len();
+        let is_raw = before[..before.len() - hashes].ends_with('r')
+            && !before[..before.len() - hashes - 1].ends_with(|c: char| c.is_ascii_alphanumeric() || c == '_');
+        out.push_str(before);
+        let after = &rest[q + 1..];
+        let end = if is_raw {
+            let close = format!("\"{}", "#".repeat(hashes));
+            after.find(&close).map(|e| e + close.len())
+        } else {
+            let mut escaped = false;
+            after
+                .char_indices()
+                .find(|&(_, c)| {
+                    let done = c == '"' && !escaped;
+                    escaped = c == '\\' && !escaped;
+                    done
+                })
+                .map(|(e, _)| e + 1)
+        };
+        out.push_str("\"\"");
+        rest = &after[end.unwrap_or(after.len())..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Emits `items`; `needs` from [`needs_validation`] over every item they may refer to.
+fn emit_items(items: &[&Item], resource: Option<&Module>, needs: &BTreeSet<String>) -> String {
+    let mut body = String::new();
+    for (i, item) in items.iter().enumerate() {
+        match item {
+            Item::Struct(s) => emit_struct(&mut body, s, resource.filter(|_| i == 0), needs),
+            Item::Enum(e) => emit_enum(&mut body, e),
+        }
+    }
+    while body.ends_with("\n\n") {
+        body.pop();
+    }
+    body
+}
+
+/// The file of one resource type: its resource struct and the nested types it does not share
+/// ([`Module::shared`], [`Module::uses_tag`]), which it re-exports instead.
+pub fn module_file(m: &Module) -> String {
+    let needs = needs_validation(&m.items);
+    let own: Vec<&Item> = m
+        .items
+        .iter()
+        .enumerate()
+        .filter(|(k, i)| {
+            let n = item_name(i);
+            *k == 0 || !(m.shared.iter().any(|s| s == n) || (m.uses_tag && n == "Tag"))
+        })
+        .map(|(_, i)| i)
+        .collect();
+    let body = emit_items(&own, Some(m), &needs);
+    let mut out = header(Some(&m.schema_file));
+    let _ = writeln!(out, "//! `{}`: the [`{}`] resource and its property types.\n", m.type_name, m.struct_name);
+    out.push_str(&imports(&body));
+    if m.uses_tag {
+        out.push_str("\npub use crate::resources::types::Tag;\n");
+    }
+    if !m.shared.is_empty() {
+        let mut names = m.shared.clone();
+        names.sort();
+        let line = match names.as_slice() {
+            [one] => format!("pub use super::types::{one};"),
+            _ => format!("pub use super::types::{{{}}};", names.join(", ")),
+        };
+        out.push_str(if m.uses_tag { "" } else { "\n" });
+        if line.len() <= 120 {
+            let _ = writeln!(out, "{line}");
+        } else {
+            out.push_str("pub use super::types::{\n");
+            let mut l = String::from("   ");
+            for n in &names {
+                if l.len() + n.len() + 2 > 120 {
+                    let _ = writeln!(out, "{l}");
+                    l = String::from("   ");
+                }
+                let _ = write!(l, " {n},");
+            }
+            let _ = writeln!(out, "{l}\n}};");
+        }
     }
     out.push('\n');
     out.push_str(&body);
     out
 }
 
+/// `resources/<service>/types.rs`: the nested types several resource types of the service
+/// share ([`crate::share`]).
+pub fn types_file(service: &str, items: &[Item], tag: Option<&StructDef>) -> String {
+    // The one Tag, when a shared struct refers to it (a service Tag of its own takes the name).
+    let own_tag = items.iter().any(|i| item_name(i) == "Tag");
+    let tag = tag.filter(|_| !own_tag && items.iter().any(|i| crate::share::refs(i).contains("Tag")));
+    let mut all: Vec<Item> = items.to_vec();
+    all.extend(tag.map(|t| Item::Struct(t.clone())));
+    let needs = needs_validation(&all);
+    let refs: Vec<&Item> = items.iter().collect();
+    let body = emit_items(&refs, None, &needs);
+    let mut out = header(None);
+    let _ = writeln!(
+        out,
+        "//! Property types of the same shape in several `AWS::{service}::*` resource types, written\n\
+         //! once; each resource module re-exports the ones it uses.\n"
+    );
+    out.push_str(&imports(&body));
+    if tag.is_some() {
+        out.push_str("\nuse crate::resources::types::Tag;\n");
+    }
+    out.push('\n');
+    out.push_str(&body);
+    out
+}
+
+/// `resources/types.rs`: the one `Tag` and the payload of every enum's `Unknown`.
+pub fn root_types(tag: Option<&StructDef>) -> String {
+    let mut body = String::from(
+        "/// What the `Unknown` variant of a generated enum holds: a value this version of haplat\n\
+         /// does not know. Its text is private, so code cannot match on it (the value may get a\n\
+         /// variant of its own when the schemas are refreshed); build one with the enum's\n\
+         /// `From<&str>` and read it with `as_str()`.\n\
+         #[derive(Clone, Debug, PartialEq, Eq, Hash)]\n\
+         pub struct UnknownValue(pub(crate) String);\n\n\
+         impl UnknownValue {\n    \
+         /// The value as CloudFormation spells it.\n    \
+         pub fn as_str(&self) -> &str {\n        &self.0\n    }\n}\n\n",
+    );
+    if let Some(t) = tag {
+        let item = Item::Struct(t.clone());
+        let needs = needs_validation(std::slice::from_ref(&item));
+        body.push_str(&emit_items(&[&item], None, &needs));
+    }
+    while body.ends_with("\n\n") {
+        body.pop();
+    }
+    let mut out = header(None);
+    out.push_str(
+        "//! Types every service uses: the one `Tag` (every resource module whose tag is the plain\n\
+         //! `Key`/`Value` pair re-exports it) and `UnknownValue`.\n\n",
+    );
+    let imports = imports(&body).replace("use crate::resources::types::UnknownValue;\n", "");
+    out.push_str(&imports);
+    out.push('\n');
+    out.push_str(&body);
+    out
+}
+
 /// `resources/<service>/mod.rs`.
-pub fn service_mod(service: &str, modules: &[&Module]) -> String {
+pub fn service_mod(service: &str, modules: &[&Module], has_types: bool) -> String {
     let mut out = header(None);
     let _ = writeln!(out, "//! `AWS::{service}::*`: {} resource types.\n", modules.len());
+    if has_types {
+        out.push_str("pub mod types;\n");
+    }
     for m in modules {
         let _ = writeln!(out, "pub mod {};", m.file_stem);
     }
@@ -430,10 +613,13 @@ pub fn resources_mod(services: &[(String, usize)]) -> String {
          //!\n\
          //! Each resource type is a struct of its properties (`Option` when optional), implements\n\
          //! [`Resource`](crate::resource::Resource), and gives typed attribute accessors on its\n\
-         //! [`Handle`](crate::resource::Handle). Nested property types live in the resource's own\n\
-         //! module (`resources::ec2::vpc::Tag`).\n\n",
+         //! [`Handle`](crate::resource::Handle). Nested property types are reached through the\n\
+         //! resource's own module (`resources::ec2::vpc::Tag`); those of the same shape in several\n\
+         //! resource types of a service are written once in its `types` module and re-exported,\n\
+         //! the plain `Key`/`Value` tag once for all services in [`types`].\n\n",
     );
     out.push_str("#![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items, clippy::too_long_first_doc_paragraph)]\n\n");
+    out.push_str("pub mod types;\n\n");
     for (module, _) in services {
         let _ = writeln!(out, "#[cfg(feature = \"{module}\")]\npub mod {module};");
     }

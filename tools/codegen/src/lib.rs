@@ -4,6 +4,7 @@
 //! - [`services`]: the services generated, the stateful types;
 //! - [`fixups`]: named corrections of schema mistakes;
 //! - [`model`]: schema → Rust types; [`emit`]: Rust types → source text;
+//! - [`share`]: which nested types are written once per service (and the one `Tag`);
 //! - [`docs`]: schema descriptions → doc comments rustdoc accepts.
 
 pub mod docs;
@@ -11,6 +12,7 @@ pub mod emit;
 pub mod fixups;
 pub mod model;
 pub mod services;
+pub mod share;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -38,6 +40,9 @@ pub fn workspace_root() -> PathBuf {
 pub fn schemas_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas")
 }
+
+/// The key of [`Output::stats`] for `resources/types.rs` (the one `Tag`, `UnknownValue`).
+pub const SHARED_STATS: &str = "(all services) types.rs";
 
 /// What a service produced, for the build-cost note.
 #[derive(Clone, Debug, Default)]
@@ -103,10 +108,6 @@ pub fn generate(schemas: &Path, core_manifest: &str) -> anyhow::Result<Output> {
             bail!("fixup {} names {}, which has no schema", f.name, f.type_name);
         }
     }
-    let mut files = BTreeMap::new();
-    let mut stats = BTreeMap::new();
-    let root = PathBuf::from(RESOURCES_DIR);
-    let mut service_list = Vec::new();
     for service in services::SERVICES {
         let Some(ms) = modules.get_mut(*service) else {
             bail!("no schemas for service {service}; run scripts/refresh-schemas.sh");
@@ -117,6 +118,18 @@ pub fn generate(schemas: &Path, core_manifest: &str) -> anyhow::Result<Output> {
                 bail!("{} and {} map to the same module name", w[0].type_name, w[1].type_name);
             }
         }
+    }
+    let plan = share::plan(&mut modules);
+    let mut files = BTreeMap::new();
+    let mut stats = BTreeMap::new();
+    let root = PathBuf::from(RESOURCES_DIR);
+    let mut service_list = Vec::new();
+    let count = |st: &mut Stats, i: &model::Item| match i {
+        model::Item::Struct(_) => st.structs += 1,
+        model::Item::Enum(_) => st.enums += 1,
+    };
+    for service in services::SERVICES {
+        let ms = &modules[*service];
         let module = services::module(service);
         let dir = root.join(&module);
         let mut st = Stats { resources: ms.len(), ..Stats::default() };
@@ -125,20 +138,35 @@ pub fn generate(schemas: &Path, core_manifest: &str) -> anyhow::Result<Output> {
             st.lines += text.lines().count();
             st.dropped_patterns += m.dropped_patterns;
             for i in &m.items {
-                match i {
-                    model::Item::Struct(_) => st.structs += 1,
-                    model::Item::Enum(_) => st.enums += 1,
+                let n = model::item_name(i);
+                if !(m.shared.iter().any(|s| s == n) || (m.uses_tag && n == "Tag")) || n == m.struct_name {
+                    count(&mut st, i);
                 }
             }
             files.insert(dir.join(format!("{}.rs", m.file_stem)), text);
         }
+        let shared = plan.service_types.get(*service);
+        if let Some(items) = shared {
+            let text = emit::types_file(service, items, plan.tag.as_ref());
+            st.lines += text.lines().count();
+            items.iter().for_each(|i| count(&mut st, i));
+            files.insert(dir.join("types.rs"), text);
+        }
         let refs: Vec<&model::Module> = ms.iter().collect();
-        let text = emit::service_mod(service, &refs);
+        let text = emit::service_mod(service, &refs, shared.is_some());
         st.lines += text.lines().count();
         files.insert(dir.join("mod.rs"), text);
         service_list.push((module.clone(), ms.len()));
         stats.insert(module, st);
     }
+    let text = emit::root_types(plan.tag.as_ref());
+    let mut st = Stats { lines: text.lines().count(), ..Stats::default() };
+    if let Some(t) = &plan.tag {
+        count(&mut st, &model::Item::Struct(t.clone()));
+    }
+    st.structs += 1; // UnknownValue
+    files.insert(root.join("types.rs"), text);
+    stats.insert(SHARED_STATS.to_owned(), st);
     files.insert(root.join("mod.rs"), emit::resources_mod(&service_list));
     files.insert(PathBuf::from(CORE_MANIFEST), features_block(core_manifest, &service_list)?);
     Ok(Output { files, stats })

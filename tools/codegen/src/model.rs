@@ -97,6 +97,11 @@ pub struct Module {
     pub tags: TagsKind,
     /// Patterns that the `regex` crate does not accept (look-around, back-references …).
     pub dropped_patterns: usize,
+    /// Nested types of `items` written once in the service's `types.rs` and re-exported here
+    /// ([`crate::share`]); empty until [`crate::share::plan`] runs.
+    pub shared: Vec<String>,
+    /// The module's `Tag` is the one `Tag` of `resources/types.rs`, re-exported here.
+    pub uses_tag: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -137,6 +142,7 @@ const RESERVED: &[&str] = &[
     "String",
     "TagStyle",
     "ToExpr",
+    "UnknownValue",
     "Validate",
     "Validator",
     "Value",
@@ -653,10 +659,13 @@ pub fn build(
         stateful,
         tags,
         dropped_patterns: r.dropped_patterns,
+        shared: Vec::new(),
+        uses_tag: false,
     })
 }
 
-fn item_name(i: &Item) -> &str {
+/// The name of a struct or enum.
+pub fn item_name(i: &Item) -> &str {
     match i {
         Item::Struct(s) => &s.name,
         Item::Enum(e) => &e.name,

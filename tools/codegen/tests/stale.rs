@@ -46,3 +46,18 @@ fn generated_code_is_up_to_date() {
         problems.iter().take(30).cloned().collect::<Vec<_>>().join("\n  ")
     );
 }
+
+#[test]
+fn generation_is_reproducible_and_writes_the_shared_types() {
+    let root = codegen::workspace_root();
+    let manifest = fs::read_to_string(root.join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
+    let a = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
+    let b = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
+    assert!(a.files == b.files, "two runs differ");
+    let res = PathBuf::from(codegen::RESOURCES_DIR);
+    for f in ["types.rs", "ecs/types.rs", "wafv2/types.rs"] {
+        assert!(a.files.contains_key(&res.join(f)), "{f} is generated");
+    }
+    assert!(a.files[&res.join("types.rs")].contains("pub struct Tag {"));
+    assert!(a.files[&res.join("ecs/service.rs")].contains("pub use super::types::{"));
+}

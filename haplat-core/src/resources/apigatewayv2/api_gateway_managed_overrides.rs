@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use super::types::AccessLogSettings;
+
 /// Resource Type definition for AWS::ApiGatewayV2::ApiGatewayManagedOverrides
 ///
 /// CloudFormation type `AWS::ApiGatewayV2::ApiGatewayManagedOverrides`.
@@ -53,25 +55,6 @@ impl Handle<ApiGatewayManagedOverrides> {
         self.get_att("Id")
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AccessLogSettings {
-    /// The ARN of the CloudWatch Logs log group to receive access logs.
-    pub destination_arn: Option<Value<String>>,
-    /// A single line format of the access logs of data, as specified by selected $context variables. The format must include at least $context.requestId.
-    pub format: Option<Value<String>>,
-}
-
-impl ToExpr for AccessLogSettings {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("DestinationArn", &self.destination_arn);
-        m.opt("Format", &self.format);
-        m.into_expr()
-    }
-}
-
-impl Validate for AccessLogSettings {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IntegrationOverrides {

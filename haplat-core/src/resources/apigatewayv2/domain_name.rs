@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The `AWS::ApiGatewayV2::DomainName` resource specifies a custom domain name for your API in Amazon API Gateway (API Gateway).
@@ -123,8 +124,10 @@ impl Validate for MutualTlsAuthentication {}
 
 /// The routing mode API Gateway uses to route traffic to your APIs.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoutingMode {
     /// `API_MAPPING_ONLY`
     ApiMappingOnly,
@@ -132,8 +135,8 @@ pub enum RoutingMode {
     RoutingRuleThenApiMapping,
     /// `ROUTING_RULE_ONLY`
     RoutingRuleOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RoutingMode {
@@ -146,8 +149,25 @@ impl RoutingMode {
             Self::ApiMappingOnly => "API_MAPPING_ONLY",
             Self::RoutingRuleThenApiMapping => "ROUTING_RULE_THEN_API_MAPPING",
             Self::RoutingRuleOnly => "ROUTING_RULE_ONLY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RoutingMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "API_MAPPING_ONLY" => Self::ApiMappingOnly,
+            "ROUTING_RULE_THEN_API_MAPPING" => Self::RoutingRuleThenApiMapping,
+            "ROUTING_RULE_ONLY" => Self::RoutingRuleOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RoutingMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

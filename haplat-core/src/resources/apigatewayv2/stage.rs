@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, PropMap, ToExpr, Value};
 
+pub use super::types::AccessLogSettings;
+
 /// Resource Type definition for AWS::ApiGatewayV2::Stage
 ///
 /// CloudFormation type `AWS::ApiGatewayV2::Stage`.
@@ -68,25 +70,6 @@ impl Resource for Stage {
         v.required("StageName", &self.stage_name);
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AccessLogSettings {
-    /// CloudFormation property `DestinationArn`; the schema does not describe it.
-    pub destination_arn: Option<Value<String>>,
-    /// CloudFormation property `Format`; the schema does not describe it.
-    pub format: Option<Value<String>>,
-}
-
-impl ToExpr for AccessLogSettings {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("DestinationArn", &self.destination_arn);
-        m.opt("Format", &self.format);
-        m.into_expr()
-    }
-}
-
-impl Validate for AccessLogSettings {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteSettings {

@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::ServiceNamespace;
 
 /// The `AWS::ApplicationAutoScaling::ScalableTarget` resource specifies a resource that Application Auto Scaling can scale, such as an AWS::DynamoDB::Table or AWS::ECS::Service resource.
 /// For more information, see \[Getting started\](<https://docs.aws.amazon.com/autoscaling/application/userguide/getting-started.html>) in the \*Application Auto Scaling User Guide\*.
@@ -157,8 +161,10 @@ impl Handle<ScalableTarget> {
 /// \+  `sagemaker:inference-component:DesiredCopyCount` - The number of copies across an endpoint for a SageMaker inference component.
 /// \+  `workspaces:workspacespool:DesiredUserSessions` - The number of user sessions for the WorkSpaces in the pool.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScalableDimension {
     /// `appstream:fleet:DesiredCapacity`
     AppstreamFleetDesiredCapacity,
@@ -210,8 +216,8 @@ pub enum ScalableDimension {
     SagemakerVariantDesiredProvisionedConcurrency,
     /// `workspaces:workspacespool:DesiredUserSessions`
     WorkspacesWorkspacespoolDesiredUserSessions,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScalableDimension {
@@ -246,8 +252,47 @@ impl ScalableDimension {
             Self::SagemakerVariantDesiredInstanceCount => "sagemaker:variant:DesiredInstanceCount",
             Self::SagemakerVariantDesiredProvisionedConcurrency => "sagemaker:variant:DesiredProvisionedConcurrency",
             Self::WorkspacesWorkspacespoolDesiredUserSessions => "workspaces:workspacespool:DesiredUserSessions",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScalableDimension {
+    fn from(s: &str) -> Self {
+        match s {
+            "appstream:fleet:DesiredCapacity" => Self::AppstreamFleetDesiredCapacity,
+            "cassandra:table:ReadCapacityUnits" => Self::CassandraTableReadCapacityUnits,
+            "cassandra:table:WriteCapacityUnits" => Self::CassandraTableWriteCapacityUnits,
+            "comprehend:document-classifier-endpoint:DesiredInferenceUnits" => Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits,
+            "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits" => Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits,
+            "custom-resource:ResourceType:Property" => Self::CustomResourceResourceTypeProperty,
+            "dynamodb:index:ReadCapacityUnits" => Self::DynamodbIndexReadCapacityUnits,
+            "dynamodb:index:WriteCapacityUnits" => Self::DynamodbIndexWriteCapacityUnits,
+            "dynamodb:table:ReadCapacityUnits" => Self::DynamodbTableReadCapacityUnits,
+            "dynamodb:table:WriteCapacityUnits" => Self::DynamodbTableWriteCapacityUnits,
+            "ec2:capacity-reservation:AvailableInstances" => Self::Ec2CapacityReservationAvailableInstances,
+            "ec2:spot-fleet-request:TargetCapacity" => Self::Ec2SpotFleetRequestTargetCapacity,
+            "ecs:service:DesiredCount" => Self::EcsServiceDesiredCount,
+            "elasticache:cache-cluster:Nodes" => Self::ElasticacheCacheClusterNodes,
+            "elasticache:replication-group:NodeGroups" => Self::ElasticacheReplicationGroupNodeGroups,
+            "elasticache:replication-group:Replicas" => Self::ElasticacheReplicationGroupReplicas,
+            "elasticmapreduce:instancegroup:InstanceCount" => Self::ElasticmapreduceInstancegroupInstanceCount,
+            "kafka:broker-storage:VolumeSize" => Self::KafkaBrokerStorageVolumeSize,
+            "lambda:function:ProvisionedConcurrency" => Self::LambdaFunctionProvisionedConcurrency,
+            "neptune:cluster:ReadReplicaCount" => Self::NeptuneClusterReadReplicaCount,
+            "rds:cluster:ReadReplicaCount" => Self::RdsClusterReadReplicaCount,
+            "sagemaker:inference-component:DesiredCopyCount" => Self::SagemakerInferenceComponentDesiredCopyCount,
+            "sagemaker:variant:DesiredInstanceCount" => Self::SagemakerVariantDesiredInstanceCount,
+            "sagemaker:variant:DesiredProvisionedConcurrency" => Self::SagemakerVariantDesiredProvisionedConcurrency,
+            "workspaces:workspacespool:DesiredUserSessions" => Self::WorkspacesWorkspacespoolDesiredUserSessions,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScalableDimension {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -329,84 +374,6 @@ impl Validate for ScheduledAction {
     }
 }
 
-/// The namespace of the AWS service that provides the resource, or a `custom-resource`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ServiceNamespace {
-    /// `appstream`
-    Appstream,
-    /// `cassandra`
-    Cassandra,
-    /// `comprehend`
-    Comprehend,
-    /// `custom-resource`
-    CustomResource,
-    /// `dynamodb`
-    Dynamodb,
-    /// `ec2`
-    Ec2,
-    /// `ecs`
-    Ecs,
-    /// `elasticache`
-    Elasticache,
-    /// `elasticmapreduce`
-    Elasticmapreduce,
-    /// `kafka`
-    Kafka,
-    /// `lambda`
-    Lambda,
-    /// `neptune`
-    Neptune,
-    /// `rds`
-    Rds,
-    /// `sagemaker`
-    Sagemaker,
-    /// `workspaces`
-    Workspaces,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ServiceNamespace {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["appstream", "cassandra", "comprehend", "custom-resource", "dynamodb", "ec2", "ecs", "elasticache", "elasticmapreduce", "kafka", "lambda", "neptune", "rds", "sagemaker", "workspaces"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Appstream => "appstream",
-            Self::Cassandra => "cassandra",
-            Self::Comprehend => "comprehend",
-            Self::CustomResource => "custom-resource",
-            Self::Dynamodb => "dynamodb",
-            Self::Ec2 => "ec2",
-            Self::Ecs => "ecs",
-            Self::Elasticache => "elasticache",
-            Self::Elasticmapreduce => "elasticmapreduce",
-            Self::Kafka => "kafka",
-            Self::Lambda => "lambda",
-            Self::Neptune => "neptune",
-            Self::Rds => "rds",
-            Self::Sagemaker => "sagemaker",
-            Self::Workspaces => "workspaces",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ServiceNamespace> for Value<ServiceNamespace> {
-    fn from(v: ServiceNamespace) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ServiceNamespace> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// `SuspendedState` is a property of the \[AWS::ApplicationAutoScaling::ScalableTarget\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-applicationautoscaling-scalabletarget.html>) resource that specifies whether the scaling activities for a scalable target are in a suspended state.
 /// For more information, see \[Suspending and resuming scaling\](<https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-suspend-resume-scaling.html>) in the \*Application Auto Scaling User Guide\*.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -430,31 +397,3 @@ impl ToExpr for SuspendedState {
 }
 
 impl Validate for SuspendedState {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::ServiceNamespace;
 
 /// The `AWS::ApplicationAutoScaling::ScalingPolicy` resource defines a scaling policy that Application Auto Scaling uses to adjust the capacity of a scalable target.
 /// For more information, see \[Target tracking scaling policies\](<https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-target-tracking.html>) and \[Step scaling policies\](<https://docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-step-scaling-policies.html>) in the \*Application Auto Scaling User Guide\*.
@@ -142,8 +145,10 @@ impl Handle<ScalingPolicy> {
 
 /// Specifies whether the `ScalingAdjustment` value in the `StepAdjustment` property is an absolute number or a percentage of the current capacity.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AdjustmentType {
     /// `ChangeInCapacity`
     ChangeInCapacity,
@@ -151,8 +156,8 @@ pub enum AdjustmentType {
     ExactCapacity,
     /// `PercentChangeInCapacity`
     PercentChangeInCapacity,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AdjustmentType {
@@ -165,8 +170,25 @@ impl AdjustmentType {
             Self::ChangeInCapacity => "ChangeInCapacity",
             Self::ExactCapacity => "ExactCapacity",
             Self::PercentChangeInCapacity => "PercentChangeInCapacity",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AdjustmentType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ChangeInCapacity" => Self::ChangeInCapacity,
+            "ExactCapacity" => Self::ExactCapacity,
+            "PercentChangeInCapacity" => Self::PercentChangeInCapacity,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AdjustmentType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -225,15 +247,17 @@ impl Validate for CustomizedMetricSpecification {}
 
 /// Defines the behavior that should be applied if the forecast capacity approaches or exceeds the maximum capacity. Defaults to `HonorMaxCapacity` if not specified.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MaxCapacityBreachBehavior {
     /// `HonorMaxCapacity`
     HonorMaxCapacity,
     /// `IncreaseMaxCapacity`
     IncreaseMaxCapacity,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MaxCapacityBreachBehavior {
@@ -245,8 +269,24 @@ impl MaxCapacityBreachBehavior {
         match self {
             Self::HonorMaxCapacity => "HonorMaxCapacity",
             Self::IncreaseMaxCapacity => "IncreaseMaxCapacity",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MaxCapacityBreachBehavior {
+    fn from(s: &str) -> Self {
+        match s {
+            "HonorMaxCapacity" => Self::HonorMaxCapacity,
+            "IncreaseMaxCapacity" => Self::IncreaseMaxCapacity,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MaxCapacityBreachBehavior {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -264,8 +304,10 @@ impl Default for Value<MaxCapacityBreachBehavior> {
 
 /// The aggregation type for the CloudWatch metrics. Valid values are `Minimum`, `Maximum`, and `Average`. If the aggregation type is null, the value is treated as `Average`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MetricAggregationType {
     /// `Average`
     Average,
@@ -273,8 +315,8 @@ pub enum MetricAggregationType {
     Maximum,
     /// `Minimum`
     Minimum,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MetricAggregationType {
@@ -287,8 +329,25 @@ impl MetricAggregationType {
             Self::Average => "Average",
             Self::Maximum => "Maximum",
             Self::Minimum => "Minimum",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MetricAggregationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Average" => Self::Average,
+            "Maximum" => Self::Maximum,
+            "Minimum" => Self::Minimum,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MetricAggregationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -331,15 +390,17 @@ impl Validate for MetricDimension {
 
 /// The predictive scaling mode. Defaults to `ForecastOnly` if not specified.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// `ForecastAndScale`
     ForecastAndScale,
     /// `ForecastOnly`
     ForecastOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Mode {
@@ -351,8 +412,24 @@ impl Mode {
         match self {
             Self::ForecastAndScale => "ForecastAndScale",
             Self::ForecastOnly => "ForecastOnly",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Mode {
+    fn from(s: &str) -> Self {
+        match s {
+            "ForecastAndScale" => Self::ForecastAndScale,
+            "ForecastOnly" => Self::ForecastOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -374,8 +451,10 @@ impl Default for Value<Mode> {
 /// `StepScaling`—Not supported for DynamoDB, Amazon Comprehend, Lambda, Amazon Keyspaces, Amazon MSK, Amazon ElastiCache, or Neptune.
 /// `PredictiveScaling`—Only supported for Amazon ECS
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PolicyType {
     /// `PredictiveScaling`
     PredictiveScaling,
@@ -383,8 +462,8 @@ pub enum PolicyType {
     StepScaling,
     /// `TargetTrackingScaling`
     TargetTrackingScaling,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PolicyType {
@@ -397,8 +476,25 @@ impl PolicyType {
             Self::PredictiveScaling => "PredictiveScaling",
             Self::StepScaling => "StepScaling",
             Self::TargetTrackingScaling => "TargetTrackingScaling",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PolicyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "PredictiveScaling" => Self::PredictiveScaling,
+            "StepScaling" => Self::StepScaling,
+            "TargetTrackingScaling" => Self::TargetTrackingScaling,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PolicyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -451,8 +547,10 @@ impl Validate for PredefinedMetricSpecification {
 
 /// The metric type. The `ALBRequestCountPerTarget` metric type applies only to Spot fleet requests and ECS services.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PredefinedMetricType {
     /// `ALBRequestCountPerTarget`
     AlbRequestCountPerTarget,
@@ -516,8 +614,8 @@ pub enum PredefinedMetricType {
     SageMakerVariantProvisionedConcurrencyUtilization,
     /// `WorkSpacesAverageUserSessionsCapacityUtilization`
     WorkSpacesAverageUserSessionsCapacityUtilization,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PredefinedMetricType {
@@ -558,8 +656,53 @@ impl PredefinedMetricType {
             Self::SageMakerVariantInvocationsPerInstance => "SageMakerVariantInvocationsPerInstance",
             Self::SageMakerVariantProvisionedConcurrencyUtilization => "SageMakerVariantProvisionedConcurrencyUtilization",
             Self::WorkSpacesAverageUserSessionsCapacityUtilization => "WorkSpacesAverageUserSessionsCapacityUtilization",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PredefinedMetricType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALBRequestCountPerTarget" => Self::AlbRequestCountPerTarget,
+            "AppStreamAverageCapacityUtilization" => Self::AppStreamAverageCapacityUtilization,
+            "CassandraReadCapacityUtilization" => Self::CassandraReadCapacityUtilization,
+            "CassandraWriteCapacityUtilization" => Self::CassandraWriteCapacityUtilization,
+            "ComprehendInferenceUtilization" => Self::ComprehendInferenceUtilization,
+            "DynamoDBReadCapacityUtilization" => Self::DynamoDbReadCapacityUtilization,
+            "DynamoDBWriteCapacityUtilization" => Self::DynamoDbWriteCapacityUtilization,
+            "EC2SpotFleetRequestAverageCPUUtilization" => Self::Ec2SpotFleetRequestAverageCpuUtilization,
+            "EC2SpotFleetRequestAverageNetworkIn" => Self::Ec2SpotFleetRequestAverageNetworkIn,
+            "EC2SpotFleetRequestAverageNetworkOut" => Self::Ec2SpotFleetRequestAverageNetworkOut,
+            "ECSServiceAverageCPUUtilization" => Self::EcsServiceAverageCpuUtilization,
+            "ECSServiceAverageCPUUtilizationHighResolution" => Self::EcsServiceAverageCpuUtilizationHighResolution,
+            "ECSServiceAverageMemoryUtilization" => Self::EcsServiceAverageMemoryUtilization,
+            "ECSServiceAverageMemoryUtilizationHighResolution" => Self::EcsServiceAverageMemoryUtilizationHighResolution,
+            "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage" => Self::ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage,
+            "ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage" => Self::ElastiCacheDatabaseMemoryUsageCountedForEvictPercentage,
+            "ElastiCacheDatabaseMemoryUsagePercentage" => Self::ElastiCacheDatabaseMemoryUsagePercentage,
+            "ElastiCacheEngineCPUUtilization" => Self::ElastiCacheEngineCpuUtilization,
+            "ElastiCachePrimaryEngineCPUUtilization" => Self::ElastiCachePrimaryEngineCpuUtilization,
+            "ElastiCacheReplicaEngineCPUUtilization" => Self::ElastiCacheReplicaEngineCpuUtilization,
+            "KafkaBrokerStorageUtilization" => Self::KafkaBrokerStorageUtilization,
+            "LambdaProvisionedConcurrencyUtilization" => Self::LambdaProvisionedConcurrencyUtilization,
+            "NeptuneReaderAverageCPUUtilization" => Self::NeptuneReaderAverageCpuUtilization,
+            "RDSReaderAverageCPUUtilization" => Self::RdsReaderAverageCpuUtilization,
+            "RDSReaderAverageDatabaseConnections" => Self::RdsReaderAverageDatabaseConnections,
+            "SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution" => Self::SageMakerInferenceComponentConcurrentRequestsPerCopyHighResolution,
+            "SageMakerInferenceComponentInvocationsPerCopy" => Self::SageMakerInferenceComponentInvocationsPerCopy,
+            "SageMakerVariantConcurrentRequestsPerModelHighResolution" => Self::SageMakerVariantConcurrentRequestsPerModelHighResolution,
+            "SageMakerVariantInvocationsPerInstance" => Self::SageMakerVariantInvocationsPerInstance,
+            "SageMakerVariantProvisionedConcurrencyUtilization" => Self::SageMakerVariantProvisionedConcurrencyUtilization,
+            "WorkSpacesAverageUserSessionsCapacityUtilization" => Self::WorkSpacesAverageUserSessionsCapacityUtilization,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PredefinedMetricType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -916,8 +1059,10 @@ impl Validate for PredictiveScalingPredefinedLoadMetric {
 
 /// The metric type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
     /// `ALBRequestCount`
     AlbRequestCount,
@@ -937,8 +1082,8 @@ pub enum PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
     EcsServiceTotalMemoryUtilization,
     /// `TotalALBRequestCount`
     TotalAlbRequestCount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
@@ -957,8 +1102,31 @@ impl PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
             Self::EcsServiceTotalCpuUtilization => "ECSServiceTotalCPUUtilization",
             Self::EcsServiceTotalMemoryUtilization => "ECSServiceTotalMemoryUtilization",
             Self::TotalAlbRequestCount => "TotalALBRequestCount",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALBRequestCount" => Self::AlbRequestCount,
+            "ALBRequestCountPerTarget" => Self::AlbRequestCountPerTarget,
+            "ECSServiceAverageCPUUtilization" => Self::EcsServiceAverageCpuUtilization,
+            "ECSServiceAverageMemoryUtilization" => Self::EcsServiceAverageMemoryUtilization,
+            "ECSServiceCPUUtilization" => Self::EcsServiceCpuUtilization,
+            "ECSServiceMemoryUtilization" => Self::EcsServiceMemoryUtilization,
+            "ECSServiceTotalCPUUtilization" => Self::EcsServiceTotalCpuUtilization,
+            "ECSServiceTotalMemoryUtilization" => Self::EcsServiceTotalMemoryUtilization,
+            "TotalALBRequestCount" => Self::TotalAlbRequestCount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PredictiveScalingPredefinedLoadMetricPredefinedMetricType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1013,8 +1181,10 @@ impl Validate for PredictiveScalingPredefinedMetricPair {
 
 /// Indicates which metrics to use. There are two different types of metrics for each metric type: one is a load metric and one is a scaling metric.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
     /// `ALBRequestCount`
     AlbRequestCount,
@@ -1034,8 +1204,8 @@ pub enum PredictiveScalingPredefinedMetricPairPredefinedMetricType {
     EcsServiceTotalMemoryUtilization,
     /// `TotalALBRequestCount`
     TotalAlbRequestCount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PredictiveScalingPredefinedMetricPairPredefinedMetricType {
@@ -1054,8 +1224,31 @@ impl PredictiveScalingPredefinedMetricPairPredefinedMetricType {
             Self::EcsServiceTotalCpuUtilization => "ECSServiceTotalCPUUtilization",
             Self::EcsServiceTotalMemoryUtilization => "ECSServiceTotalMemoryUtilization",
             Self::TotalAlbRequestCount => "TotalALBRequestCount",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALBRequestCount" => Self::AlbRequestCount,
+            "ALBRequestCountPerTarget" => Self::AlbRequestCountPerTarget,
+            "ECSServiceAverageCPUUtilization" => Self::EcsServiceAverageCpuUtilization,
+            "ECSServiceAverageMemoryUtilization" => Self::EcsServiceAverageMemoryUtilization,
+            "ECSServiceCPUUtilization" => Self::EcsServiceCpuUtilization,
+            "ECSServiceMemoryUtilization" => Self::EcsServiceMemoryUtilization,
+            "ECSServiceTotalCPUUtilization" => Self::EcsServiceTotalCpuUtilization,
+            "ECSServiceTotalMemoryUtilization" => Self::EcsServiceTotalMemoryUtilization,
+            "TotalALBRequestCount" => Self::TotalAlbRequestCount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PredictiveScalingPredefinedMetricPairPredefinedMetricType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1111,8 +1304,10 @@ impl Validate for PredictiveScalingPredefinedScalingMetric {
 
 /// The metric type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
     /// `ALBRequestCount`
     AlbRequestCount,
@@ -1132,8 +1327,8 @@ pub enum PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
     EcsServiceTotalMemoryUtilization,
     /// `TotalALBRequestCount`
     TotalAlbRequestCount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
@@ -1152,8 +1347,31 @@ impl PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
             Self::EcsServiceTotalCpuUtilization => "ECSServiceTotalCPUUtilization",
             Self::EcsServiceTotalMemoryUtilization => "ECSServiceTotalMemoryUtilization",
             Self::TotalAlbRequestCount => "TotalALBRequestCount",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALBRequestCount" => Self::AlbRequestCount,
+            "ALBRequestCountPerTarget" => Self::AlbRequestCountPerTarget,
+            "ECSServiceAverageCPUUtilization" => Self::EcsServiceAverageCpuUtilization,
+            "ECSServiceAverageMemoryUtilization" => Self::EcsServiceAverageMemoryUtilization,
+            "ECSServiceCPUUtilization" => Self::EcsServiceCpuUtilization,
+            "ECSServiceMemoryUtilization" => Self::EcsServiceMemoryUtilization,
+            "ECSServiceTotalCPUUtilization" => Self::EcsServiceTotalCpuUtilization,
+            "ECSServiceTotalMemoryUtilization" => Self::EcsServiceTotalMemoryUtilization,
+            "TotalALBRequestCount" => Self::TotalAlbRequestCount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PredictiveScalingPredefinedScalingMetricPredefinedMetricType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1195,8 +1413,10 @@ impl Default for Value<PredictiveScalingPredefinedScalingMetricPredefinedMetricT
 /// \+  `sagemaker:inference-component:DesiredCopyCount` - The number of copies across an endpoint for a SageMaker inference component.
 /// \+  `workspaces:workspacespool:DesiredUserSessions` - The number of user sessions for the WorkSpaces in the pool.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScalableDimension {
     /// `appstream:fleet:DesiredCapacity`
     AppstreamFleetDesiredCapacity,
@@ -1246,8 +1466,8 @@ pub enum ScalableDimension {
     SagemakerVariantDesiredProvisionedConcurrency,
     /// `workspaces:workspacespool:DesiredUserSessions`
     WorkspacesWorkspacespoolDesiredUserSessions,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScalableDimension {
@@ -1281,8 +1501,46 @@ impl ScalableDimension {
             Self::SagemakerVariantDesiredInstanceCount => "sagemaker:variant:DesiredInstanceCount",
             Self::SagemakerVariantDesiredProvisionedConcurrency => "sagemaker:variant:DesiredProvisionedConcurrency",
             Self::WorkspacesWorkspacespoolDesiredUserSessions => "workspaces:workspacespool:DesiredUserSessions",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScalableDimension {
+    fn from(s: &str) -> Self {
+        match s {
+            "appstream:fleet:DesiredCapacity" => Self::AppstreamFleetDesiredCapacity,
+            "cassandra:table:ReadCapacityUnits" => Self::CassandraTableReadCapacityUnits,
+            "cassandra:table:WriteCapacityUnits" => Self::CassandraTableWriteCapacityUnits,
+            "comprehend:document-classifier-endpoint:DesiredInferenceUnits" => Self::ComprehendDocumentClassifierEndpointDesiredInferenceUnits,
+            "comprehend:entity-recognizer-endpoint:DesiredInferenceUnits" => Self::ComprehendEntityRecognizerEndpointDesiredInferenceUnits,
+            "custom-resource:ResourceType:Property" => Self::CustomResourceResourceTypeProperty,
+            "dynamodb:index:ReadCapacityUnits" => Self::DynamodbIndexReadCapacityUnits,
+            "dynamodb:index:WriteCapacityUnits" => Self::DynamodbIndexWriteCapacityUnits,
+            "dynamodb:table:ReadCapacityUnits" => Self::DynamodbTableReadCapacityUnits,
+            "dynamodb:table:WriteCapacityUnits" => Self::DynamodbTableWriteCapacityUnits,
+            "ec2:spot-fleet-request:TargetCapacity" => Self::Ec2SpotFleetRequestTargetCapacity,
+            "ecs:service:DesiredCount" => Self::EcsServiceDesiredCount,
+            "elasticache:cache-cluster:Nodes" => Self::ElasticacheCacheClusterNodes,
+            "elasticache:replication-group:NodeGroups" => Self::ElasticacheReplicationGroupNodeGroups,
+            "elasticache:replication-group:Replicas" => Self::ElasticacheReplicationGroupReplicas,
+            "elasticmapreduce:instancegroup:InstanceCount" => Self::ElasticmapreduceInstancegroupInstanceCount,
+            "kafka:broker-storage:VolumeSize" => Self::KafkaBrokerStorageVolumeSize,
+            "lambda:function:ProvisionedConcurrency" => Self::LambdaFunctionProvisionedConcurrency,
+            "neptune:cluster:ReadReplicaCount" => Self::NeptuneClusterReadReplicaCount,
+            "rds:cluster:ReadReplicaCount" => Self::RdsClusterReadReplicaCount,
+            "sagemaker:inference-component:DesiredCopyCount" => Self::SagemakerInferenceComponentDesiredCopyCount,
+            "sagemaker:variant:DesiredInstanceCount" => Self::SagemakerVariantDesiredInstanceCount,
+            "sagemaker:variant:DesiredProvisionedConcurrency" => Self::SagemakerVariantDesiredProvisionedConcurrency,
+            "workspaces:workspacespool:DesiredUserSessions" => Self::WorkspacesWorkspacespoolDesiredUserSessions,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScalableDimension {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1298,88 +1556,12 @@ impl Default for Value<ScalableDimension> {
     }
 }
 
-/// The namespace of the AWS service that provides the resource, or a `custom-resource`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ServiceNamespace {
-    /// `appstream`
-    Appstream,
-    /// `cassandra`
-    Cassandra,
-    /// `comprehend`
-    Comprehend,
-    /// `custom-resource`
-    CustomResource,
-    /// `dynamodb`
-    Dynamodb,
-    /// `ec2`
-    Ec2,
-    /// `ecs`
-    Ecs,
-    /// `elasticache`
-    Elasticache,
-    /// `elasticmapreduce`
-    Elasticmapreduce,
-    /// `kafka`
-    Kafka,
-    /// `lambda`
-    Lambda,
-    /// `neptune`
-    Neptune,
-    /// `rds`
-    Rds,
-    /// `sagemaker`
-    Sagemaker,
-    /// `workspaces`
-    Workspaces,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ServiceNamespace {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["appstream", "cassandra", "comprehend", "custom-resource", "dynamodb", "ec2", "ecs", "elasticache", "elasticmapreduce", "kafka", "lambda", "neptune", "rds", "sagemaker", "workspaces"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Appstream => "appstream",
-            Self::Cassandra => "cassandra",
-            Self::Comprehend => "comprehend",
-            Self::CustomResource => "custom-resource",
-            Self::Dynamodb => "dynamodb",
-            Self::Ec2 => "ec2",
-            Self::Ecs => "ecs",
-            Self::Elasticache => "elasticache",
-            Self::Elasticmapreduce => "elasticmapreduce",
-            Self::Kafka => "kafka",
-            Self::Lambda => "lambda",
-            Self::Neptune => "neptune",
-            Self::Rds => "rds",
-            Self::Sagemaker => "sagemaker",
-            Self::Workspaces => "workspaces",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ServiceNamespace> for Value<ServiceNamespace> {
-    fn from(v: ServiceNamespace) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ServiceNamespace> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The statistic of the metric.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Statistic {
     /// `Average`
     Average,
@@ -1391,8 +1573,8 @@ pub enum Statistic {
     SampleCount,
     /// `Sum`
     Sum,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Statistic {
@@ -1407,8 +1589,27 @@ impl Statistic {
             Self::Minimum => "Minimum",
             Self::SampleCount => "SampleCount",
             Self::Sum => "Sum",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Statistic {
+    fn from(s: &str) -> Self {
+        match s {
+            "Average" => Self::Average,
+            "Maximum" => Self::Maximum,
+            "Minimum" => Self::Minimum,
+            "SampleCount" => Self::SampleCount,
+            "Sum" => Self::Sum,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Statistic {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Backup::BackupPlan
@@ -231,13 +232,15 @@ impl ToExpr for LifecycleResourceType {
 
 impl Validate for LifecycleResourceType {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MalwareScanner {
     /// `GUARDDUTY`
     Guardduty,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MalwareScanner {
@@ -248,8 +251,23 @@ impl MalwareScanner {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Guardduty => "GUARDDUTY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MalwareScanner {
+    fn from(s: &str) -> Self {
+        match s {
+            "GUARDDUTY" => Self::Guardduty,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MalwareScanner {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -284,15 +302,17 @@ impl ToExpr for ScanActionResourceType {
 
 impl Validate for ScanActionResourceType {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanMode {
     /// `FULL_SCAN`
     FullScan,
     /// `INCREMENTAL_SCAN`
     IncrementalScan,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScanMode {
@@ -304,8 +324,24 @@ impl ScanMode {
         match self {
             Self::FullScan => "FULL_SCAN",
             Self::IncrementalScan => "INCREMENTAL_SCAN",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScanMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "FULL_SCAN" => Self::FullScan,
+            "INCREMENTAL_SCAN" => Self::IncrementalScan,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScanMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

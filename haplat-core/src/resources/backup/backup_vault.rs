@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use super::types::NotificationObjectType;
+
 /// Resource Type definition for AWS::Backup::BackupVault
 ///
 /// CloudFormation type `AWS::Backup::BackupVault`.
@@ -124,27 +126,3 @@ impl ToExpr for LockConfigurationType {
 }
 
 impl Validate for LockConfigurationType {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NotificationObjectType {
-    /// CloudFormation property `BackupVaultEvents`; the schema does not describe it.
-    pub backup_vault_events: List<Value<String>>,
-    /// CloudFormation property `SNSTopicArn`; the schema does not describe it.
-    pub sns_topic_arn: Value<String>,
-}
-
-impl ToExpr for NotificationObjectType {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("BackupVaultEvents", &self.backup_vault_events);
-        m.req("SNSTopicArn", &self.sns_topic_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for NotificationObjectType {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("BackupVaultEvents", &self.backup_vault_events);
-        v.required("SNSTopicArn", &self.sns_topic_arn);
-    }
-}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Definition of AWS::Backup::RestoreTestingPlan Resource Type
 ///
@@ -97,15 +100,17 @@ impl Validate for RestoreTestingRecoveryPointSelection {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RestoreTestingRecoveryPointSelectionAlgorithm {
     /// `LATEST_WITHIN_WINDOW`
     LatestWithinWindow,
     /// `RANDOM_WITHIN_WINDOW`
     RandomWithinWindow,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RestoreTestingRecoveryPointSelectionAlgorithm {
@@ -117,8 +122,24 @@ impl RestoreTestingRecoveryPointSelectionAlgorithm {
         match self {
             Self::LatestWithinWindow => "LATEST_WITHIN_WINDOW",
             Self::RandomWithinWindow => "RANDOM_WITHIN_WINDOW",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RestoreTestingRecoveryPointSelectionAlgorithm {
+    fn from(s: &str) -> Self {
+        match s {
+            "LATEST_WITHIN_WINDOW" => Self::LatestWithinWindow,
+            "RANDOM_WITHIN_WINDOW" => Self::RandomWithinWindow,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RestoreTestingRecoveryPointSelectionAlgorithm {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -134,15 +155,17 @@ impl Default for Value<RestoreTestingRecoveryPointSelectionAlgorithm> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RestoreTestingRecoveryPointType {
     /// `SNAPSHOT`
     Snapshot,
     /// `CONTINUOUS`
     Continuous,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RestoreTestingRecoveryPointType {
@@ -154,8 +177,24 @@ impl RestoreTestingRecoveryPointType {
         match self {
             Self::Snapshot => "SNAPSHOT",
             Self::Continuous => "CONTINUOUS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RestoreTestingRecoveryPointType {
+    fn from(s: &str) -> Self {
+        match s {
+            "SNAPSHOT" => Self::Snapshot,
+            "CONTINUOUS" => Self::Continuous,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RestoreTestingRecoveryPointType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -168,33 +207,5 @@ impl From<RestoreTestingRecoveryPointType> for Value<RestoreTestingRecoveryPoint
 impl Default for Value<RestoreTestingRecoveryPointType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::Tags;
+
 /// Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
 ///
 /// CloudFormation type `AWS::CertificateManager::AcmeDomainValidation`.
@@ -131,37 +133,3 @@ impl ToExpr for PrevalidationOptions {
 }
 
 impl Validate for PrevalidationOptions {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tags {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tags {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tags {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-    }
-}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{Tag, Tags};
 
 /// Resource Type definition for AWS::CertificateManager::AcmeEndpoint
 ///
@@ -72,13 +75,15 @@ impl Handle<AcmeEndpoint> {
 
 /// The authorization behavior for the ACME endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthorizationBehavior {
     /// `PRE_APPROVED`
     PreApproved,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AuthorizationBehavior {
@@ -89,8 +94,23 @@ impl AuthorizationBehavior {
     pub fn as_str(&self) -> &str {
         match self {
             Self::PreApproved => "PRE_APPROVED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AuthorizationBehavior {
+    fn from(s: &str) -> Self {
+        match s {
+            "PRE_APPROVED" => Self::PreApproved,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AuthorizationBehavior {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -125,15 +145,17 @@ impl Validate for CertificateAuthority {}
 
 /// Whether contact information is required for the ACME endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Contact {
     /// `NOT_REQUIRED`
     NotRequired,
     /// `REQUIRED`
     Required,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Contact {
@@ -145,8 +167,24 @@ impl Contact {
         match self {
             Self::NotRequired => "NOT_REQUIRED",
             Self::Required => "REQUIRED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Contact {
+    fn from(s: &str) -> Self {
+        match s {
+            "NOT_REQUIRED" => Self::NotRequired,
+            "REQUIRED" => Self::Required,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Contact {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -178,72 +216,3 @@ impl ToExpr for PublicCertificateAuthority {
 }
 
 impl Validate for PublicCertificateAuthority {}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tags {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tags {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tags {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-    }
-}

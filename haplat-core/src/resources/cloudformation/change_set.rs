@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource type definition for AWS::CloudFormation::ChangeSet
@@ -154,8 +155,10 @@ impl Handle<ChangeSet> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Capabilities {
     /// `CAPABILITY_IAM`
     CapabilityIam,
@@ -163,8 +166,8 @@ pub enum Capabilities {
     CapabilityNamedIam,
     /// `CAPABILITY_AUTO_EXPAND`
     CapabilityAutoExpand,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Capabilities {
@@ -177,8 +180,25 @@ impl Capabilities {
             Self::CapabilityIam => "CAPABILITY_IAM",
             Self::CapabilityNamedIam => "CAPABILITY_NAMED_IAM",
             Self::CapabilityAutoExpand => "CAPABILITY_AUTO_EXPAND",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Capabilities {
+    fn from(s: &str) -> Self {
+        match s {
+            "CAPABILITY_IAM" => Self::CapabilityIam,
+            "CAPABILITY_NAMED_IAM" => Self::CapabilityNamedIam,
+            "CAPABILITY_AUTO_EXPAND" => Self::CapabilityAutoExpand,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Capabilities {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -196,8 +216,10 @@ impl Default for Value<Capabilities> {
 
 /// The type of change set operation.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ChangeSetType {
     /// `CREATE`
     Create,
@@ -205,8 +227,8 @@ pub enum ChangeSetType {
     Update,
     /// `IMPORT`
     Import,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ChangeSetType {
@@ -219,8 +241,25 @@ impl ChangeSetType {
             Self::Create => "CREATE",
             Self::Update => "UPDATE",
             Self::Import => "IMPORT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ChangeSetType {
+    fn from(s: &str) -> Self {
+        match s {
+            "CREATE" => Self::Create,
+            "UPDATE" => Self::Update,
+            "IMPORT" => Self::Import,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ChangeSetType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -238,13 +277,15 @@ impl Default for Value<ChangeSetType> {
 
 /// Determines how CloudFormation handles configuration drift during deployment.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeploymentMode {
     /// `REVERT_DRIFT`
     RevertDrift,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DeploymentMode {
@@ -255,8 +296,23 @@ impl DeploymentMode {
     pub fn as_str(&self) -> &str {
         match self {
             Self::RevertDrift => "REVERT_DRIFT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DeploymentMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "REVERT_DRIFT" => Self::RevertDrift,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DeploymentMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -274,8 +330,10 @@ impl Default for Value<DeploymentMode> {
 
 /// Determines what action will be taken if stack creation fails.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OnStackFailure {
     /// `DO_NOTHING`
     DoNothing,
@@ -283,8 +341,8 @@ pub enum OnStackFailure {
     Rollback,
     /// `DELETE`
     Delete,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OnStackFailure {
@@ -297,8 +355,25 @@ impl OnStackFailure {
             Self::DoNothing => "DO_NOTHING",
             Self::Rollback => "ROLLBACK",
             Self::Delete => "DELETE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OnStackFailure {
+    fn from(s: &str) -> Self {
+        match s {
+            "DO_NOTHING" => Self::DoNothing,
+            "ROLLBACK" => Self::Rollback,
+            "DELETE" => Self::Delete,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OnStackFailure {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
 /// Creates a generated template from existing resources using the CloudFormation IaC Generator.
@@ -71,15 +72,17 @@ impl Handle<GeneratedTemplate> {
 
 /// The DeletionPolicy assigned to resources in the generated template.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeletionPolicy {
     /// `DELETE`
     Delete,
     /// `RETAIN`
     Retain,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DeletionPolicy {
@@ -91,8 +94,24 @@ impl DeletionPolicy {
         match self {
             Self::Delete => "DELETE",
             Self::Retain => "RETAIN",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DeletionPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "DELETE" => Self::Delete,
+            "RETAIN" => Self::Retain,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DeletionPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -130,15 +149,17 @@ impl Validate for TemplateConfiguration {}
 
 /// The UpdateReplacePolicy assigned to resources in the generated template.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UpdateReplacePolicy {
     /// `DELETE`
     Delete,
     /// `RETAIN`
     Retain,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UpdateReplacePolicy {
@@ -150,8 +171,24 @@ impl UpdateReplacePolicy {
         match self {
             Self::Delete => "DELETE",
             Self::Retain => "RETAIN",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UpdateReplacePolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "DELETE" => Self::Delete,
+            "RETAIN" => Self::Retain,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UpdateReplacePolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

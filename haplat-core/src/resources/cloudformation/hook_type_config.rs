@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// Specifies the configuration data for a registered hook in CloudFormation Registry.
@@ -66,13 +67,15 @@ impl Handle<HookTypeConfig> {
 
 /// An alias by which to refer to this extension configuration data.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConfigurationAlias {
     /// `default`
     Default,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ConfigurationAlias {
@@ -83,8 +86,23 @@ impl ConfigurationAlias {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ConfigurationAlias {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ConfigurationAlias {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

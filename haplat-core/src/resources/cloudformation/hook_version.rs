@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, PropMap, ToExpr, Value};
+use crate::value::{Expr, PropMap, Value};
+
+pub use super::types::LoggingConfig;
 
 /// Publishes new or first hook version to AWS CloudFormation Registry.
 ///
@@ -95,39 +97,5 @@ impl Handle<HookVersion> {
     /// `Fn::GetAtt` `TypeArn`.
     pub fn attr_type_arn(&self) -> Value<String> {
         self.get_att("TypeArn")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LoggingConfig {
-    /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.
-    pub log_group_name: Option<Value<String>>,
-    /// The ARN of the role that CloudFormation should assume when sending log entries to CloudWatch logs.
-    pub log_role_arn: Option<Value<String>>,
-}
-
-impl ToExpr for LoggingConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("LogGroupName", &self.log_group_name);
-        m.opt("LogRoleArn", &self.log_role_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for LoggingConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.log_group_name {
-            v.at("LogGroupName", |v| {
-                v.length(x, Some(1), Some(512));
-                v.pattern(x, r#"^[\.\-_/#A-Za-z0-9]+$"#);
-            });
-        }
-        if let Some(x) = &self.log_role_arn {
-            v.at("LogRoleArn", |v| {
-                v.length(x, Some(1), Some(256));
-                v.pattern(x, r#"^arn:.+:iam::[0-9]{12}:role/.+$"#);
-            });
-        }
     }
 }

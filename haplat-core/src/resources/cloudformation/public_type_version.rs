@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, PropMap, Value};
 
+pub use super::types::Type;
+
 /// Test and Publish a resource that has been registered in the CloudFormation Registry.
 ///
 /// CloudFormation type `AWS::CloudFormation::PublicTypeVersion`.
@@ -88,47 +90,5 @@ impl Handle<PublicTypeVersion> {
     /// `Fn::GetAtt` `PublisherId`.
     pub fn attr_publisher_id(&self) -> Value<String> {
         self.get_att("PublisherId")
-    }
-}
-
-/// The kind of extension
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Type {
-    /// `RESOURCE`
-    Resource,
-    /// `MODULE`
-    Module,
-    /// `HOOK`
-    Hook,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Type {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["RESOURCE", "MODULE", "HOOK"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Resource => "RESOURCE",
-            Self::Module => "MODULE",
-            Self::Hook => "HOOK",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Type> for Value<Type> {
-    fn from(v: Type) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Type> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// StackSet as a resource provides one-click experience for provisioning a StackSet and StackInstances
@@ -122,8 +123,10 @@ impl Handle<StackSet> {
 
 /// The filter type you want to apply on organizational units and accounts.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountFilterType {
     /// `NONE`
     None,
@@ -133,8 +136,8 @@ pub enum AccountFilterType {
     Intersection,
     /// `DIFFERENCE`
     Difference,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccountFilterType {
@@ -148,8 +151,26 @@ impl AccountFilterType {
             Self::Union => "UNION",
             Self::Intersection => "INTERSECTION",
             Self::Difference => "DIFFERENCE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccountFilterType {
+    fn from(s: &str) -> Self {
+        match s {
+            "NONE" => Self::None,
+            "UNION" => Self::Union,
+            "INTERSECTION" => Self::Intersection,
+            "DIFFERENCE" => Self::Difference,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccountFilterType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -189,15 +210,17 @@ impl Validate for AutoDeployment {}
 
 /// Specifies the AWS account that you are acting from. By default, SELF is specified. For self-managed permissions, specify SELF; for service-managed permissions, if you are signed in to the organization's management account, specify SELF. If you are signed in to a delegated administrator account, specify DELEGATED\_ADMIN.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CallAs {
     /// `SELF`
     SelfValue,
     /// `DELEGATED_ADMIN`
     DelegatedAdmin,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CallAs {
@@ -209,8 +232,24 @@ impl CallAs {
         match self {
             Self::SelfValue => "SELF",
             Self::DelegatedAdmin => "DELEGATED_ADMIN",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CallAs {
+    fn from(s: &str) -> Self {
+        match s {
+            "SELF" => Self::SelfValue,
+            "DELEGATED_ADMIN" => Self::DelegatedAdmin,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CallAs {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -226,8 +265,10 @@ impl Default for Value<CallAs> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Capability {
     /// `CAPABILITY_IAM`
     CapabilityIam,
@@ -235,8 +276,8 @@ pub enum Capability {
     CapabilityNamedIam,
     /// `CAPABILITY_AUTO_EXPAND`
     CapabilityAutoExpand,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Capability {
@@ -249,8 +290,25 @@ impl Capability {
             Self::CapabilityIam => "CAPABILITY_IAM",
             Self::CapabilityNamedIam => "CAPABILITY_NAMED_IAM",
             Self::CapabilityAutoExpand => "CAPABILITY_AUTO_EXPAND",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Capability {
+    fn from(s: &str) -> Self {
+        match s {
+            "CAPABILITY_IAM" => Self::CapabilityIam,
+            "CAPABILITY_NAMED_IAM" => Self::CapabilityNamedIam,
+            "CAPABILITY_AUTO_EXPAND" => Self::CapabilityAutoExpand,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Capability {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -268,15 +326,17 @@ impl Default for Value<Capability> {
 
 /// Specifies how the concurrency level behaves during the operation execution.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConcurrencyMode {
     /// `STRICT_FAILURE_TOLERANCE`
     StrictFailureTolerance,
     /// `SOFT_FAILURE_TOLERANCE`
     SoftFailureTolerance,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ConcurrencyMode {
@@ -288,8 +348,24 @@ impl ConcurrencyMode {
         match self {
             Self::StrictFailureTolerance => "STRICT_FAILURE_TOLERANCE",
             Self::SoftFailureTolerance => "SOFT_FAILURE_TOLERANCE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ConcurrencyMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "STRICT_FAILURE_TOLERANCE" => Self::StrictFailureTolerance,
+            "SOFT_FAILURE_TOLERANCE" => Self::SoftFailureTolerance,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ConcurrencyMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -439,15 +515,17 @@ impl Validate for Parameter {
 
 /// Describes how the IAM roles required for stack set operations are created. By default, SELF-MANAGED is specified.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PermissionModel {
     /// `SERVICE_MANAGED`
     ServiceManaged,
     /// `SELF_MANAGED`
     SelfManaged,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PermissionModel {
@@ -459,8 +537,24 @@ impl PermissionModel {
         match self {
             Self::ServiceManaged => "SERVICE_MANAGED",
             Self::SelfManaged => "SELF_MANAGED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PermissionModel {
+    fn from(s: &str) -> Self {
+        match s {
+            "SERVICE_MANAGED" => Self::ServiceManaged,
+            "SELF_MANAGED" => Self::SelfManaged,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PermissionModel {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -478,15 +572,17 @@ impl Default for Value<PermissionModel> {
 
 /// The concurrency type of deploying StackSets operations in regions, could be in parallel or one region at a time
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RegionConcurrencyType {
     /// `SEQUENTIAL`
     Sequential,
     /// `PARALLEL`
     Parallel,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RegionConcurrencyType {
@@ -498,8 +594,24 @@ impl RegionConcurrencyType {
         match self {
             Self::Sequential => "SEQUENTIAL",
             Self::Parallel => "PARALLEL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RegionConcurrencyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "SEQUENTIAL" => Self::Sequential,
+            "PARALLEL" => Self::Parallel,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RegionConcurrencyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, ToExpr, Value};
+
+pub use super::types::Type;
 
 /// Enable a resource that has been published in the CloudFormation Registry.
 ///
@@ -131,59 +134,19 @@ impl Validate for LoggingConfig {
     }
 }
 
-/// The kind of extension
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Type {
-    /// `RESOURCE`
-    Resource,
-    /// `MODULE`
-    Module,
-    /// `HOOK`
-    Hook,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Type {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["RESOURCE", "MODULE", "HOOK"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Resource => "RESOURCE",
-            Self::Module => "MODULE",
-            Self::Hook => "HOOK",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Type> for Value<Type> {
-    fn from(v: Type) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Type> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Manually updates a previously-enabled type to a new major or minor version, if available. You can also use this parameter to update the value of AutoUpdateEnabled
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VersionBump {
     /// `MAJOR`
     Major,
     /// `MINOR`
     Minor,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VersionBump {
@@ -195,8 +158,24 @@ impl VersionBump {
         match self {
             Self::Major => "MAJOR",
             Self::Minor => "MINOR",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VersionBump {
+    fn from(s: &str) -> Self {
+        match s {
+            "MAJOR" => Self::Major,
+            "MINOR" => Self::Minor,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VersionBump {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::IpAddressType;
+
 /// An Anycast static IP list. For more information, see \[Request Anycast static IPs to use for allowlisting\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/request-static-ips.html>) in the \*Amazon CloudFront Developer Guide\*.
 ///
 /// CloudFormation type `AWS::CloudFront::AnycastIpList`.
@@ -70,43 +72,6 @@ impl Handle<AnycastIpList> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value<String> {
         self.get_att("Id")
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IpAddressType {
-    /// `ipv4`
-    Ipv4,
-    /// `dualstack`
-    Dualstack,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl IpAddressType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ipv4", "dualstack"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "ipv4",
-            Self::Dualstack => "dualstack",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<IpAddressType> for Value<IpAddressType> {
-    fn from(v: IpAddressType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<IpAddressType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 

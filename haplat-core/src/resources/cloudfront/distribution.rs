@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// A distribution tells CloudFront where you want content to be delivered from, and the details about how to track and manage content delivery.
 ///
@@ -224,15 +227,17 @@ impl Validate for ConnectionFunctionAssociation {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConnectionMode {
     /// `direct`
     Direct,
     /// `tenant-only`
     TenantOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ConnectionMode {
@@ -244,8 +249,24 @@ impl ConnectionMode {
         match self {
             Self::Direct => "direct",
             Self::TenantOnly => "tenant-only",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ConnectionMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "direct" => Self::Direct,
+            "tenant-only" => Self::TenantOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ConnectionMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -810,8 +831,10 @@ impl Validate for GrpcConfig {}
 /// For viewers and CF to use HTTP/2, viewers must support TLSv1.2 or later, and must support Server Name Indication (SNI).
 /// For viewers and CF to use HTTP/3, viewers must support TLSv1.3 and Server Name Indication (SNI). CF supports HTTP/3 connection migration to allow the viewer to switch networks without losing connection. For more information about connection migration, see \[Connection Migration\](<https://docs.aws.amazon.com/https://www.rfc-editor.org/rfc/rfc9000.html#name-connection-migration>) at RFC 9000. For more information about supported TLSv1.3 ciphers, see \[Supported protocols and ciphers between viewers and CloudFront\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/secure-connections-supported-viewer-protocols-ciphers.html>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HttpVersion {
     /// `http1.1`
     Http11,
@@ -821,8 +844,8 @@ pub enum HttpVersion {
     Http2and3,
     /// `http3`
     Http3,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HttpVersion {
@@ -836,8 +859,26 @@ impl HttpVersion {
             Self::Http2 => "http2",
             Self::Http2and3 => "http2and3",
             Self::Http3 => "http3",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HttpVersion {
+    fn from(s: &str) -> Self {
+        match s {
+            "http1.1" => Self::Http11,
+            "http2" => Self::Http2,
+            "http2and3" => Self::Http2and3,
+            "http3" => Self::Http3,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HttpVersion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -855,8 +896,10 @@ impl Default for Value<HttpVersion> {
 
 /// Specifies which IP protocol CloudFront uses when connecting to your origin. If your origin uses both IPv4 and IPv6 protocols, you can choose `dualstack` to help optimize reliability.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IpAddressType {
     /// `ipv4`
     Ipv4,
@@ -864,8 +907,8 @@ pub enum IpAddressType {
     Ipv6,
     /// `dualstack`
     Dualstack,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IpAddressType {
@@ -878,8 +921,25 @@ impl IpAddressType {
             Self::Ipv4 => "ipv4",
             Self::Ipv6 => "ipv6",
             Self::Dualstack => "dualstack",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IpAddressType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipv4" => Self::Ipv4,
+            "ipv6" => Self::Ipv6,
+            "dualstack" => Self::Dualstack,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IpAddressType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -986,8 +1046,10 @@ impl Validate for LegacyS3Origin {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Locations {
     /// `AD`
     Ad,
@@ -1487,8 +1549,8 @@ pub enum Locations {
     Zm,
     /// `ZW`
     Zw,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Locations {
@@ -1747,8 +1809,271 @@ impl Locations {
             Self::Za => "ZA",
             Self::Zm => "ZM",
             Self::Zw => "ZW",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Locations {
+    fn from(s: &str) -> Self {
+        match s {
+            "AD" => Self::Ad,
+            "AE" => Self::Ae,
+            "AF" => Self::Af,
+            "AG" => Self::Ag,
+            "AI" => Self::Ai,
+            "AL" => Self::Al,
+            "AM" => Self::Am,
+            "AO" => Self::Ao,
+            "AQ" => Self::Aq,
+            "AR" => Self::Ar,
+            "AS" => Self::As,
+            "AT" => Self::At,
+            "AU" => Self::Au,
+            "AW" => Self::Aw,
+            "AX" => Self::Ax,
+            "AZ" => Self::Az,
+            "BA" => Self::Ba,
+            "BB" => Self::Bb,
+            "BD" => Self::Bd,
+            "BE" => Self::Be,
+            "BF" => Self::Bf,
+            "BG" => Self::Bg,
+            "BH" => Self::Bh,
+            "BI" => Self::Bi,
+            "BJ" => Self::Bj,
+            "BL" => Self::Bl,
+            "BM" => Self::Bm,
+            "BN" => Self::Bn,
+            "BO" => Self::Bo,
+            "BQ" => Self::Bq,
+            "BR" => Self::Br,
+            "BS" => Self::Bs,
+            "BT" => Self::Bt,
+            "BV" => Self::Bv,
+            "BW" => Self::Bw,
+            "BY" => Self::By,
+            "BZ" => Self::Bz,
+            "CA" => Self::Ca,
+            "CC" => Self::Cc,
+            "CD" => Self::Cd,
+            "CF" => Self::Cf,
+            "CG" => Self::Cg,
+            "CH" => Self::Ch,
+            "CI" => Self::Ci,
+            "CK" => Self::Ck,
+            "CL" => Self::Cl,
+            "CM" => Self::Cm,
+            "CN" => Self::Cn,
+            "CO" => Self::Co,
+            "CR" => Self::Cr,
+            "CU" => Self::Cu,
+            "CV" => Self::Cv,
+            "CW" => Self::Cw,
+            "CX" => Self::Cx,
+            "CY" => Self::Cy,
+            "CZ" => Self::Cz,
+            "DE" => Self::De,
+            "DJ" => Self::Dj,
+            "DK" => Self::Dk,
+            "DM" => Self::Dm,
+            "DO" => Self::Do,
+            "DZ" => Self::Dz,
+            "EC" => Self::Ec,
+            "EE" => Self::Ee,
+            "EG" => Self::Eg,
+            "EH" => Self::Eh,
+            "ER" => Self::Er,
+            "ES" => Self::Es,
+            "ET" => Self::Et,
+            "FI" => Self::Fi,
+            "FJ" => Self::Fj,
+            "FK" => Self::Fk,
+            "FM" => Self::Fm,
+            "FO" => Self::Fo,
+            "FR" => Self::Fr,
+            "GA" => Self::Ga,
+            "GB" => Self::Gb,
+            "GD" => Self::Gd,
+            "GE" => Self::Ge,
+            "GF" => Self::Gf,
+            "GG" => Self::Gg,
+            "GH" => Self::Gh,
+            "GI" => Self::Gi,
+            "GL" => Self::Gl,
+            "GM" => Self::Gm,
+            "GN" => Self::Gn,
+            "GP" => Self::Gp,
+            "GQ" => Self::Gq,
+            "GR" => Self::Gr,
+            "GS" => Self::Gs,
+            "GT" => Self::Gt,
+            "GU" => Self::Gu,
+            "GW" => Self::Gw,
+            "GY" => Self::Gy,
+            "HK" => Self::Hk,
+            "HM" => Self::Hm,
+            "HN" => Self::Hn,
+            "HR" => Self::Hr,
+            "HT" => Self::Ht,
+            "HU" => Self::Hu,
+            "ID" => Self::Id,
+            "IE" => Self::Ie,
+            "IL" => Self::Il,
+            "IM" => Self::Im,
+            "IN" => Self::In,
+            "IO" => Self::Io,
+            "IQ" => Self::Iq,
+            "IR" => Self::Ir,
+            "IS" => Self::Is,
+            "IT" => Self::It,
+            "JE" => Self::Je,
+            "JM" => Self::Jm,
+            "JO" => Self::Jo,
+            "JP" => Self::Jp,
+            "KE" => Self::Ke,
+            "KG" => Self::Kg,
+            "KH" => Self::Kh,
+            "KI" => Self::Ki,
+            "KM" => Self::Km,
+            "KN" => Self::Kn,
+            "KP" => Self::Kp,
+            "KR" => Self::Kr,
+            "KW" => Self::Kw,
+            "KY" => Self::Ky,
+            "KZ" => Self::Kz,
+            "LA" => Self::La,
+            "LB" => Self::Lb,
+            "LC" => Self::Lc,
+            "LI" => Self::Li,
+            "LK" => Self::Lk,
+            "LR" => Self::Lr,
+            "LS" => Self::Ls,
+            "LT" => Self::Lt,
+            "LU" => Self::Lu,
+            "LV" => Self::Lv,
+            "LY" => Self::Ly,
+            "MA" => Self::Ma,
+            "MC" => Self::Mc,
+            "MD" => Self::Md,
+            "ME" => Self::Me,
+            "MF" => Self::Mf,
+            "MG" => Self::Mg,
+            "MH" => Self::Mh,
+            "MK" => Self::Mk,
+            "ML" => Self::Ml,
+            "MM" => Self::Mm,
+            "MN" => Self::Mn,
+            "MO" => Self::Mo,
+            "MP" => Self::Mp,
+            "MQ" => Self::Mq,
+            "MR" => Self::Mr,
+            "MS" => Self::Ms,
+            "MT" => Self::Mt,
+            "MU" => Self::Mu,
+            "MV" => Self::Mv,
+            "MW" => Self::Mw,
+            "MX" => Self::Mx,
+            "MY" => Self::My,
+            "MZ" => Self::Mz,
+            "NA" => Self::Na,
+            "NC" => Self::Nc,
+            "NE" => Self::Ne,
+            "NF" => Self::Nf,
+            "NG" => Self::Ng,
+            "NI" => Self::Ni,
+            "NL" => Self::Nl,
+            "NO" => Self::No,
+            "NP" => Self::Np,
+            "NR" => Self::Nr,
+            "NU" => Self::Nu,
+            "NZ" => Self::Nz,
+            "OM" => Self::Om,
+            "PA" => Self::Pa,
+            "PE" => Self::Pe,
+            "PF" => Self::Pf,
+            "PG" => Self::Pg,
+            "PH" => Self::Ph,
+            "PK" => Self::Pk,
+            "PL" => Self::Pl,
+            "PM" => Self::Pm,
+            "PN" => Self::Pn,
+            "PR" => Self::Pr,
+            "PS" => Self::Ps,
+            "PT" => Self::Pt,
+            "PW" => Self::Pw,
+            "PY" => Self::Py,
+            "QA" => Self::Qa,
+            "RE" => Self::Re,
+            "RO" => Self::Ro,
+            "RS" => Self::Rs,
+            "RU" => Self::Ru,
+            "RW" => Self::Rw,
+            "SA" => Self::Sa,
+            "SB" => Self::Sb,
+            "SC" => Self::Sc,
+            "SD" => Self::Sd,
+            "SE" => Self::Se,
+            "SG" => Self::Sg,
+            "SH" => Self::Sh,
+            "SI" => Self::Si,
+            "SJ" => Self::Sj,
+            "SK" => Self::Sk,
+            "SL" => Self::Sl,
+            "SM" => Self::Sm,
+            "SN" => Self::Sn,
+            "SO" => Self::So,
+            "SR" => Self::Sr,
+            "SS" => Self::Ss,
+            "ST" => Self::St,
+            "SV" => Self::Sv,
+            "SX" => Self::Sx,
+            "SY" => Self::Sy,
+            "SZ" => Self::Sz,
+            "TC" => Self::Tc,
+            "TD" => Self::Td,
+            "TF" => Self::Tf,
+            "TG" => Self::Tg,
+            "TH" => Self::Th,
+            "TJ" => Self::Tj,
+            "TK" => Self::Tk,
+            "TL" => Self::Tl,
+            "TM" => Self::Tm,
+            "TN" => Self::Tn,
+            "TO" => Self::To,
+            "TR" => Self::Tr,
+            "TT" => Self::Tt,
+            "TV" => Self::Tv,
+            "TW" => Self::Tw,
+            "TZ" => Self::Tz,
+            "UA" => Self::Ua,
+            "UG" => Self::Ug,
+            "UM" => Self::Um,
+            "US" => Self::Us,
+            "UY" => Self::Uy,
+            "UZ" => Self::Uz,
+            "VA" => Self::Va,
+            "VC" => Self::Vc,
+            "VE" => Self::Ve,
+            "VG" => Self::Vg,
+            "VI" => Self::Vi,
+            "VN" => Self::Vn,
+            "VU" => Self::Vu,
+            "WF" => Self::Wf,
+            "WS" => Self::Ws,
+            "YE" => Self::Ye,
+            "YT" => Self::Yt,
+            "ZA" => Self::Za,
+            "ZM" => Self::Zm,
+            "ZW" => Self::Zw,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Locations {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1797,8 +2122,10 @@ impl Validate for Logging {}
 /// When you're using SNI only (you set `SSLSupportMethod` to `sni-only`), you must specify `TLSv1` or higher. (In CloudFormation, the field name is `SslSupportMethod`. Note the different capitalization.)
 /// If the distribution uses the CloudFront domain name such as `d111111abcdef8.cloudfront.net` (you set `CloudFrontDefaultCertificate` to `true`), CloudFront automatically sets the security policy to `TLSv1` regardless of the value that you set here.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MinimumProtocolVersion {
     /// `SSLv3`
     SsLv3,
@@ -1818,8 +2145,8 @@ pub enum MinimumProtocolVersion {
     TlSv132025,
     /// `TLSv1_2016`
     TlSv12016,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MinimumProtocolVersion {
@@ -1838,8 +2165,31 @@ impl MinimumProtocolVersion {
             Self::TlSv122025 => "TLSv1.2_2025",
             Self::TlSv132025 => "TLSv1.3_2025",
             Self::TlSv12016 => "TLSv1_2016",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MinimumProtocolVersion {
+    fn from(s: &str) -> Self {
+        match s {
+            "SSLv3" => Self::SsLv3,
+            "TLSv1" => Self::TlSv1,
+            "TLSv1.1_2016" => Self::TlSv112016,
+            "TLSv1.2_2018" => Self::TlSv122018,
+            "TLSv1.2_2019" => Self::TlSv122019,
+            "TLSv1.2_2021" => Self::TlSv122021,
+            "TLSv1.2_2025" => Self::TlSv122025,
+            "TLSv1.3_2025" => Self::TlSv132025,
+            "TLSv1_2016" => Self::TlSv12016,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MinimumProtocolVersion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2067,15 +2417,17 @@ impl Validate for OriginGroupMembers {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OriginGroupSelectionCriteria {
     /// `default`
     Default,
     /// `media-quality-based`
     MediaQualityBased,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OriginGroupSelectionCriteria {
@@ -2087,8 +2439,24 @@ impl OriginGroupSelectionCriteria {
         match self {
             Self::Default => "default",
             Self::MediaQualityBased => "media-quality-based",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OriginGroupSelectionCriteria {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            "media-quality-based" => Self::MediaQualityBased,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OriginGroupSelectionCriteria {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2205,8 +2573,10 @@ impl Validate for ParameterDefinition {
 /// If you specify a price class other than `PriceClass_All`, CloudFront serves your objects from the CloudFront edge location that has the lowest latency among the edge locations in your price class. Viewers who are in or near regions that are excluded from your specified price class may encounter slower performance.
 /// For more information about price classes, see \[Choosing the Price Class for a CloudFront Distribution\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/PriceClass.html>) in the \*Amazon CloudFront Developer Guide\*. For information about CloudFront pricing, including how price classes (such as Price Class 100) map to CloudFront regions, see \[Amazon CloudFront Pricing\](<https://docs.aws.amazon.com/cloudfront/pricing/>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PriceClass {
     /// `None`
     None,
@@ -2216,8 +2586,8 @@ pub enum PriceClass {
     PriceClass200,
     /// `PriceClass_All`
     PriceClassAll,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PriceClass {
@@ -2231,8 +2601,26 @@ impl PriceClass {
             Self::PriceClass100 => "PriceClass_100",
             Self::PriceClass200 => "PriceClass_200",
             Self::PriceClassAll => "PriceClass_All",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PriceClass {
+    fn from(s: &str) -> Self {
+        match s {
+            "None" => Self::None,
+            "PriceClass_100" => Self::PriceClass100,
+            "PriceClass_200" => Self::PriceClass200,
+            "PriceClass_All" => Self::PriceClassAll,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PriceClass {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2253,8 +2641,10 @@ impl Default for Value<PriceClass> {
 /// \+  `blacklist`: The `Location` elements specify the countries in which you don't want CloudFront to distribute your content.
 /// \+  `whitelist`: The `Location` elements specify the countries in which you want CloudFront to distribute your content.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RestrictionType {
     /// `blacklist`
     Blacklist,
@@ -2262,8 +2652,8 @@ pub enum RestrictionType {
     None,
     /// `whitelist`
     Whitelist,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RestrictionType {
@@ -2276,8 +2666,25 @@ impl RestrictionType {
             Self::Blacklist => "blacklist",
             Self::None => "none",
             Self::Whitelist => "whitelist",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RestrictionType {
+    fn from(s: &str) -> Self {
+        match s {
+            "blacklist" => Self::Blacklist,
+            "none" => Self::None,
+            "whitelist" => Self::Whitelist,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RestrictionType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2351,8 +2758,10 @@ impl Validate for S3OriginConfig {}
 ///
 /// If the distribution uses the CloudFront domain name such as `d111111abcdef8.cloudfront.net`, don't set a value for this field.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SslSupportMethod {
     /// `sni-only`
     SniOnly,
@@ -2360,8 +2769,8 @@ pub enum SslSupportMethod {
     StaticIp,
     /// `vip`
     Vip,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SslSupportMethod {
@@ -2374,8 +2783,25 @@ impl SslSupportMethod {
             Self::SniOnly => "sni-only",
             Self::StaticIp => "static-ip",
             Self::Vip => "vip",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SslSupportMethod {
+    fn from(s: &str) -> Self {
+        match s {
+            "sni-only" => Self::SniOnly,
+            "static-ip" => Self::StaticIp,
+            "vip" => Self::Vip,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SslSupportMethod {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2442,33 +2868,6 @@ impl Validate for StringSchema {
         if let Some(x) = &self.default_value {
             v.at("DefaultValue", |v| v.length(x, Some(1), Some(256)));
         }
-    }
-}
-
-/// A complex type that contains `Tag` key and `Tag` value.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string that contains `Tag` key.
-    /// The string length should be between 1 and 128 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub key: Value<String>,
-    /// A string that contains an optional `Tag` value.
-    /// The string length should be between 0 and 256 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }
 
@@ -2613,8 +3012,10 @@ impl Validate for ViewerMtlsConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ViewerMtlsMode {
     /// `required`
     Required,
@@ -2622,8 +3023,8 @@ pub enum ViewerMtlsMode {
     Optional,
     /// `passthrough`
     Passthrough,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ViewerMtlsMode {
@@ -2636,8 +3037,25 @@ impl ViewerMtlsMode {
             Self::Required => "required",
             Self::Optional => "optional",
             Self::Passthrough => "passthrough",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ViewerMtlsMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "required" => Self::Required,
+            "optional" => Self::Optional,
+            "passthrough" => Self::Passthrough,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ViewerMtlsMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2661,8 +3079,10 @@ impl Default for Value<ViewerMtlsMode> {
 /// For more information about requiring the HTTPS protocol, see \[Requiring HTTPS Between Viewers and CloudFront\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/using-https-viewers-to-cloudfront.html>) in the \*Amazon CloudFront Developer Guide\*.
 /// The only way to guarantee that viewers retrieve an object that was fetched from the origin using HTTPS is never to use any other protocol to fetch the object. If you have recently changed from HTTP to HTTPS, we recommend that you clear your objects' cache because cached objects are protocol agnostic. That means that an edge location will return an object from the cache regardless of whether the current request protocol matches the protocol used previously. For more information, see \[Managing Cache Expiration\](<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/Expiration.html>) in the \*Amazon CloudFront Developer Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ViewerProtocolPolicy {
     /// `allow-all`
     AllowAll,
@@ -2670,8 +3090,8 @@ pub enum ViewerProtocolPolicy {
     HttpsOnly,
     /// `redirect-to-https`
     RedirectToHttps,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ViewerProtocolPolicy {
@@ -2684,8 +3104,25 @@ impl ViewerProtocolPolicy {
             Self::AllowAll => "allow-all",
             Self::HttpsOnly => "https-only",
             Self::RedirectToHttps => "redirect-to-https",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ViewerProtocolPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "allow-all" => Self::AllowAll,
+            "https-only" => Self::HttpsOnly,
+            "redirect-to-https" => Self::RedirectToHttps,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ViewerProtocolPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// The distribution tenant.
 ///
@@ -99,15 +102,17 @@ impl Handle<DistributionTenant> {
 
 /// The action for the WAF web ACL customization. You can specify `override` to specify a separate WAF web ACL for the distribution tenant. If you specify `disable`, the distribution tenant won't have WAF web ACL protections and won't inherit from the multi-tenant distribution.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `override`
     Override,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Action {
@@ -119,8 +124,24 @@ impl Action {
         match self {
             Self::Override => "override",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        match s {
+            "override" => Self::Override,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -155,15 +176,17 @@ impl Validate for Certificate {}
 
 /// You can opt out of certificate transparency logging by specifying the `disabled` option. Opt in by specifying `enabled`. For more information, see \[Certificate Transparency Logging\](<https://docs.aws.amazon.com/acm/latest/userguide/acm-concepts.html#concept-transparency>) in the \*User Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CertificateTransparencyLoggingPreference {
     /// `enabled`
     Enabled,
     /// `disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CertificateTransparencyLoggingPreference {
@@ -175,8 +198,24 @@ impl CertificateTransparencyLoggingPreference {
         match self {
             Self::Enabled => "enabled",
             Self::Disabled => "disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CertificateTransparencyLoggingPreference {
+    fn from(s: &str) -> Self {
+        match s {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CertificateTransparencyLoggingPreference {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -300,8 +339,10 @@ impl Validate for Parameter {
 /// \+  `blacklist`: The `Location` elements specify the countries in which you don't want CloudFront to distribute your content.
 /// \+  `whitelist`: The `Location` elements specify the countries in which you want CloudFront to distribute your content.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RestrictionType {
     /// `blacklist`
     Blacklist,
@@ -309,8 +350,8 @@ pub enum RestrictionType {
     Whitelist,
     /// `none`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RestrictionType {
@@ -323,8 +364,25 @@ impl RestrictionType {
             Self::Blacklist => "blacklist",
             Self::Whitelist => "whitelist",
             Self::None => "none",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RestrictionType {
+    fn from(s: &str) -> Self {
+        match s {
+            "blacklist" => Self::Blacklist,
+            "whitelist" => Self::Whitelist,
+            "none" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RestrictionType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -340,46 +398,21 @@ impl Default for Value<RestrictionType> {
     }
 }
 
-/// A complex type that contains `Tag` key and `Tag` value.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string that contains `Tag` key.
-    /// The string length should be between 1 and 128 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub key: Value<String>,
-    /// A string that contains an optional `Tag` value.
-    /// The string length should be between 0 and 256 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
 /// Specify how the HTTP validation token will be served when requesting the CloudFront managed ACM certificate.
 /// \+  For `cloudfront`, CloudFront will automatically serve the validation token. Choose this mode if you can point the domain's DNS to CloudFront immediately.
 /// \+  For `self-hosted`, you serve the validation token from your existing infrastructure. Choose this mode when you need to maintain current traffic flow while your certificate is being issued. You can place the validation token at the well-known path on your existing web server, wait for ACM to validate and issue the certificate, and then update your DNS to point to CloudFront.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ValidationTokenHost {
     /// `cloudfront`
     Cloudfront,
     /// `self-hosted`
     SelfHosted,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ValidationTokenHost {
@@ -391,8 +424,24 @@ impl ValidationTokenHost {
         match self {
             Self::Cloudfront => "cloudfront",
             Self::SelfHosted => "self-hosted",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ValidationTokenHost {
+    fn from(s: &str) -> Self {
+        match s {
+            "cloudfront" => Self::Cloudfront,
+            "self-hosted" => Self::SelfHosted,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ValidationTokenHost {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

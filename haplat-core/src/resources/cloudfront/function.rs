@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::KeyValueStoreAssociation;
 
 /// Creates a CF function.
 /// To create a function, you provide the function code and some configuration information about the function. The response contains an Amazon Resource Name (ARN) that uniquely identifies the function, and the function’s stage.
@@ -107,38 +110,19 @@ impl Validate for FunctionConfig {
     }
 }
 
-/// The key value store association.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KeyValueStoreAssociation {
-    /// The Amazon Resource Name (ARN) of the key value store association.
-    pub key_value_store_arn: Value<String>,
-}
-
-impl ToExpr for KeyValueStoreAssociation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("KeyValueStoreARN", &self.key_value_store_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for KeyValueStoreAssociation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("KeyValueStoreARN", &self.key_value_store_arn);
-    }
-}
-
 /// The function's runtime environment version.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Runtime {
     /// `cloudfront-js-1.0`
     CloudfrontJs10,
     /// `cloudfront-js-2.0`
     CloudfrontJs20,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Runtime {
@@ -150,8 +134,24 @@ impl Runtime {
         match self {
             Self::CloudfrontJs10 => "cloudfront-js-1.0",
             Self::CloudfrontJs20 => "cloudfront-js-2.0",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Runtime {
+    fn from(s: &str) -> Self {
+        match s {
+            "cloudfront-js-1.0" => Self::CloudfrontJs10,
+            "cloudfront-js-2.0" => Self::CloudfrontJs20,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Runtime {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
 /// A monitoring subscription. This structure contains information about whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
@@ -87,15 +88,17 @@ impl Validate for RealtimeMetricsSubscriptionConfig {
 
 /// A flag that indicates whether additional CloudWatch metrics are enabled for a given CloudFront distribution.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RealtimeMetricsSubscriptionStatus {
     /// `Enabled`
     Enabled,
     /// `Disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RealtimeMetricsSubscriptionStatus {
@@ -107,8 +110,24 @@ impl RealtimeMetricsSubscriptionStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Disabled => "Disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RealtimeMetricsSubscriptionStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RealtimeMetricsSubscriptionStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{IpAddressType, Tag};
 
 /// An Amazon CloudFront VPC origin.
 ///
@@ -72,47 +75,12 @@ impl Handle<VpcOrigin> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IpAddressType {
-    /// `ipv4`
-    Ipv4,
-    /// `dualstack`
-    Dualstack,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl IpAddressType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ipv4", "dualstack"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "ipv4",
-            Self::Dualstack => "dualstack",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<IpAddressType> for Value<IpAddressType> {
-    fn from(v: IpAddressType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<IpAddressType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The origin protocol policy for the CloudFront VPC origin endpoint configuration.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OriginProtocolPolicy {
     /// `http-only`
     HttpOnly,
@@ -120,8 +88,8 @@ pub enum OriginProtocolPolicy {
     HttpsOnly,
     /// `match-viewer`
     MatchViewer,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OriginProtocolPolicy {
@@ -134,8 +102,25 @@ impl OriginProtocolPolicy {
             Self::HttpOnly => "http-only",
             Self::HttpsOnly => "https-only",
             Self::MatchViewer => "match-viewer",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OriginProtocolPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "http-only" => Self::HttpOnly,
+            "https-only" => Self::HttpsOnly,
+            "match-viewer" => Self::MatchViewer,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OriginProtocolPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -148,33 +133,6 @@ impl From<OriginProtocolPolicy> for Value<OriginProtocolPolicy> {
 impl Default for Value<OriginProtocolPolicy> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A complex type that contains `Tag` key and `Tag` value.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string that contains `Tag` key.
-    /// The string length should be between 1 and 128 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub key: Value<String>,
-    /// A string that contains an optional `Tag` value.
-    /// The string length should be between 0 and 256 characters. Valid characters include `a-z`, `A-Z`, `0-9`, space, and the special characters `_ - . : / = + @`.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }
 

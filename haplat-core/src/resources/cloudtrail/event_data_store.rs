@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType, Tag};
 
 /// A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the selected BillingMode.
 ///
@@ -126,108 +129,19 @@ impl Handle<EventDataStore> {
     }
 }
 
-/// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record ﬁelds. They help you control costs by logging only those events that are important to you.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AdvancedEventSelector {
-    /// Contains all selector statements in an advanced event selector.
-    pub field_selectors: List<AdvancedFieldSelector>,
-    /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
-    pub name: Option<Value<String>>,
-}
-
-impl ToExpr for AdvancedEventSelector {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FieldSelectors", &self.field_selectors);
-        m.opt("Name", &self.name);
-        m.into_expr()
-    }
-}
-
-impl Validate for AdvancedEventSelector {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FieldSelectors", &self.field_selectors);
-        let x = &self.field_selectors;
-        v.at("FieldSelectors", |v| v.items(x, Some(1), None));
-        if let Some(x) = &self.name {
-            v.at("Name", |v| v.length(x, Some(1), Some(1000)));
-        }
-    }
-}
-
-/// A single selector statement in an advanced event selector.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AdvancedFieldSelector {
-    /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-    pub ends_with: Option<List<Value<String>>>,
-    /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-    pub equals: Option<List<Value<String>>>,
-    /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN.
-    pub field: Value<String>,
-    /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-    pub not_ends_with: Option<List<Value<String>>>,
-    /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-    pub not_equals: Option<List<Value<String>>>,
-    /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-    pub not_starts_with: Option<List<Value<String>>>,
-    /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-    pub starts_with: Option<List<Value<String>>>,
-}
-
-impl ToExpr for AdvancedFieldSelector {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EndsWith", &self.ends_with);
-        m.opt("Equals", &self.equals);
-        m.req("Field", &self.field);
-        m.opt("NotEndsWith", &self.not_ends_with);
-        m.opt("NotEquals", &self.not_equals);
-        m.opt("NotStartsWith", &self.not_starts_with);
-        m.opt("StartsWith", &self.starts_with);
-        m.into_expr()
-    }
-}
-
-impl Validate for AdvancedFieldSelector {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.ends_with {
-            v.at("EndsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.equals {
-            v.at("Equals", |v| v.items(x, Some(1), None));
-        }
-        v.required("Field", &self.field);
-        let x = &self.field;
-        v.at("Field", |v| {
-            v.length(x, Some(1), Some(1000));
-            v.pattern(x, r#"([\w|\d|\.|_]+)"#);
-        });
-        if let Some(x) = &self.not_ends_with {
-            v.at("NotEndsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.not_equals {
-            v.at("NotEquals", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.not_starts_with {
-            v.at("NotStartsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.starts_with {
-            v.at("StartsWith", |v| v.items(x, Some(1), None));
-        }
-    }
-}
-
 /// The mode that the event data store will use to charge for event storage.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BillingMode {
     /// `EXTENDABLE_RETENTION_PRICING`
     ExtendableRetentionPricing,
     /// `FIXED_RETENTION_PRICING`
     FixedRetentionPricing,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BillingMode {
@@ -239,8 +153,24 @@ impl BillingMode {
         match self {
             Self::ExtendableRetentionPricing => "EXTENDABLE_RETENTION_PRICING",
             Self::FixedRetentionPricing => "FIXED_RETENTION_PRICING",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BillingMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "EXTENDABLE_RETENTION_PRICING" => Self::ExtendableRetentionPricing,
+            "FIXED_RETENTION_PRICING" => Self::FixedRetentionPricing,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BillingMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -300,56 +230,19 @@ impl ToExpr for InsightSelector {
 
 impl Validate for InsightSelector {}
 
-/// The type of Insights to log on an event data store.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InsightType {
-    /// `ApiCallRateInsight`
-    ApiCallRateInsight,
-    /// `ApiErrorRateInsight`
-    ApiErrorRateInsight,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InsightType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ApiCallRateInsight", "ApiErrorRateInsight"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiCallRateInsight => "ApiCallRateInsight",
-            Self::ApiErrorRateInsight => "ApiErrorRateInsight",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InsightType> for Value<InsightType> {
-    fn from(v: InsightType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InsightType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Specifies the maximum size allowed for the event. Valid values are Standard and Large. If you add ContextKeySelectors, this value must be set to Large.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MaxEventSize {
     /// `Standard`
     Standard,
     /// `Large`
     Large,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MaxEventSize {
@@ -361,8 +254,24 @@ impl MaxEventSize {
         match self {
             Self::Standard => "Standard",
             Self::Large => "Large",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MaxEventSize {
+    fn from(s: &str) -> Self {
+        match s {
+            "Standard" => Self::Standard,
+            "Large" => Self::Large,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MaxEventSize {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -378,42 +287,19 @@ impl Default for Value<MaxEventSize> {
     }
 }
 
-/// An arbitrary set of tags (key-value pairs) for this event data store.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
 /// Specifies the type of the event record field in ContextKeySelector. Valid values include RequestContext, TagContext.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `RequestContext`
     RequestContext,
     /// `TagContext`
     TagContext,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -425,8 +311,24 @@ impl Type {
         match self {
             Self::RequestContext => "RequestContext",
             Self::TagContext => "TagContext",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "RequestContext" => Self::RequestContext,
+            "TagContext" => Self::TagContext,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

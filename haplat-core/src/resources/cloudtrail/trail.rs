@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType, Tag};
 
 /// Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the region in which they were created.
 ///
@@ -116,97 +119,6 @@ impl Handle<Trail> {
     }
 }
 
-/// Advanced event selectors let you create fine-grained selectors for the following AWS CloudTrail event record fields. They help you control costs by logging only those events that are important to you.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AdvancedEventSelector {
-    /// Contains all selector statements in an advanced event selector.
-    pub field_selectors: List<AdvancedFieldSelector>,
-    /// An optional, descriptive name for an advanced event selector, such as "Log data events for only two S3 buckets".
-    pub name: Option<Value<String>>,
-}
-
-impl ToExpr for AdvancedEventSelector {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FieldSelectors", &self.field_selectors);
-        m.opt("Name", &self.name);
-        m.into_expr()
-    }
-}
-
-impl Validate for AdvancedEventSelector {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FieldSelectors", &self.field_selectors);
-        let x = &self.field_selectors;
-        v.at("FieldSelectors", |v| v.items(x, Some(1), None));
-        if let Some(x) = &self.name {
-            v.at("Name", |v| v.length(x, Some(1), Some(1000)));
-        }
-    }
-}
-
-/// A single selector statement in an advanced event selector.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AdvancedFieldSelector {
-    /// An operator that includes events that match the last few characters of the event record field specified as the value of Field.
-    pub ends_with: Option<List<Value<String>>>,
-    /// An operator that includes events that match the exact value of the event record field specified as the value of Field. This is the only valid operator that you can use with the readOnly, eventCategory, and resources.type fields.
-    pub equals: Option<List<Value<String>>>,
-    /// A field in an event record on which to filter events to be logged. Supported fields include readOnly, eventCategory, eventSource (for management events), eventName, resources.type, and resources.ARN.
-    pub field: Value<String>,
-    /// An operator that excludes events that match the last few characters of the event record field specified as the value of Field.
-    pub not_ends_with: Option<List<Value<String>>>,
-    /// An operator that excludes events that match the exact value of the event record field specified as the value of Field.
-    pub not_equals: Option<List<Value<String>>>,
-    /// An operator that excludes events that match the first few characters of the event record field specified as the value of Field.
-    pub not_starts_with: Option<List<Value<String>>>,
-    /// An operator that includes events that match the first few characters of the event record field specified as the value of Field.
-    pub starts_with: Option<List<Value<String>>>,
-}
-
-impl ToExpr for AdvancedFieldSelector {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EndsWith", &self.ends_with);
-        m.opt("Equals", &self.equals);
-        m.req("Field", &self.field);
-        m.opt("NotEndsWith", &self.not_ends_with);
-        m.opt("NotEquals", &self.not_equals);
-        m.opt("NotStartsWith", &self.not_starts_with);
-        m.opt("StartsWith", &self.starts_with);
-        m.into_expr()
-    }
-}
-
-impl Validate for AdvancedFieldSelector {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.ends_with {
-            v.at("EndsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.equals {
-            v.at("Equals", |v| v.items(x, Some(1), None));
-        }
-        v.required("Field", &self.field);
-        let x = &self.field;
-        v.at("Field", |v| {
-            v.length(x, Some(1), Some(1000));
-            v.pattern(x, r#"([\w|\d|\.|_]+)"#);
-        });
-        if let Some(x) = &self.not_ends_with {
-            v.at("NotEndsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.not_equals {
-            v.at("NotEquals", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.not_starts_with {
-            v.at("NotStartsWith", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.starts_with {
-            v.at("StartsWith", |v| v.items(x, Some(1), None));
-        }
-    }
-}
-
 /// Configure to add aggregation rules to aggregate CloudTrail Events.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AggregationConfiguration {
@@ -260,13 +172,15 @@ impl Validate for DataResource {
 
 /// The category of events to be aggregated.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventCategory {
     /// `Data`
     Data,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EventCategory {
@@ -277,8 +191,23 @@ impl EventCategory {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Data => "Data",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EventCategory {
+    fn from(s: &str) -> Self {
+        match s {
+            "Data" => Self::Data,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EventCategory {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -340,49 +269,12 @@ impl ToExpr for InsightSelector {
 
 impl Validate for InsightSelector {}
 
-/// The type of insight to log on a trail.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InsightType {
-    /// `ApiCallRateInsight`
-    ApiCallRateInsight,
-    /// `ApiErrorRateInsight`
-    ApiErrorRateInsight,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InsightType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ApiCallRateInsight", "ApiErrorRateInsight"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApiCallRateInsight => "ApiCallRateInsight",
-            Self::ApiErrorRateInsight => "ApiErrorRateInsight",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InsightType> for Value<InsightType> {
-    fn from(v: InsightType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InsightType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Specify if you want your trail to log read-only events, write-only events, or all. For example, the EC2 GetConsoleOutput is a read-only API operation and RunInstances is a write-only API operation.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReadWriteType {
     /// `All`
     All,
@@ -390,8 +282,8 @@ pub enum ReadWriteType {
     ReadOnly,
     /// `WriteOnly`
     WriteOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReadWriteType {
@@ -404,8 +296,25 @@ impl ReadWriteType {
             Self::All => "All",
             Self::ReadOnly => "ReadOnly",
             Self::WriteOnly => "WriteOnly",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReadWriteType {
+    fn from(s: &str) -> Self {
+        match s {
+            "All" => Self::All,
+            "ReadOnly" => Self::ReadOnly,
+            "WriteOnly" => Self::WriteOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReadWriteType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -423,15 +332,17 @@ impl Default for Value<ReadWriteType> {
 
 /// Event category for an insight selector.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SourceEventCategory {
     /// `Management`
     Management,
     /// `Data`
     Data,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SourceEventCategory {
@@ -443,8 +354,24 @@ impl SourceEventCategory {
         match self {
             Self::Management => "Management",
             Self::Data => "Data",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SourceEventCategory {
+    fn from(s: &str) -> Self {
+        match s {
+            "Management" => Self::Management,
+            "Data" => Self::Data,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SourceEventCategory {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -460,35 +387,12 @@ impl Default for Value<SourceEventCategory> {
     }
 }
 
-/// An arbitrary set of tags (key-value pairs) for this trail.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 127 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 1 to 255 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
 /// A template used to configure aggregation rules.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Template {
     /// `API_ACTIVITY`
     ApiActivity,
@@ -496,8 +400,8 @@ pub enum Template {
     ResourceAccess,
     /// `USER_ACTIONS`
     UserActions,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Template {
@@ -510,8 +414,25 @@ impl Template {
             Self::ApiActivity => "API_ACTIVITY",
             Self::ResourceAccess => "RESOURCE_ACCESS",
             Self::UserActions => "USER_ACTIONS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Template {
+    fn from(s: &str) -> Self {
+        match s {
+            "API_ACTIVITY" => Self::ApiActivity,
+            "RESOURCE_ACCESS" => Self::ResourceAccess,
+            "USER_ACTIONS" => Self::UserActions,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Template {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -529,8 +450,10 @@ impl Default for Value<Template> {
 
 /// The resource type in which you want to log data events. You can specify AWS::S3::Object or AWS::Lambda::Function resources.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `AWS::Lambda::Function`
     AwsLambdaFunction,
@@ -550,8 +473,8 @@ pub enum Type {
     AwsS3AccessPoint,
     /// `AWS::DynamoDB::Stream`
     AwsDynamoDbStream,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -570,8 +493,31 @@ impl Type {
             Self::AwsEc2Snapshot => "AWS::EC2::Snapshot",
             Self::AwsS3AccessPoint => "AWS::S3::AccessPoint",
             Self::AwsDynamoDbStream => "AWS::DynamoDB::Stream",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS::Lambda::Function" => Self::AwsLambdaFunction,
+            "AWS::S3::Object" => Self::AwsS3Object,
+            "AWS::DynamoDB::Table" => Self::AwsDynamoDbTable,
+            "AWS::S3Outposts::Object" => Self::AwsS3OutpostsObject,
+            "AWS::ManagedBlockchain::Node" => Self::AwsManagedBlockchainNode,
+            "AWS::S3ObjectLambda::AccessPoint" => Self::AwsS3ObjectLambdaAccessPoint,
+            "AWS::EC2::Snapshot" => Self::AwsEc2Snapshot,
+            "AWS::S3::AccessPoint" => Self::AwsS3AccessPoint,
+            "AWS::DynamoDB::Stream" => Self::AwsDynamoDbStream,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, Tag, WarmUpConfiguration};
 
 /// The `AWS::CloudWatch::Alarm` type specifies an alarm and associates it with the specified metric or metric math expression.
 /// When this operation creates an alarm, the alarm state is immediately set to `INSUFFICIENT_DATA`. The alarm is then evaluated and its state is set appropriately. Any actions associated with the new state are then executed.
@@ -187,28 +190,6 @@ impl Handle<Alarm> {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ActionConfiguration {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
-}
-
-impl ToExpr for ActionConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
-        m.into_expr()
-    }
-}
-
-impl Validate for ActionConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.alarm_tags_propagation {
-            v.at("AlarmTagsPropagation", |v| x.validate(v));
-        }
-    }
-}
-
 /// Contains the configuration that determines how a PromQL alarm evaluates its contributors, including the query to run and the durations that define when contributors transition between states.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AlarmPromQlCriteria {
@@ -231,91 +212,6 @@ impl ToExpr for AlarmPromQlCriteria {
 }
 
 impl Validate for AlarmPromQlCriteria {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AlarmTagsPropagation {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub enabled: Value<bool>,
-    /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-    pub excluded_tag_keys: Option<List<Value<String>>>,
-    /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-    pub included_tag_keys: Option<List<Value<String>>>,
-}
-
-impl ToExpr for AlarmTagsPropagation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Enabled", &self.enabled);
-        m.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        m.opt("IncludedTagKeys", &self.included_tag_keys);
-        m.into_expr()
-    }
-}
-
-impl Validate for AlarmTagsPropagation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.excluded_tag_keys {
-            v.at("ExcludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-        if let Some(x) = &self.included_tag_keys {
-            v.at("IncludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-    }
-}
-
-/// The arithmetic operation to use when comparing the specified statistic and threshold. The specified statistic value is used as the first operand.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ComparisonOperator {
-    /// `GreaterThanOrEqualToThreshold`
-    GreaterThanOrEqualToThreshold,
-    /// `GreaterThanThreshold`
-    GreaterThanThreshold,
-    /// `GreaterThanUpperThreshold`
-    GreaterThanUpperThreshold,
-    /// `LessThanLowerOrGreaterThanUpperThreshold`
-    LessThanLowerOrGreaterThanUpperThreshold,
-    /// `LessThanLowerThreshold`
-    LessThanLowerThreshold,
-    /// `LessThanOrEqualToThreshold`
-    LessThanOrEqualToThreshold,
-    /// `LessThanThreshold`
-    LessThanThreshold,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ComparisonOperator {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "GreaterThanUpperThreshold", "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            Self::GreaterThanThreshold => "GreaterThanThreshold",
-            Self::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
-            Self::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
-            Self::LessThanLowerThreshold => "LessThanLowerThreshold",
-            Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            Self::LessThanThreshold => "LessThanThreshold",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ComparisonOperator> for Value<ComparisonOperator> {
-    fn from(v: ComparisonOperator) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ComparisonOperator> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// Dimension is an embedded property of the `AWS::CloudWatch::Alarm` type. Dimensions are name/value pairs that can be associated with a CW metric. You can specify a maximum of 30 dimensions for a given metric.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -531,8 +427,10 @@ impl Validate for MetricStat {
 /// For an alarm based on a metric, you must specify either `Statistic` or `ExtendedStatistic` but not both.
 /// For an alarm based on a math expression, you can't specify `Statistic`. Instead, you use `Metrics`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Statistic {
     /// `Average`
     Average,
@@ -544,8 +442,8 @@ pub enum Statistic {
     SampleCount,
     /// `Sum`
     Sum,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Statistic {
@@ -560,8 +458,27 @@ impl Statistic {
             Self::Minimum => "Minimum",
             Self::SampleCount => "SampleCount",
             Self::Sum => "Sum",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Statistic {
+    fn from(s: &str) -> Self {
+        match s {
+            "Average" => Self::Average,
+            "Maximum" => Self::Maximum,
+            "Minimum" => Self::Minimum,
+            "SampleCount" => Self::SampleCount,
+            "Sum" => Self::Sum,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Statistic {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -577,40 +494,13 @@ impl Default for Value<Statistic> {
     }
 }
 
-/// One of the key-value pairs associated with the alarm. Tags can help you organize and categorize your resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
-    pub key: Value<String>,
-    /// The value for the specified tag key.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
-    }
-}
-
 /// Sets how this alarm is to handle missing data points. Valid values are `breaching`, `notBreaching`, `ignore`, and `missing`. For more information, see \[Configuring How Alarms Treat Missing Data\](<https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data>) in the \*Amazon User Guide\*.
 /// If you omit this parameter, the default behavior of `missing` is used.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TreatMissingData {
     /// `breaching`
     Breaching,
@@ -620,8 +510,8 @@ pub enum TreatMissingData {
     Missing,
     /// `notBreaching`
     NotBreaching,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TreatMissingData {
@@ -635,8 +525,26 @@ impl TreatMissingData {
             Self::Ignore => "ignore",
             Self::Missing => "missing",
             Self::NotBreaching => "notBreaching",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TreatMissingData {
+    fn from(s: &str) -> Self {
+        match s {
+            "breaching" => Self::Breaching,
+            "ignore" => Self::Ignore,
+            "missing" => Self::Missing,
+            "notBreaching" => Self::NotBreaching,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TreatMissingData {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -655,8 +563,10 @@ impl Default for Value<TreatMissingData> {
 /// The unit of the metric associated with the alarm. Specify this only if you are creating an alarm based on a single metric. Do not specify this if you are specifying a `Metrics` array.
 /// You can specify the following values: Seconds, Microseconds, Milliseconds, Bytes, Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second, Terabits/Second, Count/Second, or None.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Unit {
     /// `Bits`
     Bits,
@@ -712,8 +622,8 @@ pub enum Unit {
     Terabytes,
     /// `Terabytes/Second`
     TerabytesSecond,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Unit {
@@ -750,8 +660,49 @@ impl Unit {
             Self::TerabitsSecond => "Terabits/Second",
             Self::Terabytes => "Terabytes",
             Self::TerabytesSecond => "Terabytes/Second",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Unit {
+    fn from(s: &str) -> Self {
+        match s {
+            "Bits" => Self::Bits,
+            "Bits/Second" => Self::BitsSecond,
+            "Bytes" => Self::Bytes,
+            "Bytes/Second" => Self::BytesSecond,
+            "Count" => Self::Count,
+            "Count/Second" => Self::CountSecond,
+            "Gigabits" => Self::Gigabits,
+            "Gigabits/Second" => Self::GigabitsSecond,
+            "Gigabytes" => Self::Gigabytes,
+            "Gigabytes/Second" => Self::GigabytesSecond,
+            "Kilobits" => Self::Kilobits,
+            "Kilobits/Second" => Self::KilobitsSecond,
+            "Kilobytes" => Self::Kilobytes,
+            "Kilobytes/Second" => Self::KilobytesSecond,
+            "Megabits" => Self::Megabits,
+            "Megabits/Second" => Self::MegabitsSecond,
+            "Megabytes" => Self::Megabytes,
+            "Megabytes/Second" => Self::MegabytesSecond,
+            "Microseconds" => Self::Microseconds,
+            "Milliseconds" => Self::Milliseconds,
+            "None" => Self::None,
+            "Percent" => Self::Percent,
+            "Seconds" => Self::Seconds,
+            "Terabits" => Self::Terabits,
+            "Terabits/Second" => Self::TerabitsSecond,
+            "Terabytes" => Self::Terabytes,
+            "Terabytes/Second" => Self::TerabytesSecond,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Unit {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -786,31 +737,3 @@ impl ToExpr for WallClockWindow {
 }
 
 impl Validate for WallClockWindow {}
-
-/// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
-/// During the warm-up period, the alarm stays in `INSUFFICIENT_DATA` and does not perform alarm actions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WarmUpConfiguration {
-    /// Specifies whether the alarm waits for the full warm-up period before it starts to evaluate. The default is `false`. If `true`, the alarm waits the entire `WarmUpPeriodDurationInMinutes` before it starts to evaluate, even if metric data arrives earlier. If `false`, the alarm ends the warm-up period early. Evaluation begins as soon as the alarm has enough metric data to fill its evaluation window.
-    pub only_start_evaluating_after_warm_up_period_ends: Option<Value<bool>>,
-    /// The length of the warm-up period, in minutes. After you create or update the alarm, the alarm stays in `INSUFFICIENT_DATA` for this duration. During this time, the alarm does not perform alarm actions.
-    /// You can change this value at any time, including after the warm-up period ends. If you change it after the warm-up period ends, the new value does not restart the warm-up period.
-    pub warm_up_period_duration_in_minutes: Option<Value<i64>>,
-}
-
-impl ToExpr for WarmUpConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("OnlyStartEvaluatingAfterWarmUpPeriodEnds", &self.only_start_evaluating_after_warm_up_period_ends);
-        m.opt("WarmUpPeriodDurationInMinutes", &self.warm_up_period_duration_in_minutes);
-        m.into_expr()
-    }
-}
-
-impl Validate for WarmUpConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.warm_up_period_duration_in_minutes {
-            v.at("WarmUpPeriodDurationInMinutes", |v| v.range(x, Some(1.0), Some(2880.0)));
-        }
-    }
-}

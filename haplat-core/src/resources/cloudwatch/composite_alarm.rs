@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation, Tag};
 
 /// The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the AlarmRule expression
 ///
@@ -107,89 +109,5 @@ impl Handle<CompositeAlarm> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
-    }
-}
-
-/// Configuration that applies to the notifications this alarm sends when it performs its actions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ActionConfiguration {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
-}
-
-impl ToExpr for ActionConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
-        m.into_expr()
-    }
-}
-
-impl Validate for ActionConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.alarm_tags_propagation {
-            v.at("AlarmTagsPropagation", |v| x.validate(v));
-        }
-    }
-}
-
-/// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AlarmTagsPropagation {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub enabled: Value<bool>,
-    /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-    pub excluded_tag_keys: Option<List<Value<String>>>,
-    /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-    pub included_tag_keys: Option<List<Value<String>>>,
-}
-
-impl ToExpr for AlarmTagsPropagation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Enabled", &self.enabled);
-        m.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        m.opt("IncludedTagKeys", &self.included_tag_keys);
-        m.into_expr()
-    }
-}
-
-impl Validate for AlarmTagsPropagation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.excluded_tag_keys {
-            v.at("ExcludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-        if let Some(x) = &self.included_tag_keys {
-            v.at("IncludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-    }
-}
-
-/// Metadata that you can assign to a composite alarm, Tags can help you organize and categorize your resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    pub key: Value<String>,
-    /// The value for the specified tag key.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
     }
 }

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{Attribute, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::CloudWatch::Dashboard
 ///
@@ -42,34 +44,5 @@ impl Resource for Dashboard {
         if let Some(x) = &self.tags {
             v.at("Tags", |v| v.items(x, None, Some(50)));
         }
-    }
-}
-
-/// Metadata that you can assign to a cloudwatch dashboard. Tags can help you organize and categorize your resources. You can also use them to scope user permissions, by granting a user permission to access or change only resources with certain tag values.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    pub key: Value<String>,
-    /// The value for the specified tag key.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
     }
 }

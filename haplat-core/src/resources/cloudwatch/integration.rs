@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon CloudWatch Observability / Omni) account-scoped integration. V1 supports AWS\_CONFIG\_SLREC, AWS\_INTEGRATION, and EXTERNAL\_AGENT.
@@ -141,8 +142,10 @@ impl Validate for IntegrationCredential {
 
 /// The type of integration. Immutable after creation.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IntegrationType {
     /// `AWS_CONFIG_SLREC`
     AwsConfigSlrec,
@@ -150,8 +153,8 @@ pub enum IntegrationType {
     AwsIntegration,
     /// `EXTERNAL_AGENT`
     ExternalAgent,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IntegrationType {
@@ -164,8 +167,25 @@ impl IntegrationType {
             Self::AwsConfigSlrec => "AWS_CONFIG_SLREC",
             Self::AwsIntegration => "AWS_INTEGRATION",
             Self::ExternalAgent => "EXTERNAL_AGENT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IntegrationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS_CONFIG_SLREC" => Self::AwsConfigSlrec,
+            "AWS_INTEGRATION" => Self::AwsIntegration,
+            "EXTERNAL_AGENT" => Self::ExternalAgent,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IntegrationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

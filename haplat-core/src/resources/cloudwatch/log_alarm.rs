@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, Tag, WarmUpConfiguration};
+
 /// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are breached.
 ///
 /// CloudFormation type `AWS::CloudWatch::LogAlarm`.
@@ -120,115 +122,6 @@ impl Handle<LogAlarm> {
     }
 }
 
-/// Configuration that applies to the notifications this alarm sends when it performs its actions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ActionConfiguration {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub alarm_tags_propagation: Option<AlarmTagsPropagation>,
-}
-
-impl ToExpr for ActionConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AlarmTagsPropagation", &self.alarm_tags_propagation);
-        m.into_expr()
-    }
-}
-
-impl Validate for ActionConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.alarm_tags_propagation {
-            v.at("AlarmTagsPropagation", |v| x.validate(v));
-        }
-    }
-}
-
-/// Controls whether the alarm's tags are included in its action notifications and state-change events, and which tag keys are included. Specify IncludedTagKeys or ExcludedTagKeys, but not both. Omit both to include every tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AlarmTagsPropagation {
-    /// Whether the alarm's tags are included in its action notifications and state-change events.
-    pub enabled: Value<bool>,
-    /// The tag keys to leave out. Cannot be specified together with IncludedTagKeys.
-    pub excluded_tag_keys: Option<List<Value<String>>>,
-    /// The only tag keys to include. Cannot be specified together with ExcludedTagKeys.
-    pub included_tag_keys: Option<List<Value<String>>>,
-}
-
-impl ToExpr for AlarmTagsPropagation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Enabled", &self.enabled);
-        m.opt("ExcludedTagKeys", &self.excluded_tag_keys);
-        m.opt("IncludedTagKeys", &self.included_tag_keys);
-        m.into_expr()
-    }
-}
-
-impl Validate for AlarmTagsPropagation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.excluded_tag_keys {
-            v.at("ExcludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-        if let Some(x) = &self.included_tag_keys {
-            v.at("IncludedTagKeys", |v| v.items(x, Some(1), Some(50)));
-        }
-    }
-}
-
-/// The arithmetic operation to use when comparing the specified threshold and the query results. Valid values are GreaterThanOrEqualToThreshold, GreaterThanThreshold, LessThanThreshold, and LessThanOrEqualToThreshold.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ComparisonOperator {
-    /// `GreaterThanOrEqualToThreshold`
-    GreaterThanOrEqualToThreshold,
-    /// `GreaterThanThreshold`
-    GreaterThanThreshold,
-    /// `GreaterThanUpperThreshold`
-    GreaterThanUpperThreshold,
-    /// `LessThanLowerOrGreaterThanUpperThreshold`
-    LessThanLowerOrGreaterThanUpperThreshold,
-    /// `LessThanLowerThreshold`
-    LessThanLowerThreshold,
-    /// `LessThanOrEqualToThreshold`
-    LessThanOrEqualToThreshold,
-    /// `LessThanThreshold`
-    LessThanThreshold,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ComparisonOperator {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["GreaterThanOrEqualToThreshold", "GreaterThanThreshold", "GreaterThanUpperThreshold", "LessThanLowerOrGreaterThanUpperThreshold", "LessThanLowerThreshold", "LessThanOrEqualToThreshold", "LessThanThreshold"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::GreaterThanOrEqualToThreshold => "GreaterThanOrEqualToThreshold",
-            Self::GreaterThanThreshold => "GreaterThanThreshold",
-            Self::GreaterThanUpperThreshold => "GreaterThanUpperThreshold",
-            Self::LessThanLowerOrGreaterThanUpperThreshold => "LessThanLowerOrGreaterThanUpperThreshold",
-            Self::LessThanLowerThreshold => "LessThanLowerThreshold",
-            Self::LessThanOrEqualToThreshold => "LessThanOrEqualToThreshold",
-            Self::LessThanThreshold => "LessThanThreshold",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ComparisonOperator> for Value<ComparisonOperator> {
-    fn from(v: ComparisonOperator) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ComparisonOperator> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The schedule configuration for the scheduled query.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScheduleConfiguration {
@@ -311,61 +204,6 @@ impl Validate for ScheduledQueryConfiguration {
         v.at("ScheduledQueryRoleARN", |v| v.length(x, Some(1), Some(1024)));
         if let Some(x) = &self.tags {
             v.at("Tags", |v| v.items(x, None, Some(50)));
-        }
-    }
-}
-
-/// Metadata that you can assign to a log alarm. Tags can help you organize and categorize your resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A unique identifier for the tag. The combination of tag keys and values can help you organize and categorize your resources.
-    pub key: Value<String>,
-    /// The value for the specified tag key.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
-    }
-}
-
-/// The warm-up configuration for an alarm. A warm-up period delays alarm evaluation after you create or update the alarm. This reduces alarm noise from missing data while a new resource or service starts up. During the warm-up period, the alarm stays in INSUFFICIENT\_DATA and doesn't perform alarm actions.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WarmUpConfiguration {
-    /// Specifies whether the alarm waits for the full warm-up period before it starts evaluating. If true, the alarm waits the entire WarmUpPeriodDurationInMinutes before it starts evaluating, even if metric data arrives earlier. If false, the alarm ends the warm-up period early and starts evaluating as soon as it has enough metric data to fill its evaluation window. This is the default behavior.
-    pub only_start_evaluating_after_warm_up_period_ends: Option<Value<bool>>,
-    /// The length of the warm-up period, in minutes. For this duration after you create or update the alarm, the alarm stays in INSUFFICIENT\_DATA and doesn't perform alarm actions. Valid values range from 1 to 2,880 minutes (2 days). You can change this value while the alarm is still in its warm-up period. Changes have no effect after the warm-up period ends.
-    pub warm_up_period_duration_in_minutes: Option<Value<i64>>,
-}
-
-impl ToExpr for WarmUpConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("OnlyStartEvaluatingAfterWarmUpPeriodEnds", &self.only_start_evaluating_after_warm_up_period_ends);
-        m.opt("WarmUpPeriodDurationInMinutes", &self.warm_up_period_duration_in_minutes);
-        m.into_expr()
-    }
-}
-
-impl Validate for WarmUpConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.warm_up_period_duration_in_minutes {
-            v.at("WarmUpPeriodDurationInMinutes", |v| v.range(x, Some(1.0), Some(2880.0)));
         }
     }
 }

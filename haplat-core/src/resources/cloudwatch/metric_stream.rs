@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for Metric Stream
 ///
@@ -199,8 +202,10 @@ impl Validate for MetricStreamStatisticsMetric {
 
 /// The output format of the data streamed to the Kinesis Firehose.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OutputFormat {
     /// `json`
     Json,
@@ -208,8 +213,8 @@ pub enum OutputFormat {
     Opentelemetry07,
     /// `opentelemetry1.0`
     Opentelemetry10,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OutputFormat {
@@ -222,8 +227,25 @@ impl OutputFormat {
             Self::Json => "json",
             Self::Opentelemetry07 => "opentelemetry0.7",
             Self::Opentelemetry10 => "opentelemetry1.0",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OutputFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "json" => Self::Json,
+            "opentelemetry0.7" => Self::Opentelemetry07,
+            "opentelemetry1.0" => Self::Opentelemetry10,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OutputFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -236,34 +258,5 @@ impl From<OutputFormat> for Value<OutputFormat> {
 impl Default for Value<OutputFormat> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Metadata that you can assign to a Metric Stream, consisting of a key-value pair.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A unique identifier for the tag.
-    pub key: Value<String>,
-    /// String which you can use to describe or define the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

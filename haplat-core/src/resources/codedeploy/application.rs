@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{Attribute, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::{ComputePlatform, Tag};
 
 /// The AWS::CodeDeploy::Application resource creates an AWS CodeDeploy application
 ///
@@ -46,71 +48,5 @@ impl Resource for Application {
                 v.pattern(x, r#"^[A-Za-z0-9+=,.@_-]*$"#);
             });
         }
-    }
-}
-
-/// The compute platform that CodeDeploy deploys the application to.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ComputePlatform {
-    /// `ECS`
-    Ecs,
-    /// `Lambda`
-    Lambda,
-    /// `Server`
-    Server,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ComputePlatform {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ECS", "Lambda", "Server"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ecs => "ECS",
-            Self::Lambda => "Lambda",
-            Self::Server => "Server",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ComputePlatform> for Value<ComputePlatform> {
-    fn from(v: ComputePlatform) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ComputePlatform> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

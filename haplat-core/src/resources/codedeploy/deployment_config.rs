@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, ToExpr, Value};
+
+pub use super::types::ComputePlatform;
 
 /// Resource Type definition for AWS::CodeDeploy::DeploymentConfig
 ///
@@ -67,48 +70,6 @@ impl Resource for DeploymentConfig {
         if let Some(x) = &self.zonal_config {
             v.at("ZonalConfig", |v| x.validate(v));
         }
-    }
-}
-
-/// The destination platform type for the deployment (Lambda, Server, or ECS).
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ComputePlatform {
-    /// `ECS`
-    Ecs,
-    /// `Lambda`
-    Lambda,
-    /// `Server`
-    Server,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ComputePlatform {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ECS", "Lambda", "Server"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ecs => "ECS",
-            Self::Lambda => "Lambda",
-            Self::Server => "Server",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ComputePlatform> for Value<ComputePlatform> {
-    fn from(v: ComputePlatform) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ComputePlatform> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -222,8 +183,10 @@ impl Validate for TrafficRoutingConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrafficRoutingConfigType {
     /// `AllAtOnce`
     AllAtOnce,
@@ -231,8 +194,8 @@ pub enum TrafficRoutingConfigType {
     TimeBasedCanary,
     /// `TimeBasedLinear`
     TimeBasedLinear,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TrafficRoutingConfigType {
@@ -245,8 +208,25 @@ impl TrafficRoutingConfigType {
             Self::AllAtOnce => "AllAtOnce",
             Self::TimeBasedCanary => "TimeBasedCanary",
             Self::TimeBasedLinear => "TimeBasedLinear",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TrafficRoutingConfigType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AllAtOnce" => Self::AllAtOnce,
+            "TimeBasedCanary" => Self::TimeBasedCanary,
+            "TimeBasedLinear" => Self::TimeBasedLinear,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TrafficRoutingConfigType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -262,15 +242,17 @@ impl Default for Value<TrafficRoutingConfigType> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `FLEET_PERCENT`
     FleetPercent,
     /// `HOST_COUNT`
     HostCount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -282,8 +264,24 @@ impl Type {
         match self {
             Self::FleetPercent => "FLEET_PERCENT",
             Self::HostCount => "HOST_COUNT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "FLEET_PERCENT" => Self::FleetPercent,
+            "HOST_COUNT" => Self::HostCount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

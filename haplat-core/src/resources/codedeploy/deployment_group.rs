@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Resource type definition for AWS::CodeDeploy::DeploymentGroup
 ///
@@ -118,15 +121,17 @@ impl Resource for DeploymentGroup {
 
 /// The method used to add instances to a replacement environment.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `COPY_AUTO_SCALING_GROUP`
     CopyAutoScalingGroup,
     /// `DISCOVER_EXISTING`
     DiscoverExisting,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Action {
@@ -138,8 +143,24 @@ impl Action {
         match self {
             Self::CopyAutoScalingGroup => "COPY_AUTO_SCALING_GROUP",
             Self::DiscoverExisting => "DISCOVER_EXISTING",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        match s {
+            "COPY_AUTO_SCALING_GROUP" => Self::CopyAutoScalingGroup,
+            "DISCOVER_EXISTING" => Self::DiscoverExisting,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -157,15 +178,17 @@ impl Default for Value<Action> {
 
 /// Information about when to reroute traffic from an original environment to a replacement environment in a blue/green deployment. CONTINUE\_DEPLOYMENT: Register new instances with the load balancer immediately after the new application revision is installed on the instances in the replacement environment. STOP\_DEPLOYMENT: Do not register new instances with a load balancer unless traffic rerouting is started using ContinueDeployment . If traffic rerouting is not started before the end of the specified wait period, the deployment status is changed to Stopped.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActionOnTimeout {
     /// `CONTINUE_DEPLOYMENT`
     ContinueDeployment,
     /// `STOP_DEPLOYMENT`
     StopDeployment,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ActionOnTimeout {
@@ -177,8 +200,24 @@ impl ActionOnTimeout {
         match self {
             Self::ContinueDeployment => "CONTINUE_DEPLOYMENT",
             Self::StopDeployment => "STOP_DEPLOYMENT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ActionOnTimeout {
+    fn from(s: &str) -> Self {
+        match s {
+            "CONTINUE_DEPLOYMENT" => Self::ContinueDeployment,
+            "STOP_DEPLOYMENT" => Self::StopDeployment,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ActionOnTimeout {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -299,15 +338,17 @@ impl Validate for BlueInstanceTerminationOption {}
 
 /// The action to take on instances in the original environment after a successful blue/green deployment.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BlueInstanceTerminationOptionAction {
     /// `KEEP_ALIVE`
     KeepAlive,
     /// `TERMINATE`
     Terminate,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BlueInstanceTerminationOptionAction {
@@ -319,8 +360,24 @@ impl BlueInstanceTerminationOptionAction {
         match self {
             Self::KeepAlive => "KEEP_ALIVE",
             Self::Terminate => "TERMINATE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BlueInstanceTerminationOptionAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "KEEP_ALIVE" => Self::KeepAlive,
+            "TERMINATE" => Self::Terminate,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BlueInstanceTerminationOptionAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -366,15 +423,17 @@ impl Validate for Deployment {
 
 /// Indicates whether to route deployment traffic behind a load balancer.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeploymentOption {
     /// `WITHOUT_TRAFFIC_CONTROL`
     WithoutTrafficControl,
     /// `WITH_TRAFFIC_CONTROL`
     WithTrafficControl,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DeploymentOption {
@@ -386,8 +445,24 @@ impl DeploymentOption {
         match self {
             Self::WithoutTrafficControl => "WITHOUT_TRAFFIC_CONTROL",
             Self::WithTrafficControl => "WITH_TRAFFIC_CONTROL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DeploymentOption {
+    fn from(s: &str) -> Self {
+        match s {
+            "WITHOUT_TRAFFIC_CONTROL" => Self::WithoutTrafficControl,
+            "WITH_TRAFFIC_CONTROL" => Self::WithTrafficControl,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DeploymentOption {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -445,15 +520,17 @@ impl Validate for DeploymentStyle {}
 
 /// Indicates whether to run an in-place or blue/green deployment.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeploymentType {
     /// `BLUE_GREEN`
     BlueGreen,
     /// `IN_PLACE`
     InPlace,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DeploymentType {
@@ -465,8 +542,24 @@ impl DeploymentType {
         match self {
             Self::BlueGreen => "BLUE_GREEN",
             Self::InPlace => "IN_PLACE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DeploymentType {
+    fn from(s: &str) -> Self {
+        match s {
+            "BLUE_GREEN" => Self::BlueGreen,
+            "IN_PLACE" => Self::InPlace,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DeploymentType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -581,8 +674,10 @@ impl ToExpr for ElbInfo {
 
 impl Validate for ElbInfo {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Events {
     /// `DEPLOYMENT_FAILURE`
     DeploymentFailure,
@@ -590,8 +685,8 @@ pub enum Events {
     DeploymentStopOnAlarm,
     /// `DEPLOYMENT_STOP_ON_REQUEST`
     DeploymentStopOnRequest,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Events {
@@ -604,8 +699,25 @@ impl Events {
             Self::DeploymentFailure => "DEPLOYMENT_FAILURE",
             Self::DeploymentStopOnAlarm => "DEPLOYMENT_STOP_ON_ALARM",
             Self::DeploymentStopOnRequest => "DEPLOYMENT_STOP_ON_REQUEST",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Events {
+    fn from(s: &str) -> Self {
+        match s {
+            "DEPLOYMENT_FAILURE" => Self::DeploymentFailure,
+            "DEPLOYMENT_STOP_ON_ALARM" => Self::DeploymentStopOnAlarm,
+            "DEPLOYMENT_STOP_ON_REQUEST" => Self::DeploymentStopOnRequest,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Events {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -722,15 +834,17 @@ impl Validate for OnPremisesTagSetListObject {}
 
 /// Indicates what happens when new Amazon EC2 instances are launched mid-deployment and do not receive the deployed application revision. If this option is set to UPDATE or is unspecified, CodeDeploy initiates one or more 'auto-update outdated instances' deployments to apply the deployed application revision to the new Amazon EC2 instances. If this option is set to IGNORE, CodeDeploy does not initiate a deployment to update the new Amazon EC2 instances. This may result in instances having different revisions.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OutdatedInstancesStrategy {
     /// `IGNORE`
     Ignore,
     /// `UPDATE`
     Update,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OutdatedInstancesStrategy {
@@ -742,8 +856,24 @@ impl OutdatedInstancesStrategy {
         match self {
             Self::Ignore => "IGNORE",
             Self::Update => "UPDATE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OutdatedInstancesStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "IGNORE" => Self::Ignore,
+            "UPDATE" => Self::Update,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OutdatedInstancesStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -822,31 +952,6 @@ impl Validate for S3Location {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Bucket", &self.bucket);
         v.required("Key", &self.key);
-    }
-}
-
-/// Information about a tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag's key.
-    pub key: Value<String>,
-    /// The tag's value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }
 
@@ -953,8 +1058,10 @@ impl ToExpr for TriggerConfig {
 
 impl Validate for TriggerConfig {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TriggerEvents {
     /// `DeploymentFailure`
     DeploymentFailure,
@@ -976,8 +1083,8 @@ pub enum TriggerEvents {
     InstanceStart,
     /// `InstanceSuccess`
     InstanceSuccess,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TriggerEvents {
@@ -997,8 +1104,32 @@ impl TriggerEvents {
             Self::InstanceReady => "InstanceReady",
             Self::InstanceStart => "InstanceStart",
             Self::InstanceSuccess => "InstanceSuccess",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TriggerEvents {
+    fn from(s: &str) -> Self {
+        match s {
+            "DeploymentFailure" => Self::DeploymentFailure,
+            "DeploymentReady" => Self::DeploymentReady,
+            "DeploymentRollback" => Self::DeploymentRollback,
+            "DeploymentStart" => Self::DeploymentStart,
+            "DeploymentStop" => Self::DeploymentStop,
+            "DeploymentSuccess" => Self::DeploymentSuccess,
+            "InstanceFailure" => Self::InstanceFailure,
+            "InstanceReady" => Self::InstanceReady,
+            "InstanceStart" => Self::InstanceStart,
+            "InstanceSuccess" => Self::InstanceSuccess,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TriggerEvents {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1016,8 +1147,10 @@ impl Default for Value<TriggerEvents> {
 
 /// The tag filter type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `KEY_AND_VALUE`
     KeyAndValue,
@@ -1025,8 +1158,8 @@ pub enum Type {
     KeyOnly,
     /// `VALUE_ONLY`
     ValueOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -1039,8 +1172,25 @@ impl Type {
             Self::KeyAndValue => "KEY_AND_VALUE",
             Self::KeyOnly => "KEY_ONLY",
             Self::ValueOnly => "VALUE_ONLY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "KEY_AND_VALUE" => Self::KeyAndValue,
+            "KEY_ONLY" => Self::KeyOnly,
+            "VALUE_ONLY" => Self::ValueOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

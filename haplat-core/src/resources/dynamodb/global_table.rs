@@ -4,7 +4,15 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    ApproximateCreationDateTimePrecision, AttributeDefinition, AttributeType, BillingMode,
+    ContributorInsightsSpecification, DistanceFunction, KinesisStreamSpecification, Mode,
+    PointInTimeRecoverySpecification, ProjectionType, ResourcePolicy, SearchSchemaElement, SearchSchemaElementType,
+    SseType, StreamViewType, TimeToLiveSpecification, VectorAttribute, WarmThroughput,
+};
 
 /// Resource Type definition for AWS::DynamoDB::GlobalTable
 ///
@@ -151,146 +159,6 @@ impl Handle<GlobalTable> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ApproximateCreationDateTimePrecision {
-    /// `MICROSECOND`
-    Microsecond,
-    /// `MILLISECOND`
-    Millisecond,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ApproximateCreationDateTimePrecision {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["MICROSECOND", "MILLISECOND"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Microsecond => "MICROSECOND",
-            Self::Millisecond => "MILLISECOND",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ApproximateCreationDateTimePrecision> for Value<ApproximateCreationDateTimePrecision> {
-    fn from(v: ApproximateCreationDateTimePrecision) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ApproximateCreationDateTimePrecision> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AttributeDefinition {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Value<String>,
-    /// CloudFormation property `AttributeType`; the schema does not describe it.
-    pub attribute_type: Value<AttributeType>,
-}
-
-impl ToExpr for AttributeDefinition {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("AttributeType", &self.attribute_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for AttributeDefinition {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
-        v.required("AttributeType", &self.attribute_type);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AttributeType {
-    /// `B`
-    B,
-    /// `N`
-    N,
-    /// `S`
-    S,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AttributeType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["B", "N", "S"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::B => "B",
-            Self::N => "N",
-            Self::S => "S",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AttributeType> for Value<AttributeType> {
-    fn from(v: AttributeType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AttributeType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BillingMode {
-    /// `PAY_PER_REQUEST`
-    PayPerRequest,
-    /// `PROVISIONED`
-    Provisioned,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BillingMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["PAY_PER_REQUEST", "PROVISIONED"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerRequest => "PAY_PER_REQUEST",
-            Self::Provisioned => "PROVISIONED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BillingMode> for Value<BillingMode> {
-    fn from(v: BillingMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BillingMode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityAutoScalingSettings {
     /// CloudFormation property `MaxCapacity`; the schema does not describe it.
@@ -325,65 +193,6 @@ impl Validate for CapacityAutoScalingSettings {
         }
         let x = &self.target_tracking_scaling_policy_configuration;
         v.at("TargetTrackingScalingPolicyConfiguration", |v| x.validate(v));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ContributorInsightsSpecification {
-    /// CloudFormation property `Enabled`; the schema does not describe it.
-    pub enabled: Value<bool>,
-    /// CloudFormation property `Mode`; the schema does not describe it.
-    pub mode: Option<Value<Mode>>,
-}
-
-impl ToExpr for ContributorInsightsSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Enabled", &self.enabled);
-        m.opt("Mode", &self.mode);
-        m.into_expr()
-    }
-}
-
-impl Validate for ContributorInsightsSpecification {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum DistanceFunction {
-    /// `COSINE`
-    Cosine,
-    /// `DOT_PRODUCT`
-    DotProduct,
-    /// `EUCLIDEAN`
-    Euclidean,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl DistanceFunction {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["COSINE", "DOT_PRODUCT", "EUCLIDEAN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cosine => "COSINE",
-            Self::DotProduct => "DOT_PRODUCT",
-            Self::Euclidean => "EUCLIDEAN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<DistanceFunction> for Value<DistanceFunction> {
-    fn from(v: DistanceFunction) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<DistanceFunction> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -475,15 +284,17 @@ impl Validate for GlobalSecondaryIndex {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GlobalTableSettingsReplicationMode {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GlobalTableSettingsReplicationMode {
@@ -495,8 +306,24 @@ impl GlobalTableSettingsReplicationMode {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GlobalTableSettingsReplicationMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GlobalTableSettingsReplicationMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -554,15 +381,17 @@ impl Validate for KeySchema {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyType {
     /// `HASH`
     Hash,
     /// `RANGE`
     Range,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl KeyType {
@@ -574,8 +403,24 @@ impl KeyType {
         match self {
             Self::Hash => "HASH",
             Self::Range => "RANGE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for KeyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "HASH" => Self::Hash,
+            "RANGE" => Self::Range,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for KeyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -588,29 +433,6 @@ impl From<KeyType> for Value<KeyType> {
 impl Default for Value<KeyType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KinesisStreamSpecification {
-    /// CloudFormation property `ApproximateCreationDateTimePrecision`; the schema does not describe it.
-    pub approximate_creation_date_time_precision: Option<Value<ApproximateCreationDateTimePrecision>>,
-    /// CloudFormation property `StreamArn`; the schema does not describe it.
-    pub stream_arn: Value<String>,
-}
-
-impl ToExpr for KinesisStreamSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ApproximateCreationDateTimePrecision", &self.approximate_creation_date_time_precision);
-        m.req("StreamArn", &self.stream_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for KinesisStreamSpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("StreamArn", &self.stream_arn);
     }
 }
 
@@ -650,52 +472,17 @@ impl Validate for LocalSecondaryIndex {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// `ACCESSED_AND_THROTTLED_KEYS`
-    AccessedAndThrottledKeys,
-    /// `THROTTLED_KEYS`
-    ThrottledKeys,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Mode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessedAndThrottledKeys => "ACCESSED_AND_THROTTLED_KEYS",
-            Self::ThrottledKeys => "THROTTLED_KEYS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Mode> for Value<Mode> {
-    fn from(v: Mode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Mode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MultiRegionConsistency {
     /// `EVENTUAL`
     Eventual,
     /// `STRONG`
     Strong,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MultiRegionConsistency {
@@ -707,8 +494,24 @@ impl MultiRegionConsistency {
         match self {
             Self::Eventual => "EVENTUAL",
             Self::Strong => "STRONG",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MultiRegionConsistency {
+    fn from(s: &str) -> Self {
+        match s {
+            "EVENTUAL" => Self::Eventual,
+            "STRONG" => Self::Strong,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MultiRegionConsistency {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -721,31 +524,6 @@ impl From<MultiRegionConsistency> for Value<MultiRegionConsistency> {
 impl Default for Value<MultiRegionConsistency> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PointInTimeRecoverySpecification {
-    /// CloudFormation property `PointInTimeRecoveryEnabled`; the schema does not describe it.
-    pub point_in_time_recovery_enabled: Option<Value<bool>>,
-    /// CloudFormation property `RecoveryPeriodInDays`; the schema does not describe it.
-    pub recovery_period_in_days: Option<Value<i64>>,
-}
-
-impl ToExpr for PointInTimeRecoverySpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("PointInTimeRecoveryEnabled", &self.point_in_time_recovery_enabled);
-        m.opt("RecoveryPeriodInDays", &self.recovery_period_in_days);
-        m.into_expr()
-    }
-}
-
-impl Validate for PointInTimeRecoverySpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.recovery_period_in_days {
-            v.at("RecoveryPeriodInDays", |v| v.range(x, Some(1.0), Some(35.0)));
-        }
     }
 }
 
@@ -771,46 +549,6 @@ impl Validate for Projection {
         if let Some(x) = &self.non_key_attributes {
             v.at("NonKeyAttributes", |v| v.items(x, None, Some(20)));
         }
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ProjectionType {
-    /// `ALL`
-    All,
-    /// `INCLUDE`
-    Include,
-    /// `KEYS_ONLY`
-    KeysOnly,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ProjectionType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ALL", "INCLUDE", "KEYS_ONLY"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "ALL",
-            Self::Include => "INCLUDE",
-            Self::KeysOnly => "KEYS_ONLY",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ProjectionType> for Value<ProjectionType> {
-    fn from(v: ProjectionType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ProjectionType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -1030,89 +768,6 @@ impl Validate for ReplicaStreamSpecification {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourcePolicy {
-    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
-    pub policy_document: JsonValue,
-}
-
-impl ToExpr for ResourcePolicy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PolicyDocument", &self.policy_document);
-        m.into_expr()
-    }
-}
-
-impl Validate for ResourcePolicy {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required_expr("PolicyDocument", &self.policy_document);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SearchSchemaElement {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Value<String>,
-    /// CloudFormation property `SearchSchemaElementType`; the schema does not describe it.
-    pub search_schema_element_type: Value<SearchSchemaElementType>,
-}
-
-impl ToExpr for SearchSchemaElement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("SearchSchemaElementType", &self.search_schema_element_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for SearchSchemaElement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, None, Some(65535)));
-        v.required("SearchSchemaElementType", &self.search_schema_element_type);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SearchSchemaElementType {
-    /// `HASH`
-    Hash,
-    /// `INLINE_FILTER`
-    InlineFilter,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SearchSchemaElementType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["HASH", "INLINE_FILTER"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hash => "HASH",
-            Self::InlineFilter => "INLINE_FILTER",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SearchSchemaElementType> for Value<SearchSchemaElementType> {
-    fn from(v: SearchSchemaElementType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SearchSchemaElementType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SseSpecification {
     /// CloudFormation property `SSEEnabled`; the schema does not describe it.
     pub sse_enabled: Value<bool>,
@@ -1130,40 +785,6 @@ impl ToExpr for SseSpecification {
 }
 
 impl Validate for SseSpecification {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SseType {
-    /// `KMS`
-    Kms,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SseType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["KMS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Kms => "KMS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SseType> for Value<SseType> {
-    fn from(v: SseType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SseType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamSpecification {
@@ -1185,58 +806,17 @@ impl Validate for StreamSpecification {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum StreamViewType {
-    /// `KEYS_ONLY`
-    KeysOnly,
-    /// `NEW_AND_OLD_IMAGES`
-    NewAndOldImages,
-    /// `NEW_IMAGE`
-    NewImage,
-    /// `OLD_IMAGE`
-    OldImage,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl StreamViewType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::KeysOnly => "KEYS_ONLY",
-            Self::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-            Self::NewImage => "NEW_IMAGE",
-            Self::OldImage => "OLD_IMAGE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<StreamViewType> for Value<StreamViewType> {
-    fn from(v: StreamViewType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<StreamViewType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TableType {
     /// `GlobalTableReplica`
     GlobalTableReplica,
     /// `Regional`
     Regional,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TableType {
@@ -1248,8 +828,24 @@ impl TableType {
         match self {
             Self::GlobalTableReplica => "GlobalTableReplica",
             Self::Regional => "Regional",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TableType {
+    fn from(s: &str) -> Self {
+        match s {
+            "GlobalTableReplica" => Self::GlobalTableReplica,
+            "Regional" => Self::Regional,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TableType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1324,47 +920,6 @@ impl Validate for TargetTrackingScalingPolicyConfiguration {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct TimeToLiveSpecification {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Option<Value<String>>,
-    /// CloudFormation property `Enabled`; the schema does not describe it.
-    pub enabled: Value<bool>,
-}
-
-impl ToExpr for TimeToLiveSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AttributeName", &self.attribute_name);
-        m.req("Enabled", &self.enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for TimeToLiveSpecification {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VectorAttribute {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Value<String>,
-}
-
-impl ToExpr for VectorAttribute {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for VectorAttribute {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorIndex {
     /// CloudFormation property `Dimensions`; the schema does not describe it.
     pub dimensions: Value<i64>,
@@ -1411,34 +966,6 @@ impl Validate for VectorIndex {
         }
         let x = &self.vector_attribute;
         v.at("VectorAttribute", |v| x.validate(v));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WarmThroughput {
-    /// CloudFormation property `ReadUnitsPerSecond`; the schema does not describe it.
-    pub read_units_per_second: Option<Value<i64>>,
-    /// CloudFormation property `WriteUnitsPerSecond`; the schema does not describe it.
-    pub write_units_per_second: Option<Value<i64>>,
-}
-
-impl ToExpr for WarmThroughput {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ReadUnitsPerSecond", &self.read_units_per_second);
-        m.opt("WriteUnitsPerSecond", &self.write_units_per_second);
-        m.into_expr()
-    }
-}
-
-impl Validate for WarmThroughput {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.read_units_per_second {
-            v.at("ReadUnitsPerSecond", |v| v.range(x, Some(1.0), None));
-        }
-        if let Some(x) = &self.write_units_per_second {
-            v.at("WriteUnitsPerSecond", |v| v.range(x, Some(1.0), None));
-        }
     }
 }
 

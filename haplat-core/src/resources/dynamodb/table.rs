@@ -4,7 +4,16 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::{
+    ApproximateCreationDateTimePrecision, AttributeDefinition, AttributeType, BillingMode,
+    ContributorInsightsSpecification, DistanceFunction, KinesisStreamSpecification, Mode,
+    PointInTimeRecoverySpecification, ProjectionType, ResourcePolicy, SearchSchemaElement, SearchSchemaElementType,
+    SseType, StreamViewType, TimeToLiveSpecification, VectorAttribute, WarmThroughput,
+};
 
 /// The `AWS::DynamoDB::Table` resource creates a DDB table. For more information, see \[CreateTable\](<https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html>) in the \*API Reference\*.
 /// You should be aware of the following behaviors when working with DDB tables:
@@ -169,184 +178,6 @@ impl Handle<Table> {
     }
 }
 
-/// The precision for the time and date that the stream was created.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ApproximateCreationDateTimePrecision {
-    /// `MICROSECOND`
-    Microsecond,
-    /// `MILLISECOND`
-    Millisecond,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ApproximateCreationDateTimePrecision {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["MICROSECOND", "MILLISECOND"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Microsecond => "MICROSECOND",
-            Self::Millisecond => "MILLISECOND",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ApproximateCreationDateTimePrecision> for Value<ApproximateCreationDateTimePrecision> {
-    fn from(v: ApproximateCreationDateTimePrecision) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ApproximateCreationDateTimePrecision> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Represents an attribute for describing the schema for the table and indexes.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AttributeDefinition {
-    /// A name for the attribute.
-    pub attribute_name: Value<String>,
-    /// The data type for the attribute, where:
-    /// \+  `S` - the attribute is of type String
-    /// \+  `N` - the attribute is of type Number
-    /// \+  `B` - the attribute is of type Binary
-    pub attribute_type: Value<AttributeType>,
-}
-
-impl ToExpr for AttributeDefinition {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("AttributeType", &self.attribute_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for AttributeDefinition {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
-        v.required("AttributeType", &self.attribute_type);
-    }
-}
-
-/// The data type for the attribute, where:
-/// \+  `S` - the attribute is of type String
-/// \+  `N` - the attribute is of type Number
-/// \+  `B` - the attribute is of type Binary
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AttributeType {
-    /// `B`
-    B,
-    /// `N`
-    N,
-    /// `S`
-    S,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AttributeType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["B", "N", "S"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::B => "B",
-            Self::N => "N",
-            Self::S => "S",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AttributeType> for Value<AttributeType> {
-    fn from(v: AttributeType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AttributeType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Specify how you are charged for read and write throughput and how you manage capacity.
-/// Valid values include:
-/// \+  `PAY_PER_REQUEST` - We recommend using `PAY_PER_REQUEST` for most DynamoDB workloads. `PAY_PER_REQUEST` sets the billing mode to \[On-demand capacity mode\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html>).
-/// \+  `PROVISIONED` - We recommend using `PROVISIONED` for steady workloads with predictable growth where capacity requirements can be reliably forecasted. `PROVISIONED` sets the billing mode to \[Provisioned capacity mode\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html>).
-///
-/// If not specified, the default is `PROVISIONED`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BillingMode {
-    /// `PAY_PER_REQUEST`
-    PayPerRequest,
-    /// `PROVISIONED`
-    Provisioned,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BillingMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["PAY_PER_REQUEST", "PROVISIONED"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::PayPerRequest => "PAY_PER_REQUEST",
-            Self::Provisioned => "PROVISIONED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BillingMode> for Value<BillingMode> {
-    fn from(v: BillingMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BillingMode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Configures contributor insights settings for a table or one of its indexes.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ContributorInsightsSpecification {
-    /// Indicates whether CloudWatch Contributor Insights are to be enabled (true) or disabled (false).
-    pub enabled: Value<bool>,
-    /// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are `ACCESSED_AND_THROTTLED_KEYS` (tracks all access and throttled events) or `THROTTLED_KEYS` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-    pub mode: Option<Value<Mode>>,
-}
-
-impl ToExpr for ContributorInsightsSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Enabled", &self.enabled);
-        m.opt("Mode", &self.mode);
-        m.into_expr()
-    }
-}
-
-impl Validate for ContributorInsightsSpecification {}
-
 /// The options for imported source files in CSV format. The values are Delimiter and HeaderList.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Csv {
@@ -366,46 +197,6 @@ impl ToExpr for Csv {
 }
 
 impl Validate for Csv {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum DistanceFunction {
-    /// `COSINE`
-    Cosine,
-    /// `DOT_PRODUCT`
-    DotProduct,
-    /// `EUCLIDEAN`
-    Euclidean,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl DistanceFunction {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["COSINE", "DOT_PRODUCT", "EUCLIDEAN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cosine => "COSINE",
-            Self::DotProduct => "DOT_PRODUCT",
-            Self::Euclidean => "EUCLIDEAN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<DistanceFunction> for Value<DistanceFunction> {
-    fn from(v: DistanceFunction) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<DistanceFunction> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// Represents the properties of a global secondary index.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -537,31 +328,6 @@ impl Validate for KeySchema {
     }
 }
 
-/// The Kinesis Data Streams configuration for the specified table.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KinesisStreamSpecification {
-    /// The precision for the time and date that the stream was created.
-    pub approximate_creation_date_time_precision: Option<Value<ApproximateCreationDateTimePrecision>>,
-    /// The ARN for a specific Kinesis data stream.
-    /// Length Constraints: Minimum length of 37. Maximum length of 1024.
-    pub stream_arn: Value<String>,
-}
-
-impl ToExpr for KinesisStreamSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ApproximateCreationDateTimePrecision", &self.approximate_creation_date_time_precision);
-        m.req("StreamArn", &self.stream_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for KinesisStreamSpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("StreamArn", &self.stream_arn);
-    }
-}
-
 /// Represents the properties of a local secondary index. A local secondary index can only be created when its parent table is created.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalSecondaryIndex {
@@ -597,45 +363,6 @@ impl Validate for LocalSecondaryIndex {
     }
 }
 
-/// Specifies the CloudWatch Contributor Insights mode for a table. Valid values are `ACCESSED_AND_THROTTLED_KEYS` (tracks all access and throttled events) or `THROTTLED_KEYS` (tracks only throttled events). This setting determines what type of contributor insights data is collected for the table.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// `ACCESSED_AND_THROTTLED_KEYS`
-    AccessedAndThrottledKeys,
-    /// `THROTTLED_KEYS`
-    ThrottledKeys,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Mode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ACCESSED_AND_THROTTLED_KEYS", "THROTTLED_KEYS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AccessedAndThrottledKeys => "ACCESSED_AND_THROTTLED_KEYS",
-            Self::ThrottledKeys => "THROTTLED_KEYS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Mode> for Value<Mode> {
-    fn from(v: Mode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Mode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Sets the maximum number of read and write units for the specified on-demand table. If you use this property, you must specify `MaxReadRequestUnits`, `MaxWriteRequestUnits`, or both.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnDemandThroughput {
@@ -667,32 +394,6 @@ impl Validate for OnDemandThroughput {
     }
 }
 
-/// The settings used to enable point in time recovery.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PointInTimeRecoverySpecification {
-    /// Indicates whether point in time recovery is enabled (true) or disabled (false) on the table.
-    pub point_in_time_recovery_enabled: Option<Value<bool>>,
-    /// The number of preceding days for which continuous backups are taken and maintained. Your table data is only recoverable to any point-in-time from within the configured recovery period. This parameter is optional. If no value is provided, the value will default to 35.
-    pub recovery_period_in_days: Option<Value<i64>>,
-}
-
-impl ToExpr for PointInTimeRecoverySpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("PointInTimeRecoveryEnabled", &self.point_in_time_recovery_enabled);
-        m.opt("RecoveryPeriodInDays", &self.recovery_period_in_days);
-        m.into_expr()
-    }
-}
-
-impl Validate for PointInTimeRecoverySpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.recovery_period_in_days {
-            v.at("RecoveryPeriodInDays", |v| v.range(x, Some(1.0), Some(35.0)));
-        }
-    }
-}
-
 /// Represents attributes that are copied (projected) from the table into an index. These are in addition to the primary key attributes and index key attributes, which are automatically projected.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
@@ -719,54 +420,6 @@ impl ToExpr for Projection {
 }
 
 impl Validate for Projection {}
-
-/// The set of attributes that are projected into the index:
-/// \+  `KEYS_ONLY` - Only the index and primary keys are projected into the index.
-/// \+  `INCLUDE` - In addition to the attributes described in `KEYS_ONLY`, the secondary index will include other non-key attributes that you specify.
-/// \+  `ALL` - All of the table attributes are projected into the index.
-///
-/// When using the DynamoDB console, `ALL` is selected by default.
-/// You can't modify the projection of an existing index. To change the projected attributes, you must delete the index and create a new one with the projection that you want.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ProjectionType {
-    /// `ALL`
-    All,
-    /// `INCLUDE`
-    Include,
-    /// `KEYS_ONLY`
-    KeysOnly,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ProjectionType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ALL", "INCLUDE", "KEYS_ONLY"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "ALL",
-            Self::Include => "INCLUDE",
-            Self::KeysOnly => "KEYS_ONLY",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ProjectionType> for Value<ProjectionType> {
-    fn from(v: ProjectionType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ProjectionType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// Throughput for the specified table, which consists of values for `ReadCapacityUnits` and `WriteCapacityUnits`. For more information about the contents of a provisioned throughput structure, see \[Table ProvisionedThroughput\](<https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_ProvisionedThroughput.html>).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -797,36 +450,6 @@ impl Validate for ProvisionedThroughput {
     }
 }
 
-/// Creates or updates a resource-based policy document that contains the permissions for DDB resources, such as a table, its indexes, and stream. Resource-based policies let you define access permissions by specifying who has access to each resource, and the actions they are allowed to perform on each resource.
-/// In a CFNshort template, you can provide the policy in JSON or YAML format because CFNshort converts YAML to JSON before submitting it to DDB. For more information about resource-based policies, see \[Using resource-based policies for\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/access-control-resource-based.html>) and \[Resource-based policy examples\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-examples.html>).
-/// While defining resource-based policies in your CFNshort templates, the following considerations apply:
-/// \+  The maximum size supported for a resource-based policy document in JSON format is 20 KB. DDB counts whitespaces when calculating the size of a policy against this limit.
-/// \+  Resource-based policies don't support \[drift detection\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-stack-drift.html#>). If you update a policy outside of the CFNshort stack template, you'll need to update the CFNshort stack with the changes.
-/// \+  Resource-based policies don't support out-of-band changes. If you add, update, or delete a policy outside of the CFNshort template, the change won't be overwritten if there are no changes to the policy within the template.
-/// For example, say that your template contains a resource-based policy, which you later update outside of the template. If you don't make any changes to the policy in the template, the updated policy in DDB won’t be synced with the policy in the template.
-/// Conversely, say that your template doesn’t contain a resource-based policy, but you add a policy outside of the template. This policy won’t be removed from DDB as long as you don’t add it to the template. When you add a policy to the template and update the stack, the existing policy in DDB will be updated to match the one defined in the template.
-///
-/// For a full list of all considerations, see \[Resource-based policy considerations\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/rbac-considerations.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ResourcePolicy {
-    /// CloudFormation property `PolicyDocument`; the schema does not describe it.
-    pub policy_document: JsonValue,
-}
-
-impl ToExpr for ResourcePolicy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PolicyDocument", &self.policy_document);
-        m.into_expr()
-    }
-}
-
-impl Validate for ResourcePolicy {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required_expr("PolicyDocument", &self.policy_document);
-    }
-}
-
 /// The S3 bucket that is being imported from.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3BucketSource {
@@ -854,69 +477,6 @@ impl Validate for S3BucketSource {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SearchSchemaElement {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Value<String>,
-    /// CloudFormation property `SearchSchemaElementType`; the schema does not describe it.
-    pub search_schema_element_type: Value<SearchSchemaElementType>,
-}
-
-impl ToExpr for SearchSchemaElement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.req("SearchSchemaElementType", &self.search_schema_element_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for SearchSchemaElement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, None, Some(65535)));
-        v.required("SearchSchemaElementType", &self.search_schema_element_type);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SearchSchemaElementType {
-    /// `HASH`
-    Hash,
-    /// `INLINE_FILTER`
-    InlineFilter,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SearchSchemaElementType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["HASH", "INLINE_FILTER"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hash => "HASH",
-            Self::InlineFilter => "INLINE_FILTER",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SearchSchemaElementType> for Value<SearchSchemaElementType> {
-    fn from(v: SearchSchemaElementType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SearchSchemaElementType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Represents the settings used to enable server-side encryption.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SseSpecification {
@@ -940,43 +500,6 @@ impl ToExpr for SseSpecification {
 }
 
 impl Validate for SseSpecification {}
-
-/// Server-side encryption type. The only supported value is:
-/// \+  `KMS` - Server-side encryption that uses KMSlong. The key is stored in your account and is managed by KMS (KMS charges apply).
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SseType {
-    /// `KMS`
-    Kms,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SseType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["KMS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Kms => "KMS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SseType> for Value<SseType> {
-    fn from(v: SseType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SseType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// Represents the DynamoDB Streams configuration for a table in DynamoDB.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1015,66 +538,19 @@ impl Validate for StreamSpecification {
     }
 }
 
-/// When an item in the table is modified, `StreamViewType` determines what information is written to the stream for this table. Valid values for `StreamViewType` are:
-/// \+  `KEYS_ONLY` - Only the key attributes of the modified item are written to the stream.
-/// \+  `NEW_IMAGE` - The entire item, as it appears after it was modified, is written to the stream.
-/// \+  `OLD_IMAGE` - The entire item, as it appeared before it was modified, is written to the stream.
-/// \+  `NEW_AND_OLD_IMAGES` - Both the new and the old item images of the item are written to the stream.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum StreamViewType {
-    /// `KEYS_ONLY`
-    KeysOnly,
-    /// `NEW_AND_OLD_IMAGES`
-    NewAndOldImages,
-    /// `NEW_IMAGE`
-    NewImage,
-    /// `OLD_IMAGE`
-    OldImage,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl StreamViewType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE", "OLD_IMAGE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::KeysOnly => "KEYS_ONLY",
-            Self::NewAndOldImages => "NEW_AND_OLD_IMAGES",
-            Self::NewImage => "NEW_IMAGE",
-            Self::OldImage => "OLD_IMAGE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<StreamViewType> for Value<StreamViewType> {
-    fn from(v: StreamViewType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<StreamViewType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The table class of the new table. Valid values are `STANDARD` and `STANDARD_INFREQUENT_ACCESS`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TableClass {
     /// `STANDARD`
     Standard,
     /// `STANDARD_INFREQUENT_ACCESS`
     StandardInfrequentAccess,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TableClass {
@@ -1086,8 +562,24 @@ impl TableClass {
         match self {
             Self::Standard => "STANDARD",
             Self::StandardInfrequentAccess => "STANDARD_INFREQUENT_ACCESS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TableClass {
+    fn from(s: &str) -> Self {
+        match s {
+            "STANDARD" => Self::Standard,
+            "STANDARD_INFREQUENT_ACCESS" => Self::StandardInfrequentAccess,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TableClass {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1100,81 +592,6 @@ impl From<TableClass> for Value<TableClass> {
 impl Default for Value<TableClass> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Describes a tag. A tag is a key-value pair. You can add up to 50 tags to a single DynamoDB table.
-/// AWS-assigned tag names and values are automatically assigned the `aws:` prefix, which the user cannot assign. AWS-assigned tag names do not count towards the tag limit of 50. User-assigned tag names have the prefix `user:` in the Cost Allocation Report. You cannot backdate the application of a tag.
-/// For an overview on tagging DynamoDB resources, see \[Tagging for DynamoDB\](<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html>) in the \*Amazon DynamoDB Developer Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag. Tag keys are case sensitive. Each DynamoDB table can only have up to one tag with the same key. If you try to add an existing tag (same key), the existing tag value will be updated to the new value.
-    pub key: Value<String>,
-    /// The value of the tag. Tag values are case-sensitive and can be null.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}
-
-/// Represents the settings used to enable or disable Time to Live (TTL) for the specified table.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TimeToLiveSpecification {
-    /// The name of the TTL attribute used to store the expiration time for items in the table.
-    /// \+  The `AttributeName` property is required when enabling the TTL, or when TTL is already enabled.
-    /// \+  To update this property, you must first disable TTL and then enable TTL with the new attribute name.
-    pub attribute_name: Option<Value<String>>,
-    /// Indicates whether TTL is to be enabled (true) or disabled (false) on the table.
-    pub enabled: Value<bool>,
-}
-
-impl ToExpr for TimeToLiveSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AttributeName", &self.attribute_name);
-        m.req("Enabled", &self.enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for TimeToLiveSpecification {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VectorAttribute {
-    /// CloudFormation property `AttributeName`; the schema does not describe it.
-    pub attribute_name: Value<String>,
-}
-
-impl ToExpr for VectorAttribute {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("AttributeName", &self.attribute_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for VectorAttribute {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("AttributeName", &self.attribute_name);
-        let x = &self.attribute_name;
-        v.at("AttributeName", |v| v.length(x, Some(1), Some(255)));
     }
 }
 
@@ -1223,34 +640,5 @@ impl Validate for VectorIndex {
         }
         let x = &self.vector_attribute;
         v.at("VectorAttribute", |v| x.validate(v));
-    }
-}
-
-/// Provides visibility into the number of read and write operations your table or secondary index can instantaneously support. The settings can be modified using the `UpdateTable` operation to meet the throughput requirements of an upcoming peak event.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct WarmThroughput {
-    /// Represents the number of read operations your base table can instantaneously support.
-    pub read_units_per_second: Option<Value<i64>>,
-    /// Represents the number of write operations your base table can instantaneously support.
-    pub write_units_per_second: Option<Value<i64>>,
-}
-
-impl ToExpr for WarmThroughput {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ReadUnitsPerSecond", &self.read_units_per_second);
-        m.opt("WriteUnitsPerSecond", &self.write_units_per_second);
-        m.into_expr()
-    }
-}
-
-impl Validate for WarmThroughput {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.read_units_per_second {
-            v.at("ReadUnitsPerSecond", |v| v.range(x, Some(1.0), None));
-        }
-        if let Some(x) = &self.write_units_per_second {
-            v.at("WriteUnitsPerSecond", |v| v.range(x, Some(1.0), None));
-        }
     }
 }

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::{InstancePlatform, ResourceType, Tag, TagSpecification};
 
 /// Resource Type definition for AWS::EC2::CapacityReservation
 ///
@@ -243,15 +246,17 @@ impl Handle<CapacityReservation> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EndDateType {
     /// `limited`
     Limited,
     /// `unlimited`
     Unlimited,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EndDateType {
@@ -263,8 +268,24 @@ impl EndDateType {
         match self {
             Self::Limited => "limited",
             Self::Unlimited => "unlimited",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EndDateType {
+    fn from(s: &str) -> Self {
+        match s {
+            "limited" => Self::Limited,
+            "unlimited" => Self::Unlimited,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EndDateType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -280,15 +301,17 @@ impl Default for Value<EndDateType> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InstanceMatchCriteria {
     /// `open`
     Open,
     /// `targeted`
     Targeted,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InstanceMatchCriteria {
@@ -300,8 +323,24 @@ impl InstanceMatchCriteria {
         match self {
             Self::Open => "open",
             Self::Targeted => "targeted",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InstanceMatchCriteria {
+    fn from(s: &str) -> Self {
+        match s {
+            "open" => Self::Open,
+            "targeted" => Self::Targeted,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InstanceMatchCriteria {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -317,510 +356,17 @@ impl Default for Value<InstanceMatchCriteria> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstancePlatform {
-    /// `Linux with SQL Server Enterprise`
-    LinuxWithSqlServerEnterprise,
-    /// `Linux with SQL Server Standard`
-    LinuxWithSqlServerStandard,
-    /// `Linux with SQL Server Web`
-    LinuxWithSqlServerWeb,
-    /// `Linux/UNIX`
-    LinuxUnix,
-    /// `RHEL with HA`
-    RhelWithHa,
-    /// `RHEL with HA and SQL Server Enterprise`
-    RhelWithHaAndSqlServerEnterprise,
-    /// `RHEL with HA and SQL Server Standard`
-    RhelWithHaAndSqlServerStandard,
-    /// `RHEL with SQL Server Enterprise`
-    RhelWithSqlServerEnterprise,
-    /// `RHEL with SQL Server Standard`
-    RhelWithSqlServerStandard,
-    /// `RHEL with SQL Server Web`
-    RhelWithSqlServerWeb,
-    /// `Red Hat Enterprise Linux`
-    RedHatEnterpriseLinux,
-    /// `SUSE Linux`
-    SuseLinux,
-    /// `Ubuntu Pro`
-    UbuntuPro,
-    /// `Windows`
-    Windows,
-    /// `Windows with SQL Server`
-    WindowsWithSqlServer,
-    /// `Windows with SQL Server Enterprise`
-    WindowsWithSqlServerEnterprise,
-    /// `Windows with SQL Server Standard`
-    WindowsWithSqlServerStandard,
-    /// `Windows with SQL Server Web`
-    WindowsWithSqlServerWeb,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstancePlatform {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["Linux with SQL Server Enterprise", "Linux with SQL Server Standard", "Linux with SQL Server Web", "Linux/UNIX", "RHEL with HA", "RHEL with HA and SQL Server Enterprise", "RHEL with HA and SQL Server Standard", "RHEL with SQL Server Enterprise", "RHEL with SQL Server Standard", "RHEL with SQL Server Web", "Red Hat Enterprise Linux", "SUSE Linux", "Ubuntu Pro", "Windows", "Windows with SQL Server", "Windows with SQL Server Enterprise", "Windows with SQL Server Standard", "Windows with SQL Server Web"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::LinuxWithSqlServerEnterprise => "Linux with SQL Server Enterprise",
-            Self::LinuxWithSqlServerStandard => "Linux with SQL Server Standard",
-            Self::LinuxWithSqlServerWeb => "Linux with SQL Server Web",
-            Self::LinuxUnix => "Linux/UNIX",
-            Self::RhelWithHa => "RHEL with HA",
-            Self::RhelWithHaAndSqlServerEnterprise => "RHEL with HA and SQL Server Enterprise",
-            Self::RhelWithHaAndSqlServerStandard => "RHEL with HA and SQL Server Standard",
-            Self::RhelWithSqlServerEnterprise => "RHEL with SQL Server Enterprise",
-            Self::RhelWithSqlServerStandard => "RHEL with SQL Server Standard",
-            Self::RhelWithSqlServerWeb => "RHEL with SQL Server Web",
-            Self::RedHatEnterpriseLinux => "Red Hat Enterprise Linux",
-            Self::SuseLinux => "SUSE Linux",
-            Self::UbuntuPro => "Ubuntu Pro",
-            Self::Windows => "Windows",
-            Self::WindowsWithSqlServer => "Windows with SQL Server",
-            Self::WindowsWithSqlServerEnterprise => "Windows with SQL Server Enterprise",
-            Self::WindowsWithSqlServerStandard => "Windows with SQL Server Standard",
-            Self::WindowsWithSqlServerWeb => "Windows with SQL Server Web",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstancePlatform> for Value<InstancePlatform> {
-    fn from(v: InstancePlatform) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstancePlatform> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ResourceType {
-    /// `application-status-check`
-    ApplicationStatusCheck,
-    /// `capacity-block`
-    CapacityBlock,
-    /// `capacity-manager-data-export`
-    CapacityManagerDataExport,
-    /// `capacity-reservation`
-    CapacityReservation,
-    /// `capacity-reservation-cancellation-quote`
-    CapacityReservationCancellationQuote,
-    /// `capacity-reservation-fleet`
-    CapacityReservationFleet,
-    /// `capacity-reservation-modification-quote`
-    CapacityReservationModificationQuote,
-    /// `carrier-gateway`
-    CarrierGateway,
-    /// `client-vpn-endpoint`
-    ClientVpnEndpoint,
-    /// `coip-pool`
-    CoipPool,
-    /// `customer-gateway`
-    CustomerGateway,
-    /// `declarative-policies-report`
-    DeclarativePoliciesReport,
-    /// `dedicated-host`
-    DedicatedHost,
-    /// `dhcp-options`
-    DhcpOptions,
-    /// `egress-only-internet-gateway`
-    EgressOnlyInternetGateway,
-    /// `elastic-gpu`
-    ElasticGpu,
-    /// `elastic-ip`
-    ElasticIp,
-    /// `export-image-task`
-    ExportImageTask,
-    /// `export-instance-task`
-    ExportInstanceTask,
-    /// `fleet`
-    Fleet,
-    /// `fpga-image`
-    FpgaImage,
-    /// `host-reservation`
-    HostReservation,
-    /// `image`
-    Image,
-    /// `image-usage-report`
-    ImageUsageReport,
-    /// `import-image-task`
-    ImportImageTask,
-    /// `import-snapshot-task`
-    ImportSnapshotTask,
-    /// `instance`
-    Instance,
-    /// `instance-connect-endpoint`
-    InstanceConnectEndpoint,
-    /// `instance-event-window`
-    InstanceEventWindow,
-    /// `internet-gateway`
-    InternetGateway,
-    /// `ipam`
-    Ipam,
-    /// `ipam-external-resource-verification-token`
-    IpamExternalResourceVerificationToken,
-    /// `ipam-internet-registry-association`
-    IpamInternetRegistryAssociation,
-    /// `ipam-policy`
-    IpamPolicy,
-    /// `ipam-pool`
-    IpamPool,
-    /// `ipam-pool-allocation`
-    IpamPoolAllocation,
-    /// `ipam-prefix-list-resolver`
-    IpamPrefixListResolver,
-    /// `ipam-prefix-list-resolver-target`
-    IpamPrefixListResolverTarget,
-    /// `ipam-resource-discovery`
-    IpamResourceDiscovery,
-    /// `ipam-resource-discovery-association`
-    IpamResourceDiscoveryAssociation,
-    /// `ipam-scope`
-    IpamScope,
-    /// `ipv4pool-ec2`
-    Ipv4poolEc2,
-    /// `ipv6pool-ec2`
-    Ipv6poolEc2,
-    /// `key-pair`
-    KeyPair,
-    /// `launch-template`
-    LaunchTemplate,
-    /// `local-gateway`
-    LocalGateway,
-    /// `local-gateway-route-table`
-    LocalGatewayRouteTable,
-    /// `local-gateway-route-table-virtual-interface-group-association`
-    LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
-    /// `local-gateway-route-table-vpc-association`
-    LocalGatewayRouteTableVpcAssociation,
-    /// `local-gateway-virtual-interface`
-    LocalGatewayVirtualInterface,
-    /// `local-gateway-virtual-interface-group`
-    LocalGatewayVirtualInterfaceGroup,
-    /// `mac-modification-task`
-    MacModificationTask,
-    /// `natgateway`
-    Natgateway,
-    /// `network-acl`
-    NetworkAcl,
-    /// `network-insights-access-scope`
-    NetworkInsightsAccessScope,
-    /// `network-insights-access-scope-analysis`
-    NetworkInsightsAccessScopeAnalysis,
-    /// `network-insights-analysis`
-    NetworkInsightsAnalysis,
-    /// `network-insights-path`
-    NetworkInsightsPath,
-    /// `network-interface`
-    NetworkInterface,
-    /// `outpost-lag`
-    OutpostLag,
-    /// `placement-group`
-    PlacementGroup,
-    /// `prefix-list`
-    PrefixList,
-    /// `replace-root-volume-task`
-    ReplaceRootVolumeTask,
-    /// `reserved-instances`
-    ReservedInstances,
-    /// `route-server`
-    RouteServer,
-    /// `route-server-endpoint`
-    RouteServerEndpoint,
-    /// `route-server-peer`
-    RouteServerPeer,
-    /// `route-table`
-    RouteTable,
-    /// `secondary-interface`
-    SecondaryInterface,
-    /// `secondary-network`
-    SecondaryNetwork,
-    /// `secondary-subnet`
-    SecondarySubnet,
-    /// `security-group`
-    SecurityGroup,
-    /// `security-group-rule`
-    SecurityGroupRule,
-    /// `service-link-virtual-interface`
-    ServiceLinkVirtualInterface,
-    /// `snapshot`
-    Snapshot,
-    /// `spot-fleet-request`
-    SpotFleetRequest,
-    /// `spot-instances-request`
-    SpotInstancesRequest,
-    /// `subnet`
-    Subnet,
-    /// `subnet-cidr-reservation`
-    SubnetCidrReservation,
-    /// `traffic-mirror-filter`
-    TrafficMirrorFilter,
-    /// `traffic-mirror-filter-rule`
-    TrafficMirrorFilterRule,
-    /// `traffic-mirror-session`
-    TrafficMirrorSession,
-    /// `traffic-mirror-target`
-    TrafficMirrorTarget,
-    /// `transit-gateway`
-    TransitGateway,
-    /// `transit-gateway-attachment`
-    TransitGatewayAttachment,
-    /// `transit-gateway-connect-peer`
-    TransitGatewayConnectPeer,
-    /// `transit-gateway-metering-policy`
-    TransitGatewayMeteringPolicy,
-    /// `transit-gateway-multicast-domain`
-    TransitGatewayMulticastDomain,
-    /// `transit-gateway-policy-table`
-    TransitGatewayPolicyTable,
-    /// `transit-gateway-route-table`
-    TransitGatewayRouteTable,
-    /// `transit-gateway-route-table-announcement`
-    TransitGatewayRouteTableAnnouncement,
-    /// `verified-access-endpoint`
-    VerifiedAccessEndpoint,
-    /// `verified-access-endpoint-target`
-    VerifiedAccessEndpointTarget,
-    /// `verified-access-group`
-    VerifiedAccessGroup,
-    /// `verified-access-instance`
-    VerifiedAccessInstance,
-    /// `verified-access-policy`
-    VerifiedAccessPolicy,
-    /// `verified-access-trust-provider`
-    VerifiedAccessTrustProvider,
-    /// `volume`
-    Volume,
-    /// `vpc`
-    Vpc,
-    /// `vpc-block-public-access-exclusion`
-    VpcBlockPublicAccessExclusion,
-    /// `vpc-encryption-control`
-    VpcEncryptionControl,
-    /// `vpc-endpoint`
-    VpcEndpoint,
-    /// `vpc-endpoint-connection`
-    VpcEndpointConnection,
-    /// `vpc-endpoint-connection-device-type`
-    VpcEndpointConnectionDeviceType,
-    /// `vpc-endpoint-service`
-    VpcEndpointService,
-    /// `vpc-endpoint-service-permission`
-    VpcEndpointServicePermission,
-    /// `vpc-flow-log`
-    VpcFlowLog,
-    /// `vpc-peering-connection`
-    VpcPeeringConnection,
-    /// `vpn-concentrator`
-    VpnConcentrator,
-    /// `vpn-connection`
-    VpnConnection,
-    /// `vpn-connection-device-type`
-    VpnConnectionDeviceType,
-    /// `vpn-gateway`
-    VpnGateway,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ResourceType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["application-status-check", "capacity-block", "capacity-manager-data-export", "capacity-reservation", "capacity-reservation-cancellation-quote", "capacity-reservation-fleet", "capacity-reservation-modification-quote", "carrier-gateway", "client-vpn-endpoint", "coip-pool", "customer-gateway", "declarative-policies-report", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "image-usage-report", "import-image-task", "import-snapshot-task", "instance", "instance-connect-endpoint", "instance-event-window", "internet-gateway", "ipam", "ipam-external-resource-verification-token", "ipam-internet-registry-association", "ipam-policy", "ipam-pool", "ipam-pool-allocation", "ipam-prefix-list-resolver", "ipam-prefix-list-resolver-target", "ipam-resource-discovery", "ipam-resource-discovery-association", "ipam-scope", "ipv4pool-ec2", "ipv6pool-ec2", "key-pair", "launch-template", "local-gateway", "local-gateway-route-table", "local-gateway-route-table-virtual-interface-group-association", "local-gateway-route-table-vpc-association", "local-gateway-virtual-interface", "local-gateway-virtual-interface-group", "mac-modification-task", "natgateway", "network-acl", "network-insights-access-scope", "network-insights-access-scope-analysis", "network-insights-analysis", "network-insights-path", "network-interface", "outpost-lag", "placement-group", "prefix-list", "replace-root-volume-task", "reserved-instances", "route-server", "route-server-endpoint", "route-server-peer", "route-table", "secondary-interface", "secondary-network", "secondary-subnet", "security-group", "security-group-rule", "service-link-virtual-interface", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "subnet-cidr-reservation", "traffic-mirror-filter", "traffic-mirror-filter-rule", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-metering-policy", "transit-gateway-multicast-domain", "transit-gateway-policy-table", "transit-gateway-route-table", "transit-gateway-route-table-announcement", "verified-access-endpoint", "verified-access-endpoint-target", "verified-access-group", "verified-access-instance", "verified-access-policy", "verified-access-trust-provider", "volume", "vpc", "vpc-block-public-access-exclusion", "vpc-encryption-control", "vpc-endpoint", "vpc-endpoint-connection", "vpc-endpoint-connection-device-type", "vpc-endpoint-service", "vpc-endpoint-service-permission", "vpc-flow-log", "vpc-peering-connection", "vpn-concentrator", "vpn-connection", "vpn-connection-device-type", "vpn-gateway"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApplicationStatusCheck => "application-status-check",
-            Self::CapacityBlock => "capacity-block",
-            Self::CapacityManagerDataExport => "capacity-manager-data-export",
-            Self::CapacityReservation => "capacity-reservation",
-            Self::CapacityReservationCancellationQuote => "capacity-reservation-cancellation-quote",
-            Self::CapacityReservationFleet => "capacity-reservation-fleet",
-            Self::CapacityReservationModificationQuote => "capacity-reservation-modification-quote",
-            Self::CarrierGateway => "carrier-gateway",
-            Self::ClientVpnEndpoint => "client-vpn-endpoint",
-            Self::CoipPool => "coip-pool",
-            Self::CustomerGateway => "customer-gateway",
-            Self::DeclarativePoliciesReport => "declarative-policies-report",
-            Self::DedicatedHost => "dedicated-host",
-            Self::DhcpOptions => "dhcp-options",
-            Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-            Self::ElasticGpu => "elastic-gpu",
-            Self::ElasticIp => "elastic-ip",
-            Self::ExportImageTask => "export-image-task",
-            Self::ExportInstanceTask => "export-instance-task",
-            Self::Fleet => "fleet",
-            Self::FpgaImage => "fpga-image",
-            Self::HostReservation => "host-reservation",
-            Self::Image => "image",
-            Self::ImageUsageReport => "image-usage-report",
-            Self::ImportImageTask => "import-image-task",
-            Self::ImportSnapshotTask => "import-snapshot-task",
-            Self::Instance => "instance",
-            Self::InstanceConnectEndpoint => "instance-connect-endpoint",
-            Self::InstanceEventWindow => "instance-event-window",
-            Self::InternetGateway => "internet-gateway",
-            Self::Ipam => "ipam",
-            Self::IpamExternalResourceVerificationToken => "ipam-external-resource-verification-token",
-            Self::IpamInternetRegistryAssociation => "ipam-internet-registry-association",
-            Self::IpamPolicy => "ipam-policy",
-            Self::IpamPool => "ipam-pool",
-            Self::IpamPoolAllocation => "ipam-pool-allocation",
-            Self::IpamPrefixListResolver => "ipam-prefix-list-resolver",
-            Self::IpamPrefixListResolverTarget => "ipam-prefix-list-resolver-target",
-            Self::IpamResourceDiscovery => "ipam-resource-discovery",
-            Self::IpamResourceDiscoveryAssociation => "ipam-resource-discovery-association",
-            Self::IpamScope => "ipam-scope",
-            Self::Ipv4poolEc2 => "ipv4pool-ec2",
-            Self::Ipv6poolEc2 => "ipv6pool-ec2",
-            Self::KeyPair => "key-pair",
-            Self::LaunchTemplate => "launch-template",
-            Self::LocalGateway => "local-gateway",
-            Self::LocalGatewayRouteTable => "local-gateway-route-table",
-            Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation => "local-gateway-route-table-virtual-interface-group-association",
-            Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-            Self::LocalGatewayVirtualInterface => "local-gateway-virtual-interface",
-            Self::LocalGatewayVirtualInterfaceGroup => "local-gateway-virtual-interface-group",
-            Self::MacModificationTask => "mac-modification-task",
-            Self::Natgateway => "natgateway",
-            Self::NetworkAcl => "network-acl",
-            Self::NetworkInsightsAccessScope => "network-insights-access-scope",
-            Self::NetworkInsightsAccessScopeAnalysis => "network-insights-access-scope-analysis",
-            Self::NetworkInsightsAnalysis => "network-insights-analysis",
-            Self::NetworkInsightsPath => "network-insights-path",
-            Self::NetworkInterface => "network-interface",
-            Self::OutpostLag => "outpost-lag",
-            Self::PlacementGroup => "placement-group",
-            Self::PrefixList => "prefix-list",
-            Self::ReplaceRootVolumeTask => "replace-root-volume-task",
-            Self::ReservedInstances => "reserved-instances",
-            Self::RouteServer => "route-server",
-            Self::RouteServerEndpoint => "route-server-endpoint",
-            Self::RouteServerPeer => "route-server-peer",
-            Self::RouteTable => "route-table",
-            Self::SecondaryInterface => "secondary-interface",
-            Self::SecondaryNetwork => "secondary-network",
-            Self::SecondarySubnet => "secondary-subnet",
-            Self::SecurityGroup => "security-group",
-            Self::SecurityGroupRule => "security-group-rule",
-            Self::ServiceLinkVirtualInterface => "service-link-virtual-interface",
-            Self::Snapshot => "snapshot",
-            Self::SpotFleetRequest => "spot-fleet-request",
-            Self::SpotInstancesRequest => "spot-instances-request",
-            Self::Subnet => "subnet",
-            Self::SubnetCidrReservation => "subnet-cidr-reservation",
-            Self::TrafficMirrorFilter => "traffic-mirror-filter",
-            Self::TrafficMirrorFilterRule => "traffic-mirror-filter-rule",
-            Self::TrafficMirrorSession => "traffic-mirror-session",
-            Self::TrafficMirrorTarget => "traffic-mirror-target",
-            Self::TransitGateway => "transit-gateway",
-            Self::TransitGatewayAttachment => "transit-gateway-attachment",
-            Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-            Self::TransitGatewayMeteringPolicy => "transit-gateway-metering-policy",
-            Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-            Self::TransitGatewayPolicyTable => "transit-gateway-policy-table",
-            Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-            Self::TransitGatewayRouteTableAnnouncement => "transit-gateway-route-table-announcement",
-            Self::VerifiedAccessEndpoint => "verified-access-endpoint",
-            Self::VerifiedAccessEndpointTarget => "verified-access-endpoint-target",
-            Self::VerifiedAccessGroup => "verified-access-group",
-            Self::VerifiedAccessInstance => "verified-access-instance",
-            Self::VerifiedAccessPolicy => "verified-access-policy",
-            Self::VerifiedAccessTrustProvider => "verified-access-trust-provider",
-            Self::Volume => "volume",
-            Self::Vpc => "vpc",
-            Self::VpcBlockPublicAccessExclusion => "vpc-block-public-access-exclusion",
-            Self::VpcEncryptionControl => "vpc-encryption-control",
-            Self::VpcEndpoint => "vpc-endpoint",
-            Self::VpcEndpointConnection => "vpc-endpoint-connection",
-            Self::VpcEndpointConnectionDeviceType => "vpc-endpoint-connection-device-type",
-            Self::VpcEndpointService => "vpc-endpoint-service",
-            Self::VpcEndpointServicePermission => "vpc-endpoint-service-permission",
-            Self::VpcFlowLog => "vpc-flow-log",
-            Self::VpcPeeringConnection => "vpc-peering-connection",
-            Self::VpnConcentrator => "vpn-concentrator",
-            Self::VpnConnection => "vpn-connection",
-            Self::VpnConnectionDeviceType => "vpn-connection-device-type",
-            Self::VpnGateway => "vpn-gateway",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ResourceType> for Value<ResourceType> {
-    fn from(v: ResourceType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ResourceType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TagSpecification {
-    /// CloudFormation property `ResourceType`; the schema does not describe it.
-    pub resource_type: Option<Value<ResourceType>>,
-    /// CloudFormation property `Tags`; the schema does not describe it.
-    pub tags: Option<List<Tag>>,
-}
-
-impl ToExpr for TagSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ResourceType", &self.resource_type);
-        m.opt("Tags", &self.tags);
-        m.into_expr()
-    }
-}
-
-impl Validate for TagSpecification {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Tenancy {
     /// `dedicated`
     Dedicated,
     /// `default`
     Default,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Tenancy {
@@ -832,8 +378,24 @@ impl Tenancy {
         match self {
             Self::Dedicated => "dedicated",
             Self::Default => "default",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Tenancy {
+    fn from(s: &str) -> Self {
+        match s {
+            "dedicated" => Self::Dedicated,
+            "default" => Self::Default,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Tenancy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

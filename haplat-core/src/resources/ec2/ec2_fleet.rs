@@ -4,7 +4,17 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMiBRequest,
+    AcceleratorTypes, BareMetal, BaselineEbsBandwidthMbpsRequest, BaselinePerformanceFactorsRequest,
+    BurstablePerformance, CpuManufacturers, CpuPerformanceFactorRequest, HttpEndpoint, HttpTokens, InstanceGenerations,
+    InstanceInterruptionBehavior, LocalStorage, LocalStorageTypes, MemoryGiBPerVCpuRequest, MemoryMiBRequest,
+    NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, PerformanceFactorReferenceRequest, ReplacementStrategy,
+    Tag, TargetCapacityUnitType, Tenancy, TotalLocalStorageGbRequest, VCpuCountRangeRequest, VolumeType,
+};
 
 /// Resource Type definition for AWS::EC2::EC2Fleet
 ///
@@ -101,230 +111,17 @@ impl Handle<Ec2Fleet> {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AcceleratorCountRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for AcceleratorCountRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for AcceleratorCountRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorManufacturers {
-    /// `amazon-web-services`
-    AmazonWebServices,
-    /// `amd`
-    Amd,
-    /// `habana`
-    Habana,
-    /// `nvidia`
-    Nvidia,
-    /// `xilinx`
-    Xilinx,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorManufacturers {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["amazon-web-services", "amd", "habana", "nvidia", "xilinx"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AmazonWebServices => "amazon-web-services",
-            Self::Amd => "amd",
-            Self::Habana => "habana",
-            Self::Nvidia => "nvidia",
-            Self::Xilinx => "xilinx",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorManufacturers> for Value<AcceleratorManufacturers> {
-    fn from(v: AcceleratorManufacturers) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorManufacturers> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorNames {
-    /// `a10g`
-    A10g,
-    /// `a100`
-    A100,
-    /// `h100`
-    H100,
-    /// `inferentia`
-    Inferentia,
-    /// `k520`
-    K520,
-    /// `k80`
-    K80,
-    /// `m60`
-    M60,
-    /// `radeon-pro-v520`
-    RadeonProV520,
-    /// `t4`
-    T4,
-    /// `t4g`
-    T4g,
-    /// `vu9p`
-    Vu9p,
-    /// `v100`
-    V100,
-    /// `l40s`
-    L40s,
-    /// `l4`
-    L4,
-    /// `gaudi-hl-205`
-    GaudiHl205,
-    /// `inferentia2`
-    Inferentia2,
-    /// `trainium`
-    Trainium,
-    /// `trainium2`
-    Trainium2,
-    /// `u30`
-    U30,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorNames {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["a10g", "a100", "h100", "inferentia", "k520", "k80", "m60", "radeon-pro-v520", "t4", "t4g", "vu9p", "v100", "l40s", "l4", "gaudi-hl-205", "inferentia2", "trainium", "trainium2", "u30"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::A10g => "a10g",
-            Self::A100 => "a100",
-            Self::H100 => "h100",
-            Self::Inferentia => "inferentia",
-            Self::K520 => "k520",
-            Self::K80 => "k80",
-            Self::M60 => "m60",
-            Self::RadeonProV520 => "radeon-pro-v520",
-            Self::T4 => "t4",
-            Self::T4g => "t4g",
-            Self::Vu9p => "vu9p",
-            Self::V100 => "v100",
-            Self::L40s => "l40s",
-            Self::L4 => "l4",
-            Self::GaudiHl205 => "gaudi-hl-205",
-            Self::Inferentia2 => "inferentia2",
-            Self::Trainium => "trainium",
-            Self::Trainium2 => "trainium2",
-            Self::U30 => "u30",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorNames> for Value<AcceleratorNames> {
-    fn from(v: AcceleratorNames) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorNames> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AcceleratorTotalMemoryMiBRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for AcceleratorTotalMemoryMiBRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for AcceleratorTotalMemoryMiBRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorTypes {
-    /// `gpu`
-    Gpu,
-    /// `fpga`
-    Fpga,
-    /// `inference`
-    Inference,
-    /// `media`
-    Media,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorTypes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["gpu", "fpga", "inference", "media"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gpu => "gpu",
-            Self::Fpga => "fpga",
-            Self::Inference => "inference",
-            Self::Media => "media",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorTypes> for Value<AcceleratorTypes> {
-    fn from(v: AcceleratorTypes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorTypes> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AllocationStrategy {
     /// `lowest-price`
     LowestPrice,
     /// `prioritized`
     Prioritized,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AllocationStrategy {
@@ -336,8 +133,24 @@ impl AllocationStrategy {
         match self {
             Self::LowestPrice => "lowest-price",
             Self::Prioritized => "prioritized",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AllocationStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "lowest-price" => Self::LowestPrice,
+            "prioritized" => Self::Prioritized,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AllocationStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -352,81 +165,6 @@ impl Default for Value<AllocationStrategy> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BareMetal {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BareMetal {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BareMetal> for Value<BareMetal> {
-    fn from(v: BareMetal) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BareMetal> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BaselineEbsBandwidthMbpsRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for BaselineEbsBandwidthMbpsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for BaselineEbsBandwidthMbpsRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BaselinePerformanceFactorsRequest {
-    /// CloudFormation property `Cpu`; the schema does not describe it.
-    pub cpu: Option<CpuPerformanceFactorRequest>,
-}
-
-impl ToExpr for BaselinePerformanceFactorsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Cpu", &self.cpu);
-        m.into_expr()
-    }
-}
-
-impl Validate for BaselinePerformanceFactorsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
@@ -452,46 +190,6 @@ impl ToExpr for BlockDeviceMapping {
 }
 
 impl Validate for BlockDeviceMapping {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BurstablePerformance {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BurstablePerformance {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BurstablePerformance> for Value<BurstablePerformance> {
-    fn from(v: BurstablePerformance) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BurstablePerformance> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRebalance {
@@ -547,67 +245,10 @@ impl ToExpr for CapacityReservationTargetRequest {
 
 impl Validate for CapacityReservationTargetRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CpuManufacturers {
-    /// `intel`
-    Intel,
-    /// `amd`
-    Amd,
-    /// `amazon-web-services`
-    AmazonWebServices,
-    /// `apple`
-    Apple,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CpuManufacturers {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["intel", "amd", "amazon-web-services", "apple"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Intel => "intel",
-            Self::Amd => "amd",
-            Self::AmazonWebServices => "amazon-web-services",
-            Self::Apple => "apple",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CpuManufacturers> for Value<CpuManufacturers> {
-    fn from(v: CpuManufacturers) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CpuManufacturers> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CpuPerformanceFactorRequest {
-    /// CloudFormation property `References`; the schema does not describe it.
-    pub references: Option<List<PerformanceFactorReferenceRequest>>,
-}
-
-impl ToExpr for CpuPerformanceFactorRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("References", &self.references);
-        m.into_expr()
-    }
-}
-
-impl Validate for CpuPerformanceFactorRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DefaultTargetCapacityType {
     /// `on-demand`
     OnDemand,
@@ -617,8 +258,8 @@ pub enum DefaultTargetCapacityType {
     CapacityBlock,
     /// `reserved-capacity`
     ReservedCapacity,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DefaultTargetCapacityType {
@@ -632,8 +273,26 @@ impl DefaultTargetCapacityType {
             Self::Spot => "spot",
             Self::CapacityBlock => "capacity-block",
             Self::ReservedCapacity => "reserved-capacity",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DefaultTargetCapacityType {
+    fn from(s: &str) -> Self {
+        match s {
+            "on-demand" => Self::OnDemand,
+            "spot" => Self::Spot,
+            "capacity-block" => Self::CapacityBlock,
+            "reserved-capacity" => Self::ReservedCapacity,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DefaultTargetCapacityType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -686,15 +345,17 @@ impl ToExpr for EbsBlockDevice {
 
 impl Validate for EbsBlockDevice {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExcessCapacityTerminationPolicy {
     /// `termination`
     Termination,
     /// `no-termination`
     NoTermination,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ExcessCapacityTerminationPolicy {
@@ -706,8 +367,24 @@ impl ExcessCapacityTerminationPolicy {
         match self {
             Self::Termination => "termination",
             Self::NoTermination => "no-termination",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ExcessCapacityTerminationPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "termination" => Self::Termination,
+            "no-termination" => Self::NoTermination,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ExcessCapacityTerminationPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -844,80 +521,6 @@ impl Validate for FleetLaunchTemplateSpecificationRequest {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpEndpoint {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpEndpoint {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpEndpoint> for Value<HttpEndpoint> {
-    fn from(v: HttpEndpoint) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpEndpoint> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpTokens {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpTokens {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["optional", "required"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Optional => "optional",
-            Self::Required => "required",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpTokens> for Value<HttpTokens> {
-    fn from(v: HttpTokens) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpTokens> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IamInstanceProfileSpecification {
     /// CloudFormation property `Arn`; the schema does not describe it.
@@ -936,83 +539,6 @@ impl ToExpr for IamInstanceProfileSpecification {
 }
 
 impl Validate for IamInstanceProfileSpecification {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceGenerations {
-    /// `current`
-    Current,
-    /// `previous`
-    Previous,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceGenerations {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["current", "previous"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Current => "current",
-            Self::Previous => "previous",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceGenerations> for Value<InstanceGenerations> {
-    fn from(v: InstanceGenerations) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceGenerations> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceInterruptionBehavior {
-    /// `hibernate`
-    Hibernate,
-    /// `stop`
-    Stop,
-    /// `terminate`
-    Terminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceInterruptionBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hibernate", "stop", "terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hibernate => "hibernate",
-            Self::Stop => "stop",
-            Self::Terminate => "terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
-    fn from(v: InstanceInterruptionBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceInterruptionBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceMetadataOptionsRequest {
@@ -1152,83 +678,6 @@ impl ToExpr for Ipv6AddressRequest {
 
 impl Validate for Ipv6AddressRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LocalStorage {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LocalStorage {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LocalStorage> for Value<LocalStorage> {
-    fn from(v: LocalStorage) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LocalStorage> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LocalStorageTypes {
-    /// `hdd`
-    Hdd,
-    /// `ssd`
-    Ssd,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LocalStorageTypes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hdd", "ssd"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hdd => "hdd",
-            Self::Ssd => "ssd",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LocalStorageTypes> for Value<LocalStorageTypes> {
-    fn from(v: LocalStorageTypes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LocalStorageTypes> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceStrategies {
     /// CloudFormation property `CapacityRebalance`; the schema does not describe it.
@@ -1245,13 +694,15 @@ impl ToExpr for MaintenanceStrategies {
 
 impl Validate for MaintenanceStrategies {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MarketTypes {
     /// `on-demand`
     OnDemand,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MarketTypes {
@@ -1262,8 +713,23 @@ impl MarketTypes {
     pub fn as_str(&self) -> &str {
         match self {
             Self::OnDemand => "on-demand",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MarketTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "on-demand" => Self::OnDemand,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MarketTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1278,44 +744,6 @@ impl Default for Value<MarketTypes> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemoryGiBPerVCpuRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for MemoryGiBPerVCpuRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for MemoryGiBPerVCpuRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemoryMiBRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for MemoryMiBRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for MemoryMiBRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultiAvailabilityZoneConfiguration {
@@ -1335,44 +763,6 @@ impl ToExpr for MultiAvailabilityZoneConfiguration {
 }
 
 impl Validate for MultiAvailabilityZoneConfiguration {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetworkBandwidthGbpsRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for NetworkBandwidthGbpsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for NetworkBandwidthGbpsRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetworkInterfaceCountRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for NetworkInterfaceCountRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for NetworkInterfaceCountRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceSpecificationRequest {
@@ -1461,22 +851,6 @@ impl ToExpr for OnDemandOptionsRequest {
 impl Validate for OnDemandOptionsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PerformanceFactorReferenceRequest {
-    /// CloudFormation property `InstanceFamily`; the schema does not describe it.
-    pub instance_family: Option<Value<String>>,
-}
-
-impl ToExpr for PerformanceFactorReferenceRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("InstanceFamily", &self.instance_family);
-        m.into_expr()
-    }
-}
-
-impl Validate for PerformanceFactorReferenceRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Placement {
     /// CloudFormation property `Affinity`; the schema does not describe it.
     pub affinity: Option<Value<String>>,
@@ -1532,45 +906,10 @@ impl ToExpr for PrivateIpAddressSpecificationRequest {
 
 impl Validate for PrivateIpAddressSpecificationRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ReplacementStrategy {
-    /// `launch`
-    Launch,
-    /// `launch-before-terminate`
-    LaunchBeforeTerminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ReplacementStrategy {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["launch", "launch-before-terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Launch => "launch",
-            Self::LaunchBeforeTerminate => "launch-before-terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ReplacementStrategy> for Value<ReplacementStrategy> {
-    fn from(v: ReplacementStrategy) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ReplacementStrategy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReservationTypes {
     /// `on-demand-capacity-reservation`
     OnDemandCapacityReservation,
@@ -1578,8 +917,8 @@ pub enum ReservationTypes {
     CapacityBlock,
     /// `interruptible-capacity-reservation`
     InterruptibleCapacityReservation,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReservationTypes {
@@ -1592,8 +931,25 @@ impl ReservationTypes {
             Self::OnDemandCapacityReservation => "on-demand-capacity-reservation",
             Self::CapacityBlock => "capacity-block",
             Self::InterruptibleCapacityReservation => "interruptible-capacity-reservation",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReservationTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "on-demand-capacity-reservation" => Self::OnDemandCapacityReservation,
+            "capacity-block" => Self::CapacityBlock,
+            "interruptible-capacity-reservation" => Self::InterruptibleCapacityReservation,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReservationTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1650,13 +1006,15 @@ impl ToExpr for ReservedCapacityOptionsRequest {
 
 impl Validate for ReservedCapacityOptionsRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReservedCapacityOptionsRequestAllocationStrategy {
     /// `prioritized`
     Prioritized,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReservedCapacityOptionsRequestAllocationStrategy {
@@ -1667,8 +1025,23 @@ impl ReservedCapacityOptionsRequestAllocationStrategy {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Prioritized => "prioritized",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReservedCapacityOptionsRequestAllocationStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "prioritized" => Self::Prioritized,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReservedCapacityOptionsRequestAllocationStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1684,8 +1057,10 @@ impl Default for Value<ReservedCapacityOptionsRequestAllocationStrategy> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `client-vpn-endpoint`
     ClientVpnEndpoint,
@@ -1781,8 +1156,8 @@ pub enum ResourceType {
     VpnConnection,
     /// `vpn-gateway`
     VpnGateway,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -1839,8 +1214,69 @@ impl ResourceType {
             Self::VpcPeeringConnection => "vpc-peering-connection",
             Self::VpnConnection => "vpn-connection",
             Self::VpnGateway => "vpn-gateway",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "client-vpn-endpoint" => Self::ClientVpnEndpoint,
+            "customer-gateway" => Self::CustomerGateway,
+            "dedicated-host" => Self::DedicatedHost,
+            "dhcp-options" => Self::DhcpOptions,
+            "egress-only-internet-gateway" => Self::EgressOnlyInternetGateway,
+            "elastic-gpu" => Self::ElasticGpu,
+            "elastic-ip" => Self::ElasticIp,
+            "export-image-task" => Self::ExportImageTask,
+            "export-instance-task" => Self::ExportInstanceTask,
+            "fleet" => Self::Fleet,
+            "fpga-image" => Self::FpgaImage,
+            "host-reservation" => Self::HostReservation,
+            "image" => Self::Image,
+            "import-image-task" => Self::ImportImageTask,
+            "import-snapshot-task" => Self::ImportSnapshotTask,
+            "instance" => Self::Instance,
+            "internet-gateway" => Self::InternetGateway,
+            "key-pair" => Self::KeyPair,
+            "launch-template" => Self::LaunchTemplate,
+            "local-gateway-route-table-vpc-association" => Self::LocalGatewayRouteTableVpcAssociation,
+            "natgateway" => Self::Natgateway,
+            "network-acl" => Self::NetworkAcl,
+            "network-insights-analysis" => Self::NetworkInsightsAnalysis,
+            "network-insights-path" => Self::NetworkInsightsPath,
+            "network-interface" => Self::NetworkInterface,
+            "placement-group" => Self::PlacementGroup,
+            "reserved-instances" => Self::ReservedInstances,
+            "route-table" => Self::RouteTable,
+            "security-group" => Self::SecurityGroup,
+            "snapshot" => Self::Snapshot,
+            "spot-fleet-request" => Self::SpotFleetRequest,
+            "spot-instances-request" => Self::SpotInstancesRequest,
+            "subnet" => Self::Subnet,
+            "traffic-mirror-filter" => Self::TrafficMirrorFilter,
+            "traffic-mirror-session" => Self::TrafficMirrorSession,
+            "traffic-mirror-target" => Self::TrafficMirrorTarget,
+            "transit-gateway" => Self::TransitGateway,
+            "transit-gateway-attachment" => Self::TransitGatewayAttachment,
+            "transit-gateway-connect-peer" => Self::TransitGatewayConnectPeer,
+            "transit-gateway-multicast-domain" => Self::TransitGatewayMulticastDomain,
+            "transit-gateway-route-table" => Self::TransitGatewayRouteTable,
+            "volume" => Self::Volume,
+            "vpc" => Self::Vpc,
+            "vpc-flow-log" => Self::VpcFlowLog,
+            "vpc-peering-connection" => Self::VpcPeeringConnection,
+            "vpn-connection" => Self::VpnConnection,
+            "vpn-gateway" => Self::VpnGateway,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1893,8 +1329,10 @@ impl ToExpr for SpotOptionsRequest {
 
 impl Validate for SpotOptionsRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SpotOptionsRequestAllocationStrategy {
     /// `lowest-price`
     LowestPrice,
@@ -1914,8 +1352,8 @@ pub enum SpotOptionsRequestAllocationStrategy {
     PriceCapacityOptimized,
     /// `price-capacity-optimized`
     PriceCapacityOptimizedV2,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SpotOptionsRequestAllocationStrategy {
@@ -1934,8 +1372,31 @@ impl SpotOptionsRequestAllocationStrategy {
             Self::CapacityOptimizedPrioritizedV2 => "capacity-optimized-prioritized",
             Self::PriceCapacityOptimized => "priceCapacityOptimized",
             Self::PriceCapacityOptimizedV2 => "price-capacity-optimized",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SpotOptionsRequestAllocationStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "lowest-price" => Self::LowestPrice,
+            "lowestPrice" => Self::LowestPriceV2,
+            "diversified" => Self::Diversified,
+            "capacityOptimized" => Self::CapacityOptimized,
+            "capacity-optimized" => Self::CapacityOptimizedV2,
+            "capacityOptimizedPrioritized" => Self::CapacityOptimizedPrioritized,
+            "capacity-optimized-prioritized" => Self::CapacityOptimizedPrioritizedV2,
+            "priceCapacityOptimized" => Self::PriceCapacityOptimized,
+            "price-capacity-optimized" => Self::PriceCapacityOptimizedV2,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SpotOptionsRequestAllocationStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1969,30 +1430,6 @@ impl ToExpr for StandbyAvailabilityZone {
 }
 
 impl Validate for StandbyAvailabilityZone {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
@@ -2045,107 +1482,10 @@ impl ToExpr for TargetCapacitySpecificationRequest {
 
 impl Validate for TargetCapacitySpecificationRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TargetCapacityUnitType {
-    /// `vcpu`
-    Vcpu,
-    /// `memory-mib`
-    MemoryMib,
-    /// `units`
-    Units,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl TargetCapacityUnitType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["vcpu", "memory-mib", "units"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Vcpu => "vcpu",
-            Self::MemoryMib => "memory-mib",
-            Self::Units => "units",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<TargetCapacityUnitType> for Value<TargetCapacityUnitType> {
-    fn from(v: TargetCapacityUnitType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<TargetCapacityUnitType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Tenancy {
-    /// `dedicated`
-    Dedicated,
-    /// `default`
-    Default,
-    /// `host`
-    Host,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Tenancy {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["dedicated", "default", "host"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dedicated => "dedicated",
-            Self::Default => "default",
-            Self::Host => "host",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Tenancy> for Value<Tenancy> {
-    fn from(v: Tenancy) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Tenancy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TotalLocalStorageGbRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for TotalLocalStorageGbRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for TotalLocalStorageGbRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `maintain`
     Maintain,
@@ -2153,8 +1493,8 @@ pub enum Type {
     Request,
     /// `instant`
     Instant,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -2167,8 +1507,25 @@ impl Type {
             Self::Maintain => "maintain",
             Self::Request => "request",
             Self::Instant => "instant",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "maintain" => Self::Maintain,
+            "request" => Self::Request,
+            "instant" => Self::Instant,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2184,13 +1541,15 @@ impl Default for Value<Type> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UsageStrategy {
     /// `use-capacity-reservations-first`
     UseCapacityReservationsFirst,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UsageStrategy {
@@ -2201,8 +1560,23 @@ impl UsageStrategy {
     pub fn as_str(&self) -> &str {
         match self {
             Self::UseCapacityReservationsFirst => "use-capacity-reservations-first",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UsageStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "use-capacity-reservations-first" => Self::UseCapacityReservationsFirst,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UsageStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2213,77 +1587,6 @@ impl From<UsageStrategy> for Value<UsageStrategy> {
 }
 
 impl Default for Value<UsageStrategy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VCpuCountRangeRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for VCpuCountRangeRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for VCpuCountRangeRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum VolumeType {
-    /// `gp2`
-    Gp2,
-    /// `gp3`
-    Gp3,
-    /// `io1`
-    Io1,
-    /// `io2`
-    Io2,
-    /// `sc1`
-    Sc1,
-    /// `st1`
-    St1,
-    /// `standard`
-    Standard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl VolumeType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gp2 => "gp2",
-            Self::Gp3 => "gp3",
-            Self::Io1 => "io1",
-            Self::Io2 => "io2",
-            Self::Sc1 => "sc1",
-            Self::St1 => "st1",
-            Self::Standard => "standard",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<VolumeType> for Value<VolumeType> {
-    fn from(v: VolumeType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<VolumeType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Specifies a VPC flow log, which enables you to capture IP traffic for a specific network interface, subnet, or VPC.
 ///
@@ -136,15 +139,17 @@ impl Validate for DestinationOptions {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FileFormat {
     /// `plain-text`
     PlainText,
     /// `parquet`
     Parquet,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FileFormat {
@@ -156,8 +161,24 @@ impl FileFormat {
         match self {
             Self::PlainText => "plain-text",
             Self::Parquet => "parquet",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FileFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "plain-text" => Self::PlainText,
+            "parquet" => Self::Parquet,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FileFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -175,8 +196,10 @@ impl Default for Value<FileFormat> {
 
 /// Specifies the type of destination to which the flow log data is to be published. Flow log data can be published to CloudWatch Logs or Amazon S3.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogDestinationType {
     /// `cloud-watch-logs`
     CloudWatchLogs,
@@ -184,8 +207,8 @@ pub enum LogDestinationType {
     S3,
     /// `kinesis-data-firehose`
     KinesisDataFirehose,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LogDestinationType {
@@ -198,8 +221,25 @@ impl LogDestinationType {
             Self::CloudWatchLogs => "cloud-watch-logs",
             Self::S3 => "s3",
             Self::KinesisDataFirehose => "kinesis-data-firehose",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LogDestinationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "cloud-watch-logs" => Self::CloudWatchLogs,
+            "s3" => Self::S3,
+            "kinesis-data-firehose" => Self::KinesisDataFirehose,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LogDestinationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -217,8 +257,10 @@ impl Default for Value<LogDestinationType> {
 
 /// The type of resource for which to create the flow log. For example, if you specified a VPC ID for the ResourceId property, specify VPC for this property.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `NetworkInterface`
     NetworkInterface,
@@ -232,8 +274,8 @@ pub enum ResourceType {
     TransitGatewayAttachment,
     /// `RegionalNatGateway`
     RegionalNatGateway,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -249,8 +291,28 @@ impl ResourceType {
             Self::TransitGateway => "TransitGateway",
             Self::TransitGatewayAttachment => "TransitGatewayAttachment",
             Self::RegionalNatGateway => "RegionalNatGateway",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "NetworkInterface" => Self::NetworkInterface,
+            "Subnet" => Self::Subnet,
+            "VPC" => Self::Vpc,
+            "TransitGateway" => Self::TransitGateway,
+            "TransitGatewayAttachment" => Self::TransitGatewayAttachment,
+            "RegionalNatGateway" => Self::RegionalNatGateway,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -263,30 +325,6 @@ impl From<ResourceType> for Value<ResourceType> {
 impl Default for Value<ResourceType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }
 
@@ -316,8 +354,10 @@ impl Validate for TagFieldSpecification {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TagFieldSpecificationResourceType {
     /// `auto-scaling-group`
     AutoScalingGroup,
@@ -325,8 +365,8 @@ pub enum TagFieldSpecificationResourceType {
     Instance,
     /// `network-interface`
     NetworkInterface,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TagFieldSpecificationResourceType {
@@ -339,8 +379,25 @@ impl TagFieldSpecificationResourceType {
             Self::AutoScalingGroup => "auto-scaling-group",
             Self::Instance => "instance",
             Self::NetworkInterface => "network-interface",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TagFieldSpecificationResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "auto-scaling-group" => Self::AutoScalingGroup,
+            "instance" => Self::Instance,
+            "network-interface" => Self::NetworkInterface,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TagFieldSpecificationResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -358,8 +415,10 @@ impl Default for Value<TagFieldSpecificationResourceType> {
 
 /// The type of traffic to log. You can log traffic that the resource accepts or rejects, or all traffic.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrafficType {
     /// `ACCEPT`
     Accept,
@@ -367,8 +426,8 @@ pub enum TrafficType {
     All,
     /// `REJECT`
     Reject,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TrafficType {
@@ -381,8 +440,25 @@ impl TrafficType {
             Self::Accept => "ACCEPT",
             Self::All => "ALL",
             Self::Reject => "REJECT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TrafficType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ACCEPT" => Self::Accept,
+            "ALL" => Self::All,
+            "REJECT" => Self::Reject,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TrafficType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Creates and manages an Amazon FPGA Image (AFI) from a design checkpoint (DCP).
 ///
@@ -114,28 +116,3 @@ impl ToExpr for StorageLocation {
 }
 
 impl Validate for StorageLocation {}
-
-/// A tag consisting of a key-value pair.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag key.
-    pub key: Value<String>,
-    /// The tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}

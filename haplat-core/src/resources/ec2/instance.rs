@@ -4,7 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    EnaSrdSpecification, EnaSrdUdpSpecification, EnclaveOptions, HibernationOptions, HostnameType, HttpEndpoint,
+    HttpProtocolIpv6, HttpTokens, InstanceInitiatedShutdownBehavior, InstanceIpv6Address, InstanceMetadataTags,
+    PrivateDnsNameOptions, PrivateIpAddressSpecification, Tag, VolumeType,
+};
 
 /// Resource Type definition for AWS::EC2::Instance
 ///
@@ -388,15 +395,17 @@ impl Handle<Instance> {
 
 /// Indicates whether the instance is associated with a dedicated host. If you want the instance to always restart on the same host on which it was launched, specify host. If you want the instance to restart on any available host, but try to launch onto the last host it ran on (on a best-effort basis), specify default.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Affinity {
     /// `default`
     Default,
     /// `host`
     Host,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Affinity {
@@ -408,8 +417,24 @@ impl Affinity {
         match self {
             Self::Default => "default",
             Self::Host => "host",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Affinity {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            "host" => Self::Host,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Affinity {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -595,331 +620,6 @@ impl Validate for ElasticInferenceAccelerator {
     }
 }
 
-/// Specifies the ENA Express settings for the network interface that's attached to the instance.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdSpecification {
-    /// Specifies whether ENA Express is enabled for the network interface when you launch an instance.
-    pub ena_srd_enabled: Option<Value<bool>>,
-    /// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
-    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-}
-
-impl ToExpr for EnaSrdSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        m.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdSpecification {}
-
-/// Contains ENA Express settings for UDP network traffic for the network interface that's attached to the instance.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdUdpSpecification {
-    /// Indicates whether UDP traffic uses ENA Express for your instance.
-    pub ena_srd_udp_enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for EnaSrdUdpSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdUdpSpecification {}
-
-/// Indicates whether the instance is enabled for AWS Nitro Enclaves.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnclaveOptions {
-    /// If this parameter is set to true, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
-    pub enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for EnclaveOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Enabled", &self.enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnclaveOptions {}
-
-/// Indicates whether an instance is enabled for hibernation.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HibernationOptions {
-    /// If you set this parameter to true, your instance is enabled for hibernation.
-    pub configured: Option<Value<bool>>,
-}
-
-impl ToExpr for HibernationOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Configured", &self.configured);
-        m.into_expr()
-    }
-}
-
-impl Validate for HibernationOptions {}
-
-/// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HostnameType {
-    /// `ip-name`
-    IpName,
-    /// `resource-name`
-    ResourceName,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HostnameType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ip-name", "resource-name"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IpName => "ip-name",
-            Self::ResourceName => "resource-name",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HostnameType> for Value<HostnameType> {
-    fn from(v: HostnameType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HostnameType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpEndpoint {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpEndpoint {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpEndpoint> for Value<HttpEndpoint> {
-    fn from(v: HttpEndpoint) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpEndpoint> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Enables or disables the IPv6 endpoint for the instance metadata service. To use this option, the instance must be a Nitro-based instance launched in a subnet that supports IPv6.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpProtocolIpv6 {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpProtocolIpv6 {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpProtocolIpv6> for Value<HttpProtocolIpv6> {
-    fn from(v: HttpProtocolIpv6) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpProtocolIpv6> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Indicates whether IMDSv2 is required.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpTokens {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpTokens {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["optional", "required"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Optional => "optional",
-            Self::Required => "required",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpTokens> for Value<HttpTokens> {
-    fn from(v: HttpTokens) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpTokens> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceInitiatedShutdownBehavior {
-    /// `stop`
-    Stop,
-    /// `terminate`
-    Terminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceInitiatedShutdownBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["stop", "terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stop => "stop",
-            Self::Terminate => "terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceInitiatedShutdownBehavior> for Value<InstanceInitiatedShutdownBehavior> {
-    fn from(v: InstanceInitiatedShutdownBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceInitiatedShutdownBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct InstanceIpv6Address {
-    /// The IPv6 address.
-    pub ipv6_address: Value<String>,
-}
-
-impl ToExpr for InstanceIpv6Address {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Ipv6Address", &self.ipv6_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for InstanceIpv6Address {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Ipv6Address", &self.ipv6_address);
-    }
-}
-
-/// Indicates whether tags from the instance are propagated to the EBS volumes.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceMetadataTags {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceMetadataTags {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceMetadataTags> for Value<InstanceMetadataTags> {
-    fn from(v: InstanceMetadataTags) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceMetadataTags> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateSpecification {
     /// The ID of the launch template. You must specify the LaunchTemplateName or the LaunchTemplateId, but not both.
@@ -1056,51 +756,6 @@ impl Validate for NetworkInterface {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct PrivateDnsNameOptions {
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    pub enable_resource_name_dns_aaaa_record: Option<Value<bool>>,
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    pub enable_resource_name_dns_a_record: Option<Value<bool>>,
-    /// The type of hostnames to assign to instances in the subnet at launch. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
-    pub hostname_type: Option<Value<HostnameType>>,
-}
-
-impl ToExpr for PrivateDnsNameOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
-        m.opt("EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        m.opt("HostnameType", &self.hostname_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for PrivateDnsNameOptions {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PrivateIpAddressSpecification {
-    /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary.
-    pub primary: Value<bool>,
-    /// The private IPv4 addresses.
-    pub private_ip_address: Value<String>,
-}
-
-impl ToExpr for PrivateIpAddressSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Primary", &self.primary);
-        m.req("PrivateIpAddress", &self.private_ip_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for PrivateIpAddressSpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("PrivateIpAddress", &self.private_ip_address);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct SsmAssociation {
     /// The input parameter values to use with the associated SSM document.
     pub association_parameters: Option<List<AssociationParameter>>,
@@ -1120,30 +775,6 @@ impl ToExpr for SsmAssociation {
 impl Validate for SsmAssociation {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("DocumentName", &self.document_name);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }
 
@@ -1168,59 +799,5 @@ impl Validate for Volume {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Device", &self.device);
         v.required("VolumeId", &self.volume_id);
-    }
-}
-
-/// The volume type.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum VolumeType {
-    /// `gp2`
-    Gp2,
-    /// `gp3`
-    Gp3,
-    /// `io1`
-    Io1,
-    /// `io2`
-    Io2,
-    /// `sc1`
-    Sc1,
-    /// `st1`
-    St1,
-    /// `standard`
-    Standard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl VolumeType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gp2 => "gp2",
-            Self::Gp3 => "gp3",
-            Self::Io1 => "io1",
-            Self::Io2 => "io2",
-            Self::Sc1 => "sc1",
-            Self::St1 => "st1",
-            Self::Standard => "standard",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<VolumeType> for Value<VolumeType> {
-    fn from(v: VolumeType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<VolumeType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::EC2::InstanceConnectEndpoint
 ///
@@ -109,30 +111,5 @@ impl Handle<InstanceConnectEndpoint> {
     /// `Fn::GetAtt` `VpcId`.
     pub fn attr_vpc_id(&self) -> Value<String> {
         self.get_att("VpcId")
-    }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

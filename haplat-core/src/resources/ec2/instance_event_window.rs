@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource type definition for AWS::EC2::InstanceEventWindow. An event window defines a recurring set of time ranges, or a cron expression, during which AWS-initiated maintenance events may be scheduled for the associated Amazon EC2 instances or Dedicated Hosts.
 ///
@@ -60,8 +63,10 @@ impl Handle<InstanceEventWindow> {
 
 /// The day on which the time range ends.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EndWeekDay {
     /// `sunday`
     Sunday,
@@ -77,8 +82,8 @@ pub enum EndWeekDay {
     Friday,
     /// `saturday`
     Saturday,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EndWeekDay {
@@ -95,8 +100,29 @@ impl EndWeekDay {
             Self::Thursday => "thursday",
             Self::Friday => "friday",
             Self::Saturday => "saturday",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EndWeekDay {
+    fn from(s: &str) -> Self {
+        match s {
+            "sunday" => Self::Sunday,
+            "monday" => Self::Monday,
+            "tuesday" => Self::Tuesday,
+            "wednesday" => Self::Wednesday,
+            "thursday" => Self::Thursday,
+            "friday" => Self::Friday,
+            "saturday" => Self::Saturday,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EndWeekDay {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -114,8 +140,10 @@ impl Default for Value<EndWeekDay> {
 
 /// The day on which the time range begins.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StartWeekDay {
     /// `sunday`
     Sunday,
@@ -131,8 +159,8 @@ pub enum StartWeekDay {
     Friday,
     /// `saturday`
     Saturday,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl StartWeekDay {
@@ -149,8 +177,29 @@ impl StartWeekDay {
             Self::Thursday => "thursday",
             Self::Friday => "friday",
             Self::Saturday => "saturday",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for StartWeekDay {
+    fn from(s: &str) -> Self {
+        match s {
+            "sunday" => Self::Sunday,
+            "monday" => Self::Monday,
+            "tuesday" => Self::Tuesday,
+            "wednesday" => Self::Wednesday,
+            "thursday" => Self::Thursday,
+            "friday" => Self::Friday,
+            "saturday" => Self::Saturday,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for StartWeekDay {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -163,35 +212,6 @@ impl From<StartWeekDay> for Value<StartWeekDay> {
 impl Default for Value<StartWeekDay> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag.
-    pub key: Value<String>,
-    /// The value of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }
 

@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::IpamOperatingRegion;
 
 /// Resource Schema of AWS::EC2::IPAM Type
 ///
@@ -98,27 +102,6 @@ impl Handle<Ipam> {
     }
 }
 
-/// The regions IPAM is enabled for. Allows pools to be created in these regions, as well as enabling monitoring
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IpamOperatingRegion {
-    /// The name of the region.
-    pub region_name: Value<String>,
-}
-
-impl ToExpr for IpamOperatingRegion {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("RegionName", &self.region_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for IpamOperatingRegion {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("RegionName", &self.region_name);
-    }
-}
-
 /// If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpamOrganizationalUnitExclusion {
@@ -144,15 +127,17 @@ impl Validate for IpamOrganizationalUnitExclusion {
 
 /// A metered account is an account that is charged for active IP addresses managed in IPAM
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MeteredAccount {
     /// `ipam-owner`
     IpamOwner,
     /// `resource-owner`
     ResourceOwner,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MeteredAccount {
@@ -164,8 +149,24 @@ impl MeteredAccount {
         match self {
             Self::IpamOwner => "ipam-owner",
             Self::ResourceOwner => "resource-owner",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MeteredAccount {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipam-owner" => Self::IpamOwner,
+            "resource-owner" => Self::ResourceOwner,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MeteredAccount {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -181,46 +182,19 @@ impl Default for Value<MeteredAccount> {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}
-
 /// The tier of the IPAM.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Tier {
     /// `free`
     Free,
     /// `advanced`
     Advanced,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Tier {
@@ -232,8 +206,24 @@ impl Tier {
         match self {
             Self::Free => "free",
             Self::Advanced => "advanced",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Tier {
+    fn from(s: &str) -> Self {
+        match s {
+            "free" => Self::Free,
+            "advanced" => Self::Advanced,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Tier {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// An association between an IPAM and a Regional Internet Registry (RIR) for delegated Resource Public Key Infrastructure (RPKI) management. Use it to have IPAM create Route Origin Authorizations (ROAs) for IP address prefixes registered with the internet registry. The IPAM must be in the Advanced tier.
@@ -92,8 +93,10 @@ impl Handle<IpamInternetRegistryAssociation> {
 
 /// The Regional Internet Registry to associate with. The service returns these values in upper case, so the enum uses the round-tripping form.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Rir {
     /// `RIPE`
     Ripe,
@@ -103,8 +106,8 @@ pub enum Rir {
     Arin,
     /// `LACNIC`
     Lacnic,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Rir {
@@ -118,8 +121,26 @@ impl Rir {
             Self::Apnic => "APNIC",
             Self::Arin => "ARIN",
             Self::Lacnic => "LACNIC",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Rir {
+    fn from(s: &str) -> Self {
+        match s {
+            "RIPE" => Self::Ripe,
+            "APNIC" => Self::Apnic,
+            "ARIN" => Self::Arin,
+            "LACNIC" => Self::Lacnic,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Rir {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

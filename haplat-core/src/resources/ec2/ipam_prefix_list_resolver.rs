@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::EC2::IPAMPrefixListResolver
 ///
@@ -71,15 +74,17 @@ impl Handle<IpamPrefixListResolver> {
 
 /// The address family of the address space in this Prefix List Resolver. Either IPv4 or IPv6.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AddressFamily {
     /// `ipv4`
     Ipv4,
     /// `ipv6`
     Ipv6,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AddressFamily {
@@ -91,8 +96,24 @@ impl AddressFamily {
         match self {
             Self::Ipv4 => "ipv4",
             Self::Ipv6 => "ipv6",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AddressFamily {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipv4" => Self::Ipv4,
+            "ipv6" => Self::Ipv6,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AddressFamily {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -184,8 +205,10 @@ impl Validate for IpamPrefixListResolverRuleCondition {
 
 /// Equals, Not equals, or Subnet Of.  The subnet-of operation only applies to cidr conditions.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Operation {
     /// `equals`
     Equals,
@@ -193,8 +216,8 @@ pub enum Operation {
     NotEquals,
     /// `subnet-of`
     SubnetOf,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Operation {
@@ -207,8 +230,25 @@ impl Operation {
             Self::Equals => "equals",
             Self::NotEquals => "not-equals",
             Self::SubnetOf => "subnet-of",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Operation {
+    fn from(s: &str) -> Self {
+        match s {
+            "equals" => Self::Equals,
+            "not-equals" => Self::NotEquals,
+            "subnet-of" => Self::SubnetOf,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Operation {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -226,8 +266,10 @@ impl Default for Value<Operation> {
 
 /// The resourceType property only applies to ipam-resource-cidr rules; this property specifies what type of resources this rule will apply to, such as VPCs or Subnets.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `vpc`
     Vpc,
@@ -237,8 +279,8 @@ pub enum ResourceType {
     Eip,
     /// `public-ipv4-pool`
     PublicIpv4Pool,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -252,8 +294,26 @@ impl ResourceType {
             Self::Subnet => "subnet",
             Self::Eip => "eip",
             Self::PublicIpv4Pool => "public-ipv4-pool",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "vpc" => Self::Vpc,
+            "subnet" => Self::Subnet,
+            "eip" => Self::Eip,
+            "public-ipv4-pool" => Self::PublicIpv4Pool,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -271,8 +331,10 @@ impl Default for Value<ResourceType> {
 
 /// There are three rule types: (1) Static CIDR: A fixed list of CIDRs that don't change (like a manual list replicated across Regions). (2) IPAM pool CIDR: CIDRs from specific IPAM pools (like all CIDRs from your IPAM production pool).  (3) IPAM resource CIDR: CIDRs for AWS resources like VPCs, subnets, and EIPs within a specific IPAM scope.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RuleType {
     /// `static-cidr`
     StaticCidr,
@@ -280,8 +342,8 @@ pub enum RuleType {
     IpamResourceCidr,
     /// `ipam-pool-cidr`
     IpamPoolCidr,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RuleType {
@@ -294,8 +356,25 @@ impl RuleType {
             Self::StaticCidr => "static-cidr",
             Self::IpamResourceCidr => "ipam-resource-cidr",
             Self::IpamPoolCidr => "ipam-pool-cidr",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RuleType {
+    fn from(s: &str) -> Self {
+        match s {
+            "static-cidr" => Self::StaticCidr,
+            "ipam-resource-cidr" => Self::IpamResourceCidr,
+            "ipam-pool-cidr" => Self::IpamPoolCidr,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RuleType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -308,34 +387,5 @@ impl From<RuleType> for Value<RuleType> {
 impl Default for Value<RuleType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+pub use super::types::IpamOperatingRegion;
+
 /// Resource Schema of AWS::EC2::IPAMResourceDiscovery Type
 ///
 /// CloudFormation type `AWS::EC2::IPAMResourceDiscovery`.
@@ -79,27 +82,6 @@ impl Handle<IpamResourceDiscovery> {
     }
 }
 
-/// The regions IPAM Resource Discovery is enabled for. Allows for monitoring.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IpamOperatingRegion {
-    /// The name of the region.
-    pub region_name: Value<String>,
-}
-
-impl ToExpr for IpamOperatingRegion {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("RegionName", &self.region_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for IpamOperatingRegion {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("RegionName", &self.region_name);
-    }
-}
-
 /// If your IPAM is integrated with AWS Organizations and you add an organizational unit (OU) exclusion, IPAM will not manage the IP addresses in accounts in that OU exclusion.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpamResourceDiscoveryOrganizationalUnitExclusion {
@@ -120,34 +102,5 @@ impl Validate for IpamResourceDiscoveryOrganizationalUnitExclusion {
         v.required("OrganizationsEntityPath", &self.organizations_entity_path);
         let x = &self.organizations_entity_path;
         v.at("OrganizationsEntityPath", |v| v.length(x, Some(1), None));
-    }
-}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

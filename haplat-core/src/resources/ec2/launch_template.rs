@@ -4,7 +4,15 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    AcceleratorManufacturers, ConnectionTrackingSpecification, EnaSrdSpecification, EnaSrdUdpSpecification,
+    EnclaveOptions, HibernationOptions, HostnameType, HttpEndpoint, HttpProtocolIpv6, HttpTokens, InstanceGenerations,
+    InstanceInitiatedShutdownBehavior, InstanceInterruptionBehavior, InstanceMetadataTags, LocalStorageTypes,
+    PrivateDnsNameOptions, ResourceType, Tag, TagSpecification, Tenancy, VolumeType,
+};
 
 /// Specifies the properties for creating a launch template.
 /// The minimum required properties for specifying a launch template are as follows:
@@ -95,54 +103,10 @@ impl ToExpr for AcceleratorCount {
 
 impl Validate for AcceleratorCount {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorManufacturers {
-    /// `amazon-web-services`
-    AmazonWebServices,
-    /// `amd`
-    Amd,
-    /// `habana`
-    Habana,
-    /// `nvidia`
-    Nvidia,
-    /// `xilinx`
-    Xilinx,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorManufacturers {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["amazon-web-services", "amd", "habana", "nvidia", "xilinx"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AmazonWebServices => "amazon-web-services",
-            Self::Amd => "amd",
-            Self::Habana => "habana",
-            Self::Nvidia => "nvidia",
-            Self::Xilinx => "xilinx",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorManufacturers> for Value<AcceleratorManufacturers> {
-    fn from(v: AcceleratorManufacturers) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorManufacturers> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AcceleratorNames {
     /// `a100`
     A100,
@@ -182,8 +146,8 @@ pub enum AcceleratorNames {
     V100,
     /// `vu9p`
     Vu9p,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AcceleratorNames {
@@ -212,8 +176,41 @@ impl AcceleratorNames {
             Self::U30 => "u30",
             Self::V100 => "v100",
             Self::Vu9p => "vu9p",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AcceleratorNames {
+    fn from(s: &str) -> Self {
+        match s {
+            "a100" => Self::A100,
+            "a10g" => Self::A10g,
+            "gaudi-hl-205" => Self::GaudiHl205,
+            "h100" => Self::H100,
+            "inferentia" => Self::Inferentia,
+            "inferentia2" => Self::Inferentia2,
+            "k520" => Self::K520,
+            "k80" => Self::K80,
+            "l4" => Self::L4,
+            "l40s" => Self::L40s,
+            "m60" => Self::M60,
+            "radeon-pro-v520" => Self::RadeonProV520,
+            "t4" => Self::T4,
+            "t4g" => Self::T4g,
+            "trainium" => Self::Trainium,
+            "trainium2" => Self::Trainium2,
+            "u30" => Self::U30,
+            "v100" => Self::V100,
+            "vu9p" => Self::Vu9p,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AcceleratorNames {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -249,8 +246,10 @@ impl ToExpr for AcceleratorTotalMemoryMiB {
 
 impl Validate for AcceleratorTotalMemoryMiB {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AcceleratorTypes {
     /// `fpga`
     Fpga,
@@ -260,8 +259,8 @@ pub enum AcceleratorTypes {
     Inference,
     /// `media`
     Media,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AcceleratorTypes {
@@ -275,8 +274,26 @@ impl AcceleratorTypes {
             Self::Gpu => "gpu",
             Self::Inference => "inference",
             Self::Media => "media",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AcceleratorTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "fpga" => Self::Fpga,
+            "gpu" => Self::Gpu,
+            "inference" => Self::Inference,
+            "media" => Self::Media,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AcceleratorTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -294,15 +311,17 @@ impl Default for Value<AcceleratorTypes> {
 
 /// Indicates whether to enable the instance for AMD SEV-SNP. AMD SEV-SNP is supported with M6a, R6a, and C6a instance types only. For more information, see \[AMD SEV-SNP for Amazon EC2 instances\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/sev-snp.html>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AmdSevSnp {
     /// `enabled`
     Enabled,
     /// `disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AmdSevSnp {
@@ -314,8 +333,24 @@ impl AmdSevSnp {
         match self {
             Self::Enabled => "enabled",
             Self::Disabled => "disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AmdSevSnp {
+    fn from(s: &str) -> Self {
+        match s {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AmdSevSnp {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -333,15 +368,17 @@ impl Default for Value<AmdSevSnp> {
 
 /// Disables the automatic recovery behavior of your instance or sets it to default.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AutoRecovery {
     /// `default`
     Default,
     /// `disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AutoRecovery {
@@ -353,8 +390,24 @@ impl AutoRecovery {
         match self {
             Self::Default => "default",
             Self::Disabled => "disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AutoRecovery {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AutoRecovery {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -373,8 +426,10 @@ impl Default for Value<AutoRecovery> {
 /// Specify the bandwidth weighting option to boost the associated type of baseline bandwidth, as follows:
 /// \+ default This option uses the standard bandwidth configuration for your instance type. + vpc-1 This option boosts your networking baseline bandwidth and reduces your EBS baseline bandwidth. + ebs-1 This option boosts your EBS baseline bandwidth and reduces your networking baseline bandwidth.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BandwidthWeighting {
     /// `default`
     Default,
@@ -382,8 +437,8 @@ pub enum BandwidthWeighting {
     Ebs1,
     /// `vpc-1`
     Vpc1,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BandwidthWeighting {
@@ -396,8 +451,25 @@ impl BandwidthWeighting {
             Self::Default => "default",
             Self::Ebs1 => "ebs-1",
             Self::Vpc1 => "vpc-1",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BandwidthWeighting {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            "ebs-1" => Self::Ebs1,
+            "vpc-1" => Self::Vpc1,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BandwidthWeighting {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -420,8 +492,10 @@ impl Default for Value<BandwidthWeighting> {
 ///
 /// Default: `excluded`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BareMetal {
     /// `excluded`
     Excluded,
@@ -429,8 +503,8 @@ pub enum BareMetal {
     Included,
     /// `required`
     Required,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BareMetal {
@@ -443,8 +517,25 @@ impl BareMetal {
             Self::Excluded => "excluded",
             Self::Included => "included",
             Self::Required => "required",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BareMetal {
+    fn from(s: &str) -> Self {
+        match s {
+            "excluded" => Self::Excluded,
+            "included" => Self::Included,
+            "required" => Self::Required,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BareMetal {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -532,8 +623,10 @@ impl Validate for BlockDeviceMapping {}
 ///
 /// Default: `excluded`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BurstablePerformance {
     /// `excluded`
     Excluded,
@@ -541,8 +634,8 @@ pub enum BurstablePerformance {
     Included,
     /// `required`
     Required,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BurstablePerformance {
@@ -555,8 +648,25 @@ impl BurstablePerformance {
             Self::Excluded => "excluded",
             Self::Included => "included",
             Self::Required => "required",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BurstablePerformance {
+    fn from(s: &str) -> Self {
+        match s {
+            "excluded" => Self::Excluded,
+            "included" => Self::Included,
+            "required" => Self::Required,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BurstablePerformance {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -577,8 +687,10 @@ impl Default for Value<BurstablePerformance> {
 /// \+  `open` - The instance can run in any `open` Capacity Reservation that has matching attributes (instance type, platform, Availability Zone, tenancy).
 /// \+  `none` - The instance avoids running in a Capacity Reservation even if one is available. The instance runs in On-Demand capacity.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CapacityReservationPreference {
     /// `capacity-reservations-only`
     CapacityReservationsOnly,
@@ -586,8 +698,8 @@ pub enum CapacityReservationPreference {
     None,
     /// `open`
     Open,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CapacityReservationPreference {
@@ -600,8 +712,25 @@ impl CapacityReservationPreference {
             Self::CapacityReservationsOnly => "capacity-reservations-only",
             Self::None => "none",
             Self::Open => "open",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CapacityReservationPreference {
+    fn from(s: &str) -> Self {
+        match s {
+            "capacity-reservations-only" => Self::CapacityReservationsOnly,
+            "none" => Self::None,
+            "open" => Self::Open,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CapacityReservationPreference {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -662,29 +791,6 @@ impl ToExpr for CapacityReservationTarget {
 
 impl Validate for CapacityReservationTarget {}
 
-/// A security group connection tracking specification that enables you to set the idle timeout for connection tracking on an Elastic network interface. For more information, see \[Connection tracking timeouts\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/security-group-connection-tracking.html#connection-tracking-timeouts>) in the \*Amazon EC2 User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ConnectionTrackingSpecification {
-    /// Timeout (in seconds) for idle TCP connections in an established state. Min: 60 seconds. Max: 432000 seconds (5 days). Default: 350 seconds for Nitro v6 instance types (excluding P6e-GB200); 432000 seconds for all other instance types (including P6e-GB200). Recommended: Less than 432000 seconds.
-    pub tcp_established_timeout: Option<Value<i64>>,
-    /// Timeout (in seconds) for idle UDP flows classified as streams which have seen more than one request-response transaction. Min: 60 seconds. Max: 180 seconds (3 minutes). Default: 180 seconds.
-    pub udp_stream_timeout: Option<Value<i64>>,
-    /// Timeout (in seconds) for idle UDP flows that have seen traffic only in a single direction or a single request-response transaction. Min: 30 seconds. Max: 60 seconds. Default: 30 seconds.
-    pub udp_timeout: Option<Value<i64>>,
-}
-
-impl ToExpr for ConnectionTrackingSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
-        m.opt("UdpStreamTimeout", &self.udp_stream_timeout);
-        m.opt("UdpTimeout", &self.udp_timeout);
-        m.into_expr()
-    }
-}
-
-impl Validate for ConnectionTrackingSpecification {}
-
 /// Specifies the CPU performance to consider when using an instance family as the baseline reference.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cpu {
@@ -702,8 +808,10 @@ impl ToExpr for Cpu {
 
 impl Validate for Cpu {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CpuManufacturers {
     /// `amazon-web-services`
     AmazonWebServices,
@@ -713,8 +821,8 @@ pub enum CpuManufacturers {
     Apple,
     /// `intel`
     Intel,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CpuManufacturers {
@@ -728,8 +836,26 @@ impl CpuManufacturers {
             Self::Amd => "amd",
             Self::Apple => "apple",
             Self::Intel => "intel",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CpuManufacturers {
+    fn from(s: &str) -> Self {
+        match s {
+            "amazon-web-services" => Self::AmazonWebServices,
+            "amd" => Self::Amd,
+            "apple" => Self::Apple,
+            "intel" => Self::Intel,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CpuManufacturers {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -857,242 +983,6 @@ impl ToExpr for Ebs {
 
 impl Validate for Ebs {}
 
-/// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-/// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdSpecification {
-    /// Indicates whether ENA Express is enabled for the network interface.
-    pub ena_srd_enabled: Option<Value<bool>>,
-    /// Configures ENA Express for UDP network traffic.
-    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-}
-
-impl ToExpr for EnaSrdSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        m.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdSpecification {}
-
-/// ENA Express is compatible with both TCP and UDP transport protocols. When it's enabled, TCP traffic automatically uses it. However, some UDP-based applications are designed to handle network packets that are out of order, without a need for retransmission, such as live video broadcasting or other near-real-time applications. For UDP traffic, you can specify whether to use ENA Express, based on your application environment needs.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdUdpSpecification {
-    /// Indicates whether UDP traffic to and from the instance uses ENA Express. To specify this setting, you must first enable ENA Express.
-    pub ena_srd_udp_enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for EnaSrdUdpSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdUdpSpecification {}
-
-/// Indicates whether the instance is enabled for AWS Nitro Enclaves.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnclaveOptions {
-    /// If this parameter is set to `true`, the instance is enabled for AWS Nitro Enclaves; otherwise, it is not enabled for AWS Nitro Enclaves.
-    pub enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for EnclaveOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Enabled", &self.enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnclaveOptions {}
-
-/// Specifies whether your instance is configured for hibernation. This parameter is valid only if the instance meets the \[hibernation prerequisites\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html#hibernating-prerequisites>). For more information, see \[Hibernate Your Instance\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/Hibernate.html>) in the \*Amazon EC2 User Guide\*.
-/// `HibernationOptions` is a property of \[AWS::EC2::LaunchTemplate LaunchTemplateData\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HibernationOptions {
-    /// If you set this parameter to `true`, the instance is enabled for hibernation.
-    /// Default: `false`
-    pub configured: Option<Value<bool>>,
-}
-
-impl ToExpr for HibernationOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Configured", &self.configured);
-        m.into_expr()
-    }
-}
-
-impl Validate for HibernationOptions {}
-
-/// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see \[Amazon EC2 instance hostname types\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html>) in the \*User Guide\*.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HostnameType {
-    /// `ip-name`
-    IpName,
-    /// `resource-name`
-    ResourceName,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HostnameType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ip-name", "resource-name"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IpName => "ip-name",
-            Self::ResourceName => "resource-name",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HostnameType> for Value<HostnameType> {
-    fn from(v: HostnameType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HostnameType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Enables or disables the HTTP metadata endpoint on your instances. If the parameter is not specified, the default state is `enabled`.
-/// If you specify a value of `disabled`, you will not be able to access your instance metadata.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpEndpoint {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpEndpoint {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpEndpoint> for Value<HttpEndpoint> {
-    fn from(v: HttpEndpoint) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpEndpoint> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Enables or disables the IPv6 endpoint for the instance metadata service.
-/// Default: `disabled`
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpProtocolIpv6 {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpProtocolIpv6 {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpProtocolIpv6> for Value<HttpProtocolIpv6> {
-    fn from(v: HttpProtocolIpv6) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpProtocolIpv6> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Indicates whether IMDSv2 is required.
-/// \+  `optional` - IMDSv2 is optional. You can choose whether to send a session token in your instance metadata retrieval requests. If you retrieve IAM role credentials without a session token, you receive the IMDSv1 role credentials. If you retrieve IAM role credentials using a valid session token, you receive the IMDSv2 role credentials.
-/// \+  `required` - IMDSv2 is required. You must send a session token in your instance metadata retrieval requests. With this option, retrieving the IAM role credentials always returns IMDSv2 credentials; IMDSv1 credentials are not available.
-///
-/// Default: If the value of `ImdsSupport` for the Amazon Machine Image (AMI) for your instance is `v2.0`, the default is `required`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum HttpTokens {
-    /// `optional`
-    Optional,
-    /// `required`
-    Required,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl HttpTokens {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["optional", "required"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Optional => "optional",
-            Self::Required => "required",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<HttpTokens> for Value<HttpTokens> {
-    fn from(v: HttpTokens) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<HttpTokens> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Specifies an IAM instance profile, which is a container for an IAM role for your instance. You can use an IAM role to distribute your AWS credentials to your instances.
 /// If you are creating the launch template for use with an ASlong group, you can specify either the name or the ARN of the instance profile, but not both.
 /// `IamInstanceProfile` is a property of \[AWS::EC2::LaunchTemplate LaunchTemplateData\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html>).
@@ -1115,125 +1005,6 @@ impl ToExpr for IamInstanceProfile {
 
 impl Validate for IamInstanceProfile {}
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceGenerations {
-    /// `current`
-    Current,
-    /// `previous`
-    Previous,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceGenerations {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["current", "previous"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Current => "current",
-            Self::Previous => "previous",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceGenerations> for Value<InstanceGenerations> {
-    fn from(v: InstanceGenerations) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceGenerations> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Indicates whether an instance stops or terminates when you initiate shutdown from the instance (using the operating system command for system shutdown).
-/// Default: `stop`
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceInitiatedShutdownBehavior {
-    /// `stop`
-    Stop,
-    /// `terminate`
-    Terminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceInitiatedShutdownBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["stop", "terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stop => "stop",
-            Self::Terminate => "terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceInitiatedShutdownBehavior> for Value<InstanceInitiatedShutdownBehavior> {
-    fn from(v: InstanceInitiatedShutdownBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceInitiatedShutdownBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The behavior when a Spot Instance is interrupted. The default is `terminate`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceInterruptionBehavior {
-    /// `hibernate`
-    Hibernate,
-    /// `stop`
-    Stop,
-    /// `terminate`
-    Terminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceInterruptionBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hibernate", "stop", "terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hibernate => "hibernate",
-            Self::Stop => "stop",
-            Self::Terminate => "terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
-    fn from(v: InstanceInterruptionBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceInterruptionBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Specifies the market (purchasing) option for an instance.
 /// `InstanceMarketOptions` is a property of the \[AWS::EC2::LaunchTemplate LaunchTemplateData\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html>).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1254,46 +1025,6 @@ impl ToExpr for InstanceMarketOptions {
 }
 
 impl Validate for InstanceMarketOptions {}
-
-/// Set to `enabled` to allow access to instance tags from the instance metadata. Set to `disabled` to turn off access to instance tags from the instance metadata. For more information, see \[View tags for your EC2 instances using instance metadata\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/work-with-tags-in-IMDS.html>).
-/// Default: `disabled`
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceMetadataTags {
-    /// `disabled`
-    Disabled,
-    /// `enabled`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceMetadataTags {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["disabled", "enabled"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "disabled",
-            Self::Enabled => "enabled",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceMetadataTags> for Value<InstanceMetadataTags> {
-    fn from(v: InstanceMetadataTags) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceMetadataTags> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// The attributes for the instance types. When you specify instance attributes, Amazon EC2 will identify instance types with these attributes.
 /// You must specify `VCpuCount` and `MemoryMiB`. All other attributes are optional. Any unspecified optional attribute is set to its default.
@@ -1734,8 +1465,10 @@ impl Validate for LicenseSpecification {}
 ///
 /// Default: `included`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LocalStorage {
     /// `excluded`
     Excluded,
@@ -1743,8 +1476,8 @@ pub enum LocalStorage {
     Included,
     /// `required`
     Required,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LocalStorage {
@@ -1757,8 +1490,25 @@ impl LocalStorage {
             Self::Excluded => "excluded",
             Self::Included => "included",
             Self::Required => "required",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LocalStorage {
+    fn from(s: &str) -> Self {
+        match s {
+            "excluded" => Self::Excluded,
+            "included" => Self::Included,
+            "required" => Self::Required,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LocalStorage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1769,43 +1519,6 @@ impl From<LocalStorage> for Value<LocalStorage> {
 }
 
 impl Default for Value<LocalStorage> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LocalStorageTypes {
-    /// `hdd`
-    Hdd,
-    /// `ssd`
-    Ssd,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LocalStorageTypes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hdd", "ssd"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hdd => "hdd",
-            Self::Ssd => "ssd",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LocalStorageTypes> for Value<LocalStorageTypes> {
-    fn from(v: LocalStorageTypes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LocalStorageTypes> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }
@@ -1830,8 +1543,10 @@ impl Validate for MaintenanceOptions {}
 
 /// The market type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MarketType {
     /// `capacity-block`
     CapacityBlock,
@@ -1841,8 +1556,8 @@ pub enum MarketType {
     OnDemand,
     /// `spot`
     Spot,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MarketType {
@@ -1856,8 +1571,26 @@ impl MarketType {
             Self::InterruptibleCapacityReservation => "interruptible-capacity-reservation",
             Self::OnDemand => "on-demand",
             Self::Spot => "spot",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MarketType {
+    fn from(s: &str) -> Self {
+        match s {
+            "capacity-block" => Self::CapacityBlock,
+            "interruptible-capacity-reservation" => Self::InterruptibleCapacityReservation,
+            "on-demand" => Self::OnDemand,
+            "spot" => Self::Spot,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MarketType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1972,15 +1705,17 @@ impl Validate for Monitoring {}
 
 /// Indicates whether the instance is enabled for nested virtualization.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NestedVirtualization {
     /// `enabled`
     Enabled,
     /// `disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl NestedVirtualization {
@@ -1992,8 +1727,24 @@ impl NestedVirtualization {
         match self {
             Self::Enabled => "enabled",
             Self::Disabled => "disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for NestedVirtualization {
+    fn from(s: &str) -> Self {
+        match s {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for NestedVirtualization {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2201,29 +1952,6 @@ impl ToExpr for Placement {
 
 impl Validate for Placement {}
 
-/// The hostname type for EC2 instances launched into this subnet and how DNS A and AAAA record queries should be handled. For more information, see \[Amazon EC2 instance hostname types\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html>) in the \*User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PrivateDnsNameOptions {
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records.
-    pub enable_resource_name_dns_aaaa_record: Option<Value<bool>>,
-    /// Indicates whether to respond to DNS queries for instance hostnames with DNS A records.
-    pub enable_resource_name_dns_a_record: Option<Value<bool>>,
-    /// The type of hostname for EC2 instances. For IPv4 only subnets, an instance DNS name must be based on the instance IPv4 address. For IPv6 only subnets, an instance DNS name must be based on the instance ID. For dual-stack subnets, you can specify whether DNS names use the instance IPv4 address or the instance ID. For more information, see \[Amazon EC2 instance hostname types\](<https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ec2-instance-naming.html>) in the \*User Guide\*.
-    pub hostname_type: Option<Value<HostnameType>>,
-}
-
-impl ToExpr for PrivateDnsNameOptions {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnableResourceNameDnsAAAARecord", &self.enable_resource_name_dns_aaaa_record);
-        m.opt("EnableResourceNameDnsARecord", &self.enable_resource_name_dns_a_record);
-        m.opt("HostnameType", &self.hostname_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for PrivateDnsNameOptions {}
-
 /// Specifies a secondary private IPv4 address for a network interface.
 /// `PrivateIpAdd` is a property of \[AWS::EC2::LaunchTemplate NetworkInterface\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-networkinterface.html>).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2274,387 +2002,20 @@ impl ToExpr for Reference {
 
 impl Validate for Reference {}
 
-/// The type of resource. To tag a launch template, `ResourceType` must be `launch-template`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ResourceType {
-    /// `application-status-check`
-    ApplicationStatusCheck,
-    /// `capacity-block`
-    CapacityBlock,
-    /// `capacity-manager-data-export`
-    CapacityManagerDataExport,
-    /// `capacity-reservation`
-    CapacityReservation,
-    /// `capacity-reservation-cancellation-quote`
-    CapacityReservationCancellationQuote,
-    /// `capacity-reservation-fleet`
-    CapacityReservationFleet,
-    /// `capacity-reservation-modification-quote`
-    CapacityReservationModificationQuote,
-    /// `carrier-gateway`
-    CarrierGateway,
-    /// `client-vpn-endpoint`
-    ClientVpnEndpoint,
-    /// `coip-pool`
-    CoipPool,
-    /// `customer-gateway`
-    CustomerGateway,
-    /// `declarative-policies-report`
-    DeclarativePoliciesReport,
-    /// `dedicated-host`
-    DedicatedHost,
-    /// `dhcp-options`
-    DhcpOptions,
-    /// `egress-only-internet-gateway`
-    EgressOnlyInternetGateway,
-    /// `elastic-gpu`
-    ElasticGpu,
-    /// `elastic-ip`
-    ElasticIp,
-    /// `export-image-task`
-    ExportImageTask,
-    /// `export-instance-task`
-    ExportInstanceTask,
-    /// `fleet`
-    Fleet,
-    /// `fpga-image`
-    FpgaImage,
-    /// `host-reservation`
-    HostReservation,
-    /// `image`
-    Image,
-    /// `image-usage-report`
-    ImageUsageReport,
-    /// `import-image-task`
-    ImportImageTask,
-    /// `import-snapshot-task`
-    ImportSnapshotTask,
-    /// `instance`
-    Instance,
-    /// `instance-connect-endpoint`
-    InstanceConnectEndpoint,
-    /// `instance-event-window`
-    InstanceEventWindow,
-    /// `internet-gateway`
-    InternetGateway,
-    /// `ipam`
-    Ipam,
-    /// `ipam-external-resource-verification-token`
-    IpamExternalResourceVerificationToken,
-    /// `ipam-internet-registry-association`
-    IpamInternetRegistryAssociation,
-    /// `ipam-policy`
-    IpamPolicy,
-    /// `ipam-pool`
-    IpamPool,
-    /// `ipam-pool-allocation`
-    IpamPoolAllocation,
-    /// `ipam-prefix-list-resolver`
-    IpamPrefixListResolver,
-    /// `ipam-prefix-list-resolver-target`
-    IpamPrefixListResolverTarget,
-    /// `ipam-resource-discovery`
-    IpamResourceDiscovery,
-    /// `ipam-resource-discovery-association`
-    IpamResourceDiscoveryAssociation,
-    /// `ipam-scope`
-    IpamScope,
-    /// `ipv4pool-ec2`
-    Ipv4poolEc2,
-    /// `ipv6pool-ec2`
-    Ipv6poolEc2,
-    /// `key-pair`
-    KeyPair,
-    /// `launch-template`
-    LaunchTemplate,
-    /// `local-gateway`
-    LocalGateway,
-    /// `local-gateway-route-table`
-    LocalGatewayRouteTable,
-    /// `local-gateway-route-table-virtual-interface-group-association`
-    LocalGatewayRouteTableVirtualInterfaceGroupAssociation,
-    /// `local-gateway-route-table-vpc-association`
-    LocalGatewayRouteTableVpcAssociation,
-    /// `local-gateway-virtual-interface`
-    LocalGatewayVirtualInterface,
-    /// `local-gateway-virtual-interface-group`
-    LocalGatewayVirtualInterfaceGroup,
-    /// `mac-modification-task`
-    MacModificationTask,
-    /// `natgateway`
-    Natgateway,
-    /// `network-acl`
-    NetworkAcl,
-    /// `network-insights-access-scope`
-    NetworkInsightsAccessScope,
-    /// `network-insights-access-scope-analysis`
-    NetworkInsightsAccessScopeAnalysis,
-    /// `network-insights-analysis`
-    NetworkInsightsAnalysis,
-    /// `network-insights-path`
-    NetworkInsightsPath,
-    /// `network-interface`
-    NetworkInterface,
-    /// `outpost-lag`
-    OutpostLag,
-    /// `placement-group`
-    PlacementGroup,
-    /// `prefix-list`
-    PrefixList,
-    /// `replace-root-volume-task`
-    ReplaceRootVolumeTask,
-    /// `reserved-instances`
-    ReservedInstances,
-    /// `route-server`
-    RouteServer,
-    /// `route-server-endpoint`
-    RouteServerEndpoint,
-    /// `route-server-peer`
-    RouteServerPeer,
-    /// `route-table`
-    RouteTable,
-    /// `secondary-interface`
-    SecondaryInterface,
-    /// `secondary-network`
-    SecondaryNetwork,
-    /// `secondary-subnet`
-    SecondarySubnet,
-    /// `security-group`
-    SecurityGroup,
-    /// `security-group-rule`
-    SecurityGroupRule,
-    /// `service-link-virtual-interface`
-    ServiceLinkVirtualInterface,
-    /// `snapshot`
-    Snapshot,
-    /// `spot-fleet-request`
-    SpotFleetRequest,
-    /// `spot-instances-request`
-    SpotInstancesRequest,
-    /// `subnet`
-    Subnet,
-    /// `subnet-cidr-reservation`
-    SubnetCidrReservation,
-    /// `traffic-mirror-filter`
-    TrafficMirrorFilter,
-    /// `traffic-mirror-filter-rule`
-    TrafficMirrorFilterRule,
-    /// `traffic-mirror-session`
-    TrafficMirrorSession,
-    /// `traffic-mirror-target`
-    TrafficMirrorTarget,
-    /// `transit-gateway`
-    TransitGateway,
-    /// `transit-gateway-attachment`
-    TransitGatewayAttachment,
-    /// `transit-gateway-connect-peer`
-    TransitGatewayConnectPeer,
-    /// `transit-gateway-metering-policy`
-    TransitGatewayMeteringPolicy,
-    /// `transit-gateway-multicast-domain`
-    TransitGatewayMulticastDomain,
-    /// `transit-gateway-policy-table`
-    TransitGatewayPolicyTable,
-    /// `transit-gateway-route-table`
-    TransitGatewayRouteTable,
-    /// `transit-gateway-route-table-announcement`
-    TransitGatewayRouteTableAnnouncement,
-    /// `verified-access-endpoint`
-    VerifiedAccessEndpoint,
-    /// `verified-access-endpoint-target`
-    VerifiedAccessEndpointTarget,
-    /// `verified-access-group`
-    VerifiedAccessGroup,
-    /// `verified-access-instance`
-    VerifiedAccessInstance,
-    /// `verified-access-policy`
-    VerifiedAccessPolicy,
-    /// `verified-access-trust-provider`
-    VerifiedAccessTrustProvider,
-    /// `volume`
-    Volume,
-    /// `vpc`
-    Vpc,
-    /// `vpc-block-public-access-exclusion`
-    VpcBlockPublicAccessExclusion,
-    /// `vpc-encryption-control`
-    VpcEncryptionControl,
-    /// `vpc-endpoint`
-    VpcEndpoint,
-    /// `vpc-endpoint-connection`
-    VpcEndpointConnection,
-    /// `vpc-endpoint-connection-device-type`
-    VpcEndpointConnectionDeviceType,
-    /// `vpc-endpoint-service`
-    VpcEndpointService,
-    /// `vpc-endpoint-service-permission`
-    VpcEndpointServicePermission,
-    /// `vpc-flow-log`
-    VpcFlowLog,
-    /// `vpc-peering-connection`
-    VpcPeeringConnection,
-    /// `vpn-concentrator`
-    VpnConcentrator,
-    /// `vpn-connection`
-    VpnConnection,
-    /// `vpn-connection-device-type`
-    VpnConnectionDeviceType,
-    /// `vpn-gateway`
-    VpnGateway,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ResourceType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["application-status-check", "capacity-block", "capacity-manager-data-export", "capacity-reservation", "capacity-reservation-cancellation-quote", "capacity-reservation-fleet", "capacity-reservation-modification-quote", "carrier-gateway", "client-vpn-endpoint", "coip-pool", "customer-gateway", "declarative-policies-report", "dedicated-host", "dhcp-options", "egress-only-internet-gateway", "elastic-gpu", "elastic-ip", "export-image-task", "export-instance-task", "fleet", "fpga-image", "host-reservation", "image", "image-usage-report", "import-image-task", "import-snapshot-task", "instance", "instance-connect-endpoint", "instance-event-window", "internet-gateway", "ipam", "ipam-external-resource-verification-token", "ipam-internet-registry-association", "ipam-policy", "ipam-pool", "ipam-pool-allocation", "ipam-prefix-list-resolver", "ipam-prefix-list-resolver-target", "ipam-resource-discovery", "ipam-resource-discovery-association", "ipam-scope", "ipv4pool-ec2", "ipv6pool-ec2", "key-pair", "launch-template", "local-gateway", "local-gateway-route-table", "local-gateway-route-table-virtual-interface-group-association", "local-gateway-route-table-vpc-association", "local-gateway-virtual-interface", "local-gateway-virtual-interface-group", "mac-modification-task", "natgateway", "network-acl", "network-insights-access-scope", "network-insights-access-scope-analysis", "network-insights-analysis", "network-insights-path", "network-interface", "outpost-lag", "placement-group", "prefix-list", "replace-root-volume-task", "reserved-instances", "route-server", "route-server-endpoint", "route-server-peer", "route-table", "secondary-interface", "secondary-network", "secondary-subnet", "security-group", "security-group-rule", "service-link-virtual-interface", "snapshot", "spot-fleet-request", "spot-instances-request", "subnet", "subnet-cidr-reservation", "traffic-mirror-filter", "traffic-mirror-filter-rule", "traffic-mirror-session", "traffic-mirror-target", "transit-gateway", "transit-gateway-attachment", "transit-gateway-connect-peer", "transit-gateway-metering-policy", "transit-gateway-multicast-domain", "transit-gateway-policy-table", "transit-gateway-route-table", "transit-gateway-route-table-announcement", "verified-access-endpoint", "verified-access-endpoint-target", "verified-access-group", "verified-access-instance", "verified-access-policy", "verified-access-trust-provider", "volume", "vpc", "vpc-block-public-access-exclusion", "vpc-encryption-control", "vpc-endpoint", "vpc-endpoint-connection", "vpc-endpoint-connection-device-type", "vpc-endpoint-service", "vpc-endpoint-service-permission", "vpc-flow-log", "vpc-peering-connection", "vpn-concentrator", "vpn-connection", "vpn-connection-device-type", "vpn-gateway"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ApplicationStatusCheck => "application-status-check",
-            Self::CapacityBlock => "capacity-block",
-            Self::CapacityManagerDataExport => "capacity-manager-data-export",
-            Self::CapacityReservation => "capacity-reservation",
-            Self::CapacityReservationCancellationQuote => "capacity-reservation-cancellation-quote",
-            Self::CapacityReservationFleet => "capacity-reservation-fleet",
-            Self::CapacityReservationModificationQuote => "capacity-reservation-modification-quote",
-            Self::CarrierGateway => "carrier-gateway",
-            Self::ClientVpnEndpoint => "client-vpn-endpoint",
-            Self::CoipPool => "coip-pool",
-            Self::CustomerGateway => "customer-gateway",
-            Self::DeclarativePoliciesReport => "declarative-policies-report",
-            Self::DedicatedHost => "dedicated-host",
-            Self::DhcpOptions => "dhcp-options",
-            Self::EgressOnlyInternetGateway => "egress-only-internet-gateway",
-            Self::ElasticGpu => "elastic-gpu",
-            Self::ElasticIp => "elastic-ip",
-            Self::ExportImageTask => "export-image-task",
-            Self::ExportInstanceTask => "export-instance-task",
-            Self::Fleet => "fleet",
-            Self::FpgaImage => "fpga-image",
-            Self::HostReservation => "host-reservation",
-            Self::Image => "image",
-            Self::ImageUsageReport => "image-usage-report",
-            Self::ImportImageTask => "import-image-task",
-            Self::ImportSnapshotTask => "import-snapshot-task",
-            Self::Instance => "instance",
-            Self::InstanceConnectEndpoint => "instance-connect-endpoint",
-            Self::InstanceEventWindow => "instance-event-window",
-            Self::InternetGateway => "internet-gateway",
-            Self::Ipam => "ipam",
-            Self::IpamExternalResourceVerificationToken => "ipam-external-resource-verification-token",
-            Self::IpamInternetRegistryAssociation => "ipam-internet-registry-association",
-            Self::IpamPolicy => "ipam-policy",
-            Self::IpamPool => "ipam-pool",
-            Self::IpamPoolAllocation => "ipam-pool-allocation",
-            Self::IpamPrefixListResolver => "ipam-prefix-list-resolver",
-            Self::IpamPrefixListResolverTarget => "ipam-prefix-list-resolver-target",
-            Self::IpamResourceDiscovery => "ipam-resource-discovery",
-            Self::IpamResourceDiscoveryAssociation => "ipam-resource-discovery-association",
-            Self::IpamScope => "ipam-scope",
-            Self::Ipv4poolEc2 => "ipv4pool-ec2",
-            Self::Ipv6poolEc2 => "ipv6pool-ec2",
-            Self::KeyPair => "key-pair",
-            Self::LaunchTemplate => "launch-template",
-            Self::LocalGateway => "local-gateway",
-            Self::LocalGatewayRouteTable => "local-gateway-route-table",
-            Self::LocalGatewayRouteTableVirtualInterfaceGroupAssociation => "local-gateway-route-table-virtual-interface-group-association",
-            Self::LocalGatewayRouteTableVpcAssociation => "local-gateway-route-table-vpc-association",
-            Self::LocalGatewayVirtualInterface => "local-gateway-virtual-interface",
-            Self::LocalGatewayVirtualInterfaceGroup => "local-gateway-virtual-interface-group",
-            Self::MacModificationTask => "mac-modification-task",
-            Self::Natgateway => "natgateway",
-            Self::NetworkAcl => "network-acl",
-            Self::NetworkInsightsAccessScope => "network-insights-access-scope",
-            Self::NetworkInsightsAccessScopeAnalysis => "network-insights-access-scope-analysis",
-            Self::NetworkInsightsAnalysis => "network-insights-analysis",
-            Self::NetworkInsightsPath => "network-insights-path",
-            Self::NetworkInterface => "network-interface",
-            Self::OutpostLag => "outpost-lag",
-            Self::PlacementGroup => "placement-group",
-            Self::PrefixList => "prefix-list",
-            Self::ReplaceRootVolumeTask => "replace-root-volume-task",
-            Self::ReservedInstances => "reserved-instances",
-            Self::RouteServer => "route-server",
-            Self::RouteServerEndpoint => "route-server-endpoint",
-            Self::RouteServerPeer => "route-server-peer",
-            Self::RouteTable => "route-table",
-            Self::SecondaryInterface => "secondary-interface",
-            Self::SecondaryNetwork => "secondary-network",
-            Self::SecondarySubnet => "secondary-subnet",
-            Self::SecurityGroup => "security-group",
-            Self::SecurityGroupRule => "security-group-rule",
-            Self::ServiceLinkVirtualInterface => "service-link-virtual-interface",
-            Self::Snapshot => "snapshot",
-            Self::SpotFleetRequest => "spot-fleet-request",
-            Self::SpotInstancesRequest => "spot-instances-request",
-            Self::Subnet => "subnet",
-            Self::SubnetCidrReservation => "subnet-cidr-reservation",
-            Self::TrafficMirrorFilter => "traffic-mirror-filter",
-            Self::TrafficMirrorFilterRule => "traffic-mirror-filter-rule",
-            Self::TrafficMirrorSession => "traffic-mirror-session",
-            Self::TrafficMirrorTarget => "traffic-mirror-target",
-            Self::TransitGateway => "transit-gateway",
-            Self::TransitGatewayAttachment => "transit-gateway-attachment",
-            Self::TransitGatewayConnectPeer => "transit-gateway-connect-peer",
-            Self::TransitGatewayMeteringPolicy => "transit-gateway-metering-policy",
-            Self::TransitGatewayMulticastDomain => "transit-gateway-multicast-domain",
-            Self::TransitGatewayPolicyTable => "transit-gateway-policy-table",
-            Self::TransitGatewayRouteTable => "transit-gateway-route-table",
-            Self::TransitGatewayRouteTableAnnouncement => "transit-gateway-route-table-announcement",
-            Self::VerifiedAccessEndpoint => "verified-access-endpoint",
-            Self::VerifiedAccessEndpointTarget => "verified-access-endpoint-target",
-            Self::VerifiedAccessGroup => "verified-access-group",
-            Self::VerifiedAccessInstance => "verified-access-instance",
-            Self::VerifiedAccessPolicy => "verified-access-policy",
-            Self::VerifiedAccessTrustProvider => "verified-access-trust-provider",
-            Self::Volume => "volume",
-            Self::Vpc => "vpc",
-            Self::VpcBlockPublicAccessExclusion => "vpc-block-public-access-exclusion",
-            Self::VpcEncryptionControl => "vpc-encryption-control",
-            Self::VpcEndpoint => "vpc-endpoint",
-            Self::VpcEndpointConnection => "vpc-endpoint-connection",
-            Self::VpcEndpointConnectionDeviceType => "vpc-endpoint-connection-device-type",
-            Self::VpcEndpointService => "vpc-endpoint-service",
-            Self::VpcEndpointServicePermission => "vpc-endpoint-service-permission",
-            Self::VpcFlowLog => "vpc-flow-log",
-            Self::VpcPeeringConnection => "vpc-peering-connection",
-            Self::VpnConcentrator => "vpn-concentrator",
-            Self::VpnConnection => "vpn-connection",
-            Self::VpnConnectionDeviceType => "vpn-connection-device-type",
-            Self::VpnGateway => "vpn-gateway",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ResourceType> for Value<ResourceType> {
-    fn from(v: ResourceType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ResourceType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The Spot Instance request type.
 /// If you are using Spot Instances with an Auto Scaling group, use `one-time` requests, as the ASlong service handles requesting new Spot Instances whenever the group is below its desired capacity.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SpotInstanceType {
     /// `one-time`
     OneTime,
     /// `persistent`
     Persistent,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SpotInstanceType {
@@ -2666,8 +2027,24 @@ impl SpotInstanceType {
         match self {
             Self::OneTime => "one-time",
             Self::Persistent => "persistent",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SpotInstanceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "one-time" => Self::OneTime,
+            "persistent" => Self::Persistent,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SpotInstanceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2719,95 +2096,6 @@ impl ToExpr for SpotOptions {
 
 impl Validate for SpotOptions {}
 
-/// Specifies a tag. For more information, see \[Resource tags\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag key.
-    pub key: Value<String>,
-    /// The tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
-/// Specifies the tags to apply to resources that are created during instance launch.
-/// `TagSpecification` is a property type of \[TagSpecifications\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications>). \[TagSpecifications\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications>) is a property of \[AWS::EC2::LaunchTemplate LaunchTemplateData\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TagSpecification {
-    /// The type of resource to tag. You can specify tags for the following resource types only: `instance` \| `volume` \| `network-interface` \| `spot-instances-request`. If the instance does not include the resource type that you specify, the instance launch fails. For example, not all instance types include a volume.
-    /// To tag a resource after it has been created, see \[CreateTags\](<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html>).
-    pub resource_type: Option<Value<ResourceType>>,
-    /// The tags to apply to the resource.
-    pub tags: Option<List<Tag>>,
-}
-
-impl ToExpr for TagSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ResourceType", &self.resource_type);
-        m.opt("Tags", &self.tags);
-        m.into_expr()
-    }
-}
-
-impl Validate for TagSpecification {}
-
-/// The tenancy of the instance. An instance with a tenancy of dedicated runs on single-tenant hardware.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Tenancy {
-    /// `dedicated`
-    Dedicated,
-    /// `default`
-    Default,
-    /// `host`
-    Host,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Tenancy {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["dedicated", "default", "host"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dedicated => "dedicated",
-            Self::Default => "default",
-            Self::Host => "host",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Tenancy> for Value<Tenancy> {
-    fn from(v: Tenancy) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Tenancy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The minimum and maximum amount of total local storage, in GB.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGb {
@@ -2847,57 +2135,3 @@ impl ToExpr for VCpuCount {
 }
 
 impl Validate for VCpuCount {}
-
-/// The volume type. For more information, see \[Amazon EBS volume types\](<https://docs.aws.amazon.com/ebs/latest/userguide/ebs-volume-types.html>) in the \*Amazon EBS User Guide\*.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum VolumeType {
-    /// `gp2`
-    Gp2,
-    /// `gp3`
-    Gp3,
-    /// `io1`
-    Io1,
-    /// `io2`
-    Io2,
-    /// `sc1`
-    Sc1,
-    /// `st1`
-    St1,
-    /// `standard`
-    Standard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl VolumeType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["gp2", "gp3", "io1", "io2", "sc1", "st1", "standard"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gp2 => "gp2",
-            Self::Gp3 => "gp3",
-            Self::Io1 => "io1",
-            Self::Io2 => "io2",
-            Self::Sc1 => "sc1",
-            Self::St1 => "st1",
-            Self::Standard => "standard",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<VolumeType> for Value<VolumeType> {
-    fn from(v: VolumeType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<VolumeType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for Local Gateway Route Table which describes a route table for a local gateway.
@@ -75,15 +76,17 @@ impl Handle<LocalGatewayRouteTable> {
 
 /// The mode of the local gateway route table.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// `coip`
     Coip,
     /// `direct-vpc-routing`
     DirectVpcRouting,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Mode {
@@ -95,8 +98,24 @@ impl Mode {
         match self {
             Self::Coip => "coip",
             Self::DirectVpcRouting => "direct-vpc-routing",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Mode {
+    fn from(s: &str) -> Self {
+        match s {
+            "coip" => Self::Coip,
+            "direct-vpc-routing" => Self::DirectVpcRouting,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::Protocol;
+
 /// Resource schema for AWS::EC2::NetworkInsightsAccessScope
 ///
 /// CloudFormation type `AWS::EC2::NetworkInsightsAccessScope`.
@@ -138,43 +140,6 @@ impl ToExpr for PathStatementRequest {
 }
 
 impl Validate for PathStatementRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// `tcp`
-    Tcp,
-    /// `udp`
-    Udp,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Protocol {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["tcp", "udp"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Tcp => "tcp",
-            Self::Udp => "udp",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Protocol> for Value<Protocol> {
-    fn from(v: Protocol) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Protocol> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceStatementRequest {

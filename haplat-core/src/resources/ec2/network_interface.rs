@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{ConnectionTrackingSpecification, InstanceIpv6Address, PrivateIpAddressSpecification, Tag};
 
 /// The AWS::EC2::NetworkInterface resource creates network interface
 ///
@@ -122,48 +125,6 @@ impl Handle<NetworkInterface> {
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct ConnectionTrackingSpecification {
-    /// CloudFormation property `TcpEstablishedTimeout`; the schema does not describe it.
-    pub tcp_established_timeout: Option<Value<i64>>,
-    /// CloudFormation property `UdpStreamTimeout`; the schema does not describe it.
-    pub udp_stream_timeout: Option<Value<i64>>,
-    /// CloudFormation property `UdpTimeout`; the schema does not describe it.
-    pub udp_timeout: Option<Value<i64>>,
-}
-
-impl ToExpr for ConnectionTrackingSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("TcpEstablishedTimeout", &self.tcp_established_timeout);
-        m.opt("UdpStreamTimeout", &self.udp_stream_timeout);
-        m.opt("UdpTimeout", &self.udp_timeout);
-        m.into_expr()
-    }
-}
-
-impl Validate for ConnectionTrackingSpecification {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct InstanceIpv6Address {
-    /// CloudFormation property `Ipv6Address`; the schema does not describe it.
-    pub ipv6_address: Value<String>,
-}
-
-impl ToExpr for InstanceIpv6Address {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Ipv6Address", &self.ipv6_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for InstanceIpv6Address {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Ipv6Address", &self.ipv6_address);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv4PrefixSpecification {
     /// CloudFormation property `Ipv4Prefix`; the schema does not describe it.
     pub ipv4_prefix: Value<String>,
@@ -203,33 +164,12 @@ impl Validate for Ipv6PrefixSpecification {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PrivateIpAddressSpecification {
-    /// CloudFormation property `Primary`; the schema does not describe it.
-    pub primary: Value<bool>,
-    /// CloudFormation property `PrivateIpAddress`; the schema does not describe it.
-    pub private_ip_address: Value<String>,
-}
-
-impl ToExpr for PrivateIpAddressSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Primary", &self.primary);
-        m.req("PrivateIpAddress", &self.private_ip_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for PrivateIpAddressSpecification {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("PrivateIpAddress", &self.private_ip_address);
-    }
-}
-
 /// Public IP DNS hostname type
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PublicIpDnsHostnameTypeSpecification {
     /// `public-dual-stack-dns-name`
     PublicDualStackDnsName,
@@ -237,8 +177,8 @@ pub enum PublicIpDnsHostnameTypeSpecification {
     PublicIpv4DnsName,
     /// `public-ipv6-dns-name`
     PublicIpv6DnsName,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PublicIpDnsHostnameTypeSpecification {
@@ -251,8 +191,25 @@ impl PublicIpDnsHostnameTypeSpecification {
             Self::PublicDualStackDnsName => "public-dual-stack-dns-name",
             Self::PublicIpv4DnsName => "public-ipv4-dns-name",
             Self::PublicIpv6DnsName => "public-ipv6-dns-name",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PublicIpDnsHostnameTypeSpecification {
+    fn from(s: &str) -> Self {
+        match s {
+            "public-dual-stack-dns-name" => Self::PublicDualStackDnsName,
+            "public-ipv4-dns-name" => Self::PublicIpv4DnsName,
+            "public-ipv6-dns-name" => Self::PublicIpv6DnsName,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PublicIpDnsHostnameTypeSpecification {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -265,29 +222,5 @@ impl From<PublicIpDnsHostnameTypeSpecification> for Value<PublicIpDnsHostnameTyp
 impl Default for Value<PublicIpDnsHostnameTypeSpecification> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, PropMap, Value};
+
+pub use super::types::{EnaSrdSpecification, EnaSrdUdpSpecification};
 
 /// Attaches an elastic network interface (ENI) to an Amazon EC2 instance. You can use this resource type to attach additional network interfaces to an instance without interruption.
 ///
@@ -65,41 +67,3 @@ impl Handle<NetworkInterfaceAttachment> {
         self.get_att("AttachmentId")
     }
 }
-
-/// ENA Express uses AWS Scalable Reliable Datagram (SRD) technology to increase the maximum bandwidth used per stream and minimize tail latency of network traffic between EC2 instances. With ENA Express, you can communicate between two EC2 instances in the same subnet within the same account, or in different accounts. Both sending and receiving instances must have ENA Express enabled.
-/// To improve the reliability of network packet delivery, ENA Express reorders network packets on the receiving end by default. However, some UDP-based applications are designed to handle network packets that are out of order to reduce the overhead for packet delivery at the network layer. When ENA Express is enabled, you can specify whether UDP network traffic uses it.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdSpecification {
-    /// Indicates whether ENA Express is enabled for the network interface.
-    pub ena_srd_enabled: Option<Value<bool>>,
-    /// Configures ENA Express for UDP network traffic.
-    pub ena_srd_udp_specification: Option<EnaSrdUdpSpecification>,
-}
-
-impl ToExpr for EnaSrdSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdEnabled", &self.ena_srd_enabled);
-        m.opt("EnaSrdUdpSpecification", &self.ena_srd_udp_specification);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdSpecification {}
-
-/// Configures ENA Express for UDP network traffic.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct EnaSrdUdpSpecification {
-    /// CloudFormation property `EnaSrdUdpEnabled`; the schema does not describe it.
-    pub ena_srd_udp_enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for EnaSrdUdpSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("EnaSrdUdpEnabled", &self.ena_srd_udp_enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for EnaSrdUdpSpecification {}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource schema of AWS::EC2::PrefixList Type
@@ -81,15 +82,17 @@ impl Handle<PrefixList> {
 
 /// Ip Version of Prefix List.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AddressFamily {
     /// `IPv4`
     IPv4,
     /// `IPv6`
     IPv6,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AddressFamily {
@@ -101,8 +104,24 @@ impl AddressFamily {
         match self {
             Self::IPv4 => "IPv4",
             Self::IPv6 => "IPv6",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AddressFamily {
+    fn from(s: &str) -> Self {
+        match s {
+            "IPv4" => Self::IPv4,
+            "IPv6" => Self::IPv6,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AddressFamily {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

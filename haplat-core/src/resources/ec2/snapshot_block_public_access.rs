@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// Resource Type definition for AWS::EC2::SnapshotBlockPublicAccess
@@ -45,15 +46,17 @@ impl Handle<SnapshotBlockPublicAccess> {
 
 /// The state of EBS Snapshot Block Public Access.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum State {
     /// `block-all-sharing`
     BlockAllSharing,
     /// `block-new-sharing`
     BlockNewSharing,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl State {
@@ -65,8 +68,24 @@ impl State {
         match self {
             Self::BlockAllSharing => "block-all-sharing",
             Self::BlockNewSharing => "block-new-sharing",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for State {
+    fn from(s: &str) -> Self {
+        match s {
+            "block-all-sharing" => Self::BlockAllSharing,
+            "block-new-sharing" => Self::BlockNewSharing,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for State {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,17 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMiBRequest,
+    AcceleratorTypes, BareMetal, BaselineEbsBandwidthMbpsRequest, BaselinePerformanceFactorsRequest,
+    BurstablePerformance, CpuManufacturers, CpuPerformanceFactorRequest, InstanceGenerations,
+    InstanceInterruptionBehavior, InstanceIpv6Address, LocalStorage, LocalStorageTypes, MemoryGiBPerVCpuRequest,
+    MemoryMiBRequest, NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, PerformanceFactorReferenceRequest,
+    ReplacementStrategy, Tag, TargetCapacityUnitType, Tenancy, TotalLocalStorageGbRequest, VCpuCountRangeRequest,
+};
 
 /// Resource Type definition for AWS::EC2::SpotFleet
 ///
@@ -47,223 +57,10 @@ impl Handle<SpotFleet> {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AcceleratorCountRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for AcceleratorCountRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for AcceleratorCountRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorManufacturers {
-    /// `amazon-web-services`
-    AmazonWebServices,
-    /// `amd`
-    Amd,
-    /// `habana`
-    Habana,
-    /// `nvidia`
-    Nvidia,
-    /// `xilinx`
-    Xilinx,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorManufacturers {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["amazon-web-services", "amd", "habana", "nvidia", "xilinx"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AmazonWebServices => "amazon-web-services",
-            Self::Amd => "amd",
-            Self::Habana => "habana",
-            Self::Nvidia => "nvidia",
-            Self::Xilinx => "xilinx",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorManufacturers> for Value<AcceleratorManufacturers> {
-    fn from(v: AcceleratorManufacturers) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorManufacturers> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorNames {
-    /// `a10g`
-    A10g,
-    /// `a100`
-    A100,
-    /// `h100`
-    H100,
-    /// `inferentia`
-    Inferentia,
-    /// `k520`
-    K520,
-    /// `k80`
-    K80,
-    /// `m60`
-    M60,
-    /// `radeon-pro-v520`
-    RadeonProV520,
-    /// `t4`
-    T4,
-    /// `t4g`
-    T4g,
-    /// `vu9p`
-    Vu9p,
-    /// `v100`
-    V100,
-    /// `l40s`
-    L40s,
-    /// `l4`
-    L4,
-    /// `gaudi-hl-205`
-    GaudiHl205,
-    /// `inferentia2`
-    Inferentia2,
-    /// `trainium`
-    Trainium,
-    /// `trainium2`
-    Trainium2,
-    /// `u30`
-    U30,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorNames {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["a10g", "a100", "h100", "inferentia", "k520", "k80", "m60", "radeon-pro-v520", "t4", "t4g", "vu9p", "v100", "l40s", "l4", "gaudi-hl-205", "inferentia2", "trainium", "trainium2", "u30"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::A10g => "a10g",
-            Self::A100 => "a100",
-            Self::H100 => "h100",
-            Self::Inferentia => "inferentia",
-            Self::K520 => "k520",
-            Self::K80 => "k80",
-            Self::M60 => "m60",
-            Self::RadeonProV520 => "radeon-pro-v520",
-            Self::T4 => "t4",
-            Self::T4g => "t4g",
-            Self::Vu9p => "vu9p",
-            Self::V100 => "v100",
-            Self::L40s => "l40s",
-            Self::L4 => "l4",
-            Self::GaudiHl205 => "gaudi-hl-205",
-            Self::Inferentia2 => "inferentia2",
-            Self::Trainium => "trainium",
-            Self::Trainium2 => "trainium2",
-            Self::U30 => "u30",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorNames> for Value<AcceleratorNames> {
-    fn from(v: AcceleratorNames) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorNames> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AcceleratorTotalMemoryMiBRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for AcceleratorTotalMemoryMiBRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for AcceleratorTotalMemoryMiBRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AcceleratorTypes {
-    /// `gpu`
-    Gpu,
-    /// `fpga`
-    Fpga,
-    /// `inference`
-    Inference,
-    /// `media`
-    Media,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AcceleratorTypes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["gpu", "fpga", "inference", "media"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Gpu => "gpu",
-            Self::Fpga => "fpga",
-            Self::Inference => "inference",
-            Self::Media => "media",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AcceleratorTypes> for Value<AcceleratorTypes> {
-    fn from(v: AcceleratorTypes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AcceleratorTypes> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AllocationStrategy {
     /// `capacityOptimized`
     CapacityOptimized,
@@ -275,8 +72,8 @@ pub enum AllocationStrategy {
     LowestPrice,
     /// `priceCapacityOptimized`
     PriceCapacityOptimized,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AllocationStrategy {
@@ -291,8 +88,27 @@ impl AllocationStrategy {
             Self::Diversified => "diversified",
             Self::LowestPrice => "lowestPrice",
             Self::PriceCapacityOptimized => "priceCapacityOptimized",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AllocationStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "capacityOptimized" => Self::CapacityOptimized,
+            "capacityOptimizedPrioritized" => Self::CapacityOptimizedPrioritized,
+            "diversified" => Self::Diversified,
+            "lowestPrice" => Self::LowestPrice,
+            "priceCapacityOptimized" => Self::PriceCapacityOptimized,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AllocationStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -307,81 +123,6 @@ impl Default for Value<AllocationStrategy> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BareMetal {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BareMetal {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BareMetal> for Value<BareMetal> {
-    fn from(v: BareMetal) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BareMetal> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BaselineEbsBandwidthMbpsRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for BaselineEbsBandwidthMbpsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for BaselineEbsBandwidthMbpsRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BaselinePerformanceFactorsRequest {
-    /// CloudFormation property `Cpu`; the schema does not describe it.
-    pub cpu: Option<CpuPerformanceFactorRequest>,
-}
-
-impl ToExpr for BaselinePerformanceFactorsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Cpu", &self.cpu);
-        m.into_expr()
-    }
-}
-
-impl Validate for BaselinePerformanceFactorsRequest {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
@@ -409,46 +150,6 @@ impl ToExpr for BlockDeviceMapping {
 impl Validate for BlockDeviceMapping {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("DeviceName", &self.device_name);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BurstablePerformance {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BurstablePerformance {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BurstablePerformance> for Value<BurstablePerformance> {
-    fn from(v: BurstablePerformance) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BurstablePerformance> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -492,65 +193,6 @@ impl Validate for ClassicLoadBalancersConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CpuManufacturers {
-    /// `intel`
-    Intel,
-    /// `amd`
-    Amd,
-    /// `amazon-web-services`
-    AmazonWebServices,
-    /// `apple`
-    Apple,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CpuManufacturers {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["intel", "amd", "amazon-web-services", "apple"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Intel => "intel",
-            Self::Amd => "amd",
-            Self::AmazonWebServices => "amazon-web-services",
-            Self::Apple => "apple",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CpuManufacturers> for Value<CpuManufacturers> {
-    fn from(v: CpuManufacturers) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CpuManufacturers> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CpuPerformanceFactorRequest {
-    /// CloudFormation property `References`; the schema does not describe it.
-    pub references: Option<List<PerformanceFactorReferenceRequest>>,
-}
-
-impl ToExpr for CpuPerformanceFactorRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("References", &self.references);
-        m.into_expr()
-    }
-}
-
-impl Validate for CpuPerformanceFactorRequest {}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsBlockDevice {
     /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
@@ -582,8 +224,10 @@ impl ToExpr for EbsBlockDevice {
 
 impl Validate for EbsBlockDevice {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExcessCapacityTerminationPolicy {
     /// `Default`
     Default,
@@ -593,8 +237,8 @@ pub enum ExcessCapacityTerminationPolicy {
     DefaultV2,
     /// `noTermination`
     NoTerminationV2,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ExcessCapacityTerminationPolicy {
@@ -608,8 +252,26 @@ impl ExcessCapacityTerminationPolicy {
             Self::NoTermination => "NoTermination",
             Self::DefaultV2 => "default",
             Self::NoTerminationV2 => "noTermination",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ExcessCapacityTerminationPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "Default" => Self::Default,
+            "NoTermination" => Self::NoTermination,
+            "default" => Self::DefaultV2,
+            "noTermination" => Self::NoTerminationV2,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ExcessCapacityTerminationPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -692,103 +354,6 @@ impl ToExpr for IamInstanceProfileSpecification {
 }
 
 impl Validate for IamInstanceProfileSpecification {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceGenerations {
-    /// `current`
-    Current,
-    /// `previous`
-    Previous,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceGenerations {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["current", "previous"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Current => "current",
-            Self::Previous => "previous",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceGenerations> for Value<InstanceGenerations> {
-    fn from(v: InstanceGenerations) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceGenerations> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InstanceInterruptionBehavior {
-    /// `hibernate`
-    Hibernate,
-    /// `stop`
-    Stop,
-    /// `terminate`
-    Terminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl InstanceInterruptionBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hibernate", "stop", "terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hibernate => "hibernate",
-            Self::Stop => "stop",
-            Self::Terminate => "terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<InstanceInterruptionBehavior> for Value<InstanceInterruptionBehavior> {
-    fn from(v: InstanceInterruptionBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<InstanceInterruptionBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct InstanceIpv6Address {
-    /// CloudFormation property `Ipv6Address`; the schema does not describe it.
-    pub ipv6_address: Value<String>,
-}
-
-impl ToExpr for InstanceIpv6Address {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Ipv6Address", &self.ipv6_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for InstanceIpv6Address {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Ipv6Address", &self.ipv6_address);
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceNetworkInterfaceSpecification {
@@ -1017,175 +582,6 @@ impl Validate for LoadBalancersConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LocalStorage {
-    /// `included`
-    Included,
-    /// `required`
-    Required,
-    /// `excluded`
-    Excluded,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LocalStorage {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["included", "required", "excluded"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Included => "included",
-            Self::Required => "required",
-            Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LocalStorage> for Value<LocalStorage> {
-    fn from(v: LocalStorage) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LocalStorage> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LocalStorageTypes {
-    /// `hdd`
-    Hdd,
-    /// `ssd`
-    Ssd,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LocalStorageTypes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["hdd", "ssd"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Hdd => "hdd",
-            Self::Ssd => "ssd",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LocalStorageTypes> for Value<LocalStorageTypes> {
-    fn from(v: LocalStorageTypes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LocalStorageTypes> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemoryGiBPerVCpuRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for MemoryGiBPerVCpuRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for MemoryGiBPerVCpuRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MemoryMiBRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for MemoryMiBRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for MemoryMiBRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetworkBandwidthGbpsRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for NetworkBandwidthGbpsRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for NetworkBandwidthGbpsRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct NetworkInterfaceCountRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for NetworkInterfaceCountRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for NetworkInterfaceCountRequest {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PerformanceFactorReferenceRequest {
-    /// CloudFormation property `InstanceFamily`; the schema does not describe it.
-    pub instance_family: Option<Value<String>>,
-}
-
-impl ToExpr for PerformanceFactorReferenceRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("InstanceFamily", &self.instance_family);
-        m.into_expr()
-    }
-}
-
-impl Validate for PerformanceFactorReferenceRequest {}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
     /// CloudFormation property `Primary`; the schema does not describe it.
@@ -1209,45 +605,10 @@ impl Validate for PrivateIpAddressSpecification {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ReplacementStrategy {
-    /// `launch`
-    Launch,
-    /// `launch-before-terminate`
-    LaunchBeforeTerminate,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ReplacementStrategy {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["launch", "launch-before-terminate"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Launch => "launch",
-            Self::LaunchBeforeTerminate => "launch-before-terminate",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ReplacementStrategy> for Value<ReplacementStrategy> {
-    fn from(v: ReplacementStrategy) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ReplacementStrategy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `client-vpn-endpoint`
     ClientVpnEndpoint,
@@ -1343,8 +704,8 @@ pub enum ResourceType {
     VpnConnection,
     /// `vpn-gateway`
     VpnGateway,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -1401,8 +762,69 @@ impl ResourceType {
             Self::VpcPeeringConnection => "vpc-peering-connection",
             Self::VpnConnection => "vpn-connection",
             Self::VpnGateway => "vpn-gateway",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "client-vpn-endpoint" => Self::ClientVpnEndpoint,
+            "customer-gateway" => Self::CustomerGateway,
+            "dedicated-host" => Self::DedicatedHost,
+            "dhcp-options" => Self::DhcpOptions,
+            "egress-only-internet-gateway" => Self::EgressOnlyInternetGateway,
+            "elastic-gpu" => Self::ElasticGpu,
+            "elastic-ip" => Self::ElasticIp,
+            "export-image-task" => Self::ExportImageTask,
+            "export-instance-task" => Self::ExportInstanceTask,
+            "fleet" => Self::Fleet,
+            "fpga-image" => Self::FpgaImage,
+            "host-reservation" => Self::HostReservation,
+            "image" => Self::Image,
+            "import-image-task" => Self::ImportImageTask,
+            "import-snapshot-task" => Self::ImportSnapshotTask,
+            "instance" => Self::Instance,
+            "internet-gateway" => Self::InternetGateway,
+            "key-pair" => Self::KeyPair,
+            "launch-template" => Self::LaunchTemplate,
+            "local-gateway-route-table-vpc-association" => Self::LocalGatewayRouteTableVpcAssociation,
+            "natgateway" => Self::Natgateway,
+            "network-acl" => Self::NetworkAcl,
+            "network-insights-analysis" => Self::NetworkInsightsAnalysis,
+            "network-insights-path" => Self::NetworkInsightsPath,
+            "network-interface" => Self::NetworkInterface,
+            "placement-group" => Self::PlacementGroup,
+            "reserved-instances" => Self::ReservedInstances,
+            "route-table" => Self::RouteTable,
+            "security-group" => Self::SecurityGroup,
+            "snapshot" => Self::Snapshot,
+            "spot-fleet-request" => Self::SpotFleetRequest,
+            "spot-instances-request" => Self::SpotInstancesRequest,
+            "subnet" => Self::Subnet,
+            "traffic-mirror-filter" => Self::TrafficMirrorFilter,
+            "traffic-mirror-session" => Self::TrafficMirrorSession,
+            "traffic-mirror-target" => Self::TrafficMirrorTarget,
+            "transit-gateway" => Self::TransitGateway,
+            "transit-gateway-attachment" => Self::TransitGatewayAttachment,
+            "transit-gateway-connect-peer" => Self::TransitGatewayConnectPeer,
+            "transit-gateway-multicast-domain" => Self::TransitGatewayMulticastDomain,
+            "transit-gateway-route-table" => Self::TransitGatewayRouteTable,
+            "volume" => Self::Volume,
+            "vpc" => Self::Vpc,
+            "vpc-flow-log" => Self::VpcFlowLog,
+            "vpc-peering-connection" => Self::VpcPeeringConnection,
+            "vpn-connection" => Self::VpnConnection,
+            "vpn-gateway" => Self::VpnGateway,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1708,70 +1130,6 @@ impl ToExpr for SpotPlacement {
 impl Validate for SpotPlacement {}
 
 #[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TargetCapacityUnitType {
-    /// `vcpu`
-    Vcpu,
-    /// `memory-mib`
-    MemoryMib,
-    /// `units`
-    Units,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl TargetCapacityUnitType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["vcpu", "memory-mib", "units"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Vcpu => "vcpu",
-            Self::MemoryMib => "memory-mib",
-            Self::Units => "units",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<TargetCapacityUnitType> for Value<TargetCapacityUnitType> {
-    fn from(v: TargetCapacityUnitType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<TargetCapacityUnitType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroup {
     /// CloudFormation property `Arn`; the schema does not describe it.
     pub arn: Value<String>,
@@ -1811,74 +1169,17 @@ impl Validate for TargetGroupsConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Tenancy {
-    /// `dedicated`
-    Dedicated,
-    /// `default`
-    Default,
-    /// `host`
-    Host,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Tenancy {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["dedicated", "default", "host"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Dedicated => "dedicated",
-            Self::Default => "default",
-            Self::Host => "host",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Tenancy> for Value<Tenancy> {
-    fn from(v: Tenancy) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Tenancy> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TotalLocalStorageGbRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<f64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<f64>>,
-}
-
-impl ToExpr for TotalLocalStorageGbRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for TotalLocalStorageGbRequest {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `maintain`
     Maintain,
     /// `request`
     Request,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -1890,8 +1191,24 @@ impl Type {
         match self {
             Self::Maintain => "maintain",
             Self::Request => "request",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "maintain" => Self::Maintain,
+            "request" => Self::Request,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1906,22 +1223,3 @@ impl Default for Value<Type> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VCpuCountRangeRequest {
-    /// CloudFormation property `Max`; the schema does not describe it.
-    pub max: Option<Value<i64>>,
-    /// CloudFormation property `Min`; the schema does not describe it.
-    pub min: Option<Value<i64>>,
-}
-
-impl ToExpr for VCpuCountRangeRequest {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Max", &self.max);
-        m.opt("Min", &self.min);
-        m.into_expr()
-    }
-}
-
-impl Validate for VCpuCountRangeRequest {}

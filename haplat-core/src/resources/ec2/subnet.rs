@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::Tag;
+
 /// Specifies a subnet for the specified VPC.
 /// For an IPv4 only subnet, specify an IPv4 CIDR block. If the VPC has an IPv6 CIDR block, you can create an IPv6 only subnet or a dual stack subnet instead. For an IPv6 only subnet, specify an IPv6 CIDR block. For a dual stack subnet, specify both an IPv4 CIDR block and an IPv6 CIDR block.
 /// For more information, see \[Subnets for your VPC\](<https://docs.aws.amazon.com/vpc/latest/userguide/configure-subnets.html>) in the \*Amazon VPC User Guide\*.
@@ -257,28 +259,3 @@ impl ToExpr for PrivateDnsNameOptionsOnLaunch {
 }
 
 impl Validate for PrivateDnsNameOptionsOnLaunch {}
-
-/// Specifies a tag. For more information, see \[Resource tags\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag key.
-    pub key: Value<String>,
-    /// The tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}

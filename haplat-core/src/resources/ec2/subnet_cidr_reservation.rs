@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for a CIDR range reserved inside an Amazon EC2 subnet.
 ///
@@ -77,15 +80,17 @@ impl Handle<SubnetCidrReservation> {
 
 /// The type of reservation. A prefix reservation is used for an IPv6 prefix delegated to a network interface; an explicit reservation is used for a range that Amazon EC2 must not assign automatically.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReservationType {
     /// `prefix`
     Prefix,
     /// `explicit`
     Explicit,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReservationType {
@@ -97,8 +102,24 @@ impl ReservationType {
         match self {
             Self::Prefix => "prefix",
             Self::Explicit => "explicit",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReservationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "prefix" => Self::Prefix,
+            "explicit" => Self::Explicit,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReservationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -111,33 +132,5 @@ impl From<ReservationType> for Value<ReservationType> {
 impl Default for Value<ReservationType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag. Amazon EC2 reserves keys beginning with 'aws:' for internal use and rejects them for this resource. Amazon EC2 accepts a maximum of 128 Unicode characters.
-    pub key: Value<String>,
-    /// The value of the tag. Amazon EC2 accepts a maximum of 256 Unicode characters.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::EC2::TransitGateway
 ///
@@ -92,15 +95,17 @@ impl Handle<TransitGateway> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EncryptionSupport {
     /// `disable`
     Disable,
     /// `enable`
     Enable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EncryptionSupport {
@@ -112,8 +117,24 @@ impl EncryptionSupport {
         match self {
             Self::Disable => "disable",
             Self::Enable => "enable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EncryptionSupport {
+    fn from(s: &str) -> Self {
+        match s {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EncryptionSupport {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -126,29 +147,5 @@ impl From<EncryptionSupport> for Value<EncryptionSupport> {
 impl Default for Value<EncryptionSupport> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

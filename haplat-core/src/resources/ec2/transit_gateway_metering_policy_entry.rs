@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// AWS::EC2::TransitGatewayMeteringPolicyEntry Resource Definition
@@ -106,8 +107,10 @@ impl Handle<TransitGatewayMeteringPolicyEntry> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransitGatewayAttachmentResourceType {
     /// `vpc`
     Vpc,
@@ -123,8 +126,8 @@ pub enum TransitGatewayAttachmentResourceType {
     VpnConcentrator,
     /// `client-vpn`
     ClientVpn,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TransitGatewayAttachmentResourceType {
@@ -141,8 +144,29 @@ impl TransitGatewayAttachmentResourceType {
             Self::NetworkFunction => "network-function",
             Self::VpnConcentrator => "vpn-concentrator",
             Self::ClientVpn => "client-vpn",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TransitGatewayAttachmentResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "vpc" => Self::Vpc,
+            "vpn" => Self::Vpn,
+            "direct-connect-gateway" => Self::DirectConnectGateway,
+            "peering" => Self::Peering,
+            "network-function" => Self::NetworkFunction,
+            "vpn-concentrator" => Self::VpnConcentrator,
+            "client-vpn" => Self::ClientVpn,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TransitGatewayAttachmentResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -158,8 +182,10 @@ impl Default for Value<TransitGatewayAttachmentResourceType> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransitGatewayMeteringPayerType {
     /// `source-attachment-owner`
     SourceAttachmentOwner,
@@ -167,8 +193,8 @@ pub enum TransitGatewayMeteringPayerType {
     DestinationAttachmentOwner,
     /// `transit-gateway-owner`
     TransitGatewayOwner,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TransitGatewayMeteringPayerType {
@@ -181,8 +207,25 @@ impl TransitGatewayMeteringPayerType {
             Self::SourceAttachmentOwner => "source-attachment-owner",
             Self::DestinationAttachmentOwner => "destination-attachment-owner",
             Self::TransitGatewayOwner => "transit-gateway-owner",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TransitGatewayMeteringPayerType {
+    fn from(s: &str) -> Self {
+        match s {
+            "source-attachment-owner" => Self::SourceAttachmentOwner,
+            "destination-attachment-owner" => Self::DestinationAttachmentOwner,
+            "transit-gateway-owner" => Self::TransitGatewayOwner,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TransitGatewayMeteringPayerType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

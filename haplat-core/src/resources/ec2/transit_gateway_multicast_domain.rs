@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The AWS::EC2::TransitGatewayMulticastDomain type
@@ -68,15 +69,17 @@ impl Handle<TransitGatewayMulticastDomain> {
 
 /// Indicates whether to automatically cross-account subnet associations that are associated with the transit gateway multicast domain. Valid Values: enable \| disable
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AutoAcceptSharedAssociations {
     /// `disable`
     Disable,
     /// `enable`
     Enable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AutoAcceptSharedAssociations {
@@ -88,8 +91,24 @@ impl AutoAcceptSharedAssociations {
         match self {
             Self::Disable => "disable",
             Self::Enable => "enable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AutoAcceptSharedAssociations {
+    fn from(s: &str) -> Self {
+        match s {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AutoAcceptSharedAssociations {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -107,15 +126,17 @@ impl Default for Value<AutoAcceptSharedAssociations> {
 
 /// Indicates whether Internet Group Management Protocol (IGMP) version 2 is turned on for the transit gateway multicast domain. Valid Values: enable \| disable
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Igmpv2Support {
     /// `disable`
     Disable,
     /// `enable`
     Enable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Igmpv2Support {
@@ -127,8 +148,24 @@ impl Igmpv2Support {
         match self {
             Self::Disable => "disable",
             Self::Enable => "enable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Igmpv2Support {
+    fn from(s: &str) -> Self {
+        match s {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Igmpv2Support {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -169,15 +206,17 @@ impl Validate for Options {}
 
 /// Indicates whether support for statically configuring transit gateway multicast group sources is turned on. Valid Values: enable \| disable
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StaticSourcesSupport {
     /// `disable`
     Disable,
     /// `enable`
     Enable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl StaticSourcesSupport {
@@ -189,8 +228,24 @@ impl StaticSourcesSupport {
         match self {
             Self::Disable => "disable",
             Self::Enable => "enable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for StaticSourcesSupport {
+    fn from(s: &str) -> Self {
+        match s {
+            "disable" => Self::Disable,
+            "enable" => Self::Enable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for StaticSourcesSupport {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

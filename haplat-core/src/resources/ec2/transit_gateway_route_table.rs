@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::EC2::TransitGatewayRouteTable
 ///
@@ -45,29 +47,5 @@ impl Handle<TransitGatewayRouteTable> {
     /// `Fn::GetAtt` `TransitGatewayRouteTableId`.
     pub fn attr_transit_gateway_route_table_id(&self) -> Value<String> {
         self.get_att("TransitGatewayRouteTableId")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the associated tag key-value pair
-    pub key: Value<String>,
-    /// The value of the associated tag key-value pair
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

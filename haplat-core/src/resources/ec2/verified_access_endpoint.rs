@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::SseSpecification;
 
 /// The AWS::EC2::VerifiedAccessEndpoint resource creates an AWS EC2 Verified Access Endpoint.
 ///
@@ -143,13 +147,15 @@ impl Handle<VerifiedAccessEndpoint> {
 
 /// The type of attachment used to provide connectivity between the AWS Verified Access endpoint and the application.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AttachmentType {
     /// `vpc`
     Vpc,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AttachmentType {
@@ -160,8 +166,23 @@ impl AttachmentType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Vpc => "vpc",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AttachmentType {
+    fn from(s: &str) -> Self {
+        match s {
+            "vpc" => Self::Vpc,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AttachmentType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -211,8 +232,10 @@ impl Validate for CidrOptions {}
 
 /// The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.The type of AWS Verified Access endpoint. Incoming application requests will be sent to an IP address, load balancer or a network interface depending on the endpoint type specified.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EndpointType {
     /// `cidr`
     Cidr,
@@ -222,8 +245,8 @@ pub enum EndpointType {
     NetworkInterface,
     /// `rds`
     Rds,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EndpointType {
@@ -237,8 +260,26 @@ impl EndpointType {
             Self::LoadBalancer => "load-balancer",
             Self::NetworkInterface => "network-interface",
             Self::Rds => "rds",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EndpointType {
+    fn from(s: &str) -> Self {
+        match s {
+            "cidr" => Self::Cidr,
+            "load-balancer" => Self::LoadBalancer,
+            "network-interface" => Self::NetworkInterface,
+            "rds" => Self::Rds,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EndpointType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -356,8 +397,10 @@ impl Validate for PortRange {
 
 /// The IP protocol.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// `http`
     Http,
@@ -365,8 +408,8 @@ pub enum Protocol {
     Https,
     /// `tcp`
     Tcp,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Protocol {
@@ -379,8 +422,25 @@ impl Protocol {
             Self::Http => "http",
             Self::Https => "https",
             Self::Tcp => "tcp",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Protocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "http" => Self::Http,
+            "https" => Self::Https,
+            "tcp" => Self::Tcp,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Protocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -442,54 +502,5 @@ impl Validate for RdsOptions {
         if let Some(x) = &self.port {
             v.at("Port", |v| v.range(x, Some(1.0), Some(65535.0)));
         }
-    }
-}
-
-/// The configuration options for customer provided KMS encryption.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SseSpecification {
-    /// Whether to encrypt the policy with the provided key or disable encryption
-    pub customer_managed_key_enabled: Option<Value<bool>>,
-    /// KMS Key Arn used to encrypt the group policy
-    pub kms_key_arn: Option<Value<String>>,
-}
-
-impl ToExpr for SseSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomerManagedKeyEnabled", &self.customer_managed_key_enabled);
-        m.opt("KmsKeyArn", &self.kms_key_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for SseSpecification {}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::SseSpecification;
 
 /// The AWS::EC2::VerifiedAccessGroup resource creates an AWS EC2 Verified Access Group.
 ///
@@ -75,54 +78,5 @@ impl Handle<VerifiedAccessGroup> {
     /// `Fn::GetAtt` `VerifiedAccessGroupArn`.
     pub fn attr_verified_access_group_arn(&self) -> Value<String> {
         self.get_att("VerifiedAccessGroupArn")
-    }
-}
-
-/// The configuration options for customer provided KMS encryption.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SseSpecification {
-    /// Whether to encrypt the policy with the provided key or disable encryption
-    pub customer_managed_key_enabled: Option<Value<bool>>,
-    /// KMS Key Arn used to encrypt the group policy
-    pub kms_key_arn: Option<Value<String>>,
-}
-
-impl ToExpr for SseSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomerManagedKeyEnabled", &self.customer_managed_key_enabled);
-        m.opt("KmsKeyArn", &self.kms_key_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for SseSpecification {}
-
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// The AWS::EC2::VerifiedAccessTrustProvider type describes a verified access trust provider
 ///
@@ -113,8 +116,10 @@ impl Validate for DeviceOptions {}
 
 /// The type of device-based trust provider. Possible values: jamf\|crowdstrike
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DeviceTrustProviderType {
     /// `crowdstrike`
     Crowdstrike,
@@ -122,8 +127,8 @@ pub enum DeviceTrustProviderType {
     Jamf,
     /// `jumpcloud`
     Jumpcloud,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DeviceTrustProviderType {
@@ -136,8 +141,25 @@ impl DeviceTrustProviderType {
             Self::Crowdstrike => "crowdstrike",
             Self::Jamf => "jamf",
             Self::Jumpcloud => "jumpcloud",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DeviceTrustProviderType {
+    fn from(s: &str) -> Self {
+        match s {
+            "crowdstrike" => Self::Crowdstrike,
+            "jamf" => Self::Jamf,
+            "jumpcloud" => Self::Jumpcloud,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DeviceTrustProviderType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -226,46 +248,19 @@ impl ToExpr for OidcOptions {
 
 impl Validate for OidcOptions {}
 
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}
-
 /// Type of trust provider. Possible values: user\|device
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TrustProviderType {
     /// `device`
     Device,
     /// `user`
     User,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TrustProviderType {
@@ -277,8 +272,24 @@ impl TrustProviderType {
         match self {
             Self::Device => "device",
             Self::User => "user",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TrustProviderType {
+    fn from(s: &str) -> Self {
+        match s {
+            "device" => Self::Device,
+            "user" => Self::User,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TrustProviderType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -296,15 +307,17 @@ impl Default for Value<TrustProviderType> {
 
 /// The type of device-based trust provider. Possible values: oidc\|iam-identity-center
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UserTrustProviderType {
     /// `iam-identity-center`
     IamIdentityCenter,
     /// `oidc`
     Oidc,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UserTrustProviderType {
@@ -316,8 +329,24 @@ impl UserTrustProviderType {
         match self {
             Self::IamIdentityCenter => "iam-identity-center",
             Self::Oidc => "oidc",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UserTrustProviderType {
+    fn from(s: &str) -> Self {
+        match s {
+            "iam-identity-center" => Self::IamIdentityCenter,
+            "oidc" => Self::Oidc,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UserTrustProviderType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

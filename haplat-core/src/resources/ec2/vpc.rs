@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{Mode, Tag};
 
 /// Specifies a virtual private cloud (VPC).
 /// A VPC must have an associated IPv4 CIDR block. You can specify an IPv4 CIDR block or an IPAM-allocated IPv4 CIDR block. To associate an IPv6 CIDR block with the VPC, see \[AWS::EC2::VPCCidrBlock\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpccidrblock.html>).
@@ -283,15 +286,17 @@ impl Handle<Vpc> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EgressOnlyInternetGatewayExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EgressOnlyInternetGatewayExclusion {
@@ -303,8 +308,24 @@ impl EgressOnlyInternetGatewayExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EgressOnlyInternetGatewayExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EgressOnlyInternetGatewayExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -320,15 +341,17 @@ impl Default for Value<EgressOnlyInternetGatewayExclusion> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ElasticFileSystemExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ElasticFileSystemExclusion {
@@ -340,8 +363,24 @@ impl ElasticFileSystemExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ElasticFileSystemExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ElasticFileSystemExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -363,8 +402,10 @@ impl Default for Value<ElasticFileSystemExclusion> {
 ///
 /// Updating `InstanceTenancy` requires no replacement only if you are updating its value from `dedicated` to `default`. Updating `InstanceTenancy` from `default` to `dedicated` requires replacement.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InstanceTenancy {
     /// `dedicated`
     Dedicated,
@@ -372,8 +413,8 @@ pub enum InstanceTenancy {
     Default,
     /// `host`
     Host,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InstanceTenancy {
@@ -386,8 +427,25 @@ impl InstanceTenancy {
             Self::Dedicated => "dedicated",
             Self::Default => "default",
             Self::Host => "host",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InstanceTenancy {
+    fn from(s: &str) -> Self {
+        match s {
+            "dedicated" => Self::Dedicated,
+            "default" => Self::Default,
+            "host" => Self::Host,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InstanceTenancy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -403,15 +461,17 @@ impl Default for Value<InstanceTenancy> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InternetGatewayExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InternetGatewayExclusion {
@@ -423,8 +483,24 @@ impl InternetGatewayExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InternetGatewayExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InternetGatewayExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -440,15 +516,17 @@ impl Default for Value<InternetGatewayExclusion> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LambdaExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LambdaExclusion {
@@ -460,8 +538,24 @@ impl LambdaExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LambdaExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LambdaExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -477,54 +571,17 @@ impl Default for Value<LambdaExclusion> {
     }
 }
 
-/// The encryption mode for the VPC Encryption Control configuration.
-///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// `monitor`
-    Monitor,
-    /// `enforce`
-    Enforce,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Mode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["monitor", "enforce"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Monitor => "monitor",
-            Self::Enforce => "enforce",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Mode> for Value<Mode> {
-    fn from(v: Mode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Mode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NatGatewayExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl NatGatewayExclusion {
@@ -536,8 +593,24 @@ impl NatGatewayExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for NatGatewayExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for NatGatewayExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -553,40 +626,17 @@ impl Default for Value<NatGatewayExclusion> {
     }
 }
 
-/// Specifies a tag. For more information, see \[Resource tags\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag key.
-    pub key: Value<String>,
-    /// The tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualPrivateGatewayExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VirtualPrivateGatewayExclusion {
@@ -598,8 +648,24 @@ impl VirtualPrivateGatewayExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VirtualPrivateGatewayExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VirtualPrivateGatewayExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -732,15 +798,17 @@ impl ToExpr for VpcEncryptionControlExclusions {
 
 impl Validate for VpcEncryptionControlExclusions {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VpcLatticeExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VpcLatticeExclusion {
@@ -752,8 +820,24 @@ impl VpcLatticeExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VpcLatticeExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VpcLatticeExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -769,15 +853,17 @@ impl Default for Value<VpcLatticeExclusion> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VpcPeeringExclusion {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VpcPeeringExclusion {
@@ -789,8 +875,24 @@ impl VpcPeeringExclusion {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VpcPeeringExclusion {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VpcPeeringExclusion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

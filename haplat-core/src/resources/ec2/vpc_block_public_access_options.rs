@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// Resource Type definition for AWS::EC2::VPCBlockPublicAccessOptions
@@ -50,15 +51,17 @@ impl Handle<VpcBlockPublicAccessOptions> {
 
 /// The desired Block Public Access mode for Internet Gateways in your account. We do not allow to create in a off mode as this is the default value
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InternetGatewayBlockMode {
     /// `block-bidirectional`
     BlockBidirectional,
     /// `block-ingress`
     BlockIngress,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InternetGatewayBlockMode {
@@ -70,8 +73,24 @@ impl InternetGatewayBlockMode {
         match self {
             Self::BlockBidirectional => "block-bidirectional",
             Self::BlockIngress => "block-ingress",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InternetGatewayBlockMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "block-bidirectional" => Self::BlockBidirectional,
+            "block-ingress" => Self::BlockIngress,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InternetGatewayBlockMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

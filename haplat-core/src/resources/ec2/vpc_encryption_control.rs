@@ -3,8 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::Mode;
 
 /// Resource Type definition for AWS::EC2::VPCEncryptionControl
 ///
@@ -172,15 +176,17 @@ impl Handle<VpcEncryptionControl> {
 
 /// Used to enable or disable EIGW exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EgressOnlyInternetGatewayExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EgressOnlyInternetGatewayExclusionInput {
@@ -192,8 +198,24 @@ impl EgressOnlyInternetGatewayExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EgressOnlyInternetGatewayExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EgressOnlyInternetGatewayExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -211,15 +233,17 @@ impl Default for Value<EgressOnlyInternetGatewayExclusionInput> {
 
 /// Used to enable or disable EFS exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ElasticFileSystemExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ElasticFileSystemExclusionInput {
@@ -231,8 +255,24 @@ impl ElasticFileSystemExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ElasticFileSystemExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ElasticFileSystemExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -250,15 +290,17 @@ impl Default for Value<ElasticFileSystemExclusionInput> {
 
 /// Used to enable or disable IGW exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InternetGatewayExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InternetGatewayExclusionInput {
@@ -270,8 +312,24 @@ impl InternetGatewayExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InternetGatewayExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InternetGatewayExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -289,15 +347,17 @@ impl Default for Value<InternetGatewayExclusionInput> {
 
 /// Used to enable or disable Lambda exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LambdaExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LambdaExclusionInput {
@@ -309,8 +369,24 @@ impl LambdaExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LambdaExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LambdaExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -326,56 +402,19 @@ impl Default for Value<LambdaExclusionInput> {
     }
 }
 
-/// The VPC encryption control mode, either monitor or enforce.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Mode {
-    /// `monitor`
-    Monitor,
-    /// `enforce`
-    Enforce,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Mode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["monitor", "enforce"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Monitor => "monitor",
-            Self::Enforce => "enforce",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Mode> for Value<Mode> {
-    fn from(v: Mode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Mode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Used to enable or disable Nat gateway exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NatGatewayExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl NatGatewayExclusionInput {
@@ -387,8 +426,24 @@ impl NatGatewayExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for NatGatewayExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for NatGatewayExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -404,46 +459,19 @@ impl Default for Value<NatGatewayExclusionInput> {
     }
 }
 
-/// A key-value pair to associate with a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}
-
 /// Used to enable or disable VGW exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VirtualPrivateGatewayExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VirtualPrivateGatewayExclusionInput {
@@ -455,8 +483,24 @@ impl VirtualPrivateGatewayExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VirtualPrivateGatewayExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VirtualPrivateGatewayExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -474,15 +518,17 @@ impl Default for Value<VirtualPrivateGatewayExclusionInput> {
 
 /// Used to enable or disable Vpc Lattice exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VpcLatticeExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VpcLatticeExclusionInput {
@@ -494,8 +540,24 @@ impl VpcLatticeExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VpcLatticeExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VpcLatticeExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -513,15 +575,17 @@ impl Default for Value<VpcLatticeExclusionInput> {
 
 /// Used to enable or disable VPC peering exclusion
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VpcPeeringExclusionInput {
     /// `enable`
     Enable,
     /// `disable`
     Disable,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VpcPeeringExclusionInput {
@@ -533,8 +597,24 @@ impl VpcPeeringExclusionInput {
         match self {
             Self::Enable => "enable",
             Self::Disable => "disable",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VpcPeeringExclusionInput {
+    fn from(s: &str) -> Self {
+        match s {
+            "enable" => Self::Enable,
+            "disable" => Self::Disable,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VpcPeeringExclusionInput {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Specifies a VPC endpoint. A VPC endpoint provides a private connection between your VPC and an endpoint service. You can use an endpoint service provided by AWS, an MKT Partner, or another AWS accounts in your organization. For more information, see the \[User Guide\](<https://docs.aws.amazon.com/vpc/latest/privatelink/>).
 /// An endpoint of type `Interface` establishes connections between the subnets in your VPC and an AWS-service, your own service, or a service hosted by another AWS-account. With an interface VPC endpoint, you specify the subnets in which to create the endpoint and the security groups to associate with the endpoint network interfaces.
@@ -159,8 +162,10 @@ impl Validate for DnsOptionsSpecification {
 
 /// The DNS records created for the endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DnsRecordIpType {
     /// `ipv4`
     Ipv4,
@@ -172,8 +177,8 @@ pub enum DnsRecordIpType {
     ServiceDefined,
     /// `not-specified`
     NotSpecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DnsRecordIpType {
@@ -188,8 +193,27 @@ impl DnsRecordIpType {
             Self::Dualstack => "dualstack",
             Self::ServiceDefined => "service-defined",
             Self::NotSpecified => "not-specified",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DnsRecordIpType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipv4" => Self::Ipv4,
+            "ipv6" => Self::Ipv6,
+            "dualstack" => Self::Dualstack,
+            "service-defined" => Self::ServiceDefined,
+            "not-specified" => Self::NotSpecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DnsRecordIpType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -207,8 +231,10 @@ impl Default for Value<DnsRecordIpType> {
 
 /// The supported IP address types.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IpAddressType {
     /// `ipv4`
     Ipv4,
@@ -218,8 +244,8 @@ pub enum IpAddressType {
     Dualstack,
     /// `not-specified`
     NotSpecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IpAddressType {
@@ -233,8 +259,26 @@ impl IpAddressType {
             Self::Ipv6 => "ipv6",
             Self::Dualstack => "dualstack",
             Self::NotSpecified => "not-specified",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IpAddressType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipv4" => Self::Ipv4,
+            "ipv6" => Self::Ipv6,
+            "dualstack" => Self::Dualstack,
+            "not-specified" => Self::NotSpecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IpAddressType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -252,8 +296,10 @@ impl Default for Value<IpAddressType> {
 
 /// Indicates whether to enable private DNS only for inbound endpoints. This option is available only for services that support both gateway and interface endpoints. It routes traffic that originates from the VPC to the gateway endpoint and traffic that originates from on-premises to the interface endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PrivateDnsOnlyForInboundResolverEndpoint {
     /// `OnlyInboundResolver`
     OnlyInboundResolver,
@@ -261,8 +307,8 @@ pub enum PrivateDnsOnlyForInboundResolverEndpoint {
     AllResolvers,
     /// `NotSpecified`
     NotSpecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PrivateDnsOnlyForInboundResolverEndpoint {
@@ -275,8 +321,25 @@ impl PrivateDnsOnlyForInboundResolverEndpoint {
             Self::OnlyInboundResolver => "OnlyInboundResolver",
             Self::AllResolvers => "AllResolvers",
             Self::NotSpecified => "NotSpecified",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PrivateDnsOnlyForInboundResolverEndpoint {
+    fn from(s: &str) -> Self {
+        match s {
+            "OnlyInboundResolver" => Self::OnlyInboundResolver,
+            "AllResolvers" => Self::AllResolvers,
+            "NotSpecified" => Self::NotSpecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PrivateDnsOnlyForInboundResolverEndpoint {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -294,8 +357,10 @@ impl Default for Value<PrivateDnsOnlyForInboundResolverEndpoint> {
 
 /// The preference for which private domains have a private hosted zone created for and associated with the specified VPC. Only supported when private DNS is enabled and when the VPC endpoint type is ServiceNetwork or Resource.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PrivateDnsPreference {
     /// `VERIFIED_DOMAINS_ONLY`
     VerifiedDomainsOnly,
@@ -305,8 +370,8 @@ pub enum PrivateDnsPreference {
     VerifiedDomainsAndSpecifiedDomains,
     /// `SPECIFIED_DOMAINS_ONLY`
     SpecifiedDomainsOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PrivateDnsPreference {
@@ -320,8 +385,26 @@ impl PrivateDnsPreference {
             Self::AllDomains => "ALL_DOMAINS",
             Self::VerifiedDomainsAndSpecifiedDomains => "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS",
             Self::SpecifiedDomainsOnly => "SPECIFIED_DOMAINS_ONLY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PrivateDnsPreference {
+    fn from(s: &str) -> Self {
+        match s {
+            "VERIFIED_DOMAINS_ONLY" => Self::VerifiedDomainsOnly,
+            "ALL_DOMAINS" => Self::AllDomains,
+            "VERIFIED_DOMAINS_AND_SPECIFIED_DOMAINS" => Self::VerifiedDomainsAndSpecifiedDomains,
+            "SPECIFIED_DOMAINS_ONLY" => Self::SpecifiedDomainsOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PrivateDnsPreference {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -337,38 +420,13 @@ impl Default for Value<PrivateDnsPreference> {
     }
 }
 
-/// Describes a tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag.
-    /// Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with `aws:`.
-    pub key: Value<String>,
-    /// The value of the tag.
-    /// Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
 /// The type of endpoint.
 /// Default: Gateway
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VpcEndpointType {
     /// `Interface`
     Interface,
@@ -382,8 +440,8 @@ pub enum VpcEndpointType {
     Resource,
     /// `Tunnel`
     Tunnel,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VpcEndpointType {
@@ -399,8 +457,28 @@ impl VpcEndpointType {
             Self::ServiceNetwork => "ServiceNetwork",
             Self::Resource => "Resource",
             Self::Tunnel => "Tunnel",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VpcEndpointType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Interface" => Self::Interface,
+            "Gateway" => Self::Gateway,
+            "GatewayLoadBalancer" => Self::GatewayLoadBalancer,
+            "ServiceNetwork" => Self::ServiceNetwork,
+            "Resource" => Self::Resource,
+            "Tunnel" => Self::Tunnel,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VpcEndpointType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

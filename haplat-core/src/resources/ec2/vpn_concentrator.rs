@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Describes a VPN concentrator.
 ///
@@ -55,32 +57,5 @@ impl Handle<VpnConcentrator> {
     /// `Fn::GetAtt` `TransitGatewayAttachmentId`.
     pub fn attr_transit_gateway_attachment_id(&self) -> Value<String> {
         self.get_att("TransitGatewayAttachmentId")
-    }
-}
-
-/// Describes a tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag.
-    /// Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with `aws:`.
-    pub key: Value<String>,
-    /// The value of the tag.
-    /// Constraints: Tag values are case-sensitive and accept a maximum of 256 Unicode characters.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Specifies a VPN connection between a virtual private gateway and a VPN customer gateway or a transit gateway and a VPN customer gateway.
 /// To specify a VPN connection between a transit gateway and customer gateway, use the `TransitGatewayId` and `CustomerGatewayId` properties.
@@ -137,15 +140,17 @@ impl Handle<VpnConnection> {
 /// The desired output format for BGP logs to be sent to CloudWatch. Default format is `json`.
 /// Valid values: `json` \| `text`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BgpLogOutputFormat {
     /// `json`
     Json,
     /// `text`
     Text,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BgpLogOutputFormat {
@@ -157,8 +162,24 @@ impl BgpLogOutputFormat {
         match self {
             Self::Json => "json",
             Self::Text => "text",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BgpLogOutputFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "json" => Self::Json,
+            "text" => Self::Text,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BgpLogOutputFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -214,8 +235,10 @@ impl Validate for CloudwatchLogOptionsSpecification {}
 /// Valid Values: `clear` \| `none` \| `restart`
 /// Default: `clear`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DpdTimeoutAction {
     /// `clear`
     Clear,
@@ -223,8 +246,8 @@ pub enum DpdTimeoutAction {
     None,
     /// `restart`
     Restart,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DpdTimeoutAction {
@@ -237,8 +260,25 @@ impl DpdTimeoutAction {
             Self::Clear => "clear",
             Self::None => "none",
             Self::Restart => "restart",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DpdTimeoutAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "clear" => Self::Clear,
+            "none" => Self::None,
+            "restart" => Self::Restart,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DpdTimeoutAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -273,15 +313,17 @@ impl Validate for IkeVersionsRequestListValue {}
 
 /// The IKE version.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IkeVersionsRequestListValueValue {
     /// `ikev1`
     Ikev1,
     /// `ikev2`
     Ikev2,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IkeVersionsRequestListValueValue {
@@ -293,8 +335,24 @@ impl IkeVersionsRequestListValueValue {
         match self {
             Self::Ikev1 => "ikev1",
             Self::Ikev2 => "ikev2",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IkeVersionsRequestListValueValue {
+    fn from(s: &str) -> Self {
+        match s {
+            "ikev1" => Self::Ikev1,
+            "ikev2" => Self::Ikev2,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IkeVersionsRequestListValueValue {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -313,15 +371,17 @@ impl Default for Value<IkeVersionsRequestListValueValue> {
 /// Set log format. Default format is `json`.
 /// Valid values: `json` \| `text`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogOutputFormat {
     /// `json`
     Json,
     /// `text`
     Text,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LogOutputFormat {
@@ -333,8 +393,24 @@ impl LogOutputFormat {
         match self {
             Self::Json => "json",
             Self::Text => "text",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LogOutputFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "json" => Self::Json,
+            "text" => Self::Text,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LogOutputFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -386,8 +462,10 @@ impl Validate for Phase1EncryptionAlgorithmsRequestListValue {}
 
 /// The value for the encryption algorithm.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase1EncryptionAlgorithmsRequestListValueValue {
     /// `AES128`
     Aes128,
@@ -397,8 +475,8 @@ pub enum Phase1EncryptionAlgorithmsRequestListValueValue {
     Aes128Gcm16,
     /// `AES256-GCM-16`
     Aes256Gcm16,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Phase1EncryptionAlgorithmsRequestListValueValue {
@@ -412,8 +490,26 @@ impl Phase1EncryptionAlgorithmsRequestListValueValue {
             Self::Aes256 => "AES256",
             Self::Aes128Gcm16 => "AES128-GCM-16",
             Self::Aes256Gcm16 => "AES256-GCM-16",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Phase1EncryptionAlgorithmsRequestListValueValue {
+    fn from(s: &str) -> Self {
+        match s {
+            "AES128" => Self::Aes128,
+            "AES256" => Self::Aes256,
+            "AES128-GCM-16" => Self::Aes128Gcm16,
+            "AES256-GCM-16" => Self::Aes256Gcm16,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Phase1EncryptionAlgorithmsRequestListValueValue {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -448,8 +544,10 @@ impl Validate for Phase1IntegrityAlgorithmsRequestListValue {}
 
 /// The value for the integrity algorithm.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase1IntegrityAlgorithmsRequestListValueValue {
     /// `SHA1`
     Sha1,
@@ -459,8 +557,8 @@ pub enum Phase1IntegrityAlgorithmsRequestListValueValue {
     Sha2384,
     /// `SHA2-512`
     Sha2512,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Phase1IntegrityAlgorithmsRequestListValueValue {
@@ -474,8 +572,26 @@ impl Phase1IntegrityAlgorithmsRequestListValueValue {
             Self::Sha2256 => "SHA2-256",
             Self::Sha2384 => "SHA2-384",
             Self::Sha2512 => "SHA2-512",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Phase1IntegrityAlgorithmsRequestListValueValue {
+    fn from(s: &str) -> Self {
+        match s {
+            "SHA1" => Self::Sha1,
+            "SHA2-256" => Self::Sha2256,
+            "SHA2-384" => Self::Sha2384,
+            "SHA2-512" => Self::Sha2512,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Phase1IntegrityAlgorithmsRequestListValueValue {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -527,8 +643,10 @@ impl Validate for Phase2EncryptionAlgorithmsRequestListValue {}
 
 /// The encryption algorithm.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase2EncryptionAlgorithmsRequestListValueValue {
     /// `AES128`
     Aes128,
@@ -538,8 +656,8 @@ pub enum Phase2EncryptionAlgorithmsRequestListValueValue {
     Aes128Gcm16,
     /// `AES256-GCM-16`
     Aes256Gcm16,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Phase2EncryptionAlgorithmsRequestListValueValue {
@@ -553,8 +671,26 @@ impl Phase2EncryptionAlgorithmsRequestListValueValue {
             Self::Aes256 => "AES256",
             Self::Aes128Gcm16 => "AES128-GCM-16",
             Self::Aes256Gcm16 => "AES256-GCM-16",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Phase2EncryptionAlgorithmsRequestListValueValue {
+    fn from(s: &str) -> Self {
+        match s {
+            "AES128" => Self::Aes128,
+            "AES256" => Self::Aes256,
+            "AES128-GCM-16" => Self::Aes128Gcm16,
+            "AES256-GCM-16" => Self::Aes256Gcm16,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Phase2EncryptionAlgorithmsRequestListValueValue {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -589,8 +725,10 @@ impl Validate for Phase2IntegrityAlgorithmsRequestListValue {}
 
 /// The integrity algorithm.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Phase2IntegrityAlgorithmsRequestListValueValue {
     /// `SHA1`
     Sha1,
@@ -600,8 +738,8 @@ pub enum Phase2IntegrityAlgorithmsRequestListValueValue {
     Sha2384,
     /// `SHA2-512`
     Sha2512,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Phase2IntegrityAlgorithmsRequestListValueValue {
@@ -615,8 +753,26 @@ impl Phase2IntegrityAlgorithmsRequestListValueValue {
             Self::Sha2256 => "SHA2-256",
             Self::Sha2384 => "SHA2-384",
             Self::Sha2512 => "SHA2-512",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Phase2IntegrityAlgorithmsRequestListValueValue {
+    fn from(s: &str) -> Self {
+        match s {
+            "SHA1" => Self::Sha1,
+            "SHA2-256" => Self::Sha2256,
+            "SHA2-384" => Self::Sha2384,
+            "SHA2-512" => Self::Sha2512,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Phase2IntegrityAlgorithmsRequestListValueValue {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -634,15 +790,17 @@ impl Default for Value<Phase2IntegrityAlgorithmsRequestListValueValue> {
 
 /// Specifies the storage mode for the pre-shared key (PSK). Valid values are `Standard` (stored in the S2Slong service) or `SecretsManager` (stored in AWS Secrets Manager).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PreSharedKeyStorage {
     /// `Standard`
     Standard,
     /// `SecretsManager`
     SecretsManager,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PreSharedKeyStorage {
@@ -654,8 +812,24 @@ impl PreSharedKeyStorage {
         match self {
             Self::Standard => "Standard",
             Self::SecretsManager => "SecretsManager",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PreSharedKeyStorage {
+    fn from(s: &str) -> Self {
+        match s {
+            "Standard" => Self::Standard,
+            "SecretsManager" => Self::SecretsManager,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PreSharedKeyStorage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -675,15 +849,17 @@ impl Default for Value<PreSharedKeyStorage> {
 /// Valid Values: `add` \| `start`
 /// Default: `add`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StartupAction {
     /// `add`
     Add,
     /// `start`
     Start,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl StartupAction {
@@ -695,8 +871,24 @@ impl StartupAction {
         match self {
             Self::Add => "add",
             Self::Start => "start",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for StartupAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "add" => Self::Add,
+            "start" => Self::Start,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for StartupAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -712,42 +904,19 @@ impl Default for Value<StartupAction> {
     }
 }
 
-/// Specifies a tag. For more information, see \[Resource tags\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The tag key.
-    pub key: Value<String>,
-    /// The tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}
-
 /// The desired bandwidth specification for the VPN tunnel, used when creating or modifying VPN connection options to set the tunnel's throughput capacity. `standard` supports up to 1.25 Gbps per tunnel, while `large` supports up to 5 Gbps per tunnel. The default value is `standard`. Existing VPN connections without a bandwidth setting will automatically default to `standard`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TunnelBandwidth {
     /// `standard`
     Standard,
     /// `large`
     Large,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TunnelBandwidth {
@@ -759,8 +928,24 @@ impl TunnelBandwidth {
         match self {
             Self::Standard => "standard",
             Self::Large => "large",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TunnelBandwidth {
+    fn from(s: &str) -> Self {
+        match s {
+            "standard" => Self::Standard,
+            "large" => Self::Large,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TunnelBandwidth {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

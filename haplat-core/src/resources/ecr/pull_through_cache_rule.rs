@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// The `AWS::ECR::PullThroughCacheRule` resource creates or updates a pull through cache rule. A pull through cache rule provides a way to cache images from an upstream registry in your Amazon ECR private registry.
@@ -83,8 +84,10 @@ impl Resource for PullThroughCacheRule {
 
 /// The name of the upstream registry.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UpstreamRegistry {
     /// `azure-container-registry`
     AzureContainerRegistry,
@@ -104,8 +107,8 @@ pub enum UpstreamRegistry {
     K8s,
     /// `quay`
     Quay,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UpstreamRegistry {
@@ -124,8 +127,31 @@ impl UpstreamRegistry {
             Self::GitlabContainerRegistry => "gitlab-container-registry",
             Self::K8s => "k8s",
             Self::Quay => "quay",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UpstreamRegistry {
+    fn from(s: &str) -> Self {
+        match s {
+            "azure-container-registry" => Self::AzureContainerRegistry,
+            "chainguard" => Self::Chainguard,
+            "docker-hub" => Self::DockerHub,
+            "ecr" => Self::Ecr,
+            "ecr-public" => Self::EcrPublic,
+            "github-container-registry" => Self::GithubContainerRegistry,
+            "gitlab-container-registry" => Self::GitlabContainerRegistry,
+            "k8s" => Self::K8s,
+            "quay" => Self::Quay,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UpstreamRegistry {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

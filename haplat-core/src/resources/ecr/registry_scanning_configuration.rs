@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The scanning configuration for a private registry.
@@ -51,13 +52,15 @@ impl Handle<RegistryScanningConfiguration> {
 
 /// The type associated with the filter.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FilterType {
     /// `WILDCARD`
     Wildcard,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FilterType {
@@ -68,8 +71,23 @@ impl FilterType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Wildcard => "WILDCARD",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FilterType {
+    fn from(s: &str) -> Self {
+        match s {
+            "WILDCARD" => Self::Wildcard,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FilterType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -117,15 +135,17 @@ impl Validate for RepositoryFilter {
 
 /// The frequency that scans are performed.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanFrequency {
     /// `SCAN_ON_PUSH`
     ScanOnPush,
     /// `CONTINUOUS_SCAN`
     ContinuousScan,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScanFrequency {
@@ -137,8 +157,24 @@ impl ScanFrequency {
         match self {
             Self::ScanOnPush => "SCAN_ON_PUSH",
             Self::ContinuousScan => "CONTINUOUS_SCAN",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScanFrequency {
+    fn from(s: &str) -> Self {
+        match s {
+            "SCAN_ON_PUSH" => Self::ScanOnPush,
+            "CONTINUOUS_SCAN" => Self::ContinuousScan,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScanFrequency {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -156,15 +192,17 @@ impl Default for Value<ScanFrequency> {
 
 /// The type of scanning configured for the registry.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScanType {
     /// `BASIC`
     Basic,
     /// `ENHANCED`
     Enhanced,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScanType {
@@ -176,8 +214,24 @@ impl ScanType {
         match self {
             Self::Basic => "BASIC",
             Self::Enhanced => "ENHANCED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScanType {
+    fn from(s: &str) -> Self {
+        match s {
+            "BASIC" => Self::Basic,
+            "ENHANCED" => Self::Enhanced,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScanType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

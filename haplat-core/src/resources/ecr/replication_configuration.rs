@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The `AWS::ECR::ReplicationConfiguration` resource creates or updates the replication configuration for a private registry. The first time a replication configuration is applied to a private registry, a service-linked IAM role is created in your account for the replication process. For more information, see \[Using Service-Linked Roles for Amazon ECR\](<https://docs.aws.amazon.com/AmazonECR/latest/userguide/using-service-linked-roles.html>) in the \*Amazon Elastic Container Registry User Guide\*.
@@ -47,13 +48,15 @@ impl Handle<ReplicationConfiguration> {
 
 /// Type of repository filter
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FilterType {
     /// `PREFIX_MATCH`
     PrefixMatch,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FilterType {
@@ -64,8 +67,23 @@ impl FilterType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::PrefixMatch => "PREFIX_MATCH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FilterType {
+    fn from(s: &str) -> Self {
+        match s {
+            "PREFIX_MATCH" => Self::PrefixMatch,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FilterType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

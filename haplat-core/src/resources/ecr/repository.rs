@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{EncryptionType, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag};
 
 /// The `AWS::ECR::Repository` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see \[Amazon ECR private repositories\](<https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html>) in the \*Amazon ECR User Guide\*.
 ///
@@ -131,48 +134,6 @@ impl Validate for EncryptionConfiguration {
     }
 }
 
-/// The encryption type to use.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EncryptionType {
-    /// `AES256`
-    Aes256,
-    /// `KMS`
-    Kms,
-    /// `KMS_DSSE`
-    KmsDsse,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl EncryptionType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aes256 => "AES256",
-            Self::Kms => "KMS",
-            Self::KmsDsse => "KMS_DSSE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<EncryptionType> for Value<EncryptionType> {
-    fn from(v: EncryptionType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<EncryptionType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The image scanning configuration for a repository.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageScanningConfiguration {
@@ -192,8 +153,10 @@ impl Validate for ImageScanningConfiguration {}
 
 /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of `MUTABLE` will be used which will allow image tags to be overwritten. If `IMMUTABLE` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ImageTagMutability {
     /// `MUTABLE`
     Mutable,
@@ -203,8 +166,8 @@ pub enum ImageTagMutability {
     MutableWithExclusion,
     /// `IMMUTABLE_WITH_EXCLUSION`
     ImmutableWithExclusion,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ImageTagMutability {
@@ -218,8 +181,26 @@ impl ImageTagMutability {
             Self::Immutable => "IMMUTABLE",
             Self::MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
             Self::ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ImageTagMutability {
+    fn from(s: &str) -> Self {
+        match s {
+            "MUTABLE" => Self::Mutable,
+            "IMMUTABLE" => Self::Immutable,
+            "MUTABLE_WITH_EXCLUSION" => Self::MutableWithExclusion,
+            "IMMUTABLE_WITH_EXCLUSION" => Self::ImmutableWithExclusion,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ImageTagMutability {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -230,72 +211,6 @@ impl From<ImageTagMutability> for Value<ImageTagMutability> {
 }
 
 impl Default for Value<ImageTagMutability> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ImageTagMutabilityExclusionFilter {
-    /// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
-    pub image_tag_mutability_exclusion_filter_type: Value<ImageTagMutabilityExclusionFilterType>,
-    /// The value to use when filtering image tags.
-    pub image_tag_mutability_exclusion_filter_value: Value<String>,
-}
-
-impl ToExpr for ImageTagMutabilityExclusionFilter {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("ImageTagMutabilityExclusionFilterType", &self.image_tag_mutability_exclusion_filter_type);
-        m.req("ImageTagMutabilityExclusionFilterValue", &self.image_tag_mutability_exclusion_filter_value);
-        m.into_expr()
-    }
-}
-
-impl Validate for ImageTagMutabilityExclusionFilter {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("ImageTagMutabilityExclusionFilterType", &self.image_tag_mutability_exclusion_filter_type);
-        v.required("ImageTagMutabilityExclusionFilterValue", &self.image_tag_mutability_exclusion_filter_value);
-        let x = &self.image_tag_mutability_exclusion_filter_value;
-        v.at("ImageTagMutabilityExclusionFilterValue", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^[0-9a-zA-Z._*-]{1,128}"#);
-        });
-    }
-}
-
-/// Specifies the type of filter to use for excluding image tags from the repository's mutability setting.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ImageTagMutabilityExclusionFilterType {
-    /// `WILDCARD`
-    Wildcard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ImageTagMutabilityExclusionFilterType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["WILDCARD"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wildcard => "WILDCARD",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ImageTagMutabilityExclusionFilterType> for Value<ImageTagMutabilityExclusionFilterType> {
-    fn from(v: ImageTagMutabilityExclusionFilterType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ImageTagMutabilityExclusionFilterType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }
@@ -330,34 +245,5 @@ impl Validate for LifecyclePolicy {
                 v.pattern(x, r#"^[0-9]{12}$"#);
             });
         }
-    }
-}
-
-/// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
-    pub key: Value<String>,
-    /// A `value` acts as a descriptor within a tag category (key).
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(127)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(255)));
     }
 }

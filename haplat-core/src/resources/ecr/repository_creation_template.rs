@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::{EncryptionType, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType};
 
 /// The details of the repository creation template associated with the request.
 ///
@@ -109,8 +113,10 @@ impl Handle<RepositoryCreationTemplate> {
 
 /// Enumerable Strings representing the repository creation scenarios that the template will apply towards.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppliedForItem {
     /// `REPLICATION`
     Replication,
@@ -118,8 +124,8 @@ pub enum AppliedForItem {
     PullThroughCache,
     /// `CREATE_ON_PUSH`
     CreateOnPush,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AppliedForItem {
@@ -132,8 +138,25 @@ impl AppliedForItem {
             Self::Replication => "REPLICATION",
             Self::PullThroughCache => "PULL_THROUGH_CACHE",
             Self::CreateOnPush => "CREATE_ON_PUSH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AppliedForItem {
+    fn from(s: &str) -> Self {
+        match s {
+            "REPLICATION" => Self::Replication,
+            "PULL_THROUGH_CACHE" => Self::PullThroughCache,
+            "CREATE_ON_PUSH" => Self::CreateOnPush,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AppliedForItem {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -182,52 +205,12 @@ impl Validate for EncryptionConfiguration {
     }
 }
 
-/// The encryption type to use.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EncryptionType {
-    /// `AES256`
-    Aes256,
-    /// `KMS`
-    Kms,
-    /// `KMS_DSSE`
-    KmsDsse,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl EncryptionType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["AES256", "KMS", "KMS_DSSE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Aes256 => "AES256",
-            Self::Kms => "KMS",
-            Self::KmsDsse => "KMS_DSSE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<EncryptionType> for Value<EncryptionType> {
-    fn from(v: EncryptionType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<EncryptionType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The tag mutability setting for the repository. If this parameter is omitted, the default setting of `MUTABLE` will be used which will allow image tags to be overwritten. If `IMMUTABLE` is specified, all image tags within the repository will be immutable which will prevent them from being overwritten.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ImageTagMutability {
     /// `MUTABLE`
     Mutable,
@@ -237,8 +220,8 @@ pub enum ImageTagMutability {
     ImmutableWithExclusion,
     /// `MUTABLE_WITH_EXCLUSION`
     MutableWithExclusion,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ImageTagMutability {
@@ -252,8 +235,26 @@ impl ImageTagMutability {
             Self::Immutable => "IMMUTABLE",
             Self::ImmutableWithExclusion => "IMMUTABLE_WITH_EXCLUSION",
             Self::MutableWithExclusion => "MUTABLE_WITH_EXCLUSION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ImageTagMutability {
+    fn from(s: &str) -> Self {
+        match s {
+            "MUTABLE" => Self::Mutable,
+            "IMMUTABLE" => Self::Immutable,
+            "IMMUTABLE_WITH_EXCLUSION" => Self::ImmutableWithExclusion,
+            "MUTABLE_WITH_EXCLUSION" => Self::MutableWithExclusion,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ImageTagMutability {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -266,98 +267,5 @@ impl From<ImageTagMutability> for Value<ImageTagMutability> {
 impl Default for Value<ImageTagMutability> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A filter that specifies which image tags should be excluded from the repository's image tag mutability setting.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ImageTagMutabilityExclusionFilter {
-    /// CloudFormation property `ImageTagMutabilityExclusionFilterType`; the schema does not describe it.
-    pub image_tag_mutability_exclusion_filter_type: Value<ImageTagMutabilityExclusionFilterType>,
-    /// CloudFormation property `ImageTagMutabilityExclusionFilterValue`; the schema does not describe it.
-    pub image_tag_mutability_exclusion_filter_value: Value<String>,
-}
-
-impl ToExpr for ImageTagMutabilityExclusionFilter {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("ImageTagMutabilityExclusionFilterType", &self.image_tag_mutability_exclusion_filter_type);
-        m.req("ImageTagMutabilityExclusionFilterValue", &self.image_tag_mutability_exclusion_filter_value);
-        m.into_expr()
-    }
-}
-
-impl Validate for ImageTagMutabilityExclusionFilter {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("ImageTagMutabilityExclusionFilterType", &self.image_tag_mutability_exclusion_filter_type);
-        v.required("ImageTagMutabilityExclusionFilterValue", &self.image_tag_mutability_exclusion_filter_value);
-        let x = &self.image_tag_mutability_exclusion_filter_value;
-        v.at("ImageTagMutabilityExclusionFilterValue", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^[0-9a-zA-Z._*-]{1,128}"#);
-        });
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ImageTagMutabilityExclusionFilterType {
-    /// `WILDCARD`
-    Wildcard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ImageTagMutabilityExclusionFilterType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["WILDCARD"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Wildcard => "WILDCARD",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ImageTagMutabilityExclusionFilterType> for Value<ImageTagMutabilityExclusionFilterType> {
-    fn from(v: ImageTagMutabilityExclusionFilterType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ImageTagMutabilityExclusionFilterType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The metadata to apply to a resource to help you categorize and organize them. Each tag consists of a key and a value, both of which you define. Tag keys can have a maximum character length of 128 characters, and tag values can have a maximum length of 256 characters.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
-    pub key: Value<String>,
-    /// A `value` acts as a descriptor within a tag category (key).
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

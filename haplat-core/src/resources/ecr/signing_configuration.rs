@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The AWS::ECR::SigningConfiguration resource creates or updates the signing configuration for an Amazon ECR registry.
@@ -47,13 +48,15 @@ impl Handle<SigningConfiguration> {
 
 /// Type of repository filter
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FilterType {
     /// `WILDCARD_MATCH`
     WildcardMatch,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FilterType {
@@ -64,8 +67,23 @@ impl FilterType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::WildcardMatch => "WILDCARD_MATCH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FilterType {
+    fn from(s: &str) -> Self {
+        match s {
+            "WILDCARD_MATCH" => Self::WildcardMatch,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FilterType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

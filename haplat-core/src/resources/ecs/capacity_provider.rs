@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::ECS::CapacityProvider.
@@ -77,8 +78,10 @@ impl ToExpr for AcceleratorCountRequest {
 
 impl Validate for AcceleratorCountRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AcceleratorManufacturers {
     /// `amazon-web-services`
     AmazonWebServices,
@@ -90,8 +93,8 @@ pub enum AcceleratorManufacturers {
     Nvidia,
     /// `xilinx`
     Xilinx,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AcceleratorManufacturers {
@@ -106,8 +109,27 @@ impl AcceleratorManufacturers {
             Self::Habana => "habana",
             Self::Nvidia => "nvidia",
             Self::Xilinx => "xilinx",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AcceleratorManufacturers {
+    fn from(s: &str) -> Self {
+        match s {
+            "amazon-web-services" => Self::AmazonWebServices,
+            "amd" => Self::Amd,
+            "habana" => Self::Habana,
+            "nvidia" => Self::Nvidia,
+            "xilinx" => Self::Xilinx,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AcceleratorManufacturers {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -123,8 +145,10 @@ impl Default for Value<AcceleratorManufacturers> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AcceleratorNames {
     /// `a10g`
     A10g,
@@ -164,8 +188,8 @@ pub enum AcceleratorNames {
     Trainium2,
     /// `u30`
     U30,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AcceleratorNames {
@@ -194,8 +218,41 @@ impl AcceleratorNames {
             Self::Trainium => "trainium",
             Self::Trainium2 => "trainium2",
             Self::U30 => "u30",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AcceleratorNames {
+    fn from(s: &str) -> Self {
+        match s {
+            "a10g" => Self::A10g,
+            "a100" => Self::A100,
+            "h100" => Self::H100,
+            "inferentia" => Self::Inferentia,
+            "k520" => Self::K520,
+            "k80" => Self::K80,
+            "m60" => Self::M60,
+            "radeon-pro-v520" => Self::RadeonProV520,
+            "t4" => Self::T4,
+            "t4g" => Self::T4g,
+            "vu9p" => Self::Vu9p,
+            "v100" => Self::V100,
+            "l40s" => Self::L40s,
+            "l4" => Self::L4,
+            "gaudi-hl-205" => Self::GaudiHl205,
+            "inferentia2" => Self::Inferentia2,
+            "trainium" => Self::Trainium,
+            "trainium2" => Self::Trainium2,
+            "u30" => Self::U30,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AcceleratorNames {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -230,8 +287,10 @@ impl ToExpr for AcceleratorTotalMemoryMiBRequest {
 
 impl Validate for AcceleratorTotalMemoryMiBRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AcceleratorTypes {
     /// `gpu`
     Gpu,
@@ -239,8 +298,8 @@ pub enum AcceleratorTypes {
     Fpga,
     /// `inference`
     Inference,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AcceleratorTypes {
@@ -253,8 +312,25 @@ impl AcceleratorTypes {
             Self::Gpu => "gpu",
             Self::Fpga => "fpga",
             Self::Inference => "inference",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AcceleratorTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "gpu" => Self::Gpu,
+            "fpga" => Self::Fpga,
+            "inference" => Self::Inference,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AcceleratorTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -270,15 +346,17 @@ impl Default for Value<AcceleratorTypes> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ActionsStatus {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ActionsStatus {
@@ -290,8 +368,24 @@ impl ActionsStatus {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ActionsStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ActionsStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -357,8 +451,10 @@ impl Validate for AutoScalingGroupProvider {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BareMetal {
     /// `included`
     Included,
@@ -366,8 +462,8 @@ pub enum BareMetal {
     Required,
     /// `excluded`
     Excluded,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BareMetal {
@@ -380,8 +476,25 @@ impl BareMetal {
             Self::Included => "included",
             Self::Required => "required",
             Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BareMetal {
+    fn from(s: &str) -> Self {
+        match s {
+            "included" => Self::Included,
+            "required" => Self::Required,
+            "excluded" => Self::Excluded,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BareMetal {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -416,8 +529,10 @@ impl ToExpr for BaselineEbsBandwidthMbpsRequest {
 
 impl Validate for BaselineEbsBandwidthMbpsRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BurstablePerformance {
     /// `included`
     Included,
@@ -425,8 +540,8 @@ pub enum BurstablePerformance {
     Required,
     /// `excluded`
     Excluded,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BurstablePerformance {
@@ -439,8 +554,25 @@ impl BurstablePerformance {
             Self::Included => "included",
             Self::Required => "required",
             Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BurstablePerformance {
+    fn from(s: &str) -> Self {
+        match s {
+            "included" => Self::Included,
+            "required" => Self::Required,
+            "excluded" => Self::Excluded,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BurstablePerformance {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -456,8 +588,10 @@ impl Default for Value<BurstablePerformance> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CapacityOptionType {
     /// `ON_DEMAND`
     OnDemand,
@@ -465,8 +599,8 @@ pub enum CapacityOptionType {
     Spot,
     /// `RESERVED`
     Reserved,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CapacityOptionType {
@@ -479,8 +613,25 @@ impl CapacityOptionType {
             Self::OnDemand => "ON_DEMAND",
             Self::Spot => "SPOT",
             Self::Reserved => "RESERVED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CapacityOptionType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ON_DEMAND" => Self::OnDemand,
+            "SPOT" => Self::Spot,
+            "RESERVED" => Self::Reserved,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CapacityOptionType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -515,8 +666,10 @@ impl ToExpr for CapacityReservationRequest {
 
 impl Validate for CapacityReservationRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CpuManufacturers {
     /// `intel`
     Intel,
@@ -524,8 +677,8 @@ pub enum CpuManufacturers {
     Amd,
     /// `amazon-web-services`
     AmazonWebServices,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CpuManufacturers {
@@ -538,8 +691,25 @@ impl CpuManufacturers {
             Self::Intel => "intel",
             Self::Amd => "amd",
             Self::AmazonWebServices => "amazon-web-services",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CpuManufacturers {
+    fn from(s: &str) -> Self {
+        match s {
+            "intel" => Self::Intel,
+            "amd" => Self::Amd,
+            "amazon-web-services" => Self::AmazonWebServices,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CpuManufacturers {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -578,15 +748,17 @@ impl Validate for InfrastructureOptimization {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InstanceGenerations {
     /// `current`
     Current,
     /// `previous`
     Previous,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InstanceGenerations {
@@ -598,8 +770,24 @@ impl InstanceGenerations {
         match self {
             Self::Current => "current",
             Self::Previous => "previous",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InstanceGenerations {
+    fn from(s: &str) -> Self {
+        match s {
+            "current" => Self::Current,
+            "previous" => Self::Previous,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InstanceGenerations {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -764,8 +952,10 @@ impl Validate for InstanceRequirementsRequest {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LocalStorage {
     /// `included`
     Included,
@@ -773,8 +963,8 @@ pub enum LocalStorage {
     Required,
     /// `excluded`
     Excluded,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LocalStorage {
@@ -787,8 +977,25 @@ impl LocalStorage {
             Self::Included => "included",
             Self::Required => "required",
             Self::Excluded => "excluded",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LocalStorage {
+    fn from(s: &str) -> Self {
+        match s {
+            "included" => Self::Included,
+            "required" => Self::Required,
+            "excluded" => Self::Excluded,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LocalStorage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -804,15 +1011,17 @@ impl Default for Value<LocalStorage> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LocalStorageTypes {
     /// `hdd`
     Hdd,
     /// `ssd`
     Ssd,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LocalStorageTypes {
@@ -824,8 +1033,24 @@ impl LocalStorageTypes {
         match self {
             Self::Hdd => "hdd",
             Self::Ssd => "ssd",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LocalStorageTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "hdd" => Self::Hdd,
+            "ssd" => Self::Ssd,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LocalStorageTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -841,15 +1066,17 @@ impl Default for Value<LocalStorageTypes> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ManagedDraining {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ManagedDraining {
@@ -861,8 +1088,24 @@ impl ManagedDraining {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ManagedDraining {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ManagedDraining {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -894,15 +1137,17 @@ impl ToExpr for ManagedInstancesLocalStorageConfiguration {
 
 impl Validate for ManagedInstancesLocalStorageConfiguration {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ManagedInstancesMonitoringOptions {
     /// `BASIC`
     Basic,
     /// `DETAILED`
     Detailed,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ManagedInstancesMonitoringOptions {
@@ -914,8 +1159,24 @@ impl ManagedInstancesMonitoringOptions {
         match self {
             Self::Basic => "BASIC",
             Self::Detailed => "DETAILED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ManagedInstancesMonitoringOptions {
+    fn from(s: &str) -> Self {
+        match s {
+            "BASIC" => Self::Basic,
+            "DETAILED" => Self::Detailed,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ManagedInstancesMonitoringOptions {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1057,15 +1318,17 @@ impl Validate for ManagedScaling {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ManagedTerminationProtection {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ManagedTerminationProtection {
@@ -1077,8 +1340,24 @@ impl ManagedTerminationProtection {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ManagedTerminationProtection {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ManagedTerminationProtection {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1170,15 +1449,17 @@ impl ToExpr for NetworkInterfaceCountRequest {
 
 impl Validate for NetworkInterfaceCountRequest {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateTags {
     /// `CAPACITY_PROVIDER`
     CapacityProvider,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateTags {
@@ -1190,8 +1471,24 @@ impl PropagateTags {
         match self {
             Self::CapacityProvider => "CAPACITY_PROVIDER",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateTags {
+    fn from(s: &str) -> Self {
+        match s {
+            "CAPACITY_PROVIDER" => Self::CapacityProvider,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateTags {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1207,8 +1504,10 @@ impl Default for Value<PropagateTags> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReservationPreference {
     /// `RESERVATIONS_ONLY`
     ReservationsOnly,
@@ -1216,8 +1515,8 @@ pub enum ReservationPreference {
     ReservationsFirst,
     /// `RESERVATIONS_EXCLUDED`
     ReservationsExcluded,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReservationPreference {
@@ -1230,8 +1529,25 @@ impl ReservationPreference {
             Self::ReservationsOnly => "RESERVATIONS_ONLY",
             Self::ReservationsFirst => "RESERVATIONS_FIRST",
             Self::ReservationsExcluded => "RESERVATIONS_EXCLUDED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReservationPreference {
+    fn from(s: &str) -> Self {
+        match s {
+            "RESERVATIONS_ONLY" => Self::ReservationsOnly,
+            "RESERVATIONS_FIRST" => Self::ReservationsFirst,
+            "RESERVATIONS_EXCLUDED" => Self::ReservationsExcluded,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReservationPreference {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1247,15 +1563,17 @@ impl Default for Value<ReservationPreference> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Status {
@@ -1267,8 +1585,24 @@ impl Status {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Status {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{CapacityProviderStrategyItem, Tag};
 
 /// The `AWS::ECS::Cluster` resource creates an Amazon Elastic Container Service (Amazon ECS) cluster.
 ///
@@ -76,58 +79,6 @@ impl Handle<Cluster> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
-    }
-}
-
-/// The `CapacityProviderStrategyItem` property specifies the details of the default capacity provider strategy for the cluster. When services or tasks are run in the cluster with no launch type or capacity provider strategy specified, the default capacity provider strategy is used.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapacityProviderStrategyItem {
-    /// The \*base\* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a \*base\* defined. If no value is specified, the default value of `0` is used.
-    /// Base value characteristics:
-    /// \+  Only one capacity provider in a strategy can have a base defined
-    /// \+  The default value is `0` if not specified
-    /// \+  The valid range is 0 to 100,000
-    /// \+  Base requirements are satisfied first before weight distribution
-    pub base: Option<Value<i64>>,
-    /// The short name of the capacity provider. This can be either an AWS managed capacity provider (`FARGATE` or `FARGATE_SPOT`) or the name of a custom capacity provider that you created.
-    pub capacity_provider: Option<Value<String>>,
-    /// The \*weight\* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The `weight` value is taken into consideration after the `base` value, if defined, is satisfied.
-    /// If no `weight` value is specified, the default value of `0` is used. When multiple capacity providers are specified within a capacity provider strategy, at least one of the capacity providers must have a weight value greater than zero and any capacity providers with a weight of `0` can't be used to place tasks. If you specify multiple capacity providers in a strategy that all have a weight of `0`, any `RunTask` or `CreateService` actions using the capacity provider strategy will fail.
-    /// Weight value characteristics:
-    /// \+  Weight is considered after the base value is satisfied
-    /// \+  The default value is `0` if not specified
-    /// \+  The valid range is 0 to 1,000
-    /// \+  At least one capacity provider must have a weight greater than zero
-    /// \+  Capacity providers with weight of `0` cannot place tasks
-    ///
-    /// Task distribution logic:
-    /// 1\.  Base satisfaction: The minimum number of tasks specified by the base value are placed on that capacity provider
-    /// 1\.  Weight distribution: After base requirements are met, additional tasks are distributed according to weight ratios
-    ///
-    /// Examples:
-    /// Equal Distribution: Two capacity providers both with weight `1` will split tasks evenly after base requirements are met.
-    /// Weighted Distribution: If capacityProviderA has weight `1` and capacityProviderB has weight `4`, then for every 1 task on A, 4 tasks will run on B.
-    pub weight: Option<Value<i64>>,
-}
-
-impl ToExpr for CapacityProviderStrategyItem {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Base", &self.base);
-        m.opt("CapacityProvider", &self.capacity_provider);
-        m.opt("Weight", &self.weight);
-        m.into_expr()
-    }
-}
-
-impl Validate for CapacityProviderStrategyItem {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.base {
-            v.at("Base", |v| v.range(x, Some(0.0), Some(100000.0)));
-        }
-        if let Some(x) = &self.weight {
-            v.at("Weight", |v| v.range(x, Some(0.0), Some(1000.0)));
-        }
     }
 }
 
@@ -238,8 +189,10 @@ impl Validate for ExecuteCommandLogConfiguration {}
 /// \+  `DEFAULT`: The `awslogs` configuration in the task definition is used. If no logging parameter is specified, it defaults to this value. If no `awslogs` log driver is configured in the task definition, the output won't be logged.
 /// \+  `OVERRIDE`: Specify the logging details as a part of `logConfiguration`. If the `OVERRIDE` logging option is specified, the `logConfiguration` is required.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Logging {
     /// `DEFAULT`
     Default,
@@ -247,8 +200,8 @@ pub enum Logging {
     None,
     /// `OVERRIDE`
     Override,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Logging {
@@ -261,8 +214,25 @@ impl Logging {
             Self::Default => "DEFAULT",
             Self::None => "NONE",
             Self::Override => "OVERRIDE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Logging {
+    fn from(s: &str) -> Self {
+        match s {
+            "DEFAULT" => Self::Default,
+            "NONE" => Self::None,
+            "OVERRIDE" => Self::Override,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Logging {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -323,46 +293,3 @@ impl ToExpr for ServiceConnectDefaults {
 }
 
 impl Validate for ServiceConnectDefaults {}
-
-/// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-/// The following basic restrictions apply to tags:
-/// \+  Maximum number of tags per resource - 50
-/// \+  For each resource, each tag key must be unique, and each tag key can have only one value.
-/// \+  Maximum key length - 128 Unicode characters in UTF-8
-/// \+  Maximum value length - 256 Unicode characters in UTF-8
-/// \+  If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
-/// \+  Tag keys and values are case-sensitive.
-/// \+  Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
-    pub key: Option<Value<String>>,
-    /// The optional part of a key-value pair that make up a tag. A `value` acts as a descriptor within a tag category (key).
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-    }
-}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Information about a daemon resource.
@@ -156,15 +157,17 @@ impl Validate for DaemonDeploymentConfiguration {
 
 /// Specifies whether tags are propagated from the daemon to the daemon tasks.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateTags {
     /// `DAEMON`
     Daemon,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateTags {
@@ -176,8 +179,24 @@ impl PropagateTags {
         match self {
             Self::Daemon => "DAEMON",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateTags {
+    fn from(s: &str) -> Self {
+        match s {
+            "DAEMON" => Self::Daemon,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateTags {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

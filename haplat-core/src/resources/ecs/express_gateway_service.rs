@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Secret;
 
 /// Resource Type definition for AWS::ECS::ExpressGatewayService
 ///
@@ -300,8 +303,10 @@ impl ToExpr for ExpressGatewayServiceNetworkConfiguration {
 
 impl Validate for ExpressGatewayServiceNetworkConfiguration {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ExpressGatewayServiceScalingMetric {
     /// `AVERAGE_CPU`
     AverageCpu,
@@ -309,8 +314,8 @@ pub enum ExpressGatewayServiceScalingMetric {
     AverageMemory,
     /// `REQUEST_COUNT_PER_TARGET`
     RequestCountPerTarget,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ExpressGatewayServiceScalingMetric {
@@ -323,8 +328,25 @@ impl ExpressGatewayServiceScalingMetric {
             Self::AverageCpu => "AVERAGE_CPU",
             Self::AverageMemory => "AVERAGE_MEMORY",
             Self::RequestCountPerTarget => "REQUEST_COUNT_PER_TARGET",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ExpressGatewayServiceScalingMetric {
+    fn from(s: &str) -> Self {
+        match s {
+            "AVERAGE_CPU" => Self::AverageCpu,
+            "AVERAGE_MEMORY" => Self::AverageMemory,
+            "REQUEST_COUNT_PER_TARGET" => Self::RequestCountPerTarget,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ExpressGatewayServiceScalingMetric {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -361,30 +383,6 @@ impl Validate for KeyValuePair {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Name", &self.name);
         v.required("Value", &self.value);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Secret {
-    /// CloudFormation property `Name`; the schema does not describe it.
-    pub name: Value<String>,
-    /// CloudFormation property `ValueFrom`; the schema does not describe it.
-    pub value_from: Value<String>,
-}
-
-impl ToExpr for Secret {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("ValueFrom", &self.value_from);
-        m.into_expr()
-    }
-}
-
-impl Validate for Secret {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        v.required("ValueFrom", &self.value_from);
     }
 }
 

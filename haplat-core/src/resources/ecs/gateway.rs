@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource schema for AWS ECS Gateway
@@ -98,8 +99,10 @@ impl Handle<Gateway> {
 
 /// The HTTP desync mitigation mode for the ALB.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GatewayAlbDesyncMitigationMode {
     /// `monitor`
     Monitor,
@@ -107,8 +110,8 @@ pub enum GatewayAlbDesyncMitigationMode {
     Defensive,
     /// `strictest`
     Strictest,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GatewayAlbDesyncMitigationMode {
@@ -121,8 +124,25 @@ impl GatewayAlbDesyncMitigationMode {
             Self::Monitor => "monitor",
             Self::Defensive => "defensive",
             Self::Strictest => "strictest",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GatewayAlbDesyncMitigationMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "monitor" => Self::Monitor,
+            "defensive" => Self::Defensive,
+            "strictest" => Self::Strictest,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GatewayAlbDesyncMitigationMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -140,15 +160,17 @@ impl Default for Value<GatewayAlbDesyncMitigationMode> {
 
 /// The protocol for the ALB listener.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GatewayAlbProtocol {
     /// `HTTP`
     Http,
     /// `HTTPS`
     Https,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GatewayAlbProtocol {
@@ -160,8 +182,24 @@ impl GatewayAlbProtocol {
         match self {
             Self::Http => "HTTP",
             Self::Https => "HTTPS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GatewayAlbProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "HTTP" => Self::Http,
+            "HTTPS" => Self::Https,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GatewayAlbProtocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -294,8 +332,10 @@ impl Validate for GatewayElbAccessLogS3Destination {
 
 /// The IP address type for the ALB.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GatewayElbIpAddressType {
     /// `ipv4`
     Ipv4,
@@ -303,8 +343,8 @@ pub enum GatewayElbIpAddressType {
     Dualstack,
     /// `dualstack-without-public-ipv4`
     DualstackWithoutPublicIpv4,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GatewayElbIpAddressType {
@@ -317,8 +357,25 @@ impl GatewayElbIpAddressType {
             Self::Ipv4 => "ipv4",
             Self::Dualstack => "dualstack",
             Self::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GatewayElbIpAddressType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ipv4" => Self::Ipv4,
+            "dualstack" => Self::Dualstack,
+            "dualstack-without-public-ipv4" => Self::DualstackWithoutPublicIpv4,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GatewayElbIpAddressType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -369,15 +426,17 @@ impl Validate for GatewayElbNetworkConfiguration {
 
 /// The scheme for the ALB.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GatewayElbScheme {
     /// `internet-facing`
     InternetFacing,
     /// `internal`
     Internal,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GatewayElbScheme {
@@ -389,8 +448,24 @@ impl GatewayElbScheme {
         match self {
             Self::InternetFacing => "internet-facing",
             Self::Internal => "internal",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GatewayElbScheme {
+    fn from(s: &str) -> Self {
+        match s {
+            "internet-facing" => Self::InternetFacing,
+            "internal" => Self::Internal,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GatewayElbScheme {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -498,15 +573,17 @@ impl Validate for HostSharedAlbConfiguration {
 
 /// Specifies whether to propagate the tags from the gateway to other resources.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateGatewayTags {
     /// `NONE`
     None,
     /// `GATEWAY`
     Gateway,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateGatewayTags {
@@ -518,8 +595,24 @@ impl PropagateGatewayTags {
         match self {
             Self::None => "NONE",
             Self::Gateway => "GATEWAY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateGatewayTags {
+    fn from(s: &str) -> Self {
+        match s {
+            "NONE" => Self::None,
+            "GATEWAY" => Self::Gateway,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateGatewayTags {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{AssignPublicIp, CapacityProviderStrategyItem, Secret, ServiceRegistry, Tag};
 
 /// The `AWS::ECS::Service` resource creates an Amazon Elastic Container Service (Amazon ECS) service that runs and maintains the requested number of tasks and associated load balancers.
 /// The stack update fails if you change any properties that require replacement and at least one ECS Service Connect `ServiceConnectConfiguration` property is configured. This is because AWS CloudFormation creates the replacement service first, but each `ServiceConnectService` must have a name that is unique in the namespace.
@@ -216,15 +219,17 @@ impl Handle<Service> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccessTypes {
     /// `PUBLIC`
     Public,
     /// `PRIVATE`
     Private,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccessTypes {
@@ -236,8 +241,24 @@ impl AccessTypes {
         match self {
             Self::Public => "PUBLIC",
             Self::Private => "PRIVATE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccessTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "PUBLIC" => Self::Public,
+            "PRIVATE" => Self::Private,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccessTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -253,15 +274,17 @@ impl Default for Value<AccessTypes> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `ROLLBACK`
     Rollback,
     /// `CONTINUE`
     Continue,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Action {
@@ -273,8 +296,24 @@ impl Action {
         match self {
             Self::Rollback => "ROLLBACK",
             Self::Continue => "CONTINUE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        match s {
+            "ROLLBACK" => Self::Rollback,
+            "CONTINUE" => Self::Continue,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -320,63 +359,23 @@ impl Validate for AdvancedConfiguration {
     }
 }
 
-/// Whether the task's elastic network interface receives a public IP address.
-/// Consider the following when you set this value:
-/// \+  When you use `create-service` or `update-service`, the default is `DISABLED`.
-/// \+  When the service `deploymentController` is `ECS`, the value must be `DISABLED`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AssignPublicIp {
-    /// `DISABLED`
-    Disabled,
-    /// `ENABLED`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AssignPublicIp {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DISABLED", "ENABLED"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "DISABLED",
-            Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AssignPublicIp> for Value<AssignPublicIp> {
-    fn from(v: AssignPublicIp) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AssignPublicIp> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Indicates whether to use Availability Zone rebalancing for the service.
 /// For more information, see \[Balancing an Amazon ECS service across Availability Zones\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-rebalancing.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 /// The default behavior of `AvailabilityZoneRebalancing` differs between create and update requests:
 /// \+  For create service requests, when no value is specified for `AvailabilityZoneRebalancing`, Amazon ECS defaults the value to `ENABLED`.
 /// \+  For update service requests, when no value is specified for `AvailabilityZoneRebalancing`, Amazon ECS defaults to the existing service’s `AvailabilityZoneRebalancing` value. If the service never had an `AvailabilityZoneRebalancing` value set, Amazon ECS treats this as `DISABLED`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AvailabilityZoneRebalancing {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AvailabilityZoneRebalancing {
@@ -388,8 +387,24 @@ impl AvailabilityZoneRebalancing {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AvailabilityZoneRebalancing {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AvailabilityZoneRebalancing {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -461,61 +476,6 @@ impl Validate for CanaryConfiguration {
         }
         if let Some(x) = &self.canary_percent {
             v.at("CanaryPercent", |v| v.range(x, Some(0.1), Some(100.0)));
-        }
-    }
-}
-
-/// The details of a capacity provider strategy. A capacity provider strategy can be set when using the `RunTask` or `CreateService` APIs or as the default capacity provider strategy for a cluster with the `CreateCluster` API.
-/// Only capacity providers that are already associated with a cluster and have an `ACTIVE` or `UPDATING` status can be used in a capacity provider strategy. The `PutClusterCapacityProviders` API is used to associate a capacity provider with a cluster.
-/// If specifying a capacity provider that uses an Auto Scaling group, the capacity provider must already be created. New Auto Scaling group capacity providers can be created with the `CreateCapacityProvider` API operation.
-/// To use an FARGATElong capacity provider, specify either the `FARGATE` or `FARGATE_SPOT` capacity providers. The FARGATElong capacity providers are available to all accounts and only need to be associated with a cluster to be used in a capacity provider strategy.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapacityProviderStrategyItem {
-    /// The \*base\* value designates how many tasks, at a minimum, to run on the specified capacity provider for each service. Only one capacity provider in a capacity provider strategy can have a \*base\* defined. If no value is specified, the default value of `0` is used.
-    /// Base value characteristics:
-    /// \+  Only one capacity provider in a strategy can have a base defined
-    /// \+  The default value is `0` if not specified
-    /// \+  The valid range is 0 to 100,000
-    /// \+  Base requirements are satisfied first before weight distribution
-    pub base: Option<Value<i64>>,
-    /// The short name of the capacity provider. This can be either an AWS managed capacity provider (`FARGATE` or `FARGATE_SPOT`) or the name of a custom capacity provider that you created.
-    pub capacity_provider: Option<Value<String>>,
-    /// The \*weight\* value designates the relative percentage of the total number of tasks launched that should use the specified capacity provider. The `weight` value is taken into consideration after the `base` value, if defined, is satisfied.
-    /// If no `weight` value is specified, the default value of `0` is used. When multiple capacity providers are specified within a capacity provider strategy, at least one of the capacity providers must have a weight value greater than zero and any capacity providers with a weight of `0` can't be used to place tasks. If you specify multiple capacity providers in a strategy that all have a weight of `0`, any `RunTask` or `CreateService` actions using the capacity provider strategy will fail.
-    /// Weight value characteristics:
-    /// \+  Weight is considered after the base value is satisfied
-    /// \+  The default value is `0` if not specified
-    /// \+  The valid range is 0 to 1,000
-    /// \+  At least one capacity provider must have a weight greater than zero
-    /// \+  Capacity providers with weight of `0` cannot place tasks
-    ///
-    /// Task distribution logic:
-    /// 1\.  Base satisfaction: The minimum number of tasks specified by the base value are placed on that capacity provider
-    /// 1\.  Weight distribution: After base requirements are met, additional tasks are distributed according to weight ratios
-    ///
-    /// Examples:
-    /// Equal Distribution: Two capacity providers both with weight `1` will split tasks evenly after base requirements are met.
-    /// Weighted Distribution: If capacityProviderA has weight `1` and capacityProviderB has weight `4`, then for every 1 task on A, 4 tasks will run on B.
-    pub weight: Option<Value<i64>>,
-}
-
-impl ToExpr for CapacityProviderStrategyItem {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Base", &self.base);
-        m.opt("CapacityProvider", &self.capacity_provider);
-        m.opt("Weight", &self.weight);
-        m.into_expr()
-    }
-}
-
-impl Validate for CapacityProviderStrategyItem {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.base {
-            v.at("Base", |v| v.range(x, Some(0.0), Some(100000.0)));
-        }
-        if let Some(x) = &self.weight {
-            v.at("Weight", |v| v.range(x, Some(0.0), Some(1000.0)));
         }
     }
 }
@@ -872,8 +832,10 @@ impl Validate for EbsTagSpecification {
 /// The available Linux filesystem types are `ext3`, `ext4`, and `xfs`. If no value is specified, the `xfs` filesystem type is used by default.
 /// The available Windows filesystem types are `NTFS`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FilesystemType {
     /// `ext3`
     Ext3,
@@ -883,8 +845,8 @@ pub enum FilesystemType {
     Ntfs,
     /// `xfs`
     Xfs,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FilesystemType {
@@ -898,8 +860,26 @@ impl FilesystemType {
             Self::Ext4 => "ext4",
             Self::Ntfs => "ntfs",
             Self::Xfs => "xfs",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FilesystemType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ext3" => Self::Ext3,
+            "ext4" => Self::Ext4,
+            "ntfs" => Self::Ntfs,
+            "xfs" => Self::Xfs,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FilesystemType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -943,15 +923,17 @@ impl Validate for ForceNewDeployment {
 
 /// The format for Service Connect access log output. Choose TEXT for human-readable logs or JSON for structured data that integrates well with log analysis tools.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// `TEXT`
     Text,
     /// `JSON`
     Json,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Format {
@@ -963,8 +945,24 @@ impl Format {
         match self {
             Self::Text => "TEXT",
             Self::Json => "JSON",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Format {
+    fn from(s: &str) -> Self {
+        match s {
+            "TEXT" => Self::Text,
+            "JSON" => Self::Json,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Format {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1087,15 +1085,17 @@ impl ToExpr for GatewayConnectorHealthCheckMatcher {
 
 impl Validate for GatewayConnectorHealthCheckMatcher {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HealthCheckProtocol {
     /// `HTTP`
     Http,
     /// `HTTPS`
     Https,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HealthCheckProtocol {
@@ -1107,8 +1107,24 @@ impl HealthCheckProtocol {
         match self {
             Self::Http => "HTTP",
             Self::Https => "HTTPS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HealthCheckProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "HTTP" => Self::Http,
+            "HTTPS" => Self::Https,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HealthCheckProtocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1152,15 +1168,17 @@ impl Validate for HookTimeoutConfig {
 /// Specifies whether to include query parameters in Service Connect access logs.
 /// When enabled, query parameters from HTTP requests are included in the access logs. Consider security and privacy implications when enabling this feature, as query parameters may contain sensitive information such as request IDs and tokens. By default, this parameter is `DISABLED`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IncludeQueryParameters {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IncludeQueryParameters {
@@ -1172,8 +1190,24 @@ impl IncludeQueryParameters {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IncludeQueryParameters {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IncludeQueryParameters {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1192,8 +1226,10 @@ impl Default for Value<IncludeQueryParameters> {
 /// The launch type on which to run your service. For more information, see \[Amazon ECS Launch Types\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 /// If you want to use Managed Instances, you must use the `capacityProviderStrategy` request parameter
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LaunchType {
     /// `EC2`
     Ec2,
@@ -1201,8 +1237,8 @@ pub enum LaunchType {
     Fargate,
     /// `EXTERNAL`
     External,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LaunchType {
@@ -1215,8 +1251,25 @@ impl LaunchType {
             Self::Ec2 => "EC2",
             Self::Fargate => "FARGATE",
             Self::External => "EXTERNAL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LaunchType {
+    fn from(s: &str) -> Self {
+        match s {
+            "EC2" => Self::Ec2,
+            "FARGATE" => Self::Fargate,
+            "EXTERNAL" => Self::External,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LaunchType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1232,8 +1285,10 @@ impl Default for Value<LaunchType> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LifecycleStages {
     /// `RECONCILE_SERVICE`
     ReconcileService,
@@ -1251,8 +1306,8 @@ pub enum LifecycleStages {
     ProductionTrafficShift,
     /// `POST_PRODUCTION_TRAFFIC_SHIFT`
     PostProductionTrafficShift,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LifecycleStages {
@@ -1270,8 +1325,30 @@ impl LifecycleStages {
             Self::PreProductionTrafficShift => "PRE_PRODUCTION_TRAFFIC_SHIFT",
             Self::ProductionTrafficShift => "PRODUCTION_TRAFFIC_SHIFT",
             Self::PostProductionTrafficShift => "POST_PRODUCTION_TRAFFIC_SHIFT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LifecycleStages {
+    fn from(s: &str) -> Self {
+        match s {
+            "RECONCILE_SERVICE" => Self::ReconcileService,
+            "PRE_SCALE_UP" => Self::PreScaleUp,
+            "POST_SCALE_UP" => Self::PostScaleUp,
+            "TEST_TRAFFIC_SHIFT" => Self::TestTrafficShift,
+            "POST_TEST_TRAFFIC_SHIFT" => Self::PostTestTrafficShift,
+            "PRE_PRODUCTION_TRAFFIC_SHIFT" => Self::PreProductionTrafficShift,
+            "PRODUCTION_TRAFFIC_SHIFT" => Self::ProductionTrafficShift,
+            "POST_PRODUCTION_TRAFFIC_SHIFT" => Self::PostProductionTrafficShift,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LifecycleStages {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1414,15 +1491,17 @@ impl ToExpr for LogConfiguration {
 
 impl Validate for LogConfiguration {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogLevel {
     /// `debug`
     Debug,
     /// `info`
     Info,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LogLevel {
@@ -1434,8 +1513,24 @@ impl LogLevel {
         match self {
             Self::Debug => "debug",
             Self::Info => "info",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LogLevel {
+    fn from(s: &str) -> Self {
+        match s {
+            "debug" => Self::Debug,
+            "info" => Self::Info,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LogLevel {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1479,15 +1574,17 @@ impl Validate for MetricConfiguration {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MetricNames {
     /// `CPUUtilization`
     CpuUtilization,
     /// `MemoryUtilization`
     MemoryUtilization,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MetricNames {
@@ -1499,8 +1596,24 @@ impl MetricNames {
         match self {
             Self::CpuUtilization => "CPUUtilization",
             Self::MemoryUtilization => "MemoryUtilization",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MetricNames {
+    fn from(s: &str) -> Self {
+        match s {
+            "CPUUtilization" => Self::CpuUtilization,
+            "MemoryUtilization" => Self::MemoryUtilization,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MetricNames {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1584,15 +1697,17 @@ impl Validate for PlacementConstraint {
 
 /// The type of constraint. Use `distinctInstance` to ensure that each task in a particular group is running on a different container instance. Use `memberOf` to restrict the selection to a group of valid candidates.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PlacementConstraintType {
     /// `distinctInstance`
     DistinctInstance,
     /// `memberOf`
     MemberOf,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PlacementConstraintType {
@@ -1604,8 +1719,24 @@ impl PlacementConstraintType {
         match self {
             Self::DistinctInstance => "distinctInstance",
             Self::MemberOf => "memberOf",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PlacementConstraintType {
+    fn from(s: &str) -> Self {
+        match s {
+            "distinctInstance" => Self::DistinctInstance,
+            "memberOf" => Self::MemberOf,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PlacementConstraintType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1647,8 +1778,10 @@ impl Validate for PlacementStrategy {
 
 /// The type of placement strategy. The `random` placement strategy randomly places tasks on available candidates. The `spread` placement strategy spreads placement across available candidates evenly based on the `field` parameter. The `binpack` strategy places tasks on available candidates that have the least available amount of the resource that's specified with the `field` parameter. For example, if you binpack on memory, a task is placed on the instance with the least amount of remaining memory but still enough to run the task.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PlacementStrategyType {
     /// `binpack`
     Binpack,
@@ -1656,8 +1789,8 @@ pub enum PlacementStrategyType {
     Random,
     /// `spread`
     Spread,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PlacementStrategyType {
@@ -1670,8 +1803,25 @@ impl PlacementStrategyType {
             Self::Binpack => "binpack",
             Self::Random => "random",
             Self::Spread => "spread",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PlacementStrategyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "binpack" => Self::Binpack,
+            "random" => Self::Random,
+            "spread" => Self::Spread,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PlacementStrategyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1691,15 +1841,17 @@ impl Default for Value<PlacementStrategyType> {
 /// You must set this to a value other than `NONE` when you use Cost Explorer. For more information, see \[Amazon ECS usage reports\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/usage-reports.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 /// The default is `NONE`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateTags {
     /// `SERVICE`
     Service,
     /// `TASK_DEFINITION`
     TaskDefinition,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateTags {
@@ -1711,8 +1863,24 @@ impl PropagateTags {
         match self {
             Self::Service => "SERVICE",
             Self::TaskDefinition => "TASK_DEFINITION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateTags {
+    fn from(s: &str) -> Self {
+        match s {
+            "SERVICE" => Self::Service,
+            "TASK_DEFINITION" => Self::TaskDefinition,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateTags {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1730,13 +1898,15 @@ impl Default for Value<PropagateTags> {
 
 /// The type of volume resource.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `volume`
     Volume,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -1747,8 +1917,23 @@ impl ResourceType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Volume => "volume",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "volume" => Self::Volume,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1770,15 +1955,17 @@ impl Default for Value<ResourceType> {
 /// \+  `DAEMON`-The daemon scheduling strategy deploys exactly one task on each active container instance that meets all of the task placement constraints that you specify in your cluster. The service scheduler also evaluates the task placement constraints for running tasks and will stop tasks that don't meet the placement constraints. When you're using this strategy, you don't need to specify a desired number of tasks, a task placement strategy, or use Service Auto Scaling policies.
 /// Tasks using the Fargate launch type or the `CODE_DEPLOY` or `EXTERNAL` deployment controller types don't support the `DAEMON` scheduling strategy.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SchedulingStrategy {
     /// `DAEMON`
     Daemon,
     /// `REPLICA`
     Replica,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SchedulingStrategy {
@@ -1790,8 +1977,24 @@ impl SchedulingStrategy {
         match self {
             Self::Daemon => "DAEMON",
             Self::Replica => "REPLICA",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SchedulingStrategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "DAEMON" => Self::Daemon,
+            "REPLICA" => Self::Replica,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SchedulingStrategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1804,37 +2007,6 @@ impl From<SchedulingStrategy> for Value<SchedulingStrategy> {
 impl Default for Value<SchedulingStrategy> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-/// \+  To inject sensitive data into your containers as environment variables, use the `secrets` container definition parameter.
-/// \+  To reference sensitive information in the log configuration of a container, use the `secretOptions` container definition parameter.
-///
-/// For more information, see \[Specifying sensitive data\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Secret {
-    /// The name of the secret.
-    pub name: Value<String>,
-    /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store.
-    /// For information about the require IAMlong permissions, see \[Required IAM permissions for Amazon ECS secrets\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam>) (for Secrets Manager) or \[Required IAM permissions for Amazon ECS secrets\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html>) (for Systems Manager Parameter store) in the \*Amazon Elastic Container Service Developer Guide\*.
-    /// If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
-    pub value_from: Value<String>,
-}
-
-impl ToExpr for Secret {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("ValueFrom", &self.value_from);
-        m.into_expr()
-    }
-}
-
-impl Validate for Secret {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        v.required("ValueFrom", &self.value_from);
     }
 }
 
@@ -2201,34 +2373,6 @@ impl Validate for ServiceManagedEbsVolumeConfiguration {
     }
 }
 
-/// The details for the service registry.
-/// Each service may be associated with one service registry. Multiple service registries for each service are not supported.
-/// When you add, update, or remove the service registries configuration, Amazon ECS starts a new deployment. New tasks are registered and deregistered to the updated service registry configuration.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceRegistry {
-    /// The container name value to be used for your service discovery service. It's already specified in the task definition. If the task definition that your service task specifies uses the `bridge` or `host` network mode, you must specify a `containerName` and `containerPort` combination from the task definition. If the task definition that your service task specifies uses the `awsvpc` network mode and a type SRV DNS record is used, you must specify either a `containerName` and `containerPort` combination or a `port` value. However, you can't specify both.
-    pub container_name: Option<Value<String>>,
-    /// The port value to be used for your service discovery service. It's already specified in the task definition. If the task definition your service task specifies uses the `bridge` or `host` network mode, you must specify a `containerName` and `containerPort` combination from the task definition. If the task definition your service task specifies uses the `awsvpc` network mode and a type SRV DNS record is used, you must specify either a `containerName` and `containerPort` combination or a `port` value. However, you can't specify both.
-    pub container_port: Option<Value<i64>>,
-    /// The port value used if your service discovery service specified an SRV record. This field might be used if both the `awsvpc` network mode and SRV records are used.
-    pub port: Option<Value<i64>>,
-    /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is CMAP. For more information, see \[CreateService\](<https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html>).
-    pub registry_arn: Option<Value<String>>,
-}
-
-impl ToExpr for ServiceRegistry {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContainerName", &self.container_name);
-        m.opt("ContainerPort", &self.container_port);
-        m.opt("Port", &self.port);
-        m.opt("RegistryArn", &self.registry_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for ServiceRegistry {}
-
 /// The configuration for a volume specified in the task definition as a volume that is configured at launch time. Currently, the only supported volume type is an Amazon EBS volume.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceVolumeConfiguration {
@@ -2260,15 +2404,17 @@ impl Validate for ServiceVolumeConfiguration {
 /// \+  `BLOCKING`—Amazon ECS removes the previous tasks before it marks the deployment as successful.
 /// \+  `DEFERRED`—Amazon ECS marks the deployment successful, and then removes the previous tasks in the background.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SourceServiceRevisionCleanup {
     /// `BLOCKING`
     Blocking,
     /// `DEFERRED`
     Deferred,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SourceServiceRevisionCleanup {
@@ -2280,8 +2426,24 @@ impl SourceServiceRevisionCleanup {
         match self {
             Self::Blocking => "BLOCKING",
             Self::Deferred => "DEFERRED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SourceServiceRevisionCleanup {
+    fn from(s: &str) -> Self {
+        match s {
+            "BLOCKING" => Self::Blocking,
+            "DEFERRED" => Self::Deferred,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SourceServiceRevisionCleanup {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2303,8 +2465,10 @@ impl Default for Value<SourceServiceRevisionCleanup> {
 /// \+  `LINEAR` - A \*linear\* deployment strategy (`LINEAR`) gradually shifts traffic from the current production environment to a new environment in equal percentages over time. With Amazon ECS linear deployments, you can control the pace of traffic shifting and validate new service revisions with increasing amounts of production traffic.
 /// \+  `CANARY` - A \*canary\* deployment strategy (`CANARY`) shifts a small percentage of traffic to the new service revision first, then shifts the remaining traffic all at once after a specified time period. This allows you to test the new version with a subset of users before full deployment.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Strategy {
     /// `ROLLING`
     Rolling,
@@ -2314,8 +2478,8 @@ pub enum Strategy {
     Linear,
     /// `CANARY`
     Canary,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Strategy {
@@ -2329,8 +2493,26 @@ impl Strategy {
             Self::BlueGreen => "BLUE_GREEN",
             Self::Linear => "LINEAR",
             Self::Canary => "CANARY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Strategy {
+    fn from(s: &str) -> Self {
+        match s {
+            "ROLLING" => Self::Rolling,
+            "BLUE_GREEN" => Self::BlueGreen,
+            "LINEAR" => Self::Linear,
+            "CANARY" => Self::Canary,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Strategy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2346,71 +2528,23 @@ impl Default for Value<Strategy> {
     }
 }
 
-/// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-/// The following basic restrictions apply to tags:
-/// \+  Maximum number of tags per resource - 50
-/// \+  For each resource, each tag key must be unique, and each tag key can have only one value.
-/// \+  Maximum key length - 128 Unicode characters in UTF-8
-/// \+  Maximum value length - 256 Unicode characters in UTF-8
-/// \+  If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
-/// \+  Tag keys and values are case-sensitive.
-/// \+  Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
-///
-/// In order to tag a service that has the following ARN format, you need to migrate the service to the long ARN. You must use the API, CLI or console to migrate the service ARN. For more information, see \[Migrate an short service ARN to a long ARN\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-arn-migration.html>) in the \*Developer Guide\*.
-/// `arn:aws:ecs:region:aws_account_id:service/service-name`
-/// After the migration is complete, the following are true:
-/// \+   The service ARN is: `arn:aws:ecs:region:aws_account_id:service/cluster-name/service-name`
-/// \+  You can use CFN to tag the service as you would a service with a long ARN format.
-/// \+  When the `PhysicalResourceId` in the CFN stack represents a service, the value does not change and will be the short service ARN.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
-    pub key: Option<Value<String>>,
-    /// The optional part of a key-value pair that make up a tag. A `value` acts as a descriptor within a tag category (key).
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-    }
-}
-
 /// The type of action the lifecycle hook performs. Valid values are:
 /// \+  `AWS_LAMBDA` - Invokes a Lambda function at the specified lifecycle stage. This is the default value.
 /// \+  `PAUSE` - Pauses the deployment at the specified lifecycle stage until you call `ContinueServiceDeployment` to continue or roll back.
 ///
 /// This field is optional. If not specified, the default value is `AWS_LAMBDA`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetType {
     /// `AWS_LAMBDA`
     AwsLambda,
     /// `PAUSE`
     Pause,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TargetType {
@@ -2422,8 +2556,24 @@ impl TargetType {
         match self {
             Self::AwsLambda => "AWS_LAMBDA",
             Self::Pause => "PAUSE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TargetType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS_LAMBDA" => Self::AwsLambda,
+            "PAUSE" => Self::Pause,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TargetType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2466,8 +2616,10 @@ impl Validate for ThresholdConfiguration {
 
 /// Determines how Amazon ECS uses `value` to calculate the failure threshold. For the percentage types (`BOUNDED_PERCENT` and `UNBOUNDED_PERCENT`), Amazon ECS multiplies `value` by the latest service desired count. For `COUNT`, Amazon ECS uses `value` directly as the threshold. The default is `BOUNDED_PERCENT`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ThresholdConfigurationType {
     /// `COUNT`
     Count,
@@ -2475,8 +2627,8 @@ pub enum ThresholdConfigurationType {
     BoundedPercent,
     /// `UNBOUNDED_PERCENT`
     UnboundedPercent,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ThresholdConfigurationType {
@@ -2489,8 +2641,25 @@ impl ThresholdConfigurationType {
             Self::Count => "COUNT",
             Self::BoundedPercent => "BOUNDED_PERCENT",
             Self::UnboundedPercent => "UNBOUNDED_PERCENT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ThresholdConfigurationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "COUNT" => Self::Count,
+            "BOUNDED_PERCENT" => Self::BoundedPercent,
+            "UNBOUNDED_PERCENT" => Self::UnboundedPercent,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ThresholdConfigurationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2572,8 +2741,10 @@ impl Validate for TimeoutConfiguration {
 /// Resource handler returned message: "Invalid request provided: Unable to update task definition on services with a CODE\_DEPLOY deployment controller.
 /// \+  After a successful migration from `ECS` to `EXTERNAL` deployment controller, you need to manually remove the `ACTIVE` task set, because ECS no longer manages the deployment. For information about how to delete a task set, see \[DeleteTaskSet\](<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeleteTaskSet.html>) in the ECSlong API Reference.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `CODE_DEPLOY`
     CodeDeploy,
@@ -2581,8 +2752,8 @@ pub enum Type {
     Ecs,
     /// `EXTERNAL`
     External,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -2595,8 +2766,25 @@ impl Type {
             Self::CodeDeploy => "CODE_DEPLOY",
             Self::Ecs => "ECS",
             Self::External => "EXTERNAL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "CODE_DEPLOY" => Self::CodeDeploy,
+            "ECS" => Self::Ecs,
+            "EXTERNAL" => Self::External,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

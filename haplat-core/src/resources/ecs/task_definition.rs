@@ -4,7 +4,14 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    Condition, ContainerDependency, Device, FirelensConfiguration, FirelensConfigurationType, HealthCheck,
+    HostVolumeProperties, KernelCapabilities, KeyValuePair, LogConfiguration, MountPoint, Name, Permissions,
+    RepositoryCredentials, RestartPolicy, Secret, SystemControl, Tag, Tmpfs, Ulimit,
+};
 
 /// Registers a new task definition from the supplied `family` and `containerDefinitions`. Optionally, you can add data volumes to your containers with the `volumes` parameter. For more information about task definition parameters and defaults, see \[Amazon ECS Task Definitions\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_defintions.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 /// You can specify a role for your task with the `taskRoleArn` parameter. When you specify a role for a task, its containers can then use the latest versions of the CLI or SDKs to make API requests to the AWS services that are specified in the policy that's associated with the role. For more information, see \[IAM Roles for Tasks\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-iam-roles.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
@@ -187,8 +194,10 @@ impl Handle<TaskDefinition> {
 /// `appProtocol` is immutable in a Service Connect service. Updating this field requires a service deletion and redeployment.
 /// Tasks that run in a namespace can use short names to connect to services in the namespace. Tasks can connect to services across all of the clusters in the namespace. Tasks connect through a managed proxy container that collects logs and metrics for increased visibility. Only the tasks that Amazon ECS services create are supported with Service Connect. For more information, see \[Service Connect\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AppProtocol {
     /// `http`
     Http,
@@ -196,8 +205,8 @@ pub enum AppProtocol {
     Http2,
     /// `grpc`
     Grpc,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AppProtocol {
@@ -210,8 +219,25 @@ impl AppProtocol {
             Self::Http => "http",
             Self::Http2 => "http2",
             Self::Grpc => "grpc",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AppProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "http" => Self::Http,
+            "http2" => Self::Http2,
+            "grpc" => Self::Grpc,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AppProtocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -246,55 +272,6 @@ impl ToExpr for AuthorizationConfig {
 }
 
 impl Validate for AuthorizationConfig {}
-
-/// The dependency condition of the container. The following are the available conditions and their behavior:
-/// \+  `START` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-/// \+  `COMPLETE` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-/// \+  `SUCCESS` - This condition is the same as `COMPLETE`, but it also requires that the container exits with a `zero` status. This condition can't be set on an essential container.
-/// \+  `HEALTHY` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Condition {
-    /// `COMPLETE`
-    Complete,
-    /// `HEALTHY`
-    Healthy,
-    /// `START`
-    Start,
-    /// `SUCCESS`
-    Success,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Condition {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["COMPLETE", "HEALTHY", "START", "SUCCESS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Complete => "COMPLETE",
-            Self::Healthy => "HEALTHY",
-            Self::Start => "START",
-            Self::Success => "SUCCESS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Condition> for Value<Condition> {
-    fn from(v: Condition) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Condition> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
 
 /// The `ContainerDefinition` property specifies a container definition. Container definitions are used in task definitions to describe the different containers that are launched as part of a task.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -531,44 +508,20 @@ impl Validate for ContainerDefinition {
     }
 }
 
-/// The `ContainerDependency` property specifies the dependencies defined for container startup and shutdown. A container can contain multiple dependencies. When a dependency is defined for container startup, for container shutdown it is reversed.
-/// Your Amazon ECS container instances require at least version 1.26.0 of the container agent to enable container dependencies. However, we recommend using the latest container agent version. For information about checking your agent version and updating to the latest version, see \[Updating the Amazon ECS Container Agent\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html>) in the \*Amazon Elastic Container Service Developer Guide\*. If you are using an Amazon ECS-optimized Linux AMI, your instance needs at least version 1.26.0-1 of the `ecs-init` package. If your container instances are launched from version `20190301` or later, then they contain the required versions of the container agent and `ecs-init`. For more information, see \[Amazon ECS-optimized Linux AMI\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-optimized_AMI.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-/// For tasks using the Fargate launch type, this parameter requires that the task or service uses platform version 1.3.0 or later.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ContainerDependency {
-    /// The dependency condition of the container. The following are the available conditions and their behavior:
-    /// \+  `START` - This condition emulates the behavior of links and volumes today. It validates that a dependent container is started before permitting other containers to start.
-    /// \+  `COMPLETE` - This condition validates that a dependent container runs to completion (exits) before permitting other containers to start. This can be useful for nonessential containers that run a script and then exit. This condition can't be set on an essential container.
-    /// \+  `SUCCESS` - This condition is the same as `COMPLETE`, but it also requires that the container exits with a `zero` status. This condition can't be set on an essential container.
-    /// \+  `HEALTHY` - This condition validates that the dependent container passes its Docker health check before permitting other containers to start. This requires that the dependent container has health checks configured. This condition is confirmed only at task startup.
-    pub condition: Option<Value<Condition>>,
-    /// The name of a container.
-    pub container_name: Option<Value<String>>,
-}
-
-impl ToExpr for ContainerDependency {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Condition", &self.condition);
-        m.opt("ContainerName", &self.container_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for ContainerDependency {}
-
 /// The CPU architecture.
 /// You can run your Linux tasks on an ARM-based platform by setting the value to `ARM64`. This option is available for tasks that run on Linux Amazon EC2 instance, Amazon ECS Managed Instances, or Linux containers on Fargate.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CpuArchitecture {
     /// `ARM64`
     Arm64,
     /// `X86_64`
     X8664,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CpuArchitecture {
@@ -580,8 +533,24 @@ impl CpuArchitecture {
         match self {
             Self::Arm64 => "ARM64",
             Self::X8664 => "X86_64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CpuArchitecture {
+    fn from(s: &str) -> Self {
+        match s {
+            "ARM64" => Self::Arm64,
+            "X86_64" => Self::X8664,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CpuArchitecture {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -596,29 +565,6 @@ impl Default for Value<CpuArchitecture> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// The `Device` property specifies an object representing a container instance host device.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Device {
-    /// The path inside the container at which to expose the host device.
-    pub container_path: Option<Value<String>>,
-    /// The path for the device on the host container instance.
-    pub host_path: Option<Value<String>>,
-    /// The explicit permissions to provide to the container for the device. By default, the container has permissions for `read`, `write`, and `mknod` for the device.
-    pub permissions: Option<List<Value<Permissions>>>,
-}
-
-impl ToExpr for Device {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContainerPath", &self.container_path);
-        m.opt("HostPath", &self.host_path);
-        m.opt("Permissions", &self.permissions);
-        m.into_expr()
-    }
-}
-
-impl Validate for Device {}
 
 /// The `DockerVolumeConfiguration` property specifies a Docker volume configuration and is used when you use Docker volumes. Docker volumes are only supported when you are using the EC2 launch type. Windows containers only support the use of the `local` driver. To use bind mounts, specify a `host` instead.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -716,13 +662,15 @@ impl Validate for EnvironmentFile {}
 
 /// The file type to use. Environment files are objects in Amazon S3. The only supported value is `s3`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnvironmentFileType {
     /// `s3`
     S3,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EnvironmentFileType {
@@ -733,8 +681,23 @@ impl EnvironmentFileType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::S3 => "s3",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EnvironmentFileType {
+    fn from(s: &str) -> Self {
+        match s {
+            "s3" => Self::S3,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EnvironmentFileType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -828,110 +791,6 @@ impl Validate for FSxWindowsFileServerVolumeConfiguration {
     }
 }
 
-/// The FireLens configuration for the container. This is used to specify and configure a log router for container logs. For more information, see \[Custom log routing\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FirelensConfiguration {
-    /// The options to use when configuring the log router. This field is optional and can be used to add additional metadata, such as the task, task definition, cluster, and container instance details to the log event.
-    /// If specified, valid option keys are:
-    /// \+  `enable-ecs-log-metadata`, which can be `true` or `false`
-    /// \+  `config-file-type`, which can be `s3` or `file`
-    /// \+  `config-file-value`, which is either an S3 ARN or a file path
-    pub options: Option<BTreeMap<String, Value<String>>>,
-    /// The log router to use. The valid values are `fluentd` or `fluentbit`.
-    pub type_: Option<Value<FirelensConfigurationType>>,
-}
-
-impl ToExpr for FirelensConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Options", &self.options);
-        m.opt("Type", &self.type_);
-        m.into_expr()
-    }
-}
-
-impl Validate for FirelensConfiguration {}
-
-/// The log router to use. The valid values are `fluentd` or `fluentbit`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum FirelensConfigurationType {
-    /// `fluentbit`
-    Fluentbit,
-    /// `fluentd`
-    Fluentd,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl FirelensConfigurationType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["fluentbit", "fluentd"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Fluentbit => "fluentbit",
-            Self::Fluentd => "fluentd",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<FirelensConfigurationType> for Value<FirelensConfigurationType> {
-    fn from(v: FirelensConfigurationType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<FirelensConfigurationType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The `HealthCheck` property specifies an object representing a container health check. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image (such as those specified in a parent image or from the image's Dockerfile). This configuration maps to the `HEALTHCHECK` parameter of docker run.
-/// The Amazon ECS container agent only monitors and reports on the health checks specified in the task definition. Amazon ECS does not monitor Docker health checks that are embedded in a container image and not specified in the container definition. Health check parameters that are specified in a container definition override any Docker health checks that exist in the container image.
-/// If a task is run manually, and not as part of a service, the task will continue its lifecycle regardless of its health status. For tasks that are part of a service, if the task reports as unhealthy then the task will be stopped and the service scheduler will replace it.
-/// The following are notes about container health check support:
-/// \+  Container health checks require version 1.17.0 or greater of the Amazon ECS container agent. For more information, see \[Updating the Amazon ECS Container Agent\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs-agent-update.html>).
-/// \+  Container health checks are supported for Fargate tasks if you are using platform version 1.1.0 or greater. For more information, see \[Platform Versions\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/platform_versions.html>).
-/// \+  Container health checks are not supported for tasks that are part of a service that is configured to use a Classic Load Balancer.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HealthCheck {
-    /// A string array representing the command that the container runs to determine if it is healthy. The string array must start with `CMD` to run the command arguments directly, or `CMD-SHELL` to run the command with the container's default shell.
-    /// When you use the AWS Management Console JSON panel, the CLIlong, or the APIs, enclose the list of commands in double quotes and brackets.
-    /// `[ "CMD-SHELL", "curl -f http://localhost/ || exit 1" ]`
-    /// You don't include the double quotes and brackets when you use the AWS Management Console.
-    /// `CMD-SHELL, curl -f http://localhost/ || exit 1`
-    /// An exit code of 0 indicates success, and non-zero exit code indicates failure. For more information, see `HealthCheck` in the docker container create command.
-    pub command: Option<List<Value<String>>>,
-    /// The time period in seconds between each health check execution. You may specify between 5 and 300 seconds. The default value is 30 seconds. This value applies only when you specify a `command`.
-    pub interval: Option<Value<i64>>,
-    /// The number of times to retry a failed health check before the container is considered unhealthy. You may specify between 1 and 10 retries. The default value is 3. This value applies only when you specify a `command`.
-    pub retries: Option<Value<i64>>,
-    /// The optional grace period to provide containers time to bootstrap before failed health checks count towards the maximum number of retries. You can specify between 0 and 300 seconds. By default, the `startPeriod` is off. This value applies only when you specify a `command`.
-    /// If a health check succeeds within the `startPeriod`, then the container is considered healthy and any subsequent failures count toward the maximum number of retries.
-    pub start_period: Option<Value<i64>>,
-    /// The time period in seconds to wait for a health check to succeed before it is considered a failure. You may specify between 2 and 60 seconds. The default value is 5. This value applies only when you specify a `command`.
-    pub timeout: Option<Value<i64>>,
-}
-
-impl ToExpr for HealthCheck {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Command", &self.command);
-        m.opt("Interval", &self.interval);
-        m.opt("Retries", &self.retries);
-        m.opt("StartPeriod", &self.start_period);
-        m.opt("Timeout", &self.timeout);
-        m.into_expr()
-    }
-}
-
-impl Validate for HealthCheck {}
-
 /// The `HostEntry` property specifies a hostname and an IP address that are added to the `/etc/hosts` file of a container through the `extraHosts` parameter of its `ContainerDefinition` resource.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostEntry {
@@ -952,35 +811,19 @@ impl ToExpr for HostEntry {
 
 impl Validate for HostEntry {}
 
-/// The `HostVolumeProperties` property specifies details on a container instance bind mount host volume.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HostVolumeProperties {
-    /// When the `host` parameter is used, specify a `sourcePath` to declare the path on the host container instance that's presented to the container. If this parameter is empty, then the Docker daemon has assigned a host path for you. If the `host` parameter contains a `sourcePath` file location, then the data volume persists at the specified location on the host container instance until you delete it manually. If the `sourcePath` value doesn't exist on the host container instance, the Docker daemon creates it. If the location does exist, the contents of the source path folder are exported.
-    /// If you're using the Fargate launch type, the `sourcePath` parameter is not supported.
-    pub source_path: Option<Value<String>>,
-}
-
-impl ToExpr for HostVolumeProperties {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("SourcePath", &self.source_path);
-        m.into_expr()
-    }
-}
-
-impl Validate for HostVolumeProperties {}
-
 /// Determines whether to use the Amazon ECS task role defined in a task definition when mounting the Amazon EFS file system. If it is turned on, transit encryption must be turned on in the `EFSVolumeConfiguration`. If this parameter is omitted, the default value of `DISABLED` is used. For more information, see \[Using Amazon EFS access points\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/efs-volumes.html#efs-volume-accesspoints>) in the \*Amazon Elastic Container Service Developer Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Iam {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Iam {
@@ -992,8 +835,24 @@ impl Iam {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Iam {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Iam {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1036,8 +895,10 @@ impl Validate for InferenceAccelerator {}
 ///
 /// This parameter is not supported for Windows containers or tasks run on FARGATElong.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IpcMode {
     /// `host`
     Host,
@@ -1045,8 +906,8 @@ pub enum IpcMode {
     None,
     /// `task`
     Task,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IpcMode {
@@ -1059,8 +920,25 @@ impl IpcMode {
             Self::Host => "host",
             Self::None => "none",
             Self::Task => "task",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IpcMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "host" => Self::Host,
+            "none" => Self::None,
+            "task" => Self::Task,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IpcMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1075,55 +953,6 @@ impl Default for Value<IpcMode> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// The Linux capabilities to add or remove from the default Docker configuration for a container defined in the task definition. For more detailed information about these Linux capabilities, see the \[capabilities(7)\](<https://docs.aws.amazon.com/http://man7.org/linux/man-pages/man7/capabilities.7.html>) Linux manual page.
-/// The following describes how Docker processes the Linux capabilities specified in the `add` and `drop` request parameters. For information about the latest behavior, see \[Docker Compose: order of cap\_drop and cap\_add\](<https://docs.aws.amazon.com/https://forums.docker.com/t/docker-compose-order-of-cap-drop-and-cap-add/97136/1>) in the Docker Community Forum.
-/// \+  When the container is a privleged container, the container capabilities are all of the default Docker capabilities. The capabilities specified in the `add` request parameter, and the `drop` request parameter are ignored.
-/// \+  When the `add` request parameter is set to ALL, the container capabilities are all of the default Docker capabilities, excluding those specified in the `drop` request parameter.
-/// \+  When the `drop` request parameter is set to ALL, the container capabilities are the capabilities specified in the `add` request parameter.
-/// \+  When the `add` request parameter and the `drop` request parameter are both empty, the capabilities the container capabilities are all of the default Docker capabilities.
-/// \+  The default is to first drop the capabilities specified in the `drop` request parameter, and then add the capabilities specified in the `add` request parameter.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KernelCapabilities {
-    /// The Linux capabilities for the container that have been added to the default configuration provided by Docker. This parameter maps to `CapAdd` in the docker container create command and the `--cap-add` option to docker run.
-    /// Tasks launched on FARGATElong only support adding the `SYS_PTRACE` kernel capability.
-    /// Valid values: `"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"`
-    pub add: Option<List<Value<String>>>,
-    /// The Linux capabilities for the container that have been removed from the default configuration provided by Docker. This parameter maps to `CapDrop` in the docker container create command and the `--cap-drop` option to docker run.
-    /// Valid values: `"ALL" | "AUDIT_CONTROL" | "AUDIT_WRITE" | "BLOCK_SUSPEND" | "CHOWN" | "DAC_OVERRIDE" | "DAC_READ_SEARCH" | "FOWNER" | "FSETID" | "IPC_LOCK" | "IPC_OWNER" | "KILL" | "LEASE" | "LINUX_IMMUTABLE" | "MAC_ADMIN" | "MAC_OVERRIDE" | "MKNOD" | "NET_ADMIN" | "NET_BIND_SERVICE" | "NET_BROADCAST" | "NET_RAW" | "SETFCAP" | "SETGID" | "SETPCAP" | "SETUID" | "SYS_ADMIN" | "SYS_BOOT" | "SYS_CHROOT" | "SYS_MODULE" | "SYS_NICE" | "SYS_PACCT" | "SYS_PTRACE" | "SYS_RAWIO" | "SYS_RESOURCE" | "SYS_TIME" | "SYS_TTY_CONFIG" | "SYSLOG" | "WAKE_ALARM"`
-    pub drop: Option<List<Value<String>>>,
-}
-
-impl ToExpr for KernelCapabilities {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Add", &self.add);
-        m.opt("Drop", &self.drop);
-        m.into_expr()
-    }
-}
-
-impl Validate for KernelCapabilities {}
-
-/// A key-value pair object.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct KeyValuePair {
-    /// The name of the key-value pair. For environment variables, this is the name of the environment variable.
-    pub name: Option<Value<String>>,
-    /// The value of the key-value pair. For environment variables, this is the value of the environment variable.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for KeyValuePair {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Name", &self.name);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for KeyValuePair {}
 
 /// The Linux-specific options that are applied to the container, such as Linux \[KernelCapabilities\](<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_KernelCapabilities.html>).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -1168,150 +997,6 @@ impl ToExpr for LinuxParameters {
 
 impl Validate for LinuxParameters {}
 
-/// The `LogConfiguration` property specifies log configuration options to send to a custom log driver for the container.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LogConfiguration {
-    /// The log driver to use for the container.
-    /// For tasks on FARGATElong, the supported log drivers are `awslogs`, `splunk`, and `awsfirelens`.
-    /// For tasks hosted on Amazon EC2 instances, the supported log drivers are `awslogs`, `fluentd`, `gelf`, `json-file`, `journald`, `syslog`, `splunk`, and `awsfirelens`.
-    /// For more information about using the `awslogs` log driver, see \[Send Amazon ECS logs to CloudWatch\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_awslogs.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-    /// For more information about using the `awsfirelens` log driver, see \[Send Amazon ECS logs to an service or Partner\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/using_firelens.html>).
-    /// If you have a custom driver that isn't listed, you can fork the Amazon ECS container agent project that's \[available on GitHub\](<https://docs.aws.amazon.com/https://github.com/aws/amazon-ecs-agent>) and customize it to work with that driver. We encourage you to submit pull requests for changes that you would like to have included. However, we don't currently provide support for running modified copies of this software.
-    pub log_driver: Value<String>,
-    /// The configuration options to send to the log driver.
-    /// The options you can specify depend on the log driver. Some of the options you can specify when you use the `awslogs` log driver to route logs to Amazon CloudWatch include the following:
-    /// \+ awslogs-create-group Required: No Specify whether you want the log group to be created automatically. If this option isn't specified, it defaults to false. Your IAM policy must include the logs:CreateLogGroup permission before you attempt to use awslogs-create-group. + awslogs-region Required: Yes Specify the Region that the awslogs log driver is to send your Docker logs to. You can choose to send all of your logs from clusters in different Regions to a single region in CloudWatch Logs. This is so that they're all visible in one location. Otherwise, you can separate them by Region for more granularity. Make sure that the specified log group exists in the Region that you specify with this option. + awslogs-group Required: Yes Make sure to specify a log group that the awslogs log driver sends its log streams to. + awslogs-stream-prefix Required: Yes, when using Fargate.Optional when using EC2. Use the awslogs-stream-prefix option to associate a log stream with the specified prefix, the container name, and the ID of the Amazon ECS task that the container belongs to. If you specify a prefix with this option, then the log stream takes the format prefix-name/container-name/ecs-task-id. If you don't specify a prefix with this option, then the log stream is named after the container ID that's assigned by the Docker daemon on the container instance. Because it's difficult to trace logs back to the container that sent them with just the Docker container ID (which is only available on the container instance), we recommend that you specify a prefix with this option. For Amazon ECS services, you can use the service name as the prefix. Doing so, you can trace log streams to the service that the container belongs to, the name of the container that sent them, and the ID of the task that the container belongs to. You must specify a stream-prefix for your logs to have your logs appear in the Log pane when using the Amazon ECS console. + awslogs-datetime-format Required: No This option defines a multiline start pattern in Python strftime format. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. One example of a use case for using this format is for parsing output such as a stack dump, which might otherwise be logged in multiple entries. The correct pattern allows it to be captured in a single entry. For more information, see awslogs-datetime-format. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance. + awslogs-multiline-pattern Required: No This option defines a multiline start pattern that uses a regular expression. A log message consists of a line that matches the pattern and any following lines that don’t match the pattern. The matched line is the delimiter between log messages. For more information, see awslogs-multiline-pattern. This option is ignored if awslogs-datetime-format is also configured. You cannot configure both the awslogs-datetime-format and awslogs-multiline-pattern options. Multiline logging performs regular expression parsing and matching of all log messages. This might have a negative impact on logging performance.
-    /// The following options apply to all supported log drivers.
-    /// \+ mode Required: No Valid values: non-blocking \| blocking This option defines the delivery mode of log messages from the container to the log driver specified using logDriver. The delivery mode you choose affects application availability when the flow of logs from container is interrupted. If you use the blocking mode and the flow of logs is interrupted, calls from container code to write to the stdout and stderr streams will block. The logging thread of the application will block as a result. This may cause the application to become unresponsive and lead to container healthcheck failure. If you use the non-blocking mode, the container's logs are instead stored in an in-memory intermediate buffer configured with the max-buffer-size option. This prevents the application from becoming unresponsive when logs cannot be sent. We recommend using this mode if you want to ensure service availability and are okay with some log loss. For more information, see Preventing log loss with non-blocking mode in the awslogs container log driver. You can set a default mode for all containers in a specific Region by using the defaultLogDriverMode account setting. If you don't specify the mode option or configure the account setting, Amazon ECS will default to the non-blocking mode. For more information about the account setting, see Default log driver mode in the Amazon Elastic Container Service Developer Guide. On June 25, 2025, Amazon ECS changed the default log driver mode from blocking to non-blocking to prioritize task availability over logging. To continue using the blocking mode after this change, do one of the following: Set the mode option in your container definition's logConfiguration as blocking. Set the defaultLogDriverMode account setting to blocking. + max-buffer-size Required: No Default value: 10m When non-blocking mode is used, the max-buffer-size log option controls the size of the buffer that's used for intermediate message storage. Make sure to specify an adequate buffer size based on your application. When the buffer fills up, further logs cannot be stored. Logs that cannot be stored are lost.
-    /// To route logs using the `splunk` log router, you need to specify a `splunk-token` and a `splunk-url`.
-    /// When you use the `awsfirelens` log router to route logs to an AWS Service or AWS Partner Network destination for log storage and analytics, you can set the `log-driver-buffer-limit` option to limit the number of events that are buffered in memory, before being sent to the log router container. It can help to resolve potential log loss issue because high throughput might result in memory running out for the buffer inside of Docker.
-    /// Other options you can specify when using `awsfirelens` to route logs depend on the destination. When you export logs to Amazon Data Firehose, you can specify the AWS Region with `region` and a name for the log stream with `delivery_stream`.
-    /// When you export logs to Amazon Kinesis Data Streams, you can specify an AWS Region with `region` and a data stream name with `stream`.
-    /// When you export logs to Amazon OpenSearch Service, you can specify options like `Name`, `Host` (OpenSearch Service endpoint without protocol), `Port`, `Index`, `Type`, `Aws_auth`, `Aws_region`, `Suppress_Type_Name`, and `tls`. For more information, see \[Under the hood: FireLens for Amazon ECS Tasks\](<https://docs.aws.amazon.com/containers/under-the-hood-firelens-for-amazon-ecs-tasks/>).
-    /// When you export logs to Amazon S3, you can specify the bucket using the `bucket` option. You can also specify `region`, `total_file_size`, `upload_timeout`, and `use_put_object` as options.
-    /// This parameter requires version 1.19 of the Docker Remote API or greater on your container instance. To check the Docker Remote API version on your container instance, log in to your container instance and run the following command: `sudo docker version --format '{{.Server.APIVersion}}'`
-    pub options: Option<BTreeMap<String, Value<String>>>,
-    /// The secrets to pass to the log configuration. For more information, see \[Specifying sensitive data\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-    pub secret_options: Option<List<Secret>>,
-}
-
-impl ToExpr for LogConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("LogDriver", &self.log_driver);
-        m.opt("Options", &self.options);
-        m.opt("SecretOptions", &self.secret_options);
-        m.into_expr()
-    }
-}
-
-impl Validate for LogConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("LogDriver", &self.log_driver);
-    }
-}
-
-/// The details for a volume mount point that's used in a container definition.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MountPoint {
-    /// The path on the container to mount the host volume at.
-    pub container_path: Option<Value<String>>,
-    /// If this value is `true`, the container has read-only access to the volume. If this value is `false`, then the container can write to the volume. The default value is `false`.
-    pub read_only: Option<Value<bool>>,
-    /// The name of the volume to mount. Must be a volume name referenced in the `name` parameter of task definition `volume`.
-    pub source_volume: Option<Value<String>>,
-}
-
-impl ToExpr for MountPoint {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContainerPath", &self.container_path);
-        m.opt("ReadOnly", &self.read_only);
-        m.opt("SourceVolume", &self.source_volume);
-        m.into_expr()
-    }
-}
-
-impl Validate for MountPoint {}
-
-/// The `type` of the `ulimit`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Name {
-    /// `core`
-    Core,
-    /// `cpu`
-    Cpu,
-    /// `data`
-    Data,
-    /// `fsize`
-    Fsize,
-    /// `locks`
-    Locks,
-    /// `memlock`
-    Memlock,
-    /// `msgqueue`
-    Msgqueue,
-    /// `nice`
-    Nice,
-    /// `nofile`
-    Nofile,
-    /// `nproc`
-    Nproc,
-    /// `rss`
-    Rss,
-    /// `rtprio`
-    Rtprio,
-    /// `rttime`
-    Rttime,
-    /// `sigpending`
-    Sigpending,
-    /// `stack`
-    Stack,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Name {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["core", "cpu", "data", "fsize", "locks", "memlock", "msgqueue", "nice", "nofile", "nproc", "rss", "rtprio", "rttime", "sigpending", "stack"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Core => "core",
-            Self::Cpu => "cpu",
-            Self::Data => "data",
-            Self::Fsize => "fsize",
-            Self::Locks => "locks",
-            Self::Memlock => "memlock",
-            Self::Msgqueue => "msgqueue",
-            Self::Nice => "nice",
-            Self::Nofile => "nofile",
-            Self::Nproc => "nproc",
-            Self::Rss => "rss",
-            Self::Rtprio => "rtprio",
-            Self::Rttime => "rttime",
-            Self::Sigpending => "sigpending",
-            Self::Stack => "stack",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Name> for Value<Name> {
-    fn from(v: Name) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Name> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The Docker networking mode to use for the containers in the task. The valid values are `none`, `bridge`, `awsvpc`, and `host`. If no network mode is specified, the default is `bridge`.
 /// For Amazon ECS tasks on Fargate, the `awsvpc` network mode is required. For Amazon ECS tasks on Amazon EC2 Linux instances, any network mode can be used. For Amazon ECS tasks on Amazon EC2 Windows instances, `<default>` or `awsvpc` can be used. If the network mode is set to `none`, you cannot specify port mappings in your container definitions, and the tasks containers do not have external connectivity. The `host` and `awsvpc` network modes offer the highest networking performance for containers because they use the EC2 network stack instead of the virtualized network stack provided by the `bridge` mode.
 /// With the `host` and `awsvpc` network modes, exposed container ports are mapped directly to the corresponding host port (for the `host` network mode) or the attached elastic network interface port (for the `awsvpc` network mode), so you cannot take advantage of dynamic host port mappings.
@@ -1319,8 +1004,10 @@ impl Default for Value<Name> {
 /// If the network mode is `awsvpc`, the task is allocated an elastic network interface, and you must specify a \[NetworkConfiguration\](<https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_NetworkConfiguration.html>) value when you create a service or run a task with the task definition. For more information, see \[Task Networking\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task-networking.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
 /// If the network mode is `host`, you cannot run multiple instantiations of the same task on a single container instance when port mappings are used.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NetworkMode {
     /// `awsvpc`
     Awsvpc,
@@ -1330,8 +1017,8 @@ pub enum NetworkMode {
     Host,
     /// `none`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl NetworkMode {
@@ -1345,8 +1032,26 @@ impl NetworkMode {
             Self::Bridge => "bridge",
             Self::Host => "host",
             Self::None => "none",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for NetworkMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "awsvpc" => Self::Awsvpc,
+            "bridge" => Self::Bridge,
+            "host" => Self::Host,
+            "none" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for NetworkMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1391,8 +1096,10 @@ impl Validate for NvidiaMpsAllocation {
 
 /// The operating system.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OperatingSystemFamily {
     /// `LINUX`
     Linux,
@@ -1414,8 +1121,8 @@ pub enum OperatingSystemFamily {
     WindowsServer2025Full,
     /// `WINDOWS_SERVER_20H2_CORE`
     WindowsServer20h2Core,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OperatingSystemFamily {
@@ -1435,8 +1142,32 @@ impl OperatingSystemFamily {
             Self::WindowsServer2025Core => "WINDOWS_SERVER_2025_CORE",
             Self::WindowsServer2025Full => "WINDOWS_SERVER_2025_FULL",
             Self::WindowsServer20h2Core => "WINDOWS_SERVER_20H2_CORE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OperatingSystemFamily {
+    fn from(s: &str) -> Self {
+        match s {
+            "LINUX" => Self::Linux,
+            "WINDOWS_SERVER_2004_CORE" => Self::WindowsServer2004Core,
+            "WINDOWS_SERVER_2016_FULL" => Self::WindowsServer2016Full,
+            "WINDOWS_SERVER_2019_CORE" => Self::WindowsServer2019Core,
+            "WINDOWS_SERVER_2019_FULL" => Self::WindowsServer2019Full,
+            "WINDOWS_SERVER_2022_CORE" => Self::WindowsServer2022Core,
+            "WINDOWS_SERVER_2022_FULL" => Self::WindowsServer2022Full,
+            "WINDOWS_SERVER_2025_CORE" => Self::WindowsServer2025Core,
+            "WINDOWS_SERVER_2025_FULL" => Self::WindowsServer2025Full,
+            "WINDOWS_SERVER_20H2_CORE" => Self::WindowsServer20h2Core,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OperatingSystemFamily {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1452,46 +1183,6 @@ impl Default for Value<OperatingSystemFamily> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Permissions {
-    /// `mknod`
-    Mknod,
-    /// `read`
-    Read,
-    /// `write`
-    Write,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Permissions {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["mknod", "read", "write"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Mknod => "mknod",
-            Self::Read => "read",
-            Self::Write => "write",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Permissions> for Value<Permissions> {
-    fn from(v: Permissions) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Permissions> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The process namespace to use for the containers in the task. The valid values are `host` or `task`. On Fargate for Linux containers, the only valid value is `task`. For example, monitoring sidecars might need `pidMode` to access information about other containers running in the same task.
 /// If `host` is specified, all containers within the tasks that specified the `host` PID mode on the same container instance share the same process namespace with the host Amazon EC2 instance.
 /// If `task` is specified, all containers within the specified task share the same process namespace.
@@ -1500,15 +1191,17 @@ impl Default for Value<Permissions> {
 /// This parameter is not supported for Windows containers.
 /// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version `1.4.0` or later (Linux). This isn't supported for Windows containers on Fargate.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PidMode {
     /// `host`
     Host,
     /// `task`
     Task,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PidMode {
@@ -1520,8 +1213,24 @@ impl PidMode {
         match self {
             Self::Host => "host",
             Self::Task => "task",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PidMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "host" => Self::Host,
+            "task" => Self::Task,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PidMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1605,15 +1314,17 @@ impl Validate for PortMapping {}
 
 /// The protocol that's used for the port mapping. Valid values are `tcp` and `udp` (case-sensitive). The default is `tcp`. Amazon ECS treats any other specified value as `tcp`. `protocol` is immutable in a Service Connect service. To update this field, you must delete and redeploy the service.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// `tcp`
     Tcp,
     /// `udp`
     Udp,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Protocol {
@@ -1625,8 +1336,24 @@ impl Protocol {
         match self {
             Self::Tcp => "tcp",
             Self::Udp => "udp",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Protocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "tcp" => Self::Tcp,
+            "udp" => Self::Udp,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Protocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1679,13 +1406,15 @@ impl Validate for ProxyConfiguration {
 
 /// The proxy type. The only supported value is `APPMESH`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ProxyConfigurationType {
     /// `APPMESH`
     Appmesh,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ProxyConfigurationType {
@@ -1696,8 +1425,23 @@ impl ProxyConfigurationType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Appmesh => "APPMESH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ProxyConfigurationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "APPMESH" => Self::Appmesh,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ProxyConfigurationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1713,26 +1457,10 @@ impl Default for Value<ProxyConfigurationType> {
     }
 }
 
-/// The repository credentials for private registry authentication.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RepositoryCredentials {
-    /// The Amazon Resource Name (ARN) of the secret containing the private repository credentials.
-    /// When you use the Amazon ECS API, CLI, or AWS SDK, if the secret exists in the same Region as the task that you're launching then you can use either the full ARN or the name of the secret. When you use the AWS Management Console, you must specify the full ARN of the secret.
-    pub credentials_parameter: Option<Value<String>>,
-}
-
-impl ToExpr for RepositoryCredentials {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CredentialsParameter", &self.credentials_parameter);
-        m.into_expr()
-    }
-}
-
-impl Validate for RepositoryCredentials {}
-
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RequiresCompatibilities {
     /// `EC2`
     Ec2,
@@ -1742,8 +1470,8 @@ pub enum RequiresCompatibilities {
     Fargate,
     /// `MANAGED_INSTANCES`
     ManagedInstances,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RequiresCompatibilities {
@@ -1757,8 +1485,26 @@ impl RequiresCompatibilities {
             Self::External => "EXTERNAL",
             Self::Fargate => "FARGATE",
             Self::ManagedInstances => "MANAGED_INSTANCES",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RequiresCompatibilities {
+    fn from(s: &str) -> Self {
+        match s {
+            "EC2" => Self::Ec2,
+            "EXTERNAL" => Self::External,
+            "FARGATE" => Self::Fargate,
+            "MANAGED_INSTANCES" => Self::ManagedInstances,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RequiresCompatibilities {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1809,8 +1555,10 @@ impl Validate for ResourceRequirement {
 
 /// The type of resource to assign to a container.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceRequirementType {
     /// `GPU`
     Gpu,
@@ -1818,8 +1566,8 @@ pub enum ResourceRequirementType {
     InferenceAccelerator,
     /// `NeuronDevice`
     NeuronDevice,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceRequirementType {
@@ -1832,8 +1580,25 @@ impl ResourceRequirementType {
             Self::Gpu => "GPU",
             Self::InferenceAccelerator => "InferenceAccelerator",
             Self::NeuronDevice => "NeuronDevice",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceRequirementType {
+    fn from(s: &str) -> Self {
+        match s {
+            "GPU" => Self::Gpu,
+            "InferenceAccelerator" => Self::InferenceAccelerator,
+            "NeuronDevice" => Self::NeuronDevice,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceRequirementType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1848,29 +1613,6 @@ impl Default for Value<ResourceRequirementType> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// You can enable a restart policy for each container defined in your task definition, to overcome transient failures faster and maintain task availability. When you enable a restart policy for a container, Amazon ECS can restart the container if it exits, without needing to replace the task. For more information, see \[Restart individual containers in Amazon ECS tasks with container restart policies\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/container-restart-policy.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RestartPolicy {
-    /// Specifies whether a restart policy is enabled for the container.
-    pub enabled: Option<Value<bool>>,
-    /// A list of exit codes that Amazon ECS will ignore and not attempt a restart on. You can specify a maximum of 50 container exit codes. By default, Amazon ECS does not ignore any exit codes.
-    pub ignored_exit_codes: Option<List<Value<i64>>>,
-    /// A period of time (in seconds) that the container must run for before a restart can be attempted. A container can be restarted only once every `restartAttemptPeriod` seconds. If a container isn't able to run for this time period and exits early, it will not be restarted. You can set a minimum `restartAttemptPeriod` of 60 seconds and a maximum `restartAttemptPeriod` of 1800 seconds. By default, a container must run for 300 seconds before it can be restarted.
-    pub restart_attempt_period: Option<Value<i64>>,
-}
-
-impl ToExpr for RestartPolicy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Enabled", &self.enabled);
-        m.opt("IgnoredExitCodes", &self.ignored_exit_codes);
-        m.opt("RestartAttemptPeriod", &self.restart_attempt_period);
-        m.into_expr()
-    }
-}
-
-impl Validate for RestartPolicy {}
 
 /// Information about the platform for the Amazon ECS service or task.
 /// For more information about `RuntimePlatform`, see \[RuntimePlatform\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#runtime-platform>) in the \*Amazon Elastic Container Service Developer Guide\*.
@@ -1928,15 +1670,17 @@ impl Validate for S3FilesVolumeConfiguration {
 
 /// The scope for the Docker volume that determines its lifecycle. Docker volumes that are scoped to a `task` are automatically provisioned when the task starts and destroyed when the task stops. Docker volumes that are scoped as `shared` persist after the task stops.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scope {
     /// `shared`
     Shared,
     /// `task`
     Task,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Scope {
@@ -1948,8 +1692,24 @@ impl Scope {
         match self {
             Self::Shared => "shared",
             Self::Task => "task",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Scope {
+    fn from(s: &str) -> Self {
+        match s {
+            "shared" => Self::Shared,
+            "task" => Self::Task,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Scope {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1962,37 +1722,6 @@ impl From<Scope> for Value<Scope> {
 impl Default for Value<Scope> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// An object representing the secret to expose to your container. Secrets can be exposed to a container in the following ways:
-/// \+  To inject sensitive data into your containers as environment variables, use the `secrets` container definition parameter.
-/// \+  To reference sensitive information in the log configuration of a container, use the `secretOptions` container definition parameter.
-///
-/// For more information, see \[Specifying sensitive data\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data.html>) in the \*Amazon Elastic Container Service Developer Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Secret {
-    /// The name of the secret.
-    pub name: Value<String>,
-    /// The secret to expose to the container. The supported values are either the full ARN of the ASMlong secret or the full ARN of the parameter in the SSM Parameter Store.
-    /// For information about the require IAMlong permissions, see \[Required IAM permissions for Amazon ECS secrets\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-secrets.html#secrets-iam>) (for Secrets Manager) or \[Required IAM permissions for Amazon ECS secrets\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/specifying-sensitive-data-parameters.html>) (for Systems Manager Parameter store) in the \*Amazon Elastic Container Service Developer Guide\*.
-    /// If the SSM Parameter Store parameter exists in the same Region as the task you're launching, then you can use either the full ARN or name of the parameter. If the parameter exists in a different Region, then the full ARN must be specified.
-    pub value_from: Value<String>,
-}
-
-impl ToExpr for Secret {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("ValueFrom", &self.value_from);
-        m.into_expr()
-    }
-}
-
-impl Validate for Secret {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        v.required("ValueFrom", &self.value_from);
     }
 }
 
@@ -2014,82 +1743,6 @@ impl Validate for SharingStrategy {
     fn validate(&self, v: &mut Validator<'_>) {
         let x = &self.nvidia_mps;
         v.at("NvidiaMps", |v| x.validate(v));
-    }
-}
-
-/// A list of namespaced kernel parameters to set in the container. This parameter maps to `Sysctls` in the docker container create command and the `--sysctl` option to docker run. For example, you can configure `net.ipv4.tcp_keepalive_time` setting to maintain longer lived connections.
-/// We don't recommend that you specify network-related `systemControls` parameters for multiple containers in a single task that also uses either the `awsvpc` or `host` network mode. Doing this has the following disadvantages:
-/// \+  For tasks that use the `awsvpc` network mode including Fargate, if you set `systemControls` for any container, it applies to all containers in the task. If you set different `systemControls` for multiple containers in a single task, the container that's started last determines which `systemControls` take effect.
-/// \+  For tasks that use the `host` network mode, the network namespace `systemControls` aren't supported.
-///
-/// If you're setting an IPC resource namespace to use for the containers in the task, the following conditions apply to your system controls. For more information, see \[IPC mode\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/task_definition_parameters.html#task_definition_ipcmode>).
-/// \+  For tasks that use the `host` IPC mode, IPC namespace `systemControls` aren't supported.
-/// \+  For tasks that use the `task` IPC mode, IPC namespace `systemControls` values apply to all containers within a task.
-///
-/// This parameter is not supported for Windows containers.
-/// This parameter is only supported for tasks that are hosted on FARGATElong if the tasks are using platform version `1.4.0` or later (Linux). This isn't supported for Windows containers on Fargate.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct SystemControl {
-    /// The namespaced kernel parameter to set a `value` for.
-    pub namespace: Option<Value<String>>,
-    /// The namespaced kernel parameter to set a `value` for.
-    /// Valid IPC namespace values: `"kernel.msgmax" | "kernel.msgmnb" | "kernel.msgmni" | "kernel.sem" | "kernel.shmall" | "kernel.shmmax" | "kernel.shmmni" | "kernel.shm_rmid_forced"`, and `Sysctls` that start with `"fs.mqueue.*"`
-    /// Valid network namespace values: `Sysctls` that start with `"net.*"`. Only namespaced `Sysctls` that exist within the container starting with "net.\* are accepted.
-    /// All of these values are supported by Fargate.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for SystemControl {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Namespace", &self.namespace);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for SystemControl {}
-
-/// The metadata that you apply to a resource to help you categorize and organize them. Each tag consists of a key and an optional value. You define them.
-/// The following basic restrictions apply to tags:
-/// \+  Maximum number of tags per resource - 50
-/// \+  For each resource, each tag key must be unique, and each tag key can have only one value.
-/// \+  Maximum key length - 128 Unicode characters in UTF-8
-/// \+  Maximum value length - 256 Unicode characters in UTF-8
-/// \+  If your tagging schema is used across multiple services and resources, remember that other services may have restrictions on allowed characters. Generally allowed characters are: letters, numbers, and spaces representable in UTF-8, and the following characters: + - = . \_ : / @.
-/// \+  Tag keys and values are case-sensitive.
-/// \+  Do not use `aws:`, `AWS:`, or any upper or lowercase combination of such as a prefix for either keys or values as it is reserved for AWS use. You cannot edit or delete tag keys or values with this prefix. Tags with this prefix do not count against your tags per resource limit.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// One part of a key-value pair that make up a tag. A `key` is a general label that acts like a category for more specific tag values.
-    pub key: Option<Value<String>>,
-    /// The optional part of a key-value pair that make up a tag. A `value` acts as a descriptor within a tag category (key).
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
     }
 }
 
@@ -2118,41 +1771,19 @@ impl Validate for TaskDefinitionPlacementConstraint {
     }
 }
 
-/// The container path, mount options, and size of the tmpfs mount.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tmpfs {
-    /// The absolute file path where the tmpfs volume is to be mounted.
-    pub container_path: Option<Value<String>>,
-    /// The list of tmpfs volume mount options.
-    /// Valid values: `"defaults" | "ro" | "rw" | "suid" | "nosuid" | "dev" | "nodev" | "exec" | "noexec" | "sync" | "async" | "dirsync" | "remount" | "mand" | "nomand" | "atime" | "noatime" | "diratime" | "nodiratime" | "bind" | "rbind" | "unbindable" | "runbindable" | "private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave" | "relatime" | "norelatime" | "strictatime" | "nostrictatime" | "mode" | "uid" | "gid" | "nr_inodes" | "nr_blocks" | "mpol"`
-    pub mount_options: Option<List<Value<String>>>,
-    /// The maximum size (in MiB) of the tmpfs volume.
-    pub size: Value<i64>,
-}
-
-impl ToExpr for Tmpfs {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContainerPath", &self.container_path);
-        m.opt("MountOptions", &self.mount_options);
-        m.req("Size", &self.size);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tmpfs {}
-
 /// Determines whether to use encryption for Amazon EFS data in transit between the Amazon ECS host and the Amazon EFS server. Transit encryption must be turned on if Amazon EFS IAM authorization is used. If this parameter is omitted, the default value of `DISABLED` is used. For more information, see \[Encrypting data in transit\](<https://docs.aws.amazon.com/efs/latest/ug/encryption-in-transit.html>) in the \*Amazon Elastic File System User Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransitEncryption {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TransitEncryption {
@@ -2164,8 +1795,24 @@ impl TransitEncryption {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TransitEncryption {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TransitEncryption {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2183,13 +1830,15 @@ impl Default for Value<TransitEncryption> {
 
 /// The type of constraint. The `MemberOf` constraint restricts selection to be from a group of valid candidates.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `memberOf`
     MemberOf,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -2200,8 +1849,23 @@ impl Type {
     pub fn as_str(&self) -> &str {
         match self {
             Self::MemberOf => "memberOf",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "memberOf" => Self::MemberOf,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2217,46 +1881,19 @@ impl Default for Value<Type> {
     }
 }
 
-/// The `ulimit` settings to pass to the container.
-/// Amazon ECS tasks hosted on FARGATElong use the default resource limit values set by the operating system with the exception of the `nofile` resource limit parameter which FARGATElong overrides. The `nofile` resource limit sets a restriction on the number of open files that a container can use. The default `nofile` soft limit is `65535` and the default hard limit is `65535`.
-/// You can specify the `ulimit` settings for a container in a task definition.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ulimit {
-    /// The hard limit for the `ulimit` type. The value can be specified in bytes, seconds, or as a count, depending on the `type` of the `ulimit`.
-    pub hard_limit: Value<i64>,
-    /// The `type` of the `ulimit`.
-    pub name: Value<Name>,
-    /// The soft limit for the `ulimit` type. The value can be specified in bytes, seconds, or as a count, depending on the `type` of the `ulimit`.
-    pub soft_limit: Value<i64>,
-}
-
-impl ToExpr for Ulimit {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("HardLimit", &self.hard_limit);
-        m.req("Name", &self.name);
-        m.req("SoftLimit", &self.soft_limit);
-        m.into_expr()
-    }
-}
-
-impl Validate for Ulimit {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-    }
-}
-
 /// Specifies whether Amazon ECS will resolve the container image tag provided in the container definition to an image digest. By default, the value is `enabled`. If you set the value for a container as `disabled`, Amazon ECS will not resolve the provided container image tag to a digest and will use the original image URI specified in the container definition for deployment. For more information about container image resolution, see \[Container image resolution\](<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability>) in the \*Amazon ECS Developer Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VersionConsistency {
     /// `enabled`
     Enabled,
     /// `disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VersionConsistency {
@@ -2268,8 +1905,24 @@ impl VersionConsistency {
         match self {
             Self::Enabled => "enabled",
             Self::Disabled => "disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VersionConsistency {
+    fn from(s: &str) -> Self {
+        match s {
+            "enabled" => Self::Enabled,
+            "disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VersionConsistency {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

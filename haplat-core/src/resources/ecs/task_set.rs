@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{AssignPublicIp, CapacityProviderStrategyItem, ServiceRegistry, Tag};
 
 /// Create a task set in the specified cluster and service. This is used when a service uses the EXTERNAL deployment controller type. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-types.htmlin> the Amazon Elastic Container Service Developer Guide.
 ///
@@ -107,45 +110,6 @@ impl Handle<TaskSet> {
     }
 }
 
-/// Whether the task's elastic network interface receives a public IP address. The default value is DISABLED.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum AssignPublicIp {
-    /// `DISABLED`
-    Disabled,
-    /// `ENABLED`
-    Enabled,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl AssignPublicIp {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DISABLED", "ENABLED"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Disabled => "DISABLED",
-            Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<AssignPublicIp> for Value<AssignPublicIp> {
-    fn from(v: AssignPublicIp) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<AssignPublicIp> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The VPC subnets and security groups associated with a task. All specified subnets and security groups must be from the same VPC.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsVpcConfiguration {
@@ -178,48 +142,19 @@ impl Validate for AwsVpcConfiguration {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CapacityProviderStrategyItem {
-    /// CloudFormation property `Base`; the schema does not describe it.
-    pub base: Option<Value<i64>>,
-    /// CloudFormation property `CapacityProvider`; the schema does not describe it.
-    pub capacity_provider: Option<Value<String>>,
-    /// CloudFormation property `Weight`; the schema does not describe it.
-    pub weight: Option<Value<i64>>,
-}
-
-impl ToExpr for CapacityProviderStrategyItem {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Base", &self.base);
-        m.opt("CapacityProvider", &self.capacity_provider);
-        m.opt("Weight", &self.weight);
-        m.into_expr()
-    }
-}
-
-impl Validate for CapacityProviderStrategyItem {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.base {
-            v.at("Base", |v| v.range(x, Some(0.0), Some(100000.0)));
-        }
-        if let Some(x) = &self.weight {
-            v.at("Weight", |v| v.range(x, Some(0.0), Some(1000.0)));
-        }
-    }
-}
-
 /// The launch type that new tasks in the task set will use. For more information, see <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/launch_types.html> in the Amazon Elastic Container Service Developer Guide.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LaunchType {
     /// `EC2`
     Ec2,
     /// `FARGATE`
     Fargate,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LaunchType {
@@ -231,8 +166,24 @@ impl LaunchType {
         match self {
             Self::Ec2 => "EC2",
             Self::Fargate => "FARGATE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LaunchType {
+    fn from(s: &str) -> Self {
+        match s {
+            "EC2" => Self::Ec2,
+            "FARGATE" => Self::Fargate,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LaunchType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -319,74 +270,17 @@ impl Validate for Scale {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ServiceRegistry {
-    /// The container name value, already specified in the task definition, to be used for your service discovery service. If the task definition that your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition that your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both.
-    pub container_name: Option<Value<String>>,
-    /// The port value, already specified in the task definition, to be used for your service discovery service. If the task definition your service task specifies uses the bridge or host network mode, you must specify a containerName and containerPort combination from the task definition. If the task definition your service task specifies uses the awsvpc network mode and a type SRV DNS record is used, you must specify either a containerName and containerPort combination or a port value, but not both.
-    pub container_port: Option<Value<i64>>,
-    /// The port value used if your service discovery service specified an SRV record. This field may be used if both the awsvpc network mode and SRV records are used.
-    pub port: Option<Value<i64>>,
-    /// The Amazon Resource Name (ARN) of the service registry. The currently supported service registry is AWS Cloud Map. For more information, see <https://docs.aws.amazon.com/cloud-map/latest/api/API_CreateService.html>
-    pub registry_arn: Option<Value<String>>,
-}
-
-impl ToExpr for ServiceRegistry {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContainerName", &self.container_name);
-        m.opt("ContainerPort", &self.container_port);
-        m.opt("Port", &self.port);
-        m.opt("RegistryArn", &self.registry_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for ServiceRegistry {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-    }
-}
-
 /// The unit of measure for the scale value.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Unit {
     /// `PERCENT`
     Percent,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Unit {
@@ -397,8 +291,23 @@ impl Unit {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Percent => "PERCENT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Unit {
+    fn from(s: &str) -> Self {
+        match s {
+            "PERCENT" => Self::Percent,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Unit {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

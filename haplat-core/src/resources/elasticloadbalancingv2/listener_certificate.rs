@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Certificate;
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::ListenerCertificate
 ///
@@ -48,19 +50,3 @@ impl Handle<ListenerCertificate> {
         self.get_att("Id")
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Certificate {
-    /// CloudFormation property `CertificateArn`; the schema does not describe it.
-    pub certificate_arn: Option<Value<String>>,
-}
-
-impl ToExpr for Certificate {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CertificateArn", &self.certificate_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for Certificate {}

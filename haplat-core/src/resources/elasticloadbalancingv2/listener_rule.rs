@@ -4,7 +4,13 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    FixedResponseConfig, Format, ForwardConfig, IpAddressType, JwtValidationActionAdditionalClaim, JwtValidationConfig,
+    OnUnauthenticatedRequest, RedirectConfig, StatusCode, Tag, TargetGroupStickinessConfig, TargetGroupTuple, Type,
+};
 
 /// Specifies a listener rule. The listener must be associated with an Application Load Balancer. Each rule consists of a priority, one or more actions, and one or more conditions.
 /// For more information, see \[Quotas for your Application Load Balancers\](<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>) in the \*User Guide for Application Load Balancers\*.
@@ -249,105 +255,6 @@ impl Validate for AuthenticateOidcConfig {
     }
 }
 
-/// Specifies information required when returning a custom HTTP response.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FixedResponseConfig {
-    /// The content type.
-    /// Valid Values: text/plain \| text/css \| text/html \| application/javascript \| application/json
-    pub content_type: Option<Value<String>>,
-    /// The message.
-    pub message_body: Option<Value<String>>,
-    /// The HTTP response code (2XX, 4XX, or 5XX).
-    pub status_code: Value<String>,
-}
-
-impl ToExpr for FixedResponseConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ContentType", &self.content_type);
-        m.opt("MessageBody", &self.message_body);
-        m.req("StatusCode", &self.status_code);
-        m.into_expr()
-    }
-}
-
-impl Validate for FixedResponseConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.content_type {
-            v.at("ContentType", |v| v.length(x, None, Some(32)));
-        }
-        if let Some(x) = &self.message_body {
-            v.at("MessageBody", |v| v.length(x, None, Some(1024)));
-        }
-        v.required("StatusCode", &self.status_code);
-        let x = &self.status_code;
-        v.at("StatusCode", |v| v.pattern(x, r#"^(2|4|5)\d\d$"#));
-    }
-}
-
-/// The format of the claim value.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Format {
-    /// `single-string`
-    SingleString,
-    /// `space-separated-values`
-    SpaceSeparatedValues,
-    /// `string-array`
-    StringArray,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Format {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["single-string", "space-separated-values", "string-array"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::SingleString => "single-string",
-            Self::SpaceSeparatedValues => "space-separated-values",
-            Self::StringArray => "string-array",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Format> for Value<Format> {
-    fn from(v: Format) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Format> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Information for creating an action that distributes requests among multiple target groups. Specify only when `Type` is `forward`.
-/// If you specify both `ForwardConfig` and `TargetGroupArn`, you can specify only one target group using `ForwardConfig` and it must be the same target group specified in `TargetGroupArn`.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ForwardConfig {
-    /// Information about the target group stickiness for a rule.
-    pub target_group_stickiness_config: Option<TargetGroupStickinessConfig>,
-    /// Information about how traffic will be distributed between multiple target groups in a forward rule.
-    pub target_groups: Option<List<TargetGroupTuple>>,
-}
-
-impl ToExpr for ForwardConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("TargetGroupStickinessConfig", &self.target_group_stickiness_config);
-        m.opt("TargetGroups", &self.target_groups);
-        m.into_expr()
-    }
-}
-
-impl Validate for ForwardConfig {}
-
 /// Information about a host header condition.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostHeaderConfig {
@@ -414,144 +321,6 @@ impl ToExpr for HttpRequestMethodConfig {
 
 impl Validate for HttpRequestMethodConfig {}
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IpAddressType {
-    /// `ipv4`
-    Ipv4,
-    /// `ipv6`
-    Ipv6,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl IpAddressType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ipv4", "ipv6"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "ipv4",
-            Self::Ipv6 => "ipv6",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<IpAddressType> for Value<IpAddressType> {
-    fn from(v: IpAddressType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<IpAddressType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Information about an additional claim to validate.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JwtValidationActionAdditionalClaim {
-    /// The format of the claim value.
-    pub format: Value<Format>,
-    /// The name of the claim. You can't specify `exp`, `iss`, `nbf`, or `iat` because we validate them by default.
-    pub name: Value<String>,
-    /// The claim value. The maximum size of the list is 10. Each value can be up to 256 characters in length. If the format is `space-separated-values`, the values can't include spaces.
-    pub values: List<Value<String>>,
-}
-
-impl ToExpr for JwtValidationActionAdditionalClaim {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Format", &self.format);
-        m.req("Name", &self.name);
-        m.req("Values", &self.values);
-        m.into_expr()
-    }
-}
-
-impl Validate for JwtValidationActionAdditionalClaim {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Format", &self.format);
-        v.required("Name", &self.name);
-        v.required("Values", &self.values);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JwtValidationConfig {
-    /// CloudFormation property `AdditionalClaims`; the schema does not describe it.
-    pub additional_claims: Option<List<JwtValidationActionAdditionalClaim>>,
-    /// CloudFormation property `Issuer`; the schema does not describe it.
-    pub issuer: Value<String>,
-    /// CloudFormation property `JwksEndpoint`; the schema does not describe it.
-    pub jwks_endpoint: Value<String>,
-}
-
-impl ToExpr for JwtValidationConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AdditionalClaims", &self.additional_claims);
-        m.req("Issuer", &self.issuer);
-        m.req("JwksEndpoint", &self.jwks_endpoint);
-        m.into_expr()
-    }
-}
-
-impl Validate for JwtValidationConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Issuer", &self.issuer);
-        v.required("JwksEndpoint", &self.jwks_endpoint);
-    }
-}
-
-/// The behavior if the user is not authenticated. The following are possible values:
-/// \+  deny' - Return an HTTP 401 Unauthorized error.
-/// \+  allow' - Allow the request to be forwarded to the target.
-/// \+  authenticate' - Redirect the request to the IdP authorization endpoint. This is the default value.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum OnUnauthenticatedRequest {
-    /// `allow`
-    Allow,
-    /// `authenticate`
-    Authenticate,
-    /// `deny`
-    Deny,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl OnUnauthenticatedRequest {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["allow", "authenticate", "deny"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Allow => "allow",
-            Self::Authenticate => "authenticate",
-            Self::Deny => "deny",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<OnUnauthenticatedRequest> for Value<OnUnauthenticatedRequest> {
-    fn from(v: OnUnauthenticatedRequest) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<OnUnauthenticatedRequest> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Information about a path pattern condition.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathPatternConfig {
@@ -617,63 +386,6 @@ impl ToExpr for QueryStringKeyValue {
 }
 
 impl Validate for QueryStringKeyValue {}
-
-/// Information about a redirect action.
-/// A URI consists of the following components: protocol://hostname:port/path?query. You must modify at least one of the following components to avoid a redirect loop: protocol, hostname, port, or path. Any components that you do not modify retain their original values.
-/// You can reuse URI components using the following reserved keywords:
-/// \+  \#{protocol}
-/// \+  \#{host}
-/// \+  \#{port}
-/// \+  \#{path} (the leading "/" is removed)
-/// \+  \#{query}
-///
-/// For example, you can change the path to "/new/\#{path}", the hostname to "example.\#{host}", or the query to "\#{query}\&value=xyz".
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RedirectConfig {
-    /// The hostname. This component is not percent-encoded. The hostname can contain \#{host}.
-    pub host: Option<Value<String>>,
-    /// The absolute path, starting with the leading "/". This component is not percent-encoded. The path can contain \#{host}, \#{path}, and \#{port}.
-    pub path: Option<Value<String>>,
-    /// The port. You can specify a value from 1 to 65535 or \#{port}.
-    pub port: Option<Value<String>>,
-    /// The protocol. You can specify HTTP, HTTPS, or \#{protocol}. You can redirect HTTP to HTTP, HTTP to HTTPS, and HTTPS to HTTPS. You can't redirect HTTPS to HTTP.
-    pub protocol: Option<Value<String>>,
-    /// The query parameters, URL-encoded when necessary, but not percent-encoded. Do not include the leading "?", as it is automatically added. You can specify any of the reserved keywords.
-    pub query: Option<Value<String>>,
-    /// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-    pub status_code: Value<StatusCode>,
-}
-
-impl ToExpr for RedirectConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Host", &self.host);
-        m.opt("Path", &self.path);
-        m.opt("Port", &self.port);
-        m.opt("Protocol", &self.protocol);
-        m.opt("Query", &self.query);
-        m.req("StatusCode", &self.status_code);
-        m.into_expr()
-    }
-}
-
-impl Validate for RedirectConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.host {
-            v.at("Host", |v| v.length(x, Some(1), Some(128)));
-        }
-        if let Some(x) = &self.path {
-            v.at("Path", |v| v.length(x, Some(1), Some(128)));
-        }
-        if let Some(x) = &self.protocol {
-            v.at("Protocol", |v| v.pattern(x, r#"^(HTTPS?|#\{protocol\})$"#));
-        }
-        if let Some(x) = &self.query {
-            v.at("Query", |v| v.length(x, None, Some(128)));
-        }
-        v.required("StatusCode", &self.status_code);
-    }
-}
 
 /// Information about a rewrite transform. This transform matches a pattern and replaces it with the specified string.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -811,120 +523,6 @@ impl ToExpr for SourceIpConfig {
 
 impl Validate for SourceIpConfig {}
 
-/// The HTTP redirect code. The redirect is either permanent (HTTP 301) or temporary (HTTP 302).
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum StatusCode {
-    /// `HTTP_301`
-    Http301,
-    /// `HTTP_302`
-    Http302,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl StatusCode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["HTTP_301", "HTTP_302"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Http301 => "HTTP_301",
-            Self::Http302 => "HTTP_302",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<StatusCode> for Value<StatusCode> {
-    fn from(v: StatusCode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<StatusCode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Information about a tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key of the tag.
-    pub key: Value<String>,
-    /// The value of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-    }
-}
-
-/// Information about the target group stickiness for a rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TargetGroupStickinessConfig {
-    /// \[Application Load Balancers\] The time period, in seconds, during which requests from a client should be routed to the same target group. The range is 1-604800 seconds (7 days). You must specify this value when enabling target group stickiness.
-    pub duration_seconds: Option<Value<i64>>,
-    /// Indicates whether target group stickiness is enabled.
-    pub enabled: Option<Value<bool>>,
-}
-
-impl ToExpr for TargetGroupStickinessConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("DurationSeconds", &self.duration_seconds);
-        m.opt("Enabled", &self.enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for TargetGroupStickinessConfig {}
-
-/// Information about how traffic will be distributed between multiple target groups in a forward rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TargetGroupTuple {
-    /// The Amazon Resource Name (ARN) of the target group.
-    pub target_group_arn: Option<Value<String>>,
-    /// The weight. The range is 0 to 999.
-    pub weight: Option<Value<i64>>,
-}
-
-impl ToExpr for TargetGroupTuple {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("TargetGroupArn", &self.target_group_arn);
-        m.opt("Weight", &self.weight);
-        m.into_expr()
-    }
-}
-
-impl Validate for TargetGroupTuple {}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transform {
     /// CloudFormation property `HostHeaderRewriteConfig`; the schema does not describe it.
@@ -958,15 +556,17 @@ impl Validate for Transform {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransformType {
     /// `host-header-rewrite`
     HostHeaderRewrite,
     /// `url-rewrite`
     UrlRewrite,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TransformType {
@@ -978,8 +578,24 @@ impl TransformType {
         match self {
             Self::HostHeaderRewrite => "host-header-rewrite",
             Self::UrlRewrite => "url-rewrite",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TransformType {
+    fn from(s: &str) -> Self {
+        match s {
+            "host-header-rewrite" => Self::HostHeaderRewrite,
+            "url-rewrite" => Self::UrlRewrite,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TransformType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -990,57 +606,6 @@ impl From<TransformType> for Value<TransformType> {
 }
 
 impl Default for Value<TransformType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The type of action.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Type {
-    /// `authenticate-cognito`
-    AuthenticateCognito,
-    /// `authenticate-oidc`
-    AuthenticateOidc,
-    /// `fixed-response`
-    FixedResponse,
-    /// `forward`
-    Forward,
-    /// `jwt-validation`
-    JwtValidation,
-    /// `redirect`
-    Redirect,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Type {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["authenticate-cognito", "authenticate-oidc", "fixed-response", "forward", "jwt-validation", "redirect"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::AuthenticateCognito => "authenticate-cognito",
-            Self::AuthenticateOidc => "authenticate-oidc",
-            Self::FixedResponse => "fixed-response",
-            Self::Forward => "forward",
-            Self::JwtValidation => "jwt-validation",
-            Self::Redirect => "redirect",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Type> for Value<Type> {
-    fn from(v: Type) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Type> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Specifies an Application Load Balancer, a Network Load Balancer, or a Gateway Load Balancer.
@@ -176,15 +177,17 @@ impl Handle<LoadBalancer> {
 
 /// \[Network Load Balancers with UDP listeners\] Indicates whether to use an IPv6 prefix from each subnet for source NAT. The IP address type must be `dualstack`. The default value is `off`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EnablePrefixForIpv6SourceNat {
     /// `off`
     Off,
     /// `on`
     On,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EnablePrefixForIpv6SourceNat {
@@ -196,8 +199,24 @@ impl EnablePrefixForIpv6SourceNat {
         match self {
             Self::Off => "off",
             Self::On => "on",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EnablePrefixForIpv6SourceNat {
+    fn from(s: &str) -> Self {
+        match s {
+            "off" => Self::Off,
+            "on" => Self::On,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EnablePrefixForIpv6SourceNat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -218,8 +237,10 @@ impl Default for Value<EnablePrefixForIpv6SourceNat> {
 /// Application Load Balancer authentication supports IPv4 addresses only when connecting to an Identity Provider (IdP) or Amazon Cognito endpoint. Without a public IPv4 address the load balancer can't complete the authentication process, resulting in HTTP 500 errors.
 /// \[Network Load Balancers and Gateway Load Balancers\] The possible values are `ipv4` (IPv4 addresses) and `dualstack` (IPv4 and IPv6 addresses).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IpAddressType {
     /// `dualstack`
     Dualstack,
@@ -227,8 +248,8 @@ pub enum IpAddressType {
     DualstackWithoutPublicIpv4,
     /// `ipv4`
     Ipv4,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IpAddressType {
@@ -241,8 +262,25 @@ impl IpAddressType {
             Self::Dualstack => "dualstack",
             Self::DualstackWithoutPublicIpv4 => "dualstack-without-public-ipv4",
             Self::Ipv4 => "ipv4",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IpAddressType {
+    fn from(s: &str) -> Self {
+        match s {
+            "dualstack" => Self::Dualstack,
+            "dualstack-without-public-ipv4" => Self::DualstackWithoutPublicIpv4,
+            "ipv4" => Self::Ipv4,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IpAddressType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -336,15 +374,17 @@ impl Validate for MinimumLoadBalancerCapacity {}
 /// The default is an Internet-facing load balancer.
 /// You can't specify a scheme for a Gateway Load Balancer.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scheme {
     /// `internal`
     Internal,
     /// `internet-facing`
     InternetFacing,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Scheme {
@@ -356,8 +396,24 @@ impl Scheme {
         match self {
             Self::Internal => "internal",
             Self::InternetFacing => "internet-facing",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Scheme {
+    fn from(s: &str) -> Self {
+        match s {
+            "internal" => Self::Internal,
+            "internet-facing" => Self::InternetFacing,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Scheme {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -443,8 +499,10 @@ impl Validate for Tag {
 
 /// The type of load balancer. The default is `application`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `application`
     Application,
@@ -452,8 +510,8 @@ pub enum Type {
     Gateway,
     /// `network`
     Network,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -466,8 +524,25 @@ impl Type {
             Self::Application => "application",
             Self::Gateway => "gateway",
             Self::Network => "network",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "application" => Self::Application,
+            "gateway" => Self::Gateway,
+            "network" => Self::Network,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{IpAddressType, Protocol, Tag};
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
 ///
@@ -151,8 +154,10 @@ impl Handle<TargetGroup> {
 
 /// The protocol the load balancer uses when performing health checks on targets.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HealthCheckProtocol {
     /// `GENEVE`
     Geneve,
@@ -172,8 +177,8 @@ pub enum HealthCheckProtocol {
     Tls,
     /// `UDP`
     Udp,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HealthCheckProtocol {
@@ -192,8 +197,31 @@ impl HealthCheckProtocol {
             Self::TcpUdp => "TCP_UDP",
             Self::Tls => "TLS",
             Self::Udp => "UDP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HealthCheckProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "GENEVE" => Self::Geneve,
+            "HTTP" => Self::Http,
+            "HTTPS" => Self::Https,
+            "QUIC" => Self::Quic,
+            "TCP" => Self::Tcp,
+            "TCP_QUIC" => Self::TcpQuic,
+            "TCP_UDP" => Self::TcpUdp,
+            "TLS" => Self::Tls,
+            "UDP" => Self::Udp,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HealthCheckProtocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -204,45 +232,6 @@ impl From<HealthCheckProtocol> for Value<HealthCheckProtocol> {
 }
 
 impl Default for Value<HealthCheckProtocol> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The type of IP address used for this target group. The possible values are ipv4 and ipv6.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum IpAddressType {
-    /// `ipv4`
-    Ipv4,
-    /// `ipv6`
-    Ipv6,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl IpAddressType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ipv4", "ipv6"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "ipv4",
-            Self::Ipv6 => "ipv6",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<IpAddressType> for Value<IpAddressType> {
-    fn from(v: IpAddressType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<IpAddressType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }
@@ -266,100 +255,6 @@ impl ToExpr for Matcher {
 }
 
 impl Validate for Matcher {}
-
-/// The protocol to use for routing traffic to the targets.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// `GENEVE`
-    Geneve,
-    /// `HTTP`
-    Http,
-    /// `HTTPS`
-    Https,
-    /// `QUIC`
-    Quic,
-    /// `TCP`
-    Tcp,
-    /// `TCP_QUIC`
-    TcpQuic,
-    /// `TCP_UDP`
-    TcpUdp,
-    /// `TLS`
-    Tls,
-    /// `UDP`
-    Udp,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Protocol {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["GENEVE", "HTTP", "HTTPS", "QUIC", "TCP", "TCP_QUIC", "TCP_UDP", "TLS", "UDP"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Geneve => "GENEVE",
-            Self::Http => "HTTP",
-            Self::Https => "HTTPS",
-            Self::Quic => "QUIC",
-            Self::Tcp => "TCP",
-            Self::TcpQuic => "TCP_QUIC",
-            Self::TcpUdp => "TCP_UDP",
-            Self::Tls => "TLS",
-            Self::Udp => "UDP",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Protocol> for Value<Protocol> {
-    fn from(v: Protocol) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Protocol> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The value for the tag.
-    pub key: Value<String>,
-    /// The key name of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-    }
-}
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetDescription {
@@ -417,8 +312,10 @@ impl Validate for TargetGroupAttribute {}
 
 /// The type of target that you must specify when registering targets with this target group. You can't specify targets for a target group using more than one target type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetType {
     /// `alb`
     Alb,
@@ -428,8 +325,8 @@ pub enum TargetType {
     Ip,
     /// `lambda`
     Lambda,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TargetType {
@@ -443,8 +340,26 @@ impl TargetType {
             Self::Instance => "instance",
             Self::Ip => "ip",
             Self::Lambda => "lambda",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TargetType {
+    fn from(s: &str) -> Self {
+        match s {
+            "alb" => Self::Alb,
+            "instance" => Self::Instance,
+            "ip" => Self::Ip,
+            "lambda" => Self::Lambda,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TargetType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStore
 ///
@@ -72,39 +74,5 @@ impl Handle<TrustStore> {
     /// `Fn::GetAtt` `NumberOfCaCertificates`.
     pub fn attr_number_of_ca_certificates(&self) -> Value<i64> {
         self.get_att("NumberOfCaCertificates")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }

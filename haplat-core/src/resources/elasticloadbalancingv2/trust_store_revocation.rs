@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStoreRevocation
@@ -72,13 +73,15 @@ impl ToExpr for RevocationContent {
 
 impl Validate for RevocationContent {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RevocationType {
     /// `CRL`
     Crl,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RevocationType {
@@ -89,8 +92,23 @@ impl RevocationType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Crl => "CRL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RevocationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "CRL" => Self::Crl,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RevocationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

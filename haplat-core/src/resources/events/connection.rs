@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Events::Connection.
@@ -181,8 +182,10 @@ impl Validate for AuthParameters {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthorizationType {
     /// `API_KEY`
     ApiKey,
@@ -190,8 +193,8 @@ pub enum AuthorizationType {
     Basic,
     /// `OAUTH_CLIENT_CREDENTIALS`
     OauthClientCredentials,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AuthorizationType {
@@ -204,8 +207,25 @@ impl AuthorizationType {
             Self::ApiKey => "API_KEY",
             Self::Basic => "BASIC",
             Self::OauthClientCredentials => "OAUTH_CLIENT_CREDENTIALS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AuthorizationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "API_KEY" => Self::ApiKey,
+            "BASIC" => Self::Basic,
+            "OAUTH_CLIENT_CREDENTIALS" => Self::OauthClientCredentials,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AuthorizationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -344,8 +364,10 @@ impl Validate for ConnectivityParameters {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HttpMethod {
     /// `GET`
     Get,
@@ -353,8 +375,8 @@ pub enum HttpMethod {
     Post,
     /// `PUT`
     Put,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HttpMethod {
@@ -367,8 +389,25 @@ impl HttpMethod {
             Self::Get => "GET",
             Self::Post => "POST",
             Self::Put => "PUT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HttpMethod {
+    fn from(s: &str) -> Self {
+        match s {
+            "GET" => Self::Get,
+            "POST" => Self::Post,
+            "PUT" => Self::Put,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HttpMethod {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

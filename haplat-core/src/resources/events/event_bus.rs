@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource type definition for AWS::Events::EventBus
 ///
@@ -132,15 +135,17 @@ impl Validate for DeadLetterConfig {}
 
 /// Configures whether or not to include event detail, input transformer details, target properties, and target input in the applicable log messages.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IncludeDetail {
     /// `FULL`
     Full,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IncludeDetail {
@@ -152,8 +157,24 @@ impl IncludeDetail {
         match self {
             Self::Full => "FULL",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IncludeDetail {
+    fn from(s: &str) -> Self {
+        match s {
+            "FULL" => Self::Full,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IncludeDetail {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -171,8 +192,10 @@ impl Default for Value<IncludeDetail> {
 
 /// Configures the log level of the EventBus and determines which log messages are sent to Ingestion Hub for delivery.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Level {
     /// `INFO`
     Info,
@@ -182,8 +205,8 @@ pub enum Level {
     Trace,
     /// `OFF`
     Off,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Level {
@@ -197,8 +220,26 @@ impl Level {
             Self::Error => "ERROR",
             Self::Trace => "TRACE",
             Self::Off => "OFF",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Level {
+    fn from(s: &str) -> Self {
+        match s {
+            "INFO" => Self::Info,
+            "ERROR" => Self::Error,
+            "TRACE" => Self::Trace,
+            "OFF" => Self::Off,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Level {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -233,31 +274,3 @@ impl ToExpr for LogConfig {
 }
 
 impl Validate for LogConfig {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Events::EventBusPolicy
@@ -72,13 +73,15 @@ impl Resource for EventBusPolicy {
 
 /// The action that you are enabling the other account to perform.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `events:PutEvents`
     EventsPutEvents,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Action {
@@ -89,8 +92,23 @@ impl Action {
     pub fn as_str(&self) -> &str {
         match self {
             Self::EventsPutEvents => "events:PutEvents",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        match s {
+            "events:PutEvents" => Self::EventsPutEvents,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -131,13 +149,15 @@ impl Validate for Condition {}
 
 /// Specifies the type of condition. Currently the only supported value is StringEquals.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `StringEquals`
     StringEquals,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -148,8 +168,23 @@ impl Type {
     pub fn as_str(&self) -> &str {
         match self {
             Self::StringEquals => "StringEquals",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "StringEquals" => Self::StringEquals,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Events::Rule
@@ -121,15 +122,17 @@ impl Validate for AppSyncParameters {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AssignPublicIp {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AssignPublicIp {
@@ -141,8 +144,24 @@ impl AssignPublicIp {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AssignPublicIp {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AssignPublicIp {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -447,8 +466,10 @@ impl Validate for KinesisParameters {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LaunchType {
     /// `EC2`
     Ec2,
@@ -456,8 +477,8 @@ pub enum LaunchType {
     External,
     /// `FARGATE`
     Fargate,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LaunchType {
@@ -470,8 +491,25 @@ impl LaunchType {
             Self::Ec2 => "EC2",
             Self::External => "EXTERNAL",
             Self::Fargate => "FARGATE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LaunchType {
+    fn from(s: &str) -> Self {
+        match s {
+            "EC2" => Self::Ec2,
+            "EXTERNAL" => Self::External,
+            "FARGATE" => Self::Fargate,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LaunchType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -553,13 +591,15 @@ impl ToExpr for PlacementStrategy {
 
 impl Validate for PlacementStrategy {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateTags {
     /// `TASK_DEFINITION`
     TaskDefinition,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateTags {
@@ -570,8 +610,23 @@ impl PropagateTags {
     pub fn as_str(&self) -> &str {
         match self {
             Self::TaskDefinition => "TASK_DEFINITION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateTags {
+    fn from(s: &str) -> Self {
+        match s {
+            "TASK_DEFINITION" => Self::TaskDefinition,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateTags {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -798,8 +853,10 @@ impl Validate for SqsParameters {
 
 /// The state of the rule.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum State {
     /// `DISABLED`
     Disabled,
@@ -807,8 +864,8 @@ pub enum State {
     Enabled,
     /// `ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS`
     EnabledWithAllCloudtrailManagementEvents,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl State {
@@ -821,8 +878,25 @@ impl State {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
             Self::EnabledWithAllCloudtrailManagementEvents => "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for State {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS" => Self::EnabledWithAllCloudtrailManagementEvents,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for State {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -984,15 +1058,17 @@ impl Validate for Target {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `distinctInstance`
     DistinctInstance,
     /// `memberOf`
     MemberOf,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -1004,8 +1080,24 @@ impl Type {
         match self {
             Self::DistinctInstance => "distinctInstance",
             Self::MemberOf => "memberOf",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "distinctInstance" => Self::DistinctInstance,
+            "memberOf" => Self::MemberOf,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

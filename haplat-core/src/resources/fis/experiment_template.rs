@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource schema for AWS::FIS::ExperimentTemplate
@@ -100,15 +101,17 @@ impl Handle<ExperimentTemplate> {
 
 /// The account targeting setting for the experiment template.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccountTargeting {
     /// `multi-account`
     MultiAccount,
     /// `single-account`
     SingleAccount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccountTargeting {
@@ -120,8 +123,24 @@ impl AccountTargeting {
         match self {
             Self::MultiAccount => "multi-account",
             Self::SingleAccount => "single-account",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccountTargeting {
+    fn from(s: &str) -> Self {
+        match s {
+            "multi-account" => Self::MultiAccount,
+            "single-account" => Self::SingleAccount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccountTargeting {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -205,15 +224,17 @@ impl Validate for DataSources {}
 
 /// The target resolution failure mode for the experiment template.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EmptyTargetResolutionMode {
     /// `fail`
     Fail,
     /// `skip`
     Skip,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EmptyTargetResolutionMode {
@@ -225,8 +246,24 @@ impl EmptyTargetResolutionMode {
         match self {
             Self::Fail => "fail",
             Self::Skip => "skip",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EmptyTargetResolutionMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "fail" => Self::Fail,
+            "skip" => Self::Skip,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EmptyTargetResolutionMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Policy;
 
 /// Creates a new group.
 /// For information about the number of groups you can create, see \[Limitations on Entities\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/LimitationsOnEntities.html>) in the \*User Guide\*.
@@ -75,32 +77,5 @@ impl Handle<Group> {
     /// `Fn::GetAtt` `Arn`.
     pub fn attr_arn(&self) -> Value<String> {
         self.get_att("Arn")
-    }
-}
-
-/// Contains information about an attached policy.
-/// An attached policy is a managed policy that has been attached to a user, group, or role.
-/// For more information about managed policies, see \[Managed Policies and Inline Policies\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html>) in the \*User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Policy {
-    /// The policy document.
-    pub policy_document: JsonValue,
-    /// The friendly name (not ARN) identifying the policy.
-    pub policy_name: Value<String>,
-}
-
-impl ToExpr for Policy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PolicyDocument", &self.policy_document);
-        m.req("PolicyName", &self.policy_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for Policy {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required_expr("PolicyDocument", &self.policy_document);
-        v.required("PolicyName", &self.policy_name);
     }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use super::types::Policy;
+
 /// Creates a new role for your AWS-account.
 /// For more information about roles, see \[IAM roles\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles.html>) in the \*IAM User Guide\*. For information about quotas for role names and the number of roles you can create, see \[IAM and quotas\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>) in the \*IAM User Guide\*.
 ///
@@ -114,33 +116,6 @@ impl Handle<Role> {
     /// `Fn::GetAtt` `RoleId`.
     pub fn attr_role_id(&self) -> Value<String> {
         self.get_att("RoleId")
-    }
-}
-
-/// Contains information about an attached policy.
-/// An attached policy is a managed policy that has been attached to a user, group, or role.
-/// For more information about managed policies, refer to \[Managed Policies and Inline Policies\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html>) in the \*User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Policy {
-    /// The entire contents of the policy that defines permissions. For more information, see \[Overview of JSON policies\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json>).
-    pub policy_document: JsonValue,
-    /// The friendly name (not ARN) identifying the policy.
-    pub policy_name: Value<String>,
-}
-
-impl ToExpr for Policy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PolicyDocument", &self.policy_document);
-        m.req("PolicyName", &self.policy_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for Policy {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required_expr("PolicyDocument", &self.policy_document);
-        v.required("PolicyName", &self.policy_name);
     }
 }
 

@@ -4,7 +4,9 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Policy;
 
 /// Creates a new IAM user for your AWS-account.
 /// For information about quotas for the number of IAM users you can create, see \[IAM and quotas\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html>) in the \*IAM User Guide\*.
@@ -128,33 +130,6 @@ impl ToExpr for LoginProfile {
 impl Validate for LoginProfile {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Password", &self.password);
-    }
-}
-
-/// Contains information about an attached policy.
-/// An attached policy is a managed policy that has been attached to a user, group, or role.
-/// For more information about managed policies, refer to \[Managed Policies and Inline Policies\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/policies-managed-vs-inline.html>) in the \*User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Policy {
-    /// The entire contents of the policy that defines permissions. For more information, see \[Overview of JSON policies\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#access_policies-json>).
-    pub policy_document: JsonValue,
-    /// The friendly name (not ARN) identifying the policy.
-    pub policy_name: Value<String>,
-}
-
-impl ToExpr for Policy {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PolicyDocument", &self.policy_document);
-        m.req("PolicyName", &self.policy_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for Policy {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required_expr("PolicyDocument", &self.policy_document);
-        v.required("PolicyName", &self.policy_name);
     }
 }
 

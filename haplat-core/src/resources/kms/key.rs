@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, JsonValue, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
 
 /// The `AWS::KMS::Key` resource specifies an \[KMS key\](<https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys>) in KMSlong. You can use this resource to create symmetric encryption KMS keys, asymmetric KMS keys for encryption or signing, and symmetric HMAC KMS keys. You can use `AWS::KMS::Key` to create \[multi-Region primary keys\](<https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html#mrk-primary-key>) of all supported types. To replicate a multi-Region key, use the `AWS::KMS::ReplicaKey` resource.
 /// If you change the value of the `KeySpec`, `KeyUsage`, `Origin`, or `MultiRegion` properties of an existing KMS key, the update request fails, regardless of the value of the \[UpdateReplacePolicy attribute\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html>). This prevents you from accidentally deleting a KMS key by changing any of its immutable property values.
@@ -220,8 +223,10 @@ impl Handle<Key> {
 /// \+  SM2 key pairs (encryption and decryption \*or\* signing and verification \*or\* deriving shared secrets)
 /// \+  `SM2` (China Regions only)
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeySpec {
     /// `SYMMETRIC_DEFAULT`
     SymmetricDefault,
@@ -257,8 +262,8 @@ pub enum KeySpec {
     MlDsa87,
     /// `ECC_NIST_EDWARDS25519`
     EccNistEdwards25519,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl KeySpec {
@@ -285,8 +290,39 @@ impl KeySpec {
             Self::MlDsa65 => "ML_DSA_65",
             Self::MlDsa87 => "ML_DSA_87",
             Self::EccNistEdwards25519 => "ECC_NIST_EDWARDS25519",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for KeySpec {
+    fn from(s: &str) -> Self {
+        match s {
+            "SYMMETRIC_DEFAULT" => Self::SymmetricDefault,
+            "RSA_2048" => Self::Rsa2048,
+            "RSA_3072" => Self::Rsa3072,
+            "RSA_4096" => Self::Rsa4096,
+            "ECC_NIST_P256" => Self::EccNistP256,
+            "ECC_NIST_P384" => Self::EccNistP384,
+            "ECC_NIST_P521" => Self::EccNistP521,
+            "ECC_SECG_P256K1" => Self::EccSecgP256k1,
+            "HMAC_224" => Self::Hmac224,
+            "HMAC_256" => Self::Hmac256,
+            "HMAC_384" => Self::Hmac384,
+            "HMAC_512" => Self::Hmac512,
+            "SM2" => Self::Sm2,
+            "ML_DSA_44" => Self::MlDsa44,
+            "ML_DSA_65" => Self::MlDsa65,
+            "ML_DSA_87" => Self::MlDsa87,
+            "ECC_NIST_EDWARDS25519" => Self::EccNistEdwards25519,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for KeySpec {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -313,8 +349,10 @@ impl Default for Value<KeySpec> {
 /// \+  For asymmetric KMS keys with ML-DSA key pairs, specify `SIGN_VERIFY`.
 /// \+  For asymmetric KMS keys with SM2 key pairs (China Regions only), specify `ENCRYPT_DECRYPT`, `SIGN_VERIFY`, or `KEY_AGREEMENT`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum KeyUsage {
     /// `ENCRYPT_DECRYPT`
     EncryptDecrypt,
@@ -324,8 +362,8 @@ pub enum KeyUsage {
     GenerateVerifyMac,
     /// `KEY_AGREEMENT`
     KeyAgreement,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl KeyUsage {
@@ -339,8 +377,26 @@ impl KeyUsage {
             Self::SignVerify => "SIGN_VERIFY",
             Self::GenerateVerifyMac => "GENERATE_VERIFY_MAC",
             Self::KeyAgreement => "KEY_AGREEMENT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for KeyUsage {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENCRYPT_DECRYPT" => Self::EncryptDecrypt,
+            "SIGN_VERIFY" => Self::SignVerify,
+            "GENERATE_VERIFY_MAC" => Self::GenerateVerifyMac,
+            "KEY_AGREEMENT" => Self::KeyAgreement,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for KeyUsage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -362,15 +418,17 @@ impl Default for Value<KeyUsage> {
 /// \+  CFN doesn't support creating an `Origin` parameter of the `AWS_CLOUDHSM` or `EXTERNAL_KEY_STORE` values.
 /// \+  `EXTERNAL` is not supported for ML-DSA keys.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Origin {
     /// `AWS_KMS`
     AwsKms,
     /// `EXTERNAL`
     External,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Origin {
@@ -382,8 +440,24 @@ impl Origin {
         match self {
             Self::AwsKms => "AWS_KMS",
             Self::External => "EXTERNAL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Origin {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS_KMS" => Self::AwsKms,
+            "EXTERNAL" => Self::External,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Origin {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -396,38 +470,5 @@ impl From<Origin> for Value<Origin> {
 impl Default for Value<Origin> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A key-value pair. A tag consists of a tag key and a tag value. Tag keys and tag values are both required, but tag values can be empty (null) strings.
-/// Do not include confidential or sensitive information in this field. This field may be displayed in plaintext in CloudTrail logs and other output.
-/// For information about the rules that apply to tag keys and tag values, see \[User-Defined Tag Restrictions\](<https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/allocation-tag-restrictions.html>) in the \*Billing and Cost Management User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag. You can specify a value that's 1 to 128 Unicode characters in length and can't be prefixed with `aws:`. digits, whitespace, `_`, `.`, `:`, `/`, `=`, `+`, `@`, `-`, and `"`.
-    /// For more information, see \[Tag\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-    pub key: Value<String>,
-    /// The value for the tag. You can specify a value that's 1 to 256 characters in length. You can use any of the following characters: the set of Unicode letters, digits, whitespace, `_`, `.`, `/`, `=`, `+`, and `-`.
-    /// For more information, see \[Tag\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html>).
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::ProvisionedConcurrencyConfiguration;
+
 /// Resource Type definition for AWS::Lambda::Alias
 ///
 /// CloudFormation type `AWS::Lambda::Alias`.
@@ -90,23 +92,6 @@ impl ToExpr for AliasRoutingConfiguration {
 }
 
 impl Validate for AliasRoutingConfiguration {}
-
-/// A provisioned concurrency configuration for a function's alias.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ProvisionedConcurrencyConfiguration {
-    /// The amount of provisioned concurrency to allocate for the alias.
-    pub provisioned_concurrent_executions: Value<i64>,
-}
-
-impl ToExpr for ProvisionedConcurrencyConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("ProvisionedConcurrentExecutions", &self.provisioned_concurrent_executions);
-        m.into_expr()
-    }
-}
-
-impl Validate for ProvisionedConcurrencyConfiguration {}
 
 /// The traffic-shifting configuration of a Lambda function alias.
 #[derive(Clone, Debug, Default, PartialEq)]

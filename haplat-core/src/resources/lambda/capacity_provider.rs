@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{SystemLogLevel, Tag};
 
 /// Creates a capacity provider that manages compute resources for Lambda functions
 ///
@@ -111,15 +114,17 @@ impl Handle<CapacityProvider> {
 
 /// Specifications for the types of EC2 instances that the capacity provider can use.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Architecture {
     /// `x86_64`
     X8664,
     /// `arm64`
     Arm64,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Architecture {
@@ -131,8 +136,24 @@ impl Architecture {
         match self {
             Self::X8664 => "x86_64",
             Self::Arm64 => "arm64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Architecture {
+    fn from(s: &str) -> Self {
+        match s {
+            "x86_64" => Self::X8664,
+            "arm64" => Self::Arm64,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Architecture {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -205,15 +226,17 @@ impl Validate for CapacityProviderPermissionsConfig {
 
 /// The predefined metric for target tracking.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CapacityProviderPredefinedMetricType {
     /// `LambdaCapacityProviderAverageCPUUtilization`
     LambdaCapacityProviderAverageCpuUtilization,
     /// `LambdaCapacityProviderAverageGPUUtilization`
     LambdaCapacityProviderAverageGpuUtilization,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CapacityProviderPredefinedMetricType {
@@ -225,8 +248,24 @@ impl CapacityProviderPredefinedMetricType {
         match self {
             Self::LambdaCapacityProviderAverageCpuUtilization => "LambdaCapacityProviderAverageCPUUtilization",
             Self::LambdaCapacityProviderAverageGpuUtilization => "LambdaCapacityProviderAverageGPUUtilization",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CapacityProviderPredefinedMetricType {
+    fn from(s: &str) -> Self {
+        match s {
+            "LambdaCapacityProviderAverageCPUUtilization" => Self::LambdaCapacityProviderAverageCpuUtilization,
+            "LambdaCapacityProviderAverageGPUUtilization" => Self::LambdaCapacityProviderAverageGpuUtilization,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CapacityProviderPredefinedMetricType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -276,15 +315,17 @@ impl Validate for CapacityProviderScalingConfig {
 
 /// The scaling mode for the capacity provider.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CapacityProviderScalingMode {
     /// `Auto`
     Auto,
     /// `Manual`
     Manual,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CapacityProviderScalingMode {
@@ -296,8 +337,24 @@ impl CapacityProviderScalingMode {
         match self {
             Self::Auto => "Auto",
             Self::Manual => "Manual",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CapacityProviderScalingMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "Auto" => Self::Auto,
+            "Manual" => Self::Manual,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CapacityProviderScalingMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -428,15 +485,17 @@ impl Validate for PropagateTagsConfig {
 
 /// The mode for tag propagation.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PropagateTagsMode {
     /// `None`
     None,
     /// `Explicit`
     Explicit,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PropagateTagsMode {
@@ -448,8 +507,24 @@ impl PropagateTagsMode {
         match self {
             Self::None => "None",
             Self::Explicit => "Explicit",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PropagateTagsMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "None" => Self::None,
+            "Explicit" => Self::Explicit,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PropagateTagsMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -462,77 +537,6 @@ impl From<PropagateTagsMode> for Value<PropagateTagsMode> {
 impl Default for Value<PropagateTagsMode> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Set this property to filter the system logs for your capacity provider that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SystemLogLevel {
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SystemLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DEBUG", "INFO", "WARN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SystemLogLevel> for Value<SystemLogLevel> {
-    fn from(v: SystemLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SystemLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A key-value pair that provides metadata for the capacity provider.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
     }
 }
 

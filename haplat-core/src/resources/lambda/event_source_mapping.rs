@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{SystemLogLevel, Tag};
 
 /// The `AWS::Lambda::EventSourceMapping` resource creates a mapping between an event source and an LAMlong function. LAM reads items from the event source and triggers the function.
 /// For details about each event source type, see the following topics. In particular, each of the topics describes the required and optional parameters for the specific event source.
@@ -290,15 +293,17 @@ impl Validate for AmazonManagedKafkaEventSourceConfig {
 
 /// The mode that determines how Lambda reads from a Kafka topic. Use Stream for ordered processing or Queue for higher throughput when ordering is not required.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConsumptionMode {
     /// `Stream`
     Stream,
     /// `Queue`
     Queue,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ConsumptionMode {
@@ -310,8 +315,24 @@ impl ConsumptionMode {
         match self {
             Self::Stream => "Stream",
             Self::Queue => "Queue",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ConsumptionMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "Stream" => Self::Stream,
+            "Queue" => Self::Queue,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ConsumptionMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -412,15 +433,17 @@ impl Validate for Endpoints {
 /// \+  Choose `JSON` to have Lambda deliver the record to your function as a standard JSON object.
 /// \+  Choose `SOURCE` to have Lambda deliver the record to your function in its original source format. Lambda removes all schema metadata, such as the schema ID, before sending the record to your function.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventRecordFormat {
     /// `JSON`
     Json,
     /// `SOURCE`
     Source,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EventRecordFormat {
@@ -432,8 +455,24 @@ impl EventRecordFormat {
         match self {
             Self::Json => "JSON",
             Self::Source => "SOURCE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EventRecordFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "JSON" => Self::Json,
+            "SOURCE" => Self::Source,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EventRecordFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -500,15 +539,17 @@ impl Validate for FilterCriteria {
 
 /// Determines what DocumentDB sends to your event stream during document update operations. If set to UpdateLookup, DocumentDB sends a delta describing the changes, along with a copy of the entire document. Otherwise, DocumentDB sends only a partial document that contains the changes.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FullDocument {
     /// `UpdateLookup`
     UpdateLookup,
     /// `Default`
     Default,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FullDocument {
@@ -520,8 +561,24 @@ impl FullDocument {
         match self {
             Self::UpdateLookup => "UpdateLookup",
             Self::Default => "Default",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FullDocument {
+    fn from(s: &str) -> Self {
+        match s {
+            "UpdateLookup" => Self::UpdateLookup,
+            "Default" => Self::Default,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FullDocument {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -537,13 +594,15 @@ impl Default for Value<FullDocument> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FunctionResponseTypes {
     /// `ReportBatchItemFailures`
     ReportBatchItemFailures,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FunctionResponseTypes {
@@ -554,8 +613,23 @@ impl FunctionResponseTypes {
     pub fn as_str(&self) -> &str {
         match self {
             Self::ReportBatchItemFailures => "ReportBatchItemFailures",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FunctionResponseTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "ReportBatchItemFailures" => Self::ReportBatchItemFailures,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FunctionResponseTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -588,8 +662,10 @@ impl ToExpr for LoggingConfig {
 
 impl Validate for LoggingConfig {}
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Metrics {
     /// `EventCount`
     EventCount,
@@ -597,8 +673,8 @@ pub enum Metrics {
     ErrorCount,
     /// `KafkaMetrics`
     KafkaMetrics,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Metrics {
@@ -611,8 +687,25 @@ impl Metrics {
             Self::EventCount => "EventCount",
             Self::ErrorCount => "ErrorCount",
             Self::KafkaMetrics => "KafkaMetrics",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Metrics {
+    fn from(s: &str) -> Self {
+        match s {
+            "EventCount" => Self::EventCount,
+            "ErrorCount" => Self::ErrorCount,
+            "KafkaMetrics" => Self::KafkaMetrics,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Metrics {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -779,8 +872,10 @@ impl Validate for SchemaRegistryAccessConfig {
 
 /// The type of authentication Lambda uses to access your schema registry.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SchemaRegistryAccessConfigType {
     /// `BASIC_AUTH`
     BasicAuth,
@@ -790,8 +885,8 @@ pub enum SchemaRegistryAccessConfigType {
     ServerRootCaCertificate,
     /// `OAUTHBEARER_AUTH`
     OauthbearerAuth,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SchemaRegistryAccessConfigType {
@@ -805,8 +900,26 @@ impl SchemaRegistryAccessConfigType {
             Self::ClientCertificateTlsAuth => "CLIENT_CERTIFICATE_TLS_AUTH",
             Self::ServerRootCaCertificate => "SERVER_ROOT_CA_CERTIFICATE",
             Self::OauthbearerAuth => "OAUTHBEARER_AUTH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SchemaRegistryAccessConfigType {
+    fn from(s: &str) -> Self {
+        match s {
+            "BASIC_AUTH" => Self::BasicAuth,
+            "CLIENT_CERTIFICATE_TLS_AUTH" => Self::ClientCertificateTlsAuth,
+            "SERVER_ROOT_CA_CERTIFICATE" => Self::ServerRootCaCertificate,
+            "OAUTHBEARER_AUTH" => Self::OauthbearerAuth,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SchemaRegistryAccessConfigType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -886,15 +999,17 @@ impl Validate for SchemaValidationConfig {}
 
 /// The attributes you want your schema registry to validate and filter for. If you selected `JSON` as the `EventRecordFormat`, Lambda also deserializes the selected message attributes.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SchemaValidationConfigAttribute {
     /// `KEY`
     Key,
     /// `VALUE`
     Value,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SchemaValidationConfigAttribute {
@@ -906,8 +1021,24 @@ impl SchemaValidationConfigAttribute {
         match self {
             Self::Key => "KEY",
             Self::Value => "VALUE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SchemaValidationConfigAttribute {
+    fn from(s: &str) -> Self {
+        match s {
+            "KEY" => Self::Key,
+            "VALUE" => Self::Value,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SchemaValidationConfigAttribute {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1019,77 +1150,6 @@ impl Validate for SourceAccessConfiguration {
     }
 }
 
-/// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SystemLogLevel {
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SystemLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DEBUG", "INFO", "WARN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SystemLogLevel> for Value<SystemLogLevel> {
-    fn from(v: SystemLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SystemLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A \[tag\](<https://docs.aws.amazon.com/lambda/latest/dg/tagging.html>) to apply to the event source mapping.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key for this tag.
-    pub key: Value<String>,
-    /// The value for this tag.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
-    }
-}
-
 /// The type of authentication protocol, VPC components, or virtual host for your event source. For example: `"Type":"SASL_SCRAM_512_AUTH"`.
 /// \+  `BASIC_AUTH` – (Amazon MQ) The ASMlong secret that stores your broker credentials.
 /// \+  `BASIC_AUTH` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL/PLAIN authentication of your Apache Kafka brokers.
@@ -1101,8 +1161,10 @@ impl Validate for Tag {
 /// \+  `CLIENT_CERTIFICATE_TLS_AUTH` – (Amazon MSK, self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the certificate chain (X.509 PEM), private key (PKCS\#8 PEM), and private key password (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers.
 /// \+  `SERVER_ROOT_CA_CERTIFICATE` – (Self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of your Apache Kafka brokers.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `BASIC_AUTH`
     BasicAuth,
@@ -1134,8 +1196,8 @@ pub enum Type {
     IamAuth,
     /// `IAM_OAUTHBEARER_AUTH`
     IamOauthbearerAuth,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -1160,8 +1222,37 @@ impl Type {
             Self::OauthbearerIdentityPool => "OAUTHBEARER_IDENTITY_POOL",
             Self::IamAuth => "IAM_AUTH",
             Self::IamOauthbearerAuth => "IAM_OAUTHBEARER_AUTH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "BASIC_AUTH" => Self::BasicAuth,
+            "VPC_SUBNET" => Self::VpcSubnet,
+            "VPC_SECURITY_GROUP" => Self::VpcSecurityGroup,
+            "SASL_SCRAM_512_AUTH" => Self::SaslScram512Auth,
+            "SASL_SCRAM_256_AUTH" => Self::SaslScram256Auth,
+            "VIRTUAL_HOST" => Self::VirtualHost,
+            "CLIENT_CERTIFICATE_TLS_AUTH" => Self::ClientCertificateTlsAuth,
+            "SERVER_ROOT_CA_CERTIFICATE" => Self::ServerRootCaCertificate,
+            "OAUTHBEARER_AUTH" => Self::OauthbearerAuth,
+            "OAUTHBEARER_SCOPE" => Self::OauthbearerScope,
+            "OAUTHBEARER_AUDIENCE" => Self::OauthbearerAudience,
+            "OAUTHBEARER_LOGICAL_CLUSTER" => Self::OauthbearerLogicalCluster,
+            "OAUTHBEARER_IDENTITY_POOL" => Self::OauthbearerIdentityPool,
+            "IAM_AUTH" => Self::IamAuth,
+            "IAM_OAUTHBEARER_AUTH" => Self::IamOauthbearerAuth,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{ApplicationLogLevel, FunctionScalingConfig, S3ObjectStorageMode, SystemLogLevel, Tag};
 
 /// The `AWS::Lambda::Function` resource creates a Lambda function. To create a function, you need a \[deployment package\](<https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-package.html>) and an \[execution role\](<https://docs.aws.amazon.com/lambda/latest/dg/lambda-intro-execution-role.html>). The deployment package is a .zip file archive or container image that contains your function code. The execution role grants the function permission to use AWS services, such as Amazon CloudWatch Logs for log streaming and AWS X-Ray for request tracing.
 /// You set the package type to `Image` if the deployment package is a \[container image\](<https://docs.aws.amazon.com/lambda/latest/dg/lambda-images.html>). For these functions, include the URI of the container image in the ECR registry in the \[ImageUri property of the Code property\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-lambda-function-code.html#cfn-lambda-function-code-imageuri>). You do not need to specify the handler and runtime properties.
@@ -257,68 +260,19 @@ impl Handle<Function> {
     }
 }
 
-/// Set this property to filter the application logs for your function that Lambda sends to CloudWatch. Lambda only sends application logs at the selected level of detail and lower, where `TRACE` is the highest level and `FATAL` is the lowest.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ApplicationLogLevel {
-    /// `TRACE`
-    Trace,
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// `ERROR`
-    Error,
-    /// `FATAL`
-    Fatal,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ApplicationLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Trace => "TRACE",
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Error => "ERROR",
-            Self::Fatal => "FATAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ApplicationLogLevel> for Value<ApplicationLogLevel> {
-    fn from(v: ApplicationLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ApplicationLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Set `ApplyOn` to `PublishedVersions` to create a snapshot of the initialized execution environment when you publish a function version.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApplyOn {
     /// `PublishedVersions`
     PublishedVersions,
     /// `None`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ApplyOn {
@@ -330,8 +284,24 @@ impl ApplyOn {
         match self {
             Self::PublishedVersions => "PublishedVersions",
             Self::None => "None",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ApplyOn {
+    fn from(s: &str) -> Self {
+        match s {
+            "PublishedVersions" => Self::PublishedVersions,
+            "None" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ApplyOn {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -347,15 +317,17 @@ impl Default for Value<ApplyOn> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Architectures {
     /// `x86_64`
     X8664,
     /// `arm64`
     Arm64,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Architectures {
@@ -367,8 +339,24 @@ impl Architectures {
         match self {
             Self::X8664 => "x86_64",
             Self::Arm64 => "arm64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Architectures {
+    fn from(s: &str) -> Self {
+        match s {
+            "x86_64" => Self::X8664,
+            "arm64" => Self::Arm64,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Architectures {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -498,8 +486,10 @@ impl Validate for DeadLetterConfig {
 ///
 /// To use direct reads, you must grant the execution role the `s3:GetObject` and `s3:GetObjectVersion` permissions. If a direct read fails, Lambda automatically falls back to reading through the file system.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DirectS3Read {
     /// `ENABLED`
     Enabled,
@@ -507,8 +497,8 @@ pub enum DirectS3Read {
     Disabled,
     /// `AUTO`
     Auto,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DirectS3Read {
@@ -521,8 +511,25 @@ impl DirectS3Read {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
             Self::Auto => "AUTO",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DirectS3Read {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            "AUTO" => Self::Auto,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DirectS3Read {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -653,35 +660,6 @@ impl Validate for FileSystemConfig {
     }
 }
 
-/// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FunctionScalingConfig {
-    /// The maximum number of execution environments that can be provisioned for the function.
-    pub max_execution_environments: Option<Value<i64>>,
-    /// The minimum number of execution environments to maintain for the function.
-    pub min_execution_environments: Option<Value<i64>>,
-}
-
-impl ToExpr for FunctionScalingConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("MaxExecutionEnvironments", &self.max_execution_environments);
-        m.opt("MinExecutionEnvironments", &self.min_execution_environments);
-        m.into_expr()
-    }
-}
-
-impl Validate for FunctionScalingConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.max_execution_environments {
-            v.at("MaxExecutionEnvironments", |v| v.range(x, Some(0.0), Some(15000.0)));
-        }
-        if let Some(x) = &self.min_execution_environments {
-            v.at("MinExecutionEnvironments", |v| v.range(x, Some(0.0), Some(15000.0)));
-        }
-    }
-}
-
 /// Configuration values that override the container image Dockerfile settings. For more information, see \[Container image settings\](<https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-parms>).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImageConfig {
@@ -757,15 +735,17 @@ impl Validate for LambdaManagedInstancesCapacityProviderConfig {
 
 /// The format in which Lambda sends your function's application and system logs to CloudWatch. Select between plain text and structured JSON.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogFormat {
     /// `Text`
     Text,
     /// `JSON`
     Json,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LogFormat {
@@ -777,8 +757,24 @@ impl LogFormat {
         match self {
             Self::Text => "Text",
             Self::Json => "JSON",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LogFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "Text" => Self::Text,
+            "JSON" => Self::Json,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LogFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -831,15 +827,17 @@ impl Validate for LoggingConfig {
 
 /// The tracing mode.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// `Active`
     Active,
     /// `PassThrough`
     PassThrough,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Mode {
@@ -851,8 +849,24 @@ impl Mode {
         match self {
             Self::Active => "Active",
             Self::PassThrough => "PassThrough",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Mode {
+    fn from(s: &str) -> Self {
+        match s {
+            "Active" => Self::Active,
+            "PassThrough" => Self::PassThrough,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -870,15 +884,17 @@ impl Default for Value<Mode> {
 
 /// The type of deployment package. Set to `Image` for container image and set `Zip` for .zip file archive.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PackageType {
     /// `Image`
     Image,
     /// `Zip`
     Zip,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PackageType {
@@ -890,8 +906,24 @@ impl PackageType {
         match self {
             Self::Image => "Image",
             Self::Zip => "Zip",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PackageType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Image" => Self::Image,
+            "Zip" => Self::Zip,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PackageType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -909,15 +941,17 @@ impl Default for Value<PackageType> {
 
 /// The function recursion configuration.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RecursiveLoop {
     /// `Allow`
     Allow,
     /// `Terminate`
     Terminate,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RecursiveLoop {
@@ -929,8 +963,24 @@ impl RecursiveLoop {
         match self {
             Self::Allow => "Allow",
             Self::Terminate => "Terminate",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RecursiveLoop {
+    fn from(s: &str) -> Self {
+        match s {
+            "Allow" => Self::Allow,
+            "Terminate" => Self::Terminate,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RecursiveLoop {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -950,8 +1000,10 @@ impl Default for Value<RecursiveLoop> {
 /// The following list includes deprecated runtimes. Lambda blocks creating new functions and updating existing functions shortly after each runtime is deprecated. For more information, see \[Runtime use after deprecation\](<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtime-deprecation-levels>).
 /// For a list of all currently supported runtimes, see \[Supported runtimes\](<https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtimes.html#runtimes-supported>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Runtime {
     /// `dotnet10`
     Dotnet10,
@@ -1055,8 +1107,8 @@ pub enum Runtime {
     Ruby34,
     /// `ruby4.0`
     Ruby40,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Runtime {
@@ -1117,8 +1169,73 @@ impl Runtime {
             Self::Ruby33 => "ruby3.3",
             Self::Ruby34 => "ruby3.4",
             Self::Ruby40 => "ruby4.0",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Runtime {
+    fn from(s: &str) -> Self {
+        match s {
+            "dotnet10" => Self::Dotnet10,
+            "dotnet6" => Self::Dotnet6,
+            "dotnet8" => Self::Dotnet8,
+            "dotnetcore1.0" => Self::Dotnetcore10,
+            "dotnetcore2.0" => Self::Dotnetcore20,
+            "dotnetcore2.1" => Self::Dotnetcore21,
+            "dotnetcore3.1" => Self::Dotnetcore31,
+            "go1.x" => Self::Go1X,
+            "java11" => Self::Java11,
+            "java11.al2023" => Self::Java11Al2023,
+            "java17" => Self::Java17,
+            "java17.al2023" => Self::Java17Al2023,
+            "java21" => Self::Java21,
+            "java25" => Self::Java25,
+            "java8" => Self::Java8,
+            "java8.al2" => Self::Java8Al2,
+            "java8.al2023" => Self::Java8Al2023,
+            "nodejs" => Self::Nodejs,
+            "nodejs10.x" => Self::Nodejs10X,
+            "nodejs12.x" => Self::Nodejs12X,
+            "nodejs14.x" => Self::Nodejs14X,
+            "nodejs16.x" => Self::Nodejs16X,
+            "nodejs18.x" => Self::Nodejs18X,
+            "nodejs20.x" => Self::Nodejs20X,
+            "nodejs22.x" => Self::Nodejs22X,
+            "nodejs24.x" => Self::Nodejs24X,
+            "nodejs26.x" => Self::Nodejs26X,
+            "nodejs4.3" => Self::Nodejs43,
+            "nodejs4.3-edge" => Self::Nodejs43Edge,
+            "nodejs6.10" => Self::Nodejs610,
+            "nodejs8.10" => Self::Nodejs810,
+            "provided" => Self::Provided,
+            "provided.al2" => Self::ProvidedAl2,
+            "provided.al2023" => Self::ProvidedAl2023,
+            "python2.7" => Self::Python27,
+            "python3.10" => Self::Python310,
+            "python3.11" => Self::Python311,
+            "python3.12" => Self::Python312,
+            "python3.13" => Self::Python313,
+            "python3.14" => Self::Python314,
+            "python3.15" => Self::Python315,
+            "python3.6" => Self::Python36,
+            "python3.7" => Self::Python37,
+            "python3.8" => Self::Python38,
+            "python3.9" => Self::Python39,
+            "ruby2.5" => Self::Ruby25,
+            "ruby2.7" => Self::Ruby27,
+            "ruby3.2" => Self::Ruby32,
+            "ruby3.3" => Self::Ruby33,
+            "ruby3.4" => Self::Ruby34,
+            "ruby4.0" => Self::Ruby40,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Runtime {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1186,45 +1303,6 @@ impl ToExpr for S3FilesConfig {
 
 impl Validate for S3FilesConfig {}
 
-/// Specifies the storage mode for the deployment package. Use `COPY` to store the package in LAMlong-managed storage. Use `REFERENCE` to read the package directly from the Amazon S3 bucket. If omitted, the default is `COPY`.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum S3ObjectStorageMode {
-    /// `COPY`
-    Copy,
-    /// `REFERENCE`
-    Reference,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl S3ObjectStorageMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["COPY", "REFERENCE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Copy => "COPY",
-            Self::Reference => "REFERENCE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<S3ObjectStorageMode> for Value<S3ObjectStorageMode> {
-    fn from(v: S3ObjectStorageMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<S3ObjectStorageMode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The function's \[SnapStart\](<https://docs.aws.amazon.com/lambda/latest/dg/snapstart.html>) setting.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SnapStart {
@@ -1243,77 +1321,6 @@ impl ToExpr for SnapStart {
 impl Validate for SnapStart {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("ApplyOn", &self.apply_on);
-    }
-}
-
-/// Set this property to filter the system logs for your function that Lambda sends to CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where `DEBUG` is the highest level and `WARN` is the lowest.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SystemLogLevel {
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SystemLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DEBUG", "INFO", "WARN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SystemLogLevel> for Value<SystemLogLevel> {
-    fn from(v: SystemLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SystemLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A \[tag\](<https://docs.aws.amazon.com/lambda/latest/dg/tagging.html>) to apply to the function.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key for this tag.
-    pub key: Value<String>,
-    /// The value for this tag.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
     }
 }
 
@@ -1340,13 +1347,15 @@ impl Validate for TenancyConfig {
 
 /// Tenant isolation mode allows for invocation to be sent to a corresponding execution environment dedicated to a specific tenant ID.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TenantIsolationMode {
     /// `PER_TENANT`
     PerTenant,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TenantIsolationMode {
@@ -1357,8 +1366,23 @@ impl TenantIsolationMode {
     pub fn as_str(&self) -> &str {
         match self {
             Self::PerTenant => "PER_TENANT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TenantIsolationMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "PER_TENANT" => Self::PerTenant,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TenantIsolationMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1398,8 +1422,10 @@ impl Validate for TracingConfig {}
 ///
 /// \*Valid Values\*: `Auto` \| `FunctionUpdate` \| `Manual`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UpdateRuntimeOn {
     /// `Auto`
     Auto,
@@ -1407,8 +1433,8 @@ pub enum UpdateRuntimeOn {
     FunctionUpdate,
     /// `Manual`
     Manual,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UpdateRuntimeOn {
@@ -1421,8 +1447,25 @@ impl UpdateRuntimeOn {
             Self::Auto => "Auto",
             Self::FunctionUpdate => "FunctionUpdate",
             Self::Manual => "Manual",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UpdateRuntimeOn {
+    fn from(s: &str) -> Self {
+        match s {
+            "Auto" => Self::Auto,
+            "FunctionUpdate" => Self::FunctionUpdate,
+            "Manual" => Self::Manual,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UpdateRuntimeOn {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

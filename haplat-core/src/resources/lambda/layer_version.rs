@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::S3ObjectStorageMode;
 
 /// Resource Type definition for AWS::Lambda::LayerVersion
 ///
@@ -89,15 +92,17 @@ impl Handle<LayerVersion> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CompatibleArchitectures {
     /// `arm64`
     Arm64,
     /// `x86_64`
     X8664,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CompatibleArchitectures {
@@ -109,8 +114,24 @@ impl CompatibleArchitectures {
         match self {
             Self::Arm64 => "arm64",
             Self::X8664 => "x86_64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CompatibleArchitectures {
+    fn from(s: &str) -> Self {
+        match s {
+            "arm64" => Self::Arm64,
+            "x86_64" => Self::X8664,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CompatibleArchitectures {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -126,8 +147,10 @@ impl Default for Value<CompatibleArchitectures> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CompatibleRuntimes {
     /// `dotnet10`
     Dotnet10,
@@ -231,8 +254,8 @@ pub enum CompatibleRuntimes {
     Ruby34,
     /// `ruby4.0`
     Ruby40,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CompatibleRuntimes {
@@ -293,8 +316,73 @@ impl CompatibleRuntimes {
             Self::Ruby33 => "ruby3.3",
             Self::Ruby34 => "ruby3.4",
             Self::Ruby40 => "ruby4.0",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CompatibleRuntimes {
+    fn from(s: &str) -> Self {
+        match s {
+            "dotnet10" => Self::Dotnet10,
+            "dotnet6" => Self::Dotnet6,
+            "dotnet8" => Self::Dotnet8,
+            "dotnetcore1.0" => Self::Dotnetcore10,
+            "dotnetcore2.0" => Self::Dotnetcore20,
+            "dotnetcore2.1" => Self::Dotnetcore21,
+            "dotnetcore3.1" => Self::Dotnetcore31,
+            "go1.x" => Self::Go1X,
+            "java11" => Self::Java11,
+            "java11.al2023" => Self::Java11Al2023,
+            "java17" => Self::Java17,
+            "java17.al2023" => Self::Java17Al2023,
+            "java21" => Self::Java21,
+            "java25" => Self::Java25,
+            "java8" => Self::Java8,
+            "java8.al2" => Self::Java8Al2,
+            "java8.al2023" => Self::Java8Al2023,
+            "nodejs" => Self::Nodejs,
+            "nodejs10.x" => Self::Nodejs10X,
+            "nodejs12.x" => Self::Nodejs12X,
+            "nodejs14.x" => Self::Nodejs14X,
+            "nodejs16.x" => Self::Nodejs16X,
+            "nodejs18.x" => Self::Nodejs18X,
+            "nodejs20.x" => Self::Nodejs20X,
+            "nodejs22.x" => Self::Nodejs22X,
+            "nodejs24.x" => Self::Nodejs24X,
+            "nodejs26.x" => Self::Nodejs26X,
+            "nodejs4.3" => Self::Nodejs43,
+            "nodejs4.3-edge" => Self::Nodejs43Edge,
+            "nodejs6.10" => Self::Nodejs610,
+            "nodejs8.10" => Self::Nodejs810,
+            "provided" => Self::Provided,
+            "provided.al2" => Self::ProvidedAl2,
+            "provided.al2023" => Self::ProvidedAl2023,
+            "python2.7" => Self::Python27,
+            "python3.10" => Self::Python310,
+            "python3.11" => Self::Python311,
+            "python3.12" => Self::Python312,
+            "python3.13" => Self::Python313,
+            "python3.14" => Self::Python314,
+            "python3.15" => Self::Python315,
+            "python3.6" => Self::Python36,
+            "python3.7" => Self::Python37,
+            "python3.8" => Self::Python38,
+            "python3.9" => Self::Python39,
+            "ruby2.5" => Self::Ruby25,
+            "ruby2.7" => Self::Ruby27,
+            "ruby3.2" => Self::Ruby32,
+            "ruby3.3" => Self::Ruby33,
+            "ruby3.4" => Self::Ruby34,
+            "ruby4.0" => Self::Ruby40,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CompatibleRuntimes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -344,44 +432,5 @@ impl Validate for Content {
         if let Some(x) = &self.s3_object_version {
             v.at("S3ObjectVersion", |v| v.length(x, Some(1), Some(1024)));
         }
-    }
-}
-
-/// Specifies whether Lambda should copy the deployment package to its internal storage (COPY) or reference it directly from your S3 bucket (REFERENCE).
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum S3ObjectStorageMode {
-    /// `COPY`
-    Copy,
-    /// `REFERENCE`
-    Reference,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl S3ObjectStorageMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["COPY", "REFERENCE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Copy => "COPY",
-            Self::Reference => "REFERENCE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<S3ObjectStorageMode> for Value<S3ObjectStorageMode> {
-    fn from(v: S3ObjectStorageMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<S3ObjectStorageMode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::Lambda::MicrovmImage
 ///
@@ -147,13 +150,15 @@ impl Handle<MicrovmImage> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AdditionalOsCapabilities {
     /// `ALL`
     All,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AdditionalOsCapabilities {
@@ -164,8 +169,23 @@ impl AdditionalOsCapabilities {
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "ALL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AdditionalOsCapabilities {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALL" => Self::All,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AdditionalOsCapabilities {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -181,13 +201,15 @@ impl Default for Value<AdditionalOsCapabilities> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Architecture {
     /// `ARM_64`
     Arm64,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Architecture {
@@ -198,8 +220,23 @@ impl Architecture {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Arm64 => "ARM_64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Architecture {
+    fn from(s: &str) -> Self {
+        match s {
+            "ARM_64" => Self::Arm64,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Architecture {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -325,15 +362,17 @@ impl Validate for EnvironmentVariable {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HookState {
     /// `DISABLED`
     Disabled,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HookState {
@@ -345,8 +384,24 @@ impl HookState {
         match self {
             Self::Disabled => "DISABLED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HookState {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HookState {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -522,31 +577,3 @@ impl ToExpr for Resources {
 }
 
 impl Validate for Resources {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
-    }
-}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for AWS::Lambda::NetworkConnector
 ///
@@ -82,15 +85,17 @@ impl Handle<NetworkConnector> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AssociatedComputeResourceTypes {
     /// `MicroVm`
     MicroVm,
     /// `WebFunction`
     WebFunction,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AssociatedComputeResourceTypes {
@@ -102,8 +107,24 @@ impl AssociatedComputeResourceTypes {
         match self {
             Self::MicroVm => "MicroVm",
             Self::WebFunction => "WebFunction",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AssociatedComputeResourceTypes {
+    fn from(s: &str) -> Self {
+        match s {
+            "MicroVm" => Self::MicroVm,
+            "WebFunction" => Self::WebFunction,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AssociatedComputeResourceTypes {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -143,15 +164,17 @@ impl Validate for Config {
 
 /// The network protocol for the connector. Specify IPv4 for IPv4-only networking, or DualStack for both IPv4 and IPv6.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum NetworkProtocol {
     /// `IPv4`
     IPv4,
     /// `DualStack`
     DualStack,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl NetworkProtocol {
@@ -163,8 +186,24 @@ impl NetworkProtocol {
         match self {
             Self::IPv4 => "IPv4",
             Self::DualStack => "DualStack",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for NetworkProtocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "IPv4" => Self::IPv4,
+            "DualStack" => Self::DualStack,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for NetworkProtocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -177,35 +216,6 @@ impl From<NetworkProtocol> for Value<NetworkProtocol> {
 impl Default for Value<NetworkProtocol> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A key-value pair that provides metadata for the network connector.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value for the tag.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// The `AWS::Lambda::Permission` resource grants an AWS service or another account permission to use a function. You can apply the policy at the function level, or specify a qualifier to restrict access to a single version or alias. If you use a qualifier, the invoker must use the full Amazon Resource Name (ARN) of that version or alias to invoke the function.
@@ -138,15 +139,17 @@ impl Handle<Permission> {
 
 /// The type of authentication that your function URL uses. Set to `AWS_IAM` if you want to restrict access to authenticated users only. Set to `NONE` if you want to bypass IAM authentication to create a public endpoint. For more information, see \[Control access to Lambda function URLs\](<https://docs.aws.amazon.com/lambda/latest/dg/urls-auth.html>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FunctionUrlAuthType {
     /// `AWS_IAM`
     AwsIam,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FunctionUrlAuthType {
@@ -158,8 +161,24 @@ impl FunctionUrlAuthType {
         match self {
             Self::AwsIam => "AWS_IAM",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FunctionUrlAuthType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS_IAM" => Self::AwsIam,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FunctionUrlAuthType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Lambda::Url
@@ -71,8 +72,10 @@ impl Handle<Url> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AllowMethods {
     /// `GET`
     Get,
@@ -88,8 +91,8 @@ pub enum AllowMethods {
     Delete,
     /// `*`
     Star,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AllowMethods {
@@ -106,8 +109,29 @@ impl AllowMethods {
             Self::Patch => "PATCH",
             Self::Delete => "DELETE",
             Self::Star => "*",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AllowMethods {
+    fn from(s: &str) -> Self {
+        match s {
+            "GET" => Self::Get,
+            "PUT" => Self::Put,
+            "HEAD" => Self::Head,
+            "POST" => Self::Post,
+            "PATCH" => Self::Patch,
+            "DELETE" => Self::Delete,
+            "*" => Self::Star,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AllowMethods {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -125,15 +149,17 @@ impl Default for Value<AllowMethods> {
 
 /// Can be either AWS\_IAM if the requests are authorized via IAM, or NONE if no authorization is configured on the Function URL.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthType {
     /// `AWS_IAM`
     AwsIam,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AuthType {
@@ -145,8 +171,24 @@ impl AuthType {
         match self {
             Self::AwsIam => "AWS_IAM",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AuthType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AWS_IAM" => Self::AwsIam,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AuthType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -213,15 +255,17 @@ impl Validate for Cors {
 
 /// The invocation mode for the function's URL. Set to BUFFERED if you want to buffer responses before returning them to the client. Set to RESPONSE\_STREAM if you want to stream responses, allowing faster time to first byte and larger response payload sizes. If not set, defaults to BUFFERED.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InvokeMode {
     /// `BUFFERED`
     Buffered,
     /// `RESPONSE_STREAM`
     ResponseStream,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InvokeMode {
@@ -233,8 +277,24 @@ impl InvokeMode {
         match self {
             Self::Buffered => "BUFFERED",
             Self::ResponseStream => "RESPONSE_STREAM",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InvokeMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "BUFFERED" => Self::Buffered,
+            "RESPONSE_STREAM" => Self::ResponseStream,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InvokeMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+pub use super::types::{FunctionScalingConfig, ProvisionedConcurrencyConfiguration};
+
 /// Resource Type definition for AWS::Lambda::Version
 ///
 /// CloudFormation type `AWS::Lambda::Version`.
@@ -86,52 +88,6 @@ impl Handle<Version> {
         self.get_att("FunctionArn")
     }
 }
-
-/// Configuration that defines the scaling behavior for a Lambda Managed Instances function, including the minimum and maximum number of execution environments that can be provisioned.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct FunctionScalingConfig {
-    /// The maximum number of execution environments that can be provisioned for the function.
-    pub max_execution_environments: Option<Value<i64>>,
-    /// The minimum number of execution environments to maintain for the function.
-    pub min_execution_environments: Option<Value<i64>>,
-}
-
-impl ToExpr for FunctionScalingConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("MaxExecutionEnvironments", &self.max_execution_environments);
-        m.opt("MinExecutionEnvironments", &self.min_execution_environments);
-        m.into_expr()
-    }
-}
-
-impl Validate for FunctionScalingConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.max_execution_environments {
-            v.at("MaxExecutionEnvironments", |v| v.range(x, Some(0.0), Some(15000.0)));
-        }
-        if let Some(x) = &self.min_execution_environments {
-            v.at("MinExecutionEnvironments", |v| v.range(x, Some(0.0), Some(15000.0)));
-        }
-    }
-}
-
-/// A provisioned concurrency configuration for a function's version.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ProvisionedConcurrencyConfiguration {
-    /// The amount of provisioned concurrency to allocate for the version.
-    pub provisioned_concurrent_executions: Value<i64>,
-}
-
-impl ToExpr for ProvisionedConcurrencyConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("ProvisionedConcurrentExecutions", &self.provisioned_concurrent_executions);
-        m.into_expr()
-    }
-}
-
-impl Validate for ProvisionedConcurrencyConfiguration {}
 
 /// Runtime Management Config of a function.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a Lambda web function over HTTPS and routes traffic to one or more revisions. The endpoint type determines how traffic is served and routed across Regions.
@@ -137,15 +138,17 @@ impl Handle<WebFunctionEndpoint> {
 
 /// The authentication type for the endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthType {
     /// `ApplicationManaged`
     ApplicationManaged,
     /// `IamAuth`
     IamAuth,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AuthType {
@@ -157,8 +160,24 @@ impl AuthType {
         match self {
             Self::ApplicationManaged => "ApplicationManaged",
             Self::IamAuth => "IamAuth",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AuthType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ApplicationManaged" => Self::ApplicationManaged,
+            "IamAuth" => Self::IamAuth,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AuthType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -176,8 +195,10 @@ impl Default for Value<AuthType> {
 
 /// The type of the endpoint.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EndpointType {
     /// `HomeRegion`
     HomeRegion,
@@ -185,8 +206,8 @@ pub enum EndpointType {
     MultiRegion,
     /// `PerRegion`
     PerRegion,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EndpointType {
@@ -199,8 +220,25 @@ impl EndpointType {
             Self::HomeRegion => "HomeRegion",
             Self::MultiRegion => "MultiRegion",
             Self::PerRegion => "PerRegion",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EndpointType {
+    fn from(s: &str) -> Self {
+        match s {
+            "HomeRegion" => Self::HomeRegion,
+            "MultiRegion" => Self::MultiRegion,
+            "PerRegion" => Self::PerRegion,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EndpointType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+pub use super::types::{ApplicationLogLevel, SystemLogLevel};
+
 /// Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a Lambda web function, containing the function code and configuration.
 ///
 /// CloudFormation type `AWS::Lambda::WebFunctionRevision`.
@@ -102,57 +104,6 @@ impl Handle<WebFunctionRevision> {
     /// `Fn::GetAtt` `CreatedAt`.
     pub fn attr_created_at(&self) -> Value<String> {
         self.get_att("CreatedAt")
-    }
-}
-
-/// The application log level.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ApplicationLogLevel {
-    /// `TRACE`
-    Trace,
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// `ERROR`
-    Error,
-    /// `FATAL`
-    Fatal,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ApplicationLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Trace => "TRACE",
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Error => "ERROR",
-            Self::Fatal => "FATAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ApplicationLogLevel> for Value<ApplicationLogLevel> {
-    fn from(v: ApplicationLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ApplicationLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -351,48 +302,6 @@ impl Validate for ServiceConfig {
         if let Some(x) = &self.timeout_seconds {
             v.at("TimeoutSeconds", |v| v.range(x, Some(3.0), Some(900.0)));
         }
-    }
-}
-
-/// The system log level.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SystemLogLevel {
-    /// `DEBUG`
-    Debug,
-    /// `INFO`
-    Info,
-    /// `WARN`
-    Warn,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SystemLogLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["DEBUG", "INFO", "WARN"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debug => "DEBUG",
-            Self::Info => "INFO",
-            Self::Warn => "WARN",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SystemLogLevel> for Value<SystemLogLevel> {
-    fn from(v: SystemLogLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SystemLogLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 

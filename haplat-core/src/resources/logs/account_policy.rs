@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// The AWS::Logs::AccountPolicy resource specifies a CloudWatch Logs AccountPolicy.
@@ -76,8 +77,10 @@ impl Handle<AccountPolicy> {
 
 /// Type of the policy.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PolicyType {
     /// `DATA_PROTECTION_POLICY`
     DataProtectionPolicy,
@@ -89,8 +92,8 @@ pub enum PolicyType {
     TransformerPolicy,
     /// `METRIC_EXTRACTION_POLICY`
     MetricExtractionPolicy,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PolicyType {
@@ -105,8 +108,27 @@ impl PolicyType {
             Self::FieldIndexPolicy => "FIELD_INDEX_POLICY",
             Self::TransformerPolicy => "TRANSFORMER_POLICY",
             Self::MetricExtractionPolicy => "METRIC_EXTRACTION_POLICY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PolicyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "DATA_PROTECTION_POLICY" => Self::DataProtectionPolicy,
+            "SUBSCRIPTION_FILTER_POLICY" => Self::SubscriptionFilterPolicy,
+            "FIELD_INDEX_POLICY" => Self::FieldIndexPolicy,
+            "TRANSFORMER_POLICY" => Self::TransformerPolicy,
+            "METRIC_EXTRACTION_POLICY" => Self::MetricExtractionPolicy,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PolicyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -124,13 +146,15 @@ impl Default for Value<PolicyType> {
 
 /// Scope for policy application
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Scope {
     /// `ALL`
     All,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Scope {
@@ -141,8 +165,23 @@ impl Scope {
     pub fn as_str(&self) -> &str {
         match self {
             Self::All => "ALL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Scope {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALL" => Self::All,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Scope {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

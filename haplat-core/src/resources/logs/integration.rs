@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Schema for Logs Integration Resource
@@ -65,13 +66,15 @@ impl Handle<Integration> {
 
 /// The type of the Integration.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IntegrationType {
     /// `OPENSEARCH`
     Opensearch,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IntegrationType {
@@ -82,8 +85,23 @@ impl IntegrationType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Opensearch => "OPENSEARCH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IntegrationType {
+    fn from(s: &str) -> Self {
+        match s {
+            "OPENSEARCH" => Self::Opensearch,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IntegrationType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, Value};
 
 /// The AWS::Logs::LogAnomalyDetector resource specifies a CloudWatch Logs LogAnomalyDetector.
@@ -95,8 +96,10 @@ impl Handle<LogAnomalyDetector> {
 
 /// How often log group is evaluated
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EvaluationFrequency {
     /// `FIVE_MIN`
     FiveMin,
@@ -108,8 +111,8 @@ pub enum EvaluationFrequency {
     ThirtyMin,
     /// `ONE_HOUR`
     OneHour,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EvaluationFrequency {
@@ -124,8 +127,27 @@ impl EvaluationFrequency {
             Self::FifteenMin => "FIFTEEN_MIN",
             Self::ThirtyMin => "THIRTY_MIN",
             Self::OneHour => "ONE_HOUR",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EvaluationFrequency {
+    fn from(s: &str) -> Self {
+        match s {
+            "FIVE_MIN" => Self::FiveMin,
+            "TEN_MIN" => Self::TenMin,
+            "FIFTEEN_MIN" => Self::FifteenMin,
+            "THIRTY_MIN" => Self::ThirtyMin,
+            "ONE_HOUR" => Self::OneHour,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EvaluationFrequency {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

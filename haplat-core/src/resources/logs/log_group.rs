@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, JsonValue, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
 
 /// The `AWS::Logs::LogGroup` resource specifies a log group. A log group defines common properties for log streams, such as their retention and access control rules. Each log stream must belong to one log group.
 /// You can create up to 1,000,000 log groups per Region per account. You must use the following guidelines when naming a log group:
@@ -105,8 +108,10 @@ impl Handle<LogGroup> {
 ///
 /// For details about the features supported by each class, see \[Log classes\](<https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html>)
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum LogGroupClass {
     /// `STANDARD`
     Standard,
@@ -114,8 +119,8 @@ pub enum LogGroupClass {
     InfrequentAccess,
     /// `DELIVERY`
     Delivery,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl LogGroupClass {
@@ -128,8 +133,25 @@ impl LogGroupClass {
             Self::Standard => "STANDARD",
             Self::InfrequentAccess => "INFREQUENT_ACCESS",
             Self::Delivery => "DELIVERY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for LogGroupClass {
+    fn from(s: &str) -> Self {
+        match s {
+            "STANDARD" => Self::Standard,
+            "INFREQUENT_ACCESS" => Self::InfrequentAccess,
+            "DELIVERY" => Self::Delivery,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for LogGroupClass {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -142,34 +164,5 @@ impl From<LogGroupClass> for Value<LogGroupClass> {
 impl Default for Value<LogGroupClass> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The value of this key-value pair.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// The value of this key-value pair.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

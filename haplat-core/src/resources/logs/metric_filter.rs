@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The `AWS::Logs::MetricFilter` resource specifies a metric filter that describes how CWL extracts information from logs and transforms it into Amazon CloudWatch metrics. If you have multiple metric filters that are associated with a log group, all the filters are applied to the log streams in that group.
@@ -171,8 +172,10 @@ impl Validate for MetricTransformation {
 
 /// The unit to assign to the metric. If you omit this, the unit is set as `None`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Unit {
     /// `Seconds`
     Seconds,
@@ -228,8 +231,8 @@ pub enum Unit {
     CountSecond,
     /// `None`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Unit {
@@ -266,8 +269,49 @@ impl Unit {
             Self::TerabitsSecond => "Terabits/Second",
             Self::CountSecond => "Count/Second",
             Self::None => "None",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Unit {
+    fn from(s: &str) -> Self {
+        match s {
+            "Seconds" => Self::Seconds,
+            "Microseconds" => Self::Microseconds,
+            "Milliseconds" => Self::Milliseconds,
+            "Bytes" => Self::Bytes,
+            "Kilobytes" => Self::Kilobytes,
+            "Megabytes" => Self::Megabytes,
+            "Gigabytes" => Self::Gigabytes,
+            "Terabytes" => Self::Terabytes,
+            "Bits" => Self::Bits,
+            "Kilobits" => Self::Kilobits,
+            "Megabits" => Self::Megabits,
+            "Gigabits" => Self::Gigabits,
+            "Terabits" => Self::Terabits,
+            "Percent" => Self::Percent,
+            "Count" => Self::Count,
+            "Bytes/Second" => Self::BytesSecond,
+            "Kilobytes/Second" => Self::KilobytesSecond,
+            "Megabytes/Second" => Self::MegabytesSecond,
+            "Gigabytes/Second" => Self::GigabytesSecond,
+            "Terabytes/Second" => Self::TerabytesSecond,
+            "Bits/Second" => Self::BitsSecond,
+            "Kilobits/Second" => Self::KilobitsSecond,
+            "Megabits/Second" => Self::MegabitsSecond,
+            "Gigabits/Second" => Self::GigabitsSecond,
+            "Terabits/Second" => Self::TerabitsSecond,
+            "Count/Second" => Self::CountSecond,
+            "None" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Unit {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

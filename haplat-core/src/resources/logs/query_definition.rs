@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// The resource schema for AWSLogs QueryDefinition
@@ -65,8 +66,10 @@ impl Handle<QueryDefinition> {
 
 /// Query language of the query string. Possible values are CWLI, SQL, PPL, with CWLI being the default.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum QueryLanguage {
     /// `CWLI`
     Cwli,
@@ -74,8 +77,8 @@ pub enum QueryLanguage {
     Sql,
     /// `PPL`
     Ppl,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl QueryLanguage {
@@ -88,8 +91,25 @@ impl QueryLanguage {
             Self::Cwli => "CWLI",
             Self::Sql => "SQL",
             Self::Ppl => "PPL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for QueryLanguage {
+    fn from(s: &str) -> Self {
+        match s {
+            "CWLI" => Self::Cwli,
+            "SQL" => Self::Sql,
+            "PPL" => Self::Ppl,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for QueryLanguage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Creates a new Scheduled Query that allows you to define a Logs Insights query that will run on a schedule and configure actions to take with the query results.
@@ -159,8 +160,10 @@ impl Validate for DestinationConfiguration {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum QueryLanguage {
     /// `CWLI`
     Cwli,
@@ -168,8 +171,8 @@ pub enum QueryLanguage {
     Ppl,
     /// `SQL`
     Sql,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl QueryLanguage {
@@ -182,8 +185,25 @@ impl QueryLanguage {
             Self::Cwli => "CWLI",
             Self::Ppl => "PPL",
             Self::Sql => "SQL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for QueryLanguage {
+    fn from(s: &str) -> Self {
+        match s {
+            "CWLI" => Self::Cwli,
+            "PPL" => Self::Ppl,
+            "SQL" => Self::Sql,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for QueryLanguage {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -230,15 +250,17 @@ impl Validate for S3Configuration {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScheduledQueryState {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScheduledQueryState {
@@ -250,8 +272,24 @@ impl ScheduledQueryState {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScheduledQueryState {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScheduledQueryState {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

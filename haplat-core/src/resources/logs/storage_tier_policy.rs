@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// Resource Type definition for AWS::Logs::StorageTierPolicy. Manages the storage tier policy for a CloudWatch Logs account. When created, enables Intelligent-Tiering which automatically moves infrequently accessed log data to lower-cost storage tiers. Deleting this resource reverts the account to standard (single-tier) storage.
@@ -50,13 +51,15 @@ impl Handle<StorageTierPolicy> {
 
 /// The storage tier to apply. Only INTELLIGENT\_TIERING is accepted for creation.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StorageTier {
     /// `INTELLIGENT_TIERING`
     IntelligentTiering,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl StorageTier {
@@ -67,8 +70,23 @@ impl StorageTier {
     pub fn as_str(&self) -> &str {
         match self {
             Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for StorageTier {
+    fn from(s: &str) -> Self {
+        match s {
+            "INTELLIGENT_TIERING" => Self::IntelligentTiering,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for StorageTier {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, Value};
 
 /// The `AWS::Logs::SubscriptionFilter` resource specifies a subscription filter and associates it with the specified log group. Subscription filters allow you to subscribe to a real-time stream of log events and have them delivered to a specific destination. Currently, the supported destinations are:
@@ -94,15 +95,17 @@ impl Resource for SubscriptionFilter {
 
 /// The method used to distribute log data to the destination, which can be either random or grouped by log stream.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Distribution {
     /// `Random`
     Random,
     /// `ByLogStream`
     ByLogStream,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Distribution {
@@ -114,8 +117,24 @@ impl Distribution {
         match self {
             Self::Random => "Random",
             Self::ByLogStream => "ByLogStream",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Distribution {
+    fn from(s: &str) -> Self {
+        match s {
+            "Random" => Self::Random,
+            "ByLogStream" => Self::ByLogStream,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Distribution {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

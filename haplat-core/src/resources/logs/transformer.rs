@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// Specifies a transformer on the log group to transform logs into consistent structured and information rich format.
@@ -288,8 +289,10 @@ impl Validate for DeleteKeys {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EventSource {
     /// `CloudTrail`
     CloudTrail,
@@ -301,8 +304,8 @@ pub enum EventSource {
     EksAudit,
     /// `AWSWAF`
     Awswaf,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EventSource {
@@ -317,8 +320,27 @@ impl EventSource {
             Self::VpcFlow => "VPCFlow",
             Self::EksAudit => "EKSAudit",
             Self::Awswaf => "AWSWAF",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EventSource {
+    fn from(s: &str) -> Self {
+        match s {
+            "CloudTrail" => Self::CloudTrail,
+            "Route53Resolver" => Self::Route53Resolver,
+            "VPCFlow" => Self::VpcFlow,
+            "EKSAudit" => Self::EksAudit,
+            "AWSWAF" => Self::Awswaf,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EventSource {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -334,15 +356,17 @@ impl Default for Value<EventSource> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FlattenedElement {
     /// `first`
     First,
     /// `last`
     Last,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FlattenedElement {
@@ -354,8 +378,24 @@ impl FlattenedElement {
         match self {
             Self::First => "first",
             Self::Last => "last",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FlattenedElement {
+    fn from(s: &str) -> Self {
+        match s {
+            "first" => Self::First,
+            "last" => Self::Last,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FlattenedElement {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -541,15 +581,17 @@ impl Validate for MoveKeys {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OcsfVersion {
     /// `V1.1`
     V11,
     /// `V1.5`
     V15,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OcsfVersion {
@@ -561,8 +603,24 @@ impl OcsfVersion {
         match self {
             Self::V11 => "V1.1",
             Self::V15 => "V1.5",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OcsfVersion {
+    fn from(s: &str) -> Self {
+        match s {
+            "V1.1" => Self::V11,
+            "V1.5" => Self::V15,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OcsfVersion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1169,8 +1227,10 @@ impl Validate for SubstituteStringEntry {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `boolean`
     Boolean,
@@ -1180,8 +1240,8 @@ pub enum Type {
     Double,
     /// `string`
     String,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -1195,8 +1255,26 @@ impl Type {
             Self::Integer => "integer",
             Self::Double => "double",
             Self::String => "string",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "boolean" => Self::Boolean,
+            "integer" => Self::Integer,
+            "double" => Self::Double,
+            "string" => Self::String,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{DatabaseInsightsMode, MasterUserAuthenticationType, MasterUserSecret, Tag};
 
 /// The `AWS::RDS::DBCluster` resource creates an Amazon Aurora DB cluster or Multi-AZ DB cluster.
 /// For more information about creating an Aurora DB cluster, see \[Creating an Amazon Aurora DB cluster\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Aurora.CreateInstance.html>) in the \*Amazon Aurora User Guide\*.
@@ -587,15 +590,17 @@ impl Handle<DbCluster> {
 /// Specifies the scalability mode of the Aurora DB cluster. When set to `limitless`, the cluster operates as an Aurora Limitless Database, allowing you to create a DB shard group for horizontal scaling (sharding) capabilities. When set to `standard` (the default), the cluster uses normal DB instance creation.
 /// \*Important:\* Automated backup retention isn't supported with Aurora Limitless Database clusters. If you set this property to `limitless`, you cannot set `DeleteAutomatedBackups` to `false`. To create a backup, use manual snapshots instead.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClusterScalabilityType {
     /// `limitless`
     Limitless,
     /// `standard`
     Standard,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ClusterScalabilityType {
@@ -607,8 +612,24 @@ impl ClusterScalabilityType {
         match self {
             Self::Limitless => "limitless",
             Self::Standard => "standard",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ClusterScalabilityType {
+    fn from(s: &str) -> Self {
+        match s {
+            "limitless" => Self::Limitless,
+            "standard" => Self::Standard,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ClusterScalabilityType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -619,47 +640,6 @@ impl From<ClusterScalabilityType> for Value<ClusterScalabilityType> {
 }
 
 impl Default for Value<ClusterScalabilityType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The mode of Database Insights to enable for the DB cluster.
-/// If you set this value to `advanced`, you must also set the `PerformanceInsightsEnabled` parameter to `true` and the `PerformanceInsightsRetentionPeriod` parameter to 465.
-/// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum DatabaseInsightsMode {
-    /// `advanced`
-    Advanced,
-    /// `standard`
-    Standard,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl DatabaseInsightsMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["advanced", "standard"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Advanced => "advanced",
-            Self::Standard => "standard",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<DatabaseInsightsMode> for Value<DatabaseInsightsMode> {
-    fn from(v: DatabaseInsightsMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<DatabaseInsightsMode> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
     }
@@ -693,72 +673,6 @@ impl Validate for DbClusterRole {
         });
     }
 }
-
-/// Specifies the authentication type for the master user. With IAM master user authentication, you can configure the master DB user with IAM database authentication when you create a DB cluster.
-/// You can specify one of the following values:
-/// \+  `password` - Use standard database authentication with a password.
-/// \+  `iam-db-auth` - Use IAM database authentication for the master user.
-///
-/// Valid for Cluster Type: Aurora DB clusters and Multi-AZ DB clusters
-/// This option is only valid for RDS for MySQL, RDS for MariaDB, RDS for PostgreSQL, Aurora MySQL, and Aurora PostgreSQL engines.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum MasterUserAuthenticationType {
-    /// `iam-db-auth`
-    IamDbAuth,
-    /// `password`
-    Password,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl MasterUserAuthenticationType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["iam-db-auth", "password"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::IamDbAuth => "iam-db-auth",
-            Self::Password => "password",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<MasterUserAuthenticationType> for Value<MasterUserAuthenticationType> {
-    fn from(v: MasterUserAuthenticationType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<MasterUserAuthenticationType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The `MasterUserSecret` return value specifies the secret managed by RDS in AWS Secrets Manager for the master user password.
-/// For more information, see \[Password management with Secrets Manager\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/rds-secrets-manager.html>) in the \*Amazon RDS User Guide\* and \[Password management with Secrets Manager\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/rds-secrets-manager.html>) in the \*Amazon Aurora User Guide.\*
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MasterUserSecret {
-    /// The AWS KMS key identifier that is used to encrypt the secret.
-    pub kms_key_id: Option<Value<String>>,
-    /// The Amazon Resource Name (ARN) of the secret. This parameter is a return value that you can retrieve using the `Fn::GetAtt` intrinsic function. For more information, see \[Return values\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-rds-dbcluster.html#aws-resource-rds-dbcluster-return-values>).
-    pub secret_arn: Option<Value<String>>,
-}
-
-impl ToExpr for MasterUserSecret {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("KmsKeyId", &self.kms_key_id);
-        m.opt("SecretArn", &self.secret_arn);
-        m.into_expr()
-    }
-}
-
-impl Validate for MasterUserSecret {}
 
 /// The `ScalingConfiguration` property type specifies the scaling configuration of an Aurora Serverless v1 DB cluster.
 /// For more information, see \[Using Amazon Aurora Serverless\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-serverless.html>) in the \*Amazon Aurora User Guide\*.
@@ -836,33 +750,3 @@ impl ToExpr for ServerlessV2ScalingConfiguration {
 }
 
 impl Validate for ServerlessV2ScalingConfiguration {}
-
-/// Metadata assigned to an Amazon RDS resource consisting of a key-value pair.
-/// For more information, see \[Tagging Amazon RDS resources\](<https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_Tagging.html>) in the \*Amazon RDS User Guide\* or \[Tagging Amazon Aurora and Amazon RDS resources\](<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_Tagging.html>) in the \*Amazon Aurora User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A key is the required name of the tag. The string value can be from 1 to 128 Unicode characters in length and can't be prefixed with `aws:` or `rds:`. The string can only contain only the set of Unicode letters, digits, white-space, '\_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}\_.:/=+\\\\-@\]\*)$").
-    pub key: Value<String>,
-    /// A value is the optional value of the tag. The string value can be from 1 to 256 Unicode characters in length and can't be prefixed with `aws:` or `rds:`. The string can only contain only the set of Unicode letters, digits, white-space, '\_', '.', ':', '/', '=', '+', '-', '@' (Java regex: "^(\[\\\\p{L}\\\\p{Z}\\\\p{N}\_.:/=+\\\\-@\]\*)$").
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, None, Some(256)));
-        }
-    }
-}

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::{EndpointNetworkType, TagFormat};
 
 /// Resource schema for AWS::RDS::DBProxy
 ///
@@ -156,13 +159,15 @@ impl Validate for AuthFormat {
 
 /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AuthScheme {
     /// `SECRETS`
     Secrets,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AuthScheme {
@@ -173,8 +178,23 @@ impl AuthScheme {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Secrets => "SECRETS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AuthScheme {
+    fn from(s: &str) -> Self {
+        match s {
+            "SECRETS" => Self::Secrets,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AuthScheme {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -192,8 +212,10 @@ impl Default for Value<AuthScheme> {
 
 /// The type of authentication the proxy uses for connections from clients.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ClientPasswordAuthType {
     /// `MYSQL_NATIVE_PASSWORD`
     MysqlNativePassword,
@@ -205,8 +227,8 @@ pub enum ClientPasswordAuthType {
     PostgresMd5,
     /// `SQL_SERVER_AUTHENTICATION`
     SqlServerAuthentication,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ClientPasswordAuthType {
@@ -221,8 +243,27 @@ impl ClientPasswordAuthType {
             Self::PostgresScramSha256 => "POSTGRES_SCRAM_SHA_256",
             Self::PostgresMd5 => "POSTGRES_MD5",
             Self::SqlServerAuthentication => "SQL_SERVER_AUTHENTICATION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ClientPasswordAuthType {
+    fn from(s: &str) -> Self {
+        match s {
+            "MYSQL_NATIVE_PASSWORD" => Self::MysqlNativePassword,
+            "MYSQL_CACHING_SHA2_PASSWORD" => Self::MysqlCachingSha2Password,
+            "POSTGRES_SCRAM_SHA_256" => Self::PostgresScramSha256,
+            "POSTGRES_MD5" => Self::PostgresMd5,
+            "SQL_SERVER_AUTHENTICATION" => Self::SqlServerAuthentication,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ClientPasswordAuthType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -240,15 +281,17 @@ impl Default for Value<ClientPasswordAuthType> {
 
 /// The default authentication scheme that the proxy uses for client connections to the proxy and connections from the proxy to the underlying database.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DefaultAuthScheme {
     /// `IAM_AUTH`
     IamAuth,
     /// `NONE`
     None,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DefaultAuthScheme {
@@ -260,8 +303,24 @@ impl DefaultAuthScheme {
         match self {
             Self::IamAuth => "IAM_AUTH",
             Self::None => "NONE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DefaultAuthScheme {
+    fn from(s: &str) -> Self {
+        match s {
+            "IAM_AUTH" => Self::IamAuth,
+            "NONE" => Self::None,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DefaultAuthScheme {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -277,52 +336,12 @@ impl Default for Value<DefaultAuthScheme> {
     }
 }
 
-/// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EndpointNetworkType {
-    /// `IPV4`
-    Ipv4,
-    /// `IPV6`
-    Ipv6,
-    /// `DUAL`
-    Dual,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl EndpointNetworkType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["IPV4", "IPV6", "DUAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "IPV4",
-            Self::Ipv6 => "IPV6",
-            Self::Dual => "DUAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<EndpointNetworkType> for Value<EndpointNetworkType> {
-    fn from(v: EndpointNetworkType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<EndpointNetworkType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// The kinds of databases that the proxy can connect to.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum EngineFamily {
     /// `MYSQL`
     Mysql,
@@ -330,8 +349,8 @@ pub enum EngineFamily {
     Postgresql,
     /// `SQLSERVER`
     Sqlserver,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl EngineFamily {
@@ -344,8 +363,25 @@ impl EngineFamily {
             Self::Mysql => "MYSQL",
             Self::Postgresql => "POSTGRESQL",
             Self::Sqlserver => "SQLSERVER",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for EngineFamily {
+    fn from(s: &str) -> Self {
+        match s {
+            "MYSQL" => Self::Mysql,
+            "POSTGRESQL" => Self::Postgresql,
+            "SQLSERVER" => Self::Sqlserver,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for EngineFamily {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -363,8 +399,10 @@ impl Default for Value<EngineFamily> {
 
 /// Whether to require or disallow Amazon Web Services Identity and Access Management (IAM) authentication for connections to the proxy. The ENABLED value is valid only for proxies with RDS for Microsoft SQL Server.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IamAuth {
     /// `DISABLED`
     Disabled,
@@ -372,8 +410,8 @@ pub enum IamAuth {
     Required,
     /// `ENABLED`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IamAuth {
@@ -386,8 +424,25 @@ impl IamAuth {
             Self::Disabled => "DISABLED",
             Self::Required => "REQUIRED",
             Self::Enabled => "ENABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IamAuth {
+    fn from(s: &str) -> Self {
+        match s {
+            "DISABLED" => Self::Disabled,
+            "REQUIRED" => Self::Required,
+            "ENABLED" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IamAuth {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -403,51 +458,19 @@ impl Default for Value<IamAuth> {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TagFormat {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for TagFormat {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for TagFormat {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, None, Some(128));
-                v.pattern(x, r#"(\w|\d|\s|\\|-|\.:=+-)*"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(128));
-                v.pattern(x, r#"(\w|\d|\s|\\|-|\.:=+-)*"#);
-            });
-        }
-    }
-}
-
 /// The network type that the proxy uses to connect to the target database. The network type determines the IP version that the proxy uses for connections to the database.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetConnectionNetworkType {
     /// `IPV4`
     Ipv4,
     /// `IPV6`
     Ipv6,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TargetConnectionNetworkType {
@@ -459,8 +482,24 @@ impl TargetConnectionNetworkType {
         match self {
             Self::Ipv4 => "IPV4",
             Self::Ipv6 => "IPV6",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TargetConnectionNetworkType {
+    fn from(s: &str) -> Self {
+        match s {
+            "IPV4" => Self::Ipv4,
+            "IPV6" => Self::Ipv6,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TargetConnectionNetworkType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

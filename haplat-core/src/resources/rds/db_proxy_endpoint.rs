@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::{EndpointNetworkType, TagFormat};
 
 /// Resource schema for AWS::RDS::DBProxyEndpoint.
 ///
@@ -101,93 +104,19 @@ impl Handle<DbProxyEndpoint> {
     }
 }
 
-/// The network type of the DB proxy endpoint. The network type determines the IP version that the proxy endpoint supports.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum EndpointNetworkType {
-    /// `IPV4`
-    Ipv4,
-    /// `IPV6`
-    Ipv6,
-    /// `DUAL`
-    Dual,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl EndpointNetworkType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["IPV4", "IPV6", "DUAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ipv4 => "IPV4",
-            Self::Ipv6 => "IPV6",
-            Self::Dual => "DUAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<EndpointNetworkType> for Value<EndpointNetworkType> {
-    fn from(v: EndpointNetworkType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<EndpointNetworkType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TagFormat {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for TagFormat {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for TagFormat {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, None, Some(128));
-                v.pattern(x, r#"(\w|\d|\s|\\|-|\.:=+-)*"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(128));
-                v.pattern(x, r#"(\w|\d|\s|\\|-|\.:=+-)*"#);
-            });
-        }
-    }
-}
-
 /// A value that indicates whether the DB proxy endpoint can be used for read/write or read-only operations.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetRole {
     /// `READ_WRITE`
     ReadWrite,
     /// `READ_ONLY`
     ReadOnly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TargetRole {
@@ -199,8 +128,24 @@ impl TargetRole {
         match self {
             Self::ReadWrite => "READ_WRITE",
             Self::ReadOnly => "READ_ONLY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TargetRole {
+    fn from(s: &str) -> Self {
+        match s {
+            "READ_WRITE" => Self::ReadWrite,
+            "READ_ONLY" => Self::ReadOnly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TargetRole {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

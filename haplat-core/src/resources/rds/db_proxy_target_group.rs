@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource schema for AWS::RDS::DBProxyTargetGroup
@@ -139,13 +140,15 @@ impl Validate for Tag {
 
 /// The identifier for the DBProxyTargetGroup
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TargetGroupName {
     /// `default`
     Default,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TargetGroupName {
@@ -156,8 +159,23 @@ impl TargetGroupName {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Default => "default",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TargetGroupName {
+    fn from(s: &str) -> Self {
+        match s {
+            "default" => Self::Default,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TargetGroupName {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

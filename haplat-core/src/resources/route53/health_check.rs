@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource schema for AWS::Route53::HealthCheck.
@@ -217,8 +218,10 @@ impl Validate for HealthCheckTag {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InsufficientDataHealthStatus {
     /// `Healthy`
     Healthy,
@@ -226,8 +229,8 @@ pub enum InsufficientDataHealthStatus {
     LastKnownStatus,
     /// `Unhealthy`
     Unhealthy,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InsufficientDataHealthStatus {
@@ -240,8 +243,25 @@ impl InsufficientDataHealthStatus {
             Self::Healthy => "Healthy",
             Self::LastKnownStatus => "LastKnownStatus",
             Self::Unhealthy => "Unhealthy",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InsufficientDataHealthStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Healthy" => Self::Healthy,
+            "LastKnownStatus" => Self::LastKnownStatus,
+            "Unhealthy" => Self::Unhealthy,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InsufficientDataHealthStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -259,8 +279,10 @@ impl Default for Value<InsufficientDataHealthStatus> {
 
 /// For the CloudWatch alarm that you want Route 53 health checkers to use to determine whether this health check is healthy, the region that the alarm was created in.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Region {
     /// `af-south-1`
     AfSouth1,
@@ -354,8 +376,8 @@ pub enum Region {
     UsWest1,
     /// `us-west-2`
     UsWest2,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Region {
@@ -411,8 +433,68 @@ impl Region {
             Self::UsIsofSouth1 => "us-isof-south-1",
             Self::UsWest1 => "us-west-1",
             Self::UsWest2 => "us-west-2",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Region {
+    fn from(s: &str) -> Self {
+        match s {
+            "af-south-1" => Self::AfSouth1,
+            "ap-east-1" => Self::ApEast1,
+            "ap-east-2" => Self::ApEast2,
+            "ap-northeast-1" => Self::ApNortheast1,
+            "ap-northeast-2" => Self::ApNortheast2,
+            "ap-northeast-3" => Self::ApNortheast3,
+            "ap-south-1" => Self::ApSouth1,
+            "ap-south-2" => Self::ApSouth2,
+            "ap-southeast-1" => Self::ApSoutheast1,
+            "ap-southeast-2" => Self::ApSoutheast2,
+            "ap-southeast-3" => Self::ApSoutheast3,
+            "ap-southeast-4" => Self::ApSoutheast4,
+            "ap-southeast-5" => Self::ApSoutheast5,
+            "ap-southeast-6" => Self::ApSoutheast6,
+            "ap-southeast-7" => Self::ApSoutheast7,
+            "ca-central-1" => Self::CaCentral1,
+            "ca-west-1" => Self::CaWest1,
+            "cn-north-1" => Self::CnNorth1,
+            "cn-northwest-1" => Self::CnNorthwest1,
+            "eu-central-1" => Self::EuCentral1,
+            "eu-central-2" => Self::EuCentral2,
+            "eu-isoe-west-1" => Self::EuIsoeWest1,
+            "eu-north-1" => Self::EuNorth1,
+            "eu-south-1" => Self::EuSouth1,
+            "eu-south-2" => Self::EuSouth2,
+            "eu-west-1" => Self::EuWest1,
+            "eu-west-2" => Self::EuWest2,
+            "eu-west-3" => Self::EuWest3,
+            "eusc-de-east-1" => Self::EuscDeEast1,
+            "il-central-1" => Self::IlCentral1,
+            "me-central-1" => Self::MeCentral1,
+            "me-south-1" => Self::MeSouth1,
+            "mx-central-1" => Self::MxCentral1,
+            "sa-east-1" => Self::SaEast1,
+            "us-east-1" => Self::UsEast1,
+            "us-east-2" => Self::UsEast2,
+            "us-gov-east-1" => Self::UsGovEast1,
+            "us-gov-west-1" => Self::UsGovWest1,
+            "us-iso-east-1" => Self::UsIsoEast1,
+            "us-iso-west-1" => Self::UsIsoWest1,
+            "us-isob-east-1" => Self::UsIsobEast1,
+            "us-isob-west-1" => Self::UsIsobWest1,
+            "us-isof-east-1" => Self::UsIsofEast1,
+            "us-isof-south-1" => Self::UsIsofSouth1,
+            "us-west-1" => Self::UsWest1,
+            "us-west-2" => Self::UsWest2,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Region {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -428,8 +510,10 @@ impl Default for Value<Region> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Regions {
     /// `ap-northeast-1`
     ApNortheast1,
@@ -447,8 +531,8 @@ pub enum Regions {
     UsWest1,
     /// `us-west-2`
     UsWest2,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Regions {
@@ -466,8 +550,30 @@ impl Regions {
             Self::UsEast1 => "us-east-1",
             Self::UsWest1 => "us-west-1",
             Self::UsWest2 => "us-west-2",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Regions {
+    fn from(s: &str) -> Self {
+        match s {
+            "ap-northeast-1" => Self::ApNortheast1,
+            "ap-southeast-1" => Self::ApSoutheast1,
+            "ap-southeast-2" => Self::ApSoutheast2,
+            "eu-west-1" => Self::EuWest1,
+            "sa-east-1" => Self::SaEast1,
+            "us-east-1" => Self::UsEast1,
+            "us-west-1" => Self::UsWest1,
+            "us-west-2" => Self::UsWest2,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Regions {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -483,8 +589,10 @@ impl Default for Value<Regions> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `CALCULATED`
     Calculated,
@@ -502,8 +610,8 @@ pub enum Type {
     Tcp,
     /// `RECOVERY_CONTROL`
     RecoveryControl,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -521,8 +629,30 @@ impl Type {
             Self::HttpsStrMatch => "HTTPS_STR_MATCH",
             Self::Tcp => "TCP",
             Self::RecoveryControl => "RECOVERY_CONTROL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "CALCULATED" => Self::Calculated,
+            "CLOUDWATCH_METRIC" => Self::CloudwatchMetric,
+            "HTTP" => Self::Http,
+            "HTTP_STR_MATCH" => Self::HttpStrMatch,
+            "HTTPS" => Self::Https,
+            "HTTPS_STR_MATCH" => Self::HttpsStrMatch,
+            "TCP" => Self::Tcp,
+            "RECOVERY_CONTROL" => Self::RecoveryControl,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

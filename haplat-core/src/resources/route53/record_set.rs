@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::Route53::RecordSet.
@@ -207,15 +208,17 @@ impl Validate for Coordinates {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Failover {
     /// `PRIMARY`
     Primary,
     /// `SECONDARY`
     Secondary,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Failover {
@@ -227,8 +230,24 @@ impl Failover {
         match self {
             Self::Primary => "PRIMARY",
             Self::Secondary => "SECONDARY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Failover {
+    fn from(s: &str) -> Self {
+        match s {
+            "PRIMARY" => Self::Primary,
+            "SECONDARY" => Self::Secondary,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Failover {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

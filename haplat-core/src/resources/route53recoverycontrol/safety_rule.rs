@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource schema for AWS Route53 Recovery Control basic constructs and validation rules.
 ///
@@ -153,8 +156,10 @@ impl Validate for RuleConfig {
 
 /// A rule can be one of the following: ATLEAST, AND, or OR.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RuleType {
     /// `AND`
     And,
@@ -162,8 +167,8 @@ pub enum RuleType {
     Or,
     /// `ATLEAST`
     Atleast,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RuleType {
@@ -176,8 +181,25 @@ impl RuleType {
             Self::And => "AND",
             Self::Or => "OR",
             Self::Atleast => "ATLEAST",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RuleType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AND" => Self::And,
+            "OR" => Self::Or,
+            "ATLEAST" => Self::Atleast,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RuleType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -190,33 +212,5 @@ impl From<RuleType> for Value<RuleType> {
 impl Default for Value<RuleType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// The AWS::S3::AccessGrant resource is an Amazon S3 resource type representing permissions to a specific S3 bucket or prefix hosted in an S3 Access Grants instance.
 ///
@@ -127,8 +130,10 @@ impl Validate for Grantee {
 
 /// Configures the transfer acceleration state for an Amazon S3 bucket.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum GranteeType {
     /// `IAM`
     Iam,
@@ -136,8 +141,8 @@ pub enum GranteeType {
     DirectoryUser,
     /// `DIRECTORY_GROUP`
     DirectoryGroup,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl GranteeType {
@@ -150,8 +155,25 @@ impl GranteeType {
             Self::Iam => "IAM",
             Self::DirectoryUser => "DIRECTORY_USER",
             Self::DirectoryGroup => "DIRECTORY_GROUP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for GranteeType {
+    fn from(s: &str) -> Self {
+        match s {
+            "IAM" => Self::Iam,
+            "DIRECTORY_USER" => Self::DirectoryUser,
+            "DIRECTORY_GROUP" => Self::DirectoryGroup,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for GranteeType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -169,8 +191,10 @@ impl Default for Value<GranteeType> {
 
 /// The level of access to be afforded to the grantee
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Permission {
     /// `READ`
     Read,
@@ -178,8 +202,8 @@ pub enum Permission {
     Write,
     /// `READWRITE`
     Readwrite,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Permission {
@@ -192,8 +216,25 @@ impl Permission {
             Self::Read => "READ",
             Self::Write => "WRITE",
             Self::Readwrite => "READWRITE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Permission {
+    fn from(s: &str) -> Self {
+        match s {
+            "READ" => Self::Read,
+            "WRITE" => Self::Write,
+            "READWRITE" => Self::Readwrite,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Permission {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -211,13 +252,15 @@ impl Default for Value<Permission> {
 
 /// The type of S3SubPrefix.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum S3PrefixType {
     /// `Object`
     Object,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl S3PrefixType {
@@ -228,8 +271,23 @@ impl S3PrefixType {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Object => "Object",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for S3PrefixType {
+    fn from(s: &str) -> Self {
+        match s {
+            "Object" => Self::Object,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for S3PrefixType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -242,29 +300,5 @@ impl From<S3PrefixType> for Value<S3PrefixType> {
 impl Default for Value<S3PrefixType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+pub use super::types::PublicAccessBlockConfiguration;
+
 /// The AWS::S3::AccessPoint resource is an Amazon S3 resource type that you can use to access buckets.
 ///
 /// CloudFormation type `AWS::S3::AccessPoint`.
@@ -134,64 +137,6 @@ impl Handle<AccessPoint> {
     /// `Fn::GetAtt` `VpcConfiguration.VpcId`.
     pub fn attr_vpc_configuration_vpc_id(&self) -> Value<String> {
         self.get_att("VpcConfiguration.VpcId")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PublicAccessBlockConfiguration {
-    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:
-    /// \- PUT Bucket acl and PUT Object acl calls fail if the specified ACL is public.
-    /// \- PUT Object calls fail if the request includes a public ACL.
-    /// . - PUT Bucket calls fail if the request includes a public ACL.
-    /// Enabling this setting doesn't affect existing policies or ACLs.
-    pub block_public_acls: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should block public bucket policies for buckets in this account. Setting this element to TRUE causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access. Enabling this setting doesn't affect existing bucket policies.
-    pub block_public_policy: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should ignore public ACLs for buckets in this account. Setting this element to TRUE causes Amazon S3 to ignore all public ACLs on buckets in this account and any objects that they contain. Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-    pub ignore_public_acls: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to TRUE restricts access to this bucket to only AWS services and authorized users within this account if the bucket has a public policy.
-    /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-    pub restrict_public_buckets: Option<Value<bool>>,
-}
-
-impl ToExpr for PublicAccessBlockConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("BlockPublicAcls", &self.block_public_acls);
-        m.opt("BlockPublicPolicy", &self.block_public_policy);
-        m.opt("IgnorePublicAcls", &self.ignore_public_acls);
-        m.opt("RestrictPublicBuckets", &self.restrict_public_buckets);
-        m.into_expr()
-    }
-}
-
-impl Validate for PublicAccessBlockConfiguration {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }
 

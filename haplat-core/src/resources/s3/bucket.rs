@@ -4,7 +4,11 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
+pub use super::types::PublicAccessBlockConfiguration;
 
 /// The `AWS::S3::Bucket` resource creates an Amazon S3 bucket in the same AWS Region where you create the AWS CloudFormation stack.
 /// To control how AWS CloudFormation handles the bucket when the stack is deleted, you can set a deletion policy for your bucket. You can choose to \*retain\* the bucket or to \*delete\* the bucket. For more information, see \[DeletionPolicy Attribute\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>).
@@ -234,15 +238,17 @@ impl Handle<Bucket> {
 
 /// The ABAC status of the general purpose bucket. When ABAC is enabled for the general purpose bucket, you can use tags to manage access to the general purpose buckets as well as for cost tracking purposes. When ABAC is disabled for the general purpose buckets, you can only use tags for cost tracking purposes. For more information, see \[Using tags with S3 general purpose buckets\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/buckets-tagging.html>).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AbacStatus {
     /// `Enabled`
     Enabled,
     /// `Disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AbacStatus {
@@ -254,8 +260,24 @@ impl AbacStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Disabled => "Disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AbacStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AbacStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -316,15 +338,17 @@ impl Validate for AccelerateConfiguration {
 
 /// Specifies the transfer acceleration status of the bucket.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccelerationStatus {
     /// `Enabled`
     Enabled,
     /// `Suspended`
     Suspended,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccelerationStatus {
@@ -336,8 +360,24 @@ impl AccelerationStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Suspended => "Suspended",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccelerationStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Suspended" => Self::Suspended,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccelerationStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -358,8 +398,10 @@ impl Default for Value<AccelerationStatus> {
 /// S3 buckets are created with ACLs disabled by default. Therefore, unless you explicitly set the \[AWS::S3::OwnershipControls\](<https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html>) property to enable ACLs, your resource will fail to deploy with any value other than Private. Use cases requiring ACLs are uncommon.
 /// The majority of access control configurations can be successfully and more easily achieved with bucket policies. For more information, see \[AWS::S3::BucketPolicy\](<https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-policy.html>). For examples of common policy configurations, including S3 Server Access Logs buckets and more, see \[Bucket policy examples\](<https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-bucket-policies.html>) in the \*Amazon S3 User Guide\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccessControl {
     /// `AuthenticatedRead`
     AuthenticatedRead,
@@ -377,8 +419,8 @@ pub enum AccessControl {
     PublicRead,
     /// `PublicReadWrite`
     PublicReadWrite,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccessControl {
@@ -396,8 +438,30 @@ impl AccessControl {
             Self::Private => "Private",
             Self::PublicRead => "PublicRead",
             Self::PublicReadWrite => "PublicReadWrite",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccessControl {
+    fn from(s: &str) -> Self {
+        match s {
+            "AuthenticatedRead" => Self::AuthenticatedRead,
+            "AwsExecRead" => Self::AwsExecRead,
+            "BucketOwnerFullControl" => Self::BucketOwnerFullControl,
+            "BucketOwnerRead" => Self::BucketOwnerRead,
+            "LogDeliveryWrite" => Self::LogDeliveryWrite,
+            "Private" => Self::Private,
+            "PublicRead" => Self::PublicRead,
+            "PublicReadWrite" => Self::PublicReadWrite,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccessControl {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -436,15 +500,17 @@ impl Validate for AccessControlTranslation {
 
 /// S3 Intelligent-Tiering access tier. See \[Storage class for automatically optimizing frequently and infrequently accessed objects\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/storage-class-intro.html#sc-dynamic-data-access>) for a list of access tiers in the S3 Intelligent-Tiering storage class.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AccessTier {
     /// `ARCHIVE_ACCESS`
     ArchiveAccess,
     /// `DEEP_ARCHIVE_ACCESS`
     DeepArchiveAccess,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AccessTier {
@@ -456,8 +522,24 @@ impl AccessTier {
         match self {
             Self::ArchiveAccess => "ARCHIVE_ACCESS",
             Self::DeepArchiveAccess => "DEEP_ARCHIVE_ACCESS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AccessTier {
+    fn from(s: &str) -> Self {
+        match s {
+            "ARCHIVE_ACCESS" => Self::ArchiveAccess,
+            "DEEP_ARCHIVE_ACCESS" => Self::DeepArchiveAccess,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AccessTier {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -473,8 +555,10 @@ impl Default for Value<AccessTier> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AllowedMethods {
     /// `GET`
     Get,
@@ -486,8 +570,8 @@ pub enum AllowedMethods {
     Post,
     /// `DELETE`
     Delete,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AllowedMethods {
@@ -502,8 +586,27 @@ impl AllowedMethods {
             Self::Head => "HEAD",
             Self::Post => "POST",
             Self::Delete => "DELETE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AllowedMethods {
+    fn from(s: &str) -> Self {
+        match s {
+            "GET" => Self::Get,
+            "PUT" => Self::Put,
+            "HEAD" => Self::Head,
+            "POST" => Self::Post,
+            "DELETE" => Self::Delete,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AllowedMethods {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -589,15 +692,17 @@ impl Validate for AnnotationTableConfiguration {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BlockedEncryptionTypeList {
     /// `NONE`
     None,
     /// `SSE-C`
     SseC,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BlockedEncryptionTypeList {
@@ -609,8 +714,24 @@ impl BlockedEncryptionTypeList {
         match self {
             Self::None => "NONE",
             Self::SseC => "SSE-C",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BlockedEncryptionTypeList {
+    fn from(s: &str) -> Self {
+        match s {
+            "NONE" => Self::None,
+            "SSE-C" => Self::SseC,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BlockedEncryptionTypeList {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -671,15 +792,17 @@ impl Validate for BucketEncryption {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum BucketNamespace {
     /// `global`
     Global,
     /// `account-regional`
     AccountRegional,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl BucketNamespace {
@@ -691,8 +814,24 @@ impl BucketNamespace {
         match self {
             Self::Global => "global",
             Self::AccountRegional => "account-regional",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for BucketNamespace {
+    fn from(s: &str) -> Self {
+        match s {
+            "global" => Self::Global,
+            "account-regional" => Self::AccountRegional,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for BucketNamespace {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -710,15 +849,17 @@ impl Default for Value<BucketNamespace> {
 
 /// Specifies whether the annotation table configuration is enabled or disabled.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ConfigurationState {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ConfigurationState {
@@ -730,8 +871,24 @@ impl ConfigurationState {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ConfigurationState {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ConfigurationState {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -982,15 +1139,17 @@ impl Validate for EventBridgeConfiguration {}
 
 /// Specifies whether journal table record expiration is enabled or disabled.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Expiration {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Expiration {
@@ -1002,8 +1161,24 @@ impl Expiration {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Expiration {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Expiration {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1049,8 +1224,10 @@ impl Validate for FilterRule {
 /// Specifies the file format used when exporting data to Amazon S3.
 /// \*Allowed values\*: `CSV` \| `ORC` \| `Parquet`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// `CSV`
     Csv,
@@ -1058,8 +1235,8 @@ pub enum Format {
     Orc,
     /// `Parquet`
     Parquet,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Format {
@@ -1072,8 +1249,25 @@ impl Format {
             Self::Csv => "CSV",
             Self::Orc => "ORC",
             Self::Parquet => "Parquet",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Format {
+    fn from(s: &str) -> Self {
+        match s {
+            "CSV" => Self::Csv,
+            "ORC" => Self::Orc,
+            "Parquet" => Self::Parquet,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Format {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1091,15 +1285,17 @@ impl Default for Value<Format> {
 
 /// Object versions to include in the inventory list. If set to `All`, the list includes all the object versions, which adds the version-related fields `VersionId`, `IsLatest`, and `DeleteMarker` to the list. If set to `Current`, the list does not contain these version-related fields.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum IncludedObjectVersions {
     /// `All`
     All,
     /// `Current`
     Current,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl IncludedObjectVersions {
@@ -1111,8 +1307,24 @@ impl IncludedObjectVersions {
         match self {
             Self::All => "All",
             Self::Current => "Current",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for IncludedObjectVersions {
+    fn from(s: &str) -> Self {
+        match s {
+            "All" => Self::All,
+            "Current" => Self::Current,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for IncludedObjectVersions {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1478,15 +1690,17 @@ impl Validate for MetadataTableEncryptionConfiguration {
 
 /// The encryption type specified for a metadata table. To specify server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the `aws:kms` value. To specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the `AES256` value.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum MetadataTableEncryptionConfigurationSseAlgorithm {
     /// `aws:kms`
     AwsKms,
     /// `AES256`
     Aes256,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl MetadataTableEncryptionConfigurationSseAlgorithm {
@@ -1498,8 +1712,24 @@ impl MetadataTableEncryptionConfigurationSseAlgorithm {
         match self {
             Self::AwsKms => "aws:kms",
             Self::Aes256 => "AES256",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for MetadataTableEncryptionConfigurationSseAlgorithm {
+    fn from(s: &str) -> Self {
+        match s {
+            "aws:kms" => Self::AwsKms,
+            "AES256" => Self::Aes256,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for MetadataTableEncryptionConfigurationSseAlgorithm {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1571,15 +1801,17 @@ impl Validate for MetricsConfiguration {
 
 /// The default Object Lock retention mode you want to apply to new objects placed in the specified bucket. If Object Lock is turned on, you must specify `Mode` and specify either `Days` or `Years`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Mode {
     /// `COMPLIANCE`
     Compliance,
     /// `GOVERNANCE`
     Governance,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Mode {
@@ -1591,8 +1823,24 @@ impl Mode {
         match self {
             Self::Compliance => "COMPLIANCE",
             Self::Governance => "GOVERNANCE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Mode {
+    fn from(s: &str) -> Self {
+        match s {
+            "COMPLIANCE" => Self::Compliance,
+            "GOVERNANCE" => Self::Governance,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Mode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1729,13 +1977,15 @@ impl Validate for ObjectLockConfiguration {}
 
 /// Indicates whether this bucket has an Object Lock configuration enabled. Enable `ObjectLockEnabled` when you apply `ObjectLockConfiguration` to a bucket.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ObjectLockEnabled {
     /// `Enabled`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ObjectLockEnabled {
@@ -1746,8 +1996,23 @@ impl ObjectLockEnabled {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Enabled => "Enabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ObjectLockEnabled {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ObjectLockEnabled {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1782,8 +2047,10 @@ impl Validate for ObjectLockRule {}
 
 /// Specifies an object ownership rule.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ObjectOwnership {
     /// `ObjectWriter`
     ObjectWriter,
@@ -1791,8 +2058,8 @@ pub enum ObjectOwnership {
     BucketOwnerPreferred,
     /// `BucketOwnerEnforced`
     BucketOwnerEnforced,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ObjectOwnership {
@@ -1805,8 +2072,25 @@ impl ObjectOwnership {
             Self::ObjectWriter => "ObjectWriter",
             Self::BucketOwnerPreferred => "BucketOwnerPreferred",
             Self::BucketOwnerEnforced => "BucketOwnerEnforced",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ObjectOwnership {
+    fn from(s: &str) -> Self {
+        match s {
+            "ObjectWriter" => Self::ObjectWriter,
+            "BucketOwnerPreferred" => Self::BucketOwnerPreferred,
+            "BucketOwnerEnforced" => Self::BucketOwnerEnforced,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ObjectOwnership {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1822,8 +2106,10 @@ impl Default for Value<ObjectOwnership> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OptionalFields {
     /// `Size`
     Size,
@@ -1863,8 +2149,8 @@ pub enum OptionalFields {
     LifecycleExpirationDate,
     /// `IntelligentTieringReferenceDate`
     IntelligentTieringReferenceDate,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OptionalFields {
@@ -1893,8 +2179,41 @@ impl OptionalFields {
             Self::ObjectOwner => "ObjectOwner",
             Self::LifecycleExpirationDate => "LifecycleExpirationDate",
             Self::IntelligentTieringReferenceDate => "IntelligentTieringReferenceDate",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OptionalFields {
+    fn from(s: &str) -> Self {
+        match s {
+            "Size" => Self::Size,
+            "LastModifiedDate" => Self::LastModifiedDate,
+            "StorageClass" => Self::StorageClass,
+            "ETag" => Self::ETag,
+            "IsMultipartUploaded" => Self::IsMultipartUploaded,
+            "ReplicationStatus" => Self::ReplicationStatus,
+            "EncryptionStatus" => Self::EncryptionStatus,
+            "ObjectLockRetainUntilDate" => Self::ObjectLockRetainUntilDate,
+            "ObjectLockMode" => Self::ObjectLockMode,
+            "ObjectLockLegalHoldStatus" => Self::ObjectLockLegalHoldStatus,
+            "ObjectLockEventHoldStatus" => Self::ObjectLockEventHoldStatus,
+            "ObjectLockEventHoldDuration" => Self::ObjectLockEventHoldDuration,
+            "IntelligentTieringAccessTier" => Self::IntelligentTieringAccessTier,
+            "BucketKeyStatus" => Self::BucketKeyStatus,
+            "ChecksumAlgorithm" => Self::ChecksumAlgorithm,
+            "ObjectAccessControlList" => Self::ObjectAccessControlList,
+            "ObjectOwner" => Self::ObjectOwner,
+            "LifecycleExpirationDate" => Self::LifecycleExpirationDate,
+            "IntelligentTieringReferenceDate" => Self::IntelligentTieringReferenceDate,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OptionalFields {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1912,13 +2231,15 @@ impl Default for Value<OptionalFields> {
 
 /// Specifies the replica ownership. For default and valid values, see \[PUT bucket replication\](<https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html>) in the \*Amazon S3 API Reference\*.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Owner {
     /// `Destination`
     Destination,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Owner {
@@ -1929,8 +2250,23 @@ impl Owner {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Destination => "Destination",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Owner {
+    fn from(s: &str) -> Self {
+        match s {
+            "Destination" => Self::Destination,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Owner {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -1988,15 +2324,17 @@ impl Validate for OwnershipControlsRule {}
 
 /// Protocol to use when redirecting requests. The default is the protocol that is used in the original request.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// `http`
     Http,
     /// `https`
     Https,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Protocol {
@@ -2008,8 +2346,24 @@ impl Protocol {
         match self {
             Self::Http => "http",
             Self::Https => "https",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Protocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "http" => Self::Http,
+            "https" => Self::Https,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Protocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2024,40 +2378,6 @@ impl Default for Value<Protocol> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
-
-/// The PublicAccessBlock configuration that you want to apply to this Amazon S3 bucket. You can enable the configuration options in any combination. Bucket-level settings work alongside account-level settings (which may inherit from organization-level policies). For more information about when Amazon S3 considers a bucket or object public, see \[The Meaning of "Public"\](<https://docs.aws.amazon.com/AmazonS3/latest/dev/access-control-block-public-access.html#access-control-block-public-access-policy-status>) in the \*Amazon S3 User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PublicAccessBlockConfiguration {
-    /// Specifies whether Amazon S3 should block public access control lists (ACLs) for this bucket and objects in this bucket. Setting this element to `TRUE` causes the following behavior:
-    /// \+  PUT Bucket ACL and PUT Object ACL calls fail if the specified ACL is public.
-    /// \+  PUT Object calls fail if the request includes a public ACL.
-    /// \+  PUT Bucket calls fail if the request includes a public ACL.
-    ///
-    /// Enabling this setting doesn't affect existing policies or ACLs.
-    pub block_public_acls: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should block public bucket policies for this bucket. Setting this element to `TRUE` causes Amazon S3 to reject calls to PUT Bucket policy if the specified bucket policy allows public access.
-    /// Enabling this setting doesn't affect existing bucket policies.
-    pub block_public_policy: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should ignore public ACLs for this bucket and objects in this bucket. Setting this element to `TRUE` causes Amazon S3 to ignore all public ACLs on this bucket and objects in this bucket.
-    /// Enabling this setting doesn't affect the persistence of any existing ACLs and doesn't prevent new public ACLs from being set.
-    pub ignore_public_acls: Option<Value<bool>>,
-    /// Specifies whether Amazon S3 should restrict public bucket policies for this bucket. Setting this element to `TRUE` restricts access to this bucket to only AWS-service principals and authorized users within this account if the bucket has a public policy.
-    /// Enabling this setting doesn't affect previously stored bucket policies, except that public and cross-account access within any public bucket policy, including non-public delegation to specific accounts, is blocked.
-    pub restrict_public_buckets: Option<Value<bool>>,
-}
-
-impl ToExpr for PublicAccessBlockConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("BlockPublicAcls", &self.block_public_acls);
-        m.opt("BlockPublicPolicy", &self.block_public_policy);
-        m.opt("IgnorePublicAcls", &self.ignore_public_acls);
-        m.opt("RestrictPublicBuckets", &self.restrict_public_buckets);
-        m.into_expr()
-    }
-}
-
-impl Validate for PublicAccessBlockConfiguration {}
 
 /// Specifies the configuration for publishing messages to an Amazon Simple Queue Service (Amazon SQS) queue when Amazon S3 detects specified events.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -2194,15 +2514,17 @@ impl Validate for ReplicaModifications {
 /// Specifies whether Amazon S3 replicates modifications on replicas.
 /// \*Allowed values\*: `Enabled` \| `Disabled`
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReplicaModificationsStatus {
     /// `Enabled`
     Enabled,
     /// `Disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReplicaModificationsStatus {
@@ -2214,8 +2536,24 @@ impl ReplicaModificationsStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Disabled => "Disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReplicaModificationsStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReplicaModificationsStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2314,8 +2652,10 @@ impl Validate for ReplicationDestination {
 /// For valid values, see the `StorageClass` element of the \[PUT Bucket replication\](<https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html>) action in the \*Amazon S3 API Reference\*.
 /// `FSX_OPENZFS` is not an accepted value when replicating objects.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ReplicationDestinationStorageClass {
     /// `DEEP_ARCHIVE`
     DeepArchive,
@@ -2333,8 +2673,8 @@ pub enum ReplicationDestinationStorageClass {
     Standard,
     /// `STANDARD_IA`
     StandardIa,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ReplicationDestinationStorageClass {
@@ -2352,8 +2692,30 @@ impl ReplicationDestinationStorageClass {
             Self::ReducedRedundancy => "REDUCED_REDUNDANCY",
             Self::Standard => "STANDARD",
             Self::StandardIa => "STANDARD_IA",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ReplicationDestinationStorageClass {
+    fn from(s: &str) -> Self {
+        match s {
+            "DEEP_ARCHIVE" => Self::DeepArchive,
+            "GLACIER" => Self::Glacier,
+            "GLACIER_IR" => Self::GlacierIr,
+            "INTELLIGENT_TIERING" => Self::IntelligentTiering,
+            "ONEZONE_IA" => Self::OnezoneIa,
+            "REDUCED_REDUNDANCY" => Self::ReducedRedundancy,
+            "STANDARD" => Self::Standard,
+            "STANDARD_IA" => Self::StandardIa,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ReplicationDestinationStorageClass {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2667,15 +3029,17 @@ impl Validate for Rule {
 
 /// If `Enabled`, the rule is currently being applied. If `Disabled`, the rule is not currently being applied.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RuleStatus {
     /// `Enabled`
     Enabled,
     /// `Disabled`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RuleStatus {
@@ -2687,8 +3051,24 @@ impl RuleStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Disabled => "Disabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RuleStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Disabled" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RuleStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2759,15 +3139,17 @@ impl Validate for S3TablesDestination {
 
 /// Specifies the schedule for generating inventory results.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ScheduleFrequency {
     /// `Daily`
     Daily,
     /// `Weekly`
     Weekly,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ScheduleFrequency {
@@ -2779,8 +3161,24 @@ impl ScheduleFrequency {
         match self {
             Self::Daily => "Daily",
             Self::Weekly => "Weekly",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ScheduleFrequency {
+    fn from(s: &str) -> Self {
+        match s {
+            "Daily" => Self::Daily,
+            "Weekly" => Self::Weekly,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ScheduleFrequency {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2902,8 +3300,10 @@ impl Validate for SourceSelectionCriteria {
 /// Server-side encryption algorithm to use for the default encryption.
 /// For directory buckets, there are only two supported values for server-side encryption: `AES256` and `aws:kms`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SseAlgorithm {
     /// `aws:kms`
     AwsKms,
@@ -2911,8 +3311,8 @@ pub enum SseAlgorithm {
     Aes256,
     /// `aws:kms:dsse`
     AwsKmsDsse,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SseAlgorithm {
@@ -2925,8 +3325,25 @@ impl SseAlgorithm {
             Self::AwsKms => "aws:kms",
             Self::Aes256 => "AES256",
             Self::AwsKmsDsse => "aws:kms:dsse",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SseAlgorithm {
+    fn from(s: &str) -> Self {
+        match s {
+            "aws:kms" => Self::AwsKms,
+            "AES256" => Self::Aes256,
+            "aws:kms:dsse" => Self::AwsKmsDsse,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SseAlgorithm {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2965,15 +3382,17 @@ impl Validate for SseKmsEncryptedObjects {
 
 /// Specifies the status of the configuration.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Status {
     /// `Disabled`
     Disabled,
     /// `Enabled`
     Enabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Status {
@@ -2985,8 +3404,24 @@ impl Status {
         match self {
             Self::Disabled => "Disabled",
             Self::Enabled => "Enabled",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Status {
+    fn from(s: &str) -> Self {
+        match s {
+            "Disabled" => Self::Disabled,
+            "Enabled" => Self::Enabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Status {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -3004,8 +3439,10 @@ impl Default for Value<Status> {
 
 /// The class of storage used to store the object.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum StorageClass {
     /// `DEEP_ARCHIVE`
     DeepArchive,
@@ -3021,8 +3458,8 @@ pub enum StorageClass {
     OnezoneIa,
     /// `STANDARD_IA`
     StandardIa,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl StorageClass {
@@ -3039,8 +3476,29 @@ impl StorageClass {
             Self::IntelligentTiering => "INTELLIGENT_TIERING",
             Self::OnezoneIa => "ONEZONE_IA",
             Self::StandardIa => "STANDARD_IA",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for StorageClass {
+    fn from(s: &str) -> Self {
+        match s {
+            "DEEP_ARCHIVE" => Self::DeepArchive,
+            "GLACIER" => Self::Glacier,
+            "Glacier" => Self::GlacierV2,
+            "GLACIER_IR" => Self::GlacierIr,
+            "INTELLIGENT_TIERING" => Self::IntelligentTiering,
+            "ONEZONE_IA" => Self::OnezoneIa,
+            "STANDARD_IA" => Self::StandardIa,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for StorageClass {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -3081,15 +3539,17 @@ impl Validate for StorageClassAnalysis {
 
 /// The type of the table bucket where the metadata configuration is stored. The `aws` value indicates an AWS managed table bucket, and the `customer` value indicates a customer-managed table bucket. V2 metadata configurations are stored in AWS managed table buckets, and V1 metadata configurations are stored in customer-managed table buckets.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TableBucketType {
     /// `aws`
     Aws,
     /// `customer`
     Customer,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TableBucketType {
@@ -3101,8 +3561,24 @@ impl TableBucketType {
         match self {
             Self::Aws => "aws",
             Self::Customer => "customer",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TableBucketType {
+    fn from(s: &str) -> Self {
+        match s {
+            "aws" => Self::Aws,
+            "customer" => Self::Customer,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TableBucketType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -3115,35 +3591,6 @@ impl From<TableBucketType> for Value<TableBucketType> {
 impl Default for Value<TableBucketType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A container of a key value name pair.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// Name of the object key.
-    pub key: Value<String>,
-    /// Value of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }
 
@@ -3264,15 +3711,17 @@ impl Validate for Transition {
 ///
 /// To customize the minimum object size for any transition you can add a filter that specifies a custom `ObjectSizeGreaterThan` or `ObjectSizeLessThan` in the body of your transition rule. Custom filters always take precedence over the default transition behavior.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TransitionDefaultMinimumObjectSize {
     /// `varies_by_storage_class`
     VariesByStorageClass,
     /// `all_storage_classes_128K`
     AllStorageClasses128k,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TransitionDefaultMinimumObjectSize {
@@ -3284,8 +3733,24 @@ impl TransitionDefaultMinimumObjectSize {
         match self {
             Self::VariesByStorageClass => "varies_by_storage_class",
             Self::AllStorageClasses128k => "all_storage_classes_128K",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TransitionDefaultMinimumObjectSize {
+    fn from(s: &str) -> Self {
+        match s {
+            "varies_by_storage_class" => Self::VariesByStorageClass,
+            "all_storage_classes_128K" => Self::AllStorageClasses128k,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TransitionDefaultMinimumObjectSize {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -3328,15 +3793,17 @@ impl Validate for VersioningConfiguration {
 
 /// The versioning state of the bucket.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum VersioningConfigurationStatus {
     /// `Enabled`
     Enabled,
     /// `Suspended`
     Suspended,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl VersioningConfigurationStatus {
@@ -3348,8 +3815,24 @@ impl VersioningConfigurationStatus {
         match self {
             Self::Enabled => "Enabled",
             Self::Suspended => "Suspended",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for VersioningConfigurationStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "Enabled" => Self::Enabled,
+            "Suspended" => Self::Suspended,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for VersioningConfigurationStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

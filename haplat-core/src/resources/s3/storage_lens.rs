@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create Storage Lens configurations.
@@ -291,15 +292,17 @@ impl Validate for DetailedStatusCodesMetrics {}
 
 /// Specifies the file format to use when exporting Amazon S3 Storage Lens metrics export.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Format {
     /// `CSV`
     Csv,
     /// `Parquet`
     Parquet,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Format {
@@ -311,8 +314,24 @@ impl Format {
         match self {
             Self::Csv => "CSV",
             Self::Parquet => "Parquet",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Format {
+    fn from(s: &str) -> Self {
+        match s {
+            "CSV" => Self::Csv,
+            "Parquet" => Self::Parquet,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Format {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -330,13 +349,15 @@ impl Default for Value<Format> {
 
 /// The version of the output schema to use when exporting Amazon S3 Storage Lens metrics.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OutputSchemaVersion {
     /// `V_1`
     V1,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OutputSchemaVersion {
@@ -347,8 +368,23 @@ impl OutputSchemaVersion {
     pub fn as_str(&self) -> &str {
         match self {
             Self::V1 => "V_1",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OutputSchemaVersion {
+    fn from(s: &str) -> Self {
+        match s {
+            "V_1" => Self::V1,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OutputSchemaVersion {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+
 /// Creates a new secret. A \*secret\* can be a password, a set of credentials such as a user name and password, an OAuth token, or other secret information that you store in an encrypted form in Secrets Manager.
 /// For RDS master user credentials, see \[AWS::RDS::DBCluster MasterUserSecret\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-rds-dbcluster-masterusersecret.html>).
 /// For RS admin user credentials, see \[AWS::Redshift::Cluster\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-redshift-cluster.html>).
@@ -170,34 +172,5 @@ impl ToExpr for ReplicaRegion {
 impl Validate for ReplicaRegion {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Region", &self.region);
-    }
-}
-
-/// A structure that contains information about a tag.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key identifier, or name, of the tag.
-    pub key: Value<String>,
-    /// The string value associated with the key of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -6,6 +6,9 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+pub use super::types::Soa;
+
 /// Resource Type definition for AWS::ServiceDiscovery::PrivateDnsNamespace
 ///
 /// CloudFormation type `AWS::ServiceDiscovery::PrivateDnsNamespace`.
@@ -124,55 +127,5 @@ impl Validate for Properties {
         if let Some(x) = &self.dns_properties {
             v.at("DnsProperties", |v| x.validate(v));
         }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Soa {
-    /// CloudFormation property `TTL`; the schema does not describe it.
-    pub ttl: Option<Value<f64>>,
-}
-
-impl ToExpr for Soa {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("TTL", &self.ttl);
-        m.into_expr()
-    }
-}
-
-impl Validate for Soa {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.ttl {
-            v.at("TTL", |v| v.range(x, Some(0.0), Some(2147483647.0)));
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

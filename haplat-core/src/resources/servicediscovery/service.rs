@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::ServiceDiscovery::Service
 ///
@@ -160,8 +163,10 @@ impl Validate for DnsRecord {
 
 /// The DNS record type (e.g., A, AAAA, SRV).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DnsRecordType {
     /// `A`
     A,
@@ -171,8 +176,8 @@ pub enum DnsRecordType {
     Cname,
     /// `SRV`
     Srv,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DnsRecordType {
@@ -186,8 +191,26 @@ impl DnsRecordType {
             Self::Aaaa => "AAAA",
             Self::Cname => "CNAME",
             Self::Srv => "SRV",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DnsRecordType {
+    fn from(s: &str) -> Self {
+        match s {
+            "A" => Self::A,
+            "AAAA" => Self::Aaaa,
+            "CNAME" => Self::Cname,
+            "SRV" => Self::Srv,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DnsRecordType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -238,8 +261,10 @@ impl Validate for HealthCheckConfig {
 
 /// The type of health check (e.g., HTTP, HTTPS, TCP).
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum HealthCheckConfigType {
     /// `HTTP`
     Http,
@@ -247,8 +272,8 @@ pub enum HealthCheckConfigType {
     Https,
     /// `TCP`
     Tcp,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl HealthCheckConfigType {
@@ -261,8 +286,25 @@ impl HealthCheckConfigType {
             Self::Http => "HTTP",
             Self::Https => "HTTPS",
             Self::Tcp => "TCP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for HealthCheckConfigType {
+    fn from(s: &str) -> Self {
+        match s {
+            "HTTP" => Self::Http,
+            "HTTPS" => Self::Https,
+            "TCP" => Self::Tcp,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for HealthCheckConfigType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -303,15 +345,17 @@ impl Validate for HealthCheckCustomConfig {
 
 /// The routing policy to use for DNS queries.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RoutingPolicy {
     /// `MULTIVALUE`
     Multivalue,
     /// `WEIGHTED`
     Weighted,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RoutingPolicy {
@@ -323,8 +367,24 @@ impl RoutingPolicy {
         match self {
             Self::Multivalue => "MULTIVALUE",
             Self::Weighted => "WEIGHTED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RoutingPolicy {
+    fn from(s: &str) -> Self {
+        match s {
+            "MULTIVALUE" => Self::Multivalue,
+            "WEIGHTED" => Self::Weighted,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RoutingPolicy {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -340,44 +400,17 @@ impl Default for Value<RoutingPolicy> {
     }
 }
 
-/// A key-value pair to associate with the service.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name of the tag.
-    pub key: Value<String>,
-    /// The value of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
-    }
-}
-
 /// The type of service. Supported values are HTTP or DNS.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `HTTP`
     Http,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -388,8 +421,23 @@ impl Type {
     pub fn as_str(&self) -> &str {
         match self {
             Self::Http => "HTTP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "HTTP" => Self::Http,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

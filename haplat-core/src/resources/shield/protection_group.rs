@@ -3,8 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
 
 /// A grouping of protected resources so they can be handled as a collective. This resource grouping improves the accuracy of detection and reduces false positives.
 ///
@@ -81,8 +84,10 @@ impl Handle<ProtectionGroup> {
 /// \* Mean - Use the average of the traffic across the group. This is a good choice for resources that share traffic uniformly. Examples include accelerators and load balancers.
 /// \* Max - Use the highest traffic from each resource. This is useful for resources that don't share traffic and for resources that share that traffic in a non-uniform way. Examples include Amazon CloudFront and origin resources for CloudFront distributions.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Aggregation {
     /// `SUM`
     Sum,
@@ -90,8 +95,8 @@ pub enum Aggregation {
     Mean,
     /// `MAX`
     Max,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Aggregation {
@@ -104,8 +109,25 @@ impl Aggregation {
             Self::Sum => "SUM",
             Self::Mean => "MEAN",
             Self::Max => "MAX",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Aggregation {
+    fn from(s: &str) -> Self {
+        match s {
+            "SUM" => Self::Sum,
+            "MEAN" => Self::Mean,
+            "MAX" => Self::Max,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Aggregation {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -123,8 +145,10 @@ impl Default for Value<Aggregation> {
 
 /// The criteria to use to choose the protected resources for inclusion in the group. You can include all resources that have protections, provide a list of resource Amazon Resource Names (ARNs), or include all resources of a specified resource type.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Pattern {
     /// `ALL`
     All,
@@ -132,8 +156,8 @@ pub enum Pattern {
     Arbitrary,
     /// `BY_RESOURCE_TYPE`
     ByResourceType,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Pattern {
@@ -146,8 +170,25 @@ impl Pattern {
             Self::All => "ALL",
             Self::Arbitrary => "ARBITRARY",
             Self::ByResourceType => "BY_RESOURCE_TYPE",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Pattern {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALL" => Self::All,
+            "ARBITRARY" => Self::Arbitrary,
+            "BY_RESOURCE_TYPE" => Self::ByResourceType,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Pattern {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -165,8 +206,10 @@ impl Default for Value<Pattern> {
 
 /// The resource type to include in the protection group. All protected resources of this type are included in the protection group. Newly protected resources of this type are automatically added to the group. You must set this when you set `Pattern` to `BY_RESOURCE_TYPE` and you must not set it for any other `Pattern` setting.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `CLOUDFRONT_DISTRIBUTION`
     CloudfrontDistribution,
@@ -180,8 +223,8 @@ pub enum ResourceType {
     ApplicationLoadBalancer,
     /// `GLOBAL_ACCELERATOR`
     GlobalAccelerator,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -197,8 +240,28 @@ impl ResourceType {
             Self::ClassicLoadBalancer => "CLASSIC_LOAD_BALANCER",
             Self::ApplicationLoadBalancer => "APPLICATION_LOAD_BALANCER",
             Self::GlobalAccelerator => "GLOBAL_ACCELERATOR",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "CLOUDFRONT_DISTRIBUTION" => Self::CloudfrontDistribution,
+            "ROUTE_53_HOSTED_ZONE" => Self::Route53HostedZone,
+            "ELASTIC_IP_ALLOCATION" => Self::ElasticIpAllocation,
+            "CLASSIC_LOAD_BALANCER" => Self::ClassicLoadBalancer,
+            "APPLICATION_LOAD_BALANCER" => Self::ApplicationLoadBalancer,
+            "GLOBAL_ACCELERATOR" => Self::GlobalAccelerator,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -211,34 +274,5 @@ impl From<ResourceType> for Value<ResourceType> {
 impl Default for Value<ResourceType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A tag associated with an AWS resource. Tags are key:value pairs that you can use to categorize and manage your resources, for purposes like billing or other management. Typically, the tag key represents a category, such as "environment", and the tag value represents a specific value within that category, such as "test," "development," or "production". Or you might set the tag key to "customer" and the value to the customer name or ID. You can specify one or more tags to add to each AWS resource, up to 50 tags for a resource.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// Part of the key:value pair that defines a tag. You can use a tag key to describe a category of information, such as "customer." Tag keys are case-sensitive.
-    pub key: Value<String>,
-    /// Part of the key:value pair that defines a tag. You can use a tag value to describe a specific value within a category, such as "companyA" or "companyB." Tag values are case-sensitive.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use crate::resources::types::Tag;
 
 /// The `AWS::SNS::Topic` resource creates a topic to which notifications can be published.
 /// One account can create a maximum of 100,000 standard topics and 1,000 FIFO topics. For more information, see \[endpoints and quotas\](<https://docs.aws.amazon.com/general/latest/gr/sns.html>) in the \*General Reference\*.
@@ -187,8 +190,10 @@ impl Validate for LoggingConfig {
 /// Indicates one of the supported protocols for the Amazon SNS topic.
 /// At least one of the other three `LoggingConfig` properties is recommend along with `Protocol`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Protocol {
     /// `http/s`
     HttpS,
@@ -200,8 +205,8 @@ pub enum Protocol {
     Firehose,
     /// `application`
     Application,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Protocol {
@@ -216,8 +221,27 @@ impl Protocol {
             Self::Lambda => "lambda",
             Self::Firehose => "firehose",
             Self::Application => "application",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Protocol {
+    fn from(s: &str) -> Self {
+        match s {
+            "http/s" => Self::HttpS,
+            "sqs" => Self::Sqs,
+            "lambda" => Self::Lambda,
+            "firehose" => Self::Firehose,
+            "application" => Self::Application,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Protocol {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -256,34 +280,5 @@ impl Validate for Subscription {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Endpoint", &self.endpoint);
         v.required("Protocol", &self.protocol);
-    }
-}
-
-/// The list of tags to be added to the specified topic.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The required key portion of the tag.
-    pub key: Value<String>,
-    /// The optional value portion of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -4,7 +4,10 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
+
+pub use super::types::Tag;
 
 /// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process the document.
 ///
@@ -149,8 +152,10 @@ impl Handle<Association> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ComplianceSeverity {
     /// `CRITICAL`
     Critical,
@@ -162,8 +167,8 @@ pub enum ComplianceSeverity {
     Low,
     /// `UNSPECIFIED`
     Unspecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ComplianceSeverity {
@@ -178,8 +183,27 @@ impl ComplianceSeverity {
             Self::Medium => "MEDIUM",
             Self::Low => "LOW",
             Self::Unspecified => "UNSPECIFIED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ComplianceSeverity {
+    fn from(s: &str) -> Self {
+        match s {
+            "CRITICAL" => Self::Critical,
+            "HIGH" => Self::High,
+            "MEDIUM" => Self::Medium,
+            "LOW" => Self::Low,
+            "UNSPECIFIED" => Self::Unspecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ComplianceSeverity {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -251,15 +275,17 @@ impl Validate for S3OutputLocation {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncCompliance {
     /// `AUTO`
     Auto,
     /// `MANUAL`
     Manual,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SyncCompliance {
@@ -271,8 +297,24 @@ impl SyncCompliance {
         match self {
             Self::Auto => "AUTO",
             Self::Manual => "MANUAL",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SyncCompliance {
+    fn from(s: &str) -> Self {
+        match s {
+            "AUTO" => Self::Auto,
+            "MANUAL" => Self::Manual,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SyncCompliance {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -285,41 +327,6 @@ impl From<SyncCompliance> for Value<SyncCompliance> {
 impl Default for Value<SyncCompliance> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Metadata that you assign to your AWS resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The name of the tag.
-    pub key: Value<String>,
-    /// The value of the tag.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }
 

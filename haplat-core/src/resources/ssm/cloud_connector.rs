@@ -6,6 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use super::types::Tag;
+
 /// Resource Type definition for AWS::SSM::CloudConnector. Enables AWS Systems Manager to manage resources in external cloud providers.
 ///
 /// CloudFormation type `AWS::SSM::CloudConnector`.
@@ -234,39 +236,5 @@ impl Validate for ConfigurationTargets {
         v.required("Subscriptions", &self.subscriptions);
         let x = &self.subscriptions;
         v.at("Subscriptions", |v| v.items(x, Some(1), Some(75)));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// The AWS::SSM::Document resource is an SSM document in AWS Systems Manager that defines the actions that Systems Manager performs, which can be used to set up and run commands on your instances.
@@ -122,8 +123,10 @@ impl Validate for AttachmentsSource {
 
 /// Specify the document format for the request. The document format can be either JSON or YAML. JSON is the default format.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DocumentFormat {
     /// `YAML`
     Yaml,
@@ -131,8 +134,8 @@ pub enum DocumentFormat {
     Json,
     /// `TEXT`
     Text,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DocumentFormat {
@@ -145,8 +148,25 @@ impl DocumentFormat {
             Self::Yaml => "YAML",
             Self::Json => "JSON",
             Self::Text => "TEXT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DocumentFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "YAML" => Self::Yaml,
+            "JSON" => Self::Json,
+            "TEXT" => Self::Text,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DocumentFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -198,8 +218,10 @@ impl Validate for DocumentRequires {
 
 /// The type of document to create.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DocumentType {
     /// `ApplicationConfiguration`
     ApplicationConfiguration,
@@ -231,8 +253,8 @@ pub enum DocumentType {
     ProblemAnalysisTemplate,
     /// `Session`
     Session,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DocumentType {
@@ -257,8 +279,37 @@ impl DocumentType {
             Self::ProblemAnalysis => "ProblemAnalysis",
             Self::ProblemAnalysisTemplate => "ProblemAnalysisTemplate",
             Self::Session => "Session",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DocumentType {
+    fn from(s: &str) -> Self {
+        match s {
+            "ApplicationConfiguration" => Self::ApplicationConfiguration,
+            "ApplicationConfigurationSchema" => Self::ApplicationConfigurationSchema,
+            "Automation" => Self::Automation,
+            "Automation.ChangeTemplate" => Self::AutomationChangeTemplate,
+            "AutoApprovalPolicy" => Self::AutoApprovalPolicy,
+            "ChangeCalendar" => Self::ChangeCalendar,
+            "CloudFormation" => Self::CloudFormation,
+            "Command" => Self::Command,
+            "DeploymentStrategy" => Self::DeploymentStrategy,
+            "ManualApprovalPolicy" => Self::ManualApprovalPolicy,
+            "Package" => Self::Package,
+            "Policy" => Self::Policy,
+            "ProblemAnalysis" => Self::ProblemAnalysis,
+            "ProblemAnalysisTemplate" => Self::ProblemAnalysisTemplate,
+            "Session" => Self::Session,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DocumentType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -276,8 +327,10 @@ impl Default for Value<DocumentType> {
 
 /// The key of a key-value pair that identifies the location of an attachment to a document.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Key {
     /// `SourceUrl`
     SourceUrl,
@@ -285,8 +338,8 @@ pub enum Key {
     S3FileUrl,
     /// `AttachmentReference`
     AttachmentReference,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Key {
@@ -299,8 +352,25 @@ impl Key {
             Self::SourceUrl => "SourceUrl",
             Self::S3FileUrl => "S3FileUrl",
             Self::AttachmentReference => "AttachmentReference",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Self {
+        match s {
+            "SourceUrl" => Self::SourceUrl,
+            "S3FileUrl" => Self::S3FileUrl,
+            "AttachmentReference" => Self::AttachmentReference,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -352,15 +422,17 @@ impl Validate for Tag {
 
 /// Update method - when set to 'Replace', the update will replace the existing document; when set to 'NewVersion', the update will create a new version.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UpdateMethod {
     /// `Replace`
     Replace,
     /// `NewVersion`
     NewVersion,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UpdateMethod {
@@ -372,8 +444,24 @@ impl UpdateMethod {
         match self {
             Self::Replace => "Replace",
             Self::NewVersion => "NewVersion",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UpdateMethod {
+    fn from(s: &str) -> Self {
+        match s {
+            "Replace" => Self::Replace,
+            "NewVersion" => Self::NewVersion,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UpdateMethod {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource type definition for AWS::SSM::MaintenanceWindowTarget
@@ -83,15 +84,17 @@ impl Handle<MaintenanceWindowTarget> {
 
 /// The type of target that is being registered with the maintenance window.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ResourceType {
     /// `INSTANCE`
     Instance,
     /// `RESOURCE_GROUP`
     ResourceGroup,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ResourceType {
@@ -103,8 +106,24 @@ impl ResourceType {
         match self {
             Self::Instance => "INSTANCE",
             Self::ResourceGroup => "RESOURCE_GROUP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ResourceType {
+    fn from(s: &str) -> Self {
+        match s {
+            "INSTANCE" => Self::Instance,
+            "RESOURCE_GROUP" => Self::ResourceGroup,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ResourceType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::SSM::MaintenanceWindowTask
@@ -148,15 +149,17 @@ impl Validate for CloudWatchOutputConfig {}
 
 /// The specification for whether tasks should continue to run after the cutoff time specified in the maintenance windows is reached.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum CutoffBehavior {
     /// `CANCEL_TASK`
     CancelTask,
     /// `CONTINUE_TASK`
     ContinueTask,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl CutoffBehavior {
@@ -168,8 +171,24 @@ impl CutoffBehavior {
         match self {
             Self::CancelTask => "CANCEL_TASK",
             Self::ContinueTask => "CONTINUE_TASK",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for CutoffBehavior {
+    fn from(s: &str) -> Self {
+        match s {
+            "CANCEL_TASK" => Self::CancelTask,
+            "CONTINUE_TASK" => Self::ContinueTask,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for CutoffBehavior {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -414,8 +433,10 @@ impl Validate for TaskInvocationParameters {
 
 /// The type of task.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TaskType {
     /// `AUTOMATION`
     Automation,
@@ -425,8 +446,8 @@ pub enum TaskType {
     RunCommand,
     /// `STEP_FUNCTIONS`
     StepFunctions,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl TaskType {
@@ -440,8 +461,26 @@ impl TaskType {
             Self::Lambda => "LAMBDA",
             Self::RunCommand => "RUN_COMMAND",
             Self::StepFunctions => "STEP_FUNCTIONS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for TaskType {
+    fn from(s: &str) -> Self {
+        match s {
+            "AUTOMATION" => Self::Automation,
+            "LAMBDA" => Self::Lambda,
+            "RUN_COMMAND" => Self::RunCommand,
+            "STEP_FUNCTIONS" => Self::StepFunctions,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for TaskType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

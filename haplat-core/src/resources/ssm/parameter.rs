@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, PropMap, Value};
 
 /// The `AWS::SSM::Parameter` resource creates an SSM parameter in SYSlong Parameter Store.
@@ -133,15 +134,17 @@ impl Handle<Parameter> {
 
 /// The data type of the parameter, such as `text` or `aws:ec2:image`. The default is `text`.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DataType {
     /// `text`
     Text,
     /// `aws:ec2:image`
     AwsEc2Image,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DataType {
@@ -153,8 +156,24 @@ impl DataType {
         match self {
             Self::Text => "text",
             Self::AwsEc2Image => "aws:ec2:image",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DataType {
+    fn from(s: &str) -> Self {
+        match s {
+            "text" => Self::Text,
+            "aws:ec2:image" => Self::AwsEc2Image,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DataType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -172,8 +191,10 @@ impl Default for Value<DataType> {
 
 /// The parameter tier.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Tier {
     /// `Standard`
     Standard,
@@ -181,8 +202,8 @@ pub enum Tier {
     Advanced,
     /// `Intelligent-Tiering`
     IntelligentTiering,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Tier {
@@ -195,8 +216,25 @@ impl Tier {
             Self::Standard => "Standard",
             Self::Advanced => "Advanced",
             Self::IntelligentTiering => "Intelligent-Tiering",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Tier {
+    fn from(s: &str) -> Self {
+        match s {
+            "Standard" => Self::Standard,
+            "Advanced" => Self::Advanced,
+            "Intelligent-Tiering" => Self::IntelligentTiering,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Tier {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -215,15 +253,17 @@ impl Default for Value<Tier> {
 /// The type of parameter.
 /// Parameters of type `SecureString` are not supported by CFNlong.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Type {
     /// `String`
     String,
     /// `StringList`
     StringList,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Type {
@@ -235,8 +275,24 @@ impl Type {
         match self {
             Self::String => "String",
             Self::StringList => "StringList",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Type {
+    fn from(s: &str) -> Self {
+        match s {
+            "String" => Self::String,
+            "StringList" => Self::StringList,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Type {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::SSM::PatchBaseline
@@ -115,8 +116,10 @@ impl Handle<PatchBaseline> {
 
 /// Defines the compliance level for approved patches. This means that if an approved patch is reported as missing, this is the severity of the compliance violation. The default value is UNSPECIFIED.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ApprovedPatchesComplianceLevel {
     /// `CRITICAL`
     Critical,
@@ -130,8 +133,8 @@ pub enum ApprovedPatchesComplianceLevel {
     Informational,
     /// `UNSPECIFIED`
     Unspecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ApprovedPatchesComplianceLevel {
@@ -147,8 +150,28 @@ impl ApprovedPatchesComplianceLevel {
             Self::Low => "LOW",
             Self::Informational => "INFORMATIONAL",
             Self::Unspecified => "UNSPECIFIED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ApprovedPatchesComplianceLevel {
+    fn from(s: &str) -> Self {
+        match s {
+            "CRITICAL" => Self::Critical,
+            "HIGH" => Self::High,
+            "MEDIUM" => Self::Medium,
+            "LOW" => Self::Low,
+            "INFORMATIONAL" => Self::Informational,
+            "UNSPECIFIED" => Self::Unspecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ApprovedPatchesComplianceLevel {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -166,15 +189,17 @@ impl Default for Value<ApprovedPatchesComplianceLevel> {
 
 /// The compliance status for vendor recommended security updates that are not approved by this patch baseline.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AvailableSecurityUpdatesComplianceStatus {
     /// `NON_COMPLIANT`
     NonCompliant,
     /// `COMPLIANT`
     Compliant,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AvailableSecurityUpdatesComplianceStatus {
@@ -186,8 +211,24 @@ impl AvailableSecurityUpdatesComplianceStatus {
         match self {
             Self::NonCompliant => "NON_COMPLIANT",
             Self::Compliant => "COMPLIANT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AvailableSecurityUpdatesComplianceStatus {
+    fn from(s: &str) -> Self {
+        match s {
+            "NON_COMPLIANT" => Self::NonCompliant,
+            "COMPLIANT" => Self::Compliant,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AvailableSecurityUpdatesComplianceStatus {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -203,8 +244,10 @@ impl Default for Value<AvailableSecurityUpdatesComplianceStatus> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum ComplianceLevel {
     /// `CRITICAL`
     Critical,
@@ -218,8 +261,8 @@ pub enum ComplianceLevel {
     Medium,
     /// `UNSPECIFIED`
     Unspecified,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl ComplianceLevel {
@@ -235,8 +278,28 @@ impl ComplianceLevel {
             Self::Low => "LOW",
             Self::Medium => "MEDIUM",
             Self::Unspecified => "UNSPECIFIED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for ComplianceLevel {
+    fn from(s: &str) -> Self {
+        match s {
+            "CRITICAL" => Self::Critical,
+            "HIGH" => Self::High,
+            "INFORMATIONAL" => Self::Informational,
+            "LOW" => Self::Low,
+            "MEDIUM" => Self::Medium,
+            "UNSPECIFIED" => Self::Unspecified,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for ComplianceLevel {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -252,8 +315,10 @@ impl Default for Value<ComplianceLevel> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Key {
     /// `ADVISORY_ID`
     AdvisoryId,
@@ -293,8 +358,8 @@ pub enum Key {
     Severity,
     /// `VERSION`
     Version,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Key {
@@ -323,8 +388,41 @@ impl Key {
             Self::Security => "SECURITY",
             Self::Severity => "SEVERITY",
             Self::Version => "VERSION",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Key {
+    fn from(s: &str) -> Self {
+        match s {
+            "ADVISORY_ID" => Self::AdvisoryId,
+            "ARCH" => Self::Arch,
+            "BUGZILLA_ID" => Self::BugzillaId,
+            "CLASSIFICATION" => Self::Classification,
+            "CVE_ID" => Self::CveId,
+            "EPOCH" => Self::Epoch,
+            "MSRC_SEVERITY" => Self::MsrcSeverity,
+            "NAME" => Self::Name,
+            "PATCH_ID" => Self::PatchId,
+            "PATCH_SET" => Self::PatchSet,
+            "PRIORITY" => Self::Priority,
+            "PRODUCT" => Self::Product,
+            "PRODUCT_FAMILY" => Self::ProductFamily,
+            "RELEASE" => Self::Release,
+            "REPOSITORY" => Self::Repository,
+            "SECTION" => Self::Section,
+            "SECURITY" => Self::Security,
+            "SEVERITY" => Self::Severity,
+            "VERSION" => Self::Version,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Key {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -342,8 +440,10 @@ impl Default for Value<Key> {
 
 /// Defines the operating system the patch baseline applies to. The Default value is WINDOWS.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum OperatingSystem {
     /// `WINDOWS`
     Windows,
@@ -375,8 +475,8 @@ pub enum OperatingSystem {
     RockyLinux,
     /// `ALMA_LINUX`
     AlmaLinux,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl OperatingSystem {
@@ -401,8 +501,37 @@ impl OperatingSystem {
             Self::Raspbian => "RASPBIAN",
             Self::RockyLinux => "ROCKY_LINUX",
             Self::AlmaLinux => "ALMA_LINUX",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for OperatingSystem {
+    fn from(s: &str) -> Self {
+        match s {
+            "WINDOWS" => Self::Windows,
+            "AMAZON_LINUX" => Self::AmazonLinux,
+            "AMAZON_LINUX_2" => Self::AmazonLinux2,
+            "AMAZON_LINUX_2022" => Self::AmazonLinux2022,
+            "AMAZON_LINUX_2023" => Self::AmazonLinux2023,
+            "UBUNTU" => Self::Ubuntu,
+            "REDHAT_ENTERPRISE_LINUX" => Self::RedhatEnterpriseLinux,
+            "SUSE" => Self::Suse,
+            "CENTOS" => Self::Centos,
+            "ORACLE_LINUX" => Self::OracleLinux,
+            "DEBIAN" => Self::Debian,
+            "MACOS" => Self::Macos,
+            "RASPBIAN" => Self::Raspbian,
+            "ROCKY_LINUX" => Self::RockyLinux,
+            "ALMA_LINUX" => Self::AlmaLinux,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for OperatingSystem {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -504,15 +633,17 @@ impl Validate for PatchSource {
 
 /// The action for Patch Manager to take on patches included in the RejectedPackages list.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum RejectedPatchesAction {
     /// `ALLOW_AS_DEPENDENCY`
     AllowAsDependency,
     /// `BLOCK`
     Block,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl RejectedPatchesAction {
@@ -524,8 +655,24 @@ impl RejectedPatchesAction {
         match self {
             Self::AllowAsDependency => "ALLOW_AS_DEPENDENCY",
             Self::Block => "BLOCK",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for RejectedPatchesAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALLOW_AS_DEPENDENCY" => Self::AllowAsDependency,
+            "BLOCK" => Self::Block,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for RejectedPatchesAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 /// Resource Type definition for AWS::SSM::ResourceDataSync
@@ -172,13 +173,15 @@ impl Validate for S3Destination {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SyncFormat {
     /// `JsonSerDe`
     JsonSerDe,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SyncFormat {
@@ -189,8 +192,23 @@ impl SyncFormat {
     pub fn as_str(&self) -> &str {
         match self {
             Self::JsonSerDe => "JsonSerDe",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SyncFormat {
+    fn from(s: &str) -> Self {
+        match s {
+            "JsonSerDe" => Self::JsonSerDe,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SyncFormat {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

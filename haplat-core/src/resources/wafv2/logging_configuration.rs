@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
 /// A WAFv2 Logging Configuration Resource Provider
@@ -60,8 +61,10 @@ impl Handle<LoggingConfiguration> {
 
 /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Action {
     /// `ALLOW`
     Allow,
@@ -77,8 +80,8 @@ pub enum Action {
     Monetize,
     /// `EXCLUDED_AS_COUNT`
     ExcludedAsCount,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Action {
@@ -95,8 +98,29 @@ impl Action {
             Self::Challenge => "CHALLENGE",
             Self::Monetize => "MONETIZE",
             Self::ExcludedAsCount => "EXCLUDED_AS_COUNT",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Action {
+    fn from(s: &str) -> Self {
+        match s {
+            "ALLOW" => Self::Allow,
+            "BLOCK" => Self::Block,
+            "COUNT" => Self::Count,
+            "CAPTCHA" => Self::Captcha,
+            "CHALLENGE" => Self::Challenge,
+            "MONETIZE" => Self::Monetize,
+            "EXCLUDED_AS_COUNT" => Self::ExcludedAsCount,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Action {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -135,15 +159,17 @@ impl Validate for ActionCondition {
 
 /// How to handle logs that satisfy the filter's conditions and requirement.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Behavior {
     /// `KEEP`
     Keep,
     /// `DROP`
     Drop,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Behavior {
@@ -155,8 +181,24 @@ impl Behavior {
         match self {
             Self::Keep => "KEEP",
             Self::Drop => "DROP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Behavior {
+    fn from(s: &str) -> Self {
+        match s {
+            "KEEP" => Self::Keep,
+            "DROP" => Self::Drop,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Behavior {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -202,15 +244,17 @@ impl Validate for Condition {
 
 /// Default handling for logs that don't match any of the specified filtering conditions.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DefaultBehavior {
     /// `KEEP`
     Keep,
     /// `DROP`
     Drop,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DefaultBehavior {
@@ -222,8 +266,24 @@ impl DefaultBehavior {
         match self {
             Self::Keep => "KEEP",
             Self::Drop => "DROP",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DefaultBehavior {
+    fn from(s: &str) -> Self {
+        match s {
+            "KEEP" => Self::Keep,
+            "DROP" => Self::Drop,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DefaultBehavior {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -351,15 +411,17 @@ impl Validate for LoggingFilter {
 
 /// Logic to apply to the filtering conditions. You can specify that, in order to satisfy the filter, a log must match all conditions or must match at least one condition.
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum Requirement {
     /// `MEETS_ALL`
     MeetsAll,
     /// `MEETS_ANY`
     MeetsAny,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl Requirement {
@@ -371,8 +433,24 @@ impl Requirement {
         match self {
             Self::MeetsAll => "MEETS_ALL",
             Self::MeetsAny => "MEETS_ANY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for Requirement {
+    fn from(s: &str) -> Self {
+        match s {
+            "MEETS_ALL" => Self::MeetsAll,
+            "MEETS_ANY" => Self::MeetsAny,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for Requirement {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::{Scope, Tag};
 
 /// Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can be used with other WAF entities with RegexPatternSetReferenceStatement to perform other actions .
 ///
@@ -71,78 +73,5 @@ impl Handle<RegexPatternSet> {
     /// `Fn::GetAtt` `Id`.
     pub fn attr_id(&self) -> Value<String> {
         self.get_att("Id")
-    }
-}
-
-/// Use CLOUDFRONT for CloudFront RegexPatternSet, use REGIONAL for Application Load Balancer and API Gateway.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// `CLOUDFRONT`
-    Cloudfront,
-    /// `REGIONAL`
-    Regional,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Scope {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["CLOUDFRONT", "REGIONAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cloudfront => "CLOUDFRONT",
-            Self::Regional => "REGIONAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Scope> for Value<Scope> {
-    fn from(v: Scope) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Scope> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
     }
 }

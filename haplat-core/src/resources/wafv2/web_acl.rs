@@ -4,7 +4,22 @@
 use std::collections::BTreeMap;
 
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+
+pub use super::types::{
+    AllowAction, AsnMatchStatement, BlockAction, BlockchainChain, Body, BodyParsingFallbackBehavior, CaptchaAction,
+    CaptchaConfig, ChallengeAction, ChallengeConfig, ComparisonOperator, CookieMatchPattern, Cookies, CountAction,
+    CountryCodes, CryptoConfig, CryptoCurrency, CurrencyMode, CustomHttpHeader, CustomRequestHandling, CustomResponse,
+    CustomResponseBody, FallbackBehavior, ForwardedIpConfiguration, GeoMatchStatement, HeaderMatchPattern, HeaderOrder,
+    Headers, ImmunityTimeProperty, IpSetForwardedIpConfiguration, IpSetReferenceStatement, Ja3Fingerprint,
+    Ja4Fingerprint, JsonBody, JsonMatchPattern, JsonMatchScope, Label, LabelMatchScope, LabelMatchStatement,
+    MapMatchScope, MonetizationConfig, MonetizeAction, OversizeHandling, PaymentNetwork, Position, PositionalConstraint,
+    PreParseTextTransformation, PreParseTextTransformationType, Price, RateBasedStatementCustomKey, RateLimitCookie,
+    RateLimitHeader, RateLimitJa3Fingerprint, RateLimitJa4Fingerprint, RateLimitLabelNamespace, RateLimitQueryArgument,
+    RateLimitQueryString, RateLimitUriPath, ResponseContentType, RuleAction, Scope, SensitivityLevel, Tag,
+    TextTransformation, TextTransformationType, UriFragment, VisibilityConfig,
+};
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In a WebACL, you also specify a default action (ALLOW or BLOCK), and the action for each Rule that you add to a WebACL, for example, block requests from specified IP addresses or block requests from specified referrers. You also associate the WebACL with a CloudFront distribution to identify the requests that you want AWS WAF to filter. If you add more than one Rule to a WebACL, a request needs to match only one of the specifications to be allowed, blocked, or counted.
 ///
@@ -148,8 +163,10 @@ impl Handle<WebAcl> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AggregateKeyType {
     /// `CONSTANT`
     Constant,
@@ -159,8 +176,8 @@ pub enum AggregateKeyType {
     ForwardedIp,
     /// `CUSTOM_KEYS`
     CustomKeys,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AggregateKeyType {
@@ -174,8 +191,26 @@ impl AggregateKeyType {
             Self::Ip => "IP",
             Self::ForwardedIp => "FORWARDED_IP",
             Self::CustomKeys => "CUSTOM_KEYS",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AggregateKeyType {
+    fn from(s: &str) -> Self {
+        match s {
+            "CONSTANT" => Self::Constant,
+            "IP" => Self::Ip,
+            "FORWARDED_IP" => Self::ForwardedIp,
+            "CUSTOM_KEYS" => Self::CustomKeys,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AggregateKeyType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -191,15 +226,17 @@ impl Default for Value<AggregateKeyType> {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum AlbLowReputationMode {
     /// `ACTIVE_UNDER_DDOS`
     ActiveUnderDdos,
     /// `ALWAYS_ON`
     AlwaysOn,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl AlbLowReputationMode {
@@ -211,8 +248,24 @@ impl AlbLowReputationMode {
         match self {
             Self::ActiveUnderDdos => "ACTIVE_UNDER_DDOS",
             Self::AlwaysOn => "ALWAYS_ON",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for AlbLowReputationMode {
+    fn from(s: &str) -> Self {
+        match s {
+            "ACTIVE_UNDER_DDOS" => Self::ActiveUnderDdos,
+            "ALWAYS_ON" => Self::AlwaysOn,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for AlbLowReputationMode {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -225,29 +278,6 @@ impl From<AlbLowReputationMode> for Value<AlbLowReputationMode> {
 impl Default for Value<AlbLowReputationMode> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Allow traffic towards application.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AllowAction {
-    /// Custom request handling.
-    pub custom_request_handling: Option<CustomRequestHandling>,
-}
-
-impl ToExpr for AllowAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomRequestHandling", &self.custom_request_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for AllowAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_request_handling {
-            v.at("CustomRequestHandling", |v| x.validate(v));
-        }
     }
 }
 
@@ -323,34 +353,6 @@ impl Validate for ApplicationConfig {
         v.required("Attributes", &self.attributes);
         let x = &self.attributes;
         v.at("Attributes", |v| v.items(x, Some(1), Some(10)));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct AsnMatchStatement {
-    /// CloudFormation property `AsnList`; the schema does not describe it.
-    pub asn_list: Option<List<Value<i64>>>,
-    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
-    pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
-}
-
-impl ToExpr for AsnMatchStatement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("AsnList", &self.asn_list);
-        m.opt("ForwardedIPConfig", &self.forwarded_ip_config);
-        m.into_expr()
-    }
-}
-
-impl Validate for AsnMatchStatement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.asn_list {
-            v.at("AsnList", |v| v.items(x, Some(1), Some(100)));
-        }
-        if let Some(x) = &self.forwarded_ip_config {
-            v.at("ForwardedIPConfig", |v| x.validate(v));
-        }
     }
 }
 
@@ -515,133 +517,6 @@ impl Validate for AwsManagedRulesBotControlRuleSet {
     }
 }
 
-/// Block traffic towards application.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct BlockAction {
-    /// Custom response.
-    pub custom_response: Option<CustomResponse>,
-}
-
-impl ToExpr for BlockAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomResponse", &self.custom_response);
-        m.into_expr()
-    }
-}
-
-impl Validate for BlockAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_response {
-            v.at("CustomResponse", |v| x.validate(v));
-        }
-    }
-}
-
-/// The blockchain chain to use.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BlockchainChain {
-    /// `BASE`
-    Base,
-    /// `SOLANA`
-    Solana,
-    /// `BASE_SEPOLIA`
-    BaseSepolia,
-    /// `SOLANA_DEVNET`
-    SolanaDevnet,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BlockchainChain {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["BASE", "SOLANA", "BASE_SEPOLIA", "SOLANA_DEVNET"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Base => "BASE",
-            Self::Solana => "SOLANA",
-            Self::BaseSepolia => "BASE_SEPOLIA",
-            Self::SolanaDevnet => "SOLANA_DEVNET",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BlockchainChain> for Value<BlockchainChain> {
-    fn from(v: BlockchainChain) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BlockchainChain> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The body of a web request. This immediately follows the request headers.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Body {
-    /// Handling of requests containing oversize fields
-    pub oversize_handling: Option<Value<OversizeHandling>>,
-}
-
-impl ToExpr for Body {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("OversizeHandling", &self.oversize_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for Body {}
-
-/// The inspection behavior to fall back to if the JSON in the request body is invalid.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum BodyParsingFallbackBehavior {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-    /// `EVALUATE_AS_STRING`
-    EvaluateAsString,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl BodyParsingFallbackBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-            Self::EvaluateAsString => "EVALUATE_AS_STRING",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<BodyParsingFallbackBehavior> for Value<BodyParsingFallbackBehavior> {
-    fn from(v: BodyParsingFallbackBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<BodyParsingFallbackBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
 /// Byte Match statement.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ByteMatchStatement {
@@ -680,96 +555,6 @@ impl Validate for ByteMatchStatement {
         v.required("TextTransformations", &self.text_transformations);
         let x = &self.text_transformations;
         v.at("TextTransformations", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Checks valid token exists with request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CaptchaAction {
-    /// Custom request handling.
-    pub custom_request_handling: Option<CustomRequestHandling>,
-}
-
-impl ToExpr for CaptchaAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomRequestHandling", &self.custom_request_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for CaptchaAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_request_handling {
-            v.at("CustomRequestHandling", |v| x.validate(v));
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CaptchaConfig {
-    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
-    pub immunity_time_property: Option<ImmunityTimeProperty>,
-}
-
-impl ToExpr for CaptchaConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ImmunityTimeProperty", &self.immunity_time_property);
-        m.into_expr()
-    }
-}
-
-impl Validate for CaptchaConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.immunity_time_property {
-            v.at("ImmunityTimeProperty", |v| x.validate(v));
-        }
-    }
-}
-
-/// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ChallengeAction {
-    /// Custom request handling.
-    pub custom_request_handling: Option<CustomRequestHandling>,
-}
-
-impl ToExpr for ChallengeAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomRequestHandling", &self.custom_request_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for ChallengeAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_request_handling {
-            v.at("CustomRequestHandling", |v| x.validate(v));
-        }
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ChallengeConfig {
-    /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
-    pub immunity_time_property: Option<ImmunityTimeProperty>,
-}
-
-impl ToExpr for ChallengeConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ImmunityTimeProperty", &self.immunity_time_property);
-        m.into_expr()
-    }
-}
-
-impl Validate for ChallengeConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.immunity_time_property {
-            v.at("ImmunityTimeProperty", |v| x.validate(v));
-        }
     }
 }
 
@@ -822,1138 +607,6 @@ impl Validate for ClientSideActionConfig {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ComparisonOperator {
-    /// `EQ`
-    Eq,
-    /// `NE`
-    Ne,
-    /// `LE`
-    Le,
-    /// `LT`
-    Lt,
-    /// `GE`
-    Ge,
-    /// `GT`
-    Gt,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ComparisonOperator {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["EQ", "NE", "LE", "LT", "GE", "GT"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Eq => "EQ",
-            Self::Ne => "NE",
-            Self::Le => "LE",
-            Self::Lt => "LT",
-            Self::Ge => "GE",
-            Self::Gt => "GT",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ComparisonOperator> for Value<ComparisonOperator> {
-    fn from(v: ComparisonOperator) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ComparisonOperator> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The pattern to look for in the request cookies.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CookieMatchPattern {
-    /// CloudFormation property `All`; the schema does not describe it.
-    pub all: Option<JsonValue>,
-    /// CloudFormation property `ExcludedCookies`; the schema does not describe it.
-    pub excluded_cookies: Option<List<Value<String>>>,
-    /// CloudFormation property `IncludedCookies`; the schema does not describe it.
-    pub included_cookies: Option<List<Value<String>>>,
-}
-
-impl ToExpr for CookieMatchPattern {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("All", &self.all);
-        m.opt("ExcludedCookies", &self.excluded_cookies);
-        m.opt("IncludedCookies", &self.included_cookies);
-        m.into_expr()
-    }
-}
-
-impl Validate for CookieMatchPattern {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.excluded_cookies {
-            v.at("ExcludedCookies", |v| v.items(x, Some(1), Some(199)));
-        }
-        if let Some(x) = &self.included_cookies {
-            v.at("IncludedCookies", |v| v.items(x, Some(1), Some(199)));
-        }
-    }
-}
-
-/// Includes cookies of a web request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Cookies {
-    /// The pattern to look for in the request cookies.
-    pub match_pattern: CookieMatchPattern,
-    /// The parts of the request to match against using the MatchPattern.
-    pub match_scope: Value<MapMatchScope>,
-    /// Handling of requests containing oversize fields
-    pub oversize_handling: Value<OversizeHandling>,
-}
-
-impl ToExpr for Cookies {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("MatchPattern", &self.match_pattern);
-        m.req("MatchScope", &self.match_scope);
-        m.req("OversizeHandling", &self.oversize_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for Cookies {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.match_pattern;
-        v.at("MatchPattern", |v| x.validate(v));
-        v.required("MatchScope", &self.match_scope);
-        v.required("OversizeHandling", &self.oversize_handling);
-    }
-}
-
-/// Allow traffic towards application.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CountAction {
-    /// Custom request handling.
-    pub custom_request_handling: Option<CustomRequestHandling>,
-}
-
-impl ToExpr for CountAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomRequestHandling", &self.custom_request_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for CountAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_request_handling {
-            v.at("CustomRequestHandling", |v| x.validate(v));
-        }
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CountryCodes {
-    /// `AD`
-    Ad,
-    /// `AE`
-    Ae,
-    /// `AF`
-    Af,
-    /// `AG`
-    Ag,
-    /// `AI`
-    Ai,
-    /// `AL`
-    Al,
-    /// `AM`
-    Am,
-    /// `AO`
-    Ao,
-    /// `AQ`
-    Aq,
-    /// `AR`
-    Ar,
-    /// `AS`
-    As,
-    /// `AT`
-    At,
-    /// `AU`
-    Au,
-    /// `AW`
-    Aw,
-    /// `AX`
-    Ax,
-    /// `AZ`
-    Az,
-    /// `BA`
-    Ba,
-    /// `BB`
-    Bb,
-    /// `BD`
-    Bd,
-    /// `BE`
-    Be,
-    /// `BF`
-    Bf,
-    /// `BG`
-    Bg,
-    /// `BH`
-    Bh,
-    /// `BI`
-    Bi,
-    /// `BJ`
-    Bj,
-    /// `BL`
-    Bl,
-    /// `BM`
-    Bm,
-    /// `BN`
-    Bn,
-    /// `BO`
-    Bo,
-    /// `BQ`
-    Bq,
-    /// `BR`
-    Br,
-    /// `BS`
-    Bs,
-    /// `BT`
-    Bt,
-    /// `BV`
-    Bv,
-    /// `BW`
-    Bw,
-    /// `BY`
-    By,
-    /// `BZ`
-    Bz,
-    /// `CA`
-    Ca,
-    /// `CC`
-    Cc,
-    /// `CD`
-    Cd,
-    /// `CF`
-    Cf,
-    /// `CG`
-    Cg,
-    /// `CH`
-    Ch,
-    /// `CI`
-    Ci,
-    /// `CK`
-    Ck,
-    /// `CL`
-    Cl,
-    /// `CM`
-    Cm,
-    /// `CN`
-    Cn,
-    /// `CO`
-    Co,
-    /// `CR`
-    Cr,
-    /// `CU`
-    Cu,
-    /// `CV`
-    Cv,
-    /// `CW`
-    Cw,
-    /// `CX`
-    Cx,
-    /// `CY`
-    Cy,
-    /// `CZ`
-    Cz,
-    /// `DE`
-    De,
-    /// `DJ`
-    Dj,
-    /// `DK`
-    Dk,
-    /// `DM`
-    Dm,
-    /// `DO`
-    Do,
-    /// `DZ`
-    Dz,
-    /// `EC`
-    Ec,
-    /// `EE`
-    Ee,
-    /// `EG`
-    Eg,
-    /// `EH`
-    Eh,
-    /// `ER`
-    Er,
-    /// `ES`
-    Es,
-    /// `ET`
-    Et,
-    /// `FI`
-    Fi,
-    /// `FJ`
-    Fj,
-    /// `FK`
-    Fk,
-    /// `FM`
-    Fm,
-    /// `FO`
-    Fo,
-    /// `FR`
-    Fr,
-    /// `GA`
-    Ga,
-    /// `GB`
-    Gb,
-    /// `GD`
-    Gd,
-    /// `GE`
-    Ge,
-    /// `GF`
-    Gf,
-    /// `GG`
-    Gg,
-    /// `GH`
-    Gh,
-    /// `GI`
-    Gi,
-    /// `GL`
-    Gl,
-    /// `GM`
-    Gm,
-    /// `GN`
-    Gn,
-    /// `GP`
-    Gp,
-    /// `GQ`
-    Gq,
-    /// `GR`
-    Gr,
-    /// `GS`
-    Gs,
-    /// `GT`
-    Gt,
-    /// `GU`
-    Gu,
-    /// `GW`
-    Gw,
-    /// `GY`
-    Gy,
-    /// `HK`
-    Hk,
-    /// `HM`
-    Hm,
-    /// `HN`
-    Hn,
-    /// `HR`
-    Hr,
-    /// `HT`
-    Ht,
-    /// `HU`
-    Hu,
-    /// `ID`
-    Id,
-    /// `IE`
-    Ie,
-    /// `IL`
-    Il,
-    /// `IM`
-    Im,
-    /// `IN`
-    In,
-    /// `IO`
-    Io,
-    /// `IQ`
-    Iq,
-    /// `IR`
-    Ir,
-    /// `IS`
-    Is,
-    /// `IT`
-    It,
-    /// `JE`
-    Je,
-    /// `JM`
-    Jm,
-    /// `JO`
-    Jo,
-    /// `JP`
-    Jp,
-    /// `KE`
-    Ke,
-    /// `KG`
-    Kg,
-    /// `KH`
-    Kh,
-    /// `KI`
-    Ki,
-    /// `KM`
-    Km,
-    /// `KN`
-    Kn,
-    /// `KP`
-    Kp,
-    /// `KR`
-    Kr,
-    /// `KW`
-    Kw,
-    /// `KY`
-    Ky,
-    /// `KZ`
-    Kz,
-    /// `LA`
-    La,
-    /// `LB`
-    Lb,
-    /// `LC`
-    Lc,
-    /// `LI`
-    Li,
-    /// `LK`
-    Lk,
-    /// `LR`
-    Lr,
-    /// `LS`
-    Ls,
-    /// `LT`
-    Lt,
-    /// `LU`
-    Lu,
-    /// `LV`
-    Lv,
-    /// `LY`
-    Ly,
-    /// `MA`
-    Ma,
-    /// `MC`
-    Mc,
-    /// `MD`
-    Md,
-    /// `ME`
-    Me,
-    /// `MF`
-    Mf,
-    /// `MG`
-    Mg,
-    /// `MH`
-    Mh,
-    /// `MK`
-    Mk,
-    /// `ML`
-    Ml,
-    /// `MM`
-    Mm,
-    /// `MN`
-    Mn,
-    /// `MO`
-    Mo,
-    /// `MP`
-    Mp,
-    /// `MQ`
-    Mq,
-    /// `MR`
-    Mr,
-    /// `MS`
-    Ms,
-    /// `MT`
-    Mt,
-    /// `MU`
-    Mu,
-    /// `MV`
-    Mv,
-    /// `MW`
-    Mw,
-    /// `MX`
-    Mx,
-    /// `MY`
-    My,
-    /// `MZ`
-    Mz,
-    /// `NA`
-    Na,
-    /// `NC`
-    Nc,
-    /// `NE`
-    Ne,
-    /// `NF`
-    Nf,
-    /// `NG`
-    Ng,
-    /// `NI`
-    Ni,
-    /// `NL`
-    Nl,
-    /// `NO`
-    No,
-    /// `NP`
-    Np,
-    /// `NR`
-    Nr,
-    /// `NU`
-    Nu,
-    /// `NZ`
-    Nz,
-    /// `OM`
-    Om,
-    /// `PA`
-    Pa,
-    /// `PE`
-    Pe,
-    /// `PF`
-    Pf,
-    /// `PG`
-    Pg,
-    /// `PH`
-    Ph,
-    /// `PK`
-    Pk,
-    /// `PL`
-    Pl,
-    /// `PM`
-    Pm,
-    /// `PN`
-    Pn,
-    /// `PR`
-    Pr,
-    /// `PS`
-    Ps,
-    /// `PT`
-    Pt,
-    /// `PW`
-    Pw,
-    /// `PY`
-    Py,
-    /// `QA`
-    Qa,
-    /// `RE`
-    Re,
-    /// `RO`
-    Ro,
-    /// `RS`
-    Rs,
-    /// `RU`
-    Ru,
-    /// `RW`
-    Rw,
-    /// `SA`
-    Sa,
-    /// `SB`
-    Sb,
-    /// `SC`
-    Sc,
-    /// `SD`
-    Sd,
-    /// `SE`
-    Se,
-    /// `SG`
-    Sg,
-    /// `SH`
-    Sh,
-    /// `SI`
-    Si,
-    /// `SJ`
-    Sj,
-    /// `SK`
-    Sk,
-    /// `SL`
-    Sl,
-    /// `SM`
-    Sm,
-    /// `SN`
-    Sn,
-    /// `SO`
-    So,
-    /// `SR`
-    Sr,
-    /// `SS`
-    Ss,
-    /// `ST`
-    St,
-    /// `SV`
-    Sv,
-    /// `SX`
-    Sx,
-    /// `SY`
-    Sy,
-    /// `SZ`
-    Sz,
-    /// `TC`
-    Tc,
-    /// `TD`
-    Td,
-    /// `TF`
-    Tf,
-    /// `TG`
-    Tg,
-    /// `TH`
-    Th,
-    /// `TJ`
-    Tj,
-    /// `TK`
-    Tk,
-    /// `TL`
-    Tl,
-    /// `TM`
-    Tm,
-    /// `TN`
-    Tn,
-    /// `TO`
-    To,
-    /// `TR`
-    Tr,
-    /// `TT`
-    Tt,
-    /// `TV`
-    Tv,
-    /// `TW`
-    Tw,
-    /// `TZ`
-    Tz,
-    /// `UA`
-    Ua,
-    /// `UG`
-    Ug,
-    /// `UM`
-    Um,
-    /// `US`
-    Us,
-    /// `UY`
-    Uy,
-    /// `UZ`
-    Uz,
-    /// `VA`
-    Va,
-    /// `VC`
-    Vc,
-    /// `VE`
-    Ve,
-    /// `VG`
-    Vg,
-    /// `VI`
-    Vi,
-    /// `VN`
-    Vn,
-    /// `VU`
-    Vu,
-    /// `WF`
-    Wf,
-    /// `WS`
-    Ws,
-    /// `XK`
-    Xk,
-    /// `YE`
-    Ye,
-    /// `YT`
-    Yt,
-    /// `ZA`
-    Za,
-    /// `ZM`
-    Zm,
-    /// `ZW`
-    Zw,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CountryCodes {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW", "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ad => "AD",
-            Self::Ae => "AE",
-            Self::Af => "AF",
-            Self::Ag => "AG",
-            Self::Ai => "AI",
-            Self::Al => "AL",
-            Self::Am => "AM",
-            Self::Ao => "AO",
-            Self::Aq => "AQ",
-            Self::Ar => "AR",
-            Self::As => "AS",
-            Self::At => "AT",
-            Self::Au => "AU",
-            Self::Aw => "AW",
-            Self::Ax => "AX",
-            Self::Az => "AZ",
-            Self::Ba => "BA",
-            Self::Bb => "BB",
-            Self::Bd => "BD",
-            Self::Be => "BE",
-            Self::Bf => "BF",
-            Self::Bg => "BG",
-            Self::Bh => "BH",
-            Self::Bi => "BI",
-            Self::Bj => "BJ",
-            Self::Bl => "BL",
-            Self::Bm => "BM",
-            Self::Bn => "BN",
-            Self::Bo => "BO",
-            Self::Bq => "BQ",
-            Self::Br => "BR",
-            Self::Bs => "BS",
-            Self::Bt => "BT",
-            Self::Bv => "BV",
-            Self::Bw => "BW",
-            Self::By => "BY",
-            Self::Bz => "BZ",
-            Self::Ca => "CA",
-            Self::Cc => "CC",
-            Self::Cd => "CD",
-            Self::Cf => "CF",
-            Self::Cg => "CG",
-            Self::Ch => "CH",
-            Self::Ci => "CI",
-            Self::Ck => "CK",
-            Self::Cl => "CL",
-            Self::Cm => "CM",
-            Self::Cn => "CN",
-            Self::Co => "CO",
-            Self::Cr => "CR",
-            Self::Cu => "CU",
-            Self::Cv => "CV",
-            Self::Cw => "CW",
-            Self::Cx => "CX",
-            Self::Cy => "CY",
-            Self::Cz => "CZ",
-            Self::De => "DE",
-            Self::Dj => "DJ",
-            Self::Dk => "DK",
-            Self::Dm => "DM",
-            Self::Do => "DO",
-            Self::Dz => "DZ",
-            Self::Ec => "EC",
-            Self::Ee => "EE",
-            Self::Eg => "EG",
-            Self::Eh => "EH",
-            Self::Er => "ER",
-            Self::Es => "ES",
-            Self::Et => "ET",
-            Self::Fi => "FI",
-            Self::Fj => "FJ",
-            Self::Fk => "FK",
-            Self::Fm => "FM",
-            Self::Fo => "FO",
-            Self::Fr => "FR",
-            Self::Ga => "GA",
-            Self::Gb => "GB",
-            Self::Gd => "GD",
-            Self::Ge => "GE",
-            Self::Gf => "GF",
-            Self::Gg => "GG",
-            Self::Gh => "GH",
-            Self::Gi => "GI",
-            Self::Gl => "GL",
-            Self::Gm => "GM",
-            Self::Gn => "GN",
-            Self::Gp => "GP",
-            Self::Gq => "GQ",
-            Self::Gr => "GR",
-            Self::Gs => "GS",
-            Self::Gt => "GT",
-            Self::Gu => "GU",
-            Self::Gw => "GW",
-            Self::Gy => "GY",
-            Self::Hk => "HK",
-            Self::Hm => "HM",
-            Self::Hn => "HN",
-            Self::Hr => "HR",
-            Self::Ht => "HT",
-            Self::Hu => "HU",
-            Self::Id => "ID",
-            Self::Ie => "IE",
-            Self::Il => "IL",
-            Self::Im => "IM",
-            Self::In => "IN",
-            Self::Io => "IO",
-            Self::Iq => "IQ",
-            Self::Ir => "IR",
-            Self::Is => "IS",
-            Self::It => "IT",
-            Self::Je => "JE",
-            Self::Jm => "JM",
-            Self::Jo => "JO",
-            Self::Jp => "JP",
-            Self::Ke => "KE",
-            Self::Kg => "KG",
-            Self::Kh => "KH",
-            Self::Ki => "KI",
-            Self::Km => "KM",
-            Self::Kn => "KN",
-            Self::Kp => "KP",
-            Self::Kr => "KR",
-            Self::Kw => "KW",
-            Self::Ky => "KY",
-            Self::Kz => "KZ",
-            Self::La => "LA",
-            Self::Lb => "LB",
-            Self::Lc => "LC",
-            Self::Li => "LI",
-            Self::Lk => "LK",
-            Self::Lr => "LR",
-            Self::Ls => "LS",
-            Self::Lt => "LT",
-            Self::Lu => "LU",
-            Self::Lv => "LV",
-            Self::Ly => "LY",
-            Self::Ma => "MA",
-            Self::Mc => "MC",
-            Self::Md => "MD",
-            Self::Me => "ME",
-            Self::Mf => "MF",
-            Self::Mg => "MG",
-            Self::Mh => "MH",
-            Self::Mk => "MK",
-            Self::Ml => "ML",
-            Self::Mm => "MM",
-            Self::Mn => "MN",
-            Self::Mo => "MO",
-            Self::Mp => "MP",
-            Self::Mq => "MQ",
-            Self::Mr => "MR",
-            Self::Ms => "MS",
-            Self::Mt => "MT",
-            Self::Mu => "MU",
-            Self::Mv => "MV",
-            Self::Mw => "MW",
-            Self::Mx => "MX",
-            Self::My => "MY",
-            Self::Mz => "MZ",
-            Self::Na => "NA",
-            Self::Nc => "NC",
-            Self::Ne => "NE",
-            Self::Nf => "NF",
-            Self::Ng => "NG",
-            Self::Ni => "NI",
-            Self::Nl => "NL",
-            Self::No => "NO",
-            Self::Np => "NP",
-            Self::Nr => "NR",
-            Self::Nu => "NU",
-            Self::Nz => "NZ",
-            Self::Om => "OM",
-            Self::Pa => "PA",
-            Self::Pe => "PE",
-            Self::Pf => "PF",
-            Self::Pg => "PG",
-            Self::Ph => "PH",
-            Self::Pk => "PK",
-            Self::Pl => "PL",
-            Self::Pm => "PM",
-            Self::Pn => "PN",
-            Self::Pr => "PR",
-            Self::Ps => "PS",
-            Self::Pt => "PT",
-            Self::Pw => "PW",
-            Self::Py => "PY",
-            Self::Qa => "QA",
-            Self::Re => "RE",
-            Self::Ro => "RO",
-            Self::Rs => "RS",
-            Self::Ru => "RU",
-            Self::Rw => "RW",
-            Self::Sa => "SA",
-            Self::Sb => "SB",
-            Self::Sc => "SC",
-            Self::Sd => "SD",
-            Self::Se => "SE",
-            Self::Sg => "SG",
-            Self::Sh => "SH",
-            Self::Si => "SI",
-            Self::Sj => "SJ",
-            Self::Sk => "SK",
-            Self::Sl => "SL",
-            Self::Sm => "SM",
-            Self::Sn => "SN",
-            Self::So => "SO",
-            Self::Sr => "SR",
-            Self::Ss => "SS",
-            Self::St => "ST",
-            Self::Sv => "SV",
-            Self::Sx => "SX",
-            Self::Sy => "SY",
-            Self::Sz => "SZ",
-            Self::Tc => "TC",
-            Self::Td => "TD",
-            Self::Tf => "TF",
-            Self::Tg => "TG",
-            Self::Th => "TH",
-            Self::Tj => "TJ",
-            Self::Tk => "TK",
-            Self::Tl => "TL",
-            Self::Tm => "TM",
-            Self::Tn => "TN",
-            Self::To => "TO",
-            Self::Tr => "TR",
-            Self::Tt => "TT",
-            Self::Tv => "TV",
-            Self::Tw => "TW",
-            Self::Tz => "TZ",
-            Self::Ua => "UA",
-            Self::Ug => "UG",
-            Self::Um => "UM",
-            Self::Us => "US",
-            Self::Uy => "UY",
-            Self::Uz => "UZ",
-            Self::Va => "VA",
-            Self::Vc => "VC",
-            Self::Ve => "VE",
-            Self::Vg => "VG",
-            Self::Vi => "VI",
-            Self::Vn => "VN",
-            Self::Vu => "VU",
-            Self::Wf => "WF",
-            Self::Ws => "WS",
-            Self::Xk => "XK",
-            Self::Ye => "YE",
-            Self::Yt => "YT",
-            Self::Za => "ZA",
-            Self::Zm => "ZM",
-            Self::Zw => "ZW",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CountryCodes> for Value<CountryCodes> {
-    fn from(v: CountryCodes) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CountryCodes> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Configures cryptocurrency payment settings.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CryptoConfig {
-    /// List of payment network configurations.
-    pub payment_networks: List<PaymentNetwork>,
-}
-
-impl ToExpr for CryptoConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("PaymentNetworks", &self.payment_networks);
-        m.into_expr()
-    }
-}
-
-impl Validate for CryptoConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("PaymentNetworks", &self.payment_networks);
-        let x = &self.payment_networks;
-        v.at("PaymentNetworks", |v| v.items(x, Some(1), Some(2)));
-    }
-}
-
-/// The cryptocurrency to use for payment.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CryptoCurrency {
-    /// `USDC`
-    Usdc,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CryptoCurrency {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["USDC"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Usdc => "USDC",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CryptoCurrency> for Value<CryptoCurrency> {
-    fn from(v: CryptoCurrency) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CryptoCurrency> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum CurrencyMode {
-    /// `REAL`
-    Real,
-    /// `TEST`
-    Test,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl CurrencyMode {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["REAL", "TEST"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Real => "REAL",
-            Self::Test => "TEST",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<CurrencyMode> for Value<CurrencyMode> {
-    fn from(v: CurrencyMode) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<CurrencyMode> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// HTTP header.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CustomHttpHeader {
-    /// HTTP header name.
-    pub name: Value<String>,
-    /// HTTP header value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for CustomHttpHeader {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for CustomHttpHeader {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        let x = &self.name;
-        v.at("Name", |v| {
-            v.length(x, Some(1), Some(64));
-            v.pattern(x, r#"^[a-zA-Z0-9._$-]+$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(255)));
-    }
-}
-
-/// Custom request handling.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CustomRequestHandling {
-    /// Collection of HTTP headers.
-    pub insert_headers: List<CustomHttpHeader>,
-}
-
-impl ToExpr for CustomRequestHandling {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("InsertHeaders", &self.insert_headers);
-        m.into_expr()
-    }
-}
-
-impl Validate for CustomRequestHandling {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("InsertHeaders", &self.insert_headers);
-        let x = &self.insert_headers;
-        v.at("InsertHeaders", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Custom response.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CustomResponse {
-    /// Custom response body key.
-    pub custom_response_body_key: Option<Value<String>>,
-    /// Custom response code.
-    pub response_code: Value<i64>,
-    /// Collection of HTTP headers.
-    pub response_headers: Option<List<CustomHttpHeader>>,
-}
-
-impl ToExpr for CustomResponse {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CustomResponseBodyKey", &self.custom_response_body_key);
-        m.req("ResponseCode", &self.response_code);
-        m.opt("ResponseHeaders", &self.response_headers);
-        m.into_expr()
-    }
-}
-
-impl Validate for CustomResponse {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.custom_response_body_key {
-            v.at("CustomResponseBodyKey", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^[\w\-]+$"#);
-            });
-        }
-        let x = &self.response_code;
-        v.at("ResponseCode", |v| v.range(x, Some(200.0), Some(599.0)));
-        if let Some(x) = &self.response_headers {
-            v.at("ResponseHeaders", |v| v.items(x, Some(1), None));
-        }
-    }
-}
-
-/// Custom response body.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct CustomResponseBody {
-    /// Response content.
-    pub content: Value<String>,
-    /// Valid values are TEXT\_PLAIN, TEXT\_HTML, and APPLICATION\_JSON.
-    pub content_type: Value<ResponseContentType>,
-}
-
-impl ToExpr for CustomResponseBody {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Content", &self.content);
-        m.req("ContentType", &self.content_type);
-        m.into_expr()
-    }
-}
-
-impl Validate for CustomResponseBody {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Content", &self.content);
-        let x = &self.content;
-        v.at("Content", |v| v.length(x, Some(1), Some(10240)));
-        v.required("ContentType", &self.content_type);
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataProtect {
     /// CloudFormation property `Action`; the schema does not describe it.
@@ -1985,15 +638,17 @@ impl Validate for DataProtect {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum DataProtectionAction {
     /// `SUBSTITUTION`
     Substitution,
     /// `HASH`
     Hash,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl DataProtectionAction {
@@ -2005,8 +660,24 @@ impl DataProtectionAction {
         match self {
             Self::Substitution => "SUBSTITUTION",
             Self::Hash => "HASH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for DataProtectionAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "SUBSTITUTION" => Self::Substitution,
+            "HASH" => Self::Hash,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for DataProtectionAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2093,43 +764,6 @@ impl Validate for ExcludedRule {
         v.required("Name", &self.name);
         let x = &self.name;
         v.at("Name", |v| v.pattern(x, r#"^[0-9A-Za-z_-]{1,128}$"#));
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum FallbackBehavior {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl FallbackBehavior {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["MATCH", "NO_MATCH"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<FallbackBehavior> for Value<FallbackBehavior> {
-    fn from(v: FallbackBehavior) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<FallbackBehavior> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -2321,8 +955,10 @@ impl Validate for FieldToProtect {
 
 /// Field type to protect
 ///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum FieldType {
     /// `SINGLE_HEADER`
     SingleHeader,
@@ -2334,8 +970,8 @@ pub enum FieldType {
     QueryString,
     /// `BODY`
     Body,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl FieldType {
@@ -2350,8 +986,27 @@ impl FieldType {
             Self::SingleQueryArgument => "SINGLE_QUERY_ARGUMENT",
             Self::QueryString => "QUERY_STRING",
             Self::Body => "BODY",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for FieldType {
+    fn from(s: &str) -> Self {
+        match s {
+            "SINGLE_HEADER" => Self::SingleHeader,
+            "SINGLE_COOKIE" => Self::SingleCookie,
+            "SINGLE_QUERY_ARGUMENT" => Self::SingleQueryArgument,
+            "QUERY_STRING" => Self::QueryString,
+            "BODY" => Self::Body,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for FieldType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2367,173 +1022,17 @@ impl Default for Value<FieldType> {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ForwardedIpConfiguration {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-    /// CloudFormation property `HeaderName`; the schema does not describe it.
-    pub header_name: Value<String>,
-}
-
-impl ToExpr for ForwardedIpConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.req("HeaderName", &self.header_name);
-        m.into_expr()
-    }
-}
-
-impl Validate for ForwardedIpConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-        v.required("HeaderName", &self.header_name);
-        let x = &self.header_name;
-        v.at("HeaderName", |v| v.pattern(x, r#"^[a-zA-Z0-9-]{1,255}$"#));
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct GeoMatchStatement {
-    /// CloudFormation property `CountryCodes`; the schema does not describe it.
-    pub country_codes: Option<List<Value<CountryCodes>>>,
-    /// CloudFormation property `ForwardedIPConfig`; the schema does not describe it.
-    pub forwarded_ip_config: Option<ForwardedIpConfiguration>,
-}
-
-impl ToExpr for GeoMatchStatement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CountryCodes", &self.country_codes);
-        m.opt("ForwardedIPConfig", &self.forwarded_ip_config);
-        m.into_expr()
-    }
-}
-
-impl Validate for GeoMatchStatement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.country_codes {
-            v.at("CountryCodes", |v| v.items(x, Some(1), None));
-        }
-        if let Some(x) = &self.forwarded_ip_config {
-            v.at("ForwardedIPConfig", |v| x.validate(v));
-        }
-    }
-}
-
-/// The pattern to look for in the request headers.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HeaderMatchPattern {
-    /// CloudFormation property `All`; the schema does not describe it.
-    pub all: Option<JsonValue>,
-    /// CloudFormation property `ExcludedHeaders`; the schema does not describe it.
-    pub excluded_headers: Option<List<Value<String>>>,
-    /// CloudFormation property `IncludedHeaders`; the schema does not describe it.
-    pub included_headers: Option<List<Value<String>>>,
-}
-
-impl ToExpr for HeaderMatchPattern {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("All", &self.all);
-        m.opt("ExcludedHeaders", &self.excluded_headers);
-        m.opt("IncludedHeaders", &self.included_headers);
-        m.into_expr()
-    }
-}
-
-impl Validate for HeaderMatchPattern {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.excluded_headers {
-            v.at("ExcludedHeaders", |v| v.items(x, Some(1), Some(199)));
-        }
-        if let Some(x) = &self.included_headers {
-            v.at("IncludedHeaders", |v| v.items(x, Some(1), Some(199)));
-        }
-    }
-}
-
-/// The string containing the list of a web request's header names, ordered as they appear in the web request, separated by colons.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct HeaderOrder {
-    /// Handling of requests containing oversize fields
-    pub oversize_handling: Value<OversizeHandling>,
-}
-
-impl ToExpr for HeaderOrder {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("OversizeHandling", &self.oversize_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for HeaderOrder {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("OversizeHandling", &self.oversize_handling);
-    }
-}
-
-/// Includes headers of a web request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Headers {
-    /// The pattern to look for in the request headers.
-    pub match_pattern: HeaderMatchPattern,
-    /// The parts of the request to match against using the MatchPattern.
-    pub match_scope: Value<MapMatchScope>,
-    /// Handling of requests containing oversize fields
-    pub oversize_handling: Value<OversizeHandling>,
-}
-
-impl ToExpr for Headers {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("MatchPattern", &self.match_pattern);
-        m.req("MatchScope", &self.match_scope);
-        m.req("OversizeHandling", &self.oversize_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for Headers {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.match_pattern;
-        v.at("MatchPattern", |v| x.validate(v));
-        v.required("MatchScope", &self.match_scope);
-        v.required("OversizeHandling", &self.oversize_handling);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct ImmunityTimeProperty {
-    /// CloudFormation property `ImmunityTime`; the schema does not describe it.
-    pub immunity_time: Value<i64>,
-}
-
-impl ToExpr for ImmunityTimeProperty {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("ImmunityTime", &self.immunity_time);
-        m.into_expr()
-    }
-}
-
-impl Validate for ImmunityTimeProperty {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.immunity_time;
-        v.at("ImmunityTime", |v| v.range(x, Some(60.0), Some(259200.0)));
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum InspectionLevel {
     /// `COMMON`
     Common,
     /// `TARGETED`
     Targeted,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl InspectionLevel {
@@ -2545,8 +1044,24 @@ impl InspectionLevel {
         match self {
             Self::Common => "COMMON",
             Self::Targeted => "TARGETED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for InspectionLevel {
+    fn from(s: &str) -> Self {
+        match s {
+            "COMMON" => Self::Common,
+            "TARGETED" => Self::Targeted,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for InspectionLevel {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -2559,294 +1074,6 @@ impl From<InspectionLevel> for Value<InspectionLevel> {
 impl Default for Value<InspectionLevel> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IpSetForwardedIpConfiguration {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-    /// CloudFormation property `HeaderName`; the schema does not describe it.
-    pub header_name: Value<String>,
-    /// CloudFormation property `Position`; the schema does not describe it.
-    pub position: Value<Position>,
-}
-
-impl ToExpr for IpSetForwardedIpConfiguration {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.req("HeaderName", &self.header_name);
-        m.req("Position", &self.position);
-        m.into_expr()
-    }
-}
-
-impl Validate for IpSetForwardedIpConfiguration {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-        v.required("HeaderName", &self.header_name);
-        let x = &self.header_name;
-        v.at("HeaderName", |v| v.pattern(x, r#"^[a-zA-Z0-9-]{1,255}$"#));
-        v.required("Position", &self.position);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct IpSetReferenceStatement {
-    /// ARN of the WAF entity.
-    pub arn: Value<String>,
-    /// CloudFormation property `IPSetForwardedIPConfig`; the schema does not describe it.
-    pub ip_set_forwarded_ip_config: Option<IpSetForwardedIpConfiguration>,
-}
-
-impl ToExpr for IpSetReferenceStatement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Arn", &self.arn);
-        m.opt("IPSetForwardedIPConfig", &self.ip_set_forwarded_ip_config);
-        m.into_expr()
-    }
-}
-
-impl Validate for IpSetReferenceStatement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Arn", &self.arn);
-        let x = &self.arn;
-        v.at("Arn", |v| {
-            v.length(x, Some(20), Some(2048));
-            v.pattern(x, r#"\S"#);
-        });
-        if let Some(x) = &self.ip_set_forwarded_ip_config {
-            v.at("IPSetForwardedIPConfig", |v| x.validate(v));
-        }
-    }
-}
-
-/// Includes the JA3 fingerprint of a web request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ja3Fingerprint {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-}
-
-impl ToExpr for Ja3Fingerprint {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.into_expr()
-    }
-}
-
-impl Validate for Ja3Fingerprint {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-    }
-}
-
-/// Includes the JA4 fingerprint of a web request.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Ja4Fingerprint {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-}
-
-impl ToExpr for Ja4Fingerprint {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.into_expr()
-    }
-}
-
-impl Validate for Ja4Fingerprint {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-    }
-}
-
-/// Inspect the request body as JSON. The request body immediately follows the request headers.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JsonBody {
-    /// The inspection behavior to fall back to if the JSON in the request body is invalid.
-    pub invalid_fallback_behavior: Option<Value<BodyParsingFallbackBehavior>>,
-    /// The pattern to look for in the JSON body.
-    pub match_pattern: JsonMatchPattern,
-    /// The parts of the JSON to match against using the MatchPattern.
-    pub match_scope: Value<JsonMatchScope>,
-    /// Handling of requests containing oversize fields
-    pub oversize_handling: Option<Value<OversizeHandling>>,
-}
-
-impl ToExpr for JsonBody {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("InvalidFallbackBehavior", &self.invalid_fallback_behavior);
-        m.req("MatchPattern", &self.match_pattern);
-        m.req("MatchScope", &self.match_scope);
-        m.opt("OversizeHandling", &self.oversize_handling);
-        m.into_expr()
-    }
-}
-
-impl Validate for JsonBody {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.match_pattern;
-        v.at("MatchPattern", |v| x.validate(v));
-        v.required("MatchScope", &self.match_scope);
-    }
-}
-
-/// The pattern to look for in the JSON body.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct JsonMatchPattern {
-    /// CloudFormation property `All`; the schema does not describe it.
-    pub all: Option<JsonValue>,
-    /// CloudFormation property `IncludedPaths`; the schema does not describe it.
-    pub included_paths: Option<List<Value<String>>>,
-}
-
-impl ToExpr for JsonMatchPattern {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("All", &self.all);
-        m.opt("IncludedPaths", &self.included_paths);
-        m.into_expr()
-    }
-}
-
-impl Validate for JsonMatchPattern {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.included_paths {
-            v.at("IncludedPaths", |v| v.items(x, Some(1), None));
-        }
-    }
-}
-
-/// The parts of the JSON to match against using the MatchPattern.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum JsonMatchScope {
-    /// `ALL`
-    All,
-    /// `KEY`
-    Key,
-    /// `VALUE`
-    Value,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl JsonMatchScope {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ALL", "KEY", "VALUE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "ALL",
-            Self::Key => "KEY",
-            Self::Value => "VALUE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<JsonMatchScope> for Value<JsonMatchScope> {
-    fn from(v: JsonMatchScope) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<JsonMatchScope> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Label {
-    /// Name of the Label.
-    pub name: Value<String>,
-}
-
-impl ToExpr for Label {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.into_expr()
-    }
-}
-
-impl Validate for Label {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        let x = &self.name;
-        v.at("Name", |v| v.pattern(x, r#"^[0-9A-Za-z_:-]{1,1024}$"#));
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum LabelMatchScope {
-    /// `LABEL`
-    Label,
-    /// `NAMESPACE`
-    Namespace,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl LabelMatchScope {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["LABEL", "NAMESPACE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Label => "LABEL",
-            Self::Namespace => "NAMESPACE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<LabelMatchScope> for Value<LabelMatchScope> {
-    fn from(v: LabelMatchScope) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<LabelMatchScope> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct LabelMatchStatement {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Scope`; the schema does not describe it.
-    pub scope: Value<LabelMatchScope>,
-}
-
-impl ToExpr for LabelMatchStatement {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Scope", &self.scope);
-        m.into_expr()
-    }
-}
-
-impl Validate for LabelMatchStatement {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.pattern(x, r#"^[0-9A-Za-z_:-]{1,1024}$"#));
-        v.required("Scope", &self.scope);
     }
 }
 
@@ -2976,100 +1203,6 @@ impl Validate for ManagedRuleGroupStatement {
     }
 }
 
-/// The parts of the request to match against using the MatchPattern.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum MapMatchScope {
-    /// `ALL`
-    All,
-    /// `KEY`
-    Key,
-    /// `VALUE`
-    Value,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl MapMatchScope {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["ALL", "KEY", "VALUE"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::All => "ALL",
-            Self::Key => "KEY",
-            Self::Value => "VALUE",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<MapMatchScope> for Value<MapMatchScope> {
-    fn from(v: MapMatchScope) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<MapMatchScope> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Configures monetization for the web ACL or rule group.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MonetizationConfig {
-    /// Configures cryptocurrency payment settings.
-    pub crypto_config: Option<CryptoConfig>,
-    /// The currency mode for monetization. Use REAL for production payments and TEST for testing with testnet currencies.
-    pub currency_mode: Option<Value<CurrencyMode>>,
-}
-
-impl ToExpr for MonetizationConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("CryptoConfig", &self.crypto_config);
-        m.opt("CurrencyMode", &self.currency_mode);
-        m.into_expr()
-    }
-}
-
-impl Validate for MonetizationConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.crypto_config {
-            v.at("CryptoConfig", |v| x.validate(v));
-        }
-    }
-}
-
-/// Monetize action for rules.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct MonetizeAction {
-    /// The price multiplier for the monetize action.
-    pub price_multiplier: Option<Value<String>>,
-}
-
-impl ToExpr for MonetizeAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("PriceMultiplier", &self.price_multiplier);
-        m.into_expr()
-    }
-}
-
-impl Validate for MonetizeAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.price_multiplier {
-            v.at("PriceMultiplier", |v| {
-                v.length(x, Some(1), Some(3));
-                v.pattern(x, r#"^([1-9][0-9]?|100)$"#);
-            });
-        }
-    }
-}
-
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotStatement {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -3152,57 +1285,17 @@ impl ToExpr for OverrideAction {
 
 impl Validate for OverrideAction {}
 
-/// Handling of requests containing oversize fields
-///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum OversizeHandling {
-    /// `CONTINUE`
-    Continue,
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl OversizeHandling {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["CONTINUE", "MATCH", "NO_MATCH"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Continue => "CONTINUE",
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<OversizeHandling> for Value<OversizeHandling> {
-    fn from(v: OversizeHandling) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<OversizeHandling> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum PayloadType {
     /// `JSON`
     Json,
     /// `FORM_ENCODED`
     FormEncoded,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl PayloadType {
@@ -3214,8 +1307,24 @@ impl PayloadType {
         match self {
             Self::Json => "JSON",
             Self::FormEncoded => "FORM_ENCODED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for PayloadType {
+    fn from(s: &str) -> Self {
+        match s {
+            "JSON" => Self::Json,
+            "FORM_ENCODED" => Self::FormEncoded,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for PayloadType {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -3228,234 +1337,6 @@ impl From<PayloadType> for Value<PayloadType> {
 impl Default for Value<PayloadType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Configuration for a single payment network.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PaymentNetwork {
-    /// The blockchain chain to use.
-    pub chain: Value<BlockchainChain>,
-    /// List of price configurations.
-    pub prices: List<Price>,
-    /// The wallet address for receiving payments.
-    pub wallet_address: Value<String>,
-}
-
-impl ToExpr for PaymentNetwork {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Chain", &self.chain);
-        m.req("Prices", &self.prices);
-        m.req("WalletAddress", &self.wallet_address);
-        m.into_expr()
-    }
-}
-
-impl Validate for PaymentNetwork {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Chain", &self.chain);
-        v.required("Prices", &self.prices);
-        let x = &self.prices;
-        v.at("Prices", |v| v.items(x, Some(1), Some(1)));
-        v.required("WalletAddress", &self.wallet_address);
-        let x = &self.wallet_address;
-        v.at("WalletAddress", |v| {
-            v.length(x, Some(26), Some(44));
-            v.pattern(x, r#".*\S.*"#);
-        });
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Position {
-    /// `FIRST`
-    First,
-    /// `LAST`
-    Last,
-    /// `ANY`
-    Any,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Position {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["FIRST", "LAST", "ANY"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::First => "FIRST",
-            Self::Last => "LAST",
-            Self::Any => "ANY",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Position> for Value<Position> {
-    fn from(v: Position) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Position> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Position of the evaluation in the FieldToMatch of request.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PositionalConstraint {
-    /// `EXACTLY`
-    Exactly,
-    /// `STARTS_WITH`
-    StartsWith,
-    /// `ENDS_WITH`
-    EndsWith,
-    /// `CONTAINS`
-    Contains,
-    /// `CONTAINS_WORD`
-    ContainsWord,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl PositionalConstraint {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["EXACTLY", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CONTAINS_WORD"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Exactly => "EXACTLY",
-            Self::StartsWith => "STARTS_WITH",
-            Self::EndsWith => "ENDS_WITH",
-            Self::Contains => "CONTAINS",
-            Self::ContainsWord => "CONTAINS_WORD",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<PositionalConstraint> for Value<PositionalConstraint> {
-    fn from(v: PositionalConstraint) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<PositionalConstraint> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Text Transformation applied before parsing the query string.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct PreParseTextTransformation {
-    /// Priority of PreParseTextTransformation being applied.
-    pub priority: Value<i64>,
-    /// Type of pre-parse text transformation.
-    pub type_: Value<PreParseTextTransformationType>,
-}
-
-impl ToExpr for PreParseTextTransformation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Priority", &self.priority);
-        m.req("Type", &self.type_);
-        m.into_expr()
-    }
-}
-
-impl Validate for PreParseTextTransformation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.priority;
-        v.at("Priority", |v| v.range(x, Some(0.0), None));
-        v.required("Type", &self.type_);
-    }
-}
-
-/// Type of pre-parse text transformation.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum PreParseTextTransformationType {
-    /// `NONE`
-    None,
-    /// `URL_DECODE`
-    UrlDecode,
-    /// `URL_DECODE_UNI`
-    UrlDecodeUni,
-    /// `COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA`
-    CombineDuplicateQueryArgsByComma,
-    /// `REPLACE_SEMICOLONS_WITH_AMPERSANDS`
-    ReplaceSemicolonsWithAmpersands,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl PreParseTextTransformationType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["NONE", "URL_DECODE", "URL_DECODE_UNI", "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA", "REPLACE_SEMICOLONS_WITH_AMPERSANDS"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "NONE",
-            Self::UrlDecode => "URL_DECODE",
-            Self::UrlDecodeUni => "URL_DECODE_UNI",
-            Self::CombineDuplicateQueryArgsByComma => "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-            Self::ReplaceSemicolonsWithAmpersands => "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<PreParseTextTransformationType> for Value<PreParseTextTransformationType> {
-    fn from(v: PreParseTextTransformationType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<PreParseTextTransformationType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// A price configuration.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Price {
-    /// The price amount.
-    pub amount: Value<String>,
-    /// The cryptocurrency to use for payment.
-    pub currency: Value<CryptoCurrency>,
-}
-
-impl ToExpr for Price {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Amount", &self.amount);
-        m.req("Currency", &self.currency);
-        m.into_expr()
-    }
-}
-
-impl Validate for Price {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Amount", &self.amount);
-        let x = &self.amount;
-        v.at("Amount", |v| {
-            v.length(x, Some(1), Some(13));
-            v.pattern(x, r#"^([1-9][0-9]*(\.[0-9]{1,3})?|0\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$"#);
-        });
-        v.required("Currency", &self.currency);
     }
 }
 
@@ -3502,290 +1383,6 @@ impl Validate for RateBasedStatement {
         if let Some(x) = &self.scope_down_statement {
             v.at("ScopeDownStatement", |v| x.validate(v));
         }
-    }
-}
-
-/// Specifies a single custom aggregate key for a rate-base rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateBasedStatementCustomKey {
-    /// Specifies the request's ASN as an aggregate key for a rate-based rule.
-    pub asn: Option<JsonValue>,
-    /// Specifies a cookie as an aggregate key for a rate-based rule.
-    pub cookie: Option<RateLimitCookie>,
-    /// CloudFormation property `ForwardedIP`; the schema does not describe it.
-    pub forwarded_ip: Option<JsonValue>,
-    /// CloudFormation property `HTTPMethod`; the schema does not describe it.
-    pub http_method: Option<JsonValue>,
-    /// Specifies a header as an aggregate key for a rate-based rule.
-    pub header: Option<RateLimitHeader>,
-    /// CloudFormation property `IP`; the schema does not describe it.
-    pub ip: Option<JsonValue>,
-    /// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-    pub ja3_fingerprint: Option<RateLimitJa3Fingerprint>,
-    /// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-    pub ja4_fingerprint: Option<RateLimitJa4Fingerprint>,
-    /// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-    pub label_namespace: Option<RateLimitLabelNamespace>,
-    /// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-    pub query_argument: Option<RateLimitQueryArgument>,
-    /// Specifies the request's query string as an aggregate key for a rate-based rule.
-    pub query_string: Option<RateLimitQueryString>,
-    /// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-    pub uri_path: Option<RateLimitUriPath>,
-}
-
-impl ToExpr for RateBasedStatementCustomKey {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ASN", &self.asn);
-        m.opt("Cookie", &self.cookie);
-        m.opt("ForwardedIP", &self.forwarded_ip);
-        m.opt("HTTPMethod", &self.http_method);
-        m.opt("Header", &self.header);
-        m.opt("IP", &self.ip);
-        m.opt("JA3Fingerprint", &self.ja3_fingerprint);
-        m.opt("JA4Fingerprint", &self.ja4_fingerprint);
-        m.opt("LabelNamespace", &self.label_namespace);
-        m.opt("QueryArgument", &self.query_argument);
-        m.opt("QueryString", &self.query_string);
-        m.opt("UriPath", &self.uri_path);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateBasedStatementCustomKey {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.cookie {
-            v.at("Cookie", |v| x.validate(v));
-        }
-        if let Some(x) = &self.header {
-            v.at("Header", |v| x.validate(v));
-        }
-        if let Some(x) = &self.ja3_fingerprint {
-            v.at("JA3Fingerprint", |v| x.validate(v));
-        }
-        if let Some(x) = &self.ja4_fingerprint {
-            v.at("JA4Fingerprint", |v| x.validate(v));
-        }
-        if let Some(x) = &self.label_namespace {
-            v.at("LabelNamespace", |v| x.validate(v));
-        }
-        if let Some(x) = &self.query_argument {
-            v.at("QueryArgument", |v| x.validate(v));
-        }
-        if let Some(x) = &self.query_string {
-            v.at("QueryString", |v| x.validate(v));
-        }
-        if let Some(x) = &self.uri_path {
-            v.at("UriPath", |v| x.validate(v));
-        }
-    }
-}
-
-/// Specifies a cookie as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitCookie {
-    /// The name of the cookie to use.
-    pub name: Value<String>,
-    /// CloudFormation property `TextTransformations`; the schema does not describe it.
-    pub text_transformations: List<TextTransformation>,
-}
-
-impl ToExpr for RateLimitCookie {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("TextTransformations", &self.text_transformations);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitCookie {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        let x = &self.name;
-        v.at("Name", |v| {
-            v.length(x, Some(1), Some(64));
-            v.pattern(x, r#".*\S.*"#);
-        });
-        v.required("TextTransformations", &self.text_transformations);
-        let x = &self.text_transformations;
-        v.at("TextTransformations", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Specifies a header as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitHeader {
-    /// The name of the header to use.
-    pub name: Value<String>,
-    /// CloudFormation property `TextTransformations`; the schema does not describe it.
-    pub text_transformations: List<TextTransformation>,
-}
-
-impl ToExpr for RateLimitHeader {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("TextTransformations", &self.text_transformations);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitHeader {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        let x = &self.name;
-        v.at("Name", |v| {
-            v.length(x, Some(1), Some(64));
-            v.pattern(x, r#".*\S.*"#);
-        });
-        v.required("TextTransformations", &self.text_transformations);
-        let x = &self.text_transformations;
-        v.at("TextTransformations", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Specifies the request's JA3 fingerprint as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitJa3Fingerprint {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-}
-
-impl ToExpr for RateLimitJa3Fingerprint {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitJa3Fingerprint {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-    }
-}
-
-/// Specifies the request's JA4 fingerprint as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitJa4Fingerprint {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Value<FallbackBehavior>,
-}
-
-impl ToExpr for RateLimitJa4Fingerprint {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("FallbackBehavior", &self.fallback_behavior);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitJa4Fingerprint {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("FallbackBehavior", &self.fallback_behavior);
-    }
-}
-
-/// Specifies a label namespace to use as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitLabelNamespace {
-    /// The namespace to use for aggregation.
-    pub namespace: Value<String>,
-}
-
-impl ToExpr for RateLimitLabelNamespace {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Namespace", &self.namespace);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitLabelNamespace {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Namespace", &self.namespace);
-        let x = &self.namespace;
-        v.at("Namespace", |v| v.pattern(x, r#"^[0-9A-Za-z_:-]{1,1024}$"#));
-    }
-}
-
-/// Specifies a query argument in the request as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitQueryArgument {
-    /// The name of the query argument to use.
-    pub name: Value<String>,
-    /// CloudFormation property `TextTransformations`; the schema does not describe it.
-    pub text_transformations: List<TextTransformation>,
-}
-
-impl ToExpr for RateLimitQueryArgument {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Name", &self.name);
-        m.req("TextTransformations", &self.text_transformations);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitQueryArgument {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Name", &self.name);
-        let x = &self.name;
-        v.at("Name", |v| {
-            v.length(x, Some(1), Some(64));
-            v.pattern(x, r#".*\S.*"#);
-        });
-        v.required("TextTransformations", &self.text_transformations);
-        let x = &self.text_transformations;
-        v.at("TextTransformations", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Specifies the request's query string as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitQueryString {
-    /// CloudFormation property `TextTransformations`; the schema does not describe it.
-    pub text_transformations: List<TextTransformation>,
-}
-
-impl ToExpr for RateLimitQueryString {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("TextTransformations", &self.text_transformations);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitQueryString {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("TextTransformations", &self.text_transformations);
-        let x = &self.text_transformations;
-        v.at("TextTransformations", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Specifies the request's URI Path as an aggregate key for a rate-based rule.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RateLimitUriPath {
-    /// CloudFormation property `TextTransformations`; the schema does not describe it.
-    pub text_transformations: List<TextTransformation>,
-}
-
-impl ToExpr for RateLimitUriPath {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("TextTransformations", &self.text_transformations);
-        m.into_expr()
-    }
-}
-
-impl Validate for RateLimitUriPath {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("TextTransformations", &self.text_transformations);
-        let x = &self.text_transformations;
-        v.at("TextTransformations", |v| v.items(x, Some(1), None));
     }
 }
 
@@ -3981,48 +1578,6 @@ impl Validate for RequestInspectionAcfp {
         if let Some(x) = &self.username_field {
             v.at("UsernameField", |v| x.validate(v));
         }
-    }
-}
-
-/// Valid values are TEXT\_PLAIN, TEXT\_HTML, and APPLICATION\_JSON.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum ResponseContentType {
-    /// `TEXT_PLAIN`
-    TextPlain,
-    /// `TEXT_HTML`
-    TextHtml,
-    /// `APPLICATION_JSON`
-    ApplicationJson,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl ResponseContentType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::TextPlain => "TEXT_PLAIN",
-            Self::TextHtml => "TEXT_HTML",
-            Self::ApplicationJson => "APPLICATION_JSON",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<ResponseContentType> for Value<ResponseContentType> {
-    fn from(v: ResponseContentType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<ResponseContentType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
     }
 }
 
@@ -4263,59 +1818,6 @@ impl Validate for Rule {
     }
 }
 
-/// Action taken when Rule matches its condition.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct RuleAction {
-    /// Allow traffic towards application.
-    pub allow: Option<AllowAction>,
-    /// Block traffic towards application.
-    pub block: Option<BlockAction>,
-    /// Checks valid token exists with request.
-    pub captcha: Option<CaptchaAction>,
-    /// Checks that the request has a valid token with an unexpired challenge timestamp and, if not, returns a browser challenge to the client.
-    pub challenge: Option<ChallengeAction>,
-    /// Allow traffic towards application.
-    pub count: Option<CountAction>,
-    /// Monetize action for rules.
-    pub monetize: Option<MonetizeAction>,
-}
-
-impl ToExpr for RuleAction {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Allow", &self.allow);
-        m.opt("Block", &self.block);
-        m.opt("Captcha", &self.captcha);
-        m.opt("Challenge", &self.challenge);
-        m.opt("Count", &self.count);
-        m.opt("Monetize", &self.monetize);
-        m.into_expr()
-    }
-}
-
-impl Validate for RuleAction {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.allow {
-            v.at("Allow", |v| x.validate(v));
-        }
-        if let Some(x) = &self.block {
-            v.at("Block", |v| x.validate(v));
-        }
-        if let Some(x) = &self.captcha {
-            v.at("Captcha", |v| x.validate(v));
-        }
-        if let Some(x) = &self.challenge {
-            v.at("Challenge", |v| x.validate(v));
-        }
-        if let Some(x) = &self.count {
-            v.at("Count", |v| x.validate(v));
-        }
-        if let Some(x) = &self.monetize {
-            v.at("Monetize", |v| x.validate(v));
-        }
-    }
-}
-
 /// Action override for rules in the rule group.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleActionOverride {
@@ -4381,86 +1883,10 @@ impl Validate for RuleGroupReferenceStatement {
     }
 }
 
-/// Use CLOUDFRONT for CloudFront WebACL, use REGIONAL for Application Load Balancer and API Gateway.
-///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum Scope {
-    /// `CLOUDFRONT`
-    Cloudfront,
-    /// `REGIONAL`
-    Regional,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl Scope {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["CLOUDFRONT", "REGIONAL"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Cloudfront => "CLOUDFRONT",
-            Self::Regional => "REGIONAL",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<Scope> for Value<Scope> {
-    fn from(v: Scope) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<Scope> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Sensitivity Level current only used for sqli match statements.
-///
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum SensitivityLevel {
-    /// `LOW`
-    Low,
-    /// `HIGH`
-    High,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl SensitivityLevel {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["LOW", "HIGH"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "LOW",
-            Self::High => "HIGH",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<SensitivityLevel> for Value<SensitivityLevel> {
-    fn from(v: SensitivityLevel) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<SensitivityLevel> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SensitivityToAct {
     /// `LOW`
     Low,
@@ -4468,8 +1894,8 @@ pub enum SensitivityToAct {
     Medium,
     /// `HIGH`
     High,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SensitivityToAct {
@@ -4482,8 +1908,25 @@ impl SensitivityToAct {
             Self::Low => "LOW",
             Self::Medium => "MEDIUM",
             Self::High => "HIGH",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SensitivityToAct {
+    fn from(s: &str) -> Self {
+        match s {
+            "LOW" => Self::Low,
+            "MEDIUM" => Self::Medium,
+            "HIGH" => Self::High,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SensitivityToAct {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -4539,8 +1982,10 @@ impl Validate for SizeConstraintStatement {
     }
 }
 
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SizeInspectionLimit {
     /// `KB_16`
     Kb16,
@@ -4550,8 +1995,8 @@ pub enum SizeInspectionLimit {
     Kb48,
     /// `KB_64`
     Kb64,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl SizeInspectionLimit {
@@ -4565,8 +2010,26 @@ impl SizeInspectionLimit {
             Self::Kb32 => "KB_32",
             Self::Kb48 => "KB_48",
             Self::Kb64 => "KB_64",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for SizeInspectionLimit {
+    fn from(s: &str) -> Self {
+        match s {
+            "KB_16" => Self::Kb16,
+            "KB_32" => Self::Kb32,
+            "KB_48" => Self::Kb48,
+            "KB_64" => Self::Kb64,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for SizeInspectionLimit {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -4729,218 +2192,17 @@ impl Validate for Statement {
     }
 }
 
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| {
-                v.length(x, Some(1), Some(128));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| {
-                v.length(x, None, Some(256));
-                v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-            });
-        }
-    }
-}
-
-/// Text Transformation on the Search String before match.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TextTransformation {
-    /// Priority of Rule being evaluated.
-    pub priority: Value<i64>,
-    /// Type of text transformation.
-    pub type_: Value<TextTransformationType>,
-}
-
-impl ToExpr for TextTransformation {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Priority", &self.priority);
-        m.req("Type", &self.type_);
-        m.into_expr()
-    }
-}
-
-impl Validate for TextTransformation {
-    fn validate(&self, v: &mut Validator<'_>) {
-        let x = &self.priority;
-        v.at("Priority", |v| v.range(x, Some(0.0), None));
-        v.required("Type", &self.type_);
-    }
-}
-
-/// Type of text transformation.
-///
-/// Values AWS adds later arrive as `Unknown`.
+/// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
+/// or not, and `as_str()` reads it.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum TextTransformationType {
-    /// `NONE`
-    None,
-    /// `COMPRESS_WHITE_SPACE`
-    CompressWhiteSpace,
-    /// `HTML_ENTITY_DECODE`
-    HtmlEntityDecode,
-    /// `LOWERCASE`
-    Lowercase,
-    /// `CMD_LINE`
-    CmdLine,
-    /// `URL_DECODE`
-    UrlDecode,
-    /// `BASE64_DECODE`
-    Base64Decode,
-    /// `HEX_DECODE`
-    HexDecode,
-    /// `MD5`
-    Md5,
-    /// `REPLACE_COMMENTS`
-    ReplaceComments,
-    /// `ESCAPE_SEQ_DECODE`
-    EscapeSeqDecode,
-    /// `SQL_HEX_DECODE`
-    SqlHexDecode,
-    /// `CSS_DECODE`
-    CssDecode,
-    /// `JS_DECODE`
-    JsDecode,
-    /// `NORMALIZE_PATH`
-    NormalizePath,
-    /// `NORMALIZE_PATH_WIN`
-    NormalizePathWin,
-    /// `REMOVE_NULLS`
-    RemoveNulls,
-    /// `REPLACE_NULLS`
-    ReplaceNulls,
-    /// `BASE64_DECODE_EXT`
-    Base64DecodeExt,
-    /// `URL_DECODE_UNI`
-    UrlDecodeUni,
-    /// `UTF8_TO_UNICODE`
-    Utf8ToUnicode,
-    /// `REMOVE_WHITESPACE`
-    RemoveWhitespace,
-    /// `TRIM`
-    Trim,
-    /// `TRIM_LEFT`
-    TrimLeft,
-    /// `TRIM_RIGHT`
-    TrimRight,
-    /// `REMOVE_COMMENTS_CHAR`
-    RemoveCommentsChar,
-    /// `UPPERCASE`
-    Uppercase,
-    /// `CMD_LINE_WIN`
-    CmdLineWin,
-    /// `CMD_LINE_UNIX`
-    CmdLineUnix,
-    /// `JS_DECODE_EXT`
-    JsDecodeExt,
-    /// `SHA256`
-    Sha256,
-    /// A value this version does not know.
-    Unknown(String),
-}
-
-impl TextTransformationType {
-    /// Every value the schema lists.
-    pub const VALUES: &'static [&'static str] = &["NONE", "COMPRESS_WHITE_SPACE", "HTML_ENTITY_DECODE", "LOWERCASE", "CMD_LINE", "URL_DECODE", "BASE64_DECODE", "HEX_DECODE", "MD5", "REPLACE_COMMENTS", "ESCAPE_SEQ_DECODE", "SQL_HEX_DECODE", "CSS_DECODE", "JS_DECODE", "NORMALIZE_PATH", "NORMALIZE_PATH_WIN", "REMOVE_NULLS", "REPLACE_NULLS", "BASE64_DECODE_EXT", "URL_DECODE_UNI", "UTF8_TO_UNICODE", "REMOVE_WHITESPACE", "TRIM", "TRIM_LEFT", "TRIM_RIGHT", "REMOVE_COMMENTS_CHAR", "UPPERCASE", "CMD_LINE_WIN", "CMD_LINE_UNIX", "JS_DECODE_EXT", "SHA256"];
-
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::None => "NONE",
-            Self::CompressWhiteSpace => "COMPRESS_WHITE_SPACE",
-            Self::HtmlEntityDecode => "HTML_ENTITY_DECODE",
-            Self::Lowercase => "LOWERCASE",
-            Self::CmdLine => "CMD_LINE",
-            Self::UrlDecode => "URL_DECODE",
-            Self::Base64Decode => "BASE64_DECODE",
-            Self::HexDecode => "HEX_DECODE",
-            Self::Md5 => "MD5",
-            Self::ReplaceComments => "REPLACE_COMMENTS",
-            Self::EscapeSeqDecode => "ESCAPE_SEQ_DECODE",
-            Self::SqlHexDecode => "SQL_HEX_DECODE",
-            Self::CssDecode => "CSS_DECODE",
-            Self::JsDecode => "JS_DECODE",
-            Self::NormalizePath => "NORMALIZE_PATH",
-            Self::NormalizePathWin => "NORMALIZE_PATH_WIN",
-            Self::RemoveNulls => "REMOVE_NULLS",
-            Self::ReplaceNulls => "REPLACE_NULLS",
-            Self::Base64DecodeExt => "BASE64_DECODE_EXT",
-            Self::UrlDecodeUni => "URL_DECODE_UNI",
-            Self::Utf8ToUnicode => "UTF8_TO_UNICODE",
-            Self::RemoveWhitespace => "REMOVE_WHITESPACE",
-            Self::Trim => "TRIM",
-            Self::TrimLeft => "TRIM_LEFT",
-            Self::TrimRight => "TRIM_RIGHT",
-            Self::RemoveCommentsChar => "REMOVE_COMMENTS_CHAR",
-            Self::Uppercase => "UPPERCASE",
-            Self::CmdLineWin => "CMD_LINE_WIN",
-            Self::CmdLineUnix => "CMD_LINE_UNIX",
-            Self::JsDecodeExt => "JS_DECODE_EXT",
-            Self::Sha256 => "SHA256",
-            Self::Unknown(s) => s,
-        }
-    }
-}
-
-impl From<TextTransformationType> for Value<TextTransformationType> {
-    fn from(v: TextTransformationType) -> Self {
-        Value::from_expr(Expr::String(v.as_str().to_owned()))
-    }
-}
-
-impl Default for Value<TextTransformationType> {
-    fn default() -> Self {
-        Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// The path component of the URI Fragment. This is the part of a web request that identifies a fragment uri, for example, /abcd\#introduction
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct UriFragment {
-    /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
-    pub fallback_behavior: Option<Value<FallbackBehavior>>,
-}
-
-impl ToExpr for UriFragment {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("FallbackBehavior", &self.fallback_behavior);
-        m.into_expr()
-    }
-}
-
-impl Validate for UriFragment {}
-
-/// Values AWS adds later arrive as `Unknown`.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum UsageOfAction {
     /// `ENABLED`
     Enabled,
     /// `DISABLED`
     Disabled,
-    /// A value this version does not know.
-    Unknown(String),
+    /// A value this version does not know (opaque: see `as_str()`).
+    Unknown(UnknownValue),
 }
 
 impl UsageOfAction {
@@ -4952,8 +2214,24 @@ impl UsageOfAction {
         match self {
             Self::Enabled => "ENABLED",
             Self::Disabled => "DISABLED",
-            Self::Unknown(s) => s,
+            Self::Unknown(v) => v.as_str(),
         }
+    }
+}
+
+impl From<&str> for UsageOfAction {
+    fn from(s: &str) -> Self {
+        match s {
+            "ENABLED" => Self::Enabled,
+            "DISABLED" => Self::Disabled,
+            _ => Self::Unknown(UnknownValue(s.to_owned())),
+        }
+    }
+}
+
+impl From<String> for UsageOfAction {
+    fn from(s: String) -> Self {
+        Self::from(s.as_str())
     }
 }
 
@@ -4966,38 +2244,6 @@ impl From<UsageOfAction> for Value<UsageOfAction> {
 impl Default for Value<UsageOfAction> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-/// Visibility Metric of the WebACL.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct VisibilityConfig {
-    /// CloudFormation property `CloudWatchMetricsEnabled`; the schema does not describe it.
-    pub cloud_watch_metrics_enabled: Value<bool>,
-    /// CloudFormation property `MetricName`; the schema does not describe it.
-    pub metric_name: Value<String>,
-    /// CloudFormation property `SampledRequestsEnabled`; the schema does not describe it.
-    pub sampled_requests_enabled: Value<bool>,
-}
-
-impl ToExpr for VisibilityConfig {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("CloudWatchMetricsEnabled", &self.cloud_watch_metrics_enabled);
-        m.req("MetricName", &self.metric_name);
-        m.req("SampledRequestsEnabled", &self.sampled_requests_enabled);
-        m.into_expr()
-    }
-}
-
-impl Validate for VisibilityConfig {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("MetricName", &self.metric_name);
-        let x = &self.metric_name;
-        v.at("MetricName", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^[\w#:\.\-/]+$"#);
-        });
     }
 }
 
