@@ -871,7 +871,8 @@ fn waves(t: &Tree, outs: &[StackOut], errors: &mut Vec<Error>) -> BTreeMap<Strin
 /// Synthesis, the entry points of an app: here rather than in [`crate::app`], so that the tree
 /// does not import its synthesizer.
 impl App {
-    /// Synthesizes the assembly in memory, checking everything DESIGN.md lists; all problems
+    /// Synthesizes the assembly in memory, with every check of [`crate::validate`] and of this
+    /// module (limits, names, references, cycles, construct errors); all problems
     /// are reported together.
     pub fn synth(&self) -> Result<Assembly, Errors> {
         synthesize(&self.tree.borrow())

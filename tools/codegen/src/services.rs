@@ -40,7 +40,7 @@ pub const SERVICES: &[&str] = &[
 ];
 
 /// Resource types that hold data deleting them would lose: they default to `DeletionPolicy` and
-/// `UpdateReplacePolicy` `Retain` (DESIGN.md, "Data is never lost by accident").
+/// `UpdateReplacePolicy` `Retain` (docs/decisions.md, "Stateful resources are retained").
 pub const STATEFUL: &[&str] = &[
     "AWS::Backup::BackupVault",
     "AWS::Backup::LogicallyAirGappedBackupVault",
