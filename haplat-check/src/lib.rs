@@ -17,16 +17,15 @@
 //! use haplat_check::{Format, check_assembly};
 //! use haplat_core::App;
 //! use haplat_core::resources::elasticloadbalancingv2::LoadBalancer;
+//! use haplat_core::resources::elasticloadbalancingv2::load_balancer::LoadBalancerAttribute;
 //!
 //! let app = App::new("demo");
 //! let stack = app.stack("Api", "us-east-1");
-//! stack.add("Alb", LoadBalancer {
-//!     load_balancer_attributes: Some(vec![haplat_core::resources::elasticloadbalancingv2::LoadBalancerAttribute {
-//!         key: Some("deletion_protection.enabled".into()),
-//!         value: Some("true".into()),
-//!     }].into()),
-//!     ..Default::default()
-//! });
+//! let protect = LoadBalancerAttribute {
+//!     key: Some("deletion_protection.enabled".into()),
+//!     value: Some("true".into()),
+//! };
+//! stack.add("Alb", LoadBalancer { load_balancer_attributes: Some(vec![protect].into()), ..Default::default() });
 //! let report = check_assembly(&app.synth().unwrap()).unwrap();
 //! assert!(report.has_errors());
 //! assert!(report.render(Format::Text).starts_with("error[HAP001] Api/Alb (stack demo-Api)"));

@@ -209,3 +209,21 @@ pub(crate) fn secret_regions(a: &Assembly, f: &mut Findings) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{glob_match, secret_refs};
+
+    #[test]
+    fn globs_and_secret_ids() {
+        assert!(glob_match("arn:aws:rds:*:*:cluster:ord*", "arn:aws:rds:*:*:cluster:orders"));
+        assert!(glob_match("*", "anything"));
+        assert!(!glob_match("ord?", "orders"));
+        assert_eq!(secret_refs("a {{resolve:secretsmanager:shop/x:SecretString:k}} b"), ["shop/x"]);
+        assert_eq!(secret_refs("{{resolve:secretsmanager:shop/y}}"), ["shop/y"]);
+        assert_eq!(
+            secret_refs("{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd:SecretString:k}}"),
+            ["arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd"]
+        );
+    }
+}

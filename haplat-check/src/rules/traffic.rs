@@ -96,6 +96,10 @@ pub(crate) fn cache_methods_vs_routes(a: &Assembly, f: &mut Findings) {
                     continue;
                 }
                 for p in paths {
+                    // A catch-all route says nothing about which paths take writes.
+                    if p == "*" || p == "/*" {
+                        continue;
+                    }
                     if patterns_overlap(&pattern, p) {
                         hits.push(format!("{} ({p}, stack {})", rule.path(), rule.stack_t.name()));
                     }
@@ -253,5 +257,20 @@ pub(crate) fn image_port_and_health(a: &Assembly, f: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::patterns_overlap;
+
+    #[test]
+    fn path_patterns_overlap_when_one_path_matches_both() {
+        assert!(patterns_overlap("/orders/*", "/orders/*"));
+        assert!(patterns_overlap("/orders/2024*", "/orders/*"));
+        assert!(patterns_overlap("/*/items", "/orders/*"));
+        assert!(patterns_overlap("/order?/x", "/orders/*"));
+        assert!(!patterns_overlap("/static/*", "/orders/*"));
+        assert!(!patterns_overlap("/orders", "/orders/*"));
     }
 }
