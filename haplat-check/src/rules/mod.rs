@@ -6,6 +6,7 @@ mod account;
 mod alarms;
 mod data;
 mod lifecycle;
+mod regions;
 mod traffic;
 
 use crate::rule::{Rule, Severity};
@@ -192,5 +193,45 @@ pub static RULES: &[Rule] = &[
         fix: "Run an image that listens on the container port and serves the health check path, or set the \
               port and path to what the image serves (nginx and httpd: port 80, path /).",
         check: traffic::image_port_and_health,
+    },
+    Rule {
+        id: "HAP014",
+        name: "GlobalTableCreatedOnceAmongReplicas",
+        severity: Severity::Error,
+        title: "A DynamoDB global table is declared in a stack set over several regions or outside its replicas",
+        aws_rule: "An AWS::DynamoDB::GlobalTable resource creates the table in every region of its Replicas. It \
+                   must be created from one stack, in a region listed among the replicas (\"The Replicas section \
+                   must contain an entry for the current region\"); a stack set deployed to several regions would \
+                   create the same table once per instance, and every instance after the first fails.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-globaltable.html",
+        fix: "Declare the global table in a stack deployed to one region and list that region among its \
+              replicas; the other regions are replicas, not stack instances.",
+        check: regions::global_table_regions,
+    },
+    Rule {
+        id: "HAP015",
+        name: "CloudFrontPartsInUsEast1",
+        severity: Severity::Error,
+        title: "What CloudFront uses (certificate, CLOUDFRONT web ACL, Lambda@Edge) is made outside us-east-1",
+        aws_rule: "CloudFront is a global service configured from us-east-1: a distribution accepts only ACM \
+                   certificates requested in us-east-1, AWS WAF web ACLs with Scope CLOUDFRONT can only be created \
+                   in us-east-1, and Lambda@Edge functions must be created there too.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html",
+        fix: "Deploy the certificate, the web ACL and edge functions in a stack in us-east-1, and pass their \
+              ARNs to the distribution.",
+        check: regions::cloudfront_us_east_1,
+    },
+    Rule {
+        id: "HAP016",
+        name: "AccountWideNameInSeveralRegions",
+        severity: Severity::Error,
+        title: "A stack set deployed to several regions gives an account-wide name to a resource",
+        aws_rule: "IAM names (roles, policies, users, groups, instance profiles) are unique in an account across \
+                   all regions, S3 bucket names across all of AWS, and global cluster identifiers per account. A \
+                   stack set creates its resources once per region, so a fixed name without the region in it \
+                   exists after the first instance and every other instance fails.",
+        docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html",
+        fix: "Put ${AWS::Region} in the name, or leave the name out so that CloudFormation generates one.",
+        check: regions::account_wide_names,
     },
 ];

@@ -373,3 +373,53 @@ fn a_suppression_written_by_haplat_core_silences_the_finding() {
     let report = haplat_check::check_assembly(&app.synth().unwrap()).unwrap();
     assert_eq!(of(&report, "HAP010")[0].suppressed.as_deref(), Some("the account is subscribed"));
 }
+
+#[test]
+fn hap014_global_table_created_once_from_a_replica_region() {
+    let table = json!({"T": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {
+        "Replicas": [{"Region": "us-east-1"}, {"Region": "eu-west-1"}]}}});
+    assert!(one("HAP014", &["us-east-1"], table.clone()).is_empty());
+    let found = one("HAP014", &["us-west-2"], table.clone());
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("must contain an entry for the current region"), "{}", found[0].message);
+    let found = one("HAP014", &["us-east-1", "eu-west-1"], table);
+    assert!(found[0].message.contains("stack set deployed to us-east-1 and eu-west-1"), "{}", found[0].message);
+}
+
+#[test]
+fn hap015_cloudfront_parts_outside_us_east_1() {
+    let certs = |region: &'static [&'static str]| {
+        stack(
+            "Certs",
+            region,
+            json!({"Resources": {"Cert": {"Type": "AWS::CertificateManager::Certificate",
+            "Metadata": {"haplat:path": "Certs/Cert"}, "Properties": {"DomainName": "x.example.com"}}},
+            "Outputs": {"CertRef": {"Value": {"Ref": "Cert"}}}}),
+        )
+    };
+    let edge = || {
+        stack(
+            "Edge",
+            &["us-east-1"],
+            json!({"Parameters": {"CertsCertRef": {"Type": "String"}}, "Resources": {
+            "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "ViewerCertificate": {"AcmCertificateArn": {"Ref": "CertsCertRef"}}}}}}}),
+        )
+        .binding("CertsCertRef", "Certs", "CertRef")
+    };
+    let found = of(&run(vec![certs(&["eu-west-1"]), edge()]), "HAP015");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("Certs/Cert made in eu-west-1"), "{}", found[0].message);
+    assert!(of(&run(vec![certs(&["us-east-1"]), edge()]), "HAP015").is_empty());
+    let acl = json!({"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "CLOUDFRONT"}}});
+    assert_eq!(one("HAP015", &["us-east-1", "eu-west-1"], acl.clone())[0].regions, ["eu-west-1"]);
+    assert!(one("HAP015", &["us-east-1"], acl).is_empty());
+}
+
+#[test]
+fn hap016_account_wide_names_in_a_stack_set_over_several_regions() {
+    let role = |name: serde_json::Value| json!({"Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": name}}});
+    assert_eq!(one("HAP016", &["us-east-1", "eu-west-1"], role(json!("shop-deployer"))).len(), 1);
+    assert!(one("HAP016", &["us-east-1"], role(json!("shop-deployer"))).is_empty());
+    assert!(one("HAP016", &["us-east-1", "eu-west-1"], role(json!({"Fn::Sub": "shop-${AWS::Region}"}))).is_empty());
+}
