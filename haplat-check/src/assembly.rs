@@ -120,6 +120,58 @@ impl StackTemplate {
         None
     }
 
+    /// The text a value has in one region, when the template alone decides it: literals,
+    /// `AWS::Region`, `Fn::FindInMap` over the template's mappings, `Fn::Sub` and `Fn::Join`
+    /// over such values. Other pseudo parameters stay as `${AWS::AccountId}`; `None` when it
+    /// depends on a resource or a parameter.
+    pub fn text_in(&self, v: &Json, region: &str) -> Option<String> {
+        match v {
+            Json::String(s) => Some(s.clone()),
+            Json::Number(n) => Some(n.to_string()),
+            Json::Object(m) if m.len() == 1 => {
+                let (k, arg) = m.iter().next()?;
+                match k.as_str() {
+                    "Ref" => match arg.as_str()? {
+                        "AWS::Region" => Some(region.to_owned()),
+                        n if n.starts_with("AWS::") => Some(format!("${{{n}}}")),
+                        _ => None,
+                    },
+                    "Fn::FindInMap" => match self.eval(v, region, 0)? {
+                        Val::Str(s) => Some(s),
+                        Val::Bool(b) => Some(b.to_string()),
+                    },
+                    "Fn::Sub" => {
+                        let (text, vars) = match arg {
+                            Json::String(t) => (t.as_str(), Map::new()),
+                            Json::Array(a) => (a.first()?.as_str()?, a.get(1)?.as_object()?.clone()),
+                            _ => return None,
+                        };
+                        let mut out = text.to_owned();
+                        for var in sub_vars(text) {
+                            let value = match vars.get(&var) {
+                                Some(val) => self.text_in(val, region)?,
+                                None if var == "AWS::Region" => region.to_owned(),
+                                None if var.starts_with("AWS::") => continue,
+                                None => return None,
+                            };
+                            out = out.replace(&format!("${{{var}}}"), &value);
+                        }
+                        Some(out)
+                    }
+                    "Fn::Join" => {
+                        let a = arg.as_array()?;
+                        let sep = a.first()?.as_str()?;
+                        let parts: Option<Vec<String>> =
+                            a.get(1)?.as_array()?.iter().map(|p| self.text_in(p, region)).collect();
+                        Some(parts?.join(sep))
+                    }
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
     /// The line (1-based) where a resource starts in the template file.
     pub fn line_of(&self, logical_id: &str) -> Option<usize> {
         let needle = format!("\"{logical_id}\": {{");

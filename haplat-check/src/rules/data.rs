@@ -150,6 +150,57 @@ pub(crate) fn continuous_backup_retention(a: &Assembly, f: &mut Findings) {
     }
 }
 
+pub(crate) fn backup_copy_vaults(a: &Assembly, f: &mut Findings) {
+    // Vaults the assembly creates: (name, region).
+    let mut vaults: BTreeSet<(String, String)> = BTreeSet::new();
+    for v in a.of_type("AWS::Backup::BackupVault") {
+        for region in v.regions() {
+            if let Some(name) = v.prop("BackupVaultName").and_then(|n| v.stack_t.text_in(n, &region)) {
+                vaults.insert((name, region));
+            }
+        }
+    }
+    for plan in a.of_type("AWS::Backup::BackupPlan") {
+        let rules = plan.prop("BackupPlan").and_then(|p| p.get("BackupPlanRule")).and_then(Json::as_array);
+        let mut missing: Vec<String> = Vec::new();
+        for rule in rules.into_iter().flatten() {
+            let copies = rule.get("CopyActions").and_then(Json::as_array);
+            for copy in copies.into_iter().flatten() {
+                let Some(dest) = copy.get("DestinationBackupVaultArn") else { continue };
+                for region in plan.regions() {
+                    let Some(arn) = plan.stack_t.text_in(dest, &region) else { continue };
+                    // arn:<partition>:backup:<region>:<account>:backup-vault:<name>, this account's
+                    // (copies to another account's vault are not the assembly's to check).
+                    let arn = arn.replace("${AWS::Partition}", "aws").replace("${AWS::AccountId}", "self");
+                    let parts: Vec<&str> = arn.splitn(7, ':').collect();
+                    let [_, _, "backup", to, "self", "backup-vault", name] = parts[..] else { continue };
+                    if to.contains("${") || name.contains("${") {
+                        continue;
+                    }
+                    if !vaults.contains(&(name.to_owned(), to.to_owned())) {
+                        missing.push(format!("{region} → vault {name:?} in {to}"));
+                    }
+                }
+            }
+        }
+        missing.sort();
+        missing.dedup();
+        if missing.is_empty() {
+            continue;
+        }
+        f.at(
+            &plan,
+            vec![],
+            format!(
+                "copies recovery points to vaults the assembly does not create ({}): each copy job fails, so \
+                 the cross-region copies a restore would rely on never exist; create the vault in that region \
+                 (the backup stack set deployed there) or copy to a region that has it",
+                missing.join("; ")
+            ),
+        );
+    }
+}
+
 /// `{{resolve:secretsmanager:ID…}}` references in a string: the secret ids.
 fn secret_refs(text: &str) -> Vec<&str> {
     let mut out = Vec::new();

@@ -234,4 +234,17 @@ pub static RULES: &[Rule] = &[
         fix: "Put ${AWS::Region} in the name, or leave the name out so that CloudFormation generates one.",
         check: regions::account_wide_names,
     },
+    Rule {
+        id: "HAP017",
+        name: "BackupCopyToMissingVault",
+        severity: Severity::Error,
+        title: "A backup rule copies to a vault that does not exist in the destination region",
+        aws_rule: "An AWS Backup copy action sends each recovery point to the vault named by \
+                   DestinationBackupVaultArn. The vault must exist in that region (and account) when the copy \
+                   runs; otherwise every copy job fails and the plan keeps no copy in the other region.",
+        docs: "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+        fix: "Deploy the vault to every destination region (the backup stack set in those regions), or change \
+              the copy destination to a region that has it.",
+        check: data::backup_copy_vaults,
+    },
 ];

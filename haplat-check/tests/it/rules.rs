@@ -423,3 +423,28 @@ fn hap016_account_wide_names_in_a_stack_set_over_several_regions() {
     assert!(one("HAP016", &["us-east-1"], role(json!("shop-deployer"))).is_empty());
     assert!(one("HAP016", &["us-east-1", "eu-west-1"], role(json!({"Fn::Sub": "shop-${AWS::Region}"}))).is_empty());
 }
+
+#[test]
+fn hap017_backup_copy_to_a_vault_missing_in_the_destination_region() {
+    let data = |regions: &'static [&'static str]| {
+        stack(
+            "Data",
+            regions,
+            json!({
+                "Mappings": {"RegionConfig": {"us-east-1": {"Copy": "eu-west-1"}, "eu-west-1": {"Copy": "us-east-1"}}},
+                "Resources": {
+                    "Vault": {"Type": "AWS::Backup::BackupVault", "Properties": {"BackupVaultName": "shop"}},
+                    "Plan": {"Type": "AWS::Backup::BackupPlan", "Metadata": {"haplat:path": "Data/Plan"}, "Properties": {
+                        "BackupPlan": {"BackupPlanName": "p", "BackupPlanRule": [{"RuleName": "Daily", "TargetBackupVault": "shop",
+                            "CopyActions": [{"DestinationBackupVaultArn": {"Fn::Sub": [
+                                "arn:${AWS::Partition}:backup:${Dest}:${AWS::AccountId}:backup-vault:shop",
+                                {"Dest": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "Copy"]}}]}}]}]}}}
+                }
+            }),
+        )
+    };
+    assert!(of(&run(vec![data(&["us-east-1", "eu-west-1"])]), "HAP017").is_empty());
+    let found = of(&run(vec![data(&["us-east-1"])]), "HAP017");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("us-east-1 → vault \"shop\" in eu-west-1"), "{}", found[0].message);
+}
