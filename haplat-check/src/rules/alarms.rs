@@ -1,10 +1,13 @@
-//! Critical alarms that tell nobody (HAP009).
+//! Critical alarms that tell nobody (HAP009); Route 53 health checks that look for their alarm
+//! in the wrong region (HAP018).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use crate::assembly::{Assembly, Res, refs_in};
+use haplat_core::manifest::BindingRegion;
+
+use crate::assembly::{Assembly, Res, list, refs_in};
 use crate::rule::Findings;
 
 /// Whether an alarm says it is critical: its name or description says so, or
@@ -50,6 +53,42 @@ pub(crate) fn critical_alarm_actions(a: &Assembly, f: &mut Findings) {
             "is labelled critical but has no AlarmActions (or ActionsEnabled is false), and no composite \
              alarm or Route 53 health check reads it: when it fires, CloudWatch only changes its state and \
              nobody is told; send it to the platform's alarm topic",
+        );
+    }
+}
+
+pub(crate) fn health_check_alarm_region(a: &Assembly, f: &mut Findings) {
+    for h in a.of_type("AWS::Route53::HealthCheck") {
+        let Some(id) = h.prop("HealthCheckConfig").and_then(|c| c.get("AlarmIdentifier")) else { continue };
+        let Some(region) = id.get("Region").and_then(Json::as_str) else { continue };
+        let Some(name) = id.get("Name") else { continue };
+        // Where the alarm named lives: a binding says which region's instance it is read from;
+        // an alarm of the same stack lives in each region of the stack.
+        let alarm_regions: Vec<String> = match name.get("Ref").and_then(Json::as_str) {
+            Some(param) => match h.stack_t.manifest.bindings.iter().find(|b| b.parameter == param) {
+                Some(b) => match &b.region {
+                    BindingRegion::Fixed { region } => vec![region.clone()],
+                    BindingRegion::SameRegion => h.regions(),
+                },
+                None => match a.res(h.stack, param) {
+                    Some(alarm) => alarm.regions(),
+                    None => continue,
+                },
+            },
+            None => continue,
+        };
+        if alarm_regions.iter().all(|r| r == region) {
+            continue;
+        }
+        f.at(
+            &h,
+            vec![],
+            format!(
+                "watches an alarm in {region} (AlarmIdentifier.Region), but the alarm it names is created in {}: \
+                 Route 53 finds no such alarm there, and the health check follows InsufficientDataHealthStatus \
+                 instead of the alarm",
+                list(&alarm_regions)
+            ),
         );
     }
 }

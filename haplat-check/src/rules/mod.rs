@@ -247,4 +247,17 @@ pub static RULES: &[Rule] = &[
               the copy destination to a region that has it.",
         check: data::backup_copy_vaults,
     },
+    Rule {
+        id: "HAP018",
+        name: "HealthCheckAlarmInOtherRegion",
+        severity: Severity::Error,
+        title: "A Route 53 health check looks for its CloudWatch alarm in a region the alarm is not in",
+        aws_rule: "A CLOUDWATCH_METRIC health check names an alarm and the region it was created in \
+                   (AlarmIdentifier); Route 53 reads the alarm's state from that region only. An alarm of that \
+                   name elsewhere is not seen: the health check has insufficient data and reports what \
+                   InsufficientDataHealthStatus says, not the alarm.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html",
+        fix: "Give AlarmIdentifier.Region the region of the stack instance the alarm's name is read from.",
+        check: alarms::health_check_alarm_region,
+    },
 ];

@@ -448,3 +448,31 @@ fn hap017_backup_copy_to_a_vault_missing_in_the_destination_region() {
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("us-east-1 → vault \"shop\" in eu-west-1"), "{}", found[0].message);
 }
+
+#[test]
+fn hap018_health_check_looks_for_its_alarm_in_another_region() {
+    let api = || {
+        stack(
+            "Api",
+            &["us-east-1", "eu-west-1"],
+            json!({"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm",
+            "Properties": {"AlarmActions": ["t"]}}}, "Outputs": {"AlarmRef": {"Value": {"Ref": "Alarm"}}}}),
+        )
+    };
+    let edge =
+        |read_from: &str, says: &str| {
+            let mut s = stack("Edge", &["us-east-1"], json!({
+            "Parameters": {"ApiAlarmRef": {"Type": "String"}},
+            "Resources": {"Check": {"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Edge/Check"},
+                "Properties": {"HealthCheckConfig": {"Type": "CLOUDWATCH_METRIC",
+                    "AlarmIdentifier": {"Name": {"Ref": "ApiAlarmRef"}, "Region": says}}}}}
+        }))
+        .binding("ApiAlarmRef", "Api", "AlarmRef");
+            s.bindings[0].region = haplat_core::manifest::BindingRegion::Fixed { region: read_from.into() };
+            s
+        };
+    assert!(of(&run(vec![api(), edge("eu-west-1", "eu-west-1")]), "HAP018").is_empty());
+    let found = of(&run(vec![api(), edge("eu-west-1", "us-east-1")]), "HAP018");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("alarm in us-east-1") && found[0].message.contains("created in eu-west-1"));
+}
