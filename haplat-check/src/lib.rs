@@ -126,7 +126,7 @@ pub fn rules_markdown() -> String {
         "\n## Suppressing a finding\n\n\
          A suppression names the rule and carries a reason a reviewer can judge; an empty reason is a synthesis \
          error naming the construct path. It applies to every resource at or below the node it is set on:\n\n\
-         ```rust,ignore\n\
+         ```rust\n\
          // a construct and everything below it\n\
          platform.child(\"Backup\").suppress(\"HAP003\", \"the vault is kept and adopted by name on the next deploy\");\n\
          // one resource\n\
@@ -139,8 +139,11 @@ pub fn rules_markdown() -> String {
          | id | scanner | written as |\n| --- | --- | --- |\n\
          | `HAP…` | haplat check | `Metadata.\"haplat:suppress\": [{id, reason}]` |\n\
          | `CKV_…`, `CKV2_…` | checkov | `Metadata.checkov.skip: [{id, comment}]` |\n\
-         | `W…`, `F…`, `E…` and digits | cfn_nag | `Metadata.cfn_nag.rules_to_suppress: [{id, reason}]` |\n\
-         | anything else | cfn-guard | `Metadata.guard.SuppressedRules: [id]` |\n",
+         | `W…`, `F…` and digits | cfn_nag | `Metadata.cfn_nag.rules_to_suppress: [{id, reason}]` |\n\
+         | `UPPER_SNAKE` names | cfn-guard | `Metadata.guard.SuppressedRules: [id]` |\n\n\
+         An id of no known shape is rejected at synthesis (a typo must not become another scanner's \
+         suppression); `CheckRule::Checkov(..)`, `CheckRule::Guard(..)` and `CheckRule::CfnNag(..)` name a rule \
+         explicitly.\n",
     );
     s
 }

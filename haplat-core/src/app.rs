@@ -649,9 +649,10 @@ impl Options {
 ///
 /// `From<&str>` tells them apart by the shape of the id, because the four scanners' ids do not
 /// overlap: haplat's are `HAP` and digits, checkov's start with `CKV_` or `CKV2_`, cfn_nag's are
-/// `W`, `F` or `E` and digits, and anything else is taken as a cfn-guard rule name (upper-case
-/// words such as `S3_BUCKET_SSL_REQUESTS_ONLY`). So one call serves all four, and the variants
-/// can still be written out when an id is ambiguous.
+/// `W` or `F` and digits, and cfn-guard's rule names are upper-case words joined by `_`
+/// (`S3_BUCKET_SSL_REQUESTS_ONLY`). So one call serves all four. An id of no known shape is
+/// taken as haplat's and rejected at synthesis (a typo must not silently become another
+/// scanner's suppression); write a variant out to be explicit.
 ///
 /// ```
 /// use haplat_core::app::CheckRule;
@@ -698,7 +699,14 @@ impl CheckRule {
             }
             _ => !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()),
         };
-        if ok { Ok(()) } else { Err(format!("{id:?} is not a rule id of {}", self.metadata_key())) }
+        match (ok, self) {
+            (true, _) => Ok(()),
+            (false, CheckRule::Haplat(_)) => Err(format!(
+                "{id:?} is not a haplat rule id (HAP and digits), nor a checkov (CKV_…), cfn_nag (W or F and \
+                 digits) or cfn-guard (UPPER_SNAKE) one; write the CheckRule variant to name another scanner's rule"
+            )),
+            (false, _) => Err(format!("{id:?} is not a rule id of {}", self.metadata_key())),
+        }
     }
 }
 
@@ -710,10 +718,15 @@ impl From<&str> for CheckRule {
             CheckRule::Haplat(id.to_owned())
         } else if id.starts_with("CKV_") || id.starts_with("CKV2_") {
             CheckRule::Checkov(id.to_owned())
-        } else if digits_after(&['W', 'F', 'E']) {
+        } else if digits_after(&['W', 'F']) {
             CheckRule::CfnNag(id.to_owned())
-        } else {
+        } else if id.contains('_')
+            && id.starts_with(|c: char| c.is_ascii_uppercase())
+            && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
             CheckRule::Guard(id.to_owned())
+        } else {
+            CheckRule::Haplat(id.to_owned())
         }
     }
 }
