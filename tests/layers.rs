@@ -19,6 +19,11 @@ fn haplat_core_modules_depend_one_way() {
 }
 
 #[test]
+fn haplat_check_modules_depend_one_way() {
+    assert_acyclic("haplat-check");
+}
+
+#[test]
 fn haplat_constructs_modules_depend_one_way() {
     assert_acyclic("haplat-constructs");
 }

@@ -145,6 +145,8 @@ pub(crate) struct Node {
     pub children: BTreeMap<String, NodeId>,
     pub kind: NodeKind,
     pub tags: BTreeMap<String, String>,
+    /// Suppressions set on this node, for every resource at or below it.
+    pub suppressions: Vec<(CheckRule, String)>,
 }
 
 pub(crate) struct Tree {
@@ -207,7 +209,14 @@ impl Tree {
             }
             self.nodes[p.index()].children.insert(key, node);
         }
-        self.nodes.push(Node { id: id.to_owned(), parent, children: BTreeMap::new(), kind, tags: BTreeMap::new() });
+        self.nodes.push(Node {
+            id: id.to_owned(),
+            parent,
+            children: BTreeMap::new(),
+            kind,
+            tags: BTreeMap::new(),
+            suppressions: Vec::new(),
+        });
         node
     }
 }
@@ -362,6 +371,23 @@ impl Scope {
     /// over one set further up; a tag written in a resource's own `Tags` wins over all.
     pub fn tag(&self, key: impl Into<String>, value: impl Into<String>) {
         self.tree.borrow_mut().nodes[self.node.index()].tags.insert(key.into(), value.into());
+    }
+
+    /// Suppresses a check on every resource at or below this scope, with the reason a reviewer
+    /// reads. The reason must not be empty (an empty one is a synthesis error naming this path).
+    ///
+    /// The suppression is written into each resource's `Metadata` in the form the scanner reads
+    /// (see [`CheckRule`]): `haplat check` shows it next to the finding it silences.
+    ///
+    /// ```
+    /// use haplat_core::app::{App, CheckRule};
+    /// let app = App::new("demo");
+    /// let data = app.stack("Data", "us-east-1");
+    /// data.suppress("HAP003", "the vault is adopted by name on the next deploy");
+    /// data.suppress(CheckRule::Checkov("CKV_AWS_119".into()), "encrypted with the AWS owned key on purpose");
+    /// ```
+    pub fn suppress(&self, rule: impl Into<CheckRule>, reason: &str) {
+        add_suppression(&self.tree, self.node, rule.into(), reason);
     }
 
     /// Adds a parameter to the stack of this scope; its logical id comes from its path.
@@ -603,10 +629,132 @@ impl Options {
         })
     }
 
+    /// Suppresses a check on this resource only, with a non-empty reason (see
+    /// [`Scope::suppress`]).
+    pub fn suppress(&self, rule: impl Into<CheckRule>, reason: &str) -> &Self {
+        add_suppression(&self.tree, self.node, rule.into(), reason);
+        self
+    }
+
     /// Fixes the logical id instead of deriving it from the path (to adopt a resource of a
     /// stack written by hand). Must be unique in the stack and alphanumeric.
     pub fn logical_id(&self, id: impl Into<String>) -> &Self {
         let id = id.into();
         self.with(|o| o.logical_id = Some(id))
     }
+}
+
+/// A check that a suppression names: one of haplat's own rules (`haplat check`) or a rule of
+/// another scanner that reads CloudFormation templates.
+///
+/// `From<&str>` tells them apart by the shape of the id, because the four scanners' ids do not
+/// overlap: haplat's are `HAP` and digits, checkov's start with `CKV_` or `CKV2_`, cfn_nag's are
+/// `W` or `F` and digits, and cfn-guard's rule names are upper-case words joined by `_`
+/// (`S3_BUCKET_SSL_REQUESTS_ONLY`). So one call serves all four. An id of no known shape is
+/// taken as haplat's and rejected at synthesis (a typo must not silently become another
+/// scanner's suppression); write a variant out to be explicit.
+///
+/// ```
+/// use haplat_core::app::CheckRule;
+/// assert_eq!(CheckRule::from("HAP003"), CheckRule::Haplat("HAP003".into()));
+/// assert_eq!(CheckRule::from("CKV_AWS_91"), CheckRule::Checkov("CKV_AWS_91".into()));
+/// assert_eq!(CheckRule::from("W28"), CheckRule::CfnNag("W28".into()));
+/// assert_eq!(CheckRule::from("S3_BUCKET_SSL_REQUESTS_ONLY"), CheckRule::Guard("S3_BUCKET_SSL_REQUESTS_ONLY".into()));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CheckRule {
+    /// A rule of `haplat check` (`HAP003`): `Metadata."haplat:suppress": [{id, reason}]`.
+    Haplat(String),
+    /// A checkov check (`CKV_AWS_91`): `Metadata.checkov.skip: [{id, comment}]`.
+    Checkov(String),
+    /// A cfn-guard rule (`S3_BUCKET_SSL_REQUESTS_ONLY`): `Metadata.guard.SuppressedRules: [id]`.
+    Guard(String),
+    /// A cfn_nag rule (`W28`): `Metadata.cfn_nag.rules_to_suppress: [{id, reason}]`.
+    CfnNag(String),
+}
+
+impl CheckRule {
+    /// The rule's id as its scanner writes it.
+    pub fn id(&self) -> &str {
+        match self {
+            CheckRule::Haplat(id) | CheckRule::Checkov(id) | CheckRule::Guard(id) | CheckRule::CfnNag(id) => id,
+        }
+    }
+
+    /// The `Metadata` key the scanner reads (`haplat:suppress`, `checkov`, `guard`, `cfn_nag`).
+    pub fn metadata_key(&self) -> &'static str {
+        match self {
+            CheckRule::Haplat(_) => HAPLAT_SUPPRESS,
+            CheckRule::Checkov(_) => "checkov",
+            CheckRule::Guard(_) => "guard",
+            CheckRule::CfnNag(_) => "cfn_nag",
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        let id = self.id();
+        let ok = match self {
+            CheckRule::Haplat(id) => {
+                id.len() > 3 && id.starts_with("HAP") && id[3..].chars().all(|c| c.is_ascii_digit())
+            }
+            _ => !id.is_empty() && !id.chars().any(|c| c.is_whitespace() || c.is_control()),
+        };
+        match (ok, self) {
+            (true, _) => Ok(()),
+            (false, CheckRule::Haplat(_)) => Err(format!(
+                "{id:?} is not a haplat rule id (HAP and digits), nor a checkov (CKV_…), cfn_nag (W or F and \
+                 digits) or cfn-guard (UPPER_SNAKE) one; write the CheckRule variant to name another scanner's rule"
+            )),
+            (false, _) => Err(format!("{id:?} is not a rule id of {}", self.metadata_key())),
+        }
+    }
+}
+
+impl From<&str> for CheckRule {
+    fn from(id: &str) -> CheckRule {
+        let digits_after =
+            |prefix: &[char]| id.len() > 1 && id.starts_with(prefix) && id[1..].chars().all(|c| c.is_ascii_digit());
+        if id.starts_with("HAP") {
+            CheckRule::Haplat(id.to_owned())
+        } else if id.starts_with("CKV_") || id.starts_with("CKV2_") {
+            CheckRule::Checkov(id.to_owned())
+        } else if digits_after(&['W', 'F']) {
+            CheckRule::CfnNag(id.to_owned())
+        } else if id.contains('_')
+            && id.starts_with(|c: char| c.is_ascii_uppercase())
+            && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        {
+            CheckRule::Guard(id.to_owned())
+        } else {
+            CheckRule::Haplat(id.to_owned())
+        }
+    }
+}
+
+impl From<String> for CheckRule {
+    fn from(id: String) -> CheckRule {
+        CheckRule::from(id.as_str())
+    }
+}
+
+/// The `Metadata` key of haplat's own suppressions: `[{"id": "HAP003", "reason": "…"}]`.
+pub const HAPLAT_SUPPRESS: &str = "haplat:suppress";
+
+fn add_suppression(tree: &Rc<RefCell<Tree>>, node: NodeId, rule: CheckRule, reason: &str) {
+    let mut t = tree.borrow_mut();
+    let path = t.path(node);
+    if reason.trim().is_empty() {
+        t.errors.push(Error::Construct {
+            path,
+            message: format!("the suppression of {} needs a reason a reviewer can judge", rule.id()),
+        });
+        return;
+    }
+    if let Err(why) = rule.check() {
+        t.errors.push(Error::Construct { path, message: format!("cannot suppress: {why}") });
+        return;
+    }
+    let list = &mut t.nodes[node.index()].suppressions;
+    list.retain(|(r, _)| r != &rule);
+    list.push((rule, reason.to_owned()));
 }

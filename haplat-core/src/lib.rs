@@ -26,7 +26,7 @@ pub mod synth;
 pub mod validate;
 pub mod value;
 
-pub use app::{App, Parameter, Policy, Scope, Stack};
+pub use app::{App, CheckRule, Parameter, Policy, Scope, Stack};
 pub use error::{Error, Errors};
 pub use resource::{Handle, Resource};
 pub use synth::Assembly;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json, json};
 
-use crate::app::{App, NodeKind, Parameter, Policy, Tree};
+use crate::app::{App, CheckRule, NodeKind, Parameter, Policy, Tree};
 use crate::error::{Error, Errors};
 use crate::logical_id::{logical_id, pascal};
 use crate::manifest::{
@@ -438,6 +438,7 @@ fn render_stack(
                 for (k, v) in &opts.metadata {
                     metadata.insert(k.clone(), ctx.render(v, &p.path, &mut out, exports, &mut needs, errors));
                 }
+                apply_suppressions(t, node, &mut metadata);
                 res.insert("Metadata".into(), Json::Object(metadata));
                 if !props_json.as_object().is_some_and(|m| m.is_empty()) {
                     res.insert("Properties".into(), props_json);
@@ -719,6 +720,58 @@ fn effective_tags(t: &Tree, node: NodeId) -> BTreeMap<String, String> {
         tags.extend(t.nodes[n.index()].tags.clone());
     }
     tags
+}
+
+/// Writes the suppressions that reach `node` (its own and every scope's above it; the closest
+/// reason wins) into its `Metadata`, in the form each scanner reads. A resource without any is
+/// left exactly as before; with some, the keys after `haplat:path` are sorted and so is every
+/// list, so the output stays deterministic.
+fn apply_suppressions(t: &Tree, node: NodeId, metadata: &mut Map<String, Json>) {
+    let mut rules: BTreeMap<CheckRule, String> = BTreeMap::new();
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        for (rule, reason) in &t.nodes[n.index()].suppressions {
+            rules.entry(rule.clone()).or_insert_with(|| reason.clone());
+        }
+        cur = t.nodes[n.index()].parent;
+    }
+    if rules.is_empty() {
+        return;
+    }
+    for (rule, reason) in rules {
+        let id = rule.id().to_owned();
+        let key = rule.metadata_key();
+        let (list_key, entry) = match &rule {
+            CheckRule::Haplat(_) => (None, json!({ "id": id, "reason": reason })),
+            CheckRule::Checkov(_) => (Some("skip"), json!({ "id": id, "comment": reason })),
+            CheckRule::Guard(_) => (Some("SuppressedRules"), json!(id)),
+            CheckRule::CfnNag(_) => (Some("rules_to_suppress"), json!({ "id": id, "reason": reason })),
+        };
+        let slot = metadata.entry(key.to_owned()).or_insert_with(|| match list_key {
+            None => json!([]),
+            Some(_) => json!({}),
+        });
+        let list = match list_key {
+            None => slot,
+            Some(k) => match slot.as_object_mut() {
+                Some(m) => m.entry(k.to_owned()).or_insert_with(|| json!([])),
+                None => continue,
+            },
+        };
+        if let Some(items) = list.as_array_mut() {
+            if !items.contains(&entry) {
+                items.push(entry);
+            }
+            items.sort_by_key(|i| i.get("id").and_then(Json::as_str).or(i.as_str()).unwrap_or_default().to_owned());
+        }
+    }
+    let path = metadata.remove("haplat:path");
+    let mut rest: Vec<(String, Json)> = std::mem::take(metadata).into_iter().collect();
+    rest.sort_by(|a, b| a.0.cmp(&b.0));
+    if let Some(p) = path {
+        metadata.insert("haplat:path".into(), p);
+    }
+    metadata.extend(rest);
 }
 
 fn apply_tags(t: &Tree, node: NodeId, style: TagStyle, props: &mut BTreeMap<String, Expr>) {

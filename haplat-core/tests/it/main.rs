@@ -6,4 +6,5 @@ mod assembly;
 mod model;
 mod references;
 mod resources;
+mod suppress;
 mod validation;

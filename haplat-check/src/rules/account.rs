@@ -1,0 +1,180 @@
+//! What the account or the region must already have, which no template can show: API Gateway's
+//! CloudWatch Logs role (HAP004), a Shield Advanced subscription (HAP010), an Aurora engine
+//! version with global-database support in every region (HAP011), availability zones chosen by
+//! name (HAP012). Each points to `haplat doctor`, which checks the account.
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use crate::assembly::{Assembly, Res, is_true, list};
+use crate::rule::Findings;
+
+/// The regions where the assembly itself sets API Gateway's account role.
+fn account_role_regions(a: &Assembly) -> BTreeSet<String> {
+    a.of_type("AWS::ApiGateway::Account")
+        .filter(|r| r.prop("CloudWatchRoleArn").is_some())
+        .flat_map(|r| r.regions())
+        .collect()
+}
+
+fn logs_execution(settings: Option<&Json>) -> bool {
+    let Some(s) = settings else { return false };
+    let level = s.get("LoggingLevel").and_then(Json::as_str).unwrap_or("OFF");
+    !level.eq_ignore_ascii_case("OFF") || is_true(s.get("DataTraceEnabled"))
+}
+
+pub(crate) fn api_gateway_logging_role(a: &Assembly, f: &mut Findings) {
+    let covered = account_role_regions(a);
+    let mut report = |r: &Res<'_>, what: &str| {
+        let missing: Vec<String> = r.regions().into_iter().filter(|x| !covered.contains(x)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        f.at(
+            r,
+            missing.clone(),
+            format!(
+                "{what}: API Gateway writes these logs with the account's CloudWatch Logs role, so \
+                 creating the stage fails (\"CloudWatch Logs role ARN must be set in account settings to \
+                 enable logging\") in any of {} where it is not set; `haplat doctor` checks it",
+                list(&missing)
+            ),
+        );
+    };
+    for r in a.of_type("AWS::ApiGatewayV2::Stage") {
+        // HTTP APIs deliver access logs without the account role; WebSocket APIs need it.
+        let protocol = r
+            .prop("ApiId")
+            .and_then(|v| a.target(r.stack, v))
+            .and_then(|api| api.prop_str("ProtocolType").map(str::to_owned));
+        if protocol.as_deref() == Some("HTTP") {
+            continue;
+        }
+        let route_logs = r
+            .prop("RouteSettings")
+            .and_then(Json::as_object)
+            .is_some_and(|m| m.values().any(|s| logs_execution(Some(s))));
+        if r.prop("AccessLogSettings").is_some() {
+            report(&r, "the WebSocket stage writes access logs (AccessLogSettings)");
+        } else if logs_execution(r.prop("DefaultRouteSettings")) || route_logs {
+            report(&r, "the WebSocket stage writes execution logs (LoggingLevel or DataTraceEnabled)");
+        }
+    }
+    for r in a.of_type("AWS::ApiGateway::Stage") {
+        let method_logs = r
+            .prop("MethodSettings")
+            .and_then(Json::as_array)
+            .is_some_and(|m| m.iter().any(|s| logs_execution(Some(s))));
+        if r.prop("AccessLogSetting").is_some() || method_logs {
+            report(&r, "the REST API stage writes access or execution logs");
+        }
+    }
+    for r in a.of_type("AWS::ApiGateway::Deployment") {
+        let Some(d) = r.prop("StageDescription") else { continue };
+        let method_logs =
+            d.get("MethodSettings").and_then(Json::as_array).is_some_and(|m| m.iter().any(|s| logs_execution(Some(s))));
+        if d.get("AccessLogSetting").is_some() || logs_execution(Some(d)) || method_logs {
+            report(&r, "the REST API deployment's stage writes access or execution logs");
+        }
+    }
+}
+
+pub(crate) fn shield_subscription(a: &Assembly, f: &mut Findings) {
+    for r in a.of_type("AWS::Shield::Protection") {
+        f.at(
+            &r,
+            vec![],
+            "a Shield Advanced protection is created only when the account has an active Shield Advanced \
+             subscription (a one-year commitment with a monthly fee); without one the stack fails: \
+             `haplat doctor` checks the subscription before the deploy",
+        );
+    }
+}
+
+pub(crate) fn aurora_global_version(a: &Assembly, f: &mut Findings) {
+    let mut clusters: Vec<Res<'_>> = a.of_type("AWS::RDS::GlobalCluster").collect();
+    clusters.extend(a.of_type("AWS::RDS::DBCluster").filter(|r| r.prop("GlobalClusterIdentifier").is_some()));
+    let mut seen = BTreeSet::new();
+    for r in clusters {
+        let Some(version) = r.prop_str("EngineVersion") else { continue };
+        let engine = r.prop_str("Engine").unwrap_or("aurora");
+        // One finding per stack and version: the global cluster and its members say the same.
+        if !seen.insert((r.stack, version.to_owned())) {
+            continue;
+        }
+        let serverless = a.stacks[r.stack]
+            .resources()
+            .any(|(_, x)| x.get("Properties").and_then(|p| p.get("ServerlessV2ScalingConfiguration")).is_some());
+        // Every region of the global database, whichever cluster a region's condition creates.
+        let regions = r.stack_t.regions();
+        f.at(
+            &r,
+            regions.clone(),
+            format!(
+                "{engine} {version} is pinned for an Aurora global database{}: every region of it ({}) must \
+                 offer that version with global-database support{}, or the secondary cluster fails to \
+                 create; `haplat doctor` checks the versions each region offers",
+                if serverless { " with Serverless v2" } else { "" },
+                list(&regions),
+                if serverless { " and Serverless v2" } else { "" }
+            ),
+        );
+    }
+}
+
+/// Whether a stack runs something that is offered only in some zone IDs (Fargate tasks,
+/// interface endpoints).
+fn zone_sensitive(a: &Assembly, stack: usize) -> Option<&'static str> {
+    let s = &a.stacks[stack];
+    let mut fargate = false;
+    let mut endpoints = false;
+    for (_, r) in s.resources() {
+        let ty = r.get("Type").and_then(Json::as_str).unwrap_or_default();
+        let p = r.get("Properties");
+        if ty == "AWS::ECS::Service" && p.and_then(|p| p.get("LaunchType")).and_then(Json::as_str) == Some("FARGATE") {
+            fargate = true;
+        }
+        if ty == "AWS::EC2::VPCEndpoint"
+            && p.and_then(|p| p.get("VpcEndpointType")).and_then(Json::as_str) == Some("Interface")
+        {
+            endpoints = true;
+        }
+    }
+    match (fargate, endpoints) {
+        (true, true) => Some("Fargate tasks and interface endpoints"),
+        (true, false) => Some("Fargate tasks"),
+        (false, true) => Some("interface endpoints"),
+        _ => None,
+    }
+}
+
+fn az_by_name(v: &Json) -> bool {
+    match v {
+        Json::String(_) => true,
+        Json::Object(m) => match m.get("Fn::Select") {
+            Some(Json::Array(a)) => a.get(1).is_some_and(|l| l.get("Fn::GetAZs").is_some()),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
+pub(crate) fn zone_names(a: &Assembly, f: &mut Findings) {
+    for r in a.of_type("AWS::EC2::Subnet") {
+        let Some(az) = r.prop("AvailabilityZone") else { continue };
+        if !az_by_name(az) {
+            continue;
+        }
+        let Some(what) = zone_sensitive(a, r.stack) else { continue };
+        f.at(
+            &r,
+            vec![],
+            format!(
+                "the subnet's zone is chosen by name (AvailabilityZone, Fn::GetAZs), and zone names map to \
+                 different zone IDs in each account: it may land in a zone ID without {what}; use \
+                 AvailabilityZoneId, or let `haplat doctor` check the zone IDs behind the names"
+            ),
+        );
+    }
+}

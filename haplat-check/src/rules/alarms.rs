@@ -1,0 +1,94 @@
+//! Critical alarms that tell nobody (HAP009); Route 53 health checks that look for their alarm
+//! in the wrong region (HAP018).
+
+use std::collections::BTreeSet;
+
+use serde_json::Value as Json;
+
+use haplat_core::manifest::BindingRegion;
+
+use crate::assembly::{Assembly, Res, list, refs_in};
+use crate::rule::Findings;
+
+/// Whether an alarm says it is critical: its name or description says so, or
+/// `Metadata."haplat:severity"` is `critical`.
+fn critical(r: &Res<'_>) -> bool {
+    let says = |p: &str| r.prop_str(p).is_some_and(|s| s.to_ascii_lowercase().contains("critical"));
+    let meta = r.json.get("Metadata").and_then(|m| m.get("haplat:severity")).and_then(Json::as_str);
+    says("AlarmName") || says("AlarmDescription") || meta.is_some_and(|s| s.eq_ignore_ascii_case("critical"))
+}
+
+fn has_actions(r: &Res<'_>) -> bool {
+    let enabled = r.prop("ActionsEnabled").is_none_or(|v| crate::assembly::is_true(Some(v)));
+    enabled && r.prop("AlarmActions").and_then(Json::as_array).is_some_and(|a| !a.is_empty())
+}
+
+pub(crate) fn critical_alarm_actions(a: &Assembly, f: &mut Findings) {
+    // Alarms something else acts on: those a composite alarm's rule reads (the composite
+    // notifies), and those a Route 53 health check watches (Route 53 acts on them).
+    let mut consumed: BTreeSet<(usize, String)> = BTreeSet::new();
+    for c in a.of_type("AWS::CloudWatch::CompositeAlarm") {
+        if let Some(rule) = c.prop("AlarmRule") {
+            for name in refs_in(rule) {
+                consumed.insert((c.stack, name));
+            }
+        }
+    }
+    for h in a.of_type("AWS::Route53::HealthCheck") {
+        let alarm = h.prop("HealthCheckConfig").and_then(|c| c.get("AlarmIdentifier")).and_then(|i| i.get("Name"));
+        if let Some(target) = alarm.and_then(|v| a.target(h.stack, v)) {
+            consumed.insert((target.stack, target.id.to_owned()));
+        }
+    }
+    for r in a.resources() {
+        if !matches!(r.type_name(), "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm") {
+            continue;
+        }
+        if !critical(&r) || has_actions(&r) || consumed.contains(&(r.stack, r.id.to_owned())) {
+            continue;
+        }
+        f.at(
+            &r,
+            vec![],
+            "is labelled critical but has no AlarmActions (or ActionsEnabled is false), and no composite \
+             alarm or Route 53 health check reads it: when it fires, CloudWatch only changes its state and \
+             nobody is told; send it to the platform's alarm topic",
+        );
+    }
+}
+
+pub(crate) fn health_check_alarm_region(a: &Assembly, f: &mut Findings) {
+    for h in a.of_type("AWS::Route53::HealthCheck") {
+        let Some(id) = h.prop("HealthCheckConfig").and_then(|c| c.get("AlarmIdentifier")) else { continue };
+        let Some(region) = id.get("Region").and_then(Json::as_str) else { continue };
+        let Some(name) = id.get("Name") else { continue };
+        // Where the alarm named lives: a binding says which region's instance it is read from;
+        // an alarm of the same stack lives in each region of the stack.
+        let alarm_regions: Vec<String> = match name.get("Ref").and_then(Json::as_str) {
+            Some(param) => match h.stack_t.manifest.bindings.iter().find(|b| b.parameter == param) {
+                Some(b) => match &b.region {
+                    BindingRegion::Fixed { region } => vec![region.clone()],
+                    BindingRegion::SameRegion => h.regions(),
+                },
+                None => match a.res(h.stack, param) {
+                    Some(alarm) => alarm.regions(),
+                    None => continue,
+                },
+            },
+            None => continue,
+        };
+        if alarm_regions.iter().all(|r| r == region) {
+            continue;
+        }
+        f.at(
+            &h,
+            vec![],
+            format!(
+                "watches an alarm in {region} (AlarmIdentifier.Region), but the alarm it names is created in {}: \
+                 Route 53 finds no such alarm there, and the health check follows InsufficientDataHealthStatus \
+                 instead of the alarm",
+                list(&alarm_regions)
+            ),
+        );
+    }
+}

@@ -1,0 +1,174 @@
+//! What happens at delete: deletion protection against a policy that deletes (HAP001), retained
+//! resources whose network CloudFormation then tries to delete (HAP002), and retained resources
+//! whose fixed names collide on the next deploy (HAP003).
+
+use serde_json::Value as Json;
+
+use crate::assembly::{Assembly, Res, fixed_text, is_true, list, refs_in};
+use crate::rule::Findings;
+
+/// What deletion protection a resource has on, if any (as the property that turns it on).
+fn protection(r: &Res<'_>) -> Option<(String, Vec<String>)> {
+    match r.type_name() {
+        "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
+            let attrs = r.prop("LoadBalancerAttributes")?.as_array()?;
+            attrs
+                .iter()
+                .any(|a| {
+                    a.get("Key").and_then(Json::as_str) == Some("deletion_protection.enabled")
+                        && is_true(a.get("Value"))
+                })
+                .then(|| ("LoadBalancerAttributes deletion_protection.enabled=true".to_owned(), vec![]))
+        }
+        "AWS::RDS::DBCluster"
+        | "AWS::RDS::DBInstance"
+        | "AWS::RDS::GlobalCluster"
+        | "AWS::DocDB::DBCluster"
+        | "AWS::Neptune::DBCluster" => {
+            is_true(r.prop("DeletionProtection")).then(|| ("DeletionProtection: true".to_owned(), vec![]))
+        }
+        "AWS::DynamoDB::Table" => {
+            is_true(r.prop("DeletionProtectionEnabled")).then(|| ("DeletionProtectionEnabled: true".to_owned(), vec![]))
+        }
+        "AWS::DynamoDB::GlobalTable" => {
+            let regions: Vec<String> = r
+                .prop("Replicas")?
+                .as_array()?
+                .iter()
+                .filter(|rep| is_true(rep.get("DeletionProtectionEnabled")))
+                .map(|rep| rep.get("Region").and_then(Json::as_str).unwrap_or("a replica").to_owned())
+                .collect();
+            (!regions.is_empty())
+                .then(|| (format!("DeletionProtectionEnabled: true on the replicas in {}", list(&regions)), regions))
+        }
+        "AWS::Cognito::UserPool" => (r.prop_str("DeletionProtection") == Some("ACTIVE"))
+            .then(|| ("DeletionProtection: ACTIVE".to_owned(), vec![])),
+        "AWS::EC2::Instance" => {
+            is_true(r.prop("DisableApiTermination")).then(|| ("DisableApiTermination: true".to_owned(), vec![]))
+        }
+        _ => None,
+    }
+}
+
+pub(crate) fn deletion_protection(a: &Assembly, f: &mut Findings) {
+    for r in a.resources() {
+        let Some((what, regions)) = protection(&r) else { continue };
+        if !r.deleted_with_stack() {
+            continue;
+        }
+        f.at(
+            &r,
+            regions,
+            format!(
+                "{} has {what} and {}: deleting the stack (`haplat destroy`), or an update that removes it, \
+                 ends in DELETE_FAILED, and the subnets, security groups and VPC it sits in fail behind it",
+                r.type_name(),
+                r.policy_text()
+            ),
+        );
+    }
+}
+
+/// Network resources that cannot be deleted while something retained still uses them.
+const NETWORK: &[&str] = &[
+    "AWS::EC2::Subnet",
+    "AWS::EC2::SecurityGroup",
+    "AWS::EC2::VPC",
+    "AWS::RDS::DBSubnetGroup",
+    "AWS::ElastiCache::SubnetGroup",
+    "AWS::DocDB::DBSubnetGroup",
+    "AWS::Neptune::DBSubnetGroup",
+];
+
+pub(crate) fn retained_network(a: &Assembly, f: &mut Findings) {
+    for r in a.resources() {
+        if !r.retained() || NETWORK.contains(&r.type_name()) {
+            continue;
+        }
+        let mut blocked = Vec::new();
+        for name in refs_in(r.props()) {
+            let Some(dep) = a.res(r.stack, &name) else { continue };
+            if NETWORK.contains(&dep.type_name()) && dep.deleted_with_stack() {
+                blocked.push(format!("{} ({})", dep.path(), dep.type_name()));
+            }
+        }
+        if blocked.is_empty() {
+            continue;
+        }
+        blocked.sort();
+        f.at(
+            &r,
+            vec![],
+            format!(
+                "{} is kept ({}) but uses {}, which CloudFormation deletes with the stack: while the kept \
+                 resource holds them (network interfaces, subnet group membership) those deletes fail \
+                 (DependencyViolation, InvalidDBSubnetGroupStateFault) and the stack ends in DELETE_FAILED",
+                r.type_name(),
+                r.policy_text(),
+                list(&blocked)
+            ),
+        );
+    }
+}
+
+/// Name properties whose value, kept after a destroy, blocks creating the resource again.
+const NAMES: &[(&str, &str, &str)] = &[
+    ("AWS::Backup::BackupVault", "BackupVaultName", "backup vault"),
+    ("AWS::SecretsManager::Secret", "Name", "secret"),
+    ("AWS::Logs::LogGroup", "LogGroupName", "log group"),
+    ("AWS::RDS::DBCluster", "DBClusterIdentifier", "DB cluster identifier"),
+    ("AWS::RDS::GlobalCluster", "GlobalClusterIdentifier", "global cluster identifier"),
+    ("AWS::RDS::DBInstance", "DBInstanceIdentifier", "DB instance identifier"),
+    ("AWS::DynamoDB::Table", "TableName", "table"),
+    ("AWS::DynamoDB::GlobalTable", "TableName", "global table"),
+    ("AWS::S3::Bucket", "BucketName", "bucket"),
+    ("AWS::SQS::Queue", "QueueName", "queue"),
+    ("AWS::SNS::Topic", "TopicName", "topic"),
+    ("AWS::ECR::Repository", "RepositoryName", "repository"),
+    ("AWS::KMS::Alias", "AliasName", "key alias"),
+    ("AWS::SSM::Parameter", "Name", "parameter"),
+    ("AWS::IAM::Role", "RoleName", "role"),
+    ("AWS::Cognito::UserPool", "UserPoolName", "user pool"),
+];
+
+pub(crate) fn retained_fixed_names(a: &Assembly, f: &mut Findings) {
+    for r in a.resources() {
+        if !r.retained() {
+            continue;
+        }
+        let Some((_, prop, what)) = NAMES.iter().find(|(t, _, _)| *t == r.type_name()) else { continue };
+        let Some(name) = r.prop(prop).and_then(fixed_text) else { continue };
+        let mut regions = r.regions();
+        // A secret's replicas hold the name in their regions too.
+        if let Some(Json::Array(replicas)) = r.prop("ReplicaRegions") {
+            for rep in replicas {
+                if let Some(region) = rep.get("Region").and_then(Json::as_str)
+                    && !regions.iter().any(|x| x == region)
+                {
+                    regions.push(region.to_owned());
+                }
+            }
+        }
+        // A global table's replicas are tables of the same name in each replica region.
+        if let Some(Json::Array(replicas)) = r.prop("Replicas") {
+            for rep in replicas {
+                if let Some(region) = rep.get("Region").and_then(Json::as_str)
+                    && !regions.iter().any(|x| x == region)
+                {
+                    regions.push(region.to_owned());
+                }
+            }
+        }
+        f.at(
+            &r,
+            regions.clone(),
+            format!(
+                "the {what} {name:?} ({prop}) is kept after destroy ({}); deploying the stack again, or \
+                 adding a region, fails in {} because a {what} of that name already exists: delete or \
+                 import it first, or let CloudFormation name it",
+                r.policy_text(),
+                list(&regions)
+            ),
+        );
+    }
+}

@@ -1,0 +1,263 @@
+//! Every rule of `haplat check`, as data. A new rule gets the next id, a row here, a check
+//! function in the module of its area, and a test with a template that breaks it and one that
+//! passes (`haplat-check/tests/it/rules.rs`); `docs/checks.md` is generated from this list.
+
+mod account;
+mod alarms;
+mod data;
+mod lifecycle;
+mod regions;
+mod traffic;
+
+use crate::rule::{Rule, Severity};
+
+/// The rules, by id.
+pub static RULES: &[Rule] = &[
+    Rule {
+        id: "HAP001",
+        name: "DeletionProtectionBlocksDelete",
+        severity: Severity::Error,
+        title: "Deletion protection is on but the DeletionPolicy deletes the resource",
+        aws_rule: "A resource with deletion protection on (a load balancer's deletion_protection.enabled, \
+                   RDS/Aurora DeletionProtection, DynamoDB DeletionProtectionEnabled, …) cannot be deleted until \
+                   protection is turned off. CloudFormation deletes a resource whose DeletionPolicy is Delete, \
+                   Snapshot or absent (the default deletes) when the stack is deleted or the resource is removed, \
+                   so that delete fails: the resource and the stack end in DELETE_FAILED, and what it sits in \
+                   (subnets, security groups, VPC) cannot be deleted either.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
+        fix: "Keep the resource (DeletionPolicy Retain, and say so in what destroy keeps) or turn deletion \
+              protection off where the environment may be destroyed (dev, staging).",
+        check: lifecycle::deletion_protection,
+    },
+    Rule {
+        id: "HAP002",
+        name: "RetainedResourceHoldsDeletedNetwork",
+        severity: Severity::Error,
+        title: "A retained resource uses subnets, security groups or a subnet group that the stack deletes",
+        aws_rule: "DeletionPolicy Retain (or RetainExceptOnCreate) keeps a resource when its stack is deleted, \
+                   but CloudFormation still deletes every other resource. A kept database keeps its network \
+                   interfaces in its subnets and security groups and its DB subnet group: EC2 refuses to delete \
+                   a security group or subnet in use (DependencyViolation) and RDS a subnet group in use \
+                   (InvalidDBSubnetGroupStateFault), so the stack ends in DELETE_FAILED.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
+        fix: "Retain the network the kept resource needs too (subnet group, security groups, subnets, VPC), or \
+              delete the resource with the stack (Snapshot for a database), or have destroy remove it first.",
+        check: lifecycle::retained_network,
+    },
+    Rule {
+        id: "HAP003",
+        name: "RetainedFixedNameCollides",
+        severity: Severity::Warning,
+        title: "A retained resource has a fixed name that collides on the next deploy",
+        aws_rule: "A retained resource outlives its stack. Names of backup vaults, secrets, log groups, DB \
+                   cluster and global cluster identifiers, tables and buckets are unique per account and region \
+                   (buckets: globally), so creating the stack again (or adding the region to the stack set) \
+                   fails with AlreadyExists while the kept one is there.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
+        fix: "Let CloudFormation generate the name, or plan the redeploy: delete or import the kept resource \
+              first. Suppress with the reason when the name is kept on purpose.",
+        check: lifecycle::retained_fixed_names,
+    },
+    Rule {
+        id: "HAP004",
+        name: "ApiGatewayLogsNeedAccountRole",
+        severity: Severity::Warning,
+        title: "An API Gateway stage logs to CloudWatch, which needs the account's API Gateway logging role",
+        aws_rule: "REST and WebSocket API stages write execution and access logs to CloudWatch Logs through the \
+                   IAM role set in API Gateway's account settings (CloudWatchRoleArn), once per account and \
+                   region. Without it, creating or updating the stage fails: \"CloudWatch Logs role ARN must be \
+                   set in account settings to enable logging\". HTTP APIs do not need it.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html",
+        fix: "Set the role in every region the stage is deployed to (`haplat bootstrap`, or an \
+              AWS::ApiGateway::Account resource in one stack per region); `haplat doctor` checks it.",
+        check: account::api_gateway_logging_role,
+    },
+    Rule {
+        id: "HAP005",
+        name: "ContinuousBackupContradictsRetention",
+        severity: Severity::Error,
+        title: "A database sets BackupRetentionPeriod while a continuous-backup rule of AWS Backup selects it",
+        aws_rule: "When an AWS Backup rule with EnableContinuousBackup selects an RDS or Aurora database, AWS \
+                   Backup manages its point-in-time recovery and its retention. RDS then rejects a modify request \
+                   that sends another BackupRetentionPeriod (it may be blank or the current value), and the \
+                   CloudFormation handler sends the template's value on every update of the cluster, even a tag \
+                   change.",
+        docs: "https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html",
+        fix: "Leave BackupRetentionPeriod out of clusters that a continuous-backup rule selects, or do not \
+              select them (use snapshot rules only).",
+        check: data::continuous_backup_retention,
+    },
+    Rule {
+        id: "HAP006",
+        name: "CacheBehaviourRefusesApiMethods",
+        severity: Severity::Error,
+        title: "A CloudFront cache behaviour allows only read methods on paths an API route serves",
+        aws_rule: "A cache behaviour whose AllowedMethods are GET and HEAD (or GET, HEAD and OPTIONS) makes \
+                   CloudFront answer 403 to any other method on the paths it matches, before the request reaches \
+                   the origin; a load balancer rule that routes those paths to a service never sees a write.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/http-403-invalid-method.html",
+        fix: "Allow GET, HEAD, OPTIONS, PUT, PATCH, POST and DELETE in behaviours in front of API routes (cache \
+              policy decides what is cached), or narrow the behaviour's path pattern to read-only paths.",
+        check: traffic::cache_methods_vs_routes,
+    },
+    Rule {
+        id: "HAP007",
+        name: "BlueGreenListenerRuleWeightsInTemplate",
+        severity: Severity::Error,
+        title: "The template writes fixed weights on a listener rule that ECS blue/green deployments shift",
+        aws_rule: "With an ECS service's AdvancedConfiguration (blue/green, linear or canary deployments), ECS \
+                   moves traffic by changing the forward weights of the production listener rule, so after a \
+                   deployment the live weights may be the opposite of the template's. CloudFormation writes the \
+                   whole rule on any update of it, sending the template's weights and moving traffic to the group \
+                   ECS drained.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html",
+        fix: "Do not update the listener rule from the template once ECS manages it: keep its properties stable, \
+              or own it outside the template; the service's target group and alternate target group stay in it.",
+        check: traffic::blue_green_listener_rule,
+    },
+    Rule {
+        id: "HAP008",
+        name: "SecretResolvedWhereItDoesNotExist",
+        severity: Severity::Error,
+        title: "A dynamic reference resolves a secret by name in a region where the assembly does not create it",
+        aws_rule: "CloudFormation resolves {{resolve:secretsmanager:name}} in the region of the stack being \
+                   deployed. A secret exists in the region of its stack and in its ReplicaRegions; anywhere else \
+                   the reference fails and so does the stack operation.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references-secretsmanager.html",
+        fix: "Replicate the secret to every region of the stacks that resolve it (ReplicaRegions), or resolve it \
+              only where it exists.",
+        check: data::secret_regions,
+    },
+    Rule {
+        id: "HAP009",
+        name: "CriticalAlarmWithoutActions",
+        severity: Severity::Error,
+        title: "An alarm labelled critical has no actions",
+        aws_rule: "A CloudWatch alarm does nothing but change state unless it has AlarmActions (an SNS topic, an \
+                   Auto Scaling or EC2 action, a Systems Manager incident) and ActionsEnabled is true.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html",
+        fix: "Send it to the alarm topic, or feed it into a composite alarm or Route 53 health check that acts; \
+              if it is not critical, do not call it so.",
+        check: alarms::critical_alarm_actions,
+    },
+    Rule {
+        id: "HAP010",
+        name: "ShieldAdvancedNeedsSubscription",
+        severity: Severity::Warning,
+        title: "A Shield Advanced protection needs an active subscription in the account",
+        aws_rule: "AWS::Shield::Protection can only be created in an account subscribed to Shield Advanced; the \
+                   subscription is a one-year commitment with a monthly fee, made once per account (or \
+                   organization), not by a template.",
+        docs: "https://docs.aws.amazon.com/waf/latest/developerguide/enable-ddos-prem.html",
+        fix: "Subscribe before the first deploy (`haplat doctor` checks it), or leave Shield Advanced out of \
+              environments without a subscription.",
+        check: account::shield_subscription,
+    },
+    Rule {
+        id: "HAP011",
+        name: "AuroraGlobalVersionPerRegion",
+        severity: Severity::Warning,
+        title: "An Aurora global database pins an engine version that every region must offer",
+        aws_rule: "Aurora global databases support only some engine versions, and regions add versions at \
+                   different times (Serverless v2 likewise). A secondary cluster in a region that does not offer \
+                   the global cluster's version with global-database support cannot be created.",
+        docs: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.GlobalDatabase.html",
+        fix: "Pick a version listed for global databases in every region of the stack set; `haplat doctor` \
+              checks the versions each region offers.",
+        check: account::aurora_global_version,
+    },
+    Rule {
+        id: "HAP012",
+        name: "ZoneChosenByName",
+        severity: Severity::Warning,
+        title: "Subnets pick availability zones by name where Fargate or interface endpoints need the zone ID",
+        aws_rule: "Availability zone names are mapped to physical zones (zone IDs) differently in each account, \
+                   and Fn::GetAZs lists names. Fargate and some interface endpoint services are not offered in \
+                   every zone ID (for example use1-az3), so a subnet chosen by name may land where they cannot \
+                   run.",
+        docs: "https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html",
+        fix: "Choose subnets by AvailabilityZoneId, or let `haplat doctor` check the zone IDs behind the names \
+              against Fargate and the endpoints.",
+        check: account::zone_names,
+    },
+    Rule {
+        id: "HAP013",
+        name: "ImageCannotServePortOrHealthCheck",
+        severity: Severity::Error,
+        title: "A container's port or health check path is one its image does not serve",
+        aws_rule: "A load balancer marks a target healthy only when the health check path answers on the \
+                   registered port. An image that listens elsewhere, or answers 404 on the path, never gets a \
+                   healthy target; ECS's deployment circuit breaker then fails the deployment and CloudFormation \
+                   rolls the stack back.",
+        docs: "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html",
+        fix: "Run an image that listens on the container port and serves the health check path, or set the \
+              port and path to what the image serves (nginx and httpd: port 80, path /).",
+        check: traffic::image_port_and_health,
+    },
+    Rule {
+        id: "HAP014",
+        name: "GlobalTableCreatedOnceAmongReplicas",
+        severity: Severity::Error,
+        title: "A DynamoDB global table is declared in a stack set over several regions or outside its replicas",
+        aws_rule: "An AWS::DynamoDB::GlobalTable resource creates the table in every region of its Replicas. It \
+                   must be created from one stack, in a region listed among the replicas (\"The Replicas section \
+                   must contain an entry for the current region\"); a stack set deployed to several regions would \
+                   create the same table once per instance, and every instance after the first fails.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-dynamodb-globaltable.html",
+        fix: "Declare the global table in a stack deployed to one region and list that region among its \
+              replicas; the other regions are replicas, not stack instances.",
+        check: regions::global_table_regions,
+    },
+    Rule {
+        id: "HAP015",
+        name: "CloudFrontPartsInUsEast1",
+        severity: Severity::Error,
+        title: "What CloudFront uses (certificate, CLOUDFRONT web ACL, Lambda@Edge) is made outside us-east-1",
+        aws_rule: "CloudFront is a global service configured from us-east-1: a distribution accepts only ACM \
+                   certificates requested in us-east-1, AWS WAF web ACLs with Scope CLOUDFRONT can only be created \
+                   in us-east-1, and Lambda@Edge functions must be created there too.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/cnames-and-https-requirements.html",
+        fix: "Deploy the certificate, the web ACL and edge functions in a stack in us-east-1, and pass their \
+              ARNs to the distribution.",
+        check: regions::cloudfront_us_east_1,
+    },
+    Rule {
+        id: "HAP016",
+        name: "AccountWideNameInSeveralRegions",
+        severity: Severity::Error,
+        title: "A stack set deployed to several regions gives an account-wide name to a resource",
+        aws_rule: "IAM names (roles, policies, users, groups, instance profiles) are unique in an account across \
+                   all regions, S3 bucket names across all of AWS, and global cluster identifiers per account. A \
+                   stack set creates its resources once per region, so a fixed name without the region in it \
+                   exists after the first instance and every other instance fails.",
+        docs: "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html",
+        fix: "Put ${AWS::Region} in the name, or leave the name out so that CloudFormation generates one.",
+        check: regions::account_wide_names,
+    },
+    Rule {
+        id: "HAP017",
+        name: "BackupCopyToMissingVault",
+        severity: Severity::Error,
+        title: "A backup rule copies to a vault that does not exist in the destination region",
+        aws_rule: "An AWS Backup copy action sends each recovery point to the vault named by \
+                   DestinationBackupVaultArn. The vault must exist in that region (and account) when the copy \
+                   runs; otherwise every copy job fails and the plan keeps no copy in the other region.",
+        docs: "https://docs.aws.amazon.com/aws-backup/latest/devguide/cross-region-backup.html",
+        fix: "Deploy the vault to every destination region (the backup stack set in those regions), or change \
+              the copy destination to a region that has it.",
+        check: data::backup_copy_vaults,
+    },
+    Rule {
+        id: "HAP018",
+        name: "HealthCheckAlarmInOtherRegion",
+        severity: Severity::Error,
+        title: "A Route 53 health check looks for its CloudWatch alarm in a region the alarm is not in",
+        aws_rule: "A CLOUDWATCH_METRIC health check names an alarm and the region it was created in \
+                   (AlarmIdentifier); Route 53 reads the alarm's state from that region only. An alarm of that \
+                   name elsewhere is not seen: the health check has insufficient data and reports what \
+                   InsufficientDataHealthStatus says, not the alarm.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_AlarmIdentifier.html",
+        fix: "Give AlarmIdentifier.Region the region of the stack instance the alarm's name is read from.",
+        check: alarms::health_check_alarm_region,
+    },
+];

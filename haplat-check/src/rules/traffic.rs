@@ -1,0 +1,276 @@
+//! Rules about requests reaching a service: cache behaviours that refuse the methods an API
+//! route needs (HAP006), a blue/green production listener rule that the template also writes
+//! (HAP007), a container port or health check the image cannot serve (HAP013).
+
+use serde_json::Value as Json;
+
+use crate::assembly::{Assembly, Res, list};
+use crate::rule::Findings;
+
+/// Whether two path patterns (`*` any run, `?` one character) match at least one common path.
+pub(crate) fn patterns_overlap(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut memo = vec![vec![None; b.len() + 1]; a.len() + 1];
+    fn go(a: &[char], b: &[char], i: usize, j: usize, memo: &mut Vec<Vec<Option<bool>>>) -> bool {
+        if let Some(v) = memo[i][j] {
+            return v;
+        }
+        let v = if i == a.len() && j == b.len() {
+            true
+        } else if i < a.len() && a[i] == '*' {
+            go(a, b, i + 1, j, memo) || (j < b.len() && go(a, b, i, j + 1, memo))
+        } else if j < b.len() && b[j] == '*' {
+            go(a, b, i, j + 1, memo) || (i < a.len() && go(a, b, i + 1, j, memo))
+        } else if i < a.len() && j < b.len() {
+            (a[i] == b[j] || a[i] == '?' || b[j] == '?') && go(a, b, i + 1, j + 1, memo)
+        } else {
+            false
+        };
+        memo[i][j] = Some(v);
+        v
+    }
+    go(&a, &b, 0, 0, &mut memo)
+}
+
+fn strings(v: Option<&Json>) -> Vec<&str> {
+    v.and_then(Json::as_array).into_iter().flatten().filter_map(Json::as_str).collect()
+}
+
+/// The path patterns and HTTP methods of a listener rule's conditions.
+fn rule_paths(r: &Res<'_>) -> (Vec<String>, Option<Vec<String>>) {
+    let mut paths = Vec::new();
+    let mut methods = None;
+    for c in r.prop("Conditions").and_then(Json::as_array).into_iter().flatten() {
+        match c.get("Field").and_then(Json::as_str) {
+            Some("path-pattern") => {
+                let mut v = strings(c.get("PathPatternConfig").and_then(|p| p.get("Values")));
+                v.extend(strings(c.get("Values")));
+                paths.extend(v.into_iter().map(str::to_owned));
+            }
+            Some("http-request-method") => {
+                let mut v = strings(c.get("HttpRequestMethodConfig").and_then(|p| p.get("Values")));
+                v.extend(strings(c.get("Values")));
+                methods = Some(v.into_iter().map(str::to_ascii_uppercase).collect());
+            }
+            _ => {}
+        }
+    }
+    (paths, methods)
+}
+
+fn forwards(r: &Res<'_>) -> bool {
+    r.prop("Actions")
+        .and_then(Json::as_array)
+        .is_some_and(|a| a.iter().any(|x| x.get("Type").and_then(Json::as_str) == Some("forward")))
+}
+
+const READ_ONLY: &[&str] = &["GET", "HEAD", "OPTIONS"];
+
+pub(crate) fn cache_methods_vs_routes(a: &Assembly, f: &mut Findings) {
+    let routes: Vec<(Res<'_>, Vec<String>, Option<Vec<String>>)> = a
+        .of_type("AWS::ElasticLoadBalancingV2::ListenerRule")
+        .filter(forwards)
+        .map(|r| {
+            let (paths, methods) = rule_paths(&r);
+            (r, paths, methods)
+        })
+        .filter(|(_, paths, _)| !paths.is_empty())
+        .collect();
+    for d in a.of_type("AWS::CloudFront::Distribution") {
+        let behaviours = d.prop("DistributionConfig").and_then(|c| c.get("CacheBehaviors")).and_then(Json::as_array);
+        for b in behaviours.into_iter().flatten() {
+            let Some(pattern) = b.get("PathPattern").and_then(Json::as_str) else { continue };
+            // Without AllowedMethods CloudFront allows GET and HEAD only.
+            let allowed: Vec<String> = match b.get("AllowedMethods").and_then(Json::as_array) {
+                Some(m) => m.iter().filter_map(Json::as_str).map(str::to_ascii_uppercase).collect(),
+                None => vec!["GET".into(), "HEAD".into()],
+            };
+            if !allowed.iter().all(|m| READ_ONLY.contains(&m.as_str())) {
+                continue;
+            }
+            let pattern = if pattern.starts_with('/') { pattern.to_owned() } else { format!("/{pattern}") };
+            let mut hits = Vec::new();
+            for (rule, paths, methods) in &routes {
+                // A route that only answers read methods is served.
+                if methods.as_ref().is_some_and(|m| m.iter().all(|x| allowed.contains(x))) {
+                    continue;
+                }
+                for p in paths {
+                    // A catch-all route says nothing about which paths take writes.
+                    if p == "*" || p == "/*" {
+                        continue;
+                    }
+                    if patterns_overlap(&pattern, p) {
+                        hits.push(format!("{} ({p}, stack {})", rule.path(), rule.stack_t.name()));
+                    }
+                }
+            }
+            if hits.is_empty() {
+                continue;
+            }
+            hits.sort();
+            hits.dedup();
+            f.at(
+                &d,
+                vec![],
+                format!(
+                    "the cache behaviour {pattern} allows only {}, but {} route{} requests under it to a service: \
+                     CloudFront answers 403 to every POST, PUT, PATCH and DELETE there; allow all seven methods \
+                     in that behaviour, or narrow its path pattern to what is read-only",
+                    allowed.join(", "),
+                    list(&hits),
+                    if hits.len() == 1 { "s" } else { "" }
+                ),
+            );
+        }
+    }
+}
+
+/// The target groups of a weighted forward (more than one group with a weight).
+fn weighted(actions: Option<&Json>) -> Option<Vec<(String, i64)>> {
+    for act in actions.and_then(Json::as_array).into_iter().flatten() {
+        let groups = act.get("ForwardConfig").and_then(|c| c.get("TargetGroups")).and_then(Json::as_array);
+        let groups: Vec<&Json> = groups.into_iter().flatten().collect();
+        if groups.len() > 1 && groups.iter().any(|g| g.get("Weight").is_some()) {
+            return Some(
+                groups
+                    .iter()
+                    .map(|g| {
+                        let tg = g.get("TargetGroupArn").map(|t| t.to_string()).unwrap_or_default();
+                        (tg, g.get("Weight").and_then(Json::as_i64).unwrap_or(1))
+                    })
+                    .collect(),
+            );
+        }
+    }
+    None
+}
+
+pub(crate) fn blue_green_listener_rule(a: &Assembly, f: &mut Findings) {
+    for svc in a.of_type("AWS::ECS::Service") {
+        for lb in svc.prop("LoadBalancers").and_then(Json::as_array).into_iter().flatten() {
+            let Some(adv) = lb.get("AdvancedConfiguration") else { continue };
+            for key in ["ProductionListenerRule", "TestListenerRule"] {
+                let Some(target) = adv.get(key).and_then(|v| a.target(svc.stack, v)) else { continue };
+                let actions = match target.type_name() {
+                    "AWS::ElasticLoadBalancingV2::ListenerRule" => target.prop("Actions"),
+                    "AWS::ElasticLoadBalancingV2::Listener" => target.prop("DefaultActions"),
+                    _ => continue,
+                };
+                let Some(groups) = weighted(actions) else { continue };
+                let weights: Vec<String> = groups.iter().map(|(_, w)| w.to_string()).collect();
+                f.at(
+                    &target,
+                    vec![],
+                    format!(
+                        "is the {} of {} (ECS blue/green shifts its weights on every deployment), but the template \
+                         writes it with fixed weights {}: after a blue/green swap, any update of this rule (a \
+                         priority, a condition) sends the template's weights again and puts traffic back on the \
+                         group ECS drained; leave the rule's forward weights to ECS (create the rule outside the \
+                         template, or stop changing it once ECS manages it)",
+                        key.trim_end_matches("ListenerRule").to_ascii_lowercase() + " listener rule",
+                        svc.path(),
+                        weights.join("/")
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Images whose defaults haplat knows: (repository suffix, port it listens on, paths it serves).
+const IMAGES: &[(&str, u64, &[&str])] = &[
+    ("docker/library/nginx", 80, &["/", "/index.html"]),
+    ("library/nginx", 80, &["/", "/index.html"]),
+    ("nginx", 80, &["/", "/index.html"]),
+    ("docker/library/httpd", 80, &["/", "/index.html"]),
+    ("library/httpd", 80, &["/", "/index.html"]),
+    ("httpd", 80, &["/", "/index.html"]),
+];
+
+fn known_image(image: &str) -> Option<(u64, &'static [&'static str])> {
+    let repo = image.split(['@']).next()?;
+    let repo = match repo.rsplit_once(':') {
+        Some((r, tag)) if !tag.contains('/') => r,
+        _ => repo,
+    };
+    let repo = repo.strip_prefix("public.ecr.aws/").or_else(|| repo.strip_prefix("docker.io/")).unwrap_or(repo);
+    IMAGES.iter().find(|(name, _, _)| *name == repo).map(|(_, port, paths)| (*port, *paths))
+}
+
+pub(crate) fn image_port_and_health(a: &Assembly, f: &mut Findings) {
+    for td in a.of_type("AWS::ECS::TaskDefinition") {
+        for c in td.prop("ContainerDefinitions").and_then(Json::as_array).into_iter().flatten() {
+            let Some(image) = c.get("Image").and_then(Json::as_str) else { continue };
+            let Some((port, paths)) = known_image(image) else { continue };
+            // A command of its own may change what the image serves.
+            if c.get("Command").is_some() || c.get("EntryPoint").is_some() {
+                continue;
+            }
+            let name = c.get("Name").and_then(Json::as_str).unwrap_or("?");
+            let mut problems = Vec::new();
+            let ports: Vec<u64> = c
+                .get("PortMappings")
+                .and_then(Json::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(|m| m.get("ContainerPort").and_then(Json::as_u64))
+                .collect();
+            let wrong_ports: Vec<String> = ports.iter().filter(|p| **p != port).map(u64::to_string).collect();
+            if !wrong_ports.is_empty() {
+                problems.push(format!("maps port {} where it listens on {port}", wrong_ports.join(", ")));
+            }
+            // The target groups of services that run this task definition, for this container.
+            for svc in a.of_type("AWS::ECS::Service").filter(|s| s.stack == td.stack) {
+                let runs =
+                    svc.prop("TaskDefinition").and_then(|v| a.target(svc.stack, v)).is_some_and(|t| t.id == td.id);
+                if !runs {
+                    continue;
+                }
+                for lb in svc.prop("LoadBalancers").and_then(Json::as_array).into_iter().flatten() {
+                    if lb.get("ContainerName").and_then(Json::as_str) != Some(name) {
+                        continue;
+                    }
+                    let mut groups = vec![lb.get("TargetGroupArn")];
+                    groups.push(lb.get("AdvancedConfiguration").and_then(|x| x.get("AlternateTargetGroupArn")));
+                    for tg in groups.into_iter().flatten().filter_map(|v| a.target(svc.stack, v)) {
+                        let path = tg.prop_str("HealthCheckPath").unwrap_or("/");
+                        let msg = format!("{} checks {path}, which the image does not serve", tg.path());
+                        if !paths.contains(&path) && !problems.contains(&msg) {
+                            problems.push(msg);
+                        }
+                    }
+                }
+            }
+            if problems.is_empty() {
+                continue;
+            }
+            f.at(
+                &td,
+                vec![],
+                format!(
+                    "container {name} runs {image}, which listens on port {port} and serves only {}: it {}; no \
+                     target ever passes its health check, the deployment circuit breaker rolls the service \
+                     back and the stack with it",
+                    paths.join(" and "),
+                    list(&problems)
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::patterns_overlap;
+
+    #[test]
+    fn path_patterns_overlap_when_one_path_matches_both() {
+        assert!(patterns_overlap("/orders/*", "/orders/*"));
+        assert!(patterns_overlap("/orders/2024*", "/orders/*"));
+        assert!(patterns_overlap("/*/items", "/orders/*"));
+        assert!(patterns_overlap("/order?/x", "/orders/*"));
+        assert!(!patterns_overlap("/static/*", "/orders/*"));
+        assert!(!patterns_overlap("/orders", "/orders/*"));
+    }
+}

@@ -1,0 +1,9 @@
+//! haplat-check's integration tests: one binary, a module per area.
+
+mod support;
+
+mod apps;
+mod docs;
+mod load;
+mod report;
+mod rules;

@@ -1,0 +1,478 @@
+//! Every rule with a minimal template that breaks it and one that passes.
+
+use serde_json::json;
+
+use crate::support::*;
+
+fn one(rule: &str, regions: &'static [&'static str], res: serde_json::Value) -> Vec<haplat_check::Finding> {
+    of(&run(vec![stack("S", regions, resources(res))]), rule)
+}
+
+#[test]
+fn hap001_deletion_protection_with_a_policy_that_deletes() {
+    let alb = |policy: Option<&str>| {
+        let mut r = json!({
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Metadata": {"haplat:path": "S/Alb"},
+            "Properties": {"LoadBalancerAttributes": [{"Key": "deletion_protection.enabled", "Value": "true"}]}
+        });
+        if let Some(p) = policy {
+            r["DeletionPolicy"] = json!(p);
+        }
+        json!({ "Alb": r })
+    };
+    let found = one("HAP001", &["us-east-1"], alb(None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "S/Alb");
+    assert!(found[0].message.contains("DELETE_FAILED"), "{}", found[0].message);
+    assert_eq!(one("HAP001", &["us-east-1"], alb(Some("Delete"))).len(), 1);
+    assert!(one("HAP001", &["us-east-1"], alb(Some("Retain"))).is_empty());
+
+    // RDS: Snapshot still deletes; DynamoDB global tables per replica.
+    let db = json!({
+        "Db": {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Snapshot", "Properties": {"DeletionProtection": true}},
+        "Off": {"Type": "AWS::RDS::DBCluster", "Properties": {"DeletionProtection": false}},
+        "Table": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {"Replicas": [
+            {"Region": "us-east-1", "DeletionProtectionEnabled": true}, {"Region": "eu-west-1"}]}}
+    });
+    let found = one("HAP001", &["us-east-1"], db);
+    let ids: Vec<&str> = found.iter().map(|f| f.logical_id.as_str()).collect();
+    assert_eq!(ids, ["Db", "Table"]);
+    assert_eq!(found[1].regions, ["us-east-1"]);
+}
+
+#[test]
+fn hap002_retained_database_in_network_the_stack_deletes() {
+    let template = |network_policy: Option<&str>| {
+        let mut sg = json!({"Type": "AWS::EC2::SecurityGroup", "Metadata": {"haplat:path": "S/Sg"}});
+        let mut group = json!({"Type": "AWS::RDS::DBSubnetGroup", "Metadata": {"haplat:path": "S/Subnets"}});
+        if let Some(p) = network_policy {
+            sg["DeletionPolicy"] = json!(p);
+            group["DeletionPolicy"] = json!(p);
+        }
+        json!({
+            "Sg": sg,
+            "Subnets": group,
+            "Db": {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Retain", "Metadata": {"haplat:path": "S/Db"},
+                   "Properties": {"DBSubnetGroupName": {"Ref": "Subnets"},
+                                  "VpcSecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}]}}
+        })
+    };
+    let found = one("HAP002", &["us-east-1"], template(None));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, "S/Db");
+    assert!(found[0].message.contains("S/Sg (AWS::EC2::SecurityGroup) and S/Subnets"), "{}", found[0].message);
+    assert!(one("HAP002", &["us-east-1"], template(Some("Retain"))).is_empty());
+}
+
+#[test]
+fn hap003_retained_fixed_names_collide_on_redeploy() {
+    let vault = |name: serde_json::Value, policy: &str| {
+        json!({"Vault": {"Type": "AWS::Backup::BackupVault", "DeletionPolicy": policy,
+                         "Properties": {"BackupVaultName": name}}})
+    };
+    let found = one("HAP003", &["us-east-1", "eu-west-1"], vault(json!("shop-prod"), "Retain"));
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("\"shop-prod\""), "{}", found[0].message);
+    assert_eq!(found[0].regions, ["us-east-1", "eu-west-1"]);
+    // Per region is still fixed; per stack instance is not (stack set instance names are unique).
+    assert_eq!(one("HAP003", &["us-east-1"], vault(json!({"Fn::Sub": "shop-${AWS::Region}"}), "Retain")).len(), 1);
+    assert!(one("HAP003", &["us-east-1"], vault(json!({"Fn::Sub": "${AWS::StackName}-v"}), "Retain")).is_empty());
+    assert!(one("HAP003", &["us-east-1"], vault(json!("shop-prod"), "Delete")).is_empty());
+    // A secret's name also lives in its replica regions.
+    let secret = json!({"Secret": {"Type": "AWS::SecretsManager::Secret", "DeletionPolicy": "Retain",
+        "Properties": {"Name": "shop/x", "ReplicaRegions": [{"Region": "us-west-2"}]}}});
+    assert_eq!(one("HAP003", &["us-east-1"], secret)[0].regions, ["us-east-1", "us-west-2"]);
+}
+
+#[test]
+fn hap004_websocket_stage_logs_need_the_account_role() {
+    let api = |protocol: &str| {
+        json!({
+            "Api": {"Type": "AWS::ApiGatewayV2::Api", "Properties": {"ProtocolType": protocol}},
+            "Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Properties": {"ApiId": {"Ref": "Api"},
+                      "AccessLogSettings": {"DestinationArn": "arn", "Format": "$context.requestId"}}}
+        })
+    };
+    let found = one("HAP004", &["us-east-1", "eu-west-1"], api("WEBSOCKET"));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].regions, ["us-east-1", "eu-west-1"]);
+    assert!(found[0].message.contains("CloudWatch Logs role ARN must be set"), "{}", found[0].message);
+    assert!(one("HAP004", &["us-east-1"], api("HTTP")).is_empty());
+    // The assembly sets the role itself in that region.
+    let mut with_account = api("WEBSOCKET");
+    with_account["Account"] =
+        json!({"Type": "AWS::ApiGateway::Account", "Properties": {"CloudWatchRoleArn": "arn:role"}});
+    assert!(one("HAP004", &["us-east-1"], with_account).is_empty());
+    // A REST stage with execution logs.
+    let rest = json!({"Stage": {"Type": "AWS::ApiGateway::Stage", "Properties": {
+        "MethodSettings": [{"HttpMethod": "*", "ResourcePath": "/*", "LoggingLevel": "INFO"}]}}});
+    assert_eq!(one("HAP004", &["us-east-1"], rest).len(), 1);
+}
+
+fn backup_stack(continuous: bool, selection: serde_json::Value) -> S {
+    stack(
+        "Data",
+        &["us-east-1", "eu-west-1"],
+        resources(json!({
+            "Plan": {"Type": "AWS::Backup::BackupPlan", "Metadata": {"haplat:path": "Data/Plan"}, "Properties": {
+                "BackupPlan": {"BackupPlanName": "p", "BackupPlanRule": [
+                    {"RuleName": "Daily", "TargetBackupVault": "v", "EnableContinuousBackup": continuous,
+                     "Lifecycle": {"DeleteAfterDays": 35}}]}}},
+            "Selection": {"Type": "AWS::Backup::BackupSelection", "Properties": {
+                "BackupPlanId": {"Ref": "Plan"}, "BackupSelection": selection}}
+        })),
+    )
+}
+
+fn cluster_stack(retention: Option<u32>) -> S {
+    let mut props = json!({"Engine": "aurora-postgresql", "DBClusterIdentifier": "orders",
+                           "Tags": [{"Key": "backup", "Value": "daily"}]});
+    if let Some(r) = retention {
+        props["BackupRetentionPeriod"] = json!(r);
+    }
+    stack("Api", &["us-east-1"], resources(json!({"Db": {"Type": "AWS::RDS::DBCluster", "Properties": props}})))
+}
+
+#[test]
+fn hap005_continuous_backup_contradicts_the_clusters_retention() {
+    let by_tag = json!({"SelectionName": "s", "IamRoleArn": "r",
+        "ListOfTags": [{"ConditionKey": "backup", "ConditionType": "STRINGEQUALS", "ConditionValue": "daily"}]});
+    let found = of(&run(vec![backup_stack(true, by_tag.clone()), cluster_stack(Some(14))]), "HAP005");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].stack, "Api");
+    assert_eq!(found[0].regions, ["us-east-1"]);
+    assert!(found[0].message.contains("BackupRetentionPeriod 14"), "{}", found[0].message);
+    // No continuous backup, no retention set, or not selected: fine.
+    assert!(of(&run(vec![backup_stack(false, by_tag.clone()), cluster_stack(Some(14))]), "HAP005").is_empty());
+    assert!(of(&run(vec![backup_stack(true, by_tag), cluster_stack(None)]), "HAP005").is_empty());
+    let other_tag = json!({"SelectionName": "s", "IamRoleArn": "r",
+        "Conditions": {"StringEquals": [{"ConditionKey": "aws:ResourceTag/backup", "ConditionValue": "weekly"}]}});
+    assert!(of(&run(vec![backup_stack(true, other_tag), cluster_stack(Some(14))]), "HAP005").is_empty());
+    // By ARN.
+    let by_arn = json!({"SelectionName": "s", "IamRoleArn": "r", "Resources": ["arn:aws:rds:*:*:cluster:ord*"]});
+    assert_eq!(of(&run(vec![backup_stack(true, by_arn), cluster_stack(Some(7))]), "HAP005").len(), 1);
+}
+
+fn edge(methods: &[&str], pattern: &str) -> S {
+    stack(
+        "Edge",
+        &["us-east-1"],
+        resources(json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Metadata": {"haplat:path": "Edge/Cdn"},
+            "Properties": {"DistributionConfig": {
+                "DefaultCacheBehavior": {"TargetOriginId": "o", "ViewerProtocolPolicy": "https-only"},
+                "CacheBehaviors": [{"PathPattern": pattern, "AllowedMethods": methods, "TargetOriginId": "o",
+                                    "ViewerProtocolPolicy": "https-only"}]}}}})),
+    )
+}
+
+fn api_routes(conditions: serde_json::Value) -> S {
+    stack(
+        "Api",
+        &["us-east-1", "eu-west-1"],
+        resources(json!({"Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule",
+            "Metadata": {"haplat:path": "Api/OrdersRule"},
+            "Properties": {"Priority": 10, "ListenerArn": "l", "Conditions": conditions,
+                           "Actions": [{"Type": "forward", "TargetGroupArn": "tg"}]}}})),
+    )
+}
+
+#[test]
+fn hap006_read_only_cache_behaviour_over_api_routes() {
+    let orders = json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/orders/*"]}}]);
+    let found = of(&run(vec![edge(&["GET", "HEAD", "OPTIONS"], "/orders/*"), api_routes(orders.clone())]), "HAP006");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, "Edge/Cdn");
+    assert!(found[0].message.contains("Api/OrdersRule (/orders/*, stack Api)"), "{}", found[0].message);
+    // Overlapping but different patterns.
+    assert_eq!(of(&run(vec![edge(&["GET", "HEAD"], "orders/2024*"), api_routes(orders.clone())]), "HAP006").len(), 1);
+    // All methods allowed, a disjoint path, or a route that only serves reads: fine.
+    let all = ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"];
+    assert!(of(&run(vec![edge(&all, "/orders/*"), api_routes(orders.clone())]), "HAP006").is_empty());
+    assert!(of(&run(vec![edge(&["GET", "HEAD"], "/static/*"), api_routes(orders)]), "HAP006").is_empty());
+    let reads = json!([{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/orders/*"]}},
+                       {"Field": "http-request-method", "HttpRequestMethodConfig": {"Values": ["GET"]}}]);
+    assert!(of(&run(vec![edge(&["GET", "HEAD"], "/orders/*"), api_routes(reads)]), "HAP006").is_empty());
+}
+
+#[test]
+fn hap007_weighted_production_listener_rule_that_ecs_blue_green_manages() {
+    let template = |forward: serde_json::Value| {
+        json!({
+            "Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Metadata": {"haplat:path": "S/Rule"},
+                     "Properties": {"Priority": 1, "ListenerArn": "l", "Conditions": [], "Actions": [forward]}},
+            "Service": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Service"}, "Properties": {
+                "LoadBalancers": [{"ContainerName": "app", "ContainerPort": 80, "TargetGroupArn": {"Ref": "Blue"},
+                    "AdvancedConfiguration": {"AlternateTargetGroupArn": {"Ref": "Green"},
+                        "ProductionListenerRule": {"Ref": "Rule"}, "RoleArn": "r"}}]}}
+        })
+    };
+    let weighted = json!({"Type": "forward", "ForwardConfig": {"TargetGroups": [
+        {"TargetGroupArn": {"Ref": "Blue"}, "Weight": 100}, {"TargetGroupArn": {"Ref": "Green"}, "Weight": 0}]}});
+    let found = one("HAP007", &["us-east-1"], template(weighted));
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, "S/Rule");
+    assert!(found[0].message.contains("S/Service") && found[0].message.contains("100/0"), "{}", found[0].message);
+    let single = json!({"Type": "forward", "TargetGroupArn": {"Ref": "Blue"}});
+    assert!(one("HAP007", &["us-east-1"], template(single)).is_empty());
+}
+
+#[test]
+fn hap008_secret_resolved_by_name_where_it_does_not_exist() {
+    let global = |replicas: serde_json::Value| {
+        stack(
+            "Global",
+            &["us-west-2"],
+            resources(
+                json!({"Secret": {"Type": "AWS::SecretsManager::Secret", "Metadata": {"haplat:path": "Global/Secret"},
+                "Properties": {"Name": "shop/origin", "ReplicaRegions": replicas}}}),
+            ),
+        )
+    };
+    let edge = || {
+        stack(
+            "Edge",
+            &["us-east-1"],
+            resources(json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "Origins": [{"Id": "o", "DomainName": "x", "OriginCustomHeaders": [{"HeaderName": "X-Origin-Verify",
+                    "HeaderValue": "{{resolve:secretsmanager:shop/origin:SecretString:value}}"}]}]}}}})),
+        )
+    };
+    let found = of(&run(vec![global(json!([{"Region": "eu-west-1"}])), edge()]), "HAP008");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].regions, ["us-east-1"]);
+    assert!(found[0].message.contains("Global/Secret exists only in us-west-2 and eu-west-1"), "{}", found[0].message);
+    assert!(of(&run(vec![global(json!([{"Region": "us-east-1"}])), edge()]), "HAP008").is_empty());
+}
+
+#[test]
+fn hap009_critical_alarm_without_actions() {
+    let alarm = |extra: serde_json::Value| {
+        let mut props = json!({"AlarmDescription": "[critical] the API is down", "MetricName": "m",
+                               "Namespace": "n", "Threshold": 1, "EvaluationPeriods": 1, "ComparisonOperator": "GreaterThanThreshold"});
+        for (k, v) in extra.as_object().unwrap() {
+            props[k] = v.clone();
+        }
+        json!({"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": props}})
+    };
+    assert_eq!(one("HAP009", &["us-east-1"], alarm(json!({}))).len(), 1);
+    assert_eq!(one("HAP009", &["us-east-1"], alarm(json!({"AlarmActions": ["t"], "ActionsEnabled": false}))).len(), 1);
+    assert!(one("HAP009", &["us-east-1"], alarm(json!({"AlarmActions": [{"Ref": "Topic"}]}))).is_empty());
+    assert!(one("HAP009", &["us-east-1"], alarm(json!({"AlarmDescription": "cpu is high"}))).is_empty());
+    // Read by a composite alarm that notifies.
+    let mut composite = alarm(json!({}));
+    composite["Any"] = json!({"Type": "AWS::CloudWatch::CompositeAlarm", "Properties": {"AlarmName": "any",
+        "AlarmRule": {"Fn::Sub": "ALARM(${Alarm})"}, "AlarmActions": ["t"]}});
+    assert!(one("HAP009", &["us-east-1"], composite).is_empty());
+    // Watched by a Route 53 health check in another stack (through a binding): Route 53 acts on it.
+    let mut api = alarm(json!({}));
+    let api = stack(
+        "Api",
+        &["us-east-1"],
+        json!({"Resources": api.take(), "Outputs": {"AlarmRef": {"Value": {"Ref": "Alarm"}}}}),
+    );
+    let edge = stack("Edge", &["us-east-1"], json!({
+        "Parameters": {"ApiAlarmRef": {"Type": "String"}},
+        "Resources": {"Check": {"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": {
+            "Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Name": {"Ref": "ApiAlarmRef"}, "Region": "us-east-1"}}}}}
+    }))
+    .binding("ApiAlarmRef", "Api", "AlarmRef");
+    assert!(of(&run(vec![api, edge]), "HAP009").is_empty());
+}
+
+#[test]
+fn hap010_shield_advanced_protection() {
+    let found = one(
+        "HAP010",
+        &["us-east-1"],
+        json!({"P": {"Type": "AWS::Shield::Protection", "Properties": {"Name": "p", "ResourceArn": "a"}}}),
+    );
+    assert_eq!(found.len(), 1);
+    assert!(one("HAP010", &["us-east-1"], json!({"W": {"Type": "AWS::WAFv2::WebACL", "Properties": {}}})).is_empty());
+}
+
+#[test]
+fn hap011_aurora_global_engine_version() {
+    let found = one(
+        "HAP011",
+        &["us-east-1", "eu-west-1"],
+        json!({"G": {"Type": "AWS::RDS::GlobalCluster", "Properties": {"Engine": "aurora-postgresql", "EngineVersion": "17.7"}}}),
+    );
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("aurora-postgresql 17.7"), "{}", found[0].message);
+    let single = json!({"C": {"Type": "AWS::RDS::DBCluster", "Properties": {"Engine": "aurora-postgresql", "EngineVersion": "17.7"}}});
+    assert!(one("HAP011", &["us-east-1"], single).is_empty());
+}
+
+#[test]
+fn hap012_subnets_by_zone_name_where_fargate_runs() {
+    let template = |az: serde_json::Value| {
+        json!({
+            "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {"VpcId": "v", "CidrBlock": "10.0.0.0/24", "AvailabilityZone": az}},
+            "Service": {"Type": "AWS::ECS::Service", "Properties": {"LaunchType": "FARGATE"}}
+        })
+    };
+    let by_name = json!({"Fn::Select": [0, {"Fn::GetAZs": ""}]});
+    assert_eq!(one("HAP012", &["us-east-1"], template(by_name)).len(), 1);
+    let mut by_id = template(json!("x"));
+    by_id["Subnet"]["Properties"] = json!({"VpcId": "v", "CidrBlock": "10.0.0.0/24", "AvailabilityZoneId": "use1-az1"});
+    assert!(one("HAP012", &["us-east-1"], by_id).is_empty());
+}
+
+#[test]
+fn hap013_image_that_cannot_serve_the_port_or_health_check() {
+    let template = |image: &str, port: u32, path: &str| {
+        json!({
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Metadata": {"haplat:path": "S/Task"}, "Properties": {
+                "ContainerDefinitions": [{"Name": "app", "Image": image, "PortMappings": [{"ContainerPort": port}]}]}},
+            "Group": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Metadata": {"haplat:path": "S/Group"},
+                      "Properties": {"HealthCheckPath": path, "Port": port, "Protocol": "HTTP"}},
+            "Service": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": {"Ref": "Task"},
+                "LoadBalancers": [{"ContainerName": "app", "ContainerPort": port, "TargetGroupArn": {"Ref": "Group"}}]}}
+        })
+    };
+    let found = one("HAP013", &["us-east-1"], template("public.ecr.aws/docker/library/nginx:1.27", 8080, "/health"));
+    assert_eq!(found.len(), 1);
+    let m = &found[0].message;
+    assert!(m.contains("maps port 8080 where it listens on 80") && m.contains("S/Group checks /health"), "{m}");
+    assert!(one("HAP013", &["us-east-1"], template("nginx:1.27", 80, "/")).is_empty());
+    // An image haplat knows nothing about is not judged.
+    assert!(one("HAP013", &["us-east-1"], template("example.com/orders:1", 8080, "/health")).is_empty());
+}
+
+#[test]
+fn a_suppressed_finding_is_reported_with_its_reason_and_does_not_fail() {
+    let report = run(vec![stack(
+        "S",
+        &["us-east-1"],
+        resources(json!({"P": {"Type": "AWS::Shield::Protection",
+            "Metadata": {"haplat:path": "S/P", "haplat:suppress": [{"id": "HAP010", "reason": "subscribed since 2025"}]},
+            "Properties": {"Name": "p", "ResourceArn": "a"}}})),
+    )]);
+    let found = of(&report, "HAP010");
+    assert_eq!(found[0].suppressed.as_deref(), Some("subscribed since 2025"));
+    assert!(!report.has_errors());
+    assert_eq!(report.summary(), "0 errors, 0 warnings, 1 suppressed");
+}
+
+#[test]
+fn a_suppression_written_by_haplat_core_silences_the_finding() {
+    use haplat_core::App;
+    use haplat_core::resources::shield::Protection;
+    let app = App::new("demo");
+    let edge = app.stack("Edge", "us-east-1");
+    let p = edge.add(
+        "Shield",
+        Protection {
+            name: "p".into(),
+            resource_arn: "arn:aws:cloudfront::123456789012:distribution/E1".into(),
+            ..Default::default()
+        },
+    );
+    edge.options(p).suppress("HAP010", "the account is subscribed");
+    let report = haplat_check::check_assembly(&app.synth().unwrap()).unwrap();
+    assert_eq!(of(&report, "HAP010")[0].suppressed.as_deref(), Some("the account is subscribed"));
+}
+
+#[test]
+fn hap014_global_table_created_once_from_a_replica_region() {
+    let table = json!({"T": {"Type": "AWS::DynamoDB::GlobalTable", "Properties": {
+        "Replicas": [{"Region": "us-east-1"}, {"Region": "eu-west-1"}]}}});
+    assert!(one("HAP014", &["us-east-1"], table.clone()).is_empty());
+    let found = one("HAP014", &["us-west-2"], table.clone());
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("must contain an entry for the current region"), "{}", found[0].message);
+    let found = one("HAP014", &["us-east-1", "eu-west-1"], table);
+    assert!(found[0].message.contains("stack set deployed to us-east-1 and eu-west-1"), "{}", found[0].message);
+}
+
+#[test]
+fn hap015_cloudfront_parts_outside_us_east_1() {
+    let certs = |region: &'static [&'static str]| {
+        stack(
+            "Certs",
+            region,
+            json!({"Resources": {"Cert": {"Type": "AWS::CertificateManager::Certificate",
+            "Metadata": {"haplat:path": "Certs/Cert"}, "Properties": {"DomainName": "x.example.com"}}},
+            "Outputs": {"CertRef": {"Value": {"Ref": "Cert"}}}}),
+        )
+    };
+    let edge = || {
+        stack(
+            "Edge",
+            &["us-east-1"],
+            json!({"Parameters": {"CertsCertRef": {"Type": "String"}}, "Resources": {
+            "Cdn": {"Type": "AWS::CloudFront::Distribution", "Properties": {"DistributionConfig": {
+                "ViewerCertificate": {"AcmCertificateArn": {"Ref": "CertsCertRef"}}}}}}}),
+        )
+        .binding("CertsCertRef", "Certs", "CertRef")
+    };
+    let found = of(&run(vec![certs(&["eu-west-1"]), edge()]), "HAP015");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("Certs/Cert made in eu-west-1"), "{}", found[0].message);
+    assert!(of(&run(vec![certs(&["us-east-1"]), edge()]), "HAP015").is_empty());
+    let acl = json!({"Acl": {"Type": "AWS::WAFv2::WebACL", "Properties": {"Scope": "CLOUDFRONT"}}});
+    assert_eq!(one("HAP015", &["us-east-1", "eu-west-1"], acl.clone())[0].regions, ["eu-west-1"]);
+    assert!(one("HAP015", &["us-east-1"], acl).is_empty());
+}
+
+#[test]
+fn hap016_account_wide_names_in_a_stack_set_over_several_regions() {
+    let role = |name: serde_json::Value| json!({"Role": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": name}}});
+    assert_eq!(one("HAP016", &["us-east-1", "eu-west-1"], role(json!("shop-deployer"))).len(), 1);
+    assert!(one("HAP016", &["us-east-1"], role(json!("shop-deployer"))).is_empty());
+    assert!(one("HAP016", &["us-east-1", "eu-west-1"], role(json!({"Fn::Sub": "shop-${AWS::Region}"}))).is_empty());
+}
+
+#[test]
+fn hap017_backup_copy_to_a_vault_missing_in_the_destination_region() {
+    let data = |regions: &'static [&'static str]| {
+        stack(
+            "Data",
+            regions,
+            json!({
+                "Mappings": {"RegionConfig": {"us-east-1": {"Copy": "eu-west-1"}, "eu-west-1": {"Copy": "us-east-1"}}},
+                "Resources": {
+                    "Vault": {"Type": "AWS::Backup::BackupVault", "Properties": {"BackupVaultName": "shop"}},
+                    "Plan": {"Type": "AWS::Backup::BackupPlan", "Metadata": {"haplat:path": "Data/Plan"}, "Properties": {
+                        "BackupPlan": {"BackupPlanName": "p", "BackupPlanRule": [{"RuleName": "Daily", "TargetBackupVault": "shop",
+                            "CopyActions": [{"DestinationBackupVaultArn": {"Fn::Sub": [
+                                "arn:${AWS::Partition}:backup:${Dest}:${AWS::AccountId}:backup-vault:shop",
+                                {"Dest": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "Copy"]}}]}}]}]}}}
+                }
+            }),
+        )
+    };
+    assert!(of(&run(vec![data(&["us-east-1", "eu-west-1"])]), "HAP017").is_empty());
+    let found = of(&run(vec![data(&["us-east-1"])]), "HAP017");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("us-east-1 → vault \"shop\" in eu-west-1"), "{}", found[0].message);
+}
+
+#[test]
+fn hap018_health_check_looks_for_its_alarm_in_another_region() {
+    let api = || {
+        stack(
+            "Api",
+            &["us-east-1", "eu-west-1"],
+            json!({"Resources": {"Alarm": {"Type": "AWS::CloudWatch::Alarm",
+            "Properties": {"AlarmActions": ["t"]}}}, "Outputs": {"AlarmRef": {"Value": {"Ref": "Alarm"}}}}),
+        )
+    };
+    let edge =
+        |read_from: &str, says: &str| {
+            let mut s = stack("Edge", &["us-east-1"], json!({
+            "Parameters": {"ApiAlarmRef": {"Type": "String"}},
+            "Resources": {"Check": {"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Edge/Check"},
+                "Properties": {"HealthCheckConfig": {"Type": "CLOUDWATCH_METRIC",
+                    "AlarmIdentifier": {"Name": {"Ref": "ApiAlarmRef"}, "Region": says}}}}}
+        }))
+        .binding("ApiAlarmRef", "Api", "AlarmRef");
+            s.bindings[0].region = haplat_core::manifest::BindingRegion::Fixed { region: read_from.into() };
+            s
+        };
+    assert!(of(&run(vec![api(), edge("eu-west-1", "eu-west-1")]), "HAP018").is_empty());
+    let found = of(&run(vec![api(), edge("eu-west-1", "us-east-1")]), "HAP018");
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("alarm in us-east-1") && found[0].message.contains("created in eu-west-1"));
+}
