@@ -21,6 +21,8 @@ pub mod exit {
     pub const REFUSED: u8 = 5;
     /// The account or region is not bootstrapped (`haplat bootstrap`).
     pub const NOT_BOOTSTRAPPED: u8 = 6;
+    /// `haplat check` found an error that no suppression covers.
+    pub const FINDINGS: u8 = 7;
 }
 
 /// Text for `--help`.
@@ -32,7 +34,8 @@ Exit codes:
   3  diff --fail: differences found
   4  AWS unusable: no or expired credentials, endpoint unreachable
   5  refused: would replace/delete stateful data, or not confirmed
-  6  not bootstrapped: run `haplat bootstrap`";
+  6  not bootstrapped: run `haplat bootstrap`
+  7  check: an error no suppression covers (haplat check --explain ID)";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]

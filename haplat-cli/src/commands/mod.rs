@@ -8,6 +8,7 @@ use crate::error::{EXIT_CODES_HELP, Error};
 
 pub mod args;
 pub mod bootstrap;
+pub mod check;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
@@ -33,6 +34,9 @@ pub enum Command {
     /// List the stacks of the assembly, with their regions and waves.
     #[command(after_help = EXIT_CODES_HELP)]
     List(list::ListArgs),
+    /// Check the assembly against what AWS requires at create, update and delete.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Check(check::CheckArgs),
     /// Show what would change, per stack set and region (or against another assembly).
     #[command(after_help = EXIT_CODES_HELP)]
     Diff(diff::DiffArgs),
@@ -55,6 +59,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Synth(a) => synth::run(a),
         Command::List(a) => list::run(a),
+        Command::Check(a) => check::run(a),
         Command::Diff(a) => diff::run(a).await,
         Command::Bootstrap(a) => bootstrap::run(a).await,
         Command::Deploy(a) => deploy::run(a).await,

@@ -7,6 +7,7 @@
 //! executor and its client, bootstrap, the SDK, progress and output.
 
 pub mod bootstrap;
+pub mod check;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
@@ -16,6 +17,7 @@ pub mod status;
 pub mod synth;
 
 pub use bootstrap::{BootstrapOptions, bootstrap};
+pub use check::{CheckOptions, check};
 pub use deploy::{DeployOptions, PlanOptions, deploy};
 pub use destroy::{DestroyOptions, destroy};
 pub use diff::{DiffOptions, diff};
