@@ -6,6 +6,7 @@
 //! ```
 //! use haplat_core::App;
 //! use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+//! use haplat_constructs::zone::HostedZone;
 //! use haplat_constructs::service::ServiceProps;
 //! use haplat_constructs::{DrMode, RegionSpec};
 //!
@@ -16,7 +17,7 @@
 //!     ..ApiProps::new(
 //!         vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
 //!         "api.example.com",
-//!         ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+//!         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
 //!     )
 //! });
 //! assert_eq!(api.endpoints().len(), 2);
@@ -34,11 +35,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use haplat_core::resources::{certificatemanager as acm, cloudwatch, ecs, servicediscovery as sd};
+use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{App, Handle, Stack};
 
 use crate::alarm::metric_alarm;
+use crate::certificate::{Certificate, CertificateProps};
 use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
@@ -47,6 +49,7 @@ use crate::metrics::{MetricRef, ServiceMetrics};
 use crate::network::{NatMode, Network, NetworkProps};
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
 use crate::service::{Service, ServiceEnv, ServiceProps};
+use crate::zone::HostedZone;
 
 /// The TLS certificate of the regional ALBs.
 ///
@@ -55,14 +58,14 @@ use crate::service::{Service, ServiceEnv, ServiceProps};
 /// zone needs nothing by hand (CloudFormation writes the validation records). A created
 /// certificate covers the API's domain and `<region>.<domain>`, so each region can also be
 /// addressed alone (health checks, CloudFront origins).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum ApiCertificate {
     /// The ARN of an issued ACM certificate in each region (`region → arn`).
     Arns(BTreeMap<String, String>),
     /// Created in each region, validated by DNS records in this hosted zone.
     DnsValidated {
         /// The Route 53 hosted zone of the domain.
-        hosted_zone_id: String,
+        zone: HostedZone,
     },
 }
 
@@ -338,44 +341,18 @@ impl MultiRegionApi {
             },
         );
 
-        // Certificate.
-        let certificate_arn: Value<String> = match &props.certificate {
-            ApiCertificate::Arns(arns) => {
-                for (region, arn) in arns {
-                    if !arn.starts_with("arn:") || !arn.contains(":acm:") || !arn.contains(&format!(":{region}:")) {
-                        stack.error(format!(
-                            "certificate {arn:?} of {region} is not an ACM certificate ARN of that region"
-                        ));
-                    }
-                }
-                stack.region_value("CertificateArn", arns.iter().map(|(r, a)| (r.clone(), a.clone())))
-            }
-            ApiCertificate::DnsValidated { hosted_zone_id } => {
-                let regional = Value::sub(format!("${{AWS::Region}}.{}", props.domain_name));
-                let cert = stack.add(
-                    "Certificate",
-                    acm::Certificate {
-                        domain_name: props.domain_name.clone().into(),
-                        subject_alternative_names: Some(List::items(vec![regional.clone()])),
-                        validation_method: Some("DNS".into()),
-                        domain_validation_options: Some(List::items(vec![
-                            acm::certificate::DomainValidationOption {
-                                domain_name: Some(props.domain_name.clone().into()),
-                                hosted_zone_id: Some(hosted_zone_id.clone().into()),
-                                ..Default::default()
-                            },
-                            acm::certificate::DomainValidationOption {
-                                domain_name: Some(regional),
-                                hosted_zone_id: Some(hosted_zone_id.clone().into()),
-                                ..Default::default()
-                            },
-                        ])),
-                        ..Default::default()
-                    },
-                );
-                cert.ref_()
-            }
+        let certificate = match &props.certificate {
+            ApiCertificate::Arns(arns) => Certificate::from_arns(&stack, arns),
+            ApiCertificate::DnsValidated { zone } => Certificate::dns_validated(
+                &stack,
+                "Certificate",
+                CertificateProps {
+                    alternative_names: vec![Value::sub(format!("${{AWS::Region}}.{}", props.domain_name))],
+                    ..CertificateProps::new(props.domain_name.clone(), zone)
+                },
+            ),
         };
+        let certificate_arn = certificate.arn;
 
         // CloudFront fronting: the origin-facing prefix list of each region.
         let fronting = props.fronted_by_cloudfront.as_ref().map(|ov| {

@@ -5,6 +5,7 @@ mod alarm;
 pub mod api;
 pub mod aurora;
 pub mod backup;
+pub mod certificate;
 pub mod chaos;
 pub mod cidr;
 pub mod dns;
@@ -23,6 +24,7 @@ pub mod security;
 pub mod service;
 pub mod slo;
 pub mod websocket;
+pub mod zone;
 
 pub use metrics::ServiceMetrics;
 pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};

@@ -41,7 +41,7 @@ use crate::logs::LogGroupProps;
 use crate::metrics::{MetricRef, ServiceMetrics};
 use crate::network::Network;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
-use crate::security::{Grantable, Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
+use crate::security::{Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
 
 /// The Fargate task sizes: CPU units and the memory (MiB) each allows, as
 /// `(cpu, first, last, step)`.
@@ -220,7 +220,8 @@ pub struct ServiceEnv<'a> {
 /// ```
 /// use haplat_core::App;
 /// use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-/// use haplat_constructs::security::{Grantee, SecretRef};
+/// use haplat_constructs::zone::HostedZone;
+/// use haplat_constructs::security::{Grantable, SecretRef};
 /// use haplat_constructs::service::ServiceProps;
 /// use haplat_constructs::RegionSpec;
 ///
@@ -228,10 +229,10 @@ pub struct ServiceEnv<'a> {
 /// let api = MultiRegionApi::new(&app, "Api", ApiProps {
 ///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
 ///     ..ApiProps::new(vec![RegionSpec::primary("us-east-1")], "api.example.com",
-///         ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() })
+///         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") })
 /// });
 /// let orders = api.service("Orders").unwrap();
-/// orders.grant_read(&SecretRef::new("shop/stripe-key"));
+/// SecretRef::new("shop/stripe-key").grant_read(orders);
 /// let t = app.synth().unwrap().template("shop-Api").unwrap();
 /// let role = t["Resources"].as_object().unwrap().iter()
 ///     .find(|(id, _)| id.starts_with("OrdersTaskRole")).unwrap().1;
@@ -844,16 +845,6 @@ impl Service {
             target_group_full_name: self.target_group.attr_target_group_full_name(),
             alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
         }
-    }
-
-    /// Grants read access on `target` (shorthand for `grant(&target.read())`).
-    pub fn grant_read(&self, target: &impl Grantable) {
-        self.grant(&target.read());
-    }
-
-    /// Grants read-write access on `target`.
-    pub fn grant_read_write(&self, target: &impl Grantable) {
-        self.grant(&target.read_write());
     }
 
     /// Lets `caller`'s tasks open connections to this service's tasks on its container port:

@@ -20,9 +20,11 @@ use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSec
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
+use haplat_constructs::security::Grantable;
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::App;
 
@@ -71,13 +73,13 @@ fn main() -> ExitCode {
             ..ApiProps::new(
                 vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
                 &format!("origin.{DOMAIN}"),
-                ApiCertificate::DnsValidated { hosted_zone_id: ZONE_ID.into() },
+                ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE_ID, DOMAIN) },
             )
         },
     );
     secret.bind(api.stack());
     if let Some(service) = api.service("Orders") {
-        service.grant_read_write(&orders);
+        orders.grant_read_write(service);
     }
     let mut monitoring = RegionalMonitoringProps::new(&REGIONS);
     monitoring.alarm_emails = vec!["oncall@example.com".into()];

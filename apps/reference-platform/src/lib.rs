@@ -40,10 +40,11 @@ use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::metrics::ServiceMetrics;
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
-use haplat_constructs::security::SecretRef;
+use haplat_constructs::security::{Grantable, SecretRef};
 use haplat_constructs::service::{Service, ServiceProps};
 use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::{App, Stack};
 
@@ -97,7 +98,9 @@ pub fn platform(env: &Environment) -> App {
     let mut api = ApiProps::new(
         env.regions.iter().map(region_spec).collect(),
         &format!("origin.{}", env.domain.name),
-        ApiCertificate::DnsValidated { hosted_zone_id: env.domain.hosted_zone_id.clone() },
+        ApiCertificate::DnsValidated {
+            zone: HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
+        },
     );
     api.mode = mode;
     api.services = env.services.iter().map(service_props).collect();
@@ -110,7 +113,7 @@ pub fn platform(env: &Environment) -> App {
     let api = MultiRegionApi::new(&app, "Api", api);
     secret.bind(api.stack());
     for service in &api.services {
-        service.grant_read_write(&orders);
+        orders.grant_read_write(service);
     }
     if env.data.aurora {
         let mut db = AuroraGlobalProps::for_api(&api);

@@ -8,6 +8,7 @@ use haplat_constructs::cidr::Ipv4Cidr;
 use haplat_constructs::scaling::StepScaling;
 use haplat_constructs::security::{Grantable, Grantee, Permission, SecretRef, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, OriginVerify, RegionSpec};
 use haplat_core::App;
 use serde_json::{Value as Json, json};
@@ -42,7 +43,11 @@ pub(crate) fn props(regions: Vec<RegionSpec>) -> ApiProps {
     ApiProps {
         services: services(),
         interface_endpoints: true,
-        ..ApiProps::new(regions, "api.example.com", ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+        ..ApiProps::new(
+            regions,
+            "api.example.com",
+            ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE, "example.com") },
+        )
     }
 }
 
@@ -665,7 +670,7 @@ fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
     let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
     let web = api.service("Web").unwrap();
     web.grant(&SecretRef::new("shop/api-key").read());
-    web.grant_read_write(&api.key);
+    api.key.grant_read_write(web);
     web.grant(&SecretRef::new("shop/api-key").read()); // twice is once
     let t = app.synth().unwrap().template("shop-Api").unwrap();
     let st: Vec<Json> =
@@ -955,7 +960,11 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
             "Api",
             ApiProps {
                 services: services(),
-                ..ApiProps::new(two_regions(), domain, ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+                ..ApiProps::new(
+                    two_regions(),
+                    domain,
+                    ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE, "example.com") },
+                )
             },
         );
         assert!(api.endpoints().iter().all(|e| e.domain_name == domain));
