@@ -466,6 +466,7 @@ impl MultiRegionApi {
                 .expect("an ALB exists for every kind of service");
             services.push(Service::new(
                 target,
+                &s.name,
                 s,
                 &ServiceEnv {
                     network: &network,

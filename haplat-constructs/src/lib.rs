@@ -10,6 +10,7 @@ pub mod chaos;
 pub mod cidr;
 pub mod dns;
 pub mod edge;
+pub mod fargate;
 pub mod global_table;
 pub mod kms;
 pub mod load_balancer;

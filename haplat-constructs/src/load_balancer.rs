@@ -98,6 +98,54 @@ pub struct AlbProps {
     pub fronting: Option<Fronting>,
 }
 
+/// What a [`TargetGroup`] checks.
+#[derive(Clone, Debug)]
+pub struct TargetGroupProps {
+    /// The VPC.
+    pub vpc_id: Value<String>,
+    /// The targets' port (HTTP).
+    pub port: u16,
+    /// The path health checks request (`/health`).
+    pub health_check_path: String,
+}
+
+/// A target group of IP targets (Fargate tasks) over HTTP: health checks every 15 s (healthy
+/// after 2, unhealthy after 3, 200–399 is healthy) and a 30 s deregistration delay.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetGroup {
+    /// The target group.
+    pub resource: Handle<elb::TargetGroup>,
+}
+
+impl TargetGroup {
+    /// The target group as `scope/id`.
+    pub fn new(scope: &Scope, id: &str, props: &TargetGroupProps) -> TargetGroup {
+        let resource = scope.add(
+            id,
+            elb::TargetGroup {
+                vpc_id: Some(props.vpc_id.clone()),
+                target_type: Some(elb::target_group::TargetType::Ip.into()),
+                protocol: Some(elb::target_group::Protocol::Http.into()),
+                port: Some(i64::from(props.port).into()),
+                health_check_enabled: Some(true.into()),
+                health_check_path: Some(props.health_check_path.clone().into()),
+                health_check_protocol: Some(elb::target_group::HealthCheckProtocol::Http.into()),
+                health_check_interval_seconds: Some(15.into()),
+                health_check_timeout_seconds: Some(5.into()),
+                healthy_threshold_count: Some(2.into()),
+                unhealthy_threshold_count: Some(3.into()),
+                matcher: Some(elb::target_group::Matcher { http_code: Some("200-399".into()), ..Default::default() }),
+                target_group_attributes: Some(List::items(vec![elb::target_group::TargetGroupAttribute {
+                    key: Some("deregistration_delay.timeout_seconds".into()),
+                    value: Some("30".into()),
+                }])),
+                ..Default::default()
+            },
+        );
+        TargetGroup { resource }
+    }
+}
+
 /// One route of a service on the ALB.
 #[derive(Clone, Debug)]
 pub struct RouteProps {

@@ -12,7 +12,10 @@ use haplat_tests::layers_check::{ModuleGraph, find_cycle, module_graph};
 const LAYERS: &[(&str, &[&str])] = &[
     ("leaf", &["cidr", "metrics", "naming", "platform", "scaling", "security", "zone"]),
     ("building block", &["alarm", "kms", "logs"]),
-    ("middle layer", &["backup", "certificate", "global_table", "load_balancer", "monitoring", "network", "slo"]),
+    (
+        "middle layer",
+        &["backup", "certificate", "fargate", "global_table", "load_balancer", "monitoring", "network", "slo"],
+    ),
     ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
 ];
 
