@@ -11,7 +11,7 @@
 //! use haplat_constructs::{DrMode, RegionSpec};
 //!
 //! let app = App::new("shop");
-//! let api = MultiRegionApi::new(&app, "Api", ApiProps {
+//! let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
 //!     mode: DrMode::ActivePassive,
 //!     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
 //!     ..ApiProps::new(
@@ -41,14 +41,17 @@ use haplat_core::{App, Handle, Stack};
 
 use crate::alarm::metric_alarm;
 use crate::certificate::{Certificate, CertificateProps};
+use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
 use crate::logs::LogGroupProps;
 use crate::metrics::{MetricRef, ServiceMetrics};
+use crate::monitoring::{RegionalMonitoring, RegionalMonitoringProps, ServiceMonitoring, TracingProps};
 use crate::network::{NatMode, Network, NetworkProps};
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
 use crate::service::{Service, ServiceEnv, ServiceProps};
+use crate::slo::{Slo, SloProps};
 use crate::zone::HostedZone;
 
 /// The TLS certificate of the regional ALBs.
@@ -75,38 +78,43 @@ pub struct ApiProps {
     /// The regions, exactly one primary.
     pub regions: Vec<RegionSpec>,
     /// How regions share traffic; in active-passive, secondaries run `standby_count` tasks.
+    /// Default: [`DrMode::ActiveActive`].
     pub mode: DrMode,
     /// The API's domain name (`api.example.com`).
     pub domain_name: String,
     /// The certificate of the ALBs.
     pub certificate: ApiCertificate,
-    /// The services.
+    /// The services. Default: none (at least one is required).
     pub services: Vec<ServiceProps>,
-    /// NAT per zone (default) or one shared.
+    /// NAT per zone or one shared. Default: [`NatMode::PerAz`].
     pub nat: NatMode,
     /// Availability zones per region, 2 to 6, and at most the fewest any of the regions has
-    /// ([`crate::network::usable_azs`]: us-west-1 has 2).
+    /// ([`crate::network::usable_azs`]: us-west-1 has 2). Default: 3.
     pub azs: usize,
     /// Usable availability zones for regions where [`crate::network::REGION_AZS`] is wrong for
-    /// this account (`region → count`).
+    /// this account (`region → count`). Default: none.
     pub az_counts: BTreeMap<String, usize>,
-    /// Interface endpoints for ECR, Logs and Secrets Manager.
+    /// Interface endpoints for ECR, Logs and Secrets Manager. Default: `false`.
     pub interface_endpoints: bool,
-    /// Fronted by CloudFront: the ALBs accept only CloudFront with this secret header.
+    /// Fronted by CloudFront: the ALBs accept only CloudFront with this secret header, and the
+    /// API's stack is bound to the secret when haplat made it ([`OriginVerify::bind`]).
+    /// Default: `None`, not fronted.
     pub fronted_by_cloudfront: Option<OriginVerify>,
     /// CloudFront origin-facing prefix list ids for regions missing from
-    /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`).
+    /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`). Default: none.
     pub cloudfront_prefix_lists: BTreeMap<String, String>,
     /// The Cloud Map private DNS namespace: `<service>.<namespace>` resolves to the service's
     /// tasks, which admit connections only from the services named in its
-    /// [`ServiceProps::callers`] (and their ALB), on the container port.
+    /// [`ServiceProps::callers`] (and their ALB), on the container port. Default:
+    /// `internal.local`.
     pub namespace: String,
-    /// Days VPC flow logs are kept.
+    /// Days VPC flow logs are kept. Default: 365.
     pub flow_log_retention_days: i64,
     /// Days the Container Insights performance events of the cluster are kept (the log group
     /// ECS would otherwise create unencrypted and never expiring; the metrics are kept apart).
+    /// Default: 30.
     pub container_insights_retention_days: i64,
-    /// `None` (default): every service in the API's own stack set. `Some(n)`: the services in
+    /// Default: `None`, every service in the API's own stack set. `Some(n)`: the services in
     /// groups of `n`, in the order given, each group in a stack set of its own over the same
     /// regions, `<id>Services1`, `<id>Services2` …; the shared parts (network, cluster, ALBs and
     /// listeners, key, namespace) stay in `<id>`. A service costs about 30 resources, and a
@@ -212,11 +220,12 @@ fn int_region_value(stack: &Stack, key: &str, values: Vec<(String, i64)>) -> Val
 }
 
 impl MultiRegionApi {
-    /// The API as the stack set `id` of `app`. Misuse (no region, no or two primaries, a
+    /// The API as a new stack set `id` of `app` over its regions (described
+    /// `haplat MultiRegionApi <id>: …`), with the service groups' stack sets after it. Misuse (no region, no or two primaries, a
     /// repeated region, bad or overlapping CIDRs, an AZ count outside 2..=6, bad Fargate sizes,
     /// port clashes …) is reported as construct errors naming the path; synthesis fails with all
     /// of them.
-    pub fn new(app: &App, id: &str, props: ApiProps) -> MultiRegionApi {
+    pub fn new_stack_set(app: &App, id: &str, props: ApiProps) -> MultiRegionApi {
         let names: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
         let stack = app.stack_set(id, &names);
         stack.set_description(format!("haplat MultiRegionApi {id}: the regional stack set ({})", names.join(", ")));
@@ -540,6 +549,9 @@ impl MultiRegionApi {
             }
         }
 
+        if let Some(verify) = &props.fronted_by_cloudfront {
+            verify.bind(&stack);
+        }
         MultiRegionApi {
             stack,
             regions: props.regions,
@@ -615,6 +627,105 @@ impl MultiRegionApi {
     /// reads this one and a reference back would be a cycle.
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
         self.services.iter().map(Service::metrics).collect()
+    }
+
+    /// The services in `stack` (the API's own or one of its service stacks).
+    fn services_in(&self, stack: &Stack) -> Vec<&Service> {
+        self.services.iter().filter(|s| s.stack().id() == stack.id()).collect()
+    }
+
+    /// The regional monitoring of the API as `id` in its stack, watching every service where
+    /// it lives: the services of the API's stack join `props.services` and
+    /// `props.tracing.services`, and each service stack gets their alarms, dashboard and X-Ray
+    /// rules as `<stack>/<id>` ([`RegionalMonitoring::watch_services`], with the same thresholds,
+    /// topic and sampling).
+    pub fn monitor(&self, id: &str, mut props: RegionalMonitoringProps) -> ApiMonitoring {
+        let tracing_of = |services: &[&Service], base: &TracingProps| TracingProps {
+            services: base.services.iter().cloned().chain(traced(services)).collect(),
+            ..base.clone()
+        };
+        let here = self.services_in(&self.stack);
+        props.services.extend(here.iter().map(|s| s.metrics()));
+        props.tracing = tracing_of(&here, &props.tracing);
+        let empty = TracingProps { services: Vec::new(), ..props.tracing.clone() };
+        let regional = RegionalMonitoring::new(&self.stack, id, props);
+        let service_stacks = self
+            .service_stacks
+            .iter()
+            .map(|stack| {
+                let services = self.services_in(stack);
+                let metrics: Vec<ServiceMetrics> = services.iter().map(|s| s.metrics()).collect();
+                regional.watch_services(stack, id, &metrics, &tracing_of(&services, &empty))
+            })
+            .collect();
+        ApiMonitoring { regional, service_stacks }
+    }
+
+    /// An availability SLO of `objective` percent per service (5xx over requests, summed over
+    /// both target groups of a blue/green service), as `<service>Availability` in the service's
+    /// stack, alarming to `actions`.
+    pub fn availability_slos(&self, objective: f64, actions: &[Value<String>]) -> Vec<Slo> {
+        self.services
+            .iter()
+            .map(|s| {
+                let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
+                Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
+            })
+            .collect()
+    }
+
+    /// The services as chaos experiment targets, in the order given.
+    pub fn chaos_services(&self) -> Vec<ChaosService> {
+        self.metrics()
+            .into_iter()
+            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
+            .collect()
+    }
+
+    /// Chaos experiments on every service and the network of the private subnets, as `id`:
+    /// `props.services` and `props.private_subnet_ids` are the API's. They read every service,
+    /// so with service stacks they go in a stack set of their own after them all,
+    /// `<api id><id>` over the same regions; else in the API's stack.
+    pub fn chaos(&self, id: &str, mut props: ChaosProps) -> ChaosExperiments {
+        props.services = self.chaos_services();
+        props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        let home = if self.service_stacks.is_empty() {
+            self.stack.clone()
+        } else {
+            let regions: Vec<&str> = self.regions.iter().map(|r| r.region.as_str()).collect();
+            self.stack.app().stack_set(&format!("{}{id}", self.stack.id()), &regions)
+        };
+        ChaosExperiments::new(&home, id, props)
+    }
+}
+
+fn traced(services: &[&Service]) -> Vec<String> {
+    services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
+}
+
+/// The monitoring of a [`MultiRegionApi`] ([`MultiRegionApi::monitor`]): the regional one in the
+/// API's stack, and that of each service stack.
+#[derive(Clone, Debug)]
+pub struct ApiMonitoring {
+    /// The regional monitoring (topic, table alarms, the API stack's services).
+    pub regional: RegionalMonitoring,
+    /// The monitoring of each service stack, in order.
+    pub service_stacks: Vec<ServiceMonitoring>,
+}
+
+impl ApiMonitoring {
+    /// The alarm topic's ARN.
+    pub fn topic_arn(&self) -> Value<String> {
+        self.regional.topic_arn()
+    }
+
+    /// The ARNs of every critical alarm: the service stacks' first, then the regional ones.
+    pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
+        self.service_stacks
+            .iter()
+            .flat_map(ServiceMonitoring::critical_alarm_arns)
+            .chain(self.regional.critical_alarm_arns())
+            .collect()
     }
 }
 

@@ -214,7 +214,7 @@ impl AuroraGlobalProps {
 /// use haplat_constructs::RegionSpec;
 ///
 /// let app = App::new("shop");
-/// let api = MultiRegionApi::new(&app, "Api", ApiProps {
+/// let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
 ///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
 ///     ..ApiProps::new(
 ///         vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],

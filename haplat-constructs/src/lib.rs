@@ -28,4 +28,4 @@ pub mod websocket;
 pub mod zone;
 
 pub use metrics::ServiceMetrics;
-pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
+pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, SecretSource};

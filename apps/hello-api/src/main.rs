@@ -14,7 +14,7 @@ fn main() -> std::process::ExitCode {
     let table =
         GlobalTable::new(&data, "Greetings", GlobalTableProps::new(KeyAttr::string("id"), &["us-east-1", "us-west-2"]));
     let cert = ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0HELLO0000000000001", "hello.example.com") };
-    let api = MultiRegionApi::new(
+    let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",
         ApiProps {

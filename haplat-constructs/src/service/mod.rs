@@ -148,7 +148,7 @@ pub struct ServiceEnv<'a> {
 /// use haplat_constructs::RegionSpec;
 ///
 /// let app = App::new("shop");
-/// let api = MultiRegionApi::new(&app, "Api", ApiProps {
+/// let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
 ///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
 ///     ..ApiProps::new(vec![RegionSpec::primary("us-east-1")], "api.example.com",
 ///         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") })

@@ -30,7 +30,7 @@ fn api(app: &App, regions: Vec<RegionSpec>) -> MultiRegionApi {
             ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
         )
     };
-    MultiRegionApi::new(app, "Api", props)
+    MultiRegionApi::new_stack_set(app, "Api", props)
 }
 
 /// The API over three regions with a database the Orders service connects to.

@@ -457,7 +457,7 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
     let app = App::new("dnstest");
     let mut svc = ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8080);
     svc.deployment = deployment;
-    let api = MultiRegionApi::new(
+    let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",
         ApiProps {
