@@ -616,7 +616,7 @@ impl MultiRegionApi {
     }
 
     /// The X-Ray names of the services that send traces, for
-    /// [`TracingProps`](crate::monitoring::TracingProps) (empty when none does).
+    /// [`TracingProps`] (empty when none does).
     pub fn traced_services(&self) -> Vec<String> {
         self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
     }

@@ -94,7 +94,7 @@ pub struct AlbProps {
     pub certificate_arn: Value<String>,
     /// An internal ALB (for services other services call), not reachable from the internet.
     pub internal: bool,
-    /// Fronted by CloudFront: closed to everything else.
+    /// Fronted by CloudFront: closed to everything else. Default: `None`, not fronted.
     pub fronting: Option<Fronting>,
 }
 
@@ -151,7 +151,7 @@ impl TargetGroup {
 pub struct RouteProps {
     /// The HTTPS listener port (443 unless a service has its own).
     pub listener_port: u16,
-    /// Path patterns (`/orders/*`); none means the listener's catch-all (`/*`).
+    /// Path patterns (`/orders/*`). Default: none, the listener's catch-all (`/*`).
     pub path_patterns: Vec<String>,
     /// Target group ARNs with their weights (blue/green has two: production 100, alternate 0).
     pub target_groups: Vec<(Value<String>, i64)>,

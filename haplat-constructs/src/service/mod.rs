@@ -1,5 +1,5 @@
 //! A containerized service on ECS Fargate, composed of the middle layer: a
-//! [`TaskDefinition`](crate::fargate::TaskDefinition), the tasks' security group, target groups
+//! [`TaskDefinition`], the tasks' security group, target groups
 //! and a listener rule on its ALB, a Cloud Map registration, a
 //! [`FargateService`](crate::fargate::FargateService) with deployment alarms, and autoscaling.
 //! New versions roll out with ECS native blue/green (see docs/decisions.md, "Blue/green
