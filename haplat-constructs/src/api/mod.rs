@@ -33,24 +33,24 @@
 //! assert_eq!(config["eu-west-1"]["OrdersDesiredCount"], 1);
 //! ```
 
-use std::collections::{BTreeMap, BTreeSet};
+mod regions;
+mod services;
+mod shared;
+
+use std::collections::BTreeMap;
 
 use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
-use haplat_core::value::{Expr, List, Value};
+use haplat_core::value::Value;
 use haplat_core::{App, Handle, Stack};
 
-use crate::alarm::metric_alarm;
-use crate::certificate::{Certificate, CertificateProps};
 use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
-use crate::cidr;
 use crate::kms::{KeyUser, KmsKey};
-use crate::load_balancer::{Alb, AlbProps, Fronting, cloudfront_prefix_list};
-use crate::logs::LogGroupProps;
-use crate::metrics::{MetricRef, ServiceMetrics};
+use crate::load_balancer::Alb;
+use crate::metrics::ServiceMetrics;
 use crate::monitoring::{RegionalMonitoring, RegionalMonitoringProps, ServiceMonitoring, TracingProps};
 use crate::network::{NatMode, Network, NetworkProps};
-use crate::platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint};
-use crate::service::{Service, ServiceEnv, ServiceProps};
+use crate::platform::{DrMode, OriginVerify, RegionSpec, RegionalEndpoint};
+use crate::service::{Service, ServiceProps};
 use crate::slo::{Slo, SloProps};
 use crate::zone::HostedZone;
 
@@ -191,110 +191,18 @@ impl std::fmt::Debug for MultiRegionApi {
     }
 }
 
-/// Whether an ALB path pattern (`*` any characters, `?` one) matches `path`.
-fn path_pattern_matches(pattern: &str, path: &str) -> bool {
-    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
-    // Classic glob matching with one backtracking point for the last `*`.
-    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
-    while j < s.len() {
-        if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
-            i += 1;
-            j += 1;
-        } else if i < p.len() && p[i] == '*' {
-            star = Some(i);
-            mark = j;
-            i += 1;
-        } else if let Some(st) = star {
-            i = st + 1;
-            mark += 1;
-            j = mark;
-        } else {
-            return false;
-        }
-    }
-    p[i..].iter().all(|c| *c == '*')
-}
-
-fn int_region_value(stack: &Stack, key: &str, values: Vec<(String, i64)>) -> Value<i64> {
-    Value::from_expr(stack.region_value(key, values.into_iter().map(|(r, v)| (r, Expr::from(v)))).into_expr())
-}
-
 impl MultiRegionApi {
     /// The API as a new stack set `id` of `app` over its regions (described
-    /// `haplat MultiRegionApi <id>: …`), with the service groups' stack sets after it. Misuse (no region, no or two primaries, a
-    /// repeated region, bad or overlapping CIDRs, an AZ count outside 2..=6, bad Fargate sizes,
-    /// port clashes …) is reported as construct errors naming the path; synthesis fails with all
-    /// of them.
+    /// `haplat MultiRegionApi <id>: …`), with the service groups' stack sets after it. Misuse
+    /// (no region, no or two primaries, a repeated region, bad or overlapping CIDRs, an AZ count
+    /// outside 2..=6, bad Fargate sizes, port clashes …) is reported as construct errors naming
+    /// the path; synthesis fails with all of them.
     pub fn new_stack_set(app: &App, id: &str, props: ApiProps) -> MultiRegionApi {
         let names: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
         let stack = app.stack_set(id, &names);
         stack.set_description(format!("haplat MultiRegionApi {id}: the regional stack set ({})", names.join(", ")));
-
-        // Regions.
-        if props.regions.is_empty() {
-            stack.error("a MultiRegionApi needs at least one region");
-        }
-        let primaries = props.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
-        if !props.regions.is_empty() && primaries != 1 {
-            stack.error(format!(
-                "exactly one region must be primary; {} are ({})",
-                primaries,
-                props
-                    .regions
-                    .iter()
-                    .filter(|r| r.role == RegionRole::Primary)
-                    .map(|r| r.region.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ));
-        }
-        let mut seen = BTreeSet::new();
-        for r in &props.regions {
-            if !seen.insert(r.region.as_str()) {
-                stack.error(format!("region {} is listed more than once", r.region));
-            }
-        }
-        if props.services.is_empty() {
-            stack.error("a MultiRegionApi needs at least one service");
-        }
-        let mut service_names = BTreeSet::new();
-        for s in &props.services {
-            if !service_names.insert(s.name.to_lowercase()) {
-                stack.error(format!(
-                    "service name {} is used twice (names are compared without case for Cloud Map)",
-                    s.name
-                ));
-            }
-        }
-
-        // CIDRs: explicit ones checked, the others allocated around them.
-        let explicit: Vec<Option<&str>> = props.regions.iter().map(|r| r.cidr.as_deref()).collect();
-        let cidrs = match cidr::allocate(&explicit) {
-            Ok(c) => c,
-            Err(problems) => {
-                for (i, why) in &problems {
-                    stack.error(format!("region {}: {why}", props.regions[*i].region));
-                }
-                (0..props.regions.len())
-                    .map(|i| format!("10.{}.0.0/16", i.min(255)).parse().expect("a valid CIDR"))
-                    .collect()
-            }
-        };
-        let azs = props.azs;
-        let subnet_count = 2 * azs.clamp(2, 6);
-        let cidr = stack
-            .region_value("VpcCidr", props.regions.iter().zip(&cidrs).map(|(r, c)| (r.region.clone(), c.to_string())));
-        let subnet_bits = int_region_value(
-            &stack,
-            "SubnetBits",
-            props
-                .regions
-                .iter()
-                .zip(&cidrs)
-                .map(|(r, c)| (r.region.clone(), i64::from(cidr::subnet_bits(c, subnet_count))))
-                .collect(),
-        );
-        stack.region_value("Role", props.regions.iter().map(|r| (r.region.clone(), r.role.as_str())));
+        regions::check(&stack, &props);
+        let (cidr, subnet_bits) = regions::network_values(&stack, &props);
 
         let key = KmsKey::new(&stack, "Key", &format!("Encrypts the logs of {id}"), &[KeyUser::CloudWatchLogs]);
         let network = Network::new(
@@ -303,7 +211,7 @@ impl MultiRegionApi {
             NetworkProps {
                 cidr,
                 subnet_bits,
-                azs,
+                azs: props.azs,
                 az_counts: props.az_counts.clone(),
                 nat: props.nat,
                 interface_endpoints: props.interface_endpoints,
@@ -311,243 +219,25 @@ impl MultiRegionApi {
                 key: key.clone(),
             },
         );
+        let cluster = shared::cluster(&stack, &key, &props);
+        let namespace = shared::namespace(&stack, id, &props, &network);
+        let certificate_arn = shared::certificate(&stack, &props);
+        let fronting = shared::fronting(&stack, &props);
+        let (public_alb, internal_alb) = shared::albs(&stack, &props, &network, &certificate_arn, fronting.as_ref());
 
-        // Container Insights writes its performance events to
-        // /aws/ecs/containerinsights/<cluster>/performance, which ECS would create outside the
-        // template: unencrypted, never expiring, left behind. The template makes it first, with
-        // the logs key, a retention and Retain; so the cluster has a name known in advance, the
-        // stack's own (unique per account and region), and is created after its log group.
-        let cluster_name: Value<String> = Value::sub("${AWS::StackName}");
-        let insights_logs = crate::logs::LogGroup::new(
-            &stack,
-            "ContainerInsightsLogGroup",
-            LogGroupProps {
-                name: Some(Value::sub("/aws/ecs/containerinsights/${AWS::StackName}/performance")),
-                retention_days: props.container_insights_retention_days,
-                key: &key,
-            },
-        )
-        .handle;
-        let cluster = stack.add(
-            "Cluster",
-            ecs::Cluster {
-                cluster_name: Some(cluster_name),
-                cluster_settings: Some(List::items(vec![ecs::cluster::ClusterSettings {
-                    name: Some("containerInsights".into()),
-                    value: Some("enabled".into()),
-                }])),
-                ..Default::default()
-            },
-        );
-        stack.options(cluster).depends_on(insights_logs);
-        let namespace = stack.add(
-            "Namespace",
-            sd::PrivateDnsNamespace {
-                name: props.namespace.clone().into(),
-                vpc: Some(network.vpc.ref_()),
-                description: Some(format!("Service discovery of {id}").into()),
-                ..Default::default()
-            },
-        );
-
-        let certificate = match &props.certificate {
-            ApiCertificate::Arns(arns) => Certificate::from_arns(&stack, arns),
-            ApiCertificate::DnsValidated { zone } => Certificate::dns_validated(
-                &stack,
-                "Certificate",
-                CertificateProps {
-                    alternative_names: vec![Value::sub(format!("${{AWS::Region}}.{}", props.domain_name))],
-                    ..CertificateProps::new(props.domain_name.clone(), zone)
-                },
-            ),
+        let service_stacks = services::stacks(app, id, &names, &stack, &props);
+        let (default_public, health_check_path, routed) = services::plan(&stack, &props);
+        let shared = services::Shared {
+            network: &network,
+            key: &key,
+            cluster,
+            namespace,
+            public_alb: public_alb.as_ref(),
+            internal_alb: internal_alb.as_ref(),
         };
-        let certificate_arn = certificate.arn;
-
-        // CloudFront fronting: the origin-facing prefix list of each region.
-        let fronting = props.fronted_by_cloudfront.as_ref().map(|ov| {
-            let mut ids = Vec::new();
-            for r in &props.regions {
-                match props.cloudfront_prefix_lists.get(&r.region).map(String::as_str).or_else(|| cloudfront_prefix_list(&r.region)) {
-                    Some(id) => ids.push((r.region.clone(), id.to_owned())),
-                    None => stack.error(format!(
-                        "no CloudFront origin-facing prefix list id known for {}; give it in ApiProps::cloudfront_prefix_lists",
-                        r.region
-                    )),
-                }
-            }
-            if ov.header_name.is_empty() || ov.secret_name.is_empty() {
-                stack.error("the origin verify header name and secret name cannot be empty");
-            }
-            Fronting { origin_verify: ov.clone(), prefix_list_id: stack.region_value("CloudFrontPrefixList", ids) }
-        });
-
-        let make_alb = |id: &str, internal: bool| {
-            let subnets = if internal { &network.private_subnets } else { &network.public_subnets };
-            Alb::new(
-                &stack,
-                id,
-                AlbProps {
-                    vpc_id: network.vpc.ref_(),
-                    vpc_cidr: network.cidr.clone(),
-                    subnets: subnets.iter().map(|s| s.ref_()).collect(),
-                    certificate_arn: certificate_arn.clone(),
-                    internal,
-                    fronting: if internal { None } else { fronting.clone() },
-                },
-            )
-        };
-        let public_alb = props.services.iter().any(|s| !s.internal).then(|| make_alb("PublicAlb", false));
-        let internal_alb = props.services.iter().any(|s| s.internal).then(|| make_alb("InternalAlb", true));
-
-        // Service groups: stack sets of their own over the same regions, which read the shared
-        // parts of this stack (same-region bindings, a later wave) and are read by nothing here.
-        let service_stacks: Vec<Stack> = match props.services_per_stack {
-            None => Vec::new(),
-            Some(0) => {
-                stack.error("services_per_stack must be at least 1 (None keeps every service in this stack)");
-                Vec::new()
-            }
-            Some(n) => (1..=props.services.len().div_ceil(n))
-                .map(|k| {
-                    let group = app.stack_set(&format!("{id}Services{k}"), &names);
-                    let first = (k - 1) * n;
-                    let members: Vec<&str> = props.services[first..(first + n).min(props.services.len())]
-                        .iter()
-                        .map(|s| s.name.as_str())
-                        .collect();
-                    group.set_description(format!(
-                        "haplat MultiRegionApi {id}: services group {k} ({})",
-                        members.join(", ")
-                    ));
-                    group
-                })
-                .collect(),
-        };
-        let stack_of = |i: usize| match props.services_per_stack {
-            Some(n) if n > 0 => &service_stacks[i / n],
-            _ => &stack,
-        };
-
-        // The default public service (the one without path patterns, else the first public one)
-        // answers the health checks.
-        let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
-        let default_public =
-            public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
-        let health_check_path =
-            default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
-        // Not fronted, Route 53 requests that path over HTTPS from the public ALB itself: when the
-        // default service has path patterns that miss it, the listener would answer its 404, so
-        // the path joins the service's own listener rule (the rule blue/green deployments shift,
-        // so the check follows the live target group). Fronted, Route 53 watches alarms instead.
-        let mut routed = props.services.clone();
-        if let (Some(i), None) = (default_public, &props.fronted_by_cloudfront) {
-            let s = &mut routed[i];
-            let path = s.health_check_path.split('?').next().unwrap_or_default().to_owned();
-            if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
-                if s.path_patterns.len() >= 5 {
-                    stack.error(format!(
-                        "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path patterns covers it and its listener rule has no room for a sixth; cover it with a pattern or add a catch-all service",
-                        s.name
-                    ));
-                } else {
-                    s.path_patterns.push(path);
-                }
-            }
-        }
-
-        let mut services = Vec::new();
-        for (i, s) in routed.iter().enumerate() {
-            let target = stack_of(i);
-            let counts = |serving: u32, standby: u32| -> Vec<(String, i64)> {
-                props
-                    .regions
-                    .iter()
-                    .map(|r| {
-                        let standby_region = props.mode == DrMode::ActivePassive && r.role == RegionRole::Secondary;
-                        (r.region.clone(), i64::from(if standby_region { standby } else { serving }))
-                    })
-                    .collect()
-            };
-            let desired =
-                int_region_value(target, &format!("{}DesiredCount", s.name), counts(s.desired_count, s.standby_count));
-            let min = int_region_value(target, &format!("{}MinCount", s.name), counts(s.min_count, s.standby_count));
-            let alb = if s.internal { internal_alb.as_ref() } else { public_alb.as_ref() }
-                .expect("an ALB exists for every kind of service");
-            services.push(Service::new(
-                target,
-                &s.name,
-                s,
-                &ServiceEnv {
-                    network: &network,
-                    cluster,
-                    alb,
-                    namespace_id: namespace.attr_id(),
-                    key: &key,
-                    desired,
-                    min,
-                },
-            ));
-        }
-        // Service-to-service calls: each callee admits exactly its named callers.
-        for (i, s) in props.services.iter().enumerate() {
-            for caller in &s.callers {
-                match props.services.iter().position(|c| &c.name == caller) {
-                    Some(j) => services[i].allow_from(&services[j]),
-                    None => services[i].scope().error(format!(
-                        "caller {caller} is not a service of this API (services: {})",
-                        props.services.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
-                    )),
-                }
-            }
-        }
-
-        // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
-        // so Route 53's checkers cannot request the health path: they watch these alarms
-        // instead. A plain metric alarm per target group (Route 53 accepts neither metric math
-        // nor composite alarms), because blue/green deployments move the live tasks from one
-        // target group to the other and back; the region is healthy while either has a target.
-        let mut health_alarms = Vec::new();
-        if props.fronted_by_cloudfront.is_some()
-            && let Some(s) = default_public.map(|i| &services[i])
-        {
-            // Beside the service whose target groups they watch (its own stack, if split).
-            let home = s.stack();
-            let scope = home.child("RegionHealth");
-            let groups = std::iter::once(("Targets", "", s.target_group))
-                .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
-            for (aid, suffix, tg) in groups {
-                health_alarms.push(scope.add(
-                        aid,
-                        cloudwatch::Alarm {
-                            alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
-                            alarm_description: Some(
-                                format!(
-                                    "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the region out of DNS while no target group of it has one",
-                                    s.name,
-                                    if suffix.is_empty() { "" } else { " alternate" }
-                                )
-                                .into(),
-                            ),
-                            evaluation_periods: Some(2.into()),
-                            threshold: Some(1.into()),
-                            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
-                            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
-                            ..metric_alarm(
-                                &MetricRef::new(
-                                    "AWS/ApplicationELB",
-                                    "HealthyHostCount",
-                                    [
-                                        ("LoadBalancer", s.load_balancer_full_name.clone()),
-                                        ("TargetGroup", tg.attr_target_group_full_name()),
-                                    ],
-                                ),
-                                cloudwatch::alarm::Statistic::Minimum,
-                                60,
-                            )
-                        },
-                    ));
-            }
-        }
+        let services = services::services(&stack, &service_stacks, &props, &routed, &shared);
+        services::connect_callers(&props, &services);
+        let health_alarms = services::health_alarms(&props, default_public.map(|i| &services[i]));
 
         if let Some(verify) = &props.fronted_by_cloudfront {
             verify.bind(&stack);
@@ -726,21 +416,5 @@ impl ApiMonitoring {
             .flat_map(ServiceMonitoring::critical_alarm_arns)
             .chain(self.regional.critical_alarm_arns())
             .collect()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::path_pattern_matches as m;
-
-    #[test]
-    fn alb_path_patterns_match_like_the_alb() {
-        assert!(m("/*", "/health"));
-        assert!(m("/health", "/health"));
-        assert!(m("/heal?h", "/health"));
-        assert!(m("*/health*", "/api/health/deep"));
-        assert!(!m("/orders/*", "/health"));
-        assert!(!m("/health/*", "/health"));
-        assert!(!m("/Health", "/health"));
     }
 }
