@@ -56,11 +56,8 @@ use crate::zone::HostedZone;
 
 /// The TLS certificate of the regional ALBs.
 ///
-/// Choice: both are offered. An existing certificate per region suits domains managed outside
-/// the platform; a certificate created in each region with DNS validation in a Route 53 hosted
-/// zone needs nothing by hand (CloudFormation writes the validation records). A created
-/// certificate covers the API's domain and `<region>.<domain>`, so each region can also be
-/// addressed alone (health checks, CloudFront origins).
+/// A created certificate covers the API's domain and `<region>.<domain>` (see
+/// docs/decisions.md, "Regional ALB certificates").
 #[derive(Clone, Debug, PartialEq)]
 pub enum ApiCertificate {
     /// The ARN of an issued ACM certificate in each region (`region → arn`).
