@@ -378,3 +378,69 @@ fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
     let lint = haplat_tests::lint_templates(&templates, &REGIONS);
     assert!(lint.is_clean(), "{lint}");
 }
+
+/// `MultiRegionApi::monitor`, `availability_slos` and `chaos` write what an app used to route by
+/// hand (the regional monitoring with the API stack's services, `watch_services` per service
+/// stack, each SLO in its service's stack, the experiments in a stack set after them all), byte
+/// for byte.
+#[test]
+fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
+    use haplat_constructs::chaos::{ChaosExperiments, ChaosProps};
+    use haplat_constructs::service::Service;
+    use haplat_constructs::slo::{Slo, SloProps};
+
+    let base = || {
+        let mut p = split_props(4, 3);
+        p.services[0].xray = true;
+        p.services[5].xray = true;
+        p
+    };
+    let monitoring_props = || {
+        let mut m = RegionalMonitoringProps::new(&REGIONS);
+        m.alarm_emails = vec!["oncall@example.com".into()];
+        m
+    };
+
+    let by_hand = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&by_hand, "Api", base());
+    let in_stack = |stack: &haplat_core::Stack| -> Vec<&Service> {
+        api.services.iter().filter(|s| s.stack().id() == stack.id()).collect()
+    };
+    let traced = |services: &[&Service]| {
+        TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
+    };
+    let mut m = monitoring_props();
+    m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
+    m.tracing = traced(&in_stack(api.stack()));
+    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", m);
+    let mut critical = Vec::new();
+    for stack in api.service_stacks() {
+        let services = in_stack(stack);
+        let metrics: Vec<_> = services.iter().map(|s| s.metrics()).collect();
+        critical
+            .extend(monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).critical_alarm_arns());
+    }
+    critical.extend(monitoring.critical_alarm_arns());
+    for s in &api.services {
+        let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
+        Slo::new(&s.stack(), &format!("{}Availability", s.name), slo);
+    }
+    let mut chaos = ChaosProps::new(critical.into_iter().take(1).collect());
+    chaos.services = api.chaos_services();
+    chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+    ChaosExperiments::new(&by_hand.stack_set("ApiChaos", &REGIONS), "Chaos", chaos);
+
+    let by_api = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&by_api, "Api", base());
+    let monitoring = api.monitor("Monitoring", monitoring_props());
+    api.availability_slos(99.5, &[monitoring.topic_arn()]);
+    api.chaos("Chaos", ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect()));
+
+    let (a, b) = (synth(&by_hand), synth(&by_api));
+    assert_eq!(a.templates.keys().collect::<Vec<_>>(), b.templates.keys().collect::<Vec<_>>());
+    assert!(a.templates.len() >= 5, "Api, three service stacks, ApiChaos: {:?}", a.templates.keys());
+    for (name, text) in &a.templates {
+        assert!(text == &b.templates[name], "{name} differs");
+    }
+    assert_eq!(a.manifest_json(), b.manifest_json());
+}
