@@ -210,17 +210,18 @@ impl AuroraGlobalProps {
 /// ```
 /// use haplat_core::App;
 /// use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+/// use haplat_constructs::zone::HostedZone;
 /// use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity};
 /// use haplat_constructs::service::ServiceProps;
 /// use haplat_constructs::RegionSpec;
 ///
 /// let app = App::new("shop");
-/// let api = MultiRegionApi::new(&app, "Api", ApiProps {
+/// let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
 ///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
 ///     ..ApiProps::new(
 ///         vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
 ///         "api.example.com",
-///         ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+///         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
 ///     )
 /// });
 /// let mut props = AuroraGlobalProps::for_api(&api);

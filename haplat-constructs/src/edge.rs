@@ -100,7 +100,7 @@ use crate::dns::{HostedZoneRef, domain_problem, origin_name, regional_origin_nam
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
 use crate::naming::pascal;
-use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint};
+use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint, SecretSource};
 use crate::security::SecretRef;
 
 /// The managed cache policy `CachingDisabled`.
@@ -154,7 +154,6 @@ pub struct OriginSecret {
     pub verify: OriginVerify,
     /// The key of the primary when the construct made one.
     pub key: Option<KmsKey>,
-    id: String,
 }
 
 impl OriginSecret {
@@ -211,9 +210,12 @@ impl OriginSecret {
         );
         OriginSecret {
             secret,
-            verify: OriginVerify { header_name: props.header_name.clone(), secret_name: props.name.clone() },
+            verify: OriginVerify {
+                header_name: props.header_name.clone(),
+                secret_name: props.name.clone(),
+                source: Some(SecretSource { secret, output_id: format!("{}SecretArn", pascal(id)) }),
+            },
             key,
-            id: id.to_owned(),
         }
     }
 
@@ -221,15 +223,7 @@ impl OriginSecret {
     /// deploys in a later wave than the secret's stack: call it for every stack that reads the
     /// secret through a dynamic reference (the API's stack set, the edge).
     pub fn bind(&self, consumer: &Stack) {
-        let path = consumer.path_of(self.secret);
-        if path.split('/').next() == Some(consumer.id().as_str()) {
-            return;
-        }
-        consumer.add_output(
-            &format!("{}SecretArn", pascal(&self.id)),
-            self.secret.ref_(),
-            "The origin secret this stack reads (the reference orders the deploy waves)",
-        );
+        self.verify.bind(consumer);
     }
 }
 

@@ -58,7 +58,7 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
 use crate::metrics::TableMetrics;
-use crate::security::{Grantable, Grantee, Permission};
+use crate::security::{Grantable, Permission};
 
 /// The type of a key attribute.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -486,16 +486,6 @@ impl GlobalTable {
     /// What monitoring needs to watch the table's replicas.
     pub fn metrics(&self) -> TableMetrics {
         TableMetrics { name: self.id.clone(), table_name: self.table_name() }
-    }
-
-    /// Grants read access to `grantee` (on its own region's replica and indexes).
-    pub fn grant_read(&self, grantee: &dyn Grantee) {
-        grantee.grant(&self.read());
-    }
-
-    /// Grants read and write access to `grantee` (on its own region's replica and indexes).
-    pub fn grant_read_write(&self, grantee: &dyn Grantee) {
-        grantee.grant(&self.read_write());
     }
 }
 

@@ -94,8 +94,56 @@ pub struct AlbProps {
     pub certificate_arn: Value<String>,
     /// An internal ALB (for services other services call), not reachable from the internet.
     pub internal: bool,
-    /// Fronted by CloudFront: closed to everything else.
+    /// Fronted by CloudFront: closed to everything else. Default: `None`, not fronted.
     pub fronting: Option<Fronting>,
+}
+
+/// What a [`TargetGroup`] checks.
+#[derive(Clone, Debug)]
+pub struct TargetGroupProps {
+    /// The VPC.
+    pub vpc_id: Value<String>,
+    /// The targets' port (HTTP).
+    pub port: u16,
+    /// The path health checks request (`/health`).
+    pub health_check_path: String,
+}
+
+/// A target group of IP targets (Fargate tasks) over HTTP: health checks every 15 s (healthy
+/// after 2, unhealthy after 3, 200–399 is healthy) and a 30 s deregistration delay.
+#[derive(Clone, Copy, Debug)]
+pub struct TargetGroup {
+    /// The target group.
+    pub resource: Handle<elb::TargetGroup>,
+}
+
+impl TargetGroup {
+    /// The target group as `scope/id`.
+    pub fn new(scope: &Scope, id: &str, props: &TargetGroupProps) -> TargetGroup {
+        let resource = scope.add(
+            id,
+            elb::TargetGroup {
+                vpc_id: Some(props.vpc_id.clone()),
+                target_type: Some(elb::target_group::TargetType::Ip.into()),
+                protocol: Some(elb::target_group::Protocol::Http.into()),
+                port: Some(i64::from(props.port).into()),
+                health_check_enabled: Some(true.into()),
+                health_check_path: Some(props.health_check_path.clone().into()),
+                health_check_protocol: Some(elb::target_group::HealthCheckProtocol::Http.into()),
+                health_check_interval_seconds: Some(15.into()),
+                health_check_timeout_seconds: Some(5.into()),
+                healthy_threshold_count: Some(2.into()),
+                unhealthy_threshold_count: Some(3.into()),
+                matcher: Some(elb::target_group::Matcher { http_code: Some("200-399".into()), ..Default::default() }),
+                target_group_attributes: Some(List::items(vec![elb::target_group::TargetGroupAttribute {
+                    key: Some("deregistration_delay.timeout_seconds".into()),
+                    value: Some("30".into()),
+                }])),
+                ..Default::default()
+            },
+        );
+        TargetGroup { resource }
+    }
 }
 
 /// One route of a service on the ALB.
@@ -103,7 +151,7 @@ pub struct AlbProps {
 pub struct RouteProps {
     /// The HTTPS listener port (443 unless a service has its own).
     pub listener_port: u16,
-    /// Path patterns (`/orders/*`); none means the listener's catch-all (`/*`).
+    /// Path patterns (`/orders/*`). Default: none, the listener's catch-all (`/*`).
     pub path_patterns: Vec<String>,
     /// Target group ARNs with their weights (blue/green has two: production 100, alternate 0).
     pub target_groups: Vec<(Value<String>, i64)>,
@@ -257,28 +305,17 @@ impl Alb {
         }
         self.ingress(port, "HTTPS");
         let (status, body) = if self.is_fronted() { ("403", "Forbidden") } else { ("404", "Not Found") };
-        let listener = self.scope.add(
+        let listener = Listener::https(
+            &self.scope,
             &format!("HttpsListener{port}"),
-            elb::Listener {
-                load_balancer_arn: self.load_balancer.ref_(),
-                port: Some(i64::from(port).into()),
-                protocol: Some(elb::listener::Protocol::Https.into()),
-                ssl_policy: Some(SSL_POLICY.into()),
-                certificates: Some(List::items(vec![elb::listener::Certificate {
-                    certificate_arn: Some(self.props.certificate_arn.clone()),
-                }])),
-                default_actions: List::items(vec![elb::listener::Action {
-                    type_: elb::listener::Type::FixedResponse.into(),
-                    fixed_response_config: Some(elb::listener::FixedResponseConfig {
-                        status_code: status.into(),
-                        content_type: Some("text/plain".into()),
-                        message_body: Some(body.into()),
-                    }),
-                    ..Default::default()
-                }]),
-                ..Default::default()
+            HttpsListenerProps {
+                load_balancer: self.load_balancer,
+                port,
+                certificate_arn: self.props.certificate_arn.clone(),
+                fixed_response: (status.to_owned(), body.to_owned()),
             },
-        );
+        )
+        .resource;
         self.routes.borrow_mut().listeners.insert(port, listener);
         listener
     }
@@ -333,52 +370,22 @@ impl Alb {
             *next += 10;
             p
         };
-        let mut conditions = vec![elb::listener_rule::RuleCondition {
-            field: Some("path-pattern".into()),
-            path_pattern_config: Some(elb::listener_rule::PathPatternConfig {
-                values: Some(List::items(paths.iter().map(|p| Value::from(p.as_str())).collect())),
-                ..Default::default()
-            }),
-            ..Default::default()
-        }];
-        if let Some(f) = &self.props.fronting {
-            conditions.push(elb::listener_rule::RuleCondition {
-                field: Some("http-header".into()),
-                http_header_config: Some(elb::listener_rule::HttpHeaderConfig {
-                    http_header_name: Some(f.origin_verify.header_name.clone().into()),
-                    values: Some(List::items(vec![f.origin_verify.dynamic_reference().into()])),
-                    ..Default::default()
-                }),
-                ..Default::default()
-            });
-        }
-        let forward = elb::listener_rule::Action {
-            type_: elb::listener_rule::Type::Forward.into(),
-            forward_config: Some(elb::listener_rule::ForwardConfig {
-                target_groups: Some(List::items(
-                    route
-                        .target_groups
-                        .iter()
-                        .map(|(arn, w)| elb::listener_rule::TargetGroupTuple {
-                            target_group_arn: Some(arn.clone()),
-                            weight: Some((*w).into()),
-                        })
-                        .collect(),
-                )),
-                ..Default::default()
-            }),
-            ..Default::default()
-        };
-        scope.add(
+        ListenerRule::new(
+            scope,
             id,
-            elb::ListenerRule {
-                listener_arn: Some(listener.ref_()),
-                priority: priority.into(),
-                conditions: List::items(conditions),
-                actions: List::items(vec![forward]),
-                ..Default::default()
+            ListenerRuleProps {
+                listener,
+                priority,
+                path_patterns: paths,
+                header: self
+                    .props
+                    .fronting
+                    .as_ref()
+                    .map(|f| (f.origin_verify.header_name.clone(), f.origin_verify.dynamic_reference())),
+                target_groups: route.target_groups,
             },
         )
+        .resource
     }
 
     /// Lets the ALB reach a service's tasks: an egress rule to the tasks' security group on the
@@ -408,5 +415,133 @@ impl Alb {
     /// `AWS/ApplicationELB` `LoadBalancer` dimension.
     pub fn full_name(&self) -> Value<String> {
         self.load_balancer.attr_load_balancer_full_name()
+    }
+}
+
+/// What an HTTPS [`Listener`] serves.
+#[derive(Clone, Debug)]
+pub struct HttpsListenerProps {
+    /// The load balancer.
+    pub load_balancer: Handle<elb::LoadBalancer>,
+    /// The port.
+    pub port: u16,
+    /// The ACM certificate (of the stack's region).
+    pub certificate_arn: Value<String>,
+    /// The default action's fixed response, `(status code, plain-text body)`: traffic reaches a
+    /// target only through a [`ListenerRule`].
+    pub fixed_response: (String, String),
+}
+
+/// A listener of an ALB.
+#[derive(Clone, Copy, Debug)]
+pub struct Listener {
+    /// The listener.
+    pub resource: Handle<elb::Listener>,
+}
+
+impl Listener {
+    /// An HTTPS listener as `scope/id` with the [`SSL_POLICY`] (TLS 1.3 and 1.2) and a fixed
+    /// default response.
+    pub fn https(scope: &Scope, id: &str, props: HttpsListenerProps) -> Listener {
+        let (status, body) = props.fixed_response;
+        let resource = scope.add(
+            id,
+            elb::Listener {
+                load_balancer_arn: props.load_balancer.ref_(),
+                port: Some(i64::from(props.port).into()),
+                protocol: Some(elb::listener::Protocol::Https.into()),
+                ssl_policy: Some(SSL_POLICY.into()),
+                certificates: Some(List::items(vec![elb::listener::Certificate {
+                    certificate_arn: Some(props.certificate_arn),
+                }])),
+                default_actions: List::items(vec![elb::listener::Action {
+                    type_: elb::listener::Type::FixedResponse.into(),
+                    fixed_response_config: Some(elb::listener::FixedResponseConfig {
+                        status_code: status.into(),
+                        content_type: Some("text/plain".into()),
+                        message_body: Some(body.into()),
+                    }),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            },
+        );
+        Listener { resource }
+    }
+}
+
+/// What a [`ListenerRule`] matches and where it forwards.
+#[derive(Clone, Debug)]
+pub struct ListenerRuleProps {
+    /// The listener.
+    pub listener: Handle<elb::Listener>,
+    /// The priority, unique on the listener.
+    pub priority: i64,
+    /// The path patterns (`/orders/*`), at most 5 with `header` unset, 4 with it.
+    pub path_patterns: Vec<String>,
+    /// A header the request must carry, `(name, value)`. Default: `None`.
+    pub header: Option<(String, String)>,
+    /// Target group ARNs with their weights.
+    pub target_groups: Vec<(Value<String>, i64)>,
+}
+
+/// A listener rule that forwards matching requests to weighted target groups (the rule ECS
+/// native blue/green shifts weights on).
+#[derive(Clone, Copy, Debug)]
+pub struct ListenerRule {
+    /// The rule.
+    pub resource: Handle<elb::ListenerRule>,
+}
+
+impl ListenerRule {
+    /// The rule as `scope/id`.
+    pub fn new(scope: &Scope, id: &str, props: ListenerRuleProps) -> ListenerRule {
+        let mut conditions = vec![elb::listener_rule::RuleCondition {
+            field: Some("path-pattern".into()),
+            path_pattern_config: Some(elb::listener_rule::PathPatternConfig {
+                values: Some(List::items(props.path_patterns.iter().map(|p| Value::from(p.as_str())).collect())),
+                ..Default::default()
+            }),
+            ..Default::default()
+        }];
+        if let Some((name, value)) = props.header {
+            conditions.push(elb::listener_rule::RuleCondition {
+                field: Some("http-header".into()),
+                http_header_config: Some(elb::listener_rule::HttpHeaderConfig {
+                    http_header_name: Some(name.into()),
+                    values: Some(List::items(vec![value.into()])),
+                    ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+        let forward = elb::listener_rule::Action {
+            type_: elb::listener_rule::Type::Forward.into(),
+            forward_config: Some(elb::listener_rule::ForwardConfig {
+                target_groups: Some(List::items(
+                    props
+                        .target_groups
+                        .into_iter()
+                        .map(|(arn, w)| elb::listener_rule::TargetGroupTuple {
+                            target_group_arn: Some(arn),
+                            weight: Some(w.into()),
+                        })
+                        .collect(),
+                )),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let resource = scope.add(
+            id,
+            elb::ListenerRule {
+                listener_arn: Some(props.listener.ref_()),
+                priority: props.priority.into(),
+                conditions: List::items(conditions),
+                actions: List::items(vec![forward]),
+                ..Default::default()
+            },
+        );
+        ListenerRule { resource }
     }
 }

@@ -1,7 +1,8 @@
 //! The vocabulary the constructs share: regions and their roles, the disaster-recovery mode,
 //! and what a regional API exposes to the global constructs (CloudFront, Route 53, monitoring).
 
-use haplat_core::Value;
+use haplat_core::resources::secretsmanager::Secret;
+use haplat_core::{Handle, Stack, Value};
 
 /// The role of a region in the platform.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -140,12 +141,43 @@ pub struct OriginVerify {
     /// The name of the Secrets Manager secret holding the header's value, the same in every
     /// region (replicas keep the name).
     pub secret_name: String,
+    /// The secret resource when haplat made it (`edge::OriginSecret` sets it): whoever takes
+    /// this `OriginVerify` binds to it ([`OriginVerify::bind`]). Default: `None`, a secret
+    /// made outside the app.
+    pub source: Option<SecretSource>,
+}
+
+/// The secret of an [`OriginVerify`] made in this app, and the id of the output by which a
+/// stack that reads it names it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SecretSource {
+    /// The secret.
+    pub secret: Handle<Secret>,
+    /// The id of the output (`OriginVerifySecretArn`).
+    pub output_id: String,
 }
 
 impl OriginVerify {
     /// The header `X-Origin-Verify` with the value of the named secret.
     pub fn new(secret_name: impl Into<String>) -> Self {
-        OriginVerify { header_name: "X-Origin-Verify".to_owned(), secret_name: secret_name.into() }
+        OriginVerify { header_name: "X-Origin-Verify".to_owned(), secret_name: secret_name.into(), source: None }
+    }
+
+    /// Makes `consumer` reference the secret of [`OriginVerify::source`] (an output naming its
+    /// ARN), so that the consumer deploys in a later wave than the secret's stack; nothing when
+    /// the secret is not made in this app or lives in `consumer` itself. The constructs that
+    /// take an `OriginVerify` call it for their stack.
+    pub fn bind(&self, consumer: &Stack) {
+        let Some(source) = &self.source else { return };
+        let path = consumer.path_of(source.secret);
+        if path.split('/').next() == Some(consumer.id().as_str()) {
+            return;
+        }
+        consumer.add_output(
+            &source.output_id,
+            source.secret.ref_(),
+            "The origin secret this stack reads (the reference orders the deploy waves)",
+        );
     }
 
     /// The dynamic reference that resolves to the secret's value at deploy time.

@@ -31,17 +31,17 @@ use haplat_core::{Handle, Scope};
 /// How a service scales.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Scaling {
-    /// Average CPU utilization (%) to hold.
+    /// Average CPU utilization (%) to hold. Default: 70.
     pub cpu_target: f64,
-    /// Average memory utilization (%) to hold.
+    /// Average memory utilization (%) to hold. Default: 75.
     pub memory_target: f64,
-    /// ALB requests per target per minute to hold; `None` turns this policy off.
+    /// ALB requests per target per minute to hold; `None` turns this policy off. Default: 1000.
     pub requests_per_target: Option<f64>,
-    /// Seconds between scale-in activities.
+    /// Seconds between scale-in activities. Default: 300.
     pub scale_in_cooldown: i64,
-    /// Seconds between scale-out activities.
+    /// Seconds between scale-out activities. Default: 60.
     pub scale_out_cooldown: i64,
-    /// Step scaling on a custom metric.
+    /// Step scaling on a custom metric. Default: none.
     pub step: Option<StepScaling>,
 }
 

@@ -107,6 +107,17 @@ pub trait Grantable {
     fn read(&self) -> Permission;
     /// Read and write access (a superset of [`Grantable::read`]).
     fn read_write(&self) -> Permission;
+
+    /// Grants [`Grantable::read`] to `grantee` (`table.grant_read(&service)`): grants go one
+    /// way, from the resource to whoever receives them.
+    fn grant_read(&self, grantee: &dyn Grantee) {
+        grantee.grant(&self.read());
+    }
+
+    /// Grants [`Grantable::read_write`] to `grantee` (`table.grant_read_write(&service)`).
+    fn grant_read_write(&self, grantee: &dyn Grantee) {
+        grantee.grant(&self.read_write());
+    }
 }
 
 /// Something that can receive permissions: a service's task role.

@@ -2,6 +2,8 @@
 //! balancers, sharing a DynamoDB global table. `HAPLAT_OUTDIR=out cargo run -p hello-api`.
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr};
+use haplat_constructs::security::Grantable;
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{RegionSpec, service::ServiceProps};
 use haplat_core::App;
 
@@ -11,8 +13,8 @@ fn main() -> std::process::ExitCode {
     let data = app.stack("Data", "us-east-1");
     let table =
         GlobalTable::new(&data, "Greetings", GlobalTableProps::new(KeyAttr::string("id"), &["us-east-1", "us-west-2"]));
-    let cert = ApiCertificate::DnsValidated { hosted_zone_id: "Z0HELLO0000000000001".into() };
-    let api = MultiRegionApi::new(
+    let cert = ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0HELLO0000000000001", "hello.example.com") };
+    let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",
         ApiProps {
@@ -21,7 +23,7 @@ fn main() -> std::process::ExitCode {
         },
     );
     for service in &api.services {
-        service.grant_read_write(&table);
+        table.grant_read_write(service);
     }
     app.run()
 }

@@ -14,15 +14,16 @@ use std::process::ExitCode;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
-use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
+use haplat_constructs::monitoring::RegionalMonitoringProps;
+use haplat_constructs::security::Grantable;
 use haplat_constructs::service::ServiceProps;
-use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::App;
 
@@ -61,7 +62,7 @@ fn main() -> ExitCode {
 
     // 3. The API in every region, answering as origin.example.com and <region>.origin.example.com.
     let zone = HostedZoneRef::existing(ZONE_ID, DOMAIN);
-    let api = MultiRegionApi::new(
+    let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",
         ApiProps {
@@ -71,38 +72,20 @@ fn main() -> ExitCode {
             ..ApiProps::new(
                 vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
                 &format!("origin.{DOMAIN}"),
-                ApiCertificate::DnsValidated { hosted_zone_id: ZONE_ID.into() },
+                ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE_ID, DOMAIN) },
             )
         },
     );
-    secret.bind(api.stack());
     if let Some(service) = api.service("Orders") {
-        service.grant_read_write(&orders);
+        orders.grant_read_write(service);
     }
     let mut monitoring = RegionalMonitoringProps::new(&REGIONS);
     monitoring.alarm_emails = vec!["oncall@example.com".into()];
-    monitoring.services = api.metrics();
     monitoring.tables = vec![orders.metrics()];
-    // X-Ray groups and sampling rules for the services that trace (none turns xray on yet).
-    monitoring.tracing = TracingProps::new(&api.traced_services());
-    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
-    for m in api.metrics() {
-        // 5xx over requests, summed over both target groups of a blue/green service.
-        let sli = m.availability_sli();
-        Slo::new(
-            api.stack(),
-            &format!("{}Availability", m.name),
-            SloProps::new(99.9, sli).with_actions(vec![monitoring.topic_arn()]),
-        );
-    }
-    let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
-    chaos.services = api
-        .metrics()
-        .into_iter()
-        .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
-        .collect();
-    chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
-    ChaosExperiments::new(api.stack(), "Chaos", chaos);
+    // Alarms, dashboard and X-Ray rules of every service, where it lives.
+    let monitoring = api.monitor("Monitoring", monitoring);
+    api.availability_slos(99.9, &[monitoring.topic_arn()]);
+    api.chaos("Chaos", ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect()));
     WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
 
     // 4. The edge: CloudFront, WAF, Route 53.

@@ -32,20 +32,19 @@ use std::collections::BTreeMap;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
-use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::metrics::ServiceMetrics;
-use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
+use haplat_constructs::monitoring::RegionalMonitoringProps;
 use haplat_constructs::network::NatMode;
-use haplat_constructs::security::SecretRef;
-use haplat_constructs::service::{Service, ServiceProps};
-use haplat_constructs::slo::{Slo, SloProps};
+use haplat_constructs::security::{Grantable, SecretRef};
+use haplat_constructs::service::ServiceProps;
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionRole, RegionSpec};
-use haplat_core::{App, Stack};
+use haplat_core::App;
 
 use config::Environment;
 
@@ -93,7 +92,9 @@ pub fn platform(env: &Environment) -> App {
     let mut api = ApiProps::new(
         env.regions.clone(),
         &format!("origin.{}", env.domain.name),
-        ApiCertificate::DnsValidated { hosted_zone_id: env.domain.hosted_zone_id.clone() },
+        ApiCertificate::DnsValidated {
+            zone: HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
+        },
     );
     api.mode = env.mode;
     api.services = env.services.iter().map(service_props).collect();
@@ -103,10 +104,9 @@ pub fn platform(env: &Environment) -> App {
     api.fronted_by_cloudfront = Some(secret.verify.clone());
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
     api.services_per_stack = env.services_per_stack.map(usize::from);
-    let api = MultiRegionApi::new(&app, "Api", api);
-    secret.bind(api.stack());
+    let api = MultiRegionApi::new_stack_set(&app, "Api", api);
     for service in &api.services {
-        service.grant_read_write(&orders);
+        orders.grant_read_write(service);
     }
     if env.data.aurora {
         let mut db = AuroraGlobalProps::for_api(&api);
@@ -117,49 +117,14 @@ pub fn platform(env: &Environment) -> App {
         }
     }
 
-    // What watches a service lives in the service's stack: with service groups
-    // (`services_per_stack`) a group's stack reads the API's, so the API's cannot read the group's.
-    let in_stack =
-        |stack: &Stack| -> Vec<&Service> { api.services.iter().filter(|s| s.stack().id() == stack.id()).collect() };
-    let metrics = |services: &[&Service]| -> Vec<ServiceMetrics> { services.iter().map(|s| s.metrics()).collect() };
-    let traced = |services: &[&Service]| {
-        TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
-    };
+    // What watches a service lives in the service's stack: the API puts it there.
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.services = metrics(&in_stack(api.stack()));
     monitoring.tables = vec![orders.metrics()];
-    monitoring.tracing = traced(&in_stack(api.stack()));
-    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
-    let mut critical_alarms = Vec::new();
-    for stack in api.service_stacks() {
-        let services = in_stack(stack);
-        critical_alarms.extend(
-            monitoring
-                .watch_services(stack, "Monitoring", &metrics(&services), &traced(&services))
-                .critical_alarm_arns(),
-        );
-    }
-    critical_alarms.extend(monitoring.critical_alarm_arns());
-    for m in api.metrics() {
-        // 5xx over requests, summed over both target groups of a blue/green service.
-        let sli = m.availability_sli();
-        let slo = SloProps::new(env.operations.availability_slo, sli).with_actions(vec![monitoring.topic_arn()]);
-        let home = api.service_stack(&m.name).expect("a service of the API");
-        Slo::new(&home, &format!("{}Availability", m.name), slo);
-    }
+    let monitoring = api.monitor("Monitoring", monitoring);
+    api.availability_slos(env.operations.availability_slo, &[monitoring.topic_arn()]);
     if env.operations.chaos_experiments {
-        let mut chaos = ChaosProps::new(critical_alarms.into_iter().take(1).collect());
-        chaos.services = api
-            .metrics()
-            .into_iter()
-            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
-            .collect();
-        chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
-        // The experiments read every service: with service groups, a stack set after them all.
-        let home =
-            if api.service_stacks().is_empty() { api.stack().clone() } else { app.stack_set("ApiChaos", &regions) };
-        ChaosExperiments::new(&home, "Chaos", chaos);
+        api.chaos("Chaos", ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect()));
     }
     if env.operations.websocket {
         WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));

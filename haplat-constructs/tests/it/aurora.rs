@@ -6,6 +6,7 @@ use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity};
 use haplat_constructs::service::ServiceProps;
+use haplat_constructs::zone::HostedZone;
 use haplat_core::App;
 use haplat_core::value::Value;
 use serde_json::{Value as Json, json};
@@ -26,10 +27,10 @@ fn api(app: &App, regions: Vec<RegionSpec>) -> MultiRegionApi {
         ..ApiProps::new(
             regions,
             "api.example.com",
-            ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+            ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
         )
     };
-    MultiRegionApi::new(app, "Api", props)
+    MultiRegionApi::new_stack_set(app, "Api", props)
 }
 
 /// The API over three regions with a database the Orders service connects to.

@@ -17,10 +17,11 @@ use haplat_constructs::global_table::{
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::metrics::{MetricRef, Sli};
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
-use haplat_constructs::security::{Grantee, Permission, UNSCOPED_ACTIONS};
+use haplat_constructs::security::{Grantable, Grantee, Permission, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
 use haplat_constructs::slo::{BurnWindow, Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, ServiceMetrics};
 use haplat_core::{App, Assembly, Value};
 use serde_json::Value as Json;
@@ -456,7 +457,7 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
     let app = App::new("dnstest");
     let mut svc = ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8080);
     svc.deployment = deployment;
-    let api = MultiRegionApi::new(
+    let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",
         ApiProps {
@@ -466,7 +467,7 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
             ..ApiProps::new(
                 vec![RegionSpec::primary(REGIONS[0]), RegionSpec::secondary(REGIONS[1])],
                 "origin.example.com",
-                ApiCertificate::DnsValidated { hosted_zone_id: "Z0123456789ABCDEFGHIJ".into() },
+                ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
             )
         },
     );

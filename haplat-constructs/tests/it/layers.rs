@@ -10,9 +10,12 @@ use haplat_tests::layers_check::{ModuleGraph, find_cycle, module_graph};
 
 /// The layers, bottom up: every module of `src/` is in exactly one.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("leaf", &["cidr", "metrics", "naming", "platform", "scaling", "security"]),
+    ("leaf", &["cidr", "metrics", "naming", "platform", "scaling", "security", "zone"]),
     ("building block", &["alarm", "kms", "logs"]),
-    ("middle layer", &["backup", "global_table", "load_balancer", "monitoring", "network", "slo"]),
+    (
+        "middle layer",
+        &["backup", "certificate", "fargate", "global_table", "load_balancer", "monitoring", "network", "slo"],
+    ),
     ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
 ];
 

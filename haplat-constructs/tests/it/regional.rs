@@ -8,6 +8,7 @@ use haplat_constructs::cidr::Ipv4Cidr;
 use haplat_constructs::scaling::StepScaling;
 use haplat_constructs::security::{Grantable, Grantee, Permission, SecretRef, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
+use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, OriginVerify, RegionSpec};
 use haplat_core::App;
 use serde_json::{Value as Json, json};
@@ -42,7 +43,11 @@ pub(crate) fn props(regions: Vec<RegionSpec>) -> ApiProps {
     ApiProps {
         services: services(),
         interface_endpoints: true,
-        ..ApiProps::new(regions, "api.example.com", ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+        ..ApiProps::new(
+            regions,
+            "api.example.com",
+            ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE, "example.com") },
+        )
     }
 }
 
@@ -57,14 +62,14 @@ pub(crate) fn fronted(mut p: ApiProps) -> ApiProps {
 
 fn synth(p: ApiProps) -> Json {
     let app = App::new("shop");
-    MultiRegionApi::new(&app, "Api", p);
+    MultiRegionApi::new_stack_set(&app, "Api", p);
     let assembly = app.synth().unwrap_or_else(|e| panic!("synth failed:\n{e}"));
     assembly.template("shop-Api").expect("the Api template")
 }
 
 fn synth_err(p: ApiProps) -> String {
     let app = App::new("shop");
-    MultiRegionApi::new(&app, "Api", p);
+    MultiRegionApi::new_stack_set(&app, "Api", p);
     match app.synth() {
         Ok(_) => panic!("synth should have failed"),
         Err(e) => e.to_string(),
@@ -662,10 +667,10 @@ fn a_secret_under_a_customer_key_lets_the_execution_role_decrypt_with_exactly_th
 #[test]
 fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
     let web = api.service("Web").unwrap();
     web.grant(&SecretRef::new("shop/api-key").read());
-    web.grant_read_write(&api.key);
+    api.key.grant_read_write(web);
     web.grant(&SecretRef::new("shop/api-key").read()); // twice is once
     let t = app.synth().unwrap().template("shop-Api").unwrap();
     let st: Vec<Json> =
@@ -675,7 +680,7 @@ fn grants_add_concrete_statements_to_the_task_role_and_refuse_wildcards() {
     assert_eq!(st[1]["Resource"][0]["Fn::GetAtt"][1], "Arn");
 
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
     api.service("Orders").unwrap().grant(&Permission::new(["dynamodb:*"], ["*".into()]));
     let err = app.synth().unwrap_err().to_string();
     assert!(err.contains("Api/Orders: grant refused: action \"dynamodb:*\" is a wildcard"), "{err}");
@@ -850,7 +855,7 @@ fn a_standby_region_runs_fewer_tasks_in_active_passive_only() {
 #[test]
 fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", fronted(props(two_regions())));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", fronted(props(two_regions())));
     let endpoints = api.endpoints();
     assert_eq!(endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>(), ["us-east-1", "us-west-2"]);
     assert_eq!(endpoints[0].health_check_path, "/health");
@@ -895,7 +900,7 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
 
     // Not fronted: Route 53 can request the health path itself; no alarm is offered.
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
     assert!(api.endpoints().iter().all(|e| e.health_alarm_names.is_empty()));
     assert!(api.health_alarms.is_empty());
 }
@@ -921,7 +926,7 @@ fn the_health_check_path_reaches_the_default_service_when_no_catch_all_covers_it
     let mut p = props(two_regions());
     p.services[1].path_patterns = vec!["/web/*".into()];
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", p.clone());
+    let api = MultiRegionApi::new_stack_set(&app, "Api", p.clone());
     assert_eq!(api.endpoints()[0].health_check_path, "/health");
     let t = app.synth().unwrap().template("shop-Api").unwrap();
     let paths: Vec<Vec<String>> = rule_paths(&t).into_values().collect();
@@ -950,12 +955,16 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
     use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps};
     let build = |domain: &str| {
         let app = App::new("shop");
-        let api = MultiRegionApi::new(
+        let api = MultiRegionApi::new_stack_set(
             &app,
             "Api",
             ApiProps {
                 services: services(),
-                ..ApiProps::new(two_regions(), domain, ApiCertificate::DnsValidated { hosted_zone_id: ZONE.into() })
+                ..ApiProps::new(
+                    two_regions(),
+                    domain,
+                    ApiCertificate::DnsValidated { zone: HostedZone::existing(ZONE, "example.com") },
+                )
             },
         );
         assert!(api.endpoints().iter().all(|e| e.domain_name == domain));
@@ -979,7 +988,7 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
 #[test]
 fn traced_services_send_their_name_to_xray_and_are_listed_for_tracing() {
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", props(two_regions()));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
     assert_eq!(api.traced_services(), ["Orders"]);
     let t = app.synth().unwrap().template("shop-Api").unwrap();
     let (_, task) =

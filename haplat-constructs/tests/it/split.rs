@@ -62,7 +62,7 @@ fn stack_of_services(a: &Assembly, names: &[&str]) -> BTreeMap<String, String> {
 #[test]
 fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", split_props(4, 3));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", split_props(4, 3));
     let ids: Vec<String> = api.service_stacks().iter().map(|s| s.id()).collect();
     assert_eq!(ids, ["ApiServices1", "ApiServices2", "ApiServices3"]);
     assert_eq!(api.service_stack("Admin").unwrap().id(), "ApiServices1");
@@ -97,11 +97,11 @@ fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
 
     // None keeps everything in one stack; 0 is an error.
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", props(regions()));
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(regions()));
     assert!(api.service_stacks().is_empty());
     assert_eq!(api.service_stack("Orders").unwrap().id(), "Api");
     let app = App::new("shop");
-    MultiRegionApi::new(&app, "Api", ApiProps { services_per_stack: Some(0), ..props(regions()) });
+    MultiRegionApi::new_stack_set(&app, "Api", ApiProps { services_per_stack: Some(0), ..props(regions()) });
     let e = app.synth().unwrap_err().to_string();
     assert!(e.contains("services_per_stack must be at least 1"), "{e}");
 }
@@ -109,7 +109,7 @@ fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
 #[test]
 fn service_stacks_read_the_api_stack_in_their_own_region_one_wave_later_and_never_the_reverse() {
     let app = App::new("shop");
-    MultiRegionApi::new(&app, "Api", fronted(split_props(4, 3)));
+    MultiRegionApi::new_stack_set(&app, "Api", fronted(split_props(4, 3)));
     let a = synth(&app);
     let main = a.manifest.stack("shop-Api").unwrap();
     assert!(main.bindings.is_empty(), "the API's stack reads nothing of the service stacks: {:?}", main.bindings);
@@ -133,7 +133,7 @@ fn service_stacks_read_the_api_stack_in_their_own_region_one_wave_later_and_neve
 #[test]
 fn listener_priorities_are_unique_over_every_service_stack_of_one_alb() {
     let app = App::new("shop");
-    MultiRegionApi::new(&app, "Api", split_props(9, 2));
+    MultiRegionApi::new_stack_set(&app, "Api", split_props(9, 2));
     let a = synth(&app);
     let mut seen: BTreeMap<(String, i64), String> = BTreeMap::new();
     let mut rules = 0;
@@ -155,10 +155,10 @@ fn listener_priorities_are_unique_over_every_service_stack_of_one_alb() {
 #[test]
 fn adding_a_service_at_the_end_leaves_every_existing_resource_where_and_as_it_was() {
     let before_app = App::new("shop");
-    MultiRegionApi::new(&before_app, "Api", fronted(split_props(4, 3)));
+    MultiRegionApi::new_stack_set(&before_app, "Api", fronted(split_props(4, 3)));
     let before = synth(&before_app);
     let after_app = App::new("shop");
-    MultiRegionApi::new(&after_app, "Api", fronted(split_props(5, 3)));
+    MultiRegionApi::new_stack_set(&after_app, "Api", fronted(split_props(5, 3)));
     let after = synth(&after_app);
     let mut compared = 0;
     for s in &before.manifest.stacks {
@@ -184,7 +184,7 @@ fn calls_between_service_stacks_in_both_directions_make_no_cycle() {
     p.services[2].callers = vec!["Orders".into()];
     p.services[2].listener_port = 8443;
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", p);
+    let api = MultiRegionApi::new_stack_set(&app, "Api", p);
     let a = synth(&app);
     let stack = |k: usize| a.manifest.stack(&format!("shop-ApiServices{k}")).unwrap();
     let producers = |k: usize| stack(k).bindings.iter().map(|b| b.producer.clone()).collect::<BTreeSet<_>>();
@@ -216,7 +216,11 @@ fn calls_between_service_stacks_in_both_directions_make_no_cycle() {
 /// the endpoints.
 fn monitored() -> (App, MultiRegionApi) {
     let app = App::new("shop");
-    let api = MultiRegionApi::new(&app, "Api", ApiProps { mode: DrMode::ActivePassive, ..fronted(split_props(1, 2)) });
+    let api = MultiRegionApi::new_stack_set(
+        &app,
+        "Api",
+        ApiProps { mode: DrMode::ActivePassive, ..fronted(split_props(1, 2)) },
+    );
     let mut props = RegionalMonitoringProps::new(&REGIONS);
     props.alarm_emails = vec!["oncall@example.com".into()];
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", props);
@@ -373,4 +377,70 @@ fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
     assert_eq!(templates.len(), 3);
     let lint = haplat_tests::lint_templates(&templates, &REGIONS);
     assert!(lint.is_clean(), "{lint}");
+}
+
+/// `MultiRegionApi::monitor`, `availability_slos` and `chaos` write what an app used to route by
+/// hand (the regional monitoring with the API stack's services, `watch_services` per service
+/// stack, each SLO in its service's stack, the experiments in a stack set after them all), byte
+/// for byte.
+#[test]
+fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
+    use haplat_constructs::chaos::{ChaosExperiments, ChaosProps};
+    use haplat_constructs::service::Service;
+    use haplat_constructs::slo::{Slo, SloProps};
+
+    let base = || {
+        let mut p = split_props(4, 3);
+        p.services[0].xray = true;
+        p.services[5].xray = true;
+        p
+    };
+    let monitoring_props = || {
+        let mut m = RegionalMonitoringProps::new(&REGIONS);
+        m.alarm_emails = vec!["oncall@example.com".into()];
+        m
+    };
+
+    let by_hand = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&by_hand, "Api", base());
+    let in_stack = |stack: &haplat_core::Stack| -> Vec<&Service> {
+        api.services.iter().filter(|s| s.stack().id() == stack.id()).collect()
+    };
+    let traced = |services: &[&Service]| {
+        TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
+    };
+    let mut m = monitoring_props();
+    m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
+    m.tracing = traced(&in_stack(api.stack()));
+    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", m);
+    let mut critical = Vec::new();
+    for stack in api.service_stacks() {
+        let services = in_stack(stack);
+        let metrics: Vec<_> = services.iter().map(|s| s.metrics()).collect();
+        critical
+            .extend(monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).critical_alarm_arns());
+    }
+    critical.extend(monitoring.critical_alarm_arns());
+    for s in &api.services {
+        let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
+        Slo::new(&s.stack(), &format!("{}Availability", s.name), slo);
+    }
+    let mut chaos = ChaosProps::new(critical.into_iter().take(1).collect());
+    chaos.services = api.chaos_services();
+    chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+    ChaosExperiments::new(&by_hand.stack_set("ApiChaos", &REGIONS), "Chaos", chaos);
+
+    let by_api = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&by_api, "Api", base());
+    let monitoring = api.monitor("Monitoring", monitoring_props());
+    api.availability_slos(99.5, &[monitoring.topic_arn()]);
+    api.chaos("Chaos", ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect()));
+
+    let (a, b) = (synth(&by_hand), synth(&by_api));
+    assert_eq!(a.templates.keys().collect::<Vec<_>>(), b.templates.keys().collect::<Vec<_>>());
+    assert!(a.templates.len() >= 5, "Api, three service stacks, ApiChaos: {:?}", a.templates.keys());
+    for (name, text) in &a.templates {
+        assert!(text == &b.templates[name], "{name} differs");
+    }
+    assert_eq!(a.manifest_json(), b.manifest_json());
 }

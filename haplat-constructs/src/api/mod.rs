@@ -1,0 +1,417 @@
+//! [`MultiRegionApi`]: the regional half of the platform. One stack set, one template, deployed
+//! to every region: a network, an ECS cluster, an ALB and the services, the same everywhere;
+//! what differs per region (VPC CIDR, role, certificate, CloudFront prefix list, task counts of
+//! a standby region) is looked up from the template's `RegionConfig` mapping by `AWS::Region`.
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+//! use haplat_constructs::zone::HostedZone;
+//! use haplat_constructs::service::ServiceProps;
+//! use haplat_constructs::{DrMode, RegionSpec};
+//!
+//! let app = App::new("shop");
+//! let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
+//!     mode: DrMode::ActivePassive,
+//!     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+//!     ..ApiProps::new(
+//!         vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+//!         "api.example.com",
+//!         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
+//!     )
+//! });
+//! assert_eq!(api.endpoints().len(), 2);
+//! assert_eq!(api.metrics().len(), 1);
+//!
+//! let assembly = app.synth().unwrap();
+//! let t = assembly.template("shop-Api").unwrap();
+//! let config = &t["Mappings"]["RegionConfig"];
+//! assert_eq!(config["us-east-1"]["VpcCidr"], "10.0.0.0/16");
+//! assert_eq!(config["eu-west-1"]["VpcCidr"], "10.1.0.0/16");
+//! // The standby region runs one task, the primary two.
+//! assert_eq!(config["us-east-1"]["OrdersDesiredCount"], 2);
+//! assert_eq!(config["eu-west-1"]["OrdersDesiredCount"], 1);
+//! ```
+
+mod regions;
+mod services;
+mod shared;
+
+use std::collections::BTreeMap;
+
+use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
+use haplat_core::value::Value;
+use haplat_core::{App, Handle, Stack};
+
+use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use crate::kms::{KeyUser, KmsKey};
+use crate::load_balancer::Alb;
+use crate::metrics::ServiceMetrics;
+use crate::monitoring::{RegionalMonitoring, RegionalMonitoringProps, ServiceMonitoring, TracingProps};
+use crate::network::{NatMode, Network, NetworkProps};
+use crate::platform::{DrMode, OriginVerify, RegionSpec, RegionalEndpoint};
+use crate::service::{Service, ServiceProps};
+use crate::slo::{Slo, SloProps};
+use crate::zone::HostedZone;
+
+/// The TLS certificate of the regional ALBs.
+///
+/// A created certificate covers the API's domain and `<region>.<domain>` (see
+/// docs/decisions.md, "Regional ALB certificates").
+#[derive(Clone, Debug, PartialEq)]
+pub enum ApiCertificate {
+    /// The ARN of an issued ACM certificate in each region (`region → arn`).
+    Arns(BTreeMap<String, String>),
+    /// Created in each region, validated by DNS records in this hosted zone.
+    DnsValidated {
+        /// The Route 53 hosted zone of the domain.
+        zone: HostedZone,
+    },
+}
+
+/// What a [`MultiRegionApi`] is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ApiProps {
+    /// The regions, exactly one primary.
+    pub regions: Vec<RegionSpec>,
+    /// How regions share traffic; in active-passive, secondaries run `standby_count` tasks.
+    /// Default: [`DrMode::ActiveActive`].
+    pub mode: DrMode,
+    /// The API's domain name (`api.example.com`).
+    pub domain_name: String,
+    /// The certificate of the ALBs.
+    pub certificate: ApiCertificate,
+    /// The services. Default: none (at least one is required).
+    pub services: Vec<ServiceProps>,
+    /// NAT per zone or one shared. Default: [`NatMode::PerAz`].
+    pub nat: NatMode,
+    /// Availability zones per region, 2 to 6, and at most the fewest any of the regions has
+    /// ([`crate::network::usable_azs`]: us-west-1 has 2). Default: 3.
+    pub azs: usize,
+    /// Usable availability zones for regions where [`crate::network::REGION_AZS`] is wrong for
+    /// this account (`region → count`). Default: none.
+    pub az_counts: BTreeMap<String, usize>,
+    /// Interface endpoints for ECR, Logs and Secrets Manager. Default: `false`.
+    pub interface_endpoints: bool,
+    /// Fronted by CloudFront: the ALBs accept only CloudFront with this secret header, and the
+    /// API's stack is bound to the secret when haplat made it ([`OriginVerify::bind`]).
+    /// Default: `None`, not fronted.
+    pub fronted_by_cloudfront: Option<OriginVerify>,
+    /// CloudFront origin-facing prefix list ids for regions missing from
+    /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`). Default: none.
+    pub cloudfront_prefix_lists: BTreeMap<String, String>,
+    /// The Cloud Map private DNS namespace: `<service>.<namespace>` resolves to the service's
+    /// tasks, which admit connections only from the services named in its
+    /// [`ServiceProps::callers`] (and their ALB), on the container port. Default:
+    /// `internal.local`.
+    pub namespace: String,
+    /// Days VPC flow logs are kept. Default: 365.
+    pub flow_log_retention_days: i64,
+    /// Days the Container Insights performance events of the cluster are kept (the log group
+    /// ECS would otherwise create unencrypted and never expiring; the metrics are kept apart).
+    /// Default: 30.
+    pub container_insights_retention_days: i64,
+    /// Default: `None`, every service in the API's own stack set. `Some(n)`: the services in
+    /// groups of `n`, in the order given, each group in a stack set of its own over the same
+    /// regions, `<id>Services1`, `<id>Services2` …; the shared parts (network, cluster, ALBs and
+    /// listeners, key, namespace) stay in `<id>`. A service costs about 30 resources, and a
+    /// template takes at most 500, so a dozen services or more need this.
+    ///
+    /// The group of a service is its position: service `i` (from 0) is in group `i / n + 1`.
+    /// Adding services at the end never moves one that is deployed; removing or inserting one
+    /// before the end moves every later one to another stack, which replaces it (a new ECS
+    /// service, target groups, listener rule; its log group is retained and a new one made).
+    /// To retire a service from the middle without moving the others, keep its place (scale it
+    /// to zero) or change `n` knowingly. Changing `n` moves services the same way.
+    pub services_per_stack: Option<usize>,
+}
+
+impl ApiProps {
+    /// Props with defaults: active-active, a NAT per zone in 3 zones, no interface endpoints, not
+    /// fronted, namespace `internal.local`, flow logs kept a year, Container Insights events 30
+    /// days, no services yet.
+    pub fn new(regions: Vec<RegionSpec>, domain_name: &str, certificate: ApiCertificate) -> Self {
+        ApiProps {
+            regions,
+            mode: DrMode::ActiveActive,
+            domain_name: domain_name.to_owned(),
+            certificate,
+            services: Vec::new(),
+            nat: NatMode::PerAz,
+            azs: 3,
+            az_counts: BTreeMap::new(),
+            interface_endpoints: false,
+            fronted_by_cloudfront: None,
+            cloudfront_prefix_lists: BTreeMap::new(),
+            namespace: "internal.local".to_owned(),
+            flow_log_retention_days: 365,
+            container_insights_retention_days: 30,
+            services_per_stack: None,
+        }
+    }
+}
+
+/// The regional API: one stack set over every region.
+#[derive(Clone)]
+pub struct MultiRegionApi {
+    stack: Stack,
+    regions: Vec<RegionSpec>,
+    /// The region's network.
+    pub network: Network,
+    /// The key of the log groups.
+    pub key: KmsKey,
+    /// The ECS cluster.
+    pub cluster: Handle<ecs::Cluster>,
+    /// The internet-facing ALB (when any service is public).
+    pub public_alb: Option<Alb>,
+    /// The internal ALB (when any service is internal).
+    pub internal_alb: Option<Alb>,
+    /// The Cloud Map namespace.
+    pub namespace: Handle<sd::PrivateDnsNamespace>,
+    /// The services, in the order given.
+    pub services: Vec<Service>,
+    /// The stack sets of the service groups (`<id>Services1` …), empty unless
+    /// [`ApiProps::services_per_stack`] is set.
+    service_stacks: Vec<Stack>,
+    /// When fronted by CloudFront: the alarms that say this region cannot serve (no healthy
+    /// target in the default public service's target group, one alarm per target group), which
+    /// Route 53 health checks watch (see [`RegionalEndpoint::health_alarm_names`]). They are in
+    /// that service's stack ([`Service::stack`]).
+    pub health_alarms: Vec<Handle<cloudwatch::Alarm>>,
+    health_check_path: String,
+    domain_name: String,
+}
+
+impl std::fmt::Debug for MultiRegionApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MultiRegionApi").field("stack", &self.stack.name()).field("regions", &self.regions).finish()
+    }
+}
+
+impl MultiRegionApi {
+    /// The API as a new stack set `id` of `app` over its regions (described
+    /// `haplat MultiRegionApi <id>: …`), with the service groups' stack sets after it. Misuse
+    /// (no region, no or two primaries, a repeated region, bad or overlapping CIDRs, an AZ count
+    /// outside 2..=6, bad Fargate sizes, port clashes …) is reported as construct errors naming
+    /// the path; synthesis fails with all of them.
+    pub fn new_stack_set(app: &App, id: &str, props: ApiProps) -> MultiRegionApi {
+        let names: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
+        let stack = app.stack_set(id, &names);
+        stack.set_description(format!("haplat MultiRegionApi {id}: the regional stack set ({})", names.join(", ")));
+        regions::check(&stack, &props);
+        let (cidr, subnet_bits) = regions::network_values(&stack, &props);
+
+        let key = KmsKey::new(&stack, "Key", &format!("Encrypts the logs of {id}"), &[KeyUser::CloudWatchLogs]);
+        let network = Network::new(
+            &stack,
+            "Network",
+            NetworkProps {
+                cidr,
+                subnet_bits,
+                azs: props.azs,
+                az_counts: props.az_counts.clone(),
+                nat: props.nat,
+                interface_endpoints: props.interface_endpoints,
+                flow_log_retention_days: props.flow_log_retention_days,
+                key: key.clone(),
+            },
+        );
+        let cluster = shared::cluster(&stack, &key, &props);
+        let namespace = shared::namespace(&stack, id, &props, &network);
+        let certificate_arn = shared::certificate(&stack, &props);
+        let fronting = shared::fronting(&stack, &props);
+        let (public_alb, internal_alb) = shared::albs(&stack, &props, &network, &certificate_arn, fronting.as_ref());
+
+        let service_stacks = services::stacks(app, id, &names, &stack, &props);
+        let (default_public, health_check_path, routed) = services::plan(&stack, &props);
+        let shared = services::Shared {
+            network: &network,
+            key: &key,
+            cluster,
+            namespace,
+            public_alb: public_alb.as_ref(),
+            internal_alb: internal_alb.as_ref(),
+        };
+        let services = services::services(&stack, &service_stacks, &props, &routed, &shared);
+        services::connect_callers(&props, &services);
+        let health_alarms = services::health_alarms(&props, default_public.map(|i| &services[i]));
+
+        if let Some(verify) = &props.fronted_by_cloudfront {
+            verify.bind(&stack);
+        }
+        MultiRegionApi {
+            stack,
+            regions: props.regions,
+            network,
+            key,
+            cluster,
+            public_alb,
+            internal_alb,
+            namespace,
+            services,
+            service_stacks,
+            health_alarms,
+            health_check_path,
+            domain_name: props.domain_name,
+        }
+    }
+
+    /// The stack set.
+    pub fn stack(&self) -> &Stack {
+        &self.stack
+    }
+
+    /// The stack sets of the service groups (`<id>Services1` …, see
+    /// [`ApiProps::services_per_stack`]); empty when every service is in [`MultiRegionApi::stack`].
+    pub fn service_stacks(&self) -> &[Stack] {
+        &self.service_stacks
+    }
+
+    /// The stack the named service is in (its group's, or the API's own). Put what reads the
+    /// service's values there: its alarms, SLOs, dashboards.
+    pub fn service_stack(&self, name: &str) -> Option<Stack> {
+        self.service(name).map(Service::stack)
+    }
+
+    /// The regions, as given.
+    pub fn regions(&self) -> &[RegionSpec] {
+        &self.regions
+    }
+
+    /// A service by name.
+    pub fn service(&self, name: &str) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name)
+    }
+
+    /// The public entry point of each region, pinned to its region so that a global stack
+    /// (CloudFront, Route 53) can read it, with the region's [`MultiRegionApi::health_alarms`]
+    /// when fronted by CloudFront. Empty when no service is public.
+    pub fn endpoints(&self) -> Vec<RegionalEndpoint> {
+        let Some(alb) = &self.public_alb else { return Vec::new() };
+        self.regions
+            .iter()
+            .map(|r| RegionalEndpoint {
+                region: r.region.clone(),
+                role: r.role,
+                dns_name: alb.load_balancer.attr_dns_name().in_region(&r.region),
+                hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id().in_region(&r.region),
+                health_check_path: self.health_check_path.clone(),
+                domain_name: self.domain_name.clone(),
+                health_alarm_names: self.health_alarms.iter().map(|a| a.ref_().in_region(&r.region)).collect(),
+            })
+            .collect()
+    }
+
+    /// The X-Ray names of the services that send traces, for
+    /// [`TracingProps`] (empty when none does).
+    pub fn traced_services(&self) -> Vec<String> {
+        self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
+    }
+
+    /// The CloudWatch dimensions of every service (values of the stack set's own region). With
+    /// service groups, each service's values live in its group's stack
+    /// ([`MultiRegionApi::service_stack`]): read them there, since the group's stack already
+    /// reads this one and a reference back would be a cycle.
+    pub fn metrics(&self) -> Vec<ServiceMetrics> {
+        self.services.iter().map(Service::metrics).collect()
+    }
+
+    /// The services in `stack` (the API's own or one of its service stacks).
+    fn services_in(&self, stack: &Stack) -> Vec<&Service> {
+        self.services.iter().filter(|s| s.stack().id() == stack.id()).collect()
+    }
+
+    /// The regional monitoring of the API as `id` in its stack, watching every service where
+    /// it lives: the services of the API's stack join `props.services` and
+    /// `props.tracing.services`, and each service stack gets their alarms, dashboard and X-Ray
+    /// rules as `<stack>/<id>` ([`RegionalMonitoring::watch_services`], with the same thresholds,
+    /// topic and sampling).
+    pub fn monitor(&self, id: &str, mut props: RegionalMonitoringProps) -> ApiMonitoring {
+        let tracing_of = |services: &[&Service], base: &TracingProps| TracingProps {
+            services: base.services.iter().cloned().chain(traced(services)).collect(),
+            ..base.clone()
+        };
+        let here = self.services_in(&self.stack);
+        props.services.extend(here.iter().map(|s| s.metrics()));
+        props.tracing = tracing_of(&here, &props.tracing);
+        let empty = TracingProps { services: Vec::new(), ..props.tracing.clone() };
+        let regional = RegionalMonitoring::new(&self.stack, id, props);
+        let service_stacks = self
+            .service_stacks
+            .iter()
+            .map(|stack| {
+                let services = self.services_in(stack);
+                let metrics: Vec<ServiceMetrics> = services.iter().map(|s| s.metrics()).collect();
+                regional.watch_services(stack, id, &metrics, &tracing_of(&services, &empty))
+            })
+            .collect();
+        ApiMonitoring { regional, service_stacks }
+    }
+
+    /// An availability SLO of `objective` percent per service (5xx over requests, summed over
+    /// both target groups of a blue/green service), as `<service>Availability` in the service's
+    /// stack, alarming to `actions`.
+    pub fn availability_slos(&self, objective: f64, actions: &[Value<String>]) -> Vec<Slo> {
+        self.services
+            .iter()
+            .map(|s| {
+                let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
+                Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
+            })
+            .collect()
+    }
+
+    /// The services as chaos experiment targets, in the order given.
+    pub fn chaos_services(&self) -> Vec<ChaosService> {
+        self.metrics()
+            .into_iter()
+            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
+            .collect()
+    }
+
+    /// Chaos experiments on every service and the network of the private subnets, as `id`:
+    /// `props.services` and `props.private_subnet_ids` are the API's. They read every service,
+    /// so with service stacks they go in a stack set of their own after them all,
+    /// `<api id><id>` over the same regions; else in the API's stack.
+    pub fn chaos(&self, id: &str, mut props: ChaosProps) -> ChaosExperiments {
+        props.services = self.chaos_services();
+        props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        let home = if self.service_stacks.is_empty() {
+            self.stack.clone()
+        } else {
+            let regions: Vec<&str> = self.regions.iter().map(|r| r.region.as_str()).collect();
+            self.stack.app().stack_set(&format!("{}{id}", self.stack.id()), &regions)
+        };
+        ChaosExperiments::new(&home, id, props)
+    }
+}
+
+fn traced(services: &[&Service]) -> Vec<String> {
+    services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
+}
+
+/// The monitoring of a [`MultiRegionApi`] ([`MultiRegionApi::monitor`]): the regional one in the
+/// API's stack, and that of each service stack.
+#[derive(Clone, Debug)]
+pub struct ApiMonitoring {
+    /// The regional monitoring (topic, table alarms, the API stack's services).
+    pub regional: RegionalMonitoring,
+    /// The monitoring of each service stack, in order.
+    pub service_stacks: Vec<ServiceMonitoring>,
+}
+
+impl ApiMonitoring {
+    /// The alarm topic's ARN.
+    pub fn topic_arn(&self) -> Value<String> {
+        self.regional.topic_arn()
+    }
+
+    /// The ARNs of every critical alarm: the service stacks' first, then the regional ones.
+    pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
+        self.service_stacks
+            .iter()
+            .flat_map(ServiceMonitoring::critical_alarm_arns)
+            .chain(self.regional.critical_alarm_arns())
+            .collect()
+    }
+}

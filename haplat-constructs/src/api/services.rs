@@ -1,0 +1,232 @@
+//! The services of the API: their stacks, routes, calls and the region's health alarms.
+
+use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
+use haplat_core::{App, Handle, Stack};
+
+use super::ApiProps;
+use super::regions::{counts, int_region_value};
+use crate::alarm::metric_alarm;
+use crate::kms::KmsKey;
+use crate::load_balancer::Alb;
+use crate::metrics::MetricRef;
+use crate::network::Network;
+use crate::service::{Service, ServiceEnv, ServiceProps};
+
+/// What the services share (in the API's stack).
+pub(super) struct Shared<'a> {
+    pub(super) network: &'a Network,
+    pub(super) key: &'a KmsKey,
+    pub(super) cluster: Handle<ecs::Cluster>,
+    pub(super) namespace: Handle<sd::PrivateDnsNamespace>,
+    pub(super) public_alb: Option<&'a Alb>,
+    pub(super) internal_alb: Option<&'a Alb>,
+}
+
+/// The stack sets of the service groups: stack sets of their own over the same regions, which
+/// read the shared parts of the API's stack (same-region bindings, a later wave) and are read by
+/// nothing there.
+pub(super) fn stacks(app: &App, id: &str, names: &[String], stack: &Stack, props: &ApiProps) -> Vec<Stack> {
+    match props.services_per_stack {
+        None => Vec::new(),
+        Some(0) => {
+            stack.error("services_per_stack must be at least 1 (None keeps every service in this stack)");
+            Vec::new()
+        }
+        Some(n) => (1..=props.services.len().div_ceil(n))
+            .map(|k| {
+                let group = app.stack_set(&format!("{id}Services{k}"), names);
+                let first = (k - 1) * n;
+                let members: Vec<&str> = props.services[first..(first + n).min(props.services.len())]
+                    .iter()
+                    .map(|s| s.name.as_str())
+                    .collect();
+                group.set_description(format!(
+                    "haplat MultiRegionApi {id}: services group {k} ({})",
+                    members.join(", ")
+                ));
+                group
+            })
+            .collect(),
+    }
+}
+
+/// The routing plan: the default public service (whose health path Route 53 checks), that path,
+/// and the services as routed (the health path added to the default service's patterns when
+/// they miss it).
+pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (Option<usize>, String, Vec<ServiceProps>) {
+    // The default public service (the one without path patterns, else the first public one)
+    // answers the health checks.
+    let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
+    let default_public =
+        public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
+    let health_check_path =
+        default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
+    // Not fronted, Route 53 requests that path over HTTPS from the public ALB itself: when the
+    // default service has path patterns that miss it, the listener would answer its 404, so
+    // the path joins the service's own listener rule (the rule blue/green deployments shift,
+    // so the check follows the live target group). Fronted, Route 53 watches alarms instead.
+    let mut routed = props.services.clone();
+    if let (Some(i), None) = (default_public, &props.fronted_by_cloudfront) {
+        let s = &mut routed[i];
+        let path = s.health_check_path.split('?').next().unwrap_or_default().to_owned();
+        if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
+            if s.path_patterns.len() >= 5 {
+                stack.error(format!(
+                    "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path patterns covers it and its listener rule has no room for a sixth; cover it with a pattern or add a catch-all service",
+                    s.name
+                ));
+            } else {
+                s.path_patterns.push(path);
+            }
+        }
+    }
+
+    (default_public, health_check_path, routed)
+}
+
+/// Each service (as routed) in its stack, with its region's task counts.
+pub(super) fn services(
+    stack: &Stack,
+    service_stacks: &[Stack],
+    props: &ApiProps,
+    routed: &[ServiceProps],
+    shared: &Shared<'_>,
+) -> Vec<Service> {
+    let mut services = Vec::new();
+    for (i, s) in routed.iter().enumerate() {
+        let target = match props.services_per_stack {
+            Some(n) if n > 0 => &service_stacks[i / n],
+            _ => stack,
+        };
+        let desired = int_region_value(
+            target,
+            &format!("{}DesiredCount", s.name),
+            counts(props, s.desired_count, s.standby_count),
+        );
+        let min = int_region_value(target, &format!("{}MinCount", s.name), counts(props, s.min_count, s.standby_count));
+        let alb = if s.internal { shared.internal_alb } else { shared.public_alb }
+            .expect("an ALB exists for every kind of service");
+        services.push(Service::new(
+            target,
+            &s.name,
+            s,
+            &ServiceEnv {
+                network: shared.network,
+                cluster: shared.cluster,
+                alb,
+                namespace_id: shared.namespace.attr_id(),
+                key: shared.key,
+                desired,
+                min,
+            },
+        ));
+    }
+    services
+}
+
+/// Service-to-service calls: each callee admits exactly its named callers.
+pub(super) fn connect_callers(props: &ApiProps, services: &[Service]) {
+    for (i, s) in props.services.iter().enumerate() {
+        for caller in &s.callers {
+            match props.services.iter().position(|c| &c.name == caller) {
+                Some(j) => services[i].allow_from(&services[j]),
+                None => services[i].scope().error(format!(
+                    "caller {caller} is not a service of this API (services: {})",
+                    props.services.iter().map(|c| c.name.as_str()).collect::<Vec<_>>().join(", ")
+                )),
+            }
+        }
+    }
+}
+
+/// The region's health alarms when fronted by CloudFront (none otherwise).
+pub(super) fn health_alarms(props: &ApiProps, default_public: Option<&Service>) -> Vec<Handle<cloudwatch::Alarm>> {
+    // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
+    // so Route 53's checkers cannot request the health path: they watch these alarms
+    // instead. A plain metric alarm per target group (Route 53 accepts neither metric math
+    // nor composite alarms), because blue/green deployments move the live tasks from one
+    // target group to the other and back; the region is healthy while either has a target.
+    let mut health_alarms = Vec::new();
+    if props.fronted_by_cloudfront.is_some()
+        && let Some(s) = default_public
+    {
+        // Beside the service whose target groups they watch (its own stack, if split).
+        let home = s.stack();
+        let scope = home.child("RegionHealth");
+        let groups = std::iter::once(("Targets", "", s.target_group))
+            .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
+        for (aid, suffix, tg) in groups {
+            health_alarms.push(scope.add(
+                    aid,
+                    cloudwatch::Alarm {
+                        alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
+                        alarm_description: Some(
+                            format!(
+                                "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the region out of DNS while no target group of it has one",
+                                s.name,
+                                if suffix.is_empty() { "" } else { " alternate" }
+                            )
+                            .into(),
+                        ),
+                        evaluation_periods: Some(2.into()),
+                        threshold: Some(1.into()),
+                        comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
+                        treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
+                        ..metric_alarm(
+                            &MetricRef::new(
+                                "AWS/ApplicationELB",
+                                "HealthyHostCount",
+                                [
+                                    ("LoadBalancer", s.load_balancer_full_name.clone()),
+                                    ("TargetGroup", tg.attr_target_group_full_name()),
+                                ],
+                            ),
+                            cloudwatch::alarm::Statistic::Minimum,
+                            60,
+                        )
+                    },
+                ));
+        }
+    }
+    health_alarms
+}
+
+/// Whether an ALB path pattern (`*` any characters, `?` one) matches `path`.
+fn path_pattern_matches(pattern: &str, path: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), path.chars().collect());
+    // Classic glob matching with one backtracking point for the last `*`.
+    let (mut i, mut j, mut star, mut mark) = (0, 0, None, 0);
+    while j < s.len() {
+        if i < p.len() && (p[i] == '?' || p[i] == s[j]) {
+            i += 1;
+            j += 1;
+        } else if i < p.len() && p[i] == '*' {
+            star = Some(i);
+            mark = j;
+            i += 1;
+        } else if let Some(st) = star {
+            i = st + 1;
+            mark += 1;
+            j = mark;
+        } else {
+            return false;
+        }
+    }
+    p[i..].iter().all(|c| *c == '*')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_pattern_matches as m;
+
+    #[test]
+    fn alb_path_patterns_match_like_the_alb() {
+        assert!(m("/*", "/health"));
+        assert!(m("/health", "/health"));
+        assert!(m("/heal?h", "/health"));
+        assert!(m("*/health*", "/api/health/deep"));
+        assert!(!m("/orders/*", "/health"));
+        assert!(!m("/health/*", "/health"));
+        assert!(!m("/Health", "/health"));
+    }
+}

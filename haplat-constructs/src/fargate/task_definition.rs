@@ -1,0 +1,348 @@
+//! [`TaskDefinition`]: a Fargate task definition with its roles and log group.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use haplat_core::resources::{ecs, iam, logs};
+use haplat_core::value::{Expr, List, Value};
+use haplat_core::{Handle, Scope};
+
+use crate::kms::KmsKey;
+use crate::logs::{LogGroup, LogGroupProps};
+use crate::security::{Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
+
+/// The Fargate task sizes: CPU units and the memory (MiB) each allows, as
+/// `(cpu, first, last, step)`.
+pub const FARGATE_SIZES: &[(u32, u32, u32, u32)] = &[
+    (256, 512, 2048, 0),
+    (512, 1024, 4096, 1024),
+    (1024, 2048, 8192, 1024),
+    (2048, 4096, 16384, 1024),
+    (4096, 8192, 30720, 1024),
+    (8192, 16384, 61440, 4096),
+    (16384, 32768, 122880, 8192),
+];
+
+fn memories(cpu: u32) -> Option<Vec<u32>> {
+    let &(_, first, last, step) = FARGATE_SIZES.iter().find(|s| s.0 == cpu)?;
+    Some(if step == 0 { vec![512, 1024, 2048] } else { (first..=last).step_by(step as usize).collect() })
+}
+
+/// Why `cpu`/`memory` is not a Fargate size, listing the allowed ones; `None` when it is.
+pub fn fargate_size_problem(cpu: u32, memory: u32) -> Option<String> {
+    let allowed = || {
+        FARGATE_SIZES
+            .iter()
+            .map(|(c, first, last, step)| {
+                if *step == 0 {
+                    format!("{c} CPU units take 512, 1024 or 2048 MiB")
+                } else {
+                    format!("{c} take {first} to {last} MiB in steps of {step}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match memories(cpu) {
+        None => Some(format!("{cpu} CPU units is not a Fargate size; allowed: {}", allowed())),
+        Some(m) if !m.contains(&memory) => {
+            Some(format!("{cpu} CPU units with {memory} MiB is not a Fargate size; allowed: {}", allowed()))
+        }
+        Some(_) => None,
+    }
+}
+
+/// The X-Ray daemon image of the sidecar (AWS's public ECR gallery).
+pub const XRAY_DAEMON_IMAGE: &str = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";
+
+/// The ECR repository ARN of an image URI in ECR (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag|@digest]`).
+pub fn ecr_repository_arn(image: &str) -> Option<Value<String>> {
+    let (host, rest) = image.split_once('/')?;
+    let mut parts = host.split('.');
+    let account = parts.next()?;
+    if parts.next()? != "dkr" || parts.next()? != "ecr" {
+        return None;
+    }
+    let region = parts.next()?;
+    let repo = rest.split('@').next()?;
+    let repo = match repo.rsplit_once(':') {
+        Some((r, _tag)) => r,
+        None => repo,
+    };
+    Some(Value::sub(format!("arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{repo}")))
+}
+
+fn statement(actions: &[&str], resources: Vec<Value<String>>) -> Expr {
+    Permission::new(actions.iter().copied(), resources).statement()
+}
+
+/// What a [`TaskDefinition`] runs: one application container (`app`), and the X-Ray daemon
+/// beside it when asked.
+#[derive(Clone, Debug)]
+pub struct TaskDefinitionProps<'a> {
+    /// The application's name: the roles' descriptions, the log stream prefix (lowercased) and
+    /// `AWS_XRAY_TRACING_NAME`.
+    pub name: String,
+    /// The container image. An ECR image gets pull permission on exactly its repository.
+    pub image: String,
+    /// The container port (TCP).
+    pub port: u16,
+    /// Fargate CPU units (see [`FARGATE_SIZES`]).
+    pub cpu: u32,
+    /// Fargate memory, MiB.
+    pub memory: u32,
+    /// Environment variables. Default: none.
+    pub environment: BTreeMap<String, String>,
+    /// Secret environment variables (variable → secret); the execution role may read exactly
+    /// these (and decrypt with their keys). Default: none.
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// The X-Ray daemon as a sidecar, and the task role's permission to send traces. Default:
+    /// `false`.
+    pub xray: bool,
+    /// Days the log group keeps the logs.
+    pub log_retention_days: i64,
+    /// The key of the log group.
+    pub key: &'a KmsKey,
+}
+
+/// A Fargate task definition (see the [module](super) docs), and a [`Grantee`]: grants go to
+/// its task role.
+#[derive(Clone)]
+pub struct TaskDefinition {
+    scope: Scope,
+    /// The task definition.
+    pub resource: Handle<ecs::TaskDefinition>,
+    /// The role the application runs as.
+    pub task_role: Handle<iam::Role>,
+    /// The role ECS uses to pull the image, write logs and read the secrets.
+    pub execution_role: Handle<iam::Role>,
+    /// The log group of the containers.
+    pub log_group: Handle<logs::LogGroup>,
+    /// The application container's name (`app`).
+    pub container_name: String,
+    statements: Rc<RefCell<Vec<Expr>>>,
+}
+
+impl std::fmt::Debug for TaskDefinition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TaskDefinition").field("path", &self.scope.path()).finish()
+    }
+}
+
+impl TaskDefinition {
+    /// Adds, in `scope`: the log group `LogGroup`, the roles `ExecutionRole` and `TaskRole`, and
+    /// the task definition as `id`.
+    pub fn new(scope: &Scope, id: &str, props: TaskDefinitionProps<'_>) -> TaskDefinition {
+        let log_group = LogGroup::new(
+            scope,
+            "LogGroup",
+            LogGroupProps { name: None, retention_days: props.log_retention_days, key: props.key },
+        )
+        .handle;
+        let execution_role = execution_role(scope, &props, log_group);
+        let statements: Rc<RefCell<Vec<Expr>>> = Rc::default();
+        let task_role = scope.add(
+            "TaskRole",
+            iam::Role {
+                assume_role_policy_document: trust_policy("ecs-tasks.amazonaws.com"),
+                description: Some(format!("The {} application", props.name).into()),
+                ..Default::default()
+            },
+        );
+        let container_name = "app".to_owned();
+        let mut containers = vec![app_container(&props, &container_name, log_group)];
+        if props.xray {
+            containers.push(ecs::task_definition::ContainerDefinition {
+                name: "xray-daemon".into(),
+                image: XRAY_DAEMON_IMAGE.into(),
+                essential: Some(false.into()),
+                cpu: Some(32.into()),
+                memory_reservation: Some(256.into()),
+                port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
+                    container_port: Some(2000.into()),
+                    protocol: Some(ecs::task_definition::Protocol::Udp.into()),
+                    ..Default::default()
+                }])),
+                log_configuration: Some(log_configuration(log_group, "xray")),
+                ..Default::default()
+            });
+            statements.borrow_mut().push(unscoped_statement(&[
+                "xray:GetSamplingRules",
+                "xray:GetSamplingStatisticSummaries",
+                "xray:GetSamplingTargets",
+                "xray:PutTelemetryRecords",
+                "xray:PutTraceSegments",
+            ]));
+        }
+        let resource = scope.add(
+            id,
+            ecs::TaskDefinition {
+                cpu: Some(props.cpu.to_string().into()),
+                memory: Some(props.memory.to_string().into()),
+                network_mode: Some(ecs::task_definition::NetworkMode::Awsvpc.into()),
+                requires_compatibilities: Some(List::items(vec![
+                    ecs::task_definition::RequiresCompatibilities::Fargate.into(),
+                ])),
+                runtime_platform: Some(ecs::task_definition::RuntimePlatform {
+                    cpu_architecture: Some(ecs::task_definition::CpuArchitecture::X8664.into()),
+                    operating_system_family: Some(ecs::task_definition::OperatingSystemFamily::Linux.into()),
+                }),
+                execution_role_arn: Some(execution_role.attr_arn()),
+                task_role_arn: Some(task_role.attr_arn()),
+                container_definitions: Some(List::items(containers)),
+                ..Default::default()
+            },
+        );
+        let td = TaskDefinition {
+            scope: scope.clone(),
+            resource,
+            task_role,
+            execution_role,
+            log_group,
+            container_name,
+            statements,
+        };
+        td.write_policy();
+        td
+    }
+
+    fn write_policy(&self) {
+        let statements = self.statements.borrow().clone();
+        self.scope.update(self.task_role, |r| {
+            r.policies = (!statements.is_empty()).then(|| {
+                List::items(vec![iam::role::Policy {
+                    policy_name: "task".into(),
+                    policy_document: policy_document(statements),
+                }])
+            });
+        });
+    }
+}
+
+impl Grantee for TaskDefinition {
+    fn grant(&self, permission: &Permission) {
+        let problems = permission.problems();
+        if !problems.is_empty() {
+            for p in problems {
+                self.scope.error(format!("grant refused: {p}"));
+            }
+            return;
+        }
+        let st = permission.statement();
+        {
+            let mut s = self.statements.borrow_mut();
+            if !s.contains(&st) {
+                s.push(st);
+            }
+        }
+        self.write_policy();
+    }
+}
+
+/// The execution role: pull exactly this image's repository, write to exactly this log group,
+/// read exactly these secrets.
+fn execution_role(
+    scope: &Scope,
+    props: &TaskDefinitionProps<'_>,
+    log_group: Handle<logs::LogGroup>,
+) -> Handle<iam::Role> {
+    let mut exec_statements =
+        vec![statement(&["logs:CreateLogStream", "logs:PutLogEvents"], vec![log_group.attr_arn()])];
+    if let Some(repo) = ecr_repository_arn(&props.image) {
+        exec_statements.push(unscoped_statement(&["ecr:GetAuthorizationToken"]));
+        exec_statements.push(statement(
+            &["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
+            vec![repo],
+        ));
+    }
+    if !props.secrets.is_empty() {
+        let mut arns: Vec<Value<String>> = Vec::new();
+        for s in props.secrets.values() {
+            let a = s.arn();
+            if !arns.contains(&a) {
+                arns.push(a);
+            }
+        }
+        exec_statements.push(statement(&["secretsmanager:GetSecretValue"], arns));
+        // A secret under a customer-managed key is only readable with kms:Decrypt on it.
+        let mut keys: Vec<Value<String>> = Vec::new();
+        for k in props.secrets.values().filter_map(|s| s.kms_key.clone()) {
+            if !keys.contains(&k) {
+                keys.push(k);
+            }
+        }
+        if !keys.is_empty() {
+            exec_statements.push(statement(&["kms:Decrypt"], keys));
+        }
+    }
+    scope.add(
+        "ExecutionRole",
+        iam::Role {
+            assume_role_policy_document: trust_policy("ecs-tasks.amazonaws.com"),
+            description: Some(format!("ECS pulls, logs and reads secrets for {}", props.name).into()),
+            policies: Some(List::items(vec![iam::role::Policy {
+                policy_name: "execution".into(),
+                policy_document: policy_document(exec_statements),
+            }])),
+            ..Default::default()
+        },
+    )
+}
+
+fn log_configuration(log_group: Handle<logs::LogGroup>, prefix: &str) -> ecs::task_definition::LogConfiguration {
+    let mut o = BTreeMap::new();
+    o.insert("awslogs-group".to_owned(), log_group.ref_());
+    o.insert("awslogs-region".to_owned(), haplat_core::Pseudo::Region.value());
+    o.insert("awslogs-stream-prefix".to_owned(), Value::from(prefix));
+    ecs::task_definition::LogConfiguration { log_driver: "awslogs".into(), options: Some(o), ..Default::default() }
+}
+
+fn app_container(
+    props: &TaskDefinitionProps<'_>,
+    name: &str,
+    log_group: Handle<logs::LogGroup>,
+) -> ecs::task_definition::ContainerDefinition {
+    let mut environment: Vec<ecs::task_definition::KeyValuePair> = props
+        .environment
+        .iter()
+        .map(|(k, v)| ecs::task_definition::KeyValuePair {
+            name: Some(k.clone().into()),
+            value: Some(v.clone().into()),
+        })
+        .collect();
+    if props.xray {
+        for (k, v) in [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())] {
+            if !props.environment.contains_key(k) {
+                environment.push(ecs::task_definition::KeyValuePair { name: Some(k.into()), value: Some(v.into()) });
+            }
+        }
+        environment.sort_by_key(|kv| format!("{:?}", kv.name));
+    }
+    ecs::task_definition::ContainerDefinition {
+        name: name.into(),
+        image: props.image.clone().into(),
+        essential: Some(true.into()),
+        port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
+            container_port: Some(i64::from(props.port).into()),
+            protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
+            ..Default::default()
+        }])),
+        environment: (!environment.is_empty()).then(|| List::items(environment)),
+        secrets: (!props.secrets.is_empty()).then(|| {
+            List::items(
+                props
+                    .secrets
+                    .iter()
+                    .map(|(k, s)| ecs::task_definition::Secret {
+                        name: k.clone().into(),
+                        // An ARN: ECS reads a bare name as an SSM parameter.
+                        value_from: s.partial_arn(),
+                    })
+                    .collect(),
+            )
+        }),
+        log_configuration: Some(log_configuration(log_group, &props.name.to_lowercase())),
+        ..Default::default()
+    }
+}

@@ -1,0 +1,165 @@
+//! Routing and rollout: target groups and the listener rule, Cloud Map, deployment alarms, the
+//! ECS service, autoscaling.
+
+use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb, servicediscovery as sd};
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope};
+
+use super::access::own_stack;
+use super::{ServiceEnv, ServiceProps};
+use crate::alarm::metric_alarm;
+use crate::fargate::{BlueGreen, FargateService, FargateServiceProps, TaskDefinition};
+use crate::load_balancer::{RouteProps, TargetGroup, TargetGroupProps};
+use crate::metrics::MetricRef;
+use crate::scaling::{ScalingTarget, autoscale};
+
+/// The target groups and the listener rule that forwards to them.
+pub(super) struct Routing {
+    pub(super) target_group: Handle<elb::TargetGroup>,
+    pub(super) alternate_target_group: Option<Handle<elb::TargetGroup>>,
+    pub(super) rule: Handle<elb::ListenerRule>,
+}
+
+/// The production target group (and the alternate one of blue/green), routed by a listener rule
+/// on the service's ALB: beside the service when it has a stack of its own.
+pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -> Routing {
+    let tg_props = TargetGroupProps {
+        vpc_id: env.network.vpc.ref_(),
+        port: props.port,
+        health_check_path: props.health_check_path.clone(),
+    };
+    let tg = TargetGroup::new(scope, "TargetGroup", &tg_props).resource;
+    let alt =
+        props.deployment.is_blue_green().then(|| TargetGroup::new(scope, "AlternateTargetGroup", &tg_props).resource);
+    let mut weighted = vec![(tg.ref_(), 100)];
+    if let Some(a) = alt {
+        weighted.push((a.ref_(), 0));
+    }
+    let route = RouteProps {
+        listener_port: props.listener_port,
+        path_patterns: props.path_patterns.clone(),
+        target_groups: weighted,
+    };
+    let rule = if own_stack(scope, env) {
+        env.alb.add_route_at(scope, &format!("AlbRule{}", props.listener_port), &props.name, route)
+    } else {
+        env.alb.add_route(&props.name, route)
+    };
+    Routing { target_group: tg, alternate_target_group: alt, rule }
+}
+
+/// The Cloud Map service: `<name>.<namespace>` resolves to the tasks.
+pub(super) fn discovery(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -> Handle<sd::Service> {
+    scope.add(
+        "Discovery",
+        sd::Service {
+            name: Some(props.name.to_lowercase().into()),
+            description: Some(format!("{} tasks", props.name).into()),
+            dns_config: Some(sd::service::DnsConfig {
+                namespace_id: Some(env.namespace_id.clone()),
+                routing_policy: Some(sd::service::RoutingPolicy::Multivalue.into()),
+                dns_records: List::items(vec![sd::service::DnsRecord {
+                    ttl: 10.into(),
+                    type_: sd::service::DnsRecordType::A.into(),
+                }]),
+            }),
+            health_check_custom_config: Some(sd::service::HealthCheckCustomConfig {
+                failure_threshold: Some(1.into()),
+            }),
+            ..Default::default()
+        },
+    )
+}
+
+/// What [`deploy`] made.
+pub(super) struct Deployed {
+    pub(super) service: Handle<ecs::Service>,
+    pub(super) alarms: Vec<Handle<cloudwatch::Alarm>>,
+}
+
+/// The deployment alarms (target 5xx of each target group), the ECS service and its
+/// autoscaling.
+pub(super) fn deploy(
+    scope: &Scope,
+    props: &ServiceProps,
+    env: &ServiceEnv<'_>,
+    task: &TaskDefinition,
+    routing: &Routing,
+    security_group: Handle<ec2::SecurityGroup>,
+    discovery: Handle<sd::Service>,
+) -> Deployed {
+    let alb_full_name = env.alb.full_name();
+    let alarm = |id: &str, tg: Handle<elb::TargetGroup>| {
+        scope.add(
+            id,
+            cloudwatch::Alarm {
+                alarm_description: Some(format!("{}: target 5xx during a deployment rolls it back", props.name).into()),
+                evaluation_periods: Some(2.into()),
+                datapoints_to_alarm: Some(2.into()),
+                threshold: Some(5.into()),
+                comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold.into()),
+                treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::NotBreaching.into()),
+                ..metric_alarm(
+                    &MetricRef::new(
+                        "AWS/ApplicationELB",
+                        "HTTPCode_Target_5XX_Count",
+                        [("LoadBalancer", alb_full_name.clone()), ("TargetGroup", tg.attr_target_group_full_name())],
+                    ),
+                    cloudwatch::alarm::Statistic::Sum,
+                    60,
+                )
+            },
+        )
+    };
+    let mut alarms = vec![alarm("Target5xxAlarm", routing.target_group)];
+    if let Some(a) = routing.alternate_target_group {
+        alarms.push(alarm("AlternateTarget5xxAlarm", a));
+    }
+
+    let service = FargateService::new(
+        scope,
+        "Service",
+        FargateServiceProps {
+            name: props.name.clone(),
+            cluster: env.cluster,
+            task_definition: task.resource,
+            container: (task.container_name.clone(), props.port),
+            desired_count: env.desired.clone(),
+            subnets: env.network.private_subnet_ids(),
+            security_group: security_group.attr_group_id(),
+            target_group: routing.target_group,
+            discovery_arn: Some(discovery.attr_arn()),
+            deployment: props.deployment.clone(),
+            deployment_alarms: alarms.clone(),
+            blue_green: routing.alternate_target_group.map(|alternate_target_group| BlueGreen {
+                alternate_target_group,
+                listener: env.alb.listener(props.listener_port),
+                rule: routing.rule,
+            }),
+        },
+    )
+    .resource;
+    // The target groups must belong to a load balancer before the service uses them (blue/green
+    // services reference the rule already).
+    if routing.alternate_target_group.is_none() {
+        scope.options(service).depends_on(routing.rule);
+    }
+
+    let request_label = Value::sub_with(
+        "${Lb}/${Tg}",
+        [("Lb", alb_full_name), ("Tg", routing.target_group.attr_target_group_full_name())],
+    );
+    autoscale(
+        scope,
+        "Scaling",
+        &ScalingTarget {
+            cluster_name: env.cluster.ref_(),
+            service_name: service.attr_name(),
+            min: env.min.clone(),
+            max: i64::from(props.max_count).into(),
+            request_label: Some(request_label),
+        },
+        &props.scaling,
+    );
+    Deployed { service, alarms }
+}

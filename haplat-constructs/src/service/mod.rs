@@ -1,0 +1,304 @@
+//! A containerized service on ECS Fargate, composed of the middle layer: a
+//! [`TaskDefinition`], the tasks' security group, target groups
+//! and a listener rule on its ALB, a Cloud Map registration, a
+//! [`FargateService`](crate::fargate::FargateService) with deployment alarms, and autoscaling.
+//! New versions roll out with ECS native blue/green (see docs/decisions.md, "Blue/green
+//! deployments: ECS native, not CodeDeploy").
+//!
+//! ```
+//! use haplat_constructs::service::ServiceProps;
+//!
+//! let orders = ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080);
+//! assert_eq!((orders.cpu, orders.memory), (256, 512));
+//! ```
+
+mod access;
+mod deploy;
+mod task;
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
+
+use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb, iam, logs, servicediscovery as sd};
+use haplat_core::value::Value;
+use haplat_core::{Handle, Scope, Stack};
+
+use crate::fargate::TaskDefinition;
+pub use crate::fargate::{Deployment, FARGATE_SIZES, XRAY_DAEMON_IMAGE, fargate_size_problem};
+use crate::kms::KmsKey;
+use crate::load_balancer::Alb;
+use crate::metrics::ServiceMetrics;
+use crate::network::Network;
+use crate::scaling::Scaling;
+use crate::security::{Grantee, Permission, SecretRef};
+
+/// One service of a [`crate::api::MultiRegionApi`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct ServiceProps {
+    /// The service's name (`Orders`): its construct id in a [`crate::api::MultiRegionApi`], the
+    /// Cloud Map name (lowercased), the prefix of its region values.
+    pub name: String,
+    /// The container image (`123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`). An
+    /// ECR image gets pull permission on exactly its repository.
+    pub image: String,
+    /// The port the container listens on.
+    pub port: u16,
+    /// Fargate CPU units. Default: 256 (0.25 vCPU).
+    pub cpu: u32,
+    /// Fargate memory, MiB (only combinations in [`FARGATE_SIZES`]). Default: 512.
+    pub memory: u32,
+    /// Tasks in a serving region. Default: 2.
+    pub desired_count: u32,
+    /// Fewest tasks autoscaling keeps in a serving region. Default: 2.
+    pub min_count: u32,
+    /// Most tasks autoscaling starts. Default: 10.
+    pub max_count: u32,
+    /// Tasks (desired and minimum) of a standby region in active-passive mode. Default: 1.
+    pub standby_count: u32,
+    /// Environment variables. Default: none.
+    pub environment: BTreeMap<String, String>,
+    /// Secret environment variables from Secrets Manager (variable → secret), passed to ECS by
+    /// their partial ARN; the execution role may read exactly these secrets (and decrypt with
+    /// the customer-managed key of those that have one, [`SecretRef::with_key`]). Default: none.
+    pub secrets: BTreeMap<String, SecretRef>,
+    /// The path target group health checks request. Default: `/health`.
+    pub health_check_path: String,
+    /// The ALB paths routed to the service. Default: none, the catch-all `/*`.
+    pub path_patterns: Vec<String>,
+    /// The HTTPS listener port on its ALB. Default: 443.
+    pub listener_port: u16,
+    /// Serve on the internal ALB (reachable from the VPC only) instead of the public one.
+    /// Default: `false`.
+    pub internal: bool,
+    /// Run the X-Ray daemon as a sidecar and let the task send traces, named after the service
+    /// (`AWS_XRAY_TRACING_NAME`, unless `environment` sets it), so that the sampling rule and
+    /// group of [`TracingProps`](crate::monitoring::TracingProps) match them. Default: `false`.
+    pub xray: bool,
+    /// Days the service's logs are kept. Default: 90.
+    pub log_retention_days: i64,
+    /// How new versions roll out. Default: a 10 % canary for 5 minutes.
+    pub deployment: Deployment,
+    /// Autoscaling. Default: [`Scaling::default`].
+    pub scaling: Scaling,
+    /// The services of the same API that call this one (their names): each may open
+    /// connections to this service's tasks on its container port (through Cloud Map,
+    /// `<name>.<namespace>`) and, when this service is `internal`, to the internal ALB on its
+    /// listener port. Nobody else may; see [`Service::allow_from`]. Default: none.
+    pub callers: Vec<String>,
+}
+
+impl ServiceProps {
+    /// A service with defaults: 0.25 vCPU / 512 MiB, 2 tasks (2 to 10), 1 on standby,
+    /// health checks on `/health`, catch-all route on 443, logs kept 90 days, a 10 % canary.
+    pub fn new(name: &str, image: &str, port: u16) -> Self {
+        ServiceProps {
+            name: name.to_owned(),
+            image: image.to_owned(),
+            port,
+            cpu: 256,
+            memory: 512,
+            desired_count: 2,
+            min_count: 2,
+            max_count: 10,
+            standby_count: 1,
+            environment: BTreeMap::new(),
+            secrets: BTreeMap::new(),
+            health_check_path: "/health".to_owned(),
+            path_patterns: Vec::new(),
+            listener_port: 443,
+            internal: false,
+            xray: false,
+            log_retention_days: 90,
+            deployment: Deployment::default(),
+            scaling: Scaling::default(),
+            callers: Vec::new(),
+        }
+    }
+}
+
+/// What a service is placed into (built by [`crate::api::MultiRegionApi`]).
+#[derive(Clone, Debug)]
+pub struct ServiceEnv<'a> {
+    /// The region's network.
+    pub network: &'a Network,
+    /// The cluster.
+    pub cluster: Handle<ecs::Cluster>,
+    /// The ALB that routes to the service.
+    pub alb: &'a Alb,
+    /// The Cloud Map namespace id.
+    pub namespace_id: Value<String>,
+    /// The key of the log groups.
+    pub key: &'a KmsKey,
+    /// Desired tasks (per region: serving or standby).
+    pub desired: Value<i64>,
+    /// Fewest tasks (per region).
+    pub min: Value<i64>,
+}
+
+/// A service in one region's stack (the same in every region of the stack set), built by
+/// [`crate::api::MultiRegionApi`]; a [`Grantee`] whose task role receives grants.
+///
+/// ```
+/// use haplat_core::App;
+/// use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+/// use haplat_constructs::zone::HostedZone;
+/// use haplat_constructs::security::{Grantable, SecretRef};
+/// use haplat_constructs::service::ServiceProps;
+/// use haplat_constructs::RegionSpec;
+///
+/// let app = App::new("shop");
+/// let api = MultiRegionApi::new_stack_set(&app, "Api", ApiProps {
+///     services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+///     ..ApiProps::new(vec![RegionSpec::primary("us-east-1")], "api.example.com",
+///         ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") })
+/// });
+/// let orders = api.service("Orders").unwrap();
+/// SecretRef::new("shop/stripe-key").grant_read(orders);
+/// let t = app.synth().unwrap().template("shop-Api").unwrap();
+/// let role = t["Resources"].as_object().unwrap().iter()
+///     .find(|(id, _)| id.starts_with("OrdersTaskRole")).unwrap().1;
+/// let statement = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"][0];
+/// assert_eq!(statement["Action"][1], "secretsmanager:GetSecretValue");
+/// ```
+#[derive(Clone)]
+pub struct Service {
+    scope: Scope,
+    /// Its name ([`ServiceProps::name`]).
+    pub name: String,
+    /// The ECS service.
+    pub service: Handle<ecs::Service>,
+    /// The task definition.
+    pub task_definition: Handle<ecs::TaskDefinition>,
+    /// The role the application runs as: what [`Grantee::grant`] adds to.
+    pub task_role: Handle<iam::Role>,
+    /// The role ECS uses to pull the image, write logs and read the secrets.
+    pub execution_role: Handle<iam::Role>,
+    /// The tasks' security group.
+    pub security_group: Handle<ec2::SecurityGroup>,
+    /// The production target group.
+    pub target_group: Handle<elb::TargetGroup>,
+    /// The alternate target group of blue/green deployments.
+    pub alternate_target_group: Option<Handle<elb::TargetGroup>>,
+    /// The service's log group.
+    pub log_group: Handle<logs::LogGroup>,
+    /// Its Cloud Map service (`<name>.<namespace>`).
+    pub discovery: Handle<sd::Service>,
+    /// The deployment alarms (5xx of each target group).
+    pub deployment_alarms: Vec<Handle<cloudwatch::Alarm>>,
+    /// The cluster.
+    pub cluster: Handle<ecs::Cluster>,
+    /// The ALB's `LoadBalancerFullName`.
+    pub load_balancer_full_name: Value<String>,
+    /// Whether its tasks send X-Ray traces (under the service's name).
+    pub xray: bool,
+    task: TaskDefinition,
+    shared_stack: Stack,
+    port: u16,
+    listener_port: u16,
+    internal: bool,
+    alb_security_group: Value<String>,
+    /// The rules already written for callers (`caller path -> callee path`, and
+    /// `caller path -> internal ALB port`), so that a pair is opened once.
+    calls: Rc<RefCell<BTreeSet<String>>>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service").field("path", &self.scope.path()).finish()
+    }
+}
+
+impl Service {
+    /// The service as `scope/id` (a [`crate::api::MultiRegionApi`] uses the service's name as
+    /// its id). Misuse (a bad Fargate size, counts out of order, a bad secret …) is reported as
+    /// construct errors on its path.
+    pub fn new(scope: &Scope, id: &str, props: &ServiceProps, env: &ServiceEnv<'_>) -> Service {
+        let scope = scope.child(id);
+        task::check(&scope, props);
+        let task = task::task_definition(&scope, props, env.key);
+        let security_group = access::security_group(&scope, props, env);
+        let routing = deploy::route(&scope, props, env);
+        let discovery = deploy::discovery(&scope, props, env);
+        let deployment = deploy::deploy(&scope, props, env, &task, &routing, security_group, discovery);
+        Service {
+            name: props.name.clone(),
+            service: deployment.service,
+            task_definition: task.resource,
+            task_role: task.task_role,
+            execution_role: task.execution_role,
+            security_group,
+            target_group: routing.target_group,
+            alternate_target_group: routing.alternate_target_group,
+            log_group: task.log_group,
+            discovery,
+            deployment_alarms: deployment.alarms,
+            cluster: env.cluster,
+            load_balancer_full_name: env.alb.full_name(),
+            xray: props.xray,
+            task,
+            shared_stack: env.alb.scope().stack(),
+            port: props.port,
+            listener_port: props.listener_port,
+            internal: props.internal,
+            alb_security_group: env.alb.security_group.attr_group_id(),
+            calls: Rc::default(),
+            scope,
+        }
+    }
+
+    /// The construct scope of the service.
+    pub fn scope(&self) -> &Scope {
+        &self.scope
+    }
+
+    /// The stack the service is in: the API's own, or one of its service stacks (see
+    /// [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)). Whatever
+    /// reads the service's values (its alarms, SLOs) belongs in this stack: the service's stack
+    /// reads the API's, so the API's stack cannot read the service's.
+    pub fn stack(&self) -> Stack {
+        self.scope.stack()
+    }
+
+    /// The stack of the parts the service shares with the others (network, cluster, ALB, key,
+    /// namespace): the API's own stack.
+    pub fn shared_stack(&self) -> &Stack {
+        &self.shared_stack
+    }
+
+    /// The CloudWatch dimensions of the service (values of its own stack, see
+    /// [`Service::stack`]).
+    pub fn metrics(&self) -> ServiceMetrics {
+        ServiceMetrics {
+            name: self.name.clone(),
+            cluster_name: self.cluster.ref_(),
+            service_name: self.service.attr_name(),
+            load_balancer_full_name: self.load_balancer_full_name.clone(),
+            target_group_full_name: self.target_group.attr_target_group_full_name(),
+            alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
+        }
+    }
+
+    /// Lets `caller`'s tasks open connections to this service's tasks on its container port:
+    /// an ingress rule on this service's security group from the caller's, and an egress rule
+    /// on the caller's to this one's, both on exactly that port (the tasks' security groups
+    /// otherwise admit only their ALB and call out only on HTTPS). When this service is served
+    /// by the internal ALB on a listener port other than 443, the caller also gets egress to
+    /// that ALB's security group on that port (the ALB admits the VPC on it already). Calling
+    /// twice opens the pair once. What [`ServiceProps::callers`] does.
+    ///
+    /// With services in stacks of their own, each rule refers to both security groups, so it
+    /// reads the other service's stack: both rules of a pair live in whichever of the two stacks
+    /// was created later (the callee's when it comes after the caller or shares its stack, the
+    /// caller's otherwise). Service stacks then only ever read earlier ones (and the API's), so
+    /// calls in both directions between two stacks make no reference cycle.
+    pub fn allow_from(&self, caller: &Service) {
+        access::allow_from(self, caller);
+    }
+}
+
+impl Grantee for Service {
+    fn grant(&self, permission: &Permission) {
+        self.task.grant(permission);
+    }
+}

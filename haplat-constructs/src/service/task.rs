@@ -1,0 +1,60 @@
+//! The service's checks and its task definition.
+
+use haplat_core::Scope;
+
+use super::ServiceProps;
+use crate::fargate::{TaskDefinition, TaskDefinitionProps, fargate_size_problem};
+use crate::kms::KmsKey;
+
+/// Reports what is wrong with `props` on `scope`.
+pub(super) fn check(scope: &Scope, props: &ServiceProps) {
+    if let Some(why) = fargate_size_problem(props.cpu, props.memory) {
+        scope.error(why);
+    }
+    if props.port == 0 {
+        scope.error("the container port cannot be 0");
+    }
+    if props.min_count > props.desired_count || props.desired_count > props.max_count {
+        scope.error(format!(
+            "counts must satisfy min <= desired <= max; got min {}, desired {}, max {}",
+            props.min_count, props.desired_count, props.max_count
+        ));
+    }
+    if props.standby_count > props.max_count {
+        scope.error(format!("standby count {} is over the max count {}", props.standby_count, props.max_count));
+    }
+    if !props.health_check_path.starts_with('/') {
+        scope.error(format!("health check path {:?} must start with /", props.health_check_path));
+    }
+    for (var, secret) in &props.secrets {
+        if let Some(why) = secret.name_problem().or_else(|| secret.partial_arn_problem()) {
+            scope.error(format!("secret of {var}: {why}"));
+        }
+        if props.environment.contains_key(var) {
+            scope.error(format!("{var} is both an environment variable and a secret"));
+        }
+    }
+    if let Some(why) = props.deployment.problem() {
+        scope.error(why);
+    }
+}
+
+/// The task definition, its roles and log group, with the service's ids.
+pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey) -> TaskDefinition {
+    TaskDefinition::new(
+        scope,
+        "TaskDefinition",
+        TaskDefinitionProps {
+            name: props.name.clone(),
+            image: props.image.clone(),
+            port: props.port,
+            cpu: props.cpu,
+            memory: props.memory,
+            environment: props.environment.clone(),
+            secrets: props.secrets.clone(),
+            xray: props.xray,
+            log_retention_days: props.log_retention_days,
+            key,
+        },
+    )
+}
