@@ -22,6 +22,7 @@ pub mod scaling;
 pub mod security;
 pub mod service;
 pub mod slo;
+pub mod waf;
 pub mod websocket;
 
 pub use metrics::ServiceMetrics;
