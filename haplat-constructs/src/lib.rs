@@ -10,6 +10,7 @@ pub mod cidr;
 pub mod dns;
 pub mod edge;
 pub mod global_table;
+pub mod health_check;
 pub mod kms;
 pub mod load_balancer;
 pub mod logs;

@@ -12,7 +12,10 @@ use haplat_tests::layers_check::{ModuleGraph, find_cycle, module_graph};
 const LAYERS: &[(&str, &[&str])] = &[
     ("leaf", &["cidr", "metrics", "naming", "platform", "scaling", "security"]),
     ("building block", &["alarm", "kms", "logs"]),
-    ("middle layer", &["backup", "global_table", "load_balancer", "monitoring", "network", "slo", "waf"]),
+    (
+        "middle layer",
+        &["backup", "global_table", "health_check", "load_balancer", "monitoring", "network", "slo", "waf"],
+    ),
     ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
 ];
 
