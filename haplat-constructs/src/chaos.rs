@@ -56,16 +56,16 @@ pub struct ChaosService {
 pub struct ChaosProps {
     /// Alarms that stop every experiment (the region's critical alarms). At least one.
     pub stop_alarm_arns: Vec<Value<String>>,
-    /// Services whose tasks to stop.
+    /// Services whose tasks to stop. Default: none.
     pub services: Vec<ChaosService>,
-    /// Percent of a service's tasks stopped (25).
+    /// Percent of a service's tasks stopped. Default: 25.
     pub stop_task_percent: u8,
     /// The private subnets whose network the AZ experiment cuts (those of the first AZ of
-    /// the region are selected); none, no network experiment.
+    /// the region are selected); none, no network experiment. Default: none.
     pub private_subnet_ids: Vec<Value<String>>,
-    /// How long the network stays cut (ISO 8601, `PT5M`).
+    /// How long the network stays cut (ISO 8601). Default: `PT5M`.
     pub disruption_duration: String,
-    /// Days experiment logs are kept (90).
+    /// Days experiment logs are kept. Default: 90.
     pub log_retention_days: i64,
 }
 

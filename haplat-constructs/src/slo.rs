@@ -74,9 +74,9 @@ pub struct SloProps {
     pub objective_percent: f64,
     /// The indicator.
     pub sli: Sli,
-    /// The window pairs ([`BurnWindow::page_defaults`] unless set).
+    /// The window pairs. Default: [`BurnWindow::page_defaults`].
     pub windows: Vec<BurnWindow>,
-    /// Where each window's composite alarm notifies (topic ARNs).
+    /// Where each window's composite alarm notifies (topic ARNs). Default: nowhere.
     pub alarm_actions: Vec<Value<String>>,
 }
 

@@ -2,36 +2,20 @@
 //! with its ACM certificate, a WAFv2 web ACL, access logs and the secret origin header that the
 //! load balancers check.
 //!
-//! ## Origins
+//! The parts, each in `edge/`: the certificate, a [`WebAcl`](crate::waf::WebAcl) with its logs
+//! and the access log bucket (`logging.rs`), the origins and behaviors (`origins.rs`).
 //!
 //! - Active-active: one origin, the routed name `origin.<zone>` that [`FailoverDns`] serves with
-//!   latency records, so each edge location reaches the closest healthy region.
-//! - Active-passive: the routed name again (failover records: the primary while its health
-//!   check passes), plus an origin group of `<primary>.origin.<zone>` and
-//!   `<secondary>.origin.<zone>` that fails over per request on 500, 502, 503 and 504.
-//!   CloudFront fails over only GET, HEAD and OPTIONS and refuses an origin group on a behavior
-//!   that allows writes, so the origin group serves the `read_only_paths` (each a cache
-//!   behavior allowing GET, HEAD and OPTIONS), and everything else goes to the routed name.
+//!   latency records.
+//! - Active-passive: the routed name (failover records), plus an origin group of
+//!   `<primary>.origin.<zone>` and `<secondary>.origin.<zone>` that fails over per request on
+//!   500, 502, 503 and 504, serving the `read_only_paths` (GET, HEAD and OPTIONS).
 //!
-//! Every behavior is HTTPS only, caches nothing (managed policy `CachingDisabled`) and forwards
-//! every viewer header but `Host` (managed `AllViewerExceptHostHeader`), so the load balancer
-//! sees the origin name it has a certificate for. Viewers get TLS 1.2 at least
-//! (`TLSv1.2_2021`), HTTP/2 and HTTP/3.
-//!
-//! ## The web ACL
-//!
-//! A per-IP rate limit, then the AWS managed rule groups of [`MANAGED_RULE_GROUPS`], each in
-//! its own action. One rule is relaxed for APIs: `SizeRestrictions_BODY` of
-//! `AWSManagedRulesCommonRuleSet` blocks every body over 8 KB, which a JSON API's ordinary
-//! writes exceed; it counts instead unless [`EdgeDistributionProps::block_large_bodies`] is set.
-//!
-//! ## The origin header
-//!
-//! [`OriginSecret`] is a Secrets Manager secret holding a random value, replicated to every
-//! region of the API (and us-east-1) so each region's load balancer rules and CloudFront can read
-//! it with a dynamic reference at deploy time. It lives in a stack deployed before the API and
-//! the edge; [`OriginSecret::bind`] makes a consumer stack reference it, so the waves order the
-//! stacks by that reference.
+//! Every behavior is HTTPS only, caches nothing and forwards every viewer header but `Host`;
+//! viewers get TLS 1.2 at least, HTTP/2 and HTTP/3. The web ACL is a per-IP rate limit and the
+//! managed rule groups of [`MANAGED_RULE_GROUPS`]. [`OriginSecret`] is the replicated secret of
+//! the origin header; [`OriginSecret::bind`] orders a consumer stack after it. Why: see
+//! `docs/decisions.md`, "The edge: origins and web ACL".
 //!
 //! [`FailoverDns`]: crate::dns::FailoverDns
 //!
@@ -108,10 +92,10 @@ pub struct OriginSecretProps {
     /// region of the API and us-east-1 (CloudFront's).
     pub replica_regions: Vec<String>,
     /// Region → customer managed KMS key, for the primary and the replicas (see
-    /// [`RegionalKeys`](crate::kms::RegionalKeys)). The primary gets a key of its own
-    /// when its region has none here; a replica without one uses `aws/secretsmanager`.
+    /// [`RegionalKeys`](crate::kms::RegionalKeys)). Default: none; the primary then gets a key
+    /// of its own, and a replica without one uses `aws/secretsmanager`.
     pub keys: BTreeMap<String, Value<String>>,
-    /// The header CloudFront sends (`X-Origin-Verify`).
+    /// The header CloudFront sends. Default: `X-Origin-Verify`.
     pub header_name: String,
 }
 
@@ -220,35 +204,32 @@ impl OriginSecret {
 pub struct EdgeDistributionProps {
     /// The zone of the viewers' names (for DNS validation of the certificate).
     pub zone: HostedZoneRef,
-    /// The names viewers use (the apex and `www` by default).
+    /// The names viewers use. Default: the zone's apex and `www`.
     pub domain_names: Vec<String>,
     /// The regional endpoints (for the regions and their roles).
     pub endpoints: Vec<RegionalEndpoint>,
-    /// Active-active or active-passive.
+    /// Active-active or active-passive. Default: [`DrMode::ActiveActive`].
     pub mode: DrMode,
-    /// The label of the routed origin name under the zone (`origin`).
+    /// The label of the routed origin name under the zone. Default: `origin`.
     pub origin_label: String,
     /// Path patterns served through the failover origin group in active-passive mode (GET, HEAD
-    /// and OPTIONS only).
+    /// and OPTIONS only). Default: none.
     pub read_only_paths: Vec<String>,
-    /// The secret origin header.
+    /// The secret origin header. Default: none (the origins get no header).
     pub origin_secret: Option<OriginSecret>,
-    /// Requests per IP per 5 minutes over which WAF blocks (2000).
+    /// Requests per IP per 5 minutes over which WAF blocks. Default: 2000.
     pub rate_limit: i64,
     /// Let `AWSManagedRulesCommonRuleSet` block request bodies over 8 KB (its rule
-    /// `SizeRestrictions_BODY`); `false` by default, which overrides that one rule to Count, so
-    /// it is only counted and logged. The rule suits web forms, not a JSON API, whose
-    /// legitimate writes (a batch, a document) easily exceed 8 KB. CloudFront inspects only the
-    /// first 16 KB of a body anyway; the rest of the rule group (XSS, paths, bad inputs) still
-    /// blocks.
+    /// `SizeRestrictions_BODY`); when `false` that one rule only counts (see docs/decisions.md,
+    /// "The edge: origins and web ACL"). Default: `false`.
     pub block_large_bodies: bool,
-    /// Protect the distribution with Shield Advanced (needs a subscription).
+    /// Protect the distribution with Shield Advanced (needs a subscription). Default: `false`.
     pub shield_advanced: bool,
-    /// Edge locations used.
+    /// Edge locations used. Default: `PriceClass_100` (North America and Europe).
     pub price_class: PriceClass,
-    /// Days WAF logs are kept.
+    /// Days WAF logs are kept. Default: 365.
     pub waf_log_retention_days: i64,
-    /// Days access logs are kept.
+    /// Days access logs are kept. Default: 365.
     pub access_log_retention_days: i64,
 }
 
