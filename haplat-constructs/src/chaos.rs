@@ -38,6 +38,7 @@ use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
+use crate::metrics::ServiceMetrics;
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
@@ -49,6 +50,17 @@ pub struct ChaosService {
     pub cluster_name: Value<String>,
     /// The service's name.
     pub service_name: Value<String>,
+}
+
+impl From<&ServiceMetrics> for ChaosService {
+    /// The service measured by these metrics (`MultiRegionApi::metrics` gives every service's).
+    fn from(m: &ServiceMetrics) -> Self {
+        ChaosService {
+            name: m.name.clone(),
+            cluster_name: m.cluster_name.clone(),
+            service_name: m.service_name.clone(),
+        }
+    }
 }
 
 /// The experiments of one region.
@@ -80,6 +92,17 @@ impl ChaosProps {
             disruption_duration: "PT5M".into(),
             log_retention_days: 90,
         }
+    }
+
+    /// The defaults over these services and private subnets, stopped by `stop_alarm_arns`: with
+    /// a [`MultiRegionApi`](crate::api::MultiRegionApi), its critical alarms,
+    /// `api.metrics().iter().map(ChaosService::from)` and its network's private subnets.
+    pub fn for_services(
+        stop_alarm_arns: Vec<Value<String>>,
+        services: impl IntoIterator<Item = ChaosService>,
+        private_subnet_ids: Vec<Value<String>>,
+    ) -> Self {
+        ChaosProps { services: services.into_iter().collect(), private_subnet_ids, ..ChaosProps::new(stop_alarm_arns) }
     }
 }
 

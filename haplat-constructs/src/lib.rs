@@ -3,6 +3,7 @@
 
 mod alarm;
 pub mod api;
+pub mod api_monitoring;
 pub mod aurora;
 pub mod backup;
 pub mod chaos;

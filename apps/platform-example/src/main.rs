@@ -13,15 +13,14 @@
 use std::process::ExitCode;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::api_monitoring::{ApiMonitoring, ApiMonitoringProps};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
-use haplat_constructs::slo::{Slo, SloProps};
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, RegionSpec};
 use haplat_core::App;
@@ -79,29 +78,19 @@ fn main() -> ExitCode {
     if let Some(service) = api.service("Orders") {
         service.grant_read_write(&orders);
     }
-    let mut monitoring = RegionalMonitoringProps::new(&REGIONS);
+    // Alarms, dashboard, X-Ray rules of the traced services (none turns xray on yet) and an
+    // availability SLO per service: 5xx over requests, summed over both target groups of a
+    // blue/green service.
+    let mut monitoring = ApiMonitoringProps::new();
     monitoring.alarm_emails = vec!["oncall@example.com".into()];
-    monitoring.services = api.metrics();
     monitoring.tables = vec![orders.metrics()];
-    // X-Ray groups and sampling rules for the services that trace (none turns xray on yet).
-    monitoring.tracing = TracingProps::new(&api.traced_services());
-    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
-    for m in api.metrics() {
-        // 5xx over requests, summed over both target groups of a blue/green service.
-        let sli = m.availability_sli();
-        Slo::new(
-            api.stack(),
-            &format!("{}Availability", m.name),
-            SloProps::new(99.9, sli).with_actions(vec![monitoring.topic_arn()]),
-        );
-    }
-    let mut chaos = ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect());
-    chaos.services = api
-        .metrics()
-        .into_iter()
-        .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
-        .collect();
-    chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+    monitoring.availability_slo_percent = Some(99.9);
+    let monitoring = ApiMonitoring::new(&api, "Monitoring", monitoring);
+    let chaos = ChaosProps::for_services(
+        monitoring.critical_alarm_arns().into_iter().take(1).collect(),
+        api.metrics().iter().map(ChaosService::from),
+        api.network.private_subnets.iter().map(|s| s.ref_()).collect(),
+    );
     ChaosExperiments::new(api.stack(), "Chaos", chaos);
     WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
 

@@ -30,6 +30,7 @@ pub mod config;
 use std::collections::BTreeMap;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::api_monitoring::{ApiMonitoring, ApiMonitoringProps};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
@@ -37,15 +38,12 @@ use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::metrics::ServiceMetrics;
-use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::SecretRef;
-use haplat_constructs::service::{Service, ServiceProps};
-use haplat_constructs::slo::{Slo, SloProps};
+use haplat_constructs::service::ServiceProps;
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::{DrMode, RegionSpec};
-use haplat_core::{App, Stack};
+use haplat_core::App;
 
 use config::{Environment, Mode, Role};
 
@@ -121,45 +119,19 @@ pub fn platform(env: &Environment) -> App {
         }
     }
 
-    // What watches a service lives in the service's stack: with service groups
-    // (`services_per_stack`) a group's stack reads the API's, so the API's cannot read the group's.
-    let in_stack =
-        |stack: &Stack| -> Vec<&Service> { api.services.iter().filter(|s| s.stack().id() == stack.id()).collect() };
-    let metrics = |services: &[&Service]| -> Vec<ServiceMetrics> { services.iter().map(|s| s.metrics()).collect() };
-    let traced = |services: &[&Service]| {
-        TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
-    };
-    let mut monitoring = RegionalMonitoringProps::new(&regions);
+    // Each part in the stack of what it watches: the API's, each service group's.
+    let mut monitoring = ApiMonitoringProps::new();
     monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.services = metrics(&in_stack(api.stack()));
     monitoring.tables = vec![orders.metrics()];
-    monitoring.tracing = traced(&in_stack(api.stack()));
-    let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", monitoring);
-    let mut critical_alarms = Vec::new();
-    for stack in api.service_stacks() {
-        let services = in_stack(stack);
-        critical_alarms.extend(
-            monitoring
-                .watch_services(stack, "Monitoring", &metrics(&services), &traced(&services))
-                .critical_alarm_arns(),
-        );
-    }
-    critical_alarms.extend(monitoring.critical_alarm_arns());
-    for m in api.metrics() {
-        // 5xx over requests, summed over both target groups of a blue/green service.
-        let sli = m.availability_sli();
-        let slo = SloProps::new(env.operations.availability_slo, sli).with_actions(vec![monitoring.topic_arn()]);
-        let home = api.service_stack(&m.name).expect("a service of the API");
-        Slo::new(&home, &format!("{}Availability", m.name), slo);
-    }
+    // 5xx over requests, summed over both target groups of a blue/green service.
+    monitoring.availability_slo_percent = Some(env.operations.availability_slo);
+    let monitoring = ApiMonitoring::new(&api, "Monitoring", monitoring);
     if env.operations.chaos_experiments {
-        let mut chaos = ChaosProps::new(critical_alarms.into_iter().take(1).collect());
-        chaos.services = api
-            .metrics()
-            .into_iter()
-            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
-            .collect();
-        chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        let chaos = ChaosProps::for_services(
+            monitoring.critical_alarm_arns().into_iter().take(1).collect(),
+            api.metrics().iter().map(ChaosService::from),
+            api.network.private_subnets.iter().map(|s| s.ref_()).collect(),
+        );
         // The experiments read every service: with service groups, a stack set after them all.
         let home =
             if api.service_stacks().is_empty() { api.stack().clone() } else { app.stack_set("ApiChaos", &regions) };

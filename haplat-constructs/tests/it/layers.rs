@@ -16,7 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "middle layer",
         &["backup", "global_table", "health_check", "load_balancer", "monitoring", "network", "slo", "waf"],
     ),
-    ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
+    ("platform construct", &["api", "api_monitoring", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
 ];
 
 fn graph() -> ModuleGraph {
