@@ -65,7 +65,7 @@ use haplat_core::resources::route53::health_check::HealthCheck as CfnHealthCheck
 use haplat_core::resources::route53::hosted_zone::{HostedZone, HostedZoneConfig};
 use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
 use haplat_core::value::Value;
-use haplat_core::{Handle, Scope};
+use haplat_core::{Handle, Scope, Stack};
 
 use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::naming::pascal;
@@ -206,59 +206,7 @@ impl FailoverDns {
     pub fn new(scope: &Scope, id: &str, props: FailoverDnsProps) -> FailoverDns {
         let stack = scope.stack();
         let scope = scope.child(id);
-        if stack.regions() != ["us-east-1"] {
-            scope.error(format!(
-                "Route 53 health-check metrics exist only in us-east-1, but stack {} is deployed to {}; put FailoverDns in a us-east-1 stack",
-                stack.id(),
-                stack.regions().join(", ")
-            ));
-        }
-        let primaries: Vec<&RegionalEndpoint> =
-            props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
-        match primaries.len() {
-            0 => scope.error(format!(
-                "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
-                props.endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
-            )),
-            1 => {}
-            _ => scope.error(format!(
-                "more than one primary region ({}); mark exactly one RegionRole::Primary",
-                primaries.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
-            )),
-        }
-        let mut seen: Vec<&str> = Vec::new();
-        for e in &props.endpoints {
-            if seen.contains(&e.region.as_str()) {
-                scope.error(format!("region {} has two endpoints", e.region));
-            }
-            seen.push(&e.region);
-            if !e.health_check_path.starts_with('/') {
-                scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
-            }
-        }
-        if let Routing::Weighted(w) = &props.routing {
-            for (r, weight) in w {
-                if !props.endpoints.iter().any(|e| &e.region == r) {
-                    scope.error(format!("weight given for {r}, which has no endpoint"));
-                }
-                if !(0..=255).contains(weight) {
-                    scope.error(format!("weight {weight} of {r}: use 0 to 255"));
-                }
-            }
-        }
-        if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode)
-        {
-            scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
-        }
-        let origin = origin_name(&props.zone.name, &props.origin_label);
-        if let Some(why) = domain_problem(&origin) {
-            scope.error(why);
-        }
-        for e in &props.endpoints {
-            if let Some(why) = e.origin_problem(&origin) {
-                scope.error(why);
-            }
-        }
+        let origin = check(&scope, &stack, &props);
 
         let mut health_checks = BTreeMap::new();
         let mut alarms = BTreeMap::new();
@@ -321,33 +269,97 @@ impl FailoverDns {
             alarms.insert(e.region.clone(), alarm);
         }
         if let Some(domain) = &props.distribution_domain {
-            for name in &props.aliased_names {
-                if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
-                    scope.error(format!("{name} is not in the zone {}", props.zone.name));
-                }
-                let label = if name == &props.zone.name {
-                    "Apex".to_owned()
-                } else {
-                    pascal(name.trim_end_matches(&props.zone.name))
-                };
-                for ty in ["A", "AAAA"] {
-                    records.push(scope.add(
-                        &format!("{label}{ty}"),
-                        RecordSet {
-                            hosted_zone_id: Some(props.zone.id.clone()),
-                            name: format!("{name}.").into(),
-                            type_: ty.into(),
-                            alias_target: Some(AliasTarget {
-                                dns_name: domain.clone(),
-                                hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.into(),
-                                evaluate_target_health: Some(false.into()),
-                            }),
-                            ..Default::default()
-                        },
-                    ));
-                }
-            }
+            alias_records(&scope, &props, domain, &mut records);
         }
         FailoverDns { origin_name: origin, health_checks, alarms, records }
+    }
+}
+
+/// Reports misuse of `props` at `scope`; the routed name.
+fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
+    if stack.regions() != ["us-east-1"] {
+        scope.error(format!(
+            "Route 53 health-check metrics exist only in us-east-1, but stack {} is deployed to {}; put FailoverDns in a us-east-1 stack",
+            stack.id(),
+            stack.regions().join(", ")
+        ));
+    }
+    let primaries: Vec<&RegionalEndpoint> = props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
+    match primaries.len() {
+        0 => scope.error(format!(
+            "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
+            props.endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+        1 => {}
+        _ => scope.error(format!(
+            "more than one primary region ({}); mark exactly one RegionRole::Primary",
+            primaries.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for e in &props.endpoints {
+        if seen.contains(&e.region.as_str()) {
+            scope.error(format!("region {} has two endpoints", e.region));
+        }
+        seen.push(&e.region);
+        if !e.health_check_path.starts_with('/') {
+            scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
+        }
+    }
+    if let Routing::Weighted(w) = &props.routing {
+        for (r, weight) in w {
+            if !props.endpoints.iter().any(|e| &e.region == r) {
+                scope.error(format!("weight given for {r}, which has no endpoint"));
+            }
+            if !(0..=255).contains(weight) {
+                scope.error(format!("weight {weight} of {r}: use 0 to 255"));
+            }
+        }
+    }
+    if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode) {
+        scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
+    }
+    let origin = origin_name(&props.zone.name, &props.origin_label);
+    if let Some(why) = domain_problem(&origin) {
+        scope.error(why);
+    }
+    for e in &props.endpoints {
+        if let Some(why) = e.origin_problem(&origin) {
+            scope.error(why);
+        }
+    }
+    origin
+}
+
+/// The `A` and `AAAA` aliases of `props.aliased_names` to the distribution at `domain`, as
+/// `scope/<Label><type>` (`ApexA`, `WwwAAAA` …).
+fn alias_records(
+    scope: &Scope,
+    props: &FailoverDnsProps,
+    domain: &Value<String>,
+    records: &mut Vec<Handle<RecordSet>>,
+) {
+    for name in &props.aliased_names {
+        if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
+            scope.error(format!("{name} is not in the zone {}", props.zone.name));
+        }
+        let label =
+            if name == &props.zone.name { "Apex".to_owned() } else { pascal(name.trim_end_matches(&props.zone.name)) };
+        for ty in ["A", "AAAA"] {
+            records.push(scope.add(
+                &format!("{label}{ty}"),
+                RecordSet {
+                    hosted_zone_id: Some(props.zone.id.clone()),
+                    name: format!("{name}.").into(),
+                    type_: ty.into(),
+                    alias_target: Some(AliasTarget {
+                        dns_name: domain.clone(),
+                        hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.into(),
+                        evaluate_target_health: Some(false.into()),
+                    }),
+                    ..Default::default()
+                },
+            ));
+        }
     }
 }
