@@ -69,13 +69,14 @@ pub struct BackupPlanProps {
     pub vault_name: String,
     /// What is backed up.
     pub selection: BackupSelection,
-    /// Where copies go.
+    /// Where copies go. Default: [`CopyTo::NextRegion`].
     pub copy_to: CopyTo,
-    /// Days daily recovery points are kept (35; continuous backups keep at most 35).
+    /// Days daily recovery points are kept (continuous backups keep at most 35). Default: 35.
     pub daily_retention_days: i64,
-    /// Days weekly recovery points are kept (365).
+    /// Days weekly recovery points are kept. Default: 365.
     pub weekly_retention_days: i64,
     /// Continuous backup for point-in-time restore where the resource type supports it.
+    /// Default: `true`.
     pub continuous: bool,
 }
 

@@ -38,6 +38,7 @@ use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
+use crate::metrics::ServiceMetrics;
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
@@ -51,21 +52,32 @@ pub struct ChaosService {
     pub service_name: Value<String>,
 }
 
+impl From<&ServiceMetrics> for ChaosService {
+    /// The service measured by these metrics (`MultiRegionApi::metrics` gives every service's).
+    fn from(m: &ServiceMetrics) -> Self {
+        ChaosService {
+            name: m.name.clone(),
+            cluster_name: m.cluster_name.clone(),
+            service_name: m.service_name.clone(),
+        }
+    }
+}
+
 /// The experiments of one region.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChaosProps {
     /// Alarms that stop every experiment (the region's critical alarms). At least one.
     pub stop_alarm_arns: Vec<Value<String>>,
-    /// Services whose tasks to stop.
+    /// Services whose tasks to stop. Default: none.
     pub services: Vec<ChaosService>,
-    /// Percent of a service's tasks stopped (25).
+    /// Percent of a service's tasks stopped. Default: 25.
     pub stop_task_percent: u8,
     /// The private subnets whose network the AZ experiment cuts (those of the first AZ of
-    /// the region are selected); none, no network experiment.
+    /// the region are selected); none, no network experiment. Default: none.
     pub private_subnet_ids: Vec<Value<String>>,
-    /// How long the network stays cut (ISO 8601, `PT5M`).
+    /// How long the network stays cut (ISO 8601). Default: `PT5M`.
     pub disruption_duration: String,
-    /// Days experiment logs are kept (90).
+    /// Days experiment logs are kept. Default: 90.
     pub log_retention_days: i64,
 }
 

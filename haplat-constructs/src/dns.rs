@@ -10,24 +10,11 @@
 //!
 //! ## Health checks
 //!
-//! How a region's health is checked depends on what its [`RegionalEndpoint`] offers:
-//!
-//! - **Alarms** (`health_alarm_names`, set by a CloudFront-fronted
-//!   [`MultiRegionApi`](crate::api::MultiRegionApi)): such a load balancer admits only
-//!   CloudFront's origin-facing addresses with the secret origin header, so Route 53's checkers
-//!   could never reach it. Instead a `CLOUDWATCH_METRIC` health check watches each alarm in its
-//!   region (`AlarmIdentifier`), and with several alarms (blue/green: one per target group) a
-//!   `CALCULATED` check is healthy while at least one of them is. The alarm names are read from
-//!   the API's stack set through ordinary bindings, which also put this stack in a later wave.
-//!   `InsufficientDataHealthStatus` is `Unhealthy`: the alarms treat missing data as breaching,
-//!   so they lack data only before their first evaluation (a region just deployed gets traffic
-//!   once proven healthy) or when the alarm cannot be evaluated, and then failing closed is the
-//!   safe side — Route 53 answers with every record anyway when all of them are unhealthy, while
-//!   `LastKnownStatus` could keep a region in DNS on a stale status indefinitely.
-//! - **No alarm** (an API not fronted by CloudFront): an `HTTPS` health check requests the
-//!   endpoint's health path on the load balancer, every 30 s, unhealthy after 3 failures.
-//!
-//! Either way a CloudWatch alarm on the check's `HealthCheckStatus` tells the alarm actions.
+//! Each region gets a [`HealthCheck`] and an alarm on it that tells the alarm actions: one
+//! following the region's health alarms when its [`RegionalEndpoint`] has some
+//! (`health_alarm_names`, set by a CloudFront-fronted
+//! [`MultiRegionApi`](crate::api::MultiRegionApi)), else an `HTTPS` check of the endpoint's health
+//! path. Why: see `docs/decisions.md`, "Route 53 health checks of a CloudFront-only origin".
 //!
 //! The names it serves, for a zone `example.com` and the default `origin` label:
 //!
@@ -73,17 +60,14 @@
 
 use std::collections::BTreeMap;
 
-use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Statistic, TreatMissingData};
-use haplat_core::resources::route53::health_check::{
-    AlarmIdentifier, HealthCheck, HealthCheckConfig, InsufficientDataHealthStatus, Type as HealthCheckType,
-};
+use haplat_core::resources::cloudwatch::alarm::Alarm;
+use haplat_core::resources::route53::health_check::HealthCheck as CfnHealthCheck;
 use haplat_core::resources::route53::hosted_zone::{HostedZone, HostedZoneConfig};
 use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
-use haplat_core::value::{List, Value};
-use haplat_core::{Handle, Scope};
+use haplat_core::value::Value;
+use haplat_core::{Handle, Scope, Stack};
 
-use crate::alarm::metric_alarm;
-use crate::metrics::MetricRef;
+use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::naming::pascal;
 use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
 
@@ -159,17 +143,19 @@ pub struct FailoverDnsProps {
     pub zone: HostedZoneRef,
     /// The regional endpoints (exactly one primary).
     pub endpoints: Vec<RegionalEndpoint>,
-    /// Active-active (latency) or active-passive (failover).
+    /// Active-active (latency) or active-passive (failover). Default: [`DrMode::ActiveActive`].
     pub mode: DrMode,
-    /// Override of the routing (weighted records).
+    /// Override of the routing (weighted records). Default: [`Routing::ByMode`].
     pub routing: Routing,
-    /// The label of the routed name under the zone (`origin` → `origin.example.com`).
+    /// The label of the routed name under the zone (`origin` → `origin.example.com`). Default:
+    /// `origin`.
     pub origin_label: String,
-    /// The CloudFront distribution's domain name, to alias `aliased_names` to.
+    /// The CloudFront distribution's domain name, to alias `aliased_names` to. Default: none (no
+    /// alias records).
     pub distribution_domain: Option<Value<String>>,
-    /// The names aliased to the distribution (the apex and `www` by default).
+    /// The names aliased to the distribution. Default: the zone's apex and `www`.
     pub aliased_names: Vec<String>,
-    /// Topics the health-check alarms notify (in us-east-1).
+    /// Topics the health-check alarms notify (in us-east-1). Default: none.
     pub alarm_actions: Vec<Value<String>>,
 }
 
@@ -208,7 +194,7 @@ pub struct FailoverDns {
     pub origin_name: String,
     /// Region → its health check (the one its records use: `HTTPS`, `CLOUDWATCH_METRIC` on its
     /// one alarm, or `CALCULATED` over one `CLOUDWATCH_METRIC` check per alarm).
-    pub health_checks: BTreeMap<String, Handle<HealthCheck>>,
+    pub health_checks: BTreeMap<String, Handle<CfnHealthCheck>>,
     /// Region → the alarm on its health check.
     pub alarms: BTreeMap<String, Handle<Alarm>>,
     /// Every record set, in the order added.
@@ -220,59 +206,7 @@ impl FailoverDns {
     pub fn new(scope: &Scope, id: &str, props: FailoverDnsProps) -> FailoverDns {
         let stack = scope.stack();
         let scope = scope.child(id);
-        if stack.regions() != ["us-east-1"] {
-            scope.error(format!(
-                "Route 53 health-check metrics exist only in us-east-1, but stack {} is deployed to {}; put FailoverDns in a us-east-1 stack",
-                stack.id(),
-                stack.regions().join(", ")
-            ));
-        }
-        let primaries: Vec<&RegionalEndpoint> =
-            props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
-        match primaries.len() {
-            0 => scope.error(format!(
-                "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
-                props.endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
-            )),
-            1 => {}
-            _ => scope.error(format!(
-                "more than one primary region ({}); mark exactly one RegionRole::Primary",
-                primaries.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
-            )),
-        }
-        let mut seen: Vec<&str> = Vec::new();
-        for e in &props.endpoints {
-            if seen.contains(&e.region.as_str()) {
-                scope.error(format!("region {} has two endpoints", e.region));
-            }
-            seen.push(&e.region);
-            if !e.health_check_path.starts_with('/') {
-                scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
-            }
-        }
-        if let Routing::Weighted(w) = &props.routing {
-            for (r, weight) in w {
-                if !props.endpoints.iter().any(|e| &e.region == r) {
-                    scope.error(format!("weight given for {r}, which has no endpoint"));
-                }
-                if !(0..=255).contains(weight) {
-                    scope.error(format!("weight {weight} of {r}: use 0 to 255"));
-                }
-            }
-        }
-        if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode)
-        {
-            scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
-        }
-        let origin = origin_name(&props.zone.name, &props.origin_label);
-        if let Some(why) = domain_problem(&origin) {
-            scope.error(why);
-        }
-        for e in &props.endpoints {
-            if let Some(why) = e.origin_problem(&origin) {
-                scope.error(why);
-            }
-        }
+        let origin = check(&scope, &stack, &props);
 
         let mut health_checks = BTreeMap::new();
         let mut alarms = BTreeMap::new();
@@ -280,74 +214,16 @@ impl FailoverDns {
         for e in &props.endpoints {
             let rid = pascal(&e.region);
             let r = scope.child(&rid);
-            let alarm_check = |name: &Value<String>| HealthCheck {
-                health_check_config: HealthCheckConfig {
-                    type_: HealthCheckType::CloudwatchMetric.into(),
-                    alarm_identifier: Some(AlarmIdentifier {
-                        name: name.clone(),
-                        region: Value::<String>::from(e.region.clone()).cast(),
-                    }),
-                    insufficient_data_health_status: Some(InsufficientDataHealthStatus::Unhealthy.into()),
-                    ..Default::default()
-                },
-                health_check_tags: None,
+            let check = match e.health_alarm_names.as_slice() {
+                [] => HealthCheckProps::Https { domain_name: e.dns_name.clone(), path: e.health_check_path.clone() },
+                names => HealthCheckProps::Alarms { region: e.region.clone(), alarm_names: names.to_vec() },
             };
-            let hc = match e.health_alarm_names.as_slice() {
-                [] => r.add(
-                    "HealthCheck",
-                    HealthCheck {
-                        health_check_config: HealthCheckConfig {
-                            type_: HealthCheckType::Https.into(),
-                            fully_qualified_domain_name: Some(e.dns_name.clone()),
-                            resource_path: Some(e.health_check_path.clone().into()),
-                            port: Some(443.into()),
-                            enable_sni: Some(true.into()),
-                            request_interval: Some(30.into()),
-                            failure_threshold: Some(3.into()),
-                            ..Default::default()
-                        },
-                        health_check_tags: None,
-                    },
-                ),
-                [one] => r.add("HealthCheck", alarm_check(one)),
-                several => {
-                    let children: Vec<Value<String>> = several
-                        .iter()
-                        .enumerate()
-                        .map(|(i, name)| r.add(&format!("AlarmCheck{i}"), alarm_check(name)).ref_())
-                        .collect();
-                    r.add(
-                        "HealthCheck",
-                        HealthCheck {
-                            health_check_config: HealthCheckConfig {
-                                type_: HealthCheckType::Calculated.into(),
-                                child_health_checks: Some(List::items(children)),
-                                health_threshold: Some(1.into()),
-                                ..Default::default()
-                            },
-                            health_check_tags: None,
-                        },
-                    )
-                }
-            };
-            let alarm = r.add(
+            let hc = HealthCheck::new(&r, "HealthCheck", check);
+            let alarm = hc.alarm(
+                &r,
                 "HealthAlarm",
-                Alarm {
-                    alarm_description: Some(
-                        format!("[critical] the API in {} fails its Route 53 health check", e.region).into(),
-                    ),
-                    evaluation_periods: Some(2.into()),
-                    threshold: Some(1.into()),
-                    comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
-                    treat_missing_data: Some(TreatMissingData::Breaching.into()),
-                    alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
-                    ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
-                    ..metric_alarm(
-                        &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", hc.ref_())]),
-                        Statistic::Minimum,
-                        60,
-                    )
-                },
+                &format!("the API in {} fails its Route 53 health check", e.region),
+                &props.alarm_actions,
             );
             let alias = AliasTarget {
                 dns_name: e.dns_name.clone(),
@@ -360,7 +236,7 @@ impl FailoverDns {
                 type_: "A".into(),
                 alias_target: Some(alias.clone()),
                 set_identifier: Some(e.region.clone().into()),
-                health_check_id: Some(hc.ref_()),
+                health_check_id: Some(hc.id()),
                 ..Default::default()
             };
             match (&props.routing, props.mode) {
@@ -389,37 +265,101 @@ impl FailoverDns {
                     ..Default::default()
                 },
             ));
-            health_checks.insert(e.region.clone(), hc);
+            health_checks.insert(e.region.clone(), hc.handle);
             alarms.insert(e.region.clone(), alarm);
         }
         if let Some(domain) = &props.distribution_domain {
-            for name in &props.aliased_names {
-                if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
-                    scope.error(format!("{name} is not in the zone {}", props.zone.name));
-                }
-                let label = if name == &props.zone.name {
-                    "Apex".to_owned()
-                } else {
-                    pascal(name.trim_end_matches(&props.zone.name))
-                };
-                for ty in ["A", "AAAA"] {
-                    records.push(scope.add(
-                        &format!("{label}{ty}"),
-                        RecordSet {
-                            hosted_zone_id: Some(props.zone.id.clone()),
-                            name: format!("{name}.").into(),
-                            type_: ty.into(),
-                            alias_target: Some(AliasTarget {
-                                dns_name: domain.clone(),
-                                hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.into(),
-                                evaluate_target_health: Some(false.into()),
-                            }),
-                            ..Default::default()
-                        },
-                    ));
-                }
-            }
+            alias_records(&scope, &props, domain, &mut records);
         }
         FailoverDns { origin_name: origin, health_checks, alarms, records }
+    }
+}
+
+/// Reports misuse of `props` at `scope`; the routed name.
+fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
+    if stack.regions() != ["us-east-1"] {
+        scope.error(format!(
+            "Route 53 health-check metrics exist only in us-east-1, but stack {} is deployed to {}; put FailoverDns in a us-east-1 stack",
+            stack.id(),
+            stack.regions().join(", ")
+        ));
+    }
+    let primaries: Vec<&RegionalEndpoint> = props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
+    match primaries.len() {
+        0 => scope.error(format!(
+            "no primary region among the endpoints ({}); mark exactly one RegionRole::Primary",
+            props.endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+        1 => {}
+        _ => scope.error(format!(
+            "more than one primary region ({}); mark exactly one RegionRole::Primary",
+            primaries.iter().map(|e| e.region.as_str()).collect::<Vec<_>>().join(", ")
+        )),
+    }
+    let mut seen: Vec<&str> = Vec::new();
+    for e in &props.endpoints {
+        if seen.contains(&e.region.as_str()) {
+            scope.error(format!("region {} has two endpoints", e.region));
+        }
+        seen.push(&e.region);
+        if !e.health_check_path.starts_with('/') {
+            scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
+        }
+    }
+    if let Routing::Weighted(w) = &props.routing {
+        for (r, weight) in w {
+            if !props.endpoints.iter().any(|e| &e.region == r) {
+                scope.error(format!("weight given for {r}, which has no endpoint"));
+            }
+            if !(0..=255).contains(weight) {
+                scope.error(format!("weight {weight} of {r}: use 0 to 255"));
+            }
+        }
+    }
+    if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode) {
+        scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
+    }
+    let origin = origin_name(&props.zone.name, &props.origin_label);
+    if let Some(why) = domain_problem(&origin) {
+        scope.error(why);
+    }
+    for e in &props.endpoints {
+        if let Some(why) = e.origin_problem(&origin) {
+            scope.error(why);
+        }
+    }
+    origin
+}
+
+/// The `A` and `AAAA` aliases of `props.aliased_names` to the distribution at `domain`, as
+/// `scope/<Label><type>` (`ApexA`, `WwwAAAA` …).
+fn alias_records(
+    scope: &Scope,
+    props: &FailoverDnsProps,
+    domain: &Value<String>,
+    records: &mut Vec<Handle<RecordSet>>,
+) {
+    for name in &props.aliased_names {
+        if name != &props.zone.name && !name.ends_with(&format!(".{}", props.zone.name)) {
+            scope.error(format!("{name} is not in the zone {}", props.zone.name));
+        }
+        let label =
+            if name == &props.zone.name { "Apex".to_owned() } else { pascal(name.trim_end_matches(&props.zone.name)) };
+        for ty in ["A", "AAAA"] {
+            records.push(scope.add(
+                &format!("{label}{ty}"),
+                RecordSet {
+                    hosted_zone_id: Some(props.zone.id.clone()),
+                    name: format!("{name}.").into(),
+                    type_: ty.into(),
+                    alias_target: Some(AliasTarget {
+                        dns_name: domain.clone(),
+                        hosted_zone_id: CLOUDFRONT_HOSTED_ZONE_ID.into(),
+                        evaluate_target_health: Some(false.into()),
+                    }),
+                    ..Default::default()
+                },
+            ));
+        }
     }
 }

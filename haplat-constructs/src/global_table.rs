@@ -195,23 +195,24 @@ pub enum TableEncryption {
 pub struct GlobalTableProps {
     /// The partition key.
     pub partition_key: KeyAttr,
-    /// The sort key.
+    /// The sort key. Default: none.
     pub sort_key: Option<KeyAttr>,
-    /// Global secondary indexes.
+    /// Global secondary indexes. Default: none.
     pub indexes: Vec<TableIndex>,
     /// Every region with a replica, the home region (the stack's) included.
     pub regions: Vec<String>,
-    /// Capacity.
+    /// Capacity. Default: [`Billing::OnDemand`].
     pub billing: Billing,
-    /// Encryption.
+    /// Encryption. Default: [`TableEncryption::AwsManagedKey`].
     pub encryption: TableEncryption,
-    /// The TTL attribute (epoch seconds), if items expire.
+    /// The TTL attribute (epoch seconds), if items expire. Default: none.
     pub ttl_attribute: Option<String>,
-    /// The table's name; CloudFormation makes one when `None`.
+    /// The table's name. Default: `None`, a name CloudFormation makes.
     pub table_name: Option<String>,
-    /// Deletion protection on every replica (on by default).
+    /// Deletion protection on every replica. Default: `true`.
     pub deletion_protection: bool,
     /// Tags of every replica (`backup` = `daily`, say, for a backup plan selecting by tag).
+    /// Default: none.
     pub tags: Vec<(String, String)>,
 }
 

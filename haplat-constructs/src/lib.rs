@@ -18,6 +18,7 @@ pub mod dns;
 pub mod edge;
 pub mod fargate;
 pub mod global_table;
+pub mod health_check;
 pub mod kms;
 pub mod load_balancer;
 pub mod logs;
@@ -30,6 +31,7 @@ pub mod scaling;
 pub mod security;
 pub mod service;
 pub mod slo;
+pub mod waf;
 pub mod websocket;
 pub mod zone;
 

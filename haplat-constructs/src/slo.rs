@@ -74,9 +74,9 @@ pub struct SloProps {
     pub objective_percent: f64,
     /// The indicator.
     pub sli: Sli,
-    /// The window pairs ([`BurnWindow::page_defaults`] unless set).
+    /// The window pairs. Default: [`BurnWindow::page_defaults`].
     pub windows: Vec<BurnWindow>,
-    /// Where each window's composite alarm notifies (topic ARNs).
+    /// Where each window's composite alarm notifies (topic ARNs). Default: nowhere.
     pub alarm_actions: Vec<Value<String>>,
 }
 
@@ -121,88 +121,11 @@ impl Slo {
     /// CloudWatch cannot evaluate is an error naming the path.
     pub fn new(scope: &Scope, id: &str, props: SloProps) -> Slo {
         let scope = scope.child(id);
-        if !(props.objective_percent > 0.0 && props.objective_percent < 100.0) {
-            scope.error(format!("objective {}% must be between 0 and 100 (exclusive)", props.objective_percent));
-        }
-        if props.windows.is_empty() {
-            scope.error("an SLO needs at least one burn-rate window");
-        }
-        if let Sli::ErrorRatio { bad, total } = &props.sli {
-            if bad.is_empty() || total.is_empty() {
-                scope.error("an error ratio needs at least one metric of bad events and one of all events");
-            }
-            if bad.len() + total.len() > 10 {
-                scope.error(format!(
-                    "an error ratio over {} metrics: a CloudWatch alarm reads at most 10",
-                    bad.len() + total.len()
-                ));
-            }
-        }
+        check(&scope, &props);
         let budget = 1.0 - props.objective_percent / 100.0;
         let mut windows = Vec::new();
         for w in &props.windows {
-            for s in [w.long_seconds, w.short_seconds] {
-                if s <= 0 || s % 60 != 0 || s > 86400 {
-                    scope.error(format!("window of {s} s: use a multiple of 60 seconds, at most a day"));
-                }
-            }
-            if w.short_seconds >= w.long_seconds {
-                scope.error(format!(
-                    "the short window ({} s) must be shorter than the long one ({} s)",
-                    w.short_seconds, w.long_seconds
-                ));
-            }
-            let threshold = w.burn_rate * budget;
-            let name = format!("{}h", fmt_num(w.long_seconds as f64 / 3600.0));
-            let alarm = |wid: &str, period: i64| {
-                let (metrics, label) = queries(&props.sli, period);
-                scope.add(
-                    wid,
-                    Alarm {
-                        alarm_description: Some(
-                            format!(
-                                "[{}] {id}: {label} over {} min above {} ({}x the budget of {}%)",
-                                w.severity.as_str(),
-                                period / 60,
-                                fmt_num(threshold),
-                                fmt_num(w.burn_rate),
-                                fmt_num(props.objective_percent)
-                            )
-                            .into(),
-                        ),
-                        metrics: Some(List::items(metrics)),
-                        comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-                        threshold: Some(threshold.into()),
-                        evaluation_periods: Some(1.into()),
-                        treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-                        ..Default::default()
-                    },
-                )
-            };
-            let long = alarm(&format!("Burn{name}Long"), w.long_seconds);
-            let short = alarm(&format!("Burn{name}Short"), w.short_seconds);
-            let composite = scope.add(
-                &format!("Burn{name}"),
-                CompositeAlarm {
-                    alarm_description: Some(
-                        format!(
-                            "[{}] {id}: the error budget of {}% burns {}x too fast",
-                            w.severity.as_str(),
-                            fmt_num(props.objective_percent),
-                            fmt_num(w.burn_rate)
-                        )
-                        .into(),
-                    ),
-                    alarm_rule: Value::sub_with(
-                        "ALARM(\"${Long}\") AND ALARM(\"${Short}\")",
-                        [("Long", long.ref_()), ("Short", short.ref_())],
-                    ),
-                    alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
-                    ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
-                    ..Default::default()
-                },
-            );
-            windows.push(WindowAlarms { threshold, long, short, composite, severity: w.severity });
+            windows.push(window_alarms(&scope, id, &props, w, budget));
         }
         Slo { windows }
     }
@@ -234,4 +157,92 @@ fn fmt_num(x: f64) -> String {
     let s = format!("{x:.6}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
     s.to_owned()
+}
+
+/// Reports an objective outside (0, 100), no window, or an error ratio CloudWatch cannot read.
+fn check(scope: &Scope, props: &SloProps) {
+    if !(props.objective_percent > 0.0 && props.objective_percent < 100.0) {
+        scope.error(format!("objective {}% must be between 0 and 100 (exclusive)", props.objective_percent));
+    }
+    if props.windows.is_empty() {
+        scope.error("an SLO needs at least one burn-rate window");
+    }
+    if let Sli::ErrorRatio { bad, total } = &props.sli {
+        if bad.is_empty() || total.is_empty() {
+            scope.error("an error ratio needs at least one metric of bad events and one of all events");
+        }
+        if bad.len() + total.len() > 10 {
+            scope.error(format!(
+                "an error ratio over {} metrics: a CloudWatch alarm reads at most 10",
+                bad.len() + total.len()
+            ));
+        }
+    }
+}
+
+/// The two alarms of window `w` (`Burn<n>hLong`, `Burn<n>hShort`) and their composite
+/// (`Burn<n>h`), in `scope`.
+fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budget: f64) -> WindowAlarms {
+    for s in [w.long_seconds, w.short_seconds] {
+        if s <= 0 || s % 60 != 0 || s > 86400 {
+            scope.error(format!("window of {s} s: use a multiple of 60 seconds, at most a day"));
+        }
+    }
+    if w.short_seconds >= w.long_seconds {
+        scope.error(format!(
+            "the short window ({} s) must be shorter than the long one ({} s)",
+            w.short_seconds, w.long_seconds
+        ));
+    }
+    let threshold = w.burn_rate * budget;
+    let name = format!("{}h", fmt_num(w.long_seconds as f64 / 3600.0));
+    let alarm = |wid: &str, period: i64| {
+        let (metrics, label) = queries(&props.sli, period);
+        scope.add(
+            wid,
+            Alarm {
+                alarm_description: Some(
+                    format!(
+                        "[{}] {id}: {label} over {} min above {} ({}x the budget of {}%)",
+                        w.severity.as_str(),
+                        period / 60,
+                        fmt_num(threshold),
+                        fmt_num(w.burn_rate),
+                        fmt_num(props.objective_percent)
+                    )
+                    .into(),
+                ),
+                metrics: Some(List::items(metrics)),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                threshold: Some(threshold.into()),
+                evaluation_periods: Some(1.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                ..Default::default()
+            },
+        )
+    };
+    let long = alarm(&format!("Burn{name}Long"), w.long_seconds);
+    let short = alarm(&format!("Burn{name}Short"), w.short_seconds);
+    let composite = scope.add(
+        &format!("Burn{name}"),
+        CompositeAlarm {
+            alarm_description: Some(
+                format!(
+                    "[{}] {id}: the error budget of {}% burns {}x too fast",
+                    w.severity.as_str(),
+                    fmt_num(props.objective_percent),
+                    fmt_num(w.burn_rate)
+                )
+                .into(),
+            ),
+            alarm_rule: Value::sub_with(
+                "ALARM(\"${Long}\") AND ALARM(\"${Short}\")",
+                [("Long", long.ref_()), ("Short", short.ref_())],
+            ),
+            alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+            ok_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
+            ..Default::default()
+        },
+    );
+    WindowAlarms { threshold, long, short, composite, severity: w.severity }
 }

@@ -80,21 +80,21 @@ def handler(event, context):
 pub struct WebSocketApiProps {
     /// The function's code.
     pub code: LambdaCode,
-    /// The handler (`index.handler` for inline code).
+    /// The handler. Default: `index.handler` (for inline code).
     pub handler: String,
-    /// Memory, MB (256).
+    /// Memory, MB. Default: 256.
     pub memory_mb: i64,
-    /// Timeout, seconds (29, API Gateway's own limit).
+    /// Timeout, seconds. Default: 29 (API Gateway's own limit).
     pub timeout_seconds: i64,
-    /// Extra environment variables.
+    /// Extra environment variables. Default: none.
     pub environment: BTreeMap<String, String>,
-    /// Steady-state requests per second of the stage (500).
+    /// Steady-state requests per second of the stage. Default: 500.
     pub throttling_rate: f64,
-    /// Burst of the stage (1000).
+    /// Burst of the stage. Default: 1000.
     pub throttling_burst: i64,
-    /// The stage name (`live`).
+    /// The stage name. Default: `live`.
     pub stage_name: String,
-    /// Days logs are kept (90).
+    /// Days logs are kept. Default: 90.
     pub log_retention_days: i64,
 }
 

@@ -363,10 +363,7 @@ impl MultiRegionApi {
 
     /// The services as chaos experiment targets, in the order given.
     pub fn chaos_services(&self) -> Vec<ChaosService> {
-        self.metrics()
-            .into_iter()
-            .map(|m| ChaosService { name: m.name, cluster_name: m.cluster_name, service_name: m.service_name })
-            .collect()
+        self.metrics().iter().map(ChaosService::from).collect()
     }
 
     /// Chaos experiments on every service and the network of the private subnets, as `id`:

@@ -14,7 +14,18 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("building block", &["alarm", "kms", "logs"]),
     (
         "middle layer",
-        &["backup", "certificate", "fargate", "global_table", "load_balancer", "monitoring", "network", "slo"],
+        &[
+            "backup",
+            "certificate",
+            "fargate",
+            "global_table",
+            "health_check",
+            "load_balancer",
+            "monitoring",
+            "network",
+            "slo",
+            "waf",
+        ],
     ),
     ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
 ];

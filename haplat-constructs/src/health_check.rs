@@ -1,0 +1,159 @@
+//! Route 53 health checks: [`HealthCheck`], an `HTTPS` check of an endpoint or a check that
+//! follows CloudWatch alarms, and the alarm on its `HealthCheckStatus`
+//! ([`HealthCheck::alarm`]). Why alarms rather than HTTPS behind CloudFront: see
+//! `docs/decisions.md`, "Route 53 health checks of a CloudFront-only origin".
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::health_check::{HealthCheck, HealthCheckProps};
+//!
+//! let app = App::new("shop");
+//! let edge = app.stack("Edge", "us-east-1");
+//! let props = HealthCheckProps::Alarms {
+//!     region: "us-west-2".into(),
+//!     alarm_names: vec!["blue".into(), "green".into()],
+//! };
+//! let check = HealthCheck::new(&edge, "HealthCheck", props);
+//! check.alarm(&edge, "HealthAlarm", "the API fails its health check", &[]);
+//! let t = app.synth().unwrap().template("shop-Edge").unwrap();
+//! let config = &t["Resources"]["HealthCheck"]["Properties"]["HealthCheckConfig"];
+//! assert_eq!(config["Type"], "CALCULATED");
+//! assert_eq!(config["HealthThreshold"], 1);
+//! ```
+
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Statistic, TreatMissingData};
+use haplat_core::resources::route53::health_check::{
+    AlarmIdentifier, HealthCheck as CfnHealthCheck, HealthCheckConfig, InsufficientDataHealthStatus,
+    Type as HealthCheckType,
+};
+use haplat_core::value::{List, Value};
+use haplat_core::{Handle, Scope};
+
+use crate::alarm::metric_alarm;
+use crate::metrics::MetricRef;
+
+/// What a [`HealthCheck`] checks.
+#[derive(Clone, Debug, PartialEq)]
+pub enum HealthCheckProps {
+    /// `HTTPS` requests for `path` on `domain_name` (port 443, SNI), every 30 s; unhealthy after
+    /// 3 failures.
+    Https {
+        /// The name requested.
+        domain_name: Value<String>,
+        /// The path requested (`/health`).
+        path: String,
+    },
+    /// Healthy while at least one of these CloudWatch alarms of `region` is not in alarm: a
+    /// `CLOUDWATCH_METRIC` check on the one alarm, or with several a `CALCULATED` check over one
+    /// such check per alarm (`AlarmCheck<i>`, beside the check). Insufficient data is unhealthy.
+    Alarms {
+        /// The region of the alarms.
+        region: String,
+        /// The alarms' names.
+        alarm_names: Vec<Value<String>>,
+    },
+}
+
+/// A Route 53 health check (`AWS::Route53::HealthCheck`).
+#[derive(Clone, Copy, Debug)]
+pub struct HealthCheck {
+    /// The health check resource (the calculated one when it follows several alarms).
+    pub handle: Handle<CfnHealthCheck>,
+}
+
+/// A `CLOUDWATCH_METRIC` check on the alarm `name` of `region`.
+fn alarm_check(region: &str, name: &Value<String>) -> CfnHealthCheck {
+    CfnHealthCheck {
+        health_check_config: HealthCheckConfig {
+            type_: HealthCheckType::CloudwatchMetric.into(),
+            alarm_identifier: Some(AlarmIdentifier {
+                name: name.clone(),
+                region: Value::<String>::from(region.to_owned()).cast(),
+            }),
+            insufficient_data_health_status: Some(InsufficientDataHealthStatus::Unhealthy.into()),
+            ..Default::default()
+        },
+        health_check_tags: None,
+    }
+}
+
+impl HealthCheck {
+    /// Adds the health check as `scope/id` (and its alarm checks beside it).
+    pub fn new(scope: &Scope, id: &str, props: HealthCheckProps) -> HealthCheck {
+        let handle = match props {
+            HealthCheckProps::Alarms { region, alarm_names } if !alarm_names.is_empty() => {
+                if let [one] = alarm_names.as_slice() {
+                    scope.add(id, alarm_check(&region, one))
+                } else {
+                    let children: Vec<Value<String>> = alarm_names
+                        .iter()
+                        .enumerate()
+                        .map(|(i, name)| scope.add(&format!("AlarmCheck{i}"), alarm_check(&region, name)).ref_())
+                        .collect();
+                    scope.add(
+                        id,
+                        CfnHealthCheck {
+                            health_check_config: HealthCheckConfig {
+                                type_: HealthCheckType::Calculated.into(),
+                                child_health_checks: Some(List::items(children)),
+                                health_threshold: Some(1.into()),
+                                ..Default::default()
+                            },
+                            health_check_tags: None,
+                        },
+                    )
+                }
+            }
+            HealthCheckProps::Alarms { region, .. } => {
+                scope.error(format!("a health check on the alarms of {region} needs at least one alarm"));
+                scope.add(id, CfnHealthCheck::default())
+            }
+            HealthCheckProps::Https { domain_name, path } => scope.add(
+                id,
+                CfnHealthCheck {
+                    health_check_config: HealthCheckConfig {
+                        type_: HealthCheckType::Https.into(),
+                        fully_qualified_domain_name: Some(domain_name),
+                        resource_path: Some(path.into()),
+                        port: Some(443.into()),
+                        enable_sni: Some(true.into()),
+                        request_interval: Some(30.into()),
+                        failure_threshold: Some(3.into()),
+                        ..Default::default()
+                    },
+                    health_check_tags: None,
+                },
+            ),
+        };
+        HealthCheck { handle }
+    }
+
+    /// The check's id (`Ref`), what a record set names.
+    pub fn id(&self) -> Value<String> {
+        self.handle.ref_()
+    }
+
+    /// Adds `scope/id`, an alarm when the check has been unhealthy for two minutes (missing data
+    /// breaches), telling `actions` of the alarm and of its end. Its description is
+    /// `[critical] <what>`.
+    pub fn alarm(&self, scope: &Scope, id: &str, what: &str, actions: &[Value<String>]) -> Handle<Alarm> {
+        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+        scope.add(
+            id,
+            Alarm {
+                alarm_description: Some(format!("[critical] {what}").into()),
+                evaluation_periods: Some(2.into()),
+                threshold: Some(1.into()),
+                comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
+                treat_missing_data: Some(TreatMissingData::Breaching.into()),
+                alarm_actions: actions.clone(),
+                ok_actions: actions,
+                ..metric_alarm(
+                    &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", self.id())]),
+                    Statistic::Minimum,
+                    60,
+                )
+            },
+        )
+    }
+}

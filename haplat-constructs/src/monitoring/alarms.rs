@@ -1,0 +1,150 @@
+//! The alarms of the services and tables of a region.
+
+use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
+use haplat_core::value::{Cond, Pseudo};
+use haplat_core::{Handle, Scope};
+
+use super::Thresholds;
+use crate::alarm::AlarmSpec;
+use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, summed};
+use crate::naming::pascal;
+
+/// The alarms (error rate, CPU, memory, unhealthy hosts) of `services`, under
+/// `scope/<name>Service`.
+pub(super) fn service_alarms(
+    scope: &Scope,
+    th: &Thresholds,
+    services: &[ServiceMetrics],
+    add: &mut impl FnMut(&Scope, AlarmSpec<'_>, Option<String>) -> Handle<Alarm>,
+) {
+    for s in services {
+        let svc = scope.child(&format!("{}Service", s.name));
+        // Blue/green deployments move the live tasks to the alternate target group and back
+        // with every deployment: each metric sums both groups, or the alarms (and the chaos
+        // experiments they stop) are blind after every other deploy.
+        let (mut metrics, errors) = summed("errors", &s.target_group_metrics("HTTPCode_Target_5XX_Count"), "Sum", 60);
+        let (totals, requests) = summed("requests", &s.target_group_metrics("RequestCount"), "Sum", 60);
+        metrics.extend(totals);
+        let rate = format!("IF({} > 0, 100 * {} / {}, 0)", requests.plain, errors.filled, requests.plain);
+        metrics.push(expression("rate", &rate, "5xx error rate (%)"));
+        add(
+            &svc,
+            AlarmSpec {
+                id: "ErrorRate".into(),
+                description: format!("{}: more than {}% of responses are 5xx", s.name, th.error_rate_percent),
+                severity: Severity::Critical,
+                metrics,
+                single: None,
+                threshold: th.error_rate_percent,
+                periods: 5,
+                datapoints: 3,
+            },
+            None,
+        );
+        let ecs = [("ClusterName", s.cluster_name.clone()), ("ServiceName", s.service_name.clone())];
+        let cpu = MetricRef::new("AWS/ECS", "CPUUtilization", ecs.clone());
+        let mem = MetricRef::new("AWS/ECS", "MemoryUtilization", ecs.clone());
+        for (aid, m, what, t) in [("Cpu", &cpu, "CPU", th.cpu_percent), ("Memory", &mem, "memory", th.memory_percent)] {
+            add(
+                &svc,
+                AlarmSpec {
+                    id: aid.into(),
+                    description: format!("{}: average {what} utilization above {t}%", s.name),
+                    severity: Severity::Warning,
+                    metrics: vec![],
+                    single: Some((m, Statistic::Average)),
+                    threshold: t,
+                    periods: 5,
+                    datapoints: 5,
+                },
+                None,
+            );
+        }
+        let unhealthy = s.target_group_metrics("UnHealthyHostCount");
+        let (metrics, single) = match unhealthy.as_slice() {
+            [live] => (vec![], Some((live, Statistic::Maximum))),
+            both => {
+                let (mut queries, sum) = summed("unhealthy", both, "Maximum", 60);
+                queries.push(expression("unhealthyTargets", &sum.filled, "Unhealthy targets (both target groups)"));
+                (queries, None)
+            }
+        };
+        add(
+            &svc,
+            AlarmSpec {
+                id: "UnhealthyHosts".into(),
+                description: format!("{}: targets failing their health check", s.name),
+                severity: Severity::Warning,
+                metrics,
+                single,
+                threshold: 0.0,
+                periods: 3,
+                datapoints: 3,
+            },
+            None,
+        );
+    }
+}
+
+/// The alarms of `tables` (throttles, and replication latency towards each other region of
+/// `platform_regions`), under `scope/<name>Table`.
+pub(super) fn table_alarms(
+    scope: &Scope,
+    th: &Thresholds,
+    tables: &[TableMetrics],
+    platform_regions: &[String],
+    add: &mut impl FnMut(&Scope, AlarmSpec<'_>, Option<String>) -> Handle<Alarm>,
+) {
+    let stack = scope.stack();
+    for table in tables {
+        let tscope = scope.child(&format!("{}Table", table.name));
+        let name = ("TableName", table.table_name.clone());
+        let reads = MetricRef::new("AWS/DynamoDB", "ReadThrottleEvents", [name.clone()]);
+        let writes = MetricRef::new("AWS/DynamoDB", "WriteThrottleEvents", [name.clone()]);
+        add(
+            &tscope,
+            AlarmSpec {
+                id: "Throttles".into(),
+                description: format!("{}: requests throttled", table.name),
+                severity: Severity::Warning,
+                metrics: vec![
+                    reads.query("reads", "Sum", 60),
+                    writes.query("writes", "Sum", 60),
+                    expression("throttled", "FILL(reads, 0) + FILL(writes, 0)", "Throttled events"),
+                ],
+                single: None,
+                threshold: th.throttled_events_per_minute,
+                periods: 5,
+                datapoints: 3,
+            },
+            None,
+        );
+        for peer in platform_regions {
+            let latency =
+                MetricRef::new("AWS/DynamoDB", "ReplicationLatency", [name.clone(), ("ReceivingRegion", peer.into())]);
+            // The template is the same in every region: the alarm towards a region exists only in
+            // the other regions' instances.
+            let cond = stack.add_condition(
+                &format!("IsNot{}", pascal(peer)),
+                Cond::not(Cond::equals(Pseudo::Region.value(), peer.into())),
+            );
+            add(
+                &tscope,
+                AlarmSpec {
+                    id: format!("ReplicationLatencyTo{}", pascal(peer)),
+                    description: format!(
+                        "{}: replication to {peer} is more than {} ms behind",
+                        table.name, th.replication_latency_ms
+                    ),
+                    severity: Severity::Critical,
+                    metrics: vec![],
+                    single: Some((&latency, Statistic::Average)),
+                    threshold: th.replication_latency_ms,
+                    periods: 5,
+                    datapoints: 5,
+                },
+                Some(cond),
+            );
+        }
+    }
+}

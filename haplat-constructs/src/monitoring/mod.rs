@@ -1,0 +1,263 @@
+//! Monitoring of one region: an encrypted SNS topic for the alarm contacts, the platform's alarms
+//! (ALB 5xx error rate over 5 % critical, CPU or memory over 80 % warning, unhealthy hosts,
+//! DynamoDB throttles and replication latency), a CloudWatch dashboard of the region and, for
+//! the services that send X-Ray traces, an X-Ray group and sampling rule each ([`TracingProps`]).
+//!
+//! [`RegionalMonitoring`] goes into the API's stack set (one instance per region, the same
+//! template), next to the services it watches; each [`ServiceMetrics`] value is read inside the
+//! same stack. Services in stacks of their own (the service groups of
+//! [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)) get their alarms,
+//! dashboard and X-Ray rules in their stack from [`RegionalMonitoring::watch_services`].
+//!
+//! The parts: the alarms of services and tables (`alarms.rs`, over [`crate::metrics`] and the
+//! crate's private `alarm` module), the dashboard (`dashboard.rs`), X-Ray (`tracing.rs`); the
+//! topic's key is a [`KmsKey`] ([`crate::kms`]).
+//!
+//! ```
+//! use haplat_core::App;
+//! use haplat_constructs::metrics::TableMetrics;
+//! use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps};
+//!
+//! let app = App::new("shop");
+//! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
+//! let mut props = RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]);
+//! props.alarm_emails = vec!["oncall@example.com".into()];
+//! props.tables = vec![TableMetrics { name: "Orders".into(), table_name: "orders".into() }];
+//! let mon = RegionalMonitoring::new(&api, "Monitoring", props);
+//! // Replication latency towards each region (each alarm exists in the other region's instance).
+//! assert_eq!(mon.critical_alarms.len(), 2);
+//! let assembly = app.synth().unwrap();
+//! let t = assembly.template("shop-Api").unwrap();
+//! let types: Vec<&str> = t["Resources"].as_object().unwrap().values()
+//!     .map(|r| r["Type"].as_str().unwrap()).collect();
+//! assert!(types.contains(&"AWS::CloudWatch::Dashboard"));
+//! assert!(types.contains(&"AWS::SNS::Topic"));
+//! ```
+
+mod alarms;
+mod dashboard;
+mod tracing;
+
+use haplat_core::resources::cloudwatch::alarm::Alarm;
+use haplat_core::resources::cloudwatch::dashboard::Dashboard;
+use haplat_core::resources::sns::subscription::Subscription;
+use haplat_core::resources::sns::topic::Topic;
+use haplat_core::resources::xray::group::Group;
+use haplat_core::resources::xray::sampling_rule::SamplingRule;
+use haplat_core::value::Value;
+use haplat_core::{Handle, Scope};
+
+use crate::alarm::{AlarmSpec, Alarms};
+use crate::kms::{KeyUser, KmsKey};
+use crate::metrics::{ServiceMetrics, TableMetrics};
+
+pub use tracing::{Sampling, TracingProps};
+
+/// The thresholds of the platform's alarms.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Thresholds {
+    /// Percentage of target responses that are 5xx, over which the critical alarm fires.
+    /// Default: 5.
+    pub error_rate_percent: f64,
+    /// Average CPU utilization of a service, percent. Default: 80.
+    pub cpu_percent: f64,
+    /// Average memory utilization of a service, percent. Default: 80.
+    pub memory_percent: f64,
+    /// Throttled read and write events of a table per minute. Default: 10.
+    pub throttled_events_per_minute: f64,
+    /// Average replication latency of a global table replica, milliseconds. Default: 60000.
+    pub replication_latency_ms: f64,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Thresholds {
+            error_rate_percent: 5.0,
+            cpu_percent: 80.0,
+            memory_percent: 80.0,
+            throttled_events_per_minute: 10.0,
+            replication_latency_ms: 60_000.0,
+        }
+    }
+}
+
+/// What [`RegionalMonitoring`] watches and whom it tells.
+#[derive(Clone, Debug)]
+pub struct RegionalMonitoringProps {
+    /// Every region of the platform (replication latency is watched towards each other one).
+    pub platform_regions: Vec<String>,
+    /// Email addresses subscribed to the alarm topic (each confirms by mail). Default: none.
+    pub alarm_emails: Vec<String>,
+    /// The services of the region. Default: none.
+    pub services: Vec<ServiceMetrics>,
+    /// The tables whose replicas live in the region. Default: none.
+    pub tables: Vec<TableMetrics>,
+    /// The thresholds. Default: [`Thresholds::default`].
+    pub thresholds: Thresholds,
+    /// X-Ray groups and sampling rules of the traced services. Default: none
+    /// ([`TracingProps::default`]).
+    pub tracing: TracingProps,
+}
+
+impl RegionalMonitoringProps {
+    /// Nothing watched yet, over these platform regions, with the platform's thresholds.
+    pub fn new<S: AsRef<str>>(platform_regions: &[S]) -> Self {
+        RegionalMonitoringProps {
+            platform_regions: platform_regions.iter().map(|r| r.as_ref().to_owned()).collect(),
+            alarm_emails: Vec::new(),
+            services: Vec::new(),
+            tables: Vec::new(),
+            thresholds: Thresholds::default(),
+            tracing: TracingProps::default(),
+        }
+    }
+}
+
+/// The alarms, topic and dashboard of one region (see the [module](self) docs).
+#[derive(Clone, Debug)]
+pub struct RegionalMonitoring {
+    /// The KMS key of the topic.
+    pub key: KmsKey,
+    /// The alarm topic.
+    pub topic: Handle<Topic>,
+    /// Alarms that page (5xx error rate, replication latency), e.g. stop conditions of chaos
+    /// experiments.
+    pub critical_alarms: Vec<Handle<Alarm>>,
+    /// Alarms for working hours.
+    pub warning_alarms: Vec<Handle<Alarm>>,
+    /// The dashboard.
+    pub dashboard: Handle<Dashboard>,
+    /// Per traced service, its X-Ray group.
+    pub trace_groups: Vec<Handle<Group>>,
+    /// Per traced service, its X-Ray sampling rule.
+    pub sampling_rules: Vec<Handle<SamplingRule>>,
+    thresholds: Thresholds,
+}
+
+/// The per-service alarms, dashboard and X-Ray groups and sampling rules of services that live
+/// in a stack of their own ([`RegionalMonitoring::watch_services`]).
+#[derive(Clone, Debug)]
+pub struct ServiceMonitoring {
+    /// Alarms that page (5xx error rate).
+    pub critical_alarms: Vec<Handle<Alarm>>,
+    /// Alarms for working hours (CPU, memory, unhealthy hosts).
+    pub warning_alarms: Vec<Handle<Alarm>>,
+    /// The dashboard of these services.
+    pub dashboard: Handle<Dashboard>,
+    /// Per traced service, its X-Ray group.
+    pub trace_groups: Vec<Handle<Group>>,
+    /// Per traced service, its X-Ray sampling rule.
+    pub sampling_rules: Vec<Handle<SamplingRule>>,
+}
+
+impl ServiceMonitoring {
+    /// The ARNs of the critical alarms.
+    pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
+        self.critical_alarms.iter().map(|a| a.attr_arn()).collect()
+    }
+}
+
+impl RegionalMonitoring {
+    /// Adds the topic, alarms and dashboard under `scope.child(id)`.
+    pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
+        let scope = scope.child(id);
+        let (key, topic) = alarm_topic(&scope, &props.alarm_emails);
+        let th = &props.thresholds;
+        let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
+        let mut add =
+            |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| alarms.add(scope, spec, condition);
+
+        alarms::service_alarms(&scope, th, &props.services, &mut add);
+        alarms::table_alarms(&scope, th, &props.tables, &props.platform_regions, &mut add);
+        let (mut widgets, mut vars) = (Vec::new(), Vec::new());
+        dashboard::service_widgets(&props.services, &mut widgets, &mut vars);
+        dashboard::table_widgets(&props.tables, &props.platform_regions, &mut widgets, &mut vars);
+        let dashboard = dashboard::dashboard(&scope, widgets, vars);
+        let (trace_groups, sampling_rules) = tracing::tracing(&scope, &props.tracing);
+        RegionalMonitoring {
+            key,
+            topic,
+            critical_alarms: alarms.critical,
+            warning_alarms: alarms.warning,
+            dashboard,
+            trace_groups,
+            sampling_rules,
+            thresholds: props.thresholds,
+        }
+    }
+
+    /// The alarms, dashboard and X-Ray groups and sampling rules of services that live in another
+    /// stack over the same regions (the service groups of
+    /// [`ApiProps::services_per_stack`](crate::api::ApiProps::services_per_stack)), under
+    /// `scope.child(id)` in that stack, with this monitoring's thresholds and topic.
+    ///
+    /// A service's values can be read only where they live or in a stack deployed after it:
+    /// the monitoring stack is the API's, which the service stacks read (network, cluster, load
+    /// balancer), so the service stacks read the topic and hold their own alarms, never the
+    /// other way round (which would be a reference cycle).
+    pub fn watch_services(
+        &self,
+        scope: &Scope,
+        id: &str,
+        services: &[ServiceMetrics],
+        tracing_props: &TracingProps,
+    ) -> ServiceMonitoring {
+        let scope = scope.child(id);
+        let mut alarms = Alarms { topic: self.topic.ref_(), critical: Vec::new(), warning: Vec::new() };
+        alarms::service_alarms(&scope, &self.thresholds, services, &mut |sc: &Scope, spec: AlarmSpec<'_>, c| {
+            alarms.add(sc, spec, c)
+        });
+        let (mut widgets, mut vars) = (Vec::new(), Vec::new());
+        dashboard::service_widgets(services, &mut widgets, &mut vars);
+        let dashboard = dashboard::dashboard(&scope, widgets, vars);
+        let (trace_groups, sampling_rules) = tracing::tracing(&scope, tracing_props);
+        ServiceMonitoring {
+            critical_alarms: alarms.critical,
+            warning_alarms: alarms.warning,
+            dashboard,
+            trace_groups,
+            sampling_rules,
+        }
+    }
+
+    /// The topic's ARN, for other alarms of the same stack.
+    pub fn topic_arn(&self) -> Value<String> {
+        self.topic.ref_()
+    }
+
+    /// The ARNs of the critical alarms (stop conditions of chaos experiments).
+    pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
+        self.critical_alarms.iter().map(|a| a.attr_arn()).collect()
+    }
+}
+
+/// The alarm topic (`Topic`), encrypted with a key of its own (`Key`), and an email subscription
+/// per contact (`Contact<i>`), in `scope`.
+fn alarm_topic(scope: &Scope, emails: &[String]) -> (KmsKey, Handle<Topic>) {
+    for email in emails {
+        if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+            scope.error(format!("alarm contact {email:?} is not an email address"));
+        }
+    }
+    let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
+    let topic = scope.add(
+        "Topic",
+        Topic {
+            display_name: Some("Platform alarms".into()),
+            kms_master_key_id: Some(key.arn()),
+            ..Default::default()
+        },
+    );
+    for (i, email) in emails.iter().enumerate() {
+        scope.add(
+            &format!("Contact{i}"),
+            Subscription {
+                protocol: "email".into(),
+                endpoint: Some(email.into()),
+                topic_arn: topic.ref_(),
+                ..Default::default()
+            },
+        );
+    }
+    (key, topic)
+}
