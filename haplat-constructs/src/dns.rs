@@ -30,7 +30,8 @@
 //!
 //! ```
 //! use haplat_core::{App, Value};
-//! use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+//! use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
+//! use haplat_constructs::zone::HostedZone;
 //! use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint};
 //!
 //! let app = App::new("shop");
@@ -43,7 +44,7 @@
 //!     domain_name: "origin.example.com".into(),
 //!     health_alarm_names: vec![],
 //! };
-//! let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
+//! let zone = HostedZone::new(&edge, "Zone", "example.com");
 //! let mut props = FailoverDnsProps::new(zone, vec![
 //!     endpoint("us-east-1", RegionRole::Primary),
 //!     endpoint("us-west-2", RegionRole::Secondary),
@@ -62,7 +63,6 @@ use std::collections::BTreeMap;
 
 use haplat_core::resources::cloudwatch::alarm::Alarm;
 use haplat_core::resources::route53::health_check::HealthCheck as CfnHealthCheck;
-use haplat_core::resources::route53::hosted_zone::{HostedZone, HostedZoneConfig};
 use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
 use haplat_core::value::Value;
 use haplat_core::{Handle, Scope, Stack};
@@ -70,62 +70,10 @@ use haplat_core::{Handle, Scope, Stack};
 use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::naming::pascal;
 use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
+use crate::zone::{HostedZone, domain_problem};
 
 /// The hosted zone id of every CloudFront distribution, for alias records.
 pub const CLOUDFRONT_HOSTED_ZONE_ID: &str = "Z2FDTNDATAQYW2";
-
-/// A Route 53 hosted zone: its id and domain name.
-#[derive(Clone, Debug, PartialEq)]
-pub struct HostedZoneRef {
-    /// The zone id.
-    pub id: Value<String>,
-    /// The domain (`example.com`, no trailing dot).
-    pub name: String,
-    /// The zone resource when haplat created it.
-    pub zone: Option<Handle<HostedZone>>,
-}
-
-impl HostedZoneRef {
-    /// A new public hosted zone at `scope/id` (retained when removed from the stack). Its name
-    /// servers must be delegated to from the parent domain.
-    pub fn create(scope: &Scope, id: &str, domain: &str) -> HostedZoneRef {
-        let domain = domain.trim_end_matches('.').to_ascii_lowercase();
-        if let Some(why) = domain_problem(&domain) {
-            scope.error(format!("hosted zone {id}: {why}"));
-        }
-        let zone = scope.add(
-            id,
-            HostedZone {
-                name: Some(format!("{domain}.").into()),
-                hosted_zone_config: Some(HostedZoneConfig {
-                    comment: Some(format!("{domain}, managed by haplat").into()),
-                }),
-                ..Default::default()
-            },
-        );
-        HostedZoneRef { id: zone.ref_(), name: domain, zone: Some(zone) }
-    }
-
-    /// A zone that exists already.
-    pub fn existing(id: impl Into<Value<String>>, domain: &str) -> HostedZoneRef {
-        HostedZoneRef { id: id.into(), name: domain.trim_end_matches('.').to_ascii_lowercase(), zone: None }
-    }
-}
-
-/// What is wrong with a domain name, if anything.
-pub(crate) fn domain_problem(domain: &str) -> Option<String> {
-    let labels: Vec<&str> = domain.split('.').collect();
-    let ok = domain.len() <= 253
-        && labels.len() >= 2
-        && labels.iter().all(|l| {
-            !l.is_empty()
-                && l.len() <= 63
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-                && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-        });
-    (!ok).then(|| format!("{domain:?} is not a domain name (labels of letters, digits and hyphens, separated by dots)"))
-}
 
 /// How Route 53 spreads the routed name over the regions.
 #[derive(Clone, Debug, PartialEq)]
@@ -140,7 +88,7 @@ pub enum Routing {
 #[derive(Clone, Debug)]
 pub struct FailoverDnsProps {
     /// The zone.
-    pub zone: HostedZoneRef,
+    pub zone: HostedZone,
     /// The regional endpoints (exactly one primary).
     pub endpoints: Vec<RegionalEndpoint>,
     /// Active-active (latency) or active-passive (failover). Default: [`DrMode::ActiveActive`].
@@ -162,7 +110,7 @@ pub struct FailoverDnsProps {
 impl FailoverDnsProps {
     /// Active-active over these endpoints, `origin.<zone>`, apex and `www` aliased when a
     /// distribution is given.
-    pub fn new(zone: HostedZoneRef, endpoints: Vec<RegionalEndpoint>) -> Self {
+    pub fn new(zone: HostedZone, endpoints: Vec<RegionalEndpoint>) -> Self {
         let aliased_names = vec![zone.name.clone(), format!("www.{}", zone.name)];
         FailoverDnsProps {
             zone,

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
 use haplat_constructs::chaos::ChaosProps;
-use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
@@ -61,7 +61,7 @@ fn main() -> ExitCode {
     let secret = OriginSecret::new(&global, "OriginVerify", secret);
 
     // 3. The API in every region, answering as origin.example.com and <region>.origin.example.com.
-    let zone = HostedZoneRef::existing(ZONE_ID, DOMAIN);
+    let zone = HostedZone::existing(ZONE_ID, DOMAIN);
     let api = MultiRegionApi::new_stack_set(
         &app,
         "Api",

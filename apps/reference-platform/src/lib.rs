@@ -33,7 +33,7 @@ use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::ChaosProps;
-use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
@@ -62,7 +62,7 @@ pub fn platform(env: &Environment) -> App {
     }
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());
-    let zone = HostedZoneRef::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
+    let zone = HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
 
     // 1. A key per region, backups copied to another region.
     let data = app.stack_set("Data", &regions);

@@ -21,7 +21,7 @@
 //!
 //! ```
 //! use haplat_core::{App, Value};
-//! use haplat_constructs::dns::HostedZoneRef;
+//! use haplat_constructs::zone::HostedZone;
 //! use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 //! use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint};
 //!
@@ -35,7 +35,7 @@
 //!     health_alarm_names: vec![],
 //! };
 //! let mut props = EdgeDistributionProps::new(
-//!     HostedZoneRef::existing("Z0123456789", "example.com"),
+//!     HostedZone::existing("Z0123456789", "example.com"),
 //!     vec![endpoint("us-east-1", RegionRole::Primary), endpoint("us-west-2", RegionRole::Secondary)],
 //! );
 //! props.mode = DrMode::ActivePassive;
@@ -59,7 +59,6 @@ mod origins;
 
 use std::collections::BTreeMap;
 
-use haplat_core::resources::certificatemanager::certificate::{Certificate, DomainValidationOption};
 use haplat_core::resources::cloudfront::distribution::{
     Distribution, DistributionConfig, HttpVersion, Logging, MinimumProtocolVersion, PriceClass, SslSupportMethod,
     ViewerCertificate,
@@ -72,13 +71,15 @@ use haplat_core::resources::wafv2::web_acl::WebAcl;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope, Stack};
 
-use crate::dns::{HostedZoneRef, domain_problem, origin_name};
+use crate::certificate::{Certificate, CertificateProps};
+use crate::dns::origin_name;
 use crate::kms::KmsKey;
 use crate::logs::check_retention;
 use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint, SecretSource};
 use crate::security::SecretRef;
 use crate::waf::WebAclProps;
+use crate::zone::{HostedZone, domain_problem};
 
 pub use crate::waf::MANAGED_RULE_GROUPS;
 pub use origins::{ALL_VIEWER_EXCEPT_HOST_HEADER, CACHING_DISABLED, SECURITY_HEADERS};
@@ -197,7 +198,7 @@ impl OriginSecret {
 #[derive(Clone, Debug)]
 pub struct EdgeDistributionProps {
     /// The zone of the viewers' names (for DNS validation of the certificate).
-    pub zone: HostedZoneRef,
+    pub zone: HostedZone,
     /// The names viewers use. Default: the zone's apex and `www`.
     pub domain_names: Vec<String>,
     /// The regional endpoints (for the regions and their roles).
@@ -230,7 +231,7 @@ pub struct EdgeDistributionProps {
 impl EdgeDistributionProps {
     /// Active-active, apex and `www`, 2000 requests per IP per 5 minutes, North America and
     /// Europe edges, logs kept a year.
-    pub fn new(zone: HostedZoneRef, endpoints: Vec<RegionalEndpoint>) -> Self {
+    pub fn new(zone: HostedZone, endpoints: Vec<RegionalEndpoint>) -> Self {
         let domain_names = vec![zone.name.clone(), format!("www.{}", zone.name)];
         EdgeDistributionProps {
             zone,
@@ -256,7 +257,7 @@ pub struct EdgeDistribution {
     /// The distribution.
     pub distribution: Handle<Distribution>,
     /// Its certificate.
-    pub certificate: Handle<Certificate>,
+    pub certificate: Certificate,
     /// The web ACL.
     pub web_acl: Handle<WebAcl>,
     /// The WAF log group.
@@ -325,7 +326,7 @@ impl EdgeDistribution {
                     default_cache_behavior: o.default_behavior,
                     cache_behaviors: (!o.behaviors.is_empty()).then(|| List::items(o.behaviors)),
                     viewer_certificate: Some(ViewerCertificate {
-                        acm_certificate_arn: Some(certificate.ref_()),
+                        acm_certificate_arn: Some(certificate.arn.clone()),
                         minimum_protocol_version: Some(MinimumProtocolVersion::TlSv122021.into()),
                         ssl_support_method: Some(SslSupportMethod::SniOnly.into()),
                         ..Default::default()
@@ -432,26 +433,9 @@ fn check<'a>(
 }
 
 /// The distribution's certificate (`Certificate`), validated by DNS in the zone.
-fn certificate(scope: &Scope, props: &EdgeDistributionProps) -> Handle<Certificate> {
-    scope.add(
-        "Certificate",
-        Certificate {
-            domain_name: props.domain_names.first().cloned().unwrap_or_default().into(),
-            subject_alternative_names: (props.domain_names.len() > 1)
-                .then(|| List::items(props.domain_names[1..].iter().map(Value::from).collect())),
-            validation_method: Some("DNS".into()),
-            domain_validation_options: Some(List::items(
-                props
-                    .domain_names
-                    .iter()
-                    .map(|n| DomainValidationOption {
-                        domain_name: Some(n.into()),
-                        hosted_zone_id: Some(props.zone.id.clone()),
-                        ..Default::default()
-                    })
-                    .collect(),
-            )),
-            ..Default::default()
-        },
-    )
+fn certificate(scope: &Scope, props: &EdgeDistributionProps) -> Certificate {
+    let mut names = props.domain_names.iter().map(Value::from);
+    let mut cert = CertificateProps::new(names.next().unwrap_or_default(), &props.zone);
+    cert.alternative_names = names.collect();
+    Certificate::dns_validated(scope, "Certificate", cert)
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
-use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef, Routing};
+use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, Routing};
 use haplat_constructs::edge::{
     EdgeDistribution, EdgeDistributionProps, MANAGED_RULE_GROUPS, OriginSecret, OriginSecretProps,
 };
@@ -110,7 +110,7 @@ fn platform(mode: DrMode) -> App {
     WebSocketApi::new(&api, "Chat", WebSocketApiProps::new(LambdaCode::inline_echo()));
     // Wave 4: the edge in us-east-1.
     let edge = app.stack("Edge", "us-east-1");
-    let zone = HostedZoneRef::create(&edge, "Zone", "example.com");
+    let zone = HostedZone::new(&edge, "Zone", "example.com");
     let mut ep = EdgeDistributionProps::new(zone.clone(), endpoints());
     ep.mode = mode;
     if mode == DrMode::ActivePassive {
@@ -343,7 +343,7 @@ fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
 fn the_web_acl_blocks_large_bodies_only_when_asked() {
     let app = App::new("bodies");
     let edge = app.stack("Edge", "us-east-1");
-    let mut ep = EdgeDistributionProps::new(HostedZoneRef::existing("Z0123456789", "example.com"), endpoints());
+    let mut ep = EdgeDistributionProps::new(HostedZone::existing("Z0123456789", "example.com"), endpoints());
     ep.block_large_bodies = true;
     EdgeDistribution::new(&edge, "Cdn", ep);
     let a = synth(&app);
@@ -472,8 +472,7 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
         },
     );
     let edge = app.stack("Edge", "us-east-1");
-    let mut dp =
-        FailoverDnsProps::new(HostedZoneRef::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
+    let mut dp = FailoverDnsProps::new(HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
     dp.mode = DrMode::ActivePassive;
     FailoverDns::new(&edge, "Dns", dp);
     app
@@ -596,7 +595,7 @@ fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_
 fn weighted_records_carry_the_weights() {
     let app = App::new("weights");
     let edge = app.stack("Edge", "us-east-1");
-    let mut p = FailoverDnsProps::new(HostedZoneRef::existing("Z123", "example.com"), endpoints());
+    let mut p = FailoverDnsProps::new(HostedZone::existing("Z123", "example.com"), endpoints());
     p.routing = Routing::Weighted(BTreeMap::from([("us-east-1".into(), 90), ("eu-west-1".into(), 10)]));
     FailoverDns::new(&edge, "Dns", p);
     let t = synth(&app).template("weights-Edge").unwrap();
@@ -912,7 +911,7 @@ fn misuse_is_an_error_naming_the_construct_path() {
     let app = App::new("misuse");
     let edge = app.stack("Edge", "us-east-1");
     let mut p = EdgeDistributionProps::new(
-        HostedZoneRef::existing("Z1", "example.com"),
+        HostedZone::existing("Z1", "example.com"),
         vec![endpoint("us-east-1", RegionRole::Primary)],
     );
     p.mode = DrMode::ActivePassive;
@@ -924,7 +923,7 @@ fn misuse_is_an_error_naming_the_construct_path() {
     let app = App::new("misuse");
     let edge = app.stack("Edge", "us-east-1");
     let p = FailoverDnsProps::new(
-        HostedZoneRef::existing("Z1", "example.com"),
+        HostedZone::existing("Z1", "example.com"),
         vec![endpoint("us-east-1", RegionRole::Secondary), endpoint("eu-west-1", RegionRole::Secondary)],
     );
     FailoverDns::new(&edge, "Dns", p);
@@ -937,9 +936,9 @@ fn misuse_is_an_error_naming_the_construct_path() {
     EdgeDistribution::new(
         &s,
         "Cdn",
-        EdgeDistributionProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()),
+        EdgeDistributionProps::new(HostedZone::existing("Z1", "example.com"), endpoints()),
     );
-    FailoverDns::new(&s, "Dns", FailoverDnsProps::new(HostedZoneRef::existing("Z1", "example.com"), endpoints()));
+    FailoverDns::new(&s, "Dns", FailoverDnsProps::new(HostedZone::existing("Z1", "example.com"), endpoints()));
     let e = errors_of(&app);
     assert!(e.contains("Edge/Cdn") && e.contains("Edge/Dns") && e.contains("us-east-1"), "{e}");
 

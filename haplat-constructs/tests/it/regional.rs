@@ -951,8 +951,9 @@ fn the_health_check_path_reaches_the_default_service_when_no_catch_all_covers_it
 
 #[test]
 fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
-    use haplat_constructs::dns::{FailoverDns, FailoverDnsProps, HostedZoneRef};
+    use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
     use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps};
+    use haplat_constructs::zone::HostedZone;
     let build = |domain: &str| {
         let app = App::new("shop");
         let api = MultiRegionApi::new_stack_set(
@@ -969,7 +970,7 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
         );
         assert!(api.endpoints().iter().all(|e| e.domain_name == domain));
         let edge = app.stack("Edge", "us-east-1");
-        let zone = HostedZoneRef::existing(ZONE, "example.com");
+        let zone = HostedZone::existing(ZONE, "example.com");
         EdgeDistribution::new(&edge, "Cdn", EdgeDistributionProps::new(zone.clone(), api.endpoints()));
         FailoverDns::new(&edge, "Dns", FailoverDnsProps::new(zone, api.endpoints()));
         app.synth().map(|_| ()).map_err(|e| e.to_string())
