@@ -300,7 +300,9 @@ impl Alb {
             // opened to the origin-facing prefix list counts its ~55 entries against the
             // security group's 60 rules: a second port would fail at deploy time.
             self.scope.error(format!(
-                "listener port {port}: an ALB fronted by CloudFront listens on 443 only (CloudFront calls its origins on 443, and a second port opened to the origin-facing prefix list overflows the security group's rule quota); route by path on 443, or make the service internal"
+                "listener port {port}: an ALB fronted by CloudFront listens on 443 only (CloudFront calls \
+                    its origins on 443, and a second port opened to the origin-facing prefix list overflows \
+                    the security group's rule quota); route by path on 443, or make the service internal"
             ));
         }
         self.ingress(port, "HTTPS");

@@ -117,7 +117,9 @@ impl RegionalEndpoint {
     pub fn origin_problem(&self, origin: &str) -> Option<String> {
         (origin != self.domain_name).then(|| {
             format!(
-                "the load balancer of {r} has a certificate for {d} and {r}.{d}, but would be called as {origin} and {r}.{origin}; give the API the domain name {origin}, or choose the origin label that makes the origin {d}",
+                "the load balancer of {r} has a certificate for {d} and {r}.{d}, but would be called as \
+                    {origin} and {r}.{origin}; give the API the domain name {origin}, or choose the origin \
+                    label that makes the origin {d}",
                 r = self.region,
                 d = self.domain_name
             )

@@ -282,7 +282,12 @@ impl WebSocketApi {
                 access_log_settings: Some(AccessLogSettings {
                     destination_arn: Some(access_logs.attr_arn()),
                     format: Some(
-                        r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","requestTime":"$context.requestTime","eventType":"$context.eventType","routeKey":"$context.routeKey","status":"$context.status","connectionId":"$context.connectionId","integrationError":"$context.integrationErrorMessage"}"#
+                        concat!(
+                            r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
+                            r#""requestTime":"$context.requestTime","eventType":"$context.eventType","#,
+                            r#""routeKey":"$context.routeKey","status":"$context.status","#,
+                            r#""connectionId":"$context.connectionId","integrationError":"$context.integrationErrorMessage"}"#
+                        )
                             .into(),
                     ),
                 }),

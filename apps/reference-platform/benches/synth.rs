@@ -108,7 +108,7 @@ fn main() {
             if filter.as_ref().is_some_and(|f| !label.contains(f.as_str())) {
                 continue;
             }
-            let env = reference_platform::synthetic_environment(regions, services);
+            let env = reference_platform::synthetic_environment(regions, services).unwrap_or_else(|e| panic!("{e}"));
             row(&label, &measure(&env, runs));
         }
     }

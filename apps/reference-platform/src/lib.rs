@@ -208,9 +208,10 @@ const SYNTHETIC_REGIONS: [&str; 16] = [
 /// A generated environment of `regions` regions (1 to 16) and `services` services, for the
 /// benchmark: the prod environment's shape, scaled, with the services in stacks of 4 when there
 /// are more than 8. Regions whose CloudFront prefix list haplat
-/// does not know get a placeholder id (fine for synthesis, not for a deploy).
-pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
-    let mut env = config::load("prod").expect("environments/prod.yaml loads");
+/// does not know get a placeholder id (fine for synthesis, not for a deploy). Fails only when
+/// `environments/prod.yaml` does not load.
+pub fn synthetic_environment(regions: usize, services: usize) -> Result<Environment, String> {
+    let mut env = config::load("prod")?;
     env.name = format!("r{regions}s{services}");
     env.mode = if regions > 1 { DrMode::ActiveActive } else { DrMode::ActivePassive };
     env.regions = SYNTHETIC_REGIONS
@@ -242,5 +243,5 @@ pub fn synthetic_environment(regions: usize, services: usize) -> Environment {
         .collect();
     // About 30 resources a service: past 8, groups of 4 keep every stack far from 500.
     env.services_per_stack = (services > 8).then_some(4);
-    env
+    Ok(env)
 }

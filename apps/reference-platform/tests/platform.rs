@@ -109,7 +109,7 @@ fn every_environment_option_reaches_the_templates() {
 
 #[test]
 fn generated_environments_scale_regions_and_services() {
-    let env = reference_platform::synthetic_environment(4, 4);
+    let env = reference_platform::synthetic_environment(4, 4).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!((env.regions.len(), env.services.len()), (4, 4));
     let a = reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(a.manifest.stack("shop-r4s4-Api").unwrap().target.regions().len(), 4);
@@ -150,7 +150,7 @@ fn an_unknown_environment_is_exit_1_and_writes_nothing() {
 
 #[test]
 fn sixteen_regions_of_sixteen_services_fit_cloudformation_limits_in_service_stacks() {
-    let env = reference_platform::synthetic_environment(16, 16);
+    let env = reference_platform::synthetic_environment(16, 16).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(env.services_per_stack, Some(4));
     let a = reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"));
     let ids: Vec<&str> = a.manifest.stacks.iter().map(|s| s.id.as_str()).collect();

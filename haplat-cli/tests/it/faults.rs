@@ -99,7 +99,9 @@ fn no_credentials_is_one_line_and_exit_4() {
     assert_eq!(r.code, 4, "{}", r.stderr);
     assert_eq!(
         r.stderr,
-        "error: listing stack sets: no AWS credentials found (none in the environment, the profiles or SSO); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in with `aws sso login`\n"
+        "error: listing stack sets: no AWS credentials found (none in the environment, the profiles \
+            or SSO); set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or log in with `aws \
+            sso login`\n"
     );
 }
 

@@ -162,7 +162,15 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     // The app as written: moto limitation 1 stops the first wave (see the module's doc).
     let r = haplat(&["deploy", "--yes", "--plain"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
-    assert!(r.stderr.contains(&format!("error: deploy failed: {data}: create stack instances in {}: AlreadyExistsException: Stack StackSet:{data} already exists", regions.join(", "))), "{}", r.stderr);
+    assert!(
+        r.stderr.contains(&format!(
+            "error: deploy failed: {data}: create stack instances in {}: AlreadyExistsException: Stack \
+        StackSet:{data} already exists",
+            regions.join(", ")
+        )),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains(&format!("not started: {global}, {api}, {edge}")), "{}", r.stderr);
 
     // From here on, the app's own assembly without KMS tags, on a fresh emulator.

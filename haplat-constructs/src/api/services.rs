@@ -72,7 +72,9 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (Option<usize>, String, V
         if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
             if s.path_patterns.len() >= 5 {
                 stack.error(format!(
-                    "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path patterns covers it and its listener rule has no room for a sixth; cover it with a pattern or add a catch-all service",
+                    "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path \
+                        patterns covers it and its listener rule has no room for a sixth; cover it with a pattern \
+                        or add a catch-all service",
                     s.name
                 ));
             } else {

@@ -85,7 +85,9 @@ pub(super) fn regions(scope: &Scope, stack: &Stack, props: &AuroraGlobalProps) -
         && stack_regions.contains(&primary_region)
     {
         scope.error(format!(
-            "the primary region {primary_region} must be the first region of the stack set (it is {}): stack set instances deploy in that order, and secondary clusters can only join after the primary exists",
+            "the primary region {primary_region} must be the first region of the stack set (it is {}): \
+                stack set instances deploy in that order, and secondary clusters can only join after the \
+                primary exists",
             stack_regions[0]
         ));
     }

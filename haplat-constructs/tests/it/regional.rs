@@ -734,7 +734,13 @@ fn invalid_fargate_sizes_are_errors_listing_the_allowed_ones() {
     p.services[1].cpu = 1024;
     p.services[1].memory = 1024;
     let err = synth_err(p);
-    assert!(err.contains("Api/Web: 1024 CPU units with 1024 MiB is not a Fargate size; allowed: 256 CPU units take 512, 1024 or 2048 MiB; 512 take 1024 to 4096 MiB in steps of 1024; 1024 take 2048 to 8192"), "{err}");
+    assert!(
+        err.contains(
+            "Api/Web: 1024 CPU units with 1024 MiB is not a Fargate size; allowed: 256 CPU units take \
+        512, 1024 or 2048 MiB; 512 take 1024 to 4096 MiB in steps of 1024; 1024 take 2048 to 8192"
+        ),
+        "{err}"
+    );
     let mut p = props(two_regions());
     p.services[0].cpu = 300;
     let err = synth_err(p);
@@ -980,7 +986,11 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
     let err = build("api.example.com").unwrap_err();
     for path in ["Edge/Cdn", "Edge/Dns"] {
         assert!(
-            err.contains(&format!("{path}: the load balancer of us-west-2 has a certificate for api.example.com and us-west-2.api.example.com, but would be called as origin.example.com and us-west-2.origin.example.com")),
+            err.contains(&format!(
+                "{path}: the load balancer of us-west-2 has a certificate for api.example.com and \
+                us-west-2.api.example.com, but would be called as origin.example.com and \
+                us-west-2.origin.example.com"
+            )),
             "{err}"
         );
     }

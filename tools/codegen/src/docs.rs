@@ -10,8 +10,11 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 static TAG: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^</?(p|a|b|i|u|em|strong|code|pre|ul|ol|li|br|dl|dt|dd|div|span|note|important|para|emphasis|literal|h[1-6]|table|tr|td|th|tbody|thead|sup|sub|title|fullname|note|caution)(\s[^<>]*)?/?>")
-        .expect("tag regex")
+    Regex::new(concat!(
+        r"(?i)^</?(p|a|b|i|u|em|strong|code|pre|ul|ol|li|br|dl|dt|dd|div|span|note|important|para|",
+        r"emphasis|literal|h[1-6]|table|tr|td|th|tbody|thead|sup|sub|title|fullname|note|caution)(\s[^<>]*)?/?>"
+    ))
+    .expect("tag regex")
 });
 static LIST: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^\d+[.)]").expect("list regex"));
 static LIST_MARK: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^(\d*)([-+=.)])").expect("list mark regex"));
