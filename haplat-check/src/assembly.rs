@@ -141,11 +141,7 @@ impl StackTemplate {
                         Val::Bool(b) => Some(b.to_string()),
                     },
                     "Fn::Sub" => {
-                        let (text, vars) = match arg {
-                            Json::String(t) => (t.as_str(), Map::new()),
-                            Json::Array(a) => (a.first()?.as_str()?, a.get(1)?.as_object()?.clone()),
-                            _ => return None,
-                        };
+                        let (text, vars) = sub_args(arg)?;
                         let mut out = text.to_owned();
                         for var in sub_vars(text) {
                             let value = match vars.get(&var) {
@@ -509,11 +505,7 @@ pub fn fixed_text(v: &Json) -> Option<String> {
                     (n.starts_with("AWS::") && !UNIQUE_PSEUDO.contains(&n)).then(|| format!("${{{n}}}"))
                 }
                 "Fn::Sub" => {
-                    let (text, vars) = match arg {
-                        Json::String(s) => (s.as_str(), Map::new()),
-                        Json::Array(a) => (a.first()?.as_str()?, a.get(1)?.as_object()?.clone()),
-                        _ => return None,
-                    };
+                    let (text, vars) = sub_args(arg)?;
                     let mut out = text.to_owned();
                     for var in sub_vars(text) {
                         if let Some(val) = vars.get(&var) {
@@ -544,5 +536,14 @@ pub fn list(items: &[String]) -> String {
         [] => String::new(),
         [one] => one.clone(),
         [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+/// The text and variables of an `Fn::Sub` (its short form has no variables).
+fn sub_args(arg: &Json) -> Option<(&str, Map<String, Json>)> {
+    match arg {
+        Json::String(t) => Some((t.as_str(), Map::new())),
+        Json::Array(a) => Some((a.first()?.as_str()?, a.get(1)?.as_object()?.clone())),
+        _ => None,
     }
 }
