@@ -7,12 +7,14 @@
 //!   as moto goes, and its dry-run plan.
 //! - `demo_app`: the README's emulator deploy (`apps/emulator-demo`), every wave, on moto.
 //! - `bootstrap`: StackSet roles that already exist are adopted.
+//! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 
 mod harness;
 
 mod bootstrap;
 mod cli;
 mod demo_app;
+mod doctor;
 mod e2e;
 mod executor;
 mod fake;
