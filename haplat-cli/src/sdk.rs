@@ -793,20 +793,40 @@ impl Account for Aws {
             .collect())
     }
 
+    #[cfg(feature = "ec2")]
     async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
-        Err(ec2_left_out(
-            region,
-            &format!(
-                "aws ec2 describe-availability-zones --region {region} --query \"AvailabilityZones[].[ZoneName,ZoneId]\""
-            ),
-        ))
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        let out = c.describe_availability_zones().send().await.map_err(|e| self.err(region, e))?;
+        let mut zones: Vec<Zone> = out
+            .availability_zones()
+            .iter()
+            // Fn::GetAZs lists the region's available Availability Zones (no Local or
+            // Wavelength Zones).
+            .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+            .filter(|z| z.state().is_none_or(|s| *s == aws_sdk_ec2::types::AvailabilityZoneState::Available))
+            .map(|z| Zone {
+                name: z.zone_name().unwrap_or_default().to_owned(),
+                id: z.zone_id().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        zones.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(zones)
     }
 
+    #[cfg(feature = "ec2")]
     async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
-        Err(ec2_left_out(
-            region,
-            &format!("aws ec2 describe-vpc-endpoint-services --region {region} --service-names {service}"),
-        ))
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        match c.describe_vpc_endpoint_services().service_names(service).send().await {
+            Ok(out) => Ok(out
+                .service_details()
+                .iter()
+                .find(|d| d.service_name() == Some(service))
+                .map(|d| d.availability_zones().to_vec())),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code.contains("InvalidServiceName") => Ok(None),
+                other => Err(other),
+            },
+        }
     }
 
     async fn backup_dynamodb_advanced(&self, region: &str) -> CfnResult<Option<bool>> {
@@ -839,21 +859,57 @@ impl Account for Aws {
         }
     }
 
+    #[cfg(feature = "ec2")]
+    async fn usage(&self, region: &str, quota: Quota) -> CfnResult<Option<u32>> {
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        match quota {
+            Quota::Vpcs => {
+                let items: Result<Vec<_>, _> = c.describe_vpcs().into_paginator().items().send().collect().await;
+                Ok(Some(items.map_err(|e| self.err(region, e))?.len() as u32))
+            }
+            Quota::ElasticIps => {
+                let out = c.describe_addresses().send().await.map_err(|e| self.err(region, e))?;
+                Ok(Some(out.addresses().len() as u32))
+            }
+            // Counting load balancers would take the ELB API (another SDK crate): not counted.
+            Quota::Albs => Ok(None),
+        }
+    }
+    #[cfg(not(feature = "ec2"))]
+    async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
+        Err(ec2_left_out(
+            region,
+            &format!(
+                "aws ec2 describe-availability-zones --region {region} --query \"AvailabilityZones[].[ZoneName,ZoneId]\""
+            ),
+        ))
+    }
+
+    #[cfg(not(feature = "ec2"))]
+    async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
+        Err(ec2_left_out(
+            region,
+            &format!("aws ec2 describe-vpc-endpoint-services --region {region} --service-names {service}"),
+        ))
+    }
+
+    #[cfg(not(feature = "ec2"))]
     async fn usage(&self, _region: &str, _quota: Quota) -> CfnResult<Option<u32>> {
-        // Counting VPCs and addresses needs the EC2 API, which this build leaves out (see
-        // `ec2_left_out`): the quota is compared with what the app declares only.
+        // Counting VPCs and addresses needs the EC2 API: the quota is compared with what the app
+        // declares only.
         Ok(None)
     }
 }
 
-/// The EC2 calls (`DescribeAvailabilityZones`, `DescribeVpcEndpointServices`) are not built in:
-/// `aws-sdk-ec2` alone takes longer to compile than the rest of the CLI (docs/cli.md, doctor).
-/// The check says so and gives the command that answers it by hand.
+/// Without the `ec2` feature (`--no-default-features`), the EC2 calls are not built in
+/// (`aws-sdk-ec2` alone takes longer to compile than the rest of the CLI): the check says so and
+/// gives the command that answers it by hand.
+#[cfg(not(feature = "ec2"))]
 fn ec2_left_out(region: &str, command: &str) -> CfnError {
     CfnError::Service {
         code: "NotBuiltIn".into(),
         message: format!(
-            "haplat is built without the EC2 API (its SDK's compile time); check {region} by hand: `{command}`"
+            "this haplat is built without the EC2 API (feature `ec2`); check {region} by hand: `{command}`"
         ),
     }
 }

@@ -364,8 +364,25 @@ async fn what_moto_answers_to_the_doctor_s_calls() {
     );
     record(
         "ec2:DescribeAvailabilityZones",
-        format!("{:?}", aws.zones(R).await.map(|z| z.len()).map_err(|e| short(&e))),
+        format!(
+            "{:?}",
+            aws.zones(R)
+                .await
+                .map(|z| z.iter().map(|z| format!("{}={}", z.name, z.id)).collect::<Vec<_>>().join(" "))
+                .map_err(|e| short(&e))
+        ),
     );
+    record(
+        "ec2:DescribeVpcEndpointServices logs",
+        format!("{:?}", aws.endpoint_service_zones(R, "com.amazonaws.us-east-1.logs").await.map_err(|e| short(&e))),
+    );
+    record(
+        "ec2:DescribeVpcEndpointServices nosuch",
+        format!("{:?}", aws.endpoint_service_zones(R, "com.amazonaws.us-east-1.nosuch").await.map_err(|e| short(&e))),
+    );
+    for q in [Quota::Vpcs, Quota::ElasticIps] {
+        record(&format!("usage {}", q.name()), format!("{:?}", aws.usage(R, q).await.map_err(|e| short(&e))));
+    }
     record(
         "backup:DescribeRegionSettings",
         format!("{:?}", aws.backup_dynamodb_advanced(R).await.map_err(|e| short(&e))),
@@ -381,4 +398,17 @@ async fn what_moto_answers_to_the_doctor_s_calls() {
         );
     }
     crate::snap!("doctor_moto_answers", lines.join("\n"));
+
+    // moto's us-east-1e is use1-az3: a VPC over five zones with Fargate is refused there.
+    let req = Requirements {
+        regions: regions(),
+        zones: BTreeMap::from([(
+            R.into(),
+            ZoneNeed { indexes: (0..5).collect(), fargate: true, interface_endpoints: BTreeSet::new() },
+        )]),
+        ..Default::default()
+    };
+    let f: Vec<Finding> = run(&aws, R, &req).await.into_iter().filter(|f| f.check == "availability-zones").collect();
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("Fn::GetAZs[4] = us-east-1e is use1-az3, where Fargate does not run"), "{f:#?}");
 }
