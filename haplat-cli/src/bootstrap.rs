@@ -12,12 +12,18 @@
 //! the bootstrap stack does not own it, **adopts** it: the stack leaves it alone (never updates
 //! or deletes it) and its outputs name it all the same. A role the stack created stays the
 //! stack's, whatever IAM says.
+//!
+//! With `--apigateway-logs-role`, the stack also makes the role API Gateway needs to write stage
+//! logs (trusting `apigateway.amazonaws.com`, with the AWS managed policy
+//! `AmazonAPIGatewayPushToCloudWatchLogs`), and [`set_apigateway_logs_role`] sets it in each
+//! region's API Gateway account settings where none is set (a role already set is kept).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::{Value, json};
 
+use crate::account::Account;
 use crate::cfn::{CloudFormation, StackEvent, StackInfo, StackInput, StackStatus};
 use crate::error::Error;
 use crate::failure::StackFailure;
@@ -37,6 +43,8 @@ pub struct Bootstrap {
     pub bucket: String,
     /// The regions bootstrapped.
     pub regions: Vec<String>,
+    /// The API Gateway CloudWatch Logs role the stack made, if it made one.
+    pub apigateway_logs_role: Option<String>,
 }
 
 /// The bootstrap stack's name.
@@ -50,8 +58,13 @@ pub const EXECUTION_ROLE: &str = "AWSCloudFormationStackSetExecutionRole";
 pub const CREATE_ADMIN_PARAM: &str = "CreateAdministrationRole";
 /// The same for the execution role.
 pub const CREATE_EXECUTION_PARAM: &str = "CreateExecutionRole";
+/// The parameter that says whether the stack makes the API Gateway CloudWatch Logs role
+/// (`haplat bootstrap --apigateway-logs-role`; `false` by default).
+pub const CREATE_APIGW_PARAM: &str = "CreateApiGatewayLogsRole";
+/// The output naming that role's ARN (when the stack makes it).
+pub const APIGW_ROLE_OUTPUT: &str = "ApiGatewayLogsRoleArn";
 /// The bootstrap template's version (its `Version` output).
-pub const VERSION: &str = "2";
+pub const VERSION: &str = "3";
 
 /// The bootstrap template.
 pub fn template() -> Value {
@@ -80,11 +93,18 @@ pub fn template() -> Value {
                 "AllowedValues": ["true", "false"],
                 "Default": "true",
                 "Description": format!("false: {EXECUTION_ROLE} existed before haplat and is adopted, not managed")
+            },
+            CREATE_APIGW_PARAM: {
+                "Type": "String",
+                "AllowedValues": ["true", "false"],
+                "Default": "false",
+                "Description": "true: a role API Gateway uses to write stage logs to CloudWatch Logs (set per region in API Gateway's account settings by haplat bootstrap)"
             }
         },
         "Conditions": {
             "MakeAdministrationRole": {"Fn::Equals": [{"Ref": CREATE_ADMIN_PARAM}, "true"]},
-            "MakeExecutionRole": {"Fn::Equals": [{"Ref": CREATE_EXECUTION_PARAM}, "true"]}
+            "MakeExecutionRole": {"Fn::Equals": [{"Ref": CREATE_EXECUTION_PARAM}, "true"]},
+            "MakeApiGatewayLogsRole": {"Fn::Equals": [{"Ref": CREATE_APIGW_PARAM}, "true"]}
         },
         "Resources": {
             "AdministrationRole": {
@@ -92,7 +112,20 @@ pub fn template() -> Value {
                 "Condition": "MakeAdministrationRole",
                 "Properties": {
                     "RoleName": ADMIN_ROLE,
-                    "AssumeRolePolicyDocument": assume(json!({"Service": "cloudformation.amazonaws.com"})),
+                    // Only CloudFormation acting for this account's stack sets (the confused-deputy
+                    // guard of the StackSets self-managed permissions guide).
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{
+                            "Effect": "Allow",
+                            "Principal": {"Service": "cloudformation.amazonaws.com"},
+                            "Action": "sts:AssumeRole",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                                "StringLike": {"aws:SourceArn": {"Fn::Sub": "arn:${AWS::Partition}:cloudformation:*:${AWS::AccountId}:stackset/*"}}
+                            }
+                        }]
+                    },
                     "Policies": [{
                         "PolicyName": "AssumeStackSetExecutionRole",
                         "PolicyDocument": {
@@ -111,8 +144,23 @@ pub fn template() -> Value {
                 "Condition": "MakeExecutionRole",
                 "Properties": {
                     "RoleName": EXECUTION_ROLE,
-                    "AssumeRolePolicyDocument": assume(json!({"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${AWS::AccountId}:root"}})),
+                    // Trusts the administration role only, not the whole account: the role the
+                    // stack makes (its ARN, which also orders the two), or the adopted one.
+                    "AssumeRolePolicyDocument": assume(json!({"AWS": {"Fn::If": [
+                        "MakeAdministrationRole",
+                        {"Fn::GetAtt": ["AdministrationRole", "Arn"]},
+                        {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{ADMIN_ROLE}")}
+                    ]}})),
                     "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}]
+                }
+            },
+            // IAM is global: one role serves API Gateway in every region.
+            "ApiGatewayLogsRole": {
+                "Type": "AWS::IAM::Role",
+                "Condition": "MakeApiGatewayLogsRole",
+                "Properties": {
+                    "AssumeRolePolicyDocument": assume(json!({"Service": "apigateway.amazonaws.com"})),
+                    "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"}]
                 }
             },
             "TemplateBucket": {
@@ -165,6 +213,7 @@ pub fn template() -> Value {
                 {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role/{ADMIN_ROLE}")}
             ]}},
             "ExecutionRoleName": {"Value": {"Fn::If": ["MakeExecutionRole", {"Ref": "ExecutionRole"}, EXECUTION_ROLE]}},
+            APIGW_ROLE_OUTPUT: {"Condition": "MakeApiGatewayLogsRole", "Value": {"Fn::GetAtt": ["ApiGatewayLogsRole", "Arn"]}},
             "Regions": {"Value": {"Ref": "Regions"}},
             "AccountId": {"Value": {"Ref": "AWS::AccountId"}},
             "Version": {"Value": VERSION}
@@ -195,6 +244,7 @@ pub async fn read<C: CloudFormation>(cfn: &C, region: &str) -> Result<Option<Boo
         execution_role_name: o.get("ExecutionRoleName").cloned().unwrap_or_else(|| EXECUTION_ROLE.to_owned()),
         bucket: get("BucketName"),
         regions: get("Regions").split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect(),
+        apigateway_logs_role: o.get(APIGW_ROLE_OUTPUT).filter(|a| !a.is_empty()).cloned(),
     }))
 }
 
@@ -224,6 +274,44 @@ pub async fn require<C: CloudFormation>(cfn: &C, region: &str, regions: &BTreeSe
         )));
     }
     Ok(b)
+}
+
+/// What bootstrap did about API Gateway's CloudWatch Logs role in one region.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ApiGatewayRole {
+    /// A role was set already (by hand, another tool or an earlier bootstrap): kept as it is.
+    Kept(String),
+    /// Set to the bootstrap stack's role.
+    Set(String),
+}
+
+/// Sets API Gateway's CloudWatch Logs role (`apigateway:UpdateAccount`) to `role` in each of
+/// `regions` that has none; a region that has one keeps it (adopted, never overwritten).
+pub async fn set_apigateway_logs_role<A: Account>(
+    account: &A,
+    regions: &BTreeSet<String>,
+    role: &str,
+) -> Result<Vec<(String, ApiGatewayRole)>, Error> {
+    let mut out = Vec::new();
+    for region in regions {
+        let current = account.apigateway_cloudwatch_role(region).await.map_err(|e| {
+            Error::cloud(format!("reading API Gateway's account settings in {region} (apigateway:GetAccount)"), e)
+        })?;
+        let done = match current {
+            Some(arn) => ApiGatewayRole::Kept(arn),
+            None => {
+                account.set_apigateway_cloudwatch_role(region, role).await.map_err(|e| {
+                    Error::cloud(
+                        format!("setting API Gateway's CloudWatch Logs role in {region} (apigateway:UpdateAccount)"),
+                        e,
+                    )
+                })?;
+                ApiGatewayRole::Set(role.to_owned())
+            }
+        };
+        out.push((region.clone(), done));
+    }
+    Ok(out)
 }
 
 /// Where a StackSet role comes from.
@@ -304,6 +392,7 @@ pub async fn bootstrap<C: CloudFormation>(
     cfn: &C,
     region: &str,
     regions: &BTreeSet<String>,
+    apigateway_logs_role: bool,
     poll: Duration,
 ) -> Result<(Outcome, Bootstrap, Roles), Error> {
     let existing = cfn
@@ -334,6 +423,13 @@ pub async fn bootstrap<C: CloudFormation>(
             ("Regions".to_owned(), all.iter().cloned().collect::<Vec<_>>().join(",")),
             (CREATE_ADMIN_PARAM.to_owned(), roles.administration.param().to_owned()),
             (CREATE_EXECUTION_PARAM.to_owned(), roles.execution.param().to_owned()),
+            // Once made, the role stays (a later bootstrap without the flag does not delete it).
+            (CREATE_APIGW_PARAM.to_owned(), {
+                let had = existing
+                    .as_ref()
+                    .is_some_and(|s| s.parameters.get(CREATE_APIGW_PARAM).is_some_and(|v| v == "true"));
+                (apigateway_logs_role || had).to_string()
+            }),
         ]),
         capabilities: vec!["CAPABILITY_NAMED_IAM".into()],
     };
@@ -381,5 +477,22 @@ async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: 
         }
         tokio::time::sleep(delay).await;
         delay = (delay * 2).min(Duration::from_secs(30));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_execution_role_trusts_the_administration_role_not_the_account_root() {
+        let t = template();
+        let trust = &t["Resources"]["ExecutionRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        let principal = trust["Principal"]["AWS"].to_string();
+        assert!(!principal.contains(":root"), "{principal}");
+        assert!(principal.contains("AdministrationRole") && principal.contains(ADMIN_ROLE), "{principal}");
+        let admin = &t["Resources"]["AdministrationRole"]["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+        assert_eq!(admin["Principal"]["Service"], "cloudformation.amazonaws.com");
+        assert_eq!(admin["Condition"]["StringEquals"]["aws:SourceAccount"], json!({"Ref": "AWS::AccountId"}));
     }
 }

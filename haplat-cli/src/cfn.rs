@@ -161,17 +161,23 @@ pub struct StackSetInput {
     pub execution_role_name: String,
 }
 
-/// `OperationPreferences`.
+/// `OperationPreferences`. CloudFormation counts `MaxConcurrentCount` and
+/// `FailureToleranceCount` in **accounts per region** (how many accounts of one region at once;
+/// how many accounts of one region may fail before the operation stops in that region and the
+/// regions after it), not in regions. haplat deploys to one account, so a count of 1 lets a region
+/// fail without stopping the operation, and `RegionConcurrencyType` (with `RegionOrder`) decides
+/// how regions follow each other.
 #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Preferences {
     /// `PARALLEL` or `SEQUENTIAL`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region_concurrency: Option<String>,
-    /// Regions at once.
+    /// Accounts at once in each region (haplat has one).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub max_concurrent_count: Option<u32>,
-    /// Regions that may fail.
+    /// Accounts per region that may fail before the operation stops (with one account: 0, no
+    /// region may fail; 1 or more, failed regions are tolerated).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub failure_tolerance_count: Option<u32>,
     /// The order of regions.

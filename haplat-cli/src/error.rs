@@ -21,8 +21,11 @@ pub mod exit {
     pub const REFUSED: u8 = 5;
     /// The account or region is not bootstrapped (`haplat bootstrap`).
     pub const NOT_BOOTSTRAPPED: u8 = 6;
+    /// `doctor` (or deploy's checks before it changes anything): the account lacks something
+    /// the app needs, or (`doctor`) a check could not run.
+    pub const NOT_READY: u8 = 7;
     /// `haplat check` found an error that no suppression covers.
-    pub const FINDINGS: u8 = 7;
+    pub const FINDINGS: u8 = 8;
 }
 
 /// Text for `--help`.
@@ -35,7 +38,8 @@ Exit codes:
   4  AWS unusable: no or expired credentials, endpoint unreachable
   5  refused: would replace/delete stateful data, or not confirmed
   6  not bootstrapped: run `haplat bootstrap`
-  7  check: an error no suppression covers (haplat check --explain ID)";
+  7  doctor: the account lacks what the app needs (or a check could not run)
+  8  check: an error no suppression covers (haplat check --explain ID)";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]
@@ -91,6 +95,9 @@ pub enum Error {
     /// Refused before changing anything.
     #[error("{0}")]
     Refused(String),
+    /// The account lacks what the deploy needs (`haplat doctor`'s findings).
+    #[error("{0}")]
+    NotReady(String),
     /// Something else failed (a YAML template that does not read back, a stack that vanished).
     #[error("{0}")]
     Failed(String),
@@ -111,6 +118,7 @@ impl Error {
             Error::Cloud { source, .. } if source.is_access() => exit::ACCESS,
             Error::NotBootstrapped(_) => exit::NOT_BOOTSTRAPPED,
             Error::Refused(_) => exit::REFUSED,
+            Error::NotReady(_) => exit::NOT_READY,
             _ => exit::FAILED,
         }
     }

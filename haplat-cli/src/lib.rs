@@ -14,12 +14,14 @@
 //! [`events::Event`]s that [`progress::Progress`] draws; a failure is a
 //! [`failure::DeployFailure`]. docs/architecture.md draws the layers.
 
+pub mod account;
 pub mod assembly;
 pub mod bindings;
 pub mod bootstrap;
 pub mod cfn;
 pub mod client;
 pub mod commands;
+pub mod doctor;
 pub mod error;
 pub mod events;
 pub mod executor;

@@ -13,6 +13,7 @@ use aws_sdk_cloudformation as cf;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use cf::types::{Capability, Parameter, RegionConcurrencyType, StackSetOperationPreferences, Tag};
 
+use crate::account::{Account, EngineVersion, Quota, Zone};
 use crate::cfn::*;
 
 /// How to reach AWS.
@@ -725,6 +726,191 @@ impl CloudFormation for Aws {
             .await
             .map_err(|e| self.err(region, e))?;
         Ok(format!("https://{bucket}.s3.{region}.{}/{key}", dns_suffix(region)))
+    }
+}
+
+impl Aws {
+    /// The SDK configuration for `region` (every service client is made from it, so the
+    /// endpoint, credentials, timeouts and the SDK's bounded retries are the same as
+    /// CloudFormation's).
+    fn conf_in(&self, region: &str) -> SdkConfig {
+        self.config.to_builder().region(Region::new(region.to_owned())).build()
+    }
+
+    /// Shield and Route 53 answer in us-east-1 (their global endpoint) in the commercial
+    /// partition; elsewhere, the administration region's partition's.
+    fn global_region(&self) -> String {
+        if self.region.starts_with("cn-") {
+            "cn-northwest-1".to_owned()
+        } else if self.region.starts_with("us-gov-") {
+            "us-gov-west-1".to_owned()
+        } else {
+            "us-east-1".to_owned()
+        }
+    }
+}
+
+impl Account for Aws {
+    async fn apigateway_cloudwatch_role(&self, region: &str) -> CfnResult<Option<String>> {
+        let c = aws_sdk_apigateway::Client::new(&self.conf_in(region));
+        let out = c.get_account().send().await.map_err(|e| self.err(region, e))?;
+        Ok(out.cloudwatch_role_arn().filter(|a| !a.is_empty()).map(str::to_owned))
+    }
+
+    async fn set_apigateway_cloudwatch_role(&self, region: &str, arn: &str) -> CfnResult<()> {
+        use aws_sdk_apigateway::types::{Op, PatchOperation};
+        let c = aws_sdk_apigateway::Client::new(&self.conf_in(region));
+        c.update_account()
+            .patch_operations(PatchOperation::builder().op(Op::Replace).path("/cloudwatchRoleArn").value(arn).build())
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| self.err(region, e))
+    }
+
+    async fn shield_subscription_active(&self) -> CfnResult<bool> {
+        let region = self.global_region();
+        let c = aws_sdk_shield::Client::new(&self.conf_in(&region));
+        let out = c.get_subscription_state().send().await.map_err(|e| self.err(&region, e))?;
+        Ok(*out.subscription_state() == aws_sdk_shield::types::SubscriptionState::Active)
+    }
+
+    async fn engine_versions(&self, region: &str, engine: &str, version: &str) -> CfnResult<Vec<EngineVersion>> {
+        let c = aws_sdk_rds::Client::new(&self.conf_in(region));
+        let mut req = c.describe_db_engine_versions().engine(engine);
+        if !version.is_empty() {
+            req = req.engine_version(version);
+        }
+        let items: Result<Vec<_>, _> = req.into_paginator().items().send().collect().await;
+        Ok(items
+            .map_err(|e| self.err(region, e))?
+            .iter()
+            .map(|v| EngineVersion {
+                version: v.engine_version().unwrap_or_default().to_owned(),
+                global_databases: v.supports_global_databases().unwrap_or(false),
+                serverless_v2: v.serverless_v2_features_support().is_some(),
+            })
+            .collect())
+    }
+
+    #[cfg(feature = "ec2")]
+    async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        let out = c.describe_availability_zones().send().await.map_err(|e| self.err(region, e))?;
+        let mut zones: Vec<Zone> = out
+            .availability_zones()
+            .iter()
+            // Fn::GetAZs lists the region's available Availability Zones (no Local or
+            // Wavelength Zones).
+            .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
+            .filter(|z| z.state().is_none_or(|s| *s == aws_sdk_ec2::types::AvailabilityZoneState::Available))
+            .map(|z| Zone {
+                name: z.zone_name().unwrap_or_default().to_owned(),
+                id: z.zone_id().unwrap_or_default().to_owned(),
+            })
+            .collect();
+        zones.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(zones)
+    }
+
+    #[cfg(feature = "ec2")]
+    async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        match c.describe_vpc_endpoint_services().service_names(service).send().await {
+            Ok(out) => Ok(out
+                .service_details()
+                .iter()
+                .find(|d| d.service_name() == Some(service))
+                .map(|d| d.availability_zones().to_vec())),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code.contains("InvalidServiceName") => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn backup_dynamodb_advanced(&self, region: &str) -> CfnResult<Option<bool>> {
+        let c = aws_sdk_backup::Client::new(&self.conf_in(region));
+        let out = c.describe_region_settings().send().await.map_err(|e| self.err(region, e))?;
+        Ok(out.resource_type_management_preference().and_then(|m| m.get("DynamoDB").copied()))
+    }
+
+    async fn hosted_zone_exists(&self, id: &str) -> CfnResult<bool> {
+        let region = self.global_region();
+        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
+        match c.get_hosted_zone().id(id).send().await {
+            Ok(_) => Ok(true),
+            Err(e) => match self.err(&region, e) {
+                CfnError::Service { code, .. } if code == "NoSuchHostedZone" => Ok(false),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn quota(&self, region: &str, quota: Quota) -> CfnResult<Option<f64>> {
+        let (service, code) = quota.codes();
+        let c = aws_sdk_servicequotas::Client::new(&self.conf_in(region));
+        match c.get_service_quota().service_code(service).quota_code(code).send().await {
+            Ok(out) => Ok(out.quota().and_then(|q| q.value())),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code == "NoSuchResourceException" => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    #[cfg(feature = "ec2")]
+    async fn usage(&self, region: &str, quota: Quota) -> CfnResult<Option<u32>> {
+        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
+        match quota {
+            Quota::Vpcs => {
+                let items: Result<Vec<_>, _> = c.describe_vpcs().into_paginator().items().send().collect().await;
+                Ok(Some(items.map_err(|e| self.err(region, e))?.len() as u32))
+            }
+            Quota::ElasticIps => {
+                let out = c.describe_addresses().send().await.map_err(|e| self.err(region, e))?;
+                Ok(Some(out.addresses().len() as u32))
+            }
+            // Counting load balancers would take the ELB API (another SDK crate): not counted.
+            Quota::Albs => Ok(None),
+        }
+    }
+    #[cfg(not(feature = "ec2"))]
+    async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
+        Err(ec2_left_out(
+            region,
+            &format!(
+                "aws ec2 describe-availability-zones --region {region} --query \"AvailabilityZones[].[ZoneName,ZoneId]\""
+            ),
+        ))
+    }
+
+    #[cfg(not(feature = "ec2"))]
+    async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
+        Err(ec2_left_out(
+            region,
+            &format!("aws ec2 describe-vpc-endpoint-services --region {region} --service-names {service}"),
+        ))
+    }
+
+    #[cfg(not(feature = "ec2"))]
+    async fn usage(&self, _region: &str, _quota: Quota) -> CfnResult<Option<u32>> {
+        // Counting VPCs and addresses needs the EC2 API: the quota is compared with what the app
+        // declares only.
+        Ok(None)
+    }
+}
+
+/// Without the `ec2` feature (`--no-default-features`), the EC2 calls are not built in
+/// (`aws-sdk-ec2` alone takes longer to compile than the rest of the CLI): the check says so and
+/// gives the command that answers it by hand.
+#[cfg(not(feature = "ec2"))]
+fn ec2_left_out(region: &str, command: &str) -> CfnError {
+    CfnError::Service {
+        code: "NotBuiltIn".into(),
+        message: format!(
+            "this haplat is built without the EC2 API (feature `ec2`); check {region} by hand: `{command}`"
+        ),
     }
 }
 

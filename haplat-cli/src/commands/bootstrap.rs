@@ -14,6 +14,11 @@ pub struct BootstrapArgs {
     /// bootstrapped.
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     pub regions: Vec<String>,
+    /// Also create the role API Gateway needs to write stage logs (trusting
+    /// apigateway.amazonaws.com, with AmazonAPIGatewayPushToCloudWatchLogs) and set it in each
+    /// region's API Gateway settings where none is set; a role already set is kept.
+    #[arg(long)]
+    pub apigateway_logs_role: bool,
     /// Where the assembly comes from (only to default --regions).
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -24,7 +29,12 @@ pub struct BootstrapArgs {
 
 /// Runs `bootstrap`.
 pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
-    bootstrap(&BootstrapOptions { regions: args.regions, source: args.assembly.source(), aws: args.aws.access() })
-        .await?;
+    bootstrap(&BootstrapOptions {
+        regions: args.regions,
+        source: args.assembly.source(),
+        apigateway_logs_role: args.apigateway_logs_role,
+        aws: args.aws.access(),
+    })
+    .await?;
     Ok(exit::OK)
 }

@@ -34,7 +34,8 @@ pub struct DeployArgs {
     pub max_concurrent: Option<u32>,
     /// FailureToleranceCount: with one account, how many failures a region may have before the
     /// operation stops. With 1 or more, an operation can SUCCEED with regions FAILED: they are
-    /// reported as warnings (without it, as an error).
+    /// reported as warnings (without it, as an error). It may lower a tolerance a stack set
+    /// declares, never raise it (the database stack's 0 stays 0; the plan notes it).
     #[arg(long, value_name = "N")]
     pub failure_tolerance: Option<u32>,
     /// At most this many stack sets of one wave deploy at once (they do not depend on each
@@ -48,6 +49,10 @@ pub struct DeployArgs {
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub plain: bool,
+    /// Skip the account checks of `haplat doctor` that deploy runs before changing anything
+    /// (for an account whose checks cannot run, e.g. an emulator or a role without read access).
+    #[arg(long)]
+    pub skip_doctor: bool,
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -72,6 +77,7 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         concurrency: args.concurrency.into(),
         adopt: args.adopt,
         plain: args.plain,
+        skip_doctor: args.skip_doctor,
         source: args.assembly.source(),
         aws: args.aws.access(),
     })

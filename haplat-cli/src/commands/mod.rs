@@ -12,6 +12,7 @@ pub mod check;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
+pub mod doctor;
 pub mod list;
 pub mod status;
 pub mod synth;
@@ -43,6 +44,9 @@ pub enum Command {
     /// Create the StackSet roles and the template bucket (idempotent).
     #[command(after_help = EXIT_CODES_HELP)]
     Bootstrap(bootstrap::BootstrapArgs),
+    /// Check read-only that the account has what the app needs (roles, settings, quotas…).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Doctor(doctor::DoctorArgs),
     /// Deploy the waves of stack sets, with per-region parameters.
     #[command(after_help = EXIT_CODES_HELP)]
     Deploy(deploy::DeployArgs),
@@ -62,6 +66,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check(a) => check::run(a),
         Command::Diff(a) => diff::run(a).await,
         Command::Bootstrap(a) => bootstrap::run(a).await,
+        Command::Doctor(a) => doctor::run(a).await,
         Command::Deploy(a) => deploy::run(a).await,
         Command::Destroy(a) => destroy::run(a).await,
         Command::Status(a) => status::run(a).await,

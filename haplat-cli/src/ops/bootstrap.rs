@@ -4,7 +4,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use crate::bootstrap::{ADMIN_ROLE, Outcome, RoleOrigin, STACK_NAME};
+use crate::bootstrap::{ADMIN_ROLE, ApiGatewayRole, Outcome, RoleOrigin, STACK_NAME};
 use crate::error::Error;
 use crate::ops::input::{AssemblySource, AwsAccess};
 
@@ -16,6 +16,8 @@ pub struct BootstrapOptions {
     pub regions: Vec<String>,
     /// Where the assembly comes from (only to default `regions`).
     pub source: AssemblySource,
+    /// Also make API Gateway's CloudWatch Logs role and set it where none is set.
+    pub apigateway_logs_role: bool,
     /// How to reach AWS.
     pub aws: AwsAccess,
 }
@@ -40,7 +42,9 @@ pub async fn bootstrap(opts: &BootstrapOptions) -> Result<(), Error> {
     if regions.is_empty() {
         regions.insert(aws.region().to_owned());
     }
-    let (outcome, b, roles) = crate::bootstrap::bootstrap(&aws, aws.region(), &regions, Duration::from_secs(2)).await?;
+    let (outcome, b, roles) =
+        crate::bootstrap::bootstrap(&aws, aws.region(), &regions, opts.apigateway_logs_role, Duration::from_secs(2))
+            .await?;
     let origin = |o: RoleOrigin| match o {
         RoleOrigin::Created => "",
         RoleOrigin::Adopted => ", adopted: it was there before; haplat uses it and leaves it alone",
@@ -63,5 +67,23 @@ pub async fn bootstrap(opts: &BootstrapOptions) -> Result<(), Error> {
         }
     );
     crate::outln!("  template bucket:      {}", b.bucket);
+    if opts.apigateway_logs_role {
+        let Some(role) = &b.apigateway_logs_role else {
+            return Err(Error::Failed(format!(
+                "the bootstrap stack {STACK_NAME} has no {} output: run `haplat bootstrap --apigateway-logs-role` again",
+                crate::bootstrap::APIGW_ROLE_OUTPUT
+            )));
+        };
+        for (region, done) in crate::bootstrap::set_apigateway_logs_role(&aws, &regions, role).await? {
+            match done {
+                ApiGatewayRole::Set(arn) => crate::outln!("  API Gateway logs role in {region}: set to {arn}"),
+                ApiGatewayRole::Kept(arn) => {
+                    crate::outln!(
+                        "  API Gateway logs role in {region}: {arn} (adopted: it was set before; left as it is)"
+                    )
+                }
+            }
+        }
+    }
     Ok(())
 }

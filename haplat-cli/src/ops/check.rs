@@ -17,7 +17,7 @@ pub struct CheckOptions {
     pub rules: bool,
 }
 
-/// Checks the assembly, or explains a rule; returns the exit code: [`exit::FINDINGS`] when an
+/// Checks the assembly, or explains a rule; returns the exit code: [`exit::FINDINGS`] (8) when an
 /// error is left that no suppression covers.
 pub fn check(opts: &CheckOptions) -> Result<u8, Error> {
     if let Some(id) = &opts.explain {

@@ -30,6 +30,8 @@ pub struct DeployOptions {
     pub adopt: bool,
     /// Plain progress lines even on a terminal.
     pub plain: bool,
+    /// Do not run `haplat doctor`'s checks before deploying.
+    pub skip_doctor: bool,
     /// Where the assembly comes from.
     pub source: AssemblySource,
     /// How to reach AWS.
@@ -48,6 +50,10 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
     crate::output::finish_on_broken_pipe();
     let aws = opts.aws.connect().await?;
     let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
+    if !opts.skip_doctor {
+        // What the account must already have (`haplat doctor`), before anything changes.
+        crate::doctor::preflight(&aws, aws.region(), &crate::doctor::extract(&assembly)).await?;
+    }
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();
     let probe = Executor::new(&aws, &quiet, Waits::default()).with_adopt(opts.adopt);

@@ -89,6 +89,10 @@ pub struct StackPlan {
     pub preferences: Preferences,
     /// Parameters per region.
     pub parameters: BTreeMap<String, BTreeMap<String, ParamValue>>,
+    /// What the plan did not do as the command line asked, and why (a `--failure-tolerance`
+    /// above the stack set's own tolerance).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 /// One wave.
@@ -148,6 +152,9 @@ impl DeployPlan {
                 }
                 let _ = writeln!(out, "    2. create or update stack instances in {}", s.regions.join(", "));
                 let _ = writeln!(out, "       preferences: {}", render_prefs(&s.preferences));
+                for n in &s.notes {
+                    let _ = writeln!(out, "       note: {n}");
+                }
                 if s.prune {
                     let _ = writeln!(out, "    3. delete stack instances in regions no longer listed");
                 }
@@ -204,6 +211,7 @@ pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan
         if regions.is_empty() {
             continue;
         }
+        let (preferences, notes) = preferences(s, opts, &regions);
         let plan = StackPlan {
             name: s.name.clone(),
             template: s.template.clone(),
@@ -217,7 +225,8 @@ pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan
                 t
             },
             prune: opts.regions.is_empty(),
-            preferences: preferences(s, opts, &regions),
+            preferences,
+            notes,
             parameters: regions.iter().map(|r| (r.clone(), parameters_for(s, r))).collect(),
             regions,
         };
@@ -229,13 +238,37 @@ pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan
     })
 }
 
-fn preferences(s: &StackManifest, opts: &PlanOptions, regions: &[String]) -> Preferences {
+/// The stack set's operation preferences: the manifest's, overridden by the command line, and
+/// the notes on what the command line could not change.
+///
+/// `--failure-tolerance` may only **lower** a tolerance the stack set declares: a stack set whose
+/// manifest says `FailureToleranceCount` 0 (the database stack: after a failed primary region, no
+/// secondary may be tried) keeps 0 whatever the flag says. A stack set that declares no tolerance
+/// takes the flag's. docs/cli.md (Deploy, failure tolerance) states the rule.
+fn preferences(s: &StackManifest, opts: &PlanOptions, regions: &[String]) -> (Preferences, Vec<String>) {
     let m = &s.operation_preferences;
-    Preferences {
+    let (failure_tolerance_count, notes) = failure_tolerance(m.failure_tolerance_count, opts.failure_tolerance);
+    let prefs = Preferences {
         region_concurrency: if opts.parallel { Some("PARALLEL".to_owned()) } else { m.region_concurrency.clone() },
         max_concurrent_count: opts.max_concurrent.or(m.max_concurrent_count),
-        failure_tolerance_count: opts.failure_tolerance.or(m.failure_tolerance_count),
+        failure_tolerance_count,
         region_order: regions.to_vec(),
+    };
+    (prefs, notes)
+}
+
+/// The failure tolerance of a stack set that declares `declared`, when the command line asks for
+/// `flag`: the flag when the stack set declares none or more, else the stack set's own (with a
+/// note saying the flag was not applied).
+pub fn failure_tolerance(declared: Option<u32>, flag: Option<u32>) -> (Option<u32>, Vec<String>) {
+    match (declared, flag) {
+        (Some(d), Some(f)) if f > d => (
+            Some(d),
+            vec![format!(
+                "--failure-tolerance {f} not applied: this stack set declares a failure tolerance of {d}, which the flag may lower but not raise"
+            )],
+        ),
+        (d, f) => (f.or(d), Vec::new()),
     }
 }
 
@@ -287,4 +320,25 @@ pub fn ownership_problem(s: &StackPlan, tags: &BTreeMap<String, String>, adopt: 
         "stack set {} exists but {whose}: haplat does not deploy over a stack set it did not make; `--adopt` takes it over (and tags it)",
         s.name
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::failure_tolerance;
+
+    #[test]
+    fn the_failure_tolerance_flag_lowers_but_never_raises_a_declared_one() {
+        // The database stack declares 0: the flag cannot raise it.
+        let (t, notes) = failure_tolerance(Some(0), Some(2));
+        assert_eq!(t, Some(0));
+        assert_eq!(notes.len(), 1);
+        assert!(notes[0].contains("--failure-tolerance 2 not applied") && notes[0].contains("of 0"), "{notes:?}");
+        // Lowering (or equal) is applied silently.
+        assert_eq!(failure_tolerance(Some(3), Some(1)), (Some(1), vec![]));
+        assert_eq!(failure_tolerance(Some(1), Some(1)), (Some(1), vec![]));
+        // Nothing declared: the flag decides; no flag: the manifest's.
+        assert_eq!(failure_tolerance(None, Some(2)), (Some(2), vec![]));
+        assert_eq!(failure_tolerance(Some(0), None), (Some(0), vec![]));
+        assert_eq!(failure_tolerance(None, None), (None, vec![]));
+    }
 }

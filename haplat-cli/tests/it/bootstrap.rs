@@ -93,3 +93,50 @@ fn the_bootstrap_template_lints_clean() {
     let lint = Command::new(install_tools().join("cfn-lint")).arg(&path).output().unwrap();
     assert!(lint.status.success(), "{}", String::from_utf8_lossy(&lint.stdout));
 }
+
+/// `bootstrap --apigateway-logs-role` on moto: the stack makes the role, API Gateway's setting
+/// is set in each region that had none, a region whose setting was made by hand keeps it; then
+/// `doctor --format json` reads the settings back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn the_apigateway_logs_role_is_made_and_set_where_none_is_set() {
+    use haplat_cli::account::Account;
+    let moto = Moto::start();
+    let aws = moto.aws().await;
+    aws.set_apigateway_cloudwatch_role("eu-west-1", "arn:aws:iam::123456789012:role/MadeByHand").await.unwrap();
+    let p = Project::new(Source::Fixture("basic"));
+    let haplat = |args: &[&str]| {
+        let mut cmd = p.haplat(args);
+        moto.env(&mut cmd);
+        run(&mut cmd)
+    };
+    let r = haplat(&["bootstrap", "--apigateway-logs-role"]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let stack = aws.describe_stack("us-east-1", "HaplatBootstrap").await.unwrap().unwrap();
+    assert_eq!(stack.parameters["CreateApiGatewayLogsRole"], "true");
+    let role = stack.outputs["ApiGatewayLogsRoleArn"].clone();
+    assert!(r.stdout.contains(&format!("  API Gateway logs role in us-east-1: set to {role}\n")), "{}", r.stdout);
+    assert!(
+        r.stdout.contains(
+            "  API Gateway logs role in eu-west-1: arn:aws:iam::123456789012:role/MadeByHand (adopted: it was set before; left as it is)\n"
+        ),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(aws.apigateway_cloudwatch_role("us-west-2").await.unwrap(), Some(role.clone()));
+    assert_eq!(
+        aws.apigateway_cloudwatch_role("eu-west-1").await.unwrap().as_deref(),
+        Some("arn:aws:iam::123456789012:role/MadeByHand")
+    );
+    // A later bootstrap without the flag keeps the role in the stack.
+    let again = haplat(&["bootstrap"]);
+    assert_eq!(again.code, 0, "{}", again.stderr);
+    let stack = aws.describe_stack("us-east-1", "HaplatBootstrap").await.unwrap().unwrap();
+    assert_eq!(stack.parameters["CreateApiGatewayLogsRole"], "true");
+    // doctor --format json: the requirements and findings, machine-readable.
+    let d = haplat(&["doctor", "--format", "json"]);
+    assert_eq!(d.code, 0, "{}\n{}", d.stdout, d.stderr);
+    let doc: serde_json::Value = serde_json::from_str(&d.stdout).unwrap();
+    assert_eq!(doc["findings"][0]["check"], "stackset-roles");
+    assert_eq!(doc["findings"][0]["outcome"], "ok");
+    assert_eq!(doc["requirements"]["counts"]["us-east-1"]["vpcs"], 1);
+}

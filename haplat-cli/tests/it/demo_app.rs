@@ -1,5 +1,6 @@
 //! The README's emulator deploy, end to end: `apps/emulator-demo` (three stacks in three waves
 //! over three regions, built for what moto provisions) through the `haplat` binary against moto.
+//! `haplat doctor` finds the account ready (the bootstrap, and the VPC quota moto answers).
 //! Unlike the reference platform (real_app.rs), every wave deploys: bootstrap, deploy, every
 //! instance and its outputs in every region, the bindings' values as the stacks received them,
 //! diff clean, a change given with `-c`, diff shows it, deploy, status, destroy with the retained
@@ -54,6 +55,11 @@ async fn demo_app_deploys_every_wave_on_moto() {
     let b = haplat(&["bootstrap"]);
     assert_eq!(b.code, 0, "{}", b.stderr);
     assert!(b.stdout.contains("  regions:              eu-west-1, us-east-1, us-west-2\n"), "{}", b.stdout);
+
+    // The README's `haplat doctor`: the bootstrap and the VPC quota (moto answers both), ready.
+    let d = haplat(&["doctor"]);
+    assert_eq!(d.code, 0, "{}\n{}", d.stdout, d.stderr);
+    snap!("demo_app_doctor", shot(&d));
 
     // Every wave deploys.
     let r = haplat(&["deploy", "--yes", "--plain"]);

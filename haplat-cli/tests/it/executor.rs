@@ -25,6 +25,7 @@ fn bootstrap() -> Bootstrap {
         execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
         bucket: "bucket".into(),
         regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+        apigateway_logs_role: None,
     }
 }
 
@@ -521,8 +522,11 @@ async fn regions_limit_a_template_update() {
 
 async fn deploy_data_with(fake: &Fake, tolerance: Option<u32>) -> (Result<(), ExecError>, Vec<Event>) {
     let assembly = Assembly::load(&fixture("basic")).unwrap();
-    let opts = PlanOptions { stacks: vec!["Data".into()], failure_tolerance: tolerance, ..Default::default() };
-    let plan = plan_deploy(&assembly, &opts).unwrap();
+    let opts = PlanOptions { stacks: vec!["Data".into()], ..Default::default() };
+    let mut plan = plan_deploy(&assembly, &opts).unwrap();
+    // The fixture's Data declares a tolerance of 0, which `--failure-tolerance` cannot raise
+    // (plan::failure_tolerance); these tests set the plan's own.
+    plan.waves[0].stacks[0].preferences.failure_tolerance_count = tolerance;
     let sink = Collect::default();
     let exec = Executor::new(fake, &sink, waits());
     let r = exec.deploy(&assembly, &plan, &bootstrap()).await;

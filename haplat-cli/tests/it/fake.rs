@@ -51,6 +51,35 @@ pub struct State {
     /// template's defaults where the set gives none, the instance's overrides on top), as
     /// CloudFormation computes them.
     pub applied: BTreeMap<(String, String), BTreeMap<String, String>>,
+    /// Plain stacks, by (region, name) (the bootstrap stack).
+    pub stacks: BTreeMap<(String, String), StackInfo>,
+    /// What the account has beyond CloudFormation (`haplat doctor`).
+    pub account: FakeAccount,
+}
+
+/// The account settings `haplat doctor` reads; errors per call name go in `State::errors`
+/// (`apigateway_cloudwatch_role`, `shield_subscription_active`, `engine_versions`, `zones`,
+/// `endpoint_service_zones`, `backup_dynamodb_advanced`, `hosted_zone_exists`, `quota`, `usage`).
+#[derive(Default, Debug)]
+pub struct FakeAccount {
+    /// Region → API Gateway's CloudWatch role.
+    pub apigateway_role: BTreeMap<String, String>,
+    /// Whether Shield Advanced is subscribed.
+    pub shield: bool,
+    /// (region, engine) → the versions offered.
+    pub engines: BTreeMap<(String, String), Vec<haplat_cli::account::EngineVersion>>,
+    /// Region → its zones in name order.
+    pub zones: BTreeMap<String, Vec<haplat_cli::account::Zone>>,
+    /// (region, service) → the zone names it is offered in.
+    pub endpoint_zones: BTreeMap<(String, String), Vec<String>>,
+    /// Region → DynamoDB's advanced Backup features on or off.
+    pub backup: BTreeMap<String, bool>,
+    /// The hosted zone ids.
+    pub hosted_zones: std::collections::BTreeSet<String>,
+    /// (region, quota code) → the quota.
+    pub quotas: BTreeMap<(String, String), f64>,
+    /// (region, quota code) → in use.
+    pub usage: BTreeMap<(String, String), u32>,
 }
 
 /// What an instance's stack receives: like CloudFormation, the template's defaults, the
@@ -421,8 +450,9 @@ impl CloudFormation for Fake {
             })
         }))
     }
-    async fn describe_stack(&self, _: &str, _: &str) -> CfnResult<Option<StackInfo>> {
-        Ok(None)
+    async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
+        self.inject("describe_stack")?;
+        Ok(self.with(|s| s.stacks.get(&(region.to_owned(), name.to_owned())).cloned()))
     }
     async fn stack_events(&self, _: &str, _: &str) -> CfnResult<Vec<StackEvent>> {
         Ok(self.with(|s| s.events.clone()))
@@ -438,5 +468,66 @@ impl CloudFormation for Fake {
     }
     async fn upload_template(&self, _: &str, bucket: &str, key: &str, _: &str) -> CfnResult<String> {
         Ok(format!("https://{bucket}.s3.amazonaws.com/{key}"))
+    }
+}
+
+impl haplat_cli::account::Account for Fake {
+    async fn apigateway_cloudwatch_role(&self, region: &str) -> CfnResult<Option<String>> {
+        self.inject("apigateway_cloudwatch_role")?;
+        Ok(self.with(|s| s.account.apigateway_role.get(region).cloned()))
+    }
+    async fn set_apigateway_cloudwatch_role(&self, region: &str, arn: &str) -> CfnResult<()> {
+        self.inject("set_apigateway_cloudwatch_role")?;
+        self.with(|s| {
+            s.calls.push(format!("set_apigateway_cloudwatch_role {region}"));
+            s.account.apigateway_role.insert(region.to_owned(), arn.to_owned());
+        });
+        Ok(())
+    }
+    async fn shield_subscription_active(&self) -> CfnResult<bool> {
+        self.inject("shield_subscription_active")?;
+        Ok(self.with(|s| s.account.shield))
+    }
+    async fn engine_versions(
+        &self,
+        region: &str,
+        engine: &str,
+        version: &str,
+    ) -> CfnResult<Vec<haplat_cli::account::EngineVersion>> {
+        self.inject("engine_versions")?;
+        Ok(self.with(|s| {
+            s.account
+                .engines
+                .get(&(region.to_owned(), engine.to_owned()))
+                .into_iter()
+                .flatten()
+                .filter(|v| version.is_empty() || v.version == version)
+                .cloned()
+                .collect()
+        }))
+    }
+    async fn zones(&self, region: &str) -> CfnResult<Vec<haplat_cli::account::Zone>> {
+        self.inject("zones")?;
+        Ok(self.with(|s| s.account.zones.get(region).cloned().unwrap_or_default()))
+    }
+    async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
+        self.inject("endpoint_service_zones")?;
+        Ok(self.with(|s| s.account.endpoint_zones.get(&(region.to_owned(), service.to_owned())).cloned()))
+    }
+    async fn backup_dynamodb_advanced(&self, region: &str) -> CfnResult<Option<bool>> {
+        self.inject("backup_dynamodb_advanced")?;
+        Ok(self.with(|s| s.account.backup.get(region).copied()))
+    }
+    async fn hosted_zone_exists(&self, id: &str) -> CfnResult<bool> {
+        self.inject("hosted_zone_exists")?;
+        Ok(self.with(|s| s.account.hosted_zones.contains(id)))
+    }
+    async fn quota(&self, region: &str, quota: haplat_cli::account::Quota) -> CfnResult<Option<f64>> {
+        self.inject("quota")?;
+        Ok(self.with(|s| s.account.quotas.get(&(region.to_owned(), quota.codes().1.to_owned())).copied()))
+    }
+    async fn usage(&self, region: &str, quota: haplat_cli::account::Quota) -> CfnResult<Option<u32>> {
+        self.inject("usage")?;
+        Ok(self.with(|s| s.account.usage.get(&(region.to_owned(), quota.codes().1.to_owned())).copied()))
     }
 }

@@ -6,13 +6,16 @@
 //! - `real_app`: the reference platform (prod, three regions) through the binary on moto, as far
 //!   as moto goes, and its dry-run plan.
 //! - `demo_app`: the README's emulator deploy (`apps/emulator-demo`), every wave, on moto.
-//! - `bootstrap`: StackSet roles that already exist are adopted.
+//! - `bootstrap`: StackSet roles that already exist are adopted; the API Gateway logs role is
+//!   made and set where none is set.
+//! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 
 mod harness;
 
 mod bootstrap;
 mod cli;
 mod demo_app;
+mod doctor;
 mod e2e;
 mod executor;
 mod fake;

@@ -4,6 +4,9 @@
 //! moto cannot run this app all the way, and the test shows what a user sees at each limit
 //! (moto 5.2.5; the emulator notes in docs/cli.md):
 //!
+//! 0. `haplat doctor` finds the API Gateway logs role and the prod hosted zone missing (moto
+//!    answers both calls) and says which checks moto cannot answer; deploy stops there (exit 7),
+//!    so the deploys below pass `--skip-doctor`.
 //! 1. `AWS::KMS::Key` with `Tags` (every haplat key is tagged): moto's KMS model reads CloudFormation
 //!    tags as `TagKey`/`TagValue` and fails with `KeyError: 'TagKey'`, an HTTP 500 in the middle of
 //!    CreateStackInstances. The SDK retries the 500 (a real CloudFormation would have the call's
@@ -159,8 +162,17 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     sorted.sort();
     assert!(b.stdout.contains(&format!("  regions:              {}\n", sorted.join(", "))), "{}", b.stdout);
 
-    // The app as written: moto limitation 1 stops the first wave (see the module's doc).
+    // The account checks: on moto, the API Gateway logs role and the hosted zone are missing
+    // (what moto does not implement is "not checked"); deploy would stop here (exit 7).
+    let d = haplat(&["doctor"]);
+    assert_eq!(d.code, 7, "{}", d.stderr);
+    crate::snap!(format!("real_app_{}_doctor_on_moto", app.package), d.snapshot(p.path()));
     let r = haplat(&["deploy", "--yes", "--plain"]);
+    assert_eq!(r.code, 7, "{}", r.stderr);
+    assert!(r.stderr.contains("MISSING      apigateway-logs-role"), "{}", r.stderr);
+
+    // The app as written: moto limitation 1 stops the first wave (see the module's doc).
+    let r = haplat(&["deploy", "--yes", "--plain", "--skip-doctor"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
         r.stderr.contains(&format!(
@@ -180,7 +192,7 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     assert_eq!(haplat(&["bootstrap"]).code, 0);
 
     // Deploy all waves: Data and Global deploy; moto limitation 2 stops Api at its bindings.
-    let r = haplat(&["deploy", "--yes", "--plain"]);
+    let r = haplat(&["deploy", "--yes", "--plain", "--skip-doctor"]);
     // stdout holds the diff of all 4 stack sets (every resource added): the plan snapshot pins
     // what is deployed; here the progress and the error are what matter.
     let differ = r.stdout.lines().last().unwrap_or_default().to_owned();
@@ -257,7 +269,7 @@ async fn real_app_bootstrap_deploy_diff_change_deploy_destroy_on_moto() {
     assert!(diff.stdout.contains("AWS::Backup::BackupSelection Data/Backup/Selection  [DELETED]"), "{}", diff.stdout);
 
     // Deploy it: the stack set's template changes in every region; then nothing differs.
-    let r = haplat(&["deploy", "--yes", "--plain", &data]);
+    let r = haplat(&["deploy", "--yes", "--plain", "--skip-doctor", &data]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains(&format!("{data}: template updated in {}", regions.join(", "))), "{}", r.stderr);
     let set = aws.describe_stack_set(&data).await.unwrap().unwrap();
