@@ -22,7 +22,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::model::{EnumDef, Field, Item, Module, StructDef, Ty, item_name};
+use crate::model::{Checks, EnumDef, Field, Item, Module, StructDef, Ty, item_name};
 
 /// The docs of the one shared `Tag` (the schemas word it in about forty ways).
 pub const TAG_DOC: [&str; 3] =
@@ -44,9 +44,12 @@ pub fn shape(i: &Item) -> String {
         Item::Struct(s) => {
             let _ = write!(out, "struct {} {:?}", s.name, s.one_of);
             for f in &s.fields {
-                let Field { rust, key, doc: _, ty, required, boxed, checks, create_only, create_only_at } = f;
-                let _ =
-                    write!(out, "|{rust} {key} {ty:?} {required} {boxed} {checks:?} {create_only} {create_only_at:?}");
+                let Field { rust, key, doc: _, ty, required, boxed, checks, create_only, create_only_at, item_checks } =
+                    f;
+                let _ = write!(
+                    out,
+                    "|{rust} {key} {ty:?} {required} {boxed} {checks:?} {create_only} {create_only_at:?} {item_checks:?}"
+                );
             }
         }
         Item::Enum(EnumDef { name, doc: _, values }) => {
@@ -83,6 +86,49 @@ fn is_plain_tag(i: &Item) -> bool {
     s.name == "Tag" && keys == ["Key", "Value"] && s.fields.iter().all(|f| f.ty == Ty::Str) && s.one_of.is_empty()
 }
 
+/// Moves the checks of a required `Key`/`Value` tag to where the module uses it: every
+/// `List<Tag>` field gets them as [`Field::item_checks`] and the tag keeps none, so tags that
+/// differ only in their schema's length and pattern rules have one shape (the one `Tag`) and
+/// the parent's `validate()` still applies each schema's rules to every item. Left alone when
+/// the module uses its tag other than as a list (none of the vendored schemas does).
+fn move_tag_checks(m: &mut Module) {
+    let Some(k) = (1..m.items.len()).find(|k| is_plain_tag(&m.items[*k])) else { return };
+    let Item::Struct(tag) = &m.items[k] else { return };
+    if !tag.fields.iter().all(|f| f.required) {
+        return;
+    }
+    let tag_ty = Ty::Struct("Tag".into());
+    let list_ty = Ty::List(Box::new(tag_ty.clone()));
+    let only_lists = m.items.iter().all(|i| {
+        let Item::Struct(s) = i else { return true };
+        s.fields.iter().all(|f| f.ty == list_ty || !mentions(&f.ty, &tag_ty))
+    });
+    if !only_lists {
+        return;
+    }
+    let Item::Struct(tag) = &mut m.items[k] else { return };
+    let moved: Vec<(String, Checks)> = tag
+        .fields
+        .iter_mut()
+        .filter(|f| f.checks != Checks::default())
+        .map(|f| (f.key.clone(), std::mem::take(&mut f.checks)))
+        .collect();
+    if moved.is_empty() {
+        return;
+    }
+    for i in &mut m.items {
+        if let Item::Struct(s) = i {
+            for f in s.fields.iter_mut().filter(|f| f.ty == list_ty) {
+                f.item_checks.clone_from(&moved);
+            }
+        }
+    }
+}
+
+fn mentions(t: &Ty, target: &Ty) -> bool {
+    t == target || matches!(t, Ty::List(i) | Ty::Map(i) if mentions(i, target))
+}
+
 /// The shape most modules have (at least two); ties go to the shape whose first module comes
 /// first. `counts`: shape → the indexes of its modules, ascending.
 fn most_frequent<'a>(counts: &BTreeMap<&'a str, Vec<usize>>) -> Option<&'a str> {
@@ -101,6 +147,9 @@ fn most_frequent<'a>(counts: &BTreeMap<&'a str, Vec<usize>>) -> Option<&'a str> 
 /// sorted by file stem.
 pub fn plan(services: &mut BTreeMap<String, Vec<Module>>) -> Plan {
     let mut plan = Plan::default();
+    for ms in services.values_mut() {
+        ms.iter_mut().for_each(move_tag_checks);
+    }
 
     // The one Tag, over every module of every service, in (service, file stem) order.
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -193,6 +242,11 @@ fn share_service(ms: &mut [Module]) -> Vec<Item> {
                     (r, how.unwrap_or(Resolved::Local))
                 })
                 .collect();
+            // A shared struct cannot refer to the one Tag next to a service `Tag` of another
+            // shape (both would be `Tag` in `types.rs`): it stays in its modules.
+            if members.contains_key("Tag") && wanted.iter().any(|(r, how)| r == "Tag" && *how == Resolved::Tag) {
+                continue;
+            }
             let kept: Vec<usize> = ks
                 .iter()
                 .copied()
@@ -227,7 +281,7 @@ fn share_service(ms: &mut [Module]) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Checks, TagsKind};
+    use crate::model::TagsKind;
 
     fn field(key: &str, ty: Ty, required: bool, doc: &str) -> Field {
         Field {
@@ -240,6 +294,7 @@ mod tests {
             checks: Checks::default(),
             create_only: false,
             create_only_at: Vec::new(),
+            item_checks: Vec::new(),
         }
     }
 
