@@ -2,9 +2,11 @@
 //!
 //! Two kinds of sharing, both decided on the *shape* of a type, never on its docs:
 //!
-//! - **The one `Tag`** (`resources/types.rs`): the plain `Key`/`Value` string pair. Its shape is
-//!   the most frequent shape of a struct named `Tag` with exactly the string fields `Key` and
-//!   `Value` over all services; every module whose `Tag` has that shape re-exports it. Its docs
+//! - **The one `Tag`** (`resources/types.rs`): the plain `Key`/`Value` string pair. The checks of
+//!   a tag with both required move to the module's `List<Tag>` fields first (see
+//!   `move_tag_checks`), so such tags have one shape; the one `Tag` is the most frequent shape of a
+//!   struct named `Tag` with exactly the string fields `Key` and `Value` over all services, and
+//!   every module whose `Tag` has that shape re-exports it. Its docs
 //!   are the neutral ones of [`TAG_DOC`], not those of any one schema.
 //! - **A service's shared shapes** (`resources/<service>/types.rs`): a nested struct or enum of
 //!   the same name and the same shape in two or more resource modules of one service. When a
