@@ -360,6 +360,33 @@ mod tests {
     }
 
     #[test]
+    fn tags_differing_only_in_checks_share_and_keep_their_checks_at_the_use_site() {
+        let strict = |max: u64| {
+            let mut t = tag(true);
+            if let Item::Struct(s) = &mut t {
+                s.fields[0].checks.max_len = Some(max);
+            }
+            t
+        };
+        let with_tags = |stem: &str, t: Item| {
+            let mut m = module(stem, vec![t]);
+            let list = Ty::List(Box::new(Ty::Struct("Tag".into())));
+            if let Item::Struct(s) = &mut m.items[0] {
+                s.fields.push(field("Tags", list, false, "tags"));
+            }
+            m
+        };
+        let mut services =
+            BTreeMap::from([("X".to_owned(), vec![with_tags("a", strict(127)), with_tags("b", strict(128))])]);
+        let plan = plan(&mut services);
+        assert!(services["X"].iter().all(|m| m.uses_tag));
+        let Some(Item::Struct(t)) = plan.tag.map(Item::Struct) else { panic!("a shared Tag") };
+        assert!(t.fields.iter().all(|f| f.checks == Checks::default()));
+        let Item::Struct(res) = &services["X"][0].items[0] else { panic!("a struct") };
+        assert_eq!(res.fields[0].item_checks[0].1.max_len, Some(127));
+    }
+
+    #[test]
     fn docs_do_not_count_and_come_from_the_first_module() {
         let with_doc = |d: &str| st("Thing", vec![field("A", Ty::Str, false, d)]);
         let mut services = BTreeMap::from([(
