@@ -262,6 +262,39 @@ impl<'a> Validator<'a> {
         }
     }
 
+    /// Runs `f` on every item of a literal list, with the item's index appended to the path.
+    pub fn each<T>(&mut self, v: &Value<Vec<T>>, mut f: impl FnMut(&mut Validator<'_>, &Expr)) {
+        if let Expr::List(l) = v.expr() {
+            for (i, e) in l.iter().enumerate() {
+                self.at(&i.to_string(), |v| f(v, e));
+            }
+        }
+    }
+
+    /// A literal string property `key` of a list item, checked like [`Validator::length`] and
+    /// [`Validator::pattern`]: the rules a schema puts on a type that the generated code shares
+    /// with schemas of other rules (the one `Tag`), applied where the type is used.
+    pub fn item_str(
+        &mut self,
+        item: &Expr,
+        key: &str,
+        min: Option<usize>,
+        max: Option<usize>,
+        pattern: Option<&'static str>,
+    ) {
+        if let Expr::Map(m) = item
+            && let Some(e @ Expr::String(_)) = m.get(key)
+        {
+            let s: Value<String> = Value::from_expr(e.clone());
+            self.at(key, |v| {
+                v.length(&s, min, max);
+                if let Some(p) = pattern {
+                    v.pattern(&s, p);
+                }
+            });
+        }
+    }
+
     /// A literal list's length.
     pub fn items<T>(&mut self, v: &Value<Vec<T>>, min: Option<usize>, max: Option<usize>) {
         if let Expr::List(l) = v.expr() {

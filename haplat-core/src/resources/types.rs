@@ -40,10 +40,6 @@ impl ToExpr for Tag {
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
         v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

@@ -187,3 +187,29 @@ fn an_assembly_that_cannot_be_written_is_an_io_error_naming_the_directory() {
     assert!(matches!(&e.0[..], [haplat_core::Error::Io { .. }]), "{e}");
     assert!(e.to_string().contains(&format!("cannot write the assembly to {}", file.path().display())), "{e}");
 }
+
+#[test]
+fn the_shared_tag_keeps_each_schemas_rules_where_it_is_used() {
+    use haplat_core::resources::{ecr, sqs, types::Tag};
+    // ECR's schema allows keys up to 127 and values of 1 to 255 characters; its `Tag` is the
+    // one shared `Tag`, whose own checks are only that both are set.
+    let tag = |k: usize, v: usize| Tag { key: "k".repeat(k).into(), value: "v".repeat(v).into() };
+    let app = App::new("demo");
+    let s = app.stack("Data", "us-east-1");
+    let tags = vec![tag(127, 255), tag(128, 1), tag(1, 256), tag(1, 0)];
+    s.add("Repo", ecr::repository::Repository { tags: Some(tags.into()), ..Default::default() });
+    let tags = vec![tag(128, 256), tag(1, 0)];
+    s.add("Queue", sqs::queue::Queue { tags: Some(tags.into()), ..Default::default() });
+    let q = vec![Tag { key: "a,b".into(), value: "".into() }];
+    s.add("Q2", sqs::queue::Queue { tags: Some(q.into()), ..Default::default() });
+    let errs = errors(&app).join("\n");
+    for want in [
+        "Data/Repo (AWS::ECR::Repository): property Tags.1.Key: has 128 characters; allowed: 1 to 127",
+        "Data/Repo (AWS::ECR::Repository): property Tags.2.Value: has 256 characters; allowed: 1 to 255",
+        "Data/Repo (AWS::ECR::Repository): property Tags.3.Value: has 0 characters; allowed: 1 to 255",
+        "Data/Q2 (AWS::SQS::Queue): property Tags.0.Key: \"a,b\" does not match the pattern",
+    ] {
+        assert!(errs.contains(want), "missing {want:?} in:\n{errs}");
+    }
+    assert!(!errs.contains("Tags.0.Key: has") && !errs.contains("Data/Queue"), "{errs}");
+}

@@ -119,8 +119,20 @@ fn checks(s: &StructDef, needs: &BTreeSet<String>) -> String {
             Ty::Int | Ty::Num if c.minimum.is_some() || c.maximum.is_some() => {
                 inner.push(format!("v.range(x, {}, {})", opt_f64(c.minimum), opt_f64(c.maximum)));
             }
-            Ty::List(_) if c.min_items.is_some() || c.max_items.is_some() => {
-                inner.push(format!("v.items(x, {}, {})", opt_usize(c.min_items), opt_usize(c.max_items)));
+            Ty::List(_) => {
+                if c.min_items.is_some() || c.max_items.is_some() {
+                    inner.push(format!("v.items(x, {}, {})", opt_usize(c.min_items), opt_usize(c.max_items)));
+                }
+                if !f.item_checks.is_empty() {
+                    let mut each = "v.each(x, |v, i| {\n".to_owned();
+                    for (k, c) in &f.item_checks {
+                        let p = c.pattern.as_deref().map_or("None".into(), |p| format!("Some({})", raw(p)));
+                        let (min, max) = (opt_usize(c.min_len), opt_usize(c.max_len));
+                        let _ = writeln!(each, "            v.item_str(i, {k:?}, {min}, {max}, {p});");
+                    }
+                    each.push_str("        })");
+                    inner.push(each);
+                }
             }
             Ty::Struct(n) if needs.contains(n) => inner.push("x.validate(v)".into()),
             Ty::Map(t) if matches!(&**t, Ty::Struct(n) if needs.contains(n)) => {
@@ -136,6 +148,7 @@ fn checks(s: &StructDef, needs: &BTreeSet<String>) -> String {
         } else {
             let mut b = format!("v.at({key}, |v| {{\n");
             for i in &inner {
+                let i = if i.starts_with("v.each(") { i.replace('\n', "\n    ") } else { i.clone() };
                 let _ = writeln!(b, "            {i}{}", if i.starts_with("for ") { "" } else { ";" });
             }
             b.push_str("        });");

@@ -44,6 +44,10 @@ pub struct Field {
     /// Nested `createOnlyProperties` that end at this field, as `A.B` paths from the resource
     /// (the struct may be used elsewhere too, so the doc names the path).
     pub create_only_at: Vec<String>,
+    /// Checks of the string properties of each item of a list of structs (`CloudFormation name
+    /// → checks`), moved here from the item type so that items differing only in their checks
+    /// share one type (see `share.rs`).
+    pub item_checks: Vec<(String, Checks)>,
 }
 
 #[derive(Clone, Debug)]
@@ -433,6 +437,7 @@ impl<'a> Resolver<'a> {
                     checks,
                     create_only: create_only.contains(key),
                     create_only_at: Vec::new(),
+                    item_checks: Vec::new(),
                 });
             }
         }

@@ -2,9 +2,11 @@
 //!
 //! Two kinds of sharing, both decided on the *shape* of a type, never on its docs:
 //!
-//! - **The one `Tag`** (`resources/types.rs`): the plain `Key`/`Value` string pair. Its shape is
-//!   the most frequent shape of a struct named `Tag` with exactly the string fields `Key` and
-//!   `Value` over all services; every module whose `Tag` has that shape re-exports it. Its docs
+//! - **The one `Tag`** (`resources/types.rs`): the plain `Key`/`Value` string pair. The checks of
+//!   a tag with both required move to the module's `List<Tag>` fields first (see
+//!   `move_tag_checks`), so such tags have one shape; the one `Tag` is the most frequent shape of a
+//!   struct named `Tag` with exactly the string fields `Key` and `Value` over all services, and
+//!   every module whose `Tag` has that shape re-exports it. Its docs
 //!   are the neutral ones of [`TAG_DOC`], not those of any one schema.
 //! - **A service's shared shapes** (`resources/<service>/types.rs`): a nested struct or enum of
 //!   the same name and the same shape in two or more resource modules of one service. When a
@@ -22,7 +24,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
-use crate::model::{EnumDef, Field, Item, Module, StructDef, Ty, item_name};
+use crate::model::{Checks, EnumDef, Field, Item, Module, StructDef, Ty, item_name};
 
 /// The docs of the one shared `Tag` (the schemas word it in about forty ways).
 pub const TAG_DOC: [&str; 3] =
@@ -44,9 +46,12 @@ pub fn shape(i: &Item) -> String {
         Item::Struct(s) => {
             let _ = write!(out, "struct {} {:?}", s.name, s.one_of);
             for f in &s.fields {
-                let Field { rust, key, doc: _, ty, required, boxed, checks, create_only, create_only_at } = f;
-                let _ =
-                    write!(out, "|{rust} {key} {ty:?} {required} {boxed} {checks:?} {create_only} {create_only_at:?}");
+                let Field { rust, key, doc: _, ty, required, boxed, checks, create_only, create_only_at, item_checks } =
+                    f;
+                let _ = write!(
+                    out,
+                    "|{rust} {key} {ty:?} {required} {boxed} {checks:?} {create_only} {create_only_at:?} {item_checks:?}"
+                );
             }
         }
         Item::Enum(EnumDef { name, doc: _, values }) => {
@@ -83,6 +88,49 @@ fn is_plain_tag(i: &Item) -> bool {
     s.name == "Tag" && keys == ["Key", "Value"] && s.fields.iter().all(|f| f.ty == Ty::Str) && s.one_of.is_empty()
 }
 
+/// Moves the checks of a required `Key`/`Value` tag to where the module uses it: every
+/// `List<Tag>` field gets them as [`Field::item_checks`] and the tag keeps none, so tags that
+/// differ only in their schema's length and pattern rules have one shape (the one `Tag`) and
+/// the parent's `validate()` still applies each schema's rules to every item. Left alone when
+/// the module uses its tag other than as a list (none of the vendored schemas does).
+fn move_tag_checks(m: &mut Module) {
+    let Some(k) = (1..m.items.len()).find(|k| is_plain_tag(&m.items[*k])) else { return };
+    let Item::Struct(tag) = &m.items[k] else { return };
+    if !tag.fields.iter().all(|f| f.required) {
+        return;
+    }
+    let tag_ty = Ty::Struct("Tag".into());
+    let list_ty = Ty::List(Box::new(tag_ty.clone()));
+    let only_lists = m.items.iter().all(|i| {
+        let Item::Struct(s) = i else { return true };
+        s.fields.iter().all(|f| f.ty == list_ty || !mentions(&f.ty, &tag_ty))
+    });
+    if !only_lists {
+        return;
+    }
+    let Item::Struct(tag) = &mut m.items[k] else { return };
+    let moved: Vec<(String, Checks)> = tag
+        .fields
+        .iter_mut()
+        .filter(|f| f.checks != Checks::default())
+        .map(|f| (f.key.clone(), std::mem::take(&mut f.checks)))
+        .collect();
+    if moved.is_empty() {
+        return;
+    }
+    for i in &mut m.items {
+        if let Item::Struct(s) = i {
+            for f in s.fields.iter_mut().filter(|f| f.ty == list_ty) {
+                f.item_checks.clone_from(&moved);
+            }
+        }
+    }
+}
+
+fn mentions(t: &Ty, target: &Ty) -> bool {
+    t == target || matches!(t, Ty::List(i) | Ty::Map(i) if mentions(i, target))
+}
+
 /// The shape most modules have (at least two); ties go to the shape whose first module comes
 /// first. `counts`: shape → the indexes of its modules, ascending.
 fn most_frequent<'a>(counts: &BTreeMap<&'a str, Vec<usize>>) -> Option<&'a str> {
@@ -101,6 +149,9 @@ fn most_frequent<'a>(counts: &BTreeMap<&'a str, Vec<usize>>) -> Option<&'a str> 
 /// sorted by file stem.
 pub fn plan(services: &mut BTreeMap<String, Vec<Module>>) -> Plan {
     let mut plan = Plan::default();
+    for ms in services.values_mut() {
+        ms.iter_mut().for_each(move_tag_checks);
+    }
 
     // The one Tag, over every module of every service, in (service, file stem) order.
     let mut tags: BTreeMap<String, Vec<usize>> = BTreeMap::new();
@@ -193,6 +244,11 @@ fn share_service(ms: &mut [Module]) -> Vec<Item> {
                     (r, how.unwrap_or(Resolved::Local))
                 })
                 .collect();
+            // A shared struct cannot refer to the one Tag next to a service `Tag` of another
+            // shape (both would be `Tag` in `types.rs`): it stays in its modules.
+            if members.contains_key("Tag") && wanted.iter().any(|(r, how)| r == "Tag" && *how == Resolved::Tag) {
+                continue;
+            }
             let kept: Vec<usize> = ks
                 .iter()
                 .copied()
@@ -227,7 +283,7 @@ fn share_service(ms: &mut [Module]) -> Vec<Item> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Checks, TagsKind};
+    use crate::model::TagsKind;
 
     fn field(key: &str, ty: Ty, required: bool, doc: &str) -> Field {
         Field {
@@ -240,6 +296,7 @@ mod tests {
             checks: Checks::default(),
             create_only: false,
             create_only_at: Vec::new(),
+            item_checks: Vec::new(),
         }
     }
 
@@ -300,6 +357,33 @@ mod tests {
         let names: Vec<&str> = plan.service_types["X"].iter().map(item_name).collect();
         assert_eq!(names, ["Inner", "Outer"]);
         assert!(!plan.service_types.contains_key("Y"));
+    }
+
+    #[test]
+    fn tags_differing_only_in_checks_share_and_keep_their_checks_at_the_use_site() {
+        let strict = |max: u64| {
+            let mut t = tag(true);
+            if let Item::Struct(s) = &mut t {
+                s.fields[0].checks.max_len = Some(max);
+            }
+            t
+        };
+        let with_tags = |stem: &str, t: Item| {
+            let mut m = module(stem, vec![t]);
+            let list = Ty::List(Box::new(Ty::Struct("Tag".into())));
+            if let Item::Struct(s) = &mut m.items[0] {
+                s.fields.push(field("Tags", list, false, "tags"));
+            }
+            m
+        };
+        let mut services =
+            BTreeMap::from([("X".to_owned(), vec![with_tags("a", strict(127)), with_tags("b", strict(128))])]);
+        let plan = plan(&mut services);
+        assert!(services["X"].iter().all(|m| m.uses_tag));
+        let Some(Item::Struct(t)) = plan.tag.map(Item::Struct) else { panic!("a shared Tag") };
+        assert!(t.fields.iter().all(|f| f.checks == Checks::default()));
+        let Item::Struct(res) = &services["X"][0].items[0] else { panic!("a struct") };
+        assert_eq!(res.fields[0].item_checks[0].1.max_len, Some(127));
     }
 
     #[test]

@@ -48,6 +48,12 @@ impl Resource for PortalProduct {
         v.required("DisplayName", &self.display_name);
         let x = &self.display_name;
         v.at("DisplayName", |v| v.length(x, Some(1), Some(255)));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

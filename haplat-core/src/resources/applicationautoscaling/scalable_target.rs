@@ -125,6 +125,12 @@ impl Resource for ScalableTarget {
         }
         v.required("ScalableDimension", &self.scalable_dimension);
         v.required("ServiceNamespace", &self.service_namespace);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -56,6 +56,12 @@ impl Resource for RestoreTestingPlan {
         v.at("RecoveryPointSelection", |v| x.validate(v));
         v.required("RestoreTestingPlanName", &self.restore_testing_plan_name);
         v.required("ScheduleExpression", &self.schedule_expression);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

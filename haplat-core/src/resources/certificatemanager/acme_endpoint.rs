@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{Tag, Tags};
+pub use crate::resources::types::Tag;
+pub use super::types::Tags;
 
 /// Resource Type definition for AWS::CertificateManager::AcmeEndpoint
 ///
@@ -54,7 +55,13 @@ impl Resource for AcmeEndpoint {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("AuthorizationBehavior", &self.authorization_behavior);
         if let Some(x) = &self.certificate_tags {
-            v.at("CertificateTags", |v| v.items(x, Some(1), Some(50)));
+            v.at("CertificateTags", |v| {
+                v.items(x, Some(1), Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
         if let Some(x) = &self.tags {
             v.at("Tags", |v| v.items(x, Some(1), Some(50)));

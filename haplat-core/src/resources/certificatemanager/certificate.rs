@@ -7,7 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::CertificateManager::Certificate
 ///
@@ -76,7 +76,13 @@ impl Resource for Certificate {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("DomainName", &self.domain_name);
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, Some(1), Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, Some(1), Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }

@@ -7,6 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+
 /// StackSet as a resource provides one-click experience for provisioning a StackSet and StackInstances
 ///
 /// CloudFormation type `AWS::CloudFormation::StackSet`.
@@ -102,7 +104,13 @@ impl Resource for StackSet {
             v.pattern(x, r#"^[a-zA-Z][a-zA-Z0-9\-]{0,127}$"#);
         });
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
         if let Some(x) = &self.template_body {
             v.at("TemplateBody", |v| v.length(x, Some(1), Some(51200)));
@@ -655,34 +663,5 @@ impl Validate for StackInstances {
         v.required("Regions", &self.regions);
         let x = &self.regions;
         v.at("Regions", |v| v.items(x, Some(1), None));
-    }
-}
-
-/// Tag type enables you to specify a key-value pair that can be used to store information about an AWS CloudFormation StackSet.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string used to identify this tag. You can specify a maximum of 127 characters for a tag key.
-    pub key: Value<String>,
-    /// A string containing the value for this tag. You can specify a maximum of 256 characters for a tag value.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
     }
 }

@@ -62,7 +62,13 @@ impl Resource for Channel {
             });
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(200)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(200));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

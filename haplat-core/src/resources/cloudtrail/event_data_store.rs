@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType};
 
 /// A storage lake of event data against which you can run complex SQL-based queries. An event data store can include events that you have logged on your account from the last 7 to 2557 or 3653 days (about seven or ten years) depending on the selected BillingMode.
 ///

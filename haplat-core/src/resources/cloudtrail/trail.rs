@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{AdvancedEventSelector, AdvancedFieldSelector, InsightType};
 
 /// Creates a trail that specifies the settings for delivery of log data to an Amazon S3 bucket. A maximum of five trails can exist in a region, irrespective of the region in which they were created.
 ///

@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
-pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, Tag, WarmUpConfiguration};
+pub use crate::resources::types::Tag;
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, WarmUpConfiguration};
 
 /// The `AWS::CloudWatch::Alarm` type specifies an alarm and associates it with the specified metric or metric math expression.
 /// When this operation creates an alarm, the alarm state is immediately set to `INSUFFICIENT_DATA`. The alarm is then evaluated and its state is set appropriately. Any actions associated with the new state are then executed.
@@ -172,7 +173,13 @@ impl Resource for Alarm {
             v.at("Period", |v| v.range(x, Some(1.0), None));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
         if let Some(x) = &self.threshold_metric_id {
             v.at("ThresholdMetricId", |v| v.length(x, Some(1), Some(255)));

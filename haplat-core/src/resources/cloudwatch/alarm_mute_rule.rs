@@ -68,6 +68,12 @@ impl Resource for AlarmMuteRule {
         }
         let x = &self.rule;
         v.at("Rule", |v| x.validate(v));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

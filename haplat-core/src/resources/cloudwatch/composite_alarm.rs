@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::{ActionConfiguration, AlarmTagsPropagation, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation};
 
 /// The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of other Alarms (Metric or Composite Alarms) as defined by the AlarmRule expression
 ///
@@ -100,7 +101,13 @@ impl Resource for CompositeAlarm {
             v.at("OKActions", |v| v.items(x, None, Some(5)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
     }
 }

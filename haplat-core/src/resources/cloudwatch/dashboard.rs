@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{Attribute, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::CloudWatch::Dashboard
 ///
@@ -42,7 +42,13 @@ impl Resource for Dashboard {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("DashboardBody", &self.dashboard_body);
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
     }
 }

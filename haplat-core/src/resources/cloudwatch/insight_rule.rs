@@ -58,6 +58,12 @@ impl Resource for InsightRule {
             v.pattern(x, r#"^[\x20-\x7E]+$"#);
         });
         v.required("RuleState", &self.rule_state);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

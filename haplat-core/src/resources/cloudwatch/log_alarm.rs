@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, Tag, WarmUpConfiguration};
+pub use crate::resources::types::Tag;
+pub use super::types::{ActionConfiguration, AlarmTagsPropagation, ComparisonOperator, WarmUpConfiguration};
 
 /// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled query results from CloudWatch Logs and triggers actions when thresholds are breached.
 ///
@@ -104,7 +105,13 @@ impl Resource for LogAlarm {
         let x = &self.scheduled_query_configuration;
         v.at("ScheduledQueryConfiguration", |v| x.validate(v));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
         if let Some(x) = &self.treat_missing_data {
             v.at("TreatMissingData", |v| v.length(x, Some(1), Some(255)));
@@ -203,7 +210,13 @@ impl Validate for ScheduledQueryConfiguration {
         let x = &self.scheduled_query_role_arn;
         v.at("ScheduledQueryRoleARN", |v| v.length(x, Some(1), Some(1024)));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", Some(1), Some(256), None);
+                });
+            });
         }
     }
 }

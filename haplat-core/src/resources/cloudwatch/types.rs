@@ -136,35 +136,6 @@ impl Default for Value<ComparisonOperator> {
     }
 }
 
-/// One of the key-value pairs associated with the alarm. Tags can help you organize and categorize your resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// A string that you can use to assign a value. The combination of tag keys and values can help you organize and categorize your resources.
-    pub key: Value<String>,
-    /// The value for the specified tag key.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(128)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(256)));
-    }
-}
-
 /// The configuration settings that define the warm-up behavior for an alarm. Use these settings to delay alarm evaluation after you create or update the alarm, which reduces alarm noise while a new resource or service starts publishing data.
 /// During the warm-up period, the alarm stays in `INSUFFICIENT_DATA` and does not perform alarm actions.
 #[derive(Clone, Debug, Default, PartialEq)]

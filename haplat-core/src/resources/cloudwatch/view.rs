@@ -61,7 +61,13 @@ impl Resource for View {
             });
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

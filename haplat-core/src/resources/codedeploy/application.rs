@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{Attribute, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::{ComputePlatform, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::ComputePlatform;
 
 /// The AWS::CodeDeploy::Application resource creates an AWS CodeDeploy application
 ///

@@ -7,7 +7,7 @@ use crate::resource::{Attribute, Resource, TagStyle, Validate, Validator};
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource type definition for AWS::CodeDeploy::DeploymentGroup
 ///

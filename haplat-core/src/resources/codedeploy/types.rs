@@ -2,9 +2,8 @@
 //! Property types of the same shape in several `AWS::CodeDeploy::*` resource types, written
 //! once; each resource module re-exports the ones it uses.
 
-use crate::resource::{Validate, Validator};
 use crate::resources::types::UnknownValue;
-use crate::value::{Expr, PropMap, ToExpr, Value};
+use crate::value::{Expr, Value};
 
 /// The compute platform that CodeDeploy deploys the application to.
 ///
@@ -64,29 +63,5 @@ impl From<ComputePlatform> for Value<ComputePlatform> {
 impl Default for Value<ComputePlatform> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
     }
 }

@@ -158,6 +158,12 @@ impl Resource for Table {
         if let Some(x) = &self.table_name {
             v.at("TableName", |v| v.length(x, Some(1), Some(1024)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.vector_indexes {
             v.at("VectorIndexes", |v| v.items(x, Some(1), None));
         }
@@ -535,6 +541,12 @@ impl Validate for StreamSpecification {
             v.at("ResourcePolicy", |v| x.validate(v));
         }
         v.required("StreamViewType", &self.stream_view_type);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

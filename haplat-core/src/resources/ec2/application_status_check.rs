@@ -89,6 +89,12 @@ impl Resource for ApplicationStatusCheck {
         let x = &self.port;
         v.at("Port", |v| v.range(x, Some(1.0), Some(65535.0)));
         v.required("Protocol", &self.protocol);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

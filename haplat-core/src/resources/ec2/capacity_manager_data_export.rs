@@ -58,6 +58,12 @@ impl Resource for CapacityManagerDataExport {
         v.required("OutputFormat", &self.output_format);
         v.required("S3BucketName", &self.s3_bucket_name);
         v.required("Schedule", &self.schedule);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

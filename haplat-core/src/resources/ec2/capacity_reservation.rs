@@ -3,11 +3,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::resources::types::UnknownValue;
-use crate::value::{Expr, List, PropMap, Value};
+use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{InstancePlatform, ResourceType, Tag, TagSpecification};
+pub use crate::resources::types::Tag;
+pub use super::types::{InstancePlatform, ResourceType};
 
 /// Resource Type definition for AWS::EC2::CapacityReservation
 ///
@@ -355,6 +356,25 @@ impl Default for Value<InstanceMatchCriteria> {
         Value::from_expr(Expr::String(String::new()))
     }
 }
+
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagSpecification {
+    /// CloudFormation property `ResourceType`; the schema does not describe it.
+    pub resource_type: Option<Value<ResourceType>>,
+    /// CloudFormation property `Tags`; the schema does not describe it.
+    pub tags: Option<List<Tag>>,
+}
+
+impl ToExpr for TagSpecification {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.opt("ResourceType", &self.resource_type);
+        m.opt("Tags", &self.tags);
+        m.into_expr()
+    }
+}
+
+impl Validate for TagSpecification {}
 
 /// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
 /// or not, and `as_str()` reads it.

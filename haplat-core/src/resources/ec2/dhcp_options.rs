@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
 pub use crate::resources::types::Tag;
@@ -61,6 +61,15 @@ impl Resource for DhcpOptions {
         m.opt("NtpServers", &self.ntp_servers);
         m.opt("Tags", &self.tags);
         m.build()
+    }
+
+    fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -39,6 +39,12 @@ impl Resource for EgressOnlyInternetGateway {
     }
 
     fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         v.required("VpcId", &self.vpc_id);
     }
 }

@@ -7,10 +7,11 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::{
     EnaSrdSpecification, EnaSrdUdpSpecification, EnclaveOptions, HibernationOptions, HostnameType, HttpEndpoint,
     HttpProtocolIpv6, HttpTokens, InstanceInitiatedShutdownBehavior, InstanceIpv6Address, InstanceMetadataTags,
-    PrivateDnsNameOptions, PrivateIpAddressSpecification, Tag, VolumeType,
+    PrivateDnsNameOptions, PrivateIpAddressSpecification, VolumeType,
 };
 
 /// Resource Type definition for AWS::EC2::Instance

@@ -44,6 +44,15 @@ impl Resource for InstanceEventWindow {
         m.opt("TimeRanges", &self.time_ranges);
         m.build()
     }
+
+    fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
+    }
 }
 
 impl Handle<InstanceEventWindow> {

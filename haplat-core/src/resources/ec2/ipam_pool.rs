@@ -112,9 +112,21 @@ impl Resource for IpamPool {
         if let Some(x) = &self.allocation_min_netmask_length {
             v.at("AllocationMinNetmaskLength", |v| v.range(x, Some(0.0), Some(128.0)));
         }
+        if let Some(x) = &self.allocation_resource_tags {
+            v.at("AllocationResourceTags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         v.required("IpamScopeId", &self.ipam_scope_id);
         if let Some(x) = &self.source_resource {
             v.at("SourceResource", |v| x.validate(v));
+        }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
         }
     }
 }

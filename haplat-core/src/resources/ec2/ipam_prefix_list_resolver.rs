@@ -7,8 +7,6 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use crate::resources::types::Tag;
-
 /// Resource Type definition for AWS::EC2::IPAMPrefixListResolver
 ///
 /// CloudFormation type `AWS::EC2::IPAMPrefixListResolver`.
@@ -387,5 +385,34 @@ impl From<RuleType> for Value<RuleType> {
 impl Default for Value<RuleType> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
+    }
+}
+
+/// A key-value pair to associate with a resource.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Tag {
+    /// The key name of the tag. You can specify a value that is 1 to 128 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    pub key: Value<String>,
+    /// The value for the tag. You can specify a value that is 0 to 256 Unicode characters in length and cannot be prefixed with aws:. You can use any of the following characters: the set of Unicode letters, digits, whitespace, \_, ., /, =, +, and -.
+    pub value: Value<String>,
+}
+
+impl ToExpr for Tag {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.req("Key", &self.key);
+        m.req("Value", &self.value);
+        m.into_expr()
+    }
+}
+
+impl Validate for Tag {
+    fn validate(&self, v: &mut Validator<'_>) {
+        v.required("Key", &self.key);
+        let x = &self.key;
+        v.at("Key", |v| v.length(x, Some(1), Some(128)));
+        v.required("Value", &self.value);
+        let x = &self.value;
+        v.at("Value", |v| v.length(x, None, Some(256)));
     }
 }

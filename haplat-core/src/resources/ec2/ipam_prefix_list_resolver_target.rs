@@ -59,6 +59,12 @@ impl Resource for IpamPrefixListResolverTarget {
         v.required("IpamPrefixListResolverId", &self.ipam_prefix_list_resolver_id);
         v.required("PrefixListId", &self.prefix_list_id);
         v.required("PrefixListRegion", &self.prefix_list_region);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

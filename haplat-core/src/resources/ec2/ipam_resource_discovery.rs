@@ -52,6 +52,12 @@ impl Resource for IpamResourceDiscovery {
         if let Some(x) = &self.operating_regions {
             v.at("OperatingRegions", |v| v.items(x, None, Some(50)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -55,6 +55,12 @@ impl Resource for IpamScope {
             v.at("ExternalAuthorityConfiguration", |v| x.validate(v));
         }
         v.required("IpamId", &self.ipam_id);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -69,6 +69,12 @@ impl Resource for KeyPair {
 
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("KeyName", &self.key_name);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

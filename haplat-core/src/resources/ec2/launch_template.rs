@@ -7,11 +7,12 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::{
     AcceleratorManufacturers, ConnectionTrackingSpecification, EnaSrdSpecification, EnaSrdUdpSpecification,
     EnclaveOptions, HibernationOptions, HostnameType, HttpEndpoint, HttpProtocolIpv6, HttpTokens, InstanceGenerations,
     InstanceInitiatedShutdownBehavior, InstanceInterruptionBehavior, InstanceMetadataTags, LocalStorageTypes,
-    PrivateDnsNameOptions, ResourceType, Tag, TagSpecification, Tenancy, VolumeType,
+    PrivateDnsNameOptions, ResourceType, Tenancy, VolumeType,
 };
 
 /// Specifies the properties for creating a launch template.
@@ -2095,6 +2096,28 @@ impl ToExpr for SpotOptions {
 }
 
 impl Validate for SpotOptions {}
+
+/// Specifies the tags to apply to resources that are created during instance launch.
+/// `TagSpecification` is a property type of \[TagSpecifications\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications>). \[TagSpecifications\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html#cfn-ec2-launchtemplate-launchtemplatedata-tagspecifications>) is a property of \[AWS::EC2::LaunchTemplate LaunchTemplateData\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata.html>).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TagSpecification {
+    /// The type of resource to tag. You can specify tags for the following resource types only: `instance` \| `volume` \| `network-interface` \| `spot-instances-request`. If the instance does not include the resource type that you specify, the instance launch fails. For example, not all instance types include a volume.
+    /// To tag a resource after it has been created, see \[CreateTags\](<https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateTags.html>).
+    pub resource_type: Option<Value<ResourceType>>,
+    /// The tags to apply to the resource.
+    pub tags: Option<List<Tag>>,
+}
+
+impl ToExpr for TagSpecification {
+    fn to_expr(&self) -> Expr {
+        let mut m = PropMap::new();
+        m.opt("ResourceType", &self.resource_type);
+        m.opt("Tags", &self.tags);
+        m.into_expr()
+    }
+}
+
+impl Validate for TagSpecification {}
 
 /// The minimum and maximum amount of total local storage, in GB.
 #[derive(Clone, Debug, Default, PartialEq)]

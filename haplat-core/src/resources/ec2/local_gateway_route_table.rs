@@ -3,9 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::resources::types::UnknownValue;
-use crate::value::{Expr, List, PropMap, ToExpr, Value};
+use crate::value::{Expr, List, PropMap, Value};
+
+pub use super::types::Tag;
 
 /// Resource Type definition for Local Gateway Route Table which describes a route table for a local gateway.
 ///
@@ -128,33 +130,5 @@ impl From<Mode> for Value<Mode> {
 impl Default for Value<Mode> {
     fn default() -> Self {
         Value::from_expr(Expr::String(String::new()))
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Option<Value<String>>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Option<Value<String>>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("Key", &self.key);
-        m.opt("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        if let Some(x) = &self.key {
-            v.at("Key", |v| v.length(x, Some(1), Some(127)));
-        }
-        if let Some(x) = &self.value {
-            v.at("Value", |v| v.length(x, Some(1), Some(255)));
-        }
     }
 }

@@ -7,7 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Specifies a network address translation (NAT) gateway in the specified subnet. You can create either a public NAT gateway or a private NAT gateway. The default is a public NAT gateway. If you create a public NAT gateway, you must specify an elastic IP address.
 /// With a NAT gateway, instances in a private subnet can connect to the internet, other AWS services, or an on-premises network using the IP address of the NAT gateway. For more information, see \[NAT gateways\](<https://docs.aws.amazon.com/vpc/latest/userguide/vpc-nat-gateway.html>) in the \*Amazon VPC User Guide\*.

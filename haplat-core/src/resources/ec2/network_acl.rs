@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Specifies a network ACL for your VPC.
 /// To add a network ACL entry, see \[AWS::EC2::NetworkAclEntry\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-networkaclentry.html>).

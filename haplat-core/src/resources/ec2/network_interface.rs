@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{ConnectionTrackingSpecification, InstanceIpv6Address, PrivateIpAddressSpecification, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{ConnectionTrackingSpecification, InstanceIpv6Address, PrivateIpAddressSpecification};
 
 /// The AWS::EC2::NetworkInterface resource creates network interface
 ///

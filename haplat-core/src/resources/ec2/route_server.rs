@@ -55,6 +55,12 @@ impl Resource for RouteServer {
         if let Some(x) = &self.persist_routes_duration {
             v.at("PersistRoutesDuration", |v| v.range(x, Some(0.0), Some(5.0)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -50,6 +50,12 @@ impl Resource for RouteServerEndpoint {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("RouteServerId", &self.route_server_id);
         v.required("SubnetId", &self.subnet_id);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

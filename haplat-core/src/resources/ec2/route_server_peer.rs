@@ -60,6 +60,12 @@ impl Resource for RouteServerPeer {
         v.at("BgpOptions", |v| x.validate(v));
         v.required("PeerAddress", &self.peer_address);
         v.required("RouteServerEndpointId", &self.route_server_endpoint_id);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Specifies a route table for the specified VPC. After you create a route table, you can add routes and associate the table with a subnet.
 /// For more information, see \[Route tables\](<https://docs.aws.amazon.com/vpc/latest/userguide/VPC_Route_Tables.html>) in the \*Amazon VPC User Guide\*.

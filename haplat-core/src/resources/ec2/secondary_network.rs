@@ -50,6 +50,12 @@ impl Resource for SecondaryNetwork {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Ipv4CidrBlock", &self.ipv4_cidr_block);
         v.required("NetworkType", &self.network_type);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

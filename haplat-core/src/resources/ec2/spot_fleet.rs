@@ -7,13 +7,14 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::{
     AcceleratorCountRequest, AcceleratorManufacturers, AcceleratorNames, AcceleratorTotalMemoryMiBRequest,
     AcceleratorTypes, BareMetal, BaselineEbsBandwidthMbpsRequest, BaselinePerformanceFactorsRequest,
     BurstablePerformance, CpuManufacturers, CpuPerformanceFactorRequest, InstanceGenerations,
     InstanceInterruptionBehavior, InstanceIpv6Address, LocalStorage, LocalStorageTypes, MemoryGiBPerVCpuRequest,
     MemoryMiBRequest, NetworkBandwidthGbpsRequest, NetworkInterfaceCountRequest, PerformanceFactorReferenceRequest,
-    ReplacementStrategy, Tag, TargetCapacityUnitType, Tenancy, TotalLocalStorageGbRequest, VCpuCountRangeRequest,
+    ReplacementStrategy, TargetCapacityUnitType, Tenancy, TotalLocalStorageGbRequest, VCpuCountRangeRequest,
 };
 
 /// Resource Type definition for AWS::EC2::SpotFleet

@@ -60,6 +60,12 @@ impl Resource for SubnetCidrReservation {
         v.required("Cidr", &self.cidr);
         v.required("ReservationType", &self.reservation_type);
         v.required("SubnetId", &self.subnet_id);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// The description of the Traffic Mirror target.
 ///

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::{ApplianceModeSupport, DnsSupport, Ipv6Support, Options, SecurityGroupReferencingSupport, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{ApplianceModeSupport, DnsSupport, Ipv6Support, Options, SecurityGroupReferencingSupport};
 
 /// Resource Type definition for AWS::EC2::TransitGatewayVpcAttachment
 ///

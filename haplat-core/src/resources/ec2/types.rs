@@ -2425,45 +2425,30 @@ impl Validate for SseSpecification {}
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
+    pub key: Option<Value<String>>,
     /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
+    pub value: Option<Value<String>>,
 }
 
 impl ToExpr for Tag {
     fn to_expr(&self) -> Expr {
         let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
+        m.opt("Key", &self.key);
+        m.opt("Value", &self.value);
         m.into_expr()
     }
 }
 
 impl Validate for Tag {
     fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
+        if let Some(x) = &self.key {
+            v.at("Key", |v| v.length(x, Some(1), Some(127)));
+        }
+        if let Some(x) = &self.value {
+            v.at("Value", |v| v.length(x, Some(1), Some(255)));
+        }
     }
 }
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct TagSpecification {
-    /// CloudFormation property `ResourceType`; the schema does not describe it.
-    pub resource_type: Option<Value<ResourceType>>,
-    /// CloudFormation property `Tags`; the schema does not describe it.
-    pub tags: Option<List<Tag>>,
-}
-
-impl ToExpr for TagSpecification {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.opt("ResourceType", &self.resource_type);
-        m.opt("Tags", &self.tags);
-        m.into_expr()
-    }
-}
-
-impl Validate for TagSpecification {}
 
 /// Values AWS adds later arrive as an opaque `Unknown`; `from("…")` builds any value, known
 /// or not, and `as_str()` reads it.

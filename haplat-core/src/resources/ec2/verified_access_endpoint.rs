@@ -110,6 +110,12 @@ impl Resource for VerifiedAccessEndpoint {
         if let Some(x) = &self.rds_options {
             v.at("RdsOptions", |v| x.validate(v));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         v.required("VerifiedAccessGroupId", &self.verified_access_group_id);
     }
 }

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
 pub use crate::resources::types::Tag;
@@ -52,6 +52,15 @@ impl Resource for VerifiedAccessInstance {
         m.opt("VerifiedAccessTrustProviderIds", &self.verified_access_trust_provider_ids);
         m.opt("VerifiedAccessTrustProviders", &self.verified_access_trust_providers);
         m.build()
+    }
+
+    fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

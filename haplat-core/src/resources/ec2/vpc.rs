@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate}
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{Mode, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::Mode;
 
 /// Specifies a virtual private cloud (VPC).
 /// A VPC must have an associated IPv4 CIDR block. You can specify an IPv4 CIDR block or an IPAM-allocated IPv4 CIDR block. To associate an IPv6 CIDR block with the VPC, see \[AWS::EC2::VPCCidrBlock\](<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-vpccidrblock.html>).

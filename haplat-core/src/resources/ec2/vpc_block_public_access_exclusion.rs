@@ -49,6 +49,12 @@ impl Resource for VpcBlockPublicAccessExclusion {
 
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("InternetGatewayExclusionMode", &self.internet_gateway_exclusion_mode);
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         v.one_of(&["VpcId", "SubnetId"], &[self.vpc_id.is_some(), self.subnet_id.is_some()], false);
     }
 }

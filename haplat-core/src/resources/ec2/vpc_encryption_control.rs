@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, Value};
 
@@ -92,6 +92,15 @@ impl Resource for VpcEncryptionControl {
         m.opt("VpcLatticeExclusionInput", &self.vpc_lattice_exclusion_input);
         m.opt("VpcPeeringExclusionInput", &self.vpc_peering_exclusion_input);
         m.build()
+    }
+
+    fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -7,7 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle};
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::EC2::VPCEndpointService
 ///

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Specifies a virtual private gateway. A virtual private gateway is the endpoint on the VPC side of your VPN connection. You can create a virtual private gateway before creating the VPC itself.
 /// For more information, see \[\](<https://docs.aws.amazon.com/vpn/latest/s2svpn/VPC_VPN.html>) in the \*User Guide\*.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// The `AWS::ECR::PublicRepository` resource specifies an Amazon Elastic Container Registry Public (Amazon ECR Public) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see \[Amazon ECR public repositories\](<https://docs.aws.amazon.com/AmazonECR/latest/public/public-repositories.html>) in the \*Amazon ECR Public User Guide\*.
 ///
@@ -53,7 +53,13 @@ impl Resource for PublicRepository {
             v.at("RepositoryName", |v| v.length(x, Some(2), Some(256)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(127), None);
+                    v.item_str(i, "Value", Some(1), Some(255), None);
+                });
+            });
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
-pub use super::types::{EncryptionType, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{EncryptionType, ImageTagMutabilityExclusionFilter, ImageTagMutabilityExclusionFilterType};
 
 /// The `AWS::ECR::Repository` resource specifies an Amazon Elastic Container Registry (Amazon ECR) repository, where users can push and pull Docker images, Open Container Initiative (OCI) images, and OCI compatible artifacts. For more information, see \[Amazon ECR private repositories\](<https://docs.aws.amazon.com/AmazonECR/latest/userguide/Repositories.html>) in the \*Amazon ECR User Guide\*.
 ///
@@ -81,7 +82,13 @@ impl Resource for Repository {
             v.at("RepositoryName", |v| v.length(x, Some(2), Some(256)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(127), None);
+                    v.item_str(i, "Value", Some(1), Some(255), None);
+                });
+            });
         }
     }
 }

@@ -95,7 +95,13 @@ impl Resource for RepositoryCreationTemplate {
             v.at("RepositoryPolicy", |v| v.length(x, None, Some(10240)));
         }
         if let Some(x) = &self.resource_tags {
-            v.at("ResourceTags", |v| v.items(x, None, Some(50)));
+            v.at("ResourceTags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

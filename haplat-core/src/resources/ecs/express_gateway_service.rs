@@ -7,6 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::Secret;
 
 /// Resource Type definition for AWS::ECS::ExpressGatewayService
@@ -103,7 +104,13 @@ impl Resource for ExpressGatewayService {
             v.at("PrimaryContainer", |v| x.validate(v));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }
@@ -383,39 +390,5 @@ impl Validate for KeyValuePair {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Name", &self.name);
         v.required("Value", &self.value);
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }

@@ -7,10 +7,10 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::{
     Certificate, FixedResponseConfig, Format, ForwardConfig, JwtValidationActionAdditionalClaim, JwtValidationConfig,
-    OnUnauthenticatedRequest, Protocol, RedirectConfig, StatusCode, Tag, TargetGroupStickinessConfig, TargetGroupTuple,
-    Type,
+    OnUnauthenticatedRequest, Protocol, RedirectConfig, StatusCode, TargetGroupStickinessConfig, TargetGroupTuple, Type,
 };
 
 /// Specifies a listener for an Application Load Balancer, Network Load Balancer, or Gateway Load Balancer.
@@ -78,7 +78,13 @@ impl Resource for Listener {
             v.at("Port", |v| v.range(x, Some(1.0), Some(65535.0)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, Some(1), None));
+            v.at("Tags", |v| {
+                v.items(x, Some(1), None);
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }

@@ -7,9 +7,10 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::{
     FixedResponseConfig, Format, ForwardConfig, IpAddressType, JwtValidationActionAdditionalClaim, JwtValidationConfig,
-    OnUnauthenticatedRequest, RedirectConfig, StatusCode, Tag, TargetGroupStickinessConfig, TargetGroupTuple, Type,
+    OnUnauthenticatedRequest, RedirectConfig, StatusCode, TargetGroupStickinessConfig, TargetGroupTuple, Type,
 };
 
 /// Specifies a listener rule. The listener must be associated with an Application Load Balancer. Each rule consists of a priority, one or more actions, and one or more conditions.
@@ -65,7 +66,13 @@ impl Resource for ListenerRule {
         let x = &self.priority;
         v.at("Priority", |v| v.range(x, Some(1.0), Some(50000.0)));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, Some(1), None));
+            v.at("Tags", |v| {
+                v.items(x, Some(1), None);
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }

@@ -7,7 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::{IpAddressType, Protocol, Tag};
+pub use crate::resources::types::Tag;
+pub use super::types::{IpAddressType, Protocol};
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TargetGroup
 ///
@@ -123,6 +124,12 @@ impl Resource for TargetGroup {
         }
         if let Some(x) = &self.port {
             v.at("Port", |v| v.range(x, Some(1.0), Some(65535.0)));
+        }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+            }));
         }
         if let Some(x) = &self.target_control_port {
             v.at("TargetControlPort", |v| v.range(x, Some(1.0), Some(65535.0)));

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::ElasticLoadBalancingV2::TrustStore
 ///
@@ -57,7 +57,13 @@ impl Resource for TrustStore {
             });
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, Some(1), None));
+            v.at("Tags", |v| {
+                v.items(x, Some(1), None);
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }

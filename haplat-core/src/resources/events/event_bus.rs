@@ -78,6 +78,12 @@ impl Resource for EventBus {
             v.length(x, Some(1), Some(256));
             v.pattern(x, r#"^[/\.\-_A-Za-z0-9]+$"#);
         });
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
 use crate::value::{Expr, List, PropMap, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::IAM::OIDCProvider
 ///
@@ -46,7 +46,13 @@ impl Resource for OidcProvider {
 
     fn validate(&self, v: &mut Validator<'_>) {
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#));
+                    v.item_str(i, "Value", Some(1), Some(256), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#));
+                });
+            });
         }
         if let Some(x) = &self.thumbprint_list {
             v.at("ThumbprintList", |v| v.items(x, None, Some(5)));

@@ -3,9 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, JsonValue, List, PropMap, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::Policy;
 
 /// Creates a new role for your AWS-account.
@@ -103,7 +104,13 @@ impl Resource for Role {
             });
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#));
+                });
+            });
         }
     }
 }
@@ -116,40 +123,5 @@ impl Handle<Role> {
     /// `Fn::GetAtt` `RoleId`.
     pub fn attr_role_id(&self) -> Value<String> {
         self.get_att("RoleId")
-    }
-}
-
-/// A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see \[Tagging IAM resources\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html>) in the \*IAM User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name that can be used to look up or retrieve the associated value. For example, `Department` or `Cost Center` are common choices.
-    pub key: Value<String>,
-    /// The value associated with this tag. For example, tags with a key name of `Department` could have values such as `Human Resources`, `Accounting`, and `Support`. Tags with a key name of `Cost Center` might have values that consist of the number associated with the different cost centers in your company. Typically, many resources have tags with the same key name but with different values.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#);
-        });
     }
 }

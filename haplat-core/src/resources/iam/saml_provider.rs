@@ -7,7 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Resource Type definition for AWS::IAM::SAMLProvider
 ///
@@ -85,7 +85,13 @@ impl Resource for SamlProvider {
             v.at("SamlMetadataDocument", |v| v.length(x, Some(1000), Some(10000000)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#));
+                    v.item_str(i, "Value", Some(1), Some(256), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#));
+                });
+            });
         }
     }
 }

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
 pub use super::types::Policy;
 
 /// Creates a new IAM user for your AWS-account.
@@ -91,7 +92,13 @@ impl Resource for User {
             v.at("PermissionsBoundary", |v| v.length(x, Some(20), Some(2048)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#));
+                });
+            });
         }
         if let Some(x) = &self.user_name {
             v.at("UserName", |v| {
@@ -130,40 +137,5 @@ impl ToExpr for LoginProfile {
 impl Validate for LoginProfile {
     fn validate(&self, v: &mut Validator<'_>) {
         v.required("Password", &self.password);
-    }
-}
-
-/// A structure that represents user-provided metadata that can be associated with an IAM resource. For more information about tagging, see \[Tagging IAM resources\](<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html>) in the \*IAM User Guide\*.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// The key name that can be used to look up or retrieve the associated value. For example, `Department` or `Cost Center` are common choices.
-    pub key: Value<String>,
-    /// The value associated with this tag. For example, tags with a key name of `Department` could have values such as `Human Resources`, `Accounting`, and `Support`. Tags with a key name of `Cost Center` might have values that consist of the number associated with the different cost centers in your company. Typically, many resources have tags with the same key name but with different values.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$"#);
-        });
     }
 }

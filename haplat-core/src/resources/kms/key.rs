@@ -172,6 +172,12 @@ impl Resource for Key {
         if let Some(x) = &self.rotation_period_in_days {
             v.at("RotationPeriodInDays", |v| v.range(x, Some(90.0), Some(2560.0)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

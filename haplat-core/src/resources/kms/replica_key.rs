@@ -63,6 +63,12 @@ impl Resource for ReplicaKey {
         v.required("PrimaryKeyArn", &self.primary_key_arn);
         let x = &self.primary_key_arn;
         v.at("PrimaryKeyArn", |v| v.length(x, Some(1), Some(256)));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

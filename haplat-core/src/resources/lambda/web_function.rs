@@ -46,6 +46,12 @@ impl Resource for WebFunction {
         v.required("FunctionName", &self.function_name);
         let x = &self.function_name;
         v.at("FunctionName", |v| v.length(x, Some(1), Some(256)));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

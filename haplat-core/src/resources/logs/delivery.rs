@@ -83,6 +83,12 @@ impl Resource for Delivery {
         if let Some(x) = &self.s3_suffix_path {
             v.at("S3SuffixPath", |v| v.length(x, None, Some(256)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

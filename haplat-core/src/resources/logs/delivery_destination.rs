@@ -90,6 +90,12 @@ impl Resource for DeliveryDestination {
                 v.pattern(x, r#"^[0-9A-Za-z]+$"#);
             });
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

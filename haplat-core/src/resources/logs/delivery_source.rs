@@ -72,6 +72,12 @@ impl Resource for DeliverySource {
                 v.pattern(x, r#"[\w#+=/:,.@-]*\*?"#);
             });
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

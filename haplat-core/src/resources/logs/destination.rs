@@ -60,6 +60,12 @@ impl Resource for Destination {
         v.required("RoleArn", &self.role_arn);
         let x = &self.role_arn;
         v.at("RoleArn", |v| v.length(x, Some(1), None));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         v.required("TargetArn", &self.target_arn);
         let x = &self.target_arn;
         v.at("TargetArn", |v| v.length(x, Some(1), None));

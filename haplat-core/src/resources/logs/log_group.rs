@@ -92,6 +92,12 @@ impl Resource for LogGroup {
                 v.pattern(x, r#"^[.\-_/#A-Za-z0-9]{1,512}\z"#);
             });
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

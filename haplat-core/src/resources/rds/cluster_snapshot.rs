@@ -68,6 +68,12 @@ impl Resource for ClusterSnapshot {
             v.length(x, Some(1), Some(63));
             v.pattern(x, r#"^[a-zA-Z][a-zA-Z0-9]*(-[a-zA-Z0-9]+)*$"#);
         });
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

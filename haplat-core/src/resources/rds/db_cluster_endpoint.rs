@@ -72,7 +72,13 @@ impl Resource for DbClusterEndpoint {
             v.pattern(x, r#"^[a-z][a-z0-9]*(-[a-z0-9]+)*$"#);
         });
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

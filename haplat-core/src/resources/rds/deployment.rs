@@ -107,6 +107,12 @@ impl Resource for Deployment {
             v.length(x, Some(1), Some(2048));
             v.pattern(x, r#"^arn:[A-Za-z][0-9A-Za-z-:._]*$"#);
         });
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.target_db_cluster_parameter_group_name {
             v.at("TargetDBClusterParameterGroupName", |v| v.length(x, Some(1), Some(255)));
         }

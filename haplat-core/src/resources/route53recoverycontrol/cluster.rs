@@ -50,6 +50,12 @@ impl Resource for Cluster {
         v.required("Name", &self.name);
         let x = &self.name;
         v.at("Name", |v| v.length(x, Some(1), Some(64)));
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -60,6 +60,12 @@ impl Resource for SafetyRule {
         if let Some(x) = &self.rule_config {
             v.at("RuleConfig", |v| x.validate(v));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// Schema for the AWS Route53 Recovery Readiness ResourceSet Resource and API.
 ///

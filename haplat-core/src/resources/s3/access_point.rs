@@ -87,6 +87,12 @@ impl Resource for AccessPoint {
                 v.pattern(x, r#"^[a-z0-9]([a-z0-9\-]*[a-z0-9])?$"#);
             });
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.vpc_configuration {
             v.at("VpcConfiguration", |v| x.validate(v));
         }

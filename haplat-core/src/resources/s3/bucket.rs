@@ -172,6 +172,12 @@ impl Resource for Bucket {
         if let Some(x) = &self.replication_configuration {
             v.at("ReplicationConfiguration", |v| x.validate(v));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.versioning_configuration {
             v.at("VersioningConfiguration", |v| x.validate(v));
         }

@@ -7,6 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+
 /// The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create Storage Lens configurations.
 ///
 /// CloudFormation type `AWS::S3::StorageLens`.
@@ -39,7 +41,13 @@ impl Resource for StorageLens {
         let x = &self.storage_lens_configuration;
         v.at("StorageLensConfiguration", |v| x.validate(v));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(50)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(50));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(127), None);
+                    v.item_str(i, "Value", Some(1), Some(255), None);
+                });
+            });
         }
     }
 }
@@ -644,31 +652,3 @@ impl ToExpr for StorageLensTableDestination {
 }
 
 impl Validate for StorageLensTableDestination {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| v.length(x, Some(1), Some(127)));
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| v.length(x, Some(1), Some(255)));
-    }
-}

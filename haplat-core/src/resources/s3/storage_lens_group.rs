@@ -50,6 +50,12 @@ impl Resource for StorageLensGroup {
             v.length(x, Some(1), Some(64));
             v.pattern(x, r#"^[a-zA-Z0-9\-_]+$"#);
         });
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
     }
 }
 
@@ -89,6 +95,12 @@ impl ToExpr for And {
 
 impl Validate for And {
     fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.match_any_tag {
+            v.at("MatchAnyTag", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.match_object_age {
             v.at("MatchObjectAge", |v| x.validate(v));
         }
@@ -135,6 +147,12 @@ impl Validate for Filter {
     fn validate(&self, v: &mut Validator<'_>) {
         if let Some(x) = &self.and {
             v.at("And", |v| x.validate(v));
+        }
+        if let Some(x) = &self.match_any_tag {
+            v.at("MatchAnyTag", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
         }
         if let Some(x) = &self.match_object_age {
             v.at("MatchObjectAge", |v| x.validate(v));
@@ -235,6 +253,12 @@ impl ToExpr for Or {
 
 impl Validate for Or {
     fn validate(&self, v: &mut Validator<'_>) {
+        if let Some(x) = &self.match_any_tag {
+            v.at("MatchAnyTag", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.match_object_age {
             v.at("MatchObjectAge", |v| x.validate(v));
         }

@@ -2,7 +2,7 @@
 //! Property types of the same shape in several `AWS::S3::*` resource types, written
 //! once; each resource module re-exports the ones it uses.
 
-use crate::resource::{Validate, Validator};
+use crate::resource::{Validate};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -34,27 +34,3 @@ impl ToExpr for PublicAccessBlockConfiguration {
 }
 
 impl Validate for PublicAccessBlockConfiguration {}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        v.required("Value", &self.value);
-    }
-}

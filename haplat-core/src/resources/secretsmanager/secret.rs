@@ -93,6 +93,12 @@ impl Resource for Secret {
         if let Some(x) = &self.secret_string {
             v.at("SecretString", |v| v.length(x, Some(1), Some(65536)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.type_ {
             v.at("Type", |v| v.length(x, None, Some(256)));
         }

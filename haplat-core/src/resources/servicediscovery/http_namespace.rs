@@ -50,7 +50,13 @@ impl Resource for HttpNamespace {
         let x = &self.name;
         v.at("Name", |v| v.length(x, Some(1), Some(1024)));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(200)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(200));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

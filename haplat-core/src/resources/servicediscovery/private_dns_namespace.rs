@@ -63,7 +63,13 @@ impl Resource for PrivateDnsNamespace {
             v.at("Properties", |v| x.validate(v));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(200)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(200));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
         if let Some(x) = &self.vpc {
             v.at("Vpc", |v| v.length(x, None, Some(64)));

@@ -67,7 +67,13 @@ impl Resource for ProtectionGroup {
             v.pattern(x, r#"[a-zA-Z0-9\-]*"#);
         });
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(200)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(200));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }

@@ -107,6 +107,12 @@ impl Resource for Topic {
         if let Some(x) = &self.maximum_message_size {
             v.at("MaximumMessageSize", |v| v.range(x, Some(1024.0), Some(1048576.0)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), None);
+                v.item_str(i, "Value", None, Some(256), None);
+            }));
+        }
         if let Some(x) = &self.topic_name {
             v.at("TopicName", |v| v.length(x, None, Some(256)));
         }

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate, Validator};
-use crate::value::{Expr, JsonValue, List, PropMap, ToExpr, Value};
+use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validator};
+use crate::value::{Expr, JsonValue, List, PropMap, Value};
+
+pub use crate::resources::types::Tag;
 
 /// The `AWS::SQS::Queue` resource creates an SQS standard or FIFO queue.
 /// Keep the following caveats in mind:
@@ -148,6 +150,12 @@ impl Resource for Queue {
         if let Some(x) = &self.receive_message_wait_time_seconds {
             v.at("ReceiveMessageWaitTimeSeconds", |v| v.range(x, Some(0.0), Some(20.0)));
         }
+        if let Some(x) = &self.tags {
+            v.at("Tags", |v| v.each(x, |v, i| {
+                v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+            }));
+        }
         if let Some(x) = &self.visibility_timeout {
             v.at("VisibilityTimeout", |v| v.range(x, Some(0.0), Some(43200.0)));
         }
@@ -222,39 +230,5 @@ impl Handle<Queue> {
     /// `Fn::GetAtt` `VisibilityTimeout`.
     pub fn attr_visibility_timeout(&self) -> Value<i64> {
         self.get_att("VisibilityTimeout")
-    }
-}
-
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, None, Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }

@@ -7,7 +7,7 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
-pub use super::types::Tag;
+pub use crate::resources::types::Tag;
 
 /// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with EC2 instances that contain a configuration agent to process the document.
 ///
@@ -134,7 +134,13 @@ impl Resource for Association {
             v.at("ScheduleOffset", |v| v.range(x, Some(1.0), Some(6.0)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(1000)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(1000));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", None, Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
         if let Some(x) = &self.targets {
             v.at("Targets", |v| v.items(x, None, Some(5)));

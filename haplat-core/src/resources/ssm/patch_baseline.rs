@@ -7,6 +7,8 @@ use crate::resource::{AttrType, Attribute, Handle, Resource, TagStyle, Validate,
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+pub use crate::resources::types::Tag;
+
 /// Resource Type definition for AWS::SSM::PatchBaseline
 ///
 /// CloudFormation type `AWS::SSM::PatchBaseline`.
@@ -102,7 +104,13 @@ impl Resource for PatchBaseline {
             v.at("Sources", |v| v.items(x, None, Some(20)));
         }
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(1000)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(1000));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                    v.item_str(i, "Value", Some(1), Some(256), Some(r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#));
+                });
+            });
         }
     }
 }
@@ -749,40 +757,5 @@ impl Validate for RuleGroup {
         if let Some(x) = &self.patch_rules {
             v.at("PatchRules", |v| v.items(x, None, Some(10)));
         }
-    }
-}
-
-/// Metadata that you assign to your AWS resources.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Tag {
-    /// CloudFormation property `Key`; the schema does not describe it.
-    pub key: Value<String>,
-    /// CloudFormation property `Value`; the schema does not describe it.
-    pub value: Value<String>,
-}
-
-impl ToExpr for Tag {
-    fn to_expr(&self) -> Expr {
-        let mut m = PropMap::new();
-        m.req("Key", &self.key);
-        m.req("Value", &self.value);
-        m.into_expr()
-    }
-}
-
-impl Validate for Tag {
-    fn validate(&self, v: &mut Validator<'_>) {
-        v.required("Key", &self.key);
-        let x = &self.key;
-        v.at("Key", |v| {
-            v.length(x, Some(1), Some(128));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
-        v.required("Value", &self.value);
-        let x = &self.value;
-        v.at("Value", |v| {
-            v.length(x, Some(1), Some(256));
-            v.pattern(x, r#"^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$"#);
-        });
     }
 }

@@ -47,7 +47,13 @@ impl Resource for Group {
         let x = &self.group_name;
         v.at("GroupName", |v| v.length(x, Some(1), Some(32)));
         if let Some(x) = &self.tags {
-            v.at("Tags", |v| v.items(x, None, Some(200)));
+            v.at("Tags", |v| {
+                v.items(x, None, Some(200));
+                v.each(x, |v, i| {
+                    v.item_str(i, "Key", Some(1), Some(128), None);
+                    v.item_str(i, "Value", None, Some(256), None);
+                });
+            });
         }
     }
 }
