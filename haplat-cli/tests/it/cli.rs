@@ -178,3 +178,73 @@ fn an_unknown_profile_or_a_bad_timeout_is_a_usage_error_naming_it() {
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(r.stderr.contains("HAPLAT_HTTP_TIMEOUT=\"0\": must be above zero"), "{}", r.stderr);
 }
+
+#[test]
+fn check_reports_one_line_per_finding_and_fails_only_on_errors() {
+    // The fixture has a warning (a retained table with a fixed name) and no error.
+    let p = Project::new(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["check"]));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("warning[HAP003] Table (stack Data"), "{}", r.stdout);
+    assert!(r.stdout.contains("0 errors, 1 warnings, 0 suppressed"), "{}", r.stdout);
+
+    // An ALB with deletion protection that the stack deletes: `destroy` would fail.
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(fixture("basic")).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.path().join(f.file_name())).unwrap();
+    }
+    let path = dir.path().join("App.template.json");
+    let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    t["Resources"]["Lb"] = serde_json::json!({
+        "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        "Metadata": { "haplat:path": "Web/Lb" },
+        "Properties": {
+            "Subnets": ["subnet-1", "subnet-2"],
+            "LoadBalancerAttributes": [{ "Key": "deletion_protection.enabled", "Value": "true" }]
+        }
+    });
+    let text = serde_json::to_string_pretty(&t).unwrap();
+    std::fs::write(&path, &text).unwrap();
+    // The manifest lists each template's size and resources: keep it true to the changed file.
+    let manifest_path = dir.path().join("manifest.json");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut m: serde_json::Value = serde_json::from_str(&manifest).unwrap();
+    for s in m["stacks"].as_array_mut().unwrap() {
+        if s["template"] == "App.template.json" {
+            s["templateBytes"] = serde_json::json!(text.len());
+            s["resources"]["Lb"] = serde_json::json!({
+                "type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+                "path": "Web/Lb",
+                "stateful": false,
+                "createOnly": [],
+                "deletionPolicy": "Delete"
+            });
+        }
+    }
+    std::fs::write(&manifest_path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    p.switch(Source::Dir(dir.path().to_owned()));
+    let r = run(&mut p.haplat(&["check"]));
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["check", "--format", "sarif"]));
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|x| x["ruleId"] == "HAP001"));
+}
+
+#[test]
+fn check_explains_a_rule_and_names_an_unknown_one() {
+    let p = Project::new(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["check", "--explain", "HAP001"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("HAP001 (error): "), "{}", r.stdout);
+    assert!(r.stdout.contains("Documentation: https://docs.aws.amazon.com/"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["check", "--explain", "HAP999"]));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.trim(), "error: --explain HAP999: no such rule (`haplat check --rules` lists them)");
+    let r = run(&mut p.haplat(&["check", "--rules"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l.starts_with("HAP007  error")), "{}", r.stdout);
+}
