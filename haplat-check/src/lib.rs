@@ -97,7 +97,8 @@ pub fn rules_markdown() -> String {
          `UPDATE_DOCS=1 cargo test -p haplat-check --test it docs`; do not edit. -->\n\n\
          `haplat check` runs these rules over the synthesized assembly (`manifest.json` and every template), \
          several of them across stacks. An error fails the command (exit 8) and names the \
-         construct path; a warning is printed. `haplat check --explain HAP001` prints one rule; `--format json` \
+         construct path; a warning is printed. `haplat synth` and `haplat deploy` run the same rules: an \
+         error fails synth and stops a deploy before it plans or calls AWS; warnings are printed on stderr. `haplat check --explain HAP001` prints one rule; `--format json` \
          and `--format sarif` (SARIF 2.1.0, for code-scanning tools in CI) write the report as data.\n\n\
          | id | severity | title |\n| --- | --- | --- |\n",
     );

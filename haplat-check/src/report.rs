@@ -101,6 +101,13 @@ impl Report {
         out
     }
 
+    /// One line per finding no suppression covers, errors first: what `haplat synth` and
+    /// `haplat deploy` print (suppressed findings are `haplat check`'s to show).
+    pub fn active_lines(&self) -> Vec<String> {
+        let errors = self.active(Severity::Error);
+        errors.chain(self.active(Severity::Warning)).map(text_line).collect()
+    }
+
     /// The findings and a summary as JSON.
     pub fn json(&self) -> Json {
         json!({

@@ -24,7 +24,8 @@ pub mod exit {
     /// `doctor` (or deploy's checks before it changes anything): the account lacks something
     /// the app needs, or (`doctor`) a check could not run.
     pub const NOT_READY: u8 = 7;
-    /// `haplat check` found an error that no suppression covers.
+    /// `haplat check` found an error that no suppression covers (`synth` and `deploy` too:
+    /// they run the same rules).
     pub const FINDINGS: u8 = 8;
 }
 
@@ -39,7 +40,7 @@ Exit codes:
   5  refused: would replace/delete stateful data, or not confirmed
   6  not bootstrapped: run `haplat bootstrap`
   7  doctor: the account lacks what the app needs (or a check could not run)
-  8  check: an error no suppression covers (haplat check --explain ID)";
+  8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]
@@ -98,6 +99,9 @@ pub enum Error {
     /// The account lacks what the deploy needs (`haplat doctor`'s findings).
     #[error("{0}")]
     NotReady(String),
+    /// `haplat check`'s rules found an error no suppression covers (synth, deploy).
+    #[error("{0}")]
+    Findings(String),
     /// Something else failed (a YAML template that does not read back, a stack that vanished).
     #[error("{0}")]
     Failed(String),
@@ -119,6 +123,7 @@ impl Error {
             Error::NotBootstrapped(_) => exit::NOT_BOOTSTRAPPED,
             Error::Refused(_) => exit::REFUSED,
             Error::NotReady(_) => exit::NOT_READY,
+            Error::Findings(_) => exit::FINDINGS,
             _ => exit::FAILED,
         }
     }

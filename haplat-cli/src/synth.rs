@@ -70,6 +70,28 @@ pub fn synth(opts: &AppRun) -> Result<Assembly, Error> {
     Ok(assembly)
 }
 
+/// Runs `haplat check`'s rules over the assembly, as `synth` and `deploy` do: warnings are
+/// printed on stderr, one line each; an error no suppression covers fails with every such line
+/// ([`Error::Findings`], exit 8), so nothing is deployed.
+pub fn enforce_checks(assembly: &Assembly) -> Result<(), Error> {
+    let report = haplat_check::check_dir(&assembly.dir)
+        .map_err(|e| Error::Assembly { dir: assembly.dir.clone(), problems: vec![e.to_string()] })?;
+    let lines = report.active_lines();
+    if report.has_errors() {
+        return Err(Error::Findings(format!(
+            "{}\nhaplat check {}: {} (`haplat check --explain ID` says why and how to fix; a deliberate \
+             exception is `scope.suppress(ID, reason)` in the app)",
+            lines.join("\n"),
+            report.app,
+            report.summary()
+        )));
+    }
+    for line in lines {
+        crate::errln!("{line}");
+    }
+    Ok(())
+}
+
 /// Removes what a previous synth wrote, so that a stack the app dropped leaves no template.
 fn clean(out: &Path) -> Result<(), Error> {
     let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };

@@ -1,5 +1,5 @@
-//! `haplat synth`: runs the app, writes the assembly (and YAML beside it when asked), prints its
-//! summary.
+//! `haplat synth`: runs the app, writes the assembly (and YAML beside it when asked), runs
+//! `haplat check`'s rules over it (errors fail, warnings are printed), prints its summary.
 
 use crate::error::Error;
 use crate::ops::input::AssemblySource;
@@ -22,6 +22,7 @@ pub fn synth(opts: &SynthOptions) -> Result<(), Error> {
         ));
     };
     let assembly = crate::synth::synth(&run)?;
+    crate::synth::enforce_checks(&assembly)?;
     crate::out!("{}", assembly.summary());
     crate::outln!("assembly written to {}", assembly.dir.display());
     Ok(())

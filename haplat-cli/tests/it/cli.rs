@@ -189,6 +189,36 @@ fn check_reports_one_line_per_finding_and_fails_only_on_errors() {
     assert!(r.stdout.contains("0 errors, 1 warnings, 0 suppressed"), "{}", r.stdout);
 
     // An ALB with deletion protection that the stack deletes: `destroy` would fail.
+    let dir = broken_fixture();
+    p.switch(Source::Dir(dir.path().to_owned()));
+    let r = run(&mut p.haplat(&["check"]));
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["check", "--format", "sarif"]));
+    assert_eq!(r.code, 8, "{}", r.stderr);
+    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).expect("SARIF is JSON");
+    assert_eq!(sarif["version"], "2.1.0");
+    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|x| x["ruleId"] == "HAP001"));
+}
+
+#[test]
+fn check_explains_a_rule_and_names_an_unknown_one() {
+    let p = Project::new(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["check", "--explain", "HAP001"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.starts_with("HAP001 (error): "), "{}", r.stdout);
+    assert!(r.stdout.contains("Documentation: https://docs.aws.amazon.com/"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["check", "--explain", "HAP999"]));
+    assert_eq!(r.code, 2);
+    assert_eq!(r.stderr.trim(), "error: --explain HAP999: no such rule (`haplat check --rules` lists them)");
+    let r = run(&mut p.haplat(&["check", "--rules"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.lines().any(|l| l.starts_with("HAP007  error")), "{}", r.stdout);
+}
+
+/// The `basic` fixture plus an ALB with deletion protection that the stack deletes (HAP001, an
+/// error: `destroy` would fail), its manifest kept true to the changed template.
+fn broken_fixture() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in std::fs::read_dir(fixture("basic")).unwrap() {
         let f = f.unwrap();
@@ -223,28 +253,26 @@ fn check_reports_one_line_per_finding_and_fails_only_on_errors() {
         }
     }
     std::fs::write(&manifest_path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
-    p.switch(Source::Dir(dir.path().to_owned()));
-    let r = run(&mut p.haplat(&["check"]));
-    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stdout);
-    let r = run(&mut p.haplat(&["check", "--format", "sarif"]));
-    assert_eq!(r.code, 8, "{}", r.stderr);
-    let sarif: serde_json::Value = serde_json::from_str(&r.stdout).expect("SARIF is JSON");
-    assert_eq!(sarif["version"], "2.1.0");
-    assert!(sarif["runs"][0]["results"].as_array().unwrap().iter().any(|x| x["ruleId"] == "HAP001"));
+    dir
 }
 
 #[test]
-fn check_explains_a_rule_and_names_an_unknown_one() {
+fn synth_and_deploy_run_the_checks_errors_fail_and_warnings_are_printed() {
+    // A warning (the fixture's retained table with a fixed name) is printed; synth succeeds.
     let p = Project::new(Source::Fixture("basic"));
-    let r = run(&mut p.haplat(&["check", "--explain", "HAP001"]));
+    let r = run(&mut p.haplat(&["synth"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.starts_with("HAP001 (error): "), "{}", r.stdout);
-    assert!(r.stdout.contains("Documentation: https://docs.aws.amazon.com/"), "{}", r.stdout);
-    let r = run(&mut p.haplat(&["check", "--explain", "HAP999"]));
-    assert_eq!(r.code, 2);
-    assert_eq!(r.stderr.trim(), "error: --explain HAP999: no such rule (`haplat check --rules` lists them)");
-    let r = run(&mut p.haplat(&["check", "--rules"]));
-    assert_eq!(r.code, 0, "{}", r.stderr);
-    assert!(r.stdout.lines().any(|l| l.starts_with("HAP007  error")), "{}", r.stdout);
+    assert!(r.stderr.lines().any(|l| l.starts_with("warning[HAP003] Table (stack Data")), "{}", r.stderr);
+    // An error fails synth with its line, and deploy before it plans or calls AWS.
+    let dir = broken_fixture();
+    let p = Project::new(Source::App(format!("cp '{}'/* \"$HAPLAT_OUTDIR\"/", dir.path().display())));
+    let r = run(&mut p.haplat(&["synth"]));
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stderr);
+    assert!(r.stderr.contains("1 errors, 1 warnings, 0 suppressed"), "{}", r.stderr);
+    assert!(!r.stdout.contains("assembly written"), "{}", r.stdout);
+    let r = run(&mut p.haplat(&["deploy", "--dry-run"]));
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stderr);
+    assert!(r.stdout.is_empty(), "no plan is printed: {}", r.stdout);
 }
