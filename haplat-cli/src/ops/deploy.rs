@@ -41,9 +41,9 @@ pub struct DeployOptions {
 /// Deploys.
 pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
     let assembly = opts.source.load()?;
+    let plan = plan_deploy(&assembly, &opts.plan)?;
     // What AWS would refuse or break on (`haplat check`'s errors) stops the deploy here.
     crate::synth::enforce_checks(&assembly)?;
-    let plan = plan_deploy(&assembly, &opts.plan)?;
     if opts.dry_run {
         crate::out!("{}", plan.render());
         return Ok(());
