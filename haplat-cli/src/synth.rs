@@ -79,11 +79,11 @@ pub fn enforce_checks(assembly: &Assembly) -> Result<(), Error> {
     let lines = report.active_lines();
     if report.has_errors() {
         return Err(Error::Findings(format!(
-            "{}\nhaplat check {}: {} (`haplat check --explain ID` says why and how to fix; a deliberate \
-             exception is `scope.suppress(ID, reason)` in the app)",
-            lines.join("\n"),
+            "haplat check {}: {} (`haplat check --explain ID` says why and how to fix; a deliberate exception \
+             is `scope.suppress(ID, reason)` in the app)\n{}",
             report.app,
-            report.summary()
+            report.summary(),
+            lines.join("\n")
         )));
     }
     for line in lines {

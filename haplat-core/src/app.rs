@@ -150,6 +150,8 @@ pub(crate) struct Node {
 }
 
 pub(crate) struct Tree {
+    /// This app's number, in every [`NodeId`] it makes.
+    pub app: u32,
     pub name: String,
     pub nodes: Vec<Node>,
     /// Top-level stacks in the order they were added.
@@ -158,7 +160,27 @@ pub(crate) struct Tree {
     pub errors: Vec<Error>,
 }
 
+/// What a node of another app is called in errors.
+pub(crate) const FOREIGN: &str =
+    "a resource of another App (a handle is valid only in the app that made it; build every construct in one App)";
+
 impl Tree {
+    /// Whether `id` is a node of this app.
+    pub(crate) fn owns(&self, id: NodeId) -> bool {
+        id.app == self.app && id.index() < self.nodes.len()
+    }
+
+    /// The id of this app's node at `index`.
+    pub(crate) fn id_at(&self, index: usize) -> NodeId {
+        NodeId { app: self.app, index: u32::try_from(index).expect("fewer than 2^32 constructs") }
+    }
+
+    /// Records that `at` was given a node of another app.
+    pub(crate) fn foreign(&mut self, at: NodeId, what: &str) {
+        let path = self.path(at);
+        self.errors.push(Error::Reference { path, message: format!("{what}: {FOREIGN}") });
+    }
+
     pub(crate) fn path(&self, mut id: NodeId) -> String {
         let mut parts = Vec::new();
         loop {
@@ -196,7 +218,7 @@ impl Tree {
     }
 
     fn add_node(&mut self, parent: Option<NodeId>, id: &str, kind: NodeKind) -> NodeId {
-        let node = NodeId(u32::try_from(self.nodes.len()).expect("fewer than 2^32 constructs"));
+        let node = self.id_at(self.nodes.len());
         let mut key = id.to_owned();
         if let Some(p) = parent {
             if let Err(why) = check_id(id) {
@@ -205,7 +227,7 @@ impl Tree {
             if self.nodes[p.index()].children.contains_key(id) {
                 self.errors.push(Error::DuplicateId { path: format!("{}/{id}", self.path(p)) });
                 // Keep the tree usable so that every other problem is reported in the same run.
-                key = format!("{id}\u{0}{}", node.0);
+                key = format!("{id}\u{0}{}", node.index);
             }
             self.nodes[p.index()].children.insert(key, node);
         }
@@ -251,8 +273,11 @@ impl App {
     /// A new app. Its name prefixes every stack name (`<app>-<stack id>`), so put the
     /// environment in it (`shop-prod`).
     pub fn new(name: impl Into<String>) -> App {
+        // Each app numbers its nodes apart from every other app's in the process.
+        static APPS: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let name = name.into();
         let tree = Tree {
+            app: APPS.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             name: name.clone(),
             nodes: Vec::new(),
             stacks: Vec::new(),
@@ -346,6 +371,9 @@ impl Scope {
     /// policy, say).
     pub fn update<R: Resource>(&self, handle: Handle<R>, f: impl FnOnce(&mut R)) {
         let mut t = self.tree.borrow_mut();
+        if !t.owns(handle.node()) {
+            return t.foreign(self.node, "update");
+        }
         if let NodeKind::Resource(r, _) = &mut t.nodes[handle.node().index()].kind
             && let Some(r) = r.as_any_mut().downcast_mut::<R>()
         {
@@ -353,8 +381,13 @@ impl Scope {
         }
     }
 
-    /// Reads the properties of a resource already added.
-    pub fn read<R: Resource, T>(&self, handle: Handle<R>, f: impl FnOnce(&R) -> T) -> T {
+    /// Reads the properties of a resource already added (a handle of another app is an error,
+    /// and `f` reads the type's defaults).
+    pub fn read<R: Resource + Default, T>(&self, handle: Handle<R>, f: impl FnOnce(&R) -> T) -> T {
+        if !self.tree.borrow().owns(handle.node()) {
+            self.tree.borrow_mut().foreign(self.node, "read");
+            return f(&R::default());
+        }
         let t = self.tree.borrow();
         match &t.nodes[handle.node().index()].kind {
             NodeKind::Resource(r, _) => f(r.as_any().downcast_ref::<R>().expect("handle type matches its node")),
@@ -364,7 +397,12 @@ impl Scope {
 
     /// The options of a resource (`DependsOn`, `Condition`, policies, metadata).
     pub fn options(&self, resource: impl Into<NodeId>) -> Options {
-        Options { tree: self.tree.clone(), node: resource.into() }
+        let node = resource.into();
+        if !self.tree.borrow().owns(node) {
+            // Recorded once here; setting the options then does nothing.
+            self.tree.borrow_mut().foreign(self.node, "options");
+        }
+        Options { tree: self.tree.clone(), node }
     }
 
     /// Sets a tag on every taggable resource below this scope. A tag set on a closer scope wins
@@ -411,7 +449,9 @@ impl Scope {
 
     /// The path of any node.
     pub fn path_of(&self, node: impl Into<NodeId>) -> String {
-        self.tree.borrow().path(node.into())
+        let node = node.into();
+        let t = self.tree.borrow();
+        if t.owns(node) { t.path(node) } else { FOREIGN.to_owned() }
     }
 
     /// The node of this scope.
@@ -493,14 +533,25 @@ impl Stack {
     /// Adds a named condition to the template; returns its name for [`Value::if_`] and
     /// [`Options::condition`].
     pub fn add_condition(&self, name: &str, condition: Cond) -> String {
-        self.data_mut(|s| s.conditions.insert(name.to_owned(), condition.0));
+        self.name_check("condition", name);
+        let clash = self.data_mut(|s| insert_once(&mut s.conditions, name, condition.0));
+        self.clash(clash, "condition", name);
         name.to_owned()
     }
 
     /// Adds a mapping (`top key → second key → value`) to the template; returns its name for
     /// [`Value::find_in_map`].
     pub fn add_mapping(&self, name: &str, map: BTreeMap<String, BTreeMap<String, Expr>>) -> String {
-        self.data_mut(|s| s.mappings.insert(name.to_owned(), map));
+        self.name_check("mapping", name);
+        if name == crate::REGION_MAPPING {
+            self.error(format!("mapping {name:?} is haplat's (region_value writes it); choose another name"));
+            return name.to_owned();
+        }
+        for key in map.values().flat_map(BTreeMap::keys) {
+            self.name_check(&format!("mapping {name:?} key"), key);
+        }
+        let clash = self.data_mut(|s| insert_once(&mut s.mappings, name, map));
+        self.clash(clash, "mapping", name);
         name.to_owned()
     }
 
@@ -523,6 +574,7 @@ impl Stack {
     ) -> Value<String> {
         let values: BTreeMap<String, Expr> =
             values.into_iter().map(|(r, v)| (r.as_ref().to_owned(), v.into())).collect();
+        self.name_check("region value", key);
         let regions = self.regions();
         let missing: Vec<&String> = regions.iter().filter(|r| !values.contains_key(*r)).collect();
         if !missing.is_empty() {
@@ -538,20 +590,42 @@ impl Stack {
                 extra.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
             ));
         }
-        self.data_mut(|s| {
+        let clash = self.data_mut(|s| {
             let map = s.mappings.entry(crate::REGION_MAPPING.to_owned()).or_default();
+            let mut clash = false;
             for (region, v) in values {
-                map.entry(region).or_default().insert(key.to_owned(), v);
+                clash |= insert_once(map.entry(region).or_default(), key, v);
             }
+            clash
         });
+        self.clash(clash, "region value", key);
         Value::find_in_map(crate::REGION_MAPPING, crate::value::Pseudo::Region.value(), key.into())
     }
 
     /// Adds an output to the template.
     pub fn add_output(&self, id: &str, value: impl Into<Expr>, description: &str) {
+        self.name_check("output", id);
         let value = value.into();
         let description = (!description.is_empty()).then(|| description.to_owned());
-        self.data_mut(|s| s.outputs.insert(id.to_owned(), (value, description, None)));
+        let clash = self.data_mut(|s| insert_once(&mut s.outputs, id, (value, description, None)));
+        self.clash(clash, "output", id);
+    }
+
+    /// A name CloudFormation takes only alphanumeric (logical names, mapping keys): anything else
+    /// is an error naming it.
+    fn name_check(&self, what: &str, name: &str) {
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric()) {
+            self.error(format!("{what} {name:?}: CloudFormation takes only letters and digits (A-Z, a-z, 0-9) here"));
+        }
+    }
+
+    fn clash(&self, clash: bool, what: &str, name: &str) {
+        if clash {
+            self.error(format!(
+                "{what} {name:?} is defined twice with different values; the second would silently replace the first: \
+                 give it another name"
+            ));
+        }
     }
 
     fn data<T>(&self, f: impl FnOnce(&StackData) -> T) -> T {
@@ -572,6 +646,9 @@ pub struct Options {
 impl Options {
     fn with(&self, f: impl FnOnce(&mut ResourceOptions)) -> &Self {
         let mut t = self.tree.borrow_mut();
+        if !t.owns(self.node) {
+            return self;
+        }
         let path = t.path(self.node);
         match &mut t.nodes[self.node.index()].kind {
             NodeKind::Resource(_, o) => f(o),
@@ -586,6 +663,17 @@ impl Options {
     /// `DependsOn`: create this resource after `other` (same stack only).
     pub fn depends_on(&self, other: impl Into<NodeId>) -> &Self {
         let other = other.into();
+        let (owns_self, owns_other) = {
+            let t = self.tree.borrow();
+            (t.owns(self.node), t.owns(other))
+        };
+        if !owns_self {
+            return self;
+        }
+        if !owns_other {
+            self.tree.borrow_mut().foreign(self.node, "depends_on");
+            return self;
+        }
         self.with(|o| {
             if !o.depends_on.contains(&other) {
                 o.depends_on.push(other)
@@ -737,11 +825,28 @@ impl From<String> for CheckRule {
     }
 }
 
+/// Inserts `value` under `key` unless the key holds another value already: `true` (a clash, the
+/// first value kept) when it does. The same value twice is no clash (a construct may state a
+/// fact two of its parts need).
+fn insert_once<V: PartialEq>(map: &mut BTreeMap<String, V>, key: &str, value: V) -> bool {
+    match map.get(key) {
+        Some(old) => *old != value,
+        None => {
+            map.insert(key.to_owned(), value);
+            false
+        }
+    }
+}
+
 /// The `Metadata` key of haplat's own suppressions: `[{"id": "HAP003", "reason": "…"}]`.
 pub const HAPLAT_SUPPRESS: &str = "haplat:suppress";
 
 fn add_suppression(tree: &Rc<RefCell<Tree>>, node: NodeId, rule: CheckRule, reason: &str) {
     let mut t = tree.borrow_mut();
+    if !t.owns(node) {
+        // `Scope::options` recorded the error already.
+        return;
+    }
     let path = t.path(node);
     if reason.trim().is_empty() {
         t.errors.push(Error::Construct {

@@ -240,6 +240,33 @@ fn section_what(section: &str) -> &'static str {
     }
 }
 
+/// The property paths (`A.0.B`) of every `null` in a rendered value.
+fn null_paths(v: &Json) -> Vec<String> {
+    fn walk(v: &Json, at: &mut Vec<String>, out: &mut Vec<String>) {
+        match v {
+            Json::Null => out.push(at.join(".")),
+            Json::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    at.push(i.to_string());
+                    walk(x, at, out);
+                    at.pop();
+                }
+            }
+            Json::Object(m) => {
+                for (k, x) in m {
+                    at.push(k.clone());
+                    walk(x, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}
+
 fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for &s in &t.stacks {
@@ -253,6 +280,16 @@ fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
                 stack: id.clone(),
                 name: data.name.clone(),
                 why: format!("stack {other} has the same name; stack set names are unique per account and ignore case"),
+            });
+        }
+        let mut nodes = Vec::new();
+        collect(t, s, &mut nodes);
+        if !nodes.iter().any(|n| matches!(t.nodes[n.index()].kind, NodeKind::Resource(..))) {
+            errors.push(Error::Construct {
+                path: id.clone(),
+                message: "the stack has no resources, and CloudFormation refuses a template without one: add a \
+                          resource or drop the stack"
+                    .into(),
             });
         }
         if data.regions.is_empty() {
@@ -272,11 +309,10 @@ fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
         }
     }
     for (i, n) in t.nodes.iter().enumerate() {
-        let keys =
-            if i == 0 || n.parent.is_some() || t.stacks.contains(&NodeId(i as u32)) { &n.tags } else { continue };
+        let keys = if i == 0 || n.parent.is_some() || t.stacks.contains(&t.id_at(i)) { &n.tags } else { continue };
         for (k, v) in keys {
             if let Err(why) = validate::check_tag(k, v) {
-                errors.push(Error::Tag { path: t.path(NodeId(i as u32)), key: k.clone(), why });
+                errors.push(Error::Tag { path: t.path(t.id_at(i)), key: k.clone(), why });
             }
         }
     }
@@ -384,7 +420,23 @@ fn render_stack(
                     });
                 }
                 let mut needs = BTreeSet::new();
+                let before = errors.len();
                 let props_json = ctx.render(&Expr::Map(props), &p.path, &mut out, exports, &mut needs, errors);
+                // CloudFormation refuses `null` anywhere in a template; a reference that failed
+                // renders as null too, but its error is reported already.
+                if errors.len() == before {
+                    for property in null_paths(&props_json) {
+                        errors.push(Error::Property {
+                            path: p.path.clone(),
+                            type_name: r.type_name().into(),
+                            property,
+                            message: "is null, which CloudFormation refuses (\"'null' values are not allowed in \
+                                      templates\"): a number that is not finite (NaN, infinity), or a value left \
+                                      empty; give it a value or leave the property out"
+                                .into(),
+                        });
+                    }
+                }
                 let mut res = Map::new();
                 res.insert("Type".into(), json!(r.type_name()));
                 if let Some(c) = &opts.condition {
@@ -538,6 +590,10 @@ impl Ctx<'_> {
         errors: &mut Vec<Error>,
     ) -> Option<Json> {
         let t = self.t;
+        if !t.owns(r.node) {
+            errors.push(Error::Reference { path: path.into(), message: format!("refers to {}", crate::app::FOREIGN) });
+            return None;
+        }
         let Some(target) = self.placed.get(&r.node) else {
             errors.push(Error::Reference {
                 path: path.into(),

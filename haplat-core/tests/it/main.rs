@@ -3,6 +3,7 @@
 mod support;
 
 mod assembly;
+mod hostile;
 mod model;
 mod references;
 mod resources;

@@ -1,0 +1,124 @@
+//! Hostile and careless input: whatever would silently replace, render nonsense, or panic is
+//! one clear synthesis error naming the stack or construct path.
+
+use std::collections::BTreeMap;
+
+use haplat_core::App;
+use haplat_core::value::{Expr, Value};
+
+use crate::support::{Queue, errors, queue, template};
+
+fn one_error_containing(app: &App, needle: &str) {
+    let errs = errors(app);
+    assert!(errs.iter().any(|e| e.contains(needle)), "no error containing {needle:?} in {errs:#?}");
+}
+
+#[test]
+fn a_second_definition_of_a_name_with_another_value_is_an_error_not_a_silent_replace() {
+    let app = App::new("demo");
+    let s = app.stack_set("Api", &["us-east-1", "eu-west-1"]);
+    s.add("Jobs", queue("jobs"));
+    s.add_output("Url", "a", "");
+    s.add_output("Url", "b", "");
+    one_error_containing(&app, "Api: output \"Url\" is defined twice with different values");
+
+    // Two regions on one VPC CIDR through a second region_value under the same key.
+    let app = App::new("demo");
+    let s = app.stack_set("Api", &["us-east-1", "eu-west-1"]);
+    s.add("Jobs", queue("jobs"));
+    s.region_value("VpcCidr", [("us-east-1", "10.0.0.0/16"), ("eu-west-1", "10.1.0.0/16")]);
+    s.region_value("VpcCidr", [("us-east-1", "10.0.0.0/16"), ("eu-west-1", "10.0.0.0/16")]);
+    one_error_containing(&app, "region value \"VpcCidr\" is defined twice");
+    // The mapping haplat writes cannot be replaced by hand either.
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.add_mapping("RegionConfig", BTreeMap::new());
+    one_error_containing(&app, "mapping \"RegionConfig\" is haplat's");
+
+    // The same fact stated twice is fine.
+    let app = App::new("demo");
+    let s = app.stack_set("Api", &["us-east-1", "eu-west-1"]);
+    s.add("Jobs", queue("jobs"));
+    for _ in 0..2 {
+        s.region_value("Role", [("us-east-1", "primary"), ("eu-west-1", "secondary")]);
+        s.add_output("Url", "a", "");
+    }
+    let t = template(&app, "demo-Api");
+    assert_eq!(t["Mappings"]["RegionConfig"]["eu-west-1"]["Role"], "secondary");
+}
+
+#[test]
+fn names_cloudformation_takes_only_alphanumeric_are_checked_where_they_are_given() {
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.region_value("orders-api-MinCount", [("us-east-1", "1")]);
+    one_error_containing(&app, "region value \"orders-api-MinCount\": CloudFormation takes only letters and digits");
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.add_output("queue-url", "a", "");
+    one_error_containing(&app, "output \"queue-url\"");
+}
+
+#[test]
+fn a_number_that_is_not_finite_is_an_error_naming_the_property_not_a_null() {
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add(
+        "Jobs",
+        Queue { name: "jobs".into(), policy: Some(Expr::from(Value::<f64>::from(f64::NAN))), ..Default::default() },
+    );
+    one_error_containing(&app, "Api/Jobs (AWS::Test::Queue): property Policy: is null");
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    let inf = Value::<f64>::from(f64::INFINITY);
+    s.add(
+        "Jobs",
+        Queue {
+            name: "jobs".into(),
+            policy: Some(Expr::Map([("Limit".to_owned(), Expr::from(inf))].into())),
+            ..Default::default()
+        },
+    );
+    one_error_containing(&app, "property Policy.Limit: is null");
+}
+
+#[test]
+fn a_stack_without_resources_is_an_error() {
+    let app = App::new("demo");
+    app.stack("Empty", "us-east-1");
+    app.stack("Api", "us-east-1").add("Jobs", queue("jobs"));
+    one_error_containing(&app, "Empty: the stack has no resources");
+}
+
+#[test]
+fn a_handle_of_another_app_is_an_error_never_a_panic_or_another_resource() {
+    let other = App::new("other");
+    let os = other.stack("Data", "us-east-1");
+    // Enough resources that the foreign index exists in `app` too.
+    let foreign = (0..5).map(|i| os.add(&format!("Q{i}"), queue("q"))).last().unwrap();
+
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    for i in 0..8 {
+        s.add(&format!("Q{i}"), queue("q"));
+    }
+    let jobs = s.add("Jobs", Queue { name: "jobs".into(), policy: Some(foreign.ref_().into()), ..Default::default() });
+    one_error_containing(&app, "Api/Jobs: refers to a resource of another App");
+
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.update(foreign, |q| q.delay = Some(1.into()));
+    assert_eq!(s.read(foreign, |q| q.delay.clone()), None);
+    s.options(foreign).depends_on(jobs).suppress("HAP003", "x");
+    let errs = errors(&app);
+    for verb in ["update", "read", "options"] {
+        assert!(
+            errs.iter().any(|e| e.contains(&format!("Api: {verb}: a resource of another App"))),
+            "{verb}: {errs:#?}"
+        );
+    }
+}
