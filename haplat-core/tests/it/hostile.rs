@@ -98,7 +98,10 @@ fn a_handle_of_another_app_is_an_error_never_a_panic_or_another_resource() {
     let other = App::new("other");
     let os = other.stack("Data", "us-east-1");
     // Enough resources that the foreign index exists in `app` too.
-    let foreign = (0..5).map(|i| os.add(&format!("Q{i}"), queue("q"))).last().unwrap();
+    for i in 0..4 {
+        os.add(&format!("Q{i}"), queue("q"));
+    }
+    let foreign = os.add("Q4", queue("q"));
 
     let app = App::new("demo");
     let s = app.stack("Api", "us-east-1");
