@@ -39,7 +39,7 @@ mod rules;
 
 use std::path::Path;
 
-pub use assembly::{Assembly, Res, StackTemplate};
+pub use assembly::{Assembly, Res, StackTemplate, refs_in};
 pub use error::Error;
 pub use report::{Format, Report};
 pub use rule::{Finding, Findings, Rule, Severity};

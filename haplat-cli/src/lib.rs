@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod executor;
 pub mod failure;
+pub mod graph;
 pub mod ops;
 pub mod output;
 pub mod plan;

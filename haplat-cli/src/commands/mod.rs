@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod doctor;
+pub mod graph;
 pub mod list;
 pub mod status;
 pub mod synth;
@@ -38,6 +39,9 @@ pub enum Command {
     /// Check the assembly against what AWS requires at create, update and delete.
     #[command(after_help = EXIT_CODES_HELP)]
     Check(check::CheckArgs),
+    /// Draw the platform (stacks by region and wave, bindings) or one stack's resources.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Graph(graph::GraphArgs),
     /// Show what would change, per stack set and region (or against another assembly).
     #[command(after_help = EXIT_CODES_HELP)]
     Diff(diff::DiffArgs),
@@ -64,6 +68,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Synth(a) => synth::run(a),
         Command::List(a) => list::run(a),
         Command::Check(a) => check::run(a),
+        Command::Graph(a) => graph::run(a),
         Command::Diff(a) => diff::run(a).await,
         Command::Bootstrap(a) => bootstrap::run(a).await,
         Command::Doctor(a) => doctor::run(a).await,

@@ -20,5 +20,6 @@ mod e2e;
 mod executor;
 mod fake;
 mod faults;
+mod graph;
 mod layers;
 mod real_app;
