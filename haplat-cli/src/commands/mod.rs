@@ -2,7 +2,7 @@
 //! struct and calling one operation of [`crate::ops`] (cargo's `commands/` → `ops/` shape).
 //! Commands do not import each other; the arguments they share are in [`args`].
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::error::{EXIT_CODES_HELP, Error};
 
@@ -15,6 +15,7 @@ pub mod diff;
 pub mod doctor;
 pub mod graph;
 pub mod list;
+pub mod shell;
 pub mod status;
 pub mod synth;
 
@@ -60,6 +61,10 @@ pub enum Command {
     /// Each stack set's last operation and each instance's status per region.
     #[command(after_help = EXIT_CODES_HELP)]
     Status(status::StatusArgs),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(shell::CompletionsArgs),
+    /// Write the man pages (`haplat.1`, one per command).
+    Man(shell::ManArgs),
 }
 
 /// Runs a parsed command line; returns the exit code.
@@ -75,5 +80,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Deploy(a) => deploy::run(a).await,
         Command::Destroy(a) => destroy::run(a).await,
         Command::Status(a) => status::run(a).await,
+        Command::Completions(a) => shell::run_completions(a, Cli::command()),
+        Command::Man(a) => shell::run_man(a, Cli::command()),
     }
 }

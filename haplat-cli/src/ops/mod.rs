@@ -15,6 +15,7 @@ pub mod doctor;
 pub mod graph;
 pub mod input;
 pub mod list;
+pub mod shell;
 pub mod status;
 pub mod synth;
 
@@ -27,5 +28,6 @@ pub use doctor::{DoctorFormat, DoctorOptions, Verdict, doctor};
 pub use graph::{GraphFormat, GraphOptions, graph};
 pub use input::{AssemblySource, AwsAccess, confirm};
 pub use list::{ListOptions, list};
+pub use shell::{CompletionsOptions, ManOptions, completions, man};
 pub use status::{StatusOptions, status};
 pub use synth::{SynthOptions, synth};

@@ -276,3 +276,24 @@ fn synth_and_deploy_run_the_checks_errors_fail_and_warnings_are_printed() {
     assert!(r.stderr.contains("error[HAP001] Web/Lb (stack App)"), "{}", r.stderr);
     assert!(r.stdout.is_empty(), "no plan is printed: {}", r.stdout);
 }
+
+#[test]
+fn completions_and_man_pages_come_from_the_command_line_definition() {
+    let p = Project::new(Source::Fixture("basic"));
+    for shell in ["bash", "zsh", "fish"] {
+        let r = run(&mut p.haplat(&["completions", shell]));
+        assert_eq!(r.code, 0, "{shell}: {}", r.stderr);
+        assert!(r.stdout.contains("haplat") && r.stdout.contains("graph") && r.stdout.contains("no-synth"), "{shell}");
+    }
+    let r = run(&mut p.haplat(&["completions", "tcsh"]));
+    assert_eq!(r.code, 2, "an unknown shell is a usage error");
+    let dir = tempfile::tempdir().unwrap();
+    let r = run(&mut p.haplat(&["man", "--dir", dir.path().to_str().unwrap()]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    for page in ["haplat.1", "haplat-synth.1", "haplat-deploy.1", "haplat-graph.1", "haplat-completions.1"] {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap_or_else(|e| panic!("{page}: {e}"));
+        assert!(text.starts_with(".ie") && text.contains(".SH NAME"), "{page}");
+    }
+    let deploy = std::fs::read_to_string(dir.path().join("haplat-deploy.1")).unwrap();
+    assert!(deploy.contains("haplat\\-deploy") && deploy.contains("\\-\\-dry\\-run"), "{deploy}");
+}
