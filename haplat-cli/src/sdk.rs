@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_cloudformation as cf;
+use aws_sdk_cloudformation::config::http::HttpResponse;
 use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use cf::types::{Capability, Parameter, RegionConcurrencyType, StackSetOperationPreferences, Tag};
 
@@ -102,10 +103,9 @@ impl Aws {
         self.client(&self.region.clone())
     }
 
-    fn err<E, R>(&self, region: &str, e: SdkError<E, R>) -> CfnError
+    fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-        R: Debug,
     {
         let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
         classify(&endpoint, e)
@@ -173,11 +173,11 @@ pub fn dns_suffix(region: &str) -> &'static str {
     }
 }
 
-/// Sorts an SDK error.
-pub fn classify<E, R>(endpoint: &str, e: SdkError<E, R>) -> CfnError
+/// Sorts an SDK error into one clear line: never the SDK's debug output (an answer without an
+/// error message, a 500 with an empty body, says its HTTP status).
+pub fn classify<E>(endpoint: &str, e: SdkError<E, HttpResponse>) -> CfnError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    R: Debug,
 {
     let text = DisplayErrorContext(&e).to_string();
     let about_credentials = {
@@ -208,7 +208,15 @@ where
                 | "SignatureDoesNotMatch"
                 | "InvalidAccessKeyId"
                 | "AuthFailure" => CfnError::BadCredentials { code, message },
-                _ if message.is_empty() => CfnError::Service { code, message: text },
+                _ if message.is_empty() => {
+                    let status = se.raw().status().as_u16();
+                    let message = if status >= 500 {
+                        format!("HTTP {status} without an error message (a fault on AWS's side; run the command again)")
+                    } else {
+                        format!("HTTP {status} without an error message")
+                    };
+                    CfnError::Service { code, message }
+                }
                 _ => CfnError::Service { code, message },
             }
         }
@@ -621,7 +629,8 @@ impl CloudFormation for Aws {
         }
         // Emulator compatibility: moto answers a `StackId` that names no stack and calls the
         // instance's stack `StackSet:<name>` (AWS: `StackSet-<name>-<uuid>`, found above by id).
-        Ok(self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await.ok().flatten())
+        // A failed call is that failure, never "no stack".
+        self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await
     }
 
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
@@ -932,6 +941,27 @@ mod tests {
         assert_eq!(dns_suffix("cn-north-1"), "amazonaws.com.cn");
         assert_eq!(dns_suffix("eu-west-1"), "amazonaws.com");
         assert_eq!(dns_suffix("us-iso-east-1"), "c2s.ic.gov");
+    }
+
+    #[test]
+    fn an_answer_without_a_message_is_its_http_status_on_one_line() {
+        use aws_sdk_cloudformation::error::ErrorMetadata;
+        use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
+        use aws_sdk_s3::primitives::SdkBody;
+        for (status, code, want) in [
+            (500, None, "Unknown: HTTP 500 without an error message (a fault on AWS's side; run the command again)"),
+            (403, Some("AccessDenied"), "AccessDenied: HTTP 403 without an error message"),
+        ] {
+            let mut meta = ErrorMetadata::builder();
+            if let Some(c) = code {
+                meta = meta.code(c);
+            }
+            let raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+            let e = SdkError::service_error(DescribeStacksError::generic(meta.build()), raw);
+            let text = classify("AWS in eu-west-1", e).to_string();
+            assert_eq!(text, want);
+            assert!(!text.contains('{') && text.len() < 120, "{text}");
+        }
     }
 
     #[test]
