@@ -210,12 +210,7 @@ where
                 | "AuthFailure" => CfnError::BadCredentials { code, message },
                 _ if message.is_empty() => {
                     let status = se.raw().status().as_u16();
-                    let message = if status >= 500 {
-                        format!("HTTP {status} without an error message (a fault on AWS's side; run the command again)")
-                    } else {
-                        format!("HTTP {status} without an error message")
-                    };
-                    CfnError::Service { code, message }
+                    CfnError::Service { code, message: format!("HTTP {status} without an AWS error message") }
                 }
                 _ => CfnError::Service { code, message },
             }
@@ -949,8 +944,8 @@ mod tests {
         use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
         use aws_sdk_s3::primitives::SdkBody;
         for (status, code, want) in [
-            (500, None, "Unknown: HTTP 500 without an error message (a fault on AWS's side; run the command again)"),
-            (403, Some("AccessDenied"), "AccessDenied: HTTP 403 without an error message"),
+            (500, None, "Unknown: HTTP 500 without an AWS error message"),
+            (403, Some("AccessDenied"), "AccessDenied: HTTP 403 without an AWS error message"),
         ] {
             let mut meta = ErrorMetadata::builder();
             if let Some(c) = code {
