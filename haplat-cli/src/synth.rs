@@ -34,18 +34,64 @@ pub struct AppRun {
     pub yaml: bool,
 }
 
-/// Runs the app and loads what it wrote.
+/// Runs the app and loads what it wrote. The app writes into a fresh directory beside `out`,
+/// swapped in only when it succeeded: a failed run leaves the previous assembly as it was, and
+/// a run never deletes files another run is writing.
 pub fn synth(opts: &AppRun) -> Result<Assembly, Error> {
     let out = if opts.out.is_absolute() { opts.out.clone() } else { opts.root.join(&opts.out) };
-    std::fs::create_dir_all(&out).map_err(|source| Error::Write { path: out.clone(), source })?;
-    clean(&out)?;
+    let fresh = sibling(&out, "new");
+    let result = run_app(opts, &fresh).and_then(|()| swap_in(&fresh, &out));
+    if result.is_err() {
+        let _ = std::fs::remove_dir_all(&fresh);
+    }
+    result?;
+    let assembly = Assembly::load(&out)?;
+    if opts.yaml {
+        write_yaml(&assembly)?;
+    }
+    Ok(assembly)
+}
+
+/// `.<name>.<what>-<pid>` beside `dir`: this process's own.
+fn sibling(dir: &Path, what: &str) -> PathBuf {
+    let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "haplat.out".into());
+    dir.with_file_name(format!(".{name}.{what}-{}", std::process::id()))
+}
+
+/// Replaces `out` with `fresh`: the old one is renamed away, the fresh one renamed in, the old
+/// one removed. Another run swapping at the same moment makes the second rename fail (the name
+/// is taken again): then the swap starts over, a few times.
+fn swap_in(fresh: &Path, out: &Path) -> Result<(), Error> {
+    let old = sibling(out, "old");
+    let mut attempt = 0;
+    loop {
+        let had_old = out.exists();
+        if had_old {
+            std::fs::rename(out, &old).map_err(|source| Error::Write { path: out.to_owned(), source })?;
+        }
+        let moved = std::fs::rename(fresh, out);
+        if had_old {
+            let _ = std::fs::remove_dir_all(&old);
+        }
+        match moved {
+            Ok(()) => return Ok(()),
+            Err(_) if attempt < 5 && out.exists() => attempt += 1,
+            Err(source) => return Err(Error::Write { path: out.to_owned(), source }),
+        }
+    }
+}
+
+/// Runs the app with `HAPLAT_OUTDIR=dir` (made empty first).
+fn run_app(opts: &AppRun, out: &Path) -> Result<(), Error> {
+    let _ = std::fs::remove_dir_all(out);
+    std::fs::create_dir_all(out).map_err(|source| Error::Write { path: out.to_owned(), source })?;
     let context = serde_json::to_string(&opts.context)
         .map_err(|e| Error::App { command: opts.app.clone(), message: format!("context: {e}") })?;
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(&opts.app)
         .current_dir(&opts.root)
-        .env(OUTDIR_ENV, &out)
+        .env(OUTDIR_ENV, out)
         .env(CONTEXT_ENV, context)
         .stdin(Stdio::null())
         // The app's output goes to stderr: stdout is haplat's (summaries, plans, diffs).
@@ -63,11 +109,7 @@ pub fn synth(opts: &AppRun) -> Result<Assembly, Error> {
         };
         return Err(Error::App { command: opts.app.clone(), message: format!("{how} (its output is above)") });
     }
-    let assembly = Assembly::load(&out)?;
-    if opts.yaml {
-        write_yaml(&assembly)?;
-    }
-    Ok(assembly)
+    Ok(())
 }
 
 /// Runs `haplat check`'s rules over the assembly, as `synth` and `deploy` do: warnings are
@@ -88,21 +130,6 @@ pub fn enforce_checks(assembly: &Assembly) -> Result<(), Error> {
     }
     for line in lines {
         crate::errln!("{line}");
-    }
-    Ok(())
-}
-
-/// Removes what a previous synth wrote, so that a stack the app dropped leaves no template.
-fn clean(out: &Path) -> Result<(), Error> {
-    let Ok(entries) = std::fs::read_dir(out) else { return Ok(()) };
-    for e in entries.flatten() {
-        let name = e.file_name().to_string_lossy().into_owned();
-        if name == haplat_core::manifest::MANIFEST_FILE
-            || name.ends_with(".template.json")
-            || name.ends_with(".template.yaml")
-        {
-            std::fs::remove_file(e.path()).map_err(|source| Error::Write { path: e.path(), source })?;
-        }
     }
     Ok(())
 }

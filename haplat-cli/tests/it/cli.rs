@@ -297,3 +297,37 @@ fn completions_and_man_pages_come_from_the_command_line_definition() {
     let deploy = std::fs::read_to_string(dir.path().join("haplat-deploy.1")).unwrap();
     assert!(deploy.contains("haplat\\-deploy") && deploy.contains("\\-\\-dry\\-run"), "{deploy}");
 }
+
+#[test]
+fn a_failed_synth_keeps_the_previous_assembly_and_concurrent_synths_do_not_collide() {
+    let p = Project::new(Source::Fixture("basic"));
+    assert_eq!(run(&mut p.haplat(&["synth"])).code, 0);
+    let manifest = p.path().join("haplat.out/manifest.json");
+    let before = std::fs::read_to_string(&manifest).unwrap();
+    // The app fails half-way, after writing a file: the previous assembly is untouched.
+    p.switch(Source::App("echo '{}' > \"$HAPLAT_OUTDIR/manifest.json\"; exit 3".into()));
+    let r = run(&mut p.haplat(&["synth"]));
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert_eq!(std::fs::read_to_string(&manifest).unwrap(), before);
+    // Two runs at once, each writing slowly: both succeed and the assembly is whole.
+    p.switch(Source::App(format!(
+        "for f in '{}'/*; do cp \"$f\" \"$HAPLAT_OUTDIR\"/; sleep 0.1; done",
+        fixture("basic").display()
+    )));
+    let spawn = || {
+        p.haplat(&["synth"]).stdout(std::process::Stdio::null()).stderr(std::process::Stdio::piped()).spawn().unwrap()
+    };
+    let (a, b) = (spawn(), spawn());
+    for child in [a, b] {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    assert_eq!(run(&mut p.haplat(&["list", "--no-synth"])).code, 0);
+    let leftovers: Vec<_> = std::fs::read_dir(p.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".haplat.out."))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}
