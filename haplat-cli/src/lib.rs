@@ -27,6 +27,7 @@ pub mod events;
 pub mod executor;
 pub mod failure;
 pub mod graph;
+pub mod lock;
 pub mod ops;
 pub mod output;
 pub mod plan;

@@ -48,6 +48,8 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
         crate::out!("{}", plan.render());
         return Ok(());
     }
+    // One deploy or destroy of this assembly at a time (on this machine).
+    let _lock = crate::lock::RunLock::acquire(&assembly.dir, "deploy")?;
     // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
     crate::output::finish_on_broken_pipe();
     let aws = opts.aws.connect().await?;

@@ -37,6 +37,7 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
     crate::output::finish_on_broken_pipe();
     let assembly = opts.source.load()?;
     let order = plan_destroy(&assembly, &opts.stacks)?;
+    let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
     let aws = opts.aws.connect().await?;
     // What stays in the account is what is deployed with a retaining DeletionPolicy, in the
     // regions that have an instance: read before deleting (the app may have changed since the
