@@ -166,11 +166,24 @@ impl fmt::Display for Errors {
         }
         writeln!(f, "haplat: the app has {n} problem{}; nothing was written:", if n == 1 { "" } else { "s" })?;
         for e in &self.0 {
-            writeln!(f, "  - {e}")?;
+            writeln!(f, "  - {}", clip(&e.to_string()))?;
         }
         Ok(())
     }
 }
+
+/// A problem's text at most [`MAX_PROBLEM`] characters: a huge value given to a construct is
+/// named, never echoed whole.
+fn clip(text: &str) -> String {
+    let n = text.chars().count();
+    if n <= MAX_PROBLEM {
+        return text.to_owned();
+    }
+    format!("{}… ({} more characters)", text.chars().take(MAX_PROBLEM).collect::<String>(), n - MAX_PROBLEM)
+}
+
+/// The longest problem line of a synthesis.
+const MAX_PROBLEM: usize = 1_000;
 
 impl std::error::Error for Errors {}
 

@@ -230,13 +230,32 @@ pub fn load(name: &str) -> Result<Environment, String> {
 
 /// Parses and checks one environment file's text; `path` names it in errors.
 pub fn parse(text: &str, path: &Path) -> Result<Environment, String> {
-    let env: Environment = serde_saphyr::from_str(text).map_err(|e| format!("{}: {e}", path.display()))?;
+    let env: Environment = serde_saphyr::from_str(text).map_err(|e| clip_lines(&format!("{}: {e}", path.display())))?;
     let problems = env.check();
     if !problems.is_empty() {
-        return Err(format!("{}:\n  - {}", path.display(), problems.join("\n  - ")));
+        return Err(clip_lines(&format!("{}:\n  - {}", path.display(), problems.join("\n  - "))));
     }
     Ok(env)
 }
+
+/// Every line of an error at most [`MAX_LINE`] characters: a huge value in a file is named,
+/// never echoed whole.
+fn clip_lines(text: &str) -> String {
+    text.lines()
+        .map(|l| {
+            let n = l.chars().count();
+            if n <= MAX_LINE {
+                l.to_owned()
+            } else {
+                format!("{}… ({} more characters)", l.chars().take(MAX_LINE).collect::<String>(), n - MAX_LINE)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The longest line of an error about an environment file.
+const MAX_LINE: usize = 240;
 
 fn known_environments(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

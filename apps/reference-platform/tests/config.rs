@@ -83,3 +83,13 @@ fn an_unknown_environment_lists_the_known_ones() {
     let e = config::load("qa").unwrap_err();
     assert!(e.contains("environment \"qa\": cannot read") && e.contains("(environments: dev, prod, staging)"), "{e}");
 }
+
+#[test]
+fn a_huge_value_is_named_never_echoed_whole() {
+    let huge = "x".repeat(10 << 20);
+    let e = parse_err(&dev_with("name: dev\n", &format!("name: {huge}\n")));
+    assert!(e.len() < 2_000, "{} characters", e.len());
+    assert!(e.contains("name: ") && e.contains("more characters)"), "{e}");
+    let e = parse_err(&dev_with("mode: active-active", &format!("mode: {huge}")));
+    assert!(e.len() < 4_000 && e.contains("more characters)"), "{} characters", e.len());
+}

@@ -125,3 +125,13 @@ fn a_handle_of_another_app_is_an_error_never_a_panic_or_another_resource() {
         );
     }
 }
+
+#[test]
+fn a_huge_value_in_an_error_is_cut_not_echoed_whole() {
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.add_output(&"o".repeat(5 << 20), "a", "");
+    let text = app.synth().err().unwrap().to_string();
+    assert!(text.len() < 2_000 && text.contains("more characters)"), "{} characters", text.len());
+}
