@@ -31,6 +31,10 @@ pub struct Manifest {
     pub waves: Vec<Vec<String>>,
 }
 
+/// The stack-set tag that marks a stack set as haplat's (its value: the app's name); `deploy`
+/// adds it, and it counts toward the stack set's limit of tags.
+pub const OWNER_TAG: &str = "haplat:app";
+
 /// Where a stack is deployed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(tag = "kind", rename_all = "camelCase")]

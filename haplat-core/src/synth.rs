@@ -185,6 +185,16 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         }
         let mut tags = t.app_tags.clone();
         tags.extend(t.nodes[out.node.index()].tags.clone());
+        // Deploy adds haplat's ownership tag (unless the app set it): it counts too.
+        let counted = tags.len() + usize::from(!tags.contains_key(crate::manifest::OWNER_TAG));
+        if counted > limits::STACK_TAGS {
+            errors.push(Error::Limit {
+                stack: out.id.clone(),
+                what: "the number of stack tags (the app's and the stack's, and haplat's ownership tag haplat:app)",
+                actual: counted,
+                limit: limits::STACK_TAGS,
+            });
+        }
         let target = if out.stack_set {
             Target::StackSet { regions: out.regions.clone() }
         } else {

@@ -55,6 +55,9 @@ pub mod limits {
     pub const TEMPLATE_BYTES: usize = 1_000_000;
     /// Characters of a logical id.
     pub const LOGICAL_ID: usize = 255;
+    /// Tags of a stack set: 50, one of which is haplat's ownership tag
+    /// ([`OWNER_TAG`](crate::manifest::OWNER_TAG)) that deploy adds.
+    pub const STACK_TAGS: usize = 50;
 }
 
 /// Whether `region` is a region StackSets deploys to; the error says which are.

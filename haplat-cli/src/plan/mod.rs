@@ -189,8 +189,7 @@ pub fn render_prefs(p: &Preferences) -> String {
     parts.join(", ")
 }
 
-/// The stack-set tag that marks a stack set as haplat's (its value: the app's name).
-pub const OWNER_TAG: &str = "haplat:app";
+pub use haplat_core::manifest::OWNER_TAG;
 
 /// Computes the plan.
 pub fn plan_deploy(assembly: &Assembly, opts: &PlanOptions) -> Result<DeployPlan, Error> {

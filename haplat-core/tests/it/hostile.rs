@@ -135,3 +135,18 @@ fn a_huge_value_in_an_error_is_cut_not_echoed_whole() {
     let text = app.synth().err().unwrap().to_string();
     assert!(text.len() < 2_000 && text.contains("more characters)"), "{} characters", text.len());
 }
+
+#[test]
+fn stack_tags_count_haplats_ownership_tag_toward_the_limit_of_50() {
+    let app = App::new("demo");
+    for i in 0..49 {
+        app.tag(format!("k{i}"), "v");
+    }
+    app.stack("Api", "us-east-1").add("Jobs", queue("jobs"));
+    assert!(app.synth().is_ok(), "49 of the app's and haplat's own make 50");
+    app.tag("k49", "v");
+    one_error_containing(
+        &app,
+        "stack Api: the number of stack tags (the app's and the stack's, and haplat's ownership tag haplat:app) is 51, over CloudFormation's limit of 50",
+    );
+}
