@@ -14,6 +14,7 @@ pub mod destroy;
 pub mod diff;
 pub mod doctor;
 pub mod graph;
+pub mod init;
 pub mod list;
 pub mod shell;
 pub mod status;
@@ -31,6 +32,9 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create a new infrastructure project (Cargo crate, environments, tests, CI workflows).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Init(init::InitArgs),
     /// Run the app and write the cloud assembly (templates + manifest.json).
     #[command(after_help = EXIT_CODES_HELP)]
     Synth(synth::SynthArgs),
@@ -70,6 +74,7 @@ pub enum Command {
 /// Runs a parsed command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
+        Command::Init(a) => init::run(a),
         Command::Synth(a) => synth::run(a),
         Command::List(a) => list::run(a),
         Command::Check(a) => check::run(a),

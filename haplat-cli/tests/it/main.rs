@@ -21,5 +21,6 @@ mod executor;
 mod fake;
 mod faults;
 mod graph;
+mod init;
 mod layers;
 mod real_app;
