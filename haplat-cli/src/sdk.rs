@@ -53,7 +53,7 @@ impl Aws {
         if let Some(p) = &opts.profile {
             check_profile(p)?;
         }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest()).timeout_config(
+        let mut loader = aws_config::defaults(BehaviorVersion::latest()).http_client(https_client()).timeout_config(
             aws_config::timeout::TimeoutConfig::builder()
                 .connect_timeout(timeout.min(Duration::from_secs(5)))
                 .read_timeout(timeout)
@@ -110,6 +110,16 @@ impl Aws {
         let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
         classify(&endpoint, e)
     }
+}
+
+/// The HTTP client of every SDK client: rustls with ring, so that no C crypto library is built
+/// (the SDK's default, aws-lc, is; docs/build-cost.md).
+pub fn https_client() -> cf::config::SharedHttpClient {
+    aws_smithy_http_client::Builder::new()
+        .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
+            aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
+        ))
+        .build_https()
 }
 
 /// `HAPLAT_HTTP_TIMEOUT`: seconds, a finite number above zero.

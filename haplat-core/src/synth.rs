@@ -1009,17 +1009,19 @@ impl App {
     /// `haplat.out`), prints a one-line summary or every error on stderr, and returns the exit
     /// code (`0` written, `1` invalid app, `2` could not write).
     pub fn run(&self) -> std::process::ExitCode {
-        let dir =
-            std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from).unwrap_or_else(|| "haplat.out".into());
+        let given = std::env::var_os(crate::OUTDIR_ENV).map(std::path::PathBuf::from);
+        let dir = given.clone().unwrap_or_else(|| "haplat.out".into());
         match self.synth_to(&dir) {
             Ok(a) => {
                 let resources: usize = a.manifest.stacks.iter().map(|s| s.resources.len()).sum();
+                // Under `haplat synth` the directory is a fresh one the CLI swaps in and names
+                // itself; run alone, the app says where it wrote.
+                let place = if given.is_some() { String::new() } else { format!(" written to {}", dir.display()) };
                 eprintln!(
-                    "haplat: {} stacks, {} resources, {} waves written to {}",
+                    "haplat: {} stacks, {} resources, {} waves{place}",
                     a.manifest.stacks.len(),
                     resources,
                     a.manifest.waves.len(),
-                    dir.display()
                 );
                 std::process::ExitCode::SUCCESS
             }
