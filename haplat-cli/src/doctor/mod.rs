@@ -87,10 +87,12 @@ impl Finding {
 }
 
 /// An error on one line: an answer no AWS error describes (an emulator without the API) carries
-/// the whole raw response; keep what it says, not the response.
+/// the whole raw response; keep what it says, not the response, with line breaks folded.
 pub fn short(e: &CfnError) -> String {
     let text = e.to_string();
     let text = text.split(" (ServiceError").next().unwrap_or(&text);
+    // One line, whatever the service or the transport put in the message.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() > 240 { text.chars().take(240).chain("…".chars()).collect() } else { text.to_owned() }
 }
 
@@ -142,6 +144,9 @@ pub async fn run<C: CloudFormation + Account>(aws: &C, admin_region: &str, req: 
     }
     for (id, records) in &req.hosted_zones {
         out.push(hosted_zone(aws, id, records).await);
+    }
+    for (name, records) in &req.hosted_zone_names {
+        out.push(hosted_zone_named(aws, name, records).await);
     }
     for (region, counts) in &req.counts {
         for (quota, planned) in
@@ -375,6 +380,39 @@ async fn hosted_zone<A: Account>(aws: &A, id: &str, records: &[String]) -> Findi
         )
         .fix("create the zone (`aws route53 create-hosted-zone --name <domain> --caller-reference <unique>`) or put the right zone id in the environment file"),
         Err(e) => Finding::failed(CHECK, None, "route53:GetHostedZone", &e),
+    }
+}
+
+/// A record that names its zone by `HostedZoneName`: CloudFormation looks the name up when it
+/// creates the stack and refuses it if no zone or more than one zone has that name
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html>,
+/// `HostedZoneName`).
+async fn hosted_zone_named<A: Account>(aws: &A, name: &str, records: &[String]) -> Finding {
+    const CHECK: &str = "hosted-zone";
+    match aws.hosted_zones_named(name).await {
+        Ok(ids) if ids.len() == 1 => {
+            Finding::new(CHECK, None, Outcome::Ok, format!("hosted zone {name} is {}", ids[0]))
+        }
+        Ok(ids) if ids.is_empty() => Finding::new(
+            CHECK,
+            None,
+            Outcome::Missing,
+            format!("no hosted zone is named {name} in this account ({} name it)", records.join(", ")),
+        )
+        .fix(format!("create it (`aws route53 create-hosted-zone --name {name} --caller-reference <unique>`) or correct the zone name in the environment file")),
+        Ok(ids) => Finding::new(
+            CHECK,
+            None,
+            Outcome::Missing,
+            format!(
+                "{} hosted zones are named {name} ({}): CloudFormation refuses a HostedZoneName that matches more than one ({} name it)",
+                ids.len(),
+                ids.join(", "),
+                records.join(", ")
+            ),
+        )
+        .fix("give the zone by id (HostedZoneId) in the environment file, or delete the zones that are not in use"),
+        Err(e) => Finding::failed(CHECK, None, "route53:ListHostedZonesByName", &e),
     }
 }
 

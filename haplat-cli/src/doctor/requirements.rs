@@ -2,7 +2,8 @@
 //! templates alone (no AWS): which regions log API Gateway stages, whether a Shield protection is
 //! declared, the Aurora global clusters' engine and version and their regions, the zones the VPCs
 //! take from `Fn::GetAZs`, Backup selections of DynamoDB tables with cross-region copies, the
-//! Route 53 hosted zones used, and the counts that meet service quotas.
+//! Route 53 hosted zones used (by id or by name, by records and by DNS-validated certificates),
+//! and the counts that meet service quotas.
 //!
 //! A template is read as deployed to every region of its stack: conditions are not evaluated, so
 //! a resource that only one region creates counts in each (a requirement too many, never one
@@ -72,8 +73,11 @@ pub struct Requirements {
     /// Region → the Backup selections there that pick DynamoDB tables for a plan with a
     /// cross-region copy.
     pub backup_dynamodb: BTreeMap<String, Vec<String>>,
-    /// Hosted zone id → the records that use it.
+    /// Hosted zone id → the records (and DNS-validated certificates) that use it.
     pub hosted_zones: BTreeMap<String, Vec<String>>,
+    /// Hosted zone name (with its trailing dot) → the records that name their zone by
+    /// `HostedZoneName`, which CloudFormation resolves at create time.
+    pub hosted_zone_names: BTreeMap<String, Vec<String>>,
     /// Region → what counts against its quotas.
     pub counts: BTreeMap<String, Counts>,
 }
@@ -168,6 +172,22 @@ pub fn extract(assembly: &Assembly) -> Requirements {
                 }
                 "AWS::Route53::RecordSet" | "AWS::Route53::RecordSetGroup" => {
                     if let Some(id) = p.get("HostedZoneId").and_then(Value::as_str) {
+                        req.hosted_zones.entry(id.to_owned()).or_default().push(r.path.clone());
+                    }
+                    if let Some(name) = p.get("HostedZoneName").and_then(Value::as_str) {
+                        let name = format!("{}.", name.trim_end_matches('.'));
+                        req.hosted_zone_names.entry(name).or_default().push(r.path.clone());
+                    }
+                }
+                // DNS validation writes its CNAME into the zone named by id.
+                "AWS::CertificateManager::Certificate" => {
+                    let ids: BTreeSet<&str> = p["DomainValidationOptions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|o| o.get("HostedZoneId").and_then(Value::as_str))
+                        .collect();
+                    for id in ids {
                         req.hosted_zones.entry(id.to_owned()).or_default().push(r.path.clone());
                     }
                 }
@@ -344,6 +364,7 @@ mod tests {
         assert_eq!(r.regions.iter().collect::<Vec<_>>(), ["us-east-1"]);
         assert!(r.api_logs.is_empty() && r.shield.is_empty() && r.aurora.is_empty() && r.zones.is_empty());
         assert!(r.backup_dynamodb.is_empty() && r.hosted_zones.is_empty() && r.counts.is_empty());
+        assert!(r.hosted_zone_names.is_empty());
     }
 
     #[test]
@@ -363,14 +384,22 @@ mod tests {
                 &["us-east-1"],
                 json!({
                     "Shield": {"Type": "AWS::Shield::Protection", "Properties": {}},
-                    "Rec": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneId": "Z123"}}
+                    "Rec": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneId": "Z123"}},
+                    "ByName": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneName": "example.com"}},
+                    "Group": {"Type": "AWS::Route53::RecordSetGroup", "Properties": {"HostedZoneName": "example.com."}},
+                    "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainValidationOptions": [
+                        {"DomainName": "a.example.com", "HostedZoneId": "Z123"},
+                        {"DomainName": "b.example.com", "HostedZoneId": "Z123"}
+                    ]}}
                 }),
             ),
         ]));
         assert_eq!(r.api_logs["eu-west-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.api_logs["us-east-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.shield, ["Edge/Shield"]);
-        assert_eq!(r.hosted_zones["Z123"], ["Edge/Rec"]);
+        assert_eq!(r.hosted_zones["Z123"], ["Edge/Cert", "Edge/Rec"]);
+        // A zone named with or without its trailing dot is one zone.
+        assert_eq!(r.hosted_zone_names["example.com."], ["Edge/ByName", "Edge/Group"]);
     }
 
     #[test]

@@ -260,6 +260,111 @@ async fn hosted_zone_exists() {
 }
 
 #[tokio::test]
+async fn hosted_zone_named_must_match_exactly_one_zone() {
+    let req = || Requirements {
+        hosted_zone_names: BTreeMap::from([("shop.example.com.".into(), vec!["Edge/Dns/Apex".into()])]),
+        ..Default::default()
+    };
+    let named = |fake: &Fake, ids: &[&str]| {
+        fake.with(|s| {
+            s.account.zone_names.insert("shop.example.com.".into(), ids.iter().map(|i| (*i).to_owned()).collect())
+        })
+    };
+    let fake = Fake::default();
+    named(&fake, &["Z0PROD"]);
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Ok);
+    assert!(f[0].message.contains("shop.example.com. is Z0PROD"), "{f:#?}");
+    // None: CloudFormation would not create the stack.
+    let fake = Fake::default();
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("no hosted zone is named shop.example.com."), "{f:#?}");
+    // Two of that name (a public and a private zone, say): refused as well.
+    let fake = Fake::default();
+    named(&fake, &["Z0PUBLIC", "Z0PRIVATE"]);
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("2 hosted zones are named shop.example.com. (Z0PUBLIC, Z0PRIVATE)"), "{f:#?}");
+    assert!(f[0].fix.as_deref().unwrap().contains("HostedZoneId"), "{f:#?}");
+    let fake = Fake::default();
+    error_on(&fake, "hosted_zones_named", denied());
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::NotChecked);
+    assert!(f[0].message.contains("route53:ListHostedZonesByName was denied"), "{f:#?}");
+}
+
+/// Every failed call, whatever its error says and however many lines it has, is one "not
+/// checked" line naming the call: never an OK, never a second line but the fix.
+#[tokio::test]
+async fn a_denied_or_unreachable_call_is_one_not_checked_line() {
+    let all = || Requirements {
+        api_logs: logs().api_logs,
+        shield: vec!["Edge/Cdn/Shield".into()],
+        aurora: vec![AuroraNeed {
+            path: "Api/Db/Global".into(),
+            engine: "aurora-postgresql".into(),
+            version: "17.7".into(),
+            serverless_v2: true,
+            regions: regions(),
+        }],
+        backup_dynamodb: BTreeMap::from([(R.into(), vec!["Data/Backup/Selection".into()])]),
+        hosted_zones: BTreeMap::from([("Z0PROD".into(), vec!["Edge/Dns/Apex".into()])]),
+        hosted_zone_names: BTreeMap::from([("shop.example.com.".into(), vec!["Edge/Dns/Www".into()])]),
+        counts: BTreeMap::from([(R.into(), Counts { vpcs: 1, elastic_ips: 3, albs: 1 })]),
+        ..zones_req()
+    };
+    let calls = [
+        "apigateway_cloudwatch_role",
+        "shield_subscription_active",
+        "engine_versions",
+        "zones",
+        "backup_dynamodb_advanced",
+        "hosted_zone_exists",
+        "hosted_zones_named",
+        "quota",
+    ];
+    let multiline = || CfnError::Unreachable {
+        endpoint: "AWS in us-east-1".into(),
+        message: "dispatch failure\n  caused by: io error\n  caused by: connection refused".into(),
+    };
+    for e in [denied(), unreachable(), multiline()] {
+        let fake = Fake::default();
+        bootstrapped(&fake);
+        for call in calls {
+            for _ in 0..3 {
+                error_on(&fake, call, e.clone());
+            }
+        }
+        let req = Requirements { regions: regions(), ..all() };
+        let f = run(&fake, R, &req).await;
+        for finding in f.iter().filter(|f| f.check != "stackset-roles") {
+            assert_eq!(finding.outcome, Outcome::NotChecked, "{finding:#?}");
+            assert!(finding.message.starts_with("could not check: "), "{finding:#?}");
+            assert!(!finding.message.contains('\n'), "{finding:#?}");
+        }
+        let text = haplat_cli::doctor::render(&f);
+        assert_eq!(text.lines().filter(|l| l.starts_with("NOT CHECKED")).count(), f.len() - 1, "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("ok ") && !l.contains("stackset-roles")), "{text}");
+    }
+    // The usage count failing after the quota answered: not checked either, not an OK.
+    let fake = Fake::default();
+    bootstrapped(&fake);
+    fake.with(|s| {
+        s.account.quotas.insert((R.into(), "L-F678F1CE".into()), 5.0);
+    });
+    error_on(&fake, "usage", denied());
+    let req = Requirements {
+        regions: regions(),
+        counts: BTreeMap::from([(R.into(), Counts { vpcs: 1, elastic_ips: 0, albs: 0 })]),
+        ..Default::default()
+    };
+    let f: Vec<Finding> = run(&fake, R, &req).await.into_iter().filter(|f| f.check == "service-quota").collect();
+    assert_eq!(outcome(&f), Outcome::NotChecked);
+    assert!(f[0].message.contains("the usage count was denied"), "{f:#?}");
+}
+
+#[tokio::test]
 async fn service_quotas_against_planned_counts_and_usage() {
     let req = || Requirements {
         counts: BTreeMap::from([(R.into(), Counts { vpcs: 1, elastic_ips: 3, albs: 0 })]),
