@@ -397,7 +397,7 @@ mod tests {
         assert_eq!(r.api_logs["eu-west-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.api_logs["us-east-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.shield, ["Edge/Shield"]);
-        assert_eq!(r.hosted_zones["Z123"], ["Edge/Cert", "Edge/Rec"]);
+        assert_eq!(r.hosted_zones["Z123"], ["Edge/Rec", "Edge/Cert"]);
         // A zone named with or without its trailing dot is one zone.
         assert_eq!(r.hosted_zone_names["example.com."], ["Edge/ByName", "Edge/Group"]);
     }
