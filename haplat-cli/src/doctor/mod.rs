@@ -102,22 +102,23 @@ pub fn is_denied(e: &CfnError) -> bool {
 }
 
 /// Fargate's zone restrictions: region → the only zone IDs Fargate runs in (the ECS developer
-/// guide, "Supported Regions for Amazon ECS on AWS Fargate", Linux containers).
+/// guide, "Supported Regions for Amazon ECS on AWS Fargate", Linux containers:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate-Regions.html>).
+/// A region not listed runs Fargate in every zone.
 const FARGATE_ONLY: &[(&str, &[&str])] = &[
     ("us-west-1", &["usw1-az1", "usw1-az3"]),
     ("ap-northeast-1", &["apne1-az1", "apne1-az2", "apne1-az4"]),
     ("cn-north-1", &["cnn1-az1", "cnn1-az2"]),
 ];
 
-/// Zone IDs without Fargate in regions the table above does not restrict: `use1-az3` (issue 10
-/// of this project names it; the ECS guide's older us-east-1 zone list left it out).
-const FARGATE_NOT_IN: &[&str] = &["use1-az3"];
+/// Constrained zone IDs: the ECS guide does not restrict Fargate there (us-east-1 is listed
+/// without zones), but newer services and instance types leave them out (the EFS guide's
+/// One Zone list for us-east-1 is use1-az1, -az2, -az4, -az5, -az6:
+/// <https://docs.aws.amazon.com/efs/latest/ug/OneZoneAZs.html>). A warning, not a refusal.
+const CONSTRAINED: &[&str] = &["use1-az3"];
 
-/// Whether Fargate runs in the zone ID `id` of `region`.
+/// Whether Fargate runs in the zone ID `id` of `region`, per the ECS guide.
 pub fn fargate_supports(region: &str, id: &str) -> bool {
-    if FARGATE_NOT_IN.contains(&id) {
-        return false;
-    }
     FARGATE_ONLY.iter().find(|(r, _)| *r == region).is_none_or(|(_, only)| only.contains(&id))
 }
 
@@ -263,6 +264,11 @@ async fn aurora<A: Account>(aws: &A, region: &str, need: &requirements::AuroraNe
     }
 }
 
+/// `Fn::GetAZs[1] = us-east-1b is use1-az3`, `zone ID use1-az3 (us-east-1b)`.
+fn describe(how: &str, z: &crate::account::Zone) -> String {
+    if how.starts_with("zone ID") { format!("{how} ({})", z.name) } else { format!("{how} is {}", z.id) }
+}
+
 async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed) -> Vec<Finding> {
     const CHECK: &str = "availability-zones";
     let listed = match aws.zones(region).await {
@@ -270,7 +276,12 @@ async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed)
         Err(e) => return vec![Finding::failed(CHECK, Some(region), "ec2:DescribeAvailabilityZones", &e)],
     };
     let mut out = Vec::new();
-    let used: Vec<_> = need.indexes.iter().filter_map(|i| listed.get(*i).map(|z| (*i, z.clone()))).collect();
+    // (how the template names the zone, the zone) for every zone the subnets use.
+    let mut used: Vec<(String, crate::account::Zone)> = need
+        .indexes
+        .iter()
+        .filter_map(|i| listed.get(*i).map(|z| (format!("Fn::GetAZs[{i}] = {}", z.name), z.clone())))
+        .collect();
     let wanted = need.indexes.iter().next_back().map_or(0, |i| i + 1);
     if wanted > listed.len() {
         out.push(
@@ -287,34 +298,54 @@ async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed)
         );
     }
     let mut bad = Vec::new();
+    for id in &need.ids {
+        match listed.iter().find(|z| &z.id == id) {
+            Some(z) => used.push((format!("zone ID {id}"), z.clone())),
+            None => bad.push(format!(
+                "zone ID {id} is not an available zone of {region} in this account (it has {})",
+                listed.iter().map(|z| z.id.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
     if need.fargate {
-        for (i, z) in &used {
+        for (how, z) in &used {
             if !fargate_supports(region, &z.id) {
-                bad.push(format!("Fn::GetAZs[{i}] = {} is {}, where Fargate does not run", z.name, z.id));
+                bad.push(format!("{}, where Fargate does not run", describe(how, z)));
             }
         }
     }
-    let mut endpoint_problems = Vec::new();
     for service in &need.interface_endpoints {
         match aws.endpoint_service_zones(region, service).await {
-            Ok(None) => endpoint_problems.push(format!("{service} is not offered in {region}")),
+            Ok(None) => bad.push(format!("{service} is not offered in {region}")),
             Ok(Some(offered)) => {
-                for (i, z) in &used {
+                for (how, z) in &used {
                     if !offered.contains(&z.name) {
-                        endpoint_problems
-                            .push(format!("{service} is not offered in Fn::GetAZs[{i}] = {} ({})", z.name, z.id));
+                        bad.push(format!("{service} is not offered in {}", describe(how, z)));
                     }
                 }
             }
             Err(e) => out.push(Finding::failed(CHECK, Some(region), "ec2:DescribeVpcEndpointServices", &e)),
         }
     }
-    bad.extend(endpoint_problems);
+    let constrained: Vec<String> =
+        used.iter().filter(|(_, z)| CONSTRAINED.contains(&z.id.as_str())).map(|(how, z)| describe(how, z)).collect();
+    let fix = format!(
+        "name zone IDs for {region} in the app's environment file (`zone_ids`; `aws ec2 describe-availability-zones --region {region}` lists them) where Fargate and the endpoints run"
+    );
     if !bad.is_empty() {
+        out.push(Finding::new(CHECK, Some(region), Outcome::Missing, bad.join("; ")).fix(fix));
+    } else if !constrained.is_empty() {
         out.push(
-            Finding::new(CHECK, Some(region), Outcome::Missing, bad.join("; ")).fix(format!(
-                "choose zones by ID for {region} in the app (zone IDs that `aws ec2 describe-availability-zones --region {region}` lists and Fargate and the endpoints support) instead of the first zones of Fn::GetAZs"
-            )),
+            Finding::new(
+                CHECK,
+                Some(region),
+                Outcome::Warning,
+                format!(
+                    "{}: a constrained zone, where newer services and instance types are not offered",
+                    constrained.join("; ")
+                ),
+            )
+            .fix(fix),
         );
     } else if out.is_empty() {
         let names: Vec<String> = used.iter().map(|(_, z)| format!("{} ({})", z.name, z.id)).collect();

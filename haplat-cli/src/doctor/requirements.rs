@@ -32,12 +32,16 @@ pub struct AuroraNeed {
     pub regions: BTreeSet<String>,
 }
 
-/// The zones a region's VPCs take by name from `Fn::GetAZs`.
+/// The zones a region's VPCs take: by name from `Fn::GetAZs`, or by zone ID.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ZoneNeed {
     /// The `Fn::Select` indexes into `Fn::GetAZs` (0 = the first zone name).
     pub indexes: BTreeSet<usize>,
+    /// The zone IDs subnets name (`AvailabilityZoneId`, a literal or the region's value of the
+    /// template's mapping).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub ids: BTreeSet<String>,
     /// Whether Fargate tasks run in that region.
     pub fargate: bool,
     /// The interface endpoints' service names (`com.amazonaws.<region>.logs`).
@@ -110,6 +114,9 @@ pub fn extract(assembly: &Assembly) -> Requirements {
         let mut counts = Counts::default();
         let mut zones = ZoneNeed::default();
         let mut has_vpc_zones = false;
+        // Region → the zone IDs its subnets name.
+        let mut zone_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mappings = assembly.templates.get(&stack.name).and_then(|t| t.json.get("Mappings")).cloned();
         let mut plans_with_copy: BTreeSet<String> = BTreeSet::new();
         let logical: BTreeMap<&str, &str> = assembly
             .templates
@@ -147,6 +154,12 @@ pub fn extract(assembly: &Assembly) -> Requirements {
                     if let Some(i) = get_azs_index(&p["AvailabilityZone"]) {
                         zones.indexes.insert(i);
                         has_vpc_zones = true;
+                    }
+                    for region in &regions {
+                        if let Some(id) = in_region(&p["AvailabilityZoneId"], region, mappings.as_ref()) {
+                            zone_ids.entry(region.clone()).or_default().insert(id);
+                            has_vpc_zones = true;
+                        }
                     }
                 }
                 "AWS::EC2::VPCEndpoint" => {
@@ -230,6 +243,7 @@ pub fn extract(assembly: &Assembly) -> Requirements {
             if has_vpc_zones || !zones.interface_endpoints.is_empty() {
                 let z = req.zones.entry(region.clone()).or_default();
                 z.indexes.extend(zones.indexes.iter().copied());
+                z.ids.extend(zone_ids.get(region).into_iter().flatten().cloned());
                 z.fargate |= zones.fargate;
                 z.interface_endpoints
                     .extend(zones.interface_endpoints.iter().map(|s| s.replace("${AWS::Region}", region)));
@@ -268,6 +282,23 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Object(m) => m.get("Fn::Sub").and_then(Value::as_str).map(str::to_owned).unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+/// A string as deployed to `region`: a literal, or `Fn::FindInMap [map, {Ref: AWS::Region}, key]`
+/// read from the template's `Mappings`.
+fn in_region(v: &Value, region: &str, mappings: Option<&Value>) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(m) => {
+            let args = m.get("Fn::FindInMap")?.as_array()?;
+            let (map, key) = (args.first()?.as_str()?, args.get(2)?.as_str()?);
+            if args.get(1)?.get("Ref").and_then(Value::as_str) != Some("AWS::Region") {
+                return None;
+            }
+            mappings?.get(map)?.get(region)?.get(key)?.as_str().map(str::to_owned)
+        }
+        _ => None,
     }
 }
 
@@ -437,9 +468,32 @@ mod tests {
         )]));
         let z = &r.zones["us-west-1"];
         assert_eq!(z.indexes.iter().collect::<Vec<_>>(), [&0, &1, &2]);
+        assert!(z.ids.is_empty());
         assert!(z.fargate);
         assert_eq!(z.interface_endpoints.iter().collect::<Vec<_>>(), ["com.amazonaws.us-west-1.logs"]);
         assert_eq!(r.counts["us-east-1"], Counts { vpcs: 1, elastic_ips: 2, albs: 1 });
+    }
+
+    #[test]
+    fn zone_ids_are_read_per_region_from_the_mapping() {
+        let mut a = assembly(&[(
+            "Net",
+            &["us-east-1", "eu-west-1"],
+            json!({
+                "S1": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "ZoneId1"]}}},
+                "S2": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "ZoneId2"]}}},
+                "S3": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": "use1-az6"}}
+            }),
+        )]);
+        let t = a.templates.get_mut("Net").unwrap();
+        t.json["Mappings"] = json!({"RegionConfig": {
+            "us-east-1": {"ZoneId1": "use1-az1", "ZoneId2": "use1-az4"},
+            "eu-west-1": {"ZoneId1": "euw1-az1", "ZoneId2": "euw1-az2"}
+        }});
+        let r = extract(&a);
+        assert_eq!(r.zones["us-east-1"].ids.iter().collect::<Vec<_>>(), ["use1-az1", "use1-az4", "use1-az6"]);
+        assert!(r.zones["us-east-1"].indexes.is_empty());
+        assert_eq!(r.zones["eu-west-1"].ids.iter().collect::<Vec<_>>(), ["euw1-az1", "euw1-az2", "use1-az6"]);
     }
 
     #[test]

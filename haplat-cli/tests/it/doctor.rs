@@ -167,6 +167,7 @@ fn zones_req() -> Requirements {
                 indexes: BTreeSet::from([0, 1, 2]),
                 fargate: true,
                 interface_endpoints: BTreeSet::from(["com.amazonaws.us-east-1.logs".to_owned()]),
+                ..Default::default()
             },
         )]),
         ..Default::default()
@@ -192,12 +193,63 @@ async fn zone_ids_against_fargate_and_interface_endpoints() {
     account_zones(&fake, &["use1-az1", "use1-az2", "use1-az4"]);
     assert_eq!(outcome(&check(&fake, zones_req(), "availability-zones").await), Outcome::Ok);
 
-    // The account's second zone name is use1-az3: no Fargate there.
+    // The account's second zone name is use1-az3: a constrained zone (the ECS guide does not
+    // restrict Fargate in us-east-1), so a warning.
     let fake = Fake::default();
     account_zones(&fake, &["use1-az1", "use1-az3", "use1-az4"]);
     let f = check(&fake, zones_req(), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Warning);
+    assert!(f[0].message.contains("Fn::GetAZs[1] = us-east-1b is use1-az3: a constrained zone"), "{f:#?}");
+
+    // us-west-1 runs Fargate in usw1-az1 and usw1-az3 only: a name on usw1-az2 is refused.
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.account.zones.insert(
+            "us-west-1".into(),
+            vec![
+                Zone { name: "us-west-1a".into(), id: "usw1-az2".into() },
+                Zone { name: "us-west-1b".into(), id: "usw1-az1".into() },
+            ],
+        )
+    });
+    let req = Requirements {
+        zones: BTreeMap::from([(
+            "us-west-1".into(),
+            ZoneNeed { indexes: BTreeSet::from([0, 1]), fargate: true, ..Default::default() },
+        )]),
+        ..Default::default()
+    };
+    let f = check(&fake, req, "availability-zones").await;
     assert_eq!(outcome(&f), Outcome::Missing);
-    assert!(f[0].message.contains("Fn::GetAZs[1] = us-east-1b is use1-az3"), "{f:#?}");
+    assert!(f[0].message.contains("Fn::GetAZs[0] = us-west-1a is usw1-az2, where Fargate does not run"), "{f:#?}");
+    assert!(f[0].fix.as_deref().unwrap().contains("zone_ids"), "{f:#?}");
+
+    // Zones named by ID: each must be an available zone of the account, with the endpoints.
+    let by_id = |ids: &[&str]| Requirements {
+        zones: BTreeMap::from([(
+            R.into(),
+            ZoneNeed {
+                ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+                fargate: true,
+                interface_endpoints: BTreeSet::from(["com.amazonaws.us-east-1.logs".to_owned()]),
+                ..Default::default()
+            },
+        )]),
+        ..Default::default()
+    };
+    let fake = Fake::default();
+    account_zones(&fake, &["use1-az1", "use1-az2", "use1-az4"]);
+    let f = check(&fake, by_id(&["use1-az1", "use1-az4"]), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Ok, "{f:#?}");
+    assert!(f[0].message.contains("us-east-1c (use1-az4)"), "{f:#?}");
+    let f = check(&fake, by_id(&["use1-az1", "use1-az6"]), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("zone ID use1-az6 is not an available zone of us-east-1"), "{f:#?}");
+    fake.with(|s| {
+        s.account.endpoint_zones.insert((R.into(), "com.amazonaws.us-east-1.logs".into()), vec!["us-east-1a".into()])
+    });
+    let f = check(&fake, by_id(&["use1-az1", "use1-az4"]), "availability-zones").await;
+    assert!(f[0].message.contains("logs is not offered in zone ID use1-az4 (us-east-1c)"), "{f:#?}");
 
     // The endpoint service is not offered in the third zone; and too few zones.
     let fake = Fake::default();
@@ -504,16 +556,16 @@ async fn what_moto_answers_to_the_doctor_s_calls() {
     }
     crate::snap!("doctor_moto_answers", lines.join("\n"));
 
-    // moto's us-east-1e is use1-az3: a VPC over five zones with Fargate is refused there.
+    // moto's us-east-1e is use1-az3: a VPC over five zones is warned of the constrained zone.
     let req = Requirements {
         regions: regions(),
         zones: BTreeMap::from([(
             R.into(),
-            ZoneNeed { indexes: (0..5).collect(), fargate: true, interface_endpoints: BTreeSet::new() },
+            ZoneNeed { indexes: (0..5).collect(), fargate: true, ..Default::default() },
         )]),
         ..Default::default()
     };
     let f: Vec<Finding> = run(&aws, R, &req).await.into_iter().filter(|f| f.check == "availability-zones").collect();
-    assert_eq!(outcome(&f), Outcome::Missing);
-    assert!(f[0].message.contains("Fn::GetAZs[4] = us-east-1e is use1-az3, where Fargate does not run"), "{f:#?}");
+    assert_eq!(outcome(&f), Outcome::Warning);
+    assert!(f[0].message.contains("Fn::GetAZs[4] = us-east-1e is use1-az3: a constrained zone"), "{f:#?}");
 }
