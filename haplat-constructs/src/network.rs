@@ -1,7 +1,8 @@
 //! The network of one region: a VPC over 2 to 6 availability zones with public subnets (load
 //! balancers and NAT gateways only) and private subnets (everything else), NAT, flow logs to an
 //! encrypted log group, gateway endpoints for S3 and DynamoDB, and optionally interface endpoints
-//! so tasks reach ECR, CloudWatch Logs and Secrets Manager without NAT.
+//! so tasks reach ECR, CloudWatch Logs and Secrets Manager without NAT (other AWS APIs, such as
+//! X-Ray, STS, KMS and CloudWatch metrics, and images from public.ecr.aws still go through NAT).
 //!
 //! Subnets are carved from the VPC CIDR with `Fn::Cidr` and placed in the zone IDs given
 //! ([`NetworkProps::zone_ids`], from the stack set's `RegionConfig` mapping: the same physical
