@@ -35,7 +35,12 @@ pub enum Quota {
     Vpcs,
     /// EC2-VPC Elastic IPs (`ec2` `L-0263D0A3`).
     ElasticIps,
-    /// Application Load Balancers per Region (`elasticloadbalancing` `L-53DA6B97`).
+    /// Application Load Balancers per Region (`elasticloadbalancing` `L-53DA6B97`). The ELB
+    /// guide names the quota (default 50, adjustable:
+    /// <https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-limits.html>)
+    /// but prints no quota code; `L-53DA6B97` is the code Service Quotas lists for that name
+    /// (`aws service-quotas list-service-quotas --service-code elasticloadbalancing`), and
+    /// doctor says "not checked" if Service Quotas does not know it.
     Albs,
 }
 
@@ -92,10 +97,15 @@ pub trait Account: Sync {
     fn backup_dynamodb_advanced(&self, region: &str) -> impl Future<Output = CfnResult<Option<bool>>> + Send;
     /// Whether the hosted zone exists (`route53:GetHostedZone`).
     fn hosted_zone_exists(&self, id: &str) -> impl Future<Output = CfnResult<bool>> + Send;
+    /// The ids of the account's hosted zones named `name` (`route53:ListHostedZonesByName`;
+    /// `name` with or without its trailing dot), as CloudFormation looks a `HostedZoneName` up.
+    fn hosted_zones_named(&self, name: &str) -> impl Future<Output = CfnResult<Vec<String>>> + Send;
     /// The applied quota value in `region` (`servicequotas:GetServiceQuota`), `None` when
     /// Service Quotas does not know it.
     fn quota(&self, region: &str, quota: Quota) -> impl Future<Output = CfnResult<Option<f64>>> + Send;
     /// How many the region holds now, where that is one cheap call (`ec2:DescribeVpcs`,
-    /// `ec2:DescribeAddresses`); `None` where haplat does not count (load balancers).
+    /// `ec2:DescribeAddresses`); `None` where haplat does not count: load balancers, which only
+    /// the ELB API (`DescribeLoadBalancers`) or CloudWatch's `AWS/Usage` metrics would count,
+    /// and haplat links neither SDK crate.
     fn usage(&self, region: &str, quota: Quota) -> impl Future<Output = CfnResult<Option<u32>>> + Send;
 }

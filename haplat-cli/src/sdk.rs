@@ -861,6 +861,27 @@ impl Account for Aws {
         }
     }
 
+    async fn hosted_zones_named(&self, name: &str) -> CfnResult<Vec<String>> {
+        let region = self.global_region();
+        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
+        let want = format!("{}.", name.trim_end_matches('.')).to_ascii_lowercase();
+        // Zones come in name order from `DnsName` on: the ones named `want` are first, then
+        // others; one page of 100 holds every zone of that name an account can sensibly have.
+        let out = c
+            .list_hosted_zones_by_name()
+            .dns_name(&want)
+            .max_items(100)
+            .send()
+            .await
+            .map_err(|e| self.err(&region, e))?;
+        Ok(out
+            .hosted_zones()
+            .iter()
+            .filter(|z| z.name().eq_ignore_ascii_case(&want))
+            .map(|z| z.id().trim_start_matches("/hostedzone/").to_owned())
+            .collect())
+    }
+
     async fn quota(&self, region: &str, quota: Quota) -> CfnResult<Option<f64>> {
         let (service, code) = quota.codes();
         let c = aws_sdk_servicequotas::Client::new(&self.conf_in(region));

@@ -1,11 +1,20 @@
 //! The network of one region: a VPC over 2 to 6 availability zones with public subnets (load
 //! balancers and NAT gateways only) and private subnets (everything else), NAT, flow logs to an
 //! encrypted log group, gateway endpoints for S3 and DynamoDB, and optionally interface endpoints
-//! so tasks reach ECR, CloudWatch Logs and Secrets Manager without NAT.
+//! so tasks reach ECR, CloudWatch Logs and Secrets Manager without NAT (other AWS APIs, such as
+//! X-Ray, STS, KMS and CloudWatch metrics, and images from public.ecr.aws still go through NAT).
 //!
-//! Subnets are carved from the VPC CIDR with `Fn::Cidr` and placed with
-//! `Fn::Select [i, Fn::GetAZs ""]`, so one template serves every region of a stack set: the
-//! VPC CIDR itself comes from the stack set's `RegionConfig` mapping.
+//! Subnets are carved from the VPC CIDR with `Fn::Cidr` and placed in the zone IDs given
+//! ([`NetworkProps::zone_ids`], from the stack set's `RegionConfig` mapping: the same physical
+//! zones in every account), or else with `Fn::Select [i, Fn::GetAZs ""]`, so one template serves
+//! every region of a stack set: the VPC CIDR itself comes from the `RegionConfig` mapping too.
+//! Zone names map to different physical zones in each account
+//! (<https://docs.aws.amazon.com/ram/latest/userguide/working-with-az-ids.html>), and not every
+//! zone ID runs Fargate
+//! (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate-Regions.html>):
+//! where names are used, the subnets carry a suppression of HAP012 saying that `haplat doctor`
+//! (run by `haplat deploy` first) resolves the names to zone IDs in the account and refuses one
+//! without Fargate or without the interface endpoints.
 //!
 //! ```
 //! use haplat_core::App;
@@ -106,6 +115,82 @@ pub fn usable_azs(region: &str) -> usize {
     REGION_AZS.iter().find(|(r, _)| *r == region).map_or(3, |(_, n)| *n)
 }
 
+/// The per-region zone IDs of `regions` as one region value per zone (`ZoneId1`, `ZoneId2` …
+/// in the stack's `RegionConfig` mapping), for [`NetworkProps::zone_ids`]: empty when no region
+/// names zone IDs. Errors on `stack` (naming the region) when some regions name them and others
+/// do not (one template cannot use both), when a region names other than `azs` of them, names
+/// one twice, or names something that is not a zone ID (`use1-az1`).
+///
+/// ```
+/// use haplat_core::App;
+/// use haplat_constructs::{RegionSpec, network::zone_id_values};
+/// let app = App::new("demo");
+/// let stack = app.stack_set("Net", &["us-east-1", "eu-west-1"]);
+/// let regions = [
+///     RegionSpec::primary("us-east-1").with_zone_ids(&["use1-az1", "use1-az2"]),
+///     RegionSpec::secondary("eu-west-1").with_zone_ids(&["euw1-az1", "euw1-az2"]),
+/// ];
+/// assert_eq!(zone_id_values(&stack, &regions, 2).len(), 2);
+/// assert!(zone_id_values(&stack, &[RegionSpec::primary("us-east-1")], 2).is_empty());
+/// ```
+pub fn zone_id_values(stack: &haplat_core::Stack, regions: &[crate::RegionSpec], azs: usize) -> Vec<Value<String>> {
+    let with: Vec<&crate::RegionSpec> = regions.iter().filter(|r| !r.zone_ids.is_empty()).collect();
+    if with.is_empty() {
+        return Vec::new();
+    }
+    let mut ok = true;
+    if with.len() != regions.len() {
+        let without: Vec<&str> = regions.iter().filter(|r| r.zone_ids.is_empty()).map(|r| r.region.as_str()).collect();
+        stack.error(format!(
+            "zone_ids are given for some regions but not for {}: give them for every region or for none",
+            without.join(", ")
+        ));
+        ok = false;
+    }
+    for r in &with {
+        if r.zone_ids.len() != azs {
+            stack.error(format!(
+                "region {}: {} zone_ids given for {azs} availability zones; give one per zone",
+                r.region,
+                r.zone_ids.len()
+            ));
+            ok = false;
+        }
+        for (i, id) in r.zone_ids.iter().enumerate() {
+            if !is_zone_id(id) {
+                stack.error(format!(
+                    "region {}: zone_ids[{i}] {id:?} is not a zone ID (like use1-az1; `aws ec2 describe-availability-zones --region {}` lists them)",
+                    r.region, r.region
+                ));
+                ok = false;
+            } else if r.zone_ids[..i].contains(id) {
+                stack.error(format!("region {}: zone_ids[{i}] {id} is listed twice", r.region));
+                ok = false;
+            }
+        }
+    }
+    if !ok {
+        return Vec::new();
+    }
+    (0..azs)
+        .map(|i| {
+            stack.region_value(
+                &format!("ZoneId{}", i + 1),
+                regions.iter().map(|r| (r.region.clone(), r.zone_ids[i].clone())),
+            )
+        })
+        .collect()
+}
+
+/// `use1-az1`, `apne1-az4`, `usw2-lax1-az1`: lowercase letters and digits, a `-az` and a number.
+fn is_zone_id(id: &str) -> bool {
+    let Some((prefix, n)) = id.rsplit_once("-az") else { return false };
+    !prefix.is_empty()
+        && prefix.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !n.is_empty()
+        && n.chars().all(|c| c.is_ascii_digit())
+}
+
 /// The interface endpoints [`NetworkProps::interface_endpoints`] creates (service name suffixes).
 pub const INTERFACE_ENDPOINTS: &[&str] = &["ecr.api", "ecr.dkr", "logs", "secretsmanager"];
 
@@ -124,6 +209,10 @@ pub struct NetworkProps {
     pub az_counts: BTreeMap<String, usize>,
     /// NAT gateways per zone or one shared.
     pub nat: NatMode,
+    /// The zone ID of each zone (`azs` of them, a literal or the stack set's per-region value,
+    /// see [`zone_id_values`]): subnets set `AvailabilityZoneId`. Empty: the first `azs` zones
+    /// of `Fn::GetAZs`.
+    pub zone_ids: Vec<Value<String>>,
     /// Interface endpoints for ECR, Logs and Secrets Manager.
     pub interface_endpoints: bool,
     /// Days flow logs are kept.
@@ -141,6 +230,7 @@ impl NetworkProps {
             subnet_bits: 13.into(),
             azs: 3,
             az_counts: BTreeMap::new(),
+            zone_ids: Vec::new(),
             nat: NatMode::PerAz,
             interface_endpoints: false,
             flow_log_retention_days: 365,
@@ -192,17 +282,29 @@ impl Network {
         if !(2..=6).contains(&props.azs) {
             scope.error(format!("{} availability zones asked; use 2 to 6", props.azs));
         }
-        // Subnets take the i-th zone of Fn::GetAZs in every region of the stack: a region with
-        // fewer zones fails at deploy time, so say so now.
-        let counts: Vec<(String, usize)> = scope
-            .stack()
-            .regions()
-            .into_iter()
-            .map(|r| {
-                let n = props.az_counts.get(&r).copied().unwrap_or_else(|| usable_azs(&r));
-                (r, n)
-            })
-            .collect();
+        let by_id = !props.zone_ids.is_empty();
+        if by_id && props.zone_ids.len() != props.azs {
+            scope.error(format!(
+                "{} zone IDs given for {} availability zones; give one per zone",
+                props.zone_ids.len(),
+                props.azs
+            ));
+        }
+        // Without zone IDs, subnets take the i-th zone of Fn::GetAZs in every region of the
+        // stack: a region with fewer zones fails at deploy time, so say so now.
+        let counts: Vec<(String, usize)> = if by_id {
+            Vec::new()
+        } else {
+            scope
+                .stack()
+                .regions()
+                .into_iter()
+                .map(|r| {
+                    let n = props.az_counts.get(&r).copied().unwrap_or_else(|| usable_azs(&r));
+                    (r, n)
+                })
+                .collect()
+        };
         if let Some(fewest) = counts.iter().map(|(_, n)| *n).min().filter(|n| props.azs > *n) {
             let short: Vec<String> =
                 counts.iter().filter(|(_, n)| *n < props.azs).map(|(r, n)| format!("{r} has {n}")).collect();
@@ -235,6 +337,15 @@ impl Network {
         let blocks: List<Value<String>> =
             List::cidr(props.cidr.clone(), ((2 * azs) as i64).into(), props.subnet_bits.clone());
         let az = |i: usize| Value::<String>::select(i as i64, List::get_azs(""));
+        // (AvailabilityZone, AvailabilityZoneId) of the i-th zone.
+        let zone = |i: usize| match props.zone_ids.get(i) {
+            Some(id) => (None, Some(id.clone())),
+            None => (Some(az(i)), None),
+        };
+        let by_name_reason = "the zone is chosen by name (Fn::GetAZs) because no zone IDs were given for this region: \
+            `haplat deploy` runs `haplat doctor` first, which resolves the names to zone IDs in the account \
+            (ec2:DescribeAvailabilityZones) and stops the deploy on a zone ID without Fargate or without the \
+            interface endpoints (ec2:DescribeVpcEndpointServices); give zone_ids to choose them here";
         let block = |i: usize| Value::<String>::select(i as i64, blocks.clone());
 
         let public_rt = scope.add("PublicRouteTable", ec2::RouteTable { vpc_id: vpc.ref_(), ..Default::default() });
@@ -259,7 +370,8 @@ impl Network {
                 &format!("PublicSubnet{n}"),
                 ec2::Subnet {
                     vpc_id: vpc.ref_(),
-                    availability_zone: Some(az(i)),
+                    availability_zone: zone(i).0,
+                    availability_zone_id: zone(i).1,
                     cidr_block: Some(block(i)),
                     map_public_ip_on_launch: Some(false.into()),
                     ..Default::default()
@@ -273,7 +385,8 @@ impl Network {
                 &format!("PrivateSubnet{n}"),
                 ec2::Subnet {
                     vpc_id: vpc.ref_(),
-                    availability_zone: Some(az(i)),
+                    availability_zone: zone(i).0,
+                    availability_zone_id: zone(i).1,
                     cidr_block: Some(block(azs + i)),
                     map_public_ip_on_launch: Some(false.into()),
                     ..Default::default()
@@ -309,6 +422,10 @@ impl Network {
                 &format!("PrivateSubnet{n}RouteTableAssociation"),
                 ec2::SubnetRouteTableAssociation { route_table_id: rt.ref_(), subnet_id: private.ref_() },
             );
+            if zone(i).1.is_none() {
+                scope.options(public).suppress("HAP012", by_name_reason);
+                scope.options(private).suppress("HAP012", by_name_reason);
+            }
             public_subnets.push(public);
             private_subnets.push(private);
             private_route_tables.push(rt);

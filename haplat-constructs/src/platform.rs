@@ -50,23 +50,38 @@ pub struct RegionSpec {
     /// The VPC CIDR (`10.1.0.0/16`); when left out (`None`), one is allocated without overlap.
     #[cfg_attr(feature = "serde", serde(default))]
     pub cidr: Option<String>,
+    /// The availability zone IDs (`use1-az1`) the subnets go to, one per zone the network
+    /// uses, in order. Zone IDs name the same physical zone in every account, unlike zone
+    /// names, so the zones can be chosen where Fargate and the interface endpoints run
+    /// (`AvailabilityZoneId` on each subnet). Empty: the first zones of `Fn::GetAZs`, whose
+    /// zone IDs `haplat doctor` checks in the account. Give them for every region of a stack
+    /// set or for none.
+    #[cfg_attr(feature = "serde", serde(default, skip_serializing_if = "Vec::is_empty"))]
+    pub zone_ids: Vec<String>,
 }
 
 impl RegionSpec {
     /// The primary region.
     pub fn primary(region: &str) -> Self {
-        RegionSpec { region: region.to_owned(), role: RegionRole::Primary, cidr: None }
+        RegionSpec { region: region.to_owned(), role: RegionRole::Primary, cidr: None, zone_ids: Vec::new() }
     }
 
     /// A secondary region.
     pub fn secondary(region: &str) -> Self {
-        RegionSpec { region: region.to_owned(), role: RegionRole::Secondary, cidr: None }
+        RegionSpec { region: region.to_owned(), role: RegionRole::Secondary, cidr: None, zone_ids: Vec::new() }
     }
 
     /// With an explicit VPC CIDR.
     #[must_use]
     pub fn with_cidr(mut self, cidr: &str) -> Self {
         self.cidr = Some(cidr.to_owned());
+        self
+    }
+
+    /// With the availability zone IDs of its subnets (`["use1-az1", "use1-az2", "use1-az4"]`).
+    #[must_use]
+    pub fn with_zone_ids(mut self, ids: &[&str]) -> Self {
+        self.zone_ids = ids.iter().map(|s| (*s).to_owned()).collect();
         self
     }
 }

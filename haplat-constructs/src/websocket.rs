@@ -5,8 +5,14 @@
 //! connections, X-Ray) and the permission for this API alone to invoke the function.
 //!
 //! API Gateway writes WebSocket access logs with the account's API Gateway CloudWatch role
-//! (`AWS::ApiGateway::Account`, one per account and region): set it once per region outside
-//! this construct.
+//! (the account setting `cloudwatchRoleArn`, one per account and region): without it, creating
+//! the stage fails ("CloudWatch Logs role ARN must be set in account settings to enable
+//! logging", <https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html>).
+//! The construct does not declare it (an `AWS::ApiGateway::Account` would overwrite a role the
+//! account already uses, and would be one per region for every stack set sharing the account):
+//! `haplat doctor`, which `haplat deploy` runs first, checks it in every region of the stage's
+//! stack, and `haplat bootstrap --apigateway-logs-role` sets it where it is unset. The stage
+//! carries that reason as its suppression of HAP004.
 //!
 //! ```
 //! use haplat_core::App;
@@ -41,6 +47,11 @@ use haplat_core::{Handle, Scope, expr_list, expr_map};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
 use crate::security::{trust_policy, unscoped_statement};
+
+/// Why the stage's HAP004 (access logs need the account's API Gateway role) is suppressed.
+pub const APIGATEWAY_LOGS_ROLE_REASON: &str = "the account's API Gateway CloudWatch Logs role is an account setting per \
+     region, not declared here: `haplat deploy` runs `haplat doctor` first, which checks it in every region of this \
+     stage's stack and stops the deploy where it is unset; `haplat bootstrap --apigateway-logs-role` sets it";
 
 /// Where the function's code comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -297,6 +308,7 @@ impl WebSocketApi {
         for r in &routes {
             scope.options(stage).depends_on(*r);
         }
+        scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
         scope.add(
             "InvokePermission",
             LambdaPermission {

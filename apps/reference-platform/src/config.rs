@@ -25,8 +25,8 @@ pub struct Environment {
     pub mode: DrMode,
     /// The regions, exactly one of them primary.
     pub regions: Vec<RegionSpec>,
-    /// The public domain: CloudFront answers on it, and each region's load balancer has a
-    /// certificate for `<region>.<domain>`.
+    /// The public domain: CloudFront answers on it (and `www.<domain>`), and each region's load
+    /// balancer has a certificate for `origin.<domain>` and `<region>.origin.<domain>`.
     pub domain: Domain,
     /// The services of the API, each behind the regional load balancers.
     pub services: Vec<Service>,
@@ -88,7 +88,8 @@ pub struct Service {
     pub min: u32,
     /// The autoscaling ceiling.
     pub max: u32,
-    /// The path the load balancer and Route 53 check.
+    /// The path the load balancer's target groups check. Route 53 does not request it: it
+    /// watches CloudWatch alarms on the healthy targets of the first service's target groups.
     #[serde(default = "default_health")]
     pub health_check_path: String,
     /// The paths routed to this service (`/orders/*`); the first service also takes the rest.
@@ -129,7 +130,9 @@ pub struct Cost {
     /// One NAT gateway per region instead of one per availability zone.
     #[serde(default)]
     pub single_nat_gateway: bool,
-    /// Interface endpoints (ECR, Logs, Secrets Manager) so tasks reach AWS without NAT.
+    /// Interface endpoints for ECR, CloudWatch Logs and Secrets Manager, so these calls do not
+    /// go through NAT. X-Ray, STS, KMS, CloudWatch metrics and images from public.ecr.aws still
+    /// do (S3 and DynamoDB have gateway endpoints in every environment).
     #[serde(default)]
     pub interface_endpoints: bool,
     /// Availability zones per region (2 to 6).

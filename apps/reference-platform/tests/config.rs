@@ -50,7 +50,7 @@ fn an_unknown_field_is_an_error_naming_file_line_and_field() {
     let e = parse_err(&dev_with("    port: 8080\n", "    port: 8080\n    prot: 1\n"));
     assert!(e.starts_with("environments/bad.yaml: "), "{e}");
     assert!(e.contains("unknown field `prot`, expected one of"), "{e}");
-    assert!(e.contains("line 18"), "{e}");
+    assert!(e.contains("line 20"), "{e}");
 }
 
 #[test]

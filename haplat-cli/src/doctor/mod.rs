@@ -87,10 +87,12 @@ impl Finding {
 }
 
 /// An error on one line: an answer no AWS error describes (an emulator without the API) carries
-/// the whole raw response; keep what it says, not the response.
+/// the whole raw response; keep what it says, not the response, with line breaks folded.
 pub fn short(e: &CfnError) -> String {
     let text = e.to_string();
     let text = text.split(" (ServiceError").next().unwrap_or(&text);
+    // One line, whatever the service or the transport put in the message.
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.chars().count() > 240 { text.chars().take(240).chain("…".chars()).collect() } else { text.to_owned() }
 }
 
@@ -100,22 +102,23 @@ pub fn is_denied(e: &CfnError) -> bool {
 }
 
 /// Fargate's zone restrictions: region → the only zone IDs Fargate runs in (the ECS developer
-/// guide, "Supported Regions for Amazon ECS on AWS Fargate", Linux containers).
+/// guide, "Supported Regions for Amazon ECS on AWS Fargate", Linux containers:
+/// <https://docs.aws.amazon.com/AmazonECS/latest/developerguide/AWS_Fargate-Regions.html>).
+/// A region not listed runs Fargate in every zone.
 const FARGATE_ONLY: &[(&str, &[&str])] = &[
     ("us-west-1", &["usw1-az1", "usw1-az3"]),
     ("ap-northeast-1", &["apne1-az1", "apne1-az2", "apne1-az4"]),
     ("cn-north-1", &["cnn1-az1", "cnn1-az2"]),
 ];
 
-/// Zone IDs without Fargate in regions the table above does not restrict: `use1-az3` (issue 10
-/// of this project names it; the ECS guide's older us-east-1 zone list left it out).
-const FARGATE_NOT_IN: &[&str] = &["use1-az3"];
+/// Constrained zone IDs: the ECS guide does not restrict Fargate there (us-east-1 is listed
+/// without zones), but newer services and instance types leave them out (the EFS guide's
+/// One Zone list for us-east-1 is use1-az1, -az2, -az4, -az5, -az6:
+/// <https://docs.aws.amazon.com/efs/latest/ug/OneZoneAZs.html>). A warning, not a refusal.
+const CONSTRAINED: &[&str] = &["use1-az3"];
 
-/// Whether Fargate runs in the zone ID `id` of `region`.
+/// Whether Fargate runs in the zone ID `id` of `region`, per the ECS guide.
 pub fn fargate_supports(region: &str, id: &str) -> bool {
-    if FARGATE_NOT_IN.contains(&id) {
-        return false;
-    }
     FARGATE_ONLY.iter().find(|(r, _)| *r == region).is_none_or(|(_, only)| only.contains(&id))
 }
 
@@ -142,6 +145,9 @@ pub async fn run<C: CloudFormation + Account>(aws: &C, admin_region: &str, req: 
     }
     for (id, records) in &req.hosted_zones {
         out.push(hosted_zone(aws, id, records).await);
+    }
+    for (name, records) in &req.hosted_zone_names {
+        out.push(hosted_zone_named(aws, name, records).await);
     }
     for (region, counts) in &req.counts {
         for (quota, planned) in
@@ -258,6 +264,11 @@ async fn aurora<A: Account>(aws: &A, region: &str, need: &requirements::AuroraNe
     }
 }
 
+/// `Fn::GetAZs[1] = us-east-1b is use1-az3`, `zone ID use1-az3 (us-east-1b)`.
+fn describe(how: &str, z: &crate::account::Zone) -> String {
+    if how.starts_with("zone ID") { format!("{how} ({})", z.name) } else { format!("{how} is {}", z.id) }
+}
+
 async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed) -> Vec<Finding> {
     const CHECK: &str = "availability-zones";
     let listed = match aws.zones(region).await {
@@ -265,7 +276,12 @@ async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed)
         Err(e) => return vec![Finding::failed(CHECK, Some(region), "ec2:DescribeAvailabilityZones", &e)],
     };
     let mut out = Vec::new();
-    let used: Vec<_> = need.indexes.iter().filter_map(|i| listed.get(*i).map(|z| (*i, z.clone()))).collect();
+    // (how the template names the zone, the zone) for every zone the subnets use.
+    let mut used: Vec<(String, crate::account::Zone)> = need
+        .indexes
+        .iter()
+        .filter_map(|i| listed.get(*i).map(|z| (format!("Fn::GetAZs[{i}] = {}", z.name), z.clone())))
+        .collect();
     let wanted = need.indexes.iter().next_back().map_or(0, |i| i + 1);
     if wanted > listed.len() {
         out.push(
@@ -282,34 +298,54 @@ async fn zones<A: Account>(aws: &A, region: &str, need: &requirements::ZoneNeed)
         );
     }
     let mut bad = Vec::new();
+    for id in &need.ids {
+        match listed.iter().find(|z| &z.id == id) {
+            Some(z) => used.push((format!("zone ID {id}"), z.clone())),
+            None => bad.push(format!(
+                "zone ID {id} is not an available zone of {region} in this account (it has {})",
+                listed.iter().map(|z| z.id.as_str()).collect::<Vec<_>>().join(", ")
+            )),
+        }
+    }
     if need.fargate {
-        for (i, z) in &used {
+        for (how, z) in &used {
             if !fargate_supports(region, &z.id) {
-                bad.push(format!("Fn::GetAZs[{i}] = {} is {}, where Fargate does not run", z.name, z.id));
+                bad.push(format!("{}, where Fargate does not run", describe(how, z)));
             }
         }
     }
-    let mut endpoint_problems = Vec::new();
     for service in &need.interface_endpoints {
         match aws.endpoint_service_zones(region, service).await {
-            Ok(None) => endpoint_problems.push(format!("{service} is not offered in {region}")),
+            Ok(None) => bad.push(format!("{service} is not offered in {region}")),
             Ok(Some(offered)) => {
-                for (i, z) in &used {
+                for (how, z) in &used {
                     if !offered.contains(&z.name) {
-                        endpoint_problems
-                            .push(format!("{service} is not offered in Fn::GetAZs[{i}] = {} ({})", z.name, z.id));
+                        bad.push(format!("{service} is not offered in {}", describe(how, z)));
                     }
                 }
             }
             Err(e) => out.push(Finding::failed(CHECK, Some(region), "ec2:DescribeVpcEndpointServices", &e)),
         }
     }
-    bad.extend(endpoint_problems);
+    let constrained: Vec<String> =
+        used.iter().filter(|(_, z)| CONSTRAINED.contains(&z.id.as_str())).map(|(how, z)| describe(how, z)).collect();
+    let fix = format!(
+        "name zone IDs for {region} in the app's environment file (`zone_ids`; `aws ec2 describe-availability-zones --region {region}` lists them) where Fargate and the endpoints run"
+    );
     if !bad.is_empty() {
+        out.push(Finding::new(CHECK, Some(region), Outcome::Missing, bad.join("; ")).fix(fix));
+    } else if !constrained.is_empty() {
         out.push(
-            Finding::new(CHECK, Some(region), Outcome::Missing, bad.join("; ")).fix(format!(
-                "choose zones by ID for {region} in the app (zone IDs that `aws ec2 describe-availability-zones --region {region}` lists and Fargate and the endpoints support) instead of the first zones of Fn::GetAZs"
-            )),
+            Finding::new(
+                CHECK,
+                Some(region),
+                Outcome::Warning,
+                format!(
+                    "{}: a constrained zone, where newer services and instance types are not offered",
+                    constrained.join("; ")
+                ),
+            )
+            .fix(fix),
         );
     } else if out.is_empty() {
         let names: Vec<String> = used.iter().map(|(_, z)| format!("{} ({})", z.name, z.id)).collect();
@@ -375,6 +411,39 @@ async fn hosted_zone<A: Account>(aws: &A, id: &str, records: &[String]) -> Findi
         )
         .fix("create the zone (`aws route53 create-hosted-zone --name <domain> --caller-reference <unique>`) or put the right zone id in the environment file"),
         Err(e) => Finding::failed(CHECK, None, "route53:GetHostedZone", &e),
+    }
+}
+
+/// A record that names its zone by `HostedZoneName`: CloudFormation looks the name up when it
+/// creates the stack and refuses it if no zone or more than one zone has that name
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-route53-recordsetgroup.html>,
+/// `HostedZoneName`).
+async fn hosted_zone_named<A: Account>(aws: &A, name: &str, records: &[String]) -> Finding {
+    const CHECK: &str = "hosted-zone";
+    match aws.hosted_zones_named(name).await {
+        Ok(ids) if ids.len() == 1 => {
+            Finding::new(CHECK, None, Outcome::Ok, format!("hosted zone {name} is {}", ids[0]))
+        }
+        Ok(ids) if ids.is_empty() => Finding::new(
+            CHECK,
+            None,
+            Outcome::Missing,
+            format!("no hosted zone is named {name} in this account ({} name it)", records.join(", ")),
+        )
+        .fix(format!("create it (`aws route53 create-hosted-zone --name {name} --caller-reference <unique>`) or correct the zone name in the environment file")),
+        Ok(ids) => Finding::new(
+            CHECK,
+            None,
+            Outcome::Missing,
+            format!(
+                "{} hosted zones are named {name} ({}): CloudFormation refuses a HostedZoneName that matches more than one ({} name it)",
+                ids.len(),
+                ids.join(", "),
+                records.join(", ")
+            ),
+        )
+        .fix("give the zone by id (HostedZoneId) in the environment file, or delete the zones that are not in use"),
+        Err(e) => Finding::failed(CHECK, None, "route53:ListHostedZonesByName", &e),
     }
 }
 

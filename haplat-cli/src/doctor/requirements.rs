@@ -2,7 +2,8 @@
 //! templates alone (no AWS): which regions log API Gateway stages, whether a Shield protection is
 //! declared, the Aurora global clusters' engine and version and their regions, the zones the VPCs
 //! take from `Fn::GetAZs`, Backup selections of DynamoDB tables with cross-region copies, the
-//! Route 53 hosted zones used, and the counts that meet service quotas.
+//! Route 53 hosted zones used (by id or by name, by records and by DNS-validated certificates),
+//! and the counts that meet service quotas.
 //!
 //! A template is read as deployed to every region of its stack: conditions are not evaluated, so
 //! a resource that only one region creates counts in each (a requirement too many, never one
@@ -31,12 +32,16 @@ pub struct AuroraNeed {
     pub regions: BTreeSet<String>,
 }
 
-/// The zones a region's VPCs take by name from `Fn::GetAZs`.
+/// The zones a region's VPCs take: by name from `Fn::GetAZs`, or by zone ID.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ZoneNeed {
     /// The `Fn::Select` indexes into `Fn::GetAZs` (0 = the first zone name).
     pub indexes: BTreeSet<usize>,
+    /// The zone IDs subnets name (`AvailabilityZoneId`, a literal or the region's value of the
+    /// template's mapping).
+    #[serde(skip_serializing_if = "BTreeSet::is_empty")]
+    pub ids: BTreeSet<String>,
     /// Whether Fargate tasks run in that region.
     pub fargate: bool,
     /// The interface endpoints' service names (`com.amazonaws.<region>.logs`).
@@ -72,8 +77,11 @@ pub struct Requirements {
     /// Region → the Backup selections there that pick DynamoDB tables for a plan with a
     /// cross-region copy.
     pub backup_dynamodb: BTreeMap<String, Vec<String>>,
-    /// Hosted zone id → the records that use it.
+    /// Hosted zone id → the records (and DNS-validated certificates) that use it.
     pub hosted_zones: BTreeMap<String, Vec<String>>,
+    /// Hosted zone name (with its trailing dot) → the records that name their zone by
+    /// `HostedZoneName`, which CloudFormation resolves at create time.
+    pub hosted_zone_names: BTreeMap<String, Vec<String>>,
     /// Region → what counts against its quotas.
     pub counts: BTreeMap<String, Counts>,
 }
@@ -106,6 +114,9 @@ pub fn extract(assembly: &Assembly) -> Requirements {
         let mut counts = Counts::default();
         let mut zones = ZoneNeed::default();
         let mut has_vpc_zones = false;
+        // Region → the zone IDs its subnets name.
+        let mut zone_ids: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        let mappings = assembly.templates.get(&stack.name).and_then(|t| t.json.get("Mappings")).cloned();
         let mut plans_with_copy: BTreeSet<String> = BTreeSet::new();
         let logical: BTreeMap<&str, &str> = assembly
             .templates
@@ -144,6 +155,12 @@ pub fn extract(assembly: &Assembly) -> Requirements {
                         zones.indexes.insert(i);
                         has_vpc_zones = true;
                     }
+                    for region in &regions {
+                        if let Some(id) = in_region(&p["AvailabilityZoneId"], region, mappings.as_ref()) {
+                            zone_ids.entry(region.clone()).or_default().insert(id);
+                            has_vpc_zones = true;
+                        }
+                    }
                 }
                 "AWS::EC2::VPCEndpoint" => {
                     let interface = match p.get("VpcEndpointType").and_then(Value::as_str) {
@@ -168,6 +185,22 @@ pub fn extract(assembly: &Assembly) -> Requirements {
                 }
                 "AWS::Route53::RecordSet" | "AWS::Route53::RecordSetGroup" => {
                     if let Some(id) = p.get("HostedZoneId").and_then(Value::as_str) {
+                        req.hosted_zones.entry(id.to_owned()).or_default().push(r.path.clone());
+                    }
+                    if let Some(name) = p.get("HostedZoneName").and_then(Value::as_str) {
+                        let name = format!("{}.", name.trim_end_matches('.'));
+                        req.hosted_zone_names.entry(name).or_default().push(r.path.clone());
+                    }
+                }
+                // DNS validation writes its CNAME into the zone named by id.
+                "AWS::CertificateManager::Certificate" => {
+                    let ids: BTreeSet<&str> = p["DomainValidationOptions"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|o| o.get("HostedZoneId").and_then(Value::as_str))
+                        .collect();
+                    for id in ids {
                         req.hosted_zones.entry(id.to_owned()).or_default().push(r.path.clone());
                     }
                 }
@@ -210,6 +243,7 @@ pub fn extract(assembly: &Assembly) -> Requirements {
             if has_vpc_zones || !zones.interface_endpoints.is_empty() {
                 let z = req.zones.entry(region.clone()).or_default();
                 z.indexes.extend(zones.indexes.iter().copied());
+                z.ids.extend(zone_ids.get(region).into_iter().flatten().cloned());
                 z.fargate |= zones.fargate;
                 z.interface_endpoints
                     .extend(zones.interface_endpoints.iter().map(|s| s.replace("${AWS::Region}", region)));
@@ -248,6 +282,23 @@ fn text(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Object(m) => m.get("Fn::Sub").and_then(Value::as_str).map(str::to_owned).unwrap_or_default(),
         _ => String::new(),
+    }
+}
+
+/// A string as deployed to `region`: a literal, or `Fn::FindInMap [map, {Ref: AWS::Region}, key]`
+/// read from the template's `Mappings`.
+fn in_region(v: &Value, region: &str, mappings: Option<&Value>) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(m) => {
+            let args = m.get("Fn::FindInMap")?.as_array()?;
+            let (map, key) = (args.first()?.as_str()?, args.get(2)?.as_str()?);
+            if args.get(1)?.get("Ref").and_then(Value::as_str) != Some("AWS::Region") {
+                return None;
+            }
+            mappings?.get(map)?.get(region)?.get(key)?.as_str().map(str::to_owned)
+        }
+        _ => None,
     }
 }
 
@@ -344,6 +395,7 @@ mod tests {
         assert_eq!(r.regions.iter().collect::<Vec<_>>(), ["us-east-1"]);
         assert!(r.api_logs.is_empty() && r.shield.is_empty() && r.aurora.is_empty() && r.zones.is_empty());
         assert!(r.backup_dynamodb.is_empty() && r.hosted_zones.is_empty() && r.counts.is_empty());
+        assert!(r.hosted_zone_names.is_empty());
     }
 
     #[test]
@@ -363,14 +415,22 @@ mod tests {
                 &["us-east-1"],
                 json!({
                     "Shield": {"Type": "AWS::Shield::Protection", "Properties": {}},
-                    "Rec": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneId": "Z123"}}
+                    "Rec": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneId": "Z123"}},
+                    "ByName": {"Type": "AWS::Route53::RecordSet", "Properties": {"HostedZoneName": "example.com"}},
+                    "Group": {"Type": "AWS::Route53::RecordSetGroup", "Properties": {"HostedZoneName": "example.com."}},
+                    "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainValidationOptions": [
+                        {"DomainName": "a.example.com", "HostedZoneId": "Z123"},
+                        {"DomainName": "b.example.com", "HostedZoneId": "Z123"}
+                    ]}}
                 }),
             ),
         ]));
         assert_eq!(r.api_logs["eu-west-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.api_logs["us-east-1"], ["Api/Logged", "Api/Rest"]);
         assert_eq!(r.shield, ["Edge/Shield"]);
-        assert_eq!(r.hosted_zones["Z123"], ["Edge/Rec"]);
+        assert_eq!(r.hosted_zones["Z123"], ["Edge/Rec", "Edge/Cert"]);
+        // A zone named with or without its trailing dot is one zone.
+        assert_eq!(r.hosted_zone_names["example.com."], ["Edge/ByName", "Edge/Group"]);
     }
 
     #[test]
@@ -408,9 +468,32 @@ mod tests {
         )]));
         let z = &r.zones["us-west-1"];
         assert_eq!(z.indexes.iter().collect::<Vec<_>>(), [&0, &1, &2]);
+        assert!(z.ids.is_empty());
         assert!(z.fargate);
         assert_eq!(z.interface_endpoints.iter().collect::<Vec<_>>(), ["com.amazonaws.us-west-1.logs"]);
         assert_eq!(r.counts["us-east-1"], Counts { vpcs: 1, elastic_ips: 2, albs: 1 });
+    }
+
+    #[test]
+    fn zone_ids_are_read_per_region_from_the_mapping() {
+        let mut a = assembly(&[(
+            "Net",
+            &["us-east-1", "eu-west-1"],
+            json!({
+                "S1": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "ZoneId1"]}}},
+                "S2": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": {"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "ZoneId2"]}}},
+                "S3": {"Type": "AWS::EC2::Subnet", "Properties": {"AvailabilityZoneId": "use1-az6"}}
+            }),
+        )]);
+        let t = a.templates.get_mut("Net").unwrap();
+        t.json["Mappings"] = json!({"RegionConfig": {
+            "us-east-1": {"ZoneId1": "use1-az1", "ZoneId2": "use1-az4"},
+            "eu-west-1": {"ZoneId1": "euw1-az1", "ZoneId2": "euw1-az2"}
+        }});
+        let r = extract(&a);
+        assert_eq!(r.zones["us-east-1"].ids.iter().collect::<Vec<_>>(), ["use1-az1", "use1-az4", "use1-az6"]);
+        assert!(r.zones["us-east-1"].indexes.is_empty());
+        assert_eq!(r.zones["eu-west-1"].ids.iter().collect::<Vec<_>>(), ["euw1-az1", "euw1-az2", "use1-az6"]);
     }
 
     #[test]

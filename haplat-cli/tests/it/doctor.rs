@@ -167,6 +167,7 @@ fn zones_req() -> Requirements {
                 indexes: BTreeSet::from([0, 1, 2]),
                 fargate: true,
                 interface_endpoints: BTreeSet::from(["com.amazonaws.us-east-1.logs".to_owned()]),
+                ..Default::default()
             },
         )]),
         ..Default::default()
@@ -192,12 +193,63 @@ async fn zone_ids_against_fargate_and_interface_endpoints() {
     account_zones(&fake, &["use1-az1", "use1-az2", "use1-az4"]);
     assert_eq!(outcome(&check(&fake, zones_req(), "availability-zones").await), Outcome::Ok);
 
-    // The account's second zone name is use1-az3: no Fargate there.
+    // The account's second zone name is use1-az3: a constrained zone (the ECS guide does not
+    // restrict Fargate in us-east-1), so a warning.
     let fake = Fake::default();
     account_zones(&fake, &["use1-az1", "use1-az3", "use1-az4"]);
     let f = check(&fake, zones_req(), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Warning);
+    assert!(f[0].message.contains("Fn::GetAZs[1] = us-east-1b is use1-az3: a constrained zone"), "{f:#?}");
+
+    // us-west-1 runs Fargate in usw1-az1 and usw1-az3 only: a name on usw1-az2 is refused.
+    let fake = Fake::default();
+    fake.with(|s| {
+        s.account.zones.insert(
+            "us-west-1".into(),
+            vec![
+                Zone { name: "us-west-1a".into(), id: "usw1-az2".into() },
+                Zone { name: "us-west-1b".into(), id: "usw1-az1".into() },
+            ],
+        )
+    });
+    let req = Requirements {
+        zones: BTreeMap::from([(
+            "us-west-1".into(),
+            ZoneNeed { indexes: BTreeSet::from([0, 1]), fargate: true, ..Default::default() },
+        )]),
+        ..Default::default()
+    };
+    let f = check(&fake, req, "availability-zones").await;
     assert_eq!(outcome(&f), Outcome::Missing);
-    assert!(f[0].message.contains("Fn::GetAZs[1] = us-east-1b is use1-az3"), "{f:#?}");
+    assert!(f[0].message.contains("Fn::GetAZs[0] = us-west-1a is usw1-az2, where Fargate does not run"), "{f:#?}");
+    assert!(f[0].fix.as_deref().unwrap().contains("zone_ids"), "{f:#?}");
+
+    // Zones named by ID: each must be an available zone of the account, with the endpoints.
+    let by_id = |ids: &[&str]| Requirements {
+        zones: BTreeMap::from([(
+            R.into(),
+            ZoneNeed {
+                ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+                fargate: true,
+                interface_endpoints: BTreeSet::from(["com.amazonaws.us-east-1.logs".to_owned()]),
+                ..Default::default()
+            },
+        )]),
+        ..Default::default()
+    };
+    let fake = Fake::default();
+    account_zones(&fake, &["use1-az1", "use1-az2", "use1-az4"]);
+    let f = check(&fake, by_id(&["use1-az1", "use1-az4"]), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Ok, "{f:#?}");
+    assert!(f[0].message.contains("us-east-1c (use1-az4)"), "{f:#?}");
+    let f = check(&fake, by_id(&["use1-az1", "use1-az6"]), "availability-zones").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("zone ID use1-az6 is not an available zone of us-east-1"), "{f:#?}");
+    fake.with(|s| {
+        s.account.endpoint_zones.insert((R.into(), "com.amazonaws.us-east-1.logs".into()), vec!["us-east-1a".into()])
+    });
+    let f = check(&fake, by_id(&["use1-az1", "use1-az4"]), "availability-zones").await;
+    assert!(f[0].message.contains("logs is not offered in zone ID use1-az4 (us-east-1c)"), "{f:#?}");
 
     // The endpoint service is not offered in the third zone; and too few zones.
     let fake = Fake::default();
@@ -257,6 +309,111 @@ async fn hosted_zone_exists() {
     let fake = Fake::default();
     error_on(&fake, "hosted_zone_exists", denied());
     assert_eq!(outcome(&check(&fake, req(), "hosted-zone").await), Outcome::NotChecked);
+}
+
+#[tokio::test]
+async fn hosted_zone_named_must_match_exactly_one_zone() {
+    let req = || Requirements {
+        hosted_zone_names: BTreeMap::from([("shop.example.com.".into(), vec!["Edge/Dns/Apex".into()])]),
+        ..Default::default()
+    };
+    let named = |fake: &Fake, ids: &[&str]| {
+        fake.with(|s| {
+            s.account.zone_names.insert("shop.example.com.".into(), ids.iter().map(|i| (*i).to_owned()).collect())
+        })
+    };
+    let fake = Fake::default();
+    named(&fake, &["Z0PROD"]);
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Ok);
+    assert!(f[0].message.contains("shop.example.com. is Z0PROD"), "{f:#?}");
+    // None: CloudFormation would not create the stack.
+    let fake = Fake::default();
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("no hosted zone is named shop.example.com."), "{f:#?}");
+    // Two of that name (a public and a private zone, say): refused as well.
+    let fake = Fake::default();
+    named(&fake, &["Z0PUBLIC", "Z0PRIVATE"]);
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::Missing);
+    assert!(f[0].message.contains("2 hosted zones are named shop.example.com. (Z0PUBLIC, Z0PRIVATE)"), "{f:#?}");
+    assert!(f[0].fix.as_deref().unwrap().contains("HostedZoneId"), "{f:#?}");
+    let fake = Fake::default();
+    error_on(&fake, "hosted_zones_named", denied());
+    let f = check(&fake, req(), "hosted-zone").await;
+    assert_eq!(outcome(&f), Outcome::NotChecked);
+    assert!(f[0].message.contains("route53:ListHostedZonesByName was denied"), "{f:#?}");
+}
+
+/// Every failed call, whatever its error says and however many lines it has, is one "not
+/// checked" line naming the call: never an OK, never a second line but the fix.
+#[tokio::test]
+async fn a_denied_or_unreachable_call_is_one_not_checked_line() {
+    let all = || Requirements {
+        api_logs: logs().api_logs,
+        shield: vec!["Edge/Cdn/Shield".into()],
+        aurora: vec![AuroraNeed {
+            path: "Api/Db/Global".into(),
+            engine: "aurora-postgresql".into(),
+            version: "17.7".into(),
+            serverless_v2: true,
+            regions: regions(),
+        }],
+        backup_dynamodb: BTreeMap::from([(R.into(), vec!["Data/Backup/Selection".into()])]),
+        hosted_zones: BTreeMap::from([("Z0PROD".into(), vec!["Edge/Dns/Apex".into()])]),
+        hosted_zone_names: BTreeMap::from([("shop.example.com.".into(), vec!["Edge/Dns/Www".into()])]),
+        counts: BTreeMap::from([(R.into(), Counts { vpcs: 1, elastic_ips: 3, albs: 1 })]),
+        ..zones_req()
+    };
+    let calls = [
+        "apigateway_cloudwatch_role",
+        "shield_subscription_active",
+        "engine_versions",
+        "zones",
+        "backup_dynamodb_advanced",
+        "hosted_zone_exists",
+        "hosted_zones_named",
+        "quota",
+    ];
+    let multiline = || CfnError::Unreachable {
+        endpoint: "AWS in us-east-1".into(),
+        message: "dispatch failure\n  caused by: io error\n  caused by: connection refused".into(),
+    };
+    for e in [denied(), unreachable(), multiline()] {
+        let fake = Fake::default();
+        bootstrapped(&fake);
+        for call in calls {
+            for _ in 0..3 {
+                error_on(&fake, call, e.clone());
+            }
+        }
+        let req = Requirements { regions: regions(), ..all() };
+        let f = run(&fake, R, &req).await;
+        for finding in f.iter().filter(|f| f.check != "stackset-roles") {
+            assert_eq!(finding.outcome, Outcome::NotChecked, "{finding:#?}");
+            assert!(finding.message.starts_with("could not check: "), "{finding:#?}");
+            assert!(!finding.message.contains('\n'), "{finding:#?}");
+        }
+        let text = haplat_cli::doctor::render(&f);
+        assert_eq!(text.lines().filter(|l| l.starts_with("NOT CHECKED")).count(), f.len() - 1, "{text}");
+        assert!(!text.lines().any(|l| l.starts_with("ok ") && !l.contains("stackset-roles")), "{text}");
+    }
+    // The usage count failing after the quota answered: not checked either, not an OK.
+    let fake = Fake::default();
+    bootstrapped(&fake);
+    fake.with(|s| {
+        s.account.quotas.insert((R.into(), "L-F678F1CE".into()), 5.0);
+    });
+    error_on(&fake, "usage", denied());
+    let req = Requirements {
+        regions: regions(),
+        counts: BTreeMap::from([(R.into(), Counts { vpcs: 1, elastic_ips: 0, albs: 0 })]),
+        ..Default::default()
+    };
+    let f: Vec<Finding> = run(&fake, R, &req).await.into_iter().filter(|f| f.check == "service-quota").collect();
+    assert_eq!(outcome(&f), Outcome::NotChecked);
+    assert!(f[0].message.contains("the usage count was denied"), "{f:#?}");
 }
 
 #[tokio::test]
@@ -399,16 +556,16 @@ async fn what_moto_answers_to_the_doctor_s_calls() {
     }
     crate::snap!("doctor_moto_answers", lines.join("\n"));
 
-    // moto's us-east-1e is use1-az3: a VPC over five zones with Fargate is refused there.
+    // moto's us-east-1e is use1-az3: a VPC over five zones is warned of the constrained zone.
     let req = Requirements {
         regions: regions(),
         zones: BTreeMap::from([(
             R.into(),
-            ZoneNeed { indexes: (0..5).collect(), fargate: true, interface_endpoints: BTreeSet::new() },
+            ZoneNeed { indexes: (0..5).collect(), fargate: true, ..Default::default() },
         )]),
         ..Default::default()
     };
     let f: Vec<Finding> = run(&aws, R, &req).await.into_iter().filter(|f| f.check == "availability-zones").collect();
-    assert_eq!(outcome(&f), Outcome::Missing);
-    assert!(f[0].message.contains("Fn::GetAZs[4] = us-east-1e is use1-az3, where Fargate does not run"), "{f:#?}");
+    assert_eq!(outcome(&f), Outcome::Warning);
+    assert!(f[0].message.contains("Fn::GetAZs[4] = us-east-1e is use1-az3: a constrained zone"), "{f:#?}");
 }

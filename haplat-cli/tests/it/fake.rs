@@ -59,7 +59,7 @@ pub struct State {
 
 /// The account settings `haplat doctor` reads; errors per call name go in `State::errors`
 /// (`apigateway_cloudwatch_role`, `shield_subscription_active`, `engine_versions`, `zones`,
-/// `endpoint_service_zones`, `backup_dynamodb_advanced`, `hosted_zone_exists`, `quota`, `usage`).
+/// `endpoint_service_zones`, `backup_dynamodb_advanced`, `hosted_zone_exists`, `hosted_zones_named`, `quota`, `usage`).
 #[derive(Default, Debug)]
 pub struct FakeAccount {
     /// Region → API Gateway's CloudWatch role.
@@ -76,6 +76,8 @@ pub struct FakeAccount {
     pub backup: BTreeMap<String, bool>,
     /// The hosted zone ids.
     pub hosted_zones: std::collections::BTreeSet<String>,
+    /// Zone name (with its trailing dot) → the ids of the zones so named.
+    pub zone_names: BTreeMap<String, Vec<String>>,
     /// (region, quota code) → the quota.
     pub quotas: BTreeMap<(String, String), f64>,
     /// (region, quota code) → in use.
@@ -521,6 +523,11 @@ impl haplat_cli::account::Account for Fake {
     async fn hosted_zone_exists(&self, id: &str) -> CfnResult<bool> {
         self.inject("hosted_zone_exists")?;
         Ok(self.with(|s| s.account.hosted_zones.contains(id)))
+    }
+    async fn hosted_zones_named(&self, name: &str) -> CfnResult<Vec<String>> {
+        self.inject("hosted_zones_named")?;
+        let name = format!("{}.", name.trim_end_matches('.'));
+        Ok(self.with(|s| s.account.zone_names.get(&name).cloned().unwrap_or_default()))
     }
     async fn quota(&self, region: &str, quota: haplat_cli::account::Quota) -> CfnResult<Option<f64>> {
         self.inject("quota")?;

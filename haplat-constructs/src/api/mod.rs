@@ -200,6 +200,7 @@ impl MultiRegionApi {
         stack.set_description(format!("haplat MultiRegionApi {id}: the regional stack set ({})", names.join(", ")));
         regions::check(&stack, &props);
         let (cidr, subnet_bits) = regions::network_values(&stack, &props);
+        let zone_ids = crate::network::zone_id_values(&stack, &props.regions, props.azs);
 
         let key = KmsKey::new(&stack, "Key", &format!("Encrypts the logs of {id}"), &[KeyUser::CloudWatchLogs]);
         let network = Network::new(
@@ -210,6 +211,7 @@ impl MultiRegionApi {
                 subnet_bits,
                 azs: props.azs,
                 az_counts: props.az_counts.clone(),
+                zone_ids,
                 nat: props.nat,
                 interface_endpoints: props.interface_endpoints,
                 flow_log_retention_days: props.flow_log_retention_days,

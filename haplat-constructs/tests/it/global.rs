@@ -896,6 +896,11 @@ fn websocket_api_traces_logs_and_is_invoked_by_its_api_only() {
     let stage = &resources(&t, "AWS::ApiGatewayV2::Stage")[0].2["Properties"];
     assert!(stage["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"].is_array());
     assert_eq!(stage["DefaultRouteSettings"]["ThrottlingBurstLimit"], 1000);
+    // The account-level logging role is checked by `haplat doctor`, not declared: the stage says so.
+    let stage = &resources(&t, "AWS::ApiGatewayV2::Stage")[0].2;
+    let suppressed = &stage["Metadata"]["haplat:suppress"];
+    assert_eq!(suppressed[0]["id"], "HAP004", "{stage:#}");
+    assert!(suppressed[0]["reason"].as_str().unwrap().contains("haplat doctor"), "{stage:#}");
 }
 
 fn errors_of(app: &App) -> String {

@@ -171,6 +171,50 @@ fn more_zones_than_a_region_has_is_an_error_naming_the_region() {
 }
 
 #[test]
+fn zone_ids_place_subnets_by_id_and_names_are_suppressed_with_the_doctor_s_check() {
+    let by_id = vec![
+        RegionSpec::primary("us-east-1").with_zone_ids(&["use1-az1", "use1-az2", "use1-az4"]),
+        RegionSpec::secondary("us-west-2").with_zone_ids(&["usw2-az1", "usw2-az2", "usw2-az3"]),
+    ];
+    let t = synth(props(by_id.clone()));
+    let subnets = resources(&t, "AWS::EC2::Subnet");
+    assert_eq!(subnets.len(), 6);
+    for (id, s) in &subnets {
+        let p = &s["Properties"];
+        assert!(p.get("AvailabilityZone").is_none(), "{id}: {p:#}");
+        assert_eq!(p["AvailabilityZoneId"]["Fn::FindInMap"][0], "RegionConfig", "{id}: {p:#}");
+        assert!(s["Metadata"].get("haplat:suppress").is_none(), "{id}: nothing to suppress");
+    }
+    assert_eq!(t["Mappings"]["RegionConfig"]["us-east-1"]["ZoneId3"], "use1-az4");
+    assert_eq!(t["Mappings"]["RegionConfig"]["us-west-2"]["ZoneId1"], "usw2-az1");
+    // By name: each subnet says why HAP012 is left to `haplat doctor`.
+    let t = synth(props(two_regions()));
+    for (id, s) in resources(&t, "AWS::EC2::Subnet") {
+        assert!(s["Properties"]["AvailabilityZone"]["Fn::Select"].is_array(), "{id}");
+        let sup = &s["Metadata"]["haplat:suppress"][0];
+        assert_eq!(sup["id"], "HAP012", "{id}");
+        assert!(sup["reason"].as_str().unwrap().contains("haplat doctor"), "{id}");
+    }
+    // Misuse: one line each, naming the path and the region.
+    let mut some = by_id.clone();
+    some[1].zone_ids.clear();
+    let err = synth_err(props(some));
+    assert!(err.contains("Api: zone_ids are given for some regions but not for us-west-2"), "{err}");
+    let mut short = by_id.clone();
+    short[0].zone_ids.pop();
+    let err = synth_err(props(short));
+    assert!(err.contains("region us-east-1: 2 zone_ids given for 3 availability zones"), "{err}");
+    let mut bad = by_id.clone();
+    bad[0].zone_ids[1] = "us-east-1b".into();
+    let err = synth_err(props(bad));
+    assert!(err.contains("region us-east-1: zone_ids[1] \"us-east-1b\" is not a zone ID"), "{err}");
+    let mut twice = by_id;
+    twice[1].zone_ids[2] = "usw2-az1".into();
+    let err = synth_err(props(twice));
+    assert!(err.contains("region us-west-2: zone_ids[2] usw2-az1 is listed twice"), "{err}");
+}
+
+#[test]
 fn azs_and_nat_mode_shape_the_network() {
     use haplat_constructs::network::NatMode;
     let t = synth(ApiProps { azs: 2, nat: NatMode::Single, ..props(two_regions()) });
