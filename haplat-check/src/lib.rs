@@ -31,6 +31,8 @@
 //! assert!(report.render(Format::Text).starts_with("error[HAP001] Api/Alb (stack demo-Api)"));
 //! ```
 
+#![deny(missing_docs)]
+
 mod assembly;
 mod error;
 mod report;

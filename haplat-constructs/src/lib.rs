@@ -7,6 +7,8 @@
 //! `Serialize`, `Deserialize` and `JsonSchema`, spelled as in YAML (`active-active`, `primary`,
 //! `per-az`); structs reject unknown fields.
 
+#![deny(missing_docs)]
+
 mod alarm;
 pub mod api;
 pub mod aurora;

@@ -12,6 +12,8 @@
 //!
 //! No AWS SDK, no async, no I/O beyond writing the assembly.
 
+#![deny(missing_docs)]
+
 pub mod app;
 pub mod error;
 pub mod logical_id;

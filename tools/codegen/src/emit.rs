@@ -192,7 +192,14 @@ fn emit_struct(out: &mut String, s: &StructDef, resource: Option<&Module>, needs
     } else {
         Vec::new()
     };
-    doc(out, "", s.doc.as_deref(), &extra);
+    // Every struct is documented: without a description, at least what it is.
+    let fallback = format!("The `{}` property type; the schema does not describe it.", s.name);
+    let text = match s.doc.as_deref() {
+        Some(d) if !doc_lines(d).is_empty() => Some(d),
+        _ if resource.is_some() => None,
+        _ => Some(fallback.as_str()),
+    };
+    doc(out, "", text, &extra);
     let _ = writeln!(out, "#[derive(Clone, Debug, Default, PartialEq)]\npub struct {} {{", s.name);
     for f in &s.fields {
         let mut extra = if f.create_only { vec!["Changing it replaces the resource.".to_owned()] } else { Vec::new() };

@@ -56,6 +56,7 @@ impl Handle<ApiGatewayManagedOverrides> {
     }
 }
 
+/// The `IntegrationOverrides` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IntegrationOverrides {
     /// The description of the integration.
@@ -81,6 +82,7 @@ impl ToExpr for IntegrationOverrides {
 
 impl Validate for IntegrationOverrides {}
 
+/// The `RouteOverrides` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteOverrides {
     /// The authorization scopes supported by this route.
@@ -109,6 +111,7 @@ impl ToExpr for RouteOverrides {
 
 impl Validate for RouteOverrides {}
 
+/// The `RouteSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteSettings {
     /// Specifies whether detailed metrics are enabled.
@@ -131,6 +134,7 @@ impl ToExpr for RouteSettings {
 
 impl Validate for RouteSettings {}
 
+/// The `StageOverrides` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StageOverrides {
     /// Settings for logging access in a stage.

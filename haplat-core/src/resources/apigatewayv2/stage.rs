@@ -71,6 +71,7 @@ impl Resource for Stage {
     }
 }
 
+/// The `RouteSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RouteSettings {
     /// CloudFormation property `DataTraceEnabled`; the schema does not describe it.

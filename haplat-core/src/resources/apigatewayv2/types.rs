@@ -5,6 +5,7 @@
 use crate::resource::{Validate};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+/// The `AccessLogSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessLogSettings {
     /// The ARN of the CloudWatch Logs log group to receive access logs.

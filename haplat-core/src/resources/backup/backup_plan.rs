@@ -58,6 +58,7 @@ impl Handle<BackupPlan> {
     }
 }
 
+/// The `AdvancedBackupSettingResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AdvancedBackupSettingResourceType {
     /// CloudFormation property `BackupOptions`; the schema does not describe it.
@@ -84,6 +85,7 @@ impl Validate for AdvancedBackupSettingResourceType {
     }
 }
 
+/// The `BackupPlanResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupPlanResourceType {
     /// CloudFormation property `AdvancedBackupSettings`; the schema does not describe it.
@@ -114,6 +116,7 @@ impl Validate for BackupPlanResourceType {
     }
 }
 
+/// The `BackupRuleResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupRuleResourceType {
     /// CloudFormation property `CompletionWindowMinutes`; the schema does not describe it.
@@ -171,6 +174,7 @@ impl Validate for BackupRuleResourceType {
     }
 }
 
+/// The `CopyActionResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyActionResourceType {
     /// CloudFormation property `DestinationBackupVaultArn`; the schema does not describe it.
@@ -194,6 +198,7 @@ impl Validate for CopyActionResourceType {
     }
 }
 
+/// The `IndexActionsResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IndexActionsResourceType {
     /// CloudFormation property `ResourceTypes`; the schema does not describe it.
@@ -210,6 +215,7 @@ impl ToExpr for IndexActionsResourceType {
 
 impl Validate for IndexActionsResourceType {}
 
+/// The `LifecycleResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LifecycleResourceType {
     /// CloudFormation property `DeleteAfterDays`; the schema does not describe it.
@@ -283,6 +289,7 @@ impl Default for Value<MalwareScanner> {
     }
 }
 
+/// The `ScanActionResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanActionResourceType {
     /// CloudFormation property `MalwareScanner`; the schema does not describe it.
@@ -357,6 +364,7 @@ impl Default for Value<ScanMode> {
     }
 }
 
+/// The `ScanSettingResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ScanSettingResourceType {
     /// CloudFormation property `MalwareScanner`; the schema does not describe it.

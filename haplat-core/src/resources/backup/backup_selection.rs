@@ -87,6 +87,7 @@ impl Handle<BackupSelection> {
     }
 }
 
+/// The `BackupSelectionResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BackupSelectionResourceType {
     /// CloudFormation property `Conditions`; the schema does not describe it.
@@ -125,6 +126,7 @@ impl Validate for BackupSelectionResourceType {
     }
 }
 
+/// The `ConditionParameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConditionParameter {
     /// CloudFormation property `ConditionKey`; the schema does not describe it.
@@ -144,6 +146,7 @@ impl ToExpr for ConditionParameter {
 
 impl Validate for ConditionParameter {}
 
+/// The `ConditionResourceType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConditionResourceType {
     /// CloudFormation property `ConditionKey`; the schema does not describe it.
@@ -172,6 +175,7 @@ impl Validate for ConditionResourceType {
     }
 }
 
+/// The `Conditions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Conditions {
     /// CloudFormation property `StringEquals`; the schema does not describe it.

@@ -105,6 +105,7 @@ impl Handle<BackupVault> {
     }
 }
 
+/// The `LockConfigurationType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LockConfigurationType {
     /// CloudFormation property `ChangeableForDays`; the schema does not describe it.

@@ -83,6 +83,7 @@ impl Handle<Framework> {
     }
 }
 
+/// The `ControlInputParameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ControlInputParameter {
     /// CloudFormation property `ParameterName`; the schema does not describe it.
@@ -136,6 +137,7 @@ impl Validate for ControlScope {
     }
 }
 
+/// The `FrameworkControl` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FrameworkControl {
     /// A list of ParameterName and ParameterValue pairs.

@@ -130,6 +130,7 @@ impl Validate for RecoveryPointSelection {
     }
 }
 
+/// The `Tags` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
     /// The key name of the tag.

@@ -72,6 +72,7 @@ impl Handle<RestoreTestingPlan> {
     }
 }
 
+/// The `RestoreTestingRecoveryPointSelection` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestoreTestingRecoveryPointSelection {
     /// CloudFormation property `Algorithm`; the schema does not describe it.

@@ -64,6 +64,7 @@ impl Resource for RestoreTestingSelection {
     }
 }
 
+/// The `KeyValue` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyValue {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -88,6 +89,7 @@ impl Validate for KeyValue {
     }
 }
 
+/// The `ProtectedResourceConditions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ProtectedResourceConditions {
     /// CloudFormation property `StringEquals`; the schema does not describe it.

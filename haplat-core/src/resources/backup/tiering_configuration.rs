@@ -66,6 +66,7 @@ impl Handle<TieringConfiguration> {
     }
 }
 
+/// The `ResourceSelection` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceSelection {
     /// CloudFormation property `ResourceType`; the schema does not describe it.

@@ -5,6 +5,7 @@
 use crate::resource::{Validate, Validator};
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+/// The `NotificationObjectType` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotificationObjectType {
     /// CloudFormation property `BackupVaultEvents`; the schema does not describe it.

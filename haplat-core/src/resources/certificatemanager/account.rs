@@ -44,6 +44,7 @@ impl Handle<Account> {
     }
 }
 
+/// The `ExpiryEventsConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpiryEventsConfiguration {
     /// CloudFormation property `DaysBeforeExpiry`; the schema does not describe it.

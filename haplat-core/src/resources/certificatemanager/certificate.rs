@@ -208,6 +208,7 @@ impl Default for Value<CertificateTransparencyLoggingPreference> {
     }
 }
 
+/// The `DomainValidationOption` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DomainValidationOption {
     /// CloudFormation property `DomainName`; the schema does not describe it.

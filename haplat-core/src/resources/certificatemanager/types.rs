@@ -5,6 +5,7 @@
 use crate::resource::{Validate, Validator};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+/// The `Tags` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
     /// The key name of the tag.

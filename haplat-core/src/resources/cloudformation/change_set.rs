@@ -389,6 +389,7 @@ impl Default for Value<OnStackFailure> {
     }
 }
 
+/// The `Tags` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -92,6 +92,7 @@ impl Handle<GuardHook> {
     }
 }
 
+/// The `Options` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Options {
     /// Specifies the S3 location of input parameter files for your Guard rules. You can specify either a single S3 location or an array of up to 10 S3 locations.

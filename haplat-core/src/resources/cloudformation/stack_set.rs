@@ -194,6 +194,7 @@ impl Default for Value<AccountFilterType> {
     }
 }
 
+/// The `AutoDeployment` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutoDeployment {
     /// A list of StackSet ARNs that this StackSet depends on for auto-deployment operations. When auto-deployment is triggered, operations will be sequenced to ensure all dependencies complete successfully before this StackSet's operation begins.
@@ -497,6 +498,7 @@ impl Validate for OperationPreferences {
     }
 }
 
+/// The `Parameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameter {
     /// The key associated with the parameter. If you don't specify a key and value for a particular parameter, AWS CloudFormation uses the default value that is specified in your template.

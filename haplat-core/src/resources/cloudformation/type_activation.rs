@@ -103,6 +103,7 @@ impl Handle<TypeActivation> {
     }
 }
 
+/// The `LoggingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoggingConfig {
     /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.

@@ -177,6 +177,7 @@ impl Default for Value<HookStatus> {
     }
 }
 
+/// The `LoggingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoggingConfig {
     /// The Amazon CloudWatch log group to which CloudFormation sends error logging information when invoking the type's handlers.

@@ -2843,6 +2843,7 @@ impl Validate for StatusCodes {
     }
 }
 
+/// The `StringSchema` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StringSchema {
     /// CloudFormation property `Comment`; the schema does not describe it.

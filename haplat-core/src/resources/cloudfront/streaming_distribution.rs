@@ -55,6 +55,7 @@ impl Handle<StreamingDistribution> {
     }
 }
 
+/// The `Logging` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Logging {
     /// CloudFormation property `Bucket`; the schema does not describe it.
@@ -82,6 +83,7 @@ impl Validate for Logging {
     }
 }
 
+/// The `S3Origin` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Origin {
     /// CloudFormation property `DomainName`; the schema does not describe it.
@@ -106,6 +108,7 @@ impl Validate for S3Origin {
     }
 }
 
+/// The `StreamingDistributionConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamingDistributionConfig {
     /// CloudFormation property `Aliases`; the schema does not describe it.
@@ -149,6 +152,7 @@ impl Validate for StreamingDistributionConfig {
     }
 }
 
+/// The `TrustedSigners` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrustedSigners {
     /// CloudFormation property `AwsAccountNumbers`; the schema does not describe it.

@@ -86,6 +86,7 @@ impl Handle<Dashboard> {
     }
 }
 
+/// The `Frequency` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Frequency {
     /// The frequency unit. Supported values are HOURS and DAYS.

@@ -74,6 +74,7 @@ impl Handle<AnomalyDetector> {
     }
 }
 
+/// The `Configuration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Configuration {
     /// CloudFormation property `ExcludedTimeRanges`; the schema does not describe it.
@@ -93,6 +94,7 @@ impl ToExpr for Configuration {
 
 impl Validate for Configuration {}
 
+/// The `Dimension` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Dimension {
     /// CloudFormation property `Name`; the schema does not describe it.
@@ -117,6 +119,7 @@ impl Validate for Dimension {
     }
 }
 
+/// The `Metric` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Metric {
     /// CloudFormation property `Dimensions`; the schema does not describe it.
@@ -144,6 +147,7 @@ impl Validate for Metric {
     }
 }
 
+/// The `MetricCharacteristics` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricCharacteristics {
     /// CloudFormation property `PeriodicSpikes`; the schema does not describe it.
@@ -160,6 +164,7 @@ impl ToExpr for MetricCharacteristics {
 
 impl Validate for MetricCharacteristics {}
 
+/// The `MetricDataQuery` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricDataQuery {
     /// CloudFormation property `AccountId`; the schema does not describe it.
@@ -201,6 +206,7 @@ impl Validate for MetricDataQuery {
     }
 }
 
+/// The `MetricMathAnomalyDetector` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricMathAnomalyDetector {
     /// CloudFormation property `MetricDataQueries`; the schema does not describe it.
@@ -217,6 +223,7 @@ impl ToExpr for MetricMathAnomalyDetector {
 
 impl Validate for MetricMathAnomalyDetector {}
 
+/// The `MetricStat` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetricStat {
     /// CloudFormation property `Metric`; the schema does not describe it.
@@ -248,6 +255,7 @@ impl Validate for MetricStat {
     }
 }
 
+/// The `Range` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Range {
     /// CloudFormation property `EndTime`; the schema does not describe it.
@@ -272,6 +280,7 @@ impl Validate for Range {
     }
 }
 
+/// The `SingleMetricAnomalyDetector` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleMetricAnomalyDetector {
     /// CloudFormation property `AccountId`; the schema does not describe it.

@@ -201,6 +201,7 @@ impl Default for Value<IntegrationType> {
     }
 }
 
+/// The `Tags` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
     /// CloudFormation property `Key`; the schema does not describe it.

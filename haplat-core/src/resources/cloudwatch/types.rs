@@ -6,6 +6,7 @@ use crate::resource::{Validate, Validator};
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+/// The `ActionConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ActionConfiguration {
     /// Whether the alarm's tags are included in its action notifications and state-change events.
@@ -28,6 +29,7 @@ impl Validate for ActionConfiguration {
     }
 }
 
+/// The `AlarmTagsPropagation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AlarmTagsPropagation {
     /// Whether the alarm's tags are included in its action notifications and state-change events.

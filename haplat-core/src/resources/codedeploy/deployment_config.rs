@@ -73,6 +73,7 @@ impl Resource for DeploymentConfig {
     }
 }
 
+/// The `MinimumHealthyHosts` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MinimumHealthyHosts {
     /// CloudFormation property `Type`; the schema does not describe it.
@@ -96,6 +97,7 @@ impl Validate for MinimumHealthyHosts {
     }
 }
 
+/// The `MinimumHealthyHostsPerZone` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MinimumHealthyHostsPerZone {
     /// CloudFormation property `Type`; the schema does not describe it.
@@ -119,6 +121,7 @@ impl Validate for MinimumHealthyHostsPerZone {
     }
 }
 
+/// The `TimeBasedCanary` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeBasedCanary {
     /// CloudFormation property `CanaryInterval`; the schema does not describe it.
@@ -138,6 +141,7 @@ impl ToExpr for TimeBasedCanary {
 
 impl Validate for TimeBasedCanary {}
 
+/// The `TimeBasedLinear` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeBasedLinear {
     /// CloudFormation property `LinearInterval`; the schema does not describe it.
@@ -157,6 +161,7 @@ impl ToExpr for TimeBasedLinear {
 
 impl Validate for TimeBasedLinear {}
 
+/// The `TrafficRoutingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrafficRoutingConfig {
     /// CloudFormation property `TimeBasedCanary`; the schema does not describe it.
@@ -297,6 +302,7 @@ impl Default for Value<Type> {
     }
 }
 
+/// The `ZonalConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ZonalConfig {
     /// CloudFormation property `FirstZoneMonitorDurationInSeconds`; the schema does not describe it.

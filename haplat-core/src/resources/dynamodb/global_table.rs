@@ -160,6 +160,7 @@ impl Handle<GlobalTable> {
     }
 }
 
+/// The `CapacityAutoScalingSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityAutoScalingSettings {
     /// CloudFormation property `MaxCapacity`; the schema does not describe it.
@@ -197,6 +198,7 @@ impl Validate for CapacityAutoScalingSettings {
     }
 }
 
+/// The `GlobalReadProvisionedThroughputSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalReadProvisionedThroughputSettings {
     /// CloudFormation property `ReadCapacityUnits`; the schema does not describe it.
@@ -219,6 +221,7 @@ impl Validate for GlobalReadProvisionedThroughputSettings {
     }
 }
 
+/// The `GlobalSecondaryIndex` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalSecondaryIndex {
     /// CloudFormation property `IndexName`; the schema does not describe it.
@@ -340,6 +343,7 @@ impl Default for Value<GlobalTableSettingsReplicationMode> {
     }
 }
 
+/// The `GlobalTableWitness` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GlobalTableWitness {
     /// CloudFormation property `Region`; the schema does not describe it.
@@ -356,6 +360,7 @@ impl ToExpr for GlobalTableWitness {
 
 impl Validate for GlobalTableWitness {}
 
+/// The `KeySchema` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeySchema {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -437,6 +442,7 @@ impl Default for Value<KeyType> {
     }
 }
 
+/// The `LocalSecondaryIndex` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LocalSecondaryIndex {
     /// CloudFormation property `IndexName`; the schema does not describe it.
@@ -528,6 +534,7 @@ impl Default for Value<MultiRegionConsistency> {
     }
 }
 
+/// The `Projection` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Projection {
     /// CloudFormation property `NonKeyAttributes`; the schema does not describe it.
@@ -553,6 +560,7 @@ impl Validate for Projection {
     }
 }
 
+/// The `ReadOnDemandThroughputSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadOnDemandThroughputSettings {
     /// CloudFormation property `MaxReadRequestUnits`; the schema does not describe it.
@@ -575,6 +583,7 @@ impl Validate for ReadOnDemandThroughputSettings {
     }
 }
 
+/// The `ReadProvisionedThroughputSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReadProvisionedThroughputSettings {
     /// CloudFormation property `ReadCapacityAutoScalingSettings`; the schema does not describe it.
@@ -603,6 +612,7 @@ impl Validate for ReadProvisionedThroughputSettings {
     }
 }
 
+/// The `ReplicaGlobalSecondaryIndexSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaGlobalSecondaryIndexSpecification {
     /// CloudFormation property `ContributorInsightsSpecification`; the schema does not describe it.
@@ -640,6 +650,7 @@ impl Validate for ReplicaGlobalSecondaryIndexSpecification {
     }
 }
 
+/// The `ReplicaSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSpecification {
     /// CloudFormation property `ContributorInsightsSpecification`; the schema does not describe it.
@@ -723,6 +734,7 @@ impl Validate for ReplicaSpecification {
     }
 }
 
+/// The `ReplicaSseSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaSseSpecification {
     /// CloudFormation property `KMSMasterKeyId`; the schema does not describe it.
@@ -743,6 +755,7 @@ impl Validate for ReplicaSseSpecification {
     }
 }
 
+/// The `ReplicaStreamSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicaStreamSpecification {
     /// CloudFormation property `ResourcePolicy`; the schema does not describe it.
@@ -768,6 +781,7 @@ impl Validate for ReplicaStreamSpecification {
     }
 }
 
+/// The `SseSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SseSpecification {
     /// CloudFormation property `SSEEnabled`; the schema does not describe it.
@@ -787,6 +801,7 @@ impl ToExpr for SseSpecification {
 
 impl Validate for SseSpecification {}
 
+/// The `StreamSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StreamSpecification {
     /// CloudFormation property `StreamViewType`; the schema does not describe it.
@@ -862,6 +877,7 @@ impl Default for Value<TableType> {
     }
 }
 
+/// The `TargetTrackingScalingPolicyConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetTrackingScalingPolicyConfiguration {
     /// CloudFormation property `DisableScaleIn`; the schema does not describe it.
@@ -896,6 +912,7 @@ impl Validate for TargetTrackingScalingPolicyConfiguration {
     }
 }
 
+/// The `VectorIndex` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorIndex {
     /// CloudFormation property `Dimensions`; the schema does not describe it.
@@ -946,6 +963,7 @@ impl Validate for VectorIndex {
     }
 }
 
+/// The `WriteOnDemandThroughputSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteOnDemandThroughputSettings {
     /// CloudFormation property `MaxWriteRequestUnits`; the schema does not describe it.
@@ -968,6 +986,7 @@ impl Validate for WriteOnDemandThroughputSettings {
     }
 }
 
+/// The `WriteProvisionedThroughputSettings` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WriteProvisionedThroughputSettings {
     /// CloudFormation property `WriteCapacityAutoScalingSettings`; the schema does not describe it.

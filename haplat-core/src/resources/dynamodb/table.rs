@@ -310,6 +310,7 @@ impl ToExpr for InputFormatOptions {
 
 impl Validate for InputFormatOptions {}
 
+/// The `KeySchema` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeySchema {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -607,6 +608,7 @@ impl Default for Value<TableClass> {
     }
 }
 
+/// The `VectorIndex` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorIndex {
     /// CloudFormation property `Dimensions`; the schema does not describe it.

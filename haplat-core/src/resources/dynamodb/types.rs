@@ -61,6 +61,7 @@ impl Default for Value<ApproximateCreationDateTimePrecision> {
     }
 }
 
+/// The `AttributeDefinition` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttributeDefinition {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -201,6 +202,7 @@ impl Default for Value<BillingMode> {
     }
 }
 
+/// The `ContributorInsightsSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ContributorInsightsSpecification {
     /// CloudFormation property `Enabled`; the schema does not describe it.
@@ -279,6 +281,7 @@ impl Default for Value<DistanceFunction> {
     }
 }
 
+/// The `KinesisStreamSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KinesisStreamSpecification {
     /// CloudFormation property `ApproximateCreationDateTimePrecision`; the schema does not describe it.
@@ -357,6 +360,7 @@ impl Default for Value<Mode> {
     }
 }
 
+/// The `PointInTimeRecoverySpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PointInTimeRecoverySpecification {
     /// CloudFormation property `PointInTimeRecoveryEnabled`; the schema does not describe it.
@@ -441,6 +445,7 @@ impl Default for Value<ProjectionType> {
     }
 }
 
+/// The `ResourcePolicy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourcePolicy {
     /// CloudFormation property `PolicyDocument`; the schema does not describe it.
@@ -461,6 +466,7 @@ impl Validate for ResourcePolicy {
     }
 }
 
+/// The `SearchSchemaElement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SearchSchemaElement {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -656,6 +662,7 @@ impl Default for Value<StreamViewType> {
     }
 }
 
+/// The `TimeToLiveSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TimeToLiveSpecification {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -675,6 +682,7 @@ impl ToExpr for TimeToLiveSpecification {
 
 impl Validate for TimeToLiveSpecification {}
 
+/// The `VectorAttribute` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VectorAttribute {
     /// CloudFormation property `AttributeName`; the schema does not describe it.
@@ -697,6 +705,7 @@ impl Validate for VectorAttribute {
     }
 }
 
+/// The `WarmThroughput` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct WarmThroughput {
     /// CloudFormation property `ReadUnitsPerSecond`; the schema does not describe it.

@@ -170,6 +170,7 @@ impl Default for Value<Aggregation> {
     }
 }
 
+/// The `HealthCheckPath` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPath {
     /// CloudFormation property `Destinations`; the schema does not describe it.
@@ -189,6 +190,7 @@ impl ToExpr for HealthCheckPath {
 
 impl Validate for HealthCheckPath {}
 
+/// The `HealthCheckPathDestination` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPathDestination {
     /// CloudFormation property `SecurityGroupId`; the schema does not describe it.
@@ -208,6 +210,7 @@ impl ToExpr for HealthCheckPathDestination {
 
 impl Validate for HealthCheckPathDestination {}
 
+/// The `HealthCheckPathSource` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HealthCheckPathSource {
     /// CloudFormation property `SecurityGroupId`; the schema does not describe it.

@@ -357,6 +357,7 @@ impl Default for Value<InstanceMatchCriteria> {
     }
 }
 
+/// The `TagSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.

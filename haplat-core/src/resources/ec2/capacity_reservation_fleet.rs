@@ -137,6 +137,7 @@ impl Default for Value<InstanceMatchCriteria> {
     }
 }
 
+/// The `InstanceTypeSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceTypeSpecification {
     /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
@@ -180,6 +181,7 @@ impl Validate for InstanceTypeSpecification {
     }
 }
 
+/// The `TagSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.

@@ -135,6 +135,7 @@ impl Handle<ClientVpnEndpoint> {
     }
 }
 
+/// The `AuthorizationPolicy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthorizationPolicy {
     /// CloudFormation property `Description`; the schema does not describe it.
@@ -161,6 +162,7 @@ impl Validate for AuthorizationPolicy {
     }
 }
 
+/// The `CertificateAuthenticationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CertificateAuthenticationRequest {
     /// CloudFormation property `ClientRootCertificateChainArn`; the schema does not describe it.
@@ -181,6 +183,7 @@ impl Validate for CertificateAuthenticationRequest {
     }
 }
 
+/// The `ClientAuthenticationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientAuthenticationRequest {
     /// CloudFormation property `ActiveDirectory`; the schema does not describe it.
@@ -219,6 +222,7 @@ impl Validate for ClientAuthenticationRequest {
     }
 }
 
+/// The `ClientConnectOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientConnectOptions {
     /// CloudFormation property `Enabled`; the schema does not describe it.
@@ -238,6 +242,7 @@ impl ToExpr for ClientConnectOptions {
 
 impl Validate for ClientConnectOptions {}
 
+/// The `ClientLoginBannerOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientLoginBannerOptions {
     /// CloudFormation property `BannerText`; the schema does not describe it.
@@ -257,6 +262,7 @@ impl ToExpr for ClientLoginBannerOptions {
 
 impl Validate for ClientLoginBannerOptions {}
 
+/// The `ClientRouteEnforcementOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientRouteEnforcementOptions {
     /// CloudFormation property `Enforced`; the schema does not describe it.
@@ -273,6 +279,7 @@ impl ToExpr for ClientRouteEnforcementOptions {
 
 impl Validate for ClientRouteEnforcementOptions {}
 
+/// The `ConnectionLogOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionLogOptions {
     /// CloudFormation property `CloudwatchLogGroup`; the schema does not describe it.
@@ -298,6 +305,7 @@ impl ToExpr for ConnectionLogOptions {
 
 impl Validate for ConnectionLogOptions {}
 
+/// The `DevicePostureOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DevicePostureOptions {
     /// CloudFormation property `Enabled`; the schema does not describe it.
@@ -321,6 +329,7 @@ impl Validate for DevicePostureOptions {
     }
 }
 
+/// The `DevicePostureTrustProvider` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DevicePostureTrustProvider {
     /// CloudFormation property `PublicSigningKeyUrl`; the schema does not describe it.
@@ -348,6 +357,7 @@ impl Validate for DevicePostureTrustProvider {
     }
 }
 
+/// The `DirectoryServiceAuthenticationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DirectoryServiceAuthenticationRequest {
     /// CloudFormation property `DirectoryId`; the schema does not describe it.
@@ -368,6 +378,7 @@ impl Validate for DirectoryServiceAuthenticationRequest {
     }
 }
 
+/// The `FederatedAuthenticationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FederatedAuthenticationRequest {
     /// CloudFormation property `SAMLProviderArn`; the schema does not describe it.
@@ -391,6 +402,7 @@ impl Validate for FederatedAuthenticationRequest {
     }
 }
 
+/// The `TagSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.
@@ -415,6 +427,7 @@ impl Validate for TagSpecification {
     }
 }
 
+/// The `TransitGatewayConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayConfiguration {
     /// CloudFormation property `AvailabilityZoneIds`; the schema does not describe it.

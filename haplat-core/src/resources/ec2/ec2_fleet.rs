@@ -167,6 +167,7 @@ impl Default for Value<AllocationStrategy> {
     }
 }
 
+/// The `BlockDeviceMapping` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     /// CloudFormation property `DeviceName`; the schema does not describe it.
@@ -192,6 +193,7 @@ impl ToExpr for BlockDeviceMapping {
 
 impl Validate for BlockDeviceMapping {}
 
+/// The `CapacityRebalance` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityRebalance {
     /// CloudFormation property `ReplacementStrategy`; the schema does not describe it.
@@ -211,6 +213,7 @@ impl ToExpr for CapacityRebalance {
 
 impl Validate for CapacityRebalance {}
 
+/// The `CapacityReservationOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationOptionsRequest {
     /// CloudFormation property `UsageStrategy`; the schema does not describe it.
@@ -227,6 +230,7 @@ impl ToExpr for CapacityReservationOptionsRequest {
 
 impl Validate for CapacityReservationOptionsRequest {}
 
+/// The `CapacityReservationTargetRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationTargetRequest {
     /// CloudFormation property `CapacityReservationIds`; the schema does not describe it.
@@ -309,6 +313,7 @@ impl Default for Value<DefaultTargetCapacityType> {
     }
 }
 
+/// The `EbsBlockDevice` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsBlockDevice {
     /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
@@ -401,6 +406,7 @@ impl Default for Value<ExcessCapacityTerminationPolicy> {
     }
 }
 
+/// The `FleetLaunchTemplateConfigRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateConfigRequest {
     /// CloudFormation property `LaunchTemplateSpecification`; the schema does not describe it.
@@ -426,6 +432,7 @@ impl Validate for FleetLaunchTemplateConfigRequest {
     }
 }
 
+/// The `FleetLaunchTemplateOverridesRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateOverridesRequest {
     /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
@@ -487,6 +494,7 @@ impl Validate for FleetLaunchTemplateOverridesRequest {
     }
 }
 
+/// The `FleetLaunchTemplateSpecificationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateSpecificationRequest {
     /// CloudFormation property `LaunchTemplateId`; the schema does not describe it.
@@ -522,6 +530,7 @@ impl Validate for FleetLaunchTemplateSpecificationRequest {
     }
 }
 
+/// The `IamInstanceProfileSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IamInstanceProfileSpecification {
     /// CloudFormation property `Arn`; the schema does not describe it.
@@ -541,6 +550,7 @@ impl ToExpr for IamInstanceProfileSpecification {
 
 impl Validate for IamInstanceProfileSpecification {}
 
+/// The `InstanceMetadataOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceMetadataOptionsRequest {
     /// CloudFormation property `HttpEndpoint`; the schema does not describe it.
@@ -563,6 +573,7 @@ impl ToExpr for InstanceMetadataOptionsRequest {
 
 impl Validate for InstanceMetadataOptionsRequest {}
 
+/// The `InstanceRequirementsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
     /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
@@ -663,6 +674,7 @@ impl Validate for InstanceRequirementsRequest {
     }
 }
 
+/// The `Ipv6AddressRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6AddressRequest {
     /// CloudFormation property `Ipv6Address`; the schema does not describe it.
@@ -679,6 +691,7 @@ impl ToExpr for Ipv6AddressRequest {
 
 impl Validate for Ipv6AddressRequest {}
 
+/// The `MaintenanceStrategies` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceStrategies {
     /// CloudFormation property `CapacityRebalance`; the schema does not describe it.
@@ -746,6 +759,7 @@ impl Default for Value<MarketTypes> {
     }
 }
 
+/// The `MultiAvailabilityZoneConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MultiAvailabilityZoneConfiguration {
     /// CloudFormation property `ConfigurationType`; the schema does not describe it.
@@ -765,6 +779,7 @@ impl ToExpr for MultiAvailabilityZoneConfiguration {
 
 impl Validate for MultiAvailabilityZoneConfiguration {}
 
+/// The `NetworkInterfaceSpecificationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceSpecificationRequest {
     /// CloudFormation property `AssociatePublicIpAddress`; the schema does not describe it.
@@ -820,6 +835,7 @@ impl ToExpr for NetworkInterfaceSpecificationRequest {
 
 impl Validate for NetworkInterfaceSpecificationRequest {}
 
+/// The `OnDemandOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OnDemandOptionsRequest {
     /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
@@ -851,6 +867,7 @@ impl ToExpr for OnDemandOptionsRequest {
 
 impl Validate for OnDemandOptionsRequest {}
 
+/// The `Placement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Placement {
     /// CloudFormation property `Affinity`; the schema does not describe it.
@@ -888,6 +905,7 @@ impl ToExpr for Placement {
 
 impl Validate for Placement {}
 
+/// The `PrivateIpAddressSpecificationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecificationRequest {
     /// CloudFormation property `Primary`; the schema does not describe it.
@@ -966,6 +984,7 @@ impl Default for Value<ReservationTypes> {
     }
 }
 
+/// The `ReservedCapacityFallbackOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReservedCapacityFallbackOptionsRequest {
     /// CloudFormation property `MarketTypes`; the schema does not describe it.
@@ -982,6 +1001,7 @@ impl ToExpr for ReservedCapacityFallbackOptionsRequest {
 
 impl Validate for ReservedCapacityFallbackOptionsRequest {}
 
+/// The `ReservedCapacityOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReservedCapacityOptionsRequest {
     /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
@@ -1293,6 +1313,7 @@ impl Default for Value<ResourceType> {
     }
 }
 
+/// The `SpotOptionsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotOptionsRequest {
     /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
@@ -1413,6 +1434,7 @@ impl Default for Value<SpotOptionsRequestAllocationStrategy> {
     }
 }
 
+/// The `StandbyAvailabilityZone` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StandbyAvailabilityZone {
     /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
@@ -1432,6 +1454,7 @@ impl ToExpr for StandbyAvailabilityZone {
 
 impl Validate for StandbyAvailabilityZone {}
 
+/// The `TagSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.
@@ -1451,6 +1474,7 @@ impl ToExpr for TagSpecification {
 
 impl Validate for TagSpecification {}
 
+/// The `TargetCapacitySpecificationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetCapacitySpecificationRequest {
     /// CloudFormation property `DefaultTargetCapacityType`; the schema does not describe it.

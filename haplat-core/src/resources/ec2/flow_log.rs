@@ -113,6 +113,7 @@ impl Handle<FlowLog> {
     }
 }
 
+/// The `DestinationOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationOptions {
     /// CloudFormation property `FileFormat`; the schema does not describe it.
@@ -328,6 +329,7 @@ impl Default for Value<ResourceType> {
     }
 }
 
+/// The `TagFieldSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagFieldSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.

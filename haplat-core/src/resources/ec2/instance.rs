@@ -451,6 +451,7 @@ impl Default for Value<Affinity> {
     }
 }
 
+/// The `AssociationParameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AssociationParameter {
     /// The name of an input parameter that is in the associated SSM document.
@@ -475,6 +476,7 @@ impl Validate for AssociationParameter {
     }
 }
 
+/// The `BlockDeviceMapping` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     /// The device name (for example, /dev/sdh or xvdh).
@@ -541,6 +543,7 @@ impl ToExpr for CreditSpecification {
 
 impl Validate for CreditSpecification {}
 
+/// The `Ebs` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ebs {
     /// Indicates whether the EBS volume is deleted on instance termination.
@@ -575,6 +578,7 @@ impl ToExpr for Ebs {
 
 impl Validate for Ebs {}
 
+/// The `ElasticGpuSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ElasticGpuSpecification {
     /// The type of Elastic Graphics accelerator. Amazon Elastic Graphics is no longer available.
@@ -595,6 +599,7 @@ impl Validate for ElasticGpuSpecification {
     }
 }
 
+/// The `ElasticInferenceAccelerator` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ElasticInferenceAccelerator {
     /// The number of elastic inference accelerators to attach to the instance. Amazon Elastic Inference is no longer available.
@@ -621,6 +626,7 @@ impl Validate for ElasticInferenceAccelerator {
     }
 }
 
+/// The `LaunchTemplateSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateSpecification {
     /// The ID of the launch template. You must specify the LaunchTemplateName or the LaunchTemplateId, but not both.
@@ -643,6 +649,7 @@ impl ToExpr for LaunchTemplateSpecification {
 
 impl Validate for LaunchTemplateSpecification {}
 
+/// The `LicenseSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LicenseSpecification {
     /// The Amazon Resource Name (ARN) of the license configuration.
@@ -663,6 +670,7 @@ impl Validate for LicenseSpecification {
     }
 }
 
+/// The `MetadataOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MetadataOptions {
     /// Enables or disables the HTTP metadata endpoint on your instances. If you specify a value of disabled, you cannot access your instance metadata.
@@ -697,6 +705,7 @@ impl Validate for MetadataOptions {
     }
 }
 
+/// The `NetworkInterface` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterface {
     /// Not currently supported by AWS CloudFormation.
@@ -756,6 +765,7 @@ impl Validate for NetworkInterface {
     }
 }
 
+/// The `SsmAssociation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SsmAssociation {
     /// The input parameter values to use with the associated SSM document.
@@ -779,6 +789,7 @@ impl Validate for SsmAssociation {
     }
 }
 
+/// The `Volume` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Volume {
     /// The device name (for example, /dev/sdh or xvdh).

@@ -74,6 +74,7 @@ impl Handle<NetworkAclEntry> {
     }
 }
 
+/// The `Icmp` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Icmp {
     /// CloudFormation property `Code`; the schema does not describe it.
@@ -93,6 +94,7 @@ impl ToExpr for Icmp {
 
 impl Validate for Icmp {}
 
+/// The `PortRange` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PortRange {
     /// CloudFormation property `From`; the schema does not describe it.

@@ -66,6 +66,7 @@ impl Handle<NetworkInsightsAccessScope> {
     }
 }
 
+/// The `AccessScopePathRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessScopePathRequest {
     /// CloudFormation property `Destination`; the schema does not describe it.
@@ -88,6 +89,7 @@ impl ToExpr for AccessScopePathRequest {
 
 impl Validate for AccessScopePathRequest {}
 
+/// The `PacketHeaderStatementRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PacketHeaderStatementRequest {
     /// CloudFormation property `DestinationAddresses`; the schema does not describe it.
@@ -122,6 +124,7 @@ impl ToExpr for PacketHeaderStatementRequest {
 
 impl Validate for PacketHeaderStatementRequest {}
 
+/// The `PathStatementRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathStatementRequest {
     /// CloudFormation property `PacketHeaderStatement`; the schema does not describe it.
@@ -141,6 +144,7 @@ impl ToExpr for PathStatementRequest {
 
 impl Validate for PathStatementRequest {}
 
+/// The `ResourceStatementRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceStatementRequest {
     /// CloudFormation property `ResourceTypes`; the schema does not describe it.
@@ -160,6 +164,7 @@ impl ToExpr for ResourceStatementRequest {
 
 impl Validate for ResourceStatementRequest {}
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -183,6 +188,7 @@ impl Validate for Tag {
     }
 }
 
+/// The `ThroughResourcesStatementRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ThroughResourcesStatementRequest {
     /// CloudFormation property `ResourceStatement`; the schema does not describe it.

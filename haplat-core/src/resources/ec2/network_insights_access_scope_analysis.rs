@@ -83,6 +83,7 @@ impl Handle<NetworkInsightsAccessScopeAnalysis> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -95,6 +95,7 @@ impl Handle<NetworkInsightsAnalysis> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -127,6 +127,7 @@ impl Handle<NetworkInsightsPath> {
     }
 }
 
+/// The `FilterPortRange` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FilterPortRange {
     /// CloudFormation property `FromPort`; the schema does not describe it.
@@ -155,6 +156,7 @@ impl Validate for FilterPortRange {
     }
 }
 
+/// The `PathFilter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PathFilter {
     /// CloudFormation property `DestinationAddress`; the schema does not describe it.
@@ -201,6 +203,7 @@ impl Validate for PathFilter {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

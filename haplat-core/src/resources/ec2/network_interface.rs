@@ -125,6 +125,7 @@ impl Handle<NetworkInterface> {
     }
 }
 
+/// The `Ipv4PrefixSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv4PrefixSpecification {
     /// CloudFormation property `Ipv4Prefix`; the schema does not describe it.
@@ -145,6 +146,7 @@ impl Validate for Ipv4PrefixSpecification {
     }
 }
 
+/// The `Ipv6PrefixSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ipv6PrefixSpecification {
     /// CloudFormation property `Ipv6Prefix`; the schema does not describe it.

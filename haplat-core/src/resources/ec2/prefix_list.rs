@@ -137,6 +137,7 @@ impl Default for Value<AddressFamily> {
     }
 }
 
+/// The `Entry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Entry {
     /// CloudFormation property `Cidr`; the schema does not describe it.
@@ -165,6 +166,7 @@ impl Validate for Entry {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -91,6 +91,7 @@ impl Handle<SecurityGroup> {
     }
 }
 
+/// The `Egress` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Egress {
     /// CloudFormation property `CidrIp`; the schema does not describe it.
@@ -138,6 +139,7 @@ impl Validate for Egress {
     }
 }
 
+/// The `Ingress` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ingress {
     /// CloudFormation property `CidrIp`; the schema does not describe it.

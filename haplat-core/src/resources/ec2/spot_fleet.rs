@@ -125,6 +125,7 @@ impl Default for Value<AllocationStrategy> {
     }
 }
 
+/// The `BlockDeviceMapping` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BlockDeviceMapping {
     /// CloudFormation property `DeviceName`; the schema does not describe it.
@@ -154,6 +155,7 @@ impl Validate for BlockDeviceMapping {
     }
 }
 
+/// The `ClassicLoadBalancer` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClassicLoadBalancer {
     /// CloudFormation property `Name`; the schema does not describe it.
@@ -174,6 +176,7 @@ impl Validate for ClassicLoadBalancer {
     }
 }
 
+/// The `ClassicLoadBalancersConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClassicLoadBalancersConfig {
     /// CloudFormation property `ClassicLoadBalancers`; the schema does not describe it.
@@ -194,6 +197,7 @@ impl Validate for ClassicLoadBalancersConfig {
     }
 }
 
+/// The `EbsBlockDevice` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EbsBlockDevice {
     /// CloudFormation property `DeleteOnTermination`; the schema does not describe it.
@@ -288,6 +292,7 @@ impl Default for Value<ExcessCapacityTerminationPolicy> {
     }
 }
 
+/// The `FleetLaunchTemplateSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FleetLaunchTemplateSpecification {
     /// CloudFormation property `LaunchTemplateId`; the schema does not describe it.
@@ -320,6 +325,7 @@ impl Validate for FleetLaunchTemplateSpecification {
     }
 }
 
+/// The `GroupIdentifier` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GroupIdentifier {
     /// CloudFormation property `GroupId`; the schema does not describe it.
@@ -340,6 +346,7 @@ impl Validate for GroupIdentifier {
     }
 }
 
+/// The `IamInstanceProfileSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IamInstanceProfileSpecification {
     /// CloudFormation property `Arn`; the schema does not describe it.
@@ -356,6 +363,7 @@ impl ToExpr for IamInstanceProfileSpecification {
 
 impl Validate for IamInstanceProfileSpecification {}
 
+/// The `InstanceNetworkInterfaceSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceNetworkInterfaceSpecification {
     /// CloudFormation property `AssociatePublicIpAddress`; the schema does not describe it.
@@ -402,6 +410,7 @@ impl ToExpr for InstanceNetworkInterfaceSpecification {
 
 impl Validate for InstanceNetworkInterfaceSpecification {}
 
+/// The `InstanceRequirementsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
     /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
@@ -493,6 +502,7 @@ impl ToExpr for InstanceRequirementsRequest {
 
 impl Validate for InstanceRequirementsRequest {}
 
+/// The `LaunchTemplateConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateConfig {
     /// CloudFormation property `LaunchTemplateSpecification`; the schema does not describe it.
@@ -518,6 +528,7 @@ impl Validate for LaunchTemplateConfig {
     }
 }
 
+/// The `LaunchTemplateOverrides` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LaunchTemplateOverrides {
     /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
@@ -555,6 +566,7 @@ impl ToExpr for LaunchTemplateOverrides {
 
 impl Validate for LaunchTemplateOverrides {}
 
+/// The `LoadBalancersConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoadBalancersConfig {
     /// CloudFormation property `ClassicLoadBalancersConfig`; the schema does not describe it.
@@ -583,6 +595,7 @@ impl Validate for LoadBalancersConfig {
     }
 }
 
+/// The `PrivateIpAddressSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
     /// CloudFormation property `Primary`; the schema does not describe it.
@@ -841,6 +854,7 @@ impl Default for Value<ResourceType> {
     }
 }
 
+/// The `SpotCapacityRebalance` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotCapacityRebalance {
     /// CloudFormation property `ReplacementStrategy`; the schema does not describe it.
@@ -860,6 +874,7 @@ impl ToExpr for SpotCapacityRebalance {
 
 impl Validate for SpotCapacityRebalance {}
 
+/// The `SpotFleetLaunchSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetLaunchSpecification {
     /// CloudFormation property `BlockDeviceMappings`; the schema does not describe it.
@@ -931,6 +946,7 @@ impl Validate for SpotFleetLaunchSpecification {
     }
 }
 
+/// The `SpotFleetMonitoring` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetMonitoring {
     /// CloudFormation property `Enabled`; the schema does not describe it.
@@ -947,6 +963,7 @@ impl ToExpr for SpotFleetMonitoring {
 
 impl Validate for SpotFleetMonitoring {}
 
+/// The `SpotFleetRequestConfigData` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetRequestConfigData {
     /// CloudFormation property `AllocationStrategy`; the schema does not describe it.
@@ -1070,6 +1087,7 @@ impl Validate for SpotFleetRequestConfigData {
     }
 }
 
+/// The `SpotFleetTagSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotFleetTagSpecification {
     /// CloudFormation property `ResourceType`; the schema does not describe it.
@@ -1089,6 +1107,7 @@ impl ToExpr for SpotFleetTagSpecification {
 
 impl Validate for SpotFleetTagSpecification {}
 
+/// The `SpotMaintenanceStrategies` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotMaintenanceStrategies {
     /// CloudFormation property `CapacityRebalance`; the schema does not describe it.
@@ -1105,6 +1124,7 @@ impl ToExpr for SpotMaintenanceStrategies {
 
 impl Validate for SpotMaintenanceStrategies {}
 
+/// The `SpotPlacement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SpotPlacement {
     /// CloudFormation property `AvailabilityZone`; the schema does not describe it.
@@ -1130,6 +1150,7 @@ impl ToExpr for SpotPlacement {
 
 impl Validate for SpotPlacement {}
 
+/// The `TargetGroup` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroup {
     /// CloudFormation property `Arn`; the schema does not describe it.
@@ -1150,6 +1171,7 @@ impl Validate for TargetGroup {
     }
 }
 
+/// The `TargetGroupsConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroupsConfig {
     /// CloudFormation property `TargetGroups`; the schema does not describe it.

@@ -81,6 +81,7 @@ impl Handle<TrafficMirrorFilterRule> {
     }
 }
 
+/// The `TrafficMirrorPortRange` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TrafficMirrorPortRange {
     /// The first port in the Traffic Mirror port range.

@@ -122,6 +122,7 @@ impl Default for Value<Protocol> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws:.
@@ -141,6 +142,7 @@ impl ToExpr for Tag {
 
 impl Validate for Tag {}
 
+/// The `TransitGatewayConnectOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayConnectOptions {
     /// The tunnel protocol.

@@ -71,6 +71,7 @@ impl Handle<TransitGatewayConnectPeer> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// The key of the tag. Constraints: Tag keys are case-sensitive and accept a maximum of 127 Unicode characters. May not begin with aws: .
@@ -90,6 +91,7 @@ impl ToExpr for Tag {
 
 impl Validate for Tag {}
 
+/// The `TransitGatewayAttachmentBgpConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayAttachmentBgpConfiguration {
     /// The BGP status.
@@ -120,6 +122,7 @@ impl ToExpr for TransitGatewayAttachmentBgpConfiguration {
 
 impl Validate for TransitGatewayAttachmentBgpConfiguration {}
 
+/// The `TransitGatewayConnectPeerConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayConnectPeerConfiguration {
     /// The BGP configuration details.

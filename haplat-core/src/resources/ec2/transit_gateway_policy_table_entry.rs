@@ -58,6 +58,7 @@ impl Handle<TransitGatewayPolicyTableEntry> {
     }
 }
 
+/// The `TransitGatewayPolicyRule` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TransitGatewayPolicyRule {
     /// The destination CIDR block for the transit gateway policy rule.

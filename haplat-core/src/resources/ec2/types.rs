@@ -6,6 +6,7 @@ use crate::resource::{Validate, Validator};
 use crate::resources::types::UnknownValue;
 use crate::value::{Expr, List, PropMap, ToExpr, Value};
 
+/// The `AcceleratorCountRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -215,6 +216,7 @@ impl Default for Value<AcceleratorNames> {
     }
 }
 
+/// The `AcceleratorTotalMemoryMiBRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorTotalMemoryMiBRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -413,6 +415,7 @@ impl Default for Value<BareMetal> {
     }
 }
 
+/// The `BaselineEbsBandwidthMbpsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselineEbsBandwidthMbpsRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -432,6 +435,7 @@ impl ToExpr for BaselineEbsBandwidthMbpsRequest {
 
 impl Validate for BaselineEbsBandwidthMbpsRequest {}
 
+/// The `BaselinePerformanceFactorsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselinePerformanceFactorsRequest {
     /// CloudFormation property `Cpu`; the schema does not describe it.
@@ -593,6 +597,7 @@ impl Default for Value<CpuManufacturers> {
     }
 }
 
+/// The `CpuPerformanceFactorRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuPerformanceFactorRequest {
     /// CloudFormation property `References`; the schema does not describe it.
@@ -1132,6 +1137,7 @@ impl Default for Value<InstanceInterruptionBehavior> {
     }
 }
 
+/// The `InstanceIpv6Address` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceIpv6Address {
     /// The IPv6 address.
@@ -1520,6 +1526,7 @@ impl Default for Value<LocalStorageTypes> {
     }
 }
 
+/// The `MemoryGiBPerVCpuRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryGiBPerVCpuRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1539,6 +1546,7 @@ impl ToExpr for MemoryGiBPerVCpuRequest {
 
 impl Validate for MemoryGiBPerVCpuRequest {}
 
+/// The `MemoryMiBRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryMiBRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1615,6 +1623,7 @@ impl Default for Value<Mode> {
     }
 }
 
+/// The `NetworkBandwidthGbpsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkBandwidthGbpsRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1634,6 +1643,7 @@ impl ToExpr for NetworkBandwidthGbpsRequest {
 
 impl Validate for NetworkBandwidthGbpsRequest {}
 
+/// The `NetworkInterfaceCountRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceCountRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1679,6 +1689,7 @@ impl ToExpr for Options {
 
 impl Validate for Options {}
 
+/// The `PerformanceFactorReferenceRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PerformanceFactorReferenceRequest {
     /// CloudFormation property `InstanceFamily`; the schema does not describe it.
@@ -1695,6 +1706,7 @@ impl ToExpr for PerformanceFactorReferenceRequest {
 
 impl Validate for PerformanceFactorReferenceRequest {}
 
+/// The `PrivateDnsNameOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateDnsNameOptions {
     /// Indicates whether to respond to DNS queries for instance hostnames with DNS AAAA records. For more information, see Amazon EC2 instance hostname types in the Amazon Elastic Compute Cloud User Guide.
@@ -1717,6 +1729,7 @@ impl ToExpr for PrivateDnsNameOptions {
 
 impl Validate for PrivateDnsNameOptions {}
 
+/// The `PrivateIpAddressSpecification` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateIpAddressSpecification {
     /// Indicates whether the private IPv4 address is the primary private IPv4 address. Only one IPv4 address can be designated as primary.
@@ -2422,6 +2435,7 @@ impl ToExpr for SseSpecification {
 
 impl Validate for SseSpecification {}
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -2568,6 +2582,7 @@ impl Default for Value<Tenancy> {
     }
 }
 
+/// The `TotalLocalStorageGbRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGbRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -2587,6 +2602,7 @@ impl ToExpr for TotalLocalStorageGbRequest {
 
 impl Validate for TotalLocalStorageGbRequest {}
 
+/// The `VCpuCountRangeRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuCountRangeRequest {
     /// CloudFormation property `Max`; the schema does not describe it.

@@ -129,6 +129,7 @@ impl Validate for RepositoryFilter {
     }
 }
 
+/// The `Rule` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Rule {
     /// Optional array of repository filters. If omitted, the rule matches all repositories. If provided, must contain at least one filter. Empty arrays are not allowed.

@@ -59,6 +59,7 @@ impl Resource for CapacityProvider {
     }
 }
 
+/// The `AcceleratorCountRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorCountRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -268,6 +269,7 @@ impl Default for Value<AcceleratorNames> {
     }
 }
 
+/// The `AcceleratorTotalMemoryMiBRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AcceleratorTotalMemoryMiBRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -401,6 +403,7 @@ impl Default for Value<ActionsStatus> {
     }
 }
 
+/// The `AutoRepairConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutoRepairConfiguration {
     /// CloudFormation property `ActionsStatus`; the schema does not describe it.
@@ -417,6 +420,7 @@ impl ToExpr for AutoRepairConfiguration {
 
 impl Validate for AutoRepairConfiguration {}
 
+/// The `AutoScalingGroupProvider` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AutoScalingGroupProvider {
     /// CloudFormation property `AutoScalingGroupArn`; the schema does not describe it.
@@ -510,6 +514,7 @@ impl Default for Value<BareMetal> {
     }
 }
 
+/// The `BaselineEbsBandwidthMbpsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BaselineEbsBandwidthMbpsRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -647,6 +652,7 @@ impl Default for Value<CapacityOptionType> {
     }
 }
 
+/// The `CapacityReservationRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityReservationRequest {
     /// CloudFormation property `ReservationGroupArn`; the schema does not describe it.
@@ -803,6 +809,7 @@ impl Default for Value<InstanceGenerations> {
     }
 }
 
+/// The `InstanceLaunchTemplate` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceLaunchTemplate {
     /// CloudFormation property `CapacityOptionType`; the schema does not describe it.
@@ -858,6 +865,7 @@ impl Validate for InstanceLaunchTemplate {
     }
 }
 
+/// The `InstanceRequirementsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceRequirementsRequest {
     /// CloudFormation property `AcceleratorCount`; the schema does not describe it.
@@ -1121,6 +1129,7 @@ impl Default for Value<ManagedDraining> {
     }
 }
 
+/// The `ManagedInstancesLocalStorageConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesLocalStorageConfiguration {
     /// CloudFormation property `UseLocalStorage`; the schema does not describe it.
@@ -1192,6 +1201,7 @@ impl Default for Value<ManagedInstancesMonitoringOptions> {
     }
 }
 
+/// The `ManagedInstancesNetworkConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesNetworkConfiguration {
     /// CloudFormation property `SecurityGroups`; the schema does not describe it.
@@ -1216,6 +1226,7 @@ impl Validate for ManagedInstancesNetworkConfiguration {
     }
 }
 
+/// The `ManagedInstancesProvider` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesProvider {
     /// CloudFormation property `AutoRepairConfiguration`; the schema does not describe it.
@@ -1253,6 +1264,7 @@ impl Validate for ManagedInstancesProvider {
     }
 }
 
+/// The `ManagedInstancesStorageConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedInstancesStorageConfiguration {
     /// CloudFormation property `StorageSizeGiB`; the schema does not describe it.
@@ -1373,6 +1385,7 @@ impl Default for Value<ManagedTerminationProtection> {
     }
 }
 
+/// The `MemoryGiBPerVCpuRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryGiBPerVCpuRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1392,6 +1405,7 @@ impl ToExpr for MemoryGiBPerVCpuRequest {
 
 impl Validate for MemoryGiBPerVCpuRequest {}
 
+/// The `MemoryMiBRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MemoryMiBRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1411,6 +1425,7 @@ impl ToExpr for MemoryMiBRequest {
 
 impl Validate for MemoryMiBRequest {}
 
+/// The `NetworkBandwidthGbpsRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkBandwidthGbpsRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1430,6 +1445,7 @@ impl ToExpr for NetworkBandwidthGbpsRequest {
 
 impl Validate for NetworkBandwidthGbpsRequest {}
 
+/// The `NetworkInterfaceCountRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkInterfaceCountRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1618,6 +1634,7 @@ impl Default for Value<Status> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -1652,6 +1669,7 @@ impl Validate for Tag {
     }
 }
 
+/// The `TotalLocalStorageGbRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TotalLocalStorageGbRequest {
     /// CloudFormation property `Max`; the schema does not describe it.
@@ -1671,6 +1689,7 @@ impl ToExpr for TotalLocalStorageGbRequest {
 
 impl Validate for TotalLocalStorageGbRequest {}
 
+/// The `VCpuCountRangeRequest` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct VCpuCountRangeRequest {
     /// CloudFormation property `Max`; the schema does not describe it.

@@ -45,6 +45,7 @@ impl Resource for ClusterCapacityProviderAssociations {
     }
 }
 
+/// The `CapacityProviderStrategy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProviderStrategy {
     /// CloudFormation property `Base`; the schema does not describe it.

@@ -178,6 +178,7 @@ impl Handle<ExpressGatewayService> {
     }
 }
 
+/// The `ExpressGatewayContainer` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayContainer {
     /// CloudFormation property `AwsLogsConfiguration`; the schema does not describe it.
@@ -222,6 +223,7 @@ impl Validate for ExpressGatewayContainer {
     }
 }
 
+/// The `ExpressGatewayRepositoryCredentials` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayRepositoryCredentials {
     /// CloudFormation property `CredentialsParameter`; the schema does not describe it.
@@ -242,6 +244,7 @@ impl Validate for ExpressGatewayRepositoryCredentials {
     }
 }
 
+/// The `ExpressGatewayScalingTarget` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayScalingTarget {
     /// CloudFormation property `AutoScalingMetric`; the schema does not describe it.
@@ -267,6 +270,7 @@ impl ToExpr for ExpressGatewayScalingTarget {
 
 impl Validate for ExpressGatewayScalingTarget {}
 
+/// The `ExpressGatewayServiceAwsLogsConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayServiceAwsLogsConfiguration {
     /// CloudFormation property `LogGroup`; the schema does not describe it.
@@ -291,6 +295,7 @@ impl Validate for ExpressGatewayServiceAwsLogsConfiguration {
     }
 }
 
+/// The `ExpressGatewayServiceNetworkConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExpressGatewayServiceNetworkConfiguration {
     /// CloudFormation property `SecurityGroups`; the schema does not describe it.
@@ -369,6 +374,7 @@ impl Default for Value<ExpressGatewayServiceScalingMetric> {
     }
 }
 
+/// The `KeyValuePair` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KeyValuePair {
     /// CloudFormation property `Name`; the schema does not describe it.

@@ -628,6 +628,7 @@ impl Default for Value<PropagateGatewayTags> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -978,6 +978,7 @@ impl Default for Value<Format> {
     }
 }
 
+/// The `GatewayConnector` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnector {
     /// CloudFormation property `Filters`; the schema does not describe it.
@@ -1007,6 +1008,7 @@ impl Validate for GatewayConnector {
     }
 }
 
+/// The `GatewayConnectorFilters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorFilters {
     /// CloudFormation property `AccessTypes`; the schema does not describe it.
@@ -1029,6 +1031,7 @@ impl Validate for GatewayConnectorFilters {
     }
 }
 
+/// The `GatewayConnectorHealthCheck` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorHealthCheck {
     /// CloudFormation property `HealthCheckIntervalSeconds`; the schema does not describe it.
@@ -1066,6 +1069,7 @@ impl ToExpr for GatewayConnectorHealthCheck {
 
 impl Validate for GatewayConnectorHealthCheck {}
 
+/// The `GatewayConnectorHealthCheckMatcher` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GatewayConnectorHealthCheckMatcher {
     /// CloudFormation property `GrpcCode`; the schema does not describe it.
@@ -1140,6 +1144,7 @@ impl Default for Value<HealthCheckProtocol> {
     }
 }
 
+/// The `HookTimeoutConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HookTimeoutConfig {
     /// CloudFormation property `Action`; the schema does not describe it.
@@ -2125,6 +2130,7 @@ impl Validate for ServiceConnectConfiguration {
     }
 }
 
+/// The `ServiceConnectContainerConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectContainerConfiguration {
     /// CloudFormation property `LogLevel`; the schema does not describe it.
@@ -2212,6 +2218,7 @@ impl Validate for ServiceConnectTestTrafficRules {
     }
 }
 
+/// The `ServiceConnectTestTrafficRulesHeader` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectTestTrafficRulesHeader {
     /// CloudFormation property `Name`; the schema does not describe it.
@@ -2238,6 +2245,7 @@ impl Validate for ServiceConnectTestTrafficRulesHeader {
     }
 }
 
+/// The `ServiceConnectTestTrafficRulesHeaderValue` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ServiceConnectTestTrafficRulesHeaderValue {
     /// CloudFormation property `Exact`; the schema does not describe it.

@@ -868,6 +868,7 @@ impl Default for Value<Iam> {
     }
 }
 
+/// The `InferenceAccelerator` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InferenceAccelerator {
     /// CloudFormation property `DeviceName`; the schema does not describe it.
@@ -1067,6 +1068,7 @@ impl Default for Value<NetworkMode> {
     }
 }
 
+/// The `NvidiaMpsAllocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NvidiaMpsAllocation {
     /// The maximum percentage of the GPU's compute capacity that the container can use.
@@ -1725,6 +1727,7 @@ impl Default for Value<Scope> {
     }
 }
 
+/// The `SharingStrategy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SharingStrategy {
     /// CloudFormation property `NvidiaMps`; the schema does not describe it.

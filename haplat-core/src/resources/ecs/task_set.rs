@@ -245,6 +245,7 @@ impl Validate for NetworkConfiguration {
     }
 }
 
+/// The `Scale` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Scale {
     /// The unit of measure for the scale value.

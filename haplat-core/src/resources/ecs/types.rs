@@ -733,6 +733,7 @@ impl ToExpr for RepositoryCredentials {
 
 impl Validate for RepositoryCredentials {}
 
+/// The `RestartPolicy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RestartPolicy {
     /// CloudFormation property `Enabled`; the schema does not describe it.

@@ -419,6 +419,7 @@ impl Validate for RewriteConfig {
     }
 }
 
+/// The `RewriteConfigObject` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RewriteConfigObject {
     /// CloudFormation property `Rewrites`; the schema does not describe it.
@@ -530,6 +531,7 @@ impl ToExpr for SourceIpConfig {
 
 impl Validate for SourceIpConfig {}
 
+/// The `Transform` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Transform {
     /// CloudFormation property `HostHeaderRewriteConfig`; the schema does not describe it.

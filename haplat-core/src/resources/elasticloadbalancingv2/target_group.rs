@@ -244,6 +244,7 @@ impl Default for Value<HealthCheckProtocol> {
     }
 }
 
+/// The `Matcher` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Matcher {
     /// You can specify values between 0 and 99. You can specify multiple values, or a range of values. The default value is 12.
@@ -263,6 +264,7 @@ impl ToExpr for Matcher {
 
 impl Validate for Matcher {}
 
+/// The `TargetDescription` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetDescription {
     /// An Availability Zone or all. This determines whether the target receives traffic from the load balancer nodes in the specified Availability Zone or from all enabled Availability Zones for the load balancer.
@@ -298,6 +300,7 @@ impl Validate for TargetDescription {
     }
 }
 
+/// The `TargetGroupAttribute` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TargetGroupAttribute {
     /// The value of the attribute.

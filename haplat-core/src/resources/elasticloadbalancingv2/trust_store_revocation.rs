@@ -48,6 +48,7 @@ impl Handle<TrustStoreRevocation> {
     }
 }
 
+/// The `RevocationContent` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RevocationContent {
     /// CloudFormation property `RevocationType`; the schema does not describe it.

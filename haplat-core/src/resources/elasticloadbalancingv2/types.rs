@@ -225,6 +225,7 @@ impl Validate for JwtValidationActionAdditionalClaim {
     }
 }
 
+/// The `JwtValidationConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct JwtValidationConfig {
     /// CloudFormation property `AdditionalClaims`; the schema does not describe it.

@@ -101,6 +101,7 @@ impl Handle<Connection> {
     }
 }
 
+/// The `ApiKeyAuthParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ApiKeyAuthParameters {
     /// CloudFormation property `ApiKeyName`; the schema does not describe it.
@@ -135,6 +136,7 @@ impl Validate for ApiKeyAuthParameters {
     }
 }
 
+/// The `AuthParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthParameters {
     /// CloudFormation property `ApiKeyAuthParameters`; the schema does not describe it.
@@ -241,6 +243,7 @@ impl Default for Value<AuthorizationType> {
     }
 }
 
+/// The `BasicAuthParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BasicAuthParameters {
     /// CloudFormation property `Password`; the schema does not describe it.
@@ -275,6 +278,7 @@ impl Validate for BasicAuthParameters {
     }
 }
 
+/// The `ClientParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ClientParameters {
     /// CloudFormation property `ClientID`; the schema does not describe it.
@@ -309,6 +313,7 @@ impl Validate for ClientParameters {
     }
 }
 
+/// The `ConnectionHttpParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionHttpParameters {
     /// CloudFormation property `BodyParameters`; the schema does not describe it.
@@ -343,6 +348,7 @@ impl Validate for ConnectionHttpParameters {
     }
 }
 
+/// The `ConnectivityParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectivityParameters {
     /// CloudFormation property `ResourceParameters`; the schema does not describe it.
@@ -445,6 +451,7 @@ impl Validate for InvocationConnectivityParameters {
     }
 }
 
+/// The `OAuthParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OAuthParameters {
     /// CloudFormation property `AuthorizationEndpoint`; the schema does not describe it.
@@ -485,6 +492,7 @@ impl Validate for OAuthParameters {
     }
 }
 
+/// The `Parameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Parameter {
     /// CloudFormation property `IsValueSecret`; the schema does not describe it.
@@ -522,6 +530,7 @@ impl Validate for Parameter {
     }
 }
 
+/// The `ResourceParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ResourceParameters {
     /// CloudFormation property `ResourceAssociationArn`; the schema does not describe it.

@@ -106,6 +106,7 @@ impl Handle<Endpoint> {
     }
 }
 
+/// The `EndpointEventBus` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EndpointEventBus {
     /// CloudFormation property `EventBusArn`; the schema does not describe it.
@@ -131,6 +132,7 @@ impl Validate for EndpointEventBus {
     }
 }
 
+/// The `FailoverConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FailoverConfig {
     /// CloudFormation property `Primary`; the schema does not describe it.
@@ -157,6 +159,7 @@ impl Validate for FailoverConfig {
     }
 }
 
+/// The `Primary` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Primary {
     /// CloudFormation property `HealthCheck`; the schema does not describe it.
@@ -182,6 +185,7 @@ impl Validate for Primary {
     }
 }
 
+/// The `ReplicationConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ReplicationConfig {
     /// CloudFormation property `State`; the schema does not describe it.
@@ -257,6 +261,7 @@ impl Default for Value<ReplicationState> {
     }
 }
 
+/// The `RoutingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RoutingConfig {
     /// CloudFormation property `FailoverConfig`; the schema does not describe it.
@@ -278,6 +283,7 @@ impl Validate for RoutingConfig {
     }
 }
 
+/// The `Secondary` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Secondary {
     /// CloudFormation property `Route`; the schema does not describe it.

@@ -102,6 +102,7 @@ impl Handle<Rule> {
     }
 }
 
+/// The `AppSyncParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AppSyncParameters {
     /// CloudFormation property `GraphQLOperation`; the schema does not describe it.
@@ -177,6 +178,7 @@ impl Default for Value<AssignPublicIp> {
     }
 }
 
+/// The `AwsVpcConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsVpcConfiguration {
     /// CloudFormation property `AssignPublicIp`; the schema does not describe it.
@@ -203,6 +205,7 @@ impl Validate for AwsVpcConfiguration {
     }
 }
 
+/// The `BatchArrayProperties` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchArrayProperties {
     /// CloudFormation property `Size`; the schema does not describe it.
@@ -219,6 +222,7 @@ impl ToExpr for BatchArrayProperties {
 
 impl Validate for BatchArrayProperties {}
 
+/// The `BatchParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchParameters {
     /// CloudFormation property `ArrayProperties`; the schema does not describe it.
@@ -249,6 +253,7 @@ impl Validate for BatchParameters {
     }
 }
 
+/// The `BatchRetryStrategy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct BatchRetryStrategy {
     /// CloudFormation property `Attempts`; the schema does not describe it.
@@ -265,6 +270,7 @@ impl ToExpr for BatchRetryStrategy {
 
 impl Validate for BatchRetryStrategy {}
 
+/// The `CapacityProviderStrategyItem` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CapacityProviderStrategyItem {
     /// CloudFormation property `Base`; the schema does not describe it.
@@ -299,6 +305,7 @@ impl Validate for CapacityProviderStrategyItem {
     }
 }
 
+/// The `DeadLetterConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeadLetterConfig {
     /// CloudFormation property `Arn`; the schema does not describe it.
@@ -321,6 +328,7 @@ impl Validate for DeadLetterConfig {
     }
 }
 
+/// The `EcsParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EcsParameters {
     /// CloudFormation property `CapacityProviderStrategy`; the schema does not describe it.
@@ -397,6 +405,7 @@ impl Validate for EcsParameters {
     }
 }
 
+/// The `HttpParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HttpParameters {
     /// CloudFormation property `HeaderParameters`; the schema does not describe it.
@@ -419,6 +428,7 @@ impl ToExpr for HttpParameters {
 
 impl Validate for HttpParameters {}
 
+/// The `InputTransformer` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InputTransformer {
     /// CloudFormation property `InputPathsMap`; the schema does not describe it.
@@ -444,6 +454,7 @@ impl Validate for InputTransformer {
     }
 }
 
+/// The `KinesisParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct KinesisParameters {
     /// CloudFormation property `PartitionKeyPath`; the schema does not describe it.
@@ -525,6 +536,7 @@ impl Default for Value<LaunchType> {
     }
 }
 
+/// The `NetworkConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NetworkConfiguration {
     /// CloudFormation property `AwsVpcConfiguration`; the schema does not describe it.
@@ -547,6 +559,7 @@ impl Validate for NetworkConfiguration {
     }
 }
 
+/// The `PlacementConstraint` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementConstraint {
     /// CloudFormation property `Expression`; the schema does not describe it.
@@ -572,6 +585,7 @@ impl Validate for PlacementConstraint {
     }
 }
 
+/// The `PlacementStrategy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PlacementStrategy {
     /// CloudFormation property `Field`; the schema does not describe it.
@@ -642,6 +656,7 @@ impl Default for Value<PropagateTags> {
     }
 }
 
+/// The `RedshiftDataParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RedshiftDataParameters {
     /// CloudFormation property `Database`; the schema does not describe it.
@@ -697,6 +712,7 @@ impl Validate for RedshiftDataParameters {
     }
 }
 
+/// The `RetryPolicy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RetryPolicy {
     /// CloudFormation property `MaximumEventAgeInSeconds`; the schema does not describe it.
@@ -725,6 +741,7 @@ impl Validate for RetryPolicy {
     }
 }
 
+/// The `RunCommandParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCommandParameters {
     /// CloudFormation property `RunCommandTargets`; the schema does not describe it.
@@ -747,6 +764,7 @@ impl Validate for RunCommandParameters {
     }
 }
 
+/// The `RunCommandTarget` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RunCommandTarget {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -778,6 +796,7 @@ impl Validate for RunCommandTarget {
     }
 }
 
+/// The `SageMakerPipelineParameter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SageMakerPipelineParameter {
     /// CloudFormation property `Name`; the schema does not describe it.
@@ -809,6 +828,7 @@ impl Validate for SageMakerPipelineParameter {
     }
 }
 
+/// The `SageMakerPipelineParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SageMakerPipelineParameters {
     /// CloudFormation property `PipelineParameterList`; the schema does not describe it.
@@ -831,6 +851,7 @@ impl Validate for SageMakerPipelineParameters {
     }
 }
 
+/// The `SqsParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SqsParameters {
     /// CloudFormation property `MessageGroupId`; the schema does not describe it.
@@ -912,6 +933,7 @@ impl Default for Value<State> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -940,6 +962,7 @@ impl Validate for Tag {
     }
 }
 
+/// The `Target` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
     /// CloudFormation property `AppSyncParameters`; the schema does not describe it.

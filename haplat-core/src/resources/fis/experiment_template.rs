@@ -156,6 +156,7 @@ impl Default for Value<AccountTargeting> {
     }
 }
 
+/// The `CloudWatchDashboard` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchDashboard {
     /// CloudFormation property `DashboardIdentifier`; the schema does not describe it.
@@ -181,6 +182,7 @@ impl Validate for CloudWatchDashboard {
     }
 }
 
+/// The `CloudWatchLogsConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchLogsConfiguration {
     /// CloudFormation property `LogGroupArn`; the schema does not describe it.
@@ -206,6 +208,7 @@ impl Validate for CloudWatchLogsConfiguration {
     }
 }
 
+/// The `DataSources` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataSources {
     /// CloudFormation property `CloudWatchDashboards`; the schema does not describe it.
@@ -279,6 +282,7 @@ impl Default for Value<EmptyTargetResolutionMode> {
     }
 }
 
+/// The `ExperimentReportS3Configuration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentReportS3Configuration {
     /// CloudFormation property `BucketName`; the schema does not describe it.
@@ -345,6 +349,7 @@ impl Validate for ExperimentTemplateAction {
     }
 }
 
+/// The `ExperimentTemplateExperimentOptions` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateExperimentOptions {
     /// The account targeting setting for the experiment template.
@@ -366,6 +371,7 @@ impl ToExpr for ExperimentTemplateExperimentOptions {
 
 impl Validate for ExperimentTemplateExperimentOptions {}
 
+/// The `ExperimentTemplateExperimentReportConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateExperimentReportConfiguration {
     /// CloudFormation property `DataSources`; the schema does not describe it.
@@ -408,6 +414,7 @@ impl Validate for ExperimentTemplateExperimentReportConfiguration {
     }
 }
 
+/// The `ExperimentTemplateLogConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateLogConfiguration {
     /// CloudFormation property `CloudWatchLogsConfiguration`; the schema does not describe it.
@@ -441,6 +448,7 @@ impl Validate for ExperimentTemplateLogConfiguration {
     }
 }
 
+/// The `ExperimentTemplateStopCondition` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ExperimentTemplateStopCondition {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -543,6 +551,7 @@ impl Validate for ExperimentTemplateTargetFilter {
     }
 }
 
+/// The `Outputs` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Outputs {
     /// CloudFormation property `ExperimentReportS3Configuration`; the schema does not describe it.
@@ -564,6 +573,7 @@ impl Validate for Outputs {
     }
 }
 
+/// The `S3Configuration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Configuration {
     /// CloudFormation property `BucketName`; the schema does not describe it.

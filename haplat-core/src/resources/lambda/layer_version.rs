@@ -398,6 +398,7 @@ impl Default for Value<CompatibleRuntimes> {
     }
 }
 
+/// The `Content` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Content {
     /// The Amazon S3 bucket of the layer archive.

@@ -252,6 +252,7 @@ impl Default for Value<Architecture> {
     }
 }
 
+/// The `CloudWatchLogging` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchLogging {
     /// CloudFormation property `LogGroup`; the schema does not describe it.
@@ -286,6 +287,7 @@ impl Validate for CloudWatchLogging {
     }
 }
 
+/// The `CodeArtifact` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CodeArtifact {
     /// CloudFormation property `Uri`; the schema does not describe it.
@@ -311,6 +313,7 @@ impl Validate for CodeArtifact {
     }
 }
 
+/// The `CpuConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CpuConfiguration {
     /// CloudFormation property `Architecture`; the schema does not describe it.
@@ -331,6 +334,7 @@ impl Validate for CpuConfiguration {
     }
 }
 
+/// The `EnvironmentVariable` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct EnvironmentVariable {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -417,6 +421,7 @@ impl Default for Value<HookState> {
     }
 }
 
+/// The `Hooks` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Hooks {
     /// CloudFormation property `MicrovmHooks`; the schema does not describe it.
@@ -451,6 +456,7 @@ impl Validate for Hooks {
     }
 }
 
+/// The `Logging` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Logging {
     /// CloudFormation property `CloudWatch`; the schema does not describe it.
@@ -476,6 +482,7 @@ impl Validate for Logging {
     }
 }
 
+/// The `MicrovmHooks` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MicrovmHooks {
     /// CloudFormation property `Resume`; the schema does not describe it.
@@ -528,6 +535,7 @@ impl Validate for MicrovmHooks {
     }
 }
 
+/// The `MicrovmImageHooks` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MicrovmImageHooks {
     /// CloudFormation property `Ready`; the schema does not describe it.
@@ -562,6 +570,7 @@ impl Validate for MicrovmImageHooks {
     }
 }
 
+/// The `Resources` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Resources {
     /// CloudFormation property `MinimumMemoryInMiB`; the schema does not describe it.

@@ -204,6 +204,7 @@ impl Default for Value<AuthType> {
     }
 }
 
+/// The `Cors` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Cors {
     /// Specifies whether credentials are included in the CORS request.

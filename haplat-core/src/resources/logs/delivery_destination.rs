@@ -106,6 +106,7 @@ impl Handle<DeliveryDestination> {
     }
 }
 
+/// The `DestinationPolicy` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationPolicy {
     /// The name of the delivery destination to assign this policy to

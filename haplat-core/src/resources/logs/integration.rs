@@ -117,6 +117,7 @@ impl Default for Value<IntegrationType> {
     }
 }
 
+/// The `OpenSearchResourceConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OpenSearchResourceConfig {
     /// CloudFormation property `ApplicationARN`; the schema does not describe it.

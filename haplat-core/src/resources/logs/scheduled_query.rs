@@ -138,6 +138,7 @@ impl Handle<ScheduledQuery> {
     }
 }
 
+/// The `DestinationConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DestinationConfiguration {
     /// CloudFormation property `S3Configuration`; the schema does not describe it.
@@ -219,6 +220,7 @@ impl Default for Value<QueryLanguage> {
     }
 }
 
+/// The `S3Configuration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Configuration {
     /// CloudFormation property `DestinationIdentifier`; the schema does not describe it.
@@ -305,6 +307,7 @@ impl Default for Value<ScheduledQueryState> {
     }
 }
 
+/// The `Tags` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tags {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -48,6 +48,7 @@ impl Resource for Transformer {
     }
 }
 
+/// The `AddKeyEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddKeyEntry {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -82,6 +83,7 @@ impl Validate for AddKeyEntry {
     }
 }
 
+/// The `AddKeys` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AddKeys {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -104,6 +106,7 @@ impl Validate for AddKeys {
     }
 }
 
+/// The `CopyValue` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyValue {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -126,6 +129,7 @@ impl Validate for CopyValue {
     }
 }
 
+/// The `CopyValueEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CopyValueEntry {
     /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
@@ -163,6 +167,7 @@ impl Validate for CopyValueEntry {
     }
 }
 
+/// The `Csv` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Csv {
     /// CloudFormation property `Columns`; the schema does not describe it.
@@ -203,6 +208,7 @@ impl Validate for Csv {
     }
 }
 
+/// The `DateTimeConverter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DateTimeConverter {
     /// CloudFormation property `Locale`; the schema does not describe it.
@@ -267,6 +273,7 @@ impl Validate for DateTimeConverter {
     }
 }
 
+/// The `DeleteKeys` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DeleteKeys {
     /// CloudFormation property `WithKeys`; the schema does not describe it.
@@ -411,6 +418,7 @@ impl Default for Value<FlattenedElement> {
     }
 }
 
+/// The `Grok` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Grok {
     /// CloudFormation property `Match`; the schema does not describe it.
@@ -442,6 +450,7 @@ impl Validate for Grok {
     }
 }
 
+/// The `ListToMap` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ListToMap {
     /// CloudFormation property `Flatten`; the schema does not describe it.
@@ -500,6 +509,7 @@ impl Validate for ListToMap {
     }
 }
 
+/// The `LowerCaseString` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LowerCaseString {
     /// CloudFormation property `WithKeys`; the schema does not describe it.
@@ -522,6 +532,7 @@ impl Validate for LowerCaseString {
     }
 }
 
+/// The `MoveKeyEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MoveKeyEntry {
     /// CloudFormation property `OverwriteIfExists`; the schema does not describe it.
@@ -559,6 +570,7 @@ impl Validate for MoveKeyEntry {
     }
 }
 
+/// The `MoveKeys` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MoveKeys {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -636,6 +648,7 @@ impl Default for Value<OcsfVersion> {
     }
 }
 
+/// The `ParseCloudfront` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseCloudfront {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -661,6 +674,7 @@ impl Validate for ParseCloudfront {
     }
 }
 
+/// The `ParseJson` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseJson {
     /// CloudFormation property `Destination`; the schema does not describe it.
@@ -692,6 +706,7 @@ impl Validate for ParseJson {
     }
 }
 
+/// The `ParseKeyValue` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseKeyValue {
     /// CloudFormation property `Destination`; the schema does not describe it.
@@ -759,6 +774,7 @@ impl Validate for ParseKeyValue {
     }
 }
 
+/// The `ParsePostgres` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParsePostgres {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -784,6 +800,7 @@ impl Validate for ParsePostgres {
     }
 }
 
+/// The `ParseRoute53` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseRoute53 {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -809,6 +826,7 @@ impl Validate for ParseRoute53 {
     }
 }
 
+/// The `ParseToOcsf` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseToOcsf {
     /// CloudFormation property `EventSource`; the schema does not describe it.
@@ -851,6 +869,7 @@ impl Validate for ParseToOcsf {
     }
 }
 
+/// The `ParseVpc` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseVpc {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -876,6 +895,7 @@ impl Validate for ParseVpc {
     }
 }
 
+/// The `ParseWaf` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ParseWaf {
     /// CloudFormation property `Source`; the schema does not describe it.
@@ -1056,6 +1076,7 @@ impl Validate for Processor {
     }
 }
 
+/// The `RenameKeyEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RenameKeyEntry {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -1093,6 +1114,7 @@ impl Validate for RenameKeyEntry {
     }
 }
 
+/// The `RenameKeys` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RenameKeys {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -1115,6 +1137,7 @@ impl Validate for RenameKeys {
     }
 }
 
+/// The `SplitString` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitString {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -1137,6 +1160,7 @@ impl Validate for SplitString {
     }
 }
 
+/// The `SplitStringEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SplitStringEntry {
     /// CloudFormation property `Delimiter`; the schema does not describe it.
@@ -1168,6 +1192,7 @@ impl Validate for SplitStringEntry {
     }
 }
 
+/// The `SubstituteString` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubstituteString {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -1190,6 +1215,7 @@ impl Validate for SubstituteString {
     }
 }
 
+/// The `SubstituteStringEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SubstituteStringEntry {
     /// CloudFormation property `From`; the schema does not describe it.
@@ -1290,6 +1316,7 @@ impl Default for Value<Type> {
     }
 }
 
+/// The `TypeConverter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeConverter {
     /// CloudFormation property `Entries`; the schema does not describe it.
@@ -1312,6 +1339,7 @@ impl Validate for TypeConverter {
     }
 }
 
+/// The `TypeConverterEntry` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TypeConverterEntry {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -120,6 +120,7 @@ impl Handle<DbProxy> {
     }
 }
 
+/// The `AuthFormat` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AuthFormat {
     /// The type of authentication that the proxy uses for connections from the proxy to the underlying database.

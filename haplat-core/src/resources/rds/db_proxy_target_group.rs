@@ -72,6 +72,7 @@ impl Handle<DbProxyTargetGroup> {
     }
 }
 
+/// The `ConnectionPoolConfigurationInfoFormat` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ConnectionPoolConfigurationInfoFormat {
     /// The number of seconds for a proxy to wait for a connection to become available in the connection pool.

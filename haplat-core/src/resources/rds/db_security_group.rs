@@ -59,6 +59,7 @@ impl Handle<DbSecurityGroup> {
     }
 }
 
+/// The `Ingress` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Ingress {
     /// CloudFormation property `CIDRIP`; the schema does not describe it.

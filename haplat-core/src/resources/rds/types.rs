@@ -240,6 +240,7 @@ impl Validate for Tag {
     }
 }
 
+/// The `TagFormat` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TagFormat {
     /// CloudFormation property `Key`; the schema does not describe it.

@@ -58,6 +58,7 @@ impl Handle<CidrCollection> {
     }
 }
 
+/// The `Location` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Location {
     /// A list of CIDR blocks.

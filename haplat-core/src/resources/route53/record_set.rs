@@ -118,6 +118,7 @@ impl Resource for RecordSet {
     }
 }
 
+/// The `AliasTarget` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AliasTarget {
     /// The value that you specify depends on where you want to route queries.
@@ -149,6 +150,7 @@ impl Validate for AliasTarget {
     }
 }
 
+/// The `CidrRoutingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CidrRoutingConfig {
     /// The CIDR collection ID.
@@ -180,6 +182,7 @@ impl Validate for CidrRoutingConfig {
     }
 }
 
+/// The `Coordinates` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coordinates {
     /// Specifies a coordinate of the north–south position of a geographic point on the surface of the Earth.
@@ -263,6 +266,7 @@ impl Default for Value<Failover> {
     }
 }
 
+/// The `GeoLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoLocation {
     /// For geolocation resource record sets, a two-letter abbreviation that identifies a continent.
@@ -298,6 +302,7 @@ impl Validate for GeoLocation {
     }
 }
 
+/// The `GeoProximityLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoProximityLocation {
     /// The AWS Region the resource you are directing DNS traffic to, is in.

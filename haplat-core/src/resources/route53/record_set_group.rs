@@ -52,6 +52,7 @@ impl Handle<RecordSetGroup> {
     }
 }
 
+/// The `AliasTarget` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AliasTarget {
     /// CloudFormation property `DNSName`; the schema does not describe it.
@@ -79,6 +80,7 @@ impl Validate for AliasTarget {
     }
 }
 
+/// The `CidrRoutingConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CidrRoutingConfig {
     /// CloudFormation property `CollectionId`; the schema does not describe it.
@@ -103,6 +105,7 @@ impl Validate for CidrRoutingConfig {
     }
 }
 
+/// The `Coordinates` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Coordinates {
     /// CloudFormation property `Latitude`; the schema does not describe it.
@@ -127,6 +130,7 @@ impl Validate for Coordinates {
     }
 }
 
+/// The `GeoLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoLocation {
     /// CloudFormation property `ContinentCode`; the schema does not describe it.
@@ -149,6 +153,7 @@ impl ToExpr for GeoLocation {
 
 impl Validate for GeoLocation {}
 
+/// The `GeoProximityLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoProximityLocation {
     /// CloudFormation property `AWSRegion`; the schema does not describe it.
@@ -180,6 +185,7 @@ impl Validate for GeoProximityLocation {
     }
 }
 
+/// The `RecordSet` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RecordSet {
     /// CloudFormation property `AliasTarget`; the schema does not describe it.

@@ -84,6 +84,7 @@ impl Handle<AccessGrant> {
     }
 }
 
+/// The `AccessGrantsLocationConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AccessGrantsLocationConfiguration {
     /// The S3 sub prefix of a registered location in your S3 Access Grants instance
@@ -104,6 +105,7 @@ impl Validate for AccessGrantsLocationConfiguration {
     }
 }
 
+/// The `Grantee` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Grantee {
     /// The unique identifier of the Grantee

@@ -70,6 +70,7 @@ impl Handle<MultiRegionAccessPoint> {
     }
 }
 
+/// The `Region` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Region {
     /// CloudFormation property `Bucket`; the schema does not describe it.

@@ -425,6 +425,7 @@ impl ToExpr for PrefixLevel {
 
 impl Validate for PrefixLevel {}
 
+/// The `PrefixLevelStorageMetrics` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrefixLevelStorageMetrics {
     /// Specifies whether prefix-level storage metrics are enabled or disabled.

@@ -5,6 +5,7 @@
 use crate::resource::{Validate};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+/// The `PublicAccessBlockConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicAccessBlockConfiguration {
     /// Specifies whether Amazon S3 should block public access control lists (ACLs) for buckets in this account. Setting this element to TRUE causes the following behavior:

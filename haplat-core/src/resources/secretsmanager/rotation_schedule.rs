@@ -91,6 +91,7 @@ impl Validate for ExternalSecretRotationMetadataItem {
     }
 }
 
+/// The `HostedRotationLambda` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct HostedRotationLambda {
     /// A string of the characters that you don't want in the password.
@@ -141,6 +142,7 @@ impl Validate for HostedRotationLambda {
     }
 }
 
+/// The `RotationRules` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RotationRules {
     /// The number of days between automatic scheduled rotations of the secret. You can use this value to check that your secret meets your compliance guidelines for how often secrets must be rotated.

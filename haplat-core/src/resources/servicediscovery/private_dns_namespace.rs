@@ -92,6 +92,7 @@ impl Handle<PrivateDnsNamespace> {
     }
 }
 
+/// The `PrivateDnsPropertiesMutable` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PrivateDnsPropertiesMutable {
     /// CloudFormation property `SOA`; the schema does not describe it.
@@ -114,6 +115,7 @@ impl Validate for PrivateDnsPropertiesMutable {
     }
 }
 
+/// The `Properties` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Properties {
     /// CloudFormation property `DnsProperties`; the schema does not describe it.

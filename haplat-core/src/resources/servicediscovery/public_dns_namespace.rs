@@ -87,6 +87,7 @@ impl Handle<PublicDnsNamespace> {
     }
 }
 
+/// The `Properties` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Properties {
     /// CloudFormation property `DnsProperties`; the schema does not describe it.
@@ -109,6 +110,7 @@ impl Validate for Properties {
     }
 }
 
+/// The `PublicDnsPropertiesMutable` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PublicDnsPropertiesMutable {
     /// CloudFormation property `SOA`; the schema does not describe it.

@@ -5,6 +5,7 @@
 use crate::resource::{Validate, Validator};
 use crate::value::{Expr, PropMap, ToExpr, Value};
 
+/// The `Soa` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Soa {
     /// CloudFormation property `TTL`; the schema does not describe it.

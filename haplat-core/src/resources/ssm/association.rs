@@ -225,6 +225,7 @@ impl Default for Value<ComplianceSeverity> {
     }
 }
 
+/// The `InstanceAssociationOutputLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InstanceAssociationOutputLocation {
     /// CloudFormation property `S3Location`; the schema does not describe it.
@@ -247,6 +248,7 @@ impl Validate for InstanceAssociationOutputLocation {
     }
 }
 
+/// The `S3OutputLocation` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3OutputLocation {
     /// CloudFormation property `OutputS3BucketName`; the schema does not describe it.
@@ -336,6 +338,7 @@ impl Default for Value<SyncCompliance> {
     }
 }
 
+/// The `Target` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
     /// CloudFormation property `Key`; the schema does not describe it.

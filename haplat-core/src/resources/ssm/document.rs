@@ -87,6 +87,7 @@ impl Resource for Document {
     }
 }
 
+/// The `AttachmentsSource` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AttachmentsSource {
     /// The key of a key-value pair that identifies the location of an attachment to a document.
@@ -182,6 +183,7 @@ impl Default for Value<DocumentFormat> {
     }
 }
 
+/// The `DocumentRequires` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DocumentRequires {
     /// The name of the required SSM document. The name can be an Amazon Resource Name (ARN).
@@ -386,6 +388,7 @@ impl Default for Value<Key> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// The name of the tag.

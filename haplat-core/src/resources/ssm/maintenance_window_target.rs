@@ -139,6 +139,7 @@ impl Default for Value<ResourceType> {
     }
 }
 
+/// The `Targets` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Targets {
     /// User-defined criteria for sending commands that target managed nodes that meet the criteria.

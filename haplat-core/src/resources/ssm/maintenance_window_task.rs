@@ -128,6 +128,7 @@ impl Handle<MaintenanceWindowTask> {
     }
 }
 
+/// The `CloudWatchOutputConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CloudWatchOutputConfig {
     /// The name of the CloudWatch log group where you want to send command output.
@@ -204,6 +205,7 @@ impl Default for Value<CutoffBehavior> {
     }
 }
 
+/// The `LoggingInfo` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LoggingInfo {
     /// CloudFormation property `Region`; the schema does not describe it.
@@ -231,6 +233,7 @@ impl Validate for LoggingInfo {
     }
 }
 
+/// The `MaintenanceWindowAutomationParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowAutomationParameters {
     /// CloudFormation property `DocumentVersion`; the schema does not describe it.
@@ -250,6 +253,7 @@ impl ToExpr for MaintenanceWindowAutomationParameters {
 
 impl Validate for MaintenanceWindowAutomationParameters {}
 
+/// The `MaintenanceWindowLambdaParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowLambdaParameters {
     /// CloudFormation property `ClientContext`; the schema does not describe it.
@@ -272,6 +276,7 @@ impl ToExpr for MaintenanceWindowLambdaParameters {
 
 impl Validate for MaintenanceWindowLambdaParameters {}
 
+/// The `MaintenanceWindowRunCommandParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowRunCommandParameters {
     /// CloudFormation property `CloudWatchOutputConfig`; the schema does not describe it.
@@ -324,6 +329,7 @@ impl Validate for MaintenanceWindowRunCommandParameters {
     }
 }
 
+/// The `MaintenanceWindowStepFunctionsParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct MaintenanceWindowStepFunctionsParameters {
     /// CloudFormation property `Input`; the schema does not describe it.
@@ -343,6 +349,7 @@ impl ToExpr for MaintenanceWindowStepFunctionsParameters {
 
 impl Validate for MaintenanceWindowStepFunctionsParameters {}
 
+/// The `NotificationConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotificationConfig {
     /// CloudFormation property `NotificationArn`; the schema does not describe it.
@@ -369,6 +376,7 @@ impl Validate for NotificationConfig {
     }
 }
 
+/// The `Target` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Target {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -400,6 +408,7 @@ impl Validate for Target {
     }
 }
 
+/// The `TaskInvocationParameters` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct TaskInvocationParameters {
     /// CloudFormation property `MaintenanceWindowAutomationParameters`; the schema does not describe it.

@@ -101,6 +101,7 @@ impl Resource for ResourceDataSync {
     }
 }
 
+/// The `AwsOrganizationsSource` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AwsOrganizationsSource {
     /// CloudFormation property `OrganizationSourceType`; the schema does not describe it.
@@ -129,6 +130,7 @@ impl Validate for AwsOrganizationsSource {
     }
 }
 
+/// The `S3Destination` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct S3Destination {
     /// CloudFormation property `BucketName`; the schema does not describe it.
@@ -224,6 +226,7 @@ impl Default for Value<SyncFormat> {
     }
 }
 
+/// The `SyncSource` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SyncSource {
     /// CloudFormation property `AwsOrganizationsSource`; the schema does not describe it.

@@ -214,6 +214,7 @@ impl Default for Value<Behavior> {
     }
 }
 
+/// The `Condition` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Condition {
     /// A single action condition.
@@ -331,6 +332,7 @@ impl Validate for FieldToMatch {
     }
 }
 
+/// The `Filter` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Filter {
     /// How to handle logs that satisfy the filter's conditions and requirement.

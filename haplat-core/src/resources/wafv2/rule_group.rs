@@ -188,6 +188,7 @@ impl Default for Value<AggregateKeyType> {
     }
 }
 
+/// The `AndStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AndStatement {
     /// CloudFormation property `Statements`; the schema does not describe it.
@@ -332,6 +333,7 @@ impl Validate for FieldToMatch {
     }
 }
 
+/// The `LabelSummary` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelSummary {
     /// Name of the Label.
@@ -354,6 +356,7 @@ impl Validate for LabelSummary {
     }
 }
 
+/// The `NotStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotStatement {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -375,6 +378,7 @@ impl Validate for NotStatement {
     }
 }
 
+/// The `OrStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrStatement {
     /// CloudFormation property `Statements`; the schema does not describe it.
@@ -395,6 +399,7 @@ impl Validate for OrStatement {
     }
 }
 
+/// The `RateBasedStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateBasedStatement {
     /// CloudFormation property `AggregateKeyType`; the schema does not describe it.
@@ -441,6 +446,7 @@ impl Validate for RateBasedStatement {
     }
 }
 
+/// The `RegexMatchStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegexMatchStatement {
     /// Field of the request to match.
@@ -477,6 +483,7 @@ impl Validate for RegexMatchStatement {
     }
 }
 
+/// The `RegexPatternSetReferenceStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegexPatternSetReferenceStatement {
     /// ARN of the WAF entity.
@@ -575,6 +582,7 @@ impl Validate for Rule {
     }
 }
 
+/// The `SingleHeader` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SingleHeader {
     /// CloudFormation property `Name`; the schema does not describe it.

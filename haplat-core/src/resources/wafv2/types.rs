@@ -29,6 +29,7 @@ impl Validate for AllowAction {
     }
 }
 
+/// The `AsnMatchStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AsnMatchStatement {
     /// CloudFormation property `AsnList`; the schema does not describe it.
@@ -246,6 +247,7 @@ impl Validate for CaptchaAction {
     }
 }
 
+/// The `CaptchaConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct CaptchaConfig {
     /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
@@ -291,6 +293,7 @@ impl Validate for ChallengeAction {
     }
 }
 
+/// The `ChallengeConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChallengeConfig {
     /// CloudFormation property `ImmunityTimeProperty`; the schema does not describe it.
@@ -1823,6 +1826,7 @@ impl Default for Value<FallbackBehavior> {
     }
 }
 
+/// The `ForwardedIpConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ForwardedIpConfiguration {
     /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
@@ -1849,6 +1853,7 @@ impl Validate for ForwardedIpConfiguration {
     }
 }
 
+/// The `GeoMatchStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct GeoMatchStatement {
     /// CloudFormation property `CountryCodes`; the schema does not describe it.
@@ -1960,6 +1965,7 @@ impl Validate for Headers {
     }
 }
 
+/// The `ImmunityTimeProperty` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ImmunityTimeProperty {
     /// CloudFormation property `ImmunityTime`; the schema does not describe it.
@@ -1981,6 +1987,7 @@ impl Validate for ImmunityTimeProperty {
     }
 }
 
+/// The `IpSetForwardedIpConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpSetForwardedIpConfiguration {
     /// CloudFormation property `FallbackBehavior`; the schema does not describe it.
@@ -2011,6 +2018,7 @@ impl Validate for IpSetForwardedIpConfiguration {
     }
 }
 
+/// The `IpSetReferenceStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct IpSetReferenceStatement {
     /// ARN of the WAF entity.
@@ -2203,6 +2211,7 @@ impl Default for Value<JsonMatchScope> {
     }
 }
 
+/// The `Label` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Label {
     /// Name of the Label.
@@ -2280,6 +2289,7 @@ impl Default for Value<LabelMatchScope> {
     }
 }
 
+/// The `LabelMatchStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct LabelMatchStatement {
     /// CloudFormation property `Key`; the schema does not describe it.
@@ -3281,6 +3291,7 @@ impl Default for Value<SensitivityLevel> {
     }
 }
 
+/// The `Tag` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Tag {
     /// CloudFormation property `Key`; the schema does not describe it.

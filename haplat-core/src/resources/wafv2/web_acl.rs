@@ -281,6 +281,7 @@ impl Default for Value<AlbLowReputationMode> {
     }
 }
 
+/// The `AndStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct AndStatement {
     /// CloudFormation property `Statements`; the schema does not describe it.
@@ -607,6 +608,7 @@ impl Validate for ClientSideActionConfig {
     }
 }
 
+/// The `DataProtect` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataProtect {
     /// CloudFormation property `Action`; the schema does not describe it.
@@ -693,6 +695,7 @@ impl Default for Value<DataProtectionAction> {
     }
 }
 
+/// The `DataProtectionConfig` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DataProtectionConfig {
     /// CloudFormation property `DataProtections`; the schema does not describe it.
@@ -767,6 +770,7 @@ impl Validate for ExcludedRule {
     }
 }
 
+/// The `FieldIdentifier` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldIdentifier {
     /// CloudFormation property `Identifier`; the schema does not describe it.
@@ -875,6 +879,7 @@ impl Validate for FieldToMatch {
     }
 }
 
+/// The `FieldToMatchSingleHeader` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct FieldToMatchSingleHeader {
     /// CloudFormation property `Name`; the schema does not describe it.
@@ -1142,6 +1147,7 @@ impl Validate for ManagedRuleGroupConfig {
     }
 }
 
+/// The `ManagedRuleGroupStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct ManagedRuleGroupStatement {
     /// CloudFormation property `ExcludedRules`; the schema does not describe it.
@@ -1203,6 +1209,7 @@ impl Validate for ManagedRuleGroupStatement {
     }
 }
 
+/// The `NotStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct NotStatement {
     /// First level statement that contains conditions, such as ByteMatch, SizeConstraint, etc
@@ -1245,6 +1252,7 @@ impl Validate for OnSourceDDoSProtectionConfig {
     }
 }
 
+/// The `OrStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct OrStatement {
     /// CloudFormation property `Statements`; the schema does not describe it.
@@ -1340,6 +1348,7 @@ impl Default for Value<PayloadType> {
     }
 }
 
+/// The `RateBasedStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RateBasedStatement {
     /// CloudFormation property `AggregateKeyType`; the schema does not describe it.
@@ -1409,6 +1418,7 @@ impl Validate for Regex {
     }
 }
 
+/// The `RegexMatchStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegexMatchStatement {
     /// Field of the request to match.
@@ -1445,6 +1455,7 @@ impl Validate for RegexMatchStatement {
     }
 }
 
+/// The `RegexPatternSetReferenceStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RegexPatternSetReferenceStatement {
     /// ARN of the WAF entity.
@@ -1846,6 +1857,7 @@ impl Validate for RuleActionOverride {
     }
 }
 
+/// The `RuleGroupReferenceStatement` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct RuleGroupReferenceStatement {
     /// ARN of the WAF entity.

@@ -65,6 +65,7 @@ impl Handle<Group> {
     }
 }
 
+/// The `InsightsConfiguration` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct InsightsConfiguration {
     /// Set the InsightsEnabled value to true to enable insights or false to disable insights.

@@ -77,6 +77,7 @@ impl Handle<SamplingRule> {
     }
 }
 
+/// The `SamplingRateBoost` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SamplingRateBoost {
     /// Time window (in minutes) in which only one sampling rate boost can be triggered. After a boost occurs, no further boosts are allowed until the next window.
@@ -103,6 +104,7 @@ impl Validate for SamplingRateBoost {
     }
 }
 
+/// The `SamplingRuleProperty` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SamplingRuleProperty {
     /// Matches attributes derived from the request.
@@ -196,6 +198,7 @@ impl Validate for SamplingRuleProperty {
     }
 }
 
+/// The `SamplingRuleRecord` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SamplingRuleRecord {
     /// When the rule was created, in Unix time seconds.
@@ -224,6 +227,7 @@ impl Validate for SamplingRuleRecord {
     }
 }
 
+/// The `SamplingRuleUpdate` property type; the schema does not describe it.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct SamplingRuleUpdate {
     /// Matches attributes derived from the request.
