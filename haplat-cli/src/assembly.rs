@@ -279,6 +279,37 @@ impl Assembly {
     }
 }
 
+impl Assembly {
+    /// What [`Assembly::summary`] says, as JSON (`haplat list --format json`): the app, its
+    /// regions, and per wave the stacks with their regions, resources and template size.
+    pub fn summary_json(&self) -> serde_json::Value {
+        let m = &self.manifest;
+        let waves: Vec<serde_json::Value> = m
+            .waves
+            .iter()
+            .map(|wave| {
+                serde_json::Value::Array(
+                    wave.iter()
+                        .filter_map(|name| m.stack(name))
+                        .map(|s| {
+                            serde_json::json!({
+                                "name": s.name,
+                                "id": s.id,
+                                "regions": s.target.regions(),
+                                "stackSet": matches!(s.target, haplat_core::manifest::Target::StackSet { .. }),
+                                "resources": s.resources.len(),
+                                "templateBytes": s.template_bytes,
+                                "uploaded": s.requires_upload,
+                            })
+                        })
+                        .collect(),
+                )
+            })
+            .collect();
+        serde_json::json!({ "app": m.app, "regions": self.regions(), "waves": waves })
+    }
+}
+
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
 }

@@ -7,6 +7,16 @@ use clap::Args;
 
 use crate::ops::{AssemblySource, AwsAccess};
 
+/// Text for people or JSON for tools (`list`, `status`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
+pub enum OutputFormat {
+    /// Text.
+    #[default]
+    Text,
+    /// JSON.
+    Json,
+}
+
 /// Where the assembly comes from.
 #[derive(Debug, Clone, Args, Default)]
 pub struct AssemblyArgs {

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::args::AssemblyArgs;
+use super::args::{AssemblyArgs, OutputFormat};
 use crate::error::{Error, exit};
 use crate::ops::{ListOptions, list};
 
@@ -12,10 +12,13 @@ pub struct ListArgs {
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
+    /// The output's format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }
 
 /// Runs `list`.
 pub fn run(args: ListArgs) -> Result<u8, Error> {
-    list(&ListOptions { source: args.assembly.source() })?;
+    list(&ListOptions { source: args.assembly.source(), json: args.format == OutputFormat::Json })?;
     Ok(exit::OK)
 }

@@ -2,7 +2,7 @@
 
 use clap::Args;
 
-use super::args::{AssemblyArgs, AwsArgs};
+use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
 use crate::error::{Error, exit};
 use crate::ops::{StatusOptions, status};
 
@@ -18,10 +18,15 @@ pub struct StatusArgs {
     /// How to reach AWS.
     #[command(flatten)]
     pub aws: AwsArgs,
+    /// The output's format.
+    #[arg(long, value_enum, default_value_t)]
+    pub format: OutputFormat,
 }
 
 /// Runs `status`.
 pub async fn run(args: StatusArgs) -> Result<u8, Error> {
-    status(&StatusOptions { stacks: args.stacks, source: args.assembly.source(), aws: args.aws.access() }).await?;
+    let json = args.format == OutputFormat::Json;
+    status(&StatusOptions { stacks: args.stacks, source: args.assembly.source(), aws: args.aws.access(), json })
+        .await?;
     Ok(exit::OK)
 }

@@ -8,11 +8,19 @@ use crate::ops::input::AssemblySource;
 pub struct ListOptions {
     /// Where the assembly comes from.
     pub source: AssemblySource,
+    /// Print JSON instead of text.
+    pub json: bool,
 }
 
 /// Lists.
 pub fn list(opts: &ListOptions) -> Result<(), Error> {
     let assembly = opts.source.load()?;
-    crate::out!("{}", assembly.summary());
+    if opts.json {
+        let mut text = serde_json::to_string_pretty(&assembly.summary_json()).expect("a summary serializes");
+        text.push('\n');
+        crate::out!("{text}");
+    } else {
+        crate::out!("{}", assembly.summary());
+    }
     Ok(())
 }

@@ -331,3 +331,18 @@ fn a_failed_synth_keeps_the_previous_assembly_and_concurrent_synths_do_not_colli
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+#[test]
+fn list_as_json_gives_the_waves_stacks_and_regions() {
+    let p = Project::new(Source::Fixture("basic"));
+    let r = run(&mut p.haplat(&["list", "--format", "json"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout).unwrap();
+    assert!(v["app"].is_string());
+    let waves = v["waves"].as_array().unwrap();
+    assert!(!waves.is_empty());
+    let first = &waves[0][0];
+    for key in ["name", "id", "regions", "stackSet", "resources", "templateBytes", "uploaded"] {
+        assert!(!first[key].is_null(), "{key}: {first}");
+    }
+}

@@ -70,6 +70,12 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     let vpcs: std::collections::BTreeSet<_> = network.values().map(|o| &o["VpcId"]).collect();
     assert_eq!(vpcs.len(), 3);
     snap!("e2e_3_status", haplat(&["status"]).snapshot(p.path()));
+    // The same as JSON, for tools.
+    let json: serde_json::Value = serde_json::from_str(&haplat(&["status", "--format", "json"]).stdout).unwrap();
+    let sets = json.as_array().unwrap();
+    assert_eq!(sets.len(), 3);
+    assert!(sets.iter().all(|s| s["deployed"] == true && s["instances"].as_array().is_some_and(|i| !i.is_empty())));
+    assert!(sets.iter().all(|s| s["lastOperation"]["status"] == "SUCCEEDED"), "{json}");
 
     // Nothing differs.
     let clean = haplat(&["diff", "--fail"]);
