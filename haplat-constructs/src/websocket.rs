@@ -255,6 +255,9 @@ impl WebSocketApi {
             Integration {
                 api_id: api.ref_(),
                 integration_type: "AWS_PROXY".into(),
+                // "For WebSocket APIs, if you use a Lambda integration, you must set the
+                // integration method to POST" (AWS::ApiGatewayV2::Integration, IntegrationMethod).
+                integration_method: Some("POST".into()),
                 integration_uri: Some(Value::sub_with(
                     "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
                     [("Function", function.attr_arn())],

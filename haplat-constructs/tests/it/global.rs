@@ -893,6 +893,10 @@ fn websocket_api_traces_logs_and_is_invoked_by_its_api_only() {
     let perm = &resources(&t, "AWS::Lambda::Permission")[0].2["Properties"];
     assert_eq!(perm["Principal"], "apigateway.amazonaws.com");
     assert!(perm["SourceArn"]["Fn::Sub"].is_array());
+    // A WebSocket API's Lambda integration must say POST.
+    let integration = &resources(&t, "AWS::ApiGatewayV2::Integration")[0].2["Properties"];
+    assert_eq!(integration["IntegrationType"], "AWS_PROXY");
+    assert_eq!(integration["IntegrationMethod"], "POST");
     let stage = &resources(&t, "AWS::ApiGatewayV2::Stage")[0].2["Properties"];
     assert!(stage["AccessLogSettings"]["DestinationArn"]["Fn::GetAtt"].is_array());
     assert_eq!(stage["DefaultRouteSettings"]["ThrottlingBurstLimit"], 1000);
