@@ -7,13 +7,6 @@ use haplat_tests::{apps, build, synth};
 
 /// (environment, rule, construct path) the reference platform is known to break.
 const KNOWN: &[(&str, &str, &str)] = &[
-    // The ALB has deletion protection on and DeletionPolicy Delete: destroy fails.
-    ("prod", "HAP001", "Api/PublicAlb/LoadBalancer"),
-    // Retained Aurora clusters keep the subnet group and security group that destroy deletes.
-    ("prod", "HAP002", "Api/Db/PrimaryCluster"),
-    // backup=daily selects the clusters into a continuous-backup rule while they set a retention.
-    ("prod", "HAP005", "Api/Db/PrimaryCluster"),
-    ("prod", "HAP005", "Api/Db/SecondaryCluster"),
     // ECS blue/green manages the production listener rules the template writes with 100/0.
     ("prod", "HAP007", "Api/PublicAlb/ordersRule443"),
     ("prod", "HAP007", "Api/PublicAlb/catalogRule443"),
