@@ -373,6 +373,19 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// then the instances are deleted, one region after the other in the order of
     /// [`DestroyOrder::regions`] (the app's regions reversed: secondaries before the primary),
     /// then the stack set. Returns the stack sets that were not deployed.
+    ///
+    /// AWS: UpdateStackSet takes `UsePreviousTemplate`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackSet.html>);
+    /// a parameter given no value gets the template's Default
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-parameter.html>),
+    /// hence every value is passed; "during StackSet updates, any parameter values overridden for
+    /// a stack instance aren't updated"
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackInstances.html>).
+    /// RDS refuses to delete the primary cluster of a global database while other clusters are
+    /// members, and CloudFormation's DBCluster handler removes a cluster from its global cluster
+    /// before deleting it
+    /// (<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-deleting.html>,
+    /// <https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-rds/issues/25>).
     pub async fn destroy_with(&self, stacks: &[String], order: &DestroyOrder) -> Result<Vec<String>, ExecError> {
         let (cfn, client) = (self.cfn(), &self.client);
         let mut absent = Vec::new();

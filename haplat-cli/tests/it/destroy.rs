@@ -160,3 +160,15 @@ async fn destroy_without_the_stackset_roles_refuses_before_deleting_anything() {
     // Stack sets after the refusal were not touched; the one refused still has its instances.
     fake.with(|s| assert!(s.instances.keys().any(|(n, _)| n.ends_with("-Api")), "{:?}", s.instances.keys()));
 }
+
+/// A deploy after a destroy that stopped half-way (the parameter left `false`) turns protection
+/// back on: the parameter has a Default, so the stack set's value is the Default and differs.
+#[test]
+fn deploy_sets_deletion_protection_back_on() {
+    use haplat_cli::plan::params::StackSetParameters;
+    let declared = BTreeMap::from([("HaplatDeletionProtection".to_owned(), Some("true".to_owned()))]);
+    let params = StackSetParameters::new(declared, BTreeMap::new(), &[], &["us-east-1".to_owned()]);
+    assert_eq!(params.set_level["HaplatDeletionProtection"], "true");
+    let lifted = BTreeMap::from([("HaplatDeletionProtection".to_owned(), "false".to_owned())]);
+    assert!(params.set_level_changed(&lifted));
+}
