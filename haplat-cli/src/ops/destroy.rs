@@ -63,11 +63,19 @@ pub struct Survey {
     pub lost: BTreeMap<String, Retained>,
     /// The kept names that block the next deploy.
     pub kept_names: Vec<KeptName>,
+    /// (stack set, logical id) → the regions a conditioned resource exists in (its condition
+    /// holds there, or cannot be told); resources without a condition are in every region.
+    pub conditioned: BTreeMap<(String, String), Vec<String>>,
     /// How instances are deleted (regions per stack set, the StackSet roles).
     pub destroy_order: DestroyOrder,
 }
 
 impl Survey {
+    /// The regions a resource of a stack set exists in, of the stack set's `regions`.
+    pub fn regions_of<'a>(&'a self, stack: &str, logical_id: &str, regions: &'a [String]) -> &'a [String] {
+        self.conditioned.get(&(stack.to_owned(), logical_id.to_owned())).map_or(regions, Vec::as_slice)
+    }
+
     /// The lines printed before asking: what is deleted with its data, what stays, and which
     /// kept names would block the next deploy.
     pub fn lines(&self) -> Vec<String> {
@@ -76,7 +84,7 @@ impl Survey {
             for (id, r) in self.lost.get(name.as_str()).into_iter().flatten() {
                 out.push(format!(
                     "{name} [{}]: deleted with its data: {id} ({}, {})",
-                    regions.join(", "),
+                    self.regions_of(name, id, regions).join(", "),
                     r.type_name,
                     r.display_path(id)
                 ));
@@ -86,7 +94,7 @@ impl Survey {
             for (id, r) in resources {
                 out.push(format!(
                     "{name} [{}]: {}: {id} ({}, {}; DeletionPolicy {})",
-                    regions.join(", "),
+                    self.regions_of(name, id, regions).join(", "),
                     r.on_delete(),
                     r.type_name,
                     r.display_path(id),
@@ -157,13 +165,28 @@ pub async fn survey<C: CloudFormation>(
             ))
         })?;
         let manifest = assembly.manifest.stack(name).map(|s| &s.resources);
+        // A resource under a condition exists only where it holds (the primary region's
+        // database, say); a condition that depends on a parameter counts as holding.
+        if let Some(stack_manifest) = assembly.manifest.stack(name) {
+            let t = haplat_check::StackTemplate {
+                manifest: stack_manifest.clone(),
+                template: deployed.clone(),
+                text: String::new(),
+            };
+            for (id, r) in deployed.get("Resources").and_then(Value::as_object).into_iter().flatten() {
+                let Some(cond) = r.get("Condition").and_then(Value::as_str) else { continue };
+                let holds: Vec<String> =
+                    regions.iter().filter(|rg| t.condition_holds(cond, rg) != Some(false)).cloned().collect();
+                s.conditioned.insert((name.clone(), id.clone()), holds);
+            }
+        }
         let retained = retained_resources(&deployed, manifest);
         for (id, r) in retained.iter().filter(|(_, r)| r.on_delete() == "kept") {
             let props = deployed.get("Resources").and_then(|rs| rs.get(id)).and_then(|r| r.get("Properties"));
             if let Some((what, _, kept)) = props.and_then(|p| haplat_check::fixed_name(&r.type_name, p)) {
                 s.kept_names.push(KeptName {
                     stack: name.clone(),
-                    regions: regions.clone(),
+                    regions: s.regions_of(name, id, &regions).to_vec(),
                     what: what.to_owned(),
                     name: kept,
                     path: r.display_path(id),
@@ -195,7 +218,7 @@ pub async fn execute<C: CloudFormation>(aws: &C, survey: &Survey, sink: &dyn Sin
         survey.retained.iter().filter(|(n, _, _)| !absent.contains(n) && (result.is_ok() || touched.contains(n)))
     {
         for (id, r) in resources {
-            for region in regions {
+            for region in survey.regions_of(name, id, regions) {
                 if r.on_delete() == "kept" {
                     kept += 1;
                 } else {

@@ -120,8 +120,42 @@ async fn destroying_the_reference_platform_leaves_only_what_it_lists_as_kept() {
         );
     }
 
-    // The Aurora clusters go with a final snapshot; their global cluster and log groups go.
-    assert!(listed.contains("deleted, snapshot kept: "), "{listed}");
+    // The Aurora clusters go with a final snapshot, each only where its condition holds; their
+    // global cluster and log groups go.
+    let id_at = |path: &str| {
+        before[api]["Resources"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .find(|(_, r)| r["Metadata"]["haplat:path"] == path)
+            .unwrap()
+            .0
+            .clone()
+    };
+    for (path, regions) in [("Api/Db/PrimaryCluster", "us-east-1"), ("Api/Db/SecondaryCluster", "us-west-2, eu-west-1")]
+    {
+        let line = format!(
+            "{api} [{regions}]: deleted, snapshot kept: {} (AWS::RDS::DBCluster, {path}; DeletionPolicy Snapshot)",
+            id_at(path)
+        );
+        assert!(listed.contains(&line), "{line} in\n{listed}");
+    }
+    let snapshots: Vec<(String, String)> = sink
+        .events()
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Kept { region, path, outcome, .. } if outcome != "kept" => Some((path, region)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        snapshots,
+        [
+            ("Api/Db/PrimaryCluster".to_owned(), "us-east-1".to_owned()),
+            ("Api/Db/SecondaryCluster".to_owned(), "us-west-2".to_owned()),
+            ("Api/Db/SecondaryCluster".to_owned(), "eu-west-1".to_owned())
+        ]
+    );
     for r in before[api]["Resources"].as_object().unwrap().values() {
         match r["Type"].as_str().unwrap() {
             "AWS::RDS::DBCluster" => assert_eq!(r["DeletionPolicy"], "Snapshot"),
