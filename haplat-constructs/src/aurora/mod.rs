@@ -35,8 +35,10 @@
 //! `/aws/rds/cluster/<cluster identifier>/postgresql`. RDS would create that group on first use,
 //! outside the template: unencrypted, kept forever and never deleted with the stack. The
 //! construct creates it first instead, in every region, encrypted with the region's key, kept
-//! [`AuroraGlobalProps::log_retention_days`] and retained like every log group; the clusters
-//! depend on it. For that the clusters' identifier is fixed: the global cluster's identifier
+//! [`AuroraGlobalProps::log_retention_days`]; the clusters depend on it. Unlike the crate's
+//! other log groups it is deleted with the stack (after the cluster): its name is fixed, so a
+//! kept group would block the next deploy, and the data outlives the stack in the clusters'
+//! final snapshots. For that the clusters' identifier is fixed: the global cluster's identifier
 //! (in lower case, as RDS stores it), the same in every region, since a region holds one of the
 //! two clusters.
 //!
