@@ -45,7 +45,7 @@ pub use assembly::{Assembly, Res, StackTemplate, refs_in};
 pub use error::Error;
 pub use report::{Format, Report};
 pub use rule::{Finding, Findings, Rule, Severity};
-pub use rules::RULES;
+pub use rules::{DELETION_PROTECTION_PARAMETER, RULES, fixed_name};
 
 /// Runs every rule over an assembly.
 pub fn check(assembly: &Assembly) -> Report {

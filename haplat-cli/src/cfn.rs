@@ -140,6 +140,9 @@ pub enum TemplateSource {
     Body(String),
     /// Uploaded; the URL (`TemplateURL`).
     Url(String),
+    /// The template the stack set already holds (`UsePreviousTemplate`): `haplat destroy`
+    /// changes only a parameter.
+    Previous,
 }
 
 /// What a stack set is created or updated with.

@@ -359,25 +359,60 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     }
 
     /// Deletes the stack sets named, in the order given: instances first, then the stack set.
-    /// Returns the stack sets that were not deployed.
+    /// Returns the stack sets that were not deployed. See [`Executor::destroy_with`].
     pub async fn destroy(&self, stacks: &[String]) -> Result<Vec<String>, ExecError> {
+        self.destroy_with(stacks, &DestroyOrder::default()).await
+    }
+
+    /// Deletes the stack sets named, in the order given. For each: when its deployed template
+    /// declares [`haplat_check::DELETION_PROTECTION_PARAMETER`] and it is not `false` yet, the
+    /// stack set is first updated with its previous template and that parameter `false`, every
+    /// other set-level parameter passed with its deployed value (a parameter left out would get
+    /// the template's Default; instances' overrides are kept by a stack-set update), and the
+    /// operation is waited for, so that nothing is protected when CloudFormation deletes it;
+    /// then the instances are deleted, one region after the other in the order of
+    /// [`DestroyOrder::regions`] (the app's regions reversed: secondaries before the primary),
+    /// then the stack set. Returns the stack sets that were not deployed.
+    ///
+    /// AWS: UpdateStackSet takes `UsePreviousTemplate`
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackSet.html>);
+    /// a parameter given no value gets the template's Default
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-cloudformation-stackset-parameter.html>),
+    /// hence every value is passed; "during StackSet updates, any parameter values overridden for
+    /// a stack instance aren't updated"
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackInstances.html>).
+    /// RDS refuses to delete the primary cluster of a global database while other clusters are
+    /// members, and CloudFormation's DBCluster handler removes a cluster from its global cluster
+    /// before deleting it
+    /// (<https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-deleting.html>,
+    /// <https://github.com/aws-cloudformation/aws-cloudformation-resource-providers-rds/issues/25>).
+    pub async fn destroy_with(&self, stacks: &[String], order: &DestroyOrder) -> Result<Vec<String>, ExecError> {
         let (cfn, client) = (self.cfn(), &self.client);
         let mut absent = Vec::new();
         for name in stacks {
             let name = name.as_str();
-            let Some(_) = client.call(name, "describe stack set", || cfn.describe_stack_set(name)).await? else {
+            let Some(set) = client.call(name, "describe stack set", || cfn.describe_stack_set(name)).await? else {
                 self.sink().emit(Event::StackDone { stack: name.into(), summary: "not deployed".into() });
                 absent.push(name.to_owned());
                 continue;
             };
             let instances = client.call(name, "list stack instances", || cfn.list_stack_instances(name)).await?;
-            let regions: Vec<String> =
+            let mut regions: Vec<String> =
                 instances.iter().map(|i| i.region.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+            if let Some(app_order) = order.regions.get(name) {
+                // Regions the app does not know first, then the app's regions last to first.
+                regions.sort_by_key(|r| std::cmp::Reverse(app_order.iter().position(|k| k == r).map(|p| p + 1)));
+            }
             self.sink().emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
             if !instances.is_empty() {
                 let accounts: Vec<String> =
                     instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-                let prefs = Preferences { region_order: regions.clone(), ..Default::default() };
+                self.lift_deletion_protection(&set, &regions, &accounts, order).await?;
+                let prefs = Preferences {
+                    region_order: regions.clone(),
+                    region_concurrency: order.regions.contains_key(name).then(|| "SEQUENTIAL".to_owned()),
+                    ..Default::default()
+                };
                 let done = format!("instances deleted in {}", regions.join(", "));
                 self.run_op(name, "delete stack instances", &regions, false, done, |op: String| {
                     let (accounts, regions, prefs) = (&accounts, &regions, &prefs);
@@ -390,6 +425,65 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             self.sink().emit(Event::StackDone { stack: name.into(), summary: "deleted".into() });
         }
         Ok(absent)
+    }
+}
+
+/// How `destroy` deletes: each stack set's regions in the app's order (deleted last to first)
+/// and the roles a stack-set update needs (to lift deletion protection).
+#[derive(Clone, Debug, Default)]
+pub struct DestroyOrder {
+    /// Stack set → the app's regions, primary first.
+    pub regions: BTreeMap<String, Vec<String>>,
+    /// The administration role's ARN and the execution role's name (from the bootstrap stack).
+    pub roles: Option<(String, String)>,
+}
+
+impl<C: CloudFormation> Executor<'_, C> {
+    /// Sets [`haplat_check::DELETION_PROTECTION_PARAMETER`] to `false` on a stack set that
+    /// declares it, and waits for the update of every instance.
+    async fn lift_deletion_protection(
+        &self,
+        set: &StackSetInfo,
+        regions: &[String],
+        accounts: &[String],
+        order: &DestroyOrder,
+    ) -> Result<(), ExecError> {
+        let (cfn, name) = (self.cfn(), set.name.as_str());
+        let param = haplat_check::DELETION_PROTECTION_PARAMETER;
+        let declared = set.parsed_template().ok().and_then(|t| t.get("Parameters")?.get(param).cloned()).is_some();
+        if !declared || set.parameters.get(param).map(String::as_str) == Some("false") {
+            return Ok(());
+        }
+        let Some((admin_role_arn, execution_role_name)) = order.roles.clone() else {
+            return Err(ExecError::Refused {
+                stack: name.into(),
+                message: format!(
+                    "its resources are deletion-protected through parameter {param}, which destroy lifts with a stack-set update, \
+                     but the bootstrap stack (its StackSet roles) was not found: run `haplat bootstrap`; nothing was deleted"
+                ),
+            });
+        };
+        let mut parameters = set.parameters.clone();
+        parameters.insert(param.to_owned(), "false".to_owned());
+        let input = StackSetInput {
+            name: name.to_owned(),
+            template: TemplateSource::Previous,
+            parameters,
+            capabilities: set.capabilities.clone(),
+            tags: set.tags.clone(),
+            admin_role_arn,
+            execution_role_name,
+        };
+        // Every instance at once: turning protection off changes nothing else.
+        let prefs = Preferences { region_order: regions.to_vec(), ..Default::default() };
+        self.sink().emit(Event::Step { stack: name.into(), what: "lift deletion protection".into() });
+        let done = format!("deletion protection lifted in {}", regions.join(", "));
+        self.run_op(name, "lift deletion protection", regions, false, done, |op: String| {
+            let (input, prefs) = (&input, &prefs);
+            async move { cfn.update_stack_set(input, accounts, &[], prefs, &op).await }
+        })
+        .await?;
+        Ok(())
     }
 }
 

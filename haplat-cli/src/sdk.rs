@@ -399,6 +399,11 @@ impl CloudFormation for Aws {
         req = match &input.template {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
+            // A stack set is created with a template; never with the previous one.
+            TemplateSource::Previous => {
+                return Err(CfnError::service("ValidationError", "a stack set is created with a template")
+                    .with_stack(&input.name));
+            }
         };
         req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e).with_stack(&input.name))
     }
@@ -429,6 +434,7 @@ impl CloudFormation for Aws {
         req = match &input.template {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
+            TemplateSource::Previous => req.use_previous_template(true),
         };
         let out = req.send().await.map_err(|e| self.err(&self.region, e).with_stack(&input.name))?;
         Ok(out.operation_id().unwrap_or(operation_id).to_owned())

@@ -168,6 +168,15 @@ impl BackupPlan {
             "Vault",
             BackupVault { backup_vault_name: n.into(), encryption_key_arn: Some(key.arn()), ..Default::default() },
         );
+        // Kept on purpose, under its fixed name (the other regions' copy rules address it by
+        // name, so CloudFormation cannot name it). `haplat destroy` names it among the kept names
+        // that block the next deploy.
+        scope.options(vault).suppress(
+            "HAP003",
+            "the vault holds the recovery points, which must outlive the stack; its name is fixed because the \
+             other regions' copy rules address it by name. `haplat destroy` lists it as a kept name: delete it \
+             once empty, or import it, before deploying again",
+        );
         let copy_action = |days: i64| {
             copy.as_ref().map(|dest| {
                 List::items(vec![CopyActionResourceType {

@@ -29,6 +29,7 @@ pub mod monitoring;
 pub mod naming;
 pub mod network;
 pub mod platform;
+pub mod protection;
 pub mod scaling;
 pub mod security;
 pub mod service;

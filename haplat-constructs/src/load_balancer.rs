@@ -221,7 +221,11 @@ impl Alb {
                 subnets: Some(List::items(props.subnets.clone())),
                 security_groups: Some(List::items(vec![security_group.attr_group_id()])),
                 load_balancer_attributes: Some(List::items(vec![
-                    attr("deletion_protection.enabled", "true"),
+                    // On while the stack lives; `haplat destroy` lifts it first (see crate::protection).
+                    elb::load_balancer::LoadBalancerAttribute {
+                        key: Some("deletion_protection.enabled".into()),
+                        value: Some(crate::protection::on_text(&scope)),
+                    },
                     attr("routing.http.drop_invalid_header_fields.enabled", "true"),
                 ])),
                 ..Default::default()

@@ -428,6 +428,12 @@ impl Scope {
         add_suppression(&self.tree, self.node, rule.into(), reason);
     }
 
+    /// Whether this scope already has a child (construct, resource or parameter) of that id: for
+    /// a construct that adds one shared part per stack on first use.
+    pub fn has_child(&self, id: &str) -> bool {
+        self.tree.borrow().nodes[self.node.index()].children.contains_key(id)
+    }
+
     /// Adds a parameter to the stack of this scope; its logical id comes from its path.
     pub fn add_parameter(&self, id: &str, parameter: Parameter) -> Value<String> {
         let node = self.tree.borrow_mut().add_node(Some(self.node), id, NodeKind::Parameter(parameter));

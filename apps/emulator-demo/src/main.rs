@@ -25,6 +25,10 @@ use std::process::ExitCode;
 
 const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
 
+/// Why a retained resource keeps its explicit name (`haplat check`'s HAP003).
+const KEPT_NAME: &str = "emulator demo: names are explicit because moto derives default ones from its stack names, which \
+                         SQS refuses; `haplat destroy` lists each kept name that blocks the next deploy, to delete first";
+
 fn main() -> ExitCode {
     let timeout = haplat_core::context("visibility-timeout")
         .and_then(|v| v.map_or(Ok(30), |v| v.parse().map_err(|e| format!("-c visibility-timeout={v}: {e}"))));
@@ -57,6 +61,7 @@ fn main() -> ExitCode {
             ..Default::default()
         },
     );
+    regional.options(orders).suppress("HAP003", KEPT_NAME);
     let sse = ServerSideEncryptionByDefault { sse_algorithm: SseAlgorithm::Aes256.into(), kms_master_key_id: None };
     let encryption = BucketEncryption {
         server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule {
@@ -64,7 +69,7 @@ fn main() -> ExitCode {
             ..Default::default()
         }]),
     };
-    regional.add(
+    let uploads = regional.add(
         "Uploads",
         Bucket {
             bucket_name: Some(Value::sub("demo-uploads-${AWS::AccountId}-${AWS::Region}")),
@@ -72,7 +77,7 @@ fn main() -> ExitCode {
             ..Default::default()
         },
     );
-    regional.add(
+    let logs = regional.add(
         "Logs",
         LogGroup { log_group_name: Some("/demo/app".into()), retention_in_days: Some(30.into()), ..Default::default() },
     );
@@ -84,6 +89,9 @@ fn main() -> ExitCode {
             ..Default::default()
         },
     );
+    regional.options(uploads).suppress("HAP003", KEPT_NAME);
+    regional.options(logs).suppress("HAP003", KEPT_NAME);
+    regional.options(dead_letters).suppress("HAP003", KEPT_NAME);
     regional.add_output("SubnetId", subnet.ref_(), "The region's subnet");
     regional.add_output("TableName", orders.ref_(), "The region's orders table");
 
@@ -101,6 +109,7 @@ fn main() -> ExitCode {
             ..Default::default()
         },
     );
+    workers.options(jobs).suppress("HAP003", KEPT_NAME);
     workers.add(
         "SecurityGroup",
         SecurityGroup {
@@ -118,6 +127,7 @@ fn main() -> ExitCode {
             &format!("JobsQueue-{region}"),
             Parameter { name: Some(name.into()), type_: Type::String.into(), value, ..Default::default() },
         );
+        global.options(param).suppress("HAP003", KEPT_NAME);
         global.add_output(
             &format!("JobsQueue{}", region.replace('-', "")),
             param.ref_(),

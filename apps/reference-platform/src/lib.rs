@@ -30,7 +30,7 @@ pub mod config;
 use std::collections::BTreeMap;
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
+use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
@@ -110,7 +110,10 @@ pub fn platform(env: &Environment) -> App {
     }
     if env.data.aurora {
         let mut db = AuroraGlobalProps::for_api(&api);
+        // backup=daily selects the clusters into the plan's continuous-backup rule: AWS Backup
+        // manages their point-in-time recovery, so the template leaves the retention out.
         db.tags = vec![("backup".into(), "daily".into())];
+        db.point_in_time_recovery = PointInTimeRecovery::AwsBackup;
         let db = AuroraGlobal::new(api.stack(), "Db", db);
         for service in &api.services {
             db.grant_connect(service, "app");

@@ -7,8 +7,45 @@ use serde_json::Value as Json;
 use crate::assembly::{Assembly, Res, fixed_text, is_true, list, refs_in};
 use crate::rule::Findings;
 
+/// The stack parameter `haplat destroy` sets to `false` (with the previous template, every other
+/// parameter kept) and waits for before it deletes a stack set's instances; `haplat deploy`
+/// passes its Default, `true`. Protection bound to it is lifted before the delete.
+pub const DELETION_PROTECTION_PARAMETER: &str = "HaplatDeletionProtection";
+
+/// Whether a deletion-protection value is, or may be, on when the stack is deleted: a literal
+/// `true`, or an intrinsic that may give `true`, unless it is bound to
+/// [`DELETION_PROTECTION_PARAMETER`] (`Ref` to it, or `Fn::If` over a condition that reads it
+/// with `false` as the other branch), which destroy lifts first.
+fn on_at_delete(t: &Json, v: Option<&Json>) -> bool {
+    let Some(v) = v else { return false };
+    if is_true(Some(v)) {
+        return true;
+    }
+    let Some(obj) = v.as_object().filter(|o| o.len() == 1) else { return false };
+    let declared = t.get("Parameters").and_then(|p| p.get(DELETION_PROTECTION_PARAMETER)).is_some();
+    if let Some(Json::String(name)) = obj.get("Ref") {
+        return !(declared && name == DELETION_PROTECTION_PARAMETER);
+    }
+    if let Some(Json::Array(args)) = obj.get("Fn::If")
+        && let [Json::String(cond), then, otherwise] = args.as_slice()
+    {
+        let reads_it = t
+            .get("Conditions")
+            .and_then(|c| c.get(cond))
+            .is_some_and(|c| refs_in(c).contains(DELETION_PROTECTION_PARAMETER));
+        if declared && reads_it && !on_at_delete(t, Some(otherwise)) {
+            return false;
+        }
+        return on_at_delete(t, Some(then)) || on_at_delete(t, Some(otherwise));
+    }
+    // Any other intrinsic (a parameter, a mapping) may give true: only destroy's parameter is lifted.
+    true
+}
+
 /// What deletion protection a resource has on, if any (as the property that turns it on).
 fn protection(r: &Res<'_>) -> Option<(String, Vec<String>)> {
+    let t = &r.stack_t.template;
+    let is_true = |v: Option<&Json>| on_at_delete(t, v);
     match r.type_name() {
         "AWS::ElasticLoadBalancingV2::LoadBalancer" => {
             let attrs = r.prop("LoadBalancerAttributes")?.as_array()?;
@@ -18,15 +55,22 @@ fn protection(r: &Res<'_>) -> Option<(String, Vec<String>)> {
                     a.get("Key").and_then(Json::as_str) == Some("deletion_protection.enabled")
                         && is_true(a.get("Value"))
                 })
-                .then(|| ("LoadBalancerAttributes deletion_protection.enabled=true".to_owned(), vec![]))
+                .then(|| {
+                    (
+                        "LoadBalancerAttributes deletion_protection.enabled=true (not bound to the parameter `haplat \
+                      destroy` lifts)"
+                            .to_owned(),
+                        vec![],
+                    )
+                })
         }
         "AWS::RDS::DBCluster"
         | "AWS::RDS::DBInstance"
         | "AWS::RDS::GlobalCluster"
         | "AWS::DocDB::DBCluster"
-        | "AWS::Neptune::DBCluster" => {
-            is_true(r.prop("DeletionProtection")).then(|| ("DeletionProtection: true".to_owned(), vec![]))
-        }
+        | "AWS::Neptune::DBCluster" => is_true(r.prop("DeletionProtection")).then(|| {
+            ("DeletionProtection: true (not bound to the parameter `haplat destroy` lifts)".to_owned(), vec![])
+        }),
         "AWS::DynamoDB::Table" => {
             is_true(r.prop("DeletionProtectionEnabled")).then(|| ("DeletionProtectionEnabled: true".to_owned(), vec![]))
         }
@@ -131,13 +175,22 @@ const NAMES: &[(&str, &str, &str)] = &[
     ("AWS::Cognito::UserPool", "UserPoolName", "user pool"),
 ];
 
+/// A kept resource's fixed name that creating it again would collide with: (the kind of name,
+/// the name property, the name), or `None` when the type has no such name or the template lets
+/// CloudFormation generate it. `haplat destroy` uses it to say which kept names block the next
+/// deploy.
+pub fn fixed_name(type_name: &str, properties: &Json) -> Option<(&'static str, &'static str, String)> {
+    let (_, prop, what) = NAMES.iter().find(|(t, _, _)| *t == type_name)?;
+    let name = properties.get(*prop).and_then(fixed_text)?;
+    Some((what, prop, name))
+}
+
 pub(crate) fn retained_fixed_names(a: &Assembly, f: &mut Findings) {
     for r in a.resources() {
         if !r.retained() {
             continue;
         }
-        let Some((_, prop, what)) = NAMES.iter().find(|(t, _, _)| *t == r.type_name()) else { continue };
-        let Some(name) = r.prop(prop).and_then(fixed_text) else { continue };
+        let Some((what, prop, name)) = fixed_name(r.type_name(), r.props()) else { continue };
         let mut regions = r.regions();
         // A secret's replicas hold the name in their regions too.
         if let Some(Json::Array(replicas)) = r.prop("ReplicaRegions") {

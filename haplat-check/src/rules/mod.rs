@@ -6,6 +6,8 @@ mod account;
 mod alarms;
 mod data;
 mod lifecycle;
+
+pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
 mod traffic;
 
@@ -25,8 +27,9 @@ pub static RULES: &[Rule] = &[
                    so that delete fails: the resource and the stack end in DELETE_FAILED, and what it sits in \
                    (subnets, security groups, VPC) cannot be deleted either.",
         docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html",
-        fix: "Keep the resource (DeletionPolicy Retain, and say so in what destroy keeps) or turn deletion \
-              protection off where the environment may be destroyed (dev, staging).",
+        fix: "Bind the protection to the stack parameter HaplatDeletionProtection (Default true; haplat-constructs' \
+              `protection::on`), which `haplat destroy` sets to false and waits for before deleting the stack; or \
+              keep the resource (DeletionPolicy Retain, and say so in what destroy keeps).",
         check: lifecycle::deletion_protection,
     },
     Rule {

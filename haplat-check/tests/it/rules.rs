@@ -41,6 +41,39 @@ fn hap001_deletion_protection_with_a_policy_that_deletes() {
     assert_eq!(found[1].regions, ["us-east-1"]);
 }
 
+/// Protection bound to the parameter `haplat destroy` lifts first passes; protection hard-coded,
+/// or bound to anything else, with a policy that deletes is still found.
+#[test]
+fn hap001_accepts_protection_that_destroy_lifts() {
+    let template = |protection: serde_json::Value, with_parameter: bool| {
+        let mut t = resources(json!({
+            "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Metadata": {"haplat:path": "S/Alb"},
+                    "Properties": {"LoadBalancerAttributes": [
+                        {"Key": "deletion_protection.enabled", "Value": protection.clone()}]}},
+            "Db": {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": "Snapshot", "Metadata": {"haplat:path": "S/Db"},
+                   "Properties": {"DeletionProtection": protection}}
+        }));
+        t["Conditions"] = json!({
+            "HaplatDeletionProtectionOn": {"Fn::Equals": [{"Ref": "HaplatDeletionProtection"}, "true"]},
+            "Other": {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
+        });
+        if with_parameter {
+            t["Parameters"] = json!({"HaplatDeletionProtection": {"Type": "String", "Default": "true",
+                                     "AllowedValues": ["true", "false"]}});
+        }
+        of(&run(vec![stack("S", &["us-east-1"], t)]), "HAP001")
+    };
+    let lifted = json!({"Fn::If": ["HaplatDeletionProtectionOn", true, false]});
+    assert!(template(lifted.clone(), true).is_empty());
+    assert!(template(json!({"Ref": "HaplatDeletionProtection"}), true).is_empty());
+    // Without the parameter declared, nothing lifts it.
+    assert_eq!(template(lifted, false).len(), 2);
+    // Hard-coded, or on under another condition: destroy cannot lift it.
+    assert_eq!(template(json!(true), true).len(), 2);
+    assert_eq!(template(json!({"Fn::If": ["Other", true, false]}), true).len(), 2);
+    assert_eq!(template(json!({"Fn::If": ["HaplatDeletionProtectionOn", true, true]}), true).len(), 2);
+}
+
 #[test]
 fn hap002_retained_database_in_network_the_stack_deletes() {
     let template = |network_policy: Option<&str>| {

@@ -1,16 +1,21 @@
-//! `haplat destroy`: lists what stays in the account and what is deleted with its data (read
-//! from the deployed templates), asks, then deletes the stack instances and stack sets, waves
-//! in reverse, with progress.
+//! `haplat destroy`: lists what stays in the account, what is deleted with its data, and which
+//! kept names would block the next deploy (read from the deployed templates), asks, then, stack
+//! set by stack set (waves in reverse), lifts the deletion protection bound to the stack
+//! parameter `HaplatDeletionProtection` and deletes the instances, the app's regions last to
+//! first (secondaries of an Aurora global database before its primary), then the stack set.
+//!
+//! [`survey`] and [`execute`] are the two halves, over any [`CloudFormation`] (tests use a fake).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value;
 
+use crate::assembly::Assembly;
 use crate::cfn::CloudFormation;
 use crate::client::Waits;
 use crate::error::Error;
 use crate::events::{Event, Sink};
-use crate::executor::Executor;
+use crate::executor::{DestroyOrder, Executor};
 use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 use crate::plan::plan_destroy;
 use crate::progress::Progress;
@@ -31,20 +36,112 @@ pub struct DestroyOptions {
     pub aws: AwsAccess,
 }
 
-/// Destroys.
-pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
-    // A closed stdout must not stop the destroy half-way.
-    crate::output::finish_on_broken_pipe();
-    let assembly = opts.source.load()?;
-    let order = plan_destroy(&assembly, &opts.stacks)?;
-    let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
-    let aws = opts.aws.connect().await?;
-    // What stays in the account is what is deployed with a retaining DeletionPolicy, in the
-    // regions that have an instance: read before deleting (the app may have changed since the
-    // last deploy, so the assembly is not the authority). Construct paths come from the deployed
-    // template's `haplat:path` metadata, else the manifest.
-    let mut retained: Vec<(String, Vec<String>, Retained)> = Vec::new();
-    let mut stateful_lost: BTreeMap<String, Retained> = BTreeMap::new();
+/// A kept resource whose fixed name creating it again would collide with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeptName {
+    /// The stack set.
+    pub stack: String,
+    /// The regions the name is kept in.
+    pub regions: Vec<String>,
+    /// The kind of name (`backup vault`, `secret` …).
+    pub what: String,
+    /// The name.
+    pub name: String,
+    /// The construct path (or logical id).
+    pub path: String,
+}
+
+/// What destroy will do, read from what is deployed before anything is deleted.
+#[derive(Clone, Debug, Default)]
+pub struct Survey {
+    /// The stack sets, in the order they are deleted.
+    pub order: Vec<String>,
+    /// Per deployed stack set: its regions and the resources its DeletionPolicy keeps
+    /// (`Retain`, or `Snapshot`: deleted with a snapshot kept).
+    pub retained: Vec<(String, Vec<String>, Retained)>,
+    /// Per stack set: the stateful resources deleted with their data.
+    pub lost: BTreeMap<String, Retained>,
+    /// The kept names that block the next deploy.
+    pub kept_names: Vec<KeptName>,
+    /// (stack set, logical id) → the regions a conditioned resource exists in (its condition
+    /// holds there, or cannot be told); resources without a condition are in every region.
+    pub conditioned: BTreeMap<(String, String), Vec<String>>,
+    /// How instances are deleted (regions per stack set, the StackSet roles).
+    pub destroy_order: DestroyOrder,
+}
+
+impl Survey {
+    /// The regions a resource of a stack set exists in, of the stack set's `regions`.
+    pub fn regions_of<'a>(&'a self, stack: &str, logical_id: &str, regions: &'a [String]) -> &'a [String] {
+        self.conditioned.get(&(stack.to_owned(), logical_id.to_owned())).map_or(regions, Vec::as_slice)
+    }
+
+    /// The lines printed before asking: what is deleted with its data, what stays, and which
+    /// kept names would block the next deploy.
+    pub fn lines(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for (name, regions, _) in &self.retained {
+            for (id, r) in self.lost.get(name.as_str()).into_iter().flatten() {
+                out.push(format!(
+                    "{name} [{}]: deleted with its data: {id} ({}, {})",
+                    self.regions_of(name, id, regions).join(", "),
+                    r.type_name,
+                    r.display_path(id)
+                ));
+            }
+        }
+        for (name, regions, resources) in &self.retained {
+            for (id, r) in resources {
+                out.push(format!(
+                    "{name} [{}]: {}: {id} ({}, {}; DeletionPolicy {})",
+                    self.regions_of(name, id, regions).join(", "),
+                    r.on_delete(),
+                    r.type_name,
+                    r.display_path(id),
+                    r.deletion_policy
+                ));
+            }
+        }
+        out.extend(self.kept_name_lines());
+        out
+    }
+
+    /// One line per kept name that blocks the next deploy.
+    pub fn kept_name_lines(&self) -> Vec<String> {
+        self.kept_names
+            .iter()
+            .map(|k| {
+                format!(
+                    "{} [{}]: the kept {} {:?} ({}) blocks the next deploy there (AlreadyExists): delete or import it first",
+                    k.stack,
+                    k.regions.join(", "),
+                    k.what,
+                    k.name,
+                    k.path
+                )
+            })
+            .collect()
+    }
+
+    /// How many stateful resources are deleted with their data.
+    pub fn lost_count(&self) -> usize {
+        self.retained.iter().map(|(n, _, _)| self.lost.get(n.as_str()).map_or(0, Vec::len)).sum()
+    }
+}
+
+/// Reads what is deployed: the stack sets to delete (of `stacks`, all when empty), what their
+/// DeletionPolicy keeps, what is lost, and the kept fixed names. What stays is what is deployed
+/// with a retaining DeletionPolicy, in the regions that have an instance: read before deleting
+/// (the app may have changed since the last deploy, so the assembly is not the authority).
+/// Construct paths come from the deployed template's `haplat:path` metadata, else the manifest.
+pub async fn survey<C: CloudFormation>(
+    aws: &C,
+    admin_region: &str,
+    assembly: &Assembly,
+    stacks: &[String],
+) -> Result<Survey, Error> {
+    let order = plan_destroy(assembly, stacks)?;
+    let mut s = Survey { order: order.clone(), ..Survey::default() };
     for name in &order {
         let Some(set) =
             aws.describe_stack_set(name).await.map_err(|e| Error::cloud(format!("reading stack set {name}"), e))?
@@ -61,71 +158,73 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
         // The app's order of regions, then any others.
         let known = assembly.manifest.stack(name).map(|s| s.target.regions()).unwrap_or_default();
         regions.sort_by_key(|r| (known.iter().position(|k| k == r).unwrap_or(usize::MAX), r.clone()));
+        s.destroy_order.regions.insert(name.clone(), known);
         let deployed: Value = set.parsed_template().map_err(|e| {
             Error::Refused(format!(
                 "the deployed template of stack set {name} cannot be read ({e}): the resources it retains cannot be listed; nothing was deleted"
             ))
         })?;
         let manifest = assembly.manifest.stack(name).map(|s| &s.resources);
-        stateful_lost.insert(name.clone(), lost_resources(&deployed, manifest));
-        retained.push((name.clone(), regions, retained_resources(&deployed, manifest)));
-    }
-    // Before asking: what stays (kept, or deleted with a snapshot kept) and which stateful
-    // resources are deleted with their data.
-    let mut lost = 0;
-    for (name, regions, _) in &retained {
-        for (id, r) in &stateful_lost.get(name.as_str()).cloned().unwrap_or_default() {
-            lost += 1;
-            crate::outln!(
-                "{name} [{}]: deleted with its data: {id} ({}, {})",
-                regions.join(", "),
-                r.type_name,
-                r.display_path(id)
-            );
+        // A resource under a condition exists only where it holds (the primary region's
+        // database, say); a condition that depends on a parameter counts as holding.
+        if let Some(stack_manifest) = assembly.manifest.stack(name) {
+            let t = haplat_check::StackTemplate {
+                manifest: stack_manifest.clone(),
+                template: deployed.clone(),
+                text: String::new(),
+            };
+            for (id, r) in deployed.get("Resources").and_then(Value::as_object).into_iter().flatten() {
+                let Some(cond) = r.get("Condition").and_then(Value::as_str) else { continue };
+                let holds: Vec<String> =
+                    regions.iter().filter(|rg| t.condition_holds(cond, rg) != Some(false)).cloned().collect();
+                s.conditioned.insert((name.clone(), id.clone()), holds);
+            }
         }
-    }
-    for (name, regions, resources) in &retained {
-        for (id, r) in resources {
-            crate::outln!(
-                "{name} [{}]: {}: {id} ({}, {}; DeletionPolicy {})",
-                regions.join(", "),
-                r.on_delete(),
-                r.type_name,
-                r.display_path(id),
-                r.deletion_policy
-            );
+        let retained = retained_resources(&deployed, manifest);
+        for (id, r) in retained.iter().filter(|(_, r)| r.on_delete() == "kept") {
+            let props = deployed.get("Resources").and_then(|rs| rs.get(id)).and_then(|r| r.get("Properties"));
+            if let Some((what, _, kept)) = props.and_then(|p| haplat_check::fixed_name(&r.type_name, p)) {
+                s.kept_names.push(KeptName {
+                    stack: name.clone(),
+                    regions: s.regions_of(name, id, &regions).to_vec(),
+                    what: what.to_owned(),
+                    name: kept,
+                    path: r.display_path(id),
+                });
+            }
         }
+        s.lost.insert(name.clone(), lost_resources(&deployed, manifest));
+        s.retained.push((name.clone(), regions, retained));
     }
-    if !opts.yes {
-        let what = if lost > 0 {
-            format!(
-                "delete stack sets {} and every instance, with {lost} stateful resource(s) and their data",
-                order.join(", ")
-            )
-        } else {
-            format!("delete stack sets {} and every instance", order.join(", "))
-        };
-        confirm(&what, "--yes")?;
+    // A stack-set update (lifting deletion protection) needs the StackSet roles.
+    // Unreadable is not fatal here: destroy refuses later, naming the stack set, only if it needs them.
+    if let Ok(Some(b)) = crate::bootstrap::read(aws, admin_region).await {
+        s.destroy_order.roles = Some((b.admin_role_arn, b.execution_role_name));
     }
-    let progress = Progress::new(opts.plain);
-    let exec = Executor::new(&aws, &progress, Waits::default());
-    let result = exec.destroy(&order).await;
-    // Retained resources stay in the account: say so, per region (also after a failure, for the
-    // stack sets whose instances were deleted).
+    Ok(s)
+}
+
+/// Deletes what [`survey`] found, reporting progress to `sink`; returns the closing lines
+/// (stack sets destroyed, resources kept, kept names that block the next deploy). Retained
+/// resources are reported per region as [`Event::Kept`], also after a failure, for the stack
+/// sets whose instances were deleted.
+pub async fn execute<C: CloudFormation>(aws: &C, survey: &Survey, sink: &dyn Sink) -> Result<Vec<String>, Error> {
+    let exec = Executor::new(aws, sink, Waits::default());
+    let result = exec.destroy_with(&survey.order, &survey.destroy_order).await;
     let touched: Vec<String> = exec.completed().into_iter().map(|d| d.stack).collect();
     let absent = result.as_ref().cloned().unwrap_or_default();
     let (mut kept, mut snapshots) = (0, 0);
     for (name, regions, resources) in
-        retained.iter().filter(|(n, _, _)| !absent.contains(n) && (result.is_ok() || touched.contains(n)))
+        survey.retained.iter().filter(|(n, _, _)| !absent.contains(n) && (result.is_ok() || touched.contains(n)))
     {
         for (id, r) in resources {
-            for region in regions {
+            for region in survey.regions_of(name, id, regions) {
                 if r.on_delete() == "kept" {
                     kept += 1;
                 } else {
                     snapshots += 1;
                 }
-                progress.emit(Event::Kept {
+                sink.emit(Event::Kept {
                     stack: name.clone(),
                     region: region.clone(),
                     logical_id: id.clone(),
@@ -136,20 +235,65 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
             }
         }
     }
-    let absent = result.map_err(|e| Error::from_exec("destroy", e, exec.completed(), &order))?;
-    drop(progress);
-    let deleted = order.len() - absent.len();
-    crate::outln!(
+    let absent = result.map_err(|e| Error::from_exec("destroy", e, exec.completed(), &survey.order))?;
+    let deleted = survey.order.len() - absent.len();
+    let mut out = vec![format!(
         "destroyed {deleted} stack set(s){}",
         if absent.is_empty() { String::new() } else { format!("; not deployed: {}", absent.join(", ")) }
-    );
+    )];
     if kept > 0 {
-        crate::outln!(
+        out.push(format!(
             "{kept} retained resource(s) kept in the account (listed above); delete them by hand when no longer needed"
-        );
+        ));
     }
     if snapshots > 0 {
-        crate::outln!("{snapshots} resource(s) deleted with a snapshot kept (listed above)");
+        out.push(format!("{snapshots} resource(s) deleted with a snapshot kept (listed above)"));
+    }
+    let names: Vec<&KeptName> = survey.kept_names.iter().filter(|k| !absent.contains(&k.stack)).collect();
+    if !names.is_empty() {
+        out.push(format!(
+            "{} kept name(s) block the next deploy until deleted or imported: {}",
+            names.len(),
+            names
+                .iter()
+                .map(|k| format!("{} {:?} [{}]", k.what, k.name, k.regions.join(", ")))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ));
+    }
+    Ok(out)
+}
+
+/// Destroys.
+pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
+    // A closed stdout must not stop the destroy half-way.
+    crate::output::finish_on_broken_pipe();
+    let assembly = opts.source.load()?;
+    // The stacks are checked before connecting: a wrong name is an error without AWS.
+    plan_destroy(&assembly, &opts.stacks)?;
+    // One deploy or destroy of this assembly at a time (on this machine).
+    let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
+    let aws = opts.aws.connect().await?;
+    let survey = survey(&aws, aws.region(), &assembly, &opts.stacks).await?;
+    // Before asking: what is lost, what stays, which kept names collide.
+    for line in survey.lines() {
+        crate::outln!("{line}");
+    }
+    if !opts.yes {
+        let lost = survey.lost_count();
+        let order = survey.order.join(", ");
+        let what = if lost > 0 {
+            format!("delete stack sets {order} and every instance, with {lost} stateful resource(s) and their data")
+        } else {
+            format!("delete stack sets {order} and every instance")
+        };
+        confirm(&what, "--yes")?;
+    }
+    let progress = Progress::new(opts.plain);
+    let lines = execute(&aws, &survey, &progress).await?;
+    drop(progress);
+    for line in lines {
+        crate::outln!("{line}");
     }
     Ok(())
 }

@@ -105,6 +105,44 @@ fn apply(s: &mut State, set: &str, region: &str) -> CfnResult<()> {
     Ok(())
 }
 
+/// Why deleting a region's stack fails, as CloudFormation and the services would: a resource
+/// that CloudFormation deletes still has deletion protection on (a literal `true`, or bound to
+/// `HaplatDeletionProtection` while the stack's value is not `false`); or the primary cluster of
+/// an Aurora global database is deleted while another region's cluster is still a member.
+fn delete_fails(s: &State, set: &str, region: &str) -> Option<String> {
+    let info = s.sets.get(set)?;
+    let t: serde_json::Value = serde_json::from_str(&info.template_body).ok()?;
+    let applied = s.applied.get(&(set.to_owned(), region.to_owned()));
+    let lifted = applied.and_then(|a| a.get("HaplatDeletionProtection")).is_some_and(|v| v == "false");
+    let on = |v: &serde_json::Value| match v.get("Fn::If").and_then(|a| a.as_array()) {
+        Some(a) if a[0] == "HaplatDeletionProtectionOn" => {
+            let branch = if lifted { &a[2] } else { &a[1] };
+            branch == true || branch == "true"
+        }
+        _ => v == true || v == "true",
+    };
+    for (id, r) in t["Resources"].as_object()? {
+        let kept = matches!(r["DeletionPolicy"].as_str(), Some("Retain" | "RetainExceptOnCreate"));
+        let p = &r["Properties"];
+        let lb = p["LoadBalancerAttributes"]
+            .as_array()
+            .is_some_and(|a| a.iter().any(|x| x["Key"] == "deletion_protection.enabled" && on(&x["Value"])));
+        if !kept && (lb || on(&p["DeletionProtection"])) {
+            return Some(format!("DELETE_FAILED: {id} has deletion protection on"));
+        }
+    }
+    let global = t["Resources"].as_object()?.values().any(|r| r["Type"] == "AWS::RDS::GlobalCluster");
+    let primary = t["Mappings"]["RegionConfig"][region]
+        .as_object()
+        .is_some_and(|m| m.iter().any(|(k, v)| k.ends_with("Role") && v == "primary"));
+    let others = s.instances.keys().any(|(n, r)| n == set && r != region);
+    (global && primary && others).then(|| {
+        "InvalidGlobalClusterStateFault: Unable to delete cluster that is a primary member of global cluster while there \
+         are other global cluster members"
+            .to_owned()
+    })
+}
+
 /// The fake.
 #[derive(Default, Debug)]
 pub struct Fake {
@@ -134,6 +172,41 @@ impl Fake {
             Some(e) => Err(e),
             None => Ok(()),
         })
+    }
+
+    /// A stack set deployed with `template` in `regions` (set-level values: each parameter's
+    /// Default, else `"x"`), every instance CURRENT.
+    pub fn deployed(&self, name: &str, template: &str, regions: &[String]) {
+        self.with(|s| {
+            let t: serde_json::Value = serde_json::from_str(template).unwrap();
+            let parameters = haplat_cli::plan::template_parameters(&t)
+                .into_iter()
+                .map(|(k, d)| (k, d.unwrap_or_else(|| "x".to_owned())))
+                .collect();
+            s.sets.insert(
+                name.into(),
+                StackSetInfo {
+                    name: name.into(),
+                    status: "ACTIVE".into(),
+                    template_body: template.into(),
+                    parameters,
+                    ..Default::default()
+                },
+            );
+            for r in regions {
+                s.instances.insert(
+                    (name.into(), r.clone()),
+                    InstanceInfo {
+                        region: r.clone(),
+                        account: "111111111111".into(),
+                        status: "CURRENT".into(),
+                        stack_id: Some(format!("arn:stack/{name}/{r}")),
+                        ..Default::default()
+                    },
+                );
+                apply(s, name, r).unwrap();
+            }
+        });
     }
 
     /// Adds an operation already running on a stack set (another user's deploy).
@@ -363,18 +436,35 @@ impl CloudFormation for Fake {
         name: &str,
         _: &[String],
         regions: &[String],
-        _: &Preferences,
+        prefs: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("delete_stack_instances")?;
         self.check_id(operation_id)?;
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         Ok(self.with(|s| {
-            s.calls.push(format!("delete_stack_instances {name} {}", regions.join(",")));
-            for r in regions {
-                s.instances.remove(&(name.to_owned(), r.clone()));
+            // Regions one after the other in the operation's order, as CloudFormation does.
+            let order: Vec<String> =
+                if prefs.region_order.is_empty() { regions.to_vec() } else { prefs.region_order.clone() };
+            s.calls.push(format!("delete_stack_instances {name} {}", order.join(",")));
+            let mut failed = BTreeMap::new();
+            for r in &order {
+                match delete_fails(s, name, r) {
+                    Some(reason) => {
+                        failed.insert(r.clone(), reason.clone());
+                        let i = s.instances.get_mut(&(name.to_owned(), r.clone())).expect("instance");
+                        i.status = "OUTDATED".into();
+                        i.status_reason = Some(reason);
+                    }
+                    None => {
+                        s.instances.remove(&(name.to_owned(), r.clone()));
+                    }
+                }
             }
-            new_op(s, name, "DELETE", regions)
+            if !failed.is_empty() {
+                s.fail_next_of.insert(name.to_owned(), failed);
+            }
+            new_op(s, name, "DELETE", &order)
         }))
     }
     async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {

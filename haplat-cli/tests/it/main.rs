@@ -8,6 +8,8 @@
 //! - `demo_app`: the README's emulator deploy (`apps/emulator-demo`), every wave, on moto.
 //! - `bootstrap`: StackSet roles that already exist are adopted; the API Gateway logs role is
 //!   made and set where none is set.
+//! - `destroy`: the reference platform (prod) destroyed against the fake: protection lifted,
+//!   secondaries before the primary, nothing left but what it lists as kept.
 //! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 
 mod harness;
@@ -15,6 +17,7 @@ mod harness;
 mod bootstrap;
 mod cli;
 mod demo_app;
+mod destroy;
 mod doctor;
 mod e2e;
 mod executor;

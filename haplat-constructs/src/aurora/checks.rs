@@ -139,10 +139,11 @@ pub(super) fn settings(scope: &Scope, stack: &Stack, id: &str, props: &AuroraGlo
     if props.readers > 15 {
         scope.error(format!("{} readers asked; an Aurora cluster has at most 15", props.readers));
     }
-    if !(1..=35).contains(&props.backup_retention_days) {
+    if let super::PointInTimeRecovery::Rds { retention_days } = props.point_in_time_recovery
+        && !(1..=35).contains(&retention_days)
+    {
         scope.error(format!(
-            "backup retention of {} days: use 1 to 35 (7 or more for point-in-time recovery worth having)",
-            props.backup_retention_days
+            "backup retention of {retention_days} days: use 1 to 35 (7 or more for point-in-time recovery worth having)"
         ));
     }
     let pi = props.performance_insights_retention_days;

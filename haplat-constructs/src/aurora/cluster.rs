@@ -11,9 +11,9 @@ use haplat_core::resources::rds::global_cluster::{Engine, GlobalCluster};
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, Secret};
 use haplat_core::resources::secretsmanager::secret_target_attachment::SecretTargetAttachment;
 use haplat_core::value::{Cond, List, Value};
-use haplat_core::{Handle, Scope, Stack};
+use haplat_core::{Handle, Policy, Scope, Stack};
 
-use super::{AuroraGlobalProps, Capacity, LOG_EXPORTS, PORT};
+use super::{AuroraGlobalProps, Capacity, LOG_EXPORTS, PORT, PointInTimeRecovery};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::LogGroupProps;
 use crate::naming::pascal;
@@ -68,7 +68,12 @@ pub(super) fn regional(scope: &Scope, props: &AuroraGlobalProps, global_cluster_
             let name = format!("/aws/rds/cluster/{cluster_identifier}/{log}");
             let id = format!("{}Logs", pascal(log));
             let props = LogGroupProps { name: Some(name.into()), retention_days: props.log_retention_days, key: &key };
-            crate::logs::LogGroup::new(scope, &id, props).handle
+            let handle = crate::logs::LogGroup::new(scope, &id, props).handle;
+            // Deleted with the stack, after the cluster that writes to it: its fixed name would
+            // otherwise block the next deploy (HAP003), and the database's data outlives the
+            // stack in the cluster's final snapshot, not in its server log.
+            scope.options(handle).deletion_policy(Policy::Delete);
+            handle
         })
         .collect();
     let subnet_group = scope.add(
@@ -140,11 +145,19 @@ pub(super) fn clusters(
             engine: Some(Engine::AuroraPostgresql.into()),
             engine_version: Some(props.engine_version.clone().into()),
             storage_encrypted: Some(true.into()),
-            deletion_protection: Some(true.into()),
+            deletion_protection: Some(crate::protection::on(scope)),
             ..Default::default()
         },
     );
-    scope.options(global_cluster).condition(primary);
+    // The global cluster holds no data of its own (its clusters do) and RDS deletes it only
+    // once no cluster is a member: deleted with the primary region's stack, after the primary
+    // cluster, so its fixed identifier is free for the next deploy.
+    // https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-deleting.html
+    scope.options(global_cluster).condition(primary).deletion_policy(Policy::Delete).suppress(
+        "HAP011",
+        "`haplat doctor` (run by `haplat deploy` first) checks that every region of the environment offers this \
+         engine version with global-database and Serverless v2 support",
+    );
 
     let cluster = |global: Value<String>| DbCluster {
         db_cluster_identifier: Some(cluster_identifier.clone().into()),
@@ -156,8 +169,13 @@ pub(super) fn clusters(
         db_subnet_group_name: Some(subnet_group.ref_()),
         vpc_security_group_ids: Some(List::items(vec![security_group.attr_group_id()])),
         port: Some(i64::from(PORT).into()),
-        backup_retention_period: Some(props.backup_retention_days.into()),
-        deletion_protection: Some(true.into()),
+        // Point-in-time recovery: RDS keeps it for the days given, or AWS Backup manages it and
+        // the template says nothing (RDS refuses another value than the current one).
+        backup_retention_period: match props.point_in_time_recovery {
+            PointInTimeRecovery::Rds { retention_days } => Some(retention_days.into()),
+            PointInTimeRecovery::AwsBackup => None,
+        },
+        deletion_protection: Some(crate::protection::on(scope)),
         copy_tags_to_snapshot: Some(true.into()),
         enable_iam_database_authentication: Some(true.into()),
         enable_cloudwatch_logs_exports: Some(List::items(LOG_EXPORTS.iter().map(|l| (*l).into()).collect())),
@@ -183,7 +201,11 @@ pub(super) fn clusters(
             ..cluster(global_cluster.ref_())
         },
     );
-    scope.options(primary_cluster).condition(primary);
+    // Deleted by `haplat destroy` with a final snapshot (kept, encrypted with the region's
+    // retained key): nothing of the cluster stays to hold the subnet group and security group
+    // the stack deletes, and no identifier stays to collide with the next deploy.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
+    scope.options(primary_cluster).condition(primary).deletion_policy(Policy::Snapshot);
     for g in log_groups {
         scope.options(primary_cluster).depends_on(*g);
     }
@@ -199,7 +221,11 @@ pub(super) fn clusters(
 
     // Secondary regions: a cluster joining the global cluster by its identifier.
     let secondary_cluster = scope.add("SecondaryCluster", cluster(global_cluster_identifier.into()));
-    scope.options(secondary_cluster).condition(secondary);
+    // The same: CloudFormation's DBCluster handler removes a member from its global cluster
+    // before deleting it, so the detached secondary is deleted as a standalone cluster with its
+    // final snapshot. `haplat destroy` deletes the secondary regions before the primary (RDS
+    // refuses to delete a primary that still has secondaries).
+    scope.options(secondary_cluster).condition(secondary).deletion_policy(Policy::Snapshot);
     for g in log_groups {
         scope.options(secondary_cluster).depends_on(*g);
     }

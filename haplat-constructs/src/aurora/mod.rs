@@ -35,16 +35,28 @@
 //! `/aws/rds/cluster/<cluster identifier>/postgresql`. RDS would create that group on first use,
 //! outside the template: unencrypted, kept forever and never deleted with the stack. The
 //! construct creates it first instead, in every region, encrypted with the region's key, kept
-//! [`AuroraGlobalProps::log_retention_days`] and retained like every log group; the clusters
-//! depend on it. For that the clusters' identifier is fixed: the global cluster's identifier
+//! [`AuroraGlobalProps::log_retention_days`]; the clusters depend on it. Unlike the crate's
+//! other log groups it is deleted with the stack (after the cluster): its name is fixed, so a
+//! kept group would block the next deploy, and the data outlives the stack in the clusters'
+//! final snapshots. For that the clusters' identifier is fixed: the global cluster's identifier
 //! (in lower case, as RDS stores it), the same in every region, since a region holds one of the
 //! two clusters.
 //!
 //! ## Backups
 //!
-//! Automated backups keep [`AuroraGlobalProps::backup_retention_days`] of point-in-time
-//! recovery in each region. For AWS Backup copies to another region, tag the database
-//! ([`AuroraGlobalProps::tags`]) with what a [`crate::backup::BackupPlan`] selects.
+//! Automated backups keep point-in-time recovery in each region for the days of
+//! [`PointInTimeRecovery::Rds`]. For AWS Backup copies to another region, tag the database
+//! ([`AuroraGlobalProps::tags`]) with what a [`crate::backup::BackupPlan`] selects; when that
+//! plan's rule has continuous backup, choose [`PointInTimeRecovery::AwsBackup`] so that the
+//! template leaves the retention to AWS Backup.
+//!
+//! ## Destroy
+//!
+//! Deletion protection is on (bound to the stack parameter of [`crate::protection`], which
+//! `haplat destroy` lifts first). The clusters have `DeletionPolicy: Snapshot`: destroy
+//! deletes them with a final snapshot (kept, under a generated name, encrypted with the
+//! region's retained key), then the subnet group and security group they used; the global
+//! cluster and the log groups are deleted. Secondary regions go first, the primary last.
 //!
 //! ## Changing the primary
 //!
@@ -114,6 +126,23 @@ pub enum Capacity {
     },
 }
 
+/// Who manages a cluster's point-in-time recovery (its automated backups).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PointInTimeRecovery {
+    /// RDS keeps automated backups this many days (1 to 35): `BackupRetentionPeriod`.
+    Rds {
+        /// Days kept.
+        retention_days: i64,
+    },
+    /// A continuous-backup rule of AWS Backup selects the clusters and manages their retention:
+    /// the template leaves `BackupRetentionPeriod` out. Once AWS Backup manages it, RDS accepts
+    /// only a blank or the current value, and CloudFormation would send the template's value on
+    /// every update of the cluster
+    /// (<https://docs.aws.amazon.com/aws-backup/latest/devguide/point-in-time-recovery.html>).
+    /// `haplat check` (HAP005) flags a cluster that gives a retention while such a rule selects it.
+    AwsBackup,
+}
+
 /// What an [`AuroraGlobal`] is made of.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AuroraGlobalProps {
@@ -137,8 +166,10 @@ pub struct AuroraGlobalProps {
     /// Reader instances per region besides the writer (0 to 15). In a secondary region every
     /// instance reads; the "writer" is the one promoted first. Default: 1.
     pub readers: u32,
-    /// Days automated backups are kept, for point-in-time recovery (1 to 35). Default: 14.
-    pub backup_retention_days: i64,
+    /// Who keeps point-in-time recovery: RDS for some days, or AWS Backup (when the database is
+    /// tagged for a [`crate::backup::BackupPlan`] whose rule has continuous backup). Default:
+    /// RDS, 14 days.
+    pub point_in_time_recovery: PointInTimeRecovery,
     /// The global cluster's identifier, the same in every region; derived from the stack name
     /// and the construct id when `None`. Default: `None`.
     pub global_cluster_identifier: Option<String>,
@@ -171,7 +202,7 @@ impl AuroraGlobalProps {
             engine_version: DEFAULT_ENGINE_VERSION.to_owned(),
             capacity: Capacity::ServerlessV2 { min_acu: 0.5, max_acu: 16.0 },
             readers: 1,
-            backup_retention_days: 14,
+            point_in_time_recovery: PointInTimeRecovery::Rds { retention_days: 14 },
             global_cluster_identifier: None,
             master_username: "dbadmin".to_owned(),
             database_name: None,
@@ -233,8 +264,8 @@ impl AuroraGlobalProps {
 /// assert_eq!(conditions, ["DbIsPrimary", "DbIsSecondary"]);
 /// for c in &clusters {
 ///     assert_eq!(c["Properties"]["StorageEncrypted"], true);
-///     assert_eq!(c["Properties"]["DeletionProtection"], true);
-///     assert_eq!(c["DeletionPolicy"], "Retain");
+///     assert_eq!(c["Properties"]["DeletionProtection"]["Fn::If"][0], "HaplatDeletionProtectionOn");
+///     assert_eq!(c["DeletionPolicy"], "Snapshot");
 /// }
 /// // The primary region deploys first, and alone.
 /// let api_stack = assembly.manifest.stacks.iter().find(|s| s.name == "shop-Api").unwrap();

@@ -4,7 +4,7 @@
 
 use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity};
+use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity, PointInTimeRecovery};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::zone::HostedZone;
 use haplat_core::App;
@@ -94,7 +94,7 @@ fn primary_and_secondary_clusters_are_split_by_the_region_role() {
     assert_eq!(global["Properties"]["GlobalClusterIdentifier"], "shop-api-db");
     assert_eq!(global["Properties"]["Engine"], "aurora-postgresql");
     assert_eq!(global["Properties"]["StorageEncrypted"], true);
-    assert_eq!(global["Properties"]["DeletionProtection"], true);
+    assert_eq!(global["Properties"]["DeletionProtection"], lifted_by_destroy(true));
     let (primary_id, primary) = one(&t, "AWS::RDS::DBCluster", "Db/PrimaryCluster");
     let (secondary_id, secondary) = one(&t, "AWS::RDS::DBCluster", "Db/SecondaryCluster");
     assert_eq!(primary["Condition"], "DbIsPrimary");
@@ -177,7 +177,6 @@ fn the_exported_log_is_written_to_a_log_group_of_the_template_encrypted_and_reta
     assert!(!groups.is_empty());
     for (id, g) in &groups {
         assert!(g["Properties"]["KmsKeyId"].is_object(), "{id} is not encrypted");
-        assert_eq!(g["DeletionPolicy"], "Retain", "{id}");
     }
     // The one RDS writes the PostgreSQL log to, named after the cluster's fixed identifier
     // (RDS keeps identifiers in lower case), in every region.
@@ -188,6 +187,8 @@ fn the_exported_log_is_written_to_a_log_group_of_the_template_encrypted_and_reta
     assert_eq!(logs["Properties"]["KmsKeyId"], key_arn);
     assert_eq!(logs["Properties"]["RetentionInDays"], 90);
     assert_eq!(logs["UpdateReplacePolicy"], "Retain");
+    // Deleted with the stack (after the cluster): its fixed name must not block the next deploy.
+    assert_eq!(logs["DeletionPolicy"], "Delete");
     for (id, c) in of_type(&t, "AWS::RDS::DBCluster") {
         assert_eq!(c["Properties"]["DBClusterIdentifier"], "shop-orders", "{id}");
         assert_eq!(c["Properties"]["EnableCloudwatchLogsExports"], json!(["postgresql"]), "{id}");
@@ -203,25 +204,52 @@ fn the_exported_log_is_written_to_a_log_group_of_the_template_encrypted_and_reta
 #[test]
 fn clusters_are_protected_backed_up_audited_and_authenticate_with_iam() {
     let (app, _, _) = platform(|p| {
-        p.backup_retention_days = 21;
+        p.point_in_time_recovery = PointInTimeRecovery::Rds { retention_days: 21 };
         p.tags = vec![("backup".into(), "daily".into())];
     });
     let t = template(&app);
     for (_, c) in of_type(&t, "AWS::RDS::DBCluster") {
         let p = &c["Properties"];
-        assert_eq!(p["DeletionProtection"], true);
+        assert_eq!(p["DeletionProtection"], lifted_by_destroy(true));
         assert_eq!(p["BackupRetentionPeriod"], 21);
         assert_eq!(p["CopyTagsToSnapshot"], true);
         assert_eq!(p["EnableIAMDatabaseAuthentication"], true);
         assert_eq!(p["EnableCloudwatchLogsExports"], json!(["postgresql"]));
         assert_eq!(p["ServerlessV2ScalingConfiguration"], json!({"MinCapacity": 0.5, "MaxCapacity": 16.0}));
         assert_eq!(p["Port"], 5432);
-        assert_eq!(c["DeletionPolicy"], "Retain");
+        // Deleted by destroy with a final snapshot: nothing keeps the subnet group, the
+        // security group or the identifier.
+        assert_eq!(c["DeletionPolicy"], "Snapshot");
         assert_eq!(c["UpdateReplacePolicy"], "Retain");
         assert!(p["Tags"].as_array().unwrap().contains(&json!({"Key": "backup", "Value": "daily"})), "{}", p["Tags"]);
     }
     let (_, g) = one(&t, "AWS::RDS::GlobalCluster", "Db/GlobalCluster");
-    assert_eq!(g["DeletionPolicy"], "Retain");
+    assert_eq!(g["DeletionPolicy"], "Delete");
+    // The parameter destroy lifts, true by default.
+    let p = &t["Parameters"]["HaplatDeletionProtection"];
+    assert_eq!(p["Default"], "true");
+    assert_eq!(p["AllowedValues"], json!(["true", "false"]));
+    assert_eq!(
+        t["Conditions"]["HaplatDeletionProtectionOn"],
+        json!({"Fn::Equals": [{"Ref": "HaplatDeletionProtection"}, "true"]})
+    );
+}
+
+/// Deletion protection bound to the parameter `haplat destroy` sets to false first.
+fn lifted_by_destroy(v: bool) -> Json {
+    json!({"Fn::If": ["HaplatDeletionProtectionOn", v, !v]})
+}
+
+#[test]
+fn with_aws_backup_managing_point_in_time_recovery_no_retention_is_written() {
+    let (app, _, _) = platform(|p| {
+        p.point_in_time_recovery = PointInTimeRecovery::AwsBackup;
+        p.tags = vec![("backup".into(), "daily".into())];
+    });
+    let t = template(&app);
+    for (id, c) in of_type(&t, "AWS::RDS::DBCluster") {
+        assert!(c["Properties"].get("BackupRetentionPeriod").is_none(), "{id}: {}", c["Properties"]);
+    }
 }
 
 #[test]
@@ -366,7 +394,7 @@ fn misuse_is_reported_with_the_construct_path() {
     let e = case(two(), &|p| p.engine_version = "9.6".into());
     assert!(e.contains("unknown aurora-postgresql version \"9.6\""), "{e}");
     for days in [0, 36] {
-        let e = case(two(), &|p| p.backup_retention_days = days);
+        let e = case(two(), &|p| p.point_in_time_recovery = PointInTimeRecovery::Rds { retention_days: days });
         assert!(e.contains("Data/Db") && e.contains(&format!("backup retention of {days} days: use 1 to 35")), "{e}");
     }
     let e = case(two(), &|p| p.log_retention_days = 100);

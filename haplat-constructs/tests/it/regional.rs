@@ -534,14 +534,19 @@ fn an_unfronted_alb_redirects_http_and_speaks_tls_1_2_and_1_3_only() {
         assert!(reference(&l["Properties"]["Certificates"][0]["CertificateArn"]).is_some());
     }
     for (_, lb) in resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer") {
-        let attrs: BTreeMap<&str, &str> = lb["Properties"]["LoadBalancerAttributes"]
+        let attrs: BTreeMap<&str, &Json> = lb["Properties"]["LoadBalancerAttributes"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|a| (a["Key"].as_str().unwrap(), a["Value"].as_str().unwrap()))
+            .map(|a| (a["Key"].as_str().unwrap(), &a["Value"]))
             .collect();
-        assert_eq!(attrs["deletion_protection.enabled"], "true");
-        assert_eq!(attrs["routing.http.drop_invalid_header_fields.enabled"], "true");
+        // On while the stack lives, bound to the parameter `haplat destroy` lifts first.
+        assert_eq!(
+            attrs["deletion_protection.enabled"],
+            &json!({"Fn::If": ["HaplatDeletionProtectionOn", "true", "false"]})
+        );
+        assert_eq!(t["Parameters"]["HaplatDeletionProtection"]["Default"], "true");
+        assert_eq!(attrs["routing.http.drop_invalid_header_fields.enabled"], &"true");
     }
     // A created certificate is DNS-validated in the zone, for the domain and its regional name.
     let (_, cert) = resources(&t, "AWS::CertificateManager::Certificate")[0];
