@@ -76,6 +76,21 @@ fn init_makes_a_project_whose_tests_and_synth_pass() {
     let tools = install_tools();
     let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The schema template is what the project's own types generate: regenerate it with
+    // `UPDATE_DOCS=1 cargo test -p haplat-cli --test it init` (the project's test then says it is fresh).
+    if std::env::var_os("UPDATE_DOCS").is_some() {
+        let out = Command::new(&cargo)
+            .current_dir(&dir)
+            .args(["test", "--quiet", "--offline", "--test", "templates", "the_environment_schema_is_fresh"])
+            .env("CARGO_TARGET_DIR", target_dir())
+            .env("UPDATE_SCHEMA", "1")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let schema = std::fs::read_to_string(dir.join("environments/schema.json")).unwrap();
+        let template = schema.replace("`shop-infra-<name>-Api`", "`{{name}}-<name>-Api`");
+        std::fs::write(root.join("haplat-cli/templates/init/schema.json.tmpl"), template).unwrap();
+    }
     for update in ["always", "no"] {
         let out = Command::new(&cargo)
             .current_dir(&dir)
