@@ -17,6 +17,9 @@ pub struct Assembly {
     pub manifest: Manifest,
     /// The stacks, in the manifest's order.
     pub stacks: Vec<StackTemplate>,
+    /// What is deployed (or was synthesized before), by stack name: the templates the rules
+    /// about changes compare with ([`Assembly::with_baseline`]). Empty: no such rule can tell.
+    pub baseline: BTreeMap<String, Json>,
 }
 
 #[derive(PartialEq)]
@@ -225,7 +228,26 @@ impl Assembly {
             }
             stacks.push(StackTemplate { manifest: s.clone(), template, text });
         }
-        Ok(Assembly { manifest, stacks })
+        Ok(Assembly { manifest, stacks, baseline: BTreeMap::new() })
+    }
+
+    /// The same assembly, with what is deployed: stack name → its template.
+    pub fn with_baseline(mut self, baseline: BTreeMap<String, Json>) -> Assembly {
+        self.baseline = baseline;
+        self
+    }
+
+    /// The baseline from another assembly directory (a previous synth): its templates by stack
+    /// name.
+    pub fn baseline_from_dir(dir: &Path) -> Result<BTreeMap<String, Json>, Error> {
+        let before = Assembly::load(dir)?;
+        Ok(before.stacks.into_iter().map(|s| (s.manifest.name, s.template)).collect())
+    }
+
+    /// A resource of the baseline: the deployed version of `r`, when its stack is deployed and
+    /// has it.
+    pub fn deployed<'a>(&'a self, r: &Res<'_>) -> Option<&'a Json> {
+        self.baseline.get(self.stacks[r.stack].name())?.get("Resources")?.get(r.id)
     }
 
     /// Every resource of every stack.

@@ -62,6 +62,10 @@ pub struct StackDiff {
     /// Stateful resources replaced in one region because a parameter that a create-only
     /// property takes changes value there: (region, change).
     pub replaced_by_parameters: Vec<(String, ResourceChange)>,
+    /// The deployed template, when there is one (what `haplat check`'s rules about changes
+    /// compare with).
+    #[serde(skip)]
+    pub deployed_template: Option<serde_json::Value>,
 }
 
 impl StackDiff {
@@ -307,6 +311,7 @@ pub async fn against_deployed<C: CloudFormation>(
             removed_with_regions,
             parameters,
             not_current,
+            deployed_template: Some(old),
         });
     }
     Ok(out)
@@ -374,6 +379,7 @@ pub fn between_assemblies(old: &Assembly, new: &Assembly, stacks: &[String]) -> 
             removed_with_regions,
             parameters,
             not_current: Vec::new(),
+            deployed_template: o.map(|_| old.template(name).json.clone()),
         });
     }
     out

@@ -118,6 +118,27 @@ fn run_app(opts: &AppRun, out: &Path) -> Result<(), Error> {
 pub fn enforce_checks(assembly: &Assembly) -> Result<(), Error> {
     let report = haplat_check::check_dir(&assembly.dir)
         .map_err(|e| Error::Assembly { dir: assembly.dir.clone(), problems: vec![e.to_string()] })?;
+    refuse_errors(&report)?;
+    for line in report.active_lines() {
+        crate::errln!("{line}");
+    }
+    Ok(())
+}
+
+/// The rules again, with what is deployed (stack name → template) as the baseline, as `deploy`
+/// runs them once it has read the deployed stacks and before it changes anything: only the
+/// rules about changes can find more, so only errors are reported (the warnings were printed).
+pub fn enforce_checks_against(
+    assembly: &Assembly,
+    deployed: std::collections::BTreeMap<String, serde_json::Value>,
+) -> Result<(), Error> {
+    let checked = haplat_check::Assembly::load(&assembly.dir)
+        .map_err(|e| Error::Assembly { dir: assembly.dir.clone(), problems: vec![e.to_string()] })?;
+    refuse_errors(&haplat_check::check(&checked.with_baseline(deployed)))
+}
+
+/// [`Error::Findings`] with every unsuppressed finding when an error is among them.
+fn refuse_errors(report: &haplat_check::Report) -> Result<(), Error> {
     let lines = report.active_lines();
     if report.has_errors() {
         return Err(Error::Findings(format!(
@@ -127,9 +148,6 @@ pub fn enforce_checks(assembly: &Assembly) -> Result<(), Error> {
             report.summary(),
             lines.join("\n")
         )));
-    }
-    for line in lines {
-        crate::errln!("{line}");
     }
     Ok(())
 }

@@ -15,7 +15,60 @@ use haplat_core::resources::cloudwatch::alarm::{
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
+use haplat_core::resources::sns::subscription::Subscription;
+use haplat_core::resources::sns::topic::Topic;
+
+use crate::kms::{KeyUser, KmsKey};
 use crate::metrics::{MetricRef, Severity};
+
+/// Where alarms go in one region: an SNS topic (`Topic`) encrypted with a key of its own
+/// (`Key`, usable by CloudWatch alarms), and an email subscription per contact (`Contact<i>`),
+/// added in the caller's scope. A CloudWatch alarm notifies only a topic in its own region, so
+/// every region (or single-region stack) with alarms has one.
+#[derive(Clone, Debug)]
+pub struct AlarmTopic {
+    /// The topic's key.
+    pub key: KmsKey,
+    /// The topic.
+    pub topic: Handle<Topic>,
+}
+
+impl AlarmTopic {
+    /// The topic, its key and a subscription per email address in `scope`.
+    pub fn new(scope: &Scope, emails: &[String]) -> AlarmTopic {
+        for email in emails {
+            if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
+                scope.error(format!("alarm contact {email:?} is not an email address"));
+            }
+        }
+        let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
+        let topic = scope.add(
+            "Topic",
+            Topic {
+                display_name: Some("Platform alarms".into()),
+                kms_master_key_id: Some(key.arn()),
+                ..Default::default()
+            },
+        );
+        for (i, email) in emails.iter().enumerate() {
+            scope.add(
+                &format!("Contact{i}"),
+                Subscription {
+                    protocol: "email".into(),
+                    endpoint: Some(email.into()),
+                    topic_arn: topic.ref_(),
+                    ..Default::default()
+                },
+            );
+        }
+        AlarmTopic { key, topic }
+    }
+
+    /// The topic's ARN, an alarm action.
+    pub fn arn(&self) -> Value<String> {
+        self.topic.ref_()
+    }
+}
 
 /// An alarm on one metric: the namespace, name and dimensions of `metric`, its `statistic` over
 /// periods of `period` seconds, nothing else; the caller adds threshold, operator, evaluation

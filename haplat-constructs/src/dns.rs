@@ -103,7 +103,8 @@ pub struct FailoverDnsProps {
     pub distribution_domain: Option<Value<String>>,
     /// The names aliased to the distribution. Default: the zone's apex and `www`.
     pub aliased_names: Vec<String>,
-    /// Topics the health-check alarms notify (in us-east-1). Default: none.
+    /// Topics the health-check alarms notify, in us-east-1 (see [`AlarmTopic`](crate::monitoring::AlarmTopic)). Required: the
+    /// alarms are critical, and with none they tell nobody (a synthesis error).
     pub alarm_actions: Vec<Value<String>>,
 }
 
@@ -231,6 +232,12 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
             stack.id(),
             stack.regions().join(", ")
         ));
+    }
+    if props.alarm_actions.is_empty() {
+        scope.error(
+            "the health alarms are critical and tell nobody: set alarm_actions to a topic in this stack's region, \
+             us-east-1 (a CloudWatch alarm notifies only a topic of its own region; `monitoring::AlarmTopic` makes one)",
+        );
     }
     let primaries: Vec<&RegionalEndpoint> = props.endpoints.iter().filter(|e| e.role == RegionRole::Primary).collect();
     match primaries.len() {

@@ -26,9 +26,9 @@
 //!     fronting: None,
 //! });
 //! let tg: haplat_core::Value<String> = "arn:aws:elasticloadbalancing:us-east-1:111111111111:targetgroup/a/1".into();
-//! alb.add_route("Orders", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg.clone(), 100)] });
+//! alb.add_route("Orders", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg.clone(), 100)], methods: None });
 //! // Two services claiming the same path on one listener: an error naming the ALB's path.
-//! alb.add_route("Payments", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg, 100)] });
+//! alb.add_route("Payments", RouteProps { listener_port: 443, path_patterns: vec!["/orders/*".into()], target_groups: vec![(tg, 100)], methods: None });
 //! let err = app.synth().unwrap_err().to_string();
 //! assert!(err.contains("Lb/Alb") && err.contains("port clash"), "{err}");
 //! ```
@@ -155,7 +155,12 @@ pub struct RouteProps {
     pub path_patterns: Vec<String>,
     /// Target group ARNs with their weights (blue/green has two: production 100, alternate 0).
     pub target_groups: Vec<(Value<String>, i64)>,
+    /// The HTTP methods matched (an `http-request-method` condition). Default: `None`, all.
+    pub methods: Option<Vec<String>>,
 }
+
+/// The methods of a read-only route, the ones CloudFront's failover origin groups serve.
+pub const READ_ONLY_METHODS: &[&str] = &["GET", "HEAD", "OPTIONS"];
 
 #[derive(Default)]
 struct Routes {
@@ -344,11 +349,13 @@ impl Alb {
         let listener = self.listener(route.listener_port);
         let catch_all = route.path_patterns.is_empty();
         let paths: Vec<String> = if catch_all { vec!["/*".to_owned()] } else { route.path_patterns.clone() };
-        let max_paths = if self.is_fronted() { 4 } else { 5 };
+        let methods = route.methods.as_ref().map_or(0, Vec::len);
+        let max_paths = 5 - usize::from(self.is_fronted()) - methods;
         if paths.len() > max_paths {
             self.scope.error(format!(
-                "service {service}: {} path patterns; a listener rule takes at most {max_paths} here (5 condition values, one used by the origin header when fronted)",
-                paths.len()
+                "service {service}: {} path patterns; a listener rule takes at most {max_paths} here (5 condition values, of which {} the origin header when fronted and {methods} the methods)",
+                paths.len(),
+                usize::from(self.is_fronted())
             ));
         }
         {
@@ -389,6 +396,7 @@ impl Alb {
                     .as_ref()
                     .map(|f| (f.origin_verify.header_name.clone(), f.origin_verify.dynamic_reference())),
                 target_groups: route.target_groups,
+                methods: route.methods,
             },
         )
         .resource
@@ -489,6 +497,8 @@ pub struct ListenerRuleProps {
     pub header: Option<(String, String)>,
     /// Target group ARNs with their weights.
     pub target_groups: Vec<(Value<String>, i64)>,
+    /// The HTTP methods matched. Default: `None`, all.
+    pub methods: Option<Vec<String>>,
 }
 
 /// A listener rule that forwards matching requests to weighted target groups (the rule ECS
@@ -517,6 +527,15 @@ impl ListenerRule {
                     http_header_name: Some(name.into()),
                     values: Some(List::items(vec![value.into()])),
                     ..Default::default()
+                }),
+                ..Default::default()
+            });
+        }
+        if let Some(methods) = props.methods {
+            conditions.push(elb::listener_rule::RuleCondition {
+                field: Some("http-request-method".into()),
+                http_request_method_config: Some(elb::listener_rule::HttpRequestMethodConfig {
+                    values: Some(List::items(methods.into_iter().map(Value::from).collect())),
                 }),
                 ..Default::default()
             });

@@ -18,7 +18,11 @@ fn main() -> std::process::ExitCode {
         &app,
         "Api",
         ApiProps {
-            services: vec![ServiceProps::new("hello", "public.ecr.aws/docker/library/nginx:1.27", 8080)],
+            // NGINX's image listens on 80 and answers `/`: what the load balancer checks.
+            services: vec![ServiceProps {
+                health_check_path: "/".into(),
+                ..ServiceProps::new("hello", "public.ecr.aws/nginx/nginx:1.27", 80)
+            }],
             ..ApiProps::new(regions, "api.hello.example.com", cert)
         },
     );

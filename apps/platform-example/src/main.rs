@@ -19,7 +19,7 @@ use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::RegionalMonitoringProps;
+use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
 use haplat_constructs::security::Grantable;
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
@@ -67,7 +67,10 @@ fn main() -> ExitCode {
         "Api",
         ApiProps {
             mode,
-            services: vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)],
+            services: vec![ServiceProps {
+                health_check_path: "/".into(),
+                ..ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 80)
+            }],
             fronted_by_cloudfront: Some(secret.verify.clone()),
             ..ApiProps::new(
                 vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
@@ -90,14 +93,16 @@ fn main() -> ExitCode {
 
     // 4. The edge: CloudFront, WAF, Route 53.
     let edge = app.stack("Edge", "us-east-1");
+    let alarms = AlarmTopic::new(&edge.child("Alarms"), &["oncall@example.com".to_owned()]);
     let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
     cdn.mode = mode;
-    cdn.read_only_paths = vec!["/catalog/*".into()];
+    cdn.read_only_paths = api.read_only_paths();
     cdn.origin_secret = Some(secret);
     let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = mode;
     dns.distribution_domain = Some(cdn.domain_name());
+    dns.alarm_actions = vec![alarms.arn()];
     FailoverDns::new(&edge, "Dns", dns);
 
     app.run()

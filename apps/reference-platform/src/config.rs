@@ -105,6 +105,11 @@ pub struct Service {
     /// Run the X-Ray daemon beside the container.
     #[serde(default)]
     pub xray: bool,
+    /// The service answers only GET, HEAD and OPTIONS (its load balancer rules match only those):
+    /// in active-passive mode CloudFront serves its paths through the failover origin group,
+    /// which fails over reads only. A service that takes writes must not be read-only.
+    #[serde(default)]
+    pub read_only: bool,
 }
 
 fn default_port() -> u16 {

@@ -37,7 +37,7 @@ use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::RegionalMonitoringProps;
+use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::{Grantable, SecretRef};
 use haplat_constructs::service::ServiceProps;
@@ -135,11 +135,14 @@ pub fn platform(env: &Environment) -> App {
 
     // 4. The edge: CloudFront with WAF, and Route 53.
     let edge = app.stack("Edge", EDGE_REGION);
+    // The Route 53 health alarms live in us-east-1 and notify a topic there.
+    let alarms = AlarmTopic::new(&edge.child("Alarms"), &env.alarms.emails);
     let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
     cdn.mode = env.mode;
     if env.mode == DrMode::ActivePassive {
-        // CloudFront fails over only reads; these paths go through the origin group.
-        cdn.read_only_paths = env.services.iter().flat_map(|s| s.path_patterns.iter().cloned()).collect();
+        // CloudFront fails over only reads: the read-only services' paths go through the origin
+        // group; everything else (writes included) through the failover DNS name.
+        cdn.read_only_paths = api.read_only_paths();
     }
     cdn.origin_secret = Some(secret);
     cdn.rate_limit = i64::from(env.edge.rate_limit);
@@ -148,6 +151,7 @@ pub fn platform(env: &Environment) -> App {
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = env.mode;
     dns.distribution_domain = Some(cdn.domain_name());
+    dns.alarm_actions = vec![alarms.arn()];
     FailoverDns::new(&edge, "Dns", dns);
 
     app
@@ -158,6 +162,7 @@ fn service_props(s: &config::Service) -> ServiceProps {
     p.cpu = s.cpu;
     p.memory = s.memory;
     p.desired_count = s.desired;
+    p.read_only = s.read_only;
     p.min_count = s.min;
     p.max_count = s.max;
     p.standby_count = s.min.min(1);

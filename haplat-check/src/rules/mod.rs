@@ -105,17 +105,21 @@ pub static RULES: &[Rule] = &[
     },
     Rule {
         id: "HAP007",
-        name: "BlueGreenListenerRuleWeightsInTemplate",
+        name: "BlueGreenListenerRuleChanged",
         severity: Severity::Error,
-        title: "The template writes fixed weights on a listener rule that ECS blue/green deployments shift",
+        title: "A change to a listener rule that ECS blue/green deployments manage",
         aws_rule: "With an ECS service's AdvancedConfiguration (blue/green, linear or canary deployments), ECS \
-                   moves traffic by changing the forward weights of the production listener rule, so after a \
-                   deployment the live weights may be the opposite of the template's. CloudFormation writes the \
-                   whole rule on any update of it, sending the template's weights and moving traffic to the group \
-                   ECS drained.",
+                   moves traffic by changing the forward weights of the production (and test) listener rule, so \
+                   after a deployment the live weights may be the opposite of the template's. CloudFormation \
+                   updates a resource only when its template changes, and then writes the whole rule with the \
+                   template's weights, moving traffic to the group ECS drained. This rule compares the new \
+                   template with the deployed one (`haplat deploy`, `haplat check --baseline DIR`); without one \
+                   it cannot tell and says nothing.",
         docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html",
-        fix: "Do not update the listener rule from the template once ECS manages it: keep its properties stable, \
-              or own it outside the template; the service's target group and alternate target group stay in it.",
+        fix: "Keep the rule as deployed (its priority, conditions and actions): haplat derives them from the route, \
+              so change a service's paths or listener only deliberately. When it must change, deploy when the live \
+              weights equal the template's (after an even number of deployments, or after one more) and suppress \
+              HAP007 on the rule for that deploy with that reason, or route the new paths through a new rule.",
         check: traffic::blue_green_listener_rule,
     },
     Rule {

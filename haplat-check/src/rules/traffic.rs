@@ -126,51 +126,42 @@ pub(crate) fn cache_methods_vs_routes(a: &Assembly, f: &mut Findings) {
     }
 }
 
-/// The target groups of a weighted forward (more than one group with a weight).
-fn weighted(actions: Option<&Json>) -> Option<Vec<(String, i64)>> {
-    for act in actions.and_then(Json::as_array).into_iter().flatten() {
-        let groups = act.get("ForwardConfig").and_then(|c| c.get("TargetGroups")).and_then(Json::as_array);
-        let groups: Vec<&Json> = groups.into_iter().flatten().collect();
-        if groups.len() > 1 && groups.iter().any(|g| g.get("Weight").is_some()) {
-            return Some(
-                groups
-                    .iter()
-                    .map(|g| {
-                        let tg = g.get("TargetGroupArn").map(|t| t.to_string()).unwrap_or_default();
-                        (tg, g.get("Weight").and_then(Json::as_i64).unwrap_or(1))
-                    })
-                    .collect(),
-            );
-        }
-    }
-    None
-}
-
 pub(crate) fn blue_green_listener_rule(a: &Assembly, f: &mut Findings) {
     for svc in a.of_type("AWS::ECS::Service") {
         for lb in svc.prop("LoadBalancers").and_then(Json::as_array).into_iter().flatten() {
             let Some(adv) = lb.get("AdvancedConfiguration") else { continue };
             for key in ["ProductionListenerRule", "TestListenerRule"] {
                 let Some(target) = adv.get(key).and_then(|v| a.target(svc.stack, v)) else { continue };
-                let actions = match target.type_name() {
-                    "AWS::ElasticLoadBalancingV2::ListenerRule" => target.prop("Actions"),
-                    "AWS::ElasticLoadBalancingV2::Listener" => target.prop("DefaultActions"),
-                    _ => continue,
-                };
-                let Some(groups) = weighted(actions) else { continue };
-                let weights: Vec<String> = groups.iter().map(|(_, w)| w.to_string()).collect();
+                if !matches!(
+                    target.type_name(),
+                    "AWS::ElasticLoadBalancingV2::ListenerRule" | "AWS::ElasticLoadBalancingV2::Listener"
+                ) {
+                    continue;
+                }
+                // Only a change sends the rule again: compare with what is deployed.
+                let Some(deployed) = a.deployed(&target) else { continue };
+                let now = a.stacks[target.stack].resource(target.id);
+                let changed: Vec<&str> = ["Properties", "Condition"]
+                    .into_iter()
+                    .filter(|k| deployed.get(*k) != now.and_then(|r| r.get(*k)))
+                    .collect();
+                if changed.is_empty() {
+                    continue;
+                }
+                let what = properties_changed(deployed.get("Properties"), now.and_then(|r| r.get("Properties")));
                 f.at(
                     &target,
                     vec![],
                     format!(
-                        "is the {} of {} (ECS blue/green shifts its weights on every deployment), but the template \
-                         writes it with fixed weights {}: after a blue/green swap, any update of this rule (a \
-                         priority, a condition) sends the template's weights again and puts traffic back on the \
-                         group ECS drained; leave the rule's forward weights to ECS (create the rule outside the \
-                         template, or stop changing it once ECS manages it)",
+                        "is the {} of {}, whose forward weights ECS blue/green moves on every deployment, and \
+                         this change ({}) makes CloudFormation write the whole rule again with the template's \
+                         weights: after an odd number of deployments that puts all traffic on the group ECS \
+                         drained; deploy the change only when the live weights equal the template's (then \
+                         suppress HAP007 on the rule for that deploy, with that reason), or give the route a \
+                         new rule",
                         key.trim_end_matches("ListenerRule").to_ascii_lowercase() + " listener rule",
                         svc.path(),
-                        weights.join("/")
+                        what
                     ),
                 );
             }
@@ -178,8 +169,19 @@ pub(crate) fn blue_green_listener_rule(a: &Assembly, f: &mut Findings) {
     }
 }
 
+/// The top-level properties that differ between two `Properties` objects, named.
+fn properties_changed(old: Option<&Json>, new: Option<&Json>) -> String {
+    let empty = serde_json::Map::new();
+    let old = old.and_then(Json::as_object).unwrap_or(&empty);
+    let new = new.and_then(Json::as_object).unwrap_or(&empty);
+    let keys: std::collections::BTreeSet<&String> = old.keys().chain(new.keys()).collect();
+    let changed: Vec<&str> = keys.into_iter().filter(|k| old.get(*k) != new.get(*k)).map(String::as_str).collect();
+    if changed.is_empty() { "its condition".to_owned() } else { changed.join(", ") }
+}
+
 /// Images whose defaults haplat knows: (repository suffix, port it listens on, paths it serves).
 const IMAGES: &[(&str, u64, &[&str])] = &[
+    ("nginx/nginx", 80, &["/", "/index.html"]),
     ("docker/library/nginx", 80, &["/", "/index.html"]),
     ("library/nginx", 80, &["/", "/index.html"]),
     ("nginx", 80, &["/", "/index.html"]),

@@ -229,25 +229,38 @@ fn hap006_read_only_cache_behaviour_over_api_routes() {
 }
 
 #[test]
-fn hap007_weighted_production_listener_rule_that_ecs_blue_green_manages() {
-    let template = |forward: serde_json::Value| {
+fn hap007_a_change_to_a_listener_rule_that_ecs_blue_green_manages() {
+    let template = |priority: i64, path: &str| {
         json!({
             "Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Metadata": {"haplat:path": "S/Rule"},
-                     "Properties": {"Priority": 1, "ListenerArn": "l", "Conditions": [], "Actions": [forward]}},
+                     "Properties": {"Priority": priority, "ListenerArn": "l",
+                        "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": [path]}}],
+                        "Actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                            {"TargetGroupArn": {"Ref": "Blue"}, "Weight": 100},
+                            {"TargetGroupArn": {"Ref": "Green"}, "Weight": 0}]}}]}},
             "Service": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Service"}, "Properties": {
                 "LoadBalancers": [{"ContainerName": "app", "ContainerPort": 80, "TargetGroupArn": {"Ref": "Blue"},
                     "AdvancedConfiguration": {"AlternateTargetGroupArn": {"Ref": "Green"},
                         "ProductionListenerRule": {"Ref": "Rule"}, "RoleArn": "r"}}]}}
         })
     };
-    let weighted = json!({"Type": "forward", "ForwardConfig": {"TargetGroups": [
-        {"TargetGroupArn": {"Ref": "Blue"}, "Weight": 100}, {"TargetGroupArn": {"Ref": "Green"}, "Weight": 0}]}});
-    let found = one("HAP007", &["us-east-1"], template(weighted));
-    assert_eq!(found.len(), 1);
+    let with_baseline = |deployed: serde_json::Value, now: serde_json::Value| {
+        let a = assembly(vec![stack("S", &["us-east-1"], resources(now))])
+            .with_baseline([("S".to_owned(), resources(deployed))].into());
+        of(&haplat_check::check(&a), "HAP007")
+    };
+    // The priority or a condition changes: CloudFormation sends the template's 100/0 again.
+    let found = with_baseline(template(10, "/orders/*"), template(20, "/orders/*"));
+    assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].path, "S/Rule");
-    assert!(found[0].message.contains("S/Service") && found[0].message.contains("100/0"), "{}", found[0].message);
-    let single = json!({"Type": "forward", "TargetGroupArn": {"Ref": "Blue"}});
-    assert!(one("HAP007", &["us-east-1"], template(single)).is_empty());
+    assert!(found[0].message.contains("S/Service") && found[0].message.contains("(Priority)"), "{}", found[0].message);
+    let found = with_baseline(template(10, "/orders/*"), template(10, "/orders/v2/*"));
+    assert!(found[0].message.contains("(Conditions)"), "{}", found[0].message);
+    // Unchanged, newly created, or nothing deployed to compare with: CloudFormation leaves the
+    // live rule as ECS set it.
+    assert!(with_baseline(template(10, "/orders/*"), template(10, "/orders/*")).is_empty());
+    assert!(with_baseline(json!({}), template(10, "/orders/*")).is_empty());
+    assert!(one("HAP007", &["us-east-1"], template(10, "/orders/*")).is_empty());
 }
 
 #[test]

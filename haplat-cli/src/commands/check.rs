@@ -33,6 +33,10 @@ pub struct CheckArgs {
     /// List every rule.
     #[arg(long)]
     pub rules: bool,
+    /// A previous assembly directory (the last release's `haplat.out`) to compare with: the
+    /// rules about changes (HAP007) need it; `haplat deploy` compares with what is deployed.
+    #[arg(long, value_name = "DIR")]
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 /// Runs `check`.
@@ -42,5 +46,11 @@ pub fn run(args: CheckArgs) -> Result<u8, Error> {
         Format::Json => haplat_check::Format::Json,
         Format::Sarif => haplat_check::Format::Sarif,
     };
-    check(&CheckOptions { source: args.assembly.source(), format, explain: args.explain, rules: args.rules })
+    check(&CheckOptions {
+        source: args.assembly.source(),
+        format,
+        explain: args.explain,
+        rules: args.rules,
+        baseline: args.baseline,
+    })
 }

@@ -15,6 +15,8 @@ pub struct CheckOptions {
     pub explain: Option<String>,
     /// List the rules instead of checking.
     pub rules: bool,
+    /// Another assembly (what is deployed, a previous synth) for the rules about changes.
+    pub baseline: Option<std::path::PathBuf>,
 }
 
 /// Checks the assembly, or explains a rule; returns the exit code: [`exit::FINDINGS`] (8) when an
@@ -33,8 +35,15 @@ pub fn check(opts: &CheckOptions) -> Result<u8, Error> {
         return Ok(exit::OK);
     }
     let assembly = opts.source.load()?;
-    let report = haplat_check::check_dir(&assembly.dir)
-        .map_err(|e| Error::Assembly { dir: assembly.dir.clone(), problems: vec![e.to_string()] })?;
+    let problem = |dir: &std::path::Path, e: haplat_check::Error| Error::Assembly {
+        dir: dir.to_owned(),
+        problems: vec![e.to_string()],
+    };
+    let mut checked = haplat_check::Assembly::load(&assembly.dir).map_err(|e| problem(&assembly.dir, e))?;
+    if let Some(dir) = &opts.baseline {
+        checked = checked.with_baseline(haplat_check::Assembly::baseline_from_dir(dir).map_err(|e| problem(dir, e))?);
+    }
+    let report = haplat_check::check(&checked);
     crate::out!("{}", report.render(opts.format));
     Ok(if report.has_errors() { exit::FINDINGS } else { exit::OK })
 }

@@ -69,6 +69,9 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
     if let Some(refusal) = stack_diff::refuse_data_loss(&diffs, &opts.allow_replace) {
         return Err(Error::Refused(refusal));
     }
+    // The rules about changes (a listener rule ECS blue/green manages), against what is deployed.
+    let deployed = diffs.iter().filter_map(|d| d.deployed_template.clone().map(|t| (d.name.clone(), t))).collect();
+    crate::synth::enforce_checks_against(&assembly, deployed)?;
     let (text, differ) = stack_diff::report(&diffs);
     crate::out!("{text}");
     if differ && !opts.yes {

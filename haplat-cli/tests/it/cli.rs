@@ -346,3 +346,44 @@ fn list_as_json_gives_the_waves_stacks_and_regions() {
         assert!(!first[key].is_null(), "{key}: {first}");
     }
 }
+
+#[test]
+fn check_with_a_baseline_refuses_a_change_to_a_listener_rule_ecs_blue_green_manages() {
+    let exes = haplat_tests::build(&["reference-platform"]);
+    let work = tempfile::tempdir().unwrap();
+    let (now, before) = (work.path().join("now"), work.path().join("before"));
+    haplat_tests::synth(&exes["reference-platform"], "dev", &now).unwrap();
+    haplat_tests::synth(&exes["reference-platform"], "dev", &before).unwrap();
+    let p = Project::new(Source::Dir(now.clone()));
+    let check = |baseline: Option<&std::path::Path>| {
+        let mut args = vec!["check".to_owned()];
+        if let Some(b) = baseline {
+            args.extend(["--baseline".to_owned(), b.display().to_string()]);
+        }
+        run(&mut p.haplat(&args.iter().map(String::as_str).collect::<Vec<_>>()))
+    };
+    // Nothing changed: clean.
+    let r = check(Some(&before));
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // What is deployed had another priority: this deploy would write the rule, and its weights.
+    let file = before.join("shop-dev-Api.template.json");
+    let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let rule = t["Resources"]
+        .as_object_mut()
+        .unwrap()
+        .values_mut()
+        .find(|r| r["Metadata"]["haplat:path"] == "Api/PublicAlb/ordersRule443")
+        .expect("the orders rule");
+    rule["Properties"]["Priority"] = serde_json::json!(99);
+    std::fs::write(&file, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    let r = check(Some(&before));
+    assert_eq!(r.code, 8, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("error[HAP007] Api/PublicAlb/ordersRule443 (stack shop-dev-Api)"), "{}", r.stdout);
+    assert!(r.stdout.contains("(Priority)"), "{}", r.stdout);
+    // Without a baseline the rule cannot tell.
+    assert!(!check(None).stdout.contains("HAP007"));
+    // A baseline that cannot be read is one clear line.
+    let r = check(Some(&work.path().join("nowhere")));
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("nowhere"), "{}", r.stderr);
+}

@@ -304,6 +304,13 @@ impl MultiRegionApi {
             .collect()
     }
 
+    /// The path patterns of the read-only services ([`ServiceProps::read_only`]): what an
+    /// [`EdgeDistribution`](crate::edge::EdgeDistribution) in active-passive mode may serve through
+    /// its failover origin group (`read_only_paths`).
+    pub fn read_only_paths(&self) -> Vec<String> {
+        self.services.iter().flat_map(|s| s.read_only_paths.iter().cloned()).collect()
+    }
+
     /// The X-Ray names of the services that send traces, for
     /// [`TracingProps`] (empty when none does).
     pub fn traced_services(&self) -> Vec<String> {

@@ -69,7 +69,7 @@ use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, Repli
 use haplat_core::resources::shield::protection::Protection;
 use haplat_core::resources::wafv2::web_acl::WebAcl;
 use haplat_core::value::{List, Value};
-use haplat_core::{Handle, Scope, Stack};
+use haplat_core::{Handle, Policy, Scope, Stack};
 
 use crate::certificate::{Certificate, CertificateProps};
 use crate::dns::origin_name;
@@ -89,8 +89,8 @@ pub use origins::{ALL_VIEWER_EXCEPT_HOST_HEADER, CACHING_DISABLED, SECURITY_HEAD
 pub struct OriginSecretProps {
     /// The secret's name, the same in every region (`shop/origin-verify`).
     pub name: String,
-    /// Regions that get a replica (the stack's own region is left out if listed). Include every
-    /// region of the API and us-east-1 (CloudFront's).
+    /// Regions that get a replica (the stack's own region is left out if listed): every region
+    /// of the API. us-east-1, where CloudFront resolves it, always has it.
     pub replica_regions: Vec<String>,
     /// Region → customer managed KMS key, for the primary and the replicas (see
     /// [`RegionalKeys`](crate::kms::RegionalKeys)). Default: none; the primary then gets a key
@@ -123,6 +123,9 @@ pub struct OriginSecret {
     pub key: Option<KmsKey>,
 }
 
+/// Where CloudFront takes its certificate, web ACL and dynamic references from.
+const CLOUDFRONT_REGION: &str = "us-east-1";
+
 impl OriginSecret {
     /// Adds the secret at `scope/id` (a single-region stack that deploys before the API).
     pub fn new(scope: &Scope, id: &str, props: OriginSecretProps) -> OriginSecret {
@@ -150,7 +153,15 @@ impl OriginSecret {
                 arn
             }
         };
-        let mut replicas: Vec<String> = props.replica_regions.iter().filter(|r| **r != home).cloned().collect();
+        // The distribution resolves the secret in us-east-1 (CloudFront's region), whatever the
+        // API's regions: it is always there.
+        let mut replicas: Vec<String> = props
+            .replica_regions
+            .iter()
+            .cloned()
+            .chain([CLOUDFRONT_REGION.to_owned()])
+            .filter(|r| *r != home)
+            .collect();
         replicas.sort();
         replicas.dedup();
         let secret = scope.add(
@@ -175,6 +186,10 @@ impl OriginSecret {
                 ..Default::default()
             },
         );
+        // A random header value: nothing to keep. CloudFormation deletes a secret without a
+        // recovery window, so its fixed name is free again for the next deploy (a retained one
+        // would block it).
+        scope.options(secret).deletion_policy(Policy::Delete);
         OriginSecret {
             secret,
             verify: OriginVerify {
@@ -346,7 +361,7 @@ impl EdgeDistribution {
             },
         );
         let shield = props.shield_advanced.then(|| {
-            scope.add(
+            let protection = scope.add(
                 "Shield",
                 Protection {
                     name: format!("{}-{id}", stack.name()).into(),
@@ -356,7 +371,13 @@ impl EdgeDistribution {
                     ),
                     ..Default::default()
                 },
-            )
+            );
+            scope.options(protection).suppress(
+                "HAP010",
+                "an account prerequisite, not a template choice: `haplat deploy` runs `haplat doctor` first, which \
+                 refuses without an active Shield Advanced subscription",
+            );
+            protection
         });
         EdgeDistribution {
             distribution,

@@ -40,7 +40,6 @@ mod tracing;
 
 use haplat_core::resources::cloudwatch::alarm::Alarm;
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
-use haplat_core::resources::sns::subscription::Subscription;
 use haplat_core::resources::sns::topic::Topic;
 use haplat_core::resources::xray::group::Group;
 use haplat_core::resources::xray::sampling_rule::SamplingRule;
@@ -48,9 +47,10 @@ use haplat_core::value::Value;
 use haplat_core::{Handle, Scope};
 
 use crate::alarm::{AlarmSpec, Alarms};
-use crate::kms::{KeyUser, KmsKey};
+use crate::kms::KmsKey;
 use crate::metrics::{ServiceMetrics, TableMetrics};
 
+pub use crate::alarm::AlarmTopic;
 pub use tracing::{Sampling, TracingProps};
 
 /// The thresholds of the platform's alarms.
@@ -161,7 +161,7 @@ impl RegionalMonitoring {
     /// Adds the topic, alarms and dashboard under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
         let scope = scope.child(id);
-        let (key, topic) = alarm_topic(&scope, &props.alarm_emails);
+        let AlarmTopic { key, topic } = AlarmTopic::new(&scope, &props.alarm_emails);
         let th = &props.thresholds;
         let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
         let mut add =
@@ -229,35 +229,4 @@ impl RegionalMonitoring {
     pub fn critical_alarm_arns(&self) -> Vec<Value<String>> {
         self.critical_alarms.iter().map(|a| a.attr_arn()).collect()
     }
-}
-
-/// The alarm topic (`Topic`), encrypted with a key of its own (`Key`), and an email subscription
-/// per contact (`Contact<i>`), in `scope`.
-fn alarm_topic(scope: &Scope, emails: &[String]) -> (KmsKey, Handle<Topic>) {
-    for email in emails {
-        if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
-            scope.error(format!("alarm contact {email:?} is not an email address"));
-        }
-    }
-    let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
-    let topic = scope.add(
-        "Topic",
-        Topic {
-            display_name: Some("Platform alarms".into()),
-            kms_master_key_id: Some(key.arn()),
-            ..Default::default()
-        },
-    );
-    for (i, email) in emails.iter().enumerate() {
-        scope.add(
-            &format!("Contact{i}"),
-            Subscription {
-                protocol: "email".into(),
-                endpoint: Some(email.into()),
-                topic_arn: topic.ref_(),
-                ..Default::default()
-            },
-        );
-    }
-    (key, topic)
 }

@@ -9,7 +9,7 @@ use super::access::own_stack;
 use super::{ServiceEnv, ServiceProps};
 use crate::alarm::metric_alarm;
 use crate::fargate::{BlueGreen, FargateService, FargateServiceProps, TaskDefinition};
-use crate::load_balancer::{RouteProps, TargetGroup, TargetGroupProps};
+use crate::load_balancer::{READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps};
 use crate::metrics::MetricRef;
 use crate::scaling::{ScalingTarget, autoscale};
 
@@ -39,6 +39,7 @@ pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -
         listener_port: props.listener_port,
         path_patterns: props.path_patterns.clone(),
         target_groups: weighted,
+        methods: props.read_only.then(|| READ_ONLY_METHODS.iter().map(|m| (*m).to_owned()).collect()),
     };
     let rule = if own_stack(scope, env) {
         env.alb.add_route_at(scope, &format!("AlbRule{}", props.listener_port), &props.name, route)

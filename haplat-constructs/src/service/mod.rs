@@ -75,6 +75,12 @@ pub struct ServiceProps {
     /// (`AWS_XRAY_TRACING_NAME`, unless `environment` sets it), so that the sampling rule and
     /// group of [`TracingProps`](crate::monitoring::TracingProps) match them. Default: `false`.
     pub xray: bool,
+    /// The service answers only GET, HEAD and OPTIONS on its paths: its listener rules match only
+    /// those methods, and an [`EdgeDistribution`](crate::edge::EdgeDistribution) in active-passive
+    /// mode may serve its paths through CloudFront's failover origin group, which fails over
+    /// only those methods (and refuses the others, so a service that takes writes must not be
+    /// read-only). Needs path patterns. Default: `false`.
+    pub read_only: bool,
     /// Days the service's logs are kept. Default: 90.
     pub log_retention_days: i64,
     /// How new versions roll out. Default: a 10 % canary for 5 minutes.
@@ -109,6 +115,7 @@ impl ServiceProps {
             listener_port: 443,
             internal: false,
             xray: false,
+            read_only: false,
             log_retention_days: 90,
             deployment: Deployment::default(),
             scaling: Scaling::default(),
@@ -192,6 +199,8 @@ pub struct Service {
     pub load_balancer_full_name: Value<String>,
     /// Whether its tasks send X-Ray traces (under the service's name).
     pub xray: bool,
+    /// Its path patterns when it is read-only ([`ServiceProps::read_only`]), else none.
+    pub read_only_paths: Vec<String>,
     task: TaskDefinition,
     shared_stack: Stack,
     port: u16,
@@ -236,6 +245,7 @@ impl Service {
             cluster: env.cluster,
             load_balancer_full_name: env.alb.full_name(),
             xray: props.xray,
+            read_only_paths: if props.read_only { props.path_patterns.clone() } else { Vec::new() },
             task,
             shared_stack: env.alb.scope().stack(),
             port: props.port,

@@ -23,6 +23,11 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if props.standby_count > props.max_count {
         scope.error(format!("standby count {} is over the max count {}", props.standby_count, props.max_count));
     }
+    if props.read_only && props.path_patterns.is_empty() {
+        scope.error(
+            "a read-only service needs path patterns: they are what its listener rules match and what the edge may fail over",
+        );
+    }
     if !props.health_check_path.starts_with('/') {
         scope.error(format!("health check path {:?} must start with /", props.health_check_path));
     }
