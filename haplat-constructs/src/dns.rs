@@ -31,6 +31,7 @@
 //! ```
 //! use haplat_core::{App, Value};
 //! use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
+//! use haplat_constructs::monitoring::AlarmTopic;
 //! use haplat_constructs::zone::HostedZone;
 //! use haplat_constructs::{DrMode, RegionRole, RegionalEndpoint};
 //!
@@ -50,6 +51,8 @@
 //!     endpoint("us-west-2", RegionRole::Secondary),
 //! ]);
 //! props.mode = DrMode::ActivePassive;
+//! // The health alarms are critical: they notify a topic in us-east-1.
+//! props.alarm_actions = vec![AlarmTopic::new(&edge.child("Alarms"), &["oncall@example.com".into()]).arn()];
 //! let dns = FailoverDns::new(&edge, "Dns", props);
 //! assert_eq!(dns.health_checks.len(), 2);
 //! let t = app.synth().unwrap().template("shop-Edge").unwrap();

@@ -120,6 +120,7 @@ fn platform(mode: DrMode) -> App {
     let cdn = EdgeDistribution::new(&edge, "Cdn", ep);
     let mut dp = FailoverDnsProps::new(zone, endpoints());
     dp.mode = mode;
+    dp.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
     dp.distribution_domain = Some(cdn.domain_name());
     FailoverDns::new(&edge, "Dns", dp);
     app
@@ -473,6 +474,7 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
     );
     let edge = app.stack("Edge", "us-east-1");
     let mut dp = FailoverDnsProps::new(HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"), api.endpoints());
+    dp.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
     dp.mode = DrMode::ActivePassive;
     FailoverDns::new(&edge, "Dns", dp);
     app
@@ -596,6 +598,7 @@ fn weighted_records_carry_the_weights() {
     let app = App::new("weights");
     let edge = app.stack("Edge", "us-east-1");
     let mut p = FailoverDnsProps::new(HostedZone::existing("Z123", "example.com"), endpoints());
+    p.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
     p.routing = Routing::Weighted(BTreeMap::from([("us-east-1".into(), 90), ("eu-west-1".into(), 10)]));
     FailoverDns::new(&edge, "Dns", p);
     let t = synth(&app).template("weights-Edge").unwrap();
@@ -938,6 +941,8 @@ fn misuse_is_an_error_naming_the_construct_path() {
     FailoverDns::new(&edge, "Dns", p);
     let e = errors_of(&app);
     assert!(e.contains("Edge/Dns") && e.contains("no primary"), "{e}");
+    // Its health alarms are critical: without a topic they tell nobody.
+    assert!(e.contains("Edge/Dns: the health alarms are critical and tell nobody"), "{e}");
 
     // Edge and DNS outside us-east-1.
     let app = App::new("misuse");

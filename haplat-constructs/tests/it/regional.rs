@@ -918,6 +918,8 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     // service's two (blue/green) target groups instead.
     assert!(endpoints.iter().all(|e| e.health_alarm_names.len() == 2));
     let global = app.stack("Edge", "us-east-1");
+    // A template needs a resource; this one only reads values.
+    global.add("Handle", haplat_core::resources::cloudformation::WaitConditionHandle::default());
     for e in &endpoints {
         global.add_output(&format!("Origin{}", e.region.replace('-', "")), e.dns_name.clone(), "");
         global.add_output(&format!("Zone{}", e.region.replace('-', "")), e.hosted_zone_id.clone(), "");
@@ -1027,7 +1029,9 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
         let edge = app.stack("Edge", "us-east-1");
         let zone = HostedZone::existing(ZONE, "example.com");
         EdgeDistribution::new(&edge, "Cdn", EdgeDistributionProps::new(zone.clone(), api.endpoints()));
-        FailoverDns::new(&edge, "Dns", FailoverDnsProps::new(zone, api.endpoints()));
+        let mut dns = FailoverDnsProps::new(zone, api.endpoints());
+        dns.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+        FailoverDns::new(&edge, "Dns", dns);
         app.synth().map(|_| ()).map_err(|e| e.to_string())
     };
     // The certificate covers origin.example.com and <region>.origin.example.com: what both call.
