@@ -1014,3 +1014,20 @@ fn global_templates_pass_cfn_lint_in_every_region() {
     let _ = std::fs::remove_dir_all(&dir);
     assert!(failures.is_empty(), "cfn-lint found problems:\n{}", failures.join("\n"));
 }
+
+#[test]
+fn the_origin_secret_is_always_in_us_east_1_and_deleted_with_its_stack() {
+    // An API without us-east-1: CloudFront still resolves the secret there.
+    let app = App::new("eu");
+    let global = app.stack("Global", "eu-west-1");
+    let secret =
+        OriginSecret::new(&global, "OriginVerify", OriginSecretProps::new("eu/origin-verify", &["eu-central-1"]));
+    let _ = secret;
+    let t = app.synth().unwrap().template("eu-Global").unwrap();
+    let s = t["Resources"].as_object().unwrap().values().find(|r| r["Type"] == "AWS::SecretsManager::Secret").unwrap();
+    let regions: Vec<&str> =
+        s["Properties"]["ReplicaRegions"].as_array().unwrap().iter().map(|r| r["Region"].as_str().unwrap()).collect();
+    assert_eq!(regions, ["eu-central-1", "us-east-1"]);
+    // A random header value: nothing to keep, and its fixed name is free again after destroy.
+    assert_eq!(s["DeletionPolicy"], "Delete");
+}
