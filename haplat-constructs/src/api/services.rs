@@ -9,6 +9,7 @@ use crate::alarm::metric_alarm;
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::MetricRef;
+use crate::naming::pascal;
 use crate::network::Network;
 use crate::service::{Service, ServiceEnv, ServiceProps};
 
@@ -102,10 +103,15 @@ pub(super) fn services(
         };
         let desired = int_region_value(
             target,
-            &format!("{}DesiredCount", s.name),
+            // Mapping keys are alphanumeric: a service named `orders-api` is `OrdersApi…`.
+            &format!("{}DesiredCount", pascal(&s.name)),
             counts(props, s.desired_count, s.standby_count),
         );
-        let min = int_region_value(target, &format!("{}MinCount", s.name), counts(props, s.min_count, s.standby_count));
+        let min = int_region_value(
+            target,
+            &format!("{}MinCount", pascal(&s.name)),
+            counts(props, s.min_count, s.standby_count),
+        );
         let alb = if s.internal { shared.internal_alb } else { shared.public_alb }
             .expect("an ALB exists for every kind of service");
         services.push(Service::new(

@@ -1094,3 +1094,18 @@ fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
     let lint = haplat_tests::lint_templates(&templates, &regions);
     assert!(lint.is_clean(), "{lint}");
 }
+
+#[test]
+fn a_service_name_with_a_hyphen_makes_alphanumeric_mapping_keys() {
+    let app = App::new("shop");
+    let mut p = props(two_regions());
+    let mut s = ServiceProps::new("orders-api", "public.ecr.aws/nginx/nginx:1.27", 80);
+    s.path_patterns = vec!["/orders-api/*".into()];
+    p.services.push(s);
+    MultiRegionApi::new_stack_set(&app, "Api", p);
+    let a = app.synth().unwrap_or_else(|e| panic!("{e}"));
+    let t = a.template("shop-Api").unwrap();
+    let keys = t["Mappings"]["RegionConfig"]["us-east-1"].as_object().unwrap();
+    assert!(keys.contains_key("OrdersApiDesiredCount") && keys.contains_key("OrdersApiMinCount"), "{keys:?}");
+    assert!(keys.keys().all(|k| k.chars().all(|c| c.is_ascii_alphanumeric())));
+}
