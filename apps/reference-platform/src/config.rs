@@ -263,7 +263,7 @@ fn clip_lines(text: &str) -> String {
 }
 
 /// The longest line of an error about an environment file.
-const MAX_LINE: usize = 240;
+const MAX_LINE: usize = 500;
 
 fn known_environments(dir: &Path) -> Vec<String> {
     let mut v: Vec<String> = std::fs::read_dir(dir)

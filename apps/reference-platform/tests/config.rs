@@ -47,7 +47,7 @@ fn dev_with(from: &str, to: &str) -> String {
 
 #[test]
 fn an_unknown_field_is_an_error_naming_file_line_and_field() {
-    let e = parse_err(&dev_with("    port: 8080\n", "    port: 8080\n    prot: 1\n"));
+    let e = parse_err(&dev_with("    port: 80\n", "    port: 80\n    prot: 1\n"));
     assert!(e.starts_with("environments/bad.yaml: "), "{e}");
     assert!(e.contains("unknown field `prot`, expected one of"), "{e}");
     assert!(e.contains("line 20"), "{e}");
