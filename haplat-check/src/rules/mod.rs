@@ -267,4 +267,18 @@ pub static RULES: &[Rule] = &[
         fix: "Give AlarmIdentifier.Region the region of the stack instance the alarm's name is read from.",
         check: alarms::health_check_alarm_region,
     },
+    Rule {
+        id: "HAP019",
+        name: "GlobalTableReplicasChangedByMoreThanOne",
+        severity: Severity::Error,
+        title: "An update adds or removes more than one replica of a DynamoDB global table",
+        aws_rule: "A global table is created with as many replicas as needed, but afterwards CloudFormation adds \
+                   or removes only a single replica in each update; an update that changes more fails, and when \
+                   it rolls back while adding a replica that replica may have to be deleted by hand. This rule \
+                   compares the new template with the deployed one (`haplat deploy`, `haplat check --baseline \
+                   DIR`); without one it cannot tell.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html",
+        fix: "Add (or remove) the regions one per deploy: deploy the environment with one region more, then the next.",
+        check: regions::global_table_replica_changes,
+    },
 ];

@@ -1,6 +1,7 @@
 //! Where a resource may be created: global tables created once, from a region among their
 //! replicas (HAP014); what CloudFront uses must be in us-east-1 (HAP015); account-wide names in a
-//! stack set deployed to several regions (HAP016).
+//! stack set deployed to several regions (HAP016); a global table changed by more than one replica
+//! in one update (HAP019).
 
 use serde_json::Value as Json;
 
@@ -43,6 +44,47 @@ pub(crate) fn global_table_regions(a: &Assembly, f: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+/// The replica regions of a global table's `Properties`.
+fn replica_regions(props: Option<&Json>) -> std::collections::BTreeSet<String> {
+    props
+        .and_then(|p| p.get("Replicas"))
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.get("Region").and_then(Json::as_str).map(str::to_owned))
+        .collect()
+}
+
+pub(crate) fn global_table_replica_changes(a: &Assembly, f: &mut Findings) {
+    for t in a.of_type("AWS::DynamoDB::GlobalTable") {
+        let Some(deployed) = a.deployed(&t) else { continue };
+        let before = replica_regions(deployed.get("Properties"));
+        let after = replica_regions(Some(t.props()));
+        let added: Vec<String> = after.difference(&before).cloned().collect();
+        let removed: Vec<String> = before.difference(&after).cloned().collect();
+        if added.len() + removed.len() <= 1 {
+            continue;
+        }
+        let mut what = Vec::new();
+        if !added.is_empty() {
+            what.push(format!("adds {}", list(&added)));
+        }
+        if !removed.is_empty() {
+            what.push(format!("removes {}", list(&removed)));
+        }
+        f.at(
+            &t,
+            vec![],
+            format!(
+                "this update {} at once, and CloudFormation adds or removes only one replica of a global table \
+                 per update: the stack update fails (and may leave a replica to delete by hand); change one \
+                 region per deploy",
+                what.join(" and ")
+            ),
+        );
     }
 }
 

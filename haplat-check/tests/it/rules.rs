@@ -522,3 +522,32 @@ fn hap018_health_check_looks_for_its_alarm_in_another_region() {
     assert_eq!(found.len(), 1);
     assert!(found[0].message.contains("alarm in us-east-1") && found[0].message.contains("created in eu-west-1"));
 }
+
+#[test]
+fn hap019_more_than_one_global_table_replica_changed_in_one_update() {
+    let table = |regions: &[&str]| {
+        let replicas: Vec<serde_json::Value> = regions.iter().map(|r| json!({"Region": r})).collect();
+        json!({"Table": {"Type": "AWS::DynamoDB::GlobalTable", "Metadata": {"haplat:path": "G/Table"},
+            "Properties": {"Replicas": replicas}}})
+    };
+    let check = |deployed: &[&str], now: &[&str]| {
+        let a = assembly(vec![stack("G", &["us-east-1"], resources(table(now)))])
+            .with_baseline([("G".to_owned(), resources(table(deployed)))].into());
+        of(&haplat_check::check(&a), "HAP019")
+    };
+    let found = check(&["us-east-1"], &["us-east-1", "us-west-2", "eu-west-1"]);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "G/Table");
+    assert!(
+        found[0].message.contains("adds us-west-2 and eu-west-1")
+            || found[0].message.contains("adds eu-west-1 and us-west-2"),
+        "{}",
+        found[0].message
+    );
+    // A swap is one add and one remove: two changes.
+    assert_eq!(check(&["us-east-1", "us-west-2"], &["us-east-1", "eu-west-1"]).len(), 1);
+    // One region at a time, nothing changed, or nothing deployed: fine.
+    assert!(check(&["us-east-1"], &["us-east-1", "us-west-2"]).is_empty());
+    assert!(check(&["us-east-1", "us-west-2"], &["us-east-1", "us-west-2"]).is_empty());
+    assert!(one("HAP019", &["us-east-1"], table(&["us-east-1", "us-west-2", "eu-west-1"])).is_empty());
+}

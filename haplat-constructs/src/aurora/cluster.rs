@@ -246,7 +246,10 @@ pub(super) fn clusters(
                     enable_performance_insights: Some(true.into()),
                     performance_insights_kms_key_id: Some(key.arn()),
                     performance_insights_retention_period: Some(props.performance_insights_retention_days.into()),
-                    auto_minor_version_upgrade: Some(true.into()),
+                    // Automatic minor version upgrades do not apply to clusters of an Aurora global
+                    // database (AWS Config rds-automatic-minor-version-upgrade-enabled; Aurora
+                    // user guide, "Upgrading an Amazon Aurora global database"): say so.
+                    auto_minor_version_upgrade: Some(false.into()),
                     ..Default::default()
                 },
             )

@@ -148,6 +148,8 @@ fn storage_secret_and_insights_are_encrypted_with_the_regions_key() {
     for (_, i) in of_type(&t, "AWS::RDS::DBInstance") {
         assert_eq!(i["Properties"]["EnablePerformanceInsights"], true);
         assert_eq!(i["Properties"]["PerformanceInsightsKMSKeyId"], key_arn);
+        // A global database gets no automatic minor upgrades: the template says so.
+        assert_eq!(i["Properties"]["AutoMinorVersionUpgrade"], false);
     }
     let (secret_id, secret) = one(&t, "AWS::SecretsManager::Secret", "Db/MasterSecret");
     assert_eq!(secret["Properties"]["KmsKeyId"], key_arn);
