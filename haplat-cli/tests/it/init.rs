@@ -54,6 +54,24 @@ fn init_makes_a_project_whose_tests_and_synth_pass() {
             assert!(w["jobs"][job]["steps"].as_array().is_some_and(|s| !s.is_empty()), "{file}: job {job}");
         }
     }
+    // And valid against GitHub's workflow schema (vendored: haplat-cli/tests/schemas/README.md),
+    // with the pinned tools' jsonschema and PyYAML (which reads the key `on` as true: put back).
+    let schema = root.join("haplat-cli/tests/schemas/github-workflow.json");
+    for file in ["pull-request.yml", "deploy.yml"] {
+        let out = Command::new(install_tools().join("python"))
+            .args([
+                "-c",
+                "import json,sys,yaml,jsonschema\n\
+                 d=yaml.safe_load(open(sys.argv[2]))\n\
+                 d['on']=d.pop(True,d.get('on'))\n\
+                 jsonschema.validate(d,json.load(open(sys.argv[1])))",
+            ])
+            .arg(&schema)
+            .arg(dir.join(".github/workflows").join(file))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file} against the workflow schema:\n{}", String::from_utf8_lossy(&out.stderr));
+    }
     let pr = std::fs::read_to_string(dir.join(".github/workflows/pull-request.yml")).unwrap();
     for needed in [
         "cargo test",
