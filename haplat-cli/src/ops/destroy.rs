@@ -68,6 +68,9 @@ pub struct Survey {
     pub conditioned: BTreeMap<(String, String), Vec<String>>,
     /// How instances are deleted (regions per stack set, the StackSet roles).
     pub destroy_order: DestroyOrder,
+    /// DNS validation records ACM's certificates leave in hosted zones: (stack set, zone, the
+    /// names validated). CloudFormation writes them and never deletes them.
+    pub validation_records: Vec<(String, String, Vec<String>)>,
 }
 
 impl Survey {
@@ -103,7 +106,23 @@ impl Survey {
             }
         }
         out.extend(self.kept_name_lines());
+        out.extend(self.validation_record_lines());
         out
+    }
+
+    /// One line per hosted zone where certificates leave their DNS validation records.
+    pub fn validation_record_lines(&self) -> Vec<String> {
+        self.validation_records
+            .iter()
+            .map(|(stack, zone, names)| {
+                format!(
+                    "{stack}: the DNS validation records (CNAME _…) of {} stay in hosted zone {zone}: CloudFormation \
+                     creates them and does not delete them; ACM reuses them for the same names, delete them by hand \
+                     if no certificate will",
+                    names.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// One line per kept name that blocks the next deploy.
@@ -193,6 +212,7 @@ pub async fn survey<C: CloudFormation>(
                 });
             }
         }
+        s.validation_records.extend(validation_records(name, &deployed));
         s.lost.insert(name.clone(), lost_resources(&deployed, manifest));
         s.retained.push((name.clone(), regions, retained));
     }
@@ -202,6 +222,32 @@ pub async fn survey<C: CloudFormation>(
         s.destroy_order.roles = Some((b.admin_role_arn, b.execution_role_name));
     }
     Ok(s)
+}
+
+/// The DNS validation records the deployed template's certificates leave: per hosted zone (its
+/// id, or what the template refers to it by), the names validated there.
+fn validation_records(stack: &str, deployed: &Value) -> Vec<(String, String, Vec<String>)> {
+    let mut by_zone: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for r in deployed.get("Resources").and_then(Value::as_object).into_iter().flat_map(|m| m.values()) {
+        if r.get("Type").and_then(Value::as_str) != Some("AWS::CertificateManager::Certificate") {
+            continue;
+        }
+        let options = r.pointer("/Properties/DomainValidationOptions").and_then(Value::as_array);
+        for o in options.into_iter().flatten() {
+            let (Some(zone), Some(name)) = (o.get("HostedZoneId"), o.get("DomainName").and_then(Value::as_str)) else {
+                continue;
+            };
+            let zone = match zone {
+                Value::String(z) => z.clone(),
+                other => format!("given by {other}"),
+            };
+            let names = by_zone.entry(zone).or_default();
+            if !names.iter().any(|n| n == name) {
+                names.push(name.to_owned());
+            }
+        }
+    }
+    by_zone.into_iter().map(|(zone, names)| (stack.to_owned(), zone, names)).collect()
 }
 
 /// Deletes what [`survey`] found, reporting progress to `sink`; returns the closing lines
@@ -249,6 +295,7 @@ pub async fn execute<C: CloudFormation>(aws: &C, survey: &Survey, sink: &dyn Sin
     if snapshots > 0 {
         out.push(format!("{snapshots} resource(s) deleted with a snapshot kept (listed above)"));
     }
+    out.extend(survey.validation_record_lines());
     let names: Vec<&KeptName> = survey.kept_names.iter().filter(|k| !absent.contains(&k.stack)).collect();
     if !names.is_empty() {
         out.push(format!(

@@ -176,6 +176,12 @@ async fn destroying_the_reference_platform_leaves_only_what_it_lists_as_kept() {
     for never in ["DB cluster identifier", "global cluster identifier", "log group"] {
         assert!(!listed.contains(never) && !closing.contains(never), "{never}:\n{listed}\n{closing}");
     }
+    // What CloudFormation leaves outside any stack is said too: the certificates' DNS
+    // validation records in the hosted zone.
+    let edge = before.keys().find(|n| n.ends_with("-Edge")).unwrap();
+    let records = format!("{edge}: the DNS validation records (CNAME _…) of ");
+    assert!(listed.contains(&records) && closing.contains(&records), "{listed}\n{closing}");
+    assert!(listed.contains("stay in hosted zone Z"), "{listed}");
 }
 
 /// Lifting protection is a stack-set update, which needs the StackSet roles: without the
