@@ -31,6 +31,9 @@ pub struct AlarmTopic {
     pub key: KmsKey,
     /// The topic.
     pub topic: Handle<Topic>,
+    /// The e-mail subscriptions, one per contact: each must be confirmed within 48 hours of its
+    /// region's first deploy (`haplat check` rule HAP023).
+    pub subscriptions: Vec<Handle<Subscription>>,
 }
 
 impl AlarmTopic {
@@ -50,18 +53,22 @@ impl AlarmTopic {
                 ..Default::default()
             },
         );
-        for (i, email) in emails.iter().enumerate() {
-            scope.add(
-                &format!("Contact{i}"),
-                Subscription {
-                    protocol: "email".into(),
-                    endpoint: Some(email.into()),
-                    topic_arn: topic.ref_(),
-                    ..Default::default()
-                },
-            );
-        }
-        AlarmTopic { key, topic }
+        let subscriptions = emails
+            .iter()
+            .enumerate()
+            .map(|(i, email)| {
+                scope.add(
+                    &format!("Contact{i}"),
+                    Subscription {
+                        protocol: "email".into(),
+                        endpoint: Some(email.into()),
+                        topic_arn: topic.ref_(),
+                        ..Default::default()
+                    },
+                )
+            })
+            .collect();
+        AlarmTopic { key, topic, subscriptions }
     }
 
     /// The topic's ARN, an alarm action.

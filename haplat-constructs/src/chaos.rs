@@ -1,7 +1,10 @@
 //! AWS FIS experiment templates that test the platform's resilience in one region: stop a share
 //! of a service's ECS tasks, and cut the network of the private subnets of one availability
-//! zone. Every experiment stops when a critical alarm fires, logs to an encrypted log group, and
-//! runs with a role that may touch only its targets.
+//! zone. Every experiment stops when an alarm on what it targets fires (a service's own critical
+//! alarms for its tasks; for the zone's network, which every service of the region uses, the
+//! error rate of the region's load balancers, or every service's alarms when none is given) or
+//! one of the alarms given for all, logs to an encrypted log group, and runs with a role that may
+//! touch only its targets.
 //!
 //! The role is granted what FIS needs for these actions: `ecs:StopTask`/`ecs:DescribeTasks` on
 //! the tasks of the named clusters and `ecs:ListTasks` on their container instances; for the
@@ -17,8 +20,13 @@
 //!
 //! let app = App::new("shop");
 //! let api = app.stack_set("Api", &["us-east-1", "us-west-2"]);
-//! let mut props = ChaosProps::new(vec![Value::from("arn:aws:cloudwatch:us-east-1:1:alarm:5xx")]);
-//! props.services = vec![ChaosService { name: "Web".into(), cluster_name: "web".into(), service_name: "web".into() }];
+//! let mut props = ChaosProps::new(vec![]);
+//! props.services = vec![ChaosService {
+//!     name: "Web".into(),
+//!     cluster_name: "web".into(),
+//!     service_name: "web".into(),
+//!     stop_alarm_arns: vec![Value::from("arn:aws:cloudwatch:us-east-1:1:alarm:web-5xx")],
+//! }];
 //! props.private_subnet_ids = vec!["subnet-1".into(), "subnet-2".into()];
 //! let chaos = ChaosExperiments::new(&api, "Chaos", props);
 //! assert_eq!(chaos.experiments.len(), 2);
@@ -27,6 +35,7 @@
 
 use std::collections::BTreeMap;
 
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, TreatMissingData};
 use haplat_core::resources::fis::experiment_template::{
     CloudWatchLogsConfiguration, ExperimentTemplate, ExperimentTemplateAction, ExperimentTemplateLogConfiguration,
     ExperimentTemplateStopCondition, ExperimentTemplateTarget, ExperimentTemplateTargetFilter,
@@ -38,11 +47,11 @@ use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
-use crate::metrics::ServiceMetrics;
+use crate::metrics::{MetricRef, ServiceMetrics, expression, summed};
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct ChaosService {
     /// An id for the experiment's construct path.
     pub name: String,
@@ -50,15 +59,20 @@ pub struct ChaosService {
     pub cluster_name: Value<String>,
     /// The service's name.
     pub service_name: Value<String>,
+    /// The service's critical alarms: they stop the experiment on its tasks, and the one on the
+    /// network of its subnets (FIS watches only the alarms an experiment lists).
+    pub stop_alarm_arns: Vec<Value<String>>,
 }
 
 impl From<&ServiceMetrics> for ChaosService {
-    /// The service measured by these metrics (`MultiRegionApi::metrics` gives every service's).
+    /// The service measured by these metrics (`MultiRegionApi::metrics` gives every service's),
+    /// with no stop alarms of its own yet.
     fn from(m: &ServiceMetrics) -> Self {
         ChaosService {
             name: m.name.clone(),
             cluster_name: m.cluster_name.clone(),
             service_name: m.service_name.clone(),
+            stop_alarm_arns: Vec::new(),
         }
     }
 }
@@ -66,7 +80,8 @@ impl From<&ServiceMetrics> for ChaosService {
 /// The experiments of one region.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChaosProps {
-    /// Alarms that stop every experiment (the region's critical alarms). At least one.
+    /// Alarms that stop every experiment, besides those of the services it targets (a region
+    /// health alarm, a table's). Each experiment needs one alarm at least and FIS takes five.
     pub stop_alarm_arns: Vec<Value<String>>,
     /// Services whose tasks to stop. Default: none.
     pub services: Vec<ChaosService>,
@@ -77,12 +92,20 @@ pub struct ChaosProps {
     pub private_subnet_ids: Vec<Value<String>>,
     /// How long the network stays cut (ISO 8601). Default: `PT5M`.
     pub disruption_duration: String,
+    /// The region's load balancers (`LoadBalancerFullName`): the network experiment stops when
+    /// their 5xx (the targets' and their own, such as the 503 of a group with no healthy target)
+    /// pass `error_rate_percent` of requests, an alarm `NetworkGuard` made here. None: it stops
+    /// on every service's own alarms instead, which FIS's five stop conditions may not hold.
+    /// Default: none.
+    pub load_balancers: Vec<Value<String>>,
+    /// The 5xx percentage of the load balancers' alarm. Default: 5.
+    pub error_rate_percent: f64,
     /// Days experiment logs are kept. Default: 90.
     pub log_retention_days: i64,
 }
 
 impl ChaosProps {
-    /// Stops at these alarms; 25 % of tasks; 5 minutes of network loss.
+    /// Stops at these alarms (and the services' own); 25 % of tasks; 5 minutes of network loss.
     pub fn new(stop_alarm_arns: Vec<Value<String>>) -> Self {
         ChaosProps {
             stop_alarm_arns,
@@ -90,6 +113,8 @@ impl ChaosProps {
             stop_task_percent: 25,
             private_subnet_ids: Vec::new(),
             disruption_duration: "PT5M".into(),
+            load_balancers: Vec::new(),
+            error_rate_percent: 5.0,
             log_retention_days: 90,
         }
     }
@@ -110,12 +135,6 @@ impl ChaosExperiments {
     /// Adds the experiments under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: ChaosProps) -> ChaosExperiments {
         let scope = scope.child(id);
-        if props.stop_alarm_arns.is_empty() {
-            scope.error("an experiment needs at least one stop alarm; pass the region's critical alarms");
-        }
-        if props.stop_alarm_arns.len() > 5 {
-            scope.error(format!("FIS takes at most 5 stop conditions, {} given", props.stop_alarm_arns.len()));
-        }
         if !(1..=100).contains(&props.stop_task_percent) {
             scope.error(format!("stop_task_percent {}: use 1 to 100", props.stop_task_percent));
         }
@@ -240,16 +259,32 @@ impl ChaosExperiments {
                 ..Default::default()
             },
         );
-        let stop_conditions = List::items(
-            props
-                .stop_alarm_arns
-                .iter()
-                .map(|a| ExperimentTemplateStopCondition {
-                    source: "aws:cloudwatch:alarm".into(),
-                    value: Some(a.clone()),
-                })
-                .collect(),
-        );
+        // An experiment's stop conditions: the alarms given for all, and those of its targets.
+        let stop_conditions = |experiment: &str, targeted: &[&ChaosService]| {
+            let alarms: Vec<&Value<String>> =
+                props.stop_alarm_arns.iter().chain(targeted.iter().flat_map(|s| &s.stop_alarm_arns)).collect();
+            if alarms.is_empty() {
+                scope.error(format!(
+                    "experiment {experiment} has no stop alarm; give its services' critical alarms (ChaosService::stop_alarm_arns) \
+                     or alarms for every experiment (ChaosProps::stop_alarm_arns)"
+                ));
+            }
+            if alarms.len() > 5 {
+                scope.error(format!(
+                    "experiment {experiment} would stop on {} alarms; FIS takes at most 5 stop conditions",
+                    alarms.len()
+                ));
+            }
+            List::items(
+                alarms
+                    .into_iter()
+                    .map(|a| ExperimentTemplateStopCondition {
+                        source: "aws:cloudwatch:alarm".into(),
+                        value: Some(a.clone()),
+                    })
+                    .collect(),
+            )
+        };
         let log_configuration = ExperimentTemplateLogConfiguration {
             log_schema_version: 2.into(),
             cloud_watch_logs_configuration: Some(CloudWatchLogsConfiguration { log_group_arn: log_arn }),
@@ -271,7 +306,7 @@ impl ChaosExperiments {
                 ExperimentTemplate {
                     description: format!("Stop {}% of the tasks of {}", props.stop_task_percent, s.name).into(),
                     role_arn: role.attr_arn(),
-                    stop_conditions: stop_conditions.clone(),
+                    stop_conditions: stop_conditions(&format!("StopTasks{}", s.name), &[s]),
                     targets: BTreeMap::from([("Tasks".to_owned(), target)]),
                     actions: Some(BTreeMap::from([(
                         "StopTasks".to_owned(),
@@ -311,7 +346,14 @@ impl ChaosExperiments {
                         )
                         .into(),
                         role_arn: role.attr_arn(),
-                        stop_conditions: stop_conditions.clone(),
+                        stop_conditions: match network_guard(&scope, &props) {
+                            Some(guard) => {
+                                let guard =
+                                    ChaosService { stop_alarm_arns: vec![guard.attr_arn()], ..Default::default() };
+                                stop_conditions("AzNetworkDisruption", &[&guard])
+                            }
+                            None => stop_conditions("AzNetworkDisruption", &props.services.iter().collect::<Vec<_>>()),
+                        },
                         targets: BTreeMap::from([("Subnets".to_owned(), target)]),
                         actions: Some(BTreeMap::from([(
                             "DisruptConnectivity".to_owned(),
@@ -334,4 +376,53 @@ impl ChaosExperiments {
         }
         ChaosExperiments { role, logs, experiments }
     }
+}
+
+/// The alarm on the 5xx rate of `props.load_balancers` that stops the network experiment, as
+/// `scope/NetworkGuard` (none without load balancers). The load balancers' own 5xx count in both
+/// the errors and the requests: `RequestCount` leaves out requests refused before a target was
+/// chosen, like the 503 of a target group with no healthy target.
+fn network_guard(scope: &Scope, props: &ChaosProps) -> Option<Handle<Alarm>> {
+    if props.load_balancers.is_empty() {
+        return None;
+    }
+    if !(props.error_rate_percent > 0.0 && props.error_rate_percent < 100.0) {
+        scope.error(format!("error_rate_percent {}: use a percentage between 0 and 100", props.error_rate_percent));
+    }
+    let of = |name: &str| -> Vec<MetricRef> {
+        props
+            .load_balancers
+            .iter()
+            .map(|lb| MetricRef::new("AWS/ApplicationELB", name, [("LoadBalancer", lb.clone())]))
+            .collect()
+    };
+    let (mut metrics, targets) = summed("targetErrors", &of("HTTPCode_Target_5XX_Count"), "Sum", 60);
+    let (elb_queries, elb) = summed("elbErrors", &of("HTTPCode_ELB_5XX_Count"), "Sum", 60);
+    let (request_queries, requests) = summed("requests", &of("RequestCount"), "Sum", 60);
+    metrics.extend(elb_queries);
+    metrics.extend(request_queries);
+    let all = format!("({} + {})", requests.filled, elb.filled);
+    let rate = format!("IF({all} > 0, 100 * ({} + {}) / {all}, 0)", targets.filled, elb.filled);
+    metrics.push(expression("rate", &rate, "5xx of the region's load balancers (%)"));
+    Some(
+        scope.add(
+            "NetworkGuard",
+            Alarm {
+                alarm_description: Some(
+                    format!(
+                        "Stops the network experiment: more than {}% of the region's load balancer responses are 5xx",
+                        props.error_rate_percent
+                    )
+                    .into(),
+                ),
+                metrics: Some(List::items(metrics)),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                threshold: Some(props.error_rate_percent.into()),
+                evaluation_periods: Some(3.into()),
+                datapoints_to_alarm: Some(2.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                ..Default::default()
+            },
+        ),
+    )
 }

@@ -3,7 +3,7 @@
 //!
 //! ```
 //! use haplat_core::App;
-//! use haplat_constructs::scaling::{Scaling, autoscale, ScalingTarget};
+//! use haplat_constructs::scaling::{RequestTargets, Scaling, autoscale, ScalingTarget};
 //!
 //! let app = App::new("demo");
 //! let stack = app.stack("Svc", "us-east-1");
@@ -12,7 +12,10 @@
 //!     service_name: "orders".into(),
 //!     min: 2.into(),
 //!     max: 10.into(),
-//!     request_label: Some("app/alb/123/targetgroup/tg/456".into()),
+//!     requests: Some(RequestTargets {
+//!         load_balancer: "app/alb/123".into(),
+//!         target_groups: vec!["targetgroup/tg/456".into()],
+//!     }),
 //! };
 //! autoscale(&stack, "Scaling", &target, &Scaling::default());
 //! let t = app.synth().unwrap().template("demo-Svc").unwrap();
@@ -87,8 +90,18 @@ pub struct ScalingTarget {
     pub min: Value<i64>,
     /// Most tasks.
     pub max: Value<i64>,
-    /// `ALBRequestCountPerTarget`'s resource label, `<LoadBalancerFullName>/<TargetGroupFullName>`.
-    pub request_label: Option<Value<String>>,
+    /// The load balancer traffic that request scaling follows; `None` turns it off.
+    pub requests: Option<RequestTargets>,
+}
+
+/// Where a service's requests arrive: its load balancer and the target groups its tasks serve
+/// from (both of a blue/green service: after a deployment the live tasks may be in either).
+#[derive(Clone, Debug)]
+pub struct RequestTargets {
+    /// The load balancer's `LoadBalancerFullName` (`app/<name>/<id>`).
+    pub load_balancer: Value<String>,
+    /// Each target group's `TargetGroupFullName` (`targetgroup/<name>/<id>`).
+    pub target_groups: Vec<Value<String>>,
 }
 
 /// The scalable target of an ECS service and its policies, under `parent/id`.
@@ -118,39 +131,63 @@ pub fn autoscale(
             ..Default::default()
         },
     );
-    let tracking =
-        |name: &str, metric: scaling_policy::PredefinedMetricType, value: f64, label: Option<Value<String>>| {
-            scope.add(
-                name,
-                scaling_policy::ScalingPolicy {
-                    policy_name: Value::sub(format!("${{AWS::StackName}}-{}-{name}", scope.path().replace('/', "-"))),
-                    policy_type: scaling_policy::PolicyType::TargetTrackingScaling.into(),
-                    scaling_target_id: Some(st.ref_()),
-                    target_tracking_scaling_policy_configuration: Some(
-                        scaling_policy::TargetTrackingScalingPolicyConfiguration {
-                            target_value: value.into(),
-                            scale_in_cooldown: Some(scaling.scale_in_cooldown.into()),
-                            scale_out_cooldown: Some(scaling.scale_out_cooldown.into()),
-                            predefined_metric_specification: Some(scaling_policy::PredefinedMetricSpecification {
-                                predefined_metric_type: metric.into(),
-                                resource_label: label,
+    let tracking = |name: &str, value: f64, metric: Metric| {
+        scope.add(
+            name,
+            scaling_policy::ScalingPolicy {
+                policy_name: Value::sub(format!("${{AWS::StackName}}-{}-{name}", scope.path().replace('/', "-"))),
+                policy_type: scaling_policy::PolicyType::TargetTrackingScaling.into(),
+                scaling_target_id: Some(st.ref_()),
+                target_tracking_scaling_policy_configuration: Some(
+                    scaling_policy::TargetTrackingScalingPolicyConfiguration {
+                        target_value: value.into(),
+                        scale_in_cooldown: Some(scaling.scale_in_cooldown.into()),
+                        scale_out_cooldown: Some(scaling.scale_out_cooldown.into()),
+                        predefined_metric_specification: match &metric {
+                            Metric::Predefined(t, label) => Some(scaling_policy::PredefinedMetricSpecification {
+                                predefined_metric_type: t.clone().into(),
+                                resource_label: label.clone(),
                             }),
-                            ..Default::default()
+                            Metric::Custom(_) => None,
                         },
-                    ),
-                    ..Default::default()
-                },
-            );
-        };
-    tracking("Cpu", scaling_policy::PredefinedMetricType::EcsServiceAverageCpuUtilization, scaling.cpu_target, None);
+                        customized_metric_specification: match metric {
+                            Metric::Custom(spec) => Some(*spec),
+                            Metric::Predefined(..) => None,
+                        },
+                        ..Default::default()
+                    },
+                ),
+                ..Default::default()
+            },
+        );
+    };
+    tracking(
+        "Cpu",
+        scaling.cpu_target,
+        Metric::Predefined(scaling_policy::PredefinedMetricType::EcsServiceAverageCpuUtilization, None),
+    );
     tracking(
         "Memory",
-        scaling_policy::PredefinedMetricType::EcsServiceAverageMemoryUtilization,
         scaling.memory_target,
-        None,
+        Metric::Predefined(scaling_policy::PredefinedMetricType::EcsServiceAverageMemoryUtilization, None),
     );
-    if let (Some(rpt), Some(label)) = (scaling.requests_per_target, &target.request_label) {
-        tracking("Requests", scaling_policy::PredefinedMetricType::AlbRequestCountPerTarget, rpt, Some(label.clone()));
+    if let (Some(rpt), Some(requests)) = (scaling.requests_per_target, &target.requests) {
+        match requests.target_groups.as_slice() {
+            [] => scope.error("request scaling needs at least one target group"),
+            [tg] => tracking(
+                "Requests",
+                rpt,
+                Metric::Predefined(
+                    scaling_policy::PredefinedMetricType::AlbRequestCountPerTarget,
+                    Some(Value::sub_with("${Lb}/${Tg}", [("Lb", requests.load_balancer.clone()), ("Tg", tg.clone())])),
+                ),
+            ),
+            groups => tracking(
+                "Requests",
+                rpt,
+                Metric::Custom(Box::new(requests_per_target(&requests.load_balancer, groups))),
+            ),
+        }
     }
     if let Some(step) = &scaling.step {
         if !["Average", "Maximum", "Minimum", "SampleCount", "Sum"].contains(&step.statistic.as_str()) {
@@ -213,4 +250,60 @@ pub fn autoscale(
         );
     }
     st
+}
+
+/// What a target tracking policy follows.
+enum Metric {
+    Predefined(scaling_policy::PredefinedMetricType, Option<Value<String>>),
+    Custom(Box<scaling_policy::CustomizedMetricSpecification>),
+}
+
+/// Requests per healthy target over several target groups, as metric math: the predefined
+/// `ALBRequestCountPerTarget` follows one target group, and ECS blue/green deployments move a
+/// service's live tasks to the alternate group and back, where a policy on one group would see
+/// no requests and never scale out on them (docs/aws-review.md, finding 3; rule HAP021). The sum
+/// of requests over the sum of healthy targets is what the predefined metric computes for one.
+fn requests_per_target(
+    load_balancer: &Value<String>,
+    groups: &[Value<String>],
+) -> scaling_policy::CustomizedMetricSpecification {
+    let stat =
+        |id: String, metric: &str, stat: &str, tg: &Value<String>| scaling_policy::TargetTrackingMetricDataQuery {
+            id: Some(id.into()),
+            return_data: Some(false.into()),
+            metric_stat: Some(scaling_policy::TargetTrackingMetricStat {
+                metric: Some(scaling_policy::TargetTrackingMetric {
+                    namespace: Some("AWS/ApplicationELB".into()),
+                    metric_name: Some(metric.into()),
+                    dimensions: Some(List::items(vec![
+                        scaling_policy::TargetTrackingMetricDimension {
+                            name: Some("LoadBalancer".into()),
+                            value: Some(load_balancer.clone()),
+                        },
+                        scaling_policy::TargetTrackingMetricDimension {
+                            name: Some("TargetGroup".into()),
+                            value: Some(tg.clone()),
+                        },
+                    ])),
+                }),
+                stat: Some(stat.into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+    let mut queries = Vec::new();
+    for (i, tg) in groups.iter().enumerate() {
+        queries.push(stat(format!("requests{i}"), "RequestCount", "Sum", tg));
+        queries.push(stat(format!("healthy{i}"), "HealthyHostCount", "Average", tg));
+    }
+    // A group with no targets reports nothing: FILL counts it as zero.
+    let sum = |what: &str| (0..groups.len()).map(|i| format!("FILL({what}{i}, 0)")).collect::<Vec<_>>().join(" + ");
+    queries.push(scaling_policy::TargetTrackingMetricDataQuery {
+        id: Some("perTarget".into()),
+        label: Some("ALB requests per healthy target, every target group of the service".into()),
+        expression: Some(format!("({}) / ({})", sum("requests"), sum("healthy")).into()),
+        return_data: Some(true.into()),
+        ..Default::default()
+    });
+    scaling_policy::CustomizedMetricSpecification { metrics: Some(List::items(queries)), ..Default::default() }
 }

@@ -15,6 +15,7 @@
 //! # let _ = acl;
 //! ```
 
+use haplat_core::resources::logs::resource_policy::ResourcePolicy;
 use haplat_core::resources::wafv2::logging_configuration::LoggingConfiguration;
 use haplat_core::resources::wafv2::web_acl::{
     AggregateKeyType, AllowAction, BlockAction, CountAction, DefaultAction, ManagedRuleGroupStatement, OverrideAction,
@@ -151,9 +152,35 @@ impl WebAcl {
     }
 
     /// Sends the web ACL's logs to `logs` (whose name must start with `aws-waf-logs-`), as the
-    /// logging configuration `scope/id`.
+    /// logging configuration `scope/id`, with the CloudWatch Logs resource policy `<id>Delivery`
+    /// that lets the log delivery service write to exactly that log group.
+    ///
+    /// Without a policy of its own, WAF adds the group to the account's shared `AWSWAF-LOGS`
+    /// resource policy of the region, which grows with every web ACL and deploy until it reaches
+    /// CloudWatch Logs' 5,120-character limit and WAF refuses the logging configuration
+    /// (docs/aws-review.md, finding 9). A policy that already grants the delivery is used as it
+    /// is; the account holds at most 10 such policies per region (`haplat doctor` counts them).
     pub fn log_to(&self, scope: &Scope, id: &str, logs: &LogGroup) -> Handle<LoggingConfiguration> {
-        scope.add(
+        let policy = scope.add(
+            &format!("{id}Delivery"),
+            ResourcePolicy {
+                policy_name: Value::sub(format!("${{AWS::StackName}}-{}", id.to_ascii_lowercase())),
+                // CloudFormation takes the document as a JSON string.
+                policy_document: Value::sub_with(
+                    concat!(
+                        r#"{"Version":"2012-10-17","Statement":[{"Sid":"WafLogDelivery","Effect":"Allow","#,
+                        r#""Principal":{"Service":"delivery.logs.amazonaws.com"},"#,
+                        r#""Action":["logs:CreateLogStream","logs:PutLogEvents"],"#,
+                        r#""Resource":"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:log-stream:*","#,
+                        r#""Condition":{"StringEquals":{"aws:SourceAccount":"${AWS::AccountId}"},"#,
+                        r#""ArnLike":{"aws:SourceArn":"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:*"}}}]}"#,
+                    ),
+                    [("Group", logs.name())],
+                )
+                .into(),
+            },
+        );
+        let logging = scope.add(
             id,
             LoggingConfiguration {
                 resource_arn: self.arn(),
@@ -163,6 +190,8 @@ impl WebAcl {
                 )]),
                 ..Default::default()
             },
-        )
+        );
+        scope.options(logging).depends_on(policy);
+        logging
     }
 }

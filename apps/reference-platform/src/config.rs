@@ -82,9 +82,9 @@ pub struct Service {
     pub cpu: u32,
     /// Fargate memory in MiB (must fit the CPU: see the Fargate task sizes).
     pub memory: u32,
-    /// Tasks per serving region.
-    pub desired: u32,
-    /// The autoscaling floor.
+    /// The autoscaling floor: the tasks a serving region starts with and never goes below.
+    /// (There is no desired count: a count in the template would reset the scaled count at
+    /// every update; autoscaling owns it.)
     pub min: u32,
     /// The autoscaling ceiling.
     pub max: u32,
@@ -307,11 +307,8 @@ impl Environment {
             p.push("services: at least one service is needed".into());
         }
         for (i, s) in self.services.iter().enumerate() {
-            if !(s.min <= s.desired && s.desired <= s.max) {
-                p.push(format!(
-                    "services[{i}] ({}): min {} <= desired {} <= max {} must hold",
-                    s.name, s.min, s.desired, s.max
-                ));
+            if s.min > s.max {
+                p.push(format!("services[{i}] ({}): min {} <= max {} must hold", s.name, s.min, s.max));
             }
             if !s.health_check_path.starts_with('/') {
                 p.push(format!("services[{i}].health_check_path: {:?} must start with '/'", s.health_check_path));

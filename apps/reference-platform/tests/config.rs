@@ -71,7 +71,7 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
     for want in [
         "regions: exactly one region must have role primary (2 do)",
         "regions[1].region: unknown region \"us-west-9\"",
-        "services[0] (orders): min 3 <= desired 1 <= max 2 must hold",
+        "services[0] (orders): min 3 <= max 2 must hold",
         "cost.availability_zones: 7 is not between 2 and 6",
     ] {
         assert!(e.contains(want), "missing {want:?} in {e}");

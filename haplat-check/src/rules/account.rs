@@ -1,13 +1,14 @@
 //! What the account or the region must already have, which no template can show: API Gateway's
 //! CloudWatch Logs role (HAP004), a Shield Advanced subscription (HAP010), an Aurora engine
 //! version with global-database support in every region (HAP011), availability zones chosen by
-//! name (HAP012). Each points to `haplat doctor`, which checks the account.
+//! name (HAP012), WAF logs that grow the account's shared log policy (HAP022), e-mail alarm
+//! subscriptions that someone must confirm in every region (HAP023).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value as Json;
 
-use crate::assembly::{Assembly, Res, is_true, list};
+use crate::assembly::{Assembly, Res, is_true, list, refs_in, strings_in};
 use crate::rule::Findings;
 
 /// The regions where the assembly itself sets API Gateway's account role.
@@ -174,6 +175,59 @@ pub(crate) fn zone_names(a: &Assembly, f: &mut Findings) {
                 "the subnet's zone is chosen by name (AvailabilityZone, Fn::GetAZs), and zone names map to \
                  different zone IDs in each account: it may land in a zone ID without {what}; use \
                  AvailabilityZoneId, or let `haplat doctor` check the zone IDs behind the names"
+            ),
+        );
+    }
+}
+
+pub(crate) fn waf_log_delivery_policy(a: &Assembly, f: &mut Findings) {
+    // The log groups a CloudWatch Logs resource policy of the assembly grants to the log
+    // delivery service (by the construct that names the group in its document).
+    let mut granted: BTreeSet<(usize, String)> = BTreeSet::new();
+    for p in a.of_type("AWS::Logs::ResourcePolicy") {
+        let Some(doc) = p.prop("PolicyDocument") else { continue };
+        if !strings_in(doc).iter().any(|s| s.contains("delivery.logs.amazonaws.com")) {
+            continue;
+        }
+        for name in refs_in(doc) {
+            granted.insert((p.stack, name));
+        }
+    }
+    for l in a.of_type("AWS::WAFv2::LoggingConfiguration") {
+        let Some(dest) = l.prop("LogDestinationConfigs") else { continue };
+        if !strings_in(dest).iter().any(|s| s.contains(":logs:") || s.contains("log-group:")) {
+            continue;
+        }
+        if refs_in(dest).iter().any(|group| granted.contains(&(l.stack, group.clone()))) {
+            continue;
+        }
+        f.at(
+            &l,
+            vec![],
+            "sends WAF logs to a CloudWatch Logs group that no resource policy of the stack grants to \
+             delivery.logs.amazonaws.com: WAF then adds the group to the account's shared AWSWAF-LOGS policy of the \
+             region, which every web ACL and log group makes longer until it passes CloudWatch Logs' 5,120-character \
+             limit and WAF refuses the logging configuration; declare an AWS::Logs::ResourcePolicy for the group \
+             and make the logging configuration depend on it",
+        );
+    }
+}
+
+pub(crate) fn email_subscriptions(a: &Assembly, f: &mut Findings) {
+    for s in a.of_type("AWS::SNS::Subscription") {
+        if !matches!(s.prop_str("Protocol"), Some("email" | "email-json")) {
+            continue;
+        }
+        let regions = s.regions();
+        f.at(
+            &s,
+            vec![],
+            format!(
+                "subscribes an e-mail address in {} region(s) ({}): each region's topic sends its own confirmation \
+                 mail, and SNS deletes a subscription left unconfirmed for 48 hours while CloudFormation keeps \
+                 reporting it created; until someone confirms every mail, the alarms of that region reach nobody",
+                regions.len(),
+                list(&regions)
             ),
         );
     }

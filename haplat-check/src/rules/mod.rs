@@ -9,6 +9,7 @@ mod lifecycle;
 
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
+mod scaling;
 mod traffic;
 
 use crate::rule::{Rule, Severity};
@@ -280,5 +281,68 @@ pub static RULES: &[Rule] = &[
         docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-dynamodb-globaltable.html",
         fix: "Add (or remove) the regions one per deploy: deploy the environment with one region more, then the next.",
         check: regions::global_table_replica_changes,
+    },
+    Rule {
+        id: "HAP020",
+        name: "DesiredCountResetsAutoscaling",
+        severity: Severity::Error,
+        title: "An auto-scaled ECS service sets DesiredCount in the template",
+        aws_rule: "Application Auto Scaling changes an ECS service's desired count within the scalable target's \
+                   MinCapacity and MaxCapacity. CloudFormation sends the template's DesiredCount with every update \
+                   of the service (a new task definition, a tag, a deployment setting), which sets the count back to \
+                   the template's value in every region at once until scaling catches up; without DesiredCount, an \
+                   update keeps the count as it is (\"For existing services, if a desired count is not specified, it \
+                   is omitted from the operation\"), and registering the scalable target raises a new service to \
+                   MinCapacity.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-ecs-service.html",
+        fix: "Leave DesiredCount out of services that a scalable target scales, and set the floor with MinCapacity \
+              (haplat's services do; `FargateServiceProps::desired_count: None`).",
+        check: scaling::desired_count_with_autoscaling,
+    },
+    Rule {
+        id: "HAP021",
+        name: "RequestScalingOnOneBlueGreenTargetGroup",
+        severity: Severity::Error,
+        title: "A blue/green ECS service scales on ALBRequestCountPerTarget of one target group",
+        aws_rule: "The predefined metric ALBRequestCountPerTarget follows the one target group its ResourceLabel \
+                   names, and ECS's blue/green, canary and linear deployments move the live tasks to the alternate \
+                   target group and back with each deployment (ECS lists ALBRequestCountPerTarget as not supported \
+                   for blue/green). While the traffic is on the other group the metric has no data, and a target \
+                   tracking policy does not scale on insufficient data.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-autoscaling-targettracking.html",
+        fix: "Track requests per target over both target groups with a customized metric (metric math: the sum of \
+              RequestCount over the sum of HealthyHostCount; haplat's services do), or scale on CPU and memory only.",
+        check: scaling::request_scaling_with_blue_green,
+    },
+    Rule {
+        id: "HAP022",
+        name: "WafLogsGrowSharedLogPolicy",
+        severity: Severity::Warning,
+        title: "WAF logs go to a CloudWatch Logs group that no resource policy of the stack grants",
+        aws_rule: "Logging a web ACL to CloudWatch Logs needs a resource policy letting delivery.logs.amazonaws.com \
+                   write to the group. When none grants it, WAF creates or extends the account's shared AWSWAF-LOGS \
+                   resource policy in the region; resource policies are limited to 5,120 characters and 10 per \
+                   region, so with enough web ACLs and log groups (every environment's edge in us-east-1 adds one) \
+                   PutLoggingConfiguration fails with WAFLogDestinationPermissionIssueException.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html",
+        fix: "Declare an AWS::Logs::ResourcePolicy for the log group (delivery.logs.amazonaws.com, \
+              logs:CreateLogStream and logs:PutLogEvents, aws:SourceAccount) and make the logging configuration \
+              depend on it (`WebAcl::log_to` does).",
+        check: account::waf_log_delivery_policy,
+    },
+    Rule {
+        id: "HAP023",
+        name: "EmailSubscriptionExpiresUnconfirmed",
+        severity: Severity::Warning,
+        title: "Alarms notify e-mail subscriptions that must be confirmed within 48 hours in every region",
+        aws_rule: "An SNS e-mail subscription stays PendingConfirmation until the recipient follows the link of the \
+                   confirmation mail; SNS deletes it after 48 hours unconfirmed. CloudFormation reports the \
+                   subscription created either way and never creates it again. A stack set sends one mail per \
+                   address and region, each from that region's topic.",
+        docs: "https://docs.aws.amazon.com/sns/latest/dg/sns-delete-subscription-topic.html",
+        fix: "Confirm every mail within 48 hours of each region's first deploy (docs/first-deploy.md), or subscribe \
+              an endpoint that needs no confirmation by a person (an HTTPS endpoint or chat integration); suppress \
+              with the reason once the team owns that step.",
+        check: account::email_subscriptions,
     },
 ];

@@ -551,3 +551,91 @@ fn hap019_more_than_one_global_table_replica_changed_in_one_update() {
     assert!(check(&["us-east-1", "us-west-2"], &["us-east-1", "us-west-2"]).is_empty());
     assert!(one("HAP019", &["us-east-1"], table(&["us-east-1", "us-west-2", "eu-west-1"])).is_empty());
 }
+
+/// An ECS service (blue/green when `alternate`), its scalable target, and a policy on requests
+/// of `metric` (`None`: CPU only).
+fn scaled_service(desired: Option<u32>, alternate: bool, metric: Option<serde_json::Value>) -> serde_json::Value {
+    let mut lb = json!({"ContainerName": "app", "ContainerPort": 80, "TargetGroupArn": {"Ref": "Tg"}});
+    if alternate {
+        lb["AdvancedConfiguration"] = json!({"AlternateTargetGroupArn": {"Ref": "TgAlt"}});
+    }
+    let mut service = json!({"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "Api/Orders/Service"},
+        "Properties": {"LoadBalancers": [lb]}});
+    if let Some(n) = desired {
+        service["Properties"]["DesiredCount"] = json!(n);
+    }
+    let mut r = json!({
+        "Service": service,
+        "Target": {"Type": "AWS::ApplicationAutoScaling::ScalableTarget", "Metadata": {"haplat:path": "Api/Orders/Scaling/Target"},
+            "Properties": {"ScalableDimension": "ecs:service:DesiredCount", "ServiceNamespace": "ecs",
+                "MinCapacity": 2, "MaxCapacity": 10,
+                "ResourceId": {"Fn::Sub": ["service/${Cluster}/${Service}",
+                    {"Cluster": {"Ref": "Cluster"}, "Service": {"Fn::GetAtt": ["Service", "Name"]}}]}}},
+    });
+    if let Some(spec) = metric {
+        r["Requests"] = json!({"Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Metadata": {"haplat:path": "Api/Orders/Scaling/Requests"},
+            "Properties": {"PolicyType": "TargetTrackingScaling", "ScalingTargetId": {"Ref": "Target"},
+                "TargetTrackingScalingPolicyConfiguration": spec}});
+    }
+    r
+}
+
+#[test]
+fn hap020_desired_count_on_an_autoscaled_service() {
+    let found = one("HAP020", &["us-east-1"], scaled_service(Some(4), false, None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/Orders/Service");
+    assert!(found[0].message.contains("Api/Orders/Scaling/Target"), "{}", found[0].message);
+    assert!(one("HAP020", &["us-east-1"], scaled_service(None, false, None)).is_empty());
+}
+
+#[test]
+fn hap021_request_scaling_on_one_target_group_of_a_blue_green_service() {
+    let predefined = json!({"TargetValue": 1000, "PredefinedMetricSpecification": {
+        "PredefinedMetricType": "ALBRequestCountPerTarget", "ResourceLabel": "app/a/1/targetgroup/t/2"}});
+    let found = one("HAP021", &["us-east-1"], scaled_service(None, true, Some(predefined.clone())));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/Orders/Scaling/Requests");
+    // Rolling services have one target group; metric math over both groups is what to do.
+    assert!(one("HAP021", &["us-east-1"], scaled_service(None, false, Some(predefined))).is_empty());
+    let math = json!({"TargetValue": 1000, "CustomizedMetricSpecification": {"Metrics": [
+        {"Id": "perTarget", "Expression": "(FILL(requests0, 0) + FILL(requests1, 0)) / (FILL(healthy0, 0) + FILL(healthy1, 0))"}]}});
+    assert!(one("HAP021", &["us-east-1"], scaled_service(None, true, Some(math))).is_empty());
+}
+
+#[test]
+fn hap022_waf_logs_without_a_delivery_policy_of_their_own() {
+    let resources = |with_policy: bool| {
+        let mut r = json!({
+            "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"LogGroupName": "aws-waf-logs-edge"}},
+            "Logging": {"Type": "AWS::WAFv2::LoggingConfiguration", "Metadata": {"haplat:path": "Edge/WafLogging"},
+                "Properties": {"ResourceArn": {"Fn::GetAtt": ["Acl", "Arn"]}, "LogDestinationConfigs": [
+                    {"Fn::Sub": ["arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}",
+                        {"Group": {"Ref": "Logs"}}]}]}},
+        });
+        if with_policy {
+            r["Delivery"] = json!({"Type": "AWS::Logs::ResourcePolicy", "Properties": {"PolicyName": "edge-waf",
+                "PolicyDocument": {"Fn::Sub": [
+                    "{\"Statement\":[{\"Principal\":{\"Service\":\"delivery.logs.amazonaws.com\"},\"Resource\":\"arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:${Group}:log-stream:*\"}]}",
+                    {"Group": {"Ref": "Logs"}}]}}});
+        }
+        r
+    };
+    let found = one("HAP022", &["us-east-1"], resources(false));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("AWSWAF-LOGS"), "{}", found[0].message);
+    assert!(one("HAP022", &["us-east-1"], resources(true)).is_empty());
+}
+
+#[test]
+fn hap023_email_subscriptions_to_confirm_in_every_region() {
+    let sub = |protocol: &str| {
+        json!({"Contact": {"Type": "AWS::SNS::Subscription", "Metadata": {"haplat:path": "Api/Monitoring/Contact0"},
+            "Properties": {"Protocol": protocol, "Endpoint": "oncall@example.com", "TopicArn": {"Ref": "Topic"}}}})
+    };
+    let found = one("HAP023", &["us-east-1", "eu-west-1"], sub("email"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("2 region(s) (us-east-1 and eu-west-1)"), "{}", found[0].message);
+    assert!(one("HAP023", &["us-east-1"], sub("https")).is_empty());
+}

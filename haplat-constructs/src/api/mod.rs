@@ -28,9 +28,9 @@
 //! let config = &t["Mappings"]["RegionConfig"];
 //! assert_eq!(config["us-east-1"]["VpcCidr"], "10.0.0.0/16");
 //! assert_eq!(config["eu-west-1"]["VpcCidr"], "10.1.0.0/16");
-//! // The standby region runs one task, the primary two.
-//! assert_eq!(config["us-east-1"]["OrdersDesiredCount"], 2);
-//! assert_eq!(config["eu-west-1"]["OrdersDesiredCount"], 1);
+//! // Autoscaling keeps at least two tasks in the primary, one in the standby region.
+//! assert_eq!(config["us-east-1"]["OrdersMinCount"], 2);
+//! assert_eq!(config["eu-west-1"]["OrdersMinCount"], 1);
 //! ```
 
 mod regions;
@@ -370,17 +370,26 @@ impl MultiRegionApi {
             .collect()
     }
 
-    /// The services as chaos experiment targets, in the order given.
-    pub fn chaos_services(&self) -> Vec<ChaosService> {
-        self.metrics().iter().map(ChaosService::from).collect()
+    /// The services as chaos experiment targets, in the order given, each stopped by its own
+    /// critical alarms in `monitoring`.
+    pub fn chaos_services(&self, monitoring: &ApiMonitoring) -> Vec<ChaosService> {
+        self.metrics()
+            .iter()
+            .map(|m| ChaosService { stop_alarm_arns: monitoring.service_critical_alarm_arns(&m.name), ..m.into() })
+            .collect()
     }
 
     /// Chaos experiments on every service and the network of the private subnets, as `id`:
-    /// `props.services` and `props.private_subnet_ids` are the API's. They read every service,
+    /// `props.services` and `props.private_subnet_ids` are the API's, each service stopped by
+    /// its critical alarms in `monitoring`, the network experiment by the 5xx rate of the API's
+    /// load balancers over `monitoring`'s error-rate threshold, and all by
+    /// `props.stop_alarm_arns`. They read every service,
     /// so with service stacks they go in a stack set of their own after them all,
     /// `<api id><id>` over the same regions; else in the API's stack.
-    pub fn chaos(&self, id: &str, mut props: ChaosProps) -> ChaosExperiments {
-        props.services = self.chaos_services();
+    pub fn chaos(&self, id: &str, monitoring: &ApiMonitoring, mut props: ChaosProps) -> ChaosExperiments {
+        props.services = self.chaos_services(monitoring);
+        props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
+        props.error_rate_percent = monitoring.regional.thresholds().error_rate_percent;
         props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
         let home = if self.service_stacks.is_empty() {
             self.stack.clone()
@@ -410,6 +419,16 @@ impl ApiMonitoring {
     /// The alarm topic's ARN.
     pub fn topic_arn(&self) -> Value<String> {
         self.regional.topic_arn()
+    }
+
+    /// The ARNs of the critical alarms of the service named `service` (none for an unknown name).
+    pub fn service_critical_alarm_arns(&self, service: &str) -> Vec<Value<String>> {
+        std::iter::once(&self.regional.service_critical_alarms)
+            .chain(self.service_stacks.iter().map(|s| &s.service_critical_alarms))
+            .filter_map(|by_name| by_name.get(service))
+            .flatten()
+            .map(|a| a.attr_arn())
+            .collect()
     }
 
     /// The ARNs of every critical alarm: the service stacks' first, then the regional ones.

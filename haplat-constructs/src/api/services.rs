@@ -101,14 +101,9 @@ pub(super) fn services(
             Some(n) if n > 0 => &service_stacks[i / n],
             _ => stack,
         };
-        let desired = int_region_value(
-            target,
-            // Mapping keys are alphanumeric: a service named `orders-api` is `OrdersApi…`.
-            &format!("{}DesiredCount", pascal(&s.name)),
-            counts(props, s.desired_count, s.standby_count),
-        );
         let min = int_region_value(
             target,
+            // Mapping keys are alphanumeric: a service named `orders-api` is `OrdersApi…`.
             &format!("{}MinCount", pascal(&s.name)),
             counts(props, s.min_count, s.standby_count),
         );
@@ -124,7 +119,6 @@ pub(super) fn services(
                 alb,
                 namespace_id: shared.namespace.attr_id(),
                 key: shared.key,
-                desired,
                 min,
             },
         ));

@@ -81,8 +81,11 @@ pub struct FargateServiceProps {
     pub task_definition: Handle<ecs::TaskDefinition>,
     /// The container the load balancer sends traffic to, and its port.
     pub container: (String, u16),
-    /// Desired tasks.
-    pub desired_count: Value<i64>,
+    /// Desired tasks; `None` when a scalable target manages the count (the service starts with
+    /// one task and the scalable target raises it to its minimum). Give `None` with autoscaling:
+    /// a count in the template is sent again by every update of the service and resets the
+    /// scaled count (docs/aws-review.md, finding 2; rule HAP020).
+    pub desired_count: Option<Value<i64>>,
     /// The private subnets of the tasks (no public IP).
     pub subnets: List<Value<String>>,
     /// The tasks' security group.
@@ -203,7 +206,7 @@ impl FargateService {
                 task_definition: Some(props.task_definition.ref_()),
                 launch_type: Some(ecs::service::LaunchType::Fargate.into()),
                 platform_version: Some("LATEST".into()),
-                desired_count: Some(props.desired_count),
+                desired_count: props.desired_count,
                 deployment_controller: Some(ecs::service::DeploymentController {
                     type_: Some(ecs::service::Type::Ecs.into()),
                 }),

@@ -1,5 +1,7 @@
 //! The alarms of the services and tables of a region.
 
+use std::collections::BTreeMap;
+
 use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
 use haplat_core::value::{Cond, Pseudo};
 use haplat_core::{Handle, Scope};
@@ -10,13 +12,14 @@ use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expressi
 use crate::naming::pascal;
 
 /// The alarms (error rate, CPU, memory, unhealthy hosts) of `services`, under
-/// `scope/<name>Service`.
+/// `scope/<name>Service`; returns each service's critical alarms, by service name.
 pub(super) fn service_alarms(
     scope: &Scope,
     th: &Thresholds,
     services: &[ServiceMetrics],
     add: &mut impl FnMut(&Scope, AlarmSpec<'_>, Option<String>) -> Handle<Alarm>,
-) {
+) -> BTreeMap<String, Vec<Handle<Alarm>>> {
+    let mut critical = BTreeMap::new();
     for s in services {
         let svc = scope.child(&format!("{}Service", s.name));
         // Blue/green deployments move the live tasks to the alternate target group and back
@@ -27,7 +30,7 @@ pub(super) fn service_alarms(
         metrics.extend(totals);
         let rate = format!("IF({} > 0, 100 * {} / {}, 0)", requests.plain, errors.filled, requests.plain);
         metrics.push(expression("rate", &rate, "5xx error rate (%)"));
-        add(
+        let error_rate = add(
             &svc,
             AlarmSpec {
                 id: "ErrorRate".into(),
@@ -41,6 +44,7 @@ pub(super) fn service_alarms(
             },
             None,
         );
+        critical.insert(s.name.clone(), vec![error_rate]);
         let ecs = [("ClusterName", s.cluster_name.clone()), ("ServiceName", s.service_name.clone())];
         let cpu = MetricRef::new("AWS/ECS", "CPUUtilization", ecs.clone());
         let mem = MetricRef::new("AWS/ECS", "MemoryUtilization", ecs.clone());
@@ -84,6 +88,7 @@ pub(super) fn service_alarms(
             None,
         );
     }
+    critical
 }
 
 /// The alarms of `tables` (throttles, and replication latency towards each other region of

@@ -38,8 +38,11 @@ mod alarms;
 mod dashboard;
 mod tracing;
 
+use std::collections::BTreeMap;
+
 use haplat_core::resources::cloudwatch::alarm::Alarm;
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
+use haplat_core::resources::sns::subscription::Subscription;
 use haplat_core::resources::sns::topic::Topic;
 use haplat_core::resources::xray::group::Group;
 use haplat_core::resources::xray::sampling_rule::SamplingRule;
@@ -120,11 +123,15 @@ pub struct RegionalMonitoring {
     pub key: KmsKey,
     /// The alarm topic.
     pub topic: Handle<Topic>,
+    /// The topic's e-mail subscriptions (see [`AlarmTopic::subscriptions`]).
+    pub subscriptions: Vec<Handle<Subscription>>,
     /// Alarms that page (5xx error rate, replication latency), e.g. stop conditions of chaos
     /// experiments.
     pub critical_alarms: Vec<Handle<Alarm>>,
     /// Alarms for working hours.
     pub warning_alarms: Vec<Handle<Alarm>>,
+    /// Each watched service's critical alarms (among `critical_alarms`), by service name.
+    pub service_critical_alarms: BTreeMap<String, Vec<Handle<Alarm>>>,
     /// The dashboard.
     pub dashboard: Handle<Dashboard>,
     /// Per traced service, its X-Ray group.
@@ -142,6 +149,8 @@ pub struct ServiceMonitoring {
     pub critical_alarms: Vec<Handle<Alarm>>,
     /// Alarms for working hours (CPU, memory, unhealthy hosts).
     pub warning_alarms: Vec<Handle<Alarm>>,
+    /// Each service's critical alarms (among `critical_alarms`), by service name.
+    pub service_critical_alarms: BTreeMap<String, Vec<Handle<Alarm>>>,
     /// The dashboard of these services.
     pub dashboard: Handle<Dashboard>,
     /// Per traced service, its X-Ray group.
@@ -161,13 +170,13 @@ impl RegionalMonitoring {
     /// Adds the topic, alarms and dashboard under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
         let scope = scope.child(id);
-        let AlarmTopic { key, topic } = AlarmTopic::new(&scope, &props.alarm_emails);
+        let AlarmTopic { key, topic, subscriptions } = AlarmTopic::new(&scope, &props.alarm_emails);
         let th = &props.thresholds;
         let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
         let mut add =
             |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| alarms.add(scope, spec, condition);
 
-        alarms::service_alarms(&scope, th, &props.services, &mut add);
+        let service_critical_alarms = alarms::service_alarms(&scope, th, &props.services, &mut add);
         alarms::table_alarms(&scope, th, &props.tables, &props.platform_regions, &mut add);
         let (mut widgets, mut vars) = (Vec::new(), Vec::new());
         dashboard::service_widgets(&props.services, &mut widgets, &mut vars);
@@ -177,8 +186,10 @@ impl RegionalMonitoring {
         RegionalMonitoring {
             key,
             topic,
+            subscriptions,
             critical_alarms: alarms.critical,
             warning_alarms: alarms.warning,
+            service_critical_alarms,
             dashboard,
             trace_groups,
             sampling_rules,
@@ -204,9 +215,10 @@ impl RegionalMonitoring {
     ) -> ServiceMonitoring {
         let scope = scope.child(id);
         let mut alarms = Alarms { topic: self.topic.ref_(), critical: Vec::new(), warning: Vec::new() };
-        alarms::service_alarms(&scope, &self.thresholds, services, &mut |sc: &Scope, spec: AlarmSpec<'_>, c| {
-            alarms.add(sc, spec, c)
-        });
+        let service_critical_alarms =
+            alarms::service_alarms(&scope, &self.thresholds, services, &mut |sc: &Scope, spec: AlarmSpec<'_>, c| {
+                alarms.add(sc, spec, c)
+            });
         let (mut widgets, mut vars) = (Vec::new(), Vec::new());
         dashboard::service_widgets(services, &mut widgets, &mut vars);
         let dashboard = dashboard::dashboard(&scope, widgets, vars);
@@ -214,10 +226,16 @@ impl RegionalMonitoring {
         ServiceMonitoring {
             critical_alarms: alarms.critical,
             warning_alarms: alarms.warning,
+            service_critical_alarms,
             dashboard,
             trace_groups,
             sampling_rules,
         }
+    }
+
+    /// The thresholds of its alarms.
+    pub fn thresholds(&self) -> &Thresholds {
+        &self.thresholds
     }
 
     /// The topic's ARN, for other alarms of the same stack.

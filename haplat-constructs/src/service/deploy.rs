@@ -2,7 +2,7 @@
 //! ECS service, autoscaling.
 
 use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb, servicediscovery as sd};
-use haplat_core::value::{List, Value};
+use haplat_core::value::List;
 use haplat_core::{Handle, Scope};
 
 use super::access::own_stack;
@@ -11,7 +11,7 @@ use crate::alarm::metric_alarm;
 use crate::fargate::{BlueGreen, FargateService, FargateServiceProps, TaskDefinition};
 use crate::load_balancer::{READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps};
 use crate::metrics::MetricRef;
-use crate::scaling::{ScalingTarget, autoscale};
+use crate::scaling::{RequestTargets, ScalingTarget, autoscale};
 
 /// The target groups and the listener rule that forwards to them.
 pub(super) struct Routing {
@@ -125,7 +125,8 @@ pub(super) fn deploy(
             cluster: env.cluster,
             task_definition: task.resource,
             container: (task.container_name.clone(), props.port),
-            desired_count: env.desired.clone(),
+            // Autoscaling owns the count: the scalable target raises a new service to its minimum.
+            desired_count: None,
             subnets: env.network.private_subnet_ids(),
             security_group: security_group.attr_group_id(),
             target_group: routing.target_group,
@@ -146,10 +147,13 @@ pub(super) fn deploy(
         scope.options(service).depends_on(routing.rule);
     }
 
-    let request_label = Value::sub_with(
-        "${Lb}/${Tg}",
-        [("Lb", alb_full_name), ("Tg", routing.target_group.attr_target_group_full_name())],
-    );
+    let requests = RequestTargets {
+        load_balancer: alb_full_name,
+        target_groups: std::iter::once(routing.target_group)
+            .chain(routing.alternate_target_group)
+            .map(|tg| tg.attr_target_group_full_name())
+            .collect(),
+    };
     autoscale(
         scope,
         "Scaling",
@@ -158,7 +162,7 @@ pub(super) fn deploy(
             service_name: service.attr_name(),
             min: env.min.clone(),
             max: i64::from(props.max_count).into(),
-            request_label: Some(request_label),
+            requests: Some(requests),
         },
         &props.scaling,
     );

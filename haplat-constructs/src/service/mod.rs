@@ -48,13 +48,13 @@ pub struct ServiceProps {
     pub cpu: u32,
     /// Fargate memory, MiB (only combinations in [`FARGATE_SIZES`]). Default: 512.
     pub memory: u32,
-    /// Tasks in a serving region. Default: 2.
-    pub desired_count: u32,
-    /// Fewest tasks autoscaling keeps in a serving region. Default: 2.
+    /// Fewest tasks autoscaling keeps in a serving region: what a new service scales to, and the
+    /// floor after. The template gives no desired count (every update would reset the scaled
+    /// count to it); autoscaling owns the count. Default: 2.
     pub min_count: u32,
     /// Most tasks autoscaling starts. Default: 10.
     pub max_count: u32,
-    /// Tasks (desired and minimum) of a standby region in active-passive mode. Default: 1.
+    /// Tasks (the minimum) of a standby region in active-passive mode. Default: 1.
     pub standby_count: u32,
     /// Environment variables. Default: none.
     pub environment: BTreeMap<String, String>,
@@ -95,7 +95,7 @@ pub struct ServiceProps {
 }
 
 impl ServiceProps {
-    /// A service with defaults: 0.25 vCPU / 512 MiB, 2 tasks (2 to 10), 1 on standby,
+    /// A service with defaults: 0.25 vCPU / 512 MiB, 2 to 10 tasks, 1 on standby,
     /// health checks on `/health`, catch-all route on 443, logs kept 90 days, a 10 % canary.
     pub fn new(name: &str, image: &str, port: u16) -> Self {
         ServiceProps {
@@ -104,7 +104,6 @@ impl ServiceProps {
             port,
             cpu: 256,
             memory: 512,
-            desired_count: 2,
             min_count: 2,
             max_count: 10,
             standby_count: 1,
@@ -137,8 +136,6 @@ pub struct ServiceEnv<'a> {
     pub namespace_id: Value<String>,
     /// The key of the log groups.
     pub key: &'a KmsKey,
-    /// Desired tasks (per region: serving or standby).
-    pub desired: Value<i64>,
     /// Fewest tasks (per region).
     pub min: Value<i64>,
 }

@@ -14,11 +14,8 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if props.port == 0 {
         scope.error("the container port cannot be 0");
     }
-    if props.min_count > props.desired_count || props.desired_count > props.max_count {
-        scope.error(format!(
-            "counts must satisfy min <= desired <= max; got min {}, desired {}, max {}",
-            props.min_count, props.desired_count, props.max_count
-        ));
+    if props.min_count > props.max_count {
+        scope.error(format!("counts must satisfy min <= max; got min {}, max {}", props.min_count, props.max_count));
     }
     if props.standby_count > props.max_count {
         scope.error(format!("standby count {} is over the max count {}", props.standby_count, props.max_count));

@@ -99,11 +99,12 @@ fn platform(mode: DrMode) -> App {
             Sli::Latency { metric: MetricRef::new("AWS/ApplicationELB", "TargetResponseTime", [lb]), threshold: 0.3 },
         ),
     );
-    let mut cp = ChaosProps::new(mon.critical_alarm_arns().into_iter().take(1).collect());
+    let mut cp = ChaosProps::new(vec![]);
     cp.services = vec![ChaosService {
         name: "Web".into(),
         cluster_name: svc.cluster_name.clone(),
         service_name: svc.service_name.clone(),
+        stop_alarm_arns: mon.service_critical_alarms["Web"].iter().map(|a| a.attr_arn()).collect(),
     }];
     cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into()];
     ChaosExperiments::new(&api, "Chaos", cp);

@@ -859,23 +859,42 @@ fn autoscaling_tracks_cpu_memory_and_requests_and_steps_on_custom_metrics() {
         .iter()
         .map(|(_, p)| {
             let c = &p["Properties"]["TargetTrackingScalingPolicyConfiguration"];
-            c["PredefinedMetricSpecification"]["PredefinedMetricType"].as_str().unwrap_or("step").to_owned()
+            match (
+                c["PredefinedMetricSpecification"]["PredefinedMetricType"].as_str(),
+                c.get("CustomizedMetricSpecification"),
+            ) {
+                (Some(kind), _) => kind.to_owned(),
+                (None, Some(_)) => "custom".to_owned(),
+                (None, None) => "step".to_owned(),
+            }
         })
         .collect();
     assert_eq!(kinds.iter().filter(|k| *k == "ECSServiceAverageCPUUtilization").count(), 3);
     assert_eq!(kinds.iter().filter(|k| *k == "ECSServiceAverageMemoryUtilization").count(), 3);
-    assert_eq!(kinds.iter().filter(|k| *k == "ALBRequestCountPerTarget").count(), 3);
+    // Blue/green services track requests per target over both target groups, as metric math,
+    // not the predefined metric of one group (HAP021); the rolling one has one group.
+    assert_eq!(kinds.iter().filter(|k| *k == "ALBRequestCountPerTarget").count(), 1);
+    assert_eq!(kinds.iter().filter(|k| *k == "custom").count(), 2);
     assert_eq!(kinds.iter().filter(|k| *k == "step").count(), 1);
-    let label = policies
+    let (_, requests) =
+        policies.iter().find(|(id, _)| id.starts_with("OrdersScalingRequests")).expect("the request policy of Orders");
+    let queries =
+        requests["Properties"]["TargetTrackingScalingPolicyConfiguration"]["CustomizedMetricSpecification"]["Metrics"]
+            .as_array()
+            .unwrap();
+    let groups: Vec<&str> = queries
         .iter()
-        .find(|(_, p)| p["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["PredefinedMetricType"] == "ALBRequestCountPerTarget")
-        .unwrap()
-        .1["Properties"]["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"]["ResourceLabel"]
-        .clone();
-    let vars = &label["Fn::Sub"][1];
-    assert_eq!(label["Fn::Sub"][0], "${Lb}/${Tg}");
-    assert_eq!(vars["Lb"]["Fn::GetAtt"][1], "LoadBalancerFullName");
-    assert_eq!(vars["Tg"]["Fn::GetAtt"][1], "TargetGroupFullName");
+        .filter(|q| q["MetricStat"]["Metric"]["MetricName"] == "RequestCount")
+        .filter_map(|q| q["MetricStat"]["Metric"]["Dimensions"][1]["Value"]["Fn::GetAtt"][0].as_str())
+        .collect();
+    assert_eq!(groups.len(), 2, "both target groups: {groups:?}");
+    assert!(groups.iter().any(|g| g.starts_with("OrdersAlternateTargetGroup")), "{groups:?}");
+    let returned: Vec<&serde_json::Value> = queries.iter().filter(|q| q["ReturnData"] == true).collect();
+    assert_eq!(returned.len(), 1);
+    assert_eq!(
+        returned[0]["Expression"],
+        "(FILL(requests0, 0) + FILL(requests1, 0)) / (FILL(healthy0, 0) + FILL(healthy1, 0))"
+    );
     let step_alarm = resources(&t, "AWS::CloudWatch::Alarm")
         .into_iter()
         .find(|(_, a)| a["Properties"]["MetricName"] == "QueueDepth")
@@ -891,19 +910,24 @@ fn a_standby_region_runs_fewer_tasks_in_active_passive_only() {
     let passive = synth(ApiProps { mode: DrMode::ActivePassive, ..props(two_regions()) });
     let c = &passive["Mappings"]["RegionConfig"];
     assert_eq!(
-        (c["us-east-1"]["OrdersDesiredCount"].as_i64(), c["us-west-2"]["OrdersDesiredCount"].as_i64()),
+        (c["us-east-1"]["OrdersMinCount"].as_i64(), c["us-west-2"]["OrdersMinCount"].as_i64()),
         (Some(2), Some(1))
     );
-    assert_eq!(c["us-west-2"]["OrdersMinCount"], 1);
     assert_eq!(c["us-west-2"]["Role"], "secondary");
     let active = synth(props(two_regions()));
     let c = &active["Mappings"]["RegionConfig"];
-    assert_eq!(c["us-west-2"]["OrdersDesiredCount"], 2);
-    // One template: the counts are looked up, not written per region.
+    assert_eq!(c["us-west-2"]["OrdersMinCount"], 2);
+    // One template: the floor is looked up, not written per region; autoscaling owns the count,
+    // so the service gives none (an update would reset the scaled count to it: HAP020).
     let (_, s) = resources(&active, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with("Orders")).unwrap();
+    assert!(s["Properties"].get("DesiredCount").is_none(), "{s}");
+    let (_, target) = resources(&active, "AWS::ApplicationAutoScaling::ScalableTarget")
+        .into_iter()
+        .find(|(id, _)| id.starts_with("Orders"))
+        .unwrap();
     assert_eq!(
-        s["Properties"]["DesiredCount"],
-        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "OrdersDesiredCount"]})
+        target["Properties"]["MinCapacity"],
+        json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "OrdersMinCount"]})
     );
 }
 
@@ -1106,6 +1130,6 @@ fn a_service_name_with_a_hyphen_makes_alphanumeric_mapping_keys() {
     let a = app.synth().unwrap_or_else(|e| panic!("{e}"));
     let t = a.template("shop-Api").unwrap();
     let keys = t["Mappings"]["RegionConfig"]["us-east-1"].as_object().unwrap();
-    assert!(keys.contains_key("OrdersApiDesiredCount") && keys.contains_key("OrdersApiMinCount"), "{keys:?}");
+    assert!(keys.contains_key("OrdersApiMinCount"), "{keys:?}");
     assert!(keys.keys().all(|k| k.chars().all(|c| c.is_ascii_alphanumeric())));
 }

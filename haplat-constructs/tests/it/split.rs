@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use haplat_constructs::api::{ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps};
+use haplat_constructs::chaos::ChaosService;
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, TracingProps};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::{DrMode, RegionSpec};
@@ -92,8 +93,8 @@ fn services_go_in_groups_by_position_into_stack_sets_over_the_same_regions() {
     assert!(resources(&main, "AWS::ElasticLoadBalancingV2::ListenerRule").is_empty());
     assert!(resources(&main, "AWS::EC2::SecurityGroupEgress").is_empty());
     let g2 = a.template("shop-ApiServices2").unwrap();
-    assert_eq!(g2["Mappings"]["RegionConfig"]["us-east-1"]["Svc0DesiredCount"], 2);
-    assert!(main["Mappings"]["RegionConfig"]["us-east-1"].get("Svc0DesiredCount").is_none());
+    assert_eq!(g2["Mappings"]["RegionConfig"]["us-east-1"]["Svc0MinCount"], 2);
+    assert!(main["Mappings"]["RegionConfig"]["us-east-1"].get("Svc0MinCount").is_none());
 
     // None keeps everything in one stack; 0 is an error.
     let app = App::new("shop");
@@ -419,28 +420,37 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
     m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
     m.tracing = traced(&in_stack(api.stack()));
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", m);
-    let mut critical = Vec::new();
+    // Each service's own critical alarms, wherever its stack put them.
+    let mut by_service = monitoring.service_critical_alarms.clone();
     for stack in api.service_stacks() {
         let services = in_stack(stack);
         let metrics: Vec<_> = services.iter().map(|s| s.metrics()).collect();
-        critical
-            .extend(monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).critical_alarm_arns());
+        by_service.extend(
+            monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).service_critical_alarms,
+        );
     }
-    critical.extend(monitoring.critical_alarm_arns());
     for s in &api.services {
         let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
         Slo::new(&s.stack(), &format!("{}Availability", s.name), slo);
     }
-    let mut chaos = ChaosProps::new(critical.into_iter().take(1).collect());
-    chaos.services = api.chaos_services();
+    let mut chaos = ChaosProps::new(vec![]);
+    chaos.services = api
+        .metrics()
+        .iter()
+        .map(|m| ChaosService {
+            stop_alarm_arns: by_service[&m.name].iter().map(|a| a.attr_arn()).collect(),
+            ..m.into()
+        })
+        .collect();
     chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
+    chaos.load_balancers = api.public_alb.iter().chain(&api.internal_alb).map(|a| a.full_name()).collect();
     ChaosExperiments::new(&by_hand.stack_set("ApiChaos", &REGIONS), "Chaos", chaos);
 
     let by_api = App::new("shop");
     let api = MultiRegionApi::new_stack_set(&by_api, "Api", base());
     let monitoring = api.monitor("Monitoring", monitoring_props());
     api.availability_slos(99.5, &[monitoring.topic_arn()]);
-    api.chaos("Chaos", ChaosProps::new(monitoring.critical_alarm_arns().into_iter().take(1).collect()));
+    api.chaos("Chaos", &monitoring, ChaosProps::new(vec![]));
 
     let (a, b) = (synth(&by_hand), synth(&by_api));
     assert_eq!(a.templates.keys().collect::<Vec<_>>(), b.templates.keys().collect::<Vec<_>>());
