@@ -276,6 +276,9 @@ impl GlobalTable {
         }
         let mut seen = Vec::new();
         for r in &regions {
+            if let Err(e) = haplat_core::validate::check_region(r) {
+                scope.error(format!("replica region: {e}"));
+            }
             if seen.contains(r) {
                 scope.error(format!("region {r} is listed twice"));
             }
@@ -503,6 +506,7 @@ impl Grantable for GlobalTable {
             ],
             self.resources(),
         )
+        .only_in(&self.regions)
     }
 
     fn read_write(&self) -> Permission {

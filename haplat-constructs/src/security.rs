@@ -32,6 +32,10 @@ pub struct Permission {
     pub actions: Vec<String>,
     /// The ARNs the actions apply to.
     pub resources: Vec<Value<String>>,
+    /// The regions where the resources exist, when not every region (a global table's
+    /// replicas): a grantee deployed anywhere else is refused, since its role would be granted
+    /// on a resource that is not there. `None`: wherever the grantee is.
+    pub regions: Option<Vec<String>>,
 }
 
 impl Permission {
@@ -43,7 +47,7 @@ impl Permission {
         let mut actions: Vec<String> = actions.into_iter().map(Into::into).collect();
         actions.sort();
         actions.dedup();
-        Permission { actions, resources: resources.into_iter().collect() }
+        Permission { actions, resources: resources.into_iter().collect(), regions: None }
     }
 
     /// Adds the actions and resources of `other` (for an access level that is a superset of
@@ -58,7 +62,27 @@ impl Permission {
                 self.resources.push(r);
             }
         }
+        self.regions = match (self.regions, other.regions) {
+            (Some(a), Some(b)) => Some(a.into_iter().filter(|r| b.contains(r)).collect()),
+            (a, b) => a.or(b),
+        };
         self
+    }
+
+    /// The same permission, on resources that exist only in `regions`.
+    #[must_use]
+    pub fn only_in(mut self, regions: &[String]) -> Self {
+        self.regions = Some(regions.to_vec());
+        self
+    }
+
+    /// The regions of `grantee_regions` where the resources do not exist (see
+    /// [`Permission::regions`]).
+    pub fn missing_in(&self, grantee_regions: &[String]) -> Vec<String> {
+        match &self.regions {
+            Some(there) => grantee_regions.iter().filter(|r| !there.contains(r)).cloned().collect(),
+            None => Vec::new(),
+        }
     }
 
     /// What makes this permission unfit for least privilege: no actions, no resources, a

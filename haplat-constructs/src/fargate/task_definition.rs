@@ -222,7 +222,17 @@ impl TaskDefinition {
 
 impl Grantee for TaskDefinition {
     fn grant(&self, permission: &Permission) {
-        let problems = permission.problems();
+        let mut problems = permission.problems();
+        let missing = permission.missing_in(&self.scope.stack().regions());
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{} is granted on resources that do not exist in {} (they are in {} only); add those regions to the \
+                 resource (a global table's replica regions) or deploy the grantee only where it is",
+                permission.actions.join(", "),
+                missing.join(", "),
+                permission.regions.as_deref().unwrap_or_default().join(", ")
+            ));
+        }
         if !problems.is_empty() {
             for p in problems {
                 self.scope.error(format!("grant refused: {p}"));

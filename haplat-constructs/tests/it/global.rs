@@ -300,6 +300,35 @@ fn table_grants_name_the_table_and_its_indexes_in_the_grantees_region() {
 }
 
 #[test]
+fn a_table_is_granted_only_to_services_in_its_replica_regions_and_replicas_are_real_regions() {
+    let app = App::new("grants");
+    let data = app.stack("Data", "us-east-1");
+    // Replicas in us-east-1 only; the API also runs in eu-west-1.
+    let table = GlobalTable::new(&data, "Orders", GlobalTableProps::new(KeyAttr::string("pk"), &["us-east-1"]));
+    let api = MultiRegionApi::new_stack_set(
+        &app,
+        "Api",
+        ApiProps {
+            services: vec![ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 80)],
+            ..ApiProps::new(
+                vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+                "api.example.com",
+                ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
+            )
+        },
+    );
+    table.grant_read_write(api.service("Web").unwrap());
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("Api/Web") && e.contains("do not exist in eu-west-1 (they are in us-east-1 only)"), "{e}");
+
+    let app = App::new("regions");
+    let data = app.stack("Data", "us-east-1");
+    GlobalTable::new(&data, "Orders", GlobalTableProps::new(KeyAttr::string("pk"), &["us-east-1", "us-west-9"]));
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("Data/Orders") && e.contains("replica region") && e.contains("us-west-9"), "{e}");
+}
+
+#[test]
 fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
     let a = synth(&platform(DrMode::ActiveActive));
     let t = templates(&a);
