@@ -2,8 +2,8 @@
 //! of a service's ECS tasks, and cut the network of the private subnets of one availability
 //! zone. Every experiment stops when an alarm on what it targets fires (a service's own critical
 //! alarms for its tasks; for the zone's network, which every service of the region uses, the
-//! error rate of the region's load balancers, or every service's alarms when none is given) or
-//! one of the alarms given for all, logs to an encrypted log group, and runs with a role that may
+//! alarms given for the region, such as its load balancers' error rate, or else every service's)
+//! or one of the alarms given for all, logs to an encrypted log group, and runs with a role that may
 //! touch only its targets.
 //!
 //! The role is granted what FIS needs for these actions: `ecs:StopTask`/`ecs:DescribeTasks` on
@@ -35,7 +35,6 @@
 
 use std::collections::BTreeMap;
 
-use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, TreatMissingData};
 use haplat_core::resources::fis::experiment_template::{
     CloudWatchLogsConfiguration, ExperimentTemplate, ExperimentTemplateAction, ExperimentTemplateLogConfiguration,
     ExperimentTemplateStopCondition, ExperimentTemplateTarget, ExperimentTemplateTargetFilter,
@@ -47,7 +46,7 @@ use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
-use crate::metrics::{MetricRef, ServiceMetrics, expression, summed};
+use crate::metrics::ServiceMetrics;
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
@@ -92,14 +91,12 @@ pub struct ChaosProps {
     pub private_subnet_ids: Vec<Value<String>>,
     /// How long the network stays cut (ISO 8601). Default: `PT5M`.
     pub disruption_duration: String,
-    /// The region's load balancers (`LoadBalancerFullName`): the network experiment stops when
-    /// their 5xx (the targets' and their own, such as the 503 of a group with no healthy target)
-    /// pass `error_rate_percent` of requests, an alarm `NetworkGuard` made here. None: it stops
-    /// on every service's own alarms instead, which FIS's five stop conditions may not hold.
+    /// Alarms that stop the network experiment, which every service of the zone feels, instead
+    /// of every service's own alarms (which FIS's five stop conditions may not hold): the
+    /// region's load-balancer error rate
+    /// ([`RegionalMonitoring::load_balancer_alarm`](crate::monitoring::RegionalMonitoring::load_balancer_alarm)).
     /// Default: none.
-    pub load_balancers: Vec<Value<String>>,
-    /// The 5xx percentage of the load balancers' alarm. Default: 5.
-    pub error_rate_percent: f64,
+    pub network_stop_alarm_arns: Vec<Value<String>>,
     /// Days experiment logs are kept. Default: 90.
     pub log_retention_days: i64,
 }
@@ -113,8 +110,7 @@ impl ChaosProps {
             stop_task_percent: 25,
             private_subnet_ids: Vec::new(),
             disruption_duration: "PT5M".into(),
-            load_balancers: Vec::new(),
-            error_rate_percent: 5.0,
+            network_stop_alarm_arns: Vec::new(),
             log_retention_days: 90,
         }
     }
@@ -346,13 +342,14 @@ impl ChaosExperiments {
                         )
                         .into(),
                         role_arn: role.attr_arn(),
-                        stop_conditions: match network_guard(&scope, &props) {
-                            Some(guard) => {
-                                let guard =
-                                    ChaosService { stop_alarm_arns: vec![guard.attr_arn()], ..Default::default() };
-                                stop_conditions("AzNetworkDisruption", &[&guard])
-                            }
-                            None => stop_conditions("AzNetworkDisruption", &props.services.iter().collect::<Vec<_>>()),
+                        stop_conditions: if props.network_stop_alarm_arns.is_empty() {
+                            stop_conditions("AzNetworkDisruption", &props.services.iter().collect::<Vec<_>>())
+                        } else {
+                            let region = ChaosService {
+                                stop_alarm_arns: props.network_stop_alarm_arns.clone(),
+                                ..Default::default()
+                            };
+                            stop_conditions("AzNetworkDisruption", &[&region])
                         },
                         targets: BTreeMap::from([("Subnets".to_owned(), target)]),
                         actions: Some(BTreeMap::from([(
@@ -376,53 +373,4 @@ impl ChaosExperiments {
         }
         ChaosExperiments { role, logs, experiments }
     }
-}
-
-/// The alarm on the 5xx rate of `props.load_balancers` that stops the network experiment, as
-/// `scope/NetworkGuard` (none without load balancers). The load balancers' own 5xx count in both
-/// the errors and the requests: `RequestCount` leaves out requests refused before a target was
-/// chosen, like the 503 of a target group with no healthy target.
-fn network_guard(scope: &Scope, props: &ChaosProps) -> Option<Handle<Alarm>> {
-    if props.load_balancers.is_empty() {
-        return None;
-    }
-    if !(props.error_rate_percent > 0.0 && props.error_rate_percent < 100.0) {
-        scope.error(format!("error_rate_percent {}: use a percentage between 0 and 100", props.error_rate_percent));
-    }
-    let of = |name: &str| -> Vec<MetricRef> {
-        props
-            .load_balancers
-            .iter()
-            .map(|lb| MetricRef::new("AWS/ApplicationELB", name, [("LoadBalancer", lb.clone())]))
-            .collect()
-    };
-    let (mut metrics, targets) = summed("targetErrors", &of("HTTPCode_Target_5XX_Count"), "Sum", 60);
-    let (elb_queries, elb) = summed("elbErrors", &of("HTTPCode_ELB_5XX_Count"), "Sum", 60);
-    let (request_queries, requests) = summed("requests", &of("RequestCount"), "Sum", 60);
-    metrics.extend(elb_queries);
-    metrics.extend(request_queries);
-    let all = format!("({} + {})", requests.filled, elb.filled);
-    let rate = format!("IF({all} > 0, 100 * ({} + {}) / {all}, 0)", targets.filled, elb.filled);
-    metrics.push(expression("rate", &rate, "5xx of the region's load balancers (%)"));
-    Some(
-        scope.add(
-            "NetworkGuard",
-            Alarm {
-                alarm_description: Some(
-                    format!(
-                        "Stops the network experiment: more than {}% of the region's load balancer responses are 5xx",
-                        props.error_rate_percent
-                    )
-                    .into(),
-                ),
-                metrics: Some(List::items(metrics)),
-                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-                threshold: Some(props.error_rate_percent.into()),
-                evaluation_periods: Some(3.into()),
-                datapoints_to_alarm: Some(2.into()),
-                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-                ..Default::default()
-            },
-        ),
-    )
 }

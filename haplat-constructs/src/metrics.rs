@@ -92,6 +92,29 @@ pub(crate) fn summed(id: &str, metrics: &[MetricRef], stat: &str, period: i64) -
     (queries, Sum { plain: sum.clone(), filled: sum })
 }
 
+/// The 5xx percentage of the responses of `load_balancers` (`LoadBalancerFullName`s), as
+/// metric-math queries whose last returns it: the targets' 5xx and the load balancers' own (the
+/// 503 of a target group with no healthy target, the 502 of a target that drops the connection)
+/// over all responses. The load balancers' own 5xx count in the responses too: `RequestCount`
+/// leaves out the requests refused before a target was chosen.
+pub(crate) fn load_balancer_error_rate(load_balancers: &[Value<String>]) -> Vec<MetricDataQuery> {
+    let of = |name: &str| -> Vec<MetricRef> {
+        load_balancers
+            .iter()
+            .map(|lb| MetricRef::new("AWS/ApplicationELB", name, [("LoadBalancer", lb.clone())]))
+            .collect()
+    };
+    let (mut metrics, targets) = summed("targetErrors", &of("HTTPCode_Target_5XX_Count"), "Sum", 60);
+    let (elb_queries, elb) = summed("elbErrors", &of("HTTPCode_ELB_5XX_Count"), "Sum", 60);
+    let (request_queries, requests) = summed("requests", &of("RequestCount"), "Sum", 60);
+    metrics.extend(elb_queries);
+    metrics.extend(request_queries);
+    let all = format!("({} + {})", requests.filled, elb.filled);
+    let rate = format!("IF({all} > 0, 100 * ({} + {}) / {all}, 0)", targets.filled, elb.filled);
+    metrics.push(expression("rate", &rate, "5xx of the region's load balancers (%)"));
+    metrics
+}
+
 /// A metric-math expression query that returns the alarm's data.
 pub(crate) fn expression(id: &str, expression: &str, label: &str) -> MetricDataQuery {
     MetricDataQuery {

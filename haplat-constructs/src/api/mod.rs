@@ -342,6 +342,7 @@ impl MultiRegionApi {
         };
         let here = self.services_in(&self.stack);
         props.services.extend(here.iter().map(|s| s.metrics()));
+        props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
         props.tracing = tracing_of(&here, &props.tracing);
         let empty = TracingProps { services: Vec::new(), ..props.tracing.clone() };
         let regional = RegionalMonitoring::new(&self.stack, id, props);
@@ -381,15 +382,13 @@ impl MultiRegionApi {
 
     /// Chaos experiments on every service and the network of the private subnets, as `id`:
     /// `props.services` and `props.private_subnet_ids` are the API's, each service stopped by
-    /// its critical alarms in `monitoring`, the network experiment by the 5xx rate of the API's
-    /// load balancers over `monitoring`'s error-rate threshold, and all by
-    /// `props.stop_alarm_arns`. They read every service,
+    /// its critical alarms in `monitoring`, the network experiment by the error-rate alarm of the
+    /// API's load balancers there, and all by `props.stop_alarm_arns`. They read every service,
     /// so with service stacks they go in a stack set of their own after them all,
     /// `<api id><id>` over the same regions; else in the API's stack.
     pub fn chaos(&self, id: &str, monitoring: &ApiMonitoring, mut props: ChaosProps) -> ChaosExperiments {
         props.services = self.chaos_services(monitoring);
-        props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
-        props.error_rate_percent = monitoring.regional.thresholds().error_rate_percent;
+        props.network_stop_alarm_arns = monitoring.regional.load_balancer_alarm.iter().map(|a| a.attr_arn()).collect();
         props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
         let home = if self.service_stacks.is_empty() {
             self.stack.clone()

@@ -3,12 +3,12 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
-use haplat_core::value::{Cond, Pseudo};
+use haplat_core::value::{Cond, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
 use super::Thresholds;
 use crate::alarm::AlarmSpec;
-use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, summed};
+use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, load_balancer_error_rate, summed};
 use crate::naming::pascal;
 
 /// The alarms (error rate, CPU, memory, unhealthy hosts) of `services`, under
@@ -152,4 +152,35 @@ pub(super) fn table_alarms(
             );
         }
     }
+}
+
+/// The critical alarm on the 5xx rate of the region's `load_balancers`, their own 5xx included,
+/// as `scope/LoadBalancers/ErrorRate` (none without load balancers).
+pub(super) fn load_balancer_alarm(
+    scope: &Scope,
+    th: &Thresholds,
+    load_balancers: &[Value<String>],
+    add: &mut impl FnMut(&Scope, AlarmSpec<'_>, Option<String>) -> Handle<Alarm>,
+) -> Option<Handle<Alarm>> {
+    if load_balancers.is_empty() {
+        return None;
+    }
+    Some(add(
+        &scope.child("LoadBalancers"),
+        AlarmSpec {
+            id: "ErrorRate".into(),
+            description: format!(
+                "the region's load balancers: more than {}% of responses are 5xx, theirs included (503: no healthy \
+                 target; 502: targets dropping connections), whatever the service",
+                th.error_rate_percent
+            ),
+            severity: Severity::Critical,
+            metrics: load_balancer_error_rate(load_balancers),
+            single: None,
+            threshold: th.error_rate_percent,
+            periods: 5,
+            datapoints: 3,
+        },
+        None,
+    ))
 }

@@ -95,6 +95,11 @@ pub struct RegionalMonitoringProps {
     pub services: Vec<ServiceMetrics>,
     /// The tables whose replicas live in the region. Default: none.
     pub tables: Vec<TableMetrics>,
+    /// The region's load balancers (`LoadBalancerFullName`): a critical alarm when more than
+    /// `error_rate_percent` of their responses are 5xx, their own included (a service's alarms
+    /// count its targets' only, so a region where no target is healthy answers 503 unseen by
+    /// them). Default: none.
+    pub load_balancers: Vec<Value<String>>,
     /// The thresholds. Default: [`Thresholds::default`].
     pub thresholds: Thresholds,
     /// X-Ray groups and sampling rules of the traced services. Default: none
@@ -110,6 +115,7 @@ impl RegionalMonitoringProps {
             alarm_emails: Vec::new(),
             services: Vec::new(),
             tables: Vec::new(),
+            load_balancers: Vec::new(),
             thresholds: Thresholds::default(),
             tracing: TracingProps::default(),
         }
@@ -125,13 +131,16 @@ pub struct RegionalMonitoring {
     pub topic: Handle<Topic>,
     /// The topic's e-mail subscriptions (see [`AlarmTopic::subscriptions`]).
     pub subscriptions: Vec<Handle<Subscription>>,
-    /// Alarms that page (5xx error rate, replication latency), e.g. stop conditions of chaos
-    /// experiments.
+    /// Alarms that page (each service's 5xx error rate, the load balancers' error rate,
+    /// replication latency), e.g. stop conditions of chaos experiments.
     pub critical_alarms: Vec<Handle<Alarm>>,
     /// Alarms for working hours.
     pub warning_alarms: Vec<Handle<Alarm>>,
     /// Each watched service's critical alarms (among `critical_alarms`), by service name.
     pub service_critical_alarms: BTreeMap<String, Vec<Handle<Alarm>>>,
+    /// The error-rate alarm of the region's load balancers (among `critical_alarms`), when
+    /// [`RegionalMonitoringProps::load_balancers`] names any.
+    pub load_balancer_alarm: Option<Handle<Alarm>>,
     /// The dashboard.
     pub dashboard: Handle<Dashboard>,
     /// Per traced service, its X-Ray group.
@@ -178,6 +187,7 @@ impl RegionalMonitoring {
 
         let service_critical_alarms = alarms::service_alarms(&scope, th, &props.services, &mut add);
         alarms::table_alarms(&scope, th, &props.tables, &props.platform_regions, &mut add);
+        let load_balancer_alarm = alarms::load_balancer_alarm(&scope, th, &props.load_balancers, &mut add);
         let (mut widgets, mut vars) = (Vec::new(), Vec::new());
         dashboard::service_widgets(&props.services, &mut widgets, &mut vars);
         dashboard::table_widgets(&props.tables, &props.platform_regions, &mut widgets, &mut vars);
@@ -190,6 +200,7 @@ impl RegionalMonitoring {
             critical_alarms: alarms.critical,
             warning_alarms: alarms.warning,
             service_critical_alarms,
+            load_balancer_alarm,
             dashboard,
             trace_groups,
             sampling_rules,
@@ -231,11 +242,6 @@ impl RegionalMonitoring {
             trace_groups,
             sampling_rules,
         }
-    }
-
-    /// The thresholds of its alarms.
-    pub fn thresholds(&self) -> &Thresholds {
-        &self.thresholds
     }
 
     /// The topic's ARN, for other alarms of the same stack.

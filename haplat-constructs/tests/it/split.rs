@@ -418,6 +418,7 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
     };
     let mut m = monitoring_props();
     m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
+    m.load_balancers = api.public_alb.iter().chain(&api.internal_alb).map(|a| a.full_name()).collect();
     m.tracing = traced(&in_stack(api.stack()));
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", m);
     // Each service's own critical alarms, wherever its stack put them.
@@ -443,7 +444,7 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
         })
         .collect();
     chaos.private_subnet_ids = api.network.private_subnets.iter().map(|s| s.ref_()).collect();
-    chaos.load_balancers = api.public_alb.iter().chain(&api.internal_alb).map(|a| a.full_name()).collect();
+    chaos.network_stop_alarm_arns = monitoring.load_balancer_alarm.iter().map(|a| a.attr_arn()).collect();
     ChaosExperiments::new(&by_hand.stack_set("ApiChaos", &REGIONS), "Chaos", chaos);
 
     let by_api = App::new("shop");
