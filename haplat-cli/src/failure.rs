@@ -176,6 +176,9 @@ impl fmt::Display for OperationFailure {
                 if let Some(reason) = &e.reason {
                     write!(f, ": {reason}")?;
                 }
+                if let Some(hint) = network_in_use_hint(e, &r.region) {
+                    write!(f, "\n      {hint}")?;
+                }
             }
             if r.events.is_empty() && r.status == RegionStatus::Failed {
                 f.write_str("\n    (the region's stack reports no failed resource events)")?;
@@ -183,6 +186,26 @@ impl fmt::Display for OperationFailure {
         }
         Ok(())
     }
+}
+
+/// What to look for when the delete of a VPC, subnet or security group fails because something
+/// still uses it (EC2's `DependencyViolation`): network interfaces the stack did not create. The
+/// usual one is GuardDuty Runtime Monitoring's automated agent for Fargate, which adds a VPC
+/// endpoint and a security group to every VPC with an ECS cluster (docs/aws-review.md, finding 6).
+fn network_in_use_hint(e: &StackEvent, region: &str) -> Option<String> {
+    let network = matches!(e.resource_type.as_str(), "AWS::EC2::VPC" | "AWS::EC2::Subnet" | "AWS::EC2::SecurityGroup");
+    let reason = e.reason.as_deref().unwrap_or_default();
+    let in_use = reason.contains("DependencyViolation") || reason.contains("has dependencies");
+    if !(e.status.as_str() == "DELETE_FAILED" && network && in_use) {
+        return None;
+    }
+    Some(format!(
+        "something the stack did not create still uses it: list the VPC's endpoints and network interfaces \
+         (`aws ec2 describe-vpc-endpoints --region {region} --filters Name=vpc-id,Values=VPC_ID`); GuardDuty Runtime \
+         Monitoring adds a `com.amazonaws.{region}.guardduty-data` endpoint and a GuardDutyManagedSecurityGroup to \
+         every VPC with an ECS cluster. Delete those (`aws ec2 delete-vpc-endpoints`, then the security group), \
+         then run `haplat destroy` again"
+    ))
 }
 
 /// One thing a deploy or destroy completed.
@@ -339,6 +362,38 @@ mod tests {
              eu-west-1 FAILED\n    (the region's stack reports no failed resource events)\n  \
              us-west-2 CANCELLED"
         );
+    }
+
+    #[test]
+    fn a_network_delete_blocked_by_an_outside_dependency_says_what_to_look_for() {
+        let failure = OperationFailure {
+            stack: "Api".into(),
+            id: "op-2".into(),
+            action: "delete stack instances".into(),
+            status: OperationStatus::Failed,
+            reason: None,
+            regions: vec![RegionFailure {
+                region: "eu-west-1".into(),
+                status: RegionStatus::Failed,
+                reason: None,
+                events: vec![StackEvent {
+                    logical_id: "NetworkPrivateSubnet1".into(),
+                    resource_type: "AWS::EC2::Subnet".into(),
+                    status: "DELETE_FAILED".into(),
+                    reason: Some(
+                        "The subnet 'subnet-1' has dependencies and cannot be deleted. (Service: Ec2, Status Code: \
+                         400, Error Code: DependencyViolation)"
+                            .into(),
+                    ),
+                    time: None,
+                }],
+            }],
+        };
+        let text = failure.to_string();
+        assert!(text.contains("com.amazonaws.eu-west-1.guardduty-data"), "{text}");
+        assert!(text.contains("then run `haplat destroy` again"), "{text}");
+        // Any other failure keeps its line alone.
+        assert!(!region_failure().to_string().contains("guardduty"));
     }
 
     #[test]

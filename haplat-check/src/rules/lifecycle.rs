@@ -155,6 +155,54 @@ pub(crate) fn retained_network(a: &Assembly, f: &mut Findings) {
     }
 }
 
+/// Members that a container cannot be deleted with: (member type, the property naming its
+/// container, container type, what the service says).
+const MEMBERS: &[(&str, &str, &str, &str)] = &[
+    (
+        "AWS::RDS::DBInstance",
+        "DBClusterIdentifier",
+        "AWS::RDS::DBCluster",
+        "a DB cluster that still contains DB instances cannot be deleted (InvalidDBClusterStateFault)",
+    ),
+    (
+        "AWS::RDS::DBCluster",
+        "GlobalClusterIdentifier",
+        "AWS::RDS::GlobalCluster",
+        "a global cluster that still has member clusters cannot be deleted (InvalidGlobalClusterStateFault)",
+    ),
+];
+
+pub(crate) fn retained_member(a: &Assembly, f: &mut Findings) {
+    for &(member, property, container, why) in MEMBERS {
+        for r in a.of_type(member) {
+            if !r.retained() {
+                continue;
+            }
+            let Some(v) = r.prop(property) else { continue };
+            let deleted: Vec<String> = refs_in(v)
+                .iter()
+                .filter_map(|name| a.res(r.stack, name))
+                .filter(|c| c.type_name() == container && c.deleted_with_stack())
+                .map(|c| format!("{} ({})", c.path(), c.deletion_policy().unwrap_or("Delete")))
+                .collect();
+            if deleted.is_empty() {
+                continue;
+            }
+            f.at(
+                &r,
+                vec![],
+                format!(
+                    "is kept ({}) but belongs to {}, which CloudFormation deletes with the stack: {why}, so that \
+                     delete fails and the stack ends in DELETE_FAILED; delete the member with its container (its data \
+                     is the container's), or keep both",
+                    r.policy_text(),
+                    list(&deleted)
+                ),
+            );
+        }
+    }
+}
+
 /// Name properties whose value, kept after a destroy, blocks creating the resource again.
 const NAMES: &[(&str, &str, &str)] = &[
     ("AWS::Backup::BackupVault", "BackupVaultName", "backup vault"),

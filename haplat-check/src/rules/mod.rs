@@ -345,4 +345,18 @@ pub static RULES: &[Rule] = &[
               with the reason once the team owns that step.",
         check: account::email_subscriptions,
     },
+    Rule {
+        id: "HAP024",
+        name: "RetainedMemberBlocksContainerDelete",
+        severity: Severity::Error,
+        title: "A retained member keeps a container that the stack deletes from being deleted",
+        aws_rule: "Some containers cannot be deleted while they have members: RDS refuses to delete a DB cluster \
+                   that still contains DB instances, and a global cluster that still has member clusters. With \
+                   DeletionPolicy Retain on the member, CloudFormation leaves the member in place and then deletes \
+                   the container (Delete or Snapshot), which fails, so the stack ends in DELETE_FAILED.",
+        docs: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/USER_DeleteCluster.html",
+        fix: "Give the member the container's fate: an Aurora instance holds no data of its own, so Delete it with \
+              a cluster that is deleted with a snapshot; or retain the container too.",
+        check: lifecycle::retained_member,
+    },
 ];

@@ -639,3 +639,23 @@ fn hap023_email_subscriptions_to_confirm_in_every_region() {
     assert!(found[0].message.contains("2 region(s) (us-east-1 and eu-west-1)"), "{}", found[0].message);
     assert!(one("HAP023", &["us-east-1"], sub("https")).is_empty());
 }
+
+#[test]
+fn hap024_a_retained_instance_stops_its_clusters_delete() {
+    let db = |instance_policy: &str, cluster_policy: &str| {
+        json!({
+            "Cluster": {"Type": "AWS::RDS::DBCluster", "DeletionPolicy": cluster_policy,
+                "Metadata": {"haplat:path": "Api/Db/PrimaryCluster"}, "Properties": {"Engine": "aurora-postgresql"}},
+            "Writer": {"Type": "AWS::RDS::DBInstance", "DeletionPolicy": instance_policy,
+                "Metadata": {"haplat:path": "Api/Db/Writer"},
+                "Properties": {"DBClusterIdentifier": {"Ref": "Cluster"}, "DBInstanceClass": "db.serverless"}},
+        })
+    };
+    let found = one("HAP024", &["us-east-1"], db("Retain", "Snapshot"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/Db/Writer");
+    assert!(found[0].message.contains("Api/Db/PrimaryCluster (Snapshot)"), "{}", found[0].message);
+    // Deleted with the cluster, or both kept: fine.
+    assert!(one("HAP024", &["us-east-1"], db("Delete", "Snapshot")).is_empty());
+    assert!(one("HAP024", &["us-east-1"], db("Retain", "Retain")).is_empty());
+}

@@ -254,6 +254,11 @@ pub(super) fn clusters(
                 },
             )
         })
-        .collect();
+        .collect::<Vec<_>>();
+    // The data is the cluster's, kept in its final snapshot: an instance kept after its cluster
+    // would stop the cluster's delete (HAP024).
+    for i in &instances {
+        scope.options(*i).deletion_policy(Policy::Delete).update_replace_policy(Policy::Delete);
+    }
     Clusters { master_secret, global_cluster, primary_cluster, secondary_cluster, instances }
 }

@@ -121,7 +121,9 @@ fn primary_and_secondary_clusters_are_split_by_the_region_role() {
         );
         assert_eq!(i["Properties"]["PubliclyAccessible"], false);
         assert_eq!(i["Properties"]["DBInstanceClass"], "db.serverless");
-        assert_eq!(i["DeletionPolicy"], "Retain");
+        // The data is the cluster's (deleted with a snapshot): a kept instance would stop the
+        // cluster's delete (HAP024).
+        assert_eq!((&i["DeletionPolicy"], &i["UpdateReplacePolicy"]), (&json!("Delete"), &json!("Delete")));
     }
 
     // The primary region deploys first, and alone.
