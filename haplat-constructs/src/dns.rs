@@ -10,11 +10,10 @@
 //!
 //! ## Health checks
 //!
-//! Each region gets a [`HealthCheck`] and an alarm on it that tells the alarm actions: one
-//! following the region's health alarms when its [`RegionalEndpoint`] has some
-//! (`health_alarm_names`, set by a CloudFront-fronted
-//! [`MultiRegionApi`](crate::api::MultiRegionApi)), else an `HTTPS` check of the endpoint's health
-//! path. Why: see `docs/decisions.md`, "Route 53 health checks of a CloudFront-only origin".
+//! Each region's records use its own health check when its [`RegionalEndpoint`] has one
+//! (`health_check_id`: a CloudFront-fronted [`MultiRegionApi`](crate::api::MultiRegionApi) makes
+//! one in each region over the alarms of its services' healthy targets), else an `HTTPS` check of
+//! the endpoint's health path made here; and an alarm on that check tells the alarm actions. Why: see `docs/decisions.md`, "Route 53 health checks of a CloudFront-only origin".
 //!
 //! The names it serves, for a zone `example.com` and the default `origin` label:
 //!
@@ -43,7 +42,7 @@
 //!     hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
 //!     health_check_path: "/health".into(),
 //!     domain_name: "origin.example.com".into(),
-//!     health_alarm_names: vec![],
+//!     health_check_id: None,
 //! };
 //! let zone = HostedZone::new(&edge, "Zone", "example.com");
 //! let mut props = FailoverDnsProps::new(zone, vec![
@@ -65,12 +64,11 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::cloudwatch::alarm::Alarm;
-use haplat_core::resources::route53::health_check::HealthCheck as CfnHealthCheck;
 use haplat_core::resources::route53::record_set::{AliasTarget, Failover, RecordSet};
 use haplat_core::value::Value;
 use haplat_core::{Handle, Scope, Stack};
 
-use crate::health_check::{HealthCheck, HealthCheckProps};
+use crate::health_check::{HealthCheck, HealthCheckProps, status_alarm};
 use crate::naming::pascal;
 use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
 use crate::zone::{HostedZone, domain_problem};
@@ -144,9 +142,9 @@ pub fn regional_origin_name(region: &str, origin_name: &str) -> String {
 pub struct FailoverDns {
     /// The routed name (`origin.example.com`).
     pub origin_name: String,
-    /// Region → its health check (the one its records use: `HTTPS`, `CLOUDWATCH_METRIC` on its
-    /// one alarm, or `CALCULATED` over one `CLOUDWATCH_METRIC` check per alarm).
-    pub health_checks: BTreeMap<String, Handle<CfnHealthCheck>>,
+    /// Region → the id of its health check (the one its records use: the region's own, see
+    /// [`RegionalEndpoint::health_check_id`], or an `HTTPS` check made here).
+    pub health_checks: BTreeMap<String, Value<String>>,
     /// Region → the alarm on its health check.
     pub alarms: BTreeMap<String, Handle<Alarm>>,
     /// Every record set, in the order added.
@@ -166,14 +164,16 @@ impl FailoverDns {
         for e in &props.endpoints {
             let rid = pascal(&e.region);
             let r = scope.child(&rid);
-            let check = match e.health_alarm_names.as_slice() {
-                [] => HealthCheckProps::Https { domain_name: e.dns_name.clone(), path: e.health_check_path.clone() },
-                names => HealthCheckProps::Alarms { region: e.region.clone(), alarm_names: names.to_vec() },
-            };
-            let hc = HealthCheck::new(&r, "HealthCheck", check);
-            let alarm = hc.alarm(
+            // The region's own check when it has one, else an HTTPS check of its health path.
+            let check_id = e.health_check_id.clone().unwrap_or_else(|| {
+                let check =
+                    HealthCheckProps::Https { domain_name: e.dns_name.clone(), path: e.health_check_path.clone() };
+                HealthCheck::new(&r, "HealthCheck", check).id()
+            });
+            let alarm = status_alarm(
                 &r,
                 "HealthAlarm",
+                check_id.clone(),
                 &format!("the API in {} fails its Route 53 health check", e.region),
                 &props.alarm_actions,
             );
@@ -188,7 +188,7 @@ impl FailoverDns {
                 type_: "A".into(),
                 alias_target: Some(alias.clone()),
                 set_identifier: Some(e.region.clone().into()),
-                health_check_id: Some(hc.id()),
+                health_check_id: Some(check_id.clone()),
                 ..Default::default()
             };
             match (&props.routing, props.mode) {
@@ -217,7 +217,7 @@ impl FailoverDns {
                     ..Default::default()
                 },
             ));
-            health_checks.insert(e.region.clone(), hc.handle);
+            health_checks.insert(e.region.clone(), check_id);
             alarms.insert(e.region.clone(), alarm);
         }
         if let Some(domain) = &props.distribution_domain {

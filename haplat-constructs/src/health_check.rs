@@ -12,6 +12,7 @@
 //! let props = HealthCheckProps::Alarms {
 //!     region: "us-west-2".into(),
 //!     alarm_names: vec!["blue".into(), "green".into()],
+//!     healthy_needed: 1,
 //! };
 //! let check = HealthCheck::new(&edge, "HealthCheck", props);
 //! check.alarm(&edge, "HealthAlarm", "the API fails its health check", &[]);
@@ -43,14 +44,17 @@ pub enum HealthCheckProps {
         /// The path requested (`/health`).
         path: String,
     },
-    /// Healthy while at least one of these CloudWatch alarms of `region` is not in alarm: a
-    /// `CLOUDWATCH_METRIC` check on the one alarm, or with several a `CALCULATED` check over one
-    /// such check per alarm (`AlarmCheck<i>`, beside the check). Insufficient data is unhealthy.
+    /// Healthy while at least `healthy_needed` of these CloudWatch alarms of `region` are not
+    /// in alarm: a `CLOUDWATCH_METRIC` check on the one alarm, or with several a `CALCULATED`
+    /// check over one such check per alarm (`AlarmCheck<i>`, beside the check). Insufficient
+    /// data is unhealthy.
     Alarms {
-        /// The region of the alarms.
-        region: String,
+        /// The region of the alarms (`Pseudo::Region` for a check made beside them in a stack set).
+        region: Value<String>,
         /// The alarms' names.
         alarm_names: Vec<Value<String>>,
+        /// How many must be out of alarm (at least 1, at most the number of alarms).
+        healthy_needed: usize,
     },
 }
 
@@ -62,14 +66,11 @@ pub struct HealthCheck {
 }
 
 /// A `CLOUDWATCH_METRIC` check on the alarm `name` of `region`.
-fn alarm_check(region: &str, name: &Value<String>) -> CfnHealthCheck {
+fn alarm_check(region: &Value<String>, name: &Value<String>) -> CfnHealthCheck {
     CfnHealthCheck {
         health_check_config: HealthCheckConfig {
             type_: HealthCheckType::CloudwatchMetric.into(),
-            alarm_identifier: Some(AlarmIdentifier {
-                name: name.clone(),
-                region: Value::<String>::from(region.to_owned()).cast(),
-            }),
+            alarm_identifier: Some(AlarmIdentifier { name: name.clone(), region: region.clone().cast() }),
             insufficient_data_health_status: Some(InsufficientDataHealthStatus::Unhealthy.into()),
             ..Default::default()
         },
@@ -81,7 +82,14 @@ impl HealthCheck {
     /// Adds the health check as `scope/id` (and its alarm checks beside it).
     pub fn new(scope: &Scope, id: &str, props: HealthCheckProps) -> HealthCheck {
         let handle = match props {
-            HealthCheckProps::Alarms { region, alarm_names } if !alarm_names.is_empty() => {
+            HealthCheckProps::Alarms { region, alarm_names, healthy_needed } if !alarm_names.is_empty() => {
+                if !(1..=alarm_names.len()).contains(&healthy_needed) {
+                    scope.error(format!(
+                        "a health check over {} alarms cannot need {healthy_needed} of them healthy; use 1 to {}",
+                        alarm_names.len(),
+                        alarm_names.len()
+                    ));
+                }
                 if let [one] = alarm_names.as_slice() {
                     scope.add(id, alarm_check(&region, one))
                 } else {
@@ -96,7 +104,7 @@ impl HealthCheck {
                             health_check_config: HealthCheckConfig {
                                 type_: HealthCheckType::Calculated.into(),
                                 child_health_checks: Some(List::items(children)),
-                                health_threshold: Some(1.into()),
+                                health_threshold: Some(i64::try_from(healthy_needed).unwrap_or(i64::MAX).into()),
                                 ..Default::default()
                             },
                             health_check_tags: None,
@@ -104,8 +112,8 @@ impl HealthCheck {
                     )
                 }
             }
-            HealthCheckProps::Alarms { region, .. } => {
-                scope.error(format!("a health check on the alarms of {region} needs at least one alarm"));
+            HealthCheckProps::Alarms { .. } => {
+                scope.error("a health check on alarms needs at least one alarm");
                 scope.add(id, CfnHealthCheck::default())
             }
             HealthCheckProps::Https { domain_name, path } => scope.add(
@@ -137,6 +145,20 @@ impl HealthCheck {
     /// breaches), telling `actions` of the alarm and of its end. Its description is
     /// `[critical] <what>`.
     pub fn alarm(&self, scope: &Scope, id: &str, what: &str, actions: &[Value<String>]) -> Handle<Alarm> {
+        status_alarm(scope, id, self.id(), what, actions)
+    }
+}
+
+/// The alarm of [`HealthCheck::alarm`] on the health check of id `check_id`, made elsewhere
+/// (a region's own stack) or here. Route 53 publishes `HealthCheckStatus` in us-east-1 only.
+pub fn status_alarm(
+    scope: &Scope,
+    id: &str,
+    check_id: Value<String>,
+    what: &str,
+    actions: &[Value<String>],
+) -> Handle<Alarm> {
+    {
         let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
         scope.add(
             id,
@@ -149,7 +171,7 @@ impl HealthCheck {
                 alarm_actions: actions.clone(),
                 ok_actions: actions,
                 ..metric_alarm(
-                    &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", self.id())]),
+                    &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", check_id)]),
                     Statistic::Minimum,
                     60,
                 )

@@ -104,13 +104,12 @@ pub struct RegionalEndpoint {
     /// and `<region>.<domain_name>`, so CloudFront and Route 53 must address the region by
     /// these names (the edge constructs check it).
     pub domain_name: String,
-    /// Names of plain CloudWatch metric alarms in the endpoint's region that say the region
-    /// cannot serve (each in `ALARM` when its target group has no healthy target), pinned to the
-    /// region like the other values. The region is healthy while at least one of them is not in
-    /// `ALARM` (two with blue/green deployments: the live target group alternates between them).
-    /// Route 53 then watches these alarms instead of requesting `health_check_path`, which a
-    /// CloudFront-fronted load balancer refuses to its checkers. Empty: an HTTPS health check.
-    pub health_alarm_names: Vec<Value<String>>,
+    /// The id of a Route 53 health check, made in the region's own stack, that says whether the
+    /// region can serve, pinned to the region like the other values: a CloudFront-fronted load
+    /// balancer refuses Route 53's checkers, so the API follows CloudWatch alarms on its
+    /// services' healthy targets instead ([`MultiRegionApi::region_health_check`](crate::api::MultiRegionApi::region_health_check)).
+    /// `None`: the DNS makes an HTTPS check of `health_check_path`.
+    pub health_check_id: Option<Value<String>>,
 }
 
 impl RegionalEndpoint {
@@ -124,7 +123,7 @@ impl RegionalEndpoint {
     /// let e = RegionalEndpoint {
     ///     region: "us-east-1".into(), role: RegionRole::Primary, dns_name: "alb".into(),
     ///     hosted_zone_id: "Z1".into(), health_check_path: "/health".into(),
-    ///     domain_name: "api.example.com".into(), health_alarm_names: vec![],
+    ///     domain_name: "api.example.com".into(), health_check_id: None,
     /// };
     /// assert!(e.origin_problem("api.example.com").is_none());
     /// assert!(e.origin_problem("origin.example.com").unwrap().contains("api.example.com"));

@@ -44,6 +44,7 @@ use haplat_core::value::Value;
 use haplat_core::{App, Handle, Stack};
 
 use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+use crate::health_check::HealthCheck;
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -173,11 +174,15 @@ pub struct MultiRegionApi {
     /// The stack sets of the service groups (`<id>Services1` …), empty unless
     /// [`ApiProps::services_per_stack`] is set.
     service_stacks: Vec<Stack>,
-    /// When fronted by CloudFront: the alarms that say this region cannot serve (no healthy
-    /// target in the default public service's target group, one alarm per target group), which
-    /// Route 53 health checks watch (see [`RegionalEndpoint::health_alarm_names`]). They are in
-    /// that service's stack ([`Service::stack`]).
+    /// When fronted by CloudFront: the alarms that say a service cannot serve in this region (no
+    /// healthy target in a target group; one per target group of every service), each in its
+    /// service's stack ([`Service::stack`]).
     pub health_alarms: Vec<Handle<cloudwatch::Alarm>>,
+    /// When fronted by CloudFront: the region's Route 53 health check over `health_alarms`
+    /// (`RegionHealth/Check`, a calculated check healthy while every service has a target group
+    /// with a healthy target; see [`RegionalEndpoint::health_check_id`]), in the API's stack, or
+    /// with service stacks in a stack set `<id>Health` of its own after them.
+    pub region_health_check: Option<HealthCheck>,
     health_check_path: String,
     domain_name: String,
 }
@@ -225,7 +230,7 @@ impl MultiRegionApi {
         let (public_alb, internal_alb) = shared::albs(&stack, &props, &network, &certificate_arn, fronting.as_ref());
 
         let service_stacks = services::stacks(app, id, &names, &stack, &props);
-        let (default_public, health_check_path, routed) = services::plan(&stack, &props);
+        let (health_check_path, routed) = services::plan(&stack, &props);
         let shared = services::Shared {
             network: &network,
             key: &key,
@@ -236,7 +241,9 @@ impl MultiRegionApi {
         };
         let services = services::services(&stack, &service_stacks, &props, &routed, &shared);
         services::connect_callers(&props, &services);
-        let health_alarms = services::health_alarms(&props, default_public.map(|i| &services[i]));
+        let health_alarms = services::health_alarms(&props, &services);
+        let region_health_check =
+            services::region_health_check(&stack, &service_stacks, &health_alarms, services.len());
 
         if let Some(verify) = &props.fronted_by_cloudfront {
             verify.bind(&stack);
@@ -253,6 +260,7 @@ impl MultiRegionApi {
             services,
             service_stacks,
             health_alarms,
+            region_health_check,
             health_check_path,
             domain_name: props.domain_name,
         }
@@ -286,8 +294,8 @@ impl MultiRegionApi {
     }
 
     /// The public entry point of each region, pinned to its region so that a global stack
-    /// (CloudFront, Route 53) can read it, with the region's [`MultiRegionApi::health_alarms`]
-    /// when fronted by CloudFront. Empty when no service is public.
+    /// (CloudFront, Route 53) can read it, with the region's
+    /// [`MultiRegionApi::region_health_check`] when fronted by CloudFront. Empty when no service is public.
     pub fn endpoints(&self) -> Vec<RegionalEndpoint> {
         let Some(alb) = &self.public_alb else { return Vec::new() };
         self.regions
@@ -299,7 +307,7 @@ impl MultiRegionApi {
                 hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id().in_region(&r.region),
                 health_check_path: self.health_check_path.clone(),
                 domain_name: self.domain_name.clone(),
-                health_alarm_names: self.health_alarms.iter().map(|a| a.ref_().in_region(&r.region)).collect(),
+                health_check_id: self.region_health_check.map(|h| h.id().in_region(&r.region)),
             })
             .collect()
     }

@@ -1,11 +1,12 @@
-//! The services of the API: their stacks, routes, calls and the region's health alarms.
+//! The services of the API: their stacks, routes, calls, the region's health alarms and check.
 
 use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
-use haplat_core::{App, Handle, Stack};
+use haplat_core::{App, Handle, Pseudo, Stack};
 
 use super::ApiProps;
 use super::regions::{counts, int_region_value};
 use crate::alarm::metric_alarm;
+use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::MetricRef;
@@ -51,10 +52,10 @@ pub(super) fn stacks(app: &App, id: &str, names: &[String], stack: &Stack, props
     }
 }
 
-/// The routing plan: the default public service (whose health path Route 53 checks), that path,
-/// and the services as routed (the health path added to the default service's patterns when
+/// The routing plan: the health path Route 53 checks over HTTPS when not fronted (that of the
+/// default public service), and the services as routed (the health path added to the default service's patterns when
 /// they miss it).
-pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (Option<usize>, String, Vec<ServiceProps>) {
+pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps>) {
     // The default public service (the one without path patterns, else the first public one)
     // answers the health checks.
     let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
@@ -84,7 +85,7 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (Option<usize>, String, V
         }
     }
 
-    (default_public, health_check_path, routed)
+    (health_check_path, routed)
 }
 
 /// Each service (as routed) in its stack, with its region's task counts.
@@ -141,53 +142,58 @@ pub(super) fn connect_callers(props: &ApiProps, services: &[Service]) {
     }
 }
 
-/// The region's health alarms when fronted by CloudFront (none otherwise).
-pub(super) fn health_alarms(props: &ApiProps, default_public: Option<&Service>) -> Vec<Handle<cloudwatch::Alarm>> {
+/// The region's health alarms when fronted by CloudFront (none otherwise): one per target group
+/// of every service, as `<Service>RegionHealth/Targets` (and `AlternateTargets`) in the
+/// service's stack.
+pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handle<cloudwatch::Alarm>> {
     // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
     // so Route 53's checkers cannot request the health path: they watch these alarms
     // instead. A plain metric alarm per target group (Route 53 accepts neither metric math
     // nor composite alarms), because blue/green deployments move the live tasks from one
-    // target group to the other and back; the region is healthy while either has a target.
+    // target group to the other and back. Every service counts: a region whose catalog has no
+    // task serves no catalog, whatever the orders do.
     let mut health_alarms = Vec::new();
-    if props.fronted_by_cloudfront.is_some()
-        && let Some(s) = default_public
-    {
+    if props.fronted_by_cloudfront.is_none() {
+        return health_alarms;
+    }
+    for s in services {
         // Beside the service whose target groups they watch (its own stack, if split).
         let home = s.stack();
-        let scope = home.child("RegionHealth");
+        let scope = home.child(&format!("{}RegionHealth", pascal(&s.name)));
         let groups = std::iter::once(("Targets", "", s.target_group))
             .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
         for (aid, suffix, tg) in groups {
             health_alarms.push(scope.add(
-                    aid,
-                    cloudwatch::Alarm {
-                        alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
-                        alarm_description: Some(
-                            format!(
-                                "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the region out of DNS while no target group of it has one",
-                                s.name,
-                                if suffix.is_empty() { "" } else { " alternate" }
-                            )
-                            .into(),
-                        ),
-                        evaluation_periods: Some(2.into()),
-                        threshold: Some(1.into()),
-                        comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
-                        treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
-                        ..metric_alarm(
-                            &MetricRef::new(
-                                "AWS/ApplicationELB",
-                                "HealthyHostCount",
-                                [
-                                    ("LoadBalancer", s.load_balancer_full_name.clone()),
-                                    ("TargetGroup", tg.attr_target_group_full_name()),
-                                ],
-                            ),
-                            cloudwatch::alarm::Statistic::Minimum,
-                            60,
+                aid,
+                cloudwatch::Alarm {
+                    alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
+                    alarm_description: Some(
+                        format!(
+                            "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the \
+                             region out of DNS while a service has no target group with a healthy target",
+                            s.name,
+                            if suffix.is_empty() { "" } else { " alternate" }
                         )
-                    },
-                ));
+                        .into(),
+                    ),
+                    evaluation_periods: Some(2.into()),
+                    threshold: Some(1.into()),
+                    comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
+                    treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
+                    ..metric_alarm(
+                        &MetricRef::new(
+                            "AWS/ApplicationELB",
+                            "HealthyHostCount",
+                            [
+                                ("LoadBalancer", s.load_balancer_full_name.clone()),
+                                ("TargetGroup", tg.attr_target_group_full_name()),
+                            ],
+                        ),
+                        cloudwatch::alarm::Statistic::Minimum,
+                        60,
+                    )
+                },
+            ));
         }
     }
     health_alarms
@@ -231,4 +237,34 @@ mod tests {
         assert!(!m("/health/*", "/health"));
         assert!(!m("/Health", "/health"));
     }
+}
+
+/// The region's Route 53 health check over `health_alarms` (see
+/// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
+/// each region beside the alarms it reads: in the API's stack, or after the service stacks in
+/// a stack set `<api>Health` over the same regions (a service stack reads the API's, so the
+/// API's cannot read it back). None without alarms (not fronted by CloudFront).
+pub(super) fn region_health_check(
+    stack: &Stack,
+    service_stacks: &[Stack],
+    health_alarms: &[Handle<cloudwatch::Alarm>],
+    services: usize,
+) -> Option<HealthCheck> {
+    if health_alarms.is_empty() {
+        return None;
+    }
+    let home = if service_stacks.is_empty() {
+        stack.clone()
+    } else {
+        stack.app().stack_set(&format!("{}Health", stack.id()), &stack.regions())
+    };
+    Some(HealthCheck::new(
+        &home.child("RegionHealth"),
+        "Check",
+        HealthCheckProps::Alarms {
+            region: Pseudo::Region.value(),
+            alarm_names: health_alarms.iter().map(|a| a.ref_()).collect(),
+            healthy_needed: services,
+        },
+    ))
 }

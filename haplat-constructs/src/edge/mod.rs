@@ -32,7 +32,7 @@
 //! let endpoint = |region: &str, role| RegionalEndpoint {
 //!     region: region.into(), role, dns_name: "alb.example".into(), hosted_zone_id: "Z1".into(),
 //!     health_check_path: "/health".into(), domain_name: "origin.example.com".into(),
-//!     health_alarm_names: vec![],
+//!     health_check_id: None,
 //! };
 //! let mut props = EdgeDistributionProps::new(
 //!     HostedZone::existing("Z0123456789", "example.com"),

@@ -36,7 +36,7 @@ fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
         hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
         health_check_path: "/health".into(),
         domain_name: "origin.example.com".into(),
-        health_alarm_names: vec![],
+        health_check_id: None,
     }
 }
 
@@ -512,15 +512,16 @@ fn dns_over_api(fronted: bool, deployment: Deployment) -> App {
 
 #[test]
 fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_one_over_https() {
-    // Fronted, blue/green: per region a CLOUDWATCH_METRIC check per target group's alarm, and
-    // a CALCULATED check (healthy while either is) that the records use.
+    // Fronted, blue/green: in each region's own stack, a CLOUDWATCH_METRIC check per target
+    // group's alarm and a CALCULATED check (healthy while the one service has a healthy group)
+    // that the records use.
     let a = synth(&dns_over_api(true, Deployment::default()));
     let api = a.template("dnstest-Api").unwrap();
     let alarms: BTreeMap<&str, &Json> = api["Resources"]
         .as_object()
         .unwrap()
         .iter()
-        .filter(|(id, r)| r["Type"] == "AWS::CloudWatch::Alarm" && id.starts_with("RegionHealth"))
+        .filter(|(id, r)| r["Type"] == "AWS::CloudWatch::Alarm" && id.starts_with("WebRegionHealth"))
         .map(|(id, r)| (id.as_str(), r))
         .collect();
     assert_eq!(alarms.len(), 2, "one per target group: {:?}", alarms.keys());
@@ -539,78 +540,67 @@ fn a_fronted_api_is_health_checked_through_each_regions_alarms_and_an_unfronted_
         // A plain metric alarm: Route 53 accepts neither metric math nor M out of N.
         assert!(p.get("Metrics").is_none() && p.get("DatapointsToAlarm").is_none(), "{p}");
     }
-
-    let edge = a.template("dnstest-Edge").unwrap();
-    let edge_stack = a.manifest.stacks.iter().find(|s| s.name == "dnstest-Edge").unwrap();
-    let checks: Vec<(&String, &Json)> = edge["Resources"]
+    let checks: Vec<(&String, &Json)> = api["Resources"]
         .as_object()
         .unwrap()
         .iter()
         .filter(|(_, r)| r["Type"] == "AWS::Route53::HealthCheck")
         .collect();
-    assert_eq!(checks.len(), 6, "per region two alarm checks and one calculated");
-    let mut watched = Vec::new();
+    assert_eq!(checks.len(), 3, "two alarm checks and one calculated, in each region's instance");
     for (id, c) in &checks {
         let cfg = &c["Properties"]["HealthCheckConfig"];
         match cfg["Type"].as_str().unwrap() {
             "CLOUDWATCH_METRIC" => {
                 assert_eq!(cfg["InsufficientDataHealthStatus"], "Unhealthy", "{id}");
-                assert!(cfg.get("FullyQualifiedDomainName").is_none() && cfg.get("ResourcePath").is_none(), "{id}");
-                let region = cfg["AlarmIdentifier"]["Region"].as_str().unwrap();
-                // The alarm's name is a parameter bound to the API's output in that region.
-                let param = cfg["AlarmIdentifier"]["Name"]["Ref"].as_str().unwrap();
-                let b = edge_stack
-                    .bindings
-                    .iter()
-                    .find(|b| b.parameter == param)
-                    .unwrap_or_else(|| panic!("{param} is not bound"));
-                assert_eq!(b.producer, "dnstest-Api");
-                assert_eq!(b.region, haplat_core::manifest::BindingRegion::Fixed { region: region.to_owned() });
-                assert!(b.source.starts_with("Api/RegionHealth/"), "{}", b.source);
-                watched.push((region.to_owned(), b.source.clone()));
+                // The alarm of the same stack instance, in its region.
+                assert_eq!(cfg["AlarmIdentifier"]["Region"], serde_json::json!({"Ref": "AWS::Region"}), "{id}");
+                let alarm = cfg["AlarmIdentifier"]["Name"]["Ref"].as_str().unwrap();
+                assert!(alarms.contains_key(alarm), "{id} watches {alarm}");
             }
             "CALCULATED" => {
-                assert_eq!(cfg["HealthThreshold"], 1, "{id}");
+                assert_eq!(cfg["HealthThreshold"], 1, "{id}: one service");
                 assert_eq!(cfg["ChildHealthChecks"].as_array().unwrap().len(), 2, "{id}");
             }
             other => panic!("{id}: a fronted API gets no {other} health check"),
         }
     }
-    watched.sort();
-    let mut expected: Vec<(String, String)> = REGIONS
-        .iter()
-        .flat_map(|r| {
-            ["Api/RegionHealth/AlternateTargets", "Api/RegionHealth/Targets"].map(|s| (r.to_string(), s.to_owned()))
-        })
-        .collect();
-    expected.sort();
-    assert_eq!(watched, expected, "each region's check watches that region's alarms");
-    // The records use the calculated checks; the API deploys before the edge.
+    // The edge makes no check: its records and alarms use each region's, read in that region.
+    let edge = a.template("dnstest-Edge").unwrap();
+    let edge_stack = a.manifest.stacks.iter().find(|s| s.name == "dnstest-Edge").unwrap();
+    assert!(!edge["Resources"].as_object().unwrap().values().any(|r| r["Type"] == "AWS::Route53::HealthCheck"));
+    let mut used = Vec::new();
     for (_, r) in edge["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == "AWS::Route53::RecordSet")
     {
-        if let Some(id) = r["Properties"]["HealthCheckId"]["Ref"].as_str() {
-            assert_eq!(edge["Resources"][id]["Properties"]["HealthCheckConfig"]["Type"], "CALCULATED");
+        if let Some(param) = r["Properties"]["HealthCheckId"]["Ref"].as_str() {
+            let b = edge_stack.bindings.iter().find(|b| b.parameter == param).unwrap();
+            assert_eq!((b.producer.as_str(), b.source.as_str()), ("dnstest-Api", "Api/RegionHealth/Check"));
+            let haplat_core::manifest::BindingRegion::Fixed { region } = &b.region else { panic!("{b:?}") };
+            used.push(region.clone());
         }
     }
+    used.sort();
+    let mut regions: Vec<String> = REGIONS.iter().map(|r| r.to_string()).collect();
+    regions.sort();
+    assert_eq!(used, regions, "each region's record uses that region's check");
     let wave = |name: &str| a.manifest.waves.iter().position(|w| w.iter().any(|s| s == name)).unwrap();
     assert!(wave("dnstest-Api") < wave("dnstest-Edge"));
 
-    // Fronted, rolling: one target group, one alarm, the records use its check directly.
+    // Fronted, rolling: one target group, one alarm, the region's check is on it directly.
     let a = synth(&dns_over_api(true, Deployment::Rolling));
-    let edge = a.template("dnstest-Edge").unwrap();
-    let types: Vec<&str> = edge["Resources"]
+    let api = a.template("dnstest-Api").unwrap();
+    let types: Vec<&str> = api["Resources"]
         .as_object()
         .unwrap()
         .values()
         .filter(|r| r["Type"] == "AWS::Route53::HealthCheck")
         .map(|r| r["Properties"]["HealthCheckConfig"]["Type"].as_str().unwrap())
         .collect();
-    assert_eq!(types, ["CLOUDWATCH_METRIC", "CLOUDWATCH_METRIC"]);
+    assert_eq!(types, ["CLOUDWATCH_METRIC"]);
 
     // Not fronted: Route 53 requests the health path over HTTPS, and the API has no health alarms.
     let a = synth(&dns_over_api(false, Deployment::default()));
     let api = a.template("dnstest-Api").unwrap();
-    assert!(!api["Resources"].as_object().unwrap().keys().any(|id| id.starts_with("RegionHealth")));
+    assert!(!api["Resources"].as_object().unwrap().keys().any(|id| id.contains("RegionHealth")));
     let edge = a.template("dnstest-Edge").unwrap();
     let checks: Vec<&Json> =
         edge["Resources"].as_object().unwrap().values().filter(|r| r["Type"] == "AWS::Route53::HealthCheck").collect();

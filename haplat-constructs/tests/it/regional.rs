@@ -938,51 +938,69 @@ fn endpoints_are_pinned_to_their_region_and_readable_from_a_global_stack() {
     let endpoints = api.endpoints();
     assert_eq!(endpoints.iter().map(|e| e.region.as_str()).collect::<Vec<_>>(), ["us-east-1", "us-west-2"]);
     assert_eq!(endpoints[0].health_check_path, "/health");
-    // Fronted: Route 53 cannot reach the ALB, so each region offers the alarms of its default
-    // service's two (blue/green) target groups instead.
-    assert!(endpoints.iter().all(|e| e.health_alarm_names.len() == 2));
+    // Fronted: Route 53 cannot reach the ALB, so each region offers a health check of its own
+    // over the alarms of its services' target groups.
+    assert!(endpoints.iter().all(|e| e.health_check_id.is_some()));
     let global = app.stack("Edge", "us-east-1");
     // A template needs a resource; this one only reads values.
     global.add("Handle", haplat_core::resources::cloudformation::WaitConditionHandle::default());
     for e in &endpoints {
-        global.add_output(&format!("Origin{}", e.region.replace('-', "")), e.dns_name.clone(), "");
-        global.add_output(&format!("Zone{}", e.region.replace('-', "")), e.hosted_zone_id.clone(), "");
-        for (i, alarm) in e.health_alarm_names.iter().enumerate() {
-            global.add_output(&format!("Alarm{i}{}", e.region.replace('-', "")), alarm.clone(), "");
-        }
+        let r = e.region.replace('-', "");
+        global.add_output(&format!("Origin{r}"), e.dns_name.clone(), "");
+        global.add_output(&format!("Zone{r}"), e.hosted_zone_id.clone(), "");
+        global.add_output(&format!("Check{r}"), e.health_check_id.clone().unwrap(), "");
     }
     let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
     let edge = assembly.template("shop-Edge").unwrap();
-    assert_eq!(edge["Parameters"].as_object().unwrap().len(), 8, "one parameter per region and value");
+    assert_eq!(edge["Parameters"].as_object().unwrap().len(), 6, "one parameter per region and value");
     let metrics = api.metrics();
     assert_eq!(metrics.iter().map(|m| m.name.as_str()).collect::<Vec<_>>(), ["Orders", "Web", "Admin"]);
 
-    // The alarms: HealthyHostCount of Web (the default route) in each of its target groups.
+    // The alarms: HealthyHostCount of every target group of every service.
     let t = assembly.template("shop-Api").unwrap();
     let mut groups = Vec::new();
-    for (id, a) in resources(&t, "AWS::CloudWatch::Alarm").into_iter().filter(|(id, _)| id.starts_with("RegionHealth"))
-    {
+    let mut alarm_ids = Vec::new();
+    for (id, a) in resources(&t, "AWS::CloudWatch::Alarm").into_iter().filter(|(id, _)| id.contains("RegionHealth")) {
         let p = &a["Properties"];
         assert_eq!(p["MetricName"], "HealthyHostCount", "{id}");
         assert_eq!(p["TreatMissingData"], "breaching", "{id}");
-        assert!(p["AlarmName"].as_str().unwrap().starts_with("shop-Api-Web-no-healthy-targets"), "{id}");
+        assert!(p["AlarmName"].as_str().unwrap().contains("-no-healthy-targets"), "{id}");
         let tg = p["Dimensions"].as_array().unwrap().iter().find(|d| d["Name"] == "TargetGroup").unwrap();
         groups.push(reference(&tg["Value"]).unwrap().to_owned());
+        alarm_ids.push(id.to_owned());
     }
     groups.sort();
-    let (_, web) = resources(&t, "AWS::ECS::Service").into_iter().find(|(id, _)| id.starts_with("Web")).unwrap();
-    let lb = &web["Properties"]["LoadBalancers"][0];
-    let mut expected = vec![
-        reference(&lb["TargetGroupArn"]).unwrap().to_owned(),
-        reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]).unwrap().to_owned(),
-    ];
+    let mut expected = Vec::new();
+    for (_, s) in resources(&t, "AWS::ECS::Service") {
+        let lb = &s["Properties"]["LoadBalancers"][0];
+        expected.push(reference(&lb["TargetGroupArn"]).unwrap().to_owned());
+        if let Some(alt) = reference(&lb["AdvancedConfiguration"]["AlternateTargetGroupArn"]) {
+            expected.push(alt.to_owned());
+        }
+    }
     expected.sort();
     assert_eq!(groups, expected);
+    // One check per alarm, in the region of the stack instance, and a calculated check that
+    // needs as many healthy as there are services (each service's live target group).
+    let checks = resources(&t, "AWS::Route53::HealthCheck");
+    let children: Vec<_> =
+        checks.iter().filter(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "CLOUDWATCH_METRIC").collect();
+    assert_eq!(children.len(), alarm_ids.len());
+    for (id, c) in &children {
+        let alarm = &c["Properties"]["HealthCheckConfig"]["AlarmIdentifier"];
+        assert_eq!(alarm["Region"], json!({"Ref": "AWS::Region"}), "{id}");
+        assert!(alarm_ids.iter().any(|a| Some(a.as_str()) == reference(&alarm["Name"])), "{id}");
+    }
+    let (_, calculated) =
+        checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED").unwrap();
+    let config = &calculated["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["HealthThreshold"], 3);
+    assert_eq!(config["ChildHealthChecks"].as_array().unwrap().len(), alarm_ids.len());
 
-    // Not fronted: Route 53 can request the health path itself; no alarm is offered.
+    // Not fronted: Route 53 can request the health path itself; no alarm or check is offered.
     let app = App::new("shop");
     let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
-    assert!(api.endpoints().iter().all(|e| e.health_alarm_names.is_empty()));
+    assert!(api.endpoints().iter().all(|e| e.health_check_id.is_none()));
     assert!(api.health_alarms.is_empty());
 }
 

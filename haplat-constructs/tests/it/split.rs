@@ -166,13 +166,19 @@ fn adding_a_service_at_the_end_leaves_every_existing_resource_where_and_as_it_wa
         let old = before.template(&s.name).unwrap();
         let new = after.template(&s.name).unwrap_or_else(|| panic!("stack {} is gone", s.name));
         for (id, r) in old["Resources"].as_object().unwrap() {
+            // The region's health check counts every service: it gains the new one's alarms (an
+            // update in place), and nothing else changes.
+            if r["Metadata"]["haplat:path"] == "ApiHealth/RegionHealth/Check" {
+                assert_eq!(new["Resources"][id]["Type"], "AWS::Route53::HealthCheck");
+                continue;
+            }
             assert_eq!(Some(r), new["Resources"].get(id), "{}: {id} changed or moved", s.id);
             compared += 1;
         }
     }
     assert!(compared > 150, "{compared}");
     let after_ids: Vec<&str> = after.manifest.stacks.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(after_ids, ["Api", "ApiServices1", "ApiServices2", "ApiServices3"]);
+    assert_eq!(after_ids, ["Api", "ApiServices1", "ApiServices2", "ApiServices3", "ApiHealth"]);
     assert_eq!(stack_of_services(&after, &["Svc4"])["Svc4"], "ApiServices3");
 }
 
@@ -240,9 +246,7 @@ fn monitored() -> (App, MultiRegionApi) {
     // A template needs a resource; this one only reads values.
     edge.add("Handle", haplat_core::resources::cloudformation::WaitConditionHandle::default());
     for e in api.endpoints() {
-        for (i, alarm) in e.health_alarm_names.iter().enumerate() {
-            edge.add_output(&format!("Alarm{i}{}", e.region.replace('-', "")), alarm.clone(), "");
-        }
+        edge.add_output(&format!("Check{}", e.region.replace('-', "")), e.health_check_id.clone().unwrap(), "");
     }
     (app, api)
 }
@@ -275,20 +279,32 @@ fn monitoring_health_alarms_and_database_access_of_a_service_live_in_its_stack()
     assert_eq!(resources(&orders, "AWS::XRay::Group").len(), 1);
     assert!(resources(&a.template("shop-Api").unwrap(), "AWS::XRay::Group").is_empty());
 
-    // The region's health alarms are in the default service's (Web's) stack; the edge reads
-    // them there, in each region.
-    let web = api.service("Web").unwrap().stack();
-    assert_eq!(web.id(), "ApiServices1");
-    assert_eq!(api.health_alarms.len(), 2);
-    let t = a.template(&web.name()).unwrap();
-    assert_eq!(
-        resources(&t, "AWS::CloudWatch::Alarm").iter().filter(|(id, _)| id.starts_with("RegionHealth")).count(),
-        2
-    );
+    // Each service's health alarms are in its stack; the region's health check over them all is
+    // in a stack set after them (the API's stack cannot read the service stacks), and the edge
+    // reads it there, in each region.
+    let mut alarms = 0;
+    for s in &api.services {
+        let t = a.template(&s.stack().name()).unwrap();
+        let here = resources(&t, "AWS::CloudWatch::Alarm")
+            .iter()
+            .filter(|(id, _)| id.starts_with(&format!("{}RegionHealth", s.name)))
+            .count();
+        assert_eq!(here, if s.alternate_target_group.is_some() { 2 } else { 1 }, "{}", s.name);
+        alarms += here;
+    }
+    assert_eq!(api.health_alarms.len(), alarms);
+    let health = a.template("shop-ApiHealth").unwrap();
+    assert_eq!(resources(&health, "AWS::Route53::HealthCheck").len(), alarms + 1);
+    let health_wave = a.manifest.stack("shop-ApiHealth").unwrap().wave;
+    for s in &api.services {
+        assert!(health_wave > a.manifest.stack(&s.stack().name()).unwrap().wave);
+    }
     let edge = a.manifest.stack("shop-Edge").unwrap();
-    assert_eq!(edge.bindings.len(), 6);
-    assert!(edge.bindings.iter().all(|b| b.producer == web.name() && matches!(b.region, BindingRegion::Fixed { .. })));
-    assert!(edge.wave > a.manifest.stack(&web.name()).unwrap().wave);
+    assert_eq!(edge.bindings.len(), REGIONS.len());
+    assert!(
+        edge.bindings.iter().all(|b| b.producer == "shop-ApiHealth" && matches!(b.region, BindingRegion::Fixed { .. }))
+    );
+    assert!(edge.wave > health_wave);
 
     // Database access: the rules and the grant are in the service's stack.
     for s in &api.services {
@@ -381,7 +397,7 @@ fn cfn_lint_passes_over_the_api_and_every_service_stack_in_every_region() {
         .filter(|s| s.id.starts_with("Api"))
         .map(|s| (s.id.clone(), a.template(&s.name).unwrap()))
         .collect();
-    assert_eq!(templates.len(), 3);
+    assert_eq!(templates.len(), 4, "Api, two service stacks, ApiHealth");
     let lint = haplat_tests::lint_templates(&templates, &REGIONS);
     assert!(lint.is_clean(), "{lint}");
 }
