@@ -223,22 +223,6 @@ fn path_pattern_matches(pattern: &str, path: &str) -> bool {
     p[i..].iter().all(|c| *c == '*')
 }
 
-#[cfg(test)]
-mod tests {
-    use super::path_pattern_matches as m;
-
-    #[test]
-    fn alb_path_patterns_match_like_the_alb() {
-        assert!(m("/*", "/health"));
-        assert!(m("/health", "/health"));
-        assert!(m("/heal?h", "/health"));
-        assert!(m("*/health*", "/api/health/deep"));
-        assert!(!m("/orders/*", "/health"));
-        assert!(!m("/health/*", "/health"));
-        assert!(!m("/Health", "/health"));
-    }
-}
-
 /// The region's Route 53 health check over `health_alarms` (see
 /// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
 /// each region beside the alarms it reads: in the API's stack, or after the service stacks in
@@ -267,4 +251,20 @@ pub(super) fn region_health_check(
             healthy_needed: services,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::path_pattern_matches as m;
+
+    #[test]
+    fn alb_path_patterns_match_like_the_alb() {
+        assert!(m("/*", "/health"));
+        assert!(m("/health", "/health"));
+        assert!(m("/heal?h", "/health"));
+        assert!(m("*/health*", "/api/health/deep"));
+        assert!(!m("/orders/*", "/health"));
+        assert!(!m("/health/*", "/health"));
+        assert!(!m("/Health", "/health"));
+    }
 }
