@@ -236,9 +236,15 @@ impl Alb {
                 ..Default::default()
             },
         );
+        crate::protection::suppress_scanner_rule(&scope, load_balancer, "CT.ELASTICLOADBALANCING.PR.5");
         let alb = Alb { scope, props, load_balancer, security_group, routes: Rc::default() };
         if alb.props.fronting.is_none() {
-            alb.ingress(80, "HTTP, redirected to HTTPS");
+            let ingress = alb.ingress(80, "HTTP, redirected to HTTPS");
+            alb.scope.options(ingress).suppress(
+                "CKV_AWS_260",
+                "port 80 only answers a 301 to HTTPS (the HttpListener's one action), so a browser typing the bare \
+                 name reaches the HTTPS listener; nothing is served over HTTP",
+            );
             alb.scope.add(
                 "HttpListener",
                 elb::Listener {
@@ -272,7 +278,7 @@ impl Alb {
         self.props.fronting.is_some()
     }
 
-    fn ingress(&self, port: u16, what: &str) {
+    fn ingress(&self, port: u16, what: &str) -> Handle<ec2::SecurityGroupIngress> {
         let mut rule = ec2::SecurityGroupIngress {
             group_id: Some(self.security_group.attr_group_id()),
             ip_protocol: "tcp".into(),
@@ -294,7 +300,7 @@ impl Alb {
                 rule.description = Some(format!("{what} from the internet").into());
             }
         }
-        self.scope.add(&format!("Ingress{port}"), rule);
+        self.scope.add(&format!("Ingress{port}"), rule)
     }
 
     /// The HTTPS listener on `port`, created (with its security group ingress) on first use.
@@ -314,7 +320,7 @@ impl Alb {
                     the security group's rule quota); route by path on 443, or make the service internal"
             ));
         }
-        self.ingress(port, "HTTPS");
+        let _ = self.ingress(port, "HTTPS");
         let (status, body) = if self.is_fronted() { ("403", "Forbidden") } else { ("404", "Not Found") };
         let listener = Listener::https(
             &self.scope,

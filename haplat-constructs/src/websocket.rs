@@ -105,7 +105,7 @@ pub struct WebSocketApiProps {
     pub throttling_burst: i64,
     /// The stage name. Default: `live`.
     pub stage_name: String,
-    /// Days logs are kept. Default: 90.
+    /// Days logs are kept. Default: 365 (a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks).
     pub log_retention_days: i64,
 }
 
@@ -121,10 +121,14 @@ impl WebSocketApiProps {
             throttling_rate: 500.0,
             throttling_burst: 1000,
             stage_name: "live".into(),
-            log_retention_days: 90,
+            log_retention_days: 365,
         }
     }
 }
+
+/// Why the function is outside the VPC.
+const NO_VPC_REASON: &str = "the function reaches only API Gateway's connection endpoint, CloudWatch Logs and X-Ray, \
+                             public AWS endpoints; in the VPC it would need NAT or endpoints for nothing it reads there";
 
 /// The API, its function and logs (see the [module](self) docs).
 #[derive(Clone, Debug)]
@@ -167,7 +171,12 @@ impl WebSocketApi {
             scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
         }
         check_retention(&scope, props.log_retention_days);
-        let key = KmsKey::new(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::CloudWatchLogs]);
+        let key = KmsKey::new(
+            &scope,
+            "LogKey",
+            "Encrypts the WebSocket API's logs and its function's environment",
+            &[KeyUser::CloudWatchLogs],
+        );
         let log_group = |id: &str| {
             let props = LogGroupProps { name: None, retention_days: props.log_retention_days, key: &key };
             crate::logs::LogGroup::new(&scope, id, props)
@@ -209,6 +218,12 @@ impl WebSocketApi {
                                 )],
                             },
                             unscoped_statement(&["xray:PutTelemetryRecords", "xray:PutTraceSegments"]),
+                            // The environment is encrypted with the key: the function decrypts it.
+                            expr_map! {
+                                "Effect" => "Allow",
+                                "Action" => expr_list!["kms:Decrypt"],
+                                "Resource" => expr_list![key.arn()],
+                            },
                         ],
                     },
                 }])),
@@ -247,9 +262,19 @@ impl WebSocketApi {
                     ..Default::default()
                 }),
                 environment: Some(Environment { variables: Some(variables) }),
+                kms_key_arn: Some(key.arn()),
                 ..Default::default()
             },
         );
+        scope
+            .options(function)
+            .suppress(
+                "CKV_AWS_116",
+                "API Gateway invokes the function synchronously and returns its errors to the caller; a dead-letter \
+                 queue only ever receives asynchronous invocations",
+            )
+            .suppress("CKV_AWS_117", NO_VPC_REASON)
+            .suppress("CT.LAMBDA.PR.3", NO_VPC_REASON);
         let integration = scope.add(
             "Integration",
             Integration {
@@ -312,7 +337,7 @@ impl WebSocketApi {
             scope.options(stage).depends_on(*r);
         }
         scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
-        scope.add(
+        let permission = scope.add(
             "InvokePermission",
             LambdaPermission {
                 action: "lambda:InvokeFunction".into(),
@@ -324,6 +349,11 @@ impl WebSocketApi {
                 )),
                 ..Default::default()
             },
+        );
+        scope.options(permission).suppress(
+            "CT.LAMBDA.PR.2",
+            "only API Gateway may invoke, and only for this API in this account and region: SourceArn is the API's \
+             execution ARN, an Fn::Sub the rule does not read as a local reference",
         );
         WebSocketApi { api, stage, function, role, access_logs, function_logs }
     }

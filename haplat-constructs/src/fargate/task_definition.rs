@@ -158,7 +158,8 @@ impl TaskDefinition {
                 image: XRAY_DAEMON_IMAGE.into(),
                 essential: Some(false.into()),
                 cpu: Some(32.into()),
-                memory_reservation: Some(256.into()),
+                memory: Some(i64::from(XRAY_DAEMON_MEMORY).into()),
+                memory_reservation: Some(i64::from(XRAY_DAEMON_MEMORY).into()),
                 port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
                     container_port: Some(2000.into()),
                     protocol: Some(ecs::task_definition::Protocol::Udp.into()),
@@ -343,6 +344,13 @@ fn app_container(
             )
         }),
         log_configuration: Some(log_configuration(log_group, &props.name.to_lowercase())),
+        // A hard limit (Control Tower's CT.ECS.PR.7): the task's memory, less the X-Ray daemon's
+        // share when it runs beside; the kernel stops the container at the limit instead of
+        // letting it starve its sidecar.
+        memory: Some(i64::from(props.memory.saturating_sub(if props.xray { XRAY_DAEMON_MEMORY } else { 0 })).into()),
         ..Default::default()
     }
 }
+
+/// The X-Ray daemon's memory, MiB: reserved and its hard limit.
+const XRAY_DAEMON_MEMORY: u32 = 256;

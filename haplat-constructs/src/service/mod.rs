@@ -81,7 +81,8 @@ pub struct ServiceProps {
     /// only those methods (and refuses the others, so a service that takes writes must not be
     /// read-only). Needs path patterns. Default: `false`.
     pub read_only: bool,
-    /// Days the service's logs are kept. Default: 90.
+    /// Days the service's logs are kept. Default: 365 (a year, what Control Tower's
+    /// CT.CLOUDWATCH.PR.2 asks).
     pub log_retention_days: i64,
     /// How new versions roll out. Default: a 10 % canary for 5 minutes.
     pub deployment: Deployment,
@@ -96,7 +97,7 @@ pub struct ServiceProps {
 
 impl ServiceProps {
     /// A service with defaults: 0.25 vCPU / 512 MiB, 2 tasks (2 to 10), 1 on standby,
-    /// health checks on `/health`, catch-all route on 443, logs kept 90 days, a 10 % canary.
+    /// health checks on `/health`, catch-all route on 443, logs kept a year, a 10 % canary.
     pub fn new(name: &str, image: &str, port: u16) -> Self {
         ServiceProps {
             name: name.to_owned(),
@@ -116,7 +117,7 @@ impl ServiceProps {
             internal: false,
             xray: false,
             read_only: false,
-            log_retention_days: 90,
+            log_retention_days: 365,
             deployment: Deployment::default(),
             scaling: Scaling::default(),
             callers: Vec::new(),

@@ -182,7 +182,21 @@ fn every_kms_key_comes_from_the_one_helper_rotating_and_used_only_by_named_servi
         assert_eq!(p["PendingWindowInDays"], 30, "{stack}/{id}");
         let statements = p["KeyPolicy"]["Statement"].as_array().unwrap();
         assert_eq!(statements[0]["Sid"], "AccountAdministers", "{stack}/{id}");
-        for st in &statements[1..] {
+        // Last, in the form Control Tower's CT.KMS.PR.3 reads: no grant but for AWS resources.
+        let (deny, services) = statements[1..].split_last().unwrap();
+        assert_eq!(
+            deny,
+            &serde_json::json!({
+                "Sid": "CreateGrantOnlyForAwsResources",
+                "Effect": "Deny",
+                "Principal": {"AWS": "*"},
+                "Action": ["kms:CreateGrant"],
+                "Resource": "*",
+                "Condition": {"BoolIfExists": {"kms:GrantIsForAWSResource": "false", "aws:PrincipalIsAWSService": "false"}}
+            }),
+            "{stack}/{id}"
+        );
+        for st in services {
             assert!(
                 st["Principal"]["Service"].is_string() || st["Principal"]["Service"].is_object(),
                 "{stack}/{id}: {st}"
