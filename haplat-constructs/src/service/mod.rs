@@ -24,8 +24,8 @@ use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb
 use haplat_core::value::Value;
 use haplat_core::{Handle, Scope, Stack};
 
-use crate::fargate::TaskDefinition;
 pub use crate::fargate::{Deployment, FARGATE_SIZES, XRAY_DAEMON_IMAGE, fargate_size_problem};
+use crate::fargate::{RunAs, TaskDefinition};
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -93,6 +93,9 @@ pub struct ServiceProps {
     /// `<name>.<namespace>`) and, when this service is `internal`, to the internal ALB on its
     /// listener port. Nobody else may; see [`Service::allow_from`]. Default: none.
     pub callers: Vec<String>,
+    /// Who the container runs as: by default user 1000 with a read-only root filesystem and
+    /// `/tmp` writable; [`RunAs::image_default`] with the reason for an image that needs root.
+    pub run_as: RunAs,
 }
 
 impl ServiceProps {
@@ -121,6 +124,7 @@ impl ServiceProps {
             deployment: Deployment::default(),
             scaling: Scaling::default(),
             callers: Vec::new(),
+            run_as: RunAs::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::cidr::Ipv4Cidr;
+use haplat_constructs::fargate::RunAs;
 use haplat_constructs::scaling::StepScaling;
 use haplat_constructs::security::{Grantable, Grantee, Permission, SecretRef, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
@@ -1108,4 +1109,50 @@ fn a_service_name_with_a_hyphen_makes_alphanumeric_mapping_keys() {
     let keys = t["Mappings"]["RegionConfig"]["us-east-1"].as_object().unwrap();
     assert!(keys.contains_key("OrdersApiDesiredCount") && keys.contains_key("OrdersApiMinCount"), "{keys:?}");
     assert!(keys.keys().all(|k| k.chars().all(|c| c.is_ascii_alphanumeric())));
+}
+
+#[test]
+fn containers_run_as_a_user_on_a_read_only_root_with_a_memory_limit_unless_told_why_not() {
+    let mut p = props(two_regions());
+    p.services[1].run_as = RunAs::image_default("the image binds port 80 as root");
+    p.services[2].run_as =
+        RunAs::User { user: "app:app".into(), writable: vec!["/tmp".into(), "/var/cache/app".into()] };
+    let t = synth(p);
+    let td = |prefix: &str| {
+        resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with(prefix)).unwrap().1.clone()
+    };
+    // By default: user 1000, read-only root, /tmp on a volume of the task; the X-Ray daemon's
+    // memory taken off the app's hard limit (2048 - 256).
+    let orders = td("Orders");
+    let app = &orders["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(app["User"], "1000");
+    assert_eq!(app["ReadonlyRootFilesystem"], true);
+    assert_eq!(app["Memory"], 1792);
+    assert_eq!(app["MountPoints"], json!([{"ContainerPath": "/tmp", "ReadOnly": false, "SourceVolume": "writable0"}]));
+    assert_eq!(orders["Properties"]["Volumes"], json!([{"Name": "writable0"}]));
+    assert_eq!(orders["Properties"]["ContainerDefinitions"][1]["Memory"], 256);
+    assert!(orders["Metadata"]["guard"].is_null());
+    // Opted out: the image's user, a writable root, and the reason for the two controls.
+    let web = td("Web");
+    let app = &web["Properties"]["ContainerDefinitions"][0];
+    assert!(app["User"].is_null() && app["ReadonlyRootFilesystem"].is_null() && app["MountPoints"].is_null());
+    assert_eq!(app["Memory"], 512);
+    assert_eq!(web["Metadata"]["guard"]["SuppressedRules"], json!(["CT.ECS.PR.3", "CT.ECS.PR.6"]));
+    assert_eq!(web["Metadata"]["guard"]["Reasons"]["CT.ECS.PR.6"], "the image binds port 80 as root");
+    let admin = td("Admin");
+    let app = &admin["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(app["User"], "app:app");
+    assert_eq!(
+        app["MountPoints"][1],
+        json!({"ContainerPath": "/var/cache/app", "ReadOnly": false, "SourceVolume": "writable1"})
+    );
+
+    // Root, a relative path or an opt-out without a reason: errors naming the service.
+    let mut p = props(two_regions());
+    p.services[0].run_as = RunAs::User { user: "0:0".into(), writable: vec!["tmp".into()] };
+    p.services[1].run_as = RunAs::image_default(" ");
+    let err = synth_err(p);
+    assert!(err.contains("run_as user \"0:0\" is root"), "{err}");
+    assert!(err.contains("writable path \"tmp\" is not absolute"), "{err}");
+    assert!(err.contains("RunAs::ImageDefault needs the reason"), "{err}");
 }
