@@ -818,11 +818,10 @@ impl From<&str> for CheckRule {
             CheckRule::Checkov(id.to_owned())
         } else if digits_after(&['W', 'F']) {
             CheckRule::CfnNag(id.to_owned())
-        } else if is_control_tower_id(id) {
-            CheckRule::Guard(id.to_owned())
-        } else if id.contains('_')
-            && id.starts_with(|c: char| c.is_ascii_uppercase())
-            && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        } else if is_control_tower_id(id)
+            || (id.contains('_')
+                && id.starts_with(|c: char| c.is_ascii_uppercase())
+                && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         {
             CheckRule::Guard(id.to_owned())
         } else {

@@ -832,15 +832,14 @@ fn apply_suppressions(t: &Tree, node: NodeId, metadata: &mut Map<String, Json>) 
         }
         // Guard's list holds bare names (what guard rules compare against), so the reason a
         // reviewer reads goes beside it, keyed by the same name.
-        if let CheckRule::Guard(_) = rule {
-            if let Some(m) = metadata.get_mut(key).and_then(Json::as_object_mut) {
-                if let Some(reasons) = m.entry("Reasons").or_insert_with(|| json!({})).as_object_mut() {
-                    reasons.entry(id.clone()).or_insert_with(|| json!(reason));
-                    let mut sorted: Vec<(String, Json)> = std::mem::take(reasons).into_iter().collect();
-                    sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                    reasons.extend(sorted);
-                }
-            }
+        if let CheckRule::Guard(_) = rule
+            && let Some(m) = metadata.get_mut(key).and_then(Json::as_object_mut)
+            && let Some(reasons) = m.entry("Reasons").or_insert_with(|| json!({})).as_object_mut()
+        {
+            reasons.entry(id.clone()).or_insert_with(|| json!(reason));
+            let mut sorted: Vec<(String, Json)> = std::mem::take(reasons).into_iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            reasons.extend(sorted);
         }
     }
     let path = metadata.remove("haplat:path");

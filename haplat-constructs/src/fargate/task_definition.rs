@@ -270,10 +270,10 @@ impl TaskDefinition {
                 ..Default::default()
             },
         );
-        if let RunAs::ImageDefault { reason } = &props.run_as {
-            if !reason.trim().is_empty() {
-                scope.options(resource).suppress("CT.ECS.PR.3", reason).suppress("CT.ECS.PR.6", reason);
-            }
+        if let RunAs::ImageDefault { reason } = &props.run_as
+            && !reason.trim().is_empty()
+        {
+            scope.options(resource).suppress("CT.ECS.PR.3", reason).suppress("CT.ECS.PR.6", reason);
         }
         let td = TaskDefinition {
             scope: scope.clone(),
