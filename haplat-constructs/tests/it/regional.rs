@@ -1156,3 +1156,47 @@ fn containers_run_as_a_user_on_a_read_only_root_with_a_memory_limit_unless_told_
     assert!(err.contains("writable path \"tmp\" is not absolute"), "{err}");
     assert!(err.contains("RunAs::ImageDefault needs the reason"), "{err}");
 }
+
+#[test]
+fn albs_log_access_to_a_tls_only_bucket_the_regions_elb_writer_may_write() {
+    use haplat_constructs::load_balancer::{Alb, AlbProps, ELB_LOG_DELIVERY_SERVICE};
+    let alb_props = || AlbProps {
+        vpc_id: "vpc-1234".into(),
+        vpc_cidr: "10.0.0.0/16".into(),
+        subnets: vec!["subnet-1".into(), "subnet-2".into()],
+        certificate_arn: "arn:aws:acm:us-east-1:111111111111:certificate/abc".into(),
+        internal: false,
+        fronting: None,
+    };
+    let app = App::new("lb");
+    // One region with an ELB account, one opened since August 2022 (service principal).
+    let mixed = app.stack_set("Mixed", &["us-east-1", "mx-central-1"]);
+    Alb::new(&mixed, "Alb", alb_props());
+    let single = app.stack("Single", "eu-west-1");
+    Alb::new(&single, "Alb", alb_props());
+    let a = app.synth().unwrap_or_else(|e| panic!("{e}"));
+    let writer = |t: &Json| {
+        let (_, policy) = resources(t, "AWS::S3::BucketPolicy").into_iter().next().unwrap();
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"].clone();
+        assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
+        assert_eq!(statements[0]["Condition"], json!({"Bool": {"aws:SecureTransport": "false"}}));
+        assert_eq!(statements[1]["Action"], "s3:PutObject");
+        statements[1]["Principal"].clone()
+    };
+    let t = a.template("lb-Mixed").unwrap();
+    let (_, lb) = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer").into_iter().next().unwrap();
+    let attrs = lb["Properties"]["LoadBalancerAttributes"].as_array().unwrap();
+    assert!(attrs.contains(&json!({"Key": "access_logs.s3.enabled", "Value": "true"})));
+    assert!(attrs.iter().any(|a| a["Key"] == "access_logs.s3.bucket" && a["Value"]["Ref"].is_string()));
+    assert_eq!(lb["DependsOn"].as_array().unwrap().len(), 1);
+    assert_eq!(t["Mappings"]["RegionConfig"]["us-east-1"]["ElbLogWriter"], "127311923021");
+    assert_eq!(t["Mappings"]["RegionConfig"]["mx-central-1"]["ElbLogWriter"], "service");
+    let principal = writer(&t);
+    assert_eq!(principal["Fn::If"][0], "ElbLogsByServicePrincipal");
+    assert_eq!(principal["Fn::If"][1], json!({"Service": ELB_LOG_DELIVERY_SERVICE}));
+    let t = a.template("lb-Single").unwrap();
+    assert_eq!(
+        writer(&t),
+        json!({"AWS": {"Fn::Sub": ["arn:${AWS::Partition}:iam::${Account}:root", {"Account": "156460612806"}]}})
+    );
+}
