@@ -32,6 +32,7 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::apigatewayv2::api::Api;
+use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
@@ -86,6 +87,32 @@ def handler(event, context):
     }
 }
 
+/// Who may open a connection (`$connect`, the one route of a WebSocket API that API Gateway
+/// authorizes: later messages travel on the connection it let in).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectAuth {
+    /// IAM: the `$connect` request is signed (SigV4) by a principal allowed `execute-api:Invoke`
+    /// on it. Needs nothing else in the template.
+    Iam,
+    /// A Lambda `REQUEST` authorizer (`CUSTOM`): API Gateway calls `function_arn` with
+    /// `identity_sources` (`route.request.querystring.token`, `route.request.header.Authorization`)
+    /// and lets in what it allows; the function checks the token against the issuer the
+    /// environment names. The construct adds the authorizer and API Gateway's permission to call
+    /// the function.
+    Lambda {
+        /// The authorizer function's ARN.
+        function_arn: Value<String>,
+        /// Where the identity is read; a request without it is refused before the function runs.
+        identity_sources: Vec<String>,
+    },
+    /// Anyone may connect; `reason` says why, and is written as the suppression of Control
+    /// Tower's CT.APIGATEWAY.PR.5 on `$connect`. An empty reason is a synthesis error.
+    Open {
+        /// Why the API is open.
+        reason: String,
+    },
+}
+
 /// What a [`WebSocketApi`] runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebSocketApiProps {
@@ -107,6 +134,8 @@ pub struct WebSocketApiProps {
     pub stage_name: String,
     /// Days logs are kept. Default: 365 (a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks).
     pub log_retention_days: i64,
+    /// Who may connect. Default: [`ConnectAuth::Iam`].
+    pub connect_auth: ConnectAuth,
 }
 
 impl WebSocketApiProps {
@@ -122,9 +151,14 @@ impl WebSocketApiProps {
             throttling_burst: 1000,
             stage_name: "live".into(),
             log_retention_days: 365,
+            connect_auth: ConnectAuth::Iam,
         }
     }
 }
+
+/// Why a permission for API Gateway passes Control Tower's CT.LAMBDA.PR.2 in fact.
+const PERMISSION_SOURCE_REASON: &str = "only API Gateway may invoke, and only for this API in this account and region: \
+                                        SourceArn is the API's ARN, an Fn::Sub the rule does not read as a local reference";
 
 /// Why the function is outside the VPC.
 const NO_VPC_REASON: &str = "the function reaches only API Gateway's connection endpoint, CloudWatch Logs and X-Ray, \
@@ -290,20 +324,77 @@ impl WebSocketApi {
                 ..Default::default()
             },
         );
+        let (connect_type, authorizer) = match &props.connect_auth {
+            ConnectAuth::Iam => (Some("AWS_IAM"), None),
+            ConnectAuth::Lambda { function_arn, identity_sources } => {
+                let authorizer = scope.add(
+                    "ConnectAuthorizer",
+                    Authorizer {
+                        api_id: api.ref_(),
+                        authorizer_type: "REQUEST".into(),
+                        authorizer_uri: Some(Value::sub_with(
+                            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
+                            [("Function", function_arn.clone())],
+                        )),
+                        identity_source: Some(List::items(identity_sources.iter().map(|s| s.as_str().into()).collect())),
+                        name: Value::sub(format!("${{AWS::StackName}}-{id}-connect")),
+                        ..Default::default()
+                    },
+                );
+                let permission = scope.add(
+                    "ConnectAuthorizerPermission",
+                    LambdaPermission {
+                        action: "lambda:InvokeFunction".into(),
+                        function_name: function_arn.clone(),
+                        principal: "apigateway.amazonaws.com".into(),
+                        source_arn: Some(Value::sub_with(
+                            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Authorizer}",
+                            [("Api", api.ref_()), ("Authorizer", authorizer.ref_())],
+                        )),
+                        ..Default::default()
+                    },
+                );
+                scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
+                (Some("CUSTOM"), Some(authorizer))
+            }
+            ConnectAuth::Open { reason } => {
+                if reason.trim().is_empty() {
+                    scope.error("ConnectAuth::Open needs the reason anyone may connect");
+                }
+                (None, None)
+            }
+        };
         let mut routes = Vec::new();
         for (rid, key) in
             [("ConnectRoute", "$connect"), ("DisconnectRoute", "$disconnect"), ("DefaultRoute", "$default")]
         {
-            routes.push(scope.add(
+            let connect = key == "$connect";
+            let route = scope.add(
                 rid,
                 Route {
                     api_id: api.ref_(),
                     route_key: key.into(),
                     operation_name: Some(rid.trim_end_matches("Route").into()),
                     target: Some(Value::sub_with("integrations/${Integration}", [("Integration", integration.ref_())])),
+                    authorization_type: connect.then_some(connect_type).flatten().map(Into::into),
+                    authorizer_id: connect.then_some(authorizer).flatten().map(|a| a.ref_()),
                     ..Default::default()
                 },
-            ));
+            );
+            match (&props.connect_auth, connect) {
+                (ConnectAuth::Open { reason }, true) if !reason.trim().is_empty() => {
+                    scope.options(route).suppress("CT.APIGATEWAY.PR.5", reason);
+                }
+                (_, false) => {
+                    scope.options(route).suppress(
+                        "CT.APIGATEWAY.PR.5",
+                        "a WebSocket API authorizes only $connect: this route's messages travel on a connection \
+                         $connect let in",
+                    );
+                }
+                _ => {}
+            }
+            routes.push(route);
         }
         let stage = scope.add(
             "Stage",
@@ -350,11 +441,7 @@ impl WebSocketApi {
                 ..Default::default()
             },
         );
-        scope.options(permission).suppress(
-            "CT.LAMBDA.PR.2",
-            "only API Gateway may invoke, and only for this API in this account and region: SourceArn is the API's \
-             execution ARN, an Fn::Sub the rule does not read as a local reference",
-        );
+        scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
         WebSocketApi { api, stage, function, role, access_logs, function_logs }
     }
 

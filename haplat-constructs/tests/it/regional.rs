@@ -1200,3 +1200,42 @@ fn albs_log_access_to_a_tls_only_bucket_the_regions_elb_writer_may_write() {
         json!({"AWS": {"Fn::Sub": ["arn:${AWS::Partition}:iam::${Account}:root", {"Account": "156460612806"}]}})
     );
 }
+
+#[test]
+fn a_websocket_api_authorizes_connect_with_iam_by_default_a_lambda_or_an_open_reason() {
+    use haplat_constructs::websocket::{ConnectAuth, LambdaCode, WebSocketApi, WebSocketApiProps};
+    let app = App::new("ws");
+    let s = app.stack_set("Rt", &["us-east-1", "eu-west-1"]);
+    WebSocketApi::new(&s, "Iam", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let mut lambda = WebSocketApiProps::new(LambdaCode::inline_echo());
+    lambda.connect_auth = ConnectAuth::Lambda {
+        function_arn: "arn:aws:lambda:us-east-1:111111111111:function:auth".into(),
+        identity_sources: vec!["route.request.querystring.token".into()],
+    };
+    WebSocketApi::new(&s, "Custom", lambda);
+    let mut open = WebSocketApiProps::new(LambdaCode::inline_echo());
+    open.connect_auth = ConnectAuth::Open { reason: "a public demo feed".into() };
+    WebSocketApi::new(&s, "Open", open);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("ws-Rt").unwrap();
+    let route = |prefix: &str, key: &str| {
+        resources(&t, "AWS::ApiGatewayV2::Route")
+            .into_iter()
+            .find(|(id, r)| id.starts_with(prefix) && r["Properties"]["RouteKey"] == key)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(route("Iam", "$connect")["Properties"]["AuthorizationType"], "AWS_IAM");
+    let custom = route("Custom", "$connect");
+    assert_eq!(custom["Properties"]["AuthorizationType"], "CUSTOM");
+    let authorizer = custom["Properties"]["AuthorizerId"]["Ref"].as_str().unwrap();
+    assert_eq!(t["Resources"][authorizer]["Properties"]["AuthorizerType"], "REQUEST");
+    assert_eq!(t["Resources"][authorizer]["Properties"]["IdentitySource"], json!(["route.request.querystring.token"]));
+    let open = route("Open", "$connect");
+    assert!(open["Properties"]["AuthorizationType"].is_null());
+    assert_eq!(open["Metadata"]["guard"]["Reasons"]["CT.APIGATEWAY.PR.5"], "a public demo feed");
+    // The other routes ride the connection $connect let in.
+    let disconnect = route("Iam", "$disconnect");
+    assert!(disconnect["Properties"]["AuthorizationType"].is_null());
+    assert!(disconnect["Metadata"]["guard"]["Reasons"]["CT.APIGATEWAY.PR.5"].is_string());
+}
