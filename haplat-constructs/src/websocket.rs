@@ -136,6 +136,12 @@ pub struct WebSocketApiProps {
     pub log_retention_days: i64,
     /// Who may connect. Default: [`ConnectAuth::Iam`].
     pub connect_auth: ConnectAuth,
+    /// Concurrency reserved for the function (`ReservedConcurrentExecutions`): at most this many
+    /// run at once, and the account's other functions cannot take them. Default: `None`, not
+    /// reserved (the stage's throttling bounds the function), since a reservation is carved out
+    /// of the account's concurrency and fails the deploy where the account's quota cannot spare
+    /// it; the template then says so to checkov (CKV_AWS_115).
+    pub reserved_concurrency: Option<i64>,
 }
 
 impl WebSocketApiProps {
@@ -152,6 +158,7 @@ impl WebSocketApiProps {
             stage_name: "live".into(),
             log_retention_days: 365,
             connect_auth: ConnectAuth::Iam,
+            reserved_concurrency: None,
         }
     }
 }
@@ -297,9 +304,22 @@ impl WebSocketApi {
                 }),
                 environment: Some(Environment { variables: Some(variables) }),
                 kms_key_arn: Some(key.arn()),
+                reserved_concurrent_executions: props.reserved_concurrency.map(Into::into),
                 ..Default::default()
             },
         );
+        match props.reserved_concurrency {
+            Some(n) if n < 1 => scope.error(format!("reserved concurrency {n}: reserve at least 1, or None")),
+            Some(_) => {}
+            None => {
+                scope.options(function).suppress(
+                    "CKV_AWS_115",
+                    "no concurrency reserved by default: the stage's throttling (WebSocketApiProps::throttling_rate and \
+                     throttling_burst) bounds the function, and a reservation would be carved out of the account's \
+                     concurrency, failing the deploy where its quota cannot spare it; reserved_concurrency sets one",
+                );
+            }
+        }
         scope
             .options(function)
             .suppress(

@@ -1239,3 +1239,24 @@ fn a_websocket_api_authorizes_connect_with_iam_by_default_a_lambda_or_an_open_re
     assert!(disconnect["Properties"]["AuthorizationType"].is_null());
     assert!(disconnect["Metadata"]["guard"]["Reasons"]["CT.APIGATEWAY.PR.5"].is_string());
 }
+
+#[test]
+fn the_websocket_function_reserves_concurrency_only_when_asked_and_says_why_not() {
+    use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+    let app = App::new("ws");
+    let s = app.stack_set("Rt", &["us-east-1"]);
+    WebSocketApi::new(&s, "Plain", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let mut reserved = WebSocketApiProps::new(LambdaCode::inline_echo());
+    reserved.reserved_concurrency = Some(20);
+    WebSocketApi::new(&s, "Reserved", reserved);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("ws-Rt").unwrap();
+    let function = |prefix: &str| {
+        resources(&t, "AWS::Lambda::Function").into_iter().find(|(id, _)| id.starts_with(prefix)).unwrap().1.clone()
+    };
+    let plain = function("Plain");
+    assert!(plain["Properties"]["ReservedConcurrentExecutions"].is_null());
+    assert_eq!(plain["Metadata"]["checkov"]["skip"][0]["id"], "CKV_AWS_115");
+    let reserved = function("Reserved");
+    assert_eq!(reserved["Properties"]["ReservedConcurrentExecutions"], 20);
+    assert!(reserved["Metadata"]["checkov"]["skip"].as_array().unwrap().iter().all(|s| s["id"] != "CKV_AWS_115"));
+}
