@@ -1,6 +1,7 @@
-//! The shared harness of haplat's tests: the pinned Python tools (cfn-lint, moto's server)
-//! installed by `scripts/install-tools.sh`, cfn-lint over templates with its findings by
-//! severity, and finding, building and running the apps of `apps/` as `haplat synth` would.
+//! The shared harness of haplat's tests: the pinned tools (cfn-lint, moto's server, checkov,
+//! cfn-guard with the Control Tower rules) installed by `scripts/install-tools.sh`, cfn-lint over
+//! templates with its findings by severity, and finding, building and running the apps of
+//! `apps/` as `haplat synth` would.
 //!
 //! Every crate's tests use it (as a dev-dependency), so there is one way to install the tools
 //! and one reading of cfn-lint's exit code. It does not depend on haplat-core, so haplat-core's
@@ -52,6 +53,26 @@ pub fn tools_bin() -> PathBuf {
 /// The pinned cfn-lint.
 pub fn cfn_lint() -> PathBuf {
     tools_bin().join("cfn-lint")
+}
+
+/// The pinned checkov (in its own venv: its pins of boto3 differ from moto's).
+pub fn checkov() -> PathBuf {
+    tools_bin();
+    tools_dir().join("checkov/bin/checkov")
+}
+
+/// The pinned cfn-guard (the binary the npm package `@cdklabs/cdk-validator-cfnguard` bundles
+/// for this platform).
+pub fn cfn_guard() -> PathBuf {
+    tools_bin();
+    tools_dir().join("bin/cfn-guard")
+}
+
+/// The folder of the AWS Control Tower proactive-control rules (`.guard` files, one per control)
+/// from the same npm package.
+pub fn control_tower_rules() -> PathBuf {
+    tools_bin();
+    tools_dir().join("guard-rules")
 }
 
 /// What cfn-lint said about some templates.

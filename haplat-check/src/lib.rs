@@ -143,7 +143,11 @@ pub fn rules_markdown() -> String {
          | `HAP…` | haplat check | `Metadata.\"haplat:suppress\": [{id, reason}]` |\n\
          | `CKV_…`, `CKV2_…` | checkov | `Metadata.checkov.skip: [{id, comment}]` |\n\
          | `W…`, `F…` and digits | cfn_nag | `Metadata.cfn_nag.rules_to_suppress: [{id, reason}]` |\n\
-         | `UPPER_SNAKE` names | cfn-guard | `Metadata.guard.SuppressedRules: [id]` |\n\n\
+         | `UPPER_SNAKE` names, Control Tower ids (`CT.S3.PR.2`) | cfn-guard | `Metadata.guard.SuppressedRules: [id]` \
+         and `Metadata.guard.Reasons: {id: reason}` |\n\n\
+         cfn-guard itself does not read `Metadata`: the guard rules registry's rules compare \
+         `SuppressedRules` themselves, and for the Control Tower rules (which do not) haplat's scanner test \
+         reads it (docs/security.md).\n\n\
          An id of no known shape is rejected at synthesis (a typo must not become another scanner's \
          suppression); `CheckRule::Checkov(..)`, `CheckRule::Guard(..)` and `CheckRule::CfnNag(..)` name a rule \
          explicitly.\n",

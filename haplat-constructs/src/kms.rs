@@ -26,7 +26,9 @@ pub enum KeyUser {
 
 /// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
 /// policy lets the account administer it (and delegate use through IAM policies: the account root statement is what
-/// makes IAM grants such as [`Grantable::read`] effective) and lets the named services use it.
+/// makes IAM grants such as [`Grantable::read`] effective), lets the named services use it, and
+/// denies `kms:CreateGrant` unless the grant is for an AWS resource (`kms:GrantIsForAWSResource`)
+/// or an AWS service asks.
 ///
 /// The one KMS key helper of the crate: every construct that encrypts with a key of its own (log
 /// groups, the alarm topic, backup vaults, regional data keys, the origin secret) makes it here.
@@ -103,6 +105,23 @@ impl KmsKey {
                 },
             });
         }
+        // Grants only for AWS resources: a service that encrypts on the account's behalf (Aurora,
+        // DynamoDB, Backup, Secrets Manager) creates its grants with `kms:GrantIsForAWSResource`;
+        // no principal may create one for itself otherwise (Control Tower's CT.KMS.PR.3, in the
+        // exact form its rule reads).
+        statements.push(expr_map! {
+            "Sid" => "CreateGrantOnlyForAwsResources",
+            "Effect" => "Deny",
+            "Principal" => expr_map! { "AWS" => "*" },
+            "Action" => haplat_core::expr_list!["kms:CreateGrant"],
+            "Resource" => "*",
+            "Condition" => expr_map! {
+                "BoolIfExists" => expr_map! {
+                    "kms:GrantIsForAWSResource" => "false",
+                    "aws:PrincipalIsAWSService" => "false",
+                },
+            },
+        });
         let key = scope.add(
             id,
             kms::Key {

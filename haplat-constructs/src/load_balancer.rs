@@ -98,6 +98,95 @@ pub struct AlbProps {
     pub fronting: Option<Fronting>,
 }
 
+/// Days an ALB's access logs are kept.
+pub const ACCESS_LOG_RETENTION_DAYS: i64 = 365;
+
+/// The Elastic Load Balancing account that delivers access logs in each region opened before
+/// August 2022; regions opened since are written by the service principal
+/// [`ELB_LOG_DELIVERY_SERVICE`] (Elastic Load Balancing user guide, "Enable access logs",
+/// bucket policy).
+pub const ELB_LOG_ACCOUNTS: [(&str, &str); 26] = [
+    ("us-east-1", "127311923021"),
+    ("us-east-2", "033677994240"),
+    ("us-west-1", "027434742980"),
+    ("us-west-2", "797873946194"),
+    ("af-south-1", "098369216593"),
+    ("ca-central-1", "985666609251"),
+    ("eu-central-1", "054676820928"),
+    ("eu-west-1", "156460612806"),
+    ("eu-west-2", "652711504416"),
+    ("eu-south-1", "635631232127"),
+    ("eu-west-3", "009996457667"),
+    ("eu-north-1", "897822967062"),
+    ("ap-east-1", "754344448648"),
+    ("ap-northeast-1", "582318560864"),
+    ("ap-northeast-2", "600734575887"),
+    ("ap-northeast-3", "383597477331"),
+    ("ap-southeast-1", "114774131450"),
+    ("ap-southeast-2", "783225319266"),
+    ("ap-southeast-3", "589379963580"),
+    ("ap-south-1", "718504428378"),
+    ("me-south-1", "076674570225"),
+    ("sa-east-1", "507241528517"),
+    ("us-gov-west-1", "048591011584"),
+    ("us-gov-east-1", "190560391635"),
+    ("cn-north-1", "638102146993"),
+    ("cn-northwest-1", "037604701340"),
+];
+
+/// The service that delivers access logs in the regions [`ELB_LOG_ACCOUNTS`] does not list.
+pub const ELB_LOG_DELIVERY_SERVICE: &str = "logdelivery.elasticloadbalancing.amazonaws.com";
+
+/// The ALB's access log bucket `AccessLogs` ([`crate::logs::log_bucket`]): the region's
+/// Elastic Load Balancing writer may put objects under `AWSLogs/<account>/`. The writer differs
+/// in shape between regions (an account, or the service principal), so a stack set over both
+/// kinds picks it per region from the `ElbLogWriter` region value and the condition
+/// `ElbLogsByServicePrincipal`.
+fn access_log_bucket(scope: &Scope) -> crate::logs::LogBucket {
+    use haplat_core::value::{Cond, Expr};
+    let stack = scope.stack();
+    let regions = stack.regions();
+    let account_of = |r: &str| ELB_LOG_ACCOUNTS.iter().find(|(region, _)| *region == r).map(|(_, a)| *a);
+    let by_account = |account: Value<String>| {
+        haplat_core::expr_map! {
+            "AWS" => Value::sub_with("arn:${AWS::Partition}:iam::${Account}:root", [("Account", account)]),
+        }
+    };
+    let by_service = || haplat_core::expr_map! { "Service" => ELB_LOG_DELIVERY_SERVICE };
+    let principal: Expr =
+        match (regions.iter().all(|r| account_of(r).is_some()), regions.iter().any(|r| account_of(r).is_some())) {
+            (_, false) => by_service(),
+            (true, _) if regions.len() == 1 => by_account(Value::from(account_of(&regions[0]).unwrap_or_default())),
+            (all_accounts, true) => {
+                let writer = stack.region_value(
+                    "ElbLogWriter",
+                    regions.iter().map(|r| (r.clone(), account_of(r).unwrap_or("service"))).collect::<Vec<_>>(),
+                );
+                if all_accounts {
+                    by_account(writer)
+                } else {
+                    let condition = stack
+                        .add_condition("ElbLogsByServicePrincipal", Cond::equals(writer.clone(), "service".into()));
+                    Expr::If(condition, Box::new(by_service()), Box::new(by_account(writer)))
+                }
+            }
+        };
+    crate::logs::log_bucket(
+        scope,
+        "AccessLogs",
+        crate::logs::LogBucketProps {
+            retention_days: ACCESS_LOG_RETENTION_DAYS,
+            object_ownership: haplat_core::resources::s3::bucket::ObjectOwnership::BucketOwnerEnforced,
+            writers: vec![crate::logs::LogWriter {
+                sid: "ElbLogDelivery",
+                principal,
+                objects: "AWSLogs/${AWS::AccountId}/*",
+            }],
+            no_kms_reason: "Elastic Load Balancing delivers access logs only to buckets encrypted with SSE-S3",
+        },
+    )
+}
+
 /// What a [`TargetGroup`] checks.
 #[derive(Clone, Debug)]
 pub struct TargetGroupProps {
@@ -211,6 +300,7 @@ impl Alb {
                 ..Default::default()
             },
         );
+        let access_logs = access_log_bucket(&scope);
         let scheme = if props.internal {
             elb::load_balancer::Scheme::Internal
         } else {
@@ -232,13 +322,26 @@ impl Alb {
                         value: Some(crate::protection::on_text(&scope)),
                     },
                     attr("routing.http.drop_invalid_header_fields.enabled", "true"),
+                    attr("access_logs.s3.enabled", "true"),
+                    elb::load_balancer::LoadBalancerAttribute {
+                        key: Some("access_logs.s3.bucket".into()),
+                        value: Some(access_logs.bucket.ref_()),
+                    },
                 ])),
                 ..Default::default()
             },
         );
+        // ELB checks that it may write to the bucket when the attribute is set.
+        scope.options(load_balancer).depends_on(access_logs.policy);
+        crate::protection::suppress_scanner_rule(&scope, load_balancer, "CT.ELASTICLOADBALANCING.PR.5");
         let alb = Alb { scope, props, load_balancer, security_group, routes: Rc::default() };
         if alb.props.fronting.is_none() {
-            alb.ingress(80, "HTTP, redirected to HTTPS");
+            let ingress = alb.ingress(80, "HTTP, redirected to HTTPS");
+            alb.scope.options(ingress).suppress(
+                "CKV_AWS_260",
+                "port 80 only answers a 301 to HTTPS (the HttpListener's one action), so a browser typing the bare \
+                 name reaches the HTTPS listener; nothing is served over HTTP",
+            );
             alb.scope.add(
                 "HttpListener",
                 elb::Listener {
@@ -272,7 +375,7 @@ impl Alb {
         self.props.fronting.is_some()
     }
 
-    fn ingress(&self, port: u16, what: &str) {
+    fn ingress(&self, port: u16, what: &str) -> Handle<ec2::SecurityGroupIngress> {
         let mut rule = ec2::SecurityGroupIngress {
             group_id: Some(self.security_group.attr_group_id()),
             ip_protocol: "tcp".into(),
@@ -294,7 +397,7 @@ impl Alb {
                 rule.description = Some(format!("{what} from the internet").into());
             }
         }
-        self.scope.add(&format!("Ingress{port}"), rule);
+        self.scope.add(&format!("Ingress{port}"), rule)
     }
 
     /// The HTTPS listener on `port`, created (with its security group ingress) on first use.
@@ -314,7 +417,7 @@ impl Alb {
                     the security group's rule quota); route by path on 443, or make the service internal"
             ));
         }
-        self.ingress(port, "HTTPS");
+        let _ = self.ingress(port, "HTTPS");
         let (status, body) = if self.is_fronted() { ("403", "Forbidden") } else { ("404", "Not Found") };
         let listener = Listener::https(
             &self.scope,

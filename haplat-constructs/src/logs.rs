@@ -22,8 +22,14 @@
 //! ```
 
 use haplat_core::resources::logs::log_group::LogGroup as CfnLogGroup;
-use haplat_core::value::Value;
-use haplat_core::{Handle, Scope};
+use haplat_core::resources::s3::bucket::{
+    Bucket, BucketEncryption, LifecycleConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
+    PublicAccessBlockConfiguration, Rule as LifecycleRule, RuleStatus, ServerSideEncryptionByDefault,
+    ServerSideEncryptionRule, SseAlgorithm, VersioningConfiguration, VersioningConfigurationStatus,
+};
+use haplat_core::resources::s3::bucket_policy::BucketPolicy;
+use haplat_core::value::{Expr, List, Value};
+use haplat_core::{Handle, Scope, expr_list, expr_map};
 
 use crate::kms::KmsKey;
 
@@ -94,4 +100,138 @@ impl LogGroup {
             [("Group", self.name())],
         )
     }
+}
+
+/// What [`log_bucket`] makes.
+#[derive(Clone, Debug)]
+pub struct LogBucketProps {
+    /// Days the logs are kept (the lifecycle rule's expiration).
+    pub retention_days: i64,
+    /// Who owns the objects the service writes (`BucketOwnerPreferred` for a writer that sets
+    /// ACLs, `BucketOwnerEnforced` otherwise).
+    pub object_ownership: ObjectOwnership,
+    /// Who writes the logs, besides the TLS-only statement.
+    pub writers: Vec<LogWriter>,
+    /// Why the bucket is SSE-S3, not SSE-KMS: the suppression of Control Tower's CT.S3.PR.10.
+    pub no_kms_reason: &'static str,
+}
+
+/// A service that writes logs to a [`log_bucket`]: `s3:PutObject` for `principal` on the
+/// bucket's objects matching `objects` (a `Fn::Sub` pattern, `AWSLogs/${AWS::AccountId}/*`).
+#[derive(Clone, Debug)]
+pub struct LogWriter {
+    /// The statement's `Sid`.
+    pub sid: &'static str,
+    /// The statement's `Principal`.
+    pub principal: Expr,
+    /// The object keys it may write.
+    pub objects: &'static str,
+}
+
+/// Why a log bucket has no access logging of its own.
+const LOG_BUCKET_NOT_LOGGED: &str =
+    "the bucket holds access logs: logging its own access would need another log bucket, logged in turn";
+
+/// A bucket a service delivers logs to, as `scope/id`, and its policy `<id>Policy`: SSE-S3
+/// (the encryption AWS log delivery supports), public access blocked, versioned, objects
+/// expiring after `retention_days` (overwritten versions after 30), and a policy that denies
+/// every request without TLS (in the `Fn::Join` form Control Tower's CT.S3.PR.8 reads) and lets
+/// `writers` write. The choices of a log bucket are suppressed with their reasons: no KMS
+/// (`no_kms_reason`), no access logging of the log bucket, no event notifications, no object
+/// lock. Its `DeletionPolicy` is haplat's for buckets (retained).
+pub fn log_bucket(scope: &Scope, id: &str, props: LogBucketProps) -> LogBucket {
+    let bucket = scope.add(
+        id,
+        Bucket {
+            bucket_encryption: Some(BucketEncryption {
+                server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule {
+                    server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                        sse_algorithm: SseAlgorithm::Aes256.into(),
+                        kms_master_key_id: None,
+                    }),
+                    ..Default::default()
+                }]),
+            }),
+            ownership_controls: Some(OwnershipControls {
+                rules: List::items(vec![OwnershipControlsRule {
+                    object_ownership: Some(props.object_ownership.into()),
+                }]),
+            }),
+            public_access_block_configuration: Some(PublicAccessBlockConfiguration {
+                block_public_acls: Some(true.into()),
+                block_public_policy: Some(true.into()),
+                ignore_public_acls: Some(true.into()),
+                restrict_public_buckets: Some(true.into()),
+            }),
+            versioning_configuration: Some(VersioningConfiguration {
+                status: VersioningConfigurationStatus::Enabled.into(),
+            }),
+            lifecycle_configuration: Some(LifecycleConfiguration {
+                rules: List::items(vec![LifecycleRule {
+                    id: Some("ExpireAccessLogs".into()),
+                    status: RuleStatus::Enabled.into(),
+                    expiration_in_days: Some(props.retention_days.into()),
+                    noncurrent_version_expiration_in_days: Some(30.into()),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+    );
+    scope
+        .options(bucket)
+        .suppress("CT.S3.PR.10", props.no_kms_reason)
+        .suppress("CKV_AWS_18", LOG_BUCKET_NOT_LOGGED)
+        .suppress("CT.S3.PR.2", LOG_BUCKET_NOT_LOGGED)
+        .suppress(
+            "CT.S3.PR.4",
+            "nothing reacts to a new log object: the logs are read on demand and expire by the lifecycle rule",
+        )
+        .suppress(
+            "CT.S3.PR.9",
+            "the logs expire by the lifecycle rule after their retention; object lock would keep them past it",
+        );
+    let mut statements = vec![expr_map! {
+        "Sid" => "DenyInsecureTransport",
+        "Effect" => "Deny",
+        "Principal" => "*",
+        "Action" => "s3:*",
+        "Resource" => expr_list![
+            bucket.attr_arn(),
+            // `Fn::Join`, the form Control Tower's CT.S3.PR.8 rule recognizes.
+            Value::join("", [bucket.attr_arn(), Value::from("/*")]),
+        ],
+        "Condition" => expr_map! { "Bool" => expr_map! { "aws:SecureTransport" => "false" } },
+    }];
+    statements.extend(props.writers.into_iter().map(|w| {
+        expr_map! {
+            "Sid" => w.sid,
+            "Effect" => "Allow",
+            "Principal" => w.principal,
+            "Action" => "s3:PutObject",
+            "Resource" => Value::<String>::sub_with(format!("${{Bucket}}/{}", w.objects), [("Bucket", bucket.attr_arn())]),
+        }
+    }));
+    let policy = scope.add(
+        &format!("{id}Policy"),
+        BucketPolicy {
+            bucket: bucket.ref_(),
+            policy_document: expr_map! {
+                "Version" => "2012-10-17",
+                "Statement" => Expr::List(statements),
+            },
+        },
+    );
+    LogBucket { bucket, policy }
+}
+
+/// A [`log_bucket`]: the bucket and its policy (which a writer that checks its permission when
+/// configured, such as a load balancer, depends on).
+#[derive(Clone, Copy, Debug)]
+pub struct LogBucket {
+    /// The bucket.
+    pub bucket: Handle<Bucket>,
+    /// Its policy.
+    pub policy: Handle<BucketPolicy>,
 }

@@ -18,6 +18,19 @@
 use haplat_core::value::{Cond, Value};
 use haplat_core::{Parameter, Scope};
 
+/// Why a scanner's deletion-protection rule (Control Tower's CT.ELASTICLOADBALANCING.PR.5 and
+/// CT.RDS.PR.3, which compare the property with a literal `true`) is suppressed on a resource
+/// protected through [`on`] / [`on_text`].
+pub const SCANNER_REASON: &str = "deletion protection is on while the stack lives, through the \
+     HaplatDeletionProtection parameter (default true) that only `haplat destroy` sets false; the rule reads a \
+     literal true only";
+
+/// Suppresses, with [`SCANNER_REASON`], a scanner's deletion-protection rule on a resource
+/// protected through [`on`] / [`on_text`].
+pub fn suppress_scanner_rule(scope: &Scope, resource: impl Into<haplat_core::app::NodeId>, rule: &str) {
+    scope.options(resource).suppress(rule, SCANNER_REASON);
+}
+
 /// The stack parameter `haplat destroy` sets to `false` before deleting the instances.
 pub const PARAMETER: &str = "HaplatDeletionProtection";
 

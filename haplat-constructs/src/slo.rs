@@ -244,5 +244,14 @@ fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budg
             ..Default::default()
         },
     );
+    // The composite pages (when the SLO has actions); a window alone would page on a short
+    // spike or long after the fact, which is what the pair is for.
+    for window in [long, short] {
+        scope.options(window).suppress(
+            "CT.CLOUDWATCH.PR.1",
+            "one window of a multi-window burn-rate alarm: its composite alarm, ALARM(long) AND ALARM(short), is the \
+             one with the actions",
+        );
+    }
     WindowAlarms { threshold, long, short, composite, severity: w.severity }
 }

@@ -32,6 +32,7 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::apigatewayv2::api::Api;
+use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
@@ -86,6 +87,32 @@ def handler(event, context):
     }
 }
 
+/// Who may open a connection (`$connect`, the one route of a WebSocket API that API Gateway
+/// authorizes: later messages travel on the connection it let in).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConnectAuth {
+    /// IAM: the `$connect` request is signed (SigV4) by a principal allowed `execute-api:Invoke`
+    /// on it. Needs nothing else in the template.
+    Iam,
+    /// A Lambda `REQUEST` authorizer (`CUSTOM`): API Gateway calls `function_arn` with
+    /// `identity_sources` (`route.request.querystring.token`, `route.request.header.Authorization`)
+    /// and lets in what it allows; the function checks the token against the issuer the
+    /// environment names. The construct adds the authorizer and API Gateway's permission to call
+    /// the function.
+    Lambda {
+        /// The authorizer function's ARN.
+        function_arn: Value<String>,
+        /// Where the identity is read; a request without it is refused before the function runs.
+        identity_sources: Vec<String>,
+    },
+    /// Anyone may connect; `reason` says why, and is written as the suppression of Control
+    /// Tower's CT.APIGATEWAY.PR.5 on `$connect`. An empty reason is a synthesis error.
+    Open {
+        /// Why the API is open.
+        reason: String,
+    },
+}
+
 /// What a [`WebSocketApi`] runs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct WebSocketApiProps {
@@ -105,8 +132,16 @@ pub struct WebSocketApiProps {
     pub throttling_burst: i64,
     /// The stage name. Default: `live`.
     pub stage_name: String,
-    /// Days logs are kept. Default: 90.
+    /// Days logs are kept. Default: 365 (a year, what Control Tower's CT.CLOUDWATCH.PR.2 asks).
     pub log_retention_days: i64,
+    /// Who may connect. Default: [`ConnectAuth::Iam`].
+    pub connect_auth: ConnectAuth,
+    /// Concurrency reserved for the function (`ReservedConcurrentExecutions`): at most this many
+    /// run at once, and the account's other functions cannot take them. Default: `None`, not
+    /// reserved (the stage's throttling bounds the function), since a reservation is carved out
+    /// of the account's concurrency and fails the deploy where the account's quota cannot spare
+    /// it; the template then says so to checkov (CKV_AWS_115).
+    pub reserved_concurrency: Option<i64>,
 }
 
 impl WebSocketApiProps {
@@ -121,10 +156,20 @@ impl WebSocketApiProps {
             throttling_rate: 500.0,
             throttling_burst: 1000,
             stage_name: "live".into(),
-            log_retention_days: 90,
+            log_retention_days: 365,
+            connect_auth: ConnectAuth::Iam,
+            reserved_concurrency: None,
         }
     }
 }
+
+/// Why a permission for API Gateway passes Control Tower's CT.LAMBDA.PR.2 in fact.
+const PERMISSION_SOURCE_REASON: &str = "only API Gateway may invoke, and only for this API in this account and region: \
+                                        SourceArn is the API's ARN, an Fn::Sub the rule does not read as a local reference";
+
+/// Why the function is outside the VPC.
+const NO_VPC_REASON: &str = "the function reaches only API Gateway's connection endpoint, CloudWatch Logs and X-Ray, \
+                             public AWS endpoints; in the VPC it would need NAT or endpoints for nothing it reads there";
 
 /// The API, its function and logs (see the [module](self) docs).
 #[derive(Clone, Debug)]
@@ -167,7 +212,12 @@ impl WebSocketApi {
             scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
         }
         check_retention(&scope, props.log_retention_days);
-        let key = KmsKey::new(&scope, "LogKey", "Encrypts the WebSocket API's logs", &[KeyUser::CloudWatchLogs]);
+        let key = KmsKey::new(
+            &scope,
+            "LogKey",
+            "Encrypts the WebSocket API's logs and its function's environment",
+            &[KeyUser::CloudWatchLogs],
+        );
         let log_group = |id: &str| {
             let props = LogGroupProps { name: None, retention_days: props.log_retention_days, key: &key };
             crate::logs::LogGroup::new(&scope, id, props)
@@ -209,6 +259,12 @@ impl WebSocketApi {
                                 )],
                             },
                             unscoped_statement(&["xray:PutTelemetryRecords", "xray:PutTraceSegments"]),
+                            // The environment is encrypted with the key: the function decrypts it.
+                            expr_map! {
+                                "Effect" => "Allow",
+                                "Action" => expr_list!["kms:Decrypt"],
+                                "Resource" => expr_list![key.arn()],
+                            },
                         ],
                     },
                 }])),
@@ -247,9 +303,32 @@ impl WebSocketApi {
                     ..Default::default()
                 }),
                 environment: Some(Environment { variables: Some(variables) }),
+                kms_key_arn: Some(key.arn()),
+                reserved_concurrent_executions: props.reserved_concurrency.map(Into::into),
                 ..Default::default()
             },
         );
+        match props.reserved_concurrency {
+            Some(n) if n < 1 => scope.error(format!("reserved concurrency {n}: reserve at least 1, or None")),
+            Some(_) => {}
+            None => {
+                scope.options(function).suppress(
+                    "CKV_AWS_115",
+                    "no concurrency reserved by default: the stage's throttling (WebSocketApiProps::throttling_rate and \
+                     throttling_burst) bounds the function, and a reservation would be carved out of the account's \
+                     concurrency, failing the deploy where its quota cannot spare it; reserved_concurrency sets one",
+                );
+            }
+        }
+        scope
+            .options(function)
+            .suppress(
+                "CKV_AWS_116",
+                "API Gateway invokes the function synchronously and returns its errors to the caller; a dead-letter \
+                 queue only ever receives asynchronous invocations",
+            )
+            .suppress("CKV_AWS_117", NO_VPC_REASON)
+            .suppress("CT.LAMBDA.PR.3", NO_VPC_REASON);
         let integration = scope.add(
             "Integration",
             Integration {
@@ -265,20 +344,77 @@ impl WebSocketApi {
                 ..Default::default()
             },
         );
+        let (connect_type, authorizer) = match &props.connect_auth {
+            ConnectAuth::Iam => (Some("AWS_IAM"), None),
+            ConnectAuth::Lambda { function_arn, identity_sources } => {
+                let authorizer = scope.add(
+                    "ConnectAuthorizer",
+                    Authorizer {
+                        api_id: api.ref_(),
+                        authorizer_type: "REQUEST".into(),
+                        authorizer_uri: Some(Value::sub_with(
+                            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
+                            [("Function", function_arn.clone())],
+                        )),
+                        identity_source: Some(List::items(identity_sources.iter().map(|s| s.as_str().into()).collect())),
+                        name: Value::sub(format!("${{AWS::StackName}}-{id}-connect")),
+                        ..Default::default()
+                    },
+                );
+                let permission = scope.add(
+                    "ConnectAuthorizerPermission",
+                    LambdaPermission {
+                        action: "lambda:InvokeFunction".into(),
+                        function_name: function_arn.clone(),
+                        principal: "apigateway.amazonaws.com".into(),
+                        source_arn: Some(Value::sub_with(
+                            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Authorizer}",
+                            [("Api", api.ref_()), ("Authorizer", authorizer.ref_())],
+                        )),
+                        ..Default::default()
+                    },
+                );
+                scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
+                (Some("CUSTOM"), Some(authorizer))
+            }
+            ConnectAuth::Open { reason } => {
+                if reason.trim().is_empty() {
+                    scope.error("ConnectAuth::Open needs the reason anyone may connect");
+                }
+                (None, None)
+            }
+        };
         let mut routes = Vec::new();
         for (rid, key) in
             [("ConnectRoute", "$connect"), ("DisconnectRoute", "$disconnect"), ("DefaultRoute", "$default")]
         {
-            routes.push(scope.add(
+            let connect = key == "$connect";
+            let route = scope.add(
                 rid,
                 Route {
                     api_id: api.ref_(),
                     route_key: key.into(),
                     operation_name: Some(rid.trim_end_matches("Route").into()),
                     target: Some(Value::sub_with("integrations/${Integration}", [("Integration", integration.ref_())])),
+                    authorization_type: connect.then_some(connect_type).flatten().map(Into::into),
+                    authorizer_id: connect.then_some(authorizer).flatten().map(|a| a.ref_()),
                     ..Default::default()
                 },
-            ));
+            );
+            match (&props.connect_auth, connect) {
+                (ConnectAuth::Open { reason }, true) if !reason.trim().is_empty() => {
+                    scope.options(route).suppress("CT.APIGATEWAY.PR.5", reason);
+                }
+                (_, false) => {
+                    scope.options(route).suppress(
+                        "CT.APIGATEWAY.PR.5",
+                        "a WebSocket API authorizes only $connect: this route's messages travel on a connection \
+                         $connect let in",
+                    );
+                }
+                _ => {}
+            }
+            routes.push(route);
         }
         let stage = scope.add(
             "Stage",
@@ -312,7 +448,7 @@ impl WebSocketApi {
             scope.options(stage).depends_on(*r);
         }
         scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
-        scope.add(
+        let permission = scope.add(
             "InvokePermission",
             LambdaPermission {
                 action: "lambda:InvokeFunction".into(),
@@ -325,6 +461,7 @@ impl WebSocketApi {
                 ..Default::default()
             },
         );
+        scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
         WebSocketApi { api, stage, function, role, access_logs, function_logs }
     }
 

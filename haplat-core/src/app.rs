@@ -744,7 +744,8 @@ impl Options {
 /// `From<&str>` tells them apart by the shape of the id, because the four scanners' ids do not
 /// overlap: haplat's are `HAP` and digits, checkov's start with `CKV_` or `CKV2_`, cfn_nag's are
 /// `W` or `F` and digits, and cfn-guard's rule names are upper-case words joined by `_`
-/// (`S3_BUCKET_SSL_REQUESTS_ONLY`). So one call serves all four. An id of no known shape is
+/// (`S3_BUCKET_SSL_REQUESTS_ONLY`, the guard rules registry's) or AWS Control Tower control ids
+/// (`CT.S3.PR.2`, the proactive controls'). So one call serves all four. An id of no known shape is
 /// taken as haplat's and rejected at synthesis (a typo must not silently become another
 /// scanner's suppression); write a variant out to be explicit.
 ///
@@ -754,6 +755,7 @@ impl Options {
 /// assert_eq!(CheckRule::from("CKV_AWS_91"), CheckRule::Checkov("CKV_AWS_91".into()));
 /// assert_eq!(CheckRule::from("W28"), CheckRule::CfnNag("W28".into()));
 /// assert_eq!(CheckRule::from("S3_BUCKET_SSL_REQUESTS_ONLY"), CheckRule::Guard("S3_BUCKET_SSL_REQUESTS_ONLY".into()));
+/// assert_eq!(CheckRule::from("CT.S3.PR.2"), CheckRule::Guard("CT.S3.PR.2".into()));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum CheckRule {
@@ -761,7 +763,9 @@ pub enum CheckRule {
     Haplat(String),
     /// A checkov check (`CKV_AWS_91`): `Metadata.checkov.skip: [{id, comment}]`.
     Checkov(String),
-    /// A cfn-guard rule (`S3_BUCKET_SSL_REQUESTS_ONLY`): `Metadata.guard.SuppressedRules: [id]`.
+    /// A cfn-guard rule (`S3_BUCKET_SSL_REQUESTS_ONLY`) or Control Tower control (`CT.S3.PR.2`):
+    /// `Metadata.guard.SuppressedRules: [id]`, the list of names guard rules compare against,
+    /// and the reason beside it in `Metadata.guard.Reasons: {id: reason}`.
     Guard(String),
     /// A cfn_nag rule (`W28`): `Metadata.cfn_nag.rules_to_suppress: [{id, reason}]`.
     CfnNag(String),
@@ -814,15 +818,26 @@ impl From<&str> for CheckRule {
             CheckRule::Checkov(id.to_owned())
         } else if digits_after(&['W', 'F']) {
             CheckRule::CfnNag(id.to_owned())
-        } else if id.contains('_')
-            && id.starts_with(|c: char| c.is_ascii_uppercase())
-            && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
+        } else if is_control_tower_id(id)
+            || (id.contains('_')
+                && id.starts_with(|c: char| c.is_ascii_uppercase())
+                && id.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
         {
             CheckRule::Guard(id.to_owned())
         } else {
             CheckRule::Haplat(id.to_owned())
         }
     }
+}
+
+/// An AWS Control Tower control id: `CT.`, the service, `.PR.` and digits (`CT.S3.PR.2`).
+fn is_control_tower_id(id: &str) -> bool {
+    let parts: Vec<&str> = id.split('.').collect();
+    matches!(parts.as_slice(), ["CT", service, "PR", n]
+        if !service.is_empty()
+            && service.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+            && !n.is_empty()
+            && n.chars().all(|c| c.is_ascii_digit()))
 }
 
 impl From<String> for CheckRule {

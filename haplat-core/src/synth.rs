@@ -830,6 +830,17 @@ fn apply_suppressions(t: &Tree, node: NodeId, metadata: &mut Map<String, Json>) 
             }
             items.sort_by_key(|i| i.get("id").and_then(Json::as_str).or(i.as_str()).unwrap_or_default().to_owned());
         }
+        // Guard's list holds bare names (what guard rules compare against), so the reason a
+        // reviewer reads goes beside it, keyed by the same name.
+        if let CheckRule::Guard(_) = rule
+            && let Some(m) = metadata.get_mut(key).and_then(Json::as_object_mut)
+            && let Some(reasons) = m.entry("Reasons").or_insert_with(|| json!({})).as_object_mut()
+        {
+            reasons.entry(id.clone()).or_insert_with(|| json!(reason));
+            let mut sorted: Vec<(String, Json)> = std::mem::take(reasons).into_iter().collect();
+            sorted.sort_by(|a, b| a.0.cmp(&b.0));
+            reasons.extend(sorted);
+        }
     }
     let path = metadata.remove("haplat:path");
     let mut rest: Vec<(String, Json)> = std::mem::take(metadata).into_iter().collect();

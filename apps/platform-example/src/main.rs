@@ -17,6 +17,7 @@ use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection};
 use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
+use haplat_constructs::fargate::RunAs;
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
@@ -35,6 +36,10 @@ const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 /// Why the alarm mail subscriptions pass `haplat check` (HAP023).
 const CONFIRM_MAILS: &str =
     "the on-call address confirms each region's subscription mail within 48 hours (docs/first-deploy.md, section 2)";
+
+/// Why the service runs as its image's user with a writable root filesystem.
+const NGINX_RUNS_AS_ROOT: &str = "the NGINX image starts as root to bind port 80 and writes /var/cache/nginx and \
+                                  /var/run; an application image runs as its own user with RunAs::User";
 
 fn main() -> ExitCode {
     let app = App::new("shop");
@@ -73,6 +78,7 @@ fn main() -> ExitCode {
             mode,
             services: vec![ServiceProps {
                 health_check_path: "/".into(),
+                run_as: RunAs::image_default(NGINX_RUNS_AS_ROOT),
                 ..ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 80)
             }],
             fronted_by_cloudfront: Some(secret.verify.clone()),

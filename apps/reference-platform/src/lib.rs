@@ -35,6 +35,7 @@ use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, Co
 use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
+use haplat_constructs::fargate::RunAs;
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
@@ -180,8 +181,13 @@ fn service_props(s: &config::Service) -> ServiceProps {
     p.environment = s.environment.clone();
     p.secrets = s.secrets.iter().map(|(var, name)| (var.clone(), SecretRef::new(name))).collect();
     p.xray = s.xray;
+    p.run_as = RunAs::image_default(PLACEHOLDER_IMAGE_RUNS_AS_ROOT);
     p
 }
+
+/// Why the services run as their image's user: the environments' placeholder image.
+const PLACEHOLDER_IMAGE_RUNS_AS_ROOT: &str = "the environments' placeholder image, NGINX, starts as root to bind port 80 \
+     and writes /var/cache/nginx and /var/run; a service's own image runs as its user with RunAs::User";
 
 /// Every region copies its backups to `backup_copy_region`, which copies to the next region of
 /// the list; without it, each region copies to the next. A single-region platform has nowhere

@@ -7,3 +7,4 @@ mod docs;
 mod load;
 mod report;
 mod rules;
+mod scanners;

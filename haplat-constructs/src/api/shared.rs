@@ -31,6 +31,13 @@ pub(super) fn cluster(stack: &Stack, key: &KmsKey, props: &ApiProps) -> Handle<e
         },
     )
     .handle;
+    if props.container_insights_retention_days < 365 {
+        stack.options(insights_logs).suppress(
+            "CT.CLOUDWATCH.PR.2",
+            "Container Insights performance events are the raw input of metrics CloudWatch keeps 15 months; \
+             ApiProps::container_insights_retention_days chooses how long the raw events stay",
+        );
+    }
     let cluster = stack.add(
         "Cluster",
         ecs::Cluster {

@@ -206,6 +206,7 @@ pub(super) fn clusters(
     // the stack deletes, and no identifier stays to collide with the next deploy.
     // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
     scope.options(primary_cluster).condition(primary).deletion_policy(Policy::Snapshot);
+    crate::protection::suppress_scanner_rule(scope, primary_cluster, "CT.RDS.PR.3");
     for g in log_groups {
         scope.options(primary_cluster).depends_on(*g);
     }
@@ -226,13 +227,26 @@ pub(super) fn clusters(
     // final snapshot. `haplat destroy` deletes the secondary regions before the primary (RDS
     // refuses to delete a primary that still has secondaries).
     scope.options(secondary_cluster).condition(secondary).deletion_policy(Policy::Snapshot);
+    crate::protection::suppress_scanner_rule(scope, secondary_cluster, "CT.RDS.PR.3");
     for g in log_groups {
         scope.options(secondary_cluster).depends_on(*g);
     }
 
+    // Enhanced monitoring: RDS publishes the instances' OS metrics every minute through this role.
+    let monitoring_role = scope.add(
+        "MonitoringRole",
+        haplat_core::resources::iam::Role {
+            description: Some("Publishes the database instances' enhanced monitoring (OS) metrics".into()),
+            assume_role_policy_document: crate::security::trust_policy("monitoring.rds.amazonaws.com"),
+            managed_policy_arns: Some(List::items(vec![Value::sub(
+                "arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole",
+            )])),
+            ..Default::default()
+        },
+    );
     // Every region: the writer and the readers of the region's cluster.
     let cluster_id = Value::if_(primary, primary_cluster.ref_(), secondary_cluster.ref_());
-    let instances = (0..=props.readers)
+    let instances: Vec<Handle<DbInstance>> = (0..=props.readers)
         .map(|i| {
             let name = if i == 0 { "Writer".to_owned() } else { format!("Reader{i}") };
             scope.add(
@@ -250,6 +264,8 @@ pub(super) fn clusters(
                     // database (AWS Config rds-automatic-minor-version-upgrade-enabled; Aurora
                     // user guide, "Upgrading an Amazon Aurora global database"): say so.
                     auto_minor_version_upgrade: Some(false.into()),
+                    monitoring_interval: Some(60.into()),
+                    monitoring_role_arn: Some(monitoring_role.attr_arn()),
                     ..Default::default()
                 },
             )
@@ -258,7 +274,11 @@ pub(super) fn clusters(
     // The data is the cluster's, kept in its final snapshot: an instance kept after its cluster
     // would stop the cluster's delete (HAP024).
     for i in &instances {
-        scope.options(*i).deletion_policy(Policy::Delete).update_replace_policy(Policy::Delete);
+        scope.options(*i).deletion_policy(Policy::Delete).update_replace_policy(Policy::Delete).suppress(
+            "CT.RDS.PR.5",
+            "automatic minor version upgrades do not apply to the clusters of an Aurora global database (Aurora user \
+             guide, upgrading a global database): the engine version is the props' and upgrades are deployed",
+        );
     }
     Clusters { master_secret, global_cluster, primary_cluster, secondary_cluster, instances }
 }

@@ -1,13 +1,8 @@
 //! The edge's logs: the web ACL's log group and the access log bucket.
 
-use haplat_core::resources::s3::bucket::{
-    Bucket, BucketEncryption, LifecycleConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
-    PublicAccessBlockConfiguration, Rule as LifecycleRule, RuleStatus, ServerSideEncryptionByDefault,
-    ServerSideEncryptionRule, SseAlgorithm, VersioningConfiguration, VersioningConfigurationStatus,
-};
-use haplat_core::resources::s3::bucket_policy::BucketPolicy;
-use haplat_core::value::{List, Value};
-use haplat_core::{Handle, Scope, expr_list, expr_map};
+use haplat_core::resources::s3::bucket::{Bucket, ObjectOwnership};
+use haplat_core::value::Value;
+use haplat_core::{Handle, Scope};
 
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroup, LogGroupProps};
@@ -31,67 +26,20 @@ pub(super) fn waf_logs(scope: &Scope, id: &str, web_acl: &WebAcl, retention_days
 }
 
 /// The bucket of CloudFront's standard logs as `scope/id`, with a policy (`<id>Policy`) refusing
-/// plain HTTP. CloudFront writes them with ACLs, so the bucket is SSE-S3 encrypted and lets the
-/// bucket owner prefer ownership; objects expire after `retention_days`.
+/// plain HTTP ([`crate::logs::log_bucket`]). CloudFront writes them with ACLs, so the bucket is
+/// SSE-S3 encrypted and lets the bucket owner prefer ownership; objects expire after
+/// `retention_days`.
 pub(super) fn access_log_bucket(scope: &Scope, id: &str, retention_days: i64) -> Handle<Bucket> {
-    let bucket = scope.add(
+    crate::logs::log_bucket(
+        scope,
         id,
-        Bucket {
-            bucket_encryption: Some(BucketEncryption {
-                server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule {
-                    server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
-                        sse_algorithm: SseAlgorithm::Aes256.into(),
-                        kms_master_key_id: None,
-                    }),
-                    ..Default::default()
-                }]),
-            }),
-            ownership_controls: Some(OwnershipControls {
-                rules: List::items(vec![OwnershipControlsRule {
-                    object_ownership: Some(ObjectOwnership::BucketOwnerPreferred.into()),
-                }]),
-            }),
-            public_access_block_configuration: Some(PublicAccessBlockConfiguration {
-                block_public_acls: Some(true.into()),
-                block_public_policy: Some(true.into()),
-                ignore_public_acls: Some(true.into()),
-                restrict_public_buckets: Some(true.into()),
-            }),
-            versioning_configuration: Some(VersioningConfiguration {
-                status: VersioningConfigurationStatus::Enabled.into(),
-            }),
-            lifecycle_configuration: Some(LifecycleConfiguration {
-                rules: List::items(vec![LifecycleRule {
-                    id: Some("ExpireAccessLogs".into()),
-                    status: RuleStatus::Enabled.into(),
-                    expiration_in_days: Some(retention_days.into()),
-                    noncurrent_version_expiration_in_days: Some(30.into()),
-                    ..Default::default()
-                }]),
-                ..Default::default()
-            }),
-            ..Default::default()
+        crate::logs::LogBucketProps {
+            retention_days,
+            object_ownership: ObjectOwnership::BucketOwnerPreferred,
+            writers: Vec::new(),
+            no_kms_reason: "CloudFront's standard logs are delivered with ACLs by its log-delivery account, which the \
+                            bucket's SSE-S3 encryption serves with no key policy to open to it",
         },
-    );
-    scope.add(
-        &format!("{id}Policy"),
-        BucketPolicy {
-            bucket: bucket.ref_(),
-            policy_document: expr_map! {
-                "Version" => "2012-10-17",
-                "Statement" => expr_list![expr_map! {
-                    "Sid" => "DenyInsecureTransport",
-                    "Effect" => "Deny",
-                    "Principal" => "*",
-                    "Action" => "s3:*",
-                    "Resource" => expr_list![
-                        bucket.attr_arn(),
-                        Value::sub_with("${Bucket}/*", [("Bucket", bucket.attr_arn())]),
-                    ],
-                    "Condition" => expr_map! { "Bool" => expr_map! { "aws:SecureTransport" => "false" } },
-                }],
-            },
-        },
-    );
-    bucket
+    )
+    .bucket
 }

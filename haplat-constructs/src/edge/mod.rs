@@ -323,6 +323,7 @@ impl EdgeDistribution {
             s.bind(&stack);
             &s.verify
         });
+        let has_failover = failover.is_some();
         let failover = failover.map(|(primary, secondary)| origins::Failover {
             primary,
             secondary,
@@ -360,6 +361,18 @@ impl EdgeDistribution {
                 tags: None,
             },
         );
+        let options = scope.options(distribution);
+        options.suppress(
+            "CT.CLOUDFRONT.PR.1",
+            "an API distribution: every path goes to the API origin, so there is no root object to serve",
+        );
+        if !has_failover {
+            options.suppress(
+                "CT.CLOUDFRONT.PR.4",
+                "active-active: every region serves behind one latency-routed origin name whose Route 53 health \
+                 checks take a failed region out; an origin group would pin one region as the primary",
+            );
+        }
         let shield = props.shield_advanced.then(|| {
             let protection = scope.add(
                 "Shield",

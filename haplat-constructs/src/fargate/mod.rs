@@ -19,5 +19,6 @@ mod task_definition;
 
 pub use service::{BlueGreen, Deployment, FargateService, FargateServiceProps};
 pub use task_definition::{
-    FARGATE_SIZES, TaskDefinition, TaskDefinitionProps, XRAY_DAEMON_IMAGE, ecr_repository_arn, fargate_size_problem,
+    FARGATE_SIZES, RunAs, TaskDefinition, TaskDefinitionProps, XRAY_DAEMON_IMAGE, ecr_repository_arn,
+    fargate_size_problem,
 };

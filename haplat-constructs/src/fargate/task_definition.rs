@@ -77,6 +77,42 @@ fn statement(actions: &[&str], resources: Vec<Value<String>>) -> Expr {
     Permission::new(actions.iter().copied(), resources).statement()
 }
 
+/// Who the application container runs as, and what of its filesystem it may write.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RunAs {
+    /// A user that is not root (`"1000"`, `"1000:1000"`, or a name the image defines), with a
+    /// read-only root filesystem (Control Tower's CT.ECS.PR.3 and CT.ECS.PR.6). Each of
+    /// `writable` (absolute paths) gets a volume of its own, local to the task and as long-lived
+    /// as it (Fargate has no `tmpfs`).
+    User {
+        /// The user (and group) the container runs as.
+        user: String,
+        /// The paths the application writes.
+        writable: Vec<String>,
+    },
+    /// The image's own user (root, for many images) and a writable root filesystem, for an image
+    /// that needs them; `reason` says why, and is written as the suppression of CT.ECS.PR.3 and
+    /// CT.ECS.PR.6 on the task definition. An empty reason is a synthesis error.
+    ImageDefault {
+        /// Why the image runs as its own user with a writable root filesystem.
+        reason: String,
+    },
+}
+
+impl RunAs {
+    /// The image's own user and a writable root filesystem, for the reason given.
+    pub fn image_default(reason: &str) -> RunAs {
+        RunAs::ImageDefault { reason: reason.to_owned() }
+    }
+}
+
+impl Default for RunAs {
+    /// User 1000, root filesystem read-only, `/tmp` writable.
+    fn default() -> RunAs {
+        RunAs::User { user: "1000".to_owned(), writable: vec!["/tmp".to_owned()] }
+    }
+}
+
 /// What a [`TaskDefinition`] runs: one application container (`app`), and the X-Ray daemon
 /// beside it when asked.
 #[derive(Clone, Debug)]
@@ -104,6 +140,8 @@ pub struct TaskDefinitionProps<'a> {
     pub log_retention_days: i64,
     /// The key of the log group.
     pub key: &'a KmsKey,
+    /// Who the application container runs as, and what it may write.
+    pub run_as: RunAs,
 }
 
 /// A Fargate task definition (see the [module](super) docs), and a [`Grantee`]: grants go to
@@ -151,14 +189,51 @@ impl TaskDefinition {
             },
         );
         let container_name = "app".to_owned();
-        let mut containers = vec![app_container(&props, &container_name, log_group)];
+        let mut app = app_container(&props, &container_name, log_group);
+        let mut volumes = Vec::new();
+        match &props.run_as {
+            RunAs::User { user, writable } => {
+                if user.is_empty()
+                    || user == "0"
+                    || user == "root"
+                    || user.starts_with("0:")
+                    || user.starts_with("root:")
+                {
+                    scope.error(format!("run_as user {user:?} is root; name another user, or RunAs::image_default"));
+                }
+                app.user = Some(user.clone().into());
+                app.readonly_root_filesystem = Some(true.into());
+                let mut mounts = Vec::new();
+                for (i, path) in writable.iter().enumerate() {
+                    if !path.starts_with('/') {
+                        scope.error(format!("writable path {path:?} is not absolute"));
+                    }
+                    let name = format!("writable{i}");
+                    volumes
+                        .push(ecs::task_definition::Volume { name: Some(name.clone().into()), ..Default::default() });
+                    mounts.push(ecs::task_definition::MountPoint {
+                        container_path: Some(path.clone().into()),
+                        source_volume: Some(name.into()),
+                        read_only: Some(false.into()),
+                    });
+                }
+                app.mount_points = (!mounts.is_empty()).then(|| List::items(mounts));
+            }
+            RunAs::ImageDefault { reason } => {
+                if reason.trim().is_empty() {
+                    scope.error("RunAs::ImageDefault needs the reason the image runs as its own user");
+                }
+            }
+        }
+        let mut containers = vec![app];
         if props.xray {
             containers.push(ecs::task_definition::ContainerDefinition {
                 name: "xray-daemon".into(),
                 image: XRAY_DAEMON_IMAGE.into(),
                 essential: Some(false.into()),
                 cpu: Some(32.into()),
-                memory_reservation: Some(256.into()),
+                memory: Some(i64::from(XRAY_DAEMON_MEMORY).into()),
+                memory_reservation: Some(i64::from(XRAY_DAEMON_MEMORY).into()),
                 port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
                     container_port: Some(2000.into()),
                     protocol: Some(ecs::task_definition::Protocol::Udp.into()),
@@ -191,9 +266,15 @@ impl TaskDefinition {
                 execution_role_arn: Some(execution_role.attr_arn()),
                 task_role_arn: Some(task_role.attr_arn()),
                 container_definitions: Some(List::items(containers)),
+                volumes: (!volumes.is_empty()).then(|| List::items(volumes)),
                 ..Default::default()
             },
         );
+        if let RunAs::ImageDefault { reason } = &props.run_as
+            && !reason.trim().is_empty()
+        {
+            scope.options(resource).suppress("CT.ECS.PR.3", reason).suppress("CT.ECS.PR.6", reason);
+        }
         let td = TaskDefinition {
             scope: scope.clone(),
             resource,
@@ -353,6 +434,13 @@ fn app_container(
             )
         }),
         log_configuration: Some(log_configuration(log_group, &props.name.to_lowercase())),
+        // A hard limit (Control Tower's CT.ECS.PR.7): the task's memory, less the X-Ray daemon's
+        // share when it runs beside; the kernel stops the container at the limit instead of
+        // letting it starve its sidecar.
+        memory: Some(i64::from(props.memory.saturating_sub(if props.xray { XRAY_DAEMON_MEMORY } else { 0 })).into()),
         ..Default::default()
     }
 }
+
+/// The X-Ray daemon's memory, MiB: reserved and its hard limit.
+const XRAY_DAEMON_MEMORY: u32 = 256;

@@ -24,8 +24,8 @@ use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb
 use haplat_core::value::Value;
 use haplat_core::{Handle, Scope, Stack};
 
-use crate::fargate::TaskDefinition;
 pub use crate::fargate::{Deployment, FARGATE_SIZES, XRAY_DAEMON_IMAGE, fargate_size_problem};
+use crate::fargate::{RunAs, TaskDefinition};
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -81,7 +81,8 @@ pub struct ServiceProps {
     /// only those methods (and refuses the others, so a service that takes writes must not be
     /// read-only). Needs path patterns. Default: `false`.
     pub read_only: bool,
-    /// Days the service's logs are kept. Default: 90.
+    /// Days the service's logs are kept. Default: 365 (a year, what Control Tower's
+    /// CT.CLOUDWATCH.PR.2 asks).
     pub log_retention_days: i64,
     /// How new versions roll out. Default: a 10 % canary for 5 minutes.
     pub deployment: Deployment,
@@ -92,11 +93,14 @@ pub struct ServiceProps {
     /// `<name>.<namespace>`) and, when this service is `internal`, to the internal ALB on its
     /// listener port. Nobody else may; see [`Service::allow_from`]. Default: none.
     pub callers: Vec<String>,
+    /// Who the container runs as: by default user 1000 with a read-only root filesystem and
+    /// `/tmp` writable; [`RunAs::image_default`] with the reason for an image that needs root.
+    pub run_as: RunAs,
 }
 
 impl ServiceProps {
     /// A service with defaults: 0.25 vCPU / 512 MiB, 2 to 10 tasks, 1 on standby,
-    /// health checks on `/health`, catch-all route on 443, logs kept 90 days, a 10 % canary.
+    /// health checks on `/health`, catch-all route on 443, logs kept a year, a 10 % canary.
     pub fn new(name: &str, image: &str, port: u16) -> Self {
         ServiceProps {
             name: name.to_owned(),
@@ -115,10 +119,11 @@ impl ServiceProps {
             internal: false,
             xray: false,
             read_only: false,
-            log_retention_days: 90,
+            log_retention_days: 365,
             deployment: Deployment::default(),
             scaling: Scaling::default(),
             callers: Vec::new(),
+            run_as: RunAs::default(),
         }
     }
 }

@@ -57,6 +57,7 @@ pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey)
             xray: props.xray,
             log_retention_days: props.log_retention_days,
             key,
+            run_as: props.run_as.clone(),
         },
     )
 }

@@ -469,3 +469,22 @@ fn cfn_lint_passes_over_every_region_with_no_warning() {
     let lint = haplat_tests::lint_templates(&templates, &regions);
     assert!(lint.is_clean(), "{lint}");
 }
+
+#[test]
+fn instances_publish_enhanced_monitoring_through_their_role() {
+    let (app, _, _) = platform(|_| {});
+    let t = template(&app);
+    let role = id_of(&t, "AWS::IAM::Role", "Db/MonitoringRole");
+    let (_, r) = one(&t, "AWS::IAM::Role", "Db/MonitoringRole");
+    assert_eq!(
+        r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "monitoring.rds.amazonaws.com"
+    );
+    let instances = of_type(&t, "AWS::RDS::DBInstance");
+    assert!(!instances.is_empty());
+    for (id, i) in instances {
+        assert_eq!(i["Properties"]["MonitoringInterval"], 60, "{id}");
+        assert_eq!(i["Properties"]["MonitoringRoleArn"], serde_json::json!({"Fn::GetAtt": [role, "Arn"]}), "{id}");
+        assert_eq!(i["Metadata"]["guard"]["SuppressedRules"], serde_json::json!(["CT.RDS.PR.5"]), "{id}");
+    }
+}

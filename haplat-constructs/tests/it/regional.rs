@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::cidr::Ipv4Cidr;
+use haplat_constructs::fargate::RunAs;
 use haplat_constructs::scaling::StepScaling;
 use haplat_constructs::security::{Grantable, Grantee, Permission, SecretRef, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
@@ -1150,4 +1151,154 @@ fn a_service_name_with_a_hyphen_makes_alphanumeric_mapping_keys() {
     let keys = t["Mappings"]["RegionConfig"]["us-east-1"].as_object().unwrap();
     assert!(keys.contains_key("OrdersApiMinCount"), "{keys:?}");
     assert!(keys.keys().all(|k| k.chars().all(|c| c.is_ascii_alphanumeric())));
+}
+
+#[test]
+fn containers_run_as_a_user_on_a_read_only_root_with_a_memory_limit_unless_told_why_not() {
+    let mut p = props(two_regions());
+    p.services[1].run_as = RunAs::image_default("the image binds port 80 as root");
+    p.services[2].run_as =
+        RunAs::User { user: "app:app".into(), writable: vec!["/tmp".into(), "/var/cache/app".into()] };
+    let t = synth(p);
+    let td = |prefix: &str| {
+        resources(&t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with(prefix)).unwrap().1.clone()
+    };
+    // By default: user 1000, read-only root, /tmp on a volume of the task; the X-Ray daemon's
+    // memory taken off the app's hard limit (2048 - 256).
+    let orders = td("Orders");
+    let app = &orders["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(app["User"], "1000");
+    assert_eq!(app["ReadonlyRootFilesystem"], true);
+    assert_eq!(app["Memory"], 1792);
+    assert_eq!(app["MountPoints"], json!([{"ContainerPath": "/tmp", "ReadOnly": false, "SourceVolume": "writable0"}]));
+    assert_eq!(orders["Properties"]["Volumes"], json!([{"Name": "writable0"}]));
+    assert_eq!(orders["Properties"]["ContainerDefinitions"][1]["Memory"], 256);
+    assert!(orders["Metadata"]["guard"].is_null());
+    // Opted out: the image's user, a writable root, and the reason for the two controls.
+    let web = td("Web");
+    let app = &web["Properties"]["ContainerDefinitions"][0];
+    assert!(app["User"].is_null() && app["ReadonlyRootFilesystem"].is_null() && app["MountPoints"].is_null());
+    assert_eq!(app["Memory"], 512);
+    assert_eq!(web["Metadata"]["guard"]["SuppressedRules"], json!(["CT.ECS.PR.3", "CT.ECS.PR.6"]));
+    assert_eq!(web["Metadata"]["guard"]["Reasons"]["CT.ECS.PR.6"], "the image binds port 80 as root");
+    let admin = td("Admin");
+    let app = &admin["Properties"]["ContainerDefinitions"][0];
+    assert_eq!(app["User"], "app:app");
+    assert_eq!(
+        app["MountPoints"][1],
+        json!({"ContainerPath": "/var/cache/app", "ReadOnly": false, "SourceVolume": "writable1"})
+    );
+
+    // Root, a relative path or an opt-out without a reason: errors naming the service.
+    let mut p = props(two_regions());
+    p.services[0].run_as = RunAs::User { user: "0:0".into(), writable: vec!["tmp".into()] };
+    p.services[1].run_as = RunAs::image_default(" ");
+    let err = synth_err(p);
+    assert!(err.contains("run_as user \"0:0\" is root"), "{err}");
+    assert!(err.contains("writable path \"tmp\" is not absolute"), "{err}");
+    assert!(err.contains("RunAs::ImageDefault needs the reason"), "{err}");
+}
+
+#[test]
+fn albs_log_access_to_a_tls_only_bucket_the_regions_elb_writer_may_write() {
+    use haplat_constructs::load_balancer::{Alb, AlbProps, ELB_LOG_DELIVERY_SERVICE};
+    let alb_props = || AlbProps {
+        vpc_id: "vpc-1234".into(),
+        vpc_cidr: "10.0.0.0/16".into(),
+        subnets: vec!["subnet-1".into(), "subnet-2".into()],
+        certificate_arn: "arn:aws:acm:us-east-1:111111111111:certificate/abc".into(),
+        internal: false,
+        fronting: None,
+    };
+    let app = App::new("lb");
+    // One region with an ELB account, one opened since August 2022 (service principal).
+    let mixed = app.stack_set("Mixed", &["us-east-1", "mx-central-1"]);
+    Alb::new(&mixed, "Alb", alb_props());
+    let single = app.stack("Single", "eu-west-1");
+    Alb::new(&single, "Alb", alb_props());
+    let a = app.synth().unwrap_or_else(|e| panic!("{e}"));
+    let writer = |t: &Json| {
+        let (_, policy) = resources(t, "AWS::S3::BucketPolicy").into_iter().next().unwrap();
+        let statements = policy["Properties"]["PolicyDocument"]["Statement"].clone();
+        assert_eq!(statements[0]["Sid"], "DenyInsecureTransport");
+        assert_eq!(statements[0]["Condition"], json!({"Bool": {"aws:SecureTransport": "false"}}));
+        assert_eq!(statements[1]["Action"], "s3:PutObject");
+        statements[1]["Principal"].clone()
+    };
+    let t = a.template("lb-Mixed").unwrap();
+    let (_, lb) = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer").into_iter().next().unwrap();
+    let attrs = lb["Properties"]["LoadBalancerAttributes"].as_array().unwrap();
+    assert!(attrs.contains(&json!({"Key": "access_logs.s3.enabled", "Value": "true"})));
+    assert!(attrs.iter().any(|a| a["Key"] == "access_logs.s3.bucket" && a["Value"]["Ref"].is_string()));
+    assert_eq!(lb["DependsOn"].as_array().unwrap().len(), 1);
+    assert_eq!(t["Mappings"]["RegionConfig"]["us-east-1"]["ElbLogWriter"], "127311923021");
+    assert_eq!(t["Mappings"]["RegionConfig"]["mx-central-1"]["ElbLogWriter"], "service");
+    let principal = writer(&t);
+    assert_eq!(principal["Fn::If"][0], "ElbLogsByServicePrincipal");
+    assert_eq!(principal["Fn::If"][1], json!({"Service": ELB_LOG_DELIVERY_SERVICE}));
+    let t = a.template("lb-Single").unwrap();
+    assert_eq!(
+        writer(&t),
+        json!({"AWS": {"Fn::Sub": ["arn:${AWS::Partition}:iam::${Account}:root", {"Account": "156460612806"}]}})
+    );
+}
+
+#[test]
+fn a_websocket_api_authorizes_connect_with_iam_by_default_a_lambda_or_an_open_reason() {
+    use haplat_constructs::websocket::{ConnectAuth, LambdaCode, WebSocketApi, WebSocketApiProps};
+    let app = App::new("ws");
+    let s = app.stack_set("Rt", &["us-east-1", "eu-west-1"]);
+    WebSocketApi::new(&s, "Iam", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let mut lambda = WebSocketApiProps::new(LambdaCode::inline_echo());
+    lambda.connect_auth = ConnectAuth::Lambda {
+        function_arn: "arn:aws:lambda:us-east-1:111111111111:function:auth".into(),
+        identity_sources: vec!["route.request.querystring.token".into()],
+    };
+    WebSocketApi::new(&s, "Custom", lambda);
+    let mut open = WebSocketApiProps::new(LambdaCode::inline_echo());
+    open.connect_auth = ConnectAuth::Open { reason: "a public demo feed".into() };
+    WebSocketApi::new(&s, "Open", open);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("ws-Rt").unwrap();
+    let route = |prefix: &str, key: &str| {
+        resources(&t, "AWS::ApiGatewayV2::Route")
+            .into_iter()
+            .find(|(id, r)| id.starts_with(prefix) && r["Properties"]["RouteKey"] == key)
+            .unwrap()
+            .1
+            .clone()
+    };
+    assert_eq!(route("Iam", "$connect")["Properties"]["AuthorizationType"], "AWS_IAM");
+    let custom = route("Custom", "$connect");
+    assert_eq!(custom["Properties"]["AuthorizationType"], "CUSTOM");
+    let authorizer = custom["Properties"]["AuthorizerId"]["Ref"].as_str().unwrap();
+    assert_eq!(t["Resources"][authorizer]["Properties"]["AuthorizerType"], "REQUEST");
+    assert_eq!(t["Resources"][authorizer]["Properties"]["IdentitySource"], json!(["route.request.querystring.token"]));
+    let open = route("Open", "$connect");
+    assert!(open["Properties"]["AuthorizationType"].is_null());
+    assert_eq!(open["Metadata"]["guard"]["Reasons"]["CT.APIGATEWAY.PR.5"], "a public demo feed");
+    // The other routes ride the connection $connect let in.
+    let disconnect = route("Iam", "$disconnect");
+    assert!(disconnect["Properties"]["AuthorizationType"].is_null());
+    assert!(disconnect["Metadata"]["guard"]["Reasons"]["CT.APIGATEWAY.PR.5"].is_string());
+}
+
+#[test]
+fn the_websocket_function_reserves_concurrency_only_when_asked_and_says_why_not() {
+    use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+    let app = App::new("ws");
+    let s = app.stack_set("Rt", &["us-east-1"]);
+    WebSocketApi::new(&s, "Plain", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let mut reserved = WebSocketApiProps::new(LambdaCode::inline_echo());
+    reserved.reserved_concurrency = Some(20);
+    WebSocketApi::new(&s, "Reserved", reserved);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("ws-Rt").unwrap();
+    let function = |prefix: &str| {
+        resources(&t, "AWS::Lambda::Function").into_iter().find(|(id, _)| id.starts_with(prefix)).unwrap().1.clone()
+    };
+    let plain = function("Plain");
+    assert!(plain["Properties"]["ReservedConcurrentExecutions"].is_null());
+    assert_eq!(plain["Metadata"]["checkov"]["skip"][0]["id"], "CKV_AWS_115");
+    let reserved = function("Reserved");
+    assert_eq!(reserved["Properties"]["ReservedConcurrentExecutions"], 20);
+    assert!(reserved["Metadata"]["checkov"]["skip"].as_array().unwrap().iter().all(|s| s["id"] != "CKV_AWS_115"));
 }

@@ -17,6 +17,7 @@ fn a_suppression_on_a_scope_reaches_every_resource_below_it_in_each_scanners_for
     api.suppress("CKV_AWS_27", "encrypted with the AWS owned key on purpose");
     api.suppress("W48", "same");
     api.suppress("SQS_QUEUE_ENCRYPTED", "guard too");
+    api.suppress("CT.SQS.PR.2", "the control tower id");
     let jobs = api.child("Worker").add("Jobs", queue("jobs"));
     s.options(jobs).suppress(CheckRule::Haplat("HAP001".into()), "closer");
     s.add("Other", queue("other"));
@@ -28,7 +29,10 @@ fn a_suppression_on_a_scope_reaches_every_resource_below_it_in_each_scanners_for
             "haplat:path": "Data/Api/Worker/Jobs",
             "cfn_nag": {"rules_to_suppress": [{"id": "W48", "reason": "same"}]},
             "checkov": {"skip": [{"id": "CKV_AWS_27", "comment": "encrypted with the AWS owned key on purpose"}]},
-            "guard": {"SuppressedRules": ["SQS_QUEUE_ENCRYPTED"]},
+            "guard": {
+                "SuppressedRules": ["CT.SQS.PR.2", "SQS_QUEUE_ENCRYPTED"],
+                "Reasons": {"CT.SQS.PR.2": "the control tower id", "SQS_QUEUE_ENCRYPTED": "guard too"}
+            },
             "haplat:suppress": [
                 {"id": "HAP001", "reason": "closer"},
                 {"id": "HAP003", "reason": "adopted by name on the next deploy"}
@@ -84,6 +88,11 @@ fn ids_are_told_apart_by_their_shape() {
     assert_eq!(CheckRule::from("CKV2_AWS_5"), CheckRule::Checkov("CKV2_AWS_5".into()));
     assert_eq!(CheckRule::from("F3"), CheckRule::CfnNag("F3".into()));
     assert_eq!(CheckRule::from("IAM_NO_INLINE_POLICY_CHECK"), CheckRule::Guard("IAM_NO_INLINE_POLICY_CHECK".into()));
+    assert_eq!(
+        CheckRule::from("CT.ELASTICLOADBALANCING.PR.6"),
+        CheckRule::Guard("CT.ELASTICLOADBALANCING.PR.6".into())
+    );
+    assert_eq!(CheckRule::from("CT.S3.PR"), CheckRule::Haplat("CT.S3.PR".into()));
     // No known shape: haplat's, so synthesis rejects it instead of writing another scanner's form.
     assert_eq!(CheckRule::from("E3001"), CheckRule::Haplat("E3001".into()));
 }
