@@ -97,7 +97,7 @@ pub struct ChaosProps {
     /// ([`RegionalMonitoring::load_balancer_alarm`](crate::monitoring::RegionalMonitoring::load_balancer_alarm)).
     /// Default: none.
     pub network_stop_alarm_arns: Vec<Value<String>>,
-    /// Days experiment logs are kept. Default: 90.
+    /// Days experiment logs are kept. Default: 365 (a year, as the platform's other logs).
     pub log_retention_days: i64,
 }
 
@@ -111,7 +111,7 @@ impl ChaosProps {
             private_subnet_ids: Vec::new(),
             disruption_duration: "PT5M".into(),
             network_stop_alarm_arns: Vec::new(),
-            log_retention_days: 90,
+            log_retention_days: 365,
         }
     }
 }

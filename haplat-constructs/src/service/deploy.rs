@@ -91,7 +91,7 @@ pub(super) fn deploy(
 ) -> Deployed {
     let alb_full_name = env.alb.full_name();
     let alarm = |id: &str, tg: Handle<elb::TargetGroup>| {
-        scope.add(
+        let a = scope.add(
             id,
             cloudwatch::Alarm {
                 alarm_description: Some(format!("{}: target 5xx during a deployment rolls it back", props.name).into()),
@@ -110,7 +110,13 @@ pub(super) fn deploy(
                     60,
                 )
             },
-        )
+        );
+        scope.options(a).suppress(
+            "CT.CLOUDWATCH.PR.1",
+            "ECS reads this alarm's state during a deployment and rolls the deployment back, which is its action; \
+             the monitoring's error-rate alarm on the same target groups pages",
+        );
+        a
     };
     let mut alarms = vec![alarm("Target5xxAlarm", routing.target_group)];
     if let Some(a) = routing.alternate_target_group {
