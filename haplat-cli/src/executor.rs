@@ -41,6 +41,15 @@ pub struct Executor<'a, C> {
 }
 
 /// What is deployed of a stack set, for the executor's decisions.
+/// Instances of regions a stack set no longer lists, deleted after every wave
+/// ([`Executor::prune`]).
+struct Prune {
+    stack: String,
+    regions: Vec<String>,
+    accounts: Vec<String>,
+    preferences: Preferences,
+}
+
 struct Current {
     /// The stack set and its template, when it exists.
     set: Option<(StackSetInfo, Value)>,
@@ -119,6 +128,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     /// before it has finished. When a stack set fails, the others of its wave still run to their
     /// end (their outcome is reported) and no later wave starts.
     pub async fn deploy(&self, assembly: &Assembly, plan: &DeployPlan, bootstrap: &Bootstrap) -> Result<(), ExecError> {
+        let mut prunes = Vec::new();
         for wave in &plan.waves {
             self.sink()
                 .emit(Event::Wave { wave: wave.wave, stacks: wave.stacks.iter().map(|s| s.name.clone()).collect() });
@@ -143,14 +153,20 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                     }) as Job<'_>
                 })
                 .collect();
-            let mut failures: Vec<ExecError> = join_all(jobs).await.into_iter().filter_map(Result::err).collect();
+            let mut failures = Vec::new();
+            for r in join_all(jobs).await {
+                match r {
+                    Ok(prune) => prunes.extend(prune),
+                    Err(e) => failures.push(e),
+                }
+            }
             match failures.len() {
                 0 => {}
                 1 => return Err(failures.remove(0)),
                 _ => return Err(ExecError::Several(failures)),
             }
         }
-        Ok(())
+        self.prune(&prunes).await
     }
 
     /// Reads what is deployed of the stack set: its template and its instances with their
@@ -200,7 +216,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         template: &Value,
         all_regions: &[String],
         bootstrap: &Bootstrap,
-    ) -> Result<(), ExecError> {
+    ) -> Result<Option<Prune>, ExecError> {
         let (name, cfn) = (s.name.as_str(), self.cfn());
         self.sink().emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
         let values = self.outputs.resolve(&self.client, &bootstrap.account, s).await?;
@@ -220,6 +236,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 || params.set_level_changed(&set.parameters)
         });
         let mut did = Vec::new();
+        // Regions no longer listed: their deletion protection is lifted now, while the stack
+        // set still has the template they were deployed with.
+        let gone = if s.prune { params::pruned(&current.instances, all_regions) } else { Vec::new() };
+        did.extend(self.lift_for_prune(name, &current, &gone, &[bootstrap.account.clone()], &s.preferences).await?);
         let source = if s.upload && (current.set.is_none() || needs_update) {
             let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
             self.sink().emit(Event::Step {
@@ -335,26 +355,94 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             did.push(format!("parameters updated in {}", regions.join(", ")));
             did.extend(warnings);
         }
-        if s.prune {
-            let gone = params::pruned(&current.instances, all_regions);
-            if !gone.is_empty() {
-                let prefs = Preferences { region_order: gone.clone(), ..s.preferences.clone() };
-                let done = format!("instances deleted in {}", gone.join(", "));
-                let warnings = self
-                    .run_op(name, "delete stack instances", &gone, tolerated, done, |op: String| {
-                        let (accounts, gone, prefs) = (&accounts, &gone, &prefs);
-                        async move { cfn.delete_stack_instances(name, accounts, gone, prefs, &op).await }
-                    })
-                    .await?;
-                did.push(format!("instances deleted in {}", gone.join(", ")));
-                did.extend(warnings);
+        // Regions no longer listed are removed after every wave has deployed (see
+        // [`Executor::prune`]): what reads or routes to them is updated first.
+        let prune = (!gone.is_empty()).then(|| {
+            did.push(format!("instances in {} to delete once every wave has deployed", gone.join(", ")));
+            Prune {
+                stack: name.to_owned(),
+                regions: gone,
+                accounts: accounts.clone(),
+                preferences: s.preferences.clone(),
             }
-        }
+        });
         let summary = if did.is_empty() { "unchanged".to_owned() } else { did.join("; ") };
         if did.is_empty() {
             self.record(name, "unchanged");
         }
         self.sink().emit(Event::StackDone { stack: name.into(), summary });
+        Ok(prune)
+    }
+
+    /// Sets [`haplat_check::DELETION_PROTECTION_PARAMETER`] to `false` on the instances of
+    /// `gone` (regions the app no longer lists) when the deployed template declares it and it is
+    /// not `false` there yet: an override on exactly those instances, so that the regions that
+    /// stay keep their protection, each with its other overrides as they are. It runs before the
+    /// stack set changes: an instance update applies the stack set's template, and the new one
+    /// may not know the region any more (its `RegionConfig` mapping). Returns what it did.
+    ///
+    /// AWS: in UpdateStackInstances' `ParameterOverrides`, "to set an overridden parameter back
+    /// to the value specified in the stack set, specify a parameter list but don't include the
+    /// parameter in the list", hence every override of the instance is given again
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackInstances.html>).
+    async fn lift_for_prune(
+        &self,
+        name: &str,
+        current: &Current,
+        gone: &[String],
+        accounts: &[String],
+        preferences: &Preferences,
+    ) -> Result<Vec<String>, ExecError> {
+        let cfn = self.cfn();
+        let param = haplat_check::DELETION_PROTECTION_PARAMETER;
+        let Some((set, deployed)) = &current.set else { return Ok(Vec::new()) };
+        if deployed.get("Parameters").and_then(|p| p.get(param)).is_none() {
+            return Ok(Vec::new());
+        }
+        let mut did = Vec::new();
+        for region in gone {
+            let Some(instance) = current.instances.get(region) else { continue };
+            let value = instance.overrides.get(param).or_else(|| set.parameters.get(param));
+            if value.map(String::as_str) == Some("false") {
+                continue;
+            }
+            let mut overrides = instance.overrides.clone();
+            overrides.insert(param.to_owned(), "false".to_owned());
+            let one = std::slice::from_ref(region);
+            let prefs = Preferences { region_order: one.to_vec(), ..preferences.clone() };
+            let done = format!("deletion protection lifted in {region}, which the app no longer lists");
+            self.run_op(name, "update stack instances", one, false, done.clone(), |op: String| {
+                let (prefs, overrides) = (&prefs, &overrides);
+                async move { cfn.update_stack_instances(name, accounts, one, overrides, prefs, &op).await }
+            })
+            .await?;
+            did.push(done);
+        }
+        Ok(did)
+    }
+
+    /// Deletes the instances of regions the app no longer lists, stack set by stack set in the
+    /// reverse of the waves (the edge stops routing to a region before its API goes, its API
+    /// before its data), after every wave has deployed; their deletion protection was lifted
+    /// before their stack set changed ([`Executor::lift_for_prune`]).
+    async fn prune(&self, prunes: &[Prune]) -> Result<(), ExecError> {
+        let cfn = self.cfn();
+        for p in prunes.iter().rev() {
+            let (name, regions, accounts) = (p.stack.as_str(), &p.regions, &p.accounts);
+            self.sink().emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
+            let prefs = Preferences { region_order: regions.clone(), ..p.preferences.clone() };
+            let mut did = Vec::new();
+            let done = format!("instances deleted in {}", regions.join(", "));
+            let warnings = self
+                .run_op(name, "delete stack instances", regions, false, done.clone(), |op: String| {
+                    let (accounts, prefs) = (accounts, &prefs);
+                    async move { cfn.delete_stack_instances(name, accounts, regions, prefs, &op).await }
+                })
+                .await?;
+            did.push(done);
+            did.extend(warnings);
+            self.sink().emit(Event::StackDone { stack: name.into(), summary: did.join("; ") });
+        }
         Ok(())
     }
 
@@ -488,7 +576,7 @@ impl<C: CloudFormation> Executor<'_, C> {
 }
 
 /// One stack set's deploy within a wave.
-type Job<'a> = std::pin::Pin<Box<dyn Future<Output = Result<(), ExecError>> + Send + 'a>>;
+type Job<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Option<Prune>, ExecError>> + Send + 'a>>;
 
 /// Runs futures concurrently on the current task; their outputs in the order given.
 async fn join_all<T>(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {

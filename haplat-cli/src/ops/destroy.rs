@@ -199,6 +199,13 @@ pub async fn survey<C: CloudFormation>(
                 s.conditioned.insert((name.clone(), id.clone()), holds);
             }
         }
+        // A resource that one stack makes in several regions (a global table's replicas) exists,
+        // and is kept, in each of them.
+        for (id, r) in deployed.get("Resources").and_then(Value::as_object).into_iter().flatten() {
+            if let Some(spans) = replica_regions(r) {
+                s.conditioned.insert((name.clone(), id.clone()), spans);
+            }
+        }
         let retained = retained_resources(&deployed, manifest);
         for (id, r) in retained.iter().filter(|(_, r)| r.on_delete() == "kept") {
             let props = deployed.get("Resources").and_then(|rs| rs.get(id)).and_then(|r| r.get("Properties"));
@@ -222,6 +229,19 @@ pub async fn survey<C: CloudFormation>(
         s.destroy_order.roles = Some((b.admin_role_arn, b.execution_role_name));
     }
     Ok(s)
+}
+
+/// The regions a resource of a single-region stack also lives in, when its template says so
+/// literally: a DynamoDB global table's `Replicas`.
+fn replica_regions(r: &Value) -> Option<Vec<String>> {
+    let props = r.get("Properties")?;
+    let regions = |list: &Value| -> Vec<String> {
+        list.as_array().into_iter().flatten().filter_map(|x| x.get("Region")?.as_str().map(str::to_owned)).collect()
+    };
+    match r.get("Type")?.as_str()? {
+        "AWS::DynamoDB::GlobalTable" => Some(regions(props.get("Replicas")?)).filter(|v| !v.is_empty()),
+        _ => None,
+    }
 }
 
 /// The DNS validation records the deployed template's certificates leave: per hosted zone (its

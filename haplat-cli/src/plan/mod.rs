@@ -156,7 +156,11 @@ impl DeployPlan {
                     let _ = writeln!(out, "       note: {n}");
                 }
                 if s.prune {
-                    let _ = writeln!(out, "    3. delete stack instances in regions no longer listed");
+                    let _ = writeln!(
+                        out,
+                        "    3. regions no longer listed: lift {} there first, delete their instances after every wave (last wave first)",
+                        haplat_check::DELETION_PROTECTION_PARAMETER
+                    );
                 }
                 for region in &s.regions {
                     let params = &s.parameters[region];

@@ -164,6 +164,20 @@ async fn destroying_the_reference_platform_leaves_only_what_it_lists_as_kept() {
         }
     }
 
+    // The global table is kept in every region of its replicas, not only its stack's.
+    let global = before.keys().find(|n| n.ends_with("-Global")).unwrap();
+    let table = before[global]["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["Type"] == "AWS::DynamoDB::GlobalTable")
+        .unwrap()
+        .0;
+    assert!(
+        listed.contains(&format!("{global} [us-east-1, us-west-2, eu-west-1]: kept: {table} (")),
+        "{table} in\n{listed}"
+    );
+
     // The kept names that block the next deploy are named, before asking and at the end: the
     // backup vault in each region; no cluster, global cluster or log group identifier.
     let data = before.keys().find(|n| n.ends_with("-Data")).unwrap();

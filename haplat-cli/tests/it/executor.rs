@@ -653,3 +653,75 @@ async fn a_template_change_limited_to_regions_not_yet_deployed_is_refused() {
     assert!(e.to_string().contains("the regions deployed (us-east-1) are outside --regions us-west-2"), "{e}");
     assert_eq!(fake.calls().len(), before, "nothing changed");
 }
+
+/// `basic` without eu-west-1 anywhere, Network's template declaring the deletion-protection
+/// parameter (bound by its resources, as haplat's constructs do).
+fn without_eu_west_1() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for f in std::fs::read_dir(fixture("basic")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.path().join("Network.template.json");
+    let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    t["Parameters"][haplat_check::DELETION_PROTECTION_PARAMETER] =
+        serde_json::json!({"Type": "String", "Default": "true", "AllowedValues": ["true", "false"]});
+    let body = serde_json::to_string_pretty(&t).unwrap();
+    std::fs::write(&path, &body).unwrap();
+    let mpath = dir.path().join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    for s in m["stacks"].as_array_mut().unwrap() {
+        s["target"]["regions"] = serde_json::json!(["us-east-1", "us-west-2"]);
+        if s["name"] == "Network" {
+            s["templateBytes"] = body.len().into();
+            s["parameters"]["Cidr"].as_object_mut().unwrap().remove("eu-west-1");
+        }
+    }
+    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    dir
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_region_no_longer_listed_is_unprotected_first_and_deleted_after_every_wave_last_wave_first() {
+    let fake = Fake::default();
+    let dir = without_eu_west_1();
+    // Deployed in three regions, with the protection parameter already in Network's template.
+    deploy(&fake, "basic", &[]).await.0.unwrap();
+    let network = std::fs::read_to_string(dir.path().join("Network.template.json")).unwrap();
+    fake.with(|s| {
+        let set = s.sets.get_mut("Network").unwrap();
+        set.template_body = network.clone();
+        set.parameters.insert(haplat_check::DELETION_PROTECTION_PARAMETER.into(), "true".into());
+    });
+    let before = fake.calls().len();
+    let assembly = Assembly::load(dir.path()).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let exec = Executor::new(&fake, &sink, waits());
+    exec.deploy(&assembly, &plan, &bootstrap()).await.unwrap();
+    let calls: Vec<String> = fake.calls()[before..].to_vec();
+    let at = |call: &str| calls.iter().position(|c| c == call).unwrap_or_else(|| panic!("no {call} in {calls:?}"));
+    // Network's eu-west-1 instance loses its protection, with its own CIDR kept, before the stack
+    // set changes; every instance of eu-west-1 goes after every wave, the last wave first.
+    let lift = at("update_stack_instances Network eu-west-1");
+    let (app, network_del, data) = (
+        at("delete_stack_instances App eu-west-1"),
+        at("delete_stack_instances Network eu-west-1"),
+        at("delete_stack_instances Data eu-west-1"),
+    );
+    assert!(calls[..lift].iter().all(|c| !c.starts_with("update_stack_set Network")), "{calls:?}");
+    let last_deploy = calls.iter().rposition(|c| !c.starts_with("delete_stack_instances")).unwrap();
+    assert!(last_deploy < app && app < network_del.min(data), "{calls:?}");
+    let overrides =
+        fake.with(|s| s.instances.get(&("Network".to_string(), "eu-west-1".to_string())).map(|i| i.overrides.clone()));
+    // The instance is gone; what it was updated with is what the fake applied.
+    assert!(overrides.is_none());
+    let lifted = fake.with(|s| s.applied[&("Network".to_string(), "eu-west-1".to_string())].clone());
+    assert_eq!(lifted.get("Cidr").map(String::as_str), Some("10.2.0.0/16"), "{lifted:?}");
+    assert_eq!(lifted.get(haplat_check::DELETION_PROTECTION_PARAMETER).map(String::as_str), Some("false"));
+    // us-east-1 and us-west-2 keep their protection.
+    for r in ["us-east-1", "us-west-2"] {
+        let applied = fake.with(|s| s.applied[&("Network".to_string(), r.to_string())].clone());
+        assert_ne!(applied.get(haplat_check::DELETION_PROTECTION_PARAMETER).map(String::as_str), Some("false"), "{r}");
+    }
+}
