@@ -239,7 +239,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         // Regions no longer listed: their deletion protection is lifted now, while the stack
         // set still has the template they were deployed with.
         let gone = if s.prune { params::pruned(&current.instances, all_regions) } else { Vec::new() };
-        did.extend(self.lift_for_prune(name, &current, &gone, &[bootstrap.account.clone()], &s.preferences).await?);
+        did.extend(
+            self.lift_for_prune(name, &current, &gone, std::slice::from_ref(&bootstrap.account), &s.preferences)
+                .await?,
+        );
         let source = if s.upload && (current.set.is_none() || needs_update) {
             let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
             self.sink().emit(Event::Step {
