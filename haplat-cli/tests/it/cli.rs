@@ -387,3 +387,51 @@ fn check_with_a_baseline_refuses_a_change_to_a_listener_rule_ecs_blue_green_mana
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("nowhere"), "{}", r.stderr);
 }
+
+/// `diff --format markdown|json` offline: the marker, a table per stack set, the replacement
+/// first, the JSON document's shape, and `--fail`'s exit code in every format.
+#[test]
+fn diff_reports_as_markdown_and_json_keep_the_exit_code() {
+    let p = Project::new(Source::Fixture("renamed"));
+    let basic = fixture("basic").display().to_string();
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown", "--fail"]));
+    assert_eq!(md.code, 3, "{}", md.stderr);
+    let out = &md.stdout;
+    assert!(
+        out.starts_with("<!-- haplat-diff -->\n### haplat diff: 3 of 3 stack sets differ, 3 resources changed\n"),
+        "{out}"
+    );
+    assert!(out.contains("**Review:** 1 replacement."), "{out}");
+    assert!(
+        out.contains("#### Stack set `Data`")
+            && out.contains("| **replace** | `Table` | `Data/Orders` | `AWS::DynamoDB::Table` |"),
+        "{out}"
+    );
+    assert!(out.contains("<details><summary>Property changes") && out.contains("```diff\n"), "{out}");
+    assert!(out.contains("- Properties.TableName: \"orders\"  # create-only: forces replacement"), "{out}");
+    assert!(out.contains("+ Properties.TableName: \"orders-v2\"  # create-only: forces replacement"), "{out}");
+    assert!(!out.contains("Truncated"), "{out}");
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown"]));
+    assert_eq!(md.code, 0, "without --fail");
+
+    let js = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "json", "--fail"]));
+    assert_eq!(js.code, 3, "{}", js.stderr);
+    let j: serde_json::Value = serde_json::from_str(&js.stdout).unwrap();
+    assert_eq!(
+        (j["version"].as_u64(), j["comparedWith"].as_str(), j["differ"].as_bool()),
+        (Some(1), Some("assembly"), Some(true))
+    );
+    assert_eq!(j["summary"]["replacements"], 1);
+    let data = j["stackSets"].as_array().unwrap().iter().find(|s| s["name"] == "Data").unwrap();
+    assert_eq!(data["resources"][0]["action"], "replace");
+    assert_eq!(data["resources"][0]["path"], "Data/Orders");
+    assert_eq!(data["resources"][0]["changes"][0]["createOnly"], "TableName");
+
+    // The same assembly: nothing differs, exit 0 with --fail, in both formats.
+    p.switch(Source::Fixture("basic"));
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown", "--fail"]));
+    assert_eq!((md.code, md.stdout.lines().nth(1)), (0, Some("### haplat diff: no differences (3 stack sets)")));
+    let js = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "json", "--fail"]));
+    let j: serde_json::Value = serde_json::from_str(&js.stdout).unwrap();
+    assert_eq!((js.code, j["differ"].as_bool()), (0, Some(false)));
+}
