@@ -525,9 +525,9 @@ pub fn markdown(diffs: &[StackDiff], limit: usize) -> String {
     let same: Vec<String> = diffs.iter().filter(|d| d.is_empty()).map(|d| code(&d.name)).collect();
     let tail = if same.is_empty() { String::new() } else { format!("No differences: {}.\n", same.join(", ")) };
     let changed: Vec<&StackDiff> = diffs.iter().filter(|d| !d.is_empty()).collect();
-    // The longest closing line a cut can need, kept free from the start.
-    let names: usize = changed.iter().map(|d| d.name.len() + 4).sum();
-    let reserve = 400 + 2 * names;
+    // The longest closing line a cut can need (every stack set named), kept free from the start.
+    let every: Vec<String> = changed.iter().map(|d| code(&d.name)).collect();
+    let reserve = truncation_line(limit, &[], &every).len();
     let budget = limit.saturating_sub(head.len() + tail.len() + reserve);
     let (mut body, mut used) = (String::new(), 0);
     let (mut cut_details, mut cut_whole) = (Vec::new(), Vec::new());
@@ -551,20 +551,9 @@ pub fn markdown(diffs: &[StackDiff], limit: usize) -> String {
     out.push_str(&body);
     out.push_str(&tail);
     if !cut_details.is_empty() || !cut_whole.is_empty() {
-        let mut what = Vec::new();
-        if !cut_details.is_empty() {
-            what.push(format!("the property changes of {}", cut_details.join(", ")));
-        }
-        if !cut_whole.is_empty() {
-            what.push(format!("the stack sets {}", cut_whole.join(", ")));
-        }
-        let _ = writeln!(
-            out,
-            "\n**Truncated** to stay within GitHub's {limit}-character limit: {} left out; run `haplat diff` for the whole diff.",
-            what.join(" and ")
-        );
+        out.push_str(&truncation_line(limit, &cut_details, &cut_whole));
     }
-    // Names too long for the reserve: cut the closing line rather than exceed the limit.
+    // A limit smaller than the head itself: cut rather than exceed it.
     if out.len() > limit {
         let mut end = limit;
         while !out.is_char_boundary(end) {
@@ -573,6 +562,21 @@ pub fn markdown(diffs: &[StackDiff], limit: usize) -> String {
         out.truncate(end);
     }
     out
+}
+
+/// The closing line of a cut report: the property changes and the stack sets left out.
+fn truncation_line(limit: usize, cut_details: &[String], cut_whole: &[String]) -> String {
+    let mut what = Vec::new();
+    if !cut_details.is_empty() {
+        what.push(format!("the property changes of {}", cut_details.join(", ")));
+    }
+    if !cut_whole.is_empty() {
+        what.push(format!("the stack sets {}", cut_whole.join(", ")));
+    }
+    format!(
+        "\n**Truncated** to stay within GitHub's {limit}-character limit: {} left out; run `haplat diff` for the whole diff.\n",
+        what.join(" and ")
+    )
 }
 
 #[cfg(test)]
