@@ -21,6 +21,7 @@ pub mod bootstrap;
 pub mod cfn;
 pub mod client;
 pub mod commands;
+pub mod diff_report;
 pub mod doctor;
 pub mod error;
 pub mod events;

@@ -2,13 +2,26 @@
 
 use std::path::PathBuf;
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
-use crate::ops::{DiffOptions, diff};
+use crate::ops::{DiffFormat, DiffOptions, diff};
 
-/// `haplat diff [STACK…] [--fail] [--against DIR]`
+/// Output format.
+#[derive(Debug, Clone, Copy, ValueEnum, Default)]
+pub enum Format {
+    /// Text for a terminal.
+    #[default]
+    Text,
+    /// Markdown for a pull-request comment or job summary (marker first line, within 65,536
+    /// characters).
+    Markdown,
+    /// JSON (docs/cli.md describes the document).
+    Json,
+}
+
+/// `haplat diff [STACK…] [--fail] [--against DIR] [--format text|markdown|json]`
 #[derive(Debug, Args)]
 pub struct DiffArgs {
     /// Only these stacks (all when none).
@@ -22,6 +35,9 @@ pub struct DiffArgs {
     /// Only these regions (comma-separated or repeated).
     #[arg(long, value_delimiter = ',', value_name = "REGION")]
     pub regions: Vec<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -32,7 +48,13 @@ pub struct DiffArgs {
 
 /// Runs `diff`: exit code 3 when anything differs and `--fail` is given.
 pub async fn run(args: DiffArgs) -> Result<u8, Error> {
+    let format = match args.format {
+        Format::Text => DiffFormat::Text,
+        Format::Markdown => DiffFormat::Markdown,
+        Format::Json => DiffFormat::Json,
+    };
     let differ = diff(&DiffOptions {
+        format,
         stacks: args.stacks,
         against: args.against,
         regions: args.regions,

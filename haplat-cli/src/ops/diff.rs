@@ -9,11 +9,25 @@ use crate::error::Error;
 use crate::events::Collect;
 use crate::ops::input::{AssemblySource, AwsAccess};
 use crate::plan::{PlanOptions, plan_deploy};
-use crate::stack_diff;
+use crate::{diff_report, stack_diff};
+
+/// How `diff` prints.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum DiffFormat {
+    /// Text for a terminal.
+    #[default]
+    Text,
+    /// Markdown for a pull-request comment or a job summary, within GitHub's comment limit.
+    Markdown,
+    /// The documented JSON document (docs/cli.md).
+    Json,
+}
 
 /// What `diff` compares.
 #[derive(Clone, Debug, Default)]
 pub struct DiffOptions {
+    /// How to print.
+    pub format: DiffFormat,
     /// Only these stacks (all when none).
     pub stacks: Vec<String>,
     /// Compare with this assembly directory instead of what is deployed (offline).
@@ -50,6 +64,17 @@ pub async fn diff(opts: &DiffOptions) -> Result<bool, Error> {
         }
     };
     let (text, differ) = stack_diff::report(&diffs);
-    crate::out!("{text}");
+    match opts.format {
+        DiffFormat::Text => crate::out!("{text}"),
+        DiffFormat::Markdown => crate::out!("{}", diff_report::markdown(&diffs, diff_report::GITHUB_COMMENT_LIMIT)),
+        DiffFormat::Json => {
+            let doc = diff_report::json(&diffs, opts.against.is_some());
+            crate::outln!(
+                "{}",
+                serde_json::to_string_pretty(&doc)
+                    .map_err(|e| Error::Failed(format!("writing the diff as JSON: {e}")))?
+            );
+        }
+    }
     Ok(differ)
 }

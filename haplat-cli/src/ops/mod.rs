@@ -24,7 +24,7 @@ pub use bootstrap::{BootstrapOptions, bootstrap};
 pub use check::{CheckOptions, check};
 pub use deploy::{DeployOptions, PlanOptions, deploy};
 pub use destroy::{DestroyOptions, destroy};
-pub use diff::{DiffOptions, diff};
+pub use diff::{DiffFormat, DiffOptions, diff};
 pub use doctor::{DoctorFormat, DoctorOptions, Verdict, doctor};
 pub use graph::{GraphFormat, GraphOptions, graph};
 pub use init::{HaplatSource, InitOptions, init};

@@ -387,3 +387,109 @@ fn check_with_a_baseline_refuses_a_change_to_a_listener_rule_ecs_blue_green_mana
     assert_eq!(r.code, 1);
     assert!(r.stderr.contains("nowhere"), "{}", r.stderr);
 }
+
+/// `diff --format markdown|json` offline: the marker, a table per stack set, the replacement
+/// first, the JSON document's shape, and `--fail`'s exit code in every format.
+#[test]
+fn diff_reports_as_markdown_and_json_keep_the_exit_code() {
+    let p = Project::new(Source::Fixture("renamed"));
+    let basic = fixture("basic").display().to_string();
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown", "--fail"]));
+    assert_eq!(md.code, 3, "{}", md.stderr);
+    let out = &md.stdout;
+    assert!(
+        out.starts_with("<!-- haplat-diff -->\n### haplat diff: 3 of 3 stack sets differ, 3 resources changed\n"),
+        "{out}"
+    );
+    assert!(out.contains("**Review:** 1 replacement."), "{out}");
+    assert!(
+        out.contains("#### Stack set `Data`")
+            && out.contains("| **replace** | `Table` | `Data/Orders` | `AWS::DynamoDB::Table` |"),
+        "{out}"
+    );
+    assert!(out.contains("<details><summary>Property changes") && out.contains("```diff\n"), "{out}");
+    assert!(out.contains("- Properties.TableName: \"orders\"  # create-only: forces replacement"), "{out}");
+    assert!(out.contains("+ Properties.TableName: \"orders-v2\"  # create-only: forces replacement"), "{out}");
+    assert!(!out.contains("Truncated"), "{out}");
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown"]));
+    assert_eq!(md.code, 0, "without --fail");
+
+    let js = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "json", "--fail"]));
+    assert_eq!(js.code, 3, "{}", js.stderr);
+    let j: serde_json::Value = serde_json::from_str(&js.stdout).unwrap();
+    assert_eq!(
+        (j["version"].as_u64(), j["comparedWith"].as_str(), j["differ"].as_bool()),
+        (Some(1), Some("assembly"), Some(true))
+    );
+    assert_eq!(j["summary"]["replacements"], 1);
+    let data = j["stackSets"].as_array().unwrap().iter().find(|s| s["name"] == "Data").unwrap();
+    assert_eq!(data["resources"][0]["action"], "replace");
+    assert_eq!(data["resources"][0]["path"], "Data/Orders");
+    assert_eq!(data["resources"][0]["changes"][0]["createOnly"], "TableName");
+
+    // The same assembly: nothing differs, exit 0 with --fail, in both formats.
+    p.switch(Source::Fixture("basic"));
+    let md = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "markdown", "--fail"]));
+    assert_eq!((md.code, md.stdout.lines().nth(1)), (0, Some("### haplat diff: no differences (3 stack sets)")));
+    let js = run(&mut p.haplat(&["diff", "--against", &basic, "--format", "json", "--fail"]));
+    let j: serde_json::Value = serde_json::from_str(&js.stdout).unwrap();
+    assert_eq!((js.code, j["differ"].as_bool()), (0, Some(false)));
+}
+
+/// A diff too big for one GitHub comment: the Markdown stays within 65,536 bytes, keeps the
+/// marker and the resource tables, leaves out the property changes and says so.
+#[test]
+fn a_markdown_diff_too_big_for_a_comment_is_cut_and_says_what_was_cut() {
+    let p = Project::new(Source::Fixture("basic"));
+    // The basic assembly with 300 more queues in App, whose long property differs between the two.
+    let write = |dir: &str, fill: char| {
+        let dir = p.path().join(dir);
+        std::fs::create_dir(&dir).unwrap();
+        for f in std::fs::read_dir(fixture("basic")).unwrap() {
+            let f = f.unwrap();
+            std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
+        }
+        let mut t: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("App.template.json")).unwrap()).unwrap();
+        let mut m: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
+        let app = m["stacks"].as_array_mut().unwrap().iter_mut().find(|s| s["name"] == "App").unwrap();
+        for i in 0..300 {
+            let id = format!("Queue{i:03}");
+            t["Resources"][&id] = serde_json::json!({"Type": "AWS::SQS::Queue", "Properties": {
+                "Tags": [{"Key": "note", "Value": fill.to_string().repeat(250)}]}});
+            app["resources"][&id] = serde_json::json!({"type": "AWS::SQS::Queue", "path": format!("App/Queues/{i}"),
+                "stateful": false, "createOnly": ["QueueName", "FifoQueue"], "deletionPolicy": "Delete"});
+        }
+        let body = serde_json::to_string_pretty(&t).unwrap() + "\n";
+        app["templateBytes"] = body.len().into();
+        std::fs::write(dir.join("App.template.json"), body).unwrap();
+        std::fs::write(dir.join("manifest.json"), serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    };
+    write("old", 'a');
+    write("new", 'b');
+    let r = run(&mut p.haplat(&[
+        "diff",
+        "--no-synth",
+        "--out",
+        "new",
+        "--against",
+        "old",
+        "--format",
+        "markdown",
+        "--fail",
+    ]));
+    assert_eq!(r.code, 3, "{}", r.stderr);
+    let md = &r.stdout;
+    assert!(md.len() <= 65_536, "{} bytes", md.len());
+    assert!(md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 3 stack sets differ, 300 resources changed\n"));
+    assert!(md.contains("| modify | `Queue299` | `App/Queues/299` | `AWS::SQS::Queue` |"), "every row is kept");
+    assert!(!md.contains("<details>"), "the property changes are cut");
+    assert!(
+        md.trim_end().ends_with(
+            "**Truncated** to stay within GitHub's 65536-character limit: the property changes of `App` left out; run `haplat diff` for the whole diff."
+        ),
+        "{}",
+        &md[md.len().saturating_sub(400)..]
+    );
+}
