@@ -238,11 +238,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let mut did = Vec::new();
         // Regions no longer listed: their deletion protection is lifted now, while the stack
         // set still has the template they were deployed with.
+        let accounts = vec![bootstrap.account.clone()];
         let gone = if s.prune { params::pruned(&current.instances, all_regions) } else { Vec::new() };
-        did.extend(
-            self.lift_for_prune(name, &current, &gone, std::slice::from_ref(&bootstrap.account), &s.preferences)
-                .await?,
-        );
+        did.extend(self.lift_for_prune(name, &current, &gone, &accounts, &s.preferences).await?);
         let source = if s.upload && (current.set.is_none() || needs_update) {
             let key = format!("templates/{name}/{}.json", hex(&Sha256::digest(body.as_bytes())));
             self.sink().emit(Event::Step {
@@ -266,7 +264,6 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             admin_role_arn: bootstrap.admin_role_arn.clone(),
             execution_role_name: bootstrap.execution_role_name.clone(),
         };
-        let accounts = vec![bootstrap.account.clone()];
         let tolerated = s.preferences.tolerates_failures();
         // Regions the stack-set update brought to their wanted values: nothing more to do there.
         let mut settled: BTreeSet<String> = BTreeSet::new();

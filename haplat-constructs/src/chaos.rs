@@ -50,7 +50,7 @@ use crate::metrics::ServiceMetrics;
 use crate::security::{policy_document, trust_policy, unscoped_statement};
 
 /// An ECS service whose tasks an experiment stops.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ChaosService {
     /// An id for the experiment's construct path.
     pub name: String,
@@ -256,9 +256,8 @@ impl ChaosExperiments {
             },
         );
         // An experiment's stop conditions: the alarms given for all, and those of its targets.
-        let stop_conditions = |experiment: &str, targeted: &[&ChaosService]| {
-            let alarms: Vec<&Value<String>> =
-                props.stop_alarm_arns.iter().chain(targeted.iter().flat_map(|s| &s.stop_alarm_arns)).collect();
+        let stop_conditions = |experiment: &str, targeted: Vec<&Value<String>>| {
+            let alarms: Vec<&Value<String>> = props.stop_alarm_arns.iter().chain(targeted).collect();
             if alarms.is_empty() {
                 scope.error(format!(
                     "experiment {experiment} has no stop alarm; give its services' critical alarms (ChaosService::stop_alarm_arns) \
@@ -302,7 +301,10 @@ impl ChaosExperiments {
                 ExperimentTemplate {
                     description: format!("Stop {}% of the tasks of {}", props.stop_task_percent, s.name).into(),
                     role_arn: role.attr_arn(),
-                    stop_conditions: stop_conditions(&format!("StopTasks{}", s.name), &[s]),
+                    stop_conditions: stop_conditions(
+                        &format!("StopTasks{}", s.name),
+                        s.stop_alarm_arns.iter().collect(),
+                    ),
                     targets: BTreeMap::from([("Tasks".to_owned(), target)]),
                     actions: Some(BTreeMap::from([(
                         "StopTasks".to_owned(),
@@ -342,15 +344,14 @@ impl ChaosExperiments {
                         )
                         .into(),
                         role_arn: role.attr_arn(),
-                        stop_conditions: if props.network_stop_alarm_arns.is_empty() {
-                            stop_conditions("AzNetworkDisruption", &props.services.iter().collect::<Vec<_>>())
-                        } else {
-                            let region = ChaosService {
-                                stop_alarm_arns: props.network_stop_alarm_arns.clone(),
-                                ..Default::default()
-                            };
-                            stop_conditions("AzNetworkDisruption", &[&region])
-                        },
+                        stop_conditions: stop_conditions(
+                            "AzNetworkDisruption",
+                            if props.network_stop_alarm_arns.is_empty() {
+                                props.services.iter().flat_map(|s| &s.stop_alarm_arns).collect()
+                            } else {
+                                props.network_stop_alarm_arns.iter().collect()
+                            },
+                        ),
                         targets: BTreeMap::from([("Subnets".to_owned(), target)]),
                         actions: Some(BTreeMap::from([(
                             "DisruptConnectivity".to_owned(),

@@ -158,24 +158,22 @@ pub fn status_alarm(
     what: &str,
     actions: &[Value<String>],
 ) -> Handle<Alarm> {
-    {
-        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
-        scope.add(
-            id,
-            Alarm {
-                alarm_description: Some(format!("[critical] {what}").into()),
-                evaluation_periods: Some(2.into()),
-                threshold: Some(1.into()),
-                comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
-                treat_missing_data: Some(TreatMissingData::Breaching.into()),
-                alarm_actions: actions.clone(),
-                ok_actions: actions,
-                ..metric_alarm(
-                    &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", check_id)]),
-                    Statistic::Minimum,
-                    60,
-                )
-            },
-        )
-    }
+    let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+    scope.add(
+        id,
+        Alarm {
+            alarm_description: Some(format!("[critical] {what}").into()),
+            evaluation_periods: Some(2.into()),
+            threshold: Some(1.into()),
+            comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
+            treat_missing_data: Some(TreatMissingData::Breaching.into()),
+            alarm_actions: actions.clone(),
+            ok_actions: actions,
+            ..metric_alarm(
+                &MetricRef::new("AWS/Route53", "HealthCheckStatus", [("HealthCheckId", check_id)]),
+                Statistic::Minimum,
+                60,
+            )
+        },
+    )
 }

@@ -422,15 +422,21 @@ async fn two_failures_in_one_wave_are_both_reported() {
     assert!(text.contains("us-east-1 FAILED: boom") && text.contains("us-east-1 FAILED: bang"), "{text}");
 }
 
-/// `basic` with two new parameters on Network: `Tier` (Default `small`, valued in us-west-2
-/// only) and `Zone` (no Default, a value per region), so that the stack-set update has no
-/// single right set of set-level values.
-fn with_new_parameters() -> tempfile::TempDir {
+/// A copy of the `basic` fixture to change.
+fn basic_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for f in std::fs::read_dir(fixture("basic")).unwrap() {
         let f = f.unwrap().path();
         std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
     }
+    dir
+}
+
+/// `basic` with two new parameters on Network: `Tier` (Default `small`, valued in us-west-2
+/// only) and `Zone` (no Default, a value per region), so that the stack-set update has no
+/// single right set of set-level values.
+fn with_new_parameters() -> tempfile::TempDir {
+    let dir = basic_copy();
     let path = dir.path().join("Network.template.json");
     let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     t["Parameters"]["Tier"] = serde_json::json!({"Type": "String", "Default": "small"});
@@ -657,11 +663,7 @@ async fn a_template_change_limited_to_regions_not_yet_deployed_is_refused() {
 /// `basic` without eu-west-1 anywhere, Network's template declaring the deletion-protection
 /// parameter (bound by its resources, as haplat's constructs do).
 fn without_eu_west_1() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for f in std::fs::read_dir(fixture("basic")).unwrap() {
-        let f = f.unwrap().path();
-        std::fs::copy(&f, dir.path().join(f.file_name().unwrap())).unwrap();
-    }
+    let dir = basic_copy();
     let path = dir.path().join("Network.template.json");
     let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     t["Parameters"][haplat_check::DELETION_PROTECTION_PARAMETER] =

@@ -398,12 +398,7 @@ impl MultiRegionApi {
         props.services = self.chaos_services(monitoring);
         props.network_stop_alarm_arns = monitoring.regional.load_balancer_alarm.iter().map(|a| a.attr_arn()).collect();
         props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
-        let home = if self.service_stacks.is_empty() {
-            self.stack.clone()
-        } else {
-            let regions: Vec<&str> = self.regions.iter().map(|r| r.region.as_str()).collect();
-            self.stack.app().stack_set(&format!("{}{id}", self.stack.id()), &regions)
-        };
+        let home = services::after_services(&self.stack, &self.service_stacks, id);
         ChaosExperiments::new(&home, id, props)
     }
 }

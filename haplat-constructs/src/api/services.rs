@@ -228,6 +228,17 @@ fn path_pattern_matches(pattern: &str, path: &str) -> bool {
     p[i..].iter().all(|c| *c == '*')
 }
 
+/// Where what reads every service goes: the API's stack, or with service stacks a stack set
+/// `<api><suffix>` over the same regions after them all (a service stack reads the API's, so
+/// the API's cannot read it back).
+pub(super) fn after_services(stack: &Stack, service_stacks: &[Stack], suffix: &str) -> Stack {
+    if service_stacks.is_empty() {
+        stack.clone()
+    } else {
+        stack.app().stack_set(&format!("{}{suffix}", stack.id()), &stack.regions())
+    }
+}
+
 /// The region's Route 53 health check over `health_alarms` (see
 /// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
 /// each region beside the alarms it reads: in the API's stack, or after the service stacks in
@@ -242,11 +253,7 @@ pub(super) fn region_health_check(
     if health_alarms.is_empty() {
         return None;
     }
-    let home = if service_stacks.is_empty() {
-        stack.clone()
-    } else {
-        stack.app().stack_set(&format!("{}Health", stack.id()), &stack.regions())
-    };
+    let home = after_services(stack, service_stacks, "Health");
     Some(HealthCheck::new(
         &home.child("RegionHealth"),
         "Check",
