@@ -34,6 +34,7 @@
 #![deny(missing_docs)]
 
 mod assembly;
+pub mod availability;
 mod error;
 mod report;
 mod rule;

@@ -166,8 +166,10 @@ impl FailoverDns {
             let r = scope.child(&rid);
             // The region's own check when it has one, else an HTTPS check of its health path.
             let check_id = e.health_check_id.clone().unwrap_or_else(|| {
-                let check =
-                    HealthCheckProps::Https { domain_name: e.dns_name.clone(), path: e.health_check_path.clone() };
+                let check = HealthCheckProps::Https {
+                    domain_name: e.dns_name.clone(),
+                    path: e.health_check_path.clone().into(),
+                };
                 HealthCheck::new(&r, "HealthCheck", check).id()
             });
             let alarm = status_alarm(

@@ -36,13 +36,22 @@ use crate::metrics::MetricRef;
 /// What a [`HealthCheck`] checks.
 #[derive(Clone, Debug, PartialEq)]
 pub enum HealthCheckProps {
-    /// `HTTPS` requests for `path` on `domain_name` (port 443, SNI), every 30 s; unhealthy after
-    /// 3 failures.
+    /// `HTTPS` requests for `path` on `domain_name` (port 443, SNI), every 10 s; unhealthy after
+    /// 2 failures, so within 26 s of an outage (docs/availability.md; the 10-s interval is an
+    /// optional feature Route 53 bills).
     Https {
         /// The name requested.
         domain_name: Value<String>,
         /// The path requested (`/health`).
-        path: String,
+        path: Value<String>,
+    },
+    /// Healthy while at least `healthy_needed` of these other health checks are: a
+    /// `CALCULATED` check.
+    Calculated {
+        /// The ids of the checks it follows (none of them calculated).
+        children: Vec<Value<String>>,
+        /// How many must be healthy (at least 1, at most the number of children).
+        healthy_needed: usize,
     },
     /// Healthy while at least `healthy_needed` of these CloudWatch alarms of `region` are not
     /// in alarm: a `CLOUDWATCH_METRIC` check on the one alarm, or with several a `CALCULATED`
@@ -78,6 +87,19 @@ fn alarm_check(region: &Value<String>, name: &Value<String>) -> CfnHealthCheck {
     }
 }
 
+/// A `CALCULATED` check healthy while `healthy_needed` of `children` are.
+fn calculated(children: Vec<Value<String>>, healthy_needed: usize) -> CfnHealthCheck {
+    CfnHealthCheck {
+        health_check_config: HealthCheckConfig {
+            type_: HealthCheckType::Calculated.into(),
+            child_health_checks: Some(List::items(children)),
+            health_threshold: Some(i64::try_from(healthy_needed).unwrap_or(i64::MAX).into()),
+            ..Default::default()
+        },
+        health_check_tags: None,
+    }
+}
+
 impl HealthCheck {
     /// Adds the health check as `scope/id` (and its alarm checks beside it).
     pub fn new(scope: &Scope, id: &str, props: HealthCheckProps) -> HealthCheck {
@@ -98,19 +120,19 @@ impl HealthCheck {
                         .enumerate()
                         .map(|(i, name)| scope.add(&format!("AlarmCheck{i}"), alarm_check(&region, name)).ref_())
                         .collect();
-                    scope.add(
-                        id,
-                        CfnHealthCheck {
-                            health_check_config: HealthCheckConfig {
-                                type_: HealthCheckType::Calculated.into(),
-                                child_health_checks: Some(List::items(children)),
-                                health_threshold: Some(i64::try_from(healthy_needed).unwrap_or(i64::MAX).into()),
-                                ..Default::default()
-                            },
-                            health_check_tags: None,
-                        },
-                    )
+                    scope.add(id, calculated(children, healthy_needed))
                 }
+            }
+            HealthCheckProps::Calculated { children, healthy_needed } => {
+                if !(1..=children.len()).contains(&healthy_needed) {
+                    scope.error(format!(
+                        "a calculated health check over {} checks cannot need {healthy_needed} of them healthy; \
+                         use 1 to {}",
+                        children.len(),
+                        children.len()
+                    ));
+                }
+                scope.add(id, calculated(children, healthy_needed))
             }
             HealthCheckProps::Alarms { .. } => {
                 scope.error("a health check on alarms needs at least one alarm");
@@ -122,11 +144,11 @@ impl HealthCheck {
                     health_check_config: HealthCheckConfig {
                         type_: HealthCheckType::Https.into(),
                         fully_qualified_domain_name: Some(domain_name),
-                        resource_path: Some(path.into()),
+                        resource_path: Some(path),
                         port: Some(443.into()),
                         enable_sni: Some(true.into()),
-                        request_interval: Some(30.into()),
-                        failure_threshold: Some(3.into()),
+                        request_interval: Some(10.into()),
+                        failure_threshold: Some(2.into()),
                         ..Default::default()
                     },
                     health_check_tags: None,

@@ -141,6 +141,12 @@ impl RegionalEndpoint {
     }
 }
 
+/// The path prefix of the edge's region probes: `https://<edge name>/_haplat/probe/<region><path>`
+/// reaches `<path>` on that region's origin ([`EdgeDistribution`](crate::edge::EdgeDistribution)
+/// adds the route), so a Route 53 check can request a region through CloudFront, which its
+/// origin lock admits (docs/availability.md).
+pub const PROBE_PREFIX: &str = "/_haplat/probe/";
+
 /// The secret header CloudFront adds to every origin request and the regional load balancers
 /// require: the second lock (after the CloudFront origin-facing prefix list) that keeps a
 /// fronted API closed to everyone but the distribution.

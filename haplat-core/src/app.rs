@@ -157,6 +157,7 @@ pub(crate) struct Tree {
     /// Top-level stacks in the order they were added.
     pub stacks: Vec<NodeId>,
     pub app_tags: BTreeMap<String, String>,
+    pub objectives: Option<crate::manifest::Objectives>,
     pub errors: Vec<Error>,
 }
 
@@ -282,6 +283,7 @@ impl App {
             nodes: Vec::new(),
             stacks: Vec::new(),
             app_tags: BTreeMap::new(),
+            objectives: None,
             errors: Vec::new(),
         };
         let app = App { tree: Rc::new(RefCell::new(tree)) };
@@ -338,6 +340,20 @@ impl App {
     /// [`Scope::tag`]).
     pub fn tag(&self, key: impl Into<String>, value: impl Into<String>) {
         self.tree.borrow_mut().app_tags.insert(key.into(), value.into());
+    }
+
+    /// Declares what the platform promises (written to the manifest; `haplat check` proves the
+    /// templates' settings can meet it). Stating other objectives a second time is an error.
+    pub fn objectives(&self, objectives: crate::manifest::Objectives) {
+        let mut t = self.tree.borrow_mut();
+        match t.objectives.clone() {
+            Some(before) if before != objectives => {
+                let path = t.name.clone();
+                let message = format!("objectives declared twice ({before:?}, then {objectives:?}); declare them once");
+                t.errors.push(Error::Construct { path, message });
+            }
+            _ => t.objectives = Some(objectives),
+        }
     }
 
     /// Every stack, in the order added.

@@ -29,6 +29,33 @@ pub struct Manifest {
     pub stacks: Vec<StackManifest>,
     /// Stack names per deploy wave: every binding goes from an earlier wave to a later one.
     pub waves: Vec<Vec<String>>,
+    /// What the platform promises ([`App::objectives`](crate::App::objectives)), which `haplat
+    /// check` compares with what the templates' settings allow.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub objectives: Option<Objectives>,
+}
+
+/// The objectives an environment declares: the longest outage and data loss it accepts.
+/// `haplat check` computes, from the templates, the worst case the settings allow for each one
+/// given and fails when an objective cannot be met (docs/availability.md). `None`: not declared.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Objectives {
+    /// The longest time, in seconds, from a region's failure until the entry point stops sending
+    /// it traffic, with no one acting (the application's automatic failover).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_failover_seconds: Option<u32>,
+    /// The most recent writes, in milliseconds, that a region's loss may lose (the RPO of the
+    /// replicated data).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_loss_ms: Option<u32>,
+}
+
+impl Objectives {
+    /// Whether no objective is declared.
+    pub fn is_empty(&self) -> bool {
+        self == &Objectives::default()
+    }
 }
 
 /// The stack-set tag that marks a stack set as haplat's (its value: the app's name); `deploy`

@@ -226,7 +226,9 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
     for s in &stacks {
         wave_list[s.wave].push(s.name.clone());
     }
-    let manifest = Manifest { version: MANIFEST_VERSION.into(), app: t.name.clone(), stacks, waves: wave_list };
+    let objectives = t.objectives.clone().filter(|o| !o.is_empty());
+    let manifest =
+        Manifest { version: MANIFEST_VERSION.into(), app: t.name.clone(), stacks, waves: wave_list, objectives };
     Ok(Assembly { manifest, templates })
 }
 

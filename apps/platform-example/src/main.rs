@@ -82,6 +82,8 @@ fn main() -> ExitCode {
                 ..ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 80)
             }],
             fronted_by_cloudfront: Some(secret.verify.clone()),
+            // Route 53 also checks each region through the edge's probe route (docs/availability.md).
+            edge_probe_domain: Some(DOMAIN.into()),
             ..ApiProps::new(
                 vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
                 &format!("origin.{DOMAIN}"),

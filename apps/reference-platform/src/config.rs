@@ -51,6 +51,10 @@ pub struct Environment {
     /// Operations: SLOs, chaos experiments, the WebSocket API.
     #[serde(default)]
     pub operations: Operations,
+    /// What the platform promises; `haplat check` proves the settings meet each one given and
+    /// `haplat synth` prints the computed figures beside them (docs/availability.md).
+    #[serde(default)]
+    pub objectives: Objectives,
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -218,6 +222,19 @@ impl Default for Operations {
     fn default() -> Self {
         Operations { availability_slo: default_slo(), chaos_experiments: false, websocket: false }
     }
+}
+
+/// The environment's objectives (none by default).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Objectives {
+    /// The longest time, in seconds, until traffic leaves a failed region with no one acting.
+    #[serde(default)]
+    pub app_failover_seconds: Option<u32>,
+    /// The most recent writes, in milliseconds, that losing a region may lose (the replicated
+    /// data's RPO); the replication-latency alarms fire above it.
+    #[serde(default)]
+    pub data_loss_ms: Option<u32>,
 }
 
 /// Where the environment files live.

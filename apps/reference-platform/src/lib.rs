@@ -46,6 +46,7 @@ use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
 use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionRole, RegionSpec};
 use haplat_core::App;
+use haplat_core::manifest::Objectives;
 
 use config::Environment;
 
@@ -65,6 +66,11 @@ pub fn platform(env: &Environment) -> App {
     for (k, v) in &env.tags {
         app.tag(k, v);
     }
+    let objectives = &env.objectives;
+    app.objectives(Objectives {
+        app_failover_seconds: objectives.app_failover_seconds,
+        data_loss_ms: objectives.data_loss_ms,
+    });
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());
     let zone = HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
@@ -107,6 +113,8 @@ pub fn platform(env: &Environment) -> App {
     api.azs = usize::from(env.cost.availability_zones);
     api.interface_endpoints = env.cost.interface_endpoints;
     api.fronted_by_cloudfront = Some(secret.verify.clone());
+    // Route 53 also checks each region through the edge: about 90 s to fail over, not 5 minutes.
+    api.edge_probe_domain = Some(env.domain.name.clone());
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
     api.services_per_stack = env.services_per_stack.map(usize::from);
     let api = MultiRegionApi::new_stack_set(&app, "Api", api);
@@ -129,6 +137,9 @@ pub fn platform(env: &Environment) -> App {
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
     monitoring.tables = vec![orders.metrics()];
+    if let Some(ms) = objectives.data_loss_ms {
+        monitoring.thresholds.replication_latency_ms = f64::from(ms);
+    }
     let monitoring = api.monitor("Monitoring", monitoring);
     for s in &monitoring.regional.subscriptions {
         api.stack().options(*s).suppress("HAP023", CONFIRM_MAILS);

@@ -6,6 +6,7 @@ mod account;
 mod alarms;
 mod data;
 mod lifecycle;
+mod objectives;
 
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
@@ -358,5 +359,55 @@ pub static RULES: &[Rule] = &[
         fix: "Give the member the container's fate: an Aurora instance holds no data of its own, so Delete it with \
               a cluster that is deleted with a snapshot; or retain the container too.",
         check: lifecycle::retained_member,
+    },
+    Rule {
+        id: "HAP025",
+        name: "FailoverSlowerThanObjective",
+        severity: Severity::Error,
+        title: "A region's failure can take longer to route around than the app's failover objective",
+        aws_rule: "Route 53 stops answering with a record once its health check is unhealthy, and resolvers keep the \
+                   old answer for the record's TTL (an alias to a load balancer: 60 s). An endpoint check turns \
+                   unhealthy after FailureThreshold failed requests RequestInterval apart (each failing after 4 s to \
+                   connect and 2 s to answer); a check on a CloudWatch alarm after the alarm's DatapointsToAlarm \
+                   periods, behind what feeds the metric (a target group's UnhealthyThresholdCount checks \
+                   HealthCheckIntervalSeconds apart); a calculated check once fewer than HealthThreshold children \
+                   are healthy. The sum is the worst case before traffic leaves the failed region.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html",
+        fix: "Shorten the slowest links the message names: an endpoint check every 10 s with a low failure threshold, \
+              shorter target-group health checks, fewer alarm periods; or relax the objective \
+              (docs/availability.md shows the model and its costs).",
+        check: objectives::app_failover,
+    },
+    Rule {
+        id: "HAP026",
+        name: "DataLossObjectiveNotWatched",
+        severity: Severity::Error,
+        title: "Replicated data can fall further behind than the app's data-loss objective without anyone paged",
+        aws_rule: "A DynamoDB global table in multi-Region eventual consistency replicates asynchronously, typically \
+                   within a second, with no bound AWS guarantees: a region lost while replication lags loses what \
+                   was not replicated yet. ReplicationLatency (per receiving region, in ms) is the only measure of \
+                   that window; an average over minutes hides the peaks that lose data. Multi-Region strong \
+                   consistency replicates synchronously and loses nothing.",
+        docs: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html",
+        fix: "Alarm on ReplicationLatency with the Maximum statistic at or below the objective, with actions \
+              (haplat-constructs' monitoring takes the threshold from Thresholds::replication_latency_ms), or use \
+              multi-Region strong consistency.",
+        check: objectives::data_loss,
+    },
+    Rule {
+        id: "HAP027",
+        name: "RegionProbeWithoutRoute",
+        severity: Severity::Error,
+        title: "A Route 53 region probe requests a path the distribution does not route to that region",
+        aws_rule: "An HTTPS health check of `https://<edge name>/_haplat/probe/<region>/…` reaches the region only \
+                   through a cache behaviour for `/_haplat/probe/<region>/*` to that region's origin (with the \
+                   prefix stripped). Without it the request goes to the default behaviour: the latency-routed \
+                   origin, so the probe follows whichever region is nearest the checker, not the one it is for, or \
+                   the listener's 403, so the region is always unhealthy. When every region is unhealthy Route 53 \
+                   answers with all of them, and failover silently stops working.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-problems.html",
+        fix: "Front the API with haplat-constructs' EdgeDistribution (it adds the probe routes for every endpoint \
+              it is given), with the same regions as the API; or unset ApiProps::edge_probe_domain.",
+        check: objectives::probe_routes,
     },
 ];

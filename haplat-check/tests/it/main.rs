@@ -5,6 +5,7 @@ mod support;
 mod apps;
 mod docs;
 mod load;
+mod objectives;
 mod report;
 mod rules;
 mod scanners;

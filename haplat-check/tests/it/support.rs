@@ -34,6 +34,7 @@ impl S {
 
 pub fn manifest(stacks: &[S]) -> Manifest {
     Manifest {
+        objectives: None,
         version: MANIFEST_VERSION.into(),
         app: "test".into(),
         stacks: stacks

@@ -24,6 +24,11 @@ pub fn synth(opts: &SynthOptions) -> Result<(), Error> {
     let assembly = crate::synth::synth(&run)?;
     crate::synth::enforce_checks(&assembly)?;
     crate::out!("{}", assembly.summary());
+    let checked = haplat_check::Assembly::load(&assembly.dir)
+        .map_err(|e| Error::Assembly { dir: assembly.dir.clone(), problems: vec![e.to_string()] })?;
+    for line in haplat_check::availability::summary(&checked) {
+        crate::outln!("{line}");
+    }
     crate::outln!("assembly written to {}", assembly.dir.display());
     Ok(())
 }

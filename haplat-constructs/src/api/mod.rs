@@ -98,6 +98,12 @@ pub struct ApiProps {
     /// API's stack is bound to the secret when haplat made it ([`OriginVerify::bind`]).
     /// Default: `None`, not fronted.
     pub fronted_by_cloudfront: Option<OriginVerify>,
+    /// Fronted by CloudFront, a name of the distribution (one of its aliases, or its
+    /// `cloudfront.net` name): each region's Route 53 health check then also requests the default
+    /// public service's health path through it ([`PROBE_PREFIX`](crate::platform::PROBE_PREFIX)),
+    /// every 10 s, which takes a failed region out of DNS in about 90 s where the target-group
+    /// alarms alone take about 5 minutes (docs/availability.md). Default: `None`, alarms only.
+    pub edge_probe_domain: Option<String>,
     /// CloudFront origin-facing prefix list ids for regions missing from
     /// [`crate::load_balancer::CLOUDFRONT_PREFIX_LISTS`] (`region → pl-…`). Default: none.
     pub cloudfront_prefix_lists: BTreeMap<String, String>,
@@ -143,6 +149,7 @@ impl ApiProps {
             az_counts: BTreeMap::new(),
             interface_endpoints: false,
             fronted_by_cloudfront: None,
+            edge_probe_domain: None,
             cloudfront_prefix_lists: BTreeMap::new(),
             namespace: "internal.local".to_owned(),
             flow_log_retention_days: 365,
@@ -231,6 +238,7 @@ impl MultiRegionApi {
 
         let service_stacks = services::stacks(app, id, &names, &stack, &props);
         let (health_check_path, routed) = services::plan(&stack, &props);
+        let probe = services::probe(&stack, &props, &health_check_path);
         let shared = services::Shared {
             network: &network,
             key: &key,
@@ -243,7 +251,7 @@ impl MultiRegionApi {
         services::connect_callers(&props, &services);
         let health_alarms = services::health_alarms(&props, &services);
         let region_health_check =
-            services::region_health_check(&stack, &service_stacks, &health_alarms, services.len());
+            services::region_health_check(&stack, &service_stacks, &health_alarms, services.len(), &probe);
 
         if let Some(verify) = &props.fronted_by_cloudfront {
             verify.bind(&stack);

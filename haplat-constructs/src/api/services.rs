@@ -1,6 +1,7 @@
 //! The services of the API: their stacks, routes, calls, the region's health alarms and check.
 
 use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
+use haplat_core::value::Value;
 use haplat_core::{App, Handle, Pseudo, Stack};
 
 use super::ApiProps;
@@ -12,6 +13,7 @@ use crate::load_balancer::Alb;
 use crate::metrics::MetricRef;
 use crate::naming::pascal;
 use crate::network::Network;
+use crate::platform::PROBE_PREFIX;
 use crate::service::{Service, ServiceEnv, ServiceProps};
 
 /// What the services share (in the API's stack).
@@ -63,12 +65,14 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps
         public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
     let health_check_path =
         default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
-    // Not fronted, Route 53 requests that path over HTTPS from the public ALB itself: when the
-    // default service has path patterns that miss it, the listener would answer its 404, so
-    // the path joins the service's own listener rule (the rule blue/green deployments shift,
-    // so the check follows the live target group). Fronted, Route 53 watches alarms instead.
+    // Route 53 requests that path over HTTPS from the public ALB, directly when not fronted and
+    // through the edge's probe route when fronted: when the default service has path patterns
+    // that miss it, the listener would answer its 404, so the path joins the service's own
+    // listener rule (the rule blue/green deployments shift, so the check follows the live target
+    // group). Fronted without a probe, Route 53 watches alarms only and the path is not needed.
     let mut routed = props.services.clone();
-    if let (Some(i), None) = (default_public, &props.fronted_by_cloudfront) {
+    let probed = props.fronted_by_cloudfront.is_none() || props.edge_probe_domain.is_some();
+    if let (Some(i), true) = (default_public, probed) {
         let s = &mut routed[i];
         let path = s.health_check_path.split('?').next().unwrap_or_default().to_owned();
         if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
@@ -249,20 +253,50 @@ pub(super) fn region_health_check(
     service_stacks: &[Stack],
     health_alarms: &[Handle<cloudwatch::Alarm>],
     services: usize,
+    probe: &Option<HealthCheckProps>,
 ) -> Option<HealthCheck> {
     if health_alarms.is_empty() {
         return None;
     }
     let home = after_services(stack, service_stacks, "Health");
-    Some(HealthCheck::new(
-        &home.child("RegionHealth"),
-        "Check",
-        HealthCheckProps::Alarms {
-            region: Pseudo::Region.value(),
-            alarm_names: health_alarms.iter().map(|a| a.ref_()).collect(),
-            healthy_needed: services,
-        },
-    ))
+    let scope = home.child("RegionHealth");
+    let alarms = HealthCheckProps::Alarms {
+        region: Pseudo::Region.value(),
+        alarm_names: health_alarms.iter().map(|a| a.ref_()).collect(),
+        healthy_needed: services,
+    };
+    let Some(probe) = probe else { return Some(HealthCheck::new(&scope, "Check", alarms)) };
+    // The probe beside the alarm checks, one calculated check over all: Route 53 takes the
+    // region out as soon as the fastest of them sees it fail (docs/availability.md).
+    let mut children: Vec<Value<String>> = health_alarms
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let one = HealthCheckProps::Alarms {
+                region: Pseudo::Region.value(),
+                alarm_names: vec![a.ref_()],
+                healthy_needed: 1,
+            };
+            HealthCheck::new(&scope, &format!("AlarmCheck{i}"), one).id()
+        })
+        .collect();
+    children.push(HealthCheck::new(&scope, "Probe", probe.clone()).id());
+    Some(HealthCheck::new(&scope, "Check", HealthCheckProps::Calculated { children, healthy_needed: services + 1 }))
+}
+
+/// The region probe of a fronted API ([`ApiProps::edge_probe_domain`]): an HTTPS check of the
+/// default public service's health path through the edge's route to this region.
+pub(super) fn probe(stack: &Stack, props: &ApiProps, health_check_path: &str) -> Option<HealthCheckProps> {
+    let domain = props.edge_probe_domain.as_ref()?;
+    if props.fronted_by_cloudfront.is_none() {
+        stack.error(
+            "edge_probe_domain is set but the API is not fronted_by_cloudfront: Route 53 checks an unfronted API \
+             directly",
+        );
+        return None;
+    }
+    let path = Value::sub(format!("{PROBE_PREFIX}${{AWS::Region}}{health_check_path}"));
+    Some(HealthCheckProps::Https { domain_name: domain.clone().into(), path })
 }
 
 #[cfg(test)]

@@ -63,6 +63,7 @@ use haplat_core::resources::cloudfront::distribution::{
     Distribution, DistributionConfig, HttpVersion, Logging, MinimumProtocolVersion, PriceClass, SslSupportMethod,
     ViewerCertificate,
 };
+use haplat_core::resources::cloudfront::function::{Function, FunctionConfig, Runtime};
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::s3::bucket::Bucket;
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, ReplicaRegion, Secret};
@@ -329,7 +330,11 @@ impl EdgeDistribution {
             secondary,
             read_only_paths: &props.read_only_paths,
         });
-        let o = origins::origins(&routed_name, verify, failover);
+        let probes = (!props.endpoints.is_empty()).then(|| origins::Probes {
+            regions: props.endpoints.iter().map(|e| e.region.as_str()).collect(),
+            probe_function: probe_function(&scope, &stack),
+        });
+        let o = origins::origins(&routed_name, verify, failover, probes);
         let distribution = scope.add(
             "Distribution",
             Distribution {
@@ -406,6 +411,32 @@ impl EdgeDistribution {
     pub fn domain_name(&self) -> Value<String> {
         self.distribution.attr_domain_name()
     }
+}
+
+/// The function that strips the probe prefix (see [`origins::probe_function_code`]), published.
+fn probe_function(scope: &Scope, stack: &Stack) -> Value<String> {
+    let name = format!("{}-probe", stack.name());
+    if name.len() > 64 {
+        scope.error(format!(
+            "the probe routes' CloudFront Function would be named {name:?}, over CloudFront's 64 characters: \
+             shorten the app or stack name"
+        ));
+    }
+    let function = scope.add(
+        "ProbeRewrite",
+        Function {
+            name: name.into(),
+            auto_publish: Some(true.into()),
+            function_code: origins::probe_function_code().into(),
+            function_config: FunctionConfig {
+                comment: "Route 53 region probes: strips /_haplat/probe/<region>".into(),
+                runtime: Runtime::CloudfrontJs20.into(),
+                ..Default::default()
+            },
+            tags: None,
+        },
+    );
+    function.attr_function_arn()
 }
 
 fn mode_name(mode: DrMode) -> &'static str {

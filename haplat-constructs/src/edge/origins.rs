@@ -1,15 +1,16 @@
-//! The distribution's origins and behaviors: the routed name, and in active-passive mode an
-//! origin group over the two regional names serving the read-only paths.
+//! The distribution's origins and behaviors: the routed name, in active-passive mode an origin
+//! group over the two regional names serving the read-only paths, and per region the probe route
+//! Route 53 checks the region through (`/_haplat/probe/<region>/…` to `<region>.<origin name>`).
 
 use haplat_core::resources::cloudfront::distribution::{
-    CacheBehavior, CustomOriginConfig, DefaultCacheBehavior, Origin, OriginCustomHeader, OriginGroup,
-    OriginGroupFailoverCriteria, OriginGroupMember, OriginGroupMembers, OriginGroups, StatusCodes,
+    CacheBehavior, CustomOriginConfig, DefaultCacheBehavior, FunctionAssociation, Origin, OriginCustomHeader,
+    OriginGroup, OriginGroupFailoverCriteria, OriginGroupMember, OriginGroupMembers, OriginGroups, StatusCodes,
     ViewerProtocolPolicy,
 };
 use haplat_core::value::{List, Value};
 
 use crate::dns::regional_origin_name;
-use crate::platform::{OriginVerify, RegionalEndpoint};
+use crate::platform::{OriginVerify, PROBE_PREFIX, RegionalEndpoint};
 
 /// The managed cache policy `CachingDisabled`.
 pub const CACHING_DISABLED: &str = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad";
@@ -61,17 +62,39 @@ fn origin(id: &str, domain: &str, verify: Option<&OriginVerify>) -> Origin {
     }
 }
 
-/// The origins of the routed name `routed_name` and, with `failover`, the regional pair.
-pub(super) fn origins(routed_name: &str, verify: Option<&OriginVerify>, failover: Option<Failover<'_>>) -> Origins {
+/// The probe routes: per region an origin at its regional name and a behavior for
+/// `/_haplat/probe/<region>/*` that `probe_function` strips of its prefix.
+pub(super) struct Probes<'a> {
+    pub regions: Vec<&'a str>,
+    pub probe_function: Value<String>,
+}
+
+/// The origins of the routed name `routed_name`, with `failover` the regional pair, and the
+/// probe routes.
+pub(super) fn origins(
+    routed_name: &str,
+    verify: Option<&OriginVerify>,
+    failover: Option<Failover<'_>>,
+    probes: Option<Probes<'_>>,
+) -> Origins {
     let mut origins = vec![origin(ROUTED, routed_name, verify)];
     let mut groups = None;
     let mut behaviors = Vec::new();
+    for region in probes.iter().flat_map(|p| p.regions.iter()) {
+        let id = format!("probe-{region}");
+        origins.push(origin(&id, &regional_origin_name(region, routed_name), verify));
+    }
     if let Some(f) = failover {
         let (pid, sid) = (format!("primary-{}", f.primary.region), format!("secondary-{}", f.secondary.region));
         origins.push(origin(&pid, &regional_origin_name(&f.primary.region, routed_name), verify));
         origins.push(origin(&sid, &regional_origin_name(&f.secondary.region, routed_name), verify));
         groups = Some(failover_group(pid, sid));
         behaviors = f.read_only_paths.iter().map(|path| read_only_behavior(path)).collect();
+    }
+    if let Some(p) = &probes {
+        for region in &p.regions {
+            behaviors.push(probe_behavior(region, &p.probe_function));
+        }
     }
     let all_methods: Vec<Value<String>> =
         ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"].iter().map(|m| Value::from(*m)).collect();
@@ -111,6 +134,34 @@ fn failover_group(primary: String, secondary: String) -> OriginGroups {
             selection_criteria: None,
         }])),
     }
+}
+
+/// The probe route of `region`: GET and HEAD of `/_haplat/probe/<region>/*`, uncached, to the
+/// region's own origin, the prefix stripped by `function` before CloudFront picks the origin path.
+fn probe_behavior(region: &str, function: &Value<String>) -> CacheBehavior {
+    CacheBehavior {
+        path_pattern: format!("{PROBE_PREFIX}{region}/*").into(),
+        target_origin_id: format!("probe-{region}").into(),
+        viewer_protocol_policy: "https-only".into(),
+        allowed_methods: Some(List::items(vec!["GET".into(), "HEAD".into()])),
+        cached_methods: Some(List::items(vec!["GET".into(), "HEAD".into()])),
+        cache_policy_id: Some(CACHING_DISABLED.into()),
+        origin_request_policy_id: Some(ALL_VIEWER_EXCEPT_HOST_HEADER.into()),
+        function_associations: Some(List::items(vec![FunctionAssociation {
+            event_type: Some("viewer-request".into()),
+            function_arn: Some(function.clone()),
+        }])),
+        ..Default::default()
+    }
+}
+
+/// The CloudFront Function (cloudfront-js-2.0) of the probe routes: `/_haplat/probe/<region>/x`
+/// becomes `/x`.
+pub(super) fn probe_function_code() -> String {
+    format!(
+        "function handler(event) {{\n  var request = event.request;\n  request.uri = request.uri.replace(/^{}[a-z0-9-]+/, '') || '/';\n  return request;\n}}\n",
+        PROBE_PREFIX.replace('/', "\\/")
+    )
 }
 
 /// The behavior of a read-only path: GET, HEAD and OPTIONS through the origin group.

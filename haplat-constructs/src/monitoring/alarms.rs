@@ -143,10 +143,10 @@ pub(super) fn table_alarms(
                     ),
                     severity: Severity::Critical,
                     metrics: vec![],
-                    single: Some((&latency, Statistic::Average)),
+                    single: Some((&latency, Statistic::Maximum)),
                     threshold: th.replication_latency_ms,
                     periods: 5,
-                    datapoints: 5,
+                    datapoints: 3,
                 },
                 Some(cond),
             );

@@ -68,7 +68,9 @@ pub struct Thresholds {
     pub memory_percent: f64,
     /// Throttled read and write events of a table per minute. Default: 10.
     pub throttled_events_per_minute: f64,
-    /// Average replication latency of a global table replica, milliseconds. Default: 60000.
+    /// Replication latency of a global table replica (the `Maximum` of a minute, three minutes
+    /// of five), milliseconds: at most the data-loss objective, which `haplat check` enforces
+    /// (HAP026). Default: 60000.
     pub replication_latency_ms: f64,
 }
 

@@ -1302,3 +1302,32 @@ fn the_websocket_function_reserves_concurrency_only_when_asked_and_says_why_not(
     assert_eq!(reserved["Properties"]["ReservedConcurrentExecutions"], 20);
     assert!(reserved["Metadata"]["checkov"]["skip"].as_array().unwrap().iter().all(|s| s["id"] != "CKV_AWS_115"));
 }
+
+#[test]
+fn a_fronted_api_with_an_edge_probe_checks_each_region_through_the_edge_too() {
+    let mut p = fronted(props(two_regions()));
+    p.edge_probe_domain = Some("example.com".into());
+    let t = synth(p);
+    let checks = resources(&t, "AWS::Route53::HealthCheck");
+    let (_, probe) = checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS").unwrap();
+    let config = &probe["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["FullyQualifiedDomainName"], "example.com");
+    // The default public service's health path, behind the edge's route to this region.
+    assert_eq!(config["ResourcePath"], json!({"Fn::Sub": "/_haplat/probe/${AWS::Region}/health"}));
+    assert_eq!((config["RequestInterval"].clone(), config["FailureThreshold"].clone()), (json!(10), json!(2)));
+    // One more healthy child needed: the probe beside each service's live target group.
+    let (_, calculated) =
+        checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED").unwrap();
+    let config = &calculated["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["HealthThreshold"], 4);
+    assert!(config["ChildHealthChecks"].as_array().unwrap().iter().any(|c| reference(c) == Some(probe_id(&checks))));
+
+    // Not fronted, Route 53 checks the load balancers directly: a probe is a mistake.
+    let mut p = props(two_regions());
+    p.edge_probe_domain = Some("example.com".into());
+    assert!(synth_err(p).contains("edge_probe_domain is set but the API is not fronted_by_cloudfront"));
+}
+
+fn probe_id<'a>(checks: &[(&'a String, &'a Json)]) -> &'a str {
+    checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS").unwrap().0
+}

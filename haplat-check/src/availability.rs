@@ -1,0 +1,451 @@
+//! What the templates' settings allow against the objectives an app declares
+//! ([`haplat_core::manifest::Objectives`]): the worst-case time from a region's failure until
+//! DNS stops sending it traffic, link by link, and how the data's loss window is bounded and
+//! watched. `haplat check` fails an objective the settings cannot meet (HAP025, HAP026) and
+//! `haplat synth` prints the figures beside the objectives. The model, each figure's source and
+//! what it does not cover: `docs/availability.md`.
+
+use std::fmt;
+
+use serde_json::Value as Json;
+
+use crate::assembly::{Assembly, Res};
+
+/// Route 53: an HTTP(S) checker needs the TCP connection within 4 s and the status within 2 s
+/// after it; a TCP checker the connection within 10 s.
+const ROUTE53_HEALTH: &str =
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-determining-health-of-endpoints.html";
+/// The TTL of an alias record is the target's: 60 s for a load balancer.
+const ALIAS_TTL: &str =
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias.html";
+/// A target is unhealthy after `UnhealthyThresholdCount` failed checks, `HealthCheckIntervalSeconds`
+/// apart, each failing at the latest after `HealthCheckTimeoutSeconds`.
+const TARGET_HEALTH: &str =
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html";
+/// An alarm goes to ALARM once `DatapointsToAlarm` of the last `EvaluationPeriods` periods breach.
+const ALARM_EVALUATION: &str = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html";
+/// AWS publishes no delay between the end of a load balancer's metric period and the alarm's
+/// evaluation of it, nor how soon Route 53 reads an alarm's state: one period is counted for
+/// both together, see docs/availability.md.
+const METRIC_DELAY: &str = "assumed: one period (AWS publishes no figure), docs/availability.md";
+
+/// One step of a failover: what happens, where it is set, and how long it can take at worst.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Link {
+    /// What the step is, with the settings that give its time.
+    pub what: String,
+    /// The construct path of the resource that sets it.
+    pub path: String,
+    /// Worst case, in seconds.
+    pub seconds: f64,
+    /// Where the figure comes from (an AWS documentation page, or the assumption made).
+    pub basis: &'static str,
+}
+
+/// How a routed record stops sending traffic to its region: its health check's detection, then
+/// the record's TTL.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Chain {
+    /// The record's stack.
+    pub stack: usize,
+    /// The record's logical id.
+    pub record: String,
+    /// `name (set identifier)`.
+    pub label: String,
+    /// The steps, in order; empty when `unknown` says why the time cannot be computed.
+    pub links: Vec<Link>,
+    /// Why the chain cannot be computed (a health check haplat cannot follow).
+    pub unknown: Option<String>,
+}
+
+impl Chain {
+    /// The worst case of the whole chain, in seconds.
+    pub fn seconds(&self) -> f64 {
+        self.links.iter().map(|l| l.seconds).sum()
+    }
+
+    /// The links, slowest first.
+    pub fn slowest(&self) -> Vec<&Link> {
+        let mut l: Vec<&Link> = self.links.iter().collect();
+        l.sort_by(|a, b| b.seconds.total_cmp(&a.seconds));
+        l
+    }
+}
+
+/// How one replicated store's data-loss window is bounded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct DataStore {
+    /// The store's stack.
+    pub stack: usize,
+    /// Its logical id.
+    pub id: String,
+    /// `None` for synchronous replication (no loss), else the alarm that pages on replication lag.
+    pub lag: Option<LagWatch>,
+    /// Whether replication is synchronous (DynamoDB multi-Region strong consistency).
+    pub synchronous: bool,
+}
+
+/// The tightest alarm found on a store's replication lag.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LagWatch {
+    /// The alarm's construct path (empty when none is found).
+    pub path: String,
+    /// Its threshold in milliseconds.
+    pub threshold_ms: f64,
+    /// Its statistic.
+    pub statistic: String,
+    /// Whether it notifies anyone.
+    pub has_actions: bool,
+}
+
+/// The figures of an assembly.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Availability {
+    /// One chain per routed record with a health check.
+    pub failover: Vec<Chain>,
+    /// Every replicated store.
+    pub data: Vec<DataStore>,
+}
+
+impl Availability {
+    /// The slowest computable failover chain.
+    pub fn worst_failover(&self) -> Option<&Chain> {
+        self.failover.iter().filter(|c| c.unknown.is_none()).max_by(|a, b| a.seconds().total_cmp(&b.seconds()))
+    }
+}
+
+impl fmt::Display for Link {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} s {} ({})", self.seconds, self.what, self.path)
+    }
+}
+
+/// Computes the figures.
+pub fn availability(a: &Assembly) -> Availability {
+    let mut out = Availability::default();
+    for r in a.of_type("AWS::Route53::RecordSet") {
+        let Some(check) = r.prop("HealthCheckId") else { continue };
+        let routed = ["Region", "Failover", "Weight", "GeoLocation"].iter().any(|p| r.prop(p).is_some());
+        if !routed {
+            continue;
+        }
+        let name = r.prop_str("Name").unwrap_or(r.id).trim_end_matches('.').to_owned();
+        let label = match r.prop_str("SetIdentifier") {
+            Some(set) => format!("{name} ({set})"),
+            None => name,
+        };
+        let mut chain = Chain { stack: r.stack, record: r.id.to_owned(), label, links: Vec::new(), unknown: None };
+        match a.target(r.stack, check) {
+            Some(hc) => match detection(a, &hc, 0) {
+                Ok(links) => chain.links = links,
+                Err(why) => chain.unknown = Some(why),
+            },
+            None => chain.unknown = Some("its health check is not a resource of the assembly".into()),
+        }
+        if chain.unknown.is_none() {
+            chain.links.push(ttl(a, &r));
+        }
+        out.failover.push(chain);
+    }
+    for t in a.of_type("AWS::DynamoDB::GlobalTable") {
+        let replicas = t.prop("Replicas").and_then(Json::as_array).map_or(0, Vec::len);
+        if replicas < 2 {
+            continue;
+        }
+        let synchronous = t.prop_str("MultiRegionConsistency") == Some("STRONG");
+        let lag = if synchronous { None } else { lag_watch(a, &t) };
+        out.data.push(DataStore { stack: t.stack, id: t.id.to_owned(), lag, synchronous });
+    }
+    out
+}
+
+/// A number property in every region of the resource's stack, worst (largest) of them; `default`
+/// when absent.
+fn number(r: &Res<'_>, name: &str, default: f64) -> Result<f64, String> {
+    let Some(v) = r.prop(name) else { return Ok(default) };
+    let mut worst: Option<f64> = None;
+    for region in r.regions() {
+        let text =
+            r.stack_t.text_in(v, &region).ok_or_else(|| format!("{name} of {} is not known at synth", r.path()))?;
+        let n: f64 = text.parse().map_err(|_| format!("{name} of {} is not a number ({text})", r.path()))?;
+        worst = Some(worst.map_or(n, |w: f64| w.max(n)));
+    }
+    Ok(worst.unwrap_or(default))
+}
+
+/// How long a health check takes at worst to turn unhealthy when its region fails entirely.
+fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, String> {
+    if depth > 4 {
+        return Err(format!("health check {} nests too deeply", hc.path()));
+    }
+    let config = hc.prop("HealthCheckConfig").ok_or_else(|| format!("{} has no HealthCheckConfig", hc.path()))?;
+    let ty = config.get("Type").and_then(Json::as_str).unwrap_or_default();
+    let n = |key: &str, default: f64| -> Result<f64, String> {
+        match config.get(key) {
+            None => Ok(default),
+            Some(v) => v
+                .as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                .ok_or_else(|| format!("{key} of {} is not known at synth", hc.path())),
+        }
+    };
+    match ty {
+        "HTTP" | "HTTPS" | "HTTP_STR_MATCH" | "HTTPS_STR_MATCH" | "TCP" => {
+            let interval = n("RequestInterval", 30.0)?;
+            let threshold = n("FailureThreshold", 3.0)?;
+            let timeout = if ty == "TCP" { 10.0 } else { 6.0 };
+            Ok(vec![Link {
+                what: format!(
+                    "Route 53 {ty} check: {threshold} failures {interval} s apart, the last after {timeout} s"
+                ),
+                path: hc.path().to_owned(),
+                seconds: interval * threshold + timeout,
+                basis: ROUTE53_HEALTH,
+            }])
+        }
+        "CALCULATED" => {
+            let children: Vec<&Json> = config
+                .get("ChildHealthChecks")
+                .and_then(Json::as_array)
+                .map(|c| c.iter().collect())
+                .unwrap_or_default();
+            if children.is_empty() {
+                return Err(format!("calculated check {} has no children", hc.path()));
+            }
+            let needed = n("HealthThreshold", 1.0)?;
+            let mut times = Vec::new();
+            let mut idle = 0usize;
+            for c in children {
+                let child =
+                    a.target(hc.stack, c).ok_or_else(|| format!("a child of {} is not in the assembly", hc.path()))?;
+                if watches_idle_group(a, &child) {
+                    idle += 1;
+                    continue;
+                }
+                times.push(detection(a, &child, depth + 1)?);
+            }
+            times.sort_by(|x, y| sum(x).total_cmp(&sum(y)));
+            // Unhealthy once fewer than `needed` children are healthy. Healthy at rest: every
+            // child but those on an idle blue/green group (no targets, in ALARM); so after the
+            // (healthy − needed + 1)-th fastest of them turns unhealthy.
+            let k = (times.len() as f64 - needed).max(0.0) as usize;
+            let mut links = times
+                .get(k)
+                .cloned()
+                .ok_or_else(|| format!("{} needs more healthy children than it has", hc.path()))?;
+            if idle > 0
+                && let Some(first) = links.first_mut()
+            {
+                first.what.push_str(&format!(
+                    " (at rest: {idle} child check(s) on idle blue/green groups are unhealthy, so the fastest \
+                         suffices; while a deployment fills them, the slower checks decide)"
+                ));
+            }
+            Ok(links)
+        }
+        "CLOUDWATCH_METRIC" => {
+            let id = config.get("AlarmIdentifier").and_then(|i| i.get("Name"));
+            let alarm = id
+                .and_then(|v| a.target(hc.stack, v))
+                .ok_or_else(|| format!("the alarm of {} is not a resource of the assembly", hc.path()))?;
+            alarm_detection(a, &alarm)
+        }
+        other => Err(format!("{} is a {other} check, which haplat cannot time", hc.path())),
+    }
+}
+
+/// Whether a health check follows an alarm on the healthy targets of a target group that no
+/// listener sends traffic to at rest (a blue/green service's alternate group: weight 0).
+fn watches_idle_group(a: &Assembly, check: &Res<'_>) -> bool {
+    let config = check.prop("HealthCheckConfig");
+    let Some(alarm) = config
+        .and_then(|c| c.get("AlarmIdentifier"))
+        .and_then(|i| i.get("Name"))
+        .and_then(|v| a.target(check.stack, v))
+    else {
+        return false;
+    };
+    if alarm.prop_str("MetricName") != Some("HealthyHostCount") {
+        return false;
+    }
+    let group = alarm
+        .prop("Dimensions")
+        .and_then(Json::as_array)
+        .into_iter()
+        .flatten()
+        .find(|d| d.get("Name").and_then(Json::as_str) == Some("TargetGroup"))
+        .and_then(|d| d.get("Value"))
+        .and_then(|v| a.target(alarm.stack, v));
+    let Some(group) = group else { return false };
+    let mut weights = Vec::new();
+    for kind in ["AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::ElasticLoadBalancingV2::Listener"] {
+        for r in a.of_type(kind).filter(|r| r.stack == group.stack) {
+            let actions = r.prop("Actions").or_else(|| r.prop("DefaultActions")).and_then(Json::as_array);
+            for action in actions.into_iter().flatten() {
+                let groups = action.get("ForwardConfig").and_then(|f| f.get("TargetGroups")).and_then(Json::as_array);
+                for g in groups.into_iter().flatten() {
+                    let target = g.get("TargetGroupArn").and_then(|v| a.target(r.stack, v));
+                    if target.is_some_and(|t| t.id == group.id) {
+                        weights.push(g.get("Weight").and_then(Json::as_f64).unwrap_or(1.0));
+                    }
+                }
+                let direct = action.get("TargetGroupArn").and_then(|v| a.target(r.stack, v));
+                if direct.is_some_and(|t| t.id == group.id) {
+                    weights.push(1.0);
+                }
+            }
+        }
+    }
+    !weights.is_empty() && weights.iter().all(|w| *w == 0.0)
+}
+
+fn sum(links: &[Link]) -> f64 {
+    links.iter().map(|l| l.seconds).sum()
+}
+
+/// An alarm on a load balancer's `HealthyHostCount`: the targets' health checks, then the
+/// alarm's periods.
+fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
+    let metric = alarm
+        .prop_str("MetricName")
+        .ok_or_else(|| format!("{} is a metric-math alarm, which haplat cannot time", alarm.path()))?;
+    let mut links = Vec::new();
+    if metric == "HealthyHostCount" {
+        let group = alarm
+            .prop("Dimensions")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+            .find(|d| d.get("Name").and_then(Json::as_str) == Some("TargetGroup"))
+            .and_then(|d| d.get("Value"))
+            .and_then(|v| a.target(alarm.stack, v))
+            .ok_or_else(|| format!("the target group of {} is not a resource of the assembly", alarm.path()))?;
+        let interval = number(&group, "HealthCheckIntervalSeconds", 30.0)?;
+        let threshold = number(&group, "UnhealthyThresholdCount", 2.0)?;
+        let timeout = number(&group, "HealthCheckTimeoutSeconds", 5.0)?;
+        links.push(Link {
+            what: format!("target health: {threshold} failed checks {interval} s apart, the last after {timeout} s"),
+            path: group.path().to_owned(),
+            seconds: interval * threshold + timeout,
+            basis: TARGET_HEALTH,
+        });
+    } else {
+        return Err(format!("{} watches {metric}, which haplat cannot time", alarm.path()));
+    }
+    let period = number(alarm, "Period", 60.0)?;
+    let periods = number(alarm, "EvaluationPeriods", 1.0)?;
+    let datapoints = number(alarm, "DatapointsToAlarm", periods)?;
+    links.push(Link {
+        what: format!("alarm: {datapoints} breaching period(s) of {period} s"),
+        path: alarm.path().to_owned(),
+        seconds: datapoints * period,
+        basis: ALARM_EVALUATION,
+    });
+    links.push(Link {
+        what: "metric publication and Route 53 reading the alarm".into(),
+        path: alarm.path().to_owned(),
+        seconds: period,
+        basis: METRIC_DELAY,
+    });
+    Ok(links)
+}
+
+/// How long resolvers keep answering with the failed region: the record's TTL, or for an alias
+/// its target's (60 s for a load balancer).
+fn ttl(a: &Assembly, r: &Res<'_>) -> Link {
+    let path = r.path().to_owned();
+    if let Some(alias) = r.prop("AliasTarget") {
+        let target = alias.get("DNSName").and_then(|v| a.target(r.stack, v)).map(|t| t.type_name());
+        let what = match target {
+            Some("AWS::ElasticLoadBalancingV2::LoadBalancer") => "DNS: alias to a load balancer, TTL 60 s",
+            _ => "DNS: alias record, its target's TTL, counted as 60 s",
+        };
+        return Link { what: what.into(), path, seconds: 60.0, basis: ALIAS_TTL };
+    }
+    let seconds = number(r, "TTL", 300.0).unwrap_or(300.0);
+    Link { what: format!("DNS: TTL {seconds} s"), path, seconds, basis: ALIAS_TTL }
+}
+
+/// The tightest alarm on a global table's `ReplicationLatency`.
+fn lag_watch(a: &Assembly, table: &Res<'_>) -> Option<LagWatch> {
+    let name = table.prop_str("TableName");
+    let mut best: Option<LagWatch> = None;
+    for alarm in a.of_type("AWS::CloudWatch::Alarm") {
+        if alarm.prop_str("MetricName") != Some("ReplicationLatency") {
+            continue;
+        }
+        let dims = alarm.prop("Dimensions").and_then(Json::as_array).cloned().unwrap_or_default();
+        let Some(value) = dims.iter().find(|d| d.get("Name").and_then(Json::as_str) == Some("TableName")) else {
+            continue;
+        };
+        let value = value.get("Value").cloned().unwrap_or_default();
+        let same = match a.target(alarm.stack, &value) {
+            Some(t) => t.stack_t.name() == table.stack_t.name() && t.id == table.id,
+            None => name.is_some() && value.as_str() == name,
+        };
+        if !same {
+            continue;
+        }
+        let Ok(threshold_ms) = number(&alarm, "Threshold", f64::INFINITY) else { continue };
+        let statistic =
+            alarm.prop_str("Statistic").or_else(|| alarm.prop_str("ExtendedStatistic")).unwrap_or("Average").to_owned();
+        let has_actions = alarm.prop("AlarmActions").and_then(Json::as_array).is_some_and(|a| !a.is_empty());
+        let w = LagWatch { path: alarm.path().to_owned(), threshold_ms, statistic, has_actions };
+        if best.as_ref().is_none_or(|b| w.threshold_ms < b.threshold_ms) {
+            best = Some(w);
+        }
+    }
+    best
+}
+
+/// Whether an alarm statistic catches a single slow replication (an average hides it).
+pub fn catches_peaks(statistic: &str) -> bool {
+    statistic == "Maximum" || statistic.strip_prefix('p').and_then(|p| p.parse::<f64>().ok()).is_some_and(|p| p >= 99.0)
+}
+
+/// What `haplat synth` prints: each declared objective beside the figure the settings allow,
+/// and the worst failover chain link by link. Empty when nothing is declared and nothing
+/// fails over.
+pub fn summary(a: &Assembly) -> Vec<String> {
+    let figures = availability(a);
+    let objectives = a.manifest.objectives.clone().unwrap_or_default();
+    let mut out = Vec::new();
+    let worst = figures.worst_failover();
+    match (objectives.app_failover_seconds, worst) {
+        (Some(o), Some(c)) => {
+            let verdict = if c.seconds() <= f64::from(o) { "met" } else { "NOT MET" };
+            out.push(format!("app failover: objective {o} s, at worst {} s ({}): {verdict}", c.seconds(), c.label));
+        }
+        (Some(o), None) => {
+            out.push(format!("app failover: objective {o} s, but no record fails over on a health check"))
+        }
+        (None, Some(c)) => {
+            out.push(format!("app failover: at worst {} s ({}), no objective declared", c.seconds(), c.label))
+        }
+        (None, None) => {}
+    }
+    if let Some(c) = worst {
+        out.extend(c.links.iter().map(|l| format!("  {l}")));
+    }
+    for c in figures.failover.iter().filter(|c| c.unknown.is_some()) {
+        out.push(format!("app failover of {}: not computed, {}", c.label, c.unknown.as_deref().unwrap_or_default()));
+    }
+    for d in &figures.data {
+        let path = a.res(d.stack, &d.id).map_or(d.id.clone(), |r| r.path().to_owned());
+        let line = match (&d.lag, d.synchronous) {
+            (_, true) => format!("data loss of {path}: none (multi-Region strong consistency)"),
+            (Some(w), false) => format!(
+                "data loss of {path}: asynchronous replication, typically under 1 s (no AWS bound); paged above {} ms \
+                 ({}) by {}",
+                w.threshold_ms, w.statistic, w.path
+            ),
+            (None, false) => format!("data loss of {path}: asynchronous replication, no alarm on its lag"),
+        };
+        let line = match objectives.data_loss_ms {
+            Some(o) => format!("{line}; objective {o} ms"),
+            None => line,
+        };
+        out.push(line);
+    }
+    out
+}

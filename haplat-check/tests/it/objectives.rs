@@ -1,0 +1,195 @@
+//! The objectives an app declares against what its templates allow (HAP025–HAP027,
+//! `haplat_check::availability`), on small assemblies and on the reference platform's prod.
+
+use haplat_check::availability::{availability, summary};
+use haplat_check::{Assembly, check};
+use haplat_core::manifest::Objectives;
+use haplat_tests::{build, synth};
+use serde_json::{Value as Json, json};
+
+use crate::support::*;
+
+fn with_objectives(stacks: Vec<S>, objectives: Objectives) -> Assembly {
+    let mut m = manifest(&stacks);
+    m.objectives = Some(objectives);
+    let templates = stacks
+        .iter()
+        .map(|s| (format!("{}.template.json", s.name), serde_json::to_string_pretty(&s.template).unwrap()))
+        .collect();
+    Assembly::from_parts(&serde_json::to_string(&m).unwrap(), templates).unwrap()
+}
+
+fn failover(seconds: u32) -> Objectives {
+    Objectives { app_failover_seconds: Some(seconds), ..Default::default() }
+}
+
+/// A region whose record follows an alarm on a target group's healthy hosts (30 s × 3 + 5 s
+/// target health, 2 × 60 s alarm), with `probe` as a second child of a calculated check.
+fn region(probe: bool) -> Json {
+    let mut r = json!({
+        "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Properties": {}},
+        "Group": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Metadata": {"haplat:path": "Api/Group"},
+            "Properties": {"HealthCheckIntervalSeconds": 30, "UnhealthyThresholdCount": 3, "HealthCheckTimeoutSeconds": 5}},
+        "NoTargets": {"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Api/NoTargets"}, "Properties": {
+            "MetricName": "HealthyHostCount", "Namespace": "AWS/ApplicationELB", "Period": 60, "EvaluationPeriods": 2,
+            "Statistic": "Minimum", "Threshold": 1, "ComparisonOperator": "LessThanThreshold",
+            "Dimensions": [{"Name": "TargetGroup", "Value": {"Fn::GetAtt": ["Group", "TargetGroupFullName"]}}]}},
+        "AlarmCheck": {"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/AlarmCheck"}, "Properties": {
+            "HealthCheckConfig": {"Type": "CLOUDWATCH_METRIC",
+                "AlarmIdentifier": {"Name": {"Ref": "NoTargets"}, "Region": "us-east-1"}}}},
+        "Record": {"Type": "AWS::Route53::RecordSet", "Metadata": {"haplat:path": "Edge/Routed"}, "Properties": {
+            "Name": "origin.example.com.", "Type": "A", "Region": "us-east-1", "SetIdentifier": "us-east-1",
+            "HealthCheckId": {"Ref": "AlarmCheck"},
+            "AliasTarget": {"DNSName": {"Fn::GetAtt": ["Alb", "DNSName"]}, "HostedZoneId": "Z1", "EvaluateTargetHealth": true}}},
+    });
+    if probe {
+        r["Probe"] = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/Probe"}, "Properties": {
+            "HealthCheckConfig": {"Type": "HTTPS", "FullyQualifiedDomainName": "example.com", "RequestInterval": 10,
+                "FailureThreshold": 2, "ResourcePath": "/_haplat/probe/us-east-1/health"}}});
+        r["Region"] = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/Region"}, "Properties": {
+            "HealthCheckConfig": {"Type": "CALCULATED", "HealthThreshold": 2,
+                "ChildHealthChecks": [{"Ref": "AlarmCheck"}, {"Ref": "Probe"}]}}});
+        r["Record"]["Properties"]["HealthCheckId"] = json!({"Ref": "Region"});
+    }
+    resources(r)
+}
+
+#[test]
+fn the_failover_chain_is_computed_link_by_link_from_the_settings() {
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], region(false))], failover(120));
+    let figures = availability(&a);
+    let chain = figures.worst_failover().expect("a chain");
+    let seconds: Vec<f64> = chain.links.iter().map(|l| l.seconds).collect();
+    // Target health 30 × 3 + 5, the alarm's 2 periods, the metric's delay, the alias TTL.
+    assert_eq!(seconds, vec![95.0, 120.0, 60.0, 60.0]);
+    assert_eq!(chain.label, "origin.example.com (us-east-1)");
+    assert!(summary(&a)[0].contains("objective 120 s, at worst 335 s"), "{:?}", summary(&a));
+}
+
+#[test]
+fn hap025_a_failover_slower_than_the_objective_names_its_slowest_links() {
+    let found =
+        of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], region(false))], failover(120))), "HAP025");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Edge/Routed");
+    let m = &found[0].message;
+    assert!(m.contains("up to 335 s, over the objective of 120 s"), "{m}");
+    assert!(m.contains("120 s alarm: 2 breaching period(s) of 60 s (Api/NoTargets)"), "{m}");
+    assert!(m.contains("95 s target health") && m.contains("(Api/Group)"), "{m}");
+    // A looser objective is met; none declared, nothing to check.
+    assert!(
+        of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], region(false))], failover(400))), "HAP025")
+            .is_empty()
+    );
+    assert!(of(&run(vec![stack("Api", &["us-east-1"], region(false))]), "HAP025").is_empty());
+}
+
+#[test]
+fn hap025_a_probe_beside_the_alarms_takes_the_region_out_first() {
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], region(true))], failover(120));
+    // The probe (10 s × 2 + 6 s) decides once either child fails: 26 + 60 s.
+    assert_eq!(availability(&a).worst_failover().unwrap().seconds(), 86.0);
+    assert!(of(&check(&a), "HAP025").is_empty());
+}
+
+#[test]
+fn hap025_a_check_haplat_cannot_time_is_reported_not_guessed() {
+    let mut t = region(false);
+    t["Resources"]["NoTargets"]["Properties"]["MetricName"] = json!("CPUUtilization");
+    let found = of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], t)], failover(120))), "HAP025");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.starts_with("cannot prove app failover ≤ 120 s"), "{}", found[0].message);
+}
+
+fn table(consistency: Option<&str>, alarm: Option<(&str, f64, bool)>) -> Json {
+    let mut r = json!({
+        "Table": {"Type": "AWS::DynamoDB::GlobalTable", "Metadata": {"haplat:path": "Global/Orders"}, "Properties": {
+            "TableName": "orders", "Replicas": [{"Region": "us-east-1"}, {"Region": "eu-west-1"}]}},
+    });
+    if let Some(c) = consistency {
+        r["Table"]["Properties"]["MultiRegionConsistency"] = json!(c);
+    }
+    if let Some((statistic, threshold, actions)) = alarm {
+        r["Lag"] = json!({"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Api/Lag"}, "Properties": {
+            "MetricName": "ReplicationLatency", "Namespace": "AWS/DynamoDB", "Statistic": statistic, "Threshold": threshold,
+            "Period": 60, "EvaluationPeriods": 5, "ComparisonOperator": "GreaterThanThreshold",
+            "Dimensions": [{"Name": "TableName", "Value": {"Ref": "Table"}}, {"Name": "ReceivingRegion", "Value": "eu-west-1"}]}});
+        if actions {
+            r["Lag"]["Properties"]["AlarmActions"] = json!(["arn:aws:sns:us-east-1:111122223333:oncall"]);
+        }
+    }
+    resources(r)
+}
+
+#[test]
+fn hap026_replication_lag_must_be_paged_at_the_data_loss_objective() {
+    let rpo = Objectives { data_loss_ms: Some(1000), ..Default::default() };
+    let found = |t: Json| of(&check(&with_objectives(vec![stack("Global", &["us-east-1"], t)], rpo.clone())), "HAP026");
+    let m = |t: Json| found(t).into_iter().map(|f| f.message).collect::<Vec<_>>();
+    assert!(m(table(None, None))[0].contains("no alarm watches its ReplicationLatency"));
+    assert!(
+        m(table(None, Some(("Maximum", 60000.0, true))))[0]
+            .contains("fires above 60000 ms, over the data-loss objective of 1000 ms")
+    );
+    assert!(m(table(None, Some(("Average", 1000.0, true))))[0].contains("the Average statistic"));
+    assert!(m(table(None, Some(("Maximum", 1000.0, false))))[0].contains("notifies no one"));
+    assert!(found(table(None, Some(("Maximum", 1000.0, true)))).is_empty());
+    assert!(found(table(None, Some(("p99", 500.0, true)))).is_empty());
+    // Strong consistency replicates synchronously: nothing to lose.
+    assert!(found(table(Some("STRONG"), None)).is_empty());
+}
+
+#[test]
+fn hap027_a_probe_needs_the_edges_route_to_its_region() {
+    let probe = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/RegionHealth/Probe"},
+        "Properties": {"HealthCheckConfig": {"Type": "HTTPS", "FullyQualifiedDomainName": "example.com",
+            "ResourcePath": {"Fn::Sub": "/_haplat/probe/${AWS::Region}/health"}}}});
+    let edge = |regions: &[&str]| {
+        let behaviors: Vec<Json> = regions
+            .iter()
+            .map(|r| json!({"PathPattern": format!("/_haplat/probe/{r}/*"), "TargetOriginId": r}))
+            .collect();
+        resources(json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Metadata": {"haplat:path": "Edge/Cdn"},
+            "Properties": {"DistributionConfig": {"Aliases": ["example.com"], "CacheBehaviors": behaviors}}}}))
+    };
+    let stacks = |routed: &[&str]| {
+        vec![
+            stack("Api", &["us-east-1", "eu-west-1"], resources(json!({"Probe": probe.clone()}))),
+            stack("Edge", &["us-east-1"], edge(routed)),
+        ]
+    };
+    let found = of(&run(stacks(&["us-east-1"])), "HAP027");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].regions, vec!["eu-west-1".to_string()]);
+    assert!(found[0].message.contains("no behaviour for /_haplat/probe/eu-west-1/*"), "{}", found[0].message);
+    assert!(of(&run(stacks(&["us-east-1", "eu-west-1"])), "HAP027").is_empty());
+}
+
+#[test]
+fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the_slowest_links() {
+    let exes = build(&["reference-platform"]);
+    let dir = tempfile::tempdir().unwrap();
+    synth(&exes["reference-platform"], "prod", dir.path()).unwrap_or_else(|e| panic!("{e}"));
+    let a = Assembly::load(dir.path()).unwrap();
+    assert_eq!(a.manifest.objectives, Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000) }));
+    let worst = availability(&a).worst_failover().cloned().expect("prod fails over on health checks");
+    assert!(worst.seconds() <= 120.0, "{worst:?}");
+    assert!(of(&check(&a), "HAP025").is_empty() && of(&check(&a), "HAP026").is_empty());
+
+    // Lower the objective below what the settings allow.
+    let manifest_path = dir.path().join("manifest.json");
+    let mut manifest: Json = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
+    manifest["objectives"]["appFailoverSeconds"] = json!(60);
+    std::fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
+    let found = of(&check(&Assembly::load(dir.path()).unwrap()), "HAP025");
+    assert_eq!(found.len(), 3, "one per region: {found:?}");
+    for f in &found {
+        assert!(f.message.contains("over the objective of 60 s"), "{}", f.message);
+        assert!(
+            f.message.contains("Route 53 HTTPS check") && f.message.contains("(Api/RegionHealth/Probe)"),
+            "{}",
+            f.message
+        );
+        assert!(f.message.contains("DNS: alias to a load balancer, TTL 60 s"), "{}", f.message);
+    }
+}
