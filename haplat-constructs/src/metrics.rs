@@ -115,6 +115,25 @@ pub(crate) fn load_balancer_error_rate(load_balancers: &[Value<String>]) -> Vec<
     metrics
 }
 
+/// The availability indicator of whole load balancers: 5xx over requests, the 5xx the load
+/// balancer answers itself included (502, 503 when no target is healthy, 504) on both sides,
+/// since `RequestCount` counts only requests for which a target was chosen. A region where no
+/// service answers is then an outage of the SLO, which per-service target 5xx never see.
+pub fn load_balancer_availability_sli(load_balancers: &[Value<String>]) -> Sli {
+    let of = |name: &str| -> Vec<MetricRef> {
+        load_balancers
+            .iter()
+            .map(|lb| MetricRef::new("AWS/ApplicationELB", name, [("LoadBalancer", lb.clone())]))
+            .collect()
+    };
+    let elb = of("HTTPCode_ELB_5XX_Count");
+    let mut bad = of("HTTPCode_Target_5XX_Count");
+    bad.extend(elb.iter().cloned());
+    let mut total = of("RequestCount");
+    total.extend(elb);
+    Sli::ErrorRatio { bad, total }
+}
+
 /// A metric-math expression query that returns the alarm's data.
 pub(crate) fn expression(id: &str, expression: &str, label: &str) -> MetricDataQuery {
     MetricDataQuery {

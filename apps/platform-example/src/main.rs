@@ -118,6 +118,7 @@ fn main() -> ExitCode {
     cdn.read_only_paths = api.read_only_paths();
     cdn.origin_secret = Some(secret);
     let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
+    cdn.alarms(&edge, "EdgeAlarms", &[alarms.arn()], 5.0, 20.0);
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = mode;
     dns.distribution_domain = Some(cdn.domain_name());

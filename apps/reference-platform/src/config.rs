@@ -212,6 +212,11 @@ pub struct Operations {
     /// Add the WebSocket API (API Gateway + Lambda).
     #[serde(default)]
     pub websocket: bool,
+    /// The latency objective: 99% of requests answered within this many milliseconds (a
+    /// latency SLO of the public load balancer) and each service's p99 alarm at it. Default:
+    /// none (the p99 alarms at 1000 ms, no latency SLO).
+    #[serde(default)]
+    pub latency_p99_ms: Option<u32>,
 }
 
 fn default_slo() -> f64 {
@@ -220,7 +225,7 @@ fn default_slo() -> f64 {
 
 impl Default for Operations {
     fn default() -> Self {
-        Operations { availability_slo: default_slo(), chaos_experiments: false, websocket: false }
+        Operations { availability_slo: default_slo(), chaos_experiments: false, websocket: false, latency_p99_ms: None }
     }
 }
 

@@ -140,11 +140,17 @@ pub fn platform(env: &Environment) -> App {
     if let Some(ms) = objectives.data_loss_ms {
         monitoring.thresholds.replication_latency_ms = f64::from(ms);
     }
+    if let Some(ms) = env.operations.latency_p99_ms {
+        monitoring.thresholds.latency_p99_ms = f64::from(ms);
+    }
     let monitoring = api.monitor("Monitoring", monitoring);
     for s in &monitoring.regional.subscriptions {
         api.stack().options(*s).suppress("HAP023", CONFIRM_MAILS);
     }
     api.availability_slos(env.operations.availability_slo, &[monitoring.topic_arn()]);
+    if let Some(ms) = env.operations.latency_p99_ms {
+        api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
+    }
     if env.operations.chaos_experiments {
         api.chaos("Chaos", &monitoring, ChaosProps::new(vec![]));
     }
@@ -170,6 +176,9 @@ pub fn platform(env: &Environment) -> App {
     cdn.rate_limit = i64::from(env.edge.rate_limit);
     cdn.shield_advanced = env.edge.shield_advanced;
     let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
+    // CloudFront's 5xx rate pages at the services' threshold; WAF blocking a fifth of the
+    // requests is worth a look in working hours.
+    cdn.alarms(&edge, "EdgeAlarms", &[alarms.arn()], 5.0, 20.0);
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = env.mode;
     dns.distribution_domain = Some(cdn.domain_name());

@@ -376,15 +376,37 @@ impl MultiRegionApi {
 
     /// An availability SLO of `objective` percent per service (5xx over requests, summed over
     /// both target groups of a blue/green service), as `<service>Availability` in the service's
-    /// stack, alarming to `actions`.
+    /// stack, and one of the public load balancer, its own 5xx included
+    /// ([`load_balancer_availability_sli`](crate::metrics::load_balancer_availability_sli)), as
+    /// `PublicAlbAvailability` in the API's stack (first in the list), all alarming to `actions`.
     pub fn availability_slos(&self, objective: f64, actions: &[Value<String>]) -> Vec<Slo> {
-        self.services
-            .iter()
-            .map(|s| {
+        let entry = self.public_alb.as_ref().map(|alb| {
+            let sli =
+                crate::metrics::load_balancer_availability_sli(&[alb.load_balancer.attr_load_balancer_full_name()]);
+            Slo::new(&self.stack, "PublicAlbAvailability", SloProps::new(objective, sli).with_actions(actions.to_vec()))
+        });
+        entry
+            .into_iter()
+            .chain(self.services.iter().map(|s| {
                 let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
                 Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
-            })
+            }))
             .collect()
+    }
+
+    /// A latency SLO of the public load balancer, as `PublicAlbLatency` in the API's stack: at
+    /// least `objective` percent of requests answered within `threshold_ms` (its targets'
+    /// `TargetResponseTime`, every service together), alarming to `actions`. None without a
+    /// public load balancer.
+    pub fn latency_slo(&self, objective: f64, threshold_ms: f64, actions: &[Value<String>]) -> Option<Slo> {
+        let alb = self.public_alb.as_ref()?;
+        let metric = crate::metrics::MetricRef::new(
+            "AWS/ApplicationELB",
+            "TargetResponseTime",
+            [("LoadBalancer", alb.load_balancer.attr_load_balancer_full_name())],
+        );
+        let sli = crate::metrics::Sli::Latency { metric, threshold: threshold_ms / 1000.0 };
+        Some(Slo::new(&self.stack, "PublicAlbLatency", SloProps::new(objective, sli).with_actions(actions.to_vec())))
     }
 
     /// The services as chaos experiment targets, in the order given, each stopped by its own

@@ -64,6 +64,7 @@ use haplat_core::resources::cloudfront::distribution::{
     ViewerCertificate,
 };
 use haplat_core::resources::cloudfront::function::{Function, FunctionConfig, Runtime};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Statistic, TreatMissingData};
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::s3::bucket::Bucket;
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, ReplicaRegion, Secret};
@@ -72,10 +73,12 @@ use haplat_core::resources::wafv2::web_acl::WebAcl;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Policy, Scope, Stack};
 
+use crate::alarm::metric_alarm;
 use crate::certificate::{Certificate, CertificateProps};
 use crate::dns::origin_name;
 use crate::kms::KmsKey;
 use crate::logs::check_retention;
+use crate::metrics::{MetricRef, expression, summed};
 use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint, SecretSource};
 use crate::security::SecretRef;
@@ -282,6 +285,18 @@ pub struct EdgeDistribution {
     pub access_logs: Handle<Bucket>,
     /// The Shield Advanced protection, when asked for.
     pub shield: Option<Handle<Protection>>,
+    /// The web ACL's metric name (the `WebACL` dimension of its `AWS/WAFV2` metrics).
+    pub waf_metric_name: String,
+}
+
+/// The edge's alarms ([`EdgeDistribution::alarms`]).
+#[derive(Clone, Debug)]
+pub struct EdgeAlarms {
+    /// Paging: more than the threshold of viewers' responses are 5xx.
+    pub error_rate: Handle<Alarm>,
+    /// For working hours: WAF blocks an unusual share of requests (an attack, or a managed
+    /// rule refusing legitimate traffic).
+    pub blocked_rate: Handle<Alarm>,
 }
 
 impl EdgeDistribution {
@@ -300,6 +315,7 @@ impl EdgeDistribution {
         }
 
         let certificate = certificate(&scope, &props);
+        let waf_metric_name = format!("{}WebAcl", pascal(id));
         let web_acl = crate::waf::WebAcl::new(
             &scope,
             "WebAcl",
@@ -311,10 +327,7 @@ impl EdgeDistribution {
                 } else {
                     vec![("AWSManagedRulesCommonRuleSet".into(), "SizeRestrictions_BODY".into())]
                 },
-                ..WebAclProps::new(
-                    &format!("{}WebAcl", pascal(id)),
-                    "Managed rule groups and a per-IP rate limit in front of the API",
-                )
+                ..WebAclProps::new(&waf_metric_name, "Managed rule groups and a per-IP rate limit in front of the API")
             },
         );
         let waf_logs = logging::waf_logs(&scope, id, &web_acl, props.waf_log_retention_days);
@@ -404,7 +417,84 @@ impl EdgeDistribution {
             waf_logs: waf_logs.handle,
             access_logs,
             shield,
+            waf_metric_name,
         }
+    }
+
+    /// Adds the edge's alarms under `scope.child(id)` (in a us-east-1 stack: CloudFront and WAF
+    /// publish a distribution's metrics there), notifying `actions`: critical when more than
+    /// `error_rate_percent` of responses are 5xx for 3 of 5 minutes (CloudFront's
+    /// `5xxErrorRate`, every region and the edge's own errors together), warning when WAF
+    /// blocks more than `blocked_percent` of requests for 5 minutes.
+    pub fn alarms(
+        &self,
+        scope: &Scope,
+        id: &str,
+        actions: &[Value<String>],
+        error_rate_percent: f64,
+        blocked_percent: f64,
+    ) -> EdgeAlarms {
+        let scope = scope.child(id);
+        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+        let errors = MetricRef::new(
+            "AWS/CloudFront",
+            "5xxErrorRate",
+            [("DistributionId", self.distribution.ref_()), ("Region", "Global".into())],
+        );
+        let error_rate = scope.add(
+            "ErrorRate",
+            Alarm {
+                alarm_description: Some(
+                    format!(
+                        "[critical] more than {error_rate_percent}% of the edge's responses are 5xx: a region failing \
+                         behind it or the origins unreachable (runbook: docs/runbooks/region-down.md)"
+                    )
+                    .into(),
+                ),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                threshold: Some(error_rate_percent.into()),
+                evaluation_periods: Some(5.into()),
+                datapoints_to_alarm: Some(3.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                alarm_actions: actions.clone(),
+                ok_actions: actions.clone(),
+                ..metric_alarm(&errors, Statistic::Average, 60)
+            },
+        );
+        let waf = |name: &str| {
+            MetricRef::new("AWS/WAFV2", name, [("WebACL", self.waf_metric_name.clone().into()), ("Rule", "ALL".into())])
+        };
+        let (mut metrics, blocked) = summed("blocked", &[waf("BlockedRequests")], "Sum", 60);
+        let (allowed_q, allowed) = summed("allowed", &[waf("AllowedRequests")], "Sum", 60);
+        metrics.extend(allowed_q);
+        let all = format!("({} + {})", blocked.filled, allowed.filled);
+        metrics.push(expression(
+            "rate",
+            &format!("IF({all} > 0, 100 * {} / {all}, 0)", blocked.filled),
+            "Requests WAF blocks (%)",
+        ));
+        let blocked_rate = scope.add(
+            "BlockedRate",
+            Alarm {
+                alarm_description: Some(
+                    format!(
+                        "[warning] WAF blocks more than {blocked_percent}% of the edge's requests: an attack, or a \
+                         managed rule refusing legitimate traffic (runbook: docs/runbooks/waf-emergency.md)"
+                    )
+                    .into(),
+                ),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                threshold: Some(blocked_percent.into()),
+                evaluation_periods: Some(5.into()),
+                datapoints_to_alarm: Some(5.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                alarm_actions: actions.clone(),
+                ok_actions: actions,
+                metrics: Some(List::items(metrics)),
+                ..Default::default()
+            },
+        );
+        EdgeAlarms { error_rate, blocked_rate }
     }
 
     /// The distribution's domain name (`d111111abcdef8.cloudfront.net`), for alias records.

@@ -11,7 +11,7 @@ use crate::alarm::AlarmSpec;
 use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, load_balancer_error_rate, summed};
 use crate::naming::pascal;
 
-/// The alarms (error rate, CPU, memory, unhealthy hosts) of `services`, under
+/// The alarms (error rate, CPU, memory, p99 latency, unhealthy hosts) of `services`, under
 /// `scope/<name>Service`; returns each service's critical alarms, by service name.
 pub(super) fn service_alarms(
     scope: &Scope,
@@ -64,6 +64,27 @@ pub(super) fn service_alarms(
                 None,
             );
         }
+        // p99 response time of the service's targets: the slower of its groups (a blue/green
+        // service's idle group has no data, filled with 0).
+        let latency = s.target_group_metrics("TargetResponseTime");
+        let mut metrics: Vec<_> =
+            latency.iter().enumerate().map(|(i, m)| m.query(&format!("p99g{i}"), "p99", 60)).collect();
+        let slowest = (0..latency.len()).map(|i| format!("FILL(p99g{i}, 0)")).collect::<Vec<_>>().join(", ");
+        metrics.push(expression("p99", &format!("1000 * MAX([{slowest}])"), "p99 response time (ms)"));
+        add(
+            &svc,
+            AlarmSpec {
+                id: "LatencyP99".into(),
+                description: format!("{}: p99 response time above {} ms", s.name, th.latency_p99_ms),
+                severity: Severity::Warning,
+                metrics,
+                single: None,
+                threshold: th.latency_p99_ms,
+                periods: 5,
+                datapoints: 3,
+            },
+            None,
+        );
         let unhealthy = s.target_group_metrics("UnHealthyHostCount");
         let (metrics, single) = match unhealthy.as_slice() {
             [live] => (vec![], Some((live, Statistic::Maximum))),

@@ -72,6 +72,9 @@ pub struct Thresholds {
     /// of five), milliseconds: at most the data-loss objective, which `haplat check` enforces
     /// (HAP026). Default: 60000.
     pub replication_latency_ms: f64,
+    /// p99 response time of a service's targets (`TargetResponseTime`), milliseconds, for 3
+    /// minutes of 5: a warning. Default: 1000.
+    pub latency_p99_ms: f64,
 }
 
 impl Default for Thresholds {
@@ -82,6 +85,7 @@ impl Default for Thresholds {
             memory_percent: 80.0,
             throttled_events_per_minute: 10.0,
             replication_latency_ms: 60_000.0,
+            latency_p99_ms: 1000.0,
         }
     }
 }

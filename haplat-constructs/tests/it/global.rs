@@ -1084,3 +1084,67 @@ fn logs_are_kept_a_year_and_the_websocket_function_s_environment_is_under_its_ke
     assert!(f["Properties"]["KmsKeyArn"]["Fn::GetAtt"][0].as_str().unwrap().starts_with("ChatLogKey"));
     assert_eq!(f["Metadata"]["guard"]["SuppressedRules"], serde_json::json!(["CT.LAMBDA.PR.3"]));
 }
+
+#[test]
+fn a_blue_green_services_p99_alarm_reads_the_slower_of_its_groups() {
+    let a = synth(&blue_green_monitoring());
+    let one = [("bluegreen-Ops".to_owned(), a.template("bluegreen-Ops").unwrap())];
+    let (_, _, alarm) = resources(&one, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .find(|(_, id, _)| id.contains("LatencyP99"))
+        .expect("a p99 alarm");
+    let p = &alarm["Properties"];
+    assert_eq!(p["Threshold"], 1000.0);
+    assert!(p["AlarmDescription"].as_str().unwrap().starts_with("[warning] Web: p99 response time above 1000 ms"));
+    let metrics = &p["Metrics"];
+    assert_eq!(target_groups(metrics).len(), 2);
+    assert!(
+        metrics
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|q| q["MetricStat"].is_object())
+            .all(|q| q["MetricStat"]["Stat"] == "p99")
+    );
+    let returned: Vec<&Json> = metrics.as_array().unwrap().iter().filter(|q| q["ReturnData"] == true).collect();
+    assert_eq!(returned[0]["Expression"], "1000 * MAX([FILL(p99g0, 0), FILL(p99g1, 0)])");
+}
+
+#[test]
+fn the_edge_pages_on_cloudfronts_5xx_rate_and_warns_on_wafs_blocked_share() {
+    let app = platform(DrMode::ActiveActive);
+    let edge = app.stacks().into_iter().find(|s| s.id() == "Edge").unwrap();
+    let zone = HostedZone::existing("Z0EXAMPLE00000000001", "example.com");
+    let cdn = EdgeDistribution::new(&edge, "Cdn2", EdgeDistributionProps::new(zone, endpoints()));
+    cdn.alarms(&edge, "Cdn2Alarms", &["arn:aws:sns:us-east-1:123456789012:alarms".into()], 5.0, 20.0);
+    let a = synth(&app);
+    let t = a.template("globaltest-Edge").unwrap();
+    let one = [("globaltest-Edge".to_owned(), t)];
+    let found = resources(&one, "AWS::CloudWatch::Alarm");
+    let (_, _, errors) = found.iter().find(|(_, id, _)| id.starts_with("Cdn2AlarmsErrorRate")).unwrap();
+    let p = &errors["Properties"];
+    assert_eq!(
+        (p["Namespace"].clone(), p["MetricName"].clone()),
+        (serde_json::json!("AWS/CloudFront"), serde_json::json!("5xxErrorRate"))
+    );
+    assert!(p["Dimensions"].as_array().unwrap().contains(&serde_json::json!({"Name": "Region", "Value": "Global"})));
+    assert!(p["AlarmDescription"].as_str().unwrap().starts_with("[critical]"));
+    assert!(p["AlarmDescription"].as_str().unwrap().contains("docs/runbooks/region-down.md"));
+    assert_eq!(p["AlarmActions"], serde_json::json!(["arn:aws:sns:us-east-1:123456789012:alarms"]));
+    let (_, _, blocked) = found.iter().find(|(_, id, _)| id.starts_with("Cdn2AlarmsBlockedRate")).unwrap();
+    let body = blocked["Properties"]["Metrics"].to_string();
+    assert!(body.contains("\"WebACL\"") && body.contains("Cdn2WebAcl") && body.contains("BlockedRequests"), "{body}");
+    // The probe routes: one behaviour per endpoint's region to its own origin.
+    let cdn = &one[0].1["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(id, _)| id.starts_with("Cdn2Distribution"))
+        .unwrap()
+        .1;
+    let behaviours = cdn["Properties"]["DistributionConfig"]["CacheBehaviors"].as_array().unwrap();
+    for e in endpoints() {
+        let b = behaviours.iter().find(|b| b["PathPattern"] == format!("/_haplat/probe/{}/*", e.region)).unwrap();
+        assert_eq!(b["TargetOriginId"], format!("probe-{}", e.region));
+    }
+}

@@ -1331,3 +1331,26 @@ fn a_fronted_api_with_an_edge_probe_checks_each_region_through_the_edge_too() {
 fn probe_id<'a>(checks: &[(&'a String, &'a Json)]) -> &'a str {
     checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "HTTPS").unwrap().0
 }
+
+#[test]
+fn the_load_balancers_slos_count_its_own_5xx_and_its_latency() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", fronted(props(two_regions())));
+    let slos = api.availability_slos(99.9, &[]);
+    assert_eq!(slos.len(), 4, "the load balancer's, then one per service");
+    assert!(api.latency_slo(99.0, 300.0, &[]).is_some());
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+    let entry: Vec<_> = alarms.iter().filter(|(id, _)| id.starts_with("PublicAlbAvailability")).collect();
+    assert!(!entry.is_empty());
+    for (id, a) in &entry {
+        let body = a["Properties"]["Metrics"].to_string();
+        assert!(body.contains("HTTPCode_ELB_5XX_Count") && body.contains("HTTPCode_Target_5XX_Count"), "{id}");
+    }
+    let latency: Vec<_> = alarms.iter().filter(|(id, _)| id.starts_with("PublicAlbLatency")).collect();
+    assert!(!latency.is_empty());
+    for (id, a) in &latency {
+        let body = a["Properties"]["Metrics"].to_string();
+        assert!(body.contains("TargetResponseTime") && body.contains("PR(:0.3)"), "{id}: {body}");
+    }
+}

@@ -269,7 +269,7 @@ fn monitoring_health_alarms_and_database_access_of_a_service_live_in_its_stack()
             })
             .map(|r| r.path.as_str())
             .collect();
-        assert_eq!(alarms.len(), 4, "{}: {alarms:?}", s.name);
+        assert_eq!(alarms.len(), 5, "{}: {alarms:?}", s.name);
         assert!(!resources(&t, "AWS::CloudWatch::Dashboard").is_empty());
         let topic = m.bindings.iter().find(|b| b.source == "Api/Monitoring/Topic").expect("the topic is read");
         assert_eq!(topic.region, BindingRegion::SameRegion);
@@ -446,6 +446,15 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
             monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).service_critical_alarms,
         );
     }
+    let alb = api.public_alb.as_ref().expect("a public load balancer");
+    let entry = haplat_constructs::metrics::load_balancer_availability_sli(&[alb
+        .load_balancer
+        .attr_load_balancer_full_name()]);
+    Slo::new(
+        &api.stack(),
+        "PublicAlbAvailability",
+        SloProps::new(99.5, entry).with_actions(vec![monitoring.topic_arn()]),
+    );
     for s in &api.services {
         let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
         Slo::new(&s.stack(), &format!("{}Availability", s.name), slo);
