@@ -447,11 +447,10 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
         );
     }
     let alb = api.public_alb.as_ref().expect("a public load balancer");
-    let entry = haplat_constructs::metrics::load_balancer_availability_sli(&[alb
-        .load_balancer
-        .attr_load_balancer_full_name()]);
+    let entry =
+        haplat_constructs::metrics::load_balancer_availability_sli(&[alb.load_balancer.attr_load_balancer_full_name()]);
     Slo::new(
-        &api.stack(),
+        api.stack(),
         "PublicAlbAvailability",
         SloProps::new(99.5, entry).with_actions(vec![monitoring.topic_arn()]),
     );
