@@ -153,8 +153,14 @@ pub fn availability(a: &Assembly) -> Availability {
             continue;
         }
         let synchronous = t.prop_str("MultiRegionConsistency") == Some("STRONG");
-        let lag = if synchronous { None } else { lag_watch(a, &t) };
+        let lag = if synchronous { None } else { lag_watch(a, &t, "ReplicationLatency", table_matches) };
         out.data.push(DataStore { stack: t.stack, id: t.id.to_owned(), lag, synchronous });
+    }
+    // An Aurora global database replicates storage asynchronously to its secondaries, which
+    // publish AuroraGlobalDBReplicationLag; its member clusters live in its stack.
+    for g in a.of_type("AWS::RDS::GlobalCluster") {
+        let lag = lag_watch(a, &g, "AuroraGlobalDBReplicationLag", |_, alarm, g| alarm.stack == g.stack);
+        out.data.push(DataStore { stack: g.stack, id: g.id.to_owned(), lag, synchronous: false });
     }
     out
 }
@@ -366,24 +372,29 @@ fn ttl(a: &Assembly, r: &Res<'_>) -> Link {
     Link { what: format!("DNS: TTL {seconds} s"), path, seconds, basis: ALIAS_TTL }
 }
 
-/// The tightest alarm on a global table's `ReplicationLatency`.
-fn lag_watch(a: &Assembly, table: &Res<'_>) -> Option<LagWatch> {
-    let name = table.prop_str("TableName");
+/// Whether a `ReplicationLatency` alarm watches `table` (its `TableName` dimension names it).
+fn table_matches(a: &Assembly, alarm: &Res<'_>, table: &Res<'_>) -> bool {
+    let dims = alarm.prop("Dimensions").and_then(Json::as_array).cloned().unwrap_or_default();
+    let Some(value) = dims.iter().find(|d| d.get("Name").and_then(Json::as_str) == Some("TableName")) else {
+        return false;
+    };
+    let value = value.get("Value").cloned().unwrap_or_default();
+    match a.target(alarm.stack, &value) {
+        Some(t) => t.stack_t.name() == table.stack_t.name() && t.id == table.id,
+        None => table.prop_str("TableName").is_some() && value.as_str() == table.prop_str("TableName"),
+    }
+}
+
+/// The tightest alarm on `metric` (milliseconds of replication lag) that `watches` the store.
+fn lag_watch(
+    a: &Assembly,
+    store: &Res<'_>,
+    metric: &str,
+    watches: impl Fn(&Assembly, &Res<'_>, &Res<'_>) -> bool,
+) -> Option<LagWatch> {
     let mut best: Option<LagWatch> = None;
     for alarm in a.of_type("AWS::CloudWatch::Alarm") {
-        if alarm.prop_str("MetricName") != Some("ReplicationLatency") {
-            continue;
-        }
-        let dims = alarm.prop("Dimensions").and_then(Json::as_array).cloned().unwrap_or_default();
-        let Some(value) = dims.iter().find(|d| d.get("Name").and_then(Json::as_str) == Some("TableName")) else {
-            continue;
-        };
-        let value = value.get("Value").cloned().unwrap_or_default();
-        let same = match a.target(alarm.stack, &value) {
-            Some(t) => t.stack_t.name() == table.stack_t.name() && t.id == table.id,
-            None => name.is_some() && value.as_str() == name,
-        };
-        if !same {
+        if alarm.prop_str("MetricName") != Some(metric) || !watches(a, &alarm, store) {
             continue;
         }
         let Ok(threshold_ms) = number(&alarm, "Threshold", f64::INFINITY) else { continue };

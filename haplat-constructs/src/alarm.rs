@@ -91,6 +91,40 @@ pub(crate) fn metric_alarm(metric: &MetricRef, statistic: Statistic, period: i64
     }
 }
 
+/// The runbooks in haplat's `docs/runbooks/`: a paging alarm's description names the one to
+/// open (`haplat check` warns about a `[critical]` alarm with actions that names none, HAP028).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Runbook {
+    /// A region failing: automatic and manual failover, failback.
+    RegionDown,
+    /// A bad deploy: blue/green rollback, reverting a change.
+    Rollback,
+    /// An attack or WAF refusing real users.
+    WafEmergency,
+    /// Restoring data from backup or point in time.
+    Restore,
+    /// Aurora Global switchover and failover.
+    AuroraFailover,
+}
+
+impl Runbook {
+    /// The runbook's file in haplat's repository.
+    pub fn path(self) -> &'static str {
+        match self {
+            Runbook::RegionDown => "docs/runbooks/region-down.md",
+            Runbook::Rollback => "docs/runbooks/rollback.md",
+            Runbook::WafEmergency => "docs/runbooks/waf-emergency.md",
+            Runbook::Restore => "docs/runbooks/restore.md",
+            Runbook::AuroraFailover => "docs/runbooks/aurora-failover.md",
+        }
+    }
+
+    /// `what`, followed by the runbook to open.
+    pub fn describe(self, what: &str) -> String {
+        format!("{what} (runbook: haplat {})", self.path())
+    }
+}
+
 /// One alarm: over `threshold` for `datapoints` of `periods` minutes of either one metric
 /// (`single`, with a statistic, period 60) or metric math (`metrics`).
 pub(crate) struct AlarmSpec<'a> {
@@ -102,6 +136,8 @@ pub(crate) struct AlarmSpec<'a> {
     pub(crate) threshold: f64,
     pub(crate) periods: i64,
     pub(crate) datapoints: i64,
+    /// For an alarm that pages: the runbook its description names.
+    pub(crate) runbook: Option<Runbook>,
 }
 
 /// Adds alarms that notify one topic, and remembers them by severity.
@@ -118,7 +154,13 @@ impl Alarms {
             None => Alarm { metrics: Some(List::items(spec.metrics)), ..Default::default() },
         };
         let a = Alarm {
-            alarm_description: Some(format!("[{}] {}", spec.severity.as_str(), spec.description).into()),
+            alarm_description: Some(
+                match spec.runbook {
+                    Some(r) => r.describe(&format!("[{}] {}", spec.severity.as_str(), spec.description)),
+                    None => format!("[{}] {}", spec.severity.as_str(), spec.description),
+                }
+                .into(),
+            ),
             comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
             threshold: Some(spec.threshold.into()),
             evaluation_periods: Some(spec.periods.into()),

@@ -30,7 +30,7 @@ use haplat_core::resources::route53::health_check::{
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
-use crate::alarm::metric_alarm;
+use crate::alarm::{Runbook, metric_alarm};
 use crate::metrics::MetricRef;
 
 /// What a [`HealthCheck`] checks.
@@ -165,7 +165,7 @@ impl HealthCheck {
 
     /// Adds `scope/id`, an alarm when the check has been unhealthy for two minutes (missing data
     /// breaches), telling `actions` of the alarm and of its end. Its description is
-    /// `[critical] <what>`.
+    /// `[critical] <what>`, naming the region-down runbook.
     pub fn alarm(&self, scope: &Scope, id: &str, what: &str, actions: &[Value<String>]) -> Handle<Alarm> {
         status_alarm(scope, id, self.id(), what, actions)
     }
@@ -184,7 +184,7 @@ pub fn status_alarm(
     scope.add(
         id,
         Alarm {
-            alarm_description: Some(format!("[critical] {what}").into()),
+            alarm_description: Some(Runbook::RegionDown.describe(&format!("[critical] {what}")).into()),
             evaluation_periods: Some(2.into()),
             threshold: Some(1.into()),
             comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),

@@ -174,6 +174,19 @@ pub struct TableMetrics {
     pub table_name: Value<String>,
 }
 
+/// The CloudWatch name of an Aurora cluster to watch (an Aurora global database: the region's
+/// own cluster, primary or secondary).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DatabaseMetrics {
+    /// An id for the alarms' construct paths (`Db`).
+    pub name: String,
+    /// `AWS/RDS` `DBClusterIdentifier`.
+    pub cluster_identifier: Value<String>,
+    /// Whether it is a member of a global database (its secondaries publish
+    /// `AuroraGlobalDBReplicationLag`).
+    pub global: bool,
+}
+
 /// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each
 /// value is the stack set's own region's, read inside the same stack).
 #[derive(Clone, Debug)]

@@ -36,6 +36,7 @@ use haplat_core::resources::cloudwatch::composite_alarm::CompositeAlarm;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::alarm::Runbook;
 use crate::metrics::{Severity, Sli, expression, summed};
 
 /// One window pair of the multi-window alerts.
@@ -78,18 +79,34 @@ pub struct SloProps {
     pub windows: Vec<BurnWindow>,
     /// Where each window's composite alarm notifies (topic ARNs). Default: nowhere.
     pub alarm_actions: Vec<Value<String>>,
+    /// The runbook a critical window's composite alarm names. Default: [`Runbook::Rollback`]
+    /// (a burning budget most often follows a deploy).
+    pub runbook: Runbook,
 }
 
 impl SloProps {
     /// An objective over an indicator with the page windows and no actions.
     pub fn new(objective_percent: f64, sli: Sli) -> Self {
-        SloProps { objective_percent, sli, windows: BurnWindow::page_defaults(), alarm_actions: Vec::new() }
+        SloProps {
+            objective_percent,
+            sli,
+            windows: BurnWindow::page_defaults(),
+            alarm_actions: Vec::new(),
+            runbook: Runbook::Rollback,
+        }
     }
 
     /// Notifies these topics.
     #[must_use]
     pub fn with_actions(mut self, actions: Vec<Value<String>>) -> Self {
         self.alarm_actions = actions;
+        self
+    }
+
+    /// Names this runbook in the critical alarms.
+    #[must_use]
+    pub fn with_runbook(mut self, runbook: Runbook) -> Self {
+        self.runbook = runbook;
         self
     }
 }
@@ -226,15 +243,18 @@ fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budg
     let composite = scope.add(
         &format!("Burn{name}"),
         CompositeAlarm {
-            alarm_description: Some(
-                format!(
+            alarm_description: Some({
+                let what = format!(
                     "[{}] {id}: the error budget of {}% burns {}x too fast",
                     w.severity.as_str(),
                     fmt_num(props.objective_percent),
                     fmt_num(w.burn_rate)
-                )
-                .into(),
-            ),
+                );
+                match w.severity {
+                    Severity::Critical => props.runbook.describe(&what).into(),
+                    Severity::Warning => what.into(),
+                }
+            }),
             alarm_rule: Value::sub_with(
                 "ALARM(\"${Long}\") AND ALARM(\"${Short}\")",
                 [("Long", long.ref_()), ("Short", short.ref_())],

@@ -121,6 +121,7 @@ pub fn platform(env: &Environment) -> App {
     for service in &api.services {
         orders.grant_read_write(service);
     }
+    let mut databases = Vec::new();
     if env.data.aurora {
         let mut db = AuroraGlobalProps::for_api(&api);
         // backup=daily selects the clusters into the plan's continuous-backup rule: AWS Backup
@@ -131,12 +132,14 @@ pub fn platform(env: &Environment) -> App {
         for service in &api.services {
             db.grant_connect(service, "app");
         }
+        databases.push(db.metrics());
     }
 
     // What watches a service lives in the service's stack: the API puts it there.
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
     monitoring.tables = vec![orders.metrics()];
+    monitoring.databases = databases;
     if let Some(ms) = objectives.data_loss_ms {
         monitoring.thresholds.replication_latency_ms = f64::from(ms);
     }

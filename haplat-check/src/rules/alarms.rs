@@ -1,5 +1,5 @@
 //! Critical alarms that tell nobody (HAP009); Route 53 health checks that look for their alarm
-//! in the wrong region (HAP018).
+//! in the wrong region (HAP018); paging alarms that name no runbook (HAP028).
 
 use std::collections::BTreeSet;
 
@@ -54,6 +54,18 @@ pub(crate) fn critical_alarm_actions(a: &Assembly, f: &mut Findings) {
              alarm or Route 53 health check reads it: when it fires, CloudWatch only changes its state and \
              nobody is told; send it to the platform's alarm topic",
         );
+    }
+}
+
+pub(crate) fn paging_alarm_runbook(a: &Assembly, f: &mut Findings) {
+    for r in a.resources() {
+        if !matches!(r.type_name(), "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm") {
+            continue;
+        }
+        let names = r.prop_str("AlarmDescription").is_some_and(|d| d.to_ascii_lowercase().contains("runbook"));
+        if critical(&r) && has_actions(&r) && !names {
+            f.at(&r, vec![], "pages (critical, with actions) but its description names no runbook to open");
+        }
     }
 }
 

@@ -387,11 +387,14 @@ pub static RULES: &[Rule] = &[
                    within a second, with no bound AWS guarantees: a region lost while replication lags loses what \
                    was not replicated yet. ReplicationLatency (per receiving region, in ms) is the only measure of \
                    that window; an average over minutes hides the peaks that lose data. Multi-Region strong \
-                   consistency replicates synchronously and loses nothing.",
+                   consistency replicates synchronously and loses nothing. An Aurora global database replicates \
+                   to its secondary clusters asynchronously too, typically under a second; they publish \
+                   AuroraGlobalDBReplicationLag (ms).",
         docs: "https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/V2globaltables_HowItWorks.html",
-        fix: "Alarm on ReplicationLatency with the Maximum statistic at or below the objective, with actions \
-              (haplat-constructs' monitoring takes the threshold from Thresholds::replication_latency_ms), or use \
-              multi-Region strong consistency.",
+        fix: "Alarm on ReplicationLatency (AuroraGlobalDBReplicationLag for Aurora) with the Maximum statistic \
+              at or below the objective, with actions (haplat-constructs' monitoring takes the threshold from \
+              Thresholds::replication_latency_ms, RegionalMonitoringProps::tables and ::databases), or use \
+              DynamoDB multi-Region strong consistency.",
         check: objectives::data_loss,
     },
     Rule {
@@ -409,5 +412,18 @@ pub static RULES: &[Rule] = &[
         fix: "Front the API with haplat-constructs' EdgeDistribution (it adds the probe routes for every endpoint \
               it is given), with the same regions as the API; or unset ApiProps::edge_probe_domain.",
         check: objectives::probe_routes,
+    },
+    Rule {
+        id: "HAP028",
+        name: "PagingAlarmWithoutRunbook",
+        severity: Severity::Warning,
+        title: "An alarm that pages does not say which runbook to open",
+        aws_rule: "CloudWatch sends an alarm's AlarmDescription (up to 1024 characters) with every notification \
+                   of its actions: it is all the person paged at night has in hand. An alarm labelled critical that \
+                   notifies someone should say what is wrong and where the procedure is.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html",
+        fix: "Name the runbook in the description (`runbook: <where>`); haplat-constructs' alarms take a \
+              monitoring::Runbook (docs/runbooks/).",
+        check: alarms::paging_alarm_runbook,
     },
 ];

@@ -43,7 +43,7 @@ pub(super) fn data_loss(a: &Assembly, f: &mut Findings) {
             None => f.at(
                 &r,
                 vec![],
-                format!("no alarm watches its ReplicationLatency against the data-loss objective of {objective} ms"),
+                format!("no alarm watches its replication lag against the data-loss objective of {objective} ms"),
             ),
             Some(w) if w.threshold_ms > f64::from(objective) => f.at(
                 &r,

@@ -126,7 +126,7 @@ fn hap026_replication_lag_must_be_paged_at_the_data_loss_objective() {
     let rpo = Objectives { data_loss_ms: Some(1000), ..Default::default() };
     let found = |t: Json| of(&check(&with_objectives(vec![stack("Global", &["us-east-1"], t)], rpo.clone())), "HAP026");
     let m = |t: Json| found(t).into_iter().map(|f| f.message).collect::<Vec<_>>();
-    assert!(m(table(None, None))[0].contains("no alarm watches its ReplicationLatency"));
+    assert!(m(table(None, None))[0].contains("no alarm watches its replication lag"));
     assert!(
         m(table(None, Some(("Maximum", 60000.0, true))))[0]
             .contains("fires above 60000 ms, over the data-loss objective of 1000 ms")
@@ -192,4 +192,27 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
         );
         assert!(f.message.contains("DNS: alias to a load balancer, TTL 60 s"), "{}", f.message);
     }
+}
+
+#[test]
+fn hap026_an_aurora_global_databases_lag_is_watched_too() {
+    let rpo = Objectives { data_loss_ms: Some(1000), ..Default::default() };
+    let db = |threshold: Option<f64>| {
+        let mut r = json!({"Global": {"Type": "AWS::RDS::GlobalCluster", "Metadata": {"haplat:path": "Api/Db/GlobalCluster"},
+            "Properties": {"Engine": "aurora-postgresql"}}});
+        if let Some(t) = threshold {
+            r["Lag"] = json!({"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Api/Monitoring/DbDatabase/ReplicationLag"},
+                "Properties": {"MetricName": "AuroraGlobalDBReplicationLag", "Namespace": "AWS/RDS", "Statistic": "Maximum",
+                    "Threshold": t, "Period": 60, "EvaluationPeriods": 5, "ComparisonOperator": "GreaterThanThreshold",
+                    "AlarmActions": ["arn:aws:sns:us-east-1:111122223333:oncall"],
+                    "Dimensions": [{"Name": "DBClusterIdentifier", "Value": "db"}]}});
+        }
+        resources(r)
+    };
+    let found = |t: Json| {
+        of(&check(&with_objectives(vec![stack("Api", &["us-east-1", "eu-west-1"], t)], rpo.clone())), "HAP026")
+    };
+    assert_eq!(found(db(None)).len(), 1);
+    assert!(found(db(Some(60000.0)))[0].message.contains("fires above 60000 ms"));
+    assert!(found(db(Some(1000.0))).is_empty());
 }

@@ -659,3 +659,25 @@ fn hap024_a_retained_instance_stops_its_clusters_delete() {
     assert!(one("HAP024", &["us-east-1"], db("Delete", "Snapshot")).is_empty());
     assert!(one("HAP024", &["us-east-1"], db("Retain", "Retain")).is_empty());
 }
+
+#[test]
+fn hap028_a_paging_alarm_names_its_runbook() {
+    let alarm = |description: &str, actions: bool| {
+        let mut a = json!({"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Api/ErrorRate"},
+            "Properties": {"AlarmDescription": description, "MetricName": "HTTPCode_ELB_5XX_Count",
+                "Namespace": "AWS/ApplicationELB", "Threshold": 1, "EvaluationPeriods": 1,
+                "ComparisonOperator": "GreaterThanThreshold", "Period": 60, "Statistic": "Sum"}});
+        if actions {
+            a["Properties"]["AlarmActions"] = json!(["arn:aws:sns:us-east-1:111122223333:oncall"]);
+        }
+        resources(json!({ "Alarm": a }))
+    };
+    let found = of(&run(vec![stack("Api", &["us-east-1"], alarm("[critical] 5xx above 5%", true))]), "HAP028");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/ErrorRate");
+    let none = |t| of(&run(vec![stack("Api", &["us-east-1"], t)]), "HAP028").is_empty();
+    assert!(none(alarm("[critical] 5xx above 5% (runbook: haplat docs/runbooks/region-down.md)", true)));
+    // A warning, or an alarm that tells no one (HAP009's business), is not paging.
+    assert!(none(alarm("[warning] CPU above 80%", true)));
+    assert!(none(alarm("[critical] 5xx above 5%", false)));
+}

@@ -43,6 +43,7 @@ use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
 use haplat_core::value::Value;
 use haplat_core::{App, Handle, Stack};
 
+use crate::alarm::Runbook;
 use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use crate::health_check::HealthCheck;
 use crate::kms::{KeyUser, KmsKey};
@@ -383,7 +384,8 @@ impl MultiRegionApi {
         let entry = self.public_alb.as_ref().map(|alb| {
             let sli =
                 crate::metrics::load_balancer_availability_sli(&[alb.load_balancer.attr_load_balancer_full_name()]);
-            Slo::new(&self.stack, "PublicAlbAvailability", SloProps::new(objective, sli).with_actions(actions.to_vec()))
+            let props = SloProps::new(objective, sli).with_actions(actions.to_vec()).with_runbook(Runbook::RegionDown);
+            Slo::new(&self.stack, "PublicAlbAvailability", props)
         });
         entry
             .into_iter()
@@ -406,7 +408,8 @@ impl MultiRegionApi {
             [("LoadBalancer", alb.load_balancer.attr_load_balancer_full_name())],
         );
         let sli = crate::metrics::Sli::Latency { metric, threshold: threshold_ms / 1000.0 };
-        Some(Slo::new(&self.stack, "PublicAlbLatency", SloProps::new(objective, sli).with_actions(actions.to_vec())))
+        let props = SloProps::new(objective, sli).with_actions(actions.to_vec()).with_runbook(Runbook::RegionDown);
+        Some(Slo::new(&self.stack, "PublicAlbLatency", props))
     }
 
     /// The services as chaos experiment targets, in the order given, each stopped by its own

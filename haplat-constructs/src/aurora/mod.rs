@@ -386,6 +386,16 @@ impl AuroraGlobal {
         Value::if_(&self.primary, on_primary, on_secondary)
     }
 
+    /// What [`RegionalMonitoringProps::databases`](crate::monitoring::RegionalMonitoringProps::databases)
+    /// watches of it: the region's own cluster, named after the construct's id.
+    pub fn metrics(&self) -> crate::metrics::DatabaseMetrics {
+        crate::metrics::DatabaseMetrics {
+            name: self.scope.path().rsplit('/').next().unwrap_or_default().to_owned(),
+            cluster_identifier: self.cluster_identifier(),
+            global: true,
+        }
+    }
+
     /// The region's cluster identifier (`Ref`).
     pub fn cluster_identifier(&self) -> Value<String> {
         self.local(self.primary_cluster.ref_(), self.secondary_cluster.ref_())

@@ -73,7 +73,7 @@ use haplat_core::resources::wafv2::web_acl::WebAcl;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Policy, Scope, Stack};
 
-use crate::alarm::metric_alarm;
+use crate::alarm::{Runbook, metric_alarm};
 use crate::certificate::{Certificate, CertificateProps};
 use crate::dns::origin_name;
 use crate::kms::KmsKey;
@@ -445,11 +445,12 @@ impl EdgeDistribution {
             "ErrorRate",
             Alarm {
                 alarm_description: Some(
-                    format!(
-                        "[critical] more than {error_rate_percent}% of the edge's responses are 5xx: a region failing \
-                         behind it or the origins unreachable (runbook: docs/runbooks/region-down.md)"
-                    )
-                    .into(),
+                    Runbook::RegionDown
+                        .describe(&format!(
+                            "[critical] more than {error_rate_percent}% of the edge's responses are 5xx: a region \
+                             failing behind it or the origins unreachable"
+                        ))
+                        .into(),
                 ),
                 comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
                 threshold: Some(error_rate_percent.into()),
@@ -477,11 +478,12 @@ impl EdgeDistribution {
             "BlockedRate",
             Alarm {
                 alarm_description: Some(
-                    format!(
-                        "[warning] WAF blocks more than {blocked_percent}% of the edge's requests: an attack, or a \
-                         managed rule refusing legitimate traffic (runbook: docs/runbooks/waf-emergency.md)"
-                    )
-                    .into(),
+                    Runbook::WafEmergency
+                        .describe(&format!(
+                            "[warning] WAF blocks more than {blocked_percent}% of the edge's requests: an attack, or \
+                             a managed rule refusing legitimate traffic"
+                        ))
+                        .into(),
                 ),
                 comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
                 threshold: Some(blocked_percent.into()),

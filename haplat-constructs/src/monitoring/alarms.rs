@@ -7,8 +7,10 @@ use haplat_core::value::{Cond, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
 use super::Thresholds;
-use crate::alarm::AlarmSpec;
-use crate::metrics::{MetricRef, ServiceMetrics, Severity, TableMetrics, expression, load_balancer_error_rate, summed};
+use crate::alarm::{AlarmSpec, Runbook};
+use crate::metrics::{
+    DatabaseMetrics, MetricRef, ServiceMetrics, Severity, TableMetrics, expression, load_balancer_error_rate, summed,
+};
 use crate::naming::pascal;
 
 /// The alarms (error rate, CPU, memory, p99 latency, unhealthy hosts) of `services`, under
@@ -41,6 +43,7 @@ pub(super) fn service_alarms(
                 threshold: th.error_rate_percent,
                 periods: 5,
                 datapoints: 3,
+                runbook: Some(Runbook::Rollback),
             },
             None,
         );
@@ -60,6 +63,7 @@ pub(super) fn service_alarms(
                     threshold: t,
                     periods: 5,
                     datapoints: 5,
+                    runbook: None,
                 },
                 None,
             );
@@ -82,6 +86,7 @@ pub(super) fn service_alarms(
                 threshold: th.latency_p99_ms,
                 periods: 5,
                 datapoints: 3,
+                runbook: None,
             },
             None,
         );
@@ -105,6 +110,7 @@ pub(super) fn service_alarms(
                 threshold: 0.0,
                 periods: 3,
                 datapoints: 3,
+                runbook: None,
             },
             None,
         );
@@ -142,6 +148,7 @@ pub(super) fn table_alarms(
                 threshold: th.throttled_events_per_minute,
                 periods: 5,
                 datapoints: 3,
+                runbook: None,
             },
             None,
         );
@@ -168,8 +175,66 @@ pub(super) fn table_alarms(
                     threshold: th.replication_latency_ms,
                     periods: 5,
                     datapoints: 3,
+                    runbook: Some(Runbook::RegionDown),
                 },
                 Some(cond),
+            );
+        }
+    }
+}
+
+/// The alarms of `databases`, under `scope/<name>Database`: CPU and Serverless v2 capacity
+/// (`ACUUtilization`, the share of the maximum ACUs in use) as warnings, and for a global
+/// database its replication lag (`AuroraGlobalDBReplicationLag`, published by the secondary
+/// clusters, the `Maximum` of a minute for 3 minutes of 5) paging at the data-loss threshold.
+pub(super) fn database_alarms(
+    scope: &Scope,
+    th: &Thresholds,
+    databases: &[DatabaseMetrics],
+    add: &mut impl FnMut(&Scope, AlarmSpec<'_>, Option<String>) -> Handle<Alarm>,
+) {
+    for db in databases {
+        let dscope = scope.child(&format!("{}Database", db.name));
+        let cluster = [("DBClusterIdentifier", db.cluster_identifier.clone())];
+        let cpu = MetricRef::new("AWS/RDS", "CPUUtilization", cluster.clone());
+        let acu = MetricRef::new("AWS/RDS", "ACUUtilization", cluster.clone());
+        for (id, m, what) in [("Cpu", &cpu, "CPU utilization"), ("Capacity", &acu, "share of its maximum ACUs in use")]
+        {
+            add(
+                &dscope,
+                AlarmSpec {
+                    id: id.into(),
+                    description: format!("{}: average {what} above {}%", db.name, th.cpu_percent),
+                    severity: Severity::Warning,
+                    metrics: vec![],
+                    single: Some((m, Statistic::Average)),
+                    threshold: th.cpu_percent,
+                    periods: 5,
+                    datapoints: 5,
+                    runbook: None,
+                },
+                None,
+            );
+        }
+        if db.global {
+            let lag = MetricRef::new("AWS/RDS", "AuroraGlobalDBReplicationLag", cluster);
+            add(
+                &dscope,
+                AlarmSpec {
+                    id: "ReplicationLag".into(),
+                    description: format!(
+                        "{}: this secondary cluster is more than {} ms behind the primary",
+                        db.name, th.replication_latency_ms
+                    ),
+                    severity: Severity::Critical,
+                    metrics: vec![],
+                    single: Some((&lag, Statistic::Maximum)),
+                    threshold: th.replication_latency_ms,
+                    periods: 5,
+                    datapoints: 3,
+                    runbook: Some(Runbook::AuroraFailover),
+                },
+                None,
             );
         }
     }
@@ -201,6 +266,7 @@ pub(super) fn load_balancer_alarm(
             threshold: th.error_rate_percent,
             periods: 5,
             datapoints: 3,
+            runbook: Some(Runbook::RegionDown),
         },
         None,
     ))

@@ -51,9 +51,9 @@ use haplat_core::{Handle, Scope};
 
 use crate::alarm::{AlarmSpec, Alarms};
 use crate::kms::KmsKey;
-use crate::metrics::{ServiceMetrics, TableMetrics};
+use crate::metrics::{DatabaseMetrics, ServiceMetrics, TableMetrics};
 
-pub use crate::alarm::AlarmTopic;
+pub use crate::alarm::{AlarmTopic, Runbook};
 pub use tracing::{Sampling, TracingProps};
 
 /// The thresholds of the platform's alarms.
@@ -101,6 +101,9 @@ pub struct RegionalMonitoringProps {
     pub services: Vec<ServiceMetrics>,
     /// The tables whose replicas live in the region. Default: none.
     pub tables: Vec<TableMetrics>,
+    /// The region's Aurora clusters: CPU and capacity warnings, and for a global database the
+    /// replication lag (paging above `replication_latency_ms`). Default: none.
+    pub databases: Vec<DatabaseMetrics>,
     /// The region's load balancers (`LoadBalancerFullName`): a critical alarm when more than
     /// `error_rate_percent` of their responses are 5xx, their own included (a service's alarms
     /// count its targets' only, so a region where no target is healthy answers 503 unseen by
@@ -121,6 +124,7 @@ impl RegionalMonitoringProps {
             alarm_emails: Vec::new(),
             services: Vec::new(),
             tables: Vec::new(),
+            databases: Vec::new(),
             load_balancers: Vec::new(),
             thresholds: Thresholds::default(),
             tracing: TracingProps::default(),
@@ -193,6 +197,7 @@ impl RegionalMonitoring {
 
         let service_critical_alarms = alarms::service_alarms(&scope, th, &props.services, &mut add);
         alarms::table_alarms(&scope, th, &props.tables, &props.platform_regions, &mut add);
+        alarms::database_alarms(&scope, th, &props.databases, &mut add);
         let load_balancer_alarm = alarms::load_balancer_alarm(&scope, th, &props.load_balancers, &mut add);
         let (mut widgets, mut vars) = (Vec::new(), Vec::new());
         dashboard::service_widgets(&props.services, &mut widgets, &mut vars);

@@ -452,7 +452,9 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
     Slo::new(
         api.stack(),
         "PublicAlbAvailability",
-        SloProps::new(99.5, entry).with_actions(vec![monitoring.topic_arn()]),
+        SloProps::new(99.5, entry)
+            .with_actions(vec![monitoring.topic_arn()])
+            .with_runbook(haplat_constructs::monitoring::Runbook::RegionDown),
     );
     for s in &api.services {
         let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
