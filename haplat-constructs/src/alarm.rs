@@ -39,12 +39,17 @@ pub struct AlarmTopic {
 impl AlarmTopic {
     /// The topic, its key and a subscription per email address in `scope`.
     pub fn new(scope: &Scope, emails: &[String]) -> AlarmTopic {
+        AlarmTopic::with_key_users(scope, emails, &[KeyUser::CloudWatchAlarms])
+    }
+
+    /// [`AlarmTopic::new`] whose key these services may use too (CloudWatch alarms always).
+    pub(crate) fn with_key_users(scope: &Scope, emails: &[String], users: &[KeyUser]) -> AlarmTopic {
         for email in emails {
             if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
                 scope.error(format!("alarm contact {email:?} is not an email address"));
             }
         }
-        let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", &[KeyUser::CloudWatchAlarms]);
+        let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", users);
         let topic = scope.add(
             "Topic",
             Topic {

@@ -22,6 +22,10 @@ pub enum KeyUser {
     /// (`cloudwatch.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else),
     /// only for alarms of this account (`aws:SourceAccount`).
     CloudWatchAlarms,
+    /// EventBridge rules publishing to an SNS topic encrypted with the key
+    /// (`events.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else), only
+    /// for rules of this account (`aws:SourceAccount`).
+    EventBridge,
 }
 
 /// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
@@ -97,6 +101,16 @@ impl KmsKey {
                     "Sid" => "CloudWatchAlarmsPublish",
                     "Effect" => "Allow",
                     "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
+                    "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+                    },
+                },
+                KeyUser::EventBridge => expr_map! {
+                    "Sid" => "EventBridgeRulesPublish",
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => "events.amazonaws.com" },
                     "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
                     "Resource" => "*",
                     "Condition" => expr_map! {

@@ -678,14 +678,28 @@ impl Ctx<'_> {
                 BindingRegion::SameRegion
             }
             None => {
+                // Suggest the consumer's own region when the producer is there: most values (an
+                // alarm's topic, a key, a role) must be read in the region that uses them.
+                let suggestion = match consumer.regions.as_slice() {
+                    [own] if producer.regions.contains(own) => {
+                        format!(
+                            "use `.in_region(\"{own}\")` on the value to read the instance of this stack's own region"
+                        )
+                    }
+                    _ => format!(
+                        "use `.in_region(REGION)` on the value to say which instance to read (one of {}); many \
+                         resources accept only a value of their own region (an alarm notifies only a topic of its \
+                         region)",
+                        producer.regions.join(", ")
+                    ),
+                };
                 errors.push(Error::Reference {
                     path: path.into(),
                     message: format!(
-                        "reads {} from stack set {} ({}) without naming a region; use `.in_region(\"{}\")` on the value to say which instance to read",
+                        "reads {} from stack set {} ({}) without naming a region; {suggestion}",
                         target.path,
                         t.nodes[target.stack.index()].id,
                         producer.regions.join(", "),
-                        producer.regions.first().map(String::as_str).unwrap_or("us-east-1"),
                     ),
                 });
                 return None;

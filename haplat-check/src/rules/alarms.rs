@@ -1,5 +1,6 @@
 //! Critical alarms that tell nobody (HAP009); Route 53 health checks that look for their alarm
-//! in the wrong region (HAP018); paging alarms that name no runbook (HAP028).
+//! in the wrong region (HAP018); paging alarms that name no runbook (HAP028); alarm actions on a
+//! topic of another region (HAP029).
 
 use std::collections::BTreeSet;
 
@@ -102,5 +103,47 @@ pub(crate) fn health_check_alarm_region(a: &Assembly, f: &mut Findings) {
                 list(&alarm_regions)
             ),
         );
+    }
+}
+
+/// The regions in which an alarm action's topic lives, when the template says: a literal SNS
+/// ARN, or a parameter a binding fills from one region's instance of a producer.
+fn action_regions(alarm: &Res<'_>, action: &Json) -> Option<Vec<String>> {
+    if let Some(arn) = action.as_str() {
+        let parts: Vec<&str> = arn.split(':').collect();
+        return (parts.len() > 3 && parts[2] == "sns" && !parts[3].is_empty()).then(|| vec![parts[3].to_owned()]);
+    }
+    let param = action.get("Ref").and_then(Json::as_str)?;
+    let b = alarm.stack_t.manifest.bindings.iter().find(|b| b.parameter == param)?;
+    match &b.region {
+        BindingRegion::Fixed { region } => Some(vec![region.clone()]),
+        BindingRegion::SameRegion => None,
+    }
+}
+
+pub(crate) fn alarm_action_region(a: &Assembly, f: &mut Findings) {
+    for r in a.resources() {
+        if !matches!(r.type_name(), "AWS::CloudWatch::Alarm" | "AWS::CloudWatch::CompositeAlarm") {
+            continue;
+        }
+        for key in ["AlarmActions", "OKActions", "InsufficientDataActions"] {
+            for action in r.prop(key).and_then(Json::as_array).into_iter().flatten() {
+                let Some(topic_regions) = action_regions(&r, action) else { continue };
+                let wrong: Vec<String> = r.regions().into_iter().filter(|g| !topic_regions.contains(g)).collect();
+                if wrong.is_empty() {
+                    continue;
+                }
+                f.at(
+                    &r,
+                    wrong.clone(),
+                    format!(
+                        "notifies a topic of {} ({key}), but an alarm in {} can notify only a topic of its own region: \
+                         the action never runs; use the alarm topic of the alarm's region",
+                        list(&topic_regions),
+                        list(&wrong)
+                    ),
+                );
+            }
+        }
     }
 }

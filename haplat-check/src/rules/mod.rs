@@ -426,4 +426,18 @@ pub static RULES: &[Rule] = &[
               monitoring::Runbook (docs/runbooks/).",
         check: alarms::paging_alarm_runbook,
     },
+    Rule {
+        id: "HAP029",
+        name: "AlarmActionInAnotherRegion",
+        severity: Severity::Error,
+        title: "An alarm notifies an SNS topic of another region",
+        aws_rule: "A CloudWatch alarm's actions run in the alarm's region: an SNS action must name a topic of that \
+                   region (cross-region notification is not supported). CloudFormation creates the alarm anyway; \
+                   when it fires, the action fails and nobody is told.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Notify_Users_Alarm_Changes.html",
+        fix: "Give each region an alarm topic (haplat-constructs' AlarmTopic, or the API's monitoring topic) and \
+              read it in the alarm's own region (`.in_region` of the alarm's region, or a stack set reading its \
+              own region's instance).",
+        check: alarms::alarm_action_region,
+    },
 ];

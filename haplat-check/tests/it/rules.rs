@@ -681,3 +681,52 @@ fn hap028_a_paging_alarm_names_its_runbook() {
     assert!(none(alarm("[warning] CPU above 80%", true)));
     assert!(none(alarm("[critical] 5xx above 5%", false)));
 }
+
+#[test]
+fn hap029_an_alarm_notifies_only_a_topic_of_its_region() {
+    let alarm = |action: serde_json::Value| {
+        resources(json!({"Alarm": {"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Edge/HealthAlarm"},
+            "Properties": {"AlarmDescription": "[critical] x (runbook: r)", "MetricName": "HealthCheckStatus",
+                "Namespace": "AWS/Route53", "Threshold": 1, "EvaluationPeriods": 1, "Period": 60, "Statistic": "Minimum",
+                "ComparisonOperator": "LessThanThreshold", "AlarmActions": [action]}}}))
+    };
+    // A literal ARN of another region.
+    let found = of(
+        &run(vec![stack("Edge", &["us-east-1"], alarm(json!("arn:aws:sns:eu-west-1:111122223333:alarms")))]),
+        "HAP029",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("notifies a topic of eu-west-1"), "{}", found[0].message);
+    // A topic read from one region's instance of a stack set (the issue 15 hint's trap).
+    let producer = stack(
+        "Api",
+        &["us-east-1", "eu-west-1"],
+        resources(json!({"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}})),
+    );
+    let read = |region: &str| {
+        let mut s =
+            stack("Edge", &["us-east-1"], alarm(json!({"Ref": "ApiTopic"}))).binding("ApiTopic", "Api", "Topic");
+        s.bindings[0].region = haplat_core::manifest::BindingRegion::Fixed { region: region.into() };
+        s
+    };
+    let found = of(
+        &run(vec![
+            stack(
+                "Api",
+                &["us-east-1", "eu-west-1"],
+                resources(json!({"Topic": {"Type": "AWS::SNS::Topic", "Properties": {}}})),
+            ),
+            read("eu-west-1"),
+        ]),
+        "HAP029",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(of(&run(vec![producer, read("us-east-1")]), "HAP029").is_empty());
+    assert!(
+        of(
+            &run(vec![stack("Edge", &["us-east-1"], alarm(json!("arn:aws:sns:us-east-1:111122223333:alarms")))]),
+            "HAP029"
+        )
+        .is_empty()
+    );
+}

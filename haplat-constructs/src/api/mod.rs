@@ -360,6 +360,7 @@ impl MultiRegionApi {
         let here = self.services_in(&self.stack);
         props.services.extend(here.iter().map(|s| s.metrics()));
         props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
+        props.ecs_clusters = vec![self.cluster.ref_()];
         props.tracing = tracing_of(&here, &props.tracing);
         let empty = TracingProps { services: Vec::new(), ..props.tracing.clone() };
         let regional = RegionalMonitoring::new(&self.stack, id, props);

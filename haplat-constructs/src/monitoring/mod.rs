@@ -36,6 +36,7 @@
 
 mod alarms;
 mod dashboard;
+mod events;
 mod tracing;
 
 use std::collections::BTreeMap;
@@ -50,7 +51,7 @@ use haplat_core::value::Value;
 use haplat_core::{Handle, Scope};
 
 use crate::alarm::{AlarmSpec, Alarms};
-use crate::kms::KmsKey;
+use crate::kms::{KeyUser, KmsKey};
 use crate::metrics::{DatabaseMetrics, ServiceMetrics, TableMetrics};
 
 pub use crate::alarm::{AlarmTopic, Runbook};
@@ -101,6 +102,11 @@ pub struct RegionalMonitoringProps {
     pub services: Vec<ServiceMetrics>,
     /// The tables whose replicas live in the region. Default: none.
     pub tables: Vec<TableMetrics>,
+    /// ECS clusters (names) whose deployments and service warnings go to the topic as
+    /// informational events (EventBridge rules, `Events/`). Default: none.
+    pub ecs_clusters: Vec<Value<String>>,
+    /// Send the region's failed AWS Backup, copy and restore jobs to the topic. Default: `true`.
+    pub backup_events: bool,
     /// The region's Aurora clusters: CPU and capacity warnings, and for a global database the
     /// replication lag (paging above `replication_latency_ms`). Default: none.
     pub databases: Vec<DatabaseMetrics>,
@@ -125,6 +131,8 @@ impl RegionalMonitoringProps {
             services: Vec::new(),
             tables: Vec::new(),
             databases: Vec::new(),
+            ecs_clusters: Vec::new(),
+            backup_events: true,
             load_balancers: Vec::new(),
             thresholds: Thresholds::default(),
             tracing: TracingProps::default(),
@@ -157,6 +165,8 @@ pub struct RegionalMonitoring {
     pub trace_groups: Vec<Handle<Group>>,
     /// Per traced service, its X-Ray sampling rule.
     pub sampling_rules: Vec<Handle<SamplingRule>>,
+    /// The EventBridge rules sending informational events to the topic.
+    pub event_rules: Vec<Handle<haplat_core::resources::events::rule::Rule>>,
     thresholds: Thresholds,
 }
 
@@ -189,7 +199,11 @@ impl RegionalMonitoring {
     /// Adds the topic, alarms and dashboard under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
         let scope = scope.child(id);
-        let AlarmTopic { key, topic, subscriptions } = AlarmTopic::new(&scope, &props.alarm_emails);
+        let events = !props.ecs_clusters.is_empty() || props.backup_events;
+        let users: &[KeyUser] =
+            if events { &[KeyUser::CloudWatchAlarms, KeyUser::EventBridge] } else { &[KeyUser::CloudWatchAlarms] };
+        let AlarmTopic { key, topic, subscriptions } = AlarmTopic::with_key_users(&scope, &props.alarm_emails, users);
+        let event_rules = events::event_rules(&scope, topic, &props.ecs_clusters, props.backup_events);
         let th = &props.thresholds;
         let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
         let mut add =
@@ -215,6 +229,7 @@ impl RegionalMonitoring {
             dashboard,
             trace_groups,
             sampling_rules,
+            event_rules,
             thresholds: props.thresholds,
         }
     }

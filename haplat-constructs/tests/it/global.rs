@@ -216,7 +216,8 @@ fn every_kms_key_comes_from_the_one_helper_rotating_and_used_only_by_named_servi
             "CloudWatchAlarmsPublish",
             "CloudWatchLogsOfThisAccount",
             "CloudWatchLogsOfThisAccount",
-            "CloudWatchLogsOfThisAccount"
+            "CloudWatchLogsOfThisAccount",
+            "EventBridgeRulesPublish"
         ]
     );
     let (_, _, topic_key) = keys.iter().find(|(_, id, _)| id.starts_with("Monitoring")).unwrap();

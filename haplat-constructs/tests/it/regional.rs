@@ -1354,3 +1354,45 @@ fn the_load_balancers_slos_count_its_own_5xx_and_its_latency() {
         assert!(body.contains("TargetResponseTime") && body.contains("PR(:0.3)"), "{id}: {body}");
     }
 }
+
+#[test]
+fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_its_topic() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
+    let monitoring = api.monitor(
+        "Monitoring",
+        haplat_constructs::monitoring::RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]),
+    );
+    assert_eq!(monitoring.regional.event_rules.len(), 3);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+    let rules = resources(&t, "AWS::Events::Rule");
+    let (topic_id, _) = resources(&t, "AWS::SNS::Topic")[0];
+    let patterns: Vec<String> = rules.iter().map(|(_, r)| r["Properties"]["EventPattern"].to_string()).collect();
+    assert!(patterns.iter().any(|p| p.contains("ECS Deployment State Change") && p.contains(":service/${Cluster}/")));
+    assert!(patterns.iter().any(|p| p.contains("ECS Service Action") && p.contains("\"WARN\"")));
+    assert!(patterns.iter().any(|p| p.contains("aws.backup") && p.contains("FAILED")));
+    for (id, r) in &rules {
+        assert_eq!(reference(&r["Properties"]["Targets"][0]["Arn"]), Some(topic_id.as_str()), "{id}");
+    }
+    // The topic lets these rules publish and keeps the account's and CloudWatch's access.
+    let (_, policy) = resources(&t, "AWS::SNS::TopicPolicy")[0];
+    let statements = policy["Properties"]["PolicyDocument"]["Statement"].as_array().unwrap();
+    let sids: Vec<&str> = statements.iter().map(|s| s["Sid"].as_str().unwrap()).collect();
+    assert_eq!(sids, ["AccountAdministers", "CloudWatchAlarmsOfThisAccount", "TheseEventRules"]);
+    let events = &statements[2];
+    assert_eq!(events["Principal"]["Service"], "events.amazonaws.com");
+    assert_eq!(events["Condition"]["ArnEquals"]["aws:SourceArn"].as_array().unwrap().len(), 3);
+    // The topic's key lets EventBridge encrypt, and nothing more.
+    let key = resources(&t, "AWS::KMS::Key")
+        .into_iter()
+        .find(|(_, k)| k["Properties"]["KeyPolicy"].to_string().contains("CloudWatchAlarmsPublish"))
+        .unwrap()
+        .1;
+    let eb = key["Properties"]["KeyPolicy"]["Statement"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["Sid"] == "EventBridgeRulesPublish")
+        .expect("EventBridge may use the topic's key");
+    assert_eq!(eb["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey"]));
+}

@@ -435,6 +435,7 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
     let mut m = monitoring_props();
     m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
     m.load_balancers = api.public_alb.iter().chain(&api.internal_alb).map(|a| a.full_name()).collect();
+    m.ecs_clusters = vec![api.cluster.ref_()];
     m.tracing = traced(&in_stack(api.stack()));
     let monitoring = RegionalMonitoring::new(api.stack(), "Monitoring", m);
     // Each service's own critical alarms, wherever its stack put them.
