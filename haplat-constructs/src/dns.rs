@@ -102,7 +102,9 @@ pub struct FailoverDnsProps {
     /// The CloudFront distribution's domain name, to alias `aliased_names` to. Default: none (no
     /// alias records).
     pub distribution_domain: Option<Value<String>>,
-    /// The names aliased to the distribution. Default: the zone's apex and `www`.
+    /// The names aliased to the distribution (usually its domain names). Default: none; with a
+    /// `distribution_domain`, at least one is required (haplat takes no name of the zone, not
+    /// even its apex, unless told).
     pub aliased_names: Vec<String>,
     /// Topics the health-check alarms notify, in us-east-1 (see [`AlarmTopic`](crate::monitoring::AlarmTopic)). Required: the
     /// alarms are critical, and with none they tell nobody (a synthesis error).
@@ -110,10 +112,9 @@ pub struct FailoverDnsProps {
 }
 
 impl FailoverDnsProps {
-    /// Active-active over these endpoints, `origin.<zone>`, apex and `www` aliased when a
-    /// distribution is given.
+    /// Active-active over these endpoints, `origin.<zone>`, no name aliased to a distribution.
     pub fn new(zone: HostedZone, endpoints: Vec<RegionalEndpoint>) -> Self {
-        let aliased_names = vec![zone.name.clone(), format!("www.{}", zone.name)];
+        let aliased_names = Vec::new();
         FailoverDnsProps {
             zone,
             endpoints,
@@ -237,6 +238,12 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
             stack.id(),
             stack.regions().join(", ")
         ));
+    }
+    if props.distribution_domain.is_some() && props.aliased_names.is_empty() {
+        scope.error(
+            "distribution_domain is set but aliased_names is empty: name the records to alias to the distribution \
+             (usually its domain names; haplat takes no name of the zone, not even its apex, unless told)",
+        );
     }
     if props.alarm_actions.is_empty() {
         scope.error(

@@ -113,7 +113,12 @@ fn main() -> ExitCode {
     for s in &alarms.subscriptions {
         edge.options(*s).suppress("HAP023", CONFIRM_MAILS);
     }
-    let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
+    let names = [DOMAIN.to_owned(), format!("www.{DOMAIN}")];
+    let mut cdn = EdgeDistributionProps::new(
+        zone.clone(),
+        &names.iter().map(String::as_str).collect::<Vec<_>>(),
+        api.endpoints(),
+    );
     cdn.mode = mode;
     cdn.read_only_paths = api.read_only_paths();
     cdn.origin_secret = Some(secret);
@@ -121,6 +126,7 @@ fn main() -> ExitCode {
     cdn.alarms(&edge, "EdgeAlarms", &[alarms.arn()], 5.0, 20.0);
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = mode;
+    dns.aliased_names = names.to_vec();
     dns.distribution_domain = Some(cdn.domain_name());
     dns.alarm_actions = vec![alarms.arn()];
     FailoverDns::new(&edge, "Dns", dns);

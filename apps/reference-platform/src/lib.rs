@@ -38,7 +38,9 @@ use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSec
 use haplat_constructs::fargate::RunAs;
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
 use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
+use haplat_constructs::monitoring::{
+    AlarmTopic, PlatformDashboard, PlatformDashboardProps, RegionView, RegionalMonitoringProps,
+};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::{Grantable, SecretRef};
 use haplat_constructs::service::ServiceProps;
@@ -168,7 +170,10 @@ pub fn platform(env: &Environment) -> App {
     for s in &alarms.subscriptions {
         edge.options(*s).suppress("HAP023", CONFIRM_MAILS);
     }
-    let mut cdn = EdgeDistributionProps::new(zone.clone(), api.endpoints());
+    // The viewers' names: the domain and www.<domain>, the records below alias them.
+    let viewer_names = [env.domain.name.clone(), format!("www.{}", env.domain.name)];
+    let names: Vec<&str> = viewer_names.iter().map(String::as_str).collect();
+    let mut cdn = EdgeDistributionProps::new(zone.clone(), &names, api.endpoints());
     cdn.mode = env.mode;
     if env.mode == DrMode::ActivePassive {
         // CloudFront fails over only reads: the read-only services' paths go through the origin
@@ -182,8 +187,23 @@ pub fn platform(env: &Environment) -> App {
     // CloudFront's 5xx rate pages at the services' threshold; WAF blocking a fifth of the
     // requests is worth a look in working hours.
     cdn.alarms(&edge, "EdgeAlarms", &[alarms.arn()], 5.0, 20.0);
+    // One dashboard over every region and the edge (CloudWatch dashboards are global).
+    if let Some(alb) = &api.public_alb {
+        let views = regions
+            .iter()
+            .map(|r| RegionView { region: (*r).to_owned(), load_balancer: alb.full_name().in_region(*r) })
+            .collect();
+        let props = PlatformDashboardProps {
+            regions: views,
+            availability_objective: env.operations.availability_slo,
+            tables: vec![orders.table_name()],
+            distribution_id: Some(cdn.distribution.ref_()),
+        };
+        PlatformDashboard::new(&edge, "Platform", props);
+    }
     let mut dns = FailoverDnsProps::new(zone, api.endpoints());
     dns.mode = env.mode;
+    dns.aliased_names = viewer_names.to_vec();
     dns.distribution_domain = Some(cdn.domain_name());
     dns.alarm_actions = vec![alarms.arn()];
     FailoverDns::new(&edge, "Dns", dns);

@@ -36,6 +36,7 @@
 //! };
 //! let mut props = EdgeDistributionProps::new(
 //!     HostedZone::existing("Z0123456789", "example.com"),
+//!     &["api.example.com"],
 //!     vec![endpoint("us-east-1", RegionRole::Primary), endpoint("us-west-2", RegionRole::Secondary)],
 //! );
 //! props.mode = DrMode::ActivePassive;
@@ -218,7 +219,7 @@ impl OriginSecret {
 pub struct EdgeDistributionProps {
     /// The zone of the viewers' names (for DNS validation of the certificate).
     pub zone: HostedZone,
-    /// The names viewers use. Default: the zone's apex and `www`.
+    /// The names viewers use (given to [`EdgeDistributionProps::new`]).
     pub domain_names: Vec<String>,
     /// The regional endpoints (for the regions and their roles).
     pub endpoints: Vec<RegionalEndpoint>,
@@ -248,10 +249,12 @@ pub struct EdgeDistributionProps {
 }
 
 impl EdgeDistributionProps {
-    /// Active-active, apex and `www`, 2000 requests per IP per 5 minutes, North America and
-    /// Europe edges, logs kept a year.
-    pub fn new(zone: HostedZone, endpoints: Vec<RegionalEndpoint>) -> Self {
-        let domain_names = vec![zone.name.clone(), format!("www.{}", zone.name)];
+    /// The distribution answering on `domain_names` (names of `zone`, stated by the caller:
+    /// haplat assumes none, so a shared zone's apex is never taken over by default) in front of
+    /// `endpoints`: active-active, 2000 requests per IP per 5 minutes, North America and Europe
+    /// edges, logs kept a year.
+    pub fn new(zone: HostedZone, domain_names: &[&str], endpoints: Vec<RegionalEndpoint>) -> Self {
+        let domain_names = domain_names.iter().map(|n| (*n).to_owned()).collect();
         EdgeDistributionProps {
             zone,
             domain_names,
@@ -570,7 +573,7 @@ fn check<'a>(
         scope.error("read_only_paths are for the failover origin group of DrMode::ActivePassive");
     }
     if props.domain_names.is_empty() {
-        scope.error("a distribution needs at least one domain name");
+        scope.error("a distribution needs at least one domain name: name them in EdgeDistributionProps::new (haplat assumes none, not even the zone's apex)");
     }
     for name in &props.domain_names {
         if let Some(why) = domain_problem(name) {

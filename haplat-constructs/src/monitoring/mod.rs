@@ -37,6 +37,7 @@
 mod alarms;
 mod dashboard;
 mod events;
+mod platform;
 mod tracing;
 
 use std::collections::BTreeMap;
@@ -55,6 +56,7 @@ use crate::kms::{KeyUser, KmsKey};
 use crate::metrics::{DatabaseMetrics, ServiceMetrics, TableMetrics};
 
 pub use crate::alarm::{AlarmTopic, Runbook};
+pub use platform::{PlatformDashboard, PlatformDashboardProps, RegionView};
 pub use tracing::{Sampling, TracingProps};
 
 /// The thresholds of the platform's alarms.

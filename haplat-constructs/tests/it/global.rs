@@ -112,7 +112,7 @@ fn platform(mode: DrMode) -> App {
     // Wave 4: the edge in us-east-1.
     let edge = app.stack("Edge", "us-east-1");
     let zone = HostedZone::new(&edge, "Zone", "example.com");
-    let mut ep = EdgeDistributionProps::new(zone.clone(), endpoints());
+    let mut ep = EdgeDistributionProps::new(zone.clone(), &["example.com", "www.example.com"], endpoints());
     ep.mode = mode;
     if mode == DrMode::ActivePassive {
         ep.read_only_paths = vec!["/catalog/*".into()];
@@ -123,6 +123,7 @@ fn platform(mode: DrMode) -> App {
     dp.mode = mode;
     dp.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
     dp.distribution_domain = Some(cdn.domain_name());
+    dp.aliased_names = vec!["example.com".into(), "www.example.com".into()];
     FailoverDns::new(&edge, "Dns", dp);
     app
 }
@@ -389,7 +390,11 @@ fn the_web_acl_has_the_managed_groups_and_a_rate_limit_and_logs() {
 fn the_web_acl_blocks_large_bodies_only_when_asked() {
     let app = App::new("bodies");
     let edge = app.stack("Edge", "us-east-1");
-    let mut ep = EdgeDistributionProps::new(HostedZone::existing("Z0123456789", "example.com"), endpoints());
+    let mut ep = EdgeDistributionProps::new(
+        HostedZone::existing("Z0123456789", "example.com"),
+        &["example.com", "www.example.com"],
+        endpoints(),
+    );
     ep.block_large_bodies = true;
     EdgeDistribution::new(&edge, "Cdn", ep);
     let a = synth(&app);
@@ -959,6 +964,7 @@ fn misuse_is_an_error_naming_the_construct_path() {
     let edge = app.stack("Edge", "us-east-1");
     let mut p = EdgeDistributionProps::new(
         HostedZone::existing("Z1", "example.com"),
+        &["example.com", "www.example.com"],
         vec![endpoint("us-east-1", RegionRole::Primary)],
     );
     p.mode = DrMode::ActivePassive;
@@ -985,7 +991,11 @@ fn misuse_is_an_error_naming_the_construct_path() {
     EdgeDistribution::new(
         &s,
         "Cdn",
-        EdgeDistributionProps::new(HostedZone::existing("Z1", "example.com"), endpoints()),
+        EdgeDistributionProps::new(
+            HostedZone::existing("Z1", "example.com"),
+            &["example.com", "www.example.com"],
+            endpoints(),
+        ),
     );
     FailoverDns::new(&s, "Dns", FailoverDnsProps::new(HostedZone::existing("Z1", "example.com"), endpoints()));
     let e = errors_of(&app);
@@ -1116,7 +1126,11 @@ fn the_edge_pages_on_cloudfronts_5xx_rate_and_warns_on_wafs_blocked_share() {
     let app = platform(DrMode::ActiveActive);
     let edge = app.stacks().into_iter().find(|s| s.id() == "Edge").unwrap();
     let zone = HostedZone::existing("Z0EXAMPLE00000000001", "example.com");
-    let cdn = EdgeDistribution::new(&edge, "Cdn2", EdgeDistributionProps::new(zone, endpoints()));
+    let cdn = EdgeDistribution::new(
+        &edge,
+        "Cdn2",
+        EdgeDistributionProps::new(zone, &["example.com", "www.example.com"], endpoints()),
+    );
     cdn.alarms(&edge, "Cdn2Alarms", &["arn:aws:sns:us-east-1:123456789012:alarms".into()], 5.0, 20.0);
     let a = synth(&app);
     let t = a.template("globaltest-Edge").unwrap();
@@ -1148,4 +1162,56 @@ fn the_edge_pages_on_cloudfronts_5xx_rate_and_warns_on_wafs_blocked_share() {
         let b = behaviours.iter().find(|b| b["PathPattern"] == format!("/_haplat/probe/{}/*", e.region)).unwrap();
         assert_eq!(b["TargetOriginId"], format!("probe-{}", e.region));
     }
+}
+
+#[test]
+fn no_name_of_the_zone_is_taken_unless_stated() {
+    let app = App::new("names");
+    let edge = app.stack("Edge", "us-east-1");
+    let zone = HostedZone::existing("Z0123456789", "example.com");
+    EdgeDistribution::new(&edge, "Cdn", EdgeDistributionProps::new(zone.clone(), &[], endpoints()));
+    let mut dns = FailoverDnsProps::new(zone, endpoints());
+    dns.distribution_domain = Some("d111111abcdef8.cloudfront.net".into());
+    dns.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+    FailoverDns::new(&edge, "Dns", dns);
+    let err = app.synth().unwrap_err().to_string();
+    assert!(err.contains("Edge/Cdn: a distribution needs at least one domain name"), "{err}");
+    assert!(err.contains("Edge/Dns: distribution_domain is set but aliased_names is empty"), "{err}");
+}
+
+#[test]
+fn the_platform_dashboard_shows_every_region_and_the_edge_each_graph_in_its_region() {
+    use haplat_constructs::monitoring::{PlatformDashboard, PlatformDashboardProps, RegionView};
+    let app = App::new("dash");
+    let edge = app.stack("Edge", "us-east-1");
+    let regions = ["us-east-1", "eu-west-1"];
+    let props = PlatformDashboardProps {
+        regions: regions
+            .iter()
+            .map(|r| RegionView { region: (*r).into(), load_balancer: format!("app/api-{r}/0123456789abcdef").into() })
+            .collect(),
+        availability_objective: 99.95,
+        tables: vec!["orders".into()],
+        distribution_id: Some("E2EXAMPLE".into()),
+    };
+    PlatformDashboard::new(&edge, "Platform", props);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("dash-Edge").unwrap();
+    let one = [("dash-Edge".to_owned(), t)];
+    let (_, _, d) = resources(&one, "AWS::CloudWatch::Dashboard")[0];
+    let sub = &d["Properties"]["DashboardBody"]["Fn::Sub"];
+    let body: Json = serde_json::from_str(sub[0].as_str().unwrap()).unwrap();
+    let widgets = body["widgets"].as_array().unwrap();
+    // The edge, then per region requests, latency, error ratio and replication.
+    assert_eq!(widgets.len(), 1 + 2 * 4);
+    assert_eq!(widgets[0]["properties"]["region"], "us-east-1");
+    for r in regions {
+        let mine: Vec<&Json> =
+            widgets.iter().filter(|w| w["properties"]["title"].as_str().unwrap().starts_with(r)).collect();
+        assert_eq!(mine.len(), 4, "{r}");
+        assert!(mine.iter().all(|w| w["properties"]["region"] == r), "{r}");
+    }
+    let text = sub[0].as_str().unwrap();
+    assert!(text.contains("HTTPCode_ELB_5XX_Count") && text.contains("\"p99\"") && text.contains("error budget"));
+    assert!(text.contains("\"value\":0.0005"), "the budget of 99.95%: {text}");
+    assert_eq!(sub[1]["LbEuWest1"], "app/api-eu-west-1/0123456789abcdef");
 }

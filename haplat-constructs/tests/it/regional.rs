@@ -1071,7 +1071,11 @@ fn the_edge_and_dns_refuse_an_origin_name_the_api_certificate_does_not_cover() {
         assert!(api.endpoints().iter().all(|e| e.domain_name == domain));
         let edge = app.stack("Edge", "us-east-1");
         let zone = HostedZone::existing(ZONE, "example.com");
-        EdgeDistribution::new(&edge, "Cdn", EdgeDistributionProps::new(zone.clone(), api.endpoints()));
+        EdgeDistribution::new(
+            &edge,
+            "Cdn",
+            EdgeDistributionProps::new(zone.clone(), &["example.com", "www.example.com"], api.endpoints()),
+        );
         let mut dns = FailoverDnsProps::new(zone, api.endpoints());
         dns.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
         FailoverDns::new(&edge, "Dns", dns);
