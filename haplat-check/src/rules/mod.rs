@@ -5,6 +5,7 @@
 mod account;
 mod alarms;
 mod data;
+mod images;
 mod lifecycle;
 
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
@@ -358,5 +359,36 @@ pub static RULES: &[Rule] = &[
         fix: "Give the member the container's fate: an Aurora instance holds no data of its own, so Delete it with \
               a cluster that is deleted with a snapshot; or retain the container too.",
         check: lifecycle::retained_member,
+    },
+    Rule {
+        id: "HAP030",
+        name: "MutableImageTagInProduction",
+        severity: Severity::Warning,
+        title: "A production service's container image is named by a tag, not a digest",
+        aws_rule: "ECS resolves a container image tag to a digest once per service deployment and starts that \
+                   deployment's tasks from the digest (container image resolution). Each region's service resolves \
+                   the tag at its own deployment: when the tag was moved in between (or pushed again where tags are \
+                   mutable), regions run different code, and the next deployment of any change (a scaling setting, \
+                   a failover region's update) silently picks up whatever the tag names then; the template shows no \
+                   change. A digest (repository@sha256:…) names exactly one image in every region.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability",
+        fix: "Name the image by digest in the environment (CI writes it after the push, docs/images.md). A task \
+              definition is production when haplat-constructs marks it (ServiceProps::production, metadata \
+              haplat:production).",
+        check: images::mutable_tag_in_production,
+    },
+    Rule {
+        id: "HAP031",
+        name: "ReplicationConfigurationTwice",
+        severity: Severity::Error,
+        title: "Two ECR replication configurations for one registry",
+        aws_rule: "A private registry (account and region) has one replication configuration: \
+                   PutReplicationConfiguration, which AWS::ECR::ReplicationConfiguration calls, replaces the whole \
+                   configuration. Two resources for one registry overwrite each other's rules at every deploy, and \
+                   deleting either deletes the registry's replication.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutReplicationConfiguration.html",
+        fix: "Keep one configuration per registry with one rule per repository prefix (haplat-constructs' \
+              ImageRepositories with Replication::Owned in one stack, Replication::External in the others).",
+        check: images::replication_owned_twice,
     },
 ];

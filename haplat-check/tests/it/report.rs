@@ -116,7 +116,9 @@ fn explain_prints_a_rule_and_how_to_suppress_it() {
 #[test]
 fn rules_are_well_formed() {
     for (i, r) in RULES.iter().enumerate() {
-        assert_eq!(r.id, format!("HAP{:03}", i + 1), "ids are consecutive");
+        // Increasing ids (helpers get disjoint ranges, so a branch may have a gap until merged).
+        assert!(r.id.len() == 6 && r.id.starts_with("HAP") && r.id[3..].parse::<u32>().is_ok(), "{}", r.id);
+        assert!(i == 0 || RULES[i - 1].id < r.id, "ids increase: {} after {}", r.id, RULES[i - 1].id);
         assert!(r.docs.starts_with("https://docs.aws.amazon.com/"), "{}: {}", r.id, r.docs);
         assert!(!r.title.ends_with('.') && !r.title.contains('\n'), "{}: one line, no period", r.id);
         assert!(!r.fix.is_empty() && !r.aws_rule.is_empty());

@@ -659,3 +659,53 @@ fn hap024_a_retained_instance_stops_its_clusters_delete() {
     assert!(one("HAP024", &["us-east-1"], db("Delete", "Snapshot")).is_empty());
     assert!(one("HAP024", &["us-east-1"], db("Retain", "Retain")).is_empty());
 }
+
+fn task_definition(production: bool, image: serde_json::Value) -> serde_json::Value {
+    let mut td = json!({
+        "Type": "AWS::ECS::TaskDefinition",
+        "Metadata": {"haplat:path": "S/Orders/TaskDefinition"},
+        "Properties": {"ContainerDefinitions": [
+            {"Name": "app", "Image": image, "Essential": true},
+            {"Name": "xray-daemon", "Image": "public.ecr.aws/xray/aws-xray-daemon:3.3.14", "Essential": false}
+        ]}
+    });
+    if production {
+        td["Metadata"]["haplat:production"] = json!(true);
+    }
+    json!({ "Td": td })
+}
+
+#[test]
+fn hap030_a_production_image_named_by_tag() {
+    let tagged = json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/shop-prod/orders:1.4.2"});
+    let found = one("HAP030", &["us-east-1"], task_definition(true, tagged.clone()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "S/Orders/TaskDefinition");
+    assert!(found[0].message.contains("container app") && found[0].message.contains("orders:1.4.2"), "{}", found[0].message);
+    // A digest passes, in a Sub or literal; a tag outside production too; the sidecar is not essential.
+    let pinned = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-prod/orders@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+    assert!(one("HAP030", &["us-east-1"], task_definition(true, json!(pinned))).is_empty());
+    assert!(one("HAP030", &["us-east-1"], task_definition(false, tagged)).is_empty());
+    assert_eq!(one("HAP030", &["us-east-1"], task_definition(true, json!("public.ecr.aws/nginx/nginx:1.27"))).len(), 1);
+}
+
+#[test]
+fn hap031_two_replication_configurations_for_one_registry() {
+    let rc = |path: &str| {
+        json!({"Type": "AWS::ECR::ReplicationConfiguration", "Metadata": {"haplat:path": path},
+               "Properties": {"ReplicationConfiguration": {"Rules": [{"Destinations": [
+                   {"Region": "us-west-2", "RegistryId": {"Ref": "AWS::AccountId"}}]}]}}})
+    };
+    let found = of(
+        &run(vec![
+            stack("A", &["us-east-1"], resources(json!({"Replication": rc("A/Images/Replication")}))),
+            stack("B", &["us-east-1", "eu-west-1"], resources(json!({"Replication": rc("B/Replication")}))),
+        ]),
+        "HAP031",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "B/Replication");
+    assert_eq!(found[0].regions, ["us-east-1"]);
+    assert!(found[0].message.contains("A/Images/Replication"), "{}", found[0].message);
+    assert!(one("HAP031", &["us-east-1"], json!({"Replication": rc("A/Replication")})).is_empty());
+}

@@ -26,6 +26,7 @@ use haplat_core::{Handle, Scope, Stack};
 
 pub use crate::fargate::{Deployment, FARGATE_SIZES, XRAY_DAEMON_IMAGE, fargate_size_problem};
 use crate::fargate::{RunAs, TaskDefinition};
+use crate::image::Image;
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -39,9 +40,13 @@ pub struct ServiceProps {
     /// The service's name (`Orders`): its construct id in a [`crate::api::MultiRegionApi`], the
     /// Cloud Map name (lowercased), the prefix of its region values.
     pub name: String,
-    /// The container image (`123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`). An
-    /// ECR image gets pull permission on exactly its repository.
-    pub image: String,
+    /// The container image: a URI (`123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`),
+    /// one of the platform's repositories pulled from the task's own region
+    /// ([`ImageRepositories::image`](crate::ecr::ImageRepositories::image)), or a public image
+    /// through the region's cache ([`PullThroughCache::image`](crate::ecr::PullThroughCache::image)).
+    /// An ECR image gets pull permission on exactly its repository. A malformed digest or tag is
+    /// an error naming the service.
+    pub image: Image,
     /// The port the container listens on.
     pub port: u16,
     /// Fargate CPU units. Default: 256 (0.25 vCPU).
@@ -96,15 +101,19 @@ pub struct ServiceProps {
     /// Who the container runs as: by default user 1000 with a read-only root filesystem and
     /// `/tmp` writable; [`RunAs::image_default`] with the reason for an image that needs root.
     pub run_as: RunAs,
+    /// The service runs in a production environment: its task definition carries the metadata
+    /// `haplat:production`, and `haplat check` warns (HAP030) when its application container's
+    /// image is not pinned by digest. Default: `false`.
+    pub production: bool,
 }
 
 impl ServiceProps {
     /// A service with defaults: 0.25 vCPU / 512 MiB, 2 to 10 tasks, 1 on standby,
     /// health checks on `/health`, catch-all route on 443, logs kept a year, a 10 % canary.
-    pub fn new(name: &str, image: &str, port: u16) -> Self {
+    pub fn new(name: &str, image: impl Into<Image>, port: u16) -> Self {
         ServiceProps {
             name: name.to_owned(),
-            image: image.to_owned(),
+            image: image.into(),
             port,
             cpu: 256,
             memory: 512,
@@ -124,6 +133,7 @@ impl ServiceProps {
             scaling: Scaling::default(),
             callers: Vec::new(),
             run_as: RunAs::default(),
+            production: false,
         }
     }
 }

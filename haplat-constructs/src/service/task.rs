@@ -39,11 +39,14 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if let Some(why) = props.deployment.problem() {
         scope.error(why);
     }
+    if let Some(why) = props.image.problem() {
+        scope.error(format!("image: {why}"));
+    }
 }
 
 /// The task definition, its roles and log group, with the service's ids.
 pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey) -> TaskDefinition {
-    TaskDefinition::new(
+    let td = TaskDefinition::new(
         scope,
         "TaskDefinition",
         TaskDefinitionProps {
@@ -59,5 +62,12 @@ pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey)
             key,
             run_as: props.run_as.clone(),
         },
-    )
+    );
+    if props.production {
+        scope.options(td.resource).metadata(PRODUCTION_METADATA, true);
+    }
+    td
 }
+
+/// The task definition's metadata key that marks a production service (HAP030 reads it).
+pub(super) const PRODUCTION_METADATA: &str = "haplat:production";
