@@ -3,6 +3,7 @@
 
 mod aurora;
 mod global;
+mod images;
 mod layers;
 mod regional;
 mod split;
