@@ -371,7 +371,9 @@ pub enum Upstream {
 
 impl Upstream {
     /// (ECR's name of the registry, its URL, the hosts images are written with, the prefix).
-    fn facts(&self) -> (ecr::pull_through_cache_rule::UpstreamRegistry, &'static str, &'static [&'static str], &'static str) {
+    fn facts(
+        &self,
+    ) -> (ecr::pull_through_cache_rule::UpstreamRegistry, &'static str, &'static [&'static str], &'static str) {
         use ecr::pull_through_cache_rule::UpstreamRegistry as U;
         match self {
             Upstream::EcrPublic => (U::EcrPublic, "public.ecr.aws", &["public.ecr.aws"], "ecr-public"),
@@ -451,8 +453,11 @@ impl PullThroughCache {
             for host in hosts {
                 let Some(rest) = uri.strip_prefix(&format!("{host}/")) else { continue };
                 let Ok(Image::Repository { name, reference }) = Image::parse(rest) else { continue };
-                let path =
-                    if matches!(u, Upstream::DockerHub { .. }) && !name.contains('/') { format!("library/{name}") } else { name };
+                let path = if matches!(u, Upstream::DockerHub { .. }) && !name.contains('/') {
+                    format!("library/{name}")
+                } else {
+                    name
+                };
                 return Image::Cached { prefix: prefix.to_owned(), path, reference };
             }
         }

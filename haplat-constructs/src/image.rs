@@ -219,7 +219,8 @@ fn tag_problem(tag: &str) -> Option<String> {
         && tag.len() <= 128
         && tag.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
         && !tag.starts_with(['.', '-']);
-    (!ok).then(|| format!("tag {tag:?} must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'"))
+    (!ok)
+        .then(|| format!("tag {tag:?} must be 1 to 128 letters, digits, '_', '.' or '-', not starting with '.' or '-'"))
 }
 
 /// Why `name` is not an ECR repository name (lowercase letters, digits and `._-/` separators,

@@ -42,8 +42,8 @@ use haplat_constructs::ecr::{
 };
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::fargate::RunAs;
-use haplat_constructs::image::Image;
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
+use haplat_constructs::image::Image;
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{AlarmTopic, RegionalMonitoringProps};
 use haplat_constructs::network::NatMode;
@@ -95,10 +95,9 @@ pub fn platform(env: &Environment) -> App {
             _ => None,
         })
         .collect();
-    let cache = env
-        .images
-        .pull_through_cache
-        .then(|| PullThroughCache::new(&data, "ImageCache", vec![Upstream::EcrPublic, Upstream::Quay, Upstream::Kubernetes]));
+    let cache = env.images.pull_through_cache.then(|| {
+        PullThroughCache::new(&data, "ImageCache", vec![Upstream::EcrPublic, Upstream::Quay, Upstream::Kubernetes])
+    });
     {
         use haplat_constructs::ecr::AppliedFor;
         let mut prefixes = Vec::new();

@@ -59,7 +59,8 @@ fn services_images_are_in_ecr_in_every_region_and_prod_is_pinned_by_digest() {
         assert_eq!(names, repos, "{env}");
         let rc = resources_of(&global, "AWS::ECR::ReplicationConfiguration");
         let rule = &rc[0]["Properties"]["ReplicationConfiguration"]["Rules"][0];
-        let dest: Vec<&str> = rule["Destinations"].as_array().unwrap().iter().map(|d| d["Region"].as_str().unwrap()).collect();
+        let dest: Vec<&str> =
+            rule["Destinations"].as_array().unwrap().iter().map(|d| d["Region"].as_str().unwrap()).collect();
         assert_eq!(dest, others, "{env}: replicated to every other region of the platform");
         assert_eq!(rule["RepositoryFilters"][0]["Filter"], format!("shop-{env}/"));
         // Each region's replicas get its key: a creation template in every region of Data.

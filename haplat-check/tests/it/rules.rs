@@ -677,11 +677,16 @@ fn task_definition(production: bool, image: serde_json::Value) -> serde_json::Va
 
 #[test]
 fn hap030_a_production_image_named_by_tag() {
-    let tagged = json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/shop-prod/orders:1.4.2"});
+    let tagged =
+        json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/shop-prod/orders:1.4.2"});
     let found = one("HAP030", &["us-east-1"], task_definition(true, tagged.clone()));
     assert_eq!(found.len(), 1, "{found:?}");
     assert_eq!(found[0].path, "S/Orders/TaskDefinition");
-    assert!(found[0].message.contains("container app") && found[0].message.contains("orders:1.4.2"), "{}", found[0].message);
+    assert!(
+        found[0].message.contains("container app") && found[0].message.contains("orders:1.4.2"),
+        "{}",
+        found[0].message
+    );
     // A digest passes, in a Sub or literal; a tag outside production too; the sidecar is not essential.
     let pinned = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-prod/orders@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
     assert!(one("HAP030", &["us-east-1"], task_definition(true, json!(pinned))).is_empty());

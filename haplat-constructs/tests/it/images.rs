@@ -61,7 +61,8 @@ fn platform(production: bool, orders: Option<ImageRef>) -> App {
     let mut web = ServiceProps::new("Web", cache.image("public.ecr.aws/nginx/nginx:1.27"), 80);
     web.path_patterns = vec!["/web/*".into()];
     web.run_as = RunAs::image_default("NGINX binds port 80 as root");
-    let regions = REGIONS.iter().enumerate().map(|(i, r)| if i == 0 { RegionSpec::primary(r) } else { RegionSpec::secondary(r) });
+    let regions =
+        REGIONS.iter().enumerate().map(|(i, r)| if i == 0 { RegionSpec::primary(r) } else { RegionSpec::secondary(r) });
     MultiRegionApi::new_stack_set(
         &app,
         "Api",
@@ -79,7 +80,11 @@ fn platform(production: bool, orders: Option<ImageRef>) -> App {
 
 fn templates(app: &App) -> (Json, Json, Json) {
     let a = app.synth().unwrap_or_else(|e| panic!("synth failed:\n{e}"));
-    (a.template("shop-Data").unwrap().clone(), a.template("shop-Global").unwrap().clone(), a.template("shop-Api").unwrap().clone())
+    (
+        a.template("shop-Data").unwrap().clone(),
+        a.template("shop-Global").unwrap().clone(),
+        a.template("shop-Api").unwrap().clone(),
+    )
 }
 
 #[test]
@@ -99,7 +104,8 @@ fn repositories_are_immutable_scanned_encrypted_expiring_and_replicated_by_prefi
     assert_eq!(rules["rules"][1]["selection"]["countNumber"], 100);
     let rc = &of_type(&global, "AWS::ECR::ReplicationConfiguration")[0]["Properties"]["ReplicationConfiguration"];
     assert_eq!(rc["Rules"][0]["RepositoryFilters"], json!([{"Filter": "shop/", "FilterType": "PREFIX_MATCH"}]));
-    let dest: Vec<&str> = rc["Rules"][0]["Destinations"].as_array().unwrap().iter().map(|d| d["Region"].as_str().unwrap()).collect();
+    let dest: Vec<&str> =
+        rc["Rules"][0]["Destinations"].as_array().unwrap().iter().map(|d| d["Region"].as_str().unwrap()).collect();
     assert_eq!(dest, ["us-west-2", "eu-west-1"]);
     assert_eq!(rc["Rules"][0]["Destinations"][0]["RegistryId"], json!({"Ref": "AWS::AccountId"}));
 }
@@ -117,7 +123,10 @@ fn replicas_and_caches_get_the_regions_key_through_a_scoped_role() {
     let cached = at(&data, "Templates/EcrPublicTemplate");
     assert_eq!(cached["Properties"]["AppliedFor"], json!(["PULL_THROUGH_CACHE"]));
     let role = at(&data, "Templates/Role");
-    assert_eq!(role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"], "ecr.amazonaws.com");
+    assert_eq!(
+        role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "ecr.amazonaws.com"
+    );
     let st = &role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"];
     assert_eq!(st[0]["Action"], json!(["ecr:CreateRepository", "ecr:ReplicateImage", "ecr:TagResource"]));
     let repos = serde_json::to_string(&st[0]["Resource"]).unwrap();
@@ -143,7 +152,10 @@ fn tasks_pull_from_their_own_region_by_digest_with_exactly_the_pull_permissions(
     let exec = at(&api, "Orders/ExecutionRole");
     let st = exec["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array().unwrap();
     let pull = st.iter().find(|s| s["Action"].to_string().contains("ecr:BatchGetImage")).unwrap();
-    assert_eq!(pull["Action"], json!(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]));
+    assert_eq!(
+        pull["Action"],
+        json!(["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"])
+    );
     assert_eq!(
         pull["Resource"],
         json!([{"Fn::Sub": "arn:${AWS::Partition}:ecr:${AWS::Region}:${AWS::AccountId}:repository/shop/orders"}])
@@ -157,7 +169,10 @@ fn tasks_pull_from_their_own_region_by_digest_with_exactly_the_pull_permissions(
     );
     assert!(web["Metadata"]["haplat:production"].is_null());
     let exec = at(&api, "Web/ExecutionRole").to_string();
-    assert!(exec.contains("ecr:BatchImportUpstreamImage") && exec.contains("repository/ecr-public/nginx/nginx"), "{exec}");
+    assert!(
+        exec.contains("ecr:BatchImportUpstreamImage") && exec.contains("repository/ecr-public/nginx/nginx"),
+        "{exec}"
+    );
 }
 
 #[test]
@@ -185,7 +200,11 @@ fn misuse_is_reported_on_the_construct_path() {
     assert!(e.contains("keep_images must be at least 1"), "{e}");
 
     let app = App::new("shop");
-    let mut o = ServiceProps::new("Orders", Image::Repository { name: "shop/orders".into(), reference: ImageRef::Digest("sha256:12".into()) }, 8080);
+    let mut o = ServiceProps::new(
+        "Orders",
+        Image::Repository { name: "shop/orders".into(), reference: ImageRef::Digest("sha256:12".into()) },
+        8080,
+    );
     o.path_patterns = vec!["/o/*".into()];
     MultiRegionApi::new_stack_set(
         &app,
