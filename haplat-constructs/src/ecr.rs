@@ -20,6 +20,8 @@
 //!   template's key "must exist in the same Region as the repository"), immutable tags and the
 //!   same lifecycle rules, through a role ECR assumes (needed for a template with a KMS key:
 //!   <https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html>).
+//!   `haplat check` warns when a destination region has no template for a replicated prefix
+//!   (HAP032) and refuses a template with a key but no role (HAP033).
 //! - **Deletion**: the home repositories are `Retain`ed (stateful by default in haplat): they hold
 //!   the images every region's running tasks were started from; destroy leaves them, and the
 //!   replicas, which CloudFormation never owned. Their fixed names (what CI pushes to, what the

@@ -74,3 +74,95 @@ pub(crate) fn replication_owned_twice(a: &Assembly, f: &mut Findings) {
         }
     }
 }
+
+/// The repository creation templates for replication in each region: (prefix, the template's path).
+fn replication_templates(a: &Assembly) -> BTreeMap<String, Vec<(String, String)>> {
+    let mut by_region: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+    for t in a.of_type("AWS::ECR::RepositoryCreationTemplate") {
+        let applies = t
+            .prop("AppliedFor")
+            .and_then(Json::as_array)
+            .is_some_and(|l| l.iter().any(|x| x.as_str() == Some("REPLICATION")));
+        let Some(prefix) = t.prop_str("Prefix") else { continue };
+        if !applies {
+            continue;
+        }
+        for region in t.regions() {
+            by_region.entry(region).or_default().push((prefix.to_owned(), t.path().to_owned()));
+        }
+    }
+    by_region
+}
+
+/// Whether a template's prefix covers repositories matched by a replication filter (`""`: all).
+fn covers(template_prefix: &str, filter: &str) -> bool {
+    template_prefix == "ROOT" || (!filter.is_empty() && filter.starts_with(template_prefix.trim_end_matches('/')))
+}
+
+pub(crate) fn replicas_without_template(a: &Assembly, f: &mut Findings) {
+    let templates = replication_templates(a);
+    for r in a.of_type("AWS::ECR::ReplicationConfiguration") {
+        let rules = r.prop("ReplicationConfiguration").and_then(|c| c.get("Rules")).and_then(Json::as_array);
+        for rule in rules.into_iter().flatten() {
+            let filters: Vec<&str> = match rule.get("RepositoryFilters").and_then(Json::as_array) {
+                Some(l) if !l.is_empty() => l.iter().filter_map(|x| x.get("Filter").and_then(Json::as_str)).collect(),
+                _ => vec![""],
+            };
+            for d in rule.get("Destinations").and_then(Json::as_array).into_iter().flatten() {
+                // Cross-account destinations are the other account's templates: not in this app.
+                let own = match d.get("RegistryId") {
+                    Some(Json::Object(o)) => o.get("Ref").and_then(Json::as_str) == Some("AWS::AccountId"),
+                    _ => false,
+                };
+                let Some(region) = d.get("Region").and_then(Json::as_str) else { continue };
+                if !own {
+                    continue;
+                }
+                let here = templates.get(region).map(Vec::as_slice).unwrap_or_default();
+                for filter in &filters {
+                    if here.iter().any(|(p, _)| covers(p, filter)) {
+                        continue;
+                    }
+                    let what = if filter.is_empty() {
+                        "every repository".to_owned()
+                    } else {
+                        format!("repositories under {filter}")
+                    };
+                    f.at(
+                        &r,
+                        vec![region.to_owned()],
+                        format!(
+                            "replicates {what} to {region}, where no repository creation template for replication \
+                             covers them: ECR creates those replicas with its defaults (AES256 encryption, mutable \
+                             tags, no lifecycle policy), not the source repository's settings; add a template for \
+                             the prefix in {region} (haplat-constructs' RepositoryTemplates)"
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
+
+pub(crate) fn template_key_without_role(a: &Assembly, f: &mut Findings) {
+    for t in a.of_type("AWS::ECR::RepositoryCreationTemplate") {
+        let kms_key = t.prop("EncryptionConfiguration").and_then(|e| e.get("KmsKey")).is_some();
+        let tags = t.prop("ResourceTags").and_then(Json::as_array).is_some_and(|l| !l.is_empty());
+        if (kms_key || tags) && t.prop("CustomRoleArn").is_none() {
+            let what = match (kms_key, tags) {
+                (true, true) => "a KMS key and resource tags",
+                (true, false) => "a KMS key",
+                _ => "resource tags",
+            };
+            f.at(
+                &t,
+                vec![],
+                format!(
+                    "names {what} but no CustomRoleArn: ECR needs a role it assumes (trusting ecr.amazonaws.com, \
+                     allowed ecr:CreateRepository, ecr:ReplicateImage, ecr:TagResource and the key's \
+                     kms:CreateGrant, kms:RetireGrant, kms:DescribeKey) to create repositories with them"
+                ),
+            );
+        }
+    }
+}

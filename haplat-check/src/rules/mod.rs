@@ -391,4 +391,33 @@ pub static RULES: &[Rule] = &[
               ImageRepositories with Replication::Owned in one stack, Replication::External in the others).",
         check: images::replication_owned_twice,
     },
+    Rule {
+        id: "HAP032",
+        name: "ReplicaWithoutCreationTemplate",
+        severity: Severity::Warning,
+        title: "ECR replicates repositories to a region with no repository creation template for them",
+        aws_rule: "Replicas are created by ECR in the destination region on the first replicated push, not by \
+                   CloudFormation, and do not copy the source repository's settings: they take the destination \
+                   registry's repository creation template for their prefix (applied for REPLICATION), and without \
+                   one ECR's defaults: AES256 encryption, mutable tags, no lifecycle policy.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html",
+        fix: "Add a repository creation template for the prefix in every destination region, with the region's KMS \
+              key, immutable tags and the lifecycle policy (haplat-constructs' RepositoryTemplates in a stack set \
+              over the platform's regions, deployed before the first push).",
+        check: images::replicas_without_template,
+    },
+    Rule {
+        id: "HAP033",
+        name: "CreationTemplateKeyWithoutRole",
+        severity: Severity::Error,
+        title: "A repository creation template names a KMS key or resource tags but no role for ECR",
+        aws_rule: "To create repositories with a template's KMS key or resource tags, ECR assumes the template's \
+                   custom role (CustomRoleArn): a role trusting ecr.amazonaws.com that may create and tag \
+                   repositories, replicate images and create grants on the key. Without it, ECR cannot apply them \
+                   and the replicas or cached repositories are not created as the template says.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html",
+        fix: "Give the template a CustomRoleArn (haplat-constructs' RepositoryTemplates makes the role, scoped to \
+              its prefixes and the region's key).",
+        check: images::template_key_without_role,
+    },
 ];
