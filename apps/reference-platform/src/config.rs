@@ -55,6 +55,10 @@ pub struct Environment {
     /// Operations: SLOs, chaos experiments, the WebSocket API.
     #[serde(default)]
     pub operations: Operations,
+    /// Services call each other through ECS Service Connect (`http://<name>:<port>`, a namespace
+    /// per region); who may call whom is still each service's `callers`.
+    #[serde(default)]
+    pub service_connect: bool,
     /// Container images: the platform's ECR repositories and the pull-through cache.
     #[serde(default)]
     pub images: Images,
@@ -153,6 +157,24 @@ pub struct Service {
     /// which fails over reads only. A service that takes writes must not be read-only.
     #[serde(default)]
     pub read_only: bool,
+    /// The services that call this one (their names): only their tasks may connect to this
+    /// service's tasks, on its port.
+    #[serde(default)]
+    pub callers: Vec<String>,
+    /// Timeouts of calls to this service through Service Connect (ECS's when left out: 15
+    /// seconds a request).
+    #[serde(default)]
+    pub timeouts: Option<Timeouts>,
+}
+
+/// Timeouts of calls through Service Connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// Seconds a request may take (0: no limit).
+    pub per_request_seconds: u32,
+    /// Seconds a connection may stay idle (0: no limit).
+    pub idle_seconds: u32,
 }
 
 fn default_port() -> u16 {
@@ -358,6 +380,14 @@ impl Environment {
             }
             if let Err(e) = haplat_constructs::image::Image::parse(&s.image) {
                 p.push(format!("services[{i}].image: {e}"));
+            }
+            for c in &s.callers {
+                if c == &s.name || !self.services.iter().any(|o| &o.name == c) {
+                    p.push(format!("services[{i}].callers: {c:?} is not another service of the environment"));
+                }
+            }
+            if s.timeouts.is_some() && !self.service_connect {
+                p.push(format!("services[{i}].timeouts: calls have timeouts only through service_connect"));
             }
             if self.services[..i].iter().any(|o| o.name == s.name) {
                 p.push(format!("services[{i}].name: {} is used twice", s.name));

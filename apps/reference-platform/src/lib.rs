@@ -11,8 +11,8 @@
 //! 2. `Global` (the primary region): the DynamoDB global table, encrypted with each region's
 //!    key, the CloudFront origin secret replicated to every region, and the services' ECR
 //!    repositories with the registry's replication to every other region;
-//! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB, autoscaling, blue/green
-//!    deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
+//! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB (calling each other through
+//!    ECS Service Connect where the environment says so), autoscaling, blue/green deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
 //!    the WebSocket API;
 //! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
 //!
@@ -149,6 +149,7 @@ pub fn platform(env: &Environment) -> App {
     api.fronted_by_cloudfront = Some(secret.verify.clone());
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
     api.services_per_stack = env.services_per_stack.map(usize::from);
+    api.service_connect = env.service_connect;
     let api = MultiRegionApi::new_stack_set(&app, "Api", api);
     for service in &api.services {
         orders.grant_read_write(service);
@@ -238,6 +239,11 @@ fn service_props(
     p.environment = s.environment.clone();
     p.secrets = s.secrets.iter().map(|(var, name)| (var.clone(), SecretRef::new(name))).collect();
     p.xray = s.xray;
+    p.callers = s.callers.clone();
+    p.connect_timeouts = s.timeouts.map(|t| haplat_constructs::service::ConnectTimeouts {
+        per_request_seconds: t.per_request_seconds,
+        idle_seconds: t.idle_seconds,
+    });
     if !own {
         p.run_as = RunAs::image_default(PLACEHOLDER_IMAGE_RUNS_AS_ROOT);
     }

@@ -89,6 +89,38 @@ fn services_images_are_in_ecr_in_every_region_and_prod_is_pinned_by_digest() {
 }
 
 #[test]
+fn staging_and_prod_services_call_each_other_through_service_connect() {
+    for env in ["staging", "prod"] {
+        let a = synth(env);
+        let api = a.template(&format!("shop-{env}-Api")).unwrap();
+        assert_eq!(resources_of(&api, "AWS::ServiceDiscovery::HttpNamespace").len(), 1, "{env}");
+        let services = resources_of(&api, "AWS::ECS::Service");
+        let published: Vec<&str> = services
+            .iter()
+            .map(|s| s["Properties"]["ServiceConnectConfiguration"]["Services"][0]["DiscoveryName"].as_str().unwrap())
+            .collect();
+        assert_eq!(published, ["catalog", "orders"], "{env}");
+        let catalog = services.iter().find(|s| s["Metadata"]["haplat:path"] == "Api/catalog/Service").unwrap();
+        let sc = &catalog["Properties"]["ServiceConnectConfiguration"]["Services"][0];
+        assert_eq!(sc["Timeout"]["PerRequestTimeoutSeconds"], 5);
+        // Task to task: exactly orders -> catalog, on catalog's port.
+        let ingress: Vec<&Json> = resources_of(&api, "AWS::EC2::SecurityGroupIngress")
+            .into_iter()
+            .filter(|r| {
+                r["Properties"].get("SourceSecurityGroupId").is_some_and(|s| {
+                    s.get("Fn::GetAtt").is_some_and(|g| g[0].as_str().unwrap().starts_with("OrdersSecurityGroup"))
+                })
+            })
+            .collect();
+        assert_eq!(ingress.len(), 1, "{env}");
+        assert_eq!(ingress[0]["Properties"]["FromPort"], 8080);
+        assert!(ingress[0]["Metadata"]["haplat:path"].as_str().unwrap().starts_with("Api/catalog"), "{env}");
+    }
+    let dev = synth("dev");
+    assert!(resources_of(&dev.template("shop-dev-Api").unwrap(), "AWS::ServiceDiscovery::HttpNamespace").is_empty());
+}
+
+#[test]
 fn dev_saves_on_nat_and_prod_has_one_per_zone() {
     let nats = |env: &str| {
         let a = synth(env);

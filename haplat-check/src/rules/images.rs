@@ -166,3 +166,22 @@ pub(crate) fn template_key_without_role(a: &Assembly, f: &mut Findings) {
         }
     }
 }
+
+pub(crate) fn service_connect_needs_ecs_deployments(a: &Assembly, f: &mut Findings) {
+    for s in a.of_type("AWS::ECS::Service") {
+        let on = s.prop("ServiceConnectConfiguration").is_some_and(|c| is_true(c.get("Enabled")));
+        let controller = s.prop("DeploymentController").and_then(|d| d.get("Type")).and_then(Json::as_str);
+        if let (true, Some(c @ ("CODE_DEPLOY" | "EXTERNAL"))) = (on, controller) {
+            f.at(
+                &s,
+                vec![],
+                format!(
+                    "uses ECS Service Connect with the {c} deployment controller: Service Connect takes part only \
+                     in deployments ECS runs (rolling, or ECS blue/green with its managed traffic shifting); use \
+                     the ECS controller, or leave Service Connect off for this service and call it through its \
+                     load balancer"
+                ),
+            );
+        }
+    }
+}

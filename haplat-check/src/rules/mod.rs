@@ -420,4 +420,19 @@ pub static RULES: &[Rule] = &[
               its prefixes and the region's key).",
         check: images::template_key_without_role,
     },
+    Rule {
+        id: "HAP034",
+        name: "ServiceConnectWithExternalDeployments",
+        severity: Severity::Error,
+        title: "An ECS service uses Service Connect with the CODE_DEPLOY or EXTERNAL deployment controller",
+        aws_rule: "ECS Service Connect is part of the deployments ECS itself runs: the rolling update and ECS \
+                   blue/green, whose managed traffic shifting covers Service Connect. Services deployed by \
+                   CodeDeploy (CODE_DEPLOY) or an external controller (EXTERNAL) cannot use it (ECS maintainers: \
+                   github.com/aws/amazon-ecs-service-connect-agent/issues/74; containers-roadmap#1993), so creating \
+                   or updating such a service fails.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html",
+        fix: "Deploy the service with the ECS controller (haplat's Deployment strategies are all ECS native), or \
+              leave Service Connect off for it and call it through its load balancer.",
+        check: images::service_connect_needs_ecs_deployments,
+    },
 ];

@@ -791,3 +791,19 @@ fn hap033_a_creation_template_with_a_key_and_no_role() {
     assert!(found[0].message.contains("a KMS key but no CustomRoleArn"), "{}", found[0].message);
     assert!(one("HAP033", &["us-east-1"], json!({"Shop": creation_template("shop/", "REPLICATION", true)})).is_empty());
 }
+
+#[test]
+fn hap034_service_connect_with_a_controller_ecs_does_not_run() {
+    let service = |controller: &str, connect: bool| {
+        json!({"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Orders/Service"}, "Properties": {
+            "DeploymentController": {"Type": controller},
+            "ServiceConnectConfiguration": {"Enabled": connect, "Namespace": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1"}}}})
+    };
+    for c in ["CODE_DEPLOY", "EXTERNAL"] {
+        let found = one("HAP034", &["us-east-1"], service(c, true));
+        assert_eq!(found.len(), 1, "{c}: {found:?}");
+        assert!(found[0].message.contains(c), "{}", found[0].message);
+    }
+    assert!(one("HAP034", &["us-east-1"], service("ECS", true)).is_empty());
+    assert!(one("HAP034", &["us-east-1"], service("CODE_DEPLOY", false)).is_empty());
+}

@@ -130,6 +130,10 @@ pub struct TaskDefinitionProps<'a> {
     pub key: &'a KmsKey,
     /// Who the application container runs as, and what it may write.
     pub run_as: RunAs,
+    /// The name of the container port, with HTTP as its application protocol, for ECS Service
+    /// Connect to publish it (a Service Connect service refers to a port by name). Default:
+    /// `None`, an unnamed port.
+    pub port_name: Option<String>,
 }
 
 /// A Fargate task definition (see the [module](super) docs), and a [`Grantee`]: grants go to
@@ -417,6 +421,8 @@ fn app_container(
         port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
             container_port: Some(i64::from(props.port).into()),
             protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
+            name: props.port_name.clone().map(Into::into),
+            app_protocol: props.port_name.as_ref().map(|_| ecs::task_definition::AppProtocol::Http.into()),
             ..Default::default()
         }])),
         environment: (!environment.is_empty()).then(|| List::items(environment)),

@@ -39,13 +39,18 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if let Some(why) = props.deployment.problem() {
         scope.error(why);
     }
+    if let Some(t) = props.connect_timeouts
+        && (t.per_request_seconds > 2_147_483_647 || t.idle_seconds > 2_147_483_647)
+    {
+        scope.error("connect timeouts: seconds must be at most 2147483647");
+    }
     if let Some(why) = props.image.problem() {
         scope.error(format!("image: {why}"));
     }
 }
 
 /// The task definition, its roles and log group, with the service's ids.
-pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey) -> TaskDefinition {
+pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey, connect: bool) -> TaskDefinition {
     let td = TaskDefinition::new(
         scope,
         "TaskDefinition",
@@ -61,6 +66,7 @@ pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey)
             log_retention_days: props.log_retention_days,
             key,
             run_as: props.run_as.clone(),
+            port_name: connect.then(|| super::deploy::CONNECT_PORT_NAME.to_owned()),
         },
     );
     if props.production {

@@ -2,6 +2,7 @@
 //! and linted.
 
 mod aurora;
+mod connect;
 mod global;
 mod images;
 mod layers;
