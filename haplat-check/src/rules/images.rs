@@ -1,5 +1,6 @@
-//! Container images: pinned in production (HAP030), one replication configuration per registry
-//! (HAP031).
+//! Container images and service-to-service traffic: images pinned in production (HAP030), one
+//! replication configuration per registry (HAP031), replicas' creation templates (HAP032, HAP033),
+//! Service Connect only with ECS deployments (HAP034).
 
 use std::collections::BTreeMap;
 
