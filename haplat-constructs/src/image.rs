@@ -81,6 +81,12 @@ impl From<&str> for Image {
     }
 }
 
+impl From<&String> for Image {
+    fn from(uri: &String) -> Image {
+        Image::Uri(uri.clone())
+    }
+}
+
 impl From<String> for Image {
     fn from(uri: String) -> Image {
         Image::Uri(uri)
