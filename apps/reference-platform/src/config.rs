@@ -21,6 +21,10 @@ pub struct Environment {
     pub name: String,
     /// The product's name, the first part of every stack name.
     pub product: String,
+    /// A production environment: each service's task definition is marked so, and `haplat
+    /// check` warns (HAP030) when a service's image is named by a tag instead of a digest.
+    #[serde(default)]
+    pub production: bool,
     /// How the regions share traffic.
     pub mode: DrMode,
     /// The regions, exactly one of them primary.
@@ -55,9 +59,48 @@ pub struct Environment {
     /// `haplat synth` prints the computed figures beside them (docs/availability.md).
     #[serde(default)]
     pub objectives: Objectives,
+    /// Services call each other through ECS Service Connect (`http://<name>:<port>`, a namespace
+    /// per region); who may call whom is still each service's `callers`.
+    #[serde(default)]
+    pub service_connect: bool,
+    /// Container images: the platform's ECR repositories and the pull-through cache.
+    #[serde(default)]
+    pub images: Images,
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// Where the services' images come from (docs/images.md).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Images {
+    /// This environment owns the ECR replication configuration of its account's registry in the
+    /// primary region (one per registry: deploying it replaces any other). When false, the
+    /// registry's owner must replicate `<product>-<name>/` to every region of the environment.
+    #[serde(default = "yes")]
+    pub own_replication: bool,
+    /// Cache public images (ECR Public, Quay, registry.k8s.io) in every region's registry
+    /// through pull-through cache rules, and pull the services' public images from there.
+    #[serde(default)]
+    pub pull_through_cache: bool,
+    /// The newest images each repository keeps (a pinned digest must stay among them).
+    #[serde(default = "default_keep_images")]
+    pub keep_images: u32,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn default_keep_images() -> u32 {
+    100
+}
+
+impl Default for Images {
+    fn default() -> Self {
+        Images { own_replication: true, pull_through_cache: false, keep_images: default_keep_images() }
+    }
 }
 
 /// The public domain.
@@ -77,7 +120,11 @@ pub struct Domain {
 pub struct Service {
     /// The service's name (a construct id: letters, digits and `-`).
     pub name: String,
-    /// The container image.
+    /// The container image: `name:tag` or `name@sha256:<64 hex digits>` is the platform's ECR
+    /// repository `<product>-<environment>/name`, replicated to every region and pulled from the
+    /// task's own region (CI writes the digest, docs/images.md); a URI with a registry host
+    /// (`public.ecr.aws/nginx/nginx:1.27`) is pulled from there, or through the region's
+    /// pull-through cache when `images.pull_through_cache` is on.
     pub image: String,
     /// The container port.
     #[serde(default = "default_port")]
@@ -114,6 +161,24 @@ pub struct Service {
     /// which fails over reads only. A service that takes writes must not be read-only.
     #[serde(default)]
     pub read_only: bool,
+    /// The services that call this one (their names): only their tasks may connect to this
+    /// service's tasks, on its port.
+    #[serde(default)]
+    pub callers: Vec<String>,
+    /// Timeouts of calls to this service through Service Connect (ECS's when left out: 15
+    /// seconds a request).
+    #[serde(default)]
+    pub timeouts: Option<Timeouts>,
+}
+
+/// Timeouts of calls through Service Connect.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Timeouts {
+    /// Seconds a request may take (0: no limit).
+    pub per_request_seconds: u32,
+    /// Seconds a connection may stay idle (0: no limit).
+    pub idle_seconds: u32,
 }
 
 fn default_port() -> u16 {
@@ -335,6 +400,17 @@ impl Environment {
             if !s.health_check_path.starts_with('/') {
                 p.push(format!("services[{i}].health_check_path: {:?} must start with '/'", s.health_check_path));
             }
+            if let Err(e) = haplat_constructs::image::Image::parse(&s.image) {
+                p.push(format!("services[{i}].image: {e}"));
+            }
+            for c in &s.callers {
+                if c == &s.name || !self.services.iter().any(|o| &o.name == c) {
+                    p.push(format!("services[{i}].callers: {c:?} is not another service of the environment"));
+                }
+            }
+            if s.timeouts.is_some() && !self.service_connect {
+                p.push(format!("services[{i}].timeouts: calls have timeouts only through service_connect"));
+            }
             if self.services[..i].iter().any(|o| o.name == s.name) {
                 p.push(format!("services[{i}].name: {} is used twice", s.name));
             }
@@ -361,6 +437,9 @@ impl Environment {
                 "operations.availability_slo: {} must be at least 50 and below 100",
                 self.operations.availability_slo
             ));
+        }
+        if self.images.keep_images == 0 {
+            p.push("images.keep_images: must be at least 1".into());
         }
         if let Some(r) = &self.data.backup_copy_region
             && !self.regions.iter().any(|x| &x.region == r)

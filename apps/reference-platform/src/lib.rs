@@ -6,11 +6,13 @@
 //! The stacks, in the waves their references put them in:
 //!
 //! 1. `Data` (stack set over every region): a KMS key per region, AWS Backup vaults and plans
-//!    with cross-region copies;
+//!    with cross-region copies, the ECR repository creation templates (the replicas' key and
+//!    settings) and pull-through cache rules;
 //! 2. `Global` (the primary region): the DynamoDB global table, encrypted with each region's
-//!    key, and the CloudFront origin secret replicated to every region;
-//! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB, autoscaling, blue/green
-//!    deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
+//!    key, the CloudFront origin secret replicated to every region, and the services' ECR
+//!    repositories with the registry's replication to every other region;
+//! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB (calling each other through
+//!    ECS Service Connect where the environment says so), autoscaling, blue/green deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
 //!    the WebSocket API;
 //! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
 //!
@@ -27,16 +29,21 @@
 
 pub mod config;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
+use haplat_constructs::ecr::{
+    ImageLifecycle, ImageRepositories, ImageRepositoriesProps, PullThroughCache, Replication, RepositoryTemplates,
+    Upstream,
+};
 use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::fargate::RunAs;
 use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
+use haplat_constructs::image::Image;
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::monitoring::{
     AlarmTopic, PlatformDashboard, PlatformDashboardProps, RegionView, RegionalMonitoringProps,
@@ -86,6 +93,32 @@ pub fn platform(env: &Environment) -> App {
     );
     backup.copy_to = backup_copies(env);
     BackupPlan::new(&data, "Backup", backup);
+    let prefix = format!("{}-{}", env.product, env.name);
+    let lifecycle = ImageLifecycle { keep_images: env.images.keep_images, ..ImageLifecycle::default() };
+    let repositories: BTreeSet<String> = env
+        .services
+        .iter()
+        .filter_map(|s| match Image::parse(&s.image) {
+            Ok(Image::Repository { name, .. }) => Some(name),
+            _ => None,
+        })
+        .collect();
+    let cache = env.images.pull_through_cache.then(|| {
+        PullThroughCache::new(&data, "ImageCache", vec![Upstream::EcrPublic, Upstream::Quay, Upstream::Kubernetes])
+    });
+    {
+        use haplat_constructs::ecr::AppliedFor;
+        let mut prefixes = Vec::new();
+        if !repositories.is_empty() {
+            prefixes.push((format!("{prefix}/"), AppliedFor::Replication));
+        }
+        for p in cache.iter().flat_map(PullThroughCache::prefixes) {
+            prefixes.push((format!("{p}/"), AppliedFor::PullThroughCache));
+        }
+        if !prefixes.is_empty() {
+            RepositoryTemplates::new(&data, "ImageTemplates", &prefixes, keys.key.arn(), &lifecycle);
+        }
+    }
 
     // 2. The global table and the origin secret, in the primary region.
     let global = app.stack("Global", primary);
@@ -100,6 +133,13 @@ pub fn platform(env: &Environment) -> App {
     let mut secret = OriginSecretProps::new(&format!("{}/{}/origin-verify", env.product, env.name), &regions);
     secret.keys = keys.arns();
     let secret = OriginSecret::new(&global, "OriginVerify", secret);
+    let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
+    let others: Vec<&str> = regions.iter().copied().filter(|r| *r != primary).collect();
+    let mut images = ImageRepositoriesProps::new(&prefix, &names, &others);
+    images.key = Some(keys.arn(primary));
+    images.replication = if env.images.own_replication { Replication::Owned } else { Replication::External };
+    images.lifecycle = lifecycle;
+    let images = (!names.is_empty()).then(|| ImageRepositories::new(&global, "Images", images));
 
     // 3. The API in every region, answering as origin.<domain> and <region>.origin.<domain>.
     let mut api = ApiProps::new(
@@ -110,7 +150,7 @@ pub fn platform(env: &Environment) -> App {
         },
     );
     api.mode = env.mode;
-    api.services = env.services.iter().map(service_props).collect();
+    api.services = env.services.iter().map(|s| service_props(env, s, images.as_ref(), cache.as_ref())).collect();
     api.nat = if env.cost.single_nat_gateway { NatMode::Single } else { NatMode::PerAz };
     api.azs = usize::from(env.cost.availability_zones);
     api.interface_endpoints = env.cost.interface_endpoints;
@@ -119,6 +159,7 @@ pub fn platform(env: &Environment) -> App {
     api.edge_probe_domain = Some(env.domain.name.clone());
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
     api.services_per_stack = env.services_per_stack.map(usize::from);
+    api.service_connect = env.service_connect;
     let api = MultiRegionApi::new_stack_set(&app, "Api", api);
     for service in &api.services {
         orders.grant_read_write(service);
@@ -211,8 +252,25 @@ pub fn platform(env: &Environment) -> App {
     app
 }
 
-fn service_props(s: &config::Service) -> ServiceProps {
-    let mut p = ServiceProps::new(&s.name, &s.image, s.port);
+/// A service of the environment: its own image from the platform's repository (pulled in each
+/// region from the replica), a public one through the cache when there is one.
+fn service_props(
+    env: &Environment,
+    s: &config::Service,
+    images: Option<&ImageRepositories>,
+    cache: Option<&PullThroughCache>,
+) -> ServiceProps {
+    // The environment's check parsed every image: an error here is the check's, left to it.
+    let image = match Image::parse(&s.image) {
+        Ok(Image::Repository { name, reference }) => {
+            images.and_then(|r| r.image(&name, reference)).unwrap_or_else(|| Image::Uri(s.image.clone()))
+        }
+        Ok(Image::Uri(uri)) => cache.map_or(Image::Uri(uri.clone()), |c| c.image(&uri)),
+        _ => Image::Uri(s.image.clone()),
+    };
+    let own = matches!(image, Image::Repository { .. });
+    let mut p = ServiceProps::new(&s.name, image, s.port);
+    p.production = env.production;
     p.cpu = s.cpu;
     p.memory = s.memory;
     p.read_only = s.read_only;
@@ -224,11 +282,19 @@ fn service_props(s: &config::Service) -> ServiceProps {
     p.environment = s.environment.clone();
     p.secrets = s.secrets.iter().map(|(var, name)| (var.clone(), SecretRef::new(name))).collect();
     p.xray = s.xray;
-    p.run_as = RunAs::image_default(PLACEHOLDER_IMAGE_RUNS_AS_ROOT);
+    p.callers = s.callers.clone();
+    p.connect_timeouts = s.timeouts.map(|t| haplat_constructs::service::ConnectTimeouts {
+        per_request_seconds: t.per_request_seconds,
+        idle_seconds: t.idle_seconds,
+    });
+    if !own {
+        p.run_as = RunAs::image_default(PLACEHOLDER_IMAGE_RUNS_AS_ROOT);
+    }
     p
 }
 
-/// Why the services run as their image's user: the environments' placeholder image.
+/// Why a service on a public image runs as the image's user: the environments' placeholder image.
+/// A service's own image (from the platform's repository) runs as user 1000 with a read-only root.
 const PLACEHOLDER_IMAGE_RUNS_AS_ROOT: &str = "the environments' placeholder image, NGINX, starts as root to bind port 80 \
      and writes /var/cache/nginx and /var/run; a service's own image runs as its user with RunAs::User";
 

@@ -79,6 +79,17 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
 }
 
 #[test]
+fn a_malformed_image_digest_or_tag_names_the_file_and_the_field() {
+    let e = parse_err(&dev_with("image: public.ecr.aws/nginx/nginx:1.27", "image: orders@sha256:12ab"));
+    assert!(e.starts_with("environments/bad.yaml:"), "{e}");
+    assert!(e.contains("services[0].image: digest \"sha256:12ab\" must be sha256: and 64 hexadecimal digits"), "{e}");
+    let e = parse_err(&dev_with("image: public.ecr.aws/nginx/nginx:1.27", "image: orders"));
+    assert!(e.contains("services[0].image: \"orders\" names no tag or digest"), "{e}");
+    let e = parse_err(&dev_with("image: public.ecr.aws/nginx/nginx:1.27", "image: public.ecr.aws/nginx/nginx@1.27"));
+    assert!(e.contains("services[0].image: digest \"1.27\" must start with sha256:"), "{e}");
+}
+
+#[test]
 fn an_unknown_environment_lists_the_known_ones() {
     let e = config::load("qa").unwrap_err();
     assert!(e.contains("environment \"qa\": cannot read") && e.contains("(environments: dev, prod, staging)"), "{e}");

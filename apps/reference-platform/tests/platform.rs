@@ -45,6 +45,82 @@ fn stacks_carry_the_environment_and_deploy_in_four_waves() {
 }
 
 #[test]
+fn services_images_are_in_ecr_in_every_region_and_prod_is_pinned_by_digest() {
+    for (env, repos, others) in [
+        ("prod", vec!["shop-prod/catalog", "shop-prod/orders"], vec!["us-west-2", "eu-west-1"]),
+        ("staging", vec!["shop-staging/catalog", "shop-staging/orders"], vec!["eu-west-1"]),
+    ] {
+        let a = synth(env);
+        let global = a.template(&format!("shop-{env}-Global")).unwrap();
+        let names: Vec<&str> = resources_of(&global, "AWS::ECR::Repository")
+            .iter()
+            .map(|r| r["Properties"]["RepositoryName"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, repos, "{env}");
+        let rc = resources_of(&global, "AWS::ECR::ReplicationConfiguration");
+        let rule = &rc[0]["Properties"]["ReplicationConfiguration"]["Rules"][0];
+        let dest: Vec<&str> =
+            rule["Destinations"].as_array().unwrap().iter().map(|d| d["Region"].as_str().unwrap()).collect();
+        assert_eq!(dest, others, "{env}: replicated to every other region of the platform");
+        assert_eq!(rule["RepositoryFilters"][0]["Filter"], format!("shop-{env}/"));
+        // Each region's replicas get its key: a creation template in every region of Data.
+        let data = a.template(&format!("shop-{env}-Data")).unwrap();
+        let templates = resources_of(&data, "AWS::ECR::RepositoryCreationTemplate");
+        assert!(templates.iter().any(|t| t["Properties"]["Prefix"] == format!("shop-{env}/")), "{env}");
+        let api = a.template(&format!("shop-{env}-Api")).unwrap();
+        for td in resources_of(&api, "AWS::ECS::TaskDefinition") {
+            let image = td["Properties"]["ContainerDefinitions"][0]["Image"]["Fn::Sub"].as_str().unwrap();
+            assert!(image.starts_with("${AWS::AccountId}.dkr.ecr.${AWS::Region}."), "{image}");
+            assert_eq!(image.contains("@sha256:"), env == "prod", "{env}: {image}");
+            assert_eq!(td["Metadata"]["haplat:production"] == true, env == "prod");
+        }
+    }
+    // dev keeps the public placeholder, through each region's pull-through cache.
+    let a = synth("dev");
+    assert!(resources_of(&a.template("shop-dev-Global").unwrap(), "AWS::ECR::Repository").is_empty());
+    let api = a.template("shop-dev-Api").unwrap();
+    let td = resources_of(&api, "AWS::ECS::TaskDefinition")[0];
+    assert_eq!(
+        td["Properties"]["ContainerDefinitions"][0]["Image"]["Fn::Sub"],
+        "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ecr-public/nginx/nginx:1.27"
+    );
+    let data = a.template("shop-dev-Data").unwrap();
+    assert_eq!(resources_of(&data, "AWS::ECR::PullThroughCacheRule").len(), 3);
+}
+
+#[test]
+fn staging_and_prod_services_call_each_other_through_service_connect() {
+    for env in ["staging", "prod"] {
+        let a = synth(env);
+        let api = a.template(&format!("shop-{env}-Api")).unwrap();
+        assert_eq!(resources_of(&api, "AWS::ServiceDiscovery::HttpNamespace").len(), 1, "{env}");
+        let services = resources_of(&api, "AWS::ECS::Service");
+        let published: Vec<&str> = services
+            .iter()
+            .map(|s| s["Properties"]["ServiceConnectConfiguration"]["Services"][0]["DiscoveryName"].as_str().unwrap())
+            .collect();
+        assert_eq!(published, ["catalog", "orders"], "{env}");
+        let catalog = services.iter().find(|s| s["Metadata"]["haplat:path"] == "Api/catalog/Service").unwrap();
+        let sc = &catalog["Properties"]["ServiceConnectConfiguration"]["Services"][0];
+        assert_eq!(sc["Timeout"]["PerRequestTimeoutSeconds"], 5);
+        // Task to task: exactly orders -> catalog, on catalog's port.
+        let ingress: Vec<&Json> = resources_of(&api, "AWS::EC2::SecurityGroupIngress")
+            .into_iter()
+            .filter(|r| {
+                r["Properties"].get("SourceSecurityGroupId").is_some_and(|s| {
+                    s.get("Fn::GetAtt").is_some_and(|g| g[0].as_str().unwrap().starts_with("OrdersSecurityGroup"))
+                })
+            })
+            .collect();
+        assert_eq!(ingress.len(), 1, "{env}");
+        assert_eq!(ingress[0]["Properties"]["FromPort"], 8080);
+        assert!(ingress[0]["Metadata"]["haplat:path"].as_str().unwrap().starts_with("Api/catalog"), "{env}");
+    }
+    let dev = synth("dev");
+    assert!(resources_of(&dev.template("shop-dev-Api").unwrap(), "AWS::ServiceDiscovery::HttpNamespace").is_empty());
+}
+
+#[test]
 fn dev_saves_on_nat_and_prod_has_one_per_zone() {
     let nats = |env: &str| {
         let a = synth(env);

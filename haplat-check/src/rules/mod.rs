@@ -5,6 +5,7 @@
 mod account;
 mod alarms;
 mod data;
+mod images;
 mod lifecycle;
 mod objectives;
 
@@ -439,5 +440,80 @@ pub static RULES: &[Rule] = &[
               read it in the alarm's own region (`.in_region` of the alarm's region, or a stack set reading its \
               own region's instance).",
         check: alarms::alarm_action_region,
+    },
+    Rule {
+        id: "HAP030",
+        name: "MutableImageTagInProduction",
+        severity: Severity::Warning,
+        title: "A production service's container image is named by a tag, not a digest",
+        aws_rule: "ECS resolves a container image tag to a digest once per service deployment and starts that \
+                   deployment's tasks from the digest (container image resolution). Each region's service resolves \
+                   the tag at its own deployment: when the tag was moved in between (or pushed again where tags are \
+                   mutable), regions run different code, and the next deployment of any change (a scaling setting, \
+                   a failover region's update) silently picks up whatever the tag names then; the template shows no \
+                   change. A digest (repository@sha256:…) names exactly one image in every region.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-type-ecs.html#deployment-container-image-stability",
+        fix: "Name the image by digest in the environment (CI writes it after the push, docs/images.md). A task \
+              definition is production when haplat-constructs marks it (ServiceProps::production, metadata \
+              haplat:production).",
+        check: images::mutable_tag_in_production,
+    },
+    Rule {
+        id: "HAP031",
+        name: "ReplicationConfigurationTwice",
+        severity: Severity::Error,
+        title: "Two ECR replication configurations for one registry",
+        aws_rule: "A private registry (account and region) has one replication configuration: \
+                   PutReplicationConfiguration, which AWS::ECR::ReplicationConfiguration calls, replaces the whole \
+                   configuration. Two resources for one registry overwrite each other's rules at every deploy, and \
+                   deleting either deletes the registry's replication.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/APIReference/API_PutReplicationConfiguration.html",
+        fix: "Keep one configuration per registry with one rule per repository prefix (haplat-constructs' \
+              ImageRepositories with Replication::Owned in one stack, Replication::External in the others).",
+        check: images::replication_owned_twice,
+    },
+    Rule {
+        id: "HAP032",
+        name: "ReplicaWithoutCreationTemplate",
+        severity: Severity::Warning,
+        title: "ECR replicates repositories to a region with no repository creation template for them",
+        aws_rule: "Replicas are created by ECR in the destination region on the first replicated push, not by \
+                   CloudFormation, and do not copy the source repository's settings: they take the destination \
+                   registry's repository creation template for their prefix (applied for REPLICATION), and without \
+                   one ECR's defaults: AES256 encryption, mutable tags, no lifecycle policy.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates.html",
+        fix: "Add a repository creation template for the prefix in every destination region, with the region's KMS \
+              key, immutable tags and the lifecycle policy (haplat-constructs' RepositoryTemplates in a stack set \
+              over the platform's regions, deployed before the first push).",
+        check: images::replicas_without_template,
+    },
+    Rule {
+        id: "HAP033",
+        name: "CreationTemplateKeyWithoutRole",
+        severity: Severity::Error,
+        title: "A repository creation template names a KMS key or resource tags but no role for ECR",
+        aws_rule: "To create repositories with a template's KMS key or resource tags, ECR assumes the template's \
+                   custom role (CustomRoleArn): a role trusting ecr.amazonaws.com that may create and tag \
+                   repositories, replicate images and create grants on the key. Without it, ECR cannot apply them \
+                   and the replicas or cached repositories are not created as the template says.",
+        docs: "https://docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html",
+        fix: "Give the template a CustomRoleArn (haplat-constructs' RepositoryTemplates makes the role, scoped to \
+              its prefixes and the region's key).",
+        check: images::template_key_without_role,
+    },
+    Rule {
+        id: "HAP034",
+        name: "ServiceConnectWithExternalDeployments",
+        severity: Severity::Error,
+        title: "An ECS service uses Service Connect with the CODE_DEPLOY or EXTERNAL deployment controller",
+        aws_rule: "ECS Service Connect is part of the deployments ECS itself runs: the rolling update and ECS \
+                   blue/green, whose managed traffic shifting covers Service Connect. Services deployed by \
+                   CodeDeploy (CODE_DEPLOY) or an external controller (EXTERNAL) cannot use it (ECS maintainers: \
+                   github.com/aws/amazon-ecs-service-connect-agent/issues/74; containers-roadmap#1993), so creating \
+                   or updating such a service fails.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/developerguide/blue-green-deployment-implementation.html",
+        fix: "Deploy the service with the ECS controller (haplat's Deployment strategies are all ECS native), or \
+              leave Service Connect off for it and call it through its load balancer.",
+        check: images::service_connect_needs_ecs_deployments,
     },
 ];

@@ -196,6 +196,13 @@ fn known_image(image: &str) -> Option<(u64, &'static [&'static str])> {
         Some((r, tag)) if !tag.contains('/') => r,
         _ => repo,
     };
+    // Through a pull-through cache rule (haplat's prefixes): <registry>/ecr-public/… or /docker-hub/….
+    let repo = match repo.split_once('/') {
+        Some((host, path)) if host.contains(".dkr.ecr.") => {
+            path.strip_prefix("ecr-public/").or_else(|| path.strip_prefix("docker-hub/")).unwrap_or(repo)
+        }
+        _ => repo,
+    };
     let repo = repo.strip_prefix("public.ecr.aws/").or_else(|| repo.strip_prefix("docker.io/")).unwrap_or(repo);
     IMAGES.iter().find(|(name, _, _)| *name == repo).map(|(_, port, paths)| (*port, *paths))
 }
@@ -203,7 +210,12 @@ fn known_image(image: &str) -> Option<(u64, &'static [&'static str])> {
 pub(crate) fn image_port_and_health(a: &Assembly, f: &mut Findings) {
     for td in a.of_type("AWS::ECS::TaskDefinition") {
         for c in td.prop("ContainerDefinitions").and_then(Json::as_array).into_iter().flatten() {
-            let Some(image) = c.get("Image").and_then(Json::as_str) else { continue };
+            // A literal, or the text of an Fn::Sub (an image in the region's own registry).
+            let image = match c.get("Image") {
+                Some(Json::Object(o)) => o.get("Fn::Sub").and_then(Json::as_str),
+                other => other.and_then(Json::as_str),
+            };
+            let Some(image) = image else { continue };
             let Some((port, paths)) = known_image(image) else { continue };
             // A command of its own may change what the image serves.
             if c.get("Command").is_some() || c.get("EntryPoint").is_some() {

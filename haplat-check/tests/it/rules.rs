@@ -386,6 +386,25 @@ fn hap013_image_that_cannot_serve_the_port_or_health_check() {
     assert!(one("HAP013", &["us-east-1"], template("example.com/orders:1", 8080, "/health")).is_empty());
 }
 
+/// A public image pulled through the region's pull-through cache is still the image HAP013 knows.
+#[test]
+fn hap013_sees_through_the_pull_through_cache() {
+    let template = |image: serde_json::Value| {
+        json!({
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Metadata": {"haplat:path": "S/Task"}, "Properties": {
+                "ContainerDefinitions": [{"Name": "app", "Image": image, "PortMappings": [{"ContainerPort": 8080}]}]}}
+        })
+    };
+    let cached = "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/ecr-public/nginx/nginx:1.27";
+    let found = one("HAP013", &["us-east-1"], template(json!({"Fn::Sub": cached})));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("maps port 8080 where it listens on 80"), "{}", found[0].message);
+    let hub = "123456789012.dkr.ecr.us-east-1.amazonaws.com/docker-hub/library/nginx:1.27";
+    assert_eq!(one("HAP013", &["us-east-1"], template(json!(hub))).len(), 1);
+    let own = "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/shop-prod/nginx:1";
+    assert!(one("HAP013", &["us-east-1"], template(json!({"Fn::Sub": own}))).is_empty());
+}
+
 #[test]
 fn a_suppressed_finding_is_reported_with_its_reason_and_does_not_fail() {
     let report = run(vec![stack(
@@ -729,4 +748,133 @@ fn hap029_an_alarm_notifies_only_a_topic_of_its_region() {
         )
         .is_empty()
     );
+}
+
+fn task_definition(production: bool, image: serde_json::Value) -> serde_json::Value {
+    let mut td = json!({
+        "Type": "AWS::ECS::TaskDefinition",
+        "Metadata": {"haplat:path": "S/Orders/TaskDefinition"},
+        "Properties": {"ContainerDefinitions": [
+            {"Name": "app", "Image": image, "Essential": true},
+            {"Name": "xray-daemon", "Image": "public.ecr.aws/xray/aws-xray-daemon:3.3.14", "Essential": false}
+        ]}
+    });
+    if production {
+        td["Metadata"]["haplat:production"] = json!(true);
+    }
+    json!({ "Td": td })
+}
+
+#[test]
+fn hap030_a_production_image_named_by_tag() {
+    let tagged =
+        json!({"Fn::Sub": "${AWS::AccountId}.dkr.ecr.${AWS::Region}.${AWS::URLSuffix}/shop-prod/orders:1.4.2"});
+    let found = one("HAP030", &["us-east-1"], task_definition(true, tagged.clone()));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "S/Orders/TaskDefinition");
+    assert!(
+        found[0].message.contains("container app") && found[0].message.contains("orders:1.4.2"),
+        "{}",
+        found[0].message
+    );
+    // A digest passes, in a Sub or literal; a tag outside production too; the sidecar is not essential.
+    let pinned = "123456789012.dkr.ecr.us-east-1.amazonaws.com/shop-prod/orders@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945";
+    assert!(one("HAP030", &["us-east-1"], task_definition(true, json!(pinned))).is_empty());
+    assert!(one("HAP030", &["us-east-1"], task_definition(false, tagged)).is_empty());
+    assert_eq!(one("HAP030", &["us-east-1"], task_definition(true, json!("public.ecr.aws/nginx/nginx:1.27"))).len(), 1);
+}
+
+#[test]
+fn hap031_two_replication_configurations_for_one_registry() {
+    let rc = |path: &str| {
+        json!({"Type": "AWS::ECR::ReplicationConfiguration", "Metadata": {"haplat:path": path},
+               "Properties": {"ReplicationConfiguration": {"Rules": [{"Destinations": [
+                   {"Region": "us-west-2", "RegistryId": {"Ref": "AWS::AccountId"}}]}]}}})
+    };
+    let found = of(
+        &run(vec![
+            stack("A", &["us-east-1"], resources(json!({"Replication": rc("A/Images/Replication")}))),
+            stack("B", &["us-east-1", "eu-west-1"], resources(json!({"Replication": rc("B/Replication")}))),
+        ]),
+        "HAP031",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "B/Replication");
+    assert_eq!(found[0].regions, ["us-east-1"]);
+    assert!(found[0].message.contains("A/Images/Replication"), "{}", found[0].message);
+    assert!(one("HAP031", &["us-east-1"], json!({"Replication": rc("A/Replication")})).is_empty());
+}
+
+fn replication(filter: &str, regions: &[&str]) -> serde_json::Value {
+    let dest: Vec<_> = regions.iter().map(|r| json!({"Region": r, "RegistryId": {"Ref": "AWS::AccountId"}})).collect();
+    json!({"Type": "AWS::ECR::ReplicationConfiguration", "Metadata": {"haplat:path": "G/Images/Replication"},
+           "Properties": {"ReplicationConfiguration": {"Rules": [{"Destinations": dest,
+               "RepositoryFilters": [{"Filter": filter, "FilterType": "PREFIX_MATCH"}]}]}}})
+}
+
+fn creation_template(prefix: &str, applied: &str, role: bool) -> serde_json::Value {
+    let mut t = json!({"Type": "AWS::ECR::RepositoryCreationTemplate", "Metadata": {"haplat:path": "D/Templates/Shop"},
+        "Properties": {"Prefix": prefix, "AppliedFor": [applied],
+            "EncryptionConfiguration": {"EncryptionType": "KMS", "KmsKey": {"Fn::GetAtt": ["Key", "Arn"]}}}});
+    if role {
+        t["Properties"]["CustomRoleArn"] = json!({"Fn::GetAtt": ["Role", "Arn"]});
+    }
+    t
+}
+
+#[test]
+fn hap032_replicas_in_a_region_without_a_creation_template() {
+    let run_with = |template: Option<serde_json::Value>, template_regions: &'static [&'static str]| {
+        let mut stacks = vec![stack(
+            "G",
+            &["us-east-1"],
+            resources(json!({"Replication": replication("shop/", &["us-west-2", "eu-west-1"])})),
+        )];
+        if let Some(t) = template {
+            stacks.push(stack("D", template_regions, resources(json!({"Shop": t}))));
+        }
+        of(&run(stacks), "HAP032")
+    };
+    let found = run_with(None, &[]);
+    assert_eq!(found.len(), 2, "{found:?}");
+    let mut regions: Vec<&str> = found.iter().flat_map(|f| f.regions.iter().map(String::as_str)).collect();
+    regions.sort_unstable();
+    assert_eq!(regions, ["eu-west-1", "us-west-2"]);
+    assert!(found[0].message.contains("AES256") && found[0].message.contains("shop/"), "{}", found[0].message);
+    // A template in only one destination, or one for the pull-through cache, leaves the other.
+    assert_eq!(run_with(Some(creation_template("shop/", "REPLICATION", true)), &["us-east-1", "us-west-2"]).len(), 1);
+    assert_eq!(
+        run_with(Some(creation_template("shop/", "PULL_THROUGH_CACHE", true)), &["us-west-2", "eu-west-1"]).len(),
+        2
+    );
+    assert!(
+        run_with(Some(creation_template("shop/", "REPLICATION", true)), &["us-east-1", "us-west-2", "eu-west-1"])
+            .is_empty()
+    );
+    assert!(run_with(Some(creation_template("ROOT", "REPLICATION", true)), &["us-west-2", "eu-west-1"]).is_empty());
+}
+
+#[test]
+fn hap033_a_creation_template_with_a_key_and_no_role() {
+    let found = one("HAP033", &["us-east-1"], json!({"Shop": creation_template("shop/", "REPLICATION", false)}));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "D/Templates/Shop");
+    assert!(found[0].message.contains("a KMS key but no CustomRoleArn"), "{}", found[0].message);
+    assert!(one("HAP033", &["us-east-1"], json!({"Shop": creation_template("shop/", "REPLICATION", true)})).is_empty());
+}
+
+#[test]
+fn hap034_service_connect_with_a_controller_ecs_does_not_run() {
+    let service = |controller: &str, connect: bool| {
+        json!({"Svc": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Orders/Service"}, "Properties": {
+            "DeploymentController": {"Type": controller},
+            "ServiceConnectConfiguration": {"Enabled": connect, "Namespace": "arn:aws:servicediscovery:us-east-1:123456789012:namespace/ns-1"}}}})
+    };
+    for c in ["CODE_DEPLOY", "EXTERNAL"] {
+        let found = one("HAP034", &["us-east-1"], service(c, true));
+        assert_eq!(found.len(), 1, "{c}: {found:?}");
+        assert!(found[0].message.contains(c), "{}", found[0].message);
+    }
+    assert!(one("HAP034", &["us-east-1"], service("ECS", true)).is_empty());
+    assert!(one("HAP034", &["us-east-1"], service("CODE_DEPLOY", false)).is_empty());
 }

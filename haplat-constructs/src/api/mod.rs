@@ -113,6 +113,13 @@ pub struct ApiProps {
     /// [`ServiceProps::callers`] (and their ALB), on the container port. Default:
     /// `internal.local`.
     pub namespace: String,
+    /// Services call each other through ECS Service Connect: an HTTP namespace in each region
+    /// (`ConnectNamespace`, named after the stack, the cluster's Service Connect default), every
+    /// service a client of it and its port published as `http://<name>:<port>`, with
+    /// [`ServiceProps::connect_timeouts`]. Callers are still only the declared
+    /// [`ServiceProps::callers`] (security groups); the internal ALB stays for callers outside
+    /// ECS. Needs ECS deployments (rolling or ECS blue/green; HAP034). Default: `false`.
+    pub service_connect: bool,
     /// Days VPC flow logs are kept. Default: 365.
     pub flow_log_retention_days: i64,
     /// Days the Container Insights performance events of the cluster are kept (the log group
@@ -153,6 +160,7 @@ impl ApiProps {
             edge_probe_domain: None,
             cloudfront_prefix_lists: BTreeMap::new(),
             namespace: "internal.local".to_owned(),
+            service_connect: false,
             flow_log_retention_days: 365,
             container_insights_retention_days: 30,
             services_per_stack: None,
@@ -177,6 +185,8 @@ pub struct MultiRegionApi {
     pub internal_alb: Option<Alb>,
     /// The Cloud Map namespace.
     pub namespace: Handle<sd::PrivateDnsNamespace>,
+    /// The Service Connect namespace ([`ApiProps::service_connect`]).
+    pub connect_namespace: Option<Handle<sd::HttpNamespace>>,
     /// The services, in the order given.
     pub services: Vec<Service>,
     /// The stack sets of the service groups (`<id>Services1` …), empty unless
@@ -231,7 +241,8 @@ impl MultiRegionApi {
                 key: key.clone(),
             },
         );
-        let cluster = shared::cluster(&stack, &key, &props);
+        let connect_namespace = props.service_connect.then(|| shared::connect_namespace(&stack, id));
+        let cluster = shared::cluster(&stack, &key, &props, connect_namespace);
         let namespace = shared::namespace(&stack, id, &props, &network);
         let certificate_arn = shared::certificate(&stack, &props);
         let fronting = shared::fronting(&stack, &props);
@@ -245,6 +256,7 @@ impl MultiRegionApi {
             key: &key,
             cluster,
             namespace,
+            connect_namespace,
             public_alb: public_alb.as_ref(),
             internal_alb: internal_alb.as_ref(),
         };
@@ -266,6 +278,7 @@ impl MultiRegionApi {
             public_alb,
             internal_alb,
             namespace,
+            connect_namespace,
             services,
             service_stacks,
             health_alarms,

@@ -22,6 +22,7 @@ pub(super) struct Shared<'a> {
     pub(super) key: &'a KmsKey,
     pub(super) cluster: Handle<ecs::Cluster>,
     pub(super) namespace: Handle<sd::PrivateDnsNamespace>,
+    pub(super) connect_namespace: Option<Handle<sd::HttpNamespace>>,
     pub(super) public_alb: Option<&'a Alb>,
     pub(super) internal_alb: Option<&'a Alb>,
 }
@@ -123,6 +124,7 @@ pub(super) fn services(
                 cluster: shared.cluster,
                 alb,
                 namespace_id: shared.namespace.attr_id(),
+                connect_namespace: shared.connect_namespace.map(|n| n.attr_arn()),
                 key: shared.key,
                 min,
             },

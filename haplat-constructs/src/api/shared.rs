@@ -14,7 +14,12 @@ use crate::network::Network;
 
 /// The ECS cluster `Cluster` with Container Insights, and its performance log group
 /// `ContainerInsightsLogGroup`.
-pub(super) fn cluster(stack: &Stack, key: &KmsKey, props: &ApiProps) -> Handle<ecs::Cluster> {
+pub(super) fn cluster(
+    stack: &Stack,
+    key: &KmsKey,
+    props: &ApiProps,
+    connect_namespace: Option<Handle<sd::HttpNamespace>>,
+) -> Handle<ecs::Cluster> {
     // Container Insights writes its performance events to
     // /aws/ecs/containerinsights/<cluster>/performance, which ECS would create outside the
     // template: unencrypted, never expiring, left behind. The template makes it first, with
@@ -46,6 +51,8 @@ pub(super) fn cluster(stack: &Stack, key: &KmsKey, props: &ApiProps) -> Handle<e
                 name: Some("containerInsights".into()),
                 value: Some("enabled".into()),
             }])),
+            service_connect_defaults: connect_namespace
+                .map(|ns| ecs::cluster::ServiceConnectDefaults { namespace: Some(ns.attr_arn()) }),
             ..Default::default()
         },
     );
@@ -66,6 +73,19 @@ pub(super) fn namespace(
             name: props.namespace.clone().into(),
             vpc: Some(network.vpc.ref_()),
             description: Some(format!("Service discovery of {id}").into()),
+            ..Default::default()
+        },
+    )
+}
+
+/// The Cloud Map HTTP namespace `ConnectNamespace` of ECS Service Connect, named after the
+/// stack (namespace names are unique per account and region, like the stack's).
+pub(super) fn connect_namespace(stack: &Stack, id: &str) -> Handle<sd::HttpNamespace> {
+    stack.add(
+        "ConnectNamespace",
+        sd::HttpNamespace {
+            name: Value::sub("${AWS::StackName}"),
+            description: Some(format!("ECS Service Connect of {id}").into()),
             ..Default::default()
         },
     )

@@ -101,6 +101,9 @@ pub struct FargateServiceProps {
     pub deployment_alarms: Vec<Handle<cloudwatch::Alarm>>,
     /// The blue/green parts; required when `deployment` is blue/green. Default: none.
     pub blue_green: Option<BlueGreen>,
+    /// The service's ECS Service Connect configuration. Default: `None`, not in a Service
+    /// Connect namespace.
+    pub service_connect: Option<ecs::service::ServiceConnectConfiguration>,
 }
 
 /// An ECS service on Fargate (see the [module](super) docs): the circuit breaker with rollback
@@ -228,6 +231,7 @@ impl FargateService {
                     advanced_configuration: advanced,
                     ..Default::default()
                 }])),
+                service_connect_configuration: props.service_connect,
                 service_registries: props.discovery_arn.map(|arn| {
                     List::items(vec![ecs::service::ServiceRegistry { registry_arn: Some(arn), ..Default::default() }])
                 }),

@@ -8,6 +8,7 @@ use haplat_core::resources::{ecs, iam, logs};
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope};
 
+use crate::image::Image;
 use crate::kms::KmsKey;
 use crate::logs::{LogGroup, LogGroupProps};
 use crate::security::{Grantee, Permission, SecretRef, policy_document, trust_policy, unscoped_statement};
@@ -56,22 +57,7 @@ pub fn fargate_size_problem(cpu: u32, memory: u32) -> Option<String> {
 /// The X-Ray daemon image of the sidecar (AWS's public ECR gallery).
 pub const XRAY_DAEMON_IMAGE: &str = "public.ecr.aws/xray/aws-xray-daemon:3.3.14";
 
-/// The ECR repository ARN of an image URI in ECR (`<account>.dkr.ecr.<region>.amazonaws.com/<repo>[:tag|@digest]`).
-pub fn ecr_repository_arn(image: &str) -> Option<Value<String>> {
-    let (host, rest) = image.split_once('/')?;
-    let mut parts = host.split('.');
-    let account = parts.next()?;
-    if parts.next()? != "dkr" || parts.next()? != "ecr" {
-        return None;
-    }
-    let region = parts.next()?;
-    let repo = rest.split('@').next()?;
-    let repo = match repo.rsplit_once(':') {
-        Some((r, _tag)) => r,
-        None => repo,
-    };
-    Some(Value::sub(format!("arn:${{AWS::Partition}}:ecr:{region}:{account}:repository/{repo}")))
-}
+pub use crate::image::ecr_repository_arn;
 
 fn statement(actions: &[&str], resources: Vec<Value<String>>) -> Expr {
     Permission::new(actions.iter().copied(), resources).statement()
@@ -120,8 +106,10 @@ pub struct TaskDefinitionProps<'a> {
     /// The application's name: the roles' descriptions, the log stream prefix (lowercased) and
     /// `AWS_XRAY_TRACING_NAME`.
     pub name: String,
-    /// The container image. An ECR image gets pull permission on exactly its repository.
-    pub image: String,
+    /// The container image. An ECR image gets pull permission on exactly its repository (in the
+    /// task's region for [`Image::Repository`] and [`Image::Cached`]; a cached image also the
+    /// permission to import it from upstream the first time).
+    pub image: Image,
     /// The container port (TCP).
     pub port: u16,
     /// Fargate CPU units (see [`FARGATE_SIZES`]).
@@ -142,6 +130,10 @@ pub struct TaskDefinitionProps<'a> {
     pub key: &'a KmsKey,
     /// Who the application container runs as, and what it may write.
     pub run_as: RunAs,
+    /// The name of the container port, with HTTP as its application protocol, for ECS Service
+    /// Connect to publish it (a Service Connect service refers to a port by name). Default:
+    /// `None`, an unnamed port.
+    pub port_name: Option<String>,
 }
 
 /// A Fargate task definition (see the [module](super) docs), and a [`Grantee`]: grants go to
@@ -227,7 +219,13 @@ impl TaskDefinition {
         }
         let mut containers = vec![app];
         if props.xray {
+            // With the application not root, the sidecar is not either: the daemon's image runs
+            // as its user xray (uid 10001) and writes nothing to its filesystem (it logs to
+            // stdout): github.com/aws/aws-xray-daemon, Dockerfile and pkg/cfg.yaml.
+            let hardened = matches!(props.run_as, RunAs::User { .. });
             containers.push(ecs::task_definition::ContainerDefinition {
+                user: hardened.then(|| XRAY_DAEMON_USER.into()),
+                readonly_root_filesystem: hardened.then(|| true.into()),
                 name: "xray-daemon".into(),
                 image: XRAY_DAEMON_IMAGE.into(),
                 essential: Some(false.into()),
@@ -340,12 +338,18 @@ fn execution_role(
 ) -> Handle<iam::Role> {
     let mut exec_statements =
         vec![statement(&["logs:CreateLogStream", "logs:PutLogEvents"], vec![log_group.attr_arn()])];
-    if let Some(repo) = ecr_repository_arn(&props.image) {
+    if let Some(repo) = props.image.repository_arn() {
         exec_statements.push(unscoped_statement(&["ecr:GetAuthorizationToken"]));
-        exec_statements.push(statement(
-            &["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"],
-            vec![repo],
-        ));
+        let mut actions = vec!["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"];
+        if matches!(props.image, Image::Cached { .. }) {
+            // The first pull of a cached image imports it, creating its repository
+            // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/pull-through-cache-iam.html).
+            actions.extend(["ecr:BatchImportUpstreamImage", "ecr:CreateRepository"]);
+        }
+        // No kms:Decrypt: ECR decrypts a KMS-encrypted repository's layers through the grants it
+        // made on the key when the repository was created
+        // (https://docs.aws.amazon.com/AmazonECR/latest/userguide/encryption-at-rest.html).
+        exec_statements.push(statement(&actions, vec![repo]));
     }
     if !props.secrets.is_empty() {
         let mut arns: Vec<Value<String>> = Vec::new();
@@ -412,11 +416,13 @@ fn app_container(
     }
     ecs::task_definition::ContainerDefinition {
         name: name.into(),
-        image: props.image.clone().into(),
+        image: props.image.uri(),
         essential: Some(true.into()),
         port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
             container_port: Some(i64::from(props.port).into()),
             protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
+            name: props.port_name.clone().map(Into::into),
+            app_protocol: props.port_name.as_ref().map(|_| ecs::task_definition::AppProtocol::Http.into()),
             ..Default::default()
         }])),
         environment: (!environment.is_empty()).then(|| List::items(environment)),
@@ -441,6 +447,9 @@ fn app_container(
         ..Default::default()
     }
 }
+
+/// The user the X-Ray daemon's image runs as (`xray`).
+const XRAY_DAEMON_USER: &str = "10001";
 
 /// The X-Ray daemon's memory, MiB: reserved and its hard limit.
 const XRAY_DAEMON_MEMORY: u32 = 256;

@@ -144,6 +144,7 @@ pub(super) fn deploy(
                 listener: env.alb.listener(props.listener_port),
                 rule: routing.rule,
             }),
+            service_connect: env.connect_namespace.clone().map(|ns| service_connect(props, ns, task)),
         },
     )
     .resource;
@@ -173,4 +174,53 @@ pub(super) fn deploy(
         &props.scaling,
     );
     Deployed { service, alarms }
+}
+
+/// The name of the container port Service Connect publishes.
+pub(super) const CONNECT_PORT_NAME: &str = "http";
+
+/// `http://<name>:<port>`: what callers in the API call.
+pub(super) fn connect_endpoint(props: &ServiceProps) -> String {
+    format!("http://{}:{}", props.name.to_lowercase(), props.port)
+}
+
+/// The service in the API's Service Connect namespace: a client of every published service, and
+/// its own port published as `<name>` (alias `<name>:<port>`), with its timeouts; the proxy's
+/// logs go to the service's log group. Who may connect stays with the security groups: the
+/// proxy in the called task listens on the container port
+/// (<https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-connect-concepts.html>).
+fn service_connect(
+    props: &ServiceProps,
+    namespace: haplat_core::value::Value<String>,
+    task: &TaskDefinition,
+) -> ecs::service::ServiceConnectConfiguration {
+    let name = props.name.to_lowercase();
+    let mut options = std::collections::BTreeMap::new();
+    options.insert("awslogs-group".to_owned(), task.log_group.ref_());
+    options.insert("awslogs-region".to_owned(), haplat_core::Pseudo::Region.value());
+    options.insert("awslogs-stream-prefix".to_owned(), "service-connect".into());
+    ecs::service::ServiceConnectConfiguration {
+        enabled: true.into(),
+        namespace: Some(namespace),
+        services: Some(List::items(vec![ecs::service::ServiceConnectService {
+            port_name: CONNECT_PORT_NAME.into(),
+            discovery_name: Some(name.clone().into()),
+            client_aliases: Some(List::items(vec![ecs::service::ServiceConnectClientAlias {
+                dns_name: Some(name.into()),
+                port: i64::from(props.port).into(),
+                ..Default::default()
+            }])),
+            timeout: props.connect_timeouts.map(|t| ecs::service::TimeoutConfiguration {
+                per_request_timeout_seconds: Some(i64::from(t.per_request_seconds).into()),
+                idle_timeout_seconds: Some(i64::from(t.idle_seconds).into()),
+            }),
+            ..Default::default()
+        }])),
+        log_configuration: Some(ecs::service::LogConfiguration {
+            log_driver: Some("awslogs".into()),
+            options: Some(options),
+            ..Default::default()
+        }),
+        ..Default::default()
+    }
 }

@@ -26,6 +26,7 @@ use haplat_core::{Handle, Scope, Stack};
 
 pub use crate::fargate::{Deployment, FARGATE_SIZES, XRAY_DAEMON_IMAGE, fargate_size_problem};
 use crate::fargate::{RunAs, TaskDefinition};
+use crate::image::Image;
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -39,9 +40,13 @@ pub struct ServiceProps {
     /// The service's name (`Orders`): its construct id in a [`crate::api::MultiRegionApi`], the
     /// Cloud Map name (lowercased), the prefix of its region values.
     pub name: String,
-    /// The container image (`123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`). An
-    /// ECR image gets pull permission on exactly its repository.
-    pub image: String,
+    /// The container image: a URI (`123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.4.2`),
+    /// one of the platform's repositories pulled from the task's own region
+    /// ([`ImageRepositories::image`](crate::ecr::ImageRepositories::image)), or a public image
+    /// through the region's cache ([`PullThroughCache::image`](crate::ecr::PullThroughCache::image)).
+    /// An ECR image gets pull permission on exactly its repository. A malformed digest or tag is
+    /// an error naming the service.
+    pub image: Image,
     /// The port the container listens on.
     pub port: u16,
     /// Fargate CPU units. Default: 256 (0.25 vCPU).
@@ -89,22 +94,31 @@ pub struct ServiceProps {
     /// Autoscaling. Default: [`Scaling::default`].
     pub scaling: Scaling,
     /// The services of the same API that call this one (their names): each may open
-    /// connections to this service's tasks on its container port (through Cloud Map,
-    /// `<name>.<namespace>`) and, when this service is `internal`, to the internal ALB on its
-    /// listener port. Nobody else may; see [`Service::allow_from`]. Default: none.
+    /// connections to this service's tasks on its container port (through ECS Service Connect,
+    /// `http://<name>:<port>`, when the API has it; through Cloud Map DNS, `<name>.<namespace>`)
+    /// and, when this service is `internal`, to the internal ALB on its listener port. Nobody
+    /// else may: Service Connect puts every service of the API in its namespace, the security
+    /// groups decide who connects; see [`Service::allow_from`]. Default: none.
     pub callers: Vec<String>,
+    /// The Service Connect timeouts of calls to this service, when the API has Service Connect.
+    /// Default: `None`, ECS's (15 seconds a request).
+    pub connect_timeouts: Option<ConnectTimeouts>,
     /// Who the container runs as: by default user 1000 with a read-only root filesystem and
     /// `/tmp` writable; [`RunAs::image_default`] with the reason for an image that needs root.
     pub run_as: RunAs,
+    /// The service runs in a production environment: its task definition carries the metadata
+    /// `haplat:production`, and `haplat check` warns (HAP030) when its application container's
+    /// image is not pinned by digest. Default: `false`.
+    pub production: bool,
 }
 
 impl ServiceProps {
     /// A service with defaults: 0.25 vCPU / 512 MiB, 2 to 10 tasks, 1 on standby,
     /// health checks on `/health`, catch-all route on 443, logs kept a year, a 10 % canary.
-    pub fn new(name: &str, image: &str, port: u16) -> Self {
+    pub fn new(name: &str, image: impl Into<Image>, port: u16) -> Self {
         ServiceProps {
             name: name.to_owned(),
-            image: image.to_owned(),
+            image: image.into(),
             port,
             cpu: 256,
             memory: 512,
@@ -124,8 +138,22 @@ impl ServiceProps {
             scaling: Scaling::default(),
             callers: Vec::new(),
             run_as: RunAs::default(),
+            production: false,
+            connect_timeouts: None,
         }
     }
+}
+
+/// How long a call through ECS Service Connect may take, set on the called service
+/// (`Timeout` of its Service Connect service,
+/// <https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html>).
+/// Service Connect offers no retry setting of its own: retries stay in the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConnectTimeouts {
+    /// Seconds a request may take before the proxy answers 504 (HTTP ports). 0 turns it off.
+    pub per_request_seconds: u32,
+    /// Seconds a connection may stay idle. 0 turns it off.
+    pub idle_seconds: u32,
 }
 
 /// What a service is placed into (built by [`crate::api::MultiRegionApi`]).
@@ -143,6 +171,8 @@ pub struct ServiceEnv<'a> {
     pub key: &'a KmsKey,
     /// Fewest tasks (per region).
     pub min: Value<i64>,
+    /// The ECS Service Connect namespace (its ARN), when the API has Service Connect.
+    pub connect_namespace: Option<Value<String>>,
 }
 
 /// A service in one region's stack (the same in every region of the stack set), built by
@@ -203,6 +233,9 @@ pub struct Service {
     pub xray: bool,
     /// Its path patterns when it is read-only ([`ServiceProps::read_only`]), else none.
     pub read_only_paths: Vec<String>,
+    /// The address callers in the API reach it at through Service Connect
+    /// (`http://<name>:<port>`), when the API has Service Connect.
+    pub connect_endpoint: Option<String>,
     task: TaskDefinition,
     shared_stack: Stack,
     port: u16,
@@ -227,7 +260,7 @@ impl Service {
     pub fn new(scope: &Scope, id: &str, props: &ServiceProps, env: &ServiceEnv<'_>) -> Service {
         let scope = scope.child(id);
         task::check(&scope, props);
-        let task = task::task_definition(&scope, props, env.key);
+        let task = task::task_definition(&scope, props, env.key, env.connect_namespace.is_some());
         let security_group = access::security_group(&scope, props, env);
         let routing = deploy::route(&scope, props, env);
         let discovery = deploy::discovery(&scope, props, env);
@@ -248,6 +281,7 @@ impl Service {
             load_balancer_full_name: env.alb.full_name(),
             xray: props.xray,
             read_only_paths: if props.read_only { props.path_patterns.clone() } else { Vec::new() },
+            connect_endpoint: env.connect_namespace.as_ref().map(|_| deploy::connect_endpoint(props)),
             task,
             shared_stack: env.alb.scope().stack(),
             port: props.port,

@@ -39,11 +39,19 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if let Some(why) = props.deployment.problem() {
         scope.error(why);
     }
+    if let Some(t) = props.connect_timeouts
+        && (t.per_request_seconds > 2_147_483_647 || t.idle_seconds > 2_147_483_647)
+    {
+        scope.error("connect timeouts: seconds must be at most 2147483647");
+    }
+    if let Some(why) = props.image.problem() {
+        scope.error(format!("image: {why}"));
+    }
 }
 
 /// The task definition, its roles and log group, with the service's ids.
-pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey) -> TaskDefinition {
-    TaskDefinition::new(
+pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey, connect: bool) -> TaskDefinition {
+    let td = TaskDefinition::new(
         scope,
         "TaskDefinition",
         TaskDefinitionProps {
@@ -58,6 +66,14 @@ pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey)
             log_retention_days: props.log_retention_days,
             key,
             run_as: props.run_as.clone(),
+            port_name: connect.then(|| super::deploy::CONNECT_PORT_NAME.to_owned()),
         },
-    )
+    );
+    if props.production {
+        scope.options(td.resource).metadata(PRODUCTION_METADATA, true);
+    }
+    td
 }
+
+/// The task definition's metadata key that marks a production service (HAP030 reads it).
+pub(super) const PRODUCTION_METADATA: &str = "haplat:production";

@@ -10,13 +10,14 @@ use haplat_tests::layers_check::{ModuleGraph, find_cycle, module_graph};
 
 /// The layers, bottom up: every module of `src/` is in exactly one.
 const LAYERS: &[(&str, &[&str])] = &[
-    ("leaf", &["cidr", "metrics", "naming", "platform", "protection", "scaling", "security", "zone"]),
+    ("leaf", &["cidr", "image", "metrics", "naming", "platform", "protection", "scaling", "security", "zone"]),
     ("building block", &["alarm", "kms", "logs"]),
     (
         "middle layer",
         &[
             "backup",
             "certificate",
+            "ecr",
             "fargate",
             "global_table",
             "health_check",

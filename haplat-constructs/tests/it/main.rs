@@ -2,7 +2,9 @@
 //! and linted.
 
 mod aurora;
+mod connect;
 mod global;
+mod images;
 mod layers;
 mod regional;
 mod split;

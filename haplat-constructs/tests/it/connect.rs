@@ -1,0 +1,141 @@
+//! ECS Service Connect in a MultiRegionApi: the namespace per region, each service's port
+//! published and every service a client, timeouts, security groups that still admit only the
+//! declared callers, and cfn-lint over every region.
+
+use std::collections::BTreeMap;
+
+use haplat_constructs::RegionSpec;
+use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::service::{ConnectTimeouts, ServiceProps};
+use haplat_constructs::zone::HostedZone;
+use haplat_core::App;
+use serde_json::{Value as Json, json};
+
+fn props(connect: bool) -> ApiProps {
+    let mut orders = ServiceProps::new("Orders", "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.2.0", 8080);
+    orders.path_patterns = vec!["/orders/*".into()];
+    let mut catalog = ServiceProps::new("Catalog", "123456789012.dkr.ecr.us-east-1.amazonaws.com/catalog:1.2.0", 8081);
+    catalog.path_patterns = vec!["/catalog/*".into()];
+    catalog.callers = vec!["Orders".into()];
+    catalog.connect_timeouts = Some(ConnectTimeouts { per_request_seconds: 5, idle_seconds: 60 });
+    let mut web = ServiceProps::new("Web", "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.2.0", 8082);
+    web.path_patterns = vec!["/web/*".into()];
+    ApiProps {
+        services: vec![orders, catalog, web],
+        service_connect: connect,
+        ..ApiProps::new(
+            vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+            "api.example.com",
+            ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com") },
+        )
+    }
+}
+
+fn synth(p: ApiProps) -> Json {
+    let app = App::new("shop");
+    MultiRegionApi::new_stack_set(&app, "Api", p);
+    app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap()
+}
+
+fn of_type<'a>(t: &'a Json, ty: &str) -> Vec<(&'a String, &'a Json)> {
+    t["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == ty).collect()
+}
+
+fn reference(v: &Json) -> Option<&str> {
+    v.get("Ref").and_then(Json::as_str).or_else(|| v.get("Fn::GetAtt").and_then(|a| a[0].as_str()))
+}
+
+/// Service name (from its logical id) → the ECS service.
+fn services(t: &Json) -> BTreeMap<String, &Json> {
+    of_type(t, "AWS::ECS::Service")
+        .into_iter()
+        .map(|(id, s)| (id.split("Service").next().unwrap().to_owned(), s))
+        .collect()
+}
+
+#[test]
+fn a_namespace_per_region_is_the_clusters_default_and_every_service_publishes_its_port() {
+    let t = synth(props(true));
+    let ns = of_type(&t, "AWS::ServiceDiscovery::HttpNamespace");
+    assert_eq!(ns.len(), 1);
+    assert_eq!(ns[0].1["Properties"]["Name"], json!({"Fn::Sub": "${AWS::StackName}"}));
+    let (_, cluster) = of_type(&t, "AWS::ECS::Cluster")[0];
+    assert_eq!(reference(&cluster["Properties"]["ServiceConnectDefaults"]["Namespace"]), Some(ns[0].0.as_str()));
+    for (name, port) in [("Orders", 8080), ("Catalog", 8081), ("Web", 8082)] {
+        let sc = &services(&t)[name]["Properties"]["ServiceConnectConfiguration"];
+        assert_eq!(sc["Enabled"], true, "{name}");
+        assert_eq!(reference(&sc["Namespace"]), Some(ns[0].0.as_str()));
+        let published = &sc["Services"][0];
+        assert_eq!(published["PortName"], "http");
+        assert_eq!(published["DiscoveryName"], name.to_lowercase());
+        assert_eq!(published["ClientAliases"], json!([{"DnsName": name.to_lowercase(), "Port": port}]));
+        assert_eq!(sc["LogConfiguration"]["Options"]["awslogs-stream-prefix"], "service-connect");
+    }
+    // The callee's timeouts; the others keep ECS's.
+    assert_eq!(
+        services(&t)["Catalog"]["Properties"]["ServiceConnectConfiguration"]["Services"][0]["Timeout"],
+        json!({"IdleTimeoutSeconds": 60, "PerRequestTimeoutSeconds": 5})
+    );
+    assert!(
+        services(&t)["Orders"]["Properties"]["ServiceConnectConfiguration"]["Services"][0].get("Timeout").is_none()
+    );
+    // The published port is named, with HTTP as its protocol.
+    for (_, td) in of_type(&t, "AWS::ECS::TaskDefinition") {
+        let pm = &td["Properties"]["ContainerDefinitions"][0]["PortMappings"][0];
+        assert_eq!((pm["Name"].as_str(), pm["AppProtocol"].as_str()), (Some("http"), Some("http")));
+    }
+    // Still ECS deployments (HAP034).
+    for s in services(&t).values() {
+        assert_eq!(s["Properties"]["DeploymentController"]["Type"], "ECS");
+    }
+}
+
+#[test]
+fn security_groups_still_admit_only_the_declared_callers() {
+    let t = synth(props(true));
+    let sg_of: BTreeMap<String, String> = services(&t)
+        .into_iter()
+        .map(|(n, s)| {
+            let sg = &s["Properties"]["NetworkConfiguration"]["AwsvpcConfiguration"]["SecurityGroups"][0];
+            (reference(sg).unwrap().to_owned(), n)
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for (_, r) in of_type(&t, "AWS::EC2::SecurityGroupIngress") {
+        let p = &r["Properties"];
+        let (Some(to), Some(from)) = (sg_of.get(reference(&p["GroupId"]).unwrap()), p.get("SourceSecurityGroupId"))
+        else {
+            continue;
+        };
+        if let Some(from) = sg_of.get(reference(from).unwrap()) {
+            pairs.push((from.clone(), to.clone(), p["FromPort"].as_i64().unwrap(), p["ToPort"].as_i64().unwrap()));
+        }
+    }
+    assert_eq!(pairs, [("Orders".to_owned(), "Catalog".to_owned(), 8081, 8081)]);
+}
+
+#[test]
+fn without_service_connect_nothing_changes() {
+    let t = synth(props(false));
+    assert!(of_type(&t, "AWS::ServiceDiscovery::HttpNamespace").is_empty());
+    assert!(of_type(&t, "AWS::ECS::Cluster")[0].1["Properties"].get("ServiceConnectDefaults").is_none());
+    for s in services(&t).values() {
+        assert!(s["Properties"].get("ServiceConnectConfiguration").is_none());
+    }
+    for (_, td) in of_type(&t, "AWS::ECS::TaskDefinition") {
+        assert!(td["Properties"]["ContainerDefinitions"][0]["PortMappings"][0].get("Name").is_none());
+    }
+}
+
+#[test]
+fn service_connect_templates_pass_haplat_check_and_cfn_lint_in_every_region() {
+    let app = App::new("shop");
+    MultiRegionApi::new_stack_set(&app, "Api", props(true));
+    let assembly = app.synth().unwrap();
+    let report = haplat_check::check_assembly(&assembly).unwrap();
+    assert!(!report.has_errors(), "{:?}", report.findings);
+    let t = assembly.template("shop-Api").unwrap();
+    let lint =
+        haplat_tests::lint_templates(&[("api".to_owned(), t)], &["us-east-1".to_owned(), "eu-west-1".to_owned()]);
+    assert!(lint.is_clean(), "{lint}");
+}
