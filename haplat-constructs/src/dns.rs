@@ -128,6 +128,23 @@ impl FailoverDnsProps {
     }
 }
 
+/// Active-passive over more than one secondary: the regions after the first standby would get no
+/// traffic (one failover record stands behind the primary; a CloudFront origin group holds two
+/// origins). `None` when that is not the case.
+pub(crate) fn unrouted_standbys(mode: DrMode, endpoints: &[RegionalEndpoint]) -> Option<String> {
+    let standbys: Vec<&str> =
+        endpoints.iter().filter(|e| e.role == RegionRole::Secondary).map(|e| e.region.as_str()).collect();
+    (mode == DrMode::ActivePassive && standbys.len() > 1).then(|| {
+        format!(
+            "active-passive supports one standby region, but {} are secondary: {} would get no traffic (Route 53 \
+             fails over from the primary to one secondary record, and a CloudFront origin group holds two origins); \
+             keep one secondary, or use DrMode::ActiveActive",
+            standbys.join(", "),
+            standbys[1..].join(", ")
+        )
+    })
+}
+
 /// The routed origin name of a zone and label (`origin.example.com`).
 pub fn origin_name(zone: &str, label: &str) -> String {
     format!("{label}.{zone}")
@@ -198,18 +215,12 @@ impl FailoverDns {
                 (Routing::Weighted(w), _) => routed.weight = Some(w.get(&e.region).copied().unwrap_or(0).into()),
                 (Routing::ByMode, DrMode::ActiveActive) => routed.region = Some(e.region.clone().into()),
                 (Routing::ByMode, DrMode::ActivePassive) => {
-                    // The primary first; only one secondary can stand behind it.
                     let failover = if e.role == RegionRole::Primary { Failover::Primary } else { Failover::Secondary };
                     routed.failover = Some(failover.into());
                 }
             }
-            let is_extra_secondary = matches!((&props.routing, props.mode), (Routing::ByMode, DrMode::ActivePassive))
-                && e.role == RegionRole::Secondary
-                && props.endpoints.iter().find(|x| x.role == RegionRole::Secondary).map(|x| &x.region)
-                    != Some(&e.region);
-            if !is_extra_secondary {
-                records.push(r.add("Routed", routed));
-            }
+            // One secondary at most stands behind the primary (`unrouted_standbys` refuses more).
+            records.push(r.add("Routed", routed));
             records.push(r.add(
                 "Regional",
                 RecordSet {
@@ -272,6 +283,11 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
         if !e.health_check_path.starts_with('/') {
             scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
         }
+    }
+    if matches!(props.routing, Routing::ByMode)
+        && let Some(why) = unrouted_standbys(props.mode, &props.endpoints)
+    {
+        scope.error(why);
     }
     if let Routing::Weighted(w) = &props.routing {
         for (r, weight) in w {

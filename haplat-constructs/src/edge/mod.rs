@@ -572,6 +572,9 @@ fn check<'a>(
     if props.mode == DrMode::ActiveActive && !props.read_only_paths.is_empty() {
         scope.error("read_only_paths are for the failover origin group of DrMode::ActivePassive");
     }
+    if let Some(why) = crate::dns::unrouted_standbys(props.mode, &props.endpoints) {
+        scope.error(why);
+    }
     if props.domain_names.is_empty() {
         scope.error("a distribution needs at least one domain name: name them in EdgeDistributionProps::new (haplat assumes none, not even the zone's apex)");
     }

@@ -1215,3 +1215,24 @@ fn the_platform_dashboard_shows_every_region_and_the_edge_each_graph_in_its_regi
     assert!(text.contains("\"value\":0.0005"), "the budget of 99.95%: {text}");
     assert_eq!(sub[1]["LbEuWest1"], "app/api-eu-west-1/0123456789abcdef");
 }
+
+#[test]
+fn active_passive_with_two_standbys_is_an_error_naming_the_region_left_without_traffic() {
+    let app = App::new("standbys");
+    let edge = app.stack("Edge", "us-east-1");
+    let zone = HostedZone::existing("Z0123456789", "example.com");
+    let mut eps = endpoints();
+    eps.push(endpoint("eu-central-1", RegionRole::Secondary));
+    let mut cdn = EdgeDistributionProps::new(zone.clone(), &["example.com"], eps.clone());
+    cdn.mode = DrMode::ActivePassive;
+    EdgeDistribution::new(&edge, "Cdn", cdn);
+    let mut dns = FailoverDnsProps::new(zone, eps);
+    dns.mode = DrMode::ActivePassive;
+    dns.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+    FailoverDns::new(&edge, "Dns", dns);
+    let err = app.synth().unwrap_err().to_string();
+    for path in ["Edge/Cdn", "Edge/Dns"] {
+        assert!(err.contains(&format!("{path}: active-passive supports one standby region")), "{path} in:\n{err}");
+    }
+    assert!(err.contains("eu-central-1 would get no traffic"), "{err}");
+}
