@@ -36,6 +36,7 @@ use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
     Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -45,8 +46,10 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
+use crate::alarm::Runbook;
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
+use crate::metrics::{MetricRef, expression};
 use crate::security::{trust_policy, unscoped_statement};
 
 /// Why the stage's HAP004 (access logs need the account's API Gateway role) is suppressed.
@@ -463,6 +466,83 @@ impl WebSocketApi {
         );
         scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
         WebSocketApi { api, stage, function, role, access_logs, function_logs }
+    }
+
+    /// Adds the API's alarms under `scope.child(id)` (in the API's stack), notifying `actions`:
+    /// critical when integration and execution errors pass 5% of connections and messages (3
+    /// minutes of 5; API Gateway counts them per API and stage), warnings for clients refused
+    /// (4xx, `$connect` authorization included) above 20%, p99 integration latency above 1 s, and
+    /// the function throttled. AWS WAF cannot protect a WebSocket API: these, the stage throttling
+    /// and the `$connect` authorizer are its protection (docs/security.md).
+    pub fn alarms(&self, scope: &Scope, id: &str, actions: &[Value<String>]) -> Vec<Handle<Alarm>> {
+        let scope = scope.child(id);
+        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+        let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
+        let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
+        let alarm = |description: String, metrics: Vec<MetricDataQuery>, threshold: f64| Alarm {
+            alarm_description: Some(description.into()),
+            comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+            threshold: Some(threshold.into()),
+            evaluation_periods: Some(5.into()),
+            datapoints_to_alarm: Some(3.into()),
+            treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+            alarm_actions: actions.clone(),
+            ok_actions: actions.clone(),
+            metrics: Some(List::items(metrics)),
+            ..Default::default()
+        };
+        let traffic = "(FILL(connects, 0) + FILL(messages, 0))";
+        let ratio = |bad: &str| format!("IF({traffic} > 0, 100 * ({bad}) / {traffic}, 0)");
+        let base =
+            || vec![api("ConnectCount").query("connects", "Sum", 60), api("MessageCount").query("messages", "Sum", 60)];
+        let mut errors = base();
+        errors.push(api("IntegrationError").query("integration", "Sum", 60));
+        errors.push(api("ExecutionError").query("execution", "Sum", 60));
+        errors.push(expression("rate", &ratio("FILL(integration, 0) + FILL(execution, 0)"), "Errors (%)"));
+        let mut clients = base();
+        clients.push(api("ClientError").query("client", "Sum", 60));
+        clients.push(expression("rate", &ratio("FILL(client, 0)"), "Client errors (%)"));
+        let latency = vec![
+            api("IntegrationLatency").query("p99", "p99", 60),
+            expression("latency", "FILL(p99, 0)", "p99 integration latency (ms)"),
+        ];
+        let throttles = vec![
+            MetricRef::new("AWS/Lambda", "Throttles", [("FunctionName", self.function.ref_())]).query("t", "Sum", 60),
+            expression("throttled", "FILL(t, 0)", "Throttled invocations"),
+        ];
+        vec![
+            scope.add(
+                "Errors",
+                alarm(
+                    Runbook::Rollback.describe(
+                        "[critical] WebSocket API: more than 5% of connections and messages fail in the integration",
+                    ),
+                    errors,
+                    5.0,
+                ),
+            ),
+            scope.add(
+                "ClientErrors",
+                alarm(
+                    "[warning] WebSocket API: more than 20% of requests refused (4xx, $connect authorization included)"
+                        .into(),
+                    clients,
+                    20.0,
+                ),
+            ),
+            scope.add(
+                "Latency",
+                alarm("[warning] WebSocket API: p99 integration latency above 1000 ms".into(), latency, 1000.0),
+            ),
+            scope.add(
+                "Throttles",
+                alarm(
+                    "[warning] WebSocket API: its function is throttled (reserved concurrency reached)".into(),
+                    throttles,
+                    0.0,
+                ),
+            ),
+        ]
     }
 
     /// The `wss://` URL of the stage.

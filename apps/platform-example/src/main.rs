@@ -105,7 +105,8 @@ fn main() -> ExitCode {
     }
     api.availability_slos(99.9, &[monitoring.topic_arn()]);
     api.chaos("Chaos", &monitoring, ChaosProps::new(vec![]));
-    WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
 
     // 4. The edge: CloudFront, WAF, Route 53.
     let edge = app.stack("Edge", "us-east-1");

@@ -201,7 +201,8 @@ pub fn platform(env: &Environment) -> App {
         api.chaos("Chaos", &monitoring, ChaosProps::new(vec![]));
     }
     if env.operations.websocket {
-        WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+        let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
+        live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
     }
 
     // 4. The edge: CloudFront with WAF, and Route 53.

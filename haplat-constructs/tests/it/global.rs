@@ -1236,3 +1236,24 @@ fn active_passive_with_two_standbys_is_an_error_naming_the_region_left_without_t
     }
     assert!(err.contains("eu-central-1 would get no traffic"), "{err}");
 }
+
+#[test]
+fn the_websocket_api_pages_on_integration_errors_and_warns_on_refusals_latency_and_throttles() {
+    let app = App::new("ws");
+    let api = app.stack_set("Realtime", &["us-east-1", "eu-west-1"]);
+    let ws = WebSocketApi::new(&api, "Chat", WebSocketApiProps::new(LambdaCode::inline_echo()));
+    let alarms = ws.alarms(&api, "ChatAlarms", &["arn:aws:sns:us-east-1:123456789012:alarms".into()]);
+    assert_eq!(alarms.len(), 4);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("ws-Realtime").unwrap();
+    let one = [("ws-Realtime".to_owned(), t)];
+    let found = resources(&one, "AWS::CloudWatch::Alarm");
+    let by = |id: &str| found.iter().find(|(_, i, _)| i.starts_with(id)).map(|(_, _, a)| &a["Properties"]).unwrap();
+    let errors = by("ChatAlarmsErrors");
+    let d = errors["AlarmDescription"].as_str().unwrap();
+    assert!(d.starts_with("[critical]") && d.contains("runbook:"), "{d}");
+    let body = errors["Metrics"].to_string();
+    assert!(body.contains("IntegrationError") && body.contains("ExecutionError") && body.contains("\"ApiId\""), "{body}");
+    assert!(by("ChatAlarmsClientErrors")["AlarmDescription"].as_str().unwrap().starts_with("[warning]"));
+    assert!(by("ChatAlarmsLatency")["Metrics"].to_string().contains("IntegrationLatency"));
+    assert!(by("ChatAlarmsThrottles")["Metrics"].to_string().contains("AWS/Lambda"));
+}
