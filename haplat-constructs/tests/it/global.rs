@@ -1252,7 +1252,10 @@ fn the_websocket_api_pages_on_integration_errors_and_warns_on_refusals_latency_a
     let d = errors["AlarmDescription"].as_str().unwrap();
     assert!(d.starts_with("[critical]") && d.contains("runbook:"), "{d}");
     let body = errors["Metrics"].to_string();
-    assert!(body.contains("IntegrationError") && body.contains("ExecutionError") && body.contains("\"ApiId\""), "{body}");
+    assert!(
+        body.contains("IntegrationError") && body.contains("ExecutionError") && body.contains("\"ApiId\""),
+        "{body}"
+    );
     assert!(by("ChatAlarmsClientErrors")["AlarmDescription"].as_str().unwrap().starts_with("[warning]"));
     assert!(by("ChatAlarmsLatency")["Metrics"].to_string().contains("IntegrationLatency"));
     assert!(by("ChatAlarmsThrottles")["Metrics"].to_string().contains("AWS/Lambda"));
