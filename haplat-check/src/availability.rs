@@ -274,15 +274,7 @@ fn watches_idle_group(a: &Assembly, check: &Res<'_>) -> bool {
     if alarm.prop_str("MetricName") != Some("HealthyHostCount") {
         return false;
     }
-    let group = alarm
-        .prop("Dimensions")
-        .and_then(Json::as_array)
-        .into_iter()
-        .flatten()
-        .find(|d| d.get("Name").and_then(Json::as_str) == Some("TargetGroup"))
-        .and_then(|d| d.get("Value"))
-        .and_then(|v| a.target(alarm.stack, v));
-    let Some(group) = group else { return false };
+    let Some(group) = dimension_target(a, &alarm, "TargetGroup") else { return false };
     let mut weights = Vec::new();
     for kind in ["AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::ElasticLoadBalancingV2::Listener"] {
         for r in a.of_type(kind).filter(|r| r.stack == group.stack) {
@@ -305,6 +297,13 @@ fn watches_idle_group(a: &Assembly, check: &Res<'_>) -> bool {
     !weights.is_empty() && weights.iter().all(|w| *w == 0.0)
 }
 
+/// The resource an alarm's dimension `name` refers to.
+fn dimension_target<'a>(a: &'a Assembly, alarm: &Res<'_>, name: &str) -> Option<Res<'a>> {
+    let dims = alarm.prop("Dimensions").and_then(Json::as_array)?;
+    let value = dims.iter().find(|d| d.get("Name").and_then(Json::as_str) == Some(name))?.get("Value")?;
+    a.target(alarm.stack, value)
+}
+
 fn sum(links: &[Link]) -> f64 {
     links.iter().map(|l| l.seconds).sum()
 }
@@ -317,14 +316,7 @@ fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
         .ok_or_else(|| format!("{} is a metric-math alarm, which haplat cannot time", alarm.path()))?;
     let mut links = Vec::new();
     if metric == "HealthyHostCount" {
-        let group = alarm
-            .prop("Dimensions")
-            .and_then(Json::as_array)
-            .into_iter()
-            .flatten()
-            .find(|d| d.get("Name").and_then(Json::as_str) == Some("TargetGroup"))
-            .and_then(|d| d.get("Value"))
-            .and_then(|v| a.target(alarm.stack, v))
+        let group = dimension_target(a, alarm, "TargetGroup")
             .ok_or_else(|| format!("the target group of {} is not a resource of the assembly", alarm.path()))?;
         let interval = number(&group, "HealthCheckIntervalSeconds", 30.0)?;
         let threshold = number(&group, "UnhealthyThresholdCount", 2.0)?;

@@ -145,9 +145,9 @@ pub(crate) struct AlarmSpec<'a> {
     pub(crate) runbook: Option<Runbook>,
 }
 
-/// Adds alarms that notify one topic, and remembers them by severity.
+/// Adds alarms that notify the same actions (topics), and remembers them by severity.
 pub(crate) struct Alarms {
-    pub(crate) topic: Value<String>,
+    pub(crate) actions: Vec<Value<String>>,
     pub(crate) critical: Vec<Handle<Alarm>>,
     pub(crate) warning: Vec<Handle<Alarm>>,
 }
@@ -171,8 +171,8 @@ impl Alarms {
             evaluation_periods: Some(spec.periods.into()),
             datapoints_to_alarm: Some(spec.datapoints.into()),
             treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-            alarm_actions: Some(List::items(vec![self.topic.clone()])),
-            ok_actions: Some(List::items(vec![self.topic.clone()])),
+            alarm_actions: (!self.actions.is_empty()).then(|| List::items(self.actions.clone())),
+            ok_actions: (!self.actions.is_empty()).then(|| List::items(self.actions.clone())),
             ..metric
         };
         let h = scope.add(&spec.id, a);

@@ -36,7 +36,7 @@ use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
-use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
+use haplat_core::resources::cloudwatch::alarm::Alarm;
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
     Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -46,10 +46,10 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
-use crate::alarm::Runbook;
+use crate::alarm::{AlarmSpec, Alarms, Runbook};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
-use crate::metrics::{MetricRef, expression};
+use crate::metrics::{MetricRef, Severity, expression};
 use crate::security::{trust_policy, unscoped_statement};
 
 /// Why the stage's HAP004 (access logs need the account's API Gateway role) is suppressed.
@@ -476,21 +476,9 @@ impl WebSocketApi {
     /// and the `$connect` authorizer are its protection (docs/security.md).
     pub fn alarms(&self, scope: &Scope, id: &str, actions: &[Value<String>]) -> Vec<Handle<Alarm>> {
         let scope = scope.child(id);
-        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+        let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
         let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
         let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
-        let alarm = |description: String, metrics: Vec<MetricDataQuery>, threshold: f64| Alarm {
-            alarm_description: Some(description.into()),
-            comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-            threshold: Some(threshold.into()),
-            evaluation_periods: Some(5.into()),
-            datapoints_to_alarm: Some(3.into()),
-            treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-            alarm_actions: actions.clone(),
-            ok_actions: actions.clone(),
-            metrics: Some(List::items(metrics)),
-            ..Default::default()
-        };
         let traffic = "(FILL(connects, 0) + FILL(messages, 0))";
         let ratio = |bad: &str| format!("IF({traffic} > 0, 100 * ({bad}) / {traffic}, 0)");
         let base =
@@ -510,39 +498,48 @@ impl WebSocketApi {
             MetricRef::new("AWS/Lambda", "Throttles", [("FunctionName", self.function.ref_())]).query("t", "Sum", 60),
             expression("throttled", "FILL(t, 0)", "Throttled invocations"),
         ];
-        vec![
-            scope.add(
+        let specs = [
+            (
                 "Errors",
-                alarm(
-                    Runbook::Rollback.describe(
-                        "[critical] WebSocket API: more than 5% of connections and messages fail in the integration",
-                    ),
-                    errors,
-                    5.0,
-                ),
+                "more than 5% of connections and messages fail in the integration",
+                Severity::Critical,
+                errors,
+                5.0,
             ),
-            scope.add(
+            (
                 "ClientErrors",
-                alarm(
-                    "[warning] WebSocket API: more than 20% of requests refused (4xx, $connect authorization included)"
-                        .into(),
-                    clients,
-                    20.0,
-                ),
+                "more than 20% of requests refused (4xx, $connect authorization included)",
+                Severity::Warning,
+                clients,
+                20.0,
             ),
-            scope.add(
-                "Latency",
-                alarm("[warning] WebSocket API: p99 integration latency above 1000 ms".into(), latency, 1000.0),
-            ),
-            scope.add(
+            ("Latency", "p99 integration latency above 1000 ms", Severity::Warning, latency, 1000.0),
+            (
                 "Throttles",
-                alarm(
-                    "[warning] WebSocket API: its function is throttled (reserved concurrency reached)".into(),
-                    throttles,
-                    0.0,
-                ),
+                "its function is throttled (reserved concurrency reached)",
+                Severity::Warning,
+                throttles,
+                0.0,
             ),
-        ]
+        ];
+        specs
+            .into_iter()
+            .map(|(id, what, severity, metrics, threshold)| {
+                let runbook = (severity == Severity::Critical).then_some(Runbook::Rollback);
+                let spec = AlarmSpec {
+                    id: id.into(),
+                    description: format!("WebSocket API: {what}"),
+                    severity,
+                    metrics,
+                    single: None,
+                    threshold,
+                    periods: 5,
+                    datapoints: 3,
+                    runbook,
+                };
+                alarms.add(&scope, spec, None)
+            })
+            .collect()
     }
 
     /// The `wss://` URL of the stage.

@@ -65,7 +65,7 @@ use haplat_core::resources::cloudfront::distribution::{
     ViewerCertificate,
 };
 use haplat_core::resources::cloudfront::function::{Function, FunctionConfig, Runtime};
-use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, Statistic, TreatMissingData};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
 use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::resources::s3::bucket::Bucket;
 use haplat_core::resources::secretsmanager::secret::{GenerateSecretString, ReplicaRegion, Secret};
@@ -74,12 +74,12 @@ use haplat_core::resources::wafv2::web_acl::WebAcl;
 use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Policy, Scope, Stack};
 
-use crate::alarm::{Runbook, metric_alarm};
+use crate::alarm::{AlarmSpec, Alarms, Runbook};
 use crate::certificate::{Certificate, CertificateProps};
 use crate::dns::origin_name;
 use crate::kms::KmsKey;
 use crate::logs::check_retention;
-use crate::metrics::{MetricRef, expression, summed};
+use crate::metrics::{MetricRef, Severity, expression, summed};
 use crate::naming::pascal;
 use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint, SecretSource};
 use crate::security::SecretRef;
@@ -438,32 +438,29 @@ impl EdgeDistribution {
         blocked_percent: f64,
     ) -> EdgeAlarms {
         let scope = scope.child(id);
-        let actions = (!actions.is_empty()).then(|| List::items(actions.to_vec()));
+        let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
         let errors = MetricRef::new(
             "AWS/CloudFront",
             "5xxErrorRate",
             [("DistributionId", self.distribution.ref_()), ("Region", "Global".into())],
         );
-        let error_rate = scope.add(
-            "ErrorRate",
-            Alarm {
-                alarm_description: Some(
-                    Runbook::RegionDown
-                        .describe(&format!(
-                            "[critical] more than {error_rate_percent}% of the edge's responses are 5xx: a region \
-                             failing behind it or the origins unreachable"
-                        ))
-                        .into(),
+        let error_rate = alarms.add(
+            &scope,
+            AlarmSpec {
+                id: "ErrorRate".into(),
+                description: format!(
+                    "more than {error_rate_percent}% of the edge's responses are 5xx: a region failing behind it or \
+                     the origins unreachable"
                 ),
-                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-                threshold: Some(error_rate_percent.into()),
-                evaluation_periods: Some(5.into()),
-                datapoints_to_alarm: Some(3.into()),
-                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-                alarm_actions: actions.clone(),
-                ok_actions: actions.clone(),
-                ..metric_alarm(&errors, Statistic::Average, 60)
+                severity: Severity::Critical,
+                metrics: vec![],
+                single: Some((&errors, Statistic::Average)),
+                threshold: error_rate_percent,
+                periods: 5,
+                datapoints: 3,
+                runbook: Some(Runbook::RegionDown),
             },
+            None,
         );
         let waf = |name: &str| {
             MetricRef::new("AWS/WAFV2", name, [("WebACL", self.waf_metric_name.clone().into()), ("Rule", "ALL".into())])
@@ -477,27 +474,23 @@ impl EdgeDistribution {
             &format!("IF({all} > 0, 100 * {} / {all}, 0)", blocked.filled),
             "Requests WAF blocks (%)",
         ));
-        let blocked_rate = scope.add(
-            "BlockedRate",
-            Alarm {
-                alarm_description: Some(
-                    Runbook::WafEmergency
-                        .describe(&format!(
-                            "[warning] WAF blocks more than {blocked_percent}% of the edge's requests: an attack, or \
-                             a managed rule refusing legitimate traffic"
-                        ))
-                        .into(),
+        let blocked_rate = alarms.add(
+            &scope,
+            AlarmSpec {
+                id: "BlockedRate".into(),
+                description: format!(
+                    "WAF blocks more than {blocked_percent}% of the edge's requests: an attack, or a managed rule \
+                     refusing legitimate traffic"
                 ),
-                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
-                threshold: Some(blocked_percent.into()),
-                evaluation_periods: Some(5.into()),
-                datapoints_to_alarm: Some(5.into()),
-                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
-                alarm_actions: actions.clone(),
-                ok_actions: actions,
-                metrics: Some(List::items(metrics)),
-                ..Default::default()
+                severity: Severity::Warning,
+                metrics,
+                single: None,
+                threshold: blocked_percent,
+                periods: 5,
+                datapoints: 5,
+                runbook: Some(Runbook::WafEmergency),
             },
+            None,
         );
         EdgeAlarms { error_rate, blocked_rate }
     }

@@ -207,7 +207,7 @@ impl RegionalMonitoring {
         let AlarmTopic { key, topic, subscriptions } = AlarmTopic::with_key_users(&scope, &props.alarm_emails, users);
         let event_rules = events::event_rules(&scope, topic, &props.ecs_clusters, props.backup_events);
         let th = &props.thresholds;
-        let mut alarms = Alarms { topic: topic.ref_(), critical: Vec::new(), warning: Vec::new() };
+        let mut alarms = Alarms { actions: vec![topic.ref_()], critical: Vec::new(), warning: Vec::new() };
         let mut add =
             |scope: &Scope, spec: AlarmSpec<'_>, condition: Option<String>| alarms.add(scope, spec, condition);
 
@@ -253,7 +253,7 @@ impl RegionalMonitoring {
         tracing_props: &TracingProps,
     ) -> ServiceMonitoring {
         let scope = scope.child(id);
-        let mut alarms = Alarms { topic: self.topic.ref_(), critical: Vec::new(), warning: Vec::new() };
+        let mut alarms = Alarms { actions: vec![self.topic.ref_()], critical: Vec::new(), warning: Vec::new() };
         let service_critical_alarms =
             alarms::service_alarms(&scope, &self.thresholds, services, &mut |sc: &Scope, spec: AlarmSpec<'_>, c| {
                 alarms.add(sc, spec, c)
