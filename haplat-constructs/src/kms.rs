@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use haplat_core::resources::kms;
-use haplat_core::value::{Pseudo, Value};
+use haplat_core::value::{Expr, Pseudo, Value};
 use haplat_core::{Handle, Scope};
 
 use crate::security::{Grantable, Permission, policy_document};
@@ -26,6 +26,22 @@ pub enum KeyUser {
     /// (`events.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else), only
     /// for rules of this account (`aws:SourceAccount`).
     EventBridge,
+}
+
+/// The statement letting `service` of this account encrypt messages it publishes to an SNS topic
+/// encrypted with the key (`kms:Decrypt` and `kms:GenerateDataKey`, nothing else).
+fn publishes_to_a_topic(sid: &str, service: &str) -> Expr {
+    use haplat_core::expr_map;
+    expr_map! {
+        "Sid" => sid,
+        "Effect" => "Allow",
+        "Principal" => expr_map! { "Service" => service },
+        "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
+        "Resource" => "*",
+        "Condition" => expr_map! {
+            "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+        },
+    }
 }
 
 /// A customer-managed KMS key with yearly rotation, `Retain`ed, a 30-day deletion window, whose
@@ -97,26 +113,8 @@ impl KmsKey {
                         },
                     },
                 },
-                KeyUser::CloudWatchAlarms => expr_map! {
-                    "Sid" => "CloudWatchAlarmsPublish",
-                    "Effect" => "Allow",
-                    "Principal" => expr_map! { "Service" => "cloudwatch.amazonaws.com" },
-                    "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource" => "*",
-                    "Condition" => expr_map! {
-                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
-                    },
-                },
-                KeyUser::EventBridge => expr_map! {
-                    "Sid" => "EventBridgeRulesPublish",
-                    "Effect" => "Allow",
-                    "Principal" => expr_map! { "Service" => "events.amazonaws.com" },
-                    "Action" => haplat_core::expr_list!["kms:Decrypt", "kms:GenerateDataKey"],
-                    "Resource" => "*",
-                    "Condition" => expr_map! {
-                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
-                    },
-                },
+                KeyUser::CloudWatchAlarms => publishes_to_a_topic("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
+                KeyUser::EventBridge => publishes_to_a_topic("EventBridgeRulesPublish", "events.amazonaws.com"),
             });
         }
         // Grants only for AWS resources: a service that encrypts on the account's behalf (Aurora,
