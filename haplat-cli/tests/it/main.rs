@@ -19,6 +19,7 @@ mod cli;
 mod demo_app;
 mod destroy;
 mod doctor;
+mod drift;
 mod e2e;
 mod executor;
 mod fake;
