@@ -67,7 +67,7 @@ pub async fn diff(opts: &DiffOptions) -> Result<bool, Error> {
     // The last `haplat drift` run, kept beside the assembly directory: one line when it found
     // drift in the stack sets diffed (what is deployed may differ from its template too).
     let (project, _) = opts.source.app_run(false)?;
-    let drift = match crate::ops::drift::last_record(&project.out_dir(opts.source.out.as_deref())) {
+    let drift = match crate::drift::last_record(&project.out_dir(opts.source.out.as_deref())) {
         Ok(record) => record.and_then(|r| r.note(&opts.stacks)),
         Err(e) => {
             crate::errln!("warning: {e}");

@@ -8,9 +8,9 @@ use std::time::Duration;
 use haplat_cli::assembly::Assembly;
 use haplat_cli::cfn::{CfnError, OperationStatus::*, PropertyDifference, ResourceDrift};
 use haplat_cli::client::{Client, Waits};
+use haplat_cli::drift::{DriftRecord, DriftReport, detect, error, last_record, record, text};
 use haplat_cli::events::Collect;
 use haplat_cli::exit;
-use haplat_cli::ops::drift::{DriftRecord, DriftReport, detect, error, last_record, record, text};
 
 use crate::fake::Fake;
 use crate::harness::{Project, Source, fixture, run};
