@@ -37,6 +37,7 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod project;
+pub mod rollout;
 pub mod sdk;
 pub mod stack_diff;
 pub mod status;

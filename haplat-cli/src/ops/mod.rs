@@ -23,7 +23,7 @@ pub mod synth;
 
 pub use bootstrap::{BootstrapOptions, bootstrap};
 pub use check::{CheckOptions, check};
-pub use deploy::{DeployOptions, PlanOptions, deploy};
+pub use deploy::{DeployOptions, PlanOptions, RolloutPolicy, deploy, parse_bake};
 pub use destroy::{DestroyOptions, destroy};
 pub use diff::{DiffFormat, DiffOptions, diff};
 pub use doctor::{DoctorFormat, DoctorOptions, Verdict, doctor};

@@ -28,3 +28,4 @@ mod graph;
 mod init;
 mod layers;
 mod real_app;
+mod rollout;
