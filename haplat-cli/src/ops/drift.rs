@@ -27,13 +27,14 @@ pub async fn drift(opts: &DriftOptions) -> Result<bool, Error> {
     let assembly = opts.source.load()?;
     let names: Vec<String> = assembly.select(&opts.stacks)?.iter().map(|s| s.name.clone()).collect();
     let aws = opts.aws.connect().await?;
-    // Each detection's progress on stderr (a live line per stack set on a terminal).
-    let progress = Progress::new(false);
-    let client = Client::new(&aws, &progress, opts.waits.clone().unwrap_or_default());
     crate::errln!("detecting drift of {} stack set(s): {}", names.len(), names.join(", "));
-    let report = detect(&client, &assembly, &names, crate::drift::now_secs()).await.map_err(error)?;
-    drop(client);
-    drop(progress);
+    let report = {
+        // Each detection's progress on stderr (a live line per stack set on a terminal), gone
+        // before the report.
+        let progress = Progress::new(false);
+        let client = Client::new(&aws, &progress, opts.waits.clone().unwrap_or_default());
+        detect(&client, &assembly, &names, crate::drift::now_secs()).await.map_err(error)?
+    };
     let (project, _) = opts.source.app_run(false)?;
     record(&project.out_dir(opts.source.out.as_deref()), &report)?;
     if opts.json {
