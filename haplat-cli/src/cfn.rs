@@ -62,6 +62,38 @@ pub struct InstanceInfo {
     pub stack_id: Option<String>,
     /// Its parameter overrides (only filled by `describe_stack_instance`).
     pub overrides: BTreeMap<String, String>,
+    /// Its drift status after the last completed drift detection: `DRIFTED`, `IN_SYNC`,
+    /// `NOT_CHECKED` or `UNKNOWN` (`None` when AWS gives none).
+    pub drift_status: Option<String>,
+}
+
+/// A resource of a stack that drift detection found MODIFIED or DELETED
+/// (`DescribeStackResourceDrifts`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResourceDrift {
+    /// Its logical id.
+    pub logical_id: String,
+    /// Its physical id, when it has one.
+    pub physical_id: Option<String>,
+    /// Its CloudFormation type.
+    pub resource_type: String,
+    /// `MODIFIED` or `DELETED`.
+    pub status: String,
+    /// The properties that differ (none for a DELETED resource).
+    pub differences: Vec<PropertyDifference>,
+}
+
+/// One property of a drifted resource (`PropertyDifference`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PropertyDifference {
+    /// Where, as a JSON pointer into the resource's properties (`/BillingMode`).
+    pub path: String,
+    /// The value the template and parameters give.
+    pub expected: String,
+    /// The value the resource has.
+    pub actual: String,
+    /// `ADD`, `REMOVE` or `NOT_EQUAL`.
+    pub kind: String,
 }
 
 /// A stack set operation.
@@ -370,6 +402,21 @@ pub trait CloudFormation: Sync {
         prefs: &Preferences,
         operation_id: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Starts drift detection on every instance of a stack set as operation `operation_id`
+    /// (`DetectStackSetDrift`); returns the operation id.
+    fn detect_stack_set_drift(
+        &self,
+        name: &str,
+        prefs: &Preferences,
+        operation_id: &str,
+    ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// The resources of the stack `stack_id` in `region` that the last drift detection found
+    /// MODIFIED or DELETED (`DescribeStackResourceDrifts`, every page).
+    fn stack_resource_drifts(
+        &self,
+        region: &str,
+        stack_id: &str,
+    ) -> impl Future<Output = CfnResult<Vec<ResourceDrift>>> + Send;
     /// An operation.
     fn describe_operation(&self, name: &str, id: &str) -> impl Future<Output = CfnResult<OperationInfo>> + Send;
     /// The stack set's operations, newest first.

@@ -27,6 +27,8 @@ pub mod exit {
     /// `haplat check` found an error that no suppression covers (`synth` and `deploy` too:
     /// they run the same rules).
     pub const FINDINGS: u8 = 8;
+    /// `drift`: a resource of a deployed stack set was changed outside CloudFormation.
+    pub const DRIFTED: u8 = 9;
 }
 
 /// Text for `--help`.
@@ -40,7 +42,8 @@ Exit codes:
   5  refused: would replace/delete stateful data, or not confirmed
   6  not bootstrapped: run `haplat bootstrap`
   7  doctor: the account lacks what the app needs (or a check could not run)
-  8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)";
+  8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)
+  9  drift: a deployed resource was changed outside CloudFormation";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]

@@ -1,11 +1,13 @@
 //! haplat's command-line tool as a library, in layers that depend downward only:
 //!
 //! - [`commands`]: clap arguments → an options struct → one call into [`ops`];
-//! - [`ops`]: one operation per command (synth, list, diff, bootstrap, deploy, destroy, status);
+//! - [`ops`]: one operation per command (synth, list, diff, bootstrap, deploy, destroy, status,
+//!   drift);
 //! - below them: the deploy plan as data ([`plan`], with its pure parameter arithmetic in
 //!   [`plan::params`]), the stack-diff reader ([`stack_diff`]), the deploy executor
 //!   ([`executor`]) and bound-parameter reads ([`bindings`]) over the retry/wait client
-//!   ([`client`]), the bootstrap stack ([`bootstrap`]);
+//!   ([`client`]), the bootstrap stack ([`bootstrap`]), stack-set drift detection and its
+//!   record ([`drift`]);
 //! - the service: the [`cfn::CloudFormation`] trait over plain types and typed [`status`]es,
 //!   implemented by the AWS SDK in [`sdk::Aws`] (and by a fake in tests).
 //!
@@ -23,6 +25,7 @@ pub mod client;
 pub mod commands;
 pub mod diff_report;
 pub mod doctor;
+pub mod drift;
 pub mod error;
 pub mod events;
 pub mod executor;
@@ -34,6 +37,7 @@ pub mod output;
 pub mod plan;
 pub mod progress;
 pub mod project;
+pub mod rollout;
 pub mod sdk;
 pub mod stack_diff;
 pub mod status;

@@ -294,6 +294,7 @@ fn instance(i: &cf::types::StackInstanceSummary) -> InstanceInfo {
         status_reason: i.status_reason().map(str::to_owned),
         stack_id: i.stack_id().map(str::to_owned),
         overrides: BTreeMap::new(),
+        drift_status: i.drift_status().map(|d| d.as_str().to_owned()),
     }
 }
 
@@ -492,7 +493,56 @@ impl CloudFormation for Aws {
                     Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))
                 })
                 .collect(),
+            drift_status: i.drift_status().map(|d| d.as_str().to_owned()),
         })
+    }
+
+    async fn detect_stack_set_drift(&self, name: &str, p: &Preferences, operation_id: &str) -> CfnResult<String> {
+        let out = self
+            .admin()
+            .detect_stack_set_drift()
+            .stack_set_name(name)
+            .operation_preferences(prefs(p))
+            .operation_id(operation_id)
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
+        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+    }
+
+    async fn stack_resource_drifts(&self, region: &str, stack_id: &str) -> CfnResult<Vec<ResourceDrift>> {
+        use cf::types::StackResourceDriftStatus as S;
+        let pages: Result<Vec<_>, _> = self
+            .client(region)
+            .describe_stack_resource_drifts()
+            .stack_name(stack_id)
+            .stack_resource_drift_status_filters(S::Modified)
+            .stack_resource_drift_status_filters(S::Deleted)
+            .into_paginator()
+            .send()
+            .collect()
+            .await;
+        Ok(pages
+            .map_err(|e| self.err(region, e))?
+            .iter()
+            .flat_map(|p| p.stack_resource_drifts())
+            .map(|d| ResourceDrift {
+                logical_id: d.logical_resource_id().unwrap_or_default().to_owned(),
+                physical_id: d.physical_resource_id().map(str::to_owned),
+                resource_type: d.resource_type().unwrap_or_default().to_owned(),
+                status: d.stack_resource_drift_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                differences: d
+                    .property_differences()
+                    .iter()
+                    .map(|p| PropertyDifference {
+                        path: p.property_path().unwrap_or_default().to_owned(),
+                        expected: p.expected_value().unwrap_or_default().to_owned(),
+                        actual: p.actual_value().unwrap_or_default().to_owned(),
+                        kind: p.difference_type().map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                    })
+                    .collect(),
+            })
+            .collect())
     }
 
     async fn create_stack_instances(

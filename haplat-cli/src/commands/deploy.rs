@@ -4,7 +4,7 @@ use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
-use crate::ops::{DeployOptions, PlanOptions, deploy};
+use crate::ops::{DeployOptions, PlanOptions, RolloutPolicy, deploy};
 
 /// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
 #[derive(Debug, Args)]
@@ -53,6 +53,14 @@ pub struct DeployArgs {
     /// (for an account whose checks cannot run, e.g. an emulator or a role without read access).
     #[arg(long)]
     pub skip_doctor: bool,
+    /// Progressive rollout: deploy each stack set to this region first, alone, and bake there
+    /// (with --bake-time) before the other regions. `--dry-run` shows the stages; a deploy is
+    /// refused for now (the alarms' states cannot be read: docs/cli.md).
+    #[arg(long, value_name = "REGION")]
+    pub canary_region: Option<String>,
+    /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
+    #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = crate::ops::parse_bake)]
+    pub bake_time: Option<std::time::Duration>,
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -80,6 +88,10 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         skip_doctor: args.skip_doctor,
         source: args.assembly.source(),
         aws: args.aws.access(),
+        rollout: args.canary_region.map(|first_region| RolloutPolicy {
+            first_region,
+            bake: args.bake_time.unwrap_or(std::time::Duration::from_secs(30 * 60)),
+        }),
     })
     .await?;
     Ok(exit::OK)

@@ -13,6 +13,7 @@ pub mod deploy;
 pub mod destroy;
 pub mod diff;
 pub mod doctor;
+pub mod drift;
 pub mod graph;
 pub mod init;
 pub mod list;
@@ -50,6 +51,9 @@ pub enum Command {
     /// Show what would change, per stack set and region (or against another assembly).
     #[command(after_help = EXIT_CODES_HELP)]
     Diff(diff::DiffArgs),
+    /// Detect resources changed outside CloudFormation, per stack set and region (exit 9 when any).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Drift(drift::DriftArgs),
     /// Create the StackSet roles and the template bucket (idempotent).
     #[command(after_help = EXIT_CODES_HELP)]
     Bootstrap(bootstrap::BootstrapArgs),
@@ -80,6 +84,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Check(a) => check::run(a),
         Command::Graph(a) => graph::run(a),
         Command::Diff(a) => diff::run(a).await,
+        Command::Drift(a) => drift::run(a).await,
         Command::Bootstrap(a) => bootstrap::run(a).await,
         Command::Doctor(a) => doctor::run(a).await,
         Command::Deploy(a) => deploy::run(a).await,

@@ -10,6 +10,7 @@ use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 pub use crate::plan::PlanOptions;
 use crate::plan::plan_deploy;
 use crate::progress::Progress;
+pub use crate::rollout::{RolloutPolicy, parse_bake};
 use crate::stack_diff;
 
 /// What `deploy` does.
@@ -36,6 +37,8 @@ pub struct DeployOptions {
     pub source: AssemblySource,
     /// How to reach AWS.
     pub aws: AwsAccess,
+    /// Progressive rollout: a first region, a bake watching its alarms, then the others.
+    pub rollout: Option<crate::rollout::RolloutPolicy>,
 }
 
 /// Deploys.
@@ -44,9 +47,19 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
     let plan = plan_deploy(&assembly, &opts.plan)?;
     // What AWS would refuse or break on (`haplat check`'s errors) stops the deploy here.
     crate::synth::enforce_checks(&assembly)?;
+    let rollout = match &opts.rollout {
+        Some(policy) => Some((policy, crate::rollout::stages(&plan, &assembly, policy)?)),
+        None => None,
+    };
     if opts.dry_run {
         crate::out!("{}", plan.render());
+        if let Some((policy, stages)) = &rollout {
+            crate::out!("{}", crate::rollout::render(stages, policy));
+        }
         return Ok(());
+    }
+    if let Some((policy, _)) = rollout {
+        return Err(crate::rollout::refusal(policy));
     }
     // One deploy or destroy of this assembly at a time (on this machine).
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "deploy")?;

@@ -64,11 +64,34 @@ pub async fn diff(opts: &DiffOptions) -> Result<bool, Error> {
         }
     };
     let (text, differ) = stack_diff::report(&diffs);
+    // The last `haplat drift` run, kept beside the assembly directory: one line when it found
+    // drift in the stack sets diffed (what is deployed may differ from its template too).
+    let (project, _) = opts.source.app_run(false)?;
+    let drift = match crate::drift::last_record(&project.out_dir(opts.source.out.as_deref())) {
+        Ok(record) => record.and_then(|r| r.note(&opts.stacks)),
+        Err(e) => {
+            crate::errln!("warning: {e}");
+            None
+        }
+    };
     match opts.format {
-        DiffFormat::Text => crate::out!("{text}"),
-        DiffFormat::Markdown => crate::out!("{}", diff_report::markdown(&diffs, diff_report::GITHUB_COMMENT_LIMIT)),
+        DiffFormat::Text => {
+            crate::out!("{text}");
+            if let Some(note) = &drift {
+                crate::outln!("{note}");
+            }
+        }
+        DiffFormat::Markdown => {
+            let note = drift.as_ref().map(|n| format!("\n> **Drift**: {n}\n")).unwrap_or_default();
+            let limit = diff_report::GITHUB_COMMENT_LIMIT - note.len();
+            crate::out!("{}{note}", diff_report::markdown(&diffs, limit));
+        }
         DiffFormat::Json => {
-            let doc = diff_report::json(&diffs, opts.against.is_some());
+            let mut doc = serde_json::to_value(diff_report::json(&diffs, opts.against.is_some()))
+                .map_err(|e| Error::Failed(format!("writing the diff as JSON: {e}")))?;
+            if let (Some(note), Some(map)) = (&drift, doc.as_object_mut()) {
+                map.insert("lastDrift".into(), serde_json::Value::String(note.clone()));
+            }
             crate::outln!(
                 "{}",
                 serde_json::to_string_pretty(&doc)

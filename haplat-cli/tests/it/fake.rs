@@ -55,6 +55,10 @@ pub struct State {
     pub stacks: BTreeMap<(String, String), StackInfo>,
     /// What the account has beyond CloudFormation (`haplat doctor`).
     pub account: FakeAccount,
+    /// The resources changed outside CloudFormation, per (stack set, region): what drift
+    /// detection finds there (errors per call name `detect_stack_set_drift`,
+    /// `stack_resource_drifts` in `errors`).
+    pub drift: BTreeMap<(String, String), Vec<ResourceDrift>>,
 }
 
 /// The account settings `haplat doctor` reads; errors per call name go in `State::errors`
@@ -394,6 +398,7 @@ impl CloudFormation for Fake {
                         status_reason: failed.get(r).cloned(),
                         stack_id: Some(format!("arn:stack/{name}/{r}")),
                         overrides: overrides.clone(),
+                        drift_status: None,
                     },
                 );
                 apply(s, name, r)?;
@@ -466,6 +471,37 @@ impl CloudFormation for Fake {
             }
             new_op(s, name, "DELETE", &order)
         }))
+    }
+    async fn detect_stack_set_drift(&self, name: &str, _: &Preferences, operation_id: &str) -> CfnResult<String> {
+        self.inject("detect_stack_set_drift")?;
+        self.check_id(operation_id)?;
+        self.with(|s| {
+            if !s.sets.contains_key(name) {
+                return Err(CfnError::StackSetNotFound { name: Some(name.into()), message: String::new() });
+            }
+            s.next_id = Some(operation_id.to_owned());
+            s.calls.push(format!("detect_stack_set_drift {name}"));
+            let regions: Vec<String> = s.instances.keys().filter(|(n, _)| n == name).map(|(_, r)| r.clone()).collect();
+            let id = new_op(s, name, "DETECT_DRIFT", &regions);
+            for r in &regions {
+                let drifted = s.drift.get(&(name.to_owned(), r.clone())).is_some_and(|d| !d.is_empty());
+                let i = s.instances.get_mut(&(name.to_owned(), r.clone())).unwrap();
+                i.drift_status = Some(if drifted { "DRIFTED" } else { "IN_SYNC" }.into());
+            }
+            Ok(id)
+        })
+    }
+    async fn stack_resource_drifts(&self, region: &str, stack_id: &str) -> CfnResult<Vec<ResourceDrift>> {
+        self.inject("stack_resource_drifts")?;
+        self.with(|s| {
+            let set = s
+                .instances
+                .iter()
+                .find(|((_, r), i)| r == region && i.stack_id.as_deref() == Some(stack_id))
+                .map(|((n, _), _)| n.clone())
+                .ok_or_else(|| CfnError::service("ValidationError", &format!("Stack {stack_id} does not exist")))?;
+            Ok(s.drift.get(&(set, region.to_owned())).cloned().unwrap_or_default())
+        })
     }
     async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {
         self.inject("describe_operation")?;

@@ -1,0 +1,173 @@
+//! Progressive rollout, the plan part: per stack set of a deploy plan, a first region (the
+//! canary) deployed alone, a bake time watching the CloudWatch alarms haplat made in that stack
+//! set, then the other regions only if every alarm stayed OK. `haplat deploy --dry-run
+//! --canary-region R --bake-time D` prints the stages. Running them needs the alarms' states
+//! (CloudWatch `DescribeAlarms`), which haplat-cli cannot read (it has no CloudWatch client):
+//! a deploy with a rollout policy is refused before anything changes (see docs/cli.md).
+//!
+//! Uses [`crate::plan`] and [`crate::assembly`]; no I/O.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::assembly::Assembly;
+use crate::error::Error;
+use crate::plan::DeployPlan;
+
+/// The rollout policy of a deploy (from `--canary-region` and `--bake-time`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolloutPolicy {
+    /// The region each stack set is deployed to first, alone.
+    pub first_region: String,
+    /// How long its alarms must stay OK before the other regions.
+    pub bake: Duration,
+}
+
+/// An alarm watched during a bake.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Watched {
+    /// Its construct path (or logical id).
+    pub path: String,
+    /// Its name as the template gives it (`Fn::Sub` patterns kept), when it gives one.
+    pub name: Option<String>,
+}
+
+/// One stack set's stages.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StackRollout {
+    /// The stack set.
+    pub stack: String,
+    /// The regions of each stage, in order.
+    pub stages: Vec<Vec<String>>,
+    /// The alarms watched after the first stage.
+    pub alarms: Vec<Watched>,
+}
+
+/// `--bake-time`: a number of seconds, or with a unit `s`, `m` or `h` (`90s`, `30m`, `1h`);
+/// more than zero.
+pub fn parse_bake(s: &str) -> Result<Duration, String> {
+    let (n, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => (&s[..i], &s[i..]),
+        None => (s, "s"),
+    };
+    let n: u64 = n.parse().map_err(|_| format!("--bake-time {s:?}: expected a duration such as 90s, 30m or 1h"))?;
+    let secs = match unit {
+        "s" => n,
+        "m" => n.saturating_mul(60),
+        "h" => n.saturating_mul(3600),
+        _ => return Err(format!("--bake-time {s:?}: unit must be s, m or h")),
+    };
+    if secs == 0 {
+        return Err(format!("--bake-time {s:?}: must be more than zero"));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+/// The stages of every stack set of `plan` under `policy`. The first region must be one the
+/// plan deploys to (a usage error otherwise); a stack set not deployed there goes in one stage.
+pub fn stages(plan: &DeployPlan, assembly: &Assembly, policy: &RolloutPolicy) -> Result<Vec<StackRollout>, Error> {
+    if !plan.regions().contains(&policy.first_region) {
+        return Err(Error::Usage(format!(
+            "--canary-region {}: the plan deploys no stack set there (regions: {})",
+            policy.first_region,
+            plan.regions().into_iter().collect::<Vec<_>>().join(", ")
+        )));
+    }
+    let mut out = Vec::new();
+    for s in plan.stacks() {
+        let (first, rest): (Vec<String>, Vec<String>) =
+            s.regions.iter().cloned().partition(|r| *r == policy.first_region);
+        let stages = if first.is_empty() || rest.is_empty() { vec![s.regions.clone()] } else { vec![first, rest] };
+        let template = &assembly.template(&s.name).json;
+        let alarms = template["Resources"]
+            .as_object()
+            .map(|rs| {
+                rs.iter()
+                    .filter(|(_, r)| {
+                        r["Type"] == "AWS::CloudWatch::Alarm" || r["Type"] == "AWS::CloudWatch::CompositeAlarm"
+                    })
+                    .map(|(id, r)| Watched {
+                        path: r.pointer("/Metadata/haplat:path").and_then(Value::as_str).unwrap_or(id).to_owned(),
+                        name: match &r["Properties"]["AlarmName"] {
+                            Value::String(n) => Some(n.clone()),
+                            v => v.get("Fn::Sub").and_then(Value::as_str).map(str::to_owned),
+                        },
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        out.push(StackRollout { stack: s.name.clone(), stages, alarms });
+    }
+    Ok(out)
+}
+
+/// The stages as text, for `deploy --dry-run`.
+pub fn render(rollouts: &[StackRollout], policy: &RolloutPolicy) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "progressive rollout: {} first, bake {}s watching the stack set's alarms, then the other regions if every alarm stays OK",
+        policy.first_region,
+        policy.bake.as_secs()
+    );
+    for r in rollouts {
+        let _ = writeln!(out, "  stack set {}", r.stack);
+        if r.stages.len() == 1 {
+            let _ =
+                writeln!(out, "    one stage: {} (not deployed to {})", r.stages[0].join(", "), policy.first_region);
+            continue;
+        }
+        let _ = writeln!(out, "    stage 1: {}", r.stages[0].join(", "));
+        if r.alarms.is_empty() {
+            let _ = writeln!(out, "    bake {}s: no alarm in this stack set to watch", policy.bake.as_secs());
+        } else {
+            let _ = writeln!(
+                out,
+                "    bake {}s watching {} alarm(s) in {}:",
+                policy.bake.as_secs(),
+                r.alarms.len(),
+                r.stages[0][0]
+            );
+            for a in &r.alarms {
+                let _ = writeln!(
+                    out,
+                    "      {}{}",
+                    a.path,
+                    a.name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "    stage 2: {} (only if every alarm stayed OK; else stop, these regions untouched)",
+            r.stages[1].join(", ")
+        );
+    }
+    out
+}
+
+/// Why a deploy with a rollout policy cannot run yet: said before anything changes.
+pub fn refusal(policy: &RolloutPolicy) -> Error {
+    Error::Refused(format!(
+        "--canary-region {}: progressive rollout needs the alarms' states during the bake (CloudWatch DescribeAlarms), \
+         which haplat-cli cannot read yet; nothing was changed (deploy --dry-run shows the stages)",
+        policy.first_region
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bake_times_have_a_unit_and_are_positive() {
+        assert_eq!(parse_bake("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_bake("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_bake("1h"), Ok(Duration::from_secs(3600)));
+        assert!(parse_bake("0m").unwrap_err().contains("more than zero"));
+        assert!(parse_bake("5d").unwrap_err().contains("unit must be"));
+        assert!(parse_bake("soon").unwrap_err().contains("expected a duration"));
+    }
+}
