@@ -11,6 +11,9 @@
 //! - `destroy`: the reference platform (prod) destroyed against the fake: protection lifted,
 //!   secondaries before the primary, nothing left but what it lists as kept.
 //! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
+//! - `drift`: `haplat drift` against the fake (moto has no drift calls): none, drifted regions
+//!   by construct path, throttling, a detection stuck RUNNING, denied calls; `diff`'s mention.
+//! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
 
 mod harness;
 
