@@ -275,6 +275,12 @@ fn watches_idle_group(a: &Assembly, check: &Res<'_>) -> bool {
         return false;
     }
     let Some(group) = dimension_target(a, &alarm, "TargetGroup") else { return false };
+    idle_group(a, &group)
+}
+
+/// Whether no listener sends traffic to the target group at rest (a blue/green service's
+/// alternate group: weight 0 everywhere), so it has no registered targets between deployments.
+pub(crate) fn idle_group(a: &Assembly, group: &Res<'_>) -> bool {
     let mut weights = Vec::new();
     for kind in ["AWS::ElasticLoadBalancingV2::ListenerRule", "AWS::ElasticLoadBalancingV2::Listener"] {
         for r in a.of_type(kind).filter(|r| r.stack == group.stack) {

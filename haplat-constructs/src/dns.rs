@@ -202,11 +202,17 @@ impl FailoverDns {
                 hosted_zone_id: e.hosted_zone_id.clone(),
                 evaluate_target_health: Some(true.into()),
             };
+            // The routed record follows its health check only: with EvaluateTargetHealth, Route 53
+            // would also need every target group of the load balancer to have a healthy target,
+            // and "a target group that has no registered targets is considered unhealthy" — a
+            // blue/green service's idle group, so every region would be unhealthy at rest and
+            // Route 53 would answer with all of them (HAP035).
+            let routed_alias = AliasTarget { evaluate_target_health: Some(false.into()), ..alias.clone() };
             let mut routed = RecordSet {
                 hosted_zone_id: Some(props.zone.id.clone()),
                 name: format!("{origin}.").into(),
                 type_: "A".into(),
-                alias_target: Some(alias.clone()),
+                alias_target: Some(routed_alias),
                 set_identifier: Some(e.region.clone().into()),
                 health_check_id: Some(check_id.clone()),
                 ..Default::default()

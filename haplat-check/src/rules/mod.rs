@@ -516,4 +516,19 @@ pub static RULES: &[Rule] = &[
               leave Service Connect off for it and call it through its load balancer.",
         check: images::service_connect_needs_ecs_deployments,
     },
+    Rule {
+        id: "HAP035",
+        name: "AliasEvaluatesIdleTargetGroup",
+        severity: Severity::Error,
+        title: "A routed alias record evaluates the health of a load balancer with an empty target group",
+        aws_rule: "With EvaluateTargetHealth, an alias to an Application or Network Load Balancer is healthy only \
+                   while every target group of the load balancer has a healthy target, and a target group that has \
+                   no registered targets is considered unhealthy. A blue/green service's idle target group has none \
+                   between deployments, so the record is unhealthy at rest in every region; when all the records of \
+                   a routing policy are unhealthy Route 53 answers with all of them, and failover silently stops.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_AliasTarget.html",
+        fix: "Set EvaluateTargetHealth to false on records that carry a health check (haplat-constructs' FailoverDns \
+              does), and let the health check watch the services' target groups.",
+        check: traffic::alias_evaluates_idle_group,
+    },
 ];

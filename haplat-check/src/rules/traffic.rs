@@ -1,6 +1,7 @@
 //! Rules about requests reaching a service: cache behaviours that refuse the methods an API
 //! route needs (HAP006), a blue/green production listener rule that the template also writes
-//! (HAP007), a container port or health check the image cannot serve (HAP013).
+//! (HAP007), a container port or health check the image cannot serve (HAP013), a routed alias that
+//! evaluates a load balancer with an idle target group (HAP035).
 
 use serde_json::Value as Json;
 
@@ -286,5 +287,37 @@ mod tests {
         assert!(patterns_overlap("/order?/x", "/orders/*"));
         assert!(!patterns_overlap("/static/*", "/orders/*"));
         assert!(!patterns_overlap("/orders", "/orders/*"));
+    }
+}
+
+pub(crate) fn alias_evaluates_idle_group(a: &Assembly, f: &mut Findings) {
+    for r in a.of_type("AWS::Route53::RecordSet") {
+        let Some(alias) = r.prop("AliasTarget") else { continue };
+        if !crate::assembly::is_true(alias.get("EvaluateTargetHealth")) {
+            continue;
+        }
+        let routed = ["Region", "Failover", "Weight", "GeoLocation"].iter().any(|p| r.prop(p).is_some());
+        let Some(lb) = alias.get("DNSName").and_then(|v| a.target(r.stack, v)) else { continue };
+        if !routed || lb.type_name() != "AWS::ElasticLoadBalancingV2::LoadBalancer" {
+            continue;
+        }
+        // The target groups the load balancer's listeners forward to, idle at rest.
+        let idle: Vec<String> = a
+            .of_type("AWS::ElasticLoadBalancingV2::TargetGroup")
+            .filter(|g| g.stack == lb.stack && crate::availability::idle_group(a, g))
+            .map(|g| g.path().to_owned())
+            .collect();
+        if !idle.is_empty() {
+            f.at(
+                &r,
+                vec![],
+                format!(
+                    "evaluates the target health of {}, whose target group(s) {} have no targets at rest (blue/green \
+                     alternates): the record is unhealthy in every region and Route 53 answers with all of them",
+                    lb.path(),
+                    list(&idle)
+                ),
+            );
+        }
     }
 }

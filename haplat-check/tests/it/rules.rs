@@ -878,3 +878,27 @@ fn hap034_service_connect_with_a_controller_ecs_does_not_run() {
     assert!(one("HAP034", &["us-east-1"], service("ECS", true)).is_empty());
     assert!(one("HAP034", &["us-east-1"], service("CODE_DEPLOY", false)).is_empty());
 }
+
+#[test]
+fn hap035_a_routed_alias_does_not_evaluate_a_load_balancer_with_an_idle_target_group() {
+    let api = |alternate_weight: i64, evaluate: bool| {
+        json!({
+            "Alb": {"Type": "AWS::ElasticLoadBalancingV2::LoadBalancer", "Metadata": {"haplat:path": "Api/Alb"}, "Properties": {}},
+            "Blue": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Metadata": {"haplat:path": "Api/Blue"}, "Properties": {}},
+            "Green": {"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Metadata": {"haplat:path": "Api/Green"}, "Properties": {}},
+            "Rule": {"Type": "AWS::ElasticLoadBalancingV2::ListenerRule", "Properties": {"Priority": 1, "ListenerArn": "l",
+                "Conditions": [], "Actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [
+                    {"TargetGroupArn": {"Ref": "Blue"}, "Weight": 100},
+                    {"TargetGroupArn": {"Ref": "Green"}, "Weight": alternate_weight}]}}]}},
+            "Routed": {"Type": "AWS::Route53::RecordSet", "Metadata": {"haplat:path": "Edge/Routed"}, "Properties": {
+                "Name": "origin.example.com.", "Type": "A", "Region": "us-east-1", "SetIdentifier": "us-east-1",
+                "HealthCheckId": "abc", "AliasTarget": {"DNSName": {"Fn::GetAtt": ["Alb", "DNSName"]}, "HostedZoneId": "Z1",
+                    "EvaluateTargetHealth": evaluate}}},
+        })
+    };
+    let found = one("HAP035", &["us-east-1"], api(0, true));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("Api/Green"), "{}", found[0].message);
+    assert!(one("HAP035", &["us-east-1"], api(0, false)).is_empty());
+    assert!(one("HAP035", &["us-east-1"], api(50, true)).is_empty());
+}

@@ -91,10 +91,11 @@ pub(super) fn origins(
         groups = Some(failover_group(pid, sid));
         behaviors = f.read_only_paths.iter().map(|path| read_only_behavior(path)).collect();
     }
+    // The probe routes first: CloudFront takes the first behaviour whose pattern matches, and a
+    // broad read-only pattern (`/*`) would otherwise send the probes to the origin group.
     if let Some(p) = &probes {
-        for region in &p.regions {
-            behaviors.push(probe_behavior(region, &p.probe_function));
-        }
+        let probes: Vec<CacheBehavior> = p.regions.iter().map(|r| probe_behavior(r, &p.probe_function)).collect();
+        behaviors.splice(0..0, probes);
     }
     let all_methods: Vec<Value<String>> =
         ["GET", "HEAD", "OPTIONS", "PUT", "PATCH", "POST", "DELETE"].iter().map(|m| Value::from(*m)).collect();

@@ -70,14 +70,29 @@ pub(super) fn event_rules(
         ));
     }
     if backup {
+        // Backup and copy jobs report `state`, restore jobs `status`
+        // (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html).
         rules.push(scope.add(
             "BackupFailures",
             Rule {
-                description: Some("AWS Backup, copy and restore jobs of the region that fail".into()),
+                description: Some("AWS Backup and copy jobs of the region that fail or complete partly".into()),
                 event_pattern: Some(expr_map! {
                     "source" => expr_list!["aws.backup"],
-                    "detail-type" => expr_list!["Backup Job State Change", "Copy Job State Change", "Restore Job State Change"],
-                    "detail" => expr_map! { "state" => expr_list!["FAILED", "ABORTED", "EXPIRED"] },
+                    "detail-type" => expr_list!["Backup Job State Change", "Copy Job State Change"],
+                    "detail" => expr_map! { "state" => expr_list!["FAILED", "ABORTED", "EXPIRED", "PARTIAL"] },
+                }),
+                targets: target(),
+                ..Default::default()
+            },
+        ));
+        rules.push(scope.add(
+            "RestoreFailures",
+            Rule {
+                description: Some("AWS Backup restore jobs of the region that fail".into()),
+                event_pattern: Some(expr_map! {
+                    "source" => expr_list!["aws.backup"],
+                    "detail-type" => expr_list!["Restore Job State Change"],
+                    "detail" => expr_map! { "status" => expr_list!["FAILED", "ABORTED"] },
                 }),
                 targets: target(),
                 ..Default::default()

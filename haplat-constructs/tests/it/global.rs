@@ -442,8 +442,15 @@ fn cloudfront_is_https_only_with_modern_tls_and_api_policies() {
                 let members: Vec<&str> =
                     g["Members"]["Items"].as_array().unwrap().iter().map(|m| m["OriginId"].as_str().unwrap()).collect();
                 assert_eq!(members, ["primary-us-east-1", "secondary-eu-west-1"]);
-                assert_eq!(c["CacheBehaviors"][0]["TargetOriginId"], "failover");
-                assert_eq!(c["CacheBehaviors"][0]["AllowedMethods"], serde_json::json!(["GET", "HEAD", "OPTIONS"]));
+                // The probe routes come first (one per region), then the read-only paths.
+                let read_only = c["CacheBehaviors"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .find(|b| b["TargetOriginId"] == "failover")
+                    .expect("a read-only behaviour");
+                assert_eq!(c["CacheBehaviors"][0]["TargetOriginId"], "probe-us-east-1");
+                assert_eq!(read_only["AllowedMethods"], serde_json::json!(["GET", "HEAD", "OPTIONS"]));
             }
         }
         let bucket = resources(&t, "AWS::S3::Bucket");

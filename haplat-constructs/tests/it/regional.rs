@@ -1367,14 +1367,16 @@ fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_
         "Monitoring",
         haplat_constructs::monitoring::RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]),
     );
-    assert_eq!(monitoring.regional.event_rules.len(), 3);
+    assert_eq!(monitoring.regional.event_rules.len(), 4);
     let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
     let rules = resources(&t, "AWS::Events::Rule");
     let (topic_id, _) = resources(&t, "AWS::SNS::Topic")[0];
     let patterns: Vec<String> = rules.iter().map(|(_, r)| r["Properties"]["EventPattern"].to_string()).collect();
     assert!(patterns.iter().any(|p| p.contains("ECS Deployment State Change") && p.contains(":service/${Cluster}/")));
     assert!(patterns.iter().any(|p| p.contains("ECS Service Action") && p.contains("\"WARN\"")));
-    assert!(patterns.iter().any(|p| p.contains("aws.backup") && p.contains("FAILED")));
+    assert!(patterns.iter().any(|p| p.contains("Copy Job State Change") && p.contains("\"state\"")));
+    // Restore jobs report `status`, not `state`.
+    assert!(patterns.iter().any(|p| p.contains("Restore Job State Change") && p.contains("\"status\"")));
     for (id, r) in &rules {
         assert_eq!(reference(&r["Properties"]["Targets"][0]["Arn"]), Some(topic_id.as_str()), "{id}");
     }
@@ -1385,7 +1387,7 @@ fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_
     assert_eq!(sids, ["AccountAdministers", "CloudWatchAlarmsOfThisAccount", "TheseEventRules"]);
     let events = &statements[2];
     assert_eq!(events["Principal"]["Service"], "events.amazonaws.com");
-    assert_eq!(events["Condition"]["ArnEquals"]["aws:SourceArn"].as_array().unwrap().len(), 3);
+    assert_eq!(events["Condition"]["ArnEquals"]["aws:SourceArn"].as_array().unwrap().len(), 4);
     // The topic's key lets EventBridge encrypt, and nothing more.
     let key = resources(&t, "AWS::KMS::Key")
         .into_iter()
