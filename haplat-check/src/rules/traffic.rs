@@ -275,21 +275,6 @@ pub(crate) fn image_port_and_health(a: &Assembly, f: &mut Findings) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::patterns_overlap;
-
-    #[test]
-    fn path_patterns_overlap_when_one_path_matches_both() {
-        assert!(patterns_overlap("/orders/*", "/orders/*"));
-        assert!(patterns_overlap("/orders/2024*", "/orders/*"));
-        assert!(patterns_overlap("/*/items", "/orders/*"));
-        assert!(patterns_overlap("/order?/x", "/orders/*"));
-        assert!(!patterns_overlap("/static/*", "/orders/*"));
-        assert!(!patterns_overlap("/orders", "/orders/*"));
-    }
-}
-
 pub(crate) fn alias_evaluates_idle_group(a: &Assembly, f: &mut Findings) {
     for r in a.of_type("AWS::Route53::RecordSet") {
         let Some(alias) = r.prop("AliasTarget") else { continue };
@@ -319,5 +304,20 @@ pub(crate) fn alias_evaluates_idle_group(a: &Assembly, f: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::patterns_overlap;
+
+    #[test]
+    fn path_patterns_overlap_when_one_path_matches_both() {
+        assert!(patterns_overlap("/orders/*", "/orders/*"));
+        assert!(patterns_overlap("/orders/2024*", "/orders/*"));
+        assert!(patterns_overlap("/*/items", "/orders/*"));
+        assert!(patterns_overlap("/order?/x", "/orders/*"));
+        assert!(!patterns_overlap("/static/*", "/orders/*"));
+        assert!(!patterns_overlap("/orders", "/orders/*"));
     }
 }
