@@ -315,19 +315,9 @@ fn plain(s: &str) -> String {
     out
 }
 
-fn bounded(v: &Option<Value>) -> String {
-    match v {
-        None => "(none)".to_owned(),
-        Some(v) => {
-            let s = v.to_string();
-            if s.chars().count() > VALUE_CHARS {
-                let cut: String = s.chars().take(VALUE_CHARS - 3).collect();
-                format!("{cut}...")
-            } else {
-                s
-            }
-        }
-    }
+fn bounded(v: &Option<Value>, security: bool) -> String {
+    // IAM and security-group changes whole (see `template_diff::value_text`).
+    crate::template_diff::value_text(v, (!security).then_some(VALUE_CHARS))
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
@@ -386,13 +376,14 @@ fn property_block(resources: &[&ResourceChange]) -> Option<String> {
         if !r.replaced_because.is_empty() {
             let _ = writeln!(body, "! replaced: {}", r.replaced_because.join("; "));
         }
+        let security = r.security.is_some();
         for c in &r.changes {
             let co = if c.create_only.is_some() { "  # create-only: forces replacement" } else { "" };
             if c.old.is_some() {
-                let _ = writeln!(body, "- {}: {}{co}", c.path, bounded(&c.old));
+                let _ = writeln!(body, "- {}: {}{co}", c.path, bounded(&c.old, security));
             }
             if c.new.is_some() {
-                let _ = writeln!(body, "+ {}: {}{co}", c.path, bounded(&c.new));
+                let _ = writeln!(body, "+ {}: {}{co}", c.path, bounded(&c.new, security));
             }
         }
     }

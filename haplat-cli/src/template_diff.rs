@@ -432,15 +432,23 @@ fn security_of(type_name: &str, paths: &[&str]) -> Option<Security> {
 
 /// A compact, bounded rendering of a JSON value.
 pub fn short(v: &Option<Value>) -> String {
+    value_text(v, Some(80))
+}
+
+/// A JSON value as one line, cut to `limit` characters when given. IAM and security-group changes
+/// are shown whole: a reviewer must see the part of an ARN or a statement that changed, which a
+/// cut hides (`…:table/${Tabl... -> …:table/${Tabl...`).
+pub fn value_text(v: &Option<Value>, limit: Option<usize>) -> String {
     match v {
         None => "(none)".to_owned(),
         Some(v) => {
             let s = v.to_string();
-            if s.chars().count() > 80 {
-                let cut: String = s.chars().take(77).collect();
-                format!("{cut}...")
-            } else {
-                s
+            match limit {
+                Some(limit) if s.chars().count() > limit => {
+                    let cut: String = s.chars().take(limit.saturating_sub(3)).collect();
+                    format!("{cut}...")
+                }
+                _ => s,
             }
         }
     }
@@ -480,9 +488,11 @@ pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
         let path = r.facts.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
         let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
         let _ = writeln!(out, "{pad}{sign} {} {}{path}{notes}", r.logical_id, r.facts.type_name);
+        let limit = if r.security.is_some() { None } else { Some(80) };
         for c in &r.changes {
             let co = if c.create_only.is_some() { "  (create-only: forces replacement)" } else { "" };
-            let _ = writeln!(out, "{pad}    {}: {} -> {}{co}", c.path, short(&c.old), short(&c.new));
+            let (old, new) = (value_text(&c.old, limit), value_text(&c.new, limit));
+            let _ = writeln!(out, "{pad}    {}: {old} -> {new}{co}", c.path);
         }
     }
     for e in &d.other {

@@ -493,3 +493,39 @@ fn a_markdown_diff_too_big_for_a_comment_is_cut_and_says_what_was_cut() {
         &md[md.len().saturating_sub(400)..]
     );
 }
+
+/// A task role's policy change is shown whole, in the text diff and the pull-request comment:
+/// the part of an ARN that changed must not be cut off (issue 15).
+#[test]
+fn a_task_role_policy_change_shows_the_whole_statement_difference() {
+    use haplat_cli::diff_report::{GITHUB_COMMENT_LIMIT, markdown};
+    use haplat_cli::stack_diff::StackDiff;
+    use haplat_cli::template_diff::{diff_templates, render_template_diff};
+    let role = |table: &str, actions: serde_json::Value| {
+        serde_json::json!({"Resources": {"OrdersTaskRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "orders", "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+            "Effect": "Allow", "Action": actions,
+            "Resource": {"Fn::Sub": format!("arn:${{AWS::Partition}}:dynamodb:${{AWS::Region}}:${{AWS::AccountId}}:table/${{TablesPrefix}}-{table}")}
+        }]}}]}}}})
+    };
+    let old = role("orders", serde_json::json!(["dynamodb:GetItem", "dynamodb:Query"]));
+    let new = role("orders-archive", serde_json::json!(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem"]));
+    let diff = diff_templates(Some(&old), None, Some(&new), None);
+    let mut text = String::new();
+    render_template_diff(&diff, 2, &mut text);
+    assert!(text.contains("${TablesPrefix}-orders-archive"), "{text}");
+    let md = markdown(
+        &[StackDiff {
+            name: "Api".into(),
+            regions: vec!["us-east-1".into()],
+            deployed: true,
+            template: diff,
+            ..Default::default()
+        }],
+        GITHUB_COMMENT_LIMIT,
+    );
+    assert!(md.contains("${TablesPrefix}-orders-archive"), "{md}");
+    snap!("diff_task_role_policy_change", text);
+}
