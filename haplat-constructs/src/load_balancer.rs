@@ -192,14 +192,32 @@ fn access_log_bucket(scope: &Scope) -> crate::logs::LogBucket {
 pub struct TargetGroupProps {
     /// The VPC.
     pub vpc_id: Value<String>,
-    /// The targets' port (HTTP).
+    /// The targets' port.
     pub port: u16,
     /// The path health checks request (`/health`).
     pub health_check_path: String,
+    /// How the load balancer talks to the targets, requests and health checks alike.
+    pub protocol: TargetProtocol,
 }
 
-/// A target group of IP targets (Fargate tasks) over HTTP: health checks every 15 s (healthy
-/// after 2, unhealthy after 3, 200–399 is healthy) and a 30 s deregistration delay.
+/// The protocol from the load balancer to its targets.
+///
+/// With [`TargetProtocol::Https`] the load balancer opens TLS connections to the targets and
+/// sends its health checks over TLS too; it does not validate the targets' certificates, so a
+/// certificate the task makes for itself at start is enough
+/// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html>,
+/// "Routing configuration"). The application must then serve TLS on its port.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TargetProtocol {
+    /// Plain HTTP inside the VPC (the default): TLS ends at the load balancer.
+    #[default]
+    Http,
+    /// TLS from the load balancer to the tasks, so that every hop is encrypted.
+    Https,
+}
+
+/// A target group of IP targets (Fargate tasks) over HTTP or HTTPS: health checks every 15 s
+/// (healthy after 2, unhealthy after 3, 200–399 is healthy) and a 30 s deregistration delay.
 #[derive(Clone, Copy, Debug)]
 pub struct TargetGroup {
     /// The target group.
@@ -214,11 +232,23 @@ impl TargetGroup {
             elb::TargetGroup {
                 vpc_id: Some(props.vpc_id.clone()),
                 target_type: Some(elb::target_group::TargetType::Ip.into()),
-                protocol: Some(elb::target_group::Protocol::Http.into()),
+                protocol: Some(
+                    match props.protocol {
+                        TargetProtocol::Http => elb::target_group::Protocol::Http,
+                        TargetProtocol::Https => elb::target_group::Protocol::Https,
+                    }
+                    .into(),
+                ),
                 port: Some(i64::from(props.port).into()),
                 health_check_enabled: Some(true.into()),
                 health_check_path: Some(props.health_check_path.clone().into()),
-                health_check_protocol: Some(elb::target_group::HealthCheckProtocol::Http.into()),
+                health_check_protocol: Some(
+                    match props.protocol {
+                        TargetProtocol::Http => elb::target_group::HealthCheckProtocol::Http,
+                        TargetProtocol::Https => elb::target_group::HealthCheckProtocol::Https,
+                    }
+                    .into(),
+                ),
                 health_check_interval_seconds: Some(15.into()),
                 health_check_timeout_seconds: Some(5.into()),
                 healthy_threshold_count: Some(2.into()),

@@ -1,12 +1,13 @@
 //! Container images and service-to-service traffic: images pinned in production (HAP030), one
 //! replication configuration per registry (HAP031), replicas' creation templates (HAP032, HAP033),
-//! Service Connect only with ECS deployments (HAP034).
+//! Service Connect only with ECS deployments (HAP034), per-request timeouts only on ports with an
+//! application protocol (HAP050).
 
 use std::collections::BTreeMap;
 
 use serde_json::Value as Json;
 
-use crate::assembly::{Assembly, is_true};
+use crate::assembly::{Assembly, Res, is_true};
 use crate::rule::Findings;
 
 /// The task definition metadata key haplat-constructs writes on a production service.
@@ -181,6 +182,47 @@ pub(crate) fn service_connect_needs_ecs_deployments(a: &Assembly, f: &mut Findin
                      in deployments ECS runs (rolling, or ECS blue/green with its managed traffic shifting); use \
                      the ECS controller, or leave Service Connect off for this service and call it through its \
                      load balancer"
+                ),
+            );
+        }
+    }
+}
+
+/// The `AppProtocol` of the port mapping named `port` in a task definition's containers:
+/// `Some(None)` when the port is there without one (TCP), `None` when no port has that name.
+fn app_protocol<'a>(td: &Res<'a>, port: &str) -> Option<Option<&'a str>> {
+    td.prop("ContainerDefinitions")?.as_array()?.iter().find_map(|c| {
+        c.get("PortMappings")?
+            .as_array()?
+            .iter()
+            .find(|m| m.get("Name").and_then(Json::as_str) == Some(port))
+            .map(|m| m.get("AppProtocol").and_then(Json::as_str))
+    })
+}
+
+pub(crate) fn per_request_timeout_on_tcp_port(a: &Assembly, f: &mut Findings) {
+    for s in a.of_type("AWS::ECS::Service") {
+        let Some(sc) = s.prop("ServiceConnectConfiguration") else { continue };
+        let Some(td) = s.prop("TaskDefinition").and_then(|v| a.target(s.stack, v)) else { continue };
+        for (i, svc) in sc.get("Services").and_then(Json::as_array).into_iter().flatten().enumerate() {
+            let per_request = svc.get("Timeout").and_then(|t| t.get("PerRequestTimeoutSeconds"));
+            let Some(port) = svc.get("PortName").and_then(Json::as_str) else { continue };
+            if per_request.is_none() || app_protocol(&td, port) != Some(None) {
+                continue;
+            }
+            f.at(
+                &s,
+                vec![
+                    "ServiceConnectConfiguration".into(),
+                    "Services".into(),
+                    i.to_string(),
+                    "Timeout".into(),
+                    "PerRequestTimeoutSeconds".into(),
+                ],
+                format!(
+                    "sets a Service Connect per-request timeout on port {port:?}, which task definition {} \
+                     publishes without an AppProtocol (TCP): ECS takes only an idle timeout for a TCP port",
+                    td.id
                 ),
             );
         }

@@ -531,4 +531,18 @@ pub static RULES: &[Rule] = &[
               does), and let the health check watch the services' target groups.",
         check: traffic::alias_evaluates_idle_group,
     },
+    Rule {
+        id: "HAP050",
+        name: "PerRequestTimeoutOnTcpPort",
+        severity: Severity::Error,
+        title: "A Service Connect per-request timeout on a port published as TCP",
+        aws_rule: "Service Connect's per-request timeout can be set only when the port's application protocol is \
+                   not TCP; a port mapping without AppProtocol is TCP, and for it ECS accepts only the idle \
+                   timeout, so creating or updating the service fails.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html",
+        fix: "Give the port mapping its application protocol (http, http2 or grpc) when the task speaks it in the \
+              clear, or keep only IdleTimeoutSeconds for a port that serves TLS itself (haplat-constructs' \
+              TargetProtocol::Https with per_request_seconds 0).",
+        check: images::per_request_timeout_on_tcp_port,
+    },
 ];

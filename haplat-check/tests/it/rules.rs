@@ -902,3 +902,30 @@ fn hap035_a_routed_alias_does_not_evaluate_a_load_balancer_with_an_idle_target_g
     assert!(one("HAP035", &["us-east-1"], api(0, false)).is_empty());
     assert!(one("HAP035", &["us-east-1"], api(50, true)).is_empty());
 }
+
+#[test]
+fn hap050_a_per_request_timeout_on_a_port_published_as_tcp() {
+    let app = |app_protocol: Option<&str>, per_request: bool| {
+        let mut mapping = json!({"ContainerPort": 8443, "Name": "http"});
+        if let Some(p) = app_protocol {
+            mapping["AppProtocol"] = json!(p);
+        }
+        let mut timeout = json!({"IdleTimeoutSeconds": 60});
+        if per_request {
+            timeout["PerRequestTimeoutSeconds"] = json!(5);
+        }
+        json!({
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Metadata": {"haplat:path": "S/Orders/TaskDefinition"},
+                "Properties": {"ContainerDefinitions": [{"Name": "app", "Image": "x", "PortMappings": [mapping]}]}},
+            "Svc": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Orders/Service"}, "Properties": {
+                "TaskDefinition": {"Ref": "Task"},
+                "ServiceConnectConfiguration": {"Enabled": true, "Services": [{"PortName": "http", "Timeout": timeout}]}}},
+        })
+    };
+    let found = one("HAP050", &["us-east-1"], app(None, true));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "S/Orders/Service");
+    assert!(found[0].message.contains("without an AppProtocol (TCP)"), "{}", found[0].message);
+    assert!(one("HAP050", &["us-east-1"], app(Some("http"), true)).is_empty());
+    assert!(one("HAP050", &["us-east-1"], app(None, false)).is_empty());
+}

@@ -130,10 +130,13 @@ pub struct TaskDefinitionProps<'a> {
     pub key: &'a KmsKey,
     /// Who the application container runs as, and what it may write.
     pub run_as: RunAs,
-    /// The name of the container port, with HTTP as its application protocol, for ECS Service
-    /// Connect to publish it (a Service Connect service refers to a port by name). Default:
-    /// `None`, an unnamed port.
+    /// The name of the container port, for ECS Service Connect to publish it (a Service Connect
+    /// service refers to a port by name). Default: `None`, an unnamed port.
     pub port_name: Option<String>,
+    /// The named port speaks plain HTTP, its application protocol for Service Connect (which
+    /// then counts requests and applies per-request timeouts); `false` for a port that serves
+    /// TLS itself, which Service Connect passes through as TCP. Ignored without `port_name`.
+    pub port_http: bool,
 }
 
 /// A Fargate task definition (see the [module](super) docs), and a [`Grantee`]: grants go to
@@ -422,7 +425,11 @@ fn app_container(
             container_port: Some(i64::from(props.port).into()),
             protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
             name: props.port_name.clone().map(Into::into),
-            app_protocol: props.port_name.as_ref().map(|_| ecs::task_definition::AppProtocol::Http.into()),
+            app_protocol: props
+                .port_name
+                .as_ref()
+                .filter(|_| props.port_http)
+                .map(|_| ecs::task_definition::AppProtocol::Http.into()),
             ..Default::default()
         }])),
         environment: (!environment.is_empty()).then(|| List::items(environment)),

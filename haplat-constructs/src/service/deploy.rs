@@ -9,7 +9,7 @@ use super::access::own_stack;
 use super::{ServiceEnv, ServiceProps};
 use crate::alarm::metric_alarm;
 use crate::fargate::{BlueGreen, FargateService, FargateServiceProps, TaskDefinition};
-use crate::load_balancer::{READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps};
+use crate::load_balancer::{READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps, TargetProtocol};
 use crate::metrics::MetricRef;
 use crate::scaling::{RequestTargets, ScalingTarget, autoscale};
 
@@ -27,6 +27,7 @@ pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -
         vpc_id: env.network.vpc.ref_(),
         port: props.port,
         health_check_path: props.health_check_path.clone(),
+        protocol: props.target_protocol,
     };
     let tg = TargetGroup::new(scope, "TargetGroup", &tg_props).resource;
     let alt =
@@ -211,7 +212,10 @@ fn service_connect(
                 ..Default::default()
             }])),
             timeout: props.connect_timeouts.map(|t| ecs::service::TimeoutConfiguration {
-                per_request_timeout_seconds: Some(i64::from(t.per_request_seconds).into()),
+                // ECS refuses a per-request timeout on a TCP port (one that serves TLS itself):
+                // https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html
+                per_request_timeout_seconds: (props.target_protocol == TargetProtocol::Http)
+                    .then(|| i64::from(t.per_request_seconds).into()),
                 idle_timeout_seconds: Some(i64::from(t.idle_seconds).into()),
             }),
             ..Default::default()

@@ -29,6 +29,7 @@ use crate::fargate::{RunAs, TaskDefinition};
 use crate::image::Image;
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
+pub use crate::load_balancer::TargetProtocol;
 use crate::metrics::ServiceMetrics;
 use crate::network::Network;
 use crate::scaling::Scaling;
@@ -110,6 +111,13 @@ pub struct ServiceProps {
     /// `haplat:production`, and `haplat check` warns (HAP030) when its application container's
     /// image is not pinned by digest. Default: `false`.
     pub production: bool,
+    /// How the load balancer reaches the tasks: [`TargetProtocol::Http`] by default (TLS ends
+    /// at the load balancer); [`TargetProtocol::Https`] for TLS on every hop, when the
+    /// application serves TLS on `port` (any certificate: the load balancer does not validate
+    /// it). Callers through Service Connect then speak TLS to the task too: its port is
+    /// published without an HTTP application protocol, so Service Connect passes the bytes
+    /// through (and gives no per-request HTTP metrics for it).
+    pub target_protocol: TargetProtocol,
 }
 
 impl ServiceProps {
@@ -140,6 +148,7 @@ impl ServiceProps {
             run_as: RunAs::default(),
             production: false,
             connect_timeouts: None,
+            target_protocol: TargetProtocol::Http,
         }
     }
 }

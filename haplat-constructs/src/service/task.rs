@@ -5,6 +5,7 @@ use haplat_core::Scope;
 use super::ServiceProps;
 use crate::fargate::{TaskDefinition, TaskDefinitionProps, fargate_size_problem};
 use crate::kms::KmsKey;
+use crate::load_balancer::TargetProtocol;
 
 /// Reports what is wrong with `props` on `scope`.
 pub(super) fn check(scope: &Scope, props: &ServiceProps) {
@@ -40,6 +41,15 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
         scope.error(why);
     }
     if let Some(t) = props.connect_timeouts
+        && t.per_request_seconds != 0
+        && props.target_protocol == TargetProtocol::Https
+    {
+        scope.error(
+            "connect timeouts: per_request_seconds must be 0 with TargetProtocol::Https: Service Connect passes TLS \
+             through as TCP, and ECS takes only an idle timeout for a TCP port",
+        );
+    }
+    if let Some(t) = props.connect_timeouts
         && (t.per_request_seconds > 2_147_483_647 || t.idle_seconds > 2_147_483_647)
     {
         scope.error("connect timeouts: seconds must be at most 2147483647");
@@ -67,6 +77,7 @@ pub(super) fn task_definition(scope: &Scope, props: &ServiceProps, key: &KmsKey,
             key,
             run_as: props.run_as.clone(),
             port_name: connect.then(|| super::deploy::CONNECT_PORT_NAME.to_owned()),
+            port_http: props.target_protocol == TargetProtocol::Http,
         },
     );
     if props.production {

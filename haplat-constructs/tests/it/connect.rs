@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-use haplat_constructs::service::{ConnectTimeouts, ServiceProps};
+use haplat_constructs::service::{ConnectTimeouts, ServiceProps, TargetProtocol};
 use haplat_constructs::zone::HostedZone;
 use haplat_core::App;
 use serde_json::{Value as Json, json};
@@ -138,4 +138,49 @@ fn service_connect_templates_pass_haplat_check_and_cfn_lint_in_every_region() {
     let lint =
         haplat_tests::lint_templates(&[("api".to_owned(), t)], &["us-east-1".to_owned(), "eu-west-1".to_owned()]);
     assert!(lint.is_clean(), "{lint}");
+}
+
+/// Target group logical id prefix (the service name) → the target group.
+fn target_groups(t: &Json) -> BTreeMap<String, &Json> {
+    of_type(t, "AWS::ElasticLoadBalancingV2::TargetGroup")
+        .into_iter()
+        .map(|(id, g)| (id.split("TargetGroup").next().unwrap().to_owned(), g))
+        .collect()
+}
+
+#[test]
+fn tls_to_the_tasks_makes_the_target_groups_https_and_the_published_port_tcp() {
+    let mut p = props(true);
+    p.services[1].target_protocol = TargetProtocol::Https;
+    p.services[1].connect_timeouts = Some(ConnectTimeouts { per_request_seconds: 0, idle_seconds: 60 });
+    let t = synth(p);
+    for (id, g) in of_type(&t, "AWS::ElasticLoadBalancingV2::TargetGroup") {
+        let https = id.starts_with("Catalog");
+        let want = if https { "HTTPS" } else { "HTTP" };
+        assert_eq!(g["Properties"]["Protocol"], want, "{id}");
+        assert_eq!(g["Properties"]["HealthCheckProtocol"], want, "{id}");
+    }
+    assert!(target_groups(&t).keys().any(|k| k.starts_with("Catalog")));
+    // Service Connect passes the TLS through: no HTTP application protocol, no per-request timeout.
+    for (id, td) in of_type(&t, "AWS::ECS::TaskDefinition") {
+        let pm = &td["Properties"]["ContainerDefinitions"][0]["PortMappings"][0];
+        assert_eq!(pm["Name"], "http", "{id}");
+        assert_eq!(pm.get("AppProtocol").is_none(), id.starts_with("Catalog"), "{id}");
+    }
+    assert_eq!(
+        services(&t)["Catalog"]["Properties"]["ServiceConnectConfiguration"]["Services"][0]["Timeout"],
+        json!({"IdleTimeoutSeconds": 60})
+    );
+}
+
+#[test]
+fn a_per_request_timeout_with_tls_to_the_tasks_is_an_error_naming_the_service() {
+    let mut p = props(true);
+    p.services[1].target_protocol = TargetProtocol::Https;
+    let app = App::new("shop");
+    MultiRegionApi::new_stack_set(&app, "Api", p);
+    let err = app.synth().unwrap_err().to_string();
+    let problems: Vec<&str> = err.lines().filter(|l| l.contains("per_request_seconds")).collect();
+    assert_eq!(problems.len(), 1, "{err}");
+    assert!(problems[0].contains("Api/Catalog: connect timeouts: per_request_seconds must be 0 with TargetProtocol::Https"), "{err}");
 }
