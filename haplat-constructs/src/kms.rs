@@ -26,6 +26,13 @@ pub enum KeyUser {
     /// (`events.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey`, nothing else), only
     /// for rules of this account (`aws:SourceAccount`).
     EventBridge,
+    /// CloudTrail writing the log files of this account's trails (`cloudtrail.amazonaws.com` may
+    /// `kms:GenerateDataKey*` for a trail of this account, the
+    /// `kms:EncryptionContext:aws:cloudtrail:arn` condition, and `kms:DescribeKey`, which carries no
+    /// encryption context, in a statement of its own), as
+    /// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html>
+    /// gives it. Reading the logs back goes through IAM (the account statement).
+    CloudTrail,
 }
 
 /// The statement letting `service` of this account encrypt messages it publishes to an SNS topic
@@ -99,8 +106,8 @@ impl KmsKey {
             ]
         };
         for u in users {
-            statements.push(match u {
-                KeyUser::CloudWatchLogs => expr_map! {
+            statements.extend(match u {
+                KeyUser::CloudWatchLogs => vec![expr_map! {
                     "Sid" => "CloudWatchLogsOfThisAccount",
                     "Effect" => "Allow",
                     "Principal" => expr_map! { "Service" => Value::<String>::sub("logs.${AWS::Region}.amazonaws.com") },
@@ -112,9 +119,37 @@ impl KmsKey {
                                 Value::<String>::sub("arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:*"),
                         },
                     },
-                },
-                KeyUser::CloudWatchAlarms => publishes_to_a_topic("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com"),
-                KeyUser::EventBridge => publishes_to_a_topic("EventBridgeRulesPublish", "events.amazonaws.com"),
+                }],
+                KeyUser::CloudWatchAlarms => {
+                    vec![publishes_to_a_topic("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com")]
+                }
+                KeyUser::EventBridge => vec![publishes_to_a_topic("EventBridgeRulesPublish", "events.amazonaws.com")],
+                KeyUser::CloudTrail => vec![
+                    expr_map! {
+                    "Sid" => "CloudTrailDescribesTheKey",
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => "cloudtrail.amazonaws.com" },
+                    "Action" => "kms:DescribeKey",
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+                    },
+                    },
+                    expr_map! {
+                    "Sid" => "CloudTrailEncryptsThisAccountsTrails",
+                    "Effect" => "Allow",
+                    "Principal" => expr_map! { "Service" => "cloudtrail.amazonaws.com" },
+                    "Action" => "kms:GenerateDataKey*",
+                    "Resource" => "*",
+                    "Condition" => expr_map! {
+                        "StringEquals" => expr_map! { "aws:SourceAccount" => Pseudo::AccountId.expr() },
+                        "StringLike" => expr_map! {
+                            "kms:EncryptionContext:aws:cloudtrail:arn" =>
+                                Value::<String>::sub("arn:${AWS::Partition}:cloudtrail:*:${AWS::AccountId}:trail/*"),
+                        },
+                    },
+                    },
+                ],
             });
         }
         // Grants only for AWS resources: a service that encrypts on the account's behalf (Aurora,

@@ -13,6 +13,7 @@ mod alarm;
 pub mod api;
 pub mod aurora;
 pub mod backup;
+pub mod baseline;
 pub mod certificate;
 pub mod chaos;
 pub mod cidr;

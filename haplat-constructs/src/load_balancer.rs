@@ -181,8 +181,13 @@ fn access_log_bucket(scope: &Scope) -> crate::logs::LogBucket {
                 sid: "ElbLogDelivery",
                 principal,
                 objects: "AWSLogs/${AWS::AccountId}/*",
+                bucket_actions: &[],
+                bucket_condition: None,
+                object_condition: None,
             }],
-            no_kms_reason: "Elastic Load Balancing delivers access logs only to buckets encrypted with SSE-S3",
+            encryption: crate::logs::LogEncryption::S3 {
+                reason: "Elastic Load Balancing delivers access logs only to buckets encrypted with SSE-S3",
+            },
         },
     )
 }

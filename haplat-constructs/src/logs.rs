@@ -112,20 +112,43 @@ pub struct LogBucketProps {
     pub object_ownership: ObjectOwnership,
     /// Who writes the logs, besides the TLS-only statement.
     pub writers: Vec<LogWriter>,
-    /// Why the bucket is SSE-S3, not SSE-KMS: the suppression of Control Tower's CT.S3.PR.10.
-    pub no_kms_reason: &'static str,
+    /// How the objects are encrypted at rest.
+    pub encryption: LogEncryption,
+}
+
+/// How a [`log_bucket`] encrypts its objects.
+#[derive(Clone, Debug)]
+pub enum LogEncryption {
+    /// SSE-S3, for a service that cannot write to a bucket under a customer managed key; the
+    /// reason is the suppression of Control Tower's CT.S3.PR.10.
+    S3 {
+        /// Why not KMS.
+        reason: &'static str,
+    },
+    /// SSE-KMS with this key (its ARN) and an S3 Bucket Key; the writers need the key's use
+    /// (through its policy or their role).
+    Kms(Value<String>),
 }
 
 /// A service that writes logs to a [`log_bucket`]: `s3:PutObject` for `principal` on the
-/// bucket's objects matching `objects` (a `Fn::Sub` pattern, `AWSLogs/${AWS::AccountId}/*`).
+/// bucket's objects matching `objects` (a `Fn::Sub` pattern, `AWSLogs/${AWS::AccountId}/*`),
+/// under `object_condition`, and `bucket_actions` on the bucket itself (the ACL and existence
+/// checks some services make before they deliver) under `bucket_condition`.
 #[derive(Clone, Debug)]
 pub struct LogWriter {
-    /// The statement's `Sid`.
+    /// The statement's `Sid` (the bucket statement's is `<sid>BucketCheck`).
     pub sid: &'static str,
     /// The statement's `Principal`.
     pub principal: Expr,
     /// The object keys it may write.
     pub objects: &'static str,
+    /// Actions on the bucket (`s3:GetBucketAcl`), none for most writers.
+    pub bucket_actions: &'static [&'static str],
+    /// The `Condition` of the bucket statement (the confused-deputy guard of a service principal).
+    pub bucket_condition: Option<Expr>,
+    /// The `Condition` of the `s3:PutObject` statement (the guard, and the canned ACL a writer
+    /// must set).
+    pub object_condition: Option<Expr>,
 }
 
 /// Why a log bucket has no access logging of its own.
@@ -133,23 +156,33 @@ const LOG_BUCKET_NOT_LOGGED: &str =
     "the bucket holds access logs: logging its own access would need another log bucket, logged in turn";
 
 /// A bucket a service delivers logs to, as `scope/id`, and its policy `<id>Policy`: SSE-S3
-/// (the encryption AWS log delivery supports), public access blocked, versioned, objects
+/// (the encryption most AWS log delivery supports) or SSE-KMS, public access blocked, versioned, objects
 /// expiring after `retention_days` (overwritten versions after 30), and a policy that denies
 /// every request without TLS (in the `Fn::Join` form Control Tower's CT.S3.PR.8 reads) and lets
 /// `writers` write. The choices of a log bucket are suppressed with their reasons: no KMS
-/// (`no_kms_reason`), no access logging of the log bucket, no event notifications, no object
+/// (the reason of [`LogEncryption::S3`]), no access logging of the log bucket, no event notifications, no object
 /// lock. Its `DeletionPolicy` is haplat's for buckets (retained).
 pub fn log_bucket(scope: &Scope, id: &str, props: LogBucketProps) -> LogBucket {
     let bucket = scope.add(
         id,
         Bucket {
             bucket_encryption: Some(BucketEncryption {
-                server_side_encryption_configuration: List::items(vec![ServerSideEncryptionRule {
-                    server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
-                        sse_algorithm: SseAlgorithm::Aes256.into(),
-                        kms_master_key_id: None,
-                    }),
-                    ..Default::default()
+                server_side_encryption_configuration: List::items(vec![match &props.encryption {
+                    LogEncryption::S3 { .. } => ServerSideEncryptionRule {
+                        server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                            sse_algorithm: SseAlgorithm::Aes256.into(),
+                            kms_master_key_id: None,
+                        }),
+                        ..Default::default()
+                    },
+                    LogEncryption::Kms(key) => ServerSideEncryptionRule {
+                        server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
+                            sse_algorithm: SseAlgorithm::AwsKms.into(),
+                            kms_master_key_id: Some(key.clone()),
+                        }),
+                        bucket_key_enabled: Some(true.into()),
+                        ..Default::default()
+                    },
                 }]),
             }),
             ownership_controls: Some(OwnershipControls {
@@ -179,9 +212,11 @@ pub fn log_bucket(scope: &Scope, id: &str, props: LogBucketProps) -> LogBucket {
             ..Default::default()
         },
     );
+    if let LogEncryption::S3 { reason } = props.encryption {
+        scope.options(bucket).suppress("CT.S3.PR.10", reason);
+    }
     scope
         .options(bucket)
-        .suppress("CT.S3.PR.10", props.no_kms_reason)
         .suppress("CKV_AWS_18", LOG_BUCKET_NOT_LOGGED)
         .suppress("CT.S3.PR.2", LOG_BUCKET_NOT_LOGGED)
         .suppress(
@@ -204,15 +239,33 @@ pub fn log_bucket(scope: &Scope, id: &str, props: LogBucketProps) -> LogBucket {
         ],
         "Condition" => expr_map! { "Bool" => expr_map! { "aws:SecureTransport" => "false" } },
     }];
-    statements.extend(props.writers.into_iter().map(|w| {
-        expr_map! {
+    for w in props.writers {
+        let with_condition = |mut statement: Expr, condition: &Option<Expr>| {
+            if let (Some(c), Expr::Map(m)) = (condition, &mut statement) {
+                m.insert("Condition".into(), c.clone());
+            }
+            statement
+        };
+        if !w.bucket_actions.is_empty() {
+            statements.push(with_condition(
+                expr_map! {
+                    "Sid" => format!("{}BucketCheck", w.sid),
+                    "Effect" => "Allow",
+                    "Principal" => w.principal.clone(),
+                    "Action" => Expr::List(w.bucket_actions.iter().map(|a| Expr::from(*a)).collect()),
+                    "Resource" => bucket.attr_arn(),
+                },
+                &w.bucket_condition,
+            ));
+        }
+        statements.push(with_condition(expr_map! {
             "Sid" => w.sid,
             "Effect" => "Allow",
-            "Principal" => w.principal,
+            "Principal" => w.principal.clone(),
             "Action" => "s3:PutObject",
             "Resource" => Value::<String>::sub_with(format!("${{Bucket}}/{}", w.objects), [("Bucket", bucket.attr_arn())]),
-        }
-    }));
+        }, &w.object_condition));
+    }
     let policy = scope.add(
         &format!("{id}Policy"),
         BucketPolicy {

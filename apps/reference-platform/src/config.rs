@@ -66,9 +66,24 @@ pub struct Environment {
     /// Container images: the platform's ECR repositories and the pull-through cache.
     #[serde(default)]
     pub images: Images,
+    /// The account's security settings.
+    #[serde(default)]
+    pub security: Security,
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+}
+
+/// Security at account level (docs/security.md).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Security {
+    /// Deploy the account's security baseline (a `Baseline` stack set over the environment's
+    /// regions): a multi-region CloudTrail trail, GuardDuty, Security Hub with the AWS
+    /// Foundational Security Best Practices standard and the AWS Config recorder. One
+    /// environment per account turns it on, in an account where none of these is enabled yet.
+    #[serde(default)]
+    pub account_baseline: bool,
 }
 
 /// Where the services' images come from (docs/images.md).

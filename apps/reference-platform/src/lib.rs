@@ -7,7 +7,8 @@
 //!
 //! 1. `Data` (stack set over every region): a KMS key per region, AWS Backup vaults and plans
 //!    with cross-region copies, the ECR repository creation templates (the replicas' key and
-//!    settings) and pull-through cache rules;
+//!    settings) and pull-through cache rules; and `Baseline` (stack set) where the environment
+//!    asks for the account's security baseline (`security.account_baseline`);
 //! 2. `Global` (the primary region): the DynamoDB global table, encrypted with each region's
 //!    key, the CloudFront origin secret replicated to every region, and the services' ECR
 //!    repositories with the registry's replication to every other region;
@@ -34,6 +35,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
 use haplat_constructs::chaos::ChaosProps;
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::ecr::{
@@ -118,6 +120,12 @@ pub fn platform(env: &Environment) -> App {
         if !prefixes.is_empty() {
             RepositoryTemplates::new(&data, "ImageTemplates", &prefixes, keys.key.arn(), &lifecycle);
         }
+    }
+
+    // The account's security baseline, beside the data (it refers to nothing of the platform).
+    if env.security.account_baseline {
+        let baseline = app.stack_set("Baseline", &regions);
+        AccountBaseline::new(&baseline, "Account", AccountBaselineProps::new(primary));
     }
 
     // 2. The global table and the origin secret, in the primary region.

@@ -2,7 +2,9 @@
 //! CloudWatch Logs role (HAP004), a Shield Advanced subscription (HAP010), an Aurora engine
 //! version with global-database support in every region (HAP011), availability zones chosen by
 //! name (HAP012), WAF logs that grow the account's shared log policy (HAP022), e-mail alarm
-//! subscriptions that someone must confirm in every region (HAP023).
+//! subscriptions that someone must confirm in every region (HAP023), one of each account-level
+//! security service per region (HAP051), Config's recorder and channel created side by side
+//! (HAP052).
 
 use std::collections::BTreeSet;
 
@@ -230,5 +232,81 @@ pub(crate) fn email_subscriptions(a: &Assembly, f: &mut Findings) {
                 list(&regions)
             ),
         );
+    }
+}
+
+/// The resource types an account may hold once per region, with what the service answers a
+/// second one.
+const ONE_PER_REGION: &[(&str, &str)] = &[
+    ("AWS::GuardDuty::Detector", "GuardDuty allows one detector per account and region"),
+    ("AWS::SecurityHub::Hub", "an account subscribes to Security Hub once per region"),
+    (
+        "AWS::Config::ConfigurationRecorder",
+        "AWS Config allows one customer managed recorder per account and region (MaxNumberOfConfigurationRecordersExceededException)",
+    ),
+    (
+        "AWS::Config::DeliveryChannel",
+        "AWS Config allows one delivery channel per account and region (MaxNumberOfDeliveryChannelsExceededException)",
+    ),
+];
+
+pub(crate) fn one_per_region(a: &Assembly, f: &mut Findings) {
+    for (ty, why) in ONE_PER_REGION {
+        let all: Vec<Res<'_>> = a.of_type(ty).collect();
+        for (i, r) in all.iter().enumerate() {
+            let regions = r.regions();
+            let Some(first) = all[..i].iter().find(|o| o.regions().iter().any(|x| regions.contains(x))) else {
+                continue;
+            };
+            let twice: Vec<String> = regions.iter().filter(|x| first.regions().contains(x)).cloned().collect();
+            f.at(
+                r,
+                twice.clone(),
+                format!(
+                    "is a second {ty} in {} after {}: {why}, so creating this one fails; keep one (an \
+                     account baseline's switch leaves a part off)",
+                    list(&twice),
+                    first.path()
+                ),
+            );
+        }
+    }
+}
+
+/// Whether `r` names `other` in a reference or in its `DependsOn`.
+fn waits_for(r: &Res<'_>, other: &str) -> bool {
+    let depends = match r.json.get("DependsOn") {
+        Some(Json::String(s)) => s == other,
+        Some(Json::Array(a)) => a.iter().any(|d| d.as_str() == Some(other)),
+        _ => false,
+    };
+    depends || r.json.get("Properties").is_some_and(|p| refs_in(p).contains(other))
+}
+
+pub(crate) fn config_recorder_and_channel(a: &Assembly, f: &mut Findings) {
+    for recorder in a.of_type("AWS::Config::ConfigurationRecorder") {
+        if recorder.prop("StartedOnCreate").is_some_and(|v| v == &Json::Bool(false)) {
+            continue;
+        }
+        let channels = a.of_type("AWS::Config::DeliveryChannel").filter(|c| c.stack == recorder.stack);
+        for channel in channels {
+            let message = if waits_for(&channel, recorder.id) {
+                format!(
+                    "the delivery channel {} waits for this recorder, which starts recording when it is created \
+                     and cannot start without a delivery channel (NoAvailableDeliveryChannelException): let \
+                     them be created side by side",
+                    channel.path()
+                )
+            } else if waits_for(&recorder, channel.id) {
+                format!(
+                    "waits for the delivery channel {}, which AWS Config creates only once a recorder exists: \
+                     let them be created side by side",
+                    channel.path()
+                )
+            } else {
+                continue;
+            };
+            f.at(&recorder, vec![], message);
+        }
     }
 }

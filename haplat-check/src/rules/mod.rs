@@ -545,4 +545,33 @@ pub static RULES: &[Rule] = &[
               TargetProtocol::Https with per_request_seconds 0).",
         check: images::per_request_timeout_on_tcp_port,
     },
+    Rule {
+        id: "HAP051",
+        name: "SecondAccountSingleton",
+        severity: Severity::Error,
+        title: "Two GuardDuty detectors, Security Hub hubs, Config recorders or delivery channels in one region",
+        aws_rule: "GuardDuty, Security Hub and AWS Config are enabled once per account and region: one detector, \
+                   one hub subscription, one customer managed configuration recorder and one delivery channel. \
+                   Creating a second fails, and an account where Control Tower or a delegated administrator \
+                   already enabled them refuses even the first.",
+        docs: "https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html",
+        fix: "Declare each once per region (haplat-constructs' AccountBaseline, one per account), and turn off \
+              the parts the account already has (AccountBaselineProps::guardduty, security_hub, config).",
+        check: account::one_per_region,
+    },
+    Rule {
+        id: "HAP052",
+        name: "ConfigRecorderAndChannelWaitForEachOther",
+        severity: Severity::Error,
+        title: "A Config recorder that starts on create and its delivery channel depend on each other",
+        aws_rule: "A configuration recorder starts recording when CloudFormation creates it (StartedOnCreate \
+                   defaults to true), and AWS Config starts a recorder only when a delivery channel exists \
+                   (NoAvailableDeliveryChannelException); a delivery channel can be created only once a \
+                   recorder exists. A DependsOn or reference between the two, either way, makes one wait for \
+                   what cannot exist yet: the create fails or hangs.",
+        docs: "https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html",
+        fix: "Create them in the same template with no dependency between them (the delivery channel may wait \
+              for its bucket's policy), as haplat-constructs' AccountBaseline does.",
+        check: account::config_recorder_and_channel,
+    },
 ];

@@ -929,3 +929,47 @@ fn hap050_a_per_request_timeout_on_a_port_published_as_tcp() {
     assert!(one("HAP050", &["us-east-1"], app(Some("http"), true)).is_empty());
     assert!(one("HAP050", &["us-east-1"], app(None, false)).is_empty());
 }
+
+#[test]
+fn hap051_a_second_account_level_security_service_in_a_region() {
+    let detector = || json!({"D": {"Type": "AWS::GuardDuty::Detector", "Metadata": {"haplat:path": "X/Detector"}, "Properties": {"Enable": true}}});
+    let r = run(vec![
+        stack("Baseline", &["us-east-1", "eu-west-1"], resources(detector())),
+        stack("Other", &["eu-west-1", "us-west-2"], resources(detector())),
+    ]);
+    let found = of(&r, "HAP051");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].regions, ["eu-west-1"]);
+    assert!(found[0].message.contains("one detector per account and region"), "{}", found[0].message);
+    let apart = run(vec![
+        stack("Baseline", &["us-east-1"], resources(detector())),
+        stack("Other", &["us-west-2"], resources(detector())),
+    ]);
+    assert!(of(&apart, "HAP051").is_empty());
+}
+
+#[test]
+fn hap052_a_config_recorder_and_its_channel_wait_for_each_other() {
+    let pair = |channel_depends: bool, recorder_refers: bool, started: Option<bool>| {
+        let mut recorder = json!({"Type": "AWS::Config::ConfigurationRecorder", "Metadata": {"haplat:path": "B/Recorder"},
+            "Properties": {"RoleARN": "arn:aws:iam::123456789012:role/config"}});
+        if let Some(s) = started {
+            recorder["Properties"]["StartedOnCreate"] = json!(s);
+        }
+        if recorder_refers {
+            recorder["Properties"]["Name"] = json!({"Ref": "Channel"});
+        }
+        let mut channel = json!({"Type": "AWS::Config::DeliveryChannel", "Metadata": {"haplat:path": "B/Channel"},
+            "Properties": {"S3BucketName": "logs"}});
+        if channel_depends {
+            channel["DependsOn"] = json!(["Recorder"]);
+        }
+        json!({"Recorder": recorder, "Channel": channel})
+    };
+    let found = one("HAP052", &["us-east-1"], pair(true, false, None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("NoAvailableDeliveryChannelException"), "{}", found[0].message);
+    assert_eq!(one("HAP052", &["us-east-1"], pair(false, true, None)).len(), 1);
+    assert!(one("HAP052", &["us-east-1"], pair(false, false, None)).is_empty());
+    assert!(one("HAP052", &["us-east-1"], pair(true, false, Some(false))).is_empty());
+}

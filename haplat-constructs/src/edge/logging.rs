@@ -37,8 +37,10 @@ pub(super) fn access_log_bucket(scope: &Scope, id: &str, retention_days: i64) ->
             retention_days,
             object_ownership: ObjectOwnership::BucketOwnerPreferred,
             writers: Vec::new(),
-            no_kms_reason: "CloudFront's standard logs are delivered with ACLs by its log-delivery account, which the \
-                            bucket's SSE-S3 encryption serves with no key policy to open to it",
+            encryption: crate::logs::LogEncryption::S3 {
+                reason: "CloudFront's standard logs are delivered with ACLs by its log-delivery account, which the \
+                         bucket's SSE-S3 encryption serves with no key policy to open to it",
+            },
         },
     )
     .bucket

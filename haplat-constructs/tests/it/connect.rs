@@ -182,5 +182,8 @@ fn a_per_request_timeout_with_tls_to_the_tasks_is_an_error_naming_the_service() 
     let err = app.synth().unwrap_err().to_string();
     let problems: Vec<&str> = err.lines().filter(|l| l.contains("per_request_seconds")).collect();
     assert_eq!(problems.len(), 1, "{err}");
-    assert!(problems[0].contains("Api/Catalog: connect timeouts: per_request_seconds must be 0 with TargetProtocol::Https"), "{err}");
+    assert!(
+        problems[0].contains("Api/Catalog: connect timeouts: per_request_seconds must be 0 with TargetProtocol::Https"),
+        "{err}"
+    );
 }

@@ -2,6 +2,7 @@
 //! and linted.
 
 mod aurora;
+mod baseline;
 mod connect;
 mod global;
 mod images;

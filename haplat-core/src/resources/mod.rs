@@ -32,6 +32,8 @@ pub mod cloudtrail;
 pub mod cloudwatch;
 #[cfg(feature = "codedeploy")]
 pub mod codedeploy;
+#[cfg(feature = "config")]
+pub mod config;
 #[cfg(feature = "dynamodb")]
 pub mod dynamodb;
 #[cfg(feature = "ec2")]
@@ -46,6 +48,8 @@ pub mod elasticloadbalancingv2;
 pub mod events;
 #[cfg(feature = "fis")]
 pub mod fis;
+#[cfg(feature = "guardduty")]
+pub mod guardduty;
 #[cfg(feature = "iam")]
 pub mod iam;
 #[cfg(feature = "kms")]
@@ -72,6 +76,8 @@ pub mod sqs;
 pub mod ssm;
 #[cfg(feature = "secretsmanager")]
 pub mod secretsmanager;
+#[cfg(feature = "securityhub")]
+pub mod securityhub;
 #[cfg(feature = "servicediscovery")]
 pub mod servicediscovery;
 #[cfg(feature = "shield")]
