@@ -151,25 +151,58 @@ pub trait Grantee {
     fn grant(&self, permission: &Permission);
 }
 
-/// A Secrets Manager secret of the same account and region, by name: what a service's
-/// `secrets` read, and a [`Grantable`].
+/// A Secrets Manager secret, by name or by ARN: what a service's `secrets` read, and a
+/// [`Grantable`].
 ///
-/// The ARN of a secret ends with a six-character random suffix, so the ARN is matched as
-/// `secret:<name>-??????`, which names exactly this secret (not `<name>-other`).
+/// **By name** (`SecretRef::new("prod/db")`): the secret of that name in the account and in
+/// *each* region the reader is deployed to — a stack set reads `prod/db` of us-east-1 in
+/// us-east-1 and of eu-west-1 in eu-west-1, so the secret must exist in every region, as a
+/// replica or not. The ARN of a secret ends with a six-character random suffix, so the ARN is
+/// matched as `secret:<name>-??????`, which names exactly this secret (not `<name>-other`).
+///
+/// **By ARN** (`SecretRef::new("arn:aws:secretsmanager:us-east-1:111111111111:secret:prod/db-AbCdEf")`):
+/// exactly that secret, in its account, and in other regions its replicas, which Secrets
+/// Manager gives the same name and suffix
+/// (<https://docs.aws.amazon.com/secretsmanager/latest/userguide/create-manage-multi-region-secrets.html>).
+/// It exists in the ARN's region only until [`SecretRef::replicated_to`] names the replicas'
+/// regions: a reader deployed anywhere else is a synthesis error naming the missing regions.
 #[derive(Clone, Debug, PartialEq)]
 pub struct SecretRef {
-    /// The secret's name (`prod/db-password`).
+    /// The secret's name (`prod/db-password`), without the random suffix of its ARN.
     pub name: String,
     /// The customer-managed KMS key the secret is encrypted with (its ARN), when not the
     /// account's `aws/secretsmanager` key: whoever reads the secret also needs `kms:Decrypt` on
     /// it (a service's execution role gets it for its `secrets`).
     pub kms_key: Option<Value<String>>,
+    /// The account and the random suffix of a secret given by ARN.
+    pub exact: Option<ExactSecret>,
+    /// The regions where the secret exists; `None`: wherever it is read (a secret by name).
+    pub regions: Option<Vec<String>>,
+}
+
+/// What an ARN says of a secret beyond its name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExactSecret {
+    /// The account that holds it.
+    pub account: String,
+    /// The six characters Secrets Manager appended to the name (`AbCdEf`).
+    pub suffix: String,
 }
 
 impl SecretRef {
-    /// The secret of this name (encrypted with the AWS managed key).
-    pub fn new(name: impl Into<String>) -> Self {
-        SecretRef { name: name.into(), kms_key: None }
+    /// The secret of this name, or of this ARN (see the type's docs), encrypted with the AWS
+    /// managed key. A malformed ARN is reported by [`SecretRef::name_problem`].
+    pub fn new(name_or_arn: impl Into<String>) -> Self {
+        let text: String = name_or_arn.into();
+        if let Some((region, account, name, suffix)) = parse_secret_arn(&text) {
+            return SecretRef {
+                name,
+                kms_key: None,
+                exact: Some(ExactSecret { account, suffix }),
+                regions: Some(vec![region]),
+            };
+        }
+        SecretRef { name: text, kms_key: None, exact: None, regions: None }
     }
 
     /// The same secret, encrypted with this customer-managed KMS key (its ARN).
@@ -185,39 +218,85 @@ impl SecretRef {
         self
     }
 
-    /// The secret's partial ARN in the stack's own region and account, without the random
-    /// suffix (`arn:…:secret:<name>`): what ECS `ValueFrom` takes for a secret known by name
-    /// (a bare name would be read as an SSM parameter). Secrets Manager resolves it unless the
-    /// name itself ends with a hyphen and six characters (see [`SecretRef::partial_arn_problem`]).
+    /// The same secret, replicated to these regions as well (Secrets Manager replicas).
+    ///
+    /// ```
+    /// use haplat_constructs::security::SecretRef;
+    /// let s = SecretRef::new("arn:aws:secretsmanager:us-east-1:111111111111:secret:shop/db-AbCdEf")
+    ///     .replicated_to(&["eu-west-1"]);
+    /// assert_eq!(s.regions, Some(vec!["us-east-1".to_owned(), "eu-west-1".to_owned()]));
+    /// ```
+    #[must_use]
+    pub fn replicated_to(mut self, regions: &[&str]) -> Self {
+        let there = self.regions.get_or_insert_with(Vec::new);
+        for r in regions {
+            if !there.iter().any(|x| x == r) {
+                there.push((*r).to_owned());
+            }
+        }
+        self
+    }
+
+    /// The regions of `reader_regions` where the secret does not exist.
+    pub fn missing_in(&self, reader_regions: &[String]) -> Vec<String> {
+        self.read().missing_in(reader_regions)
+    }
+
+    /// What ECS `ValueFrom` takes: for a secret by name, its partial ARN in the stack's own
+    /// region and account, without the random suffix (`arn:…:secret:<name>`; a bare name would
+    /// be read as an SSM parameter), which Secrets Manager resolves unless the name itself ends
+    /// with a hyphen and six characters (see [`SecretRef::partial_arn_problem`]); for a secret
+    /// by ARN, its full ARN in the stack's region.
     pub fn partial_arn(&self) -> Value<String> {
-        Value::sub(format!(
-            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}",
-            self.name
-        ))
+        match &self.exact {
+            Some(_) => self.arn(),
+            None => Value::sub(format!(
+                "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}",
+                self.name
+            )),
+        }
     }
 
     /// Why [`SecretRef::partial_arn`] may not find the secret: a name ending with a hyphen and
-    /// six characters (`db-secret`) looks like a full ARN's suffix to Secrets Manager.
+    /// six characters (`db-secret`) looks like a full ARN's suffix to Secrets Manager. A secret
+    /// given by ARN has no such problem.
     pub fn partial_arn_problem(&self) -> Option<String> {
+        if self.exact.is_some() {
+            return None;
+        }
         let tail = self.name.rsplit_once('-').map(|(_, t)| t);
         tail.filter(|t| t.len() == 6 && t.chars().all(|c| c.is_ascii_alphanumeric())).map(|t| {
             format!(
-                "secret name {:?} ends with a hyphen and six characters (-{t}), which Secrets Manager takes for the random suffix of a full ARN, so it cannot be found by name; rename it",
+                "secret name {:?} ends with a hyphen and six characters (-{t}), which Secrets Manager takes for the random suffix of a full ARN, so it cannot be found by name; rename it, or give the secret by its ARN",
                 self.name
             )
         })
     }
 
-    /// The secret's ARN pattern in the stack's own region and account.
+    /// The secret's ARN in the stack's own region: exact for a secret by ARN (its account and
+    /// suffix), a pattern in the stack's account for a secret by name.
     pub fn arn(&self) -> Value<String> {
-        Value::sub(format!(
-            "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}-??????",
-            self.name
-        ))
+        match &self.exact {
+            Some(e) => Value::sub(format!(
+                "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:{}:secret:{}-{}",
+                e.account, self.name, e.suffix
+            )),
+            None => Value::sub(format!(
+                "arn:${{AWS::Partition}}:secretsmanager:${{AWS::Region}}:${{AWS::AccountId}}:secret:{}-??????",
+                self.name
+            )),
+        }
     }
 
-    /// Whether the name is one Secrets Manager accepts (1–512 of `A-Za-z0-9/_+=.@-`).
+    /// Whether the name is one Secrets Manager accepts (1–512 of `A-Za-z0-9/_+=.@-`), and an
+    /// ARN one of a secret.
     pub fn name_problem(&self) -> Option<String> {
+        if self.name.starts_with("arn:") {
+            return Some(format!(
+                "{:?} is not the ARN of a Secrets Manager secret (arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<6 characters>)",
+                self.name
+            ));
+        }
         let ok = !self.name.is_empty()
             && self.name.len() <= 512
             && self.name.chars().all(|c| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c));
@@ -227,9 +306,33 @@ impl SecretRef {
     }
 }
 
+/// `arn:<partition>:secretsmanager:<region>:<account>:secret:<name>-<suffix>` → its region,
+/// account, name and suffix.
+fn parse_secret_arn(arn: &str) -> Option<(String, String, String, String)> {
+    let mut parts = arn.splitn(7, ':');
+    let (Some("arn"), Some(partition), Some("secretsmanager"), Some(region), Some(account), Some("secret"), Some(rest)) =
+        (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return None;
+    };
+    let (name, suffix) = rest.rsplit_once('-')?;
+    let fits = !partition.is_empty()
+        && !region.is_empty()
+        && account.len() == 12
+        && account.chars().all(|c| c.is_ascii_digit())
+        && !name.is_empty()
+        && suffix.len() == 6
+        && suffix.chars().all(|c| c.is_ascii_alphanumeric());
+    fits.then(|| (region.to_owned(), account.to_owned(), name.to_owned(), suffix.to_owned()))
+}
+
 impl Grantable for SecretRef {
     fn read(&self) -> Permission {
-        Permission::new(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [self.arn()])
+        let p = Permission::new(["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"], [self.arn()]);
+        match &self.regions {
+            Some(r) => p.only_in(r),
+            None => p,
+        }
     }
     fn read_write(&self) -> Permission {
         self.read().and(Permission::new(

@@ -33,6 +33,16 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
         if let Some(why) = secret.name_problem().or_else(|| secret.partial_arn_problem()) {
             scope.error(format!("secret of {var}: {why}"));
         }
+        let missing = secret.missing_in(&scope.stack().regions());
+        if !missing.is_empty() {
+            scope.error(format!(
+                "secret of {var}: {} exists only in {}, not in {}, where this service runs: replicate it there \
+                 and say so with SecretRef::replicated_to",
+                secret.name,
+                secret.regions.as_deref().unwrap_or_default().join(", "),
+                missing.join(", ")
+            ));
+        }
         if props.environment.contains_key(var) {
             scope.error(format!("{var} is both an environment variable and a secret"));
         }

@@ -1402,3 +1402,40 @@ fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_
         .expect("EventBridge may use the topic's key");
     assert_eq!(eb["Action"], json!(["kms:Decrypt", "kms:GenerateDataKey"]));
 }
+
+#[test]
+fn a_secret_by_arn_is_read_exactly_in_every_region_it_is_replicated_to() {
+    let arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:shop/db-AbC123";
+    let mut p = props(two_regions());
+    let regions: Vec<String> = p.regions.iter().map(|r| r.region.clone()).collect();
+    let others: Vec<&str> = regions.iter().skip(1).map(String::as_str).collect();
+    p.services[1].secrets.insert("DB".into(), SecretRef::new(arn).replicated_to(&others));
+    let t = synth(p);
+    let exact =
+        json!({"Fn::Sub": "arn:${AWS::Partition}:secretsmanager:${AWS::Region}:111111111111:secret:shop/db-AbC123"});
+    let (_, td) = resources(&t, "AWS::ECS::TaskDefinition")
+        .into_iter()
+        .find(|(id, _)| id.starts_with("WebTaskDefinition"))
+        .unwrap();
+    assert_eq!(td["Properties"]["ContainerDefinitions"][0]["Secrets"], json!([{"Name": "DB", "ValueFrom": exact}]));
+    let (_, exec) =
+        resources(&t, "AWS::IAM::Role").into_iter().find(|(id, _)| id.starts_with("WebExecutionRole")).unwrap();
+    assert!(exec.to_string().contains("secret:shop/db-AbC123\""), "{exec}");
+
+    // Not replicated to a region of the service: an error naming it.
+    let mut p = props(two_regions());
+    p.services[1].secrets.insert("DB".into(), SecretRef::new(arn));
+    let err = synth_err(p);
+    assert!(
+        err.contains(&format!(
+            "Api/Web: secret of DB: shop/db exists only in us-east-1, not in {}, where this service runs",
+            others.join(", ")
+        )),
+        "{err}"
+    );
+    // A malformed ARN is one line too.
+    let mut p = props(two_regions());
+    p.services[1].secrets.insert("DB".into(), SecretRef::new("arn:aws:secretsmanager:us-east-1:1:secret:db"));
+    let err = synth_err(p);
+    assert!(err.contains("Api/Web: secret of DB: \"arn:aws:secretsmanager:us-east-1:1:secret:db\" is not the ARN of a Secrets Manager secret"), "{err}");
+}
