@@ -90,7 +90,46 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps
         }
     }
 
+    inject_endpoints(props, &mut routed);
     (health_check_path, routed)
+}
+
+/// The variable that tells a caller where `callee` answers: `CATALOG_URL` for `catalog`,
+/// `ORDERS_API_URL` for `orders-api`.
+pub(super) fn endpoint_variable(callee: &str) -> String {
+    let name: String =
+        callee.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' }).collect();
+    format!("{name}_URL")
+}
+
+/// Each caller gets, for each service it may call, `<CALLEE>_URL` in its environment: the
+/// Service Connect endpoint (`http://catalog:8080`, `https://` when the callee serves TLS) or,
+/// without Service Connect, the callee's Cloud Map name (`http://catalog.internal.local:8080`).
+/// A value the caller's own environment (or a secret of that name) already gives for that
+/// variable is kept.
+fn inject_endpoints(props: &ApiProps, routed: &mut [ServiceProps]) {
+    let endpoints: Vec<(String, String, String)> = routed
+        .iter()
+        .flat_map(|callee| {
+            let scheme = match callee.target_protocol {
+                crate::service::TargetProtocol::Http => "http",
+                crate::service::TargetProtocol::Https => "https",
+            };
+            let host = match props.service_connect {
+                true => callee.name.to_lowercase(),
+                false => format!("{}.{}", callee.name.to_lowercase(), props.namespace),
+            };
+            let url = format!("{scheme}://{host}:{}", callee.port);
+            callee.callers.iter().map(move |caller| (caller.clone(), endpoint_variable(&callee.name), url.clone()))
+        })
+        .collect();
+    for (caller, var, url) in endpoints {
+        if let Some(c) = routed.iter_mut().find(|s| s.name == caller)
+            && !c.secrets.contains_key(&var)
+        {
+            c.environment.entry(var).or_insert(url);
+        }
+    }
 }
 
 /// Each service (as routed) in its stack, with its region's task counts.

@@ -180,9 +180,14 @@ pub(super) fn deploy(
 /// The name of the container port Service Connect publishes.
 pub(super) const CONNECT_PORT_NAME: &str = "http";
 
-/// `http://<name>:<port>`: what callers in the API call.
+/// `http://<name>:<port>` (`https://` for a service that serves TLS): what callers in the API
+/// call.
 pub(super) fn connect_endpoint(props: &ServiceProps) -> String {
-    format!("http://{}:{}", props.name.to_lowercase(), props.port)
+    let scheme = match props.target_protocol {
+        TargetProtocol::Http => "http",
+        TargetProtocol::Https => "https",
+    };
+    format!("{scheme}://{}:{}", props.name.to_lowercase(), props.port)
 }
 
 /// The service in the API's Service Connect namespace: a client of every published service, and

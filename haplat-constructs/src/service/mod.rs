@@ -99,7 +99,10 @@ pub struct ServiceProps {
     /// `http://<name>:<port>`, when the API has it; through Cloud Map DNS, `<name>.<namespace>`)
     /// and, when this service is `internal`, to the internal ALB on its listener port. Nobody
     /// else may: Service Connect puts every service of the API in its namespace, the security
-    /// groups decide who connects; see [`Service::allow_from`]. Default: none.
+    /// groups decide who connects; see [`Service::allow_from`]. In a
+    /// [`MultiRegionApi`](crate::api::MultiRegionApi), each caller finds this service's address
+    /// in its environment as `<NAME>_URL` (`CATALOG_URL=http://catalog:8080`), unless it sets
+    /// that variable itself. Default: none.
     pub callers: Vec<String>,
     /// The Service Connect timeouts of calls to this service, when the API has Service Connect.
     /// Default: `None`, ECS's (15 seconds a request).

@@ -187,3 +187,40 @@ fn a_per_request_timeout_with_tls_to_the_tasks_is_an_error_naming_the_service() 
         "{err}"
     );
 }
+
+/// The environment of a service's application container, by variable.
+fn environment(t: &Json, service: &str) -> BTreeMap<String, String> {
+    let (_, td) = of_type(t, "AWS::ECS::TaskDefinition").into_iter().find(|(id, _)| id.starts_with(service)).unwrap();
+    td["Properties"]["ContainerDefinitions"][0]["Environment"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|kv| (kv["Name"].as_str().unwrap().to_owned(), kv["Value"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+#[test]
+fn each_caller_finds_the_address_of_what_it_may_call_in_its_environment() {
+    let t = synth(props(true));
+    assert_eq!(environment(&t, "Orders").get("CATALOG_URL").map(String::as_str), Some("http://catalog:8081"));
+    // Only callers: the callee and the others get nothing.
+    for s in ["Catalog", "Web"] {
+        assert!(!environment(&t, s).contains_key("CATALOG_URL"), "{s}");
+    }
+    // Without Service Connect, the Cloud Map name.
+    let t = synth(props(false));
+    assert_eq!(
+        environment(&t, "Orders").get("CATALOG_URL").map(String::as_str),
+        Some("http://catalog.internal.local:8081")
+    );
+    // TLS to the callee: https; a value the caller sets itself is kept.
+    let mut p = props(true);
+    p.services[1].target_protocol = TargetProtocol::Https;
+    p.services[1].connect_timeouts = None;
+    let t = synth(p);
+    assert_eq!(environment(&t, "Orders").get("CATALOG_URL").map(String::as_str), Some("https://catalog:8081"));
+    let mut p = props(true);
+    p.services[0].environment.insert("CATALOG_URL".into(), "http://catalog.example:80".into());
+    let t = synth(p);
+    assert_eq!(environment(&t, "Orders").get("CATALOG_URL").map(String::as_str), Some("http://catalog.example:80"));
+}
