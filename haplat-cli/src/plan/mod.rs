@@ -155,13 +155,7 @@ impl DeployPlan {
                 for n in &s.notes {
                     let _ = writeln!(out, "       note: {n}");
                 }
-                if s.prune {
-                    let _ = writeln!(
-                        out,
-                        "    3. regions no longer listed: lift {} there first, delete their instances after every wave (last wave first)",
-                        haplat_check::DELETION_PROTECTION_PARAMETER
-                    );
-                }
+                // Each region's parameter values belong to its instance: under step 2.
                 for region in &s.regions {
                     let params = &s.parameters[region];
                     if params.is_empty() {
@@ -171,6 +165,13 @@ impl DeployPlan {
                     for (k, v) in params {
                         let _ = writeln!(out, "         {k} = {v}");
                     }
+                }
+                if s.prune {
+                    let _ = writeln!(
+                        out,
+                        "    3. regions no longer listed: lift {} there first, delete their instances after every wave (last wave first)",
+                        haplat_check::DELETION_PROTECTION_PARAMETER
+                    );
                 }
             }
         }
