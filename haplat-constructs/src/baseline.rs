@@ -46,7 +46,7 @@ use haplat_core::resources::config::delivery_channel::{
     ConfigSnapshotDeliveryProperties, DeliveryChannel, DeliveryFrequency,
 };
 use haplat_core::resources::guardduty::detector::{
-    CfnDataSourceConfigurations, Cfns3LogsConfiguration, Detector, FindingPublishingFrequency,
+    CfnFeatureConfiguration, Detector, FindingPublishingFrequency, Name, Status,
 };
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::s3::bucket::ObjectOwnership;
@@ -140,23 +140,32 @@ impl AccountBaseline {
             &scope,
             "Key",
             "Encrypts the account's trail log files and AWS Config history",
-            &[KeyUser::CloudTrail, KeyUser::CloudWatchLogs],
+            &[KeyUser::CloudTrail, KeyUser::CloudWatchLogs, KeyUser::Config],
         );
         let trail = props.trail.then(|| account_trail(&scope, &key, &home, props.retention_days));
         let detector = props.guardduty.then(|| {
-            scope.add(
+            let detector = scope.add(
                 "Detector",
                 Detector {
                     enable: true.into(),
-                    // S3 protection (CT.GUARDDUTY.PR.1): data events on the account's buckets.
-                    data_sources: Some(CfnDataSourceConfigurations {
-                        s3_logs: Some(Cfns3LogsConfiguration { enable: true.into() }),
-                        ..Default::default()
-                    }),
+                    // S3 protection: data events on the account's buckets, through Features (the
+                    // API's replacement of the deprecated DataSources; the two cannot be mixed).
+                    // https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html
+                    features: Some(List::items(vec![CfnFeatureConfiguration {
+                        name: Name::S3DataEvents.into(),
+                        status: Status::Enabled.into(),
+                        additional_configuration: None,
+                    }])),
                     finding_publishing_frequency: Some(FindingPublishingFrequency::FifteenMinutes.into()),
                     ..Default::default()
                 },
-            )
+            );
+            scope.options(detector).suppress(
+                "CT.GUARDDUTY.PR.1",
+                "S3 protection is on through Features (S3_DATA_EVENTS), the API's replacement of the deprecated \
+                 DataSources.S3Logs that the rule reads; a detector cannot set both",
+            );
+            detector
         });
         let hub = props.security_hub.then(|| {
             let hub = scope.add(
@@ -218,7 +227,7 @@ fn account_trail(scope: &Scope, key: &KmsKey, home: &str, retention_days: i64) -
                     },
                 }),
             }],
-            encryption: LogEncryption::Kms(key.arn()),
+            encryption: LogEncryption::Kms { key: key.arn(), bucket_key: false },
         },
     );
     scope.options(logs.bucket).condition(home);
@@ -292,7 +301,7 @@ fn config_recording(
                     },
                 }),
             }],
-            encryption: LogEncryption::Kms(key.arn()),
+            encryption: LogEncryption::Kms { key: key.arn(), bucket_key: true },
         },
     );
     // The recorder's role: AWS's managed policy for reading configurations (the list of

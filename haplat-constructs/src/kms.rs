@@ -33,10 +33,15 @@ pub enum KeyUser {
     /// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html>
     /// gives it. Reading the logs back goes through IAM (the account statement).
     CloudTrail,
+    /// AWS Config delivering configuration history to a bucket encrypted with the key, when it
+    /// delivers as its service principal rather than with the recorder's role
+    /// (`config.amazonaws.com` may `kms:Decrypt` and `kms:GenerateDataKey` for this account:
+    /// <https://docs.aws.amazon.com/config/latest/developerguide/s3-kms-key-policy.html>).
+    Config,
 }
 
-/// The statement letting `service` of this account encrypt messages it publishes to an SNS topic
-/// encrypted with the key (`kms:Decrypt` and `kms:GenerateDataKey`, nothing else).
+/// The statement letting `service` of this account encrypt what it writes with the key (messages
+/// to an SNS topic, objects to a bucket): `kms:Decrypt` and `kms:GenerateDataKey`, nothing else.
 fn publishes_to_a_topic(sid: &str, service: &str) -> Expr {
     use haplat_core::expr_map;
     expr_map! {
@@ -124,6 +129,7 @@ impl KmsKey {
                     vec![publishes_to_a_topic("CloudWatchAlarmsPublish", "cloudwatch.amazonaws.com")]
                 }
                 KeyUser::EventBridge => vec![publishes_to_a_topic("EventBridgeRulesPublish", "events.amazonaws.com")],
+                KeyUser::Config => vec![publishes_to_a_topic("ConfigDelivers", "config.amazonaws.com")],
                 KeyUser::CloudTrail => vec![
                     expr_map! {
                     "Sid" => "CloudTrailDescribesTheKey",

@@ -19,7 +19,6 @@
 //! let stack = app.stack("Lb", "us-east-1");
 //! let alb = Alb::new(&stack, "Alb", AlbProps {
 //!     vpc_id: "vpc-1234".into(),
-//!     vpc_cidr: "10.0.0.0/16".into(),
 //!     subnets: vec!["subnet-1".into(), "subnet-2".into()],
 //!     certificate_arn: "arn:aws:acm:us-east-1:111111111111:certificate/abc".into(),
 //!     internal: false,
@@ -86,13 +85,13 @@ pub struct Fronting {
 pub struct AlbProps {
     /// The VPC.
     pub vpc_id: Value<String>,
-    /// The VPC CIDR (an internal ALB admits only the VPC).
-    pub vpc_cidr: Value<String>,
     /// The subnets (public for an internet-facing ALB, private for an internal one).
     pub subnets: Vec<Value<String>>,
     /// The ACM certificate of the HTTPS listeners (of the stack's region).
     pub certificate_arn: Value<String>,
-    /// An internal ALB (for services other services call), not reachable from the internet.
+    /// An internal ALB (for services other services call), not reachable from the internet; it
+    /// admits only the services that declare they call one of its services
+    /// ([`crate::service::ServiceProps::callers`]).
     pub internal: bool,
     /// Fronted by CloudFront: closed to everything else. Default: `None`, not fronted.
     pub fronting: Option<Fronting>,
@@ -211,7 +210,9 @@ pub struct TargetGroupProps {
 /// sends its health checks over TLS too; it does not validate the targets' certificates, so a
 /// certificate the task makes for itself at start is enough
 /// (<https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-target-groups.html>,
-/// "Routing configuration"). The application must then serve TLS on its port.
+/// "Routing configuration"). The application must then serve TLS on its port. Choose it when
+/// the service is created: behind ECS Service Connect the port's application protocol follows
+/// it, and ECS refuses to change that on an existing service (`haplat check`: HAP053).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum TargetProtocol {
     /// Plain HTTP inside the VPC (the default): TLS ends at the load balancer.
@@ -371,12 +372,13 @@ impl Alb {
         crate::protection::suppress_scanner_rule(&scope, load_balancer, "CT.ELASTICLOADBALANCING.PR.5");
         let alb = Alb { scope, props, load_balancer, security_group, routes: Rc::default() };
         if alb.props.fronting.is_none() {
-            let ingress = alb.ingress(80, "HTTP, redirected to HTTPS");
-            alb.scope.options(ingress).suppress(
-                "CKV_AWS_260",
-                "port 80 only answers a 301 to HTTPS (the HttpListener's one action), so a browser typing the bare \
-                 name reaches the HTTPS listener; nothing is served over HTTP",
-            );
+            if let Some(ingress) = alb.ingress(80, "HTTP, redirected to HTTPS") {
+                alb.scope.options(ingress).suppress(
+                    "CKV_AWS_260",
+                    "port 80 only answers a 301 to HTTPS (the HttpListener's one action), so a browser typing the bare \
+                     name reaches the HTTPS listener; nothing is served over HTTP",
+                );
+            }
             alb.scope.add(
                 "HttpListener",
                 elb::Listener {
@@ -410,7 +412,7 @@ impl Alb {
         self.props.fronting.is_some()
     }
 
-    fn ingress(&self, port: u16, what: &str) -> Handle<ec2::SecurityGroupIngress> {
+    fn ingress(&self, port: u16, what: &str) -> Option<Handle<ec2::SecurityGroupIngress>> {
         let mut rule = ec2::SecurityGroupIngress {
             group_id: Some(self.security_group.attr_group_id()),
             ip_protocol: "tcp".into(),
@@ -423,16 +425,15 @@ impl Alb {
                 rule.source_prefix_list_id = Some(f.prefix_list_id.clone());
                 rule.description = Some(format!("{what} from CloudFront").into());
             }
-            (None, true) => {
-                rule.cidr_ip = Some(self.props.vpc_cidr.clone());
-                rule.description = Some(format!("{what} from the VPC").into());
-            }
+            // An internal ALB admits only the services that declare they call it: each caller adds
+            // its own ingress (service::Service::allow_from).
+            (None, true) => return None,
             (None, false) => {
                 rule.cidr_ip = Some("0.0.0.0/0".into());
                 rule.description = Some(format!("{what} from the internet").into());
             }
         }
-        self.scope.add(&format!("Ingress{port}"), rule)
+        Some(self.scope.add(&format!("Ingress{port}"), rule))
     }
 
     /// The HTTPS listener on `port`, created (with its security group ingress) on first use.

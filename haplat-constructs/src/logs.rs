@@ -125,9 +125,16 @@ pub enum LogEncryption {
         /// Why not KMS.
         reason: &'static str,
     },
-    /// SSE-KMS with this key (its ARN) and an S3 Bucket Key; the writers need the key's use
-    /// (through its policy or their role).
-    Kms(Value<String>),
+    /// SSE-KMS with this key (its ARN); the writers need the key's use (through its policy or
+    /// their role).
+    Kms {
+        /// The key's ARN.
+        key: Value<String>,
+        /// With an S3 Bucket Key (fewer KMS calls). Off for a writer that must then be allowed
+        /// `kms:Decrypt` as well, such as CloudTrail
+        /// (<https://docs.aws.amazon.com/awscloudtrail/latest/userguide/create-kms-key-policy-for-cloudtrail.html>).
+        bucket_key: bool,
+    },
 }
 
 /// A service that writes logs to a [`log_bucket`]: `s3:PutObject` for `principal` on the
@@ -175,12 +182,12 @@ pub fn log_bucket(scope: &Scope, id: &str, props: LogBucketProps) -> LogBucket {
                         }),
                         ..Default::default()
                     },
-                    LogEncryption::Kms(key) => ServerSideEncryptionRule {
+                    LogEncryption::Kms { key, bucket_key } => ServerSideEncryptionRule {
                         server_side_encryption_by_default: Some(ServerSideEncryptionByDefault {
                             sse_algorithm: SseAlgorithm::AwsKms.into(),
                             kms_master_key_id: Some(key.clone()),
                         }),
-                        bucket_key_enabled: Some(true.into()),
+                        bucket_key_enabled: Some((*bucket_key).into()),
                         ..Default::default()
                     },
                 }]),

@@ -237,6 +237,36 @@ impl SecretRef {
         self
     }
 
+    /// The key to decrypt the secret with in the reader's region: the key given, or for a
+    /// multi-Region key given as a literal ARN (`…:key/mrk-…`), its replica in the reader's region
+    /// (multi-Region keys share their id;
+    /// <https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html>).
+    pub fn key_in_region(&self) -> Option<Value<String>> {
+        let key = self.kms_key.as_ref()?;
+        if let Expr::String(arn) = key.expr()
+            && let Some((head, id)) = arn.split_once(":key/mrk-")
+            && let [_arn, _partition, _kms, _region, account] = head.splitn(5, ':').collect::<Vec<_>>()[..]
+        {
+            return Some(Value::sub(format!("arn:${{AWS::Partition}}:kms:${{AWS::Region}}:{account}:key/mrk-{id}")));
+        }
+        Some(key.clone())
+    }
+
+    /// Why the secret cannot be decrypted in every region of `reader_regions`: a key given as the
+    /// literal ARN of a single-Region key, read in several regions, where each replica of the
+    /// secret is encrypted with a key of its own region.
+    pub fn key_problem(&self, reader_regions: &[String]) -> Option<String> {
+        let Expr::String(arn) = self.kms_key.as_ref()?.expr() else { return None };
+        (reader_regions.len() > 1 && !arn.contains(":key/mrk-")).then(|| {
+            format!(
+                "the secret's key {arn} is a key of one region, but the secret is read in {}, where each replica \
+                 is encrypted with a key of its own region: use a multi-Region key (its ARN has key/mrk-), whose \
+                 replica haplat names in each region",
+                reader_regions.join(", ")
+            )
+        })
+    }
+
     /// The regions of `reader_regions` where the secret does not exist.
     pub fn missing_in(&self, reader_regions: &[String]) -> Vec<String> {
         self.read().missing_in(reader_regions)

@@ -1,7 +1,7 @@
 //! Container images and service-to-service traffic: images pinned in production (HAP030), one
 //! replication configuration per registry (HAP031), replicas' creation templates (HAP032, HAP033),
 //! Service Connect only with ECS deployments (HAP034), per-request timeouts only on ports with an
-//! application protocol (HAP050).
+//! application protocol (HAP050), that protocol never changed in place (HAP053).
 
 use std::collections::BTreeMap;
 
@@ -222,6 +222,50 @@ pub(crate) fn per_request_timeout_on_tcp_port(a: &Assembly, f: &mut Findings) {
                 format!(
                     "sets a Service Connect per-request timeout on port {port:?}, which task definition {} \
                      publishes without an AppProtocol (TCP): ECS takes only an idle timeout for a TCP port",
+                    td.id
+                ),
+            );
+        }
+    }
+}
+
+/// The `AppProtocol` of the port mapping named `port` in a task definition's template entry.
+fn app_protocol_in(td: &Json, port: &str) -> Option<Option<String>> {
+    td.get("Properties")?.get("ContainerDefinitions")?.as_array()?.iter().find_map(|c| {
+        c.get("PortMappings")?
+            .as_array()?
+            .iter()
+            .find(|m| m.get("Name").and_then(Json::as_str) == Some(port))
+            .map(|m| m.get("AppProtocol").and_then(Json::as_str).map(str::to_owned))
+    })
+}
+
+pub(crate) fn app_protocol_changed(a: &Assembly, f: &mut Findings) {
+    for s in a.of_type("AWS::ECS::Service") {
+        let Some(sc) = s.prop("ServiceConnectConfiguration") else { continue };
+        if !is_true(sc.get("Enabled")) {
+            continue;
+        }
+        let Some(td) = s.prop("TaskDefinition").and_then(|v| a.target(s.stack, v)) else { continue };
+        let Some(deployed) = a.deployed(&td) else { continue };
+        for svc in sc.get("Services").and_then(Json::as_array).into_iter().flatten() {
+            let Some(port) = svc.get("PortName").and_then(Json::as_str) else { continue };
+            let (Some(was), Some(now)) = (app_protocol_in(deployed, port), app_protocol_in(td.json, port)) else {
+                continue;
+            };
+            if was == now {
+                continue;
+            }
+            let name = |p: &Option<String>| p.clone().unwrap_or_else(|| "none (TCP)".to_owned());
+            f.at(
+                &s,
+                vec![],
+                format!(
+                    "changes the application protocol of its Service Connect port {port:?} from {} to {} \
+                     (task definition {}): ECS refuses to change it on an existing service; deploy it as a new \
+                     service (another name), or keep the protocol",
+                    name(&was),
+                    name(&now),
                     td.id
                 ),
             );

@@ -554,7 +554,7 @@ pub static RULES: &[Rule] = &[
                    one hub subscription, one customer managed configuration recorder and one delivery channel. \
                    Creating a second fails, and an account where Control Tower or a delegated administrator \
                    already enabled them refuses even the first.",
-        docs: "https://docs.aws.amazon.com/config/latest/developerguide/stop-start-recorder.html",
+        docs: "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html",
         fix: "Declare each once per region (haplat-constructs' AccountBaseline, one per account), and turn off \
               the parts the account already has (AccountBaselineProps::guardduty, security_hub, config).",
         check: account::one_per_region,
@@ -573,5 +573,18 @@ pub static RULES: &[Rule] = &[
         fix: "Create them in the same template with no dependency between them (the delivery channel may wait \
               for its bucket's policy), as haplat-constructs' AccountBaseline does.",
         check: account::config_recorder_and_channel,
+    },
+    Rule {
+        id: "HAP053",
+        name: "ServiceConnectAppProtocolChanged",
+        severity: Severity::Error,
+        title: "A Service Connect port's application protocol changed on a deployed service",
+        aws_rule: "The appProtocol of a port mapping is immutable in a Service Connect service: changing it needs \
+                   the service deleted and deployed again, so the stack update fails. Compared with the deployed \
+                   template (haplat check --baseline, or haplat diff and deploy, which read it).",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html",
+        fix: "Keep the protocol (for instance keep TargetProtocol::Http), or deploy the service under another \
+              name and remove the old one once traffic has moved.",
+        check: images::app_protocol_changed,
     },
 ];

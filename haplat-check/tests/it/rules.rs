@@ -973,3 +973,31 @@ fn hap052_a_config_recorder_and_its_channel_wait_for_each_other() {
     assert!(one("HAP052", &["us-east-1"], pair(false, false, None)).is_empty());
     assert!(one("HAP052", &["us-east-1"], pair(true, false, Some(false))).is_empty());
 }
+
+#[test]
+fn hap053_a_service_connect_ports_application_protocol_changed_on_a_deployed_service() {
+    let template = |app_protocol: Option<&str>| {
+        let mut mapping = json!({"ContainerPort": 8080, "Name": "http"});
+        if let Some(p) = app_protocol {
+            mapping["AppProtocol"] = json!(p);
+        }
+        json!({
+            "Task": {"Type": "AWS::ECS::TaskDefinition", "Metadata": {"haplat:path": "S/Orders/TaskDefinition"},
+                "Properties": {"ContainerDefinitions": [{"Name": "app", "Image": "x", "PortMappings": [mapping]}]}},
+            "Svc": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "S/Orders/Service"}, "Properties": {
+                "TaskDefinition": {"Ref": "Task"},
+                "ServiceConnectConfiguration": {"Enabled": true, "Services": [{"PortName": "http"}]}}},
+        })
+    };
+    let with_baseline = |deployed: serde_json::Value, now: serde_json::Value| {
+        let a = assembly(vec![stack("S", &["us-east-1"], resources(now))])
+            .with_baseline([("S".to_owned(), resources(deployed))].into());
+        of(&haplat_check::check(&a), "HAP053")
+    };
+    let found = with_baseline(template(Some("http")), template(None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "S/Orders/Service");
+    assert!(found[0].message.contains("from http to none (TCP)"), "{}", found[0].message);
+    assert!(with_baseline(template(Some("http")), template(Some("http"))).is_empty());
+    assert!(with_baseline(json!({}), template(None)).is_empty());
+}

@@ -145,7 +145,6 @@ pub(super) fn albs(
             id,
             AlbProps {
                 vpc_id: network.vpc.ref_(),
-                vpc_cidr: network.cidr.clone(),
                 subnets: subnets.iter().map(|s| s.ref_()).collect(),
                 certificate_arn: certificate_arn.clone(),
                 internal,

@@ -365,7 +365,7 @@ fn execution_role(
         exec_statements.push(statement(&["secretsmanager:GetSecretValue"], arns));
         // A secret under a customer-managed key is only readable with kms:Decrypt on it.
         let mut keys: Vec<Value<String>> = Vec::new();
-        for k in props.secrets.values().filter_map(|s| s.kms_key.clone()) {
+        for k in props.secrets.values().filter_map(SecretRef::key_in_region) {
             if !keys.contains(&k) {
                 keys.push(k);
             }

@@ -106,8 +106,24 @@ pub(super) fn allow_from(callee: &Service, caller: &Service) {
             },
         );
     }
-    // Through the internal ALB: the caller's HTTPS egress covers 443; another listener port
-    // needs its own rule, beside the caller (it reads only the API's stack).
+    // Through the internal ALB, which admits only declared callers: its ingress from the
+    // caller, beside the caller (whose stack reads the API's, never the other way round).
+    if callee.internal && caller.calls.borrow_mut().insert(format!("internal ALB ingress:{}", callee.listener_port)) {
+        caller.scope.add(
+            &format!("InternalAlbIngress{}", callee.listener_port),
+            ec2::SecurityGroupIngress {
+                group_id: Some(callee.alb_security_group.clone()),
+                ip_protocol: "tcp".into(),
+                from_port: Some(i64::from(callee.listener_port).into()),
+                to_port: Some(i64::from(callee.listener_port).into()),
+                source_security_group_id: Some(caller.security_group.attr_group_id()),
+                description: Some(format!("HTTPS from the {} tasks", caller.name).into()),
+                ..Default::default()
+            },
+        );
+    }
+    // The caller's HTTPS egress covers 443; another listener port needs its own rule, beside
+    // the caller.
     if callee.internal
         && callee.listener_port != 443
         && caller.calls.borrow_mut().insert(format!("internal ALB:{}", callee.listener_port))

@@ -33,6 +33,9 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
         if let Some(why) = secret.name_problem().or_else(|| secret.partial_arn_problem()) {
             scope.error(format!("secret of {var}: {why}"));
         }
+        if let Some(why) = secret.key_problem(&scope.stack().regions()) {
+            scope.error(format!("secret of {var}: {why}"));
+        }
         let missing = secret.missing_in(&scope.stack().regions());
         if !missing.is_empty() {
             scope.error(format!(

@@ -50,7 +50,8 @@ fn the_trail_is_multi_region_validated_encrypted_and_only_in_the_home_region() {
     assert_eq!(b["DeletionPolicy"], "Retain");
     let sse = &b["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"][0];
     assert_eq!(sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"], "aws:kms");
-    assert_eq!(sse["BucketKeyEnabled"], true);
+    // No S3 Bucket Key: with one, CloudTrail would also need kms:Decrypt.
+    assert_eq!(sse["BucketKeyEnabled"], false);
     let policy = of_type(&t, "AWS::S3::BucketPolicy")
         .into_iter()
         .find(|(_, p)| p["Properties"]["Bucket"] == json!({"Ref": bucket}))
@@ -102,7 +103,8 @@ fn guardduty_and_security_hub_with_the_foundational_standard_in_every_region() {
     let t = synth(AccountBaselineProps::new("us-east-1"));
     let (_, d) = one(&t, "AWS::GuardDuty::Detector");
     assert_eq!(d["Properties"]["Enable"], true);
-    assert_eq!(d["Properties"]["DataSources"]["S3Logs"]["Enable"], true);
+    assert_eq!(d["Properties"]["Features"], json!([{"Name": "S3_DATA_EVENTS", "Status": "ENABLED"}]));
+    assert!(d["Properties"].get("DataSources").is_none());
     assert!(d.get("Condition").is_none());
     let (hub_id, hub) = one(&t, "AWS::SecurityHub::Hub");
     assert_eq!(hub["Properties"]["EnableDefaultStandards"], false);

@@ -436,8 +436,18 @@ fn only_named_callers_reach_a_service_and_only_on_its_port() {
             ("Web".into(), "Orders".into(), 8080)
         ]
     );
-    // The internal ALB admits the VPC on that port.
-    assert!(ingress_rules(&t).iter().any(|(sg, r)| alb_sgs.contains(sg) && r["FromPort"] == 8443));
+    // The internal ALB admits its declared caller only, on that port: no address range.
+    let internal: Vec<Json> = ingress_rules(&t)
+        .into_iter()
+        .filter(|(sg, _)| alb_sgs.contains(sg) && sg != &public_alb_sg(&t))
+        .map(|(_, r)| r)
+        .collect();
+    assert!(internal.iter().all(|r| r.get("CidrIp").is_none()), "{internal:?}");
+    let admitted: Vec<(Option<String>, i64)> = internal
+        .iter()
+        .map(|r| (name_of(reference(&r["SourceSecurityGroupId"]).unwrap()), r["FromPort"].as_i64().unwrap()))
+        .collect();
+    assert_eq!(admitted, [(Some("Orders".to_owned()), 8443)]);
 
     // An unknown caller, or a service calling itself, is an error naming the callee.
     let mut p = props(two_regions());
@@ -451,15 +461,21 @@ fn only_named_callers_reach_a_service_and_only_on_its_port() {
     assert!(err.contains("Api/Web: a service cannot be its own caller"), "{err}");
 }
 
+/// The security group of the internet-facing ALB.
+fn public_alb_sg(t: &Json) -> String {
+    let (_, l) = resources(t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .into_iter()
+        .find(|(_, l)| l["Properties"]["Scheme"] == "internet-facing")
+        .unwrap();
+    reference(&l["Properties"]["SecurityGroups"][0]).unwrap().to_owned()
+}
+
 #[test]
 fn the_alb_is_closed_to_the_internet_when_fronted_by_cloudfront() {
     let t = synth(fronted(props(two_regions())));
     for (sg, r) in ingress_rules(&t) {
         assert_ne!(r.get("CidrIp"), Some(&json!("0.0.0.0/0")), "{sg} is open to the internet");
-        if r["FromPort"] == 80 {
-            let vpc = json!({"Fn::FindInMap": ["RegionConfig", {"Ref": "AWS::Region"}, "VpcCidr"]});
-            assert_eq!(r["CidrIp"], vpc, "{sg} opens port 80 beyond the VPC (only the internal ALB may, to the VPC)");
-        }
+        assert!(r.get("CidrIp").is_none() || r["FromPort"] != 80, "{sg} opens port 80 to an address range: {r}");
     }
     let public_alb = resources(&t, "AWS::ElasticLoadBalancingV2::LoadBalancer")
         .into_iter()
@@ -675,7 +691,8 @@ fn the_execution_role_reads_exactly_the_service_secrets_and_image() {
 
 #[test]
 fn a_secret_under_a_customer_key_lets_the_execution_role_decrypt_with_exactly_that_key() {
-    let key = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    // A multi-Region key: each region decrypts with its replica (the same id).
+    let key = "arn:aws:kms:us-east-1:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab";
     let mut p = props(two_regions());
     let orders = &mut p.services[0];
     orders.secrets.insert("API_KEY".into(), SecretRef::new("shop/api-key").with_key(key.into()));
@@ -692,7 +709,11 @@ fn a_secret_under_a_customer_key_lets_the_execution_role_decrypt_with_exactly_th
         .collect();
     assert_eq!(kms.len(), 1);
     assert_eq!(kms[0]["Action"], json!(["kms:Decrypt"]));
-    assert_eq!(kms[0]["Resource"], json!([key]), "the key once");
+    assert_eq!(
+        kms[0]["Resource"],
+        json!([{"Fn::Sub": "arn:${AWS::Partition}:kms:${AWS::Region}:111111111111:key/mrk-1234abcd12ab34cd56ef1234567890ab"}]),
+        "the key once, in the reader's region"
+    );
     let (_, exec) =
         resources(&t, "AWS::IAM::Role").into_iter().find(|(id, _)| id.starts_with("OrdersExecutionRole")).unwrap();
     let read = exec["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
@@ -703,6 +724,16 @@ fn a_secret_under_a_customer_key_lets_the_execution_role_decrypt_with_exactly_th
         .unwrap()
         .clone();
     assert_eq!(read["Resource"].as_array().unwrap().len(), 3, "{read}");
+
+    // A single-Region key read in two regions: the replica in the other region has another key.
+    let mut p = props(two_regions());
+    let single = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    p.services[0].secrets.insert("API_KEY".into(), SecretRef::new("shop/api-key").with_key(single.into()));
+    let err = synth_err(p);
+    assert!(
+        err.contains(&format!("Api/Orders: secret of API_KEY: the secret's key {single} is a key of one region")),
+        "{err}"
+    );
 
     // A name ending in a hyphen and six characters cannot be found by partial ARN.
     let mut p = props(two_regions());
@@ -1208,7 +1239,6 @@ fn albs_log_access_to_a_tls_only_bucket_the_regions_elb_writer_may_write() {
     use haplat_constructs::load_balancer::{Alb, AlbProps, ELB_LOG_DELIVERY_SERVICE};
     let alb_props = || AlbProps {
         vpc_id: "vpc-1234".into(),
-        vpc_cidr: "10.0.0.0/16".into(),
         subnets: vec!["subnet-1".into(), "subnet-2".into()],
         certificate_arn: "arn:aws:acm:us-east-1:111111111111:certificate/abc".into(),
         internal: false,

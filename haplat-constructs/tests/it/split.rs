@@ -208,9 +208,10 @@ fn calls_between_service_stacks_in_both_directions_make_no_cycle() {
     // Web's stack: the ALB's egress to Web, Web <-> Orders both ways (2 egress, 2 ingress + ALB's).
     assert_eq!(rules(2, "AWS::EC2::SecurityGroupEgress"), 3);
     assert_eq!(rules(2, "AWS::EC2::SecurityGroupIngress"), 3);
-    // Orders' stack: its ALB rules, and its egress to the internal ALB on 8443.
+    // Orders' stack: its ALB rules, and its egress to the internal ALB on 8443 and the internal
+    // ALB's ingress from it (the ALB admits declared callers only).
     assert_eq!(rules(1, "AWS::EC2::SecurityGroupEgress"), 2);
-    assert_eq!(rules(1, "AWS::EC2::SecurityGroupIngress"), 1);
+    assert_eq!(rules(1, "AWS::EC2::SecurityGroupIngress"), 2);
     assert_eq!(api.service("Admin").unwrap().stack().id(), "ApiServices3");
     let templates: Vec<(String, Json)> =
         a.manifest.stacks.iter().map(|s| (s.id.clone(), a.template(&s.name).unwrap())).collect();
