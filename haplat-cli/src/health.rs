@@ -155,7 +155,6 @@ pub async fn discover<C: CloudFormation, O: Observe>(
         let instances: Vec<InstanceInfo> = match retry.call(|| cfn.list_stack_instances(name)).await {
             Ok(i) => i,
             Err(CfnError::StackSetNotFound { .. }) => Vec::new(),
-            Err(e) if is_unreachable(&e) && !e.is_access() => Vec::new(),
             Err(e) => return Err(Error::cloud(format!("listing the instances of stack set {name}"), e)),
         };
         let template = &assembly.template(name).json;
@@ -186,7 +185,7 @@ pub async fn discover<C: CloudFormation, O: Observe>(
             let stack_id = match retry.call(|| cfn.instance_stack(name, instance)).await {
                 Ok(Some(s)) => s.id,
                 Ok(None) => continue,
-                Err(e) if e.is_access() && is_unreachable(&e) => {
+                Err(e) if is_unreachable(&e) => {
                     entry.unreachable = Some(e.to_string());
                     continue;
                 }
@@ -580,7 +579,7 @@ async fn region_health<O: Observe>(
             });
         }
     }
-    h.healthy = h.problems.is_empty() || h.health_checks.iter().any(|c| c.forced_out) && only_forced(&h);
+    h.healthy = h.problems.is_empty() || (h.health_checks.iter().any(|c| c.forced_out) && only_forced(&h));
     if h.unreachable.is_some() {
         h.healthy = false;
     }
