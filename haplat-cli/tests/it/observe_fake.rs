@@ -54,7 +54,9 @@ pub struct FakeObserve {
 pub fn physical(region: &str, logical: &str, resource_type: &str) -> String {
     match resource_type {
         "AWS::Route53::HealthCheck" => format!("hc-{region}-{logical}"),
-        "AWS::ElasticLoadBalancingV2::TargetGroup" => format!("arn:aws:elasticloadbalancing:{region}:1:targetgroup/{logical}"),
+        "AWS::ElasticLoadBalancingV2::TargetGroup" => {
+            format!("arn:aws:elasticloadbalancing:{region}:1:targetgroup/{logical}")
+        }
         "AWS::FIS::ExperimentTemplate" => format!("EXT{region}{logical}"),
         _ => format!("{region}-{logical}"),
     }
@@ -220,7 +222,10 @@ impl Observe for FakeObserve {
             let before = FakeObserve::computed(s, id);
             let c = s.checks.get_mut(id).ok_or_else(|| CfnError::service("NoSuchHealthCheck", id))?;
             if update.version.is_some() && update.version != c.version {
-                return Err(CfnError::service("HealthCheckVersionMismatch", "the health check changed since it was read"));
+                return Err(CfnError::service(
+                    "HealthCheckVersionMismatch",
+                    "the health check changed since it was read",
+                ));
             }
             if let Some(t) = update.health_threshold {
                 c.health_threshold = Some(t);

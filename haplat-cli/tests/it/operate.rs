@@ -45,7 +45,10 @@ fn retry() -> Retry {
 }
 
 fn denied() -> CfnError {
-    CfnError::service("AccessDenied", "User: arn:aws:iam::1:user/x is not authorized to perform: elasticloadbalancing:DescribeTargetHealth")
+    CfnError::service(
+        "AccessDenied",
+        "User: arn:aws:iam::1:user/x is not authorized to perform: elasticloadbalancing:DescribeTargetHealth",
+    )
 }
 
 #[tokio::test(start_paused = true)]
@@ -87,7 +90,11 @@ async fn a_paging_alarm_no_healthy_target_and_a_spent_budget_are_unhealthy() {
         alarm.reason = "Threshold Crossed: 1 datapoint [12.0] > 5.0".into();
         s.targets.insert(
             physical("us-west-2", "CatalogTargetGroup", "AWS::ElasticLoadBalancingV2::TargetGroup"),
-            vec![Target { id: "10.1.1.10:8080".into(), state: "unhealthy".into(), reason: Some("Target.Timeout".into()) }],
+            vec![Target {
+                id: "10.1.1.10:8080".into(),
+                state: "unhealthy".into(),
+                reason: Some("Target.Timeout".into()),
+            }],
         );
         s.base.insert(region_check("us-west-2"), Some(false));
         // 0.1% bad events over 30 days: twice the 0.05% budget.
@@ -97,13 +104,17 @@ async fn a_paging_alarm_no_healthy_target_and_a_spent_budget_are_unhealthy() {
     assert!(!report.healthy);
     let west = report.regions.iter().find(|r| r.region == "us-west-2").unwrap();
     assert!(!west.healthy);
+    let live = west.services[0].target_groups.iter().find(|g| g.path == "Api/catalog/TargetGroup").unwrap();
     let p = west.problems.join("\n");
     assert!(p.contains("Route 53 reports the region unhealthy (Api/RegionHealth/Check"), "{p}");
     assert!(p.contains("Api/catalog: 0 healthy and 1 unhealthy target(s)"), "{p}");
     assert!(p.contains("alarm Api/Monitoring/catalogService/ErrorRate is in ALARM: Threshold Crossed"), "{p}");
     assert!(p.contains("Api/catalogAvailability: the 30-day error budget is spent"), "{p}");
-    assert_eq!(west.services[0].target_groups[0].reasons, vec!["10.1.1.10:8080: Target.Timeout".to_owned()]);
-    assert!(report.regions.iter().filter(|r| r.region != "us-west-2").all(|r| !r.healthy), "the budget is spent everywhere");
+    assert_eq!(live.reasons, vec!["10.1.1.10:8080: Target.Timeout".to_owned()]);
+    assert!(
+        report.regions.iter().filter(|r| r.region != "us-west-2").all(|r| !r.healthy),
+        "the budget is spent everywhere"
+    );
     assert!(text(&report).ends_with("ops-fixture: UNHEALTHY in eu-west-1, us-east-1, us-west-2\n"));
 }
 
@@ -188,7 +199,10 @@ async fn failover_prints_a_timeline_until_route_53_agrees() {
     obs.with(|s| s.lag = 3);
     let t = move_traffic(&cfn, &obs, &a, &Move::Out(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
     assert!(t.settled);
-    assert_eq!(obs.calls(), vec![format!("update_health_check {} threshold=Some(4) inverted=None", region_check("us-west-2"))]);
+    assert_eq!(
+        obs.calls(),
+        vec![format!("update_health_check {} threshold=Some(4) inverted=None", region_check("us-west-2"))]
+    );
     let text = t.text();
     assert!(text.contains("[   0 s] us-west-2: set HealthThreshold of Api/RegionHealth/Check to 4 (above its children's count: always unhealthy)"), "{text}");
     assert!(text.contains("[   0 s] us-west-2: Route 53 reports healthy\n"), "{text}");
@@ -209,7 +223,11 @@ async fn failover_gives_up_waiting_at_the_timeout() {
     let wait = Wait { timeout: Duration::from_secs(60), poll: Duration::from_secs(15) };
     let t = move_traffic(&cfn, &obs, &a, &Move::Out(vec!["eu-west-1".into()]), &wait, &retry()).await.unwrap();
     assert!(!t.settled);
-    assert!(t.text().contains("[  60 s] gave up waiting after 60 s (--timeout); the change stays made"), "{}", t.text());
+    assert!(
+        t.text().contains("[  60 s] gave up waiting after 60 s (--timeout); the change stays made"),
+        "{}",
+        t.text()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -233,7 +251,11 @@ async fn failover_to_one_region_takes_the_others_out_and_failback_puts_them_back
     let calls = obs.calls();
     assert_eq!(calls.len(), 4, "{calls:?}");
     assert!(calls[2..].iter().all(|c| c.ends_with("threshold=Some(2) inverted=None")), "{calls:?}");
-    assert!(t.text().contains("set HealthThreshold of Api/RegionHealth/Check to 2 (the template's value)"), "{}", t.text());
+    assert!(
+        t.text().contains("set HealthThreshold of Api/RegionHealth/Check to 2 (the template's value)"),
+        "{}",
+        t.text()
+    );
     // Nothing left to undo.
     let t = move_traffic(&cfn, &obs, &a, &Move::Back(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
     assert!(t.text().contains("us-west-2: not taken out; nothing to undo"));
@@ -245,7 +267,10 @@ async fn failback_undoes_an_inversion_made_by_hand() {
     obs.with(|s| s.checks.get_mut(&region_check("us-west-2")).unwrap().inverted = true);
     let t = move_traffic(&cfn, &obs, &a, &Move::Back(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
     assert!(t.settled, "{}", t.text());
-    assert_eq!(obs.calls(), vec![format!("update_health_check {} threshold=Some(2) inverted=Some(false)", region_check("us-west-2"))]);
+    assert_eq!(
+        obs.calls(),
+        vec![format!("update_health_check {} threshold=Some(2) inverted=Some(false)", region_check("us-west-2"))]
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -285,9 +310,19 @@ async fn drill_stops_the_experiment_at_its_longest_duration() {
     assert_eq!(r.final_state, "stopped");
     assert_eq!(r.verdict, "no failover");
     let calls = obs.calls();
-    assert_eq!(calls[0], format!("start_experiment us-west-2 {}", physical("us-west-2", "ChaosStopTaskscatalog", "AWS::FIS::ExperimentTemplate")));
+    assert_eq!(
+        calls[0],
+        format!(
+            "start_experiment us-west-2 {}",
+            physical("us-west-2", "ChaosStopTaskscatalog", "AWS::FIS::ExperimentTemplate")
+        )
+    );
     assert_eq!(calls[1], "stop_experiment us-west-2 EXP1");
-    assert!(r.timeline.text().contains("[  60 s] --max-duration reached: StopExperiment sent"), "{}", r.timeline.text());
+    assert!(
+        r.timeline.text().contains("[  60 s] --max-duration reached: StopExperiment sent"),
+        "{}",
+        r.timeline.text()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -312,7 +347,16 @@ fn outage(obs: &FakeObserve, down: u64, up: u64) {
             })
             .collect();
         s.experiment_script = (0..polls)
-            .map(|i| if i == 0 { "initiating" } else if i * 10 < 120 { "running" } else { "completed" }.to_owned())
+            .map(|i| {
+                if i == 0 {
+                    "initiating"
+                } else if i * 10 < 120 {
+                    "running"
+                } else {
+                    "completed"
+                }
+                .to_owned()
+            })
             .collect();
     });
 }
@@ -362,7 +406,7 @@ fn the_commands_say_their_usage_and_exit_codes() {
     assert_eq!(r.code, i32::from(exit::USAGE), "{r:?}");
     assert!(r.stderr.contains("--from <REGION>|--to <REGION>"), "{}", r.stderr);
     for cmd in ["health", "failover", "failback", "drill"] {
-        let r = run(p.haplat(&[cmd, "--help"]));
+        let r = run(&mut p.haplat(&[cmd, "--help"]));
         assert_eq!(r.code, 0, "{r:?}");
         assert!(r.stdout.contains("10  health"), "{cmd}: {}", r.stdout);
         assert!(r.stdout.contains("--format"), "{cmd}: {}", r.stdout);
@@ -370,9 +414,8 @@ fn the_commands_say_their_usage_and_exit_codes() {
 }
 
 /// The SDK implementation of the operators' calls against moto, where moto implements them:
-/// Route 53 `GetHealthCheck`/`UpdateHealthCheck`, CloudWatch `DescribeAlarms` and
-/// `GetMetricData`, ELBv2 `DescribeTargetHealth`, FIS `StartExperiment`/`GetExperiment`/
-/// `StopExperiment`. moto publishes no `AWS/Route53` metrics: the status reads "no datapoint".
+/// Route 53 `GetHealthCheck`/`UpdateHealthCheck`, ELBv2 `DescribeTargetHealth`, FIS
+/// `StartExperiment`/`GetExperiment`/`StopExperiment`. Not CloudWatch: see below.
 #[tokio::test]
 async fn the_sdk_calls_work_against_moto() {
     use haplat_cli::observe::{HealthCheckUpdate, Observe};
@@ -381,6 +424,7 @@ async fn the_sdk_calls_work_against_moto() {
     let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .region(aws_config::Region::new("us-east-1"))
         .endpoint_url(&moto.endpoint)
+        .http_client(haplat_cli::sdk::https_client())
         .credentials_provider(aws_sdk_route53::config::Credentials::new("testing", "testing", None, None, "t"))
         .load()
         .await;
@@ -428,61 +472,13 @@ async fn the_sdk_calls_work_against_moto() {
         .await
         .unwrap();
     assert_eq!(aws.health_check(&id).await.unwrap().health_threshold, Some(3));
-    let status = aws.health_check_status(std::slice::from_ref(&id)).await.unwrap();
-    assert_eq!(status.get(&id), Some(&None), "moto publishes no Route 53 metrics");
+    // CloudWatch (`DescribeAlarms`, `GetMetricData`, and so the health checks' status) is not
+    // tested here: aws-sdk-cloudwatch 1.140 speaks Smithy RPC v2 CBOR, which moto 5.2.5 does not
+    // (it answers 404; getmoto/moto#9195). Those calls are tested against the fake only.
+    let e = aws.health_check_status(std::slice::from_ref(&id)).await.unwrap_err().to_string();
+    assert!(e.contains("HTTP 404"), "moto learned CBOR? then test CloudWatch here: {e}");
     let missing = aws.health_check("no-such-check").await.unwrap_err().to_string();
     assert!(missing.starts_with("NoSuchHealthCheck"), "{missing}");
-
-    // CloudWatch: a paging alarm in ALARM, one without actions; metric data.
-    let cw = aws_sdk_cloudwatch::Client::new(&conf);
-    for (name, actions) in [("pages", true), ("quiet", false)] {
-        let mut req = cw
-            .put_metric_alarm()
-            .alarm_name(name)
-            .namespace("AWS/ApplicationELB")
-            .metric_name("HTTPCode_ELB_5XX_Count")
-            .statistic(aws_sdk_cloudwatch::types::Statistic::Sum)
-            .period(60)
-            .evaluation_periods(1)
-            .threshold(1.0)
-            .comparison_operator(aws_sdk_cloudwatch::types::ComparisonOperator::GreaterThanThreshold);
-        if actions {
-            req = req.alarm_actions("arn:aws:sns:us-east-1:123456789012:alerts");
-        }
-        req.send().await.unwrap();
-    }
-    cw.set_alarm_state()
-        .alarm_name("pages")
-        .state_value(aws_sdk_cloudwatch::types::StateValue::Alarm)
-        .state_reason("Threshold Crossed")
-        .send()
-        .await
-        .unwrap();
-    let alarms = aws.alarms("us-east-1", &["pages".into(), "quiet".into(), "gone".into()]).await.unwrap();
-    assert_eq!(alarms.len(), 2, "{alarms:?}");
-    let pages = alarms.iter().find(|a| a.name == "pages").unwrap();
-    assert!(pages.pages && pages.state == "ALARM" && pages.reason == "Threshold Crossed", "{pages:?}");
-    assert!(!alarms.iter().find(|a| a.name == "quiet").unwrap().pages);
-    cw.put_metric_data()
-        .namespace("Haplat/Test")
-        .metric_data(aws_sdk_cloudwatch::types::MetricDatum::builder().metric_name("Errors").value(7.0).build())
-        .send()
-        .await
-        .unwrap();
-    let q = haplat_cli::observe::MetricQuery {
-        id: "errors".into(),
-        metric: Some(haplat_cli::observe::MetricStat {
-            namespace: "Haplat/Test".into(),
-            name: "Errors".into(),
-            dimensions: vec![],
-            period: 60,
-            stat: "Sum".into(),
-        }),
-        return_data: true,
-        ..Default::default()
-    };
-    let values = aws.metric_data("us-east-1", &[q], 600).await.unwrap();
-    assert_eq!(values.get("errors"), Some(&Some(7.0)), "{values:?}");
 
     // ELBv2: a target group with one registered target (its VPC needs the EC2 API).
     #[cfg(feature = "ec2")]
@@ -505,7 +501,9 @@ async fn the_sdk_calls_work_against_moto() {
         assert!(aws.target_health("us-east-1", &arn).await.unwrap().is_empty());
         elb.register_targets()
             .target_group_arn(&arn)
-            .targets(aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id("10.9.1.10").port(8080).build())
+            .targets(
+                aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id("10.9.1.10").port(8080).build(),
+            )
             .send()
             .await
             .unwrap();
@@ -522,13 +520,16 @@ async fn the_sdk_calls_work_against_moto() {
         .client_token("t1")
         .description("stop tasks")
         .role_arn("arn:aws:iam::123456789012:role/fis")
-        .stop_conditions(aws_sdk_fis::types::CreateExperimentTemplateStopConditionInput::builder().source("none").build())
+        .stop_conditions(
+            aws_sdk_fis::types::CreateExperimentTemplateStopConditionInput::builder().source("none").build().unwrap(),
+        )
         .actions(
             "Wait",
             aws_sdk_fis::types::CreateExperimentTemplateActionInput::builder()
                 .action_id("aws:fis:wait")
                 .parameters("duration", "PT5M")
-                .build(),
+                .build()
+                .unwrap(),
         )
         .send()
         .await
