@@ -21,7 +21,7 @@ use crate::assembly::Assembly;
 use crate::cfn::CloudFormation;
 use crate::error::Error;
 use crate::failover::Timeline;
-use crate::health::{Located, Retry, discover, region_checks};
+use crate::health::{Located, Only, Retry, discover, region_checks};
 use crate::observe::Observe;
 
 /// An experiment template of the region.
@@ -59,7 +59,7 @@ pub async fn list<C: CloudFormation, O: Observe>(
     retry: &Retry,
 ) -> Result<Vec<ExperimentTemplate>, Error> {
     check_region(assembly, region)?;
-    let regions = discover(cfn, obs, assembly, &["AWS::FIS::ExperimentTemplate"], retry).await?;
+    let regions = discover(cfn, obs, assembly, &Only::default(), &["AWS::FIS::ExperimentTemplate"], retry).await?;
     let r = regions.iter().find(|r| r.region == region).expect("the region is the assembly's");
     if let Some(why) = &r.unreachable {
         return Err(Error::Failed(format!("{region}: the region did not answer ({why})")));
@@ -166,6 +166,7 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
         cfn,
         obs,
         assembly,
+        &Only::default(),
         &[
             "AWS::FIS::ExperimentTemplate",
             "AWS::Route53::HealthCheck",

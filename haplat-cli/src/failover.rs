@@ -32,7 +32,7 @@ use serde::Serialize;
 use crate::assembly::Assembly;
 use crate::cfn::CloudFormation;
 use crate::error::Error;
-use crate::health::{RegionCheck, Retry, discover, forced_out, region_checks};
+use crate::health::{Only, RegionCheck, Retry, discover, forced_out, region_checks};
 use crate::observe::{HealthCheck, HealthCheckUpdate, Observe};
 
 /// One step of a failover or failback.
@@ -108,7 +108,7 @@ async fn read<C: CloudFormation, O: Observe>(
     assembly: &Assembly,
     retry: &Retry,
 ) -> Result<Vec<Deployed>, Error> {
-    let regions = discover(cfn, obs, assembly, &["AWS::Route53::HealthCheck"], retry).await?;
+    let regions = discover(cfn, obs, assembly, &Only::default(), &["AWS::Route53::HealthCheck"], retry).await?;
     let mut out = Vec::new();
     for r in &regions {
         if let Some(why) = &r.unreachable {

@@ -69,6 +69,16 @@ impl Retry {
     }
 }
 
+/// Which part of the platform to read: these stack sets and regions (all when empty).
+/// `haplat deploy` reads what it deployed.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Only {
+    /// Stack set names.
+    pub stacks: Vec<String>,
+    /// Regions.
+    pub regions: Vec<String>,
+}
+
 /// A resource of the app in one region: where the assembly puts it and what AWS calls it.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Located {
@@ -146,11 +156,12 @@ pub async fn discover<C: CloudFormation, O: Observe>(
     cfn: &C,
     obs: &O,
     assembly: &Assembly,
+    only: &Only,
     types: &[&str],
     retry: &Retry,
 ) -> Result<Vec<RegionResources>, Error> {
     let mut regions: BTreeMap<String, RegionResources> = BTreeMap::new();
-    for stack in assembly.select(&[])? {
+    for stack in assembly.select(&only.stacks)? {
         let name = &stack.name;
         let instances: Vec<InstanceInfo> = match retry.call(|| cfn.list_stack_instances(name)).await {
             Ok(i) => i,
@@ -159,6 +170,9 @@ pub async fn discover<C: CloudFormation, O: Observe>(
         };
         let template = &assembly.template(name).json;
         for region in stack.target.regions() {
+            if !only.regions.is_empty() && !only.regions.contains(&region) {
+                continue;
+            }
             let entry = regions
                 .entry(region.clone())
                 .or_insert_with(|| RegionResources { region: region.clone(), ..Default::default() });
@@ -393,14 +407,15 @@ fn owner(path: &str) -> String {
     path.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or_else(|| path.to_owned())
 }
 
-/// Reads the health of every region of the assembly.
+/// Reads the health of every region of the assembly (of `only`'s stack sets and regions).
 pub async fn health<C: CloudFormation, O: Observe>(
     cfn: &C,
     obs: &O,
     assembly: &Assembly,
+    only: &Only,
     retry: &Retry,
 ) -> Result<HealthReport, Error> {
-    let regions = discover(cfn, obs, assembly, TYPES, retry).await?;
+    let regions = discover(cfn, obs, assembly, only, TYPES, retry).await?;
     // Every health check's status in one read (CloudWatch in us-east-1).
     let check_ids: Vec<String> = regions
         .iter()

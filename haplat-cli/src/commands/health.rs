@@ -6,9 +6,11 @@ use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
 use crate::error::{Error, exit};
 use crate::ops::{HealthOptions, health};
 
-/// `haplat health [--env E] [--format text|json]`
+/// `haplat health [STACK…] [--env E] [--format text|json]`
 #[derive(Debug, Args)]
 pub struct HealthArgs {
+    /// Only these stack sets (all of the assembly's when none).
+    pub stacks: Vec<String>,
     /// Where the assembly comes from (its stacks, regions and construct paths).
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -23,6 +25,7 @@ pub struct HealthArgs {
 /// Runs `health`: exit code 10 when anything is unhealthy.
 pub async fn run(args: HealthArgs) -> Result<u8, Error> {
     let report = health(&HealthOptions {
+        stacks: args.stacks,
         source: args.assembly.source(),
         aws: args.aws.access(),
         json: args.format == OutputFormat::Json,

@@ -120,7 +120,9 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     // The deploy succeeded: what follows only reports. A health read that fails is said, and
     // the deploy's exit code stays 0.
     crate::errln!("reading the platform's health (haplat health; --no-health skips it)");
-    match crate::health::health(&aws, &aws, &assembly, &crate::health::Retry::default()).await {
+    // What this deploy deployed: its stack sets, in its regions.
+    let only = crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect() };
+    match crate::health::health(&aws, &aws, &assembly, &only, &crate::health::Retry::default()).await {
         Ok(report) => {
             crate::out!("{}", crate::health::text(&report));
             Ok(if report.healthy { Deployed::Ok } else { Deployed::Unhealthy })

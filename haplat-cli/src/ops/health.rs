@@ -2,12 +2,14 @@
 //! text or JSON. `haplat deploy` runs it after a successful deploy unless `--no-health`.
 
 use crate::error::Error;
-use crate::health::{HealthReport, Retry, health as read, text};
+use crate::health::{HealthReport, Only, Retry, health as read, text};
 use crate::ops::input::{AssemblySource, AwsAccess};
 
 /// What `health` reads.
 #[derive(Clone, Debug, Default)]
 pub struct HealthOptions {
+    /// Only these stack sets (all of the assembly's when none).
+    pub stacks: Vec<String>,
     /// Where the assembly comes from.
     pub source: AssemblySource,
     /// How to reach AWS.
@@ -20,7 +22,9 @@ pub struct HealthOptions {
 pub async fn health(opts: &HealthOptions) -> Result<HealthReport, Error> {
     let assembly = opts.source.load()?;
     let aws = opts.aws.connect().await?;
-    let report = read(&aws, &aws, &assembly, &Retry::default()).await?;
+    let report =
+        read(&aws, &aws, &assembly, &Only { stacks: opts.stacks.clone(), regions: Vec::new() }, &Retry::default())
+            .await?;
     print(&report, opts.json);
     Ok(report)
 }

@@ -13,7 +13,7 @@ use haplat_cli::cfn::CfnError;
 use haplat_cli::drill::{DrillOptions, drill, list};
 use haplat_cli::exit;
 use haplat_cli::failover::{Move, Wait, run as move_traffic};
-use haplat_cli::health::{Retry, health, text};
+use haplat_cli::health::{Only, Retry, health, text};
 use haplat_cli::observe::Target;
 
 use crate::fake::Fake;
@@ -56,7 +56,7 @@ async fn a_healthy_platform_is_healthy_everywhere() {
     let (cfn, obs, a) = deployed();
     // The idle target group's region-health alarm is in ALARM at rest: it does not page.
     obs.with(|s| s.alarms.get_mut("us-east-1-CatalogAlternateTargets").unwrap().state = "ALARM".into());
-    let report = health(&cfn, &obs, &a, &retry()).await.unwrap();
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
     assert!(report.healthy, "{}", text(&report));
     assert_eq!(report.regions.len(), 3);
     let east = report.regions.iter().find(|r| r.region == "us-east-1").unwrap();
@@ -100,7 +100,7 @@ async fn a_paging_alarm_no_healthy_target_and_a_spent_budget_are_unhealthy() {
         // 0.1% bad events over 30 days: twice the 0.05% budget.
         s.ratios.insert(30 * 24 * 3600, Some(0.001));
     });
-    let report = health(&cfn, &obs, &a, &retry()).await.unwrap();
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
     assert!(!report.healthy);
     let west = report.regions.iter().find(|r| r.region == "us-west-2").unwrap();
     assert!(!west.healthy);
@@ -125,7 +125,7 @@ async fn throttled_reads_are_retried() {
         s.errors.insert("alarms", vec![CfnError::Throttled("Rate exceeded".into()); 2].into());
         s.errors.insert("health_check_status", vec![CfnError::Throttled("Rate exceeded".into())].into());
     });
-    let report = health(&cfn, &obs, &a, &retry()).await.unwrap();
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
     assert!(report.healthy);
     assert!(obs.with(|s| s.errors.values().all(|q| q.is_empty())));
 }
@@ -134,7 +134,7 @@ async fn throttled_reads_are_retried() {
 async fn throttling_past_the_retries_fails_with_one_line() {
     let (cfn, obs, a) = deployed();
     obs.with(|s| s.errors.insert("alarms", vec![CfnError::Throttled("Rate exceeded".into()); 10].into()));
-    let e = health(&cfn, &obs, &a, &retry()).await.unwrap_err().to_string();
+    let e = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap_err().to_string();
     assert!(e.starts_with("reading the alarms (DescribeAlarms) in "), "{e}");
     assert!(e.contains("throttled: Rate exceeded") && !e.contains('\n'), "{e}");
 }
@@ -143,7 +143,7 @@ async fn throttling_past_the_retries_fails_with_one_line() {
 async fn a_denied_call_is_one_clear_line() {
     let (cfn, obs, a) = deployed();
     obs.with(|s| s.errors.insert("target_health", vec![denied()].into()));
-    let e = health(&cfn, &obs, &a, &retry()).await.unwrap_err();
+    let e = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap_err();
     assert_eq!(e.exit_code(), exit::FAILED);
     let line = e.to_string();
     assert!(
@@ -158,7 +158,7 @@ async fn expired_credentials_are_an_access_error() {
     let (cfn, obs, a) = deployed();
     let expired = CfnError::BadCredentials { code: "ExpiredToken".into(), message: "expired".into() };
     obs.with(|s| s.errors.insert("health_check_status", vec![expired].into()));
-    let e = health(&cfn, &obs, &a, &retry()).await.unwrap_err();
+    let e = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap_err();
     assert_eq!(e.exit_code(), exit::ACCESS, "{e}");
 }
 
@@ -166,7 +166,7 @@ async fn expired_credentials_are_an_access_error() {
 async fn a_region_that_does_not_answer_is_unhealthy_and_the_others_are_read() {
     let (cfn, obs, a) = deployed();
     obs.with(|s| s.unreachable.insert("eu-west-1".into()));
-    let report = health(&cfn, &obs, &a, &retry()).await.unwrap();
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
     assert!(!report.healthy);
     let eu = report.regions.iter().find(|r| r.region == "eu-west-1").unwrap();
     assert!(eu.unreachable.as_deref().is_some_and(|u| u.contains("cannot reach AWS in eu-west-1")), "{eu:?}");
@@ -209,7 +209,7 @@ async fn failover_prints_a_timeline_until_route_53_agrees() {
     assert!(text.contains("[  45 s] us-west-2: Route 53 reports unhealthy\n"), "{text}");
     assert!(text.contains("[  45 s] Route 53 agrees"), "{text}");
     // The others stay in; health says the region was taken out on purpose.
-    let report = health(&cfn, &obs, &a, &retry()).await.unwrap();
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
     let west = report.regions.iter().find(|r| r.region == "us-west-2").unwrap();
     assert!(west.health_checks[0].forced_out);
     assert!(west.healthy, "taken out on purpose: {:?}", west.problems);
