@@ -545,3 +545,57 @@ async fn the_sdk_calls_work_against_moto() {
     let missing = aws.start_experiment("us-east-1", "EXTnope").await.unwrap_err().to_string();
     assert!(missing.contains("EXTnope"), "{missing}");
 }
+
+/// The reference platform (prod, three regions) as the commands find it: each region's check
+/// is `Api/RegionHealth/Check` with its alarm children and the edge probe; every service's
+/// targets; the SLOs; the FIS templates; failover sets the threshold one above the children.
+#[tokio::test(start_paused = true)]
+async fn the_reference_platform_is_read_and_moved() {
+    let app = crate::harness::real_app();
+    let p = Project::new(Source::App(format!("'{}'", app.exe.display())));
+    let r = run(&mut p.haplat(&["synth", "--env", app.env, "--out", "out"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let a = Assembly::load(&p.path().join("out")).unwrap();
+    let cfn = Fake::default();
+    for s in &a.manifest.stacks {
+        cfn.deployed(&s.name, &a.template(&s.name).body, &s.target.regions());
+    }
+    let obs = FakeObserve::deployed(&a);
+    // At rest, the idle blue/green groups' region-health alarms are in ALARM (they page nobody).
+    obs.with(|s| {
+        for (name, alarm) in s.alarms.iter_mut() {
+            if name.contains("RegionHealthAlternateTargets") {
+                alarm.state = "ALARM".into();
+            }
+        }
+    });
+    let report = health(&cfn, &obs, &a, &Only::default(), &retry()).await.unwrap();
+    assert!(report.healthy, "{}", text(&report));
+    assert_eq!(report.regions.len(), 3);
+    for r in &report.regions {
+        let region: Vec<_> = r.health_checks.iter().filter(|c| c.role == "region").collect();
+        assert_eq!(region.len(), 1, "{}: {:?}", r.region, r.health_checks);
+        assert_eq!(region[0].path, "Api/RegionHealth/Check");
+        let services: Vec<&str> = r.services.iter().map(|s| s.service.as_str()).collect();
+        assert!(services.contains(&"Api/catalog") && services.contains(&"Api/orders"), "{services:?}");
+        assert!(
+            r.slos.iter().any(|s| s.path == "Api/PublicAlbAvailability" && s.objective_percent == 99.95),
+            "{:?}",
+            r.slos
+        );
+        assert!(r.alarms.iter().all(|a| !a.pages), "{:?}", r.alarms);
+    }
+    let t = list(&cfn, &obs, &a, "us-west-2", &retry()).await.unwrap();
+    assert!(t.iter().any(|t| t.name.as_deref() == Some("stop-tasks-catalog")), "{t:?}");
+    assert!(t.iter().any(|t| t.name.as_deref() == Some("az-network-disruption")), "{t:?}");
+    // Failover: the threshold above the children's count.
+    let (id, children) = obs.with(|s| {
+        let c = s.checks.values().find(|c| c.id.starts_with("hc-us-west-2-RegionHealthCheck")).unwrap();
+        (c.id.clone(), c.children.len())
+    });
+    let moved = move_traffic(&cfn, &obs, &a, &Move::Out(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
+    assert!(moved.settled, "{}", moved.text());
+    assert_eq!(obs.calls(), vec![format!("update_health_check {id} threshold=Some({}) inverted=None", children + 1)]);
+    // The routed records' TTL that drills add to the measure.
+    assert_eq!(haplat_cli::drill::dns_seconds(&a), Some(60.0));
+}
