@@ -29,6 +29,12 @@ pub mod exit {
     pub const FINDINGS: u8 = 8;
     /// `drift`: a resource of a deployed stack set was changed outside CloudFormation.
     pub const DRIFTED: u8 = 9;
+    /// `health` (and `deploy`'s health check after it succeeded): something is unhealthy;
+    /// `failover`/`failback`: Route 53 did not reach the states expected within `--timeout`;
+    /// `drill`: the region did not recover.
+    pub const UNHEALTHY: u8 = 10;
+    /// `drill`: failover took longer than the app's `appFailoverSeconds`.
+    pub const OBJECTIVE_MISSED: u8 = 11;
 }
 
 /// Text for `--help`.
@@ -43,7 +49,10 @@ Exit codes:
   6  not bootstrapped: run `haplat bootstrap`
   7  doctor: the account lacks what the app needs (or a check could not run)
   8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)
-  9  drift: a deployed resource was changed outside CloudFormation";
+  9  drift: a deployed resource was changed outside CloudFormation
+ 10  health (and deploy's check after it): something is unhealthy; failover/failback: Route 53
+     did not agree within --timeout; drill: the region did not recover
+ 11  drill: failover took longer than the app's appFailoverSeconds";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]

@@ -2,14 +2,15 @@
 //!
 //! - [`commands`]: clap arguments → an options struct → one call into [`ops`];
 //! - [`ops`]: one operation per command (synth, list, diff, bootstrap, deploy, destroy, status,
-//!   drift);
+//!   drift, health, failover, failback, drill);
 //! - below them: the deploy plan as data ([`plan`], with its pure parameter arithmetic in
 //!   [`plan::params`]), the stack-diff reader ([`stack_diff`]), the deploy executor
 //!   ([`executor`]) and bound-parameter reads ([`bindings`]) over the retry/wait client
 //!   ([`client`]), the bootstrap stack ([`bootstrap`]), stack-set drift detection and its
-//!   record ([`drift`]);
+//!   record ([`drift`]), the operators' reads and moves ([`health`], [`failover`], [`drill`]);
 //! - the service: the [`cfn::CloudFormation`] trait over plain types and typed [`status`]es,
-//!   implemented by the AWS SDK in [`sdk::Aws`] (and by a fake in tests).
+//!   implemented by the AWS SDK in [`sdk::Aws`] (and by a fake in tests); the
+//!   [`observe::Observe`] trait (Route 53, CloudWatch, ELB, FIS) likewise, in [`sdk_observe`].
 //!
 //! The plan is computed from the assembly alone ([`plan::plan_deploy`]) and printed by
 //! `haplat deploy --dry-run`; the [`executor::Executor`] runs it and reports typed
@@ -26,12 +27,16 @@ pub mod commands;
 pub mod diff_report;
 pub mod doctor;
 pub mod drift;
+pub mod drill;
 pub mod error;
 pub mod events;
 pub mod executor;
+pub mod failover;
 pub mod failure;
 pub mod graph;
+pub mod health;
 pub mod lock;
+pub mod observe;
 pub mod ops;
 pub mod output;
 pub mod plan;
@@ -39,6 +44,7 @@ pub mod progress;
 pub mod project;
 pub mod rollout;
 pub mod sdk;
+pub mod sdk_observe;
 pub mod stack_diff;
 pub mod status;
 pub mod synth;

@@ -103,7 +103,8 @@ impl Aws {
         self.client(&self.region.clone())
     }
 
-    fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
+    /// An SDK error of a call in `region`, sorted by [`classify`].
+    pub(crate) fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -803,13 +804,13 @@ impl Aws {
     /// The SDK configuration for `region` (every service client is made from it, so the
     /// endpoint, credentials, timeouts and the SDK's bounded retries are the same as
     /// CloudFormation's).
-    fn conf_in(&self, region: &str) -> SdkConfig {
+    pub(crate) fn conf_in(&self, region: &str) -> SdkConfig {
         self.config.to_builder().region(Region::new(region.to_owned())).build()
     }
 
     /// Shield and Route 53 answer in us-east-1 (their global endpoint) in the commercial
     /// partition; elsewhere, the administration region's partition's.
-    fn global_region(&self) -> String {
+    pub(crate) fn global_region(&self) -> String {
         if self.region.starts_with("cn-") {
             "cn-northwest-1".to_owned()
         } else if self.region.starts_with("us-gov-") {

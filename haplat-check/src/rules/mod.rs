@@ -532,6 +532,21 @@ pub static RULES: &[Rule] = &[
         check: traffic::alias_evaluates_idle_group,
     },
     Rule {
+        id: "HAP036",
+        name: "CalculatedCheckThresholdFixed",
+        severity: Severity::Error,
+        title: "A calculated health check's HealthThreshold fixes its status whatever its children say",
+        aws_rule: "A CALCULATED health check is healthy while at least HealthThreshold of its children are healthy. \
+                   With a number greater than the number of child health checks, Route 53 always considers it \
+                   unhealthy; with 0, always healthy. Records that follow it then never route to its endpoint, or \
+                   never fail over. (`haplat failover` sets a threshold above the children on purpose, outside the \
+                   template, to take a region out; `haplat failback` puts the template's value back.)",
+        docs: "https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html",
+        fix: "Set HealthThreshold between 1 and the number of ChildHealthChecks; to move traffic by hand, use \
+              `haplat failover`, not the template.",
+        check: traffic::calculated_threshold_fixed,
+    },
+    Rule {
         id: "HAP050",
         name: "PerRequestTimeoutOnTcpPort",
         severity: Severity::Error,

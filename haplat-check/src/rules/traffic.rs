@@ -1,7 +1,8 @@
 //! Rules about requests reaching a service: cache behaviours that refuse the methods an API
 //! route needs (HAP006), a blue/green production listener rule that the template also writes
 //! (HAP007), a container port or health check the image cannot serve (HAP013), a routed alias that
-//! evaluates a load balancer with an idle target group (HAP035).
+//! evaluates a load balancer with an idle target group (HAP035), a calculated health check whose
+//! threshold fixes its status (HAP036).
 
 use serde_json::Value as Json;
 
@@ -304,6 +305,29 @@ pub(crate) fn alias_evaluates_idle_group(a: &Assembly, f: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+/// HAP036: a calculated health check whose literal `HealthThreshold` is above its number of
+/// children (always unhealthy) or 0 (always healthy).
+pub(crate) fn calculated_threshold_fixed(a: &Assembly, f: &mut Findings) {
+    for r in a.of_type("AWS::Route53::HealthCheck") {
+        let Some(config) = r.prop("HealthCheckConfig") else { continue };
+        if config.get("Type").and_then(Json::as_str) != Some("CALCULATED") {
+            continue;
+        }
+        let Some(threshold) = config.get("HealthThreshold").and_then(Json::as_u64) else { continue };
+        let Some(children) = config.get("ChildHealthChecks").and_then(Json::as_array).map(Vec::len) else { continue };
+        let what = if threshold as usize > children {
+            format!(
+                "HealthThreshold {threshold} is above its {children} child check(s): Route 53 always considers it unhealthy"
+            )
+        } else if threshold == 0 {
+            "HealthThreshold 0: Route 53 always considers it healthy, whatever its children say".to_owned()
+        } else {
+            continue;
+        };
+        f.at(&r, vec![], what);
     }
 }
 

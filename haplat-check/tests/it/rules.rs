@@ -904,6 +904,24 @@ fn hap035_a_routed_alias_does_not_evaluate_a_load_balancer_with_an_idle_target_g
 }
 
 #[test]
+fn hap036_a_calculated_check_s_threshold_does_not_fix_its_status() {
+    let check = |threshold: u64, children: usize| {
+        let kids: Vec<serde_json::Value> = (0..children).map(|i| json!({"Ref": format!("Child{i}")})).collect();
+        json!({
+            "Region": {"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/RegionHealth/Check"},
+                "Properties": {"HealthCheckConfig": {"Type": "CALCULATED", "HealthThreshold": threshold, "ChildHealthChecks": kids}}},
+        })
+    };
+    let found = one("HAP036", &["us-east-1"], check(4, 3));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/RegionHealth/Check");
+    assert!(found[0].message.contains("always considers it unhealthy"), "{}", found[0].message);
+    assert!(one("HAP036", &["us-east-1"], check(0, 3))[0].message.contains("always considers it healthy"));
+    assert!(one("HAP036", &["us-east-1"], check(3, 3)).is_empty());
+    assert!(one("HAP036", &["us-east-1"], check(1, 3)).is_empty());
+}
+
+#[test]
 fn hap050_a_per_request_timeout_on_a_port_published_as_tcp() {
     let app = |app_protocol: Option<&str>, per_request: bool| {
         let mut mapping = json!({"ContainerPort": 8443, "Name": "http"});

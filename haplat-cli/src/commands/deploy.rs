@@ -4,6 +4,7 @@ use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs};
 use crate::error::{Error, exit};
+use crate::ops::deploy::Deployed;
 use crate::ops::{DeployOptions, PlanOptions, RolloutPolicy, deploy};
 
 /// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
@@ -61,6 +62,10 @@ pub struct DeployArgs {
     /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
     #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = crate::ops::parse_bake)]
     pub bake_time: Option<std::time::Duration>,
+    /// Do not run `haplat health` after a successful deploy (it exits 10 when something is
+    /// unhealthy; the deploy itself succeeded).
+    #[arg(long)]
+    pub no_health: bool,
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -69,9 +74,10 @@ pub struct DeployArgs {
     pub aws: AwsArgs,
 }
 
-/// Runs `deploy`.
+/// Runs `deploy`: exit code 10 when the deploy succeeded but `haplat health` then found
+/// something unhealthy.
 pub async fn run(args: DeployArgs) -> Result<u8, Error> {
-    deploy(&DeployOptions {
+    let outcome = deploy(&DeployOptions {
         plan: PlanOptions {
             stacks: args.stacks,
             regions: args.regions,
@@ -92,7 +98,11 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
             first_region,
             bake: args.bake_time.unwrap_or(std::time::Duration::from_secs(30 * 60)),
         }),
+        no_health: args.no_health,
     })
     .await?;
-    Ok(exit::OK)
+    Ok(match outcome {
+        Deployed::Ok => exit::OK,
+        Deployed::Unhealthy => exit::UNHEALTHY,
+    })
 }

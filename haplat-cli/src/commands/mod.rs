@@ -14,7 +14,10 @@ pub mod destroy;
 pub mod diff;
 pub mod doctor;
 pub mod drift;
+pub mod drill;
+pub mod failover;
 pub mod graph;
+pub mod health;
 pub mod init;
 pub mod list;
 pub mod shell;
@@ -54,6 +57,20 @@ pub enum Command {
     /// Detect resources changed outside CloudFormation, per stack set and region (exit 9 when any).
     #[command(after_help = EXIT_CODES_HELP)]
     Drift(drift::DriftArgs),
+    /// Per region: stack instances, Route 53 health checks, targets, alarms in ALARM, SLO burn
+    /// (exit 10 when anything is unhealthy).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Health(health::HealthArgs),
+    /// Take a region out of DNS (its Route 53 region health check forced unhealthy) and wait
+    /// until Route 53 agrees; refuses to leave no healthy region.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Failover(failover::FailoverArgs),
+    /// Undo `failover`: the region health check back to the template's settings.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Failback(failover::FailbackArgs),
+    /// List a region's FIS experiments, or run one and measure failover against the objective.
+    #[command(after_help = EXIT_CODES_HELP)]
+    Drill(drill::DrillArgs),
     /// Create the StackSet roles and the template bucket (idempotent).
     #[command(after_help = EXIT_CODES_HELP)]
     Bootstrap(bootstrap::BootstrapArgs),
@@ -85,6 +102,10 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Graph(a) => graph::run(a),
         Command::Diff(a) => diff::run(a).await,
         Command::Drift(a) => drift::run(a).await,
+        Command::Health(a) => health::run(a).await,
+        Command::Failover(a) => failover::run(a).await,
+        Command::Failback(a) => failover::run_failback(a).await,
+        Command::Drill(a) => drill::run(a).await,
         Command::Bootstrap(a) => bootstrap::run(a).await,
         Command::Doctor(a) => doctor::run(a).await,
         Command::Deploy(a) => deploy::run(a).await,

@@ -39,10 +39,21 @@ pub struct DeployOptions {
     pub aws: AwsAccess,
     /// Progressive rollout: a first region, a bake watching its alarms, then the others.
     pub rollout: Option<crate::rollout::RolloutPolicy>,
+    /// Do not read the platform's health (`haplat health`) after a successful deploy.
+    pub no_health: bool,
 }
 
-/// Deploys.
-pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
+/// How a deploy that did not fail ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Deployed {
+    /// Deployed (or planned, with `dry_run`), and healthy or not checked (`no_health`).
+    Ok,
+    /// Deployed, but `haplat health` found something unhealthy (exit code 10).
+    Unhealthy,
+}
+
+/// Deploys, then (unless `no_health`) reads the platform's health as `haplat health` does.
+pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     let assembly = opts.source.load()?;
     let plan = plan_deploy(&assembly, &opts.plan)?;
     // What AWS would refuse or break on (`haplat check`'s errors) stops the deploy here.
@@ -56,7 +67,7 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
         if let Some((policy, stages)) = &rollout {
             crate::out!("{}", crate::rollout::render(stages, policy));
         }
-        return Ok(());
+        return Ok(Deployed::Ok);
     }
     if let Some((policy, _)) = rollout {
         return Err(crate::rollout::refusal(policy));
@@ -103,5 +114,22 @@ pub async fn deploy(opts: &DeployOptions) -> Result<(), Error> {
         names.len(),
         plan.regions().into_iter().collect::<Vec<_>>().join(", ")
     );
-    Ok(())
+    if opts.no_health {
+        return Ok(Deployed::Ok);
+    }
+    // The deploy succeeded: what follows only reports. A health read that fails is said, and
+    // the deploy's exit code stays 0.
+    crate::errln!("reading the platform's health (haplat health; --no-health skips it)");
+    // What this deploy deployed: its stack sets, in its regions.
+    let only = crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect() };
+    match crate::health::health(&aws, &aws, &assembly, &only, &crate::health::Retry::default()).await {
+        Ok(report) => {
+            crate::out!("{}", crate::health::text(&report));
+            Ok(if report.healthy { Deployed::Ok } else { Deployed::Unhealthy })
+        }
+        Err(e) => {
+            crate::errln!("warning: the deploy succeeded, but its health could not be read: {e}");
+            Ok(Deployed::Ok)
+        }
+    }
 }

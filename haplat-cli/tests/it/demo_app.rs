@@ -74,10 +74,13 @@ async fn demo_app_deploys_every_wave_on_moto() {
         assert!(r.stderr.contains(line), "no {line:?} in:\n{}", r.stderr);
     }
     assert!(
-        r.stdout.ends_with("3 of 3 stack set(s) differ\ndeployed 3 stack set(s) to eu-west-1, us-east-1, us-west-2\n"),
+        r.stdout.contains("3 of 3 stack set(s) differ\ndeployed 3 stack set(s) to eu-west-1, us-east-1, us-west-2\n"),
         "{}",
         r.stdout
     );
+    // Then `haplat health` over what was deployed (moto: every instance CURRENT).
+    assert!(r.stdout.ends_with(": healthy in 3 region(s)\n"), "{}", r.stdout);
+    assert!(r.stdout.contains("us-east-1: ok\n  stack set demo-Regional"), "{}", r.stdout);
 
     // Every instance in every region, with its outputs; per-region values from the mapping.
     let regional = stacks(&aws, "demo-Regional").await;

@@ -13,6 +13,9 @@
 //! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 //! - `drift`: `haplat drift` against the fake (moto has no drift calls): none, drifted regions
 //!   by construct path, throttling, a detection stuck RUNNING, denied calls; `diff`'s mention.
+//! - `operate`: `haplat health`, `failover`/`failback` and `drill` against the fake CloudFormation
+//!   and a fake of the operators' calls (`observe_fake`): healthy, unhealthy, throttled, denied,
+//!   a region that does not answer, the last healthy region kept, timelines, drill verdicts.
 //! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
 
 mod harness;
@@ -30,5 +33,7 @@ mod faults;
 mod graph;
 mod init;
 mod layers;
+mod observe_fake;
+mod operate;
 mod real_app;
 mod rollout;
