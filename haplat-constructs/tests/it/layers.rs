@@ -24,6 +24,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "load_balancer",
             "monitoring",
             "network",
+            "queue",
             "slo",
             "waf",
         ],

@@ -29,6 +29,13 @@
 //! # let _ = ws;
 //! ```
 
+mod code;
+mod realtime;
+mod workers;
+
+pub use realtime::{RealtimeApi, RealtimeAuth, RealtimeDomain, RealtimeProps, RouteThrottle};
+pub use workers::{RealtimeWorkers, WorkerProps};
+
 use std::collections::BTreeMap;
 
 use haplat_core::resources::apigatewayv2::api::Api;
