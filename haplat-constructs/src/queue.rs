@@ -111,6 +111,11 @@ impl WorkQueue {
                 ..Default::default()
             },
         );
+        scope.options(dead_letters).suppress(
+            "CT.SQS.PR.1",
+            "this is the dead-letter queue: a message that fails here stays 14 days for inspection and redrive, \
+             a dead-letter queue of its own would only move it again",
+        );
         WorkQueue { queue, dead_letters, key_arn: props.key.arn() }
     }
 

@@ -197,7 +197,7 @@ pub fn platform(env: &Environment) -> App {
     // What watches a service lives in the service's stack: the API puts it there.
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.tables = vec![orders.metrics()];
+    monitoring.tables = std::iter::once(orders.metrics()).chain(registry.iter().map(GlobalTable::metrics)).collect();
     monitoring.databases = databases;
     if let Some(ms) = objectives.data_loss_ms {
         monitoring.thresholds.replication_latency_ms = f64::from(ms);
@@ -333,7 +333,6 @@ fn realtime_tier(
         max: rt.worker.max,
         cluster: api.cluster,
         network: &api.network,
-        key: &api.key,
         registry,
         run_as: RunAs::default(),
         production: env.production,

@@ -26,7 +26,7 @@ use crate::fargate::{Deployment, FargateService, FargateServiceProps, RunAs, Tas
 use crate::global_table::GlobalTable;
 use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::image::Image;
-use crate::kms::KmsKey;
+use crate::kms::{KeyUser, KmsKey};
 use crate::metrics::MetricRef;
 use crate::network::Network;
 use crate::scaling::{Scaling, ScalingTarget, autoscale};
@@ -49,8 +49,6 @@ pub struct WorkerProps<'a> {
     pub cluster: Handle<ecs::Cluster>,
     /// The network (the API's).
     pub network: &'a Network,
-    /// The key of the task's log group.
-    pub key: &'a KmsKey,
     /// The registry.
     pub registry: &'a GlobalTable,
     /// Who the container runs as. Default: user 1000, read-only root.
@@ -68,8 +66,9 @@ pub struct RealtimeWorkers {
     pub service: Handle<ecs::Service>,
     /// Critical: no worker task running in the region.
     pub running_alarm: Handle<Alarm>,
-    /// The region's Route 53 health check: healthy while a worker runs and the queue's oldest
-    /// message is younger than the API's limit (both plain metric alarms, which is what Route 53
+    /// The region's Route 53 health check: healthy while API Gateway's regional endpoint of the
+    /// custom domain accepts TCP on 443 (checked every 10 s), a worker runs, and the queue's
+    /// oldest message is younger than the limit (plain metric alarms, which is what Route 53
     /// accepts).
     pub health_check: HealthCheck,
     regions: Vec<String>,
@@ -122,6 +121,9 @@ impl RealtimeWorkers {
             ("REGISTRY_TABLE".to_owned(), props.registry.table_name()),
             ("CONNECTIONS_ENDPOINTS".to_owned(), endpoints),
         ]);
+        // A key of the stack's own for the log group (a key read from the API's stack would reach
+        // the log group as a parameter, which Control Tower's CT.CLOUDWATCH.PR.3 cannot follow).
+        let key = KmsKey::new(&scope, "LogKey", &format!("Encrypts the logs of {id}"), &[KeyUser::CloudWatchLogs]);
         let task = TaskDefinition::new(
             &scope,
             "TaskDefinition",
@@ -136,7 +138,7 @@ impl RealtimeWorkers {
                 secrets: BTreeMap::new(),
                 xray: false,
                 log_retention_days: 365,
-                key: props.key,
+                key: &key,
                 run_as: props.run_as.clone(),
                 port_name: None,
             },
@@ -240,15 +242,28 @@ impl RealtimeWorkers {
                  which is its action; the API's queue-age alarm pages",
             );
         }
-        let health_check = HealthCheck::new(
-            &scope.child("Health"),
-            "Check",
-            HealthCheckProps::Alarms {
-                region: Pseudo::Region.value(),
-                alarm_names: vec![running_alarm.ref_(), age_alarm.ref_()],
-                healthy_needed: 2,
-            },
-        );
+        // Unhealthy as soon as any of: API Gateway's regional endpoint refuses TCP (about 30 s),
+        // no worker runs, the queue stalls. Route 53 accepts only plain metric alarms.
+        let health = scope.child("Health");
+        let mut children: Vec<Value<String>> = [running_alarm, age_alarm]
+            .iter()
+            .enumerate()
+            .map(|(i, a)| {
+                let one = HealthCheckProps::Alarms {
+                    region: Pseudo::Region.value(),
+                    alarm_names: vec![a.ref_()],
+                    healthy_needed: 1,
+                };
+                HealthCheck::new(&health, &format!("AlarmCheck{i}"), one).id()
+            })
+            .collect();
+        if let Some(domain) = api.domain {
+            let tcp = HealthCheckProps::Tcp { domain_name: domain.attr_regional_domain_name() };
+            children.push(HealthCheck::new(&health, "Endpoint", tcp).id());
+        }
+        let needed = children.len();
+        let health_check =
+            HealthCheck::new(&health, "Check", HealthCheckProps::Calculated { children, healthy_needed: needed });
         RealtimeWorkers { task, service, running_alarm, health_check, regions }
     }
 
