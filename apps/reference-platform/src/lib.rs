@@ -13,8 +13,12 @@
 //!    repositories with the registry's replication to every other region;
 //! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB (calling each other through
 //!    ECS Service Connect where the environment says so), autoscaling, blue/green deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
-//!    the WebSocket API;
-//! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
+//!    the WebSocket API (dev: one function; staging, prod: the real-time tier);
+//! 4. `Realtime` (stack set, staging and prod): the real-time tier's workers, which read every
+//!    region's WebSocket API (the API itself, its registry handler, authorizer, queue and
+//!    `ws.<domain>` custom domain are in `Api`; the registry in `Global`; docs/realtime.md);
+//! 5. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks
+//!    (`ws.<domain>` too).
 //!
 //! With `services_per_stack` set in the environment, the services go in groups into stack sets
 //! of their own (`ApiServices1` …, with each service's alarms, SLO and X-Ray rules), deployed
@@ -23,7 +27,7 @@
 //! ```
 //! let env = reference_platform::config::load("prod").unwrap();
 //! let assembly = reference_platform::platform(&env).synth().unwrap();
-//! assert_eq!(assembly.manifest.waves.len(), 4);
+//! assert_eq!(assembly.manifest.waves.len(), 5);
 //! assert_eq!(assembly.manifest.stack("shop-prod-Api").unwrap().target.regions(), ["us-east-1", "us-west-2", "eu-west-1"]);
 //! ```
 
