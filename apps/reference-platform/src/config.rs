@@ -527,7 +527,10 @@ impl Environment {
                 p.push("realtime.max_queue_age_seconds: must be at least 10".into());
             }
             if rt.worker.min > rt.worker.max || rt.worker.max == 0 {
-                p.push(format!("realtime.worker: min {} <= max {} (and max >= 1) must hold", rt.worker.min, rt.worker.max));
+                p.push(format!(
+                    "realtime.worker: min {} <= max {} (and max >= 1) must hold",
+                    rt.worker.min, rt.worker.max
+                ));
             }
             match haplat_constructs::image::Image::parse(&rt.worker.image) {
                 Err(e) => p.push(format!("realtime.worker.image: {e}")),
@@ -538,7 +541,10 @@ impl Environment {
                 )),
             }
             if self.operations.websocket {
-                p.push("operations.websocket: the real-time tier replaces the single-function WebSocket API; set one".into());
+                p.push(
+                    "operations.websocket: the real-time tier replaces the single-function WebSocket API; set one"
+                        .into(),
+                );
             }
         }
         if self.images.keep_images == 0 {

@@ -224,9 +224,10 @@ pub fn platform(env: &Environment) -> App {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
         live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
     }
-    let realtime = env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {
-        realtime_tier(&app, env, rt, registry, &api, images.as_ref(), &monitoring.topic_arn())
-    });
+    let realtime =
+        env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {
+            realtime_tier(&app, env, rt, registry, &api, images.as_ref(), &monitoring.topic_arn())
+        });
 
     // 4. The edge: CloudFront with WAF, and Route 53.
     let edge = app.stack("Edge", EDGE_REGION);
@@ -300,7 +301,8 @@ fn realtime_tier(
     images: Option<&ImageRepositories>,
     topic: &haplat_core::Value<String>,
 ) -> (RealtimeApi, RealtimeWorkers) {
-    let auth = RealtimeAuth::Jwt { issuer: rt.issuer.clone(), audience: rt.audience.clone(), jwks_url: rt.jwks_url.clone() };
+    let auth =
+        RealtimeAuth::Jwt { issuer: rt.issuer.clone(), audience: rt.audience.clone(), jwks_url: rt.jwks_url.clone() };
     let mut props = RealtimeProps::new(registry, auth, env.regions.clone());
     props.domain = Some(RealtimeDomain {
         name: format!("ws.{}", env.domain.name),
@@ -327,7 +329,9 @@ fn realtime_tier(
     let standby = |r: &RegionSpec| env.mode == DrMode::ActivePassive && r.role == RegionRole::Secondary;
     let min = stack.region_value(
         "WorkersMinCount",
-        env.regions.iter().map(|r| (r.region.clone(), haplat_core::value::Expr::from(if standby(r) { 1 } else { i64::from(rt.worker.min) }))),
+        env.regions.iter().map(|r| {
+            (r.region.clone(), haplat_core::value::Expr::from(if standby(r) { 1 } else { i64::from(rt.worker.min) }))
+        }),
     );
     let props = WorkerProps {
         image,

@@ -27,8 +27,7 @@ fn stacks_carry_the_environment_and_deploy_in_waves() {
         let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
         // The real-time workers (staging, prod) read every region's API: a stack set after it.
         let realtime = env != "dev";
-        let mut expected =
-            vec![format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api")];
+        let mut expected = vec![format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api")];
         if realtime {
             expected.push(format!("shop-{env}-Realtime"));
         }
@@ -278,9 +277,10 @@ fn at<'a>(t: &'a Json, ty: &str, path: &str) -> &'a Json {
 
 #[test]
 fn staging_and_prod_run_the_real_time_tier_end_to_end() {
-    for (env, regions, failover) in
-        [("staging", vec!["us-east-1", "eu-west-1"], true), ("prod", vec!["us-east-1", "us-west-2", "eu-west-1"], false)]
-    {
+    for (env, regions, failover) in [
+        ("staging", vec!["us-east-1", "eu-west-1"], true),
+        ("prod", vec!["us-east-1", "us-west-2", "eu-west-1"], false),
+    ] {
         let a = synth(env);
         let domain = if env == "prod" { "shop.example.com" } else { "staging.shop.example.com" };
         // The registry: a global table over every region, TTL on, keyed by connection.
@@ -323,12 +323,22 @@ fn staging_and_prod_run_the_real_time_tier_end_to_end() {
         // The custom domain: regional, TLS 1.2, a certificate of the region for both names.
         let cert = at(&api, "AWS::CertificateManager::Certificate", "Realtime/Certificate");
         assert_eq!(cert["Properties"]["DomainName"], format!("ws.{domain}"));
-        assert_eq!(cert["Properties"]["SubjectAlternativeNames"][0]["Fn::Sub"], format!("${{AWS::Region}}.ws.{domain}"));
+        assert_eq!(
+            cert["Properties"]["SubjectAlternativeNames"][0]["Fn::Sub"],
+            format!("${{AWS::Region}}.ws.{domain}")
+        );
         let d = at(&api, "AWS::ApiGatewayV2::DomainName", "Realtime/Domain");
         assert_eq!(d["Properties"]["DomainNameConfigurations"][0]["EndpointType"], "REGIONAL");
         at(&api, "AWS::ApiGatewayV2::ApiMapping", "Realtime/DomainMapping");
         // Alarms: the paging ones carry the region-down runbook.
-        for (id, critical) in [("Errors", true), ("QueueAge", true), ("ClientErrors", false), ("Latency", false), ("Connections", false), ("DeadLetters", false)] {
+        for (id, critical) in [
+            ("Errors", true),
+            ("QueueAge", true),
+            ("ClientErrors", false),
+            ("Latency", false),
+            ("Connections", false),
+            ("DeadLetters", false),
+        ] {
             let alarm = at(&api, "AWS::CloudWatch::Alarm", &format!("RealtimeAlarms/{id}"));
             let text = alarm["Properties"]["AlarmDescription"].as_str().unwrap();
             assert_eq!(text.starts_with("[critical]"), critical, "{text}");
@@ -353,7 +363,12 @@ fn staging_and_prod_run_the_real_time_tier_end_to_end() {
         assert_eq!(arns.len(), regions.len());
         for (arn, region) in arns.iter().zip(&regions) {
             let sub = arn["Fn::Sub"][0].as_str().unwrap();
-            assert_eq!(sub, format!("arn:${{AWS::Partition}}:execute-api:{region}:${{AWS::AccountId}}:${{Api}}/live/POST/@connections/*"));
+            assert_eq!(
+                sub,
+                format!(
+                    "arn:${{AWS::Partition}}:execute-api:{region}:${{AWS::AccountId}}:${{Api}}/live/POST/@connections/*"
+                )
+            );
         }
         assert!(text.contains("sqs:ReceiveMessage") && text.contains("sqs:DeleteMessage"), "{text}");
 

@@ -10,9 +10,9 @@ use crate::rule::Findings;
 
 /// Whether `r` (a route, stage, authorizer, mapping) belongs to a `WEBSOCKET` API.
 fn on_websocket_api(a: &Assembly, r: &Res<'_>) -> bool {
-    r.prop("ApiId")
-        .and_then(|v| a.target(r.stack, v))
-        .is_some_and(|api| api.type_name() == "AWS::ApiGatewayV2::Api" && api.prop_str("ProtocolType") == Some("WEBSOCKET"))
+    r.prop("ApiId").and_then(|v| a.target(r.stack, v)).is_some_and(|api| {
+        api.type_name() == "AWS::ApiGatewayV2::Api" && api.prop_str("ProtocolType") == Some("WEBSOCKET")
+    })
 }
 
 pub(crate) fn authorizer_outside_connect(a: &Assembly, f: &mut Findings) {
@@ -61,18 +61,31 @@ pub(crate) fn websocket_domain_not_regional(a: &Assembly, f: &mut Findings) {
         if d.type_name() != "AWS::ApiGatewayV2::DomainName" {
             continue;
         }
-        let configs: Vec<&Json> = d.prop("DomainNameConfigurations").and_then(Json::as_array).into_iter().flatten().collect();
+        let configs: Vec<&Json> =
+            d.prop("DomainNameConfigurations").and_then(Json::as_array).into_iter().flatten().collect();
         if configs.is_empty() {
-            f.at(&d, vec![], "a WebSocket API's custom domain without DomainNameConfigurations: it needs a regional certificate");
+            f.at(
+                &d,
+                vec![],
+                "a WebSocket API's custom domain without DomainNameConfigurations: it needs a regional certificate",
+            );
         }
         for c in configs {
             let endpoint = c.get("EndpointType").and_then(Json::as_str).unwrap_or("REGIONAL");
             if endpoint != "REGIONAL" {
-                f.at(&d, vec![], format!("EndpointType {endpoint}: WebSocket APIs support only Regional custom domain names"));
+                f.at(
+                    &d,
+                    vec![],
+                    format!("EndpointType {endpoint}: WebSocket APIs support only Regional custom domain names"),
+                );
             }
             let policy = c.get("SecurityPolicy").and_then(Json::as_str).unwrap_or("TLS_1_2");
             if policy != "TLS_1_2" {
-                f.at(&d, vec![], format!("SecurityPolicy {policy}: a WebSocket API's custom domain supports only TLS_1_2"));
+                f.at(
+                    &d,
+                    vec![],
+                    format!("SecurityPolicy {policy}: a WebSocket API's custom domain supports only TLS_1_2"),
+                );
             }
             let Some(cert) = c.get("CertificateArn") else {
                 f.at(&d, vec![], "no CertificateArn: a Regional custom domain needs an ACM certificate of its region");
@@ -86,7 +99,11 @@ pub(crate) fn websocket_domain_not_regional(a: &Assembly, f: &mut Findings) {
                 },
                 (None, Some(c)) if c.type_name() == "AWS::CertificateManager::Certificate" => {
                     let there = c.regions();
-                    if c.stack == d.stack { Vec::new() } else { here.into_iter().filter(|r| there != [r.clone()]).collect() }
+                    if c.stack == d.stack {
+                        Vec::new()
+                    } else {
+                        here.into_iter().filter(|r| there != [r.clone()]).collect()
+                    }
                 }
                 _ => Vec::new(),
             };

@@ -924,7 +924,8 @@ fn hap044_a_websocket_authorizer_only_on_connect() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].message.contains("$default"), "{}", found[0].message);
     assert!(one("HAP044", &["us-east-1"], route("$connect")).is_empty());
-    let jwt = websocket(json!({"Auth": {"Type": "AWS::ApiGatewayV2::Authorizer", "Metadata": {"haplat:path": "Rt/Auth"},
+    let jwt =
+        websocket(json!({"Auth": {"Type": "AWS::ApiGatewayV2::Authorizer", "Metadata": {"haplat:path": "Rt/Auth"},
         "Properties": {"ApiId": {"Ref": "Api"}, "AuthorizerType": "JWT", "Name": "jwt"}}}));
     assert_eq!(one("HAP044", &["us-east-1"], jwt).len(), 1);
 }
@@ -998,8 +999,12 @@ fn hap048_manage_connections_names_the_api() {
     };
     assert_eq!(one("HAP048", &["us-east-1"], role(json!("*"))).len(), 1);
     assert_eq!(
-        one("HAP048", &["us-east-1"], role(json!("arn:aws:execute-api:us-east-1:111111111111:*/live/POST/@connections/*")))
-            .len(),
+        one(
+            "HAP048",
+            &["us-east-1"],
+            role(json!("arn:aws:execute-api:us-east-1:111111111111:*/live/POST/@connections/*"))
+        )
+        .len(),
         1
     );
     let exact = json!({"Fn::Sub": ["arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/POST/@connections/*",

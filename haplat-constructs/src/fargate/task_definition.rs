@@ -402,18 +402,19 @@ fn app_container(
     name: &str,
     log_group: Handle<logs::LogGroup>,
 ) -> ecs::task_definition::ContainerDefinition {
-    let mut environment: Vec<ecs::task_definition::KeyValuePair> = props
-        .environment
-        .iter()
-        .map(|(k, v)| ecs::task_definition::KeyValuePair {
-            name: Some(k.clone().into()),
-            value: Some(v.clone().into()),
-        })
-        .chain(props.environment_values.iter().map(|(k, v)| ecs::task_definition::KeyValuePair {
-            name: Some(k.clone().into()),
-            value: Some(v.clone()),
-        }))
-        .collect();
+    let mut environment: Vec<ecs::task_definition::KeyValuePair> =
+        props
+            .environment
+            .iter()
+            .map(|(k, v)| ecs::task_definition::KeyValuePair {
+                name: Some(k.clone().into()),
+                value: Some(v.clone().into()),
+            })
+            .chain(props.environment_values.iter().map(|(k, v)| ecs::task_definition::KeyValuePair {
+                name: Some(k.clone().into()),
+                value: Some(v.clone()),
+            }))
+            .collect();
     if props.xray {
         for (k, v) in [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())] {
             if !props.environment.contains_key(k) {

@@ -166,11 +166,8 @@ fn function(
     environment: BTreeMap<String, Expr>,
     statements: Vec<Expr>,
 ) -> Handle<Function> {
-    let logs = crate::logs::LogGroup::new(
-        scope,
-        &format!("{id}Logs"),
-        LogGroupProps { name: None, retention_days, key },
-    );
+    let logs =
+        crate::logs::LogGroup::new(scope, &format!("{id}Logs"), LogGroupProps { name: None, retention_days, key });
     let mut all = vec![
         Permission::new(["logs:CreateLogStream", "logs:PutLogEvents"], [logs.streams_arn()]).statement(),
         unscoped_statement(&["xray:PutTelemetryRecords", "xray:PutTraceSegments"]),
@@ -497,7 +494,12 @@ impl RealtimeApi {
             );
             let mapping = scope.add(
                 "DomainMapping",
-                ApiMapping { api_id: api.ref_(), domain_name: domain.ref_(), stage: stage.ref_(), ..Default::default() },
+                ApiMapping {
+                    api_id: api.ref_(),
+                    domain_name: domain.ref_(),
+                    stage: stage.ref_(),
+                    ..Default::default()
+                },
             );
             let _ = mapping;
             domain
@@ -609,7 +611,9 @@ impl RealtimeApi {
             ),
             (
                 "QueueAge",
-                format!("the oldest queued message is older than {max_queue_age_seconds} s: the workers are down or behind"),
+                format!(
+                    "the oldest queued message is older than {max_queue_age_seconds} s: the workers are down or behind"
+                ),
                 Severity::Critical,
                 Vec::new(),
                 Some((&age, Statistic::Maximum)),
@@ -666,7 +670,9 @@ impl RealtimeApi {
 /// `arn:…:execute-api:<region>:<account>:<api>/<stage>/POST/@connections/*`.
 pub(super) fn connections_arn(api: Value<String>, region: &str, stage: &str) -> Value<String> {
     Value::sub_with(
-        format!("arn:${{AWS::Partition}}:execute-api:{region}:${{AWS::AccountId}}:${{Api}}/{stage}/POST/@connections/*"),
+        format!(
+            "arn:${{AWS::Partition}}:execute-api:{region}:${{AWS::AccountId}}:${{Api}}/{stage}/POST/@connections/*"
+        ),
         [("Api", api)],
     )
 }
@@ -696,11 +702,14 @@ fn check(scope: &Scope, props: &RealtimeProps<'_>) {
     {
         scope.error(format!("JWKS URL {url:?} must be https://"));
     }
-    for (route, t) in std::iter::once(("stage", &props.stage_throttle)).chain(
-        props.route_throttles.iter().map(|(r, t)| (r.as_str(), t)),
-    ) {
+    for (route, t) in std::iter::once(("stage", &props.stage_throttle))
+        .chain(props.route_throttles.iter().map(|(r, t)| (r.as_str(), t)))
+    {
         if t.rate <= 0.0 || t.burst < 1 {
-            scope.error(format!("throttle of {route}: rate and burst must be positive (got {} rps, {})", t.rate, t.burst));
+            scope.error(format!(
+                "throttle of {route}: rate and burst must be positive (got {} rps, {})",
+                t.rate, t.burst
+            ));
         }
     }
     for route in props.route_throttles.keys() {

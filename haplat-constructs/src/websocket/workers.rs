@@ -108,10 +108,7 @@ impl RealtimeWorkers {
         for (i, r) in regions.iter().enumerate() {
             let api_id = api.api.ref_().in_region(r);
             let var = format!("Api{i}");
-            json.push(format!(
-                "\"{r}\":\"https://${{{var}}}.execute-api.{r}.${{AWS::URLSuffix}}/{}\"",
-                api.stage_name
-            ));
+            json.push(format!("\"{r}\":\"https://${{{var}}}.execute-api.{r}.${{AWS::URLSuffix}}/{}\"", api.stage_name));
             names.push((var, api_id.clone()));
             arns.push(connections_arn(api_id, r, &api.stage_name));
         }

@@ -98,8 +98,10 @@ fn the_authorizer_runs_on_connect_only_and_routes_are_throttled() {
     })
     .unwrap();
     let t = a.template("chat-Api").unwrap();
-    let routes: BTreeMap<&str, &Json> =
-        of(&t, "AWS::ApiGatewayV2::Route").into_iter().map(|(_, r)| (r["Properties"]["RouteKey"].as_str().unwrap(), r)).collect();
+    let routes: BTreeMap<&str, &Json> = of(&t, "AWS::ApiGatewayV2::Route")
+        .into_iter()
+        .map(|(_, r)| (r["Properties"]["RouteKey"].as_str().unwrap(), r))
+        .collect();
     assert_eq!(routes.len(), 3);
     assert_eq!(routes["$connect"]["Properties"]["AuthorizationType"], "CUSTOM");
     assert!(routes["$connect"]["Properties"]["AuthorizerId"].is_object());
@@ -115,8 +117,12 @@ fn the_authorizer_runs_on_connect_only_and_routes_are_throttled() {
     assert_eq!(stage["Properties"]["RouteSettings"]["$default"]["ThrottlingBurstLimit"], 400);
     // Every check passes on the tier (authorizer, domain, throttles, DLQ, @connections).
     let report = haplat_check::check_assembly(&a).unwrap();
-    let open: Vec<String> =
-        report.findings.iter().filter(|f| f.suppressed.is_none()).map(|f| format!("{} {} {}", f.rule, f.path, f.message)).collect();
+    let open: Vec<String> = report
+        .findings
+        .iter()
+        .filter(|f| f.suppressed.is_none())
+        .map(|f| format!("{} {} {}", f.rule, f.path, f.message))
+        .collect();
     assert!(open.is_empty(), "{open:#?}");
 }
 
@@ -282,9 +288,10 @@ print("RESULT" + json.dumps(out))
     let out = std::process::Command::new(&python).arg("-c").arg(script).arg(&dir).output().unwrap();
     let _ = std::fs::remove_dir_all(&dir);
     let stdout = String::from_utf8_lossy(&out.stdout);
-    let line = stdout.lines().find_map(|l| l.strip_prefix("RESULT")).unwrap_or_else(|| {
-        panic!("the authorizer did not run: {stdout}{}", String::from_utf8_lossy(&out.stderr))
-    });
+    let line = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("RESULT"))
+        .unwrap_or_else(|| panic!("the authorizer did not run: {stdout}{}", String::from_utf8_lossy(&out.stderr)));
     let r: Json = serde_json::from_str(line).unwrap();
     assert_eq!(r["good"], json!(["Allow", {"userId": "u1"}]));
     for k in ["aud", "iss", "exp", "key", "none"] {
