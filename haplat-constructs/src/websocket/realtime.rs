@@ -34,7 +34,7 @@ use haplat_core::resources::apigatewayv2::domain_name::{DomainName, DomainNameCo
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
-use haplat_core::resources::cloudwatch::alarm::{Alarm, Statistic};
+use haplat_core::resources::cloudwatch::alarm::{Alarm, MetricDataQuery, Statistic};
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
     Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -156,16 +156,22 @@ pub struct RealtimeApi {
 
 /// A function with its role and log group: Python 3.12, inline code, X-Ray, JSON logs in a
 /// log group of `key`, its environment encrypted with `key`, outside the VPC.
-fn function(
-    scope: &Scope,
-    id: &str,
-    what: &str,
-    source: &str,
-    key: &KmsKey,
-    retention_days: i64,
+struct FunctionSpec<'a> {
+    /// Its construct id (`<id>Logs`, `<id>Role` beside it).
+    id: &'a str,
+    /// What it is, for the descriptions.
+    what: &'a str,
+    /// The inline source.
+    source: &'a str,
+    /// Its environment variables.
     environment: BTreeMap<String, Expr>,
+    /// Its role's statements beyond logs, X-Ray and the key.
     statements: Vec<Expr>,
-) -> Handle<Function> {
+}
+
+/// Adds the function (see [`FunctionSpec`]).
+fn function(scope: &Scope, key: &KmsKey, retention_days: i64, spec: FunctionSpec<'_>) -> Handle<Function> {
+    let FunctionSpec { id, what, source, environment, statements } = spec;
     let logs =
         crate::logs::LogGroup::new(scope, &format!("{id}Logs"), LogGroupProps { name: None, retention_days, key });
     let mut all = vec![
@@ -260,16 +266,18 @@ impl RealtimeApi {
         let registry_write = Permission::new(["dynamodb:DeleteItem", "dynamodb:PutItem"], [props.registry.arn()]);
         let connections = function(
             &scope,
-            "Connections",
-            "real-time API's $connect/$disconnect handler (the connection registry)",
-            code::CONNECTIONS,
             &key,
             props.log_retention_days,
-            BTreeMap::from([
-                ("TABLE".to_owned(), props.registry.table_name().into()),
-                ("TTL_SECONDS".to_owned(), props.connection_ttl_seconds.to_string().into()),
-            ]),
-            vec![registry_write.statement()],
+            FunctionSpec {
+                id: "Connections",
+                what: "real-time API's $connect/$disconnect handler (the connection registry)",
+                source: code::CONNECTIONS,
+                environment: BTreeMap::from([
+                    ("TABLE".to_owned(), props.registry.table_name().into()),
+                    ("TTL_SECONDS".to_owned(), props.connection_ttl_seconds.to_string().into()),
+                ]),
+                statements: vec![registry_write.statement()],
+            },
         );
         let connections_integration = scope.add(
             "ConnectionsIntegration",
@@ -307,13 +315,15 @@ impl RealtimeApi {
         }
         let authorizer_fn = function(
             &scope,
-            "Authorizer",
-            "real-time API's $connect authorizer (JWT)",
-            code::AUTHORIZER,
             &key,
             props.log_retention_days,
-            env,
-            Vec::new(),
+            FunctionSpec {
+                id: "Authorizer",
+                what: "real-time API's $connect authorizer (JWT)",
+                source: code::AUTHORIZER,
+                environment: env,
+                statements: Vec::new(),
+            },
         );
         let authorizer = scope.add(
             "ConnectAuthorizer",
@@ -600,8 +610,10 @@ impl RealtimeApi {
         let connects = api("ConnectCount");
         let age = self.queue.age_metric();
         let dead = self.queue.dead_letter_depth_metric();
-        let specs: Vec<(&str, String, Severity, Vec<_>, Option<(&MetricRef, Statistic)>, f64)> = vec![
-            (
+        type Single<'m> = Option<(&'m MetricRef, Statistic)>;
+        struct Spec<'m>(&'static str, String, Severity, Vec<MetricDataQuery>, Single<'m>, f64);
+        let specs = vec![
+            Spec(
                 "Errors",
                 "more than 5% of connections and messages fail in the integration (5xx)".into(),
                 Severity::Critical,
@@ -609,7 +621,7 @@ impl RealtimeApi {
                 None,
                 5.0,
             ),
-            (
+            Spec(
                 "QueueAge",
                 format!(
                     "the oldest queued message is older than {max_queue_age_seconds} s: the workers are down or behind"
@@ -619,7 +631,7 @@ impl RealtimeApi {
                 Some((&age, Statistic::Maximum)),
                 max_queue_age_seconds,
             ),
-            (
+            Spec(
                 "ClientErrors",
                 "more than 20% of requests refused (4xx: $connect authorization and throttling included)".into(),
                 Severity::Warning,
@@ -627,8 +639,8 @@ impl RealtimeApi {
                 None,
                 20.0,
             ),
-            ("Latency", "p99 integration latency above 1000 ms".into(), Severity::Warning, latency, None, 1000.0),
-            (
+            Spec("Latency", "p99 integration latency above 1000 ms".into(), Severity::Warning, latency, None, 1000.0),
+            Spec(
                 "Connections",
                 format!(
                     "more than {} connections a minute, 80% of the $connect throttle",
@@ -639,7 +651,7 @@ impl RealtimeApi {
                 Some((&connects, Statistic::Sum)),
                 0.8 * connect_throttle_per_minute,
             ),
-            (
+            Spec(
                 "DeadLetters",
                 "messages the workers failed are in the dead-letter queue".into(),
                 Severity::Warning,
@@ -648,7 +660,7 @@ impl RealtimeApi {
                 0.0,
             ),
         ];
-        for (aid, what, severity, metrics, single, threshold) in specs {
+        for Spec(aid, what, severity, metrics, single, threshold) in specs {
             let runbook = (severity == Severity::Critical).then_some(Runbook::RegionDown);
             let spec = AlarmSpec {
                 id: aid.into(),
