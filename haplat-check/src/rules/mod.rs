@@ -599,4 +599,20 @@ pub static RULES: &[Rule] = &[
               grants exactly that for each region's API).",
         check: realtime::manage_connections_on_any_api,
     },
+    Rule {
+        id: "HAP049",
+        name: "ManageConnectionsWrongArn",
+        severity: Severity::Warning,
+        title: "execute-api:ManageConnections is allowed on an ARN that is not the @connections API's",
+        aws_rule: "The @connections API of a WebSocket API is authorized on \
+                   arn:aws:execute-api:<region>:<account>:<api-id>/<stage-name>/POST/@connections (the REST form, \
+                   with the method), not on a route's ARN <api-id>/<stage-name>/<route-key>, which is what Invoke \
+                   takes. A permission on the route form lets the backend post to no connection: every \
+                   PostToConnection is refused with 403.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html",
+        fix: "Grant on …:<api-id>/<stage>/POST/@connections/* (haplat-constructs' RealtimeApi::connections_arn), and \
+              call the management endpoint https://<api-id>.execute-api.<region>.amazonaws.com/<stage> (or the \
+              custom domain and base path), not the wss:// URL.",
+        check: realtime::manage_connections_wrong_arn,
+    },
 ];

@@ -1,6 +1,6 @@
 //! The real-time tier: WebSocket APIs (authorizers only on `$connect`, HAP044; regional custom
 //! domains with a certificate of their region and TLS 1.2, HAP045; throttled stages, HAP046;
-//! `@connections` permissions on named APIs, HAP048) and SQS dead-letter queues that keep
+//! `@connections` permissions on named APIs, HAP048, in the `@connections` ARN form, HAP049) and SQS dead-letter queues that keep
 //! messages longer than their source (HAP047).
 
 use serde_json::Value as Json;
@@ -237,6 +237,52 @@ pub(crate) fn manage_connections_on_any_api(a: &Assembly, f: &mut Findings) {
                         ),
                     );
                 }
+            }
+        }
+    }
+}
+
+/// The `Allow` statements granting `execute-api:ManageConnections` in a role or policy, with
+/// their resources' texts.
+fn manage_connections_resources<'a>(r: &Res<'a>) -> Vec<&'a str> {
+    statements(r)
+        .into_iter()
+        .filter(|s| s.get("Effect").and_then(Json::as_str) == Some("Allow"))
+        .filter(|s| {
+            s.get("Action")
+                .map(strings_in)
+                .unwrap_or_default()
+                .iter()
+                .any(|x| x.eq_ignore_ascii_case("execute-api:ManageConnections"))
+        })
+        .flat_map(|s| s.get("Resource").map(strings_in).unwrap_or_default())
+        .collect()
+}
+
+pub(crate) fn manage_connections_wrong_arn(a: &Assembly, f: &mut Findings) {
+    for ty in ["AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"] {
+        for r in a.of_type(ty) {
+            let wrong: Vec<String> = manage_connections_resources(&r)
+                .into_iter()
+                .filter(|res| res.contains("execute-api"))
+                .filter(|res| {
+                    // What follows the API id: `<stage>/<method>/@connections/…` is the form.
+                    let path = res.split_once('/').map(|(_, p)| p).unwrap_or_default();
+                    !path.contains("@connections") && !path.contains('*')
+                })
+                .map(str::to_owned)
+                .collect();
+            if !wrong.is_empty() {
+                f.at(
+                    &r,
+                    vec![],
+                    format!(
+                        "allows execute-api:ManageConnections on {}, which is not the @connections API's ARN \
+                         (…:<api-id>/<stage>/POST/@connections/<id>; a route's ARN <api-id>/<stage>/<route-key> is \
+                         for Invoke): posting to a connection is refused (403)",
+                        list(&wrong)
+                    ),
+                );
             }
         }
     }

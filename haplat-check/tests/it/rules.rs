@@ -1011,3 +1011,27 @@ fn hap048_manage_connections_names_the_api() {
         {"Api": "abc123"}]});
     assert!(one("HAP048", &["us-east-1"], role(exact)).is_empty());
 }
+
+#[test]
+fn hap049_manage_connections_is_on_the_connections_arn() {
+    let role = |resource: &str| {
+        json!({"Role": {"Type": "AWS::IAM::Role", "Metadata": {"haplat:path": "W/Role"}, "Properties": {
+            "AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "execute-api:ManageConnections", "Resource": {"Fn::Sub": [resource, {"Api": "abc"}]}}]}}]}}})
+    };
+    let found = one(
+        "HAP049",
+        &["us-east-1"],
+        role("arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/$default"),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("/live/$default"), "{}", found[0].message);
+    assert!(
+        one(
+            "HAP049",
+            &["us-east-1"],
+            role("arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/POST/@connections/*")
+        )
+        .is_empty()
+    );
+}
