@@ -220,6 +220,7 @@ fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, Stri
             }
             let needed = n("HealthThreshold", 1.0)?;
             let mut times = Vec::new();
+            let mut untimed = Vec::new();
             let mut idle = 0usize;
             for c in children {
                 let child =
@@ -228,7 +229,18 @@ fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, Stri
                     idle += 1;
                     continue;
                 }
-                times.push(detection(a, &child, depth + 1)?);
+                match detection(a, &child, depth + 1) {
+                    Ok(t) => times.push(t),
+                    Err(why) => untimed.push(why),
+                }
+            }
+            // With every child needed, any one failing takes the region out: the fastest child
+            // that can be timed bounds the detection, and one that cannot only ever makes it
+            // sooner. Otherwise every child must be timed.
+            if let Some(why) = untimed.first()
+                && (needed < (times.len() + untimed.len() + idle) as f64 || times.is_empty())
+            {
+                return Err(why.clone());
             }
             times.sort_by(|x, y| sum(x).total_cmp(&sum(y)));
             // Unhealthy once fewer than `needed` children are healthy. Healthy at rest: every
@@ -333,8 +345,17 @@ fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
             seconds: interval * threshold + timeout,
             basis: TARGET_HEALTH,
         });
+    } else if let Some(why) = untimed_metric(alarm, metric) {
+        return Err(why);
     } else {
-        return Err(format!("{} watches {metric}, which haplat cannot time", alarm.path()));
+        // Any other metric: the failure shows in the next datapoint of its period at the latest.
+        let period = number(alarm, "Period", 60.0)?;
+        links.push(Link {
+            what: format!("{metric}: the failure reaches the next datapoint ({period} s)"),
+            path: alarm.path().to_owned(),
+            seconds: period,
+            basis: METRIC_DELAY,
+        });
     }
     let period = number(alarm, "Period", 60.0)?;
     let periods = number(alarm, "EvaluationPeriods", 1.0)?;
@@ -352,6 +373,19 @@ fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
         basis: METRIC_DELAY,
     });
     Ok(links)
+}
+
+/// Metrics that fall with the failure itself, in the next datapoint: ECS's running task count
+/// (Container Insights, every minute) drops when the tasks stop.
+const FALLING_WITH_FAILURE: &[&str] = &["RunningTaskCount"];
+
+/// Why an alarm on `metric` cannot be timed: any metric but those that fall with the failure
+/// ([`FALLING_WITH_FAILURE`], alarmed below a threshold). What builds up after a failure (a
+/// queue's age, errors) breaches as soon as the traffic makes it: haplat does not guess.
+fn untimed_metric(alarm: &Res<'_>, metric: &str) -> Option<String> {
+    let falls = alarm.prop_str("ComparisonOperator").is_some_and(|c| c.starts_with("LessThan"));
+    (!(falls && FALLING_WITH_FAILURE.contains(&metric)))
+        .then(|| format!("{} watches {metric}, which haplat cannot time", alarm.path()))
 }
 
 /// How long resolvers keep answering with the failed region: the record's TTL, or for an alias

@@ -45,6 +45,13 @@ pub enum HealthCheckProps {
         /// The path requested (`/health`).
         path: Value<String>,
     },
+    /// A `TCP` connection to `domain_name` on port 443, every 10 s; unhealthy after 2 failures,
+    /// so within 30 s of an outage (Route 53 waits 10 s for a TCP connection). For an endpoint
+    /// that answers no plain HTTPS request with 2xx/3xx, such as a WebSocket API.
+    Tcp {
+        /// The name connected to.
+        domain_name: Value<String>,
+    },
     /// Healthy while at least `healthy_needed` of these other health checks are: a
     /// `CALCULATED` check.
     Calculated {
@@ -138,6 +145,20 @@ impl HealthCheck {
                 scope.error("a health check on alarms needs at least one alarm");
                 scope.add(id, CfnHealthCheck::default())
             }
+            HealthCheckProps::Tcp { domain_name } => scope.add(
+                id,
+                CfnHealthCheck {
+                    health_check_config: HealthCheckConfig {
+                        type_: HealthCheckType::Tcp.into(),
+                        fully_qualified_domain_name: Some(domain_name),
+                        port: Some(443.into()),
+                        request_interval: Some(10.into()),
+                        failure_threshold: Some(2.into()),
+                        ..Default::default()
+                    },
+                    health_check_tags: None,
+                },
+            ),
             HealthCheckProps::Https { domain_name, path } => scope.add(
                 id,
                 CfnHealthCheck {

@@ -125,6 +125,7 @@ pub mod naming;
 pub mod network;
 pub mod platform;
 pub mod protection;
+pub mod queue;
 pub mod scaling;
 pub mod security;
 pub mod service;

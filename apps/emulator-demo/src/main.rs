@@ -129,6 +129,8 @@ fn main() -> ExitCode {
         Queue {
             queue_name: Some("demo-dead-letters".into()),
             sqs_managed_sse_enabled: Some(true.into()),
+            // Longer than the jobs queues' 4 days: a message keeps its enqueue time here (HAP047).
+            message_retention_period: Some(1_209_600.into()),
             ..Default::default()
         },
     );

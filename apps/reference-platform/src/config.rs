@@ -69,6 +69,11 @@ pub struct Environment {
     /// The account's security settings.
     #[serde(default)]
     pub security: Security,
+    /// The real-time tier: a WebSocket API per region at `ws.<domain>` with a connection
+    /// registry, JWT authorization on `$connect`, a queue and ECS workers (docs/realtime.md).
+    /// Replaces `operations.websocket`'s single-function API. Default: none.
+    #[serde(default)]
+    pub realtime: Option<Realtime>,
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
@@ -84,6 +89,76 @@ pub struct Security {
     /// environment per account turns it on, in an account where none of these is enabled yet.
     #[serde(default)]
     pub account_baseline: bool,
+}
+
+/// The real-time tier (docs/realtime.md).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Realtime {
+    /// The JWT issuer `$connect` tokens must come from (`iss`, an https:// URL; its keys are
+    /// read from `<issuer>/.well-known/jwks.json` unless `jwks_url` says otherwise).
+    pub issuer: String,
+    /// The audience the tokens must name (`aud`).
+    pub audience: String,
+    /// Where the issuer's signing keys are. Default: the issuer's `/.well-known/jwks.json`.
+    #[serde(default)]
+    pub jwks_url: Option<String>,
+    /// `$connect` requests per second per region (the stage's throttle for that route; a
+    /// reconnect storm after a failover waits here). Default: 50.
+    #[serde(default = "default_connect_rate")]
+    pub connect_rate: u32,
+    /// Messages per second per region (every other route). Default: 500.
+    #[serde(default = "default_message_rate")]
+    pub message_rate: u32,
+    /// The oldest a queued message may get, in seconds, before the region's real-time name
+    /// leaves DNS and the on-call is paged. Default: 60.
+    #[serde(default = "default_queue_age")]
+    pub max_queue_age_seconds: u32,
+    /// The workers that answer the messages.
+    pub worker: Worker,
+}
+
+/// The real-time workers: an ECS service with no load balancer, per region.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Worker {
+    /// The image: `<name>@sha256:<digest>` or `<name>:<tag>` of the platform's repositories
+    /// (as for services).
+    pub image: String,
+    /// Fargate CPU units.
+    #[serde(default = "default_worker_cpu")]
+    pub cpu: u32,
+    /// Fargate memory, MiB.
+    #[serde(default = "default_worker_memory")]
+    pub memory: u32,
+    /// Fewest tasks per serving region (a standby region of active-passive keeps 1).
+    #[serde(default = "default_worker_min")]
+    pub min: u32,
+    /// Most tasks.
+    #[serde(default = "default_worker_max")]
+    pub max: u32,
+}
+
+fn default_connect_rate() -> u32 {
+    50
+}
+fn default_message_rate() -> u32 {
+    500
+}
+fn default_queue_age() -> u32 {
+    60
+}
+fn default_worker_cpu() -> u32 {
+    256
+}
+fn default_worker_memory() -> u32 {
+    512
+}
+fn default_worker_min() -> u32 {
+    2
+}
+fn default_worker_max() -> u32 {
+    10
 }
 
 /// Where the services' images come from (docs/images.md).
@@ -452,6 +527,40 @@ impl Environment {
                 "operations.availability_slo: {} must be at least 50 and below 100",
                 self.operations.availability_slo
             ));
+        }
+        if let Some(rt) = &self.realtime {
+            if !rt.issuer.starts_with("https://") {
+                p.push(format!("realtime.issuer: {:?} must be an https:// URL", rt.issuer));
+            }
+            if rt.audience.trim().is_empty() {
+                p.push("realtime.audience: must not be empty".into());
+            }
+            if rt.connect_rate == 0 || rt.message_rate == 0 {
+                p.push("realtime.connect_rate, message_rate: must be at least 1".into());
+            }
+            if rt.max_queue_age_seconds < 10 {
+                p.push("realtime.max_queue_age_seconds: must be at least 10".into());
+            }
+            if rt.worker.min > rt.worker.max || rt.worker.max == 0 {
+                p.push(format!(
+                    "realtime.worker: min {} <= max {} (and max >= 1) must hold",
+                    rt.worker.min, rt.worker.max
+                ));
+            }
+            match haplat_constructs::image::Image::parse(&rt.worker.image) {
+                Err(e) => p.push(format!("realtime.worker.image: {e}")),
+                Ok(haplat_constructs::image::Image::Repository { .. }) => {}
+                Ok(_) => p.push(format!(
+                    "realtime.worker.image: {:?} must be one of the platform's repositories (<name>@sha256:… or <name>:<tag>)",
+                    rt.worker.image
+                )),
+            }
+            if self.operations.websocket {
+                p.push(
+                    "operations.websocket: the real-time tier replaces the single-function WebSocket API; set one"
+                        .into(),
+                );
+            }
         }
         if self.images.keep_images == 0 {
             p.push("images.keep_images: must be at least 1".into());

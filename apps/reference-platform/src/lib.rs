@@ -14,8 +14,12 @@
 //!    repositories with the registry's replication to every other region;
 //! 3. `Api` (stack set): VPC, ECS Fargate services behind the ALB (calling each other through
 //!    ECS Service Connect where the environment says so), autoscaling, blue/green deployments, the Aurora global database where asked, monitoring, SLOs, chaos experiments,
-//!    the WebSocket API;
-//! 4. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks.
+//!    the WebSocket API (dev: one function; staging, prod: the real-time tier);
+//! 4. `Realtime` (stack set, staging and prod): the real-time tier's workers, which read every
+//!    region's WebSocket API (the API itself, its registry handler, authorizer, queue and
+//!    `ws.<domain>` custom domain are in `Api`; the registry in `Global`; docs/realtime.md);
+//! 5. `Edge` (us-east-1): CloudFront, WAF, Shield, the Route 53 records and health checks
+//!    (`ws.<domain>` too).
 //!
 //! With `services_per_stack` set in the environment, the services go in groups into stack sets
 //! of their own (`ApiServices1` …, with each service's alarms, SLO and X-Ray rules), deployed
@@ -24,7 +28,7 @@
 //! ```
 //! let env = reference_platform::config::load("prod").unwrap();
 //! let assembly = reference_platform::platform(&env).synth().unwrap();
-//! assert_eq!(assembly.manifest.waves.len(), 4);
+//! assert_eq!(assembly.manifest.waves.len(), 5);
 //! assert_eq!(assembly.manifest.stack("shop-prod-Api").unwrap().target.regions(), ["us-east-1", "us-west-2", "eu-west-1"]);
 //! ```
 
@@ -53,7 +57,10 @@ use haplat_constructs::monitoring::{
 use haplat_constructs::network::NatMode;
 use haplat_constructs::security::{Grantable, SecretRef};
 use haplat_constructs::service::ServiceProps;
-use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+use haplat_constructs::websocket::{
+    LambdaCode, RealtimeApi, RealtimeAuth, RealtimeDomain, RealtimeProps, RealtimeWorkers, RouteThrottle, WebSocketApi,
+    WebSocketApiProps, WorkerProps,
+};
 use haplat_constructs::zone::HostedZone;
 use haplat_constructs::{DrMode, RegionRole, RegionSpec};
 use haplat_core::App;
@@ -100,7 +107,9 @@ pub fn platform(env: &Environment) -> App {
     let repositories: BTreeSet<String> = env
         .services
         .iter()
-        .filter_map(|s| match Image::parse(&s.image) {
+        .map(|s| s.image.as_str())
+        .chain(env.realtime.iter().map(|rt| rt.worker.image.as_str()))
+        .filter_map(|image| match Image::parse(image) {
             Ok(Image::Repository { name, .. }) => Some(name),
             _ => None,
         })
@@ -138,6 +147,17 @@ pub fn platform(env: &Environment) -> App {
     table.encryption = TableEncryption::CustomerManaged(keys.arns());
     table.tags = vec![("backup".into(), "daily".into())];
     let orders = GlobalTable::new(&global, "Orders", table);
+    // The real-time tier's connection registry: who is connected where, cleaned by TTL.
+    let registry = env.realtime.as_ref().map(|_| {
+        let mut t = GlobalTableProps::new(KeyAttr::string("connectionId"), &regions);
+        t.indexes = vec![TableIndex {
+            projection: Some(vec!["region".into()]),
+            ..TableIndex::new("byUser", KeyAttr::string("userId"), None)
+        }];
+        t.ttl_attribute = Some("expiresAt".into());
+        t.encryption = TableEncryption::CustomerManaged(keys.arns());
+        GlobalTable::new(&global, "Connections", t)
+    });
     let mut secret = OriginSecretProps::new(&format!("{}/{}/origin-verify", env.product, env.name), &regions);
     secret.keys = keys.arns();
     let secret = OriginSecret::new(&global, "OriginVerify", secret);
@@ -189,7 +209,7 @@ pub fn platform(env: &Environment) -> App {
     // What watches a service lives in the service's stack: the API puts it there.
     let mut monitoring = RegionalMonitoringProps::new(&regions);
     monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.tables = vec![orders.metrics()];
+    monitoring.tables = std::iter::once(orders.metrics()).chain(registry.iter().map(GlobalTable::metrics)).collect();
     monitoring.databases = databases;
     if let Some(ms) = objectives.data_loss_ms {
         monitoring.thresholds.replication_latency_ms = f64::from(ms);
@@ -212,6 +232,10 @@ pub fn platform(env: &Environment) -> App {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
         live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
     }
+    let realtime =
+        env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {
+            realtime_tier(&app, env, rt, registry, &api, images.as_ref(), &monitoring.topic_arn())
+        });
 
     // 4. The edge: CloudFront with WAF, and Route 53.
     let edge = app.stack("Edge", EDGE_REGION);
@@ -257,8 +281,80 @@ pub fn platform(env: &Environment) -> App {
     dns.distribution_domain = Some(cdn.domain_name());
     dns.alarm_actions = vec![alarms.arn()];
     FailoverDns::new(&edge, "Dns", dns);
+    // ws.<domain>: latency or failover records over each region's real-time domain, each
+    // following its region's worker health.
+    if let Some((tier, workers)) = &realtime {
+        let mut ws = FailoverDnsProps::new(
+            HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
+            tier.endpoints(&workers.health_checks()),
+        );
+        ws.mode = env.mode;
+        ws.origin_label = "ws".into();
+        ws.alarm_actions = vec![alarms.arn()];
+        FailoverDns::new(&edge, "RealtimeDns", ws);
+    }
 
     app
+}
+
+/// The real-time tier: the WebSocket API in the API's stack set (registry writes, JWT on
+/// `$connect`, throttles, `ws.<domain>` and `<region>.ws.<domain>`, the queue, alarms), the
+/// workers in a stack set `Realtime` after it (they read every region's API).
+fn realtime_tier(
+    app: &App,
+    env: &Environment,
+    rt: &config::Realtime,
+    registry: &GlobalTable,
+    api: &MultiRegionApi,
+    images: Option<&ImageRepositories>,
+    topic: &haplat_core::Value<String>,
+) -> (RealtimeApi, RealtimeWorkers) {
+    let auth =
+        RealtimeAuth::Jwt { issuer: rt.issuer.clone(), audience: rt.audience.clone(), jwks_url: rt.jwks_url.clone() };
+    let mut props = RealtimeProps::new(registry, auth, env.regions.clone());
+    props.domain = Some(RealtimeDomain {
+        name: format!("ws.{}", env.domain.name),
+        zone: HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
+    });
+    props.stage_throttle = RouteThrottle { rate: f64::from(rt.message_rate), burst: i64::from(rt.message_rate) * 2 };
+    props.route_throttles.insert(
+        "$connect".into(),
+        RouteThrottle { rate: f64::from(rt.connect_rate), burst: i64::from(rt.connect_rate) * 2 },
+    );
+    let tier = RealtimeApi::new(api.stack(), "Realtime", props);
+    let max_age = f64::from(rt.max_queue_age_seconds);
+    tier.alarms(api.stack(), "RealtimeAlarms", std::slice::from_ref(topic), f64::from(rt.connect_rate) * 60.0, max_age);
+
+    let names: Vec<String> = env.regions.iter().map(|r| r.region.clone()).collect();
+    let stack = app.stack_set("Realtime", &names);
+    stack.set_description("the real-time workers: consume each region's queue, reply through @connections");
+    let image = match Image::parse(&rt.worker.image) {
+        Ok(Image::Repository { name, reference }) => {
+            images.and_then(|r| r.image(&name, reference)).unwrap_or_else(|| Image::Uri(rt.worker.image.clone()))
+        }
+        _ => Image::Uri(rt.worker.image.clone()),
+    };
+    let standby = |r: &RegionSpec| env.mode == DrMode::ActivePassive && r.role == RegionRole::Secondary;
+    let min = stack.region_value(
+        "WorkersMinCount",
+        env.regions.iter().map(|r| {
+            (r.region.clone(), haplat_core::value::Expr::from(if standby(r) { 1 } else { i64::from(rt.worker.min) }))
+        }),
+    );
+    let props = WorkerProps {
+        image,
+        cpu: rt.worker.cpu,
+        memory: rt.worker.memory,
+        min: haplat_core::Value::from_expr(min.into_expr()),
+        max: rt.worker.max,
+        cluster: api.cluster,
+        network: &api.network,
+        registry,
+        run_as: RunAs::default(),
+        production: env.production,
+    };
+    let workers = RealtimeWorkers::new(&stack, "Workers", &tier, props, max_age);
+    (tier, workers)
 }
 
 /// A service of the environment: its own image from the platform's repository (pulled in each

@@ -17,7 +17,7 @@ fn resources_of<'a>(t: &'a Json, ty: &str) -> Vec<&'a Json> {
 }
 
 #[test]
-fn stacks_carry_the_environment_and_deploy_in_four_waves() {
+fn stacks_carry_the_environment_and_deploy_in_waves() {
     for (env, regions) in [
         ("dev", vec!["us-east-1", "us-west-2"]),
         ("staging", vec!["us-east-1", "eu-west-1"]),
@@ -25,30 +25,29 @@ fn stacks_carry_the_environment_and_deploy_in_four_waves() {
     ] {
         let a = synth(env);
         let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                format!("shop-{env}-Data"),
-                format!("shop-{env}-Global"),
-                format!("shop-{env}-Api"),
-                format!("shop-{env}-Edge")
-            ]
-        );
+        // The real-time workers (staging, prod) read every region's API: a stack set after it.
+        let realtime = env != "dev";
+        let mut expected = vec![format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api")];
+        if realtime {
+            expected.push(format!("shop-{env}-Realtime"));
+        }
+        expected.push(format!("shop-{env}-Edge"));
+        assert_eq!(names, expected);
         let api = a.manifest.stack(&format!("shop-{env}-Api")).unwrap();
         assert_eq!(api.target, Target::StackSet { regions: regions.iter().map(|r| r.to_string()).collect() });
         assert_eq!(
             a.manifest.stack(&format!("shop-{env}-Edge")).unwrap().target,
             Target::Region { region: "us-east-1".into() }
         );
-        assert_eq!(a.manifest.waves.len(), 4, "{env}");
+        assert_eq!(a.manifest.waves.len(), if realtime { 5 } else { 4 }, "{env}");
     }
 }
 
 #[test]
 fn services_images_are_in_ecr_in_every_region_and_prod_is_pinned_by_digest() {
     for (env, repos, others) in [
-        ("prod", vec!["shop-prod/catalog", "shop-prod/orders"], vec!["us-west-2", "eu-west-1"]),
-        ("staging", vec!["shop-staging/catalog", "shop-staging/orders"], vec!["eu-west-1"]),
+        ("prod", vec!["shop-prod/catalog", "shop-prod/orders", "shop-prod/realtime"], vec!["us-west-2", "eu-west-1"]),
+        ("staging", vec!["shop-staging/catalog", "shop-staging/orders", "shop-staging/realtime"], vec!["eu-west-1"]),
     ] {
         let a = synth(env);
         let global = a.template(&format!("shop-{env}-Global")).unwrap();
@@ -142,7 +141,8 @@ fn active_active_uses_latency_records_and_active_passive_failover() {
             .collect::<Vec<_>>()
     };
     let prod = records("prod");
-    assert_eq!(prod.iter().filter(|(latency, _)| *latency).count(), 3, "{prod:?}");
+    // origin.<domain> and ws.<domain>, each a latency record per region.
+    assert_eq!(prod.iter().filter(|(latency, _)| *latency).count(), 6, "{prod:?}");
     let staging = records("staging");
     let failover: Vec<_> = staging.iter().filter_map(|(_, f)| f.clone()).collect();
     assert!(failover.contains(&"PRIMARY".to_owned()) && failover.contains(&"SECONDARY".to_owned()), "{staging:?}");
@@ -152,7 +152,10 @@ fn active_active_uses_latency_records_and_active_passive_failover() {
 fn the_table_is_global_over_every_region_and_retained() {
     let a = synth("prod");
     let t = a.template("shop-prod-Global").unwrap();
-    let tables = resources_of(&t, "AWS::DynamoDB::GlobalTable");
+    // The orders and the real-time tier's connection registry.
+    let mut tables = resources_of(&t, "AWS::DynamoDB::GlobalTable");
+    assert_eq!(tables.len(), 2);
+    tables.retain(|t| t["Metadata"]["haplat:path"] == "Global/Orders/Table");
     assert_eq!(tables.len(), 1);
     let replicas: Vec<&str> =
         tables[0]["Properties"]["Replicas"].as_array().unwrap().iter().map(|r| r["Region"].as_str().unwrap()).collect();
@@ -260,4 +263,128 @@ fn sixteen_regions_of_sixteen_services_fit_cloudformation_limits_in_service_stac
         assert!(wave(&format!("ApiServices{k}")) > wave("Api"));
         assert!(wave("ApiChaos") > wave(&format!("ApiServices{k}")));
     }
+}
+
+/// The resource of `ty` whose construct path ends with `path`.
+fn at<'a>(t: &'a Json, ty: &str, path: &str) -> &'a Json {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|r| r["Type"] == ty && r["Metadata"]["haplat:path"].as_str().is_some_and(|p| p.ends_with(path)))
+        .unwrap_or_else(|| panic!("no {ty} at …{path}"))
+}
+
+#[test]
+fn staging_and_prod_run_the_real_time_tier_end_to_end() {
+    for (env, regions, failover) in [
+        ("staging", vec!["us-east-1", "eu-west-1"], true),
+        ("prod", vec!["us-east-1", "us-west-2", "eu-west-1"], false),
+    ] {
+        let a = synth(env);
+        let domain = if env == "prod" { "shop.example.com" } else { "staging.shop.example.com" };
+        // The registry: a global table over every region, TTL on, keyed by connection.
+        let global = a.template(&format!("shop-{env}-Global")).unwrap();
+        let registry = at(&global, "AWS::DynamoDB::GlobalTable", "Connections/Table");
+        assert_eq!(registry["Properties"]["KeySchema"][0]["AttributeName"], "connectionId");
+        assert_eq!(registry["Properties"]["TimeToLiveSpecification"]["AttributeName"], "expiresAt");
+        assert_eq!(registry["Properties"]["Replicas"].as_array().unwrap().len(), regions.len());
+
+        let api = a.template(&format!("shop-{env}-Api")).unwrap();
+        // The authorizer on $connect only, the JWT issuer and audience from the environment file.
+        let connect = at(&api, "AWS::ApiGatewayV2::Route", "Realtime/ConnectRoute");
+        assert_eq!(connect["Properties"]["AuthorizationType"], "CUSTOM");
+        for r in ["DisconnectRoute", "DefaultRoute"] {
+            assert!(at(&api, "AWS::ApiGatewayV2::Route", r)["Properties"].get("AuthorizerId").is_none());
+        }
+        let authorizer = at(&api, "AWS::Lambda::Function", "Realtime/Authorizer");
+        let vars = &authorizer["Properties"]["Environment"]["Variables"];
+        assert!(vars["ISSUER"].as_str().unwrap().starts_with("https://auth."), "{vars}");
+        assert_eq!(vars["AUDIENCE"], "shop-realtime");
+        // Throttles on the stage and on $connect.
+        let stage = at(&api, "AWS::ApiGatewayV2::Stage", "Realtime/Stage");
+        assert_eq!(stage["Properties"]["DefaultRouteSettings"]["ThrottlingRateLimit"], 500.0);
+        assert_eq!(stage["Properties"]["RouteSettings"]["$connect"]["ThrottlingRateLimit"], 50.0);
+        // The registry function writes exactly the table's replica in its region.
+        let role = at(&api, "AWS::IAM::Role", "Realtime/ConnectionsRole");
+        let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array().unwrap();
+        let dynamo: Vec<&Json> =
+            statements.iter().filter(|s| s["Action"][0].as_str().unwrap().starts_with("dynamodb:")).collect();
+        assert_eq!(dynamo.len(), 1);
+        assert_eq!(dynamo[0]["Action"], serde_json::json!(["dynamodb:DeleteItem", "dynamodb:PutItem"]));
+        let arn = dynamo[0]["Resource"][0]["Fn::Sub"][0].as_str().unwrap();
+        assert!(arn.contains(":dynamodb:${AWS::Region}:${AWS::AccountId}:table/${Table}"), "{arn}");
+        // $default → the region's queue, KMS-encrypted, with a dead-letter queue.
+        let integration = at(&api, "AWS::ApiGatewayV2::Integration", "Realtime/QueueIntegration");
+        assert_eq!(integration["Properties"]["IntegrationType"], "AWS");
+        let queue = at(&api, "AWS::SQS::Queue", "Realtime/MessagesQueue");
+        assert!(queue["Properties"]["KmsMasterKeyId"].is_object());
+        assert!(queue["Properties"]["RedrivePolicy"]["deadLetterTargetArn"].is_object());
+        // The custom domain: regional, TLS 1.2, a certificate of the region for both names.
+        let cert = at(&api, "AWS::CertificateManager::Certificate", "Realtime/Certificate");
+        assert_eq!(cert["Properties"]["DomainName"], format!("ws.{domain}"));
+        assert_eq!(
+            cert["Properties"]["SubjectAlternativeNames"][0]["Fn::Sub"],
+            format!("${{AWS::Region}}.ws.{domain}")
+        );
+        let d = at(&api, "AWS::ApiGatewayV2::DomainName", "Realtime/Domain");
+        assert_eq!(d["Properties"]["DomainNameConfigurations"][0]["EndpointType"], "REGIONAL");
+        at(&api, "AWS::ApiGatewayV2::ApiMapping", "Realtime/DomainMapping");
+        // Alarms: the paging ones carry the region-down runbook.
+        for (id, critical) in [
+            ("Errors", true),
+            ("QueueAge", true),
+            ("ClientErrors", false),
+            ("Latency", false),
+            ("Connections", false),
+            ("DeadLetters", false),
+        ] {
+            let alarm = at(&api, "AWS::CloudWatch::Alarm", &format!("RealtimeAlarms/{id}"));
+            let text = alarm["Properties"]["AlarmDescription"].as_str().unwrap();
+            assert_eq!(text.starts_with("[critical]"), critical, "{text}");
+            assert!(alarm["Properties"]["AlarmActions"].is_array(), "{id} notifies the topic");
+        }
+
+        // The workers: an ECS service with no load balancer, exactly @connections of each region's API.
+        let realtime = a.template(&format!("shop-{env}-Realtime")).unwrap();
+        let service = at(&realtime, "AWS::ECS::Service", "Workers/Service");
+        assert!(service["Properties"].get("LoadBalancers").is_none());
+        assert!(service["Properties"].get("HealthCheckGracePeriodSeconds").is_none());
+        let task_role = at(&realtime, "AWS::IAM::Role", "Workers/TaskRole");
+        let text = task_role.to_string();
+        let manage: Vec<&Json> = task_role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|s| s["Action"] == serde_json::json!(["execute-api:ManageConnections"]))
+            .collect();
+        assert_eq!(manage.len(), 1, "{text}");
+        let arns = manage[0]["Resource"].as_array().unwrap();
+        assert_eq!(arns.len(), regions.len());
+        for (arn, region) in arns.iter().zip(&regions) {
+            let sub = arn["Fn::Sub"][0].as_str().unwrap();
+            assert_eq!(
+                sub,
+                format!(
+                    "arn:${{AWS::Partition}}:execute-api:{region}:${{AWS::AccountId}}:${{Api}}/live/POST/@connections/*"
+                )
+            );
+        }
+        assert!(text.contains("sqs:ReceiveMessage") && text.contains("sqs:DeleteMessage"), "{text}");
+
+        // ws.<domain>: one routed record per region, health-checked, latency or failover.
+        let edge = a.template(&format!("shop-{env}-Edge")).unwrap();
+        let routed: Vec<&Json> = resources_of(&edge, "AWS::Route53::RecordSet")
+            .into_iter()
+            .filter(|r| r["Properties"]["Name"] == format!("ws.{domain}."))
+            .collect();
+        assert_eq!(routed.len(), regions.len());
+        for r in &routed {
+            assert!(r["Properties"]["HealthCheckId"].is_object());
+            assert_eq!(r["Properties"].get("Failover").is_some(), failover);
+            assert_eq!(r["Properties"].get("Region").is_some(), !failover);
+        }
+    }
+    // dev keeps the single-function WebSocket API off (and no real-time tier).
+    assert!(synth("dev").template("shop-dev-Realtime").is_none());
 }

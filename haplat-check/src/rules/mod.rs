@@ -8,6 +8,7 @@ mod data;
 mod images;
 mod lifecycle;
 mod objectives;
+mod realtime;
 
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
@@ -601,5 +602,88 @@ pub static RULES: &[Rule] = &[
         fix: "Keep the protocol (for instance keep TargetProtocol::Http), or deploy the service under another \
               name and remove the old one once traffic has moved.",
         check: images::app_protocol_changed,
+    },
+    Rule {
+        id: "HAP044",
+        name: "WebSocketAuthorizerOutsideConnect",
+        severity: Severity::Error,
+        title: "A WebSocket API route other than $connect has an authorizer, or a WebSocket API has a JWT authorizer",
+        aws_rule: "API Gateway runs a WebSocket API's Lambda REQUEST authorizer only on $connect (\"You can only use a \
+                   Lambda authorizer function for the $connect route\"); later messages travel on the connection it \
+                   let in. JWT authorizers exist for HTTP APIs only. A route or authorizer otherwise fails to create.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-lambda-auth.html",
+        fix: "Put the authorizer on $connect only (haplat-constructs' RealtimeApi does), and verify a JWT inside a \
+              Lambda REQUEST authorizer.",
+        check: realtime::authorizer_outside_connect,
+    },
+    Rule {
+        id: "HAP045",
+        name: "WebSocketDomainNotRegional",
+        severity: Severity::Error,
+        title: "A WebSocket API's custom domain is not Regional, not TLS 1.2, or has a certificate of another region",
+        aws_rule: "Custom domain names of WebSocket APIs: \"Only Regional custom domain names are supported\" and \
+                   \"For the minimum TLS version, only TLS 1.2 is supported\"; a Regional custom domain needs an ACM \
+                   certificate \"in the same Region as your API\". Otherwise creating the domain name fails.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-custom-domain-names.html",
+        fix: "Make the domain REGIONAL with SecurityPolicy TLS_1_2 and a certificate created in each region of the \
+              stack set beside it (haplat-constructs' RealtimeApi with a RealtimeDomain; certificate::Certificate).",
+        check: realtime::websocket_domain_not_regional,
+    },
+    Rule {
+        id: "HAP046",
+        name: "WebSocketStageUnthrottled",
+        severity: Severity::Warning,
+        title: "A WebSocket API stage sets no throttling of its own",
+        aws_rule: "AWS WAF cannot be associated with a WebSocket API (its regional resources are REST APIs, ALBs, \
+                   AppSync, Cognito user pools, App Runner, Verified Access and Amplify), so a WebSocket stage's \
+                   throttles and its $connect authorizer are its only protection; without its own limits a stage \
+                   runs up to the account's regional throttle, shared by every API of the account.",
+        docs: "https://docs.aws.amazon.com/waf/latest/developerguide/web-acl-associating-aws-resource.html",
+        fix: "Set ThrottlingRateLimit and ThrottlingBurstLimit in DefaultRouteSettings (and per route in RouteSettings; \
+              haplat-constructs' RealtimeProps::stage_throttle and route_throttles).",
+        check: realtime::websocket_stage_unthrottled,
+    },
+    Rule {
+        id: "HAP047",
+        name: "DeadLettersExpireFirst",
+        severity: Severity::Warning,
+        title: "A standard queue's dead-letter queue keeps messages no longer than the queue",
+        aws_rule: "For standard queues, a message moved to a dead-letter queue keeps its original enqueue timestamp, \
+                   and its expiration is counted from it: AWS recommends a dead-letter queue retention longer than \
+                   the source queue's, or failed messages expire in the dead-letter queue soon after arriving.",
+        docs: "https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html",
+        fix: "Give the dead-letter queue a longer MessageRetentionPeriod (14 days, 1209600 s; haplat-constructs' \
+              WorkQueue does).",
+        check: realtime::dead_letters_expire_first,
+    },
+    Rule {
+        id: "HAP048",
+        name: "ManageConnectionsOnAnyApi",
+        severity: Severity::Warning,
+        title: "execute-api:ManageConnections is allowed on every API of the account",
+        aws_rule: "A backend replies to WebSocket clients with the @connections API, authorized by IAM \
+                   (execute-api:ManageConnections on arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<method>/@connections/<id>). \
+                   A wildcard API id (or \"*\") lets the principal post to, read and close the connections of every \
+                   WebSocket API in the account.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html",
+        fix: "Name the API and stage: …:<api-id>/<stage>/POST/@connections/* (haplat-constructs' RealtimeWorkers \
+              grants exactly that for each region's API).",
+        check: realtime::manage_connections_on_any_api,
+    },
+    Rule {
+        id: "HAP049",
+        name: "ManageConnectionsWrongArn",
+        severity: Severity::Warning,
+        title: "execute-api:ManageConnections is allowed on an ARN that is not the @connections API's",
+        aws_rule: "The @connections API of a WebSocket API is authorized on \
+                   arn:aws:execute-api:<region>:<account>:<api-id>/<stage-name>/POST/@connections (the REST form, \
+                   with the method), not on a route's ARN <api-id>/<stage-name>/<route-key>, which is what Invoke \
+                   takes. A permission on the route form lets the backend post to no connection: every \
+                   PostToConnection is refused with 403.",
+        docs: "https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-control-access-iam.html",
+        fix: "Grant on …:<api-id>/<stage>/POST/@connections/* (haplat-constructs' RealtimeApi::connections_arn), and \
+              call the management endpoint https://<api-id>.execute-api.<region>.amazonaws.com/<stage> (or the \
+              custom domain and base path), not the wss:// URL.",
+        check: realtime::manage_connections_wrong_arn,
     },
 ];

@@ -181,7 +181,15 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
     let mut manifest: Json = serde_json::from_str(&std::fs::read_to_string(&manifest_path).unwrap()).unwrap();
     manifest["objectives"]["appFailoverSeconds"] = json!(60);
     std::fs::write(&manifest_path, serde_json::to_string(&manifest).unwrap()).unwrap();
-    let found = of(&check(&Assembly::load(dir.path()).unwrap()), "HAP025");
+    let all = of(&check(&Assembly::load(dir.path()).unwrap()), "HAP025");
+    // The real-time name ws.<domain> (docs/realtime.md) follows a TCP check of each region's
+    // WebSocket endpoint: 10 s × 2 + 10 s, and the alias's 60 s.
+    let (found, ws): (Vec<_>, Vec<_>) = all.into_iter().partition(|f| f.path.starts_with("Edge/Dns/"));
+    assert_eq!(ws.len(), 3, "one per region: {ws:?}");
+    for f in &ws {
+        assert!(f.path.starts_with("Edge/RealtimeDns/"), "{}", f.path);
+        assert!(f.message.contains("up to 90 s") && f.message.contains("Route 53 TCP check"), "{}", f.message);
+    }
     assert_eq!(found.len(), 3, "one per region: {found:?}");
     for f in &found {
         assert!(f.message.contains("over the objective of 60 s"), "{}", f.message);

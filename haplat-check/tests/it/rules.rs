@@ -1019,3 +1019,136 @@ fn hap053_a_service_connect_ports_application_protocol_changed_on_a_deployed_ser
     assert!(with_baseline(template(Some("http")), template(Some("http"))).is_empty());
     assert!(with_baseline(json!({}), template(None)).is_empty());
 }
+
+fn websocket(extra: serde_json::Value) -> serde_json::Value {
+    let mut res = json!({
+        "Api": {"Type": "AWS::ApiGatewayV2::Api", "Metadata": {"haplat:path": "Rt/Api"},
+            "Properties": {"Name": "rt", "ProtocolType": "WEBSOCKET", "RouteSelectionExpression": "$request.body.action"}},
+    });
+    for (k, v) in extra.as_object().unwrap() {
+        res[k] = v.clone();
+    }
+    res
+}
+
+#[test]
+fn hap044_a_websocket_authorizer_only_on_connect() {
+    let route = |key: &str| {
+        websocket(json!({"Route": {"Type": "AWS::ApiGatewayV2::Route", "Metadata": {"haplat:path": "Rt/Route"},
+            "Properties": {"ApiId": {"Ref": "Api"}, "RouteKey": key, "AuthorizationType": "CUSTOM", "AuthorizerId": "abc"}}}))
+    };
+    let found = one("HAP044", &["us-east-1"], route("$default"));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("$default"), "{}", found[0].message);
+    assert!(one("HAP044", &["us-east-1"], route("$connect")).is_empty());
+    let jwt =
+        websocket(json!({"Auth": {"Type": "AWS::ApiGatewayV2::Authorizer", "Metadata": {"haplat:path": "Rt/Auth"},
+        "Properties": {"ApiId": {"Ref": "Api"}, "AuthorizerType": "JWT", "Name": "jwt"}}}));
+    assert_eq!(one("HAP044", &["us-east-1"], jwt).len(), 1);
+}
+
+#[test]
+fn hap045_a_websocket_domain_is_regional_tls12_with_a_certificate_of_its_region() {
+    let domain = |endpoint: &str, policy: &str, cert: serde_json::Value| {
+        websocket(json!({
+            "Cert": {"Type": "AWS::CertificateManager::Certificate", "Properties": {"DomainName": "ws.example.com"}},
+            "Domain": {"Type": "AWS::ApiGatewayV2::DomainName", "Metadata": {"haplat:path": "Rt/Domain"},
+                "Properties": {"DomainName": "ws.example.com", "DomainNameConfigurations": [
+                    {"EndpointType": endpoint, "SecurityPolicy": policy, "CertificateArn": cert}]}},
+            "Mapping": {"Type": "AWS::ApiGatewayV2::ApiMapping", "Properties": {"ApiId": {"Ref": "Api"},
+                "DomainName": {"Ref": "Domain"}, "Stage": "live"}},
+        }))
+    };
+    assert!(one("HAP045", &["us-west-2"], domain("REGIONAL", "TLS_1_2", json!({"Ref": "Cert"}))).is_empty());
+    let edge = one("HAP045", &["us-west-2"], domain("EDGE", "TLS_1_2", json!({"Ref": "Cert"})));
+    assert_eq!(edge.len(), 1, "{edge:?}");
+    assert_eq!(one("HAP045", &["us-west-2"], domain("REGIONAL", "TLS_1_0", json!({"Ref": "Cert"}))).len(), 1);
+    let other = one(
+        "HAP045",
+        &["us-west-2"],
+        domain("REGIONAL", "TLS_1_2", json!("arn:aws:acm:us-east-1:111111111111:certificate/abc")),
+    );
+    assert_eq!(other.len(), 1, "{other:?}");
+    assert!(other[0].message.contains("us-west-2"), "{}", other[0].message);
+}
+
+#[test]
+fn hap046_a_websocket_stage_sets_its_throttles() {
+    let stage = |settings: serde_json::Value| {
+        websocket(json!({"Stage": {"Type": "AWS::ApiGatewayV2::Stage", "Metadata": {"haplat:path": "Rt/Stage"},
+            "Properties": {"ApiId": {"Ref": "Api"}, "StageName": "live", "DefaultRouteSettings": settings}}}))
+    };
+    let found = one("HAP046", &["us-east-1"], stage(json!({"DetailedMetricsEnabled": true})));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("ThrottlingRateLimit"), "{}", found[0].message);
+    assert!(
+        one("HAP046", &["us-east-1"], stage(json!({"ThrottlingRateLimit": 100.0, "ThrottlingBurstLimit": 200})))
+            .is_empty()
+    );
+}
+
+#[test]
+fn hap047_a_dead_letter_queue_outlives_its_queue() {
+    let queues = |dead: Option<i64>| {
+        let mut dlq = json!({"Type": "AWS::SQS::Queue", "Metadata": {"haplat:path": "Q/Dead"}, "Properties": {}});
+        if let Some(d) = dead {
+            dlq["Properties"]["MessageRetentionPeriod"] = json!(d);
+        }
+        json!({
+            "Dead": dlq,
+            "Work": {"Type": "AWS::SQS::Queue", "Metadata": {"haplat:path": "Q/Work"}, "Properties": {
+                "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["Dead", "Arn"]}, "maxReceiveCount": 5}}},
+        })
+    };
+    // Both at SQS's default of 4 days.
+    let found = one("HAP047", &["us-east-1"], queues(None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("Q/Dead"), "{}", found[0].message);
+    assert!(one("HAP047", &["us-east-1"], queues(Some(1_209_600))).is_empty());
+}
+
+#[test]
+fn hap048_manage_connections_names_the_api() {
+    let role = |resource: serde_json::Value| {
+        json!({"Role": {"Type": "AWS::IAM::Role", "Metadata": {"haplat:path": "W/Role"}, "Properties": {
+            "AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": ["execute-api:ManageConnections"], "Resource": [resource]}]}}]}}})
+    };
+    assert_eq!(one("HAP048", &["us-east-1"], role(json!("*"))).len(), 1);
+    assert_eq!(
+        one(
+            "HAP048",
+            &["us-east-1"],
+            role(json!("arn:aws:execute-api:us-east-1:111111111111:*/live/POST/@connections/*"))
+        )
+        .len(),
+        1
+    );
+    let exact = json!({"Fn::Sub": ["arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/POST/@connections/*",
+        {"Api": "abc123"}]});
+    assert!(one("HAP048", &["us-east-1"], role(exact)).is_empty());
+}
+
+#[test]
+fn hap049_manage_connections_is_on_the_connections_arn() {
+    let role = |resource: &str| {
+        json!({"Role": {"Type": "AWS::IAM::Role", "Metadata": {"haplat:path": "W/Role"}, "Properties": {
+            "AssumeRolePolicyDocument": {}, "Policies": [{"PolicyName": "p", "PolicyDocument": {"Statement": [
+                {"Effect": "Allow", "Action": "execute-api:ManageConnections", "Resource": {"Fn::Sub": [resource, {"Api": "abc"}]}}]}}]}}})
+    };
+    let found = one(
+        "HAP049",
+        &["us-east-1"],
+        role("arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/$default"),
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("/live/$default"), "{}", found[0].message);
+    assert!(
+        one(
+            "HAP049",
+            &["us-east-1"],
+            role("arn:${AWS::Partition}:execute-api:us-east-1:${AWS::AccountId}:${Api}/live/POST/@connections/*")
+        )
+        .is_empty()
+    );
+}

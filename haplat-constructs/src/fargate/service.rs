@@ -79,7 +79,8 @@ pub struct FargateServiceProps {
     pub cluster: Handle<ecs::Cluster>,
     /// The task definition.
     pub task_definition: Handle<ecs::TaskDefinition>,
-    /// The container the load balancer sends traffic to, and its port.
+    /// The container the load balancer sends traffic to, and its port (unused without a
+    /// `target_group`).
     pub container: (String, u16),
     /// Desired tasks; `None` when a scalable target manages the count (the service starts with
     /// one task and the scalable target raises it to its minimum). Give `None` with autoscaling:
@@ -90,8 +91,10 @@ pub struct FargateServiceProps {
     pub subnets: List<Value<String>>,
     /// The tasks' security group.
     pub security_group: Value<String>,
-    /// The production target group.
-    pub target_group: Handle<elb::TargetGroup>,
+    /// The production target group. `None`: a service behind no load balancer (a queue worker),
+    /// which then has no health-check grace period either (ECS accepts one only with a load
+    /// balancer) and must deploy [`Deployment::Rolling`].
+    pub target_group: Option<Handle<elb::TargetGroup>>,
     /// The Cloud Map service the tasks register in (its ARN). Default: none.
     pub discovery_arn: Option<Value<String>>,
     /// How new versions roll out. Default: [`Deployment::default`], a 10 % canary for 5
@@ -133,7 +136,7 @@ impl FargateService {
                 rollback: true.into(),
                 ..Default::default()
             }),
-            alarms: Some(ecs::service::DeploymentAlarms {
+            alarms: (!props.deployment_alarms.is_empty()).then(|| ecs::service::DeploymentAlarms {
                 alarm_names: List::items(props.deployment_alarms.iter().map(|a| a.ref_()).collect()),
                 enable: true.into(),
                 rollback: true.into(),
@@ -185,7 +188,7 @@ impl FargateService {
                             statement(&["elasticloadbalancing:ModifyRule"], vec![bg.rule.ref_()]),
                             statement(
                                 &["elasticloadbalancing:DeregisterTargets", "elasticloadbalancing:RegisterTargets"],
-                                vec![tg.ref_(), alt.ref_()],
+                                tg.iter().map(|t| t.ref_()).chain([alt.ref_()]).collect(),
                             ),
                         ]),
                     }])),
@@ -214,7 +217,7 @@ impl FargateService {
                     type_: Some(ecs::service::Type::Ecs.into()),
                 }),
                 deployment_configuration: Some(deployment),
-                health_check_grace_period_seconds: Some(60.into()),
+                health_check_grace_period_seconds: tg.map(|_| 60.into()),
                 enable_ecs_managed_tags: Some(true.into()),
                 propagate_tags: Some(ecs::service::PropagateTags::Service.into()),
                 network_configuration: Some(ecs::service::NetworkConfiguration {
@@ -224,13 +227,15 @@ impl FargateService {
                         security_groups: Some(List::items(vec![props.security_group])),
                     }),
                 }),
-                load_balancers: Some(List::items(vec![ecs::service::LoadBalancer {
-                    container_name: Some(container.into()),
-                    container_port: Some(i64::from(port).into()),
-                    target_group_arn: Some(tg.ref_()),
-                    advanced_configuration: advanced,
-                    ..Default::default()
-                }])),
+                load_balancers: tg.map(|tg| {
+                    List::items(vec![ecs::service::LoadBalancer {
+                        container_name: Some(container.into()),
+                        container_port: Some(i64::from(port).into()),
+                        target_group_arn: Some(tg.ref_()),
+                        advanced_configuration: advanced,
+                        ..Default::default()
+                    }])
+                }),
                 service_connect_configuration: props.service_connect,
                 service_registries: props.discovery_arn.map(|arn| {
                     List::items(vec![ecs::service::ServiceRegistry { registry_arn: Some(arn), ..Default::default() }])

@@ -110,8 +110,12 @@ pub struct TaskDefinitionProps<'a> {
     /// task's region for [`Image::Repository`] and [`Image::Cached`]; a cached image also the
     /// permission to import it from upstream the first time).
     pub image: Image,
-    /// The container port (TCP).
-    pub port: u16,
+    /// The container port (TCP). `None`: the container listens on no port (a queue worker, which
+    /// only calls out).
+    pub port: Option<u16>,
+    /// Environment variables whose values are template values (a queue's URL, another stack's
+    /// output), beside `environment`. Default: none.
+    pub environment_values: BTreeMap<String, Value<String>>,
     /// Fargate CPU units (see [`FARGATE_SIZES`]).
     pub cpu: u32,
     /// Fargate memory, MiB.
@@ -401,14 +405,19 @@ fn app_container(
     name: &str,
     log_group: Handle<logs::LogGroup>,
 ) -> ecs::task_definition::ContainerDefinition {
-    let mut environment: Vec<ecs::task_definition::KeyValuePair> = props
-        .environment
-        .iter()
-        .map(|(k, v)| ecs::task_definition::KeyValuePair {
-            name: Some(k.clone().into()),
-            value: Some(v.clone().into()),
-        })
-        .collect();
+    let mut environment: Vec<ecs::task_definition::KeyValuePair> =
+        props
+            .environment
+            .iter()
+            .map(|(k, v)| ecs::task_definition::KeyValuePair {
+                name: Some(k.clone().into()),
+                value: Some(v.clone().into()),
+            })
+            .chain(props.environment_values.iter().map(|(k, v)| ecs::task_definition::KeyValuePair {
+                name: Some(k.clone().into()),
+                value: Some(v.clone()),
+            }))
+            .collect();
     if props.xray {
         for (k, v) in [("AWS_XRAY_DAEMON_ADDRESS", "localhost:2000"), ("AWS_XRAY_TRACING_NAME", props.name.as_str())] {
             if !props.environment.contains_key(k) {
@@ -421,17 +430,19 @@ fn app_container(
         name: name.into(),
         image: props.image.uri(),
         essential: Some(true.into()),
-        port_mappings: Some(List::items(vec![ecs::task_definition::PortMapping {
-            container_port: Some(i64::from(props.port).into()),
-            protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
-            name: props.port_name.clone().map(Into::into),
-            app_protocol: props
-                .port_name
-                .as_ref()
-                .filter(|_| props.port_http)
-                .map(|_| ecs::task_definition::AppProtocol::Http.into()),
-            ..Default::default()
-        }])),
+        port_mappings: props.port.map(|port| {
+            List::items(vec![ecs::task_definition::PortMapping {
+                container_port: Some(i64::from(port).into()),
+                protocol: Some(ecs::task_definition::Protocol::Tcp.into()),
+                name: props.port_name.clone().map(Into::into),
+                app_protocol: props
+                    .port_name
+                    .as_ref()
+                    .filter(|_| props.port_http)
+                    .map(|_| ecs::task_definition::AppProtocol::Http.into()),
+                ..Default::default()
+            }])
+        }),
         environment: (!environment.is_empty()).then(|| List::items(environment)),
         secrets: (!props.secrets.is_empty()).then(|| {
             List::items(

@@ -136,7 +136,7 @@ pub(super) fn deploy(
             desired_count: None,
             subnets: env.network.private_subnet_ids(),
             security_group: security_group.attr_group_id(),
-            target_group: routing.target_group,
+            target_group: Some(routing.target_group),
             discovery_arn: Some(discovery.attr_arn()),
             deployment: props.deployment.clone(),
             deployment_alarms: alarms.clone(),

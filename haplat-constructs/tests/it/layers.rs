@@ -25,6 +25,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "load_balancer",
             "monitoring",
             "network",
+            "queue",
             "slo",
             "waf",
         ],

@@ -1,4 +1,9 @@
-//! A WebSocket API: API Gateway v2 (`WEBSOCKET`) with `$connect`, `$disconnect` and `$default`
+//! WebSocket APIs: the real-time tier ([`realtime::RealtimeApi`] and
+//! [`workers::RealtimeWorkers`]: a connection registry, JWT authorization on `$connect`, per-route
+//! throttles, a custom domain per region, a queue and ECS workers that reply through
+//! `@connections`, across regions; docs/realtime.md), and the simpler [`WebSocketApi`] below.
+//!
+//! [`WebSocketApi`]: API Gateway v2 (`WEBSOCKET`) with `$connect`, `$disconnect` and `$default`
 //! routes to one Lambda function (inline code or a zip in S3), a stage with throttling and JSON
 //! access logs in a KMS-encrypted log group, the function's own encrypted log group, X-Ray
 //! tracing, a least-privilege execution role (its log group, replying on this API's
@@ -28,6 +33,13 @@
 //! assert_eq!(routes.len(), 3);
 //! # let _ = ws;
 //! ```
+
+mod code;
+pub mod realtime;
+pub mod workers;
+
+pub use realtime::{RealtimeApi, RealtimeAuth, RealtimeDomain, RealtimeProps, RouteThrottle};
+pub use workers::{RealtimeWorkers, WorkerProps};
 
 use std::collections::BTreeMap;
 
