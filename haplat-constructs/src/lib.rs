@@ -13,6 +13,7 @@ mod alarm;
 pub mod api;
 pub mod aurora;
 pub mod backup;
+pub mod canary;
 pub mod certificate;
 pub mod chaos;
 pub mod cidr;

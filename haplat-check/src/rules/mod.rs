@@ -12,7 +12,10 @@ mod objectives;
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
 mod scaling;
+mod synthetics;
 mod traffic;
+
+pub use synthetics::{DEPRECATED_RUNTIMES, deprecated_runtime};
 
 use crate::rule::{Rule, Severity};
 
@@ -530,5 +533,32 @@ pub static RULES: &[Rule] = &[
         fix: "Set EvaluateTargetHealth to false on records that carry a health check (haplat-constructs' FailoverDns \
               does), and let the health check watch the services' target groups.",
         check: traffic::alias_evaluates_idle_group,
+    },
+    Rule {
+        id: "HAP040",
+        name: "CanaryRuntimeDeprecated",
+        severity: Severity::Error,
+        title: "A Synthetics canary runs on a runtime AWS has deprecated",
+        aws_rule: "When any component of a Synthetics runtime version is no longer supported, the runtime is \
+                   deprecated: no canary can be created on it (the stack's create or replacement fails), and canaries \
+                   that already use it keep running without updates until moved to a supported runtime.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Runtime_Support_Policy.html",
+        fix: "Set RuntimeVersion to a supported runtime (haplat's canaries use the most recent Node.js one, \
+              haplat_constructs::canary::CANARY_RUNTIME) and check that the script runs on it.",
+        check: synthetics::canary_runtime_deprecated,
+    },
+    Rule {
+        id: "HAP041",
+        name: "CanaryNeverStarts",
+        severity: Severity::Warning,
+        title: "A Synthetics canary is created stopped, so it never runs",
+        aws_rule: "StartCanaryAfterCreation defaults to false: CloudFormation then leaves the canary in the READY \
+                   state, and it runs only after a StartCanary call. A stopped canary publishes no SuccessPercent, so \
+                   an alarm on it (and a Route 53 health check or FIS stop condition that follows the alarm) never \
+                   sees a failure.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-synthetics-canary.html",
+        fix: "Set StartCanaryAfterCreation to true (haplat's Canaries do), or suppress the finding with the reason \
+              when the canary is started on purpose by hand.",
+        check: synthetics::canary_never_starts,
     },
 ];

@@ -16,6 +16,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         "middle layer",
         &[
             "backup",
+            "canary",
             "certificate",
             "ecr",
             "fargate",

@@ -76,6 +76,8 @@ pub mod secretsmanager;
 pub mod servicediscovery;
 #[cfg(feature = "shield")]
 pub mod shield;
+#[cfg(feature = "synthetics")]
+pub mod synthetics;
 #[cfg(feature = "wafv2")]
 pub mod wafv2;
 #[cfg(feature = "xray")]

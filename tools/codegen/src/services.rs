@@ -35,6 +35,7 @@ pub const SERVICES: &[&str] = &[
     "SecretsManager",
     "ServiceDiscovery",
     "Shield",
+    "Synthetics",
     "WAFv2",
     "XRay",
 ];
