@@ -87,7 +87,7 @@ impl Aws {
         &self.region
     }
 
-    fn client(&self, region: &str) -> cf::Client {
+    pub(crate) fn client(&self, region: &str) -> cf::Client {
         let mut clients = self.clients.lock().expect("clients lock");
         clients
             .entry(region.to_owned())
@@ -103,7 +103,7 @@ impl Aws {
         self.client(&self.region.clone())
     }
 
-    fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
+    pub(crate) fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
@@ -803,7 +803,7 @@ impl Aws {
     /// The SDK configuration for `region` (every service client is made from it, so the
     /// endpoint, credentials, timeouts and the SDK's bounded retries are the same as
     /// CloudFormation's).
-    fn conf_in(&self, region: &str) -> SdkConfig {
+    pub(crate) fn conf_in(&self, region: &str) -> SdkConfig {
         self.config.to_builder().region(Region::new(region.to_owned())).build()
     }
 

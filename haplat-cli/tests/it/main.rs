@@ -13,6 +13,8 @@
 //! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 //! - `drift`: `haplat drift` against the fake (moto has no drift calls): none, drifted regions
 //!   by construct path, throttling, a detection stuck RUNNING, denied calls; `diff`'s mention.
+//! - `restore_test`: `haplat restore-test` against a fake of `Recovery`: passed, a failed job,
+//!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
 
 mod harness;
@@ -31,4 +33,5 @@ mod graph;
 mod init;
 mod layers;
 mod real_app;
+mod restore_test;
 mod rollout;
