@@ -24,6 +24,11 @@ const TARGET_HEALTH: &str =
     "https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html";
 /// An alarm goes to ALARM once `DatapointsToAlarm` of the last `EvaluationPeriods` periods breach.
 const ALARM_EVALUATION: &str = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-evaluation.html";
+/// A canary runs on its `Schedule` (`rate(n minutes)`), each run stopped after
+/// `RunConfig.TimeoutInSeconds` (by default the schedule's interval, 840 s at most), and publishes
+/// `SuccessPercent` when the run ends.
+const CANARY_SCHEDULE: &str =
+    "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-synthetics-canary-runconfig.html";
 /// AWS publishes no delay between the end of a load balancer's metric period and the alarm's
 /// evaluation of it, nor how soon Route 53 reads an alarm's state: one period is counted for
 /// both together, see docs/availability.md.
@@ -326,8 +331,8 @@ fn sum(links: &[Link]) -> f64 {
     links.iter().map(|l| l.seconds).sum()
 }
 
-/// An alarm on a load balancer's `HealthyHostCount`: the targets' health checks, then the
-/// alarm's periods.
+/// An alarm on a load balancer's `HealthyHostCount` (the targets' health checks) or a canary's
+/// `SuccessPercent` (the canary's schedule and run timeout), then the alarm's periods.
 fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
     let metric = alarm
         .prop_str("MetricName")
@@ -345,6 +350,10 @@ fn alarm_detection(a: &Assembly, alarm: &Res<'_>) -> Result<Vec<Link>, String> {
             seconds: interval * threshold + timeout,
             basis: TARGET_HEALTH,
         });
+    } else if metric == "SuccessPercent" && alarm.prop_str("Namespace") == Some("CloudWatchSynthetics") {
+        let canary = dimension_target(a, alarm, "CanaryName")
+            .ok_or_else(|| format!("the canary of {} is not a resource of the assembly", alarm.path()))?;
+        links.push(canary_run(&canary)?);
     } else if let Some(why) = untimed_metric(alarm, metric) {
         return Err(why);
     } else {
@@ -386,6 +395,47 @@ fn untimed_metric(alarm: &Res<'_>, metric: &str) -> Option<String> {
     let falls = alarm.prop_str("ComparisonOperator").is_some_and(|c| c.starts_with("LessThan"));
     (!(falls && FALLING_WITH_FAILURE.contains(&metric)))
         .then(|| format!("{} watches {metric}, which haplat cannot time", alarm.path()))
+}
+
+/// A canary's worst case to report a failure: the outage starts just after a run, the next run
+/// starts one schedule later and its request fails at the latest when the run times out.
+fn canary_run(canary: &Res<'_>) -> Result<Link, String> {
+    let expression = canary
+        .prop("Schedule")
+        .and_then(|s| s.get("Expression"))
+        .and_then(Json::as_str)
+        .ok_or_else(|| format!("the schedule of {} is not known at synth", canary.path()))?;
+    let every = rate_seconds(expression)
+        .ok_or_else(|| format!("{} runs on {expression:?}, which haplat cannot time (use rate(…))", canary.path()))?;
+    if every == 0.0 {
+        return Err(format!("{} runs once (rate(0 minutes)): it watches nothing after", canary.path()));
+    }
+    let timeout = match canary.prop("RunConfig").and_then(|r| r.get("TimeoutInSeconds")) {
+        None => every.min(840.0),
+        Some(v) => v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| format!("TimeoutInSeconds of {} is not known at synth", canary.path()))?,
+    };
+    Ok(Link {
+        what: format!("canary: a run every {every} s, its failure reported at the latest after {timeout} s"),
+        path: canary.path().to_owned(),
+        seconds: every + timeout,
+        basis: CANARY_SCHEDULE,
+    })
+}
+
+/// The seconds between runs of a `rate(n minute[s] | hour[s])` schedule.
+fn rate_seconds(expression: &str) -> Option<f64> {
+    let inner = expression.trim().strip_prefix("rate(")?.strip_suffix(')')?;
+    let (n, unit) = inner.trim().split_once(' ')?;
+    let n: f64 = n.parse().ok()?;
+    let unit = match unit.trim() {
+        "minute" | "minutes" => 60.0,
+        "hour" | "hours" => 3600.0,
+        _ => return None,
+    };
+    Some(n * unit)
 }
 
 /// How long resolvers keep answering with the failed region: the record's TTL, or for an alias

@@ -46,7 +46,7 @@ pub use assembly::{Assembly, Res, StackTemplate, refs_in};
 pub use error::Error;
 pub use report::{Format, Report};
 pub use rule::{Finding, Findings, Rule, Severity};
-pub use rules::{DELETION_PROTECTION_PARAMETER, RULES, fixed_name};
+pub use rules::{DELETION_PROTECTION_PARAMETER, DEPRECATED_RUNTIMES, RULES, deprecated_runtime, fixed_name};
 
 /// Runs every rule over an assembly.
 pub fn check(assembly: &Assembly) -> Report {

@@ -87,7 +87,7 @@ impl Aws {
         &self.region
     }
 
-    fn client(&self, region: &str) -> cf::Client {
+    pub(crate) fn client(&self, region: &str) -> cf::Client {
         let mut clients = self.clients.lock().expect("clients lock");
         clients
             .entry(region.to_owned())

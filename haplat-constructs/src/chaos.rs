@@ -1,10 +1,23 @@
 //! AWS FIS experiment templates that test the platform's resilience in one region: stop a share
-//! of a service's ECS tasks, and cut the network of the private subnets of one availability
-//! zone. Every experiment stops when an alarm on what it targets fires (a service's own critical
+//! of a service's ECS tasks, cut the network of the private subnets of one availability
+//! zone, and (asked for, [`ChaosProps::region_isolation`]) cut the network of every private
+//! subnet of the region, which leaves its load balancer no healthy task, so that the region's
+//! health check fails and Route 53 takes the region out of DNS. Every experiment stops when an alarm on what it targets fires (a service's own critical
 //! alarms for its tasks; for the zone's network, which every service of the region uses, the
 //! alarms given for the region, such as its load balancers' error rate, or else every service's)
 //! or one of the alarms given for all, logs to an encrypted log group, and runs with a role that may
-//! touch only its targets.
+//! touch only its targets. The region-isolation experiment must not stop on the region's own
+//! alarms, which it trips by design: it stops on alarms that watch what users see from outside
+//! the region ([`ChaosProps::region_isolation_stop_alarm_arns`], such as the canary of the
+//! public domain, [`crate::canary`]), which fire only when failover did not hold.
+//!
+//! Every template has a `Name` tag (`stop-tasks-<service>`, `az-network-disruption`,
+//! `region-isolation`), by which `haplat drill` finds it in the region's stacks.
+//!
+//! `aws:network:disrupt-connectivity` with `scope` `all` denies every traffic of the target
+//! subnets by associating them with a network ACL FIS creates, for `duration`, then restores
+//! the original association
+//! (<https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html#network-actions-reference>).
 //!
 //! The role is granted what FIS needs for these actions: `ecs:StopTask`/`ecs:DescribeTasks` on
 //! the tasks of the named clusters and `ecs:ListTasks` on their container instances; for the
@@ -99,6 +112,17 @@ pub struct ChaosProps {
     pub network_stop_alarm_arns: Vec<Value<String>>,
     /// Days experiment logs are kept. Default: 365 (a year, as the platform's other logs).
     pub log_retention_days: i64,
+    /// Adds the region-isolation experiment (`RegionIsolation`, tag `Name` `region-isolation`):
+    /// the network of **every** private subnet cut for [`ChaosProps::disruption_duration`], so
+    /// the region's tasks are unreachable, its load balancer has no healthy target and the
+    /// region's health check fails. Needs `private_subnet_ids` and a stop alarm that watches
+    /// from outside the region (`stop_alarm_arns` or `region_isolation_stop_alarm_arns`).
+    /// Default: `false`.
+    pub region_isolation: bool,
+    /// Alarms that stop the region-isolation experiment (with `stop_alarm_arns`): alarms on what
+    /// users see, such as the public-domain canary's, never the region's own load-balancer or
+    /// service alarms, which the experiment trips by design. Default: none.
+    pub region_isolation_stop_alarm_arns: Vec<Value<String>>,
 }
 
 impl ChaosProps {
@@ -112,6 +136,8 @@ impl ChaosProps {
             disruption_duration: "PT5M".into(),
             network_stop_alarm_arns: Vec::new(),
             log_retention_days: 365,
+            region_isolation: false,
+            region_isolation_stop_alarm_arns: Vec::new(),
         }
     }
 }
@@ -139,6 +165,9 @@ impl ChaosExperiments {
         }
         if !props.disruption_duration.starts_with("PT") {
             scope.error(format!("duration {:?}: use ISO 8601 like PT5M", props.disruption_duration));
+        }
+        if props.region_isolation && props.private_subnet_ids.is_empty() {
+            scope.error("region_isolation needs the region's private subnets (private_subnet_ids)");
         }
         check_retention(&scope, props.log_retention_days);
         let key = KmsKey::new(&scope, "LogKey", "Encrypts the chaos experiment logs", &[KeyUser::CloudWatchLogs]);
@@ -327,7 +356,7 @@ impl ChaosExperiments {
             let target = ExperimentTemplateTarget {
                 resource_type: "aws:ec2:subnet".into(),
                 selection_mode: "ALL".into(),
-                resource_arns: Some(List::items(subnet_arns)),
+                resource_arns: Some(List::items(subnet_arns.clone())),
                 filters: Some(List::items(vec![ExperimentTemplateTargetFilter {
                     path: "AvailabilityZone".into(),
                     values: List::items(vec![Value::select(0, List::get_azs(""))]),
@@ -367,6 +396,49 @@ impl ChaosExperiments {
                         )])),
                         log_configuration: Some(log_configuration.clone()),
                         tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("az-network-disruption"))])),
+                        ..Default::default()
+                    },
+                ),
+            );
+        }
+        if props.region_isolation && !props.private_subnet_ids.is_empty() {
+            // Every private subnet, no zone filter: the whole region's tasks lose their network.
+            let target = ExperimentTemplateTarget {
+                resource_type: "aws:ec2:subnet".into(),
+                selection_mode: "ALL".into(),
+                resource_arns: Some(List::items(subnet_arns.clone())),
+                ..Default::default()
+            };
+            experiments.push(
+                scope.add(
+                    "RegionIsolation",
+                    ExperimentTemplate {
+                        description: format!(
+                            "Cut all traffic of every private subnet of the region for {}: the region's tasks are \
+                         unreachable and Route 53 must fail over",
+                            props.disruption_duration
+                        )
+                        .into(),
+                        role_arn: role.attr_arn(),
+                        stop_conditions: stop_conditions(
+                            "RegionIsolation",
+                            props.region_isolation_stop_alarm_arns.iter().collect(),
+                        ),
+                        targets: BTreeMap::from([("Subnets".to_owned(), target)]),
+                        actions: Some(BTreeMap::from([(
+                            "DisruptConnectivity".to_owned(),
+                            ExperimentTemplateAction {
+                                action_id: "aws:network:disrupt-connectivity".into(),
+                                parameters: Some(BTreeMap::from([
+                                    ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
+                                    ("scope".to_owned(), Value::from("all")),
+                                ])),
+                                targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
+                                ..Default::default()
+                            },
+                        )])),
+                        log_configuration: Some(log_configuration.clone()),
+                        tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("region-isolation"))])),
                         ..Default::default()
                     },
                 ),

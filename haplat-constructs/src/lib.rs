@@ -106,6 +106,7 @@ pub mod api;
 pub mod aurora;
 pub mod backup;
 pub mod baseline;
+pub mod canary;
 pub mod certificate;
 pub mod chaos;
 pub mod cidr;

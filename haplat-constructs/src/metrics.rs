@@ -251,4 +251,11 @@ pub enum Sli {
         /// The slowest acceptable response.
         threshold: f64,
     },
+    /// Failed checks over all checks, from a percentage of successful ones averaged over the
+    /// window (a Synthetics canary's `SuccessPercent`, 0 or 100 per run). A window without runs
+    /// counts as good.
+    Success {
+        /// The success-percentage metric.
+        metric: MetricRef,
+    },
 }

@@ -435,6 +435,9 @@ pub fn unscoped_statement(actions: &[&str]) -> Expr {
 /// The actions that support no resource-level permission, which haplat may grant on `*`
 /// (none of them reads or writes data).
 pub const UNSCOPED_ACTIONS: &[&str] = &[
+    // A Synthetics canary publishes its metrics (the statement limits the namespace with
+    // `cloudwatch:namespace`) and lists the buckets before it uploads its artifacts.
+    "cloudwatch:PutMetricData",
     // The FIS network disruption (`aws:network:disrupt-connectivity`) looks up the subnets, their
     // VPC and network ACLs and the managed prefix lists before it swaps the ACLs: IAM's
     // `Describe*` calls of EC2 take no resource.
@@ -447,6 +450,7 @@ pub const UNSCOPED_ACTIONS: &[&str] = &[
     "elasticloadbalancing:DescribeRules",
     "elasticloadbalancing:DescribeTargetGroups",
     "elasticloadbalancing:DescribeTargetHealth",
+    "s3:ListAllMyBuckets",
     "xray:GetSamplingRules",
     "xray:GetSamplingStatisticSummaries",
     "xray:GetSamplingTargets",

@@ -6,7 +6,8 @@
 //! The SLI is general: a ratio of bad to total events, each summed over any metrics
 //! ([`Sli::ErrorRatio`]; [`ServiceMetrics::availability_sli`] is a service's, over both target
 //! groups of a blue/green service), or the share of requests slower than a threshold of any latency metric
-//! ([`Sli::Latency`], from CloudWatch's percentile rank statistic `PR(:t)`).
+//! ([`Sli::Latency`], from CloudWatch's percentile rank statistic `PR(:t)`), or the share of
+//! failed synthetic checks ([`Sli::Success`], a canary's `SuccessPercent`).
 //!
 //! ```
 //! use haplat_core::App;
@@ -30,6 +31,7 @@
 //! [`ServiceMetrics::availability_sli`]: crate::metrics::ServiceMetrics::availability_sli
 //! [`Sli::ErrorRatio`]: crate::metrics::Sli::ErrorRatio
 //! [`Sli::Latency`]: crate::metrics::Sli::Latency
+//! [`Sli::Success`]: crate::metrics::Sli::Success
 
 use haplat_core::resources::cloudwatch::alarm::{Alarm, ComparisonOperator, MetricDataQuery, TreatMissingData};
 use haplat_core::resources::cloudwatch::composite_alarm::CompositeAlarm;
@@ -165,6 +167,13 @@ fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
                 expression("ratio", "(100 - FILL(fast, 100)) / 100", "Slow request ratio"),
             ],
             "the slow request ratio",
+        ),
+        Sli::Success { metric } => (
+            vec![
+                metric.query("success", "Average", period),
+                expression("ratio", "(100 - FILL(success, 100)) / 100", "Failed check ratio"),
+            ],
+            "the failed check ratio",
         ),
     }
 }

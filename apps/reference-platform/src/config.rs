@@ -372,6 +372,12 @@ pub struct Operations {
     /// none (the p99 alarms at 1000 ms, no latency SLO).
     #[serde(default)]
     pub latency_p99_ms: Option<u32>,
+    /// Add CloudWatch Synthetics canaries in every region: one through the edge to the region's
+    /// own origin, a child of the region's health check, and one on the public name, in an SLO
+    /// and stopping the region-isolation chaos experiment (added with `chaos_experiments`).
+    /// Each runs every minute (Synthetics bills per run).
+    #[serde(default)]
+    pub canaries: bool,
 }
 
 fn default_slo() -> f64 {
@@ -380,7 +386,13 @@ fn default_slo() -> f64 {
 
 impl Default for Operations {
     fn default() -> Self {
-        Operations { availability_slo: default_slo(), chaos_experiments: false, websocket: false, latency_p99_ms: None }
+        Operations {
+            availability_slo: default_slo(),
+            chaos_experiments: false,
+            websocket: false,
+            latency_p99_ms: None,
+            canaries: false,
+        }
     }
 }
 

@@ -188,6 +188,7 @@ pub fn platform(env: &Environment) -> App {
     api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
     api.services_per_stack = env.services_per_stack.map(usize::from);
     api.service_connect = env.service_connect;
+    api.canaries = env.operations.canaries;
     let api = MultiRegionApi::new_stack_set(&app, "Api", api);
     for service in &api.services {
         orders.grant_read_write(service);
@@ -226,7 +227,10 @@ pub fn platform(env: &Environment) -> App {
         api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
     }
     if env.operations.chaos_experiments {
-        api.chaos("Chaos", &monitoring, ChaosProps::new(vec![]));
+        let mut chaos = ChaosProps::new(vec![]);
+        // Isolating a region needs an alarm on what users see to stop it: the public canary's.
+        chaos.region_isolation = env.operations.canaries;
+        api.chaos("Chaos", &monitoring, chaos);
     }
     if env.operations.websocket {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));

@@ -13,7 +13,10 @@ mod realtime;
 pub use lifecycle::{DELETION_PROTECTION_PARAMETER, fixed_name};
 mod regions;
 mod scaling;
+mod synthetics;
 mod traffic;
+
+pub use synthetics::{DEPRECATED_RUNTIMES, deprecated_runtime};
 
 use crate::rule::{Rule, Severity};
 
@@ -548,60 +551,31 @@ pub static RULES: &[Rule] = &[
         check: traffic::calculated_threshold_fixed,
     },
     Rule {
-        id: "HAP050",
-        name: "PerRequestTimeoutOnTcpPort",
+        id: "HAP040",
+        name: "CanaryRuntimeDeprecated",
         severity: Severity::Error,
-        title: "A Service Connect per-request timeout on a port published as TCP",
-        aws_rule: "Service Connect's per-request timeout can be set only when the port's application protocol is \
-                   not TCP; a port mapping without AppProtocol is TCP, and for it ECS accepts only the idle \
-                   timeout, so creating or updating the service fails.",
-        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html",
-        fix: "Give the port mapping its application protocol (http, http2 or grpc) when the task speaks it in the \
-              clear, or keep only IdleTimeoutSeconds for a port that serves TLS itself (haplat-constructs' \
-              TargetProtocol::Https with per_request_seconds 0).",
-        check: images::per_request_timeout_on_tcp_port,
+        title: "A Synthetics canary runs on a runtime AWS has deprecated",
+        aws_rule: "When any component of a Synthetics runtime version is no longer supported, the runtime is \
+                   deprecated: no canary can be created on it (the stack's create or replacement fails), and canaries \
+                   that already use it keep running without updates until moved to a supported runtime.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Runtime_Support_Policy.html",
+        fix: "Set RuntimeVersion to a supported runtime (haplat's canaries use the most recent Node.js one, \
+              haplat_constructs::canary::CANARY_RUNTIME) and check that the script runs on it.",
+        check: synthetics::canary_runtime_deprecated,
     },
     Rule {
-        id: "HAP051",
-        name: "SecondAccountSingleton",
-        severity: Severity::Error,
-        title: "Two GuardDuty detectors, Security Hub hubs, Config recorders or delivery channels in one region",
-        aws_rule: "GuardDuty, Security Hub and AWS Config are enabled once per account and region: one detector, \
-                   one hub subscription, one customer managed configuration recorder and one delivery channel. \
-                   Creating a second fails, and an account where Control Tower or a delegated administrator \
-                   already enabled them refuses even the first.",
-        docs: "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html",
-        fix: "Declare each once per region (haplat-constructs' AccountBaseline, one per account), and turn off \
-              the parts the account already has (AccountBaselineProps::guardduty, security_hub, config).",
-        check: account::one_per_region,
-    },
-    Rule {
-        id: "HAP052",
-        name: "ConfigRecorderAndChannelWaitForEachOther",
-        severity: Severity::Error,
-        title: "A Config recorder that starts on create and its delivery channel depend on each other",
-        aws_rule: "A configuration recorder starts recording when CloudFormation creates it (StartedOnCreate \
-                   defaults to true), and AWS Config starts a recorder only when a delivery channel exists \
-                   (NoAvailableDeliveryChannelException); a delivery channel can be created only once a \
-                   recorder exists. A DependsOn or reference between the two, either way, makes one wait for \
-                   what cannot exist yet: the create fails or hangs.",
-        docs: "https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html",
-        fix: "Create them in the same template with no dependency between them (the delivery channel may wait \
-              for its bucket's policy), as haplat-constructs' AccountBaseline does.",
-        check: account::config_recorder_and_channel,
-    },
-    Rule {
-        id: "HAP053",
-        name: "ServiceConnectAppProtocolChanged",
-        severity: Severity::Error,
-        title: "A Service Connect port's application protocol changed on a deployed service",
-        aws_rule: "The appProtocol of a port mapping is immutable in a Service Connect service: changing it needs \
-                   the service deleted and deployed again, so the stack update fails. Compared with the deployed \
-                   template (haplat check --baseline, or haplat diff and deploy, which read it).",
-        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html",
-        fix: "Keep the protocol (for instance keep TargetProtocol::Http), or deploy the service under another \
-              name and remove the old one once traffic has moved.",
-        check: images::app_protocol_changed,
+        id: "HAP041",
+        name: "CanaryNeverStarts",
+        severity: Severity::Warning,
+        title: "A Synthetics canary is created stopped, so it never runs",
+        aws_rule: "StartCanaryAfterCreation defaults to false: CloudFormation then leaves the canary in the READY \
+                   state, and it runs only after a StartCanary call. A stopped canary publishes no SuccessPercent, so \
+                   an alarm on it (and a Route 53 health check or FIS stop condition that follows the alarm) never \
+                   sees a failure.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-synthetics-canary.html",
+        fix: "Set StartCanaryAfterCreation to true (haplat's Canaries do), or suppress the finding with the reason \
+              when the canary is started on purpose by hand.",
+        check: synthetics::canary_never_starts,
     },
     Rule {
         id: "HAP044",
@@ -685,5 +659,61 @@ pub static RULES: &[Rule] = &[
               call the management endpoint https://<api-id>.execute-api.<region>.amazonaws.com/<stage> (or the \
               custom domain and base path), not the wss:// URL.",
         check: realtime::manage_connections_wrong_arn,
+    },
+    Rule {
+        id: "HAP050",
+        name: "PerRequestTimeoutOnTcpPort",
+        severity: Severity::Error,
+        title: "A Service Connect per-request timeout on a port published as TCP",
+        aws_rule: "Service Connect's per-request timeout can be set only when the port's application protocol is \
+                   not TCP; a port mapping without AppProtocol is TCP, and for it ECS accepts only the idle \
+                   timeout, so creating or updating the service fails.",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_TimeoutConfiguration.html",
+        fix: "Give the port mapping its application protocol (http, http2 or grpc) when the task speaks it in the \
+              clear, or keep only IdleTimeoutSeconds for a port that serves TLS itself (haplat-constructs' \
+              TargetProtocol::Https with per_request_seconds 0).",
+        check: images::per_request_timeout_on_tcp_port,
+    },
+    Rule {
+        id: "HAP051",
+        name: "SecondAccountSingleton",
+        severity: Severity::Error,
+        title: "Two GuardDuty detectors, Security Hub hubs, Config recorders or delivery channels in one region",
+        aws_rule: "GuardDuty, Security Hub and AWS Config are enabled once per account and region: one detector, \
+                   one hub subscription, one customer managed configuration recorder and one delivery channel. \
+                   Creating a second fails, and an account where Control Tower or a delegated administrator \
+                   already enabled them refuses even the first.",
+        docs: "https://docs.aws.amazon.com/guardduty/latest/APIReference/API_CreateDetector.html",
+        fix: "Declare each once per region (haplat-constructs' AccountBaseline, one per account), and turn off \
+              the parts the account already has (AccountBaselineProps::guardduty, security_hub, config).",
+        check: account::one_per_region,
+    },
+    Rule {
+        id: "HAP052",
+        name: "ConfigRecorderAndChannelWaitForEachOther",
+        severity: Severity::Error,
+        title: "A Config recorder that starts on create and its delivery channel depend on each other",
+        aws_rule: "A configuration recorder starts recording when CloudFormation creates it (StartedOnCreate \
+                   defaults to true), and AWS Config starts a recorder only when a delivery channel exists \
+                   (NoAvailableDeliveryChannelException); a delivery channel can be created only once a \
+                   recorder exists. A DependsOn or reference between the two, either way, makes one wait for \
+                   what cannot exist yet: the create fails or hangs.",
+        docs: "https://docs.aws.amazon.com/config/latest/APIReference/API_StartConfigurationRecorder.html",
+        fix: "Create them in the same template with no dependency between them (the delivery channel may wait \
+              for its bucket's policy), as haplat-constructs' AccountBaseline does.",
+        check: account::config_recorder_and_channel,
+    },
+    Rule {
+        id: "HAP053",
+        name: "ServiceConnectAppProtocolChanged",
+        severity: Severity::Error,
+        title: "A Service Connect port's application protocol changed on a deployed service",
+        aws_rule: "The appProtocol of a port mapping is immutable in a Service Connect service: changing it needs \
+                   the service deleted and deployed again, so the stack update fails. Compared with the deployed \
+                   template (haplat check --baseline, or haplat diff and deploy, which read it).",
+        docs: "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_PortMapping.html",
+        fix: "Keep the protocol (for instance keep TargetProtocol::Http), or deploy the service under another \
+              name and remove the old one once traffic has moved.",
+        check: images::app_protocol_changed,
     },
 ];

@@ -92,6 +92,37 @@ fn hap025_a_probe_beside_the_alarms_takes_the_region_out_first() {
     assert!(of(&check(&a), "HAP025").is_empty());
 }
 
+/// A canary's alarm as the record's health: the schedule and the run's timeout, then the
+/// alarm's periods and the metric's delay; a cron schedule cannot be timed.
+#[test]
+fn hap025_a_canary_alarm_is_timed_by_its_schedule_and_run_timeout() {
+    let mut t = region(false);
+    t["Resources"]["Canary"] = json!({"Type": "AWS::Synthetics::Canary", "Metadata": {"haplat:path": "Api/Canaries/Origin"},
+        "Properties": {"Name": "origin-1a2b3c4d", "Schedule": {"Expression": "rate(2 minutes)"},
+            "RunConfig": {"TimeoutInSeconds": 30}}});
+    let alarm = &mut t["Resources"]["NoTargets"]["Properties"];
+    alarm["Namespace"] = json!("CloudWatchSynthetics");
+    alarm["MetricName"] = json!("SuccessPercent");
+    alarm["Threshold"] = json!(100);
+    alarm["Dimensions"] = json!([{"Name": "CanaryName", "Value": {"Ref": "Canary"}}]);
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], t.clone())], failover(400));
+    let chain = availability(&a).worst_failover().cloned().expect("a chain");
+    let seconds: Vec<f64> = chain.links.iter().map(|l| l.seconds).collect();
+    // The next run 120 s on, failing at the latest after 30 s; 2 periods; the delay; the TTL.
+    assert_eq!(seconds, vec![150.0, 120.0, 60.0, 60.0]);
+    assert_eq!(chain.links[0].path, "Api/Canaries/Origin");
+    assert!(of(&check(&a), "HAP025").is_empty());
+    // Without a run timeout, a run may last the schedule's interval.
+    let mut untimed = t.clone();
+    untimed["Resources"]["Canary"]["Properties"].as_object_mut().unwrap().remove("RunConfig");
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], untimed)], failover(400));
+    assert_eq!(availability(&a).worst_failover().unwrap().links[0].seconds, 240.0);
+    t["Resources"]["Canary"]["Properties"]["Schedule"]["Expression"] = json!("cron(0/5 * * * ? *)");
+    let found = of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], t)], failover(400))), "HAP025");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("which haplat cannot time"), "{}", found[0].message);
+}
+
 #[test]
 fn hap025_a_check_haplat_cannot_time_is_reported_not_guessed() {
     let mut t = region(false);

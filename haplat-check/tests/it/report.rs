@@ -115,8 +115,13 @@ fn explain_prints_a_rule_and_how_to_suppress_it() {
 
 #[test]
 fn rules_are_well_formed() {
-    for (i, r) in RULES.iter().enumerate() {
-        assert_eq!(r.id, format!("HAP{:03}", i + 1), "ids are consecutive");
+    // Ids increase in the list; ranges are handed out to parallel work, so gaps may stay until
+    // the others land.
+    let mut last = 0;
+    for r in RULES {
+        let n: u32 = r.id.strip_prefix("HAP").and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("{}", r.id));
+        assert!(r.id.len() == 6 && n > last, "{}: ids are HAPnnn, increasing", r.id);
+        last = n;
         assert!(r.docs.starts_with("https://docs.aws.amazon.com/"), "{}: {}", r.id, r.docs);
         assert!(!r.title.ends_with('.') && !r.title.contains('\n'), "{}: one line, no period", r.id);
         assert!(!r.fix.is_empty() && !r.aws_rule.is_empty());

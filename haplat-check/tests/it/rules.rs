@@ -1152,3 +1152,46 @@ fn hap049_manage_connections_is_on_the_connections_arn() {
         .is_empty()
     );
 }
+
+fn canary(runtime: &str, start: Option<bool>) -> serde_json::Value {
+    let mut props = json!({"Name": "origin-1a2b3c4d", "RuntimeVersion": runtime, "ArtifactS3Location": "s3://b/canary",
+        "ExecutionRoleArn": "arn:aws:iam::111122223333:role/c", "Schedule": {"Expression": "rate(1 minute)"},
+        "Code": {"Handler": "index.handler", "Script": "exports.handler = async () => {};"}});
+    if let Some(start) = start {
+        props["StartCanaryAfterCreation"] = json!(start);
+    }
+    json!({
+        "Canary": {"Type": "AWS::Synthetics::Canary", "Metadata": {"haplat:path": "Api/Canaries/Origin"}, "Properties": props},
+        "Alarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {"Namespace": "CloudWatchSynthetics",
+            "MetricName": "SuccessPercent", "Dimensions": [{"Name": "CanaryName", "Value": {"Ref": "Canary"}}],
+            "Statistic": "Average", "Period": 60, "EvaluationPeriods": 2, "Threshold": 100,
+            "ComparisonOperator": "LessThanThreshold"}},
+    })
+}
+
+#[test]
+fn hap040_a_canary_on_a_deprecated_runtime() {
+    for old in
+        ["syn-nodejs-puppeteer-7.0", "syn-nodejs-puppeteer-3.5", "syn-python-selenium-1.0", "syn-nodejs-2.2", "syn-1.0"]
+    {
+        let found = one("HAP040", &["us-east-1"], canary(old, Some(true)));
+        assert_eq!(found.len(), 1, "{old}: {found:?}");
+        assert!(found[0].message.contains(old) && found[0].path == "Api/Canaries/Origin", "{found:?}");
+    }
+    for current in
+        ["syn-nodejs-puppeteer-15.0", "syn-nodejs-puppeteer-9.1", "syn-nodejs-3.1", "syn-python-selenium-6.0"]
+    {
+        assert!(one("HAP040", &["us-east-1"], canary(current, Some(true))).is_empty(), "{current}");
+    }
+    assert_eq!(haplat_check::deprecated_runtime("syn-nodejs-puppeteer-6.2"), Some("2026-01-22"));
+}
+
+#[test]
+fn hap041_a_canary_created_stopped_never_runs() {
+    for start in [None, Some(false)] {
+        let found = one("HAP041", &["us-east-1"], canary("syn-nodejs-puppeteer-15.0", start));
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(found[0].message.contains("an alarm watches it"), "{}", found[0].message);
+    }
+    assert!(one("HAP041", &["us-east-1"], canary("syn-nodejs-puppeteer-15.0", Some(true))).is_empty());
+}

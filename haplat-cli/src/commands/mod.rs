@@ -20,6 +20,7 @@ pub mod graph;
 pub mod health;
 pub mod init;
 pub mod list;
+pub mod restore_test;
 pub mod shell;
 pub mod status;
 pub mod synth;
@@ -86,6 +87,10 @@ pub enum Command {
     /// Each stack set's last operation and each instance's status per region.
     #[command(after_help = EXIT_CODES_HELP)]
     Status(status::StatusArgs),
+    /// Restore the latest backup of the app's DynamoDB table into a scratch table, validate it,
+    /// delete it, and time it against the RTO.
+    #[command(after_help = restore_test::RESTORE_TEST_EXIT_CODES)]
+    RestoreTest(restore_test::RestoreTestArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
     Completions(shell::CompletionsArgs),
     /// Write the man pages (`haplat.1`, one per command).
@@ -111,6 +116,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Deploy(a) => deploy::run(a).await,
         Command::Destroy(a) => destroy::run(a).await,
         Command::Status(a) => status::run(a).await,
+        Command::RestoreTest(a) => restore_test::run(a).await,
         Command::Completions(a) => shell::run_completions(a, Cli::command()),
         Command::Man(a) => shell::run_man(a, Cli::command()),
     }

@@ -20,6 +20,7 @@ pub mod health;
 pub mod init;
 pub mod input;
 pub mod list;
+pub mod restore_test;
 pub mod shell;
 pub mod status;
 pub mod synth;
@@ -38,6 +39,10 @@ pub use health::{HealthOptions, health};
 pub use init::{HaplatSource, InitOptions, init};
 pub use input::{AssemblySource, AwsAccess, confirm};
 pub use list::{ListOptions, list};
+pub use restore_test::{
+    RestoreReport, RestoreSettings, RestoreTarget, RestoreTestOptions, parse_duration, report_exit, restore_test,
+    run_restore_test,
+};
 pub use shell::{CompletionsOptions, ManOptions, completions, man};
 pub use status::{StatusOptions, status};
 pub use synth::{SynthOptions, synth};

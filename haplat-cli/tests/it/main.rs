@@ -16,6 +16,8 @@
 //! - `operate`: `haplat health`, `failover`/`failback` and `drill` against the fake CloudFormation
 //!   and a fake of the operators' calls (`observe_fake`): healthy, unhealthy, throttled, denied,
 //!   a region that does not answer, the last healthy region kept, timelines, drill verdicts.
+//! - `restore_test`: `haplat restore-test` against a fake of `Recovery`: passed, a failed job,
+//!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
 
 mod harness;
@@ -36,4 +38,5 @@ mod layers;
 mod observe_fake;
 mod operate;
 mod real_app;
+mod restore_test;
 mod rollout;

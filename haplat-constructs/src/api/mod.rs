@@ -44,6 +44,7 @@ use haplat_core::value::Value;
 use haplat_core::{App, Handle, Stack};
 
 use crate::alarm::Runbook;
+use crate::canary::Canaries;
 use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
 use crate::health_check::HealthCheck;
 use crate::kms::{KeyUser, KmsKey};
@@ -139,6 +140,15 @@ pub struct ApiProps {
     /// To retire a service from the middle without moving the others, keep its place (scale it
     /// to zero) or change `n` knowingly. Changing `n` moves services the same way.
     pub services_per_stack: Option<usize>,
+    /// CloudWatch Synthetics canaries in every region ([`crate::canary`]), which need
+    /// [`ApiProps::edge_probe_domain`]: `Origin` requests the default public service's health
+    /// path through the edge's route to this region and its alarm is a child of the region's
+    /// health check (what Route 53 follows); `Public` requests it on the public name, as users
+    /// do, and feeds an SLO ([`MultiRegionApi::availability_slos`]) and the stop condition of the
+    /// region-isolation experiment ([`MultiRegionApi::chaos`]). Beside the region's health
+    /// check ([`MultiRegionApi::region_health_check`]). Each costs a run a minute (Synthetics
+    /// bills per run). Default: `false`.
+    pub canaries: bool,
 }
 
 impl ApiProps {
@@ -164,6 +174,7 @@ impl ApiProps {
             flow_log_retention_days: 365,
             container_insights_retention_days: 30,
             services_per_stack: None,
+            canaries: false,
         }
     }
 }
@@ -201,6 +212,10 @@ pub struct MultiRegionApi {
     /// with a healthy target; see [`RegionalEndpoint::health_check_id`]), in the API's stack, or
     /// with service stacks in a stack set `<id>Health` of its own after them.
     pub region_health_check: Option<HealthCheck>,
+    /// The canaries ([`ApiProps::canaries`]): `Origin` first, then `Public`.
+    pub canaries: Option<Canaries>,
+    /// The stack of the canaries and the region's health check.
+    health_stack: Option<Stack>,
     health_check_path: String,
     domain_name: String,
 }
@@ -263,8 +278,16 @@ impl MultiRegionApi {
         let services = services::services(&stack, &service_stacks, &props, &routed, &shared);
         services::connect_callers(&props, &services);
         let health_alarms = services::health_alarms(&props, &services);
-        let region_health_check =
-            services::region_health_check(&stack, &service_stacks, &health_alarms, services.len(), &probe);
+        let health_stack =
+            (!health_alarms.is_empty()).then(|| services::after_services(&stack, &service_stacks, "Health"));
+        let canaries = services::canaries(&stack, health_stack.as_ref(), &props, &health_check_path);
+        let region_health_check = services::region_health_check(
+            health_stack.as_ref(),
+            &health_alarms,
+            services.len(),
+            &probe,
+            canaries.as_ref().map(|c| c.alarms[0]),
+        );
 
         if let Some(verify) = &props.fronted_by_cloudfront {
             verify.bind(&stack);
@@ -283,6 +306,8 @@ impl MultiRegionApi {
             service_stacks,
             health_alarms,
             region_health_check,
+            canaries,
+            health_stack,
             health_check_path,
             domain_name: props.domain_name,
         }
@@ -401,13 +426,29 @@ impl MultiRegionApi {
             let props = SloProps::new(objective, sli).with_actions(actions.to_vec()).with_runbook(Runbook::RegionDown);
             Slo::new(&self.stack, "PublicAlbAvailability", props)
         });
+        // The public canary sees what users see, the edge and DNS included.
+        let canary = self.public_canary_slo(objective, actions);
         entry
             .into_iter()
             .chain(self.services.iter().map(|s| {
                 let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
                 Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
             }))
+            .chain(canary)
             .collect()
+    }
+
+    /// The SLO of the public canary ([`ApiProps::canaries`]), `PublicCanaryAvailability` beside
+    /// it: failed runs over all runs.
+    fn public_canary_slo(&self, objective: f64, actions: &[Value<String>]) -> Option<Slo> {
+        let (canaries, home) = (self.canaries.as_ref()?, self.health_stack.as_ref()?);
+        let public = canaries.canaries.get(1)?;
+        let metric =
+            crate::metrics::MetricRef::new("CloudWatchSynthetics", "SuccessPercent", [("CanaryName", public.ref_())]);
+        let props = SloProps::new(objective, crate::metrics::Sli::Success { metric })
+            .with_actions(actions.to_vec())
+            .with_runbook(Runbook::RegionDown);
+        Some(Slo::new(home, "PublicCanaryAvailability", props))
     }
 
     /// A latency SLO of the public load balancer, as `PublicAlbLatency` in the API's stack: at
@@ -438,13 +479,20 @@ impl MultiRegionApi {
     /// Chaos experiments on every service and the network of the private subnets, as `id`:
     /// `props.services` and `props.private_subnet_ids` are the API's, each service stopped by
     /// its critical alarms in `monitoring`, the network experiment by the error-rate alarm of the
-    /// API's load balancers there, and all by `props.stop_alarm_arns`. They read every service,
+    /// API's load balancers there, the region-isolation experiment (when
+    /// [`ChaosProps::region_isolation`] is asked) by the public canary's alarm
+    /// ([`ApiProps::canaries`]), and all by `props.stop_alarm_arns`. They read every service,
     /// so with service stacks they go in a stack set of their own after them all,
     /// `<api id><id>` over the same regions; else in the API's stack.
     pub fn chaos(&self, id: &str, monitoring: &ApiMonitoring, mut props: ChaosProps) -> ChaosExperiments {
         props.services = self.chaos_services(monitoring);
         props.network_stop_alarm_arns = monitoring.regional.load_balancer_alarm.iter().map(|a| a.attr_arn()).collect();
         props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        if props.region_isolation
+            && let Some(public) = self.canaries.as_ref().and_then(|c| c.alarms.get(1))
+        {
+            props.region_isolation_stop_alarm_arns.push(public.attr_arn());
+        }
         let home = services::after_services(&self.stack, &self.service_stacks, id);
         ChaosExperiments::new(&home, id, props)
     }

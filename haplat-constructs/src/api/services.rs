@@ -7,6 +7,7 @@ use haplat_core::{App, Handle, Pseudo, Stack};
 use super::ApiProps;
 use super::regions::{counts, int_region_value};
 use crate::alarm::metric_alarm;
+use crate::canary::{Canaries, CanariesProps, CanaryCheck};
 use crate::health_check::{HealthCheck, HealthCheckProps};
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
@@ -284,45 +285,79 @@ pub(super) fn after_services(stack: &Stack, service_stacks: &[Stack], suffix: &s
     }
 }
 
-/// The region's Route 53 health check over `health_alarms` (see
+/// The region's Route 53 health check over `health_alarms` and the origin canary's alarm (see
 /// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
-/// each region beside the alarms it reads: in the API's stack, or after the service stacks in
-/// a stack set `<api>Health` over the same regions (a service stack reads the API's, so the
-/// API's cannot read it back). None without alarms (not fronted by CloudFront).
+/// each region beside the alarms it reads, in `home`: the API's stack, or after the service
+/// stacks a stack set `<api>Health` over the same regions (a service stack reads the API's, so
+/// the API's cannot read it back). None without alarms (not fronted by CloudFront).
 pub(super) fn region_health_check(
-    stack: &Stack,
-    service_stacks: &[Stack],
+    home: Option<&Stack>,
     health_alarms: &[Handle<cloudwatch::Alarm>],
     services: usize,
     probe: &Option<HealthCheckProps>,
+    canary: Option<Handle<cloudwatch::Alarm>>,
 ) -> Option<HealthCheck> {
+    let home = home?;
     if health_alarms.is_empty() {
         return None;
     }
-    let home = after_services(stack, service_stacks, "Health");
     let scope = home.child("RegionHealth");
-    let alarms = HealthCheckProps::Alarms {
-        region: Pseudo::Region.value(),
-        alarm_names: health_alarms.iter().map(|a| a.ref_()).collect(),
-        healthy_needed: services,
+    let needed = services + usize::from(canary.is_some());
+    let Some(probe) = probe else {
+        let alarms = HealthCheckProps::Alarms {
+            region: Pseudo::Region.value(),
+            alarm_names: health_alarms.iter().chain(&canary).map(|a| a.ref_()).collect(),
+            healthy_needed: needed,
+        };
+        return Some(HealthCheck::new(&scope, "Check", alarms));
     };
-    let Some(probe) = probe else { return Some(HealthCheck::new(&scope, "Check", alarms)) };
     // The probe beside the alarm checks, one calculated check over all: Route 53 takes the
     // region out as soon as the fastest of them sees it fail (docs/availability.md).
+    let one = |a: &Handle<cloudwatch::Alarm>| HealthCheckProps::Alarms {
+        region: Pseudo::Region.value(),
+        alarm_names: vec![a.ref_()],
+        healthy_needed: 1,
+    };
     let mut children: Vec<Value<String>> = health_alarms
         .iter()
         .enumerate()
-        .map(|(i, a)| {
-            let one = HealthCheckProps::Alarms {
-                region: Pseudo::Region.value(),
-                alarm_names: vec![a.ref_()],
-                healthy_needed: 1,
-            };
-            HealthCheck::new(&scope, &format!("AlarmCheck{i}"), one).id()
-        })
+        .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), one(a)).id())
         .collect();
     children.push(HealthCheck::new(&scope, "Probe", probe.clone()).id());
-    Some(HealthCheck::new(&scope, "Check", HealthCheckProps::Calculated { children, healthy_needed: services + 1 }))
+    if let Some(c) = &canary {
+        children.push(HealthCheck::new(&scope, "Canary", one(c)).id());
+    }
+    Some(HealthCheck::new(&scope, "Check", HealthCheckProps::Calculated { children, healthy_needed: needed + 1 }))
+}
+
+/// The canaries of [`ApiProps::canaries`] in `home` (the region health check's stack): `Origin`
+/// through the edge's route to this region, `Public` on the public name. None when not asked,
+/// or (an error) without the edge probe domain they request.
+pub(super) fn canaries(
+    stack: &Stack,
+    home: Option<&Stack>,
+    props: &ApiProps,
+    health_check_path: &str,
+) -> Option<Canaries> {
+    if !props.canaries {
+        return None;
+    }
+    let (Some(domain), Some(home)) = (&props.edge_probe_domain, home) else {
+        stack.error(
+            "canaries need edge_probe_domain (and fronted_by_cloudfront): they request the region through the edge, \
+             since its load balancer admits only CloudFront",
+        );
+        return None;
+    };
+    let origin = CanaryCheck::new(
+        "Origin",
+        "origin",
+        Value::sub(format!("https://{domain}{PROBE_PREFIX}${{AWS::Region}}{health_check_path}")),
+    )
+    .meaning("this region does not answer through the edge; Route 53 takes it out of DNS");
+    let public = CanaryCheck::new("Public", "public", Value::from(format!("https://{domain}{health_check_path}")))
+        .meaning("the public name does not answer from this region, whichever region serves it");
+    Some(Canaries::new(home, "Canaries", CanariesProps::new(vec![origin, public])))
 }
 
 /// The region probe of a fronted API ([`ApiProps::edge_probe_domain`]): an HTTPS check of the

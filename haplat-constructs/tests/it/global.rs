@@ -933,6 +933,61 @@ fn chaos_experiments_stop_on_the_critical_alarm_and_log() {
     }
 }
 
+/// The region-isolation experiment cuts every private subnet (no zone filter), stops only on
+/// the alarms given for it (never the region's own, which it trips), and is named for `haplat drill`.
+#[test]
+fn region_isolation_cuts_every_private_subnet_and_stops_on_outside_alarms() {
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec![]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into(), "subnet-0ccc".into()];
+    cp.network_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:lb-5xx".into()];
+    cp.region_isolation = true;
+    cp.region_isolation_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary".into()];
+    let chaos = ChaosExperiments::new(&api, "Chaos", cp);
+    assert_eq!(chaos.experiments.len(), 2);
+    let a = synth(&app);
+    let t = templates(&a);
+    let ex = resources(&t, "AWS::FIS::ExperimentTemplate");
+    let names: Vec<&str> = ex.iter().map(|(_, _, e)| e["Properties"]["Tags"]["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["az-network-disruption", "region-isolation"]);
+    let (_, _, iso) = ex.iter().find(|(_, id, _)| id.contains("RegionIsolation")).expect("the experiment");
+    let p = &iso["Properties"];
+    let target = &p["Targets"]["Subnets"];
+    assert_eq!(target["SelectionMode"], "ALL");
+    assert_eq!(target["ResourceArns"].as_array().unwrap().len(), 3);
+    assert!(target.get("Filters").is_none(), "{target:#}");
+    let action = &p["Actions"]["DisruptConnectivity"];
+    assert_eq!(action["ActionId"], "aws:network:disrupt-connectivity");
+    assert_eq!(action["Parameters"]["scope"], "all");
+    let stops: Vec<&Json> = p["StopConditions"].as_array().unwrap().iter().map(|c| &c["Value"]).collect();
+    assert_eq!(stops, [&Json::from("arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary")]);
+
+    // Without an alarm from outside the region, or without subnets: an error naming the path.
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec![]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into()];
+    cp.network_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:lb-5xx".into()];
+    cp.region_isolation = true;
+    ChaosExperiments::new(&api, "Chaos", cp);
+    let e = errors_of(&app);
+    assert!(e.contains("Api/Chaos") && e.contains("experiment RegionIsolation has no stop alarm"), "{e}");
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:x".into()]);
+    cp.services = vec![ChaosService {
+        name: "Web".into(),
+        cluster_name: "web".into(),
+        service_name: "web".into(),
+        stop_alarm_arns: vec![],
+    }];
+    cp.region_isolation = true;
+    ChaosExperiments::new(&api, "Chaos", cp);
+    let e = errors_of(&app);
+    assert!(e.contains("Api/Chaos") && e.contains("region_isolation needs the region's private subnets"), "{e}");
+}
+
 #[test]
 fn websocket_api_traces_logs_and_is_invoked_by_its_api_only() {
     let a = synth(&platform(DrMode::ActiveActive));

@@ -17,6 +17,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         &[
             "backup",
             "baseline",
+            "canary",
             "certificate",
             "ecr",
             "fargate",

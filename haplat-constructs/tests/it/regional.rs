@@ -1157,6 +1157,14 @@ fn cfn_lint_passes_over_every_region_of_the_stack_set_with_no_warning() {
         ("plain", props(regions.clone())),
         ("fronted-passive", ApiProps { mode: DrMode::ActivePassive, ..fronted(props(regions.clone())) }),
         (
+            "fronted-canaries",
+            ApiProps {
+                edge_probe_domain: Some("example.com".into()),
+                canaries: true,
+                ..fronted(props(regions.clone()))
+            },
+        ),
+        (
             "single-nat-2az",
             ApiProps {
                 azs: 2,
@@ -1360,6 +1368,68 @@ fn a_fronted_api_with_an_edge_probe_checks_each_region_through_the_edge_too() {
     let mut p = props(two_regions());
     p.edge_probe_domain = Some("example.com".into());
     assert!(synth_err(p).contains("edge_probe_domain is set but the API is not fronted_by_cloudfront"));
+}
+
+/// Canaries: the origin one through the edge's route to the region, a child of the region's
+/// health check; the public one on the public name; artifacts in a TLS-only bucket; a role that
+/// writes only its prefix, its logs and the Synthetics namespace.
+#[test]
+fn canaries_request_the_region_and_the_public_name_and_feed_region_health() {
+    let mut p = fronted(props(two_regions()));
+    p.edge_probe_domain = Some("example.com".into());
+    p.canaries = true;
+    let t = synth(p);
+    let canaries = resources(&t, "AWS::Synthetics::Canary");
+    assert_eq!(canaries.len(), 2);
+    let url = |id: &str| {
+        canaries.iter().find(|(i, _)| i.contains(id)).unwrap().1["Properties"]["RunConfig"]
+        ["EnvironmentVariables"]["HAPLAT_URL"]
+        .clone()
+    };
+    assert_eq!(url("Origin"), json!({"Fn::Sub": "https://example.com/_haplat/probe/${AWS::Region}/health"}));
+    assert_eq!(url("Public"), json!("https://example.com/health"));
+    for (id, c) in &canaries {
+        let p = &c["Properties"];
+        assert_eq!(p["StartCanaryAfterCreation"], true, "{id}");
+        assert_eq!(p["RuntimeVersion"], haplat_constructs::canary::CANARY_RUNTIME);
+        assert!(p.get("VpcConfig").is_none(), "{id}: calls public names, outside the VPC");
+        assert_eq!(p["ArtifactConfig"]["S3Encryption"]["EncryptionMode"], "SSE_S3");
+        assert!(p["Name"].as_str().unwrap().len() <= 21, "{id}");
+        assert!(p["Code"]["Script"].as_str().unwrap().contains("executeHttpStep"));
+    }
+    // The region's calculated check needs the canary's alarm check healthy as well.
+    let checks = resources(&t, "AWS::Route53::HealthCheck");
+    let (_, calculated) =
+        checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED").unwrap();
+    let config = &calculated["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["HealthThreshold"], 5, "3 target-group alarms, the probe and the canary");
+    let (canary_check, _) = checks.iter().find(|(id, _)| id.contains("Canary")).expect("the canary's check");
+    assert!(
+        config["ChildHealthChecks"].as_array().unwrap().iter().any(|c| reference(c) == Some(canary_check.as_str()))
+    );
+    let alarms = resources(&t, "AWS::CloudWatch::Alarm");
+    let (_, origin_alarm) = alarms.iter().find(|(id, _)| id.contains("OriginAlarm")).unwrap();
+    assert_eq!(origin_alarm["Properties"]["MetricName"], "SuccessPercent");
+    assert_eq!(origin_alarm["Properties"]["TreatMissingData"], "notBreaching");
+    // The artifacts bucket refuses plain HTTP and expires its objects.
+    let policies = resources(&t, "AWS::S3::BucketPolicy");
+    let (_, policy) = policies.iter().find(|(id, _)| id.contains("Canaries")).unwrap();
+    assert_eq!(policy["Properties"]["PolicyDocument"]["Statement"][0]["Sid"], "DenyInsecureTransport");
+    let roles = resources(&t, "AWS::IAM::Role");
+    let (_, role) = roles.iter().find(|(id, _)| id.contains("Canaries")).unwrap();
+    let statements = role["Properties"]["Policies"][0]["PolicyDocument"]["Statement"].as_array().unwrap();
+    for st in statements.iter().filter(|s| s["Resource"] == "*") {
+        for a in st["Action"].as_array().unwrap() {
+            assert!(UNSCOPED_ACTIONS.contains(&a.as_str().unwrap()), "{a}");
+        }
+    }
+    let metrics = statements.iter().find(|s| s["Action"][0] == "cloudwatch:PutMetricData").unwrap();
+    assert_eq!(metrics["Condition"]["StringEquals"]["cloudwatch:namespace"], "CloudWatchSynthetics");
+
+    // Canaries request the region through the edge: without the probe domain, an error.
+    let mut p = fronted(props(two_regions()));
+    p.canaries = true;
+    assert!(synth_err(p).contains("canaries need edge_probe_domain"));
 }
 
 fn probe_id<'a>(checks: &[(&'a String, &'a Json)]) -> &'a str {

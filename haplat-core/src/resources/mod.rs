@@ -82,6 +82,8 @@ pub mod securityhub;
 pub mod servicediscovery;
 #[cfg(feature = "shield")]
 pub mod shield;
+#[cfg(feature = "synthetics")]
+pub mod synthetics;
 #[cfg(feature = "wafv2")]
 pub mod wafv2;
 #[cfg(feature = "xray")]

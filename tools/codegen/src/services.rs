@@ -38,6 +38,7 @@ pub const SERVICES: &[&str] = &[
     "SecurityHub",
     "ServiceDiscovery",
     "Shield",
+    "Synthetics",
     "WAFv2",
     "XRay",
 ];
