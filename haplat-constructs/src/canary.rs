@@ -193,8 +193,10 @@ impl Canaries {
                 retention_days: props.artifact_retention_days,
                 object_ownership: ObjectOwnership::BucketOwnerEnforced,
                 writers: Vec::new(),
-                no_kms_reason: "canary artifacts are the records of health requests, no user data; Synthetics' SSE_S3 \
-                                mode needs no key grant for its Lambda",
+                encryption: crate::logs::LogEncryption::S3 {
+                    reason: "canary artifacts are the records of health requests, no user data; Synthetics' SSE_S3 \
+                             mode needs no key grant for its Lambda",
+                },
             },
         );
         let bucket = artifacts.bucket;
