@@ -24,7 +24,7 @@
 //! <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/drift-aware-change-sets.html>),
 //! and stack sets offer no drift-aware update; docs/runbooks/region-down.md says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -114,30 +114,26 @@ async fn read<C: CloudFormation, O: Observe>(
         if let Some(why) = &r.unreachable {
             return Err(Error::Failed(format!("{}: the region did not answer ({why}); nothing was changed", r.region)));
         }
-        let mut checks = region_checks(r);
-        if checks.len() > 1 {
-            let paths: Vec<&str> = checks.iter().map(|c| c.check.path.as_str()).collect();
-            return Err(Error::Failed(format!(
-                "{}: more than one region health check ({}); haplat cannot tell which one the records follow",
-                r.region,
-                paths.join(", ")
-            )));
-        }
-        let Some(rc) = checks.pop() else {
+        // Every tier of the region that Route 53 routes by a region check of its own (the API's,
+        // the real-time tier's…) leaves and comes back with the region.
+        let checks = region_checks(r);
+        if checks.is_empty() {
             return Err(Error::Failed(format!(
                 "{}: no calculated Route 53 health check deployed in the region (the check routed records follow); \
                  failover without one, or with Route 53 ARC routing controls, is not supported",
                 r.region
             )));
-        };
-        let Some(id) = rc.check.physical_id.clone() else {
-            return Err(Error::Failed(format!("{}: {} has no id yet (not created?)", r.region, rc.check.path)));
-        };
-        let config = retry
-            .call(|| obs.health_check(&id))
-            .await
-            .map_err(|e| Error::cloud(format!("reading health check {id} ({}, {})", rc.check.path, r.region), e))?;
-        out.push(Deployed { region: r.region.clone(), rc, id, config, healthy: None });
+        }
+        for rc in checks {
+            let Some(id) = rc.check.physical_id.clone() else {
+                return Err(Error::Failed(format!("{}: {} has no id yet (not created?)", r.region, rc.check.path)));
+            };
+            let config = retry
+                .call(|| obs.health_check(&id))
+                .await
+                .map_err(|e| Error::cloud(format!("reading health check {id} ({}, {})", rc.check.path, r.region), e))?;
+            out.push(Deployed { region: r.region.clone(), rc, id, config, healthy: None });
+        }
     }
     let ids: Vec<String> = out.iter().map(|d| d.id.clone()).collect();
     let statuses = retry
@@ -200,21 +196,21 @@ pub async fn run<C: CloudFormation, O: Observe>(
     let mut changes: Vec<(&Deployed, HealthCheckUpdate, bool)> = Vec::new();
     match what {
         Move::Out(out) => {
-            let in_after: Vec<&str> = deployed
-                .iter()
-                .filter(|d| !out.contains(&d.region) && d.healthy == Some(true) && !forced_out(&d.rc, &d.config))
-                .map(|d| d.region.as_str())
-                .collect();
-            if in_after.is_empty() {
-                return Err(Error::Refused(format!(
-                    "taking {} out would leave no region that Route 53 reports healthy ({}); nothing was changed",
-                    out.join(", "),
-                    deployed
-                        .iter()
-                        .map(|d| format!("{} {}", d.region, state(d.healthy)))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                )));
+            // Each tier (a region check's construct path) keeps a region Route 53 reports healthy.
+            let tiers: BTreeSet<&str> = deployed.iter().map(|d| d.rc.check.path.as_str()).collect();
+            for tier in tiers {
+                let of_tier = || deployed.iter().filter(move |d| d.rc.check.path == tier);
+                let in_after = of_tier()
+                    .filter(|d| !out.contains(&d.region) && d.healthy == Some(true) && !forced_out(&d.rc, &d.config))
+                    .count();
+                if in_after == 0 {
+                    return Err(Error::Refused(format!(
+                        "taking {} out would leave no region that Route 53 reports healthy for {tier} ({}); nothing \
+                         was changed",
+                        out.join(", "),
+                        of_tier().map(|d| format!("{} {}", d.region, state(d.healthy))).collect::<Vec<_>>().join(", ")
+                    )));
+                }
             }
             for d in deployed.iter().filter(|d| out.contains(&d.region)) {
                 if forced_out(&d.rc, &d.config) {

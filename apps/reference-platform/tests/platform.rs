@@ -27,7 +27,12 @@ fn stacks_carry_the_environment_and_deploy_in_waves() {
         let names: Vec<&str> = a.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
         // The real-time workers (staging, prod) read every region's API: a stack set after it.
         let realtime = env != "dev";
-        let mut expected = vec![format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api")];
+        // Prod's account gets the security baseline, beside the data in the first wave.
+        let mut expected = Vec::new();
+        if env == "prod" {
+            expected.push(format!("shop-{env}-Baseline"));
+        }
+        expected.extend([format!("shop-{env}-Data"), format!("shop-{env}-Global"), format!("shop-{env}-Api")]);
         if realtime {
             expected.push(format!("shop-{env}-Realtime"));
         }

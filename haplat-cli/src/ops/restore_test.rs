@@ -215,8 +215,36 @@ async fn resolve_target<R: Recovery>(rec: &R, opts: &RestoreTestOptions) -> Resu
     Ok(RestoreTarget { region: found.region, table, vault, role_arn: opts.role_arn.clone() })
 }
 
+/// The tag pairs the assembly's AWS Backup selections choose resources by (`ListOfTags`).
+fn backed_up_tags(a: &Assembly) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for t in a.templates.values() {
+        let Some(resources) = t.json["Resources"].as_object() else { continue };
+        for r in resources.values().filter(|r| r["Type"] == "AWS::Backup::BackupSelection") {
+            let tags = r["Properties"]["BackupSelection"]["ListOfTags"].as_array().into_iter().flatten();
+            for c in tags {
+                if let (Some(k), Some(v)) = (c["ConditionKey"].as_str(), c["ConditionValue"].as_str()) {
+                    out.push((k.to_owned(), v.to_owned()));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A table's literal tags: its own (`AWS::DynamoDB::Table`) or its replicas' (a global table).
+fn table_tags(r: &serde_json::Value) -> Vec<(String, String)> {
+    let p = &r["Properties"];
+    let lists = std::iter::once(&p["Tags"]).chain(p["Replicas"].as_array().into_iter().flatten().map(|x| &x["Tags"]));
+    lists
+        .flat_map(|l| l.as_array().into_iter().flatten())
+        .filter_map(|t| Some((t["Key"].as_str()?.to_owned(), t["Value"].as_str()?.to_owned())))
+        .collect()
+}
+
 /// The assembly's one DynamoDB table (a global table or a table) and its region (`region`, or
-/// its stack's first), with the vault name when the assembly names exactly one.
+/// its stack's first), with the vault name when the assembly names exactly one. With several
+/// tables, the one the backup plans select by tag.
 pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTable, Error> {
     let mut tables = Vec::new();
     let mut vaults = std::collections::BTreeSet::new();
@@ -233,6 +261,23 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
             {
                 vaults.insert(name.to_owned());
             }
+        }
+    }
+    // Several tables: the ones the app's backup plans select by tag (a table that is never backed
+    // up has no recovery point to restore).
+    if tables.len() > 1 {
+        let selected = backed_up_tags(a);
+        let backed_up: Vec<_> = tables
+            .iter()
+            .filter(|(s, id, _)| {
+                a.templates
+                    .get(&s.name)
+                    .is_some_and(|t| table_tags(&t.json["Resources"][id]).iter().any(|kv| selected.contains(kv)))
+            })
+            .cloned()
+            .collect();
+        if !backed_up.is_empty() {
+            tables = backed_up;
         }
     }
     let [(stack, logical_id, path)] = tables.as_slice() else {

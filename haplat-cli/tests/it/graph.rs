@@ -40,7 +40,7 @@ fn the_readme_shows_the_reference_platforms_prod_graph_and_it_is_fresh() {
 
     // What it shows: every stack in its regions, waves left to right, the bindings.
     assert_eq!(g.rows, ["us-east-1", "us-west-2", "eu-west-1"]);
-    assert_eq!(g.columns.len(), 4);
+    assert_eq!(g.columns.len(), 5, "Data and Baseline, Global, Api, Realtime, Edge");
     let api = g.node("Api").expect("the Api stack set is one box");
     assert_eq!(api.rows, [0, 1, 2]);
     assert!(

@@ -5,7 +5,7 @@
 //! timeout, `--to`, and `failback`; `drill` listing, stopped at its longest duration, objective
 //! met and missed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use haplat_cli::assembly::Assembly;
@@ -574,8 +574,15 @@ async fn the_reference_platform_is_read_and_moved() {
     assert_eq!(report.regions.len(), 3);
     for r in &report.regions {
         let region: Vec<_> = r.health_checks.iter().filter(|c| c.role == "region").collect();
-        assert_eq!(region.len(), 1, "{}: {:?}", r.region, r.health_checks);
-        assert_eq!(region[0].path, "Api/RegionHealth/Check");
+        // The API's region check, and the real-time tier's.
+        let paths: Vec<&str> = region.iter().map(|c| c.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            ["Api/RegionHealth/Check", "Realtime/Workers/Health/Check"],
+            "{}: {:?}",
+            r.region,
+            r.health_checks
+        );
         let services: Vec<&str> = r.services.iter().map(|s| s.service.as_str()).collect();
         assert!(services.contains(&"Api/catalog") && services.contains(&"Api/orders"), "{services:?}");
         assert!(
@@ -588,14 +595,22 @@ async fn the_reference_platform_is_read_and_moved() {
     let t = list(&cfn, &obs, &a, "us-west-2", &retry()).await.unwrap();
     assert!(t.iter().any(|t| t.name.as_deref() == Some("stop-tasks-catalog")), "{t:?}");
     assert!(t.iter().any(|t| t.name.as_deref() == Some("az-network-disruption")), "{t:?}");
-    // Failover: the threshold above the children's count.
-    let (id, children) = obs.with(|s| {
-        let c = s.checks.values().find(|c| c.id.starts_with("hc-us-west-2-RegionHealthCheck")).unwrap();
-        (c.id.clone(), c.children.len())
+    // Failover: every region check of the region (the API's and the real-time tier's), the
+    // threshold above its children's count.
+    let expected: BTreeSet<String> = obs.with(|s| {
+        s.checks
+            .values()
+            .filter(|c| {
+                c.id.starts_with("hc-us-west-2-RegionHealthCheck")
+                    || c.id.starts_with("hc-us-west-2-WorkersHealthCheck")
+            })
+            .map(|c| format!("update_health_check {} threshold=Some({}) inverted=None", c.id, c.children.len() + 1))
+            .collect()
     });
+    assert_eq!(expected.len(), 2);
     let moved = move_traffic(&cfn, &obs, &a, &Move::Out(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
     assert!(moved.settled, "{}", moved.text());
-    assert_eq!(obs.calls(), vec![format!("update_health_check {id} threshold=Some({}) inverted=None", children + 1)]);
+    assert_eq!(obs.calls().into_iter().collect::<BTreeSet<_>>(), expected);
     // The routed records' TTL that drills add to the measure.
     assert_eq!(haplat_cli::drill::dns_seconds(&a), Some(60.0));
 }
