@@ -204,6 +204,10 @@ pub struct ServiceMetrics {
     /// The alternate target group of a blue/green service, which holds the live tasks after
     /// every other deployment (`None` for rolling deployments).
     pub alternate_target_group_full_name: Option<Value<String>>,
+    /// The service's ECS Service Connect discovery name, when it publishes its port there:
+    /// `AWS/ECS` publishes the calls it receives per `DiscoveryName` (with `ClusterName` and
+    /// `ServiceName`) and the callers' view of it per `TargetDiscoveryName`.
+    pub connect_discovery_name: Option<String>,
 }
 
 impl ServiceMetrics {

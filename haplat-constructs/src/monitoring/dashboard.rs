@@ -1,4 +1,5 @@
-//! The dashboard of a region: two widgets per service and per table, laid out two a row.
+//! The dashboard of a region: two widgets per service (three with ECS Service Connect) and per
+//! table, laid out two a row.
 
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
 use haplat_core::value::Value;
@@ -6,7 +7,8 @@ use haplat_core::{Handle, Scope};
 
 use crate::metrics::{ServiceMetrics, TableMetrics};
 
-/// The widgets of `services` (requests and 5xx, CPU and memory) and the variables they name.
+/// The widgets of `services` (requests and 5xx, the calls through Service Connect, CPU and
+/// memory) and the variables they name.
 pub(super) fn service_widgets(
     services: &[ServiceMetrics],
     widgets: &mut Vec<serde_json::Value>,
@@ -51,6 +53,18 @@ pub(super) fn service_widgets(
                 widget(&format!("{}: requests and 5xx (both target groups)", s.name), serde_json::Value::Array(lines))
             }
         });
+        // Calls through ECS Service Connect: what the service receives (per DiscoveryName), the
+        // 5xx and p99 its callers see (per TargetDiscoveryName, summed over callers).
+        if let Some(d) = &s.connect_discovery_name {
+            widgets.push(widget(
+                &format!("{}: calls through Service Connect", s.name),
+                serde_json::json!([
+                    ["AWS/ECS", "RequestCount", "ClusterName", c, "ServiceName", sv, "DiscoveryName", d, {"stat": "Sum"}],
+                    ["AWS/ECS", "HTTPCode_Target_5XX_Count", "TargetDiscoveryName", d, {"stat": "Sum"}],
+                    ["AWS/ECS", "TargetResponseTime", "TargetDiscoveryName", d, {"stat": "p99", "yAxis": "right"}],
+                ]),
+            ));
+        }
         widgets.push(widget(
             &format!("{}: CPU and memory", s.name),
             serde_json::json!([

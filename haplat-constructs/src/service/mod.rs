@@ -334,6 +334,7 @@ impl Service {
             load_balancer_full_name: self.load_balancer_full_name.clone(),
             target_group_full_name: self.target_group.attr_target_group_full_name(),
             alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
+            connect_discovery_name: self.connect_endpoint.as_ref().map(|_| self.name.to_lowercase()),
         }
     }
 
@@ -342,7 +343,7 @@ impl Service {
     /// on the caller's to this one's, both on exactly that port (the tasks' security groups
     /// otherwise admit only their ALB and call out only on HTTPS). When this service is served
     /// by the internal ALB on a listener port other than 443, the caller also gets egress to
-    /// that ALB's security group on that port (the ALB admits the VPC on it already). Calling
+    /// that ALB's security group on that port, and the ALB admits the caller on it. Calling
     /// twice opens the pair once. What [`ServiceProps::callers`] does.
     ///
     /// With services in stacks of their own, each rule refers to both security groups, so it

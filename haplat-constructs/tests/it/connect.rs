@@ -224,3 +224,28 @@ fn each_caller_finds_the_address_of_what_it_may_call_in_its_environment() {
     let t = synth(p);
     assert_eq!(environment(&t, "Orders").get("CATALOG_URL").map(String::as_str), Some("http://catalog.example:80"));
 }
+
+#[test]
+fn the_dashboard_shows_the_calls_each_service_receives_through_service_connect() {
+    use haplat_constructs::monitoring::RegionalMonitoringProps;
+    let dashboard = |connect: bool| {
+        let app = App::new("shop");
+        let api = MultiRegionApi::new_stack_set(&app, "Api", props(connect));
+        let mut m = RegionalMonitoringProps::new(&["us-east-1", "eu-west-1"]);
+        m.alarm_emails = vec!["oncall@example.com".into()];
+        api.monitor("Monitoring", m);
+        let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+        let (_, d) = of_type(&t, "AWS::CloudWatch::Dashboard")[0];
+        d["Properties"]["DashboardBody"].to_string()
+    };
+    let body = dashboard(true);
+    for name in ["orders", "catalog", "web"] {
+        assert!(
+            body.contains(&format!(r#"\"DiscoveryName\",\"{name}\""#)),
+            "{name}: no RequestCount per DiscoveryName in {body}"
+        );
+        assert!(body.contains(&format!(r#"\"TargetDiscoveryName\",\"{name}\""#)), "{name}");
+    }
+    assert!(body.contains("calls through Service Connect") && body.contains("TargetResponseTime"));
+    assert!(!dashboard(false).contains("Service Connect"));
+}

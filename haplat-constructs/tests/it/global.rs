@@ -78,6 +78,7 @@ fn platform(mode: DrMode) -> App {
         load_balancer_full_name: "app/api/0123456789abcdef".into(),
         target_group_full_name: "targetgroup/web/0123456789abcdef".into(),
         alternate_target_group_full_name: None,
+        connect_discovery_name: None,
     };
     let mut mp = RegionalMonitoringProps::new(&REGIONS);
     mp.alarm_emails = vec!["oncall@example.com".into()];
@@ -770,6 +771,7 @@ fn blue_green_monitoring() -> App {
         load_balancer_full_name: "app/api/0123456789abcdef".into(),
         target_group_full_name: "targetgroup/web-blue/0123456789abcdef".into(),
         alternate_target_group_full_name: Some("targetgroup/web-green/0123456789abcdef".into()),
+        connect_discovery_name: None,
     };
     let mut mp = RegionalMonitoringProps::new(&REGIONS);
     mp.services = vec![svc.clone()];
