@@ -328,6 +328,12 @@ fn realtime_tier(
     let tier = RealtimeApi::new(api.stack(), "Realtime", props);
     let max_age = f64::from(rt.max_queue_age_seconds);
     tier.alarms(api.stack(), "RealtimeAlarms", std::slice::from_ref(topic), f64::from(rt.connect_rate) * 60.0, max_age);
+    tier.availability_slo(
+        api.stack(),
+        "RealtimeAvailability",
+        env.operations.availability_slo,
+        std::slice::from_ref(topic),
+    );
 
     let names: Vec<String> = env.regions.iter().map(|r| r.region.clone()).collect();
     let stack = app.stack_set("Realtime", &names);

@@ -49,10 +49,11 @@ use crate::certificate::{Certificate, CertificateProps};
 use crate::global_table::GlobalTable;
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
-use crate::metrics::{MetricRef, Severity, expression};
+use crate::metrics::{MetricRef, Severity, Sli, expression};
 use crate::platform::{RegionRole, RegionSpec, RegionalEndpoint};
 use crate::queue::{WorkQueue, WorkQueueProps};
 use crate::security::{Permission, policy_document, trust_policy, unscoped_statement};
+use crate::slo::{Slo, SloProps};
 use crate::zone::HostedZone;
 
 /// Who may open a connection.
@@ -568,6 +569,20 @@ impl RealtimeApi {
     /// The primary region.
     pub fn primary(&self) -> Option<&str> {
         self.regions.iter().find(|r| r.role == RegionRole::Primary).map(|r| r.region.as_str())
+    }
+
+    /// The tier's availability SLO in the region, as `scope/id`: connections and messages that
+    /// failed in the integration (API Gateway's `IntegrationError` and `ExecutionError`) over all
+    /// of them (`ConnectCount` and `MessageCount`), with the burn-rate alarms of [`Slo`] to
+    /// `actions`. Refusals (4xx: authorization, throttling) spend no error budget.
+    pub fn availability_slo(&self, scope: &Scope, id: &str, objective: f64, actions: &[Value<String>]) -> Slo {
+        let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
+        let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
+        let sli = Sli::ErrorRatio {
+            bad: vec![api("IntegrationError"), api("ExecutionError")],
+            total: vec![api("ConnectCount"), api("MessageCount")],
+        };
+        Slo::new(scope, id, SloProps::new(objective, sli).with_actions(actions.to_vec()))
     }
 
     /// Adds the API's alarms under `scope.child(id)` (in the API's stack), notifying `actions`,

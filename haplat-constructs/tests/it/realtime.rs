@@ -45,6 +45,7 @@ fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assembly, haplat_
     let tier = RealtimeApi::new(&api, "Chat", props);
     let api_topic = haplat_constructs::monitoring::AlarmTopic::new(&api.child("Topic"), &[]);
     tier.alarms(&api, "ChatAlarms", &[api_topic.arn()], 3000.0, 60.0);
+    tier.availability_slo(&api, "ChatAvailability", 99.9, &[api_topic.arn()]);
     let workers_stack = app.stack_set("Workers", &REGIONS);
     let workers = RealtimeWorkers::new(
         &workers_stack,
@@ -313,4 +314,27 @@ fn queue_misuse_is_reported() {
     let err = app.synth().unwrap_err().to_string();
     assert!(err.contains("queue Jobs: retention 1209600 s"), "{err}");
     assert!(err.contains("queue Jobs: max receives 0"), "{err}");
+}
+
+#[test]
+fn the_tier_has_an_availability_slo_over_connections_and_messages() {
+    let a = build(|_| {}).unwrap();
+    let t = a.template("chat-Api").unwrap();
+    let slo: Vec<(&String, &Json)> =
+        of(&t, "AWS::CloudWatch::Alarm").into_iter().filter(|(id, _)| id.starts_with("ChatAvailability")).collect();
+    assert!(!slo.is_empty());
+    let text = serde_json::to_string(&slo).unwrap();
+    for m in ["IntegrationError", "ExecutionError", "ConnectCount", "MessageCount"] {
+        assert!(text.contains(m), "{m} missing from the SLO alarms");
+    }
+    assert!(!text.contains("ClientError"), "refusals spend no budget");
+    // The burn-rate windows page through composite alarms.
+    let pages: Vec<(&String, &Json)> = of(&t, "AWS::CloudWatch::CompositeAlarm")
+        .into_iter()
+        .filter(|(id, a)| {
+            id.starts_with("ChatAvailability")
+                && a["Properties"]["AlarmActions"].as_array().is_some_and(|x| !x.is_empty())
+        })
+        .collect();
+    assert!(!pages.is_empty());
 }
