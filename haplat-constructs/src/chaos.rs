@@ -352,6 +352,21 @@ impl ChaosExperiments {
                 },
             ));
         }
+        // Both network experiments cut every kind of traffic of their subnets for the duration.
+        let disrupt_subnets = || {
+            BTreeMap::from([(
+                "DisruptConnectivity".to_owned(),
+                ExperimentTemplateAction {
+                    action_id: "aws:network:disrupt-connectivity".into(),
+                    parameters: Some(BTreeMap::from([
+                        ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
+                        ("scope".to_owned(), Value::from("all")),
+                    ])),
+                    targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
+                    ..Default::default()
+                },
+            )])
+        };
         if !props.private_subnet_ids.is_empty() {
             let target = ExperimentTemplateTarget {
                 resource_type: "aws:ec2:subnet".into(),
@@ -382,18 +397,7 @@ impl ChaosExperiments {
                             },
                         ),
                         targets: BTreeMap::from([("Subnets".to_owned(), target)]),
-                        actions: Some(BTreeMap::from([(
-                            "DisruptConnectivity".to_owned(),
-                            ExperimentTemplateAction {
-                                action_id: "aws:network:disrupt-connectivity".into(),
-                                parameters: Some(BTreeMap::from([
-                                    ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
-                                    ("scope".to_owned(), Value::from("all")),
-                                ])),
-                                targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
-                                ..Default::default()
-                            },
-                        )])),
+                        actions: Some(disrupt_subnets()),
                         log_configuration: Some(log_configuration.clone()),
                         tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("az-network-disruption"))])),
                         ..Default::default()
@@ -425,18 +429,7 @@ impl ChaosExperiments {
                             props.region_isolation_stop_alarm_arns.iter().collect(),
                         ),
                         targets: BTreeMap::from([("Subnets".to_owned(), target)]),
-                        actions: Some(BTreeMap::from([(
-                            "DisruptConnectivity".to_owned(),
-                            ExperimentTemplateAction {
-                                action_id: "aws:network:disrupt-connectivity".into(),
-                                parameters: Some(BTreeMap::from([
-                                    ("duration".to_owned(), Value::from(props.disruption_duration.as_str())),
-                                    ("scope".to_owned(), Value::from("all")),
-                                ])),
-                                targets: Some(BTreeMap::from([("Subnets".to_owned(), Value::from("Subnets"))])),
-                                ..Default::default()
-                            },
-                        )])),
+                        actions: Some(disrupt_subnets()),
                         log_configuration: Some(log_configuration.clone()),
                         tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("region-isolation"))])),
                         ..Default::default()

@@ -48,7 +48,7 @@ use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
-use haplat_core::resources::cloudwatch::alarm::Alarm;
+use haplat_core::resources::cloudwatch::alarm::{Alarm, MetricDataQuery};
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
     Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -185,6 +185,153 @@ const PERMISSION_SOURCE_REASON: &str = "only API Gateway may invoke, and only fo
 /// Why the function is outside the VPC.
 const NO_VPC_REASON: &str = "the function reaches only API Gateway's connection endpoint, CloudWatch Logs and X-Ray, \
                              public AWS endpoints; in the VPC it would need NAT or endpoints for nothing it reads there";
+
+/// `arn:…:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`: what an
+/// integration or authorizer calls a Lambda function by.
+fn lambda_uri(function_arn: Value<String>) -> Value<String> {
+    Value::sub_with(
+        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
+        [("Function", function_arn)],
+    )
+}
+
+/// A Lambda `REQUEST` authorizer of `$connect` as `scope/ConnectAuthorizer` (named
+/// `<stack>-<id>-connect`), calling the function of `function_arn` with `identity_sources`, and
+/// the permission `scope/<permission_id>` for API Gateway to invoke `function_name` for this
+/// authorizer only.
+fn connect_authorizer(
+    scope: &Scope,
+    id: &str,
+    api: Handle<Api>,
+    (function_arn, function_name): (Value<String>, Value<String>),
+    identity_sources: Vec<Value<String>>,
+    permission_id: &str,
+) -> Handle<Authorizer> {
+    let authorizer = scope.add(
+        "ConnectAuthorizer",
+        Authorizer {
+            api_id: api.ref_(),
+            authorizer_type: "REQUEST".into(),
+            authorizer_uri: Some(lambda_uri(function_arn)),
+            identity_source: Some(List::items(identity_sources)),
+            name: Value::sub(format!("${{AWS::StackName}}-{id}-connect")),
+            ..Default::default()
+        },
+    );
+    let permission = scope.add(
+        permission_id,
+        LambdaPermission {
+            action: "lambda:InvokeFunction".into(),
+            function_name,
+            principal: "apigateway.amazonaws.com".into(),
+            source_arn: Some(Value::sub_with(
+                "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Authorizer}",
+                [("Api", api.ref_()), ("Authorizer", authorizer.ref_())],
+            )),
+            ..Default::default()
+        },
+    );
+    scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
+    authorizer
+}
+
+/// The fields of a WebSocket stage's JSON access log lines, before the integration's error
+/// message: who asked, when, which route, with what status, on which connection.
+const ACCESS_LOG_FIELDS: &str = concat!(
+    r#""requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
+    r#""requestTime":"$context.requestTime","eventType":"$context.eventType","#,
+    r#""routeKey":"$context.routeKey","status":"$context.status","#,
+    r#""connectionId":"$context.connectionId""#
+);
+
+/// What a [`websocket_stage`] is made of.
+struct StageProps<'a> {
+    /// The stage's name.
+    name: &'a str,
+    /// The default throttle: steady requests per second and burst.
+    throttle: (f64, i64),
+    /// Per-route settings (`RouteSettings`), when any route has its own.
+    route_settings: Option<Expr>,
+    /// The log group of the access logs.
+    access_logs: Handle<LogGroup>,
+    /// More fields of the access log lines, after [`ACCESS_LOG_FIELDS`] (`,"user":…`), if any.
+    extra_log_fields: &'a str,
+    /// The routes it deploys (it waits for them).
+    routes: &'a [Handle<Route>],
+}
+
+/// The auto-deployed stage `scope/Stage` of `api`: throttled, detailed metrics, no data traces,
+/// JSON access logs; created after its routes. API Gateway writes the logs with the account's
+/// CloudWatch role, which doctor checks: the stage's suppression of HAP004 says so.
+fn websocket_stage(scope: &Scope, api: Handle<Api>, props: StageProps<'_>) -> Handle<Stage> {
+    let stage = scope.add(
+        "Stage",
+        Stage {
+            api_id: api.ref_(),
+            stage_name: props.name.into(),
+            auto_deploy: Some(true.into()),
+            default_route_settings: Some(RouteSettings {
+                throttling_rate_limit: Some(props.throttle.0.into()),
+                throttling_burst_limit: Some(props.throttle.1.into()),
+                detailed_metrics_enabled: Some(true.into()),
+                data_trace_enabled: Some(false.into()),
+                ..Default::default()
+            }),
+            route_settings: props.route_settings,
+            access_log_settings: Some(AccessLogSettings {
+                destination_arn: Some(props.access_logs.attr_arn()),
+                format: Some(
+                    format!(
+                        r#"{{{ACCESS_LOG_FIELDS}{},"integrationError":"$context.integrationErrorMessage"}}"#,
+                        props.extra_log_fields
+                    )
+                    .into(),
+                ),
+            }),
+            ..Default::default()
+        },
+    );
+    for r in props.routes {
+        scope.options(stage).depends_on(*r);
+    }
+    scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
+    stage
+}
+
+/// An API Gateway WebSocket stage's metric `name` (`AWS/ApiGateway`, per `ApiId` and `Stage`).
+fn stage_metric(api: Handle<Api>, stage: Handle<Stage>, name: &str) -> MetricRef {
+    MetricRef::new("AWS/ApiGateway", name, [("ApiId", api.ref_()), ("Stage", stage.ref_())])
+}
+
+/// The queries of a WebSocket stage's alarms: `errors`, the share (%) of connections and
+/// messages that failed in the integration or its execution; `clients`, the share refused (4xx);
+/// `latency`, the p99 integration latency (ms).
+struct StageAlarmQueries {
+    errors: Vec<MetricDataQuery>,
+    clients: Vec<MetricDataQuery>,
+    latency: Vec<MetricDataQuery>,
+}
+
+fn stage_alarm_queries(api: Handle<Api>, stage: Handle<Stage>) -> StageAlarmQueries {
+    let metric = |name: &str| stage_metric(api, stage, name);
+    let traffic = "(FILL(connects, 0) + FILL(messages, 0))";
+    let ratio = |bad: &str| format!("IF({traffic} > 0, 100 * ({bad}) / {traffic}, 0)");
+    let base = || {
+        vec![metric("ConnectCount").query("connects", "Sum", 60), metric("MessageCount").query("messages", "Sum", 60)]
+    };
+    let mut errors = base();
+    errors.push(metric("IntegrationError").query("integration", "Sum", 60));
+    errors.push(metric("ExecutionError").query("execution", "Sum", 60));
+    errors.push(expression("rate", &ratio("FILL(integration, 0) + FILL(execution, 0)"), "Errors (%)"));
+    let mut clients = base();
+    clients.push(metric("ClientError").query("client", "Sum", 60));
+    clients.push(expression("rate", &ratio("FILL(client, 0)"), "Client errors (%)"));
+    let latency = vec![
+        metric("IntegrationLatency").query("p99", "p99", 60),
+        expression("latency", "FILL(p99, 0)", "p99 integration latency (ms)"),
+    ];
+    StageAlarmQueries { errors, clients, latency }
+}
 
 /// The API, its function and logs (see the [module](self) docs).
 #[derive(Clone, Debug)]
@@ -352,44 +499,21 @@ impl WebSocketApi {
                 // "For WebSocket APIs, if you use a Lambda integration, you must set the
                 // integration method to POST" (AWS::ApiGatewayV2::Integration, IntegrationMethod).
                 integration_method: Some("POST".into()),
-                integration_uri: Some(Value::sub_with(
-                    "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
-                    [("Function", function.attr_arn())],
-                )),
+                integration_uri: Some(lambda_uri(function.attr_arn())),
                 ..Default::default()
             },
         );
         let (connect_type, authorizer) = match &props.connect_auth {
             ConnectAuth::Iam => (Some("AWS_IAM"), None),
             ConnectAuth::Lambda { function_arn, identity_sources } => {
-                let authorizer = scope.add(
-                    "ConnectAuthorizer",
-                    Authorizer {
-                        api_id: api.ref_(),
-                        authorizer_type: "REQUEST".into(),
-                        authorizer_uri: Some(Value::sub_with(
-                            "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
-                            [("Function", function_arn.clone())],
-                        )),
-                        identity_source: Some(List::items(identity_sources.iter().map(|s| s.as_str().into()).collect())),
-                        name: Value::sub(format!("${{AWS::StackName}}-{id}-connect")),
-                        ..Default::default()
-                    },
-                );
-                let permission = scope.add(
+                let authorizer = connect_authorizer(
+                    &scope,
+                    id,
+                    api,
+                    (function_arn.clone(), function_arn.clone()),
+                    identity_sources.iter().map(|s| s.as_str().into()).collect(),
                     "ConnectAuthorizerPermission",
-                    LambdaPermission {
-                        action: "lambda:InvokeFunction".into(),
-                        function_name: function_arn.clone(),
-                        principal: "apigateway.amazonaws.com".into(),
-                        source_arn: Some(Value::sub_with(
-                            "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Authorizer}",
-                            [("Api", api.ref_()), ("Authorizer", authorizer.ref_())],
-                        )),
-                        ..Default::default()
-                    },
                 );
-                scope.options(permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
                 (Some("CUSTOM"), Some(authorizer))
             }
             ConnectAuth::Open { reason } => {
@@ -431,38 +555,18 @@ impl WebSocketApi {
             }
             routes.push(route);
         }
-        let stage = scope.add(
-            "Stage",
-            Stage {
-                api_id: api.ref_(),
-                stage_name: props.stage_name.clone().into(),
-                auto_deploy: Some(true.into()),
-                default_route_settings: Some(RouteSettings {
-                    throttling_rate_limit: Some(props.throttling_rate.into()),
-                    throttling_burst_limit: Some(props.throttling_burst.into()),
-                    detailed_metrics_enabled: Some(true.into()),
-                    data_trace_enabled: Some(false.into()),
-                    ..Default::default()
-                }),
-                access_log_settings: Some(AccessLogSettings {
-                    destination_arn: Some(access_logs.attr_arn()),
-                    format: Some(
-                        concat!(
-                            r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
-                            r#""requestTime":"$context.requestTime","eventType":"$context.eventType","#,
-                            r#""routeKey":"$context.routeKey","status":"$context.status","#,
-                            r#""connectionId":"$context.connectionId","integrationError":"$context.integrationErrorMessage"}"#
-                        )
-                            .into(),
-                    ),
-                }),
-                ..Default::default()
+        let stage = websocket_stage(
+            &scope,
+            api,
+            StageProps {
+                name: &props.stage_name,
+                throttle: (props.throttling_rate, props.throttling_burst),
+                route_settings: None,
+                access_logs,
+                extra_log_fields: "",
+                routes: &routes,
             },
         );
-        for r in &routes {
-            scope.options(stage).depends_on(*r);
-        }
-        scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
         let permission = scope.add(
             "InvokePermission",
             LambdaPermission {
@@ -489,23 +593,7 @@ impl WebSocketApi {
     pub fn alarms(&self, scope: &Scope, id: &str, actions: &[Value<String>]) -> Vec<Handle<Alarm>> {
         let scope = scope.child(id);
         let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
-        let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
-        let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
-        let traffic = "(FILL(connects, 0) + FILL(messages, 0))";
-        let ratio = |bad: &str| format!("IF({traffic} > 0, 100 * ({bad}) / {traffic}, 0)");
-        let base =
-            || vec![api("ConnectCount").query("connects", "Sum", 60), api("MessageCount").query("messages", "Sum", 60)];
-        let mut errors = base();
-        errors.push(api("IntegrationError").query("integration", "Sum", 60));
-        errors.push(api("ExecutionError").query("execution", "Sum", 60));
-        errors.push(expression("rate", &ratio("FILL(integration, 0) + FILL(execution, 0)"), "Errors (%)"));
-        let mut clients = base();
-        clients.push(api("ClientError").query("client", "Sum", 60));
-        clients.push(expression("rate", &ratio("FILL(client, 0)"), "Client errors (%)"));
-        let latency = vec![
-            api("IntegrationLatency").query("p99", "p99", 60),
-            expression("latency", "FILL(p99, 0)", "p99 integration latency (ms)"),
-        ];
+        let StageAlarmQueries { errors, clients, latency } = stage_alarm_queries(self.api, self.stage);
         let throttles = vec![
             MetricRef::new("AWS/Lambda", "Throttles", [("FunctionName", self.function.ref_())]).query("t", "Sum", 60),
             expression("throttled", "FILL(t, 0)", "Throttled invocations"),

@@ -29,11 +29,10 @@ use std::collections::BTreeMap;
 
 use haplat_core::resources::apigatewayv2::api::Api;
 use haplat_core::resources::apigatewayv2::api_mapping::ApiMapping;
-use haplat_core::resources::apigatewayv2::authorizer::Authorizer;
 use haplat_core::resources::apigatewayv2::domain_name::{DomainName, DomainNameConfiguration};
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
-use haplat_core::resources::apigatewayv2::stage::{AccessLogSettings, RouteSettings, Stage};
+use haplat_core::resources::apigatewayv2::stage::Stage;
 use haplat_core::resources::cloudwatch::alarm::{Alarm, MetricDataQuery, Statistic};
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
@@ -43,13 +42,16 @@ use haplat_core::resources::lambda::permission::Permission as LambdaPermission;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_map};
 
-use super::{APIGATEWAY_LOGS_ROLE_REASON, NO_VPC_REASON, PERMISSION_SOURCE_REASON, code};
+use super::{
+    NO_VPC_REASON, PERMISSION_SOURCE_REASON, StageAlarmQueries, StageProps, code, connect_authorizer, lambda_uri,
+    stage_alarm_queries, stage_metric, websocket_stage,
+};
 use crate::alarm::{AlarmSpec, Alarms, Runbook};
 use crate::certificate::{Certificate, CertificateProps};
 use crate::global_table::GlobalTable;
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
-use crate::metrics::{MetricRef, Severity, Sli, expression};
+use crate::metrics::{MetricRef, Severity, Sli};
 use crate::platform::{RegionRole, RegionSpec, RegionalEndpoint};
 use crate::queue::{WorkQueue, WorkQueueProps};
 use crate::security::{Permission, policy_document, trust_policy, unscoped_statement};
@@ -228,14 +230,6 @@ fn function(scope: &Scope, key: &KmsKey, retention_days: i64, spec: FunctionSpec
     f
 }
 
-/// `arn:…:apigateway:<region>:lambda:path/2015-03-31/functions/<arn>/invocations`.
-fn lambda_uri(function: Handle<Function>) -> Value<String> {
-    Value::sub_with(
-        "arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Function}/invocations",
-        [("Function", function.attr_arn())],
-    )
-}
-
 impl RealtimeApi {
     /// Adds the API under `scope.child(id)`, in a stack set over `props.regions`.
     pub fn new(scope: &Scope, id: &str, props: RealtimeProps<'_>) -> RealtimeApi {
@@ -286,7 +280,7 @@ impl RealtimeApi {
                 api_id: api.ref_(),
                 integration_type: "AWS_PROXY".into(),
                 integration_method: Some("POST".into()),
-                integration_uri: Some(lambda_uri(connections)),
+                integration_uri: Some(lambda_uri(connections.attr_arn())),
                 ..Default::default()
             },
         );
@@ -326,31 +320,14 @@ impl RealtimeApi {
                 statements: Vec::new(),
             },
         );
-        let authorizer = scope.add(
-            "ConnectAuthorizer",
-            Authorizer {
-                api_id: api.ref_(),
-                authorizer_type: "REQUEST".into(),
-                authorizer_uri: Some(lambda_uri(authorizer_fn)),
-                identity_source: Some(List::items(vec!["route.request.querystring.token".into()])),
-                name: Value::sub(format!("${{AWS::StackName}}-{id}-connect")),
-                ..Default::default()
-            },
-        );
-        let auth_permission = scope.add(
+        let authorizer = connect_authorizer(
+            &scope,
+            id,
+            api,
+            (authorizer_fn.attr_arn(), authorizer_fn.ref_()),
+            vec!["route.request.querystring.token".into()],
             "AuthorizerPermission",
-            LambdaPermission {
-                action: "lambda:InvokeFunction".into(),
-                function_name: authorizer_fn.ref_(),
-                principal: "apigateway.amazonaws.com".into(),
-                source_arn: Some(Value::sub_with(
-                    "arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/authorizers/${Authorizer}",
-                    [("Api", api.ref_()), ("Authorizer", authorizer.ref_())],
-                )),
-                ..Default::default()
-            },
         );
-        scope.options(auth_permission).suppress("CT.LAMBDA.PR.2", PERMISSION_SOURCE_REASON);
 
         // $default: the region's queue.
         let queue = WorkQueue::new(&scope, "Messages", WorkQueueProps::new(&key));
@@ -446,40 +423,18 @@ impl RealtimeApi {
                 )
             })
             .collect();
-        let stage = scope.add(
-            "Stage",
-            Stage {
-                api_id: api.ref_(),
-                stage_name: props.stage_name.clone().into(),
-                auto_deploy: Some(true.into()),
-                default_route_settings: Some(RouteSettings {
-                    throttling_rate_limit: Some(props.stage_throttle.rate.into()),
-                    throttling_burst_limit: Some(props.stage_throttle.burst.into()),
-                    detailed_metrics_enabled: Some(true.into()),
-                    data_trace_enabled: Some(false.into()),
-                    ..Default::default()
-                }),
+        let stage = websocket_stage(
+            &scope,
+            api,
+            StageProps {
+                name: &props.stage_name,
+                throttle: (props.stage_throttle.rate, props.stage_throttle.burst),
                 route_settings: (!route_settings.is_empty()).then(|| Expr::Map(route_settings.into_iter().collect())),
-                access_log_settings: Some(AccessLogSettings {
-                    destination_arn: Some(access_logs.attr_arn()),
-                    format: Some(
-                        concat!(
-                            r#"{"requestId":"$context.requestId","ip":"$context.identity.sourceIp","#,
-                            r#""requestTime":"$context.requestTime","eventType":"$context.eventType","#,
-                            r#""routeKey":"$context.routeKey","status":"$context.status","#,
-                            r#""connectionId":"$context.connectionId","user":"$context.authorizer.principalId","#,
-                            r#""integrationError":"$context.integrationErrorMessage"}"#
-                        )
-                        .into(),
-                    ),
-                }),
-                ..Default::default()
+                access_logs,
+                extra_log_fields: r#","user":"$context.authorizer.principalId""#,
+                routes: &routes,
             },
         );
-        for r in &routes {
-            scope.options(stage).depends_on(*r);
-        }
-        scope.options(stage).suppress("HAP004", APIGATEWAY_LOGS_ROLE_REASON);
 
         let domain = props.domain.as_ref().map(|d| {
             let certificate = Certificate::dns_validated(
@@ -576,11 +531,10 @@ impl RealtimeApi {
     /// of them (`ConnectCount` and `MessageCount`), with the burn-rate alarms of [`Slo`] to
     /// `actions`. Refusals (4xx: authorization, throttling) spend no error budget.
     pub fn availability_slo(&self, scope: &Scope, id: &str, objective: f64, actions: &[Value<String>]) -> Slo {
-        let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
-        let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
+        let metric = |name: &str| stage_metric(self.api, self.stage, name);
         let sli = Sli::ErrorRatio {
-            bad: vec![api("IntegrationError"), api("ExecutionError")],
-            total: vec![api("ConnectCount"), api("MessageCount")],
+            bad: vec![metric("IntegrationError"), metric("ExecutionError")],
+            total: vec![metric("ConnectCount"), metric("MessageCount")],
         };
         Slo::new(scope, id, SloProps::new(objective, sli).with_actions(actions.to_vec()))
     }
@@ -605,24 +559,8 @@ impl RealtimeApi {
     ) -> Vec<Handle<Alarm>> {
         let scope = scope.child(id);
         let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
-        let dims = [("ApiId", self.api.ref_()), ("Stage", self.stage.ref_())];
-        let api = |name: &str| MetricRef::new("AWS/ApiGateway", name, dims.clone());
-        let traffic = "(FILL(connects, 0) + FILL(messages, 0))";
-        let ratio = |bad: &str| format!("IF({traffic} > 0, 100 * ({bad}) / {traffic}, 0)");
-        let base =
-            || vec![api("ConnectCount").query("connects", "Sum", 60), api("MessageCount").query("messages", "Sum", 60)];
-        let mut errors = base();
-        errors.push(api("IntegrationError").query("integration", "Sum", 60));
-        errors.push(api("ExecutionError").query("execution", "Sum", 60));
-        errors.push(expression("rate", &ratio("FILL(integration, 0) + FILL(execution, 0)"), "Errors (%)"));
-        let mut clients = base();
-        clients.push(api("ClientError").query("client", "Sum", 60));
-        clients.push(expression("rate", &ratio("FILL(client, 0)"), "Client errors (%)"));
-        let latency = vec![
-            api("IntegrationLatency").query("p99", "p99", 60),
-            expression("latency", "FILL(p99, 0)", "p99 integration latency (ms)"),
-        ];
-        let connects = api("ConnectCount");
+        let StageAlarmQueries { errors, clients, latency } = stage_alarm_queries(self.api, self.stage);
+        let connects = stage_metric(self.api, self.stage, "ConnectCount");
         let age = self.queue.age_metric();
         let dead = self.queue.dead_letter_depth_metric();
         type Single<'m> = Option<(&'m MetricRef, Statistic)>;
