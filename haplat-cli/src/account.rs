@@ -1,6 +1,6 @@
 //! What `haplat doctor` (and bootstrap's API Gateway step) asks of the account beyond
 //! CloudFormation, as a trait over plain types: implemented over the AWS SDK by
-//! [`crate::sdk::Aws`] and by a fake in tests, like [`crate::cfn::CloudFormation`]. Every call is
+//! `crate::sdk::Aws` and by a fake in tests, like [`crate::cfn::CloudFormation`]. Every call is
 //! a read except [`Account::set_apigateway_cloudwatch_role`]. Errors are [`crate::cfn::CfnError`]s, sorted
 //! the same way (a denied call is a `Service` error whose code says so).
 

@@ -1,5 +1,5 @@
 //! What haplat needs from CloudFormation (and S3 and IAM), as a trait over plain types, so that the
-//! executor runs against the AWS SDK ([`crate::sdk::Aws`]) or a fake in tests.
+//! executor runs against the AWS SDK (`crate::sdk::Aws`) or a fake in tests.
 
 use std::collections::BTreeMap;
 use std::future::Future;

@@ -5,7 +5,7 @@
 //! stack's MODIFIED and DELETED resources with their property differences
 //! (`DescribeStackResourceDrifts`), named by construct path. The last run's result is kept beside
 //! the assembly directory (`haplat.out.drift.json`, which a synth does not replace) for
-//! `haplat diff` to mention. `haplat drift` is [`crate::ops::drift()`].
+//! `haplat diff` to mention. `haplat drift` is `crate::ops::drift()`.
 //!
 //! AWS: <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-drift.html>,
 //! <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DetectStackSetDrift.html>,

@@ -9,8 +9,11 @@
 //!   ([`client`]), the bootstrap stack ([`bootstrap`]), stack-set drift detection and its
 //!   record ([`drift`]), the operators' reads and moves ([`health`], [`failover`], [`drill`]);
 //! - the service: the [`cfn::CloudFormation`] trait over plain types and typed [`status`]es,
-//!   implemented by the AWS SDK in [`sdk::Aws`] (and by a fake in tests); the
-//!   [`observe::Observe`] trait (Route 53, CloudWatch, ELB, FIS) likewise, in [`sdk_observe`].
+//!   implemented by the AWS SDK in `sdk::Aws` (and by a fake in tests); the
+//!   [`observe::Observe`] trait (Route 53, CloudWatch, ELB, FIS) likewise, in `sdk_observe`.
+//!
+//! The `sdk*` modules and the commands that call AWS are the cargo feature `aws`: without it
+//! the tool synthesizes, lists, checks and draws but builds no AWS SDK (docs/build-cost.md).
 //!
 //! The plan is computed from the assembly alone ([`plan::plan_deploy`]) and printed by
 //! `haplat deploy --dry-run`; the [`executor::Executor`] runs it and reports typed
@@ -44,8 +47,11 @@ pub mod progress;
 pub mod project;
 pub mod recovery;
 pub mod rollout;
+#[cfg(feature = "aws")]
 pub mod sdk;
+#[cfg(feature = "aws")]
 pub mod sdk_observe;
+#[cfg(feature = "aws")]
 pub mod sdk_recovery;
 pub mod stack_diff;
 pub mod status;

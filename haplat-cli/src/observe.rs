@@ -1,6 +1,6 @@
 //! What the operators' commands (`haplat health`, `failover`, `failback`, `drill`) ask of AWS
 //! beyond stack sets, as a trait over plain types: implemented over the AWS SDK in
-//! [`crate::sdk_observe`] and by a fake in tests, like [`crate::cfn::CloudFormation`]. Errors are
+//! `crate::sdk_observe` and by a fake in tests, like [`crate::cfn::CloudFormation`]. Errors are
 //! [`crate::cfn::CfnError`]s, sorted the same way (throttling, denied calls, unreachable
 //! endpoints).
 //!

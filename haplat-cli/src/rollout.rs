@@ -45,26 +45,6 @@ pub struct StackRollout {
     pub alarms: Vec<Watched>,
 }
 
-/// `--bake-time`: a number of seconds, or with a unit `s`, `m` or `h` (`90s`, `30m`, `1h`);
-/// more than zero.
-pub fn parse_bake(s: &str) -> Result<Duration, String> {
-    let (n, unit) = match s.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&s[..i], &s[i..]),
-        None => (s, "s"),
-    };
-    let n: u64 = n.parse().map_err(|_| format!("--bake-time {s:?}: expected a duration such as 90s, 30m or 1h"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n.saturating_mul(60),
-        "h" => n.saturating_mul(3600),
-        _ => return Err(format!("--bake-time {s:?}: unit must be s, m or h")),
-    };
-    if secs == 0 {
-        return Err(format!("--bake-time {s:?}: must be more than zero"));
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 /// The stages of every stack set of `plan` under `policy`. The first region must be one the
 /// plan deploys to (a usage error otherwise); a stack set not deployed there goes in one stage.
 pub fn stages(plan: &DeployPlan, assembly: &Assembly, policy: &RolloutPolicy) -> Result<Vec<StackRollout>, Error> {
@@ -155,19 +135,4 @@ pub fn refusal(policy: &RolloutPolicy) -> Error {
          which haplat-cli cannot read yet; nothing was changed (deploy --dry-run shows the stages)",
         policy.first_region
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bake_times_have_a_unit_and_are_positive() {
-        assert_eq!(parse_bake("90"), Ok(Duration::from_secs(90)));
-        assert_eq!(parse_bake("30m"), Ok(Duration::from_secs(1800)));
-        assert_eq!(parse_bake("1h"), Ok(Duration::from_secs(3600)));
-        assert!(parse_bake("0m").unwrap_err().contains("more than zero"));
-        assert!(parse_bake("5d").unwrap_err().contains("unit must be"));
-        assert!(parse_bake("soon").unwrap_err().contains("expected a duration"));
-    }
 }

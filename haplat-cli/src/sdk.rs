@@ -864,7 +864,6 @@ impl Account for Aws {
             .collect())
     }
 
-    #[cfg(feature = "ec2")]
     async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
         let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
         let out = c.describe_availability_zones().send().await.map_err(|e| self.err(region, e))?;
@@ -884,7 +883,6 @@ impl Account for Aws {
         Ok(zones)
     }
 
-    #[cfg(feature = "ec2")]
     async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
         let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
         match c.describe_vpc_endpoint_services().service_names(service).send().await {
@@ -951,7 +949,6 @@ impl Account for Aws {
         }
     }
 
-    #[cfg(feature = "ec2")]
     async fn usage(&self, region: &str, quota: Quota) -> CfnResult<Option<u32>> {
         let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
         match quota {
@@ -966,43 +963,6 @@ impl Account for Aws {
             // Counting load balancers would take the ELB API (another SDK crate): not counted.
             Quota::Albs => Ok(None),
         }
-    }
-    #[cfg(not(feature = "ec2"))]
-    async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
-        Err(ec2_left_out(
-            region,
-            &format!(
-                "aws ec2 describe-availability-zones --region {region} --query \"AvailabilityZones[].[ZoneName,ZoneId]\""
-            ),
-        ))
-    }
-
-    #[cfg(not(feature = "ec2"))]
-    async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
-        Err(ec2_left_out(
-            region,
-            &format!("aws ec2 describe-vpc-endpoint-services --region {region} --service-names {service}"),
-        ))
-    }
-
-    #[cfg(not(feature = "ec2"))]
-    async fn usage(&self, _region: &str, _quota: Quota) -> CfnResult<Option<u32>> {
-        // Counting VPCs and addresses needs the EC2 API: the quota is compared with what the app
-        // declares only.
-        Ok(None)
-    }
-}
-
-/// Without the `ec2` feature (`--no-default-features`), the EC2 calls are not built in
-/// (`aws-sdk-ec2` alone takes longer to compile than the rest of the CLI): the check says so and
-/// gives the command that answers it by hand.
-#[cfg(not(feature = "ec2"))]
-fn ec2_left_out(region: &str, command: &str) -> CfnError {
-    CfnError::Service {
-        code: "NotBuiltIn".into(),
-        message: format!(
-            "this haplat is built without the EC2 API (feature `ec2`); check {region} by hand: `{command}`"
-        ),
     }
 }
 

@@ -95,3 +95,18 @@ pub fn parse_duration(s: &str) -> Result<std::time::Duration, String> {
     }
     Ok(std::time::Duration::from_secs(secs))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_have_a_unit_and_are_positive() {
+        assert_eq!(parse_duration("90"), Ok(std::time::Duration::from_secs(90)));
+        assert_eq!(parse_duration("30m"), Ok(std::time::Duration::from_secs(1800)));
+        assert_eq!(parse_duration("1h"), Ok(std::time::Duration::from_secs(3600)));
+        assert!(parse_duration("0m").unwrap_err().contains("more than zero"));
+        assert!(parse_duration("5d").unwrap_err().contains("unit must be"));
+        assert!(parse_duration("soon").unwrap_err().contains("expected a duration"));
+    }
+}

@@ -3,7 +3,9 @@
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{BootstrapOptions, bootstrap};
 
 /// `haplat bootstrap [--regions a,b]`
@@ -28,6 +30,7 @@ pub struct BootstrapArgs {
 }
 
 /// Runs `bootstrap`.
+#[cfg(feature = "aws")]
 pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
     bootstrap(&BootstrapOptions {
         regions: args.regions,

@@ -2,9 +2,12 @@
 
 use clap::Args;
 
-use super::args::{AssemblyArgs, AwsArgs};
+use super::args::{AssemblyArgs, AwsArgs, parse_duration};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::deploy::Deployed;
+#[cfg(feature = "aws")]
 use crate::ops::{DeployOptions, PlanOptions, RolloutPolicy, deploy};
 
 /// `haplat deploy [STACK…] [--regions …] [--yes] [--dry-run] [--allow-replace PATH]…`
@@ -60,7 +63,7 @@ pub struct DeployArgs {
     #[arg(long, value_name = "REGION")]
     pub canary_region: Option<String>,
     /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
-    #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = crate::ops::parse_bake)]
+    #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = parse_duration)]
     pub bake_time: Option<std::time::Duration>,
     /// Do not run `haplat health` after a successful deploy (it exits 10 when something is
     /// unhealthy; the deploy itself succeeded).
@@ -76,6 +79,7 @@ pub struct DeployArgs {
 
 /// Runs `deploy`: exit code 10 when the deploy succeeded but `haplat health` then found
 /// something unhealthy.
+#[cfg(feature = "aws")]
 pub async fn run(args: DeployArgs) -> Result<u8, Error> {
     let outcome = deploy(&DeployOptions {
         plan: PlanOptions {

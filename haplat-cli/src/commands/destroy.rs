@@ -3,7 +3,9 @@
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{DestroyOptions, destroy};
 
 /// `haplat destroy [STACK…] [--yes]`
@@ -26,6 +28,7 @@ pub struct DestroyArgs {
 }
 
 /// Runs `destroy`.
+#[cfg(feature = "aws")]
 pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
     destroy(&DestroyOptions {
         stacks: args.stacks,

@@ -5,7 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::args::{AssemblyArgs, AwsArgs};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{DiffFormat, DiffOptions, diff};
 
 /// Output format.
@@ -47,6 +49,7 @@ pub struct DiffArgs {
 }
 
 /// Runs `diff`: exit code 3 when anything differs and `--fail` is given.
+#[cfg(feature = "aws")]
 pub async fn run(args: DiffArgs) -> Result<u8, Error> {
     let format = match args.format {
         Format::Text => DiffFormat::Text,

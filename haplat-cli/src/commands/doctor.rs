@@ -3,7 +3,9 @@
 use clap::{Args, ValueEnum};
 
 use super::args::{AssemblyArgs, AwsArgs};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{DoctorFormat, DoctorOptions, Verdict, doctor};
 
 /// Output format.
@@ -32,6 +34,7 @@ pub struct DoctorArgs {
 
 /// Runs `doctor`: exit 0 when the account is ready, 7 when something is missing or could not
 /// be checked.
+#[cfg(feature = "aws")]
 pub async fn run(args: DoctorArgs) -> Result<u8, Error> {
     let format = match args.format {
         Format::Text => DoctorFormat::Text,

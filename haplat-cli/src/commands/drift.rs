@@ -3,7 +3,9 @@
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{DriftOptions, drift};
 
 /// `haplat drift [STACK…] [--format text|json]`
@@ -23,6 +25,7 @@ pub struct DriftArgs {
 }
 
 /// Runs `drift`: exit code 9 when a resource drifted.
+#[cfg(feature = "aws")]
 pub async fn run(args: DriftArgs) -> Result<u8, Error> {
     let drifted = drift(&DriftOptions {
         stacks: args.stacks,

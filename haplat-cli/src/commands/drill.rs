@@ -5,7 +5,9 @@ use std::time::Duration;
 use clap::Args;
 
 use super::args::{AssemblyArgs, OutputFormat, parse_duration};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{AwsAccess, DrillOptions, drill};
 
 /// `haplat drill [EXPERIMENT] --region REGION [--max-duration 15m]`
@@ -39,6 +41,7 @@ pub struct DrillArgs {
 
 /// Runs `drill`: exit code 11 when failover took longer than `appFailoverSeconds`, 10 when the
 /// region did not recover.
+#[cfg(feature = "aws")]
 pub async fn run(args: DrillArgs) -> Result<u8, Error> {
     let report = drill(&DrillOptions {
         experiment: args.experiment,

@@ -5,8 +5,11 @@ use std::time::Duration;
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs, OutputFormat, parse_duration};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::failover::Move;
+#[cfg(feature = "aws")]
 use crate::ops::{FailoverOptions, failover};
 
 /// `haplat failover --from REGION… | --to REGION [--timeout 10m]`
@@ -54,6 +57,7 @@ pub struct FailbackArgs {
 
 /// Runs `failover`: exit code 5 when it would leave no healthy region, 10 when Route 53 did not
 /// agree within `--timeout`.
+#[cfg(feature = "aws")]
 pub async fn run(args: FailoverArgs) -> Result<u8, Error> {
     let what = match &args.to {
         Some(to) => {
@@ -81,6 +85,7 @@ pub async fn run(args: FailoverArgs) -> Result<u8, Error> {
 
 /// Runs `failback`: exit code 10 when Route 53 did not report the region(s) healthy within
 /// `--timeout` (the settings are put back all the same).
+#[cfg(feature = "aws")]
 pub async fn run_failback(args: FailbackArgs) -> Result<u8, Error> {
     let timeline = failover(&FailoverOptions {
         what: Move::Back(args.regions),

@@ -3,7 +3,9 @@
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{HealthOptions, health};
 
 /// `haplat health [STACK…] [--env E] [--format text|json]`
@@ -23,6 +25,7 @@ pub struct HealthArgs {
 }
 
 /// Runs `health`: exit code 10 when anything is unhealthy.
+#[cfg(feature = "aws")]
 pub async fn run(args: HealthArgs) -> Result<u8, Error> {
     let report = health(&HealthOptions {
         stacks: args.stacks,

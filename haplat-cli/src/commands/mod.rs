@@ -98,6 +98,24 @@ pub enum Command {
 }
 
 /// Runs a parsed command line; returns the exit code.
+/// Runs a command that calls AWS; without the `aws` feature it is still listed (help,
+/// completions and man pages are the same in every build) and says how to get it.
+macro_rules! with_aws {
+    ($name:literal, $run:path, $args:expr) => {{
+        #[cfg(feature = "aws")]
+        let done = $run($args).await;
+        #[cfg(not(feature = "aws"))]
+        let done = {
+            let _ = $args;
+            Err(Error::Usage(format!(
+                "`haplat {}` calls AWS, and this haplat was built without it: install it with `cargo install haplat-cli --features aws` (in this repository: `cargo run -p haplat-cli --features aws -- {}`)",
+                $name, $name
+            )))
+        };
+        done
+    }};
+}
+
 pub async fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Init(a) => init::run(a),
@@ -105,19 +123,36 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::List(a) => list::run(a),
         Command::Check(a) => check::run(a),
         Command::Graph(a) => graph::run(a),
-        Command::Diff(a) => diff::run(a).await,
-        Command::Drift(a) => drift::run(a).await,
-        Command::Health(a) => health::run(a).await,
-        Command::Failover(a) => failover::run(a).await,
-        Command::Failback(a) => failover::run_failback(a).await,
-        Command::Drill(a) => drill::run(a).await,
-        Command::Bootstrap(a) => bootstrap::run(a).await,
-        Command::Doctor(a) => doctor::run(a).await,
-        Command::Deploy(a) => deploy::run(a).await,
-        Command::Destroy(a) => destroy::run(a).await,
-        Command::Status(a) => status::run(a).await,
-        Command::RestoreTest(a) => restore_test::run(a).await,
+        Command::Diff(a) => with_aws!("diff", diff::run, a),
+        Command::Drift(a) => with_aws!("drift", drift::run, a),
+        Command::Health(a) => with_aws!("health", health::run, a),
+        Command::Failover(a) => with_aws!("failover", failover::run, a),
+        Command::Failback(a) => with_aws!("failback", failover::run_failback, a),
+        Command::Drill(a) => with_aws!("drill", drill::run, a),
+        Command::Bootstrap(a) => with_aws!("bootstrap", bootstrap::run, a),
+        Command::Doctor(a) => with_aws!("doctor", doctor::run, a),
+        Command::Deploy(a) => with_aws!("deploy", deploy::run, a),
+        Command::Destroy(a) => with_aws!("destroy", destroy::run, a),
+        Command::Status(a) => with_aws!("status", status::run, a),
+        Command::RestoreTest(a) => with_aws!("restore-test", restore_test::run, a),
         Command::Completions(a) => shell::run_completions(a, Cli::command()),
         Command::Man(a) => shell::run_man(a, Cli::command()),
+    }
+}
+
+#[cfg(all(test, not(feature = "aws")))]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn without_aws_the_aws_commands_say_how_to_get_them() {
+        for args in [&["haplat", "deploy", "--yes"][..], &["haplat", "restore-test"], &["haplat", "failback"]] {
+            let cli = Cli::try_parse_from(args).expect("the command is listed in every build");
+            let e = run(cli).await.expect_err("no AWS in this build");
+            assert_eq!(e.exit_code(), crate::exit::USAGE, "{e}");
+            let name = args[1];
+            assert!(e.to_string().starts_with(&format!("`haplat {name}` calls AWS")), "{e}");
+            assert!(e.to_string().contains("cargo install haplat-cli --features aws"), "{e}");
+        }
     }
 }

@@ -2,9 +2,11 @@
 
 use clap::Args;
 
-use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
+use super::args::{AssemblyArgs, AwsArgs, OutputFormat, parse_duration};
+#[cfg(feature = "aws")]
 use crate::error::Error;
-use crate::ops::{RestoreSettings, RestoreTestOptions, parse_duration, report_exit, restore_test};
+#[cfg(feature = "aws")]
+use crate::ops::{RestoreSettings, RestoreTestOptions, report_exit, restore_test};
 
 /// Exit codes of `restore-test`.
 pub const RESTORE_TEST_EXIT_CODES: &str = "\
@@ -58,6 +60,7 @@ pub struct RestoreTestArgs {
 }
 
 /// Runs `restore-test`.
+#[cfg(feature = "aws")]
 pub async fn run(args: RestoreTestArgs) -> Result<u8, Error> {
     if args.timeout_minutes == 0 {
         return Err(Error::Usage("--timeout-minutes must be at least 1".into()));

@@ -3,7 +3,9 @@
 use clap::Args;
 
 use super::args::{AssemblyArgs, AwsArgs, OutputFormat};
+#[cfg(feature = "aws")]
 use crate::error::{Error, exit};
+#[cfg(feature = "aws")]
 use crate::ops::{StatusOptions, status};
 
 /// `haplat status [STACK…]`
@@ -24,6 +26,7 @@ pub struct StatusArgs {
 }
 
 /// Runs `status`.
+#[cfg(feature = "aws")]
 pub async fn run(args: StatusArgs) -> Result<u8, Error> {
     let json = args.format == OutputFormat::Json;
     status(&StatusOptions { stacks: args.stacks, source: args.assembly.source(), aws: args.aws.access(), json })

@@ -10,7 +10,7 @@ use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 pub use crate::plan::PlanOptions;
 use crate::plan::plan_deploy;
 use crate::progress::Progress;
-pub use crate::rollout::{RolloutPolicy, parse_bake};
+pub use crate::rollout::RolloutPolicy;
 use crate::stack_diff;
 
 /// What `deploy` does.

@@ -2,7 +2,7 @@
 //! by the app, or read from its directory), how to reach AWS ([`AwsAccess`]), and the user's
 //! confirmation before a change ([`confirm`]).
 //!
-//! Uses [`crate::project`], [`crate::synth`], [`crate::assembly`], [`crate::sdk`] and
+//! Uses [`crate::project`], [`crate::synth`], [`crate::assembly`], `crate::sdk` and
 //! [`crate::output`].
 
 use std::collections::BTreeMap;
@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use crate::assembly::Assembly;
 use crate::error::Error;
 use crate::project::Project;
+#[cfg(feature = "aws")]
 use crate::sdk::{Aws, AwsOptions};
 use crate::synth::AppRun;
 
@@ -68,6 +69,7 @@ pub struct AwsAccess {
     pub region: Option<String>,
 }
 
+#[cfg(feature = "aws")]
 impl AwsAccess {
     /// Connects (loads the configuration; no call yet).
     pub async fn connect(&self) -> Result<Aws, Error> {

@@ -551,26 +551,6 @@ pub fn report_text(r: &RestoreReport) -> String {
     out
 }
 
-/// Parses a duration given as seconds (`900`), minutes (`15m`) or hours (`1h`).
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let t = s.trim();
-    let (n, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((i, _)) => (&t[..i], &t[i..]),
-        None => (t, "s"),
-    };
-    let n: u64 = n.parse().map_err(|_| format!("{s:?}: use seconds (900), minutes (15m) or hours (1h)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("{s:?}: use seconds (900), minutes (15m) or hours (1h)")),
-    };
-    if secs == 0 {
-        return Err(format!("{s:?}: must be more than zero"));
-    }
-    Ok(Duration::from_secs(secs))
-}
-
 /// The exit code of a report: 0 passed, 1 failed.
 pub fn report_exit(r: &RestoreReport) -> u8 {
     if r.passed() { crate::error::exit::OK } else { crate::error::exit::FAILED }

@@ -20,6 +20,12 @@
 //!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
 
+// Most of these tests run the commands that call AWS (against moto or a fake).
+#[cfg(not(feature = "aws"))]
+compile_error!(
+    "haplat-cli's tests run the commands that call AWS: `cargo test -p haplat-cli --features aws` (scripts/test.sh passes it)"
+);
+
 mod harness;
 
 mod bootstrap;

@@ -481,7 +481,6 @@ async fn the_sdk_calls_work_against_moto() {
     assert!(missing.starts_with("NoSuchHealthCheck"), "{missing}");
 
     // ELBv2: a target group with one registered target (its VPC needs the EC2 API).
-    #[cfg(feature = "ec2")]
     {
         let ec2 = aws_sdk_ec2::Client::new(&conf);
         let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.unwrap();

@@ -8,8 +8,9 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use haplat_cli::cfn::{CfnError, CfnResult};
+use haplat_cli::commands::args::parse_duration;
 use haplat_cli::ops::restore_test::{assembly_table, report_text, scratch_name};
-use haplat_cli::ops::{RestoreSettings, RestoreTarget, parse_duration, report_exit, run_restore_test};
+use haplat_cli::ops::{RestoreSettings, RestoreTarget, report_exit, run_restore_test};
 use haplat_cli::recovery::{Recovery, RecoveryPoint, RestoreJob, RestoreRequest, RestoreStatus, TableInfo};
 
 use crate::harness::{Project, Source, real_app, run};
@@ -403,7 +404,8 @@ fn durations_names_and_the_assemblys_table() {
     assert_eq!(parse_duration("900"), Ok(Duration::from_secs(900)));
     assert_eq!(parse_duration("15m"), Ok(Duration::from_secs(900)));
     assert_eq!(parse_duration("1h"), Ok(Duration::from_secs(3600)));
-    assert!(parse_duration("15 minutes").unwrap_err().contains("use seconds (900), minutes (15m) or hours (1h)"));
+    assert!(parse_duration("15 minutes").unwrap_err().contains("the unit must be s, m or h"));
+    assert!(parse_duration("soon").unwrap_err().contains("expected a duration such as 90s, 10m or 1h"));
     assert!(parse_duration("0").is_err());
     let long = "t".repeat(300);
     assert_eq!(scratch_name(&long, "1").len(), 255);
@@ -456,7 +458,7 @@ fn the_command_says_what_failed_in_one_line_with_its_exit_code() {
     let r = run(&mut p.haplat(&["restore-test", "--rto", "soon"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
-        r.stderr.contains("--rto") && r.stderr.contains("use seconds (900), minutes (15m) or hours (1h)"),
+        r.stderr.contains("--rto") && r.stderr.contains("expected a duration such as 90s, 10m or 1h"),
         "{}",
         r.stderr
     );
