@@ -494,9 +494,10 @@ pub fn markdown(diffs: &[StackDiff], limit: usize) -> String {
     } else {
         let _ = writeln!(
             head,
-            "### haplat diff: {} of {} differ, {} changed\n",
+            "### haplat diff: {} of {} {}, {} changed\n",
             s.stack_sets_changed,
             plural(s.stack_sets, "stack set", "stack sets"),
+            if s.stack_sets_changed == 1 { "differs" } else { "differ" },
             plural(s.resources_changed, "resource", "resources"),
         );
         let mut review = Vec::new();
@@ -620,7 +621,7 @@ mod tests {
     fn markdown_puts_replacements_and_iam_first_and_fences_what_it_quotes() {
         let md = markdown(&sample(), GITHUB_COMMENT_LIMIT);
         assert!(
-            md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 2 stack sets differ, 3 resources changed\n"),
+            md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 2 stack sets differs, 3 resources changed\n"),
             "{md}"
         );
         assert!(

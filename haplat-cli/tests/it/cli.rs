@@ -482,7 +482,7 @@ fn a_markdown_diff_too_big_for_a_comment_is_cut_and_says_what_was_cut() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     let md = &r.stdout;
     assert!(md.len() <= 65_536, "{} bytes", md.len());
-    assert!(md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 3 stack sets differ, 300 resources changed\n"));
+    assert!(md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 3 stack sets differs, 300 resources changed\n"));
     assert!(md.contains("| modify | `Queue299` | `App/Queues/299` | `AWS::SQS::Queue` |"), "every row is kept");
     assert!(!md.contains("<details>"), "the property changes are cut");
     assert!(
@@ -528,4 +528,54 @@ fn a_task_role_policy_change_shows_the_whole_statement_difference() {
     );
     assert!(md.contains("${TablesPrefix}-orders-archive"), "{md}");
     snap!("diff_task_role_policy_change", text);
+}
+
+/// The pull-request comment for a change with a replacement, an IAM change and a per-region
+/// parameter change, pinned whole: replacements and IAM first, property changes fenced, the
+/// parameters per region (issue 13).
+#[test]
+fn diff_markdown_with_a_replacement_an_iam_change_and_a_parameter_change() {
+    use haplat_cli::diff_report::{GITHUB_COMMENT_LIMIT, markdown};
+    use haplat_cli::stack_diff::{ParamChange, StackDiff};
+    use haplat_cli::template_diff::diff_templates;
+    let template = |table: &str, actions: serde_json::Value| {
+        serde_json::json!({"Resources": {
+            "OrdersTable": {"Type": "AWS::DynamoDB::Table", "Properties": {"TableName": table,
+                "BillingMode": "PAY_PER_REQUEST"}},
+            "OrdersTaskRole": {"Type": "AWS::IAM::Role", "Properties": {
+                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+                    "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+                "Policies": [{"PolicyName": "orders", "PolicyDocument": {"Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}}]}}
+        }})
+    };
+    let old = template("orders", serde_json::json!(["dynamodb:GetItem"]));
+    let new = template("orders-v2", serde_json::json!(["dynamodb:GetItem", "dynamodb:PutItem"]));
+    let manifest = std::collections::BTreeMap::from([(
+        "OrdersTable".to_string(),
+        haplat_core::manifest::ResourceManifest {
+            type_name: "AWS::DynamoDB::Table".into(),
+            path: "Api/Orders/Table".into(),
+            stateful: true,
+            create_only: vec!["TableName".into()],
+            deletion_policy: "Retain".into(),
+        },
+    )]);
+    let md = markdown(
+        &[StackDiff {
+            name: "Api".into(),
+            regions: vec!["us-east-1".into(), "eu-west-1".into()],
+            deployed: true,
+            template: diff_templates(Some(&old), None, Some(&new), Some(&manifest)),
+            parameters: vec![ParamChange {
+                region: "eu-west-1".into(),
+                name: "OrdersDesiredCount".into(),
+                old: Some("2".into()),
+                new: Some("3".into()),
+            }],
+            ..Default::default()
+        }],
+        GITHUB_COMMENT_LIMIT,
+    );
+    snap!("diff_markdown_replacement_iam_parameter", md);
 }
