@@ -31,7 +31,9 @@ pub mod exit {
     pub const DRIFTED: u8 = 9;
     /// `health` (and `deploy`'s health check after it succeeded): something is unhealthy;
     /// `failover`/`failback`: Route 53 did not reach the states expected within `--timeout`;
-    /// `drill`: the region did not recover.
+    /// `drill`: the region did not recover; `deploy` with a progressive rollout: a first
+    /// region's bake saw an alarm or an unhealthy check, and the other regions were left as
+    /// they were.
     pub const UNHEALTHY: u8 = 10;
     /// `drill`: failover took longer than the app's `appFailoverSeconds`.
     pub const OBJECTIVE_MISSED: u8 = 11;
@@ -51,7 +53,8 @@ Exit codes:
   8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)
   9  drift: a deployed resource was changed outside CloudFormation
  10  health (and deploy's check after it): something is unhealthy; failover/failback: Route 53
-     did not agree within --timeout; drill: the region did not recover
+     did not agree within --timeout; drill: the region did not recover; deploy --canary-region:
+     the first region's bake failed, the other regions left as they were
  11  drill: failover took longer than the app's appFailoverSeconds";
 
 /// Everything that ends a `haplat` command early.
@@ -136,6 +139,7 @@ impl Error {
             Error::Refused(_) => exit::REFUSED,
             Error::NotReady(_) => exit::NOT_READY,
             Error::Findings(_) => exit::FINDINGS,
+            Error::Deploy(f) if f.failed.is_rollout_stopped() => exit::UNHEALTHY,
             _ => exit::FAILED,
         }
     }

@@ -25,6 +25,7 @@ use crate::events::{Event, Sink};
 use crate::failure::{Done, ExecError};
 use crate::plan::params::{self, StackSetParameters};
 use crate::plan::{DeployPlan, StackPlan};
+use crate::rollout::Bake;
 
 /// Runs plans against `cfn`, reporting to `sink`.
 pub struct Executor<'a, C> {
@@ -38,6 +39,9 @@ pub struct Executor<'a, C> {
     done: Mutex<Vec<Done>>,
     /// Producer outputs read so far.
     outputs: Outputs,
+    /// Progressive rollout: each stack set goes to this region alone first, then waits for the
+    /// bake to pass before its other regions.
+    rollout: Option<(String, &'a dyn Bake)>,
 }
 
 /// What is deployed of a stack set, for the executor's decisions.
@@ -66,7 +70,17 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             adopt: false,
             done: Mutex::new(Vec::new()),
             outputs: Outputs::default(),
+            rollout: None,
         }
+    }
+
+    /// Progressive rollout: every stack set deployed to `first_region` and to others goes to
+    /// `first_region` alone, then `bake` decides whether its other regions follow. When it
+    /// says no, the deploy stops there ([`ExecError::RolloutStopped`]): the other regions keep
+    /// what they had.
+    pub fn with_rollout(mut self, first_region: &str, bake: &'a dyn Bake) -> Self {
+        self.rollout = Some((first_region.to_owned(), bake));
+        self
     }
 
     /// Deploys over existing stack sets that lack haplat's ownership tag (`--adopt`).
@@ -147,7 +161,13 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             .map(|m| m.target.regions())
                             .unwrap_or_else(|| s.regions.clone());
                         let template = assembly.template(&s.name);
-                        let r = self.deploy_stack(s, &template.body, &template.json, &all_regions, bootstrap).await;
+                        let (body, json) = (&template.body, &template.json);
+                        let r = match &self.rollout {
+                            Some((first, bake)) if s.regions.contains(first) && s.regions.len() > 1 => {
+                                self.deploy_staged(s, first, *bake, body, json, &all_regions, bootstrap).await
+                            }
+                            _ => self.deploy_stack(s, body, json, &all_regions, bootstrap).await,
+                        };
                         self.outputs.forget(&s.name);
                         r
                     }) as Job<'_>
@@ -207,6 +227,40 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let warnings = self.client.run_op(stack, action, regions, tolerated, start).await?;
         self.record(stack, done);
         Ok(warnings)
+    }
+
+    /// A stack set's progressive rollout: `first` alone, the bake, then its other regions.
+    #[allow(clippy::too_many_arguments)]
+    async fn deploy_staged(
+        &self,
+        s: &StackPlan,
+        first: &str,
+        bake: &dyn Bake,
+        body: &str,
+        template: &Value,
+        all_regions: &[String],
+        bootstrap: &Bootstrap,
+    ) -> Result<Option<Prune>, ExecError> {
+        let rest: Vec<String> = s.regions.iter().filter(|r| *r != first).cloned().collect();
+        // Regions no longer listed are pruned once, after the last stage.
+        let canary = StackPlan { regions: vec![first.to_owned()], prune: false, ..s.clone() };
+        self.deploy_stack(&canary, body, template, all_regions, bootstrap).await?;
+        self.outputs.forget(&s.name);
+        self.sink().emit(Event::Step {
+            stack: s.name.clone(),
+            what: format!("bake in {first}: watching its alarms before {}", rest.join(", ")),
+        });
+        if let Err(why) = bake.bake(&s.name, first).await {
+            return Err(ExecError::RolloutStopped {
+                stack: s.name.clone(),
+                region: first.to_owned(),
+                why,
+                untouched: rest,
+            });
+        }
+        self.record(&s.name, format!("bake passed in {first}"));
+        let others = StackPlan { regions: rest, ..s.clone() };
+        self.deploy_stack(&others, body, template, all_regions, bootstrap).await
     }
 
     async fn deploy_stack(

@@ -45,6 +45,18 @@ pub enum ExecError {
     /// More than one stack set of a wave failed.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ExecError>),
+    /// Progressive rollout: the first region's bake failed; the other regions were not touched.
+    #[error("{stack}: rollout stopped after {region}: {why}; left as they were: {}", untouched.join(", "))]
+    RolloutStopped {
+        /// The stack set.
+        stack: String,
+        /// The first region, deployed.
+        region: String,
+        /// What the bake saw.
+        why: String,
+        /// The regions not deployed.
+        untouched: Vec<String>,
+    },
     /// haplat refuses to go on (nothing of this stack set was changed).
     #[error("{stack}: {message}")]
     Refused {
@@ -106,13 +118,23 @@ impl ExecError {
         }
     }
 
+    /// Whether a progressive rollout stopped on a failed bake (alone or among a wave's failures).
+    pub fn is_rollout_stopped(&self) -> bool {
+        match self {
+            ExecError::RolloutStopped { .. } => true,
+            ExecError::Several(all) => all.iter().any(ExecError::is_rollout_stopped),
+            _ => false,
+        }
+    }
+
     /// The stack sets that failed.
     pub fn stacks(&self) -> Vec<&str> {
         match self {
             ExecError::Call { stack, .. }
             | ExecError::Timeout { stack, .. }
             | ExecError::Binding { stack, .. }
-            | ExecError::Refused { stack, .. } => {
+            | ExecError::Refused { stack, .. }
+            | ExecError::RolloutStopped { stack, .. } => {
                 vec![stack.as_str()]
             }
             ExecError::Operation(f) => vec![f.stack.as_str()],

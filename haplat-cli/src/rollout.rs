@@ -1,19 +1,25 @@
-//! Progressive rollout, the plan part: per stack set of a deploy plan, a first region (the
-//! canary) deployed alone, a bake time watching the CloudWatch alarms haplat made in that stack
-//! set, then the other regions only if every alarm stayed OK. `haplat deploy --dry-run
-//! --canary-region R --bake-time D` prints the stages. Running them needs the alarms' states
-//! (CloudWatch `DescribeAlarms`), which haplat-cli cannot read (it has no CloudWatch client):
-//! a deploy with a rollout policy is refused before anything changes (see docs/cli.md).
+//! Progressive rollout: per stack set of a deploy plan, a first region (the canary) deployed
+//! alone, a bake time watching what haplat made to watch it in that region, then the other
+//! regions only if it stayed healthy. `haplat deploy --dry-run --canary-region R --bake-time D`
+//! prints the stages ([`stages`], [`render`]); the executor runs them
+//! ([`crate::executor::Executor::with_rollout`]) with a [`Bake`], in `haplat deploy` a
+//! [`HealthBake`].
 //!
-//! Uses [`crate::plan`] and [`crate::assembly`]; no I/O.
+//! Uses [`crate::plan`], [`crate::assembly`] and [`crate::health`].
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::Value;
 
+use std::future::Future;
+use std::pin::Pin;
+
 use crate::assembly::Assembly;
+use crate::cfn::CloudFormation;
 use crate::error::Error;
+use crate::health::{Only, Retry, health};
+use crate::observe::Observe;
 use crate::plan::DeployPlan;
 
 /// The rollout policy of a deploy (from `--canary-region` and `--bake-time`).
@@ -128,11 +134,64 @@ pub fn render(rollouts: &[StackRollout], policy: &RolloutPolicy) -> String {
     out
 }
 
-/// Why a deploy with a rollout policy cannot run yet: said before anything changes.
-pub fn refusal(policy: &RolloutPolicy) -> Error {
-    Error::Refused(format!(
-        "--canary-region {}: progressive rollout needs the alarms' states during the bake (CloudWatch DescribeAlarms), \
-         which haplat-cli cannot read yet; nothing was changed (deploy --dry-run shows the stages)",
-        policy.first_region
-    ))
+/// What decides, between a stack set's first region and its others, whether the rollout goes
+/// on.
+pub trait Bake: Sync {
+    /// Waits the bake time watching `stack` in `region`; `Err(why)` stops the rollout.
+    fn bake<'a>(
+        &'a self,
+        stack: &'a str,
+        region: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>>;
+}
+
+/// `haplat deploy`'s bake: the stack set's health in the first region, as `haplat health`
+/// reads it for that stack set and region (its paging alarms in ALARM, SLO burn, its region
+/// health check and children, its targets, its instance), every `poll` until `bake` has passed.
+/// The first unhealthy read stops the rollout, naming what was unhealthy.
+pub struct HealthBake<'a, C, O> {
+    /// Stack instances and their stacks.
+    pub cfn: &'a C,
+    /// Alarms, health checks, targets.
+    pub obs: &'a O,
+    /// The assembly deployed.
+    pub assembly: &'a Assembly,
+    /// How long the first region must stay healthy.
+    pub bake: Duration,
+    /// How often it is read.
+    pub poll: Duration,
+    /// Throttled reads.
+    pub retry: Retry,
+}
+
+impl<C: CloudFormation, O: Observe> Bake for HealthBake<'_, C, O> {
+    fn bake<'a>(
+        &'a self,
+        stack: &'a str,
+        region: &'a str,
+    ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send + 'a>> {
+        Box::pin(async move {
+            let only = Only { stacks: vec![stack.to_owned()], regions: vec![region.to_owned()] };
+            let start = tokio::time::Instant::now();
+            loop {
+                let report = health(self.cfn, self.obs, self.assembly, &only, &self.retry)
+                    .await
+                    .map_err(|e| format!("its health in {region} could not be read: {e}"))?;
+                if !report.healthy {
+                    let problems: Vec<String> = report.regions.iter().flat_map(|r| r.problems.clone()).collect();
+                    return Err(format!(
+                        "unhealthy in {region} {} s into the {} s bake: {}",
+                        start.elapsed().as_secs(),
+                        self.bake.as_secs(),
+                        problems.join("; ")
+                    ));
+                }
+                let left = self.bake.saturating_sub(start.elapsed());
+                if left.is_zero() {
+                    return Ok(());
+                }
+                tokio::time::sleep(self.poll.min(left)).await;
+            }
+        })
+    }
 }

@@ -13,6 +13,9 @@ use crate::progress::Progress;
 pub use crate::rollout::RolloutPolicy;
 use crate::stack_diff;
 
+/// How often a progressive rollout's bake reads the first region's health.
+const BAKE_POLL: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// What `deploy` does.
 #[derive(Clone, Debug, Default)]
 pub struct DeployOptions {
@@ -69,9 +72,6 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
         }
         return Ok(Deployed::Ok);
     }
-    if let Some((policy, _)) = rollout {
-        return Err(crate::rollout::refusal(policy));
-    }
     // One deploy or destroy of this assembly at a time (on this machine).
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "deploy")?;
     // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
@@ -102,8 +102,19 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
         confirm("deploy these changes", "--yes")?;
     }
     let progress = Progress::new(opts.plain);
-    let exec =
+    let bake = rollout.as_ref().map(|(policy, _)| crate::rollout::HealthBake {
+        cfn: &aws,
+        obs: &aws,
+        assembly: &assembly,
+        bake: policy.bake,
+        poll: BAKE_POLL.min(policy.bake),
+        retry: crate::health::Retry::default(),
+    });
+    let mut exec =
         Executor::new(&aws, &progress, Waits::default()).with_concurrency(opts.concurrency).with_adopt(opts.adopt);
+    if let (Some((policy, _)), Some(bake)) = (&rollout, &bake) {
+        exec = exec.with_rollout(&policy.first_region, bake);
+    }
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
     let result = exec.deploy(&assembly, &plan, &bootstrap).await;
     result.map_err(|e| Error::from_exec("deploy", e, exec.completed(), &names))?;

@@ -482,7 +482,9 @@ fn a_markdown_diff_too_big_for_a_comment_is_cut_and_says_what_was_cut() {
     assert_eq!(r.code, 3, "{}", r.stderr);
     let md = &r.stdout;
     assert!(md.len() <= 65_536, "{} bytes", md.len());
-    assert!(md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 3 stack sets differs, 300 resources changed\n"));
+    assert!(
+        md.starts_with("<!-- haplat-diff -->\n### haplat diff: 1 of 3 stack sets differs, 300 resources changed\n")
+    );
     assert!(md.contains("| modify | `Queue299` | `App/Queues/299` | `AWS::SQS::Queue` |"), "every row is kept");
     assert!(!md.contains("<details>"), "the property changes are cut");
     assert!(

@@ -1,9 +1,26 @@
-//! Progressive rollout, the plan part: `deploy --dry-run --canary-region R --bake-time D` shows
-//! each stack set's stages (the first region alone, the bake watching the stack set's alarms,
-//! then the others); a deploy with a rollout policy is refused before any AWS call (haplat-cli
-//! cannot read the alarms' states); bad flags are usage errors.
+//! Progressive rollout: `deploy --dry-run --canary-region R --bake-time D` shows each stack
+//! set's stages (the first region alone, the bake watching the stack set's alarms, then the
+//! others); the executor runs them against the fake (a failed bake stops the rollout with the
+//! other regions untouched); the health bake against the fake of the operators' calls (an
+//! alarm in ALARM in the first region stops it, one elsewhere does not); bad flags are usage
+//! errors.
 
+use std::sync::Mutex;
+use std::time::Duration;
+
+use haplat_cli::assembly::Assembly;
+use haplat_cli::bootstrap::Bootstrap;
+use haplat_cli::client::Waits;
+use haplat_cli::events::Collect;
+use haplat_cli::executor::Executor;
+use haplat_cli::failure::ExecError;
+use haplat_cli::health::Retry;
+use haplat_cli::plan::{PlanOptions, plan_deploy};
+use haplat_cli::rollout::{Bake, HealthBake};
+
+use crate::fake::Fake;
 use crate::harness::{Project, Source, fixture, run};
+use crate::observe_fake::FakeObserve;
 
 /// The basic fixture with a CloudWatch alarm in the Data stack set.
 fn with_alarm() -> tempfile::TempDir {
@@ -62,20 +79,136 @@ fn the_dry_run_shows_the_canary_stage_the_bake_and_the_rest() {
     );
 }
 
-#[test]
-fn a_deploy_with_a_rollout_policy_is_refused_before_any_change() {
-    let p = Project::new(Source::Fixture("basic"));
-    // No AWS endpoint is reachable: the refusal comes before any call.
-    let r = run(p
-        .haplat(&["deploy", "--yes", "--canary-region", "us-east-1"])
-        .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9"));
-    assert_eq!(r.code, 5, "{}", r.stderr);
-    assert!(
-        r.stderr.contains("--canary-region us-east-1: progressive rollout needs the alarms' states"),
-        "{}",
-        r.stderr
+/// A bake that answers from a script and records what it was asked.
+struct Scripted {
+    fail: Option<&'static str>,
+    asked: Mutex<Vec<String>>,
+}
+
+impl Bake for Scripted {
+    fn bake<'a>(
+        &'a self,
+        stack: &'a str,
+        region: &'a str,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
+        self.asked.lock().unwrap().push(format!("{stack} {region}"));
+        let r = match self.fail {
+            Some(why) if stack == "Data" => Err(why.to_owned()),
+            _ => Ok(()),
+        };
+        Box::pin(async move { r })
+    }
+}
+
+fn bootstrap() -> Bootstrap {
+    Bootstrap {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
+        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
+        bucket: "bucket".into(),
+        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+        apigateway_logs_role: None,
+    }
+}
+
+async fn staged(fake: &Fake, bake: &Scripted) -> Result<(), ExecError> {
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let waits = Waits {
+        first_poll: Duration::from_secs(1),
+        max_poll: Duration::from_secs(8),
+        timeout: Duration::from_secs(600),
+        retries: 5,
+    };
+    Executor::new(fake, &sink, waits).with_rollout("us-west-2", bake).deploy(&assembly, &plan, &bootstrap()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn each_stack_set_goes_to_the_first_region_alone_then_the_rest_after_its_bake() {
+    let fake = Fake::default();
+    let bake = Scripted { fail: None, asked: Mutex::new(Vec::new()) };
+    staged(&fake, &bake).await.unwrap();
+    let calls = fake.calls();
+    let data: Vec<&String> = calls.iter().filter(|c| c.contains(" Data")).collect();
+    assert_eq!(
+        data,
+        [
+            "create_stack_set Data",
+            "create_stack_instances Data us-west-2",
+            "create_stack_instances Data us-east-1,eu-west-1"
+        ],
+        "{calls:?}"
     );
-    assert!(r.stderr.contains("nothing was changed"), "{}", r.stderr);
+    // Every stack set deployed to us-west-2 and elsewhere was baked there, in wave order.
+    assert_eq!(*bake.asked.lock().unwrap(), ["Data us-west-2", "Network us-west-2", "App us-west-2"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alarm_in_the_first_region_stops_the_rollout_and_leaves_the_others_untouched() {
+    let fake = Fake::default();
+    let bake = Scripted {
+        fail: Some("alarm Data/Orders/ThrottleAlarm is in ALARM: Threshold Crossed"),
+        asked: Mutex::new(Vec::new()),
+    };
+    let e = staged(&fake, &bake).await.unwrap_err();
+    assert!(matches!(e, ExecError::RolloutStopped { .. }), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "Data: rollout stopped after us-west-2: alarm Data/Orders/ThrottleAlarm is in ALARM: Threshold Crossed; \
+         left as they were: us-east-1, eu-west-1"
+    );
+    // Data: us-west-2 has the new version, no other region was touched. Network, of the same
+    // wave, passed its own bake and ran to its end (a wave's stack sets finish what they
+    // started); no later wave (App) started.
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().filter(|c| c.contains(" Data")).collect::<Vec<_>>(),
+        ["create_stack_set Data", "create_stack_instances Data us-west-2"]
+    );
+    assert!(calls.iter().any(|c| c == "create_stack_instances Network eu-west-1"), "{calls:?}");
+    assert!(!calls.iter().any(|c| c.contains(" App")), "{calls:?}");
+    let error = haplat_cli::Error::from_exec("deploy", e, Vec::new(), &["Data".into(), "Network".into()]);
+    assert_eq!(error.exit_code(), haplat_cli::exit::UNHEALTHY);
+}
+
+/// The ops fixture (one stack set, `Api`, in three regions) deployed on both fakes.
+fn ops_deployed() -> (Fake, FakeObserve, Assembly) {
+    let a = Assembly::load(&fixture("ops")).unwrap();
+    let cfn = Fake::default();
+    let regions: Vec<String> = ["us-east-1", "us-west-2", "eu-west-1"].iter().map(|r| r.to_string()).collect();
+    cfn.deployed("Api", &a.template("Api").body, &regions);
+    let obs = FakeObserve::deployed(&a);
+    (cfn, obs, a)
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_health_bake_watches_the_first_region_for_the_whole_bake() {
+    let (cfn, obs, a) = ops_deployed();
+    // An alarm in ALARM in another region does not stop a bake in us-west-2.
+    obs.with(|s| s.alarms.get_mut("eu-west-1-CatalogErrorRate").unwrap().state = "ALARM".into());
+    let bake = HealthBake {
+        cfn: &cfn,
+        obs: &obs,
+        assembly: &a,
+        bake: Duration::from_secs(600),
+        poll: Duration::from_secs(30),
+        retry: Retry::default(),
+    };
+    let start = tokio::time::Instant::now();
+    bake.bake("Api", "us-west-2").await.unwrap();
+    assert_eq!(start.elapsed(), Duration::from_secs(600), "it waits the whole bake");
+
+    // In the first region it stops the rollout, naming the alarm.
+    obs.with(|s| {
+        let alarm = s.alarms.get_mut("us-west-2-CatalogErrorRate").unwrap();
+        alarm.state = "ALARM".into();
+        alarm.reason = "Threshold Crossed: 1 datapoint [12.0] > 5.0".into();
+    });
+    let why = bake.bake("Api", "us-west-2").await.unwrap_err();
+    assert!(why.starts_with("unhealthy in us-west-2 0 s into the 600 s bake: "), "{why}");
+    assert!(why.contains("alarm Api/Monitoring/catalogService/ErrorRate is in ALARM: Threshold Crossed"), "{why}");
 }
 
 #[test]
