@@ -144,7 +144,7 @@ pub fn availability(a: &Assembly) -> Availability {
         // A record gated by a Route 53 ARC routing control fails over automatically through the
         // record it aliases: that record's check times the chain. Turning the control off is
         // an operator's act, not detection.
-        let mut ttl_of = r.clone();
+        let mut ttl_of = r;
         if let Some(name) = gated_target(a, &r) {
             let inner = a.of_type("AWS::Route53::RecordSet").find(|t| {
                 t.stack == r.stack && t.prop_str("Name") == Some(name.as_str()) && t.prop("HealthCheckId").is_some()

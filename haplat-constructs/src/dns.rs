@@ -246,9 +246,18 @@ impl FailoverDns {
                             ..Default::default()
                         },
                     );
+                    // An alias to a record of the zone names the zone's own id (AliasTarget, "Another
+                    // Route 53 record in your hosted zone": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-route53-aliastarget.html).
+                    // cfn-lint (E1041, since aws-cloudformation/cfn-lint#4560) takes a bare Ref to a
+                    // HostedZone there for the usual copy-paste mistake; the Fn::Join says it is meant.
+                    let zone_id = if props.zone.zone.is_some() {
+                        Value::join("", [props.zone.id.clone()])
+                    } else {
+                        props.zone.id.clone()
+                    };
                     let gate = AliasTarget {
                         dns_name: format!("{name}.").into(),
-                        hosted_zone_id: props.zone.id.clone(),
+                        hosted_zone_id: zone_id,
                         evaluate_target_health: Some(true.into()),
                     };
                     (control.id(), gate, Some(checked))
