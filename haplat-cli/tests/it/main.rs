@@ -22,6 +22,7 @@
 
 mod harness;
 
+mod arc;
 mod bootstrap;
 mod cli;
 mod demo_app;
