@@ -966,6 +966,43 @@ fn region_isolation_cuts_every_private_subnet_and_stops_on_outside_alarms() {
     let stops: Vec<&Json> = p["StopConditions"].as_array().unwrap().iter().map(|c| &c["Value"]).collect();
     assert_eq!(stops, [&Json::from("arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary")]);
 
+    // With the load balancer's public subnets, the ALB-isolation experiment beside it: those
+    // subnets only, the same stop alarms, and the role may re-associate them.
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec![]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into()];
+    cp.public_subnet_ids = vec!["subnet-0pub1".into(), "subnet-0pub2".into()];
+    cp.network_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:lb-5xx".into()];
+    cp.region_isolation = true;
+    cp.region_isolation_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary".into()];
+    ChaosExperiments::new(&api, "Chaos", cp);
+    let a = synth(&app);
+    let t = templates(&a);
+    let ex = resources(&t, "AWS::FIS::ExperimentTemplate");
+    let names: Vec<&str> = ex.iter().map(|(_, _, e)| e["Properties"]["Tags"]["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alb-isolation", "az-network-disruption", "region-isolation"]);
+    let (_, _, alb) = ex.iter().find(|(_, id, _)| id.contains("AlbIsolation")).expect("the experiment");
+    let p = &alb["Properties"];
+    let subnets = serde_json::to_string(&p["Targets"]["Subnets"]["ResourceArns"]).unwrap();
+    assert!(
+        subnets.contains("subnet-0pub1") && subnets.contains("subnet-0pub2") && !subnets.contains("subnet-0aaa"),
+        "{subnets}"
+    );
+    assert_eq!(p["Actions"]["DisruptConnectivity"]["Parameters"]["scope"], "all");
+    let stops: Vec<&Json> = p["StopConditions"].as_array().unwrap().iter().map(|c| &c["Value"]).collect();
+    assert_eq!(stops, [&Json::from("arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary")]);
+    let roles = resources(&t, "AWS::IAM::Role");
+    let policy = serde_json::to_string(&roles[0].2["Properties"]["Policies"]).unwrap();
+    assert!(policy.contains("subnet-0pub1"), "the role may re-associate the public subnets: {policy}");
+    // Without region isolation, the public subnets add nothing.
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:x".into()]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into()];
+    cp.public_subnet_ids = vec!["subnet-0pub1".into()];
+    assert_eq!(ChaosExperiments::new(&api, "Chaos", cp).experiments.len(), 1);
+
     // Without an alarm from outside the region, or without subnets: an error naming the path.
     let app = App::new("shop");
     let api = app.stack_set("Api", &REGIONS);
