@@ -22,6 +22,13 @@
 //! | `origin.example.com` | one per region: latency, failover or weighted, health-checked |
 //! | `<region>.origin.example.com` | an alias of that region's load balancer (CloudFront's origin group uses them) |
 //! | `example.com`, `www.example.com` | `A`/`AAAA` aliases of the distribution |
+//! | `<region>.checked.origin.example.com` | with [`FailoverDnsProps::routing_controls`]: a weighted record on the region's check, which the routed record aliases |
+//!
+//! With Route 53 ARC routing controls ([`crate::recovery_control`]), each region's routed record
+//! follows a `RECOVERY_CONTROL` check of its control (`<Region>/ControlCheck`) and aliases,
+//! evaluating its health, `<region>.checked.<origin>` (`<Region>/Checked`), which follows the
+//! region's own check: turning the control off takes the region out, and so does the region failing
+//! (docs/decisions.md, "Route 53 ARC in prod only").
 //!
 //! The regional load balancers' certificates must therefore cover `origin.example.com` and
 //! `<region>.origin.example.com`: the API's domain name must be the origin name (checked against
