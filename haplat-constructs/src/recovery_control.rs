@@ -31,7 +31,9 @@
 //! let arc = RecoveryControl::new(&edge, "Arc", RecoveryControlProps::new("shop-prod", &["us-east-1", "us-west-2"]));
 //! assert_eq!(arc.controls.len(), 2);
 //! let t = app.synth().unwrap().template("shop-Edge").unwrap();
-//! let rule = &t["Resources"]["ArcAtLeastOneRegion"]["Properties"];
+//! let rule = t["Resources"].as_object().unwrap().values()
+//!     .find(|r| r["Type"] == "AWS::Route53RecoveryControl::SafetyRule").unwrap();
+//! let rule = &rule["Properties"];
 //! assert_eq!(rule["RuleConfig"]["Type"], "ATLEAST");
 //! assert_eq!(rule["RuleConfig"]["Threshold"], 1);
 //! assert_eq!(rule["AssertionRule"]["AssertedControls"].as_array().unwrap().len(), 2);
