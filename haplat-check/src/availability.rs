@@ -128,11 +128,31 @@ impl fmt::Display for Link {
 /// Computes the figures.
 pub fn availability(a: &Assembly) -> Availability {
     let mut out = Availability::default();
+    // The records a routing-control-gated record aliases (evaluating their health): their chain
+    // is the gated record's, counted there once.
+    let gated: Vec<(usize, String)> =
+        a.of_type("AWS::Route53::RecordSet").filter_map(|r| gated_target(a, &r).map(|name| (r.stack, name))).collect();
     for r in a.of_type("AWS::Route53::RecordSet") {
-        let Some(check) = r.prop("HealthCheckId") else { continue };
+        let Some(mut check) = r.prop("HealthCheckId") else { continue };
         let routed = ["Region", "Failover", "Weight", "GeoLocation"].iter().any(|p| r.prop(p).is_some());
         if !routed {
             continue;
+        }
+        if r.prop_str("Name").is_some_and(|n| gated.iter().any(|(s, g)| *s == r.stack && g == n)) {
+            continue;
+        }
+        // A record gated by a Route 53 ARC routing control fails over automatically through the
+        // record it aliases: that record's check times the chain. Turning the control off is
+        // an operator's act, not detection.
+        let mut ttl_of = r;
+        if let Some(name) = gated_target(a, &r) {
+            let inner = a.of_type("AWS::Route53::RecordSet").find(|t| {
+                t.stack == r.stack && t.prop_str("Name") == Some(name.as_str()) && t.prop("HealthCheckId").is_some()
+            });
+            if let Some(inner) = inner {
+                check = inner.prop("HealthCheckId").expect("filtered on it");
+                ttl_of = inner;
+            }
         }
         let name = r.prop_str("Name").unwrap_or(r.id).trim_end_matches('.').to_owned();
         let label = match r.prop_str("SetIdentifier") {
@@ -148,7 +168,7 @@ pub fn availability(a: &Assembly) -> Availability {
             None => chain.unknown = Some("its health check is not a resource of the assembly".into()),
         }
         if chain.unknown.is_none() {
-            chain.links.push(ttl(a, &r));
+            chain.links.push(ttl(a, &ttl_of));
         }
         out.failover.push(chain);
     }
@@ -168,6 +188,22 @@ pub fn availability(a: &Assembly) -> Availability {
         out.data.push(DataStore { stack: g.stack, id: g.id.to_owned(), lag, synchronous: false });
     }
     out
+}
+
+/// The name a record gated by a Route 53 ARC routing control aliases: its check is a
+/// `RECOVERY_CONTROL` check and its alias, evaluating target health, names a record of the
+/// zone. None otherwise.
+pub(crate) fn gated_target(a: &Assembly, r: &Res<'_>) -> Option<String> {
+    let check = a.target(r.stack, r.prop("HealthCheckId")?)?;
+    let ty = check.prop("HealthCheckConfig")?.get("Type")?.as_str()?;
+    if ty != "RECOVERY_CONTROL" {
+        return None;
+    }
+    let alias = r.prop("AliasTarget")?;
+    if alias.get("EvaluateTargetHealth").and_then(Json::as_bool) != Some(true) {
+        return None;
+    }
+    alias.get("DNSName")?.as_str().map(str::to_owned)
 }
 
 /// A number property in every region of the resource's stack, worst (largest) of them; `default`

@@ -47,12 +47,15 @@ pub mod progress;
 pub mod project;
 pub mod recovery;
 pub mod rollout;
+pub mod routing;
 #[cfg(feature = "aws")]
 pub mod sdk;
 #[cfg(feature = "aws")]
 pub mod sdk_observe;
 #[cfg(feature = "aws")]
 pub mod sdk_recovery;
+#[cfg(feature = "aws")]
+pub mod sdk_routing;
 pub mod stack_diff;
 pub mod status;
 pub mod synth;

@@ -11,8 +11,12 @@
 //! the region ([`ChaosProps::region_isolation_stop_alarm_arns`], such as the canary of the
 //! public domain, [`crate::canary`]), which fire only when failover did not hold.
 //!
+//! With region isolation and the load balancer's public subnets
+//! ([`ChaosProps::public_subnet_ids`]), a second isolation experiment cuts those subnets instead:
+//! the tasks keep running and the load balancer answers nobody.
+//!
 //! Every template has a `Name` tag (`stop-tasks-<service>`, `az-network-disruption`,
-//! `region-isolation`), by which `haplat drill` finds it in the region's stacks.
+//! `region-isolation`, `alb-isolation`), by which `haplat drill` finds it in the region's stacks.
 //!
 //! `aws:network:disrupt-connectivity` with `scope` `all` denies every traffic of the target
 //! subnets by associating them with a network ACL FIS creates, for `duration`, then restores
@@ -123,6 +127,14 @@ pub struct ChaosProps {
     /// users see, such as the public-domain canary's, never the region's own load-balancer or
     /// service alarms, which the experiment trips by design. Default: none.
     pub region_isolation_stop_alarm_arns: Vec<Value<String>>,
+    /// The public subnets of the region's internet-facing load balancer. With
+    /// [`ChaosProps::region_isolation`], adds the ALB-isolation experiment (`AlbIsolation`, tag
+    /// `Name` `alb-isolation`): the network of every one of these subnets cut for
+    /// [`ChaosProps::disruption_duration`], so the load balancer answers nobody (CloudFront, the
+    /// probe) while the tasks keep running, and Route 53 must fail over. The region's NAT gateways
+    /// live there too: the tasks also lose their way out for the duration. Stopped like the
+    /// region-isolation experiment. Default: none.
+    pub public_subnet_ids: Vec<Value<String>>,
 }
 
 impl ChaosProps {
@@ -138,6 +150,7 @@ impl ChaosProps {
             log_retention_days: 365,
             region_isolation: false,
             region_isolation_stop_alarm_arns: Vec::new(),
+            public_subnet_ids: Vec::new(),
         }
     }
 }
@@ -179,16 +192,20 @@ impl ChaosExperiments {
         let logs = log_group.handle;
         let log_arn = log_group.streams_arn();
         // The subnets the network experiment targets, and its role may re-associate.
-        let subnet_arns: Vec<Value<String>> = props
-            .private_subnet_ids
-            .iter()
-            .map(|s| {
-                Value::sub_with(
-                    "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
-                    [("Subnet", s.clone())],
-                )
-            })
-            .collect();
+        let arns = |ids: &[Value<String>]| -> Vec<Value<String>> {
+            ids.iter()
+                .map(|s| {
+                    Value::sub_with(
+                        "arn:${AWS::Partition}:ec2:${AWS::Region}:${AWS::AccountId}:subnet/${Subnet}",
+                        [("Subnet", s.clone())],
+                    )
+                })
+                .collect()
+        };
+        let subnet_arns = arns(&props.private_subnet_ids);
+        // The ALB's subnets, cut only by the ALB-isolation experiment (with region_isolation).
+        let alb_isolation = props.region_isolation && !props.public_subnet_ids.is_empty();
+        let public_arns = if alb_isolation { arns(&props.public_subnet_ids) } else { Vec::new() };
 
         let mut statements: Vec<Expr> = Vec::new();
         if !props.services.is_empty() {
@@ -247,7 +264,7 @@ impl ChaosExperiments {
                 "Resource" => expr_list![ec2("network-acl/*")],
                 "Condition" => expr_map! { "StringEquals" => expr_map! { "ec2:ResourceTag/managedByFIS" => "true" } },
             });
-            let mut assoc: Vec<Expr> = subnet_arns.iter().map(Expr::from).collect();
+            let mut assoc: Vec<Expr> = subnet_arns.iter().chain(&public_arns).map(Expr::from).collect();
             assoc.push(ec2("network-acl/*").into());
             statements.push(expr_map! {
                 "Effect" => "Allow",
@@ -432,6 +449,39 @@ impl ChaosExperiments {
                         actions: Some(disrupt_subnets()),
                         log_configuration: Some(log_configuration.clone()),
                         tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("region-isolation"))])),
+                        ..Default::default()
+                    },
+                ),
+            );
+        }
+        if alb_isolation && !props.private_subnet_ids.is_empty() {
+            // Every public subnet: the load balancer's nodes (and the NAT gateways) lose their
+            // network; the tasks in the private subnets keep running.
+            let target = ExperimentTemplateTarget {
+                resource_type: "aws:ec2:subnet".into(),
+                selection_mode: "ALL".into(),
+                resource_arns: Some(List::items(public_arns.clone())),
+                ..Default::default()
+            };
+            experiments.push(
+                scope.add(
+                    "AlbIsolation",
+                    ExperimentTemplate {
+                        description: format!(
+                            "Cut all traffic of every public (load balancer) subnet of the region for {}: the load \
+                         balancer answers nobody while the tasks run, and Route 53 must fail over",
+                            props.disruption_duration
+                        )
+                        .into(),
+                        role_arn: role.attr_arn(),
+                        stop_conditions: stop_conditions(
+                            "AlbIsolation",
+                            props.region_isolation_stop_alarm_arns.iter().collect(),
+                        ),
+                        targets: BTreeMap::from([("Subnets".to_owned(), target)]),
+                        actions: Some(disrupt_subnets()),
+                        log_configuration: Some(log_configuration.clone()),
+                        tags: Some(BTreeMap::from([("Name".to_owned(), Value::from("alb-isolation"))])),
                         ..Default::default()
                     },
                 ),

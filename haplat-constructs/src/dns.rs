@@ -22,6 +22,13 @@
 //! | `origin.example.com` | one per region: latency, failover or weighted, health-checked |
 //! | `<region>.origin.example.com` | an alias of that region's load balancer (CloudFront's origin group uses them) |
 //! | `example.com`, `www.example.com` | `A`/`AAAA` aliases of the distribution |
+//! | `<region>.checked.origin.example.com` | with [`FailoverDnsProps::routing_controls`]: a weighted record on the region's check, which the routed record aliases |
+//!
+//! With Route 53 ARC routing controls ([`crate::recovery_control`]), each region's routed record
+//! follows a `RECOVERY_CONTROL` check of its control (`<Region>/ControlCheck`) and aliases,
+//! evaluating its health, `<region>.checked.<origin>` (`<Region>/Checked`), which follows the
+//! region's own check: turning the control off takes the region out, and so does the region failing
+//! (docs/decisions.md, "Route 53 ARC in prod only").
 //!
 //! The regional load balancers' certificates must therefore cover `origin.example.com` and
 //! `<region>.origin.example.com`: the API's domain name must be the origin name (checked against
@@ -109,6 +116,14 @@ pub struct FailoverDnsProps {
     /// Topics the health-check alarms notify, in us-east-1 (see [`AlarmTopic`](crate::monitoring::AlarmTopic)). Required: the
     /// alarms are critical, and with none they tell nobody (a synthesis error).
     pub alarm_actions: Vec<Value<String>>,
+    /// Region → the ARN of its Route 53 ARC routing control
+    /// ([`RecoveryControl::controls`](crate::recovery_control::RecoveryControl::controls)), for
+    /// every region or none. With them, each region's routed record follows a `RECOVERY_CONTROL`
+    /// check of its control and aliases, evaluating its health, a weighted record
+    /// `<region>.checked.<origin>` that follows the region's own check: turning the control off
+    /// takes the region out, and so does the region failing (see the [module](self) docs).
+    /// Default: none.
+    pub routing_controls: BTreeMap<String, Value<String>>,
 }
 
 impl FailoverDnsProps {
@@ -124,6 +139,7 @@ impl FailoverDnsProps {
             distribution_domain: None,
             aliased_names,
             alarm_actions: Vec::new(),
+            routing_controls: BTreeMap::new(),
         }
     }
 }
@@ -148,6 +164,12 @@ pub(crate) fn unrouted_standbys(mode: DrMode, endpoints: &[RegionalEndpoint]) ->
 /// The routed origin name of a zone and label (`origin.example.com`).
 pub fn origin_name(zone: &str, label: &str) -> String {
     format!("{label}.{zone}")
+}
+
+/// The per-region name of the record that follows the region's own health check when a routing
+/// control gates the routed record (`us-west-2.checked.origin.example.com`).
+pub fn checked_origin_name(region: &str, origin_name: &str) -> String {
+    format!("{region}.checked.{origin_name}")
 }
 
 /// The per-region name of an endpoint (`us-west-2.origin.example.com`).
@@ -208,13 +230,53 @@ impl FailoverDns {
             // blue/green service's idle group, so every region would be unhealthy at rest and
             // Route 53 would answer with all of them (HAP035).
             let routed_alias = AliasTarget { evaluate_target_health: Some(false.into()), ..alias.clone() };
+            // With a routing control, the routed record follows the control and aliases, evaluating
+            // its health, a one-record weighted group that follows the region's check: a record
+            // takes one health check, and an alias whose target's records are all unhealthy is
+            // unhealthy itself (https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/dns-failover-complex-configs.html).
+            let (routed_check, routed_alias, checked) = match props.routing_controls.get(&e.region) {
+                None => (check_id.clone(), routed_alias, None),
+                Some(arn) => {
+                    let control =
+                        HealthCheck::new(&r, "ControlCheck", HealthCheckProps::RoutingControl { arn: arn.clone() });
+                    let name = checked_origin_name(&e.region, &origin);
+                    let checked = r.add(
+                        "Checked",
+                        RecordSet {
+                            hosted_zone_id: Some(props.zone.id.clone()),
+                            name: format!("{name}.").into(),
+                            type_: "A".into(),
+                            alias_target: Some(routed_alias),
+                            set_identifier: Some(e.region.clone().into()),
+                            weight: Some(1.into()),
+                            health_check_id: Some(check_id.clone()),
+                            ..Default::default()
+                        },
+                    );
+                    // An alias to a record of the zone names the zone's own id (AliasTarget, "Another
+                    // Route 53 record in your hosted zone": https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-route53-aliastarget.html).
+                    // cfn-lint (E1041, since aws-cloudformation/cfn-lint#4560) takes a bare Ref to a
+                    // HostedZone there for the usual copy-paste mistake; the Fn::Join says it is meant.
+                    let zone_id = if props.zone.zone.is_some() {
+                        Value::join("", [props.zone.id.clone()])
+                    } else {
+                        props.zone.id.clone()
+                    };
+                    let gate = AliasTarget {
+                        dns_name: format!("{name}.").into(),
+                        hosted_zone_id: zone_id,
+                        evaluate_target_health: Some(true.into()),
+                    };
+                    (control.id(), gate, Some(checked))
+                }
+            };
             let mut routed = RecordSet {
                 hosted_zone_id: Some(props.zone.id.clone()),
                 name: format!("{origin}.").into(),
                 type_: "A".into(),
                 alias_target: Some(routed_alias),
                 set_identifier: Some(e.region.clone().into()),
-                health_check_id: Some(check_id.clone()),
+                health_check_id: Some(routed_check),
                 ..Default::default()
             };
             match (&props.routing, props.mode) {
@@ -226,7 +288,13 @@ impl FailoverDns {
                 }
             }
             // One secondary at most stands behind the primary (`unrouted_standbys` refuses more).
-            records.push(r.add("Routed", routed));
+            let routed = r.add("Routed", routed);
+            if let Some(checked) = checked {
+                // Route 53 refuses an alias to a record that does not exist yet.
+                r.options(routed).depends_on(checked);
+                records.push(checked);
+            }
+            records.push(routed);
             records.push(r.add(
                 "Regional",
                 RecordSet {
@@ -307,6 +375,26 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
     }
     if props.mode == DrMode::ActivePassive && props.endpoints.len() < 2 && matches!(props.routing, Routing::ByMode) {
         scope.error("failover records need a secondary region; add one or use DrMode::ActiveActive");
+    }
+    if !props.routing_controls.is_empty() {
+        for r in props.routing_controls.keys() {
+            if !props.endpoints.iter().any(|e| &e.region == r) {
+                scope.error(format!("routing control given for {r}, which has no endpoint"));
+            }
+        }
+        let missing: Vec<&str> = props
+            .endpoints
+            .iter()
+            .filter(|e| !props.routing_controls.contains_key(&e.region))
+            .map(|e| e.region.as_str())
+            .collect();
+        if !missing.is_empty() {
+            scope.error(format!(
+                "routing controls are given for some regions but not {}: give one for every region or none (a region \
+                 without one could not be taken out by ARC, nor counted by its safety rule)",
+                missing.join(", ")
+            ));
+        }
     }
     let origin = origin_name(&props.zone.name, &props.origin_label);
     if let Some(why) = domain_problem(&origin) {

@@ -72,6 +72,12 @@ pub enum HealthCheckProps {
         /// How many must be out of alarm (at least 1, at most the number of alarms).
         healthy_needed: usize,
     },
+    /// Healthy while the Route 53 ARC routing control of this ARN is on: a `RECOVERY_CONTROL`
+    /// check ([creating a routing control health check](https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.create-health-check.html)).
+    RoutingControl {
+        /// The routing control's ARN.
+        arn: Value<String>,
+    },
 }
 
 /// A Route 53 health check (`AWS::Route53::HealthCheck`).
@@ -154,6 +160,17 @@ impl HealthCheck {
                         port: Some(443.into()),
                         request_interval: Some(10.into()),
                         failure_threshold: Some(2.into()),
+                        ..Default::default()
+                    },
+                    health_check_tags: None,
+                },
+            ),
+            HealthCheckProps::RoutingControl { arn } => scope.add(
+                id,
+                CfnHealthCheck {
+                    health_check_config: HealthCheckConfig {
+                        type_: HealthCheckType::RecoveryControl.into(),
+                        routing_control_arn: Some(arn),
                         ..Default::default()
                     },
                     health_check_tags: None,

@@ -127,6 +127,7 @@ pub mod network;
 pub mod platform;
 pub mod protection;
 pub mod queue;
+pub mod recovery_control;
 pub mod scaling;
 pub mod security;
 pub mod service;

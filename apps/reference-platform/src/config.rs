@@ -77,6 +77,21 @@ pub struct Environment {
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// How traffic is moved between regions by hand.
+    #[serde(default)]
+    pub routing: Routing,
+}
+
+/// Moving traffic by hand.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Routing {
+    /// Add Route 53 Application Recovery Controller in the edge stack: a cluster, a routing
+    /// control per region gating its routed records, and a safety rule that keeps at least one
+    /// region on; `haplat failover` then flips the controls. The cluster is billed per hour
+    /// (docs/decisions.md, "Route 53 ARC in prod only"). Default: off.
+    #[serde(default)]
+    pub recovery_control: bool,
 }
 
 /// Security at account level (docs/security.md).

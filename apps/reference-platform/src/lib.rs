@@ -55,6 +55,7 @@ use haplat_constructs::monitoring::{
     AlarmTopic, PlatformDashboard, PlatformDashboardProps, RegionView, RegionalMonitoringProps,
 };
 use haplat_constructs::network::NatMode;
+use haplat_constructs::recovery_control::{RecoveryControl, RecoveryControlProps};
 use haplat_constructs::security::{Grantable, SecretRef};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::websocket::{
@@ -284,6 +285,11 @@ pub fn platform(env: &Environment) -> App {
     dns.aliased_names = viewer_names.to_vec();
     dns.distribution_domain = Some(cdn.domain_name());
     dns.alarm_actions = vec![alarms.arn()];
+    // Route 53 ARC: a routing control per region gates its routed records (docs/operations.md).
+    if env.routing.recovery_control {
+        let arc = RecoveryControl::new(&edge, "RecoveryControl", RecoveryControlProps::new(&prefix, &regions));
+        dns.routing_controls = arc.controls;
+    }
     FailoverDns::new(&edge, "Dns", dns);
     // ws.<domain>: latency or failover records over each region's real-time domain, each
     // following its region's worker health.

@@ -716,4 +716,35 @@ pub static RULES: &[Rule] = &[
               name and remove the old one once traffic has moved.",
         check: images::app_protocol_changed,
     },
+    Rule {
+        id: "HAP054",
+        name: "RoutingControlsWithoutSafetyRule",
+        severity: Severity::Error,
+        title: "A control panel's routing controls can all be turned off",
+        aws_rule: "Route 53 ARC applies a routing control state change only when the control panel's safety rules \
+                   still hold afterwards. Without an assertion rule that keeps at least one of the panel's routing \
+                   controls on (ATLEAST with a threshold of 1 or more, or OR, not inverted, over every control), an \
+                   operator or a script can turn every region off at once, and no region is left to serve.",
+        docs: "https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.safety-rules.html",
+        fix: "Add an AWS::Route53RecoveryControl::SafetyRule with an AssertionRule over every routing control of \
+              the panel and RuleConfig Type ATLEAST, Threshold 1, Inverted false (haplat-constructs' \
+              RecoveryControl makes it).",
+        check: traffic::routing_controls_without_safety_rule,
+    },
+    Rule {
+        id: "HAP055",
+        name: "RoutedRecordIgnoresRoutingControl",
+        severity: Severity::Error,
+        title: "A routing control moves no traffic, or the record it gates lost its automatic failover",
+        aws_rule: "A routing control reroutes traffic only through a RECOVERY_CONTROL health check that a routed \
+                   record follows: one that nothing follows changes no DNS answer when turned off. A record takes a \
+                   single health check, so a record that follows a routing control keeps automatic, health-based \
+                   failover only when it is an alias that evaluates the health of a record that follows the \
+                   region's own check (an alias whose target records are all unhealthy is unhealthy itself).",
+        docs: "https://docs.aws.amazon.com/r53recovery/latest/dg/routing-control.create-health-check.html",
+        fix: "Give each routing control a RECOVERY_CONTROL health check and each region's routed record that \
+              check, aliased with EvaluateTargetHealth true to a weighted record that follows the region's own \
+              health check (haplat-constructs' FailoverDns with routing_controls does both).",
+        check: traffic::routed_record_ignores_routing_control,
+    },
 ];

@@ -2,7 +2,8 @@
 //! route needs (HAP006), a blue/green production listener rule that the template also writes
 //! (HAP007), a container port or health check the image cannot serve (HAP013), a routed alias that
 //! evaluates a load balancer with an idle target group (HAP035), a calculated health check whose
-//! threshold fixes its status (HAP036).
+//! threshold fixes its status (HAP036), Route 53 ARC routing controls that can all be turned off
+//! (HAP054) or that move no traffic (HAP055).
 
 use serde_json::Value as Json;
 
@@ -328,6 +329,114 @@ pub(crate) fn calculated_threshold_fixed(a: &Assembly, f: &mut Findings) {
             continue;
         };
         f.at(&r, vec![], what);
+    }
+}
+
+/// Whether `v` (a `Ref` or `Fn::GetAtt`) names the resource `r`.
+fn names(a: &Assembly, stack: usize, v: Option<&Json>, r: &Res<'_>) -> bool {
+    v.and_then(|v| a.target(stack, v)).is_some_and(|t| t.stack == r.stack && t.id == r.id)
+}
+
+/// HAP054.
+pub(crate) fn routing_controls_without_safety_rule(a: &Assembly, f: &mut Findings) {
+    for panel in a.of_type("AWS::Route53RecoveryControl::ControlPanel") {
+        let controls: Vec<Res<'_>> = a
+            .of_type("AWS::Route53RecoveryControl::RoutingControl")
+            .filter(|c| names(a, c.stack, c.prop("ControlPanelArn"), &panel))
+            .collect();
+        if controls.is_empty() {
+            continue;
+        }
+        let keeps_one_on = a.of_type("AWS::Route53RecoveryControl::SafetyRule").any(|rule| {
+            if !names(a, rule.stack, rule.prop("ControlPanelArn"), &panel) {
+                return false;
+            }
+            let Some(asserted) = rule.prop("AssertionRule").and_then(|x| x.get("AssertedControls")) else {
+                return false;
+            };
+            let asserted: Vec<&Json> = asserted.as_array().map(|v| v.iter().collect()).unwrap_or_default();
+            let config = rule.prop("RuleConfig");
+            let get = |k: &str| config.and_then(|c| c.get(k));
+            let inverted = get("Inverted").is_some_and(|v| v.as_bool() == Some(true) || v.as_str() == Some("true"));
+            let threshold = get("Threshold").and_then(|v| v.as_u64().or_else(|| v.as_str()?.parse().ok()));
+            let at_least_one = match get("Type").and_then(Json::as_str) {
+                Some("ATLEAST") => threshold.is_some_and(|t| t >= 1),
+                Some("OR") => true,
+                _ => false,
+            };
+            !inverted
+                && at_least_one
+                && controls.iter().all(|c| asserted.iter().any(|v| names(a, rule.stack, Some(v), c)))
+        });
+        if !keeps_one_on {
+            f.at(
+                &panel,
+                vec![],
+                format!(
+                    "no assertion safety rule keeps at least one of its {} routing control(s) on ({}): every region \
+                     can be turned off at once",
+                    controls.len(),
+                    controls.iter().map(Res::path).collect::<Vec<_>>().join(", ")
+                ),
+            );
+        }
+    }
+}
+
+/// HAP055.
+pub(crate) fn routed_record_ignores_routing_control(a: &Assembly, f: &mut Findings) {
+    let records: Vec<Res<'_>> = a.of_type("AWS::Route53::RecordSet").collect();
+    let checks: Vec<Res<'_>> = a
+        .of_type("AWS::Route53::HealthCheck")
+        .filter(|c| {
+            c.prop("HealthCheckConfig").and_then(|x| x.get("Type")).and_then(Json::as_str) == Some("RECOVERY_CONTROL")
+        })
+        .collect();
+    for control in a.of_type("AWS::Route53RecoveryControl::RoutingControl") {
+        let mine: Vec<&Res<'_>> = checks
+            .iter()
+            .filter(|c| {
+                names(a, c.stack, c.prop("HealthCheckConfig").and_then(|x| x.get("RoutingControlArn")), &control)
+            })
+            .collect();
+        let followed = mine.iter().any(|c| records.iter().any(|r| names(a, r.stack, r.prop("HealthCheckId"), c)));
+        // A routing control in a gating rule is a switch, not a route (no health check by design).
+        let gating = a.of_type("AWS::Route53RecoveryControl::SafetyRule").any(|rule| {
+            rule.prop("GatingRule")
+                .and_then(|g| g.get("GatingControls"))
+                .and_then(Json::as_array)
+                .is_some_and(|g| g.iter().any(|v| names(a, rule.stack, Some(v), &control)))
+        });
+        if !followed && !gating {
+            f.at(
+                &control,
+                vec![],
+                "no routed record follows a RECOVERY_CONTROL health check of this routing control: turning it off \
+                 moves no traffic",
+            );
+        }
+    }
+    for r in &records {
+        let Some(check) = r.prop("HealthCheckId").and_then(|v| a.target(r.stack, v)) else { continue };
+        if !checks.iter().any(|c| c.stack == check.stack && c.id == check.id) {
+            continue;
+        }
+        let backed = crate::availability::gated_target(a, r).is_some_and(|name| {
+            records.iter().any(|t| {
+                t.stack == r.stack && t.prop_str("Name") == Some(name.as_str()) && t.prop("HealthCheckId").is_some()
+            })
+        });
+        if !backed {
+            f.at(
+                r,
+                vec![],
+                format!(
+                    "follows the routing control check {} only: it is not an alias evaluating the health of a record \
+                     that follows the region's own health check, so the region failing no longer takes it out",
+                    check.path()
+                ),
+            );
+        }
     }
 }
 

@@ -255,3 +255,32 @@ fn hap026_an_aurora_global_databases_lag_is_watched_too() {
     assert!(found(db(Some(60000.0)))[0].message.contains("fires above 60000 ms"));
     assert!(found(db(Some(1000.0))).is_empty());
 }
+
+#[test]
+fn a_record_gated_by_a_routing_control_is_timed_through_the_record_it_aliases() {
+    // The routed record follows a RECOVERY_CONTROL check and aliases, evaluating its health, a
+    // weighted record on the region's check: the chain is that record's, counted once.
+    let mut t = region(true);
+    let r = &mut t["Resources"];
+    let inner = r["Record"].clone();
+    r["Checked"] = inner;
+    let p = &mut r["Checked"]["Properties"];
+    p["Name"] = json!("us-east-1.checked.origin.example.com.");
+    p.as_object_mut().unwrap().remove("Region");
+    p["Weight"] = json!(1);
+    r["Checked"]["Metadata"]["haplat:path"] = json!("Edge/Checked");
+    r["Control"] = json!({"Type": "AWS::Route53RecoveryControl::RoutingControl", "Properties": {"Name": "c"}});
+    r["ControlCheck"] = json!({"Type": "AWS::Route53::HealthCheck", "Properties": {"HealthCheckConfig": {
+        "Type": "RECOVERY_CONTROL", "RoutingControlArn": {"Fn::GetAtt": ["Control", "RoutingControlArn"]}}}});
+    r["Record"]["Properties"]["HealthCheckId"] = json!({"Ref": "ControlCheck"});
+    r["Record"]["Properties"]["AliasTarget"] =
+        json!({"DNSName": "us-east-1.checked.origin.example.com.", "HostedZoneId": "Z0", "EvaluateTargetHealth": true});
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], t)], failover(120));
+    let figures = availability(&a);
+    assert_eq!(figures.failover.len(), 1, "{:?}", figures.failover);
+    let chain = figures.worst_failover().unwrap();
+    assert_eq!(chain.label, "origin.example.com (us-east-1)");
+    assert_eq!(chain.seconds(), 86.0, "{chain:?}");
+    assert!(chain.links.last().unwrap().what.contains("alias to a load balancer"), "{chain:?}");
+    assert!(of(&check(&a), "HAP025").is_empty());
+}

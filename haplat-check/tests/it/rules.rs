@@ -1195,3 +1195,90 @@ fn hap041_a_canary_created_stopped_never_runs() {
     }
     assert!(one("HAP041", &["us-east-1"], canary("syn-nodejs-puppeteer-15.0", Some(true))).is_empty());
 }
+
+/// A control panel, routing controls for `regions`, and `rule` (a SafetyRule's properties) if any.
+fn arc(regions: &[&str], rule: Option<serde_json::Value>) -> serde_json::Value {
+    let mut t = json!({
+        "Cluster": {"Type": "AWS::Route53RecoveryControl::Cluster", "Metadata": {"haplat:path": "Edge/Arc/Cluster"},
+            "Properties": {"Name": "c"}},
+        "Panel": {"Type": "AWS::Route53RecoveryControl::ControlPanel", "Metadata": {"haplat:path": "Edge/Arc/Panel"},
+            "Properties": {"Name": "p", "ClusterArn": {"Fn::GetAtt": ["Cluster", "ClusterArn"]}}},
+    });
+    for (i, r) in regions.iter().enumerate() {
+        t[format!("Control{i}")] = json!({"Type": "AWS::Route53RecoveryControl::RoutingControl",
+            "Metadata": {"haplat:path": format!("Edge/Arc/{r}")},
+            "Properties": {"Name": r, "ControlPanelArn": {"Fn::GetAtt": ["Panel", "ControlPanelArn"]}}});
+    }
+    if let Some(rule) = rule {
+        t["Rule"] = json!({"Type": "AWS::Route53RecoveryControl::SafetyRule",
+            "Metadata": {"haplat:path": "Edge/Arc/Rule"}, "Properties": rule});
+    }
+    t
+}
+
+fn assertion(controls: usize, ty: &str, threshold: i64, inverted: bool) -> serde_json::Value {
+    let asserted: Vec<serde_json::Value> =
+        (0..controls).map(|i| json!({"Fn::GetAtt": [format!("Control{i}"), "RoutingControlArn"]})).collect();
+    json!({"Name": "r", "ControlPanelArn": {"Fn::GetAtt": ["Panel", "ControlPanelArn"]},
+        "AssertionRule": {"AssertedControls": asserted, "WaitPeriodMs": 5000},
+        "RuleConfig": {"Type": ty, "Threshold": threshold, "Inverted": inverted}})
+}
+
+#[test]
+fn hap054_routing_controls_need_a_rule_that_keeps_one_on() {
+    let found = one("HAP054", &["us-east-1"], arc(&["us-east-1", "us-west-2"], None));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Edge/Arc/Panel");
+    assert!(found[0].message.contains("every region can be turned off"), "{}", found[0].message);
+    // A rule over only one of the two controls, a threshold of 0, an inverted rule: all fail.
+    for rule in [assertion(1, "ATLEAST", 1, false), assertion(2, "ATLEAST", 0, false), assertion(2, "ATLEAST", 1, true)]
+    {
+        assert_eq!(one("HAP054", &["us-east-1"], arc(&["us-east-1", "us-west-2"], Some(rule))).len(), 1);
+    }
+    assert!(
+        one("HAP054", &["us-east-1"], arc(&["us-east-1", "us-west-2"], Some(assertion(2, "ATLEAST", 1, false))))
+            .is_empty()
+    );
+    assert!(
+        one("HAP054", &["us-east-1"], arc(&["us-east-1", "us-west-2"], Some(assertion(2, "OR", 1, false)))).is_empty()
+    );
+    // A panel without routing controls needs none.
+    assert!(one("HAP054", &["us-east-1"], arc(&[], None)).is_empty());
+}
+
+#[test]
+fn hap055_a_routing_control_moves_traffic_and_keeps_the_automatic_failover() {
+    let template = |control_check: bool, gated: bool| {
+        let mut t = arc(&["us-west-2"], Some(assertion(1, "ATLEAST", 1, false)));
+        t["RegionCheck"] = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Edge/Probe"},
+            "Properties": {"HealthCheckConfig": {"Type": "HTTPS", "FullyQualifiedDomainName": "x.example.com"}}});
+        t["Checked"] = json!({"Type": "AWS::Route53::RecordSet", "Metadata": {"haplat:path": "Edge/Dns/UsWest2/Checked"},
+            "Properties": {"Name": "us-west-2.checked.origin.example.com.", "Type": "A", "Weight": 1,
+                "SetIdentifier": "us-west-2", "HealthCheckId": {"Ref": "RegionCheck"},
+                "AliasTarget": {"DNSName": "alb.example.com", "HostedZoneId": "Z1", "EvaluateTargetHealth": false}}});
+        if control_check {
+            t["ControlCheck"] = json!({"Type": "AWS::Route53::HealthCheck",
+                "Metadata": {"haplat:path": "Edge/Dns/UsWest2/ControlCheck"},
+                "Properties": {"HealthCheckConfig": {"Type": "RECOVERY_CONTROL",
+                    "RoutingControlArn": {"Fn::GetAtt": ["Control0", "RoutingControlArn"]}}}});
+            let alias = if gated {
+                json!({"DNSName": "us-west-2.checked.origin.example.com.", "HostedZoneId": "Z0", "EvaluateTargetHealth": true})
+            } else {
+                json!({"DNSName": "alb.example.com", "HostedZoneId": "Z1", "EvaluateTargetHealth": false})
+            };
+            t["Routed"] = json!({"Type": "AWS::Route53::RecordSet", "Metadata": {"haplat:path": "Edge/Dns/UsWest2/Routed"},
+                "Properties": {"Name": "origin.example.com.", "Type": "A", "Region": "us-west-2",
+                    "SetIdentifier": "us-west-2", "HealthCheckId": {"Ref": "ControlCheck"}, "AliasTarget": alias}});
+        }
+        t
+    };
+    let found = one("HAP055", &["us-east-1"], template(false, false));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Edge/Arc/us-west-2");
+    assert!(found[0].message.contains("moves no traffic"), "{}", found[0].message);
+    let found = one("HAP055", &["us-east-1"], template(true, false));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Edge/Dns/UsWest2/Routed");
+    assert!(found[0].message.contains("no longer takes it out"), "{}", found[0].message);
+    assert!(one("HAP055", &["us-east-1"], template(true, true)).is_empty());
+}

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::error::Error;
 pub use crate::failover::Move;
-use crate::failover::{Timeline, Wait, run};
+use crate::failover::{Timeline, Wait, run_with};
 use crate::health::Retry;
 use crate::ops::input::{AssemblySource, AwsAccess};
 
@@ -40,7 +40,7 @@ pub async fn failover(opts: &FailoverOptions) -> Result<Timeline, Error> {
     // From here on Route 53 changes: a closed stdout must not stop the wait half-way.
     crate::output::finish_on_broken_pipe();
     let wait = Wait { timeout: opts.timeout, ..Wait::default() };
-    let timeline = run(&aws, &aws, &assembly, &opts.what, &wait, &Retry::default()).await?;
+    let timeline = run_with(&aws, &aws, &aws, &assembly, &opts.what, &wait, &Retry::default()).await?;
     if opts.json {
         crate::outln!("{}", serde_json::to_string_pretty(&timeline).expect("a timeline serializes"));
     } else {

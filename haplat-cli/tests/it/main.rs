@@ -28,6 +28,7 @@ compile_error!(
 
 mod harness;
 
+mod arc;
 mod bootstrap;
 mod cli;
 mod demo_app;

@@ -477,7 +477,8 @@ impl MultiRegionApi {
     }
 
     /// Chaos experiments on every service and the network of the private subnets, as `id`:
-    /// `props.services` and `props.private_subnet_ids` are the API's, each service stopped by
+    /// `props.services`, `props.private_subnet_ids` and (with a public load balancer, for the
+    /// ALB-isolation experiment) `props.public_subnet_ids` are the API's, each service stopped by
     /// its critical alarms in `monitoring`, the network experiment by the error-rate alarm of the
     /// API's load balancers there, the region-isolation experiment (when
     /// [`ChaosProps::region_isolation`] is asked) by the public canary's alarm
@@ -488,6 +489,9 @@ impl MultiRegionApi {
         props.services = self.chaos_services(monitoring);
         props.network_stop_alarm_arns = monitoring.regional.load_balancer_alarm.iter().map(|a| a.attr_arn()).collect();
         props.private_subnet_ids = self.network.private_subnets.iter().map(|s| s.ref_()).collect();
+        if self.public_alb.is_some() {
+            props.public_subnet_ids = self.network.public_subnets.iter().map(|s| s.ref_()).collect();
+        }
         if props.region_isolation
             && let Some(public) = self.canaries.as_ref().and_then(|c| c.alarms.get(1))
         {

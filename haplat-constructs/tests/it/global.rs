@@ -17,6 +17,7 @@ use haplat_constructs::global_table::{
 use haplat_constructs::kms::RegionalKeys;
 use haplat_constructs::metrics::{MetricRef, Sli};
 use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, Sampling, TracingProps};
+use haplat_constructs::recovery_control::{RecoveryControl, RecoveryControlProps};
 use haplat_constructs::security::{Grantable, Grantee, Permission, UNSCOPED_ACTIONS};
 use haplat_constructs::service::{Deployment, ServiceProps};
 use haplat_constructs::slo::{BurnWindow, Slo, SloProps};
@@ -965,6 +966,43 @@ fn region_isolation_cuts_every_private_subnet_and_stops_on_outside_alarms() {
     let stops: Vec<&Json> = p["StopConditions"].as_array().unwrap().iter().map(|c| &c["Value"]).collect();
     assert_eq!(stops, [&Json::from("arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary")]);
 
+    // With the load balancer's public subnets, the ALB-isolation experiment beside it: those
+    // subnets only, the same stop alarms, and the role may re-associate them.
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec![]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into(), "subnet-0bbb".into()];
+    cp.public_subnet_ids = vec!["subnet-0pub1".into(), "subnet-0pub2".into()];
+    cp.network_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:lb-5xx".into()];
+    cp.region_isolation = true;
+    cp.region_isolation_stop_alarm_arns = vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary".into()];
+    ChaosExperiments::new(&api, "Chaos", cp);
+    let a = synth(&app);
+    let t = templates(&a);
+    let ex = resources(&t, "AWS::FIS::ExperimentTemplate");
+    let names: Vec<&str> = ex.iter().map(|(_, _, e)| e["Properties"]["Tags"]["Name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["alb-isolation", "az-network-disruption", "region-isolation"]);
+    let (_, _, alb) = ex.iter().find(|(_, id, _)| id.contains("AlbIsolation")).expect("the experiment");
+    let p = &alb["Properties"];
+    let subnets = serde_json::to_string(&p["Targets"]["Subnets"]["ResourceArns"]).unwrap();
+    assert!(
+        subnets.contains("subnet-0pub1") && subnets.contains("subnet-0pub2") && !subnets.contains("subnet-0aaa"),
+        "{subnets}"
+    );
+    assert_eq!(p["Actions"]["DisruptConnectivity"]["Parameters"]["scope"], "all");
+    let stops: Vec<&Json> = p["StopConditions"].as_array().unwrap().iter().map(|c| &c["Value"]).collect();
+    assert_eq!(stops, [&Json::from("arn:aws:cloudwatch:us-east-1:111122223333:alarm:public-canary")]);
+    let roles = resources(&t, "AWS::IAM::Role");
+    let policy = serde_json::to_string(&roles[0].2["Properties"]["Policies"]).unwrap();
+    assert!(policy.contains("subnet-0pub1"), "the role may re-associate the public subnets: {policy}");
+    // Without region isolation, the public subnets add nothing.
+    let app = App::new("shop");
+    let api = app.stack_set("Api", &REGIONS);
+    let mut cp = ChaosProps::new(vec!["arn:aws:cloudwatch:us-east-1:111122223333:alarm:x".into()]);
+    cp.private_subnet_ids = vec!["subnet-0aaa".into()];
+    cp.public_subnet_ids = vec!["subnet-0pub1".into()];
+    assert_eq!(ChaosExperiments::new(&api, "Chaos", cp).experiments.len(), 1);
+
     // Without an alarm from outside the region, or without subnets: an error naming the path.
     let app = App::new("shop");
     let api = app.stack_set("Api", &REGIONS);
@@ -1108,6 +1146,7 @@ fn global_templates_pass_cfn_lint_in_every_region() {
         // Alarm-based (CLOUDWATCH_METRIC and CALCULATED) health checks over a fronted API.
         ("FrontedApiDns", dns_over_api(true, Deployment::default())),
         ("BlueGreenMonitoring", blue_green_monitoring()),
+        ("RecoveryControl", arc_edge(DrMode::ActiveActive, "us-east-1")),
     ];
     for (mode, app) in apps {
         let out = dir.join(mode);
@@ -1323,4 +1362,85 @@ fn the_websocket_api_pages_on_integration_errors_and_warns_on_refusals_latency_a
     assert!(by("ChatAlarmsClientErrors")["AlarmDescription"].as_str().unwrap().starts_with("[warning]"));
     assert!(by("ChatAlarmsLatency")["Metrics"].to_string().contains("IntegrationLatency"));
     assert!(by("ChatAlarmsThrottles")["Metrics"].to_string().contains("AWS/Lambda"));
+}
+
+/// Route 53 ARC in a stack of `region`, gating FailoverDns's records in us-east-1.
+fn arc_edge(mode: DrMode, region: &str) -> App {
+    let app = App::new("arctest");
+    let edge = app.stack("Edge", "us-east-1");
+    let home = if region == "us-east-1" { edge.clone() } else { app.stack("Arc", region) };
+    let arc = RecoveryControl::new(&home, "Arc", RecoveryControlProps::new("arctest", &REGIONS));
+    let mut dp = FailoverDnsProps::new(HostedZone::new(&edge, "Zone", "example.com"), endpoints());
+    dp.mode = mode;
+    dp.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+    if region == "us-east-1" {
+        dp.routing_controls = arc.controls;
+    }
+    FailoverDns::new(&edge, "Dns", dp);
+    app
+}
+
+#[test]
+fn routing_controls_gate_each_regions_record_and_the_regions_check_still_counts() {
+    for mode in [DrMode::ActiveActive, DrMode::ActivePassive] {
+        let a = synth(&arc_edge(mode, "us-east-1"));
+        let t = a.template("arctest-Edge").unwrap();
+        let r = &t["Resources"];
+        let by_path = |path: &str| {
+            r.as_object()
+                .unwrap()
+                .iter()
+                .find(|(_, v)| v["Metadata"]["haplat:path"] == path)
+                .map(|(k, v)| (k.clone(), v))
+        };
+        for region in REGIONS {
+            let rid = haplat_constructs::naming::pascal(region);
+            let (control_id, _) = by_path(&format!("Edge/Arc/{rid}Control")).expect("a routing control per region");
+            let (check_id, check) = by_path(&format!("Edge/Dns/{rid}/ControlCheck")).expect("a RECOVERY_CONTROL check");
+            assert_eq!(check["Properties"]["HealthCheckConfig"]["Type"], "RECOVERY_CONTROL");
+            assert_eq!(check["Properties"]["HealthCheckConfig"]["RoutingControlArn"]["Fn::GetAtt"][0], control_id);
+            let (checked_id, checked) =
+                by_path(&format!("Edge/Dns/{rid}/Checked")).expect("the record on the region's check");
+            let (own_id, _) = by_path(&format!("Edge/Dns/{rid}/HealthCheck")).expect("the region's own check");
+            assert_eq!(checked["Properties"]["HealthCheckId"]["Ref"], own_id);
+            assert_eq!(checked["Properties"]["Weight"], 1);
+            assert_eq!(checked["Properties"]["Name"], format!("{region}.checked.origin.example.com."));
+            let (_, routed) = by_path(&format!("Edge/Dns/{rid}/Routed")).unwrap();
+            assert_eq!(routed["Properties"]["HealthCheckId"]["Ref"], check_id);
+            assert_eq!(routed["Properties"]["AliasTarget"]["DNSName"], format!("{region}.checked.origin.example.com."));
+            assert_eq!(routed["Properties"]["AliasTarget"]["EvaluateTargetHealth"], true);
+            assert_eq!(routed["DependsOn"][0], checked_id);
+        }
+        let (_, rule) = by_path("Edge/Arc/AtLeastOneRegion").unwrap();
+        assert_eq!(rule["Properties"]["RuleConfig"]["Type"], "ATLEAST");
+        assert_eq!(rule["Properties"]["RuleConfig"]["Threshold"], 1);
+        assert_eq!(rule["Properties"]["RuleConfig"]["Inverted"], false);
+        let report = haplat_check::check(&haplat_check::Assembly::from_synth(&a).unwrap());
+        let errors: Vec<_> = report.active(haplat_check::Severity::Error).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+}
+
+#[test]
+fn recovery_control_misuse_names_the_construct() {
+    // eu-west-1: CloudFormation has no ARC types there.
+    let e = arc_edge(DrMode::ActiveActive, "eu-west-1").synth().unwrap_err().to_string();
+    assert!(e.contains("Arc/Arc") && e.contains("only in us-east-1 and us-west-2"), "{e}");
+    // A control for one region of two.
+    let app = App::new("arcpartial");
+    let edge = app.stack("Edge", "us-east-1");
+    let arc = RecoveryControl::new(&edge, "Arc", RecoveryControlProps::new("p", &["us-east-1", "ap-south-1"]));
+    let mut dp = FailoverDnsProps::new(HostedZone::new(&edge, "Zone", "example.com"), endpoints());
+    dp.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+    dp.routing_controls = arc.controls;
+    FailoverDns::new(&edge, "Dns", dp);
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("routing control given for ap-south-1, which has no endpoint"), "{e}");
+    assert!(e.contains("not eu-west-1"), "{e}");
+    // One region: nowhere to go.
+    let app = App::new("arcone");
+    let edge = app.stack("Edge", "us-east-1");
+    RecoveryControl::new(&edge, "Arc", RecoveryControlProps::new("p", &["us-east-1"]));
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("Arc") && e.contains("over 1 region(s)"), "{e}");
 }

@@ -27,6 +27,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "monitoring",
             "network",
             "queue",
+            "recovery_control",
             "slo",
             "waf",
         ],
