@@ -16,6 +16,8 @@ use std::sync::Mutex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use haplat_core::manifest::Deployment;
+
 use crate::assembly::Assembly;
 use crate::bindings::Outputs;
 use crate::bootstrap::Bootstrap;
@@ -147,7 +149,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             .map(|m| m.target.regions())
                             .unwrap_or_else(|| s.regions.clone());
                         let template = assembly.template(&s.name);
-                        let r = self.deploy_stack(s, &template.body, &template.json, &all_regions, bootstrap).await;
+                        let deployment =
+                            assembly.manifest.stack(&s.name).map(|m| m.deployment.clone()).unwrap_or_default();
+                        let r = self
+                            .deploy_stack(s, &deployment, &template.body, &template.json, &all_regions, bootstrap)
+                            .await;
                         self.outputs.forget(&s.name);
                         r
                     }) as Job<'_>
@@ -185,7 +191,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let full = client
                 .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &i.account, &i.region))
                 .await?;
-            instances.insert(i.region.clone(), full);
+            // With several accounts, a region is as current as its least current instance.
+            let keep = instances.get(&i.region).is_some_and(|prev: &InstanceInfo| !prev.status.is_current());
+            if !keep {
+                instances.insert(i.region.clone(), full);
+            }
         }
         Ok(Current { set: Some((set, template)), instances })
     }
@@ -212,6 +222,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     async fn deploy_stack(
         &self,
         s: &StackPlan,
+        deployment: &Deployment,
         body: &str,
         template: &Value,
         all_regions: &[String],
@@ -224,6 +235,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let current = self.current(s).await?;
         if let Some(e) = current.set.as_ref().and_then(|(set, _)| self.owner_problem(s, set)) {
             return Err(e);
+        }
+        if let Some(message) = current.set.as_ref().and_then(|(set, _)| permission_model_change(set, deployment)) {
+            return Err(ExecError::Refused { stack: name.into(), message });
         }
         // The existing instances this deploy may touch (with `--regions`, only those).
         let touched: Vec<String> = s.regions.iter().filter(|r| current.instances.contains_key(*r)).cloned().collect();
@@ -238,7 +252,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let mut did = Vec::new();
         // Regions no longer listed: their deletion protection is lifted now, while the stack
         // set still has the template they were deployed with.
-        let accounts = vec![bootstrap.account.clone()];
+        let accounts = targets(deployment, &bootstrap.account);
         let gone = if s.prune { params::pruned(&current.instances, all_regions) } else { Vec::new() };
         did.extend(self.lift_for_prune(name, &current, &gone, &accounts, &s.preferences).await?);
         let source = if s.upload && (current.set.is_none() || needs_update) {
@@ -263,6 +277,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             tags: s.tags.clone(),
             admin_role_arn: bootstrap.admin_role_arn.clone(),
             execution_role_name: bootstrap.execution_role_name.clone(),
+            deployment: deployment.clone(),
         };
         let tolerated = s.preferences.tolerates_failures();
         // Regions the stack-set update brought to their wanted values: nothing more to do there.
@@ -310,7 +325,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             for r in scope.iter().filter(|r| safe.contains(r)) {
                 let after = self
                     .client
-                    .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &bootstrap.account, r))
+                    .call(name, "describe stack instance", || {
+                        let account =
+                            current.instances.get(r).map_or(bootstrap.account.as_str(), |i| i.account.as_str());
+                        cfn.describe_stack_instance(name, account, r)
+                    })
                     .await?;
                 if params.settles(r, &after.overrides) && after.status.is_current() {
                     settled.insert(r.clone());
@@ -561,6 +580,8 @@ impl<C: CloudFormation> Executor<'_, C> {
             tags: set.tags.clone(),
             admin_role_arn,
             execution_role_name,
+            // Destroy keeps the stack set's model (UpdateStackSet cannot change it).
+            deployment: deployment_of(set),
         };
         // Every instance at once: turning protection off changes nothing else.
         let prefs = Preferences { region_order: regions.to_vec(), ..Default::default() };
@@ -572,6 +593,49 @@ impl<C: CloudFormation> Executor<'_, C> {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// The target ids of a stack set's instance calls: the accounts of a self-managed stack set
+/// (this account by default), the organizational units of a service-managed one (see
+/// [`crate::cfn::are_organizational_units`]).
+pub fn targets(deployment: &Deployment, this_account: &str) -> Vec<String> {
+    match deployment {
+        Deployment::OrganizationalUnits { organizational_units, .. } => organizational_units.clone(),
+        other => other.accounts(this_account),
+    }
+}
+
+/// Why a deployed stack set cannot take this deployment: its permission model differs.
+/// UpdateStackSet takes a `PermissionModel`, but its reference does not say what happens to the
+/// existing instances (self-managed ones are per account, service-managed ones per OU, with
+/// other roles), and the documented way to bring self-managed stacks under Organizations is an
+/// import into a new service-managed stack set
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackSet.html>,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-associate-stackset-with-org.html>).
+/// haplat does not migrate: it refuses, in one line, before anything changes.
+pub fn permission_model_change(set: &StackSetInfo, deployment: &Deployment) -> Option<String> {
+    let deployed = set.permission_model.as_deref().unwrap_or("SELF_MANAGED");
+    let wanted = deployment.permission_model();
+    (deployed != wanted).then(|| {
+        format!(
+            "stack set {} is {deployed} and the environment now asks for {wanted}: haplat does not change a stack set's permission model; \
+             destroy it and deploy again, or deploy it under a new name; nothing was changed",
+            set.name
+        )
+    })
+}
+
+/// The deployment a deployed stack set has, as far as its permission model tells (for calls that
+/// keep it as it is).
+fn deployment_of(set: &StackSetInfo) -> Deployment {
+    match set.permission_model.as_deref() {
+        Some("SERVICE_MANAGED") => Deployment::OrganizationalUnits {
+            organizational_units: Vec::new(),
+            retain_stacks_on_account_removal: true,
+            call_as: Default::default(),
+        },
+        _ => Deployment::ThisAccount,
     }
 }
 

@@ -43,6 +43,11 @@ pub struct State {
     pub next_id: Option<String>,
     /// Every mutating call, in order.
     pub calls: Vec<String>,
+    /// What each create/update of a stack set was given, in order.
+    pub set_inputs: Vec<StackSetInput>,
+    /// The targets (account or OU ids) of each instance call and stack-set update, in order:
+    /// (call, stack set, targets).
+    pub targets: Vec<(String, String, Vec<String>)>,
     /// Failure events of the stacks.
     pub events: Vec<StackEvent>,
     /// IAM roles that exist.
@@ -287,6 +292,7 @@ impl CloudFormation for Fake {
         self.inject("create_stack_set")?;
         self.with(|s| {
             s.calls.push(format!("create_stack_set {}", input.name));
+            s.set_inputs.push(input.clone());
             let TemplateSource::Body(body) = &input.template else { panic!("inline expected") };
             s.sets.insert(
                 input.name.clone(),
@@ -297,6 +303,7 @@ impl CloudFormation for Fake {
                     parameters: input.parameters.clone(),
                     capabilities: input.capabilities.clone(),
                     tags: input.tags.clone(),
+                    permission_model: Some(input.deployment.permission_model().to_owned()),
                 },
             );
         });
@@ -305,12 +312,16 @@ impl CloudFormation for Fake {
     async fn update_stack_set(
         &self,
         input: &StackSetInput,
-        _: &[String],
+        accounts: &[String],
         regions: &[String],
         _: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("update_stack_set")?;
+        self.with(|s| {
+            s.set_inputs.push(input.clone());
+            s.targets.push(("update_stack_set".into(), input.name.clone(), accounts.to_vec()));
+        });
         self.check_id(operation_id)?;
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
@@ -385,6 +396,7 @@ impl CloudFormation for Fake {
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
             s.calls.push(format!("create_stack_instances {name} {}", regions.join(",")));
+            s.targets.push(("create_stack_instances".into(), name.to_owned(), accounts.to_vec()));
             let id = new_op(s, name, "CREATE", regions);
             let failed = s.ops[&id].failed.clone();
             for r in regions {

@@ -22,6 +22,7 @@
 
 mod harness;
 
+mod accounts;
 mod bootstrap;
 mod cli;
 mod demo_app;

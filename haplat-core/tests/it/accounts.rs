@@ -82,7 +82,8 @@ fn id_patterns_follow_the_api_reference() {
     }
     assert!(is_ou_id("ou-ab12-cdef3456"));
     assert!(is_ou_id("r-ab12"));
-    for bad in ["ou-ab1-cdef3456", "ou-ab12-cdef345", "ou-ab12cdef3456", "ou-AB12-cdef3456", "r-ab1", "ou-ab12-cdef3456-"]
+    for bad in
+        ["ou-ab1-cdef3456", "ou-ab12-cdef345", "ou-ab12cdef3456", "ou-AB12-cdef3456", "r-ab1", "ou-ab12-cdef3456-"]
     {
         assert!(!is_ou_id(bad), "{bad}");
     }

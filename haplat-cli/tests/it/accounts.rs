@@ -1,0 +1,136 @@
+//! Many accounts against the fake: a stack set's deployment target (accounts, self-managed;
+//! organizational units, service-managed with automatic deployment) reaches every call, and a
+//! change of permission model is refused before anything changes.
+
+use std::path::Path;
+use std::time::Duration;
+
+use haplat_cli::assembly::Assembly;
+use haplat_cli::bootstrap::Bootstrap;
+use haplat_cli::cfn::StackSetInfo;
+use haplat_cli::client::Waits;
+use haplat_cli::events::Collect;
+use haplat_cli::executor::{Executor, permission_model_change, targets};
+use haplat_cli::failure::ExecError;
+use haplat_cli::plan::{PlanOptions, plan_deploy};
+use haplat_core::manifest::{CallAs, Deployment};
+
+use crate::fake::Fake;
+use crate::harness::fixture;
+
+fn bootstrap() -> Bootstrap {
+    Bootstrap {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
+        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
+        bucket: "bucket".into(),
+        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+        apigateway_logs_role: None,
+    }
+}
+
+fn waits() -> Waits {
+    Waits {
+        first_poll: Duration::from_secs(1),
+        max_poll: Duration::from_secs(8),
+        timeout: Duration::from_secs(600),
+        retries: 5,
+    }
+}
+
+/// The `basic` fixture with `deployment` on stack set `Data`, written to `dir`.
+fn basic_with(dir: &Path, deployment: &Deployment) -> Assembly {
+    let src = fixture("basic");
+    for f in std::fs::read_dir(&src).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), dir.join(f.file_name())).unwrap();
+    }
+    let path = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for s in m["stacks"].as_array_mut().unwrap() {
+        if s["name"] == "Data" {
+            s["deployment"] = serde_json::to_value(deployment).unwrap();
+        }
+    }
+    std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    Assembly::load(dir).unwrap()
+}
+
+async fn deploy_data(fake: &Fake, assembly: &Assembly) -> Result<(), ExecError> {
+    let plan = plan_deploy(assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    let sink = Collect::default();
+    Executor::new(fake, &sink, waits()).deploy(assembly, &plan, &bootstrap()).await
+}
+
+#[tokio::test(start_paused = true)]
+async fn self_managed_across_two_accounts_targets_both_with_the_execution_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let accounts = vec!["222222222222".to_owned(), "333333333333".to_owned()];
+    let assembly = basic_with(dir.path(), &Deployment::Accounts { accounts: accounts.clone() });
+    let fake = Fake::default();
+    deploy_data(&fake, &assembly).await.unwrap();
+    let s = fake.state.lock().unwrap();
+    let input = &s.set_inputs[0];
+    assert_eq!(input.deployment.permission_model(), "SELF_MANAGED");
+    assert_eq!(input.execution_role_name, "AWSCloudFormationStackSetExecutionRole");
+    let creates: Vec<_> = s.targets.iter().filter(|(c, n, _)| c == "create_stack_instances" && n == "Data").collect();
+    assert!(!creates.is_empty());
+    for (_, _, t) in creates {
+        assert_eq!(t, &accounts, "every target account, never the caller's alone");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn service_managed_to_an_ou_sends_the_ou_and_automatic_deployment() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Deployment::OrganizationalUnits {
+        organizational_units: vec!["ou-ab12-cdef3456".into()],
+        retain_stacks_on_account_removal: false,
+        call_as: CallAs::DelegatedAdmin,
+    };
+    let assembly = basic_with(dir.path(), &d);
+    let fake = Fake::default();
+    deploy_data(&fake, &assembly).await.unwrap();
+    let s = fake.state.lock().unwrap();
+    assert_eq!(s.set_inputs[0].deployment, d);
+    assert_eq!(s.sets["Data"].permission_model.as_deref(), Some("SERVICE_MANAGED"));
+    let creates: Vec<_> = s.targets.iter().filter(|(c, n, _)| c == "create_stack_instances" && n == "Data").collect();
+    assert!(!creates.is_empty());
+    for (_, _, t) in creates {
+        assert_eq!(t, &vec!["ou-ab12-cdef3456".to_owned()]);
+        assert!(haplat_cli::cfn::are_organizational_units(t));
+    }
+    assert_eq!(d.call_as(), Some(CallAs::DelegatedAdmin));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_permission_model_change_is_refused_in_one_line_before_anything_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let fake = Fake::default();
+    let first = basic_with(dir.path(), &Deployment::ThisAccount);
+    deploy_data(&fake, &first).await.unwrap();
+    let calls = fake.state.lock().unwrap().calls.len();
+    let dir2 = tempfile::tempdir().unwrap();
+    let ou = Deployment::OrganizationalUnits {
+        organizational_units: vec!["r-ab12".into()],
+        retain_stacks_on_account_removal: true,
+        call_as: CallAs::SelfAccount,
+    };
+    let second = basic_with(dir2.path(), &ou);
+    let e = deploy_data(&fake, &second).await.unwrap_err().to_string();
+    assert!(e.contains("stack set Data is SELF_MANAGED and the environment now asks for SERVICE_MANAGED"), "{e}");
+    assert!(!e.contains('\n'), "{e}");
+    assert_eq!(fake.state.lock().unwrap().calls.len(), calls, "nothing was changed");
+}
+
+#[test]
+fn targets_and_permission_models() {
+    assert_eq!(targets(&Deployment::ThisAccount, "111111111111"), vec!["111111111111"]);
+    let set = StackSetInfo { name: "Api".into(), permission_model: None, ..Default::default() };
+    assert_eq!(permission_model_change(&set, &Deployment::ThisAccount), None);
+    let set = StackSetInfo { permission_model: Some("SERVICE_MANAGED".into()), ..set };
+    assert!(permission_model_change(&set, &Deployment::Accounts { accounts: vec!["222222222222".into()] }).is_some());
+    assert!(!haplat_cli::cfn::are_organizational_units(&["222222222222".into()]));
+    assert!(!haplat_cli::cfn::are_organizational_units(&[]));
+}
