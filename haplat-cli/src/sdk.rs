@@ -912,6 +912,17 @@ impl Account for Aws {
             .map_err(|e| self.err(region, e))
     }
 
+    async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
+        let out = self
+            .admin()
+            .describe_organizations_access()
+            .set_call_as(call_as.map(|c| cf::types::CallAs::from(c.as_str())))
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        Ok(out.status() == Some(&cf::types::OrganizationStatus::Enabled))
+    }
+
     async fn shield_subscription_active(&self) -> CfnResult<bool> {
         let region = self.global_region();
         let c = aws_sdk_shield::Client::new(&self.conf_in(&region));

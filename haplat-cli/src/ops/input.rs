@@ -66,14 +66,21 @@ pub struct AwsAccess {
     pub profile: Option<String>,
     /// The administration region (default: AWS_REGION or the profile's).
     pub region: Option<String>,
+    /// `CallAs` on every StackSets call (`--call-as`).
+    pub call_as: Option<haplat_core::manifest::CallAs>,
 }
 
 impl AwsAccess {
     /// Connects (loads the configuration; no call yet).
     pub async fn connect(&self) -> Result<Aws, Error> {
-        Aws::connect(&AwsOptions { profile: self.profile.clone(), region: self.region.clone(), ..Default::default() })
-            .await
-            .map_err(Error::Usage)
+        Aws::connect(&AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            call_as: self.call_as,
+            ..Default::default()
+        })
+        .await
+        .map_err(Error::Usage)
     }
 }
 

@@ -134,3 +134,62 @@ fn targets_and_permission_models() {
     assert!(!haplat_cli::cfn::are_organizational_units(&["222222222222".into()]));
     assert!(!haplat_cli::cfn::are_organizational_units(&[]));
 }
+
+mod preflight {
+    use haplat_cli::cfn::CfnError;
+    use haplat_cli::doctor::{Outcome, Requirements, run};
+    use haplat_core::manifest::CallAs;
+
+    use crate::fake::Fake;
+
+    fn req(call_as: CallAs) -> Requirements {
+        Requirements {
+            regions: ["us-east-1".to_owned()].into(),
+            service_managed: vec![("Data".into(), call_as)],
+            ..Default::default()
+        }
+    }
+
+    async fn trusted_access(fake: &Fake, call_as: CallAs) -> Vec<haplat_cli::doctor::Finding> {
+        run(fake, "us-east-1", &req(call_as))
+            .await
+            .into_iter()
+            .filter(|f| f.check == "stacksets-trusted-access")
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn trusted_access_missing_is_one_finding_with_the_fix() {
+        let fake = Fake::default();
+        let f = trusted_access(&fake, CallAs::SelfAccount).await;
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].outcome, Outcome::Missing);
+        assert!(!f[0].message.contains('\n'));
+        assert!(f[0].fix.as_deref().unwrap().contains("activate-organizations-access"));
+        assert_eq!(fake.with(|s| s.account.organizations_access_calls.clone()), vec![None]);
+        fake.with(|s| s.account.organizations_access = true);
+        assert_eq!(trusted_access(&fake, CallAs::SelfAccount).await[0].outcome, Outcome::Ok);
+    }
+
+    #[tokio::test]
+    async fn a_delegated_administrator_asks_as_one_and_an_unregistered_one_is_told_how_to_register() {
+        let fake = Fake::default();
+        fake.with(|s| {
+            s.errors
+                .entry("stacksets_organizations_access")
+                .or_default()
+                .push_back(CfnError::service("ValidationError", "Account used is not a delegated administrator"))
+        });
+        let f = trusted_access(&fake, CallAs::DelegatedAdmin).await;
+        assert_eq!(f[0].outcome, Outcome::NotChecked);
+        assert!(f[0].fix.as_deref().unwrap().contains("register-delegated-administrator"), "{f:?}");
+        assert_eq!(
+            fake.with(|s| s.account.organizations_access_calls.clone()),
+            Vec::<Option<CallAs>>::new(),
+            "the injected error answered first"
+        );
+        fake.with(|s| s.account.organizations_access = true);
+        assert_eq!(trusted_access(&fake, CallAs::DelegatedAdmin).await[0].outcome, Outcome::Ok);
+        assert_eq!(fake.with(|s| s.account.organizations_access_calls.clone()), vec![Some(CallAs::DelegatedAdmin)]);
+    }
+}

@@ -75,6 +75,10 @@ pub struct FakeAccount {
     pub apigateway_role: BTreeMap<String, String>,
     /// Whether Shield Advanced is subscribed.
     pub shield: bool,
+    /// Whether StackSets' trusted access with Organizations is enabled.
+    pub organizations_access: bool,
+    /// The `CallAs` of each DescribeOrganizationsAccess call.
+    pub organizations_access_calls: Vec<Option<haplat_core::manifest::CallAs>>,
     /// (region, engine) → the versions offered.
     pub engines: BTreeMap<(String, String), Vec<haplat_cli::account::EngineVersion>>,
     /// Region → its zones in name order.
@@ -623,6 +627,13 @@ impl haplat_cli::account::Account for Fake {
             s.account.apigateway_role.insert(region.to_owned(), arn.to_owned());
         });
         Ok(())
+    }
+    async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
+        self.inject("stacksets_organizations_access")?;
+        Ok(self.with(|s| {
+            s.account.organizations_access_calls.push(call_as);
+            s.account.organizations_access
+        }))
     }
     async fn shield_subscription_active(&self) -> CfnResult<bool> {
         self.inject("shield_subscription_active")?;
