@@ -442,6 +442,14 @@ pub trait CloudFormation: Sync {
         stack_set: &str,
         instance: &InstanceInfo,
     ) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
+    /// [`CloudFormation::instance_stack`] of an instance in another account, read there with the
+    /// credentials of `role_arn` (STS `AssumeRole`, the role [`crate::bindings::READ_ROLE_NAME`]).
+    fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
+    ) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
     /// A stack in a region, or `None`.
     fn describe_stack(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
     /// A stack's events, newest first.

@@ -151,8 +151,20 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                         let template = assembly.template(&s.name);
                         let deployment =
                             assembly.manifest.stack(&s.name).map(|m| m.deployment.clone()).unwrap_or_default();
+                        let producers = match producer_accounts(assembly, s, &bootstrap.account) {
+                            Ok(p) => p,
+                            Err(message) => return Err(ExecError::Refused { stack: s.name.clone(), message }),
+                        };
                         let r = self
-                            .deploy_stack(s, &deployment, &template.body, &template.json, &all_regions, bootstrap)
+                            .deploy_stack(
+                                s,
+                                &deployment,
+                                &producers,
+                                &template.body,
+                                &template.json,
+                                &all_regions,
+                                bootstrap,
+                            )
                             .await;
                         self.outputs.forget(&s.name);
                         r
@@ -223,6 +235,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         &self,
         s: &StackPlan,
         deployment: &Deployment,
+        producers: &BTreeMap<String, String>,
         body: &str,
         template: &Value,
         all_regions: &[String],
@@ -230,7 +243,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     ) -> Result<Option<Prune>, ExecError> {
         let (name, cfn) = (s.name.as_str(), self.cfn());
         self.sink().emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
-        let values = self.outputs.resolve(&self.client, &bootstrap.account, s).await?;
+        let values = self.outputs.resolve(&self.client, &bootstrap.account, producers, s).await?;
         let declared = crate::plan::template_parameters(template);
         let current = self.current(s).await?;
         if let Some(e) = current.set.as_ref().and_then(|(set, _)| self.owner_problem(s, set)) {
@@ -594,6 +607,17 @@ impl<C: CloudFormation> Executor<'_, C> {
         .await?;
         Ok(())
     }
+}
+
+/// The account of each producer `s` binds from (see [`crate::bindings::producer_account`]).
+fn producer_accounts(assembly: &Assembly, s: &StackPlan, caller: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    let Some(m) = assembly.manifest.stack(&s.name) else { return Ok(out) };
+    for b in &m.bindings {
+        let Some(p) = assembly.manifest.stack(&b.producer) else { continue };
+        out.insert(b.producer.clone(), crate::bindings::producer_account(&p.deployment, &b.producer, caller)?);
+    }
+    Ok(out)
 }
 
 /// The target ids of a stack set's instance calls: the accounts of a self-managed stack set

@@ -768,6 +768,44 @@ impl CloudFormation for Aws {
         self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await
     }
 
+    async fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
+    ) -> CfnResult<Option<StackInfo>> {
+        let region = instance.region.as_str();
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("haplat-read-outputs")
+            .configure(&self.conf_in(&self.region))
+            .build()
+            .await;
+        let conf = self
+            .conf_in(region)
+            .to_builder()
+            .credentials_provider(cf::config::SharedCredentialsProvider::new(provider))
+            .build();
+        let client = cf::Client::new(&conf);
+        let names = [instance.stack_id.clone(), Some(format!("StackSet:{stack_set}"))];
+        for name in names.into_iter().flatten() {
+            match client.describe_stacks().stack_name(&name).send().await {
+                Ok(out) => {
+                    if let Some(s) = out.stacks().iter().find(|s| {
+                        s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete)
+                    }) {
+                        return Ok(Some(stack_info(s)));
+                    }
+                }
+                Err(e) => match self.err(region, e) {
+                    CfnError::Service { code, message }
+                        if code == "ValidationError" && message.contains("does not exist") => {}
+                    other => return Err(other),
+                },
+            }
+        }
+        Ok(None)
+    }
+
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
         match self.client(region).describe_stacks().stack_name(name).send().await {
             Ok(out) => Ok(out

@@ -41,6 +41,11 @@ fn waits() -> Waits {
 
 /// The `basic` fixture with `deployment` on stack set `Data`, written to `dir`.
 fn basic_with(dir: &Path, deployment: &Deployment) -> Assembly {
+    basic_with_all(dir, &[("Data", deployment)])
+}
+
+/// The `basic` fixture with a deployment per stack set named, written to `dir`.
+fn basic_with_all(dir: &Path, deployments: &[(&str, &Deployment)]) -> Assembly {
     let src = fixture("basic");
     for f in std::fs::read_dir(&src).unwrap() {
         let f = f.unwrap();
@@ -49,8 +54,10 @@ fn basic_with(dir: &Path, deployment: &Deployment) -> Assembly {
     let path = dir.join("manifest.json");
     let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     for s in m["stacks"].as_array_mut().unwrap() {
-        if s["name"] == "Data" {
-            s["deployment"] = serde_json::to_value(deployment).unwrap();
+        for (name, deployment) in deployments {
+            if s["name"] == *name {
+                s["deployment"] = serde_json::to_value(deployment).unwrap();
+            }
         }
     }
     std::fs::write(&path, serde_json::to_string_pretty(&m).unwrap()).unwrap();
@@ -122,6 +129,41 @@ async fn a_permission_model_change_is_refused_in_one_line_before_anything_change
     assert!(e.contains("stack set Data is SELF_MANAGED and the environment now asks for SERVICE_MANAGED"), "{e}");
     assert!(!e.contains('\n'), "{e}");
     assert_eq!(fake.state.lock().unwrap().calls.len(), calls, "nothing was changed");
+}
+
+/// App (in account B) binds from Network (in account A): the producer's outputs are read in A,
+/// through A's read role, never through exports.
+#[tokio::test(start_paused = true)]
+async fn a_cross_account_binding_reads_the_producer_in_its_account_through_the_read_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = Deployment::Accounts { accounts: vec!["222222222222".into()] };
+    let b = Deployment::Accounts { accounts: vec!["333333333333".into()] };
+    let assembly = basic_with_all(dir.path(), &[("Network", &a), ("App", &b)]);
+    let fake = Fake::default();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    Executor::new(&fake, &sink, waits()).deploy(&assembly, &plan, &bootstrap()).await.unwrap();
+    let s = fake.state.lock().unwrap();
+    assert!(!s.assumed.is_empty());
+    assert!(s.assumed.iter().all(|r| r == "arn:aws:iam::222222222222:role/haplat-outputs-reader"), "{:?}", s.assumed);
+    for (call, name, t) in &s.targets {
+        if call == "create_stack_instances" && name == "App" {
+            assert_eq!(t, &vec!["333333333333".to_owned()]);
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_binding_from_a_producer_in_several_accounts_is_refused_in_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let two = Deployment::Accounts { accounts: vec!["222222222222".into(), "333333333333".into()] };
+    let assembly = basic_with_all(dir.path(), &[("Network", &two)]);
+    let fake = Fake::default();
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let e = Executor::new(&fake, &sink, waits()).deploy(&assembly, &plan, &bootstrap()).await.unwrap_err().to_string();
+    assert!(e.contains("stack set Network deploys to 2 accounts"), "{e}");
+    assert!(!e.contains('\n'), "{e}");
 }
 
 #[test]

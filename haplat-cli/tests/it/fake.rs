@@ -43,6 +43,8 @@ pub struct State {
     pub next_id: Option<String>,
     /// Every mutating call, in order.
     pub calls: Vec<String>,
+    /// The roles assumed to read another account's stacks, in order.
+    pub assumed: Vec<String>,
     /// What each create/update of a stack set was given, in order.
     pub set_inputs: Vec<StackSetInput>,
     /// The targets (account or OU ids) of each instance call and stack-set update, in order:
@@ -593,6 +595,16 @@ impl CloudFormation for Fake {
                 parameters: BTreeMap::new(),
             })
         }))
+    }
+    async fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
+    ) -> CfnResult<Option<StackInfo>> {
+        self.inject("instance_stack_as")?;
+        self.with(|s| s.assumed.push(role_arn.to_owned()));
+        self.instance_stack(stack_set, instance).await
     }
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
         self.inject("describe_stack")?;
