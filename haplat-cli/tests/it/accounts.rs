@@ -235,3 +235,44 @@ mod preflight {
         assert_eq!(fake.with(|s| s.account.organizations_access_calls.clone()), vec![Some(CallAs::DelegatedAdmin)]);
     }
 }
+
+mod target_bootstrap {
+    use std::time::Duration;
+
+    use haplat_cli::bootstrap::{EXECUTION_ROLE, Outcome, TARGET_STACK_NAME, bootstrap_target, target_template};
+
+    use crate::fake::Fake;
+
+    #[test]
+    fn the_target_template_trusts_the_administration_account_and_reads_nothing_but_stacks() {
+        let t = target_template("111111111111", false);
+        let exec = &t["Resources"]["ExecutionRole"]["Properties"];
+        assert_eq!(exec["RoleName"], EXECUTION_ROLE);
+        let principal =
+            exec["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["AWS"]["Fn::Sub"].as_str().unwrap();
+        assert_eq!(
+            principal,
+            "arn:${AWS::Partition}:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole"
+        );
+        let reader = &t["Resources"]["OutputsReaderRole"]["Properties"];
+        assert_eq!(reader["RoleName"], "haplat-outputs-reader");
+        let actions = &reader["Policies"][0]["PolicyDocument"]["Statement"];
+        assert_eq!(actions.as_array().unwrap().len(), 1);
+        assert_eq!(actions[0]["Action"], "cloudformation:DescribeStacks");
+        let adopted = target_template("111111111111", true);
+        assert!(adopted["Resources"].get("ExecutionRole").is_none(), "an existing execution role is left alone");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn bootstrap_of_a_target_account_creates_its_stack_and_refuses_a_bad_admin_account() {
+        let fake = Fake::default();
+        let e = bootstrap_target(&fake, "us-east-1", "12345", Duration::from_secs(1)).await.unwrap_err().to_string();
+        assert!(e.contains("--admin-account \"12345\" is not a 12-digit AWS account id"), "{e}");
+        assert!(fake.calls().is_empty(), "nothing was called: {:?}", fake.calls());
+        let outcome = bootstrap_target(&fake, "us-east-1", "111111111111", Duration::from_secs(1)).await.unwrap();
+        assert_eq!(outcome, Outcome::Created);
+        let stack = fake.with(|s| s.stacks.get(&("us-east-1".to_owned(), TARGET_STACK_NAME.to_owned())).cloned());
+        let stack = stack.expect("created");
+        assert_eq!(stack.parameters.get("OwnsExecutionRole").map(String::as_str), Some("true"));
+    }
+}

@@ -613,11 +613,37 @@ impl CloudFormation for Fake {
     async fn stack_events(&self, _: &str, _: &str) -> CfnResult<Vec<StackEvent>> {
         Ok(self.with(|s| s.events.clone()))
     }
-    async fn create_stack(&self, _: &str, _: &StackInput) -> CfnResult<String> {
-        unimplemented!()
+    async fn create_stack(&self, region: &str, input: &StackInput) -> CfnResult<String> {
+        self.inject("create_stack")?;
+        let id = format!("arn:stack/{}/{region}", input.name);
+        self.with(|s| {
+            s.calls.push(format!("create_stack {} {region}", input.name));
+            s.stacks.insert(
+                (region.to_owned(), input.name.clone()),
+                StackInfo {
+                    id: id.clone(),
+                    name: input.name.clone(),
+                    status: "CREATE_COMPLETE".into(),
+                    parameters: input.parameters.clone(),
+                    ..Default::default()
+                },
+            );
+        });
+        Ok(id)
     }
-    async fn update_stack(&self, _: &str, _: &StackInput) -> CfnResult<bool> {
-        unimplemented!()
+    /// Plain stacks: "no updates" when the parameters are the same (the fake keeps no template).
+    async fn update_stack(&self, region: &str, input: &StackInput) -> CfnResult<bool> {
+        self.inject("update_stack")?;
+        self.with(|s| {
+            let stack = s.stacks.get_mut(&(region.to_owned(), input.name.clone())).expect("exists");
+            if stack.parameters == input.parameters {
+                return Ok(false);
+            }
+            s.calls.push(format!("update_stack {} {region}", input.name));
+            stack.parameters = input.parameters.clone();
+            stack.status = "UPDATE_COMPLETE".into();
+            Ok(true)
+        })
     }
     async fn role_exists(&self, name: &str) -> CfnResult<bool> {
         Ok(self.with(|s| s.roles.contains(name)))
