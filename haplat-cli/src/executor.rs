@@ -52,6 +52,14 @@ struct Prune {
     preferences: Preferences,
 }
 
+/// Where a stack set deploys and where its producers are read.
+struct Reach {
+    /// Its deployment target.
+    deployment: Deployment,
+    /// Producer → the account its outputs are read in.
+    producers: BTreeMap<String, String>,
+}
+
 struct Current {
     /// The stack set and its template, when it exists.
     set: Option<(StackSetInfo, Value)>,
@@ -155,17 +163,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             Ok(p) => p,
                             Err(message) => return Err(ExecError::Refused { stack: s.name.clone(), message }),
                         };
-                        let r = self
-                            .deploy_stack(
-                                s,
-                                &deployment,
-                                &producers,
-                                &template.body,
-                                &template.json,
-                                &all_regions,
-                                bootstrap,
-                            )
-                            .await;
+                        let reach = Reach { deployment, producers };
+                        let r =
+                            self.deploy_stack(s, &reach, &template.body, &template.json, &all_regions, bootstrap).await;
                         self.outputs.forget(&s.name);
                         r
                     }) as Job<'_>
@@ -234,14 +234,14 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     async fn deploy_stack(
         &self,
         s: &StackPlan,
-        deployment: &Deployment,
-        producers: &BTreeMap<String, String>,
+        reach: &Reach,
         body: &str,
         template: &Value,
         all_regions: &[String],
         bootstrap: &Bootstrap,
     ) -> Result<Option<Prune>, ExecError> {
         let (name, cfn) = (s.name.as_str(), self.cfn());
+        let (deployment, producers) = (&reach.deployment, &reach.producers);
         self.sink().emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
         let values = self.outputs.resolve(&self.client, &bootstrap.account, producers, s).await?;
         let declared = crate::plan::template_parameters(template);

@@ -340,7 +340,7 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
     plan_destroy(&assembly, &opts.stacks)?;
     // One deploy or destroy of this assembly at a time (on this machine).
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
-    let aws = opts.aws.connect().await?;
+    let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     let survey = survey(&aws, aws.region(), &assembly, &opts.stacks).await?;
     // Before asking: what is lost, what stays, which kept names collide.
     for line in survey.lines() {

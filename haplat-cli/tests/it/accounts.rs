@@ -276,3 +276,27 @@ mod target_bootstrap {
         assert_eq!(stack.parameters.get("OwnsExecutionRole").map(String::as_str), Some("true"));
     }
 }
+
+#[test]
+fn call_as_defaults_from_the_environment_and_the_flag_wins() {
+    use haplat_cli::ops::input::AwsAccess;
+    let dir = tempfile::tempdir().unwrap();
+    let ou = |c| Deployment::OrganizationalUnits {
+        organizational_units: vec!["ou-ab12-cdef3456".into()],
+        retain_stacks_on_account_removal: false,
+        call_as: c,
+    };
+    let a = basic_with(dir.path(), &ou(CallAs::DelegatedAdmin));
+    let access = AwsAccess::default().for_manifest(&a.manifest).unwrap();
+    assert_eq!(access.call_as, Some(CallAs::DelegatedAdmin));
+    let flag = AwsAccess { call_as: Some(CallAs::SelfAccount), ..Default::default() };
+    assert_eq!(flag.for_manifest(&a.manifest).unwrap().call_as, Some(CallAs::SelfAccount));
+    let dir2 = tempfile::tempdir().unwrap();
+    let mixed =
+        basic_with_all(dir2.path(), &[("Data", &ou(CallAs::DelegatedAdmin)), ("Network", &ou(CallAs::SelfAccount))]);
+    let e = AwsAccess::default().for_manifest(&mixed.manifest).unwrap_err().to_string();
+    assert!(e.contains("disagree on callAs (Data: DELEGATED_ADMIN, Network: SELF)"), "{e}");
+    let dir3 = tempfile::tempdir().unwrap();
+    let plain = basic_with(dir3.path(), &Deployment::ThisAccount);
+    assert_eq!(AwsAccess::default().for_manifest(&plain.manifest).unwrap().call_as, None);
+}
