@@ -300,3 +300,71 @@ fn call_as_defaults_from_the_environment_and_the_flag_wins() {
     let plain = basic_with(dir3.path(), &Deployment::ThisAccount);
     assert_eq!(AwsAccess::default().for_manifest(&plain.manifest).unwrap().call_as, None);
 }
+
+/// End to end against moto, which implements Organizations and service-managed stack sets
+/// (with `CallAs`) well enough: an organization with one OU holding one member account, stack
+/// set `Data` deployed to the OU as a delegated administrator through the real SDK client, its
+/// instances land in the member account in every region; redeploying it as self-managed is
+/// refused from what AWS (moto) says the stack set is. moto 5.2.5 does not implement
+/// `DescribeOrganizationsAccess` (HTTP 500), so the trusted-access preflight is tested against
+/// the fake only.
+#[tokio::test]
+async fn service_managed_to_an_ou_on_moto() {
+    use haplat_cli::cfn::CloudFormation;
+    use haplat_cli::sdk::{Aws, AwsOptions};
+
+    let moto = crate::harness::Moto::start();
+    let python = crate::harness::install_tools().join("python");
+    let script = r#"
+import boto3, sys
+kw = dict(endpoint_url=sys.argv[1], region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
+org = boto3.client("organizations", **kw)
+org.create_organization(FeatureSet="ALL")
+root = org.list_roots()["Roots"][0]["Id"]
+ou = org.create_organizational_unit(ParentId=root, Name="workloads")["OrganizationalUnit"]["Id"]
+acct = org.create_account(Email="workloads@example.com", AccountName="workloads")["CreateAccountStatus"]["AccountId"]
+org.move_account(AccountId=acct, SourceParentId=root, DestinationParentId=ou)
+print(ou, acct)
+"#;
+    let out = std::process::Command::new(&python).arg("-c").arg(script).arg(&moto.endpoint).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (ou, member) = text.trim().split_once(' ').unwrap();
+
+    let dir = tempfile::tempdir().unwrap();
+    let d = Deployment::OrganizationalUnits {
+        organizational_units: vec![ou.to_owned()],
+        retain_stacks_on_account_removal: false,
+        call_as: CallAs::DelegatedAdmin,
+    };
+    let assembly = basic_with(dir.path(), &d);
+    let aws = Aws::connect(&AwsOptions {
+        region: Some("us-east-1".into()),
+        endpoint_url: Some(moto.endpoint.clone()),
+        static_credentials: Some(("testing".into(), "testing".into())),
+        call_as: Some(CallAs::DelegatedAdmin),
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let plan = plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    let sink = Collect::default();
+    let boot = Bootstrap { account: "123456789012".into(), ..bootstrap() };
+    Executor::new(&aws, &sink, waits()).deploy(&assembly, &plan, &boot).await.unwrap();
+
+    let set = aws.describe_stack_set("Data").await.unwrap().expect("deployed");
+    assert_eq!(set.permission_model.as_deref(), Some("SERVICE_MANAGED"));
+    let instances = aws.list_stack_instances("Data").await.unwrap();
+    let mut got: Vec<(String, String)> = instances.iter().map(|i| (i.account.clone(), i.region.clone())).collect();
+    got.sort();
+    let mut want: Vec<(String, String)> =
+        ["eu-west-1", "us-east-1", "us-west-2"].iter().map(|r| (member.to_owned(), r.to_string())).collect();
+    want.sort();
+    assert_eq!(got, want, "one instance per region in the OU's member account");
+
+    let dir2 = tempfile::tempdir().unwrap();
+    let back = basic_with(dir2.path(), &Deployment::ThisAccount);
+    let plan = plan_deploy(&back, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+    let e = Executor::new(&aws, &sink, waits()).deploy(&back, &plan, &boot).await.unwrap_err().to_string();
+    assert!(e.contains("stack set Data is SERVICE_MANAGED and the environment now asks for SELF_MANAGED"), "{e}");
+}
