@@ -368,3 +368,39 @@ print(ou, acct)
     let e = Executor::new(&aws, &sink, waits()).deploy(&back, &plan, &boot).await.unwrap_err().to_string();
     assert!(e.contains("stack set Data is SERVICE_MANAGED and the environment now asks for SELF_MANAGED"), "{e}");
 }
+
+/// End to end against moto: Network self-managed in account A, App in account B binding from
+/// it; App's parameters are read from Network's stacks in A through STS AssumeRole of A's read
+/// role (moto gives assumed credentials the role's account).
+#[tokio::test]
+async fn self_managed_across_two_accounts_with_a_cross_account_binding_on_moto() {
+    use haplat_cli::cfn::CloudFormation;
+
+    let moto = crate::harness::Moto::start();
+    let aws = moto.aws().await;
+    let dir = tempfile::tempdir().unwrap();
+    let a = Deployment::Accounts { accounts: vec!["222222222222".into()] };
+    let b = Deployment::Accounts { accounts: vec!["333333333333".into()] };
+    let assembly = basic_with_all(dir.path(), &[("Network", &a), ("App", &b), ("Data", &b)]);
+    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    let sink = Collect::default();
+    let boot = Bootstrap { account: "123456789012".into(), ..bootstrap() };
+    Executor::new(&aws, &sink, waits()).deploy(&assembly, &plan, &boot).await.unwrap();
+    for (set, account) in [("Network", "222222222222"), ("App", "333333333333")] {
+        let instances = aws.list_stack_instances(set).await.unwrap();
+        assert_eq!(instances.len(), 3, "{set}: {instances:?}");
+        assert!(instances.iter().all(|i| i.account == account), "{set}: {instances:?}");
+    }
+    // App's VpcId in each region is Network's output there, read in account A.
+    for region in ["us-east-1", "us-west-2", "eu-west-1"] {
+        let app = aws.describe_stack_instance("App", "333333333333", region).await.unwrap();
+        let network = aws.describe_stack_instance("Network", "222222222222", region).await.unwrap();
+        let read = aws
+            .instance_stack_as("Network", &network, "arn:aws:iam::222222222222:role/haplat-outputs-reader")
+            .await
+            .unwrap()
+            .expect("Network's stack in account A");
+        assert_eq!(app.overrides.get("VpcId"), read.outputs.get("VpcId"), "{region}");
+        assert!(read.outputs.contains_key("VpcId"));
+    }
+}
