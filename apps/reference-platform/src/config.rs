@@ -77,6 +77,11 @@ pub struct Environment {
     /// Tags on every resource.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Where every stack set deploys (docs/cli.md, "Many accounts"): absent, the account that
+    /// deploys; `kind: accounts` with `accounts: [ids]` (self-managed; one account when stacks
+    /// bind to each other, as the platform's do); `kind: organizationalUnits`.
+    #[serde(default)]
+    pub deployment: haplat_core::manifest::Deployment,
 }
 
 /// Security at account level (docs/security.md).
@@ -477,6 +482,7 @@ impl Environment {
         if self.regions.is_empty() {
             p.push("regions: at least one region is needed".into());
         }
+        p.extend(self.deployment.problems("deployment"));
         let primaries = self.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
         if !self.regions.is_empty() && primaries != 1 {
             p.push(format!("regions: exactly one region must have role primary ({primaries} do)"));
