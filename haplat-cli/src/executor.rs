@@ -525,8 +525,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             }
             self.sink().emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
             if !instances.is_empty() {
-                let accounts: Vec<String> =
-                    instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let accounts: Vec<String> = match order.targets.get(name) {
+                    Some(ous) => ous.clone(),
+                    None => instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+                };
                 self.lift_deletion_protection(&set, &regions, &accounts, order).await?;
                 let prefs = Preferences {
                     region_order: regions.clone(),
@@ -556,6 +558,10 @@ pub struct DestroyOrder {
     pub regions: BTreeMap<String, Vec<String>>,
     /// The administration role's ARN and the execution role's name (from the bootstrap stack).
     pub roles: Option<(String, String)>,
+    /// Stack set → the OU ids of a service-managed one: its instances are deleted through
+    /// `DeploymentTargets.OrganizationalUnitIds` (`Accounts` is for self-managed stack sets,
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStackInstances.html>).
+    pub targets: BTreeMap<String, Vec<String>>,
 }
 
 impl<C: CloudFormation> Executor<'_, C> {

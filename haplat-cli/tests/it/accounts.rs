@@ -367,6 +367,9 @@ print(ou, acct)
     let plan = plan_deploy(&back, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
     let e = Executor::new(&aws, &sink, waits()).deploy(&back, &plan, &boot).await.unwrap_err().to_string();
     assert!(e.contains("stack set Data is SERVICE_MANAGED and the environment now asks for SELF_MANAGED"), "{e}");
+
+    // Destroy by OU is tested against the fake only: moto 5.2.5's DeleteStackInstances ignores
+    // DeploymentTargets ("not yet implemented" in moto/cloudformation/models.py).
 }
 
 /// End to end against moto: Network self-managed in account A, App in account B binding from
@@ -403,4 +406,26 @@ async fn self_managed_across_two_accounts_with_a_cross_account_binding_on_moto()
         assert_eq!(app.overrides.get("VpcId"), read.outputs.get("VpcId"), "{region}");
         assert!(read.outputs.contains_key("VpcId"));
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn destroy_of_a_service_managed_stack_set_deletes_its_instances_by_ou() {
+    use haplat_cli::executor::DestroyOrder;
+    let dir = tempfile::tempdir().unwrap();
+    let ous = vec!["ou-ab12-cdef3456".to_owned()];
+    let d = Deployment::OrganizationalUnits {
+        organizational_units: ous.clone(),
+        retain_stacks_on_account_removal: false,
+        call_as: CallAs::SelfAccount,
+    };
+    let assembly = basic_with(dir.path(), &d);
+    let fake = Fake::default();
+    deploy_data(&fake, &assembly).await.unwrap();
+    let sink = Collect::default();
+    let order = DestroyOrder { targets: [("Data".to_owned(), ous.clone())].into(), ..Default::default() };
+    Executor::new(&fake, &sink, waits()).destroy_with(&["Data".to_owned()], &order).await.unwrap();
+    let s = fake.state.lock().unwrap();
+    let deletes: Vec<_> = s.targets.iter().filter(|(c, _, _)| c == "delete_stack_instances").collect();
+    assert_eq!(deletes.len(), 1, "{:?}", s.targets);
+    assert_eq!(deletes[0].2, ous);
 }

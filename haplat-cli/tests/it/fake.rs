@@ -457,12 +457,13 @@ impl CloudFormation for Fake {
     async fn delete_stack_instances(
         &self,
         name: &str,
-        _: &[String],
+        accounts: &[String],
         regions: &[String],
         prefs: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("delete_stack_instances")?;
+        self.with(|s| s.targets.push(("delete_stack_instances".into(), name.to_owned(), accounts.to_vec())));
         self.check_id(operation_id)?;
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         Ok(self.with(|s| {
