@@ -67,6 +67,15 @@ impl Quota {
 /// The account-level reads (and the one write) haplat makes outside CloudFormation. Calls that
 /// take a `region` go to that region; Shield and Route 53 are global.
 pub trait Account: Sync {
+    /// Whether trusted access between CloudFormation StackSets and Organizations is enabled
+    /// (`cloudformation:DescribeOrganizationsAccess` in the administration region, with
+    /// `call_as` as `CallAs`), which service-managed stack sets need
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeOrganizationsAccess.html>,
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html>).
+    fn stacksets_organizations_access(
+        &self,
+        call_as: Option<haplat_core::manifest::CallAs>,
+    ) -> impl Future<Output = CfnResult<bool>> + Send;
     /// The API Gateway account setting `cloudwatchRoleArn` in `region` (`apigateway:GetAccount`),
     /// `None` when unset.
     fn apigateway_cloudwatch_role(&self, region: &str) -> impl Future<Output = CfnResult<Option<String>>> + Send;

@@ -34,7 +34,21 @@ impl Outputs {
         producer: &str,
         region: &str,
     ) -> Result<BTreeMap<String, String>, OutputError> {
-        let key = (producer.to_owned(), region.to_owned());
+        self.output_in(client, account, account, producer, region).await
+    }
+
+    /// [`Outputs::output`] of the producer's instance in `account`, called from `caller` (the
+    /// administration account): in another account the stack is read there, through the read
+    /// role `haplat bootstrap` creates in each target account ([`read_role_arn`]).
+    pub async fn output_in<C: CloudFormation>(
+        &self,
+        client: &Client<'_, C>,
+        caller: &str,
+        account: &str,
+        producer: &str,
+        region: &str,
+    ) -> Result<BTreeMap<String, String>, OutputError> {
+        let key = (producer.to_owned(), format!("{account}/{region}"));
         if let Some(o) = lock(&self.cache).get(&key) {
             return Ok(o.clone());
         }
@@ -60,27 +74,35 @@ impl Outputs {
                 instance.status_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
             )));
         }
-        let stack =
-            match client.read(producer, "describe stack", || client.cfn.instance_stack(producer, &instance)).await {
-                Ok(Some(s)) => s,
-                Ok(None) => {
-                    return Err(OutputError::Problem(format!(
-                        "its instance in {region} has no stack (status {})",
-                        instance.status
-                    )));
-                }
-                Err(e) => return Err(OutputError::Exec(e)),
-            };
+        let role = (account != caller).then(|| read_role_arn(account, region));
+        let read = || async {
+            match &role {
+                Some(role) => client.cfn.instance_stack_as(producer, &instance, role).await,
+                None => client.cfn.instance_stack(producer, &instance).await,
+            }
+        };
+        let stack = match client.read(producer, "describe stack", read).await {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                return Err(OutputError::Problem(format!(
+                    "its instance in {region} has no stack (status {})",
+                    instance.status
+                )));
+            }
+            Err(e) => return Err(OutputError::Exec(e)),
+        };
         lock(&self.cache).insert(key, stack.outputs.clone());
         Ok(stack.outputs)
     }
 
     /// Resolves every parameter of a stack plan, per region: literals as they are, bindings
-    /// read from the producers (in `account`).
+    /// read from the producers, each in its account (`producers`: producer → account; absent:
+    /// `account`, the caller's).
     pub async fn resolve<C: CloudFormation>(
         &self,
         client: &Client<'_, C>,
         account: &str,
+        producers: &BTreeMap<String, String>,
         s: &StackPlan,
     ) -> Result<BTreeMap<String, BTreeMap<String, String>>, ExecError> {
         let mut out = BTreeMap::new();
@@ -101,7 +123,8 @@ impl Outputs {
                             source_path: source.clone(),
                             problem,
                         };
-                        let outputs = match self.output(client, account, stack, pr).await {
+                        let producer_account = producers.get(stack).map_or(account, String::as_str);
+                        let outputs = match self.output_in(client, account, producer_account, stack, pr).await {
                             Ok(o) => o,
                             Err(OutputError::Problem(p)) => return Err(err(p)),
                             Err(OutputError::Exec(e)) => return Err(e),
@@ -123,6 +146,46 @@ impl Outputs {
             out.insert(region.clone(), values);
         }
         Ok(out)
+    }
+}
+
+/// The name of the role `haplat bootstrap --admin-account` creates in a target account: it
+/// allows `cloudformation:DescribeStacks` only and trusts the administration account, so that a
+/// binding reads a producer's outputs where they are (never through exports).
+pub const READ_ROLE_NAME: &str = "haplat-outputs-reader";
+
+/// The ARN of [`READ_ROLE_NAME`] in `account`, in the partition of `region`.
+pub fn read_role_arn(account: &str, region: &str) -> String {
+    let partition = if region.starts_with("cn-") {
+        "aws-cn"
+    } else if region.starts_with("us-gov-") {
+        "aws-us-gov"
+    } else {
+        "aws"
+    };
+    format!("arn:{partition}:iam::{account}:role/{READ_ROLE_NAME}")
+}
+
+/// The account a binding reads a producer in: the one account its stack set deploys to. A
+/// producer in several accounts, or in organizational units (accounts known only at deploy
+/// time), cannot be bound from: which account's outputs would be meant is not said.
+pub fn producer_account(
+    deployment: &haplat_core::manifest::Deployment,
+    producer: &str,
+    caller: &str,
+) -> Result<String, String> {
+    use haplat_core::manifest::Deployment;
+    match deployment {
+        Deployment::ThisAccount => Ok(caller.to_owned()),
+        Deployment::Accounts { accounts } if accounts.len() == 1 => Ok(accounts[0].clone()),
+        Deployment::Accounts { accounts } => Err(format!(
+            "stack set {producer} deploys to {} accounts ({}): a binding reads one producer; bind from a stack set in one account",
+            accounts.len(),
+            accounts.join(", ")
+        )),
+        Deployment::OrganizationalUnits { .. } => Err(format!(
+            "stack set {producer} is service-managed (its accounts are those of its OUs at deploy time): a binding cannot name which one to read"
+        )),
     }
 }
 

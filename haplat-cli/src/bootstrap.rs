@@ -454,6 +454,121 @@ pub async fn bootstrap<C: CloudFormation>(
     Ok((outcome, b, roles))
 }
 
+/// The stack `haplat bootstrap --admin-account ID` makes in a target account of a self-managed
+/// stack set deployed from another (the administration) account.
+pub const TARGET_STACK_NAME: &str = "HaplatTarget";
+
+/// The template of [`TARGET_STACK_NAME`]: the execution role, trusting the administration
+/// account's `AWSCloudFormationStackSetAdministrationRole` (the StackSets self-managed model:
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html>),
+/// and the read role [`crate::bindings::READ_ROLE_NAME`], trusting the administration account
+/// and allowed `cloudformation:DescribeStacks` only, through which a binding reads a producer's
+/// outputs in this account. `adopt_execution`: the execution role exists already (left alone).
+pub fn target_template(admin_account: &str, adopt_execution: bool) -> Value {
+    let admin_role = format!("arn:${{AWS::Partition}}:iam::{admin_account}:role/{ADMIN_ROLE}");
+    let mut resources = serde_json::Map::new();
+    if !adopt_execution {
+        resources.insert(
+            "ExecutionRole".into(),
+            json!({
+                "Type": "AWS::IAM::Role",
+                "Properties": {
+                    "RoleName": EXECUTION_ROLE,
+                    "AssumeRolePolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Principal": {"AWS": {"Fn::Sub": admin_role}}, "Action": "sts:AssumeRole"}]
+                    },
+                    "ManagedPolicyArns": [{"Fn::Sub": "arn:${AWS::Partition}:iam::aws:policy/AdministratorAccess"}]
+                }
+            }),
+        );
+    }
+    resources.insert(
+        "OutputsReaderRole".into(),
+        json!({
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "RoleName": crate::bindings::READ_ROLE_NAME,
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{
+                        "Effect": "Allow",
+                        "Principal": {"AWS": {"Fn::Sub": format!("arn:${{AWS::Partition}}:iam::{admin_account}:root")}},
+                        "Action": "sts:AssumeRole"
+                    }]
+                },
+                "Policies": [{
+                    "PolicyName": "DescribeStacksOnly",
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [{"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "*"}]
+                    }
+                }]
+            }
+        }),
+    );
+    json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Description": format!("haplat bootstrap of a target account: StackSet execution role and outputs reader, trusting administration account {admin_account}"),
+        "Resources": resources,
+        "Outputs": {
+            "AdministrationAccount": {"Value": admin_account},
+            "ReadRoleArn": {"Value": {"Fn::GetAtt": ["OutputsReaderRole", "Arn"]}},
+            "Version": {"Value": VERSION}
+        }
+    })
+}
+
+/// Creates or updates [`TARGET_STACK_NAME`] in `region` of the account `cfn` reaches (the
+/// operator's credentials for that account, e.g. `--profile`), and waits for it. An execution
+/// role that exists already and that the stack does not own is adopted (left alone).
+pub async fn bootstrap_target<C: CloudFormation>(
+    cfn: &C,
+    region: &str,
+    admin_account: &str,
+    poll: Duration,
+) -> Result<Outcome, Error> {
+    if !haplat_core::manifest::is_account_id(admin_account) {
+        return Err(Error::Usage(format!("--admin-account {admin_account:?} is not a 12-digit AWS account id")));
+    }
+    let existing = cfn
+        .describe_stack(region, TARGET_STACK_NAME)
+        .await
+        .map_err(|e| Error::cloud(format!("reading the target bootstrap stack in {region}"), e))?;
+    let owns_execution =
+        existing.as_ref().is_some_and(|s| s.parameters.get("OwnsExecutionRole").is_some_and(|v| v == "true"));
+    let adopt = !owns_execution
+        && cfn.role_exists(EXECUTION_ROLE).await.map_err(|e| {
+            Error::cloud(format!("checking whether the IAM role {EXECUTION_ROLE} already exists (iam:GetRole)"), e)
+        })?;
+    let mut template = target_template(admin_account, adopt);
+    // Recorded so that a later run knows the role is the stack's (IAM would find it and adopt it).
+    template["Parameters"] = json!({"OwnsExecutionRole": {"Type": "String", "AllowedValues": ["true", "false"]}});
+    let input = StackInput {
+        name: TARGET_STACK_NAME.into(),
+        body: serde_json::to_string_pretty(&template).expect("template serializes"),
+        parameters: BTreeMap::from([("OwnsExecutionRole".to_owned(), (!adopt).to_string())]),
+        capabilities: vec!["CAPABILITY_NAMED_IAM".into()],
+    };
+    let outcome = match existing {
+        None => {
+            cfn.create_stack(region, &input)
+                .await
+                .map_err(|e| Error::cloud(format!("creating the target bootstrap stack in {region}"), e))?;
+            Outcome::Created
+        }
+        Some(_) => match cfn.update_stack(region, &input).await {
+            Ok(true) => Outcome::Updated,
+            Ok(false) => Outcome::Unchanged,
+            Err(e) => return Err(Error::cloud(format!("updating the target bootstrap stack in {region}"), e)),
+        },
+    };
+    if outcome != Outcome::Unchanged {
+        wait_stack(cfn, region, TARGET_STACK_NAME, poll).await?;
+    }
+    Ok(outcome)
+}
+
 async fn wait_stack<C: CloudFormation>(cfn: &C, region: &str, name: &str, poll: Duration) -> Result<(), Error> {
     let mut delay = poll;
     loop {

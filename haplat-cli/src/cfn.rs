@@ -23,6 +23,8 @@ pub struct StackSetInfo {
     pub capabilities: Vec<String>,
     /// Its tags.
     pub tags: BTreeMap<String, String>,
+    /// Its `PermissionModel` (`SELF_MANAGED`, `SERVICE_MANAGED`), when AWS gives one.
+    pub permission_model: Option<String>,
 }
 
 impl StackSetInfo {
@@ -194,6 +196,16 @@ pub struct StackSetInput {
     pub admin_role_arn: String,
     /// The execution role's name.
     pub execution_role_name: String,
+    /// The permission model and, for a service-managed stack set, its automatic deployment
+    /// (the role fields are then not sent: Organizations' service-linked roles are used).
+    pub deployment: haplat_core::manifest::Deployment,
+}
+
+/// The target ids of instance calls: account ids (self-managed, `Accounts`) or, for a
+/// service-managed stack set, organizational unit ids (`DeploymentTargets.OrganizationalUnitIds`).
+/// The two never look alike (12 digits; `ou-…`/`r-…`, see [`haplat_core::manifest::is_ou_id`]).
+pub fn are_organizational_units(targets: &[String]) -> bool {
+    !targets.is_empty() && targets.iter().all(|t| haplat_core::manifest::is_ou_id(t))
 }
 
 /// `OperationPreferences`. CloudFormation counts `MaxConcurrentCount` and
@@ -429,6 +441,14 @@ pub trait CloudFormation: Sync {
         &self,
         stack_set: &str,
         instance: &InstanceInfo,
+    ) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
+    /// [`CloudFormation::instance_stack`] of an instance in another account, read there with the
+    /// credentials of `role_arn` (STS `AssumeRole`, the role [`crate::bindings::READ_ROLE_NAME`]).
+    fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
     ) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;
     /// A stack in a region, or `None`.
     fn describe_stack(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<Option<StackInfo>>> + Send;

@@ -16,6 +16,8 @@ use std::sync::Mutex;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use haplat_core::manifest::Deployment;
+
 use crate::assembly::Assembly;
 use crate::bindings::Outputs;
 use crate::bootstrap::Bootstrap;
@@ -52,6 +54,14 @@ struct Prune {
     regions: Vec<String>,
     accounts: Vec<String>,
     preferences: Preferences,
+}
+
+/// Where a stack set deploys and where its producers are read.
+struct Reach {
+    /// Its deployment target.
+    deployment: Deployment,
+    /// Producer → the account its outputs are read in.
+    producers: BTreeMap<String, String>,
 }
 
 struct Current {
@@ -161,12 +171,19 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             .map(|m| m.target.regions())
                             .unwrap_or_else(|| s.regions.clone());
                         let template = assembly.template(&s.name);
+                        let deployment =
+                            assembly.manifest.stack(&s.name).map(|m| m.deployment.clone()).unwrap_or_default();
+                        let producers = match producer_accounts(assembly, s, &bootstrap.account) {
+                            Ok(p) => p,
+                            Err(message) => return Err(ExecError::Refused { stack: s.name.clone(), message }),
+                        };
+                        let reach = Reach { deployment, producers };
                         let (body, json) = (&template.body, &template.json);
                         let r = match &self.rollout {
                             Some((first, bake)) if s.regions.contains(first) && s.regions.len() > 1 => {
-                                self.deploy_staged(s, first, *bake, body, json, &all_regions, bootstrap).await
+                                self.deploy_staged(s, &reach, first, *bake, body, json, &all_regions, bootstrap).await
                             }
-                            _ => self.deploy_stack(s, body, json, &all_regions, bootstrap).await,
+                            _ => self.deploy_stack(s, &reach, body, json, &all_regions, bootstrap).await,
                         };
                         self.outputs.forget(&s.name);
                         r
@@ -205,7 +222,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             let full = client
                 .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &i.account, &i.region))
                 .await?;
-            instances.insert(i.region.clone(), full);
+            // With several accounts, a region is as current as its least current instance.
+            let keep = instances.get(&i.region).is_some_and(|prev: &InstanceInfo| !prev.status.is_current());
+            if !keep {
+                instances.insert(i.region.clone(), full);
+            }
         }
         Ok(Current { set: Some((set, template)), instances })
     }
@@ -234,6 +255,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     async fn deploy_staged(
         &self,
         s: &StackPlan,
+        reach: &Reach,
         first: &str,
         bake: &dyn Bake,
         body: &str,
@@ -244,7 +266,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let rest: Vec<String> = s.regions.iter().filter(|r| *r != first).cloned().collect();
         // Regions no longer listed are pruned once, after the last stage.
         let canary = StackPlan { regions: vec![first.to_owned()], prune: false, ..s.clone() };
-        self.deploy_stack(&canary, body, template, all_regions, bootstrap).await?;
+        self.deploy_stack(&canary, reach, body, template, all_regions, bootstrap).await?;
         self.outputs.forget(&s.name);
         self.sink().emit(Event::Step {
             stack: s.name.clone(),
@@ -260,24 +282,29 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
         self.record(&s.name, format!("bake passed in {first}"));
         let others = StackPlan { regions: rest, ..s.clone() };
-        self.deploy_stack(&others, body, template, all_regions, bootstrap).await
+        self.deploy_stack(&others, reach, body, template, all_regions, bootstrap).await
     }
 
     async fn deploy_stack(
         &self,
         s: &StackPlan,
+        reach: &Reach,
         body: &str,
         template: &Value,
         all_regions: &[String],
         bootstrap: &Bootstrap,
     ) -> Result<Option<Prune>, ExecError> {
         let (name, cfn) = (s.name.as_str(), self.cfn());
+        let (deployment, producers) = (&reach.deployment, &reach.producers);
         self.sink().emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
-        let values = self.outputs.resolve(&self.client, &bootstrap.account, s).await?;
+        let values = self.outputs.resolve(&self.client, &bootstrap.account, producers, s).await?;
         let declared = crate::plan::template_parameters(template);
         let current = self.current(s).await?;
         if let Some(e) = current.set.as_ref().and_then(|(set, _)| self.owner_problem(s, set)) {
             return Err(e);
+        }
+        if let Some(message) = current.set.as_ref().and_then(|(set, _)| permission_model_change(set, deployment)) {
+            return Err(ExecError::Refused { stack: name.into(), message });
         }
         // The existing instances this deploy may touch (with `--regions`, only those).
         let touched: Vec<String> = s.regions.iter().filter(|r| current.instances.contains_key(*r)).cloned().collect();
@@ -292,7 +319,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let mut did = Vec::new();
         // Regions no longer listed: their deletion protection is lifted now, while the stack
         // set still has the template they were deployed with.
-        let accounts = vec![bootstrap.account.clone()];
+        let accounts = targets(deployment, &bootstrap.account);
         let gone = if s.prune { params::pruned(&current.instances, all_regions) } else { Vec::new() };
         did.extend(self.lift_for_prune(name, &current, &gone, &accounts, &s.preferences).await?);
         let source = if s.upload && (current.set.is_none() || needs_update) {
@@ -317,6 +344,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             tags: s.tags.clone(),
             admin_role_arn: bootstrap.admin_role_arn.clone(),
             execution_role_name: bootstrap.execution_role_name.clone(),
+            deployment: deployment.clone(),
         };
         let tolerated = s.preferences.tolerates_failures();
         // Regions the stack-set update brought to their wanted values: nothing more to do there.
@@ -364,7 +392,11 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             for r in scope.iter().filter(|r| safe.contains(r)) {
                 let after = self
                     .client
-                    .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &bootstrap.account, r))
+                    .call(name, "describe stack instance", || {
+                        let account =
+                            current.instances.get(r).map_or(bootstrap.account.as_str(), |i| i.account.as_str());
+                        cfn.describe_stack_instance(name, account, r)
+                    })
                     .await?;
                 if params.settles(r, &after.overrides) && after.status.is_current() {
                     settled.insert(r.clone());
@@ -547,8 +579,10 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             }
             self.sink().emit(Event::StackStarted { stack: name.into(), regions: regions.clone() });
             if !instances.is_empty() {
-                let accounts: Vec<String> =
-                    instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect();
+                let accounts: Vec<String> = match order.targets.get(name) {
+                    Some(ous) => ous.clone(),
+                    None => instances.iter().map(|i| i.account.clone()).collect::<BTreeSet<_>>().into_iter().collect(),
+                };
                 self.lift_deletion_protection(&set, &regions, &accounts, order).await?;
                 let prefs = Preferences {
                     region_order: regions.clone(),
@@ -578,6 +612,10 @@ pub struct DestroyOrder {
     pub regions: BTreeMap<String, Vec<String>>,
     /// The administration role's ARN and the execution role's name (from the bootstrap stack).
     pub roles: Option<(String, String)>,
+    /// Stack set → the OU ids of a service-managed one: its instances are deleted through
+    /// `DeploymentTargets.OrganizationalUnitIds` (`Accounts` is for self-managed stack sets,
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeleteStackInstances.html>).
+    pub targets: BTreeMap<String, Vec<String>>,
 }
 
 impl<C: CloudFormation> Executor<'_, C> {
@@ -615,6 +653,8 @@ impl<C: CloudFormation> Executor<'_, C> {
             tags: set.tags.clone(),
             admin_role_arn,
             execution_role_name,
+            // Destroy keeps the stack set's model (UpdateStackSet cannot change it).
+            deployment: deployment_of(set),
         };
         // Every instance at once: turning protection off changes nothing else.
         let prefs = Preferences { region_order: regions.to_vec(), ..Default::default() };
@@ -626,6 +666,60 @@ impl<C: CloudFormation> Executor<'_, C> {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// The account of each producer `s` binds from (see [`crate::bindings::producer_account`]).
+fn producer_accounts(assembly: &Assembly, s: &StackPlan, caller: &str) -> Result<BTreeMap<String, String>, String> {
+    let mut out = BTreeMap::new();
+    let Some(m) = assembly.manifest.stack(&s.name) else { return Ok(out) };
+    for b in &m.bindings {
+        let Some(p) = assembly.manifest.stack(&b.producer) else { continue };
+        out.insert(b.producer.clone(), crate::bindings::producer_account(&p.deployment, &b.producer, caller)?);
+    }
+    Ok(out)
+}
+
+/// The target ids of a stack set's instance calls: the accounts of a self-managed stack set
+/// (this account by default), the organizational units of a service-managed one (see
+/// [`crate::cfn::are_organizational_units`]).
+pub fn targets(deployment: &Deployment, this_account: &str) -> Vec<String> {
+    match deployment {
+        Deployment::OrganizationalUnits { organizational_units, .. } => organizational_units.clone(),
+        other => other.accounts(this_account),
+    }
+}
+
+/// Why a deployed stack set cannot take this deployment: its permission model differs.
+/// UpdateStackSet takes a `PermissionModel`, but its reference does not say what happens to the
+/// existing instances (self-managed ones are per account, service-managed ones per OU, with
+/// other roles), and the documented way to bring self-managed stacks under Organizations is an
+/// import into a new service-managed stack set
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_UpdateStackSet.html>,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-associate-stackset-with-org.html>).
+/// haplat does not migrate: it refuses, in one line, before anything changes.
+pub fn permission_model_change(set: &StackSetInfo, deployment: &Deployment) -> Option<String> {
+    let deployed = set.permission_model.as_deref().unwrap_or("SELF_MANAGED");
+    let wanted = deployment.permission_model();
+    (deployed != wanted).then(|| {
+        format!(
+            "stack set {} is {deployed} and the environment now asks for {wanted}: haplat does not change a stack set's permission model; \
+             destroy it and deploy again, or deploy it under a new name; nothing was changed",
+            set.name
+        )
+    })
+}
+
+/// The deployment a deployed stack set has, as far as its permission model tells (for calls that
+/// keep it as it is).
+fn deployment_of(set: &StackSetInfo) -> Deployment {
+    match set.permission_model.as_deref() {
+        Some("SERVICE_MANAGED") => Deployment::OrganizationalUnits {
+            organizational_units: Vec::new(),
+            retain_stacks_on_account_removal: true,
+            call_as: Default::default(),
+        },
+        _ => Deployment::ThisAccount,
     }
 }
 

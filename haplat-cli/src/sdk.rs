@@ -30,6 +30,9 @@ pub struct AwsOptions {
     pub endpoint_url: Option<String>,
     /// Static credentials (access key id, secret) instead of the chain (tests, emulators).
     pub static_credentials: Option<(String, String)>,
+    /// `CallAs` on every StackSets call (`--call-as`: `SELF` or `DELEGATED_ADMIN`); none: not
+    /// sent (the management account or self-managed stack sets).
+    pub call_as: Option<haplat_core::manifest::CallAs>,
 }
 
 /// The SDK-backed service.
@@ -38,6 +41,7 @@ pub struct Aws {
     region: String,
     endpoint: Option<String>,
     clients: Mutex<HashMap<String, cf::Client>>,
+    call_as: Option<cf::types::CallAs>,
 }
 
 impl Aws {
@@ -79,7 +83,8 @@ impl Aws {
             );
         };
         let endpoint = config.endpoint_url().map(str::to_owned);
-        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()) })
+        let call_as = opts.call_as.map(|c| cf::types::CallAs::from(c.as_str()));
+        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as })
     }
 
     /// The administration region.
@@ -335,9 +340,48 @@ fn operation(
     }
 }
 
+/// The `Accounts` of an instance call: the targets when they are account ids.
+fn account_ids(targets: &[String]) -> Option<Vec<String>> {
+    (!crate::cfn::are_organizational_units(targets)).then(|| targets.to_vec())
+}
+
+/// The `DeploymentTargets` of an instance call on a service-managed stack set: the targets when
+/// they are OU ids (`DeploymentTargets.OrganizationalUnitIds`,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html>).
+fn ou_targets(targets: &[String]) -> Option<cf::types::DeploymentTargets> {
+    crate::cfn::are_organizational_units(targets)
+        .then(|| cf::types::DeploymentTargets::builder().set_organizational_unit_ids(Some(targets.to_vec())).build())
+}
+
+/// A role field, sent only for a self-managed stack set: a service-managed one uses the
+/// service-linked roles Organizations trusted access creates
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html>).
+fn self_managed(input: &StackSetInput, value: &str) -> Option<String> {
+    (input.deployment.permission_model() == "SELF_MANAGED").then(|| value.to_owned())
+}
+
+/// `AutoDeployment` of a service-managed stack set: enabled, `RetainStacksOnAccountRemoval` as
+/// the environment chose (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_AutoDeployment.html>).
+fn auto_deployment(input: &StackSetInput) -> Option<cf::types::AutoDeployment> {
+    match &input.deployment {
+        // Without OUs (destroy keeping the stack set as it is), AutoDeployment is left alone.
+        haplat_core::manifest::Deployment::OrganizationalUnits {
+            organizational_units,
+            retain_stacks_on_account_removal,
+            ..
+        } if !organizational_units.is_empty() => Some(
+            cf::types::AutoDeployment::builder()
+                .enabled(true)
+                .retain_stacks_on_account_removal(*retain_stacks_on_account_removal)
+                .build(),
+        ),
+        _ => None,
+    }
+}
+
 impl CloudFormation for Aws {
     async fn describe_stack_set(&self, name: &str) -> CfnResult<Option<StackSetInfo>> {
-        match self.admin().describe_stack_set().stack_set_name(name).send().await {
+        match self.admin().describe_stack_set().set_call_as(self.call_as.clone()).stack_set_name(name).send().await {
             Ok(out) => {
                 let Some(s) = out.stack_set() else { return Ok(None) };
                 let status = StackSetStatus::parse(s.status().map(|s| s.as_str()).unwrap_or_default());
@@ -357,6 +401,7 @@ impl CloudFormation for Aws {
                         .collect(),
                     capabilities: s.capabilities().iter().map(|c| c.as_str().to_owned()).collect(),
                     tags: s.tags().iter().filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned()))).collect(),
+                    permission_model: s.permission_model().map(|m| m.as_str().to_owned()),
                 }))
             }
             Err(e) => match self.err(&self.region, e) {
@@ -370,6 +415,7 @@ impl CloudFormation for Aws {
         let items: Result<Vec<_>, _> = self
             .admin()
             .list_stack_sets()
+            .set_call_as(self.call_as.clone())
             .status(cf::types::StackSetStatus::Active)
             .into_paginator()
             .items()
@@ -391,13 +437,15 @@ impl CloudFormation for Aws {
         let mut req = self
             .admin()
             .create_stack_set()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(&input.name)
             .set_parameters(Some(params(&input.parameters)))
             .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
             .set_tags(Some(tags(&input.tags)))
-            .administration_role_arn(&input.admin_role_arn)
-            .execution_role_name(&input.execution_role_name)
-            .permission_model(cf::types::PermissionModels::SelfManaged);
+            .set_administration_role_arn(self_managed(input, &input.admin_role_arn))
+            .set_execution_role_name(self_managed(input, &input.execution_role_name))
+            .permission_model(cf::types::PermissionModels::from(input.deployment.permission_model()))
+            .set_auto_deployment(auto_deployment(input));
         req = match &input.template {
             TemplateSource::Body(b) => req.template_body(b),
             TemplateSource::Url(u) => req.template_url(u),
@@ -421,17 +469,22 @@ impl CloudFormation for Aws {
         let mut req = self
             .admin()
             .update_stack_set()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(&input.name)
             .set_parameters(Some(params(&input.parameters)))
             .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
             .set_tags(Some(tags(&input.tags)))
-            .administration_role_arn(&input.admin_role_arn)
-            .execution_role_name(&input.execution_role_name)
+            .set_administration_role_arn(self_managed(input, &input.admin_role_arn))
+            .set_execution_role_name(self_managed(input, &input.execution_role_name))
+            .set_auto_deployment(auto_deployment(input))
             .operation_preferences(prefs(p))
             .operation_id(operation_id);
         if !regions.is_empty() {
             // Only these instances are updated; the others become OUTDATED.
-            req = req.set_accounts(Some(accounts.to_vec())).set_regions(Some(regions.to_vec()));
+            req = req
+                .set_accounts(account_ids(accounts))
+                .set_deployment_targets(ou_targets(accounts))
+                .set_regions(Some(regions.to_vec()));
         }
         req = match &input.template {
             TemplateSource::Body(b) => req.template_body(b),
@@ -445,6 +498,7 @@ impl CloudFormation for Aws {
     async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
         self.admin()
             .delete_stack_set()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .send()
             .await
@@ -453,8 +507,16 @@ impl CloudFormation for Aws {
     }
 
     async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
-        let items: Result<Vec<_>, _> =
-            self.admin().list_stack_instances().stack_set_name(name).into_paginator().items().send().collect().await;
+        let items: Result<Vec<_>, _> = self
+            .admin()
+            .list_stack_instances()
+            .set_call_as(self.call_as.clone())
+            .stack_set_name(name)
+            .into_paginator()
+            .items()
+            .send()
+            .collect()
+            .await;
         let mut out: Vec<InstanceInfo> =
             items.map_err(|e| self.err(&self.region, e).with_stack(name))?.iter().map(instance).collect();
         out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
@@ -465,6 +527,7 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .describe_stack_instance()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .stack_instance_account(account)
             .stack_instance_region(region)
@@ -502,6 +565,7 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .detect_stack_set_drift()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .operation_preferences(prefs(p))
             .operation_id(operation_id)
@@ -558,8 +622,10 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .create_stack_instances()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
-            .set_accounts(Some(accounts.to_vec()))
+            .set_accounts(account_ids(accounts))
+            .set_deployment_targets(ou_targets(accounts))
             .set_regions(Some(regions.to_vec()))
             .set_parameter_overrides(if overrides.is_empty() { None } else { Some(params(overrides)) })
             .operation_preferences(prefs(p))
@@ -582,8 +648,10 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .update_stack_instances()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
-            .set_accounts(Some(accounts.to_vec()))
+            .set_accounts(account_ids(accounts))
+            .set_deployment_targets(ou_targets(accounts))
             .set_regions(Some(regions.to_vec()))
             .set_parameter_overrides(Some(params(overrides)))
             .operation_preferences(prefs(p))
@@ -605,8 +673,10 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .delete_stack_instances()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
-            .set_accounts(Some(accounts.to_vec()))
+            .set_accounts(account_ids(accounts))
+            .set_deployment_targets(ou_targets(accounts))
             .set_regions(Some(regions.to_vec()))
             .retain_stacks(false)
             .operation_preferences(prefs(p))
@@ -624,6 +694,7 @@ impl CloudFormation for Aws {
         let out = self
             .admin()
             .describe_stack_set_operation()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .operation_id(id)
             .send()
@@ -639,6 +710,7 @@ impl CloudFormation for Aws {
         let items: Result<Vec<_>, _> = self
             .admin()
             .list_stack_set_operations()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .into_paginator()
             .items()
@@ -664,6 +736,7 @@ impl CloudFormation for Aws {
         let items: Result<Vec<_>, _> = self
             .admin()
             .list_stack_set_operation_results()
+            .set_call_as(self.call_as.clone())
             .stack_set_name(name)
             .operation_id(id)
             .into_paginator()
@@ -693,6 +766,44 @@ impl CloudFormation for Aws {
         // instance's stack `StackSet:<name>` (AWS: `StackSet-<name>-<uuid>`, found above by id).
         // A failed call is that failure, never "no stack".
         self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await
+    }
+
+    async fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
+    ) -> CfnResult<Option<StackInfo>> {
+        let region = instance.region.as_str();
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name("haplat-read-outputs")
+            .configure(&self.conf_in(&self.region))
+            .build()
+            .await;
+        let conf = self
+            .conf_in(region)
+            .to_builder()
+            .credentials_provider(cf::config::SharedCredentialsProvider::new(provider))
+            .build();
+        let client = cf::Client::new(&conf);
+        let names = [instance.stack_id.clone(), Some(format!("StackSet:{stack_set}"))];
+        for name in names.into_iter().flatten() {
+            match client.describe_stacks().stack_name(&name).send().await {
+                Ok(out) => {
+                    if let Some(s) = out.stacks().iter().find(|s| {
+                        s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete)
+                    }) {
+                        return Ok(Some(stack_info(s)));
+                    }
+                }
+                Err(e) => match self.err(region, e) {
+                    CfnError::Service { code, message }
+                        if code == "ValidationError" && message.contains("does not exist") => {}
+                    other => return Err(other),
+                },
+            }
+        }
+        Ok(None)
     }
 
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
@@ -837,6 +948,17 @@ impl Account for Aws {
             .await
             .map(|_| ())
             .map_err(|e| self.err(region, e))
+    }
+
+    async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
+        let out = self
+            .admin()
+            .describe_organizations_access()
+            .set_call_as(call_as.map(|c| cf::types::CallAs::from(c.as_str())))
+            .send()
+            .await
+            .map_err(|e| self.err(&self.region, e))?;
+        Ok(out.status() == Some(&cf::types::OrganizationStatus::Enabled))
     }
 
     async fn shield_subscription_active(&self) -> CfnResult<bool> {

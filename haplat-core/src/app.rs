@@ -137,6 +137,7 @@ pub(crate) struct StackData {
     pub mappings: BTreeMap<String, BTreeMap<String, BTreeMap<String, Expr>>>,
     pub outputs: BTreeMap<String, (Expr, Option<String>, Option<String>)>,
     pub preferences: OperationPreferences,
+    pub deployment: crate::manifest::Deployment,
 }
 
 pub(crate) struct Node {
@@ -322,6 +323,7 @@ impl App {
             mappings: BTreeMap::new(),
             outputs: BTreeMap::new(),
             preferences: OperationPreferences::default(),
+            deployment: crate::manifest::Deployment::default(),
         };
         if let Err(why) = check_id(id) {
             t.errors.push(Error::InvalidId { path: id.to_owned(), why });
@@ -550,6 +552,16 @@ impl Stack {
     /// Stack set operation preferences for deploys of this stack.
     pub fn set_operation_preferences(&self, p: OperationPreferences) {
         self.data_mut(|s| s.preferences = p);
+    }
+
+    /// The accounts (or organizational units) the stack set deploys to and its permission model
+    /// (default: self-managed, this account). Malformed ids are reported at synth, one line
+    /// each naming the stack.
+    pub fn set_deployment(&self, deployment: crate::manifest::Deployment) {
+        for problem in deployment.problems("deployment") {
+            self.error(problem);
+        }
+        self.data_mut(|s| s.deployment = deployment);
     }
 
     /// Adds a named condition to the template; returns its name for [`Value::if_`] and

@@ -91,6 +91,164 @@ impl Target {
     }
 }
 
+/// Which accounts a stack set deploys to, and with which StackSets permission model.
+///
+/// AWS: a stack set is either `SELF_MANAGED` (the administration role in the calling account
+/// assumes the execution role in each target account, instances are created per account id) or
+/// `SERVICE_MANAGED` (Organizations: instances are created per organizational unit, automatic
+/// deployment adds and removes accounts as they join and leave the OUs, from the management
+/// account or a delegated administrator calling with `CallAs DELEGATED_ADMIN`)
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-concepts.html>,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateStackSet.html>,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-delegated-admin.html>).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Deployment {
+    /// Self-managed, in the account that deploys (haplat's model before accounts existed).
+    #[default]
+    ThisAccount,
+    /// Self-managed, in each of these accounts (each has the execution role, trusting the
+    /// administration account: `haplat bootstrap --account`).
+    #[serde(rename_all = "camelCase")]
+    Accounts {
+        /// The 12-digit account ids.
+        accounts: Vec<String>,
+    },
+    /// Service-managed, to every account of these organizational units, with automatic
+    /// deployment enabled.
+    #[serde(rename_all = "camelCase")]
+    OrganizationalUnits {
+        /// The OU ids (`ou-` followed by 4–32 lowercase letters or digits, a dash, and 8–32
+        /// more) or the root id (`r-` and 4–32).
+        organizational_units: Vec<String>,
+        /// Whether an account's stacks are kept when it leaves the OUs (AutoDeployment's
+        /// `RetainStacksOnAccountRemoval`); chosen explicitly, no default.
+        retain_stacks_on_account_removal: bool,
+        /// `SELF` (from the management account) or `DELEGATED_ADMIN` (from a delegated
+        /// administrator; sent as `CallAs` on every StackSets call).
+        call_as: CallAs,
+    },
+}
+
+/// Who calls StackSets for a service-managed stack set (`CallAs`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum CallAs {
+    /// The organization's management account.
+    #[default]
+    #[serde(rename = "SELF")]
+    SelfAccount,
+    /// A member account registered as delegated administrator for StackSets.
+    DelegatedAdmin,
+}
+
+impl CallAs {
+    /// The API value (`SELF`, `DELEGATED_ADMIN`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CallAs::SelfAccount => "SELF",
+            CallAs::DelegatedAdmin => "DELEGATED_ADMIN",
+        }
+    }
+
+    /// Parses the API value (`--call-as`).
+    pub fn parse(s: &str) -> Result<CallAs, String> {
+        match s {
+            "SELF" => Ok(CallAs::SelfAccount),
+            "DELEGATED_ADMIN" => Ok(CallAs::DelegatedAdmin),
+            other => Err(format!("call-as {other:?} is neither SELF nor DELEGATED_ADMIN")),
+        }
+    }
+}
+
+impl Deployment {
+    /// Whether this is the default (self-managed, this account).
+    pub fn is_this_account(&self) -> bool {
+        matches!(self, Deployment::ThisAccount)
+    }
+
+    /// The StackSets `PermissionModel`.
+    pub fn permission_model(&self) -> &'static str {
+        match self {
+            Deployment::ThisAccount | Deployment::Accounts { .. } => "SELF_MANAGED",
+            Deployment::OrganizationalUnits { .. } => "SERVICE_MANAGED",
+        }
+    }
+
+    /// The `CallAs` to send, when any (service-managed from a delegated administrator).
+    pub fn call_as(&self) -> Option<CallAs> {
+        match self {
+            Deployment::OrganizationalUnits { call_as: CallAs::DelegatedAdmin, .. } => Some(CallAs::DelegatedAdmin),
+            _ => None,
+        }
+    }
+
+    /// The self-managed target accounts: the ones listed, or `this_account`.
+    pub fn accounts(&self, this_account: &str) -> Vec<String> {
+        match self {
+            Deployment::ThisAccount => vec![this_account.to_owned()],
+            Deployment::Accounts { accounts } => accounts.clone(),
+            Deployment::OrganizationalUnits { .. } => Vec::new(),
+        }
+    }
+
+    /// The problems of the ids, one line each, naming `field` (`environments/prod.yaml:
+    /// deployment.accounts[1]`): malformed account or OU ids, duplicates, an empty list.
+    pub fn problems(&self, field: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let (what, ids, ok): (&str, &Vec<String>, fn(&str) -> bool) = match self {
+            Deployment::ThisAccount => return out,
+            Deployment::Accounts { accounts } => ("accounts", accounts, is_account_id),
+            Deployment::OrganizationalUnits { organizational_units, .. } => {
+                ("organizationalUnits", organizational_units, is_ou_id)
+            }
+        };
+        if ids.is_empty() {
+            out.push(format!("{field}.{what}: empty; name at least one"));
+        }
+        for (i, id) in ids.iter().enumerate() {
+            if !ok(id) {
+                let want = if what == "accounts" {
+                    "a 12-digit AWS account id"
+                } else {
+                    "an organizational unit id (ou-xxxx-xxxxxxxx) or a root id (r-xxxx)"
+                };
+                out.push(format!("{field}.{what}[{i}]: {:?} is not {want}", clip(id)));
+            } else if ids[..i].contains(id) {
+                out.push(format!("{field}.{what}[{i}]: {id} is listed twice"));
+            }
+        }
+        out
+    }
+}
+
+/// At most 40 characters of a bad value, for messages.
+fn clip(s: &str) -> String {
+    if s.chars().count() <= 40 { s.to_owned() } else { format!("{}…", s.chars().take(40).collect::<String>()) }
+}
+
+/// Whether `s` is an AWS account id: 12 digits
+/// (<https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html>).
+pub fn is_account_id(s: &str) -> bool {
+    s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Whether `s` is an organizational unit id (`^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$`) or a root
+/// id (`^r-[0-9a-z]{4,32}$`), the patterns of `DeploymentTargets.OrganizationalUnitIds`
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html>).
+pub fn is_ou_id(s: &str) -> bool {
+    let part = |p: &str, min: usize| {
+        (min..=32).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_lowercase())
+    };
+    if let Some(rest) = s.strip_prefix("ou-") {
+        matches!(rest.split_once('-'), Some((a, b)) if part(a, 4) && part(b, 8))
+    } else if let Some(rest) = s.strip_prefix("r-") {
+        part(rest, 4)
+    } else {
+        false
+    }
+}
+
 /// How a stack set operation runs across regions (CloudFormation's `OperationPreferences`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
@@ -129,6 +287,9 @@ pub struct StackManifest {
     /// Stack set operation preferences.
     #[serde(default)]
     pub operation_preferences: OperationPreferences,
+    /// The accounts it deploys to and the permission model (absent: this account).
+    #[serde(default, skip_serializing_if = "Deployment::is_this_account")]
+    pub deployment: Deployment,
     /// Parameters with a value known at synth, per region (a value under `*` is for every
     /// region).
     pub parameters: BTreeMap<String, BTreeMap<String, String>>,

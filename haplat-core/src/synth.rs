@@ -210,6 +210,7 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
             wave: waves.get(&out.name).copied().unwrap_or(0),
             capabilities: capabilities.into_iter().collect(),
             operation_preferences: data.preferences.clone(),
+            deployment: data.deployment.clone(),
             parameters: out.param_values,
             bindings: out.bindings.into_values().collect(),
             resources: out.manifest_resources,

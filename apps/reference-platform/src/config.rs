@@ -80,6 +80,11 @@ pub struct Environment {
     /// How traffic is moved between regions by hand.
     #[serde(default)]
     pub routing: Routing,
+    /// Where every stack set deploys (docs/cli.md, "Many accounts"): absent, the account that
+    /// deploys; `kind: accounts` with `accounts: [ids]` (self-managed; one account when stacks
+    /// bind to each other, as the platform's do); `kind: organizationalUnits`.
+    #[serde(default)]
+    pub deployment: haplat_core::manifest::Deployment,
 }
 
 /// Moving traffic by hand.
@@ -492,6 +497,7 @@ impl Environment {
         if self.regions.is_empty() {
             p.push("regions: at least one region is needed".into());
         }
+        p.extend(self.deployment.problems("deployment"));
         let primaries = self.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
         if !self.regions.is_empty() && primaries != 1 {
             p.push(format!("regions: exactly one region must have role primary ({primaries} do)"));

@@ -303,6 +303,11 @@ pub fn platform(env: &Environment) -> App {
         ws.alarm_actions = vec![alarms.arn()];
         FailoverDns::new(&edge, "RealtimeDns", ws);
     }
+    if !env.deployment.is_this_account() {
+        for stack in app.stacks() {
+            stack.set_deployment(env.deployment.clone());
+        }
+    }
 
     app
 }

@@ -104,3 +104,33 @@ fn a_huge_value_is_named_never_echoed_whole() {
     let e = parse_err(&dev_with("mode: active-active", &format!("mode: {huge}")));
     assert!(e.len() < 4_000 && e.contains("more characters)"), "{} characters", e.len());
 }
+
+/// issue 14: an environment names its accounts; a malformed id is one line naming the file and
+/// field, and every stack set of the platform carries the deployment into the manifest.
+#[test]
+fn the_deployment_target_is_validated_and_reaches_every_stack_set() {
+    let bad = dev_with("name: dev\n", "name: dev\ndeployment:\n  kind: accounts\n  accounts: [\"12345\"]\n");
+    let e = parse_err(&bad);
+    assert!(e.contains("environments/bad.yaml"), "{e}");
+    assert!(e.contains("deployment.accounts[0]: \"12345\" is not a 12-digit AWS account id"), "{e}");
+    let bad = dev_with(
+        "name: dev\n",
+        "name: dev\ndeployment:\n  kind: organizationalUnits\n  organizationalUnits: [\"ou-x\"]\n  retainStacksOnAccountRemoval: false\n  callAs: DELEGATED_ADMIN\n",
+    );
+    assert!(parse_err(&bad).contains("deployment.organizationalUnits[0]"));
+    let missing = dev_with(
+        "name: dev\n",
+        "name: dev\ndeployment:\n  kind: organizationalUnits\n  organizationalUnits: [\"ou-ab12-cdef3456\"]\n  callAs: SELF\n",
+    );
+    assert!(parse_err(&missing).contains("retainStacksOnAccountRemoval"), "chosen explicitly");
+    let good = dev_with("name: dev\n", "name: dev\ndeployment:\n  kind: accounts\n  accounts: [\"222222222222\"]\n");
+    let env = config::parse(&good, Path::new("environments/dev.yaml")).unwrap();
+    let a = reference_platform::platform(&env).synth().unwrap();
+    assert!(
+        a.manifest
+            .stacks
+            .iter()
+            .all(|s| s.deployment
+                == haplat_core::manifest::Deployment::Accounts { accounts: vec!["222222222222".into()] })
+    );
+}

@@ -49,6 +49,7 @@ pub fn manifest(stacks: &[S]) -> Manifest {
                 wave: 0,
                 capabilities: vec![],
                 operation_preferences: Default::default(),
+                deployment: Default::default(),
                 parameters: BTreeMap::new(),
                 bindings: s.bindings.clone(),
                 resources: BTreeMap::new(),

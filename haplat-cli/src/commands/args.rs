@@ -48,6 +48,11 @@ pub struct AwsArgs {
     /// profile's).
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
+    /// `CallAs` on every StackSets call: `DELEGATED_ADMIN` from an account registered as
+    /// delegated administrator for service-managed stack sets, `SELF` from the organization's
+    /// management account (default: not sent; self-managed stack sets).
+    #[arg(long, value_name = "SELF|DELEGATED_ADMIN", value_parser = haplat_core::manifest::CallAs::parse)]
+    pub call_as: Option<haplat_core::manifest::CallAs>,
 }
 
 fn parse_pair(s: &str) -> Result<(String, String), String> {
@@ -73,7 +78,7 @@ impl AssemblyArgs {
 impl AwsArgs {
     /// As options.
     pub fn access(&self) -> AwsAccess {
-        AwsAccess { profile: self.profile.clone(), region: self.region.clone() }
+        AwsAccess { profile: self.profile.clone(), region: self.region.clone(), call_as: self.call_as }
     }
 }
 

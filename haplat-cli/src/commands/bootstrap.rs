@@ -21,6 +21,11 @@ pub struct BootstrapArgs {
     /// region's API Gateway settings where none is set; a role already set is kept.
     #[arg(long)]
     pub apigateway_logs_role: bool,
+    /// Bootstrap this account as a target of self-managed stack sets deployed from the
+    /// administration account ID: the execution role and the outputs reader role, both trusting
+    /// it (run once per target account, with that account's credentials, e.g. `--profile`).
+    #[arg(long, value_name = "ID")]
+    pub admin_account: Option<String>,
     /// Where the assembly comes from (only to default --regions).
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -36,6 +41,7 @@ pub async fn run(args: BootstrapArgs) -> Result<u8, Error> {
         regions: args.regions,
         source: args.assembly.source(),
         apigateway_logs_role: args.apigateway_logs_role,
+        admin_account: args.admin_account,
         aws: args.aws.access(),
     })
     .await?;

@@ -49,7 +49,7 @@ pub async fn run(args: DrillArgs) -> Result<u8, Error> {
         max_duration: args.max_duration,
         recovery: args.recovery,
         source: args.assembly.source(),
-        aws: AwsAccess { profile: args.profile, region: args.admin_region },
+        aws: AwsAccess { profile: args.profile, region: args.admin_region, ..Default::default() },
         json: args.format == OutputFormat::Json,
     })
     .await?;

@@ -126,6 +126,9 @@ pub fn fargate_supports(region: &str, id: &str) -> bool {
 pub async fn run<C: CloudFormation + Account>(aws: &C, admin_region: &str, req: &Requirements) -> Vec<Finding> {
     let mut out = Vec::new();
     out.push(stackset_roles(aws, admin_region, req).await);
+    if !req.service_managed.is_empty() {
+        out.push(organizations_access(aws, admin_region, &req.service_managed).await);
+    }
     for (region, stages) in &req.api_logs {
         out.push(apigateway_role(aws, region, stages).await);
     }
@@ -182,6 +185,49 @@ async fn stackset_roles<C: CloudFormation>(aws: &C, admin_region: &str, req: &Re
         Err(Error::Cloud { context, source }) => Finding::failed(CHECK, Some(admin_region), &context, &source),
         Err(e) => {
             Finding::new(CHECK, Some(admin_region), Outcome::Missing, e.to_string()).fix("run `haplat bootstrap` again")
+        }
+    }
+}
+
+/// Service-managed stack sets need StackSets' trusted access with Organizations enabled
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html>),
+/// asked as the environment's `CallAs`: from a delegated administrator (`DELEGATED_ADMIN`) the
+/// call is refused unless the account is registered
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DescribeOrganizationsAccess.html>),
+/// which then shows as a check that could not run, with AWS's reason.
+async fn organizations_access<A: Account>(
+    aws: &A,
+    admin_region: &str,
+    sets: &[(String, haplat_core::manifest::CallAs)],
+) -> Finding {
+    const CHECK: &str = "stacksets-trusted-access";
+    let names = sets.iter().map(|(n, _)| n.as_str()).collect::<Vec<_>>().join(", ");
+    let delegated = sets.iter().any(|(_, c)| *c == haplat_core::manifest::CallAs::DelegatedAdmin);
+    let call_as = delegated.then_some(haplat_core::manifest::CallAs::DelegatedAdmin);
+    match aws.stacksets_organizations_access(call_as).await {
+        Ok(true) => Finding::new(
+            CHECK,
+            Some(admin_region),
+            Outcome::Ok,
+            format!("trusted access with Organizations is enabled (service-managed: {names})"),
+        ),
+        Ok(false) => Finding::new(
+            CHECK,
+            Some(admin_region),
+            Outcome::Missing,
+            format!("trusted access between StackSets and Organizations is not enabled; service-managed stack sets {names} cannot deploy"),
+        )
+        .fix("from the management account: `aws cloudformation activate-organizations-access`"),
+        Err(e) => {
+            let mut f = Finding::failed(CHECK, Some(admin_region), "cloudformation:DescribeOrganizationsAccess", &e);
+            if delegated {
+                f.fix = Some(
+                    "register this account as delegated administrator from the management account: \
+                     `aws organizations register-delegated-administrator --service-principal member.org.stacksets.cloudformation.amazonaws.com --account-id <this account>`"
+                        .to_owned(),
+                );
+            }
+            f
         }
     }
 }

@@ -84,6 +84,8 @@ pub struct Requirements {
     pub hosted_zone_names: BTreeMap<String, Vec<String>>,
     /// Region → what counts against its quotas.
     pub counts: BTreeMap<String, Counts>,
+    /// The service-managed stack sets, with the `CallAs` their environment names.
+    pub service_managed: Vec<(String, haplat_core::manifest::CallAs)>,
 }
 
 /// One resource as the extraction sees it.
@@ -109,6 +111,9 @@ fn resources<'a>(assembly: &'a Assembly, stack: &'a haplat_core::manifest::Stack
 pub fn extract(assembly: &Assembly) -> Requirements {
     let mut req = Requirements { regions: assembly.regions(), ..Default::default() };
     for stack in &assembly.manifest.stacks {
+        if let haplat_core::manifest::Deployment::OrganizationalUnits { call_as, .. } = &stack.deployment {
+            req.service_managed.push((stack.name.clone(), *call_as));
+        }
         let regions: BTreeSet<String> = stack.target.regions().into_iter().collect();
         let res = resources(assembly, stack);
         let mut counts = Counts::default();

@@ -18,6 +18,9 @@ pub struct BootstrapOptions {
     pub source: AssemblySource,
     /// Also make API Gateway's CloudWatch Logs role and set it where none is set.
     pub apigateway_logs_role: bool,
+    /// Bootstrap a target account of this administration account instead
+    /// ([`crate::bootstrap::bootstrap_target`]).
+    pub admin_account: Option<String>,
     /// How to reach AWS.
     pub aws: AwsAccess,
 }
@@ -27,6 +30,19 @@ pub async fn bootstrap(opts: &BootstrapOptions) -> Result<(), Error> {
     // A closed stdout must not stop the bootstrap half-way.
     crate::output::finish_on_broken_pipe();
     let aws = opts.aws.connect().await?;
+    if let Some(admin) = &opts.admin_account {
+        let outcome = crate::bootstrap::bootstrap_target(&aws, aws.region(), admin, Duration::from_secs(2)).await?;
+        let what = match outcome {
+            Outcome::Created => "created",
+            Outcome::Updated => "updated",
+            Outcome::Unchanged => "already up to date",
+        };
+        crate::outln!("target bootstrap stack {} in {}: {what}", crate::bootstrap::TARGET_STACK_NAME, aws.region());
+        crate::outln!("  trusts administration account {admin}");
+        crate::outln!("  execution role:       {}", crate::bootstrap::EXECUTION_ROLE);
+        crate::outln!("  outputs reader role:  {}", crate::bindings::READ_ROLE_NAME);
+        return Ok(());
+    }
     let mut regions: BTreeSet<String> = opts.regions.iter().cloned().collect();
     if regions.is_empty() {
         // Default: every region of the app (synthesized if there is an app).

@@ -76,7 +76,7 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "deploy")?;
     // From here on the cloud changes: a closed stdout must not stop the deploy half-way.
     crate::output::finish_on_broken_pipe();
-    let aws = opts.aws.connect().await?;
+    let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
     if !opts.skip_doctor {
         // What the account must already have (`haplat doctor`), before anything changes.

@@ -178,6 +178,11 @@ pub async fn survey<C: CloudFormation>(
         let known = assembly.manifest.stack(name).map(|s| s.target.regions()).unwrap_or_default();
         regions.sort_by_key(|r| (known.iter().position(|k| k == r).unwrap_or(usize::MAX), r.clone()));
         s.destroy_order.regions.insert(name.clone(), known);
+        if let Some(haplat_core::manifest::Deployment::OrganizationalUnits { organizational_units, .. }) =
+            assembly.manifest.stack(name).map(|s| &s.deployment)
+        {
+            s.destroy_order.targets.insert(name.clone(), organizational_units.clone());
+        }
         let deployed: Value = set.parsed_template().map_err(|e| {
             Error::Refused(format!(
                 "the deployed template of stack set {name} cannot be read ({e}): the resources it retains cannot be listed; nothing was deleted"
@@ -340,7 +345,7 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
     plan_destroy(&assembly, &opts.stacks)?;
     // One deploy or destroy of this assembly at a time (on this machine).
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
-    let aws = opts.aws.connect().await?;
+    let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     let survey = survey(&aws, aws.region(), &assembly, &opts.stacks).await?;
     // Before asking: what is lost, what stays, which kept names collide.
     for line in survey.lines() {

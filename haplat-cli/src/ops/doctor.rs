@@ -40,7 +40,7 @@ pub enum Verdict {
 pub async fn doctor(opts: &DoctorOptions) -> Result<Verdict, Error> {
     let assembly = opts.source.load()?;
     let req = crate::doctor::extract(&assembly);
-    let aws = opts.aws.connect().await?;
+    let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     let findings = crate::doctor::run(&aws, aws.region(), &req).await;
     match opts.format {
         DoctorFormat::Text => crate::out!("{}", crate::doctor::render(&findings)),

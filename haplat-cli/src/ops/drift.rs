@@ -26,7 +26,7 @@ pub struct DriftOptions {
 pub async fn drift(opts: &DriftOptions) -> Result<bool, Error> {
     let assembly = opts.source.load()?;
     let names: Vec<String> = assembly.select(&opts.stacks)?.iter().map(|s| s.name.clone()).collect();
-    let aws = opts.aws.connect().await?;
+    let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     crate::errln!("detecting drift of {} stack set(s): {}", names.len(), names.join(", "));
     let report = {
         // Each detection's progress on stderr (a live line per stack set on a terminal), gone

@@ -67,15 +67,49 @@ pub struct AwsAccess {
     pub profile: Option<String>,
     /// The administration region (default: AWS_REGION or the profile's).
     pub region: Option<String>,
+    /// `CallAs` on every StackSets call (`--call-as`).
+    pub call_as: Option<haplat_core::manifest::CallAs>,
 }
 
 #[cfg(feature = "aws")]
 impl AwsAccess {
+    /// With `--call-as` defaulted from the assembly: `DELEGATED_ADMIN` when its service-managed
+    /// stack sets name it (all must agree: one run calls as one principal). The flag wins.
+    pub fn for_manifest(&self, manifest: &haplat_core::manifest::Manifest) -> Result<AwsAccess, Error> {
+        use haplat_core::manifest::Deployment;
+        if self.call_as.is_some() {
+            return Ok(self.clone());
+        }
+        let named: std::collections::BTreeMap<&str, &str> = manifest
+            .stacks
+            .iter()
+            .filter_map(|s| match &s.deployment {
+                Deployment::OrganizationalUnits { call_as, .. } => Some((s.name.as_str(), call_as.as_str())),
+                _ => None,
+            })
+            .collect();
+        let kinds: std::collections::BTreeSet<&str> = named.values().copied().collect();
+        if kinds.len() > 1 {
+            return Err(Error::Usage(format!(
+                "the service-managed stack sets disagree on callAs ({}): one run calls as one principal; pass --call-as or deploy them separately",
+                named.iter().map(|(n, c)| format!("{n}: {c}")).collect::<Vec<_>>().join(", ")
+            )));
+        }
+        let call_as =
+            kinds.first().map(|c| haplat_core::manifest::CallAs::parse(c)).transpose().map_err(Error::Usage)?;
+        Ok(AwsAccess { call_as, ..self.clone() })
+    }
+
     /// Connects (loads the configuration; no call yet).
     pub async fn connect(&self) -> Result<Aws, Error> {
-        Aws::connect(&AwsOptions { profile: self.profile.clone(), region: self.region.clone(), ..Default::default() })
-            .await
-            .map_err(Error::Usage)
+        Aws::connect(&AwsOptions {
+            profile: self.profile.clone(),
+            region: self.region.clone(),
+            call_as: self.call_as,
+            ..Default::default()
+        })
+        .await
+        .map_err(Error::Usage)
     }
 }
 

@@ -43,6 +43,13 @@ pub struct State {
     pub next_id: Option<String>,
     /// Every mutating call, in order.
     pub calls: Vec<String>,
+    /// The roles assumed to read another account's stacks, in order.
+    pub assumed: Vec<String>,
+    /// What each create/update of a stack set was given, in order.
+    pub set_inputs: Vec<StackSetInput>,
+    /// The targets (account or OU ids) of each instance call and stack-set update, in order:
+    /// (call, stack set, targets).
+    pub targets: Vec<(String, String, Vec<String>)>,
     /// Failure events of the stacks.
     pub events: Vec<StackEvent>,
     /// IAM roles that exist.
@@ -70,6 +77,10 @@ pub struct FakeAccount {
     pub apigateway_role: BTreeMap<String, String>,
     /// Whether Shield Advanced is subscribed.
     pub shield: bool,
+    /// Whether StackSets' trusted access with Organizations is enabled.
+    pub organizations_access: bool,
+    /// The `CallAs` of each DescribeOrganizationsAccess call.
+    pub organizations_access_calls: Vec<Option<haplat_core::manifest::CallAs>>,
     /// (region, engine) → the versions offered.
     pub engines: BTreeMap<(String, String), Vec<haplat_cli::account::EngineVersion>>,
     /// Region → its zones in name order.
@@ -287,6 +298,7 @@ impl CloudFormation for Fake {
         self.inject("create_stack_set")?;
         self.with(|s| {
             s.calls.push(format!("create_stack_set {}", input.name));
+            s.set_inputs.push(input.clone());
             let TemplateSource::Body(body) = &input.template else { panic!("inline expected") };
             s.sets.insert(
                 input.name.clone(),
@@ -297,6 +309,7 @@ impl CloudFormation for Fake {
                     parameters: input.parameters.clone(),
                     capabilities: input.capabilities.clone(),
                     tags: input.tags.clone(),
+                    permission_model: Some(input.deployment.permission_model().to_owned()),
                 },
             );
         });
@@ -305,12 +318,16 @@ impl CloudFormation for Fake {
     async fn update_stack_set(
         &self,
         input: &StackSetInput,
-        _: &[String],
+        accounts: &[String],
         regions: &[String],
         _: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("update_stack_set")?;
+        self.with(|s| {
+            s.set_inputs.push(input.clone());
+            s.targets.push(("update_stack_set".into(), input.name.clone(), accounts.to_vec()));
+        });
         self.check_id(operation_id)?;
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
@@ -385,6 +402,7 @@ impl CloudFormation for Fake {
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         self.with(|s| {
             s.calls.push(format!("create_stack_instances {name} {}", regions.join(",")));
+            s.targets.push(("create_stack_instances".into(), name.to_owned(), accounts.to_vec()));
             let id = new_op(s, name, "CREATE", regions);
             let failed = s.ops[&id].failed.clone();
             for r in regions {
@@ -439,12 +457,13 @@ impl CloudFormation for Fake {
     async fn delete_stack_instances(
         &self,
         name: &str,
-        _: &[String],
+        accounts: &[String],
         regions: &[String],
         prefs: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
         self.inject("delete_stack_instances")?;
+        self.with(|s| s.targets.push(("delete_stack_instances".into(), name.to_owned(), accounts.to_vec())));
         self.check_id(operation_id)?;
         self.with(|s| s.next_id = Some(operation_id.to_owned()));
         Ok(self.with(|s| {
@@ -578,6 +597,16 @@ impl CloudFormation for Fake {
             })
         }))
     }
+    async fn instance_stack_as(
+        &self,
+        stack_set: &str,
+        instance: &InstanceInfo,
+        role_arn: &str,
+    ) -> CfnResult<Option<StackInfo>> {
+        self.inject("instance_stack_as")?;
+        self.with(|s| s.assumed.push(role_arn.to_owned()));
+        self.instance_stack(stack_set, instance).await
+    }
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
         self.inject("describe_stack")?;
         Ok(self.with(|s| s.stacks.get(&(region.to_owned(), name.to_owned())).cloned()))
@@ -585,11 +614,37 @@ impl CloudFormation for Fake {
     async fn stack_events(&self, _: &str, _: &str) -> CfnResult<Vec<StackEvent>> {
         Ok(self.with(|s| s.events.clone()))
     }
-    async fn create_stack(&self, _: &str, _: &StackInput) -> CfnResult<String> {
-        unimplemented!()
+    async fn create_stack(&self, region: &str, input: &StackInput) -> CfnResult<String> {
+        self.inject("create_stack")?;
+        let id = format!("arn:stack/{}/{region}", input.name);
+        self.with(|s| {
+            s.calls.push(format!("create_stack {} {region}", input.name));
+            s.stacks.insert(
+                (region.to_owned(), input.name.clone()),
+                StackInfo {
+                    id: id.clone(),
+                    name: input.name.clone(),
+                    status: "CREATE_COMPLETE".into(),
+                    parameters: input.parameters.clone(),
+                    ..Default::default()
+                },
+            );
+        });
+        Ok(id)
     }
-    async fn update_stack(&self, _: &str, _: &StackInput) -> CfnResult<bool> {
-        unimplemented!()
+    /// Plain stacks: "no updates" when the parameters are the same (the fake keeps no template).
+    async fn update_stack(&self, region: &str, input: &StackInput) -> CfnResult<bool> {
+        self.inject("update_stack")?;
+        self.with(|s| {
+            let stack = s.stacks.get_mut(&(region.to_owned(), input.name.clone())).expect("exists");
+            if stack.parameters == input.parameters {
+                return Ok(false);
+            }
+            s.calls.push(format!("update_stack {} {region}", input.name));
+            stack.parameters = input.parameters.clone();
+            stack.status = "UPDATE_COMPLETE".into();
+            Ok(true)
+        })
     }
     async fn role_exists(&self, name: &str) -> CfnResult<bool> {
         Ok(self.with(|s| s.roles.contains(name)))
@@ -611,6 +666,13 @@ impl haplat_cli::account::Account for Fake {
             s.account.apigateway_role.insert(region.to_owned(), arn.to_owned());
         });
         Ok(())
+    }
+    async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
+        self.inject("stacksets_organizations_access")?;
+        Ok(self.with(|s| {
+            s.account.organizations_access_calls.push(call_as);
+            s.account.organizations_access
+        }))
     }
     async fn shield_subscription_active(&self) -> CfnResult<bool> {
         self.inject("shield_subscription_active")?;

@@ -28,6 +28,7 @@ compile_error!(
 
 mod harness;
 
+mod accounts;
 mod arc;
 mod bootstrap;
 mod cli;

@@ -2,6 +2,7 @@
 
 mod support;
 
+mod accounts;
 mod assembly;
 mod hostile;
 mod model;
