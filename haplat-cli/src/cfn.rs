@@ -468,4 +468,22 @@ pub trait CloudFormation: Sync {
         key: &str,
         body: &str,
     ) -> impl Future<Output = CfnResult<String>> + Send;
+    /// Writes `body` at `key` only when no object is there (`PutObject` with `If-None-Match:
+    /// *`, S3 conditional writes); `Ok(false)` when one is (412 Precondition Failed).
+    fn put_if_absent(
+        &self,
+        region: &str,
+        bucket: &str,
+        key: &str,
+        body: &str,
+    ) -> impl Future<Output = CfnResult<bool>> + Send;
+    /// An object's text, `None` when there is none.
+    fn read_object(
+        &self,
+        region: &str,
+        bucket: &str,
+        key: &str,
+    ) -> impl Future<Output = CfnResult<Option<String>>> + Send;
+    /// Deletes an object (nothing when there is none).
+    fn delete_object(&self, region: &str, bucket: &str, key: &str) -> impl Future<Output = CfnResult<()>> + Send;
 }

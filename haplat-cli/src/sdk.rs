@@ -893,13 +893,8 @@ impl CloudFormation for Aws {
     }
 
     async fn upload_template(&self, region: &str, bucket: &str, key: &str, body: &str) -> CfnResult<String> {
-        let mut conf = aws_sdk_s3::config::Builder::from(&self.config).region(Region::new(region.to_owned()));
-        if self.endpoint.is_some() {
-            // Emulators (and most S3-compatible endpoints) answer path-style requests only.
-            conf = conf.force_path_style(true);
-        }
-        let s3 = aws_sdk_s3::Client::from_conf(conf.build());
-        s3.put_object()
+        self.s3(region)
+            .put_object()
             .bucket(bucket)
             .key(key)
             .content_type("application/json")
@@ -908,6 +903,59 @@ impl CloudFormation for Aws {
             .await
             .map_err(|e| self.err(region, e))?;
         Ok(format!("https://{bucket}.s3.{region}.{}/{key}", dns_suffix(region)))
+    }
+
+    async fn put_if_absent(&self, region: &str, bucket: &str, key: &str, body: &str) -> CfnResult<bool> {
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: 412
+        // when the key exists; 409 ConditionalRequestConflict when a write races, to be retried.
+        for _ in 0..3 {
+            let put = self
+                .s3(region)
+                .put_object()
+                .bucket(bucket)
+                .key(key)
+                .if_none_match("*")
+                .content_type("application/json")
+                .body(aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec()))
+                .send()
+                .await;
+            match put.map_err(|e| self.err(region, e)) {
+                Ok(_) => return Ok(true),
+                Err(CfnError::Service { code, .. }) if code == "PreconditionFailed" => return Ok(false),
+                Err(CfnError::Service { code, .. }) if code == "ConditionalRequestConflict" => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(false)
+    }
+
+    async fn read_object(&self, region: &str, bucket: &str, key: &str) -> CfnResult<Option<String>> {
+        match self.s3(region).get_object().bucket(bucket).key(key).send().await {
+            Ok(out) => {
+                let bytes = out.body.collect().await.map_err(|e| CfnError::service("ReadError", &e.to_string()))?;
+                Ok(Some(String::from_utf8_lossy(&bytes.into_bytes()).into_owned()))
+            }
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code == "NoSuchKey" => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn delete_object(&self, region: &str, bucket: &str, key: &str) -> CfnResult<()> {
+        self.s3(region).delete_object().bucket(bucket).key(key).send().await.map_err(|e| self.err(region, e))?;
+        Ok(())
+    }
+}
+
+impl Aws {
+    /// An S3 client for `region` (path-style against an emulator, which answers nothing else).
+    fn s3(&self, region: &str) -> aws_sdk_s3::Client {
+        let mut conf = aws_sdk_s3::config::Builder::from(&self.config).region(Region::new(region.to_owned()));
+        if self.endpoint.is_some() {
+            conf = conf.force_path_style(true);
+        }
+        aws_sdk_s3::Client::from_conf(conf.build())
     }
 }
 

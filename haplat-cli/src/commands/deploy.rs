@@ -57,9 +57,13 @@ pub struct DeployArgs {
     /// (for an account whose checks cannot run, e.g. an emulator or a role without read access).
     #[arg(long)]
     pub skip_doctor: bool,
+    /// Remove the app's lock in the bootstrap bucket, left by a run that is gone (its holder is
+    /// printed), before taking it.
+    #[arg(long)]
+    pub force_unlock: bool,
     /// Progressive rollout: deploy each stack set to this region first, alone, and bake there
-    /// (with --bake-time) before the other regions. `--dry-run` shows the stages; a deploy is
-    /// refused for now (the alarms' states cannot be read: docs/cli.md).
+    /// (--bake-time, watching its health) before the other regions; an unhealthy bake stops the
+    /// rollout (exit 10). `--dry-run` shows the stages.
     #[arg(long, value_name = "REGION")]
     pub canary_region: Option<String>,
     /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
@@ -96,6 +100,7 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         adopt: args.adopt,
         plain: args.plain,
         skip_doctor: args.skip_doctor,
+        force_unlock: args.force_unlock,
         source: args.assembly.source(),
         aws: args.aws.access(),
         rollout: args.canary_region.map(|first_region| RolloutPolicy {

@@ -19,6 +19,10 @@ pub struct DestroyArgs {
     /// Plain progress lines even on a terminal.
     #[arg(long)]
     pub plain: bool,
+    /// Remove the app's lock in the bootstrap bucket, left by a run that is gone (its holder is
+    /// printed), before taking it.
+    #[arg(long)]
+    pub force_unlock: bool,
     /// Where the assembly comes from.
     #[command(flatten)]
     pub assembly: AssemblyArgs,
@@ -34,6 +38,7 @@ pub async fn run(args: DestroyArgs) -> Result<u8, Error> {
         stacks: args.stacks,
         yes: args.yes,
         plain: args.plain,
+        force_unlock: args.force_unlock,
         source: args.assembly.source(),
         aws: args.aws.access(),
     })

@@ -2,15 +2,19 @@
 //! changes, the ownership and data-safety checks on the stack diff read from what is deployed;
 //! the confirmation; and the executor running the plan with progress.
 
+use crate::assembly::Assembly;
+use crate::bootstrap::Bootstrap;
 use crate::client::{Client, Waits};
 use crate::error::Error;
 use crate::events::Collect;
 use crate::executor::Executor;
+use crate::lock::SharedLock;
 use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 pub use crate::plan::PlanOptions;
-use crate::plan::plan_deploy;
+use crate::plan::{DeployPlan, plan_deploy};
 use crate::progress::Progress;
 pub use crate::rollout::RolloutPolicy;
+use crate::sdk::Aws;
 use crate::stack_diff;
 
 /// How often a progressive rollout's bake reads the first region's health.
@@ -36,6 +40,8 @@ pub struct DeployOptions {
     pub plain: bool,
     /// Do not run `haplat doctor`'s checks before deploying.
     pub skip_doctor: bool,
+    /// Remove a lock left in the bootstrap bucket by a run that is gone.
+    pub force_unlock: bool,
     /// Where the assembly comes from.
     pub source: AssemblySource,
     /// How to reach AWS.
@@ -78,15 +84,33 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     crate::output::finish_on_broken_pipe();
     let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
     let bootstrap = crate::bootstrap::require(&aws, aws.region(), &plan.regions()).await?;
+    // One deploy or destroy of this app at a time on every machine.
+    let app = &assembly.manifest.app;
+    let shared =
+        SharedLock::acquire(&aws, &bootstrap.region, &bootstrap.bucket, app, "deploy", opts.force_unlock).await?;
+    let outcome = deploy_locked(opts, &assembly, &plan, rollout.as_ref().map(|(p, _)| *p), &aws, &bootstrap).await;
+    shared.release(&aws).await;
+    outcome
+}
+
+/// The deploy once both locks are held.
+async fn deploy_locked(
+    opts: &DeployOptions,
+    assembly: &Assembly,
+    plan: &DeployPlan,
+    rollout: Option<&RolloutPolicy>,
+    aws: &Aws,
+    bootstrap: &Bootstrap,
+) -> Result<Deployed, Error> {
     if !opts.skip_doctor {
         // What the account must already have (`haplat doctor`), before anything changes.
-        crate::doctor::preflight(&aws, aws.region(), &crate::doctor::extract(&assembly)).await?;
+        crate::doctor::preflight(aws, aws.region(), &crate::doctor::extract(&assembly)).await?;
     }
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();
-    let probe = Executor::new(&aws, &quiet, Waits::default()).with_adopt(opts.adopt);
+    let probe = Executor::new(aws, &quiet, Waits::default()).with_adopt(opts.adopt);
     probe.check_owners(&plan).await.map_err(|e| Error::from_exec("deploy", e, probe.completed(), &[]))?;
-    let reader = Client::new(&aws, &quiet, Waits::default());
+    let reader = Client::new(aws, &quiet, Waits::default());
     let diffs = stack_diff::against_deployed(&reader, &assembly, &plan, Some(&bootstrap.account))
         .await
         .map_err(|e| Error::from_exec("deploy", e, Vec::new(), &[]))?;
@@ -102,17 +126,17 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
         confirm("deploy these changes", "--yes")?;
     }
     let progress = Progress::new(opts.plain);
-    let bake = rollout.as_ref().map(|(policy, _)| crate::rollout::HealthBake {
-        cfn: &aws,
-        obs: &aws,
-        assembly: &assembly,
+    let bake = rollout.map(|policy| crate::rollout::HealthBake {
+        cfn: aws,
+        obs: aws,
+        assembly,
         bake: policy.bake,
         poll: BAKE_POLL.min(policy.bake),
         retry: crate::health::Retry::default(),
     });
     let mut exec =
-        Executor::new(&aws, &progress, Waits::default()).with_concurrency(opts.concurrency).with_adopt(opts.adopt);
-    if let (Some((policy, _)), Some(bake)) = (&rollout, &bake) {
+        Executor::new(aws, &progress, Waits::default()).with_concurrency(opts.concurrency).with_adopt(opts.adopt);
+    if let (Some(policy), Some(bake)) = (rollout, &bake) {
         exec = exec.with_rollout(&policy.first_region, bake);
     }
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
@@ -133,7 +157,7 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     crate::errln!("reading the platform's health (haplat health; --no-health skips it)");
     // What this deploy deployed: its stack sets, in its regions.
     let only = crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect() };
-    match crate::health::health(&aws, &aws, &assembly, &only, &crate::health::Retry::default()).await {
+    match crate::health::health(aws, aws, &assembly, &only, &crate::health::Retry::default()).await {
         Ok(report) => {
             crate::out!("{}", crate::health::text(&report));
             Ok(if report.healthy { Deployed::Ok } else { Deployed::Unhealthy })

@@ -16,9 +16,11 @@ use crate::client::Waits;
 use crate::error::Error;
 use crate::events::{Event, Sink};
 use crate::executor::{DestroyOrder, Executor};
+use crate::lock::SharedLock;
 use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 use crate::plan::plan_destroy;
 use crate::progress::Progress;
+use crate::sdk::Aws;
 use crate::template_diff::{Retained, lost_resources, retained_resources};
 
 /// What `destroy` deletes.
@@ -30,6 +32,8 @@ pub struct DestroyOptions {
     pub yes: bool,
     /// Plain progress lines even on a terminal.
     pub plain: bool,
+    /// Remove a lock left in the bootstrap bucket by a run that is gone.
+    pub force_unlock: bool,
     /// Where the assembly comes from.
     pub source: AssemblySource,
     /// How to reach AWS.
@@ -346,7 +350,24 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
     // One deploy or destroy of this assembly at a time (on this machine).
     let _lock = crate::lock::RunLock::acquire(&assembly.dir, "destroy")?;
     let aws = opts.aws.for_manifest(&assembly.manifest)?.connect().await?;
-    let survey = survey(&aws, aws.region(), &assembly, &opts.stacks).await?;
+    // One deploy or destroy of this app at a time on every machine (where haplat bootstrapped).
+    let shared = match crate::bootstrap::read(&aws, aws.region()).await? {
+        Some(b) => Some(
+            SharedLock::acquire(&aws, &b.region, &b.bucket, &assembly.manifest.app, "destroy", opts.force_unlock)
+                .await?,
+        ),
+        None => None,
+    };
+    let outcome = destroy_locked(opts, &assembly, &aws).await;
+    if let Some(lock) = shared {
+        lock.release(&aws).await;
+    }
+    outcome
+}
+
+/// The destroy once both locks are held.
+async fn destroy_locked(opts: &DestroyOptions, assembly: &Assembly, aws: &Aws) -> Result<(), Error> {
+    let survey = survey(aws, aws.region(), assembly, &opts.stacks).await?;
     // Before asking: what is lost, what stays, which kept names collide.
     for line in survey.lines() {
         crate::outln!("{line}");
@@ -362,7 +383,7 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
         confirm(&what, "--yes")?;
     }
     let progress = Progress::new(opts.plain);
-    let lines = execute(&aws, &survey, &progress).await?;
+    let lines = execute(aws, &survey, &progress).await?;
     drop(progress);
     for line in lines {
         crate::outln!("{line}");

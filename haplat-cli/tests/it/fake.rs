@@ -54,6 +54,8 @@ pub struct State {
     pub events: Vec<StackEvent>,
     /// IAM roles that exist.
     pub roles: std::collections::BTreeSet<String>,
+    /// S3 objects written with `put_if_absent`, by `bucket/key`.
+    pub objects: BTreeMap<String, String>,
     /// The parameter values each instance's stack last received (set-level values, the
     /// template's defaults where the set gives none, the instance's overrides on top), as
     /// CloudFormation computes them.
@@ -651,6 +653,26 @@ impl CloudFormation for Fake {
     }
     async fn upload_template(&self, _: &str, bucket: &str, key: &str, _: &str) -> CfnResult<String> {
         Ok(format!("https://{bucket}.s3.amazonaws.com/{key}"))
+    }
+    async fn put_if_absent(&self, _: &str, bucket: &str, key: &str, body: &str) -> CfnResult<bool> {
+        self.inject("put_if_absent")?;
+        self.with(|s| {
+            let k = format!("{bucket}/{key}");
+            if s.objects.contains_key(&k) {
+                return Ok(false);
+            }
+            s.objects.insert(k, body.to_owned());
+            Ok(true)
+        })
+    }
+    async fn read_object(&self, _: &str, bucket: &str, key: &str) -> CfnResult<Option<String>> {
+        self.inject("read_object")?;
+        Ok(self.with(|s| s.objects.get(&format!("{bucket}/{key}")).cloned()))
+    }
+    async fn delete_object(&self, _: &str, bucket: &str, key: &str) -> CfnResult<()> {
+        self.inject("delete_object")?;
+        self.with(|s| s.objects.remove(&format!("{bucket}/{key}")));
+        Ok(())
     }
 }
 

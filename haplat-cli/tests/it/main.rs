@@ -18,7 +18,8 @@
 //!   a region that does not answer, the last healthy region kept, timelines, drill verdicts.
 //! - `restore_test`: `haplat restore-test` against a fake of `Recovery`: passed, a failed job,
 //!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
-//! - `rollout`: the progressive-rollout plan of `deploy --dry-run --canary-region`.
+//! - `rollout`: progressive rollout: the plan, the executor's stages and the health bake.
+//! - `shared_lock`: the app's lock in the bootstrap bucket, refused, forced, released.
 
 // Most of these tests run the commands that call AWS (against moto or a fake).
 #[cfg(not(feature = "aws"))]
@@ -48,3 +49,4 @@ mod operate;
 mod real_app;
 mod restore_test;
 mod rollout;
+mod shared_lock;
