@@ -104,14 +104,14 @@ async fn deploy_locked(
 ) -> Result<Deployed, Error> {
     if !opts.skip_doctor {
         // What the account must already have (`haplat doctor`), before anything changes.
-        crate::doctor::preflight(aws, aws.region(), &crate::doctor::extract(&assembly)).await?;
+        crate::doctor::preflight(aws, aws.region(), &crate::doctor::extract(assembly)).await?;
     }
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();
     let probe = Executor::new(aws, &quiet, Waits::default()).with_adopt(opts.adopt);
-    probe.check_owners(&plan).await.map_err(|e| Error::from_exec("deploy", e, probe.completed(), &[]))?;
+    probe.check_owners(plan).await.map_err(|e| Error::from_exec("deploy", e, probe.completed(), &[]))?;
     let reader = Client::new(aws, &quiet, Waits::default());
-    let diffs = stack_diff::against_deployed(&reader, &assembly, &plan, Some(&bootstrap.account))
+    let diffs = stack_diff::against_deployed(&reader, assembly, plan, Some(&bootstrap.account))
         .await
         .map_err(|e| Error::from_exec("deploy", e, Vec::new(), &[]))?;
     if let Some(refusal) = stack_diff::refuse_data_loss(&diffs, &opts.allow_replace) {
@@ -119,7 +119,7 @@ async fn deploy_locked(
     }
     // The rules about changes (a listener rule ECS blue/green manages), against what is deployed.
     let deployed = diffs.iter().filter_map(|d| d.deployed_template.clone().map(|t| (d.name.clone(), t))).collect();
-    crate::synth::enforce_checks_against(&assembly, deployed)?;
+    crate::synth::enforce_checks_against(assembly, deployed)?;
     let (text, differ) = stack_diff::report(&diffs);
     crate::out!("{text}");
     if differ && !opts.yes {
@@ -140,7 +140,7 @@ async fn deploy_locked(
         exec = exec.with_rollout(&policy.first_region, bake);
     }
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
-    let result = exec.deploy(&assembly, &plan, &bootstrap).await;
+    let result = exec.deploy(assembly, plan, bootstrap).await;
     result.map_err(|e| Error::from_exec("deploy", e, exec.completed(), &names))?;
     drop(exec);
     drop(progress);
@@ -157,7 +157,7 @@ async fn deploy_locked(
     crate::errln!("reading the platform's health (haplat health; --no-health skips it)");
     // What this deploy deployed: its stack sets, in its regions.
     let only = crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect() };
-    match crate::health::health(aws, aws, &assembly, &only, &crate::health::Retry::default()).await {
+    match crate::health::health(aws, aws, assembly, &only, &crate::health::Retry::default()).await {
         Ok(report) => {
             crate::out!("{}", crate::health::text(&report));
             Ok(if report.healthy { Deployed::Ok } else { Deployed::Unhealthy })
