@@ -368,10 +368,26 @@ pub struct Data {
     /// Add an Aurora global database beside the DynamoDB global table.
     #[serde(default)]
     pub aurora: bool,
+    /// With `aurora`: what the secondary regions' clusters do with a write. `read-only`: they
+    /// refuse it, the app writes in the primary region; `forward`: Aurora forwards it to the
+    /// primary (global write forwarding, no downtime to turn on or off). Default: `read-only`.
+    #[serde(default)]
+    pub aurora_secondary_writes: SecondaryWrites,
     /// The region AWS Backup copies each region's recovery points to; the next region of the
     /// list when left out.
     #[serde(default)]
     pub backup_copy_region: Option<String>,
+}
+
+/// What a secondary region's Aurora cluster does with a write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SecondaryWrites {
+    /// Refused: the app writes in the primary region.
+    #[default]
+    ReadOnly,
+    /// Forwarded to the primary (Aurora global write forwarding).
+    Forward,
 }
 
 /// Operations.
@@ -512,6 +528,9 @@ impl Environment {
         }
         if self.mode == DrMode::ActivePassive && self.regions.len() < 2 {
             p.push("mode: active-passive needs a second region to fail over to".into());
+        }
+        if !self.data.aurora && self.data.aurora_secondary_writes != SecondaryWrites::ReadOnly {
+            p.push("data.aurora_secondary_writes: needs data.aurora: true (there is no Aurora database)".into());
         }
         if self.services.is_empty() {
             p.push("services: at least one service is needed".into());

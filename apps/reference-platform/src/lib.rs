@@ -37,7 +37,7 @@ pub mod config;
 use std::collections::{BTreeMap, BTreeSet};
 
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery};
+use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery, SecondaryWrites};
 use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
 use haplat_constructs::chaos::ChaosProps;
@@ -201,6 +201,10 @@ pub fn platform(env: &Environment) -> App {
         // manages their point-in-time recovery, so the template leaves the retention out.
         db.tags = vec![("backup".into(), "daily".into())];
         db.point_in_time_recovery = PointInTimeRecovery::AwsBackup;
+        db.secondary_writes = match env.data.aurora_secondary_writes {
+            config::SecondaryWrites::ReadOnly => SecondaryWrites::ReadOnly,
+            config::SecondaryWrites::Forward => SecondaryWrites::Forward,
+        };
         let db = AuroraGlobal::new(api.stack(), "Db", db);
         for service in &api.services {
             db.grant_connect(service, "app");

@@ -66,13 +66,15 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
     let text = dev_with("role: secondary", "role: primary")
         .replacen("region: us-west-2", "region: us-west-9", 1)
         .replacen("    min: 1\n", "    min: 3\n", 1)
-        .replacen("availability_zones: 2", "availability_zones: 7", 1);
+        .replacen("availability_zones: 2", "availability_zones: 7", 1)
+        + "data:\n  aurora_secondary_writes: forward\n";
     let e = parse_err(&text);
     for want in [
         "regions: exactly one region must have role primary (2 do)",
         "regions[1].region: unknown region \"us-west-9\"",
         "services[0] (orders): min 3 <= max 2 must hold",
         "cost.availability_zones: 7 is not between 2 and 6",
+        "data.aurora_secondary_writes: needs data.aurora: true (there is no Aurora database)",
     ] {
         assert!(e.contains(want), "missing {want:?} in {e}");
     }

@@ -1,6 +1,6 @@
 //! Rules across stacks about data: a backup plan's continuous backup against the retention the
 //! clusters it selects set themselves (HAP005), and secrets resolved by name in regions where
-//! the assembly does not put them (HAP008).
+//! the assembly does not put them (HAP008), write forwarding an Aurora version lacks (HAP070).
 
 use std::collections::BTreeSet;
 
@@ -275,6 +275,30 @@ mod tests {
         assert_eq!(
             secret_refs("{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd:SecretString:k}}"),
             ["arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd"]
+        );
+    }
+}
+
+/// HAP070.
+pub(crate) fn write_forwarding_version(a: &Assembly, f: &mut Findings) {
+    for c in a.of_type("AWS::RDS::DBCluster") {
+        if !crate::assembly::is_true(c.prop("EnableGlobalWriteForwarding"))
+            || c.prop("Engine").and_then(Json::as_str) != Some("aurora-postgresql")
+        {
+            continue;
+        }
+        let Some(version) = c.prop("EngineVersion").and_then(Json::as_str) else { continue };
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        if major >= 16 || (major == 15 && minor >= 4) || (major == 14 && minor >= 9) {
+            continue;
+        }
+        f.at(
+            &c,
+            c.regions(),
+            format!(
+                "global write forwarding on aurora-postgresql {version}: only 16 and later, 15.4+ and 14.9+ have it"
+            ),
         );
     }
 }

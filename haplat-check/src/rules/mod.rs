@@ -747,4 +747,17 @@ pub static RULES: &[Rule] = &[
               health check (haplat-constructs' FailoverDns with routing_controls does both).",
         check: traffic::routed_record_ignores_routing_control,
     },
+    Rule {
+        id: "HAP070",
+        name: "WriteForwardingUnsupported",
+        severity: Severity::Error,
+        title: "A secondary Aurora PostgreSQL cluster asks for global write forwarding its version does not have",
+        aws_rule: "Global write forwarding of an Aurora PostgreSQL global database is supported in every minor \
+                   version of 16 and later, from 15.4 in 15 and from 14.9 in 14; an older version cannot enable \
+                   it (EnableGlobalWriteForwarding), so the secondary cluster cannot be created or modified.",
+        docs: "https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding-apg.html",
+        fix: "Use Aurora PostgreSQL 16 or later (or 15.4+, 14.9+), or leave the secondary regions read-only \
+              (haplat-constructs' AuroraGlobalProps::secondary_writes).",
+        check: data::write_forwarding_version,
+    },
 ];

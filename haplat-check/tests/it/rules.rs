@@ -1282,3 +1282,18 @@ fn hap055_a_routing_control_moves_traffic_and_keeps_the_automatic_failover() {
     assert!(found[0].message.contains("no longer takes it out"), "{}", found[0].message);
     assert!(one("HAP055", &["us-east-1"], template(true, true)).is_empty());
 }
+
+#[test]
+fn hap070_write_forwarding_needs_a_version_that_has_it() {
+    let cluster = |version: &str, forward: bool| {
+        json!({"Db": {"Type": "AWS::RDS::DBCluster", "Metadata": {"haplat:path": "Api/Db/SecondaryCluster"},
+            "Properties": {"Engine": "aurora-postgresql", "EngineVersion": version,
+                "EnableGlobalWriteForwarding": forward}}})
+    };
+    let found = one("HAP070", &["eu-west-1"], cluster("15.3", true));
+    assert_eq!(found.len(), 1);
+    assert!(found[0].message.contains("aurora-postgresql 15.3"), "{}", found[0].message);
+    assert!(one("HAP070", &["eu-west-1"], cluster("15.4", true)).is_empty());
+    assert!(one("HAP070", &["eu-west-1"], cluster("17.7", true)).is_empty());
+    assert!(one("HAP070", &["eu-west-1"], cluster("14.8", false)).is_empty());
+}

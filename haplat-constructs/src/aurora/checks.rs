@@ -4,7 +4,7 @@ use std::collections::BTreeSet;
 
 use haplat_core::{Scope, Stack};
 
-use super::{AuroraGlobalProps, Capacity, DEFAULT_ENGINE_VERSION, ENGINE, OLDEST_MAJOR_VERSION};
+use super::{AuroraGlobalProps, Capacity, DEFAULT_ENGINE_VERSION, ENGINE, OLDEST_MAJOR_VERSION, SecondaryWrites};
 use crate::logs::check_retention;
 use crate::platform::{RegionRole, RegionSpec};
 
@@ -36,6 +36,14 @@ fn derive_identifier(stack_name: &str, id: &str) -> String {
         out.pop();
     }
     if out.is_empty() { "aurora".to_owned() } else { out }
+}
+
+/// Whether this Aurora PostgreSQL version (`<major>.<minor>`) supports global write forwarding:
+/// every 16 and later, 15.4 and later, 14.9 and later.
+pub fn forwards_writes(version: &str) -> bool {
+    let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    major >= 16 || (major == 15 && minor >= 4) || (major == 14 && minor >= 9)
 }
 
 pub(super) fn pg_name_ok(name: &str) -> bool {
@@ -110,6 +118,12 @@ pub(super) fn settings(scope: &Scope, stack: &Stack, id: &str, props: &AuroraGlo
     if !version_ok {
         scope.error(format!(
             "unknown {ENGINE} version {:?}: give <major>.<minor> with a major version of at least {OLDEST_MAJOR_VERSION} ({DEFAULT_ENGINE_VERSION}, say)",
+            props.engine_version
+        ));
+    }
+    if props.secondary_writes == SecondaryWrites::Forward && version_ok && !forwards_writes(&props.engine_version) {
+        scope.error(format!(
+            "secondary_writes Forward: {ENGINE} {} cannot forward writes from a secondary region (16 or later, 15.4 or later, 14.9 or later can: https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding-apg.html)",
             props.engine_version
         ));
     }

@@ -13,7 +13,7 @@ use haplat_core::resources::secretsmanager::secret_target_attachment::SecretTarg
 use haplat_core::value::{Cond, List, Value};
 use haplat_core::{Handle, Policy, Scope, Stack};
 
-use super::{AuroraGlobalProps, Capacity, LOG_EXPORTS, PORT, PointInTimeRecovery};
+use super::{AuroraGlobalProps, Capacity, LOG_EXPORTS, PORT, PointInTimeRecovery, SecondaryWrites};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::LogGroupProps;
 use crate::naming::pascal;
@@ -221,7 +221,13 @@ pub(super) fn clusters(
     scope.options(attachment).condition(primary);
 
     // Secondary regions: a cluster joining the global cluster by its identifier.
-    let secondary_cluster = scope.add("SecondaryCluster", cluster(global_cluster_identifier.into()));
+    let secondary_cluster = scope.add(
+        "SecondaryCluster",
+        DbCluster {
+            enable_global_write_forwarding: (props.secondary_writes == SecondaryWrites::Forward).then(|| true.into()),
+            ..cluster(global_cluster_identifier.into())
+        },
+    );
     // The same: CloudFormation's DBCluster handler removes a member from its global cluster
     // before deleting it, so the detached secondary is deleted as a standalone cluster with its
     // final snapshot. `haplat destroy` deletes the secondary regions before the primary (RDS

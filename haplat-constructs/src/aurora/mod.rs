@@ -87,7 +87,7 @@ use haplat_core::{Handle, Scope};
 use crate::kms::KmsKey;
 use crate::platform::RegionSpec;
 
-pub use checks::identifier_problem;
+pub use checks::{forwards_writes, identifier_problem};
 
 /// The only engine supported: Aurora PostgreSQL.
 pub const ENGINE: &str = "aurora-postgresql";
@@ -124,6 +124,22 @@ pub enum Capacity {
         /// The DB instance class.
         instance_class: String,
     },
+}
+
+/// What a secondary region's cluster does with a write.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SecondaryWrites {
+    /// A secondary cluster refuses writes (PostgreSQL's read-only transaction error); the app
+    /// writes through the primary region, or waits for a switchover or failover.
+    #[default]
+    ReadOnly,
+    /// Global write forwarding: a secondary cluster forwards writes to the primary
+    /// (`EnableGlobalWriteForwarding`), so a service in any region can write, paying the
+    /// round trip to the primary. Needs Aurora PostgreSQL 16 or later, 15.4 or later, or 14.9
+    /// or later; the session chooses its consistency with `apg_write_forward.consistency_mode`.
+    /// Turning it on or off causes no downtime.
+    /// <https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/aurora-global-database-write-forwarding-apg.html>
+    Forward,
 }
 
 /// Who manages a cluster's point-in-time recovery (its automated backups).
@@ -186,12 +202,14 @@ pub struct AuroraGlobalProps {
     /// Tags of every resource of the construct (`backup` = `daily`, say, for a
     /// [`crate::backup::BackupPlan`] selecting by tag). Default: none.
     pub tags: Vec<(String, String)>,
+    /// What the secondary regions' clusters do with a write. Default: [`SecondaryWrites::ReadOnly`].
+    pub secondary_writes: SecondaryWrites,
 }
 
 impl AuroraGlobalProps {
     /// Aurora PostgreSQL 17 on Serverless v2 (0.5 to 16 ACUs), a writer and one reader per
     /// region, backups kept 14 days, master user `dbadmin`, Performance Insights kept 7 days,
-    /// logs kept a year.
+    /// logs kept a year, secondary regions read-only.
     pub fn new(regions: &[RegionSpec], vpc_id: Value<String>, subnet_ids: Vec<Value<String>>) -> Self {
         AuroraGlobalProps {
             regions: regions.to_vec(),
@@ -209,6 +227,7 @@ impl AuroraGlobalProps {
             performance_insights_retention_days: 7,
             log_retention_days: 365,
             tags: Vec::new(),
+            secondary_writes: SecondaryWrites::ReadOnly,
         }
     }
 

@@ -4,7 +4,9 @@
 
 use haplat_constructs::RegionSpec;
 use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity, PointInTimeRecovery};
+use haplat_constructs::aurora::{
+    AuroraGlobal, AuroraGlobalProps, Capacity, PointInTimeRecovery, SecondaryWrites, forwards_writes,
+};
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::zone::HostedZone;
 use haplat_core::App;
@@ -486,5 +488,41 @@ fn instances_publish_enhanced_monitoring_through_their_role() {
         assert_eq!(i["Properties"]["MonitoringInterval"], 60, "{id}");
         assert_eq!(i["Properties"]["MonitoringRoleArn"], serde_json::json!({"Fn::GetAtt": [role, "Arn"]}), "{id}");
         assert_eq!(i["Metadata"]["guard"]["SuppressedRules"], serde_json::json!(["CT.RDS.PR.5"]), "{id}");
+    }
+}
+
+/// Secondary regions read-only by default; `Forward` turns on global write forwarding on the
+/// secondary cluster only, and a version that cannot forward is a synth error naming the versions
+/// that can.
+#[test]
+fn secondary_writes_are_refused_by_default_or_forwarded_to_the_primary() {
+    let (app, _, _) = platform(|_| {});
+    let t = template(&app);
+    for (_, c) in of_type(&t, "AWS::RDS::DBCluster") {
+        assert!(c["Properties"].get("EnableGlobalWriteForwarding").is_none(), "{c}");
+    }
+    let (app, _, _) = platform(|p| p.secondary_writes = SecondaryWrites::Forward);
+    let t = template(&app);
+    let (_, secondary) = one(&t, "AWS::RDS::DBCluster", "Db/SecondaryCluster");
+    assert_eq!(secondary["Properties"]["EnableGlobalWriteForwarding"], json!(true));
+    let (_, primary) = one(&t, "AWS::RDS::DBCluster", "Db/PrimaryCluster");
+    assert!(primary["Properties"].get("EnableGlobalWriteForwarding").is_none(), "{primary}");
+
+    let (app, _, _) = platform(|p| {
+        p.secondary_writes = SecondaryWrites::Forward;
+        p.engine_version = "15.3".into();
+    });
+    let e = errors(&app);
+    assert!(e.contains("secondary_writes Forward: aurora-postgresql 15.3 cannot forward writes from a secondary region (16 or later, 15.4 or later, 14.9 or later can"), "{e}");
+    for (v, ok) in [
+        ("17.7", true),
+        ("16.1", true),
+        ("15.4", true),
+        ("15.3", false),
+        ("14.9", true),
+        ("14.8", false),
+        ("13.12", false),
+    ] {
+        assert_eq!(forwards_writes(v), ok, "{v}");
     }
 }
