@@ -261,24 +261,6 @@ pub(crate) fn secret_regions(a: &Assembly, f: &mut Findings) {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::{glob_match, secret_refs};
-
-    #[test]
-    fn globs_and_secret_ids() {
-        assert!(glob_match("arn:aws:rds:*:*:cluster:ord*", "arn:aws:rds:*:*:cluster:orders"));
-        assert!(glob_match("*", "anything"));
-        assert!(!glob_match("ord?", "orders"));
-        assert_eq!(secret_refs("a {{resolve:secretsmanager:shop/x:SecretString:k}} b"), ["shop/x"]);
-        assert_eq!(secret_refs("{{resolve:secretsmanager:shop/y}}"), ["shop/y"]);
-        assert_eq!(
-            secret_refs("{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd:SecretString:k}}"),
-            ["arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd"]
-        );
-    }
-}
-
 /// HAP070.
 pub(crate) fn write_forwarding_version(a: &Assembly, f: &mut Findings) {
     for c in a.of_type("AWS::RDS::DBCluster") {
@@ -299,6 +281,24 @@ pub(crate) fn write_forwarding_version(a: &Assembly, f: &mut Findings) {
             format!(
                 "global write forwarding on aurora-postgresql {version}: only 16 and later, 15.4+ and 14.9+ have it"
             ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{glob_match, secret_refs};
+
+    #[test]
+    fn globs_and_secret_ids() {
+        assert!(glob_match("arn:aws:rds:*:*:cluster:ord*", "arn:aws:rds:*:*:cluster:orders"));
+        assert!(glob_match("*", "anything"));
+        assert!(!glob_match("ord?", "orders"));
+        assert_eq!(secret_refs("a {{resolve:secretsmanager:shop/x:SecretString:k}} b"), ["shop/x"]);
+        assert_eq!(secret_refs("{{resolve:secretsmanager:shop/y}}"), ["shop/y"]);
+        assert_eq!(
+            secret_refs("{{resolve:secretsmanager:arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd:SecretString:k}}"),
+            ["arn:aws:secretsmanager:us-east-1:1:secret:s-AbCd"]
         );
     }
 }
