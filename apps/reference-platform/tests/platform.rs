@@ -393,3 +393,16 @@ fn staging_and_prod_run_the_real_time_tier_end_to_end() {
     // dev keeps the single-function WebSocket API off (and no real-time tier).
     assert!(synth("dev").template("shop-dev-Realtime").is_none());
 }
+
+/// Every generated environment the benchmark measures synthesizes (one region has no routing
+/// controls: there is nowhere to move traffic to).
+#[test]
+fn every_benchmarked_shape_synthesizes() {
+    for regions in [1, 4, 16] {
+        let env = reference_platform::synthetic_environment(regions, 1).unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap();
+        reference_platform::platform(&env)
+            .synth_to(dir.path())
+            .unwrap_or_else(|e| panic!("{regions} region(s): {e}"));
+    }
+}
