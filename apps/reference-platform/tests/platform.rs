@@ -401,8 +401,6 @@ fn every_benchmarked_shape_synthesizes() {
     for regions in [1, 4, 16] {
         let env = reference_platform::synthetic_environment(regions, 1).unwrap_or_else(|e| panic!("{e}"));
         let dir = tempfile::tempdir().unwrap();
-        reference_platform::platform(&env)
-            .synth_to(dir.path())
-            .unwrap_or_else(|e| panic!("{regions} region(s): {e}"));
+        reference_platform::platform(&env).synth_to(dir.path()).unwrap_or_else(|e| panic!("{regions} region(s): {e}"));
     }
 }

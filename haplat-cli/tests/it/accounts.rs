@@ -3,12 +3,10 @@
 //! change of permission model is refused before anything changes.
 
 use std::path::Path;
-use std::time::Duration;
 
 use haplat_cli::assembly::Assembly;
 use haplat_cli::bootstrap::Bootstrap;
 use haplat_cli::cfn::StackSetInfo;
-use haplat_cli::client::Waits;
 use haplat_cli::events::Collect;
 use haplat_cli::executor::{Executor, permission_model_change, targets};
 use haplat_cli::failure::ExecError;
@@ -16,28 +14,7 @@ use haplat_cli::plan::{PlanOptions, plan_deploy};
 use haplat_core::manifest::{CallAs, Deployment};
 
 use crate::fake::Fake;
-use crate::harness::fixture;
-
-fn bootstrap() -> Bootstrap {
-    Bootstrap {
-        account: "111111111111".into(),
-        region: "us-east-1".into(),
-        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
-        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
-        bucket: "bucket".into(),
-        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
-        apigateway_logs_role: None,
-    }
-}
-
-fn waits() -> Waits {
-    Waits {
-        first_poll: Duration::from_secs(1),
-        max_poll: Duration::from_secs(8),
-        timeout: Duration::from_secs(600),
-        retries: 5,
-    }
-}
+use crate::harness::{bootstrap, fixture, waits};
 
 /// The `basic` fixture with `deployment` on stack set `Data`, written to `dir`.
 fn basic_with(dir: &Path, deployment: &Deployment) -> Assembly {

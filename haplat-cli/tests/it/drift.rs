@@ -13,18 +13,9 @@ use haplat_cli::events::Collect;
 use haplat_cli::exit;
 
 use crate::fake::Fake;
-use crate::harness::{Project, Source, fixture, run};
+use crate::harness::{Project, Source, fixture, run, waits};
 
 const REGIONS: [&str; 3] = ["us-east-1", "us-west-2", "eu-west-1"];
-
-fn waits() -> Waits {
-    Waits {
-        first_poll: Duration::from_secs(1),
-        max_poll: Duration::from_secs(8),
-        timeout: Duration::from_secs(600),
-        retries: 5,
-    }
-}
 
 /// The basic fixture's stack sets deployed in their three regions.
 fn deployed(fake: &Fake, assembly: &Assembly) {

@@ -5,7 +5,6 @@
 use std::time::Duration;
 
 use haplat_cli::assembly::Assembly;
-use haplat_cli::bootstrap::Bootstrap;
 use haplat_cli::cfn::InstanceStatus;
 use haplat_cli::cfn::{CfnError, OperationStatus::*, StackEvent};
 use haplat_cli::client::Waits;
@@ -15,28 +14,7 @@ use haplat_cli::failure::ExecError;
 use haplat_cli::plan::{PlanOptions, plan_deploy};
 
 use crate::fake::Fake;
-use crate::harness::fixture;
-
-fn bootstrap() -> Bootstrap {
-    Bootstrap {
-        account: "111111111111".into(),
-        region: "us-east-1".into(),
-        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
-        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
-        bucket: "bucket".into(),
-        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
-        apigateway_logs_role: None,
-    }
-}
-
-fn waits() -> Waits {
-    Waits {
-        first_poll: Duration::from_secs(1),
-        max_poll: Duration::from_secs(8),
-        timeout: Duration::from_secs(600),
-        retries: 5,
-    }
-}
+use crate::harness::{bootstrap, fixture, waits};
 
 async fn deploy(fake: &Fake, name: &str, stacks: &[&str]) -> (Result<(), ExecError>, Vec<Event>, Vec<String>) {
     let assembly = Assembly::load(&fixture(name)).unwrap();

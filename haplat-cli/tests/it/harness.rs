@@ -358,3 +358,28 @@ macro_rules! snap {
         });
     };
 }
+
+/// The bootstrap the executor tests deploy with: account 111111111111, administration region
+/// us-east-1, three regions.
+pub fn bootstrap() -> haplat_cli::bootstrap::Bootstrap {
+    haplat_cli::bootstrap::Bootstrap {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
+        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
+        bucket: "bucket".into(),
+        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
+        apigateway_logs_role: None,
+    }
+}
+
+/// The waits of tests against the fake, whose clock is paused: polls from 1 s to 8 s, 10
+/// minutes at most, 5 retries.
+pub fn waits() -> haplat_cli::client::Waits {
+    haplat_cli::client::Waits {
+        first_poll: std::time::Duration::from_secs(1),
+        max_poll: std::time::Duration::from_secs(8),
+        timeout: std::time::Duration::from_secs(600),
+        retries: 5,
+    }
+}

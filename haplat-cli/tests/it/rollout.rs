@@ -9,8 +9,6 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use haplat_cli::assembly::Assembly;
-use haplat_cli::bootstrap::Bootstrap;
-use haplat_cli::client::Waits;
 use haplat_cli::events::Collect;
 use haplat_cli::executor::Executor;
 use haplat_cli::failure::ExecError;
@@ -19,7 +17,7 @@ use haplat_cli::plan::{PlanOptions, plan_deploy};
 use haplat_cli::rollout::{Bake, HealthBake};
 
 use crate::fake::Fake;
-use crate::harness::{Project, Source, fixture, run};
+use crate::harness::{Project, Source, bootstrap, fixture, run, waits};
 use crate::observe_fake::FakeObserve;
 
 /// The basic fixture with a CloudWatch alarm in the Data stack set.
@@ -100,29 +98,11 @@ impl Bake for Scripted {
     }
 }
 
-fn bootstrap() -> Bootstrap {
-    Bootstrap {
-        account: "111111111111".into(),
-        region: "us-east-1".into(),
-        admin_role_arn: "arn:aws:iam::111111111111:role/AWSCloudFormationStackSetAdministrationRole".into(),
-        execution_role_name: "AWSCloudFormationStackSetExecutionRole".into(),
-        bucket: "bucket".into(),
-        regions: vec!["us-east-1".into(), "us-west-2".into(), "eu-west-1".into()],
-        apigateway_logs_role: None,
-    }
-}
-
 async fn staged(fake: &Fake, bake: &Scripted) -> Result<(), ExecError> {
     let assembly = Assembly::load(&fixture("basic")).unwrap();
     let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
     let sink = Collect::default();
-    let waits = Waits {
-        first_poll: Duration::from_secs(1),
-        max_poll: Duration::from_secs(8),
-        timeout: Duration::from_secs(600),
-        retries: 5,
-    };
-    Executor::new(fake, &sink, waits).with_rollout("us-west-2", bake).deploy(&assembly, &plan, &bootstrap()).await
+    Executor::new(fake, &sink, waits()).with_rollout("us-west-2", bake).deploy(&assembly, &plan, &bootstrap()).await
 }
 
 #[tokio::test(start_paused = true)]
