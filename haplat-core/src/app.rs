@@ -43,6 +43,7 @@
 //! assert_eq!(json["Outputs"]["TopicArn"]["Value"], serde_json::json!({"Ref": id}));
 //! ```
 
+use std::any::{Any, TypeId};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -160,7 +161,14 @@ pub(crate) struct Tree {
     pub app_tags: BTreeMap<String, String>,
     pub objectives: Option<crate::manifest::Objectives>,
     pub errors: Vec<Error>,
+    /// The state libraries keep per app ([`App::extension`]), by type.
+    pub extensions: BTreeMap<TypeId, Rc<dyn Any>>,
+    /// The checks run at each synthesis ([`App::add_check`]), by name, in the order added.
+    pub checks: Vec<(&'static str, Check)>,
 }
+
+/// A check of the whole app run at each synthesis ([`App::add_check`]).
+pub(crate) type Check = fn(&App);
 
 /// What a node of another app is called in errors.
 pub(crate) const FOREIGN: &str =
@@ -286,6 +294,8 @@ impl App {
             app_tags: BTreeMap::new(),
             objectives: None,
             errors: Vec::new(),
+            extensions: BTreeMap::new(),
+            checks: Vec::new(),
         };
         let app = App { tree: Rc::new(RefCell::new(tree)) };
         if let Err(why) = crate::validate::check_stack_name(&name) {
@@ -362,6 +372,77 @@ impl App {
     pub fn stacks(&self) -> Vec<Stack> {
         let t = self.tree.borrow();
         t.stacks.iter().map(|&node| Stack { scope: Scope { tree: self.tree.clone(), node } }).collect()
+    }
+
+    /// The app's one value of type `T`, made by `T::default()` on first use: state a library
+    /// keeps across its constructs, such as the facts a cross-construct check reads
+    /// ([`App::add_check`]).
+    ///
+    /// ```
+    /// let app = haplat_core::App::new("shop");
+    /// app.extension::<Vec<String>>().borrow_mut().push("Api".into());
+    /// assert_eq!(app.extension::<Vec<String>>().borrow().len(), 1);
+    /// ```
+    pub fn extension<T: Default + 'static>(&self) -> Rc<RefCell<T>> {
+        let existing = self.tree.borrow().extensions.get(&TypeId::of::<T>()).cloned();
+        if let Some(Ok(state)) = existing.map(|any| any.downcast::<RefCell<T>>()) {
+            return state;
+        }
+        let state = Rc::new(RefCell::new(T::default()));
+        self.tree.borrow_mut().extensions.insert(TypeId::of::<T>(), state.clone());
+        state
+    }
+
+    /// Runs `check` at each synthesis, before anything is rendered, so that it can look at
+    /// every construct at once and report with [`App::error_at`]; a check of the same `name`
+    /// added again is ignored (each construct that needs it can add it). Its errors join the
+    /// others of that synthesis.
+    pub fn add_check(&self, name: &'static str, check: fn(&App)) {
+        let mut t = self.tree.borrow_mut();
+        if !t.checks.iter().any(|(n, _)| *n == name) {
+            t.checks.push((name, check));
+        }
+    }
+
+    /// Reports a problem of the construct at `path` (as [`Scope::error`] does for its own).
+    pub fn error_at(&self, path: &str, message: impl Into<String>) {
+        self.tree.borrow_mut().errors.push(Error::Construct { path: path.to_owned(), message: message.into() });
+    }
+
+    /// Every resource of type `R` in the app, in the order added.
+    pub fn resources<R: Resource>(&self) -> Vec<Handle<R>> {
+        let t = self.tree.borrow();
+        (0..t.nodes.len())
+            .filter(|&i| matches!(&t.nodes[i].kind, NodeKind::Resource(r, _) if r.as_any().is::<R>()))
+            .map(|i| Handle::new(t.id_at(i)))
+            .collect()
+    }
+
+    /// The path of a node of this app (`Api/Orders/Service`); `?` for a node of another app.
+    pub fn path_of(&self, node: impl Into<NodeId>) -> String {
+        let t = self.tree.borrow();
+        let node = node.into();
+        if t.owns(node) { t.path(node) } else { "?".to_owned() }
+    }
+
+    /// The regions of the stack a node of this app belongs to (none for a node of another app).
+    pub fn regions_of(&self, node: impl Into<NodeId>) -> Vec<String> {
+        let t = self.tree.borrow();
+        let node = node.into();
+        if t.owns(node) { t.stack(t.stack_of(node)).regions.clone() } else { Vec::new() }
+    }
+
+    /// Reads the properties of a resource of this app (`f` reads the type's defaults for a
+    /// handle of another app).
+    pub fn read<R: Resource + Default, T>(&self, handle: Handle<R>, f: impl FnOnce(&R) -> T) -> T {
+        let t = self.tree.borrow();
+        if !t.owns(handle.node()) {
+            return f(&R::default());
+        }
+        match &t.nodes[handle.node().index()].kind {
+            NodeKind::Resource(r, _) => f(r.as_any().downcast_ref::<R>().unwrap_or(&R::default())),
+            _ => f(&R::default()),
+        }
     }
 }
 

@@ -1022,7 +1022,16 @@ impl App {
     /// module (limits, names, references, cycles, construct errors); all problems
     /// are reported together.
     pub fn synth(&self) -> Result<Assembly, Errors> {
-        synthesize(&self.tree.borrow())
+        // The checks of `App::add_check` first; their errors are this synthesis' only, so a
+        // second one reports them once again, not twice.
+        let checks: Vec<fn(&App)> = self.tree.borrow().checks.iter().map(|(_, c)| *c).collect();
+        let before = self.tree.borrow().errors.len();
+        for check in checks {
+            check(self);
+        }
+        let result = synthesize(&self.tree.borrow());
+        self.tree.borrow_mut().errors.truncate(before);
+        result
     }
 
     /// Synthesizes and writes the assembly into `dir` (created if missing). Files of an earlier
