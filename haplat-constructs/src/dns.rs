@@ -20,6 +20,7 @@
 //! | name | records |
 //! | --- | --- |
 //! | `origin.example.com` | one per region: latency, failover or weighted, health-checked |
+//! | `standby.origin.example.com` | active-passive with several standbys: a latency record per standby, health-checked; the failover `SECONDARY` of `origin.example.com` aliases it |
 //! | `<region>.origin.example.com` | an alias of that region's load balancer (CloudFront's origin group uses them) |
 //! | `example.com`, `www.example.com` | `A`/`AAAA` aliases of the distribution |
 //! | `<region>.checked.origin.example.com` | with [`FailoverDnsProps::routing_controls`]: a weighted record on the region's check, which the routed record aliases |
@@ -49,7 +50,7 @@
 //!     hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
 //!     health_check_path: "/health".into(),
 //!     domain_name: "origin.example.com".into(),
-//!     health_check_id: None,
+//!     health_check_id: None, api: None,
 //! };
 //! let zone = HostedZone::new(&edge, "Zone", "example.com");
 //! let mut props = FailoverDnsProps::new(zone, vec![
@@ -77,7 +78,7 @@ use haplat_core::{Handle, Scope, Stack};
 
 use crate::health_check::{HealthCheck, HealthCheckProps, status_alarm};
 use crate::naming::pascal;
-use crate::platform::{DrMode, RegionRole, RegionalEndpoint};
+use crate::platform::{DnsFacts, DrMode, RegionRole, RegionalEndpoint};
 use crate::zone::{HostedZone, domain_problem};
 
 /// The hosted zone id of every CloudFront distribution, for alias records.
@@ -144,21 +145,11 @@ impl FailoverDnsProps {
     }
 }
 
-/// Active-passive over more than one secondary: the regions after the first standby would get no
-/// traffic (one failover record stands behind the primary; a CloudFront origin group holds two
-/// origins). `None` when that is not the case.
-pub(crate) fn unrouted_standbys(mode: DrMode, endpoints: &[RegionalEndpoint]) -> Option<String> {
-    let standbys: Vec<&str> =
-        endpoints.iter().filter(|e| e.role == RegionRole::Secondary).map(|e| e.region.as_str()).collect();
-    (mode == DrMode::ActivePassive && standbys.len() > 1).then(|| {
-        format!(
-            "active-passive supports one standby region, but {} are secondary: {} would get no traffic (Route 53 \
-             fails over from the primary to one secondary record, and a CloudFront origin group holds two origins); \
-             keep one secondary, or use DrMode::ActiveActive",
-            standbys.join(", "),
-            standbys[1..].join(", ")
-        )
-    })
+/// The name of the standbys' latency set when active-passive has several standbys
+/// (`standby.origin.example.com`): the failover `SECONDARY` record of the routed name aliases it,
+/// so traffic fails over from the primary to the nearest healthy standby.
+pub fn standby_origin_name(origin_name: &str) -> String {
+    format!("standby.{origin_name}")
 }
 
 /// The routed origin name of a zone and label (`origin.example.com`).
@@ -197,6 +188,22 @@ impl FailoverDns {
         let stack = scope.stack();
         let scope = scope.child(id);
         let origin = check(&scope, &stack, &props);
+        crate::platform::record(&stack.app(), |f| {
+            f.dns.push(DnsFacts {
+                path: scope.path(),
+                mode: matches!(props.routing, Routing::ByMode).then_some(props.mode),
+                endpoints: props.endpoints.clone(),
+                distribution: props.distribution_domain.clone(),
+                aliased: props.aliased_names.clone(),
+            });
+        });
+        // Active-passive over several standbys: the primary's failover record, then a latency set
+        // of the standbys behind one SECONDARY record (Route 53 takes one record of each).
+        let standbys = props.mode == DrMode::ActivePassive
+            && matches!(props.routing, Routing::ByMode)
+            && props.endpoints.iter().filter(|e| e.role == RegionRole::Secondary).count() > 1;
+        let standby_name = standby_origin_name(&origin);
+        let mut standby_records = Vec::new();
 
         let mut health_checks = BTreeMap::new();
         let mut alarms = BTreeMap::new();
@@ -270,9 +277,11 @@ impl FailoverDns {
                     (control.id(), gate, Some(checked))
                 }
             };
+            let in_standby_set = standbys && e.role == RegionRole::Secondary;
+            let name = if in_standby_set { &standby_name } else { &origin };
             let mut routed = RecordSet {
                 hosted_zone_id: Some(props.zone.id.clone()),
-                name: format!("{origin}.").into(),
+                name: format!("{name}.").into(),
                 type_: "A".into(),
                 alias_target: Some(routed_alias),
                 set_identifier: Some(e.region.clone().into()),
@@ -282,13 +291,18 @@ impl FailoverDns {
             match (&props.routing, props.mode) {
                 (Routing::Weighted(w), _) => routed.weight = Some(w.get(&e.region).copied().unwrap_or(0).into()),
                 (Routing::ByMode, DrMode::ActiveActive) => routed.region = Some(e.region.clone().into()),
+                (Routing::ByMode, DrMode::ActivePassive) if in_standby_set => {
+                    routed.region = Some(e.region.clone().into());
+                }
                 (Routing::ByMode, DrMode::ActivePassive) => {
                     let failover = if e.role == RegionRole::Primary { Failover::Primary } else { Failover::Secondary };
                     routed.failover = Some(failover.into());
                 }
             }
-            // One secondary at most stands behind the primary (`unrouted_standbys` refuses more).
             let routed = r.add("Routed", routed);
+            if in_standby_set {
+                standby_records.push(routed);
+            }
             if let Some(checked) = checked {
                 // Route 53 refuses an alias to a record that does not exist yet.
                 r.options(routed).depends_on(checked);
@@ -307,6 +321,9 @@ impl FailoverDns {
             ));
             health_checks.insert(e.region.clone(), check_id);
             alarms.insert(e.region.clone(), alarm);
+        }
+        if standbys {
+            records.push(standby_failover(&scope, &props, &origin, &standby_name, &standby_records));
         }
         if let Some(domain) = &props.distribution_domain {
             alias_records(&scope, &props, domain, &mut records);
@@ -358,11 +375,6 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
             scope.error(format!("health check path {:?} of {} must start with '/'", e.health_check_path, e.region));
         }
     }
-    if matches!(props.routing, Routing::ByMode)
-        && let Some(why) = unrouted_standbys(props.mode, &props.endpoints)
-    {
-        scope.error(why);
-    }
     if let Routing::Weighted(w) = &props.routing {
         for (r, weight) in w {
             if !props.endpoints.iter().any(|e| &e.region == r) {
@@ -406,6 +418,46 @@ fn check(scope: &Scope, stack: &Stack, props: &FailoverDnsProps) -> String {
         }
     }
     origin
+}
+
+/// The failover `SECONDARY` record of the routed name (`Standbys`), an alias of the standbys'
+/// latency set that evaluates its health: with the primary unhealthy, Route 53 answers with the
+/// nearest healthy standby.
+fn standby_failover(
+    scope: &Scope,
+    props: &FailoverDnsProps,
+    origin: &str,
+    standby_name: &str,
+    standby_records: &[Handle<RecordSet>],
+) -> Handle<RecordSet> {
+    let record = scope.add(
+        "Standbys",
+        RecordSet {
+            hosted_zone_id: Some(props.zone.id.clone()),
+            name: format!("{origin}.").into(),
+            type_: "A".into(),
+            alias_target: Some(AliasTarget {
+                dns_name: format!("{standby_name}.").into(),
+                hosted_zone_id: zone_id_for_alias(props),
+                evaluate_target_health: Some(true.into()),
+            }),
+            set_identifier: Some("standbys".into()),
+            failover: Some(Failover::Secondary.into()),
+            ..Default::default()
+        },
+    );
+    // Route 53 refuses an alias to a record that does not exist yet.
+    for r in standby_records {
+        scope.options(record).depends_on(*r);
+    }
+    record
+}
+
+/// The zone's id for an alias to a record of the zone. cfn-lint (E1041, since
+/// aws-cloudformation/cfn-lint#4560) takes a bare Ref to a HostedZone there for the usual
+/// copy-paste mistake; the Fn::Join says it is meant.
+fn zone_id_for_alias(props: &FailoverDnsProps) -> Value<String> {
+    if props.zone.zone.is_some() { Value::join("", [props.zone.id.clone()]) } else { props.zone.id.clone() }
 }
 
 /// The `A` and `AAAA` aliases of `props.aliased_names` to the distribution at `domain`, as

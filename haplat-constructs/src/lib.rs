@@ -30,67 +30,41 @@
 //! [`security::Grantee`]s: `table.grant_read_write(service)` writes exactly the actions and ARNs,
 //! in the regions where the data exists.
 //!
+//! **One fact, one place.** [`composition::Platform`] makes all of the above from facts stated
+//! once — the regions and their roles, the mode, the zone and the viewers' names, the edge on or
+//! off, who hears the alarms, the services, tables, backups and SLOs — and returns the handles to
+//! add more by hand. Wired by hand instead, the constructs are checked against each other at
+//! synthesis ([`platform::disagreements`]): an edge sending a secret the API does not require,
+//! modes that differ, a region nothing routes to, an alarm notifying a topic of another region,
+//! viewer names served but not aliased (or the reverse), an origin secret missing from a region.
+//!
 //! One complete platform, two regions, active-passive behind CloudFront:
 //!
 //! ```
-//! use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
-//! use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
-//! use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
-//! use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption};
-//! use haplat_constructs::kms::RegionalKeys;
-//! use haplat_constructs::monitoring::AlarmTopic;
-//! use haplat_constructs::security::Grantable;
+//! use haplat_constructs::composition::{Platform, PlatformProps, PlatformTable};
+//! use haplat_constructs::global_table::KeyAttr;
 //! use haplat_constructs::service::ServiceProps;
 //! use haplat_constructs::zone::HostedZone;
 //! use haplat_constructs::{DrMode, RegionSpec};
 //! use haplat_core::App;
 //!
-//! let regions = ["us-east-1", "eu-west-1"];
-//! let zone = HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com");
 //! let app = App::new("shop");
-//!
-//! // Data: a key per region.
-//! let data = app.stack_set("Data", &regions);
-//! let keys = RegionalKeys::new(&data, "Keys");
-//!
-//! // Global: the table and the origin secret, in the primary region.
-//! let global = app.stack("Global", "us-east-1");
-//! let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &regions);
-//! table.encryption = TableEncryption::CustomerManaged(keys.arns());
-//! let orders = GlobalTable::new(&global, "Orders", table);
-//! let mut secret = OriginSecretProps::new("shop/origin-verify", &regions);
-//! secret.keys = keys.arns();
-//! let secret = OriginSecret::new(&global, "OriginVerify", secret);
-//!
-//! // Api: the service in both regions, locked to CloudFront, answering as origin.example.com.
-//! let mut api = ApiProps::new(
+//! let mut shop = PlatformProps::new(
 //!     vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
-//!     "origin.example.com",
-//!     ApiCertificate::DnsValidated { zone: zone.clone() },
+//!     HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"),
+//!     &["shop.example.com"],   // the viewers' names: the zone's apex and www stay untouched
+//!     &["oncall@example.com"], // each region's topic, and us-east-1's for CloudFront and Route 53
 //! );
-//! api.mode = DrMode::ActivePassive;
-//! api.services = vec![ServiceProps::new("Orders", "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.0", 8080)];
-//! api.fronted_by_cloudfront = Some(secret.verify.clone());
-//! let api = MultiRegionApi::new_stack_set(&app, "Api", api);
-//! orders.grant_read_write(api.service("Orders").unwrap());
+//! shop.mode = DrMode::ActivePassive;
+//! shop.services = vec![ServiceProps::new("Orders", "123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1.0", 8080)];
+//! shop.tables = vec![PlatformTable::new("Orders", KeyAttr::string("pk")).read_write(&["Orders"])];
+//! let platform = Platform::new(&app, shop);
 //!
-//! // Edge, in us-east-1: CloudFront with WAF, then the failover records, whose health alarms
-//! // page the on-call through a topic of the edge's region.
-//! let edge = app.stack("Edge", "us-east-1");
-//! let oncall = AlarmTopic::new(&edge.child("Alarms"), &["oncall@example.com".to_owned()]);
-//! let mut cdn = EdgeDistributionProps::new(zone.clone(), &["shop.example.com"], api.endpoints());
-//! cdn.mode = DrMode::ActivePassive;
-//! cdn.origin_secret = Some(secret);
-//! let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
-//! let mut dns = FailoverDnsProps::new(zone, api.endpoints());
-//! dns.mode = DrMode::ActivePassive;
-//! dns.aliased_names = vec!["shop.example.com".into()];
-//! dns.distribution_domain = Some(cdn.domain_name());
-//! dns.alarm_actions = vec![oncall.arn()];
-//! FailoverDns::new(&edge, "Dns", dns);
-//!
+//! // Data (keys), Global (table, origin secret), Api (locked to the secret), Edge (CloudFront,
+//! // WAF, the failover records): four waves.
 //! let assembly = app.synth().unwrap();
 //! assert_eq!(assembly.manifest.waves.len(), 4);
+//! assert!(platform.distribution.is_some());
 //! ```
 //!
 //! With the `serde` feature, the vocabulary an app writes in its configuration — [`RegionSpec`],
@@ -110,6 +84,7 @@ pub mod canary;
 pub mod certificate;
 pub mod chaos;
 pub mod cidr;
+pub mod composition;
 pub mod dns;
 pub mod ecr;
 pub mod edge;
@@ -137,4 +112,4 @@ pub mod websocket;
 pub mod zone;
 
 pub use metrics::ServiceMetrics;
-pub use platform::{DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, SecretSource};
+pub use platform::{ApiFacts, DrMode, OriginVerify, RegionRole, RegionSpec, RegionalEndpoint, SecretSource};

@@ -52,7 +52,7 @@ use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
 use crate::monitoring::{RegionalMonitoring, RegionalMonitoringProps, ServiceMonitoring, TracingProps};
 use crate::network::{NatMode, Network, NetworkProps};
-use crate::platform::{DrMode, OriginVerify, RegionSpec, RegionalEndpoint};
+use crate::platform::{ApiFacts, DrMode, OriginVerify, RegionSpec, RegionalEndpoint};
 use crate::service::{Service, ServiceProps};
 use crate::slo::{Slo, SloProps};
 use crate::zone::HostedZone;
@@ -218,6 +218,9 @@ pub struct MultiRegionApi {
     health_stack: Option<Stack>,
     health_check_path: String,
     domain_name: String,
+    mode: DrMode,
+    /// The name of the origin secret the load balancers require.
+    origin_lock: Option<String>,
 }
 
 impl std::fmt::Debug for MultiRegionApi {
@@ -310,6 +313,8 @@ impl MultiRegionApi {
             health_stack,
             health_check_path,
             domain_name: props.domain_name,
+            mode: props.mode,
+            origin_lock: props.fronted_by_cloudfront.map(|v| v.secret_name),
         }
     }
 
@@ -345,6 +350,12 @@ impl MultiRegionApi {
     /// [`MultiRegionApi::region_health_check`] when fronted by CloudFront. Empty when no service is public.
     pub fn endpoints(&self) -> Vec<RegionalEndpoint> {
         let Some(alb) = &self.public_alb else { return Vec::new() };
+        let api = ApiFacts {
+            path: self.stack.path(),
+            mode: self.mode,
+            origin_lock: self.origin_lock.clone(),
+            regions: self.regions.iter().map(|r| r.region.clone()).collect(),
+        };
         self.regions
             .iter()
             .map(|r| RegionalEndpoint {
@@ -355,6 +366,7 @@ impl MultiRegionApi {
                 health_check_path: self.health_check_path.clone(),
                 domain_name: self.domain_name.clone(),
                 health_check_id: self.region_health_check.map(|h| h.id().in_region(&r.region)),
+                api: Some(api.clone()),
             })
             .collect()
     }

@@ -9,7 +9,10 @@
 //!   latency records.
 //! - Active-passive: the routed name (failover records), plus an origin group of
 //!   `<primary>.origin.<zone>` and `<secondary>.origin.<zone>` that fails over per request on
-//!   500, 502, 503 and 504, serving the `read_only_paths` (GET, HEAD and OPTIONS).
+//!   500, 502, 503 and 504, serving the `read_only_paths` (GET, HEAD and OPTIONS). With several
+//!   standbys the group's second origin is the first of them in the order given (a CloudFront
+//!   origin group holds exactly two origins); the routed name fails over to every standby (see
+//!   [`FailoverDns`]).
 //!
 //! Every behavior is HTTPS only, caches nothing and forwards every viewer header but `Host`;
 //! viewers get TLS 1.2 at least, HTTP/2 and HTTP/3. The web ACL is a per-IP rate limit and the
@@ -32,7 +35,7 @@
 //! let endpoint = |region: &str, role| RegionalEndpoint {
 //!     region: region.into(), role, dns_name: "alb.example".into(), hosted_zone_id: "Z1".into(),
 //!     health_check_path: "/health".into(), domain_name: "origin.example.com".into(),
-//!     health_check_id: None,
+//!     health_check_id: None, api: None,
 //! };
 //! let mut props = EdgeDistributionProps::new(
 //!     HostedZone::existing("Z0123456789", "example.com"),
@@ -81,7 +84,7 @@ use crate::kms::KmsKey;
 use crate::logs::check_retention;
 use crate::metrics::{MetricRef, Severity, expression, summed};
 use crate::naming::pascal;
-use crate::platform::{DrMode, OriginVerify, RegionRole, RegionalEndpoint, SecretSource};
+use crate::platform::{DrMode, EdgeFacts, OriginVerify, RegionRole, RegionalEndpoint, SecretFacts, SecretSource};
 use crate::security::SecretRef;
 use crate::waf::WebAclProps;
 use crate::zone::{HostedZone, domain_problem};
@@ -169,6 +172,13 @@ impl OriginSecret {
             .collect();
         replicas.sort();
         replicas.dedup();
+        crate::platform::record(&stack.app(), |f| {
+            f.secrets.push(SecretFacts {
+                path: scope.path(),
+                name: props.name.clone(),
+                regions: std::iter::once(home.clone()).chain(replicas.iter().cloned()).collect(),
+            });
+        });
         let secret = scope.add(
             "Secret",
             Secret {
@@ -382,6 +392,16 @@ impl EdgeDistribution {
                 tags: None,
             },
         );
+        crate::platform::record(&stack.app(), |f| {
+            f.edges.push(EdgeFacts {
+                path: scope.path(),
+                mode: props.mode,
+                secret: props.origin_secret.as_ref().map(|s| s.verify.secret_name.clone()),
+                endpoints: props.endpoints.clone(),
+                domain: distribution.attr_domain_name(),
+                names: props.domain_names.clone(),
+            });
+        });
         let options = scope.options(distribution);
         options.suppress(
             "CT.CLOUDFRONT.PR.1",
@@ -564,9 +584,6 @@ fn check<'a>(
     }
     if props.mode == DrMode::ActiveActive && !props.read_only_paths.is_empty() {
         scope.error("read_only_paths are for the failover origin group of DrMode::ActivePassive");
-    }
-    if let Some(why) = crate::dns::unrouted_standbys(props.mode, &props.endpoints) {
-        scope.error(why);
     }
     if props.domain_names.is_empty() {
         scope.error("a distribution needs at least one domain name: name them in EdgeDistributionProps::new (haplat assumes none, not even the zone's apex)");

@@ -512,6 +512,7 @@ impl RealtimeApi {
                 health_check_path: "/".into(),
                 domain_name: name.clone(),
                 health_check_id: health_checks.get(&r.region).cloned(),
+                api: None,
             })
             .collect()
     }

@@ -38,6 +38,7 @@ fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
         health_check_path: "/health".into(),
         domain_name: "origin.example.com".into(),
         health_check_id: None,
+        api: None,
     }
 }
 
@@ -1320,7 +1321,7 @@ fn the_platform_dashboard_shows_every_region_and_the_edge_each_graph_in_its_regi
 }
 
 #[test]
-fn active_passive_with_two_standbys_is_an_error_naming_the_region_left_without_traffic() {
+fn active_passive_with_two_standbys_fails_over_to_the_nearest_healthy_standby() {
     let app = App::new("standbys");
     let edge = app.stack("Edge", "us-east-1");
     let zone = HostedZone::existing("Z0123456789", "example.com");
@@ -1328,16 +1329,37 @@ fn active_passive_with_two_standbys_is_an_error_naming_the_region_left_without_t
     eps.push(endpoint("eu-central-1", RegionRole::Secondary));
     let mut cdn = EdgeDistributionProps::new(zone.clone(), &["example.com"], eps.clone());
     cdn.mode = DrMode::ActivePassive;
+    cdn.read_only_paths = vec!["/catalog/*".into()];
     EdgeDistribution::new(&edge, "Cdn", cdn);
     let mut dns = FailoverDnsProps::new(zone, eps);
     dns.mode = DrMode::ActivePassive;
     dns.alarm_actions = vec!["arn:aws:sns:us-east-1:123456789012:alarms".into()];
+    dns.distribution_domain = Some("d111111abcdef8.cloudfront.net".into());
+    dns.aliased_names = vec!["example.com".into()];
     FailoverDns::new(&edge, "Dns", dns);
-    let err = app.synth().unwrap_err().to_string();
-    for path in ["Edge/Cdn", "Edge/Dns"] {
-        assert!(err.contains(&format!("{path}: active-passive supports one standby region")), "{path} in:\n{err}");
+    let a = synth(&app);
+    let t = templates(&a);
+    let records = resources(&t, "AWS::Route53::RecordSet");
+    let props = |path: &str| {
+        &records.iter().find(|(_, _, r)| r["Metadata"]["haplat:path"] == path).unwrap_or_else(|| panic!("{path}")).2["Properties"]
+    };
+    // The primary's failover record, and the standbys' latency set behind one SECONDARY record.
+    assert_eq!(props("Edge/Dns/UsEast1/Routed")["Failover"], "PRIMARY");
+    for (path, region) in [("Edge/Dns/EuWest1/Routed", "eu-west-1"), ("Edge/Dns/EuCentral1/Routed", "eu-central-1")] {
+        assert_eq!(props(path)["Name"], "standby.origin.example.com.");
+        assert_eq!(props(path)["Region"], region);
+        assert!(props(path)["HealthCheckId"].is_object(), "{path} follows its health check");
     }
-    assert!(err.contains("eu-central-1 would get no traffic"), "{err}");
+    let standbys = props("Edge/Dns/Standbys");
+    assert_eq!(standbys["Failover"], "SECONDARY");
+    assert_eq!(standbys["Name"], "origin.example.com.");
+    assert_eq!(standbys["AliasTarget"]["DNSName"], "standby.origin.example.com.");
+    assert_eq!(standbys["AliasTarget"]["EvaluateTargetHealth"], true);
+    // The origin group holds two origins: the primary and the first standby given.
+    let d = &resources(&t, "AWS::CloudFront::Distribution")[0].2["Properties"]["DistributionConfig"];
+    let members = &d["OriginGroups"]["Items"][0]["Members"]["Items"];
+    assert_eq!(members[0]["OriginId"], "primary-us-east-1");
+    assert_eq!(members[1]["OriginId"], "secondary-eu-west-1");
 }
 
 #[test]

@@ -33,6 +33,7 @@ const LAYERS: &[(&str, &[&str])] = &[
         ],
     ),
     ("platform construct", &["api", "aurora", "chaos", "dns", "edge", "service", "websocket"]),
+    ("composition", &["composition"]),
 ];
 
 fn graph() -> ModuleGraph {

@@ -7,6 +7,7 @@ mod connect;
 mod global;
 mod images;
 mod layers;
+mod payments;
 mod realtime;
 mod regional;
 mod split;
