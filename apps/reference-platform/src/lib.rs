@@ -25,6 +25,14 @@
 //! of their own (`ApiServices1` …, with each service's alarms, SLO and X-Ray rules), deployed
 //! after `Api`, and the chaos experiments into `ApiChaos` after them.
 //!
+//! It wires the constructs by hand rather than with `haplat_constructs::composition::Platform`:
+//! its stacks interleave what the composition makes in one call (the `Baseline` stack set between
+//! `Data` and `Global`, the ECR repositories and the registry table in `Global`, Aurora between the
+//! API and its monitoring, the `Realtime` stack set before `Edge`, the ARC routing controls and the
+//! platform dashboard in `Edge`), so moving to it would reorder the pinned templates and manifest.
+//! The checks across constructs (`haplat_constructs::platform::disagreements`) run over it all the
+//! same.
+//!
 //! ```
 //! let env = reference_platform::config::load("prod").unwrap();
 //! let assembly = reference_platform::platform(&env).synth().unwrap();
