@@ -27,15 +27,17 @@ pub mod exit {
     /// `haplat check` found an error that no suppression covers (`synth` and `deploy` too:
     /// they run the same rules).
     pub const FINDINGS: u8 = 8;
-    /// `drift`: a resource of a deployed stack set was changed outside CloudFormation.
+    /// `drift`: a resource of a deployed stack set was changed outside CloudFormation; `db
+    /// status`: the Aurora writer is not the template's primary.
     pub const DRIFTED: u8 = 9;
     /// `health` (and `deploy`'s health check after it succeeded): something is unhealthy;
     /// `failover`/`failback`: Route 53 did not reach the states expected within `--timeout`;
     /// `drill`: the region did not recover; `deploy` with a progressive rollout: a first
     /// region's bake saw an alarm or an unhealthy check, and the other regions were left as
-    /// they were.
+    /// they were; `db switchover`/`failover`: the target was not the writer within `--timeout`.
     pub const UNHEALTHY: u8 = 10;
-    /// `drill`: failover took longer than the app's `appFailoverSeconds`.
+    /// `drill`: failover took longer than the app's `appFailoverSeconds`; `db switchover`/
+    /// `failover`: longer than `dbFailoverSeconds`.
     pub const OBJECTIVE_MISSED: u8 = 11;
 }
 
@@ -51,11 +53,14 @@ Exit codes:
   6  not bootstrapped: run `haplat bootstrap`
   7  doctor: the account lacks what the app needs (or a check could not run)
   8  check (and synth, deploy): an error no suppression covers (haplat check --explain ID)
-  9  drift: a deployed resource was changed outside CloudFormation
+  9  drift: a deployed resource was changed outside CloudFormation; db status: the Aurora
+     writer is not the template's primary
  10  health (and deploy's check after it): something is unhealthy; failover/failback: Route 53
      did not agree within --timeout; drill: the region did not recover; deploy --canary-region:
-     the first region's bake failed, the other regions left as they were
- 11  drill: failover took longer than the app's appFailoverSeconds";
+     the first region's bake failed, the other regions left as they were; db switchover/failover:
+     the target was not the writer within --timeout
+ 11  drill: failover took longer than the app's appFailoverSeconds; db switchover/failover:
+     longer than dbFailoverSeconds";
 
 /// Everything that ends a `haplat` command early.
 #[derive(Debug, thiserror::Error)]

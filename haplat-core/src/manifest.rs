@@ -49,6 +49,10 @@ pub struct Objectives {
     /// replicated data).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub data_loss_ms: Option<u32>,
+    /// The longest time, in seconds, that moving an Aurora global database's writer to another
+    /// region may take (`haplat db switchover`/`failover` measure it against this).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub db_failover_seconds: Option<u32>,
 }
 
 impl Objectives {

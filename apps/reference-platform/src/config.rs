@@ -443,6 +443,10 @@ pub struct Objectives {
     /// data's RPO); the replication-latency alarms fire above it.
     #[serde(default)]
     pub data_loss_ms: Option<u32>,
+    /// The longest time, in seconds, that moving the Aurora global database's writer to another
+    /// region may take (`haplat db switchover`/`failover` report against it).
+    #[serde(default)]
+    pub db_failover_seconds: Option<u32>,
 }
 
 /// Where the environment files live.

@@ -97,6 +97,7 @@ pub fn platform(env: &Environment) -> App {
     app.objectives(Objectives {
         app_failover_seconds: objectives.app_failover_seconds,
         data_loss_ms: objectives.data_loss_ms,
+        db_failover_seconds: objectives.db_failover_seconds,
     });
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());

@@ -202,7 +202,10 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
     let dir = tempfile::tempdir().unwrap();
     synth(&exes["reference-platform"], "prod", dir.path()).unwrap_or_else(|e| panic!("{e}"));
     let a = Assembly::load(dir.path()).unwrap();
-    assert_eq!(a.manifest.objectives, Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000) }));
+    assert_eq!(
+        a.manifest.objectives,
+        Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000), ..Default::default() })
+    );
     let worst = availability(&a).worst_failover().cloned().expect("prod fails over on health checks");
     assert!(worst.seconds() <= 120.0, "{worst:?}");
     assert!(of(&check(&a), "HAP025").is_empty() && of(&check(&a), "HAP026").is_empty());

@@ -9,6 +9,7 @@ use crate::error::{EXIT_CODES_HELP, Error};
 pub mod args;
 pub mod bootstrap;
 pub mod check;
+pub mod db;
 pub mod deploy;
 pub mod destroy;
 pub mod diff;
@@ -69,6 +70,10 @@ pub enum Command {
     /// Undo `failover`: the region health check back to the template's settings.
     #[command(after_help = EXIT_CODES_HELP)]
     Failback(failover::FailbackArgs),
+    /// The Aurora global database: its writer per region as AWS sees it (`status`), and moving
+    /// the writer to another region (`switchover`, planned; `failover`, unplanned).
+    #[command(after_help = EXIT_CODES_HELP)]
+    Db(db::DbArgs),
     /// List a region's FIS experiments, or run one and measure failover against the objective.
     #[command(after_help = EXIT_CODES_HELP)]
     Drill(drill::DrillArgs),
@@ -128,6 +133,7 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
         Command::Health(a) => with_aws!("health", health::run, a),
         Command::Failover(a) => with_aws!("failover", failover::run, a),
         Command::Failback(a) => with_aws!("failback", failover::run_failback, a),
+        Command::Db(a) => with_aws!("db", db::run, a),
         Command::Drill(a) => with_aws!("drill", drill::run, a),
         Command::Bootstrap(a) => with_aws!("bootstrap", bootstrap::run, a),
         Command::Doctor(a) => with_aws!("doctor", doctor::run, a),

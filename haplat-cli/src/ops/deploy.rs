@@ -1,5 +1,6 @@
 //! `haplat deploy`: the plan (printed and nothing more with `dry_run`); then, before anything
-//! changes, the ownership and data-safety checks on the stack diff read from what is deployed;
+//! changes, the Aurora writer against the template's primary ([`crate::db::preflight`]), the
+//! ownership and data-safety checks on the stack diff read from what is deployed;
 //! the confirmation; and the executor running the plan with progress.
 
 use crate::assembly::Assembly;
@@ -105,6 +106,14 @@ async fn deploy_locked(
     if !opts.skip_doctor {
         // What the account must already have (`haplat doctor`), before anything changes.
         crate::doctor::preflight(aws, aws.region(), &crate::doctor::extract(assembly)).await?;
+    }
+    // The Aurora writer where the template puts its primary: after `haplat db switchover` or a
+    // failover, the database's stack set waits until it is switched back.
+    let stacks: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
+    if let Some(refusal) =
+        crate::db::preflight(aws, aws, aws, assembly, &stacks, &crate::health::Retry::default()).await?
+    {
+        return Err(Error::Refused(refusal));
     }
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();

@@ -10,6 +10,8 @@
 pub mod bootstrap;
 pub mod check;
 #[cfg(feature = "aws")]
+pub mod db;
+#[cfg(feature = "aws")]
 pub mod deploy;
 #[cfg(feature = "aws")]
 pub mod destroy;

@@ -10,6 +10,9 @@
 //!   made and set where none is set.
 //! - `destroy`: the reference platform (prod) destroyed against the fake: protection lifted,
 //!   secondaries before the primary, nothing left but what it lists as kept.
+//! - `db`: `haplat db status`, `switchover` and `failover` against the fake CloudFormation and a
+//!   fake of RDS's global clusters: agreeing and disagreeing, the wait, a timeout, the refusals
+//!   with nothing changed, deploy's preflight.
 //! - `doctor`: each account check against the fake: ok, missing, denied or unreachable.
 //! - `drift`: `haplat drift` against the fake (moto has no drift calls): none, drifted regions
 //!   by construct path, throttling, a detection stuck RUNNING, denied calls; `diff`'s mention.
@@ -33,6 +36,7 @@ mod accounts;
 mod arc;
 mod bootstrap;
 mod cli;
+mod db;
 mod demo_app;
 mod destroy;
 mod doctor;

@@ -60,8 +60,10 @@
 //!
 //! ## Changing the primary
 //!
-//! Fail over or switch over with RDS and leave the template's primary alone (see
-//! `docs/decisions.md`, same section).
+//! Fail over or switch over with RDS (`haplat db switchover`/`failover`) and leave the
+//! template's primary alone; `haplat deploy` refuses this stack set until the writer is back in
+//! the template's primary (see `docs/decisions.md`, "Aurora: the writer moves outside the
+//! template", which also says why the services get no global writer endpoint).
 //!
 //! See [`AuroraGlobal`] for an example.
 
