@@ -275,13 +275,33 @@ pub struct DbStatus {
     pub regions: Vec<RegionDb>,
 }
 
+/// What is about to change the database's stack set, for [`preflight`] and [`remedy`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// `haplat deploy`: the template would act on the old primary's cluster as the writer.
+    Deploy,
+    /// `haplat destroy`: it deletes the template's secondaries first, and RDS refuses to delete
+    /// a writer that still has secondaries.
+    Destroy,
+}
+
 /// What to do when the writer is not the template's primary: one line.
-pub fn remedy(layout: &Layout, writer: &str) -> String {
-    format!(
-        "the writer of global database {} is {writer}, the template's primary is {}: switch back before deploying \
-         stack set {} (`haplat db switchover --to {}`), or deploy only the other stack sets (`haplat deploy STACK…`)",
-        layout.id, layout.template_primary, layout.stack, layout.template_primary
-    )
+pub fn remedy(layout: &Layout, writer: &str, change: Change) -> String {
+    let switch = format!("`haplat db switchover --to {}`", layout.template_primary);
+    let head = format!(
+        "the writer of global database {} is {writer}, the template's primary is {}",
+        layout.id, layout.template_primary
+    );
+    match change {
+        Change::Deploy => format!(
+            "{head}: switch back before deploying stack set {} ({switch}), or deploy only the other stack sets (`haplat deploy STACK…`)",
+            layout.stack
+        ),
+        Change::Destroy => format!(
+            "{head}: switch back before destroying stack set {} ({switch}); destroy deletes the template's secondaries first and RDS refuses to delete a writer that still has secondaries",
+            layout.stack
+        ),
+    }
 }
 
 /// Reads the global database's members and compares the writer with the template's primary.
@@ -381,7 +401,7 @@ impl DbStatus {
         }
         match (&self.writer, self.agrees) {
             (Some(w), true) => out.push_str(&format!("the writer is {w}, the template's primary: they agree\n")),
-            (Some(w), false) => out.push_str(&format!("DISAGREE: {}\n", remedy(&self.layout, w))),
+            (Some(w), false) => out.push_str(&format!("DISAGREE: {}\n", remedy(&self.layout, w, Change::Deploy))),
             (None, _) => out.push_str(&format!(
                 "DISAGREE: global database {} has no writer now (a failover under way?); the template's primary is {}\n",
                 self.layout.id, self.layout.template_primary
@@ -545,7 +565,7 @@ pub async fn promote<D: Database>(
                         );
                     }
                     if to != layout.template_primary {
-                        timeline.push(start, remedy(layout, to));
+                        timeline.push(start, remedy(layout, to, Change::Deploy));
                     }
                     return Ok(timeline);
                 }
@@ -567,9 +587,9 @@ pub async fn promote<D: Database>(
     }
 }
 
-/// Before a deploy that updates the database's stack set: the refusal (one line) when the
-/// writer is not the template's primary; `None` when they agree, when the global database is not
-/// deployed yet, or when the plan does not touch its stack set. A read that fails is a warning
+/// Before a deploy or destroy that changes the database's stack set: the refusal (one line) when
+/// the writer is not the template's primary; `None` when they agree, when the global database is
+/// not deployed yet, or when `stacks` leave its stack set alone. A read that fails is a warning
 /// on stderr, and the deploy goes on.
 pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     cfn: &C,
@@ -577,6 +597,7 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     db: &D,
     assembly: &Assembly,
     stacks: &[String],
+    change: Change,
     retry: &Retry,
 ) -> Result<Option<String>, Error> {
     let layout = match locate(cfn, obs, assembly, retry).await {
@@ -590,7 +611,7 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     match status(db, &layout, retry).await {
         Ok(s) if s.agrees => Ok(None),
         Ok(s) => Ok(Some(match &s.writer {
-            Some(w) => format!("{}; nothing was changed", remedy(&layout, w)),
+            Some(w) => format!("{}; nothing was changed", remedy(&layout, w, change)),
             None => format!(
                 "global database {} has no writer now ({}); nothing was changed: wait for it (`haplat db status`)",
                 layout.id, s.status

@@ -204,7 +204,7 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
     let a = Assembly::load(dir.path()).unwrap();
     assert_eq!(
         a.manifest.objectives,
-        Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000), ..Default::default() })
+        Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000), db_failover_seconds: Some(60) })
     );
     let worst = availability(&a).worst_failover().cloned().expect("prod fails over on health checks");
     assert!(worst.seconds() <= 120.0, "{worst:?}");

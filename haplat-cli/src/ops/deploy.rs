@@ -110,8 +110,16 @@ async fn deploy_locked(
     // The Aurora writer where the template puts its primary: after `haplat db switchover` or a
     // failover, the database's stack set waits until it is switched back.
     let stacks: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
-    if let Some(refusal) =
-        crate::db::preflight(aws, aws, aws, assembly, &stacks, &crate::health::Retry::default()).await?
+    if let Some(refusal) = crate::db::preflight(
+        aws,
+        aws,
+        aws,
+        assembly,
+        &stacks,
+        crate::db::Change::Deploy,
+        &crate::health::Retry::default(),
+    )
+    .await?
     {
         return Err(Error::Refused(refusal));
     }

@@ -16,6 +16,7 @@ use crate::client::Waits;
 use crate::error::Error;
 use crate::events::{Event, Sink};
 use crate::executor::{DestroyOrder, Executor};
+use crate::health::Retry;
 use crate::lock::SharedLock;
 use crate::ops::input::{AssemblySource, AwsAccess, confirm};
 use crate::plan::plan_destroy;
@@ -368,6 +369,13 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
 /// The destroy once both locks are held.
 async fn destroy_locked(opts: &DestroyOptions, assembly: &Assembly, aws: &Aws) -> Result<(), Error> {
     let survey = survey(aws, aws.region(), assembly, &opts.stacks).await?;
+    // The Aurora writer where the template puts its primary, or the regions go in the wrong order.
+    if let Some(refusal) =
+        crate::db::preflight(aws, aws, aws, assembly, &survey.order, crate::db::Change::Destroy, &Retry::default())
+            .await?
+    {
+        return Err(Error::Refused(refusal));
+    }
     // Before asking: what is lost, what stays, which kept names collide.
     for line in survey.lines() {
         crate::outln!("{line}");

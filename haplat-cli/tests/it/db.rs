@@ -12,7 +12,7 @@ use std::time::Duration;
 use haplat_cli::assembly::Assembly;
 use haplat_cli::cfn::{CfnError, CfnResult};
 use haplat_cli::database::{Database, FailoverState, GlobalCluster, GlobalMember, Promotion};
-use haplat_cli::db::{Layout, Wait, locate, preflight, promote, status};
+use haplat_cli::db::{Change, Layout, Wait, locate, preflight, promote, status};
 use haplat_cli::exit;
 use haplat_cli::health::Retry;
 
@@ -344,23 +344,29 @@ async fn bad_targets_are_refused_before_anything_changes() {
 }
 
 #[tokio::test(start_paused = true)]
-async fn deploy_refuses_the_database_stack_set_while_the_writer_is_elsewhere() {
+async fn deploy_and_destroy_refuse_the_database_stack_set_while_the_writer_is_elsewhere() {
     let (cfn, obs, a, _) = deployed().await;
     let api = vec!["Api".to_owned()];
     let agreeing = FakeRds::with_writer("us-east-1");
-    assert_eq!(preflight(&cfn, &obs, &agreeing, &a, &api, &retry()).await.unwrap(), None);
+    assert_eq!(preflight(&cfn, &obs, &agreeing, &a, &api, Change::Deploy, &retry()).await.unwrap(), None);
     let moved = FakeRds::with_writer("us-west-2");
-    let refusal = preflight(&cfn, &obs, &moved, &a, &api, &retry()).await.unwrap().expect("refused");
+    let refusal = preflight(&cfn, &obs, &moved, &a, &api, Change::Deploy, &retry()).await.unwrap().expect("refused");
     assert!(refusal.contains("is us-west-2, the template's primary is us-east-1"), "{refusal}");
     assert!(refusal.ends_with("; nothing was changed"), "{refusal}");
+    // Destroy too: it would delete the writer's region before its secondaries.
+    let refusal = preflight(&cfn, &obs, &moved, &a, &api, Change::Destroy, &retry()).await.unwrap().expect("refused");
+    assert!(
+        refusal.contains("switch back before destroying stack set Api (`haplat db switchover --to us-east-1`)"),
+        "{refusal}"
+    );
     // A deploy of other stack sets is not concerned, and asks RDS nothing.
     let other = FakeRds::with_writer("us-west-2");
-    assert_eq!(preflight(&cfn, &obs, &other, &a, &["Edge".to_owned()], &retry()).await.unwrap(), None);
+    assert_eq!(preflight(&cfn, &obs, &other, &a, &["Edge".to_owned()], Change::Deploy, &retry()).await.unwrap(), None);
     assert!(other.calls().is_empty());
     // Not deployed yet: nothing to compare.
     let fresh = Fake::default();
     let none = FakeObserve::default();
-    assert_eq!(preflight(&fresh, &none, &moved, &a, &api, &retry()).await.unwrap(), None);
+    assert_eq!(preflight(&fresh, &none, &moved, &a, &api, Change::Deploy, &retry()).await.unwrap(), None);
 }
 
 #[test]
