@@ -756,21 +756,16 @@ impl CloudFormation for Aws {
             .collect())
     }
 
-    async fn instance_stack(&self, stack_set: &str, instance: &InstanceInfo) -> CfnResult<Option<StackInfo>> {
-        if let Some(id) = &instance.stack_id
-            && let Some(s) = self.describe_stack(&instance.region, id).await?
-        {
-            return Ok(Some(s));
+    async fn instance_stack(&self, _stack_set: &str, instance: &InstanceInfo) -> CfnResult<Option<StackInfo>> {
+        match &instance.stack_id {
+            Some(id) => self.describe_stack(&instance.region, id).await,
+            None => Ok(None),
         }
-        // Emulator compatibility: moto answers a `StackId` that names no stack and calls the
-        // instance's stack `StackSet:<name>` (AWS: `StackSet-<name>-<uuid>`, found above by id).
-        // A failed call is that failure, never "no stack".
-        self.describe_stack(&instance.region, &format!("StackSet:{stack_set}")).await
     }
 
     async fn instance_stack_as(
         &self,
-        stack_set: &str,
+        _stack_set: &str,
         instance: &InstanceInfo,
         role_arn: &str,
     ) -> CfnResult<Option<StackInfo>> {
@@ -786,24 +781,22 @@ impl CloudFormation for Aws {
             .credentials_provider(cf::config::SharedCredentialsProvider::new(provider))
             .build();
         let client = cf::Client::new(&conf);
-        let names = [instance.stack_id.clone(), Some(format!("StackSet:{stack_set}"))];
-        for name in names.into_iter().flatten() {
-            match client.describe_stacks().stack_name(&name).send().await {
-                Ok(out) => {
-                    if let Some(s) = out.stacks().iter().find(|s| {
-                        s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete)
-                    }) {
-                        return Ok(Some(stack_info(s)));
-                    }
+        let Some(id) = &instance.stack_id else { return Ok(None) };
+        match client.describe_stacks().stack_name(id).send().await {
+            Ok(out) => Ok(out
+                .stacks()
+                .iter()
+                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
+                .map(stack_info)),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, message }
+                    if code == "ValidationError" && message.contains("does not exist") =>
+                {
+                    Ok(None)
                 }
-                Err(e) => match self.err(region, e) {
-                    CfnError::Service { code, message }
-                        if code == "ValidationError" && message.contains("does not exist") => {}
-                    other => return Err(other),
-                },
-            }
+                other => Err(other),
+            },
         }
-        Ok(None)
     }
 
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {

@@ -449,9 +449,14 @@ pub struct Objectives {
     pub db_failover_seconds: Option<u32>,
 }
 
-/// Where the environment files live.
+/// Where the environment files live: the directory `HAPLAT_ENVIRONMENTS_DIR` names when it is set
+/// (a copy with one account's own values: its hosted zone, its images), else the app's
+/// `environments/`.
 pub fn environments_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("environments")
+    match std::env::var_os("HAPLAT_ENVIRONMENTS_DIR") {
+        Some(dir) if !dir.is_empty() => PathBuf::from(dir),
+        _ => Path::new(env!("CARGO_MANIFEST_DIR")).join("environments"),
+    }
 }
 
 /// Reads `environments/<name>.yaml` and checks it.

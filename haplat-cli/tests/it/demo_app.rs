@@ -209,7 +209,8 @@ async fn demo_app_deploys_every_wave_on_moto() {
         r.stdout
     );
     assert!(aws.list_stack_sets().await.unwrap().is_empty());
-    for region in REGIONS {
-        assert!(aws.describe_stack(region, "StackSet:demo-Regional").await.unwrap().is_none(), "{region}");
+    // And every instance's stack with them.
+    for (region, stack) in &regional {
+        assert!(aws.describe_stack(region, &stack.id).await.unwrap().is_none(), "{region}");
     }
 }

@@ -116,11 +116,17 @@ async fn bootstrap_deploy_diff_change_deploy_destroy() {
     assert!(!allowed.stderr.contains("panicked"), "{}", allowed.stderr);
     assert!(aws.describe_stack_set("Data").await.unwrap().unwrap().template_body.contains("orders-v2"));
 
-    // Destroy: waves in reverse, the retained table listed as kept.
+    // Destroy: waves in reverse, the retained table listed as kept, every instance's stack gone.
+    let mut app_stacks = Vec::new();
+    for i in aws.list_stack_instances("App").await.unwrap() {
+        let full = aws.describe_stack_instance("App", &i.account, &i.region).await.unwrap();
+        app_stacks.push((i.region.clone(), full.stack_id.clone().expect("the instance names its stack")));
+    }
+    assert_eq!(app_stacks.len(), REGIONS.len());
     snap!("e2e_7_destroy", haplat(&["destroy", "--yes"]).snapshot(p.path()));
     assert!(aws.list_stack_sets().await.unwrap().is_empty());
-    for region in REGIONS {
-        assert!(aws.describe_stack(region, "StackSet:App").await.unwrap().is_none(), "{region}");
+    for (region, id) in &app_stacks {
+        assert!(aws.describe_stack(region, id).await.unwrap().is_none(), "{region}");
     }
     let status = haplat(&["status"]);
     assert_eq!(

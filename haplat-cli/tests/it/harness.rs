@@ -94,7 +94,8 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0").local_addr().expect("local addr").port()
 }
 
-/// A moto server, stopped on drop. It also dies by itself after `LIFETIME` (coreutils
+/// A moto server (through the repo's launcher, which patches the moto bugs the reference platform
+/// meets: tools/emulator/launch.py), stopped on drop. It also dies by itself after `LIFETIME` (coreutils
 /// `timeout`), so a test binary killed mid-run leaves nothing behind for long.
 pub struct Moto {
     child: Child,
@@ -114,26 +115,28 @@ impl Moto {
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("moto.log");
         let logf = std::fs::File::create(&log).expect("log file");
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/emulator/launch.py");
         let child = Command::new("timeout")
             .args(["--signal=TERM", "--kill-after=5", LIFETIME])
-            .arg(bin.join("moto_server"))
+            .arg(bin.join("python"))
+            .arg(launcher)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(logf.try_clone().expect("log"))
             .stderr(logf)
             .spawn()
-            .unwrap_or_else(|e| panic!("cannot start moto_server from {}: {e}", bin.display()));
+            .unwrap_or_else(|e| panic!("cannot start the emulator with {}: {e}", bin.join("python").display()));
         let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), log, _dir: dir };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("moto_server exited ({status}) before answering:\n{}", moto.log_text());
+                panic!("the emulator exited ({status}) before answering:\n{}", moto.log_text());
             }
             if moto.post("/moto-api/reset").is_ok() {
                 return moto;
             }
             if Instant::now() > deadline {
-                panic!("moto_server did not answer on {} within 30 s:\n{}", moto.endpoint, moto.log_text());
+                panic!("the emulator did not answer on {} within 30 s:\n{}", moto.endpoint, moto.log_text());
             }
             std::thread::sleep(Duration::from_millis(100));
         }
@@ -186,7 +189,7 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        // TERM to `timeout` is passed on to moto_server; then reap both.
+        // TERM to `timeout` is passed on to the emulator; then reap both.
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
