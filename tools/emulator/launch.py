@@ -333,6 +333,25 @@ def route_tables_deleted_with_their_stack():
     RouteTable.delete = delete
 
 
+def stack_set_capabilities_kept():
+    """A stack set's `Capabilities` are dropped on create and update, so `DescribeStackSet` never
+    shows `CAPABILITY_NAMED_IAM` and a stack set with IAM resources looks changed at every deploy."""
+    from moto.cloudformation.responses import CloudFormationResponse
+
+    def keeping(action):
+        def patched(self):
+            result = action(self)
+            capabilities = self._get_param("Capabilities", None)
+            if capabilities is not None:
+                self.cloudformation_backend.describe_stack_set(self._get_param("StackSetName")).capabilities = capabilities
+            return result
+
+        return patched
+
+    CloudFormationResponse.create_stack_set = keeping(CloudFormationResponse.create_stack_set)
+    CloudFormationResponse.update_stack_set = keeping(CloudFormationResponse.update_stack_set)
+
+
 PATCHES = [
     kms_key_tags_from_cloudformation,
     ssm_parameter_tags_from_cloudformation,
@@ -347,6 +366,7 @@ PATCHES = [
     sqs_queue_url_attribute,
     aurora_instances_join_their_cluster,
     route_tables_deleted_with_their_stack,
+    stack_set_capabilities_kept,
 ]
 
 

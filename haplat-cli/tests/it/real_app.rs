@@ -222,6 +222,9 @@ async fn reference_platform_dev_staging_prod_deploy_diff_change_destroy_on_moto(
     let r = haplat("dev", &deploy);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("shop-dev-Api: template updated in us-east-1, us-west-2"), "{}", r.stderr);
+    for unchanged in ["Data", "Global", "Edge"] {
+        assert!(r.stderr.contains(&format!("shop-dev-{unchanged}: unchanged")), "{}", r.stderr);
+    }
     let set = aws.describe_stack_set("shop-dev-Api").await.unwrap().unwrap();
     assert!(set.template_body.contains("\"Value\": \"info\""), "the new value is not in the template");
     assert_eq!(haplat("dev", &["diff", "--fail"]).code, 0);
