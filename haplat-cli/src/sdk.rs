@@ -98,7 +98,10 @@ impl Aws {
             .entry(region.to_owned())
             .or_insert_with(|| {
                 cf::Client::from_conf(
-                    cf::config::Builder::from(&self.config).region(Region::new(region.to_owned())).build(),
+                    cf::config::Builder::from(&self.config)
+                        .region(Region::new(region.to_owned()))
+                        .interceptor(WholeAnswers)
+                        .build(),
                 )
             })
             .clone()
@@ -189,6 +192,93 @@ pub fn dns_suffix(region: &str) -> &'static str {
     }
 }
 
+/// Refuses a CloudFormation answer cut short. The SDK's XML reader takes a body that ends before
+/// its root element closes, so a page cut in the middle (a proxy, a dropped connection that kept
+/// the length) would come back with fewer stack sets or instances, silently.
+#[derive(Debug)]
+struct WholeAnswers;
+
+impl cf::config::Intercept for WholeAnswers {
+    fn name(&self) -> &'static str {
+        "WholeAnswers"
+    }
+
+    fn read_after_deserialization(
+        &self,
+        context: &cf::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
+        _: &cf::config::RuntimeComponents,
+        _: &mut cf::config::ConfigBag,
+    ) -> Result<(), cf::error::BoxError> {
+        let response = context.response();
+        match response.body().bytes().filter(|_| response.status().is_success()).and_then(cut_short) {
+            Some(why) => Err(why.into()),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Why an XML body is not whole (its root element does not close at its end); `None` when it is,
+/// or when it is not XML at all (the SDK's reader refuses that itself).
+pub fn cut_short(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body).ok()?.trim();
+    let mut rest = text;
+    // Past the prolog and comments to the root element's start tag.
+    while let Some(i) = rest.find('<') {
+        rest = &rest[i + 1..];
+        if !rest.starts_with('?') && !rest.starts_with('!') {
+            break;
+        }
+    }
+    if rest.len() == text.len() {
+        return None;
+    }
+    let root: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/').collect();
+    if root.is_empty() {
+        return None;
+    }
+    let whole = text.ends_with(&format!("</{root}>")) || (text.ends_with("/>") && text.matches('<').count() == 1);
+    (!whole).then(|| format!("the answer was cut short ({} bytes, and its <{root}> never closes)", body.len()))
+}
+
+/// The most pages or items haplat reads from one listing: an answer whose pages never end (a
+/// fault of the service, or an endpoint that is not AWS) stops with an error, not a loop.
+pub const MAX_LISTED: usize = 10_000;
+
+/// The error of a listing past [`MAX_LISTED`]; `what` names the call.
+pub(crate) fn endless(what: &str) -> CfnError {
+    CfnError::Service {
+        code: "EndlessListing".into(),
+        message: format!(
+            "{what} still had a next page after {MAX_LISTED} pages or items; stopped (is the endpoint AWS?)"
+        ),
+    }
+}
+
+/// Counts one more page of a listing read page by page: [`endless`] past [`MAX_LISTED`].
+pub(crate) fn next_page(pages: &mut usize, what: &str) -> CfnResult<()> {
+    *pages += 1;
+    if *pages > MAX_LISTED { Err(endless(what)) } else { Ok(()) }
+}
+
+/// Collects a paginator's stream (`….into_paginator().items().send()`, or `.send()` for pages)
+/// into a `CfnResult<Vec<_>>`, at most [`MAX_LISTED`] entries; `$err` maps the SDK's error and
+/// `$what` names the call.
+macro_rules! listed {
+    ($stream:expr, $what:expr, $err:expr) => {{
+        let mut stream = $stream;
+        let mut out = Vec::new();
+        loop {
+            match stream.next().await {
+                None => break Ok(out),
+                Some(Err(e)) => break Err($err(e)),
+                Some(Ok(_)) if out.len() == $crate::sdk::MAX_LISTED => break Err($crate::sdk::endless($what)),
+                Some(Ok(item)) => out.push(item),
+            }
+        }
+    }};
+}
+pub(crate) use listed;
+
 /// Sorts an SDK error into one clear line: never the SDK's debug output (an answer without an
 /// error message, a 500 with an empty body, says its HTTP status).
 pub fn classify<E>(endpoint: &str, e: SdkError<E, HttpResponse>) -> CfnError
@@ -217,10 +307,16 @@ where
                 | "TooManyRequestsException"
                 | "RequestLimitExceeded"
                 | "SlowDown" => CfnError::Throttled(message),
+                // What a region not enabled in the account answers too (an opt-in region).
+                "InvalidClientTokenId" | "UnrecognizedClientException" => {
+                    let region = endpoint.strip_prefix("AWS in ").map_or(String::new(), |r| format!(" {r}"));
+                    let message = format!(
+                        "{message}; if other regions accept these credentials, the region{region} is not enabled in this account (an opt-in region: `aws account enable-region --region-name{region}`)"
+                    );
+                    CfnError::BadCredentials { code, message }
+                }
                 "ExpiredToken"
                 | "ExpiredTokenException"
-                | "InvalidClientTokenId"
-                | "UnrecognizedClientException"
                 | "SignatureDoesNotMatch"
                 | "InvalidAccessKeyId"
                 | "AuthFailure" => CfnError::BadCredentials { code, message },
@@ -412,18 +508,18 @@ impl CloudFormation for Aws {
     }
 
     async fn list_stack_sets(&self) -> CfnResult<Vec<String>> {
-        let items: Result<Vec<_>, _> = self
-            .admin()
-            .list_stack_sets()
-            .set_call_as(self.call_as.clone())
-            .status(cf::types::StackSetStatus::Active)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
-        let mut names: Vec<String> = items
-            .map_err(|e| self.err(&self.region, e))?
+        let items: CfnResult<Vec<_>> = listed!(
+            self.admin()
+                .list_stack_sets()
+                .set_call_as(self.call_as.clone())
+                .status(cf::types::StackSetStatus::Active)
+                .into_paginator()
+                .items()
+                .send(),
+            "ListStackSets",
+            |e| self.err(&self.region, e)
+        );
+        let mut names: Vec<String> = items?
             .iter()
             .filter(|s| s.status().map(|s| StackSetStatus::parse(s.as_str())) != Some(StackSetStatus::Deleted))
             .filter_map(|s| s.stack_set_name().map(str::to_owned))
@@ -507,18 +603,18 @@ impl CloudFormation for Aws {
     }
 
     async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
-        let items: Result<Vec<_>, _> = self
-            .admin()
-            .list_stack_instances()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
-        let mut out: Vec<InstanceInfo> =
-            items.map_err(|e| self.err(&self.region, e).with_stack(name))?.iter().map(instance).collect();
+        let items: CfnResult<Vec<_>> = listed!(
+            self.admin()
+                .list_stack_instances()
+                .set_call_as(self.call_as.clone())
+                .stack_set_name(name)
+                .into_paginator()
+                .items()
+                .send(),
+            "ListStackInstances",
+            |e| self.err(&self.region, e)
+        );
+        let mut out: Vec<InstanceInfo> = items.map_err(|e| e.with_stack(name))?.iter().map(instance).collect();
         out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         Ok(out)
     }
@@ -577,18 +673,18 @@ impl CloudFormation for Aws {
 
     async fn stack_resource_drifts(&self, region: &str, stack_id: &str) -> CfnResult<Vec<ResourceDrift>> {
         use cf::types::StackResourceDriftStatus as S;
-        let pages: Result<Vec<_>, _> = self
-            .client(region)
-            .describe_stack_resource_drifts()
-            .stack_name(stack_id)
-            .stack_resource_drift_status_filters(S::Modified)
-            .stack_resource_drift_status_filters(S::Deleted)
-            .into_paginator()
-            .send()
-            .collect()
-            .await;
-        Ok(pages
-            .map_err(|e| self.err(region, e))?
+        let pages: CfnResult<Vec<_>> = listed!(
+            self.client(region)
+                .describe_stack_resource_drifts()
+                .stack_name(stack_id)
+                .stack_resource_drift_status_filters(S::Modified)
+                .stack_resource_drift_status_filters(S::Deleted)
+                .into_paginator()
+                .send(),
+            "DescribeStackResourceDrifts",
+            |e| self.err(region, e)
+        );
+        Ok(pages?
             .iter()
             .flat_map(|p| p.stack_resource_drifts())
             .map(|d| ResourceDrift {
@@ -707,18 +803,19 @@ impl CloudFormation for Aws {
     }
 
     async fn list_operations(&self, name: &str) -> CfnResult<Vec<OperationInfo>> {
-        let items: Result<Vec<_>, _> = self
-            .admin()
-            .list_stack_set_operations()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
+        let items: CfnResult<Vec<_>> = listed!(
+            self.admin()
+                .list_stack_set_operations()
+                .set_call_as(self.call_as.clone())
+                .stack_set_name(name)
+                .into_paginator()
+                .items()
+                .send(),
+            "ListStackSetOperations",
+            |e| self.err(&self.region, e)
+        );
         let mut ops: Vec<(Option<aws_sdk_cloudformation::primitives::DateTime>, OperationInfo)> = items
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?
+            .map_err(|e| e.with_stack(name))?
             .iter()
             .map(|o| {
                 (
@@ -733,19 +830,20 @@ impl CloudFormation for Aws {
     }
 
     async fn list_operation_results(&self, name: &str, id: &str) -> CfnResult<Vec<RegionResult>> {
-        let items: Result<Vec<_>, _> = self
-            .admin()
-            .list_stack_set_operation_results()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .operation_id(id)
-            .into_paginator()
-            .items()
-            .send()
-            .collect()
-            .await;
+        let items: CfnResult<Vec<_>> = listed!(
+            self.admin()
+                .list_stack_set_operation_results()
+                .set_call_as(self.call_as.clone())
+                .stack_set_name(name)
+                .operation_id(id)
+                .into_paginator()
+                .items()
+                .send(),
+            "ListStackSetOperationResults",
+            |e| self.err(&self.region, e)
+        );
         Ok(items
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?
+            .map_err(|e| e.with_stack(name))?
             .iter()
             .map(|r| RegionResult {
                 region: r.region().unwrap_or_default().to_owned(),
@@ -780,7 +878,7 @@ impl CloudFormation for Aws {
             .to_builder()
             .credentials_provider(cf::config::SharedCredentialsProvider::new(provider))
             .build();
-        let client = cf::Client::new(&conf);
+        let client = cf::Client::from_conf(cf::config::Builder::from(&conf).interceptor(WholeAnswers).build());
         let Some(id) = &instance.stack_id else { return Ok(None) };
         match client.describe_stacks().stack_name(id).send().await {
             Ok(out) => Ok(out
@@ -1015,9 +1113,9 @@ impl Account for Aws {
         if !version.is_empty() {
             req = req.engine_version(version);
         }
-        let items: Result<Vec<_>, _> = req.into_paginator().items().send().collect().await;
-        Ok(items
-            .map_err(|e| self.err(region, e))?
+        let items: CfnResult<Vec<_>> =
+            listed!(req.into_paginator().items().send(), "DescribeDBEngineVersions", |e| self.err(region, e));
+        Ok(items?
             .iter()
             .map(|v| EngineVersion {
                 version: v.engine_version().unwrap_or_default().to_owned(),
@@ -1116,8 +1214,9 @@ impl Account for Aws {
         let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
         match quota {
             Quota::Vpcs => {
-                let items: Result<Vec<_>, _> = c.describe_vpcs().into_paginator().items().send().collect().await;
-                Ok(Some(items.map_err(|e| self.err(region, e))?.len() as u32))
+                let items: CfnResult<Vec<_>> =
+                    listed!(c.describe_vpcs().into_paginator().items().send(), "DescribeVpcs", |e| self.err(region, e));
+                Ok(Some(items?.len() as u32))
             }
             Quota::ElasticIps => {
                 let out = c.describe_addresses().send().await.map_err(|e| self.err(region, e))?;

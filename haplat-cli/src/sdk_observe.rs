@@ -67,11 +67,13 @@ fn window(seconds: u32) -> (DateTime, DateTime) {
 
 impl Observe for Aws {
     async fn stack_resources(&self, region: &str, stack: &str) -> CfnResult<Vec<StackResource>> {
-        let c = aws_sdk_cloudformation::Client::new(&self.conf_in(region));
-        let items: Result<Vec<_>, _> =
-            c.list_stack_resources().stack_name(stack).into_paginator().items().send().collect().await;
-        Ok(items
-            .map_err(|e| self.err(region, e))?
+        let c = self.client(region);
+        let items: CfnResult<Vec<_>> = crate::sdk::listed!(
+            c.list_stack_resources().stack_name(stack).into_paginator().items().send(),
+            "ListStackResources",
+            |e| self.err(region, e)
+        );
+        Ok(items?
             .iter()
             .map(|r| StackResource {
                 logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
@@ -176,7 +178,9 @@ impl Observe for Aws {
         // DescribeAlarms takes at most 100 names a call.
         for chunk in names.chunks(100) {
             let mut token: Option<String> = None;
+            let mut pages = 0;
             loop {
+                crate::sdk::next_page(&mut pages, "DescribeAlarms")?;
                 let page = c
                     .describe_alarms()
                     .set_alarm_names(Some(chunk.to_vec()))
@@ -230,7 +234,9 @@ impl Observe for Aws {
         let mut out: BTreeMap<String, Option<f64>> =
             queries.iter().filter(|q| q.return_data).map(|q| (q.id.clone(), None)).collect();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
+            crate::sdk::next_page(&mut pages, "GetMetricData")?;
             let page = c
                 .get_metric_data()
                 .set_metric_data_queries(Some(queries.iter().map(query_to_sdk).collect()))

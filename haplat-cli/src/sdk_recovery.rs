@@ -40,7 +40,9 @@ impl Recovery for Aws {
         let c = backup::Client::new(&self.conf_in(region));
         let mut out = Vec::new();
         let mut token: Option<String> = None;
+        let mut pages = 0;
         loop {
+            crate::sdk::next_page(&mut pages, "ListRecoveryPointsByBackupVault")?;
             let page = c
                 .list_recovery_points_by_backup_vault()
                 .backup_vault_name(vault)

@@ -33,6 +33,7 @@ compile_error!(
 mod harness;
 
 mod accounts;
+mod answers;
 mod arc;
 mod bootstrap;
 mod cli;
