@@ -21,14 +21,35 @@ use crate::error::Error;
 use crate::health::{Only, Retry, health};
 use crate::observe::Observe;
 use crate::plan::DeployPlan;
+use haplat_core::manifest::Rollout;
 
-/// The rollout policy of a deploy (from `--canary-region` and `--bake-time`).
+/// The rollout policy of a deploy (from `--canary-region` and `--bake-time`, else the app's, the
+/// manifest's `rollout`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RolloutPolicy {
     /// The region each stack set is deployed to first, alone.
     pub first_region: String,
     /// How long its alarms must stay OK before the other regions.
     pub bake: Duration,
+    /// Whether it is the app's (the manifest's), not the flags'.
+    pub from_app: bool,
+}
+
+impl RolloutPolicy {
+    /// The policy of a deploy: the flags' (`given`), else the app's unless `off`; the app's only
+    /// where the plan deploys to its first region (a deploy of us-east-1's stacks alone is not
+    /// a rollout).
+    pub fn choose(given: Option<&RolloutPolicy>, off: bool, app: Option<&Rollout>, plan: &DeployPlan) -> Option<Self> {
+        if let Some(p) = given {
+            return Some(p.clone());
+        }
+        let r = app.filter(|_| !off)?;
+        plan.regions().contains(&r.first_region).then(|| RolloutPolicy {
+            first_region: r.first_region.clone(),
+            bake: Duration::from_secs(r.bake_seconds),
+            from_app: true,
+        })
+    }
 }
 
 /// An alarm watched during a bake.
@@ -94,7 +115,8 @@ pub fn render(rollouts: &[StackRollout], policy: &RolloutPolicy) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "progressive rollout: {} first, bake {}s watching the stack set's alarms, then the other regions if every alarm stays OK",
+        "progressive rollout{}: {} first, bake {}s watching the stack set's alarms, then the other regions if every alarm stays OK",
+        if policy.from_app { " (the app's; --no-rollout deploys every region at once)" } else { "" },
         policy.first_region,
         policy.bake.as_secs()
     );

@@ -160,6 +160,7 @@ pub(crate) struct Tree {
     pub stacks: Vec<NodeId>,
     pub app_tags: BTreeMap<String, String>,
     pub objectives: Option<crate::manifest::Objectives>,
+    pub rollout: Option<crate::manifest::Rollout>,
     pub errors: Vec<Error>,
     /// The state libraries keep per app ([`App::extension`]), by type.
     pub extensions: BTreeMap<TypeId, Rc<dyn Any>>,
@@ -293,6 +294,7 @@ impl App {
             stacks: Vec::new(),
             app_tags: BTreeMap::new(),
             objectives: None,
+            rollout: None,
             errors: Vec::new(),
             extensions: BTreeMap::new(),
             checks: Vec::new(),
@@ -365,6 +367,26 @@ impl App {
                 t.errors.push(Error::Construct { path, message });
             }
             _ => t.objectives = Some(objectives),
+        }
+    }
+
+    /// Declares how `haplat deploy` rolls changes out (written to the manifest; its flags
+    /// override it): every stack set deployed to `first_region` goes there alone first, and its
+    /// other regions follow after `bake_seconds` of its alarms staying OK. `first_region` must be
+    /// a region of a stack set of the app; declaring another rollout a second time is an error.
+    pub fn rollout(&self, first_region: &str, bake_seconds: u64) {
+        let rollout = crate::manifest::Rollout { first_region: first_region.to_owned(), bake_seconds };
+        let mut t = self.tree.borrow_mut();
+        match t.rollout.clone() {
+            Some(before) if before != rollout => {
+                let path = t.name.clone();
+                let message = format!(
+                    "rollout declared twice ({} first, then {} first); declare it once",
+                    before.first_region, rollout.first_region
+                );
+                t.errors.push(Error::Construct { path, message });
+            }
+            _ => t.rollout = Some(rollout),
         }
     }
 

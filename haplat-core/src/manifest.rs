@@ -33,6 +33,21 @@ pub struct Manifest {
     /// check` compares with what the templates' settings allow.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub objectives: Option<Objectives>,
+    /// How `haplat deploy` rolls a change out ([`App::rollout`](crate::App::rollout)), unless its
+    /// flags say otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollout: Option<Rollout>,
+}
+
+/// A progressive rollout: every stack set deployed to `first_region` goes there alone first, its
+/// alarms are watched for `bake_seconds`, and its other regions follow only if they stayed OK.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Rollout {
+    /// The region deployed first, alone.
+    pub first_region: String,
+    /// How long, in seconds, its alarms must stay OK before the other regions.
+    pub bake_seconds: u64,
 }
 
 /// The objectives an environment declares: the longest outage and data loss it accepts.

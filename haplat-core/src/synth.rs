@@ -218,6 +218,21 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         });
         templates.insert(file, text);
     }
+    if let Some(r) = &t.rollout
+        && !stacks.iter().any(|s| s.target.regions().contains(&r.first_region))
+    {
+        let mut regions: Vec<String> = stacks.iter().flat_map(|s| s.target.regions()).collect();
+        regions.sort();
+        regions.dedup();
+        errors.push(Error::Construct {
+            path: t.name.clone(),
+            message: format!(
+                "rollout: the first region {} is a region of no stack of the app (regions: {})",
+                r.first_region,
+                regions.join(", ")
+            ),
+        });
+    }
     if !errors.is_empty() {
         return Err(Errors(dedup(errors)));
     }
@@ -228,8 +243,14 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         wave_list[s.wave].push(s.name.clone());
     }
     let objectives = t.objectives.clone().filter(|o| !o.is_empty());
-    let manifest =
-        Manifest { version: MANIFEST_VERSION.into(), app: t.name.clone(), stacks, waves: wave_list, objectives };
+    let manifest = Manifest {
+        version: MANIFEST_VERSION.into(),
+        app: t.name.clone(),
+        stacks,
+        waves: wave_list,
+        objectives,
+        rollout: t.rollout.clone(),
+    };
     Ok(Assembly { manifest, templates })
 }
 

@@ -59,6 +59,11 @@ pub struct Environment {
     /// `haplat synth` prints the computed figures beside them (docs/availability.md).
     #[serde(default)]
     pub objectives: Objectives,
+    /// How `haplat deploy` rolls a change out (its `--canary-region`/`--bake-time` flags
+    /// override it, `--no-rollout` turns it off). Default: none, every region of a stack set at
+    /// once.
+    #[serde(default)]
+    pub rollout: Option<Rollout>,
     /// Services call each other through ECS Service Connect (`http://<name>:<port>`, a namespace
     /// per region); who may call whom is still each service's `callers`.
     #[serde(default)]
@@ -449,6 +454,17 @@ pub struct Objectives {
     pub db_failover_seconds: Option<u32>,
 }
 
+/// A progressive rollout: each stack set deployed to `first_region` goes there alone first,
+/// and to its other regions only after `bake_minutes` of its alarms staying OK.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rollout {
+    /// The region deployed first (one of `regions`).
+    pub first_region: String,
+    /// Minutes its alarms must stay OK, 1 to 720.
+    pub bake_minutes: u64,
+}
+
 /// Where the environment files live: the directory `HAPLAT_ENVIRONMENTS_DIR` names when it is set
 /// (a copy with one account's own values: its hosted zone, its images), else the app's
 /// `environments/`.
@@ -523,6 +539,19 @@ impl Environment {
             p.push("regions: at least one region is needed".into());
         }
         p.extend(self.deployment.problems("deployment"));
+        if let Some(r) = &self.rollout {
+            if !self.regions.iter().any(|g| g.region == r.first_region) {
+                let known: Vec<&str> = self.regions.iter().map(|g| g.region.as_str()).collect();
+                p.push(format!(
+                    "rollout.first_region: {} is not one of regions ({})",
+                    r.first_region,
+                    known.join(", ")
+                ));
+            }
+            if !(1..=720).contains(&r.bake_minutes) {
+                p.push(format!("rollout.bake_minutes: {} is not 1 to 720", r.bake_minutes));
+            }
+        }
         let primaries = self.regions.iter().filter(|r| r.role == RegionRole::Primary).count();
         if !self.regions.is_empty() && primaries != 1 {
             p.push(format!("regions: exactly one region must have role primary ({primaries} do)"));

@@ -99,6 +99,9 @@ pub fn platform(env: &Environment) -> App {
         data_loss_ms: objectives.data_loss_ms,
         db_failover_seconds: objectives.db_failover_seconds,
     });
+    if let Some(r) = &env.rollout {
+        app.rollout(&r.first_region, r.bake_minutes * 60);
+    }
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());
     let zone = HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);

@@ -35,6 +35,7 @@ impl S {
 pub fn manifest(stacks: &[S]) -> Manifest {
     Manifest {
         objectives: None,
+        rollout: None,
         version: MANIFEST_VERSION.into(),
         app: "test".into(),
         stacks: stacks

@@ -63,12 +63,16 @@ pub struct DeployArgs {
     pub force_unlock: bool,
     /// Progressive rollout: deploy each stack set to this region first, alone, and bake there
     /// (--bake-time, watching its health) before the other regions; an unhealthy bake stops the
-    /// rollout (exit 10). `--dry-run` shows the stages.
-    #[arg(long, value_name = "REGION")]
+    /// rollout (exit 10). `--dry-run` shows the stages. Overrides the app's rollout.
+    #[arg(long, value_name = "REGION", conflicts_with = "no_rollout")]
     pub canary_region: Option<String>,
     /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
     #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = parse_duration)]
     pub bake_time: Option<std::time::Duration>,
+    /// Deploy every region of each stack set at once, without the app's rollout (its manifest's
+    /// `rollout`, e.g. an environment file's).
+    #[arg(long)]
+    pub no_rollout: bool,
     /// Do not run `haplat health` after a successful deploy (it exits 10 when something is
     /// unhealthy; the deploy itself succeeded).
     #[arg(long)]
@@ -106,7 +110,9 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         rollout: args.canary_region.map(|first_region| RolloutPolicy {
             first_region,
             bake: args.bake_time.unwrap_or(std::time::Duration::from_secs(30 * 60)),
+            from_app: false,
         }),
+        no_rollout: args.no_rollout,
         no_health: args.no_health,
     })
     .await?;

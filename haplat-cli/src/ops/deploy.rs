@@ -47,8 +47,11 @@ pub struct DeployOptions {
     pub source: AssemblySource,
     /// How to reach AWS.
     pub aws: AwsAccess,
-    /// Progressive rollout: a first region, a bake watching its alarms, then the others.
+    /// Progressive rollout: a first region, a bake watching its alarms, then the others (the
+    /// flags'; else the app's, unless `no_rollout`).
     pub rollout: Option<crate::rollout::RolloutPolicy>,
+    /// Not the app's rollout.
+    pub no_rollout: bool,
     /// Do not read the platform's health (`haplat health`) after a successful deploy.
     pub no_health: bool,
 }
@@ -68,7 +71,9 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     let plan = plan_deploy(&assembly, &opts.plan)?;
     // What AWS would refuse or break on (`haplat check`'s errors) stops the deploy here.
     crate::synth::enforce_checks(&assembly)?;
-    let rollout = match &opts.rollout {
+    let policy =
+        RolloutPolicy::choose(opts.rollout.as_ref(), opts.no_rollout, assembly.manifest.rollout.as_ref(), &plan);
+    let rollout = match &policy {
         Some(policy) => Some((policy, crate::rollout::stages(&plan, &assembly, policy)?)),
         None => None,
     };

@@ -203,3 +203,38 @@ fn bad_rollout_flags_are_usage_errors() {
     let r = run(&mut p.haplat(&["deploy", "--dry-run", "--bake-time", "5m"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
 }
+
+#[test]
+fn the_apps_rollout_applies_unless_the_flags_say_otherwise() {
+    let dir = with_alarm();
+    let mpath = dir.path().join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    m["rollout"] = serde_json::json!({"firstRegion": "eu-west-1", "bakeSeconds": 900});
+    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    let p = Project::new(Source::Dir(dir.path().to_owned()));
+    let dry = |args: &[&str]| {
+        let mut all = vec!["deploy", "--dry-run"];
+        all.extend(args);
+        let r = run(&mut p.haplat(&all));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        r.stdout
+    };
+    // The app's, from the manifest.
+    let out = dry(&[]);
+    assert!(
+        out.contains(
+            "progressive rollout (the app's; --no-rollout deploys every region at once): eu-west-1 first, bake 900s"
+        ),
+        "{out}"
+    );
+    assert!(out.contains("  stack set Data\n    stage 1: eu-west-1\n"), "{out}");
+    // The flags win; --no-rollout turns it off.
+    let out = dry(&["--canary-region", "us-west-2", "--bake-time", "2m"]);
+    assert!(out.contains("progressive rollout: us-west-2 first, bake 120s"), "{out}");
+    assert!(!dry(&["--no-rollout"]).contains("progressive rollout"));
+    // A deploy that does not touch the first region is not a rollout.
+    let out = dry(&["--regions", "us-east-1"]);
+    assert!(!out.contains("progressive rollout"), "{out}");
+    let r = run(&mut p.haplat(&["deploy", "--dry-run", "--no-rollout", "--canary-region", "us-west-2"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+}

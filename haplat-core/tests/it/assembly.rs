@@ -139,3 +139,32 @@ fn manifest_schema_is_fresh() {
         "haplat-core/manifest.schema.json is stale: run `UPDATE_SCHEMAS=1 cargo test -p haplat-core manifest_schema` and commit it"
     );
 }
+
+#[test]
+fn the_rollout_is_in_the_manifest_and_its_first_region_is_one_of_the_app() {
+    let app = small_app();
+    app.rollout("eu-west-1", 1800);
+    let m = app.synth().unwrap().manifest;
+    assert_eq!(
+        m.rollout,
+        Some(haplat_core::manifest::Rollout { first_region: "eu-west-1".into(), bake_seconds: 1800 })
+    );
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(json["rollout"], serde_json::json!({"firstRegion": "eu-west-1", "bakeSeconds": 1800}));
+    assert!(small_app().synth().unwrap().manifest.rollout.is_none());
+
+    let app = small_app();
+    app.rollout("ap-south-1", 60);
+    let e = app.synth().unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "rollout: the first region ap-south-1 is a region of no stack of the app (regions: eu-west-1, us-east-1)"
+        ),
+        "{e}"
+    );
+    let app = small_app();
+    app.rollout("eu-west-1", 60);
+    app.rollout("us-east-1", 60);
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("rollout declared twice (eu-west-1 first, then us-east-1 first)"), "{e}");
+}
