@@ -111,6 +111,26 @@ impl Aws {
         self.client(&self.region.clone())
     }
 
+    /// The stack `name` (or id) in `region` through `client`, unless deleted: `None` when it does
+    /// not exist.
+    async fn describe_stack_with(&self, client: &cf::Client, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
+        match client.describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out
+                .stacks()
+                .iter()
+                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
+                .map(stack_info)),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, message }
+                    if code == "ValidationError" && message.contains("does not exist") =>
+                {
+                    Ok(None)
+                }
+                other => Err(other),
+            },
+        }
+    }
+
     /// An SDK error of a call in `region`, sorted by [`classify`].
     pub(crate) fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
     where
@@ -880,39 +900,11 @@ impl CloudFormation for Aws {
             .build();
         let client = cf::Client::from_conf(cf::config::Builder::from(&conf).interceptor(WholeAnswers).build());
         let Some(id) = &instance.stack_id else { return Ok(None) };
-        match client.describe_stacks().stack_name(id).send().await {
-            Ok(out) => Ok(out
-                .stacks()
-                .iter()
-                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
-                .map(stack_info)),
-            Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message }
-                    if code == "ValidationError" && message.contains("does not exist") =>
-                {
-                    Ok(None)
-                }
-                other => Err(other),
-            },
-        }
+        self.describe_stack_with(&client, region, id).await
     }
 
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
-        match self.client(region).describe_stacks().stack_name(name).send().await {
-            Ok(out) => Ok(out
-                .stacks()
-                .iter()
-                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
-                .map(stack_info)),
-            Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message }
-                    if code == "ValidationError" && message.contains("does not exist") =>
-                {
-                    Ok(None)
-                }
-                other => Err(other),
-            },
-        }
+        self.describe_stack_with(&self.client(region), region, name).await
     }
 
     async fn stack_events(&self, region: &str, stack_id: &str) -> CfnResult<Vec<StackEvent>> {

@@ -501,7 +501,8 @@ pub fn synthetic_environment(regions: usize, services: usize) -> Result<Environm
     // Routing controls need a second region to move traffic to (the construct refuses one).
     env.routing.recovery_control &= env.regions.len() > 1;
     // The rollout's first region, where the generated regions have it (one region: no rollout).
-    env.rollout = env.rollout.filter(|r| env.regions.len() > 1 && env.regions.iter().any(|g| g.region == r.first_region));
+    env.rollout =
+        env.rollout.filter(|r| env.regions.len() > 1 && env.regions.iter().any(|g| g.region == r.first_region));
     // No more zones than the smallest region offers (us-west-1 has 2).
     let fewest = env.regions.iter().map(|r| haplat_constructs::network::usable_azs(&r.region)).min().unwrap_or(3);
     env.cost.availability_zones = env.cost.availability_zones.min(u8::try_from(fewest).unwrap_or(u8::MAX));

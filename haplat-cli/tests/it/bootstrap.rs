@@ -11,13 +11,7 @@ use crate::snap;
 
 /// An IAM client on moto, to make the roles as an account admin would.
 async fn iam(moto: &Moto) -> aws_sdk_iam::Client {
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .http_client(haplat_cli::sdk::https_client())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&moto.endpoint)
-        .credentials_provider(aws_sdk_iam::config::Credentials::new("testing", "testing", None, None, "test"))
-        .load()
-        .await;
+    let conf = moto.sdk_config().await;
     aws_sdk_iam::Client::new(&conf)
 }
 

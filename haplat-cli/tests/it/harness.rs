@@ -174,6 +174,20 @@ impl Moto {
             .env("AWS_REGION", "us-east-1");
     }
 
+    /// The SDK's configuration for this server (us-east-1, test credentials), for the clients of
+    /// other services that tests use to arrange or check things.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .region(aws_config::Region::new("us-east-1"))
+            .endpoint_url(&self.endpoint)
+            .http_client(haplat_cli::sdk::https_client())
+            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
+                "testing", "testing", None, None, "test",
+            ))
+            .load()
+            .await
+    }
+
     /// The SDK-backed service, in-process, for checks.
     pub async fn aws(&self) -> Aws {
         Aws::connect(&AwsOptions {

@@ -421,13 +421,7 @@ async fn the_sdk_calls_work_against_moto() {
     use haplat_cli::observe::{HealthCheckUpdate, Observe};
     let moto = crate::harness::Moto::start();
     let aws = moto.aws().await;
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&moto.endpoint)
-        .http_client(haplat_cli::sdk::https_client())
-        .credentials_provider(aws_sdk_route53::config::Credentials::new("testing", "testing", None, None, "t"))
-        .load()
-        .await;
+    let conf = moto.sdk_config().await;
     // Route 53: a calculated check over two children; failover's update, read back.
     let r53 = aws_sdk_route53::Client::new(&conf);
     let mut children = Vec::new();

@@ -94,13 +94,7 @@ async fn environments_on(moto: &Moto, envs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = crate::harness::repo_root().join("apps/reference-platform/environments");
     std::fs::copy(from.join("schema.json"), dir.path().join("schema.json")).unwrap();
-    let conf = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .endpoint_url(&moto.endpoint)
-        .http_client(haplat_cli::sdk::https_client())
-        .credentials_provider(aws_sdk_route53::config::Credentials::new("testing", "testing", None, None, "t"))
-        .load()
-        .await;
+    let conf = moto.sdk_config().await;
     let r53 = aws_sdk_route53::Client::new(&conf);
     for env in envs {
         let text = std::fs::read_to_string(from.join(format!("{env}.yaml"))).unwrap();
