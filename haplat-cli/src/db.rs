@@ -36,6 +36,7 @@ use crate::assembly::Assembly;
 use crate::cfn::{CfnError, CloudFormation};
 use crate::database::{Database, GlobalCluster, Promotion};
 use crate::error::Error;
+use crate::failover::Step;
 use crate::health::{Only, Retry, discover, is_unreachable};
 use crate::observe::Observe;
 
@@ -411,16 +412,6 @@ impl DbStatus {
     }
 }
 
-/// One step of a switchover or failover.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Step {
-    /// Seconds since the command started.
-    pub elapsed: u64,
-    /// What happened.
-    pub what: String,
-}
-
 /// A switchover's or failover's steps and outcome.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -441,14 +432,12 @@ pub struct Timeline {
 
 impl Timeline {
     fn push(&mut self, start: tokio::time::Instant, what: impl Into<String>) {
-        let step = Step { elapsed: start.elapsed().as_secs(), what: what.into() };
-        crate::errln!("[{:>4} s] {}", step.elapsed, step.what);
-        self.steps.push(step);
+        Step::record(&mut self.steps, start, what);
     }
 
     /// As text.
     pub fn text(&self) -> String {
-        self.steps.iter().map(|s| format!("[{:>4} s] {}\n", s.elapsed, s.what)).collect()
+        Step::lines(&self.steps)
     }
 }
 

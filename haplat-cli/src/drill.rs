@@ -315,9 +315,7 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
 }
 
 fn push(t: &mut Timeline, start: tokio::time::Instant, what: String) {
-    let step = crate::failover::Step { elapsed: start.elapsed().as_secs(), what };
-    crate::errln!("[{:>4} s] {}", step.elapsed, step.what);
-    t.steps.push(step);
+    crate::failover::Step::record(&mut t.steps, start, what);
 }
 
 /// The report as text.

@@ -71,16 +71,29 @@ pub struct Timeline {
     pub settled: bool,
 }
 
-impl Timeline {
-    fn push(&mut self, start: tokio::time::Instant, what: impl Into<String>) {
+impl Step {
+    /// Adds the step `what`, `start` ago, to `steps`, and prints it on stderr as it happens (the
+    /// timelines of failover, drill and `haplat db`).
+    pub(crate) fn record(steps: &mut Vec<Step>, start: tokio::time::Instant, what: impl Into<String>) {
         let step = Step { elapsed: start.elapsed().as_secs(), what: what.into() };
         crate::errln!("[{:>4} s] {}", step.elapsed, step.what);
-        self.steps.push(step);
+        steps.push(step);
+    }
+
+    /// `steps` as text, a line each.
+    pub fn lines(steps: &[Step]) -> String {
+        steps.iter().map(|s| format!("[{:>4} s] {}\n", s.elapsed, s.what)).collect()
+    }
+}
+
+impl Timeline {
+    fn push(&mut self, start: tokio::time::Instant, what: impl Into<String>) {
+        Step::record(&mut self.steps, start, what);
     }
 
     /// The timeline as text.
     pub fn text(&self) -> String {
-        self.steps.iter().map(|s| format!("[{:>4} s] {}\n", s.elapsed, s.what)).collect()
+        Step::lines(&self.steps)
     }
 }
 
