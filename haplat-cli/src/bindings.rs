@@ -150,8 +150,9 @@ impl Outputs {
 }
 
 /// The name of the role `haplat bootstrap --admin-account` creates in a target account: it
-/// allows `cloudformation:DescribeStacks` only and trusts the administration account, so that a
-/// binding reads a producer's outputs where they are (never through exports).
+/// allows reads only ([`crate::bootstrap::READ_ROLE_ACTIONS`]) and trusts the administration
+/// account, so that a binding reads a producer's outputs where they are (never through exports)
+/// and a rollout's bake reads the health of its first account.
 pub const READ_ROLE_NAME: &str = "haplat-outputs-reader";
 
 /// The ARN of [`READ_ROLE_NAME`] in `account`, in the partition of `region`.

@@ -63,6 +63,17 @@ pub const CREATE_EXECUTION_PARAM: &str = "CreateExecutionRole";
 pub const CREATE_APIGW_PARAM: &str = "CreateApiGatewayLogsRole";
 /// The output naming that role's ARN (when the stack makes it).
 pub const APIGW_ROLE_OUTPUT: &str = "ApiGatewayLogsRoleArn";
+/// What the read role in a target account may do, all reads: a producer's outputs
+/// (`DescribeStacks`) for bindings, and what `haplat health` reads of a stack set's instance
+/// for a rollout's bake there (its resources, alarms, metrics, target health, health checks).
+pub const READ_ROLE_ACTIONS: [&str; 6] = [
+    "cloudformation:DescribeStacks",
+    "cloudformation:ListStackResources",
+    "cloudwatch:DescribeAlarms",
+    "cloudwatch:GetMetricData",
+    "elasticloadbalancing:DescribeTargetHealth",
+    "route53:GetHealthCheck",
+];
 /// The bootstrap template's version (its `Version` output).
 pub const VERSION: &str = "3";
 
@@ -462,8 +473,8 @@ pub const TARGET_STACK_NAME: &str = "HaplatTarget";
 /// account's `AWSCloudFormationStackSetAdministrationRole` (the StackSets self-managed model:
 /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-prereqs-self-managed.html>),
 /// and the read role [`crate::bindings::READ_ROLE_NAME`], trusting the administration account
-/// and allowed `cloudformation:DescribeStacks` only, through which a binding reads a producer's
-/// outputs in this account. `adopt_execution`: the execution role exists already (left alone).
+/// and allowed [`READ_ROLE_ACTIONS`] only, through which a binding reads a producer's outputs in
+/// this account and a rollout's bake reads the health of the account's first stage. `adopt_execution`: the execution role exists already (left alone).
 pub fn target_template(admin_account: &str, adopt_execution: bool) -> Value {
     let admin_role = format!("arn:${{AWS::Partition}}:iam::{admin_account}:role/{ADMIN_ROLE}");
     let mut resources = serde_json::Map::new();
@@ -498,10 +509,10 @@ pub fn target_template(admin_account: &str, adopt_execution: bool) -> Value {
                     }]
                 },
                 "Policies": [{
-                    "PolicyName": "DescribeStacksOnly",
+                    "PolicyName": "ReadOutputsAndHealth",
                     "PolicyDocument": {
                         "Version": "2012-10-17",
-                        "Statement": [{"Effect": "Allow", "Action": "cloudformation:DescribeStacks", "Resource": "*"}]
+                        "Statement": [{"Effect": "Allow", "Action": READ_ROLE_ACTIONS, "Resource": "*"}]
                     }
                 }]
             }

@@ -157,7 +157,7 @@ pub async fn locate<C: CloudFormation, O: Observe>(
             None => false,
         })
         .collect();
-    let only = Only { stacks: vec![stack.name.clone()], regions: Vec::new() };
+    let only = Only { stacks: vec![stack.name.clone()], ..Only::default() };
     let deployed = discover(cfn, obs, assembly, &only, &[GLOBAL_CLUSTER, DB_CLUSTER], retry).await?;
     let physical = |region: &str, logical: &str| {
         deployed

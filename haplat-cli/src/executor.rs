@@ -27,7 +27,7 @@ use crate::events::{Event, Sink};
 use crate::failure::{Done, ExecError};
 use crate::plan::params::{self, StackSetParameters};
 use crate::plan::{DeployPlan, StackPlan};
-use crate::rollout::Bake;
+use crate::rollout::{Bake, RolloutPolicy, Stage};
 
 /// Runs plans against `cfn`, reporting to `sink`.
 pub struct Executor<'a, C> {
@@ -41,12 +41,18 @@ pub struct Executor<'a, C> {
     done: Mutex<Vec<Done>>,
     /// Producer outputs read so far.
     outputs: Outputs,
-    /// Progressive rollout: each stack set goes to this region alone first, then waits for the
-    /// bake to pass before its other regions.
-    rollout: Option<(String, &'a dyn Bake)>,
+    /// Progressive rollout: each stack set goes to its first stage alone (the policy's first
+    /// region, of its first account), then waits for the bake to pass before the others.
+    rollout: Option<(RolloutPolicy, &'a dyn Bake)>,
 }
 
-/// What is deployed of a stack set, for the executor's decisions.
+/// A stack set's rollout stages ([`RolloutPolicy::stages_of`]), its bake time and what bakes.
+struct Staged<'a> {
+    stages: Vec<Stage>,
+    time: std::time::Duration,
+    bake: &'a dyn Bake,
+}
+
 /// Instances of regions a stack set no longer lists, deleted after every wave
 /// ([`Executor::prune`]).
 struct Prune {
@@ -57,13 +63,20 @@ struct Prune {
 }
 
 /// Where a stack set deploys and where its producers are read.
+#[derive(Clone)]
 struct Reach {
     /// Its deployment target.
     deployment: Deployment,
+    /// The accounts of this deploy, when it is a rollout stage of some of a self-managed
+    /// stack set's accounts; empty: all of them.
+    only: Vec<String>,
+    /// Whether this deploy is a stage of a rollout (the regions it leaves are a later stage's).
+    staged: bool,
     /// Producer → the account its outputs are read in.
     producers: BTreeMap<String, String>,
 }
 
+/// What is deployed of a stack set, for the executor's decisions.
 struct Current {
     /// The stack set and its template, when it exists.
     set: Option<(StackSetInfo, Value)>,
@@ -84,12 +97,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         }
     }
 
-    /// Progressive rollout: every stack set deployed to `first_region` and to others goes to
-    /// `first_region` alone, then `bake` decides whether its other regions follow. When it
-    /// says no, the deploy stops there ([`ExecError::RolloutStopped`]): the other regions keep
-    /// what they had.
-    pub fn with_rollout(mut self, first_region: &str, bake: &'a dyn Bake) -> Self {
-        self.rollout = Some((first_region.to_owned(), bake));
+    /// Progressive rollout: every stack set the policy stages ([`RolloutPolicy::stages_of`])
+    /// goes to its first stage alone, then `bake` decides whether the other stages follow. When
+    /// it says no, the deploy stops there ([`ExecError::RolloutStopped`]): the other regions and
+    /// accounts keep what they had.
+    pub fn with_rollout(mut self, policy: &RolloutPolicy, bake: &'a dyn Bake) -> Self {
+        self.rollout = Some((policy.clone(), bake));
         self
     }
 
@@ -177,13 +190,21 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             Ok(p) => p,
                             Err(message) => return Err(ExecError::Refused { stack: s.name.clone(), message }),
                         };
-                        let reach = Reach { deployment, producers };
+                        let staged = self.rollout.as_ref().and_then(|(policy, bake)| {
+                            let stages = policy.stages_of(&s.name, &s.regions, &deployment).ok()?;
+                            Some((stages, policy.bake_of(&s.name)?, *bake))
+                        });
+                        let reach = Reach { deployment, only: Vec::new(), staged: false, producers };
                         let (body, json) = (&template.body, &template.json);
-                        let r = match &self.rollout {
-                            Some((first, bake)) if s.regions.contains(first) && s.regions.len() > 1 => {
-                                self.deploy_staged(s, &reach, first, *bake, body, json, &all_regions, bootstrap).await
+                        let r = match staged {
+                            Some((stages, time, bake)) => {
+                                let staged = Staged { stages, time, bake };
+                                self.deploy_staged(s, &reach, &staged, body, json, &all_regions, bootstrap).await
                             }
-                            _ => self.deploy_stack(s, &reach, body, json, &all_regions, bootstrap).await,
+                            None => self
+                                .deploy_stack(s, &reach, body, json, &all_regions, bootstrap)
+                                .await
+                                .map(|p| p.into_iter().collect()),
                         };
                         self.outputs.forget(&s.name);
                         r
@@ -207,8 +228,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
     }
 
     /// Reads what is deployed of the stack set: its template and its instances with their
-    /// overrides.
-    async fn current(&self, s: &StackPlan) -> Result<Current, ExecError> {
+    /// overrides (those of the accounts `only`, when it names some).
+    async fn current(&self, s: &StackPlan, only: &[String]) -> Result<Current, ExecError> {
         let (name, cfn, client) = (s.name.as_str(), self.cfn(), &self.client);
         let Some(set) = client.call(name, "describe stack set", || cfn.describe_stack_set(name)).await? else {
             return Ok(Current { set: None, instances: BTreeMap::new() });
@@ -219,6 +240,9 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         })?;
         let mut instances = BTreeMap::new();
         for i in client.call(name, "list stack instances", || cfn.list_stack_instances(name)).await? {
+            if !only.is_empty() && !only.contains(&i.account) {
+                continue;
+            }
             let full = client
                 .call(name, "describe stack instance", || cfn.describe_stack_instance(name, &i.account, &i.region))
                 .await?;
@@ -250,39 +274,50 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(warnings)
     }
 
-    /// A stack set's progressive rollout: `first` alone, the bake, then its other regions.
+    /// A stack set's progressive rollout: its first stage alone, the bake, then its other
+    /// stages in order. Regions no longer listed are pruned once per set of accounts, in the
+    /// last stage of those accounts.
     #[allow(clippy::too_many_arguments)]
     async fn deploy_staged(
         &self,
         s: &StackPlan,
         reach: &Reach,
-        first: &str,
-        bake: &dyn Bake,
+        staged: &Staged<'_>,
         body: &str,
         template: &Value,
         all_regions: &[String],
         bootstrap: &Bootstrap,
-    ) -> Result<Option<Prune>, ExecError> {
-        let rest: Vec<String> = s.regions.iter().filter(|r| *r != first).cloned().collect();
-        // Regions no longer listed are pruned once, after the last stage.
-        let canary = StackPlan { regions: vec![first.to_owned()], prune: false, ..s.clone() };
-        self.deploy_stack(&canary, reach, body, template, all_regions, bootstrap).await?;
-        self.outputs.forget(&s.name);
-        self.sink().emit(Event::Step {
-            stack: s.name.clone(),
-            what: format!("bake in {first}: watching its alarms before {}", rest.join(", ")),
-        });
-        if let Err(why) = bake.bake(&s.name, first).await {
-            return Err(ExecError::RolloutStopped {
+    ) -> Result<Vec<Prune>, ExecError> {
+        let stages = &staged.stages;
+        let mut prunes = Vec::new();
+        for (i, stage) in stages.iter().enumerate() {
+            let last_of_its_accounts = !stages[i + 1..].iter().any(|later| later.accounts == stage.accounts);
+            let plan =
+                StackPlan { regions: stage.regions.clone(), prune: s.prune && last_of_its_accounts, ..s.clone() };
+            let reach = Reach { only: stage.accounts.clone(), staged: true, ..reach.clone() };
+            prunes.extend(self.deploy_stack(&plan, &reach, body, template, all_regions, bootstrap).await?);
+            self.outputs.forget(&s.name);
+            if i > 0 {
+                continue;
+            }
+            let rest: Vec<String> = stages[1..].iter().map(ToString::to_string).collect();
+            let region = &stage.regions[0];
+            let first = Stage { accounts: stage.accounts.clone(), regions: vec![region.clone()] };
+            self.sink().emit(Event::Step {
                 stack: s.name.clone(),
-                region: first.to_owned(),
-                why,
-                untouched: rest,
+                what: format!("bake in {first}: watching its alarms before {}", rest.join("; ")),
             });
+            if let Err(why) = staged.bake.bake(&s.name, region, &stage.accounts, staged.time).await {
+                return Err(ExecError::RolloutStopped {
+                    stack: s.name.clone(),
+                    region: first.to_string(),
+                    why,
+                    untouched: rest,
+                });
+            }
+            self.record(&s.name, format!("bake passed in {first}"));
         }
-        self.record(&s.name, format!("bake passed in {first}"));
-        let others = StackPlan { regions: rest, ..s.clone() };
-        self.deploy_stack(&others, reach, body, template, all_regions, bootstrap).await
+        Ok(prunes)
     }
 
     async fn deploy_stack(
@@ -299,7 +334,15 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         self.sink().emit(Event::StackStarted { stack: name.into(), regions: s.regions.clone() });
         let values = self.outputs.resolve(&self.client, &bootstrap.account, producers, s).await?;
         let declared = crate::plan::template_parameters(template);
-        let current = self.current(s).await?;
+        let current = self.current(s, &reach.only).await?;
+        // A stage of some of the stack set's accounts deploys to those.
+        let narrowed = match deployment {
+            Deployment::Accounts { .. } if !reach.only.is_empty() => {
+                Deployment::Accounts { accounts: reach.only.clone() }
+            }
+            _ => deployment.clone(),
+        };
+        let deployment = &narrowed;
         if let Some(e) = current.set.as_ref().and_then(|(set, _)| self.owner_problem(s, set)) {
             return Err(e);
         }
@@ -387,8 +430,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 did.push(format!("template updated in {}", scope.join(", ")));
             }
             did.extend(warnings);
-            // A settled region is read again: its overrides must still be its own (moto, unlike
-            // CloudFormation, replaces them with the set-level values).
+            // A settled region is read again: its overrides must still be its own (moto 5.2.5
+            // replaces them with the set-level values unless the emulator's launcher patches it).
             for r in scope.iter().filter(|r| safe.contains(r)) {
                 let after = self
                     .client
@@ -404,7 +447,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             }
             let outdated = params::left_outdated(&current.instances, &s.regions, all_regions);
             if !outdated.is_empty() && !s.prune {
-                did.push(format!("left OUTDATED in {} (outside --regions)", outdated.join(", ")));
+                let until = if reach.staged { "until their rollout stage" } else { "outside --regions" };
+                did.push(format!("left OUTDATED in {} ({until})", outdated.join(", ")));
             }
         }
         // The set-level values the instances now see.
@@ -724,7 +768,7 @@ fn deployment_of(set: &StackSetInfo) -> Deployment {
 }
 
 /// One stack set's deploy within a wave.
-type Job<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Option<Prune>, ExecError>> + Send + 'a>>;
+type Job<'a> = std::pin::Pin<Box<dyn Future<Output = Result<Vec<Prune>, ExecError>> + Send + 'a>>;
 
 /// Runs futures concurrently on the current task; their outputs in the order given.
 async fn join_all<T>(mut futures: Vec<std::pin::Pin<Box<dyn Future<Output = T> + Send + '_>>>) -> Vec<T> {

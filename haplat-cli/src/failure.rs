@@ -45,16 +45,16 @@ pub enum ExecError {
     /// More than one stack set of a wave failed.
     #[error("{}", .0.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("\n"))]
     Several(Vec<ExecError>),
-    /// Progressive rollout: the first region's bake failed; the other regions were not touched.
-    #[error("{stack}: rollout stopped after {region}: {why}; left as they were: {}", untouched.join(", "))]
+    /// Progressive rollout: the first stage's bake failed; the other stages were not touched.
+    #[error("{stack}: rollout stopped after {region}: {why}; left as they were: {}", untouched.join("; "))]
     RolloutStopped {
         /// The stack set.
         stack: String,
-        /// The first region, deployed.
+        /// The first stage's region (`us-west-2`, or `us-west-2 of account …`), deployed.
         region: String,
         /// What the bake saw.
         why: String,
-        /// The regions not deployed.
+        /// The stages not deployed.
         untouched: Vec<String>,
     },
     /// haplat refuses to go on (nothing of this stack set was changed).

@@ -77,6 +77,19 @@ pub struct Only {
     pub stacks: Vec<String>,
     /// Regions.
     pub regions: Vec<String>,
+    /// The instances of one account only (a rollout's first account); `None`: a region's
+    /// instance, whatever its account.
+    pub account: Option<InAccount>,
+}
+
+/// An account whose instances are read ([`Only::account`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InAccount {
+    /// The account id.
+    pub id: String,
+    /// Whether its stacks are read through the read role there (another account than the
+    /// caller's: [`crate::bindings::read_role_arn`]); the observer given must read there too.
+    pub read_role: bool,
 }
 
 /// A resource of the app in one region: where the assembly puts it and what AWS calls it.
@@ -176,7 +189,8 @@ pub async fn discover<C: CloudFormation, O: Observe>(
             let entry = regions
                 .entry(region.clone())
                 .or_insert_with(|| RegionResources { region: region.clone(), ..Default::default() });
-            let Some(instance) = instances.iter().find(|i| i.region == region) else {
+            let of_account = |i: &&InstanceInfo| only.account.as_ref().is_none_or(|a| a.id == i.account);
+            let Some(instance) = instances.iter().filter(of_account).find(|i| i.region == region) else {
                 entry.instances.push(InstanceHealth {
                     stack_set: name.clone(),
                     status: "MISSING".into(),
@@ -196,7 +210,15 @@ pub async fn discover<C: CloudFormation, O: Observe>(
             if entry.unreachable.is_some() {
                 continue;
             }
-            let stack_id = match retry.call(|| cfn.instance_stack(name, instance)).await {
+            let read = || async {
+                match &only.account {
+                    Some(a) if a.read_role => {
+                        cfn.instance_stack_as(name, instance, &crate::bindings::read_role_arn(&a.id, &region)).await
+                    }
+                    _ => cfn.instance_stack(name, instance).await,
+                }
+            };
+            let stack_id = match retry.call(read).await {
                 Ok(Some(s)) => s.id,
                 Ok(None) => continue,
                 Err(e) if is_unreachable(&e) => {

@@ -87,6 +87,25 @@ impl Aws {
         Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as })
     }
 
+    /// The same service with the credentials of `role_arn`, assumed with these credentials
+    /// (a session named `session`): what it reads is read in the role's account.
+    pub async fn assuming(&self, role_arn: &str, session: &str) -> Aws {
+        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
+            .session_name(session)
+            .configure(&self.conf_in(&self.region))
+            .build()
+            .await;
+        let config =
+            self.config.to_builder().credentials_provider(cf::config::SharedCredentialsProvider::new(provider)).build();
+        Aws {
+            config,
+            region: self.region.clone(),
+            endpoint: self.endpoint.clone(),
+            clients: Mutex::new(HashMap::new()),
+            call_as: self.call_as.clone(),
+        }
+    }
+
     /// The administration region.
     pub fn region(&self) -> &str {
         &self.region
@@ -887,20 +906,8 @@ impl CloudFormation for Aws {
         instance: &InstanceInfo,
         role_arn: &str,
     ) -> CfnResult<Option<StackInfo>> {
-        let region = instance.region.as_str();
-        let provider = aws_config::sts::AssumeRoleProvider::builder(role_arn)
-            .session_name("haplat-read-outputs")
-            .configure(&self.conf_in(&self.region))
-            .build()
-            .await;
-        let conf = self
-            .conf_in(region)
-            .to_builder()
-            .credentials_provider(cf::config::SharedCredentialsProvider::new(provider))
-            .build();
-        let client = cf::Client::from_conf(cf::config::Builder::from(&conf).interceptor(WholeAnswers).build());
         let Some(id) = &instance.stack_id else { return Ok(None) };
-        self.describe_stack_with(&client, region, id).await
+        self.assuming(role_arn, "haplat-read-outputs").await.describe_stack(&instance.region, id).await
     }
 
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {

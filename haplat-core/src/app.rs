@@ -371,11 +371,13 @@ impl App {
     }
 
     /// Declares how `haplat deploy` rolls changes out (written to the manifest; its flags
-    /// override it): every stack set deployed to `first_region` goes there alone first, and its
-    /// other regions follow after `bake_seconds` of its alarms staying OK. `first_region` must be
-    /// a region of a stack set of the app; declaring another rollout a second time is an error.
-    pub fn rollout(&self, first_region: &str, bake_seconds: u64) {
-        let rollout = crate::manifest::Rollout { first_region: first_region.to_owned(), bake_seconds };
+    /// override it): every stack set deployed to the rollout's first region goes there alone
+    /// first, and its other regions follow after its bake time of its alarms staying OK
+    /// ([`Rollout`](crate::manifest::Rollout): a first account too, a policy per stack set). The
+    /// first region must be a region of a stack set of the app, the first account an account of
+    /// one, and each stack set named a stack set of the app; declaring another rollout a second
+    /// time is an error.
+    pub fn rollout(&self, rollout: crate::manifest::Rollout) {
         let mut t = self.tree.borrow_mut();
         match t.rollout.clone() {
             Some(before) if before != rollout => {

@@ -41,13 +41,62 @@ pub struct Manifest {
 
 /// A progressive rollout: every stack set deployed to `first_region` goes there alone first, its
 /// alarms are watched for `bake_seconds`, and its other regions follow only if they stayed OK.
+/// With `first_account`, a stack set deployed to that account and to others goes to that
+/// account alone first (its first region, then its other regions), and to the other accounts
+/// after the bake. `stacks` gives a stack set its own policy.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rollout {
     /// The region deployed first, alone.
     pub first_region: String,
+    /// The account deployed first, alone (one of a self-managed stack set's `accounts`);
+    /// `None`: stages by region only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_account: Option<String>,
     /// How long, in seconds, its alarms must stay OK before the other regions.
     pub bake_seconds: u64,
+    /// Stack sets with a policy of their own, by name (the others: `bake_seconds`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stacks: BTreeMap<String, StackRollout>,
+}
+
+impl Rollout {
+    /// `first_region` first, then the other regions after `bake_seconds`.
+    pub fn new(first_region: &str, bake_seconds: u64) -> Self {
+        Rollout { first_region: first_region.to_owned(), first_account: None, bake_seconds, stacks: BTreeMap::new() }
+    }
+
+    /// Also `account` first, alone, before a stack set's other accounts.
+    pub fn first_account(mut self, account: &str) -> Self {
+        self.first_account = Some(account.to_owned());
+        self
+    }
+
+    /// The stack set `stack`'s own policy.
+    pub fn stack(mut self, stack: &str, policy: StackRollout) -> Self {
+        self.stacks.insert(stack.to_owned(), policy);
+        self
+    }
+
+    /// The bake time of `stack`, in seconds; `None`: it is deployed in one stage.
+    pub fn bake_seconds_of(&self, stack: &str) -> Option<u64> {
+        match self.stacks.get(stack) {
+            Some(StackRollout::AllAtOnce) => None,
+            Some(StackRollout::BakeSeconds(s)) => Some(*s),
+            None => Some(self.bake_seconds),
+        }
+    }
+}
+
+/// A stack set's own rollout policy ([`Rollout::stacks`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub enum StackRollout {
+    /// Every region and account at once, with no bake (e.g. a stack set whose alarms say nothing
+    /// about a change of its own).
+    AllAtOnce,
+    /// Staged like the others, with this bake time in seconds.
+    BakeSeconds(u64),
 }
 
 /// The objectives an environment declares: the longest outage and data loss it accepts.

@@ -218,21 +218,15 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         });
         templates.insert(file, text);
     }
-    if let Some(r) = &t.rollout
-        && !stacks.iter().any(|s| s.target.regions().contains(&r.first_region))
-    {
-        let mut regions: Vec<String> = stacks.iter().flat_map(|s| s.target.regions()).collect();
-        regions.sort();
-        regions.dedup();
-        errors.push(Error::Construct {
-            path: t.name.clone(),
-            message: format!(
-                "rollout: the first region {} is a region of no stack of the app (regions: {})",
-                r.first_region,
-                regions.join(", ")
-            ),
-        });
-    }
+    let rollout = t.rollout.as_ref().map(|r| {
+        let (rollout, problems) = checked_rollout(r, &stacks);
+        errors.extend(
+            problems
+                .into_iter()
+                .map(|message| Error::Construct { path: t.name.clone(), message: format!("rollout: {message}") }),
+        );
+        rollout
+    });
     if !errors.is_empty() {
         return Err(Errors(dedup(errors)));
     }
@@ -249,7 +243,7 @@ pub(crate) fn synthesize(t: &Tree) -> Result<Assembly, Errors> {
         stacks,
         waves: wave_list,
         objectives,
-        rollout: t.rollout.clone(),
+        rollout,
     };
     Ok(Assembly { manifest, templates })
 }
@@ -1090,4 +1084,61 @@ impl App {
             }
         }
     }
+}
+
+/// `rollout` with its stack sets named as deployed (a stack's construct id, `Data`, becomes its
+/// stack set name), and what is wrong with it for these stacks: a first region or account that
+/// no stack set deploys to, a policy for a stack set the app does not have.
+fn checked_rollout(
+    r: &crate::manifest::Rollout,
+    stacks: &[crate::manifest::StackManifest],
+) -> (crate::manifest::Rollout, Vec<String>) {
+    let mut problems = Vec::new();
+    let mut regions: Vec<String> = stacks.iter().flat_map(|s| s.target.regions()).collect();
+    regions.sort();
+    regions.dedup();
+    if !regions.contains(&r.first_region) {
+        problems.push(format!(
+            "the first region {} is a region of no stack of the app (regions: {})",
+            r.first_region,
+            regions.join(", ")
+        ));
+    }
+    if let Some(a) = &r.first_account {
+        let listed: std::collections::BTreeSet<&str> = stacks
+            .iter()
+            .flat_map(|s| match &s.deployment {
+                crate::manifest::Deployment::Accounts { accounts } => accounts.iter().map(String::as_str).collect(),
+                _ => Vec::new(),
+            })
+            .collect();
+        if !crate::manifest::is_account_id(a) {
+            problems.push(format!("the first account {a:?} is not a 12-digit AWS account id"));
+        } else if !listed.contains(a.as_str()) {
+            let listed = match listed.is_empty() {
+                true => "none, every stack set deploys to this account or to OUs".to_owned(),
+                false => listed.into_iter().collect::<Vec<_>>().join(", "),
+            };
+            problems.push(format!(
+                "the first account {a} is an account of no stack set of the app (accounts listed: {listed})"
+            ));
+        }
+    }
+    let mut named = r.clone();
+    named.stacks.clear();
+    for (key, policy) in &r.stacks {
+        match stacks.iter().find(|s| &s.id == key || &s.name == key) {
+            Some(s) => {
+                named.stacks.insert(s.name.clone(), policy.clone());
+            }
+            None => {
+                let ids: Vec<&str> = stacks.iter().map(|s| s.id.as_str()).collect();
+                problems.push(format!(
+                    "stacks.{key}: no stack of the app has this id or name (stacks: {})",
+                    ids.join(", ")
+                ));
+            }
+        }
+    }
+    (named, problems)
 }

@@ -351,6 +351,67 @@ def stack_set_capabilities_kept():
     CloudFormationResponse.create_stack_set = keeping(CloudFormationResponse.create_stack_set)
     CloudFormationResponse.update_stack_set = keeping(CloudFormationResponse.update_stack_set)
 
+def stack_set_updates_reach_instance_stacks():
+    """`UpdateStackSet` and `UpdateStackInstances` change the stack set's record only: every
+    instance's stack keeps the template and parameters it was created with, every instance says
+    CURRENT, and `UpdateStackSet` replaces each instance's parameter overrides with the stack
+    set's values. As on AWS, a change of template or parameters now makes every instance OUTDATED
+    until its stack is updated, the accounts and regions the call names (all, when it names none)
+    get their stacks updated, and instances keep their overrides."""
+    from moto.cloudformation.models import StackInstance, StackSet
+
+    update, update_instances, to_dict = StackSet.update, StackSet.update_instances, StackInstance.to_dict
+
+    def values(parameters):
+        if isinstance(parameters, dict):
+            return dict(parameters)
+        return {p["ParameterKey"]: p["ParameterValue"] for p in parameters or [] if "ParameterValue" in p}
+
+    def refresh(self, accounts, regions):
+        self.instances.template = self.template
+        for instance in self.instances.stack_instances:
+            if accounts is None or (instance.account_id in accounts and instance.region_name in regions):
+                instance.template = self.template
+                wanted = {**values(self.parameters), **values(instance.parameters)}
+                instance.stack.update(self.template, parameters=wanted)
+                instance.outdated = False
+
+    def updating_instances(self, accounts, regions, parameters):
+        result = update_instances(self, accounts, regions, parameters)
+        # From UpdateStackSet, moto gives each instance the stack set's values: it keeps its own.
+        for instance in self.instances.stack_instances:
+            kept = getattr(self, "overrides_kept", {}).get((instance.account_id, instance.region_name))
+            if kept is not None:
+                instance.parameters = kept
+        refresh(self, accounts, regions)
+        return result
+
+    def updating(self, template, description, parameters, tags, admin_role, execution_role, accounts, regions,
+                 operation_id):
+        changed = (template and template != self.template) or (parameters and parameters != self.parameters)
+        if changed:
+            for instance in self.instances.stack_instances:
+                instance.outdated = True
+        self.overrides_kept = {(i.account_id, i.region_name): i.parameters for i in self.instances.stack_instances}
+        try:
+            result = update(self, template, description, parameters, tags, admin_role, execution_role, accounts,
+                            regions, operation_id)
+        finally:
+            self.overrides_kept = {}
+        if changed and not (accounts and regions):
+            refresh(self, None, None)
+        return result
+
+    def status(self):
+        d = to_dict(self)
+        if getattr(self, "outdated", False):
+            d["Status"] = "OUTDATED"
+        return d
+
+    StackSet.update = updating
+    StackSet.update_instances = updating_instances
+    StackInstance.to_dict = status
+
 
 PATCHES = [
     kms_key_tags_from_cloudformation,
@@ -367,6 +428,7 @@ PATCHES = [
     aurora_instances_join_their_cluster,
     route_tables_deleted_with_their_stack,
     stack_set_capabilities_kept,
+    stack_set_updates_reach_instance_stacks,
 ]
 
 

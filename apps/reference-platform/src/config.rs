@@ -461,8 +461,44 @@ pub struct Objectives {
 pub struct Rollout {
     /// The region deployed first (one of `regions`).
     pub first_region: String,
+    /// The account deployed first, alone, before the others (one of `deployment.accounts`,
+    /// when it lists several). Default: by region only.
+    #[serde(default)]
+    pub first_account: Option<String>,
     /// Minutes its alarms must stay OK, 1 to 720.
     pub bake_minutes: u64,
+    /// Stack sets with a policy of their own, by name (`Network`, `Data`, ...): `all_at_once`,
+    /// or `{bake_minutes: N}`. Default: none, every stack set as above.
+    #[serde(default)]
+    pub stacks: BTreeMap<String, StackRollout>,
+}
+
+/// A stack set's own rollout policy.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum StackRollout {
+    /// Every region and account at once, no bake.
+    AllAtOnce,
+    /// Its own bake time.
+    BakeMinutes(u64),
+}
+
+impl Rollout {
+    /// The rollout as the app declares it.
+    pub fn to_app(&self) -> haplat_core::manifest::Rollout {
+        let mut r = haplat_core::manifest::Rollout::new(&self.first_region, self.bake_minutes * 60);
+        if let Some(a) = &self.first_account {
+            r = r.first_account(a);
+        }
+        for (stack, policy) in &self.stacks {
+            let policy = match policy {
+                StackRollout::AllAtOnce => haplat_core::manifest::StackRollout::AllAtOnce,
+                StackRollout::BakeMinutes(m) => haplat_core::manifest::StackRollout::BakeSeconds(m * 60),
+            };
+            r = r.stack(stack, policy);
+        }
+        r
+    }
 }
 
 /// Where the environment files live: the directory `HAPLAT_ENVIRONMENTS_DIR` names when it is set
@@ -550,6 +586,25 @@ impl Environment {
             }
             if !(1..=720).contains(&r.bake_minutes) {
                 p.push(format!("rollout.bake_minutes: {} is not 1 to 720", r.bake_minutes));
+            }
+            for (stack, policy) in &r.stacks {
+                if let StackRollout::BakeMinutes(m) = policy
+                    && !(1..=720).contains(m)
+                {
+                    p.push(format!("rollout.stacks.{stack}.bake_minutes: {m} is not 1 to 720"));
+                }
+            }
+            if let Some(a) = &r.first_account {
+                match &self.deployment {
+                    haplat_core::manifest::Deployment::Accounts { accounts } if accounts.contains(a) => {}
+                    haplat_core::manifest::Deployment::Accounts { accounts } => p.push(format!(
+                        "rollout.first_account: {a} is not one of deployment.accounts ({})",
+                        accounts.join(", ")
+                    )),
+                    _ => p.push(format!(
+                        "rollout.first_account: {a} needs deployment.kind: accounts listing it (a first account stages a self-managed stack set's accounts)"
+                    )),
+                }
             }
         }
         let primaries = self.regions.iter().filter(|r| r.role == RegionRole::Primary).count();

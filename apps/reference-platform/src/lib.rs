@@ -100,7 +100,7 @@ pub fn platform(env: &Environment) -> App {
         db_failover_seconds: objectives.db_failover_seconds,
     });
     if let Some(r) = &env.rollout {
-        app.rollout(&r.first_region, r.bake_minutes * 60);
+        app.rollout(r.to_app());
     }
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());

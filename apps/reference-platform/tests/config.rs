@@ -67,7 +67,7 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
         .replacen("region: us-west-2", "region: us-west-9", 1)
         .replacen("    min: 1\n", "    min: 3\n", 1)
         .replacen("availability_zones: 2", "availability_zones: 7", 1)
-        + "data:\n  aurora_secondary_writes: forward\nrollout:\n  first_region: eu-west-1\n  bake_minutes: 0\n";
+        + "data:\n  aurora_secondary_writes: forward\nrollout:\n  first_region: eu-west-1\n  first_account: \"111111111111\"\n  bake_minutes: 0\n  stacks:\n    Data: {bake_minutes: 900}\n";
     let e = parse_err(&text);
     for want in [
         "regions: exactly one region must have role primary (2 do)",
@@ -77,6 +77,8 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
         "data.aurora_secondary_writes: needs data.aurora: true (there is no Aurora database)",
         "rollout.first_region: eu-west-1 is not one of regions (us-east-1, us-west-9)",
         "rollout.bake_minutes: 0 is not 1 to 720",
+        "rollout.stacks.Data.bake_minutes: 900 is not 1 to 720",
+        "rollout.first_account: 111111111111 needs deployment.kind: accounts listing it",
     ] {
         assert!(e.contains(want), "missing {want:?} in {e}");
     }

@@ -66,6 +66,11 @@ pub struct DeployArgs {
     /// rollout (exit 10). `--dry-run` shows the stages. Overrides the app's rollout.
     #[arg(long, value_name = "REGION", conflicts_with = "no_rollout")]
     pub canary_region: Option<String>,
+    /// With --canary-region: a stack set deployed to this account and to others goes to this
+    /// account alone first (the canary region, then its other regions), and to the other
+    /// accounts after the bake.
+    #[arg(long, value_name = "ACCOUNT", requires = "canary_region", value_parser = parse_account)]
+    pub canary_account: Option<String>,
     /// How long the canary region's alarms must stay OK (`90s`, `30m`, `1h`; default 30m).
     #[arg(long, value_name = "DURATION", requires = "canary_region", value_parser = parse_duration)]
     pub bake_time: Option<std::time::Duration>,
@@ -107,10 +112,9 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         force_unlock: args.force_unlock,
         source: args.assembly.source(),
         aws: args.aws.access(),
-        rollout: args.canary_region.map(|first_region| RolloutPolicy {
-            first_region,
-            bake: args.bake_time.unwrap_or(std::time::Duration::from_secs(30 * 60)),
-            from_app: false,
+        rollout: args.canary_region.map(|first_region| {
+            let bake = args.bake_time.unwrap_or(std::time::Duration::from_secs(30 * 60));
+            RolloutPolicy::given(first_region, args.canary_account, bake)
         }),
         no_rollout: args.no_rollout,
         no_health: args.no_health,
@@ -120,4 +124,12 @@ pub async fn run(args: DeployArgs) -> Result<u8, Error> {
         Deployed::Ok => exit::OK,
         Deployed::Unhealthy => exit::UNHEALTHY,
     })
+}
+
+/// `--canary-account`: a 12-digit AWS account id.
+fn parse_account(s: &str) -> Result<String, String> {
+    match haplat_core::manifest::is_account_id(s) {
+        true => Ok(s.to_owned()),
+        false => Err(format!("{s:?} is not a 12-digit AWS account id")),
+    }
 }

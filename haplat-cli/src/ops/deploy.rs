@@ -94,7 +94,9 @@ pub async fn deploy(opts: &DeployOptions) -> Result<Deployed, Error> {
     let app = &assembly.manifest.app;
     let shared =
         SharedLock::acquire(&aws, &bootstrap.region, &bootstrap.bucket, app, "deploy", opts.force_unlock).await?;
-    let outcome = deploy_locked(opts, &assembly, &plan, rollout.as_ref().map(|(p, _)| *p), &aws, &bootstrap).await;
+    let outcome =
+        deploy_locked(opts, &assembly, &plan, rollout.as_ref().map(|(p, r)| (*p, r.as_slice())), &aws, &bootstrap)
+            .await;
     shared.release(&aws).await;
     outcome
 }
@@ -104,7 +106,7 @@ async fn deploy_locked(
     opts: &DeployOptions,
     assembly: &Assembly,
     plan: &DeployPlan,
-    rollout: Option<&RolloutPolicy>,
+    rollout: Option<(&RolloutPolicy, &[crate::rollout::StackRollout])>,
     aws: &Aws,
     bootstrap: &Bootstrap,
 ) -> Result<Deployed, Error> {
@@ -148,18 +150,14 @@ async fn deploy_locked(
         confirm("deploy these changes", "--yes")?;
     }
     let progress = Progress::new(opts.plain);
-    let bake = rollout.map(|policy| crate::rollout::HealthBake {
-        cfn: aws,
-        obs: aws,
-        assembly,
-        bake: policy.bake,
-        poll: BAKE_POLL.min(policy.bake),
-        retry: crate::health::Retry::default(),
-    });
+    let bake = match rollout {
+        Some((policy, rollouts)) => Some(health_bake(policy, rollouts, assembly, aws, bootstrap).await),
+        None => None,
+    };
     let mut exec =
         Executor::new(aws, &progress, Waits::default()).with_concurrency(opts.concurrency).with_adopt(opts.adopt);
-    if let (Some(policy), Some(bake)) = (rollout, &bake) {
-        exec = exec.with_rollout(&policy.first_region, bake);
+    if let (Some((policy, _)), Some(bake)) = (rollout, &bake) {
+        exec = exec.with_rollout(policy, bake);
     }
     let names: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
     let result = exec.deploy(assembly, plan, bootstrap).await;
@@ -178,7 +176,8 @@ async fn deploy_locked(
     // the deploy's exit code stays 0.
     crate::errln!("reading the platform's health (haplat health; --no-health skips it)");
     // What this deploy deployed: its stack sets, in its regions.
-    let only = crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect() };
+    let only =
+        crate::health::Only { stacks: names.clone(), regions: plan.regions().into_iter().collect(), account: None };
     match crate::health::health(aws, aws, assembly, &only, &crate::health::Retry::default()).await {
         Ok(report) => {
             crate::out!("{}", crate::health::text(&report));
@@ -188,5 +187,33 @@ async fn deploy_locked(
             crate::errln!("warning: the deploy succeeded, but its health could not be read: {e}");
             Ok(Deployed::Ok)
         }
+    }
+}
+
+/// The bake of `policy`: health read in the deploying account, and in each other account a
+/// first stage of `rollouts` is in, through the read role there.
+async fn health_bake<'a>(
+    policy: &RolloutPolicy,
+    rollouts: &[crate::rollout::StackRollout],
+    assembly: &'a Assembly,
+    aws: &'a Aws,
+    bootstrap: &Bootstrap,
+) -> crate::rollout::HealthBake<'a, Aws, Aws> {
+    let mut accounts = std::collections::BTreeMap::new();
+    let firsts = rollouts.iter().filter_map(|r| r.stages.as_ref().ok()?.first());
+    for a in firsts.flat_map(|s| s.accounts.iter()).filter(|a| **a != bootstrap.account) {
+        if !accounts.contains_key(a) {
+            let role = crate::bindings::read_role_arn(a, aws.region());
+            accounts.insert(a.clone(), aws.assuming(&role, "haplat-rollout-bake").await);
+        }
+    }
+    crate::rollout::HealthBake {
+        cfn: aws,
+        obs: aws,
+        caller: bootstrap.account.clone(),
+        accounts,
+        assembly,
+        poll: BAKE_POLL.min(policy.bake),
+        retry: crate::health::Retry::default(),
     }
 }

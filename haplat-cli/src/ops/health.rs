@@ -23,7 +23,7 @@ pub async fn health(opts: &HealthOptions) -> Result<HealthReport, Error> {
     let assembly = opts.source.load()?;
     let aws = opts.aws.connect().await?;
     let report =
-        read(&aws, &aws, &assembly, &Only { stacks: opts.stacks.clone(), regions: Vec::new() }, &Retry::default())
+        read(&aws, &aws, &assembly, &Only { stacks: opts.stacks.clone(), ..Only::default() }, &Retry::default())
             .await?;
     print(&report, opts.json);
     Ok(report)

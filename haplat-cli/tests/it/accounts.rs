@@ -221,7 +221,7 @@ mod target_bootstrap {
     use crate::fake::Fake;
 
     #[test]
-    fn the_target_template_trusts_the_administration_account_and_reads_nothing_but_stacks() {
+    fn the_target_template_trusts_the_administration_account_and_its_reader_only_reads() {
         let t = target_template("111111111111", false);
         let exec = &t["Resources"]["ExecutionRole"]["Properties"];
         assert_eq!(exec["RoleName"], EXECUTION_ROLE);
@@ -235,7 +235,19 @@ mod target_bootstrap {
         assert_eq!(reader["RoleName"], "haplat-outputs-reader");
         let actions = &reader["Policies"][0]["PolicyDocument"]["Statement"];
         assert_eq!(actions.as_array().unwrap().len(), 1);
-        assert_eq!(actions[0]["Action"], "cloudformation:DescribeStacks");
+        // Outputs for bindings, and what a rollout's bake reads of the account's health: reads,
+        // each named (no wildcard action).
+        assert_eq!(
+            actions[0]["Action"],
+            serde_json::json!([
+                "cloudformation:DescribeStacks",
+                "cloudformation:ListStackResources",
+                "cloudwatch:DescribeAlarms",
+                "cloudwatch:GetMetricData",
+                "elasticloadbalancing:DescribeTargetHealth",
+                "route53:GetHealthCheck"
+            ])
+        );
         let adopted = target_template("111111111111", true);
         assert!(adopted["Resources"].get("ExecutionRole").is_none(), "an existing execution role is left alone");
     }

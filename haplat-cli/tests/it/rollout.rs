@@ -5,6 +5,7 @@
 //! alarm in ALARM in the first region stops it, one elsewhere does not); bad flags are usage
 //! errors.
 
+use std::collections::BTreeMap;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -14,7 +15,8 @@ use haplat_cli::executor::Executor;
 use haplat_cli::failure::ExecError;
 use haplat_cli::health::Retry;
 use haplat_cli::plan::{PlanOptions, plan_deploy};
-use haplat_cli::rollout::{Bake, HealthBake};
+use haplat_cli::rollout::{Bake, HealthBake, RolloutPolicy};
+use haplat_core::manifest::Deployment;
 
 use crate::fake::Fake;
 use crate::harness::{Project, Source, bootstrap, fixture, run, waits};
@@ -88,8 +90,11 @@ impl Bake for Scripted {
         &'a self,
         stack: &'a str,
         region: &'a str,
+        accounts: &'a [String],
+        bake: Duration,
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send + 'a>> {
-        self.asked.lock().unwrap().push(format!("{stack} {region}"));
+        let account = if accounts.is_empty() { String::new() } else { format!(" of {}", accounts.join(",")) };
+        self.asked.lock().unwrap().push(format!("{stack} {region}{account} {}s", bake.as_secs()));
         let r = match self.fail {
             Some(why) if stack == "Data" => Err(why.to_owned()),
             _ => Ok(()),
@@ -100,9 +105,18 @@ impl Bake for Scripted {
 
 async fn staged(fake: &Fake, bake: &Scripted) -> Result<(), ExecError> {
     let assembly = Assembly::load(&fixture("basic")).unwrap();
-    let plan = plan_deploy(&assembly, &PlanOptions::default()).unwrap();
+    staged_with(fake, bake, &assembly, &RolloutPolicy::given("us-west-2".into(), None, Duration::from_secs(600))).await
+}
+
+async fn staged_with(
+    fake: &Fake,
+    bake: &Scripted,
+    assembly: &Assembly,
+    policy: &RolloutPolicy,
+) -> Result<(), ExecError> {
+    let plan = plan_deploy(assembly, &PlanOptions::default()).unwrap();
     let sink = Collect::default();
-    Executor::new(fake, &sink, waits()).with_rollout("us-west-2", bake).deploy(&assembly, &plan, &bootstrap()).await
+    Executor::new(fake, &sink, waits()).with_rollout(policy, bake).deploy(assembly, &plan, &bootstrap()).await
 }
 
 #[tokio::test(start_paused = true)]
@@ -122,7 +136,7 @@ async fn each_stack_set_goes_to_the_first_region_alone_then_the_rest_after_its_b
         "{calls:?}"
     );
     // Every stack set deployed to us-west-2 and elsewhere was baked there, in wave order.
-    assert_eq!(*bake.asked.lock().unwrap(), ["Data us-west-2", "Network us-west-2", "App us-west-2"]);
+    assert_eq!(*bake.asked.lock().unwrap(), ["Data us-west-2 600s", "Network us-west-2 600s", "App us-west-2 600s"]);
 }
 
 #[tokio::test(start_paused = true)]
@@ -171,13 +185,14 @@ async fn the_health_bake_watches_the_first_region_for_the_whole_bake() {
     let bake = HealthBake {
         cfn: &cfn,
         obs: &obs,
+        caller: "111111111111".into(),
+        accounts: BTreeMap::new(),
         assembly: &a,
-        bake: Duration::from_secs(600),
         poll: Duration::from_secs(30),
         retry: Retry::default(),
     };
     let start = tokio::time::Instant::now();
-    bake.bake("Api", "us-west-2").await.unwrap();
+    bake.bake("Api", "us-west-2", &[], Duration::from_secs(600)).await.unwrap();
     assert_eq!(start.elapsed(), Duration::from_secs(600), "it waits the whole bake");
 
     // In the first region it stops the rollout, naming the alarm.
@@ -186,7 +201,7 @@ async fn the_health_bake_watches_the_first_region_for_the_whole_bake() {
         alarm.state = "ALARM".into();
         alarm.reason = "Threshold Crossed: 1 datapoint [12.0] > 5.0".into();
     });
-    let why = bake.bake("Api", "us-west-2").await.unwrap_err();
+    let why = bake.bake("Api", "us-west-2", &[], Duration::from_secs(600)).await.unwrap_err();
     assert!(why.starts_with("unhealthy in us-west-2 0 s into the 600 s bake: "), "{why}");
     assert!(why.contains("alarm Api/Monitoring/catalogService/ErrorRate is in ALARM: Threshold Crossed"), "{why}");
 }
@@ -237,4 +252,251 @@ fn the_apps_rollout_applies_unless_the_flags_say_otherwise() {
     assert!(!out.contains("progressive rollout"), "{out}");
     let r = run(&mut p.haplat(&["deploy", "--dry-run", "--no-rollout", "--canary-region", "us-west-2"]));
     assert_eq!(r.code, 2, "{}", r.stderr);
+}
+
+/// The `basic` fixture with `Data` deployed to two accounts and the app's rollout `rollout`.
+fn two_accounts(rollout: serde_json::Value) -> tempfile::TempDir {
+    let dir = with_alarm();
+    let mpath = dir.path().join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    for s in m["stacks"].as_array_mut().unwrap() {
+        if s["name"] == "Data" {
+            s["deployment"] = serde_json::to_value(Deployment::Accounts {
+                accounts: vec!["222222222222".into(), "333333333333".into(), "444444444444".into()],
+            })
+            .unwrap();
+        }
+    }
+    m["rollout"] = rollout;
+    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    dir
+}
+
+/// Each call of stack set `stack` with the accounts it targeted, in order.
+fn targeted(fake: &Fake, stack: &str) -> Vec<String> {
+    let s = fake.state.lock().unwrap();
+    let calls: Vec<&String> =
+        s.calls.iter().filter(|c| c.ends_with(stack) || c.contains(&format!(" {stack} "))).collect();
+    let targets: Vec<&(String, String, Vec<String>)> = s.targets.iter().filter(|(_, n, _)| n == stack).collect();
+    let mut t = targets.iter();
+    calls
+        .iter()
+        .map(|c| match c.starts_with("create_stack_instances") || c.starts_with("update_stack_set") {
+            true => format!("{c} [{}]", t.next().map(|(_, _, a)| a.join(",")).unwrap_or_default()),
+            false => c.to_string(),
+        })
+        .collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_first_account_goes_alone_first_then_its_other_regions_then_the_other_accounts() {
+    let dir = two_accounts(serde_json::json!({"firstRegion": "us-west-2", "bakeSeconds": 600}));
+    let assembly = Assembly::load(dir.path()).unwrap();
+    let policy = RolloutPolicy::given("us-west-2".into(), Some("333333333333".into()), Duration::from_secs(600));
+    let fake = Fake::default();
+    let bake = Scripted { fail: None, asked: Mutex::new(Vec::new()) };
+    staged_with(&fake, &bake, &assembly, &policy).await.unwrap();
+    assert_eq!(
+        targeted(&fake, "Data"),
+        [
+            "create_stack_set Data",
+            "create_stack_instances Data us-west-2 [333333333333]",
+            "create_stack_instances Data us-east-1,eu-west-1 [333333333333]",
+            "create_stack_instances Data us-east-1,us-west-2,eu-west-1 [222222222222,444444444444]",
+        ]
+    );
+    // Data's bake was in the first account; the other stack sets (this account) by region.
+    assert_eq!(
+        *bake.asked.lock().unwrap(),
+        ["Data us-west-2 of 333333333333 600s", "Network us-west-2 600s", "App us-west-2 600s"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failed_bake_in_the_first_account_leaves_its_other_regions_and_the_other_accounts_untouched() {
+    let dir = two_accounts(serde_json::json!({"firstRegion": "us-west-2", "bakeSeconds": 600}));
+    let assembly = Assembly::load(dir.path()).unwrap();
+    let policy = RolloutPolicy::given("us-west-2".into(), Some("333333333333".into()), Duration::from_secs(600));
+    let fake = Fake::default();
+    let bake = Scripted { fail: Some("alarm Data/Orders/ThrottleAlarm is in ALARM"), asked: Mutex::new(Vec::new()) };
+    let e = staged_with(&fake, &bake, &assembly, &policy).await.unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "Data: rollout stopped after us-west-2 of account 333333333333: alarm Data/Orders/ThrottleAlarm is in ALARM; \
+         left as they were: us-east-1, eu-west-1 of account 333333333333; us-east-1, us-west-2, eu-west-1 of accounts \
+         222222222222, 444444444444"
+    );
+    assert_eq!(
+        targeted(&fake, "Data"),
+        ["create_stack_set Data", "create_stack_instances Data us-west-2 [333333333333]"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_stack_set_of_its_own_policy_has_its_bake_time_or_goes_at_once() {
+    let assembly = Assembly::load(&fixture("basic")).unwrap();
+    let mut policy = RolloutPolicy::given("us-west-2".into(), None, Duration::from_secs(600));
+    policy.stacks.insert("Data".into(), None);
+    policy.stacks.insert("Network".into(), Some(Duration::from_secs(60)));
+    let fake = Fake::default();
+    let bake = Scripted { fail: None, asked: Mutex::new(Vec::new()) };
+    staged_with(&fake, &bake, &assembly, &policy).await.unwrap();
+    let calls = fake.calls();
+    assert_eq!(
+        calls.iter().filter(|c| c.contains(" Data")).collect::<Vec<_>>(),
+        ["create_stack_set Data", "create_stack_instances Data us-east-1,us-west-2,eu-west-1"],
+    );
+    assert_eq!(*bake.asked.lock().unwrap(), ["Network us-west-2 60s", "App us-west-2 600s"]);
+}
+
+#[test]
+fn the_dry_run_shows_the_apps_first_account_and_each_stack_sets_policy() {
+    let dir = two_accounts(serde_json::json!({
+        "firstRegion": "us-west-2", "firstAccount": "333333333333", "bakeSeconds": 600,
+        "stacks": {"Network": "allAtOnce", "App": {"bakeSeconds": 60}}
+    }));
+    let p = Project::new(Source::Dir(dir.path().to_owned()));
+    let r = run(&mut p.haplat(&["deploy", "--dry-run"]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let out = &r.stdout;
+    assert!(out.contains("us-west-2 of account 333333333333 first, bake 600s"), "{out}");
+    assert!(
+        out.contains(
+            "  stack set Data\n    stage 1: us-west-2 of account 333333333333\n    bake 600s watching 1 alarm(s) in \
+             us-west-2 of account 333333333333:\n      Data/Orders/ThrottleAlarm (orders-throttles-${AWS::Region})\n    \
+             stage 2: us-east-1, eu-west-1 of account 333333333333 (only if every alarm stayed OK; else stop, this \
+             stage and the later ones untouched)\n    stage 3: us-east-1, us-west-2, eu-west-1 of accounts \
+             222222222222, 444444444444\n"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains("  stack set Network\n    one stage: us-east-1, us-west-2, eu-west-1 (its own policy deploys it all at once)\n"),
+        "{out}"
+    );
+    assert!(out.contains("  stack set App\n    stage 1: us-west-2\n    bake 60s: no alarm"), "{out}");
+    // A malformed --canary-account is a usage error naming the flag.
+    let r = run(&mut p.haplat(&["deploy", "--dry-run", "--canary-region", "us-west-2", "--canary-account", "33"]));
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("--canary-account") && r.stderr.contains("not a 12-digit AWS account id"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn the_health_bake_in_another_account_reads_it_through_its_read_role() {
+    let (cfn, caller_obs, a) = ops_deployed();
+    // The first account's instances (the fake's are all of 111111111111), read with its own
+    // observer: an alarm in ALARM there stops the bake; the caller's observer is not read.
+    let other = FakeObserve::deployed(&a);
+    other.with(|s| s.alarms.get_mut("us-west-2-CatalogErrorRate").unwrap().state = "ALARM".into());
+    let bake = HealthBake {
+        cfn: &cfn,
+        obs: &caller_obs,
+        caller: "999999999999".into(),
+        accounts: BTreeMap::from([("111111111111".to_owned(), other)]),
+        assembly: &a,
+        poll: Duration::from_secs(30),
+        retry: Retry::default(),
+    };
+    let why = bake.bake("Api", "us-west-2", &["111111111111".into()], Duration::from_secs(600)).await.unwrap_err();
+    assert!(why.starts_with("unhealthy in us-west-2 of account 111111111111 0 s into the 600 s bake: "), "{why}");
+    assert!(
+        cfn.state.lock().unwrap().assumed.iter().all(|r| r == "arn:aws:iam::111111111111:role/haplat-outputs-reader"),
+        "the stack is read through the read role"
+    );
+    assert!(!cfn.state.lock().unwrap().assumed.is_empty());
+    // An account with no reader is one line, not a guess.
+    let why = bake.bake("Api", "us-west-2", &["555555555555".into()], Duration::from_secs(600)).await.unwrap_err();
+    assert_eq!(why, "its health in account 555555555555 cannot be read: no reader for that account");
+}
+
+/// The `basic` fixture with Data in three accounts, and Data's output `Version` `description`.
+fn data_in_three_accounts(dir: &std::path::Path, description: &str) -> Assembly {
+    for f in std::fs::read_dir(fixture("basic")).unwrap() {
+        let f = f.unwrap().path();
+        std::fs::copy(&f, dir.join(f.file_name().unwrap())).unwrap();
+    }
+    let path = dir.join("Data.template.json");
+    let mut t: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    t["Description"] = format!("haplat fixture: data {description}").into();
+    t["Outputs"]["Version"] = serde_json::json!({"Value": description});
+    std::fs::write(&path, serde_json::to_string_pretty(&t).unwrap()).unwrap();
+    let mpath = dir.join("manifest.json");
+    let mut m: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    for s in m["stacks"].as_array_mut().unwrap() {
+        if s["name"] == "Data" {
+            s["templateBytes"] = std::fs::metadata(&path).unwrap().len().into();
+            s["deployment"] = serde_json::to_value(Deployment::Accounts {
+                accounts: vec!["222222222222".into(), "333333333333".into(), "444444444444".into()],
+            })
+            .unwrap();
+        }
+    }
+    std::fs::write(&mpath, serde_json::to_string_pretty(&m).unwrap()).unwrap();
+    Assembly::load(dir).unwrap()
+}
+
+/// End to end on moto: a change of a stack set in three accounts, rolled out to a first
+/// account. Its bake fails: the first account's us-west-2 has the change, every other instance
+/// is still on the old template; the next deploy (bake passing) brings every instance to it.
+#[tokio::test]
+async fn a_first_account_rollout_on_moto_stops_with_the_other_accounts_on_the_old_template() {
+    use haplat_cli::cfn::CloudFormation;
+
+    let moto = crate::harness::Moto::start();
+    let aws = moto.aws().await;
+    let boot = haplat_cli::bootstrap::Bootstrap { account: "123456789012".into(), ..bootstrap() };
+    let policy = RolloutPolicy::given("us-west-2".into(), Some("333333333333".into()), Duration::from_secs(60));
+    let deploy = |assembly: Assembly, fail: Option<&'static str>| {
+        let (aws, boot, policy) = (&aws, &boot, &policy);
+        async move {
+            let plan =
+                plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+            let bake = Scripted { fail, asked: Mutex::new(Vec::new()) };
+            let sink = Collect::default();
+            let r = Executor::new(aws, &sink, waits()).with_rollout(policy, &bake).deploy(&assembly, &plan, boot).await;
+            (r, bake.asked.into_inner().unwrap())
+        }
+    };
+    // Each instance, by account and region, with its status and its stack's `Version` output
+    // (read in its account through the read role, as bindings do; moto gives the assumed
+    // credentials the role's account).
+    let described = || async {
+        let mut out = Vec::new();
+        for i in aws.list_stack_instances("Data").await.unwrap() {
+            let full = aws.describe_stack_instance("Data", &i.account, &i.region).await.unwrap();
+            let role = haplat_cli::bindings::read_role_arn(&i.account, &i.region);
+            let stack = aws.instance_stack_as("Data", &full, &role).await.unwrap().expect("its stack");
+            out.push(format!("{} {} {}", i.account, i.region, stack.outputs["Version"]));
+        }
+        out.sort();
+        out
+    };
+    let v1 = tempfile::tempdir().unwrap();
+    let (r, asked) = deploy(data_in_three_accounts(v1.path(), "v1"), None).await;
+    r.unwrap();
+    assert_eq!(asked, ["Data us-west-2 of 333333333333 60s"]);
+    let all = described().await;
+    assert_eq!(all.len(), 9, "{all:?}");
+    assert!(all.iter().all(|i| i.ends_with(" v1")), "{all:?}");
+
+    let v2 = tempfile::tempdir().unwrap();
+    let (r, _) = deploy(data_in_three_accounts(v2.path(), "v2"), Some("alarm in ALARM")).await;
+    let e = r.unwrap_err();
+    assert!(
+        e.to_string().starts_with("Data: rollout stopped after us-west-2 of account 333333333333: alarm in ALARM"),
+        "{e}"
+    );
+    let all = described().await;
+    let changed: Vec<&String> = all.iter().filter(|i| i.ends_with(" v2")).collect();
+    assert_eq!(changed, ["333333333333 us-west-2 v2"], "{all:?}");
+
+    let (r, asked) = deploy(data_in_three_accounts(v2.path(), "v2"), None).await;
+    r.unwrap();
+    assert_eq!(asked, ["Data us-west-2 of 333333333333 60s"]);
+    let all = described().await;
+    assert!(all.iter().all(|i| i.ends_with(" v2")), "{all:?}");
 }

@@ -2,7 +2,7 @@
 //! small app.
 
 use haplat_core::App;
-use haplat_core::manifest::{INLINE_TEMPLATE_LIMIT, Manifest, Target};
+use haplat_core::manifest::{Deployment, INLINE_TEMPLATE_LIMIT, Manifest, Rollout, StackRollout, Target};
 use haplat_core::value::Value;
 
 use crate::support::*;
@@ -143,18 +143,15 @@ fn manifest_schema_is_fresh() {
 #[test]
 fn the_rollout_is_in_the_manifest_and_its_first_region_is_one_of_the_app() {
     let app = small_app();
-    app.rollout("eu-west-1", 1800);
+    app.rollout(Rollout::new("eu-west-1", 1800));
     let m = app.synth().unwrap().manifest;
-    assert_eq!(
-        m.rollout,
-        Some(haplat_core::manifest::Rollout { first_region: "eu-west-1".into(), bake_seconds: 1800 })
-    );
+    assert_eq!(m.rollout, Some(Rollout::new("eu-west-1", 1800)));
     let json = serde_json::to_value(&m).unwrap();
     assert_eq!(json["rollout"], serde_json::json!({"firstRegion": "eu-west-1", "bakeSeconds": 1800}));
     assert!(small_app().synth().unwrap().manifest.rollout.is_none());
 
     let app = small_app();
-    app.rollout("ap-south-1", 60);
+    app.rollout(Rollout::new("ap-south-1", 60));
     let e = app.synth().unwrap_err().to_string();
     assert!(
         e.contains(
@@ -163,8 +160,52 @@ fn the_rollout_is_in_the_manifest_and_its_first_region_is_one_of_the_app() {
         "{e}"
     );
     let app = small_app();
-    app.rollout("eu-west-1", 60);
-    app.rollout("us-east-1", 60);
+    app.rollout(Rollout::new("eu-west-1", 60));
+    app.rollout(Rollout::new("us-east-1", 60));
     let e = app.synth().unwrap_err().to_string();
     assert!(e.contains("rollout declared twice (eu-west-1 first, then us-east-1 first)"), "{e}");
+}
+
+#[test]
+fn a_rollout_names_a_first_account_and_stack_sets_of_the_app() {
+    let app = small_app();
+    let accounts = vec!["111111111111".to_owned(), "222222222222".to_owned()];
+    for s in app.stacks() {
+        s.set_deployment(Deployment::Accounts { accounts: accounts.clone() });
+    }
+    app.rollout(
+        Rollout::new("eu-west-1", 1800)
+            .first_account("222222222222")
+            .stack("Edge", StackRollout::AllAtOnce)
+            .stack("Data", StackRollout::BakeSeconds(300)),
+    );
+    let m = app.synth().unwrap().manifest;
+    let json = serde_json::to_value(&m).unwrap();
+    assert_eq!(
+        json["rollout"],
+        serde_json::json!({"firstRegion": "eu-west-1", "firstAccount": "222222222222", "bakeSeconds": 1800,
+                           "stacks": {"shop-dev-Data": {"bakeSeconds": 300}, "shop-dev-Edge": "allAtOnce"}})
+    );
+    let r = m.rollout.unwrap();
+    assert_eq!(
+        (r.bake_seconds_of("shop-dev-Api"), r.bake_seconds_of("shop-dev-Data"), r.bake_seconds_of("shop-dev-Edge")),
+        (Some(1800), Some(300), None)
+    );
+
+    // An account no stack set deploys to, a malformed one, a stack set the app lacks: each named.
+    let app = small_app();
+    app.rollout(Rollout::new("eu-west-1", 60).first_account("333333333333").stack("Dta", StackRollout::AllAtOnce));
+    let e = app.synth().unwrap_err().to_string();
+    assert!(
+        e.contains("rollout: the first account 333333333333 is an account of no stack set of the app (accounts listed: none, every stack set deploys to this account or to OUs)"),
+        "{e}"
+    );
+    assert!(
+        e.contains("rollout: stacks.Dta: no stack of the app has this id or name (stacks: Data, Api, Edge)"),
+        "{e}"
+    );
+    let app = small_app();
+    app.rollout(Rollout::new("eu-west-1", 60).first_account("12345"));
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("rollout: the first account \"12345\" is not a 12-digit AWS account id"), "{e}");
 }
