@@ -156,7 +156,7 @@ impl Aws {
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
         let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
-        classify(&endpoint, e)
+        classify(&endpoint, region, e)
     }
 }
 
@@ -318,9 +318,10 @@ macro_rules! listed {
 }
 pub(crate) use listed;
 
-/// Sorts an SDK error into one clear line: never the SDK's debug output (an answer without an
+/// Sorts an SDK error of a call to `region` (through `endpoint`: `AWS in <region>`, or the
+/// endpoint URL given) into one clear line: never the SDK's debug output (an answer without an
 /// error message, a 500 with an empty body, says its HTTP status).
-pub fn classify<E>(endpoint: &str, e: SdkError<E, HttpResponse>) -> CfnError
+pub fn classify<E>(endpoint: &str, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
@@ -348,9 +349,8 @@ where
                 | "SlowDown" => CfnError::Throttled(message),
                 // What a region not enabled in the account answers too (an opt-in region).
                 "InvalidClientTokenId" | "UnrecognizedClientException" => {
-                    let region = endpoint.strip_prefix("AWS in ").map_or(String::new(), |r| format!(" {r}"));
                     let message = format!(
-                        "{message}; if other regions accept these credentials, the region{region} is not enabled in this account (an opt-in region: `aws account enable-region --region-name{region}`)"
+                        "{message}; if other regions accept these credentials, the region {region} is not enabled in this account (an opt-in region: `aws account enable-region --region-name {region}`)"
                     );
                     CfnError::BadCredentials { code, message }
                 }
@@ -1262,7 +1262,7 @@ mod tests {
             }
             let raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
             let e = SdkError::service_error(DescribeStacksError::generic(meta.build()), raw);
-            let text = classify("AWS in eu-west-1", e).to_string();
+            let text = classify("AWS in eu-west-1", "eu-west-1", e).to_string();
             assert_eq!(text, want);
             assert!(!text.contains('{') && text.len() < 120, "{text}");
         }

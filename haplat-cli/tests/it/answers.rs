@@ -232,5 +232,11 @@ async fn a_region_not_enabled_is_named_as_a_possible_cause() {
     let e = endpoint.aws().await.list_stack_sets().await.unwrap_err();
     let text = one_line(&e);
     assert!(matches!(e, CfnError::BadCredentials { .. }), "{e:?}");
-    assert!(text.contains("is not enabled in this account (an opt-in region"), "{text}");
+    // The region is named even through a local endpoint (AWS_ENDPOINT_URL, tests, emulators).
+    assert!(
+        text.contains(
+            "the region us-east-1 is not enabled in this account (an opt-in region: `aws account enable-region --region-name us-east-1`)"
+        ),
+        "{text}"
+    );
 }
