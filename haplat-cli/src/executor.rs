@@ -46,11 +46,13 @@ pub struct Executor<'a, C> {
     rollout: Option<(RolloutPolicy, &'a dyn Bake)>,
 }
 
-/// A stack set's rollout stages ([`RolloutPolicy::stages_of`]), its bake time and what bakes.
+/// How a stack set is deployed: its stages (the rollout's, [`RolloutPolicy::stages_of`], or
+/// one), its accounts grouped by what they have deployed ([`account_groups`]), and what bakes
+/// the first stage, for how long, when it is a rollout.
 struct Staged<'a> {
     stages: Vec<Stage>,
-    time: std::time::Duration,
-    bake: &'a dyn Bake,
+    groups: Vec<Vec<String>>,
+    bake: Option<(&'a dyn Bake, std::time::Duration)>,
 }
 
 /// Instances of regions a stack set no longer lists, deleted after every wave
@@ -190,22 +192,27 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             Ok(p) => p,
                             Err(message) => return Err(ExecError::Refused { stack: s.name.clone(), message }),
                         };
-                        let staged = self.rollout.as_ref().and_then(|(policy, bake)| {
+                        // The stages: the rollout's, else one of every region (of the listed
+                        // accounts, where the deployment lists them).
+                        let rollout = self.rollout.as_ref().and_then(|(policy, bake)| {
                             let stages = policy.stages_of(&s.name, &s.regions, &deployment).ok()?;
-                            Some((stages, policy.bake_of(&s.name)?, *bake))
+                            Some((stages, Some((*bake, policy.bake_of(&s.name)?))))
                         });
+                        let (stages, bake) = rollout.unwrap_or_else(|| {
+                            let accounts = match &deployment {
+                                Deployment::Accounts { accounts } => accounts.clone(),
+                                _ => Vec::new(),
+                            };
+                            (vec![Stage { accounts, regions: s.regions.clone() }], None)
+                        });
+                        let groups = match self.account_groups(s, &deployment).await {
+                            Ok(g) => g,
+                            Err(e) => return Err(e),
+                        };
                         let reach = Reach { deployment, only: Vec::new(), staged: false, producers };
                         let (body, json) = (&template.body, &template.json);
-                        let r = match staged {
-                            Some((stages, time, bake)) => {
-                                let staged = Staged { stages, time, bake };
-                                self.deploy_staged(s, &reach, &staged, body, json, &all_regions, bootstrap).await
-                            }
-                            None => self
-                                .deploy_stack(s, &reach, body, json, &all_regions, bootstrap)
-                                .await
-                                .map(|p| p.into_iter().collect()),
-                        };
+                        let staged = Staged { stages, groups, bake };
+                        let r = self.deploy_stages(s, &reach, &staged, body, json, &all_regions, bootstrap).await;
                         self.outputs.forget(&s.name);
                         r
                     }) as Job<'_>
@@ -274,11 +281,12 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         Ok(warnings)
     }
 
-    /// A stack set's progressive rollout: its first stage alone, the bake, then its other
-    /// stages in order. Regions no longer listed are pruned once per set of accounts, in the
-    /// last stage of those accounts.
+    /// A stack set's stages in order, each in one deploy per group of its accounts that have
+    /// the same instances ([`account_groups`]), the bake after the first when it is a rollout.
+    /// Regions no longer listed are pruned once per set of accounts, in the last stage of those
+    /// accounts.
     #[allow(clippy::too_many_arguments)]
-    async fn deploy_staged(
+    async fn deploy_stages(
         &self,
         s: &StackPlan,
         reach: &Reach,
@@ -291,15 +299,16 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
         let stages = &staged.stages;
         let mut prunes = Vec::new();
         for (i, stage) in stages.iter().enumerate() {
-            let last_of_its_accounts = !stages[i + 1..].iter().any(|later| later.accounts == stage.accounts);
-            let plan =
-                StackPlan { regions: stage.regions.clone(), prune: s.prune && last_of_its_accounts, ..s.clone() };
-            let reach = Reach { only: stage.accounts.clone(), staged: true, ..reach.clone() };
-            prunes.extend(self.deploy_stack(&plan, &reach, body, template, all_regions, bootstrap).await?);
-            self.outputs.forget(&s.name);
-            if i > 0 {
-                continue;
+            for part in split(&stage.accounts, &staged.groups) {
+                let later = stages[i + 1..]
+                    .iter()
+                    .any(|t| (part.is_empty() && t.accounts.is_empty()) || part.iter().any(|a| t.accounts.contains(a)));
+                let plan = StackPlan { regions: stage.regions.clone(), prune: s.prune && !later, ..s.clone() };
+                let reach = Reach { only: part, staged: stages.len() > 1, ..reach.clone() };
+                prunes.extend(self.deploy_stack(&plan, &reach, body, template, all_regions, bootstrap).await?);
+                self.outputs.forget(&s.name);
             }
+            let Some((bake, time)) = staged.bake.filter(|_| i == 0 && stages.len() > 1) else { continue };
             let rest: Vec<String> = stages[1..].iter().map(ToString::to_string).collect();
             let region = &stage.regions[0];
             let first = Stage { accounts: stage.accounts.clone(), regions: vec![region.clone()] };
@@ -307,7 +316,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                 stack: s.name.clone(),
                 what: format!("bake in {first}: watching its alarms before {}", rest.join("; ")),
             });
-            if let Err(why) = staged.bake.bake(&s.name, region, &stage.accounts, staged.time).await {
+            if let Err(why) = bake.bake(&s.name, region, &stage.accounts, time).await {
                 return Err(ExecError::RolloutStopped {
                     stack: s.name.clone(),
                     region: first.to_string(),
@@ -318,6 +327,34 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
             self.record(&s.name, format!("bake passed in {first}"));
         }
         Ok(prunes)
+    }
+
+    /// The accounts of a self-managed stack set of several accounts, grouped by the instances
+    /// they have (their regions and statuses): one deploy per group, so that an account added to
+    /// the list, or one whose instances failed, gets what the others have. One group of no
+    /// account (no narrowing) otherwise.
+    async fn account_groups(&self, s: &StackPlan, deployment: &Deployment) -> Result<Vec<Vec<String>>, ExecError> {
+        let Deployment::Accounts { accounts } = deployment else { return Ok(vec![Vec::new()]) };
+        if accounts.len() < 2 {
+            return Ok(vec![accounts.clone()]);
+        }
+        let (name, cfn) = (s.name.as_str(), self.cfn());
+        let instances = match self.client.call(name, "list stack instances", || cfn.list_stack_instances(name)).await {
+            Err(ExecError::Call { source: crate::cfn::CfnError::StackSetNotFound { .. }, .. }) => Vec::new(),
+            other => other?,
+        };
+        let stray: BTreeSet<&str> =
+            instances.iter().filter(|i| !accounts.contains(&i.account)).map(|i| i.account.as_str()).collect();
+        if !stray.is_empty() {
+            self.sink().emit(Event::Step {
+                stack: name.into(),
+                what: format!(
+                    "account(s) {} no longer listed keep their instances: haplat does not delete them",
+                    stray.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            });
+        }
+        Ok(account_groups(&instances, accounts))
     }
 
     async fn deploy_stack(
@@ -711,6 +748,39 @@ impl<C: CloudFormation> Executor<'_, C> {
         .await?;
         Ok(())
     }
+}
+
+/// `accounts` grouped by the instances each has (their regions and statuses), in the order of
+/// `accounts`.
+pub fn account_groups(instances: &[InstanceInfo], accounts: &[String]) -> Vec<Vec<String>> {
+    let mut groups: Vec<(BTreeSet<(String, String)>, Vec<String>)> = Vec::new();
+    for a in accounts {
+        let has: BTreeSet<(String, String)> =
+            instances.iter().filter(|i| &i.account == a).map(|i| (i.region.clone(), i.status.to_string())).collect();
+        match groups.iter_mut().find(|(h, _)| *h == has) {
+            Some((_, members)) => members.push(a.clone()),
+            None => groups.push((has, vec![a.clone()])),
+        }
+    }
+    groups.into_iter().map(|(_, members)| members).collect()
+}
+
+/// A stage's accounts split along `groups` (in the groups' order); no account: one part of none.
+fn split(accounts: &[String], groups: &[Vec<String>]) -> Vec<Vec<String>> {
+    if accounts.is_empty() {
+        return vec![Vec::new()];
+    }
+    let mut parts: Vec<Vec<String>> = groups
+        .iter()
+        .map(|g| g.iter().filter(|a| accounts.contains(a)).cloned().collect::<Vec<_>>())
+        .filter(|p| !p.is_empty())
+        .collect();
+    let grouped: BTreeSet<&String> = groups.iter().flatten().collect();
+    let rest: Vec<String> = accounts.iter().filter(|a| !grouped.contains(a)).cloned().collect();
+    if !rest.is_empty() {
+        parts.push(rest);
+    }
+    parts
 }
 
 /// The account of each producer `s` binds from (see [`crate::bindings::producer_account`]).

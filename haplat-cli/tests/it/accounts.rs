@@ -418,3 +418,75 @@ async fn destroy_of_a_service_managed_stack_set_deletes_its_instances_by_ou() {
     assert_eq!(deletes.len(), 1, "{:?}", s.targets);
     assert_eq!(deletes[0].2, ous);
 }
+
+/// An account added to a stack set's accounts gets its instances in every region: the accounts
+/// are deployed in groups of the same instances (before, the region was seen as deployed by the
+/// other account, and the new one got nothing). On moto, then against the fake's calls.
+#[tokio::test]
+async fn an_account_added_to_the_list_gets_every_region_on_moto() {
+    use haplat_cli::cfn::CloudFormation;
+
+    let moto = crate::harness::Moto::start();
+    let aws = moto.aws().await;
+    let boot = Bootstrap { account: "123456789012".into(), ..bootstrap() };
+    let deploy = |accounts: &[&str]| {
+        let (aws, boot) = (&aws, &boot);
+        let accounts: Vec<String> = accounts.iter().map(|a| a.to_string()).collect();
+        async move {
+            let dir = tempfile::tempdir().unwrap();
+            let assembly = basic_with(dir.path(), &Deployment::Accounts { accounts });
+            let plan =
+                plan_deploy(&assembly, &PlanOptions { stacks: vec!["Data".into()], ..Default::default() }).unwrap();
+            let sink = Collect::default();
+            Executor::new(aws, &sink, waits()).deploy(&assembly, &plan, boot).await.unwrap();
+        }
+    };
+    deploy(&["222222222222"]).await;
+    deploy(&["222222222222", "333333333333"]).await;
+    let mut instances: Vec<String> = aws
+        .list_stack_instances("Data")
+        .await
+        .unwrap()
+        .iter()
+        .map(|i| format!("{} {} {}", i.account, i.region, i.status))
+        .collect();
+    instances.sort();
+    assert_eq!(
+        instances,
+        [
+            "222222222222 eu-west-1 CURRENT",
+            "222222222222 us-east-1 CURRENT",
+            "222222222222 us-west-2 CURRENT",
+            "333333333333 eu-west-1 CURRENT",
+            "333333333333 us-east-1 CURRENT",
+            "333333333333 us-west-2 CURRENT"
+        ]
+    );
+}
+
+#[test]
+fn accounts_are_grouped_by_the_instances_they_have() {
+    use haplat_cli::cfn::InstanceInfo;
+    use haplat_cli::executor::account_groups;
+    let instance = |account: &str, region: &str, status: &str| InstanceInfo {
+        region: region.into(),
+        account: account.into(),
+        status: status.into(),
+        ..Default::default()
+    };
+    let instances = [
+        instance("222222222222", "us-east-1", "CURRENT"),
+        instance("333333333333", "us-east-1", "CURRENT"),
+        instance("444444444444", "us-east-1", "OUTDATED"),
+    ];
+    let accounts: Vec<String> =
+        ["222222222222", "333333333333", "444444444444", "555555555555"].iter().map(|a| a.to_string()).collect();
+    assert_eq!(
+        account_groups(&instances, &accounts),
+        [
+            vec!["222222222222".to_owned(), "333333333333".to_owned()],
+            vec!["444444444444".to_owned()],
+            vec!["555555555555".to_owned()]
+        ]
+    );
+}
