@@ -753,9 +753,11 @@ impl<C: CloudFormation> Executor<'_, C> {
 /// `accounts` grouped by the instances each has (their regions and statuses), in the order of
 /// `accounts`.
 pub fn account_groups(instances: &[InstanceInfo], accounts: &[String]) -> Vec<Vec<String>> {
-    let mut groups: Vec<(BTreeSet<(String, String)>, Vec<String>)> = Vec::new();
+    // What an account has: (region, status) of each of its instances.
+    type Has = BTreeSet<(String, String)>;
+    let mut groups: Vec<(Has, Vec<String>)> = Vec::new();
     for a in accounts {
-        let has: BTreeSet<(String, String)> =
+        let has: Has =
             instances.iter().filter(|i| &i.account == a).map(|i| (i.region.clone(), i.status.to_string())).collect();
         match groups.iter_mut().find(|(h, _)| *h == has) {
             Some((_, members)) => members.push(a.clone()),
