@@ -12,6 +12,9 @@
 //! schedule and has no call to start it now, so a command cannot run one on demand, time it
 //! against the RTO or report on it when it ends (docs/runbooks/restore.md).
 //!
+//! The Aurora case (`--resource aurora`) is [`crate::ops::restore_aurora`], with the same
+//! settings, retries, cleanup shape and exit codes.
+//!
 //! Uses [`crate::recovery`] (the calls), [`crate::assembly`] (where the table and vault are),
 //! [`crate::ops::input`] and [`crate::output`].
 
@@ -31,8 +34,16 @@ pub struct RestoreTestOptions {
     pub source: AssemblySource,
     /// How to reach AWS.
     pub aws: AwsAccess,
+    /// What to restore: the app's DynamoDB table or its Aurora cluster.
+    pub resource: RestoreResource,
     /// The table's name (default: the assembly's only DynamoDB table, as deployed).
     pub table: Option<String>,
+    /// With [`RestoreResource::Aurora`]: the cluster's identifier (default: the assembly's Aurora
+    /// cluster in the region, as deployed).
+    pub cluster: Option<String>,
+    /// With [`RestoreResource::Aurora`]: the scratch instance's class (default: the source
+    /// writer's).
+    pub instance_class: Option<String>,
     /// The region to restore in (default: the first region of the table's stack).
     pub region: Option<String>,
     /// The backup vault (default: the assembly's only vault name).
@@ -43,6 +54,17 @@ pub struct RestoreTestOptions {
     pub settings: RestoreSettings,
     /// Print JSON instead of text.
     pub json: bool,
+}
+
+/// What `restore-test` restores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RestoreResource {
+    /// The app's DynamoDB table, into a scratch table.
+    #[default]
+    Table,
+    /// The app's Aurora cluster, into a scratch cluster with one instance
+    /// ([`crate::ops::restore_aurora`]).
+    Aurora,
 }
 
 /// The timing of a restore test.
@@ -133,6 +155,8 @@ pub struct Cleanup {
 pub struct RestoreReport {
     /// `passed` or `failed`.
     pub result: String,
+    /// What was restored: `table`.
+    pub resource: String,
     /// The region.
     pub region: String,
     /// The source table.
@@ -242,24 +266,33 @@ fn table_tags(r: &serde_json::Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The backup vault name of the assembly, when it names exactly one (`BackupVaultName` of its
+/// `AWS::Backup::BackupVault`s).
+pub fn assembly_vault(a: &Assembly) -> Option<String> {
+    let mut vaults = std::collections::BTreeSet::new();
+    for s in &a.manifest.stacks {
+        for (id, _) in s.resources.iter().filter(|(_, r)| r.type_name == "AWS::Backup::BackupVault") {
+            let name = a
+                .templates
+                .get(&s.name)
+                .and_then(|t| t.json["Resources"][id]["Properties"]["BackupVaultName"].as_str());
+            if let Some(name) = name {
+                vaults.insert(name.to_owned());
+            }
+        }
+    }
+    if vaults.len() == 1 { vaults.into_iter().next() } else { None }
+}
+
 /// The assembly's one DynamoDB table (a global table or a table) and its region (`region`, or
 /// its stack's first), with the vault name when the assembly names exactly one. With several
 /// tables, the one the backup plans select by tag.
 pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTable, Error> {
     let mut tables = Vec::new();
-    let mut vaults = std::collections::BTreeSet::new();
     for s in &a.manifest.stacks {
         for (id, r) in &s.resources {
             if matches!(r.type_name.as_str(), "AWS::DynamoDB::GlobalTable" | "AWS::DynamoDB::Table") {
                 tables.push((s, id.clone(), r.path.clone()));
-            }
-            if r.type_name == "AWS::Backup::BackupVault"
-                && let Some(name) = a
-                    .templates
-                    .get(&s.name)
-                    .and_then(|t| t.json["Resources"][id]["Properties"]["BackupVaultName"].as_str())
-            {
-                vaults.insert(name.to_owned());
             }
         }
     }
@@ -279,6 +312,12 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
         if !backed_up.is_empty() {
             tables = backed_up;
         }
+    }
+    if tables.is_empty() {
+        return Err(Error::Usage(
+            "the assembly has no DynamoDB table: pass --table NAME --in REGION (or --resource aurora for its Aurora cluster)"
+                .into(),
+        ));
     }
     let [(stack, logical_id, path)] = tables.as_slice() else {
         return Err(Error::Usage(format!(
@@ -304,7 +343,7 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
             regions.first().cloned().ok_or_else(|| Error::Usage(format!("stack set {} has no region", stack.name)))?
         }
     };
-    let vault = if vaults.len() == 1 { vaults.into_iter().next() } else { None };
+    let vault = assembly_vault(a);
     Ok(AssemblyTable {
         stack_set: stack.name.clone(),
         logical_id: logical_id.clone(),
@@ -315,7 +354,7 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
 }
 
 /// Calls `f` again while it is throttled: 5 tries, waits of `backoff`, doubling.
-async fn retry<T, F, Fut>(backoff: Duration, mut f: F) -> CfnResult<T>
+pub(crate) async fn retry<T, F, Fut>(backoff: Duration, mut f: F) -> CfnResult<T>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = CfnResult<T>>,
@@ -382,6 +421,7 @@ pub async fn run_restore_test<R: Recovery>(
         iam_role_arn: role,
         metadata,
         idempotency_token: format!("haplat-restore-test-{}", settings.stamp),
+        resource_type: "DynamoDB".into(),
     };
     let started = Instant::now();
     let job_id = retry(b, || rec.start_restore(region, &request))
@@ -390,6 +430,7 @@ pub async fn run_restore_test<R: Recovery>(
 
     let mut report = RestoreReport {
         result: "failed".into(),
+        resource: "table".into(),
         region: region.clone(),
         source_table: table.clone(),
         vault: vault.clone(),
