@@ -21,7 +21,7 @@
 //! it cannot delete is named in the report with the command that deletes it.
 //!
 //! Uses [`crate::recovery`] ([`Recovery`](crate::recovery::Recovery)'s AWS Backup calls and
-//! [`ClusterRecovery`]'s RDS calls) and [`crate::ops::restore_test`] (settings, retries, the
+//! [`ClusterRecovery`]'s RDS calls) and [`mod@crate::ops::restore_test`] (settings, retries, the
 //! cleanup's shape, the vault).
 
 use std::collections::BTreeMap;

@@ -808,3 +808,50 @@ fn the_command_refuses_bad_aurora_input_in_one_line_naming_the_flag() {
         "{line}"
     );
 }
+
+/// The SDK implementation of `ClusterRecovery` against the emulator, where moto implements the
+/// calls (RDS; not AWS Backup's recovery points or restore jobs, which the fake covers): a
+/// missing cluster or instance is `None`, a cluster reads back with its engine, version,
+/// protection and members, and the cleanup's order (instance, protection off, cluster with no
+/// final snapshot) leaves nothing.
+#[tokio::test]
+async fn the_sdk_cluster_calls_on_the_emulator() {
+    let moto = crate::harness::Moto::start();
+    let rds = aws_sdk_rds::Client::new(&moto.sdk_config().await);
+    rds.create_db_cluster()
+        .db_cluster_identifier("shop-db-rt-1")
+        .engine("aurora-postgresql")
+        .engine_version("16.4")
+        .master_username("haplat")
+        .master_user_password("not-a-secret-1")
+        .deletion_protection(true)
+        .send()
+        .await
+        .unwrap();
+    let aws = moto.aws().await;
+    assert_eq!(aws.cluster(REGION, "missing").await.unwrap(), None);
+    assert_eq!(aws.instance(REGION, "missing").await.unwrap(), None);
+    let c = aws.cluster(REGION, "shop-db-rt-1").await.unwrap().expect("the cluster");
+    assert_eq!((c.engine.as_str(), c.engine_version.as_str()), ("aurora-postgresql", "16.4"));
+    assert!(c.deletion_protection);
+    assert!(c.arn.ends_with(":cluster:shop-db-rt-1"), "{}", c.arn);
+
+    let request = InstanceRequest {
+        instance_id: "shop-db-rt-1-1".into(),
+        cluster_id: "shop-db-rt-1".into(),
+        class: "db.r6g.large".into(),
+        engine: "aurora-postgresql".into(),
+    };
+    aws.create_instance(REGION, &request).await.unwrap();
+    let i = aws.instance(REGION, "shop-db-rt-1-1").await.unwrap().expect("the instance");
+    assert_eq!(i.class, "db.r6g.large");
+    let c = aws.cluster(REGION, "shop-db-rt-1").await.unwrap().expect("the cluster");
+    assert_eq!(c.members, ["shop-db-rt-1-1"]);
+
+    aws.delete_instance(REGION, "shop-db-rt-1-1").await.unwrap();
+    aws.unprotect_cluster(REGION, "shop-db-rt-1").await.unwrap();
+    assert!(!aws.cluster(REGION, "shop-db-rt-1").await.unwrap().expect("the cluster").deletion_protection);
+    aws.delete_cluster(REGION, "shop-db-rt-1").await.unwrap();
+    assert_eq!(aws.instance(REGION, "shop-db-rt-1-1").await.unwrap(), None);
+    assert_eq!(aws.cluster(REGION, "shop-db-rt-1").await.unwrap(), None);
+}
