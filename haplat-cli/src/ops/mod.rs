@@ -32,14 +32,14 @@ pub mod init;
 pub mod input;
 pub mod list;
 #[cfg(feature = "aws")]
-pub mod restore_aurora;
-#[cfg(feature = "aws")]
 pub mod restore_test;
 pub mod shell;
 #[cfg(feature = "aws")]
 pub mod status;
 pub mod synth;
 
+#[cfg(feature = "aws")]
+pub use crate::restore::{ClusterRestoreReport, ClusterTarget, cluster_report_exit, run_aurora_restore_test};
 #[cfg(feature = "aws")]
 pub use bootstrap::{BootstrapOptions, bootstrap};
 pub use check::{CheckOptions, check};
@@ -64,13 +64,9 @@ pub use init::{HaplatSource, InitOptions, init};
 pub use input::{AssemblySource, AwsAccess, confirm};
 pub use list::{ListOptions, list};
 #[cfg(feature = "aws")]
-pub use restore_aurora::{
-    ClusterRestoreReport, ClusterTarget, cluster_report_exit, restore_test_aurora, run_aurora_restore_test,
-};
-#[cfg(feature = "aws")]
 pub use restore_test::{
     RestoreReport, RestoreResource, RestoreSettings, RestoreTarget, RestoreTestOptions, report_exit, restore_test,
-    run_restore_test,
+    restore_test_aurora, run_restore_test,
 };
 pub use shell::{CompletionsOptions, ManOptions, completions, man};
 #[cfg(feature = "aws")]

@@ -9,13 +9,13 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use haplat_cli::cfn::{CfnError, CfnResult};
-use haplat_cli::ops::restore_aurora::{
-    assembly_cluster, cluster_report_text, is_db_identifier, scratch_cluster_name, scratch_instance_name,
-};
 use haplat_cli::ops::{ClusterTarget, RestoreSettings, cluster_report_exit, run_aurora_restore_test};
 use haplat_cli::recovery::{
     ClusterInfo, ClusterRecovery, InstanceInfo, InstanceRequest, Recovery, RecoveryPoint, RestoreJob, RestoreRequest,
     RestoreStatus, TableInfo,
+};
+use haplat_cli::restore::{
+    assembly_cluster, cluster_report_text, is_db_identifier, scratch_cluster_name, scratch_instance_name,
 };
 
 use crate::harness::{Project, Source, real_app, run};
