@@ -555,17 +555,21 @@ pub async fn restore_test_aurora(opts: &RestoreTestOptions) -> Result<ClusterRes
     check_cluster_flags(opts)?;
     // The assembly is read before AWS is asked anything: an app with no Aurora cluster, or a
     // region it is not in, is a usage error with no call made.
-    let found = match (&opts.cluster, &opts.region, &opts.vault) {
-        (Some(_), Some(_), Some(_)) => None,
+    // With --cluster and --in, the cluster need not be the assembly's (the assembly is read
+    // only for the vault, when --vault is not given).
+    let found = match (&opts.cluster, &opts.region) {
+        (Some(_), Some(_)) => None,
         _ => Some(assembly_cluster(&opts.source.load()?, opts.region.as_deref())?),
     };
-    let vault = match opts.vault.clone().or_else(|| found.as_ref().and_then(|f| f.vault.clone())) {
-        Some(v) => v,
-        None => {
-            return Err(Error::Usage(
-                "the assembly names no single backup vault (AWS::Backup::BackupVault): pass --vault".into(),
-            ));
-        }
+    let vault = match (&opts.vault, &found) {
+        (Some(v), _) => Some(v.clone()),
+        (None, Some(f)) => f.vault.clone(),
+        (None, None) => assembly_vault(&opts.source.load()?),
+    };
+    let Some(vault) = vault else {
+        return Err(Error::Usage(
+            "the assembly names no single backup vault (AWS::Backup::BackupVault): pass --vault".into(),
+        ));
     };
     let aws = opts.aws.connect().await?;
     let target = resolve_cluster(&aws, opts, found, vault).await?;
@@ -596,7 +600,7 @@ async fn resolve_cluster<R: ClusterRecovery>(
         instance_class: opts.instance_class.clone(),
     };
     let Some(found) = found else {
-        // `restore_test_aurora` reads the assembly unless all three are given.
+        // `restore_test_aurora` looks the cluster up in the assembly unless both are given.
         let (Some(cluster), Some(region)) = (&opts.cluster, &opts.region) else {
             return Err(Error::Usage("pass --cluster ID --in REGION".into()));
         };

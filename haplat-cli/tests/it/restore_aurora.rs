@@ -778,6 +778,8 @@ fn the_command_refuses_bad_aurora_input_in_one_line_naming_the_flag() {
         (vec!["restore-test", "--resource", "database"], "--resource"),
         // The basic fixture has no Aurora cluster.
         (vec!["restore-test", "--resource", "aurora"], "--resource aurora"),
+        // A named cluster need not be the assembly's, but the vault must be known.
+        (vec!["restore-test", "--resource", "aurora", "--cluster", "shop-db", "--in", "us-east-1"], "--vault"),
     ] {
         let r = haplat(&args);
         assert_eq!(r.code, 2, "{args:?}: {}", r.stderr);
