@@ -50,6 +50,7 @@ pub mod plan;
 pub mod progress;
 pub mod project;
 pub mod recovery;
+pub mod restore;
 pub mod rollout;
 pub mod routing;
 #[cfg(feature = "aws")]

@@ -1,5 +1,6 @@
-//! The [`Recovery`] trait: the AWS Backup and DynamoDB calls of `haplat restore-test`, over plain
-//! types (implemented by the AWS SDK in `sdk_recovery`, by a fake in tests). Errors are
+//! The [`Recovery`] trait: the AWS Backup and DynamoDB calls of `haplat restore-test`, and its
+//! sibling [`ClusterRecovery`], the Amazon RDS calls of an Aurora restore test, over plain types
+//! (implemented by the AWS SDK in `sdk_recovery`, by a fake in tests). Errors are
 //! [`CfnError`](crate::cfn::CfnError)s, sorted like every other call (throttling, credentials, access denied).
 
 use std::collections::BTreeMap;
@@ -93,6 +94,8 @@ pub struct RestoreRequest {
     pub metadata: BTreeMap<String, String>,
     /// So that a retried call starts one job.
     pub idempotency_token: String,
+    /// AWS Backup's resource type: `DynamoDB` or `Aurora`.
+    pub resource_type: String,
 }
 
 /// A DynamoDB table as `DescribeTable` shows it.
@@ -141,4 +144,70 @@ pub trait Recovery: Sync {
     fn table(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<Option<TableInfo>>> + Send;
     /// Deletes a table.
     fn delete_table(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<()>> + Send;
+}
+
+/// An Aurora DB cluster as `DescribeDBClusters` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ClusterInfo {
+    /// Its identifier.
+    pub id: String,
+    /// Its ARN (what AWS Backup's recovery points name).
+    pub arn: String,
+    /// `creating`, `available`, `deleting`…
+    pub status: String,
+    /// `aurora-postgresql`, `aurora-mysql`.
+    pub engine: String,
+    /// The engine version (`17.7`).
+    pub engine_version: String,
+    /// Whether deletion protection is on.
+    pub deletion_protection: bool,
+    /// Its DB subnet group, when AWS gives it.
+    pub subnet_group: Option<String>,
+    /// Its VPC security groups.
+    pub security_groups: Vec<String>,
+    /// Its DB instances' identifiers (writer first).
+    pub members: Vec<String>,
+}
+
+/// A DB instance as `DescribeDBInstances` shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InstanceInfo {
+    /// Its identifier.
+    pub id: String,
+    /// `creating`, `available`, `failed`, `deleting`…
+    pub status: String,
+    /// Its class (`db.serverless`, `db.r6g.large`).
+    pub class: String,
+}
+
+/// What `CreateDBInstance` is asked: an instance in a cluster.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InstanceRequest {
+    /// The instance's identifier.
+    pub instance_id: String,
+    /// The cluster it joins.
+    pub cluster_id: String,
+    /// Its class.
+    pub class: String,
+    /// The cluster's engine.
+    pub engine: String,
+}
+
+/// The RDS calls of an Aurora restore test, each in the region given (beside [`Recovery`]'s AWS
+/// Backup calls).
+pub trait ClusterRecovery: Recovery {
+    /// A DB cluster, or `None` when it does not exist (`DBClusterNotFoundFault`).
+    fn cluster(&self, region: &str, id: &str) -> impl Future<Output = CfnResult<Option<ClusterInfo>>> + Send;
+    /// A DB instance, or `None` when it does not exist (`DBInstanceNotFound`).
+    fn instance(&self, region: &str, id: &str) -> impl Future<Output = CfnResult<Option<InstanceInfo>>> + Send;
+    /// Creates a DB instance in a cluster (`CreateDBInstance`).
+    fn create_instance(&self, region: &str, request: &InstanceRequest) -> impl Future<Output = CfnResult<()>> + Send;
+    /// Turns a cluster's deletion protection off, at once (`ModifyDBCluster`).
+    fn unprotect_cluster(&self, region: &str, id: &str) -> impl Future<Output = CfnResult<()>> + Send;
+    /// Deletes a DB instance (`DeleteDBInstance`).
+    fn delete_instance(&self, region: &str, id: &str) -> impl Future<Output = CfnResult<()>> + Send;
+    /// Deletes a DB cluster with no final snapshot (`DeleteDBCluster`, `SkipFinalSnapshot`).
+    fn delete_cluster(&self, region: &str, id: &str) -> impl Future<Output = CfnResult<()>> + Send;
 }

@@ -1,14 +1,20 @@
 //! [`Recovery`] over the AWS SDK: AWS Backup (recovery points, restore jobs), DynamoDB
-//! (`DescribeTable`, `DeleteTable`) and CloudFormation (`DescribeStackResource`), with the
+//! (`DescribeTable`, `DeleteTable`) and CloudFormation (`DescribeStackResource`); and
+//! [`ClusterRecovery`] over Amazon RDS (`DescribeDBClusters`, `DescribeDBInstances`,
+//! `CreateDBInstance`, `ModifyDBCluster`, `DeleteDBInstance`, `DeleteDBCluster`); with the
 //! configuration, endpoint and error sorting of [`Aws`].
 
 use std::collections::{BTreeMap, HashMap};
 
 use aws_sdk_backup as backup;
 use aws_sdk_dynamodb as dynamodb;
+use aws_sdk_rds as rds;
 
 use crate::cfn::{CfnError, CfnResult, CloudFormation};
-use crate::recovery::{Recovery, RecoveryPoint, RestoreJob, RestoreRequest, RestoreStatus, TableInfo};
+use crate::recovery::{
+    ClusterInfo, ClusterRecovery, InstanceInfo, InstanceRequest, Recovery, RecoveryPoint, RestoreJob, RestoreRequest,
+    RestoreStatus, TableInfo,
+};
 use crate::sdk::Aws;
 
 impl Recovery for Aws {
@@ -92,7 +98,7 @@ impl Recovery for Aws {
             .iam_role_arn(&request.iam_role_arn)
             .set_metadata(Some(metadata))
             .idempotency_token(&request.idempotency_token)
-            .resource_type("DynamoDB")
+            .resource_type(&request.resource_type)
             .send()
             .await
             .map_err(|e| self.err(region, e))?;
@@ -134,6 +140,101 @@ impl Recovery for Aws {
     async fn delete_table(&self, region: &str, name: &str) -> CfnResult<()> {
         let c = dynamodb::Client::new(&self.conf_in(region));
         c.delete_table().table_name(name).send().await.map_err(|e| self.err(region, e))?;
+        Ok(())
+    }
+}
+
+fn cluster_info(c: &rds::types::DbCluster) -> ClusterInfo {
+    let mut members: Vec<(bool, String)> = c
+        .db_cluster_members()
+        .iter()
+        .filter_map(|m| Some((!m.is_cluster_writer().unwrap_or(false), m.db_instance_identifier()?.to_owned())))
+        .collect();
+    // The writer first.
+    members.sort();
+    ClusterInfo {
+        id: c.db_cluster_identifier().unwrap_or_default().to_owned(),
+        arn: c.db_cluster_arn().unwrap_or_default().to_owned(),
+        status: c.status().unwrap_or_default().to_owned(),
+        engine: c.engine().unwrap_or_default().to_owned(),
+        engine_version: c.engine_version().unwrap_or_default().to_owned(),
+        deletion_protection: c.deletion_protection().unwrap_or(false),
+        subnet_group: c.db_subnet_group().filter(|g| !g.is_empty()).map(str::to_owned),
+        security_groups: c
+            .vpc_security_groups()
+            .iter()
+            .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+            .collect(),
+        members: members.into_iter().map(|(_, id)| id).collect(),
+    }
+}
+
+impl ClusterRecovery for Aws {
+    async fn cluster(&self, region: &str, id: &str) -> CfnResult<Option<ClusterInfo>> {
+        let c = rds::Client::new(&self.conf_in(region));
+        match c.describe_db_clusters().db_cluster_identifier(id).send().await {
+            Ok(out) => Ok(out.db_clusters().first().map(cluster_info)),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code == "DBClusterNotFoundFault" => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn instance(&self, region: &str, id: &str) -> CfnResult<Option<InstanceInfo>> {
+        let c = rds::Client::new(&self.conf_in(region));
+        match c.describe_db_instances().db_instance_identifier(id).send().await {
+            Ok(out) => Ok(out.db_instances().first().map(|i| InstanceInfo {
+                id: i.db_instance_identifier().unwrap_or_default().to_owned(),
+                status: i.db_instance_status().unwrap_or_default().to_owned(),
+                class: i.db_instance_class().unwrap_or_default().to_owned(),
+            })),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, .. } if code == "DBInstanceNotFound" => Ok(None),
+                other => Err(other),
+            },
+        }
+    }
+
+    async fn create_instance(&self, region: &str, request: &InstanceRequest) -> CfnResult<()> {
+        let c = rds::Client::new(&self.conf_in(region));
+        c.create_db_instance()
+            .db_instance_identifier(&request.instance_id)
+            .db_cluster_identifier(&request.cluster_id)
+            .db_instance_class(&request.class)
+            .engine(&request.engine)
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(())
+    }
+
+    async fn unprotect_cluster(&self, region: &str, id: &str) -> CfnResult<()> {
+        let c = rds::Client::new(&self.conf_in(region));
+        c.modify_db_cluster()
+            .db_cluster_identifier(id)
+            .deletion_protection(false)
+            .apply_immediately(true)
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(())
+    }
+
+    async fn delete_instance(&self, region: &str, id: &str) -> CfnResult<()> {
+        let c = rds::Client::new(&self.conf_in(region));
+        c.delete_db_instance().db_instance_identifier(id).send().await.map_err(|e| self.err(region, e))?;
+        Ok(())
+    }
+
+    async fn delete_cluster(&self, region: &str, id: &str) -> CfnResult<()> {
+        let c = rds::Client::new(&self.conf_in(region));
+        c.delete_db_cluster()
+            .db_cluster_identifier(id)
+            .skip_final_snapshot(true)
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
         Ok(())
     }
 }

@@ -92,8 +92,8 @@ pub enum Command {
     /// Each stack set's last operation and each instance's status per region.
     #[command(after_help = EXIT_CODES_HELP)]
     Status(status::StatusArgs),
-    /// Restore the latest backup of the app's DynamoDB table into a scratch table, validate it,
-    /// delete it, and time it against the RTO.
+    /// Restore the latest backup of the app's DynamoDB table (or its Aurora cluster) into a
+    /// scratch copy, validate it, delete it, and time it against the RTO.
     #[command(after_help = restore_test::RESTORE_TEST_EXIT_CODES)]
     RestoreTest(restore_test::RestoreTestArgs),
     /// Print the shell completion script (bash, zsh, fish, elvish, powershell).

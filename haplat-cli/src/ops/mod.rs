@@ -39,6 +39,8 @@ pub mod status;
 pub mod synth;
 
 #[cfg(feature = "aws")]
+pub use crate::restore::{ClusterRestoreReport, ClusterTarget, cluster_report_exit, run_aurora_restore_test};
+#[cfg(feature = "aws")]
 pub use bootstrap::{BootstrapOptions, bootstrap};
 pub use check::{CheckOptions, check};
 #[cfg(feature = "aws")]
@@ -63,7 +65,8 @@ pub use input::{AssemblySource, AwsAccess, confirm};
 pub use list::{ListOptions, list};
 #[cfg(feature = "aws")]
 pub use restore_test::{
-    RestoreReport, RestoreSettings, RestoreTarget, RestoreTestOptions, report_exit, restore_test, run_restore_test,
+    RestoreReport, RestoreResource, RestoreSettings, RestoreTarget, RestoreTestOptions, report_exit, restore_test,
+    restore_test_aurora, run_restore_test,
 };
 pub use shell::{CompletionsOptions, ManOptions, completions, man};
 #[cfg(feature = "aws")]

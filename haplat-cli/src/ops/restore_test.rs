@@ -12,17 +12,24 @@
 //! schedule and has no call to start it now, so a command cannot run one on demand, time it
 //! against the RTO or report on it when it ends (docs/runbooks/restore.md).
 //!
+//! The Aurora case (`--resource aurora`, [`restore_test_aurora`]) checks its flags and finds the
+//! cluster here, and runs [`crate::restore`]'s test, with the same settings, retries, cleanup
+//! shape and exit codes.
+//!
 //! Uses [`crate::recovery`] (the calls), [`crate::assembly`] (where the table and vault are),
 //! [`crate::ops::input`] and [`crate::output`].
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use crate::assembly::Assembly;
-use crate::cfn::{CfnError, CfnResult};
 use crate::error::Error;
 use crate::ops::input::{AssemblySource, AwsAccess};
-use crate::recovery::{Recovery, RecoveryPoint, RestoreRequest, RestoreStatus, TableInfo};
+use crate::recovery::{ClusterRecovery, Recovery, RecoveryPoint, RestoreRequest, RestoreStatus, TableInfo};
+use crate::restore::{
+    AssemblyCluster, ClusterRestoreReport, ClusterTarget, assembly_cluster, assembly_vault, cluster_report_text,
+    is_db_identifier, retry, run_aurora_restore_test,
+};
+pub use crate::restore::{Cleanup, RestoreSettings};
 
 /// What `restore-test` restores and how long it waits.
 #[derive(Clone, Debug)]
@@ -31,8 +38,16 @@ pub struct RestoreTestOptions {
     pub source: AssemblySource,
     /// How to reach AWS.
     pub aws: AwsAccess,
+    /// What to restore: the app's DynamoDB table or its Aurora cluster.
+    pub resource: RestoreResource,
     /// The table's name (default: the assembly's only DynamoDB table, as deployed).
     pub table: Option<String>,
+    /// With [`RestoreResource::Aurora`]: the cluster's identifier (default: the assembly's Aurora
+    /// cluster in the region, as deployed).
+    pub cluster: Option<String>,
+    /// With [`RestoreResource::Aurora`]: the scratch instance's class (default: the source
+    /// writer's).
+    pub instance_class: Option<String>,
     /// The region to restore in (default: the first region of the table's stack).
     pub region: Option<String>,
     /// The backup vault (default: the assembly's only vault name).
@@ -45,33 +60,15 @@ pub struct RestoreTestOptions {
     pub json: bool,
 }
 
-/// The timing of a restore test.
-#[derive(Clone, Debug)]
-pub struct RestoreSettings {
-    /// The recovery time objective the restore is measured against.
-    pub rto: Duration,
-    /// How long to wait for the restore job and the table before giving up.
-    pub timeout: Duration,
-    /// Between two reads of the job.
-    pub poll: Duration,
-    /// The first wait after a throttled call (doubled each time, 5 tries).
-    pub backoff: Duration,
-    /// Makes the scratch table's name unique (`<table>-restore-test-<stamp>`).
-    pub stamp: String,
-}
-
-impl RestoreSettings {
-    /// An RTO of `rto`, waiting up to an hour, polling every 15 s, the stamp from the clock.
-    pub fn new(rto: Duration) -> Self {
-        let secs = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        RestoreSettings {
-            rto,
-            timeout: Duration::from_secs(3600),
-            poll: Duration::from_secs(15),
-            backoff: Duration::from_secs(1),
-            stamp: secs.to_string(),
-        }
-    }
+/// What `restore-test` restores.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum RestoreResource {
+    /// The app's DynamoDB table, into a scratch table.
+    #[default]
+    Table,
+    /// The app's Aurora cluster, into a scratch cluster with one instance
+    /// ([`crate::restore`]).
+    Aurora,
 }
 
 /// What is restored, and from where.
@@ -115,24 +112,14 @@ pub struct Validation {
     pub same_key_schema: bool,
 }
 
-/// What happened to the scratch table at the end.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Cleanup {
-    /// Whether haplat deleted it (false when there was nothing to delete, or it could not).
-    pub deleted: bool,
-    /// Whether a scratch table is left behind.
-    pub left_behind: bool,
-    /// What was done.
-    pub message: String,
-}
-
 /// The report of a restore test (`--format json` prints it).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RestoreReport {
     /// `passed` or `failed`.
     pub result: String,
+    /// What was restored: `table`.
+    pub resource: String,
     /// The region.
     pub region: String,
     /// The source table.
@@ -247,19 +234,10 @@ fn table_tags(r: &serde_json::Value) -> Vec<(String, String)> {
 /// tables, the one the backup plans select by tag.
 pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTable, Error> {
     let mut tables = Vec::new();
-    let mut vaults = std::collections::BTreeSet::new();
     for s in &a.manifest.stacks {
         for (id, r) in &s.resources {
             if matches!(r.type_name.as_str(), "AWS::DynamoDB::GlobalTable" | "AWS::DynamoDB::Table") {
                 tables.push((s, id.clone(), r.path.clone()));
-            }
-            if r.type_name == "AWS::Backup::BackupVault"
-                && let Some(name) = a
-                    .templates
-                    .get(&s.name)
-                    .and_then(|t| t.json["Resources"][id]["Properties"]["BackupVaultName"].as_str())
-            {
-                vaults.insert(name.to_owned());
             }
         }
     }
@@ -279,6 +257,12 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
         if !backed_up.is_empty() {
             tables = backed_up;
         }
+    }
+    if tables.is_empty() {
+        return Err(Error::Usage(
+            "the assembly has no DynamoDB table: pass --table NAME --in REGION (or --resource aurora for its Aurora cluster)"
+                .into(),
+        ));
     }
     let [(stack, logical_id, path)] = tables.as_slice() else {
         return Err(Error::Usage(format!(
@@ -304,7 +288,7 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
             regions.first().cloned().ok_or_else(|| Error::Usage(format!("stack set {} has no region", stack.name)))?
         }
     };
-    let vault = if vaults.len() == 1 { vaults.into_iter().next() } else { None };
+    let vault = assembly_vault(a);
     Ok(AssemblyTable {
         stack_set: stack.name.clone(),
         logical_id: logical_id.clone(),
@@ -312,25 +296,6 @@ pub fn assembly_table(a: &Assembly, region: Option<&str>) -> Result<AssemblyTabl
         region,
         vault,
     })
-}
-
-/// Calls `f` again while it is throttled: 5 tries, waits of `backoff`, doubling.
-async fn retry<T, F, Fut>(backoff: Duration, mut f: F) -> CfnResult<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = CfnResult<T>>,
-{
-    let mut wait = backoff;
-    for _ in 0..4 {
-        match f().await {
-            Err(CfnError::Throttled(_)) => {
-                tokio::time::sleep(wait).await;
-                wait *= 2;
-            }
-            other => return other,
-        }
-    }
-    f().await
 }
 
 /// The name of the scratch table: `<table>-restore-test-<stamp>`, within DynamoDB's 255
@@ -382,6 +347,7 @@ pub async fn run_restore_test<R: Recovery>(
         iam_role_arn: role,
         metadata,
         idempotency_token: format!("haplat-restore-test-{}", settings.stamp),
+        resource_type: "DynamoDB".into(),
     };
     let started = Instant::now();
     let job_id = retry(b, || rec.start_restore(region, &request))
@@ -390,6 +356,7 @@ pub async fn run_restore_test<R: Recovery>(
 
     let mut report = RestoreReport {
         result: "failed".into(),
+        resource: "table".into(),
         region: region.clone(),
         source_table: table.clone(),
         vault: vault.clone(),
@@ -554,4 +521,103 @@ pub fn report_text(r: &RestoreReport) -> String {
 /// The exit code of a report: 0 passed, 1 failed.
 pub fn report_exit(r: &RestoreReport) -> u8 {
     if r.passed() { crate::error::exit::OK } else { crate::error::exit::FAILED }
+}
+
+/// Checks the Aurora flags before anything is read: one line naming the flag.
+pub fn check_cluster_flags(opts: &RestoreTestOptions) -> Result<(), Error> {
+    if let Some(t) = &opts.table {
+        return Err(Error::Usage(format!(
+            "--table {t}: names a DynamoDB table, and --resource aurora restores an Aurora cluster (name it with --cluster)"
+        )));
+    }
+    if let Some(c) = &opts.cluster
+        && !is_db_identifier(c)
+    {
+        return Err(Error::Usage(format!(
+            "--cluster {c}: not a DB cluster identifier (1 to 63 letters, digits or hyphens, starting with a letter, \
+             no two hyphens in a row, not ending with a hyphen)"
+        )));
+    }
+    if let Some(c) = &opts.instance_class
+        && (!c.starts_with("db.") || c.len() <= 3 || c.contains(char::is_whitespace))
+    {
+        return Err(Error::Usage(format!(
+            "--instance-class {c}: not a DB instance class (such as db.serverless or db.r6g.large)"
+        )));
+    }
+    Ok(())
+}
+
+/// Runs `restore-test --resource aurora`: checks the flags, finds the cluster, restores, prints
+/// the report; `Ok(report)` whether it passed or not (the command turns a failed report into
+/// exit 1).
+pub async fn restore_test_aurora(opts: &RestoreTestOptions) -> Result<ClusterRestoreReport, Error> {
+    check_cluster_flags(opts)?;
+    // The assembly is read before AWS is asked anything: an app with no Aurora cluster, or a
+    // region it is not in, is a usage error with no call made.
+    // With --cluster and --in, the cluster need not be the assembly's (the assembly is read
+    // only for the vault, when --vault is not given).
+    let found = match (&opts.cluster, &opts.region) {
+        (Some(_), Some(_)) => None,
+        _ => Some(assembly_cluster(&opts.source.load()?, opts.region.as_deref())?),
+    };
+    let vault = match (&opts.vault, &found) {
+        (Some(v), _) => Some(v.clone()),
+        (None, Some(f)) => f.vault.clone(),
+        (None, None) => assembly_vault(&opts.source.load()?),
+    };
+    let Some(vault) = vault else {
+        return Err(Error::Usage(
+            "the assembly names no single backup vault (AWS::Backup::BackupVault): pass --vault".into(),
+        ));
+    };
+    let aws = opts.aws.connect().await?;
+    let target = resolve_cluster(&aws, opts, found, vault).await?;
+    let report = run_aurora_restore_test(&aws, &target, &opts.settings).await?;
+    if opts.json {
+        let mut text = serde_json::to_string_pretty(&report).expect("a report serializes");
+        text.push('\n');
+        crate::out!("{text}");
+    } else {
+        crate::out!("{}", cluster_report_text(&report));
+    }
+    Ok(report)
+}
+
+/// The cluster's identifier and region: the options', else the deployed stack's (its physical
+/// id), else the template's literal identifier.
+async fn resolve_cluster<R: ClusterRecovery>(
+    rec: &R,
+    opts: &RestoreTestOptions,
+    found: Option<AssemblyCluster>,
+    vault: String,
+) -> Result<ClusterTarget, Error> {
+    let target = |region: String, cluster: String| ClusterTarget {
+        region,
+        cluster,
+        vault: vault.clone(),
+        role_arn: opts.role_arn.clone(),
+        instance_class: opts.instance_class.clone(),
+    };
+    let Some(found) = found else {
+        // `restore_test_aurora` looks the cluster up in the assembly unless both are given.
+        let (Some(cluster), Some(region)) = (&opts.cluster, &opts.region) else {
+            return Err(Error::Usage("pass --cluster ID --in REGION".into()));
+        };
+        return Ok(target(region.clone(), cluster.clone()));
+    };
+    if let Some(cluster) = &opts.cluster {
+        return Ok(target(found.region, cluster.clone()));
+    }
+    let deployed =
+        retry(opts.settings.backoff, || rec.stack_resource(&found.stack_set, &found.region, &found.logical_id))
+            .await
+            .map_err(|e| Error::cloud(format!("finding {} in stack set {}", found.path, found.stack_set), e))?;
+    let cluster = deployed.or(found.literal_id.clone()).ok_or_else(|| {
+        Error::Failed(format!(
+            "{} ({}) is not deployed in {}: deploy first, or pass --cluster",
+            found.path, found.stack_set, found.region
+        ))
+    })?;
+    Ok(target(found.region, cluster))
 }

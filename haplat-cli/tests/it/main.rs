@@ -19,6 +19,9 @@
 //! - `operate`: `haplat health`, `failover`/`failback` and `drill` against the fake CloudFormation
 //!   and a fake of the operators' calls (`observe_fake`): healthy, unhealthy, throttled, denied,
 //!   a region that does not answer, the last healthy region kept, timelines, drill verdicts.
+//! - `restore_aurora`: `haplat restore-test --resource aurora` against a fake of `Recovery` and
+//!   `ClusterRecovery`: passed, a failed job, timeouts, throttling, access denied, a region that
+//!   does not answer, a cleanup that fails; the scratch identifiers; the binary's usage errors.
 //! - `restore_test`: `haplat restore-test` against a fake of `Recovery`: passed, a failed job,
 //!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: progressive rollout: the plan, the executor's stages and the health bake.
@@ -52,6 +55,7 @@ mod layers;
 mod observe_fake;
 mod operate;
 mod real_app;
+mod restore_aurora;
 mod restore_test;
 mod rollout;
 mod shared_lock;
