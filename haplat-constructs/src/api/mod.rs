@@ -389,7 +389,7 @@ impl MultiRegionApi {
     /// ([`MultiRegionApi::service_stack`]): read them there, since the group's stack already
     /// reads this one and a reference back would be a cycle.
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
-        self.services.iter().map(Service::metrics).collect()
+        self.services.iter().filter_map(Service::metrics).collect()
     }
 
     /// The services in `stack` (the API's own or one of its service stacks).
@@ -408,7 +408,7 @@ impl MultiRegionApi {
             ..base.clone()
         };
         let here = self.services_in(&self.stack);
-        props.services.extend(here.iter().map(|s| s.metrics()));
+        props.services.extend(here.iter().filter_map(|s| s.metrics()));
         props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
         props.ecs_clusters = vec![self.cluster.ref_()];
         props.tracing = tracing_of(&here, &props.tracing);
@@ -419,7 +419,7 @@ impl MultiRegionApi {
             .iter()
             .map(|stack| {
                 let services = self.services_in(stack);
-                let metrics: Vec<ServiceMetrics> = services.iter().map(|s| s.metrics()).collect();
+                let metrics: Vec<ServiceMetrics> = services.iter().filter_map(|s| s.metrics()).collect();
                 regional.watch_services(stack, id, &metrics, &tracing_of(&services, &empty))
             })
             .collect();
@@ -442,9 +442,9 @@ impl MultiRegionApi {
         let canary = self.public_canary_slo(objective, actions);
         entry
             .into_iter()
-            .chain(self.services.iter().map(|s| {
-                let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
-                Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
+            .chain(self.services.iter().filter_map(|s| {
+                let props = SloProps::new(objective, s.metrics()?.availability_sli()).with_actions(actions.to_vec());
+                Some(Slo::new(&s.stack(), &format!("{}Availability", s.name), props))
             }))
             .chain(canary)
             .collect()
