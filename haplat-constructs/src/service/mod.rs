@@ -165,7 +165,7 @@ impl ServiceProps {
 impl ServiceProps {
     /// The service as an internal one reached only through Cloud Map / Service Connect
     /// ([`InternalAccess::CloudMapOnly`]): `internal`, no ALB route, and rolling deployments
-    /// (ECS blue/green shifts traffic on a load balancer, which such a service has not).
+    /// (haplat's blue/green deployments shift traffic on the ALB, which such a service has not).
     ///
     /// ```
     /// use haplat_constructs::service::{Deployment, InternalAccess, ServiceProps};
@@ -191,8 +191,9 @@ impl ServiceProps {
 /// How the callers of an internal service ([`ServiceProps::internal`]) reach it.
 ///
 /// With [`InternalAccess::CloudMapOnly`] the service has no load balancer, so:
-/// - it rolls out with ECS rolling deployments, the circuit breaker rolling a failed one back
-///   (ECS blue/green needs a load balancer); a canary or linear deployment is a synth error;
+/// - it rolls out with ECS rolling deployments, the circuit breaker rolling a failed one back:
+///   haplat's canary and linear deployments shift traffic on the ALB listener rule (CodeDeploy
+///   blue/green needs a load balancer too, `haplat check` HAP056), so either is a synth error;
 /// - autoscaling follows CPU and memory only (there is no ALB request count to follow);
 /// - in an API fronted by CloudFront, the region's health alarm for it watches the service's
 ///   running tasks (Container Insights' `RunningTaskCount`, at least one) instead of the

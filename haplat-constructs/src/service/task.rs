@@ -35,8 +35,9 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
         }
         if props.deployment.is_blue_green() {
             scope.error(
-                "a Cloud-Map-only service has no load balancer, and ECS blue/green deployments shift traffic on one; \
-                 use Deployment::Rolling (the circuit breaker rolls a failed deployment back)",
+                "a Cloud-Map-only service has no load balancer, and haplat's canary and linear deployments shift \
+                 traffic on its ALB listener rule; use Deployment::Rolling (the circuit breaker rolls a failed \
+                 deployment back)",
             );
         }
         if props.read_only || !props.path_patterns.is_empty() {
