@@ -384,7 +384,8 @@ impl MultiRegionApi {
         self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
     }
 
-    /// The CloudWatch dimensions of every service (values of the stack set's own region). With
+    /// The CloudWatch dimensions of every load-balanced service (a Cloud-Map-only one has no ALB
+    /// metrics, see [`Service::metrics`]; values of the stack set's own region). With
     /// service groups, each service's values live in its group's stack
     /// ([`MultiRegionApi::service_stack`]): read them there, since the group's stack already
     /// reads this one and a reference back would be a cycle.
@@ -426,7 +427,8 @@ impl MultiRegionApi {
         ApiMonitoring { regional, service_stacks }
     }
 
-    /// An availability SLO of `objective` percent per service (5xx over requests, summed over
+    /// An availability SLO of `objective` percent per load-balanced service (none for a
+    /// Cloud-Map-only one; 5xx over requests, summed over
     /// both target groups of a blue/green service), as `<service>Availability` in the service's
     /// stack, and one of the public load balancer, its own 5xx included
     /// ([`load_balancer_availability_sli`](crate::metrics::load_balancer_availability_sli)), as
@@ -479,7 +481,7 @@ impl MultiRegionApi {
         Some(Slo::new(&self.stack, "PublicAlbLatency", props))
     }
 
-    /// The services as chaos experiment targets, in the order given, each stopped by its own
+    /// The load-balanced services as chaos experiment targets, in the order given, each stopped by its own
     /// critical alarms in `monitoring`.
     pub fn chaos_services(&self, monitoring: &ApiMonitoring) -> Vec<ChaosService> {
         self.metrics()

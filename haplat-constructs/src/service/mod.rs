@@ -3,7 +3,9 @@
 //! and a listener rule on its ALB, a Cloud Map registration, a
 //! [`FargateService`](crate::fargate::FargateService) with deployment alarms, and autoscaling.
 //! New versions roll out with ECS native blue/green (see docs/decisions.md, "Blue/green
-//! deployments: ECS native, not CodeDeploy").
+//! deployments: ECS native, not CodeDeploy"). An internal service may instead be reached through
+//! Cloud Map / Service Connect only ([`InternalAccess::CloudMapOnly`]): no ALB route, rolling
+//! deployments.
 //!
 //! ```
 //! use haplat_constructs::service::ServiceProps;
@@ -102,7 +104,8 @@ pub struct ServiceProps {
     /// The services of the same API that call this one (their names): each may open
     /// connections to this service's tasks on its container port (through ECS Service Connect,
     /// `http://<name>:<port>`, when the API has it; through Cloud Map DNS, `<name>.<namespace>`)
-    /// and, when this service is `internal`, to the internal ALB on its listener port. Nobody
+    /// and, when this service is `internal` on the internal ALB ([`InternalAccess::Alb`]), to
+    /// that ALB on its listener port. Nobody
     /// else may: Service Connect puts every service of the API in its namespace, the security
     /// groups decide who connects; see [`Service::allow_from`]. In a
     /// [`MultiRegionApi`](crate::api::MultiRegionApi), each caller finds this service's address
@@ -414,8 +417,9 @@ impl Service {
     /// an ingress rule on this service's security group from the caller's, and an egress rule
     /// on the caller's to this one's, both on exactly that port (the tasks' security groups
     /// otherwise admit only their ALB and call out only on HTTPS). When this service is served
-    /// by the internal ALB on a listener port other than 443, the caller also gets egress to
-    /// that ALB's security group on that port, and the ALB admits the caller on it. Calling
+    /// by the internal ALB, the ALB admits the caller on its listener port (and on a port other
+    /// than 443 the caller also gets egress to that ALB's security group on it); a Cloud-Map-only
+    /// service ([`InternalAccess::CloudMapOnly`]) has no ALB, so the pair is all. Calling
     /// twice opens the pair once. What [`ServiceProps::callers`] does.
     ///
     /// With services in stacks of their own, each rule refers to both security groups, so it
