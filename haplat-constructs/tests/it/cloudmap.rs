@@ -261,3 +261,37 @@ fn cloud_map_only_templates_pass_haplat_check_and_cfn_lint_in_every_region() {
         haplat_tests::lint_templates(&[("api".to_owned(), t)], &["us-east-1".to_owned(), "eu-west-1".to_owned()]);
     assert!(lint.is_clean(), "{lint}");
 }
+
+#[test]
+fn the_platform_composition_passes_the_option_through_with_its_monitoring_slos_and_chaos() {
+    use haplat_constructs::composition::{Platform, PlatformProps};
+    let app = App::new("shop");
+    let mut props = PlatformProps::new(
+        vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+        HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"),
+        &["shop.example.com"],
+        &["oncall@example.com"],
+    );
+    let mut catalog = ServiceProps::new("Catalog", IMAGE, 8081).cloud_map_only();
+    catalog.callers = vec!["Orders".into()];
+    props.services = vec![ServiceProps::new("Orders", IMAGE, 8080), catalog];
+    let platform = Platform::new(&app, props);
+    assert_eq!(platform.api.metrics().len(), 1, "only Orders has ALB metrics");
+    let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
+    let report = haplat_check::check_assembly(&assembly).expect("a report");
+    assert!(!report.has_errors(), "{:?}", report.findings);
+    let templates: Vec<Json> =
+        assembly.templates.values().map(|t| serde_json::from_str(t).expect("a JSON template")).collect();
+    let with_catalog: Vec<&Json> = templates.iter().filter(|t| services(t).contains_key("Catalog")).collect();
+    assert_eq!(with_catalog.len(), 1);
+    let t = with_catalog[0];
+    assert!(services(t)["Catalog"]["Properties"].get("LoadBalancers").is_none());
+    assert!(!t["Resources"].as_object().expect("resources").keys().any(|id| id.starts_with("InternalAlb")));
+    // Fronted by the edge: the region's health watches Catalog's running tasks.
+    let health = templates
+        .iter()
+        .flat_map(|t| of_type(t, "AWS::CloudWatch::Alarm"))
+        .filter(|(_, a)| a["Properties"]["MetricName"] == "RunningTaskCount")
+        .count();
+    assert_eq!(health, 1);
+}
