@@ -748,6 +748,23 @@ pub static RULES: &[Rule] = &[
         check: traffic::routed_record_ignores_routing_control,
     },
     Rule {
+        id: "HAP056",
+        name: "DeploymentWithoutLoadBalancer",
+        severity: Severity::Error,
+        title: "An ECS service deploys blue/green with CodeDeploy, or shifts traffic with ECS, with nothing to shift \
+                it on",
+        aws_rule: "An ECS service with the CODE_DEPLOY deployment controller must use an Application or Network \
+                   Load Balancer (AWS::ECS::Service LoadBalancer: \"the service is required to use either an \
+                   Application Load Balancer or Network Load Balancer\"); without LoadBalancers the service cannot \
+                   be created. ECS-controlled blue/green, canary and linear deployments shift traffic on a load \
+                   balancer or Service Connect; a service with neither gets none of the traffic shifting.",
+        docs: "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-ecs-service-loadbalancer.html",
+        fix: "Deploy a service that no load balancer serves (a Cloud-Map-only internal service, a worker) with \
+              ECS rolling deployments and the circuit breaker's rollback (haplat's Deployment::Rolling, which \
+              ServiceProps::cloud_map_only sets), or put it behind a load balancer.",
+        check: traffic::deployment_without_load_balancer,
+    },
+    Rule {
         id: "HAP070",
         name: "WriteForwardingUnsupported",
         severity: Severity::Error,

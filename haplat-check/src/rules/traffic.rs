@@ -3,7 +3,8 @@
 //! (HAP007), a container port or health check the image cannot serve (HAP013), a routed alias that
 //! evaluates a load balancer with an idle target group (HAP035), a calculated health check whose
 //! threshold fixes its status (HAP036), Route 53 ARC routing controls that can all be turned off
-//! (HAP054) or that move no traffic (HAP055).
+//! (HAP054) or that move no traffic (HAP055), a deployment that shifts traffic with nothing to
+//! shift it on (HAP056).
 
 use serde_json::Value as Json;
 
@@ -168,6 +169,43 @@ pub(crate) fn blue_green_listener_rule(a: &Assembly, f: &mut Findings) {
                     ),
                 );
             }
+        }
+    }
+}
+
+pub(crate) fn deployment_without_load_balancer(a: &Assembly, f: &mut Findings) {
+    for svc in a.of_type("AWS::ECS::Service") {
+        let load_balanced = svc.prop("LoadBalancers").and_then(Json::as_array).is_some_and(|l| !l.is_empty());
+        if load_balanced {
+            continue;
+        }
+        let controller = svc.prop("DeploymentController").and_then(|d| d.get("Type")).and_then(Json::as_str);
+        if controller == Some("CODE_DEPLOY") {
+            f.at(
+                &svc,
+                vec![],
+                "has the CODE_DEPLOY deployment controller and no LoadBalancers: CodeDeploy blue/green shifts \
+                 traffic between two target groups of a load balancer, and ECS refuses the service without one; \
+                 deploy it with the ECS controller's rolling deployments (circuit breaker with rollback)",
+            );
+            continue;
+        }
+        let strategy = svc
+            .prop("DeploymentConfiguration")
+            .and_then(|d| d.get("Strategy"))
+            .and_then(Json::as_str)
+            .filter(|s| matches!(*s, "BLUE_GREEN" | "CANARY" | "LINEAR"));
+        let connected = svc.prop("ServiceConnectConfiguration").is_some();
+        if let (Some(strategy), false) = (strategy, connected) {
+            f.at(
+                &svc,
+                vec![],
+                format!(
+                    "deploys with the {strategy} strategy but has neither LoadBalancers nor Service Connect: ECS has \
+                     no traffic to shift, so the new revision takes all traffic at once with none of the strategy's \
+                     safety; deploy it ROLLING with the circuit breaker's rollback"
+                ),
+            );
         }
     }
 }

@@ -1297,3 +1297,33 @@ fn hap070_write_forwarding_needs_a_version_that_has_it() {
     assert!(one("HAP070", &["eu-west-1"], cluster("17.7", true)).is_empty());
     assert!(one("HAP070", &["eu-west-1"], cluster("14.8", false)).is_empty());
 }
+
+#[test]
+fn hap056_a_deployment_that_shifts_traffic_with_no_load_balancer() {
+    let service = |controller: &str, strategy: &str, load_balanced: bool, connected: bool| {
+        let mut props = json!({"DeploymentController": {"Type": controller},
+            "DeploymentConfiguration": {"Strategy": strategy,
+                "DeploymentCircuitBreaker": {"Enable": true, "Rollback": true}}});
+        if load_balanced {
+            props["LoadBalancers"] =
+                json!([{"ContainerName": "app", "ContainerPort": 80, "TargetGroupArn": {"Ref": "Tg"}}]);
+        }
+        if connected {
+            props["ServiceConnectConfiguration"] = json!({"Enabled": true, "Namespace": "ns"});
+        }
+        json!({"Service": {"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "Api/Catalog/Service"},
+            "Properties": props}})
+    };
+    let found = one("HAP056", &["us-east-1"], service("CODE_DEPLOY", "ROLLING", false, false));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].path, "Api/Catalog/Service");
+    assert!(found[0].message.contains("CODE_DEPLOY"), "{}", found[0].message);
+    let found = one("HAP056", &["us-east-1"], service("ECS", "CANARY", false, false));
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].message.contains("CANARY strategy"), "{}", found[0].message);
+    // Behind a load balancer, through Service Connect, or rolling: fine.
+    assert!(one("HAP056", &["us-east-1"], service("CODE_DEPLOY", "ROLLING", true, false)).is_empty());
+    assert!(one("HAP056", &["us-east-1"], service("ECS", "CANARY", true, false)).is_empty());
+    assert!(one("HAP056", &["us-east-1"], service("ECS", "LINEAR", false, true)).is_empty());
+    assert!(one("HAP056", &["us-east-1"], service("ECS", "ROLLING", false, false)).is_empty());
+}

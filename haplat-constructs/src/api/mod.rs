@@ -384,12 +384,13 @@ impl MultiRegionApi {
         self.services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect()
     }
 
-    /// The CloudWatch dimensions of every service (values of the stack set's own region). With
+    /// The CloudWatch dimensions of every load-balanced service (a Cloud-Map-only one has no ALB
+    /// metrics, see [`Service::metrics`]; values of the stack set's own region). With
     /// service groups, each service's values live in its group's stack
     /// ([`MultiRegionApi::service_stack`]): read them there, since the group's stack already
     /// reads this one and a reference back would be a cycle.
     pub fn metrics(&self) -> Vec<ServiceMetrics> {
-        self.services.iter().map(Service::metrics).collect()
+        self.services.iter().filter_map(Service::metrics).collect()
     }
 
     /// The services in `stack` (the API's own or one of its service stacks).
@@ -408,7 +409,7 @@ impl MultiRegionApi {
             ..base.clone()
         };
         let here = self.services_in(&self.stack);
-        props.services.extend(here.iter().map(|s| s.metrics()));
+        props.services.extend(here.iter().filter_map(|s| s.metrics()));
         props.load_balancers = self.public_alb.iter().chain(&self.internal_alb).map(Alb::full_name).collect();
         props.ecs_clusters = vec![self.cluster.ref_()];
         props.tracing = tracing_of(&here, &props.tracing);
@@ -419,14 +420,15 @@ impl MultiRegionApi {
             .iter()
             .map(|stack| {
                 let services = self.services_in(stack);
-                let metrics: Vec<ServiceMetrics> = services.iter().map(|s| s.metrics()).collect();
+                let metrics: Vec<ServiceMetrics> = services.iter().filter_map(|s| s.metrics()).collect();
                 regional.watch_services(stack, id, &metrics, &tracing_of(&services, &empty))
             })
             .collect();
         ApiMonitoring { regional, service_stacks }
     }
 
-    /// An availability SLO of `objective` percent per service (5xx over requests, summed over
+    /// An availability SLO of `objective` percent per load-balanced service (none for a
+    /// Cloud-Map-only one; 5xx over requests, summed over
     /// both target groups of a blue/green service), as `<service>Availability` in the service's
     /// stack, and one of the public load balancer, its own 5xx included
     /// ([`load_balancer_availability_sli`](crate::metrics::load_balancer_availability_sli)), as
@@ -442,9 +444,9 @@ impl MultiRegionApi {
         let canary = self.public_canary_slo(objective, actions);
         entry
             .into_iter()
-            .chain(self.services.iter().map(|s| {
-                let props = SloProps::new(objective, s.metrics().availability_sli()).with_actions(actions.to_vec());
-                Slo::new(&s.stack(), &format!("{}Availability", s.name), props)
+            .chain(self.services.iter().filter_map(|s| {
+                let props = SloProps::new(objective, s.metrics()?.availability_sli()).with_actions(actions.to_vec());
+                Some(Slo::new(&s.stack(), &format!("{}Availability", s.name), props))
             }))
             .chain(canary)
             .collect()
@@ -479,7 +481,7 @@ impl MultiRegionApi {
         Some(Slo::new(&self.stack, "PublicAlbLatency", props))
     }
 
-    /// The services as chaos experiment targets, in the order given, each stopped by its own
+    /// The load-balanced services as chaos experiment targets, in the order given, each stopped by its own
     /// critical alarms in `monitoring`.
     pub fn chaos_services(&self, monitoring: &ApiMonitoring) -> Vec<ChaosService> {
         self.metrics()

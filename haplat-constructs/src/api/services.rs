@@ -153,8 +153,16 @@ pub(super) fn services(
             &format!("{}MinCount", pascal(&s.name)),
             counts(props, s.min_count, s.standby_count),
         );
-        let alb = if s.internal { shared.internal_alb } else { shared.public_alb }
-            .expect("an ALB exists for every kind of service");
+        // A Cloud-Map-only service has no ALB; for the others, shared::albs made the one they
+        // need (a missing one is a synth error, never a panic).
+        let alb = match (s.load_balanced(), s.internal) {
+            (false, _) => None,
+            (true, true) => shared.internal_alb,
+            (true, false) => shared.public_alb,
+        };
+        if s.load_balanced() && alb.is_none() {
+            stack.error(format!("service {}: no ALB was made for it", s.name));
+        }
         services.push(Service::new(
             target,
             &s.name,
@@ -163,6 +171,7 @@ pub(super) fn services(
                 network: shared.network,
                 cluster: shared.cluster,
                 alb,
+                shared_stack: stack.clone(),
                 namespace_id: shared.namespace.attr_id(),
                 connect_namespace: shared.connect_namespace.map(|n| n.attr_arn()),
                 key: shared.key,
@@ -190,7 +199,8 @@ pub(super) fn connect_callers(props: &ApiProps, services: &[Service]) {
 
 /// The region's health alarms when fronted by CloudFront (none otherwise): one per target group
 /// of every service, as `<Service>RegionHealth/Targets` (and `AlternateTargets`) in the
-/// service's stack.
+/// service's stack; for a Cloud-Map-only service (no target group), one on its running tasks,
+/// as `<Service>RegionHealth/Tasks`.
 pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handle<cloudwatch::Alarm>> {
     // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
     // so Route 53's checkers cannot request the health path: they watch these alarms
@@ -206,7 +216,11 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
         // Beside the service whose target groups they watch (its own stack, if split).
         let home = s.stack();
         let scope = home.child(&format!("{}RegionHealth", pascal(&s.name)));
-        let groups = std::iter::once(("Targets", "", s.target_group))
+        let (Some(target_group), Some(load_balancer)) = (s.target_group, &s.load_balancer_full_name) else {
+            health_alarms.push(running_tasks_alarm(&scope, &home, s));
+            continue;
+        };
+        let groups = std::iter::once(("Targets", "", target_group))
             .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
         for (aid, suffix, tg) in groups {
             health_alarms.push(scope.add(
@@ -231,7 +245,7 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
                             "AWS/ApplicationELB",
                             "HealthyHostCount",
                             [
-                                ("LoadBalancer", s.load_balancer_full_name.clone()),
+                                ("LoadBalancer", load_balancer.clone()),
                                 ("TargetGroup", tg.attr_target_group_full_name()),
                             ],
                         ),
@@ -248,6 +262,47 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
         }
     }
     health_alarms
+}
+
+/// The region health alarm of a Cloud-Map-only service, which has no target group to count
+/// healthy targets in: fewer than one running task (Container Insights' `RunningTaskCount` of
+/// the service, which the API's cluster publishes) for two minutes, or no data, is unhealthy.
+/// ECS counts a task as running before its container health check passes, so this is a
+/// weaker signal than healthy targets: it sees a service with no task, not one whose tasks
+/// fail their requests.
+fn running_tasks_alarm(scope: &haplat_core::Scope, home: &Stack, s: &Service) -> Handle<cloudwatch::Alarm> {
+    let alarm = scope.add(
+        "Tasks",
+        cloudwatch::Alarm {
+            alarm_name: Some(format!("{}-{}-no-running-tasks", home.name(), s.name).into()),
+            alarm_description: Some(
+                format!(
+                    "[critical] {}: no running task in this region (a Cloud-Map-only service, without target \
+                     groups); Route 53 takes the region out of DNS while a service has no running task",
+                    s.name
+                )
+                .into(),
+            ),
+            evaluation_periods: Some(2.into()),
+            threshold: Some(1.into()),
+            comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
+            treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
+            ..metric_alarm(
+                &MetricRef::new(
+                    "ECS/ContainerInsights",
+                    "RunningTaskCount",
+                    [("ClusterName", s.cluster.ref_()), ("ServiceName", s.service.attr_name())],
+                ),
+                cloudwatch::alarm::Statistic::Minimum,
+                60,
+            )
+        },
+    );
+    scope.options(alarm).suppress(
+        "CT.CLOUDWATCH.PR.1",
+        "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action",
+    );
+    alarm
 }
 
 /// Whether an ALB path pattern (`*` any characters, `?` one) matches `path`.

@@ -130,7 +130,8 @@ pub(super) fn fronting(stack: &Stack, props: &ApiProps) -> Option<Fronting> {
 }
 
 /// The public ALB `PublicAlb` (when a service is public) and the internal one `InternalAlb`
-/// (when a service is internal).
+/// (when an internal service is served by it: not when every internal service is
+/// Cloud-Map-only).
 pub(super) fn albs(
     stack: &Stack,
     props: &ApiProps,
@@ -153,6 +154,7 @@ pub(super) fn albs(
         )
     };
     let public_alb = props.services.iter().any(|s| !s.internal).then(|| make_alb("PublicAlb", false));
-    let internal_alb = props.services.iter().any(|s| s.internal).then(|| make_alb("InternalAlb", true));
+    let internal_alb =
+        props.services.iter().any(|s| s.internal && s.load_balanced()).then(|| make_alb("InternalAlb", true));
     (public_alb, internal_alb)
 }

@@ -6,14 +6,18 @@ use haplat_core::{Handle, Scope, Stack};
 
 use super::{Service, ServiceEnv, ServiceProps};
 
-/// The tasks' security group: they admit only their ALB, on the container port, and may call
-/// out on HTTPS. Other services of the API reach them only when named as callers
-/// ([`Service::allow_from`]).
+/// The tasks' security group: they admit only their ALB (none for a Cloud-Map-only service),
+/// on the container port, and may call out on HTTPS. Other services of the API reach them only
+/// when named as callers ([`Service::allow_from`]).
 pub(super) fn security_group(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -> Handle<ec2::SecurityGroup> {
     let security_group = scope.add(
         "SecurityGroup",
         ec2::SecurityGroup {
-            group_description: format!("{} tasks: container port from the ALB only", props.name).into(),
+            group_description: match env.alb {
+                Some(_) => format!("{} tasks: container port from the ALB only", props.name),
+                None => format!("{} tasks: container port from its declared callers only", props.name),
+            }
+            .into(),
             vpc_id: Some(env.network.vpc.ref_()),
             security_group_egress: Some(List::items(vec![ec2::security_group::Egress {
                 cidr_ip: Some("0.0.0.0/0".into()),
@@ -26,6 +30,10 @@ pub(super) fn security_group(scope: &Scope, props: &ServiceProps, env: &ServiceE
             ..Default::default()
         },
     );
+    let Some(alb) = env.alb else {
+        // Cloud-Map-only: nothing but the callers' rules (Service::allow_from) admits anyone.
+        return security_group;
+    };
     scope.add(
         "IngressFromAlb",
         ec2::SecurityGroupIngress {
@@ -33,7 +41,7 @@ pub(super) fn security_group(scope: &Scope, props: &ServiceProps, env: &ServiceE
             ip_protocol: "tcp".into(),
             from_port: Some(i64::from(props.port).into()),
             to_port: Some(i64::from(props.port).into()),
-            source_security_group_id: Some(env.alb.security_group.attr_group_id()),
+            source_security_group_id: Some(alb.security_group.attr_group_id()),
             description: Some("from the ALB".into()),
             ..Default::default()
         },
@@ -42,16 +50,16 @@ pub(super) fn security_group(scope: &Scope, props: &ServiceProps, env: &ServiceE
     // service shares its stack; a service in a stack of its own keeps them beside it, so that
     // only the service's stack reads the ALB's, never the other way round (no cycle).
     if own_stack(scope, env) {
-        env.alb.allow_to_at(scope, "AlbEgress", &props.name, security_group.attr_group_id(), props.port);
+        alb.allow_to_at(scope, "AlbEgress", &props.name, security_group.attr_group_id(), props.port);
     } else {
-        env.alb.allow_to(&props.name, security_group.attr_group_id(), props.port);
+        alb.allow_to(&props.name, security_group.attr_group_id(), props.port);
     }
     security_group
 }
 
-/// Whether the service is in a stack other than its ALB's.
+/// Whether the service is in a stack other than its ALB's (the API's).
 pub(super) fn own_stack(scope: &Scope, env: &ServiceEnv<'_>) -> bool {
-    scope.stack().node() != env.alb.scope().stack().node()
+    scope.stack().node() != env.shared_stack.node()
 }
 
 /// [`Service::allow_from`].
@@ -108,11 +116,15 @@ pub(super) fn allow_from(callee: &Service, caller: &Service) {
     }
     // Through the internal ALB, which admits only declared callers: its ingress from the
     // caller, beside the caller (whose stack reads the API's, never the other way round).
-    if callee.internal && caller.calls.borrow_mut().insert(format!("internal ALB ingress:{}", callee.listener_port)) {
+    // A Cloud-Map-only callee has no ALB: the pair above is all.
+    let Some(alb_security_group) = callee.alb_security_group.clone().filter(|_| callee.internal) else {
+        return;
+    };
+    if caller.calls.borrow_mut().insert(format!("internal ALB ingress:{}", callee.listener_port)) {
         caller.scope.add(
             &format!("InternalAlbIngress{}", callee.listener_port),
             ec2::SecurityGroupIngress {
-                group_id: Some(callee.alb_security_group.clone()),
+                group_id: Some(alb_security_group.clone()),
                 ip_protocol: "tcp".into(),
                 from_port: Some(i64::from(callee.listener_port).into()),
                 to_port: Some(i64::from(callee.listener_port).into()),
@@ -124,9 +136,7 @@ pub(super) fn allow_from(callee: &Service, caller: &Service) {
     }
     // The caller's HTTPS egress covers 443; another listener port needs its own rule, beside
     // the caller.
-    if callee.internal
-        && callee.listener_port != 443
-        && caller.calls.borrow_mut().insert(format!("internal ALB:{}", callee.listener_port))
+    if callee.listener_port != 443 && caller.calls.borrow_mut().insert(format!("internal ALB:{}", callee.listener_port))
     {
         let port = Some(i64::from(callee.listener_port).into());
         caller.scope.add(
@@ -136,7 +146,7 @@ pub(super) fn allow_from(callee: &Service, caller: &Service) {
                 ip_protocol: "tcp".into(),
                 from_port: port.clone(),
                 to_port: port,
-                destination_security_group_id: Some(callee.alb_security_group.clone()),
+                destination_security_group_id: Some(alb_security_group),
                 description: Some(format!("HTTPS to the internal ALB on {}", callee.listener_port).into()),
                 ..Default::default()
             },

@@ -2,14 +2,14 @@
 //! ECS service, autoscaling.
 
 use haplat_core::resources::{cloudwatch, ec2, ecs, elasticloadbalancingv2 as elb, servicediscovery as sd};
-use haplat_core::value::List;
+use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Scope};
 
 use super::access::own_stack;
 use super::{ServiceEnv, ServiceProps};
 use crate::alarm::metric_alarm;
 use crate::fargate::{BlueGreen, FargateService, FargateServiceProps, TaskDefinition};
-use crate::load_balancer::{READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps, TargetProtocol};
+use crate::load_balancer::{Alb, READ_ONLY_METHODS, RouteProps, TargetGroup, TargetGroupProps, TargetProtocol};
 use crate::metrics::MetricRef;
 use crate::scaling::{RequestTargets, ScalingTarget, autoscale};
 
@@ -22,7 +22,7 @@ pub(super) struct Routing {
 
 /// The production target group (and the alternate one of blue/green), routed by a listener rule
 /// on the service's ALB: beside the service when it has a stack of its own.
-pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -> Routing {
+pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>, alb: &Alb) -> Routing {
     let tg_props = TargetGroupProps {
         vpc_id: env.network.vpc.ref_(),
         port: props.port,
@@ -43,9 +43,9 @@ pub(super) fn route(scope: &Scope, props: &ServiceProps, env: &ServiceEnv<'_>) -
         methods: props.read_only.then(|| READ_ONLY_METHODS.iter().map(|m| (*m).to_owned()).collect()),
     };
     let rule = if own_stack(scope, env) {
-        env.alb.add_route_at(scope, &format!("AlbRule{}", props.listener_port), &props.name, route)
+        alb.add_route_at(scope, &format!("AlbRule{}", props.listener_port), &props.name, route)
     } else {
-        env.alb.add_route(&props.name, route)
+        alb.add_route(&props.name, route)
     };
     Routing { target_group: tg, alternate_target_group: alt, rule }
 }
@@ -80,18 +80,20 @@ pub(super) struct Deployed {
 }
 
 /// The deployment alarms (target 5xx of each target group), the ECS service and its
-/// autoscaling.
+/// autoscaling. Without `routing` (a Cloud-Map-only service): no deployment alarms (the circuit
+/// breaker still rolls a failed deployment back), a rolling deployment, and autoscaling on CPU
+/// and memory only.
 pub(super) fn deploy(
     scope: &Scope,
     props: &ServiceProps,
     env: &ServiceEnv<'_>,
     task: &TaskDefinition,
-    routing: &Routing,
+    routing: Option<&Routing>,
     security_group: Handle<ec2::SecurityGroup>,
     discovery: Handle<sd::Service>,
 ) -> Deployed {
-    let alb_full_name = env.alb.full_name();
-    let alarm = |id: &str, tg: Handle<elb::TargetGroup>| {
+    let alb_full_name = env.alb.map(Alb::full_name);
+    let alarm = |id: &str, alb_full_name: &Value<String>, tg: Handle<elb::TargetGroup>| {
         let a = scope.add(
             id,
             cloudwatch::Alarm {
@@ -119,9 +121,12 @@ pub(super) fn deploy(
         );
         a
     };
-    let mut alarms = vec![alarm("Target5xxAlarm", routing.target_group)];
-    if let Some(a) = routing.alternate_target_group {
-        alarms.push(alarm("AlternateTarget5xxAlarm", a));
+    let mut alarms = Vec::new();
+    if let (Some(routing), Some(lb)) = (routing, &alb_full_name) {
+        alarms.push(alarm("Target5xxAlarm", lb, routing.target_group));
+        if let Some(a) = routing.alternate_target_group {
+            alarms.push(alarm("AlternateTarget5xxAlarm", lb, a));
+        }
     }
 
     let service = FargateService::new(
@@ -136,14 +141,16 @@ pub(super) fn deploy(
             desired_count: None,
             subnets: env.network.private_subnet_ids(),
             security_group: security_group.attr_group_id(),
-            target_group: Some(routing.target_group),
+            target_group: routing.map(|r| r.target_group),
             discovery_arn: Some(discovery.attr_arn()),
             deployment: props.deployment.clone(),
             deployment_alarms: alarms.clone(),
-            blue_green: routing.alternate_target_group.map(|alternate_target_group| BlueGreen {
-                alternate_target_group,
-                listener: env.alb.listener(props.listener_port),
-                rule: routing.rule,
+            blue_green: routing.zip(env.alb).and_then(|(routing, alb)| {
+                routing.alternate_target_group.map(|alternate_target_group| BlueGreen {
+                    alternate_target_group,
+                    listener: alb.listener(props.listener_port),
+                    rule: routing.rule,
+                })
             }),
             service_connect: env.connect_namespace.clone().map(|ns| service_connect(props, ns, task)),
         },
@@ -151,17 +158,19 @@ pub(super) fn deploy(
     .resource;
     // The target groups must belong to a load balancer before the service uses them (blue/green
     // services reference the rule already).
-    if routing.alternate_target_group.is_none() {
+    if let Some(routing) = routing.filter(|r| r.alternate_target_group.is_none()) {
         scope.options(service).depends_on(routing.rule);
     }
 
-    let requests = RequestTargets {
-        load_balancer: alb_full_name,
+    // Request-count scaling needs the ALB's request counts: a Cloud-Map-only service scales on
+    // CPU and memory only.
+    let requests = routing.zip(alb_full_name).map(|(routing, load_balancer)| RequestTargets {
+        load_balancer,
         target_groups: std::iter::once(routing.target_group)
             .chain(routing.alternate_target_group)
             .map(|tg| tg.attr_target_group_full_name())
             .collect(),
-    };
+    });
     autoscale(
         scope,
         "Scaling",
@@ -170,7 +179,7 @@ pub(super) fn deploy(
             service_name: service.attr_name(),
             min: env.min.clone(),
             max: i64::from(props.max_count).into(),
-            requests: Some(requests),
+            requests,
         },
         &props.scaling,
     );

@@ -3,7 +3,9 @@
 //! and a listener rule on its ALB, a Cloud Map registration, a
 //! [`FargateService`](crate::fargate::FargateService) with deployment alarms, and autoscaling.
 //! New versions roll out with ECS native blue/green (see docs/decisions.md, "Blue/green
-//! deployments: ECS native, not CodeDeploy").
+//! deployments: ECS native, not CodeDeploy"). An internal service may instead be reached through
+//! Cloud Map / Service Connect only ([`InternalAccess::CloudMapOnly`]): no ALB route, rolling
+//! deployments.
 //!
 //! ```
 //! use haplat_constructs::service::ServiceProps;
@@ -77,6 +79,11 @@ pub struct ServiceProps {
     /// Serve on the internal ALB (reachable from the VPC only) instead of the public one.
     /// Default: `false`.
     pub internal: bool,
+    /// How callers reach an `internal` service: through the internal ALB (its own DNS name and
+    /// certificate) and Cloud Map, or through Cloud Map / Service Connect only
+    /// ([`InternalAccess::CloudMapOnly`]: no load balancer, target group or listener rule for
+    /// it; see [`ServiceProps::cloud_map_only`]). Default: [`InternalAccess::Alb`].
+    pub internal_access: InternalAccess,
     /// Run the X-Ray daemon as a sidecar and let the task send traces, named after the service
     /// (`AWS_XRAY_TRACING_NAME`, unless `environment` sets it), so that the sampling rule and
     /// group of [`TracingProps`](crate::monitoring::TracingProps) match them. Default: `false`.
@@ -97,7 +104,8 @@ pub struct ServiceProps {
     /// The services of the same API that call this one (their names): each may open
     /// connections to this service's tasks on its container port (through ECS Service Connect,
     /// `http://<name>:<port>`, when the API has it; through Cloud Map DNS, `<name>.<namespace>`)
-    /// and, when this service is `internal`, to the internal ALB on its listener port. Nobody
+    /// and, when this service is `internal` on the internal ALB ([`InternalAccess::Alb`]), to
+    /// that ALB on its listener port. Nobody
     /// else may: Service Connect puts every service of the API in its namespace, the security
     /// groups decide who connects; see [`Service::allow_from`]. In a
     /// [`MultiRegionApi`](crate::api::MultiRegionApi), each caller finds this service's address
@@ -142,6 +150,7 @@ impl ServiceProps {
             path_patterns: Vec::new(),
             listener_port: 443,
             internal: false,
+            internal_access: InternalAccess::Alb,
             xray: false,
             read_only: false,
             log_retention_days: 365,
@@ -154,6 +163,58 @@ impl ServiceProps {
             target_protocol: TargetProtocol::Http,
         }
     }
+}
+
+impl ServiceProps {
+    /// The service as an internal one reached only through Cloud Map / Service Connect
+    /// ([`InternalAccess::CloudMapOnly`]): `internal`, no ALB route, and rolling deployments
+    /// (haplat's blue/green deployments shift traffic on the ALB, which such a service has not).
+    ///
+    /// ```
+    /// use haplat_constructs::service::{Deployment, InternalAccess, ServiceProps};
+    ///
+    /// let catalog = ServiceProps::new("Catalog", "public.ecr.aws/nginx/nginx:1.27", 8080).cloud_map_only();
+    /// assert!(catalog.internal);
+    /// assert_eq!(catalog.internal_access, InternalAccess::CloudMapOnly);
+    /// assert_eq!(catalog.deployment, Deployment::Rolling);
+    /// ```
+    pub fn cloud_map_only(mut self) -> Self {
+        self.internal = true;
+        self.internal_access = InternalAccess::CloudMapOnly;
+        self.deployment = Deployment::Rolling;
+        self
+    }
+
+    /// Whether the service is behind a load balancer (public, or internal on the internal ALB).
+    pub fn load_balanced(&self) -> bool {
+        !(self.internal && self.internal_access == InternalAccess::CloudMapOnly)
+    }
+}
+
+/// How the callers of an internal service ([`ServiceProps::internal`]) reach it.
+///
+/// With [`InternalAccess::CloudMapOnly`] the service has no load balancer, so:
+/// - it rolls out with ECS rolling deployments, the circuit breaker rolling a failed one back:
+///   haplat's canary and linear deployments shift traffic on the ALB listener rule (CodeDeploy
+///   blue/green needs a load balancer too, `haplat check` HAP056), so either is a synth error;
+/// - autoscaling follows CPU and memory only (there is no ALB request count to follow);
+/// - in an API fronted by CloudFront, the region's health alarm for it watches the service's
+///   running tasks (Container Insights' `RunningTaskCount`, at least one) instead of the
+///   healthy targets of a target group;
+/// - its security group admits exactly its callers on its container port, and callers reach it
+///   at `<CALLEE>_URL` (the Service Connect endpoint, or its Cloud Map name);
+/// - the API creates no internal ALB unless another internal service needs it;
+/// - it gives no load balancer metrics, so [`Service::metrics`] is `None` and the regional
+///   monitoring, dashboards and availability SLOs (made of target group metrics) leave it out.
+///
+/// A public service (`internal: false`) with [`InternalAccess::CloudMapOnly`] is a synth error.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum InternalAccess {
+    /// Through the internal ALB, which admits only the declared callers (and Cloud Map).
+    #[default]
+    Alb,
+    /// Through Cloud Map / Service Connect only: no internal ALB, target group or listener.
+    CloudMapOnly,
 }
 
 /// How long a call through ECS Service Connect may take, set on the called service
@@ -169,14 +230,17 @@ pub struct ConnectTimeouts {
 }
 
 /// What a service is placed into (built by [`crate::api::MultiRegionApi`]).
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ServiceEnv<'a> {
     /// The region's network.
     pub network: &'a Network,
     /// The cluster.
     pub cluster: Handle<ecs::Cluster>,
-    /// The ALB that routes to the service.
-    pub alb: &'a Alb,
+    /// The ALB that routes to the service; `None` for a Cloud-Map-only service
+    /// ([`InternalAccess::CloudMapOnly`]).
+    pub alb: Option<&'a Alb>,
+    /// The stack of the parts the services share (the API's).
+    pub shared_stack: Stack,
     /// The Cloud Map namespace id.
     pub namespace_id: Value<String>,
     /// The key of the log groups.
@@ -185,6 +249,15 @@ pub struct ServiceEnv<'a> {
     pub min: Value<i64>,
     /// The ECS Service Connect namespace (its ARN), when the API has Service Connect.
     pub connect_namespace: Option<Value<String>>,
+}
+
+impl std::fmt::Debug for ServiceEnv<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceEnv")
+            .field("alb", &self.alb.map(|a| a.scope().path()))
+            .field("shared_stack", &self.shared_stack.id())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A service in one region's stack (the same in every region of the stack set), built by
@@ -227,20 +300,20 @@ pub struct Service {
     pub execution_role: Handle<iam::Role>,
     /// The tasks' security group.
     pub security_group: Handle<ec2::SecurityGroup>,
-    /// The production target group.
-    pub target_group: Handle<elb::TargetGroup>,
+    /// The production target group; `None` for a Cloud-Map-only service.
+    pub target_group: Option<Handle<elb::TargetGroup>>,
     /// The alternate target group of blue/green deployments.
     pub alternate_target_group: Option<Handle<elb::TargetGroup>>,
     /// The service's log group.
     pub log_group: Handle<logs::LogGroup>,
     /// Its Cloud Map service (`<name>.<namespace>`).
     pub discovery: Handle<sd::Service>,
-    /// The deployment alarms (5xx of each target group).
+    /// The deployment alarms (5xx of each target group; none without a load balancer).
     pub deployment_alarms: Vec<Handle<cloudwatch::Alarm>>,
     /// The cluster.
     pub cluster: Handle<ecs::Cluster>,
-    /// The ALB's `LoadBalancerFullName`.
-    pub load_balancer_full_name: Value<String>,
+    /// The ALB's `LoadBalancerFullName`; `None` for a Cloud-Map-only service.
+    pub load_balancer_full_name: Option<Value<String>>,
     /// Whether its tasks send X-Ray traces (under the service's name).
     pub xray: bool,
     /// Its path patterns when it is read-only ([`ServiceProps::read_only`]), else none.
@@ -253,7 +326,8 @@ pub struct Service {
     port: u16,
     listener_port: u16,
     internal: bool,
-    alb_security_group: Value<String>,
+    /// The security group of its ALB (`None` without one).
+    alb_security_group: Option<Value<String>>,
     /// The rules already written for callers (`caller path -> callee path`, and
     /// `caller path -> internal ALB port`), so that a pair is opened once.
     calls: Rc<RefCell<BTreeSet<String>>>,
@@ -274,9 +348,9 @@ impl Service {
         task::check(&scope, props);
         let task = task::task_definition(&scope, props, env.key, env.connect_namespace.is_some());
         let security_group = access::security_group(&scope, props, env);
-        let routing = deploy::route(&scope, props, env);
+        let routing = env.alb.map(|alb| deploy::route(&scope, props, env, alb));
         let discovery = deploy::discovery(&scope, props, env);
-        let deployment = deploy::deploy(&scope, props, env, &task, &routing, security_group, discovery);
+        let deployment = deploy::deploy(&scope, props, env, &task, routing.as_ref(), security_group, discovery);
         Service {
             name: props.name.clone(),
             service: deployment.service,
@@ -284,22 +358,22 @@ impl Service {
             task_role: task.task_role,
             execution_role: task.execution_role,
             security_group,
-            target_group: routing.target_group,
-            alternate_target_group: routing.alternate_target_group,
+            target_group: routing.as_ref().map(|r| r.target_group),
+            alternate_target_group: routing.as_ref().and_then(|r| r.alternate_target_group),
             log_group: task.log_group,
             discovery,
             deployment_alarms: deployment.alarms,
             cluster: env.cluster,
-            load_balancer_full_name: env.alb.full_name(),
+            load_balancer_full_name: env.alb.map(Alb::full_name),
             xray: props.xray,
             read_only_paths: if props.read_only { props.path_patterns.clone() } else { Vec::new() },
             connect_endpoint: env.connect_namespace.as_ref().map(|_| deploy::connect_endpoint(props)),
             task,
-            shared_stack: env.alb.scope().stack(),
+            shared_stack: env.shared_stack.clone(),
             port: props.port,
             listener_port: props.listener_port,
             internal: props.internal,
-            alb_security_group: env.alb.security_group.attr_group_id(),
+            alb_security_group: env.alb.map(|alb| alb.security_group.attr_group_id()),
             calls: Rc::default(),
             scope,
         }
@@ -325,25 +399,27 @@ impl Service {
     }
 
     /// The CloudWatch dimensions of the service (values of its own stack, see
-    /// [`Service::stack`]).
-    pub fn metrics(&self) -> ServiceMetrics {
-        ServiceMetrics {
+    /// [`Service::stack`]); `None` for a Cloud-Map-only service, which has no load balancer
+    /// metrics ([`InternalAccess::CloudMapOnly`]).
+    pub fn metrics(&self) -> Option<ServiceMetrics> {
+        Some(ServiceMetrics {
             name: self.name.clone(),
             cluster_name: self.cluster.ref_(),
             service_name: self.service.attr_name(),
-            load_balancer_full_name: self.load_balancer_full_name.clone(),
-            target_group_full_name: self.target_group.attr_target_group_full_name(),
+            load_balancer_full_name: self.load_balancer_full_name.clone()?,
+            target_group_full_name: self.target_group?.attr_target_group_full_name(),
             alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
             connect_discovery_name: self.connect_endpoint.as_ref().map(|_| self.name.to_lowercase()),
-        }
+        })
     }
 
     /// Lets `caller`'s tasks open connections to this service's tasks on its container port:
     /// an ingress rule on this service's security group from the caller's, and an egress rule
     /// on the caller's to this one's, both on exactly that port (the tasks' security groups
     /// otherwise admit only their ALB and call out only on HTTPS). When this service is served
-    /// by the internal ALB on a listener port other than 443, the caller also gets egress to
-    /// that ALB's security group on that port, and the ALB admits the caller on it. Calling
+    /// by the internal ALB, the ALB admits the caller on its listener port (and on a port other
+    /// than 443 the caller also gets egress to that ALB's security group on it); a Cloud-Map-only
+    /// service ([`InternalAccess::CloudMapOnly`]) has no ALB, so the pair is all. Calling
     /// twice opens the pair once. What [`ServiceProps::callers`] does.
     ///
     /// With services in stacks of their own, each rule refers to both security groups, so it

@@ -26,6 +26,26 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
             "a read-only service needs path patterns: they are what its listener rules match and what the edge may fail over",
         );
     }
+    if props.internal_access == super::InternalAccess::CloudMapOnly {
+        if !props.internal {
+            scope.error(
+                "a Cloud-Map-only service must be internal: a public service is served by the public ALB \
+                 (set internal: true, or use ServiceProps::cloud_map_only)",
+            );
+        }
+        if props.deployment.is_blue_green() {
+            scope.error(
+                "a Cloud-Map-only service has no load balancer, and haplat's canary and linear deployments shift \
+                 traffic on its ALB listener rule; use Deployment::Rolling (the circuit breaker rolls a failed \
+                 deployment back)",
+            );
+        }
+        if props.read_only || !props.path_patterns.is_empty() {
+            scope.error(
+                "a Cloud-Map-only service has no listener rule: path patterns and read_only apply to ALB routes only",
+            );
+        }
+    }
     if !props.health_check_path.starts_with('/') {
         scope.error(format!("health check path {:?} must start with /", props.health_check_path));
     }

@@ -3,6 +3,7 @@
 
 mod aurora;
 mod baseline;
+mod cloudmap;
 mod connect;
 mod global;
 mod images;

@@ -235,7 +235,7 @@ fn monitored() -> (App, MultiRegionApi) {
     for stack in api.service_stacks() {
         let services: Vec<_> = api.services.iter().filter(|s| s.stack().id() == stack.id()).collect();
         let traced: Vec<String> = services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect();
-        let metrics: Vec<_> = services.iter().map(|s| s.metrics()).collect();
+        let metrics: Vec<_> = services.iter().filter_map(|s| s.metrics()).collect();
         let m = monitoring.watch_services(stack, "Monitoring", &metrics, &TracingProps::new(&traced));
         assert_eq!(m.critical_alarms.len(), services.len());
     }
@@ -434,7 +434,7 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
         TracingProps::new(&services.iter().filter(|s| s.xray).map(|s| s.name.clone()).collect::<Vec<_>>())
     };
     let mut m = monitoring_props();
-    m.services = in_stack(api.stack()).iter().map(|s| s.metrics()).collect();
+    m.services = in_stack(api.stack()).iter().filter_map(|s| s.metrics()).collect();
     m.load_balancers = api.public_alb.iter().chain(&api.internal_alb).map(|a| a.full_name()).collect();
     m.ecs_clusters = vec![api.cluster.ref_()];
     m.tracing = traced(&in_stack(api.stack()));
@@ -443,7 +443,7 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
     let mut by_service = monitoring.service_critical_alarms.clone();
     for stack in api.service_stacks() {
         let services = in_stack(stack);
-        let metrics: Vec<_> = services.iter().map(|s| s.metrics()).collect();
+        let metrics: Vec<_> = services.iter().filter_map(|s| s.metrics()).collect();
         by_service.extend(
             monitoring.watch_services(stack, "Monitoring", &metrics, &traced(&services)).service_critical_alarms,
         );
@@ -459,7 +459,8 @@ fn the_api_places_monitoring_slos_and_chaos_as_hand_routing_did() {
             .with_runbook(haplat_constructs::monitoring::Runbook::RegionDown),
     );
     for s in &api.services {
-        let slo = SloProps::new(99.5, s.metrics().availability_sli()).with_actions(vec![monitoring.topic_arn()]);
+        let slo = SloProps::new(99.5, s.metrics().expect("every service here is load-balanced").availability_sli())
+            .with_actions(vec![monitoring.topic_arn()]);
         Slo::new(&s.stack(), &format!("{}Availability", s.name), slo);
     }
     let mut chaos = ChaosProps::new(vec![]);
