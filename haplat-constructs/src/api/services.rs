@@ -223,42 +223,24 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
         let groups = std::iter::once(("Targets", "", target_group))
             .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
         for (aid, suffix, tg) in groups {
-            health_alarms.push(scope.add(
+            health_alarms.push(below_one_alarm(
+                &scope,
                 aid,
-                cloudwatch::Alarm {
-                    alarm_name: Some(format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name).into()),
-                    alarm_description: Some(
-                        format!(
-                            "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the \
-                             region out of DNS while a service has no target group with a healthy target",
-                            s.name,
-                            if suffix.is_empty() { "" } else { " alternate" }
-                        )
-                        .into(),
-                    ),
-                    evaluation_periods: Some(2.into()),
-                    threshold: Some(1.into()),
-                    comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
-                    treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
-                    ..metric_alarm(
-                        &MetricRef::new(
-                            "AWS/ApplicationELB",
-                            "HealthyHostCount",
-                            [
-                                ("LoadBalancer", load_balancer.clone()),
-                                ("TargetGroup", tg.attr_target_group_full_name()),
-                            ],
-                        ),
-                        cloudwatch::alarm::Statistic::Minimum,
-                        60,
-                    )
-                },
-            ));
-            scope.options(*health_alarms.last().expect("just added")).suppress(
-                "CT.CLOUDWATCH.PR.1",
+                format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name),
+                format!(
+                    "[critical] {}: no healthy target in the{} target group in this region; Route 53 takes the \
+                     region out of DNS while a service has no target group with a healthy target",
+                    s.name,
+                    if suffix.is_empty() { "" } else { " alternate" }
+                ),
+                MetricRef::new(
+                    "AWS/ApplicationELB",
+                    "HealthyHostCount",
+                    [("LoadBalancer", load_balancer.clone()), ("TargetGroup", tg.attr_target_group_full_name())],
+                ),
                 "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action; \
                  the regional monitoring's alarms on the same target groups page",
-            );
+            ));
         }
     }
     health_alarms
@@ -271,37 +253,48 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
 /// weaker signal than healthy targets: it sees a service with no task, not one whose tasks
 /// fail their requests.
 fn running_tasks_alarm(scope: &haplat_core::Scope, home: &Stack, s: &Service) -> Handle<cloudwatch::Alarm> {
-    let alarm = scope.add(
+    below_one_alarm(
+        scope,
         "Tasks",
+        format!("{}-{}-no-running-tasks", home.name(), s.name),
+        format!(
+            "[critical] {}: no running task in this region (a Cloud-Map-only service, without target \
+             groups); Route 53 takes the region out of DNS while a service has no running task",
+            s.name
+        ),
+        MetricRef::new(
+            "ECS/ContainerInsights",
+            "RunningTaskCount",
+            [("ClusterName", s.cluster.ref_()), ("ServiceName", s.service.attr_name())],
+        ),
+        "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action",
+    )
+}
+
+/// A region health alarm `id` in `scope`: `metric`'s minimum below 1 for two minutes, or no
+/// data, is unhealthy. It has no action of its own (Route 53's health check reads its state):
+/// the Control Tower rule asking for one is suppressed with `why`.
+fn below_one_alarm(
+    scope: &haplat_core::Scope,
+    id: &str,
+    name: String,
+    description: String,
+    metric: MetricRef,
+    why: &str,
+) -> Handle<cloudwatch::Alarm> {
+    let alarm = scope.add(
+        id,
         cloudwatch::Alarm {
-            alarm_name: Some(format!("{}-{}-no-running-tasks", home.name(), s.name).into()),
-            alarm_description: Some(
-                format!(
-                    "[critical] {}: no running task in this region (a Cloud-Map-only service, without target \
-                     groups); Route 53 takes the region out of DNS while a service has no running task",
-                    s.name
-                )
-                .into(),
-            ),
+            alarm_name: Some(name.into()),
+            alarm_description: Some(description.into()),
             evaluation_periods: Some(2.into()),
             threshold: Some(1.into()),
             comparison_operator: Some(cloudwatch::alarm::ComparisonOperator::LessThanThreshold.into()),
             treat_missing_data: Some(cloudwatch::alarm::TreatMissingData::Breaching.into()),
-            ..metric_alarm(
-                &MetricRef::new(
-                    "ECS/ContainerInsights",
-                    "RunningTaskCount",
-                    [("ClusterName", s.cluster.ref_()), ("ServiceName", s.service.attr_name())],
-                ),
-                cloudwatch::alarm::Statistic::Minimum,
-                60,
-            )
+            ..metric_alarm(&metric, cloudwatch::alarm::Statistic::Minimum, 60)
         },
     );
-    scope.options(alarm).suppress(
-        "CT.CLOUDWATCH.PR.1",
-        "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action",
-    );
+    scope.options(alarm).suppress("CT.CLOUDWATCH.PR.1", why);
     alarm
 }
 
