@@ -205,10 +205,7 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                             };
                             (vec![Stage { accounts, regions: s.regions.clone() }], None)
                         });
-                        let groups = match self.account_groups(s, &deployment).await {
-                            Ok(g) => g,
-                            Err(e) => return Err(e),
-                        };
+                        let groups = self.account_groups(s, &deployment).await?;
                         let reach = Reach { deployment, only: Vec::new(), staged: false, producers };
                         let (body, json) = (&template.body, &template.json);
                         let staged = Staged { stages, groups, bake };

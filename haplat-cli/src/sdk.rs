@@ -130,26 +130,6 @@ impl Aws {
         self.client(&self.region.clone())
     }
 
-    /// The stack `name` (or id) in `region` through `client`, unless deleted: `None` when it does
-    /// not exist.
-    async fn describe_stack_with(&self, client: &cf::Client, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
-        match client.describe_stacks().stack_name(name).send().await {
-            Ok(out) => Ok(out
-                .stacks()
-                .iter()
-                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
-                .map(stack_info)),
-            Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message }
-                    if code == "ValidationError" && message.contains("does not exist") =>
-                {
-                    Ok(None)
-                }
-                other => Err(other),
-            },
-        }
-    }
-
     /// An SDK error of a call in `region`, sorted by [`classify`].
     pub(crate) fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
     where
@@ -910,8 +890,23 @@ impl CloudFormation for Aws {
         self.assuming(role_arn, "haplat-read-outputs").await.describe_stack(&instance.region, id).await
     }
 
+    /// The stack `name` (or id) in `region`, unless deleted: `None` when it does not exist.
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
-        self.describe_stack_with(&self.client(region), region, name).await
+        match self.client(region).describe_stacks().stack_name(name).send().await {
+            Ok(out) => Ok(out
+                .stacks()
+                .iter()
+                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
+                .map(stack_info)),
+            Err(e) => match self.err(region, e) {
+                CfnError::Service { code, message }
+                    if code == "ValidationError" && message.contains("does not exist") =>
+                {
+                    Ok(None)
+                }
+                other => Err(other),
+            },
+        }
     }
 
     async fn stack_events(&self, region: &str, stack_id: &str) -> CfnResult<Vec<StackEvent>> {
