@@ -195,8 +195,8 @@ impl<'a, C: CloudFormation> Executor<'a, C> {
                         // The stages: the rollout's, else one of every region (of the listed
                         // accounts, where the deployment lists them).
                         let rollout = self.rollout.as_ref().and_then(|(policy, bake)| {
-                            let stages = policy.stages_of(&s.name, &s.regions, &deployment).ok()?;
-                            Some((stages, Some((*bake, policy.bake_of(&s.name)?))))
+                            let (stages, time) = policy.stages_of(&s.name, &s.regions, &deployment).ok()?;
+                            Some((stages, Some((*bake, time))))
                         });
                         let (stages, bake) = rollout.unwrap_or_else(|| {
                             let accounts = match &deployment {

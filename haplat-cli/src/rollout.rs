@@ -73,18 +73,21 @@ impl RolloutPolicy {
         self.stacks.get(stack).copied().unwrap_or(Some(self.bake))
     }
 
-    /// The stages of the stack set `stack` deployed to `regions` of `deployment`, in order: the
-    /// first is the canary, baked before the others. One stage when the policy does not stage
-    /// it, with why.
+    /// The stages of the stack set `stack` deployed to `regions` of `deployment`, in order, and
+    /// its bake time: the first stage is the canary, baked before the others. One stage when the
+    /// policy does not stage it, with why.
     ///
     /// By region: the first region alone, then the others. With a first account that is one of
     /// several accounts the stack set deploys to: that account's first region alone, then its
     /// other regions, then the other accounts' regions. A stage's accounts are empty when it
     /// takes every account of the stack set.
-    pub fn stages_of(&self, stack: &str, regions: &[String], deployment: &Deployment) -> Result<Vec<Stage>, String> {
-        if self.bake_of(stack).is_none() {
-            return Err("its own policy deploys it all at once".into());
-        }
+    pub fn stages_of(
+        &self,
+        stack: &str,
+        regions: &[String],
+        deployment: &Deployment,
+    ) -> Result<(Vec<Stage>, Duration), String> {
+        let Some(bake) = self.bake_of(stack) else { return Err("its own policy deploys it all at once".into()) };
         let (first, rest): (Vec<String>, Vec<String>) = regions.iter().cloned().partition(|r| *r == self.first_region);
         let by_account = match (&self.first_account, deployment) {
             (Some(a), Deployment::Accounts { accounts }) if accounts.len() > 1 && accounts.contains(a) => {
@@ -104,7 +107,10 @@ impl RolloutPolicy {
                 Deployment::Accounts { accounts } => accounts.clone(),
                 _ => Vec::new(),
             };
-            return Ok(vec![Stage { accounts: accounts.clone(), regions: first }, Stage { accounts, regions: rest }]);
+            return Ok((
+                vec![Stage { accounts: accounts.clone(), regions: first }, Stage { accounts, regions: rest }],
+                bake,
+            ));
         };
         let mut stages = Vec::new();
         // The first account's first region alone, when it has it and others.
@@ -115,7 +121,7 @@ impl RolloutPolicy {
             stages.push(Stage { accounts: vec![account], regions: regions.to_vec() });
         }
         stages.push(Stage { accounts: others, regions: regions.to_vec() });
-        Ok(stages)
+        Ok((stages, bake))
     }
 }
 
@@ -154,12 +160,11 @@ pub struct Watched {
 pub struct StackRollout {
     /// The stack set.
     pub stack: String,
-    /// The stages, in order; the bake follows the first. `Err(why)`: one stage, every region.
-    pub stages: Result<Vec<Stage>, String>,
+    /// The stages, in order, and how long the first is baked before the others. `Err(why)`:
+    /// one stage, every region.
+    pub stages: Result<(Vec<Stage>, Duration), String>,
     /// Its regions.
     pub regions: Vec<String>,
-    /// How long the first stage is baked.
-    pub bake: Option<Duration>,
     /// The alarms watched after the first stage.
     pub alarms: Vec<Watched>,
 }
@@ -199,7 +204,6 @@ pub fn stages(plan: &DeployPlan, assembly: &Assembly, policy: &RolloutPolicy) ->
             stack: s.name.clone(),
             stages: policy.stages_of(&s.name, &s.regions, &deployment),
             regions: s.regions.clone(),
-            bake: policy.bake_of(&s.name),
             alarms,
         });
     }
@@ -219,13 +223,12 @@ pub fn render(rollouts: &[StackRollout], policy: &RolloutPolicy) -> String {
     );
     for r in rollouts {
         let _ = writeln!(out, "  stack set {}", r.stack);
-        let (stages, bake) = match (&r.stages, r.bake) {
-            (Ok(stages), Some(bake)) => (stages, bake),
-            (Err(why), _) => {
+        let (stages, bake) = match &r.stages {
+            Ok((stages, bake)) => (stages, *bake),
+            Err(why) => {
                 let _ = writeln!(out, "    one stage: {} ({why})", r.regions.join(", "));
                 continue;
             }
-            (Ok(_), None) => continue,
         };
         let _ = writeln!(out, "    stage 1: {}", stages[0]);
         if r.alarms.is_empty() {

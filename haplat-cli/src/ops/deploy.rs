@@ -200,7 +200,7 @@ async fn health_bake<'a>(
     bootstrap: &Bootstrap,
 ) -> crate::rollout::HealthBake<'a, Aws, Aws> {
     let mut accounts = std::collections::BTreeMap::new();
-    let firsts = rollouts.iter().filter_map(|r| r.stages.as_ref().ok()?.first());
+    let firsts = rollouts.iter().filter_map(|r| r.stages.as_ref().ok()?.0.first());
     for a in firsts.flat_map(|s| s.accounts.iter()).filter(|a| **a != bootstrap.account) {
         if !accounts.contains_key(a) {
             let role = crate::bindings::read_role_arn(a, aws.region());
