@@ -332,6 +332,11 @@ impl<'a> Res<'a> {
         self.json.get("Metadata").and_then(|m| m.get("haplat:path")).and_then(Json::as_str).unwrap_or(self.id)
     }
 
+    /// A `Metadata` entry.
+    pub fn metadata(&self, key: &str) -> Option<&'a Json> {
+        self.json.get("Metadata").and_then(|m| m.get(key))
+    }
+
     /// Its properties (an empty object when it has none).
     pub fn props(&self) -> &'a Json {
         static EMPTY: Json = Json::Null;

@@ -29,6 +29,11 @@ const ALARM_EVALUATION: &str = "https://docs.aws.amazon.com/AmazonCloudWatch/lat
 /// `SuccessPercent` when the run ends.
 const CANARY_SCHEDULE: &str =
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-synthetics-canary-runconfig.html";
+/// CloudFront tries to connect to an origin `ConnectionAttempts` times (1–3, default 3), waiting
+/// `ConnectionTimeout` seconds each (1–10, default 10), before it answers 504 or, in an origin
+/// group, tries the secondary.
+const CLOUDFRONT_ORIGIN: &str =
+    "https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/high_availability_origin_failover.html";
 /// AWS publishes no delay between the end of a load balancer's metric period and the alarm's
 /// evaluation of it, nor how soon Route 53 reads an alarm's state: one period is counted for
 /// both together, see docs/availability.md.
@@ -103,6 +108,28 @@ pub struct LagWatch {
     pub has_actions: bool,
 }
 
+/// One service level objective of the assembly, read from its burn-rate alarms' metadata
+/// (haplat-constructs' `slo` module writes `haplat:slo` on each window's composite alarm).
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloFigure {
+    /// The stack of its first window's composite alarm.
+    pub stack: usize,
+    /// That alarm's logical id.
+    pub alarm: String,
+    /// The SLO's construct path (its alarms' parent).
+    pub path: String,
+    /// `availability` or `latency`.
+    pub indicator: String,
+    /// Its objective, percent of good events.
+    pub objective_percent: f64,
+    /// A latency SLO's threshold, in milliseconds.
+    pub threshold_ms: Option<f64>,
+    /// The burn rates of its windows, in the order found.
+    pub burn_rates: Vec<f64>,
+    /// Whether every window notifies someone.
+    pub pages: bool,
+}
+
 /// The figures of an assembly.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Availability {
@@ -110,6 +137,8 @@ pub struct Availability {
     pub failover: Vec<Chain>,
     /// Every replicated store.
     pub data: Vec<DataStore>,
+    /// Every SLO.
+    pub slos: Vec<SloFigure>,
 }
 
 impl Availability {
@@ -169,6 +198,7 @@ pub fn availability(a: &Assembly) -> Availability {
         }
         if chain.unknown.is_none() {
             chain.links.push(ttl(a, &ttl_of));
+            chain.links.extend(cloudfront_retry(a, r.prop_str("Name").unwrap_or_default()));
         }
         out.failover.push(chain);
     }
@@ -187,7 +217,66 @@ pub fn availability(a: &Assembly) -> Availability {
         let lag = lag_watch(a, &g, "AuroraGlobalDBReplicationLag", |_, alarm, g| alarm.stack == g.stack);
         out.data.push(DataStore { stack: g.stack, id: g.id.to_owned(), lag, synchronous: false });
     }
+    out.slos = slos(a);
     out
+}
+
+/// The SLOs of the assembly: the composite alarms with `haplat:slo` metadata, grouped by their
+/// parent path (one SLO has one composite per window).
+fn slos(a: &Assembly) -> Vec<SloFigure> {
+    let mut out: Vec<SloFigure> = Vec::new();
+    for c in a.of_type("AWS::CloudWatch::CompositeAlarm") {
+        let Some(meta) = c.metadata("haplat:slo") else { continue };
+        let path = c.path().rsplit_once('/').map_or(c.path(), |(parent, _)| parent).to_owned();
+        let pages = c.prop("AlarmActions").and_then(Json::as_array).is_some_and(|a| !a.is_empty());
+        let burn = meta.get("burnRate").and_then(Json::as_f64).unwrap_or_default();
+        if let Some(s) = out.iter_mut().find(|s| s.path == path && s.stack == c.stack) {
+            s.burn_rates.push(burn);
+            s.pages &= pages;
+            continue;
+        }
+        out.push(SloFigure {
+            stack: c.stack,
+            alarm: c.id.to_owned(),
+            path,
+            indicator: meta.get("indicator").and_then(Json::as_str).unwrap_or_default().to_owned(),
+            objective_percent: meta.get("objectivePercent").and_then(Json::as_f64).unwrap_or_default(),
+            threshold_ms: meta.get("thresholdMs").and_then(Json::as_f64),
+            burn_rates: vec![burn],
+            pages,
+        });
+    }
+    out
+}
+
+/// Minutes of a 30-day month outside an objective of `percent`.
+pub fn budget_minutes(percent: f64) -> f64 {
+    (1.0 - percent / 100.0) * 30.0 * 24.0 * 60.0
+}
+
+/// Why an SLO does not hold the declared objective of its indicator (`None`: it does, or none
+/// is declared for its indicator).
+pub fn slo_shortfall(s: &SloFigure, objectives: &haplat_core::manifest::Objectives) -> Option<String> {
+    match s.indicator.as_str() {
+        "availability" => {
+            let o = objectives.availability_percent?;
+            (s.objective_percent < o).then(|| {
+                format!("{} aims at {} %, looser than the availability objective of {o} %", s.path, s.objective_percent)
+            })
+        }
+        "latency" => {
+            let o = f64::from(objectives.latency_p99_ms?);
+            let threshold = s.threshold_ms.unwrap_or(f64::INFINITY);
+            (threshold > o || s.objective_percent < 99.0).then(|| {
+                format!(
+                    "{} aims at {} % of requests within {threshold} ms, looser than the latency objective of p99 \
+                     within {o} ms",
+                    s.path, s.objective_percent
+                )
+            })
+        }
+        _ => None,
+    }
 }
 
 /// The name a record gated by a Route 53 ARC routing control aliases: its check is a
@@ -490,6 +579,43 @@ fn ttl(a: &Assembly, r: &Res<'_>) -> Link {
     Link { what: format!("DNS: TTL {seconds} s"), path, seconds, basis: ALIAS_TTL }
 }
 
+/// When `name` is the domain of a CloudFront origin: a request CloudFront sent to the failed
+/// region on the old DNS answer, just before it expired, is failed (or, in an origin group,
+/// passed to the secondary) only after every connection attempt has timed out. The slowest
+/// such origin of the assembly counts; its `OriginReadTimeout` does not, as a region that is
+/// down accepts no connection.
+fn cloudfront_retry(a: &Assembly, name: &str) -> Option<Link> {
+    let name = name.trim_end_matches('.');
+    let mut worst: Option<Link> = None;
+    for d in a.of_type("AWS::CloudFront::Distribution") {
+        let origins = d.prop("DistributionConfig").and_then(|c| c.get("Origins")).and_then(Json::as_array);
+        for o in origins.into_iter().flatten() {
+            let domain = o.get("DomainName").and_then(Json::as_str).map(|s| s.trim_end_matches('.'));
+            if name.is_empty() || domain != Some(name) {
+                continue;
+            }
+            let setting = |key: &str, default: f64| {
+                o.get(key)
+                    .and_then(|v| v.as_f64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+                    .unwrap_or(default)
+            };
+            let (attempts, timeout) = (setting("ConnectionAttempts", 3.0), setting("ConnectionTimeout", 10.0));
+            if worst.as_ref().is_none_or(|w| attempts * timeout > w.seconds) {
+                worst = Some(Link {
+                    what: format!(
+                        "CloudFront: a request sent on the old answer fails after {attempts} connection attempts of \
+                         {timeout} s"
+                    ),
+                    path: d.path().to_owned(),
+                    seconds: attempts * timeout,
+                    basis: CLOUDFRONT_ORIGIN,
+                });
+            }
+        }
+    }
+    worst
+}
+
 /// Whether a `ReplicationLatency` alarm watches `table` (its `TableName` dimension names it).
 fn table_matches(a: &Assembly, alarm: &Res<'_>, table: &Res<'_>) -> bool {
     let dims = alarm.prop("Dimensions").and_then(Json::as_array).cloned().unwrap_or_default();
@@ -559,6 +685,7 @@ pub fn summary(a: &Assembly) -> Vec<String> {
     for c in figures.failover.iter().filter(|c| c.unknown.is_some()) {
         out.push(format!("app failover of {}: not computed, {}", c.label, c.unknown.as_deref().unwrap_or_default()));
     }
+    out.extend(slo_summary(&figures.slos, &objectives));
     for d in &figures.data {
         let path = a.res(d.stack, &d.id).map_or(d.id.clone(), |r| r.path().to_owned());
         let line = match (&d.lag, d.synchronous) {
@@ -575,6 +702,37 @@ pub fn summary(a: &Assembly) -> Vec<String> {
             None => line,
         };
         out.push(line);
+    }
+    out
+}
+
+/// The SLO lines of the summary: per indicator, the declared objective, the SLOs that alarm
+/// on its burn, and those that fall short of it.
+fn slo_summary(slos: &[SloFigure], objectives: &haplat_core::manifest::Objectives) -> Vec<String> {
+    let mut out = Vec::new();
+    for indicator in ["availability", "latency"] {
+        let of: Vec<&SloFigure> = slos.iter().filter(|s| s.indicator == indicator).collect();
+        let declared = match indicator {
+            "availability" => objectives
+                .availability_percent
+                .map(|o| format!("objective {o} % ({:.1} min of errors per 30 days)", budget_minutes(o))),
+            _ => objectives.latency_p99_ms.map(|o| format!("objective p99 within {o} ms")),
+        };
+        if of.is_empty() && declared.is_none() {
+            continue;
+        }
+        let short: Vec<String> = of.iter().filter_map(|s| slo_shortfall(s, objectives)).collect();
+        let silent = of.iter().filter(|s| !s.pages).count();
+        let mut line = format!("{indicator} SLO: {}", declared.as_deref().unwrap_or("no objective declared"));
+        line.push_str(&format!(", {} SLO(s) alarm on its error budget's burn", of.len()));
+        if silent > 0 {
+            line.push_str(&format!(" ({silent} notify no one)"));
+        }
+        if declared.is_some() {
+            line.push_str(if of.is_empty() || !short.is_empty() { ": NOT MET" } else { ": met" });
+        }
+        out.push(line);
+        out.extend(short.iter().map(|s| format!("  {s}")));
     }
     out
 }

@@ -155,7 +155,7 @@ impl Report {
                     "ruleId": f.rule,
                     "ruleIndex": self.rules.iter().position(|r| r.id == f.rule).unwrap_or(0),
                     "level": f.severity.as_str(),
-                    "message": { "text": format!("{} (stack {}{}): {}", f.path, f.stack, regions_text(f), f.message) },
+                    "message": { "text": format!("{} ({}): {}", f.path, place(f), f.message) },
                     "locations": [{
                         "physicalLocation": physical,
                         "logicalLocations": [{
@@ -194,12 +194,17 @@ impl Report {
     }
 }
 
-fn regions_text(f: &Finding) -> String {
-    if f.regions.is_empty() { String::new() } else { format!(", {}", f.regions.join(", ")) }
+/// Where a finding is: `stack <name>[, regions]`, or the manifest for one of its fields.
+fn place(f: &Finding) -> String {
+    if f.template == crate::rule::MANIFEST {
+        return f.template.clone();
+    }
+    let regions = if f.regions.is_empty() { String::new() } else { format!(", {}", f.regions.join(", ")) };
+    format!("stack {}{regions}", f.stack)
 }
 
 fn text_line(f: &Finding) -> String {
-    let head = format!("{}[{}] {} (stack {}{})", f.severity.as_str(), f.rule, f.path, f.stack, regions_text(f));
+    let head = format!("{}[{}] {} ({})", f.severity.as_str(), f.rule, f.path, place(f));
     match &f.suppressed {
         Some(reason) => format!("suppressed {head}: {} [reason: {reason}]", f.message),
         None => format!("{head}: {}", f.message),

@@ -75,6 +75,9 @@ pub struct Finding {
     pub suppressed: Option<String>,
 }
 
+/// The assembly's manifest, as a finding's `template` when a field of it breaks a rule.
+pub const MANIFEST: &str = "manifest.json";
+
 /// Where a rule's check function puts its findings.
 pub struct Findings {
     rule: &'static Rule,
@@ -88,6 +91,26 @@ impl Findings {
 
     pub(crate) fn into_vec(self) -> Vec<Finding> {
         self.out
+    }
+
+    /// Reports the rule broken by a field of the assembly's manifest (`objectives.latencyP99Ms`),
+    /// not by a resource.
+    pub fn manifest(&mut self, a: &Assembly, field: &str, message: impl Into<String>) {
+        let finding = Finding {
+            rule: self.rule.id,
+            severity: self.rule.severity,
+            stack: a.manifest.app.clone(),
+            template: MANIFEST.to_owned(),
+            line: None,
+            regions: Vec::new(),
+            logical_id: String::new(),
+            path: field.to_owned(),
+            message: message.into(),
+            suppressed: None,
+        };
+        if !self.out.contains(&finding) {
+            self.out.push(finding);
+        }
     }
 
     /// Reports the rule broken at a resource, in some regions (empty: all of its stack's).

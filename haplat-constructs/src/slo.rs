@@ -150,6 +150,24 @@ impl Slo {
     }
 }
 
+/// The metadata key of an SLO window's composite alarm: its objective and indicator, which
+/// `haplat check` holds against the app's declared objectives.
+pub const SLO_METADATA: &str = "haplat:slo";
+
+/// `{"objectivePercent", "indicator": "availability" | "latency", "thresholdMs" (latency),
+/// "burnRate"}`.
+fn slo_metadata(props: &SloProps, w: &BurnWindow) -> serde_json::Value {
+    let mut m = serde_json::json!({"objectivePercent": props.objective_percent, "burnRate": w.burn_rate});
+    match &props.sli {
+        Sli::ErrorRatio { .. } | Sli::Success { .. } => m["indicator"] = "availability".into(),
+        Sli::Latency { threshold, .. } => {
+            m["indicator"] = "latency".into();
+            m["thresholdMs"] = ((threshold * 1000.0).round() as i64).into();
+        }
+    }
+    m
+}
+
 /// The metric queries of an SLI over one period, returning the bad-event ratio.
 fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
     match sli {
@@ -273,6 +291,8 @@ fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budg
             ..Default::default()
         },
     );
+    // What `haplat check` compares with the objectives the app declares (docs/availability.md).
+    scope.options(composite).metadata(SLO_METADATA, slo_metadata(props, w));
     // The composite pages (when the SLO has actions); a window alone would page on a short
     // spike or long after the fact, which is what the pair is for.
     for window in [long, short] {

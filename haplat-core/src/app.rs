@@ -360,10 +360,20 @@ impl App {
     /// templates' settings can meet it). Stating other objectives a second time is an error.
     pub fn objectives(&self, objectives: crate::manifest::Objectives) {
         let mut t = self.tree.borrow_mut();
+        let path = t.name.clone();
+        if let Some(p) = objectives.availability_percent
+            && !(p > 0.0 && p < 100.0)
+        {
+            let message = format!("objectives: availability_percent {p} must be above 0 and below 100");
+            t.errors.push(Error::Construct { path: path.clone(), message });
+        }
+        if objectives.latency_p99_ms == Some(0) {
+            let message = "objectives: latency_p99_ms must be above 0".to_owned();
+            t.errors.push(Error::Construct { path: path.clone(), message });
+        }
         match t.objectives.clone() {
             Some(before) if before != objectives => {
-                let path = t.name.clone();
-                let message = format!("objectives declared twice ({before:?}, then {objectives:?}); declare them once");
+                let message = "objectives declared twice, with different values; declare them once".to_owned();
                 t.errors.push(Error::Construct { path, message });
             }
             _ => t.objectives = Some(objectives),

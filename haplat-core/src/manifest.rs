@@ -99,7 +99,8 @@ pub enum StackRollout {
     BakeSeconds(u64),
 }
 
-/// The objectives an environment declares: the longest outage and data loss it accepts.
+/// The objectives an environment declares: the longest outage and data loss it accepts, and its
+/// service level objectives.
 /// `haplat check` computes, from the templates, the worst case the settings allow for each one
 /// given and fails when an objective cannot be met (docs/availability.md). `None`: not declared.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -117,6 +118,15 @@ pub struct Objectives {
     /// region may take (`haplat db switchover`/`failover` measure it against this).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_failover_seconds: Option<u32>,
+    /// The availability SLO: the percentage of requests answered without a server error over
+    /// 30 days (99.95 leaves about 21.6 minutes of errors). Every availability SLO of the
+    /// assembly must be at least this strict, and there must be one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub availability_percent: Option<f64>,
+    /// The latency SLO: 99% of requests answered within this many milliseconds. Every latency
+    /// SLO of the assembly must be at least this strict, and there must be one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_p99_ms: Option<u32>,
 }
 
 impl Objectives {

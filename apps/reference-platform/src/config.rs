@@ -396,23 +396,15 @@ pub enum SecondaryWrites {
 }
 
 /// Operations.
-#[derive(Clone, Debug, PartialEq, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Operations {
-    /// The availability objective, in percent (99.9).
-    #[serde(default = "default_slo")]
-    pub availability_slo: f64,
     /// Add AWS FIS experiment templates.
     #[serde(default)]
     pub chaos_experiments: bool,
     /// Add the WebSocket API (API Gateway + Lambda).
     #[serde(default)]
     pub websocket: bool,
-    /// The latency objective: 99% of requests answered within this many milliseconds (a
-    /// latency SLO of the public load balancer) and each service's p99 alarm at it. Default:
-    /// none (the p99 alarms at 1000 ms, no latency SLO).
-    #[serde(default)]
-    pub latency_p99_ms: Option<u32>,
     /// Add CloudWatch Synthetics canaries in every region: one through the edge to the region's
     /// own origin, a child of the region's health check, and one on the public name, in an SLO
     /// and stopping the region-isolation chaos experiment (added with `chaos_experiments`).
@@ -421,24 +413,8 @@ pub struct Operations {
     pub canaries: bool,
 }
 
-fn default_slo() -> f64 {
-    99.9
-}
-
-impl Default for Operations {
-    fn default() -> Self {
-        Operations {
-            availability_slo: default_slo(),
-            chaos_experiments: false,
-            websocket: false,
-            latency_p99_ms: None,
-            canaries: false,
-        }
-    }
-}
-
 /// The environment's objectives (none by default).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, PartialEq, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Objectives {
     /// The longest time, in seconds, until traffic leaves a failed region with no one acting.
@@ -452,6 +428,23 @@ pub struct Objectives {
     /// region may take (`haplat db switchover`/`failover` report against it).
     #[serde(default)]
     pub db_failover_seconds: Option<u32>,
+    /// The availability SLO, in percent of requests answered without a server error over 30
+    /// days: the objective of every service's, the entry point's and the real-time tier's SLO.
+    /// Default: SLOs at 99.9, no objective declared.
+    #[serde(default)]
+    pub availability_slo: Option<f64>,
+    /// The latency SLO: 99% of requests answered within this many milliseconds (latency SLOs
+    /// at it) and each service's p99 alarm at it. Default: none (the p99 alarms at 1000 ms, no
+    /// latency SLO).
+    #[serde(default)]
+    pub latency_p99_ms: Option<u32>,
+}
+
+impl Objectives {
+    /// The availability SLO's objective: the declared one, or 99.9.
+    pub fn availability_percent(&self) -> f64 {
+        self.availability_slo.unwrap_or(99.9)
+    }
 }
 
 /// A progressive rollout: each stack set deployed to `first_region` goes there alone first,
@@ -667,11 +660,13 @@ impl Environment {
                 self.edge.rate_limit
             ));
         }
-        if !(50.0..100.0).contains(&self.operations.availability_slo) {
-            p.push(format!(
-                "operations.availability_slo: {} must be at least 50 and below 100",
-                self.operations.availability_slo
-            ));
+        if let Some(slo) = self.objectives.availability_slo
+            && !(50.0..100.0).contains(&slo)
+        {
+            p.push(format!("objectives.availability_slo: {slo} must be at least 50 and below 100"));
+        }
+        if self.objectives.latency_p99_ms == Some(0) {
+            p.push("objectives.latency_p99_ms: must be above 0".to_owned());
         }
         if let Some(rt) = &self.realtime {
             if !rt.issuer.starts_with("https://") {

@@ -98,6 +98,8 @@ pub fn platform(env: &Environment) -> App {
         app_failover_seconds: objectives.app_failover_seconds,
         data_loss_ms: objectives.data_loss_ms,
         db_failover_seconds: objectives.db_failover_seconds,
+        availability_percent: objectives.availability_slo,
+        latency_p99_ms: objectives.latency_p99_ms,
     });
     if let Some(r) = &env.rollout {
         app.rollout(r.to_app());
@@ -232,15 +234,15 @@ pub fn platform(env: &Environment) -> App {
     if let Some(ms) = objectives.data_loss_ms {
         monitoring.thresholds.replication_latency_ms = f64::from(ms);
     }
-    if let Some(ms) = env.operations.latency_p99_ms {
+    if let Some(ms) = env.objectives.latency_p99_ms {
         monitoring.thresholds.latency_p99_ms = f64::from(ms);
     }
     let monitoring = api.monitor("Monitoring", monitoring);
     for s in &monitoring.regional.subscriptions {
         api.stack().options(*s).suppress("HAP023", CONFIRM_MAILS);
     }
-    api.availability_slos(env.operations.availability_slo, &[monitoring.topic_arn()]);
-    if let Some(ms) = env.operations.latency_p99_ms {
+    api.availability_slos(env.objectives.availability_percent(), &[monitoring.topic_arn()]);
+    if let Some(ms) = env.objectives.latency_p99_ms {
         api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
     }
     if env.operations.chaos_experiments {
@@ -290,7 +292,7 @@ pub fn platform(env: &Environment) -> App {
             .collect();
         let props = PlatformDashboardProps {
             regions: views,
-            availability_objective: env.operations.availability_slo,
+            availability_objective: env.objectives.availability_percent(),
             tables: vec![orders.table_name()],
             distribution_id: Some(cdn.distribution.ref_()),
         };
@@ -358,7 +360,7 @@ fn realtime_tier(
     tier.availability_slo(
         api.stack(),
         "RealtimeAvailability",
-        env.operations.availability_slo,
+        env.objectives.availability_percent(),
         std::slice::from_ref(topic),
     );
 

@@ -67,6 +67,8 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
         .replacen("region: us-west-2", "region: us-west-9", 1)
         .replacen("    min: 1\n", "    min: 3\n", 1)
         .replacen("availability_zones: 2", "availability_zones: 7", 1)
+        .replacen("availability_slo: 99.0", "availability_slo: 100", 1)
+        .replacen("latency_p99_ms: 1000", "latency_p99_ms: 0", 1)
         + "data:\n  aurora_secondary_writes: forward\nrollout:\n  first_region: eu-west-1\n  first_account: \"111111111111\"\n  bake_minutes: 0\n  stacks:\n    Data: {bake_minutes: 900}\n";
     let e = parse_err(&text);
     for want in [
@@ -74,6 +76,8 @@ fn problems_the_types_cannot_catch_are_all_reported_with_their_field() {
         "regions[1].region: unknown region \"us-west-9\"",
         "services[0] (orders): min 3 <= max 2 must hold",
         "cost.availability_zones: 7 is not between 2 and 6",
+        "objectives.availability_slo: 100 must be at least 50 and below 100",
+        "objectives.latency_p99_ms: must be above 0",
         "data.aurora_secondary_writes: needs data.aurora: true (there is no Aurora database)",
         "rollout.first_region: eu-west-1 is not one of regions (us-east-1, us-west-9)",
         "rollout.bake_minutes: 0 is not 1 to 720",

@@ -765,6 +765,21 @@ pub static RULES: &[Rule] = &[
         check: traffic::deployment_without_load_balancer,
     },
     Rule {
+        id: "HAP057",
+        name: "SloLooserThanObjective",
+        severity: Severity::Error,
+        title: "A declared service level objective has no SLO alarming on it, or an SLO is looser than it",
+        aws_rule: "CloudWatch alarms only on what is configured: an availability or latency objective that no \
+                   burn-rate alarm evaluates, or evaluates against a looser target (a lower percentage, a higher \
+                   latency threshold), lets the error budget run out without anyone being paged. A composite \
+                   alarm with no AlarmActions changes state and notifies no one.",
+        docs: "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create_Composite_Alarm.html",
+        fix: "Give every load-balanced service and the entry point an SLO at the declared objective with the \
+              platform's topic as action (haplat-constructs' MultiRegionApi::availability_slos and latency_slo \
+              with the objective), or relax the declared objective (docs/availability.md).",
+        check: objectives::service_levels,
+    },
+    Rule {
         id: "HAP070",
         name: "WriteForwardingUnsupported",
         severity: Severity::Error,

@@ -1,11 +1,11 @@
 //! Rules about the objectives an app declares (the manifest's `objectives`): a failover that can
-//! be slower (HAP025), data that can fall behind unseen (HAP026). The figures come from
-//! [`crate::availability`].
+//! be slower (HAP025), data that can fall behind unseen (HAP026), service level objectives no
+//! SLO alarms on (HAP057). The figures come from [`crate::availability`].
 
 use serde_json::Value as Json;
 
 use crate::assembly::Assembly;
-use crate::availability::{availability, catches_peaks};
+use crate::availability::{availability, catches_peaks, slo_shortfall};
 use crate::rule::Findings;
 
 pub(super) fn app_failover(a: &Assembly, f: &mut Findings) {
@@ -63,6 +63,33 @@ pub(super) fn data_loss(a: &Assembly, f: &mut Findings) {
             ),
             Some(w) if !w.has_actions => f.at(&r, vec![], format!("its replication alarm {} notifies no one", w.path)),
             Some(_) => {}
+        }
+    }
+}
+
+pub(super) fn service_levels(a: &Assembly, f: &mut Findings) {
+    let Some(objectives) = a.manifest.objectives.as_ref() else { return };
+    let slos = availability(a).slos;
+    let declared = [
+        ("availability", "objectives.availabilityPercent", objectives.availability_percent.map(|o| format!("{o} %"))),
+        ("latency", "objectives.latencyP99Ms", objectives.latency_p99_ms.map(|o| format!("p99 within {o} ms"))),
+    ];
+    for (indicator, field, objective) in declared {
+        let Some(objective) = objective else { continue };
+        if !slos.iter().any(|s| s.indicator == indicator) {
+            f.manifest(
+                a,
+                field,
+                format!("the {indicator} objective of {objective} is declared, but no {indicator} SLO alarms on its error budget"),
+            );
+        }
+    }
+    for s in &slos {
+        let Some(r) = a.res(s.stack, &s.alarm) else { continue };
+        if let Some(why) = slo_shortfall(s, objectives) {
+            f.at(&r, vec![], why);
+        } else if !s.pages && (objectives.availability_percent.is_some() || objectives.latency_p99_ms.is_some()) {
+            f.at(&r, vec![], format!("the burn-rate alarms of {} notify no one", s.path));
         }
     }
 }

@@ -66,6 +66,48 @@ fn the_failover_chain_is_computed_link_by_link_from_the_settings() {
     assert!(summary(&a)[0].contains("objective 120 s, at worst 335 s"), "{:?}", summary(&a));
 }
 
+/// A distribution in front of `origin.example.com`, with its connection settings when given.
+fn edge(connection: Option<(u32, u32)>) -> Json {
+    let mut origin = json!({"Id": "routed", "DomainName": "origin.example.com",
+        "CustomOriginConfig": {"OriginProtocolPolicy": "https-only"}});
+    if let Some((attempts, timeout)) = connection {
+        origin["ConnectionAttempts"] = json!(attempts);
+        origin["ConnectionTimeout"] = json!(timeout);
+    }
+    resources(json!({"Cdn": {"Type": "AWS::CloudFront::Distribution", "Metadata": {"haplat:path": "Edge/Cdn"},
+        "Properties": {"DistributionConfig": {"Enabled": true, "Origins": [origin]}}}}))
+}
+
+#[test]
+fn a_cloudfront_origin_at_the_routed_name_adds_its_connection_attempts_to_the_chain() {
+    let chain_with = |connection| {
+        let a = with_objectives(
+            vec![stack("Api", &["us-east-1"], region(false)), stack("Edge", &["us-east-1"], edge(connection))],
+            failover(120),
+        );
+        availability(&a).worst_failover().cloned().expect("a chain")
+    };
+    // CloudFront's defaults: 3 attempts of 10 s, after the alias's TTL.
+    let chain = chain_with(None);
+    let last = chain.links.last().unwrap();
+    assert_eq!((last.seconds, last.path.as_str()), (30.0, "Edge/Cdn"), "{chain:?}");
+    assert!(last.what.contains("3 connection attempts of 10 s"), "{}", last.what);
+    assert_eq!(chain.seconds(), 365.0);
+    // Its own settings are read.
+    let chain = chain_with(Some((2, 4)));
+    assert_eq!(chain.links.last().unwrap().seconds, 8.0);
+    // A distribution with no origin at the routed name adds nothing.
+    let other = edge(None).to_string().replace("origin.example.com", "elsewhere.example.com");
+    let a = with_objectives(
+        vec![
+            stack("Api", &["us-east-1"], region(false)),
+            stack("Edge", &["us-east-1"], serde_json::from_str(&other).unwrap()),
+        ],
+        failover(120),
+    );
+    assert_eq!(availability(&a).worst_failover().unwrap().seconds(), 335.0);
+}
+
 #[test]
 fn hap025_a_failover_slower_than_the_objective_names_its_slowest_links() {
     let found =
@@ -204,7 +246,13 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
     let a = Assembly::load(dir.path()).unwrap();
     assert_eq!(
         a.manifest.objectives,
-        Some(Objectives { app_failover_seconds: Some(120), data_loss_ms: Some(1000), db_failover_seconds: Some(60) })
+        Some(Objectives {
+            app_failover_seconds: Some(120),
+            data_loss_ms: Some(1000),
+            db_failover_seconds: Some(60),
+            availability_percent: Some(99.95),
+            latency_p99_ms: Some(300),
+        })
     );
     let worst = availability(&a).worst_failover().cloned().expect("prod fails over on health checks");
     assert!(worst.seconds() <= 120.0, "{worst:?}");
@@ -233,6 +281,8 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
             f.message
         );
         assert!(f.message.contains("DNS: alias to a load balancer, TTL 60 s"), "{}", f.message);
+        // The distribution's origin at the routed name: 3 attempts of 5 s.
+        assert!(f.message.contains("15 s CloudFront: a request sent on the old answer"), "{}", f.message);
     }
 }
 
@@ -286,4 +336,101 @@ fn a_record_gated_by_a_routing_control_is_timed_through_the_record_it_aliases() 
     assert_eq!(chain.seconds(), 86.0, "{chain:?}");
     assert!(chain.links.last().unwrap().what.contains("alias to a load balancer"), "{chain:?}");
     assert!(of(&check(&a), "HAP025").is_empty());
+}
+
+/// An SLO's window: the composite alarm with its `haplat:slo` metadata, notifying `topic`.
+fn slo(path: &str, indicator: &str, objective: f64, threshold_ms: Option<u32>, topic: bool) -> (String, Json) {
+    let mut meta = json!({"objectivePercent": objective, "indicator": indicator, "burnRate": 14.4});
+    if let Some(ms) = threshold_ms {
+        meta["thresholdMs"] = json!(ms);
+    }
+    let mut props = json!({"AlarmRule": "ALARM(\"a\") AND ALARM(\"b\")"});
+    if topic {
+        props["AlarmActions"] = json!(["arn:aws:sns:us-east-1:111111111111:page"]);
+    }
+    let id = path.replace('/', "");
+    (
+        id,
+        json!({"Type": "AWS::CloudWatch::CompositeAlarm",
+        "Metadata": {"haplat:path": format!("{path}/Burn1h"), "haplat:slo": meta}, "Properties": props}),
+    )
+}
+
+fn slos(windows: Vec<(String, Json)>, objectives: Objectives) -> Assembly {
+    let r: serde_json::Map<String, Json> = windows.into_iter().collect();
+    with_objectives(vec![stack("Api", &["us-east-1"], resources(Json::Object(r)))], objectives)
+}
+
+#[test]
+fn hap057_declared_slos_need_an_slo_at_least_as_strict_that_pages() {
+    let declared = Objectives { availability_percent: Some(99.95), latency_p99_ms: Some(300), ..Default::default() };
+    // Every SLO at the objective or stricter, paging: nothing to report, and synth says met.
+    let good = slos(
+        vec![
+            slo("Api/OrdersAvailability", "availability", 99.95, None, true),
+            slo("Api/Entry", "availability", 99.99, None, true),
+            slo("Api/PublicAlbLatency", "latency", 99.0, Some(250), true),
+        ],
+        declared.clone(),
+    );
+    assert!(of(&check(&good), "HAP057").is_empty(), "{:?}", of(&check(&good), "HAP057"));
+    let lines = summary(&good);
+    assert!(
+        lines.contains(
+            &"availability SLO: objective 99.95 % (21.6 min of errors per 30 days), 2 SLO(s) alarm on its error \
+              budget's burn: met"
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
+    assert!(
+        lines.contains(
+            &"latency SLO: objective p99 within 300 ms, 1 SLO(s) alarm on its error budget's burn: met".to_owned()
+        ),
+        "{lines:?}"
+    );
+
+    // A looser availability SLO, a slower latency threshold, one that pages no one.
+    let bad = slos(
+        vec![
+            slo("Api/OrdersAvailability", "availability", 99.9, None, true),
+            slo("Api/CatalogAvailability", "availability", 99.95, None, false),
+            slo("Api/PublicAlbLatency", "latency", 99.0, Some(500), true),
+        ],
+        declared.clone(),
+    );
+    let found = of(&check(&bad), "HAP057");
+    let messages: Vec<&str> = found.iter().map(|f| f.message.as_str()).collect();
+    assert_eq!(found.len(), 3, "{messages:?}");
+    assert!(
+        messages.contains(&"Api/OrdersAvailability aims at 99.9 %, looser than the availability objective of 99.95 %")
+    );
+    assert!(messages.contains(&"the burn-rate alarms of Api/CatalogAvailability notify no one"));
+    assert!(
+        messages.iter().any(|m| m.contains("within 500 ms, looser than the latency objective of p99 within 300 ms"))
+    );
+    assert!(found.iter().any(|f| f.path == "Api/OrdersAvailability/Burn1h"), "{found:?}");
+    let lines = summary(&bad);
+    assert!(lines.iter().any(|l| l.starts_with("availability SLO: objective 99.95 %") && l.ends_with(": NOT MET")));
+    assert!(lines.contains(
+        &"  Api/OrdersAvailability aims at 99.9 %, looser than the availability objective of 99.95 %".to_owned()
+    ));
+
+    // Declared, but nothing watches it: one finding on the manifest's field, and synth says so.
+    let none = slos(vec![slo("Api/OrdersAvailability", "availability", 99.95, None, true)], declared);
+    let found = of(&check(&none), "HAP057");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0].path.as_str(), found[0].template.as_str()), ("objectives.latencyP99Ms", "manifest.json"));
+    assert_eq!(
+        found[0].message,
+        "the latency objective of p99 within 300 ms is declared, but no latency SLO alarms on its error budget"
+    );
+    assert!(summary(&none).contains(
+        &"latency SLO: objective p99 within 300 ms, 0 SLO(s) alarm on its error budget's burn: NOT MET".to_owned()
+    ));
+
+    // SLOs with no objective declared: listed, not judged.
+    let undeclared =
+        slos(vec![slo("Api/OrdersAvailability", "availability", 99.9, None, false)], Objectives::default());
+    assert!(of(&check(&undeclared), "HAP057").is_empty());
 }

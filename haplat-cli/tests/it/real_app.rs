@@ -89,6 +89,28 @@ fn real_app_plan_is_pinned() {
     snap!(format!("real_app_{}_dry_run", app.package), shape(r.snapshot(p.path())));
 }
 
+/// `synth` prints, after the waves, each environment's declared objectives beside what its
+/// templates allow (docs/availability.md): failover with its slowest chain link by link, the
+/// SLOs watching each objective, the data-loss window. Pinned for every environment.
+#[test]
+fn real_app_synth_prints_its_objectives_beside_what_the_settings_allow() {
+    let app = real_app();
+    let p = Project::new(Source::App(format!("'{}'", app.exe.display())));
+    for env in ["dev", "staging", "prod"] {
+        let r = run(&mut p.haplat(&["synth", "--env", env]));
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        let figures: Vec<&str> = r
+            .stdout
+            .lines()
+            .skip_while(|l| !l.starts_with("app failover"))
+            .take_while(|l| !l.starts_with("assembly written"))
+            .collect();
+        assert!(figures.iter().any(|l| l.starts_with("availability SLO: objective")), "{env}: {figures:?}");
+        assert!(figures.iter().all(|l| !l.contains("NOT MET")), "{env}: {figures:?}");
+        snap!(format!("real_app_{}_{env}_objectives", app.package), figures.join("\n") + "\n");
+    }
+}
+
 /// The reference platform's environment files, copied with each hosted zone made in the emulator.
 async fn environments_on(moto: &Moto, envs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

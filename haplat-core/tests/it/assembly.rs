@@ -2,7 +2,7 @@
 //! small app.
 
 use haplat_core::App;
-use haplat_core::manifest::{Deployment, INLINE_TEMPLATE_LIMIT, Manifest, Rollout, StackRollout, Target};
+use haplat_core::manifest::{Deployment, INLINE_TEMPLATE_LIMIT, Manifest, Objectives, Rollout, StackRollout, Target};
 use haplat_core::value::Value;
 
 use crate::support::*;
@@ -164,6 +164,30 @@ fn the_rollout_is_in_the_manifest_and_its_first_region_is_one_of_the_app() {
     app.rollout(Rollout::new("us-east-1", 60));
     let e = app.synth().unwrap_err().to_string();
     assert!(e.contains("rollout declared twice (eu-west-1 first, then us-east-1 first)"), "{e}");
+}
+
+#[test]
+fn objectives_are_in_the_manifest_and_an_slo_outside_0_to_100_is_an_error() {
+    let slo = Objectives { availability_percent: Some(99.95), latency_p99_ms: Some(300), ..Default::default() };
+    let app = small_app();
+    app.objectives(slo.clone());
+    let json = serde_json::to_value(app.synth().unwrap().manifest).unwrap();
+    assert_eq!(json["objectives"], serde_json::json!({"availabilityPercent": 99.95, "latencyP99Ms": 300}));
+    for (bad, want) in [
+        (Objectives { availability_percent: Some(f64::NAN), ..Default::default() }, "availability_percent NaN must be"),
+        (Objectives { availability_percent: Some(100.0), ..Default::default() }, "availability_percent 100 must be"),
+        (Objectives { latency_p99_ms: Some(0), ..Default::default() }, "latency_p99_ms must be above 0"),
+    ] {
+        let app = small_app();
+        app.objectives(bad);
+        let e = app.synth().unwrap_err().to_string();
+        assert!(e.contains(want) && e.matches("objectives").count() == 1, "{e}");
+    }
+    let app = small_app();
+    app.objectives(slo);
+    app.objectives(Objectives::default());
+    let e = app.synth().unwrap_err().to_string();
+    assert!(e.contains("objectives declared twice, with different values"), "{e}");
 }
 
 #[test]
