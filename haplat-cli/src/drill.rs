@@ -199,7 +199,6 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
         .chain(r.of_type("AWS::CloudWatch::CompositeAlarm"))
         .filter_map(|a| Some((a.physical_id.clone()?, a.path.clone())))
         .collect();
-    let alarm_names: Vec<String> = alarms.iter().map(|(n, _)| n.clone()).collect();
     let mut report = DrillReport {
         region: region.to_owned(),
         experiment: t.name.clone().unwrap_or_else(|| t.logical_id.clone()),
@@ -218,89 +217,11 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
         start,
         format!("started {} ({id}): {}", report.experiment, t.description.clone().unwrap_or_default()),
     );
-    tokio::pin!(interrupt);
-    let mut interrupted = false;
-    let mut ended_at: Option<tokio::time::Instant> = None;
-    let mut last_state = String::new();
-    let mut last_health: Option<Option<bool>> = None;
-    loop {
-        // The experiment.
-        let e = retry
-            .call(|| obs.experiment(region, &id))
-            .await
-            .map_err(|e| Error::cloud(format!("reading experiment {id} in {region}"), e))?;
-        if e.state != last_state {
-            push(
-                &mut report.timeline,
-                start,
-                format!("experiment {}{}", e.state, e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()),
-            );
-            last_state = e.state.clone();
-        }
-        if e.ended() && ended_at.is_none() {
-            ended_at = Some(tokio::time::Instant::now());
-        }
-        report.final_state = e.state.clone();
-        // The region's health check.
-        if let Some((path, hid)) = &check {
-            let s = retry
-                .call(|| obs.health_check_status(std::slice::from_ref(hid)))
-                .await
-                .map_err(|e| Error::cloud("reading the region's health check status (CloudWatch, AWS/Route53)", e))?;
-            let now = s.get(hid).copied().flatten();
-            if last_health != Some(now) {
-                let elapsed = start.elapsed().as_secs();
-                match now {
-                    Some(false) if report.unhealthy_after.is_none() => report.unhealthy_after = Some(elapsed),
-                    Some(true) if report.unhealthy_after.is_some() && report.recovered_after.is_none() => {
-                        report.recovered_after = Some(elapsed)
-                    }
-                    _ => {}
-                }
-                let label = match now {
-                    Some(true) => "healthy",
-                    Some(false) => "UNHEALTHY",
-                    None => "without data",
-                };
-                push(&mut report.timeline, start, format!("Route 53: {path} {label}"));
-                last_health = Some(now);
-            }
-        }
-        // The paging alarms.
-        if !alarm_names.is_empty() {
-            let states = retry
-                .call(|| obs.alarms(region, &alarm_names))
-                .await
-                .map_err(|e| Error::cloud(format!("reading the alarms in {region}"), e))?;
-            for a in states.iter().filter(|a| a.pages && a.state == "ALARM") {
-                let path = alarms.iter().find(|(n, _)| n == &a.name).map(|(_, p)| p.clone()).unwrap_or_default();
-                if !report.alarms.contains(&path) {
-                    push(&mut report.timeline, start, format!("alarm {path} in ALARM"));
-                    report.alarms.push(path);
-                }
-            }
-        }
-        // Done: the experiment ended, and the region is healthy again or never went out (or
-        // the time allowed for recovery is over).
-        if let Some(at) = ended_at {
-            let recovered = report.unhealthy_after.is_none() || report.recovered_after.is_some();
-            if recovered || at.elapsed() >= opts.recovery {
-                break;
-            }
-        }
-        // Stop on an interrupt, or after the longest duration.
-        if ended_at.is_none() && !report.stopped_by_haplat && (interrupted || start.elapsed() >= opts.max_duration) {
-            let why = if interrupted { "interrupted" } else { "--max-duration reached" };
-            retry.call(|| obs.stop_experiment(region, &id)).await.map_err(|e| {
-                Error::cloud(format!("stopping experiment {id} in {region} (stop it in the FIS console)"), e)
-            })?;
-            report.stopped_by_haplat = true;
-            push(&mut report.timeline, start, format!("{why}: StopExperiment sent"));
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(opts.poll) => {}
-            _ = &mut interrupt, if !interrupted => { interrupted = true; }
-        }
+    let watched = Watch { obs, region, id: &id, check: check.as_ref(), alarms: &alarms, opts, start, retry }
+        .run(&mut report, interrupt)
+        .await;
+    if let Err(e) = watched {
+        return Err(stop_after(obs, region, &id, &report, retry, e).await);
     }
     report.failover_seconds = report.unhealthy_after.map(|t| t as f64 + dns.unwrap_or(0.0));
     report.verdict =
@@ -312,6 +233,145 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
             (Some(_), Some(_), _, None) => "no objective".into(),
         };
     Ok(report)
+}
+
+/// What the drill watches once its experiment runs: the experiment, the region's health check,
+/// its paging alarms.
+struct Watch<'a, O> {
+    obs: &'a O,
+    region: &'a str,
+    id: &'a str,
+    check: Option<&'a (String, String)>,
+    alarms: &'a [(String, String)],
+    opts: &'a DrillOptions,
+    start: tokio::time::Instant,
+    retry: &'a Retry,
+}
+
+impl<O: Observe> Watch<'_, O> {
+    /// Polls until the experiment has ended and the region recovered (or the recovery time is
+    /// over), stopping the experiment on `interrupt` or after the longest duration.
+    async fn run<I: Future<Output = ()>>(self, report: &mut DrillReport, interrupt: I) -> Result<(), Error> {
+        let Watch { obs, region, id, check, alarms, opts, start, retry } = self;
+        let alarm_names: Vec<String> = alarms.iter().map(|(n, _)| n.clone()).collect();
+        tokio::pin!(interrupt);
+        let mut interrupted = false;
+        let mut ended_at: Option<tokio::time::Instant> = None;
+        let mut last_state = String::new();
+        let mut last_health: Option<Option<bool>> = None;
+        loop {
+            // The experiment.
+            let e = retry
+                .call(|| obs.experiment(region, id))
+                .await
+                .map_err(|e| Error::cloud(format!("reading experiment {id} in {region}"), e))?;
+            if e.state != last_state {
+                push(
+                    &mut report.timeline,
+                    start,
+                    format!(
+                        "experiment {}{}",
+                        e.state,
+                        e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                    ),
+                );
+                last_state = e.state.clone();
+            }
+            if e.ended() && ended_at.is_none() {
+                ended_at = Some(tokio::time::Instant::now());
+            }
+            report.final_state = e.state.clone();
+            // The region's health check.
+            if let Some((path, hid)) = &check {
+                let s = retry.call(|| obs.health_check_status(std::slice::from_ref(hid))).await.map_err(|e| {
+                    Error::cloud("reading the region's health check status (CloudWatch, AWS/Route53)", e)
+                })?;
+                let now = s.get(hid).copied().flatten();
+                if last_health != Some(now) {
+                    let elapsed = start.elapsed().as_secs();
+                    match now {
+                        Some(false) if report.unhealthy_after.is_none() => report.unhealthy_after = Some(elapsed),
+                        Some(true) if report.unhealthy_after.is_some() && report.recovered_after.is_none() => {
+                            report.recovered_after = Some(elapsed)
+                        }
+                        _ => {}
+                    }
+                    let label = match now {
+                        Some(true) => "healthy",
+                        Some(false) => "UNHEALTHY",
+                        None => "without data",
+                    };
+                    push(&mut report.timeline, start, format!("Route 53: {path} {label}"));
+                    last_health = Some(now);
+                }
+            }
+            // The paging alarms.
+            if !alarm_names.is_empty() {
+                let states = retry
+                    .call(|| obs.alarms(region, &alarm_names))
+                    .await
+                    .map_err(|e| Error::cloud(format!("reading the alarms in {region}"), e))?;
+                for a in states.iter().filter(|a| a.pages && a.state == "ALARM") {
+                    let path = alarms.iter().find(|(n, _)| n == &a.name).map(|(_, p)| p.clone()).unwrap_or_default();
+                    if !report.alarms.contains(&path) {
+                        push(&mut report.timeline, start, format!("alarm {path} in ALARM"));
+                        report.alarms.push(path);
+                    }
+                }
+            }
+            // Done: the experiment ended, and the region is healthy again or never went out (or
+            // the time allowed for recovery is over).
+            if let Some(at) = ended_at {
+                let recovered = report.unhealthy_after.is_none() || report.recovered_after.is_some();
+                if recovered || at.elapsed() >= opts.recovery {
+                    break;
+                }
+            }
+            // Stop on an interrupt, or after the longest duration.
+            if ended_at.is_none() && !report.stopped_by_haplat && (interrupted || start.elapsed() >= opts.max_duration)
+            {
+                let why = if interrupted { "interrupted" } else { "--max-duration reached" };
+                retry.call(|| obs.stop_experiment(region, &id)).await.map_err(|e| {
+                    Error::cloud(format!("stopping experiment {id} in {region} (stop it in the FIS console)"), e)
+                })?;
+                report.stopped_by_haplat = true;
+                push(&mut report.timeline, start, format!("{why}: StopExperiment sent"));
+            }
+            tokio::select! {
+                _ = tokio::time::sleep(opts.poll) => {}
+                _ = &mut interrupt, if !interrupted => { interrupted = true; }
+            }
+        }
+
+        Ok(())
+    }
+}
+
+/// The error of a drill whose watching failed after its experiment started: the experiment is
+/// stopped first unless it has ended, and the error says whether it was, never leaving it
+/// running unsaid.
+async fn stop_after<O: Observe>(
+    obs: &O,
+    region: &str,
+    id: &str,
+    report: &DrillReport,
+    retry: &Retry,
+    e: Error,
+) -> Error {
+    if crate::observe::has_ended(&report.final_state) || report.stopped_by_haplat {
+        return e;
+    }
+    let note = match retry.call(|| obs.stop_experiment(region, id)).await {
+        Ok(()) => format!("experiment {id} stopped"),
+        Err(stop) => format!(
+            "experiment {id} may still be running ({stop}): stop it with `aws fis stop-experiment --id {id} --region \
+             {region}`"
+        ),
+    };
+    match e {
+        Error::Cloud { context, source } => Error::Cloud { context: format!("{context} ({note})"), source },
+        other => Error::Failed(format!("{other} ({note})")),
+    }
 }
 
 fn push(t: &mut Timeline, start: tokio::time::Instant, what: String) {

@@ -145,8 +145,13 @@ pub struct Experiment {
 impl Experiment {
     /// Whether it has ended (`completed`, `stopped`, `failed`, `cancelled`).
     pub fn ended(&self) -> bool {
-        matches!(self.state.as_str(), "completed" | "stopped" | "failed" | "cancelled")
+        has_ended(&self.state)
     }
+}
+
+/// Whether an experiment in `state` has ended.
+pub fn has_ended(state: &str) -> bool {
+    matches!(state, "completed" | "stopped" | "failed" | "cancelled")
 }
 
 /// The reads and writes of the operators' commands. Calls that take a `region` go to that

@@ -127,6 +127,37 @@ fn help_documents_exit_codes_and_commands() {
     assert_eq!(r.code, 2);
 }
 
+/// The database and restore commands say their flags and exit codes, and refuse a failover
+/// that would lose data unless it is accepted, with one line naming the flag.
+#[test]
+fn db_and_restore_test_document_their_flags_and_exit_codes() {
+    let p = Project::new(Source::Fixture("basic"));
+    let help = |args: &[&str]| {
+        let r = run(&mut p.haplat(args));
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        r.stdout
+    };
+    let restore = help(&["restore-test", "--help"]);
+    for want in ["--resource <RESOURCE>", "aurora", "--instance-class", "Exit codes:", "into a scratch cluster", "RTO"]
+    {
+        assert!(restore.contains(want), "restore-test --help lacks {want:?}: {restore}");
+    }
+    let db = help(&["db", "--help"]);
+    for want in ["status", "switchover", "failover", "db status: the Aurora", "longer than dbFailoverSeconds"] {
+        assert!(db.contains(want), "db --help lacks {want:?}: {db}");
+    }
+    assert!(help(&["db", "switchover", "--help"]).contains("--to <REGION>"));
+    let failover = help(&["db", "failover", "--help"]);
+    assert!(failover.contains("--allow-data-loss") && failover.contains("--timeout <DURATION>"), "{failover}");
+    let r = run(&mut p.haplat(&["db", "failover", "--to", "us-west-2", "--no-synth"]));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains("pass --allow-data-loss to accept that"), "{}", r.stderr);
+    let r = run(&mut p.haplat(&["restore-test", "--resource", "bogus"]));
+    assert_eq!(r.code, 2, "{r:?}");
+    assert!(r.stderr.contains("invalid value 'bogus' for '--resource <RESOURCE>'"), "{}", r.stderr);
+}
+
 /// `haplat list | head -1` and the like: a reader that has gone (stdout's pipe closed before
 /// haplat writes, so the write always fails with EPIPE) ends the command quietly with code 0.
 #[test]

@@ -399,6 +399,68 @@ async fn drill_names_an_unknown_experiment() {
     assert!(obs.calls().is_empty());
 }
 
+#[tokio::test(start_paused = true)]
+async fn drill_retries_throttled_calls_and_still_times_the_failover() {
+    let (cfn, obs, a) = deployed();
+    outage(&obs, 40, 150);
+    obs.with(|s| {
+        for call in ["start_experiment", "experiment", "alarms", "health_check_status"] {
+            s.errors.insert(call, vec![CfnError::Throttled("Rate exceeded".into()); 2].into());
+        }
+    });
+    let r = drill(&cfn, &obs, &a, &drill_opts(900), Some(60.0), std::future::pending(), &retry()).await.unwrap();
+    // The backoff delays the polls (the outage is scripted per poll), never loses them.
+    assert!(r.unhealthy_after.is_some_and(|t| t >= 40), "{:?}", r.unhealthy_after);
+    assert_eq!(r.verdict, "met");
+    assert!(obs.with(|s| s.errors.values().all(|q| q.is_empty())));
+}
+
+#[tokio::test(start_paused = true)]
+async fn drill_a_denied_start_is_one_line_and_starts_nothing() {
+    let (cfn, obs, a) = deployed();
+    obs.with(|s| s.errors.insert("start_experiment", vec![denied()].into()));
+    let e = drill(&cfn, &obs, &a, &drill_opts(900), None, std::future::pending(), &retry()).await.unwrap_err();
+    assert_eq!(e.exit_code(), exit::FAILED);
+    let line = e.to_string();
+    assert!(line.starts_with("starting experiment Api/Chaos/StopTaskscatalog ("), "{line}");
+    assert!(line.contains(" in us-west-2: AccessDenied: User: ") && !line.contains('\n'), "{line}");
+    assert!(obs.calls().is_empty(), "{:?}", obs.calls());
+}
+
+#[tokio::test(start_paused = true)]
+async fn drill_a_failure_after_the_start_stops_the_experiment_and_says_so() {
+    let (cfn, obs, a) = deployed();
+    // Reading the alarms is denied once the experiment runs: the drill cannot watch it, so it
+    // stops it before failing.
+    obs.with(|s| s.errors.insert("alarms", vec![denied()].into()));
+    let e = drill(&cfn, &obs, &a, &drill_opts(900), None, std::future::pending(), &retry()).await.unwrap_err();
+    let line = e.to_string();
+    assert!(line.starts_with("reading the alarms in us-west-2 (experiment EXP1 stopped): AccessDenied"), "{line}");
+    assert_eq!(obs.calls().last().map(String::as_str), Some("stop_experiment us-west-2 EXP1"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn drill_a_region_that_stops_answering_names_the_experiment_left_running() {
+    let (cfn, obs, a) = deployed();
+    let down = || CfnError::Unreachable { endpoint: "AWS in us-west-2".into(), message: "no answer in time".into() };
+    obs.with(|s| {
+        s.errors.insert("experiment", vec![down(); 10].into());
+        s.errors.insert("stop_experiment", vec![down(); 10].into());
+    });
+    let e = drill(&cfn, &obs, &a, &drill_opts(900), None, std::future::pending(), &retry()).await.unwrap_err();
+    let line = e.to_string();
+    assert!(line.starts_with("reading experiment EXP1 in us-west-2 (experiment EXP1 may still be running ("), "{line}");
+    assert!(line.contains("stop it with `aws fis stop-experiment --id EXP1 --region us-west-2`"), "{line}");
+    assert!(!line.contains('\n'), "{line}");
+    // A region that does not answer before the start: nothing is started.
+    let (cfn, obs, a) = deployed();
+    obs.with(|s| s.unreachable.insert("us-west-2".into()));
+    let e = drill(&cfn, &obs, &a, &drill_opts(900), None, std::future::pending(), &retry()).await.unwrap_err();
+    assert!(e.to_string().starts_with("us-west-2: the region did not answer ("), "{e}");
+    assert!(e.to_string().ends_with("no experiment started"), "{e}");
+    assert!(obs.calls().is_empty());
+}
+
 #[test]
 fn the_commands_say_their_usage_and_exit_codes() {
     let p = Project::new(Source::Fixture("ops"));

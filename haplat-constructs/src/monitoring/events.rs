@@ -17,6 +17,8 @@ use haplat_core::resources::sns::topic_policy::TopicPolicy;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
+use crate::alarm::Runbook;
+
 /// The rules of `clusters` (cluster names; none: no ECS rules) and, with `backup`, of AWS
 /// Backup, under `scope/Events`, to `topic`, with the topic's policy.
 pub(super) fn event_rules(
@@ -75,7 +77,9 @@ pub(super) fn event_rules(
         rules.push(scope.add(
             "BackupFailures",
             Rule {
-                description: Some("AWS Backup and copy jobs of the region that fail or complete partly".into()),
+                description: Some(
+                    Runbook::Restore.describe("AWS Backup and copy jobs of the region that fail or complete partly").into(),
+                ),
                 event_pattern: Some(expr_map! {
                     "source" => expr_list!["aws.backup"],
                     "detail-type" => expr_list!["Backup Job State Change", "Copy Job State Change"],
@@ -88,7 +92,7 @@ pub(super) fn event_rules(
         rules.push(scope.add(
             "RestoreFailures",
             Rule {
-                description: Some("AWS Backup restore jobs of the region that fail".into()),
+                description: Some(Runbook::Restore.describe("AWS Backup restore jobs of the region that fail").into()),
                 event_pattern: Some(expr_map! {
                     "source" => expr_list!["aws.backup"],
                     "detail-type" => expr_list!["Restore Job State Change"],
