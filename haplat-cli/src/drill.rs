@@ -331,7 +331,7 @@ impl<O: Observe> Watch<'_, O> {
             if ended_at.is_none() && !report.stopped_by_haplat && (interrupted || start.elapsed() >= opts.max_duration)
             {
                 let why = if interrupted { "interrupted" } else { "--max-duration reached" };
-                retry.call(|| obs.stop_experiment(region, &id)).await.map_err(|e| {
+                retry.call(|| obs.stop_experiment(region, id)).await.map_err(|e| {
                     Error::cloud(format!("stopping experiment {id} in {region} (stop it in the FIS console)"), e)
                 })?;
                 report.stopped_by_haplat = true;
