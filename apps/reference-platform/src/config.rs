@@ -284,6 +284,24 @@ pub struct Service {
     /// seconds a request).
     #[serde(default)]
     pub timeouts: Option<Timeouts>,
+    /// Who reaches the service and how. Default: `public`.
+    #[serde(default)]
+    pub access: Access,
+}
+
+/// How a service is reached.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Access {
+    /// Through the public load balancer (and the edge), on its `path_patterns`.
+    #[default]
+    Public,
+    /// Through the internal load balancer, by its declared `callers` only.
+    Internal,
+    /// By its declared `callers` only, through Cloud Map and Service Connect (`service_connect`
+    /// on): no load balancer, rolling deployments with the circuit breaker's rollback, scaled on
+    /// CPU and memory, in region health by its running tasks (docs/security.md).
+    CloudMapOnly,
 }
 
 /// Timeouts of calls through Service Connect.
@@ -638,6 +656,28 @@ impl Environment {
             }
             if s.timeouts.is_some() && !self.service_connect {
                 p.push(format!("services[{i}].timeouts: calls have timeouts only through service_connect"));
+            }
+            match s.access {
+                Access::Public => {}
+                _ if i == 0 => p.push(format!(
+                    "services[0].access: {} must be public: the first service takes every path the others do not",
+                    s.name
+                )),
+                Access::Internal => {}
+                Access::CloudMapOnly => {
+                    if !self.service_connect {
+                        p.push(format!("services[{i}].access: cloud-map-only needs service_connect: true"));
+                    }
+                    if !s.path_patterns.is_empty() || s.read_only {
+                        p.push(format!(
+                            "services[{i}].access: cloud-map-only has no load balancer to route path_patterns or \
+                             read_only on"
+                        ));
+                    }
+                }
+            }
+            if s.access != Access::Public && s.callers.is_empty() {
+                p.push(format!("services[{i}].callers: an internal service needs the services that call it"));
             }
             if self.services[..i].iter().any(|o| o.name == s.name) {
                 p.push(format!("services[{i}].name: {} is used twice", s.name));

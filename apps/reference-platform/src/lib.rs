@@ -434,7 +434,14 @@ fn service_props(
     if !own {
         p.run_as = RunAs::image_default(PLACEHOLDER_IMAGE_RUNS_AS_ROOT);
     }
-    p
+    match s.access {
+        config::Access::Public => p,
+        config::Access::Internal => {
+            p.internal = true;
+            p
+        }
+        config::Access::CloudMapOnly => p.cloud_map_only(),
+    }
 }
 
 /// Why a service on a public image runs as the image's user: the environments' placeholder image.

@@ -124,6 +124,79 @@ fn staging_and_prod_services_call_each_other_through_service_connect() {
     assert!(resources_of(&dev.template("shop-dev-Api").unwrap(), "AWS::ServiceDiscovery::HttpNamespace").is_empty());
 }
 
+/// staging with a third service, `ledger`, that only orders calls, through Service Connect.
+fn staging_with_ledger(access: &str) -> Result<config::Environment, String> {
+    let text = std::fs::read_to_string(config::environments_dir().join("staging.yaml")).unwrap();
+    let ledger = format!(
+        "  - name: ledger\n    image: ledger:1.0.0\n    port: 8080\n    cpu: 256\n    memory: 512\n    \
+         min: 1\n    max: 2\n    callers: [orders]\n    access: {access}\n"
+    );
+    let marker = "# Services call each other through ECS Service Connect";
+    assert!(text.contains(marker));
+    config::parse(&text.replacen(marker, &format!("{ledger}{marker}"), 1), std::path::Path::new("staging.yaml"))
+}
+
+#[test]
+fn an_environment_declares_a_cloud_map_only_service_that_its_callers_reach_by_name() {
+    let env = staging_with_ledger("cloud-map-only").unwrap();
+    let a = reference_platform::platform(&env).synth().unwrap_or_else(|e| panic!("{e}"));
+    let api = a.template("shop-staging-Api").unwrap();
+    let under = |ty: &str, prefix: &str| -> usize {
+        resources_of(&api, ty)
+            .iter()
+            .filter(|r| r["Metadata"]["haplat:path"].as_str().is_some_and(|p| p.starts_with(prefix)))
+            .count()
+    };
+    // No load balancer of its own, nothing routed to it: orders reaches it by name.
+    assert_eq!(under("AWS::ElasticLoadBalancingV2::TargetGroup", "Api/ledger"), 0);
+    assert_eq!(under("AWS::ElasticLoadBalancingV2::ListenerRule", "Api/ledger"), 0);
+    let ledger = resources_of(&api, "AWS::ECS::Service")
+        .into_iter()
+        .find(|s| s["Metadata"]["haplat:path"] == "Api/ledger/Service")
+        .expect("the ledger service");
+    assert!(ledger["Properties"].get("LoadBalancers").is_none());
+    assert_eq!(ledger["Properties"]["DeploymentConfiguration"]["DeploymentCircuitBreaker"]["Rollback"], true);
+    let orders_env = resources_of(&api, "AWS::ECS::TaskDefinition")
+        .into_iter()
+        .find(|t| t["Metadata"]["haplat:path"].as_str().is_some_and(|p| p.starts_with("Api/orders/")))
+        .map(|t| t["Properties"]["ContainerDefinitions"][0]["Environment"].clone())
+        .expect("orders' task definition");
+    assert!(
+        orders_env.as_array().unwrap().iter().any(|v| v["Name"] == "LEDGER_URL" && v["Value"] == "http://ledger:8080"),
+        "{orders_env}"
+    );
+    // Its region health follows its running tasks, and the whole app passes haplat check.
+    let running = resources_of(&api, "AWS::CloudWatch::Alarm")
+        .into_iter()
+        .filter(|a| a["Properties"]["MetricName"] == "RunningTaskCount")
+        .filter(|a| a["Properties"]["AlarmDescription"].as_str().is_some_and(|d| d.contains("ledger: no running task")))
+        .count();
+    assert_eq!(running, 1);
+    let report = haplat_check::check(&haplat_check::Assembly::from_synth(&a).unwrap());
+    let errors: Vec<_> = report.active(haplat_check::Severity::Error).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    // The environment file refuses what such a service cannot have, naming the field.
+    let text = std::fs::read_to_string(config::environments_dir().join("staging.yaml")).unwrap();
+    let parse = |t: String| config::parse(&t, std::path::Path::new("staging.yaml")).unwrap_err();
+    let e =
+        parse(text.replacen("    read_only: true\n", "    read_only: true\n    access: cloud-map-only\n", 1).replacen(
+            "service_connect: true",
+            "service_connect: false",
+            1,
+        ));
+    for want in [
+        "services[1].access: cloud-map-only needs service_connect: true",
+        "services[1].access: cloud-map-only has no load balancer to route path_patterns or read_only on",
+    ] {
+        assert!(e.contains(want), "missing {want:?} in {e}");
+    }
+    let e = parse(text.replacen("  - name: orders\n", "  - name: orders\n    access: internal\n", 1));
+    assert!(e.contains("services[0].access: orders must be public"), "{e}");
+    let e = staging_with_ledger("internal").map(|_| ()).and(staging_with_ledger("everyone")).unwrap_err();
+    assert!(e.contains("unknown variant `everyone`, expected one of public, internal, cloud-map-only"), "{e}");
+}
+
 #[test]
 fn dev_saves_on_nat_and_prod_has_one_per_zone() {
     let nats = |env: &str| {

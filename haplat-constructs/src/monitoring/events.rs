@@ -74,21 +74,25 @@ pub(super) fn event_rules(
     if backup {
         // Backup and copy jobs report `state`, restore jobs `status`
         // (https://docs.aws.amazon.com/aws-backup/latest/devguide/eventbridge.html).
-        rules.push(scope.add(
-            "BackupFailures",
-            Rule {
-                description: Some(
-                    Runbook::Restore.describe("AWS Backup and copy jobs of the region that fail or complete partly").into(),
-                ),
-                event_pattern: Some(expr_map! {
-                    "source" => expr_list!["aws.backup"],
-                    "detail-type" => expr_list!["Backup Job State Change", "Copy Job State Change"],
-                    "detail" => expr_map! { "state" => expr_list!["FAILED", "ABORTED", "EXPIRED", "PARTIAL"] },
-                }),
-                targets: target(),
-                ..Default::default()
-            },
-        ));
+        rules.push(
+            scope.add(
+                "BackupFailures",
+                Rule {
+                    description: Some(
+                        Runbook::Restore
+                            .describe("AWS Backup and copy jobs of the region that fail or complete partly")
+                            .into(),
+                    ),
+                    event_pattern: Some(expr_map! {
+                        "source" => expr_list!["aws.backup"],
+                        "detail-type" => expr_list!["Backup Job State Change", "Copy Job State Change"],
+                        "detail" => expr_map! { "state" => expr_list!["FAILED", "ABORTED", "EXPIRED", "PARTIAL"] },
+                    }),
+                    targets: target(),
+                    ..Default::default()
+                },
+            ),
+        );
         rules.push(scope.add(
             "RestoreFailures",
             Rule {
