@@ -578,8 +578,11 @@ pub async fn promote<D: Database>(
 
 /// Before a deploy or destroy that changes the database's stack set: the refusal (one line) when
 /// the writer is not the template's primary; `None` when they agree, when the global database is
-/// not deployed yet, or when `stacks` leave its stack set alone. A read that fails is a warning
-/// on stderr, and the deploy goes on.
+/// not deployed yet, when `stacks` leave its stack set alone, or for a deploy when
+/// `leaves_database` says the change to its stack set sends no database resource anything (a
+/// note on stderr names the writer then). A read that fails is a warning on stderr, and the
+/// deploy goes on.
+#[allow(clippy::too_many_arguments)]
 pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     cfn: &C,
     obs: &O,
@@ -587,6 +590,7 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     assembly: &Assembly,
     stacks: &[String],
     change: Change,
+    leaves_database: &dyn Fn(&str) -> bool,
     retry: &Retry,
 ) -> Result<Option<String>, Error> {
     let layout = match locate(cfn, obs, assembly, retry).await {
@@ -599,6 +603,21 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     };
     match status(db, &layout, retry).await {
         Ok(s) if s.agrees => Ok(None),
+        // A deploy that leaves every database resource as deployed sends RDS nothing: it goes
+        // ahead, and says where the writer is.
+        Ok(s) if change == Change::Deploy && s.writer.is_some() && leaves_database(&layout.stack) => {
+            let writer = s.writer.as_deref().unwrap_or_default();
+            crate::errln!(
+                "note: the writer of global database {} is {writer}, the template's primary is {}; this deploy \
+                 leaves the database's resources of stack set {} as they are (switch back with `haplat db \
+                 switchover --to {}`)",
+                layout.id,
+                layout.template_primary,
+                layout.stack,
+                layout.template_primary
+            );
+            Ok(None)
+        }
         Ok(s) => Ok(Some(match &s.writer {
             Some(w) => format!("{}; nothing was changed", remedy(&layout, w, change)),
             None => format!(

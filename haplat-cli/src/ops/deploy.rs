@@ -114,22 +114,6 @@ async fn deploy_locked(
         // What the account must already have (`haplat doctor`), before anything changes.
         crate::doctor::preflight(aws, aws.region(), &crate::doctor::extract(assembly)).await?;
     }
-    // The Aurora writer where the template puts its primary: after `haplat db switchover` or a
-    // failover, the database's stack set waits until it is switched back.
-    let stacks: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
-    if let Some(refusal) = crate::db::preflight(
-        aws,
-        aws,
-        aws,
-        assembly,
-        &stacks,
-        crate::db::Change::Deploy,
-        &crate::health::Retry::default(),
-    )
-    .await?
-    {
-        return Err(Error::Refused(refusal));
-    }
     // What changes, and whether it loses data: decided before anything is touched.
     let quiet = Collect::default();
     let probe = Executor::new(aws, &quiet, Waits::default()).with_adopt(opts.adopt);
@@ -139,6 +123,27 @@ async fn deploy_locked(
         .await
         .map_err(|e| Error::from_exec("deploy", e, Vec::new(), &[]))?;
     if let Some(refusal) = stack_diff::refuse_data_loss(&diffs, &opts.allow_replace) {
+        return Err(Error::Refused(refusal));
+    }
+    // The Aurora writer where the template puts its primary: after `haplat db switchover` or a
+    // failover, a change to the database's resources waits until it is switched back; a change
+    // that leaves them as deployed goes ahead.
+    let stacks: Vec<String> = plan.stacks().map(|s| s.name.clone()).collect();
+    let leaves = |stack: &str| {
+        diffs.iter().find(|d| d.name == stack).is_some_and(|d| leaves_database(d, &assembly.template(stack).json))
+    };
+    if let Some(refusal) = crate::db::preflight(
+        aws,
+        aws,
+        aws,
+        assembly,
+        &stacks,
+        crate::db::Change::Deploy,
+        &leaves,
+        &crate::health::Retry::default(),
+    )
+    .await?
+    {
         return Err(Error::Refused(refusal));
     }
     // The rules about changes (a listener rule ECS blue/green manages), against what is deployed.
@@ -216,4 +221,25 @@ async fn health_bake<'a>(
         poll: BAKE_POLL.min(policy.bake),
         retry: crate::health::Retry::default(),
     }
+}
+
+/// Whether deploying `d` sends no `AWS::RDS::*` resource of its template (`new`) anything: none
+/// of them changes, no other section does (the conditions and mappings they read), no region is
+/// added or removed, no parameter they reference changes value, and no instance is left to repair.
+pub fn leaves_database(d: &stack_diff::StackDiff, new: &serde_json::Value) -> bool {
+    let rds = |type_name: &str| type_name.starts_with("AWS::RDS::");
+    let resources = new.get("Resources").and_then(serde_json::Value::as_object);
+    let read_by_rds: std::collections::BTreeSet<String> = resources
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r.get("Type").and_then(serde_json::Value::as_str).is_some_and(rds))
+        .flat_map(|(_, r)| haplat_check::refs_in(r))
+        .collect();
+    d.deployed
+        && !d.template.resources.iter().any(|r| rds(&r.facts.type_name))
+        && d.template.other.is_empty()
+        && d.regions_added.is_empty()
+        && d.regions_removed.is_empty()
+        && d.not_current.is_empty()
+        && !d.parameters.iter().any(|p| read_by_rds.contains(&p.name))
 }

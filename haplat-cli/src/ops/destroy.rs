@@ -370,9 +370,17 @@ pub async fn destroy(opts: &DestroyOptions) -> Result<(), Error> {
 async fn destroy_locked(opts: &DestroyOptions, assembly: &Assembly, aws: &Aws) -> Result<(), Error> {
     let survey = survey(aws, aws.region(), assembly, &opts.stacks).await?;
     // The Aurora writer where the template puts its primary, or the regions go in the wrong order.
-    if let Some(refusal) =
-        crate::db::preflight(aws, aws, aws, assembly, &survey.order, crate::db::Change::Destroy, &Retry::default())
-            .await?
+    if let Some(refusal) = crate::db::preflight(
+        aws,
+        aws,
+        aws,
+        assembly,
+        &survey.order,
+        crate::db::Change::Destroy,
+        &|_| false,
+        &Retry::default(),
+    )
+    .await?
     {
         return Err(Error::Refused(refusal));
     }

@@ -348,25 +348,78 @@ async fn deploy_and_destroy_refuse_the_database_stack_set_while_the_writer_is_el
     let (cfn, obs, a, _) = deployed().await;
     let api = vec!["Api".to_owned()];
     let agreeing = FakeRds::with_writer("us-east-1");
-    assert_eq!(preflight(&cfn, &obs, &agreeing, &a, &api, Change::Deploy, &retry()).await.unwrap(), None);
+    assert_eq!(preflight(&cfn, &obs, &agreeing, &a, &api, Change::Deploy, &|_| false, &retry()).await.unwrap(), None);
     let moved = FakeRds::with_writer("us-west-2");
-    let refusal = preflight(&cfn, &obs, &moved, &a, &api, Change::Deploy, &retry()).await.unwrap().expect("refused");
+    let refusal =
+        preflight(&cfn, &obs, &moved, &a, &api, Change::Deploy, &|_| false, &retry()).await.unwrap().expect("refused");
     assert!(refusal.contains("is us-west-2, the template's primary is us-east-1"), "{refusal}");
     assert!(refusal.ends_with("; nothing was changed"), "{refusal}");
     // Destroy too: it would delete the writer's region before its secondaries.
-    let refusal = preflight(&cfn, &obs, &moved, &a, &api, Change::Destroy, &retry()).await.unwrap().expect("refused");
+    let refusal =
+        preflight(&cfn, &obs, &moved, &a, &api, Change::Destroy, &|_| false, &retry()).await.unwrap().expect("refused");
     assert!(
         refusal.contains("switch back before destroying stack set Api (`haplat db switchover --to us-east-1`)"),
         "{refusal}"
     );
     // A deploy of other stack sets is not concerned, and asks RDS nothing.
     let other = FakeRds::with_writer("us-west-2");
-    assert_eq!(preflight(&cfn, &obs, &other, &a, &["Edge".to_owned()], Change::Deploy, &retry()).await.unwrap(), None);
+    assert_eq!(
+        preflight(&cfn, &obs, &other, &a, &["Edge".to_owned()], Change::Deploy, &|_| false, &retry()).await.unwrap(),
+        None
+    );
     assert!(other.calls().is_empty());
+    // A deploy that leaves the database's resources as deployed goes ahead (a note names the
+    // writer); a destroy never does.
+    let leaves = |stack: &str| stack == "Api";
+    assert_eq!(preflight(&cfn, &obs, &moved, &a, &api, Change::Deploy, &leaves, &retry()).await.unwrap(), None);
+    assert!(preflight(&cfn, &obs, &moved, &a, &api, Change::Destroy, &leaves, &retry()).await.unwrap().is_some());
     // Not deployed yet: nothing to compare.
     let fresh = Fake::default();
     let none = FakeObserve::default();
-    assert_eq!(preflight(&fresh, &none, &moved, &a, &api, Change::Deploy, &retry()).await.unwrap(), None);
+    assert_eq!(preflight(&fresh, &none, &moved, &a, &api, Change::Deploy, &|_| false, &retry()).await.unwrap(), None);
+}
+
+/// What a change to the database's stack set sends its `AWS::RDS::*` resources: nothing when only
+/// other resources, or parameters they do not read, change.
+#[test]
+fn a_change_leaves_the_database_alone_only_when_no_rds_resource_or_what_it_reads_changes() {
+    use haplat_cli::ops::deploy::leaves_database;
+    use haplat_cli::stack_diff::{ParamChange, StackDiff};
+    use serde_json::json;
+    let template = |image: &str, instance_class: &str| {
+        json!({"Parameters": {"Image": {"Type": "String"}, "DbClass": {"Type": "String"}},
+            "Resources": {
+                "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": {"Ref": "DbClass"}, "Engine": instance_class}},
+                "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Image": {"Ref": "Image"}, "Tag": image}}}})
+    };
+    let diff = |old: &serde_json::Value, new: &serde_json::Value, params: &[&str]| StackDiff {
+        name: "Api".into(),
+        deployed: true,
+        template: haplat_cli::template_diff::diff_templates(Some(old), None, Some(new), None),
+        parameters: params
+            .iter()
+            .map(|p| ParamChange {
+                region: "us-east-1".into(),
+                name: (*p).into(),
+                old: Some("a".into()),
+                new: Some("b".into()),
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let before = template("v1", "aurora-postgresql");
+    // A new image: only the task definition changes.
+    let image = template("v2", "aurora-postgresql");
+    assert!(leaves_database(&diff(&before, &image, &["Image"]), &image));
+    // The database's own property, or a parameter it reads.
+    let engine = template("v1", "aurora-mysql");
+    assert!(!leaves_database(&diff(&before, &engine, &[]), &engine));
+    assert!(!leaves_database(&diff(&before, &before, &["DbClass"]), &before));
+    // A region added (a new secondary cluster), or a stack set not deployed yet.
+    let added = StackDiff { regions_added: vec!["eu-west-1".into()], ..diff(&before, &image, &[]) };
+    assert!(!leaves_database(&added, &image));
+    let fresh = StackDiff { deployed: false, ..diff(&before, &image, &[]) };
+    assert!(!leaves_database(&fresh, &image));
 }
 
 #[test]
