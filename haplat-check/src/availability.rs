@@ -74,6 +74,13 @@ impl Chain {
         self.links.iter().map(|l| l.seconds).sum()
     }
 
+    /// The seconds after Route 53 has decided: resolvers keeping the old answer (the TTL) and
+    /// CloudFront giving up on the failed region's origin. What a drill adds to the moment it
+    /// sees the region's check turn unhealthy.
+    pub fn routing_seconds(&self) -> f64 {
+        self.links.iter().filter(|l| l.basis == ALIAS_TTL || l.basis == CLOUDFRONT_ORIGIN).map(|l| l.seconds).sum()
+    }
+
     /// The links, slowest first.
     pub fn slowest(&self) -> Vec<&Link> {
         let mut l: Vec<&Link> = self.links.iter().collect();

@@ -128,9 +128,10 @@ pub struct DrillReport {
     pub unhealthy_after: Option<u64>,
     /// Seconds from start until it reported it healthy again.
     pub recovered_after: Option<u64>,
-    /// The routed records' TTL counted on top (from the assembly).
-    pub dns_seconds: Option<f64>,
-    /// `unhealthy_after` + `dns_seconds`.
+    /// What follows Route 53's decision, counted on top: the routed record's TTL and CloudFront's
+    /// connection attempts (from the assembly).
+    pub routing_seconds: Option<f64>,
+    /// `unhealthy_after` + `routing_seconds`.
     pub failover_seconds: Option<f64>,
     /// The app's `appFailoverSeconds`.
     pub objective_seconds: Option<u32>,
@@ -142,12 +143,13 @@ pub struct DrillReport {
     pub verdict: String,
 }
 
-/// The routed records' TTL link of the app's slowest failover chain, in seconds (`haplat
-/// check`'s computation, docs/availability.md), when there is one.
-pub fn dns_seconds(assembly: &Assembly) -> Option<f64> {
+/// What follows Route 53's decision in the app's slowest failover chain, in seconds: the routed
+/// record's TTL and CloudFront's connection attempts to the failed origin (`haplat check`'s
+/// computation, docs/availability.md), when there is a chain.
+pub fn routing_seconds(assembly: &Assembly) -> Option<f64> {
     let checked = haplat_check::Assembly::load(&assembly.dir).ok()?;
     let figures = haplat_check::availability::availability(&checked);
-    figures.worst_failover()?.links.last().map(|l| l.seconds)
+    figures.worst_failover().map(|c| c.routing_seconds())
 }
 
 /// Runs the drill: start, watch, stop on `interrupt` or after `max_duration`, report.
@@ -156,7 +158,7 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
     obs: &O,
     assembly: &Assembly,
     opts: &DrillOptions,
-    dns: Option<f64>,
+    routing: Option<f64>,
     interrupt: I,
     retry: &Retry,
 ) -> Result<DrillReport, Error> {
@@ -202,7 +204,7 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
     let mut report = DrillReport {
         region: region.to_owned(),
         experiment: t.name.clone().unwrap_or_else(|| t.logical_id.clone()),
-        dns_seconds: dns,
+        routing_seconds: routing,
         objective_seconds: assembly.manifest.objectives.as_ref().and_then(|o| o.app_failover_seconds),
         ..Default::default()
     };
@@ -223,7 +225,7 @@ pub async fn drill<C: CloudFormation, O: Observe, I: Future<Output = ()>>(
     if let Err(e) = watched {
         return Err(stop_after(obs, region, &id, &report, retry, e).await);
     }
-    report.failover_seconds = report.unhealthy_after.map(|t| t as f64 + dns.unwrap_or(0.0));
+    report.failover_seconds = report.unhealthy_after.map(|t| t as f64 + routing.unwrap_or(0.0));
     report.verdict =
         match (report.unhealthy_after, report.recovered_after, report.failover_seconds, report.objective_seconds) {
             (None, _, _, _) => "no failover".into(),
@@ -393,9 +395,9 @@ pub fn text(r: &DrillReport) -> String {
     out.push_str(&format!("  healthy again after:    {}\n", secs(r.recovered_after)));
     if let Some(f) = r.failover_seconds {
         out.push_str(&format!(
-            "  failover: {f} s ({} s until Route 53 marked it unhealthy + {} s DNS TTL)\n",
+            "  failover: {f} s ({} s until Route 53 marked it unhealthy + {} s for DNS and the edge to follow)\n",
             r.unhealthy_after.unwrap_or(0),
-            r.dns_seconds.unwrap_or(0.0)
+            r.routing_seconds.unwrap_or(0.0)
         ));
     }
     match r.objective_seconds {

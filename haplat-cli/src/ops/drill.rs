@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::drill::{DrillOptions as Run, DrillReport, dns_seconds, drill as run, list, list_text, text};
+use crate::drill::{DrillOptions as Run, DrillReport, drill as run, list, list_text, routing_seconds, text};
 use crate::error::Error;
 use crate::health::Retry;
 use crate::ops::input::{AssemblySource, AwsAccess};
@@ -56,7 +56,7 @@ pub async fn drill(opts: &DrillOptions) -> Result<Option<DrillReport>, Error> {
             std::future::pending::<()>().await;
         }
     };
-    let report = run(&aws, &aws, &assembly, &run_opts, dns_seconds(&assembly), interrupt, &retry).await?;
+    let report = run(&aws, &aws, &assembly, &run_opts, routing_seconds(&assembly), interrupt, &retry).await?;
     if opts.json {
         crate::outln!("{}", serde_json::to_string_pretty(&report).expect("a drill report serializes"));
     } else {

@@ -373,7 +373,10 @@ async fn drill_reports_the_objective_met() {
     assert_eq!(r.verdict, "met");
     assert!(!r.stopped_by_haplat);
     let t = haplat_cli::drill::text(&r);
-    assert!(t.contains("failover: 100 s (40 s until Route 53 marked it unhealthy + 60 s DNS TTL)"), "{t}");
+    assert!(
+        t.contains("failover: 100 s (40 s until Route 53 marked it unhealthy + 60 s for DNS and the edge to follow)"),
+        "{t}"
+    );
     assert!(t.contains("objective appFailoverSeconds: 120 s: met"), "{t}");
 }
 
@@ -666,6 +669,6 @@ async fn the_reference_platform_is_read_and_moved() {
     let moved = move_traffic(&cfn, &obs, &a, &Move::Out(vec!["us-west-2".into()]), &wait(), &retry()).await.unwrap();
     assert!(moved.settled, "{}", moved.text());
     assert_eq!(obs.calls().into_iter().collect::<BTreeSet<_>>(), expected);
-    // The routed records' TTL that drills add to the measure.
-    assert_eq!(haplat_cli::drill::dns_seconds(&a), Some(60.0));
+    // What drills add to the measure: the routed records' TTL and CloudFront's attempts.
+    assert_eq!(haplat_cli::drill::routing_seconds(&a), Some(75.0));
 }
