@@ -409,7 +409,8 @@ pub struct Operations {
     #[serde(default)]
     pub websocket: bool,
     /// The latency objective: 99% of requests answered within this many milliseconds (a
-    /// latency SLO of the public load balancer) and each service's p99 alarm at it. Default:
+    /// latency SLO of the public load balancer and one of each service) and each service's p99
+    /// alarm at it. Default:
     /// none (the p99 alarms at 1000 ms, no latency SLO).
     #[serde(default)]
     pub latency_p99_ms: Option<u32>,

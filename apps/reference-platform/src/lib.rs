@@ -242,6 +242,8 @@ pub fn platform(env: &Environment) -> App {
     api.availability_slos(env.operations.availability_slo, &[monitoring.topic_arn()]);
     if let Some(ms) = env.operations.latency_p99_ms {
         api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
+        // And each service's own: a slow service with little traffic is lost in the whole.
+        api.service_latency_slos(99.0, f64::from(ms), &[monitoring.topic_arn()]);
     }
     if env.operations.chaos_experiments {
         let mut chaos = ChaosProps::new(vec![]);
@@ -355,6 +357,8 @@ fn realtime_tier(
     let tier = RealtimeApi::new(api.stack(), "Realtime", props);
     let max_age = f64::from(rt.max_queue_age_seconds);
     tier.alarms(api.stack(), "RealtimeAlarms", std::slice::from_ref(topic), f64::from(rt.connect_rate) * 60.0, max_age);
+    // The region's health (what Route 53 and the edge follow) covers the real-time tier too.
+    api.watch_in_region_health("RealtimeHealth", &tier.health_signals(api.stack(), "RealtimeSignals", max_age));
     tier.availability_slo(
         api.stack(),
         "RealtimeAvailability",
