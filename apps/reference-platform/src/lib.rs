@@ -254,6 +254,7 @@ pub fn platform(env: &Environment) -> App {
     if env.operations.websocket {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
         live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
+        api.watch_in_region_health("LiveHealth", &live.health_signals());
     }
     let realtime =
         env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {

@@ -1,6 +1,8 @@
 //! Monitoring of one region: an encrypted SNS topic for the alarm contacts, the platform's alarms
-//! (ALB 5xx error rate over 5 % critical, CPU or memory over 80 % warning, unhealthy hosts,
-//! DynamoDB throttles and replication latency), a CloudWatch dashboard of the region and, for
+//! (a service's 5xx error rate over 5 % critical, its load balancer's own 5xx included; CPU or
+//! memory over 80 % warning, p99 latency, unhealthy hosts; DynamoDB throttles and replication
+//! latency; Aurora CPU, capacity, connections and replica lag), a CloudWatch dashboard of the
+//! region and, for
 //! the services that send X-Ray traces, an X-Ray group and sampling rule each ([`TracingProps`]).
 //!
 //! [`RegionalMonitoring`] goes into the API's stack set (one instance per region, the same

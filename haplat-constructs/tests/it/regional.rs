@@ -1700,6 +1700,15 @@ fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
         let signals = tier.health_signals(api.stack(), "ChatSignals", 60.0);
         assert_eq!((signals.alarms.len(), signals.checks.len()), (1, 1));
         api.watch_in_region_health("ChatHealth", &signals);
+        // The simpler WebSocket API: its regional endpoint, checked over TCP.
+        let live = haplat_constructs::websocket::WebSocketApi::new(
+            api.stack(),
+            "Live",
+            haplat_constructs::websocket::WebSocketApiProps::new(
+                haplat_constructs::websocket::LambdaCode::inline_echo(),
+            ),
+        );
+        api.watch_in_region_health("LiveHealth", &live.health_signals());
         let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
 
         // The queue alarm: a plain metric alarm, as Route 53 reads it, without actions.
@@ -1725,15 +1734,22 @@ fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
         let check = &at_path(&t, "Api/RegionHealth/Check")["Properties"]["HealthCheckConfig"];
         assert_eq!(check["Type"], "CALCULATED");
         let children: Vec<&str> = check["ChildHealthChecks"].as_array().unwrap().iter().filter_map(reference).collect();
-        // Five target-group alarms (Orders and Web: two each; Admin: one), the probe, the tier's two.
-        assert_eq!(children.len(), 5 + usize::from(probe) + 2);
-        for path in ["Api/ChatHealth/AlarmCheck0", "Api/ChatHealth/Check0"] {
+        // Five target-group alarms (Orders and Web: two each; Admin: one), the probe, the tier's
+        // two, the simpler API's one.
+        assert_eq!(children.len(), 5 + usize::from(probe) + 3);
+        for path in ["Api/ChatHealth/AlarmCheck0", "Api/ChatHealth/Check0", "Api/LiveHealth/Check0"] {
             assert!(children.contains(&logical_id(&t, path)), "{path} in {children:?}");
         }
         assert_eq!(
             check["HealthThreshold"],
-            3 + i64::from(probe) + 2,
-            "a target group per service, the probe, the tier"
+            3 + i64::from(probe) + 3,
+            "a target group per service, the probe, the tiers"
+        );
+        let live = &at_path(&t, "Api/LiveHealth/Check0")["Properties"]["HealthCheckConfig"];
+        assert_eq!(live["Type"], "TCP");
+        assert_eq!(
+            live["FullyQualifiedDomainName"]["Fn::Sub"][0],
+            "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
         );
     }
 
