@@ -53,6 +53,13 @@ pub(super) fn service_widgets(
                 widget(&format!("{}: requests and 5xx (both target groups)", s.name), serde_json::Value::Array(lines))
             }
         });
+        // The load balancer's own 5xx, which the service's error-rate alarm counts too: per load
+        // balancer only, so those of every service behind it.
+        let elb = serde_json::json!(["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", l,
+            {"stat": "Sum", "label": "HTTPCode_ELB_5XX_Count (the load balancer's own, any service's)"}]);
+        if let Some(serde_json::Value::Array(lines)) = widgets.last_mut().map(|w| &mut w["properties"]["metrics"]) {
+            lines.push(elb);
+        }
         // Calls through ECS Service Connect: what the service receives (per DiscoveryName), the
         // 5xx and p99 its callers see (per TargetDiscoveryName, summed over callers).
         if let Some(d) = &s.connect_discovery_name {

@@ -834,8 +834,21 @@ fn a_blue_green_services_error_rate_alarm_dashboard_and_slo_sum_both_target_grou
     assert!(body.contains("FILL(errors0, 0) + FILL(errors1, 0)"), "{body}");
     assert!(body.contains("${AltTg0}"), "{body}");
     assert_eq!(dashboard[1]["AltTg0"], both[1]);
-    // Healthy targets: the minimum of each group, summed over both.
     let widgets: Json = serde_json::from_str(body).unwrap();
+    // The load balancer's own 5xx beside the targets', as the alarm counts them.
+    let requests = widgets["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["title"] == "Web: requests and 5xx (both target groups)")
+        .expect("a requests widget");
+    let elb = requests["properties"]["metrics"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (elb[1].as_str(), elb[2].as_str(), elb[3].as_str()),
+        (Some("HTTPCode_ELB_5XX_Count"), Some("LoadBalancer"), Some("${Lb0}"))
+    );
+    assert_eq!(elb.as_array().unwrap().len(), 5, "no TargetGroup dimension: {elb}");
+    // Healthy targets: the minimum of each group, summed over both.
     let healthy = widgets["widgets"]
         .as_array()
         .unwrap()
