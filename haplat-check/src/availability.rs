@@ -371,11 +371,12 @@ fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, Stri
                     Err(why) => untimed.push(why),
                 }
             }
-            // With every child needed, any one failing takes the region out: the fastest child
+            // With every child that is healthy at rest needed (all but those on idle blue/green
+            // groups, unhealthy at rest), any one failing takes the region out: the fastest child
             // that can be timed bounds the detection, and one that cannot only ever makes it
             // sooner. Otherwise every child must be timed.
             if let Some(why) = untimed.first()
-                && (needed < (times.len() + untimed.len() + idle) as f64 || times.is_empty())
+                && (needed < (times.len() + untimed.len()) as f64 || times.is_empty())
             {
                 return Err(why.clone());
             }

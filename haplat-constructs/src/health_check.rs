@@ -80,6 +80,18 @@ pub enum HealthCheckProps {
     },
 }
 
+/// What a tier adds to a region's health check
+/// ([`MultiRegionApi::watch_in_region_health`](crate::api::MultiRegionApi::watch_in_region_health)):
+/// plain metric alarms of the region, which Route 53 reads (standard resolution, a standard
+/// statistic, no metric math), and checks of its endpoints (TCP, HTTPS).
+#[derive(Clone, Debug, Default)]
+pub struct HealthSignals {
+    /// Alarms whose state says the tier is down in the region.
+    pub alarms: Vec<Handle<Alarm>>,
+    /// Checks of the tier's endpoints in the region (not calculated ones, not alarms).
+    pub checks: Vec<HealthCheckProps>,
+}
+
 /// A Route 53 health check (`AWS::Route53::HealthCheck`).
 #[derive(Clone, Copy, Debug)]
 pub struct HealthCheck {
@@ -101,7 +113,7 @@ fn alarm_check(region: &Value<String>, name: &Value<String>) -> CfnHealthCheck {
 }
 
 /// A `CALCULATED` check healthy while `healthy_needed` of `children` are.
-fn calculated(children: Vec<Value<String>>, healthy_needed: usize) -> CfnHealthCheck {
+pub(crate) fn calculated(children: Vec<Value<String>>, healthy_needed: usize) -> CfnHealthCheck {
     CfnHealthCheck {
         health_check_config: HealthCheckConfig {
             type_: HealthCheckType::Calculated.into(),

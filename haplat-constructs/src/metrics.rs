@@ -185,6 +185,12 @@ pub struct DatabaseMetrics {
     /// Whether it is a member of a global database (its secondaries publish
     /// `AuroraGlobalDBReplicationLag`).
     pub global: bool,
+    /// The most connections an instance accepts (PostgreSQL's `max_connections`), when known:
+    /// the connections alarm fires at
+    /// [`Thresholds::database_connections_percent`](crate::monitoring::Thresholds::database_connections_percent)
+    /// of it. `None`: no connections alarm ([`AuroraGlobal::metrics`](crate::aurora::AuroraGlobal::metrics)
+    /// derives it from the capacity, see [`crate::aurora::max_connections`]).
+    pub max_connections: Option<f64>,
 }
 
 /// The CloudWatch dimensions of one service in one stack set, for alarms and dashboards (each
@@ -222,14 +228,38 @@ impl ServiceMetrics {
             .collect()
     }
 
-    /// The service's availability indicator: target 5xx responses over requests, summed over
-    /// both target groups of a blue/green service (see [`ServiceMetrics::target_group_metrics`]),
-    /// for an [`Slo`](crate::slo::Slo).
+    /// The 5xx its load balancer answers itself (`HTTPCode_ELB_5XX_Count`: 502, 503 when no
+    /// target is healthy, 504), which CloudWatch publishes per `LoadBalancer` (and availability
+    /// zone) only, never per target group: they cannot be told apart by service, so every
+    /// service behind a shared load balancer counts all of them (docs/decisions.md, "A service
+    /// counts its load balancer's own 5xx").
+    pub fn load_balancer_errors(&self) -> MetricRef {
+        MetricRef::new(
+            "AWS/ApplicationELB",
+            "HTTPCode_ELB_5XX_Count",
+            [("LoadBalancer", self.load_balancer_full_name.clone())],
+        )
+    }
+
+    /// The service's availability indicator: its targets' 5xx (summed over both target groups
+    /// of a blue/green service, see [`ServiceMetrics::target_group_metrics`]) and its load
+    /// balancer's own 5xx ([`ServiceMetrics::load_balancer_errors`]) over its requests and
+    /// those load-balancer 5xx (`RequestCount` leaves out requests refused before a target was
+    /// chosen), for an [`Slo`](crate::slo::Slo). A region where none of its targets is healthy
+    /// answers 503 from the load balancer: without them, the SLO would be silent through it.
     pub fn availability_sli(&self) -> Sli {
-        Sli::ErrorRatio {
-            bad: self.target_group_metrics("HTTPCode_Target_5XX_Count"),
-            total: self.target_group_metrics("RequestCount"),
-        }
+        let mut bad = self.target_group_metrics("HTTPCode_Target_5XX_Count");
+        bad.push(self.load_balancer_errors());
+        let mut total = self.target_group_metrics("RequestCount");
+        total.push(self.load_balancer_errors());
+        Sli::ErrorRatio { bad, total }
+    }
+
+    /// The service's latency indicator: requests its targets answered in more than
+    /// `threshold_ms` (`TargetResponseTime`, per target group) over all, the slower of a
+    /// blue/green service's two groups ([`Sli::Latency`]), for an [`Slo`](crate::slo::Slo).
+    pub fn latency_sli(&self, threshold_ms: f64) -> Sli {
+        Sli::Latency { metrics: self.target_group_metrics("TargetResponseTime"), threshold: threshold_ms / 1000.0 }
     }
 }
 
@@ -248,10 +278,13 @@ pub enum Sli {
         total: Vec<MetricRef>,
     },
     /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
-    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`.
+    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`. With
+    /// several metrics (the two target groups of a blue/green service), the slowest share of
+    /// them: the idle group has no data and counts as all fast; while a deployment shifts
+    /// traffic, the worse group is the indicator (an upper bound of the true share).
     Latency {
-        /// The latency metric.
-        metric: MetricRef,
+        /// The latency metrics (at least one, at most 10).
+        metrics: Vec<MetricRef>,
         /// The slowest acceptable response.
         threshold: f64,
     },

@@ -41,6 +41,11 @@ use haplat_core::{Handle, Scope};
 use crate::alarm::Runbook;
 use crate::metrics::{Severity, Sli, expression, summed};
 
+/// The period the error budget is counted over, in days: the burn rates of [`BurnWindow`] are
+/// relative to it (14.4 spends 2% of it in an hour), and the platform dashboard shows the budget
+/// left over it.
+pub const BUDGET_PERIOD_DAYS: i64 = 30;
+
 /// One window pair of the multi-window alerts.
 #[derive(Clone, Debug, PartialEq)]
 pub struct BurnWindow {
@@ -179,13 +184,20 @@ fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
             metrics.push(expression("ratio", &ratio, "Bad event ratio"));
             (metrics, "the bad event ratio")
         }
-        Sli::Latency { metric, threshold } => (
-            vec![
-                metric.query("fast", &format!("PR(:{})", fmt_num(*threshold)), period),
-                expression("ratio", "(100 - FILL(fast, 100)) / 100", "Slow request ratio"),
-            ],
-            "the slow request ratio",
-        ),
+        Sli::Latency { metrics, threshold } => {
+            let stat = format!("PR(:{})", fmt_num(*threshold));
+            let (mut queries, fastest) = match metrics.as_slice() {
+                [single] => (vec![single.query("fast", &stat, period)], "FILL(fast, 100)".to_owned()),
+                several => {
+                    let ids: Vec<String> = (0..several.len()).map(|i| format!("fast{i}")).collect();
+                    let queries = several.iter().zip(&ids).map(|(m, id)| m.query(id, &stat, period)).collect();
+                    let filled: Vec<String> = ids.iter().map(|id| format!("FILL({id}, 100)")).collect();
+                    (queries, format!("MIN([{}])", filled.join(", ")))
+                }
+            };
+            queries.push(expression("ratio", &format!("(100 - {fastest}) / 100"), "Slow request ratio"));
+            (queries, "the slow request ratio")
+        }
         Sli::Success { metric } => (
             vec![
                 metric.query("success", "Average", period),
@@ -210,6 +222,11 @@ fn check(scope: &Scope, props: &SloProps) {
     }
     if props.windows.is_empty() {
         scope.error("an SLO needs at least one burn-rate window");
+    }
+    if let Sli::Latency { metrics, .. } = &props.sli
+        && !(1..=10).contains(&metrics.len())
+    {
+        scope.error(format!("a latency indicator over {} metrics: use 1 to 10", metrics.len()));
     }
     if let Sli::ErrorRatio { bad, total } = &props.sli {
         if bad.is_empty() || total.is_empty() {

@@ -244,6 +244,8 @@ pub fn platform(env: &Environment) -> App {
     api.availability_slos(env.objectives.availability_percent(), &[monitoring.topic_arn()]);
     if let Some(ms) = env.objectives.latency_p99_ms {
         api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
+        // And each service's own: a slow service with little traffic is lost in the whole.
+        api.service_latency_slos(99.0, f64::from(ms), &[monitoring.topic_arn()]);
     }
     if env.operations.chaos_experiments {
         let mut chaos = ChaosProps::new(vec![]);
@@ -254,6 +256,7 @@ pub fn platform(env: &Environment) -> App {
     if env.operations.websocket {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
         live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
+        api.watch_in_region_health("LiveHealth", &live.health_signals());
     }
     let realtime =
         env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {
@@ -357,6 +360,8 @@ fn realtime_tier(
     let tier = RealtimeApi::new(api.stack(), "Realtime", props);
     let max_age = f64::from(rt.max_queue_age_seconds);
     tier.alarms(api.stack(), "RealtimeAlarms", std::slice::from_ref(topic), f64::from(rt.connect_rate) * 60.0, max_age);
+    // The region's health (what Route 53 and the edge follow) covers the real-time tier too.
+    api.watch_in_region_health("RealtimeHealth", &tier.health_signals(api.stack(), "RealtimeSignals", max_age));
     tier.availability_slo(
         api.stack(),
         "RealtimeAvailability",

@@ -434,3 +434,45 @@ fn hap057_declared_slos_need_an_slo_at_least_as_strict_that_pages() {
         slos(vec![slo("Api/OrdersAvailability", "availability", 99.9, None, false)], Objectives::default());
     assert!(of(&check(&undeclared), "HAP057").is_empty());
 }
+
+/// Another tier's alarm that haplat cannot time (a queue's age builds up with traffic) beside a
+/// blue/green service's idle group: every child healthy at rest is needed, so the untimed one
+/// can only take the region out sooner, and the probe still bounds the detection.
+#[test]
+fn hap025_an_untimed_child_beside_an_idle_group_only_makes_detection_sooner() {
+    let mut t = region(true);
+    let r = &mut t["Resources"];
+    // The alternate group: weight 0 at the listener, so no target and its alarm in ALARM at rest.
+    r["Alternate"] = json!({"Type": "AWS::ElasticLoadBalancingV2::TargetGroup", "Metadata": {"haplat:path": "Api/Alternate"},
+        "Properties": {"HealthCheckIntervalSeconds": 30, "UnhealthyThresholdCount": 3, "HealthCheckTimeoutSeconds": 5}});
+    r["Listener"] = json!({"Type": "AWS::ElasticLoadBalancingV2::Listener", "Properties": {"DefaultActions": [{"Type": "forward",
+        "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": {"Ref": "Group"}, "Weight": 1},
+            {"TargetGroupArn": {"Ref": "Alternate"}, "Weight": 0}]}}]}});
+    let mut idle = r["NoTargets"].clone();
+    idle["Properties"]["Dimensions"][0]["Value"] = json!({"Fn::GetAtt": ["Alternate", "TargetGroupFullName"]});
+    r["NoAlternateTargets"] = idle;
+    r["IdleCheck"] = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/IdleCheck"}, "Properties": {
+        "HealthCheckConfig": {"Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Name": {"Ref": "NoAlternateTargets"}, "Region": "us-east-1"}}}});
+    r["QueueStalled"] = json!({"Type": "AWS::CloudWatch::Alarm", "Metadata": {"haplat:path": "Api/QueueStalled"}, "Properties": {
+        "MetricName": "ApproximateAgeOfOldestMessage", "Namespace": "AWS/SQS", "Period": 60, "EvaluationPeriods": 3,
+        "Statistic": "Maximum", "Threshold": 60, "ComparisonOperator": "GreaterThanThreshold"}});
+    r["QueueCheck"] = json!({"Type": "AWS::Route53::HealthCheck", "Metadata": {"haplat:path": "Api/QueueCheck"}, "Properties": {
+        "HealthCheckConfig": {"Type": "CLOUDWATCH_METRIC", "AlarmIdentifier": {"Name": {"Ref": "QueueStalled"}, "Region": "us-east-1"}}}});
+    let children = json!([{"Ref": "AlarmCheck"}, {"Ref": "IdleCheck"}, {"Ref": "Probe"}, {"Ref": "QueueCheck"}]);
+    r["Region"]["Properties"]["HealthCheckConfig"]["ChildHealthChecks"] = children;
+    // Healthy at rest: the live group's alarm, the probe and the queue's (the idle group's is not).
+    r["Region"]["Properties"]["HealthCheckConfig"]["HealthThreshold"] = json!(3);
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], t.clone())], failover(120));
+    assert_eq!(availability(&a).worst_failover().unwrap().seconds(), 86.0, "the probe's 26 s and the TTL");
+    assert!(of(&check(&a), "HAP025").is_empty());
+    // Needing fewer than all of them, the queue's alarm could be the one that stays healthy while
+    // the region is down: not timed, and said so.
+    t["Resources"]["Region"]["Properties"]["HealthCheckConfig"]["HealthThreshold"] = json!(2);
+    let found = of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], t)], failover(120))), "HAP025");
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].message.contains("ApproximateAgeOfOldestMessage") || found[0].message.contains("QueueStalled"),
+        "{}",
+        found[0].message
+    );
+}

@@ -37,7 +37,9 @@ mod regions;
 mod services;
 mod shared;
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 use haplat_core::resources::{cloudwatch, ecs, servicediscovery as sd};
 use haplat_core::value::Value;
@@ -46,7 +48,7 @@ use haplat_core::{App, Handle, Stack};
 use crate::alarm::Runbook;
 use crate::canary::Canaries;
 use crate::chaos::{ChaosExperiments, ChaosProps, ChaosService};
-use crate::health_check::HealthCheck;
+use crate::health_check::{HealthCheck, HealthCheckProps, HealthSignals};
 use crate::kms::{KeyUser, KmsKey};
 use crate::load_balancer::Alb;
 use crate::metrics::ServiceMetrics;
@@ -212,6 +214,8 @@ pub struct MultiRegionApi {
     /// with a healthy target; see [`RegionalEndpoint::health_check_id`]), in the API's stack, or
     /// with service stacks in a stack set `<id>Health` of its own after them.
     pub region_health_check: Option<HealthCheck>,
+    /// What [`MultiRegionApi::watch_in_region_health`] adds to.
+    region_health: Option<Rc<RefCell<services::RegionHealth>>>,
     /// The canaries ([`ApiProps::canaries`]): `Origin` first, then `Public`.
     pub canaries: Option<Canaries>,
     /// The stack of the canaries and the region's health check.
@@ -284,13 +288,14 @@ impl MultiRegionApi {
         let health_stack =
             (!health_alarms.is_empty()).then(|| services::after_services(&stack, &service_stacks, "Health"));
         let canaries = services::canaries(&stack, health_stack.as_ref(), &props, &health_check_path);
-        let region_health_check = services::region_health_check(
+        let region_health = services::region_health_check(
             health_stack.as_ref(),
             &health_alarms,
             services.len(),
             &probe,
             canaries.as_ref().map(|c| c.alarms[0]),
         );
+        let region_health_check = region_health.as_ref().map(|h| h.check);
 
         if let Some(verify) = &props.fronted_by_cloudfront {
             verify.bind(&stack);
@@ -309,6 +314,7 @@ impl MultiRegionApi {
             service_stacks,
             health_alarms,
             region_health_check,
+            region_health: region_health.map(|h| Rc::new(RefCell::new(h))),
             canaries,
             health_stack,
             health_check_path,
@@ -476,9 +482,77 @@ impl MultiRegionApi {
             "TargetResponseTime",
             [("LoadBalancer", alb.load_balancer.attr_load_balancer_full_name())],
         );
-        let sli = crate::metrics::Sli::Latency { metric, threshold: threshold_ms / 1000.0 };
+        let sli = crate::metrics::Sli::Latency { metrics: vec![metric], threshold: threshold_ms / 1000.0 };
         let props = SloProps::new(objective, sli).with_actions(actions.to_vec()).with_runbook(Runbook::RegionDown);
         Some(Slo::new(&self.stack, "PublicAlbLatency", props))
+    }
+
+    /// A latency SLO of `objective` percent per load-balanced service (none for a
+    /// Cloud-Map-only one), as `<service>Latency` in the service's stack: at least `objective`
+    /// percent of its requests answered within `threshold_ms`, from its own target groups'
+    /// `TargetResponseTime` (the slower of a blue/green service's two groups,
+    /// [`ServiceMetrics::latency_sli`]), alarming to `actions`. Beside
+    /// [`MultiRegionApi::latency_slo`], which sees every service of the load balancer together:
+    /// a slow service with little traffic is lost in that one.
+    pub fn service_latency_slos(&self, objective: f64, threshold_ms: f64, actions: &[Value<String>]) -> Vec<Slo> {
+        self.services
+            .iter()
+            .filter_map(|s| {
+                let props =
+                    SloProps::new(objective, s.metrics()?.latency_sli(threshold_ms)).with_actions(actions.to_vec());
+                Some(Slo::new(&s.stack(), &format!("{}Latency", s.name), props))
+            })
+            .collect()
+    }
+
+    /// Makes the region's health ([`MultiRegionApi::region_health_check`], what Route 53 and the
+    /// edge follow) also depend on another tier of the region, such as the WebSocket API
+    /// ([`RealtimeApi::health_signals`](crate::websocket::RealtimeApi::health_signals)): a check
+    /// per alarm of `signals` and one per other check, under `<health stack>/<id>`, each a child
+    /// of the calculated check, which then needs them healthy too. The alarms are plain metric
+    /// alarms of the API's stack (or the health stack); the checks are not calculated ones (a
+    /// calculated check cannot have calculated children).
+    ///
+    /// An error when the API has no region health check (not fronted by CloudFront: Route 53
+    /// then checks each load balancer directly, and another tier has records of its own).
+    pub fn watch_in_region_health(&self, id: &str, signals: &HealthSignals) {
+        let (Some(health), Some(home)) = (&self.region_health, &self.health_stack) else {
+            self.stack.error(format!(
+                "{id}: the region's health check exists only when the API is fronted by CloudFront \
+                 (fronted_by_cloudfront)"
+            ));
+            return;
+        };
+        let scope = home.child(id);
+        let mut added: Vec<Value<String>> = signals
+            .alarms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), services::alarm_check_props(a)).id())
+            .collect();
+        for (i, c) in signals.checks.iter().enumerate() {
+            if matches!(c, HealthCheckProps::Calculated { .. } | HealthCheckProps::Alarms { .. }) {
+                scope.error(format!(
+                    "check {i}: give alarms as alarms; a calculated check cannot be the child of the region's"
+                ));
+                continue;
+            }
+            added.push(HealthCheck::new(&scope, &format!("Check{i}"), c.clone()).id());
+        }
+        if added.is_empty() {
+            return;
+        }
+        let mut h = health.borrow_mut();
+        // A check on one alarm becomes a calculated one over that alarm's check and the new ones.
+        if let Some(one) = h.single.take() {
+            let first = HealthCheck::new(&h.scope, "AlarmCheck0", services::alarm_check_props(&one)).id();
+            h.children = vec![first];
+            h.needed = 1;
+        }
+        h.needed += added.len();
+        h.children.extend(added);
+        let config = crate::health_check::calculated(h.children.clone(), h.needed);
+        h.scope.update(h.check.handle, |r| *r = config);
     }
 
     /// The load-balanced services as chaos experiment targets, in the order given, each stopped by its own

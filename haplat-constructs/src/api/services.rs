@@ -333,6 +333,27 @@ pub(super) fn after_services(stack: &Stack, service_stacks: &[Stack], suffix: &s
     }
 }
 
+/// The region's Route 53 health check and what later additions need of it
+/// ([`MultiRegionApi::watch_in_region_health`](super::MultiRegionApi::watch_in_region_health)).
+#[derive(Clone)]
+pub(super) struct RegionHealth {
+    /// `RegionHealth`, where the check and its children are.
+    pub(super) scope: haplat_core::Scope,
+    /// `RegionHealth/Check`.
+    pub(super) check: HealthCheck,
+    /// The children of the calculated check (empty when the check is the one alarm's).
+    pub(super) children: Vec<Value<String>>,
+    /// How many children must be healthy.
+    pub(super) needed: usize,
+    /// The one alarm the check follows when it is not calculated.
+    pub(super) single: Option<Handle<cloudwatch::Alarm>>,
+}
+
+/// A `CLOUDWATCH_METRIC` check on `alarm` of the stack's own region.
+pub(super) fn alarm_check_props(alarm: &Handle<cloudwatch::Alarm>) -> HealthCheckProps {
+    HealthCheckProps::Alarms { region: Pseudo::Region.value(), alarm_names: vec![alarm.ref_()], healthy_needed: 1 }
+}
+
 /// The region's Route 53 health check over `health_alarms` and the origin canary's alarm (see
 /// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
 /// each region beside the alarms it reads, in `home`: the API's stack, or after the service
@@ -344,38 +365,43 @@ pub(super) fn region_health_check(
     services: usize,
     probe: &Option<HealthCheckProps>,
     canary: Option<Handle<cloudwatch::Alarm>>,
-) -> Option<HealthCheck> {
+) -> Option<RegionHealth> {
     let home = home?;
     if health_alarms.is_empty() {
         return None;
     }
     let scope = home.child("RegionHealth");
     let needed = services + usize::from(canary.is_some());
+    let alarms: Vec<Handle<cloudwatch::Alarm>> = health_alarms.iter().copied().chain(canary).collect();
     let Some(probe) = probe else {
-        let alarms = HealthCheckProps::Alarms {
-            region: Pseudo::Region.value(),
-            alarm_names: health_alarms.iter().chain(&canary).map(|a| a.ref_()).collect(),
-            healthy_needed: needed,
-        };
-        return Some(HealthCheck::new(&scope, "Check", alarms));
+        if let [one] = alarms.as_slice() {
+            let check = HealthCheck::new(&scope, "Check", alarm_check_props(one));
+            return Some(RegionHealth { scope, check, children: Vec::new(), needed: 1, single: Some(*one) });
+        }
+        // One alarm check each (`AlarmCheck<i>`), and the calculated check over them.
+        let children: Vec<Value<String>> = alarms
+            .iter()
+            .enumerate()
+            .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a)).id())
+            .collect();
+        let calculated = HealthCheckProps::Calculated { children: children.clone(), healthy_needed: needed };
+        let check = HealthCheck::new(&scope, "Check", calculated);
+        return Some(RegionHealth { scope, check, children, needed, single: None });
     };
     // The probe beside the alarm checks, one calculated check over all: Route 53 takes the
     // region out as soon as the fastest of them sees it fail (docs/availability.md).
-    let one = |a: &Handle<cloudwatch::Alarm>| HealthCheckProps::Alarms {
-        region: Pseudo::Region.value(),
-        alarm_names: vec![a.ref_()],
-        healthy_needed: 1,
-    };
     let mut children: Vec<Value<String>> = health_alarms
         .iter()
         .enumerate()
-        .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), one(a)).id())
+        .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a)).id())
         .collect();
     children.push(HealthCheck::new(&scope, "Probe", probe.clone()).id());
     if let Some(c) = &canary {
-        children.push(HealthCheck::new(&scope, "Canary", one(c)).id());
+        children.push(HealthCheck::new(&scope, "Canary", alarm_check_props(c)).id());
     }
-    Some(HealthCheck::new(&scope, "Check", HealthCheckProps::Calculated { children, healthy_needed: needed + 1 }))
+    let calculated = HealthCheckProps::Calculated { children: children.clone(), healthy_needed: needed + 1 };
+    let check = HealthCheck::new(&scope, "Check", calculated);
+    Some(RegionHealth { scope, check, children, needed: needed + 1, single: None })
 }
 
 /// The canaries of [`ApiProps::canaries`] in `home` (the region health check's stack): `Origin`

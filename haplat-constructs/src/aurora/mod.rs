@@ -128,6 +128,52 @@ pub enum Capacity {
     },
 }
 
+/// Aurora PostgreSQL's default `max_connections` of an instance of this capacity:
+/// `LEAST(DBInstanceClassMemory / 9531392, 5000)` (the default parameter group's formula), over
+/// the instance's memory: for Serverless v2 that of its maximum ACUs (2 GiB each; Aurora sizes
+/// `max_connections` by the maximum capacity, so it does not move as the instance scales), for a
+/// provisioned instance that of its class, known here for the memory-optimized `db.r*` classes
+/// (8 GiB per vCPU, 2 vCPUs for `large`, 4 for `xlarge`, 4·n for `nxlarge`) and the burstable
+/// `db.t*.medium` and `db.t*.large` (4 and 8 GiB). The memory is the class's nominal one, a little
+/// more than `DBInstanceClassMemory` (which leaves out what the OS and RDS keep), so this is an
+/// upper estimate. `None` for a class not listed: no connections alarm then.
+///
+/// ```
+/// use haplat_constructs::aurora::{Capacity, max_connections};
+///
+/// let serverless = Capacity::ServerlessV2 { min_acu: 0.5, max_acu: 16.0 };
+/// assert_eq!(max_connections(&serverless), Some(3604.0));
+/// let large = Capacity::Provisioned { instance_class: "db.r7g.large".into() };
+/// assert_eq!(max_connections(&large), Some(1802.0));
+/// let big = Capacity::ServerlessV2 { min_acu: 0.5, max_acu: 64.0 };
+/// assert_eq!(max_connections(&big), Some(5000.0));
+/// let unknown = Capacity::Provisioned { instance_class: "db.x2g.large".into() };
+/// assert_eq!(max_connections(&unknown), None);
+/// ```
+pub fn max_connections(capacity: &Capacity) -> Option<f64> {
+    const GIB: f64 = 1024.0 * 1024.0 * 1024.0;
+    let memory_gib = match capacity {
+        Capacity::ServerlessV2 { max_acu, .. } => 2.0 * max_acu,
+        Capacity::Provisioned { instance_class } => {
+            let mut parts = instance_class.split('.');
+            let (Some("db"), Some(family), Some(size), None) = (parts.next(), parts.next(), parts.next(), parts.next())
+            else {
+                return None;
+            };
+            let generation = family.get(1..2).is_some_and(|c| c.chars().all(|c| c.is_ascii_digit()));
+            match (family.chars().next(), size) {
+                (Some('t'), "medium") if generation => 4.0,
+                (Some('t'), "large") if generation => 8.0,
+                (Some('r'), "large") if generation => 16.0,
+                (Some('r'), "xlarge") if generation => 32.0,
+                (Some('r'), n) if generation => 32.0 * n.strip_suffix("xlarge")?.parse::<f64>().ok()?,
+                _ => return None,
+            }
+        }
+    };
+    Some((memory_gib * GIB / 9_531_392.0).floor().min(5000.0))
+}
+
 /// What a secondary region's cluster does with a write.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SecondaryWrites {
@@ -325,6 +371,8 @@ pub struct AuroraGlobal {
     /// The SSM parameter holding the region's cluster resource id, made on the first grant to a
     /// service of another stack.
     shared_resource_id: Rc<RefCell<Option<Handle<ssm::Parameter>>>>,
+    /// [`max_connections`] of the capacity.
+    max_connections: Option<f64>,
 }
 
 impl std::fmt::Debug for AuroraGlobal {
@@ -381,6 +429,7 @@ impl AuroraGlobal {
             stack_id: stack.id(),
             admitted: Rc::default(),
             shared_resource_id: Rc::default(),
+            max_connections: max_connections(&props.capacity),
         };
         for (i, sg) in props.client_security_groups.iter().enumerate() {
             db.admit(sg.clone(), &format!("client security group {}", i + 1));
@@ -414,6 +463,7 @@ impl AuroraGlobal {
             name: self.scope.path().rsplit('/').next().unwrap_or_default().to_owned(),
             cluster_identifier: self.cluster_identifier(),
             global: true,
+            max_connections: self.max_connections,
         }
     }
 

@@ -30,13 +30,22 @@ pub(super) fn service_alarms(
         let (mut metrics, errors) = summed("errors", &s.target_group_metrics("HTTPCode_Target_5XX_Count"), "Sum", 60);
         let (totals, requests) = summed("requests", &s.target_group_metrics("RequestCount"), "Sum", 60);
         metrics.extend(totals);
-        let rate = format!("IF({} > 0, 100 * {} / {}, 0)", requests.plain, errors.filled, requests.plain);
-        metrics.push(expression("rate", &rate, "5xx error rate (%)"));
+        // The load balancer's own 5xx (no healthy target, targets dropping connections) have no
+        // target group: every service behind it counts them, so an outage is never silent
+        // (docs/decisions.md, "A service counts its load balancer's own 5xx").
+        metrics.push(s.load_balancer_errors().query("elbErrors", "Sum", 60));
+        let all = format!("({} + FILL(elbErrors, 0))", requests.filled);
+        let rate = format!("IF({all} > 0, 100 * ({} + FILL(elbErrors, 0)) / {all}, 0)", errors.filled);
+        metrics.push(expression("rate", &rate, "5xx error rate (%), the load balancer's own included"));
         let error_rate = add(
             &svc,
             AlarmSpec {
                 id: "ErrorRate".into(),
-                description: format!("{}: more than {}% of responses are 5xx", s.name, th.error_rate_percent),
+                description: format!(
+                    "{}: more than {}% of responses are 5xx, its targets' and its load balancer's own (502, 503 \
+                     when no target is healthy, 504; those of any service behind the same load balancer)",
+                    s.name, th.error_rate_percent
+                ),
                 severity: Severity::Critical,
                 metrics,
                 single: None,
@@ -183,8 +192,9 @@ pub(super) fn table_alarms(
     }
 }
 
-/// The alarms of `databases`, under `scope/<name>Database`: CPU and Serverless v2 capacity
-/// (`ACUUtilization`, the share of the maximum ACUs in use) as warnings, and for a global
+/// The alarms of `databases`, under `scope/<name>Database`: CPU, Serverless v2 capacity
+/// (`ACUUtilization`, the share of the maximum ACUs in use) and connections (`DatabaseConnections`
+/// of the busiest instance against its `max_connections`, when known) as warnings, and for a global
 /// database its replication lag (`AuroraGlobalDBReplicationLag`, published by the secondary
 /// clusters, the `Maximum` of a minute for 3 minutes of 5) paging at the data-loss threshold.
 pub(super) fn database_alarms(
@@ -209,6 +219,28 @@ pub(super) fn database_alarms(
                     metrics: vec![],
                     single: Some((m, Statistic::Average)),
                     threshold: th.cpu_percent,
+                    periods: 5,
+                    datapoints: 5,
+                    runbook: None,
+                },
+                None,
+            );
+        }
+        if let Some(limit) = db.max_connections {
+            let connections = MetricRef::new("AWS/RDS", "DatabaseConnections", cluster.clone());
+            let threshold = (limit * th.database_connections_percent / 100.0).floor();
+            add(
+                &dscope,
+                AlarmSpec {
+                    id: "Connections".into(),
+                    description: format!(
+                        "{}: an instance holds more than {threshold} connections, {}% of its max_connections ({limit})",
+                        db.name, th.database_connections_percent
+                    ),
+                    severity: Severity::Warning,
+                    metrics: vec![],
+                    single: Some((&connections, Statistic::Maximum)),
+                    threshold,
                     periods: 5,
                     datapoints: 5,
                     runbook: None,

@@ -1,4 +1,4 @@
-//! The dashboard of a region: two widgets per service (three with ECS Service Connect) and per
+//! The dashboard of a region: three widgets per service (four with ECS Service Connect), two per
 //! table, laid out two a row.
 
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
@@ -8,7 +8,7 @@ use haplat_core::{Handle, Scope};
 use crate::metrics::{ServiceMetrics, TableMetrics};
 
 /// The widgets of `services` (requests and 5xx, the calls through Service Connect, CPU and
-/// memory) and the variables they name.
+/// memory, healthy targets) and the variables they name.
 pub(super) fn service_widgets(
     services: &[ServiceMetrics],
     widgets: &mut Vec<serde_json::Value>,
@@ -53,6 +53,13 @@ pub(super) fn service_widgets(
                 widget(&format!("{}: requests and 5xx (both target groups)", s.name), serde_json::Value::Array(lines))
             }
         });
+        // The load balancer's own 5xx, which the service's error-rate alarm counts too: per load
+        // balancer only, so those of every service behind it.
+        let elb = serde_json::json!(["AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", "LoadBalancer", l,
+            {"stat": "Sum", "label": "HTTPCode_ELB_5XX_Count (the load balancer's own, any service's)"}]);
+        if let Some(serde_json::Value::Array(lines)) = widgets.last_mut().map(|w| &mut w["properties"]["metrics"]) {
+            lines.push(elb);
+        }
         // Calls through ECS Service Connect: what the service receives (per DiscoveryName), the
         // 5xx and p99 its callers see (per TargetDiscoveryName, summed over callers).
         if let Some(d) = &s.connect_discovery_name {
@@ -72,6 +79,25 @@ pub(super) fn service_widgets(
                 [".", "MemoryUtilization", ".", ".", ".", "."],
             ]),
         ));
+        // Healthy targets: the fewest in the minute, of each group (a blue/green service's
+        // summed, as the live tasks move between them), and the unhealthy ones.
+        let groups: Vec<String> = std::iter::once(format!("${{Tg{i}}}"))
+            .chain(s.alternate_target_group_full_name.as_ref().map(|_| format!("${{AltTg{i}}}")))
+            .collect();
+        let mut lines = Vec::new();
+        for (g, tg) in groups.iter().enumerate() {
+            for (metric, id) in [("HealthyHostCount", "healthy"), ("UnHealthyHostCount", "unhealthy")] {
+                lines.push(serde_json::json!([
+                    "AWS/ApplicationELB", metric, "TargetGroup", tg, "LoadBalancer", l,
+                    {"stat": if id == "healthy" { "Minimum" } else { "Maximum" }, "id": format!("{id}{g}"), "visible": false}
+                ]));
+            }
+        }
+        for (id, label) in [("healthy", "HealthyHostCount"), ("unhealthy", "UnHealthyHostCount")] {
+            let sum: Vec<String> = (0..groups.len()).map(|g| format!("FILL({id}{g}, 0)")).collect();
+            lines.push(serde_json::json!([{"expression": sum.join(" + "), "label": label, "id": id}]));
+        }
+        widgets.push(widget(&format!("{}: healthy targets", s.name), serde_json::Value::Array(lines)));
     }
 }
 

@@ -1,6 +1,8 @@
 //! Monitoring of one region: an encrypted SNS topic for the alarm contacts, the platform's alarms
-//! (ALB 5xx error rate over 5 % critical, CPU or memory over 80 % warning, unhealthy hosts,
-//! DynamoDB throttles and replication latency), a CloudWatch dashboard of the region and, for
+//! (a service's 5xx error rate over 5 % critical, its load balancer's own 5xx included; CPU or
+//! memory over 80 % warning, p99 latency, unhealthy hosts; DynamoDB throttles and replication
+//! latency; Aurora CPU, capacity, connections and replica lag), a CloudWatch dashboard of the
+//! region and, for
 //! the services that send X-Ray traces, an X-Ray group and sampling rule each ([`TracingProps`]).
 //!
 //! [`RegionalMonitoring`] goes into the API's stack set (one instance per region, the same
@@ -62,8 +64,8 @@ pub use tracing::{Sampling, TracingProps};
 /// The thresholds of the platform's alarms.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Thresholds {
-    /// Percentage of target responses that are 5xx, over which the critical alarm fires.
-    /// Default: 5.
+    /// Percentage of a service's responses that are 5xx (its targets' and its load balancer's
+    /// own), over which the critical alarm fires. Default: 5.
     pub error_rate_percent: f64,
     /// Average CPU utilization of a service, percent. Default: 80.
     pub cpu_percent: f64,
@@ -78,6 +80,12 @@ pub struct Thresholds {
     /// p99 response time of a service's targets (`TargetResponseTime`), milliseconds, for 3
     /// minutes of 5: a warning. Default: 1000.
     pub latency_p99_ms: f64,
+    /// Connections of an Aurora instance (`DatabaseConnections`, the busiest instance's
+    /// `Maximum` of a minute, for 5 minutes of 5) as a percentage of its `max_connections`
+    /// ([`DatabaseMetrics::max_connections`]), over which a warning fires: the capacity
+    /// warning of the platform's numbers (a pool that grows with every new task runs out before
+    /// CPU does). Default: 80.
+    pub database_connections_percent: f64,
 }
 
 impl Default for Thresholds {
@@ -89,6 +97,7 @@ impl Default for Thresholds {
             throttled_events_per_minute: 10.0,
             replication_latency_ms: 60_000.0,
             latency_p99_ms: 1000.0,
+            database_connections_percent: 80.0,
         }
     }
 }
@@ -113,9 +122,9 @@ pub struct RegionalMonitoringProps {
     /// replication lag (paging above `replication_latency_ms`). Default: none.
     pub databases: Vec<DatabaseMetrics>,
     /// The region's load balancers (`LoadBalancerFullName`): a critical alarm when more than
-    /// `error_rate_percent` of their responses are 5xx, their own included (a service's alarms
-    /// count its targets' only, so a region where no target is healthy answers 503 unseen by
-    /// them). Default: none.
+    /// `error_rate_percent` of their responses are 5xx, their own included, over every service
+    /// (each service's alarm counts its load balancer's own 5xx too, over its own requests).
+    /// Default: none.
     pub load_balancers: Vec<Value<String>>,
     /// The thresholds. Default: [`Thresholds::default`].
     pub thresholds: Thresholds,

@@ -1,13 +1,17 @@
 //! One dashboard over every region of the platform ([`PlatformDashboard`]): per region the
 //! requests, the 5xx of the targets and of the load balancer itself, p50 and p99 latency, the
-//! error ratio against the SLO's budget and the replication latency of the tables, and the
-//! edge's requests and 5xx rate. CloudWatch dashboards are global: each graph names its region.
+//! error ratio against the SLO's budget, the replication latency of the tables, the healthy
+//! targets of each target group of the load balancer, the SLO's burn rate over the page windows of
+//! [`BurnWindow::page_defaults`] and the error budget left over the budget period
+//! ([`BUDGET_PERIOD_DAYS`]); and the edge's requests and 5xx rate. CloudWatch dashboards are
+//! global: each graph names its region.
 
 use haplat_core::resources::cloudwatch::dashboard::Dashboard;
 use haplat_core::value::Value;
 use haplat_core::{Handle, Scope};
 
 use crate::naming::pascal;
+use crate::slo::{BUDGET_PERIOD_DAYS, BurnWindow};
 
 /// One region of a [`PlatformDashboard`].
 #[derive(Clone, Debug)]
@@ -119,6 +123,78 @@ impl PlatformDashboard {
                     serde_json::json!({"annotations": {"horizontal": [{"label": "error budget", "value": budget}]}}),
                 ),
             ];
+            // The availability indicator of the region's load balancer (its own 5xx included,
+            // as the `PublicAlbAvailability` SLO reads it) over `period` seconds, as ids
+            // `t<sfx>`, `e<sfx>`, `n<sfx>` and `ratio<sfx>`, hidden.
+            let ratio = |sfx: &str, period: i64| {
+                let (t, e, n) = (format!("t{sfx}"), format!("e{sfx}"), format!("n{sfx}"));
+                let all = format!("(FILL({n}, 0) + FILL({e}, 0))");
+                vec![
+                    serde_json::json!(["AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", "LoadBalancer", lb,
+                        {"stat": "Sum", "id": t, "visible": false, "period": period}]),
+                    serde_json::json!([".", "HTTPCode_ELB_5XX_Count", ".", ".",
+                        {"stat": "Sum", "id": e, "visible": false, "period": period}]),
+                    serde_json::json!([".", "RequestCount", ".", ".",
+                        {"stat": "Sum", "id": n, "visible": false, "period": period}]),
+                    serde_json::json!([{"expression": format!("IF({all} > 0, (FILL({t}, 0) + FILL({e}, 0)) / {all}, 0)"),
+                        "id": format!("ratio{sfx}"), "visible": false}]),
+                ]
+            };
+            // Burn rate: the error ratio over each page window's long window, in budgets.
+            let windows = BurnWindow::page_defaults();
+            let mut burn = Vec::new();
+            for (i, w) in windows.iter().enumerate() {
+                burn.extend(ratio(&i.to_string(), w.long_seconds));
+                burn.push(serde_json::json!([{"expression": format!("ratio{i} / {budget}"),
+                    "label": format!("burn rate over {} h", w.long_seconds / 3600), "id": format!("burn{i}")}]));
+            }
+            let pages: Vec<serde_json::Value> = windows
+                .iter()
+                .map(|w| {
+                    serde_json::json!({"label": format!("pages at {}x ({} h)", w.burn_rate, w.long_seconds / 3600),
+                    "value": w.burn_rate})
+                })
+                .collect();
+            // The budget left over the budget period: one value over the whole period.
+            let mut left = ratio("", BUDGET_PERIOD_DAYS * 86_400);
+            left.push(serde_json::json!([{"expression": format!("100 * (1 - ratio / {budget})"),
+                "label": "error budget left (%)", "id": "left"}]));
+            let mut budget_row = vec![
+                graph(
+                    &format!("{}: SLO burn rate (x the budget of {}%)", r.region, props.availability_objective),
+                    &r.region,
+                    serde_json::Value::Array(burn),
+                    serde_json::json!({"annotations": {"horizontal": pages}}),
+                ),
+                graph(
+                    &format!(
+                        "{}: error budget left over {BUDGET_PERIOD_DAYS} days (%), objective {}%",
+                        r.region, props.availability_objective
+                    ),
+                    &r.region,
+                    serde_json::Value::Array(left),
+                    serde_json::json!({"view": "singleValue", "setPeriodToTimeRange": true,
+                        "start": format!("-P{BUDGET_PERIOD_DAYS}D")}),
+                ),
+            ];
+            // Healthy targets of every target group of the load balancer, by a search over the
+            // region's metrics: the services' target groups are in the API's (or a service's)
+            // stack of each region, and naming them here would cost the edge stack three
+            // parameters per service and region (CloudFormation allows 200). The regional
+            // dashboards show each service's groups by name.
+            let search = format!(
+                "SEARCH('{{AWS/ApplicationELB,LoadBalancer,TargetGroup}} MetricName=\"HealthyHostCount\" \
+                 LoadBalancer=\"{lb}\"', 'Minimum', 60)"
+            );
+            budget_row.insert(
+                0,
+                graph(
+                    &format!("{}: healthy targets per target group", r.region),
+                    &r.region,
+                    serde_json::json!([[{"expression": search, "id": "healthy"}]]),
+                    serde_json::json!({}),
+                ),
+            );
             if !props.tables.is_empty() {
                 let lines: Vec<serde_json::Value> = (0..props.tables.len())
                     .flat_map(|i| {
@@ -138,6 +214,7 @@ impl PlatformDashboard {
                 }
             }
             rows.push(row);
+            rows.push(budget_row);
         }
         let mut widgets = Vec::new();
         let mut top = 0;

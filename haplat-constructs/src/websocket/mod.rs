@@ -58,6 +58,8 @@ use haplat_core::resources::logs::log_group::LogGroup;
 use haplat_core::value::{Expr, List, Value};
 use haplat_core::{Handle, Scope, expr_list, expr_map};
 
+use crate::health_check::{HealthCheckProps, HealthSignals};
+
 use crate::alarm::{AlarmSpec, Alarms, Runbook};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
@@ -640,6 +642,17 @@ impl WebSocketApi {
                 alarms.add(&scope, spec, None)
             })
             .collect()
+    }
+
+    /// What says the API is down in a region, for the region's health check
+    /// ([`MultiRegionApi::watch_in_region_health`](crate::api::MultiRegionApi::watch_in_region_health)):
+    /// a TCP check of its regional endpoint (`<api>.execute-api.<region>.<suffix>`, port 443,
+    /// every 10 s). Its error rate (the `Errors` alarm of [`WebSocketApi::alarms`]) is metric
+    /// math, which Route 53 does not read: it pages instead.
+    pub fn health_signals(&self) -> HealthSignals {
+        let domain_name =
+            Value::sub_with("${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}", [("Api", self.api.ref_())]);
+        HealthSignals { alarms: Vec::new(), checks: vec![HealthCheckProps::Tcp { domain_name }] }
     }
 
     /// The `wss://` URL of the stage.

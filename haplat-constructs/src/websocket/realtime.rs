@@ -33,7 +33,9 @@ use haplat_core::resources::apigatewayv2::domain_name::{DomainName, DomainNameCo
 use haplat_core::resources::apigatewayv2::integration::Integration;
 use haplat_core::resources::apigatewayv2::route::Route;
 use haplat_core::resources::apigatewayv2::stage::Stage;
-use haplat_core::resources::cloudwatch::alarm::{Alarm, MetricDataQuery, Statistic};
+use haplat_core::resources::cloudwatch::alarm::{
+    Alarm, ComparisonOperator, MetricDataQuery, Statistic, TreatMissingData,
+};
 use haplat_core::resources::iam::role::{Policy, Role};
 use haplat_core::resources::lambda::function::{
     Code, Environment, Function, LogFormat, LoggingConfig, Mode, Runtime, TracingConfig,
@@ -46,9 +48,10 @@ use super::{
     NO_VPC_REASON, PERMISSION_SOURCE_REASON, StageAlarmQueries, StageProps, code, connect_authorizer, lambda_uri,
     stage_alarm_queries, stage_metric, websocket_stage,
 };
-use crate::alarm::{AlarmSpec, Alarms, Runbook};
+use crate::alarm::{AlarmSpec, Alarms, Runbook, metric_alarm};
 use crate::certificate::{Certificate, CertificateProps};
 use crate::global_table::GlobalTable;
+use crate::health_check::{HealthCheckProps, HealthSignals};
 use crate::kms::{KeyUser, KmsKey};
 use crate::logs::{LogGroupProps, check_retention};
 use crate::metrics::{MetricRef, Severity, Sli};
@@ -538,6 +541,54 @@ impl RealtimeApi {
             total: vec![metric("ConnectCount"), metric("MessageCount")],
         };
         Slo::new(scope, id, SloProps::new(objective, sli).with_actions(actions.to_vec()))
+    }
+
+    /// What says the tier is down in a region, for the region's health check
+    /// ([`MultiRegionApi::watch_in_region_health`](crate::api::MultiRegionApi::watch_in_region_health)),
+    /// with `scope.child(id)` in the API's stack holding its alarm:
+    ///
+    /// - a TCP check of the region's custom domain (API Gateway's regional endpoint, every 10
+    ///   s), when there is one: clients cannot connect;
+    /// - `QueueStalled`, a plain alarm on the queue's oldest message (`ApproximateAgeOfOldestMessage`,
+    ///   the `Maximum` of a minute, 3 minutes) older than `max_queue_age_seconds`: the workers
+    ///   are down or behind, so no reply reaches a client.
+    ///
+    /// Route 53 reads only plain metric alarms (standard statistics, no metric math), so the
+    /// integration error rate (the `Errors` alarm of [`RealtimeApi::alarms`] and the SLO) pages
+    /// but cannot take the region out; the workers' own running-task alarm is in their stack,
+    /// deployed after the API's, which the API's region health cannot read (a stalled queue is
+    /// what a region without workers shows once a message arrives).
+    pub fn health_signals(&self, scope: &Scope, id: &str, max_queue_age_seconds: f64) -> HealthSignals {
+        let scope = scope.child(id);
+        let stalled = scope.add(
+            "QueueStalled",
+            Alarm {
+                alarm_description: Some(
+                    format!(
+                        "[critical] WebSocket API: the queue's oldest message is older than {max_queue_age_seconds} s \
+                         (the workers are down or behind); the region's health check fails, Route 53 takes the \
+                         region out"
+                    )
+                    .into(),
+                ),
+                evaluation_periods: Some(3.into()),
+                threshold: Some(max_queue_age_seconds.into()),
+                comparison_operator: Some(ComparisonOperator::GreaterThanThreshold.into()),
+                treat_missing_data: Some(TreatMissingData::NotBreaching.into()),
+                ..metric_alarm(&self.queue.age_metric(), Statistic::Maximum, 60)
+            },
+        );
+        scope.options(stalled).suppress(
+            "CT.CLOUDWATCH.PR.1",
+            "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action; \
+             the API's QueueAge alarm pages",
+        );
+        let checks = self
+            .domain
+            .map(|d| HealthCheckProps::Tcp { domain_name: d.attr_regional_domain_name() })
+            .into_iter()
+            .collect();
+        HealthSignals { alarms: vec![stalled], checks }
     }
 
     /// Adds the API's alarms under `scope.child(id)` (in the API's stack), notifying `actions`,

@@ -526,3 +526,79 @@ fn secondary_writes_are_refused_by_default_or_forwarded_to_the_primary() {
         assert_eq!(forwards_writes(v), ok, "{v}");
     }
 }
+
+#[test]
+fn the_regions_monitoring_watches_the_database_lag_cpu_capacity_and_connections() {
+    use haplat_constructs::monitoring::RegionalMonitoringProps;
+    let alarms_of = |capacity: Capacity| {
+        let (app, api, db) = platform(|p| p.capacity = capacity);
+        let metrics = db.metrics();
+        let mut props = RegionalMonitoringProps::new(&["us-east-1", "us-west-2", "eu-west-1"]);
+        props.databases = vec![metrics];
+        props.thresholds.replication_latency_ms = 1000.0;
+        let monitoring = api.monitor("Monitoring", props);
+        let topic = monitoring.topic_arn();
+        let t = template(&app);
+        let found: Vec<(String, Json)> = of_type(&t, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .filter_map(|(_, r)| {
+                let path = r["Metadata"]["haplat:path"].as_str()?;
+                let id = path.strip_prefix("Api/Monitoring/DbDatabase/")?;
+                Some((id.to_owned(), r["Properties"].clone()))
+            })
+            .collect();
+        (found, topic)
+    };
+    let (found, _) = alarms_of(Capacity::ServerlessV2 { min_acu: 0.5, max_acu: 16.0 });
+    let mut ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["Capacity", "Connections", "Cpu", "ReplicationLag"]);
+    let by_id = |id: &str| &found.iter().find(|(i, _)| i == id).unwrap().1;
+    fn metric(p: &Json) -> (&str, &str, &str, Vec<&str>) {
+        let dims: Vec<&str> = p["Dimensions"].as_array().unwrap().iter().map(|d| d["Name"].as_str().unwrap()).collect();
+        (p["Namespace"].as_str().unwrap(), p["MetricName"].as_str().unwrap(), p["Statistic"].as_str().unwrap(), dims)
+    }
+    // Each watches the region's own cluster (primary or secondary).
+    for (_, p) in &found {
+        let cluster = &p["Dimensions"][0]["Value"];
+        assert!(cluster["Fn::If"].is_array(), "the region's cluster: {cluster}");
+        assert_eq!(p["AlarmActions"].as_array().unwrap().len(), 1);
+    }
+    let cpu = by_id("Cpu");
+    assert_eq!(metric(cpu), ("AWS/RDS", "CPUUtilization", "Average", vec!["DBClusterIdentifier"]));
+    assert_eq!(cpu["Threshold"], 80.0);
+    assert!(cpu["AlarmDescription"].as_str().unwrap().starts_with("[warning] Db: average CPU utilization above 80%"));
+    assert_eq!(metric(by_id("Capacity")).1, "ACUUtilization");
+    // Connections: the busiest instance against 80% of max_connections, which Aurora
+    // PostgreSQL derives from the memory of the maximum ACUs (16 ACUs, 32 GiB: 3604).
+    let connections = by_id("Connections");
+    assert_eq!(metric(connections), ("AWS/RDS", "DatabaseConnections", "Maximum", vec!["DBClusterIdentifier"]));
+    assert_eq!(connections["Threshold"], 2883.0);
+    assert_eq!(
+        (connections["EvaluationPeriods"].as_i64(), connections["DatapointsToAlarm"].as_i64()),
+        (Some(5), Some(5))
+    );
+    let what = connections["AlarmDescription"].as_str().unwrap();
+    assert!(
+        what.starts_with(
+            "[warning] Db: an instance holds more than 2883 connections, 80% of its max_connections (3604)"
+        ),
+        "{what}"
+    );
+    // Replica lag pages at the data-loss threshold and names the Aurora failover runbook.
+    let lag = by_id("ReplicationLag");
+    assert_eq!(metric(lag), ("AWS/RDS", "AuroraGlobalDBReplicationLag", "Maximum", vec!["DBClusterIdentifier"]));
+    assert_eq!(lag["Threshold"], 1000.0);
+    let what = lag["AlarmDescription"].as_str().unwrap();
+    assert!(what.starts_with("[critical]") && what.contains("docs/runbooks/aurora-failover.md"), "{what}");
+
+    // A provisioned class: max_connections of its memory (db.r7g.large, 16 GiB: 1802).
+    let (found, _) = alarms_of(Capacity::Provisioned { instance_class: "db.r7g.large".into() });
+    let connections = &found.iter().find(|(i, _)| i == "Connections").unwrap().1;
+    assert_eq!(connections["Threshold"], 1441.0);
+    // A class whose memory haplat does not know: no connections alarm, the others stay.
+    let (found, _) = alarms_of(Capacity::Provisioned { instance_class: "db.x2g.large".into() });
+    let mut ids: Vec<&str> = found.iter().map(|(id, _)| id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["Capacity", "Cpu", "ReplicationLag"]);
+}

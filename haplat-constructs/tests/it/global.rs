@@ -99,7 +99,10 @@ fn platform(mode: DrMode) -> App {
         "Latency",
         SloProps::new(
             99.0,
-            Sli::Latency { metric: MetricRef::new("AWS/ApplicationELB", "TargetResponseTime", [lb]), threshold: 0.3 },
+            Sli::Latency {
+                metrics: vec![MetricRef::new("AWS/ApplicationELB", "TargetResponseTime", [lb])],
+                threshold: 0.3,
+            },
         ),
     );
     let mut cp = ChaosProps::new(vec![]);
@@ -812,10 +815,12 @@ fn a_blue_green_services_error_rate_alarm_dashboard_and_slo_sum_both_target_grou
     assert_eq!(target_groups(rate), both);
     let returned: Vec<&Json> = rate.as_array().unwrap().iter().filter(|q| q["ReturnData"] == true).collect();
     assert_eq!(returned.len(), 1);
+    // The load balancer's own 5xx count on both sides (they have no target group).
     assert_eq!(
         returned[0]["Expression"],
-        "IF((FILL(requests0, 0) + FILL(requests1, 0)) > 0, \
-         100 * (FILL(errors0, 0) + FILL(errors1, 0)) / (FILL(requests0, 0) + FILL(requests1, 0)), 0)"
+        "IF(((FILL(requests0, 0) + FILL(requests1, 0)) + FILL(elbErrors, 0)) > 0, \
+         100 * ((FILL(errors0, 0) + FILL(errors1, 0)) + FILL(elbErrors, 0)) / \
+         ((FILL(requests0, 0) + FILL(requests1, 0)) + FILL(elbErrors, 0)), 0)"
     );
     // Every burn-rate alarm of the SLO reads both groups too.
     let burn: Vec<_> = alarms.iter().filter(|(_, id, _)| id.contains("Availability")).collect();
@@ -829,6 +834,35 @@ fn a_blue_green_services_error_rate_alarm_dashboard_and_slo_sum_both_target_grou
     assert!(body.contains("FILL(errors0, 0) + FILL(errors1, 0)"), "{body}");
     assert!(body.contains("${AltTg0}"), "{body}");
     assert_eq!(dashboard[1]["AltTg0"], both[1]);
+    let widgets: Json = serde_json::from_str(body).unwrap();
+    // The load balancer's own 5xx beside the targets', as the alarm counts them.
+    let requests = widgets["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["title"] == "Web: requests and 5xx (both target groups)")
+        .expect("a requests widget");
+    let elb = requests["properties"]["metrics"].as_array().unwrap().last().unwrap();
+    assert_eq!(
+        (elb[1].as_str(), elb[2].as_str(), elb[3].as_str()),
+        (Some("HTTPCode_ELB_5XX_Count"), Some("LoadBalancer"), Some("${Lb0}"))
+    );
+    assert_eq!(elb.as_array().unwrap().len(), 5, "no TargetGroup dimension: {elb}");
+    // Healthy targets: the minimum of each group, summed over both.
+    let healthy = widgets["widgets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["properties"]["title"] == "Web: healthy targets")
+        .expect("a healthy-targets widget");
+    let lines = healthy["properties"]["metrics"].as_array().unwrap();
+    let counts: Vec<(&str, &str, &str)> = lines
+        .iter()
+        .filter(|m| m[1] == "HealthyHostCount")
+        .map(|m| (m[3].as_str().unwrap(), m[5].as_str().unwrap(), m[6]["stat"].as_str().unwrap()))
+        .collect();
+    assert_eq!(counts, [("${Tg0}", "${Lb0}", "Minimum"), ("${AltTg0}", "${Lb0}", "Minimum")]);
+    assert!(lines.iter().any(|m| m[0]["expression"] == "FILL(healthy0, 0) + FILL(healthy1, 0)"));
     // A rolling service's alarm reads its one target group, as before.
     let rolling = synth(&platform(DrMode::ActiveActive));
     let t = rolling.template("globaltest-Ops").unwrap();
@@ -839,7 +873,12 @@ fn a_blue_green_services_error_rate_alarm_dashboard_and_slo_sum_both_target_grou
         .map(|(_, _, a)| a["Properties"]["Metrics"].clone())
         .unwrap();
     assert_eq!(target_groups(&rate), ["targetgroup/web/0123456789abcdef"]);
-    assert_eq!(rate[2]["Expression"], "IF(requests > 0, 100 * FILL(errors, 0) / requests, 0)");
+    assert_eq!(rate[2]["MetricStat"]["Metric"]["MetricName"], "HTTPCode_ELB_5XX_Count");
+    assert_eq!(
+        rate[3]["Expression"],
+        "IF((FILL(requests, 0) + FILL(elbErrors, 0)) > 0, 100 * (FILL(errors, 0) + FILL(elbErrors, 0)) / \
+         (FILL(requests, 0) + FILL(elbErrors, 0)), 0)"
+    );
 }
 
 #[test]
@@ -1305,14 +1344,64 @@ fn the_platform_dashboard_shows_every_region_and_the_edge_each_graph_in_its_regi
     let sub = &d["Properties"]["DashboardBody"]["Fn::Sub"];
     let body: Json = serde_json::from_str(sub[0].as_str().unwrap()).unwrap();
     let widgets = body["widgets"].as_array().unwrap();
-    // The edge, then per region requests, latency, error ratio and replication.
-    assert_eq!(widgets.len(), 1 + 2 * 4);
+    // The edge, then per region requests, latency, error ratio, replication, healthy targets,
+    // burn rate and budget left.
+    assert_eq!(widgets.len(), 1 + 2 * 7);
     assert_eq!(widgets[0]["properties"]["region"], "us-east-1");
     for r in regions {
         let mine: Vec<&Json> =
             widgets.iter().filter(|w| w["properties"]["title"].as_str().unwrap().starts_with(r)).collect();
-        assert_eq!(mine.len(), 4, "{r}");
+        assert_eq!(mine.len(), 7, "{r}");
         assert!(mine.iter().all(|w| w["properties"]["region"] == r), "{r}");
+        let titled = |what: &str| -> &Json {
+            let w = mine.iter().find(|w| w["properties"]["title"].as_str().unwrap().contains(what));
+            &w.unwrap_or_else(|| panic!("{r}: no {what} widget"))["properties"]
+        };
+        let metrics = |p: &Json| p["metrics"].as_array().unwrap().clone();
+        // Healthy targets: every target group of the region's load balancer, by a search (no
+        // parameter per service in the edge stack).
+        let healthy = metrics(titled("healthy targets per target group"));
+        let search = healthy[0][0]["expression"].as_str().unwrap();
+        assert_eq!(
+            search,
+            format!(
+                "SEARCH('{{AWS/ApplicationELB,LoadBalancer,TargetGroup}} MetricName=\"HealthyHostCount\" \
+                 LoadBalancer=\"${{Lb{}}}\"', 'Minimum', 60)",
+                if r == "us-east-1" { "UsEast1" } else { "EuWest1" }
+            )
+        );
+        // Burn rate: the load balancer's error ratio (its own 5xx included) over each page
+        // window, in budgets of 99.95%, marked at the burn rates that page.
+        let burn = titled("SLO burn rate");
+        let lines = metrics(burn);
+        let periods: Vec<i64> = lines
+            .iter()
+            .filter(|m| m[1] == "RequestCount")
+            .map(|m| m.as_array().unwrap().last().unwrap()["period"].as_i64().unwrap())
+            .collect();
+        assert_eq!(periods, [3600, 21600]);
+        assert!(lines.iter().any(|m| m[1] == "HTTPCode_ELB_5XX_Count"));
+        let burns: Vec<&str> = lines.iter().filter_map(|m| m[0]["expression"].as_str()).collect();
+        assert!(burns.contains(&"ratio0 / 0.0005") && burns.contains(&"ratio1 / 0.0005"), "{burns:?}");
+        let marks: Vec<f64> = burn["annotations"]["horizontal"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["value"].as_f64().unwrap())
+            .collect();
+        assert_eq!(marks, [14.4, 6.0]);
+        // The budget left: one value over the 30 days of the budget.
+        let left = titled("error budget left over 30 days");
+        assert_eq!((left["view"].as_str(), left["start"].as_str()), (Some("singleValue"), Some("-P30D")));
+        assert_eq!(left["setPeriodToTimeRange"], true);
+        let lines = metrics(left);
+        assert!(lines.iter().any(|m| m[0]["expression"] == "100 * (1 - ratio / 0.0005)"));
+        assert!(
+            lines
+                .iter()
+                .filter(|m| m[0].is_string())
+                .all(|m| m.as_array().unwrap().last().unwrap()["period"] == 2_592_000)
+        );
     }
     let text = sub[0].as_str().unwrap();
     assert!(text.contains("HTTPCode_ELB_5XX_Count") && text.contains("\"p99\"") && text.contains("error budget"));

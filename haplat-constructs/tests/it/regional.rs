@@ -1539,3 +1539,242 @@ fn a_secret_by_arn_is_read_exactly_in_every_region_it_is_replicated_to() {
     let err = synth_err(p);
     assert!(err.contains("Api/Web: secret of DB: \"arn:aws:secretsmanager:us-east-1:1:secret:db\" is not the ARN of a Secrets Manager secret"), "{err}");
 }
+
+// ---------------------------------------------------------------- the whole outage, per service
+
+/// The resource at `path` (its `haplat:path`).
+fn at_path<'a>(t: &'a Json, path: &str) -> &'a Json {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|r| r["Metadata"]["haplat:path"] == path)
+        .unwrap_or_else(|| panic!("nothing at {path}"))
+}
+
+/// The metric queries of an alarm, by id.
+fn queries(alarm: &Json) -> BTreeMap<String, Json> {
+    alarm["Properties"]["Metrics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| (q["Id"].as_str().unwrap().to_owned(), q.clone()))
+        .collect()
+}
+
+/// The dimension names of a metric query.
+fn dimension_names(q: &Json) -> Vec<&str> {
+    q["MetricStat"]["Metric"]["Dimensions"].as_array().unwrap().iter().map(|d| d["Name"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn each_services_error_rate_and_availability_slo_count_its_load_balancers_own_5xx() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", fronted(props(two_regions())));
+    api.monitor("Monitoring", haplat_constructs::monitoring::RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]));
+    api.availability_slos(99.9, &[]);
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+    // Orders (blue/green: two target groups) behind the public load balancer, Admin (rolling:
+    // one) behind the internal one.
+    for (service, groups, alb) in [("Orders", 2, "PublicAlb"), ("Admin", 1, "InternalAlb")] {
+        let alarm = at_path(&t, &format!("Api/Monitoring/{service}Service/ErrorRate"));
+        let p = &alarm["Properties"];
+        assert_eq!(p["Threshold"], 5.0);
+        assert_eq!((p["EvaluationPeriods"].as_i64(), p["DatapointsToAlarm"].as_i64()), (Some(5), Some(3)));
+        let description = p["AlarmDescription"].as_str().unwrap();
+        assert!(description.starts_with(&format!("[critical] {service}: more than 5% of responses are 5xx")));
+        assert!(description.contains("load balancer's own") && description.contains("docs/runbooks/rollback.md"));
+        let q = queries(alarm);
+        let metric = |name: &str| -> Vec<&Json> {
+            q.values().filter(|q| q["MetricStat"]["Metric"]["MetricName"] == name).collect()
+        };
+        // The targets' 5xx and requests: per target group.
+        for name in ["HTTPCode_Target_5XX_Count", "RequestCount"] {
+            let found = metric(name);
+            assert_eq!(found.len(), groups, "{service} {name}");
+            for m in found {
+                assert_eq!(dimension_names(m), ["TargetGroup", "LoadBalancer"], "{service} {name}");
+                assert_eq!(m["MetricStat"]["Stat"], "Sum");
+            }
+        }
+        // The load balancer's own 5xx: per load balancer only (CloudWatch has no TargetGroup
+        // dimension for them), the service's own load balancer.
+        let elb = &q["elbErrors"];
+        assert_eq!(elb["MetricStat"]["Metric"]["MetricName"], "HTTPCode_ELB_5XX_Count");
+        assert_eq!(dimension_names(elb), ["LoadBalancer"]);
+        assert_eq!((elb["MetricStat"]["Stat"].as_str(), elb["MetricStat"]["Period"].as_i64()), (Some("Sum"), Some(60)));
+        assert_eq!(elb["ReturnData"], false);
+        let lb = &elb["MetricStat"]["Metric"]["Dimensions"][0]["Value"];
+        assert_eq!(lb["Fn::GetAtt"][1], "LoadBalancerFullName", "{service}: {lb}");
+        assert!(reference(lb).unwrap().starts_with(alb), "{service}: {lb}");
+        for m in metric("RequestCount") {
+            assert_eq!(&m["MetricStat"]["Metric"]["Dimensions"][1]["Value"], lb);
+        }
+        // 5xx over responses, the load balancer's own counted on both sides.
+        let rate = q["rate"]["Expression"].as_str().unwrap();
+        let (errors, requests) = if groups == 2 {
+            ("(FILL(errors0, 0) + FILL(errors1, 0))", "(FILL(requests0, 0) + FILL(requests1, 0))")
+        } else {
+            ("FILL(errors, 0)", "FILL(requests, 0)")
+        };
+        let all = format!("({requests} + FILL(elbErrors, 0))");
+        assert_eq!(rate, format!("IF({all} > 0, 100 * ({errors} + FILL(elbErrors, 0)) / {all}, 0)"));
+        assert_eq!(q["rate"]["ReturnData"], true);
+
+        // The service's availability SLO: the same 5xx, in each window's alarms.
+        for window in ["Burn1hLong", "Burn1hShort", "Burn6hLong", "Burn6hShort"] {
+            let q = queries(at_path(&t, &format!("Api/{service}Availability/{window}")));
+            let elb: Vec<(&String, &Json)> =
+                q.iter().filter(|(_, q)| q["MetricStat"]["Metric"]["MetricName"] == "HTTPCode_ELB_5XX_Count").collect();
+            let ids: Vec<&str> = elb.iter().map(|(id, _)| id.as_str()).collect();
+            assert_eq!(ids, [format!("bad{groups}"), format!("total{groups}")], "{service} {window}");
+            for (_, m) in elb {
+                assert_eq!(dimension_names(m), ["LoadBalancer"]);
+            }
+            let ratio = q["ratio"]["Expression"].as_str().unwrap();
+            assert!(
+                ratio.contains(&format!("FILL(bad{groups}, 0)")) && ratio.contains(&format!("FILL(total{groups}, 0)"))
+            );
+        }
+    }
+}
+
+#[test]
+fn each_service_has_a_latency_slo_over_its_own_target_groups() {
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", fronted(props(two_regions())));
+    let slos = api.service_latency_slos(99.0, 300.0, &[]);
+    assert_eq!(slos.len(), 3, "Orders, Web and Admin");
+    let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+    for (service, groups) in [("Orders", 2), ("Web", 2), ("Admin", 1)] {
+        for window in ["Burn1hLong", "Burn1hShort", "Burn6hLong", "Burn6hShort"] {
+            let q = queries(at_path(&t, &format!("Api/{service}Latency/{window}")));
+            let latency: Vec<&Json> =
+                q.values().filter(|q| q["MetricStat"]["Metric"]["MetricName"] == "TargetResponseTime").collect();
+            assert_eq!(latency.len(), groups, "{service} {window}");
+            for m in latency {
+                assert_eq!(dimension_names(m), ["TargetGroup", "LoadBalancer"]);
+                // The share of requests within 300 ms, as CloudWatch's percentile rank.
+                assert_eq!(m["MetricStat"]["Stat"], "PR(:0.3)");
+            }
+            let ratio = q["ratio"]["Expression"].as_str().unwrap();
+            if groups == 2 {
+                // The slower group: the fewer fast requests (the idle group counts as all fast).
+                assert_eq!(ratio, "(100 - MIN([FILL(fast0, 100), FILL(fast1, 100)])) / 100");
+            } else {
+                assert_eq!(ratio, "(100 - FILL(fast, 100)) / 100");
+            }
+        }
+        // 14.4 × 1% of the requests slower than 300 ms for an hour pages.
+        let long = at_path(&t, &format!("Api/{service}Latency/Burn1hLong"));
+        assert!((long["Properties"]["Threshold"].as_f64().unwrap() - 0.144).abs() < 1e-9);
+    }
+}
+
+#[test]
+fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
+    use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr};
+    use haplat_constructs::health_check::{HealthCheckProps, HealthSignals};
+    use haplat_constructs::websocket::{RealtimeApi, RealtimeAuth, RealtimeDomain, RealtimeProps};
+    // With and without the edge probe: the calculated check over the services' alarms (and the
+    // probe) needs the tier's checks healthy as well.
+    for probe in [false, true] {
+        let app = App::new("shop");
+        let global = app.stack("Global", "us-east-1");
+        let registry = GlobalTable::new(
+            &global,
+            "Connections",
+            GlobalTableProps::new(KeyAttr::string("connectionId"), &["us-east-1", "us-west-2"]),
+        );
+        let mut p = fronted(props(two_regions()));
+        if probe {
+            p.edge_probe_domain = Some("example.com".into());
+        }
+        let api = MultiRegionApi::new_stack_set(&app, "Api", p);
+        let auth =
+            RealtimeAuth::Jwt { issuer: "https://auth.example.com/".into(), audience: "chat".into(), jwks_url: None };
+        let mut rt = RealtimeProps::new(&registry, auth, two_regions());
+        rt.domain =
+            Some(RealtimeDomain { name: "ws.example.com".into(), zone: HostedZone::existing(ZONE, "example.com") });
+        let tier = RealtimeApi::new(api.stack(), "Chat", rt);
+        let signals = tier.health_signals(api.stack(), "ChatSignals", 60.0);
+        assert_eq!((signals.alarms.len(), signals.checks.len()), (1, 1));
+        api.watch_in_region_health("ChatHealth", &signals);
+        // The simpler WebSocket API: its regional endpoint, checked over TCP.
+        let live = haplat_constructs::websocket::WebSocketApi::new(
+            api.stack(),
+            "Live",
+            haplat_constructs::websocket::WebSocketApiProps::new(
+                haplat_constructs::websocket::LambdaCode::inline_echo(),
+            ),
+        );
+        api.watch_in_region_health("LiveHealth", &live.health_signals());
+        let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
+
+        // The queue alarm: a plain metric alarm, as Route 53 reads it, without actions.
+        let stalled = &at_path(&t, "Api/ChatSignals/QueueStalled")["Properties"];
+        assert_eq!(
+            (stalled["Namespace"].as_str(), stalled["MetricName"].as_str(), stalled["Statistic"].as_str()),
+            (Some("AWS/SQS"), Some("ApproximateAgeOfOldestMessage"), Some("Maximum"))
+        );
+        assert_eq!((stalled["Threshold"].as_f64(), stalled["Period"].as_i64()), (Some(60.0), Some(60)));
+        assert!(stalled.get("Metrics").is_none() && stalled.get("AlarmActions").is_none());
+        // Its check, and the TCP check of the region's WebSocket endpoint.
+        let alarm_check = &at_path(&t, "Api/ChatHealth/AlarmCheck0")["Properties"]["HealthCheckConfig"];
+        assert_eq!(alarm_check["Type"], "CLOUDWATCH_METRIC");
+        assert_eq!(
+            reference(&alarm_check["AlarmIdentifier"]["Name"]),
+            Some(logical_id(&t, "Api/ChatSignals/QueueStalled"))
+        );
+        let tcp = &at_path(&t, "Api/ChatHealth/Check0")["Properties"]["HealthCheckConfig"];
+        assert_eq!((tcp["Type"].as_str(), tcp["Port"].as_i64()), (Some("TCP"), Some(443)));
+        assert_eq!(tcp["FullyQualifiedDomainName"]["Fn::GetAtt"][1], "RegionalDomainName");
+
+        // The region's check follows them, and needs them healthy.
+        let check = &at_path(&t, "Api/RegionHealth/Check")["Properties"]["HealthCheckConfig"];
+        assert_eq!(check["Type"], "CALCULATED");
+        let children: Vec<&str> = check["ChildHealthChecks"].as_array().unwrap().iter().filter_map(reference).collect();
+        // Five target-group alarms (Orders and Web: two each; Admin: one), the probe, the tier's
+        // two, the simpler API's one.
+        assert_eq!(children.len(), 5 + usize::from(probe) + 3);
+        for path in ["Api/ChatHealth/AlarmCheck0", "Api/ChatHealth/Check0", "Api/LiveHealth/Check0"] {
+            assert!(children.contains(&logical_id(&t, path)), "{path} in {children:?}");
+        }
+        assert_eq!(
+            check["HealthThreshold"],
+            3 + i64::from(probe) + 3,
+            "a target group per service, the probe, the tiers"
+        );
+        let live = &at_path(&t, "Api/LiveHealth/Check0")["Properties"]["HealthCheckConfig"];
+        assert_eq!(live["Type"], "TCP");
+        assert_eq!(
+            live["FullyQualifiedDomainName"]["Fn::Sub"][0],
+            "${Api}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+        );
+    }
+
+    // A calculated check or an alarm among the checks, or an API without a region health check:
+    // errors naming the path.
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", fronted(props(two_regions())));
+    let nested = HealthCheckProps::Calculated { children: vec!["abc".into()], healthy_needed: 1 };
+    api.watch_in_region_health("Bad", &HealthSignals { alarms: vec![], checks: vec![nested] });
+    let err = app.synth().unwrap_err().to_string();
+    assert!(err.contains("Api/Bad") && err.contains("a calculated check cannot be the child"), "{err}");
+    let app = App::new("shop");
+    let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
+    api.watch_in_region_health("Tier", &HealthSignals::default());
+    let err = app.synth().unwrap_err().to_string();
+    assert!(err.contains("only when the API is fronted by CloudFront"), "{err}");
+}
+
+/// The logical id of the resource at `path`.
+fn logical_id<'a>(t: &'a Json, path: &str) -> &'a str {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(_, r)| r["Metadata"]["haplat:path"] == path)
+        .map(|(id, _)| id.as_str())
+        .unwrap_or_else(|| panic!("nothing at {path}"))
+}
