@@ -259,7 +259,26 @@ impl ServiceMetrics {
     /// `threshold_ms` (`TargetResponseTime`, per target group) over all, the slower of a
     /// blue/green service's two groups ([`Sli::Latency`]), for an [`Slo`](crate::slo::Slo).
     pub fn latency_sli(&self, threshold_ms: f64) -> Sli {
-        Sli::Latency { metrics: self.target_group_metrics("TargetResponseTime"), threshold: threshold_ms / 1000.0 }
+        Sli::Latency { metrics: self.target_group_metrics("TargetResponseTime"), threshold_ms, unit: TimeUnit::Seconds }
+    }
+}
+
+/// The unit of a latency metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TimeUnit {
+    /// Seconds (ALB `TargetResponseTime`).
+    Seconds,
+    /// Milliseconds (ECS Service Connect `TargetResponseTime`).
+    Milliseconds,
+}
+
+impl TimeUnit {
+    /// `ms` in this unit.
+    pub fn of_ms(self, ms: f64) -> f64 {
+        match self {
+            TimeUnit::Seconds => ms / 1000.0,
+            TimeUnit::Milliseconds => ms,
+        }
     }
 }
 
@@ -277,16 +296,19 @@ pub enum Sli {
         /// All events (summed over the metrics).
         total: Vec<MetricRef>,
     },
-    /// Requests slower than `threshold` (in the metric's unit, seconds for ALB
-    /// `TargetResponseTime`) over all requests, from the percentile rank `PR(:threshold)`. With
+    /// Requests slower than `threshold_ms` over all requests, from the percentile rank
+    /// `PR(:threshold)` in the metrics' `unit` (ALB's `TargetResponseTime` is in seconds, ECS
+    /// Service Connect's in milliseconds). With
     /// several metrics (the two target groups of a blue/green service), the slowest share of
     /// them: the idle group has no data and counts as all fast; while a deployment shifts
     /// traffic, the worse group is the indicator (an upper bound of the true share).
     Latency {
         /// The latency metrics (at least one, at most 10).
         metrics: Vec<MetricRef>,
-        /// The slowest acceptable response.
-        threshold: f64,
+        /// The slowest acceptable response, in milliseconds.
+        threshold_ms: f64,
+        /// The unit the metrics are published in.
+        unit: TimeUnit,
     },
     /// Failed checks over all checks, from a percentage of successful ones averaged over the
     /// window (a Synthetics canary's `SuccessPercent`, 0 or 100 per run). A window without runs

@@ -165,9 +165,9 @@ fn slo_metadata(props: &SloProps, w: &BurnWindow) -> serde_json::Value {
     let mut m = serde_json::json!({"objectivePercent": props.objective_percent, "burnRate": w.burn_rate});
     match &props.sli {
         Sli::ErrorRatio { .. } | Sli::Success { .. } => m["indicator"] = "availability".into(),
-        Sli::Latency { threshold, .. } => {
+        Sli::Latency { threshold_ms, .. } => {
             m["indicator"] = "latency".into();
-            m["thresholdMs"] = ((threshold * 1000.0).round() as i64).into();
+            m["thresholdMs"] = (threshold_ms.round() as i64).into();
         }
     }
     m
@@ -184,8 +184,8 @@ fn queries(sli: &Sli, period: i64) -> (Vec<MetricDataQuery>, &'static str) {
             metrics.push(expression("ratio", &ratio, "Bad event ratio"));
             (metrics, "the bad event ratio")
         }
-        Sli::Latency { metrics, threshold } => {
-            let stat = format!("PR(:{})", fmt_num(*threshold));
+        Sli::Latency { metrics, threshold_ms, unit } => {
+            let stat = format!("PR(:{})", fmt_num(unit.of_ms(*threshold_ms)));
             let (mut queries, fastest) = match metrics.as_slice() {
                 [single] => (vec![single.query("fast", &stat, period)], "FILL(fast, 100)".to_owned()),
                 several => {

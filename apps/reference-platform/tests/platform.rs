@@ -172,6 +172,24 @@ fn an_environment_declares_a_cloud_map_only_service_that_its_callers_reach_by_na
         .filter(|a| a["Properties"]["AlarmDescription"].as_str().is_some_and(|d| d.contains("ledger: no running task")))
         .count();
     assert_eq!(running, 1);
+    // Its SLOs count its calls as orders' Service Connect proxy sees them.
+    for (slo, metric) in [
+        ("Api/ledgerAvailability/Burn1hLong", "HTTPCode_Target_5XX_Count"),
+        ("Api/ledgerLatency/Burn1hLong", "TargetResponseTime"),
+    ] {
+        let alarm = resources_of(&api, "AWS::CloudWatch::Alarm")
+            .into_iter()
+            .find(|a| a["Metadata"]["haplat:path"] == slo)
+            .unwrap_or_else(|| panic!("no {slo}"));
+        let stat = alarm["Properties"]["Metrics"].as_array().unwrap().iter().find_map(|q| q.get("MetricStat")).unwrap();
+        assert_eq!(stat["Metric"]["Namespace"], "AWS/ECS", "{slo}");
+        assert_eq!(stat["Metric"]["MetricName"], metric, "{slo}");
+        assert_eq!(
+            stat["Metric"]["Dimensions"],
+            serde_json::json!([{"Name": "TargetDiscoveryName", "Value": "ledger"}]),
+            "{slo}"
+        );
+    }
     let report = haplat_check::check(&haplat_check::Assembly::from_synth(&a).unwrap());
     let errors: Vec<_> = report.active(haplat_check::Severity::Error).collect();
     assert!(errors.is_empty(), "{errors:#?}");

@@ -433,9 +433,10 @@ impl MultiRegionApi {
         ApiMonitoring { regional, service_stacks }
     }
 
-    /// An availability SLO of `objective` percent per load-balanced service (none for a
-    /// Cloud-Map-only one; 5xx over requests, summed over
-    /// both target groups of a blue/green service), as `<service>Availability` in the service's
+    /// An availability SLO of `objective` percent per service (5xx over requests: summed over
+    /// both target groups of a blue/green service; for a Cloud-Map-only one, its calls as its
+    /// callers' Service Connect proxies count them, [`Service::connect_availability_sli`], none
+    /// without Service Connect), as `<service>Availability` in the service's
     /// stack, and one of the public load balancer, its own 5xx included
     /// ([`load_balancer_availability_sli`](crate::metrics::load_balancer_availability_sli)), as
     /// `PublicAlbAvailability` in the API's stack (first in the list), all alarming to `actions`.
@@ -451,7 +452,8 @@ impl MultiRegionApi {
         entry
             .into_iter()
             .chain(self.services.iter().filter_map(|s| {
-                let props = SloProps::new(objective, s.metrics()?.availability_sli()).with_actions(actions.to_vec());
+                let sli = s.metrics().map(|m| m.availability_sli()).or_else(|| s.connect_availability_sli())?;
+                let props = SloProps::new(objective, sli).with_actions(actions.to_vec());
                 Some(Slo::new(&s.stack(), &format!("{}Availability", s.name), props))
             }))
             .chain(canary)
@@ -482,13 +484,18 @@ impl MultiRegionApi {
             "TargetResponseTime",
             [("LoadBalancer", alb.load_balancer.attr_load_balancer_full_name())],
         );
-        let sli = crate::metrics::Sli::Latency { metrics: vec![metric], threshold: threshold_ms / 1000.0 };
+        let sli = crate::metrics::Sli::Latency {
+            metrics: vec![metric],
+            threshold_ms,
+            unit: crate::metrics::TimeUnit::Seconds,
+        };
         let props = SloProps::new(objective, sli).with_actions(actions.to_vec()).with_runbook(Runbook::RegionDown);
         Some(Slo::new(&self.stack, "PublicAlbLatency", props))
     }
 
-    /// A latency SLO of `objective` percent per load-balanced service (none for a
-    /// Cloud-Map-only one), as `<service>Latency` in the service's stack: at least `objective`
+    /// A latency SLO of `objective` percent per service (for a Cloud-Map-only one, its calls as
+    /// its callers' Service Connect proxies time them, [`Service::connect_latency_sli`]; none
+    /// without Service Connect), as `<service>Latency` in the service's stack: at least `objective`
     /// percent of its requests answered within `threshold_ms`, from its own target groups'
     /// `TargetResponseTime` (the slower of a blue/green service's two groups,
     /// [`ServiceMetrics::latency_sli`]), alarming to `actions`. Beside
@@ -498,8 +505,9 @@ impl MultiRegionApi {
         self.services
             .iter()
             .filter_map(|s| {
-                let props =
-                    SloProps::new(objective, s.metrics()?.latency_sli(threshold_ms)).with_actions(actions.to_vec());
+                let sli =
+                    s.metrics().map(|m| m.latency_sli(threshold_ms)).or_else(|| s.connect_latency_sli(threshold_ms))?;
+                let props = SloProps::new(objective, sli).with_actions(actions.to_vec());
                 Some(Slo::new(&s.stack(), &format!("{}Latency", s.name), props))
             })
             .collect()

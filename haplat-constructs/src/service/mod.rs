@@ -32,7 +32,7 @@ use crate::image::Image;
 use crate::kms::KmsKey;
 use crate::load_balancer::Alb;
 pub use crate::load_balancer::TargetProtocol;
-use crate::metrics::ServiceMetrics;
+use crate::metrics::{MetricRef, ServiceMetrics, Sli, TimeUnit};
 use crate::network::Network;
 use crate::scaling::Scaling;
 use crate::security::{Grantee, Permission, SecretRef};
@@ -411,6 +411,35 @@ impl Service {
             alternate_target_group_full_name: self.alternate_target_group.map(|a| a.attr_target_group_full_name()),
             connect_discovery_name: self.connect_endpoint.as_ref().map(|_| self.name.to_lowercase()),
         })
+    }
+
+    /// The availability indicator of a service that only ECS Service Connect serves (a
+    /// Cloud-Map-only one): the 5xx over the requests of its calls as its callers' Service
+    /// Connect proxies count them, over every caller of the region (`AWS/ECS`
+    /// `HTTPCode_Target_5XX_Count` and `RequestCount` by `TargetDiscoveryName`, the dimension
+    /// ECS publishes the callers' side under). `None` for a load-balanced service (its
+    /// [`ServiceMetrics::availability_sli`]) or one outside Service Connect.
+    pub fn connect_availability_sli(&self) -> Option<Sli> {
+        let (bad, total) = (self.connect_metric("HTTPCode_Target_5XX_Count")?, self.connect_metric("RequestCount")?);
+        Some(Sli::ErrorRatio { bad: vec![bad], total: vec![total] })
+    }
+
+    /// The latency indicator of a service that only ECS Service Connect serves: its calls
+    /// answered in more than `threshold_ms` as its callers' proxies time them (`AWS/ECS`
+    /// `TargetResponseTime` by `TargetDiscoveryName`, in milliseconds). `None` as for
+    /// [`Service::connect_availability_sli`].
+    pub fn connect_latency_sli(&self, threshold_ms: f64) -> Option<Sli> {
+        let metrics = vec![self.connect_metric("TargetResponseTime")?];
+        Some(Sli::Latency { metrics, threshold_ms, unit: TimeUnit::Milliseconds })
+    }
+
+    /// `AWS/ECS` `name` of the calls to this service through Service Connect, by the callers'
+    /// `TargetDiscoveryName`; only for a service no load balancer serves.
+    fn connect_metric(&self, name: &str) -> Option<MetricRef> {
+        if self.load_balancer_full_name.is_some() || self.connect_endpoint.is_none() {
+            return None;
+        }
+        Some(MetricRef::new("AWS/ECS", name, [("TargetDiscoveryName", Value::from(self.name.to_lowercase()))]))
     }
 
     /// Lets `caller`'s tasks open connections to this service's tasks on its container port:

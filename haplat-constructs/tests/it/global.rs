@@ -101,7 +101,8 @@ fn platform(mode: DrMode) -> App {
             99.0,
             Sli::Latency {
                 metrics: vec![MetricRef::new("AWS/ApplicationELB", "TargetResponseTime", [lb])],
-                threshold: 0.3,
+                threshold_ms: 300.0,
+                unit: haplat_constructs::metrics::TimeUnit::Seconds,
             },
         ),
     );
