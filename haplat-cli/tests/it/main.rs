@@ -26,6 +26,8 @@
 //!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: progressive rollout: the plan, the executor's stages and the health bake.
 //! - `shared_lock`: the app's lock in the bootstrap bucket, refused, forced, released.
+//! - `concurrent`: two real `haplat deploy` processes of one app at once on moto, in one project
+//!   (the lock beside the assembly) and from two (the lock in the bootstrap bucket).
 
 // Most of these tests run the commands that call AWS (against moto or a fake).
 #[cfg(not(feature = "aws"))]
@@ -40,6 +42,7 @@ mod answers;
 mod arc;
 mod bootstrap;
 mod cli;
+mod concurrent;
 mod db;
 mod demo_app;
 mod destroy;
