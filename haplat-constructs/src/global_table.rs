@@ -274,15 +274,8 @@ impl GlobalTable {
             // The home replica first.
             regions.sort_by_key(|r| r != h);
         }
-        let mut seen = Vec::new();
-        for r in &regions {
-            if let Err(e) = haplat_core::validate::check_region(r) {
-                scope.error(format!("replica region: {e}"));
-            }
-            if seen.contains(r) {
-                scope.error(format!("region {r} is listed twice"));
-            }
-            seen.push(r.clone());
+        for p in haplat_core::validate::region_list_problems("replica regions", &regions) {
+            scope.error(p);
         }
         if let Some(name) = &props.table_name {
             let ok =

@@ -11,16 +11,21 @@
 //! in haplat-core's `Scope::child`/`Scope::add`, for every construct), and by construct the
 //! fields of: `App::stack`/`stack_set` (regions), `KmsKey`, `RegionalKeys`, `WorkQueue`,
 //! `LogGroup`/`check_retention`, `log_bucket`, `HostedZone`, `AlarmTopic`, `GlobalTable`
-//! (`KeyAttr`, `Capacity`, `TableIndex`), `cidr` (`Ipv4Cidr`, `allocate`, `subnet_bits`),
-//! `dns`'s name helpers, `network::usable_azs`. haplat-core's own hostile cases (duplicate
+//! (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
+//! `ImageRepositories`, `cidr` (`Ipv4Cidr`, `allocate`, `subnet_bits`), `dns`'s name helpers,
+//! `network::usable_azs`. haplat-core's own hostile cases (duplicate
 //! outputs, region values and mappings, NaN, empty stacks, handles of another app) are in
 //! haplat-core/tests/it/hostile.rs.
+//!
+//! Lists of regions go through one check (`validate::region_list_problems`: each real, none
+//! twice), used by every construct that takes one.
 //!
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
 //! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
-//! `FargateService`, `Canaries`, `ChaosExperiments`, `Slo`, monitoring) beyond their id, which
-//! are left for a second pass (their props hold dozens of fields).
+//! `FargateService`, `Canaries`, `ChaosExperiments`, `Slo`, monitoring, `HealthCheck`, `WebAcl`,
+//! `BackupPlan`, `Certificate`, `Network`, load balancers, `PullThroughCache`), whose ids go
+//! through the same `Scope::child` check but whose fields are left for a second pass.
 
 use std::panic::AssertUnwindSafe;
 
@@ -527,5 +532,133 @@ mod names {
             assert!(std::panic::catch_unwind(|| dns::regional_origin_name(s, s)).is_ok(), "{s:?}");
             assert!(std::panic::catch_unwind(|| usable_azs(s)).is_ok(), "{s:?}");
         }
+    }
+}
+
+mod baseline {
+    use super::*;
+    use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
+
+    #[test]
+    fn home_region_and_retention() {
+        for home in ["", "mars-north-1", "US-EAST-1", " us-east-1", &long()] {
+            refused(
+                &format!("home region {:?}", &home[..home.len().min(12)]),
+                |app| {
+                    let s = app.stack_set("Baseline", &["us-east-1", "eu-west-1"]);
+                    AccountBaseline::new(&s, "Account", AccountBaselineProps::new(home));
+                },
+                &["Account"],
+            );
+        }
+        for days in [0, -1, i64::MIN] {
+            refused(
+                &format!("retention {days}"),
+                |app| {
+                    let s = app.stack_set("Baseline", &["us-east-1", "eu-west-1"]);
+                    let mut p = AccountBaselineProps::new("us-east-1");
+                    p.retention_days = days;
+                    AccountBaseline::new(&s, "Account", p);
+                },
+                &["Account", "retention"],
+            );
+        }
+    }
+}
+
+mod recovery_control {
+    use super::*;
+    use haplat_constructs::recovery_control::{RecoveryControl, RecoveryControlProps};
+
+    fn control(case: &str, p: RecoveryControlProps, needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                RecoveryControl::new(&app.stack("Arc", "us-west-2"), "Arc", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_regions_and_wait() {
+        let regions = ["us-east-1", "eu-west-1"];
+        for name in ["", " ", "a b", &long()] {
+            control(
+                &format!("name {:?}", &name[..name.len().min(10)]),
+                RecoveryControlProps::new(name, &regions),
+                &["Arc", "name"],
+            );
+        }
+        control("one region", RecoveryControlProps::new("shop", &["us-east-1"]), &["Arc", "region"]);
+        control("no region", RecoveryControlProps::new("shop", &[]), &["Arc", "region"]);
+        control(
+            "a region twice",
+            RecoveryControlProps::new("shop", &["us-east-1", "us-east-1"]),
+            &["Arc", "us-east-1"],
+        );
+        control(
+            "a region that does not exist",
+            RecoveryControlProps::new("shop", &["us-east-1", "mars-1"]),
+            &["Arc", "mars-1"],
+        );
+        for wait in [-1, i64::MIN] {
+            let mut p = RecoveryControlProps::new("shop", &regions);
+            p.wait_period_ms = wait;
+            control(&format!("wait {wait}"), p, &["Arc", "wait"]);
+        }
+    }
+}
+
+mod ecr {
+    use super::*;
+    use haplat_constructs::ecr::{ImageRepositories, ImageRepositoriesProps};
+
+    fn repos(case: &str, p: ImageRepositoriesProps, needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                ImageRepositories::new(&app.stack("Images", "us-east-1"), "Images", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn prefixes_names_and_regions() {
+        for prefix in ["", "UPPER", "with space", "日本", &long()] {
+            repos(
+                &format!("prefix {:?}", &prefix[..prefix.len().min(10)]),
+                ImageRepositoriesProps::new(prefix, &["api"], &["eu-west-1"]),
+                &["Images"],
+            );
+        }
+        for name in ["", "UPPER", "a b", &long()] {
+            repos(
+                &format!("name {:?}", &name[..name.len().min(10)]),
+                ImageRepositoriesProps::new("shop", &[name], &["eu-west-1"]),
+                &["Images"],
+            );
+        }
+        // No repository: only the registry's settings, which pass haplat check.
+        let none = outcome("no repository", |app| {
+            ImageRepositories::new(
+                &app.stack("Images", "us-east-1"),
+                "Images",
+                ImageRepositoriesProps::new("shop", &[], &["eu-west-1"]),
+            );
+        });
+        assert!(matches!(none, Outcome::Passed), "{none:?}");
+        repos("a name twice", ImageRepositoriesProps::new("shop", &["api", "api"], &["eu-west-1"]), &["Images", "api"]);
+        repos(
+            "a replica region that does not exist",
+            ImageRepositoriesProps::new("shop", &["api"], &["mars-north-1"]),
+            &["Images", "mars-north-1"],
+        );
+        repos(
+            "a replica region twice",
+            ImageRepositoriesProps::new("shop", &["api"], &["eu-west-1", "eu-west-1"]),
+            &["Images", "eu-west-1"],
+        );
     }
 }
