@@ -12,7 +12,8 @@
 //! fields of: `App::stack`/`stack_set` (regions), `KmsKey`, `RegionalKeys`, `WorkQueue`,
 //! `LogGroup`/`check_retention`, `log_bucket`, `HostedZone`, `AlarmTopic`, `GlobalTable`
 //! (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
-//! `ImageRepositories`, `cidr` (`Ipv4Cidr`, `allocate`, `subnet_bits`), `dns`'s name helpers,
+//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `cidr` (`Ipv4Cidr`, `allocate`,
+//! `subnet_bits`), `dns`'s name helpers,
 //! `network::usable_azs`. haplat-core's own hostile cases (duplicate
 //! outputs, region values and mappings, NaN, empty stacks, handles of another app) are in
 //! haplat-core/tests/it/hostile.rs.
@@ -23,7 +24,7 @@
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
 //! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
-//! `FargateService`, `Canaries`, `ChaosExperiments`, `Slo`, monitoring, `HealthCheck`, `WebAcl`,
+//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring, `HealthCheck`,
 //! `BackupPlan`, `Certificate`, `Network`, load balancers, `PullThroughCache`), whose ids go
 //! through the same `Scope::child` check but whose fields are left for a second pass.
 
@@ -660,5 +661,80 @@ mod ecr {
             ImageRepositoriesProps::new("shop", &["api"], &["eu-west-1", "eu-west-1"]),
             &["Images", "eu-west-1"],
         );
+    }
+}
+
+mod slo {
+    use super::*;
+    use haplat_constructs::metrics::{MetricRef, Sli};
+    use haplat_constructs::slo::{BurnWindow, Slo, SloProps};
+
+    fn sli() -> Sli {
+        let lb = ("LoadBalancer", haplat_core::Value::from("app/api/123"));
+        Sli::ErrorRatio {
+            bad: vec![MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()])],
+            total: vec![MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb])],
+        }
+    }
+
+    fn slo(case: &str, f: impl FnOnce(&mut SloProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = SloProps::new(99.9, sli());
+                f(&mut p);
+                Slo::new(&app.stack_set("Api", &["us-east-1", "us-west-2"]), "Availability", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn objectives_and_windows() {
+        for objective in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 100.0, 150.0] {
+            slo(&format!("objective {objective}"), |p| p.objective_percent = objective, &["Availability", "objective"]);
+        }
+        slo("no window", |p| p.windows.clear(), &["Availability", "window"]);
+        for (name, w) in [
+            ("a NaN burn rate", BurnWindow { burn_rate: f64::NAN, ..BurnWindow::ticket_default() }),
+            ("a zero burn rate", BurnWindow { burn_rate: 0.0, ..BurnWindow::ticket_default() }),
+            ("a negative window", BurnWindow { long_seconds: -60, ..BurnWindow::ticket_default() }),
+            (
+                "a short window longer than the long",
+                BurnWindow { short_seconds: 90_000, ..BurnWindow::ticket_default() },
+            ),
+        ] {
+            slo(name, |p| p.windows = vec![w], &["Availability"]);
+        }
+    }
+}
+
+mod waf {
+    use super::*;
+    use haplat_constructs::waf::{WebAcl, WebAclProps};
+
+    fn acl(case: &str, f: impl FnOnce(&mut WebAclProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = WebAclProps::new("edge", "the edge");
+                f(&mut p);
+                WebAcl::new(&app.stack("Edge", "us-east-1"), "Acl", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_limits_and_rule_groups() {
+        for name in ["", "with space", "日本", &long()] {
+            acl(&format!("metric name {:?}", &name[..name.len().min(10)]), |p| p.metric_name = name.into(), &["Acl"]);
+        }
+        acl("a 10k description", |p| p.description = long(), &["Acl", "description"]);
+        for limit in [0, 99, -1, i64::MAX] {
+            acl(&format!("rate limit {limit}"), |p| p.rate_limit = limit, &["Acl", "limit"]);
+        }
+        acl("a rule group twice", |p| p.managed_rule_groups.push(p.managed_rule_groups[0].clone()), &["Acl"]);
+        acl("an empty rule group", |p| p.managed_rule_groups.push(String::new()), &["Acl"]);
     }
 }
