@@ -7,19 +7,20 @@
 //! and must either fail synthesis with one line naming the construct path (and the field), or
 //! produce templates `haplat check` passes: never a panic, never a silently wrong template.
 //!
-//! Covered here: every id-taking constructor through the same id cases (ids are checked once,
-//! in haplat-core's `Scope::child`/`Scope::add`, for every construct), and by construct the
-//! fields of: `App::stack`/`stack_set` (regions), `KmsKey`, `RegionalKeys`, `WorkQueue`,
-//! `LogGroup`/`check_retention`, `log_bucket`, `HostedZone`, `AlarmTopic`, `GlobalTable`
-//! (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
+//! Covered here: the id cases on `KmsKey`, `RegionalKeys`, `WorkQueue`, `LogGroup`,
+//! `HostedZone`, `GlobalTable` and a stack (every other construct's id goes through the same
+//! check in haplat-core's `Scope::child`/`Scope::add`; one that only prefixes ids with it calls
+//! `Scope::check_id`), and by construct the fields of: `App::new`/`stack_set` (names, regions),
+//! `App::tag`, `KmsKey`, `WorkQueue`, `LogGroup`/`check_retention`, `HostedZone`, `AlarmTopic`,
+//! `GlobalTable` (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
 //! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `cidr` (`Ipv4Cidr`, `allocate`,
-//! `subnet_bits`), `dns`'s name helpers,
-//! `network::usable_azs`. haplat-core's own hostile cases (duplicate
-//! outputs, region values and mappings, NaN, empty stacks, handles of another app) are in
-//! haplat-core/tests/it/hostile.rs.
+//! `subnet_bits`), `dns`'s name helpers, `network::usable_azs`. haplat-core's own hostile cases
+//! (duplicate outputs, region values and mappings, NaN, empty stacks, handles of another app)
+//! are in haplat-core/tests/it/hostile.rs.
 //!
 //! Lists of regions go through one check (`validate::region_list_problems`: each real, none
-//! twice), used by every construct that takes one.
+//! twice), used by `GlobalTable`, `ImageRepositories` and `RecoveryControl` (the constructs
+//! of this pass that take one; the stacks' own regions are checked by haplat-core).
 //!
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
