@@ -13,7 +13,7 @@
 //! `Scope::check_id`), and by construct the fields of: `App::new`/`stack_set` (names, regions),
 //! `App::tag`, `KmsKey`, `WorkQueue`, `LogGroup`/`check_retention`, `HostedZone`, `AlarmTopic`,
 //! `GlobalTable` (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
-//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `cidr` (`Ipv4Cidr`, `allocate`,
+//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `cidr` (`Ipv4Cidr`, `allocate`,
 //! `subnet_bits`), `dns`'s name helpers, `network::usable_azs`. haplat-core's own hostile cases
 //! (duplicate outputs, region values and mappings, NaN, empty stacks, handles of another app)
 //! are in haplat-core/tests/it/hostile.rs.
@@ -25,7 +25,7 @@
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
 //! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
-//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring, `HealthCheck`,
+//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring,
 //! `BackupPlan`, `Certificate`, `Network`, load balancers, `PullThroughCache`), whose ids go
 //! through the same `Scope::child` check but whose fields are left for a second pass.
 
@@ -737,5 +737,44 @@ mod waf {
         }
         acl("a rule group twice", |p| p.managed_rule_groups.push(p.managed_rule_groups[0].clone()), &["Acl"]);
         acl("an empty rule group", |p| p.managed_rule_groups.push(String::new()), &["Acl"]);
+    }
+}
+
+mod health_check {
+    use super::*;
+    use haplat_constructs::health_check::{HealthCheck, HealthCheckProps};
+
+    fn check(case: &str, p: HealthCheckProps) -> Outcome {
+        outcome(case, |app| {
+            HealthCheck::new(&app.stack("Dns", "us-east-1"), "Check", p);
+        })
+    }
+
+    #[test]
+    fn thresholds_lists_and_names() {
+        let v = |s: &str| haplat_core::Value::from(s);
+        for (case, p) in [
+            ("no child", HealthCheckProps::Calculated { children: vec![], healthy_needed: 1 }),
+            ("needs more than there are", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: 2 }),
+            ("needs 0 of 1", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: 0 }),
+            ("a huge threshold", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: usize::MAX }),
+            ("no alarm", HealthCheckProps::Alarms { region: v("us-east-1"), alarm_names: vec![], healthy_needed: 1 }),
+            (
+                "needs 3 of 2 alarms",
+                HealthCheckProps::Alarms {
+                    region: v("us-east-1"),
+                    alarm_names: vec![v("a"), v("b")],
+                    healthy_needed: 3,
+                },
+            ),
+            ("an empty domain", HealthCheckProps::Tcp { domain_name: v("") }),
+            ("a 10k domain", HealthCheckProps::Https { domain_name: v(&long()), path: v("/health") }),
+            ("an empty path", HealthCheckProps::Https { domain_name: v("api.example.com"), path: v("") }),
+        ] {
+            match check(case, p) {
+                Outcome::Refused(lines) => assert!(lines.iter().any(|l| l.contains("Check")), "{case}: {lines:#?}"),
+                Outcome::Passed => panic!("{case}: synthesized"),
+            }
+        }
     }
 }
