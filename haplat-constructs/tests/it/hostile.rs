@@ -13,7 +13,7 @@
 //! `Scope::check_id`), and by construct the fields of: `App::new`/`stack_set` (names, regions),
 //! `App::tag`, `KmsKey`, `WorkQueue`, `LogGroup`/`check_retention`, `HostedZone`, `AlarmTopic`,
 //! `GlobalTable` (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
-//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `cidr` (`Ipv4Cidr`, `allocate`,
+//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `Network`, `Certificate`, `cidr` (`Ipv4Cidr`, `allocate`,
 //! `subnet_bits`), `dns`'s name helpers, `network::usable_azs`. haplat-core's own hostile cases
 //! (duplicate outputs, region values and mappings, NaN, empty stacks, handles of another app)
 //! are in haplat-core/tests/it/hostile.rs.
@@ -26,7 +26,7 @@
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
 //! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
 //! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring,
-//! `BackupPlan`, `Certificate`, `Network`, load balancers, `PullThroughCache`), whose ids go
+//! `BackupPlan`, load balancers, `PullThroughCache`), whose ids go
 //! through the same `Scope::child` check but whose fields are left for a second pass.
 
 use std::panic::AssertUnwindSafe;
@@ -775,6 +775,69 @@ mod health_check {
                 Outcome::Refused(lines) => assert!(lines.iter().any(|l| l.contains("Check")), "{case}: {lines:#?}"),
                 Outcome::Passed => panic!("{case}: synthesized"),
             }
+        }
+    }
+}
+
+mod network {
+    use super::*;
+    use haplat_constructs::network::{Network, NetworkProps};
+
+    fn net(case: &str, f: impl FnOnce(&mut NetworkProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let s = app.stack("Net", "us-east-1");
+                let key = KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                let mut p = NetworkProps::new(&key);
+                f(&mut p);
+                Network::new(&s, "Vpc", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn cidrs_zones_and_retention() {
+        for cidr in ["", "garbage", "10.0.0.0/33", "10.0.0.1/16", "8.8.0.0/16", "10.0.0.0/8", &long()] {
+            net(&format!("cidr {:?}", &cidr[..cidr.len().min(12)]), |p| p.cidr = cidr.into(), &["Vpc"]);
+        }
+        for bits in [0, -1, 32, i64::MAX] {
+            net(&format!("subnet bits {bits}"), |p| p.subnet_bits = bits.into(), &["Vpc"]);
+        }
+        for azs in [0, 7, usize::MAX] {
+            net(&format!("{azs} zones"), |p| p.azs = azs, &["Vpc"]);
+        }
+        for days in [0, -1, 2] {
+            net(&format!("flow log retention {days}"), |p| p.flow_log_retention_days = days, &["retention"]);
+        }
+    }
+}
+
+mod certificate {
+    use super::*;
+    use haplat_constructs::certificate::{Certificate, CertificateProps};
+
+    #[test]
+    fn domain_names() {
+        for (case, domain, extra) in [
+            ("an empty domain", String::new(), vec![]),
+            ("a 10k domain", format!("{}.example.com", long()), vec![]),
+            ("another zone's domain", "api.other.org".to_owned(), vec![]),
+            ("a name twice", "api.example.com".to_owned(), vec!["api.example.com"]),
+            ("an empty alternative", "api.example.com".to_owned(), vec![""]),
+        ] {
+            refused(
+                case,
+                |app| {
+                    let s = app.stack("Edge", "us-east-1");
+                    let zone = HostedZone::new(&s, "Zone", "example.com");
+                    let mut p = CertificateProps::new(domain.as_str(), &zone);
+                    p.alternative_names = extra.iter().map(|n| (*n).into()).collect();
+                    Certificate::dns_validated(&s, "Cert", p);
+                },
+                &["Cert"],
+            );
         }
     }
 }
