@@ -13,21 +13,22 @@
 //! `Scope::check_id`), and by construct the fields of: `App::new`/`stack_set` (names, regions),
 //! `App::tag`, `KmsKey`, `WorkQueue`, `LogGroup`/`check_retention`, `HostedZone`, `AlarmTopic`,
 //! `GlobalTable` (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
-//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `Network`, `Certificate`, `cidr` (`Ipv4Cidr`, `allocate`,
-//! `subnet_bits`), `dns`'s name helpers, `network::usable_azs`. haplat-core's own hostile cases
-//! (duplicate outputs, region values and mappings, NaN, empty stacks, handles of another app)
-//! are in haplat-core/tests/it/hostile.rs.
+//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `Network`, `Certificate`,
+//! `BackupPlan`, `cidr` (`Ipv4Cidr`, `allocate`, `subnet_bits`), `dns`'s name helpers,
+//! `network::usable_azs`. haplat-core's own hostile cases (duplicate outputs, region values and
+//! mappings, NaN, empty stacks, handles of another app) are in haplat-core/tests/it/hostile.rs.
 //!
 //! Lists of regions go through one check (`validate::region_list_problems`: each real, none
-//! twice), used by `GlobalTable`, `ImageRepositories` and `RecoveryControl` (the constructs
+//! twice), used by `GlobalTable`, `ImageRepositories`, `RecoveryControl` and `BackupPlan`'s
+//! copy targets (the constructs
 //! of this pass that take one; the stacks' own regions are checked by haplat-core).
 //!
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
 //! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
-//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring,
-//! `BackupPlan`, load balancers, `PullThroughCache`), whose ids go
-//! through the same `Scope::child` check but whose fields are left for a second pass.
+//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring, load balancers,
+//! `PullThroughCache`), whose ids go through the same `Scope::child` check but whose fields are
+//! left for a second pass.
 
 use std::panic::AssertUnwindSafe;
 
@@ -839,5 +840,52 @@ mod certificate {
                 &["Cert"],
             );
         }
+    }
+}
+
+mod backup {
+    use super::*;
+    use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+
+    fn plan(case: &str, f: impl FnOnce(&mut BackupPlanProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = BackupPlanProps::new("orders", BackupSelection::Tag("backup".into(), "daily".into()));
+                f(&mut p);
+                BackupPlan::new(&app.stack_set("Data", &["us-east-1", "eu-west-1"]), "Backup", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_retention_selection_and_copies() {
+        for name in ["", "a", "with space", "日本", &long()] {
+            plan(
+                &format!("vault {:?}", &name[..name.len().min(10)]),
+                |p| p.vault_name = name.into(),
+                &["Backup", "vault"],
+            );
+        }
+        for days in [0, -1, 36, i64::MIN] {
+            plan(&format!("daily {days}"), |p| p.daily_retention_days = days, &["Backup"]);
+        }
+        plan("an empty tag key", |p| p.selection = BackupSelection::Tag(String::new(), "x".into()), &["Backup", "tag"]);
+        plan("no resource", |p| p.selection = BackupSelection::Resources(vec![]), &["Backup", "resources"]);
+        let regions = |pairs: &[(&str, &str)]| {
+            CopyTo::Regions(pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect())
+        };
+        plan(
+            "a copy to itself",
+            |p| p.copy_to = regions(&[("us-east-1", "us-east-1"), ("eu-west-1", "us-east-1")]),
+            &["Backup", "itself"],
+        );
+        plan(
+            "a copy to a region that does not exist",
+            |p| p.copy_to = regions(&[("us-east-1", "mars-north-1"), ("eu-west-1", "us-east-1")]),
+            &["Backup", "mars-north-1"],
+        );
+        plan("a region without a copy", |p| p.copy_to = regions(&[("us-east-1", "eu-west-1")]), &["eu-west-1"]);
     }
 }
