@@ -9,6 +9,7 @@ use haplat_core::manifest::{BindingRegion, MANIFEST_FILE, Manifest, StackManifes
 use serde_json::Value;
 
 use crate::error::Error;
+use crate::files::{self, Kind};
 
 /// A loaded, checked assembly.
 #[derive(Clone, Debug)]
@@ -55,27 +56,43 @@ impl Assembly {
     /// Reads and checks the assembly in `dir`.
     pub fn load(dir: &Path) -> Result<Assembly, Error> {
         let manifest_path = dir.join(MANIFEST_FILE);
-        let text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::Assembly {
+        let text = files::read_text(&manifest_path, Kind::Manifest).map_err(|e| Error::Assembly {
             dir: dir.to_owned(),
-            problems: vec![format!(
-                "cannot read {}: {e} (run `haplat synth` first, or pass --out/--assembly)",
-                manifest_path.display()
-            )],
+            problems: vec![if e.missing {
+                format!("{e} (run `haplat synth` first, or pass --out/--assembly)")
+            } else {
+                e.to_string()
+            }],
         })?;
         let manifest = Manifest::from_json(&text).map_err(|e| Error::Assembly {
             dir: dir.to_owned(),
-            problems: vec![format!("{}: {e}", manifest_path.display())],
+            problems: vec![files::FileError::parse(&manifest_path, e).to_string()],
         })?;
         let mut problems = Vec::new();
         let mut templates = BTreeMap::new();
         for stack in &manifest.stacks {
+            // A template is a file of the assembly directory, never a path out of it.
+            let inside = Path::new(&stack.template)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+            if !inside || stack.template.is_empty() {
+                problems.push(format!(
+                    "stack {}: template {:?} is not a file name of the assembly directory",
+                    stack.name,
+                    files::one_line(&stack.template)
+                ));
+                continue;
+            }
             let path = dir.join(&stack.template);
-            match std::fs::read_to_string(&path) {
-                Err(e) => problems.push(format!("stack {}: cannot read template {}: {e}", stack.name, path.display())),
+            match files::read_text(&path, Kind::Template) {
+                Err(e) => problems.push(format!("stack {}: cannot read template {e}", stack.name)),
                 Ok(body) => match serde_json::from_str::<Value>(&body) {
-                    Err(e) => {
-                        problems.push(format!("stack {}: template {} is not JSON: {e}", stack.name, stack.template))
-                    }
+                    Err(e) => problems.push(format!(
+                        "stack {}: template {} is not JSON: {}",
+                        stack.name,
+                        stack.template,
+                        files::one_line(&e.to_string())
+                    )),
                     Ok(json) => {
                         templates.insert(stack.name.clone(), Template { body, json });
                     }

@@ -81,7 +81,8 @@ impl Outputs {
                 None => client.cfn.instance_stack(producer, &instance).await,
             }
         };
-        let stack = match client.read(producer, "describe stack", read).await {
+        let what = format!("read its stack's outputs in {region}");
+        let stack = match client.read(producer, &what, read).await {
             Ok(Some(s)) => s,
             Ok(None) => {
                 return Err(OutputError::Problem(format!(

@@ -358,12 +358,16 @@ pub fn record(out_dir: &Path, report: &DriftReport) -> Result<(), Error> {
 /// none; an error line naming the file when it cannot be read.
 pub fn last_record(out_dir: &Path) -> Result<Option<DriftRecord>, String> {
     let path = record_path(out_dir);
-    match std::fs::read_to_string(&path) {
-        Ok(text) => serde_json::from_str(&text)
-            .map(Some)
-            .map_err(|e| format!("{}: not a drift record ({e}); run haplat drift", path.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+    match crate::files::read_text(&path, crate::files::Kind::DriftRecord) {
+        Ok(text) => serde_json::from_str(&text).map(Some).map_err(|e| {
+            format!(
+                "{}: not a drift record ({}); run haplat drift",
+                path.display(),
+                crate::files::one_line(&e.to_string())
+            )
+        }),
+        Err(e) if e.missing => Ok(None),
+        Err(e) => Err(e.to_string()),
     }
 }
 

@@ -40,6 +40,7 @@ pub mod events;
 pub mod executor;
 pub mod failover;
 pub mod failure;
+pub mod files;
 pub mod graph;
 pub mod health;
 pub mod lock;

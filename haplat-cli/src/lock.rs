@@ -1,8 +1,9 @@
 //! One `deploy` or `destroy` of an app at a time:
 //! - on this machine, [`RunLock`]: a lock file beside the assembly directory
-//!   (`haplat.out.lock`), created exclusively, naming its holder (process, command, start
-//!   time). A second run refuses with that name; a lock whose process is gone is taken over.
-//!   Released when the run ends, however it ends (dropped).
+//!   (`haplat.out.lock`) held with the operating system's file lock and naming its holder
+//!   (process, command, start time). A second run refuses with that name; a lock file left by
+//!   a run that is gone is not locked, and is taken over. Released when the run ends, however
+//!   it ends (dropped; the OS releases the file lock of a killed process).
 //! - on every machine, [`SharedLock`]: an object in the bootstrap bucket written only when
 //!   absent, so two runs of the same app from two machines (a laptop and CI) never operate on
 //!   its stack sets together.
@@ -14,10 +15,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use crate::cfn::{CfnError, CloudFormation};
 use crate::error::Error;
 
-/// A held lock; removed on drop.
+/// A held lock: the lock file, locked by the operating system (`flock`) as long as this run
+/// lives; removed, then unlocked, on drop.
 #[derive(Debug)]
 pub struct RunLock {
     path: PathBuf,
+    file: std::fs::File,
 }
 
 /// What the lock file says.
@@ -31,52 +34,95 @@ struct Holder {
 impl RunLock {
     /// Takes the lock of the assembly in `dir` for `command` (`deploy`, `destroy`), or refuses
     /// ([`Error::Refused`]) naming the run that holds it.
+    ///
+    /// Who holds it is the operating system's file lock, not the file's text: a run that died
+    /// left its file unlocked, so it is taken over; a run that holds it is refused, even when
+    /// its text cannot be read (half-written, or not a haplat lock at all), with one line naming
+    /// the file. A file whose text is not a haplat lock and that no run holds is not overwritten:
+    /// it is named, to be removed by hand. Something other than a file there (a directory) is an
+    /// error naming it.
     pub fn acquire(dir: &Path, command: &str) -> Result<RunLock, Error> {
         let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "haplat.out".into());
         let path = dir.with_file_name(format!("{name}.lock"));
-        let me = Holder {
-            pid: std::process::id(),
-            command: command.to_owned(),
-            started: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
-        };
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0);
+        let me = Holder { pid: std::process::id(), command: command.to_owned(), started: now };
+        let refused = |what: String| Error::Refused(format!("{}: {what}", path.display()));
         for _ in 0..3 {
-            match std::fs::OpenOptions::new().write(true).create_new(true).open(&path) {
-                Ok(mut f) => {
-                    let text = serde_json::to_string(&me).unwrap_or_default();
-                    f.write_all(text.as_bytes()).map_err(|source| Error::Write { path: path.clone(), source })?;
-                    return Ok(RunLock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let holder =
-                        std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str::<Holder>(&t).ok());
-                    match holder {
-                        Some(h) if alive(h.pid) => {
-                            return Err(Error::Refused(format!(
-                                "haplat {} of this assembly is already running (process {}, started {}s ago, lock {}): \
-                                 wait for it to finish; if that process is gone, remove the lock file",
-                                h.command,
-                                h.pid,
-                                me.started.saturating_sub(h.started),
-                                path.display()
-                            )));
-                        }
-                        // A lock left by a process that is gone (or unreadable, half-written by one
-                        // that died): take it over.
-                        _ => {
-                            let _ = std::fs::remove_file(&path);
-                        }
-                    }
-                }
-                Err(source) => return Err(Error::Write { path, source }),
+            if path.is_dir() {
+                return Err(refused("is a directory, where haplat's lock file should be: remove it".into()));
             }
+            let file = std::fs::OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(&path)
+                .map_err(|source| Error::Write { path: path.clone(), source })?;
+            match file.try_lock() {
+                Ok(()) => {}
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    let holder = crate::files::read_text(&path, crate::files::Kind::Lock)
+                        .ok()
+                        .and_then(|t| serde_json::from_str::<Holder>(&t).ok());
+                    let who = match holder {
+                        Some(h) => format!(
+                            "haplat {} of this assembly is already running (process {}, started {}s ago, lock {})",
+                            h.command,
+                            h.pid,
+                            now.saturating_sub(h.started),
+                            path.display()
+                        ),
+                        None => format!("a run whose lock {} does not say who it is holds it", path.display()),
+                    };
+                    return Err(Error::Refused(format!("{who}: wait for it to finish")));
+                }
+                Err(std::fs::TryLockError::Error(source)) => return Err(Error::Write { path, source }),
+            }
+            // Locked, but perhaps a file a finishing run removed meanwhile: then again.
+            if !same_file(&file, &path) {
+                continue;
+            }
+            match crate::files::read_text(&path, crate::files::Kind::Lock) {
+                Ok(t) if t.trim().is_empty() || serde_json::from_str::<Holder>(&t).is_ok() => {}
+                Ok(_) => return Err(refused("is not a haplat lock; no run holds it: remove it".into())),
+                Err(e) => return Err(refused(format!("{}; no run holds it: remove it", e.problem))),
+            }
+            let text = serde_json::to_string(&me).unwrap_or_default();
+            let write = |mut f: &std::fs::File| -> std::io::Result<()> {
+                f.set_len(0)?;
+                f.write_all(text.as_bytes())?;
+                f.flush()
+            };
+            write(&file).map_err(|source| Error::Write { path: path.clone(), source })?;
+            return Ok(RunLock { path, file });
         }
         Err(Error::Refused(format!("could not take the lock {} (another run keeps taking it)", path.display())))
     }
 }
 
+/// Whether the open `file` is still the one at `path` (not removed, or replaced, since it was
+/// opened).
+fn same_file(file: &std::fs::File, path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (file.metadata(), std::fs::metadata(path)) {
+            (Ok(a), Ok(b)) => a.dev() == b.dev() && a.ino() == b.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = file;
+        path.is_file()
+    }
+}
+
 impl Drop for RunLock {
     fn drop(&mut self) {
+        // Removed while still locked: a run waiting on this file then sees it gone.
         let _ = std::fs::remove_file(&self.path);
+        let _ = self.file.unlock();
     }
 }
 
@@ -172,13 +218,6 @@ fn host() -> String {
         .map(|h| h.trim().to_owned())
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "an unnamed host".to_owned())
-}
-
-/// Whether a process runs: `/proc/<pid>` where there is a `/proc`; elsewhere assumed alive (a
-/// stale lock is then removed by hand, as the refusal says).
-fn alive(pid: u32) -> bool {
-    let proc = Path::new("/proc");
-    if proc.join("self").exists() { proc.join(pid.to_string()).exists() } else { true }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::files::{self, FileError, Kind};
 
 /// The project file's name.
 pub const PROJECT_FILE: &str = "haplat.toml";
@@ -39,16 +40,29 @@ pub struct Project {
     pub file: ProjectFile,
 }
 
+/// A TOML error as one line: where (line and column) and what (the key or value at fault named
+/// by the parser), never the snippet of the file the parser quotes.
+fn toml_error(path: &Path, text: &str, e: &toml::de::Error) -> FileError {
+    let at = e.span().map(|span| {
+        let before = &text[..span.start.min(text.len())];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    FileError::parse(path, format!("{}{}", at.unwrap_or_default(), e.message()))
+}
+
 impl Project {
     /// Finds `haplat.toml` from `start` upwards; without one, `start` is the root.
     pub fn find(start: &Path) -> Result<Project, Error> {
         for dir in start.ancestors() {
             let path = dir.join(PROJECT_FILE);
-            if path.is_file() {
-                let text = std::fs::read_to_string(&path)
-                    .map_err(|e| Error::Project { path: path.clone(), message: e.to_string() })?;
-                let file: ProjectFile = toml::from_str(&text)
-                    .map_err(|e| Error::Project { path: path.clone(), message: e.to_string().trim().to_owned() })?;
+            // Anything of that name is the project's (a directory or a dangling link is an
+            // error naming it, not a reason to look further up).
+            if path.symlink_metadata().is_ok() {
+                let project = |e: FileError| Error::Project { path: e.path, message: e.problem };
+                let text = files::read_text(&path, Kind::Project).map_err(project)?;
+                let file: ProjectFile = toml::from_str(&text).map_err(|e| project(toml_error(&path, &text, &e)))?;
                 return Ok(Project { root: dir.to_owned(), file });
             }
         }

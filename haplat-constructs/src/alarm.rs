@@ -44,9 +44,13 @@ impl AlarmTopic {
 
     /// [`AlarmTopic::new`] whose key these services may use too (CloudWatch alarms always).
     pub(crate) fn with_key_users(scope: &Scope, emails: &[String], users: &[KeyUser]) -> AlarmTopic {
-        for email in emails {
+        for (i, email) in emails.iter().enumerate() {
             if !email.contains('@') || email.starts_with('@') || email.ends_with('@') {
                 scope.error(format!("alarm contact {email:?} is not an email address"));
+            }
+            // SNS keeps one subscription per address: a second would be the first, deleted with it.
+            if emails[..i].iter().any(|e| e.eq_ignore_ascii_case(email)) {
+                scope.error(format!("alarm contact {email:?} is listed twice"));
             }
         }
         let key = KmsKey::new(scope, "Key", "Encrypts the regional alarm topic", users);

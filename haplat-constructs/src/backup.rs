@@ -154,6 +154,13 @@ impl BackupPlan {
                 Some(stack.region_value("BackupCopyRegion", pairs.iter().map(|(a, b)| (a.as_str(), b.as_str()))))
             }
             CopyTo::Regions(map) => {
+                let targets: Vec<&String> = map.values().collect();
+                for p in haplat_core::validate::region_list_problems("copy_to", &targets)
+                    .into_iter()
+                    .filter(|p| !p.contains("listed twice"))
+                {
+                    scope.error(p);
+                }
                 for (from, to) in map {
                     if from == to {
                         scope.error(format!("{from} copies its backups to itself; choose another region"));

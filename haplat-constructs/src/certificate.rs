@@ -68,6 +68,25 @@ impl Certificate {
     /// A certificate at `scope/id` for the domain name and alternative names, each validated by
     /// a DNS record CloudFormation writes in the zone.
     pub fn dns_validated(scope: &Scope, id: &str, props: CertificateProps) -> Certificate {
+        // ACM: each literal name 1 to 253 characters, in the zone that validates it, once.
+        let mut seen: Vec<&str> = Vec::new();
+        for n in std::iter::once(&props.domain_name).chain(&props.alternative_names) {
+            let haplat_core::value::Expr::String(n) = n.expr() else { continue };
+            let shown: String = n.chars().take(64).collect();
+            let zone = &props.zone.name;
+            if !(1..=253).contains(&n.chars().count()) {
+                scope.error(format!(
+                    "certificate {id}: name {shown:?} has {} characters; ACM takes 1 to 253",
+                    n.chars().count()
+                ));
+            } else if !(zone.is_empty() || n == zone || n.ends_with(&format!(".{zone}"))) {
+                scope.error(format!("certificate {id}: name {shown:?} is not in the zone {zone} that validates it"));
+            }
+            if seen.contains(&n.as_str()) {
+                scope.error(format!("certificate {id}: name {shown:?} is listed twice"));
+            }
+            seen.push(n);
+        }
         let names: Vec<Value<String>> =
             std::iter::once(props.domain_name.clone()).chain(props.alternative_names.iter().cloned()).collect();
         let resource = scope.add(

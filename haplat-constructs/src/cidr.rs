@@ -81,7 +81,12 @@ impl FromStr for Ipv4Cidr {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, String> {
-        let bad = |why: &str| format!("{s:?} is not an IPv4 CIDR block like 10.0.0.0/16: {why}");
+        let shown = if s.chars().count() > 64 {
+            format!("{:?}… ({} characters)", s.chars().take(64).collect::<String>(), s.chars().count())
+        } else {
+            format!("{s:?}")
+        };
+        let bad = |why: &str| format!("{shown} is not an IPv4 CIDR block like 10.0.0.0/16: {why}");
         let (ip, prefix) = s.split_once('/').ok_or_else(|| bad("no /prefix"))?;
         let prefix: u8 = prefix.parse().map_err(|_| bad("the prefix is not a number"))?;
         if prefix > 32 {
@@ -182,10 +187,11 @@ pub fn allocate(explicit: &[Option<&str>]) -> Result<Vec<Ipv4Cidr>, CidrProblems
 /// `cidr_bits` host bits (the smallest power of two ≥ `count` subnets fills the VPC).
 pub fn subnet_bits(vpc: &Ipv4Cidr, count: usize) -> u8 {
     let mut split = 0u8;
-    while (1usize << split) < count {
+    while split < 32 && (1usize << split) < count {
         split += 1;
     }
-    32 - (vpc.prefix + split)
+    // More subnets than the block holds: none left for hosts (the caller's check says so).
+    32u8.saturating_sub(vpc.prefix.saturating_add(split))
 }
 
 #[cfg(test)]

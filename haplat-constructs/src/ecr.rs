@@ -200,6 +200,9 @@ impl ImageRepositories {
                 home.join(", ")
             ));
         }
+        for p in haplat_core::validate::region_list_problems("replicate_to", &props.replicate_to) {
+            scope.error(p);
+        }
         for r in &props.replicate_to {
             if home.contains(r) {
                 scope.error(format!("replicate_to lists {r}, the repositories' own region"));

@@ -274,15 +274,8 @@ impl GlobalTable {
             // The home replica first.
             regions.sort_by_key(|r| r != h);
         }
-        let mut seen = Vec::new();
-        for r in &regions {
-            if let Err(e) = haplat_core::validate::check_region(r) {
-                scope.error(format!("replica region: {e}"));
-            }
-            if seen.contains(r) {
-                scope.error(format!("region {r} is listed twice"));
-            }
-            seen.push(r.clone());
+        for p in haplat_core::validate::region_list_problems("replica regions", &regions) {
+            scope.error(p);
         }
         if let Some(name) = &props.table_name {
             let ok =
@@ -315,10 +308,16 @@ impl GlobalTable {
 
         // Attribute definitions: every key attribute of the table and its indexes, once.
         let mut attrs: Vec<KeyAttr> = Vec::new();
-        let mut define = |a: &KeyAttr, scope: &Scope| match attrs.iter().find(|x| x.name == a.name) {
-            Some(x) if x.ty != a.ty => scope.error(format!("attribute {} is used as two types", a.name)),
-            Some(_) => {}
-            None => attrs.push(a.clone()),
+        let mut define = |a: &KeyAttr, scope: &Scope| {
+            // DynamoDB: a key attribute's name is 1 to 255 bytes.
+            if !(1..=255).contains(&a.name.len()) {
+                scope.error(format!("key attribute name of {} bytes; DynamoDB takes 1 to 255", a.name.len()));
+            }
+            match attrs.iter().find(|x| x.name == a.name) {
+                Some(x) if x.ty != a.ty => scope.error(format!("attribute {} is used as two types", a.name)),
+                Some(_) => {}
+                None => attrs.push(a.clone()),
+            }
         };
         define(&props.partition_key, &scope);
         if let Some(s) = &props.sort_key {
@@ -326,6 +325,15 @@ impl GlobalTable {
         }
         let mut index_names = Vec::new();
         for ix in &props.indexes {
+            // DynamoDB: 3 to 255 of A-Z a-z 0-9 _ . -
+            let ok = (3..=255).contains(&ix.name.len())
+                && ix.name.chars().all(|c| c.is_ascii_alphanumeric() || "_.-".contains(c));
+            if !ok {
+                scope.error(format!(
+                    "index name {:?}: use 3 to 255 of A-Z a-z 0-9 _ . -",
+                    ix.name.chars().take(64).collect::<String>()
+                ));
+            }
             if index_names.contains(&ix.name) {
                 scope.error(format!("index {} is defined twice", ix.name));
             }

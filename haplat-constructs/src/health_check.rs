@@ -128,11 +128,32 @@ pub(crate) fn calculated(children: Vec<Value<String>>, healthy_needed: usize) ->
 impl HealthCheck {
     /// Adds the health check as `scope/id` (and its alarm checks beside it).
     pub fn new(scope: &Scope, id: &str, props: HealthCheckProps) -> HealthCheck {
+        // Route 53: a domain name of 1 to 255 characters, a path that starts with / (at most 255);
+        // a value made by an intrinsic is AWS's to check.
+        let literal = |v: &Value<String>| match v.expr() {
+            haplat_core::value::Expr::String(s) => Some(s.clone()),
+            _ => None,
+        };
+        if let HealthCheckProps::Https { domain_name: d, .. } | HealthCheckProps::Tcp { domain_name: d } = &props
+            && let Some(d) = literal(d)
+            && !(1..=255).contains(&d.chars().count())
+        {
+            scope.error(format!("health check {id}: domain name of {} characters; use 1 to 255", d.chars().count()));
+        }
+        if let HealthCheckProps::Https { path, .. } = &props
+            && let Some(p) = literal(path)
+            && !(p.starts_with('/') && p.chars().count() <= 255)
+        {
+            scope.error(format!(
+                "health check {id}: path {:?} must start with / (at most 255 characters)",
+                p.chars().take(64).collect::<String>()
+            ));
+        }
         let handle = match props {
             HealthCheckProps::Alarms { region, alarm_names, healthy_needed } if !alarm_names.is_empty() => {
                 if !(1..=alarm_names.len()).contains(&healthy_needed) {
                     scope.error(format!(
-                        "a health check over {} alarms cannot need {healthy_needed} of them healthy; use 1 to {}",
+                        "health check {id}: over {} alarms it cannot need {healthy_needed} of them healthy; use 1 to {}",
                         alarm_names.len(),
                         alarm_names.len()
                     ));
@@ -149,10 +170,11 @@ impl HealthCheck {
                 }
             }
             HealthCheckProps::Calculated { children, healthy_needed } => {
-                if !(1..=children.len()).contains(&healthy_needed) {
+                if children.is_empty() {
+                    scope.error(format!("health check {id}: a calculated health check needs at least one child check"));
+                } else if !(1..=children.len()).contains(&healthy_needed) {
                     scope.error(format!(
-                        "a calculated health check over {} checks cannot need {healthy_needed} of them healthy; \
-                         use 1 to {}",
+                        "health check {id}: over {} checks it cannot need {healthy_needed} of them healthy; use 1 to {}",
                         children.len(),
                         children.len()
                     ));
@@ -160,7 +182,7 @@ impl HealthCheck {
                 scope.add(id, calculated(children, healthy_needed))
             }
             HealthCheckProps::Alarms { .. } => {
-                scope.error("a health check on alarms needs at least one alarm");
+                scope.error(format!("health check {id}: a health check on alarms needs at least one alarm"));
                 scope.add(id, CfnHealthCheck::default())
             }
             HealthCheckProps::Tcp { domain_name } => scope.add(

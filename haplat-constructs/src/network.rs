@@ -279,6 +279,28 @@ impl Network {
     /// The network in `scope`. An AZ count outside 2..=6 is a construct error.
     pub fn new(parent: &Scope, id: &str, props: NetworkProps) -> Network {
         let scope = parent.child(id);
+        // A literal block is checked here (one from a mapping or a parameter, where it is made).
+        if let haplat_core::value::Expr::String(cidr) = props.cidr.expr() {
+            match cidr.parse::<crate::cidr::Ipv4Cidr>().and_then(|c| c.check_vpc()) {
+                Ok(()) => {}
+                Err(e) => scope.error(format!("cidr: {e}")),
+            }
+        }
+        // A subnet is /16 to /28 (16 to 4 host bits) and smaller than its VPC.
+        if let haplat_core::value::Expr::Number(n) = props.subnet_bits.expr() {
+            let vpc_prefix = match props.cidr.expr() {
+                haplat_core::value::Expr::String(c) => c.parse::<crate::cidr::Ipv4Cidr>().map(|c| c.prefix()).ok(),
+                _ => None,
+            };
+            let fits =
+                n.as_i64().is_some_and(|b| (4..=16).contains(&b) && vpc_prefix.is_none_or(|p| b < 32 - i64::from(p)));
+            if !fits {
+                scope.error(format!(
+                    "subnet_bits {n}: use 4 to 16 host bits (subnets /28 to /16), fewer than the VPC's"
+                ));
+            }
+        }
+        crate::logs::check_retention(&scope, props.flow_log_retention_days);
         if !(2..=6).contains(&props.azs) {
             scope.error(format!("{} availability zones asked; use 2 to 6", props.azs));
         }

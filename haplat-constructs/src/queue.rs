@@ -72,6 +72,8 @@ pub struct WorkQueue {
 impl WorkQueue {
     /// Adds `<id>Queue` and `<id>DeadLetters` in `scope`.
     pub fn new(scope: &Scope, id: &str, props: WorkQueueProps<'_>) -> WorkQueue {
+        // The id only prefixes the queues' ids: checked as the construct's own.
+        scope.check_id(id);
         if !(0..=43_200).contains(&props.visibility_timeout_seconds) {
             scope.error(format!(
                 "queue {id}: visibility timeout {} s; SQS takes 0 to 43200",
@@ -83,6 +85,17 @@ impl WorkQueue {
                 "queue {id}: retention {} s; use 60 to {} so that the dead-letter queue (14 days) keeps messages longer",
                 props.retention_seconds,
                 MAX_RETENTION_SECONDS - 1
+            ));
+        }
+        // SQS: 1 to 80 of A-Z a-z 0-9 - _ (a literal name; one made by an intrinsic is AWS's to check).
+        if let Some(haplat_core::value::Expr::String(name)) = props.name.as_ref().map(|n| n.expr())
+            && !(name.chars().count() <= 80
+                && !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        {
+            scope.error(format!(
+                "queue {id}: name of {} characters; SQS takes 1 to 80 of A-Z a-z 0-9 - _",
+                name.chars().count()
             ));
         }
         if !(1..=1000).contains(&props.max_receives) {

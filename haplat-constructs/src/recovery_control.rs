@@ -104,11 +104,25 @@ impl RecoveryControl {
                 regions.join(", ")
             ));
         }
+        for p in haplat_core::validate::region_list_problems("regions", &props.regions) {
+            scope.error(p);
+        }
         if props.regions.len() < 2 {
             scope.error(format!(
                 "routing controls over {} region(s): with fewer than two, turning one off leaves nowhere to go and \
                  the safety rule refuses it; leave RecoveryControl out",
                 props.regions.len()
+            ));
+        }
+        // ARC: names of 1 to 64 non-space characters; the longest made here is the safety rule's.
+        let longest = format!("{}-at-least-one-region", props.name);
+        if props.name.is_empty() || props.name.chars().any(char::is_whitespace) || longest.chars().count() > 64 {
+            scope.error(format!(
+                "name {:?} ({} characters): use 1 to {} characters without spaces (ARC's names are at most 64, and \
+                 the safety rule's adds \"-at-least-one-region\")",
+                props.name.chars().take(64).collect::<String>(),
+                props.name.chars().count(),
+                64 - "-at-least-one-region".len()
             ));
         }
         if !(0..=u32::MAX.into()).contains(&props.wait_period_ms) {

@@ -249,6 +249,13 @@ fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budg
             scope.error(format!("window of {s} s: use a multiple of 60 seconds, at most a day"));
         }
     }
+    // A burn rate of 0 (or less, or not a number) pages at every bad event, or never.
+    if !(w.burn_rate.is_finite() && w.burn_rate > 0.0) {
+        scope.error(format!(
+            "burn rate {}: use a number above 0 (14.4 pages at 2% of a month's budget in an hour)",
+            w.burn_rate
+        ));
+    }
     if w.short_seconds >= w.long_seconds {
         scope.error(format!(
             "the short window ({} s) must be shorter than the long one ({} s)",

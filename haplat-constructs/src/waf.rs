@@ -86,8 +86,27 @@ fn visibility(name: &str) -> VisibilityConfig {
 impl WebAcl {
     /// Adds the web ACL as `scope/id`; a rate limit WAF refuses is reported at `scope`.
     pub fn new(scope: &Scope, id: &str, props: WebAclProps) -> WebAcl {
+        // WAF: a metric name of 1 to 255 of A-Z a-z 0-9 _ # : . - / (no spaces, ASCII).
+        let name = &props.metric_name;
+        if !((1..=255).contains(&name.len()) && name.chars().all(|c| c.is_ascii_alphanumeric() || "_#:.-/".contains(c)))
+        {
+            scope.error(format!(
+                "web ACL {id}: metric name {:?} ({} characters): use 1 to 255 of A-Z a-z 0-9 _ # : . - /",
+                name.chars().take(64).collect::<String>(),
+                name.chars().count()
+            ));
+        }
+        if props.description.chars().count() > 256 {
+            scope.error(format!(
+                "web ACL {id}: description of {} characters; WAF takes at most 256",
+                props.description.chars().count()
+            ));
+        }
         if !(100..=2_000_000_000).contains(&props.rate_limit) {
-            scope.error(format!("rate limit {} per 5 minutes: WAF accepts 100 to 2000000000", props.rate_limit));
+            scope.error(format!(
+                "web ACL {id}: rate limit {} per 5 minutes: WAF accepts 100 to 2000000000",
+                props.rate_limit
+            ));
         }
         let mut rules = vec![Rule {
             name: "RateLimitPerIp".into(),
@@ -106,6 +125,12 @@ impl WebAcl {
             ..Default::default()
         }];
         for (i, group) in props.managed_rule_groups.iter().enumerate() {
+            // Each group is a rule named after it: WAF refuses two rules of one name, or none.
+            if group.is_empty() || group.len() > 128 {
+                scope.error(format!("web ACL {id}: managed rule group {i} has a name of {} characters", group.len()));
+            } else if props.managed_rule_groups[..i].contains(group) {
+                scope.error(format!("web ACL {id}: managed rule group {group} is listed twice"));
+            }
             let counted: Vec<RuleActionOverride> = props
                 .counted_rules
                 .iter()

@@ -561,6 +561,17 @@ impl Scope {
         add_suppression(&self.tree, self.node, rule.into(), reason);
     }
 
+    /// Checks `id` as a construct id under this scope (as [`Scope::child`] and [`Scope::add`]
+    /// do), recording an error at `<path>/<id>` when it is not one: for a construct that uses
+    /// its id only as the prefix of the ids of what it adds (`<id>Queue`, `<id>DeadLetters`),
+    /// so that an empty or hostile id is refused, not silently a prefix of nothing.
+    pub fn check_id(&self, id: &str) {
+        if let Err(why) = check_id(id) {
+            let path = format!("{}/{id}", self.path());
+            self.tree.borrow_mut().errors.push(Error::InvalidId { path, why });
+        }
+    }
+
     /// Whether this scope already has a child (construct, resource or parameter) of that id: for
     /// a construct that adds one shared part per stack on first use.
     pub fn has_child(&self, id: &str) -> bool {

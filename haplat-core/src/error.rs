@@ -172,14 +172,20 @@ impl fmt::Display for Errors {
     }
 }
 
-/// A problem's text at most [`MAX_PROBLEM`] characters: a huge value given to a construct is
-/// named, never echoed whole.
+/// A problem's text on one line of at most [`MAX_PROBLEM`] characters: a huge value given to a
+/// construct is named, never echoed whole, and a control character in it (a newline in an id)
+/// is escaped, so that every problem stays one line.
 fn clip(text: &str) -> String {
+    let text: String =
+        text.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }).collect();
     let n = text.chars().count();
     if n <= MAX_PROBLEM {
-        return text.to_owned();
+        return text;
     }
-    format!("{}… ({} more characters)", text.chars().take(MAX_PROBLEM).collect::<String>(), n - MAX_PROBLEM)
+    // The head names the construct, the tail often says why: both kept, the middle cut.
+    let (head, tail) = (MAX_PROBLEM * 3 / 4, MAX_PROBLEM / 4);
+    let end: String = text.chars().skip(n - tail).collect();
+    format!("{}… ({} more characters) …{end}", text.chars().take(head).collect::<String>(), n - head - tail)
 }
 
 /// The longest problem line of a synthesis.

@@ -71,6 +71,23 @@ pub fn check_region(region: &str) -> Result<(), String> {
     Err(format!("unknown region {region:?} (known regions like it: {hint})"))
 }
 
+/// The problems of a list of regions a construct was given (`what`: the field, e.g.
+/// `replicate_to`): each must be a region StackSets deploys to ([`check_region`]), and none
+/// listed twice. One line each; the constructs that take regions report them at their path.
+pub fn region_list_problems<S: AsRef<str>>(what: &str, regions: &[S]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (i, r) in regions.iter().enumerate() {
+        let r = r.as_ref();
+        if let Err(e) = check_region(r) {
+            problems.push(format!("{what}: {e}"));
+        }
+        if regions[..i].iter().any(|x| x.as_ref() == r) {
+            problems.push(format!("{what}: region {r:?} is listed twice"));
+        }
+    }
+    problems
+}
+
 /// CloudFormation stack and stack set names: a letter, then letters, digits and hyphens, at
 /// most 128 characters.
 pub fn check_stack_name(name: &str) -> Result<(), String> {

@@ -4,8 +4,8 @@ Run with the tools' Python (scripts/install-tools.sh installs the pinned moto):
     .tools/venv/bin/python tools/emulator/launch.py -H 127.0.0.1 -p PORT
 
 Each patch is named after the behaviour it fixes, is a few lines, and goes when a moto release
-fixes it (docs/emulator.md lists them). The launcher refuses any moto but the version the patches
-were written against, so that a moto upgrade is a deliberate change.
+fixes it (docs/cli.md, "The emulator's patches", lists them). The launcher refuses any moto but
+the version the patches were written against, so that a moto upgrade is a deliberate change.
 """
 
 import ipaddress
@@ -413,6 +413,24 @@ def stack_set_updates_reach_instance_stacks():
     StackInstance.to_dict = status
 
 
+def conditional_writes_atomic():
+    """`PutObject` with `If-None-Match: *` checks that the object is absent, then writes it, with
+    nothing between to stop another request's thread: two simultaneous writes of a new object can
+    both succeed, so two runs could both take the app's lock in the bootstrap bucket."""
+    import threading
+
+    from moto.s3.responses import S3Response
+
+    lock = threading.Lock()
+    put_object = S3Response.put_object
+
+    def patched(self):
+        with lock:
+            return put_object(self)
+
+    S3Response.put_object = patched
+
+
 PATCHES = [
     kms_key_tags_from_cloudformation,
     ssm_parameter_tags_from_cloudformation,
@@ -429,6 +447,7 @@ PATCHES = [
     route_tables_deleted_with_their_stack,
     stack_set_capabilities_kept,
     stack_set_updates_reach_instance_stacks,
+    conditional_writes_atomic,
 ]
 
 

@@ -240,3 +240,27 @@ async fn a_region_not_enabled_is_named_as_a_possible_cause() {
         "{text}"
     );
 }
+
+/// A binding producer's stack read through the real client: a 5xx, throttling or a refused call
+/// is that failure, never "no stack" (which would report the binding as a missing stack with
+/// the wrong exit code); only CloudFormation's "does not exist" is no stack.
+#[tokio::test]
+async fn a_failed_stack_read_is_that_failure_never_no_stack() {
+    let instance = haplat_cli::cfn::InstanceInfo {
+        region: "us-east-1".into(),
+        account: "123456789012".into(),
+        stack_id: Some("arn:aws:cloudformation:us-east-1:123456789012:stack/StackSet-Network-1/x".into()),
+        ..Default::default()
+    };
+    for (status, body, says) in [
+        (500, String::new(), "HTTP 500 without an AWS error message"),
+        (503, error_xml("ServiceUnavailable", "try later"), "ServiceUnavailable"),
+        (400, error_xml("Throttling", "Rate exceeded"), "throttled: Rate exceeded"),
+    ] {
+        let endpoint = Endpoint::start(move |_, _| (status, body.clone()));
+        let e = endpoint.aws().await.instance_stack("Network", &instance).await.unwrap_err();
+        assert!(one_line(&e).contains(says), "{status}: {e}");
+    }
+    let gone = Endpoint::start(|_, _| (400, error_xml("ValidationError", "Stack with id x does not exist")));
+    assert!(gone.aws().await.instance_stack("Network", &instance).await.unwrap().is_none());
+}

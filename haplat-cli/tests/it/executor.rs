@@ -705,3 +705,53 @@ async fn a_region_no_longer_listed_is_unprotected_first_and_deleted_after_every_
         assert_ne!(applied.get(haplat_check::DELETION_PROTECTION_PARAMETER).map(String::as_str), Some("false"), "{r}");
     }
 }
+
+/// A producer's stack that cannot be read (the network, throttling past the retries, a 5xx)
+/// stops the deploy before its consumer: one line naming the producer and the region, the exit
+/// code of that failure (4: AWS unusable; 1: a call failed), never "no stack", and nothing
+/// downstream deployed. The next run, with the reads answering, converges.
+#[tokio::test(start_paused = true)]
+async fn a_producer_stack_that_cannot_be_read_stops_before_its_consumer() {
+    let unreachable = || CfnError::Unreachable {
+        endpoint: "AWS in us-east-1".into(),
+        message: "dispatch failure: io error: connection reset by peer".into(),
+    };
+    let five_hundred = || CfnError::Service {
+        code: "Unknown".into(),
+        message: "HTTP 500 without an error message (a fault on AWS's side; run the command again)".into(),
+    };
+    let cases: [(&str, Vec<CfnError>, u8, &str); 3] = [
+        ("network", vec![unreachable()], haplat_cli::exit::ACCESS, "cannot reach AWS in us-east-1: dispatch failure"),
+        (
+            "throttling",
+            vec![CfnError::Throttled("Rate exceeded".into()); 10],
+            haplat_cli::exit::FAILED,
+            "throttled: Rate exceeded",
+        ),
+        ("5xx", vec![five_hundred()], haplat_cli::exit::FAILED, "Unknown: HTTP 500 without an error message"),
+    ];
+    for (name, errors, code, says) in cases {
+        let fake = Fake::default();
+        deploy(&fake, "basic", &["Data", "Network"]).await.0.unwrap();
+        fake.with(|s| s.errors.insert("instance_stack", errors.into()));
+        let before = fake.calls().len();
+        let (r, _, done) = deploy(&fake, "basic", &["App"]).await;
+        let e = r.unwrap_err();
+        assert!(done.is_empty(), "{name}: {done:?}");
+        let error = haplat_cli::Error::from_exec("deploy", e, Vec::new(), &["App".into()]);
+        let text = error.to_string();
+        assert_eq!(error.exit_code(), code, "{name}: {text}");
+        // One line says what failed (a deploy failure adds its summary: nothing changed, App
+        // not started).
+        let failed: Vec<&str> = text.lines().filter(|l| l.contains("Network")).collect();
+        let [line] = failed[..] else { panic!("{name}: one line names the producer: {text}") };
+        let line = line.trim_start_matches("deploy failed: ");
+        assert!(line.starts_with("Network: read its stack's outputs in us-east-1: "), "{name}: {text}");
+        assert!(line.contains(says) && !text.contains("no stack"), "{name}: {text}");
+        assert!(!text.contains('{') && text.lines().count() <= 4, "{name}: {text}");
+        assert_eq!(fake.calls().len(), before, "{name}: nothing deployed: {:?}", &fake.calls()[before..]);
+
+        deploy(&fake, "basic", &["App"]).await.0.unwrap();
+        assert!(fake.calls().contains(&"create_stack_set App".to_owned()), "{name}");
+    }
+}

@@ -1,7 +1,8 @@
 //! A fake CloudFormation with real StackSet semantics: every operation walks through a script
 //! of statuses (QUEUED → RUNNING → SUCCEEDED by default; FAILED, STOPPING → STOPPED on
 //! demand), regions can fail with a reason and resource events, and errors (throttling,
-//! OperationInProgress) can be injected per call.
+//! OperationInProgress, a network failure, a 5xx) can be injected per call, reads included
+//! (`instance_stack`: a binding producer's outputs).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -588,6 +589,7 @@ impl CloudFormation for Fake {
         }))
     }
     async fn instance_stack(&self, stack_set: &str, instance: &InstanceInfo) -> CfnResult<Option<StackInfo>> {
+        self.inject("instance_stack")?;
         Ok(self.with(|s| {
             Some(StackInfo {
                 id: instance.stack_id.clone().unwrap_or_default(),

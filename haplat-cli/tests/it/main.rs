@@ -25,7 +25,11 @@
 //! - `restore_test`: `haplat restore-test` against a fake of `Recovery`: passed, a failed job,
 //!   a timeout, throttling, access denied, an invalid table, the RTO missed; cleanup in every case.
 //! - `rollout`: progressive rollout: the plan, the executor's stages and the health bake.
+//! - `files`: every file haplat reads, made hostile (empty, truncated, not UTF-8, huge, wrong
+//!   types, unknown keys, a directory): one line naming the file, the exit code, no panic.
 //! - `shared_lock`: the app's lock in the bootstrap bucket, refused, forced, released.
+//! - `concurrent`: two real `haplat deploy` processes of one app at once on moto, in one project
+//!   (the lock beside the assembly) and from two (the lock in the bootstrap bucket).
 
 // Most of these tests run the commands that call AWS (against moto or a fake).
 #[cfg(not(feature = "aws"))]
@@ -40,6 +44,7 @@ mod answers;
 mod arc;
 mod bootstrap;
 mod cli;
+mod concurrent;
 mod db;
 mod demo_app;
 mod destroy;
@@ -49,6 +54,7 @@ mod e2e;
 mod executor;
 mod fake;
 mod faults;
+mod files;
 mod graph;
 mod init;
 mod layers;

@@ -6,6 +6,7 @@ mod baseline;
 mod cloudmap;
 mod connect;
 mod global;
+mod hostile;
 mod images;
 mod layers;
 mod payments;

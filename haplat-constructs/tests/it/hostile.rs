@@ -1,0 +1,891 @@
+//! The systematic hostile pass over the constructs' public API (issue 14), by construct.
+//!
+//! The list: `grep -rn "pub fn" haplat-core/src haplat-constructs/src`, without haplat-core's
+//! generated resources (`src/resources/`): 392 functions. Each that takes a caller's value is fed
+//! hostile ones — empty, whitespace, 10,000 characters, non-ASCII, hyphens and dots in ids,
+//! non-finite, negative and zero numbers, duplicates, empty lists, regions that do not exist —
+//! and must either fail synthesis with one line naming the construct path (and the field), or
+//! produce templates `haplat check` passes: never a panic, never a silently wrong template.
+//!
+//! Covered here: the id cases on `KmsKey`, `RegionalKeys`, `WorkQueue`, `LogGroup`,
+//! `HostedZone`, `GlobalTable` and a stack (every other construct's id goes through the same
+//! check in haplat-core's `Scope::child`/`Scope::add`; one that only prefixes ids with it calls
+//! `Scope::check_id`), and by construct the fields of: `App::new`/`stack_set` (names, regions),
+//! `App::tag`, `KmsKey`, `WorkQueue`, `LogGroup`/`check_retention`, `HostedZone`, `AlarmTopic`,
+//! `GlobalTable` (`KeyAttr`, `Capacity`, `TableIndex`), `AccountBaseline`, `RecoveryControl`,
+//! `ImageRepositories`, `Slo` (`BurnWindow`), `WebAcl`, `HealthCheck`, `Network`, `Certificate`,
+//! `BackupPlan`, `cidr` (`Ipv4Cidr`, `allocate`, `subnet_bits`), `dns`'s name helpers,
+//! `network::usable_azs`. haplat-core's own hostile cases (duplicate outputs, region values and
+//! mappings, NaN, empty stacks, handles of another app) are in haplat-core/tests/it/hostile.rs.
+//!
+//! Lists of regions go through one check (`validate::region_list_problems`: each real, none
+//! twice), used by `GlobalTable`, `ImageRepositories`, `RecoveryControl` and `BackupPlan`'s
+//! copy targets (the constructs
+//! of this pass that take one; the stacks' own regions are checked by haplat-core).
+//!
+//! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
+//! `path_of()`…: they take no value of the caller's, or only a handle); the large compositions
+//! (`Service`, `Platform`, `AuroraGlobal`, `EdgeDistribution`, `WebSocketApi`, `RealtimeApi`,
+//! `FargateService`, `Canaries`, `ChaosExperiments`, monitoring, load balancers,
+//! `PullThroughCache`), whose ids go through the same `Scope::child` check but whose fields are
+//! left for a second pass.
+
+use std::panic::AssertUnwindSafe;
+
+use haplat_constructs::cidr::{self, Ipv4Cidr};
+use haplat_constructs::global_table::{Billing, Capacity, GlobalTable, GlobalTableProps, KeyAttr, TableIndex};
+use haplat_constructs::kms::{KeyUser, KmsKey, RegionalKeys};
+use haplat_constructs::logs::{LogGroup, LogGroupProps, check_retention};
+use haplat_constructs::queue::{WorkQueue, WorkQueueProps};
+use haplat_constructs::zone::HostedZone;
+use haplat_core::App;
+
+/// What a hostile build gave.
+#[derive(Debug)]
+enum Outcome {
+    /// Synthesis failed: its error lines.
+    Refused(Vec<String>),
+    /// Synthesis succeeded and `haplat check` found no error.
+    Passed,
+}
+
+/// Builds in a fresh app, synthesizes, and checks: no panic; an error is short lines; a template
+/// passes `haplat check`.
+fn outcome(case: &str, build: impl FnOnce(&App)) -> Outcome {
+    let app = App::new("hostile");
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        build(&app);
+        app.synth()
+    }));
+    match result {
+        Err(p) => {
+            let why = p.downcast_ref::<String>().cloned().or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()));
+            panic!("{case}: panicked: {why:?}")
+        }
+        Ok(Err(errors)) => {
+            // What the user reads: a header, then one line per problem, each bounded.
+            let text = errors.to_string();
+            let lines: Vec<String> = text.lines().skip(1).map(str::to_owned).collect();
+            assert_eq!(lines.len(), errors.0.len(), "{case}: one line per problem:\n{text}");
+            for l in &lines {
+                assert!(l.chars().count() < 1_100, "{case}: not one short line: {} characters", l.chars().count());
+            }
+            Outcome::Refused(lines)
+        }
+        Ok(Ok(assembly)) => {
+            let report = haplat_check::check_assembly(&assembly).unwrap_or_else(|e| panic!("{case}: {e}"));
+            assert!(!report.has_errors(), "{case}: synthesized, but haplat check finds: {:#?}", report.findings);
+            Outcome::Passed
+        }
+    }
+}
+
+/// Refused with an error containing every one of `needles` (in any case).
+fn refused(case: &str, build: impl FnOnce(&App), needles: &[&str]) {
+    match outcome(case, build) {
+        Outcome::Refused(lines) => assert!(
+            lines.iter().any(|l| needles.iter().all(|n| l.to_lowercase().contains(&n.to_lowercase()))),
+            "{case}: no error with {needles:?} in {lines:#?}"
+        ),
+        Outcome::Passed => panic!("{case}: synthesized, but should be refused with {needles:?}"),
+    }
+}
+
+fn long() -> String {
+    "a".repeat(10_000)
+}
+
+/// Ids nobody should pass, and what the refusal says.
+fn hostile_ids() -> Vec<(String, &'static str)> {
+    vec![
+        (String::new(), "empty"),
+        ("  ".into(), ""),
+        ("a/b".into(), ""),
+        ("日本".into(), ""),
+        ("a\nb".into(), ""),
+        (long(), "128"),
+    ]
+}
+
+/// Ids that look odd but are fine: hyphens and dots (the logical id is made alphanumeric); a
+/// stack's id, which is part of its CloudFormation name, takes no dot and says so.
+const ODD_BUT_FINE_IDS: &[&str] = &["with-hyphen", "with.dot", "Trailing-", "x"];
+
+mod ids {
+    use super::*;
+
+    /// Every construct that takes an id, built with each hostile id: refused, naming the
+    /// id; each odd-but-fine id: templates that pass `haplat check`.
+    #[allow(clippy::type_complexity)]
+    fn constructs() -> Vec<(&'static str, Box<dyn Fn(&App, &str)>)> {
+        vec![
+            (
+                "KmsKey",
+                Box::new(|app: &App, id: &str| {
+                    KmsKey::new(&app.stack("S", "us-east-1"), id, "a key", &[KeyUser::CloudWatchLogs]);
+                }),
+            ),
+            (
+                "RegionalKeys",
+                Box::new(|app: &App, id: &str| {
+                    RegionalKeys::new(&app.stack_set("S", &["us-east-1", "eu-west-1"]), id);
+                }),
+            ),
+            (
+                "WorkQueue",
+                Box::new(|app: &App, id: &str| {
+                    let s = app.stack("S", "us-east-1");
+                    let key = KmsKey::new(&s, "Key", "k", &[KeyUser::EventBridge]);
+                    WorkQueue::new(&s, id, WorkQueueProps::new(&key));
+                }),
+            ),
+            (
+                "LogGroup",
+                Box::new(|app: &App, id: &str| {
+                    let s = app.stack("S", "us-east-1");
+                    let key = KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                    LogGroup::new(&s, id, LogGroupProps { name: None, retention_days: 30, key: &key });
+                }),
+            ),
+            (
+                "HostedZone",
+                Box::new(|app: &App, id: &str| {
+                    HostedZone::new(&app.stack("S", "us-east-1"), id, "example.com");
+                }),
+            ),
+            (
+                "GlobalTable",
+                Box::new(|app: &App, id: &str| {
+                    GlobalTable::new(
+                        &app.stack("S", "us-east-1"),
+                        id,
+                        GlobalTableProps::new(KeyAttr::string("pk"), &["us-east-1", "eu-west-1"]),
+                    );
+                }),
+            ),
+            (
+                "stack",
+                Box::new(|app: &App, id: &str| {
+                    let s = app.stack(id, "us-east-1");
+                    KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                }),
+            ),
+        ]
+    }
+
+    #[test]
+    fn hostile_ids_are_refused_naming_the_id_and_odd_ones_pass_haplat_check() {
+        for (name, build) in constructs() {
+            for (id, says) in hostile_ids() {
+                let case = format!("{name} with id {:?}", id.chars().take(20).collect::<String>());
+                refused(&case, |app| build(app, &id), &["id", says]);
+            }
+            for id in ODD_BUT_FINE_IDS {
+                let case = format!("{name} with id {id:?}");
+                // Templates that pass, or (a stack's name takes no dot) refused naming the id.
+                if let Outcome::Refused(lines) = outcome(&case, |app| build(app, id)) {
+                    assert!(lines.iter().all(|l| l.contains(id)), "{case}: {lines:#?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_construct_added_twice_with_the_same_id_is_refused() {
+        refused(
+            "two keys",
+            |app| {
+                let s = app.stack("S", "us-east-1");
+                KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+            },
+            &["Key"],
+        );
+    }
+}
+
+mod app {
+    use super::*;
+
+    fn with_key(app: &App, regions: &[&str]) {
+        let s = app.stack_set("S", regions);
+        KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+    }
+
+    #[test]
+    fn regions() {
+        refused("no region", |app| with_key(app, &[]), &["S"]);
+        refused("a region that does not exist", |app| with_key(app, &["us-east-1", "mars-north-1"]), &["mars-north-1"]);
+        refused("an empty region", |app| with_key(app, &["us-east-1", ""]), &["S"]);
+        refused("a region twice", |app| with_key(app, &["us-east-1", "us-east-1"]), &["us-east-1"]);
+        refused("a region in capitals", |app| with_key(app, &["US-EAST-1"]), &["US-EAST-1"]);
+        refused("a 10k region", |app| with_key(app, &[&long()]), &["S"]);
+    }
+
+    #[test]
+    fn app_names() {
+        for name in ["", "with space", "日本", "-leading", &long()] {
+            let app = App::new(name);
+            let s = app.stack("S", "us-east-1");
+            KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+            let e = std::panic::catch_unwind(AssertUnwindSafe(|| app.synth())).expect("no panic");
+            let e = e.expect_err(name).to_string();
+            assert!(e.contains("app name") || e.contains("name"), "{name:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn tags() {
+        for (k, v, says) in
+            [("", "v", "tag"), ("aws:owner", "v", "aws:"), (&long() as &str, "v", "tag"), ("k", &long(), "tag")]
+        {
+            let case = format!("tag {:?}={:?}", &k[..k.len().min(10)], &v[..v.len().min(10)]);
+            refused(
+                &case,
+                |app| {
+                    app.tag(k, v);
+                    with_key(app, &["us-east-1"]);
+                },
+                &[says],
+            );
+        }
+    }
+}
+
+mod kms {
+    use super::*;
+
+    #[test]
+    fn description_and_users() {
+        // An empty user list and an empty description are a key only the account uses.
+        assert!(matches!(
+            outcome("no users", |app| {
+                KmsKey::new(&app.stack("S", "us-east-1"), "Key", "", &[]);
+            }),
+            Outcome::Passed
+        ));
+        // The same user twice is the same key policy.
+        assert!(matches!(
+            outcome("a user twice", |app| {
+                KmsKey::new(&app.stack("S", "us-east-1"), "Key", "k", &[KeyUser::EventBridge, KeyUser::EventBridge]);
+            }),
+            Outcome::Passed
+        ));
+        refused(
+            "a 10k description",
+            |app| {
+                KmsKey::new(&app.stack("S", "us-east-1"), "Key", &long(), &[KeyUser::EventBridge]);
+            },
+            &["S/Key", "description"],
+        );
+    }
+}
+
+mod queue {
+    use super::*;
+
+    fn with(case: &str, f: impl FnOnce(&mut WorkQueueProps<'_>), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let s = app.stack("S", "us-east-1");
+                let key = KmsKey::new(&s, "Key", "k", &[KeyUser::EventBridge]);
+                let mut p = WorkQueueProps::new(&key);
+                f(&mut p);
+                WorkQueue::new(&s, "Jobs", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn numbers_out_of_range() {
+        for v in [-1, 43_201, i64::MIN, i64::MAX] {
+            with(&format!("visibility {v}"), |p| p.visibility_timeout_seconds = v, &["Jobs", "visibility"]);
+        }
+        for v in [0, 59, -1, 1_209_601, i64::MAX] {
+            with(&format!("retention {v}"), |p| p.retention_seconds = v, &["Jobs", "retention"]);
+        }
+        for v in [0, -1, 1_001, i64::MAX] {
+            with(&format!("max receives {v}"), |p| p.max_receives = v, &["Jobs", "receive"]);
+        }
+    }
+
+    #[test]
+    fn names() {
+        for name in ["", " ", "with.dot", "日本", &long()] {
+            with(&format!("name {:?}", &name[..name.len().min(10)]), |p| p.name = Some(name.into()), &["Jobs", "name"]);
+        }
+    }
+}
+
+mod logs {
+    use super::*;
+
+    #[test]
+    fn retention() {
+        for days in [0, -1, 2, 10_000, i64::MIN] {
+            refused(
+                &format!("retention {days}"),
+                |app| {
+                    let s = app.stack("S", "us-east-1");
+                    let key = KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                    let group = s.child("Group");
+                    check_retention(&group, days);
+                    LogGroup::new(&s, "Group", LogGroupProps { name: None, retention_days: days, key: &key });
+                },
+                &["S/Group", "retention"],
+            );
+        }
+    }
+
+    #[test]
+    fn names() {
+        for name in ["", "with space", "日本", &long()] {
+            refused(
+                &format!("log group name {:?}", &name[..name.len().min(10)]),
+                |app| {
+                    let s = app.stack("S", "us-east-1");
+                    let key = KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                    LogGroup::new(
+                        &s,
+                        "Group",
+                        LogGroupProps { name: Some(name.into()), retention_days: 30, key: &key },
+                    );
+                },
+                &["S/Group", "name"],
+            );
+        }
+    }
+}
+
+mod zone {
+    use super::*;
+
+    #[test]
+    fn domains() {
+        for domain in ["", " ", ".", "no_dots", "a..b.com", "-a.com", "日本.com", &format!("{}.com", long())] {
+            refused(
+                &format!("domain {:?}", &domain[..domain.len().min(12)]),
+                |app| {
+                    HostedZone::new(&app.stack("S", "us-east-1"), "Zone", domain);
+                },
+                &["Zone"],
+            );
+        }
+        // Capitals and a trailing dot are the same domain.
+        assert!(matches!(
+            outcome("EXAMPLE.com.", |app| {
+                let z = HostedZone::new(&app.stack("S", "us-east-1"), "Zone", "EXAMPLE.com.");
+                assert_eq!(z.name, "example.com");
+            }),
+            Outcome::Passed
+        ));
+    }
+}
+
+mod alarm {
+    use super::*;
+    use haplat_constructs::monitoring::AlarmTopic;
+
+    #[test]
+    fn contacts() {
+        for email in ["", "@", "a@", "@b", "no-at", " "] {
+            refused(
+                &format!("email {email:?}"),
+                |app| {
+                    AlarmTopic::new(&app.stack("S", "us-east-1").child("Alarms"), &[email.to_owned()]);
+                },
+                &["S/Alarms", "email"],
+            );
+        }
+        refused(
+            "an email twice",
+            |app| {
+                AlarmTopic::new(&app.stack("S", "us-east-1").child("Alarms"), &["a@b.c".into(), "a@b.c".into()]);
+            },
+            &["S/Alarms", "a@b.c"],
+        );
+        // No contact: a topic with no subscription (alarms still go to the topic).
+        assert!(matches!(
+            outcome("no contact", |app| {
+                AlarmTopic::new(&app.stack("S", "us-east-1").child("Alarms"), &[]);
+            }),
+            Outcome::Passed
+        ));
+    }
+}
+
+mod global_table {
+    use super::*;
+
+    fn table(case: &str, f: impl FnOnce(&mut GlobalTableProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = GlobalTableProps::new(KeyAttr::string("pk"), &["us-east-1", "eu-west-1"]);
+                f(&mut p);
+                GlobalTable::new(&app.stack("S", "us-east-1"), "Orders", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn regions() {
+        table("no replica", |p| p.regions.clear(), &["S/Orders", "us-east-1"]);
+        table("a region twice", |p| p.regions.push("eu-west-1".into()), &["S/Orders", "eu-west-1", "twice"]);
+        table("a region that does not exist", |p| p.regions.push("mars-north-1".into()), &["S/Orders", "mars-north-1"]);
+        table("an empty region", |p| p.regions.push(String::new()), &["S/Orders", "region"]);
+    }
+
+    #[test]
+    fn names_and_keys() {
+        for name in ["", "ab", "with space", "日本", &long()] {
+            table(
+                &format!("table name {:?}", &name[..name.len().min(10)]),
+                |p| p.table_name = Some(name.into()),
+                &["S/Orders", "table name"],
+            );
+        }
+        table("an empty TTL attribute", |p| p.ttl_attribute = Some(String::new()), &["S/Orders", "TTL"]);
+        for attr in ["", &long()] {
+            table(
+                &format!("a partition key {:?}", &attr[..attr.len().min(10)]),
+                |p| p.partition_key = KeyAttr::string(attr),
+                &["S/Orders", "key"],
+            );
+        }
+        table(
+            "an index twice",
+            |p| {
+                let index = TableIndex::new("ByDate", KeyAttr::string("d"), None);
+                p.indexes = vec![index.clone(), index];
+            },
+            &["S/Orders", "ByDate"],
+        );
+        table(
+            "an index without a name",
+            |p| p.indexes = vec![TableIndex::new("", KeyAttr::string("d"), None)],
+            &["S/Orders", "index"],
+        );
+    }
+
+    #[test]
+    fn capacity() {
+        for (read, why) in [
+            (Capacity::new(0, 10), "min"),
+            (Capacity::new(-5, 10), "min"),
+            (Capacity::new(10, 5), "max"),
+            (Capacity { target_utilization: f64::NAN, ..Capacity::new(1, 10) }, "utilization"),
+            (Capacity { target_utilization: f64::INFINITY, ..Capacity::new(1, 10) }, "utilization"),
+            (Capacity { target_utilization: 0.0, ..Capacity::new(1, 10) }, "utilization"),
+            (Capacity { target_utilization: 150.0, ..Capacity::new(1, 10) }, "utilization"),
+        ] {
+            table(
+                &format!("capacity {read:?}"),
+                |p| p.billing = Billing::Provisioned { read, write: Capacity::new(1, 10) },
+                &["S/Orders", why],
+            );
+        }
+    }
+}
+
+mod cidrs {
+    use super::*;
+
+    #[test]
+    fn parse_refuses_what_is_not_a_cidr() {
+        for s in ["", " ", "10.0.0.0", "10.0.0.0/33", "10.0.0.256/16", "10.0.0/16", "a.b.c.d/8", "10.0.0.0/-1", "日本"]
+        {
+            let r = std::panic::catch_unwind(|| s.parse::<Ipv4Cidr>()).unwrap_or_else(|_| panic!("{s:?}: panicked"));
+            assert!(r.is_err(), "{s:?} parsed as {r:?}");
+        }
+        let long = format!("10.0.0.0/{}", "1".repeat(10_000));
+        let e = long.parse::<Ipv4Cidr>().unwrap_err().to_string();
+        assert!(e.chars().count() < 300, "a 10k value is cut, not echoed: {} chars", e.chars().count());
+    }
+
+    #[test]
+    fn allocate_and_subnet_bits_never_panic() {
+        for explicit in [vec![], vec![None; 300], vec![Some("garbage")], vec![Some("10.0.0.0/16"), Some("10.0.0.0/16")]]
+        {
+            let r = std::panic::catch_unwind(|| cidr::allocate(&explicit));
+            assert!(r.is_ok(), "allocate({explicit:?}) panicked");
+        }
+        let vpc: Ipv4Cidr = "10.0.0.0/28".parse().unwrap();
+        for count in [0, 1, 1_000, usize::MAX] {
+            let r = std::panic::catch_unwind(|| cidr::subnet_bits(&vpc, count));
+            assert!(r.is_ok(), "subnet_bits({count}) panicked");
+        }
+    }
+}
+
+mod names {
+    use haplat_constructs::dns;
+    use haplat_constructs::network::usable_azs;
+
+    #[test]
+    fn dns_name_helpers_and_zone_counts_never_panic() {
+        let long = "a".repeat(10_000);
+        for s in ["", ".", "日本", "a..b", long.as_str()] {
+            assert!(std::panic::catch_unwind(|| dns::standby_origin_name(s)).is_ok(), "{s:?}");
+            assert!(std::panic::catch_unwind(|| dns::origin_name(s, s)).is_ok(), "{s:?}");
+            assert!(std::panic::catch_unwind(|| dns::checked_origin_name(s, s)).is_ok(), "{s:?}");
+            assert!(std::panic::catch_unwind(|| dns::regional_origin_name(s, s)).is_ok(), "{s:?}");
+            assert!(std::panic::catch_unwind(|| usable_azs(s)).is_ok(), "{s:?}");
+        }
+    }
+}
+
+mod baseline {
+    use super::*;
+    use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
+
+    #[test]
+    fn home_region_and_retention() {
+        for home in ["", "mars-north-1", "US-EAST-1", " us-east-1", &long()] {
+            refused(
+                &format!("home region {:?}", &home[..home.len().min(12)]),
+                |app| {
+                    let s = app.stack_set("Baseline", &["us-east-1", "eu-west-1"]);
+                    AccountBaseline::new(&s, "Account", AccountBaselineProps::new(home));
+                },
+                &["Account"],
+            );
+        }
+        for days in [0, -1, i64::MIN] {
+            refused(
+                &format!("retention {days}"),
+                |app| {
+                    let s = app.stack_set("Baseline", &["us-east-1", "eu-west-1"]);
+                    let mut p = AccountBaselineProps::new("us-east-1");
+                    p.retention_days = days;
+                    AccountBaseline::new(&s, "Account", p);
+                },
+                &["Account", "retention"],
+            );
+        }
+    }
+}
+
+mod recovery_control {
+    use super::*;
+    use haplat_constructs::recovery_control::{RecoveryControl, RecoveryControlProps};
+
+    fn control(case: &str, p: RecoveryControlProps, needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                RecoveryControl::new(&app.stack("Arc", "us-west-2"), "Arc", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_regions_and_wait() {
+        let regions = ["us-east-1", "eu-west-1"];
+        for name in ["", " ", "a b", &long()] {
+            control(
+                &format!("name {:?}", &name[..name.len().min(10)]),
+                RecoveryControlProps::new(name, &regions),
+                &["Arc", "name"],
+            );
+        }
+        control("one region", RecoveryControlProps::new("shop", &["us-east-1"]), &["Arc", "region"]);
+        control("no region", RecoveryControlProps::new("shop", &[]), &["Arc", "region"]);
+        control(
+            "a region twice",
+            RecoveryControlProps::new("shop", &["us-east-1", "us-east-1"]),
+            &["Arc", "us-east-1"],
+        );
+        control(
+            "a region that does not exist",
+            RecoveryControlProps::new("shop", &["us-east-1", "mars-1"]),
+            &["Arc", "mars-1"],
+        );
+        for wait in [-1, i64::MIN] {
+            let mut p = RecoveryControlProps::new("shop", &regions);
+            p.wait_period_ms = wait;
+            control(&format!("wait {wait}"), p, &["Arc", "wait"]);
+        }
+    }
+}
+
+mod ecr {
+    use super::*;
+    use haplat_constructs::ecr::{ImageRepositories, ImageRepositoriesProps};
+
+    fn repos(case: &str, p: ImageRepositoriesProps, needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                ImageRepositories::new(&app.stack("Images", "us-east-1"), "Images", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn prefixes_names_and_regions() {
+        for prefix in ["", "UPPER", "with space", "日本", &long()] {
+            repos(
+                &format!("prefix {:?}", &prefix[..prefix.len().min(10)]),
+                ImageRepositoriesProps::new(prefix, &["api"], &["eu-west-1"]),
+                &["Images"],
+            );
+        }
+        for name in ["", "UPPER", "a b", &long()] {
+            repos(
+                &format!("name {:?}", &name[..name.len().min(10)]),
+                ImageRepositoriesProps::new("shop", &[name], &["eu-west-1"]),
+                &["Images"],
+            );
+        }
+        // No repository: only the registry's settings, which pass haplat check.
+        let none = outcome("no repository", |app| {
+            ImageRepositories::new(
+                &app.stack("Images", "us-east-1"),
+                "Images",
+                ImageRepositoriesProps::new("shop", &[], &["eu-west-1"]),
+            );
+        });
+        assert!(matches!(none, Outcome::Passed), "{none:?}");
+        repos("a name twice", ImageRepositoriesProps::new("shop", &["api", "api"], &["eu-west-1"]), &["Images", "api"]);
+        repos(
+            "a replica region that does not exist",
+            ImageRepositoriesProps::new("shop", &["api"], &["mars-north-1"]),
+            &["Images", "mars-north-1"],
+        );
+        repos(
+            "a replica region twice",
+            ImageRepositoriesProps::new("shop", &["api"], &["eu-west-1", "eu-west-1"]),
+            &["Images", "eu-west-1"],
+        );
+    }
+}
+
+mod slo {
+    use super::*;
+    use haplat_constructs::metrics::{MetricRef, Sli};
+    use haplat_constructs::slo::{BurnWindow, Slo, SloProps};
+
+    fn sli() -> Sli {
+        let lb = ("LoadBalancer", haplat_core::Value::from("app/api/123"));
+        Sli::ErrorRatio {
+            bad: vec![MetricRef::new("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", [lb.clone()])],
+            total: vec![MetricRef::new("AWS/ApplicationELB", "RequestCount", [lb])],
+        }
+    }
+
+    fn slo(case: &str, f: impl FnOnce(&mut SloProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = SloProps::new(99.9, sli());
+                f(&mut p);
+                Slo::new(&app.stack_set("Api", &["us-east-1", "us-west-2"]), "Availability", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn objectives_and_windows() {
+        for objective in [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -1.0, 100.0, 150.0] {
+            slo(&format!("objective {objective}"), |p| p.objective_percent = objective, &["Availability", "objective"]);
+        }
+        slo("no window", |p| p.windows.clear(), &["Availability", "window"]);
+        for (name, w) in [
+            ("a NaN burn rate", BurnWindow { burn_rate: f64::NAN, ..BurnWindow::ticket_default() }),
+            ("a zero burn rate", BurnWindow { burn_rate: 0.0, ..BurnWindow::ticket_default() }),
+            ("a negative window", BurnWindow { long_seconds: -60, ..BurnWindow::ticket_default() }),
+            (
+                "a short window longer than the long",
+                BurnWindow { short_seconds: 90_000, ..BurnWindow::ticket_default() },
+            ),
+        ] {
+            slo(name, |p| p.windows = vec![w], &["Availability"]);
+        }
+    }
+}
+
+mod waf {
+    use super::*;
+    use haplat_constructs::waf::{WebAcl, WebAclProps};
+
+    fn acl(case: &str, f: impl FnOnce(&mut WebAclProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = WebAclProps::new("edge", "the edge");
+                f(&mut p);
+                WebAcl::new(&app.stack("Edge", "us-east-1"), "Acl", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_limits_and_rule_groups() {
+        for name in ["", "with space", "日本", &long()] {
+            acl(&format!("metric name {:?}", &name[..name.len().min(10)]), |p| p.metric_name = name.into(), &["Acl"]);
+        }
+        acl("a 10k description", |p| p.description = long(), &["Acl", "description"]);
+        for limit in [0, 99, -1, i64::MAX] {
+            acl(&format!("rate limit {limit}"), |p| p.rate_limit = limit, &["Acl", "limit"]);
+        }
+        acl("a rule group twice", |p| p.managed_rule_groups.push(p.managed_rule_groups[0].clone()), &["Acl"]);
+        acl("an empty rule group", |p| p.managed_rule_groups.push(String::new()), &["Acl"]);
+    }
+}
+
+mod health_check {
+    use super::*;
+    use haplat_constructs::health_check::{HealthCheck, HealthCheckProps};
+
+    fn check(case: &str, p: HealthCheckProps) -> Outcome {
+        outcome(case, |app| {
+            HealthCheck::new(&app.stack("Dns", "us-east-1"), "Check", p);
+        })
+    }
+
+    #[test]
+    fn thresholds_lists_and_names() {
+        let v = |s: &str| haplat_core::Value::from(s);
+        for (case, p) in [
+            ("no child", HealthCheckProps::Calculated { children: vec![], healthy_needed: 1 }),
+            ("needs more than there are", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: 2 }),
+            ("needs 0 of 1", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: 0 }),
+            ("a huge threshold", HealthCheckProps::Calculated { children: vec![v("a")], healthy_needed: usize::MAX }),
+            ("no alarm", HealthCheckProps::Alarms { region: v("us-east-1"), alarm_names: vec![], healthy_needed: 1 }),
+            (
+                "needs 3 of 2 alarms",
+                HealthCheckProps::Alarms {
+                    region: v("us-east-1"),
+                    alarm_names: vec![v("a"), v("b")],
+                    healthy_needed: 3,
+                },
+            ),
+            ("an empty domain", HealthCheckProps::Tcp { domain_name: v("") }),
+            ("a 10k domain", HealthCheckProps::Https { domain_name: v(&long()), path: v("/health") }),
+            ("an empty path", HealthCheckProps::Https { domain_name: v("api.example.com"), path: v("") }),
+        ] {
+            match check(case, p) {
+                Outcome::Refused(lines) => assert!(lines.iter().any(|l| l.contains("Check")), "{case}: {lines:#?}"),
+                Outcome::Passed => panic!("{case}: synthesized"),
+            }
+        }
+    }
+}
+
+mod network {
+    use super::*;
+    use haplat_constructs::network::{Network, NetworkProps};
+
+    fn net(case: &str, f: impl FnOnce(&mut NetworkProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let s = app.stack("Net", "us-east-1");
+                let key = KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+                let mut p = NetworkProps::new(&key);
+                f(&mut p);
+                Network::new(&s, "Vpc", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn cidrs_zones_and_retention() {
+        for cidr in ["", "garbage", "10.0.0.0/33", "10.0.0.1/16", "8.8.0.0/16", "10.0.0.0/8", &long()] {
+            net(&format!("cidr {:?}", &cidr[..cidr.len().min(12)]), |p| p.cidr = cidr.into(), &["Vpc"]);
+        }
+        for bits in [0, -1, 32, i64::MAX] {
+            net(&format!("subnet bits {bits}"), |p| p.subnet_bits = bits.into(), &["Vpc"]);
+        }
+        for azs in [0, 7, usize::MAX] {
+            net(&format!("{azs} zones"), |p| p.azs = azs, &["Vpc"]);
+        }
+        for days in [0, -1, 2] {
+            net(&format!("flow log retention {days}"), |p| p.flow_log_retention_days = days, &["retention"]);
+        }
+    }
+}
+
+mod certificate {
+    use super::*;
+    use haplat_constructs::certificate::{Certificate, CertificateProps};
+
+    #[test]
+    fn domain_names() {
+        for (case, domain, extra) in [
+            ("an empty domain", String::new(), vec![]),
+            ("a 10k domain", format!("{}.example.com", long()), vec![]),
+            ("another zone's domain", "api.other.org".to_owned(), vec![]),
+            ("a name twice", "api.example.com".to_owned(), vec!["api.example.com"]),
+            ("an empty alternative", "api.example.com".to_owned(), vec![""]),
+        ] {
+            refused(
+                case,
+                |app| {
+                    let s = app.stack("Edge", "us-east-1");
+                    let zone = HostedZone::new(&s, "Zone", "example.com");
+                    let mut p = CertificateProps::new(domain.as_str(), &zone);
+                    p.alternative_names = extra.iter().map(|n| (*n).into()).collect();
+                    Certificate::dns_validated(&s, "Cert", p);
+                },
+                &["Cert"],
+            );
+        }
+    }
+}
+
+mod backup {
+    use super::*;
+    use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+
+    fn plan(case: &str, f: impl FnOnce(&mut BackupPlanProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = BackupPlanProps::new("orders", BackupSelection::Tag("backup".into(), "daily".into()));
+                f(&mut p);
+                BackupPlan::new(&app.stack_set("Data", &["us-east-1", "eu-west-1"]), "Backup", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn names_retention_selection_and_copies() {
+        for name in ["", "a", "with space", "日本", &long()] {
+            plan(
+                &format!("vault {:?}", &name[..name.len().min(10)]),
+                |p| p.vault_name = name.into(),
+                &["Backup", "vault"],
+            );
+        }
+        for days in [0, -1, 36, i64::MIN] {
+            plan(&format!("daily {days}"), |p| p.daily_retention_days = days, &["Backup"]);
+        }
+        plan("an empty tag key", |p| p.selection = BackupSelection::Tag(String::new(), "x".into()), &["Backup", "tag"]);
+        plan("no resource", |p| p.selection = BackupSelection::Resources(vec![]), &["Backup", "resources"]);
+        let regions = |pairs: &[(&str, &str)]| {
+            CopyTo::Regions(pairs.iter().map(|(a, b)| ((*a).to_owned(), (*b).to_owned())).collect())
+        };
+        plan(
+            "a copy to itself",
+            |p| p.copy_to = regions(&[("us-east-1", "us-east-1"), ("eu-west-1", "us-east-1")]),
+            &["Backup", "itself"],
+        );
+        plan(
+            "a copy to a region that does not exist",
+            |p| p.copy_to = regions(&[("us-east-1", "mars-north-1"), ("eu-west-1", "us-east-1")]),
+            &["Backup", "mars-north-1"],
+        );
+        plan("a region without a copy", |p| p.copy_to = regions(&[("us-east-1", "eu-west-1")]), &["eu-west-1"]);
+    }
+}
