@@ -1,6 +1,7 @@
 //! Informational events to the region's alarm topic: EventBridge rules for ECS deployments
-//! (started, completed, failed) and ECS service warnings and errors of the watched clusters
-//! (task placement failures and the like), and for AWS Backup, copy and restore jobs that fail.
+//! (started, completed, failed), ECS service warnings and errors of the watched clusters (task
+//! placement failures and the like) and their services scaled out to their maximum, and for AWS
+//! Backup, copy and restore jobs that fail.
 //!
 //! EventBridge publishes to an SNS topic only when the topic's policy lets `events.amazonaws.com`
 //! publish (here: only these rules, `aws:SourceArn`) and, for a topic encrypted with a
@@ -64,6 +65,30 @@ pub(super) fn event_rules(
                     "detail" => expr_map! {
                         "clusterArn" => Expr::List(vec![cluster_arn.into()]),
                         "eventType" => expr_list!["WARN", "ERROR"],
+                    },
+                }),
+                targets: target(),
+                ..Default::default()
+            },
+        ));
+        // Application Auto Scaling's only service event: a scalable target scaled out to its
+        // maximum, so demand beyond it is not served (ECS resource ids are
+        // `service/<cluster>/<service>`):
+        // https://docs.aws.amazon.com/autoscaling/application/userguide/monitoring-eventbridge.html
+        rules.push(scope.add(
+            &format!("ScaledToMax{suffix}"),
+            Rule {
+                description: Some(
+                    "ECS services of the platform that autoscaling scaled out to their maximum task count".into(),
+                ),
+                event_pattern: Some(expr_map! {
+                    "source" => expr_list!["aws.application-autoscaling"],
+                    "detail-type" => expr_list!["Application Auto Scaling Scaling Activity State Change"],
+                    "detail" => expr_map! {
+                        "serviceNamespace" => expr_list!["ecs"],
+                        "resourceId" => Expr::List(vec![expr_map! {
+                            "prefix" => Value::<String>::sub_with("service/${Cluster}/", [("Cluster", cluster.clone())]),
+                        }]),
                     },
                 }),
                 targets: target(),

@@ -1460,20 +1460,24 @@ fn the_load_balancers_slos_count_its_own_5xx_and_its_latency() {
 }
 
 #[test]
-fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_its_topic() {
+fn the_apis_monitoring_sends_deployments_service_warnings_scaling_to_max_and_failed_backups_to_its_topic() {
     let app = App::new("shop");
     let api = MultiRegionApi::new_stack_set(&app, "Api", props(two_regions()));
     let monitoring = api.monitor(
         "Monitoring",
         haplat_constructs::monitoring::RegionalMonitoringProps::new(&["us-east-1", "us-west-2"]),
     );
-    assert_eq!(monitoring.regional.event_rules.len(), 4);
+    assert_eq!(monitoring.regional.event_rules.len(), 5);
     let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
     let rules = resources(&t, "AWS::Events::Rule");
     let (topic_id, _) = resources(&t, "AWS::SNS::Topic")[0];
     let patterns: Vec<String> = rules.iter().map(|(_, r)| r["Properties"]["EventPattern"].to_string()).collect();
     assert!(patterns.iter().any(|p| p.contains("ECS Deployment State Change") && p.contains(":service/${Cluster}/")));
     assert!(patterns.iter().any(|p| p.contains("ECS Service Action") && p.contains("\"WARN\"")));
+    // Autoscaling's "scaled to max" of the cluster's services.
+    assert!(patterns.iter().any(|p| p.contains("Application Auto Scaling Scaling Activity State Change")
+        && p.contains("\"serviceNamespace\":[\"ecs\"]")
+        && p.contains("service/${Cluster}/")));
     assert!(patterns.iter().any(|p| p.contains("Copy Job State Change") && p.contains("\"state\"")));
     // Restore jobs report `status`, not `state`.
     assert!(patterns.iter().any(|p| p.contains("Restore Job State Change") && p.contains("\"status\"")));
@@ -1487,7 +1491,7 @@ fn the_apis_monitoring_sends_deployments_service_warnings_and_failed_backups_to_
     assert_eq!(sids, ["AccountAdministers", "CloudWatchAlarmsOfThisAccount", "TheseEventRules"]);
     let events = &statements[2];
     assert_eq!(events["Principal"]["Service"], "events.amazonaws.com");
-    assert_eq!(events["Condition"]["ArnEquals"]["aws:SourceArn"].as_array().unwrap().len(), 4);
+    assert_eq!(events["Condition"]["ArnEquals"]["aws:SourceArn"].as_array().unwrap().len(), 5);
     // The topic's key lets EventBridge encrypt, and nothing more.
     let key = resources(&t, "AWS::KMS::Key")
         .into_iter()
