@@ -66,6 +66,11 @@ pub struct Chain {
     pub links: Vec<Link>,
     /// Why the chain cannot be computed (a health check haplat cannot follow).
     pub unknown: Option<String>,
+    /// When one part of the region fails alone while its other checks pass (one service's
+    /// targets): the slowest such part's chain, the routing links included. `None` when the
+    /// region's check is not calculated or tolerates a failed child. Not what the objective
+    /// measures (a region's failure), printed beside it.
+    pub part: Option<Vec<Link>>,
 }
 
 impl Chain {
@@ -195,7 +200,8 @@ pub fn availability(a: &Assembly) -> Availability {
             Some(set) => format!("{name} ({set})"),
             None => name,
         };
-        let mut chain = Chain { stack: r.stack, record: r.id.to_owned(), label, links: Vec::new(), unknown: None };
+        let mut chain =
+            Chain { stack: r.stack, record: r.id.to_owned(), label, links: Vec::new(), unknown: None, part: None };
         match a.target(r.stack, check) {
             Some(hc) => match detection(a, &hc, 0) {
                 Ok(links) => chain.links = links,
@@ -204,8 +210,14 @@ pub fn availability(a: &Assembly) -> Availability {
             None => chain.unknown = Some("its health check is not a resource of the assembly".into()),
         }
         if chain.unknown.is_none() {
-            chain.links.push(ttl(a, &ttl_of));
-            chain.links.extend(cloudfront_retry(a, r.prop_str("Name").unwrap_or_default()));
+            let mut routing = vec![ttl(a, &ttl_of)];
+            routing.extend(cloudfront_retry(a, r.prop_str("Name").unwrap_or_default()));
+            chain.links.extend(routing.iter().cloned());
+            let part = a.target(r.stack, check).and_then(|hc| part_failure(a, &hc).ok().flatten());
+            chain.part = part.map(|mut links| {
+                links.extend(routing);
+                links
+            });
         }
         out.failover.push(chain);
     }
@@ -347,30 +359,7 @@ fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, Stri
             }])
         }
         "CALCULATED" => {
-            let children: Vec<&Json> = config
-                .get("ChildHealthChecks")
-                .and_then(Json::as_array)
-                .map(|c| c.iter().collect())
-                .unwrap_or_default();
-            if children.is_empty() {
-                return Err(format!("calculated check {} has no children", hc.path()));
-            }
-            let needed = n("HealthThreshold", 1.0)?;
-            let mut times = Vec::new();
-            let mut untimed = Vec::new();
-            let mut idle = 0usize;
-            for c in children {
-                let child =
-                    a.target(hc.stack, c).ok_or_else(|| format!("a child of {} is not in the assembly", hc.path()))?;
-                if watches_idle_group(a, &child) {
-                    idle += 1;
-                    continue;
-                }
-                match detection(a, &child, depth + 1) {
-                    Ok(t) => times.push(t),
-                    Err(why) => untimed.push(why),
-                }
-            }
+            let Children { mut times, untimed, idle, needed } = children(a, hc, depth)?;
             // With every child that is healthy at rest needed (all but those on idle blue/green
             // groups, unhealthy at rest), any one failing takes the region out: the fastest child
             // that can be timed bounds the detection, and one that cannot only ever makes it
@@ -408,6 +397,63 @@ fn detection(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Vec<Link>, Stri
         }
         other => Err(format!("{} is a {other} check, which haplat cannot time", hc.path())),
     }
+}
+
+/// The children of a calculated check: the detection of each that can be timed, why the others
+/// cannot, how many watch idle blue/green groups (unhealthy at rest), and `HealthThreshold`.
+struct Children {
+    times: Vec<Vec<Link>>,
+    untimed: Vec<String>,
+    idle: usize,
+    needed: f64,
+}
+
+fn children(a: &Assembly, hc: &Res<'_>, depth: usize) -> Result<Children, String> {
+    let config = hc.prop("HealthCheckConfig").ok_or_else(|| format!("{} has no HealthCheckConfig", hc.path()))?;
+    let list: Vec<&Json> =
+        config.get("ChildHealthChecks").and_then(Json::as_array).map(|c| c.iter().collect()).unwrap_or_default();
+    if list.is_empty() {
+        return Err(format!("calculated check {} has no children", hc.path()));
+    }
+    let needed = match config.get("HealthThreshold") {
+        None => 1.0,
+        Some(v) => v
+            .as_f64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .ok_or_else(|| format!("HealthThreshold of {} is not known at synth", hc.path()))?,
+    };
+    let mut out = Children { times: Vec::new(), untimed: Vec::new(), idle: 0, needed };
+    for c in list {
+        let child = a.target(hc.stack, c).ok_or_else(|| format!("a child of {} is not in the assembly", hc.path()))?;
+        if watches_idle_group(a, &child) {
+            out.idle += 1;
+            continue;
+        }
+        match detection(a, &child, depth + 1) {
+            Ok(t) => out.times.push(t),
+            Err(why) => out.untimed.push(why),
+        }
+    }
+    Ok(out)
+}
+
+/// One part of a region failing alone (one service's targets, another tier) while the region's
+/// other checks pass, such as its probe: when the region's check needs every child that is
+/// healthy at rest, that part's own check takes the region out; the slowest part that can be
+/// timed is the worst case (a part that cannot be timed, such as a queue's age that builds up
+/// with traffic, is left out). `Ok(None)` for a check that is not calculated (a part failing is
+/// the region failing) or that tolerates a child failing (such a part never takes it out).
+fn part_failure(a: &Assembly, hc: &Res<'_>) -> Result<Option<Vec<Link>>, String> {
+    let ty = hc.prop("HealthCheckConfig").and_then(|c| c.get("Type")).and_then(Json::as_str);
+    if ty != Some("CALCULATED") {
+        return Ok(None);
+    }
+    let c = children(a, hc, 0)?;
+    let healthy = (c.times.len() + c.untimed.len()) as f64;
+    if c.needed < healthy {
+        return Ok(None);
+    }
+    Ok(c.times.into_iter().max_by(|x, y| sum(x).total_cmp(&sum(y))))
 }
 
 /// Whether a health check follows an alarm on the healthy targets of a target group that no
@@ -689,6 +735,13 @@ pub fn summary(a: &Assembly) -> Vec<String> {
     }
     if let Some(c) = worst {
         out.extend(c.links.iter().map(|l| format!("  {l}")));
+        if let Some(part) = c.part.as_ref().filter(|p| sum(p) > c.seconds()) {
+            let slowest = part.first().map_or("", |l| l.path.as_str());
+            out.push(format!(
+                "  one part failing alone, the region's other checks passing: at worst {} s (slowest part: {slowest})",
+                sum(part)
+            ));
+        }
     }
     for c in figures.failover.iter().filter(|c| c.unknown.is_some()) {
         out.push(format!("app failover of {}: not computed, {}", c.label, c.unknown.as_deref().unwrap_or_default()));

@@ -109,6 +109,33 @@ fn a_cloudfront_origin_at_the_routed_name_adds_its_connection_attempts_to_the_ch
 }
 
 #[test]
+fn one_part_of_a_region_failing_alone_is_timed_beside_the_region_failing() {
+    // The probe takes the whole region out in 26 s; the service's alarm, failing alone while the
+    // probe passes, in 95 + 120 + 60 s: both then wait the alias's 60 s.
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], region(true))], failover(120));
+    let chain = availability(&a).worst_failover().cloned().unwrap();
+    assert_eq!(chain.seconds(), 86.0);
+    let part: f64 = chain.part.as_ref().expect("a part failing alone").iter().map(|l| l.seconds).sum();
+    assert_eq!(part, 335.0);
+    assert_eq!(chain.part.as_ref().unwrap()[0].path, "Api/Group");
+    let lines = summary(&a);
+    assert!(
+        lines.contains(
+            &"  one part failing alone, the region's other checks passing: at worst 335 s (slowest part: Api/Group)"
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
+    // The objective is about a region failing: met.
+    assert!(of(&check(&a), "HAP025").is_empty());
+    // A check that tolerates one failed child: a part failing alone never takes the region out.
+    let mut tolerant = region(true);
+    tolerant["Resources"]["Region"]["Properties"]["HealthCheckConfig"]["HealthThreshold"] = json!(1);
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], tolerant)], failover(120));
+    assert!(availability(&a).worst_failover().unwrap().part.is_none());
+}
+
+#[test]
 fn hap025_a_failover_slower_than_the_objective_names_its_slowest_links() {
     let found =
         of(&check(&with_objectives(vec![stack("Api", &["us-east-1"], region(false))], failover(120))), "HAP025");
