@@ -215,6 +215,69 @@ fn an_environment_declares_a_cloud_map_only_service_that_its_callers_reach_by_na
     assert!(e.contains("unknown variant `everyone`, expected one of public, internal, cloud-map-only"), "{e}");
 }
 
+/// Issue 12's acceptance over prod's templates: the load balancer's own 5xx in every error-rate
+/// alarm and availability SLO of a service or load balancer; every target group in the region's
+/// health; a latency SLO per service and the entry's; canaries; every critical alarm reaching
+/// someone (its own actions, or through a composite alarm or the Route 53 check that reads it).
+#[test]
+fn prod_sees_and_pages_the_whole_outage() {
+    let a = synth("prod");
+    let api = a.template("shop-prod-Api").unwrap();
+    let all: Vec<(&String, &Json)> = api["Resources"].as_object().unwrap().iter().collect();
+    let path = |r: &Json| r["Metadata"]["haplat:path"].as_str().unwrap_or_default().to_owned();
+    let of = |ty: &str| all.iter().filter(move |(_, r)| r["Type"] == ty).copied().collect::<Vec<_>>();
+    let alarms = of("AWS::CloudWatch::Alarm");
+    let services = ["orders", "catalog"];
+    // 5xx the load balancer answers itself, wherever 5xx are counted against a service or the entry.
+    let counted: Vec<(String, bool)> = alarms
+        .iter()
+        .map(|(_, r)| (path(r), r["Properties"]["Metrics"].to_string().contains("HTTPCode_ELB_5XX_Count")))
+        .filter(|(p, _)| {
+            p.ends_with("/ErrorRate")
+                || p.starts_with("Api/PublicAlbAvailability/")
+                || services.iter().any(|s| p.starts_with(&format!("Api/{s}Availability/")))
+        })
+        .collect();
+    // The load balancers' and each service's ErrorRate, the four windows of the entry's SLO and of each service's.
+    assert_eq!(counted.len(), 3 + 4 + 2 * 4, "{counted:?}");
+    assert!(counted.iter().all(|(_, elb)| *elb), "{counted:?}");
+    // Every target group's healthy hosts feed the region's calculated check.
+    let region = all.iter().find(|(_, r)| path(r) == "Api/RegionHealth/Check").expect("the region's check").1;
+    let children = region["Properties"]["HealthCheckConfig"]["ChildHealthChecks"].to_string();
+    for (tg, _) in of("AWS::ElasticLoadBalancingV2::TargetGroup") {
+        let alarm = alarms
+            .iter()
+            .find(|(_, r)| {
+                r["Properties"]["MetricName"] == "HealthyHostCount"
+                    && r["Properties"]["Dimensions"].to_string().contains(&format!("\"{tg}\""))
+            })
+            .unwrap_or_else(|| panic!("no healthy-hosts alarm on {tg}"))
+            .0;
+        let check = of("AWS::Route53::HealthCheck")
+            .into_iter()
+            .find(|(_, c)| {
+                c["Properties"]["HealthCheckConfig"]["AlarmIdentifier"].to_string().contains(&format!("\"{alarm}\""))
+            })
+            .unwrap_or_else(|| panic!("no check reads {alarm}"))
+            .0;
+        assert!(children.contains(&format!("\"{check}\"")), "{check} is not a child of the region's check");
+    }
+    // Latency SLOs: the entry's and each service's; two canaries per region.
+    let composites = of("AWS::CloudWatch::CompositeAlarm");
+    for slo in ["Api/PublicAlbLatency/Burn1h", "Api/ordersLatency/Burn1h", "Api/catalogLatency/Burn1h"] {
+        assert!(composites.iter().any(|(_, c)| path(c) == slo), "no {slo}");
+    }
+    assert_eq!(of("AWS::Synthetics::Canary").len(), 2);
+    // Every critical alarm reaches someone.
+    let readers: String =
+        composites.iter().chain(of("AWS::Route53::HealthCheck").iter()).map(|(_, r)| r.to_string()).collect();
+    for (id, r) in alarms.iter().chain(composites.iter()) {
+        let critical = r["Properties"]["AlarmDescription"].to_string().contains("[critical]");
+        let actions = r["Properties"]["AlarmActions"].as_array().is_some_and(|a| !a.is_empty());
+        assert!(!critical || actions || readers.contains(&format!("\"{id}\"")), "{} pages no one", path(r));
+    }
+}
+
 #[test]
 fn dev_saves_on_nat_and_prod_has_one_per_zone() {
     let nats = |env: &str| {
