@@ -224,19 +224,34 @@ async fn health_bake<'a>(
 }
 
 /// Whether deploying `d` sends no `AWS::RDS::*` resource of its template (`new`) anything: none
-/// of them changes, no other section does (the conditions and mappings they read), no region is
-/// added or removed, no parameter they reference changes value, and no instance is left to repair.
+/// of them changes, nor any resource they read (directly or through others: a security group, a
+/// key), no other section does (the conditions and mappings they read), no region is added or
+/// removed, no parameter they reference changes value, and no instance is left to repair.
 pub fn leaves_database(d: &stack_diff::StackDiff, new: &serde_json::Value) -> bool {
     let rds = |type_name: &str| type_name.starts_with("AWS::RDS::");
     let resources = new.get("Resources").and_then(serde_json::Value::as_object);
-    let read_by_rds: std::collections::BTreeSet<String> = resources
+    // What the RDS resources read, and what that reads in turn (a security group, a key): a
+    // change there reaches them through the value they take.
+    let mut read_by_rds: std::collections::BTreeSet<String> = resources
         .into_iter()
         .flatten()
         .filter(|(_, r)| r.get("Type").and_then(serde_json::Value::as_str).is_some_and(rds))
         .flat_map(|(_, r)| haplat_check::refs_in(r))
         .collect();
+    loop {
+        let more: Vec<String> = read_by_rds
+            .iter()
+            .filter_map(|id| resources.and_then(|r| r.get(id)))
+            .flat_map(haplat_check::refs_in)
+            .filter(|id| !read_by_rds.contains(id))
+            .collect();
+        if more.is_empty() {
+            break;
+        }
+        read_by_rds.extend(more);
+    }
     d.deployed
-        && !d.template.resources.iter().any(|r| rds(&r.facts.type_name))
+        && !d.template.resources.iter().any(|r| rds(&r.facts.type_name) || read_by_rds.contains(&r.logical_id))
         && d.template.other.is_empty()
         && d.regions_added.is_empty()
         && d.regions_removed.is_empty()

@@ -386,12 +386,15 @@ fn a_change_leaves_the_database_alone_only_when_no_rds_resource_or_what_it_reads
     use haplat_cli::ops::deploy::leaves_database;
     use haplat_cli::stack_diff::{ParamChange, StackDiff};
     use serde_json::json;
-    let template = |image: &str, instance_class: &str| {
+    let with_group = |image: &str, instance_class: &str, group: &str| {
         json!({"Parameters": {"Image": {"Type": "String"}, "DbClass": {"Type": "String"}},
             "Resources": {
-                "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": {"Ref": "DbClass"}, "Engine": instance_class}},
+                "Db": {"Type": "AWS::RDS::DBInstance", "Properties": {"DBInstanceClass": {"Ref": "DbClass"}, "Engine": instance_class,
+                    "VPCSecurityGroups": [{"Fn::GetAtt": ["DbGroup", "GroupId"]}]}},
+                "DbGroup": {"Type": "AWS::EC2::SecurityGroup", "Properties": {"GroupDescription": group}},
                 "Task": {"Type": "AWS::ECS::TaskDefinition", "Properties": {"Image": {"Ref": "Image"}, "Tag": image}}}})
     };
+    let template = |image: &str, instance_class: &str| with_group(image, instance_class, "db");
     let diff = |old: &serde_json::Value, new: &serde_json::Value, params: &[&str]| StackDiff {
         name: "Api".into(),
         deployed: true,
@@ -415,6 +418,9 @@ fn a_change_leaves_the_database_alone_only_when_no_rds_resource_or_what_it_reads
     let engine = template("v1", "aurora-mysql");
     assert!(!leaves_database(&diff(&before, &engine, &[]), &engine));
     assert!(!leaves_database(&diff(&before, &before, &["DbClass"]), &before));
+    // A resource it reads (its security group, replaced: a new id reaches the cluster).
+    let group = with_group("v1", "aurora-postgresql", "the database's");
+    assert!(!leaves_database(&diff(&before, &group, &[]), &group));
     // A region added (a new secondary cluster), or a stack set not deployed yet.
     let added = StackDiff { regions_added: vec!["eu-west-1".into()], ..diff(&before, &image, &[]) };
     assert!(!leaves_database(&added, &image));
