@@ -1039,3 +1039,77 @@ mod service {
         }
     }
 }
+
+mod canary {
+    use super::*;
+    use haplat_constructs::canary::{Canaries, CanariesProps, CanaryCheck};
+
+    fn check(id: &str, kind: &str, url: &str) -> CanaryCheck {
+        CanaryCheck::new(id, kind, haplat_core::Value::from(url))
+    }
+
+    fn canaries(case: &str, f: impl FnOnce(&mut CanariesProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = CanariesProps::new(vec![check("Home", "home", "https://example.com/")]);
+                f(&mut p);
+                Canaries::new(&app.stack("Probe", "us-east-1"), "Canaries", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn checks_schedules_and_timeouts() {
+        canaries("no check", |p| p.checks.clear(), &["Canaries", "check"]);
+        for kind in ["", "UPPER", "toolong", "日本", &long()] {
+            canaries(
+                &format!("kind {:?}", kind.chars().take(10).collect::<String>()),
+                |p| p.checks = vec![check("Home", kind, "https://example.com/")],
+                &["Canaries", "kind"],
+            );
+        }
+        for (id, says) in hostile_ids() {
+            canaries(
+                &format!("check id {:?}", id.chars().take(10).collect::<String>()),
+                |p| p.checks = vec![check(&id, "home", "https://example.com/")],
+                &["Canaries", says],
+            );
+        }
+        canaries(
+            "a check twice",
+            |p| p.checks.push(check("Home", "home", "https://example.com/")),
+            &["Canaries", "Home"],
+        );
+        for url in ["", "http://example.com/", "example.com", &format!("https://{}", long())] {
+            canaries(
+                &format!("url {:?}", url.chars().take(12).collect::<String>()),
+                |p| p.checks = vec![check("Home", "home", url)],
+                &["Canaries"],
+            );
+        }
+        for m in [0, 61, u32::MAX] {
+            canaries(&format!("every {m} minutes"), |p| p.every_minutes = m, &["Canaries", "minutes"]);
+        }
+        for s in [0, 61, u32::MAX] {
+            canaries(&format!("request timeout {s}"), |p| p.request_timeout_seconds = s, &["Canaries", "timeout"]);
+        }
+        for s in [0, 10, 841, u32::MAX] {
+            canaries(&format!("run timeout {s}"), |p| p.run_timeout_seconds = s, &["Canaries", "timeout"]);
+        }
+        for n in [0, 1_441, u32::MAX] {
+            canaries(&format!("{n} alarm periods"), |p| p.alarm_periods = n, &["Canaries", "period"]);
+        }
+        for d in [0, -1, 456, i64::MIN] {
+            canaries(&format!("artifacts {d} days"), |p| p.artifact_retention_days = d, &["Canaries", "days"]);
+        }
+        for v in ["", "no-such-runtime", &long()] {
+            canaries(
+                &format!("runtime {:?}", v.chars().take(10).collect::<String>()),
+                |p| p.runtime_version = v.into(),
+                &["Canaries", "runtime"],
+            );
+        }
+    }
+}
