@@ -1113,3 +1113,77 @@ mod canary {
         }
     }
 }
+
+mod chaos {
+    use super::*;
+    use haplat_constructs::chaos::{ChaosExperiments, ChaosProps, ChaosService};
+    use haplat_core::Value;
+
+    fn service(name: &str) -> ChaosService {
+        ChaosService {
+            name: name.into(),
+            cluster_name: Value::from("shop"),
+            service_name: Value::from("orders"),
+            stop_alarm_arns: vec![],
+        }
+    }
+
+    fn chaos(case: &str, f: impl FnOnce(&mut ChaosProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let alarm = Value::from("arn:aws:cloudwatch:us-east-1:123456789012:alarm:critical");
+                let mut p = ChaosProps::new(vec![alarm]);
+                p.services = vec![service("Orders")];
+                p.private_subnet_ids = vec![Value::from("subnet-0123456789abcdef0")];
+                f(&mut p);
+                ChaosExperiments::new(&app.stack("Chaos", "us-east-1"), "Chaos", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn percentages_durations_and_targets() {
+        for pct in [0, 101, u8::MAX] {
+            chaos(&format!("stop {pct} %"), |p| p.stop_task_percent = pct, &["Chaos", "percent"]);
+        }
+        for d in ["", "PT", "PTabc", "PT0M", "PT-5M", "5M", "PT13H", &format!("PT{}M", "9".repeat(10_000))] {
+            chaos(
+                &format!("duration {:?}", d.chars().take(10).collect::<String>()),
+                |p| p.disruption_duration = d.into(),
+                &["Chaos", "duration"],
+            );
+        }
+        for d in ["PT1H30M", "PT90S", "PT12H"] {
+            let ok = outcome(d, |app| {
+                let mut p = ChaosProps::new(vec![Value::from("arn:aws:cloudwatch:us-east-1:123456789012:alarm:a")]);
+                p.services = vec![service("Orders")];
+                p.disruption_duration = d.into();
+                ChaosExperiments::new(&app.stack("Chaos", "us-east-1"), "Chaos", p);
+            });
+            assert!(matches!(ok, Outcome::Passed), "{d}: {ok:?}");
+        }
+        chaos(
+            "nothing to experiment on",
+            |p| (p.services, p.private_subnet_ids) = (vec![], vec![]),
+            &["Chaos", "nothing"],
+        );
+        chaos("a service twice", |p| p.services.push(service("Orders")), &["Chaos", "Orders"]);
+        for (name, says) in hostile_ids() {
+            chaos(
+                &format!("service name {:?}", name.chars().take(10).collect::<String>()),
+                |p| p.services = vec![service(&name)],
+                &["Chaos", says],
+            );
+        }
+        for days in [0, -1, 2] {
+            chaos(&format!("retention {days}"), |p| p.log_retention_days = days, &["Chaos", "retention"]);
+        }
+        chaos(
+            "region isolation without subnets",
+            |p| (p.region_isolation, p.private_subnet_ids) = (true, vec![]),
+            &["Chaos", "subnets"],
+        );
+    }
+}
