@@ -1187,3 +1187,151 @@ mod chaos {
         );
     }
 }
+
+mod monitoring {
+    use super::*;
+    use haplat_constructs::metrics::ServiceMetrics;
+    use haplat_constructs::monitoring::{RegionalMonitoring, RegionalMonitoringProps, Sampling, Thresholds};
+    use haplat_core::Value;
+
+    fn service(name: &str) -> ServiceMetrics {
+        ServiceMetrics {
+            name: name.into(),
+            cluster_name: Value::from("shop"),
+            service_name: Value::from("orders"),
+            load_balancer_full_name: Value::from("app/api/123"),
+            target_group_full_name: Value::from("targetgroup/orders/123"),
+            alternate_target_group_full_name: None,
+            connect_discovery_name: None,
+        }
+    }
+
+    fn monitoring(case: &str, f: impl FnOnce(&mut RegionalMonitoringProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = RegionalMonitoringProps::new(&["us-east-1", "eu-west-1"]);
+                p.services = vec![service("Orders")];
+                p.load_balancers = vec![Value::from("app/api/123")];
+                f(&mut p);
+                RegionalMonitoring::new(&app.stack_set("Ops", &["us-east-1", "eu-west-1"]), "Monitoring", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn thresholds() {
+        type Field = fn(&mut Thresholds) -> &mut f64;
+        let fields: [(&str, Field); 7] = [
+            ("error_rate_percent", |t| &mut t.error_rate_percent),
+            ("cpu_percent", |t| &mut t.cpu_percent),
+            ("memory_percent", |t| &mut t.memory_percent),
+            ("throttled_events_per_minute", |t| &mut t.throttled_events_per_minute),
+            ("replication_latency_ms", |t| &mut t.replication_latency_ms),
+            ("latency_p99_ms", |t| &mut t.latency_p99_ms),
+            ("database_connections_percent", |t| &mut t.database_connections_percent),
+        ];
+        for (name, field) in fields {
+            let mut bad = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1.0, 0.0];
+            if name.ends_with("percent") {
+                bad.push(100.5);
+            }
+            for v in bad {
+                monitoring(&format!("{name} {v}"), |p| *field(&mut p.thresholds) = v, &["Monitoring", name]);
+            }
+        }
+    }
+
+    #[test]
+    fn regions_services_and_tracing() {
+        monitoring("a region twice", |p| p.platform_regions.push("eu-west-1".into()), &["Monitoring", "eu-west-1"]);
+        monitoring(
+            "a region that does not exist",
+            |p| p.platform_regions.push("mars-north-1".into()),
+            &["Monitoring", "mars-north-1"],
+        );
+        monitoring("an empty region", |p| p.platform_regions.push(String::new()), &["Monitoring", "region"]);
+        monitoring("a service twice", |p| p.services.push(service("Orders")), &["Monitoring", "Orders"]);
+        for (name, says) in hostile_ids() {
+            monitoring(
+                &format!("service name {:?}", name.chars().take(10).collect::<String>()),
+                |p| p.services = vec![service(&name)],
+                &["Monitoring", says],
+            );
+            monitoring(
+                &format!("traced service {:?}", name.chars().take(10).collect::<String>()),
+                |p| p.tracing.services = vec![name.clone()],
+                &["Monitoring"],
+            );
+        }
+        monitoring("a bad email", |p| p.alarm_emails = vec!["no-at".into()], &["Monitoring", "email"]);
+        for (reservoir_size, fixed_rate) in [(-1, 0.05), (1, f64::NAN), (1, -0.1), (1, 1.5), (i64::MIN, 0.0)] {
+            monitoring(
+                &format!("sampling {reservoir_size}/{fixed_rate}"),
+                |p| {
+                    p.tracing.services = vec!["orders".into()];
+                    p.tracing.sampling = Some(Sampling { reservoir_size, fixed_rate });
+                },
+                &["Monitoring", "sampling"],
+            );
+        }
+    }
+}
+
+mod pull_through_cache {
+    use super::*;
+    use haplat_constructs::ecr::{PullThroughCache, Upstream};
+
+    #[test]
+    fn upstreams_credentials_and_images() {
+        refused(
+            "an upstream twice",
+            |app| {
+                PullThroughCache::new(&app.stack("S", "us-east-1"), "Cache", vec![Upstream::Quay, Upstream::Quay]);
+            },
+            &["S/Cache", "quay.io"],
+        );
+        for arn in ["", "not-an-arn", &long()] {
+            refused(
+                &format!("a Docker Hub credential {:?}", arn.chars().take(10).collect::<String>()),
+                |app| {
+                    let credential_arn = haplat_core::Value::from(arn);
+                    PullThroughCache::new(
+                        &app.stack("S", "us-east-1"),
+                        "Cache",
+                        vec![Upstream::DockerHub { credential_arn }],
+                    );
+                },
+                &["S/Cache", "credential"],
+            );
+        }
+        // No upstream: no rule, templates that pass.
+        let none = outcome("no upstream", |app| {
+            let s = app.stack("S", "us-east-1");
+            PullThroughCache::new(&s, "Cache", vec![]);
+            KmsKey::new(&s, "Key", "k", &[KeyUser::CloudWatchLogs]);
+        });
+        assert!(matches!(none, Outcome::Passed), "{none:?}");
+        // Images: whatever the URI, no panic; one the cache takes is checked as its repository.
+        let app = App::new("hostile");
+        let cache =
+            PullThroughCache::new(&app.stack("S", "us-east-1"), "Cache", vec![Upstream::Quay, Upstream::EcrPublic]);
+        for uri in ["", "quay.io/", "quay.io/a:", "quay.io/a@sha256:zz", "quay.io/A_", &format!("quay.io/{}", long())] {
+            let r = std::panic::catch_unwind(AssertUnwindSafe(|| cache.image(uri)));
+            let image = r.unwrap_or_else(|_| panic!("image({uri:?}) panicked"));
+            if matches!(image, haplat_constructs::image::Image::Cached { .. }) && uri.len() > 10 {
+                assert!(image.problem().is_some(), "{uri:?}: {image:?}");
+            }
+        }
+        let bad = cache.image("quay.io/a@sha256:zz");
+        assert!(bad.problem().is_some(), "{bad:?}");
+        // A cached image written by hand is checked as the repository the rule creates.
+        let by_hand = haplat_constructs::image::Image::Cached {
+            prefix: "quay".into(),
+            path: "Not Lowercase".into(),
+            reference: haplat_constructs::image::ImageRef::Tag("1".into()),
+        };
+        assert!(by_hand.problem().is_some_and(|p| p.contains("repository")), "{by_hand:?}");
+    }
+}
