@@ -1335,3 +1335,78 @@ mod pull_through_cache {
         assert!(by_hand.problem().is_some_and(|p| p.contains("repository")), "{by_hand:?}");
     }
 }
+
+mod load_balancer {
+    use super::*;
+    use haplat_constructs::load_balancer::{
+        ListenerRule, ListenerRuleProps, TargetGroup, TargetGroupProps, TargetProtocol,
+    };
+    use haplat_core::Value;
+    use haplat_core::resources::elasticloadbalancingv2 as elb;
+
+    fn target_group(case: &str, port: u16, path: &str, needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let props = TargetGroupProps {
+                    vpc_id: Value::from("vpc-0123456789abcdef0"),
+                    port,
+                    health_check_path: path.into(),
+                    protocol: TargetProtocol::Http,
+                };
+                TargetGroup::new(&app.stack("S", "us-east-1"), "Targets", &props);
+            },
+            needles,
+        );
+    }
+
+    fn rule(case: &str, f: impl FnOnce(&mut ListenerRuleProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let s = app.stack("S", "us-east-1");
+                let listener = s.add("Listener", elb::Listener::default());
+                let mut p = ListenerRuleProps {
+                    listener,
+                    priority: 10,
+                    path_patterns: vec!["/orders/*".into()],
+                    header: None,
+                    target_groups: vec![(Value::from("arn:aws:elasticloadbalancing:us-east-1:1:targetgroup/a/1"), 1)],
+                    methods: None,
+                };
+                f(&mut p);
+                ListenerRule::new(&s, "Rule", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn target_groups() {
+        target_group("port 0", 0, "/health", &["S/Targets", "port"]);
+        // A path that does not start with / (ALB refuses it) is refused by the service's check
+        // (`ServiceProps::health_check_path`), not yet by `TargetGroup` itself.
+        for path in ["", &format!("/{}", long())] {
+            target_group(
+                &format!("health path {:?}", path.chars().take(10).collect::<String>()),
+                8080,
+                path,
+                &["S/Targets", "health"],
+            );
+        }
+    }
+
+    #[test]
+    fn listener_rules() {
+        for priority in [0, -1, 50_001, i64::MAX] {
+            rule(&format!("priority {priority}"), |p| p.priority = priority, &["S/Rule", "priority"]);
+        }
+        // The rule is a resource of `S`: its problems are reported at `S`, naming the rule.
+        rule("no target group", |p| p.target_groups.clear(), &["S:", "Rule", "target"]);
+        for w in [-1, 1_000, i64::MAX] {
+            rule(&format!("weight {w}"), |p| p.target_groups[0].1 = w, &["S:", "Rule", "weight"]);
+        }
+        rule("no method", |p| p.methods = Some(vec![]), &["S:", "Rule", "method"]);
+        rule("an empty method", |p| p.methods = Some(vec![String::new()]), &["S:", "Rule", "method"]);
+    }
+}
