@@ -19,9 +19,9 @@
 //! mappings, NaN, empty stacks, handles of another app) are in haplat-core/tests/it/hostile.rs.
 //!
 //! Lists of regions go through one check (`validate::region_list_problems`: each real, none
-//! twice), used by `GlobalTable`, `ImageRepositories`, `RecoveryControl` and `BackupPlan`'s
-//! copy targets (the constructs
-//! of this pass that take one; the stacks' own regions are checked by haplat-core).
+//! twice), used by `GlobalTable`, `ImageRepositories`, `RecoveryControl`, `BackupPlan`'s copy
+//! targets and `RegionalMonitoring`'s platform regions (the constructs of these passes that take
+//! one; the stacks' own regions are checked by haplat-core).
 //!
 //! Not taken here: pure getters (`arn()`, `metrics()`, `*_metric()`, `name()`, `id()`,
 //! `path_of()`…: they take no value of the caller's, or only a handle).
