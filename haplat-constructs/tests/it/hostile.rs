@@ -33,13 +33,14 @@
 //! are these, checked by `fargate_size_problem` and `Deployment::problem`), `Canaries`,
 //! `ChaosExperiments`, `RegionalMonitoring` (`Thresholds::problems`, platform regions, service
 //! and traced-service names, sampling), `PullThroughCache` (upstreams, credentials, images) and
-//! the load balancers' `TargetGroup` and `ListenerRule`. Names that only prefix ids (chaos
+//! the load balancers' `TargetGroup` and `ListenerRule`, and `RealtimeApi` (throttles, stage
+//! name, JWT issuer, routes, connection TTL, retention; through `it::realtime`'s build). Names that only prefix ids (chaos
 //! `StopTasks<name>`, monitoring `<name>Service`, tracing `<Name>Group`) go through
 //! `Scope::check_id`. `HOSTILE_SURVEY=1 … -- --nocapture` prints every failing case at once.
 //!
 //! Still not taken (time, not a known problem): `AuroraGlobal` (its `aurora::checks` and
 //! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`), `WebSocketApi`,
-//! `RealtimeApi` (`realtime::check`), `composition::Platform`, `Alb`/`AlbProps` itself, the
+//! `RealtimeWorkers` and `RealtimeApi::alarms`' thresholds, `composition::Platform`, `Alb`/`AlbProps` itself, the
 //! WAF-delivery and aurora-access id prefixes, `Image::Uri` (taken as given, by design), the
 //! character set of health check paths, and `TargetGroup`'s own health path check (the
 //! service's check reports it: one line per problem).
@@ -1457,5 +1458,63 @@ mod load_balancer {
         }
         rule("no method", |p| p.methods = Some(vec![]), &["S:", "Rule", "method"]);
         rule("an empty method", |p| p.methods = Some(vec![String::new()]), &["S:", "Rule", "method"]);
+    }
+}
+
+mod realtime {
+    use haplat_constructs::websocket::{RealtimeAuth, RealtimeProps, RouteThrottle};
+
+    /// The realtime tier of `it::realtime`, with `tweak`: refused, each line short and one naming
+    /// `Api/Chat` and every needle.
+    fn refused(case: &str, tweak: impl FnOnce(&mut RealtimeProps<'_>), needles: &[&str]) {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| super::super::realtime::build(tweak)));
+        let errors =
+            r.unwrap_or_else(|_| panic!("{case}: panicked")).err().unwrap_or_else(|| panic!("{case}: synthesized"));
+        let text = errors.to_string();
+        assert!(text.lines().all(|l| l.chars().count() < 1_100), "{case}: a line is too long");
+        assert!(
+            text.lines().any(|l| l.contains("Api/Chat") && needles.iter().all(|n| l.to_lowercase().contains(n))),
+            "{case}: no line with {needles:?} in {text}"
+        );
+    }
+
+    #[test]
+    fn throttles_stage_names_and_auth() {
+        for rate in [f64::NAN, f64::INFINITY, 0.0, -1.0] {
+            refused(
+                &format!("stage rate {rate}"),
+                |p| p.stage_throttle = RouteThrottle { rate, burst: 10 },
+                &["throttle"],
+            );
+        }
+        refused("burst 0", |p| p.stage_throttle = RouteThrottle { rate: 10.0, burst: 0 }, &["throttle"]);
+        let long = "a".repeat(10_000);
+        for name in ["", "a b", "日本", long.as_str()] {
+            refused(
+                &format!("stage {:?}", name.chars().take(8).collect::<String>()),
+                |p| p.stage_name = name.into(),
+                &["stage"],
+            );
+        }
+        for issuer in ["", "http://a", long.as_str()] {
+            refused(
+                &format!("issuer {:?}", issuer.chars().take(8).collect::<String>()),
+                |p| p.auth = RealtimeAuth::Jwt { issuer: issuer.into(), audience: "chat".into(), jwks_url: None },
+                &["issuer"],
+            );
+        }
+        refused(
+            "an unknown route",
+            |p| {
+                p.route_throttles.insert(long.clone(), RouteThrottle { rate: 1.0, burst: 1 });
+            },
+            &["route"],
+        );
+        for ttl in [0, 59, 86_400 * 7 + 1, i64::MAX] {
+            refused(&format!("ttl {ttl}"), |p| p.connection_ttl_seconds = ttl, &["ttl"]);
+        }
+        for days in [0, -1, 2] {
+            refused(&format!("retention {days}"), |p| p.log_retention_days = days, &["retention"]);
+        }
     }
 }
