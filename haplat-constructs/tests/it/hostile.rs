@@ -40,10 +40,10 @@
 //!
 //! Still not taken (time, not a known problem): `AuroraGlobal` (its `aurora::checks` and
 //! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`), `WebSocketApi`,
-//! `RealtimeWorkers` and `RealtimeApi::alarms`' thresholds, `composition::Platform`, `Alb`/`AlbProps` itself, the
-//! WAF-delivery and aurora-access id prefixes, `Image::Uri` (taken as given, by design), the
-//! character set of health check paths, and `TargetGroup`'s own health path check (the
-//! service's check reports it: one line per problem).
+//! `RealtimeWorkers` and `RealtimeApi::alarms`' thresholds, `composition::Platform`,
+//! `Alb`/`AlbProps` itself, the WAF-delivery and aurora-access id prefixes, `Image::Uri` (taken
+//! as given, by design), the character set of health check paths, and `TargetGroup`'s own
+//! health path check (the service's check reports it: one line per problem).
 
 use std::panic::AssertUnwindSafe;
 
