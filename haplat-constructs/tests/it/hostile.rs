@@ -34,12 +34,13 @@
 //! `ChaosExperiments`, `RegionalMonitoring` (`Thresholds::problems`, platform regions, service
 //! and traced-service names, sampling), `PullThroughCache` (upstreams, credentials, images) and
 //! the load balancers' `TargetGroup` and `ListenerRule`, and `RealtimeApi` (throttles, stage
-//! name, JWT issuer, routes, connection TTL, retention; through `it::realtime`'s build). Names that only prefix ids (chaos
+//! name, JWT issuer, routes, connection TTL, retention; through `it::realtime`'s build) and
+//! `WebSocketApi` (throttling, memory, timeout, stage name, handler, concurrency). Names that only prefix ids (chaos
 //! `StopTasks<name>`, monitoring `<name>Service`, tracing `<Name>Group`) go through
 //! `Scope::check_id`. `HOSTILE_SURVEY=1 … -- --nocapture` prints every failing case at once.
 //!
 //! Still not taken (time, not a known problem): `AuroraGlobal` (its `aurora::checks` and
-//! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`), `WebSocketApi`,
+//! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`),
 //! `RealtimeWorkers` and `RealtimeApi::alarms`' thresholds, `composition::Platform`,
 //! `Alb`/`AlbProps` itself, the WAF-delivery and aurora-access id prefixes, `Image::Uri` (taken
 //! as given, by design), the character set of health check paths, and `TargetGroup`'s own
@@ -1515,6 +1516,53 @@ mod realtime {
         }
         for days in [0, -1, 2] {
             refused(&format!("retention {days}"), |p| p.log_retention_days = days, &["retention"]);
+        }
+    }
+}
+
+mod websocket {
+    use super::*;
+    use haplat_constructs::websocket::{LambdaCode, WebSocketApi, WebSocketApiProps};
+
+    fn ws(case: &str, f: impl FnOnce(&mut WebSocketApiProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let mut p = WebSocketApiProps::new(LambdaCode::inline_echo());
+                f(&mut p);
+                WebSocketApi::new(&app.stack_set("Rt", &["us-east-1", "eu-west-1"]), "Ws", p);
+            },
+            needles,
+        );
+    }
+
+    #[test]
+    fn numbers_names_and_handler() {
+        for rate in [f64::NAN, f64::INFINITY, 0.0, -1.0] {
+            ws(&format!("rate {rate}"), |p| p.throttling_rate = rate, &["Rt/Ws", "throttl"]);
+        }
+        for burst in [0, -1, i64::MIN] {
+            ws(&format!("burst {burst}"), |p| p.throttling_burst = burst, &["Rt/Ws", "throttl"]);
+        }
+        for m in [0, 127, 10_241, i64::MIN] {
+            ws(&format!("memory {m}"), |p| p.memory_mb = m, &["Rt/Ws", "memory"]);
+        }
+        for t in [0, 30, -1] {
+            ws(&format!("timeout {t}"), |p| p.timeout_seconds = t, &["Rt/Ws", "timeout"]);
+        }
+        for name in ["", "a b", "日本", &long()] {
+            ws(
+                &format!("stage {:?}", name.chars().take(8).collect::<String>()),
+                |p| p.stage_name = name.into(),
+                &["Rt/Ws", "stage"],
+            );
+        }
+        ws("an empty handler", |p| p.handler = String::new(), &["Rt/Ws", "handler"]);
+        for c in [-1, i64::MIN] {
+            ws(&format!("reserved concurrency {c}"), |p| p.reserved_concurrency = Some(c), &["Rt/Ws", "concurrency"]);
+        }
+        for days in [0, -1, 2] {
+            ws(&format!("retention {days}"), |p| p.log_retention_days = days, &["Rt/Ws", "retention"]);
         }
     }
 }
