@@ -32,12 +32,13 @@
 //! step scaling, the Cloud-Map-only and read-only contradictions; `FargateService`'s numbers
 //! are these, checked by `fargate_size_problem` and `Deployment::problem`), `Canaries`,
 //! `ChaosExperiments`, `RegionalMonitoring` (`Thresholds::problems`, platform regions, service
-//! and traced-service names, sampling), `PullThroughCache` (upstreams, credentials, images) and
-//! the load balancers' `TargetGroup` and `ListenerRule`, and `RealtimeApi` (throttles, stage
-//! name, JWT issuer, routes, connection TTL, retention; through `it::realtime`'s build) and
-//! `WebSocketApi` (throttling, memory, timeout, stage name, handler, concurrency). Names that only prefix ids (chaos
-//! `StopTasks<name>`, monitoring `<name>Service`, tracing `<Name>Group`) go through
-//! `Scope::check_id`. `HOSTILE_SURVEY=1 … -- --nocapture` prints every failing case at once.
+//! and traced-service names, sampling), `PullThroughCache` (upstreams, credentials, images), the
+//! load balancers' `TargetGroup` and `ListenerRule`, `RealtimeApi` (throttles, stage name, JWT
+//! issuer, routes, connection TTL, retention; through `it::realtime`'s build) and
+//! `WebSocketApi` (throttling, memory, timeout, stage name, handler, concurrency). Names that
+//! only prefix ids (chaos `StopTasks<name>`, monitoring `<name>Service`, tracing `<Name>Group`)
+//! go through `Scope::check_id`. `HOSTILE_SURVEY=1 … -- --nocapture` prints every failing case
+//! at once.
 //!
 //! Still not taken (time, not a known problem): `AuroraGlobal` (its `aurora::checks` and
 //! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`),
