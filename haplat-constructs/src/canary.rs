@@ -339,9 +339,14 @@ fn check(scope: &Scope, props: &CanariesProps) {
             scope.error(format!("canary id {} is given twice", c.id));
         }
         if let Some(url) = c.url.to_json().as_str().map(str::to_owned)
-            && !url.starts_with("https://")
+            && (!url.starts_with("https://") || url.len() > 2_048)
         {
-            scope.error(format!("canary {}: URL {url:?} is not https://", c.id));
+            scope.error(format!(
+                "canary {}: URL {:?} ({} characters) is not an https:// URL of at most 2048",
+                c.id,
+                url.chars().take(64).collect::<String>(),
+                url.chars().count()
+            ));
         }
     }
     if !(1..=60).contains(&props.every_minutes) {
@@ -363,8 +368,16 @@ fn check(scope: &Scope, props: &CanariesProps) {
             schedule_seconds.min(840)
         ));
     }
-    if props.alarm_periods == 0 {
-        scope.error("alarm_periods must be at least 1");
+    // The alarm's periods are a minute each, and CloudWatch evaluates at most a day.
+    if !(1..=1_440).contains(&props.alarm_periods) {
+        scope.error(format!("alarm_periods is {}: use 1 to 1440 (minutes, a day at most)", props.alarm_periods));
+    }
+    // The script is inline Node.js: a Node.js runtime of Synthetics.
+    if !props.runtime_version.starts_with("syn-nodejs-") || props.runtime_version.len() > 64 {
+        scope.error(format!(
+            "runtime {:?}: the canaries' script is Node.js; use a syn-nodejs-* runtime (default {CANARY_RUNTIME})",
+            props.runtime_version.chars().take(64).collect::<String>()
+        ));
     }
     // Synthetics keeps run records 1 to 455 days.
     if !(1..=455).contains(&props.artifact_retention_days) {

@@ -176,8 +176,17 @@ impl ChaosExperiments {
         if props.services.is_empty() && props.private_subnet_ids.is_empty() {
             scope.error("no services and no subnets: nothing to experiment on");
         }
-        if !props.disruption_duration.starts_with("PT") {
-            scope.error(format!("duration {:?}: use ISO 8601 like PT5M", props.disruption_duration));
+        match duration_seconds(&props.disruption_duration) {
+            Some(1..=MAX_DISRUPTION_SECONDS) => {}
+            _ => scope.error(format!(
+                "duration {:?}: use an ISO 8601 duration of hours, minutes and seconds (PT5M, PT1H30M) from 1 second \
+                 to 12 hours",
+                props.disruption_duration.chars().take(64).collect::<String>()
+            )),
+        }
+        for s in &props.services {
+            // The name prefixes the ids of its experiment (`StopTasks<name>`).
+            scope.check_id(&s.name);
         }
         if props.region_isolation && props.private_subnet_ids.is_empty() {
             scope.error("region_isolation needs the region's private subnets (private_subnet_ids)");
@@ -489,4 +498,32 @@ impl ChaosExperiments {
         }
         ChaosExperiments { role, logs, experiments }
     }
+}
+
+/// The longest disruption FIS's network actions take (`aws:network:disrupt-connectivity`: 12 hours).
+const MAX_DISRUPTION_SECONDS: u64 = 12 * 3_600;
+
+/// The seconds of an ISO 8601 duration of hours, minutes and seconds (`PT1H30M`), or `None`
+/// when it is not one.
+fn duration_seconds(d: &str) -> Option<u64> {
+    let rest = d.strip_prefix("PT")?;
+    if rest.is_empty() {
+        return None;
+    }
+    let (mut total, mut digits, mut units) = (0u64, String::new(), "HMS".chars());
+    for c in rest.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        // Each unit once, in order (H, M, S), after its digits.
+        let scale = match units.by_ref().find(|u| *u == c)? {
+            'H' => 3_600,
+            'M' => 60,
+            _ => 1,
+        };
+        let n: u64 = std::mem::take(&mut digits).parse().ok()?;
+        total = total.checked_add(n.checked_mul(scale)?)?;
+    }
+    digits.is_empty().then_some(total)
 }

@@ -140,8 +140,9 @@ impl Image {
         if name.is_empty() {
             return Some("the image names no repository".to_owned());
         }
-        if let Image::Repository { name, .. } = self
-            && let Some(p) = repository_name_problem(name)
+        // A repository of the platform, or the one the cache rule creates in the region.
+        if matches!(self, Image::Repository { .. } | Image::Cached { .. })
+            && let Some(p) = repository_name_problem(&name)
         {
             return Some(p);
         }

@@ -651,6 +651,23 @@ pub struct ListenerRule {
 impl ListenerRule {
     /// The rule as `scope/id`.
     pub fn new(scope: &Scope, id: &str, props: ListenerRuleProps) -> ListenerRule {
+        // What a forward action takes: 1 to 5 target groups, each weighted 0 to 999.
+        if !(1..=5).contains(&props.target_groups.len()) {
+            scope.error(format!(
+                "listener rule {id}: forwards to {} target groups; use 1 to 5",
+                props.target_groups.len()
+            ));
+        }
+        for (_, weight) in &props.target_groups {
+            if !(0..=999).contains(weight) {
+                scope.error(format!("listener rule {id}: target group weight {weight}; use 0 to 999"));
+            }
+        }
+        if let Some(methods) = &props.methods
+            && (methods.is_empty() || methods.iter().any(|m| m.is_empty() || m.len() > 40))
+        {
+            scope.error(format!("listener rule {id}: HTTP methods must be 1 or more, each 1 to 40 characters"));
+        }
         let mut conditions = vec![elb::listener_rule::RuleCondition {
             field: Some("path-pattern".into()),
             path_pattern_config: Some(elb::listener_rule::PathPatternConfig {

@@ -117,6 +117,20 @@ pub fn autoscale(
             scope.error(format!("{what} is {v}; use a utilization from 1 to 100 (%)"));
         }
     }
+    if let Some(rpt) = scaling.requests_per_target
+        && !(rpt.is_finite() && rpt > 0.0)
+    {
+        scope.error(format!("requests_per_target is {rpt}; use a positive number of requests (or None)"));
+    }
+    for (what, v) in
+        [("scale_in_cooldown", scaling.scale_in_cooldown), ("scale_out_cooldown", scaling.scale_out_cooldown)]
+    {
+        // Application Auto Scaling takes 0 to 1 day... its API says an Integer, 0 or more; a
+        // day is far past any sensible cooldown.
+        if !(0..=86_400).contains(&v) {
+            scope.error(format!("{what} is {v} seconds; use 0 to 86400"));
+        }
+    }
     let st = scope.add(
         "Target",
         scalable_target::ScalableTarget {
@@ -198,6 +212,21 @@ pub fn autoscale(
         }
         if step.steps.is_empty() {
             scope.error(format!("step scaling on {}/{} has no steps", step.namespace, step.metric_name));
+        }
+        if step.namespace.trim().is_empty() || step.metric_name.trim().is_empty() {
+            scope.error("step scaling needs a metric namespace and name");
+        }
+        if !step.threshold.is_finite() {
+            scope.error(format!("step scaling threshold is {}; use a finite number", step.threshold));
+        }
+        for (lo, hi, n) in &step.steps {
+            let bounds_ok = lo.is_finite() && hi.is_none_or(|h| h.is_finite() && h > *lo);
+            if !bounds_ok || *n == 0 {
+                scope.error(format!(
+                    "step ({lo}, {hi:?}, {n}) of step scaling: bounds must be finite with the upper over the lower, \
+                     and a step must add or remove tasks"
+                ));
+            }
         }
         let policy = scope.add(
             "Step",

@@ -88,6 +88,36 @@ pub struct Thresholds {
     pub database_connections_percent: f64,
 }
 
+impl Thresholds {
+    /// What is wrong with the thresholds, one sentence each (naming the field): each must be a
+    /// positive finite number, and a percentage at most 100.
+    pub fn problems(&self) -> Vec<String> {
+        let percents = [
+            ("error_rate_percent", self.error_rate_percent),
+            ("cpu_percent", self.cpu_percent),
+            ("memory_percent", self.memory_percent),
+            ("database_connections_percent", self.database_connections_percent),
+        ];
+        let others = [
+            ("throttled_events_per_minute", self.throttled_events_per_minute),
+            ("replication_latency_ms", self.replication_latency_ms),
+            ("latency_p99_ms", self.latency_p99_ms),
+        ];
+        let mut problems = Vec::new();
+        for (field, v) in percents {
+            if !(v > 0.0 && v <= 100.0) {
+                problems.push(format!("threshold {field} is {v}; use a percentage over 0 and at most 100"));
+            }
+        }
+        for (field, v) in others {
+            if !(v.is_finite() && v > 0.0) {
+                problems.push(format!("threshold {field} is {v}; use a positive finite number"));
+            }
+        }
+        problems
+    }
+}
+
 impl Default for Thresholds {
     fn default() -> Self {
         Thresholds {
@@ -210,6 +240,16 @@ impl RegionalMonitoring {
     /// Adds the topic, alarms and dashboard under `scope.child(id)`.
     pub fn new(scope: &Scope, id: &str, props: RegionalMonitoringProps) -> RegionalMonitoring {
         let scope = scope.child(id);
+        for why in props.thresholds.problems() {
+            scope.error(why);
+        }
+        for why in haplat_core::validate::region_list_problems("platform region", &props.platform_regions) {
+            scope.error(why);
+        }
+        for s in &props.services {
+            // The name prefixes the ids of its alarms (`<name>Service`).
+            scope.check_id(&s.name);
+        }
         let events = !props.ecs_clusters.is_empty() || props.backup_events;
         let users: &[KeyUser] =
             if events { &[KeyUser::CloudWatchAlarms, KeyUser::EventBridge] } else { &[KeyUser::CloudWatchAlarms] };

@@ -92,6 +92,8 @@ pub(super) fn tracing(scope: &Scope, props: &TracingProps) -> (Vec<Handle<Group>
             continue;
         }
         seen.push(service.clone());
+        // The name prefixes the ids of its group and sampling rule.
+        scope.check_id(service);
         if service.contains('"') {
             scope.error(format!(
                 "traced service name {service:?} cannot contain a double quote (it goes into an X-Ray filter)"

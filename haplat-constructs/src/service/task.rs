@@ -18,6 +18,9 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if props.min_count > props.max_count {
         scope.error(format!("counts must satisfy min <= max; got min {}, max {}", props.min_count, props.max_count));
     }
+    if props.max_count == 0 {
+        scope.error("max count is 0: the service would never run a task; use at least 1");
+    }
     if props.standby_count > props.max_count {
         scope.error(format!("standby count {} is over the max count {}", props.standby_count, props.max_count));
     }
@@ -44,6 +47,24 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
             scope.error(
                 "a Cloud-Map-only service has no listener rule: path patterns and read_only apply to ALB routes only",
             );
+        }
+    }
+    crate::logs::check_retention(scope, props.log_retention_days);
+    for pattern in &props.path_patterns {
+        // An ALB path-pattern condition value: 1 to 128 characters.
+        if pattern.trim().is_empty() || pattern.chars().count() > 128 {
+            scope.error(format!(
+                "path pattern {:?} must be 1 to 128 characters (an ALB path-pattern condition)",
+                pattern.chars().take(64).collect::<String>()
+            ));
+        }
+    }
+    for var in props.environment.keys() {
+        if var.is_empty() || var.contains('=') || var.chars().any(char::is_control) {
+            scope.error(format!(
+                "environment variable name {:?} must be non-empty, without = or control characters",
+                var.chars().take(64).collect::<String>()
+            ));
         }
     }
     if !props.health_check_path.starts_with('/') {

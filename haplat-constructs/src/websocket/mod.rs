@@ -371,9 +371,19 @@ impl WebSocketApi {
             scope.error(format!("timeout {} s: API Gateway waits at most 29 s", props.timeout_seconds));
         }
         if props.stage_name.is_empty()
+            || props.stage_name.len() > 128
             || !props.stage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
         {
-            scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
+            scope.error(format!(
+                "stage name {:?}: use 1 to 128 letters, digits, - and _",
+                props.stage_name.chars().take(64).collect::<String>()
+            ));
+        }
+        if !(props.throttling_rate.is_finite() && props.throttling_rate > 0.0) || props.throttling_burst < 1 {
+            scope.error(format!(
+                "throttling: rate and burst must be positive (got {} rps, {})",
+                props.throttling_rate, props.throttling_burst
+            ));
         }
         check_retention(&scope, props.log_retention_days);
         let key = KmsKey::new(

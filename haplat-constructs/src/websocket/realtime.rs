@@ -699,17 +699,26 @@ pub(super) fn management_endpoint(api: Value<String>, region: &str, stage: &str)
     Value::sub_with(format!("https://${{Api}}.execute-api.{region}.${{AWS::URLSuffix}}/{stage}"), [("Api", api)])
 }
 
+/// At most 64 characters of a caller's value, for an error line.
+fn cut(s: &str) -> String {
+    s.chars().take(64).collect()
+}
+
 /// Misuse of the props, reported on `scope`.
 fn check(scope: &Scope, props: &RealtimeProps<'_>) {
     check_retention(scope, props.log_retention_days);
     if props.stage_name.is_empty()
+        || props.stage_name.len() > 128
         || !props.stage_name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        scope.error(format!("stage name {:?}: use letters, digits, - and _", props.stage_name));
+        scope.error(format!("stage name {:?}: use letters, digits, - and _", cut(&props.stage_name)));
     }
     let RealtimeAuth::Jwt { issuer, audience, jwks_url } = &props.auth;
     if !issuer.starts_with("https://") {
-        scope.error(format!("JWT issuer {issuer:?}: the issuer is an https:// URL (its JWKS is fetched from it)"));
+        scope.error(format!(
+            "JWT issuer {:?}: the issuer is an https:// URL (its JWKS is fetched from it)",
+            cut(issuer)
+        ));
     }
     if audience.trim().is_empty() {
         scope.error("JWT audience is empty: name the audience the tokens must carry");
@@ -717,12 +726,12 @@ fn check(scope: &Scope, props: &RealtimeProps<'_>) {
     if let Some(url) = jwks_url
         && !url.starts_with("https://")
     {
-        scope.error(format!("JWKS URL {url:?} must be https://"));
+        scope.error(format!("JWKS URL {:?} must be https://", cut(url)));
     }
     for (route, t) in std::iter::once(("stage", &props.stage_throttle))
         .chain(props.route_throttles.iter().map(|(r, t)| (r.as_str(), t)))
     {
-        if t.rate <= 0.0 || t.burst < 1 {
+        if !(t.rate.is_finite() && t.rate > 0.0) || t.burst < 1 {
             scope.error(format!(
                 "throttle of {route}: rate and burst must be positive (got {} rps, {})",
                 t.rate, t.burst
@@ -731,7 +740,10 @@ fn check(scope: &Scope, props: &RealtimeProps<'_>) {
     }
     for route in props.route_throttles.keys() {
         if !["$connect", "$disconnect", "$default"].contains(&route.as_str()) {
-            scope.error(format!("throttle for route {route:?}: the API's routes are $connect, $disconnect, $default"));
+            scope.error(format!(
+                "throttle for route {:?}: the API's routes are $connect, $disconnect, $default",
+                cut(route)
+            ));
         }
     }
     if !(60..=86_400 * 7).contains(&props.connection_ttl_seconds) {

@@ -26,7 +26,7 @@ fn auth() -> RealtimeAuth {
 
 /// The tier over two regions: registry in `Global`, API in `Api`, workers in `Workers`, records
 /// in `Edge`; `tweak` changes the API's props.
-fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assembly, haplat_core::Errors> {
+pub(crate) fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assembly, haplat_core::Errors> {
     let app = App::new("chat");
     let global = app.stack("Global", "us-east-1");
     let mut t = GlobalTableProps::new(KeyAttr::string("connectionId"), &REGIONS);
