@@ -322,6 +322,9 @@ impl Alb {
         if props.internal && props.fronting.is_some() {
             scope.error("an internal ALB cannot be fronted by CloudFront; front the internet-facing one");
         }
+        for problem in alb_problems(&props) {
+            scope.error(problem);
+        }
         let description = match (&props.fronting, props.internal) {
             (Some(_), _) => "ALB: HTTPS from CloudFront origin-facing addresses only",
             (None, true) => "Internal ALB: HTTP(S) from the VPC only",
@@ -725,4 +728,40 @@ impl ListenerRule {
         );
         ListenerRule { resource }
     }
+}
+
+/// What ELB refuses in an ALB's literal settings: fewer than two subnets (an ALB spans at least
+/// two Availability Zones), a subnet given twice, a certificate that is not an ACM or IAM
+/// server-certificate ARN, a VPC id that is not `vpc-…`. Values known only at deploy time (a
+/// reference) are left to CloudFormation.
+fn alb_problems(props: &AlbProps) -> Vec<String> {
+    use haplat_core::value::Expr;
+    let text = |v: &Value<String>| match v.expr() {
+        Expr::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if props.subnets.len() < 2 {
+        out.push(format!("{} subnet(s): an ALB needs subnets in at least two Availability Zones", props.subnets.len()));
+    }
+    let literal: Vec<String> = props.subnets.iter().filter_map(text).collect();
+    for (i, s) in literal.iter().enumerate() {
+        if literal[..i].contains(s) {
+            out.push(format!("subnet {} is given twice", s));
+        }
+    }
+    if let Some(arn) = text(&props.certificate_arn) {
+        let ok = arn.starts_with("arn:")
+            && (arn.contains(":acm:") && arn.contains(":certificate/")
+                || arn.contains(":iam::") && arn.contains(":server-certificate/"));
+        if !ok {
+            out.push(format!("certificate {} is not an ACM certificate or IAM server certificate ARN", arn));
+        }
+    }
+    if let Some(vpc) = text(&props.vpc_id)
+        && !vpc.starts_with("vpc-")
+    {
+        out.push(format!("VPC id {} is not vpc-…", vpc));
+    }
+    out
 }

@@ -599,6 +599,24 @@ fn check<'a>(
         }
     }
     check_retention(scope, props.waf_log_retention_days);
+    if props.access_log_retention_days < 1 {
+        scope.error(format!(
+            "access log retention of {} days: the bucket's lifecycle expires logs after 1 day or more",
+            props.access_log_retention_days
+        ));
+    }
+    let regions: Vec<&str> = props.endpoints.iter().map(|e| e.region.as_str()).collect();
+    for problem in haplat_core::validate::region_list_problems("endpoints", &regions) {
+        scope.error(problem);
+    }
+    for path in &props.read_only_paths {
+        if path.is_empty() || path.chars().count() > 255 {
+            scope.error(format!(
+                "read_only_paths: a path pattern of {} characters; CloudFront takes 1 to 255",
+                path.chars().count()
+            ));
+        }
+    }
     match (props.mode, primary, secondary) {
         (DrMode::ActivePassive, Some(p), Some(s)) => Some((p, s)),
         _ => None,

@@ -1433,6 +1433,35 @@ mod load_balancer {
         );
     }
 
+    fn alb(case: &str, f: impl FnOnce(&mut haplat_constructs::load_balancer::AlbProps), needles: &[&str]) {
+        refused(
+            case,
+            |app| {
+                let s = app.stack("S", "us-east-1");
+                let mut p = haplat_constructs::load_balancer::AlbProps {
+                    vpc_id: Value::from("vpc-0123456789abcdef0"),
+                    subnets: vec!["subnet-1".into(), "subnet-2".into()],
+                    certificate_arn: Value::from("arn:aws:acm:us-east-1:111111111111:certificate/abc"),
+                    internal: false,
+                    fronting: None,
+                };
+                f(&mut p);
+                haplat_constructs::load_balancer::Alb::new(&s, "Alb", p);
+            },
+            &[&["S/Alb"], needles].concat(),
+        );
+    }
+
+    #[test]
+    fn load_balancers() {
+        alb("no subnet", |p| p.subnets.clear(), &["subnet"]);
+        alb("one subnet", |p| p.subnets.truncate(1), &["subnet"]);
+        alb("the same subnet twice", |p| p.subnets = vec!["subnet-1".into(), "subnet-1".into()], &["subnet-1"]);
+        alb("an empty certificate", |p| p.certificate_arn = Value::from(""), &["certificate"]);
+        alb("a certificate that is no ARN", |p| p.certificate_arn = Value::from("my-cert"), &["certificate"]);
+        alb("an empty VPC", |p| p.vpc_id = Value::from(""), &["vpc"]);
+    }
+
     #[test]
     fn target_groups() {
         target_group("port 0", 0, "/health", &["S/Targets", "port"]);
@@ -1564,6 +1593,127 @@ mod websocket {
         }
         for days in [0, -1, 2] {
             ws(&format!("retention {days}"), |p| p.log_retention_days = days, &["Rt/Ws", "retention"]);
+        }
+    }
+}
+
+mod aurora {
+    use super::*;
+    use haplat_constructs::RegionSpec;
+    use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, Capacity as Acu, PointInTimeRecovery};
+    use haplat_core::value::Value;
+
+    fn regions() -> Vec<RegionSpec> {
+        vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")]
+    }
+
+    /// A global database over two regions, `f` applied to its props.
+    fn db(case: &str, f: impl FnOnce(&mut AuroraGlobalProps), needles: &[&str]) {
+        let build = |app: &App| {
+            let stack = app.stack_set("Data", &["us-east-1", "eu-west-1"]);
+            let mut p =
+                AuroraGlobalProps::new(&regions(), Value::from("vpc-1"), vec!["subnet-1".into(), "subnet-2".into()]);
+            f(&mut p);
+            AuroraGlobal::new(&stack, "Db", p);
+        };
+        refused(case, build, &[&["Data/Db"], needles].concat());
+    }
+
+    #[test]
+    fn capacity_names_and_retentions() {
+        for (min, max) in [(f64::NAN, 8.0), (1.0, f64::INFINITY), (-1.0, 8.0)] {
+            db(
+                &format!("ACU {min}..{max}"),
+                |p| p.capacity = Acu::ServerlessV2 { min_acu: min, max_acu: max },
+                &["ACU"],
+            );
+        }
+        db(
+            "empty instance class",
+            |p| p.capacity = Acu::Provisioned { instance_class: String::new() },
+            &["instance class"],
+        );
+        db("10k instance class", |p| p.capacity = Acu::Provisioned { instance_class: long() }, &["instance class"]);
+        db("empty version", |p| p.engine_version = String::new(), &["version"]);
+        db("empty user", |p| p.master_username = String::new(), &["master username"]);
+        db("10k user", |p| p.master_username = long(), &["master username"]);
+        db("non-ASCII user", |p| p.master_username = "日本".into(), &["master username"]);
+        db("empty database name", |p| p.database_name = Some(String::new()), &["database name"]);
+        db("10k database name", |p| p.database_name = Some(long()), &["database name"]);
+        db("database name with a space", |p| p.database_name = Some("my db".into()), &["database name"]);
+        db("database name from a digit", |p| p.database_name = Some("1shop".into()), &["database name"]);
+        db("empty global identifier", |p| p.global_cluster_identifier = Some(String::new()), &["identifier"]);
+        db("10k global identifier", |p| p.global_cluster_identifier = Some(long()), &["identifier"]);
+        db("negative insights", |p| p.performance_insights_retention_days = -1, &["Performance Insights"]);
+        db("negative log retention", |p| p.log_retention_days = -1, &["log retention"]);
+        db(
+            "negative backups",
+            |p| p.point_in_time_recovery = PointInTimeRecovery::Rds { retention_days: -1 },
+            &["retention"],
+        );
+        db("empty tag key", |p| p.tags = vec![(String::new(), "v".into())], &["tag"]);
+        db("10k tag value", |p| p.tags = vec![("backup".into(), long())], &["tag"]);
+    }
+}
+
+mod edge {
+    use super::*;
+    use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps};
+    use haplat_constructs::platform::{RegionRole, RegionalEndpoint};
+
+    fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
+        RegionalEndpoint {
+            region: region.into(),
+            role,
+            dns_name: format!("api-123.{region}.elb.amazonaws.com").into(),
+            hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
+            health_check_path: "/health".into(),
+            domain_name: "origin.example.com".into(),
+            health_check_id: None,
+            api: None,
+        }
+    }
+
+    /// A distribution in front of two regions, `f` applied to its props.
+    fn cdn(case: &str, f: impl FnOnce(&mut EdgeDistributionProps), needles: &[&str]) {
+        let build = |app: &App| {
+            let edge = app.stack("Edge", "us-east-1");
+            let mut p = EdgeDistributionProps::new(
+                HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"),
+                &["www.example.com"],
+                vec![endpoint("us-east-1", RegionRole::Primary), endpoint("eu-west-1", RegionRole::Secondary)],
+            );
+            f(&mut p);
+            EdgeDistribution::new(&edge, "Cdn", p);
+        };
+        refused(case, build, &[&["Edge/Cdn"], needles].concat());
+    }
+
+    #[test]
+    fn names_limits_retentions_and_endpoints() {
+        cdn("no viewer name", |p| p.domain_names.clear(), &["name"]);
+        cdn("a name outside the zone", |p| p.domain_names = vec!["www.other.org".into()], &["www.other.org"]);
+        cdn("a 10k name", |p| p.domain_names = vec![format!("{}.example.com", long())], &["name"]);
+        cdn("the same name twice", |p| p.domain_names.push("www.example.com".into()), &["www.example.com"]);
+        cdn("an empty origin label", |p| p.origin_label = String::new(), &["origin"]);
+        cdn("a dotted origin label", |p| p.origin_label = "a.b".into(), &["origin"]);
+        cdn("rate limit 0", |p| p.rate_limit = 0, &["rate"]);
+        cdn("negative rate limit", |p| p.rate_limit = -5, &["rate"]);
+        cdn("WAF logs kept 0 days", |p| p.waf_log_retention_days = 0, &["retention"]);
+        cdn("access logs kept -1 days", |p| p.access_log_retention_days = -1, &["access log"]);
+        cdn("no endpoint", |p| p.endpoints.clear(), &["region"]);
+        cdn("an endpoint twice", |p| p.endpoints.push(endpoint("eu-west-1", RegionRole::Secondary)), &["eu-west-1"]);
+        cdn(
+            "an endpoint in no real region",
+            |p| p.endpoints.push(endpoint("mars-1", RegionRole::Secondary)),
+            &["mars-1"],
+        );
+        for (case, path) in [("an empty read-only path", String::new()), ("a 10k read-only path", long())] {
+            let f = |p: &mut EdgeDistributionProps| {
+                p.mode = haplat_constructs::DrMode::ActivePassive;
+                p.read_only_paths = vec![path.clone()];
+            };
+            cdn(case, f, &["read_only_paths"]);
         }
     }
 }
