@@ -660,14 +660,23 @@ impl Stack {
         self.data(|s| s.stack_set)
     }
 
-    /// The template's description.
+    /// The template's description (at most 1024 bytes, CloudFormation's limit: an error naming
+    /// the stack otherwise).
     pub fn set_description(&self, description: impl Into<String>) {
-        self.data_mut(|s| s.description = Some(description.into()));
+        let description = description.into();
+        if description.len() > 1024 {
+            self.error(format!("description of {} bytes: CloudFormation takes at most 1024", description.len()));
+        }
+        self.data_mut(|s| s.description = Some(description));
     }
 
-    /// Adds a transform (`AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`).
+    /// Adds a transform (`AWS::Serverless-2016-10-31`, `AWS::LanguageExtensions`, or a macro
+    /// of the account): a name without whitespace, or an error naming the stack.
     pub fn add_transform(&self, name: impl Into<String>) {
         let name = name.into();
+        if name.is_empty() || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            self.error(format!("transform {name:?}: a transform or macro name has no whitespace and is not empty"));
+        }
         self.data_mut(|s| {
             if !s.transforms.contains(&name) {
                 s.transforms.push(name)
@@ -675,8 +684,19 @@ impl Stack {
         });
     }
 
-    /// Stack set operation preferences for deploys of this stack.
+    /// Stack set operation preferences for deploys of this stack. A region concurrency other
+    /// than `PARALLEL` or `SEQUENTIAL`, or a maximum concurrent count of 0, is an error naming the
+    /// stack (StackSets refuses both).
     pub fn set_operation_preferences(&self, p: OperationPreferences) {
+        if let Some(c) = p.region_concurrency.as_deref()
+            && c != "PARALLEL"
+            && c != "SEQUENTIAL"
+        {
+            self.error(format!("operation preferences: region concurrency {c:?} is not PARALLEL or SEQUENTIAL"));
+        }
+        if p.max_concurrent_count == Some(0) {
+            self.error("operation preferences: a maximum concurrent count of 0 runs nothing; use 1 or more");
+        }
         self.data_mut(|s| s.preferences = p);
     }
 

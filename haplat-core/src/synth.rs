@@ -295,6 +295,55 @@ fn null_paths(v: &Json) -> Vec<String> {
     out
 }
 
+/// Intrinsic functions CloudFormation refuses whatever the region, once their literal arguments
+/// are known: `Fn::Select` past the end of a literal list, `Fn::Cidr` asking for a count
+/// outside 1..=256 or bits outside 1..=128 (its documented ranges). By property path.
+fn intrinsic_problems(v: &Json) -> Vec<(String, String)> {
+    fn walk(v: &Json, at: &mut Vec<String>, out: &mut Vec<(String, String)>) {
+        match v {
+            Json::Array(items) => {
+                for (i, x) in items.iter().enumerate() {
+                    at.push(i.to_string());
+                    walk(x, at, out);
+                    at.pop();
+                }
+            }
+            Json::Object(m) => {
+                let args = |name: &str| m.get(name).and_then(Json::as_array).filter(|_| m.len() == 1);
+                if let Some([index, list]) = args("Fn::Select").map(Vec::as_slice)
+                    && let (Some(i), Some(l)) = (index.as_i64(), list.as_array())
+                    && (i < 0 || i as usize >= l.len())
+                {
+                    out.push((at.join("."), format!("Fn::Select takes item {i} of a list of {}", l.len())));
+                }
+                if let Some([_, count, bits]) = args("Fn::Cidr").map(Vec::as_slice) {
+                    if let Some(c) = count.as_i64().filter(|c| !(1..=256).contains(c)) {
+                        out.push((
+                            at.join("."),
+                            format!("Fn::Cidr asks for {c} blocks: CloudFormation takes 1 to 256"),
+                        ));
+                    }
+                    if let Some(b) = bits.as_i64().filter(|b| !(1..=128).contains(b)) {
+                        out.push((
+                            at.join("."),
+                            format!("Fn::Cidr asks for {b} host bits: CloudFormation takes 1 to 128"),
+                        ));
+                    }
+                }
+                for (k, x) in m {
+                    at.push(k.clone());
+                    walk(x, at, out);
+                    at.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(v, &mut Vec::new(), &mut out);
+    out
+}
+
 fn check_stacks(t: &Tree, errors: &mut Vec<Error>) {
     let mut names: BTreeMap<String, String> = BTreeMap::new();
     for &s in &t.stacks {
@@ -462,6 +511,14 @@ fn render_stack(
                                       templates\"): a number that is not finite (NaN, infinity), or a value left \
                                       empty; give it a value or leave the property out"
                                 .into(),
+                        });
+                    }
+                    for (property, message) in intrinsic_problems(&props_json) {
+                        errors.push(Error::Property {
+                            path: p.path.clone(),
+                            type_name: r.type_name().into(),
+                            property,
+                            message,
                         });
                     }
                 }

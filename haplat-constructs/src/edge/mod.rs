@@ -458,6 +458,11 @@ impl EdgeDistribution {
         blocked_percent: f64,
     ) -> EdgeAlarms {
         let scope = scope.child(id);
+        for (what, percent) in [("error rate", error_rate_percent), ("blocked rate", blocked_percent)] {
+            if !(percent > 0.0 && percent <= 100.0) {
+                scope.error(format!("the {what} of {percent}% it alarms above must be above 0 and at most 100"));
+            }
+        }
         let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
         let errors = MetricRef::new(
             "AWS/CloudFront",

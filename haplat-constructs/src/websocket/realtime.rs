@@ -610,6 +610,13 @@ impl RealtimeApi {
         max_queue_age_seconds: f64,
     ) -> Vec<Handle<Alarm>> {
         let scope = scope.child(id);
+        for (what, v) in
+            [("connect throttle per minute", connect_throttle_per_minute), ("queue age", max_queue_age_seconds)]
+        {
+            if !(v.is_finite() && v > 0.0) {
+                scope.error(format!("the {what} it alarms above ({v}) must be a number above 0"));
+            }
+        }
         let mut alarms = Alarms { actions: actions.to_vec(), critical: Vec::new(), warning: Vec::new() };
         let StageAlarmQueries { errors, clients, latency } = stage_alarm_queries(self.api, self.stage);
         let connects = stage_metric(self.api, self.stage, "ConnectCount");

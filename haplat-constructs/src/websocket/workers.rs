@@ -101,6 +101,20 @@ impl RealtimeWorkers {
         if let Some(why) = props.image.problem() {
             scope.error(format!("image: {why}"));
         }
+        let min = match props.min.expr() {
+            haplat_core::value::Expr::Number(n) => n.as_i64(),
+            _ => None,
+        };
+        if props.max == 0 || min.is_some_and(|m| m < 0 || m > i64::from(props.max)) {
+            scope.error(format!(
+                "workers min {} and max {}: 0 <= min <= max and max >= 1 must hold",
+                min.map_or("(a parameter)".to_owned(), |m| m.to_string()),
+                props.max
+            ));
+        }
+        if !(max_queue_age_seconds.is_finite() && max_queue_age_seconds > 0.0) {
+            scope.error(format!("the queue age it alarms above ({max_queue_age_seconds} s) must be a number above 0"));
+        }
         // Region → management endpoint, and the exact @connections ARN of each region's API.
         let mut names = Vec::new();
         let mut json = Vec::new();

@@ -1,7 +1,7 @@
 //! The systematic hostile pass over the constructs' public API (issue 14), by construct.
 //!
 //! The list: `grep -rn "pub fn" haplat-core/src haplat-constructs/src`, without haplat-core's
-//! generated resources (`src/resources/`): 392 functions. Each that takes a caller's value is fed
+//! generated resources (`src/resources/`): 405 functions (counted again after the third pass). Each that takes a caller's value is fed
 //! hostile ones — empty, whitespace, 10,000 characters, non-ASCII, hyphens and dots in ids,
 //! non-finite, negative and zero numbers, duplicates, empty lists, regions that do not exist —
 //! and must either fail synthesis with one line naming the construct path (and the field), or
@@ -40,12 +40,17 @@
 //! go through `Scope::check_id`. `HOSTILE_SURVEY=1 … -- --nocapture` prints every failing case
 //! at once.
 //!
-//! Still not taken (time, not a known problem): `AuroraGlobal` (its `aurora::checks` and
-//! `identifier_problem` exist), `EdgeDistribution` (its `edge::check`),
-//! `RealtimeWorkers` and `RealtimeApi::alarms`' thresholds, `composition::Platform`,
-//! `Alb`/`AlbProps` itself, the WAF-delivery and aurora-access id prefixes, `Image::Uri` (taken
-//! as given, by design), the character set of health check paths, and `TargetGroup`'s own
-//! health path check (the service's check reports it: one line per problem).
+//! Third pass: `AuroraGlobal` (ACUs, instance class, version, names, retentions, tags),
+//! `EdgeDistribution` (viewer names, origin label, rate limit, retentions, endpoints' regions,
+//! read-only paths), `Alb` (`alb_problems`: subnets, certificate, VPC), `composition::Platform`
+//! (regions, services, names, SLO, zones, edge alarm thresholds, secret, e-mails),
+//! `RealtimeApi::alarms`' thresholds and `RealtimeWorkers`' counts and queue age (through
+//! `it::realtime::build_with`).
+//!
+//! Not taken: the WAF-delivery and aurora-access id prefixes (built from ids already checked),
+//! `Image::Uri` (taken as given, by design), the character set of health check paths, and
+//! `TargetGroup`'s own health path check (the service's check reports it: one line per
+//! problem).
 
 use std::panic::AssertUnwindSafe;
 
@@ -1509,6 +1514,36 @@ mod realtime {
         );
     }
 
+    /// The tier with other numbers for its alarms and workers: refused, a short line naming
+    /// `path` and every needle.
+    fn knobs(case: &str, knobs: super::super::realtime::Knobs, path: &str, needles: &[&str]) {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            super::super::realtime::build_with(|_| {}, knobs)
+        }));
+        let errors =
+            r.unwrap_or_else(|_| panic!("{case}: panicked")).err().unwrap_or_else(|| panic!("{case}: synthesized"));
+        let text = errors.to_string();
+        assert!(text.lines().all(|l| l.chars().count() < 1_100), "{case}: a line is too long");
+        assert!(
+            text.lines().any(|l| l.contains(path) && needles.iter().all(|n| l.to_lowercase().contains(n))),
+            "{case}: no line with {path} and {needles:?} in {text}"
+        );
+    }
+
+    #[test]
+    fn alarm_thresholds_and_worker_counts() {
+        use super::super::realtime::Knobs;
+        for v in [f64::NAN, 0.0, -1.0] {
+            let k = Knobs { connect_throttle_per_minute: v, ..Knobs::default() };
+            knobs(&format!("throttle {v}"), k, "Api/ChatAlarms", &["connect throttle"]);
+            let k = Knobs { max_queue_age_seconds: v, ..Knobs::default() };
+            knobs(&format!("queue age {v}"), k, "Workers/Workers", &["queue age"]);
+        }
+        knobs("max 0", Knobs { workers_max: 0, workers_min: 0, ..Knobs::default() }, "Workers/Workers", &["max 0"]);
+        knobs("min above max", Knobs { workers_min: 9, ..Knobs::default() }, "Workers/Workers", &["min 9"]);
+        knobs("negative min", Knobs { workers_min: -1, ..Knobs::default() }, "Workers/Workers", &["min -1"]);
+    }
+
     #[test]
     fn throttles_stage_names_and_auth() {
         for rate in [f64::NAN, f64::INFINITY, 0.0, -1.0] {
@@ -1715,5 +1750,52 @@ mod edge {
             };
             cdn(case, f, &["read_only_paths"]);
         }
+    }
+}
+
+mod platform {
+    use super::*;
+    use haplat_constructs::RegionSpec;
+    use haplat_constructs::composition::{Platform, PlatformProps};
+    use haplat_constructs::service::ServiceProps;
+
+    /// The composition over two regions with one service, `f` applied to its props.
+    fn platform(case: &str, f: impl FnOnce(&mut PlatformProps), needles: &[&str]) {
+        let build = |app: &App| {
+            let mut p = PlatformProps::new(
+                vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+                HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"),
+                &["www.example.com"],
+                &["oncall@example.com"],
+            );
+            p.confirm_mails = Some("the on-call address confirms".into());
+            p.services = vec![ServiceProps {
+                health_check_path: "/".into(),
+                run_as: haplat_constructs::fargate::RunAs::image_default("NGINX binds port 80 as root"),
+                ..ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 80)
+            }];
+            f(&mut p);
+            Platform::new(app, p);
+        };
+        refused(case, build, needles);
+    }
+
+    #[test]
+    fn facts_stated_once() {
+        platform("no region", |p| p.regions.clear(), &["region"]);
+        platform("a region twice", |p| p.regions.push(RegionSpec::secondary("eu-west-1")), &["eu-west-1"]);
+        platform("a region that does not exist", |p| p.regions.push(RegionSpec::secondary("mars-1")), &["mars-1"]);
+        platform("no service", |p| p.services.clear(), &["service"]);
+        platform("no viewer name", |p| p.viewer_names.clear(), &["name"]);
+        platform("a NaN SLO", |p| p.availability_slo = Some(f64::NAN), &["objective"]);
+        platform("an SLO of 100", |p| p.availability_slo = Some(100.0), &["objective"]);
+        platform("0 zones", |p| p.azs = 0, &["zone"]);
+        platform("9 zones", |p| p.azs = 9, &["zone"]);
+        platform("a NaN edge error rate", |p| p.edge_error_rate_percent = f64::NAN, &["error rate"]);
+        platform("an edge blocked rate over 100", |p| p.edge_blocked_percent = 150.0, &["blocked"]);
+        platform("an empty secret name", |p| p.origin_secret_name = Some(String::new()), &["secret"]);
+        platform("an e-mail that is no address", |p| p.alarm_emails = vec!["oncall".into()], &["oncall"]);
+        platform("no e-mail", |p| p.alarm_emails.clear(), &["nobody"]);
+        platform("a 10k origin label", |p| p.origin_label = long(), &["10012 characters"]);
     }
 }

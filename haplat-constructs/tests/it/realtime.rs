@@ -26,7 +26,29 @@ fn auth() -> RealtimeAuth {
 
 /// The tier over two regions: registry in `Global`, API in `Api`, workers in `Workers`, records
 /// in `Edge`; `tweak` changes the API's props.
+/// The numbers of the tier's alarms and workers that [`build`] takes as they are.
+pub(crate) struct Knobs {
+    pub connect_throttle_per_minute: f64,
+    pub max_queue_age_seconds: f64,
+    pub workers_min: i64,
+    pub workers_max: u32,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs { connect_throttle_per_minute: 3000.0, max_queue_age_seconds: 60.0, workers_min: 1, workers_max: 4 }
+    }
+}
+
 pub(crate) fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assembly, haplat_core::Errors> {
+    build_with(tweak, Knobs::default())
+}
+
+/// [`build`] with other numbers for the alarms and workers.
+pub(crate) fn build_with(
+    tweak: impl FnOnce(&mut RealtimeProps<'_>),
+    knobs: Knobs,
+) -> Result<Assembly, haplat_core::Errors> {
     let app = App::new("chat");
     let global = app.stack("Global", "us-east-1");
     let mut t = GlobalTableProps::new(KeyAttr::string("connectionId"), &REGIONS);
@@ -44,7 +66,7 @@ pub(crate) fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assemb
     tweak(&mut props);
     let tier = RealtimeApi::new(&api, "Chat", props);
     let api_topic = haplat_constructs::monitoring::AlarmTopic::new(&api.child("Topic"), &[]);
-    tier.alarms(&api, "ChatAlarms", &[api_topic.arn()], 3000.0, 60.0);
+    tier.alarms(&api, "ChatAlarms", &[api_topic.arn()], knobs.connect_throttle_per_minute, knobs.max_queue_age_seconds);
     tier.availability_slo(&api, "ChatAvailability", 99.9, &[api_topic.arn()]);
     let workers_stack = app.stack_set("Workers", &REGIONS);
     let workers = RealtimeWorkers::new(
@@ -55,15 +77,15 @@ pub(crate) fn build(tweak: impl FnOnce(&mut RealtimeProps<'_>)) -> Result<Assemb
             image: "public.ecr.aws/nginx/nginx:1.27".into(),
             cpu: 256,
             memory: 512,
-            min: 1.into(),
-            max: 4,
+            min: knobs.workers_min.into(),
+            max: knobs.workers_max,
             cluster,
             network: &network,
             registry: &registry,
             run_as: RunAs::default(),
             production: false,
         },
-        60.0,
+        knobs.max_queue_age_seconds,
     );
     let edge = app.stack("Edge", "us-east-1");
     let topic = haplat_constructs::monitoring::AlarmTopic::new(&edge.child("Alarms"), &[]);

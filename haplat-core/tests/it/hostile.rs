@@ -1,5 +1,21 @@
 //! Hostile and careless input: whatever would silently replace, render nonsense, or panic is
 //! one clear synthesis error naming the stack or construct path.
+//!
+//! haplat-core's public functions outside the generated `resources/` (`grep -rn "pub fn"
+//! haplat-core/src`), by what they take from the caller:
+//! - names and ids (`App::new`, `stack`, `stack_set`, `Scope::child`/`add`/`check_id`, outputs,
+//!   mappings, region values, conditions, parameters, tags): here and in `validation.rs`;
+//! - numbers (any `Value<f64>`): not finite is an error naming the property;
+//! - handles (`Handle`, `Scope::options`): a handle of another app is an error;
+//! - the stack's own settings (`set_description`, `add_transform`, `set_operation_preferences`,
+//!   `set_deployment`, `suppress`): here and in `accounts.rs`, `suppress.rs`;
+//! - intrinsics with literal arguments (`Value::select`, `List::cidr`): refused at synthesis
+//!   when CloudFormation would refuse them in every region;
+//! - `Options` (`depends_on`, `condition`, `metadata`, policies): a dependency or condition
+//!   that does not exist is an error (`validation.rs`); metadata and policies take any JSON.
+//!
+//! Not taken: getters (`name`, `regions`, `path`, `ref_`, `attr_*`…) and the renderers, which
+//! take nothing of the caller's.
 
 use std::collections::BTreeMap;
 
@@ -149,4 +165,51 @@ fn stack_tags_count_haplats_ownership_tag_toward_the_limit_of_50() {
         &app,
         "stack Api: the number of stack tags (the app's and the stack's, and haplat's ownership tag haplat:app) is 51, over CloudFormation's limit of 50",
     );
+}
+
+#[test]
+fn a_stacks_own_settings_are_checked_where_they_are_given() {
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.set_description("é".repeat(600));
+    one_error_containing(&app, "description of 1200 bytes: CloudFormation takes at most 1024");
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", queue("jobs"));
+    s.add_transform("");
+    s.add_transform("AWS::Serverless 2016");
+    let errs = errors(&app);
+    assert_eq!(errs.iter().filter(|e| e.contains("transform")).count(), 2, "{errs:#?}");
+    let app = App::new("demo");
+    let s = app.stack_set("Api", &["us-east-1", "eu-west-1"]);
+    s.add("Jobs", queue("jobs"));
+    s.set_operation_preferences(haplat_core::manifest::OperationPreferences {
+        region_concurrency: Some("FAST".into()),
+        max_concurrent_count: Some(0),
+        failure_tolerance_count: None,
+    });
+    one_error_containing(&app, "region concurrency \"FAST\" is not PARALLEL or SEQUENTIAL");
+    one_error_containing(&app, "a maximum concurrent count of 0 runs nothing");
+}
+
+#[test]
+fn intrinsics_cloudformation_would_refuse_everywhere_are_errors_naming_the_property() {
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    let two = haplat_core::value::List::items(vec![Value::from("a"), Value::from("b")]);
+    s.add("Jobs", Queue { name: Value::select(5, two.clone()), ..Default::default() });
+    one_error_containing(&app, "property QueueName: Fn::Select takes item 5 of a list of 2");
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    let cidr = |count: i64, bits: i64| haplat_core::value::List::cidr("10.0.0.0/16".into(), count.into(), bits.into());
+    s.add("Jobs", Queue { name: Value::select(0, cidr(0, 129)), ..Default::default() });
+    one_error_containing(&app, "Fn::Cidr asks for 0 blocks: CloudFormation takes 1 to 256");
+    one_error_containing(&app, "Fn::Cidr asks for 129 host bits: CloudFormation takes 1 to 128");
+    // Within range, and an index into a list known only at deploy: left to CloudFormation.
+    let app = App::new("demo");
+    let s = app.stack("Api", "us-east-1");
+    s.add("Jobs", Queue { name: Value::select(1, two), ..Default::default() });
+    s.add("Other", Queue { name: Value::select(3, cidr(4, 8)), ..Default::default() });
+    app.synth().unwrap_or_else(|e| panic!("{e}"));
 }
