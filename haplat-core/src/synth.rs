@@ -269,29 +269,38 @@ fn section_what(section: &str) -> &'static str {
 }
 
 /// The property paths (`A.0.B`) of every `null` in a rendered value.
-fn null_paths(v: &Json) -> Vec<String> {
-    fn walk(v: &Json, at: &mut Vec<String>, out: &mut Vec<String>) {
+/// Calls `f` with every value of `v` and its path (keys and indexes joined by `.`).
+fn visit(v: &Json, f: &mut dyn FnMut(&str, &Json)) {
+    fn walk(v: &Json, at: &mut Vec<String>, f: &mut dyn FnMut(&str, &Json)) {
+        f(&at.join("."), v);
         match v {
-            Json::Null => out.push(at.join(".")),
             Json::Array(items) => {
                 for (i, x) in items.iter().enumerate() {
                     at.push(i.to_string());
-                    walk(x, at, out);
+                    walk(x, at, f);
                     at.pop();
                 }
             }
             Json::Object(m) => {
                 for (k, x) in m {
                     at.push(k.clone());
-                    walk(x, at, out);
+                    walk(x, at, f);
                     at.pop();
                 }
             }
             _ => {}
         }
     }
+    walk(v, &mut Vec::new(), f);
+}
+
+fn null_paths(v: &Json) -> Vec<String> {
     let mut out = Vec::new();
-    walk(v, &mut Vec::new(), &mut out);
+    visit(v, &mut |at, x| {
+        if x.is_null() {
+            out.push(at.to_owned());
+        }
+    });
     out
 }
 
@@ -299,48 +308,25 @@ fn null_paths(v: &Json) -> Vec<String> {
 /// are known: `Fn::Select` past the end of a literal list, `Fn::Cidr` asking for a count
 /// outside 1..=256 or bits outside 1..=128 (its documented ranges). By property path.
 fn intrinsic_problems(v: &Json) -> Vec<(String, String)> {
-    fn walk(v: &Json, at: &mut Vec<String>, out: &mut Vec<(String, String)>) {
-        match v {
-            Json::Array(items) => {
-                for (i, x) in items.iter().enumerate() {
-                    at.push(i.to_string());
-                    walk(x, at, out);
-                    at.pop();
-                }
-            }
-            Json::Object(m) => {
-                let args = |name: &str| m.get(name).and_then(Json::as_array).filter(|_| m.len() == 1);
-                if let Some([index, list]) = args("Fn::Select").map(Vec::as_slice)
-                    && let (Some(i), Some(l)) = (index.as_i64(), list.as_array())
-                    && (i < 0 || i as usize >= l.len())
-                {
-                    out.push((at.join("."), format!("Fn::Select takes item {i} of a list of {}", l.len())));
-                }
-                if let Some([_, count, bits]) = args("Fn::Cidr").map(Vec::as_slice) {
-                    if let Some(c) = count.as_i64().filter(|c| !(1..=256).contains(c)) {
-                        out.push((
-                            at.join("."),
-                            format!("Fn::Cidr asks for {c} blocks: CloudFormation takes 1 to 256"),
-                        ));
-                    }
-                    if let Some(b) = bits.as_i64().filter(|b| !(1..=128).contains(b)) {
-                        out.push((
-                            at.join("."),
-                            format!("Fn::Cidr asks for {b} host bits: CloudFormation takes 1 to 128"),
-                        ));
-                    }
-                }
-                for (k, x) in m {
-                    at.push(k.clone());
-                    walk(x, at, out);
-                    at.pop();
-                }
-            }
-            _ => {}
-        }
-    }
     let mut out = Vec::new();
-    walk(v, &mut Vec::new(), &mut out);
+    visit(v, &mut |at, x| {
+        let Some(m) = x.as_object().filter(|m| m.len() == 1) else { return };
+        let args = |name: &str| m.get(name).and_then(Json::as_array).map(Vec::as_slice);
+        if let Some([index, list]) = args("Fn::Select")
+            && let (Some(i), Some(l)) = (index.as_i64(), list.as_array())
+            && (i < 0 || i as usize >= l.len())
+        {
+            out.push((at.to_owned(), format!("Fn::Select takes item {i} of a list of {}", l.len())));
+        }
+        if let Some([_, count, bits]) = args("Fn::Cidr") {
+            if let Some(c) = count.as_i64().filter(|c| !(1..=256).contains(c)) {
+                out.push((at.to_owned(), format!("Fn::Cidr asks for {c} blocks: CloudFormation takes 1 to 256")));
+            }
+            if let Some(b) = bits.as_i64().filter(|b| !(1..=128).contains(b)) {
+                out.push((at.to_owned(), format!("Fn::Cidr asks for {b} host bits: CloudFormation takes 1 to 128")));
+            }
+        }
+    });
     out
 }
 

@@ -29,7 +29,7 @@ use serde_json::Value as Json;
 
 const REGIONS: [&str; 2] = ["us-east-1", "eu-west-1"];
 
-fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
+pub(crate) fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
     RegionalEndpoint {
         region: region.into(),
         role,

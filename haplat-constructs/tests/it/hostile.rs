@@ -1694,20 +1694,9 @@ mod aurora {
 mod edge {
     use super::*;
     use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps};
-    use haplat_constructs::platform::{RegionRole, RegionalEndpoint};
+    use haplat_constructs::platform::RegionRole;
 
-    fn endpoint(region: &str, role: RegionRole) -> RegionalEndpoint {
-        RegionalEndpoint {
-            region: region.into(),
-            role,
-            dns_name: format!("api-123.{region}.elb.amazonaws.com").into(),
-            hosted_zone_id: "Z35SXDOTRQ7X7K".into(),
-            health_check_path: "/health".into(),
-            domain_name: "origin.example.com".into(),
-            health_check_id: None,
-            api: None,
-        }
-    }
+    use crate::global::endpoint;
 
     /// A distribution in front of two regions, `f` applied to its props.
     fn cdn(case: &str, f: impl FnOnce(&mut EdgeDistributionProps), needles: &[&str]) {
