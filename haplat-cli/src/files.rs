@@ -87,7 +87,7 @@ pub fn read_text(path: &Path, kind: Kind) -> Result<String, FileError> {
     })
 }
 
-/// `text` on one line, at most [`MESSAGE_CHARS`] characters (a parser's message may hold a
+/// `text` on one line, at most `MESSAGE_CHARS` characters (a parser's message may hold a
 /// snippet of the file, or a whole value).
 pub fn one_line(text: &str) -> String {
     let joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
