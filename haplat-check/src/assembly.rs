@@ -180,11 +180,22 @@ impl StackTemplate {
     }
 }
 
+/// The largest assembly file [`Assembly::load`] reads (a template CloudFormation takes is at most
+/// 1 MB; a manifest of a thousand stacks is a few MB).
+pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
+
 impl Assembly {
     /// Reads an assembly directory (`manifest.json` and the templates it lists).
+    /// A file over [`MAX_FILE_BYTES`], a template named outside the directory (absolute, or
+    /// through `..`) or one that is not UTF-8 is refused, naming the file.
     pub fn load(dir: &Path) -> Result<Assembly, Error> {
         let read = |file: &Path| {
-            std::fs::read_to_string(file).map_err(|e| Error::Read { file: file.to_owned(), message: e.to_string() })
+            let refuse = |message: String| Error::Read { file: file.to_owned(), message };
+            let len = std::fs::metadata(file).map_err(|e| refuse(e.to_string()))?.len();
+            if len > MAX_FILE_BYTES {
+                return Err(refuse(format!("{len} bytes, over the {MAX_FILE_BYTES} an assembly file may have")));
+            }
+            std::fs::read_to_string(file).map_err(|e| refuse(e.to_string()))
         };
         let manifest_file = dir.join(MANIFEST_FILE);
         let manifest_text = read(&manifest_file)?;
@@ -192,6 +203,15 @@ impl Assembly {
             .map_err(|message| Error::Manifest { file: manifest_file.clone(), message })?;
         let mut templates = BTreeMap::new();
         for s in &manifest.stacks {
+            let inside = Path::new(&s.template)
+                .components()
+                .all(|c| matches!(c, std::path::Component::Normal(_) | std::path::Component::CurDir));
+            if !inside {
+                return Err(Error::Manifest {
+                    file: manifest_file.clone(),
+                    message: format!("stack {} names a template outside the assembly directory", s.name),
+                });
+            }
             let file = dir.join(&s.template);
             templates.insert(s.template.clone(), read(&file)?);
         }

@@ -42,7 +42,7 @@ mod rules;
 
 use std::path::Path;
 
-pub use assembly::{Assembly, Res, StackTemplate, refs_in};
+pub use assembly::{Assembly, MAX_FILE_BYTES, Res, StackTemplate, refs_in};
 pub use error::Error;
 pub use report::{Format, Report};
 pub use rule::{Finding, Findings, Rule, Severity};

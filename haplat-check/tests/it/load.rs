@@ -46,6 +46,33 @@ fn every_bad_file_is_named_in_one_line() {
     }
 }
 
+/// What `haplat check --baseline DIR` reads too: a file too big to be an assembly's, a template
+/// named outside the directory, a template that is not UTF-8.
+#[test]
+fn a_huge_file_a_template_outside_the_directory_and_bytes_are_refused_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write_assembly(dir.path());
+    let file = std::fs::File::create(dir.path().join("S.template.json")).unwrap();
+    file.set_len(haplat_check::MAX_FILE_BYTES + 1).unwrap();
+    let err = check_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("S.template.json: cannot read: ") && err.contains("bytes, over the"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+
+    write_assembly(dir.path());
+    std::fs::write(dir.path().join("S.template.json"), [0xff, 0xfe, b'{']).unwrap();
+    let err = check_dir(dir.path()).unwrap_err().to_string();
+    assert!(err.contains("S.template.json: cannot read"), "{err}");
+
+    write_assembly(dir.path());
+    let text = std::fs::read_to_string(dir.path().join("manifest.json")).unwrap();
+    std::fs::write(dir.path().join("manifest.json"), text.replace("S.template.json", "../../etc/passwd")).unwrap();
+    let err = check_dir(dir.path()).unwrap_err().to_string();
+    assert!(
+        err.contains("manifest.json: not a haplat manifest: stack") && err.contains("outside the assembly directory"),
+        "{err}"
+    );
+}
+
 #[test]
 fn in_memory_a_template_the_manifest_lists_must_be_there() {
     let stacks = vec![stack("S", &["us-east-1"], resources(serde_json::json!({})))];

@@ -215,6 +215,28 @@ async fn an_answer_that_is_not_xml_is_one_line() {
     one_line(&e);
 }
 
+/// The JSON services haplat reads (FIS in REST-JSON, DynamoDB and AWS Backup in JSON) answering
+/// a document cut in the middle: an error of one line, never a partial value read as whole.
+#[tokio::test]
+async fn a_json_answer_cut_short_is_one_line_never_read_in_part() {
+    use haplat_cli::observe::Observe;
+    use haplat_cli::recovery::Recovery;
+    let cut = |whole: &str| whole[..whole.len() / 2].to_owned();
+    let experiment = r#"{"experiment": {"id": "EXP1", "state": {"status": "running", "reason": "started"}}}"#;
+    let endpoint = Endpoint::start(move |_, _| (200, cut(experiment)));
+    let e = endpoint.aws().await.experiment("us-east-1", "EXP1").await.unwrap_err();
+    one_line(&e);
+    let table = r#"{"Table": {"TableName": "orders", "TableStatus": "ACTIVE", "KeySchema": []}}"#;
+    let endpoint = Endpoint::start(move |_, _| (200, cut(table)));
+    let e = endpoint.aws().await.table("us-east-1", "orders").await.unwrap_err();
+    one_line(&e);
+    let points = r#"{"RecoveryPoints": [{"RecoveryPointArn": "arn:aws:backup:us-east-1:1:recovery-point:a", "Status": "COMPLETED"}]}"#;
+    let endpoint = Endpoint::start(move |_, _| (200, cut(points)));
+    let e =
+        endpoint.aws().await.recovery_points("us-east-1", "vault", "arn:aws:dynamodb:us-east-1:1:table/orders").await;
+    one_line(&e.expect_err("a cut listing is refused, not read in part"));
+}
+
 #[tokio::test]
 async fn throttling_is_said_so() {
     let endpoint = Endpoint::start(|_, _| (400, error_xml("Throttling", "Rate exceeded")));
