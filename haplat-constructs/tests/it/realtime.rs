@@ -101,7 +101,8 @@ fn of<'a>(t: &'a Json, ty: &str) -> Vec<(&'a String, &'a Json)> {
     t["Resources"].as_object().unwrap().iter().filter(|(_, r)| r["Type"] == ty).collect()
 }
 
-fn at<'a>(t: &'a Json, path: &str) -> &'a Json {
+/// The resource at `path` (its `haplat:path`).
+pub(crate) fn at<'a>(t: &'a Json, path: &str) -> &'a Json {
     t["Resources"]
         .as_object()
         .unwrap()

@@ -1546,16 +1546,6 @@ fn a_secret_by_arn_is_read_exactly_in_every_region_it_is_replicated_to() {
 
 // ---------------------------------------------------------------- the whole outage, per service
 
-/// The resource at `path` (its `haplat:path`).
-fn at_path<'a>(t: &'a Json, path: &str) -> &'a Json {
-    t["Resources"]
-        .as_object()
-        .unwrap()
-        .values()
-        .find(|r| r["Metadata"]["haplat:path"] == path)
-        .unwrap_or_else(|| panic!("nothing at {path}"))
-}
-
 /// The metric queries of an alarm, by id.
 fn queries(alarm: &Json) -> BTreeMap<String, Json> {
     alarm["Properties"]["Metrics"]
@@ -1581,7 +1571,7 @@ fn each_services_error_rate_and_availability_slo_count_its_load_balancers_own_5x
     // Orders (blue/green: two target groups) behind the public load balancer, Admin (rolling:
     // one) behind the internal one.
     for (service, groups, alb) in [("Orders", 2, "PublicAlb"), ("Admin", 1, "InternalAlb")] {
-        let alarm = at_path(&t, &format!("Api/Monitoring/{service}Service/ErrorRate"));
+        let alarm = crate::realtime::at(&t, &format!("Api/Monitoring/{service}Service/ErrorRate"));
         let p = &alarm["Properties"];
         assert_eq!(p["Threshold"], 5.0);
         assert_eq!((p["EvaluationPeriods"].as_i64(), p["DatapointsToAlarm"].as_i64()), (Some(5), Some(3)));
@@ -1627,7 +1617,7 @@ fn each_services_error_rate_and_availability_slo_count_its_load_balancers_own_5x
 
         // The service's availability SLO: the same 5xx, in each window's alarms.
         for window in ["Burn1hLong", "Burn1hShort", "Burn6hLong", "Burn6hShort"] {
-            let q = queries(at_path(&t, &format!("Api/{service}Availability/{window}")));
+            let q = queries(crate::realtime::at(&t, &format!("Api/{service}Availability/{window}")));
             let elb: Vec<(&String, &Json)> =
                 q.iter().filter(|(_, q)| q["MetricStat"]["Metric"]["MetricName"] == "HTTPCode_ELB_5XX_Count").collect();
             let ids: Vec<&str> = elb.iter().map(|(id, _)| id.as_str()).collect();
@@ -1652,7 +1642,7 @@ fn each_service_has_a_latency_slo_over_its_own_target_groups() {
     let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
     for (service, groups) in [("Orders", 2), ("Web", 2), ("Admin", 1)] {
         for window in ["Burn1hLong", "Burn1hShort", "Burn6hLong", "Burn6hShort"] {
-            let q = queries(at_path(&t, &format!("Api/{service}Latency/{window}")));
+            let q = queries(crate::realtime::at(&t, &format!("Api/{service}Latency/{window}")));
             let latency: Vec<&Json> =
                 q.values().filter(|q| q["MetricStat"]["Metric"]["MetricName"] == "TargetResponseTime").collect();
             assert_eq!(latency.len(), groups, "{service} {window}");
@@ -1670,7 +1660,7 @@ fn each_service_has_a_latency_slo_over_its_own_target_groups() {
             }
         }
         // 14.4 × 1% of the requests slower than 300 ms for an hour pages.
-        let long = at_path(&t, &format!("Api/{service}Latency/Burn1hLong"));
+        let long = crate::realtime::at(&t, &format!("Api/{service}Latency/Burn1hLong"));
         assert!((long["Properties"]["Threshold"].as_f64().unwrap() - 0.144).abs() < 1e-9);
     }
 }
@@ -1716,7 +1706,7 @@ fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
         let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("shop-Api").unwrap();
 
         // The queue alarm: a plain metric alarm, as Route 53 reads it, without actions.
-        let stalled = &at_path(&t, "Api/ChatSignals/QueueStalled")["Properties"];
+        let stalled = &crate::realtime::at(&t, "Api/ChatSignals/QueueStalled")["Properties"];
         assert_eq!(
             (stalled["Namespace"].as_str(), stalled["MetricName"].as_str(), stalled["Statistic"].as_str()),
             (Some("AWS/SQS"), Some("ApproximateAgeOfOldestMessage"), Some("Maximum"))
@@ -1724,18 +1714,18 @@ fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
         assert_eq!((stalled["Threshold"].as_f64(), stalled["Period"].as_i64()), (Some(60.0), Some(60)));
         assert!(stalled.get("Metrics").is_none() && stalled.get("AlarmActions").is_none());
         // Its check, and the TCP check of the region's WebSocket endpoint.
-        let alarm_check = &at_path(&t, "Api/ChatHealth/AlarmCheck0")["Properties"]["HealthCheckConfig"];
+        let alarm_check = &crate::realtime::at(&t, "Api/ChatHealth/AlarmCheck0")["Properties"]["HealthCheckConfig"];
         assert_eq!(alarm_check["Type"], "CLOUDWATCH_METRIC");
         assert_eq!(
             reference(&alarm_check["AlarmIdentifier"]["Name"]),
             Some(logical_id(&t, "Api/ChatSignals/QueueStalled"))
         );
-        let tcp = &at_path(&t, "Api/ChatHealth/Check0")["Properties"]["HealthCheckConfig"];
+        let tcp = &crate::realtime::at(&t, "Api/ChatHealth/Check0")["Properties"]["HealthCheckConfig"];
         assert_eq!((tcp["Type"].as_str(), tcp["Port"].as_i64()), (Some("TCP"), Some(443)));
         assert_eq!(tcp["FullyQualifiedDomainName"]["Fn::GetAtt"][1], "RegionalDomainName");
 
         // The region's check follows them, and needs them healthy.
-        let check = &at_path(&t, "Api/RegionHealth/Check")["Properties"]["HealthCheckConfig"];
+        let check = &crate::realtime::at(&t, "Api/RegionHealth/Check")["Properties"]["HealthCheckConfig"];
         assert_eq!(check["Type"], "CALCULATED");
         let children: Vec<&str> = check["ChildHealthChecks"].as_array().unwrap().iter().filter_map(reference).collect();
         // Five target-group alarms (Orders and Web: two each; Admin: one), the probe, the tier's
@@ -1749,7 +1739,7 @@ fn the_region_health_covers_the_websocket_api_its_endpoint_and_its_queue() {
             3 + i64::from(probe) + 3,
             "a target group per service, the probe, the tiers"
         );
-        let live = &at_path(&t, "Api/LiveHealth/Check0")["Properties"]["HealthCheckConfig"];
+        let live = &crate::realtime::at(&t, "Api/LiveHealth/Check0")["Properties"]["HealthCheckConfig"];
         assert_eq!(live["Type"], "TCP");
         assert_eq!(
             live["FullyQualifiedDomainName"]["Fn::Sub"][0],
