@@ -242,7 +242,7 @@ pub fn availability(a: &Assembly) -> Availability {
 
 /// The SLOs of the assembly: the composite alarms with `haplat:slo` metadata, grouped by their
 /// parent path (one SLO has one composite per window).
-fn slos(a: &Assembly) -> Vec<SloFigure> {
+pub fn slos(a: &Assembly) -> Vec<SloFigure> {
     let mut out: Vec<SloFigure> = Vec::new();
     for c in a.of_type("AWS::CloudWatch::CompositeAlarm") {
         let Some(meta) = c.metadata("haplat:slo") else { continue };

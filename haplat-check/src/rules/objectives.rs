@@ -5,7 +5,7 @@
 use serde_json::Value as Json;
 
 use crate::assembly::Assembly;
-use crate::availability::{availability, catches_peaks, slo_shortfall};
+use crate::availability::{availability, catches_peaks, slo_shortfall, slos};
 use crate::rule::Findings;
 
 pub(super) fn app_failover(a: &Assembly, f: &mut Findings) {
@@ -69,7 +69,7 @@ pub(super) fn data_loss(a: &Assembly, f: &mut Findings) {
 
 pub(super) fn service_levels(a: &Assembly, f: &mut Findings) {
     let Some(objectives) = a.manifest.objectives.as_ref() else { return };
-    let slos = availability(a).slos;
+    let slos = slos(a);
     let declared = [
         ("availability", "objectives.availabilityPercent", objectives.availability_percent.map(|o| format!("{o} %"))),
         ("latency", "objectives.latencyP99Ms", objectives.latency_p99_ms.map(|o| format!("p99 within {o} ms"))),
