@@ -322,7 +322,10 @@ pub fn platform(env: &Environment) -> App {
         ws.mode = env.mode;
         ws.origin_label = "ws".into();
         ws.alarm_actions = vec![alarms.arn()];
-        FailoverDns::new(&edge, "RealtimeDns", ws);
+        let ws = FailoverDns::new(&edge, "RealtimeDns", ws);
+        for r in ws.records.iter().filter(|r| edge.read(**r, |r| r.health_check_id.is_some())) {
+            edge.options(*r).suppress("HAP058", WORKERS_DETECTION);
+        }
     }
     if !env.deployment.is_this_account() {
         for stack in app.stacks() {
@@ -332,6 +335,12 @@ pub fn platform(env: &Environment) -> App {
 
     app
 }
+
+/// Why a region whose real-time workers all stop leaves `ws.<domain>` after about 5 minutes, not 2
+/// (HAP058).
+const WORKERS_DETECTION: &str = "a worker serves no request a Route 53 checker could make: Container Insights' \
+     one-minute RunningTaskCount is the fastest signal that none runs; meanwhile connections stay open, their \
+     messages wait in the region's queue, and Realtime/Workers/NotRunning pages (docs/realtime.md)";
 
 /// The real-time tier: the WebSocket API in the API's stack set (registry writes, JWT on
 /// `$connect`, throttles, `ws.<domain>` and `<region>.ws.<domain>`, the queue, alarms), the
@@ -396,6 +405,7 @@ fn realtime_tier(
         registry,
         run_as: RunAs::default(),
         production: env.production,
+        alarm_actions: vec![topic.clone()],
     };
     let workers = RealtimeWorkers::new(&stack, "Workers", &tier, props, max_age);
     (tier, workers)

@@ -780,6 +780,27 @@ pub static RULES: &[Rule] = &[
         check: objectives::service_levels,
     },
     Rule {
+        id: "HAP058",
+        name: "PartFailoverSlowerThanObjective",
+        severity: Severity::Warning,
+        title: "One part of a region failing alone (a service, another tier) takes longer to route around than \
+                the app's failover objective",
+        aws_rule: "A region's calculated Route 53 health check is unhealthy once fewer than HealthThreshold of its \
+                   children are healthy. When one service of the region fails while the others and the region's \
+                   probe pass, only that service's own children see it: a CloudWatch-alarm child turns unhealthy \
+                   after the target group's UnhealthyThresholdCount checks, the alarm's DatapointsToAlarm \
+                   one-minute periods and the metric's delay (about 4 minutes), an HTTPS child after \
+                   FailureThreshold requests RequestInterval apart. Route 53's checkers request only public \
+                   endpoints, so an internal service can only be watched through alarms.",
+        docs: "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/health-checks-types.html",
+        fix: "Give the part a check that sees it fail quickly: for a public service behind the edge, a health \
+              check path one of its path patterns covers (/catalog/health under /catalog/*), which \
+              haplat-constructs' MultiRegionApi probes through the edge every 10 s; an internal or \
+              Cloud-Map-only service is watched by its alarms only, so either accept the figure or make it \
+              public behind the edge (docs/availability.md).",
+        check: objectives::part_failover,
+    },
+    Rule {
         id: "HAP070",
         name: "WriteForwardingUnsupported",
         severity: Severity::Error,

@@ -1,11 +1,11 @@
 //! Rules about the objectives an app declares (the manifest's `objectives`): a failover that can
-//! be slower (HAP025), data that can fall behind unseen (HAP026), service level objectives no
+//! be slower (HAP025), or slower when one part of a region fails alone (HAP058), data that can fall behind unseen (HAP026), service level objectives no
 //! SLO alarms on (HAP057). The figures come from [`crate::availability`].
 
 use serde_json::Value as Json;
 
 use crate::assembly::Assembly;
-use crate::availability::{availability, catches_peaks, slo_shortfall, slos};
+use crate::availability::{Link, availability, catches_peaks, slo_shortfall, slos};
 use crate::rule::Findings;
 
 pub(super) fn app_failover(a: &Assembly, f: &mut Findings) {
@@ -24,6 +24,30 @@ pub(super) fn app_failover(a: &Assembly, f: &mut Findings) {
                 vec![],
                 format!(
                     "{} fails over in up to {total} s, over the objective of {objective} s; slowest: {}",
+                    chain.label,
+                    slowest.join("; ")
+                ),
+            );
+        }
+    }
+}
+
+pub(super) fn part_failover(a: &Assembly, f: &mut Findings) {
+    let Some(objective) = a.manifest.objectives.as_ref().and_then(|o| o.app_failover_seconds) else { return };
+    for chain in availability(a).failover {
+        let (Some(r), Some(part)) = (a.res(chain.stack, &chain.record), &chain.part) else { continue };
+        let total: f64 = part.iter().map(|l| l.seconds).sum();
+        if total > f64::from(objective) {
+            let mut slowest: Vec<&Link> = part.iter().collect();
+            slowest.sort_by(|x, y| y.seconds.total_cmp(&x.seconds));
+            let slowest: Vec<String> = slowest.iter().take(3).map(|l| l.to_string()).collect();
+            let what = part.first().map_or("", |l| l.path.as_str());
+            f.at(
+                &r,
+                vec![],
+                format!(
+                    "{}: one part of the region failing alone ({what}) leaves DNS in up to {total} s, over the \
+                     objective of {objective} s; slowest: {}",
                     chain.label,
                     slowest.join("; ")
                 ),

@@ -121,13 +121,37 @@ fn one_part_of_a_region_failing_alone_is_timed_beside_the_region_failing() {
     let lines = summary(&a);
     assert!(
         lines.contains(
-            &"  one part failing alone, the region's other checks passing: at worst 335 s (slowest part: Api/Group)"
+            &"  one part failing alone, the region's other checks passing: at worst 335 s (slowest part: Api/Group): \
+              NOT MET (HAP058)"
                 .to_owned()
         ),
         "{lines:?}"
     );
-    // The objective is about a region failing: met.
-    assert!(of(&check(&a), "HAP025").is_empty());
+    // A region failing is within the objective (HAP025); the part is not, a warning that names it.
+    let findings = check(&a);
+    assert!(of(&findings, "HAP025").is_empty());
+    let hap058 = of(&findings, "HAP058");
+    assert_eq!(hap058.len(), 1, "{findings:?}");
+    assert!(hap058[0].message.contains("one part of the region failing alone (Api/Group)"), "{}", hap058[0].message);
+    assert!(hap058[0].message.contains("up to 335 s, over the objective of 120 s"), "{}", hap058[0].message);
+    // The probe and the alarm watching the same part (haplat:part): the part fails when its
+    // fastest child sees it, as the region does.
+    let mut same = region(true);
+    for child in ["AlarmCheck", "Probe"] {
+        same["Resources"][child]["Metadata"]["haplat:part"] = json!("orders");
+    }
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], same)], failover(120));
+    let chain = availability(&a).worst_failover().cloned().unwrap();
+    let part: f64 = chain.part.as_ref().unwrap().iter().map(|l| l.seconds).sum();
+    assert_eq!((part, chain.part.as_ref().unwrap()[0].path.as_str()), (86.0, "Api/Probe"));
+    assert!(of(&check(&a), "HAP058").is_empty());
+    // Two parts: the slower one's fastest child.
+    let mut two = region(true);
+    two["Resources"]["AlarmCheck"]["Metadata"]["haplat:part"] = json!("catalog");
+    two["Resources"]["Probe"]["Metadata"]["haplat:part"] = json!("orders");
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], two)], failover(120));
+    let part: f64 = availability(&a).worst_failover().unwrap().part.as_ref().unwrap().iter().map(|l| l.seconds).sum();
+    assert_eq!(part, 335.0);
     // A check that tolerates one failed child: a part failing alone never takes the region out.
     let mut tolerant = region(true);
     tolerant["Resources"]["Region"]["Properties"]["HealthCheckConfig"]["HealthThreshold"] = json!(1);

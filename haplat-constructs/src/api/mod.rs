@@ -37,6 +37,8 @@ mod regions;
 mod services;
 mod shared;
 
+pub use services::PART_METADATA;
+
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -271,8 +273,9 @@ impl MultiRegionApi {
         let (public_alb, internal_alb) = shared::albs(&stack, &props, &network, &certificate_arn, fronting.as_ref());
 
         let service_stacks = services::stacks(app, id, &names, &stack, &props);
-        let (health_check_path, routed) = services::plan(&stack, &props);
-        let probe = services::probe(&stack, &props, &health_check_path);
+        let plan = services::plan(&stack, &props);
+        let probe = services::probe(&stack, &props, &plan.health_check_path);
+        let service_probes = services::service_probes(&props, &plan);
         let shared = services::Shared {
             network: &network,
             key: &key,
@@ -282,18 +285,22 @@ impl MultiRegionApi {
             public_alb: public_alb.as_ref(),
             internal_alb: internal_alb.as_ref(),
         };
-        let services = services::services(&stack, &service_stacks, &props, &routed, &shared);
+        let services = services::services(&stack, &service_stacks, &props, &plan.routed, &shared);
         services::connect_callers(&props, &services);
         let health_alarms = services::health_alarms(&props, &services);
         let health_stack =
             (!health_alarms.is_empty()).then(|| services::after_services(&stack, &service_stacks, "Health"));
+        let health_check_path = plan.health_check_path;
         let canaries = services::canaries(&stack, health_stack.as_ref(), &props, &health_check_path);
         let region_health = services::region_health_check(
             health_stack.as_ref(),
-            &health_alarms,
-            services.len(),
-            &probe,
-            canaries.as_ref().map(|c| c.alarms[0]),
+            services::Watches {
+                alarms: health_alarms.clone(),
+                services: services.len(),
+                probe: probe.map(|p| (plan.default_public.unwrap_or_default(), p)),
+                service_probes,
+                canary: canaries.as_ref().map(|c| c.alarms[0]),
+            },
         );
         let region_health_check = region_health.as_ref().map(|h| h.check);
 
@@ -312,7 +319,7 @@ impl MultiRegionApi {
             connect_namespace,
             services,
             service_stacks,
-            health_alarms,
+            health_alarms: health_alarms.into_iter().map(|(_, a)| a).collect(),
             region_health_check,
             region_health: region_health.map(|h| Rc::new(RefCell::new(h))),
             canaries,
@@ -532,11 +539,12 @@ impl MultiRegionApi {
             return;
         };
         let scope = home.child(id);
+        // The tier is one part of the region: its checks fail together when it fails alone.
         let mut added: Vec<Value<String>> = signals
             .alarms
             .iter()
             .enumerate()
-            .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), services::alarm_check_props(a)).id())
+            .map(|(i, a)| services::part_check(&scope, &format!("AlarmCheck{i}"), services::alarm_check_props(a), id))
             .collect();
         for (i, c) in signals.checks.iter().enumerate() {
             if matches!(c, HealthCheckProps::Calculated { .. } | HealthCheckProps::Alarms { .. }) {
@@ -545,15 +553,15 @@ impl MultiRegionApi {
                 ));
                 continue;
             }
-            added.push(HealthCheck::new(&scope, &format!("Check{i}"), c.clone()).id());
+            added.push(services::part_check(&scope, &format!("Check{i}"), c.clone(), id));
         }
         if added.is_empty() {
             return;
         }
         let mut h = health.borrow_mut();
         // A check on one alarm becomes a calculated one over that alarm's check and the new ones.
-        if let Some(one) = h.single.take() {
-            let first = HealthCheck::new(&h.scope, "AlarmCheck0", services::alarm_check_props(&one)).id();
+        if let Some((part, one)) = h.single.take() {
+            let first = services::part_check(&h.scope, "AlarmCheck0", services::alarm_check_props(&one), &part);
             h.children = vec![first];
             h.needed = 1;
         }

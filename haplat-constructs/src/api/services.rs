@@ -56,10 +56,26 @@ pub(super) fn stacks(app: &App, id: &str, names: &[String], stack: &Stack, props
     }
 }
 
-/// The routing plan: the health path Route 53 checks over HTTPS when not fronted (that of the
-/// default public service), and the services as routed (the health path added to the default service's patterns when
-/// they miss it).
-pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps>) {
+/// The routing plan of [`plan`].
+pub(super) struct Plan {
+    /// The health path Route 53 checks over HTTPS when not fronted: that of the default public
+    /// service.
+    pub(super) health_check_path: String,
+    /// The services as routed (the health path added to the default service's patterns when they
+    /// miss it).
+    pub(super) routed: Vec<ServiceProps>,
+    /// The default public service (by name), which the region probe and the origin canary
+    /// request.
+    pub(super) default_public: Option<String>,
+    /// The other public services whose health path the public listener routes to them (covered
+    /// by one of their path patterns, no earlier rule taking it), with that path: Route 53 can
+    /// probe each through the edge ([`service_probes`]).
+    pub(super) probe_paths: Vec<(String, String)>,
+}
+
+/// The routing plan: the default public service's health path, the services as routed, and
+/// which services the edge's probe route can reach by their own health path.
+pub(super) fn plan(stack: &Stack, props: &ApiProps) -> Plan {
     // The default public service (the one without path patterns, else the first public one)
     // answers the health checks.
     let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
@@ -76,7 +92,7 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps
     let probed = props.fronted_by_cloudfront.is_none() || props.edge_probe_domain.is_some();
     if let (Some(i), true) = (default_public, probed) {
         let s = &mut routed[i];
-        let path = s.health_check_path.split('?').next().unwrap_or_default().to_owned();
+        let path = bare_path(&s.health_check_path);
         if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
             if s.path_patterns.len() >= 5 {
                 stack.error(format!(
@@ -90,9 +106,45 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> (String, Vec<ServiceProps
             }
         }
     }
+    let probe_paths = match (default_public, props.edge_probe_domain.is_some()) {
+        (Some(d), true) => probe_paths(&routed, d),
+        _ => Vec::new(),
+    };
 
     inject_endpoints(props, &mut routed);
-    (health_check_path, routed)
+    Plan {
+        health_check_path,
+        default_public: default_public.map(|i| props.services[i].name.clone()),
+        routed,
+        probe_paths,
+    }
+}
+
+/// A health path without its query string, as a listener rule's path condition sees it.
+fn bare_path(path: &str) -> String {
+    path.split('?').next().unwrap_or_default().to_owned()
+}
+
+/// The public services besides the default one (`routed[default]`) that the public listener
+/// sends their own health path to, on the default service's listener port (the one the edge's
+/// origins use): a rule is evaluated in priority order, which is the services' order with the
+/// catch-all last ([`Alb::add_route`]), so the path must be covered by one of the service's
+/// patterns and by none of an earlier service's. Their listener rule is the one blue/green
+/// deployments shift, so a probe of that path follows the live target group.
+fn probe_paths(routed: &[ServiceProps], default: usize) -> Vec<(String, String)> {
+    let port = routed[default].listener_port;
+    let on_listener = |s: &ServiceProps| !s.internal && s.load_balanced() && s.listener_port == port;
+    let covers = |s: &ServiceProps, path: &str| s.path_patterns.iter().any(|p| path_pattern_matches(p, path));
+    routed
+        .iter()
+        .enumerate()
+        .filter(|(i, s)| *i != default && on_listener(s) && !s.path_patterns.is_empty())
+        .filter_map(|(i, s)| {
+            let path = bare_path(&s.health_check_path);
+            let earlier = routed[..i].iter().any(|o| on_listener(o) && !o.path_patterns.is_empty() && covers(o, &path));
+            (covers(s, &path) && !earlier).then(|| (s.name.clone(), s.health_check_path.clone()))
+        })
+        .collect()
 }
 
 /// The variable that tells a caller where `callee` answers: `CATALOG_URL` for `catalog`,
@@ -200,8 +252,8 @@ pub(super) fn connect_callers(props: &ApiProps, services: &[Service]) {
 /// The region's health alarms when fronted by CloudFront (none otherwise): one per target group
 /// of every service, as `<Service>RegionHealth/Targets` (and `AlternateTargets`) in the
 /// service's stack; for a Cloud-Map-only service (no target group), one on its running tasks,
-/// as `<Service>RegionHealth/Tasks`.
-pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handle<cloudwatch::Alarm>> {
+/// as `<Service>RegionHealth/Tasks`. Each with the name of its service.
+pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<(String, Handle<cloudwatch::Alarm>)> {
     // Fronted by CloudFront, the load balancer admits only CloudFront with the secret header,
     // so Route 53's checkers cannot request the health path: they watch these alarms
     // instead. A plain metric alarm per target group (Route 53 accepts neither metric math
@@ -217,13 +269,13 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
         let home = s.stack();
         let scope = home.child(&format!("{}RegionHealth", pascal(&s.name)));
         let (Some(target_group), Some(load_balancer)) = (s.target_group, &s.load_balancer_full_name) else {
-            health_alarms.push(running_tasks_alarm(&scope, &home, s));
+            health_alarms.push((s.name.clone(), running_tasks_alarm(&scope, &home, s)));
             continue;
         };
         let groups = std::iter::once(("Targets", "", target_group))
             .chain(s.alternate_target_group.map(|a| ("AlternateTargets", "-alternate", a)));
         for (aid, suffix, tg) in groups {
-            health_alarms.push(below_one_alarm(
+            let alarm = below_one_alarm(
                 &scope,
                 aid,
                 format!("{}-{}-no-healthy-targets{suffix}", home.name(), s.name),
@@ -240,7 +292,8 @@ pub(super) fn health_alarms(props: &ApiProps, services: &[Service]) -> Vec<Handl
                 ),
                 "Route 53's health check reads this alarm's state and takes the region out of DNS, which is its action; \
                  the regional monitoring's alarms on the same target groups page",
-            ));
+            );
+            health_alarms.push((s.name.clone(), alarm));
         }
     }
     health_alarms
@@ -345,63 +398,95 @@ pub(super) struct RegionHealth {
     pub(super) children: Vec<Value<String>>,
     /// How many children must be healthy.
     pub(super) needed: usize,
-    /// The one alarm the check follows when it is not calculated.
-    pub(super) single: Option<Handle<cloudwatch::Alarm>>,
+    /// The one alarm the check follows when it is not calculated, with its part.
+    pub(super) single: Option<(String, Handle<cloudwatch::Alarm>)>,
 }
+
+/// The `Metadata` key naming the part of the region a child of the region's health check
+/// watches: a service's name, or the id given to
+/// [`MultiRegionApi::watch_in_region_health`](super::MultiRegionApi::watch_in_region_health).
+/// Children of one part fail together when that part fails alone, so `haplat check` times such
+/// a failure by the part's fastest child (docs/availability.md).
+pub const PART_METADATA: &str = "haplat:part";
 
 /// A `CLOUDWATCH_METRIC` check on `alarm` of the stack's own region.
 pub(super) fn alarm_check_props(alarm: &Handle<cloudwatch::Alarm>) -> HealthCheckProps {
     HealthCheckProps::Alarms { region: Pseudo::Region.value(), alarm_names: vec![alarm.ref_()], healthy_needed: 1 }
 }
 
-/// The region's Route 53 health check over `health_alarms` and the origin canary's alarm (see
+/// A child `id` of the region's check in `scope`, watching `part` of the region; its id.
+pub(super) fn part_check(scope: &haplat_core::Scope, id: &str, props: HealthCheckProps, part: &str) -> Value<String> {
+    let check = HealthCheck::new(scope, id, props);
+    scope.options(check.handle).metadata(PART_METADATA, part.to_owned());
+    check.id()
+}
+
+/// What watches a region, for [`region_health_check`].
+pub(super) struct Watches {
+    /// The health alarms, each with its service ([`health_alarms`]).
+    pub(super) alarms: Vec<(String, Handle<cloudwatch::Alarm>)>,
+    /// How many services there are (each needs one healthy group).
+    pub(super) services: usize,
+    /// The region probe of the default public service ([`probe`]), with that service's name.
+    pub(super) probe: Option<(String, HealthCheckProps)>,
+    /// The probes of the other public services ([`service_probes`]).
+    pub(super) service_probes: Vec<(String, HealthCheckProps)>,
+    /// The origin canary's alarm, which requests the default public service's health path.
+    pub(super) canary: Option<Handle<cloudwatch::Alarm>>,
+}
+
+/// The region's Route 53 health check over the health alarms, the probes and the origin
+/// canary's alarm (see
 /// [`MultiRegionApi::region_health_check`](super::MultiRegionApi::region_health_check)), made in
 /// each region beside the alarms it reads, in `home`: the API's stack, or after the service
 /// stacks a stack set `<api>Health` over the same regions (a service stack reads the API's, so
-/// the API's cannot read it back). None without alarms (not fronted by CloudFront).
-pub(super) fn region_health_check(
-    home: Option<&Stack>,
-    health_alarms: &[Handle<cloudwatch::Alarm>],
-    services: usize,
-    probe: &Option<HealthCheckProps>,
-    canary: Option<Handle<cloudwatch::Alarm>>,
-) -> Option<RegionHealth> {
+/// the API's cannot read it back). Each child names the part it watches ([`PART_METADATA`]).
+/// None without alarms (not fronted by CloudFront).
+pub(super) fn region_health_check(home: Option<&Stack>, w: Watches) -> Option<RegionHealth> {
     let home = home?;
-    if health_alarms.is_empty() {
+    if w.alarms.is_empty() {
         return None;
     }
     let scope = home.child("RegionHealth");
-    let needed = services + usize::from(canary.is_some());
-    let alarms: Vec<Handle<cloudwatch::Alarm>> = health_alarms.iter().copied().chain(canary).collect();
-    let Some(probe) = probe else {
+    let needed = w.services + usize::from(w.canary.is_some());
+    let default = w.probe.as_ref().map(|(name, _)| name.clone()).unwrap_or_default();
+    let alarms: Vec<(String, Handle<cloudwatch::Alarm>)> =
+        w.alarms.iter().cloned().chain(w.canary.map(|c| (default.clone(), c))).collect();
+    let Some((_, probe)) = w.probe else {
         if let [one] = alarms.as_slice() {
-            let check = HealthCheck::new(&scope, "Check", alarm_check_props(one));
-            return Some(RegionHealth { scope, check, children: Vec::new(), needed: 1, single: Some(*one) });
+            let check = HealthCheck::new(&scope, "Check", alarm_check_props(&one.1));
+            return Some(RegionHealth { scope, check, children: Vec::new(), needed: 1, single: Some(one.clone()) });
         }
         // One alarm check each (`AlarmCheck<i>`), and the calculated check over them.
         let children: Vec<Value<String>> = alarms
             .iter()
             .enumerate()
-            .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a)).id())
+            .map(|(i, (part, a))| part_check(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a), part))
             .collect();
         let calculated = HealthCheckProps::Calculated { children: children.clone(), healthy_needed: needed };
         let check = HealthCheck::new(&scope, "Check", calculated);
         return Some(RegionHealth { scope, check, children, needed, single: None });
     };
-    // The probe beside the alarm checks, one calculated check over all: Route 53 takes the
-    // region out as soon as the fastest of them sees it fail (docs/availability.md).
-    let mut children: Vec<Value<String>> = health_alarms
+    // The probes beside the alarm checks, one calculated check over all: Route 53 takes the
+    // region out as soon as the fastest of them sees it fail, and one service failing alone as
+    // soon as its own probe does (docs/availability.md).
+    let mut children: Vec<Value<String>> = w
+        .alarms
         .iter()
         .enumerate()
-        .map(|(i, a)| HealthCheck::new(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a)).id())
+        .map(|(i, (part, a))| part_check(&scope, &format!("AlarmCheck{i}"), alarm_check_props(a), part))
         .collect();
-    children.push(HealthCheck::new(&scope, "Probe", probe.clone()).id());
-    if let Some(c) = &canary {
-        children.push(HealthCheck::new(&scope, "Canary", alarm_check_props(c)).id());
+    children.push(part_check(&scope, "Probe", probe, &default));
+    if let Some(c) = &w.canary {
+        children.push(part_check(&scope, "Canary", alarm_check_props(c), &default));
     }
-    let calculated = HealthCheckProps::Calculated { children: children.clone(), healthy_needed: needed + 1 };
+    for (name, props) in &w.service_probes {
+        children.push(part_check(&scope, &format!("{}Probe", pascal(name)), props.clone(), name));
+    }
+    let needed = needed + 1 + w.service_probes.len();
+    let calculated = HealthCheckProps::Calculated { children: children.clone(), healthy_needed: needed };
     let check = HealthCheck::new(&scope, "Check", calculated);
-    Some(RegionHealth { scope, check, children, needed: needed + 1, single: None })
+    Some(RegionHealth { scope, check, children, needed, single: None })
 }
 
 /// The canaries of [`ApiProps::canaries`] in `home` (the region health check's stack): `Origin`
@@ -447,6 +532,23 @@ pub(super) fn probe(stack: &Stack, props: &ApiProps, health_check_path: &str) ->
     }
     let path = Value::sub(format!("{PROBE_PREFIX}${{AWS::Region}}{health_check_path}"));
     Some(HealthCheckProps::Https { domain_name: domain.clone().into(), path })
+}
+
+/// The probes of the public services other than the default one whose own health path the
+/// public listener routes to them ([`Plan::probe_paths`]): an HTTPS check each of that path
+/// through the edge's route to this region, like [`probe`]. A service failing alone then leaves
+/// DNS as fast as a region does, where its target-group alarm takes about 5 minutes.
+pub(super) fn service_probes(props: &ApiProps, plan: &Plan) -> Vec<(String, HealthCheckProps)> {
+    let Some(domain) = props.edge_probe_domain.as_ref().filter(|_| props.fronted_by_cloudfront.is_some()) else {
+        return Vec::new();
+    };
+    plan.probe_paths
+        .iter()
+        .map(|(name, path)| {
+            let path = Value::sub(format!("{PROBE_PREFIX}${{AWS::Region}}{path}"));
+            (name.clone(), HealthCheckProps::Https { domain_name: domain.clone().into(), path })
+        })
+        .collect()
 }
 
 #[cfg(test)]

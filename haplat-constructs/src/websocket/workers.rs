@@ -21,7 +21,7 @@ use haplat_core::value::{List, Value};
 use haplat_core::{Handle, Pseudo, Stack};
 
 use super::realtime::{RealtimeApi, connections_arn};
-use crate::alarm::metric_alarm;
+use crate::alarm::{Runbook, metric_alarm};
 use crate::fargate::{Deployment, FargateService, FargateServiceProps, RunAs, TaskDefinition, TaskDefinitionProps};
 use crate::global_table::GlobalTable;
 use crate::health_check::{HealthCheck, HealthCheckProps};
@@ -55,6 +55,10 @@ pub struct WorkerProps<'a> {
     pub run_as: RunAs,
     /// Marks the task definition as production (HAP030 warns on a mutable tag). Default: `false`.
     pub production: bool,
+    /// Who the critical alarm "no worker runs in this region" pages (the region's topic, an
+    /// ARN of the workers' own region). Empty: nobody directly, Route 53 alone reads it (and the
+    /// real-time records' health alarm pages, naming the region only).
+    pub alarm_actions: Vec<Value<String>>,
 }
 
 /// The workers and the region's real-time health check.
@@ -217,8 +221,14 @@ impl RealtimeWorkers {
             "NotRunning",
             Alarm {
                 alarm_description: Some(
-                    format!("[critical] {id}: no worker task runs in this region; Route 53 takes the region's real-time name out").into(),
+                    Runbook::RegionDown
+                        .describe(&format!(
+                            "[critical] {id}: no worker task runs in this region; Route 53 takes the region's real-time \
+                             name out"
+                        ))
+                        .into(),
                 ),
+                alarm_actions: (!props.alarm_actions.is_empty()).then(|| List::items(props.alarm_actions.clone())),
                 evaluation_periods: Some(2.into()),
                 threshold: Some(1.into()),
                 comparison_operator: Some(ComparisonOperator::LessThanThreshold.into()),
@@ -247,7 +257,8 @@ impl RealtimeWorkers {
                 ..metric_alarm(&api.queue.age_metric(), Statistic::Maximum, 60)
             },
         );
-        for a in [running_alarm, age_alarm] {
+        let silent = if props.alarm_actions.is_empty() { vec![running_alarm, age_alarm] } else { vec![age_alarm] };
+        for a in silent {
             scope.options(a).suppress(
                 "CT.CLOUDWATCH.PR.1",
                 "Route 53's health check reads this alarm's state and takes the region's real-time name out of DNS, \

@@ -84,6 +84,7 @@ pub(crate) fn build_with(
             registry: &registry,
             run_as: RunAs::default(),
             production: false,
+            alarm_actions: vec![api_topic.arn()],
         },
         knobs.max_queue_age_seconds,
     );

@@ -1370,6 +1370,72 @@ fn a_fronted_api_with_an_edge_probe_checks_each_region_through_the_edge_too() {
     assert!(synth_err(p).contains("edge_probe_domain is set but the API is not fronted_by_cloudfront"));
 }
 
+/// A public service whose health path its own patterns cover gets a probe of its own through
+/// the edge, a child of the region's check; each child names the part of the region it watches.
+#[test]
+fn a_service_whose_health_path_it_routes_is_probed_through_the_edge_on_its_own() {
+    let with = |edit: &dyn Fn(&mut ApiProps)| {
+        let mut p = fronted(props(two_regions()));
+        p.edge_probe_domain = Some("example.com".into());
+        edit(&mut p);
+        synth(p)
+    };
+    let t = with(&|p| p.services[0].health_check_path = "/orders/health".into());
+    let checks = resources(&t, "AWS::Route53::HealthCheck");
+    let (orders_probe, probe) = checks.iter().find(|(id, _)| id.starts_with("RegionHealthOrdersProbe")).unwrap();
+    let config = &probe["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["ResourcePath"], json!({"Fn::Sub": "/_haplat/probe/${AWS::Region}/orders/health"}));
+    assert_eq!(config["FullyQualifiedDomainName"], "example.com");
+    assert_eq!(probe["Metadata"]["haplat:part"], "Orders");
+    let (_, calculated) =
+        checks.iter().find(|(_, c)| c["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED").unwrap();
+    let config = &calculated["Properties"]["HealthCheckConfig"];
+    assert_eq!(config["HealthThreshold"], 5, "3 services' live groups, the region probe and Orders' own");
+    assert!(
+        config["ChildHealthChecks"].as_array().unwrap().iter().any(|c| reference(c) == Some(orders_probe.as_str()))
+    );
+    // Every child names its part: a service's alarms and probe by the service, the region probe
+    // by the default public service (Web, the catch-all), whose health path it requests.
+    let part = |prefix: &str| -> Vec<String> {
+        checks
+            .iter()
+            .filter(|(id, c)| id.starts_with(prefix) && c["Properties"]["HealthCheckConfig"]["Type"] != "CALCULATED")
+            .map(|(_, c)| c["Metadata"]["haplat:part"].as_str().unwrap_or("none").to_owned())
+            .collect()
+    };
+    assert_eq!(part("RegionHealthProbe"), ["Web"]);
+    let mut alarm_parts = part("RegionHealthAlarmCheck");
+    alarm_parts.sort();
+    alarm_parts.dedup();
+    assert_eq!(alarm_parts, ["Admin", "Orders", "Web"]);
+
+    // No probe of its own: a health path its patterns miss (the default `/health`), one an
+    // earlier rule takes, an internal service's.
+    let own_probes = |t: &Json| -> Vec<String> {
+        resources(t, "AWS::Route53::HealthCheck")
+            .iter()
+            .filter(|(id, _)| {
+                id.starts_with("RegionHealth") && id.contains("Probe") && !id.starts_with("RegionHealthProbe")
+            })
+            .map(|(_, c)| c["Metadata"]["haplat:path"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert!(own_probes(&with(&|_| {})).is_empty());
+    let t = with(&|p| {
+        p.services[0].health_check_path = "/orders/health".into();
+        let mut early = ServiceProps::new("Status", "public.ecr.aws/nginx/nginx:1.27", 8082);
+        early.path_patterns = vec!["*/health".into()];
+        p.services.insert(0, early);
+    });
+    // Status's rule comes first and takes /orders/health; its own /health it routes to itself.
+    assert_eq!(own_probes(&t), ["Api/RegionHealth/StatusProbe"]);
+    let t = with(&|p| {
+        p.services[2].path_patterns = vec!["/admin/*".into()];
+        p.services[2].health_check_path = "/admin/health".into();
+    });
+    assert!(own_probes(&t).is_empty(), "Route 53 cannot request an internal service");
+}
+
 /// Canaries: the origin one through the edge's route to the region, a child of the region's
 /// health check; the public one on the public name; artifacts in a TLS-only bucket; a role that
 /// writes only its prefix, its logs and the Synthetics namespace.
