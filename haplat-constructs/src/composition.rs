@@ -40,6 +40,55 @@
 //! let assembly = app.synth().unwrap();
 //! assert_eq!(assembly.manifest.waves.len(), 4);
 //! ```
+//!
+//! ## Stages
+//!
+//! [`Platform::new`] is the chain of six stages, each making its stack (or its part of one)
+//! from the facts and handing everything made so far back, open to more, before the next is
+//! made: [`Platform::stages`] (`Data`) → [`DataStage::global`] (`Global`) →
+//! [`GlobalStage::api`] (`Api`) → [`ApiStage::monitor`] (its monitoring, SLOs, chaos) →
+//! [`MonitoredStage::edge`] (`Edge`: topic, CloudFront, WAF) → [`EdgeStage::dns`] (the records),
+//! which returns the [`Platform`]. An app whose stacks interleave with the platform's (a stack
+//! set between `Data` and `Global`, repositories in `Global` its services' images come from, a
+//! database the monitoring watches, a stack set the edge comes after, routing controls the
+//! records use) calls the stages itself and adds its part in between; `apps/reference-platform`
+//! is written so. A stage whose construct takes more than the facts say gets a closure that
+//! adjusts the props the facts imply: the API's services, endpoints and canaries, databases to
+//! monitor, the routing controls of the records. What several constructs must agree on (the
+//! regions, the mode, the zone and names, the origin secret, the recipients) stays the facts':
+//! an adjustment that changes it is an error at the stage's stack, naming the field.
+//!
+//! ```
+//! use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
+//! use haplat_constructs::composition::{Platform, PlatformProps};
+//! use haplat_constructs::service::ServiceProps;
+//! use haplat_constructs::zone::HostedZone;
+//! use haplat_constructs::RegionSpec;
+//! use haplat_core::App;
+//!
+//! let app = App::new("shop");
+//! let props = PlatformProps::new(
+//!     vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")],
+//!     HostedZone::existing("Z0123456789ABCDEFGHIJ", "example.com"),
+//!     &["shop.example.com"],
+//!     &["oncall@example.com"],
+//! );
+//! let data = Platform::stages(&app, props);
+//! // A stack set of the app's own, made between `Data` and `Global`.
+//! let baseline = app.stack_set("Baseline", &["us-east-1", "eu-west-1"]);
+//! AccountBaseline::new(&baseline, "Account", AccountBaselineProps::new("us-east-1"));
+//! let global = data.global();
+//! let api = global.api(|api| {
+//!     api.services = vec![ServiceProps::new("Orders", "public.ecr.aws/nginx/nginx:1.27", 8080)];
+//!     api.canaries = true;
+//! });
+//! let platform = api.monitor(|_| {}).edge(|_| {}).dns(|_| {});
+//! assert_eq!(platform.routed_regions(), ["us-east-1", "eu-west-1"]);
+//! let assembly = app.synth().unwrap();
+//! // The manifest lists the stacks by wave, then name: the baseline deploys beside `Data`.
+//! let stacks: Vec<&str> = assembly.manifest.stacks.iter().map(|s| s.name.as_str()).collect();
+//! assert_eq!(stacks, ["shop-Baseline", "shop-Data", "shop-Global", "shop-Api", "shop-Edge"]);
+//! ```
 
 use haplat_core::value::Value;
 use haplat_core::{App, Stack};
@@ -122,7 +171,8 @@ pub struct PlatformProps {
     /// Why the mail subscriptions pass `haplat check` (HAP023: a subscription waits for its
     /// confirmation), recorded on each. Default: `None`, HAP023 reports them.
     pub confirm_mails: Option<String>,
-    /// The services. At least one.
+    /// The services. At least one, here or set by the adjustment of [`GlobalStage::api`] (when
+    /// their images come from repositories the app adds to an earlier stage's stacks).
     pub services: Vec<ServiceProps>,
     /// The global tables, in the `Global` stack. Default: none.
     pub tables: Vec<PlatformTable>,
@@ -234,126 +284,38 @@ impl Platform {
     /// The platform in `app`: the stacks `Data`, `Global`, `Api` (with its service stacks) and
     /// `Edge`, in that order. Misuse is reported as construct errors naming the path (the
     /// composition's own at the stack it concerns); synthesis fails with all of them.
+    ///
+    /// Exactly the chain of the [stages](Platform::stages), adjusting nothing.
     pub fn new(app: &App, props: PlatformProps) -> Platform {
-        let names: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
+        Platform::stages(app, props).global().api(|_| {}).monitor(|_| {}).edge(|_| {}).dns(|_| {})
+    }
+
+    /// The first stage of the platform in `app`: the `Data` stack set, its keys and backup plan.
+    /// Each stage makes its stack (or its part of one) from the facts and hands it back, open for
+    /// the app to add to before the next is made; [`Platform::new`] is the chain
+    /// `stages(…).global().api(…).monitor(…).edge(…).dns(…)`. A stage that makes a construct
+    /// whose props say more than the facts ([`GlobalStage::api`], [`ApiStage::monitor`],
+    /// [`MonitoredStage::edge`], [`EdgeStage::dns`]) lets the app adjust the props the facts
+    /// imply. What several constructs must agree on (regions, mode, zone, names, origin secret,
+    /// recipients) stays the facts': an adjustment that changes it is an error at the stage's
+    /// stack, naming the field.
+    pub fn stages(app: &App, props: PlatformProps) -> DataStage {
+        let regions: Vec<String> = props.regions.iter().map(|r| r.region.clone()).collect();
         let primary = props
             .regions
             .iter()
             .find(|r| r.role == RegionRole::Primary)
             .or(props.regions.first())
             .map_or(EDGE_REGION.to_owned(), |r| r.region.clone());
-
-        // 1. Keys and backups in every region.
-        let data = app.stack_set("Data", &names);
+        let data = app.stack_set("Data", &regions);
         let keys = RegionalKeys::new(&data, "Keys");
         let backup = props.backup.clone().map(|b| BackupPlan::new(&data, "Backup", b));
-
-        // 2. The tables and the origin secret, in the primary region.
-        let global = app.stack("Global", &primary);
-        let tables: Vec<GlobalTable> = props
-            .tables
-            .iter()
-            .map(|t| {
-                let table = GlobalTableProps {
-                    regions: names.clone(),
-                    encryption: TableEncryption::CustomerManaged(keys.arns()),
-                    ..t.props.clone()
-                };
-                GlobalTable::new(&global, &t.id, table)
-            })
-            .collect();
-        let origin_secret = props.edge.then(|| {
-            let name = props.origin_secret_name.clone().unwrap_or_else(|| format!("{}/origin-verify", app.name()));
-            let mut secret = OriginSecretProps::new(&name, &names);
-            secret.keys = keys.arns();
-            OriginSecret::new(&global, "OriginVerify", secret)
-        });
-
-        // 3. The API in every region, locked to the edge's secret.
-        let api = MultiRegionApi::new_stack_set(app, "Api", api_props(&props, origin_secret.as_ref()));
-        for (spec, table) in props.tables.iter().zip(&tables) {
-            for name in &spec.read_write {
-                match api.service(name) {
-                    Some(service) => table.grant_read_write(service),
-                    None => global.error(format!(
-                        "table {} is granted to the service {name}, which the platform does not have",
-                        spec.id
-                    )),
-                }
-            }
-        }
-        let mut monitoring = RegionalMonitoringProps::new(&names);
-        monitoring.alarm_emails = props.alarm_emails.clone();
-        monitoring.tables = tables.iter().map(GlobalTable::metrics).collect();
-        monitoring.thresholds = props.thresholds.clone();
-        let monitoring = api.monitor("Monitoring", monitoring);
-        if let Some(why) = &props.confirm_mails {
-            for s in &monitoring.regional.subscriptions {
-                api.stack().options(*s).suppress("HAP023", why);
-            }
-        }
-        let topic = monitoring.topic_arn();
-        let slos = props.availability_slo.map(|o| api.availability_slos(o, std::slice::from_ref(&topic)));
-        let chaos = props.chaos.clone().map(|c| api.chaos("Chaos", &monitoring, c));
-
-        // 4. The edge, in us-east-1: its topic, CloudFront with WAF, Route 53.
-        let edge = app.stack("Edge", EDGE_REGION);
-        check(&edge, &props);
-        let edge_topic = AlarmTopic::new(&edge.child("Alarms"), &props.alarm_emails);
-        if let Some(why) = &props.confirm_mails {
-            for s in &edge_topic.subscriptions {
-                edge.options(*s).suppress("HAP023", why);
-            }
-        }
-        let distribution = origin_secret.clone().map(|secret| {
-            let names: Vec<&str> = props.viewer_names.iter().map(String::as_str).collect();
-            let mut cdn = EdgeDistributionProps::new(props.zone.clone(), &names, api.endpoints());
-            cdn.mode = props.mode;
-            cdn.origin_label = props.origin_label.clone();
-            if props.mode == DrMode::ActivePassive {
-                cdn.read_only_paths = api.read_only_paths();
-            }
-            cdn.origin_secret = Some(secret);
-            cdn.rate_limit = props.rate_limit;
-            cdn.shield_advanced = props.shield_advanced;
-            EdgeDistribution::new(&edge, "Cdn", cdn)
-        });
-        let edge_alarms = distribution.as_ref().map(|cdn| {
-            let actions = [edge_topic.arn()];
-            cdn.alarms(&edge, "EdgeAlarms", &actions, props.edge_error_rate_percent, props.edge_blocked_percent)
-        });
-        let mut dns = FailoverDnsProps::new(props.zone.clone(), api.endpoints());
-        dns.mode = props.mode;
-        dns.origin_label = props.origin_label.clone();
-        if let Some(cdn) = &distribution {
-            dns.aliased_names = props.viewer_names.clone();
-            dns.distribution_domain = Some(cdn.domain_name());
-        }
-        dns.alarm_actions = vec![edge_topic.arn()];
-        let dns = FailoverDns::new(&edge, "Dns", dns);
-
-        Platform {
-            data,
-            keys,
-            backup,
-            global,
-            tables,
-            origin_secret,
-            api,
-            monitoring,
-            slos: slos.unwrap_or_default(),
-            chaos,
-            edge,
-            edge_topic,
-            distribution,
-            edge_alarms,
-            dns,
-        }
+        DataStage { facts: Facts { app: app.clone(), props, regions, primary }, data, keys, backup }
     }
 
     /// A table by its id.
     pub fn table(&self, id: &str) -> Option<&GlobalTable> {
-        self.tables.iter().find(|t| t.path.rsplit('/').next() == Some(id))
+        table(&self.tables, id)
     }
 
     /// The ARN of each region's alarm topic (a value of the `Api` stack set's own region), for
@@ -367,6 +329,412 @@ impl Platform {
     pub fn routed_regions(&self) -> Vec<String> {
         let regions = self.api.regions().iter().map(|r| r.region.clone());
         regions.filter(|r| self.dns.health_checks.contains_key(r)).collect()
+    }
+}
+
+/// What every stage reads: the app and the facts, with the region names and the primary region
+/// worked out once.
+struct Facts {
+    app: App,
+    props: PlatformProps,
+    /// Every region's name, in the order given.
+    regions: Vec<String>,
+    /// The home of the `Global` stack.
+    primary: String,
+}
+
+impl Facts {
+    /// Reports at `stack` each field of `construct`'s props that a stage's adjustment changed
+    /// though a fact owns it: what several constructs must agree on (regions, mode, zone, names,
+    /// origin secret, recipients) is stated once, in [`PlatformProps`]. The props of the one
+    /// construct alone (the API's services, NAT and endpoints, the edge's rate limit …) start
+    /// from the facts and are the adjustment's to change.
+    fn keep(stack: &Stack, construct: &str, changed: &[(&str, bool)]) {
+        for (field, _) in changed.iter().filter(|(_, changed)| *changed) {
+            stack.error(format!(
+                "{construct}::{field} was adjusted away from the platform's facts: it is what several constructs \
+                 agree on, state it in PlatformProps instead"
+            ));
+        }
+    }
+}
+
+/// A table of `tables` by its id.
+fn table<'a>(tables: &'a [GlobalTable], id: &str) -> Option<&'a GlobalTable> {
+    tables.iter().find(|t| t.path.rsplit('/').next() == Some(id))
+}
+
+/// The platform after its first stage ([`Platform::stages`]): the `Data` stack set, open to
+/// more (the app's own regional data, made before `Global`, or stacks of its own in between).
+pub struct DataStage {
+    facts: Facts,
+    /// The `Data` stack set.
+    pub data: Stack,
+    /// A key per region.
+    pub keys: RegionalKeys,
+    /// The backup plan, when asked for.
+    pub backup: Option<BackupPlan>,
+}
+
+impl DataStage {
+    /// The next stage: the `Global` stack in the primary region, with the tables (replicated to
+    /// every region, each region's key) and the origin secret (edge on).
+    pub fn global(self) -> GlobalStage {
+        let DataStage { facts, data, keys, backup } = self;
+        let (app, props) = (&facts.app, &facts.props);
+        let global = app.stack("Global", &facts.primary);
+        let tables: Vec<GlobalTable> = props
+            .tables
+            .iter()
+            .map(|t| {
+                let table = GlobalTableProps {
+                    regions: facts.regions.clone(),
+                    encryption: TableEncryption::CustomerManaged(keys.arns()),
+                    ..t.props.clone()
+                };
+                GlobalTable::new(&global, &t.id, table)
+            })
+            .collect();
+        let origin_secret = props.edge.then(|| {
+            let name = props.origin_secret_name.clone().unwrap_or_else(|| format!("{}/origin-verify", app.name()));
+            let mut secret = OriginSecretProps::new(&name, &facts.regions);
+            secret.keys = keys.arns();
+            OriginSecret::new(&global, "OriginVerify", secret)
+        });
+        GlobalStage { facts, data, keys, backup, global, tables, origin_secret }
+    }
+}
+
+/// The platform after [`DataStage::global`]: the `Global` stack, open to more.
+pub struct GlobalStage {
+    facts: Facts,
+    /// The `Data` stack set.
+    pub data: Stack,
+    /// A key per region.
+    pub keys: RegionalKeys,
+    /// The backup plan, when asked for.
+    pub backup: Option<BackupPlan>,
+    /// The `Global` stack, in the primary region.
+    pub global: Stack,
+    /// The global tables, in the order given.
+    pub tables: Vec<GlobalTable>,
+    /// The origin secret, with the edge on.
+    pub origin_secret: Option<OriginSecret>,
+}
+
+impl GlobalStage {
+    /// A table by its id.
+    pub fn table(&self, id: &str) -> Option<&GlobalTable> {
+        table(&self.tables, id)
+    }
+
+    /// The next stage: the API in every region (the `Api` stack set and its service stacks),
+    /// locked to the origin secret with the edge on, the tables granted to their services.
+    /// `adjust` gets the props the facts imply (regions, mode, the origin name and its
+    /// certificate, the secret and the edge's probe name, which stay the facts'; the services,
+    /// NAT, zones and Service Connect of [`PlatformProps`], which are its to change) and sets
+    /// what the facts do not say.
+    pub fn api(self, adjust: impl FnOnce(&mut ApiProps)) -> ApiStage {
+        let GlobalStage { facts, data, keys, backup, global, tables, origin_secret } = self;
+        let props = &facts.props;
+        let implied = api_props(props, origin_secret.as_ref());
+        let mut adjusted = implied.clone();
+        adjust(&mut adjusted);
+        let api = MultiRegionApi::new_stack_set(&facts.app, "Api", adjusted.clone());
+        Facts::keep(
+            api.stack(),
+            "ApiProps",
+            &[
+                ("regions", adjusted.regions != implied.regions),
+                ("mode", adjusted.mode != implied.mode),
+                ("domain_name", adjusted.domain_name != implied.domain_name),
+                ("certificate", adjusted.certificate != implied.certificate),
+                ("fronted_by_cloudfront", adjusted.fronted_by_cloudfront != implied.fronted_by_cloudfront),
+                ("edge_probe_domain", adjusted.edge_probe_domain != implied.edge_probe_domain),
+            ],
+        );
+        for (spec, table) in props.tables.iter().zip(&tables) {
+            for name in &spec.read_write {
+                match api.service(name) {
+                    Some(service) => table.grant_read_write(service),
+                    None => global.error(format!(
+                        "table {} is granted to the service {name}, which the platform does not have",
+                        spec.id
+                    )),
+                }
+            }
+        }
+        ApiStage { facts, data, keys, backup, global, tables, origin_secret, api }
+    }
+}
+
+/// The platform after [`GlobalStage::api`]: the API, open to more (constructs in its stacks
+/// whose metrics the monitoring should watch, a database say).
+pub struct ApiStage {
+    facts: Facts,
+    /// The `Data` stack set.
+    pub data: Stack,
+    /// A key per region.
+    pub keys: RegionalKeys,
+    /// The backup plan, when asked for.
+    pub backup: Option<BackupPlan>,
+    /// The `Global` stack, in the primary region.
+    pub global: Stack,
+    /// The global tables, in the order given.
+    pub tables: Vec<GlobalTable>,
+    /// The origin secret, with the edge on.
+    pub origin_secret: Option<OriginSecret>,
+    /// The regional API (the `Api` stack set and its service stacks).
+    pub api: MultiRegionApi,
+}
+
+impl ApiStage {
+    /// The next stage: the API's monitoring (each region's topic mailing the recipients, the
+    /// tables watched), the availability SLOs and the chaos experiments. `adjust` gets the
+    /// monitoring props the facts imply (the regions and recipients stay the facts'; the tables
+    /// and thresholds start from them) and adds what the facts do not say: databases, more
+    /// tables or load balancers.
+    pub fn monitor(self, adjust: impl FnOnce(&mut RegionalMonitoringProps)) -> MonitoredStage {
+        let ApiStage { facts, data, keys, backup, global, tables, origin_secret, api } = self;
+        let props = &facts.props;
+        let mut implied = RegionalMonitoringProps::new(&facts.regions);
+        implied.alarm_emails = props.alarm_emails.clone();
+        implied.tables = tables.iter().map(GlobalTable::metrics).collect();
+        implied.thresholds = props.thresholds.clone();
+        let mut adjusted = implied.clone();
+        adjust(&mut adjusted);
+        Facts::keep(
+            api.stack(),
+            "RegionalMonitoringProps",
+            &[
+                ("platform_regions", adjusted.platform_regions != implied.platform_regions),
+                ("alarm_emails", adjusted.alarm_emails != implied.alarm_emails),
+            ],
+        );
+        let monitoring = api.monitor("Monitoring", adjusted);
+        if let Some(why) = &props.confirm_mails {
+            for s in &monitoring.regional.subscriptions {
+                api.stack().options(*s).suppress("HAP023", why);
+            }
+        }
+        let topic = monitoring.topic_arn();
+        let slos = props.availability_slo.map(|o| api.availability_slos(o, std::slice::from_ref(&topic)));
+        let chaos = props.chaos.clone().map(|c| api.chaos("Chaos", &monitoring, c));
+        MonitoredStage {
+            facts,
+            data,
+            keys,
+            backup,
+            global,
+            tables,
+            origin_secret,
+            api,
+            monitoring,
+            slos: slos.unwrap_or_default(),
+            chaos,
+        }
+    }
+}
+
+/// The platform after [`ApiStage::monitor`]: every regional part made, open to more (SLOs,
+/// alarms to [`MonitoredStage::alarm_topic`], stack sets of the app's own that the edge comes
+/// after).
+pub struct MonitoredStage {
+    facts: Facts,
+    /// The `Data` stack set.
+    pub data: Stack,
+    /// A key per region.
+    pub keys: RegionalKeys,
+    /// The backup plan, when asked for.
+    pub backup: Option<BackupPlan>,
+    /// The `Global` stack, in the primary region.
+    pub global: Stack,
+    /// The global tables, in the order given.
+    pub tables: Vec<GlobalTable>,
+    /// The origin secret, with the edge on.
+    pub origin_secret: Option<OriginSecret>,
+    /// The regional API (the `Api` stack set and its service stacks).
+    pub api: MultiRegionApi,
+    /// Its monitoring: each region's topic and alarms.
+    pub monitoring: ApiMonitoring,
+    /// The availability SLOs.
+    pub slos: Vec<Slo>,
+    /// The chaos experiments, when asked for.
+    pub chaos: Option<ChaosExperiments>,
+}
+
+impl MonitoredStage {
+    /// The ARN of each region's alarm topic (a value of the `Api` stack set's own region), for
+    /// alarms added to the API's stacks.
+    pub fn alarm_topic(&self) -> Value<String> {
+        self.monitoring.topic_arn()
+    }
+
+    /// The next stage: the `Edge` stack in us-east-1, its topic mailing the recipients (for the
+    /// CloudFront and Route 53 alarms), and with the edge on CloudFront with WAF and its alarms.
+    /// `adjust` (called with the edge on) gets the distribution's props the facts imply (zone,
+    /// viewer names, mode, origin label and secret stay the facts'; the rate limit and Shield
+    /// start from them) and sets what the facts do not say.
+    pub fn edge(self, adjust: impl FnOnce(&mut EdgeDistributionProps)) -> EdgeStage {
+        let MonitoredStage { facts, data, keys, backup, global, tables, origin_secret, api, monitoring, slos, chaos } =
+            self;
+        let props = &facts.props;
+        let edge = facts.app.stack("Edge", EDGE_REGION);
+        check(&edge, props);
+        let edge_topic = AlarmTopic::new(&edge.child("Alarms"), &props.alarm_emails);
+        if let Some(why) = &props.confirm_mails {
+            for s in &edge_topic.subscriptions {
+                edge.options(*s).suppress("HAP023", why);
+            }
+        }
+        let distribution = origin_secret.clone().map(|secret| {
+            let names: Vec<&str> = props.viewer_names.iter().map(String::as_str).collect();
+            let mut implied = EdgeDistributionProps::new(props.zone.clone(), &names, api.endpoints());
+            implied.mode = props.mode;
+            implied.origin_label = props.origin_label.clone();
+            if props.mode == DrMode::ActivePassive {
+                implied.read_only_paths = api.read_only_paths();
+            }
+            implied.origin_secret = Some(secret);
+            implied.rate_limit = props.rate_limit;
+            implied.shield_advanced = props.shield_advanced;
+            let mut adjusted = implied.clone();
+            adjust(&mut adjusted);
+            let verify = |p: &EdgeDistributionProps| p.origin_secret.as_ref().map(|s| s.verify.clone());
+            Facts::keep(
+                &edge,
+                "EdgeDistributionProps",
+                &[
+                    ("zone", adjusted.zone != implied.zone),
+                    ("domain_names", adjusted.domain_names != implied.domain_names),
+                    ("mode", adjusted.mode != implied.mode),
+                    ("origin_label", adjusted.origin_label != implied.origin_label),
+                    ("origin_secret", verify(&adjusted) != verify(&implied)),
+                ],
+            );
+            EdgeDistribution::new(&edge, "Cdn", adjusted)
+        });
+        let edge_alarms = distribution.as_ref().map(|cdn| {
+            let actions = [edge_topic.arn()];
+            cdn.alarms(&edge, "EdgeAlarms", &actions, props.edge_error_rate_percent, props.edge_blocked_percent)
+        });
+        EdgeStage {
+            facts,
+            data,
+            keys,
+            backup,
+            global,
+            tables,
+            origin_secret,
+            api,
+            monitoring,
+            slos,
+            chaos,
+            edge,
+            edge_topic,
+            distribution,
+            edge_alarms,
+        }
+    }
+}
+
+/// The platform after [`MonitoredStage::edge`]: the `Edge` stack, open to more (what the
+/// records need, routing controls say, or a dashboard of the distribution).
+pub struct EdgeStage {
+    facts: Facts,
+    /// The `Data` stack set.
+    pub data: Stack,
+    /// A key per region.
+    pub keys: RegionalKeys,
+    /// The backup plan, when asked for.
+    pub backup: Option<BackupPlan>,
+    /// The `Global` stack, in the primary region.
+    pub global: Stack,
+    /// The global tables, in the order given.
+    pub tables: Vec<GlobalTable>,
+    /// The origin secret, with the edge on.
+    pub origin_secret: Option<OriginSecret>,
+    /// The regional API (the `Api` stack set and its service stacks).
+    pub api: MultiRegionApi,
+    /// Its monitoring: each region's topic and alarms.
+    pub monitoring: ApiMonitoring,
+    /// The availability SLOs.
+    pub slos: Vec<Slo>,
+    /// The chaos experiments, when asked for.
+    pub chaos: Option<ChaosExperiments>,
+    /// The `Edge` stack, in us-east-1.
+    pub edge: Stack,
+    /// The us-east-1 topic of the CloudFront and Route 53 alarms.
+    pub edge_topic: AlarmTopic,
+    /// CloudFront and WAF, with the edge on.
+    pub distribution: Option<EdgeDistribution>,
+    /// The edge's alarms, with the edge on.
+    pub edge_alarms: Option<EdgeAlarms>,
+}
+
+impl EdgeStage {
+    /// The last stage: the Route 53 records and health checks of the origin name (and the
+    /// viewer names aliased to the distribution, edge on), alarming to the edge's topic.
+    /// `adjust` gets the props the facts imply (zone, mode, origin label and aliased names stay
+    /// the facts') and sets what the facts do not say (routing controls, more alarm actions).
+    pub fn dns(self, adjust: impl FnOnce(&mut FailoverDnsProps)) -> Platform {
+        let EdgeStage {
+            facts,
+            data,
+            keys,
+            backup,
+            global,
+            tables,
+            origin_secret,
+            api,
+            monitoring,
+            slos,
+            chaos,
+            edge,
+            edge_topic,
+            distribution,
+            edge_alarms,
+        } = self;
+        let props = &facts.props;
+        let mut implied = FailoverDnsProps::new(props.zone.clone(), api.endpoints());
+        implied.mode = props.mode;
+        implied.origin_label = props.origin_label.clone();
+        if let Some(cdn) = &distribution {
+            implied.aliased_names = props.viewer_names.clone();
+            implied.distribution_domain = Some(cdn.domain_name());
+        }
+        implied.alarm_actions = vec![edge_topic.arn()];
+        let mut adjusted = implied.clone();
+        adjust(&mut adjusted);
+        Facts::keep(
+            &edge,
+            "FailoverDnsProps",
+            &[
+                ("zone", adjusted.zone != implied.zone),
+                ("mode", adjusted.mode != implied.mode),
+                ("origin_label", adjusted.origin_label != implied.origin_label),
+                ("aliased_names", adjusted.aliased_names != implied.aliased_names),
+                ("distribution_domain", adjusted.distribution_domain != implied.distribution_domain),
+            ],
+        );
+        let dns = FailoverDns::new(&edge, "Dns", adjusted);
+        Platform {
+            data,
+            keys,
+            backup,
+            global,
+            tables,
+            origin_secret,
+            api,
+            monitoring,
+            slos,
+            chaos,
+            edge,
+            edge_topic,
+            distribution,
+            edge_alarms,
+            dns,
+        }
     }
 }
 

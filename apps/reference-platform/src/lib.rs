@@ -25,13 +25,16 @@
 //! of their own (`ApiServices1` …, with each service's alarms, SLO and X-Ray rules), deployed
 //! after `Api`, and the chaos experiments into `ApiChaos` after them.
 //!
-//! It wires the constructs by hand rather than with `haplat_constructs::composition::Platform`:
-//! its stacks interleave what the composition makes in one call (the `Baseline` stack set between
-//! `Data` and `Global`, the ECR repositories and the registry table in `Global`, Aurora between the
-//! API and its monitoring, the `Realtime` stack set before `Edge`, the ARC routing controls and the
-//! platform dashboard in `Edge`), so moving to it would reorder the pinned templates and manifest.
-//! The checks across constructs (`haplat_constructs::platform::disagreements`) run over it all the
-//! same.
+//! It is written with the composition's stages ([`Platform::stages`]):
+//! the facts (regions, mode, zone, viewer names, recipients, tables, backups, SLOs, chaos) are
+//! stated once, and each stage's stacks take what the composition does not make before the next
+//! stage is made: the ECR repository templates and pull-through cache in `Data`, then the
+//! `Baseline` stack set, the ECR repositories in `Global` (the services' images come from them,
+//! set as the API stage's services), Aurora in `Api` before the monitoring watches it, the latency
+//! SLOs, the WebSocket API and the `Realtime` stack set before `Edge`, the platform dashboard and
+//! the ARC routing controls in `Edge` before its records, and the `ws.<domain>` records after
+//! them. The checks across constructs (`haplat_constructs::platform::disagreements`) run over it
+//! all the same.
 //!
 //! ```
 //! let env = reference_platform::config::load("prod").unwrap();
@@ -44,27 +47,24 @@ pub mod config;
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use haplat_constructs::api::{ApiCertificate, ApiProps, MultiRegionApi};
+use haplat_constructs::api::MultiRegionApi;
 use haplat_constructs::aurora::{AuroraGlobal, AuroraGlobalProps, PointInTimeRecovery, SecondaryWrites};
-use haplat_constructs::backup::{BackupPlan, BackupPlanProps, BackupSelection, CopyTo};
+use haplat_constructs::backup::{BackupPlanProps, BackupSelection, CopyTo};
 use haplat_constructs::baseline::{AccountBaseline, AccountBaselineProps};
 use haplat_constructs::chaos::ChaosProps;
+use haplat_constructs::composition::{Platform, PlatformProps, PlatformTable};
 use haplat_constructs::dns::{FailoverDns, FailoverDnsProps};
 use haplat_constructs::ecr::{
-    ImageLifecycle, ImageRepositories, ImageRepositoriesProps, PullThroughCache, Replication, RepositoryTemplates,
-    Upstream,
+    AppliedFor, ImageLifecycle, ImageRepositories, ImageRepositoriesProps, PullThroughCache, Replication,
+    RepositoryTemplates, Upstream,
 };
-use haplat_constructs::edge::{EdgeDistribution, EdgeDistributionProps, OriginSecret, OriginSecretProps};
 use haplat_constructs::fargate::RunAs;
-use haplat_constructs::global_table::{GlobalTable, GlobalTableProps, KeyAttr, TableEncryption, TableIndex};
+use haplat_constructs::global_table::{GlobalTable, KeyAttr, TableIndex};
 use haplat_constructs::image::Image;
-use haplat_constructs::kms::RegionalKeys;
-use haplat_constructs::monitoring::{
-    AlarmTopic, PlatformDashboard, PlatformDashboardProps, RegionView, RegionalMonitoringProps,
-};
+use haplat_constructs::monitoring::{PlatformDashboard, PlatformDashboardProps, RegionView};
 use haplat_constructs::network::NatMode;
 use haplat_constructs::recovery_control::{RecoveryControl, RecoveryControlProps};
-use haplat_constructs::security::{Grantable, SecretRef};
+use haplat_constructs::security::SecretRef;
 use haplat_constructs::service::ServiceProps;
 use haplat_constructs::websocket::{
     LambdaCode, RealtimeApi, RealtimeAuth, RealtimeDomain, RealtimeProps, RealtimeWorkers, RouteThrottle, WebSocketApi,
@@ -76,9 +76,6 @@ use haplat_core::App;
 use haplat_core::manifest::Objectives;
 
 use config::Environment;
-
-/// CloudFront, its certificate and WAF must be in us-east-1.
-const EDGE_REGION: &str = "us-east-1";
 
 /// Why the alarm mail subscriptions are left to the on-call team (HAP023).
 const CONFIRM_MAILS: &str = "the on-call team confirms each region's subscription mail within 48 hours of its \
@@ -106,18 +103,57 @@ pub fn platform(env: &Environment) -> App {
     }
     let regions: Vec<&str> = env.regions.iter().map(|r| r.region.as_str()).collect();
     let primary = env.regions.iter().find(|r| r.role == RegionRole::Primary).map_or(regions[0], |r| r.region.as_str());
-    let zone = HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
-
-    // 1. A key per region, backups copied to another region.
-    let data = app.stack_set("Data", &regions);
-    let keys = RegionalKeys::new(&data, "Keys");
-    let mut backup = BackupPlanProps::new(
-        &format!("{}-{}", env.product, env.name),
-        BackupSelection::Tag("backup".into(), "daily".into()),
-    );
-    backup.copy_to = backup_copies(env);
-    BackupPlan::new(&data, "Backup", backup);
     let prefix = format!("{}-{}", env.product, env.name);
+    let zone = HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name);
+    // The viewers' names: the domain and www.<domain>, the records alias them.
+    let viewer_names = [env.domain.name.clone(), format!("www.{}", env.domain.name)];
+    let mut props = PlatformProps::new(env.regions.clone(), zone.clone(), &viewer_names, &env.alarms.emails);
+    props.mode = env.mode;
+    props.origin_secret_name = Some(format!("{}/{}/origin-verify", env.product, env.name));
+    props.confirm_mails = Some(CONFIRM_MAILS.into());
+    // Backups copied to another region.
+    let mut backup = BackupPlanProps::new(&prefix, BackupSelection::Tag("backup".into(), "daily".into()));
+    backup.copy_to = backup_copies(env);
+    props.backup = Some(backup);
+    let mut orders = PlatformTable::new("Orders", KeyAttr::string("pk"));
+    orders.props.sort_key = Some(KeyAttr::string("sk"));
+    orders.props.indexes =
+        vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
+    orders.props.ttl_attribute = Some("expiresAt".into());
+    orders.props.tags = vec![("backup".into(), "daily".into())];
+    orders.read_write = env.services.iter().map(|s| s.name.clone()).collect();
+    props.tables = vec![orders];
+    // The real-time tier's connection registry: who is connected where, cleaned by TTL.
+    if env.realtime.is_some() {
+        let mut connections = PlatformTable::new("Connections", KeyAttr::string("connectionId"));
+        connections.props.indexes = vec![TableIndex {
+            projection: Some(vec!["region".into()]),
+            ..TableIndex::new("byUser", KeyAttr::string("userId"), None)
+        }];
+        connections.props.ttl_attribute = Some("expiresAt".into());
+        props.tables.push(connections);
+    }
+    props.nat = if env.cost.single_nat_gateway { NatMode::Single } else { NatMode::PerAz };
+    props.azs = usize::from(env.cost.availability_zones);
+    props.service_connect = env.service_connect;
+    props.availability_slo = Some(objectives.availability_percent());
+    props.chaos = env.operations.chaos_experiments.then(|| {
+        let mut chaos = ChaosProps::new(vec![]);
+        // Isolating a region needs an alarm on what users see to stop it: the public canary's.
+        chaos.region_isolation = env.operations.canaries;
+        chaos
+    });
+    if let Some(ms) = objectives.data_loss_ms {
+        props.thresholds.replication_latency_ms = f64::from(ms);
+    }
+    if let Some(ms) = objectives.latency_p99_ms {
+        props.thresholds.latency_p99_ms = f64::from(ms);
+    }
+    props.rate_limit = i64::from(env.edge.rate_limit);
+    props.shield_advanced = env.edge.shield_advanced;
+
+    // 1. A key per region, backups; the images' repository templates and pull-through cache.
+    let data = Platform::stages(&app, props);
     let lifecycle = ImageLifecycle { keep_images: env.images.keep_images, ..ImageLifecycle::default() };
     let repositories: BTreeSet<String> = env
         .services
@@ -130,20 +166,17 @@ pub fn platform(env: &Environment) -> App {
         })
         .collect();
     let cache = env.images.pull_through_cache.then(|| {
-        PullThroughCache::new(&data, "ImageCache", vec![Upstream::EcrPublic, Upstream::Quay, Upstream::Kubernetes])
+        PullThroughCache::new(&data.data, "ImageCache", vec![Upstream::EcrPublic, Upstream::Quay, Upstream::Kubernetes])
     });
-    {
-        use haplat_constructs::ecr::AppliedFor;
-        let mut prefixes = Vec::new();
-        if !repositories.is_empty() {
-            prefixes.push((format!("{prefix}/"), AppliedFor::Replication));
-        }
-        for p in cache.iter().flat_map(PullThroughCache::prefixes) {
-            prefixes.push((format!("{p}/"), AppliedFor::PullThroughCache));
-        }
-        if !prefixes.is_empty() {
-            RepositoryTemplates::new(&data, "ImageTemplates", &prefixes, keys.key.arn(), &lifecycle);
-        }
+    let mut prefixes = Vec::new();
+    if !repositories.is_empty() {
+        prefixes.push((format!("{prefix}/"), AppliedFor::Replication));
+    }
+    for p in cache.iter().flat_map(PullThroughCache::prefixes) {
+        prefixes.push((format!("{p}/"), AppliedFor::PullThroughCache));
+    }
+    if !prefixes.is_empty() {
+        RepositoryTemplates::new(&data.data, "ImageTemplates", &prefixes, data.keys.key.arn(), &lifecycle);
     }
 
     // The account's security baseline, beside the data (it refers to nothing of the platform).
@@ -152,65 +185,31 @@ pub fn platform(env: &Environment) -> App {
         AccountBaseline::new(&baseline, "Account", AccountBaselineProps::new(primary));
     }
 
-    // 2. The global table and the origin secret, in the primary region.
-    let global = app.stack("Global", primary);
-    let mut table = GlobalTableProps::new(KeyAttr::string("pk"), &regions);
-    table.sort_key = Some(KeyAttr::string("sk"));
-    table.indexes =
-        vec![TableIndex::new("byCustomer", KeyAttr::string("customerId"), Some(KeyAttr::number("createdAt")))];
-    table.ttl_attribute = Some("expiresAt".into());
-    table.encryption = TableEncryption::CustomerManaged(keys.arns());
-    table.tags = vec![("backup".into(), "daily".into())];
-    let orders = GlobalTable::new(&global, "Orders", table);
-    // The real-time tier's connection registry: who is connected where, cleaned by TTL.
-    let registry = env.realtime.as_ref().map(|_| {
-        let mut t = GlobalTableProps::new(KeyAttr::string("connectionId"), &regions);
-        t.indexes = vec![TableIndex {
-            projection: Some(vec!["region".into()]),
-            ..TableIndex::new("byUser", KeyAttr::string("userId"), None)
-        }];
-        t.ttl_attribute = Some("expiresAt".into());
-        t.encryption = TableEncryption::CustomerManaged(keys.arns());
-        GlobalTable::new(&global, "Connections", t)
-    });
-    let mut secret = OriginSecretProps::new(&format!("{}/{}/origin-verify", env.product, env.name), &regions);
-    secret.keys = keys.arns();
-    let secret = OriginSecret::new(&global, "OriginVerify", secret);
+    // 2. The global tables and the origin secret in the primary region; the services' ECR
+    // repositories, replicated to every other region.
+    let global = data.global();
     let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
     let others: Vec<&str> = regions.iter().copied().filter(|r| *r != primary).collect();
     let mut images = ImageRepositoriesProps::new(&prefix, &names, &others);
-    images.key = Some(keys.arn(primary));
+    images.key = Some(global.keys.arn(primary));
     images.replication = if env.images.own_replication { Replication::Owned } else { Replication::External };
     images.lifecycle = lifecycle;
-    let images = (!names.is_empty()).then(|| ImageRepositories::new(&global, "Images", images));
+    let images = (!names.is_empty()).then(|| ImageRepositories::new(&global.global, "Images", images));
+    let orders = global.table("Orders").cloned();
+    let registry = global.table("Connections").cloned();
 
-    // 3. The API in every region, answering as origin.<domain> and <region>.origin.<domain>.
-    let mut api = ApiProps::new(
-        env.regions.clone(),
-        &format!("origin.{}", env.domain.name),
-        ApiCertificate::DnsValidated {
-            zone: HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
-        },
-    );
-    api.mode = env.mode;
-    api.services = env.services.iter().map(|s| service_props(env, s, images.as_ref(), cache.as_ref())).collect();
-    api.nat = if env.cost.single_nat_gateway { NatMode::Single } else { NatMode::PerAz };
-    api.azs = usize::from(env.cost.availability_zones);
-    api.interface_endpoints = env.cost.interface_endpoints;
-    api.fronted_by_cloudfront = Some(secret.verify.clone());
-    // Route 53 also checks each region through the edge: about 90 s to fail over, not 5 minutes.
-    api.edge_probe_domain = Some(env.domain.name.clone());
-    api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
-    api.services_per_stack = env.services_per_stack.map(usize::from);
-    api.service_connect = env.service_connect;
-    api.canaries = env.operations.canaries;
-    let api = MultiRegionApi::new_stack_set(&app, "Api", api);
-    for service in &api.services {
-        orders.grant_read_write(service);
-    }
-    let mut databases = Vec::new();
-    if env.data.aurora {
-        let mut db = AuroraGlobalProps::for_api(&api);
+    // 3. The API in every region, answering as origin.<domain> and <region>.origin.<domain>;
+    // Aurora where asked, watched by the monitoring with the tables. The services are the API
+    // stage's, not facts: their images come from the repositories above and the cache in Data.
+    let api = global.api(|api| {
+        api.services = env.services.iter().map(|s| service_props(env, s, images.as_ref(), cache.as_ref())).collect();
+        api.interface_endpoints = env.cost.interface_endpoints;
+        api.cloudfront_prefix_lists = env.edge.cloudfront_prefix_lists.clone();
+        api.services_per_stack = env.services_per_stack.map(usize::from);
+        api.canaries = env.operations.canaries;
+    });
+    let database = env.data.aurora.then(|| {
+        let mut db = AuroraGlobalProps::for_api(&api.api);
         // backup=daily selects the clusters into the plan's continuous-backup rule: AWS Backup
         // manages their point-in-time recovery, so the template leaves the retention out.
         db.tags = vec![("backup".into(), "daily".into())];
@@ -219,110 +218,66 @@ pub fn platform(env: &Environment) -> App {
             config::SecondaryWrites::ReadOnly => SecondaryWrites::ReadOnly,
             config::SecondaryWrites::Forward => SecondaryWrites::Forward,
         };
-        let db = AuroraGlobal::new(api.stack(), "Db", db);
-        for service in &api.services {
+        let db = AuroraGlobal::new(api.api.stack(), "Db", db);
+        for service in &api.api.services {
             db.grant_connect(service, "app");
         }
-        databases.push(db.metrics());
-    }
-
+        db.metrics()
+    });
     // What watches a service lives in the service's stack: the API puts it there.
-    let mut monitoring = RegionalMonitoringProps::new(&regions);
-    monitoring.alarm_emails = env.alarms.emails.clone();
-    monitoring.tables = std::iter::once(orders.metrics()).chain(registry.iter().map(GlobalTable::metrics)).collect();
-    monitoring.databases = databases;
-    if let Some(ms) = objectives.data_loss_ms {
-        monitoring.thresholds.replication_latency_ms = f64::from(ms);
-    }
-    if let Some(ms) = env.objectives.latency_p99_ms {
-        monitoring.thresholds.latency_p99_ms = f64::from(ms);
-    }
-    let monitoring = api.monitor("Monitoring", monitoring);
-    for s in &monitoring.regional.subscriptions {
-        api.stack().options(*s).suppress("HAP023", CONFIRM_MAILS);
-    }
-    api.availability_slos(env.objectives.availability_percent(), &[monitoring.topic_arn()]);
-    if let Some(ms) = env.objectives.latency_p99_ms {
-        api.latency_slo(99.0, f64::from(ms), &[monitoring.topic_arn()]);
+    let regional = api.monitor(|monitoring| monitoring.databases.extend(database));
+    let (api, topic) = (&regional.api, regional.alarm_topic());
+    if let Some(ms) = objectives.latency_p99_ms {
+        api.latency_slo(99.0, f64::from(ms), std::slice::from_ref(&topic));
         // And each service's own: a slow service with little traffic is lost in the whole.
-        api.service_latency_slos(99.0, f64::from(ms), &[monitoring.topic_arn()]);
-    }
-    if env.operations.chaos_experiments {
-        let mut chaos = ChaosProps::new(vec![]);
-        // Isolating a region needs an alarm on what users see to stop it: the public canary's.
-        chaos.region_isolation = env.operations.canaries;
-        api.chaos("Chaos", &monitoring, chaos);
+        api.service_latency_slos(99.0, f64::from(ms), std::slice::from_ref(&topic));
     }
     if env.operations.websocket {
         let live = WebSocketApi::new(api.stack(), "Live", WebSocketApiProps::new(LambdaCode::inline_echo()));
-        live.alarms(api.stack(), "LiveAlarms", &[monitoring.topic_arn()]);
+        live.alarms(api.stack(), "LiveAlarms", std::slice::from_ref(&topic));
         api.watch_in_region_health("LiveHealth", &live.health_signals());
     }
-    let realtime =
-        env.realtime.as_ref().zip(registry.as_ref()).map(|(rt, registry)| {
-            realtime_tier(&app, env, rt, registry, &api, images.as_ref(), &monitoring.topic_arn())
-        });
+    let realtime = env
+        .realtime
+        .as_ref()
+        .zip(registry.as_ref())
+        .map(|(rt, registry)| realtime_tier(&app, env, rt, registry, api, images.as_ref(), &topic));
 
-    // 4. The edge: CloudFront with WAF, and Route 53.
-    let edge = app.stack("Edge", EDGE_REGION);
-    // The Route 53 health alarms live in us-east-1 and notify a topic there.
-    let alarms = AlarmTopic::new(&edge.child("Alarms"), &env.alarms.emails);
-    for s in &alarms.subscriptions {
-        edge.options(*s).suppress("HAP023", CONFIRM_MAILS);
-    }
-    // The viewers' names: the domain and www.<domain>, the records below alias them.
-    let viewer_names = [env.domain.name.clone(), format!("www.{}", env.domain.name)];
-    let names: Vec<&str> = viewer_names.iter().map(String::as_str).collect();
-    let mut cdn = EdgeDistributionProps::new(zone.clone(), &names, api.endpoints());
-    cdn.mode = env.mode;
-    if env.mode == DrMode::ActivePassive {
-        // CloudFront fails over only reads: the read-only services' paths go through the origin
-        // group; everything else (writes included) through the failover DNS name.
-        cdn.read_only_paths = api.read_only_paths();
-    }
-    cdn.origin_secret = Some(secret);
-    cdn.rate_limit = i64::from(env.edge.rate_limit);
-    cdn.shield_advanced = env.edge.shield_advanced;
-    let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
-    // CloudFront's 5xx rate pages at the services' threshold; WAF blocking a fifth of the
-    // requests is worth a look in working hours.
-    cdn.alarms(&edge, "EdgeAlarms", &[alarms.arn()], 5.0, 20.0);
+    // 4. The edge: CloudFront with WAF, one dashboard, the routing controls, and Route 53.
+    let edge = regional.edge(|_| {});
     // One dashboard over every region and the edge (CloudWatch dashboards are global).
-    if let Some(alb) = &api.public_alb {
+    if let (Some(alb), Some(cdn), Some(orders)) = (&edge.api.public_alb, &edge.distribution, &orders) {
         let views = regions
             .iter()
             .map(|r| RegionView { region: (*r).to_owned(), load_balancer: alb.full_name().in_region(*r) })
             .collect();
         let props = PlatformDashboardProps {
             regions: views,
-            availability_objective: env.objectives.availability_percent(),
+            availability_objective: objectives.availability_percent(),
             tables: vec![orders.table_name()],
             distribution_id: Some(cdn.distribution.ref_()),
         };
-        PlatformDashboard::new(&edge, "Platform", props);
+        PlatformDashboard::new(&edge.edge, "Platform", props);
     }
-    let mut dns = FailoverDnsProps::new(zone, api.endpoints());
-    dns.mode = env.mode;
-    dns.aliased_names = viewer_names.to_vec();
-    dns.distribution_domain = Some(cdn.domain_name());
-    dns.alarm_actions = vec![alarms.arn()];
     // Route 53 ARC: a routing control per region gates its routed records (docs/operations.md).
-    if env.routing.recovery_control {
-        let arc = RecoveryControl::new(&edge, "RecoveryControl", RecoveryControlProps::new(&prefix, &regions));
-        dns.routing_controls = arc.controls;
-    }
-    FailoverDns::new(&edge, "Dns", dns);
+    let arc = env
+        .routing
+        .recovery_control
+        .then(|| RecoveryControl::new(&edge.edge, "RecoveryControl", RecoveryControlProps::new(&prefix, &regions)));
+    let platform = edge.dns(|dns| {
+        if let Some(arc) = arc {
+            dns.routing_controls = arc.controls;
+        }
+    });
     // ws.<domain>: latency or failover records over each region's real-time domain, each
     // following its region's worker health.
     if let Some((tier, workers)) = &realtime {
-        let mut ws = FailoverDnsProps::new(
-            HostedZone::existing(env.domain.hosted_zone_id.as_str(), &env.domain.name),
-            tier.endpoints(&workers.health_checks()),
-        );
+        let mut ws = FailoverDnsProps::new(zone, tier.endpoints(&workers.health_checks()));
         ws.mode = env.mode;
         ws.origin_label = "ws".into();
-        ws.alarm_actions = vec![alarms.arn()];
-        let ws = FailoverDns::new(&edge, "RealtimeDns", ws);
+        ws.alarm_actions = vec![platform.edge_topic.arn()];
+        let edge = &platform.edge;
+        let ws = FailoverDns::new(edge, "RealtimeDns", ws);
         for r in ws.records.iter().filter(|r| edge.read(**r, |r| r.health_check_id.is_some())) {
             edge.options(*r).suppress("HAP058", WORKERS_DETECTION);
         }

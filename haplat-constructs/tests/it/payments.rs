@@ -300,3 +300,55 @@ fn every_mistake_is_reported_in_one_synthesis() {
         line_at(&err, path, &[word]);
     }
 }
+
+/// The composed platform's props, for the stage tests.
+fn composed_props() -> PlatformProps {
+    let regions = vec![
+        RegionSpec::primary("eu-west-1"),
+        RegionSpec::secondary("eu-central-1"),
+        RegionSpec::secondary("us-east-1"),
+    ];
+    let zone = HostedZone::existing(ZONE_ID, "example.com");
+    let mut props = PlatformProps::new(regions, zone, &["pay.example.com"], &["payments-oncall@example.com"]);
+    props.mode = DrMode::ActivePassive;
+    props.services = services();
+    props
+}
+
+#[test]
+fn the_composition_is_the_chain_of_its_stages_each_open_before_the_next() {
+    let chained = App::new("payments");
+    Platform::new(&chained, composed_props());
+    let staged = App::new("payments");
+    let data = Platform::stages(&staged, composed_props());
+    let global = data.global();
+    assert_eq!(global.tables.len(), 0);
+    let api = global.api(|_| {});
+    let monitored = api.monitor(|_| {});
+    let edge = monitored.edge(|_| {});
+    assert!(edge.distribution.is_some());
+    edge.dns(|_| {});
+    assert_eq!(templates(&chained), templates(&staged));
+}
+
+#[test]
+fn a_stage_adjusting_a_fact_of_the_composition_is_an_error_naming_the_stack_and_the_field() {
+    let app = App::new("payments");
+    let api = Platform::stages(&app, composed_props()).global().api(|api| {
+        api.mode = DrMode::ActiveActive;
+        // The API's own settings are the adjustment's: no error for these.
+        api.canaries = true;
+        api.services.truncate(1);
+    });
+    let edge = api.monitor(|m| m.alarm_emails.clear()).edge(|cdn| cdn.domain_names.push("www.example.com".into()));
+    edge.dns(|dns| dns.origin_label = "api".into());
+    let err = match app.synth() {
+        Ok(_) => panic!("the adjusted facts synthesized"),
+        Err(e) => e.to_string(),
+    };
+    line_at(&err, "Api", &["ApiProps::mode", "PlatformProps"]);
+    line_at(&err, "Api", &["RegionalMonitoringProps::alarm_emails"]);
+    line_at(&err, "Edge", &["EdgeDistributionProps::domain_names"]);
+    line_at(&err, "Edge", &["FailoverDnsProps::origin_label"]);
+    assert!(!err.contains("canaries") && !err.contains("ApiProps::services"), "{err}");
+}
