@@ -203,6 +203,7 @@ async fn read<D: Database>(
     let mut order: Vec<&str> = vec![first];
     order.extend(layout.regions.iter().map(String::as_str).filter(|r| *r != first));
     let mut unreachable = Vec::new();
+    let mut last = None;
     for region in order {
         match retry.call(|| db.global_cluster(region, &layout.id)).await {
             Ok(Some(g)) => return Ok((g, region.to_owned())),
@@ -212,7 +213,10 @@ async fn read<D: Database>(
                     layout.id, layout.path
                 )));
             }
-            Err(e) if is_unreachable(&e) => unreachable.push(format!("{region}: {e}")),
+            Err(e) if is_unreachable(&e) => {
+                unreachable.push(format!("{region}: {e}"));
+                last = Some(e);
+            }
             Err(e) => {
                 return Err(Error::cloud(
                     format!("reading global database {} (DescribeGlobalClusters in {region})", layout.id),
@@ -221,12 +225,17 @@ async fn read<D: Database>(
             }
         }
     }
-    Err(Error::Failed(format!(
+    let context = format!(
         "global database {}: no region of {} answered DescribeGlobalClusters ({})",
         layout.id,
         layout.stack,
         unreachable.join("; ")
-    )))
+    );
+    // The last failure keeps its kind (a network failure exits 4); every region's is in the text.
+    Err(match last {
+        Some(e) => Error::cloud(context, e),
+        None => Error::Failed(context),
+    })
 }
 
 /// One region's cluster in `haplat db status`.
@@ -580,8 +589,10 @@ pub async fn promote<D: Database>(
 /// the writer is not the template's primary; `None` when they agree, when the global database is
 /// not deployed yet, when `stacks` leave its stack set alone, or for a deploy when
 /// `leaves_database` says the change to its stack set sends no database resource anything (a
-/// note on stderr names the writer then). A read that fails is a warning on stderr, and the
-/// deploy goes on.
+/// note on stderr names the writer then). A read of AWS that fails (denied, throttled past the
+/// retries, unreachable) is that error when the change touches the database's resources (the
+/// writer may have moved, and the change would move it back) and a warning on stderr otherwise;
+/// what cannot be told without AWS (the database not deployed yet) is a warning.
 #[allow(clippy::too_many_arguments)]
 pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     cfn: &C,
@@ -593,13 +604,31 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
     leaves_database: &dyn Fn(&str) -> bool,
     retry: &Retry,
 ) -> Result<Option<String>, Error> {
+    // Whether this change sends the database's resources anything: without the writer, only a
+    // change that does not may go ahead.
+    let touched = database_stack(assembly)
+        .is_some_and(|(stack, _)| stacks.contains(&stack) && !(change == Change::Deploy && leaves_database(&stack)));
+    let unchecked = |e: Error| match e {
+        Error::Cloud { context, source } if touched => Err(Error::Cloud {
+            context: format!(
+                "{context}; the Aurora writer was not checked, and this {} changes the global database's stack \
+                 set, which would move the writer back if it has moved: nothing was changed, run it again",
+                match change {
+                    Change::Deploy => "deploy",
+                    Change::Destroy => "destroy",
+                }
+            ),
+            source,
+        }),
+        e => {
+            crate::errln!("warning: the Aurora writer was not checked: {e}");
+            Ok(None)
+        }
+    };
     let layout = match locate(cfn, obs, assembly, retry).await {
         Ok(Some(l)) if l.deployed && stacks.contains(&l.stack) => l,
         Ok(_) => return Ok(None),
-        Err(e) => {
-            crate::errln!("warning: the Aurora writer was not checked: {e}");
-            return Ok(None);
-        }
+        Err(e) => return unchecked(e),
     };
     match status(db, &layout, retry).await {
         Ok(s) if s.agrees => Ok(None),
@@ -625,9 +654,6 @@ pub async fn preflight<C: CloudFormation, O: Observe, D: Database>(
                 layout.id, s.status
             ),
         })),
-        Err(e) => {
-            crate::errln!("warning: the Aurora writer was not checked: {e}");
-            Ok(None)
-        }
+        Err(e) => unchecked(e),
     }
 }

@@ -379,6 +379,53 @@ async fn deploy_and_destroy_refuse_the_database_stack_set_while_the_writer_is_el
     assert_eq!(preflight(&fresh, &none, &moved, &a, &api, Change::Deploy, &|_| false, &retry()).await.unwrap(), None);
 }
 
+/// The writer cannot be read (denied, throttled past the retries, no region answering): a change
+/// that touches the database's resources stops with that error, naming what was not checked; one
+/// that leaves them alone goes ahead with a warning.
+#[tokio::test(start_paused = true)]
+async fn a_writer_that_cannot_be_read_stops_a_change_to_the_database_and_nothing_else() {
+    let (cfn, obs, a, _) = deployed().await;
+    let api = vec!["Api".to_owned()];
+    let failing = |errors: Vec<CfnError>| {
+        let rds = FakeRds::with_writer("us-east-1");
+        rds.with(|s| s.errors.insert("global_cluster", VecDeque::from(errors)));
+        rds
+    };
+    let denied = || CfnError::service("AccessDenied", "not authorized to perform rds:DescribeGlobalClusters");
+    let unreachable = |r: &str| CfnError::Unreachable { endpoint: format!("AWS in {r}"), message: "timed out".into() };
+    let cases: Vec<(&str, Vec<CfnError>, u8)> = vec![
+        ("denied", vec![denied()], exit::FAILED),
+        (
+            "throttled past the retries",
+            (0..4).map(|_| CfnError::Throttled("Rate exceeded".into())).collect(),
+            exit::FAILED,
+        ),
+        (
+            "no region answering",
+            REGIONS.iter().flat_map(|r| (0..4).map(move |_| unreachable(r))).collect(),
+            exit::ACCESS,
+        ),
+    ];
+    for (case, errors, code) in cases {
+        for change in [Change::Deploy, Change::Destroy] {
+            let rds = failing(errors.clone());
+            let e = preflight(&cfn, &obs, &rds, &a, &api, change, &|_| false, &retry()).await.unwrap_err();
+            assert_eq!(e.exit_code(), code, "{case}, {change:?}: {e}");
+            let text = e.to_string();
+            assert!(text.contains("the Aurora writer was not checked"), "{case}: {text}");
+            assert!(text.contains("nothing was changed"), "{case}: {text}");
+            assert_eq!(text.lines().count(), 1, "{case}: {text}");
+            assert!(rds.changes().is_empty());
+        }
+        // A deploy that leaves the database's resources alone, or other stack sets: a warning.
+        let rds = failing(errors.clone());
+        assert_eq!(preflight(&cfn, &obs, &rds, &a, &api, Change::Deploy, &|_| true, &retry()).await.unwrap(), None);
+        let rds = failing(errors);
+        let other = ["Edge".to_owned()];
+        assert_eq!(preflight(&cfn, &obs, &rds, &a, &other, Change::Deploy, &|_| false, &retry()).await.unwrap(), None);
+    }
+}
+
 /// What a change to the database's stack set sends its `AWS::RDS::*` resources: nothing when only
 /// other resources, or parameters they do not read, change.
 #[test]
