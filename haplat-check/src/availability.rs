@@ -39,6 +39,20 @@ const CLOUDFRONT_ORIGIN: &str =
 /// both together, see docs/availability.md.
 const METRIC_DELAY: &str = "assumed: one period (AWS publishes no figure), docs/availability.md";
 
+/// Application Auto Scaling creates and manages a target tracking policy's alarms and computes
+/// each scale-out from the metric and the target, proportionally; the scale-out alarm evaluates
+/// one-minute datapoints. A scale-out cooldown lets the next scale-out start once it has passed.
+const TARGET_TRACKING: &str =
+    "https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html";
+/// The scale-out alarm of a target tracking policy: AWS manages it and publishes no figure for
+/// it; the console shows 3 datapoints of 60 s, which is what is counted (docs/availability.md).
+const SCALE_OUT_ALARM: &str = "assumed: 3 datapoints of 60 s (the alarm AWS manages), docs/availability.md";
+/// How long a new Fargate task takes to run: AWS publishes no figure (capacity, the image's
+/// size, the container's start); docs/availability.md.
+const TASK_START: &str = "assumed: 120 s (AWS publishes no figure), docs/availability.md";
+/// The seconds [`TASK_START`] counts.
+const TASK_START_SECONDS: f64 = 120.0;
+
 /// One step of a failover: what happens, where it is set, and how long it can take at worst.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Link {
@@ -151,6 +165,33 @@ pub struct Availability {
     pub data: Vec<DataStore>,
     /// Every SLO.
     pub slos: Vec<SloFigure>,
+    /// The slowest recovery of a region's load by the others, when any service scales.
+    pub recovery: Option<Recovery>,
+}
+
+/// How the surviving regions take over a failed region's load: the slowest failover chain, then
+/// the slowest service's scale-out in the region that must add the most, relative to what it
+/// runs, to carry the failed region's capacity at rest (its minimum) besides its own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recovery {
+    /// The steps: the failover chain's, then the service's scale-out.
+    pub links: Vec<Link>,
+    /// The service's construct path (its scalable target's parent).
+    pub service: String,
+    /// The region that fails.
+    pub failed: String,
+    /// The region that takes over.
+    pub survivor: String,
+    /// Why it cannot be computed or cannot recover (a maximum below what is needed, a minimum
+    /// of 0, no target tracking policy): the whole recovery is then unproven.
+    pub unknown: Option<String>,
+}
+
+impl Recovery {
+    /// The worst case, in seconds.
+    pub fn seconds(&self) -> f64 {
+        sum(&self.links)
+    }
 }
 
 impl Availability {
@@ -237,7 +278,196 @@ pub fn availability(a: &Assembly) -> Availability {
         out.data.push(DataStore { stack: g.stack, id: g.id.to_owned(), lag, synchronous: false });
     }
     out.slos = slos(a);
+    out.recovery = out.worst_failover().and_then(|chain| recovery(a, chain));
     out
+}
+
+/// One service's scale-out in `survivor` to carry `failed`'s minimum besides its own.
+struct ScaleOut {
+    links: Vec<Link>,
+    service: String,
+    failed: String,
+    survivor: String,
+}
+
+/// The slowest region recovery of the assembly after `chain` (see [`Recovery`]); `None` when no
+/// ECS service scales in more than one region. A service that cannot recover (or whose recovery
+/// haplat cannot time) makes the whole recovery unknown, with why.
+fn recovery(a: &Assembly, chain: &Chain) -> Option<Recovery> {
+    let mut worst: Option<ScaleOut> = None;
+    let mut problems = Vec::new();
+    for t in a.of_type("AWS::ApplicationAutoScaling::ScalableTarget") {
+        if t.prop_str("ScalableDimension") != Some("ecs:service:DesiredCount") || t.regions().len() < 2 {
+            continue;
+        }
+        match scale_outs(a, &t) {
+            Ok(outs) => {
+                for o in outs {
+                    if worst.as_ref().is_none_or(|w| sum(&o.links) > sum(&w.links)) {
+                        worst = Some(o);
+                    }
+                }
+            }
+            Err(why) => problems.push(why),
+        }
+    }
+    if worst.is_none() && problems.is_empty() {
+        return None;
+    }
+    let mut links = chain.links.clone();
+    let (service, failed, survivor) = match worst {
+        Some(w) => {
+            links.extend(w.links);
+            (w.service, w.failed, w.survivor)
+        }
+        None => Default::default(),
+    };
+    let unknown = (!problems.is_empty()).then(|| problems.join("; "));
+    Some(Recovery { links, service, failed, survivor, unknown })
+}
+
+/// Each (failed, survivor) pair of a scalable ECS service's regions: the scale-out that carries
+/// the failed region's minimum in the survivor, from the survivor's minimum. Target tracking on
+/// requests per target (a metric that grows with the load) reaches it in one scale-out; on
+/// utilization (at most 100 %), each scale-out multiplies the count by at most 100 / target, so
+/// it takes as many as that factor needs, each after the cooldown. Then a task starts, and
+/// passes its target group's health checks.
+fn scale_outs(a: &Assembly, t: &Res<'_>) -> Result<Vec<ScaleOut>, String> {
+    let ecs = ecs_service(a, t);
+    // The construct that made the ECS service (its parent path), else the scalable target.
+    let service = ecs.and_then(|s| s.path().rsplit_once('/').map(|(parent, _)| parent.to_owned()));
+    let service = service.unwrap_or_else(|| t.path().to_owned());
+    let policies: Vec<Res<'_>> = a
+        .of_type("AWS::ApplicationAutoScaling::ScalingPolicy")
+        .filter(|p| p.stack == t.stack && p.prop_str("PolicyType") == Some("TargetTrackingScaling"))
+        .filter(|p| p.prop("ScalingTargetId").and_then(|v| a.target(p.stack, v)).is_some_and(|x| x.id == t.id))
+        .collect();
+    if policies.is_empty() {
+        return Err(format!("{service} has no target tracking policy, whose scale-out haplat can time"));
+    }
+    let config = |p: &Res<'_>| p.prop("TargetTrackingScalingPolicyConfiguration").cloned().unwrap_or_default();
+    let grows_with_load = policies.iter().any(|p| {
+        let c = config(p);
+        c.pointer("/PredefinedMetricSpecification/PredefinedMetricType").and_then(Json::as_str)
+            == Some("ALBRequestCountPerTarget")
+            || c.get("CustomizedMetricSpecification").is_some_and(|m| m.to_string().contains("\"RequestCount\""))
+    });
+    // Utilization tops out at 100 %: the fastest policy multiplies the count by 100 / target.
+    let factor = policies
+        .iter()
+        .filter_map(|p| {
+            let c = config(p);
+            let utilization = c
+                .pointer("/PredefinedMetricSpecification/PredefinedMetricType")
+                .and_then(Json::as_str)
+                .is_some_and(|m| m.ends_with("Utilization"));
+            let target = c.get("TargetValue").and_then(Json::as_f64)?;
+            (utilization && target > 0.0 && target < 100.0).then(|| 100.0 / target)
+        })
+        .fold(1.0, f64::max);
+    let cooldown = policies
+        .iter()
+        .filter_map(|p| config(p).get("ScaleOutCooldown").and_then(Json::as_f64))
+        .fold(0.0, f64::max)
+        .max(60.0);
+    let ready = ecs.map(|s| ready_link(a, &s)).transpose()?.flatten();
+    let count = |name: &str, region: &str| -> Result<f64, String> {
+        let v = t.prop(name).ok_or_else(|| format!("{name} of {} is not set", t.path()))?;
+        let text =
+            t.stack_t.text_in(v, region).ok_or_else(|| format!("{name} of {} is not known at synth", t.path()))?;
+        text.parse().map_err(|_| format!("{name} of {} is not a number ({text})", t.path()))
+    };
+    let regions = t.regions();
+    let mut out = Vec::new();
+    for failed in &regions {
+        for survivor in regions.iter().filter(|r| *r != failed) {
+            let (lost, own, max) =
+                (count("MinCapacity", failed)?, count("MinCapacity", survivor)?, count("MaxCapacity", survivor)?);
+            let needed = own + lost;
+            if needed > max {
+                return Err(format!(
+                    "{service} in {survivor} runs at most {max} tasks (MaxCapacity), fewer than the {needed} it needs \
+                     to carry {failed}'s {lost} besides its own {own}"
+                ));
+            }
+            if own < 1.0 {
+                return Err(format!(
+                    "{service} runs no task at rest in {survivor} (MinCapacity 0): target tracking has no task to \
+                     measure, so haplat cannot time its scale-out"
+                ));
+            }
+            let ratio = needed / own;
+            let steps = if grows_with_load || ratio <= 1.0 {
+                1.0
+            } else if factor > 1.0 {
+                (ratio.ln() / factor.ln()).ceil().max(1.0)
+            } else {
+                return Err(format!("{service}'s target tracking policies neither follow requests nor utilization"));
+            };
+            let mut links = vec![
+                Link {
+                    what: format!("{survivor} scales out {service} for {failed}'s load: the scale-out alarm"),
+                    path: t.path().to_owned(),
+                    seconds: 180.0,
+                    basis: SCALE_OUT_ALARM,
+                },
+                Link {
+                    what: "the metric's datapoint reaching the alarm".into(),
+                    path: t.path().to_owned(),
+                    seconds: 60.0,
+                    basis: METRIC_DELAY,
+                },
+            ];
+            if steps > 1.0 {
+                links.push(Link {
+                    what: format!(
+                        "{} more scale-out(s) after the {cooldown} s cooldown: utilization tops out at 100 %, so each \
+                         multiplies the count by at most {factor:.2} (from {own} to {needed} tasks)",
+                        steps - 1.0
+                    ),
+                    path: t.path().to_owned(),
+                    seconds: (steps - 1.0) * cooldown,
+                    basis: TARGET_TRACKING,
+                });
+            }
+            links.push(Link {
+                what: "a new Fargate task starting".into(),
+                path: service.clone(),
+                seconds: TASK_START_SECONDS,
+                basis: TASK_START,
+            });
+            links.extend(ready.clone());
+            out.push(ScaleOut { links, service: service.clone(), failed: failed.clone(), survivor: survivor.clone() });
+        }
+    }
+    Ok(out)
+}
+
+/// The ECS service a scalable target scales (its `ResourceId`, `service/${Cluster}/${Service}`).
+fn ecs_service<'a>(a: &'a Assembly, t: &Res<'_>) -> Option<Res<'a>> {
+    let v = t.prop("ResourceId")?.pointer("/Fn::Sub/1/Service")?;
+    a.target(t.stack, v).filter(|s| s.type_name() == "AWS::ECS::Service")
+}
+
+/// A new task of `service` is in service once its target group's health checks pass
+/// (`HealthyThresholdCount` checks `HealthCheckIntervalSeconds` apart); nothing more without a
+/// load balancer.
+fn ready_link(a: &Assembly, service: &Res<'_>) -> Result<Option<Link>, String> {
+    let group = service
+        .prop("LoadBalancers")
+        .and_then(Json::as_array)
+        .and_then(|l| l.first())
+        .and_then(|lb| lb.get("TargetGroupArn"))
+        .and_then(|v| a.target(service.stack, v));
+    let Some(group) = group else { return Ok(None) };
+    let interval = number(&group, "HealthCheckIntervalSeconds", 30.0)?;
+    let healthy = number(&group, "HealthyThresholdCount", 5.0)?;
+    Ok(Some(Link {
+        what: format!("target health: {healthy} passed checks {interval} s apart before it gets requests"),
+        path: group.path().to_owned(),
+        seconds: healthy * interval,
+        basis: TARGET_HEALTH,
+    }))
 }
 
 /// The SLOs of the assembly: the composite alarms with `haplat:slo` metadata, grouped by their
@@ -757,19 +987,60 @@ pub fn summary(a: &Assembly) -> Vec<String> {
     }
     if let Some(c) = worst {
         out.extend(c.links.iter().map(|l| format!("  {l}")));
-        if let Some(part) = &c.part {
-            let slowest = part.first().map_or("", |l| l.path.as_str());
-            let verdict = match objectives.app_failover_seconds {
-                Some(o) if sum(part) <= f64::from(o) => ": met",
-                Some(_) => ": NOT MET (HAP058)",
-                None => "",
-            };
-            out.push(format!(
-                "  one part failing alone, the region's other checks passing: at worst {} s (slowest part: \
-                 {slowest}){verdict}",
-                sum(part)
-            ));
+    }
+    // Per routed name (the API's origin, the real-time name …), its slowest part failing alone.
+    let mut parts: Vec<(&str, &Chain, &Vec<Link>)> = Vec::new();
+    for c in &figures.failover {
+        let Some(part) = &c.part else { continue };
+        let name = c.label.split(" (").next().unwrap_or(&c.label);
+        match parts.iter_mut().find(|(n, _, _)| *n == name) {
+            Some(p) if sum(part) > sum(p.2) => *p = (name, c, part),
+            Some(_) => {}
+            None => parts.push((name, c, part)),
         }
+    }
+    for (_, c, part) in parts {
+        let slowest = part.first().map_or("", |l| l.path.as_str());
+        // A part over the objective that the app accepts (HAP058 suppressed on the record, with
+        // its reason) is said to be accepted, not hidden.
+        let accepted = a.res(c.stack, &c.record).and_then(|r| r.suppression("HAP058")).is_some();
+        let verdict = match objectives.app_failover_seconds {
+            Some(o) if sum(part) <= f64::from(o) => ": met",
+            Some(_) if accepted => ": over the objective, accepted (HAP058 suppressed with its reason)",
+            Some(_) => ": NOT MET (HAP058, a warning)",
+            None => "",
+        };
+        out.push(format!(
+            "  one part of {} failing alone, its other checks passing: at worst {} s (slowest part: {slowest}){verdict}",
+            c.label,
+            sum(part)
+        ));
+    }
+    if let Some(r) = &figures.recovery {
+        let what = match &r.unknown {
+            Some(why) => format!("not computed, {why}"),
+            None => format!("at worst {} s ({} carries {}'s load in {})", r.seconds(), r.service, r.failed, r.survivor),
+        };
+        out.push(match objectives.region_recovery_seconds {
+            Some(o) => {
+                let met = r.unknown.is_none() && r.seconds() <= f64::from(o);
+                format!("region recovery: objective {o} s, {what}: {}", if met { "met" } else { "NOT MET" })
+            }
+            None => format!("region recovery: {what}, no objective declared"),
+        });
+        if r.unknown.is_none() {
+            // The failover chain is printed above: the scale-out's own links.
+            let chain = worst.map_or(0, |c| c.links.len());
+            out.extend(r.links.iter().skip(chain).map(|l| format!("  {l}")));
+        }
+    } else if let Some(o) = objectives.region_recovery_seconds {
+        out.push(format!("region recovery: objective {o} s, but no ECS service scales out in more than one region"));
+    }
+    if let Some(o) = objectives.db_failover_seconds {
+        out.push(format!(
+            "database failover: objective {o} s, measured at each move of the writer (`haplat db switchover` or \
+             `haplat db failover`), not computed from the templates"
+        ));
     }
     for c in figures.failover.iter().filter(|c| c.unknown.is_some()) {
         out.push(format!("app failover of {}: not computed, {}", c.label, c.unknown.as_deref().unwrap_or_default()));

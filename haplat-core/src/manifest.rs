@@ -118,6 +118,11 @@ pub struct Objectives {
     /// region may take (`haplat db switchover`/`failover` measure it against this).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub db_failover_seconds: Option<u32>,
+    /// The longest time, in seconds, from a region's failure until the surviving regions run the
+    /// capacity it ran at rest besides their own, with no one acting: traffic moved, then their
+    /// services scaled out (the region's recovery, `haplat check` HAP059).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region_recovery_seconds: Option<u32>,
     /// The availability SLO: the percentage of requests answered without a server error over
     /// 30 days (99.95 leaves about 21.6 minutes of errors). Every availability SLO of the
     /// assembly must be at least this strict, and there must be one.

@@ -449,6 +449,11 @@ pub struct Objectives {
     /// region may take (`haplat db switchover`/`failover` report against it).
     #[serde(default)]
     pub db_failover_seconds: Option<u32>,
+    /// The longest time, in seconds, from a region's failure until the other regions serve its
+    /// load at the capacity it ran, with no one acting: traffic moved, then their services
+    /// scaled out (`haplat check` computes it from the settings, HAP059).
+    #[serde(default)]
+    pub region_recovery_seconds: Option<u32>,
     /// The availability SLO, in percent of requests answered without a server error over 30
     /// days: the objective of every service's, the entry point's and the real-time tier's SLO.
     /// Default: SLOs at 99.9, no objective declared.

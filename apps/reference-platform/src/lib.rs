@@ -95,6 +95,7 @@ pub fn platform(env: &Environment) -> App {
         app_failover_seconds: objectives.app_failover_seconds,
         data_loss_ms: objectives.data_loss_ms,
         db_failover_seconds: objectives.db_failover_seconds,
+        region_recovery_seconds: objectives.region_recovery_seconds,
         availability_percent: objectives.availability_slo,
         latency_p99_ms: objectives.latency_p99_ms,
     });

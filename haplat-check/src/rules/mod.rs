@@ -801,6 +801,26 @@ pub static RULES: &[Rule] = &[
         check: objectives::part_failover,
     },
     Rule {
+        id: "HAP059",
+        name: "RegionRecoverySlowerThanObjective",
+        severity: Severity::Error,
+        title: "The other regions can take longer to carry a failed region's load than the app's region-recovery \
+                objective",
+        aws_rule: "Once traffic has left a failed region, the surviving regions serve it with the tasks they run. \
+                   A target tracking policy scales an ECS service out in proportion to its metric: on requests per \
+                   target, in one scale-out; on utilization, which tops out at 100 %, by at most 100 / target per \
+                   scale-out, the next one after ScaleOutCooldown. AWS manages the scale-out alarm (one-minute \
+                   datapoints); a new Fargate task then starts and passes its target group's HealthyThresholdCount \
+                   checks. A service cannot exceed its MaxCapacity, and target tracking does not scale a service \
+                   with no task.",
+        docs: "https://docs.aws.amazon.com/autoscaling/application/userguide/target-tracking-scaling-policy-overview.html",
+        fix: "Scale on requests per target (haplat-constructs' services do when load-balanced), raise the minimum \
+              count in the regions that take over (a warm standby needs fewer scale-outs), raise MaxCapacity to at \
+              least the survivor's minimum plus the failed region's, shorten ScaleOutCooldown; or relax the \
+              objective (docs/availability.md).",
+        check: objectives::region_recovery,
+    },
+    Rule {
         id: "HAP070",
         name: "WriteForwardingUnsupported",
         severity: Severity::Error,

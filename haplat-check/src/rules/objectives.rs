@@ -1,5 +1,6 @@
 //! Rules about the objectives an app declares (the manifest's `objectives`): a failover that can
-//! be slower (HAP025), or slower when one part of a region fails alone (HAP058), data that can fall behind unseen (HAP026), service level objectives no
+//! be slower (HAP025), or slower when one part of a region fails alone (HAP058), a region's
+//! load carried by the others later than its recovery objective (HAP059), data that can fall behind unseen (HAP026), service level objectives no
 //! SLO alarms on (HAP057). The figures come from [`crate::availability`].
 
 use serde_json::Value as Json;
@@ -53,6 +54,42 @@ pub(super) fn part_failover(a: &Assembly, f: &mut Findings) {
                 ),
             );
         }
+    }
+}
+
+pub(super) fn region_recovery(a: &Assembly, f: &mut Findings) {
+    let Some(objective) = a.manifest.objectives.as_ref().and_then(|o| o.region_recovery_seconds) else { return };
+    const FIELD: &str = "objectives.regionRecoverySeconds";
+    let figures = availability(a);
+    let Some(recovery) = &figures.recovery else {
+        let why = match figures.worst_failover() {
+            None => "no record fails over on a health check",
+            Some(_) => "no ECS service scales out in more than one region",
+        };
+        f.manifest(a, FIELD, format!("cannot prove a region's recovery within {objective} s: {why}"));
+        return;
+    };
+    if let Some(why) = &recovery.unknown {
+        f.manifest(a, FIELD, format!("cannot prove a region's recovery within {objective} s: {why}"));
+        return;
+    }
+    let total = recovery.seconds();
+    if total > f64::from(objective) {
+        let mut slowest: Vec<&Link> = recovery.links.iter().collect();
+        slowest.sort_by(|x, y| y.seconds.total_cmp(&x.seconds));
+        let slowest: Vec<String> = slowest.iter().take(3).map(|l| l.to_string()).collect();
+        f.manifest(
+            a,
+            FIELD,
+            format!(
+                "when {} fails, {} in {} carries its load after up to {total} s, over the objective of {objective} s; \
+                 slowest: {}",
+                recovery.failed,
+                recovery.service,
+                recovery.survivor,
+                slowest.join("; ")
+            ),
+        );
     }
 }
 

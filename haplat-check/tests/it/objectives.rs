@@ -121,8 +121,8 @@ fn one_part_of_a_region_failing_alone_is_timed_beside_the_region_failing() {
     let lines = summary(&a);
     assert!(
         lines.contains(
-            &"  one part failing alone, the region's other checks passing: at worst 335 s (slowest part: Api/Group): \
-              NOT MET (HAP058)"
+            &"  one part of origin.example.com (us-east-1) failing alone, its other checks passing: at worst 335 s \
+              (slowest part: Api/Group): NOT MET (HAP058, a warning)"
                 .to_owned()
         ),
         "{lines:?}"
@@ -134,6 +134,17 @@ fn one_part_of_a_region_failing_alone_is_timed_beside_the_region_failing() {
     assert_eq!(hap058.len(), 1, "{findings:?}");
     assert!(hap058[0].message.contains("one part of the region failing alone (Api/Group)"), "{}", hap058[0].message);
     assert!(hap058[0].message.contains("up to 335 s, over the objective of 120 s"), "{}", hap058[0].message);
+    // Accepted with a reason (HAP058 suppressed on the record): said so, not hidden.
+    let mut accepted = region(true);
+    accepted["Resources"]["Record"]["Metadata"]["haplat:suppress"] =
+        json!([{"id": "HAP058", "reason": "the part is watched by its alarm only"}]);
+    let a = with_objectives(vec![stack("Api", &["us-east-1"], accepted)], failover(120));
+    assert!(
+        summary(&a).iter().any(|l| l
+            .ends_with("(slowest part: Api/Group): over the objective, accepted (HAP058 suppressed with its reason)")),
+        "{:?}",
+        summary(&a)
+    );
     // The probe and the alarm watching the same part (haplat:part): the part fails when its
     // fastest child sees it, as the region does.
     let mut same = region(true);
@@ -157,6 +168,91 @@ fn one_part_of_a_region_failing_alone_is_timed_beside_the_region_failing() {
     tolerant["Resources"]["Region"]["Properties"]["HealthCheckConfig"]["HealthThreshold"] = json!(1);
     let a = with_objectives(vec![stack("Api", &["us-east-1"], tolerant)], failover(120));
     assert!(availability(&a).worst_failover().unwrap().part.is_none());
+}
+
+/// `region(true)` over two regions with an ECS service behind `Group` that scales between `min`
+/// and `max` tasks on these target tracking policies (`(predefined metric, target)`).
+fn scaling(min: u32, max: u32, policies: &[(&str, f64)]) -> Json {
+    let mut r = region(true);
+    let res = r["Resources"].as_object_mut().unwrap();
+    res.insert("Service".into(), json!({"Type": "AWS::ECS::Service", "Metadata": {"haplat:path": "Api/orders/Service"},
+        "Properties": {"LoadBalancers": [{"TargetGroupArn": {"Ref": "Group"}, "ContainerName": "app", "ContainerPort": 8080}]}}));
+    res.insert("Target".into(), json!({"Type": "AWS::ApplicationAutoScaling::ScalableTarget",
+        "Metadata": {"haplat:path": "Api/orders/Scaling/Target"}, "Properties": {
+        "MinCapacity": min, "MaxCapacity": max, "ScalableDimension": "ecs:service:DesiredCount", "ServiceNamespace": "ecs",
+        "ResourceId": {"Fn::Sub": ["service/${Cluster}/${Service}", {"Cluster": "c", "Service": {"Fn::GetAtt": ["Service", "Name"]}}]}}}));
+    for (i, (metric, target)) in policies.iter().enumerate() {
+        res.insert(
+            format!("Policy{i}"),
+            json!({"Type": "AWS::ApplicationAutoScaling::ScalingPolicy",
+            "Metadata": {"haplat:path": format!("Api/orders/Scaling/Policy{i}")}, "Properties": {
+            "PolicyType": "TargetTrackingScaling", "ScalingTargetId": {"Ref": "Target"},
+            "TargetTrackingScalingPolicyConfiguration": {"TargetValue": target, "ScaleOutCooldown": 60,
+                "PredefinedMetricSpecification": {"PredefinedMetricType": metric}}}}),
+        );
+    }
+    r
+}
+
+fn recovery_of(template: Json, objective: u32) -> (Assembly, haplat_check::availability::Recovery) {
+    let objectives = Objectives { region_recovery_seconds: Some(objective), ..failover(120) };
+    let a = with_objectives(vec![stack("Api", &["us-east-1", "us-west-2"], template)], objectives);
+    let r = availability(&a).recovery.expect("a service scales");
+    (a, r)
+}
+
+#[test]
+fn a_regions_recovery_is_the_failover_then_the_slowest_scale_out_of_the_others() {
+    // On requests per target: one scale-out carries the load. The chain (86 s), the scale-out
+    // alarm (180 s), the metric's delay (60 s), a task's start (120 s), target health (2 × 30 s
+    // by the ALB's defaults: 5 checks 30 s apart).
+    let (a, r) = recovery_of(scaling(2, 10, &[("ALBRequestCountPerTarget", 1000.0)]), 900);
+    assert_eq!(r.unknown, None);
+    let scale: Vec<f64> = r.links.iter().skip(2).map(|l| l.seconds).collect();
+    assert_eq!(scale, vec![180.0, 60.0, 120.0, 150.0]);
+    assert_eq!(r.seconds(), 86.0 + 510.0);
+    assert_eq!((r.service.as_str(), r.failed.as_str(), r.survivor.as_str()), ("Api/orders", "us-east-1", "us-west-2"));
+    assert!(of(&check(&a), "HAP059").is_empty());
+    let lines = summary(&a);
+    assert!(
+        lines.contains(
+            &"region recovery: objective 900 s, at worst 596 s (Api/orders carries us-east-1's load in us-west-2): met"
+                .to_owned()
+        ),
+        "{lines:?}"
+    );
+
+    // On utilization only, at most 100 / 80 = 1.25 times the count per scale-out: from 2 to 4
+    // tasks takes 4, the 3 more each after the 60-s cooldown.
+    let (a, r) = recovery_of(scaling(2, 10, &[("ECSServiceAverageCPUUtilization", 80.0)]), 600);
+    let more = r.links.iter().find(|l| l.what.contains("more scale-out")).expect("more scale-outs");
+    assert_eq!(more.seconds, 180.0, "{}", more.what);
+    assert!(more.what.contains("3 more scale-out(s)") && more.what.contains("from 2 to 4 tasks"), "{}", more.what);
+    assert_eq!(r.seconds(), 776.0);
+    let found = of(&check(&a), "HAP059");
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0].path, "objectives.regionRecoverySeconds");
+    assert!(found[0].message.contains("when us-east-1 fails, Api/orders in us-west-2 carries its load after up to 776 s, over the objective of 600 s"), "{}", found[0].message);
+
+    // Cannot recover, or cannot be timed: unproven, and said why.
+    for (template, why) in [
+        (
+            scaling(2, 3, &[("ALBRequestCountPerTarget", 1000.0)]),
+            "runs at most 3 tasks (MaxCapacity), fewer than the 4 it needs",
+        ),
+        (scaling(0, 10, &[("ALBRequestCountPerTarget", 1000.0)]), "runs no task at rest in us-west-2"),
+        (scaling(2, 10, &[]), "has no target tracking policy"),
+    ] {
+        let (a, r) = recovery_of(template, 900);
+        assert!(r.unknown.as_deref().is_some_and(|u| u.contains(why)), "{:?}", r.unknown);
+        let found = of(&check(&a), "HAP059");
+        assert_eq!(found.len(), 1, "{why}");
+        assert!(
+            found[0].message.starts_with("cannot prove a region's recovery within 900 s: "),
+            "{}",
+            found[0].message
+        );
+    }
 }
 
 #[test]
@@ -301,13 +397,17 @@ fn the_reference_platforms_prod_meets_its_objectives_and_a_tighter_one_names_the
             app_failover_seconds: Some(120),
             data_loss_ms: Some(1000),
             db_failover_seconds: Some(60),
+            region_recovery_seconds: Some(900),
             availability_percent: Some(99.95),
             latency_p99_ms: Some(300),
         })
     );
+    let recovery = availability(&a).recovery.expect("prod's services scale");
+    assert!(recovery.unknown.is_none() && recovery.seconds() <= 900.0, "{recovery:?}");
     let worst = availability(&a).worst_failover().cloned().expect("prod fails over on health checks");
     assert!(worst.seconds() <= 120.0, "{worst:?}");
     assert!(of(&check(&a), "HAP025").is_empty() && of(&check(&a), "HAP026").is_empty());
+    assert!(of(&check(&a), "HAP059").is_empty());
 
     // Lower the objective below what the settings allow.
     let manifest_path = dir.path().join("manifest.json");
