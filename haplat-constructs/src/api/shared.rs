@@ -92,6 +92,19 @@ pub(super) fn connect_namespace(stack: &Stack, id: &str) -> Handle<sd::HttpNames
 }
 
 /// The certificate ARN of the ALBs: created (`Certificate`) or issued, per region.
+/// The certificate's other names: `<region>.<name>` (the edge's probe route and origin group),
+/// and with several standbys in active-passive mode their latency set's name,
+/// `standby.<name>`, which the edge's origin group requests
+/// ([`standby_origin_name`](crate::dns::standby_origin_name)).
+fn certificate_names(props: &ApiProps) -> Vec<Value<String>> {
+    let mut names = vec![Value::sub(format!("${{AWS::Region}}.{}", props.domain_name))];
+    let standbys = props.regions.iter().filter(|r| r.role == crate::platform::RegionRole::Secondary).count();
+    if props.mode == crate::platform::DrMode::ActivePassive && standbys > 1 {
+        names.push(Value::from(crate::dns::standby_origin_name(&props.domain_name)));
+    }
+    names
+}
+
 pub(super) fn certificate(stack: &Stack, props: &ApiProps) -> Value<String> {
     let certificate = match &props.certificate {
         ApiCertificate::Arns(arns) => Certificate::from_arns(stack, arns),
@@ -99,7 +112,7 @@ pub(super) fn certificate(stack: &Stack, props: &ApiProps) -> Value<String> {
             stack,
             "Certificate",
             CertificateProps {
-                alternative_names: vec![Value::sub(format!("${{AWS::Region}}.{}", props.domain_name))],
+                alternative_names: certificate_names(props),
                 ..CertificateProps::new(props.domain_name.clone(), zone)
             },
         ),

@@ -10,9 +10,10 @@
 //! - Active-passive: the routed name (failover records), plus an origin group of
 //!   `<primary>.origin.<zone>` and `<secondary>.origin.<zone>` that fails over per request on
 //!   500, 502, 503 and 504, serving the `read_only_paths` (GET, HEAD and OPTIONS). With several
-//!   standbys the group's second origin is the first of them in the order given (a CloudFront
-//!   origin group holds exactly two origins); the routed name fails over to every standby (see
-//!   [`FailoverDns`]).
+//!   standbys the group's second origin is their latency set, `standby.origin.<zone>`, which
+//!   [`FailoverDns`] answers with the nearest healthy standby (a CloudFront origin group holds
+//!   exactly two origins), and whose name the API's certificate covers; the routed name fails
+//!   over to the same set.
 //!
 //! Every behavior is HTTPS only, caches nothing and forwards every viewer header but `Host`;
 //! viewers get TLS 1.2 at least, HTTP/2 and HTTP/3. The web ACL is a per-IP rate limit and the
@@ -351,9 +352,11 @@ impl EdgeDistribution {
             &s.verify
         });
         let has_failover = failover.is_some();
+        let standbys = props.endpoints.iter().filter(|e| e.role == RegionRole::Secondary).count() > 1;
         let failover = failover.map(|(primary, secondary)| origins::Failover {
             primary,
             secondary,
+            standbys,
             read_only_paths: &props.read_only_paths,
         });
         let probes = (!props.endpoints.is_empty()).then(|| origins::Probes {

@@ -1,5 +1,6 @@
 //! The distribution's origins and behaviors: the routed name, in active-passive mode an origin
-//! group over the two regional names serving the read-only paths, and per region the probe route
+//! group over the primary's regional name and the standby's (with several standbys, their
+//! latency set's name) serving the read-only paths, and per region the probe route
 //! Route 53 checks the region through (`/_haplat/probe/<region>/…` to `<region>.<origin name>`).
 
 use haplat_core::resources::cloudfront::distribution::{
@@ -9,7 +10,7 @@ use haplat_core::resources::cloudfront::distribution::{
 };
 use haplat_core::value::{List, Value};
 
-use crate::dns::regional_origin_name;
+use crate::dns::{regional_origin_name, standby_origin_name};
 use crate::platform::{OriginVerify, PROBE_PREFIX, RegionalEndpoint};
 
 /// The managed cache policy `CachingDisabled`.
@@ -36,6 +37,9 @@ pub(super) struct Origins {
 pub(super) struct Failover<'a> {
     pub primary: &'a RegionalEndpoint,
     pub secondary: &'a RegionalEndpoint,
+    /// Several standbys: the group's second origin is their latency set
+    /// ([`standby_origin_name`]), the nearest healthy one, rather than `secondary` alone.
+    pub standbys: bool,
     pub read_only_paths: &'a [String],
 }
 
@@ -93,9 +97,18 @@ pub(super) fn origins(
         origins.push(origin(&id, &regional_origin_name(region, routed_name), verify));
     }
     if let Some(f) = failover {
-        let (pid, sid) = (format!("primary-{}", f.primary.region), format!("secondary-{}", f.secondary.region));
+        let pid = format!("primary-{}", f.primary.region);
         origins.push(origin(&pid, &regional_origin_name(&f.primary.region, routed_name), verify));
-        origins.push(origin(&sid, &regional_origin_name(&f.secondary.region, routed_name), verify));
+        // A group holds exactly two origins: with several standbys, the second is the name Route
+        // 53 answers with the nearest healthy standby, so a request fails over to any of them.
+        let sid = if f.standbys {
+            origins.push(origin("standbys", &standby_origin_name(routed_name), verify));
+            "standbys".to_owned()
+        } else {
+            let sid = format!("secondary-{}", f.secondary.region);
+            origins.push(origin(&sid, &regional_origin_name(&f.secondary.region, routed_name), verify));
+            sid
+        };
         groups = Some(failover_group(pid, sid));
         behaviors = f.read_only_paths.iter().map(|path| read_only_behavior(path)).collect();
     }

@@ -1445,11 +1445,54 @@ fn active_passive_with_two_standbys_fails_over_to_the_nearest_healthy_standby() 
     assert_eq!(standbys["Name"], "origin.example.com.");
     assert_eq!(standbys["AliasTarget"]["DNSName"], "standby.origin.example.com.");
     assert_eq!(standbys["AliasTarget"]["EvaluateTargetHealth"], true);
-    // The origin group holds two origins: the primary and the first standby given.
+    // The origin group holds two origins: the primary, and the standbys' latency set (the nearest
+    // healthy standby), so a read fails over to either standby.
     let d = &resources(&t, "AWS::CloudFront::Distribution")[0].2["Properties"]["DistributionConfig"];
     let members = &d["OriginGroups"]["Items"][0]["Members"]["Items"];
     assert_eq!(members[0]["OriginId"], "primary-us-east-1");
-    assert_eq!(members[1]["OriginId"], "secondary-eu-west-1");
+    assert_eq!(members[1]["OriginId"], "standbys");
+    let origin = d["Origins"].as_array().unwrap().iter().find(|o| o["Id"] == "standbys").unwrap();
+    assert_eq!(origin["DomainName"], "standby.origin.example.com");
+    assert!(d["Origins"].as_array().unwrap().iter().all(|o| o["Id"] != "secondary-eu-west-1"));
+}
+
+/// The API's certificate covers the standbys' latency set's name, which the edge's origin group
+/// requests, only when active-passive has several standbys.
+#[test]
+fn the_apis_certificate_names_the_standby_set_with_several_standbys() {
+    use haplat_constructs::service::ServiceProps;
+    let names = |regions: Vec<RegionSpec>, mode: DrMode| {
+        let app = App::new("standbys");
+        let mut p = ApiProps::new(
+            regions,
+            "origin.example.com",
+            ApiCertificate::DnsValidated { zone: HostedZone::existing("Z0123456789", "example.com") },
+        );
+        p.mode = mode;
+        p.services = vec![ServiceProps::new("Web", "public.ecr.aws/nginx/nginx:1.27", 8080)];
+        MultiRegionApi::new_stack_set(&app, "Api", p);
+        let t = app.synth().unwrap_or_else(|e| panic!("{e}")).template("standbys-Api").unwrap();
+        let certs = t["Resources"]
+            .as_object()
+            .unwrap()
+            .values()
+            .filter(|r| r["Type"] == "AWS::CertificateManager::Certificate");
+        certs.map(|c| c["Properties"]["SubjectAlternativeNames"].clone()).next().unwrap()
+    };
+    let three = vec![
+        RegionSpec::primary("us-east-1"),
+        RegionSpec::secondary("eu-west-1"),
+        RegionSpec::secondary("eu-central-1"),
+    ];
+    let sans = names(three.clone(), DrMode::ActivePassive);
+    assert!(sans.as_array().unwrap().iter().any(|n| n == "standby.origin.example.com"), "{sans}");
+    for (regions, mode) in [
+        (three, DrMode::ActiveActive),
+        (vec![RegionSpec::primary("us-east-1"), RegionSpec::secondary("eu-west-1")], DrMode::ActivePassive),
+    ] {
+        let sans = names(regions, mode);
+        assert!(sans.as_array().unwrap().iter().all(|n| n != "standby.origin.example.com"), "{sans}");
+    }
 }
 
 #[test]
