@@ -197,25 +197,25 @@ pub const INTERFACE_ENDPOINTS: &[&str] = &["ecr.api", "ecr.dkr", "logs", "secret
 /// What a [`Network`] is made of.
 #[derive(Clone, Debug)]
 pub struct NetworkProps {
-    /// The VPC CIDR (a literal, or the stack set's per-region value).
+    /// The VPC CIDR (a literal, or the stack set's per-region value). Default: `10.0.0.0/16`.
     pub cidr: Value<String>,
-    /// Host bits of each subnet for `Fn::Cidr` (see [`crate::cidr::subnet_bits`]).
+    /// Host bits of each subnet for `Fn::Cidr` (see [`crate::cidr::subnet_bits`]). Default: 13.
     pub subnet_bits: Value<i64>,
     /// Number of availability zones, 2 to 6, and at most what every region of the stack has
-    /// ([`usable_azs`], corrected by `az_counts`).
+    /// ([`usable_azs`], corrected by `az_counts`). Default: 3.
     pub azs: usize,
     /// Usable availability zones of regions where [`REGION_AZS`] is wrong for this account
-    /// (`region → count`).
+    /// (`region → count`). Default: none.
     pub az_counts: BTreeMap<String, usize>,
-    /// NAT gateways per zone or one shared.
+    /// NAT gateways per zone or one shared. Default: [`NatMode::PerAz`].
     pub nat: NatMode,
     /// The zone ID of each zone (`azs` of them, a literal or the stack set's per-region value,
     /// see [`zone_id_values`]): subnets set `AvailabilityZoneId`. Empty: the first `azs` zones
-    /// of `Fn::GetAZs`.
+    /// of `Fn::GetAZs`. Default: empty.
     pub zone_ids: Vec<Value<String>>,
-    /// Interface endpoints for ECR, Logs and Secrets Manager.
+    /// Interface endpoints for ECR, Logs and Secrets Manager. Default: `false`.
     pub interface_endpoints: bool,
-    /// Days flow logs are kept.
+    /// Days flow logs are kept. Default: 365.
     pub flow_log_retention_days: i64,
     /// The key that encrypts the flow log group (its policy must allow CloudWatch Logs).
     pub key: KmsKey,

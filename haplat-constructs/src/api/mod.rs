@@ -84,7 +84,10 @@ pub struct ApiProps {
     /// How regions share traffic; in active-passive, secondaries run `standby_count` tasks.
     /// Default: [`DrMode::ActiveActive`].
     pub mode: DrMode,
-    /// The API's domain name (`api.example.com`).
+    /// The name the API answers on (its ALBs' certificate names it and `<region>.<name>`).
+    /// Fronted by CloudFront, it is the edge's origin name, `<origin label>.<zone>`
+    /// (`origin.example.com`), which [`FailoverDns`](crate::dns::FailoverDns) routes to the
+    /// regions; not fronted, the name clients use (`api.example.com`).
     pub domain_name: String,
     /// The certificate of the ALBs.
     pub certificate: ApiCertificate,

@@ -43,6 +43,9 @@ enum Mistake {
     NotLocked,
     /// The DNS routes active-active over an active-passive API and edge.
     ModesDisagree,
+    /// The edge left on its default, active-active, over an active-passive API and DNS (the
+    /// issue's own case: latency routing would send users to standbys running one task).
+    EdgeModeDefault,
     /// us-east-1 is left out of the endpoints given to the edge and the DNS.
     Unrouted,
     /// The Route 53 alarms notify a topic of eu-west-1 from us-east-1.
@@ -107,7 +110,7 @@ fn hand_wired(mistakes: &[Mistake]) -> App {
     let mut endpoints = api.endpoints();
     endpoints.retain(|e| e.region != "us-east-1" || !mistakes.contains(&Mistake::Unrouted));
     let mut cdn = EdgeDistributionProps::new(zone.clone(), &["pay.example.com"], endpoints.clone());
-    cdn.mode = mode;
+    cdn.mode = if mistakes.contains(&Mistake::EdgeModeDefault) { DrMode::ActiveActive } else { mode };
     cdn.read_only_paths = api.read_only_paths();
     cdn.origin_secret = Some(secret);
     let cdn = EdgeDistribution::new(&edge, "Cdn", cdn);
@@ -252,6 +255,12 @@ fn modes_that_disagree_are_an_error_naming_the_dns_and_the_api() {
     let err = synth_err(&[Mistake::ModesDisagree]);
     line_at(&err, "Edge/Dns", &["active-active", "the API Api", "active-passive"]);
     line_at(&err, "Edge/Dns", &["the edge Edge/Cdn"]);
+}
+
+#[test]
+fn an_edge_left_active_active_over_an_active_passive_api_is_an_error_naming_both() {
+    let err = synth_err(&[Mistake::EdgeModeDefault]);
+    line_at(&err, "Edge/Cdn", &["active-active", "the API Api", "active-passive"]);
 }
 
 #[test]
