@@ -274,6 +274,7 @@ impl MultiRegionApi {
         let certificate_arn = shared::certificate(&stack, &props);
         let fronting = shared::fronting(&stack, &props);
         let (public_alb, internal_alb) = shared::albs(&stack, &props, &network, &certificate_arn, fronting.as_ref());
+        shared::internal_alb_record(&stack, &props, internal_alb.as_ref());
 
         let service_stacks = services::stacks(app, id, &names, &stack, &props);
         let plan = services::plan(&stack, &props);

@@ -92,12 +92,43 @@ pub(super) fn connect_namespace(stack: &Stack, id: &str) -> Handle<sd::HttpNames
 }
 
 /// The certificate ARN of the ALBs: created (`Certificate`) or issued, per region.
+/// The internal ALB's name in each region, `<region>.internal.<name>` (a `Fn::Sub` text).
+pub(super) fn internal_alb_name(domain_name: &str) -> String {
+    format!("${{AWS::Region}}.internal.{domain_name}")
+}
+
+/// The internal ALB's name in the API's zone (with a DNS-validated certificate, whose zone it
+/// is): an alias record `<region>.internal.<name>` in each region, which the certificate names,
+/// so callers outside ECS reach it over verified TLS. The answer is the ALB's private addresses,
+/// reachable only from the VPC (and what is peered with it).
+pub(super) fn internal_alb_record(stack: &Stack, props: &ApiProps, alb: Option<&Alb>) {
+    let (Some(alb), ApiCertificate::DnsValidated { zone }) = (alb, &props.certificate) else { return };
+    stack.add(
+        "InternalAlbName",
+        haplat_core::resources::route53::RecordSet {
+            hosted_zone_id: Some(zone.id.clone()),
+            name: Value::sub(format!("{}.", internal_alb_name(&props.domain_name))),
+            type_: "A".into(),
+            alias_target: Some(haplat_core::resources::route53::record_set::AliasTarget {
+                dns_name: alb.load_balancer.attr_dns_name(),
+                hosted_zone_id: alb.load_balancer.attr_canonical_hosted_zone_id(),
+                evaluate_target_health: Some(false.into()),
+            }),
+            ..Default::default()
+        },
+    );
+}
+
 /// The certificate's other names: `<region>.<name>` (the edge's probe route and origin group),
+/// `<region>.internal.<name>` with an internal ALB ([`internal_alb_record`]),
 /// and with several standbys in active-passive mode their latency set's name,
 /// `standby.<name>`, which the edge's origin group requests
 /// ([`standby_origin_name`](crate::dns::standby_origin_name)).
 fn certificate_names(props: &ApiProps) -> Vec<Value<String>> {
     let mut names = vec![Value::sub(format!("${{AWS::Region}}.{}", props.domain_name))];
+    if props.services.iter().any(|s| s.internal && s.load_balanced()) {
+        names.push(Value::sub(internal_alb_name(&props.domain_name)));
+    }
     let standbys = props.regions.iter().filter(|r| r.role == crate::platform::RegionRole::Secondary).count();
     if props.mode == crate::platform::DrMode::ActivePassive && standbys > 1 {
         names.push(Value::from(crate::dns::standby_origin_name(&props.domain_name)));

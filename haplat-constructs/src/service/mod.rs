@@ -210,7 +210,11 @@ impl ServiceProps {
 /// A public service (`internal: false`) with [`InternalAccess::CloudMapOnly`] is a synth error.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum InternalAccess {
-    /// Through the internal ALB, which admits only the declared callers (and Cloud Map).
+    /// Through the internal ALB, which admits only the declared callers (and Cloud Map). Callers
+    /// in ECS get `<CALLEE>_URL` (Service Connect or Cloud Map) all the same; with a DNS-validated
+    /// certificate the ALB also answers, over TLS its certificate names, on
+    /// `<region>.internal.<API name>` in the API's zone (a record of its private addresses), for
+    /// callers outside ECS in the VPC.
     #[default]
     Alb,
     /// Through Cloud Map / Service Connect only: no internal ALB, target group or listener.

@@ -219,6 +219,27 @@ fn the_internal_alb_stays_for_the_internal_services_that_use_it() {
     assert!(albs.iter().any(|id| id.starts_with("InternalAlb")), "{albs:?}");
     assert!(services(&t)["Admin"]["Properties"].get("LoadBalancers").is_some());
     assert!(services(&t)["Catalog"]["Properties"].get("LoadBalancers").is_none());
+    // It answers on a name of its own in the API's zone, which the certificate names: callers
+    // outside ECS verify its TLS.
+    let records = of_type(&t, "AWS::Route53::RecordSet");
+    let (_, record) =
+        records.iter().find(|(id, _)| id.starts_with("InternalAlbName")).expect("the internal ALB's name");
+    let r = &record["Properties"];
+    assert_eq!(r["Name"], json!({"Fn::Sub": "${AWS::Region}.internal.api.example.com."}));
+    assert_eq!(r["HostedZoneId"], "Z0123456789ABCDEFGHIJ");
+    let internal = albs.iter().find(|id| id.starts_with("InternalAlb")).unwrap();
+    assert_eq!(r["AliasTarget"]["DNSName"], json!({"Fn::GetAtt": [internal, "DNSName"]}));
+    let (_, cert) = of_type(&t, "AWS::CertificateManager::Certificate").into_iter().next().expect("a certificate");
+    let names = &cert["Properties"]["SubjectAlternativeNames"];
+    assert!(
+        names.as_array().unwrap().contains(&json!({"Fn::Sub": "${AWS::Region}.internal.api.example.com"})),
+        "{names}"
+    );
+    // Without an internal ALB, neither.
+    let t = synth(props(true));
+    assert!(of_type(&t, "AWS::Route53::RecordSet").iter().all(|(id, _)| !id.starts_with("InternalAlbName")));
+    let (_, cert) = of_type(&t, "AWS::CertificateManager::Certificate").into_iter().next().expect("a certificate");
+    assert!(!cert["Properties"]["SubjectAlternativeNames"].to_string().contains("internal."));
 }
 
 #[test]
@@ -248,10 +269,15 @@ fn the_option_is_off_by_default() {
 }
 
 #[test]
-fn cloud_map_only_templates_pass_haplat_check_and_cfn_lint_in_every_region() {
+fn cloud_map_only_and_internal_alb_templates_pass_haplat_check_and_cfn_lint_in_every_region() {
     let app = App::new("shop");
     let mut p = props(true);
     p.fronted_by_cloudfront = Some(haplat_constructs::OriginVerify::new("shop/origin-verify"));
+    // Beside an internal service on the internal ALB, with its name in the zone.
+    let mut admin = ServiceProps::new("Admin", IMAGE, 8082);
+    admin.internal = true;
+    admin.callers = vec!["Orders".into()];
+    p.services.push(admin);
     MultiRegionApi::new_stack_set(&app, "Api", p);
     let assembly = app.synth().unwrap_or_else(|e| panic!("{e}"));
     let report = haplat_check::check_assembly(&assembly).expect("a report");
