@@ -114,6 +114,9 @@ pub enum Runbook {
     Restore,
     /// Aurora Global switchover and failover.
     AuroraFailover,
+    /// A warning: capacity, latency, throttles, unhealthy targets; what to look at before it
+    /// pages. The runbook of a warning that names no other.
+    Performance,
 }
 
 impl Runbook {
@@ -125,6 +128,7 @@ impl Runbook {
             Runbook::WafEmergency => "docs/runbooks/waf-emergency.md",
             Runbook::Restore => "docs/runbooks/restore.md",
             Runbook::AuroraFailover => "docs/runbooks/aurora-failover.md",
+            Runbook::Performance => "docs/runbooks/performance.md",
         }
     }
 
@@ -162,9 +166,11 @@ impl Alarms {
             Some((m, stat)) => metric_alarm(m, stat, 60),
             None => Alarm { metrics: Some(List::items(spec.metrics)), ..Default::default() },
         };
+        // A warning that names no runbook of its own names the one for warnings.
+        let runbook = spec.runbook.or((spec.severity == Severity::Warning).then_some(Runbook::Performance));
         let a = Alarm {
             alarm_description: Some(
-                match spec.runbook {
+                match runbook {
                     Some(r) => r.describe(&format!("[{}] {}", spec.severity.as_str(), spec.description)),
                     None => format!("[{}] {}", spec.severity.as_str(), spec.description),
                 }

@@ -301,10 +301,8 @@ fn window_alarms(scope: &Scope, id: &str, props: &SloProps, w: &BurnWindow, budg
                     fmt_num(props.objective_percent),
                     fmt_num(w.burn_rate)
                 );
-                match w.severity {
-                    Severity::Critical => props.runbook.describe(&what).into(),
-                    Severity::Warning => what.into(),
-                }
+                // The slow burn names the same runbook: it is the same budget, found sooner.
+                props.runbook.describe(&what).into()
             }),
             alarm_rule: Value::sub_with(
                 "ALARM(\"${Long}\") AND ALARM(\"${Short}\")",

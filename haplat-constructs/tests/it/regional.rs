@@ -1644,6 +1644,16 @@ fn each_services_error_rate_and_availability_slo_count_its_load_balancers_own_5x
         let description = p["AlarmDescription"].as_str().unwrap();
         assert!(description.starts_with(&format!("[critical] {service}: more than 5% of responses are 5xx")));
         assert!(description.contains("load balancer's own") && description.contains("docs/runbooks/rollback.md"));
+        // Its warnings name the runbook for warnings.
+        let cpu =
+            crate::realtime::at(&t, &format!("Api/Monitoring/{service}Service/Cpu"))["Properties"]["AlarmDescription"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        assert!(
+            cpu.starts_with("[warning]") && cpu.ends_with("(runbook: haplat docs/runbooks/performance.md)"),
+            "{cpu}"
+        );
         let q = queries(alarm);
         let metric = |name: &str| -> Vec<&Json> {
             q.values().filter(|q| q["MetricStat"]["Metric"]["MetricName"] == name).collect()
