@@ -11,7 +11,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::stack_diff::StackDiff;
-use crate::template_diff::{ChangeKind, EntryChange, ResourceChange, Security};
+use crate::template_diff::{ChangeKind, EntryChange, ResourceChange, Security, whole_lines, whole_value};
 
 /// The first line of every Markdown report: an HTML comment GitHub does not show, by which a
 /// workflow finds the one pull-request comment it updates.
@@ -128,6 +128,9 @@ pub struct JsonResource {
     pub replaced_because: Vec<String>,
     /// The values that change.
     pub changes: Vec<JsonChange>,
+    /// The whole `Properties` of an IAM or security-group resource added or removed (its
+    /// statements or rules), `null` for any other.
+    pub properties: Option<Value>,
 }
 
 /// A value that changes, at a dotted path (`Properties.Tags[0].Value`).
@@ -213,6 +216,7 @@ fn json_resource(r: &ResourceChange) -> JsonResource {
                 create_only: c.create_only.clone(),
             })
             .collect(),
+        properties: r.properties.clone(),
     }
 }
 
@@ -366,19 +370,39 @@ fn fence(body: &str) -> String {
     "`".repeat((longest + 1).max(3))
 }
 
+/// Whether the resource has lines in the property block: changes, a replacement's reasons, or
+/// the whole properties of an IAM or security-group resource added or removed.
+fn has_details(r: &ResourceChange) -> bool {
+    !r.changes.is_empty() || !r.replaced_because.is_empty() || r.properties.is_some()
+}
+
 /// The property changes of the resources, as a `diff` block: `-` the deployed value, `+` the
-/// new one, each resource headed by its logical id and construct path.
+/// new one, each resource headed by its logical id and construct path. IAM and
+/// security-group resources added or removed, and their statements or rules added or removed,
+/// are shown whole as indented JSON, every line marked.
 fn property_block(resources: &[&ResourceChange]) -> Option<String> {
     let mut body = String::new();
-    for r in resources.iter().filter(|r| !r.changes.is_empty() || !r.replaced_because.is_empty()) {
+    for r in resources.iter().filter(|r| has_details(r)) {
         let path = r.facts.path.as_deref().map(|p| format!(" ({p})")).unwrap_or_default();
         let _ = writeln!(body, "@@ {} {}{path} @@", r.logical_id, r.facts.type_name);
         if !r.replaced_because.is_empty() {
             let _ = writeln!(body, "! replaced: {}", r.replaced_because.join("; "));
         }
+        if let Some(props) = &r.properties {
+            let sign = if r.kind == ChangeKind::Removed { '-' } else { '+' };
+            for l in whole_lines(sign, "Properties", props, "") {
+                let _ = writeln!(body, "{l}");
+            }
+        }
         let security = r.security.is_some();
         for c in &r.changes {
             let co = if c.create_only.is_some() { "  # create-only: forces replacement" } else { "" };
+            if let Some((sign, v)) = whole_value(c).filter(|_| security) {
+                for l in whole_lines(sign, &c.path, v, co) {
+                    let _ = writeln!(body, "{l}");
+                }
+                continue;
+            }
             if c.old.is_some() {
                 let _ = writeln!(body, "- {}: {}{co}", c.path, bounded(&c.old, security));
             }
@@ -437,7 +461,7 @@ fn section(d: &StackDiff, detail: Detail) -> String {
         let mut with_changes: Vec<&ResourceChange> = ordered.clone();
         with_changes.extend(d.replaced_by_parameters.iter().map(|(_, r)| r));
         if let Some(block) = property_block(&with_changes) {
-            let changed = with_changes.iter().filter(|r| !r.changes.is_empty() || !r.replaced_because.is_empty());
+            let changed = with_changes.iter().filter(|r| has_details(r));
             let _ = writeln!(
                 out,
                 "<details><summary>Property changes ({})</summary>\n\n{block}\n</details>\n",
@@ -676,6 +700,27 @@ mod tests {
             json!({"path": "Properties.TableName", "old": "a|b", "new": "c", "createOnly": "TableName"})
         );
         assert_eq!(j["stackSets"][0]["resources"][1]["security"], "iam");
+        assert_eq!(j["stackSets"][0]["resources"][1]["properties"], Value::Null, "modified: its changes say it");
         assert_eq!(j["stackSets"][1]["changed"], false);
+    }
+
+    #[test]
+    fn an_added_security_group_carries_its_properties_in_json_and_its_rules_in_markdown() {
+        let props = json!({"GroupDescription": "web", "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 443,
+            "ToPort": 443, "CidrIp": "0.0.0.0/0"}]});
+        let new = json!({"Resources": {"Web": {"Type": "AWS::EC2::SecurityGroup", "Properties": props}}});
+        let diffs = [StackDiff {
+            name: "Edge".into(),
+            deployed: true,
+            template: diff_templates(Some(&json!({"Resources": {}})), None, Some(&new), None),
+            ..Default::default()
+        }];
+        let j = serde_json::to_value(json(&diffs, false)).unwrap();
+        let r = &j["stackSets"][0]["resources"][0];
+        assert_eq!((r["action"].as_str(), &r["properties"]), (Some("add"), &props));
+        let md = markdown(&diffs, GITHUB_COMMENT_LIMIT);
+        assert!(md.contains("<details><summary>Property changes (1 resource)</summary>"), "{md}");
+        assert!(md.contains("@@ Web AWS::EC2::SecurityGroup @@\n+ Properties: {\n"), "{md}");
+        assert!(md.contains("\n+       \"CidrIp\": \"0.0.0.0/0\"\n"), "{md}");
     }
 }

@@ -432,6 +432,7 @@ fn replaced_by_parameters(
                         replaced_because: forced,
                         changes: Vec::new(),
                         security: None,
+                        properties: None,
                     },
                 ));
             }

@@ -177,6 +177,10 @@ pub struct ResourceChange {
     /// Security call-out.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security: Option<Security>,
+    /// The whole `Properties` of an IAM or security-group resource that is added or removed:
+    /// a reviewer must read the permissions or rules it grants, not only its name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub properties: Option<Value>,
 }
 
 impl ResourceChange {
@@ -259,22 +263,30 @@ pub fn diff_templates(
     let mut resources = Vec::new();
     for id in ids {
         match (old_res.get(id), new_res.get(id)) {
-            (None, Some(n)) => resources.push(ResourceChange {
-                logical_id: id.clone(),
-                security: security_of(&type_of(n), &[]),
-                facts: facts(id, new_facts, n),
-                kind: ChangeKind::Added,
-                replaced_because: vec![],
-                changes: vec![],
-            }),
-            (Some(o), None) => resources.push(ResourceChange {
-                logical_id: id.clone(),
-                security: security_of(&type_of(o), &[]),
-                facts: facts(id, old_facts, o),
-                kind: ChangeKind::Removed,
-                replaced_because: vec![],
-                changes: vec![],
-            }),
+            (None, Some(n)) => {
+                let security = security_of(&type_of(n), &[]);
+                resources.push(ResourceChange {
+                    logical_id: id.clone(),
+                    properties: security.and(whole_properties(n)),
+                    security,
+                    facts: facts(id, new_facts, n),
+                    kind: ChangeKind::Added,
+                    replaced_because: vec![],
+                    changes: vec![],
+                })
+            }
+            (Some(o), None) => {
+                let security = security_of(&type_of(o), &[]);
+                resources.push(ResourceChange {
+                    logical_id: id.clone(),
+                    properties: security.and(whole_properties(o)),
+                    security,
+                    facts: facts(id, old_facts, o),
+                    kind: ChangeKind::Removed,
+                    replaced_because: vec![],
+                    changes: vec![],
+                })
+            }
             (Some(o), Some(n)) if o != n => {
                 let f = facts(id, new_facts, n);
                 let mut changes = Vec::new();
@@ -310,6 +322,7 @@ pub fn diff_templates(
                     facts: f,
                     replaced_because: because,
                     changes,
+                    properties: None,
                 });
             }
             _ => {}
@@ -339,6 +352,12 @@ pub fn diff_templates(
         other.push(EntryChange { section: name.to_owned(), name: String::new(), kind });
     }
     TemplateDiff { resources, other }
+}
+
+/// A resource's `Properties` (an empty object when it has none, so that a reviewer still
+/// sees that it has none).
+fn whole_properties(r: &Value) -> Option<Value> {
+    Some(r.get("Properties").cloned().unwrap_or_else(|| Value::Object(Default::default())))
 }
 
 fn type_of(r: &Value) -> String {
@@ -375,7 +394,62 @@ fn join(prefix: &str, key: &str) -> String {
     if prefix.is_empty() { key.to_owned() } else { format!("{prefix}.{key}") }
 }
 
-/// Every leaf difference between `a` and `b`, as dotted paths.
+/// Lists whose order AWS ignores, compared as sets (see [`diff_values`]): a policy's
+/// statements (in any policy document: inline role policies, managed policies, bucket, queue,
+/// topic and key policies), a role's inline policies, a security group's rules. Compared by
+/// index, one statement gained or lost shifts every following one and shows them all as
+/// changed. Other lists (key schemas, container definitions…) keep their order, which may
+/// mean something, and are compared by index.
+const UNORDERED_LISTS: &[&str] = &["Statement", "Policies", "SecurityGroupIngress", "SecurityGroupEgress"];
+
+/// Fields that name an element of an unordered list: a statement's `Sid`, an inline policy's
+/// `PolicyName`. Two elements with the same name are the same element, changed.
+const ELEMENT_NAMES: &[&str] = &["Sid", "PolicyName"];
+
+fn is_unordered(prefix: &str) -> bool {
+    let last = prefix.rsplit('.').next().unwrap_or(prefix);
+    UNORDERED_LISTS.contains(&last)
+}
+
+fn element_name(v: &Value) -> Option<(&'static str, &Value)> {
+    ELEMENT_NAMES.iter().find_map(|k| v.get(*k).map(|name| (*k, name)))
+}
+
+/// An unordered list's differences: an element equal to one on the other side (wherever it
+/// is) is unchanged and not shown; one named like one on the other side (`Sid`,
+/// `PolicyName`) is that element changed, its inner differences at its new index; every
+/// other element is removed (at its old index) or added (at its new one), whole.
+fn diff_unordered(prefix: &str, x: &[Value], y: &[Value], out: &mut Vec<PropertyChange>) {
+    let mut old_used = vec![false; x.len()];
+    let mut old_of: Vec<Option<usize>> = vec![None; y.len()];
+    for (j, b) in y.iter().enumerate() {
+        if let Some(i) = (0..x.len()).find(|&i| !old_used[i] && x[i] == *b) {
+            old_used[i] = true;
+            old_of[j] = Some(i);
+        }
+    }
+    for (j, b) in y.iter().enumerate() {
+        let Some(name) = element_name(b).filter(|_| old_of[j].is_none()) else { continue };
+        if let Some(i) = (0..x.len()).find(|&i| !old_used[i] && element_name(&x[i]) == Some(name)) {
+            old_used[i] = true;
+            old_of[j] = Some(i);
+        }
+    }
+    for (i, a) in x.iter().enumerate().filter(|(i, _)| !old_used[*i]) {
+        out.push(PropertyChange { path: format!("{prefix}[{i}]"), old: Some(a.clone()), new: None, create_only: None });
+    }
+    for (j, b) in y.iter().enumerate() {
+        let path = format!("{prefix}[{j}]");
+        match old_of[j] {
+            Some(i) => diff_values(&path, &x[i], b, out),
+            None => out.push(PropertyChange { path, old: None, new: Some(b.clone()), create_only: None }),
+        }
+    }
+}
+
+/// Every leaf difference between `a` and `b`, as dotted paths. Lists are compared by index,
+/// except the unordered ones (policy statements, inline policies, security-group rules),
+/// compared as sets of elements.
 pub fn diff_values(prefix: &str, a: &Value, b: &Value, out: &mut Vec<PropertyChange>) {
     match (a, b) {
         (Value::Object(x), Value::Object(y)) => {
@@ -390,6 +464,7 @@ pub fn diff_values(prefix: &str, a: &Value, b: &Value, out: &mut Vec<PropertyCha
                 }
             }
         }
+        (Value::Array(x), Value::Array(y)) if is_unordered(prefix) => diff_unordered(prefix, x, y, out),
         (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
             for (i, (va, vb)) in x.iter().zip(y).enumerate() {
                 diff_values(&format!("{prefix}[{i}]"), va, vb, out);
@@ -454,6 +529,29 @@ pub fn value_text(v: &Option<Value>, limit: Option<usize>) -> String {
     }
 }
 
+/// The value of a change shown whole, as indented JSON over several lines, with its sign: an
+/// object or list added (`+`) or removed (`-`), such as a policy statement or a security-group
+/// rule. `None` for a value that changes in place, shown on one line `old -> new`.
+pub fn whole_value(c: &PropertyChange) -> Option<(char, &Value)> {
+    let container = |v: &Value| v.is_object() || v.is_array();
+    match (&c.old, &c.new) {
+        (Some(v), None) if container(v) => Some(('-', v)),
+        (None, Some(v)) if container(v) => Some(('+', v)),
+        _ => None,
+    }
+}
+
+/// `v` as indented JSON after `{sign} {label}: `, every further line marked with `sign` too
+/// (so that a `diff` block colours it whole); `note` ends the first line. Never cut.
+pub fn whole_lines(sign: char, label: &str, v: &Value, note: &str) -> Vec<String> {
+    let pretty = serde_json::to_string_pretty(v).unwrap_or_else(|_| v.to_string());
+    let mut lines = pretty.lines();
+    let first = lines.next().unwrap_or_default();
+    let mut out = vec![format!("{sign} {label}: {first}{note}")];
+    out.extend(lines.map(|l| format!("{sign} {l}")));
+    out
+}
+
 /// Renders a template diff, indented by `indent` spaces.
 pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
     let pad = " ".repeat(indent);
@@ -488,9 +586,23 @@ pub fn render_template_diff(d: &TemplateDiff, indent: usize, out: &mut String) {
         let path = r.facts.path.as_deref().map(|p| format!(" {p}")).unwrap_or_default();
         let notes = if notes.is_empty() { String::new() } else { format!("  [{}]", notes.join("; ")) };
         let _ = writeln!(out, "{pad}{sign} {} {}{path}{notes}", r.logical_id, r.facts.type_name);
+        if let Some(props) = &r.properties {
+            let sign = if r.kind == ChangeKind::Removed { '-' } else { '+' };
+            for l in whole_lines(sign, "Properties", props, "") {
+                let _ = writeln!(out, "{pad}    {l}");
+            }
+        }
         let limit = if r.security.is_some() { None } else { Some(80) };
         for c in &r.changes {
             let co = if c.create_only.is_some() { "  (create-only: forces replacement)" } else { "" };
+            // An IAM statement or a security-group rule added or removed: whole and readable,
+            // not one long line of JSON.
+            if let Some((sign, v)) = whole_value(c).filter(|_| r.security.is_some()) {
+                for l in whole_lines(sign, &c.path, v, co) {
+                    let _ = writeln!(out, "{pad}    {l}");
+                }
+                continue;
+            }
             let (old, new) = (value_text(&c.old, limit), value_text(&c.new, limit));
             let _ = writeln!(out, "{pad}    {}: {old} -> {new}{co}", c.path);
         }
@@ -685,6 +797,67 @@ mod tests {
         let mut out = String::new();
         render_template_diff(&d, 0, &mut out);
         assert!(out.contains("[deleted, snapshot kept (DeletionPolicy Snapshot)"), "{out}");
+    }
+
+    #[test]
+    fn statements_and_rules_are_compared_as_sets_and_statements_by_sid() {
+        let stmt = |sid: Option<&str>, action: &str| {
+            let mut s = json!({"Effect": "Allow", "Action": action, "Resource": "*"});
+            if let Some(sid) = sid {
+                s["Sid"] = json!(sid);
+            }
+            s
+        };
+        let doc = |stmts: Vec<Value>| json!({"Version": "2012-10-17", "Statement": stmts});
+        // One statement lost at the front, one gained at the end, one changed in place by Sid.
+        let old =
+            doc(vec![stmt(None, "s3:GetObject"), stmt(None, "sqs:SendMessage"), stmt(Some("Keys"), "kms:Decrypt")]);
+        let new = doc(vec![stmt(None, "sqs:SendMessage"), stmt(Some("Keys"), "kms:*"), stmt(None, "sns:Publish")]);
+        let mut out = Vec::new();
+        diff_values("PolicyDocument", &old, &new, &mut out);
+        let got: Vec<_> = out.iter().map(|c| (c.path.as_str(), c.old.clone(), c.new.clone())).collect();
+        assert_eq!(
+            got,
+            vec![
+                ("PolicyDocument.Statement[0]", Some(stmt(None, "s3:GetObject")), None),
+                ("PolicyDocument.Statement[1].Action", Some(json!("kms:Decrypt")), Some(json!("kms:*"))),
+                ("PolicyDocument.Statement[2]", None, Some(stmt(None, "sns:Publish"))),
+            ]
+        );
+        // Without a Sid, a changed statement is the old one removed and the new one added.
+        let mut out = Vec::new();
+        diff_values("PolicyDocument", &doc(vec![stmt(None, "a:B")]), &doc(vec![stmt(None, "a:C")]), &mut out);
+        let signs: Vec<_> = out.iter().map(|c| (c.old.is_some(), c.new.is_some())).collect();
+        assert_eq!(signs, vec![(true, false), (false, true)]);
+        // Rules repeated: only the extra copy is new. Ordered lists keep comparing by index.
+        let rule = json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "CidrIp": "10.0.0.0/8"});
+        let mut out = Vec::new();
+        diff_values("SecurityGroupIngress", &json!([rule]), &json!([rule, rule]), &mut out);
+        assert_eq!(out.len(), 1);
+        assert_eq!((out[0].path.as_str(), out[0].old.is_none()), ("SecurityGroupIngress[1]", true));
+        let mut out = Vec::new();
+        diff_values("KeySchema", &json!([{"A": 1}, {"B": 2}]), &json!([{"B": 2}, {"A": 1}]), &mut out);
+        assert_eq!(out.len(), 4, "{out:?}");
+    }
+
+    #[test]
+    fn added_and_removed_iam_and_security_group_resources_carry_their_properties() {
+        let policy = json!({"Type": "AWS::IAM::Policy", "Properties": {"PolicyName": "p", "PolicyDocument": {
+            "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}}});
+        let old = json!({"Resources": {"Sg": {"Type": "AWS::EC2::SecurityGroup"}, "T": {"Type": "AWS::SNS::Topic"}}});
+        let new = json!({"Resources": {"P": policy}});
+        let d = diff_templates(Some(&old), None, Some(&new), None);
+        let by: BTreeMap<_, _> = d.resources.iter().map(|r| (r.logical_id.as_str(), r)).collect();
+        assert_eq!(by["P"].properties.as_ref(), Some(&policy["Properties"]));
+        assert_eq!(by["Sg"].properties, Some(json!({})), "no properties is shown as none");
+        assert_eq!(by["T"].properties, None, "not IAM nor a security group");
+        let mut s = String::new();
+        render_template_diff(&d, 0, &mut s);
+        assert!(
+            s.contains("+ P AWS::IAM::Policy  [IAM]\n    + Properties: {\n    +   \"PolicyName\": \"p\",\n"),
+            "{s}"
+        );
+        assert!(s.contains("- Sg AWS::EC2::SecurityGroup  [DELETED; security group]\n    - Properties: {}\n"), "{s}");
     }
 
     #[test]

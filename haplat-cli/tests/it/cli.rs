@@ -612,3 +612,103 @@ fn diff_markdown_with_a_replacement_an_iam_change_and_a_parameter_change() {
     );
     snap!("diff_markdown_replacement_iam_parameter", md);
 }
+
+/// The text diff and the pull-request comment of one stack set `Api` going from `old` to
+/// `new`, one after the other (what the issue-15 snapshots pin).
+fn text_and_markdown(old: &serde_json::Value, new: &serde_json::Value) -> String {
+    use haplat_cli::diff_report::{GITHUB_COMMENT_LIMIT, markdown};
+    use haplat_cli::stack_diff::StackDiff;
+    use haplat_cli::template_diff::{diff_templates, render_template_diff};
+    let diff = diff_templates(Some(old), None, Some(new), None);
+    let mut text = String::new();
+    render_template_diff(&diff, 2, &mut text);
+    let md = markdown(
+        &[StackDiff {
+            name: "Api".into(),
+            regions: vec!["us-east-1".into()],
+            deployed: true,
+            template: diff,
+            ..Default::default()
+        }],
+        GITHUB_COMMENT_LIMIT,
+    );
+    format!("----- text -----\n{text}----- markdown -----\n{md}")
+}
+
+/// A task role whose inline policy has `statements`.
+fn task_role(statements: serde_json::Value) -> serde_json::Value {
+    serde_json::json!({"Resources": {"OrdersTaskRole": {"Type": "AWS::IAM::Role", "Properties": {
+        "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "Policies": [{"PolicyName": "orders", "PolicyDocument": {"Version": "2012-10-17", "Statement": statements}}]}}}})
+}
+
+/// A task role's policy losing its first statement and gaining one at the end: the two shown
+/// whole, the statements in between (shifted by one) not at all (issue 15).
+#[test]
+fn a_policy_statement_gained_and_another_lost_are_shown_whole() {
+    let read_bucket = serde_json::json!({"Effect": "Allow", "Action": ["s3:GetObject"],
+        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:s3:::${AssetsBucket}/*"}});
+    let read_orders = serde_json::json!({"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:Query"],
+        "Resource": {"Fn::Sub": "arn:${AWS::Partition}:dynamodb:${AWS::Region}:${AWS::AccountId}:table/orders"}});
+    let send = serde_json::json!({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}});
+    let publish = serde_json::json!({"Effect": "Allow", "Action": "sns:Publish", "Resource": {"Ref": "AlertsTopic"},
+        "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}}});
+    let out = text_and_markdown(
+        &task_role(serde_json::json!([read_bucket, read_orders, send])),
+        &task_role(serde_json::json!([read_orders, send, publish])),
+    );
+    assert!(!out.contains("dynamodb:Query"), "unchanged statements are not shown:\n{out}");
+    snap!("diff_policy_statement_gained_and_lost", out);
+}
+
+/// A statement named by a `Sid` and changed where it moved: matched to its old self, its inner
+/// differences shown (a condition added whole) (issue 15).
+#[test]
+fn a_policy_statement_changed_in_place_shows_its_inner_differences() {
+    let keys = |actions: serde_json::Value| {
+        serde_json::json!({"Sid": "UseOrdersKey", "Effect": "Allow",
+        "Action": actions, "Resource": {"Fn::GetAtt": ["OrdersKey", "Arn"]}})
+    };
+    let send = serde_json::json!({"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": {"Fn::GetAtt": ["Queue", "Arn"]}});
+    let mut changed = keys(serde_json::json!(["kms:Decrypt", "kms:GenerateDataKey"]));
+    changed["Condition"] =
+        serde_json::json!({"StringEquals": {"kms:ViaService": {"Fn::Sub": "dynamodb.${AWS::Region}.amazonaws.com"}}});
+    let out = text_and_markdown(
+        &task_role(serde_json::json!([keys(serde_json::json!(["kms:Decrypt"])), send])),
+        &task_role(serde_json::json!([send, changed])),
+    );
+    snap!("diff_policy_statement_changed_by_sid", out);
+}
+
+/// A security group gaining an ingress rule: the new rule whole, the others not shown
+/// (issue 15).
+#[test]
+fn a_security_group_rule_gained_is_shown_whole() {
+    let sg = |ingress: serde_json::Value| {
+        serde_json::json!({"Resources": {"ServiceSg": {"Type": "AWS::EC2::SecurityGroup",
+        "Properties": {"GroupDescription": "orders service", "VpcId": {"Ref": "VpcId"},
+            "SecurityGroupIngress": ingress,
+            "SecurityGroupEgress": [{"IpProtocol": "-1", "CidrIp": "0.0.0.0/0"}]}}}})
+    };
+    let https = serde_json::json!({"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443,
+        "SourceSecurityGroupId": {"Ref": "LoadBalancerSg"}});
+    let ssh = serde_json::json!({"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "CidrIp": "0.0.0.0/0",
+        "Description": "debugging"});
+    let out = text_and_markdown(&sg(serde_json::json!([https])), &sg(serde_json::json!([ssh, https])));
+    snap!("diff_security_group_rule_gained", out);
+}
+
+/// An `AWS::IAM::Policy` added: its properties (statements, roles) shown whole, not only its
+/// name (issue 15).
+#[test]
+fn an_added_iam_policy_is_shown_whole() {
+    let topic = serde_json::json!({"AlertsTopic": {"Type": "AWS::SNS::Topic"}});
+    let mut new = serde_json::json!({"Resources": topic});
+    new["Resources"]["PublishAlertsPolicy"] = serde_json::json!({"Type": "AWS::IAM::Policy", "Properties": {
+        "PolicyName": "publish-alerts", "Roles": [{"Ref": "OrdersTaskRole"}],
+        "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sns:Publish",
+            "Resource": {"Ref": "AlertsTopic"}}]}}});
+    let out = text_and_markdown(&serde_json::json!({"Resources": topic}), &new);
+    snap!("diff_iam_policy_added", out);
+}
