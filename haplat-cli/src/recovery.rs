@@ -144,6 +144,8 @@ pub trait Recovery: Sync {
     fn table(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<Option<TableInfo>>> + Send;
     /// Deletes a table.
     fn delete_table(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<()>> + Send;
+    /// Whether a table holds at least one item: a `Scan` of one item, consistent, counting only.
+    fn has_items(&self, region: &str, name: &str) -> impl Future<Output = CfnResult<bool>> + Send;
 }
 
 /// An Aurora DB cluster as `DescribeDBClusters` shows it.

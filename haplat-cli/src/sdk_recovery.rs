@@ -142,6 +142,20 @@ impl Recovery for Aws {
         c.delete_table().table_name(name).send().await.map_err(|e| self.err(region, e))?;
         Ok(())
     }
+
+    async fn has_items(&self, region: &str, name: &str) -> CfnResult<bool> {
+        let c = dynamodb::Client::new(&self.conf_in(region));
+        let out = c
+            .scan()
+            .table_name(name)
+            .limit(1)
+            .consistent_read(true)
+            .select(dynamodb::types::Select::Count)
+            .send()
+            .await
+            .map_err(|e| self.err(region, e))?;
+        Ok(out.count() > 0)
+    }
 }
 
 fn cluster_info(c: &rds::types::DbCluster) -> ClusterInfo {

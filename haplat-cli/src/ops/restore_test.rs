@@ -4,7 +4,8 @@
 //! scratch table (`<table>-restore-test-<time>`) with AWS Backup
 //! (`ListRecoveryPointsByBackupVault`, `GetRecoveryPointRestoreMetadata`, `StartRestoreJob`,
 //! `DescribeRestoreJob` until it ends), validated (`DescribeTable`: the table exists, is
-//! `ACTIVE`, has the source's key schema; its item count is shown beside the source's), and
+//! `ACTIVE`, has the source's key schema; its item count is shown beside the source's; `Scan`:
+//! when the source holds items, an item of the scratch table reads back), and
 //! deleted (`DeleteTable`) whatever happened after the job started. The time from
 //! `StartRestoreJob` to the validated table is compared with the RTO.
 //!
@@ -110,6 +111,9 @@ pub struct Validation {
     pub source_item_count: i64,
     /// Whether the key schema is the source's.
     pub same_key_schema: bool,
+    /// Whether the scratch table holds an item (a `Scan` of one): a table whose source held
+    /// items must, or its backup restored nothing. `None` when not read.
+    pub has_items: Option<bool>,
 }
 
 /// The report of a restore test (`--format json` prints it).
@@ -453,6 +457,19 @@ async fn wait_and_validate<R: Recovery>(
             key_text(&source.key_schema)
         ));
     }
+    // The data itself: a source that held items (by DynamoDB's count, refreshed about every six
+    // hours) restores into a table that holds some.
+    let has_items = retry(b, || rec.has_items(region, scratch))
+        .await
+        .map_err(|e| format!("reading an item of table {scratch} (Scan): {e}"))?;
+    report.validation.has_items = Some(has_items);
+    if !has_items && source.item_count > 0 {
+        return Err(format!(
+            "table {scratch} holds no item (Scan), while the source holds about {} (DescribeTable's count): the \
+             backup restored its schema, not its data",
+            source.item_count
+        ));
+    }
     Ok(seconds)
 }
 
@@ -501,6 +518,11 @@ pub fn report_text(r: &RestoreReport) -> String {
             if r.validation.same_key_schema { " as the source" } else { ", NOT the source's" }
         )),
         None => out.push_str(&format!("  scratch table   {}: not restored\n", r.scratch_table)),
+    }
+    match r.validation.has_items {
+        Some(true) => out.push_str("  data            an item read back (Scan)\n"),
+        Some(false) => out.push_str("  data            no item read back (Scan)\n"),
+        None => {}
     }
     out.push_str(&format!("  cleanup         {}\n", r.cleanup.message));
     match (r.restore_seconds, r.rto_met) {

@@ -211,6 +211,10 @@ impl Recovery for Fake {
     async fn delete_table(&self, _: &str, _: &str) -> CfnResult<()> {
         unreachable!("an Aurora restore test deletes no table")
     }
+
+    async fn has_items(&self, _: &str, _: &str) -> CfnResult<bool> {
+        unreachable!("an Aurora restore test reads no table")
+    }
 }
 
 impl ClusterRecovery for Fake {
@@ -618,6 +622,9 @@ impl Recovery for ProtectedRestore<'_> {
     }
     async fn delete_table(&self, a: &str, b: &str) -> CfnResult<()> {
         self.0.delete_table(a, b).await
+    }
+    async fn has_items(&self, a: &str, b: &str) -> CfnResult<bool> {
+        self.0.has_items(a, b).await
     }
 }
 

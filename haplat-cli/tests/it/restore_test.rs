@@ -31,6 +31,8 @@ struct State {
     /// The restored table's key (default: the source's) and whether the job creates it.
     restored_key: Option<Vec<(String, String)>>,
     creates_table: bool,
+    /// The restored table holds no item (its backup restored the schema only).
+    restored_empty: bool,
     /// The status the restored table has for its first reads.
     restored_status: VecDeque<String>,
     errors: BTreeMap<&'static str, VecDeque<CfnError>>,
@@ -162,6 +164,12 @@ impl Recovery for Fake {
         self.0.lock().unwrap().tables.remove(name);
         Ok(())
     }
+
+    async fn has_items(&self, _: &str, name: &str) -> CfnResult<bool> {
+        self.error("has_items")?;
+        let s = self.0.lock().unwrap();
+        Ok(name == SOURCE || !s.restored_empty)
+    }
 }
 
 fn target() -> RestoreTarget {
@@ -203,6 +211,7 @@ async fn the_latest_completed_recovery_point_restores_validates_and_is_deleted()
     assert_eq!(request.metadata["encryptionType"], "Default", "the recovery point's metadata is kept");
     assert_eq!(report.restore_job_status, "COMPLETED");
     assert!(report.validation.same_key_schema);
+    assert_eq!(report.validation.has_items, Some(true));
     assert_eq!(report.validation.source_item_count, 42);
     assert!(report.cleanup.deleted && !report.cleanup.left_behind);
     assert_eq!(report.rto_met, Some(true));
@@ -351,6 +360,9 @@ impl Recovery for DenyValidation<'_> {
     async fn delete_table(&self, a: &str, b: &str) -> CfnResult<()> {
         self.0.delete_table(a, b).await
     }
+    async fn has_items(&self, a: &str, b: &str) -> CfnResult<bool> {
+        self.0.has_items(a, b).await
+    }
 }
 
 #[tokio::test]
@@ -369,6 +381,41 @@ async fn an_invalid_restored_table_fails_and_is_deleted() {
     fake.0.lock().unwrap().creates_table = false;
     let report = run_restore_test(&fake, &target(), &settings()).await.unwrap();
     assert!(report.failure.unwrap().contains("completed, but table"), "no table");
+}
+
+/// A backup that restores the table's schema but none of its data fails; a denied read of the
+/// data is one line; both leave nothing behind.
+#[tokio::test]
+async fn a_restored_table_without_the_sources_data_fails_and_is_deleted() {
+    let fake = Fake::new();
+    fake.0.lock().unwrap().restored_empty = true;
+    let report = run_restore_test(&fake, &target(), &settings()).await.unwrap();
+    let failure = report.failure.clone().unwrap();
+    assert!(failure.contains("holds no item (Scan), while the source holds about 42"), "{failure}");
+    assert_eq!(report.validation.has_items, Some(false));
+    assert_eq!(report_exit(&report), 1, "{}", report_text(&report));
+    assert!(report_text(&report).contains("data            no item read back (Scan)"));
+    assert!(report.cleanup.deleted);
+    assert_eq!(fake.tables(), vec![SOURCE.to_owned()]);
+
+    // An empty source restores into an empty table: nothing to read back, and it passes.
+    let fake = Fake::new();
+    {
+        let mut s = fake.0.lock().unwrap();
+        s.restored_empty = true;
+        s.tables.get_mut(SOURCE).unwrap().item_count = 0;
+    }
+    let report = run_restore_test(&fake, &target(), &settings()).await.unwrap();
+    assert!(report.passed(), "{}", report_text(&report));
+
+    // The Scan denied: one line naming the call and the table, and the cleanup still runs.
+    let fake = Fake::new();
+    fake.fail("has_items", denied("dynamodb:Scan"), 1);
+    let report = run_restore_test(&fake, &target(), &settings()).await.unwrap();
+    let failure = report.failure.clone().unwrap();
+    assert!(failure.starts_with("reading an item of table") && failure.contains("dynamodb:Scan"), "{failure}");
+    assert_eq!(failure.lines().count(), 1);
+    assert!(report.cleanup.deleted);
 }
 
 #[tokio::test]
