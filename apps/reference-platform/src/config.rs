@@ -261,6 +261,13 @@ pub struct Service {
     /// leaves DNS in about 100 s; otherwise its target-group alarm takes about 5 minutes.
     #[serde(default = "default_health")]
     pub health_check_path: String,
+    /// The path Route 53 requests instead of the health check path to see the service serve
+    /// (`/orders/ready`, which reads what a request needs): a region whose tasks pass their
+    /// health check but fail their requests then leaves DNS. The same routing rule applies: the
+    /// first service's always, another's when its `path_patterns` cover it. Default: the health
+    /// check path.
+    #[serde(default)]
+    pub probe_path: Option<String>,
     /// The paths routed to this service (`/orders/*`); the first service also takes the rest.
     #[serde(default)]
     pub path_patterns: Vec<String>,
@@ -653,6 +660,9 @@ impl Environment {
             }
             if !s.health_check_path.starts_with('/') {
                 p.push(format!("services[{i}].health_check_path: {:?} must start with '/'", s.health_check_path));
+            }
+            if let Some(path) = s.probe_path.as_ref().filter(|p| !p.starts_with('/')) {
+                p.push(format!("services[{i}].probe_path: {path:?} must start with '/'"));
             }
             if let Err(e) = haplat_constructs::image::Image::parse(&s.image) {
                 p.push(format!("services[{i}].image: {e}"));

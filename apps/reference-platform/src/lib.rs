@@ -393,6 +393,7 @@ fn service_props(
     p.max_count = s.max;
     p.standby_count = s.min.min(1);
     p.health_check_path = s.health_check_path.clone();
+    p.probe_path = s.probe_path.clone();
     p.path_patterns = s.path_patterns.clone();
     p.environment = s.environment.clone();
     p.secrets = s.secrets.iter().map(|(var, name)| (var.clone(), SecretRef::new(name))).collect();

@@ -225,6 +225,7 @@ pub struct MultiRegionApi {
     pub canaries: Option<Canaries>,
     /// The stack of the canaries and the region's health check.
     health_stack: Option<Stack>,
+    /// The path Route 53 requests (the default public service's probed path).
     health_check_path: String,
     domain_name: String,
     mode: DrMode,
@@ -278,7 +279,7 @@ impl MultiRegionApi {
 
         let service_stacks = services::stacks(app, id, &names, &stack, &props);
         let plan = services::plan(&stack, &props);
-        let probe = services::probe(&stack, &props, &plan.health_check_path);
+        let probe = services::probe(&stack, &props, &plan.probe_path);
         let service_probes = services::service_probes(&props, &plan);
         let shared = services::Shared {
             network: &network,
@@ -294,7 +295,7 @@ impl MultiRegionApi {
         let health_alarms = services::health_alarms(&props, &services);
         let health_stack =
             (!health_alarms.is_empty()).then(|| services::after_services(&stack, &service_stacks, "Health"));
-        let health_check_path = plan.health_check_path;
+        let health_check_path = plan.probe_path;
         let canaries = services::canaries(&stack, health_stack.as_ref(), &props, &health_check_path);
         let region_health = services::region_health_check(
             health_stack.as_ref(),

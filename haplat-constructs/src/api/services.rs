@@ -58,31 +58,32 @@ pub(super) fn stacks(app: &App, id: &str, names: &[String], stack: &Stack, props
 
 /// The routing plan of [`plan`].
 pub(super) struct Plan {
-    /// The health path Route 53 checks over HTTPS when not fronted: that of the default public
-    /// service.
-    pub(super) health_check_path: String,
-    /// The services as routed (the health path added to the default service's patterns when they
+    /// The path Route 53 requests over HTTPS (the load balancer when not fronted, the edge's
+    /// probe route when fronted): the default public service's
+    /// [`probed_path`](ServiceProps::probed_path).
+    pub(super) probe_path: String,
+    /// The services as routed (the probed path added to the default service's patterns when they
     /// miss it).
     pub(super) routed: Vec<ServiceProps>,
     /// The default public service (by name), which the region probe and the origin canary
     /// request.
     pub(super) default_public: Option<String>,
-    /// The other public services whose health path the public listener routes to them (covered
+    /// The other public services whose probed path the public listener routes to them (covered
     /// by one of their path patterns, no earlier rule taking it), with that path: Route 53 can
     /// probe each through the edge ([`service_probes`]).
     pub(super) probe_paths: Vec<(String, String)>,
 }
 
-/// The routing plan: the default public service's health path, the services as routed, and
-/// which services the edge's probe route can reach by their own health path.
+/// The routing plan: the default public service's probed path, the services as routed, and
+/// which services the edge's probe route can reach by their own probed path.
 pub(super) fn plan(stack: &Stack, props: &ApiProps) -> Plan {
     // The default public service (the one without path patterns, else the first public one)
     // answers the health checks.
     let public: Vec<usize> = (0..props.services.len()).filter(|&i| !props.services[i].internal).collect();
     let default_public =
         public.iter().copied().find(|&i| props.services[i].path_patterns.is_empty()).or(public.first().copied());
-    let health_check_path =
-        default_public.map(|i| props.services[i].health_check_path.clone()).unwrap_or_else(|| "/health".to_owned());
+    let probe_path =
+        default_public.map(|i| props.services[i].probed_path().to_owned()).unwrap_or_else(|| "/health".to_owned());
     // Route 53 requests that path over HTTPS from the public ALB, directly when not fronted and
     // through the edge's probe route when fronted: when the default service has path patterns
     // that miss it, the listener would answer its 404, so the path joins the service's own
@@ -92,11 +93,11 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> Plan {
     let probed = props.fronted_by_cloudfront.is_none() || props.edge_probe_domain.is_some();
     if let (Some(i), true) = (default_public, probed) {
         let s = &mut routed[i];
-        let path = bare_path(&s.health_check_path);
+        let path = bare_path(s.probed_path());
         if !s.path_patterns.is_empty() && !s.path_patterns.iter().any(|p| path_pattern_matches(p, &path)) {
             if s.path_patterns.len() >= 5 {
                 stack.error(format!(
-                    "service {}: Route 53 checks its health path {path} on the public ALB, but none of its path \
+                    "service {}: Route 53 requests its probed path {path} on the public ALB, but none of its path \
                         patterns covers it and its listener rule has no room for a sixth; cover it with a pattern \
                         or add a catch-all service",
                     s.name
@@ -112,21 +113,16 @@ pub(super) fn plan(stack: &Stack, props: &ApiProps) -> Plan {
     };
 
     inject_endpoints(props, &mut routed);
-    Plan {
-        health_check_path,
-        default_public: default_public.map(|i| props.services[i].name.clone()),
-        routed,
-        probe_paths,
-    }
+    Plan { probe_path, default_public: default_public.map(|i| props.services[i].name.clone()), routed, probe_paths }
 }
 
-/// A health path without its query string, as a listener rule's path condition sees it.
+/// A path without its query string, as a listener rule's path condition sees it.
 fn bare_path(path: &str) -> String {
     path.split('?').next().unwrap_or_default().to_owned()
 }
 
 /// The public services besides the default one (`routed[default]`) that the public listener
-/// sends their own health path to, on the default service's listener port (the one the edge's
+/// sends their own probed path to, on the default service's listener port (the one the edge's
 /// origins use): a rule is evaluated in priority order, which is the services' order with the
 /// catch-all last ([`Alb::add_route`]), so the path must be covered by one of the service's
 /// patterns and by none of an earlier service's. Their listener rule is the one blue/green
@@ -140,9 +136,9 @@ fn probe_paths(routed: &[ServiceProps], default: usize) -> Vec<(String, String)>
         .enumerate()
         .filter(|(i, s)| *i != default && on_listener(s) && !s.path_patterns.is_empty())
         .filter_map(|(i, s)| {
-            let path = bare_path(&s.health_check_path);
+            let path = bare_path(s.probed_path());
             let earlier = routed[..i].iter().any(|o| on_listener(o) && !o.path_patterns.is_empty() && covers(o, &path));
-            (covers(s, &path) && !earlier).then(|| (s.name.clone(), s.health_check_path.clone()))
+            (covers(s, &path) && !earlier).then(|| (s.name.clone(), s.probed_path().to_owned()))
         })
         .collect()
 }
@@ -431,7 +427,7 @@ pub(super) struct Watches {
     pub(super) probe: Option<(String, HealthCheckProps)>,
     /// The probes of the other public services ([`service_probes`]).
     pub(super) service_probes: Vec<(String, HealthCheckProps)>,
-    /// The origin canary's alarm, which requests the default public service's health path.
+    /// The origin canary's alarm, which requests the default public service's probed path.
     pub(super) canary: Option<Handle<cloudwatch::Alarm>>,
 }
 
@@ -492,12 +488,7 @@ pub(super) fn region_health_check(home: Option<&Stack>, w: Watches) -> Option<Re
 /// The canaries of [`ApiProps::canaries`] in `home` (the region health check's stack): `Origin`
 /// through the edge's route to this region, `Public` on the public name. None when not asked,
 /// or (an error) without the edge probe domain they request.
-pub(super) fn canaries(
-    stack: &Stack,
-    home: Option<&Stack>,
-    props: &ApiProps,
-    health_check_path: &str,
-) -> Option<Canaries> {
+pub(super) fn canaries(stack: &Stack, home: Option<&Stack>, props: &ApiProps, probe_path: &str) -> Option<Canaries> {
     if !props.canaries {
         return None;
     }
@@ -511,17 +502,17 @@ pub(super) fn canaries(
     let origin = CanaryCheck::new(
         "Origin",
         "origin",
-        Value::sub(format!("https://{domain}{PROBE_PREFIX}${{AWS::Region}}{health_check_path}")),
+        Value::sub(format!("https://{domain}{PROBE_PREFIX}${{AWS::Region}}{probe_path}")),
     )
     .meaning("this region does not answer through the edge; Route 53 takes it out of DNS");
-    let public = CanaryCheck::new("Public", "public", Value::from(format!("https://{domain}{health_check_path}")))
+    let public = CanaryCheck::new("Public", "public", Value::from(format!("https://{domain}{probe_path}")))
         .meaning("the public name does not answer from this region, whichever region serves it");
     Some(Canaries::new(home, "Canaries", CanariesProps::new(vec![origin, public])))
 }
 
 /// The region probe of a fronted API ([`ApiProps::edge_probe_domain`]): an HTTPS check of the
-/// default public service's health path through the edge's route to this region.
-pub(super) fn probe(stack: &Stack, props: &ApiProps, health_check_path: &str) -> Option<HealthCheckProps> {
+/// default public service's probed path through the edge's route to this region.
+pub(super) fn probe(stack: &Stack, props: &ApiProps, probe_path: &str) -> Option<HealthCheckProps> {
     let domain = props.edge_probe_domain.as_ref()?;
     if props.fronted_by_cloudfront.is_none() {
         stack.error(
@@ -530,11 +521,11 @@ pub(super) fn probe(stack: &Stack, props: &ApiProps, health_check_path: &str) ->
         );
         return None;
     }
-    let path = Value::sub(format!("{PROBE_PREFIX}${{AWS::Region}}{health_check_path}"));
+    let path = Value::sub(format!("{PROBE_PREFIX}${{AWS::Region}}{probe_path}"));
     Some(HealthCheckProps::Https { domain_name: domain.clone().into(), path })
 }
 
-/// The probes of the public services other than the default one whose own health path the
+/// The probes of the public services other than the default one whose own probed path the
 /// public listener routes to them ([`Plan::probe_paths`]): an HTTPS check each of that path
 /// through the edge's route to this region, like [`probe`]. A service failing alone then leaves
 /// DNS as fast as a region does, where its target-group alarm takes about 5 minutes.

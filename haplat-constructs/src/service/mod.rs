@@ -70,8 +70,18 @@ pub struct ServiceProps {
     /// their partial ARN; the execution role may read exactly these secrets (and decrypt with
     /// the customer-managed key of those that have one, [`SecretRef::with_key`]). Default: none.
     pub secrets: BTreeMap<String, SecretRef>,
-    /// The path target group health checks request. Default: `/health`.
+    /// The path target group health checks request: keep it shallow (the task is alive), as a
+    /// check that follows a dependency takes every target out when that dependency fails, and
+    /// the ALB then sends to all of them anyway. Default: `/health`.
     pub health_check_path: String,
+    /// The path Route 53 requests (GET, 2xx or 3xx within 2 s) to see the service serve in a
+    /// region: through the edge's probe route every 10 s when fronted (the region probe for the
+    /// default public service, and the service's own probe when its path patterns cover this
+    /// path), or on the load balancer when not; the origin canary requests the default
+    /// service's too. A path that exercises what a request needs (`/orders/ready`, reading its
+    /// table) takes a region whose tasks pass their health check but fail their requests out of
+    /// DNS. Default: `None`, the health check path.
+    pub probe_path: Option<String>,
     /// The ALB paths routed to the service. Default: none, the catch-all `/*`.
     pub path_patterns: Vec<String>,
     /// The HTTPS listener port on its ALB. Default: 443.
@@ -147,6 +157,7 @@ impl ServiceProps {
             environment: BTreeMap::new(),
             secrets: BTreeMap::new(),
             health_check_path: "/health".to_owned(),
+            probe_path: None,
             path_patterns: Vec::new(),
             listener_port: 443,
             internal: false,
@@ -183,6 +194,12 @@ impl ServiceProps {
         self.internal_access = InternalAccess::CloudMapOnly;
         self.deployment = Deployment::Rolling;
         self
+    }
+
+    /// The path Route 53 requests to see the service serve: [`ServiceProps::probe_path`], or
+    /// the health check path.
+    pub fn probed_path(&self) -> &str {
+        self.probe_path.as_deref().unwrap_or(&self.health_check_path)
     }
 
     /// Whether the service is behind a load balancer (public, or internal on the internal ALB).

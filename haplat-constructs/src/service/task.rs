@@ -70,6 +70,18 @@ pub(super) fn check(scope: &Scope, props: &ServiceProps) {
     if !props.health_check_path.starts_with('/') {
         scope.error(format!("health check path {:?} must start with /", props.health_check_path));
     }
+    if let Some(path) = &props.probe_path {
+        // Route 53's ResourcePath: up to 255 characters; a request line takes no blank.
+        if !path.starts_with('/')
+            || path.chars().count() > 255
+            || path.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            scope.error(format!(
+                "probe_path {:?} must start with /, have at most 255 characters and no blank or control character",
+                path.chars().take(64).collect::<String>()
+            ));
+        }
+    }
     for (var, secret) in &props.secrets {
         if let Some(why) = secret.name_problem().or_else(|| secret.partial_arn_problem()) {
             scope.error(format!("secret of {var}: {why}"));

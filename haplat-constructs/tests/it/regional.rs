@@ -1077,7 +1077,7 @@ fn the_health_check_path_reaches_the_default_service_when_no_catch_all_covers_it
     // No room left in the rule: an error that says what to do.
     p.services[0].path_patterns = (1..=5).map(|i| format!("/o{i}/*")).collect();
     let err = synth_err(p);
-    assert!(err.contains("Api: service Orders: Route 53 checks its health path /health on the public ALB, but none of its path patterns covers it"), "{err}");
+    assert!(err.contains("Api: service Orders: Route 53 requests its probed path /health on the public ALB, but none of its path patterns covers it"), "{err}");
 }
 
 #[test]
@@ -1408,6 +1408,30 @@ fn a_service_whose_health_path_it_routes_is_probed_through_the_edge_on_its_own()
     alarm_parts.sort();
     alarm_parts.dedup();
     assert_eq!(alarm_parts, ["Admin", "Orders", "Web"]);
+
+    // A probe path (a real request) instead of the health path: the target groups keep
+    // checking the shallow one, Route 53 requests the deep one; the default service's goes to
+    // the region probe.
+    let t = with(&|p| {
+        p.services[0].probe_path = Some("/orders/ready?deep=1".into());
+        p.services[1].probe_path = Some("/ready".into());
+    });
+    let checks = resources(&t, "AWS::Route53::HealthCheck");
+    let path_of = |prefix: &str| {
+        checks.iter().find(|(id, _)| id.starts_with(prefix)).unwrap().1["Properties"]["HealthCheckConfig"]["ResourcePath"]
+            .clone()
+    };
+    assert_eq!(
+        path_of("RegionHealthOrdersProbe"),
+        json!({"Fn::Sub": "/_haplat/probe/${AWS::Region}/orders/ready?deep=1"})
+    );
+    assert_eq!(path_of("RegionHealthProbe"), json!({"Fn::Sub": "/_haplat/probe/${AWS::Region}/ready"}));
+    let groups = resources(&t, "AWS::ElasticLoadBalancingV2::TargetGroup");
+    assert!(groups.iter().all(|(_, g)| g["Properties"]["HealthCheckPath"] == "/health"), "{groups:?}");
+    // A probe path Route 53 cannot request is an error naming the service.
+    let mut p = fronted(props(two_regions()));
+    p.services[0].probe_path = Some("orders ready".into());
+    assert!(synth_err(p).contains("probe_path \"orders ready\" must start with /"));
 
     // No probe of its own: a health path its patterns miss (the default `/health`), one an
     // earlier rule takes, an internal service's.
