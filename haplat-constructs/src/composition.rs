@@ -6,7 +6,7 @@
 //! | stack | where | what [`Platform::new`] puts there |
 //! | --- | --- | --- |
 //! | `Data` | a stack set over every region | a key per region ([`RegionalKeys`]), the backup plan |
-//! | `Global` | the primary region | the global tables (each region's key), the origin secret (edge on) |
+//! | `Global` | the primary region | the global tables (each region's key), the origin secret (edge on); no stack when neither |
 //! | `Api` | a stack set over every region | [`MultiRegionApi`] (locked to the origin secret when the edge is on), its monitoring (each region's topic mailing the recipients), SLOs, chaos experiments |
 //! | `Edge` | us-east-1 | a topic mailing the recipients, for the CloudFront and Route 53 alarms; CloudFront + WAF ([`EdgeDistribution`], edge on); the Route 53 records ([`FailoverDns`]) |
 //!
@@ -248,8 +248,9 @@ pub struct Platform {
     pub keys: RegionalKeys,
     /// The backup plan, when asked for.
     pub backup: Option<BackupPlan>,
-    /// The `Global` stack, in the primary region.
-    pub global: Stack,
+    /// The `Global` stack in the primary region: made when the platform puts something there (a
+    /// table, the origin secret) or the app asks for it ([`GlobalStage::global_stack`]).
+    pub global: Option<Stack>,
     /// The global tables, in the order given.
     pub tables: Vec<GlobalTable>,
     /// The origin secret, with the edge on.
@@ -382,24 +383,26 @@ impl DataStage {
     pub fn global(self) -> GlobalStage {
         let DataStage { facts, data, keys, backup } = self;
         let (app, props) = (&facts.app, &facts.props);
-        let global = app.stack("Global", &facts.primary);
-        let tables: Vec<GlobalTable> = props
-            .tables
+        // CloudFormation refuses a stack without resources: no table and the edge off, no stack.
+        let global = (!props.tables.is_empty() || props.edge).then(|| app.stack("Global", &facts.primary));
+        let tables: Vec<GlobalTable> = global
             .iter()
-            .map(|t| {
-                let table = GlobalTableProps {
-                    regions: facts.regions.clone(),
-                    encryption: TableEncryption::CustomerManaged(keys.arns()),
-                    ..t.props.clone()
-                };
-                GlobalTable::new(&global, &t.id, table)
+            .flat_map(|g| {
+                props.tables.iter().map(|t| {
+                    let table = GlobalTableProps {
+                        regions: facts.regions.clone(),
+                        encryption: TableEncryption::CustomerManaged(keys.arns()),
+                        ..t.props.clone()
+                    };
+                    GlobalTable::new(g, &t.id, table)
+                })
             })
             .collect();
-        let origin_secret = props.edge.then(|| {
+        let origin_secret = global.as_ref().filter(|_| props.edge).map(|g| {
             let name = props.origin_secret_name.clone().unwrap_or_else(|| format!("{}/origin-verify", app.name()));
             let mut secret = OriginSecretProps::new(&name, &facts.regions);
             secret.keys = keys.arns();
-            OriginSecret::new(&global, "OriginVerify", secret)
+            OriginSecret::new(g, "OriginVerify", secret)
         });
         GlobalStage { facts, data, keys, backup, global, tables, origin_secret }
     }
@@ -414,8 +417,9 @@ pub struct GlobalStage {
     pub keys: RegionalKeys,
     /// The backup plan, when asked for.
     pub backup: Option<BackupPlan>,
-    /// The `Global` stack, in the primary region.
-    pub global: Stack,
+    /// The `Global` stack in the primary region: made when the platform puts something there (a
+    /// table, the origin secret) or the app asks for it ([`GlobalStage::global_stack`]).
+    pub global: Option<Stack>,
     /// The global tables, in the order given.
     pub tables: Vec<GlobalTable>,
     /// The origin secret, with the edge on.
@@ -423,6 +427,13 @@ pub struct GlobalStage {
 }
 
 impl GlobalStage {
+    /// The `Global` stack, made now if the platform had nothing to put there (no table, the edge
+    /// off): for what the app keeps in the primary region.
+    pub fn global_stack(&mut self) -> Stack {
+        let (app, primary) = (&self.facts.app, &self.facts.primary);
+        self.global.get_or_insert_with(|| app.stack("Global", primary)).clone()
+    }
+
     /// A table by its id.
     pub fn table(&self, id: &str) -> Option<&GlobalTable> {
         table(&self.tables, id)
@@ -457,10 +468,16 @@ impl GlobalStage {
             for name in &spec.read_write {
                 match api.service(name) {
                     Some(service) => table.grant_read_write(service),
-                    None => global.error(format!(
-                        "table {} is granted to the service {name}, which the platform does not have",
-                        spec.id
-                    )),
+                    None => {
+                        let message = format!(
+                            "table {} is granted to the service {name}, which the platform does not have",
+                            spec.id
+                        );
+                        // A table means a Global stack.
+                        if let Some(g) = &global {
+                            g.error(message);
+                        }
+                    }
                 }
             }
         }
@@ -478,8 +495,9 @@ pub struct ApiStage {
     pub keys: RegionalKeys,
     /// The backup plan, when asked for.
     pub backup: Option<BackupPlan>,
-    /// The `Global` stack, in the primary region.
-    pub global: Stack,
+    /// The `Global` stack in the primary region: made when the platform puts something there (a
+    /// table, the origin secret) or the app asks for it ([`GlobalStage::global_stack`]).
+    pub global: Option<Stack>,
     /// The global tables, in the order given.
     pub tables: Vec<GlobalTable>,
     /// The origin secret, with the edge on.
@@ -547,8 +565,9 @@ pub struct MonitoredStage {
     pub keys: RegionalKeys,
     /// The backup plan, when asked for.
     pub backup: Option<BackupPlan>,
-    /// The `Global` stack, in the primary region.
-    pub global: Stack,
+    /// The `Global` stack in the primary region: made when the platform puts something there (a
+    /// table, the origin secret) or the app asks for it ([`GlobalStage::global_stack`]).
+    pub global: Option<Stack>,
     /// The global tables, in the order given.
     pub tables: Vec<GlobalTable>,
     /// The origin secret, with the edge on.
@@ -648,8 +667,9 @@ pub struct EdgeStage {
     pub keys: RegionalKeys,
     /// The backup plan, when asked for.
     pub backup: Option<BackupPlan>,
-    /// The `Global` stack, in the primary region.
-    pub global: Stack,
+    /// The `Global` stack in the primary region: made when the platform puts something there (a
+    /// table, the origin secret) or the app asks for it ([`GlobalStage::global_stack`]).
+    pub global: Option<Stack>,
     /// The global tables, in the order given.
     pub tables: Vec<GlobalTable>,
     /// The origin secret, with the edge on.

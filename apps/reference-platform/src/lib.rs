@@ -188,14 +188,14 @@ pub fn platform(env: &Environment) -> App {
 
     // 2. The global tables and the origin secret in the primary region; the services' ECR
     // repositories, replicated to every other region.
-    let global = data.global();
+    let mut global = data.global();
     let names: Vec<&str> = repositories.iter().map(String::as_str).collect();
     let others: Vec<&str> = regions.iter().copied().filter(|r| *r != primary).collect();
     let mut images = ImageRepositoriesProps::new(&prefix, &names, &others);
     images.key = Some(global.keys.arn(primary));
     images.replication = if env.images.own_replication { Replication::Owned } else { Replication::External };
     images.lifecycle = lifecycle;
-    let images = (!names.is_empty()).then(|| ImageRepositories::new(&global.global, "Images", images));
+    let images = (!names.is_empty()).then(|| ImageRepositories::new(&global.global_stack(), "Images", images));
     let orders = global.table("Orders").cloned();
     let registry = global.table("Connections").cloned();
 

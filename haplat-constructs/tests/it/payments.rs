@@ -292,6 +292,7 @@ fn every_mistake_is_reported_in_one_synthesis() {
     let all = [
         Mistake::NotLocked,
         Mistake::ModesDisagree,
+        Mistake::EdgeModeDefault,
         Mistake::Unrouted,
         Mistake::AlarmElsewhere,
         Mistake::ViewerNames,
@@ -301,6 +302,7 @@ fn every_mistake_is_reported_in_one_synthesis() {
     for (path, word) in [
         ("Edge/Cdn", "fronted_by_cloudfront"),
         ("Edge/Dns", "active-active"),
+        ("Edge/Cdn", "active-active"),
         ("Api", "would get no traffic"),
         ("Edge/Dns/EuWest1/HealthAlarm", "Api/Monitoring"),
         ("Edge/Dns", "www.example.com"),
@@ -308,6 +310,43 @@ fn every_mistake_is_reported_in_one_synthesis() {
     ] {
         line_at(&err, path, &[word]);
     }
+}
+
+/// With the edge off: no distribution, no origin secret, an API not locked to one, and the
+/// origin name itself routed by Route 53 to every region; viewer names then are a mistake.
+#[test]
+fn the_composition_with_the_edge_off_routes_the_origin_name_to_every_region_unlocked() {
+    let app = App::new("payments");
+    let mut props = composed_props();
+    props.edge = false;
+    props.viewer_names = Vec::new();
+    let platform = Platform::new(&app, props);
+    assert!(platform.distribution.is_none() && platform.origin_secret.is_none() && platform.edge_alarms.is_none());
+    assert_eq!(platform.routed_regions(), ["eu-west-1", "eu-central-1", "us-east-1"]);
+    assert!(platform.api.endpoints().iter().all(|e| e.api.as_ref().is_some_and(|a| a.origin_lock.is_none())));
+    let t = templates(&app);
+    let all: String = t.iter().map(|(_, j)| j.to_string()).collect();
+    assert!(!all.contains("AWS::CloudFront::Distribution") && !all.contains("origin-verify"), "no edge, no secret");
+    let edge = &t.iter().find(|(n, _)| n == "payments-Edge").unwrap().1;
+    let records: Vec<&Json> = edge["Resources"]
+        .as_object()
+        .unwrap()
+        .values()
+        .filter(|r| r["Type"] == "AWS::Route53::RecordSet")
+        .map(|r| &r["Properties"])
+        .collect();
+    let named = |name: &str| records.iter().filter(|r| r["Name"] == name).count();
+    assert_eq!(named("origin.example.com."), 2, "the primary's failover record and the standbys' SECONDARY");
+    assert_eq!(named("standby.origin.example.com."), 2);
+    assert!(records.iter().all(|r| r["Name"] != "pay.example.com."), "no viewer name without the edge");
+
+    // Viewer names with the edge off: an error at the edge stack saying why.
+    let app = App::new("payments");
+    let mut props = composed_props();
+    props.edge = false;
+    Platform::new(&app, props);
+    let err = app.synth().map(|_| ()).unwrap_err().to_string();
+    line_at(&err, "Edge", &["pay.example.com", "the edge is off"]);
 }
 
 /// The composed platform's props, for the stage tests.
