@@ -510,3 +510,51 @@ fn the_command_says_what_failed_in_one_line_with_its_exit_code() {
         r.stderr
     );
 }
+
+/// The SDK implementation of the table calls against the emulator, where moto implements them
+/// (DynamoDB; not AWS Backup's recovery points or restore jobs, which the fake covers): a missing
+/// table is `None`; a table reads back `ACTIVE` with its key schema; the data check's `Scan`
+/// finds no item in an empty table and one after a write; the cleanup's `DeleteTable` leaves
+/// nothing.
+#[tokio::test]
+async fn the_sdk_table_calls_on_the_emulator() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let moto = crate::harness::Moto::start();
+    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let scratch = "shop-orders-restore-test-1";
+    dynamodb
+        .create_table()
+        .table_name(scratch)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap(),
+        )
+        .attribute_definitions(
+            AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::S).build().unwrap(),
+        )
+        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
+        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let aws = moto.aws().await;
+    assert_eq!(aws.table(REGION, "missing").await.unwrap(), None);
+    let t = aws.table(REGION, scratch).await.unwrap().expect("the table");
+    assert_eq!(t.status, "ACTIVE");
+    assert_eq!(t.key_schema, key());
+    assert!(t.arn.ends_with(&format!(":table/{scratch}")), "{}", t.arn);
+    assert!(!aws.has_items(REGION, scratch).await.unwrap(), "an empty table holds no item");
+    dynamodb
+        .put_item()
+        .table_name(scratch)
+        .item("pk", AttributeValue::S("order#1".into()))
+        .item("sk", AttributeValue::S("v1".into()))
+        .send()
+        .await
+        .unwrap();
+    assert!(aws.has_items(REGION, scratch).await.unwrap(), "one item reads back");
+    aws.delete_table(REGION, scratch).await.unwrap();
+    assert_eq!(aws.table(REGION, scratch).await.unwrap(), None);
+}
