@@ -373,9 +373,7 @@ fn scale_outs(a: &Assembly, t: &Res<'_>) -> Result<Vec<ScaleOut>, String> {
     let ready = ecs.map(|s| ready_link(a, &s)).transpose()?.flatten();
     let count = |name: &str, region: &str| -> Result<f64, String> {
         let v = t.prop(name).ok_or_else(|| format!("{name} of {} is not set", t.path()))?;
-        let text =
-            t.stack_t.text_in(v, region).ok_or_else(|| format!("{name} of {} is not known at synth", t.path()))?;
-        text.parse().map_err(|_| format!("{name} of {} is not a number ({text})", t.path()))
+        number_in(t, name, v, region)
     };
     let regions = t.regions();
     let mut out = Vec::new();
@@ -550,12 +548,16 @@ fn number(r: &Res<'_>, name: &str, default: f64) -> Result<f64, String> {
     let Some(v) = r.prop(name) else { return Ok(default) };
     let mut worst: Option<f64> = None;
     for region in r.regions() {
-        let text =
-            r.stack_t.text_in(v, &region).ok_or_else(|| format!("{name} of {} is not known at synth", r.path()))?;
-        let n: f64 = text.parse().map_err(|_| format!("{name} of {} is not a number ({text})", r.path()))?;
+        let n = number_in(r, name, v, &region)?;
         worst = Some(worst.map_or(n, |w: f64| w.max(n)));
     }
     Ok(worst.unwrap_or(default))
+}
+
+/// The number property `name` (its value `v`) of `r` as it is in `region`.
+fn number_in(r: &Res<'_>, name: &str, v: &Json, region: &str) -> Result<f64, String> {
+    let text = r.stack_t.text_in(v, region).ok_or_else(|| format!("{name} of {} is not known at synth", r.path()))?;
+    text.parse().map_err(|_| format!("{name} of {} is not a number ({text})", r.path()))
 }
 
 /// How long a health check takes at worst to turn unhealthy when its region fails entirely.

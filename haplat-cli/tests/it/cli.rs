@@ -531,9 +531,6 @@ fn a_markdown_diff_too_big_for_a_comment_is_cut_and_says_what_was_cut() {
 /// the part of an ARN that changed must not be cut off (issue 15).
 #[test]
 fn a_task_role_policy_change_shows_the_whole_statement_difference() {
-    use haplat_cli::diff_report::{GITHUB_COMMENT_LIMIT, markdown};
-    use haplat_cli::stack_diff::StackDiff;
-    use haplat_cli::template_diff::{diff_templates, render_template_diff};
     let role = |table: &str, actions: serde_json::Value| {
         serde_json::json!({"Resources": {"OrdersTaskRole": {"Type": "AWS::IAM::Role", "Properties": {
         "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
@@ -545,20 +542,8 @@ fn a_task_role_policy_change_shows_the_whole_statement_difference() {
     };
     let old = role("orders", serde_json::json!(["dynamodb:GetItem", "dynamodb:Query"]));
     let new = role("orders-archive", serde_json::json!(["dynamodb:GetItem", "dynamodb:Query", "dynamodb:DeleteItem"]));
-    let diff = diff_templates(Some(&old), None, Some(&new), None);
-    let mut text = String::new();
-    render_template_diff(&diff, 2, &mut text);
+    let (text, md) = text_and_markdown_of(&old, &new);
     assert!(text.contains("${TablesPrefix}-orders-archive"), "{text}");
-    let md = markdown(
-        &[StackDiff {
-            name: "Api".into(),
-            regions: vec!["us-east-1".into()],
-            deployed: true,
-            template: diff,
-            ..Default::default()
-        }],
-        GITHUB_COMMENT_LIMIT,
-    );
     assert!(md.contains("${TablesPrefix}-orders-archive"), "{md}");
     snap!("diff_task_role_policy_change", text);
 }
@@ -616,6 +601,12 @@ fn diff_markdown_with_a_replacement_an_iam_change_and_a_parameter_change() {
 /// The text diff and the pull-request comment of one stack set `Api` going from `old` to
 /// `new`, one after the other (what the issue-15 snapshots pin).
 fn text_and_markdown(old: &serde_json::Value, new: &serde_json::Value) -> String {
+    let (text, md) = text_and_markdown_of(old, new);
+    format!("----- text -----\n{text}----- markdown -----\n{md}")
+}
+
+/// The text diff and the pull-request comment of one stack set `Api` going from `old` to `new`.
+fn text_and_markdown_of(old: &serde_json::Value, new: &serde_json::Value) -> (String, String) {
     use haplat_cli::diff_report::{GITHUB_COMMENT_LIMIT, markdown};
     use haplat_cli::stack_diff::StackDiff;
     use haplat_cli::template_diff::{diff_templates, render_template_diff};
@@ -632,7 +623,7 @@ fn text_and_markdown(old: &serde_json::Value, new: &serde_json::Value) -> String
         }],
         GITHUB_COMMENT_LIMIT,
     );
-    format!("----- text -----\n{text}----- markdown -----\n{md}")
+    (text, md)
 }
 
 /// A task role whose inline policy has `statements`.
