@@ -64,6 +64,8 @@ pub mod sdk_observe;
 pub mod sdk_recovery;
 #[cfg(feature = "aws")]
 pub mod sdk_routing;
+#[cfg(feature = "aws")]
+pub mod signed;
 pub mod stack_diff;
 pub mod status;
 pub mod synth;

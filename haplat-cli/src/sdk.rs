@@ -16,6 +16,7 @@ use cf::types::{Capability, Parameter, RegionConcurrencyType, StackSetOperationP
 
 use crate::account::{Account, EngineVersion, Quota, Zone};
 use crate::cfn::*;
+use crate::signed::{self, credentials_detail, cut_short, dns_suffix, first_line, service_error};
 
 /// How to reach AWS.
 #[derive(Clone, Debug, Default)]
@@ -42,6 +43,9 @@ pub struct Aws {
     endpoint: Option<String>,
     clients: Mutex<HashMap<String, cf::Client>>,
     call_as: Option<cf::types::CallAs>,
+    /// The services called without their SDK crate.
+    pub(crate) signed: crate::signed::Signed,
+    timeout: Duration,
 }
 
 impl Aws {
@@ -84,7 +88,8 @@ impl Aws {
         };
         let endpoint = config.endpoint_url().map(str::to_owned);
         let call_as = opts.call_as.map(|c| cf::types::CallAs::from(c.as_str()));
-        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as })
+        let signed = crate::signed::Signed::new(config.clone(), timeout);
+        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as, signed, timeout })
     }
 
     /// The same service with the credentials of `role_arn`, assumed with these credentials
@@ -98,11 +103,13 @@ impl Aws {
         let config =
             self.config.to_builder().credentials_provider(cf::config::SharedCredentialsProvider::new(provider)).build();
         Aws {
+            signed: crate::signed::Signed::new(config.clone(), self.timeout),
             config,
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
             clients: Mutex::new(HashMap::new()),
             call_as: self.call_as.clone(),
+            timeout: self.timeout,
         }
     }
 
@@ -194,23 +201,6 @@ fn check_profile(profile: &str) -> Result<(), String> {
     ))
 }
 
-/// The DNS suffix of a region's partition (for S3 URLs).
-pub fn dns_suffix(region: &str) -> &'static str {
-    if region.starts_with("cn-") {
-        "amazonaws.com.cn"
-    } else if region.starts_with("us-isob-") {
-        "sc2s.sgov.gov"
-    } else if region.starts_with("us-isof-") {
-        "csp.hci.ic.gov"
-    } else if region.starts_with("us-iso-") {
-        "c2s.ic.gov"
-    } else if region.starts_with("eu-isoe-") {
-        "cloud.adc-e.uk"
-    } else {
-        "amazonaws.com"
-    }
-}
-
 /// Refuses a CloudFormation answer cut short. The SDK's XML reader takes a body that ends before
 /// its root element closes, so a page cut in the middle (a proxy, a dropped connection that kept
 /// the length) would come back with fewer stack sets or instances, silently.
@@ -236,49 +226,6 @@ impl cf::config::Intercept for WholeAnswers {
     }
 }
 
-/// Why an XML body is not whole (its root element does not close at its end); `None` when it is,
-/// or when it is not XML at all (the SDK's reader refuses that itself).
-pub fn cut_short(body: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(body).ok()?.trim();
-    let mut rest = text;
-    // Past the prolog and comments to the root element's start tag.
-    while let Some(i) = rest.find('<') {
-        rest = &rest[i + 1..];
-        if !rest.starts_with('?') && !rest.starts_with('!') {
-            break;
-        }
-    }
-    if rest.len() == text.len() {
-        return None;
-    }
-    let root: String = rest.chars().take_while(|c| !c.is_whitespace() && *c != '>' && *c != '/').collect();
-    if root.is_empty() {
-        return None;
-    }
-    let whole = text.ends_with(&format!("</{root}>")) || (text.ends_with("/>") && text.matches('<').count() == 1);
-    (!whole).then(|| format!("the answer was cut short ({} bytes, and its <{root}> never closes)", body.len()))
-}
-
-/// The most pages or items haplat reads from one listing: an answer whose pages never end (a
-/// fault of the service, or an endpoint that is not AWS) stops with an error, not a loop.
-pub const MAX_LISTED: usize = 10_000;
-
-/// The error of a listing past [`MAX_LISTED`]; `what` names the call.
-pub(crate) fn endless(what: &str) -> CfnError {
-    CfnError::Service {
-        code: "EndlessListing".into(),
-        message: format!(
-            "{what} still had a next page after {MAX_LISTED} pages or items; stopped (is the endpoint AWS?)"
-        ),
-    }
-}
-
-/// Counts one more page of a listing read page by page: [`endless`] past [`MAX_LISTED`].
-pub(crate) fn next_page(pages: &mut usize, what: &str) -> CfnResult<()> {
-    *pages += 1;
-    if *pages > MAX_LISTED { Err(endless(what)) } else { Ok(()) }
-}
-
 /// Collects a paginator's stream (`….into_paginator().items().send()`, or `.send()` for pages)
 /// into a `CfnResult<Vec<_>>`, at most [`MAX_LISTED`] entries; `$err` maps the SDK's error and
 /// `$what` names the call.
@@ -290,7 +237,7 @@ macro_rules! listed {
             match stream.next().await {
                 None => break Ok(out),
                 Some(Err(e)) => break Err($err(e)),
-                Some(Ok(_)) if out.len() == $crate::sdk::MAX_LISTED => break Err($crate::sdk::endless($what)),
+                Some(Ok(_)) if out.len() == $crate::signed::MAX_LISTED => break Err($crate::signed::endless($what)),
                 Some(Ok(item)) => out.push(item),
             }
         }
@@ -314,37 +261,7 @@ where
         SdkError::ServiceError(se) => {
             let err = se.err();
             let code = err.code().unwrap_or("Unknown").to_owned();
-            let message = err.message().unwrap_or("").to_owned();
-            match code.as_str() {
-                "StackSetNotFoundException" | "StackSetNotFound" => CfnError::StackSetNotFound { name: None, message },
-                // A stale request (the stack set changed since) is retried like one refused
-                // because another operation runs: re-read, then retry.
-                "OperationInProgressException" | "OperationInProgress" | "StaleRequestException" | "StaleRequest" => {
-                    CfnError::OperationInProgress { name: None, message }
-                }
-                "Throttling"
-                | "ThrottlingException"
-                | "TooManyRequestsException"
-                | "RequestLimitExceeded"
-                | "SlowDown" => CfnError::Throttled(message),
-                // What a region not enabled in the account answers too (an opt-in region).
-                "InvalidClientTokenId" | "UnrecognizedClientException" => {
-                    let message = format!(
-                        "{message}; if other regions accept these credentials, the region {region} is not enabled in this account (an opt-in region: `aws account enable-region --region-name {region}`)"
-                    );
-                    CfnError::BadCredentials { code, message }
-                }
-                "ExpiredToken"
-                | "ExpiredTokenException"
-                | "SignatureDoesNotMatch"
-                | "InvalidAccessKeyId"
-                | "AuthFailure" => CfnError::BadCredentials { code, message },
-                _ if message.is_empty() => {
-                    let status = se.raw().status().as_u16();
-                    CfnError::Service { code, message: format!("HTTP {status} without an AWS error message") }
-                }
-                _ => CfnError::Service { code, message },
-            }
+            service_error(region, se.raw().status().as_u16(), code, err.message().unwrap_or("").to_owned())
         }
         SdkError::TimeoutError(_) => CfnError::Unreachable {
             endpoint: endpoint.to_owned(),
@@ -368,21 +285,6 @@ where
         _ if about_credentials => CfnError::NoCredentials(credentials_detail(&text)),
         _ => CfnError::Service { code: "ClientError".into(), message: first_line(&text) },
     }
-}
-
-/// What to say about missing credentials beyond the standard advice.
-fn credentials_detail(text: &str) -> String {
-    if text.contains("no credentials found in chain") || text.contains("provider was not enabled") {
-        "none in the environment, the profiles or SSO".to_owned()
-    } else {
-        first_line(text)
-    }
-}
-
-fn first_line(s: &str) -> String {
-    // DisplayErrorContext gives "a: b: c (Cause…)"; keep it on one line, bounded.
-    let one: String = s.lines().next().unwrap_or("").chars().take(300).collect();
-    one
 }
 
 fn params(m: &BTreeMap<String, String>) -> Vec<Parameter> {
@@ -964,11 +866,10 @@ impl CloudFormation for Aws {
     }
 
     async fn role_exists(&self, name: &str) -> CfnResult<bool> {
-        // IAM is global: any region's endpoint answers (AWS_ENDPOINT_URL applies as everywhere).
-        let iam = aws_sdk_iam::Client::new(&self.config);
-        match iam.get_role().role_name(name).send().await {
+        // IAM is global: its partition's endpoint answers (AWS_ENDPOINT_URL applies as everywhere).
+        match self.signed.query(signed::IAM, &self.region, "GetRole", &[("RoleName", name)]).await {
             Ok(_) => Ok(true),
-            Err(e) => match self.err(&self.region, e) {
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "NoSuchEntity" || code == "NoSuchEntityException" => {
                     Ok(false)
                 }
@@ -978,15 +879,7 @@ impl CloudFormation for Aws {
     }
 
     async fn upload_template(&self, region: &str, bucket: &str, key: &str, body: &str) -> CfnResult<String> {
-        self.s3(region)
-            .put_object()
-            .bucket(bucket)
-            .key(key)
-            .content_type("application/json")
-            .body(aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec()))
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
+        self.signed.send(&object(region, "PUT", bucket, key, Some(body))).await?;
         Ok(format!("https://{bucket}.s3.{region}.{}/{key}", dns_suffix(region)))
     }
 
@@ -994,17 +887,9 @@ impl CloudFormation for Aws {
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html: 412
         // when the key exists; 409 ConditionalRequestConflict when a write races, to be retried.
         for _ in 0..3 {
-            let put = self
-                .s3(region)
-                .put_object()
-                .bucket(bucket)
-                .key(key)
-                .if_none_match("*")
-                .content_type("application/json")
-                .body(aws_sdk_s3::primitives::ByteStream::from(body.as_bytes().to_vec()))
-                .send()
-                .await;
-            match put.map_err(|e| self.err(region, e)) {
+            let mut put = object(region, "PUT", bucket, key, Some(body));
+            put.headers.push(("if-none-match", "*".into()));
+            match self.signed.send(&put).await {
                 Ok(_) => return Ok(true),
                 Err(CfnError::Service { code, .. }) if code == "PreconditionFailed" => return Ok(false),
                 Err(CfnError::Service { code, .. }) if code == "ConditionalRequestConflict" => continue,
@@ -1015,12 +900,9 @@ impl CloudFormation for Aws {
     }
 
     async fn read_object(&self, region: &str, bucket: &str, key: &str) -> CfnResult<Option<String>> {
-        match self.s3(region).get_object().bucket(bucket).key(key).send().await {
-            Ok(out) => {
-                let bytes = out.body.collect().await.map_err(|e| CfnError::service("ReadError", &e.to_string()))?;
-                Ok(Some(String::from_utf8_lossy(&bytes.into_bytes()).into_owned()))
-            }
-            Err(e) => match self.err(region, e) {
+        match self.signed.send(&object(region, "GET", bucket, key, None)).await {
+            Ok(answer) => Ok(Some(String::from_utf8_lossy(&answer.body).into_owned())),
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "NoSuchKey" => Ok(None),
                 other => Err(other),
             },
@@ -1028,20 +910,21 @@ impl CloudFormation for Aws {
     }
 
     async fn delete_object(&self, region: &str, bucket: &str, key: &str) -> CfnResult<()> {
-        self.s3(region).delete_object().bucket(bucket).key(key).send().await.map_err(|e| self.err(region, e))?;
+        self.signed.send(&object(region, "DELETE", bucket, key, None)).await?;
         Ok(())
     }
 }
 
-impl Aws {
-    /// An S3 client for `region` (path-style against an emulator, which answers nothing else).
-    fn s3(&self, region: &str) -> aws_sdk_s3::Client {
-        let mut conf = aws_sdk_s3::config::Builder::from(&self.config).region(Region::new(region.to_owned()));
-        if self.endpoint.is_some() {
-            conf = conf.force_path_style(true);
-        }
-        aws_sdk_s3::Client::from_conf(conf.build())
+/// An S3 object call: virtual-hosted (`<bucket>.s3.<region>…`), path-style against an endpoint
+/// given (an emulator answers nothing else); a body is JSON.
+fn object<'a>(region: &'a str, method: &'static str, bucket: &str, key: &str, body: Option<&str>) -> signed::Call<'a> {
+    let mut call = signed::Call::new(signed::S3, region, method, format!("/{}", signed::encode_path(key)));
+    call.host_prefix = Some(bucket.to_owned());
+    if let Some(body) = body {
+        call.headers.push(("content-type", "application/json".into()));
+        call.body = body.as_bytes().to_vec();
     }
+    call
 }
 
 impl Aws {
@@ -1067,20 +950,15 @@ impl Aws {
 
 impl Account for Aws {
     async fn apigateway_cloudwatch_role(&self, region: &str) -> CfnResult<Option<String>> {
-        let c = aws_sdk_apigateway::Client::new(&self.conf_in(region));
-        let out = c.get_account().send().await.map_err(|e| self.err(region, e))?;
-        Ok(out.cloudwatch_role_arn().filter(|a| !a.is_empty()).map(str::to_owned))
+        let out = self.signed.rest_json(signed::APIGATEWAY, region, "GET", "/account".into(), vec![], None).await?;
+        Ok(out["cloudwatchRoleArn"].as_str().filter(|a| !a.is_empty()).map(str::to_owned))
     }
 
     async fn set_apigateway_cloudwatch_role(&self, region: &str, arn: &str) -> CfnResult<()> {
-        use aws_sdk_apigateway::types::{Op, PatchOperation};
-        let c = aws_sdk_apigateway::Client::new(&self.conf_in(region));
-        c.update_account()
-            .patch_operations(PatchOperation::builder().op(Op::Replace).path("/cloudwatchRoleArn").value(arn).build())
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(region, e))
+        let patch =
+            serde_json::json!({"patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": arn}]});
+        self.signed.rest_json(signed::APIGATEWAY, region, "PATCH", "/account".into(), vec![], Some(patch)).await?;
+        Ok(())
     }
 
     async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
@@ -1102,36 +980,34 @@ impl Account for Aws {
     }
 
     async fn engine_versions(&self, region: &str, engine: &str, version: &str) -> CfnResult<Vec<EngineVersion>> {
-        let c = aws_sdk_rds::Client::new(&self.conf_in(region));
-        let mut req = c.describe_db_engine_versions().engine(engine);
+        let mut params = vec![("Engine", engine)];
         if !version.is_empty() {
-            req = req.engine_version(version);
+            params.push(("EngineVersion", version));
         }
-        let items: CfnResult<Vec<_>> =
-            listed!(req.into_paginator().items().send(), "DescribeDBEngineVersions", |e| self.err(region, e));
-        Ok(items?
+        let pages = self.signed.pages(signed::RDS, region, "DescribeDBEngineVersions", &params).await?;
+        Ok(pages
             .iter()
+            .flat_map(|page| page.list(&["DescribeDBEngineVersionsResult", "DBEngineVersions"]))
             .map(|v| EngineVersion {
-                version: v.engine_version().unwrap_or_default().to_owned(),
-                global_databases: v.supports_global_databases().unwrap_or(false),
-                serverless_v2: v.serverless_v2_features_support().is_some(),
+                version: v.text_at(&["EngineVersion"]).unwrap_or_default().to_owned(),
+                global_databases: v.bool_at(&["SupportsGlobalDatabases"]).unwrap_or(false),
+                serverless_v2: v.child("ServerlessV2FeaturesSupport").is_some(),
             })
             .collect())
     }
 
     async fn zones(&self, region: &str) -> CfnResult<Vec<Zone>> {
-        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
-        let out = c.describe_availability_zones().send().await.map_err(|e| self.err(region, e))?;
+        let out = self.signed.query(signed::EC2, region, "DescribeAvailabilityZones", &[]).await?;
         let mut zones: Vec<Zone> = out
-            .availability_zones()
+            .list(&["availabilityZoneInfo"])
             .iter()
             // Fn::GetAZs lists the region's available Availability Zones (no Local or
             // Wavelength Zones).
-            .filter(|z| z.zone_type().is_none_or(|t| t == "availability-zone"))
-            .filter(|z| z.state().is_none_or(|s| *s == aws_sdk_ec2::types::AvailabilityZoneState::Available))
+            .filter(|z| z.text_at(&["zoneType"]).is_none_or(|t| t == "availability-zone"))
+            .filter(|z| z.text_at(&["zoneState"]).is_none_or(|s| s == "available"))
             .map(|z| Zone {
-                name: z.zone_name().unwrap_or_default().to_owned(),
-                id: z.zone_id().unwrap_or_default().to_owned(),
+                name: z.text_at(&["zoneName"]).unwrap_or_default().to_owned(),
+                id: z.text_at(&["zoneId"]).unwrap_or_default().to_owned(),
             })
             .collect();
         zones.sort_by(|a, b| a.name.cmp(&b.name));
@@ -1139,14 +1015,14 @@ impl Account for Aws {
     }
 
     async fn endpoint_service_zones(&self, region: &str, service: &str) -> CfnResult<Option<Vec<String>>> {
-        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
-        match c.describe_vpc_endpoint_services().service_names(service).send().await {
+        match self.signed.query(signed::EC2, region, "DescribeVpcEndpointServices", &[("ServiceName.1", service)]).await
+        {
             Ok(out) => Ok(out
-                .service_details()
+                .list(&["serviceDetailSet"])
                 .iter()
-                .find(|d| d.service_name() == Some(service))
-                .map(|d| d.availability_zones().to_vec())),
-            Err(e) => match self.err(region, e) {
+                .find(|d| d.text_at(&["serviceName"]) == Some(service))
+                .map(|d| d.list(&["availabilityZoneSet"]).iter().map(|z| z.text.clone()).collect())),
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code.contains("InvalidServiceName") => Ok(None),
                 other => Err(other),
             },
@@ -1154,9 +1030,9 @@ impl Account for Aws {
     }
 
     async fn backup_dynamodb_advanced(&self, region: &str) -> CfnResult<Option<bool>> {
-        let c = aws_sdk_backup::Client::new(&self.conf_in(region));
-        let out = c.describe_region_settings().send().await.map_err(|e| self.err(region, e))?;
-        Ok(out.resource_type_management_preference().and_then(|m| m.get("DynamoDB").copied()))
+        let out =
+            self.signed.rest_json(signed::BACKUP, region, "GET", "/account-settings".into(), vec![], None).await?;
+        Ok(out["ResourceTypeManagementPreference"]["DynamoDB"].as_bool())
     }
 
     async fn hosted_zone_exists(&self, id: &str) -> CfnResult<bool> {
@@ -1205,16 +1081,14 @@ impl Account for Aws {
     }
 
     async fn usage(&self, region: &str, quota: Quota) -> CfnResult<Option<u32>> {
-        let c = aws_sdk_ec2::Client::new(&self.conf_in(region));
         match quota {
             Quota::Vpcs => {
-                let items: CfnResult<Vec<_>> =
-                    listed!(c.describe_vpcs().into_paginator().items().send(), "DescribeVpcs", |e| self.err(region, e));
-                Ok(Some(items?.len() as u32))
+                let pages = self.signed.pages(signed::EC2, region, "DescribeVpcs", &[]).await?;
+                Ok(Some(pages.iter().map(|p| p.list(&["vpcSet"]).len() as u32).sum()))
             }
             Quota::ElasticIps => {
-                let out = c.describe_addresses().send().await.map_err(|e| self.err(region, e))?;
-                Ok(Some(out.addresses().len() as u32))
+                let out = self.signed.query(signed::EC2, region, "DescribeAddresses", &[]).await?;
+                Ok(Some(out.list(&["addressesSet"]).len() as u32))
             }
             // Counting load balancers would take the ELB API (another SDK crate): not counted.
             Quota::Albs => Ok(None),
@@ -1246,7 +1120,7 @@ mod tests {
     fn an_answer_without_a_message_is_its_http_status_on_one_line() {
         use aws_sdk_cloudformation::error::ErrorMetadata;
         use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
-        use aws_sdk_s3::primitives::SdkBody;
+        use aws_smithy_types::body::SdkBody;
         for (status, code, want) in [
             (500, None, "Unknown: HTTP 500 without an AWS error message"),
             (403, Some("AccessDenied"), "AccessDenied: HTTP 403 without an AWS error message"),

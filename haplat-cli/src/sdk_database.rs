@@ -6,33 +6,35 @@ use std::time::{Duration, SystemTime};
 
 use aws_sdk_cloudwatch::primitives::DateTime;
 use aws_sdk_cloudwatch::types as cw;
-use aws_sdk_rds as rds;
 
 use crate::cfn::{CfnError, CfnResult};
 use crate::database::{Database, FailoverState, GlobalCluster, GlobalMember, Promotion};
 use crate::sdk::Aws;
+use crate::signed::{RDS, Xml};
 
-fn global(g: &rds::types::GlobalCluster) -> GlobalCluster {
+/// A `GlobalCluster` element of RDS's answer.
+fn global(g: &Xml) -> GlobalCluster {
+    let text = |e: &Xml, name: &str| e.text_at(&[name]).map(str::to_owned);
     GlobalCluster {
-        id: g.global_cluster_identifier().unwrap_or_default().to_owned(),
-        status: g.status().unwrap_or_default().to_owned(),
-        endpoint: g.endpoint().filter(|e| !e.is_empty()).map(str::to_owned),
+        id: text(g, "GlobalClusterIdentifier").unwrap_or_default(),
+        status: text(g, "Status").unwrap_or_default(),
+        endpoint: text(g, "Endpoint").filter(|e| !e.is_empty()),
         members: g
-            .global_cluster_members()
+            .list(&["GlobalClusterMembers"])
             .iter()
             .map(|m| GlobalMember {
-                arn: m.db_cluster_arn().unwrap_or_default().to_owned(),
-                is_writer: m.is_writer().unwrap_or(false),
-                synchronization: m.synchronization_status().map(|s| s.as_str().to_owned()),
-                write_forwarding: m.global_write_forwarding_status().map(|s| s.as_str().to_owned()),
+                arn: text(m, "DBClusterArn").unwrap_or_default(),
+                is_writer: m.bool_at(&["IsWriter"]).unwrap_or(false),
+                synchronization: text(m, "SynchronizationStatus"),
+                write_forwarding: text(m, "GlobalWriteForwardingStatus"),
             })
             .collect(),
-        failover: g.failover_state().and_then(|f| {
+        failover: g.child("FailoverState").and_then(|f| {
             Some(FailoverState {
-                status: f.status()?.as_str().to_owned(),
-                from_arn: f.from_db_cluster_arn().map(str::to_owned),
-                to_arn: f.to_db_cluster_arn().map(str::to_owned),
-                data_loss_allowed: f.is_data_loss_allowed().unwrap_or(false),
+                status: text(f, "Status")?,
+                from_arn: text(f, "FromDbClusterArn"),
+                to_arn: text(f, "ToDbClusterArn"),
+                data_loss_allowed: f.bool_at(&["IsDataLossAllowed"]).unwrap_or(false),
             })
         }),
     }
@@ -40,10 +42,9 @@ fn global(g: &rds::types::GlobalCluster) -> GlobalCluster {
 
 impl Database for Aws {
     async fn global_cluster(&self, region: &str, id: &str) -> CfnResult<Option<GlobalCluster>> {
-        let c = rds::Client::new(&self.conf_in(region));
-        match c.describe_global_clusters().global_cluster_identifier(id).send().await {
-            Ok(out) => Ok(out.global_clusters().first().map(global)),
-            Err(e) => match self.err(region, e) {
+        match self.signed.query(RDS, region, "DescribeGlobalClusters", &[("GlobalClusterIdentifier", id)]).await {
+            Ok(out) => Ok(out.list(&["DescribeGlobalClustersResult", "GlobalClusters"]).first().map(global)),
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "GlobalClusterNotFoundFault" => Ok(None),
                 other => Err(other),
             },
@@ -51,26 +52,15 @@ impl Database for Aws {
     }
 
     async fn promote(&self, region: &str, id: &str, target_arn: &str, how: Promotion) -> CfnResult<()> {
-        let c = rds::Client::new(&self.conf_in(region));
+        let target = [("GlobalClusterIdentifier", id), ("TargetDbClusterIdentifier", target_arn)];
         match how {
-            Promotion::Switchover => c
-                .switchover_global_cluster()
-                .global_cluster_identifier(id)
-                .target_db_cluster_identifier(target_arn)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| self.err(region, e)),
-            Promotion::Failover => c
-                .failover_global_cluster()
-                .global_cluster_identifier(id)
-                .target_db_cluster_identifier(target_arn)
-                .allow_data_loss(true)
-                .send()
-                .await
-                .map(|_| ())
-                .map_err(|e| self.err(region, e)),
-        }
+            Promotion::Switchover => self.signed.query(RDS, region, "SwitchoverGlobalCluster", &target).await?,
+            Promotion::Failover => {
+                let params = [&target[..], &[("AllowDataLoss", "true")]].concat();
+                self.signed.query(RDS, region, "FailoverGlobalCluster", &params).await?
+            }
+        };
+        Ok(())
     }
 
     async fn replication_lag_ms(&self, region: &str, cluster_id: &str) -> CfnResult<Option<f64>> {

@@ -180,7 +180,7 @@ impl Observe for Aws {
             let mut token: Option<String> = None;
             let mut pages = 0;
             loop {
-                crate::sdk::next_page(&mut pages, "DescribeAlarms")?;
+                crate::signed::next_page(&mut pages, "DescribeAlarms")?;
                 let page = c
                     .describe_alarms()
                     .set_alarm_names(Some(chunk.to_vec()))
@@ -236,7 +236,7 @@ impl Observe for Aws {
         let mut token: Option<String> = None;
         let mut pages = 0;
         loop {
-            crate::sdk::next_page(&mut pages, "GetMetricData")?;
+            crate::signed::next_page(&mut pages, "GetMetricData")?;
             let page = c
                 .get_metric_data()
                 .set_metric_data_queries(Some(queries.iter().map(query_to_sdk).collect()))

@@ -4,11 +4,9 @@
 //! `CreateDBInstance`, `ModifyDBCluster`, `DeleteDBInstance`, `DeleteDBCluster`); with the
 //! configuration, endpoint and error sorting of [`Aws`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
-use aws_sdk_backup as backup;
-use aws_sdk_dynamodb as dynamodb;
-use aws_sdk_rds as rds;
+use serde_json::{Value, json};
 
 use crate::cfn::{CfnError, CfnResult, CloudFormation};
 use crate::recovery::{
@@ -16,6 +14,7 @@ use crate::recovery::{
     RestoreStatus, TableInfo,
 };
 use crate::sdk::Aws;
+use crate::signed::{BACKUP, DYNAMODB, RDS, Xml, encode};
 
 impl Recovery for Aws {
     async fn stack_resource(&self, stack_set: &str, region: &str, logical_id: &str) -> CfnResult<Option<String>> {
@@ -43,32 +42,26 @@ impl Recovery for Aws {
     }
 
     async fn recovery_points(&self, region: &str, vault: &str, resource_arn: &str) -> CfnResult<Vec<RecoveryPoint>> {
-        let c = backup::Client::new(&self.conf_in(region));
         let mut out = Vec::new();
         let mut token: Option<String> = None;
         let mut pages = 0;
         loop {
-            crate::sdk::next_page(&mut pages, "ListRecoveryPointsByBackupVault")?;
-            let page = c
-                .list_recovery_points_by_backup_vault()
-                .backup_vault_name(vault)
-                .by_resource_arn(resource_arn)
-                .set_next_token(token.take())
-                .send()
-                .await
-                .map_err(|e| self.err(region, e))?;
-            for p in page.recovery_points() {
+            crate::signed::next_page(&mut pages, "ListRecoveryPointsByBackupVault")?;
+            let mut query = vec![("resourceArn".to_owned(), resource_arn.to_owned())];
+            if let Some(t) = token.take() {
+                query.push(("nextToken".to_owned(), t));
+            }
+            let path = format!("/backup-vaults/{}/recovery-points", encode(vault));
+            let page = self.signed.rest_json(BACKUP, region, "GET", path, query, None).await?;
+            for p in page["RecoveryPoints"].as_array().into_iter().flatten() {
                 out.push(RecoveryPoint {
-                    arn: p.recovery_point_arn().unwrap_or_default().to_owned(),
-                    created: p
-                        .creation_date()
-                        .and_then(|d| d.fmt(backup::primitives::DateTimeFormat::DateTime).ok())
-                        .unwrap_or_default(),
-                    status: p.status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                    iam_role_arn: p.iam_role_arn().map(str::to_owned),
+                    arn: string(p, "RecoveryPointArn").unwrap_or_default(),
+                    created: p["CreationDate"].as_f64().map(date_time).unwrap_or_default(),
+                    status: string(p, "Status").unwrap_or_default(),
+                    iam_role_arn: string(p, "IamRoleArn"),
                 });
             }
-            match page.next_token() {
+            match page["NextToken"].as_str() {
                 Some(t) if !t.is_empty() => token = Some(t.to_owned()),
                 _ => break,
             }
@@ -78,59 +71,51 @@ impl Recovery for Aws {
     }
 
     async fn restore_metadata(&self, region: &str, vault: &str, arn: &str) -> CfnResult<BTreeMap<String, String>> {
-        let c = backup::Client::new(&self.conf_in(region));
-        let out = c
-            .get_recovery_point_restore_metadata()
-            .backup_vault_name(vault)
-            .recovery_point_arn(arn)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        Ok(out.restore_metadata().map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect()).unwrap_or_default())
+        let path = format!("/backup-vaults/{}/recovery-points/{}/restore-metadata", encode(vault), encode(arn));
+        let out = self.signed.rest_json(BACKUP, region, "GET", path, vec![], None).await?;
+        Ok(out["RestoreMetadata"]
+            .as_object()
+            .map(|m| m.iter().filter_map(|(k, v)| Some((k.clone(), v.as_str()?.to_owned()))).collect())
+            .unwrap_or_default())
     }
 
     async fn start_restore(&self, region: &str, request: &RestoreRequest) -> CfnResult<String> {
-        let c = backup::Client::new(&self.conf_in(region));
-        let metadata: HashMap<String, String> = request.metadata.clone().into_iter().collect();
-        let out = c
-            .start_restore_job()
-            .recovery_point_arn(&request.recovery_point_arn)
-            .iam_role_arn(&request.iam_role_arn)
-            .set_metadata(Some(metadata))
-            .idempotency_token(&request.idempotency_token)
-            .resource_type(&request.resource_type)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        out.restore_job_id()
-            .map(str::to_owned)
+        let input = json!({
+            "RecoveryPointArn": request.recovery_point_arn,
+            "IamRoleArn": request.iam_role_arn,
+            "Metadata": request.metadata,
+            "IdempotencyToken": request.idempotency_token,
+            "ResourceType": request.resource_type,
+        });
+        let out = self.signed.rest_json(BACKUP, region, "PUT", "/restore-jobs".into(), vec![], Some(input)).await?;
+        string(&out, "RestoreJobId")
             .ok_or_else(|| CfnError::service("InvalidResponse", "StartRestoreJob answered no job id"))
     }
 
     async fn restore_job(&self, region: &str, job_id: &str) -> CfnResult<RestoreJob> {
-        let c = backup::Client::new(&self.conf_in(region));
-        let out = c.describe_restore_job().restore_job_id(job_id).send().await.map_err(|e| self.err(region, e))?;
+        let path = format!("/restore-jobs/{}", encode(job_id));
+        let out = self.signed.rest_json(BACKUP, region, "GET", path, vec![], None).await?;
         Ok(RestoreJob {
-            status: RestoreStatus::parse(out.status().map(|s| s.as_str()).unwrap_or("PENDING")),
-            message: out.status_message().filter(|m| !m.is_empty()).map(str::to_owned),
-            created_resource_arn: out.created_resource_arn().map(str::to_owned),
+            status: RestoreStatus::parse(out["Status"].as_str().unwrap_or("PENDING")),
+            message: string(&out, "StatusMessage").filter(|m| !m.is_empty()),
+            created_resource_arn: string(&out, "CreatedResourceArn"),
         })
     }
 
     async fn table(&self, region: &str, name: &str) -> CfnResult<Option<TableInfo>> {
-        let c = dynamodb::Client::new(&self.conf_in(region));
-        match c.describe_table().table_name(name).send().await {
-            Ok(out) => Ok(out.table().map(|t| TableInfo {
-                arn: t.table_arn().unwrap_or_default().to_owned(),
-                status: t.table_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                item_count: t.item_count().unwrap_or(0),
-                key_schema: t
-                    .key_schema()
-                    .iter()
-                    .map(|k| (k.attribute_name().to_owned(), k.key_type().as_str().to_owned()))
+        match self.signed.json(DYNAMODB, region, "DescribeTable", json!({"TableName": name})).await {
+            Ok(out) => Ok(out.get("Table").map(|t| TableInfo {
+                arn: string(t, "TableArn").unwrap_or_default(),
+                status: string(t, "TableStatus").unwrap_or_default(),
+                item_count: t["ItemCount"].as_i64().unwrap_or(0),
+                key_schema: t["KeySchema"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|k| (string(k, "AttributeName").unwrap_or_default(), string(k, "KeyType").unwrap_or_default()))
                     .collect(),
             })),
-            Err(e) => match self.err(region, e) {
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "ResourceNotFoundException" => Ok(None),
                 other => Err(other),
             },
@@ -138,46 +123,53 @@ impl Recovery for Aws {
     }
 
     async fn delete_table(&self, region: &str, name: &str) -> CfnResult<()> {
-        let c = dynamodb::Client::new(&self.conf_in(region));
-        c.delete_table().table_name(name).send().await.map_err(|e| self.err(region, e))?;
+        self.signed.json(DYNAMODB, region, "DeleteTable", json!({"TableName": name})).await?;
         Ok(())
     }
 
     async fn has_items(&self, region: &str, name: &str) -> CfnResult<bool> {
-        let c = dynamodb::Client::new(&self.conf_in(region));
-        let out = c
-            .scan()
-            .table_name(name)
-            .limit(1)
-            .consistent_read(true)
-            .select(dynamodb::types::Select::Count)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        Ok(out.count() > 0)
+        let scan = json!({"TableName": name, "Limit": 1, "ConsistentRead": true, "Select": "COUNT"});
+        let out = self.signed.json(DYNAMODB, region, "Scan", scan).await?;
+        Ok(out["Count"].as_i64().unwrap_or(0) > 0)
     }
 }
 
-fn cluster_info(c: &rds::types::DbCluster) -> ClusterInfo {
+/// A string field of a JSON answer.
+fn string(v: &Value, name: &str) -> Option<String> {
+    v.get(name).and_then(Value::as_str).map(str::to_owned)
+}
+
+/// A JSON timestamp (seconds since the epoch) as RFC 3339, as the SDK formats it.
+fn date_time(seconds: f64) -> String {
+    aws_smithy_types::DateTime::from_secs_f64(seconds)
+        .fmt(aws_smithy_types::date_time::Format::DateTime)
+        .unwrap_or_default()
+}
+
+/// A `DBCluster` element of RDS's answer.
+fn cluster_info(c: &Xml) -> ClusterInfo {
+    let text = |path: &[&str]| c.text_at(path).unwrap_or_default().to_owned();
     let mut members: Vec<(bool, String)> = c
-        .db_cluster_members()
+        .list(&["DBClusterMembers"])
         .iter()
-        .filter_map(|m| Some((!m.is_cluster_writer().unwrap_or(false), m.db_instance_identifier()?.to_owned())))
+        .filter_map(|m| {
+            Some((!m.bool_at(&["IsClusterWriter"]).unwrap_or(false), m.text_at(&["DBInstanceIdentifier"])?.to_owned()))
+        })
         .collect();
     // The writer first.
     members.sort();
     ClusterInfo {
-        id: c.db_cluster_identifier().unwrap_or_default().to_owned(),
-        arn: c.db_cluster_arn().unwrap_or_default().to_owned(),
-        status: c.status().unwrap_or_default().to_owned(),
-        engine: c.engine().unwrap_or_default().to_owned(),
-        engine_version: c.engine_version().unwrap_or_default().to_owned(),
-        deletion_protection: c.deletion_protection().unwrap_or(false),
-        subnet_group: c.db_subnet_group().filter(|g| !g.is_empty()).map(str::to_owned),
+        id: text(&["DBClusterIdentifier"]),
+        arn: text(&["DBClusterArn"]),
+        status: text(&["Status"]),
+        engine: text(&["Engine"]),
+        engine_version: text(&["EngineVersion"]),
+        deletion_protection: c.bool_at(&["DeletionProtection"]).unwrap_or(false),
+        subnet_group: c.text_at(&["DBSubnetGroup"]).filter(|g| !g.is_empty()).map(str::to_owned),
         security_groups: c
-            .vpc_security_groups()
+            .list(&["VpcSecurityGroups"])
             .iter()
-            .filter_map(|g| g.vpc_security_group_id().map(str::to_owned))
+            .filter_map(|g| g.text_at(&["VpcSecurityGroupId"]).map(str::to_owned))
             .collect(),
         members: members.into_iter().map(|(_, id)| id).collect(),
     }
@@ -185,10 +177,9 @@ fn cluster_info(c: &rds::types::DbCluster) -> ClusterInfo {
 
 impl ClusterRecovery for Aws {
     async fn cluster(&self, region: &str, id: &str) -> CfnResult<Option<ClusterInfo>> {
-        let c = rds::Client::new(&self.conf_in(region));
-        match c.describe_db_clusters().db_cluster_identifier(id).send().await {
-            Ok(out) => Ok(out.db_clusters().first().map(cluster_info)),
-            Err(e) => match self.err(region, e) {
+        match self.signed.query(RDS, region, "DescribeDBClusters", &[("DBClusterIdentifier", id)]).await {
+            Ok(out) => Ok(out.list(&["DescribeDBClustersResult", "DBClusters"]).first().map(cluster_info)),
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "DBClusterNotFoundFault" => Ok(None),
                 other => Err(other),
             },
@@ -196,14 +187,13 @@ impl ClusterRecovery for Aws {
     }
 
     async fn instance(&self, region: &str, id: &str) -> CfnResult<Option<InstanceInfo>> {
-        let c = rds::Client::new(&self.conf_in(region));
-        match c.describe_db_instances().db_instance_identifier(id).send().await {
-            Ok(out) => Ok(out.db_instances().first().map(|i| InstanceInfo {
-                id: i.db_instance_identifier().unwrap_or_default().to_owned(),
-                status: i.db_instance_status().unwrap_or_default().to_owned(),
-                class: i.db_instance_class().unwrap_or_default().to_owned(),
+        match self.signed.query(RDS, region, "DescribeDBInstances", &[("DBInstanceIdentifier", id)]).await {
+            Ok(out) => Ok(out.list(&["DescribeDBInstancesResult", "DBInstances"]).first().map(|i| InstanceInfo {
+                id: i.text_at(&["DBInstanceIdentifier"]).unwrap_or_default().to_owned(),
+                status: i.text_at(&["DBInstanceStatus"]).unwrap_or_default().to_owned(),
+                class: i.text_at(&["DBInstanceClass"]).unwrap_or_default().to_owned(),
             })),
-            Err(e) => match self.err(region, e) {
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "DBInstanceNotFound" => Ok(None),
                 other => Err(other),
             },
@@ -211,44 +201,30 @@ impl ClusterRecovery for Aws {
     }
 
     async fn create_instance(&self, region: &str, request: &InstanceRequest) -> CfnResult<()> {
-        let c = rds::Client::new(&self.conf_in(region));
-        c.create_db_instance()
-            .db_instance_identifier(&request.instance_id)
-            .db_cluster_identifier(&request.cluster_id)
-            .db_instance_class(&request.class)
-            .engine(&request.engine)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
+        let params = [
+            ("DBInstanceIdentifier", request.instance_id.as_str()),
+            ("DBClusterIdentifier", &request.cluster_id),
+            ("DBInstanceClass", &request.class),
+            ("Engine", &request.engine),
+        ];
+        self.signed.query(RDS, region, "CreateDBInstance", &params).await?;
         Ok(())
     }
 
     async fn unprotect_cluster(&self, region: &str, id: &str) -> CfnResult<()> {
-        let c = rds::Client::new(&self.conf_in(region));
-        c.modify_db_cluster()
-            .db_cluster_identifier(id)
-            .deletion_protection(false)
-            .apply_immediately(true)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
+        let params = [("DBClusterIdentifier", id), ("DeletionProtection", "false"), ("ApplyImmediately", "true")];
+        self.signed.query(RDS, region, "ModifyDBCluster", &params).await?;
         Ok(())
     }
 
     async fn delete_instance(&self, region: &str, id: &str) -> CfnResult<()> {
-        let c = rds::Client::new(&self.conf_in(region));
-        c.delete_db_instance().db_instance_identifier(id).send().await.map_err(|e| self.err(region, e))?;
+        self.signed.query(RDS, region, "DeleteDBInstance", &[("DBInstanceIdentifier", id)]).await?;
         Ok(())
     }
 
     async fn delete_cluster(&self, region: &str, id: &str) -> CfnResult<()> {
-        let c = rds::Client::new(&self.conf_in(region));
-        c.delete_db_cluster()
-            .db_cluster_identifier(id)
-            .skip_final_snapshot(true)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
+        let params = [("DBClusterIdentifier", id), ("SkipFinalSnapshot", "true")];
+        self.signed.query(RDS, region, "DeleteDBCluster", &params).await?;
         Ok(())
     }
 }

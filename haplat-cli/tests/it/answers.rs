@@ -11,7 +11,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use haplat_cli::cfn::{CfnError, CloudFormation};
-use haplat_cli::sdk::{Aws, AwsOptions, MAX_LISTED};
+use haplat_cli::sdk::{Aws, AwsOptions};
+use haplat_cli::signed::MAX_LISTED;
 
 /// What the endpoint answers to the `n`th call (from 0) of an action: status and body.
 type Answer = dyn Fn(&str, usize) -> (u16, String) + Send + Sync;
@@ -197,7 +198,7 @@ async fn an_answer_cut_short_is_refused_not_read_in_part() {
 
 #[test]
 fn whole_answers_pass() {
-    use haplat_cli::sdk::cut_short;
+    use haplat_cli::signed::cut_short;
     assert_eq!(cut_short(stack_sets_page(0, 2, true).as_bytes()), None);
     assert_eq!(cut_short(b"<?xml version=\"1.0\"?>\n<!-- c --><A><B/></A>\n"), None);
     assert_eq!(cut_short(b"<A/>"), None);

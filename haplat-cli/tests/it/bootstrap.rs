@@ -5,14 +5,15 @@ use std::process::Command;
 
 use haplat_cli::bootstrap::{ADMIN_ROLE, EXECUTION_ROLE, template};
 use haplat_cli::cfn::CloudFormation;
+use haplat_cli::signed::IAM;
 
 use crate::harness::{Moto, Project, Source, install_tools, run};
 use crate::snap;
 
-/// An IAM client on moto, to make the roles as an account admin would.
-async fn iam(moto: &Moto) -> aws_sdk_iam::Client {
-    let conf = moto.sdk_config().await;
-    aws_sdk_iam::Client::new(&conf)
+/// A role's description in IAM on moto (it fails when there is no such role).
+async fn description(moto: &Moto, role: &str) -> String {
+    let r = moto.signed().await.query(IAM, "us-east-1", "GetRole", &[("RoleName", role)]).await.unwrap();
+    r.text_at(&["GetRoleResult", "Role", "Description"]).unwrap_or_default().to_owned()
 }
 
 const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"cloudformation.amazonaws.com"},"Action":"sts:AssumeRole"}]}"#;
@@ -20,15 +21,11 @@ const TRUST: &str = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","P
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn existing_stackset_roles_are_adopted_and_left_alone() {
     let moto = Moto::start();
-    let iam = iam(&moto).await;
+    // Made as an account admin would.
+    let iam = moto.signed().await;
     for role in [ADMIN_ROLE, EXECUTION_ROLE] {
-        iam.create_role()
-            .role_name(role)
-            .assume_role_policy_document(TRUST)
-            .description("made by hand")
-            .send()
-            .await
-            .unwrap();
+        let made = [("RoleName", role), ("AssumeRolePolicyDocument", TRUST), ("Description", "made by hand")];
+        iam.query(IAM, "us-east-1", "CreateRole", &made).await.unwrap();
     }
     let p = Project::new(Source::Fixture("basic"));
     let haplat = |args: &[&str]| {
@@ -46,8 +43,7 @@ async fn existing_stackset_roles_are_adopted_and_left_alone() {
     assert_eq!(stack.parameters["CreateExecutionRole"], "false");
     assert_eq!(stack.outputs["AdministrationRoleArn"], format!("arn:aws:iam::123456789012:role/{ADMIN_ROLE}"));
     for role in [ADMIN_ROLE, EXECUTION_ROLE] {
-        let r = iam.get_role().role_name(role).send().await.unwrap();
-        assert_eq!(r.role().and_then(|r| r.description()), Some("made by hand"), "{role}");
+        assert_eq!(description(&moto, role).await, "made by hand", "{role}");
     }
     // Again: nothing to do, still adopted (the roles are not "ours" because IAM has them).
     let again = haplat(&["bootstrap"]);
@@ -77,7 +73,7 @@ async fn roles_the_bootstrap_stack_made_stay_its_own() {
     let stack = moto.aws().await.describe_stack("us-east-1", "HaplatBootstrap").await.unwrap().unwrap();
     assert_eq!(stack.parameters["CreateAdministrationRole"], "true");
     assert_eq!(stack.parameters["CreateExecutionRole"], "true");
-    iam(&moto).await.get_role().role_name(ADMIN_ROLE).send().await.unwrap();
+    description(&moto, ADMIN_ROLE).await;
 }
 
 #[test]

@@ -188,6 +188,11 @@ impl Moto {
             .await
     }
 
+    /// Signed calls to the emulator, to set up what an account admin would have made.
+    pub async fn signed(&self) -> haplat_cli::signed::Signed {
+        haplat_cli::signed::Signed::new(self.sdk_config().await, std::time::Duration::from_secs(30))
+    }
+
     /// The SDK-backed service, in-process, for checks.
     pub async fn aws(&self) -> Aws {
         Aws::connect(&AwsOptions {

@@ -541,9 +541,9 @@ async fn the_sdk_calls_work_against_moto() {
 
     // ELBv2: a target group with one registered target (its VPC needs the EC2 API).
     {
-        let ec2 = aws_sdk_ec2::Client::new(&conf);
-        let vpc = ec2.create_vpc().cidr_block("10.9.0.0/16").send().await.unwrap();
-        let vpc_id = vpc.vpc().unwrap().vpc_id().unwrap().to_owned();
+        let signed = moto.signed().await;
+        let vpc = signed.query(haplat_cli::signed::EC2, "us-east-1", "CreateVpc", &[("CidrBlock", "10.9.0.0/16")]);
+        let vpc_id = vpc.await.unwrap().text_at(&["vpc", "vpcId"]).unwrap().to_owned();
         let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
         let tg = elb
             .create_target_group()

@@ -826,17 +826,15 @@ fn the_command_refuses_bad_aurora_input_in_one_line_naming_the_flag() {
 #[tokio::test]
 async fn the_sdk_cluster_calls_on_the_emulator() {
     let moto = crate::harness::Moto::start();
-    let rds = aws_sdk_rds::Client::new(&moto.sdk_config().await);
-    rds.create_db_cluster()
-        .db_cluster_identifier("shop-db-rt-1")
-        .engine("aurora-postgresql")
-        .engine_version("16.4")
-        .master_username("haplat")
-        .master_user_password("not-a-secret-1")
-        .deletion_protection(true)
-        .send()
-        .await
-        .unwrap();
+    let made = [
+        ("DBClusterIdentifier", "shop-db-rt-1"),
+        ("Engine", "aurora-postgresql"),
+        ("EngineVersion", "16.4"),
+        ("MasterUsername", "haplat"),
+        ("MasterUserPassword", "not-a-secret-1"),
+        ("DeletionProtection", "true"),
+    ];
+    moto.signed().await.query(haplat_cli::signed::RDS, REGION, "CreateDBCluster", &made).await.unwrap();
     let aws = moto.aws().await;
     assert_eq!(aws.cluster(REGION, "missing").await.unwrap(), None);
     assert_eq!(aws.instance(REGION, "missing").await.unwrap(), None);

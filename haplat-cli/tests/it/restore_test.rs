@@ -518,27 +518,21 @@ fn the_command_says_what_failed_in_one_line_with_its_exit_code() {
 /// nothing.
 #[tokio::test]
 async fn the_sdk_table_calls_on_the_emulator() {
-    use aws_sdk_dynamodb::types::{
-        AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    };
+    use haplat_cli::signed::DYNAMODB;
+    use serde_json::json;
     let moto = crate::harness::Moto::start();
-    let dynamodb = aws_sdk_dynamodb::Client::new(&moto.sdk_config().await);
+    let dynamodb = moto.signed().await;
     let scratch = "shop-orders-restore-test-1";
-    dynamodb
-        .create_table()
-        .table_name(scratch)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder().attribute_name("pk").attribute_type(ScalarAttributeType::S).build().unwrap(),
-        )
-        .attribute_definitions(
-            AttributeDefinition::builder().attribute_name("sk").attribute_type(ScalarAttributeType::S).build().unwrap(),
-        )
-        .key_schema(KeySchemaElement::builder().attribute_name("pk").key_type(KeyType::Hash).build().unwrap())
-        .key_schema(KeySchemaElement::builder().attribute_name("sk").key_type(KeyType::Range).build().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let table = json!({
+        "TableName": scratch,
+        "BillingMode": "PAY_PER_REQUEST",
+        "AttributeDefinitions": [
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"}
+        ],
+        "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+    });
+    dynamodb.json(DYNAMODB, REGION, "CreateTable", table).await.unwrap();
     let aws = moto.aws().await;
     assert_eq!(aws.table(REGION, "missing").await.unwrap(), None);
     let t = aws.table(REGION, scratch).await.unwrap().expect("the table");
@@ -546,14 +540,8 @@ async fn the_sdk_table_calls_on_the_emulator() {
     assert_eq!(t.key_schema, key());
     assert!(t.arn.ends_with(&format!(":table/{scratch}")), "{}", t.arn);
     assert!(!aws.has_items(REGION, scratch).await.unwrap(), "an empty table holds no item");
-    dynamodb
-        .put_item()
-        .table_name(scratch)
-        .item("pk", AttributeValue::S("order#1".into()))
-        .item("sk", AttributeValue::S("v1".into()))
-        .send()
-        .await
-        .unwrap();
+    let item = json!({"TableName": scratch, "Item": {"pk": {"S": "order#1"}, "sk": {"S": "v1"}}});
+    dynamodb.json(DYNAMODB, REGION, "PutItem", item).await.unwrap();
     assert!(aws.has_items(REGION, scratch).await.unwrap(), "one item reads back");
     aws.delete_table(REGION, scratch).await.unwrap();
     assert_eq!(aws.table(REGION, scratch).await.unwrap(), None);
