@@ -974,9 +974,8 @@ impl Account for Aws {
 
     async fn shield_subscription_active(&self) -> CfnResult<bool> {
         let region = self.global_region();
-        let c = aws_sdk_shield::Client::new(&self.conf_in(&region));
-        let out = c.get_subscription_state().send().await.map_err(|e| self.err(&region, e))?;
-        Ok(*out.subscription_state() == aws_sdk_shield::types::SubscriptionState::Active)
+        let out = self.signed.json(signed::SHIELD, &region, "GetSubscriptionState", serde_json::json!({})).await?;
+        Ok(out["SubscriptionState"] == "ACTIVE")
     }
 
     async fn engine_versions(&self, region: &str, engine: &str, version: &str) -> CfnResult<Vec<EngineVersion>> {
@@ -1037,10 +1036,10 @@ impl Account for Aws {
 
     async fn hosted_zone_exists(&self, id: &str) -> CfnResult<bool> {
         let region = self.global_region();
-        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
-        match c.get_hosted_zone().id(id).send().await {
+        let path = format!("/2013-04-01/hostedzone/{}", signed::encode(id.trim_start_matches("/hostedzone/")));
+        match self.signed.send(&signed::Call::new(signed::ROUTE53, &region, "GET", path)).await {
             Ok(_) => Ok(true),
-            Err(e) => match self.err(&region, e) {
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "NoSuchHostedZone" => Ok(false),
                 other => Err(other),
             },
@@ -1049,31 +1048,26 @@ impl Account for Aws {
 
     async fn hosted_zones_named(&self, name: &str) -> CfnResult<Vec<String>> {
         let region = self.global_region();
-        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
         let want = format!("{}.", name.trim_end_matches('.')).to_ascii_lowercase();
         // Zones come in name order from `DnsName` on: the ones named `want` are first, then
         // others; one page of 100 holds every zone of that name an account can sensibly have.
-        let out = c
-            .list_hosted_zones_by_name()
-            .dns_name(&want)
-            .max_items(100)
-            .send()
-            .await
-            .map_err(|e| self.err(&region, e))?;
+        let mut call = signed::Call::new(signed::ROUTE53, &region, "GET", "/2013-04-01/hostedzonesbyname".into());
+        call.query = vec![("dnsname".into(), want.clone()), ("maxitems".into(), "100".into())];
+        let out = self.signed.xml(&call).await?;
         Ok(out
-            .hosted_zones()
+            .list(&["HostedZones"])
             .iter()
-            .filter(|z| z.name().eq_ignore_ascii_case(&want))
-            .map(|z| z.id().trim_start_matches("/hostedzone/").to_owned())
+            .filter(|z| z.text_at(&["Name"]).is_some_and(|n| n.eq_ignore_ascii_case(&want)))
+            .map(|z| z.text_at(&["Id"]).unwrap_or_default().trim_start_matches("/hostedzone/").to_owned())
             .collect())
     }
 
     async fn quota(&self, region: &str, quota: Quota) -> CfnResult<Option<f64>> {
         let (service, code) = quota.codes();
-        let c = aws_sdk_servicequotas::Client::new(&self.conf_in(region));
-        match c.get_service_quota().service_code(service).quota_code(code).send().await {
-            Ok(out) => Ok(out.quota().and_then(|q| q.value())),
-            Err(e) => match self.err(region, e) {
+        let input = serde_json::json!({"ServiceCode": service, "QuotaCode": code});
+        match self.signed.json(signed::SERVICE_QUOTAS, region, "GetServiceQuota", input).await {
+            Ok(out) => Ok(out["Quota"]["Value"].as_f64()),
+            Err(e) => match e {
                 CfnError::Service { code, .. } if code == "NoSuchResourceException" => Ok(None),
                 other => Err(other),
             },

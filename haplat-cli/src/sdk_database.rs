@@ -1,16 +1,14 @@
-//! [`Database`] over the AWS SDK: RDS's `DescribeGlobalClusters`, `SwitchoverGlobalCluster`
-//! and `FailoverGlobalCluster`, and CloudWatch's `AuroraGlobalDBReplicationLag`, with the
-//! configuration, endpoint and error sorting of [`Aws`].
+//! [`Database`] over AWS as signed calls ([`crate::signed`]): RDS's `DescribeGlobalClusters`,
+//! `SwitchoverGlobalCluster` and `FailoverGlobalCluster`, and CloudWatch's
+//! `AuroraGlobalDBReplicationLag`, with the configuration, endpoint and error sorting of [`Aws`].
 
-use std::time::{Duration, SystemTime};
-
-use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types as cw;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
 
 use crate::cfn::{CfnError, CfnResult};
 use crate::database::{Database, FailoverState, GlobalCluster, GlobalMember, Promotion};
 use crate::sdk::Aws;
-use crate::signed::{RDS, Xml};
+use crate::signed::{CLOUDWATCH, RDS, Xml};
 
 /// A `GlobalCluster` element of RDS's answer.
 fn global(g: &Xml) -> GlobalCluster {
@@ -64,26 +62,25 @@ impl Database for Aws {
     }
 
     async fn replication_lag_ms(&self, region: &str, cluster_id: &str) -> CfnResult<Option<f64>> {
-        let c = aws_sdk_cloudwatch::Client::new(&self.conf_in(region));
-        let now = SystemTime::now();
-        let start = now.checked_sub(Duration::from_secs(300)).unwrap_or(SystemTime::UNIX_EPOCH);
-        let out = c
-            .get_metric_statistics()
-            .namespace("AWS/RDS")
-            .metric_name("AuroraGlobalDBReplicationLag")
-            .dimensions(cw::Dimension::builder().name("DBClusterIdentifier").value(cluster_id).build())
-            .start_time(DateTime::from(start))
-            .end_time(DateTime::from(now))
-            .period(60)
-            .statistics(cw::Statistic::Maximum)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        let latest = out.datapoints().iter().filter(|d| d.timestamp().is_some()).max_by(|a, b| {
-            a.timestamp()
-                .map(|t| (t.secs(), t.subsec_nanos()))
-                .cmp(&b.timestamp().map(|t| (t.secs(), t.subsec_nanos())))
-        });
-        Ok(latest.and_then(|d| d.maximum()))
+        let (start, end) = crate::sdk_observe::window(300);
+        let params = [
+            ("Namespace", "AWS/RDS"),
+            ("MetricName", "AuroraGlobalDBReplicationLag"),
+            ("Dimensions.member.1.Name", "DBClusterIdentifier"),
+            ("Dimensions.member.1.Value", cluster_id),
+            ("StartTime", &start),
+            ("EndTime", &end),
+            ("Period", "60"),
+            ("Statistics.member.1", "Maximum"),
+        ];
+        let out = self.signed.query(CLOUDWATCH, region, "GetMetricStatistics", &params).await?;
+        let time =
+            |d: &Xml| d.text_at(&["Timestamp"]).and_then(|t| DateTime::from_str(t.trim(), Format::DateTime).ok());
+        let latest = out
+            .list(&["GetMetricStatisticsResult", "Datapoints"])
+            .iter()
+            .filter_map(|d| Some((time(d)?, d)))
+            .max_by(|(a, _), (b, _)| (a.secs(), a.subsec_nanos()).cmp(&(b.secs(), b.subsec_nanos())));
+        Ok(latest.and_then(|(_, d)| d.text_at(&["Maximum"])?.trim().parse().ok()))
     }
 }

@@ -1,68 +1,101 @@
-//! [`Observe`] over the AWS SDK for Rust: CloudFormation (stack resources), Route 53, CloudWatch,
-//! Elastic Load Balancing and AWS FIS clients made from the same configuration as
-//! [`crate::sdk::Aws`]'s (endpoint, credentials, timeouts, the SDK's bounded retries), errors
-//! sorted by [`crate::sdk::classify`].
+//! [`Observe`] over AWS: CloudFormation (stack resources) through the SDK of [`Aws`]; Route 53,
+//! CloudWatch (in its Query protocol), Elastic Load Balancing and AWS FIS as signed calls
+//! ([`crate::signed`]) with the same credentials, endpoint, timeout and bounded retries; every
+//! error one [`crate::cfn::CfnError`].
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use aws_sdk_cloudwatch::primitives::DateTime;
-use aws_sdk_cloudwatch::types as cw;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
 
 use crate::cfn::{CfnError, CfnResult};
 use crate::observe::*;
 use crate::sdk::Aws;
+use crate::signed::{CLOUDWATCH, Call, ELBV2, FIS, ROUTE53, Xml, encode};
+use serde_json::json;
 
-fn query_to_sdk(q: &MetricQuery) -> cw::MetricDataQuery {
-    let stat = q.metric.as_ref().map(|m| {
-        let metric = cw::Metric::builder()
-            .namespace(&m.namespace)
-            .metric_name(&m.name)
-            .set_dimensions(Some(
-                m.dimensions.iter().map(|(k, v)| cw::Dimension::builder().name(k).value(v).build()).collect(),
-            ))
-            .build();
-        cw::MetricStat::builder().metric(metric).period(m.period as i32).stat(&m.stat).build()
-    });
-    cw::MetricDataQuery::builder()
-        .id(&q.id)
-        .set_expression(q.expression.clone())
-        .set_metric_stat(stat)
-        .set_label(q.label.clone())
-        .return_data(q.return_data)
-        .set_period(q.period.map(|p| p as i32))
-        .build()
-}
-
-fn query_from_sdk(q: &cw::MetricDataQuery) -> MetricQuery {
-    MetricQuery {
-        id: q.id().unwrap_or_default().to_owned(),
-        expression: q.expression().map(str::to_owned),
-        metric: q.metric_stat().map(|s| MetricStat {
-            namespace: s.metric().and_then(|m| m.namespace()).unwrap_or_default().to_owned(),
-            name: s.metric().and_then(|m| m.metric_name()).unwrap_or_default().to_owned(),
-            dimensions: s
-                .metric()
-                .map(|m| {
-                    m.dimensions()
-                        .iter()
-                        .map(|d| (d.name().unwrap_or_default().to_owned(), d.value().unwrap_or_default().to_owned()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-            period: s.period().unwrap_or(60).max(0) as u32,
-            stat: s.stat().unwrap_or_default().to_owned(),
-        }),
-        label: q.label().map(str::to_owned),
-        return_data: q.return_data().unwrap_or(true),
-        period: q.period().map(|p| p.max(0) as u32),
+/// A metric data query as CloudWatch's Query parameters under `prefix` (`MetricDataQueries.member.1`).
+fn query_params(prefix: &str, q: &MetricQuery, out: &mut Vec<(String, String)>) {
+    let mut put = |name: &str, value: String| out.push((format!("{prefix}.{name}"), value));
+    put("Id", q.id.clone());
+    if let Some(e) = &q.expression {
+        put("Expression", e.clone());
+    }
+    if let Some(m) = &q.metric {
+        put("MetricStat.Metric.Namespace", m.namespace.clone());
+        put("MetricStat.Metric.MetricName", m.name.clone());
+        for (i, (k, v)) in m.dimensions.iter().enumerate() {
+            put(&format!("MetricStat.Metric.Dimensions.member.{}.Name", i + 1), k.clone());
+            put(&format!("MetricStat.Metric.Dimensions.member.{}.Value", i + 1), v.clone());
+        }
+        put("MetricStat.Period", m.period.to_string());
+        put("MetricStat.Stat", m.stat.clone());
+    }
+    if let Some(l) = &q.label {
+        put("Label", l.clone());
+    }
+    put("ReturnData", q.return_data.to_string());
+    if let Some(p) = q.period {
+        put("Period", p.to_string());
     }
 }
 
-fn window(seconds: u32) -> (DateTime, DateTime) {
+/// A `MetricDataQuery` element of CloudWatch's answer.
+fn query_of(q: &Xml) -> MetricQuery {
+    let text = |path: &[&str]| q.text_at(path).map(str::to_owned);
+    let number = |path: &[&str]| q.text_at(path).and_then(|n| n.trim().parse::<i64>().ok()).map(|n| n.max(0) as u32);
+    MetricQuery {
+        id: text(&["Id"]).unwrap_or_default(),
+        expression: text(&["Expression"]),
+        metric: q.child("MetricStat").map(|s| MetricStat {
+            namespace: s.text_at(&["Metric", "Namespace"]).unwrap_or_default().to_owned(),
+            name: s.text_at(&["Metric", "MetricName"]).unwrap_or_default().to_owned(),
+            dimensions: s
+                .list(&["Metric", "Dimensions"])
+                .iter()
+                .map(|d| {
+                    (
+                        d.text_at(&["Name"]).unwrap_or_default().to_owned(),
+                        d.text_at(&["Value"]).unwrap_or_default().to_owned(),
+                    )
+                })
+                .collect(),
+            period: s.text_at(&["Period"]).and_then(|n| n.trim().parse::<i64>().ok()).unwrap_or(60).max(0) as u32,
+            stat: s.text_at(&["Stat"]).unwrap_or_default().to_owned(),
+        }),
+        label: text(&["Label"]),
+        return_data: q.bool_at(&["ReturnData"]).unwrap_or(true),
+        period: number(&["Period"]),
+    }
+}
+
+/// An alarm element of `DescribeAlarms`' answer.
+fn alarm_of(a: &Xml, composite: bool) -> Alarm {
+    let text = |name: &str| a.text_at(&[name]).unwrap_or_default().to_owned();
+    Alarm {
+        name: text("AlarmName"),
+        composite,
+        state: text("StateValue"),
+        reason: text("StateReason"),
+        pages: a.bool_at(&["ActionsEnabled"]).unwrap_or(true) && !a.list(&["AlarmActions"]).is_empty(),
+        description: a.text_at(&["AlarmDescription"]).map(str::to_owned),
+        threshold: if composite { None } else { a.text_at(&["Threshold"]).and_then(|t| t.trim().parse().ok()) },
+        metrics: a.list(&["Metrics"]).iter().map(query_of).collect(),
+    }
+}
+
+/// A CloudWatch timestamp parameter: `seconds` ago to now, in ISO 8601.
+pub(crate) fn window(seconds: u32) -> (String, String) {
     let now = SystemTime::now();
     let start = now.checked_sub(Duration::from_secs(seconds.into())).unwrap_or(SystemTime::UNIX_EPOCH);
-    (DateTime::from(start), DateTime::from(now))
+    let iso = |t: SystemTime| DateTime::from(t).fmt(Format::DateTime).unwrap_or_default();
+    (iso(start), iso(now))
+}
+
+/// Route 53's path of a health check.
+fn health_check_path(id: &str) -> String {
+    format!("/2013-04-01/healthcheck/{}", encode(id))
 }
 
 impl Observe for Aws {
@@ -86,35 +119,44 @@ impl Observe for Aws {
 
     async fn health_check(&self, id: &str) -> CfnResult<HealthCheck> {
         let region = self.global_region();
-        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
-        let out = c.get_health_check().health_check_id(id).send().await.map_err(|e| self.err(&region, e))?;
-        let Some(hc) = out.health_check() else {
+        let out = self.signed.xml(&Call::new(ROUTE53, &region, "GET", health_check_path(id))).await?;
+        let Some(hc) = out.child("HealthCheck") else {
             return Err(CfnError::service("NoSuchHealthCheck", &format!("health check {id}: no answer")));
         };
-        let config = hc.health_check_config();
+        let config = |name: &str| hc.text_at(&["HealthCheckConfig", name]);
+        let number = |s: Option<&str>| s.and_then(|n| n.trim().parse::<i64>().ok());
         Ok(HealthCheck {
-            id: hc.id().to_owned(),
-            kind: config.map(|c| c.r#type().as_str().to_owned()).unwrap_or_default(),
-            inverted: config.and_then(|c| c.inverted()).unwrap_or(false),
-            disabled: config.and_then(|c| c.disabled()).unwrap_or(false),
-            health_threshold: config.and_then(|c| c.health_threshold()).map(|n| n.max(0) as u32),
-            children: config.map(|c| c.child_health_checks().to_vec()).unwrap_or_default(),
-            version: Some(hc.health_check_version()),
+            id: hc.text_at(&["Id"]).unwrap_or_default().to_owned(),
+            kind: config("Type").unwrap_or_default().to_owned(),
+            inverted: config("Inverted").is_some_and(|b| b.trim() == "true"),
+            disabled: config("Disabled").is_some_and(|b| b.trim() == "true"),
+            health_threshold: number(config("HealthThreshold")).map(|n| n.max(0) as u32),
+            children: hc.list(&["HealthCheckConfig", "ChildHealthChecks"]).iter().map(|c| c.text.clone()).collect(),
+            version: number(hc.text_at(&["HealthCheckVersion"])),
         })
     }
 
     async fn update_health_check(&self, id: &str, update: &HealthCheckUpdate) -> CfnResult<()> {
         let region = self.global_region();
-        let c = aws_sdk_route53::Client::new(&self.conf_in(&region));
-        c.update_health_check()
-            .health_check_id(id)
-            .set_health_threshold(update.health_threshold.map(|n| n as i32))
-            .set_inverted(update.inverted)
-            .set_health_check_version(update.version)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(&region, e))
+        // The request's elements in the order of Route 53's schema.
+        let mut body = String::from(
+            r#"<?xml version="1.0" encoding="UTF-8"?><UpdateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">"#,
+        );
+        if let Some(v) = update.version {
+            body.push_str(&format!("<HealthCheckVersion>{v}</HealthCheckVersion>"));
+        }
+        if let Some(n) = update.health_threshold {
+            body.push_str(&format!("<HealthThreshold>{n}</HealthThreshold>"));
+        }
+        if let Some(b) = update.inverted {
+            body.push_str(&format!("<Inverted>{b}</Inverted>"));
+        }
+        body.push_str("</UpdateHealthCheckRequest>");
+        let mut call = Call::new(ROUTE53, &region, "POST", health_check_path(id));
+        call.headers.push(("content-type", "application/xml".into()));
+        call.body = body.into_bytes();
+        self.signed.send(&call).await?;
+        Ok(())
     }
 
     async fn health_check_status(&self, ids: &[String]) -> CfnResult<BTreeMap<String, Option<bool>>> {
@@ -149,74 +191,51 @@ impl Observe for Aws {
     }
 
     async fn target_health(&self, region: &str, arn: &str) -> CfnResult<Vec<Target>> {
-        let c = aws_sdk_elasticloadbalancingv2::Client::new(&self.conf_in(region));
-        let out = c.describe_target_health().target_group_arn(arn).send().await.map_err(|e| self.err(region, e))?;
+        let out = self.signed.query(ELBV2, region, "DescribeTargetHealth", &[("TargetGroupArn", arn)]).await?;
         Ok(out
-            .target_health_descriptions()
+            .list(&["DescribeTargetHealthResult", "TargetHealthDescriptions"])
             .iter()
             .map(|d| Target {
-                id: d
-                    .target()
-                    .map(|t| match t.port() {
-                        Some(p) => format!("{}:{p}", t.id().unwrap_or_default()),
-                        None => t.id().unwrap_or_default().to_owned(),
-                    })
-                    .unwrap_or_default(),
-                state: d
-                    .target_health()
-                    .and_then(|h| h.state())
-                    .map(|s| s.as_str().to_owned())
-                    .unwrap_or_else(|| "unknown".into()),
-                reason: d.target_health().and_then(|h| h.reason()).map(|r| r.as_str().to_owned()),
+                id: match (d.text_at(&["Target", "Id"]), d.text_at(&["Target", "Port"])) {
+                    (Some(id), Some(port)) => format!("{id}:{}", port.trim()),
+                    (id, None) => id.unwrap_or_default().to_owned(),
+                    (None, Some(_)) => String::new(),
+                },
+                state: d.text_at(&["TargetHealth", "State"]).unwrap_or("unknown").to_owned(),
+                reason: d.text_at(&["TargetHealth", "Reason"]).map(str::to_owned),
             })
             .collect())
     }
 
     async fn alarms(&self, region: &str, names: &[String]) -> CfnResult<Vec<Alarm>> {
-        let c = aws_sdk_cloudwatch::Client::new(&self.conf_in(region));
         let mut out = Vec::new();
         // DescribeAlarms takes at most 100 names a call.
         for chunk in names.chunks(100) {
-            let mut token: Option<String> = None;
+            let mut params: Vec<(String, String)> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (format!("AlarmNames.member.{}", i + 1), n.clone()))
+                .chain([
+                    ("AlarmTypes.member.1".to_owned(), "MetricAlarm".to_owned()),
+                    ("AlarmTypes.member.2".to_owned(), "CompositeAlarm".to_owned()),
+                ])
+                .collect();
             let mut pages = 0;
             loop {
                 crate::signed::next_page(&mut pages, "DescribeAlarms")?;
-                let page = c
-                    .describe_alarms()
-                    .set_alarm_names(Some(chunk.to_vec()))
-                    .alarm_types(cw::AlarmType::MetricAlarm)
-                    .alarm_types(cw::AlarmType::CompositeAlarm)
-                    .set_next_token(token.clone())
-                    .send()
-                    .await
-                    .map_err(|e| self.err(region, e))?;
-                for a in page.metric_alarms() {
-                    out.push(Alarm {
-                        name: a.alarm_name().unwrap_or_default().to_owned(),
-                        composite: false,
-                        state: a.state_value().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                        reason: a.state_reason().unwrap_or_default().to_owned(),
-                        pages: a.actions_enabled().unwrap_or(true) && !a.alarm_actions().is_empty(),
-                        description: a.alarm_description().map(str::to_owned),
-                        threshold: a.threshold(),
-                        metrics: a.metrics().iter().map(query_from_sdk).collect(),
-                    });
+                let all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let page = self.signed.query(CLOUDWATCH, region, "DescribeAlarms", &all).await?;
+                let result = page.child("DescribeAlarmsResult");
+                for a in result.map(|r| r.list(&["MetricAlarms"])).unwrap_or_default() {
+                    out.push(alarm_of(a, false));
                 }
-                for a in page.composite_alarms() {
-                    out.push(Alarm {
-                        name: a.alarm_name().unwrap_or_default().to_owned(),
-                        composite: true,
-                        state: a.state_value().map(|s| s.as_str().to_owned()).unwrap_or_default(),
-                        reason: a.state_reason().unwrap_or_default().to_owned(),
-                        pages: a.actions_enabled().unwrap_or(true) && !a.alarm_actions().is_empty(),
-                        description: a.alarm_description().map(str::to_owned),
-                        threshold: None,
-                        metrics: Vec::new(),
-                    });
+                for a in result.map(|r| r.list(&["CompositeAlarms"])).unwrap_or_default() {
+                    out.push(alarm_of(a, true));
                 }
-                token = page.next_token().map(str::to_owned);
-                if token.is_none() {
-                    break;
+                params.retain(|(k, _)| k != "NextToken");
+                match result.and_then(|r| r.text_at(&["NextToken"])).filter(|t| !t.is_empty()) {
+                    Some(t) => params.push(("NextToken".into(), t.to_owned())),
+                    None => break,
                 }
             }
         }
@@ -229,71 +248,64 @@ impl Observe for Aws {
         queries: &[MetricQuery],
         window_seconds: u32,
     ) -> CfnResult<BTreeMap<String, Option<f64>>> {
-        let c = aws_sdk_cloudwatch::Client::new(&self.conf_in(region));
         let (start, end) = window(window_seconds);
         let mut out: BTreeMap<String, Option<f64>> =
             queries.iter().filter(|q| q.return_data).map(|q| (q.id.clone(), None)).collect();
-        let mut token: Option<String> = None;
+        let mut params = vec![
+            ("StartTime".to_owned(), start),
+            ("EndTime".to_owned(), end),
+            ("ScanBy".to_owned(), "TimestampDescending".to_owned()),
+        ];
+        for (i, q) in queries.iter().enumerate() {
+            query_params(&format!("MetricDataQueries.member.{}", i + 1), q, &mut params);
+        }
         let mut pages = 0;
         loop {
             crate::signed::next_page(&mut pages, "GetMetricData")?;
-            let page = c
-                .get_metric_data()
-                .set_metric_data_queries(Some(queries.iter().map(query_to_sdk).collect()))
-                .start_time(start)
-                .end_time(end)
-                .scan_by(cw::ScanBy::TimestampDescending)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| self.err(region, e))?;
-            for r in page.metric_data_results() {
-                let id = r.id().unwrap_or_default().to_owned();
+            let all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            let page = self.signed.query(CLOUDWATCH, region, "GetMetricData", &all).await?;
+            for r in page.list(&["GetMetricDataResult", "MetricDataResults"]) {
+                let id = r.text_at(&["Id"]).unwrap_or_default().to_owned();
                 // Newest first: the first value of the first page that has one is the latest.
-                if let Some(v) = r.values().first()
+                let first = r.list(&["Values"]).first().and_then(|v| v.text.trim().parse::<f64>().ok());
+                if let Some(v) = first
                     && out.get(&id).is_none_or(Option::is_none)
                 {
-                    out.insert(id, Some(*v));
+                    out.insert(id, Some(v));
                 }
             }
-            token = page.next_token().map(str::to_owned);
-            if token.is_none() {
-                break;
+            params.retain(|(k, _)| k != "NextToken");
+            match page.text_at(&["GetMetricDataResult", "NextToken"]).filter(|t| !t.is_empty()) {
+                Some(t) => params.push(("NextToken".into(), t.to_owned())),
+                None => break,
             }
         }
         Ok(out)
     }
 
     async fn start_experiment(&self, region: &str, template_id: &str) -> CfnResult<String> {
-        let c = aws_sdk_fis::Client::new(&self.conf_in(region));
-        let out = c
-            .start_experiment()
-            .experiment_template_id(template_id)
-            .client_token(uuid::Uuid::new_v4().to_string())
-            .tags("haplat:drill", "true")
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        Ok(out.experiment().and_then(|e| e.id()).unwrap_or_default().to_owned())
+        let input = json!({
+            "experimentTemplateId": template_id,
+            "clientToken": uuid::Uuid::new_v4().to_string(),
+            "tags": {"haplat:drill": "true"},
+        });
+        let out = self.signed.rest_json(FIS, region, "POST", "/experiments".into(), vec![], Some(input)).await?;
+        Ok(out["experiment"]["id"].as_str().unwrap_or_default().to_owned())
     }
 
     async fn experiment(&self, region: &str, id: &str) -> CfnResult<Experiment> {
-        let c = aws_sdk_fis::Client::new(&self.conf_in(region));
-        let out = c.get_experiment().id(id).send().await.map_err(|e| self.err(region, e))?;
-        let e = out.experiment();
+        let out =
+            self.signed.rest_json(FIS, region, "GET", format!("/experiments/{}", encode(id)), vec![], None).await?;
+        let state = &out["experiment"]["state"];
         Ok(Experiment {
             id: id.to_owned(),
-            state: e
-                .and_then(|e| e.state())
-                .and_then(|s| s.status())
-                .map(|s| s.as_str().to_owned())
-                .unwrap_or_else(|| "unknown".into()),
-            reason: e.and_then(|e| e.state()).and_then(|s| s.reason()).map(str::to_owned),
+            state: state["status"].as_str().unwrap_or("unknown").to_owned(),
+            reason: state["reason"].as_str().map(str::to_owned),
         })
     }
 
     async fn stop_experiment(&self, region: &str, id: &str) -> CfnResult<()> {
-        let c = aws_sdk_fis::Client::new(&self.conf_in(region));
-        c.stop_experiment().id(id).send().await.map(|_| ()).map_err(|e| self.err(region, e))
+        self.signed.rest_json(FIS, region, "DELETE", format!("/experiments/{}", encode(id)), vec![], None).await?;
+        Ok(())
     }
 }

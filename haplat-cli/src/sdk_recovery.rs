@@ -1,8 +1,9 @@
-//! [`Recovery`] over the AWS SDK: AWS Backup (recovery points, restore jobs), DynamoDB
-//! (`DescribeTable`, `DeleteTable`) and CloudFormation (`DescribeStackResource`); and
-//! [`ClusterRecovery`] over Amazon RDS (`DescribeDBClusters`, `DescribeDBInstances`,
-//! `CreateDBInstance`, `ModifyDBCluster`, `DeleteDBInstance`, `DeleteDBCluster`); with the
-//! configuration, endpoint and error sorting of [`Aws`].
+//! [`Recovery`] over AWS: AWS Backup (recovery points, restore jobs) and DynamoDB
+//! (`DescribeTable`, `Scan`, `DeleteTable`) as signed calls ([`crate::signed`]), CloudFormation
+//! (`DescribeStackResource`) through the SDK; and [`ClusterRecovery`] over Amazon RDS
+//! (`DescribeDBClusters`, `DescribeDBInstances`, `CreateDBInstance`, `ModifyDBCluster`,
+//! `DeleteDBInstance`, `DeleteDBCluster`); with the configuration, endpoint and error sorting of
+//! [`Aws`].
 
 use std::collections::BTreeMap;
 

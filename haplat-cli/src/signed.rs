@@ -54,23 +54,48 @@ pub struct Service {
     pub env: &'static str,
     /// How it is called.
     pub protocol: Protocol,
+    /// One endpoint per partition (IAM, Route 53) rather than one per region.
+    pub global: bool,
+}
+
+const fn regional(name: &'static str, env: &'static str, protocol: Protocol) -> Service {
+    Service { name, env, protocol, global: false }
 }
 
 /// Amazon EC2.
-pub const EC2: Service = Service { name: "ec2", env: "EC2", protocol: Protocol::Ec2("2016-11-15") };
+pub const EC2: Service = regional("ec2", "EC2", Protocol::Ec2("2016-11-15"));
 /// Amazon RDS.
-pub const RDS: Service = Service { name: "rds", env: "RDS", protocol: Protocol::Query("2014-10-31") };
+pub const RDS: Service = regional("rds", "RDS", Protocol::Query("2014-10-31"));
 /// AWS IAM (a global endpoint per partition).
-pub const IAM: Service = Service { name: "iam", env: "IAM", protocol: Protocol::Query("2010-05-08") };
+pub const IAM: Service = Service { name: "iam", env: "IAM", protocol: Protocol::Query("2010-05-08"), global: true };
 /// Amazon S3.
-pub const S3: Service = Service { name: "s3", env: "S3", protocol: Protocol::RestXml };
+pub const S3: Service = regional("s3", "S3", Protocol::RestXml);
 /// Amazon API Gateway.
-pub const APIGATEWAY: Service = Service { name: "apigateway", env: "API_GATEWAY", protocol: Protocol::RestJson };
+pub const APIGATEWAY: Service = regional("apigateway", "API_GATEWAY", Protocol::RestJson);
 /// AWS Backup.
-pub const BACKUP: Service = Service { name: "backup", env: "BACKUP", protocol: Protocol::RestJson };
+pub const BACKUP: Service = regional("backup", "BACKUP", Protocol::RestJson);
 /// Amazon DynamoDB.
-pub const DYNAMODB: Service =
-    Service { name: "dynamodb", env: "DYNAMODB", protocol: Protocol::Json("1.0", "DynamoDB_20120810") };
+pub const DYNAMODB: Service = regional("dynamodb", "DYNAMODB", Protocol::Json("1.0", "DynamoDB_20120810"));
+
+/// Amazon Route 53 (a global endpoint per partition).
+pub const ROUTE53: Service = Service { name: "route53", env: "ROUTE_53", protocol: Protocol::RestXml, global: true };
+/// Amazon CloudWatch, in its Query protocol.
+pub const CLOUDWATCH: Service = regional("monitoring", "CLOUDWATCH", Protocol::Query("2010-08-01"));
+/// Elastic Load Balancing (version 2).
+pub const ELBV2: Service = regional("elasticloadbalancing", "ELASTIC_LOAD_BALANCING_V2", Protocol::Query("2015-12-01"));
+/// AWS Fault Injection Service.
+pub const FIS: Service = regional("fis", "FIS", Protocol::RestJson);
+/// AWS Shield (in its partition's global region).
+pub const SHIELD: Service = regional("shield", "SHIELD", Protocol::Json("1.1", "AWSShield_20160616"));
+/// Service Quotas.
+pub const SERVICE_QUOTAS: Service =
+    regional("servicequotas", "SERVICE_QUOTAS", Protocol::Json("1.1", "ServiceQuotasV20190624"));
+/// Route 53 ARC's recovery control configuration (in us-west-2).
+pub const RECOVERY_CONTROL_CONFIG: Service =
+    regional("route53-recovery-control-config", "ROUTE53_RECOVERY_CONTROL_CONFIG", Protocol::RestJson);
+/// Route 53 ARC's routing control data plane (on a cluster's own endpoints: [`Call::url`]).
+pub const RECOVERY_CLUSTER: Service =
+    regional("route53-recovery-cluster", "ROUTE53_RECOVERY_CLUSTER", Protocol::Json("1.0", "ToggleCustomerAPI"));
 
 /// One request, before it is signed.
 #[derive(Debug)]
@@ -91,6 +116,8 @@ pub struct Call<'a> {
     pub body: Vec<u8>,
     /// The host's first label instead of the service's (S3's bucket, virtual-hosted).
     pub host_prefix: Option<String>,
+    /// An endpoint of the call's own (a Route 53 ARC cluster's), unless one is given.
+    pub url: Option<String>,
 }
 
 impl<'a> Call<'a> {
@@ -105,6 +132,7 @@ impl<'a> Call<'a> {
             headers: Vec::new(),
             body: Vec::new(),
             host_prefix: None,
+            url: None,
         }
     }
 }
@@ -143,7 +171,13 @@ impl Signed {
 
     /// The endpoint's base URL for `service` in `region` (no trailing `/`), whether it is one
     /// given (path-style for S3), and the region the request is signed for.
-    fn endpoint(&self, service: Service, region: &str, host_prefix: Option<&str>) -> (String, bool, String) {
+    fn endpoint(
+        &self,
+        service: Service,
+        region: &str,
+        host_prefix: Option<&str>,
+        url: Option<&str>,
+    ) -> (String, bool, String) {
         let given = std::env::var(format!("AWS_ENDPOINT_URL_{}", service.env))
             .ok()
             .filter(|e| !e.is_empty())
@@ -151,17 +185,24 @@ impl Signed {
         if let Some(url) = given {
             return (url.trim_end_matches('/').to_owned(), true, region.to_owned());
         }
+        if let Some(url) = url {
+            return (url.trim_end_matches('/').to_owned(), false, region.to_owned());
+        }
         let suffix = dns_suffix(region);
-        if service.name == IAM.name {
-            // IAM's one endpoint per partition, signed for the partition's first region.
+        if service.global {
+            // One endpoint per partition, signed for the partition's global region.
+            let name = service.name;
             let (host, signing) = if region.starts_with("cn-") {
-                ("iam.cn-north-1.amazonaws.com.cn".to_owned(), "cn-north-1")
+                match name {
+                    "iam" => ("iam.cn-north-1.amazonaws.com.cn".to_owned(), "cn-north-1"),
+                    _ => (format!("{name}.amazonaws.com.cn"), "cn-northwest-1"),
+                }
             } else if region.starts_with("us-gov-") {
-                ("iam.us-gov.amazonaws.com".to_owned(), "us-gov-west-1")
+                (format!("{name}.us-gov.amazonaws.com"), "us-gov-west-1")
             } else if suffix == "amazonaws.com" {
-                ("iam.amazonaws.com".to_owned(), "us-east-1")
+                (format!("{name}.amazonaws.com"), "us-east-1")
             } else {
-                (format!("iam.{region}.{suffix}"), region)
+                (format!("{name}.{region}.{suffix}"), region)
             };
             return (format!("https://{host}"), false, signing.to_owned());
         }
@@ -191,7 +232,8 @@ impl Signed {
 
     /// Sends `call`, retrying what the SDK retries; a failure is sorted into one [`CfnError`].
     pub async fn send(&self, call: &Call<'_>) -> CfnResult<Answer> {
-        let (base, given, signing_region) = self.endpoint(call.service, call.region, call.host_prefix.as_deref());
+        let (base, given, signing_region) =
+            self.endpoint(call.service, call.region, call.host_prefix.as_deref(), call.url.as_deref());
         let (base, path) = match (&call.host_prefix, given) {
             // An endpoint given is addressed path-style (an emulator answers nothing else).
             (Some(prefix), true) => (base, format!("/{prefix}{}", call.path)),
@@ -314,6 +356,13 @@ impl Signed {
         Xml::parse(&answer.body).map_err(|e| CfnError::service("InvalidResponse", &format!("{action}: {e}")))
     }
 
+    /// A REST-XML call (Route 53): its XML answer.
+    pub async fn xml(&self, call: &Call<'_>) -> CfnResult<Xml> {
+        let answer = self.send(call).await?;
+        Xml::parse(&answer.body)
+            .map_err(|e| CfnError::service("InvalidResponse", &format!("{} {}: {e}", call.method, call.path)))
+    }
+
     /// Every page of a Query listing: `Marker` (RDS) or EC2's `NextToken`, sent back until an
     /// answer has none; at most [`MAX_LISTED`] pages.
     pub async fn pages(
@@ -347,10 +396,14 @@ impl Signed {
 
     /// A JSON call: `operation` with `input`, its JSON answer.
     pub async fn json(&self, service: Service, region: &str, operation: &str, input: Value) -> CfnResult<Value> {
-        let Protocol::Json(version, prefix) = service.protocol else {
-            unreachable!("{} is not a JSON service", service.name)
+        self.json_call(Call::new(service, region, "POST", "/".into()), operation, input).await
+    }
+
+    /// [`Signed::json`] for a call made already (one with its own endpoint).
+    pub async fn json_call(&self, mut call: Call<'_>, operation: &str, input: Value) -> CfnResult<Value> {
+        let Protocol::Json(version, prefix) = call.service.protocol else {
+            unreachable!("{} is not a JSON service", call.service.name)
         };
-        let mut call = Call::new(service, region, "POST", "/".into());
         call.headers.push(("content-type", format!("application/x-amz-json-{version}")));
         call.headers.push(("x-amz-target", format!("{prefix}.{operation}")));
         call.body = input.to_string().into_bytes();
@@ -788,16 +841,23 @@ mod tests {
         let config = SdkConfig::builder().build();
         let s = Signed::new(config, Duration::from_secs(1));
         assert_eq!(
-            s.endpoint(EC2, "eu-west-1", None),
+            s.endpoint(EC2, "eu-west-1", None, None),
             ("https://ec2.eu-west-1.amazonaws.com".into(), false, "eu-west-1".into())
         );
-        assert_eq!(s.endpoint(IAM, "eu-west-1", None), ("https://iam.amazonaws.com".into(), false, "us-east-1".into()));
-        assert_eq!(s.endpoint(IAM, "cn-north-1", None).0, "https://iam.cn-north-1.amazonaws.com.cn");
-        assert_eq!(s.endpoint(S3, "us-west-2", Some("b")).0, "https://b.s3.us-west-2.amazonaws.com");
+        assert_eq!(
+            s.endpoint(IAM, "eu-west-1", None, None),
+            ("https://iam.amazonaws.com".into(), false, "us-east-1".into())
+        );
+        assert_eq!(s.endpoint(IAM, "cn-north-1", None, None).0, "https://iam.cn-north-1.amazonaws.com.cn");
+        assert_eq!(s.endpoint(S3, "us-west-2", Some("b"), None).0, "https://b.s3.us-west-2.amazonaws.com");
+        assert_eq!(s.endpoint(ROUTE53, "cn-north-1", None, None).2, "cn-northwest-1");
+        assert_eq!(s.endpoint(ROUTE53, "us-gov-east-1", None, None).0, "https://route53.us-gov.amazonaws.com");
+        let cluster = s.endpoint(RECOVERY_CLUSTER, "ap-southeast-2", None, Some("https://host.example/v1/"));
+        assert_eq!(cluster, ("https://host.example/v1".into(), false, "ap-southeast-2".into()));
         let given =
             Signed::new(SdkConfig::builder().endpoint_url("http://127.0.0.1:5000/").build(), Duration::from_secs(1));
         assert_eq!(
-            given.endpoint(S3, "us-west-2", Some("b")),
+            given.endpoint(S3, "us-west-2", Some("b"), None),
             ("http://127.0.0.1:5000".into(), true, "us-west-2".into())
         );
     }

@@ -193,6 +193,16 @@ impl Moto {
         haplat_cli::signed::Signed::new(self.sdk_config().await, std::time::Duration::from_secs(30))
     }
 
+    /// A Route 53 `POST` to the emulator of `request`'s XML (`<Create…Request>`'s content) at
+    /// `path` under `/2013-04-01/`; its answer.
+    pub async fn route53(&self, path: &str, root: &str, request: &str) -> haplat_cli::signed::Xml {
+        use haplat_cli::signed::{Call, ROUTE53};
+        let mut call = Call::new(ROUTE53, "us-east-1", "POST", format!("/2013-04-01/{path}"));
+        call.body =
+            format!(r#"<{root} xmlns="https://route53.amazonaws.com/doc/2013-04-01/">{request}</{root}>"#).into_bytes();
+        self.signed().await.xml(&call).await.unwrap()
+    }
+
     /// The SDK-backed service, in-process, for checks.
     pub async fn aws(&self) -> Aws {
         Aws::connect(&AwsOptions {

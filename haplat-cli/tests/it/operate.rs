@@ -479,50 +479,30 @@ fn the_commands_say_their_usage_and_exit_codes() {
 }
 
 /// The SDK implementation of the operators' calls against moto, where moto implements them:
-/// Route 53 `GetHealthCheck`/`UpdateHealthCheck`, ELBv2 `DescribeTargetHealth`, FIS
-/// `StartExperiment`/`GetExperiment`/`StopExperiment`. Not CloudWatch: see below.
+/// Route 53 `GetHealthCheck`/`UpdateHealthCheck`, CloudWatch `DescribeAlarms`/`GetMetricData`,
+/// ELBv2 `DescribeTargetHealth`, FIS `StartExperiment`/`GetExperiment`/`StopExperiment`.
 #[tokio::test]
 async fn the_sdk_calls_work_against_moto() {
     use haplat_cli::observe::{HealthCheckUpdate, Observe};
+    use haplat_cli::signed::{CLOUDWATCH, ELBV2, FIS};
     let moto = crate::harness::Moto::start();
     let aws = moto.aws().await;
-    let conf = moto.sdk_config().await;
+    let signed = moto.signed().await;
     // Route 53: a calculated check over two children; failover's update, read back.
-    let r53 = aws_sdk_route53::Client::new(&conf);
     let mut children = Vec::new();
     for i in 0..2 {
-        let out = r53
-            .create_health_check()
-            .caller_reference(format!("child{i}"))
-            .health_check_config(
-                aws_sdk_route53::types::HealthCheckConfig::builder()
-                    .r#type(aws_sdk_route53::types::HealthCheckType::Https)
-                    .fully_qualified_domain_name("shop.example.com")
-                    .port(443)
-                    .resource_path("/health")
-                    .build()
-                    .unwrap(),
-            )
-            .send()
-            .await
-            .unwrap();
-        children.push(out.health_check().unwrap().id().to_owned());
+        let config = "<Port>443</Port><Type>HTTPS</Type><ResourcePath>/health</ResourcePath><FullyQualifiedDomainName>shop.example.com</FullyQualifiedDomainName>";
+        let request =
+            format!("<CallerReference>child{i}</CallerReference><HealthCheckConfig>{config}</HealthCheckConfig>");
+        let out = moto.route53("healthcheck", "CreateHealthCheckRequest", &request).await;
+        children.push(out.text_at(&["HealthCheck", "Id"]).unwrap().to_owned());
     }
-    let out = r53
-        .create_health_check()
-        .caller_reference("region")
-        .health_check_config(
-            aws_sdk_route53::types::HealthCheckConfig::builder()
-                .r#type(aws_sdk_route53::types::HealthCheckType::Calculated)
-                .health_threshold(1)
-                .set_child_health_checks(Some(children.clone()))
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let id = out.health_check().unwrap().id().to_owned();
+    let listed: String = children.iter().map(|c| format!("<ChildHealthCheck>{c}</ChildHealthCheck>")).collect();
+    let request = format!(
+        "<CallerReference>region</CallerReference><HealthCheckConfig><Type>CALCULATED</Type><HealthThreshold>1</HealthThreshold><ChildHealthChecks>{listed}</ChildHealthChecks></HealthCheckConfig>"
+    );
+    let out = moto.route53("healthcheck", "CreateHealthCheckRequest", &request).await;
+    let id = out.text_at(&["HealthCheck", "Id"]).unwrap().to_owned();
     let hc = aws.health_check(&id).await.unwrap();
     assert_eq!(hc.kind, "CALCULATED");
     assert_eq!(hc.health_threshold, Some(1));
@@ -531,40 +511,49 @@ async fn the_sdk_calls_work_against_moto() {
         .await
         .unwrap();
     assert_eq!(aws.health_check(&id).await.unwrap().health_threshold, Some(3));
-    // CloudWatch (`DescribeAlarms`, `GetMetricData`, and so the health checks' status) is not
-    // tested here: aws-sdk-cloudwatch 1.140 speaks Smithy RPC v2 CBOR, which moto 5.2.5 does not
-    // (it answers 404; getmoto/moto#9195). Those calls are tested against the fake only.
-    let e = aws.health_check_status(std::slice::from_ref(&id)).await.unwrap_err().to_string();
-    assert!(e.contains("HTTP 404"), "moto learned CBOR? then test CloudWatch here: {e}");
     let missing = aws.health_check("no-such-check").await.unwrap_err().to_string();
     assert!(missing.starts_with("NoSuchHealthCheck"), "{missing}");
+    // CloudWatch: the checks' status (no data yet in the emulator), and an alarm read back.
+    let status = aws.health_check_status(std::slice::from_ref(&id)).await.unwrap();
+    assert_eq!(status.get(&id), Some(&None));
+    let alarm = [
+        ("AlarmName", "shop-5xx"),
+        ("Namespace", "AWS/ApplicationELB"),
+        ("MetricName", "HTTPCode_Target_5XX_Count"),
+        ("Dimensions.member.1.Name", "LoadBalancer"),
+        ("Dimensions.member.1.Value", "app/shop/1"),
+        ("Statistic", "Sum"),
+        ("Period", "60"),
+        ("EvaluationPeriods", "3"),
+        ("Threshold", "5"),
+        ("ComparisonOperator", "GreaterThanThreshold"),
+        ("AlarmActions.member.1", "arn:aws:sns:us-east-1:123456789012:page"),
+    ];
+    signed.query(CLOUDWATCH, "us-east-1", "PutMetricAlarm", &alarm).await.unwrap();
+    let alarms = aws.alarms("us-east-1", &["shop-5xx".to_owned(), "missing".to_owned()]).await.unwrap();
+    assert_eq!(alarms.len(), 1, "{alarms:?}");
+    assert_eq!((alarms[0].name.as_str(), alarms[0].composite, alarms[0].pages), ("shop-5xx", false, true));
+    assert_eq!(alarms[0].threshold, Some(5.0));
+    assert!(!alarms[0].state.is_empty(), "{alarms:?}");
 
     // ELBv2: a target group with one registered target (its VPC needs the EC2 API).
     {
-        let signed = moto.signed().await;
         let vpc = signed.query(haplat_cli::signed::EC2, "us-east-1", "CreateVpc", &[("CidrBlock", "10.9.0.0/16")]);
         let vpc_id = vpc.await.unwrap().text_at(&["vpc", "vpcId"]).unwrap().to_owned();
-        let elb = aws_sdk_elasticloadbalancingv2::Client::new(&conf);
-        let tg = elb
-            .create_target_group()
-            .name("catalog")
-            .protocol(aws_sdk_elasticloadbalancingv2::types::ProtocolEnum::Http)
-            .port(8080)
-            .vpc_id(&vpc_id)
-            .target_type(aws_sdk_elasticloadbalancingv2::types::TargetTypeEnum::Ip)
-            .send()
-            .await
-            .unwrap();
-        let arn = tg.target_groups()[0].target_group_arn().unwrap().to_owned();
+        let group = [
+            ("Name", "catalog"),
+            ("Protocol", "HTTP"),
+            ("Port", "8080"),
+            ("VpcId", vpc_id.as_str()),
+            ("TargetType", "ip"),
+        ];
+        let tg = signed.query(ELBV2, "us-east-1", "CreateTargetGroup", &group).await.unwrap();
+        let groups = tg.list(&["CreateTargetGroupResult", "TargetGroups"]);
+        let arn = groups[0].text_at(&["TargetGroupArn"]).unwrap().to_owned();
         assert!(aws.target_health("us-east-1", &arn).await.unwrap().is_empty());
-        elb.register_targets()
-            .target_group_arn(&arn)
-            .targets(
-                aws_sdk_elasticloadbalancingv2::types::TargetDescription::builder().id("10.9.1.10").port(8080).build(),
-            )
-            .send()
-            .await
-            .unwrap();
+        let target =
+            [("TargetGroupArn", arn.as_str()), ("Targets.member.1.Id", "10.9.1.10"), ("Targets.member.1.Port", "8080")];
+        signed.query(ELBV2, "us-east-1", "RegisterTargets", &target).await.unwrap();
         let targets = aws.target_health("us-east-1", &arn).await.unwrap();
         assert_eq!(targets.len(), 1, "{targets:?}");
         assert_eq!(targets[0].id, "10.9.1.10:8080");
@@ -572,27 +561,16 @@ async fn the_sdk_calls_work_against_moto() {
     }
 
     // FIS: an experiment started, read, stopped.
-    let fis = aws_sdk_fis::Client::new(&conf);
-    let t = fis
-        .create_experiment_template()
-        .client_token("t1")
-        .description("stop tasks")
-        .role_arn("arn:aws:iam::123456789012:role/fis")
-        .stop_conditions(
-            aws_sdk_fis::types::CreateExperimentTemplateStopConditionInput::builder().source("none").build().unwrap(),
-        )
-        .actions(
-            "Wait",
-            aws_sdk_fis::types::CreateExperimentTemplateActionInput::builder()
-                .action_id("aws:fis:wait")
-                .parameters("duration", "PT5M")
-                .build()
-                .unwrap(),
-        )
-        .send()
-        .await
-        .unwrap();
-    let template_id = t.experiment_template().unwrap().id().unwrap().to_owned();
+    let template = serde_json::json!({
+        "clientToken": "t1",
+        "description": "stop tasks",
+        "roleArn": "arn:aws:iam::123456789012:role/fis",
+        "stopConditions": [{"source": "none"}],
+        "actions": {"Wait": {"actionId": "aws:fis:wait", "parameters": {"duration": "PT5M"}}},
+    });
+    let t = signed.rest_json(FIS, "us-east-1", "POST", "/experimentTemplates".into(), vec![], Some(template));
+    let t = t.await.unwrap();
+    let template_id = t["experimentTemplate"]["id"].as_str().unwrap().to_owned();
     let id = aws.start_experiment("us-east-1", &template_id).await.unwrap();
     assert!(!id.is_empty());
     let e = aws.experiment("us-east-1", &id).await.unwrap();

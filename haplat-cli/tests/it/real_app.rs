@@ -9,7 +9,7 @@
 //! with what it keeps listed. The hosted zones are the emulator's (`HAPLAT_ENVIRONMENTS_DIR`
 //! names a copy of the environment files with their ids). What the emulator cannot show:
 //! `haplat doctor` misses the API Gateway logs role and answers nothing for several checks, so
-//! the deploys pass `--skip-doctor`; it has no CloudWatch CBOR protocol, so `--no-health`; and
+//! the deploys pass `--skip-doctor`; its Route 53 checks publish no status and its alarms never evaluate, so `--no-health`; and
 //! the resources moto does not provision stand in as placeholders, so the values are made up.
 
 use std::collections::BTreeMap;
@@ -116,16 +116,15 @@ async fn environments_on(moto: &Moto, envs: &[&str]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let from = crate::harness::repo_root().join("apps/reference-platform/environments");
     std::fs::copy(from.join("schema.json"), dir.path().join("schema.json")).unwrap();
-    let conf = moto.sdk_config().await;
-    let r53 = aws_sdk_route53::Client::new(&conf);
     for env in envs {
         let text = std::fs::read_to_string(from.join(format!("{env}.yaml"))).unwrap();
         let field = |key: &str| {
             text.lines().find_map(|l| l.trim().strip_prefix(key)).unwrap_or_else(|| panic!("{env}: no {key}")).trim()
         };
         let (domain, old) = (field("name: ").to_owned(), field("hosted_zone_id: "));
-        let zone = r53.create_hosted_zone().name(&domain).caller_reference(*env).send().await.unwrap();
-        let id = zone.hosted_zone().unwrap().id().trim_start_matches("/hostedzone/").to_owned();
+        let request = format!("<Name>{domain}</Name><CallerReference>{env}</CallerReference>");
+        let zone = moto.route53("hostedzone", "CreateHostedZoneRequest", &request).await;
+        let id = zone.text_at(&["HostedZone", "Id"]).unwrap().trim_start_matches("/hostedzone/").to_owned();
         std::fs::write(dir.path().join(format!("{env}.yaml")), text.replace(old, &id)).unwrap();
     }
     dir
