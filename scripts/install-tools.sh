@@ -71,22 +71,22 @@ make_venv() {
   "$at/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2
 }
 
-if ! python_installed; then
+install_python() {
   need_python
   # shellcheck disable=SC2086
   make_venv "$venv" "$want" $want
   "$venv/bin/cfn-lint" --version >&2
   echo "$want" > "$stamp"
-fi
+}
 
-if ! checkov_installed; then
+install_checkov() {
   need_python
   make_venv "$checkov_venv" "$checkov_want" "$checkov_want"
   "$checkov_venv/bin/checkov" --version >&2
   echo "$checkov_want" > "$checkov_stamp"
-fi
+}
 
-if ! guard_installed; then
+install_guard() {
   if ! command -v npm >/dev/null 2>&1; then
     echo "install-tools: no npm on this machine; cfn-guard and the Control Tower rules come from npm ($npm_want)" >&2
     exit 1
@@ -110,4 +110,15 @@ if ! guard_installed; then
   ln -s "$guard_package/rules/control-tower/cfn-guard" "$dir/guard-rules"
   "$dir/bin/cfn-guard" --version >&2
   echo "$npm_want" > "$npm_stamp"
-fi
+}
+
+# The three parts share nothing: they install side by side, and any failure fails the whole.
+pids=()
+if ! python_installed; then install_python & pids+=($!); fi
+if ! checkov_installed; then install_checkov & pids+=($!); fi
+if ! guard_installed; then install_guard & pids+=($!); fi
+failed=0
+for pid in "${pids[@]}"; do
+  wait "$pid" || failed=1
+done
+exit "$failed"
