@@ -1,8 +1,8 @@
 //! The crate's layering, checked on its source (docs/architecture.md, haplat-cli): no cycle in
 //! the import graph (no two modules import each other, a leaf never imports its parent),
 //! commands import no other command, only commands use the operations, operations do not call
-//! each other, and only the operations touch the SDK. The graph is read by
-//! `haplat_tests::layers_check`.
+//! each other, only the operations touch the SDK, and only the SDK's modules sign calls. The
+//! graph is read by `haplat_tests::layers_check`.
 
 use std::path::Path;
 
@@ -65,6 +65,9 @@ fn layers_point_down_only() {
             }
             if module.starts_with("ops::") && in_layer(u, "ops") {
                 assert!(u == "ops::input", "{module} uses {u}: operations do not call each other");
+            }
+            if u == "signed" {
+                assert!(module.starts_with("sdk"), "{module} uses signed: only the AWS implementations sign calls");
             }
             if u == "sdk" {
                 // The SDK implementations of other traits (`sdk_observe`, `sdk_recovery`) build on
