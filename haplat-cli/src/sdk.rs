@@ -936,14 +936,17 @@ impl Aws {
     }
 
     /// Shield and Route 53 answer in us-east-1 (their global endpoint) in the commercial
-    /// partition; elsewhere, the administration region's partition's.
+    /// partition; in China and GovCloud, in the partition's region; in the other partitions,
+    /// the administration region stands for its partition.
     pub(crate) fn global_region(&self) -> String {
         if self.region.starts_with("cn-") {
             "cn-northwest-1".to_owned()
         } else if self.region.starts_with("us-gov-") {
             "us-gov-west-1".to_owned()
-        } else {
+        } else if dns_suffix(&self.region) == "amazonaws.com" {
             "us-east-1".to_owned()
+        } else {
+            self.region.clone()
         }
     }
 }
@@ -1108,6 +1111,7 @@ mod tests {
         assert_eq!(dns_suffix("cn-north-1"), "amazonaws.com.cn");
         assert_eq!(dns_suffix("eu-west-1"), "amazonaws.com");
         assert_eq!(dns_suffix("us-iso-east-1"), "c2s.ic.gov");
+        assert_eq!(dns_suffix("eusc-de-east-1"), "amazonaws.eu");
     }
 
     #[test]

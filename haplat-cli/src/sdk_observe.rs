@@ -138,7 +138,7 @@ impl Observe for Aws {
 
     async fn update_health_check(&self, id: &str, update: &HealthCheckUpdate) -> CfnResult<()> {
         let region = self.global_region();
-        // The request's elements in the order of Route 53's schema.
+        // The request's elements in the order the SDK writes them (by name).
         let mut body = String::from(
             r#"<?xml version="1.0" encoding="UTF-8"?><UpdateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/">"#,
         );

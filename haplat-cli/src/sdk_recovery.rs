@@ -131,7 +131,8 @@ impl Recovery for Aws {
     async fn has_items(&self, region: &str, name: &str) -> CfnResult<bool> {
         let scan = json!({"TableName": name, "Limit": 1, "ConsistentRead": true, "Select": "COUNT"});
         let out = self.signed.json(DYNAMODB, region, "Scan", scan).await?;
-        Ok(out["Count"].as_i64().unwrap_or(0) > 0)
+        // A page may end before it counts anything and say where to go on: that is more to read.
+        Ok(out["Count"].as_i64().unwrap_or(0) > 0 || out.get("LastEvaluatedKey").is_some())
     }
 }
 

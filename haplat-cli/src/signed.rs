@@ -8,10 +8,9 @@
 //! `--endpoint-url` of the tests), else the service's regional endpoint; a call is tried three
 //! times when it is throttled, the service fails (HTTP 500, 502, 503, 504) or the connection
 //! does; every attempt is bounded by the configured timeout. An answer is read whole or refused
-//! ([`cut_short`] for XML; JSON that does not parse), and every failure is one
+//! (XML whose root never closes, JSON that does not parse), and every failure is one
 //! [`CfnError`], sorted by the same rules as the SDK's ([`service_error`]).
 
-use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 use aws_config::SdkConfig;
@@ -152,7 +151,8 @@ pub struct Signed {
     config: SdkConfig,
     connector: aws_smithy_http_client::Connector,
     timeout: Duration,
-    credentials: Mutex<Option<Credentials>>,
+    /// Held while credentials are fetched, so that calls in many regions at once fetch them once.
+    credentials: tokio::sync::Mutex<Option<Credentials>>,
 }
 
 /// How many times a call is tried.
@@ -166,7 +166,7 @@ impl Signed {
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
             ))
             .build();
-        Signed { config, connector, timeout, credentials: Mutex::new(None) }
+        Signed { config, connector, timeout, credentials: tokio::sync::Mutex::new(None) }
     }
 
     /// The endpoint's base URL for `service` in `region` (no trailing `/`), whether it is one
@@ -201,6 +201,16 @@ impl Signed {
                 (format!("{name}.us-gov.amazonaws.com"), "us-gov-west-1")
             } else if suffix == "amazonaws.com" {
                 (format!("{name}.amazonaws.com"), "us-east-1")
+            } else if name == "route53" {
+                // The other partitions' Route 53: one host, signed for the partition's region.
+                let signing = match suffix {
+                    "amazonaws.eu" => "eusc-de-east-1",
+                    "sc2s.sgov.gov" => "us-isob-east-1",
+                    "csp.hci.ic.gov" => "us-isof-south-1",
+                    "cloud.adc-e.uk" => "eu-isoe-west-1",
+                    _ => "us-iso-east-1",
+                };
+                (format!("route53.{suffix}"), signing)
             } else {
                 (format!("{name}.{region}.{suffix}"), region)
             };
@@ -215,8 +225,9 @@ impl Signed {
 
     /// The credentials, read once and again when they are about to expire.
     async fn credentials(&self) -> CfnResult<Credentials> {
-        let fresh = |c: &Credentials| c.expiry().is_none_or(|e| e > SystemTime::now() + Duration::from_secs(300));
-        if let Some(c) = self.credentials.lock().expect("credentials lock").as_ref().filter(|c| fresh(c)) {
+        let fresh = |c: &Credentials| c.expiry().is_none_or(|e| e > SystemTime::now() + Duration::from_secs(60));
+        let mut cached = self.credentials.lock().await;
+        if let Some(c) = cached.as_ref().filter(|c| fresh(c)) {
             return Ok(c.clone());
         }
         let Some(provider) = self.config.credentials_provider() else {
@@ -226,7 +237,7 @@ impl Signed {
             let text = aws_smithy_types::error::display::DisplayErrorContext(&e).to_string();
             CfnError::NoCredentials(credentials_detail(&text))
         })?;
-        *self.credentials.lock().expect("credentials lock") = Some(credentials.clone());
+        *cached = Some(credentials.clone());
         Ok(credentials)
     }
 
@@ -245,6 +256,12 @@ impl Signed {
             uri = format!("{uri}?{}", pairs.join("&"));
         }
         let place = if given { base.clone() } else { format!("AWS in {}", call.region) };
+        // A URL without a host cannot be signed (nor sent): said once, never tried.
+        let url: Option<http::Uri> = uri.parse().ok();
+        if url.as_ref().is_none_or(|u| u.host().is_none() || !matches!(u.scheme_str(), Some("http" | "https"))) {
+            let message = format!("{uri} is not an http(s) URL with a host (check the endpoint)");
+            return Err(CfnError::Unreachable { endpoint: place, message });
+        }
         let mut attempt = 0;
         loop {
             attempt += 1;
@@ -329,10 +346,9 @@ impl Signed {
         let (status, error_type, body) = tokio::time::timeout(self.timeout, exchange)
             .await
             .map_err(|_| Failure::Transport(TIMED_OUT.to_owned()))??;
+        // A body cut short with its length kept is refused where it is read: an XML answer
+        // whose root never closes by `Xml::parse`, JSON by its parser.
         if (200..300).contains(&status) {
-            if let Some(why) = cut_short(&body) {
-                return Err(Failure::Service { status, code: "ClientError".into(), message: why });
-            }
             return Ok(Answer { status, body });
         }
         let (code, message) = error_of(call.service.protocol, error_type.as_deref(), &body);
@@ -540,6 +556,8 @@ fn error_of(protocol: Protocol, error_type: Option<&str>, body: &[u8]) -> (Strin
 pub fn dns_suffix(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "amazonaws.com.cn"
+    } else if region.starts_with("eusc-") {
+        "amazonaws.eu"
     } else if region.starts_with("us-isob-") {
         "sc2s.sgov.gov"
     } else if region.starts_with("us-isof-") {
@@ -616,9 +634,20 @@ pub fn service_error(region: &str, status: u16, code: String, message: String) -
             );
             CfnError::BadCredentials { code, message }
         }
-        "ExpiredToken" | "ExpiredTokenException" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "AuthFailure" => {
-            CfnError::BadCredentials { code, message }
-        }
+        "ExpiredToken"
+        | "ExpiredTokenException"
+        | "TokenRefreshRequired"
+        | "InvalidToken"
+        | "SignatureDoesNotMatch"
+        | "InvalidSignatureException"
+        | "IncompleteSignature"
+        | "InvalidAccessKeyId"
+        | "AuthFailure" => CfnError::BadCredentials { code, message },
+        // A signature too old or from the future: the machine's clock.
+        "RequestExpired" | "RequestTimeTooSkewed" => CfnError::BadCredentials {
+            code,
+            message: format!("{message}; check this machine's clock (the request's time is signed)"),
+        },
         _ if message.is_empty() => {
             CfnError::Service { code, message: format!("HTTP {status} without an AWS error message") }
         }
@@ -852,6 +881,8 @@ mod tests {
         assert_eq!(s.endpoint(S3, "us-west-2", Some("b"), None).0, "https://b.s3.us-west-2.amazonaws.com");
         assert_eq!(s.endpoint(ROUTE53, "cn-north-1", None, None).2, "cn-northwest-1");
         assert_eq!(s.endpoint(ROUTE53, "us-gov-east-1", None, None).0, "https://route53.us-gov.amazonaws.com");
+        assert_eq!(s.endpoint(ROUTE53, "eusc-de-east-1", None, None).0, "https://route53.amazonaws.eu");
+        assert_eq!(s.endpoint(IAM, "eusc-de-east-1", None, None).0, "https://iam.eusc-de-east-1.amazonaws.eu");
         let cluster = s.endpoint(RECOVERY_CLUSTER, "ap-southeast-2", None, Some("https://host.example/v1/"));
         assert_eq!(cluster, ("https://host.example/v1".into(), false, "ap-southeast-2".into()));
         let given =
@@ -860,6 +891,15 @@ mod tests {
             given.endpoint(S3, "us-west-2", Some("b"), None),
             ("http://127.0.0.1:5000".into(), true, "us-west-2".into())
         );
+    }
+
+    #[tokio::test]
+    async fn an_endpoint_without_a_host_is_one_line_and_never_sent() {
+        let config = SdkConfig::builder().endpoint_url("localhost:4566").build();
+        let s = Signed::new(config, Duration::from_secs(1));
+        let e = s.send(&Call::new(EC2, "us-east-1", "POST", "/".into())).await.unwrap_err().to_string();
+        assert!(e.contains("is not an http(s) URL with a host (check the endpoint)"), "{e}");
+        assert!(!e.contains('\n'), "{e}");
     }
 
     #[test]
