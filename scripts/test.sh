@@ -1,12 +1,45 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace, as CI does: installs the pinned tools the tests use
-# (cfn-lint, moto's server, checkov, cfn-guard with the Control Tower rules) into .tools/, then
-# `cargo test` over every crate, doc tests included, with haplat-cli's AWS commands built in
-# (its `aws` feature; the README's first command builds without it).
-# Extra arguments go to cargo test (e.g. scripts/test.sh -p haplat-core).
+# (cfn-lint, moto's server, checkov, cfn-guard with the Control Tower rules) into .tools/, builds
+# every test with haplat-cli's AWS commands (its `aws` feature; the README's first command builds
+# without it), runs the test binaries two at a time (scripts/run-tests.py: cargo test would run
+# them one after another, and the longest mostly wait), then the doc tests, then haplat-cli's
+# unit tests without its AWS commands.
+#
+#   scripts/test.sh                          everything
+#   scripts/test.sh --offline               arguments for cargo (the build and the doc tests)
+#   scripts/test.sh -- deploy                and, after `--`, for each test binary (a filter)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+cargo_args=()
+test_args=()
+while (($#)); do
+  if [[ "$1" == "--" ]]; then
+    shift
+    test_args=("$@")
+    break
+  fi
+  cargo_args+=("$1")
+  shift
+done
 scripts/install-tools.sh
-cargo test --workspace --features haplat-cli/aws --locked --no-fail-fast "$@"
+build="$(mktemp)"
+trap 'rm -f "$build"' EXIT
+cargo test --workspace --features haplat-cli/aws --locked --no-run --message-format=json-render-diagnostics \
+  "${cargo_args[@]}" > "$build"
+# haplat-cli without its AWS commands (as the README's first command builds it) compiles while
+# the test binaries run: they leave a core idle most of the time.
+nosdk_log="$(mktemp)"
+trap 'rm -f "$build" "$nosdk_log"' EXIT
+cargo test -p haplat-cli --lib --locked --no-run > "$nosdk_log" 2>&1 &
+nosdk=$!
+status=0
+python3 scripts/run-tests.py "$build" -- "${test_args[@]}" || status=1
+if ! wait "$nosdk"; then
+  cat "$nosdk_log" >&2
+  status=1
+fi
+cargo test --workspace --features haplat-cli/aws --locked --doc "${cargo_args[@]}" -- "${test_args[@]}" || status=1
 # haplat-cli without its AWS commands, as the README's first command builds it.
-cargo test -p haplat-cli --lib --locked
+cargo test -p haplat-cli --lib --locked -- "${test_args[@]}" || status=1
+exit "$status"

@@ -1,0 +1,89 @@
+#!/usr/bin/env python3
+"""Runs the test binaries one `cargo test --no-run --message-format=json` build made, two at a
+time, as cargo test would run each (from its package's directory, with cargo's variables).
+
+cargo test runs test binaries one after another; several of haplat's spend most of their time
+waiting (on moto, on the commands they start), so two cores sit half idle (docs/build-cost.md).
+The integration-test binaries, the longest, start first. Each binary's output is printed whole
+when it ends; the exit code is 1 when any binary failed.
+
+    scripts/run-tests.py BUILD.jsonl [-- ARGS FOR EACH TEST BINARY]
+"""
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import sys
+import time
+
+WORKERS = 2
+
+
+def binaries(path):
+    """(package, target, kind, executable, manifest) of every test binary in cargo's JSON."""
+    found = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            line = line.strip()
+            if not line.startswith("{"):
+                continue
+            message = json.loads(line)
+            if message.get("reason") != "compiler-artifact" or not message.get("executable"):
+                continue
+            if not message.get("profile", {}).get("test"):
+                continue
+            target = message["target"]
+            package = message["package_id"]
+            # `path+file:///…/haplat-cli#0.1.0` or `registry…#name@1.0`: the name.
+            name = package.rsplit("/", 1)[-1].split("#")[0]
+            if "#" in package and "@" in package.split("#")[-1]:
+                name = package.split("#")[-1].split("@")[0]
+            found.append((name, target["name"], target["kind"][0], message["executable"], message["manifest_path"]))
+    return found
+
+
+def run(binary, args):
+    package, target, kind, exe, manifest = binary
+    env = dict(os.environ)
+    env["CARGO_MANIFEST_DIR"] = os.path.dirname(manifest)
+    env["CARGO_PKG_NAME"] = package
+    env.setdefault("CARGO", "cargo")
+    start = time.monotonic()
+    done = subprocess.run(
+        [exe, *args], cwd=os.path.dirname(manifest), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+    )
+    took = time.monotonic() - start
+    header = f"     Running {kind} {target} of {package} ({os.path.relpath(exe)}) in {took:.1f} s"
+    return binary, done.returncode, header + "\n" + done.stdout.decode("utf-8", "replace")
+
+
+def main():
+    if len(sys.argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    args = sys.argv[2:]
+    if args and args[0] == "--":
+        args = args[1:]
+    found = binaries(sys.argv[1])
+    if not found:
+        print("run-tests: the build listed no test binary", file=sys.stderr)
+        return 1
+    # Integration tests (`tests/`) first: they are the long ones.
+    found.sort(key=lambda b: b[2] != "test")
+    failed = []
+    with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for binary, code, output in pool.map(lambda b: run(b, args), found):
+            sys.stdout.write(output)
+            sys.stdout.flush()
+            if code != 0:
+                failed.append(f"{binary[2]} {binary[1]} of {binary[0]} (exit {code})")
+    if failed:
+        print("run-tests: failed: " + "; ".join(failed), file=sys.stderr)
+        return 1
+    print(f"run-tests: {len(found)} test binaries passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
