@@ -10,6 +10,7 @@
 #   scripts/test.sh --offline               arguments for cargo (the build and the doc tests)
 #   scripts/test.sh -- deploy                and, after `--`, for each test binary (a filter)
 set -euo pipefail
+# (An empty array is spelled ${a[@]+"${a[@]}"}: macOS's bash 3.2 calls "${a[@]}" unbound.)
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 cargo_args=()
 test_args=()
@@ -26,7 +27,7 @@ scripts/install-tools.sh
 build="$(mktemp)"
 trap 'rm -f "$build"' EXIT
 cargo test --workspace --features haplat-cli/aws --locked --no-run --message-format=json-render-diagnostics \
-  "${cargo_args[@]}" > "$build"
+  ${cargo_args[@]+"${cargo_args[@]}"} > "$build"
 # haplat-cli without its AWS commands (as the README's first command builds it) compiles while
 # the test binaries run: they leave a core idle most of the time.
 nosdk_log="$(mktemp)"
@@ -34,12 +35,12 @@ trap 'rm -f "$build" "$nosdk_log"' EXIT
 cargo test -p haplat-cli --lib --locked --no-run > "$nosdk_log" 2>&1 &
 nosdk=$!
 status=0
-python3 scripts/run-tests.py "$build" -- "${test_args[@]}" || status=1
+python3 scripts/run-tests.py "$build" -- ${test_args[@]+"${test_args[@]}"} || status=1
 if ! wait "$nosdk"; then
   cat "$nosdk_log" >&2
   status=1
 fi
-cargo test --workspace --features haplat-cli/aws --locked --doc "${cargo_args[@]}" -- "${test_args[@]}" || status=1
+cargo test --workspace --features haplat-cli/aws --locked --doc ${cargo_args[@]+"${cargo_args[@]}"} -- ${test_args[@]+"${test_args[@]}"} || status=1
 # haplat-cli without its AWS commands, as the README's first command builds it.
-cargo test -p haplat-cli --lib --locked -- "${test_args[@]}" || status=1
+cargo test -p haplat-cli --lib --locked -- ${test_args[@]+"${test_args[@]}"} || status=1
 exit "$status"

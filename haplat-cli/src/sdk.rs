@@ -1,5 +1,6 @@
-//! [`CloudFormation`] over the AWS SDK for Rust. Credentials, region and profile come from the
-//! standard chain (environment, profiles, SSO…); the endpoint from `AWS_ENDPOINT_URL` like
+//! [`CloudFormation`] over the AWS SDK for Rust, and [`Account`] as signed calls
+//! ([`crate::signed`]) with the same configuration. Credentials, region and profile come from
+//! the standard chain (environment, profiles, SSO…); the endpoint from `AWS_ENDPOINT_URL` like
 //! every AWS SDK. Errors are sorted into [`CfnError`] so that a missing credential, an expired
 //! token or an endpoint that does not answer end in one clear line.
 
