@@ -1,6 +1,6 @@
 //! The [`RoutingControls`] trait: the Route 53 Application Recovery Controller calls of
 //! `haplat failover` and `failback` (the cluster's endpoints, a routing control's state, changing
-//! states) and Route 53's `TestDNSAnswer`, over plain types: implemented over the AWS SDK in
+//! states) and Route 53's `TestDNSAnswer`, over plain types: implemented as signed calls in
 //! `sdk_routing`, by a fake in tests. Errors are [`CfnError`]s, sorted like every other call.
 //!
 //! ARC's routing control data plane is a cluster of five regional endpoints; AWS recommends

@@ -46,7 +46,6 @@ pub struct Aws {
     call_as: Option<cf::types::CallAs>,
     /// The services called without their SDK crate.
     pub(crate) signed: crate::signed::Signed,
-    timeout: Duration,
 }
 
 impl Aws {
@@ -90,7 +89,7 @@ impl Aws {
         let endpoint = config.endpoint_url().map(str::to_owned);
         let call_as = opts.call_as.map(|c| cf::types::CallAs::from(c.as_str()));
         let signed = crate::signed::Signed::new(config.clone(), timeout);
-        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as, signed, timeout })
+        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as, signed })
     }
 
     /// The same service with the credentials of `role_arn`, assumed with these credentials
@@ -104,13 +103,12 @@ impl Aws {
         let config =
             self.config.to_builder().credentials_provider(cf::config::SharedCredentialsProvider::new(provider)).build();
         Aws {
-            signed: crate::signed::Signed::new(config.clone(), self.timeout),
+            signed: self.signed.for_config(config.clone()),
             config,
             region: self.region.clone(),
             endpoint: self.endpoint.clone(),
             clients: Mutex::new(HashMap::new()),
             call_as: self.call_as.clone(),
-            timeout: self.timeout,
         }
     }
 
@@ -870,12 +868,10 @@ impl CloudFormation for Aws {
         // IAM is global: its partition's endpoint answers (AWS_ENDPOINT_URL applies as everywhere).
         match self.signed.query(signed::IAM, &self.region, "GetRole", &[("RoleName", name)]).await {
             Ok(_) => Ok(true),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "NoSuchEntity" || code == "NoSuchEntityException" => {
-                    Ok(false)
-                }
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "NoSuchEntity" || code == "NoSuchEntityException" => {
+                Ok(false)
+            }
+            Err(e) => Err(e),
         }
     }
 
@@ -902,11 +898,9 @@ impl CloudFormation for Aws {
 
     async fn read_object(&self, region: &str, bucket: &str, key: &str) -> CfnResult<Option<String>> {
         match self.signed.send(&object(region, "GET", bucket, key, None)).await {
-            Ok(answer) => Ok(Some(String::from_utf8_lossy(&answer.body).into_owned())),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "NoSuchKey" => Ok(None),
-                other => Err(other),
-            },
+            Ok(body) => Ok(Some(String::from_utf8_lossy(&body).into_owned())),
+            Err(CfnError::Service { code, .. }) if code == "NoSuchKey" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -987,7 +981,7 @@ impl Account for Aws {
         if !version.is_empty() {
             params.push(("EngineVersion", version));
         }
-        let pages = self.signed.pages(signed::RDS, region, "DescribeDBEngineVersions", &params).await?;
+        let pages = self.signed.pages(signed::RDS, region, "DescribeDBEngineVersions", &params, "Marker").await?;
         Ok(pages
             .iter()
             .flat_map(|page| page.list(&["DescribeDBEngineVersionsResult", "DBEngineVersions"]))
@@ -1025,10 +1019,8 @@ impl Account for Aws {
                 .iter()
                 .find(|d| d.text_at(&["serviceName"]) == Some(service))
                 .map(|d| d.list(&["availabilityZoneSet"]).iter().map(|z| z.text.clone()).collect())),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code.contains("InvalidServiceName") => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code.contains("InvalidServiceName") => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -1043,10 +1035,8 @@ impl Account for Aws {
         let path = format!("/2013-04-01/hostedzone/{}", signed::encode(id.trim_start_matches("/hostedzone/")));
         match self.signed.send(&signed::Call::new(signed::ROUTE53, &region, "GET", path)).await {
             Ok(_) => Ok(true),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "NoSuchHostedZone" => Ok(false),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "NoSuchHostedZone" => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -1071,24 +1061,22 @@ impl Account for Aws {
         let input = serde_json::json!({"ServiceCode": service, "QuotaCode": code});
         match self.signed.json(signed::SERVICE_QUOTAS, region, "GetServiceQuota", input).await {
             Ok(out) => Ok(out["Quota"]["Value"].as_f64()),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "NoSuchResourceException" => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "NoSuchResourceException" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
     async fn usage(&self, region: &str, quota: Quota) -> CfnResult<Option<u32>> {
         match quota {
             Quota::Vpcs => {
-                let pages = self.signed.pages(signed::EC2, region, "DescribeVpcs", &[]).await?;
+                let pages = self.signed.pages(signed::EC2, region, "DescribeVpcs", &[], "NextToken").await?;
                 Ok(Some(pages.iter().map(|p| p.list(&["vpcSet"]).len() as u32).sum()))
             }
             Quota::ElasticIps => {
                 let out = self.signed.query(signed::EC2, region, "DescribeAddresses", &[]).await?;
                 Ok(Some(out.list(&["addressesSet"]).len() as u32))
             }
-            // Counting load balancers would take the ELB API (another SDK crate): not counted.
+            // Load balancers are not counted (haplat does not call DescribeLoadBalancers).
             Quota::Albs => Ok(None),
         }
     }

@@ -42,10 +42,8 @@ impl Database for Aws {
     async fn global_cluster(&self, region: &str, id: &str) -> CfnResult<Option<GlobalCluster>> {
         match self.signed.query(RDS, region, "DescribeGlobalClusters", &[("GlobalClusterIdentifier", id)]).await {
             Ok(out) => Ok(out.list(&["DescribeGlobalClustersResult", "GlobalClusters"]).first().map(global)),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "GlobalClusterNotFoundFault" => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "GlobalClusterNotFoundFault" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

@@ -211,31 +211,20 @@ impl Observe for Aws {
         let mut out = Vec::new();
         // DescribeAlarms takes at most 100 names a call.
         for chunk in names.chunks(100) {
-            let mut params: Vec<(String, String)> = chunk
+            let names: Vec<String> = (1..=chunk.len()).map(|i| format!("AlarmNames.member.{i}")).collect();
+            let params: Vec<(&str, &str)> = names
                 .iter()
-                .enumerate()
-                .map(|(i, n)| (format!("AlarmNames.member.{}", i + 1), n.clone()))
-                .chain([
-                    ("AlarmTypes.member.1".to_owned(), "MetricAlarm".to_owned()),
-                    ("AlarmTypes.member.2".to_owned(), "CompositeAlarm".to_owned()),
-                ])
+                .map(String::as_str)
+                .zip(chunk.iter().map(String::as_str))
+                .chain([("AlarmTypes.member.1", "MetricAlarm"), ("AlarmTypes.member.2", "CompositeAlarm")])
                 .collect();
-            let mut pages = 0;
-            loop {
-                crate::signed::next_page(&mut pages, "DescribeAlarms")?;
-                let all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-                let page = self.signed.query(CLOUDWATCH, region, "DescribeAlarms", &all).await?;
+            for page in self.signed.pages(CLOUDWATCH, region, "DescribeAlarms", &params, "NextToken").await? {
                 let result = page.child("DescribeAlarmsResult");
                 for a in result.map(|r| r.list(&["MetricAlarms"])).unwrap_or_default() {
                     out.push(alarm_of(a, false));
                 }
                 for a in result.map(|r| r.list(&["CompositeAlarms"])).unwrap_or_default() {
                     out.push(alarm_of(a, true));
-                }
-                params.retain(|(k, _)| k != "NextToken");
-                match result.and_then(|r| r.text_at(&["NextToken"])).filter(|t| !t.is_empty()) {
-                    Some(t) => params.push(("NextToken".into(), t.to_owned())),
-                    None => break,
                 }
             }
         }
@@ -259,11 +248,8 @@ impl Observe for Aws {
         for (i, q) in queries.iter().enumerate() {
             query_params(&format!("MetricDataQueries.member.{}", i + 1), q, &mut params);
         }
-        let mut pages = 0;
-        loop {
-            crate::signed::next_page(&mut pages, "GetMetricData")?;
-            let all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-            let page = self.signed.query(CLOUDWATCH, region, "GetMetricData", &all).await?;
+        let all: Vec<(&str, &str)> = params.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        for page in self.signed.pages(CLOUDWATCH, region, "GetMetricData", &all, "NextToken").await? {
             for r in page.list(&["GetMetricDataResult", "MetricDataResults"]) {
                 let id = r.text_at(&["Id"]).unwrap_or_default().to_owned();
                 // Newest first: the first value of the first page that has one is the latest.
@@ -273,11 +259,6 @@ impl Observe for Aws {
                 {
                     out.insert(id, Some(v));
                 }
-            }
-            params.retain(|(k, _)| k != "NextToken");
-            match page.text_at(&["GetMetricDataResult", "NextToken"]).filter(|t| !t.is_empty()) {
-                Some(t) => params.push(("NextToken".into(), t.to_owned())),
-                None => break,
             }
         }
         Ok(out)

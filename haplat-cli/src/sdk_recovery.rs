@@ -116,10 +116,8 @@ impl Recovery for Aws {
                     .map(|k| (string(k, "AttributeName").unwrap_or_default(), string(k, "KeyType").unwrap_or_default()))
                     .collect(),
             })),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "ResourceNotFoundException" => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "ResourceNotFoundException" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -181,10 +179,8 @@ impl ClusterRecovery for Aws {
     async fn cluster(&self, region: &str, id: &str) -> CfnResult<Option<ClusterInfo>> {
         match self.signed.query(RDS, region, "DescribeDBClusters", &[("DBClusterIdentifier", id)]).await {
             Ok(out) => Ok(out.list(&["DescribeDBClustersResult", "DBClusters"]).first().map(cluster_info)),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "DBClusterNotFoundFault" => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "DBClusterNotFoundFault" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
@@ -195,10 +191,8 @@ impl ClusterRecovery for Aws {
                 status: i.text_at(&["DBInstanceStatus"]).unwrap_or_default().to_owned(),
                 class: i.text_at(&["DBInstanceClass"]).unwrap_or_default().to_owned(),
             })),
-            Err(e) => match e {
-                CfnError::Service { code, .. } if code == "DBInstanceNotFound" => Ok(None),
-                other => Err(other),
-            },
+            Err(CfnError::Service { code, .. }) if code == "DBInstanceNotFound" => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

@@ -136,15 +136,6 @@ impl<'a> Call<'a> {
     }
 }
 
-/// A successful answer.
-#[derive(Debug)]
-pub struct Answer {
-    /// Its HTTP status.
-    pub status: u16,
-    /// Its body, whole.
-    pub body: Vec<u8>,
-}
-
 /// Sends signed calls with one configuration's credentials, endpoint and timeout.
 #[derive(Debug)]
 pub struct Signed {
@@ -159,6 +150,11 @@ pub struct Signed {
 const ATTEMPTS: u32 = 3;
 
 impl Signed {
+    /// The same calls with another configuration's credentials (an assumed role's).
+    pub fn for_config(&self, config: SdkConfig) -> Signed {
+        Signed::new(config, self.timeout)
+    }
+
     /// Calls with `config`'s credentials and endpoint, each attempt bounded by `timeout`.
     pub fn new(config: SdkConfig, timeout: Duration) -> Signed {
         let connector = aws_smithy_http_client::Connector::builder()
@@ -241,19 +237,19 @@ impl Signed {
         Ok(credentials)
     }
 
-    /// Sends `call`, retrying what the SDK retries; a failure is sorted into one [`CfnError`].
-    pub async fn send(&self, call: &Call<'_>) -> CfnResult<Answer> {
+    /// Sends `call`, retrying what the SDK retries: the answer's body, whole; a failure is
+    /// sorted into one [`CfnError`].
+    pub async fn send(&self, call: &Call<'_>) -> CfnResult<Vec<u8>> {
         let (base, given, signing_region) =
             self.endpoint(call.service, call.region, call.host_prefix.as_deref(), call.url.as_deref());
-        let (base, path) = match (&call.host_prefix, given) {
+        let path = match (&call.host_prefix, given) {
             // An endpoint given is addressed path-style (an emulator answers nothing else).
-            (Some(prefix), true) => (base, format!("/{prefix}{}", call.path)),
-            _ => (base, call.path.clone()),
+            (Some(prefix), true) => format!("/{prefix}{}", call.path),
+            _ => call.path.clone(),
         };
         let mut uri = format!("{base}{path}");
         if !call.query.is_empty() {
-            let pairs: Vec<String> = call.query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
-            uri = format!("{uri}?{}", pairs.join("&"));
+            uri = format!("{uri}?{}", form(call.query.iter().map(|(k, v)| (k.as_str(), v.as_str()))));
         }
         let place = if given { base.clone() } else { format!("AWS in {}", call.region) };
         // A URL without a host cannot be signed (nor sent): said once, never tried.
@@ -287,7 +283,7 @@ impl Signed {
         uri: &str,
         signing_region: &str,
         credentials: Credentials,
-    ) -> Result<Answer, Failure> {
+    ) -> Result<Vec<u8>, Failure> {
         let mut request = http::Request::builder().method(call.method).uri(uri);
         for (name, value) in &call.headers {
             request = request.header(*name, value);
@@ -349,7 +345,7 @@ impl Signed {
         // A body cut short with its length kept is refused where it is read: an XML answer
         // whose root never closes by `Xml::parse`, JSON by its parser.
         if (200..300).contains(&status) {
-            return Ok(Answer { status, body });
+            return Ok(body);
         }
         let (code, message) = error_of(call.service.protocol, error_type.as_deref(), &body);
         Err(Failure::Service { status, code, message })
@@ -361,36 +357,34 @@ impl Signed {
             Protocol::Query(v) | Protocol::Ec2(v) => v,
             other => unreachable!("{} is not a Query service ({other:?})", service.name),
         };
-        let mut form = format!("Action={}&Version={}", encode(action), encode(version));
-        for (k, v) in params {
-            form.push_str(&format!("&{}={}", encode(k), encode(v)));
-        }
         let mut call = Call::new(service, region, "POST", "/".into());
         call.headers.push(("content-type", "application/x-www-form-urlencoded; charset=utf-8".into()));
-        call.body = form.into_bytes();
-        let answer = self.send(&call).await?;
-        Xml::parse(&answer.body).map_err(|e| CfnError::service("InvalidResponse", &format!("{action}: {e}")))
+        call.body =
+            form([("Action", action), ("Version", version)].into_iter().chain(params.iter().copied())).into_bytes();
+        let body = self.send(&call).await?;
+        Xml::parse(&body).map_err(|e| CfnError::service("InvalidResponse", &format!("{action}: {e}")))
     }
 
     /// A REST-XML call (Route 53): its XML answer.
     pub async fn xml(&self, call: &Call<'_>) -> CfnResult<Xml> {
-        let answer = self.send(call).await?;
-        Xml::parse(&answer.body)
+        let body = self.send(call).await?;
+        Xml::parse(&body)
             .map_err(|e| CfnError::service("InvalidResponse", &format!("{} {}: {e}", call.method, call.path)))
     }
 
-    /// Every page of a Query listing: `Marker` (RDS) or EC2's `NextToken`, sent back until an
-    /// answer has none; at most [`MAX_LISTED`] pages.
+    /// Every page of a Query listing: the answer's `token` (`Marker`, `NextToken`; EC2 answers
+    /// it in camel case) sent back until an answer has none; at most [`MAX_LISTED`] pages.
     pub async fn pages(
         &self,
         service: Service,
         region: &str,
         action: &str,
         params: &[(&str, &str)],
+        token_name: &str,
     ) -> CfnResult<Vec<Xml>> {
         let (send, read) = match service.protocol {
-            Protocol::Ec2(_) => ("NextToken", "nextToken"),
-            _ => ("Marker", "Marker"),
+            Protocol::Ec2(_) => (token_name, format!("{}{}", token_name[..1].to_lowercase(), &token_name[1..])),
+            _ => (token_name, token_name.to_owned()),
         };
         let mut pages = Vec::new();
         let mut token: Option<String> = None;
@@ -402,7 +396,7 @@ impl Signed {
                 all.push((send, t));
             }
             let page = self.query(service, region, action, &all).await?;
-            token = page.find(read).map(|t| t.text.trim().to_owned()).filter(|t| !t.is_empty());
+            token = page.find(&read).map(|t| t.text.trim().to_owned()).filter(|t| !t.is_empty());
             pages.push(page);
             if token.is_none() {
                 return Ok(pages);
@@ -423,8 +417,8 @@ impl Signed {
         call.headers.push(("content-type", format!("application/x-amz-json-{version}")));
         call.headers.push(("x-amz-target", format!("{prefix}.{operation}")));
         call.body = input.to_string().into_bytes();
-        let answer = self.send(&call).await?;
-        json_of(operation, &answer.body)
+        let body = self.send(&call).await?;
+        json_of(operation, &body)
     }
 
     /// A REST-JSON call: `method` on `path` (encoded) with `query` and a JSON body, its answer.
@@ -445,8 +439,8 @@ impl Signed {
             call.headers.push(("content-type", "application/json".into()));
             call.body = input.to_string().into_bytes();
         }
-        let answer = self.send(&call).await?;
-        json_of(&what, &answer.body)
+        let body = self.send(&call).await?;
+        json_of(&what, &body)
     }
 }
 
@@ -681,6 +675,11 @@ pub fn encode(s: &str) -> String {
         }
     }
     out
+}
+
+/// Pairs as a query string or a form body: `k=v&…`, each side [`encode`]d.
+fn form<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>) -> String {
+    pairs.map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect::<Vec<_>>().join("&")
 }
 
 /// [`encode`] for a path: each segment encoded, the `/` between them kept.
