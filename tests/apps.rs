@@ -66,3 +66,12 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
     );
     assert!(lint_failures.is_empty(), "cfn-lint found problems:\n{}", lint_failures.join("\n"));
 }
+
+/// `build` selects what scripts/test.sh builds the tests with: otherwise cargo resolves other
+/// features and builds serde, syn and haplat-core again for the apps.
+#[test]
+fn the_apps_are_built_with_the_selection_the_tests_are_built_with() {
+    let script = std::fs::read_to_string(haplat_tests::root().join("scripts/test.sh")).unwrap();
+    let tests_build = format!("cargo test {}", haplat_tests::WORKSPACE_BUILD.join(" "));
+    assert!(script.contains(&tests_build), "scripts/test.sh does not build with `{tests_build}`");
+}

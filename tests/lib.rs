@@ -185,22 +185,46 @@ pub fn apps() -> Vec<AppDir> {
     apps
 }
 
-/// Builds the binaries of these packages and returns package → executable.
+/// The packages and features `scripts/test.sh` builds every test with. The apps' binaries are
+/// built with the same (see [`build`]), so cargo resolves every dependency's features as it did
+/// for the tests and reuses what it built: `cargo build -p reference-platform` alone resolves
+/// fewer features of syn, indexmap or serde, and builds them, serde and haplat-core again
+/// (docs/build-cost.md).
+pub const WORKSPACE_BUILD: &[&str] = &["--workspace", "--features", "haplat-cli/aws"];
+
+/// Builds the binaries of these packages and returns package → executable. Every binary of the
+/// workspace is built, as [`WORKSPACE_BUILD`] selects them, with the dev-dependencies' features
+/// too (`--examples` asks for them as the tests do; the workspace has no examples): after the
+/// tests' build this links the apps it had not linked, and builds nothing else.
+///
+/// Bounded (coreutils `timeout`): another build may hold the target directory's lock a while.
 pub fn build(packages: &[&str]) -> BTreeMap<String, PathBuf> {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.current_dir(root()).args(["build", "--quiet", "--message-format=json-render-diagnostics"]);
-    for p in packages {
-        cmd.args(["-p", p]);
-    }
-    let out = cmd.output().expect("cargo runs");
-    assert!(out.status.success(), "building the apps failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new("timeout")
+        .arg("600")
+        .arg(cargo)
+        .current_dir(root())
+        .args(["build", "--quiet", "--message-format=json-render-diagnostics", "--bins", "--examples"])
+        .args(WORKSPACE_BUILD)
+        .stdin(std::process::Stdio::null())
+        .output()
+        .expect("cargo runs");
+    assert!(
+        out.status.success(),
+        "building the apps failed ({}):\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
     let mut exes = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<Json>(line) else { continue };
-        if let (Some(exe), Some(name)) = (msg["executable"].as_str(), msg["target"]["name"].as_str()) {
+        let (Some(exe), Some(name)) = (msg["executable"].as_str(), msg["target"]["name"].as_str()) else { continue };
+        if msg["target"]["kind"][0] == "bin" && packages.contains(&name) {
             exes.insert(name.to_owned(), PathBuf::from(exe));
         }
+    }
+    for p in packages {
+        assert!(exes.contains_key(*p), "cargo build named no binary {p} (a package of apps/ has a binary of its name)");
     }
     exes
 }

@@ -39,54 +39,22 @@ pub struct RealApp {
     pub exe: PathBuf,
 }
 
-/// The reference platform's prod environment (three regions) once
-/// `apps/reference-platform/src/lib.rs` has `pub fn platform`; the construct example app (two
-/// regions) until then. Built with the cargo running the tests; panics saying why it cannot.
+/// The reference platform's prod environment (three regions), built once per test binary
+/// ([`haplat_tests::build`]: as the tests were built, so nothing but the binary is built).
 pub fn real_app() -> RealApp {
-    static APP: OnceLock<Result<RealApp, String>> = OnceLock::new();
+    static APP: OnceLock<RealApp> = OnceLock::new();
     APP.get_or_init(|| {
-        let lib = std::fs::read_to_string(repo_root().join("apps/reference-platform/src/lib.rs")).unwrap_or_default();
-        let (package, env) =
-            if lib.contains("pub fn platform") { ("reference-platform", "prod") } else { ("platform-example", "prod") };
-        let exe = cargo_build(package)?;
-        Ok(RealApp { package, env, exe })
+        let package = "reference-platform";
+        let exe = haplat_tests::build(&[package]).remove(package).expect("build names every package's binary");
+        RealApp { package, env: "prod", exe }
     })
     .clone()
-    .unwrap_or_else(|e| panic!("the real app cannot be built: {e}"))
 }
 
 /// `apps/emulator-demo`'s executable (the README's emulator deploy), built once per test binary.
 pub fn demo_app() -> PathBuf {
-    static EXE: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    EXE.get_or_init(|| cargo_build("emulator-demo"))
-        .clone()
-        .unwrap_or_else(|e| panic!("the demo app cannot be built: {e}"))
-}
-
-/// Builds a binary package of the workspace with the cargo running the tests; its executable.
-fn cargo_build(package: &str) -> Result<PathBuf, String> {
-    // Bounded: another engineer's build may hold the target directory's lock for a while.
-    let out = Command::new("timeout")
-        .arg("600")
-        .arg(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-        .args(["build", "-q", "-p", package, "--message-format=json"])
-        .current_dir(repo_root())
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| format!("cannot run cargo: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "cargo build -p {package} failed ({}):\n{}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
-    }
-    String::from_utf8_lossy(&out.stdout)
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .filter(|m| m["reason"] == "compiler-artifact" && m["target"]["name"] == package)
-        .find_map(|m| m["executable"].as_str().map(PathBuf::from))
-        .ok_or_else(|| format!("cargo build -p {package} named no executable"))
+    static EXE: OnceLock<PathBuf> = OnceLock::new();
+    EXE.get_or_init(|| haplat_tests::build(&["emulator-demo"]).remove("emulator-demo").expect("build names it")).clone()
 }
 
 /// A free TCP port on 127.0.0.1.
