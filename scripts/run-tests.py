@@ -4,8 +4,8 @@ time, as cargo test would run each (from its package's directory, with cargo's v
 
 cargo test runs test binaries one after another; several of haplat's spend most of their time
 waiting (on moto, on the commands they start), so two cores sit half idle (docs/build-cost.md).
-The integration-test binaries, the longest, start first. Each binary's output is printed whole
-when it ends; the exit code is 1 when any binary failed.
+The integration-test binaries, the longest, start first, by package and name. Each binary's
+output is printed whole when it ends; the exit code is 1 when any binary failed.
 
     scripts/run-tests.py BUILD.jsonl [-- ARGS FOR EACH TEST BINARY]
 """
@@ -69,8 +69,10 @@ def main():
     if not found:
         print("run-tests: the build listed no test binary", file=sys.stderr)
         return 1
-    # Integration tests (`tests/`) first: they are the long ones.
-    found.sort(key=lambda b: b[2] != "test")
+    # Integration tests (`tests/`) first, they are the long ones; in a fixed order (cargo lists
+    # them as they finish building), so that a run's length does not depend on which long one
+    # happened to be listed last.
+    found.sort(key=lambda b: (b[2] != "test", b[0], b[1]))
     failed = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for binary, code, output in pool.map(lambda b: run(b, args), found):

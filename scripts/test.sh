@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test of the workspace, as CI does: installs the pinned tools the tests use
-# (cfn-lint, moto's server, checkov, cfn-guard with the Control Tower rules) into .tools/, builds
-# every test with haplat-cli's AWS commands (its `aws` feature; the README's first command builds
-# without it), runs the test binaries two at a time (scripts/run-tests.py: cargo test would run
-# them one after another, and the longest mostly wait), then the doc tests, then haplat-cli's
+# (cfn-lint, moto's server, checkov, cfn-guard with the Control Tower rules) into .tools/ while it
+# builds every test with haplat-cli's AWS commands (its `aws` feature; the README's first command
+# builds without it), runs the test binaries two at a time (scripts/run-tests.py: cargo test would
+# run them one after another, and the longest mostly wait), then the doc tests, then haplat-cli's
 # unit tests without its AWS commands.
 #
 #   scripts/test.sh                          everything
@@ -23,24 +23,29 @@ while (($#)); do
   cargo_args+=("$1")
   shift
 done
-scripts/install-tools.sh
+# The tools install (mostly downloads) while the tests build (mostly compiling).
+tools_log="$(mktemp)"
 build="$(mktemp)"
-trap 'rm -f "$build"' EXIT
+trap 'rm -f "$tools_log" "$build"' EXIT
+scripts/install-tools.sh > "$tools_log" 2>&1 &
+tools=$!
+built=0
 cargo test --workspace --features haplat-cli/aws --locked --no-run --message-format=json-render-diagnostics \
-  ${cargo_args[@]+"${cargo_args[@]}"} > "$build"
-# haplat-cli without its AWS commands (as the README's first command builds it) compiles while
-# the test binaries run: they leave a core idle most of the time.
-nosdk_log="$(mktemp)"
-trap 'rm -f "$build" "$nosdk_log"' EXIT
-cargo test -p haplat-cli --lib --locked --no-run > "$nosdk_log" 2>&1 &
-nosdk=$!
+  ${cargo_args[@]+"${cargo_args[@]}"} > "$build" || built=$?
+if ! wait "$tools"; then
+  cat "$tools_log" >&2
+  echo "test.sh: scripts/install-tools.sh failed (its output is above)" >&2
+  exit 1
+fi
+cat "$tools_log"
+if ((built != 0)); then
+  exit "$built"
+fi
 status=0
 python3 scripts/run-tests.py "$build" -- ${test_args[@]+"${test_args[@]}"} || status=1
-if ! wait "$nosdk"; then
-  cat "$nosdk_log" >&2
-  status=1
-fi
 cargo test --workspace --features haplat-cli/aws --locked --doc ${cargo_args[@]+"${cargo_args[@]}"} -- ${test_args[@]+"${test_args[@]}"} || status=1
-# haplat-cli without its AWS commands, as the README's first command builds it.
-cargo test -p haplat-cli --lib --locked -- ${test_args[@]+"${test_args[@]}"} || status=1
+# haplat-cli without its AWS commands, as the README's first command builds it. Not built while
+# the binaries run: it would hold the target directory's lock, and the tests that build an app
+# or a project would wait for it.
+cargo test -p haplat-cli --lib --locked ${cargo_args[@]+"${cargo_args[@]}"} -- ${test_args[@]+"${test_args[@]}"} || status=1
 exit "$status"
