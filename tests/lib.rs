@@ -185,6 +185,36 @@ pub fn apps() -> Vec<AppDir> {
     apps
 }
 
+/// The cargo running the tests (`CARGO`, else `cargo` on the PATH), for a build inside a test,
+/// without the variables cargo sets for the test binary it runs (`CARGO_MANIFEST_DIR`,
+/// `CARGO_PKG_NAME`, …): some build scripts (ring's) ask to rerun when those change, so a build
+/// that inherits them builds ring, rustls and every crate above them again, and the next build
+/// outside the tests once more.
+pub fn cargo() -> Command {
+    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    without_cargo_run_vars(&mut cmd);
+    cmd
+}
+
+/// Removes from a command's environment what cargo sets for a binary it runs (see [`cargo`]), for
+/// a command that runs cargo in turn (`haplat synth` with `cargo run` as its app).
+pub fn without_cargo_run_vars(cmd: &mut Command) -> &mut Command {
+    const SET_BY_CARGO: &[&str] = &[
+        "CARGO_MANIFEST_",
+        "CARGO_PKG_",
+        "CARGO_BIN_",
+        "CARGO_CRATE_NAME",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_TARGET_TMPDIR",
+    ];
+    for (key, _) in std::env::vars_os() {
+        if key.to_str().is_some_and(|k| SET_BY_CARGO.iter().any(|p| k.starts_with(p))) {
+            cmd.env_remove(key);
+        }
+    }
+    cmd
+}
+
 /// The packages and features `scripts/test.sh` builds every test with. The apps' binaries are
 /// built with the same (see [`build`]), so cargo resolves every dependency's features as it did
 /// for the tests and reuses what it built: `cargo build -p reference-platform` alone resolves
@@ -199,10 +229,9 @@ pub const WORKSPACE_BUILD: &[&str] = &["--workspace", "--features", "haplat-cli/
 ///
 /// Bounded (coreutils `timeout`): another build may hold the target directory's lock a while.
 pub fn build(packages: &[&str]) -> BTreeMap<String, PathBuf> {
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new("timeout")
-        .arg("600")
-        .arg(cargo)
+    let mut cmd = Command::new("timeout");
+    cmd.arg("600").arg(cargo().get_program());
+    let out = without_cargo_run_vars(&mut cmd)
         .current_dir(root())
         .args(["build", "--quiet", "--message-format=json-render-diagnostics", "--bins", "--examples"])
         .args(WORKSPACE_BUILD)

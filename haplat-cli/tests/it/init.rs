@@ -95,11 +95,10 @@ fn init_makes_a_project_whose_tests_and_synth_pass() {
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let tools = install_tools();
     let path = format!("{}:{}", tools.display(), std::env::var("PATH").unwrap_or_default());
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     // The schema template is what the project's own types generate: regenerate it with
     // `UPDATE_DOCS=1 cargo test -p haplat-cli --test it init` (the project's test then says it is fresh).
     if std::env::var_os("UPDATE_DOCS").is_some() {
-        let out = Command::new(&cargo)
+        let out = haplat_tests::cargo()
             .current_dir(&dir)
             .args(["test", "--quiet", "--offline", "--test", "templates", "the_environment_schema_is_fresh"])
             .env("CARGO_TARGET_DIR", target_dir())
@@ -113,7 +112,7 @@ fn init_makes_a_project_whose_tests_and_synth_pass() {
     }
     // The first run lints too (cfn-lint required); the second only checks the pinned snapshots.
     for update in ["always", "no"] {
-        let mut test = Command::new(&cargo);
+        let mut test = haplat_tests::cargo();
         test.current_dir(&dir).args(["test", "--quiet", "--offline"]).env("CARGO_TARGET_DIR", target_dir());
         test.env("INSTA_UPDATE", update);
         if update == "always" {
@@ -130,7 +129,9 @@ fn init_makes_a_project_whose_tests_and_synth_pass() {
     assert!(dir.join("tests/snapshots").read_dir().unwrap().count() >= 4, "the templates are pinned");
 
     // And `haplat synth` in it.
-    let r = run(haplat(&dir, &["synth", "--env", "prod"]).env("CARGO_TARGET_DIR", target_dir()));
+    // (Its app is `cargo run`: without the variables cargo set for this test, as for the builds.)
+    let mut synth = haplat(&dir, &["synth", "--env", "prod"]);
+    let r = run(haplat_tests::without_cargo_run_vars(&mut synth).env("CARGO_TARGET_DIR", target_dir()));
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(dir.join("haplat.out/manifest.json").is_file());
 }
