@@ -51,33 +51,3 @@ pub fn short_hash(s: &str) -> String {
     let digest = Sha256::digest(s.as_bytes());
     digest.iter().take(4).map(|b| format!("{b:02X}")).collect()
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stable_and_unique() {
-        assert_eq!(logical_id(&["Vpc"]), "Vpc");
-        assert_ne!(logical_id(&["A", "BC"]), logical_id(&["AB", "C"]));
-        assert_eq!(logical_id(&["Api", "Service"]), logical_id(&["Api", "Service"]));
-        // Ids of different case still differ in the hash.
-        assert_ne!(logical_id(&["api", "x"]), logical_id(&["Api", "x"]));
-    }
-
-    #[test]
-    fn keeps_pascal_case_words() {
-        assert!(logical_id(&["Network", "PublicSubnet1"]).starts_with("NetworkPublicSubnet1"));
-        assert!(logical_id(&["net", "public-subnet-1"]).starts_with("NetPublicSubnet1"));
-    }
-
-    #[test]
-    fn fits_the_limit() {
-        let long = "x".repeat(300);
-        let id = logical_id(&[&long, "y"]);
-        assert_eq!(id.len(), 255);
-        assert!(crate::validate::is_valid_logical_id(&id));
-        assert!(crate::validate::is_valid_logical_id(&logical_id(&["9lives"])));
-        assert!(crate::validate::is_valid_logical_id(&logical_id(&["--"])));
-    }
-}

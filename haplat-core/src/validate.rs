@@ -123,32 +123,3 @@ pub fn check_tag(key: &str, value: &str) -> Result<(), String> {
     }
     Ok(())
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn regions() {
-        assert!(check_region("eu-west-1").is_ok());
-        let e = check_region("eu-west-9").unwrap_err();
-        assert!(e.contains("eu-central-1, eu-central-2, eu-north-1"), "{e}");
-        assert!(check_region("mars-1").unwrap_err().contains("e.g. us-east-1"));
-    }
-
-    #[test]
-    fn stack_names() {
-        assert!(check_stack_name("shop-prod-Api").is_ok());
-        assert!(check_stack_name("1shop").is_err());
-        assert!(check_stack_name("shop_prod").unwrap_err().contains("'_'"));
-        assert!(check_stack_name(&"a".repeat(129)).is_err());
-    }
-
-    #[test]
-    fn tags() {
-        assert!(check_tag("team", "sre").is_ok());
-        assert!(check_tag("aws:x", "y").is_err());
-        assert!(check_tag("", "y").is_err());
-        assert!(check_tag("k", &"v".repeat(257)).is_err());
-    }
-}

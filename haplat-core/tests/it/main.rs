@@ -6,6 +6,7 @@ mod accounts;
 mod assembly;
 mod hostile;
 mod model;
+mod names;
 mod references;
 mod resources;
 mod suppress;
