@@ -2,18 +2,29 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use haplat_codegen as codegen;
+
+/// What the generator produces from the vendored schemas, generated once for both tests (a
+/// generation takes a few seconds in a debug build).
+fn generated() -> &'static codegen::Output {
+    static OUT: OnceLock<codegen::Output> = OnceLock::new();
+    OUT.get_or_init(|| {
+        let manifest =
+            fs::read_to_string(codegen::workspace_root().join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
+        codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds")
+    })
+}
 
 #[test]
 fn generated_code_is_up_to_date() {
     let root = codegen::workspace_root();
-    let manifest = fs::read_to_string(root.join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
-    let out = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
+    let out = generated();
 
     // Regenerate into a temporary folder, then compare it with the committed tree.
     let tmp = tempfile::tempdir().expect("temp dir");
-    codegen::write(tmp.path(), &out).expect("write into temp dir");
+    codegen::write(tmp.path(), out).expect("write into temp dir");
 
     let rel = |base: &Path, files: Vec<PathBuf>| -> Vec<PathBuf> {
         files.into_iter().map(|f| f.strip_prefix(base).expect("under base").to_path_buf()).collect()
@@ -51,7 +62,7 @@ fn generated_code_is_up_to_date() {
 fn generation_is_reproducible_and_writes_the_shared_types() {
     let root = codegen::workspace_root();
     let manifest = fs::read_to_string(root.join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
-    let a = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
+    let a = generated();
     let b = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
     assert!(a.files == b.files, "two runs differ");
     let res = PathBuf::from(codegen::RESOURCES_DIR);
