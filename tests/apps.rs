@@ -6,11 +6,9 @@
 //! Reviewing an infrastructure change means reading these snapshot diffs:
 //! `cargo insta test -p haplat-tests --review` (or `cargo insta review` after a failing run).
 
-use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::path::PathBuf;
 
-use haplat_tests::{apps, build, lint, synth};
+use haplat_tests::{apps, build, lint_by_region_set, synth};
 
 #[test]
 fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
@@ -40,18 +38,14 @@ fn every_app_synthesizes_and_its_templates_are_pinned_and_lint_clean() {
             check(format!("{}/{env}/manifest.json", app.dir), &|| {
                 settings.bind(|| insta::assert_snapshot!("manifest.json", text))
             });
-            // Lint the templates that share a region set in one cfn-lint run.
-            let mut by_regions: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
             for stack in &stacks {
-                let path = out.join(&stack.template);
-                let text = std::fs::read_to_string(&path).unwrap();
+                let text = std::fs::read_to_string(out.join(&stack.template)).unwrap();
                 check(format!("{}/{env}/{}", app.dir, stack.template), &|| {
                     settings.bind(|| insta::assert_snapshot!(stack.template.clone(), text))
                 });
-                by_regions.entry(stack.regions.clone()).or_default().push(path);
             }
-            for (regions, templates) in by_regions {
-                let lint = lint(&templates, &regions);
+            let templates = stacks.iter().map(|s| (s.regions.clone(), out.join(&s.template)));
+            for (regions, lint) in lint_by_region_set(templates) {
                 if !lint.is_clean() {
                     lint_failures.push(format!("{} ({env}) over {}: {lint}", app.dir, regions.join(",")));
                 }

@@ -118,6 +118,22 @@ pub fn lint<R: AsRef<str>>(templates: &[PathBuf], regions: &[R]) -> Lint {
     }
 }
 
+/// Lints template files, each over its regions: the files that share a region set in one
+/// cfn-lint run (its report names each file). What each region set's run said, by region set.
+pub fn lint_by_region_set(templates: impl IntoIterator<Item = (Vec<String>, PathBuf)>) -> BTreeMap<Vec<String>, Lint> {
+    let mut by_regions: BTreeMap<Vec<String>, Vec<PathBuf>> = BTreeMap::new();
+    for (regions, template) in templates {
+        by_regions.entry(regions).or_default().push(template);
+    }
+    by_regions
+        .into_iter()
+        .map(|(regions, files)| {
+            let lint = lint(&files, &regions);
+            (regions, lint)
+        })
+        .collect()
+}
+
 /// Lints templates held in memory (name → template), written to a temporary folder first.
 pub fn lint_templates<R: AsRef<str>>(templates: &[(String, Json)], regions: &[R]) -> Lint {
     let dir = std::env::temp_dir().join(format!("haplat-lint-{}-{}", std::process::id(), unique()));
@@ -191,9 +207,13 @@ pub fn apps() -> Vec<AppDir> {
 /// that inherits them builds ring, rustls and every crate above them again, and the next build
 /// outside the tests once more.
 pub fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    let mut cmd = Command::new(cargo_program());
     without_cargo_run_vars(&mut cmd);
     cmd
+}
+
+fn cargo_program() -> std::ffi::OsString {
+    std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into())
 }
 
 /// Removes from a command's environment what cargo sets for a binary it runs (see [`cargo`]), for
@@ -230,7 +250,7 @@ pub const WORKSPACE_BUILD: &[&str] = &["--workspace", "--features", "haplat-cli/
 /// Bounded (coreutils `timeout`): another build may hold the target directory's lock a while.
 pub fn build(packages: &[&str]) -> BTreeMap<String, PathBuf> {
     let mut cmd = Command::new("timeout");
-    cmd.arg("600").arg(cargo().get_program());
+    cmd.arg("600").arg(cargo_program());
     let out = without_cargo_run_vars(&mut cmd)
         .current_dir(root())
         .args(["build", "--quiet", "--message-format=json-render-diagnostics", "--bins", "--examples"])

@@ -1189,18 +1189,13 @@ fn global_templates_pass_cfn_lint_in_every_region() {
         ("BlueGreenMonitoring", blue_green_monitoring()),
         ("RecoveryControl", arc_edge(DrMode::ActiveActive, "us-east-1")),
     ];
-    // The templates that share a region set are linted in one cfn-lint run (its report names
-    // each file).
-    let mut by_regions: std::collections::BTreeMap<Vec<String>, Vec<std::path::PathBuf>> = Default::default();
+    let mut templates = Vec::new();
     for (mode, app) in apps {
         let out = dir.join(mode);
         let a = app.synth_to(&out).unwrap_or_else(|e| panic!("{e}"));
-        for stack in &a.manifest.stacks {
-            by_regions.entry(stack.target.regions()).or_default().push(out.join(&stack.template));
-        }
+        templates.extend(a.manifest.stacks.iter().map(|stack| (stack.target.regions(), out.join(&stack.template))));
     }
-    for (regions, templates) in &by_regions {
-        let lint = haplat_tests::lint(templates, regions);
+    for (regions, lint) in haplat_tests::lint_by_region_set(templates) {
         if !lint.is_clean() {
             failures.push(format!("over {}: {lint}", regions.join(",")));
         }

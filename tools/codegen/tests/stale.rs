@@ -6,15 +6,18 @@ use std::sync::OnceLock;
 
 use haplat_codegen as codegen;
 
-/// What the generator produces from the vendored schemas, generated once for both tests (a
-/// generation takes a few seconds in a debug build).
+/// What the generator produces from the vendored schemas.
+fn generate() -> codegen::Output {
+    let manifest =
+        fs::read_to_string(codegen::workspace_root().join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
+    codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds")
+}
+
+/// [`generate`]'s output, generated once for both tests (a generation takes a few seconds in a
+/// debug build).
 fn generated() -> &'static codegen::Output {
     static OUT: OnceLock<codegen::Output> = OnceLock::new();
-    OUT.get_or_init(|| {
-        let manifest =
-            fs::read_to_string(codegen::workspace_root().join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
-        codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds")
-    })
+    OUT.get_or_init(generate)
 }
 
 #[test]
@@ -60,10 +63,8 @@ fn generated_code_is_up_to_date() {
 
 #[test]
 fn generation_is_reproducible_and_writes_the_shared_types() {
-    let root = codegen::workspace_root();
-    let manifest = fs::read_to_string(root.join(codegen::CORE_MANIFEST)).expect("haplat-core/Cargo.toml");
     let a = generated();
-    let b = codegen::generate(&codegen::schemas_dir(), &manifest).expect("generation succeeds");
+    let b = generate();
     assert!(a.files == b.files, "two runs differ");
     let res = PathBuf::from(codegen::RESOURCES_DIR);
     for f in ["types.rs", "ecs/types.rs", "wafv2/types.rs"] {
