@@ -9,7 +9,9 @@
 //! other finding is listed, one per line, and fails the test; so does an allowlist entry that
 //! no longer matches anything (it must be deleted once fixed).
 //!
-//! One run of each scanner over the folder of all the assemblies, the two at the same time.
+//! One run of each scanner over the folder of all the assemblies, the two at the same time;
+//! cfn-guard is given the rules that report on a resource type the templates have (the others
+//! would only say SKIP).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -211,6 +213,60 @@ fn guard_findings(root: &Path, stdout: &str, stderr: &str) -> (Vec<Finding>, usi
     (findings, suppressed)
 }
 
+/// The resource types (`AWS::S3::Bucket`) a rule file names, and whether every `AWS::` in it is
+/// one: a pattern (`AWS::S3::*`, a regex) makes the file's types unknown.
+fn named_types(text: &str) -> (BTreeSet<String>, bool) {
+    let word = |s: &str| s.find(|c: char| !c.is_ascii_alphanumeric()).unwrap_or(s.len());
+    let mut types = BTreeSet::new();
+    let mut all_known = true;
+    for (at, _) in text.match_indices("AWS::") {
+        let rest = &text[at + 5..];
+        let service = word(rest);
+        let ty = rest[service..].strip_prefix("::").map(word).unwrap_or(0);
+        if service == 0 || ty == 0 {
+            all_known = false;
+        } else {
+            types.insert(text[at..at + 5 + service + 2 + ty].to_owned());
+        }
+    }
+    (types, all_known)
+}
+
+/// Copies into `into` the `.guard` files of `rules` (keeping their folders) that can report on
+/// the templates: each Control Tower rule names the resource types it reports on and answers
+/// SKIP on a template without them, while cfn-guard's time grows with rules × resources, whether
+/// they apply or not (docs/build-cost.md has the figures). A file whose types are not all
+/// spelled out is kept. Returns how many were kept, of how many.
+fn rules_for(rules: &Path, types: &BTreeSet<String>, into: &Path) -> (usize, usize) {
+    let (mut kept, mut all) = (0, 0);
+    let mut folders = vec![PathBuf::new()];
+    while let Some(rel) = folders.pop() {
+        let dir = rules.join(&rel);
+        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path();
+            let rel = rel.join(path.file_name().expect("a listed entry has a name"));
+            if path.is_dir() {
+                folders.push(rel);
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "guard") {
+                continue;
+            }
+            all += 1;
+            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let (named, all_known) = named_types(&text);
+            if all_known && !named.is_empty() && named.is_disjoint(types) {
+                continue;
+            }
+            kept += 1;
+            let dest = into.join(&rel);
+            std::fs::create_dir_all(dest.parent().expect("under into")).unwrap();
+            std::fs::write(&dest, text).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
+        }
+    }
+    (kept, all)
+}
+
 #[test]
 fn checkov_and_the_control_tower_guard_rules_find_nothing_unsuppressed_in_any_app() {
     let apps = apps();
@@ -222,6 +278,7 @@ fn checkov_and_the_control_tower_guard_rules_find_nothing_unsuppressed_in_any_ap
     // The templates only: both scanners skip other JSON, but the manifest is not theirs to read.
     let root: PathBuf = work.path().join("templates");
     let mut templates = 0;
+    let mut types = BTreeSet::new();
     for app in &apps {
         let exe = exes.get(&app.package).unwrap_or_else(|| panic!("no binary named {} was built", app.package));
         for env in &app.environments {
@@ -230,11 +287,18 @@ fn checkov_and_the_control_tower_guard_rules_find_nothing_unsuppressed_in_any_ap
             let dest = root.join(&app.dir).join(env);
             std::fs::create_dir_all(&dest).unwrap();
             for stack in stacks {
-                std::fs::copy(out.join(&stack.template), dest.join(&stack.template)).unwrap();
+                let text = std::fs::read_to_string(out.join(&stack.template)).unwrap();
+                let template: Json = serde_json::from_str(&text).unwrap();
+                let resources = template["Resources"].as_object().into_iter().flatten();
+                types.extend(resources.filter_map(|(_, r)| r["Type"].as_str()).map(str::to_owned));
+                std::fs::write(dest.join(&stack.template), text).unwrap();
                 templates += 1;
             }
         }
     }
+
+    let applicable = work.path().join("rules");
+    let (rules_kept, rules_all) = rules_for(&rules, &types, &applicable);
 
     let checkov_run = spawn(
         Command::new(&checkov)
@@ -246,7 +310,7 @@ fn checkov_and_the_control_tower_guard_rules_find_nothing_unsuppressed_in_any_ap
     let guard_run = spawn(
         Command::new(&guard)
             .args(["validate", "--output-format", "json", "--structured", "--show-summary", "none", "--rules"])
-            .arg(&rules)
+            .arg(&applicable)
             .arg("--data")
             .arg(&root),
     );
@@ -275,8 +339,8 @@ fn checkov_and_the_control_tower_guard_rules_find_nothing_unsuppressed_in_any_ap
         }
     }
     println!(
-        "{templates} templates: checkov {checkov_suppressed} suppressed, cfn-guard {guard_suppressed} suppressed, \
-         {} allowlisted, {} open",
+        "{templates} templates: checkov {checkov_suppressed} suppressed, cfn-guard ({rules_kept} of {rules_all} rule \
+         files apply) {guard_suppressed} suppressed, {} allowlisted, {} open",
         used.iter().sum::<usize>(),
         open.len()
     );
@@ -307,4 +371,28 @@ fn globs_match_runs_of_characters() {
     assert!(!glob("reference-platform/*/shop-*-Api", "hello-api/default/hello-Api"));
     assert!(glob("Db*", "DbWriterE056D9D7"));
     assert!(!glob("Db", "DbWriter"));
+}
+
+#[test]
+fn a_rule_file_is_left_out_only_when_every_type_it_names_is_absent() {
+    let text = "let buckets = Resources.*[ Type == 'AWS::S3::Bucket' ]\n# Reports on: AWS::S3::BucketPolicy\n";
+    let (types, known) = named_types(text);
+    assert!(known);
+    assert_eq!(types.into_iter().collect::<Vec<_>>(), ["AWS::S3::Bucket", "AWS::S3::BucketPolicy"]);
+    assert!(!named_types("Type == /AWS::S3::.*/").1, "a pattern makes the types unknown");
+    assert!(!named_types("AWS::").1);
+
+    let rules = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(rules.path().join("s3")).unwrap();
+    std::fs::write(rules.path().join("s3/bucket.guard"), "Type == 'AWS::S3::Bucket'").unwrap();
+    std::fs::write(rules.path().join("s3/any.guard"), "Type == /AWS::S3::.*/").unwrap();
+    std::fs::write(rules.path().join("queue.guard"), "Type == 'AWS::SQS::Queue' or 'AWS::SNS::Topic'").unwrap();
+    std::fs::write(rules.path().join("none.guard"), "rule x { true }").unwrap();
+    std::fs::write(rules.path().join("README.md"), "AWS::SQS::Queue").unwrap();
+    let into = tempfile::tempdir().unwrap();
+    let types = BTreeSet::from(["AWS::SNS::Topic".to_owned()]);
+    assert_eq!(rules_for(rules.path(), &types, into.path()), (3, 4));
+    let kept = |rel: &str| into.path().join(rel).is_file();
+    assert!(kept("s3/any.guard") && kept("queue.guard") && kept("none.guard"));
+    assert!(!kept("s3/bucket.guard") && !kept("README.md"));
 }

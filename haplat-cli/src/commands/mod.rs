@@ -102,7 +102,6 @@ pub enum Command {
     Man(shell::ManArgs),
 }
 
-/// Runs a parsed command line; returns the exit code.
 /// Runs a command that calls AWS; without the `aws` feature it is still listed (help,
 /// completions and man pages are the same in every build) and says how to get it.
 macro_rules! with_aws {
@@ -112,15 +111,22 @@ macro_rules! with_aws {
         #[cfg(not(feature = "aws"))]
         let done = {
             let _ = $args;
-            Err(Error::Usage(format!(
-                "`haplat {}` calls AWS, and this haplat was built without it: install it with `cargo install haplat-cli --features aws` (in this repository: `cargo run -p haplat-cli --features aws -- {}`)",
-                $name, $name
-            )))
+            Err(built_without_aws($name))
         };
         done
     }};
 }
 
+/// What a command that calls AWS answers in a build without the `aws` feature. Compiled in
+/// that build and in every test build, so that the tests of the build with AWS check it too.
+#[cfg(any(test, not(feature = "aws")))]
+fn built_without_aws(name: &str) -> Error {
+    Error::Usage(format!(
+        "`haplat {name}` calls AWS, and this haplat was built without it: install it with `cargo install haplat-cli --features aws` (in this repository: `cargo run -p haplat-cli --features aws -- {name}`)"
+    ))
+}
+
+/// Runs a parsed command line; returns the exit code.
 pub async fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Init(a) => init::run(a),
@@ -146,19 +152,20 @@ pub async fn run(cli: Cli) -> Result<u8, Error> {
     }
 }
 
-#[cfg(all(test, not(feature = "aws")))]
+#[cfg(test)]
 mod tests {
     use super::*;
 
-    #[tokio::test]
-    async fn without_aws_the_aws_commands_say_how_to_get_them() {
+    #[test]
+    fn without_aws_the_aws_commands_are_listed_and_say_how_to_get_them() {
         for args in [&["haplat", "deploy", "--yes"][..], &["haplat", "restore-test"], &["haplat", "failback"]] {
-            let cli = Cli::try_parse_from(args).expect("the command is listed in every build");
-            let e = run(cli).await.expect_err("no AWS in this build");
-            assert_eq!(e.exit_code(), crate::exit::USAGE, "{e}");
+            Cli::try_parse_from(args).expect("the command is listed in every build");
             let name = args[1];
+            let e = built_without_aws(name);
+            assert_eq!(e.exit_code(), crate::exit::USAGE, "{e}");
             assert!(e.to_string().starts_with(&format!("`haplat {name}` calls AWS")), "{e}");
             assert!(e.to_string().contains("cargo install haplat-cli --features aws"), "{e}");
+            assert!(e.to_string().ends_with(&format!("--features aws -- {name}`)")), "{e}");
         }
     }
 }
