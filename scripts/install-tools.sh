@@ -1,5 +1,8 @@
 #!/usr/bin/env bash
 # Installs the tools the tests use, at pinned versions, into .tools/ (a folder git ignores):
+#   - uv (the Python package installer, from PyPI into .tools/uv), which installs the next two:
+#     pip spent about 50 s of CPU unpacking and compiling their 150 packages, uv about 20 s
+#     (docs/build-cost.md);
 #   - cfn-lint (the CloudFormation linter) and moto's server (the CloudFormation emulator), from
 #     PyPI into .tools/venv;
 #   - checkov (the IaC scanner platform teams run), from PyPI into its own venv .tools/checkov
@@ -14,6 +17,7 @@
 #   HAPLAT_TOOLS_DIR=DIR scripts/…    install somewhere else
 set -euo pipefail
 
+UV_VERSION="0.13.8"
 CFN_LINT_VERSION="1.58.0"
 MOTO_VERSION="5.2.5"
 CHECKOV_VERSION="3.2.470"
@@ -21,6 +25,10 @@ CFNGUARD_PACKAGE_VERSION="0.0.62" # @cdklabs/cdk-validator-cfnguard: cfn-guard 3
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 dir="${HAPLAT_TOOLS_DIR:-$root/.tools}"
+uv_venv="$dir/uv"
+uv="$uv_venv/bin/uv"
+uv_stamp="$uv_venv/.haplat-pins"
+uv_want="uv==$UV_VERSION"
 venv="$dir/venv"
 stamp="$venv/.haplat-pins"
 want="cfn-lint==$CFN_LINT_VERSION moto[server,cloudformation]==$MOTO_VERSION"
@@ -60,15 +68,28 @@ need_python() {
   fi
 }
 
-# A fresh venv at $1 with the pip requirements $2..., stamped with $stamp_text.
+# uv, in its own venv (pip installs it: a prebuilt binary in a wheel).
+need_uv() {
+  if [[ -f "$uv_stamp" && "$(cat "$uv_stamp")" == "$uv_want" && -x "$uv" ]]; then
+    return
+  fi
+  echo "install-tools: installing $uv_want into $uv_venv" >&2
+  rm -rf "$uv_venv"
+  "$python" -m venv "$uv_venv"
+  "$uv_venv/bin/python" -m pip install --quiet --disable-pip-version-check "$uv_want" >&2
+  echo "$uv_want" > "$uv_stamp"
+}
+
+# A fresh venv at $1 with the requirements $2..., stamped with $stamp_text. uv never fetches a
+# Python of its own (this machine's is used), and compiles the bytecode as pip does: the tools
+# run with PYTHONDONTWRITEBYTECODE on some machines, and would compile their modules each run.
 make_venv() {
   local at="$1" stamp_text="$2"
   shift 2
   echo "install-tools: installing $stamp_text into $at" >&2
   rm -rf "$at"
-  "$python" -m venv "$at"
-  "$at/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip >&2
-  "$at/bin/python" -m pip install --quiet --disable-pip-version-check "$@" >&2
+  UV_PYTHON_DOWNLOADS=never "$uv" venv --quiet --python "$python" "$at" >&2
+  UV_PYTHON_DOWNLOADS=never "$uv" pip install --quiet --compile-bytecode --python "$at/bin/python" "$@" >&2
 }
 
 install_python() {
@@ -112,7 +133,11 @@ install_guard() {
   echo "$npm_want" > "$npm_stamp"
 }
 
-# The three parts share nothing: they install side by side, and any failure fails the whole.
+# The three parts share nothing but uv: they install side by side, and any failure fails the whole.
+if ! python_installed || ! checkov_installed; then
+  need_python
+  need_uv
+fi
 pids=()
 if ! python_installed; then install_python & pids+=($!); fi
 if ! checkov_installed; then install_checkov & pids+=($!); fi

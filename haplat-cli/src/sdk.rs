@@ -1,23 +1,23 @@
-//! [`CloudFormation`] over the AWS SDK for Rust, and [`Account`] as signed calls
-//! ([`crate::signed`]) with the same configuration. Credentials, region and profile come from
-//! the standard chain (environment, profiles, SSO…); the endpoint from `AWS_ENDPOINT_URL` like
-//! every AWS SDK. Errors are sorted into [`CfnError`] so that a missing credential, an expired
-//! token or an endpoint that does not answer end in one clear line.
+//! [`CloudFormation`] and [`Account`] over AWS, as signed calls ([`crate::signed`]) with one SDK
+//! configuration: credentials, region and profile come from the standard chain (environment,
+//! profiles, SSO…); the endpoint from `AWS_ENDPOINT_URL` like every AWS SDK. Errors are sorted
+//! into [`CfnError`] so that a missing credential, an expired token or an endpoint that does not
+//! answer end in one clear line.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Debug;
-use std::sync::Mutex;
 use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_cloudformation as cf;
-use aws_sdk_cloudformation::config::http::HttpResponse;
-use aws_sdk_cloudformation::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use cf::types::{Capability, Parameter, RegionConcurrencyType, StackSetOperationPreferences, Tag};
+use aws_credential_types::Credentials;
+use aws_credential_types::provider::SharedCredentialsProvider;
+use aws_smithy_runtime_api::client::http::SharedHttpClient;
+use aws_smithy_types::DateTime;
+use aws_smithy_types::date_time::Format;
 
 use crate::account::{Account, EngineVersion, Quota, Zone};
 use crate::cfn::*;
-use crate::signed::{self, credentials_detail, cut_short, dns_suffix, first_line, service_error};
+use crate::signed::{self, CLOUDFORMATION, Xml, dns_suffix};
 
 /// How to reach AWS.
 #[derive(Clone, Debug, Default)]
@@ -37,14 +37,12 @@ pub struct AwsOptions {
     pub call_as: Option<haplat_core::manifest::CallAs>,
 }
 
-/// The SDK-backed service.
+/// AWS, with one configuration.
 pub struct Aws {
     config: SdkConfig,
     region: String,
-    endpoint: Option<String>,
-    clients: Mutex<HashMap<String, cf::Client>>,
-    call_as: Option<cf::types::CallAs>,
-    /// The services called without their SDK crate.
+    call_as: Option<haplat_core::manifest::CallAs>,
+    /// Every call, signed with the configuration's credentials.
     pub(crate) signed: crate::signed::Signed,
 }
 
@@ -78,7 +76,7 @@ impl Aws {
             loader = loader.endpoint_url(e);
         }
         if let Some((id, secret)) = &opts.static_credentials {
-            loader = loader.credentials_provider(cf::config::Credentials::new(id, secret, None, None, "haplat-static"));
+            loader = loader.credentials_provider(Credentials::new(id, secret, None, None, "haplat-static"));
         }
         let config = loader.load().await;
         let Some(region) = config.region().map(|r| r.to_string()) else {
@@ -86,10 +84,8 @@ impl Aws {
                 "no administration region: pass --region or set AWS_REGION (or a region in your AWS profile)".into()
             );
         };
-        let endpoint = config.endpoint_url().map(str::to_owned);
-        let call_as = opts.call_as.map(|c| cf::types::CallAs::from(c.as_str()));
         let signed = crate::signed::Signed::new(config.clone(), timeout);
-        Ok(Aws { config, region, endpoint, clients: Mutex::new(HashMap::new()), call_as, signed })
+        Ok(Aws { config, region, call_as: opts.call_as, signed })
     }
 
     /// The same service with the credentials of `role_arn`, assumed with these credentials
@@ -100,15 +96,12 @@ impl Aws {
             .configure(&self.conf_in(&self.region))
             .build()
             .await;
-        let config =
-            self.config.to_builder().credentials_provider(cf::config::SharedCredentialsProvider::new(provider)).build();
+        let config = self.config.to_builder().credentials_provider(SharedCredentialsProvider::new(provider)).build();
         Aws {
             signed: self.signed.for_config(config.clone()),
             config,
             region: self.region.clone(),
-            endpoint: self.endpoint.clone(),
-            clients: Mutex::new(HashMap::new()),
-            call_as: self.call_as.clone(),
+            call_as: self.call_as,
         }
     }
 
@@ -117,38 +110,175 @@ impl Aws {
         &self.region
     }
 
-    pub(crate) fn client(&self, region: &str) -> cf::Client {
-        let mut clients = self.clients.lock().expect("clients lock");
-        clients
-            .entry(region.to_owned())
-            .or_insert_with(|| {
-                cf::Client::from_conf(
-                    cf::config::Builder::from(&self.config)
-                        .region(Region::new(region.to_owned()))
-                        .interceptor(WholeAnswers)
-                        .build(),
-                )
-            })
-            .clone()
+    /// A CloudFormation call in `region`: the `<Action>Result` element of its answer (empty
+    /// when the answer has none).
+    pub(crate) async fn cfn(&self, region: &str, action: &str, form: &Form) -> CfnResult<Xml> {
+        let answer = self.signed.query(CLOUDFORMATION, region, action, &form.pairs()).await?;
+        Ok(result_of(answer, action))
     }
 
-    fn admin(&self) -> cf::Client {
-        self.client(&self.region.clone())
+    /// The members of the list `list` of every page of a CloudFormation listing in `region`
+    /// (`NextToken` sent back until an answer has none); past [`signed::MAX_LISTED`] members or
+    /// pages, an error that says so.
+    pub(crate) async fn cfn_list(&self, region: &str, action: &str, form: &Form, list: &str) -> CfnResult<Vec<Xml>> {
+        let mut members = Vec::new();
+        let mut token: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            signed::next_page(&mut pages, action)?;
+            let mut params = form.pairs();
+            if let Some(t) = &token {
+                params.push(("NextToken", t));
+            }
+            let answer = self.signed.query(CLOUDFORMATION, region, action, &params).await?;
+            let mut page = result_of(answer, action);
+            token = page.text_at(&["NextToken"]).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+            if let Some(l) = page.children.iter_mut().find(|c| c.name == list) {
+                members.append(&mut l.children);
+            }
+            if members.len() > signed::MAX_LISTED {
+                return Err(signed::endless(action));
+            }
+            if token.is_none() {
+                return Ok(members);
+            }
+        }
     }
 
-    /// An SDK error of a call in `region`, sorted by [`classify`].
-    pub(crate) fn err<E>(&self, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
-    where
-        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-    {
-        let endpoint = self.endpoint.clone().unwrap_or_else(|| format!("AWS in {region}"));
-        classify(&endpoint, region, e)
+    /// A StackSets call in the administration region, with `CallAs` when one is set.
+    async fn stack_sets(&self, action: &str, mut form: Form) -> CfnResult<Xml> {
+        form.opt("CallAs", self.call_as.map(|c| c.as_str()));
+        self.cfn(&self.region, action, &form).await
+    }
+
+    /// A StackSets listing in the administration region, with `CallAs` when one is set: the
+    /// `Summaries` of every page.
+    async fn stack_set_summaries(&self, action: &str, mut form: Form) -> CfnResult<Vec<Xml>> {
+        form.opt("CallAs", self.call_as.map(|c| c.as_str()));
+        self.cfn_list(&self.region, action, &form, "Summaries").await
     }
 }
 
-/// The HTTP client of every SDK client: rustls with ring, so that no C crypto library is built
-/// (the SDK's default, aws-lc, is; docs/build-cost.md).
-pub fn https_client() -> cf::config::SharedHttpClient {
+/// The `<action>Result` child of a Query answer, or an empty element.
+fn result_of(mut answer: Xml, action: &str) -> Xml {
+    let name = format!("{action}Result");
+    match answer.children.iter().position(|c| c.name == name) {
+        Some(i) => answer.children.swap_remove(i),
+        None => Xml { name, ..Xml::default() },
+    }
+}
+
+/// The parameters of one CloudFormation call in the Query protocol's shape: a structure's
+/// field is `Name.Field`, a list's item `Name.member.N` (from 1); an empty list is sent as
+/// `Name=` (as the SDK sends it: for `Tags`, it removes them all; left out, they stay).
+#[derive(Debug, Default)]
+pub(crate) struct Form(Vec<(String, String)>);
+
+impl Form {
+    pub(crate) fn new() -> Form {
+        Form::default()
+    }
+
+    pub(crate) fn set(&mut self, key: impl Into<String>, value: impl Into<String>) -> &mut Form {
+        self.0.push((key.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn opt(&mut self, key: &str, value: Option<impl Into<String>>) -> &mut Form {
+        if let Some(v) = value {
+            self.set(key, v);
+        }
+        self
+    }
+
+    /// A list of strings.
+    pub(crate) fn list<S: AsRef<str>>(&mut self, key: &str, items: &[S]) -> &mut Form {
+        if items.is_empty() {
+            return self.set(key, "");
+        }
+        for (i, item) in items.iter().enumerate() {
+            self.set(format!("{key}.member.{}", i + 1), item.as_ref());
+        }
+        self
+    }
+
+    /// A list of key/value structures (`Parameters`: `ParameterKey`/`ParameterValue`; `Tags`:
+    /// `Key`/`Value`).
+    fn entries(&mut self, key: &str, (k_name, v_name): (&str, &str), map: &BTreeMap<String, String>) -> &mut Form {
+        if map.is_empty() {
+            return self.set(key, "");
+        }
+        for (i, (k, v)) in map.iter().enumerate() {
+            self.set(format!("{key}.member.{}.{k_name}", i + 1), k.as_str());
+            self.set(format!("{key}.member.{}.{v_name}", i + 1), v.as_str());
+        }
+        self
+    }
+
+    fn parameters(&mut self, key: &str, map: &BTreeMap<String, String>) -> &mut Form {
+        self.entries(key, ("ParameterKey", "ParameterValue"), map)
+    }
+
+    /// `OperationPreferences` (only the fields set).
+    fn preferences(&mut self, p: &Preferences) -> &mut Form {
+        let field = |name: &str| format!("OperationPreferences.{name}");
+        self.opt(&field("RegionConcurrencyType"), p.region_concurrency.as_deref());
+        self.opt(&field("MaxConcurrentCount"), p.max_concurrent_count.map(|n| n.to_string()));
+        self.opt(&field("FailureToleranceCount"), p.failure_tolerance_count.map(|n| n.to_string()));
+        if !p.region_order.is_empty() {
+            self.list(&field("RegionOrder"), &p.region_order);
+        }
+        self.opt(&field("ConcurrencyMode"), p.concurrency_mode())
+    }
+
+    /// The targets of an instance call: `Accounts` when they are account ids, else
+    /// `DeploymentTargets.OrganizationalUnitIds` (a service-managed stack set's OUs,
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html>).
+    fn targets(&mut self, targets: &[String]) -> &mut Form {
+        if crate::cfn::are_organizational_units(targets) {
+            self.list("DeploymentTargets.OrganizationalUnitIds", targets)
+        } else {
+            self.list("Accounts", targets)
+        }
+    }
+
+    /// What a stack set is created and updated with.
+    fn stack_set(&mut self, input: &StackSetInput) -> &mut Form {
+        self.set("StackSetName", input.name.as_str());
+        self.parameters("Parameters", &input.parameters);
+        self.list("Capabilities", &input.capabilities);
+        self.entries("Tags", ("Key", "Value"), &input.tags);
+        // Role fields only for a self-managed stack set: a service-managed one uses the
+        // service-linked roles Organizations trusted access creates
+        // (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html>).
+        if input.deployment.permission_model() == "SELF_MANAGED" {
+            self.set("AdministrationRoleARN", input.admin_role_arn.as_str());
+            self.set("ExecutionRoleName", input.execution_role_name.as_str());
+        }
+        // `AutoDeployment` of a service-managed stack set: enabled, `RetainStacksOnAccountRemoval`
+        // as the environment chose (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_AutoDeployment.html>).
+        // Without OUs (destroy keeping the stack set as it is), it is left alone.
+        if let haplat_core::manifest::Deployment::OrganizationalUnits {
+            organizational_units,
+            retain_stacks_on_account_removal,
+            ..
+        } = &input.deployment
+            && !organizational_units.is_empty()
+        {
+            self.set("AutoDeployment.Enabled", "true");
+            self.set("AutoDeployment.RetainStacksOnAccountRemoval", retain_stacks_on_account_removal.to_string());
+        }
+        self
+    }
+
+    fn pairs(&self) -> Vec<(&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect()
+    }
+}
+
+/// The HTTP client of every call: rustls with ring, so that no C crypto library is built (the
+/// SDK's default, aws-lc, is; docs/build-cost.md).
+pub fn https_client() -> SharedHttpClient {
     aws_smithy_http_client::Builder::new()
         .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
             aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
@@ -200,249 +330,116 @@ fn check_profile(profile: &str) -> Result<(), String> {
     ))
 }
 
-/// Refuses a CloudFormation answer cut short. The SDK's XML reader takes a body that ends before
-/// its root element closes, so a page cut in the middle (a proxy, a dropped connection that kept
-/// the length) would come back with fewer stack sets or instances, silently.
-#[derive(Debug)]
-struct WholeAnswers;
-
-impl cf::config::Intercept for WholeAnswers {
-    fn name(&self) -> &'static str {
-        "WholeAnswers"
-    }
-
-    fn read_after_deserialization(
-        &self,
-        context: &cf::config::interceptors::AfterDeserializationInterceptorContextRef<'_>,
-        _: &cf::config::RuntimeComponents,
-        _: &mut cf::config::ConfigBag,
-    ) -> Result<(), cf::error::BoxError> {
-        let response = context.response();
-        match response.body().bytes().filter(|_| response.status().is_success()).and_then(cut_short) {
-            Some(why) => Err(why.into()),
-            None => Ok(()),
-        }
-    }
+/// What a stack is created and updated with.
+fn stack_form(input: &StackInput) -> Form {
+    let mut form = Form::new();
+    form.set("StackName", input.name.as_str())
+        .set("TemplateBody", input.body.as_str())
+        .parameters("Parameters", &input.parameters)
+        .list("Capabilities", &input.capabilities);
+    form
 }
 
-/// Collects a paginator's stream (`….into_paginator().items().send()`, or `.send()` for pages)
-/// into a `CfnResult<Vec<_>>`, at most [`MAX_LISTED`] entries; `$err` maps the SDK's error and
-/// `$what` names the call.
-macro_rules! listed {
-    ($stream:expr, $what:expr, $err:expr) => {{
-        let mut stream = $stream;
-        let mut out = Vec::new();
-        loop {
-            match stream.next().await {
-                None => break Ok(out),
-                Some(Err(e)) => break Err($err(e)),
-                Some(Ok(_)) if out.len() == $crate::signed::MAX_LISTED => break Err($crate::signed::endless($what)),
-                Some(Ok(item)) => out.push(item),
-            }
-        }
-    }};
-}
-pub(crate) use listed;
-
-/// Sorts an SDK error of a call to `region` (through `endpoint`: `AWS in <region>`, or the
-/// endpoint URL given) into one clear line: never the SDK's debug output (an answer without an
-/// error message, a 500 with an empty body, says its HTTP status).
-pub fn classify<E>(endpoint: &str, region: &str, e: SdkError<E, HttpResponse>) -> CfnError
-where
-    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
-{
-    let text = DisplayErrorContext(&e).to_string();
-    let about_credentials = {
-        let t = text.to_lowercase();
-        t.contains("credential") || t.contains("no token") || t.contains("sso")
-    };
-    match &e {
-        SdkError::ServiceError(se) => {
-            let err = se.err();
-            let code = err.code().unwrap_or("Unknown").to_owned();
-            service_error(region, se.raw().status().as_u16(), code, err.message().unwrap_or("").to_owned())
-        }
-        SdkError::TimeoutError(_) => CfnError::Unreachable {
-            endpoint: endpoint.to_owned(),
-            message: "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into(),
-        },
-        SdkError::DispatchFailure(d) if about_credentials && !d.is_io() => {
-            CfnError::NoCredentials(credentials_detail(&text))
-        }
-        SdkError::DispatchFailure(d) => CfnError::Unreachable {
-            endpoint: endpoint.to_owned(),
-            message: if d.is_timeout() {
-                "no answer in time (HAPLAT_HTTP_TIMEOUT sets the limit in seconds)".into()
-            } else if text.contains("Connection refused") {
-                "connection refused".into()
-            } else if text.contains("dns error") || text.contains("failed to lookup") {
-                "unknown host".into()
-            } else {
-                first_line(&text)
-            },
-        },
-        _ if about_credentials => CfnError::NoCredentials(credentials_detail(&text)),
-        _ => CfnError::Service { code: "ClientError".into(), message: first_line(&text) },
-    }
+/// The text of `x`'s child `name`, if there.
+fn text(x: &Xml, name: &str) -> Option<String> {
+    x.text_at(&[name]).map(str::to_owned)
 }
 
-fn params(m: &BTreeMap<String, String>) -> Vec<Parameter> {
-    m.iter().map(|(k, v)| Parameter::builder().parameter_key(k).parameter_value(v).build()).collect()
+/// The key/value members of the list `list` (`Parameters`, `Outputs`, `Tags`…) of `x`.
+fn entries(x: &Xml, list: &str, (k_name, v_name): (&str, &str)) -> BTreeMap<String, String> {
+    x.list(&[list])
+        .iter()
+        .filter_map(|m| Some((m.text_at(&[k_name])?.to_owned(), m.text_at(&[v_name]).unwrap_or_default().to_owned())))
+        .collect()
 }
 
-fn tags(m: &BTreeMap<String, String>) -> Vec<Tag> {
-    m.iter().map(|(k, v)| Tag::builder().key(k).value(v).build()).collect()
+fn parameters(x: &Xml, list: &str) -> BTreeMap<String, String> {
+    entries(x, list, ("ParameterKey", "ParameterValue"))
 }
 
-fn prefs(p: &Preferences) -> StackSetOperationPreferences {
-    StackSetOperationPreferences::builder()
-        .set_region_concurrency_type(p.region_concurrency.as_deref().map(RegionConcurrencyType::from))
-        .set_max_concurrent_count(p.max_concurrent_count.map(|n| n as i32))
-        .set_failure_tolerance_count(p.failure_tolerance_count.map(|n| n as i32))
-        .set_region_order(if p.region_order.is_empty() { None } else { Some(p.region_order.clone()) })
-        .set_concurrency_mode(p.concurrency_mode().map(cf::types::ConcurrencyMode::from))
-        .build()
+/// A CloudFormation timestamp (`2026-12-04T19:45:00.123Z`).
+fn timestamp(x: &Xml, name: &str) -> Option<DateTime> {
+    x.text_at(&[name]).and_then(|t| DateTime::from_str(t.trim(), Format::DateTime).ok())
 }
 
-fn instance(i: &cf::types::StackInstanceSummary) -> InstanceInfo {
+/// A stack instance (`StackInstanceSummary` or `StackInstance`).
+fn instance(i: &Xml) -> InstanceInfo {
     InstanceInfo {
-        region: i.region().unwrap_or_default().to_owned(),
-        account: i.account().unwrap_or_default().to_owned(),
-        status: InstanceStatus::parse(i.status().map(|s| s.as_str()).unwrap_or_default()),
-        detailed_status: i
-            .stack_instance_status()
-            .and_then(|s| s.detailed_status())
-            .map(|s| DetailedStatus::parse(s.as_str())),
-        status_reason: i.status_reason().map(str::to_owned),
-        stack_id: i.stack_id().map(str::to_owned),
-        overrides: BTreeMap::new(),
-        drift_status: i.drift_status().map(|d| d.as_str().to_owned()),
+        region: text(i, "Region").unwrap_or_default(),
+        account: text(i, "Account").unwrap_or_default(),
+        status: InstanceStatus::parse(i.text_at(&["Status"]).unwrap_or_default()),
+        detailed_status: i.text_at(&["StackInstanceStatus", "DetailedStatus"]).map(DetailedStatus::parse),
+        status_reason: text(i, "StatusReason"),
+        stack_id: text(i, "StackId"),
+        overrides: parameters(i, "ParameterOverrides"),
+        drift_status: text(i, "DriftStatus"),
     }
 }
 
-fn stack_info(s: &cf::types::Stack) -> StackInfo {
+fn stack_info(s: &Xml) -> StackInfo {
     StackInfo {
-        id: s.stack_id().unwrap_or_default().to_owned(),
-        name: s.stack_name().unwrap_or_default().to_owned(),
-        status: StackStatus::parse(s.stack_status().map(|s| s.as_str()).unwrap_or_default()),
-        status_reason: s.stack_status_reason().map(str::to_owned),
-        outputs: s
-            .outputs()
-            .iter()
-            .filter_map(|o| Some((o.output_key()?.to_owned(), o.output_value().unwrap_or_default().to_owned())))
-            .collect(),
-        parameters: s
-            .parameters()
-            .iter()
-            .filter_map(|p| Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned())))
-            .collect(),
+        id: text(s, "StackId").unwrap_or_default(),
+        name: text(s, "StackName").unwrap_or_default(),
+        status: StackStatus::parse(s.text_at(&["StackStatus"]).unwrap_or_default()),
+        status_reason: text(s, "StackStatusReason"),
+        outputs: entries(s, "Outputs", ("OutputKey", "OutputValue")),
+        parameters: parameters(s, "Parameters"),
     }
 }
 
-fn operation(
-    id: Option<&str>,
-    action: Option<&cf::types::StackSetOperationAction>,
-    status: Option<&cf::types::StackSetOperationStatus>,
-    reason: Option<&str>,
-    created: Option<&aws_sdk_cloudformation::primitives::DateTime>,
-) -> OperationInfo {
+/// A stack set operation (`StackSetOperation` or its summary).
+fn operation(o: &Xml) -> OperationInfo {
+    let created = timestamp(o, "CreationTimestamp");
     OperationInfo {
-        id: id.unwrap_or_default().to_owned(),
-        action: action.map(|a| a.as_str().to_owned()).unwrap_or_default(),
-        status: OperationStatus::parse(status.map(|s| s.as_str()).unwrap_or("UNKNOWN")),
-        status_reason: reason.map(str::to_owned),
+        id: text(o, "OperationId").unwrap_or_default(),
+        action: text(o, "Action").unwrap_or_default(),
+        status: OperationStatus::parse(o.text_at(&["Status"]).unwrap_or("UNKNOWN")),
+        status_reason: text(o, "StatusReason"),
         created: created.map(|d| d.to_string()),
         created_secs: created.map(|d| d.secs()),
     }
 }
 
-/// The `Accounts` of an instance call: the targets when they are account ids.
-fn account_ids(targets: &[String]) -> Option<Vec<String>> {
-    (!crate::cfn::are_organizational_units(targets)).then(|| targets.to_vec())
-}
-
-/// The `DeploymentTargets` of an instance call on a service-managed stack set: the targets when
-/// they are OU ids (`DeploymentTargets.OrganizationalUnitIds`,
-/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_DeploymentTargets.html>).
-fn ou_targets(targets: &[String]) -> Option<cf::types::DeploymentTargets> {
-    crate::cfn::are_organizational_units(targets)
-        .then(|| cf::types::DeploymentTargets::builder().set_organizational_unit_ids(Some(targets.to_vec())).build())
-}
-
-/// A role field, sent only for a self-managed stack set: a service-managed one uses the
-/// service-linked roles Organizations trusted access creates
-/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/stacksets-orgs-activate-trusted-access.html>).
-fn self_managed(input: &StackSetInput, value: &str) -> Option<String> {
-    (input.deployment.permission_model() == "SELF_MANAGED").then(|| value.to_owned())
-}
-
-/// `AutoDeployment` of a service-managed stack set: enabled, `RetainStacksOnAccountRemoval` as
-/// the environment chose (<https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_AutoDeployment.html>).
-fn auto_deployment(input: &StackSetInput) -> Option<cf::types::AutoDeployment> {
-    match &input.deployment {
-        // Without OUs (destroy keeping the stack set as it is), AutoDeployment is left alone.
-        haplat_core::manifest::Deployment::OrganizationalUnits {
-            organizational_units,
-            retain_stacks_on_account_removal,
-            ..
-        } if !organizational_units.is_empty() => Some(
-            cf::types::AutoDeployment::builder()
-                .enabled(true)
-                .retain_stacks_on_account_removal(*retain_stacks_on_account_removal)
-                .build(),
-        ),
-        _ => None,
-    }
+/// `ValidationError … does not exist`: what CloudFormation answers for a stack (or one of its
+/// resources) that is not there.
+pub(crate) fn does_not_exist(e: &CfnError) -> bool {
+    matches!(e, CfnError::Service { code, message } if code == "ValidationError" && message.contains("does not exist"))
 }
 
 impl CloudFormation for Aws {
     async fn describe_stack_set(&self, name: &str) -> CfnResult<Option<StackSetInfo>> {
-        match self.admin().describe_stack_set().set_call_as(self.call_as.clone()).stack_set_name(name).send().await {
-            Ok(out) => {
-                let Some(s) = out.stack_set() else { return Ok(None) };
-                let status = StackSetStatus::parse(s.status().map(|s| s.as_str()).unwrap_or_default());
-                if status == StackSetStatus::Deleted {
-                    return Ok(None);
-                }
-                Ok(Some(StackSetInfo {
-                    name: s.stack_set_name().unwrap_or(name).to_owned(),
-                    status,
-                    template_body: s.template_body().unwrap_or_default().to_owned(),
-                    parameters: s
-                        .parameters()
-                        .iter()
-                        .filter_map(|p| {
-                            Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))
-                        })
-                        .collect(),
-                    capabilities: s.capabilities().iter().map(|c| c.as_str().to_owned()).collect(),
-                    tags: s.tags().iter().filter_map(|t| Some((t.key()?.to_owned(), t.value()?.to_owned()))).collect(),
-                    permission_model: s.permission_model().map(|m| m.as_str().to_owned()),
-                }))
-            }
-            Err(e) => match self.err(&self.region, e) {
-                CfnError::StackSetNotFound { .. } => Ok(None),
-                other => Err(other),
-            },
+        let mut form = Form::new();
+        form.set("StackSetName", name);
+        let out = match self.stack_sets("DescribeStackSet", form).await {
+            Ok(out) => out,
+            Err(CfnError::StackSetNotFound { .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let Some(s) = out.child("StackSet") else { return Ok(None) };
+        let status = StackSetStatus::parse(s.text_at(&["Status"]).unwrap_or_default());
+        if status == StackSetStatus::Deleted {
+            return Ok(None);
         }
+        Ok(Some(StackSetInfo {
+            name: text(s, "StackSetName").unwrap_or_else(|| name.to_owned()),
+            status,
+            template_body: text(s, "TemplateBody").unwrap_or_default(),
+            parameters: parameters(s, "Parameters"),
+            capabilities: s.list(&["Capabilities"]).iter().map(|c| c.text.clone()).collect(),
+            tags: entries(s, "Tags", ("Key", "Value")),
+            permission_model: text(s, "PermissionModel"),
+        }))
     }
 
     async fn list_stack_sets(&self) -> CfnResult<Vec<String>> {
-        let items: CfnResult<Vec<_>> = listed!(
-            self.admin()
-                .list_stack_sets()
-                .set_call_as(self.call_as.clone())
-                .status(cf::types::StackSetStatus::Active)
-                .into_paginator()
-                .items()
-                .send(),
-            "ListStackSets",
-            |e| self.err(&self.region, e)
-        );
-        let mut names: Vec<String> = items?
+        let mut form = Form::new();
+        form.set("Status", "ACTIVE");
+        let mut names: Vec<String> = self
+            .stack_set_summaries("ListStackSets", form)
+            .await?
             .iter()
-            .filter(|s| s.status().map(|s| StackSetStatus::parse(s.as_str())) != Some(StackSetStatus::Deleted))
-            .filter_map(|s| s.stack_set_name().map(str::to_owned))
+            .filter(|s| s.text_at(&["Status"]).map(StackSetStatus::parse) != Some(StackSetStatus::Deleted))
+            .filter_map(|s| text(s, "StackSetName"))
             .collect();
         names.sort();
         names.dedup();
@@ -450,28 +447,18 @@ impl CloudFormation for Aws {
     }
 
     async fn create_stack_set(&self, input: &StackSetInput) -> CfnResult<()> {
-        let mut req = self
-            .admin()
-            .create_stack_set()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(&input.name)
-            .set_parameters(Some(params(&input.parameters)))
-            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
-            .set_tags(Some(tags(&input.tags)))
-            .set_administration_role_arn(self_managed(input, &input.admin_role_arn))
-            .set_execution_role_name(self_managed(input, &input.execution_role_name))
-            .permission_model(cf::types::PermissionModels::from(input.deployment.permission_model()))
-            .set_auto_deployment(auto_deployment(input));
-        req = match &input.template {
-            TemplateSource::Body(b) => req.template_body(b),
-            TemplateSource::Url(u) => req.template_url(u),
+        let mut form = Form::new();
+        form.stack_set(input).set("PermissionModel", input.deployment.permission_model());
+        match &input.template {
+            TemplateSource::Body(b) => form.set("TemplateBody", b.as_str()),
+            TemplateSource::Url(u) => form.set("TemplateURL", u.as_str()),
             // A stack set is created with a template; never with the previous one.
             TemplateSource::Previous => {
                 return Err(CfnError::service("ValidationError", "a stack set is created with a template")
                     .with_stack(&input.name));
             }
         };
-        req.send().await.map(|_| ()).map_err(|e| self.err(&self.region, e).with_stack(&input.name))
+        self.stack_sets("CreateStackSet", form).await.map(|_| ()).map_err(|e| e.with_stack(&input.name))
     }
 
     async fn update_stack_set(
@@ -482,144 +469,82 @@ impl CloudFormation for Aws {
         p: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
-        let mut req = self
-            .admin()
-            .update_stack_set()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(&input.name)
-            .set_parameters(Some(params(&input.parameters)))
-            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
-            .set_tags(Some(tags(&input.tags)))
-            .set_administration_role_arn(self_managed(input, &input.admin_role_arn))
-            .set_execution_role_name(self_managed(input, &input.execution_role_name))
-            .set_auto_deployment(auto_deployment(input))
-            .operation_preferences(prefs(p))
-            .operation_id(operation_id);
+        let mut form = Form::new();
+        form.stack_set(input).preferences(p).set("OperationId", operation_id);
         if !regions.is_empty() {
             // Only these instances are updated; the others become OUTDATED.
-            req = req
-                .set_accounts(account_ids(accounts))
-                .set_deployment_targets(ou_targets(accounts))
-                .set_regions(Some(regions.to_vec()));
+            form.targets(accounts).list("Regions", regions);
         }
-        req = match &input.template {
-            TemplateSource::Body(b) => req.template_body(b),
-            TemplateSource::Url(u) => req.template_url(u),
-            TemplateSource::Previous => req.use_previous_template(true),
+        match &input.template {
+            TemplateSource::Body(b) => form.set("TemplateBody", b.as_str()),
+            TemplateSource::Url(u) => form.set("TemplateURL", u.as_str()),
+            TemplateSource::Previous => form.set("UsePreviousTemplate", "true"),
         };
-        let out = req.send().await.map_err(|e| self.err(&self.region, e).with_stack(&input.name))?;
-        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+        let out = self.stack_sets("UpdateStackSet", form).await.map_err(|e| e.with_stack(&input.name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
     }
 
     async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
-        self.admin()
-            .delete_stack_set()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(|e| self.err(&self.region, e).with_stack(name))
+        let mut form = Form::new();
+        form.set("StackSetName", name);
+        self.stack_sets("DeleteStackSet", form).await.map(|_| ()).map_err(|e| e.with_stack(name))
     }
 
     async fn list_stack_instances(&self, name: &str) -> CfnResult<Vec<InstanceInfo>> {
-        let items: CfnResult<Vec<_>> = listed!(
-            self.admin()
-                .list_stack_instances()
-                .set_call_as(self.call_as.clone())
-                .stack_set_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-            "ListStackInstances",
-            |e| self.err(&self.region, e)
-        );
-        let mut out: Vec<InstanceInfo> = items.map_err(|e| e.with_stack(name))?.iter().map(instance).collect();
+        let mut form = Form::new();
+        form.set("StackSetName", name);
+        let items = self.stack_set_summaries("ListStackInstances", form).await.map_err(|e| e.with_stack(name))?;
+        let mut out: Vec<InstanceInfo> = items.iter().map(instance).collect();
         out.sort_by(|a, b| (&a.region, &a.account).cmp(&(&b.region, &b.account)));
         Ok(out)
     }
 
     async fn describe_stack_instance(&self, name: &str, account: &str, region: &str) -> CfnResult<InstanceInfo> {
-        let out = self
-            .admin()
-            .describe_stack_instance()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .stack_instance_account(account)
-            .stack_instance_region(region)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        let Some(i) = out.stack_instance() else {
+        let mut form = Form::new();
+        form.set("StackSetName", name).set("StackInstanceAccount", account).set("StackInstanceRegion", region);
+        let out = self.stack_sets("DescribeStackInstance", form).await.map_err(|e| e.with_stack(name))?;
+        let Some(i) = out.child("StackInstance") else {
             return Err(CfnError::service(
                 "StackInstanceNotFoundException",
                 &format!("no instance of {name} in {region}"),
             ));
         };
-        Ok(InstanceInfo {
-            region: i.region().unwrap_or(region).to_owned(),
-            account: i.account().unwrap_or(account).to_owned(),
-            status: InstanceStatus::parse(i.status().map(|s| s.as_str()).unwrap_or_default()),
-            detailed_status: i
-                .stack_instance_status()
-                .and_then(|s| s.detailed_status())
-                .map(|s| DetailedStatus::parse(s.as_str())),
-            status_reason: i.status_reason().map(str::to_owned),
-            stack_id: i.stack_id().map(str::to_owned),
-            overrides: i
-                .parameter_overrides()
-                .iter()
-                .filter_map(|p| {
-                    Some((p.parameter_key()?.to_owned(), p.parameter_value().unwrap_or_default().to_owned()))
-                })
-                .collect(),
-            drift_status: i.drift_status().map(|d| d.as_str().to_owned()),
-        })
+        let mut info = instance(i);
+        if info.region.is_empty() {
+            info.region = region.to_owned();
+        }
+        if info.account.is_empty() {
+            info.account = account.to_owned();
+        }
+        Ok(info)
     }
 
     async fn detect_stack_set_drift(&self, name: &str, p: &Preferences, operation_id: &str) -> CfnResult<String> {
-        let out = self
-            .admin()
-            .detect_stack_set_drift()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .operation_preferences(prefs(p))
-            .operation_id(operation_id)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+        let mut form = Form::new();
+        form.set("StackSetName", name).preferences(p).set("OperationId", operation_id);
+        let out = self.stack_sets("DetectStackSetDrift", form).await.map_err(|e| e.with_stack(name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
     }
 
     async fn stack_resource_drifts(&self, region: &str, stack_id: &str) -> CfnResult<Vec<ResourceDrift>> {
-        use cf::types::StackResourceDriftStatus as S;
-        let pages: CfnResult<Vec<_>> = listed!(
-            self.client(region)
-                .describe_stack_resource_drifts()
-                .stack_name(stack_id)
-                .stack_resource_drift_status_filters(S::Modified)
-                .stack_resource_drift_status_filters(S::Deleted)
-                .into_paginator()
-                .send(),
-            "DescribeStackResourceDrifts",
-            |e| self.err(region, e)
-        );
-        Ok(pages?
+        let mut form = Form::new();
+        form.set("StackName", stack_id).list("StackResourceDriftStatusFilters", &["MODIFIED", "DELETED"]);
+        let drifts = self.cfn_list(region, "DescribeStackResourceDrifts", &form, "StackResourceDrifts").await?;
+        Ok(drifts
             .iter()
-            .flat_map(|p| p.stack_resource_drifts())
             .map(|d| ResourceDrift {
-                logical_id: d.logical_resource_id().unwrap_or_default().to_owned(),
-                physical_id: d.physical_resource_id().map(str::to_owned),
-                resource_type: d.resource_type().unwrap_or_default().to_owned(),
-                status: d.stack_resource_drift_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                logical_id: text(d, "LogicalResourceId").unwrap_or_default(),
+                physical_id: text(d, "PhysicalResourceId"),
+                resource_type: text(d, "ResourceType").unwrap_or_default(),
+                status: text(d, "StackResourceDriftStatus").unwrap_or_default(),
                 differences: d
-                    .property_differences()
+                    .list(&["PropertyDifferences"])
                     .iter()
                     .map(|p| PropertyDifference {
-                        path: p.property_path().unwrap_or_default().to_owned(),
-                        expected: p.expected_value().unwrap_or_default().to_owned(),
-                        actual: p.actual_value().unwrap_or_default().to_owned(),
-                        kind: p.difference_type().map(|k| k.as_str().to_owned()).unwrap_or_default(),
+                        path: text(p, "PropertyPath").unwrap_or_default(),
+                        expected: text(p, "ExpectedValue").unwrap_or_default(),
+                        actual: text(p, "ActualValue").unwrap_or_default(),
+                        kind: text(p, "DifferenceType").unwrap_or_default(),
                     })
                     .collect(),
             })
@@ -635,21 +560,14 @@ impl CloudFormation for Aws {
         p: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
-        let out = self
-            .admin()
-            .create_stack_instances()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .set_accounts(account_ids(accounts))
-            .set_deployment_targets(ou_targets(accounts))
-            .set_regions(Some(regions.to_vec()))
-            .set_parameter_overrides(if overrides.is_empty() { None } else { Some(params(overrides)) })
-            .operation_preferences(prefs(p))
-            .operation_id(operation_id)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+        let mut form = Form::new();
+        form.set("StackSetName", name).targets(accounts).list("Regions", regions);
+        if !overrides.is_empty() {
+            form.parameters("ParameterOverrides", overrides);
+        }
+        form.preferences(p).set("OperationId", operation_id);
+        let out = self.stack_sets("CreateStackInstances", form).await.map_err(|e| e.with_stack(name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
     }
 
     async fn update_stack_instances(
@@ -661,21 +579,17 @@ impl CloudFormation for Aws {
         p: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
-        let out = self
-            .admin()
-            .update_stack_instances()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .set_accounts(account_ids(accounts))
-            .set_deployment_targets(ou_targets(accounts))
-            .set_regions(Some(regions.to_vec()))
-            .set_parameter_overrides(Some(params(overrides)))
-            .operation_preferences(prefs(p))
-            .operation_id(operation_id)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+        // Every override is sent, none as an empty list: an override left out goes back to
+        // the stack set's value.
+        let mut form = Form::new();
+        form.set("StackSetName", name)
+            .targets(accounts)
+            .list("Regions", regions)
+            .parameters("ParameterOverrides", overrides)
+            .preferences(p)
+            .set("OperationId", operation_id);
+        let out = self.stack_sets("UpdateStackInstances", form).await.map_err(|e| e.with_stack(name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
     }
 
     async fn delete_stack_instances(
@@ -686,90 +600,53 @@ impl CloudFormation for Aws {
         p: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
-        let out = self
-            .admin()
-            .delete_stack_instances()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .set_accounts(account_ids(accounts))
-            .set_deployment_targets(ou_targets(accounts))
-            .set_regions(Some(regions.to_vec()))
-            .retain_stacks(false)
-            .operation_preferences(prefs(p))
-            .operation_id(operation_id)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        Ok(out.operation_id().unwrap_or(operation_id).to_owned())
+        let mut form = Form::new();
+        form.set("StackSetName", name)
+            .targets(accounts)
+            .list("Regions", regions)
+            .set("RetainStacks", "false")
+            .preferences(p)
+            .set("OperationId", operation_id);
+        let out = self.stack_sets("DeleteStackInstances", form).await.map_err(|e| e.with_stack(name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
     }
 
     async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {
         if id.is_empty() {
             return Err(CfnError::service("OperationNotFoundException", &format!("no operation id for {name}")));
         }
-        let out = self
-            .admin()
-            .describe_stack_set_operation()
-            .set_call_as(self.call_as.clone())
-            .stack_set_name(name)
-            .operation_id(id)
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e).with_stack(name))?;
-        let Some(o) = out.stack_set_operation() else {
+        let mut form = Form::new();
+        form.set("StackSetName", name).set("OperationId", id);
+        let out = self.stack_sets("DescribeStackSetOperation", form).await.map_err(|e| e.with_stack(name))?;
+        let Some(o) = out.child("StackSetOperation") else {
             return Err(CfnError::service("OperationNotFoundException", &format!("no operation {id} on {name}")));
         };
-        Ok(operation(o.operation_id(), o.action(), o.status(), o.status_reason(), o.creation_timestamp()))
+        Ok(operation(o))
     }
 
     async fn list_operations(&self, name: &str) -> CfnResult<Vec<OperationInfo>> {
-        let items: CfnResult<Vec<_>> = listed!(
-            self.admin()
-                .list_stack_set_operations()
-                .set_call_as(self.call_as.clone())
-                .stack_set_name(name)
-                .into_paginator()
-                .items()
-                .send(),
-            "ListStackSetOperations",
-            |e| self.err(&self.region, e)
-        );
-        let mut ops: Vec<(Option<aws_sdk_cloudformation::primitives::DateTime>, OperationInfo)> = items
-            .map_err(|e| e.with_stack(name))?
-            .iter()
-            .map(|o| {
-                (
-                    o.creation_timestamp().cloned(),
-                    operation(o.operation_id(), o.action(), o.status(), o.status_reason(), o.creation_timestamp()),
-                )
-            })
-            .collect();
+        let mut form = Form::new();
+        form.set("StackSetName", name);
+        let items = self.stack_set_summaries("ListStackSetOperations", form).await.map_err(|e| e.with_stack(name))?;
+        let mut ops: Vec<(Option<DateTime>, OperationInfo)> =
+            items.iter().map(|o| (timestamp(o, "CreationTimestamp"), operation(o))).collect();
         // Newest first, whatever order the service used.
         ops.sort_by(|a, b| b.0.map(|d| (d.secs(), d.subsec_nanos())).cmp(&a.0.map(|d| (d.secs(), d.subsec_nanos()))));
         Ok(ops.into_iter().map(|(_, o)| o).collect())
     }
 
     async fn list_operation_results(&self, name: &str, id: &str) -> CfnResult<Vec<RegionResult>> {
-        let items: CfnResult<Vec<_>> = listed!(
-            self.admin()
-                .list_stack_set_operation_results()
-                .set_call_as(self.call_as.clone())
-                .stack_set_name(name)
-                .operation_id(id)
-                .into_paginator()
-                .items()
-                .send(),
-            "ListStackSetOperationResults",
-            |e| self.err(&self.region, e)
-        );
+        let mut form = Form::new();
+        form.set("StackSetName", name).set("OperationId", id);
+        let items =
+            self.stack_set_summaries("ListStackSetOperationResults", form).await.map_err(|e| e.with_stack(name))?;
         Ok(items
-            .map_err(|e| e.with_stack(name))?
             .iter()
             .map(|r| RegionResult {
-                region: r.region().unwrap_or_default().to_owned(),
-                account: r.account().unwrap_or_default().to_owned(),
-                status: RegionStatus::parse(r.status().map(|s| s.as_str()).unwrap_or_default()),
-                reason: r.status_reason().map(str::to_owned),
+                region: text(r, "Region").unwrap_or_default(),
+                account: text(r, "Account").unwrap_or_default(),
+                status: RegionStatus::parse(r.text_at(&["Status"]).unwrap_or_default()),
+                reason: text(r, "StatusReason"),
             })
             .collect())
     }
@@ -793,74 +670,47 @@ impl CloudFormation for Aws {
 
     /// The stack `name` (or id) in `region`, unless deleted: `None` when it does not exist.
     async fn describe_stack(&self, region: &str, name: &str) -> CfnResult<Option<StackInfo>> {
-        match self.client(region).describe_stacks().stack_name(name).send().await {
+        let mut form = Form::new();
+        form.set("StackName", name);
+        match self.cfn(region, "DescribeStacks", &form).await {
             Ok(out) => Ok(out
-                .stacks()
+                .list(&["Stacks"])
                 .iter()
-                .find(|s| s.stack_status().map(|s| StackStatus::parse(s.as_str())) != Some(StackStatus::DeleteComplete))
+                .find(|s| s.text_at(&["StackStatus"]).map(StackStatus::parse) != Some(StackStatus::DeleteComplete))
                 .map(stack_info)),
-            Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message }
-                    if code == "ValidationError" && message.contains("does not exist") =>
-                {
-                    Ok(None)
-                }
-                other => Err(other),
-            },
+            Err(e) if does_not_exist(&e) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 
     async fn stack_events(&self, region: &str, stack_id: &str) -> CfnResult<Vec<StackEvent>> {
-        let out = self
-            .client(region)
-            .describe_stack_events()
-            .stack_name(stack_id)
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
+        // The first page: the newest events.
+        let mut form = Form::new();
+        form.set("StackName", stack_id);
+        let out = self.cfn(region, "DescribeStackEvents", &form).await?;
         Ok(out
-            .stack_events()
+            .list(&["StackEvents"])
             .iter()
             .map(|e| StackEvent {
-                logical_id: e.logical_resource_id().unwrap_or_default().to_owned(),
-                resource_type: e.resource_type().unwrap_or_default().to_owned(),
-                status: ResourceStatus::parse(e.resource_status().map(|s| s.as_str()).unwrap_or_default()),
-                reason: e.resource_status_reason().map(str::to_owned),
-                time: e.timestamp().map(|t| t.secs()),
+                logical_id: text(e, "LogicalResourceId").unwrap_or_default(),
+                resource_type: text(e, "ResourceType").unwrap_or_default(),
+                status: ResourceStatus::parse(e.text_at(&["ResourceStatus"]).unwrap_or_default()),
+                reason: text(e, "ResourceStatusReason"),
+                time: timestamp(e, "Timestamp").map(|t| t.secs()),
             })
             .collect())
     }
 
     async fn create_stack(&self, region: &str, input: &StackInput) -> CfnResult<String> {
-        let out = self
-            .client(region)
-            .create_stack()
-            .stack_name(&input.name)
-            .template_body(&input.body)
-            .set_parameters(Some(params(&input.parameters)))
-            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
-            .send()
-            .await
-            .map_err(|e| self.err(region, e))?;
-        Ok(out.stack_id().unwrap_or_default().to_owned())
+        let out = self.cfn(region, "CreateStack", &stack_form(input)).await?;
+        Ok(text(&out, "StackId").unwrap_or_default())
     }
 
     async fn update_stack(&self, region: &str, input: &StackInput) -> CfnResult<bool> {
-        match self
-            .client(region)
-            .update_stack()
-            .stack_name(&input.name)
-            .template_body(&input.body)
-            .set_parameters(Some(params(&input.parameters)))
-            .set_capabilities(Some(input.capabilities.iter().map(|c| Capability::from(c.as_str())).collect()))
-            .send()
-            .await
-        {
+        match self.cfn(region, "UpdateStack", &stack_form(input)).await {
             Ok(_) => Ok(true),
-            Err(e) => match self.err(region, e) {
-                e if e.is_no_updates() => Ok(false),
-                other => Err(other),
-            },
+            Err(e) if e.is_no_updates() => Ok(false),
+            Err(e) => Err(e),
         }
     }
 
@@ -960,14 +810,10 @@ impl Account for Aws {
     }
 
     async fn stacksets_organizations_access(&self, call_as: Option<haplat_core::manifest::CallAs>) -> CfnResult<bool> {
-        let out = self
-            .admin()
-            .describe_organizations_access()
-            .set_call_as(call_as.map(|c| cf::types::CallAs::from(c.as_str())))
-            .send()
-            .await
-            .map_err(|e| self.err(&self.region, e))?;
-        Ok(out.status() == Some(&cf::types::OrganizationStatus::Enabled))
+        let mut form = Form::new();
+        form.opt("CallAs", call_as.map(|c| c.as_str()));
+        let out = self.cfn(&self.region, "DescribeOrganizationsAccess", &form).await?;
+        Ok(out.text_at(&["Status"]).map(str::trim) == Some("ENABLED"))
     }
 
     async fn shield_subscription_active(&self) -> CfnResult<bool> {
@@ -1103,25 +949,93 @@ mod tests {
         assert_eq!(dns_suffix("eusc-de-east-1"), "amazonaws.eu");
     }
 
+    /// The Query shape of CloudFormation's parameters, as its API reference spells them.
     #[test]
-    fn an_answer_without_a_message_is_its_http_status_on_one_line() {
-        use aws_sdk_cloudformation::error::ErrorMetadata;
-        use aws_sdk_cloudformation::operation::describe_stacks::DescribeStacksError;
-        use aws_smithy_types::body::SdkBody;
-        for (status, code, want) in [
-            (500, None, "Unknown: HTTP 500 without an AWS error message"),
-            (403, Some("AccessDenied"), "AccessDenied: HTTP 403 without an AWS error message"),
-        ] {
-            let mut meta = ErrorMetadata::builder();
-            if let Some(c) = code {
-                meta = meta.code(c);
-            }
-            let raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
-            let e = SdkError::service_error(DescribeStacksError::generic(meta.build()), raw);
-            let text = classify("AWS in eu-west-1", "eu-west-1", e).to_string();
-            assert_eq!(text, want);
-            assert!(!text.contains('{') && text.len() < 120, "{text}");
-        }
+    fn stack_set_calls_are_written_in_the_query_shape() {
+        use haplat_core::manifest::{CallAs, Deployment};
+        let text = |f: &Form| f.pairs().iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>();
+        let mut input = StackSetInput {
+            name: "shop-prod-Api".into(),
+            template: TemplateSource::Body("{}".into()),
+            parameters: BTreeMap::from([("Env".to_owned(), "prod".to_owned())]),
+            capabilities: vec!["CAPABILITY_IAM".into(), "CAPABILITY_NAMED_IAM".into()],
+            tags: BTreeMap::new(),
+            admin_role_arn: "arn:aws:iam::111111111111:role/Admin".into(),
+            execution_role_name: "Exec".into(),
+            deployment: Deployment::ThisAccount,
+        };
+        assert_eq!(
+            text(Form::new().stack_set(&input)),
+            [
+                "StackSetName=shop-prod-Api",
+                "Parameters.member.1.ParameterKey=Env",
+                "Parameters.member.1.ParameterValue=prod",
+                "Capabilities.member.1=CAPABILITY_IAM",
+                "Capabilities.member.2=CAPABILITY_NAMED_IAM",
+                // An empty list is sent: no tags left on the stack set, not "keep them".
+                "Tags=",
+                "AdministrationRoleARN=arn:aws:iam::111111111111:role/Admin",
+                "ExecutionRoleName=Exec",
+            ]
+        );
+        // Service-managed: no role fields; automatic deployment as chosen.
+        input.deployment = Deployment::OrganizationalUnits {
+            organizational_units: vec!["ou-ab12-cdefgh34".into()],
+            retain_stacks_on_account_removal: false,
+            call_as: CallAs::DelegatedAdmin,
+        };
+        let shape = text(Form::new().stack_set(&input));
+        assert!(!shape.iter().any(|p| p.starts_with("AdministrationRoleARN") || p.starts_with("ExecutionRoleName")));
+        assert!(shape.ends_with(&[
+            "AutoDeployment.Enabled=true".to_owned(),
+            "AutoDeployment.RetainStacksOnAccountRemoval=false".to_owned()
+        ]));
+
+        let p = Preferences {
+            region_concurrency: Some("PARALLEL".into()),
+            max_concurrent_count: Some(2),
+            failure_tolerance_count: Some(0),
+            region_order: vec!["us-east-1".into(), "eu-west-1".into()],
+        };
+        assert_eq!(
+            text(Form::new().targets(&["ou-ab12-cdefgh34".into()]).list("Regions", &["us-east-1"]).preferences(&p)),
+            [
+                "DeploymentTargets.OrganizationalUnitIds.member.1=ou-ab12-cdefgh34",
+                "Regions.member.1=us-east-1",
+                "OperationPreferences.RegionConcurrencyType=PARALLEL",
+                "OperationPreferences.MaxConcurrentCount=2",
+                "OperationPreferences.FailureToleranceCount=0",
+                "OperationPreferences.RegionOrder.member.1=us-east-1",
+                "OperationPreferences.RegionOrder.member.2=eu-west-1",
+                "OperationPreferences.ConcurrencyMode=SOFT_FAILURE_TOLERANCE",
+            ]
+        );
+        assert_eq!(
+            text(Form::new().targets(&["111111111111".into()]).parameters("ParameterOverrides", &BTreeMap::new())),
+            ["Accounts.member.1=111111111111", "ParameterOverrides="]
+        );
+        assert!(text(Form::new().preferences(&Preferences::default())).is_empty());
+    }
+
+    #[test]
+    fn answers_are_read_from_their_result_element() {
+        let answer = Xml::parse(
+            br#"<DescribeStackSetOperationResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/">
+              <DescribeStackSetOperationResult><StackSetOperation>
+                <OperationId>op-1</OperationId><Action>UPDATE</Action><Status>SUCCEEDED</Status>
+                <CreationTimestamp>2026-12-04T19:45:00.250Z</CreationTimestamp>
+              </StackSetOperation></DescribeStackSetOperationResult>
+              <ResponseMetadata><RequestId>r</RequestId></ResponseMetadata>
+            </DescribeStackSetOperationResponse>"#,
+        )
+        .unwrap();
+        let result = result_of(answer, "DescribeStackSetOperation");
+        let op = operation(result.child("StackSetOperation").unwrap());
+        assert_eq!((op.id.as_str(), op.action.as_str(), op.status), ("op-1", "UPDATE", OperationStatus::Succeeded));
+        assert_eq!(op.created.as_deref(), Some("2026-12-04T19:45:00.25Z"));
+        assert_eq!(op.created_secs, Some(1_796_413_500));
+        assert_eq!(result_of(Xml::default(), "DeleteStackSet").name, "DeleteStackSetResult");
+        assert!(does_not_exist(&CfnError::service("ValidationError", "Stack with id x does not exist")));
     }
 
     #[test]

@@ -1,7 +1,7 @@
-//! [`Observe`] over AWS: CloudFormation (stack resources) through the SDK of [`Aws`]; Route 53,
-//! CloudWatch (in its Query protocol), Elastic Load Balancing and AWS FIS as signed calls
-//! ([`crate::signed`]) with the same credentials, endpoint, timeout and bounded retries; every
-//! error one [`crate::cfn::CfnError`].
+//! [`Observe`] over AWS: CloudFormation (stack resources), Route 53, CloudWatch (in its Query
+//! protocol), Elastic Load Balancing and AWS FIS as signed calls ([`crate::signed`]), all with
+//! the same credentials, endpoint, timeout and bounded retries; every error one
+//! [`crate::cfn::CfnError`].
 
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
@@ -11,7 +11,7 @@ use aws_smithy_types::date_time::Format;
 
 use crate::cfn::{CfnError, CfnResult};
 use crate::observe::*;
-use crate::sdk::Aws;
+use crate::sdk::{Aws, Form};
 use crate::signed::{CLOUDWATCH, Call, ELBV2, FIS, ROUTE53, Xml, encode};
 use serde_json::json;
 
@@ -100,19 +100,16 @@ fn health_check_path(id: &str) -> String {
 
 impl Observe for Aws {
     async fn stack_resources(&self, region: &str, stack: &str) -> CfnResult<Vec<StackResource>> {
-        let c = self.client(region);
-        let items: CfnResult<Vec<_>> = crate::sdk::listed!(
-            c.list_stack_resources().stack_name(stack).into_paginator().items().send(),
-            "ListStackResources",
-            |e| self.err(region, e)
-        );
-        Ok(items?
+        let mut form = Form::new();
+        form.set("StackName", stack);
+        let items = self.cfn_list(region, "ListStackResources", &form, "StackResourceSummaries").await?;
+        Ok(items
             .iter()
             .map(|r| StackResource {
-                logical_id: r.logical_resource_id().unwrap_or_default().to_owned(),
-                physical_id: r.physical_resource_id().filter(|p| !p.is_empty()).map(str::to_owned),
-                resource_type: r.resource_type().unwrap_or_default().to_owned(),
-                status: r.resource_status().map(|s| s.as_str().to_owned()).unwrap_or_default(),
+                logical_id: r.text_at(&["LogicalResourceId"]).unwrap_or_default().to_owned(),
+                physical_id: r.text_at(&["PhysicalResourceId"]).filter(|p| !p.is_empty()).map(str::to_owned),
+                resource_type: r.text_at(&["ResourceType"]).unwrap_or_default().to_owned(),
+                status: r.text_at(&["ResourceStatus"]).unwrap_or_default().to_owned(),
             })
             .collect())
     }

@@ -1,6 +1,6 @@
 //! [`Recovery`] over AWS: AWS Backup (recovery points, restore jobs) and DynamoDB
-//! (`DescribeTable`, `Scan`, `DeleteTable`) as signed calls ([`crate::signed`]), CloudFormation
-//! (`DescribeStackResource`) through the SDK; and [`ClusterRecovery`] over Amazon RDS
+//! (`DescribeTable`, `Scan`, `DeleteTable`) and CloudFormation (`DescribeStackResource`) as
+//! signed calls ([`crate::signed`]); and [`ClusterRecovery`] over Amazon RDS
 //! (`DescribeDBClusters`, `DescribeDBInstances`, `CreateDBInstance`, `ModifyDBCluster`,
 //! `DeleteDBInstance`, `DeleteDBCluster`); with the configuration, endpoint and error sorting of
 //! [`Aws`].
@@ -14,7 +14,7 @@ use crate::recovery::{
     ClusterInfo, ClusterRecovery, InstanceInfo, InstanceRequest, Recovery, RecoveryPoint, RestoreJob, RestoreRequest,
     RestoreStatus, TableInfo,
 };
-use crate::sdk::Aws;
+use crate::sdk::{Aws, Form, does_not_exist};
 use crate::signed::{BACKUP, DYNAMODB, RDS, Xml, encode};
 
 impl Recovery for Aws {
@@ -22,23 +22,12 @@ impl Recovery for Aws {
         let instances = self.list_stack_instances(stack_set).await?;
         let Some(instance) = instances.into_iter().find(|i| i.region == region) else { return Ok(None) };
         let Some(stack) = self.instance_stack(stack_set, &instance).await? else { return Ok(None) };
-        match self
-            .client(region)
-            .describe_stack_resource()
-            .stack_name(&stack.id)
-            .logical_resource_id(logical_id)
-            .send()
-            .await
-        {
-            Ok(out) => Ok(out.stack_resource_detail().and_then(|d| d.physical_resource_id()).map(str::to_owned)),
-            Err(e) => match self.err(region, e) {
-                CfnError::Service { code, message }
-                    if code == "ValidationError" && message.contains("does not exist") =>
-                {
-                    Ok(None)
-                }
-                other => Err(other),
-            },
+        let mut form = Form::new();
+        form.set("StackName", stack.id.as_str()).set("LogicalResourceId", logical_id);
+        match self.cfn(region, "DescribeStackResource", &form).await {
+            Ok(out) => Ok(out.text_at(&["StackResourceDetail", "PhysicalResourceId"]).map(str::to_owned)),
+            Err(e) if does_not_exist(&e) => Ok(None),
+            Err(e) => Err(e),
         }
     }
 

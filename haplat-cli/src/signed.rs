@@ -61,6 +61,8 @@ const fn regional(name: &'static str, env: &'static str, protocol: Protocol) -> 
     Service { name, env, protocol, global: false }
 }
 
+/// AWS CloudFormation (stack sets, stacks; every deploy).
+pub const CLOUDFORMATION: Service = regional("cloudformation", "CLOUDFORMATION", Protocol::Query("2010-05-15"));
 /// Amazon EC2.
 pub const EC2: Service = regional("ec2", "EC2", Protocol::Ec2("2016-11-15"));
 /// Amazon RDS.
@@ -362,14 +364,19 @@ impl Signed {
         call.body =
             form([("Action", action), ("Version", version)].into_iter().chain(params.iter().copied())).into_bytes();
         let body = self.send(&call).await?;
-        Xml::parse(&body).map_err(|e| CfnError::service("InvalidResponse", &format!("{action}: {e}")))
+        Xml::parse(&body)
+            .map_err(|e| CfnError::service("InvalidResponse", &format!("{action}: {}", cut_short(&body).unwrap_or(e))))
     }
 
     /// A REST-XML call (Route 53): its XML answer.
     pub async fn xml(&self, call: &Call<'_>) -> CfnResult<Xml> {
         let body = self.send(call).await?;
-        Xml::parse(&body)
-            .map_err(|e| CfnError::service("InvalidResponse", &format!("{} {}: {e}", call.method, call.path)))
+        Xml::parse(&body).map_err(|e| {
+            CfnError::service(
+                "InvalidResponse",
+                &format!("{} {}: {}", call.method, call.path, cut_short(&body).unwrap_or(e)),
+            )
+        })
     }
 
     /// Every page of a Query listing: the answer's `token` (`Marker`, `NextToken`; EC2 answers
@@ -565,8 +572,9 @@ pub fn dns_suffix(region: &str) -> &'static str {
     }
 }
 
-/// Why an XML body is not whole (its root element does not close at its end); `None` when it is,
-/// or when it is not XML at all (the SDK's reader refuses that itself).
+/// Why an XML body is not whole (its root element does not close at its end), naming the root
+/// and the length read; `None` when it is, or when it is not XML at all ([`Xml::parse`] refuses
+/// that).
 pub fn cut_short(body: &[u8]) -> Option<String> {
     let text = std::str::from_utf8(body).ok()?.trim();
     let mut rest = text;

@@ -183,7 +183,7 @@ async fn a_server_error_with_a_body_says_its_code_and_message() {
 
 #[tokio::test]
 async fn an_answer_cut_short_is_refused_not_read_in_part() {
-    // The SDK's XML reader alone returns the stack sets before the cut.
+    // A reader that stops at the end of the body would return the stack sets before the cut.
     let endpoint = Endpoint::start(|_, _| {
         let page = stack_sets_page(0, 3, false);
         (200, page[..page.len() / 2].to_owned())

@@ -149,9 +149,7 @@ impl Moto {
             .region(aws_config::Region::new("us-east-1"))
             .endpoint_url(&self.endpoint)
             .http_client(haplat_cli::sdk::https_client())
-            .credentials_provider(aws_sdk_cloudformation::config::Credentials::new(
-                "testing", "testing", None, None, "test",
-            ))
+            .credentials_provider(aws_credential_types::Credentials::new("testing", "testing", None, None, "test"))
             .load()
             .await
     }
