@@ -55,8 +55,9 @@ def run(binary, args):
     )
     output = child.stdout.read()
     child.stdout.close()
-    # wait4: the CPU time of the binary and of what it started and waited for (moto, cfn-lint,
-    # cargo), to see where a run's time goes.
+    # wait4: the CPU time of the binary and of what it started and waited for (cfn-lint, cargo,
+    # the tools), to see where a run's time goes. Not the emulator's servers: the CLI's tests
+    # fork them from one pool (haplat-cli/tests/it/harness.rs) that outlives the binary's wait.
     _, status, usage = os.wait4(child.pid, 0)
     child.returncode = os.waitstatus_to_exitcode(status)
     took = time.monotonic() - start

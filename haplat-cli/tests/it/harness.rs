@@ -63,50 +63,93 @@ pub fn free_port() -> u16 {
 }
 
 /// A moto server (through the repo's launcher, which patches the moto bugs the reference platform
-/// meets: tools/emulator/launch.py), stopped on drop. It also dies by itself after `LIFETIME` (coreutils
-/// `timeout`), so a test binary killed mid-run leaves nothing behind for long.
+/// meets: tools/emulator/launch.py), stopped on drop. It also dies by itself after `LIFETIME`
+/// seconds, so a test binary killed mid-run leaves nothing behind for long.
 pub struct Moto {
-    child: Child,
+    /// The server's process (a child of the [`Pool`], not of this one).
+    pid: u32,
     /// `http://127.0.0.1:PORT`.
     pub endpoint: String,
     log: PathBuf,
     _dir: tempfile::TempDir,
 }
 
-const LIFETIME: &str = "300";
+const LIFETIME: u32 = 300;
+/// The pool's own bound, past any test binary's run.
+const POOL_LIFETIME: &str = "3600";
+
+/// The launcher as a pool of servers (`launch.py --pool`): moto and its patches are imported
+/// once per test binary, and each server is forked from it, instead of a new Python importing
+/// them for each (about 1.5 s of CPU each, twenty times). It ends when its stdin closes, that
+/// is when this process ends, stopping its servers; or after `POOL_LIFETIME` seconds.
+struct Pool {
+    _child: Child,
+    stdin: std::process::ChildStdin,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+fn pool() -> std::sync::MutexGuard<'static, Pool> {
+    static POOL: OnceLock<std::sync::Mutex<Pool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let python = install_tools().join("python");
+        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/emulator/launch.py");
+        let mut child = Command::new("timeout")
+            .args(["--signal=TERM", "--kill-after=5", POOL_LIFETIME])
+            .arg(&python)
+            .arg(launcher)
+            .arg("--pool")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            // What the pool itself says (it refuses a moto other than the pinned one) goes to
+            // this binary's output; each server writes its own log.
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the emulator pool with {}: {e}", python.display()));
+        let stdin = child.stdin.take().expect("piped");
+        let stdout = std::io::BufReader::new(child.stdout.take().expect("piped"));
+        std::sync::Mutex::new(Pool { _child: child, stdin, stdout })
+    })
+    .lock()
+    .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Whether process `pid` is still there (`kill -0`).
+fn alive(pid: u32) -> bool {
+    Command::new("kill").args(["-0", &pid.to_string()]).stderr(Stdio::null()).status().is_ok_and(|s| s.success())
+}
 
 impl Moto {
     /// Starts a server and waits until it answers; panics saying why when it cannot.
     pub fn start() -> Moto {
-        let bin = install_tools();
+        use std::io::{BufRead, Write};
         let port = free_port();
         let dir = tempfile::tempdir().expect("tempdir");
         let log = dir.path().join("moto.log");
-        let logf = std::fs::File::create(&log).expect("log file");
-        let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tools/emulator/launch.py");
-        let child = Command::new("timeout")
-            .args(["--signal=TERM", "--kill-after=5", LIFETIME])
-            .arg(bin.join("python"))
-            .arg(launcher)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(logf.try_clone().expect("log"))
-            .stderr(logf)
-            .spawn()
-            .unwrap_or_else(|e| panic!("cannot start the emulator with {}: {e}", bin.join("python").display()));
-        let mut moto = Moto { child, endpoint: format!("http://127.0.0.1:{port}"), log, _dir: dir };
+        let pid = {
+            let mut pool = pool();
+            let mut answer = String::new();
+            let asked = writeln!(pool.stdin, "{port} {LIFETIME} {}", log.display()).and_then(|()| pool.stdin.flush());
+            let read = asked.and_then(|()| pool.stdout.read_line(&mut answer));
+            match (read, answer.trim().parse::<u32>()) {
+                (Ok(_), Ok(pid)) => pid,
+                (read, _) => panic!(
+                    "the emulator pool did not start a server ({read:?}, answered {answer:?}); its output is above"
+                ),
+            }
+        };
+        let moto = Moto { pid, endpoint: format!("http://127.0.0.1:{port}"), log, _dir: dir };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
-            if let Ok(Some(status)) = moto.child.try_wait() {
-                panic!("the emulator exited ({status}) before answering:\n{}", moto.log_text());
-            }
             if moto.post("/moto-api/reset").is_ok() {
                 return moto;
+            }
+            if !alive(moto.pid) {
+                panic!("the emulator exited before answering:\n{}", moto.log_text());
             }
             if Instant::now() > deadline {
                 panic!("the emulator did not answer on {} within 30 s:\n{}", moto.endpoint, moto.log_text());
             }
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
     }
 
@@ -184,17 +227,17 @@ impl Moto {
 
 impl Drop for Moto {
     fn drop(&mut self) {
-        // TERM to `timeout` is passed on to the emulator; then reap both.
-        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+        // TERM, then KILL if it is still there after 5 s (the pool reaps it).
+        let pid = self.pid.to_string();
+        let _ = Command::new("kill").args(["-TERM", &pid]).stderr(Stdio::null()).status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
+            if !alive(self.pid) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        let _ = Command::new("kill").args(["-KILL", &pid]).stderr(Stdio::null()).status();
     }
 }
 
