@@ -4,8 +4,9 @@ time, as cargo test would run each (from its package's directory, with cargo's v
 
 cargo test runs test binaries one after another; several of haplat's spend most of their time
 waiting (on moto, on the commands they start), so two cores sit half idle (docs/build-cost.md).
-The integration-test binaries, the longest, start first, by package and name. Each binary's
-output is printed whole when it ends; the exit code is 1 when any binary failed.
+The integration-test binaries, the longest, start first (the longest of them first, then by
+package and name). Each binary's output is printed whole when it ends; the exit code is 1 when
+any binary failed.
 
     scripts/run-tests.py BUILD.jsonl [-- ARGS FOR EACH TEST BINARY]
 """
@@ -18,6 +19,18 @@ import sys
 import time
 
 WORKERS = 2
+
+# The longest test binaries, longest first (`package/target`; their times on a fresh clone are in
+# docs/build-cost.md): the CLI's on one worker, the others after each other on the second, so that
+# the two end together; and the app snapshots, which build the apps with cargo, start before the
+# CLI's init test holds cargo's lock for its project's build.
+LONGEST = ["haplat-cli/it", "haplat-tests/apps", "haplat-constructs/it", "haplat-check/it"]
+
+
+def longest_first(binary):
+    """The binary's place in LONGEST, or after them all."""
+    name = f"{binary[0]}/{binary[1]}"
+    return LONGEST.index(name) if name in LONGEST else len(LONGEST)
 
 
 def binaries(path):
@@ -77,10 +90,10 @@ def main():
     if not found:
         print("run-tests: the build listed no test binary", file=sys.stderr)
         return 1
-    # Integration tests (`tests/`) first, they are the long ones; in a fixed order (cargo lists
-    # them as they finish building), so that a run's length does not depend on which long one
-    # happened to be listed last.
-    found.sort(key=lambda b: (b[2] != "test", b[0], b[1]))
+    # Integration tests (`tests/`) first, they are the long ones, the longest of them first
+    # (LONGEST); then by package and name: a fixed order (cargo lists them as they finish
+    # building), so that a run's length does not depend on which long one happened to be last.
+    found.sort(key=lambda b: (b[2] != "test", longest_first(b), b[0], b[1]))
     failed = []
     with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for binary, code, output in pool.map(lambda b: run(b, args), found):

@@ -114,7 +114,7 @@ impl Aws {
     /// when the answer has none).
     pub(crate) async fn cfn(&self, region: &str, action: &str, form: &Form) -> CfnResult<Xml> {
         let answer = self.signed.query(CLOUDFORMATION, region, action, &form.pairs()).await?;
-        Ok(result_of(answer, action))
+        result_of(answer, action)
     }
 
     /// The members of the list `list` of every page of a CloudFormation listing in `region`
@@ -131,8 +131,10 @@ impl Aws {
                 params.push(("NextToken", t));
             }
             let answer = self.signed.query(CLOUDFORMATION, region, action, &params).await?;
-            let mut page = result_of(answer, action);
-            token = page.text_at(&["NextToken"]).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+            let mut page = result_of(answer, action)?;
+            let next = page.text_at(&["NextToken"]).map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned);
+            // The same token again ends the listing, as the SDK's paginators end it.
+            token = next.filter(|n| token.as_ref() != Some(n));
             if let Some(l) = page.children.iter_mut().find(|c| c.name == list) {
                 members.append(&mut l.children);
             }
@@ -159,13 +161,21 @@ impl Aws {
     }
 }
 
-/// The `<action>Result` child of a Query answer, or an empty element.
-fn result_of(mut answer: Xml, action: &str) -> Xml {
+/// The `<action>Result` child of a Query answer (empty when the answer has none, as
+/// `DeleteStackSet`'s may); an answer whose root is not `<action>Response` is refused, as the
+/// SDK refused it, rather than read as an empty result (no stack set, no stack).
+fn result_of(mut answer: Xml, action: &str) -> CfnResult<Xml> {
+    if answer.name != format!("{action}Response") {
+        return Err(CfnError::service(
+            "InvalidResponse",
+            &format!("{action}: the answer is <{}>, not <{action}Response>", answer.name),
+        ));
+    }
     let name = format!("{action}Result");
-    match answer.children.iter().position(|c| c.name == name) {
+    Ok(match answer.children.iter().position(|c| c.name == name) {
         Some(i) => answer.children.swap_remove(i),
         None => Xml { name, ..Xml::default() },
-    }
+    })
 }
 
 /// The parameters of one CloudFormation call in the Query protocol's shape: a structure's
@@ -447,8 +457,13 @@ impl CloudFormation for Aws {
     }
 
     async fn create_stack_set(&self, input: &StackSetInput) -> CfnResult<()> {
+        // One token for the call's attempts (as the SDK made one): an attempt retried after its
+        // answer was lost is the same request, not a second stack set of the same name.
+        let token = uuid::Uuid::new_v4().to_string();
         let mut form = Form::new();
-        form.stack_set(input).set("PermissionModel", input.deployment.permission_model());
+        form.stack_set(input)
+            .set("PermissionModel", input.deployment.permission_model())
+            .set("ClientRequestToken", token);
         match &input.template {
             TemplateSource::Body(b) => form.set("TemplateBody", b.as_str()),
             TemplateSource::Url(u) => form.set("TemplateURL", u.as_str()),
@@ -579,8 +594,8 @@ impl CloudFormation for Aws {
         p: &Preferences,
         operation_id: &str,
     ) -> CfnResult<String> {
-        // Every override is sent, none as an empty list: an override left out goes back to
-        // the stack set's value.
+        // Every override is sent (none: `ParameterOverrides=`): an override left out goes back
+        // to the stack set's value.
         let mut form = Form::new();
         form.set("StackSetName", name)
             .targets(accounts)
@@ -1029,12 +1044,15 @@ mod tests {
             </DescribeStackSetOperationResponse>"#,
         )
         .unwrap();
-        let result = result_of(answer, "DescribeStackSetOperation");
+        let result = result_of(answer.clone(), "DescribeStackSetOperation").unwrap();
+        let refused = result_of(answer, "DescribeStackSet").unwrap_err().to_string();
+        assert!(refused.contains("the answer is <DescribeStackSetOperationResponse>, not <DescribeStackSetResponse>"));
         let op = operation(result.child("StackSetOperation").unwrap());
         assert_eq!((op.id.as_str(), op.action.as_str(), op.status), ("op-1", "UPDATE", OperationStatus::Succeeded));
         assert_eq!(op.created.as_deref(), Some("2026-12-04T19:45:00.25Z"));
         assert_eq!(op.created_secs, Some(1_796_413_500));
-        assert_eq!(result_of(Xml::default(), "DeleteStackSet").name, "DeleteStackSetResult");
+        let empty = Xml { name: "DeleteStackSetResponse".into(), ..Xml::default() };
+        assert_eq!(result_of(empty, "DeleteStackSet").unwrap().name, "DeleteStackSetResult");
         assert!(does_not_exist(&CfnError::service("ValidationError", "Stack with id x does not exist")));
     }
 

@@ -159,7 +159,14 @@ impl Signed {
 
     /// Calls with `config`'s credentials and endpoint, each attempt bounded by `timeout`.
     pub fn new(config: SdkConfig, timeout: Duration) -> Signed {
+        // A connection is given at most 5 s (or the attempt's time, when shorter), as the SDK's
+        // configuration says (`sdk::Aws::connect`): an endpoint that never answers a connection
+        // fails its three attempts in seconds, not minutes.
+        let settings = aws_smithy_runtime_api::client::http::HttpConnectorSettings::builder()
+            .connect_timeout(timeout.min(Duration::from_secs(5)))
+            .build();
         let connector = aws_smithy_http_client::Connector::builder()
+            .connector_settings(settings)
             .tls_provider(aws_smithy_http_client::tls::Provider::Rustls(
                 aws_smithy_http_client::tls::rustls_provider::CryptoMode::Ring,
             ))

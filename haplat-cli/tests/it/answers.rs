@@ -155,6 +155,32 @@ async fn pages_are_read_to_the_end() {
 }
 
 #[tokio::test]
+async fn a_token_sent_back_again_ends_the_listing() {
+    // The same token every time (token-0): read twice, then the listing ends, as the SDK's did.
+    let endpoint = Endpoint::start(|_, nth| (200, stack_sets_page(0, 3 + nth, true)));
+    let sets = endpoint.aws().await.list_stack_sets().await.unwrap();
+    assert_eq!(sets.len(), 4, "{sets:?}");
+    assert_eq!(endpoint.calls(), 2);
+}
+
+#[tokio::test]
+async fn an_answer_to_another_action_is_refused_not_read_as_empty() {
+    let endpoint = Endpoint::start(|_, _| {
+        (
+            200,
+            "<DescribeStacksResponse><DescribeStacksResult><Stacks/></DescribeStacksResult></DescribeStacksResponse>"
+                .into(),
+        )
+    });
+    let e = endpoint.aws().await.describe_stack_set("Api").await.unwrap_err();
+    assert!(
+        one_line(&e)
+            .contains("DescribeStackSet: the answer is <DescribeStacksResponse>, not <DescribeStackSetResponse>"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
 async fn pages_that_never_end_stop_with_one_line() {
     // A new token every time, a hundred stack sets a page: the listing stops past MAX_LISTED.
     let endpoint = Endpoint::start(|_, nth| (200, stack_sets_page(nth * 100, 100, true)));
