@@ -527,11 +527,13 @@ fn throttled(code: &str) -> bool {
     )
 }
 
-/// The wait before attempt `attempt + 1`: 1 s, then 2 s, each with up to half again at random.
+/// The wait before attempt `attempt + 1`, as the SDK's standard retries wait ("full jitter"):
+/// anything up to 1 s, then up to 2 s (doubling, at most 20 s), at random, so that clients
+/// throttled together do not come back together.
 fn backoff(attempt: u32) -> Duration {
-    let base = Duration::from_secs(1 << (attempt - 1).min(4));
+    let ceiling = Duration::from_secs(1 << (attempt - 1).min(5)).min(Duration::from_secs(20));
     let jitter = SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
-    base + base.mul_f64(f64::from(jitter % 1000) / 2000.0)
+    ceiling.mul_f64(f64::from(jitter % 1000) / 1000.0)
 }
 
 /// The error code and message of an error answer in `protocol` (`Unknown` without a code, as
@@ -919,7 +921,7 @@ mod tests {
     #[test]
     fn throttling_and_backoff() {
         assert!(throttled("ThrottlingException") && throttled("SlowDown") && !throttled("AccessDenied"));
-        assert!(backoff(1) >= Duration::from_secs(1) && backoff(1) < Duration::from_millis(1500));
-        assert!(backoff(2) >= Duration::from_secs(2));
+        assert!(backoff(1) < Duration::from_secs(1) && backoff(2) < Duration::from_secs(2));
+        assert!(backoff(9) < Duration::from_secs(20));
     }
 }
