@@ -8,7 +8,7 @@
 //! `#[cfg(test)] mod tests` of a file are left out.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Module → the modules its code names (itself excluded).
 pub type ModuleGraph = BTreeMap<String, BTreeSet<String>>;
@@ -72,7 +72,7 @@ pub fn nested_graph(src: &Path, aliases: &[(&str, &str)]) -> (ModuleGraph, Vec<S
 /// not modules; `x/mod.rs` is `x`).
 fn modules(src: &Path) -> BTreeMap<String, String> {
     let mut out = BTreeMap::new();
-    for file in rust_files(src) {
+    for file in crate::files_with_extension(src, "rs") {
         let rel = file.strip_prefix(src).expect("a file below src");
         let mut segments: Vec<String> =
             rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect();
@@ -138,25 +138,6 @@ pub fn find_cycle(graph: &ModuleGraph) -> Option<Vec<String>> {
         }
     }
     None
-}
-
-/// Every `.rs` file below `dir`, sorted.
-pub fn rust_files(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut todo = vec![dir.to_path_buf()];
-    while let Some(d) = todo.pop() {
-        let entries = std::fs::read_dir(&d).unwrap_or_else(|e| panic!("cannot list {}: {e}", d.display()));
-        for entry in entries {
-            let path = entry.expect("a directory entry").path();
-            if path.is_dir() {
-                todo.push(path);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 /// The paths after each `prefix` (`crate::`, `super::`) as segments, one per item of a

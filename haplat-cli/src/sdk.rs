@@ -153,6 +153,14 @@ impl Aws {
         self.cfn(&self.region, action, &form).await
     }
 
+    /// A StackSets call that starts operation `operation_id` on stack set `name`: the id
+    /// CloudFormation answers (the one sent, when it answers none); an error names the stack set.
+    async fn start_operation(&self, action: &str, name: &str, mut form: Form, operation_id: &str) -> CfnResult<String> {
+        form.set("OperationId", operation_id);
+        let out = self.stack_sets(action, form).await.map_err(|e| e.with_stack(name))?;
+        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+    }
+
     /// A StackSets listing in the administration region, with `CallAs` when one is set: the
     /// `Summaries` of every page.
     async fn stack_set_summaries(&self, action: &str, mut form: Form) -> CfnResult<Vec<Xml>> {
@@ -485,7 +493,7 @@ impl CloudFormation for Aws {
         operation_id: &str,
     ) -> CfnResult<String> {
         let mut form = Form::new();
-        form.stack_set(input).preferences(p).set("OperationId", operation_id);
+        form.stack_set(input).preferences(p);
         if !regions.is_empty() {
             // Only these instances are updated; the others become OUTDATED.
             form.targets(accounts).list("Regions", regions);
@@ -495,8 +503,7 @@ impl CloudFormation for Aws {
             TemplateSource::Url(u) => form.set("TemplateURL", u.as_str()),
             TemplateSource::Previous => form.set("UsePreviousTemplate", "true"),
         };
-        let out = self.stack_sets("UpdateStackSet", form).await.map_err(|e| e.with_stack(&input.name))?;
-        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+        self.start_operation("UpdateStackSet", &input.name, form, operation_id).await
     }
 
     async fn delete_stack_set(&self, name: &str) -> CfnResult<()> {
@@ -536,9 +543,8 @@ impl CloudFormation for Aws {
 
     async fn detect_stack_set_drift(&self, name: &str, p: &Preferences, operation_id: &str) -> CfnResult<String> {
         let mut form = Form::new();
-        form.set("StackSetName", name).preferences(p).set("OperationId", operation_id);
-        let out = self.stack_sets("DetectStackSetDrift", form).await.map_err(|e| e.with_stack(name))?;
-        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+        form.set("StackSetName", name).preferences(p);
+        self.start_operation("DetectStackSetDrift", name, form, operation_id).await
     }
 
     async fn stack_resource_drifts(&self, region: &str, stack_id: &str) -> CfnResult<Vec<ResourceDrift>> {
@@ -580,9 +586,8 @@ impl CloudFormation for Aws {
         if !overrides.is_empty() {
             form.parameters("ParameterOverrides", overrides);
         }
-        form.preferences(p).set("OperationId", operation_id);
-        let out = self.stack_sets("CreateStackInstances", form).await.map_err(|e| e.with_stack(name))?;
-        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+        form.preferences(p);
+        self.start_operation("CreateStackInstances", name, form, operation_id).await
     }
 
     async fn update_stack_instances(
@@ -601,10 +606,8 @@ impl CloudFormation for Aws {
             .targets(accounts)
             .list("Regions", regions)
             .parameters("ParameterOverrides", overrides)
-            .preferences(p)
-            .set("OperationId", operation_id);
-        let out = self.stack_sets("UpdateStackInstances", form).await.map_err(|e| e.with_stack(name))?;
-        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+            .preferences(p);
+        self.start_operation("UpdateStackInstances", name, form, operation_id).await
     }
 
     async fn delete_stack_instances(
@@ -620,10 +623,8 @@ impl CloudFormation for Aws {
             .targets(accounts)
             .list("Regions", regions)
             .set("RetainStacks", "false")
-            .preferences(p)
-            .set("OperationId", operation_id);
-        let out = self.stack_sets("DeleteStackInstances", form).await.map_err(|e| e.with_stack(name))?;
-        Ok(text(&out, "OperationId").unwrap_or_else(|| operation_id.to_owned()))
+            .preferences(p);
+        self.start_operation("DeleteStackInstances", name, form, operation_id).await
     }
 
     async fn describe_operation(&self, name: &str, id: &str) -> CfnResult<OperationInfo> {

@@ -238,33 +238,20 @@ fn named_types(text: &str) -> (BTreeSet<String>, bool) {
 /// they apply or not (docs/build-cost.md has the figures). A file whose types are not all
 /// spelled out is kept. Returns how many were kept, of how many.
 fn rules_for(rules: &Path, types: &BTreeSet<String>, into: &Path) -> (usize, usize) {
-    let (mut kept, mut all) = (0, 0);
-    let mut folders = vec![PathBuf::new()];
-    while let Some(rel) = folders.pop() {
-        let dir = rules.join(&rel);
-        for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
-            let path = entry.unwrap_or_else(|e| panic!("{}: {e}", dir.display())).path();
-            let rel = rel.join(path.file_name().expect("a listed entry has a name"));
-            if path.is_dir() {
-                folders.push(rel);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "guard") {
-                continue;
-            }
-            all += 1;
-            let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-            let (named, all_known) = named_types(&text);
-            if all_known && !named.is_empty() && named.is_disjoint(types) {
-                continue;
-            }
-            kept += 1;
-            let dest = into.join(&rel);
-            std::fs::create_dir_all(dest.parent().expect("under into")).unwrap();
-            std::fs::write(&dest, text).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
+    let files = haplat_tests::files_with_extension(rules, "guard");
+    let mut kept = 0;
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let (named, all_known) = named_types(&text);
+        if all_known && !named.is_empty() && named.is_disjoint(types) {
+            continue;
         }
+        kept += 1;
+        let dest = into.join(path.strip_prefix(rules).expect("a file below the rules"));
+        std::fs::create_dir_all(dest.parent().expect("under into")).unwrap();
+        std::fs::write(&dest, text).unwrap_or_else(|e| panic!("{}: {e}", dest.display()));
     }
-    (kept, all)
+    (kept, files.len())
 }
 
 #[test]
